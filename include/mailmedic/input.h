@@ -1,0 +1,53 @@
+/*
+ * input.h - read messages one at a time from files, directories (plain or
+ * Maildir), mbox files and standard input.
+ *
+ * Streaming: only the current message is in memory, and at most
+ * max_message_bytes of it (the rest is skipped and the message is flagged as
+ * truncated), so memory does not grow with the number or size of messages.
+ * An mbox is split on "From " lines and ">From " is unescaped (mboxrd).
+ */
+#ifndef MAILMEDIC_INPUT_H
+#define MAILMEDIC_INPUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <mailmedic/export.h>
+#include <mailmedic/status.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct mm_input mm_input;
+
+/* One message handed out by mm_input_next(); all borrowed until the next call. */
+typedef struct mm_input_msg {
+    const char *source; /* the path the message came from ("-" for stdin) */
+    size_t index;       /* 0-based position of the message within source */
+    const char *bytes;
+    size_t len;
+    bool truncated;     /* the message was longer than the limit */
+} mm_input_msg;
+
+/*
+ * Open a list of paths ("-" = standard input).  Directories are walked in
+ * name order (hidden entries and Maildir tmp/ skipped).  max_message_bytes
+ * 0 means 8 MiB.  *out is freed with mm_input_destroy().
+ */
+MM_EXTERN mm_status_t mm_input_open(const char *const *paths, size_t npaths,
+                                    size_t max_message_bytes, mm_input **out);
+
+/*
+ * The next message.  MM_OK: *msg is filled.  MM_ENOTFOUND: no more input.
+ * Any other status is an error about one source (msg->source names it); the
+ * caller reports it and calls mm_input_next() again to go on.
+ */
+MM_EXTERN mm_status_t mm_input_next(mm_input *in, mm_input_msg *msg, char *why, size_t whylen);
+
+MM_EXTERN void mm_input_destroy(mm_input *in);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,10 @@
+/* mailmedic.h - the whole public API of libmailmedic. */
+#ifndef MAILMEDIC_H
+#define MAILMEDIC_H
+#include <mailmedic/export.h>
+#include <mailmedic/status.h>
+#include <mailmedic/ctx.h>
+#include <mailmedic/reason.h>
+#include <mailmedic/bounce.h>
+#include <mailmedic/input.h>
+#endif

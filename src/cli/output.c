@@ -1,0 +1,252 @@
+/*
+ * output.c - text, JSON Lines and CSV renderings of a report.
+ * When you add a column, add it to all three and to docs/FORMATS.md.
+ */
+#include "output.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+
+static const char *const csv_cols[] = {
+    "source", "index", "kind", "recipient", "action", "status", "reply_code", "reason",
+    "hard_bounce", "category", "severity", "retry_after", "summary", "actions", "diagnostic",
+    "remote_mta", "reporting_mta", "date", "provider", "original_message_id",
+    "original_subject", "mta", NULL};
+
+void out_header(const out_opts *o, bool bom, mm_buf *b)
+{
+    if (o->format != OUT_CSV)
+        return;
+    if (bom)
+        mm_buf_puts(b, "\xEF\xBB\xBF");
+    for (size_t i = 0; csv_cols[i]; i++) {
+        if (i)
+            mm_buf_putc(b, ',');
+        mm_buf_puts(b, csv_cols[i]);
+    }
+    mm_buf_puts(b, "\r\n");
+}
+
+static void actions_json(const mm_recipient *p, json_t *arr)
+{
+    for (size_t i = 0; i < MM_MAX_ACTIONS && p->advice.actions[i]; i++)
+        json_array_append_new(arr, json_string(_(p->advice.actions[i])));
+}
+
+static json_t *str_or_null(const char *s)
+{
+    return s && *s ? json_string(s) : json_null();
+}
+
+static void json_one(const char *source, size_t index, const mm_report *r,
+                     const mm_recipient *p, mm_buf *b)
+{
+    const mm_original *og = mm_report_original(r);
+    json_t *o = json_object();
+    json_object_set_new(o, "source", json_string(source));
+    json_object_set_new(o, "index", json_integer((json_int_t)index));
+    json_object_set_new(o, "kind", json_string(mm_kind_tostr(mm_report_kind(r))));
+    json_object_set_new(o, "recipient", json_string(p->recipient));
+    json_object_set_new(o, "action", str_or_null(p->action));
+    json_object_set_new(o, "status", str_or_null(p->status));
+    json_object_set_new(o, "reply_code", p->reply_code ? json_integer(p->reply_code) : json_null());
+    json_object_set_new(o, "reason", json_string(mm_reason_tostr(p->reason)));
+    json_object_set_new(o, "hard_bounce", json_boolean(p->hard_bounce));
+    json_object_set_new(o, "category", json_string(mm_category_tostr(p->advice.category)));
+    json_object_set_new(o, "severity", json_string(mm_severity_tostr(p->advice.severity)));
+    json_object_set_new(o, "retry_after", p->advice.retry_after == MM_RETRY_NEVER
+                                              ? json_null()
+                                              : json_integer(p->advice.retry_after));
+    json_object_set_new(o, "summary", json_string(_(p->advice.summary)));
+    json_t *acts = json_array();
+    actions_json(p, acts);
+    json_object_set_new(o, "actions", acts);
+    json_object_set_new(o, "diagnostic", json_string(p->diagnostic));
+    json_object_set_new(o, "remote_mta", str_or_null(p->remote_mta));
+    json_object_set_new(o, "reporting_mta", str_or_null(p->reporting_mta));
+    json_object_set_new(o, "date", str_or_null(p->date));
+    json_object_set_new(o, "provider", str_or_null(p->provider));
+    json_object_set_new(o, "original_message_id", str_or_null(og->message_id));
+    json_object_set_new(o, "original_subject", str_or_null(og->subject));
+    json_object_set_new(o, "mta", json_string(mm_report_mta(r)));
+    char *s = json_dumps(o, JSON_COMPACT);
+    if (s) {
+        mm_buf_puts(b, s);
+        mm_buf_putc(b, '\n');
+        free(s);
+    }
+    json_decref(o);
+}
+
+static void csv_field(mm_buf *b, const char *s, bool first)
+{
+    if (!first)
+        mm_buf_putc(b, ',');
+    bool quote = strpbrk(s, ",\"\r\n") != NULL || (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@');
+    if (!quote) {
+        mm_buf_puts(b, s);
+        return;
+    }
+    mm_buf_putc(b, '"');
+    /* A leading formula character is neutralised for spreadsheets (CSV injection). */
+    if (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@')
+        mm_buf_putc(b, '\'');
+    for (; *s; s++) {
+        if (*s == '"')
+            mm_buf_putc(b, '"');
+        mm_buf_putc(b, *s);
+    }
+    mm_buf_putc(b, '"');
+}
+
+static void csv_one(const char *source, size_t index, const mm_report *r, const mm_recipient *p,
+                    mm_buf *b)
+{
+    const mm_original *og = mm_report_original(r);
+    char idx[32], reply[16], retry[32];
+    snprintf(idx, sizeof idx, "%zu", index);
+    snprintf(reply, sizeof reply, "%d", p->reply_code);
+    if (p->advice.retry_after == MM_RETRY_NEVER)
+        retry[0] = '\0';
+    else
+        snprintf(retry, sizeof retry, "%ld", p->advice.retry_after);
+    mm_buf acts = MM_BUF_INIT;
+    for (size_t i = 0; i < MM_MAX_ACTIONS && p->advice.actions[i]; i++) {
+        if (i)
+            mm_buf_puts(&acts, " | ");
+        mm_buf_puts(&acts, _(p->advice.actions[i]));
+    }
+    const char *v[] = {source, idx, mm_kind_tostr(mm_report_kind(r)), p->recipient, p->action,
+                       p->status, p->reply_code ? reply : "", mm_reason_tostr(p->reason),
+                       p->hard_bounce ? "true" : "false",
+                       mm_category_tostr(p->advice.category),
+                       mm_severity_tostr(p->advice.severity), retry, _(p->advice.summary),
+                       mm_buf_str(&acts), p->diagnostic, p->remote_mta, p->reporting_mta,
+                       p->date, p->provider, og->message_id, og->subject, mm_report_mta(r)};
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+        csv_field(b, v[i], i == 0);
+    mm_buf_puts(b, "\r\n");
+    mm_buf_free(&acts);
+}
+
+static const char *sev_color(mm_severity_t s)
+{
+    switch (s) {
+    case MM_SEVERITY_CRITICAL: return "\033[1;31m";
+    case MM_SEVERITY_HIGH: return "\033[31m";
+    case MM_SEVERITY_MEDIUM: return "\033[33m";
+    case MM_SEVERITY_LOW: return "\033[36m";
+    default: return "\033[32m";
+    }
+}
+
+static const char *sev_label(mm_severity_t s)
+{
+    static const char *const names[] = {N_("none"), N_("low"), N_("medium"), N_("high"),
+                                        N_("critical")};
+    return _(names[s <= MM_SEVERITY_CRITICAL ? s : 0]);
+}
+
+static void retry_text(long secs, mm_buf *b)
+{
+    if (secs == MM_RETRY_NEVER)
+        mm_buf_puts(b, _("never — do not send to this address again"));
+    else if (secs == 0)
+        mm_buf_puts(b, _("not needed"));
+    else if (secs % 86400 == 0)
+        mm_buf_printf(b, _("after %ld day(s)"), secs / 86400);
+    else if (secs >= 3600)
+        mm_buf_printf(b, _("after %ld hour(s)"), (secs + 3599) / 3600);
+    else
+        mm_buf_printf(b, _("after %ld minute(s)"), (secs + 59) / 60);
+}
+
+static void text_one(const out_opts *o, const mm_recipient *p, mm_buf *b)
+{
+    const char *on = o->color ? sev_color(p->advice.severity) : "";
+    const char *off = o->color ? "\033[0m" : "";
+    mm_buf_printf(b, "  %s%s%s  %s[%s] %s%s\n", o->color ? "\033[1m" : "",
+                  p->recipient[0] ? p->recipient : _("(unknown recipient)"), off, on,
+                  sev_label(p->advice.severity), _(p->advice.summary), off);
+    char reply[16] = "-";
+    if (p->reply_code)
+        snprintf(reply, sizeof reply, "%d", p->reply_code);
+    mm_buf_printf(b, "    %-12s %s / %s  (%s, %s)\n", _("Code:"), p->status[0] ? p->status : "-",
+                  reply, mm_reason_tostr(p->reason), p->hard_bounce ? _("hard bounce") : _("soft"));
+    if (p->diagnostic[0])
+        mm_buf_printf(b, "    %-12s %.300s\n", _("Server said:"), p->diagnostic);
+    if (p->remote_mta[0])
+        mm_buf_printf(b, "    %-12s %s\n", _("Remote host:"), p->remote_mta);
+    mm_buf_printf(b, "    %-12s ", _("Retry:"));
+    retry_text(p->advice.retry_after, b);
+    mm_buf_putc(b, '\n');
+    for (size_t i = 0; i < MM_MAX_ACTIONS && p->advice.actions[i]; i++)
+        mm_buf_printf(b, "    %s %s\n", i == 0 ? _("To do:") : "      ", _(p->advice.actions[i]));
+}
+
+static void text_report(const out_opts *o, const char *source, size_t index, const mm_report *r,
+                        mm_buf *b)
+{
+    const mm_original *og = mm_report_original(r);
+    if (index)
+        mm_buf_printf(b, "== %s #%zu", source, index + 1);
+    else
+        mm_buf_printf(b, "== %s", source);
+    mm_kind_t k = mm_report_kind(r);
+    if (k == MM_KIND_NOT_BOUNCE) {
+        mm_buf_printf(b, ": %s\n\n", _("not a bounce (ordinary mail)"));
+        return;
+    }
+    mm_buf_printf(b, "  (%s: %s)\n", _("format"), mm_report_mta(r));
+    if (og->subject[0])
+        mm_buf_printf(b, "  %s %s\n", _("Original subject:"), og->subject);
+    for (size_t i = 0; i < mm_report_count(r); i++)
+        text_one(o, mm_report_recipient(r, i), b);
+    mm_buf_putc(b, '\n');
+}
+
+void out_report(const out_opts *o, const char *source, size_t index, const mm_report *r,
+                mm_buf *b)
+{
+    if (o->format == OUT_TEXT) {
+        text_report(o, source, index, r, b);
+        return;
+    }
+    if (mm_report_count(r) == 0 && o->all) {
+        if (o->format == OUT_JSON) {
+            json_t *j = json_object();
+            json_object_set_new(j, "source", json_string(source));
+            json_object_set_new(j, "index", json_integer((json_int_t)index));
+            json_object_set_new(j, "kind", json_string(mm_kind_tostr(mm_report_kind(r))));
+            char *s = json_dumps(j, JSON_COMPACT);
+            mm_buf_printf(b, "%s\n", s ? s : "{}");
+            free(s);
+            json_decref(j);
+        }
+        return;
+    }
+    for (size_t i = 0; i < mm_report_count(r); i++) {
+        if (o->format == OUT_JSON)
+            json_one(source, index, r, mm_report_recipient(r, i), b);
+        else
+            csv_one(source, index, r, mm_report_recipient(r, i), b);
+    }
+}
+
+void out_error(const out_opts *o, const char *source, size_t index, const char *msg, mm_buf *b)
+{
+    if (o->format != OUT_JSON || !o->all)
+        return;
+    json_t *j = json_object();
+    json_object_set_new(j, "source", json_string(source));
+    json_object_set_new(j, "index", json_integer((json_int_t)index));
+    json_object_set_new(j, "kind", json_string("error"));
+    json_object_set_new(j, "error", json_string(msg));
+    char *s = json_dumps(j, JSON_COMPACT);
+    mm_buf_printf(b, "%s\n", s ? s : "{}");
+    free(s);
+    json_decref(j);
+}

@@ -1,0 +1,28 @@
+/*
+ * output.h - render reports as text, JSON Lines or CSV into a buffer.
+ * Rendering into a buffer (not straight to stdout) lets worker threads
+ * format in parallel while the main thread writes in input order.
+ * The JSON and CSV columns are a stable interface: docs/FORMATS.md.
+ */
+#ifndef MM_CLI_OUTPUT_H
+#define MM_CLI_OUTPUT_H
+
+#include <mailmedic/mailmedic.h>
+#include <stdbool.h>
+#include "../lib/util/buf.h"
+
+typedef enum out_format { OUT_TEXT, OUT_JSON, OUT_CSV } out_format;
+
+typedef struct out_opts {
+    out_format format;
+    bool color;     /* ANSI colours (text, on a terminal) */
+    bool all;       /* JSON/CSV: also a line for messages that are not bounces */
+} out_opts;
+
+void out_header(const out_opts *o, bool bom, mm_buf *b);
+void out_report(const out_opts *o, const char *source, size_t index, const mm_report *r,
+                mm_buf *b);
+/* A line for an input that could not be read (text on stdout only with --all). */
+void out_error(const out_opts *o, const char *source, size_t index, const char *msg, mm_buf *b);
+
+#endif

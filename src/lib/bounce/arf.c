@@ -1,0 +1,51 @@
+/*
+ * arf.c - Abuse Reporting Format feedback reports (RFC 5965): a complaint
+ * about a message that was delivered, not a delivery failure.  One record
+ * per Original-Rcpt-To (section 3.2), else the original message's To.
+ */
+#include "decoders.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static mm_status_t add_rcpt(mm_report *r, const char *addr, const mm_fields *fb)
+{
+    mm_rcpt *rc = mm_report_add(r);
+    if (!rc)
+        return MM_ENOMEM;
+    rc->pub.recipient = mm_report_addr(r, addr, strlen(addr));
+    rc->pub.action = "";
+    rc->hint = MM_REASON_FEEDBACK;
+    const char *type = mm_fields_get(fb, "Feedback-Type");
+    rc->pub.diagnostic = mm_report_strz(r, type ? type : "");
+    const char *date = mm_fields_get(fb, "Arrival-Date");
+    rc->pub.date = mm_report_strz(r, date ? date : "");
+    const char *src = mm_fields_get(fb, "Reporting-MTA");
+    rc->pub.reporting_mta = mm_report_strz(r, src ? src : "");
+    return MM_OK;
+}
+
+mm_status_t mm_decode_arf(const mm_msg *m, mm_report *r)
+{
+    if (!m->has_feedback && strcmp(m->report_type, "feedback-report") != 0)
+        return MM_ENOTFOUND;
+    mm_arena a;
+    mm_arena_init(&a);
+    mm_fields fb = {0};
+    mm_status_t st = mm_fields_parse_block(&a, m->feedback.data ? m->feedback.data : "",
+                                           m->feedback.len, &fb);
+    for (size_t i = 0; st == MM_OK && i < fb.n; i++)
+        if (strcasecmp(fb.v[i].name, "Original-Rcpt-To") == 0 ||
+            strcasecmp(fb.v[i].name, "Removal-Recipient") == 0)
+            st = add_rcpt(r, fb.v[i].value, &fb);
+    if (st == MM_OK && r->n == 0) {
+        const char *to = mm_fields_get(&m->orig, "To");
+        if (!to)
+            to = mm_fields_get(&m->head, "To");
+        st = add_rcpt(r, to ? to : "", &fb);
+    }
+    free(fb.v);
+    mm_arena_free(&a);
+    r->kind = MM_KIND_FEEDBACK;
+    return st;
+}

@@ -1,0 +1,89 @@
+/*
+ * bounce_int.h - what the bounce module's files share: the report layout,
+ * the decoder interface and the helpers decoders use to extract fields.
+ *
+ * Decoders only extract; the classifier only judges.  A decoder fills the
+ * per-recipient fields it can read and may set a hint when its format says
+ * the reason outright (an ARF report is "feedback"); classify.c decides
+ * everything else from status, reply code, text and remote host together.
+ */
+#ifndef MM_BOUNCE_INT_H
+#define MM_BOUNCE_INT_H
+
+#include <mailmedic/bounce.h>
+#include "../message/message.h"
+#include "../util/arena.h"
+#include "../util/buf.h"
+
+typedef struct mm_rcpt {
+    mm_recipient pub;
+    mm_reason_t hint;      /* MM_REASON_UNDEFINED = no hint */
+    const char *diag_type; /* Diagnostic-Code type: "SMTP", "X-UNIX", "X-POSTFIX", or "" */
+    long provider_retry;   /* seconds a provider rule says to wait, 0 if none */
+} mm_rcpt;
+
+struct mm_report {
+    mm_arena arena;
+    mm_kind_t kind;
+    const char *mta;
+    mm_rcpt *r;
+    size_t n, cap, max;
+    mm_original orig;
+    bool truncated;
+};
+
+/* A decoder: MM_OK when it recognised the message and added recipients,
+ * MM_ENOTFOUND when the message is not its format, another status on error. */
+typedef mm_status_t (*mm_decoder_fn)(const mm_msg *m, mm_report *r);
+
+typedef struct mm_decoder {
+    const char *name;
+    mm_decoder_fn fn;
+} mm_decoder;
+
+/* The ordered decoder table (lhost.c); ends with {NULL, NULL}. */
+extern const mm_decoder mm_decoders[];
+
+/* report.c */
+mm_status_t mm_report_new(size_t max_recipients, mm_report **out);
+/* Append an empty recipient (all strings ""), or NULL when out of memory or
+ * past max_recipients. */
+mm_rcpt *mm_report_add(mm_report *r);
+/* Copy (p, n) into the report's arena with white space squeezed; "" on NULL. */
+const char *mm_report_str(mm_report *r, const char *p, size_t n);
+const char *mm_report_strz(mm_report *r, const char *s);
+/* Drop recipients from index n on (a decoder that gives up part-way). */
+void mm_report_truncate(mm_report *r, size_t n);
+
+/* extract.c: field finders on UTF-8 text */
+/* First RFC 3463 status code ("5.1.1") in text; writes it to out[16]; false if none. */
+bool mm_find_status(const char *text, size_t n, char out[16]);
+/* First SMTP reply code (2xx, 4xx, 5xx) standing as a word; 0 if none. */
+int mm_find_reply(const char *text, size_t n);
+/* First thing that looks like addr@domain; returns its start and length, or NULL. */
+const char *mm_find_addr(const char *text, size_t n, size_t *alen);
+/* Copy an address, without <> and quotes, domain lower-cased, into the report. */
+const char *mm_report_addr(mm_report *r, const char *p, size_t n);
+/* Next line of text[*pos..n); returns its start, sets *len; NULL at the end. */
+const char *mm_next_line(const char *text, size_t n, size_t *pos, size_t *len);
+
+/* classify.c */
+void mm_classify(mm_rcpt *rc);
+bool mm_reason_is_hard(mm_reason_t reason, const mm_recipient *r);
+
+/* rhost.c: receiving-provider rules; set rc->pub.provider and maybe a reason. */
+mm_reason_t mm_rhost_match(mm_rcpt *rc);
+
+/* phrases.c: reason from free text, ordered as classify.c asks. */
+typedef enum mm_phrase_pass {
+    MM_PASS_FIRST,   /* strong reasons, checked before the status code */
+    MM_PASS_SECOND,  /* when the status code alone is not telling */
+    MM_PASS_ANY      /* free-text mode (--text), widest list */
+} mm_phrase_pass;
+mm_reason_t mm_phrase_match(mm_phrase_pass pass, const char *lower_text);
+/* True if text matches the table of one reason. */
+bool mm_phrase_is(mm_reason_t reason, const char *lower_text);
+/* Reason for an RFC 3463 status code, MM_REASON_UNDEFINED if not telling. */
+mm_reason_t mm_status_reason(const char *status);
+
+#endif

@@ -1,0 +1,22 @@
+/*
+ * decoders.h - every decoder's entry point.  The order in which they are
+ * tried is in lhost.c.  To add a decoder: write src/lib/bounce/lhost/NAME.c
+ * with mm_decode_NAME(), declare it here, list it in lhost.c and in
+ * src/lib/meson.build, and add its golden tests under tests/bounce/.
+ */
+#ifndef MM_BOUNCE_DECODERS_H
+#define MM_BOUNCE_DECODERS_H
+
+#include "bounce_int.h"
+
+mm_status_t mm_decode_arf(const mm_msg *m, mm_report *r);
+mm_status_t mm_decode_rfc3834(const mm_msg *m, mm_report *r);
+mm_status_t mm_decode_rfc3464(const mm_msg *m, mm_report *r);
+mm_status_t mm_decode_text(const mm_msg *m, mm_report *r);
+
+/* True when the message presents itself as a delivery report (sender,
+ * subject or MIME type say so); used by text decoders to avoid reading
+ * ordinary mail as a bounce. */
+bool mm_looks_like_bounce(const mm_msg *m);
+
+#endif

@@ -1,0 +1,147 @@
+/*
+ * diagnose.c - the public entry points: bytes -> message -> decoders ->
+ * classify -> advise.  Also the one-line mode (--text).
+ */
+#include "decoders.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "../util/str.h"
+
+static void set_why(char *why, size_t whylen, const char *msg)
+{
+    if (why && whylen)
+        snprintf(why, whylen, "%s", msg);
+}
+
+/* Fill what decoders left empty, then judge and advise. */
+static void finish_recipient(mm_report *r, mm_rcpt *rc)
+{
+    mm_recipient *p = &rc->pub;
+    const char *d = p->diagnostic;
+    char code[16];
+    if (!p->status[0] && mm_find_status(d, strlen(d), code))
+        p->status = mm_report_strz(r, code);
+    if (!p->reply_code)
+        p->reply_code = mm_find_reply(d, strlen(d));
+    if (!p->date[0])
+        p->date = "";
+    mm_classify(rc);
+    mm_advise(p->reason, p->provider[0] ? p->provider : NULL, rc->provider_retry, &p->advice);
+}
+
+static void set_original(mm_report *r, const mm_msg *m)
+{
+    const mm_fields *f = &m->orig;
+    const char *v;
+    if ((v = mm_fields_get(f, "Message-ID")) != NULL)
+        r->orig.message_id = mm_report_strz(r, v);
+    if ((v = mm_fields_get(f, "Subject")) != NULL)
+        r->orig.subject = mm_report_strz(r, v);
+    if ((v = mm_fields_get(f, "From")) != NULL)
+        r->orig.from = mm_report_strz(r, v);
+    if ((v = mm_fields_get(f, "To")) != NULL)
+        r->orig.to = mm_report_strz(r, v);
+    if ((v = mm_fields_get(f, "Date")) != NULL)
+        r->orig.date = mm_report_strz(r, v);
+}
+
+static mm_kind_t kind_from_actions(const mm_report *r)
+{
+    if (r->kind != MM_KIND_BOUNCE || r->n == 0)
+        return r->kind;
+    for (size_t i = 0; i < r->n; i++) {
+        const char *a = r->r[i].pub.action;
+        if (!(strcmp(a, "delivered") == 0 || strcmp(a, "relayed") == 0 ||
+              strcmp(a, "expanded") == 0))
+            return MM_KIND_BOUNCE;
+    }
+    return MM_KIND_SUCCESS;
+}
+
+mm_status_t mm_diagnose_message(const mm_ctx *ctx, const char *bytes, size_t len,
+                                mm_report **out, char *why, size_t whylen)
+{
+    const mm_limits *lim = mm_ctx_limits(ctx);
+    bool truncated = false;
+    if (len > lim->max_message_bytes) {
+        len = lim->max_message_bytes;
+        truncated = true;
+    }
+    mm_msg m;
+    mm_status_t st = mm_msg_parse(lim, bytes, len, &m);
+    if (st != MM_OK) {
+        set_why(why, whylen, mm_strerror(st));
+        return st;
+    }
+    mm_report *r;
+    st = mm_report_new(lim->max_recipients, &r);
+    if (st != MM_OK) {
+        mm_msg_free(&m);
+        return st;
+    }
+    r->truncated = truncated;
+    r->kind = MM_KIND_NOT_BOUNCE;
+    for (const mm_decoder *d = mm_decoders; d->name; d++) {
+        size_t before = r->n;
+        st = d->fn(&m, r);
+        if (st == MM_OK && r->n > before) {
+            r->mta = d->name;
+            break;
+        }
+        mm_report_truncate(r, before);
+        r->kind = MM_KIND_NOT_BOUNCE;
+        if (st != MM_OK && st != MM_ENOTFOUND)
+            break;
+        st = MM_OK;
+    }
+    if (st == MM_OK) {
+        set_original(r, &m);
+        for (size_t i = 0; i < r->n; i++)
+            finish_recipient(r, &r->r[i]);
+        r->kind = kind_from_actions(r);
+    }
+    mm_msg_free(&m);
+    if (st != MM_OK) {
+        set_why(why, whylen, mm_strerror(st));
+        mm_report_destroy(r);
+        return st;
+    }
+    *out = r;
+    return MM_OK;
+}
+
+mm_status_t mm_diagnose_text(const mm_ctx *ctx, const char *text, mm_report **out)
+{
+    mm_report *r;
+    mm_status_t st = mm_report_new(mm_ctx_limits(ctx)->max_recipients, &r);
+    if (st != MM_OK)
+        return st;
+    mm_rcpt *rc = mm_report_add(r);
+    if (!rc) {
+        mm_report_destroy(r);
+        return MM_ENOMEM;
+    }
+    size_t n = strlen(text), alen;
+    const char *a = mm_find_addr(text, n, &alen);
+    if (a)
+        rc->pub.recipient = mm_report_addr(r, a, alen);
+    rc->pub.diagnostic = mm_report_str(r, text, n);
+    rc->pub.action = "failed";
+    r->kind = MM_KIND_BOUNCE;
+    r->mta = "text";
+    finish_recipient(r, rc);
+    if (rc->pub.reason == MM_REASON_ONHOLD || rc->pub.reason == MM_REASON_UNDEFINED) {
+        char *lower = mm_strlower(mm_arena_strdup(&r->arena, rc->pub.diagnostic));
+        mm_reason_t any = lower ? mm_phrase_match(MM_PASS_ANY, lower) : MM_REASON_UNDEFINED;
+        if (any != MM_REASON_UNDEFINED) {
+            rc->pub.reason = any;
+            rc->pub.hard_bounce = mm_reason_is_hard(any, &rc->pub);
+            mm_advise(any, rc->pub.provider[0] ? rc->pub.provider : NULL, rc->provider_retry,
+                      &rc->pub.advice);
+        }
+    }
+    *out = r;
+    return MM_OK;
+}

@@ -1,0 +1,134 @@
+/*
+ * extract.c - find status codes, reply codes and addresses in free text.
+ * These are the only places that know the lexical shape of those items, so
+ * every decoder reads them the same way.
+ */
+#include "bounce_int.h"
+
+#include <ctype.h>
+#include <string.h>
+#include "../util/str.h"
+
+static bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* RFC 3463 section 2: class "." subject "." detail; class is 2, 4 or 5,
+ * subject 1-3 digits, detail 1-3 digits. */
+bool mm_find_status(const char *t, size_t n, char out[16])
+{
+    for (size_t i = 0; i + 4 < n; i++) {
+        if (!(t[i] == '2' || t[i] == '4' || t[i] == '5') || t[i + 1] != '.')
+            continue;
+        if (i > 0 && (is_digit(t[i - 1]) || t[i - 1] == '.'))
+            continue;
+        size_t j = i + 2, k;
+        for (k = 0; j < n && is_digit(t[j]) && k < 3; j++, k++)
+            ;
+        if (k == 0 || j >= n || t[j] != '.')
+            continue;
+        j++;
+        size_t d = 0;
+        for (; j < n && is_digit(t[j]) && d < 3; j++, d++)
+            ;
+        if (d == 0 || (j < n && (is_digit(t[j]) || (t[j] == '.' && j + 1 < n && is_digit(t[j + 1])))))
+            continue;
+        memcpy(out, t + i, j - i);
+        out[j - i] = '\0';
+        return true;
+    }
+    return false;
+}
+
+int mm_find_reply(const char *t, size_t n)
+{
+    for (size_t i = 0; i + 2 < n; i++) {
+        if (!(t[i] == '2' || t[i] == '4' || t[i] == '5') || !is_digit(t[i + 1]) ||
+            !is_digit(t[i + 2]))
+            continue;
+        if (i > 0 && (isalnum((unsigned char)t[i - 1]) || t[i - 1] == '.' || t[i - 1] == '-' ||
+                      t[i - 1] == ':' || t[i - 1] == '/' || t[i - 1] == '#'))
+            continue;
+        if (i + 3 < n && !(t[i + 3] == ' ' || t[i + 3] == '-' || t[i + 3] == '\n' ||
+                           t[i + 3] == '\t' || t[i + 3] == ']' || t[i + 3] == ')' ||
+                           t[i + 3] == '"' || t[i + 3] == ','))
+            continue;
+        if (i + 4 < n && t[i + 3] == '-' && is_digit(t[i + 4]))
+            continue;
+        int code = (t[i] - '0') * 100 + (t[i + 1] - '0') * 10 + (t[i + 2] - '0');
+        if (code % 100 > 59 || (code / 10) % 10 > 5)
+            continue;
+        return code;
+    }
+    return 0;
+}
+
+static bool addr_char(char c)
+{
+    return isalnum((unsigned char)c) || (c && strchr("!#$%&'*+-/=?^_`{|}~.", c)) ||
+           (unsigned char)c >= 0x80;
+}
+
+const char *mm_find_addr(const char *t, size_t n, size_t *alen)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (t[i] != '@')
+            continue;
+        size_t s = i, e = i + 1;
+        while (s > 0 && addr_char(t[s - 1]))
+            s--;
+        while (e < n && (isalnum((unsigned char)t[e]) || t[e] == '-' || t[e] == '.' ||
+                         t[e] == '_' || (unsigned char)t[e] >= 0x80 || t[e] == '[' ||
+                         t[e] == ']' || t[e] == ':'))
+            e++;
+        while (e > i + 1 && (t[e - 1] == '.' || t[e - 1] == ':' || t[e - 1] == '-'))
+            e--;
+        while (s < i && (t[s] == '.'))
+            s++;
+        if (s == i || e == i + 1)
+            continue;
+        if (!memchr(t + i + 1, '.', e - i - 1) && !memchr(t + i + 1, '[', e - i - 1) &&
+            !mm_memcasemem(t + i + 1, e - i - 1, "localhost", 9))
+            continue;
+        *alen = e - s;
+        return t + s;
+    }
+    return NULL;
+}
+
+const char *mm_report_addr(mm_report *r, const char *p, size_t n)
+{
+    while (n && (*p == '<' || *p == '"' || *p == ' ' || *p == '\'' || *p == '('))
+        p++, n--;
+    while (n && (p[n - 1] == '>' || p[n - 1] == '"' || p[n - 1] == ' ' || p[n - 1] == '\'' ||
+                 p[n - 1] == '.' || p[n - 1] == ')' || p[n - 1] == ',' || p[n - 1] == ';' ||
+                 p[n - 1] == ':'))
+        n--;
+    /* "rfc822;user@example.org" already split by callers; take the address inside. */
+    size_t alen;
+    const char *a = mm_find_addr(p, n, &alen);
+    if (a) {
+        p = a;
+        n = alen;
+    }
+    char *s = mm_arena_strndup(&r->arena, p, n);
+    if (!s)
+        return "";
+    char *at = strrchr(s, '@');
+    if (at)
+        mm_strlower(at);
+    return s;
+}
+
+const char *mm_next_line(const char *text, size_t n, size_t *pos, size_t *len)
+{
+    if (*pos >= n)
+        return NULL;
+    const char *s = text + *pos;
+    const char *nl = memchr(s, '\n', n - *pos);
+    size_t l = nl ? (size_t)(nl - s) : n - *pos;
+    *pos += l + (nl ? 1 : 0);
+    *len = l;
+    return s;
+}

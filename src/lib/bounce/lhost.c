@@ -1,0 +1,15 @@
+/*
+ * lhost.c - the order in which decoders are tried.  Specific formats come
+ * before general ones: a feedback report or an auto-reply is recognised
+ * first, family decoders (lhost/) before the RFC 3464 reader when their
+ * reports need extra care, and the prose reader last.
+ */
+#include "decoders.h"
+
+const mm_decoder mm_decoders[] = {
+    {"arf", mm_decode_arf},
+    {"rfc3834", mm_decode_rfc3834},
+    {"rfc3464", mm_decode_rfc3464},
+    {"text", mm_decode_text},
+    {NULL, NULL},
+};

@@ -1,0 +1,107 @@
+/* report.c - the per-message report: recipients in an array, strings in an arena. */
+#include "bounce_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include "../util/str.h"
+
+mm_status_t mm_report_new(size_t max_recipients, mm_report **out)
+{
+    mm_report *r = calloc(1, sizeof *r);
+    if (!r)
+        return MM_ENOMEM;
+    mm_arena_init(&r->arena);
+    r->max = max_recipients ? max_recipients : 1000;
+    r->mta = "";
+    r->orig.message_id = r->orig.subject = r->orig.from = r->orig.to = r->orig.date = "";
+    *out = r;
+    return MM_OK;
+}
+
+void mm_report_destroy(mm_report *r)
+{
+    if (!r)
+        return;
+    mm_arena_free(&r->arena);
+    free(r->r);
+    free(r);
+}
+
+mm_rcpt *mm_report_add(mm_report *r)
+{
+    if (r->n >= r->max)
+        return NULL;
+    if (r->n == r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 4;
+        mm_rcpt *v = realloc(r->r, cap * sizeof *v);
+        if (!v)
+            return NULL;
+        r->r = v;
+        r->cap = cap;
+    }
+    mm_rcpt *rc = &r->r[r->n++];
+    memset(rc, 0, sizeof *rc);
+    mm_recipient *p = &rc->pub;
+    p->recipient = p->original_recipient = p->action = p->status = p->diagnostic = "";
+    p->remote_mta = p->reporting_mta = p->date = p->smtp_command = p->provider = "";
+    rc->diag_type = "";
+    return rc;
+}
+
+void mm_report_truncate(mm_report *r, size_t n)
+{
+    if (n < r->n)
+        r->n = n;
+}
+
+const char *mm_report_str(mm_report *r, const char *p, size_t n)
+{
+    if (!p)
+        return "";
+    char *s = mm_arena_strndup(&r->arena, p, n);
+    if (!s)
+        return "";
+    mm_squeeze_space(s);
+    return s;
+}
+
+const char *mm_report_strz(mm_report *r, const char *s)
+{
+    return s ? mm_report_str(r, s, strlen(s)) : "";
+}
+
+mm_kind_t mm_report_kind(const mm_report *r)
+{
+    return r->kind;
+}
+
+size_t mm_report_count(const mm_report *r)
+{
+    return r->n;
+}
+
+const mm_recipient *mm_report_recipient(const mm_report *r, size_t i)
+{
+    return i < r->n ? &r->r[i].pub : NULL;
+}
+
+const mm_original *mm_report_original(const mm_report *r)
+{
+    return &r->orig;
+}
+
+const char *mm_report_mta(const mm_report *r)
+{
+    return r->mta;
+}
+
+bool mm_report_truncated(const mm_report *r)
+{
+    return r->truncated;
+}
+
+const char *mm_kind_tostr(mm_kind_t k)
+{
+    static const char *const names[] = {"not_bounce", "bounce", "feedback", "autoreply", "success"};
+    return (unsigned)k < sizeof names / sizeof names[0] ? names[k] : "unknown";
+}

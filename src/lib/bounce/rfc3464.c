@@ -1,0 +1,157 @@
+/*
+ * rfc3464.c - the standard delivery status notification (RFC 3464):
+ * multipart/report; report-type=delivery-status, whose message/delivery-
+ * status part holds one per-message block and one block per recipient
+ * (section 2.1).  Some MTAs put the same fields in a text/plain part; those
+ * are read too when they start with the fields' names.
+ */
+#include "bounce_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include "../util/str.h"
+
+/* Value after "type;" (RFC 3464 section 2.1.2 address-type / diagnostic-type). */
+static const char *after_type(const char *v, const char **type, size_t *tlen)
+{
+    const char *semi = strchr(v, ';');
+    if (!semi) {
+        *type = v;
+        *tlen = 0;
+        return v;
+    }
+    *type = v;
+    *tlen = (size_t)(semi - v);
+    semi++;
+    while (*semi == ' ')
+        semi++;
+    return semi;
+}
+
+static bool is_rcpt_field(const char *name)
+{
+    return strcasecmp(name, "Final-Recipient") == 0 || strcasecmp(name, "Original-Recipient") == 0 ||
+           strcasecmp(name, "X-Actual-Recipient") == 0;
+}
+
+static void set_field(mm_report *r, mm_rcpt *rc, const mm_field *f)
+{
+    mm_recipient *p = &rc->pub;
+    const char *type;
+    size_t tl;
+    const char *v = after_type(f->value, &type, &tl);
+    if (strcasecmp(f->name, "Final-Recipient") == 0) {
+        p->recipient = mm_report_addr(r, v, strlen(v));
+    } else if (strcasecmp(f->name, "Original-Recipient") == 0) {
+        p->original_recipient = mm_report_addr(r, v, strlen(v));
+    } else if (strcasecmp(f->name, "X-Actual-Recipient") == 0) {
+        if (!p->recipient[0] && strchr(v, '@'))
+            p->recipient = mm_report_addr(r, v, strlen(v));
+    } else if (strcasecmp(f->name, "Action") == 0) {
+        char *a = (char *)mm_report_strz(r, f->value);
+        mm_strlower(a);
+        char *sp = strpbrk(a, " (");
+        if (sp)
+            *sp = '\0';
+        p->action = a;
+    } else if (strcasecmp(f->name, "Status") == 0) {
+        char code[16];
+        if (mm_find_status(f->value, strlen(f->value), code))
+            p->status = mm_report_strz(r, code);
+    } else if (strcasecmp(f->name, "Remote-MTA") == 0) {
+        p->remote_mta = mm_report_strz(r, v);
+    } else if (strcasecmp(f->name, "Diagnostic-Code") == 0) {
+        if (tl) {
+            rc->diag_type = mm_report_str(r, type, tl);
+            mm_strlower((char *)rc->diag_type);
+            if (strcmp(rc->diag_type, "smtp") == 0)
+                rc->diag_type = "SMTP";
+            else if (strcmp(rc->diag_type, "x-unix") == 0)
+                rc->diag_type = "X-UNIX";
+            else if (strcmp(rc->diag_type, "x-postfix") == 0)
+                rc->diag_type = "X-POSTFIX";
+        }
+        p->diagnostic = mm_report_strz(r, v);
+    } else if (strcasecmp(f->name, "Last-Attempt-Date") == 0) {
+        p->date = mm_report_strz(r, f->value);
+    }
+}
+
+/* Decode field groups; per-message fields fill defaults for every recipient. */
+static mm_status_t decode_fields(const mm_fields *fs, mm_report *r)
+{
+    const char *reporting = "", *arrival = "";
+    size_t start = r->n;
+    mm_rcpt *cur = NULL;
+    for (size_t i = 0; i < fs->n; i++) {
+        const mm_field *f = &fs->v[i];
+        if (f->name[0] == '\0') {
+            cur = NULL;
+            continue;
+        }
+        if (strcasecmp(f->name, "Reporting-MTA") == 0) {
+            const char *t;
+            size_t tl;
+            reporting = after_type(f->value, &t, &tl);
+            continue;
+        }
+        if (strcasecmp(f->name, "Arrival-Date") == 0) {
+            arrival = f->value;
+            continue;
+        }
+        if (!cur && is_rcpt_field(f->name)) {
+            cur = mm_report_add(r);
+            if (!cur)
+                break;
+        } else if (cur && strcasecmp(f->name, "Final-Recipient") == 0 && cur->pub.recipient[0]) {
+            cur = mm_report_add(r); /* blank line missing between two blocks */
+            if (!cur)
+                break;
+        }
+        if (cur)
+            set_field(r, cur, f);
+    }
+    for (size_t i = start; i < r->n; i++) {
+        mm_recipient *p = &r->r[i].pub;
+        if (!p->recipient[0])
+            p->recipient = p->original_recipient;
+        if (!p->reporting_mta[0])
+            p->reporting_mta = mm_report_strz(r, reporting);
+        if (!p->date[0])
+            p->date = mm_report_strz(r, arrival);
+    }
+    return r->n > start ? MM_OK : MM_ENOTFOUND;
+}
+
+/* A text part that is itself a DSN body: find "Final-Recipient:" lines. */
+static const char *find_text_dsn(const mm_msg *m)
+{
+    const char *t = mm_buf_str(&m->text);
+    const char *p = mm_strcasestr(t, "\nFinal-Recipient:");
+    if (!p)
+        return NULL;
+    const char *rep = mm_strcasestr(t, "\nReporting-MTA:");
+    return (rep && rep < p) ? rep + 1 : p + 1;
+}
+
+mm_status_t mm_decode_rfc3464(const mm_msg *m, mm_report *r)
+{
+    mm_fields fs = {0};
+    mm_arena a;
+    mm_arena_init(&a);
+    mm_status_t st = MM_ENOTFOUND;
+    if (m->has_dsn) {
+        st = mm_fields_parse_block(&a, m->dsn.data, m->dsn.len, &fs);
+    } else {
+        const char *p = find_text_dsn(m);
+        if (p)
+            st = mm_fields_parse_block(&a, p, strlen(p), &fs);
+    }
+    if (st == MM_OK)
+        st = decode_fields(&fs, r);
+    free(fs.v);
+    mm_arena_free(&a);
+    if (st == MM_OK)
+        r->kind = MM_KIND_BOUNCE;
+    return st;
+}

@@ -1,0 +1,72 @@
+/*
+ * message.h - one mail message reduced to what the bounce decoders need.
+ *
+ * GMime does the MIME work (structure, transfer encodings, RFC 2047 words,
+ * charsets); this module flattens its tree into plain UTF-8 pieces:
+ *   - the top-level header fields,
+ *   - the human-readable text (every text/plain part outside an attached
+ *     message, or text/html turned into text when there is no plain part),
+ *   - the machine-readable report parts (message/delivery-status,
+ *     message/feedback-report) as field blocks,
+ *   - the header fields of the attached original message.
+ * Nothing here knows what a bounce is.  GMime types never leave this module.
+ */
+#ifndef MM_MESSAGE_H
+#define MM_MESSAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <mailmedic/ctx.h>
+#include "../util/arena.h"
+#include "../util/buf.h"
+
+typedef struct mm_field {
+    const char *name;  /* as written, e.g. "Final-Recipient" */
+    const char *value; /* unfolded, trimmed, UTF-8 */
+} mm_field;
+
+typedef struct mm_fields {
+    mm_field *v;
+    size_t n, cap;
+} mm_fields;
+
+typedef struct mm_msg {
+    mm_arena arena;       /* owns every string below */
+    mm_fields head;       /* top-level header fields, RFC 2047 decoded */
+    const char *ctype;    /* top-level media type, lower case, e.g. "multipart/report" */
+    const char *report_type; /* report-type parameter, lower case, or "" */
+    mm_buf text;          /* readable text of the bounce, UTF-8, LF line ends */
+    mm_buf dsn;           /* raw text of message/delivery-status parts (may be empty) */
+    bool has_dsn;
+    mm_buf feedback;      /* raw text of message/feedback-report (ARF) */
+    bool has_feedback;
+    mm_fields orig;       /* header fields of the attached original message */
+    bool has_orig;
+    mm_buf orig_text;     /* text body of the attached message (short prefix) */
+    size_t parts;         /* MIME parts seen */
+} mm_msg;
+
+/*
+ * Parse bytes (LF, CRLF or CR line ends) into m.  On MM_OK the caller owns m
+ * and frees it with mm_msg_free().  On error m is already freed.
+ */
+mm_status_t mm_msg_parse(const mm_limits *lim, const char *bytes, size_t len, mm_msg *m);
+void mm_msg_free(mm_msg *m);
+
+/* First value of a header (case-insensitive name) or NULL. */
+const char *mm_fields_get(const mm_fields *f, const char *name);
+
+/*
+ * Split a block of "Name: value" lines (RFC 822 style, folded lines joined)
+ * into fields, appending to f.  Blank lines separate groups: for each blank
+ * line a field with name "" is appended, so callers can see group edges
+ * (per-message vs per-recipient DSN blocks).
+ */
+mm_status_t mm_fields_parse_block(mm_arena *a, const char *text, size_t len, mm_fields *f);
+mm_status_t mm_fields_add(mm_arena *a, mm_fields *f, const char *name, size_t nlen,
+                          const char *value, size_t vlen);
+
+/* Process-wide GMime set-up; called by mm_ctx_create(), safe to call twice. */
+void mm_msg_global_init(void);
+
+#endif

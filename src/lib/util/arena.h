@@ -1,0 +1,24 @@
+/*
+ * arena.h - bump allocator for the many small strings of one parse result.
+ * Everything allocated from an arena is freed by one mm_arena_free(), which
+ * is how a report is "one tree freed by one call".
+ */
+#ifndef MM_UTIL_ARENA_H
+#define MM_UTIL_ARENA_H
+
+#include <stddef.h>
+
+typedef struct mm_arena_block mm_arena_block;
+typedef struct mm_arena {
+    mm_arena_block *head;
+} mm_arena;
+
+void mm_arena_init(mm_arena *a);
+void mm_arena_free(mm_arena *a);
+/* NULL on out of memory. */
+void *mm_arena_alloc(mm_arena *a, size_t n);
+/* Copy n bytes and add a NUL; NULL on out of memory. */
+char *mm_arena_strndup(mm_arena *a, const char *s, size_t n);
+char *mm_arena_strdup(mm_arena *a, const char *s);
+
+#endif

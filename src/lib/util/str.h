@@ -1,0 +1,31 @@
+/*
+ * str.h - small string helpers with no mail knowledge: ASCII case folding,
+ * bounded searches, trimming.  All work on (pointer, length) so they can run
+ * on borrowed bytes without copying.
+ */
+#ifndef MM_UTIL_STR_H
+#define MM_UTIL_STR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+static inline char mm_lower(char c)
+{
+    return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+}
+
+/* Case-insensitive (ASCII) search for needle in hay[0..n); NULL if absent. */
+const char *mm_memcasemem(const char *hay, size_t n, const char *needle, size_t nlen);
+/* Same for NUL-terminated strings. */
+const char *mm_strcasestr(const char *hay, const char *needle);
+bool mm_startswith_ci(const char *s, const char *prefix);
+/* Lower-case s in place (ASCII only); returns s. */
+char *mm_strlower(char *s);
+/* Trim ASCII white space at both ends; returns s (moved start). */
+char *mm_strtrim(char *s);
+/* Collapse runs of white space to one space, in place. */
+void mm_squeeze_space(char *s);
+/* Valid UTF-8? */
+bool mm_utf8_valid(const char *s, size_t n);
+
+#endif
