@@ -72,7 +72,9 @@ void mm_classify(mm_rcpt *rc);
 bool mm_reason_is_hard(mm_reason_t reason, const mm_recipient *r);
 
 /* rhost.c: receiving-provider rules; set rc->pub.provider and maybe a reason. */
-mm_reason_t mm_rhost_match(mm_rcpt *rc);
+mm_reason_t mm_rhost_match(mm_rcpt *rc, const char *lower_diagnostic);
+/* rhost_cn.c: the Chinese providers' rules, asked first by mm_rhost_match(). */
+mm_reason_t mm_rhost_cn_match(mm_rcpt *rc, const char *lower_diagnostic);
 
 /* phrases.c: reason from free text, ordered as classify.c asks. */
 typedef enum mm_phrase_pass {

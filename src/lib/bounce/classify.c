@@ -66,7 +66,7 @@ static mm_reason_t decide(mm_rcpt *rc, const char *lower)
         return rc->hint;
     if (p->status[0] == '2')
         return MM_REASON_DELIVERED;
-    mm_reason_t r = mm_rhost_match(rc);
+    mm_reason_t r = mm_rhost_match(rc, lower);
     if (r != MM_REASON_UNDEFINED)
         return r;
     if (rc->diag_type[0] == '\0' || strcasecmp(rc->diag_type, "SMTP") == 0) {

@@ -14,6 +14,18 @@ mm_status_t mm_decode_rfc3834(const mm_msg *m, mm_report *r);
 mm_status_t mm_decode_rfc3464(const mm_msg *m, mm_report *r);
 mm_status_t mm_decode_text(const mm_msg *m, mm_report *r);
 
+/* Chinese providers' own notices (lhost/cn_*.c) */
+
+/* end of Chinese providers */
+
+/* mail providers and ESPs (lhost/) */
+
+/* end of mail providers and ESPs */
+
+/* MTA families (lhost/) */
+
+/* end of MTA families */
+
 /* True when the message presents itself as a delivery report (sender,
  * subject or MIME type say so); used by text decoders to avoid reading
  * ordinary mail as a bounce. */

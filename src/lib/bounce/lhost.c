@@ -9,6 +9,19 @@
 const mm_decoder mm_decoders[] = {
     {"arf", mm_decode_arf},
     {"rfc3834", mm_decode_rfc3834},
+
+    /* Chinese providers' own notices (lhost/cn_*.c) */
+
+    /* end of Chinese providers */
+
+    /* mail providers and ESPs (lhost/) */
+
+    /* end of mail providers and ESPs */
+
+    /* MTA families (lhost/) */
+
+    /* end of MTA families */
+
     {"rfc3464", mm_decode_rfc3464},
     {"text", mm_decode_text},
     {NULL, NULL},

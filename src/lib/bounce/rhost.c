@@ -10,8 +10,10 @@
 #include <string.h>
 #include "../util/str.h"
 
-mm_reason_t mm_rhost_match(mm_rcpt *rc)
+mm_reason_t mm_rhost_match(mm_rcpt *rc, const char *lower)
 {
-    (void)rc;
+    mm_reason_t r = mm_rhost_cn_match(rc, lower);
+    if (r != MM_REASON_UNDEFINED)
+        return r;
     return MM_REASON_UNDEFINED;
 }
