@@ -54,8 +54,6 @@ int mm_find_reply(const char *t, size_t n)
                            t[i + 3] == '\t' || t[i + 3] == ']' || t[i + 3] == ')' ||
                            t[i + 3] == '"' || t[i + 3] == ','))
             continue;
-        if (i + 4 < n && t[i + 3] == '-' && is_digit(t[i + 4]))
-            continue;
         int code = (t[i] - '0') * 100 + (t[i + 1] - '0') * 10 + (t[i + 2] - '0');
         if (code % 100 > 59 || (code / 10) % 10 > 5)
             continue;

@@ -1,0 +1,142 @@
+/*
+ * test_util.c - the generic helpers (buf, arena, str) and the field finders
+ * of extract.c, table-driven.  Failures print "got X, want Y".
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "bounce/bounce_int.h"
+#include "util/arena.h"
+#include "util/buf.h"
+#include "util/str.h"
+
+static void test_buf(void **state)
+{
+    (void)state;
+    mm_buf b = MM_BUF_INIT;
+    assert_string_equal(mm_buf_str(&b), "");
+    for (int i = 0; i < 1000; i++)
+        assert_int_equal(mm_buf_printf(&b, "%d,", i), MM_OK);
+    assert_true(b.len > 3000);
+    assert_memory_equal(b.data, "0,1,2,", 6);
+    mm_buf_free(&b);
+
+    mm_buf lim;
+    mm_buf_init(&lim, 8);
+    assert_int_equal(mm_buf_puts(&lim, "12345678"), MM_OK);
+    assert_int_equal(mm_buf_putc(&lim, '9'), MM_ETOOBIG);
+    assert_string_equal(mm_buf_str(&lim), "12345678"); /* unchanged after a failed append */
+    mm_buf_free(&lim);
+}
+
+static void test_arena(void **state)
+{
+    (void)state;
+    mm_arena a;
+    mm_arena_init(&a);
+    char big[10000];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    assert_string_equal(mm_arena_strdup(&a, "hello"), "hello");
+    assert_int_equal(strlen(mm_arena_strdup(&a, big)), sizeof big - 1);
+    assert_string_equal(mm_arena_strndup(&a, "abcdef", 3), "abc");
+    mm_arena_free(&a);
+}
+
+static void test_str(void **state)
+{
+    (void)state;
+    assert_non_null(mm_strcasestr("Mailbox FULL today", "mailbox full"));
+    assert_null(mm_strcasestr("mailbox", "mailbox full"));
+    char s[] = "  a \t b\n\n c  ";
+    mm_squeeze_space(s);
+    assert_string_equal(mm_strtrim(s), "a b c");
+    assert_true(mm_utf8_valid("\xe9\x80\x80\xe4\xbf\xa1", 6)); /* 退信 */
+    assert_false(mm_utf8_valid("\xcd\xcb\xd0\xc5", 4));        /* 退信 in GBK */
+    assert_false(mm_utf8_valid("\xe9\x80", 2));                /* truncated */
+}
+
+static void test_find_status(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text, *want; /* want NULL: none */
+    } rows[] = {
+        {"550 5.1.1 <a@b.example>: User unknown", "5.1.1"},
+        {"smtp; 452 4.2.2 Over quota", "4.2.2"},
+        {"status 5.7.26 unauthenticated", "5.7.26"},
+        {"version 1.2.3.4 of something", NULL},
+        {"IP 192.0.2.1 blocked", NULL},
+        {"5.0.0", "5.0.0"},
+        {"see RFC 3.1.1", NULL},
+        {"code 5.1.10 null MX", "5.1.10"},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        char got[16];
+        bool found = mm_find_status(rows[i].text, strlen(rows[i].text), got);
+        if (!rows[i].want) {
+            if (found)
+                fail_msg("%s: got %s, want none", rows[i].text, got);
+        } else if (!found || strcmp(got, rows[i].want) != 0) {
+            fail_msg("%s: got %s, want %s", rows[i].text, found ? got : "none", rows[i].want);
+        }
+    }
+}
+
+static void test_find_reply(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        int want;
+    } rows[] = {
+        {"550 5.1.1 User unknown", 550},  {"said: 421-4.7.0 try later", 421},
+        {"host [192.0.2.250] said", 0},  {"id 5501234 queued", 0},
+        {"smtp;554 Transaction failed", 554}, {"no code here", 0},
+        {"error 599 is not real", 0},     {"(552) too big", 552},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        int got = mm_find_reply(rows[i].text, strlen(rows[i].text));
+        if (got != rows[i].want)
+            fail_msg("%s: got %d, want %d", rows[i].text, got, rows[i].want);
+    }
+}
+
+static void test_find_addr(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text, *want;
+    } rows[] = {
+        {"<John.Doe@Example.COM>: host said", "John.Doe@Example.COM"},
+        {"rfc822; a+b@x.example.org.", "a+b@x.example.org"},
+        {"nothing here @ all", NULL},
+        {"user@localhost", "user@localhost"},
+        {"王@例子.中国 bounced", "王@例子.中国"},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        size_t n;
+        const char *p = mm_find_addr(rows[i].text, strlen(rows[i].text), &n);
+        if (!rows[i].want) {
+            if (p)
+                fail_msg("%s: got %.*s, want none", rows[i].text, (int)n, p);
+        } else if (!p || n != strlen(rows[i].want) || memcmp(p, rows[i].want, n) != 0) {
+            fail_msg("%s: got %.*s, want %s", rows[i].text, p ? (int)n : 4, p ? p : "none",
+                     rows[i].want);
+        }
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_buf),         cmocka_unit_test(test_arena),
+        cmocka_unit_test(test_str),         cmocka_unit_test(test_find_status),
+        cmocka_unit_test(test_find_reply),  cmocka_unit_test(test_find_addr),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
