@@ -86,16 +86,19 @@ static void set_field(mm_report *r, mm_rcpt *rc, const mm_field *f)
     }
 }
 
-/* Decode field groups; per-message fields fill defaults for every recipient. */
+/* Decode field groups; per-message fields fill defaults for every
+ * recipient.  Some writers (Symantec's) put Final-Recipient last in its
+ * group, so the fields of the group read before it are replayed. */
 static mm_status_t decode_fields(const mm_fields *fs, mm_report *r)
 {
     const char *reporting = "", *arrival = "";
-    size_t start = r->n;
+    size_t start = r->n, group = 0;
     mm_rcpt *cur = NULL;
     for (size_t i = 0; i < fs->n; i++) {
         const mm_field *f = &fs->v[i];
         if (f->name[0] == '\0') {
             cur = NULL;
+            group = i + 1;
             continue;
         }
         if (strcasecmp(f->name, "Reporting-MTA") == 0) {
@@ -112,6 +115,8 @@ static mm_status_t decode_fields(const mm_fields *fs, mm_report *r)
             cur = mm_report_add(r);
             if (!cur)
                 break;
+            for (size_t k = group; k < i; k++)
+                set_field(r, cur, &fs->v[k]);
         } else if (cur && strcasecmp(f->name, "Final-Recipient") == 0 && cur->pub.recipient[0]) {
             cur = mm_report_add(r); /* blank line missing between two blocks */
             if (!cur)
@@ -156,6 +161,34 @@ static size_t line_start(const char *t, const char *p)
     return (size_t)(p - t);
 }
 
+static bool addr_alone(const char *line, const char *at, size_t alen)
+{
+    size_t other = 0;
+    for (const char *p = line; *p && *p != '\n'; p++)
+        if (!(p >= at && p < at + alen) && *p != ' ' && *p != '\t' && *p != '<' && *p != '>')
+            other++;
+    return other < 3;
+}
+
+/* Start of the non-blank paragraph before the line at s (or s). */
+static size_t para_before(const char *t, size_t s)
+{
+    size_t p = s;
+    while (p > 0 && (t[p - 1] == '\n' || t[p - 1] == ' ' || t[p - 1] == '\t'))
+        p--;
+    if (p == 0)
+        return s;
+    size_t lines = 0;
+    while (p > 0 && lines < 6) {
+        size_t ls = line_start(t, t + p - 1);
+        if (mm_prov_blank(t + ls, p - 1 - ls))
+            break;
+        p = ls;
+        lines++;
+    }
+    return p;
+}
+
 /* The first paragraph quoting an SMTP reply or status code. */
 static const char *reply_para(const char *t, size_t n, size_t *len)
 {
@@ -181,9 +214,12 @@ static void diag_from_text(mm_report *r, mm_rcpt *rc, const mm_msg *m, bool sing
     const char *at = addr[0] ? mm_memcasemem(t, n, addr, strlen(addr)) : NULL;
     const char *start = NULL;
     if (at) {
-        size_t s = line_start(t, at);
+        size_t s = line_start(t, at), e = para_end(t, n, s);
+        /* An address alone on its line: the sentence saying why is above it. */
+        if (addr_alone(t + s, at, strlen(addr)))
+            s = para_before(t, s);
         start = t + s;
-        len = para_end(t, n, s) - s;
+        len = e - s;
     }
     char code[16];
     if ((!start || !(mm_find_reply(start, len) || mm_find_status(start, len, code))) && single) {
