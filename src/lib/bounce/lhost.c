@@ -15,6 +15,13 @@ const mm_decoder mm_decoders[] = {
     /* end of Chinese providers */
 
     /* mail providers and ESPs (lhost/) */
+    {"amazonses", mm_decode_amazonses},
+    {"dragonfly", mm_decode_dragonfly},
+    {"gmail", mm_decode_gmail},
+    {"googlegroups", mm_decode_googlegroups},
+    {"yahoo", mm_decode_yahoo},
+    {"mailru", mm_decode_mailru},
+    {"mxlogic", mm_decode_mxlogic},
 
     /* end of mail providers and ESPs */
 

@@ -158,3 +158,87 @@ bool mm_prov_blank(const char *l, size_t len)
             return false;
     return true;
 }
+
+bool mm_prov_addr_line(const char *l, size_t len, const char **a, size_t *alen)
+{
+    const char *p = mm_find_addr(l, len, alen);
+    if (!p)
+        return false;
+    size_t other = 0;
+    for (size_t i = 0; i < len; i++) {
+        const char *c = l + i;
+        if (c >= p && c < p + *alen)
+            continue;
+        if (!strchr(" \t<>:\"'", *c))
+            other++;
+    }
+    *a = p;
+    return other == 0 || (other < 12 && mm_memcasemem(l, len, "mailto:", 7));
+}
+
+static bool already(const mm_report *r, size_t from, const char *addr)
+{
+    for (size_t i = from; i < r->n; i++)
+        if (strcasecmp(r->r[i].pub.recipient, addr) == 0)
+            return true;
+    return false;
+}
+
+/* "  <user@example.org>: 550 ..." - an address opening the line and a
+ * colon after it; *rest is where the reply begins. */
+static bool lead_addr(const char *l, size_t len, const char **a, size_t *alen, size_t *rest)
+{
+    size_t i = 0;
+    while (i < len && (l[i] == ' ' || l[i] == '\t'))
+        i++;
+    const char *p = mm_find_addr(l + i, len - i, alen);
+    if (!p || (p != l + i && !(p == l + i + 1 && l[i] == '<')))
+        return false;
+    size_t j = (size_t)(p - l) + *alen;
+    if (j < len && l[j] == '>')
+        j++;
+    if (j >= len || l[j] != ':')
+        return false;
+    *a = p;
+    *rest = j + 1;
+    return true;
+}
+
+mm_status_t mm_prov_addr_blocks(mm_report *r, const char *t, size_t n)
+{
+    size_t from = r->n, pos = 0, len;
+    const char *l, *a = NULL, *diag = NULL;
+    size_t alen = 0, dend = 0;
+    bool open = false;
+    for (;;) {
+        const char *na;
+        size_t nalen, rest = 0;
+        size_t lstart = pos;
+        l = mm_next_line(t, n, &pos, &len);
+        bool addr_line = l && (mm_prov_addr_line(l, len, &na, &nalen) ||
+                               lead_addr(l, len, &na, &nalen, &rest));
+        bool blank = l && mm_prov_blank(l, len);
+        if (open && (!l || addr_line || (blank && dend > (size_t)(diag - t)))) {
+            char *tmp = mm_arena_strndup(&r->arena, a, alen);
+            const char *addr = tmp ? mm_report_addr(r, tmp, alen) : "";
+            if (addr[0] && !already(r, from, addr)) {
+                size_t dl = dend > (size_t)(diag - t) ? dend - (size_t)(diag - t) : 0;
+                if (!mm_prov_add(r, addr, strlen(addr), diag, dl))
+                    return MM_ENOMEM;
+            }
+            open = false;
+        }
+        if (!l)
+            break;
+        if (addr_line) {
+            open = true;
+            a = na;
+            alen = nalen;
+            diag = t + (rest ? lstart + rest : pos);
+            dend = rest ? pos : (size_t)(diag - t);
+        } else if (open && !blank) {
+            dend = pos;
+        }
+    }
+    return MM_OK;
+}

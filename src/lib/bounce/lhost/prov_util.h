@@ -44,4 +44,24 @@ const char *mm_prov_after_line(const char *t, size_t n, const char *marker);
 /* Is the line blank (only spaces and tabs)? */
 bool mm_prov_blank(const char *l, size_t len);
 
+/*
+ * Read a list of failed addresses from prose: an address line (the address
+ * with little else, as "  user@example.org" or "<user@example.org>:") opens
+ * a recipient, and the lines after it up to a blank line or the next
+ * address line are its diagnostic.  Repeated addresses are skipped (some
+ * notices say everything twice, in two languages).  Reads t[0..n); returns
+ * MM_OK (maybe with no recipient added) or MM_ENOMEM.
+ */
+mm_status_t mm_prov_addr_blocks(mm_report *r, const char *t, size_t n);
+
+/* Is this line an address line in the sense above?  Sets *a, *alen. */
+bool mm_prov_addr_line(const char *l, size_t len, const char **a, size_t *alen);
+
+/* Exim-style notices (mailru.c, mxlogic.c): after the first line holding
+ * one of markers (NULL-terminated), an address list read as above; the
+ * command, remote host and status come from each diagnostic. */
+mm_status_t mm_prov_exim_list(const mm_msg *m, mm_report *r, const char *const *markers);
+/* "host NAME [IP]:" in an Exim diagnostic sets the remote MTA. */
+void mm_prov_exim_host(mm_report *r, mm_rcpt *rc);
+
 #endif
