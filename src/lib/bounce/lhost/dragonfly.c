@@ -47,15 +47,18 @@ mm_status_t mm_decode_dragonfly(const mm_msg *m, mm_report *r)
     if (!a)
         return MM_ENOTFOUND;
     size_t dlen = n - (size_t)(lead - t);
-    mm_rcpt *rc = mm_prov_add(r, a, alen, lead, dlen);
+    /* "HOST [IP] did not like our RCPT TO:" is dma's line; the reply follows. */
+    const char *host_end = mm_memcasemem(lead, dlen, " did not like our", 17);
+    const char *reply = host_end ? mm_prov_after_line(lead, dlen, " did not like our") : lead;
+    mm_rcpt *rc = mm_prov_add(r, a, alen, reply, n - (size_t)(reply - t));
     if (!rc)
         return MM_ENOMEM;
-    const char *host_end = mm_memcasemem(lead, dlen, " did not like our", 17);
     if (host_end) {
-        const char *hs = lead;
+        const char *hs = lead, *he = host_end;
         while (hs < host_end && (*hs == '\n' || *hs == ' '))
             hs++;
-        rc->pub.remote_mta = mm_report_str(r, hs, (size_t)(host_end - hs));
+        const char *sp = memchr(hs, ' ', (size_t)(he - hs));
+        rc->pub.remote_mta = mm_report_str(r, hs, (size_t)((sp ? sp : he) - hs));
     }
     rc->pub.smtp_command = command_of(lead, dlen);
     if (mm_memcasemem(lead, dlen, "Giving up", 9))

@@ -2,8 +2,11 @@
  * googlegroups.c - Google Groups' refusal to post ("the group you tried to
  * contact (NAME) may not exist, or you may not have permission to post
  * messages to the group").  Plain text from mailer-daemon@googlemail.com;
- * the group address is in X-Failed-Recipients.  The notice itself says the
- * post was refused for the sender, so it hints "rejected".
+ * the group address is in X-Failed-Recipients.  The notice is localised
+ * (English, Arabic, ...), so it is recognised by the failed address being a
+ * googlegroups.com one and the text pointing at groups.google.com; the
+ * paragraph after the greeting is the diagnostic.  The notice itself says
+ * the post was refused for the sender, so it hints "rejected".
  */
 #include "../decoders.h"
 
@@ -18,15 +21,15 @@ mm_status_t mm_decode_googlegroups(const mm_msg *m, mm_report *r)
     const char *xf = mm_fields_get(&m->head, "X-Failed-Recipients");
     if (!xf || !mm_strcasestr(xf, "googlegroups.com"))
         return MM_ENOTFOUND;
-    const char *why = mm_memcasemem(t, n, "you tried to contact", 20);
-    if (!why)
+    if (!mm_memcasemem(t, n, "groups.google.com", 17) && !mm_memcasemem(t, n, "Google Groups", 13))
         return MM_ENOTFOUND;
-    /* The paragraph saying why, up to the "If you have questions" line. */
-    const char *start = why;
-    while (start > t && start[-1] != '\n')
-        start--;
-    const char *stop = mm_memcasemem(start, n - (size_t)(start - t), "If you have questions", 21);
-    size_t dlen = stop ? (size_t)(stop - start) : n - (size_t)(start - t);
+    /* The second paragraph (after "Hello <sender>,") says why. */
+    const char *start = strstr(t, "\n\n");
+    start = start ? start + 2 : t;
+    while (*start == '\n')
+        start++;
+    const char *stop = strstr(start, "\n\n");
+    size_t dlen = stop && stop < t + n ? (size_t)(stop - start) : n - (size_t)(start - t);
     size_t pos = 0, len;
     const char *a;
     /* X-Failed-Recipients may list several addresses, comma separated. */
