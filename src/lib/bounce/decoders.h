@@ -27,6 +27,8 @@ mm_status_t mm_decode_yahoo(const mm_msg *m, mm_report *r);
 mm_status_t mm_decode_mailru(const mm_msg *m, mm_report *r);
 mm_status_t mm_decode_mxlogic(const mm_msg *m, mm_report *r);
 
+mm_status_t mm_decode_zoho(const mm_msg *m, mm_report *r);
+mm_status_t mm_decode_gmx(const mm_msg *m, mm_report *r);
 /* end of mail providers and ESPs */
 
 /* MTA families (lhost/) */

@@ -23,6 +23,8 @@ const mm_decoder mm_decoders[] = {
     {"mailru", mm_decode_mailru},
     {"mxlogic", mm_decode_mxlogic},
 
+    {"zoho", mm_decode_zoho},
+    {"gmx", mm_decode_gmx},
     /* end of mail providers and ESPs */
 
     /* MTA families (lhost/) */

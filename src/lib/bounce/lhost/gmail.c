@@ -33,6 +33,18 @@ static const char *state_command(const char *d)
     return s >= 0 && s < (long)(sizeof cmds / sizeof cmds[0]) ? cmds[s] : "";
 }
 
+/* Gmail's own fixed sentences (not the receiver's) that say what happened. */
+static mm_reason_t gmail_own_words(const char *d)
+{
+    if (mm_strcasestr(d, "did not accept our requests to connect") ||
+        mm_strcasestr(d, "Could not contact DNS servers"))
+        return MM_REASON_EXPIRED;
+    if (mm_strcasestr(d, "DNS Error: Domain name not found") ||
+        mm_strcasestr(d, "DNS server returned answer with no data"))
+        return MM_REASON_HOSTUNKNOWN;
+    return MM_REASON_UNDEFINED;
+}
+
 /* Indented address lines from t up to the first blank line after one. */
 static mm_status_t add_addresses(mm_report *r, const char *t, size_t n, bool delayed)
 {
@@ -81,6 +93,7 @@ mm_status_t mm_decode_gmail(const mm_msg *m, mm_report *r)
         mm_rcpt *rc = &r->r[i];
         rc->pub.diagnostic = det ? diag : mm_report_str(r, after, dlen > 400 ? 400 : dlen);
         rc->pub.smtp_command = state_command(diag);
+        rc->hint = gmail_own_words(diag);
         mm_prov_refine_status(r, rc);
     }
     r->kind = MM_KIND_BOUNCE;
