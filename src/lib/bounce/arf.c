@@ -2,11 +2,19 @@
  * arf.c - Abuse Reporting Format feedback reports (RFC 5965): a complaint
  * about a message that was delivered, not a delivery failure.  One record
  * per Original-Rcpt-To (section 3.2), else the original message's To.
+ *
+ * Two non-standard feedback forms are read as well: Microsoft's and Amazon
+ * SES's older complaints (multipart/mixed from staff@hotmail.com or
+ * complaints@email-abuse.amazonses.com, "complaint about message from IP"),
+ * whose original recipient is in the attached message, and Apple Mail's
+ * one-click unsubscribe ("X-Apple-Unsubscribe: true"), which is a complaint
+ * by the person in From.
  */
 #include "decoders.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include "../util/str.h"
 
 static mm_status_t add_rcpt(mm_report *r, const char *addr, const mm_fields *fb)
 {
@@ -25,9 +33,46 @@ static mm_status_t add_rcpt(mm_report *r, const char *addr, const mm_fields *fb)
     return MM_OK;
 }
 
+static bool is_legacy_complaint(const mm_msg *m)
+{
+    const char *from = mm_fields_get(&m->head, "From");
+    const char *subj = mm_fields_get(&m->head, "Subject");
+    if (!from || !subj || !mm_strcasestr(subj, "complaint about message from"))
+        return false;
+    return mm_strcasestr(from, "staff@hotmail.com") ||
+           mm_strcasestr(from, "complaints@email-abuse.amazonses.com");
+}
+
+static mm_status_t decode_apple_unsubscribe(const mm_msg *m, mm_report *r)
+{
+    const char *from = mm_fields_get(&m->head, "From");
+    mm_fields none = {0};
+    mm_status_t st = add_rcpt(r, from ? from : "", &none);
+    if (st == MM_OK) {
+        r->r[r->n - 1].pub.diagnostic = "unsubscribe";
+        r->kind = MM_KIND_FEEDBACK;
+    }
+    return st;
+}
+
+/* The original recipient as the complaint's attached message names it. */
+static const char *original_rcpt(const mm_msg *m)
+{
+    const char *to = mm_fields_get(&m->orig, "X-HmXmrOriginalRecipient");
+    if (!to)
+        to = mm_fields_get(&m->orig, "To");
+    if (!to)
+        to = mm_fields_get(&m->head, "To");
+    return to;
+}
+
 mm_status_t mm_decode_arf(const mm_msg *m, mm_report *r)
 {
-    if (!m->has_feedback && strcmp(m->report_type, "feedback-report") != 0)
+    const char *apple = mm_fields_get(&m->head, "X-Apple-Unsubscribe");
+    if (apple && mm_strcasestr(apple, "true") && !m->has_dsn)
+        return decode_apple_unsubscribe(m, r);
+    if (!m->has_feedback && strcmp(m->report_type, "feedback-report") != 0 &&
+        !is_legacy_complaint(m))
         return MM_ENOTFOUND;
     mm_arena a;
     mm_arena_init(&a);
@@ -39,9 +84,7 @@ mm_status_t mm_decode_arf(const mm_msg *m, mm_report *r)
             strcasecmp(fb.v[i].name, "Removal-Recipient") == 0)
             st = add_rcpt(r, fb.v[i].value, &fb);
     if (st == MM_OK && r->n == 0) {
-        const char *to = mm_fields_get(&m->orig, "To");
-        if (!to)
-            to = mm_fields_get(&m->head, "To");
+        const char *to = original_rcpt(m);
         st = add_rcpt(r, to ? to : "", &fb);
     }
     free(fb.v);

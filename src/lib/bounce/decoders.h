@@ -19,7 +19,16 @@ mm_status_t mm_decode_text(const mm_msg *m, mm_report *r);
 /* end of Chinese providers */
 
 /* mail providers and ESPs (lhost/) */
+mm_status_t mm_decode_amazonses(const mm_msg *m, mm_report *r);
+mm_status_t mm_decode_dragonfly(const mm_msg *m, mm_report *r);
+mm_status_t mm_decode_gmail(const mm_msg *m, mm_report *r);
+mm_status_t mm_decode_googlegroups(const mm_msg *m, mm_report *r);
+mm_status_t mm_decode_yahoo(const mm_msg *m, mm_report *r);
+mm_status_t mm_decode_mailru(const mm_msg *m, mm_report *r);
+mm_status_t mm_decode_mxlogic(const mm_msg *m, mm_report *r);
 
+mm_status_t mm_decode_zoho(const mm_msg *m, mm_report *r);
+mm_status_t mm_decode_gmx(const mm_msg *m, mm_report *r);
 /* end of mail providers and ESPs */
 
 /* MTA families (lhost/) */

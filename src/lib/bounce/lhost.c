@@ -15,7 +15,16 @@ const mm_decoder mm_decoders[] = {
     /* end of Chinese providers */
 
     /* mail providers and ESPs (lhost/) */
+    {"amazonses", mm_decode_amazonses},
+    {"dragonfly", mm_decode_dragonfly},
+    {"gmail", mm_decode_gmail},
+    {"googlegroups", mm_decode_googlegroups},
+    {"yahoo", mm_decode_yahoo},
+    {"mailru", mm_decode_mailru},
+    {"mxlogic", mm_decode_mxlogic},
 
+    {"zoho", mm_decode_zoho},
+    {"gmx", mm_decode_gmx},
     /* end of mail providers and ESPs */
 
     /* MTA families (lhost/) */

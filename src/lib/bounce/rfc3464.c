@@ -4,12 +4,21 @@
  * status part holds one per-message block and one block per recipient
  * (section 2.1).  Some MTAs put the same fields in a text/plain part; those
  * are read too when they start with the fields' names.
+ *
+ * The machine-readable part is often thinner than the human one: many MTAs
+ * (Gmail, Exchange, SES, mail filters) leave Diagnostic-Code out or write a
+ * bare "Status: 5.0.0".  So after the fields are read, each recipient is
+ * completed from the readable text: the paragraph that names the address
+ * (or, failing that, the one quoting an SMTP reply) becomes the diagnostic,
+ * the reply's own status code replaces a vague X.0.0, and the SMTP command
+ * the reply answered is noted.
  */
 #include "bounce_int.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include "../util/str.h"
+#include "lhost/prov_util.h"
 
 /* Value after "type;" (RFC 3464 section 2.1.2 address-type / diagnostic-type). */
 static const char *after_type(const char *v, const char **type, size_t *tlen)
@@ -77,16 +86,19 @@ static void set_field(mm_report *r, mm_rcpt *rc, const mm_field *f)
     }
 }
 
-/* Decode field groups; per-message fields fill defaults for every recipient. */
+/* Decode field groups; per-message fields fill defaults for every
+ * recipient.  Some writers (Symantec's) put Final-Recipient last in its
+ * group, so the fields of the group read before it are replayed. */
 static mm_status_t decode_fields(const mm_fields *fs, mm_report *r)
 {
     const char *reporting = "", *arrival = "";
-    size_t start = r->n;
+    size_t start = r->n, group = 0;
     mm_rcpt *cur = NULL;
     for (size_t i = 0; i < fs->n; i++) {
         const mm_field *f = &fs->v[i];
         if (f->name[0] == '\0') {
             cur = NULL;
+            group = i + 1;
             continue;
         }
         if (strcasecmp(f->name, "Reporting-MTA") == 0) {
@@ -103,6 +115,8 @@ static mm_status_t decode_fields(const mm_fields *fs, mm_report *r)
             cur = mm_report_add(r);
             if (!cur)
                 break;
+            for (size_t k = group; k < i; k++)
+                set_field(r, cur, &fs->v[k]);
         } else if (cur && strcasecmp(f->name, "Final-Recipient") == 0 && cur->pub.recipient[0]) {
             cur = mm_report_add(r); /* blank line missing between two blocks */
             if (!cur)
@@ -123,6 +137,120 @@ static mm_status_t decode_fields(const mm_fields *fs, mm_report *r)
     return r->n > start ? MM_OK : MM_ENOTFOUND;
 }
 
+/* End of the paragraph that starts at pos; a line holding only the
+ * address does not end it, and at most 8 lines are taken. */
+static size_t para_end(const char *t, size_t n, size_t pos)
+{
+    size_t p = pos, len, lines = 0;
+    const char *l;
+    while (lines < 8 && (l = mm_next_line(t, n, &p, &len)) != NULL) {
+        if (mm_prov_blank(l, len)) {
+            if (lines > 1)
+                return (size_t)(l - t);
+            continue;
+        }
+        lines++;
+    }
+    return p;
+}
+
+static size_t line_start(const char *t, const char *p)
+{
+    while (p > t && p[-1] != '\n')
+        p--;
+    return (size_t)(p - t);
+}
+
+static bool addr_alone(const char *line, const char *at, size_t alen)
+{
+    size_t other = 0;
+    for (const char *p = line; *p && *p != '\n'; p++)
+        if (!(p >= at && p < at + alen) && *p != ' ' && *p != '\t' && *p != '<' && *p != '>')
+            other++;
+    return other < 3;
+}
+
+/* Start of the non-blank paragraph before the line at s (or s). */
+static size_t para_before(const char *t, size_t s)
+{
+    size_t p = s;
+    while (p > 0 && (t[p - 1] == '\n' || t[p - 1] == ' ' || t[p - 1] == '\t'))
+        p--;
+    if (p == 0)
+        return s;
+    size_t lines = 0;
+    while (p > 0 && lines < 6) {
+        size_t ls = line_start(t, t + p - 1);
+        if (mm_prov_blank(t + ls, p - 1 - ls))
+            break;
+        p = ls;
+        lines++;
+    }
+    return p;
+}
+
+/* The first paragraph quoting an SMTP reply or status code. */
+static const char *reply_para(const char *t, size_t n, size_t *len)
+{
+    size_t pos = 0, l;
+    const char *line;
+    char code[16];
+    while ((line = mm_next_line(t, n, &pos, &l)) != NULL) {
+        if (mm_find_reply(line, l) || mm_find_status(line, l, code)) {
+            size_t s = (size_t)(line - t);
+            *len = para_end(t, n, s) - s;
+            return line;
+        }
+    }
+    return NULL;
+}
+
+/* Diagnostic for a recipient whose block had none: from the readable text. */
+static void diag_from_text(mm_report *r, mm_rcpt *rc, const mm_msg *m, bool single)
+{
+    const char *t = mm_buf_str(&m->text);
+    size_t n = mm_prov_text_len(t, m->text.len), len = 0;
+    const char *addr = rc->pub.recipient;
+    const char *at = addr[0] ? mm_memcasemem(t, n, addr, strlen(addr)) : NULL;
+    const char *start = NULL;
+    if (at) {
+        size_t s = line_start(t, at), e = para_end(t, n, s);
+        /* An address alone on its line: the sentence saying why is above it. */
+        if (addr_alone(t + s, at, strlen(addr)))
+            s = para_before(t, s);
+        start = t + s;
+        len = e - s;
+    }
+    char code[16];
+    if ((!start || !(mm_find_reply(start, len) || mm_find_status(start, len, code))) && single) {
+        size_t l2;
+        const char *p = reply_para(t, n, &l2);
+        if (p) {
+            start = p;
+            len = l2;
+        }
+    }
+    if (start)
+        rc->pub.diagnostic = mm_report_str(r, start, len > MM_PROV_DIAG_MAX ? MM_PROV_DIAG_MAX : len);
+}
+
+/* Complete recipients [from, r->n) from the readable text. */
+static void complete(mm_report *r, const mm_msg *m, size_t from)
+{
+    bool single = r->n - from == 1;
+    for (size_t i = from; i < r->n; i++) {
+        mm_rcpt *rc = &r->r[i];
+        mm_recipient *p = &rc->pub;
+        if (!p->diagnostic[0])
+            diag_from_text(r, rc, m, single);
+        mm_prov_refine_status(r, rc);
+        if (!p->smtp_command[0])
+            p->smtp_command = mm_prov_command(p->diagnostic, strlen(p->diagnostic));
+        if (!p->action[0])
+            p->action = "failed";
+    }
+}
+
 /* A text part that is itself a DSN body: find "Final-Recipient:" lines. */
 static const char *find_text_dsn(const mm_msg *m)
 {
@@ -140,18 +268,25 @@ mm_status_t mm_decode_rfc3464(const mm_msg *m, mm_report *r)
     mm_arena a;
     mm_arena_init(&a);
     mm_status_t st = MM_ENOTFOUND;
+    size_t from = r->n;
     if (m->has_dsn) {
         st = mm_fields_parse_block(&a, m->dsn.data, m->dsn.len, &fs);
-    } else {
+        if (st == MM_OK)
+            st = decode_fields(&fs, r);
+    }
+    if (st == MM_ENOTFOUND) {
         const char *p = find_text_dsn(m);
+        fs.n = 0;
         if (p)
             st = mm_fields_parse_block(&a, p, strlen(p), &fs);
+        if (p && st == MM_OK)
+            st = decode_fields(&fs, r);
     }
-    if (st == MM_OK)
-        st = decode_fields(&fs, r);
     free(fs.v);
     mm_arena_free(&a);
-    if (st == MM_OK)
+    if (st == MM_OK) {
+        complete(r, m, from);
         r->kind = MM_KIND_BOUNCE;
+    }
     return st;
 }

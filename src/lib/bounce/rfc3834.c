@@ -2,6 +2,14 @@
  * rfc3834.c - automatic responses (RFC 3834): out-of-office and other
  * auto-replies.  Not a failure: one record for the person who auto-replied
  * (the From of the reply), reason "vacation".
+ *
+ * This decoder runs before the bounce readers, so it must not claim a
+ * bounce: MTAs mark their own notices "Auto-Submitted: auto-replied" too
+ * (Exim, Gmail, mail.ru, Exchange).  A message that presents itself as a
+ * delivery report, comes from a system account or names failed recipients
+ * is left to the bounce decoders.  What remains is recognised by the RFC 3834
+ * section 5 header, the de-facto headers (Microsoft X-Auto-Response-Suppress,
+ * Precedence: auto_reply, X-Autoreply) or an auto-reply subject.
  */
 #include "decoders.h"
 
@@ -11,35 +19,82 @@
 static bool subject_is_autoreply(const char *s)
 {
     static const char *const marks[] = {
-        "auto:", "auto reply", "auto-reply", "autoreply", "automatic reply", "out of office",
-        "out of the office", "vacation", "away from", "自动回复", "自動回覆", "自動返信",
-        "absence", "abwesenheit", NULL};
+        "auto:", "auto reply", "auto-reply", "autoreply", "automatic reply", "automatische antwort",
+        "out of office", "out of the office", "away until", "vacation", "away from", "自动回复",
+        "自動回覆", "自動返信", "absence", "abwesenheit", "réponse automatique", NULL};
     for (size_t i = 0; marks[i]; i++)
         if (mm_strcasestr(s, marks[i]))
             return true;
     return false;
 }
 
-mm_status_t mm_decode_rfc3834(const mm_msg *m, mm_report *r)
+/* System senders and notices that are never a person's auto-reply. */
+static bool is_excluded(const mm_msg *m)
+{
+    static const char *const senders[] = {"root@", "postmaster@", "mailer-daemon@", NULL};
+    const char *from = mm_fields_get(&m->head, "From");
+    const char *subj = mm_fields_get(&m->head, "Subject");
+    if (m->has_dsn || m->has_feedback || mm_fields_get(&m->head, "X-Failed-Recipients"))
+        return true;
+    for (size_t i = 0; from && senders[i]; i++)
+        if (mm_strcasestr(from, senders[i]))
+            return true;
+    if (subj && (mm_strcasestr(subj, "security information for") ||
+                 mm_strcasestr(subj, "mail failure")))
+        return true;
+    return mm_looks_like_bounce(m);
+}
+
+static bool has_autoreply_header(const mm_msg *m)
 {
     const char *as = mm_fields_get(&m->head, "Auto-Submitted");
-    const char *subj = mm_fields_get(&m->head, "Subject");
-    const char *xa = mm_fields_get(&m->head, "X-Autoreply");
-    const char *xar = mm_fields_get(&m->head, "X-Autorespond");
+    const char *xars = mm_fields_get(&m->head, "X-Auto-Response-Suppress");
     const char *prec = mm_fields_get(&m->head, "Precedence");
-    bool auto_replied = as && mm_startswith_ci(as, "auto-replied");
-    bool hinted = xa || xar || (prec && mm_strcasestr(prec, "auto_reply"));
-    if (m->has_dsn || m->has_feedback)
+    if (as && mm_startswith_ci(as, "auto-") && !mm_startswith_ci(as, "auto-generated"))
+        return true;
+    if (xars && (mm_strcasestr(xars, "oof") || mm_strcasestr(xars, "autoreply")))
+        return true;
+    if (prec && mm_strcasestr(prec, "auto_reply"))
+        return true;
+    return mm_fields_get(&m->head, "X-Autoreply") || mm_fields_get(&m->head, "X-Autorespond");
+}
+
+/* The first few lines of the reply, as the diagnostic. */
+static const char *first_lines(mm_report *r, const mm_msg *m, const char *subj)
+{
+    const char *t = mm_buf_str(&m->text);
+    size_t pos = 0, len, end = 0, lines = 0;
+    const char *l;
+    while (lines < 5 && (l = mm_next_line(t, m->text.len, &pos, &len)) != NULL) {
+        if (len == 0 && lines > 0)
+            break;
+        if (len > 0)
+            lines++;
+        end = pos;
+    }
+    if (end == 0)
+        return mm_report_strz(r, subj ? subj : "");
+    return mm_report_str(r, t, end);
+}
+
+mm_status_t mm_decode_rfc3834(const mm_msg *m, mm_report *r)
+{
+    const char *subj = mm_fields_get(&m->head, "Subject");
+    if (is_excluded(m))
         return MM_ENOTFOUND;
-    if (!auto_replied && !hinted && !(subj && subject_is_autoreply(subj) && !mm_looks_like_bounce(m)))
+    if (!has_autoreply_header(m) && !(subj && subject_is_autoreply(subj)))
         return MM_ENOTFOUND;
     const char *from = mm_fields_get(&m->head, "From");
+    if (!from)
+        from = mm_fields_get(&m->head, "Return-Path");
+    if (!from)
+        return MM_ENOTFOUND;
     mm_rcpt *rc = mm_report_add(r);
     if (!rc)
         return MM_ENOMEM;
-    rc->pub.recipient = mm_report_addr(r, from ? from : "", from ? strlen(from) : 0);
+    rc->pub.recipient = mm_report_addr(r, from, strlen(from));
     rc->hint = MM_REASON_VACATION;
-    rc->pub.diagnostic = mm_report_strz(r, subj ? subj : "");
+    rc->pub.diagnostic = first_lines(r, m, subj);
     r->kind = MM_KIND_AUTOREPLY;
     return MM_OK;
 }

@@ -1,0 +1,101 @@
+/*
+ * gmail.c - Gmail's plain-text notices (used until about 2016; newer ones
+ * are RFC 3464 reports and go to rfc3464.c).
+ *
+ *   Delivery to the following recipient failed permanently:   (or "has
+ *        user@example.org                 been delayed", "failed temporarily")
+ *   Technical details of permanent failure:
+ *   Google tried to deliver your message, but it was rejected by ...
+ *   The error that the other server returned was:
+ *   550 5.1.1 <user@example.org>... User Unknown (state 14).
+ *   ----- Original message -----
+ * The addresses are indented lines after the first marker; the technical
+ * details are every recipient's diagnostic.  Gmail's "(state N)" tells the
+ * SMTP stage that failed, which gives the command (stage table from
+ * Sisimai's Lhost::Gmail notes).
+ */
+#include "../decoders.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include "../../util/str.h"
+#include "prov_util.h"
+
+static const char *state_command(const char *d)
+{
+    static const char *const cmds[] = {
+        /* 0..18 */ "", "", "", "", "", "", "MAIL", "", "AUTH", "AUTH", "", "", "AUTH", "EHLO",
+        "RCPT", "DATA", "", "DATA", "DATA"};
+    const char *p = mm_strcasestr(d, "(state ");
+    if (!p)
+        return "";
+    long s = strtol(p + 7, NULL, 10);
+    return s >= 0 && s < (long)(sizeof cmds / sizeof cmds[0]) ? cmds[s] : "";
+}
+
+/* Gmail's own fixed sentences (not the receiver's) that say what happened. */
+static mm_reason_t gmail_own_words(const char *d)
+{
+    if (mm_strcasestr(d, "did not accept our requests to connect") ||
+        mm_strcasestr(d, "Could not contact DNS servers"))
+        return MM_REASON_EXPIRED;
+    if (mm_strcasestr(d, "DNS Error: Domain name not found") ||
+        mm_strcasestr(d, "DNS server returned answer with no data"))
+        return MM_REASON_HOSTUNKNOWN;
+    return MM_REASON_UNDEFINED;
+}
+
+/* Indented address lines from t up to the first blank line after one. */
+static mm_status_t add_addresses(mm_report *r, const char *t, size_t n, bool delayed)
+{
+    size_t pos = 0, len;
+    const char *l;
+    bool seen = false;
+    while ((l = mm_next_line(t, n, &pos, &len)) != NULL) {
+        const char *a;
+        size_t alen;
+        if (mm_prov_blank(l, len)) {
+            if (seen)
+                break;
+            continue;
+        }
+        if (!mm_prov_addr_line(l, len, &a, &alen))
+            break;
+        mm_rcpt *rc = mm_prov_add(r, a, alen, "", 0);
+        if (!rc)
+            return MM_ENOMEM;
+        if (delayed)
+            rc->pub.action = "delayed";
+        seen = true;
+    }
+    return MM_OK;
+}
+
+mm_status_t mm_decode_gmail(const mm_msg *m, mm_report *r)
+{
+    const char *t = mm_buf_str(&m->text);
+    size_t n = mm_prov_text_len(t, m->text.len);
+    const char *after = mm_prov_after_line(t, n, "Delivery to the following recipient");
+    if (!after || m->has_dsn)
+        return MM_ENOTFOUND;
+    const char *mark = mm_memcasemem(t, n, "Delivery to the following recipient", 35);
+    bool delayed = mm_memcasemem(mark, (size_t)(after - mark), "delayed", 7) ||
+                   mm_memcasemem(mark, (size_t)(after - mark), "temporarily", 11);
+    size_t from = r->n;
+    mm_status_t st = add_addresses(r, after, n - (size_t)(after - t), delayed);
+    if (st != MM_OK || r->n == from)
+        return st == MM_OK ? MM_ENOTFOUND : st;
+    const char *det = mm_prov_after_line(t, n, "Technical details of");
+    const char *d = det ? det : after;
+    size_t dlen = n - (size_t)(d - t);
+    const char *diag = mm_report_str(r, d, dlen > MM_PROV_DIAG_MAX ? MM_PROV_DIAG_MAX : dlen);
+    for (size_t i = from; i < r->n; i++) {
+        mm_rcpt *rc = &r->r[i];
+        rc->pub.diagnostic = det ? diag : mm_report_str(r, after, dlen > 400 ? 400 : dlen);
+        rc->pub.smtp_command = state_command(diag);
+        rc->hint = gmail_own_words(diag);
+        mm_prov_refine_status(r, rc);
+    }
+    r->kind = MM_KIND_BOUNCE;
+    return MM_OK;
+}

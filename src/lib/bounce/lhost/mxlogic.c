@@ -1,0 +1,49 @@
+/*
+ * mxlogic.c - McAfee MXLogic (mxl_mta), an Exim derivative: "Mail delivery
+ * failed" from MAILER-DAEMON@...mxlogic.net (or an mxl host), with lines
+ *   <user@example.org>: 550 5.1.1 <user@example.org>: ... User unknown
+ * before "Included is a copy of the message header:".  Read with the
+ * Exim-style list reader shared with mailru.c.
+ */
+#include "../decoders.h"
+
+#include <string.h>
+#include "../../util/str.h"
+#include "prov_util.h"
+
+static bool is_mxlogic(const mm_msg *m)
+{
+    const char *from = mm_fields_get(&m->head, "From");
+    if (from && (mm_strcasestr(from, "mxlogic.net") || mm_strcasestr(from, ".mxl")))
+        return true;
+    const char *t = mm_buf_str(&m->orig_text);
+    return mm_strcasestr(t, "mxl_mta") != NULL;
+}
+
+mm_status_t mm_decode_mxlogic(const mm_msg *m, mm_report *r)
+{
+    static const char *const markers[] = {"This message was created automatically",
+                                          "Mail delivery failed", NULL};
+    if (m->has_dsn || !is_mxlogic(m))
+        return MM_ENOTFOUND;
+    const char *t = mm_buf_str(&m->text);
+    if (!mm_strcasestr(t, "Included is a copy of the message header"))
+        return MM_ENOTFOUND;
+    mm_status_t st = mm_prov_exim_list(m, r, markers);
+    if (st != MM_ENOTFOUND)
+        return st;
+    /* No lead-in sentence: read the list from the top of the text. */
+    size_t from = r->n, n = mm_prov_text_len(t, m->text.len);
+    const char *end = mm_strcasestr(t, "Included is a copy of the message header");
+    if (end && (size_t)(end - t) < n)
+        n = (size_t)(end - t);
+    st = mm_prov_addr_blocks(r, t, n);
+    if (st != MM_OK)
+        return st;
+    for (size_t i = from; i < r->n; i++)
+        mm_prov_refine_status(r, &r->r[i]);
+    if (r->n == from)
+        return MM_ENOTFOUND;
+    r->kind = MM_KIND_BOUNCE;
+    return MM_OK;
+}

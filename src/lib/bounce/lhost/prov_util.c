@@ -1,0 +1,244 @@
+/*
+ * prov_util.c - see prov_util.h.  The status choice follows what bounce
+ * writers actually do: a DSN's Status is often a bare X.0.0 while the
+ * receiver's reply quoted in Diagnostic-Code carries the real RFC 3463
+ * code, and ESPs prefix replies with codes of their own ("5.1.0 - Unknown
+ * address error 550-'5.7.1 ..."), where the code after the reply code is
+ * the receiver's.
+ */
+#include "prov_util.h"
+
+#include <ctype.h>
+#include <string.h>
+#include "../../util/str.h"
+
+static bool digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* A code at t[i] that is really part of an IPv4 address ("192.5.1.1"). */
+static bool inside_ip(const char *t, size_t n, size_t i, size_t len)
+{
+    if (i > 0 && t[i - 1] == '.')
+        return true;
+    return i + len + 1 < n && t[i + len] == '.' && digit(t[i + len + 1]);
+}
+
+/* The code starting exactly at t[i], copied to out; its length or 0. */
+static size_t code_at(const char *t, size_t n, size_t i, char out[16])
+{
+    char c[16];
+    size_t lim = n - i < 12 ? n - i : 12;
+    if (i > 0 && (digit(t[i - 1]) || isalpha((unsigned char)t[i - 1])))
+        return 0;
+    if (!mm_find_status(t + i, lim, c) || strncmp(t + i, c, strlen(c)) != 0)
+        return 0;
+    size_t len = strlen(c);
+    if (inside_ip(t, n, i, len))
+        return 0;
+    memcpy(out, c, len + 1);
+    return len;
+}
+
+bool mm_prov_status(const char *t, size_t n, char out[16])
+{
+    /* "(#5.1.1)" as qmail and others write it */
+    for (size_t i = 0; i + 3 < n; i++)
+        if (t[i] == '(' && t[i + 1] == '#' && code_at(t, n, i + 2, out))
+            return true;
+    /* a code right after a reply code */
+    for (size_t i = 0; i + 6 < n; i++) {
+        if (!(t[i] == '4' || t[i] == '5' || t[i] == '2') || !digit(t[i + 1]) || !digit(t[i + 2]))
+            continue;
+        if (i > 0 && (isalnum((unsigned char)t[i - 1]) || t[i - 1] == '.'))
+            continue;
+        size_t j = i + 3;
+        if (t[j] != ' ' && t[j] != '-')
+            continue;
+        j++;
+        while (j < n && j < i + 6 && (t[j] == '\'' || t[j] == '#' || t[j] == ' ' || t[j] == '"'))
+            j++;
+        if (j < n && t[j] == t[i] && code_at(t, n, j, out))
+            return true;
+    }
+    for (size_t i = 0; i + 4 < n; i++)
+        if ((t[i] == '4' || t[i] == '5' || t[i] == '2') && code_at(t, n, i, out))
+            return true;
+    return false;
+}
+
+void mm_prov_refine_status(mm_report *r, mm_rcpt *rc)
+{
+    mm_recipient *p = &rc->pub;
+    const char *s = p->status;
+    bool vague = !s[0] || (strlen(s) == 5 && strcmp(s + 1, ".0.0") == 0);
+    char code[16];
+    if (!vague || !mm_prov_status(p->diagnostic, strlen(p->diagnostic), code))
+        return;
+    /* A 2.x.x or a different class in the text is not this recipient's failure. */
+    if (s[0] && code[0] != s[0])
+        return;
+    if (strcmp(code + 1, ".0.0") == 0 && s[0])
+        return;
+    p->status = mm_report_strz(r, code);
+}
+
+const char *mm_prov_command(const char *t, size_t n)
+{
+    static const struct {
+        const char *text, *cmd;
+    } marks[] = {
+        {"after rcpt to", "RCPT"},   {"in reply to rcpt to", "RCPT"}, {"rcpt to:<", "RCPT"},
+        {"after mail from", "MAIL"}, {"in reply to mail from", "MAIL"}, {"mail from:<", "MAIL"},
+        {"after end of data", "DATA"}, {"end of data", "DATA"}, {"after data", "DATA"},
+        {"reply to data", "DATA"},   {"after ehlo", "EHLO"},           {"in reply to ehlo", "EHLO"},
+        {"after helo", "HELO"},      {"in reply to helo", "HELO"},     {"after quit", "QUIT"},
+        {"after initial connection", "CONN"}, {"after connect", "CONN"},
+        {"in reply to rcpt", "RCPT"}, {"in reply to mail", "MAIL"}, {"in reply to end of", "DATA"},
+        {"after rcpt", "RCPT"}, {"after mail", "MAIL"}};
+    size_t best = n;
+    const char *cmd = "";
+    for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++) {
+        const char *p = mm_memcasemem(t, n, marks[i].text, strlen(marks[i].text));
+        if (p && (size_t)(p - t) < best) {
+            best = (size_t)(p - t);
+            cmd = marks[i].cmd;
+        }
+    }
+    return cmd;
+}
+
+size_t mm_prov_text_len(const char *t, size_t n)
+{
+    static const char *const marks[] = {
+        "----- original message", "original message follows", "copy of the message",
+        "message headers follow", "original message headers", "------ this is a copy",
+        "below this line is a copy", "content-type: message/rfc822", "--- below this line",
+        "----- message header follows", "original message ---", NULL};
+    size_t end = n;
+    for (size_t i = 0; marks[i]; i++) {
+        const char *p = mm_memcasemem(t, n, marks[i], strlen(marks[i]));
+        if (p && (size_t)(p - t) < end)
+            end = (size_t)(p - t);
+    }
+    return end;
+}
+
+mm_rcpt *mm_prov_add(mm_report *r, const char *addr, size_t alen, const char *t, size_t n)
+{
+    mm_rcpt *rc = mm_report_add(r);
+    if (!rc)
+        return NULL;
+    rc->pub.recipient = mm_report_addr(r, addr, alen);
+    rc->pub.action = "failed";
+    rc->pub.diagnostic = mm_report_str(r, t, n > MM_PROV_DIAG_MAX ? MM_PROV_DIAG_MAX : n);
+    return rc;
+}
+
+bool mm_prov_header_has(const mm_msg *m, const char *name, const char *needle)
+{
+    const char *v = mm_fields_get(&m->head, name);
+    return v && mm_strcasestr(v, needle);
+}
+
+const char *mm_prov_after_line(const char *t, size_t n, const char *marker)
+{
+    const char *p = mm_memcasemem(t, n, marker, strlen(marker));
+    if (!p)
+        return NULL;
+    const char *nl = memchr(p, '\n', n - (size_t)(p - t));
+    return nl ? nl + 1 : t + n;
+}
+
+bool mm_prov_blank(const char *l, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (l[i] != ' ' && l[i] != '\t')
+            return false;
+    return true;
+}
+
+bool mm_prov_addr_line(const char *l, size_t len, const char **a, size_t *alen)
+{
+    const char *p = mm_find_addr(l, len, alen);
+    if (!p)
+        return false;
+    size_t other = 0;
+    for (size_t i = 0; i < len; i++) {
+        const char *c = l + i;
+        if (c >= p && c < p + *alen)
+            continue;
+        if (!strchr(" \t<>:\"'", *c))
+            other++;
+    }
+    *a = p;
+    return other == 0 || (other < 12 && mm_memcasemem(l, len, "mailto:", 7));
+}
+
+static bool already(const mm_report *r, size_t from, const char *addr)
+{
+    for (size_t i = from; i < r->n; i++)
+        if (strcasecmp(r->r[i].pub.recipient, addr) == 0)
+            return true;
+    return false;
+}
+
+/* "  <user@example.org>: 550 ..." - an address opening the line and a
+ * colon after it; *rest is where the reply begins. */
+static bool lead_addr(const char *l, size_t len, const char **a, size_t *alen, size_t *rest)
+{
+    size_t i = 0;
+    while (i < len && (l[i] == ' ' || l[i] == '\t'))
+        i++;
+    const char *p = mm_find_addr(l + i, len - i, alen);
+    if (!p || (p != l + i && !(p == l + i + 1 && l[i] == '<')))
+        return false;
+    size_t j = (size_t)(p - l) + *alen;
+    if (j < len && l[j] == '>')
+        j++;
+    if (j >= len || l[j] != ':')
+        return false;
+    *a = p;
+    *rest = j + 1;
+    return true;
+}
+
+mm_status_t mm_prov_addr_blocks(mm_report *r, const char *t, size_t n)
+{
+    size_t from = r->n, pos = 0, len;
+    const char *l, *a = NULL, *diag = NULL;
+    size_t alen = 0, dend = 0;
+    bool open = false;
+    for (;;) {
+        const char *na;
+        size_t nalen, rest = 0;
+        size_t lstart = pos;
+        l = mm_next_line(t, n, &pos, &len);
+        bool addr_line = l && (mm_prov_addr_line(l, len, &na, &nalen) ||
+                               lead_addr(l, len, &na, &nalen, &rest));
+        bool blank = l && mm_prov_blank(l, len);
+        if (open && (!l || addr_line || (blank && dend > (size_t)(diag - t)))) {
+            char *tmp = mm_arena_strndup(&r->arena, a, alen);
+            const char *addr = tmp ? mm_report_addr(r, tmp, alen) : "";
+            if (addr[0] && !already(r, from, addr)) {
+                size_t dl = dend > (size_t)(diag - t) ? dend - (size_t)(diag - t) : 0;
+                if (!mm_prov_add(r, addr, strlen(addr), diag, dl))
+                    return MM_ENOMEM;
+            }
+            open = false;
+        }
+        if (!l)
+            break;
+        if (addr_line) {
+            open = true;
+            a = na;
+            alen = nalen;
+            diag = t + (rest ? lstart + rest : pos);
+            dend = rest ? pos : (size_t)(diag - t);
+        } else if (open && !blank) {
+            dend = pos;
+        }
+    }
+    return MM_OK;
+}

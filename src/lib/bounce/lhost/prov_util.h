@@ -1,0 +1,67 @@
+/*
+ * prov_util.h - helpers shared by the RFC 3464 reader and the provider/ESP
+ * decoders (lhost/NAME.c): choosing the telling status code in a reply, naming
+ * the SMTP command a reply answered, and cutting the readable text of a
+ * notice into per-recipient blocks.  Nothing here decides a reason.
+ */
+#ifndef MM_BOUNCE_PROV_UTIL_H
+#define MM_BOUNCE_PROV_UTIL_H
+
+#include "../bounce_int.h"
+
+/* Longest diagnostic a decoder copies out of prose (bytes). */
+#define MM_PROV_DIAG_MAX 1200
+
+/*
+ * The status code an SMTP reply text means: "(#5.1.1)" first, then a code
+ * right after a reply code ("550 5.1.1", "550-'5.7.1", "550 #5.1.0"), then
+ * the first code standing alone.  Codes that are part of an IPv4 address
+ * are skipped.  Writes out[16]; false when there is none.
+ */
+bool mm_prov_status(const char *t, size_t n, char out[16]);
+
+/* Use the reply's own code when the report's status is missing or X.0.0. */
+void mm_prov_refine_status(mm_report *r, mm_rcpt *rc);
+
+/* The SMTP command a reply text says it answered ("after RCPT TO", "in
+ * reply to end of DATA command"): "CONN", "EHLO", "HELO", "MAIL", "RCPT",
+ * "DATA", "QUIT", or "" when it does not say. */
+const char *mm_prov_command(const char *t, size_t n);
+
+/* Length of the notice's own text: up to where the copy of the original
+ * message begins (a marker line), else all of it. */
+size_t mm_prov_text_len(const char *t, size_t n);
+
+/* Append a failed recipient with diagnostic t[0..n) (squeezed, capped). */
+mm_rcpt *mm_prov_add(mm_report *r, const char *addr, size_t alen, const char *t, size_t n);
+
+/* True when the header's value contains needle (case-insensitive). */
+bool mm_prov_header_has(const mm_msg *m, const char *name, const char *needle);
+
+/* Start of the line after the first line containing marker, or NULL. */
+const char *mm_prov_after_line(const char *t, size_t n, const char *marker);
+
+/* Is the line blank (only spaces and tabs)? */
+bool mm_prov_blank(const char *l, size_t len);
+
+/*
+ * Read a list of failed addresses from prose: an address line (the address
+ * with little else, as "  user@example.org" or "<user@example.org>:") opens
+ * a recipient, and the lines after it up to a blank line or the next
+ * address line are its diagnostic.  Repeated addresses are skipped (some
+ * notices say everything twice, in two languages).  Reads t[0..n); returns
+ * MM_OK (maybe with no recipient added) or MM_ENOMEM.
+ */
+mm_status_t mm_prov_addr_blocks(mm_report *r, const char *t, size_t n);
+
+/* Is this line an address line in the sense above?  Sets *a, *alen. */
+bool mm_prov_addr_line(const char *l, size_t len, const char **a, size_t *alen);
+
+/* Exim-style notices (mailru.c, mxlogic.c): after the first line holding
+ * one of markers (NULL-terminated), an address list read as above; the
+ * command, remote host and status come from each diagnostic. */
+mm_status_t mm_prov_exim_list(const mm_msg *m, mm_report *r, const char *const *markers);
+/* "host NAME [IP]:" in an Exim diagnostic sets the remote MTA. */
+void mm_prov_exim_host(mm_report *r, mm_rcpt *rc);
+
+#endif

@@ -1,0 +1,48 @@
+/*
+ * yahoo.c - Yahoo's plain-text notices:
+ *   Sorry, we were unable to deliver your message to the following address.
+ *   <user@example.org>:
+ *   Remote host said: 550 5.1.1 <user@example.org>... User Unknown [RCPT_TO]
+ *   --- Below this line is a copy of the message.
+ * Each "<address>:" line opens a recipient; the lines under it are the
+ * receiver's reply, whose "[RCPT_TO]"-style tag names the SMTP command.
+ */
+#include "../decoders.h"
+
+#include <string.h>
+#include "../../util/str.h"
+#include "prov_util.h"
+
+static const char *tag_command(const char *d)
+{
+    static const struct {
+        const char *tag, *cmd;
+    } tags[] = {{"[RCPT_TO]", "RCPT"}, {"[MAIL_FROM]", "MAIL"}, {"[DATA]", "DATA"},
+                {"[EHLO]", "EHLO"}, {"[HELO]", "HELO"}};
+    for (size_t i = 0; i < sizeof tags / sizeof tags[0]; i++)
+        if (mm_strcasestr(d, tags[i].tag))
+            return tags[i].cmd;
+    return mm_prov_command(d, strlen(d));
+}
+
+mm_status_t mm_decode_yahoo(const mm_msg *m, mm_report *r)
+{
+    const char *t = mm_buf_str(&m->text);
+    size_t n = mm_prov_text_len(t, m->text.len);
+    const char *after = mm_prov_after_line(t, n, "we were unable to deliver your message to the following");
+    if (!after || m->has_dsn)
+        return MM_ENOTFOUND;
+    size_t from = r->n;
+    mm_status_t st = mm_prov_addr_blocks(r, after, n - (size_t)(after - t));
+    if (st != MM_OK)
+        return st;
+    if (r->n == from)
+        return MM_ENOTFOUND;
+    for (size_t i = from; i < r->n; i++) {
+        mm_rcpt *rc = &r->r[i];
+        rc->pub.smtp_command = tag_command(rc->pub.diagnostic);
+        mm_prov_refine_status(r, rc);
+    }
+    r->kind = MM_KIND_BOUNCE;
+    return MM_OK;
+}
