@@ -31,6 +31,11 @@ mm_status_t mm_decode_rfc3834(const mm_msg *m, mm_report *r)
     bool hinted = xa || xar || (prec && mm_strcasestr(prec, "auto_reply"));
     if (m->has_dsn || m->has_feedback)
         return MM_ENOTFOUND;
+    /* Exim and others mark their bounces "Auto-Submitted: auto-replied" too
+     * (RFC 3834 section 5 allows it); a message that presents itself as a
+     * delivery report is a bounce unless its subject says auto-reply. */
+    if (mm_looks_like_bounce(m) && !(subj && subject_is_autoreply(subj)))
+        return MM_ENOTFOUND;
     if (!auto_replied && !hinted && !(subj && subject_is_autoreply(subj) && !mm_looks_like_bounce(m)))
         return MM_ENOTFOUND;
     const char *from = mm_fields_get(&m->head, "From");
