@@ -23,6 +23,7 @@ mm_status_t mm_decode_text(const mm_msg *m, mm_report *r);
 /* end of mail providers and ESPs */
 
 /* MTA families (lhost/) */
+mm_status_t mm_decode_postfix(const mm_msg *m, mm_report *r);
 
 /* end of MTA families */
 

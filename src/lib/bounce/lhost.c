@@ -19,6 +19,7 @@ const mm_decoder mm_decoders[] = {
     /* end of mail providers and ESPs */
 
     /* MTA families (lhost/) */
+    {"postfix", mm_decode_postfix},
 
     /* end of MTA families */
 
