@@ -20,6 +20,7 @@ const mm_decoder mm_decoders[] = {
 
     /* MTA families (lhost/) */
     {"postfix", mm_decode_postfix},
+    {"exim", mm_decode_exim},
 
     /* end of MTA families */
 

@@ -72,7 +72,11 @@ size_t mm_mta_prose_len(const char *t, size_t n)
     for (size_t i = 0; marks[i]; i++) {
         const char *p = mm_memcasemem(t, n, marks[i], strlen(marks[i]));
         /* a mark in the first line or two is the bounce's own title */
-        if (p && (size_t)(p - t) < end && p - t > 40)
+        if (!p || p - t <= 40)
+            continue;
+        while (p > t && p[-1] != '\n') /* the whole line introduces it */
+            p--;
+        if ((size_t)(p - t) < end)
             end = (size_t)(p - t);
     }
     return end;
