@@ -21,6 +21,7 @@ const mm_decoder mm_decoders[] = {
     /* MTA families (lhost/) */
     {"postfix", mm_decode_postfix},
     {"exim", mm_decode_exim},
+    {"sendmail", mm_decode_sendmail},
 
     /* end of MTA families */
 
