@@ -22,6 +22,7 @@ const mm_decoder mm_decoders[] = {
     {"postfix", mm_decode_postfix},
     {"exim", mm_decode_exim},
     {"sendmail", mm_decode_sendmail},
+    {"qmail", mm_decode_qmail},
 
     /* end of MTA families */
 

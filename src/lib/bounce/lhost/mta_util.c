@@ -330,15 +330,14 @@ static bool angle_line(const char *l, size_t len, const char **a, size_t *al)
     return true;
 }
 
-static void fill_block(mm_report *r, mm_rcpt *rc, const char *b, size_t n,
-                       const mm_mta_phrase *hints)
+static void fill_block(mm_report *r, mm_rcpt *rc, const char *b, size_t n, mm_mta_hint_fn hint)
 {
     mm_mta_fill(r, rc, b, n);
-    if (hints && rc->hint == MM_REASON_UNDEFINED)
-        rc->hint = mm_mta_phrase_find(hints, b, n);
+    if (hint)
+        hint(rc, b, n);
 }
 
-mm_status_t mm_mta_angle_blocks(mm_report *r, const char *t, size_t n, const mm_mta_phrase *hints)
+mm_status_t mm_mta_angle_blocks(mm_report *r, const char *t, size_t n, mm_mta_hint_fn hints)
 {
     size_t pos = 0, len;
     const char *l;

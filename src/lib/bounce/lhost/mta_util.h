@@ -65,8 +65,9 @@ bool mm_mta_header_has(const mm_msg *m, const char *name, const char *needle);
 /* Read "<addr>: text" blocks (Postfix bounce(5), qmail-send): a line that
  * starts with an address in angle brackets, then its diagnostic up to a
  * blank line or the next such line.  Adds one recipient per block, filled
- * by mm_mta_fill, with a hint from the family's table hints (may be NULL)
- * searched in the whole block; returns MM_ENOMEM or MM_OK. */
-mm_status_t mm_mta_angle_blocks(mm_report *r, const char *t, size_t n, const mm_mta_phrase *hints);
+ * by mm_mta_fill; then hint (may be NULL) sees the whole block and may set
+ * the family's hint.  Returns MM_ENOMEM or MM_OK. */
+typedef void (*mm_mta_hint_fn)(mm_rcpt *rc, const char *blk, size_t n);
+mm_status_t mm_mta_angle_blocks(mm_report *r, const char *t, size_t n, mm_mta_hint_fn hint);
 
 #endif
