@@ -275,7 +275,7 @@ static void refine_status(mm_report *r, mm_recipient *p)
         p->status = mm_report_strz(r, code);
 }
 
-void mm_mta_fill(mm_report *r, mm_rcpt *rc, const char *blk, size_t n)
+static void fill(mm_report *r, mm_rcpt *rc, const char *blk, size_t n, bool keep_diag)
 {
     mm_recipient *p = &rc->pub;
     if (!p->smtp_command[0])
@@ -284,26 +284,92 @@ void mm_mta_fill(mm_report *r, mm_rcpt *rc, const char *blk, size_t n)
         p->remote_mta = mm_mta_rhost(r, blk, n);
     size_t rn;
     const char *rp = reply_part(blk, n, &rn);
-    if (!p->diagnostic[0] || is_cut_copy(p->diagnostic, rp, rn))
+    if (!p->diagnostic[0] || (!keep_diag && is_cut_copy(p->diagnostic, rp, rn)))
         p->diagnostic = mm_report_str(r, rp, rn);
     refine_status(r, p);
 }
 
-void mm_mta_complete(mm_report *r, size_t start, const char *t, size_t n)
+void mm_mta_fill(mm_report *r, mm_rcpt *rc, const char *blk, size_t n)
 {
-    for (size_t i = start; i < r->n; i++) {
-        mm_rcpt *rc = &r->r[i];
-        const char *a = rc->pub.recipient;
-        size_t al = strlen(a);
-        const char *hit = al > 2 ? mm_memcasemem(t, n, a, al) : NULL;
+    fill(r, rc, blk, n, false);
+}
+
+/* A line that quotes a header or a DSN field names the address without
+ * saying anything about it. */
+static bool field_line(const char *l, size_t len)
+{
+    static const char *const names[] = {"To:", "From:", "Cc:", "Subject:", "Final-Recipient:",
+                                        "Original-Recipient:", "X-Failed-Recipients:",
+                                        "Delivered-To:", "Return-Path:", NULL};
+    while (len && (*l == ' ' || *l == '>'))
+        l++, len--;
+    for (size_t i = 0; names[i]; i++)
+        if (len >= strlen(names[i]) && mm_startswith_ci(l, names[i]))
+            return true;
+    return false;
+}
+
+/* The first line of t[0..n) that names addr and is not a field line;
+ * sets its start. */
+static bool find_line(const char *t, size_t n, const char *a, size_t al, size_t *ls)
+{
+    const char *p = t;
+    for (int guard = 0; guard < 64; guard++) {
+        const char *hit = mm_memcasemem(p, n - (size_t)(p - t), a, al);
         if (!hit)
-            continue;
-        size_t ls = (size_t)(hit - t);
-        while (ls > 0 && t[ls - 1] != '\n')
-            ls--;
-        size_t le = mm_mta_block_end(t, n, ls, 12);
-        mm_mta_fill(r, rc, t + ls, le - ls);
+            return false;
+        size_t s = (size_t)(hit - t);
+        while (s > 0 && t[s - 1] != '\n')
+            s--;
+        const char *nl = memchr(hit, '\n', n - (size_t)(hit - t));
+        size_t e = nl ? (size_t)(nl - t) : n;
+        if (!field_line(t + s, e - s)) {
+            *ls = s;
+            return true;
+        }
+        p = t + e;
     }
+    return false;
+}
+
+/* The block ends early where a line names another recipient. */
+static size_t cut_at_other(const mm_report *r, size_t start, const mm_rcpt *self, const char *t,
+                           size_t ls, size_t le)
+{
+    const char *nl = memchr(t + ls, '\n', le - ls);
+    size_t from = nl ? (size_t)(nl - t) : le;
+    for (size_t i = start; i < r->n; i++) {
+        const char *a = r->r[i].pub.recipient;
+        if (&r->r[i] == self || strlen(a) < 3 || strcasecmp(a, self->pub.recipient) == 0)
+            continue;
+        const char *o = mm_memcasemem(t + from, le - from, a, strlen(a));
+        if (o) {
+            while (o > t + from && o[-1] != '\n')
+                o--;
+            le = (size_t)(o - t);
+        }
+    }
+    return le;
+}
+
+void mm_mta_complete_one(mm_report *r, size_t start, mm_rcpt *rc, const char *t, size_t n,
+                         bool keep_diag)
+{
+    const char *a = rc->pub.recipient;
+    size_t al = strlen(a), ls;
+    if (al < 3 || !find_line(t, n, a, al, &ls))
+        return;
+    size_t le = mm_mta_block_end(t, n, ls, 12);
+    le = cut_at_other(r, start, rc, t, ls, le);
+    /* an address alone on its line, with nothing after it, says nothing */
+    if (le - ls >= al + 12)
+        fill(r, rc, t + ls, le - ls, keep_diag);
+}
+
+void mm_mta_complete(mm_report *r, size_t start, const char *t, size_t n, bool keep_diag)
+{
+    for (size_t i = start; i < r->n; i++)
+        mm_mta_complete_one(r, start, &r->r[i], t, n, keep_diag);
 }
 
 bool mm_mta_header_has(const mm_msg *m, const char *name, const char *needle)

@@ -56,8 +56,13 @@ mm_rcpt *mm_mta_add(mm_report *r, const char *addr, size_t alen, const char *dia
 void mm_mta_fill(mm_report *r, mm_rcpt *rc, const char *blk, size_t n);
 
 /* For each recipient in r->r[start..], find the prose block in t[0..n) that
- * names its address and fill the recipient from it (mm_mta_fill). */
-void mm_mta_complete(mm_report *r, size_t start, const char *t, size_t n);
+ * names its address (not in a quoted header line; cut where another
+ * recipient's block starts) and fill the recipient from it as mm_mta_fill
+ * does, except that with keep_diag a diagnostic already there is kept. */
+void mm_mta_complete(mm_report *r, size_t start, const char *t, size_t n, bool keep_diag);
+/* The same for the one recipient rc (r->r[start..] are its peers). */
+void mm_mta_complete_one(mm_report *r, size_t start, mm_rcpt *rc, const char *t, size_t n,
+                         bool keep_diag);
 
 /* A header field's value contains needle (case-insensitive). */
 bool mm_mta_header_has(const mm_msg *m, const char *name, const char *needle);

@@ -53,7 +53,7 @@ mm_status_t mm_decode_postfix(const mm_msg *m, mm_report *r)
     if (m->has_dsn)
         st = mm_decode_rfc3464(m, r);
     if (st == MM_OK) {
-        mm_mta_complete(r, start, t, n);
+        mm_mta_complete(r, start, t, n, false);
         smtp_diag_type(r, start);
     } else if (st == MM_ENOTFOUND) {
         st = mm_mta_angle_blocks(r, t, n, NULL);

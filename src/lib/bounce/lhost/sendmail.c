@@ -272,7 +272,7 @@ mm_status_t mm_decode_sendmail(const mm_msg *m, mm_report *r)
             if (e)
                 fill_from(r, &r->r[i], e);
             else
-                mm_mta_complete(r, i, t, mm_mta_prose_len(t, n));
+                mm_mta_complete_one(r, start, &r->r[i], t, mm_mta_prose_len(t, n), false);
         }
     } else if (st == MM_ENOTFOUND) {
         st = from_entries(r, &tr);
