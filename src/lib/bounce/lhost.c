@@ -28,6 +28,11 @@ const mm_decoder mm_decoders[] = {
     /* end of mail providers and ESPs */
 
     /* MTA families (lhost/) */
+    {"postfix", mm_decode_postfix},
+    {"exim", mm_decode_exim},
+    {"sendmail", mm_decode_sendmail},
+    {"qmail", mm_decode_qmail},
+    {"dsn+prose", mm_decode_dsn_prose},
 
     /* end of MTA families */
 

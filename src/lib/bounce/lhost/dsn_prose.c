@@ -1,0 +1,28 @@
+/*
+ * dsn_prose.c - RFC 3464 reports from MTAs with no decoder of their own
+ * (Sun/Oracle Messaging Server, OpenSMTPD, Exchange, Courier, Domino,
+ * PowerMTA and the like), completed from their prose.
+ *
+ * The delivery-status part is read by the RFC 3464 decoder; then, for each
+ * recipient, the paragraph of the text part that names the address gives
+ * what the fields leave out: the SMTP command ("after RCPT TO", "in reply
+ * to DATA command"), the remote host, and the reply when Diagnostic-Code is
+ * missing or cut short.  It runs after the family decoders and before the
+ * plain RFC 3464 reader, and only for messages that present themselves as
+ * bounces.
+ */
+#include "../decoders.h"
+#include "mta_util.h"
+
+mm_status_t mm_decode_dsn_prose(const mm_msg *m, mm_report *r)
+{
+    if (!m->has_dsn || !mm_looks_like_bounce(m))
+        return MM_ENOTFOUND;
+    size_t start = r->n;
+    mm_status_t st = mm_decode_rfc3464(m, r);
+    if (st != MM_OK)
+        return st;
+    const char *t = mm_buf_str(&m->text);
+    mm_mta_complete(r, start, t, mm_mta_prose_len(t, m->text.len), true);
+    return MM_OK;
+}

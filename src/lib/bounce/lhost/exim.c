@@ -1,0 +1,206 @@
+/*
+ * exim.c - bounces written by Exim (deliver.c), and by the many hosts that
+ * run it under their own name.
+ *
+ * Exim's notice starts "This message was created automatically by mail
+ * delivery software." and lists each failed address indented by two
+ * spaces, its error indented by four:
+ *
+ *   kijitora@example.jp
+ *     SMTP error from remote mail server after RCPT TO:<kijitora@example.jp>:
+ *     host mx.example.jp [192.0.2.153]: 550 5.1.1 User Unknown
+ *
+ * Delay warnings and frozen-message notices use the same layout.  Newer
+ * Exim adds an RFC 3464 part; it is read first and the prose completes it.
+ * Errors Exim writes itself ("retry timeout exceeded", "Unrouteable
+ * address") are fixed strings in its source; the table below maps them to
+ * the reason they mean, as Sisimai's Exim module does.  Without address
+ * lines the X-Failed-Recipients header names the recipients.
+ */
+#include "../decoders.h"
+#include "mta_util.h"
+
+#include <ctype.h>
+#include <string.h>
+#include "../../util/str.h"
+
+/* Strings from Exim's sources (deliver.c, route.c, retry.c, transports/),
+ * lower case. */
+static const mm_mta_phrase exim_phrases[] = {
+    {MM_REASON_USERUNKNOWN, "user not found"},
+    {MM_REASON_HOSTUNKNOWN, "all host address lookups failed permanently"},
+    {MM_REASON_HOSTUNKNOWN, "all relevant mx records point to non-existent hosts"},
+    {MM_REASON_HOSTUNKNOWN, "unrouteable address"},
+    {MM_REASON_MAILBOXFULL, "mailbox is full"},
+    {MM_REASON_MAILBOXFULL, "error: quota exceed"},
+    {MM_REASON_NOTACCEPT, "an mx or srv record indicated no smtp service"},
+    {MM_REASON_NOTACCEPT, "no host found for existing smtp connection"},
+    {MM_REASON_SYNTAXERROR, "angle-brackets nested too deep"},
+    {MM_REASON_SYNTAXERROR, "expected word or \"<\""},
+    {MM_REASON_SYNTAXERROR, "domain missing in source-routed address"},
+    {MM_REASON_SYNTAXERROR, "malformed address:"},
+    {MM_REASON_SYSTEMERROR, "delivery to file forbidden"},
+    {MM_REASON_SYSTEMERROR, "delivery to pipe forbidden"},
+    {MM_REASON_SYSTEMERROR, "local delivery failed"},
+    {MM_REASON_SYSTEMERROR, "lmtp error after "},
+    {MM_REASON_CONTENTERROR, "too many \"received\" headers"},
+    /* retry.c, smtp.c, deliver.c: given up after retrying */
+    {MM_REASON_EXPIRED, "retry timeout exceeded"},
+    {MM_REASON_EXPIRED, "no action is required on your part"},
+    {MM_REASON_EXPIRED, "retry time not reached for any host after a long failure period"},
+    {MM_REASON_EXPIRED, "all hosts have been failing for a long time and were last tried"},
+    {MM_REASON_EXPIRED, "delay reason: "},
+    {MM_REASON_EXPIRED, "has been frozen"},
+    {MM_REASON_EXPIRED, "was frozen on arrival by "},
+    {MM_REASON_UNDEFINED, NULL},
+};
+
+/* deliver.c's opening sentences; the list of addresses follows them. */
+static const char *const starts[] = {
+    "This message was created automatically by mail delivery software",
+    "A message that you sent was rejected by the local scanning code",
+    "A message that you sent contained one or more recipient addresses",
+    "A message that you sent could not be delivered to all of its recipients",
+    "has been frozen", "was frozen on arrival",
+    "router encountered the following error(s)", NULL};
+
+enum { MAX_BLOCKS = 256 };
+
+typedef struct block {
+    const char *addr, *text;
+    size_t alen, tlen;
+} block;
+
+static bool is_exim(const mm_msg *m, const char *t, size_t n)
+{
+    if (!mm_mta_has_any(t, n, starts))
+        return false;
+    const char *mid = mm_fields_get(&m->head, "Message-ID");
+    /* Exim's message id: 6-6-2 base-62 characters (e.g. 1P1YNN-0003AD-Ga) */
+    bool exim_id = mid && strlen(mid) > 17 && mid[0] == '<' && mid[7] == '-' && mid[14] == '-';
+    return exim_id || mm_fields_get(&m->head, "X-Failed-Recipients") || mm_looks_like_bounce(m);
+}
+
+/* "  user@example.org", "  user@example.org: reason", "  x@y <user@z>: ...":
+ * two columns of indent and a bare address (the sender Exim quotes in
+ * "A message sent by" is in angle brackets and is not a recipient). */
+static bool address_line(const char *l, size_t len, const char **a, size_t *al)
+{
+    size_t i = 0;
+    while (i < len && i < 3 && (l[i] == ' ' || l[i] == '\t'))
+        i++;
+    if (i == 0 || i == len || l[i] == ' ' || l[i] == '<' || (i == 3 && l[0] == ' '))
+        return false;
+    size_t e = i;
+    while (e < len && l[e] != ' ' && l[e] != '\t')
+        e++;
+    size_t tok = e;
+    if (tok > i && l[tok - 1] == ':')
+        tok--;
+    if (!memchr(l + i, '@', tok - i) || !isalpha((unsigned char)l[tok - 1]))
+        return false;
+    /* "  x@y <user@z>: ..." names the real address in brackets */
+    const char *lt = e < len ? memchr(l + e, '<', len - e) : NULL;
+    const char *gt = lt ? memchr(lt, '>', len - (size_t)(lt - l)) : NULL;
+    if (lt && gt && memchr(lt, '@', (size_t)(gt - lt)) && gt + 1 < l + len && gt[1] == ':') {
+        *a = lt + 1;
+        *al = (size_t)(gt - lt - 1);
+        return true;
+    }
+    *a = l + i;
+    *al = tok - i;
+    return true;
+}
+
+/* Split the notice into one block per address line. */
+static size_t read_blocks(const char *t, size_t n, block *b, size_t max)
+{
+    const char *s = NULL;
+    for (size_t i = 0; starts[i] && !s; i++)
+        s = mm_memcasemem(t, n, starts[i], strlen(starts[i]));
+    size_t pos = s ? (size_t)(s - t) : 0, len, nb = 0;
+    const char *l;
+    while ((l = mm_next_line(t, n, &pos, &len)) != NULL) {
+        const char *a;
+        size_t al;
+        if (address_line(l, len, &a, &al) && nb < max) {
+            b[nb++] = (block){a, l, al, 0};
+            continue;
+        }
+        if (nb > 0)
+            b[nb - 1].tlen = (size_t)(l + len - b[nb - 1].text);
+    }
+    for (size_t i = 0; i < nb; i++)
+        if (b[i].tlen == 0)
+            b[i].tlen = (size_t)(mm_next_line(t, n, &(size_t){(size_t)(b[i].text - t)}, &len) ? len : 0);
+    return nb;
+}
+
+/* Exim's own verdicts: the command the reply answered first, then its
+ * fixed error strings. */
+static void set_hint(mm_rcpt *rc, const char *b, size_t n)
+{
+    const char *cmd = rc->pub.smtp_command;
+    if (strcmp(cmd, "HELO") == 0 || strcmp(cmd, "EHLO") == 0)
+        rc->hint = MM_REASON_BLOCKED;
+    else if (strcmp(cmd, "MAIL") != 0)
+        rc->hint = mm_mta_phrase_find(exim_phrases, b, n);
+}
+
+static mm_status_t from_header(const mm_msg *m, mm_report *r, const char *t, size_t n)
+{
+    const char *xf = mm_fields_get(&m->head, "X-Failed-Recipients");
+    const char *p = xf;
+    size_t al;
+    const char *a;
+    for (int guard = 0; p && guard < MAX_BLOCKS && (a = mm_find_addr(p, strlen(p), &al)); guard++) {
+        mm_rcpt *rc = mm_mta_add(r, a, al, "", 0);
+        if (!rc)
+            return MM_ENOMEM;
+        mm_mta_fill(r, rc, t, n);
+        set_hint(rc, t, n);
+        p = a + al;
+    }
+    return MM_OK;
+}
+
+static mm_status_t from_blocks(mm_report *r, const block *b, size_t nb, size_t start, bool dsn)
+{
+    for (size_t i = 0; i < nb; i++) {
+        mm_rcpt *rc = mm_mta_find_rcpt(r, start, b[i].addr, b[i].alen);
+        if (!rc && dsn)
+            continue;
+        if (!rc && !(rc = mm_mta_add(r, b[i].addr, b[i].alen, "", 0)))
+            return MM_ENOMEM;
+        /* the error follows the address line */
+        const char *e = memchr(b[i].text, '\n', b[i].tlen);
+        const char *d = e ? e + 1 : b[i].text;
+        size_t dn = b[i].tlen - (size_t)(d - b[i].text);
+        mm_mta_fill(r, rc, d, dn);
+        set_hint(rc, b[i].text, b[i].tlen);
+    }
+    return MM_OK;
+}
+
+mm_status_t mm_decode_exim(const mm_msg *m, mm_report *r)
+{
+    const char *t = mm_buf_str(&m->text);
+    size_t n = mm_mta_prose_len(t, m->text.len);
+    if (!is_exim(m, t, n))
+        return MM_ENOTFOUND;
+    block b[MAX_BLOCKS];
+    size_t nb = read_blocks(t, n, b, MAX_BLOCKS), start = r->n;
+    mm_status_t st = MM_ENOTFOUND;
+    if (m->has_dsn)
+        st = mm_decode_rfc3464(m, r);
+    if (st == MM_OK || st == MM_ENOTFOUND)
+        st = from_blocks(r, b, nb, start, st == MM_OK);
+    if (st == MM_OK && r->n == start)
+        st = from_header(m, r, t, n);
+    if (st != MM_OK)
+        return st;
+    if (r->n == start)
+        return MM_ENOTFOUND;
+    r->kind = MM_KIND_BOUNCE;
+    return MM_OK;
+}

@@ -1,0 +1,431 @@
+/*
+ * mta_util.c - prose readers shared by the MTA family decoders.
+ *
+ * MTAs that write bounces for people phrase the same few facts the same few
+ * ways: the SMTP command ("in reply to RCPT TO command" in Postfix, "after
+ * RCPT TO:" in Exim, ">>> RCPT To:" in a Sendmail transcript, "does not
+ * like recipient" in qmail), the remote host ("host NAME[ADDR] said:"), and
+ * the receiver's reply.  The tables below hold those phrases, taken from the
+ * MTAs' sources as quoted in Sisimai's lhost modules.  Prose is searched in
+ * a lower-cased copy with white space squeezed, because MTAs fold long
+ * sentences at any word.
+ */
+#include "mta_util.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include "../../util/str.h"
+
+/* Prose is folded and indented; a copy with runs of white space made one
+ * space and ASCII lower-cased is what the phrase searches run on.  Long
+ * blocks are cut: the facts sought sit near the start. */
+enum { FLAT_MAX = 4096 };
+
+static size_t flatten(const char *s, size_t n, char *out, size_t cap)
+{
+    size_t o = 0;
+    bool space = false;
+    for (size_t i = 0; i < n && o + 1 < cap; i++) {
+        char c = s[i];
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+            space = o > 0;
+            continue;
+        }
+        if (space && o + 2 < cap)
+            out[o++] = ' ';
+        space = false;
+        out[o++] = mm_lower(c);
+    }
+    out[o] = '\0';
+    return o;
+}
+
+mm_reason_t mm_mta_phrase_find(const mm_mta_phrase *tab, const char *s, size_t n)
+{
+    char flat[FLAT_MAX];
+    size_t fn = flatten(s, n, flat, sizeof flat);
+    for (size_t i = 0; tab[i].text; i++)
+        if (mm_memcasemem(flat, fn, tab[i].text, strlen(tab[i].text)))
+            return tab[i].reason;
+    return MM_REASON_UNDEFINED;
+}
+
+bool mm_mta_has_any(const char *s, size_t n, const char *const *needles)
+{
+    for (size_t i = 0; needles[i]; i++)
+        if (mm_memcasemem(s, n, needles[i], strlen(needles[i])))
+            return true;
+    return false;
+}
+
+size_t mm_mta_prose_len(const char *t, size_t n)
+{
+    /* Each MTA's own line that introduces the returned message. */
+    static const char *const marks[] = {
+        "copy of the message", "original message follows", "original message ---",
+        "message headers follow", "headers of your message", "your message reads",
+        "----- original message", "below this line is a copy", "unsent message below",
+        "content-type: message/rfc822", "the original message was received",
+        "original message headers", "returned message follows", NULL};
+    size_t end = n;
+    for (size_t i = 0; marks[i]; i++) {
+        const char *p = mm_memcasemem(t, n, marks[i], strlen(marks[i]));
+        /* a mark in the first line or two is the bounce's own title */
+        if (!p || p - t <= 40)
+            continue;
+        while (p > t && p[-1] != '\n') /* the whole line introduces it */
+            p--;
+        if ((size_t)(p - t) < end)
+            end = (size_t)(p - t);
+    }
+    return end;
+}
+
+/* Phrases naming the command, each with the command it names. */
+static const struct {
+    const char *text, *cmd;
+} commands[] = {
+    /* Postfix smtp(8): "(in reply to RCPT TO command)" */
+    {"in reply to rcpt to command", "RCPT"},
+    {"in reply to mail from command", "MAIL"},
+    {"in reply to end of data command", "DATA"},
+    {"in reply to data command", "DATA"},
+    {"in reply to ehlo command", "EHLO"},
+    {"in reply to helo command", "HELO"},
+    {"in reply to lhlo command", "EHLO"},
+    {"in reply to starttls command", "STARTTLS"},
+    {"in reply to initial greeting", "CONN"},
+    {"in reply to auth command", "AUTH"},
+    /* Exim transports/smtp.c: "SMTP error from remote mail server after RCPT TO:" */
+    {"after rcpt to", "RCPT"},
+    {"after mail from", "MAIL"},
+    {"after end of data", "DATA"},
+    {"after data", "DATA"},
+    {"after ehlo", "EHLO"},
+    {"after helo", "HELO"},
+    {"after initial connection", "CONN"},
+    {"after pipelined rcpt to", "RCPT"},
+    {"after pipelined mail from", "MAIL"},
+    /* Sendmail transcript, OpenSMTPD and others quoting the command */
+    {">>> rcpt to", "RCPT"},
+    {">>> mail from", "MAIL"},
+    {">>> data", "DATA"},
+    {">>> ehlo", "EHLO"},
+    {">>> helo", "HELO"},
+    /* qmail-remote.c */
+    {"does not like recipient", "RCPT"},
+    {"but sender was rejected", "MAIL"},
+    {"but my name was rejected", "EHLO"},
+    {"failed on data command", "DATA"},
+    {"failed after i sent the message", "DATA"},
+    {"but greeting failed", "CONN"},
+    /* generic wording: "... error ... in response to the RCPT command" */
+    {"response to rcpt", "RCPT"},
+    {"response to mail from", "MAIL"},
+    {"response to data", "DATA"},
+    {"response to end of data", "DATA"},
+    {"rcpt to:<", "RCPT"},
+    {"mail from:<", "MAIL"},
+};
+
+const char *mm_mta_command(const char *s, size_t n)
+{
+    char flat[FLAT_MAX];
+    size_t fn = flatten(s, n, flat, sizeof flat);
+    const char *best = "", *at = NULL;
+    /* The earliest phrase wins: later ones quote the session further on. */
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        const char *p = mm_memcasemem(flat, fn, commands[i].text, strlen(commands[i].text));
+        if (p && (!at || p < at)) {
+            at = p;
+            best = commands[i].cmd;
+        }
+    }
+    return best;
+}
+
+static bool host_char(char c)
+{
+    return isalnum((unsigned char)c) || c == '.' || c == '-' || c == '_';
+}
+
+/* A host name (with a dot) at p, copied into r; NULL if none. */
+static const char *host_at(mm_report *r, const char *p, const char *end)
+{
+    const char *e = p;
+    while (e < end && host_char(*e))
+        e++;
+    while (e > p && e[-1] == '.')
+        e--;
+    if (e == p || !memchr(p, '.', (size_t)(e - p)))
+        return NULL;
+    return mm_report_str(r, p, (size_t)(e - p));
+}
+
+const char *mm_mta_rhost(mm_report *r, const char *s, size_t n)
+{
+    static const char *const leads[] = {"while talking to ", "remote-mta: dns; ", "host ",
+                                        "giving up on ", "connected to ", NULL};
+    const char *end = s + n;
+    for (size_t i = 0; leads[i]; i++) {
+        size_t ll = strlen(leads[i]);
+        const char *p = s;
+        for (int guard = 0; guard < 64 && p < end; guard++) {
+            const char *q = mm_memcasemem(p, (size_t)(end - p), leads[i], ll);
+            if (!q)
+                break;
+            const char *h = host_at(r, q + ll, end);
+            if (h && h[0])
+                return h;
+            p = q + ll;
+        }
+    }
+    return "";
+}
+
+static bool blank_line(const char *l, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (l[i] != ' ' && l[i] != '\t' && l[i] != '\r')
+            return false;
+    return true;
+}
+
+size_t mm_mta_block_end(const char *t, size_t n, size_t pos, int max_lines)
+{
+    size_t p = pos, len;
+    int lines = 0;
+    const char *l;
+    while (lines < max_lines && (l = mm_next_line(t, n, &p, &len)) != NULL) {
+        if (blank_line(l, len)) {
+            if (lines > 0)
+                return (size_t)(l - t);
+            continue;
+        }
+        lines++;
+    }
+    return p;
+}
+
+mm_rcpt *mm_mta_find_rcpt(mm_report *r, size_t start, const char *addr, size_t alen)
+{
+    for (size_t i = start; i < r->n; i++) {
+        const char *a = r->r[i].pub.recipient;
+        if (strlen(a) == alen && strncasecmp(a, addr, alen) == 0)
+            return &r->r[i];
+    }
+    return NULL;
+}
+
+mm_rcpt *mm_mta_add(mm_report *r, const char *addr, size_t alen, const char *diag, size_t dn)
+{
+    mm_rcpt *rc = mm_report_add(r);
+    if (!rc)
+        return NULL;
+    rc->pub.recipient = mm_report_addr(r, addr, alen);
+    rc->pub.action = "failed";
+    rc->pub.diagnostic = mm_report_str(r, diag, dn);
+    return rc;
+}
+
+/* The receiver's words inside a block: after "said:" (Postfix) or after
+ * "]: " (Exim's "host NAME [ADDR]: 550 ..."), else the whole block. */
+static const char *reply_part(const char *b, size_t n, size_t *out)
+{
+    static const char *const leads[] = {" said:", "]: ", "Remote host said:", NULL};
+    for (size_t i = 0; leads[i]; i++) {
+        const char *p = mm_memcasemem(b, n, leads[i], strlen(leads[i]));
+        if (p) {
+            p += strlen(leads[i]);
+            *out = n - (size_t)(p - b);
+            return p;
+        }
+    }
+    *out = n;
+    return b;
+}
+
+/* Is the (squeezed) diagnostic d a shorter copy of the words in blk?  DSN
+ * writers cut Diagnostic-Code at a line or a length; the prose has it all. */
+static bool is_cut_copy(const char *d, const char *blk, size_t n)
+{
+    char fd[FLAT_MAX], fb[FLAT_MAX];
+    size_t dl = flatten(d, strlen(d), fd, sizeof fd);
+    size_t bl = flatten(blk, n, fb, sizeof fb);
+    if (dl < 8 || dl >= bl)
+        return false;
+    /* compare a prefix: continuation markers ("552-") differ at the joins */
+    size_t k = dl < 40 ? dl : 40;
+    return mm_memcasemem(fb, bl, fd, k) != NULL;
+}
+
+/* A report's "5.0.0" says only "failed"; the reply quoted in the
+ * diagnostic often has the precise code (RFC 3463 section 3.1: X.0.0 is
+ * the catch-all).  Take it when the class agrees. */
+static void refine_status(mm_report *r, mm_recipient *p)
+{
+    char code[16];
+    const char *d = p->diagnostic;
+    if (p->status[0] && strcmp(p->status + 1, ".0.0") != 0)
+        return;
+    if (!mm_find_status(d, strlen(d), code) || strcmp(code + 1, ".0.0") == 0)
+        return;
+    if (!p->status[0] || p->status[0] == code[0])
+        p->status = mm_report_strz(r, code);
+}
+
+static void fill(mm_report *r, mm_rcpt *rc, const char *blk, size_t n, bool keep_diag)
+{
+    mm_recipient *p = &rc->pub;
+    if (!p->smtp_command[0])
+        p->smtp_command = mm_mta_command(blk, n);
+    if (!p->remote_mta[0])
+        p->remote_mta = mm_mta_rhost(r, blk, n);
+    size_t rn;
+    const char *rp = reply_part(blk, n, &rn);
+    if (!p->diagnostic[0] || (!keep_diag && is_cut_copy(p->diagnostic, rp, rn)))
+        p->diagnostic = mm_report_str(r, rp, rn);
+    refine_status(r, p);
+}
+
+void mm_mta_fill(mm_report *r, mm_rcpt *rc, const char *blk, size_t n)
+{
+    fill(r, rc, blk, n, false);
+}
+
+/* A line that quotes a header or a DSN field names the address without
+ * saying anything about it. */
+static bool field_line(const char *l, size_t len)
+{
+    static const char *const names[] = {"To:", "From:", "Cc:", "Subject:", "Final-Recipient:",
+                                        "Original-Recipient:", "X-Failed-Recipients:",
+                                        "Delivered-To:", "Return-Path:", NULL};
+    while (len && (*l == ' ' || *l == '>'))
+        l++, len--;
+    for (size_t i = 0; names[i]; i++)
+        if (len >= strlen(names[i]) && mm_startswith_ci(l, names[i]))
+            return true;
+    return false;
+}
+
+/* The first line of t[0..n) that names addr and is not a field line;
+ * sets its start. */
+static bool find_line(const char *t, size_t n, const char *a, size_t al, size_t *ls)
+{
+    const char *p = t;
+    for (int guard = 0; guard < 64; guard++) {
+        const char *hit = mm_memcasemem(p, n - (size_t)(p - t), a, al);
+        if (!hit)
+            return false;
+        size_t s = (size_t)(hit - t);
+        while (s > 0 && t[s - 1] != '\n')
+            s--;
+        const char *nl = memchr(hit, '\n', n - (size_t)(hit - t));
+        size_t e = nl ? (size_t)(nl - t) : n;
+        if (!field_line(t + s, e - s)) {
+            *ls = s;
+            return true;
+        }
+        p = t + e;
+    }
+    return false;
+}
+
+/* The block ends early where a line names another recipient. */
+static size_t cut_at_other(const mm_report *r, size_t start, const mm_rcpt *self, const char *t,
+                           size_t ls, size_t le)
+{
+    const char *nl = memchr(t + ls, '\n', le - ls);
+    size_t from = nl ? (size_t)(nl - t) : le;
+    for (size_t i = start; i < r->n; i++) {
+        const char *a = r->r[i].pub.recipient;
+        if (&r->r[i] == self || strlen(a) < 3 || strcasecmp(a, self->pub.recipient) == 0)
+            continue;
+        const char *o = mm_memcasemem(t + from, le - from, a, strlen(a));
+        if (o) {
+            while (o > t + from && o[-1] != '\n')
+                o--;
+            le = (size_t)(o - t);
+        }
+    }
+    return le;
+}
+
+void mm_mta_complete_one(mm_report *r, size_t start, mm_rcpt *rc, const char *t, size_t n,
+                         bool keep_diag)
+{
+    const char *a = rc->pub.recipient;
+    size_t al = strlen(a), ls;
+    if (al < 3 || !find_line(t, n, a, al, &ls))
+        return;
+    size_t le = mm_mta_block_end(t, n, ls, 12);
+    le = cut_at_other(r, start, rc, t, ls, le);
+    /* an address alone on its line, with nothing after it, says nothing */
+    if (le - ls >= al + 12)
+        fill(r, rc, t + ls, le - ls, keep_diag);
+}
+
+void mm_mta_complete(mm_report *r, size_t start, const char *t, size_t n, bool keep_diag)
+{
+    for (size_t i = start; i < r->n; i++)
+        mm_mta_complete_one(r, start, &r->r[i], t, n, keep_diag);
+}
+
+bool mm_mta_header_has(const mm_msg *m, const char *name, const char *needle)
+{
+    const char *v = mm_fields_get(&m->head, name);
+    return v && mm_strcasestr(v, needle) != NULL;
+}
+
+/* "<user@example.org>:" or "<user@example.org> (expanded from <x>):" at the
+ * start of a line; sets the address span. */
+static bool angle_line(const char *l, size_t len, const char **a, size_t *al)
+{
+    if (len < 5 || l[0] != '<')
+        return false;
+    const char *gt = memchr(l, '>', len);
+    if (!gt || !memchr(l, '@', (size_t)(gt - l)))
+        return false;
+    size_t rest = len - (size_t)(gt + 1 - l);
+    const char *after = gt + 1;
+    if (!(rest == 0 || *after == ':' || mm_memcasemem(after, rest, "expanded from", 13)))
+        return false;
+    *a = l + 1;
+    *al = (size_t)(gt - l - 1);
+    return true;
+}
+
+static void fill_block(mm_report *r, mm_rcpt *rc, const char *b, size_t n, mm_mta_hint_fn hint)
+{
+    mm_mta_fill(r, rc, b, n);
+    if (hint)
+        hint(rc, b, n);
+}
+
+mm_status_t mm_mta_angle_blocks(mm_report *r, const char *t, size_t n, mm_mta_hint_fn hints)
+{
+    size_t pos = 0, len;
+    const char *l;
+    mm_rcpt *cur = NULL;
+    size_t bstart = 0;
+    while ((l = mm_next_line(t, n, &pos, &len)) != NULL) {
+        const char *a;
+        size_t al;
+        bool head = angle_line(l, len, &a, &al);
+        bool end = head || (cur && blank_line(l, len));
+        if (end && cur) {
+            fill_block(r, cur, t + bstart, (size_t)(l - t) - bstart, hints);
+            cur = NULL;
+        }
+        if (!head)
+            continue;
+        cur = mm_mta_add(r, a, al, "", 0);
+        if (!cur)
+            return MM_ENOMEM;
+        bstart = (size_t)(l - t);
+    }
+    if (cur)
+        fill_block(r, cur, t + bstart, n - bstart, hints);
+    return MM_OK;
+}

@@ -1,0 +1,78 @@
+/*
+ * mta_util.h - helpers shared by the MTA family decoders in lhost/:
+ * finding the prose part of a bounce, reading the SMTP command, the remote
+ * host and the receiver's reply out of the sentences MTAs write, and
+ * completing RFC 3464 records with what only the prose says.
+ *
+ * Everything works on borrowed UTF-8 text (pointer, length); strings that
+ * outlive a call are copied into the report's arena.
+ */
+#ifndef MM_LHOST_MTA_UTIL_H
+#define MM_LHOST_MTA_UTIL_H
+
+#include "../bounce_int.h"
+
+/* One row of a family's phrase table: text the MTA itself writes for a
+ * reason (its source code is the reference), matched case-insensitively. */
+typedef struct mm_mta_phrase {
+    mm_reason_t reason;
+    const char *text;
+} mm_mta_phrase;
+
+/* First row of tab (ended by a NULL text) found in s[0..n), or
+ * MM_REASON_UNDEFINED. */
+mm_reason_t mm_mta_phrase_find(const mm_mta_phrase *tab, const char *s, size_t n);
+
+/* True if any of the NULL-terminated needles occurs in s[0..n). */
+bool mm_mta_has_any(const char *s, size_t n, const char *const *needles);
+
+/* Length of the readable text before the copy of the original message. */
+size_t mm_mta_prose_len(const char *t, size_t n);
+
+/* The SMTP command a reply answered, as the prose names it ("in reply to
+ * RCPT TO command", "after end of data", ">>> MAIL From:", "Connected to X
+ * but sender was rejected"); a static upper-case name or "". */
+const char *mm_mta_command(const char *s, size_t n);
+
+/* The remote host named in prose ("host mx.example.org[192.0.2.1] said:",
+ * "host mx.example.org [192.0.2.1]:", "while talking to mx.example.org.:",
+ * "Remote-MTA: dns; ..."), copied into r; "" if none. */
+const char *mm_mta_rhost(mm_report *r, const char *s, size_t n);
+
+/* End (offset into t) of the block that starts at pos: the first line and
+ * the lines after it, up to a blank line or max_lines lines. */
+size_t mm_mta_block_end(const char *t, size_t n, size_t pos, int max_lines);
+
+/* The recipient in r->r[start..] whose address is addr[0..alen), or NULL. */
+mm_rcpt *mm_mta_find_rcpt(mm_report *r, size_t start, const char *addr, size_t alen);
+
+/* Add a failed recipient for addr[0..alen) with the diagnostic diag[0..dn)
+ * (may be empty); NULL when out of memory or past the recipient limit. */
+mm_rcpt *mm_mta_add(mm_report *r, const char *addr, size_t alen, const char *diag, size_t dn);
+
+/* Fill what rc lacks from a prose block about it: the SMTP command, the
+ * remote host, and the diagnostic when the report had none or a shorter
+ * prefix of the same words. */
+void mm_mta_fill(mm_report *r, mm_rcpt *rc, const char *blk, size_t n);
+
+/* For each recipient in r->r[start..], find the prose block in t[0..n) that
+ * names its address (not in a quoted header line; cut where another
+ * recipient's block starts) and fill the recipient from it as mm_mta_fill
+ * does, except that with keep_diag a diagnostic already there is kept. */
+void mm_mta_complete(mm_report *r, size_t start, const char *t, size_t n, bool keep_diag);
+/* The same for the one recipient rc (r->r[start..] are its peers). */
+void mm_mta_complete_one(mm_report *r, size_t start, mm_rcpt *rc, const char *t, size_t n,
+                         bool keep_diag);
+
+/* A header field's value contains needle (case-insensitive). */
+bool mm_mta_header_has(const mm_msg *m, const char *name, const char *needle);
+
+/* Read "<addr>: text" blocks (Postfix bounce(5), qmail-send): a line that
+ * starts with an address in angle brackets, then its diagnostic up to a
+ * blank line or the next such line.  Adds one recipient per block, filled
+ * by mm_mta_fill; then hint (may be NULL) sees the whole block and may set
+ * the family's hint.  Returns MM_ENOMEM or MM_OK. */
+typedef void (*mm_mta_hint_fn)(mm_rcpt *rc, const char *blk, size_t n);
+mm_status_t mm_mta_angle_blocks(mm_report *r, const char *t, size_t n, mm_mta_hint_fn hint);
+
+#endif

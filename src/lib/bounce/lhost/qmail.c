@@ -1,0 +1,105 @@
+/*
+ * qmail.c - bounces written by qmail-send ("Hi. This is the qmail-send
+ * program at ...") and by its patched descendants (netqmail, qmail-ldap,
+ * vpopmail setups).
+ *
+ * After the greeting each failed address stands alone in angle brackets,
+ * followed by what qmail-remote or qmail-local said:
+ *
+ *   <kijitora@example.jp>:
+ *   192.0.2.153 does not like recipient.
+ *   Remote host said: 550 5.1.1 <kijitora@example.jp>... User Unknown
+ *   Giving up on 192.0.2.153.
+ *
+ * The copy of the message follows "--- Below this line is a copy of the
+ * message.".  qmail's own errors are fixed strings in its sources
+ * (qmail-remote.c, qmail-local.c, the qmail-ldap patch); the table maps
+ * them to reasons, as Sisimai's qmail module does.  There is no RFC 3464
+ * part.
+ */
+#include "../decoders.h"
+#include "mta_util.h"
+
+#include <string.h>
+#include "../../util/str.h"
+
+static const mm_mta_phrase qmail_phrases[] = {
+    /* qmail-local.c, qmail-remote.c, error_str.c */
+    {MM_REASON_USERUNKNOWN, "no mailbox here by that name"},
+    {MM_REASON_USERUNKNOWN, "does not like recipient."},
+    {MM_REASON_MAILBOXFULL, "disk quota exceeded"},
+    {MM_REASON_MESGTOOBIG, "message size exceeds fixed maximum message size:"},
+    {MM_REASON_HOSTUNKNOWN, "sorry, i couldn't find any host "},
+    {MM_REASON_SYSTEMFULL, "requested action not taken: mailbox unavailable (not enough free space)"},
+    {MM_REASON_SYSTEMERROR, "bad interpreter: no such file or directory"},
+    {MM_REASON_SYSTEMERROR, "system error"},
+    {MM_REASON_SYSTEMERROR, "unable to"},
+    {MM_REASON_NETWORKERROR, "sorry, i wasn't able to establish an smtp connection"},
+    {MM_REASON_NETWORKERROR, "sorry, i couldn't find a mail exchanger or ip address"},
+    {MM_REASON_NETWORKERROR, "sorry. although i'm listed as a best-preference mx or a for that host"},
+    /* qmail-ldap patch */
+    {MM_REASON_SUSPEND, "mailaddress is administrativly disabled"},
+    {MM_REASON_SUSPEND, "mailaddress is administratively disabled"},
+    {MM_REASON_EXCEEDLIMIT, "the message exeeded the maximum size the user accepts"},
+    {MM_REASON_SYSTEMERROR, "automatic homedir creator crashed"},
+    {MM_REASON_SYSTEMERROR, "illegal value in ldap attribute"},
+    {MM_REASON_SYSTEMERROR, "ldap attribute is not given but mandatory"},
+    {MM_REASON_SYSTEMERROR, "timeout while performing search on ldap server"},
+    {MM_REASON_SYSTEMERROR, "too many results returned but needs to be unique"},
+    {MM_REASON_SYSTEMERROR, "permanent error while executing qmail-forward"},
+    {MM_REASON_SYSTEMERROR, "temporary error in automatic homedir creation"},
+    {MM_REASON_SYSTEMERROR, "temporary error while executing qmail-forward"},
+    {MM_REASON_SYSTEMERROR, "temporary failure in ldap lookup"},
+    {MM_REASON_SYSTEMERROR, "unable to contact ldap server"},
+    {MM_REASON_SYSTEMERROR, "unable to login into ldap server, bad credentials"},
+    /* qmail-send.c: given up after the queue lifetime */
+    {MM_REASON_EXPIRED, "this message has been in the queue too long."},
+    {MM_REASON_UNDEFINED, NULL},
+};
+
+static bool is_qmail(const mm_msg *m, const char *t, size_t n)
+{
+    const char *subj = mm_fields_get(&m->head, "Subject");
+    if (mm_memcasemem(t, n, "This is the qmail", 17))
+        return true;
+    return subj && strcmp(subj, "failure notice") == 0 &&
+           mm_memcasemem(t, n, "wasn't able to deliver your message", 35);
+}
+
+/* qmail-remote says which step failed; a refused sender or greeting name
+ * settles the reason before any phrase does. */
+static void qmail_hint(mm_rcpt *rc, const char *b, size_t n)
+{
+    const char *cmd = rc->pub.smtp_command;
+    if (strcmp(cmd, "MAIL") == 0) {
+        rc->hint = MM_REASON_REJECTED;
+    } else if (strcmp(cmd, "HELO") == 0 || strcmp(cmd, "EHLO") == 0) {
+        rc->hint = MM_REASON_BLOCKED;
+    } else if (mm_memcasemem(b, n, "does not like recipient.", 24) &&
+               mm_memcasemem(b, n, "in the queue too long.", 22)) {
+        /* the remote's reply, not qmail's wording, says why */
+        rc->hint = MM_REASON_UNDEFINED;
+    } else {
+        /* when the remote host replied, its words are the evidence, and
+         * qmail's "does not like recipient" only says a RCPT failed */
+        const char *said = mm_memcasemem(b, n, "Remote host said:", 17);
+        rc->hint = said ? mm_mta_phrase_find(qmail_phrases, said, n - (size_t)(said - b))
+                        : mm_mta_phrase_find(qmail_phrases, b, n);
+    }
+}
+
+mm_status_t mm_decode_qmail(const mm_msg *m, mm_report *r)
+{
+    const char *t = mm_buf_str(&m->text);
+    size_t n = mm_mta_prose_len(t, m->text.len);
+    if (!is_qmail(m, t, n))
+        return MM_ENOTFOUND;
+    size_t start = r->n;
+    mm_status_t st = mm_mta_angle_blocks(r, t, n, qmail_hint);
+    if (st != MM_OK)
+        return st;
+    if (r->n == start)
+        return MM_ENOTFOUND;
+    r->kind = MM_KIND_BOUNCE;
+    return MM_OK;
+}
