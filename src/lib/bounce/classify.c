@@ -88,7 +88,8 @@ static bool is_userunknown(const facts *f)
                 return false;
         return true;
     }
-    return cmd_is(f, "RCPT") && says(f, MM_REASON_USERUNKNOWN);
+    /* Most MTAs name no command; a user-unknown reply comes at RCPT then. */
+    return (cmd_is(f, "RCPT") || !f->command[0]) && says(f, MM_REASON_USERUNKNOWN);
 }
 
 static bool is_filtered(const facts *f)
