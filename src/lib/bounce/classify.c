@@ -234,6 +234,8 @@ static mm_reason_t decide(const facts *f)
     if (rc->hint != MM_REASON_UNDEFINED && !look_again(rc->hint))
         return rc->hint;
     mm_reason_t r = mm_rhost_match((mm_rcpt *)rc, f->lower);
+    if (r == MM_REASON_COUNT_) /* a provider rule that settles on "undefined" */
+        return MM_REASON_UNDEFINED;
     if (r != MM_REASON_UNDEFINED)
         return r;
     if (f->status[0] == '2')
