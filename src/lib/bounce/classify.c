@@ -1,89 +1,267 @@
 /*
- * classify.c - decide the reason for one recipient, and whether it is hard.
+ * classify.c - decide the reason for one recipient, whether it is hard, and
+ * which RFC 3463 status code it reports.
  *
- * Order of evidence (the same order Sisimai uses, so results compare):
- *   1. a decoder's hint, unless it is one of the "keep looking" reasons;
- *   2. a 2.x.x status means delivered;
- *   3. the receiving provider's own rules (rhost.c), which know what a
- *      provider means by its words and codes (a QQ 550 rate limit is soft);
- *   4. strong phrases in the diagnostic text (phrases.c, first pass);
- *   5. the RFC 3463 status code, and if it is not telling, a second pass of
- *      phrases, then the status class (X.6 content, X.7 security), the
- *      diagnostic type (X-UNIX = mailer) and the SMTP command;
- *   6. "expired" for delayed recipients, "onhold" when there is text but
- *      nothing recognised, "undefined" otherwise.
- * Hard or soft is decided by meaning (the reason), never by the first digit.
+ * The order of evidence is the reference decoder's (Sisimai v5.1 Fact.pm,
+ * Reason.pm and the true() test of each reason), so that results compare:
+ *   1. a decoder's hint wins, unless it is one of the "look again" reasons;
+ *   2. the receiving provider's own rules (rhost.c);
+ *   3. a 2.x.x status means delivered;
+ *   4. for SMTP diagnostics, each strong reason's test in a fixed order; a
+ *      test weighs the status code and the SMTP command as well as the text
+ *      (user-unknown words count only at RCPT or with a 5.1.x code; spam and
+ *      filter words never before DATA);
+ *   5. the status code's own meaning, unless it is vague; then a second list
+ *      of phrases, the status class (X.6 content, X.7 security), the
+ *      diagnostic type (X-UNIX = mailer), a 50x reply (syntax), the action
+ *      (delayed = expired) and the command (HELO = blocked);
+ *   6. the hint, "expired" for a delayed recipient, "vacation", "onhold" when
+ *      there is text but nothing recognised, "undefined" otherwise.
+ * The status is the Status: field or the code in the text, whichever says
+ * more (see prefer_status); we never invent codes: a bounce that gives none
+ * keeps "".  Hard or soft follows the reason, never the first digit alone.
  */
 #include "bounce_int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "../util/str.h"
 
-static bool keep_looking(mm_reason_t r)
+/* What one decision looks at; lower is the prepared diagnostic text. */
+typedef struct facts {
+    const mm_rcpt *rc;
+    const char *lower;
+    const char *status;    /* after prefer_status() */
+    mm_reason_t by_status; /* mm_status_reason(status) */
+    const char *command;   /* upper-case SMTP command or "" */
+    bool smtp_type;        /* Diagnostic-Code type is SMTP (or absent) */
+} facts;
+
+/* Reasons a decoder or a code may give that are worth a second look. */
+static bool look_again(mm_reason_t r)
 {
-    return r == MM_REASON_UNDEFINED || r == MM_REASON_ONHOLD || r == MM_REASON_SYSTEMERROR ||
-           r == MM_REASON_SECURITYERROR || r == MM_REASON_NETWORKERROR;
+    switch (r) {
+    case MM_REASON_UNDEFINED:
+    case MM_REASON_ONHOLD:
+    case MM_REASON_SYSTEMERROR:
+    case MM_REASON_SECURITYERROR:
+    case MM_REASON_EXPIRED:
+    case MM_REASON_SUSPEND:
+    case MM_REASON_NETWORKERROR:
+    case MM_REASON_HOSTUNKNOWN:
+    case MM_REASON_USERUNKNOWN:
+        return true;
+    default:
+        return false;
+    }
 }
 
-static bool status_is(const char *status, const char *prefix)
+static bool cmd_is(const facts *f, const char *c)
 {
-    return strncmp(status, prefix, strlen(prefix)) == 0;
+    return strcmp(f->command, c) == 0;
 }
 
-/* Step 5, after the status code: the fall-back rules. */
-static mm_reason_t another_one(const mm_rcpt *rc, const char *lower)
+/* Commands sent before DATA: content judgements cannot come from them. */
+static bool before_data(const facts *f)
 {
-    const mm_recipient *p = &rc->pub;
-    mm_reason_t r = mm_status_reason(p->status);
-    if (!(r == MM_REASON_UNDEFINED || r == MM_REASON_USERUNKNOWN || keep_looking(r)))
+    return cmd_is(f, "CONN") || cmd_is(f, "EHLO") || cmd_is(f, "HELO") || cmd_is(f, "MAIL") ||
+           cmd_is(f, "RCPT");
+}
+
+static bool says(const facts *f, mm_reason_t r)
+{
+    return mm_phrase_is(r, f->lower);
+}
+
+/* User unknown, unless the words of a more specific reason are there too. */
+static bool is_userunknown(const facts *f)
+{
+    static const mm_reason_t other[] = {MM_REASON_NORELAYING,  MM_REASON_BLOCKED,
+                                        MM_REASON_MAILBOXFULL, MM_REASON_HASMOVED,
+                                        MM_REASON_REJECTED,    MM_REASON_NOTACCEPT};
+    if (f->by_status == MM_REASON_SUSPEND)
+        return false;
+    if (f->by_status == MM_REASON_USERUNKNOWN) {
+        for (size_t i = 0; i < sizeof other / sizeof other[0]; i++)
+            if (says(f, other[i]))
+                return false;
+        return true;
+    }
+    /* Most MTAs name no command; a user-unknown reply comes at RCPT then. */
+    return (cmd_is(f, "RCPT") || !f->command[0]) && says(f, MM_REASON_USERUNKNOWN);
+}
+
+static bool is_filtered(const facts *f)
+{
+    if (f->by_status == MM_REASON_SUSPEND)
+        return false;
+    if (f->by_status != MM_REASON_FILTERED && before_data(f))
+        return false;
+    return says(f, MM_REASON_FILTERED) || says(f, MM_REASON_USERUNKNOWN);
+}
+
+static bool is_rejected(const facts *f)
+{
+    mm_reason_t s = f->by_status;
+    if (s == MM_REASON_REJECTED)
+        return true;
+    if (cmd_is(f, "MAIL"))
+        return says(f, MM_REASON_REJECTED);
+    if (cmd_is(f, "DATA"))
+        return s != MM_REASON_USERUNKNOWN && says(f, MM_REASON_REJECTED);
+    if (s == MM_REASON_UNDEFINED || s == MM_REASON_ONHOLD || s == MM_REASON_SECURITYERROR ||
+        s == MM_REASON_SYSTEMERROR)
+        return says(f, MM_REASON_REJECTED);
+    return false;
+}
+
+static bool is_hostunknown(const facts *f)
+{
+    if (f->by_status == MM_REASON_HOSTUNKNOWN)
+        return !says(f, MM_REASON_NETWORKERROR);
+    return says(f, MM_REASON_HOSTUNKNOWN);
+}
+
+/* Step 4: one reason's test; the hint is the decoder's "look again" reason. */
+static bool is_reason(const facts *f, mm_reason_t r)
+{
+    bool have_status = f->status[0] != '\0';
+    if (f->rc->hint == r && r != MM_REASON_NORELAYING)
+        return have_status || !(r == MM_REASON_MAILBOXFULL || r == MM_REASON_EXCEEDLIMIT ||
+                                r == MM_REASON_SUSPEND || r == MM_REASON_SPAMDETECTED ||
+                                r == MM_REASON_SPEEDING);
+    switch (r) {
+    case MM_REASON_MAILBOXFULL:
+    case MM_REASON_EXCEEDLIMIT:
+        return have_status && (f->by_status == r || says(f, r));
+    case MM_REASON_MESGTOOBIG:
+        if (f->by_status == r)
+            return true;
+        return f->by_status != MM_REASON_EXCEEDLIMIT && says(f, r);
+    case MM_REASON_SUSPEND:
+        return have_status && (f->rc->pub.reply_code == 525 || says(f, r));
+    case MM_REASON_NORELAYING: {
+        mm_reason_t h = f->rc->hint;
+        if (h == MM_REASON_SECURITYERROR || h == MM_REASON_SYSTEMERROR)
+            return false;
+        return !(cmd_is(f, "CONN") || cmd_is(f, "EHLO") || cmd_is(f, "HELO")) && says(f, r);
+    }
+    case MM_REASON_USERUNKNOWN:
+        return is_userunknown(f);
+    case MM_REASON_FILTERED:
+        return is_filtered(f);
+    case MM_REASON_REJECTED:
+        return is_rejected(f);
+    case MM_REASON_HOSTUNKNOWN:
+        return is_hostunknown(f);
+    case MM_REASON_SPAMDETECTED:
+        if (!have_status)
+            return false;
+        return f->by_status == r || (!before_data(f) && says(f, r));
+    case MM_REASON_SPEEDING:
+        return have_status && says(f, r);
+    case MM_REASON_HASMOVED:
+    case MM_REASON_NOTCOMPLIANTRFC:
+        return says(f, r);
+    default: /* authfailure, requireptr, toomanyconn, blocked */
+        return f->by_status == r || says(f, r);
+    }
+}
+
+static mm_reason_t strong_reasons(const facts *f)
+{
+    static const mm_reason_t order[] = {
+        MM_REASON_MAILBOXFULL, MM_REASON_MESGTOOBIG,   MM_REASON_EXCEEDLIMIT,
+        MM_REASON_SUSPEND,     MM_REASON_HASMOVED,     MM_REASON_NORELAYING,
+        MM_REASON_AUTHFAILURE, MM_REASON_USERUNKNOWN,  MM_REASON_FILTERED,
+        MM_REASON_REQUIREPTR,  MM_REASON_NOTCOMPLIANTRFC, MM_REASON_REJECTED,
+        MM_REASON_HOSTUNKNOWN, MM_REASON_SPAMDETECTED, MM_REASON_SPEEDING,
+        MM_REASON_TOOMANYCONN, MM_REASON_BLOCKED};
+    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
+        if (is_reason(f, order[i]))
+            return order[i];
+    return MM_REASON_UNDEFINED;
+}
+
+/* Step 5 when neither the code nor the second phrase list decides. */
+static mm_reason_t by_class_and_context(const facts *f)
+{
+    const mm_recipient *p = &f->rc->pub;
+    const char *st = f->status;
+    const char *type = f->rc->diag_type;
+    if (strncmp(st, "5.6", 3) == 0 || strncmp(st, "4.6", 3) == 0)
+        return MM_REASON_CONTENTERROR;
+    if (strncmp(st, "5.7", 3) == 0 || strncmp(st, "4.7", 3) == 0)
+        return MM_REASON_SECURITYERROR;
+    if (strncasecmp(type, "X-UNIX", 6) == 0)
+        return MM_REASON_MAILERERROR;
+    /* RFC 5321 section 4.2.2: 500-504 are command syntax and sequence errors */
+    if (f->rc->hint == MM_REASON_SYNTAXERROR ||
+        (p->reply_code % 100 <= 7 && (p->reply_code / 100 == 4 || p->reply_code / 100 == 5) &&
+         (p->reply_code / 10) % 10 == 0))
+        return MM_REASON_SYNTAXERROR;
+    return MM_REASON_UNDEFINED;
+}
+
+static mm_reason_t another_one(const facts *f)
+{
+    const mm_recipient *p = &f->rc->pub;
+    if (f->rc->hint != MM_REASON_UNDEFINED)
+        return f->rc->hint;
+    mm_reason_t r = f->by_status;
+    if (r != MM_REASON_UNDEFINED && !look_again(r) && f->smtp_type)
         return r;
-    mm_reason_t t = mm_phrase_match(MM_PASS_SECOND, lower);
+    mm_reason_t t = mm_phrase_match(MM_PASS_SECOND, f->lower);
+    if (t != MM_REASON_UNDEFINED)
+        return t;
+    t = by_class_and_context(f);
     if (t != MM_REASON_UNDEFINED)
         return t;
     if (r != MM_REASON_UNDEFINED)
         return r;
-    if (status_is(p->status, "5.6") || status_is(p->status, "4.6"))
-        return MM_REASON_CONTENTERROR;
-    if (status_is(p->status, "5.7") || status_is(p->status, "4.7"))
-        return MM_REASON_SECURITYERROR;
-    if (strcasecmp(rc->diag_type, "X-UNIX") == 0 || strcasecmp(rc->diag_type, "X-POSTFIX") == 0)
-        return MM_REASON_MAILERERROR;
-    if (mm_phrase_is(MM_REASON_SYNTAXERROR, lower) ||
-        (p->reply_code >= 500 && p->reply_code <= 503))
-        return MM_REASON_SYNTAXERROR;
-    if (strcasecmp(p->action, "delayed") == 0 || strcasecmp(p->action, "expired") == 0)
+    if (strncmp(p->action, "delayed", 7) == 0 || strncmp(p->action, "expired", 7) == 0)
         return MM_REASON_EXPIRED;
-    if (strcasecmp(p->smtp_command, "EHLO") == 0 || strcasecmp(p->smtp_command, "HELO") == 0)
+    if (cmd_is(f, "EHLO") || cmd_is(f, "HELO"))
         return MM_REASON_BLOCKED;
     return MM_REASON_UNDEFINED;
 }
 
-static mm_reason_t decide(mm_rcpt *rc, const char *lower)
+static mm_reason_t decide(const facts *f)
 {
-    mm_recipient *p = &rc->pub;
-    if (rc->hint != MM_REASON_UNDEFINED && !keep_looking(rc->hint))
+    const mm_rcpt *rc = f->rc;
+    const mm_recipient *p = &rc->pub;
+    if (rc->hint != MM_REASON_UNDEFINED && !look_again(rc->hint))
         return rc->hint;
-    if (p->status[0] == '2')
+    mm_reason_t r = mm_rhost_match((mm_rcpt *)rc, f->lower);
+    if (r == MM_REASON_COUNT_) /* a provider rule that settles on "undefined" */
+        return MM_REASON_UNDEFINED;
+    if (r != MM_REASON_UNDEFINED)
+        return r;
+    if (f->status[0] == '2')
         return MM_REASON_DELIVERED;
-    mm_reason_t r = mm_rhost_match(rc, lower);
-    if (r != MM_REASON_UNDEFINED)
+    if (f->smtp_type && (r = strong_reasons(f)) != MM_REASON_UNDEFINED)
         return r;
-    if (rc->diag_type[0] == '\0' || strcasecmp(rc->diag_type, "SMTP") == 0) {
-        r = mm_phrase_match(MM_PASS_FIRST, lower);
-        if (r != MM_REASON_UNDEFINED)
-            return r;
-    }
-    r = another_one(rc, lower);
-    if (r != MM_REASON_UNDEFINED)
+    if ((r = another_one(f)) != MM_REASON_UNDEFINED)
         return r;
-    if (rc->hint != MM_REASON_UNDEFINED)
-        return rc->hint;
-    if (strcasecmp(p->action, "delayed") == 0)
+    if (strcmp(p->action, "delayed") == 0)
         return MM_REASON_EXPIRED;
-    if (mm_phrase_is(MM_REASON_VACATION, lower))
+    if (mm_phrase_is(MM_REASON_VACATION, f->lower))
         return MM_REASON_VACATION;
     return p->diagnostic[0] ? MM_REASON_ONHOLD : MM_REASON_UNDEFINED;
+}
+
+/* Class digit (4 or 5) of the status, else of a code in the text; 0 if none. */
+static int failure_class(const mm_recipient *r)
+{
+    char code[16];
+    if (r->status[0] == '4' || r->status[0] == '5')
+        return r->status[0] - '0';
+    const char *d = r->diagnostic;
+    if (mm_find_status(d, strlen(d), code))
+        return code[0] - '0';
+    int reply = r->reply_code ? r->reply_code : mm_find_reply(d, strlen(d));
+    return reply / 100;
 }
 
 bool mm_reason_is_hard(mm_reason_t reason, const mm_recipient *r)
@@ -96,15 +274,178 @@ bool mm_reason_is_hard(mm_reason_t reason, const mm_recipient *r)
     case MM_REASON_NOTACCEPT:
         /* A null MX (RFC 7505) or a host refusing all mail for good; a 4xx
          * "not accepting now" is temporary. */
-        return !(r->status[0] == '4' || (r->reply_code >= 400 && r->reply_code < 500));
+        return failure_class(r) != 4;
     default:
         return false;
     }
 }
 
+/* Every code of the RFC 3463 shape, so that a status taken from the text
+ * can be handed out as a string that lives as long as the library. */
+#define ROW(c, s) c "." #s ".0", c "." #s ".1", c "." #s ".2", c "." #s ".3", c "." #s ".4", c "." #s ".5", c "." #s ".6", c "." #s ".7", c "." #s ".8", c "." #s ".9", c "." #s ".10", c "." #s ".11", c "." #s ".12", c "." #s ".13", c "." #s ".14", c "." #s ".15", c "." #s ".16", c "." #s ".17", c "." #s ".18", c "." #s ".19", c "." #s ".20", c "." #s ".21", c "." #s ".22", c "." #s ".23", c "." #s ".24", c "." #s ".25", c "." #s ".26", c "." #s ".27", c "." #s ".28", c "." #s ".29", c "." #s ".30"
+#define CLASS(c) {ROW(c, 0)}, {ROW(c, 1)}, {ROW(c, 2)}, {ROW(c, 3)}, {ROW(c, 4)}, {ROW(c, 5)}, \
+                 {ROW(c, 6)}, {ROW(c, 7)}
+static const char *const all_codes[3][8][31] = {{CLASS("2")}, {CLASS("4")}, {CLASS("5")}};
+
+/* The code (s, n) as a static string if it has the RFC 3463 shape with a
+ * detail up to 30; NULL otherwise (the caller then keeps what it had). */
+static const char *real_code(const char *s, size_t n)
+{
+        if (n < 5 || n > 6 || !(s[0] == '2' || s[0] == '4' || s[0] == '5') || s[1] != '.' ||
+        s[2] < '0' || s[2] > '7' || s[3] != '.')
+        return NULL;
+    int subject = s[2] - '0', detail = 0;
+    for (size_t i = 4; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return NULL;
+        detail = detail * 10 + (s[i] - '0');
+    }
+    if (detail > 30 || (n == 6 && s[4] == '0'))
+        return NULL;
+    return all_codes[s[0] == '2' ? 0 : s[0] == '4' ? 1 : 2][subject][detail];
+}
+
+static bool has(const char *s, const char *sub)
+{
+    return strstr(s, sub) != NULL;
+}
+
+/* Status: field or the code in the reply text, whichever says more (the
+ * reference decoder's rule, SMTP/Status.pm prefer()). */
+static const char *prefer_status(const char *field, const char *text, int reply)
+{
+    if (strlen(field) < 5)
+        return text;
+    if (strlen(text) < 5 || strcmp(field, text) == 0)
+        return field;
+    if (reply >= 200 && field[0] != text[0]) {
+        if (reply / 100 == field[0] - '0')
+            return field;
+        if (reply / 100 == text[0] - '0')
+            return text;
+    }
+    if (has(field + 1, ".0.0"))
+        return has(text + 1, ".0.0") ? field : text;
+    if (has(field + 1, ".0") && !has(text + 1, ".0"))
+        return text;
+    if (has(text + 1, ".0.0"))
+        return field;
+    if (strcmp(field, "4.4.7") == 0 || strncmp(field, "5.3.", 4) == 0)
+        return text;
+    if (strcmp(field, "5.1.1") == 0)
+        return has(text + 1, ".0") ? field : text;
+    if (strcmp(field, "5.1.3") == 0 && strncmp(text, "5.7.", 4) == 0)
+        return text;
+    return field;
+}
+
+/* A reply code of the given class standing as a word in text; 0 if none. */
+static int reply_of_class(const char *t, int cls)
+{
+    for (size_t i = 0; t[i] && t[i + 1] && t[i + 2]; i++) {
+        if (t[i] != '0' + cls || t[i + 1] < '0' || t[i + 1] > '5' || t[i + 2] < '0' ||
+            t[i + 2] > '9')
+            continue;
+        char b = i ? t[i - 1] : ' ', a = t[i + 3];
+        if ((b >= '0' && b <= '9') || b == '.' || (a >= '0' && a <= '9') || a == '.' ||
+            (a >= 'a' && a <= 'z') || (a >= 'A' && a <= 'Z'))
+            continue;
+        return (t[i] - '0') * 100 + (t[i + 1] - '0') * 10 + (t[i + 2] - '0');
+    }
+    return 0;
+}
+
+/* Settle status and reply code before judging: take the more telling code,
+ * hand out only registered codes, and drop a reply code whose class
+ * contradicts the status (a 250 quoted beside a 5.1.1). */
+static void settle_status(mm_recipient *p)
+{
+    char code[16];
+    const char *d = p->diagnostic;
+    const char *text = mm_find_status(d, strlen(d), code) ? code : "";
+    const char *best = prefer_status(p->status, text, p->reply_code);
+    const char *real = real_code(best, strlen(best));
+    if (best == text)
+        p->status = real ? real : p->status;
+    else if (real)
+        p->status = real;
+    if (p->status[0] && p->reply_code && p->reply_code / 100 != p->status[0] - '0')
+        p->reply_code = reply_of_class(d, p->status[0] - '0');
+}
+
+/* The SMTP command a reply answered, from the usual MTA wordings. */
+static const char *guess_command(const char *lower)
+{
+    static const struct {
+        const char *words, *cmd;
+    } map[] = {
+        {"in reply to rcpt to", "RCPT"}, {"after rcpt to", "RCPT"}, {">>> rcpt to", "RCPT"},
+        {"in reply to mail from", "MAIL"}, {"after mail from", "MAIL"}, {">>> mail from", "MAIL"},
+        {"in reply to end of data", "DATA"}, {"in reply to data", "DATA"},
+        {"after end of data", "DATA"}, {"after data", "DATA"}, {">>> data", "DATA"},
+        {"in reply to ehlo", "EHLO"}, {"in reply to helo", "HELO"},
+        {"after initial connection", "CONN"},
+    };
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (strstr(lower, map[i].words))
+            return map[i].cmd;
+    return "";
+}
+
+static const char *command_of(const mm_recipient *p, const char *lower)
+{
+    static const char *const known[] = {"CONN", "EHLO", "HELO", "MAIL", "RCPT", "DATA", "QUIT",
+                                        "RSET", "NOOP", "VRFY", "ETRN", "EXPN", "HELP", "AUTH",
+                                        "STARTTLS", "XFORWARD"};
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (strcasecmp(p->smtp_command, known[i]) == 0)
+            return known[i];
+    return guess_command(lower);
+}
+
+/* Remove the "550-5.7.1 " continuation prefixes of a multi-line reply, so
+ * phrases that a server wrapped over several lines read as one sentence. */
+static void strip_continuations(char *s, int reply)
+{
+    char pre[8];
+    if (reply < 200 || reply > 599)
+        return;
+    snprintf(pre, sizeof pre, "%d-", reply);
+    if (!strstr(s, pre))
+        return;
+    char *w = s;
+    for (char *r = s; *r;) {
+        if (strncmp(r, pre, 4) == 0 || (strncmp(r, pre, 3) == 0 && r[3] == ' ' && r > s)) {
+            r += 4;
+            while (*r && (*r == '.' || (*r >= '0' && *r <= '9')))
+                r++;
+            continue;
+        }
+        *w++ = *r++;
+    }
+    *w = '\0';
+    mm_squeeze_space(s);
+}
+
+static void classify_text(mm_rcpt *rc, char *lower)
+{
+    mm_recipient *p = &rc->pub;
+    mm_strlower(lower);
+    strip_continuations(lower, p->reply_code);
+    facts f = {.rc = rc, .lower = lower, .status = p->status};
+    f.by_status = mm_status_reason(p->status);
+    f.command = command_of(p, lower);
+    f.smtp_type = rc->diag_type[0] == '\0' || strcasecmp(rc->diag_type, "SMTP") == 0;
+    if (!p->smtp_command[0] && f.command[0])
+        p->smtp_command = f.command;
+    p->reason = decide(&f);
+    p->hard_bounce = mm_reason_is_hard(p->reason, p);
+}
+
 void mm_classify(mm_rcpt *rc)
 {
     mm_recipient *p = &rc->pub;
+    settle_status(p);
     size_t n = strlen(p->diagnostic);
     char small[512];
     char *lower = n < sizeof small ? small : malloc(n + 1);
@@ -113,9 +454,9 @@ void mm_classify(mm_rcpt *rc)
         return;
     }
     memcpy(lower, p->diagnostic, n + 1);
-    mm_strlower(lower);
-    p->reason = decide(rc, lower);
-    p->hard_bounce = mm_reason_is_hard(p->reason, p);
+    classify_text(rc, lower);
     if (lower != small)
         free(lower);
+    if (p->reason == MM_REASON_FEEDBACK || p->reason == MM_REASON_VACATION)
+        p->reply_code = 0;
 }

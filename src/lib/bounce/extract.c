@@ -14,31 +14,54 @@ static bool is_digit(char c)
     return c >= '0' && c <= '9';
 }
 
-/* RFC 3463 section 2: class "." subject "." detail; class is 2, 4 or 5,
- * subject 1-3 digits, detail 1-3 digits. */
+/* One code at t[i]: RFC 3463 section 2, class "." subject "." detail;
+ * class 2, 4 or 5, subject 0-7 (the ones defined), detail 1-3 digits.
+ * Returns its length, 0 if none starts there. */
+static size_t status_at(const char *t, size_t n, size_t i)
+{
+    if (i + 4 >= n || !(t[i] == '2' || t[i] == '4' || t[i] == '5') || t[i + 1] != '.')
+        return 0;
+    /* "v5.1.2" is a version, "192.5.1.1" an address */
+    if (i > 0 && (is_digit(t[i - 1]) || t[i - 1] == '.' || t[i - 1] == '/' ||
+                  t[i - 1] == 'v' || t[i - 1] == 'V'))
+        return 0;
+    if (t[i + 2] < '0' || t[i + 2] > '7' || t[i + 3] != '.')
+        return 0;
+    size_t j = i + 4, d = 0;
+    for (; j < n && is_digit(t[j]) && d < 3; j++, d++)
+        ;
+    if (d == 0 || (j < n && (is_digit(t[j]) || (t[j] == '.' && j + 1 < n && is_digit(t[j + 1])))))
+        return 0;
+    return j - i;
+}
+
+/* The first code, but X.0.0 and 4.4.7 say little: a later, more specific
+ * code wins over them (the reference decoder reads codes the same way). */
 bool mm_find_status(const char *t, size_t n, char out[16])
 {
+    size_t vague = 0, vlen = 0;
     for (size_t i = 0; i + 4 < n; i++) {
-        if (!(t[i] == '2' || t[i] == '4' || t[i] == '5') || t[i + 1] != '.')
+        size_t len = status_at(t, n, i);
+        if (!len)
             continue;
-        if (i > 0 && (is_digit(t[i - 1]) || t[i - 1] == '.'))
-            continue;
-        size_t j = i + 2, k;
-        for (k = 0; j < n && is_digit(t[j]) && k < 3; j++, k++)
-            ;
-        if (k == 0 || j >= n || t[j] != '.')
-            continue;
-        j++;
-        size_t d = 0;
-        for (; j < n && is_digit(t[j]) && d < 3; j++, d++)
-            ;
-        if (d == 0 || (j < n && (is_digit(t[j]) || (t[j] == '.' && j + 1 < n && is_digit(t[j + 1])))))
-            continue;
-        memcpy(out, t + i, j - i);
-        out[j - i] = '\0';
-        return true;
+        bool is_vague = (len == 5 && t[i + 2] == '0' && t[i + 4] == '0') ||
+                        (len == 5 && memcmp(t + i, "4.4.7", 5) == 0);
+        if (!is_vague) {
+            memcpy(out, t + i, len);
+            out[len] = '\0';
+            return true;
+        }
+        if (!vlen) {
+            vague = i;
+            vlen = len;
+        }
+        i += len - 1;
     }
-    return false;
+    if (!vlen)
+        return false;
+    memcpy(out, t + vague, vlen);
+    out[vlen] = '\0';
+    return true;
 }
 
 int mm_find_reply(const char *t, size_t n)
