@@ -16,7 +16,7 @@ import subprocess
 import sys
 import tempfile
 
-FLOORS = {"reason": 0.40, "hard": 0.75, "status_real": 0.75}
+FLOORS = {"reason": 0.80, "hard": 0.88, "status_real": 0.93}
 
 
 def main():
