@@ -1,6 +1,12 @@
 /*
  * output.c - text, JSON Lines and CSV renderings of a report.
  * When you add a column, add it to all three and to docs/FORMATS.md.
+ *
+ * JSON and CSV carry the stable machine names (reason, category, severity)
+ * and the advice texts in the user's language; the text format shows
+ * translated labels next to the machine names.  Every string written is
+ * valid UTF-8: bytes a bounce carried that are not UTF-8 become U+FFFD,
+ * because jansson refuses such strings and a field would silently vanish.
  */
 #include "output.h"
 
@@ -9,6 +15,68 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+
+/* Length of the well-formed UTF-8 sequence at p (RFC 3629 table), 0 if none. */
+static size_t utf8_len(const unsigned char *p, size_t left)
+{
+    unsigned char c = p[0], lo = 0x80, hi = 0xBF;
+    size_t n;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        n = 2;
+    else if (c >= 0xE0 && c <= 0xEF)
+        n = 3;
+    else if (c >= 0xF0 && c <= 0xF4)
+        n = 4;
+    else
+        return 0;
+    if (c == 0xE0)
+        lo = 0xA0; /* overlong */
+    else if (c == 0xED)
+        hi = 0x9F; /* surrogates */
+    else if (c == 0xF0)
+        lo = 0x90; /* overlong */
+    else if (c == 0xF4)
+        hi = 0x8F; /* past U+10FFFF */
+    if (left < n || p[1] < lo || p[1] > hi)
+        return 0;
+    for (size_t i = 2; i < n; i++)
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+    return n;
+}
+
+/* s as valid UTF-8: s itself when it already is, else a copy in tmp. */
+static const char *utf8_clean(const char *s, mm_buf *tmp)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t left = strlen(s), n;
+    for (const unsigned char *q = p; *q; q += n)
+        if ((n = utf8_len(q, left - (size_t)(q - p))) == 0)
+            goto fix;
+    return s;
+fix:
+    mm_buf_reset(tmp);
+    while (left) {
+        n = utf8_len(p, left);
+        if (n)
+            mm_buf_append(tmp, p, n);
+        else
+            mm_buf_puts(tmp, "\xEF\xBF\xBD");
+        p += n ? n : 1;
+        left -= n ? n : 1;
+    }
+    return mm_buf_str(tmp);
+}
+
+static json_t *jstr(const char *s)
+{
+    mm_buf tmp = MM_BUF_INIT;
+    json_t *j = json_string(utf8_clean(s, &tmp));
+    mm_buf_free(&tmp);
+    return j ? j : json_string("");
+}
 
 static const char *const csv_cols[] = {
     "source", "index", "kind", "recipient", "action", "status", "reply_code", "reason",
@@ -33,12 +101,12 @@ void out_header(const out_opts *o, bool bom, mm_buf *b)
 static void actions_json(const mm_recipient *p, json_t *arr)
 {
     for (size_t i = 0; i < MM_MAX_ACTIONS && p->advice.actions[i]; i++)
-        json_array_append_new(arr, json_string(_(p->advice.actions[i])));
+        json_array_append_new(arr, jstr(_(p->advice.actions[i])));
 }
 
 static json_t *str_or_null(const char *s)
 {
-    return s && *s ? json_string(s) : json_null();
+    return s && *s ? jstr(s) : json_null();
 }
 
 static void json_one(const char *source, size_t index, const mm_report *r,
@@ -46,10 +114,10 @@ static void json_one(const char *source, size_t index, const mm_report *r,
 {
     const mm_original *og = mm_report_original(r);
     json_t *o = json_object();
-    json_object_set_new(o, "source", json_string(source));
+    json_object_set_new(o, "source", jstr(source));
     json_object_set_new(o, "index", json_integer((json_int_t)index));
     json_object_set_new(o, "kind", json_string(mm_kind_tostr(mm_report_kind(r))));
-    json_object_set_new(o, "recipient", json_string(p->recipient));
+    json_object_set_new(o, "recipient", jstr(p->recipient));
     json_object_set_new(o, "action", str_or_null(p->action));
     json_object_set_new(o, "status", str_or_null(p->status));
     json_object_set_new(o, "reply_code", p->reply_code ? json_integer(p->reply_code) : json_null());
@@ -60,18 +128,18 @@ static void json_one(const char *source, size_t index, const mm_report *r,
     json_object_set_new(o, "retry_after", p->advice.retry_after == MM_RETRY_NEVER
                                               ? json_null()
                                               : json_integer(p->advice.retry_after));
-    json_object_set_new(o, "summary", json_string(_(p->advice.summary)));
+    json_object_set_new(o, "summary", jstr(_(p->advice.summary)));
     json_t *acts = json_array();
     actions_json(p, acts);
     json_object_set_new(o, "actions", acts);
-    json_object_set_new(o, "diagnostic", json_string(p->diagnostic));
+    json_object_set_new(o, "diagnostic", jstr(p->diagnostic));
     json_object_set_new(o, "remote_mta", str_or_null(p->remote_mta));
     json_object_set_new(o, "reporting_mta", str_or_null(p->reporting_mta));
     json_object_set_new(o, "date", str_or_null(p->date));
     json_object_set_new(o, "provider", str_or_null(p->provider));
     json_object_set_new(o, "original_message_id", str_or_null(og->message_id));
     json_object_set_new(o, "original_subject", str_or_null(og->subject));
-    json_object_set_new(o, "mta", json_string(mm_report_mta(r)));
+    json_object_set_new(o, "mta", jstr(mm_report_mta(r)));
     char *s = json_dumps(o, JSON_COMPACT);
     if (s) {
         mm_buf_puts(b, s);
@@ -81,18 +149,30 @@ static void json_one(const char *source, size_t index, const mm_report *r,
     json_decref(o);
 }
 
-static void csv_field(mm_buf *b, const char *s, bool first)
+/*
+ * Cells a spreadsheet would evaluate as a formula (CSV injection, as OWASP
+ * lists it): a leading = + - @, tab or carriage return.  They are quoted and
+ * prefixed with an apostrophe.  A lone "-" (standard input) is plain text.
+ */
+static bool csv_formula(const char *s)
 {
+    return s[0] && strchr("=+-@\t\r", s[0]) && strcmp(s, "-") != 0;
+}
+
+static void csv_field(mm_buf *b, const char *raw, bool first)
+{
+    mm_buf tmp = MM_BUF_INIT;
+    const char *s = utf8_clean(raw, &tmp);
     if (!first)
         mm_buf_putc(b, ',');
-    bool quote = strpbrk(s, ",\"\r\n") != NULL || (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@');
-    if (!quote) {
+    bool formula = csv_formula(s);
+    if (!formula && !strpbrk(s, ",\"\r\n")) {
         mm_buf_puts(b, s);
+        mm_buf_free(&tmp);
         return;
     }
     mm_buf_putc(b, '"');
-    /* A leading formula character is neutralised for spreadsheets (CSV injection). */
-    if (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@')
+    if (formula)
         mm_buf_putc(b, '\'');
     for (; *s; s++) {
         if (*s == '"')
@@ -100,6 +180,7 @@ static void csv_field(mm_buf *b, const char *s, bool first)
         mm_buf_putc(b, *s);
     }
     mm_buf_putc(b, '"');
+    mm_buf_free(&tmp);
 }
 
 static void csv_one(const char *source, size_t index, const mm_report *r, const mm_recipient *p,
@@ -218,7 +299,7 @@ void out_report(const out_opts *o, const char *source, size_t index, const mm_re
     if (mm_report_count(r) == 0 && o->all) {
         if (o->format == OUT_JSON) {
             json_t *j = json_object();
-            json_object_set_new(j, "source", json_string(source));
+            json_object_set_new(j, "source", jstr(source));
             json_object_set_new(j, "index", json_integer((json_int_t)index));
             json_object_set_new(j, "kind", json_string(mm_kind_tostr(mm_report_kind(r))));
             char *s = json_dumps(j, JSON_COMPACT);
@@ -241,10 +322,10 @@ void out_error(const out_opts *o, const char *source, size_t index, const char *
     if (o->format != OUT_JSON || !o->all)
         return;
     json_t *j = json_object();
-    json_object_set_new(j, "source", json_string(source));
+    json_object_set_new(j, "source", jstr(source));
     json_object_set_new(j, "index", json_integer((json_int_t)index));
     json_object_set_new(j, "kind", json_string("error"));
-    json_object_set_new(j, "error", json_string(msg));
+    json_object_set_new(j, "error", jstr(msg));
     char *s = json_dumps(j, JSON_COMPACT);
     mm_buf_printf(b, "%s\n", s ? s : "{}");
     free(s);
