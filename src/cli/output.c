@@ -231,18 +231,134 @@ static const char *sev_label(mm_severity_t s)
     return _(names[s <= MM_SEVERITY_CRITICAL ? s : 0]);
 }
 
+/* Short translated labels; the machine names stay beside them in the text. */
+static const char *reason_label(mm_reason_t r)
+{
+    static const char *const names[MM_REASON_COUNT_] = {
+        [MM_REASON_UNDEFINED] = N_("unknown reason"),
+        [MM_REASON_AUTHFAILURE] = N_("SPF/DKIM/DMARC failed"),
+        [MM_REASON_BADREPUTATION] = N_("poor sender reputation"),
+        [MM_REASON_BLOCKED] = N_("sending server blocked"),
+        [MM_REASON_CONTENTERROR] = N_("message format refused"),
+        [MM_REASON_DELIVERED] = N_("delivered"),
+        [MM_REASON_EXCEEDLIMIT] = N_("over the receiver's limit"),
+        [MM_REASON_EXPIRED] = N_("delayed or expired"),
+        [MM_REASON_FAILEDSTARTTLS] = N_("TLS failed"),
+        [MM_REASON_FEEDBACK] = N_("spam complaint"),
+        [MM_REASON_FILTERED] = N_("filtered by the receiver"),
+        [MM_REASON_HASMOVED] = N_("recipient has moved"),
+        [MM_REASON_HOSTUNKNOWN] = N_("domain not found"),
+        [MM_REASON_MAILBOXFULL] = N_("mailbox full"),
+        [MM_REASON_MAILERERROR] = N_("receiver's mail program failed"),
+        [MM_REASON_MESGTOOBIG] = N_("message too large"),
+        [MM_REASON_NETWORKERROR] = N_("network or DNS error"),
+        [MM_REASON_NORELAYING] = N_("relaying refused"),
+        [MM_REASON_NOTACCEPT] = N_("domain accepts no mail"),
+        [MM_REASON_NOTCOMPLIANTRFC] = N_("breaks mail standards"),
+        [MM_REASON_ONHOLD] = N_("unclear"),
+        [MM_REASON_POLICYVIOLATION] = N_("policy violation"),
+        [MM_REASON_REJECTED] = N_("sender rejected"),
+        [MM_REASON_REQUIREPTR] = N_("no reverse DNS (PTR)"),
+        [MM_REASON_SECURITYERROR] = N_("security requirement not met"),
+        [MM_REASON_SPAMDETECTED] = N_("judged as spam"),
+        [MM_REASON_SPEEDING] = N_("sending too fast"),
+        [MM_REASON_SUSPEND] = N_("mailbox suspended"),
+        [MM_REASON_SYNTAXERROR] = N_("SMTP syntax error"),
+        [MM_REASON_SYSTEMERROR] = N_("receiver's server error"),
+        [MM_REASON_SYSTEMFULL] = N_("receiver's server full"),
+        [MM_REASON_TOOMANYCONN] = N_("too many connections"),
+        [MM_REASON_VACATION] = N_("automatic reply"),
+        [MM_REASON_VIRUSDETECTED] = N_("virus found"),
+        [MM_REASON_USERUNKNOWN] = N_("recipient does not exist"),
+        [MM_REASON_AUTHSUBMISSION] = N_("your SMTP login failed"),
+    };
+    const char *n = (unsigned)r < MM_REASON_COUNT_ ? names[r] : NULL;
+    return _(n ? n : names[MM_REASON_UNDEFINED]);
+}
+
+static const char *category_label(mm_category_t c)
+{
+    static const char *const names[MM_CATEGORY_COUNT_] = {
+        [MM_CATEGORY_INVALID_ADDRESS] = N_("invalid address"),
+        [MM_CATEGORY_MAILBOX_FULL] = N_("full mailbox or server"),
+        [MM_CATEGORY_BLOCKED] = N_("blocked or rejected"),
+        [MM_CATEGORY_SPAM_CONTENT] = N_("spam or content"),
+        [MM_CATEGORY_AUTHENTICATION] = N_("authentication"),
+        [MM_CATEGORY_MESSAGE_TOO_LARGE] = N_("size limit"),
+        [MM_CATEGORY_DNS_HOST] = N_("DNS or network"),
+        [MM_CATEGORY_TEMPORARY] = N_("temporary"),
+        [MM_CATEGORY_RATE_LIMITED] = N_("rate limited"),
+        [MM_CATEGORY_SENDER_ACCOUNT] = N_("your own account"),
+        [MM_CATEGORY_NOT_A_FAILURE] = N_("not a failure"),
+        [MM_CATEGORY_OTHER] = N_("other"),
+    };
+    return _((unsigned)c < MM_CATEGORY_COUNT_ ? names[c] : names[MM_CATEGORY_OTHER]);
+}
+
+/*
+ * Columns a UTF-8 string takes on a terminal: CJK and full-width forms take
+ * two.  A rough wcwidth() that needs no locale, because under --lang zh the
+ * locale may be C.UTF-8 or plain C.
+ */
+static size_t text_width(const char *s)
+{
+    size_t w = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        unsigned cp = *p;
+        size_t n = cp < 0x80 ? 1 : cp < 0xE0 ? 2 : cp < 0xF0 ? 3 : 4;
+        if (n == 3)
+            cp = (p[0] & 0x0Fu) << 12 | (p[1] & 0x3Fu) << 6 | (p[2] & 0x3Fu);
+        w += (n == 3 && cp >= 0x2E80 && cp <= 0xFFEF && !(cp >= 0xD800 && cp < 0xF900)) ? 2 : 1;
+        for (size_t i = 0; i < n && *p; i++)
+            p++;
+    }
+    return w;
+}
+
+#define LABEL_COLS 13
+
+/* "    Label:      " with the value column lined up whatever the language. */
+static void put_label(mm_buf *b, const char *label)
+{
+    size_t w = text_width(label);
+    mm_buf_printf(b, "    %s", label);
+    for (size_t i = w; i < LABEL_COLS; i++)
+        mm_buf_putc(b, ' ');
+    if (w >= LABEL_COLS)
+        mm_buf_putc(b, ' ');
+}
+
 static void retry_text(long secs, mm_buf *b)
 {
-    if (secs == MM_RETRY_NEVER)
+    if (secs == MM_RETRY_NEVER) {
         mm_buf_puts(b, _("never — do not send to this address again"));
-    else if (secs == 0)
+    } else if (secs == 0) {
         mm_buf_puts(b, _("not needed"));
-    else if (secs % 86400 == 0)
-        mm_buf_printf(b, _("after %ld day(s)"), secs / 86400);
-    else if (secs >= 3600)
-        mm_buf_printf(b, _("after %ld hour(s)"), (secs + 3599) / 3600);
-    else
-        mm_buf_printf(b, _("after %ld minute(s)"), (secs + 59) / 60);
+    } else if (secs % 86400 == 0) {
+        long n = secs / 86400;
+        mm_buf_printf(b, dngettext("mailmedic", "after %ld day", "after %ld days", n), n);
+    } else if (secs >= 3600) {
+        long n = (secs + 3599) / 3600;
+        mm_buf_printf(b, dngettext("mailmedic", "after %ld hour", "after %ld hours", n), n);
+    } else {
+        long n = (secs + 59) / 60;
+        mm_buf_printf(b, dngettext("mailmedic", "after %ld minute", "after %ld minutes", n), n);
+    }
+}
+
+/* At most max bytes of s and a newline, never cutting a UTF-8 sequence. */
+static void put_clipped(mm_buf *b, const char *s, size_t max)
+{
+    size_t n = strlen(s);
+    if (n <= max) {
+        mm_buf_printf(b, "%s\n", s);
+        return;
+    }
+    n = max;
+    while (n && ((unsigned char)s[n] & 0xC0) == 0x80)
+        n--;
+    mm_buf_append(b, s, n);
+    mm_buf_puts(b, "…\n");
 }
 
 static void text_one(const out_opts *o, const mm_recipient *p, mm_buf *b)
@@ -252,20 +368,30 @@ static void text_one(const out_opts *o, const mm_recipient *p, mm_buf *b)
     mm_buf_printf(b, "  %s%s%s  %s[%s] %s%s\n", o->color ? "\033[1m" : "",
                   p->recipient[0] ? p->recipient : _("(unknown recipient)"), off, on,
                   sev_label(p->advice.severity), _(p->advice.summary), off);
+    put_label(b, _("Reason:"));
+    mm_buf_printf(b, "%s (%s); %s (%s)\n", reason_label(p->reason), mm_reason_tostr(p->reason),
+                  category_label(p->advice.category), mm_category_tostr(p->advice.category));
     char reply[16] = "-";
     if (p->reply_code)
         snprintf(reply, sizeof reply, "%d", p->reply_code);
-    mm_buf_printf(b, "    %-12s %s / %s  (%s, %s)\n", _("Code:"), p->status[0] ? p->status : "-",
-                  reply, mm_reason_tostr(p->reason), p->hard_bounce ? _("hard bounce") : _("soft"));
-    if (p->diagnostic[0])
-        mm_buf_printf(b, "    %-12s %.300s\n", _("Server said:"), p->diagnostic);
-    if (p->remote_mta[0])
-        mm_buf_printf(b, "    %-12s %s\n", _("Remote host:"), p->remote_mta);
-    mm_buf_printf(b, "    %-12s ", _("Retry:"));
+    put_label(b, _("Code:"));
+    mm_buf_printf(b, "%s / %s  (%s)\n", p->status[0] ? p->status : "-", reply,
+                  p->hard_bounce ? _("hard bounce") : _("soft"));
+    if (p->diagnostic[0]) {
+        put_label(b, _("Server said:"));
+        put_clipped(b, p->diagnostic, 300);
+    }
+    if (p->remote_mta[0]) {
+        put_label(b, _("Remote host:"));
+        mm_buf_printf(b, "%s\n", p->remote_mta);
+    }
+    put_label(b, _("Retry:"));
     retry_text(p->advice.retry_after, b);
     mm_buf_putc(b, '\n');
-    for (size_t i = 0; i < MM_MAX_ACTIONS && p->advice.actions[i]; i++)
-        mm_buf_printf(b, "    %s %s\n", i == 0 ? _("To do:") : "      ", _(p->advice.actions[i]));
+    for (size_t i = 0; i < MM_MAX_ACTIONS && p->advice.actions[i]; i++) {
+        put_label(b, i == 0 ? _("To do:") : "");
+        mm_buf_printf(b, "%s\n", _(p->advice.actions[i]));
+    }
 }
 
 static void text_report(const out_opts *o, const char *source, size_t index, const mm_report *r,
