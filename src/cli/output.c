@@ -328,10 +328,17 @@ static void put_label(mm_buf *b, const char *label)
         mm_buf_putc(b, ' ');
 }
 
-static void retry_text(long secs, mm_buf *b)
+/*
+ * "Never" means two things: a hard bounce (the address is dead) or a
+ * failure that resending cannot cure (too large, login refused); only the
+ * first is about the address.
+ */
+static void retry_text(long secs, bool hard, mm_buf *b)
 {
-    if (secs == MM_RETRY_NEVER) {
+    if (secs == MM_RETRY_NEVER && hard) {
         mm_buf_puts(b, _("never — do not send to this address again"));
+    } else if (secs == MM_RETRY_NEVER) {
+        mm_buf_puts(b, _("only after the fix — the same message would fail again"));
     } else if (secs == 0) {
         mm_buf_puts(b, _("not needed"));
     } else if (secs % 86400 == 0) {
@@ -386,7 +393,7 @@ static void text_one(const out_opts *o, const mm_recipient *p, mm_buf *b)
         mm_buf_printf(b, "%s\n", p->remote_mta);
     }
     put_label(b, _("Retry:"));
-    retry_text(p->advice.retry_after, b);
+    retry_text(p->advice.retry_after, p->hard_bounce, b);
     mm_buf_putc(b, '\n');
     for (size_t i = 0; i < MM_MAX_ACTIONS && p->advice.actions[i]; i++) {
         put_label(b, i == 0 ? _("To do:") : "");
