@@ -58,9 +58,8 @@ static void test_every_reason_has_a_row(void **state)
 static void test_actions_terminated_and_unique(void **state)
 {
     (void)state;
-    static const char *const providers[] = {NULL,      "tencent",  "netease", "alibaba",
-                                            "coremail", "sina",    "sohu",    "google",
-                                            "microsoft", "yahoo"};
+    static const char *const providers[] = {NULL,   "tencent", "netease", "alibaba",   "coremail",
+                                            "sina", "sohu",    "google",  "microsoft", "yahoo"};
     for (size_t p = 0; p < sizeof providers / sizeof providers[0]; p++)
         for (int r = 0; r < MM_REASON_COUNT_; r++) {
             mm_advice a = advise((mm_reason_t)r, providers[p], 0);
@@ -136,8 +135,7 @@ static void test_seed_urgency_and_waits(void **state)
     assert_in_range(advise(MM_REASON_MAILBOXFULL, NULL, 0).retry_after, 1 * DAY, 3 * DAY);
     assert_in_range(advise(MM_REASON_BLOCKED, NULL, 0).retry_after, 1 * DAY, 2 * DAY);
     assert_in_range(advise(MM_REASON_BADREPUTATION, NULL, 0).retry_after, 1 * DAY, 2 * DAY);
-    assert_int_equal(advise(MM_REASON_MESGTOOBIG, NULL, 0).category,
-                     MM_CATEGORY_MESSAGE_TOO_LARGE);
+    assert_int_equal(advise(MM_REASON_MESGTOOBIG, NULL, 0).category, MM_CATEGORY_MESSAGE_TOO_LARGE);
 }
 
 static void test_concrete_actions(void **state)
