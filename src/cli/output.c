@@ -329,14 +329,17 @@ static void put_label(mm_buf *b, const char *label)
 }
 
 /*
- * "Never" means two things: a hard bounce (the address is dead) or a
- * failure that resending cannot cure (too large, login refused); only the
- * first is about the address.
+ * "Never" means different things: a hard bounce (the address is dead), a
+ * spam complaint (the person does not want our mail), or a failure that
+ * resending cannot cure (too large, login refused), which is not about the
+ * address at all.
  */
-static void retry_text(long secs, bool hard, mm_buf *b)
+static void retry_text(long secs, const mm_recipient *p, mm_buf *b)
 {
-    if (secs == MM_RETRY_NEVER && hard) {
+    if (secs == MM_RETRY_NEVER && p->hard_bounce) {
         mm_buf_puts(b, _("never — do not send to this address again"));
+    } else if (secs == MM_RETRY_NEVER && p->reason == MM_REASON_FEEDBACK) {
+        mm_buf_puts(b, _("never — the recipient complained; do not mail them again"));
     } else if (secs == MM_RETRY_NEVER) {
         mm_buf_puts(b, _("only after the fix — the same message would fail again"));
     } else if (secs == 0) {
@@ -393,7 +396,7 @@ static void text_one(const out_opts *o, const mm_recipient *p, mm_buf *b)
         mm_buf_printf(b, "%s\n", p->remote_mta);
     }
     put_label(b, _("Retry:"));
-    retry_text(p->advice.retry_after, p->hard_bounce, b);
+    retry_text(p->advice.retry_after, p, b);
     mm_buf_putc(b, '\n');
     for (size_t i = 0; i < MM_MAX_ACTIONS && p->advice.actions[i]; i++) {
         put_label(b, i == 0 ? _("To do:") : "");
