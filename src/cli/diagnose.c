@@ -231,7 +231,7 @@ int cmd_diagnose(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
     out_opts o = {OUT_TEXT, false, false};
     const char *text = NULL, *lang = NULL, *save = NULL, *color = "auto";
-    bool bom = false;
+    bool bom = false, help = false;
     int jobs = 1, c;
     mm_limits lim = {0};
     while ((c = getopt_long(argc, argv, "f:t:l:j:ah", longopts, NULL)) != -1) {
@@ -250,7 +250,10 @@ int cmd_diagnose(int argc, char **argv)
             break;
         case 'B': bom = true; break;
         case 't': text = optarg; break;
-        case 'l': lang = optarg; break;
+        case 'l':
+            lang = optarg;
+            i18n_setup(lang); /* later messages in this language */
+            break;
         case 'j':
             jobs = atoi(optarg);
             if (jobs < 1 || jobs > 64) {
@@ -262,12 +265,18 @@ int cmd_diagnose(int argc, char **argv)
         case 'S': save = optarg; break;
         case 'M': lim.max_message_bytes = strtoull(optarg, NULL, 10); break;
         case 'C': color = optarg; break;
-        case 'h': usage(stdout); return EXIT_OK;
+        case 'h': help = true; break;
         default: usage(stderr); return EXIT_USAGE;
         }
     }
+    /* Help is printed after all options are read, so that
+     * `diagnose --help --lang zh` is in Chinese too. */
     if (lang)
         i18n_setup(lang);
+    if (help) {
+        usage(stdout);
+        return EXIT_OK;
+    }
     o.color = o.format == OUT_TEXT &&
               (strcmp(color, "always") == 0 || (strcmp(color, "auto") == 0 && isatty(1)));
     if (save) {

@@ -5,7 +5,9 @@
  * fresh machine often has no zh_CN locale generated.  So when the wanted
  * language is not the locale's own, we switch to C.UTF-8 (built into glibc
  * 2.35+) and name the language in LANGUAGE, which glibc honours under any
- * locale but plain "C".  Catalogs are looked up in MAILMEDIC_LOCALEDIR, the
+ * locale but plain "C".  Older glibc has no built-in C.UTF-8; then any
+ * common UTF-8 locale that exists will do, since LANGUAGE, not the locale,
+ * picks the catalog.  Catalogs are looked up in MAILMEDIC_LOCALEDIR, the
  * installed locale directory, or the build tree (for running uninstalled).
  */
 #include "cli.h"
@@ -37,6 +39,16 @@ static const char *locale_dir(void)
     return MM_BUILD_LOCALEDIR;
 }
 
+/* Switch category to a UTF-8 locale other than plain "C"; false if none exists. */
+static bool set_utf8_locale(int category)
+{
+    static const char *const names[] = {"C.UTF-8", "C.utf8", "en_US.UTF-8", "en_US.utf8"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (setlocale(category, names[i]))
+            return true;
+    return false;
+}
+
 const char *i18n_setup(const char *lang)
 {
     setlocale(LC_ALL, "");
@@ -46,10 +58,9 @@ const char *i18n_setup(const char *lang)
     bool zh_locale = cur && strncmp(cur, "zh", 2) == 0;
     if (lang || (strcmp(want, "zh") == 0 && !zh_locale)) {
         if (c_locale || (strcmp(want, "zh") == 0 && !zh_locale)) {
-            if (!setlocale(LC_MESSAGES, "C.UTF-8"))
-                setlocale(LC_MESSAGES, "C.utf8");
+            set_utf8_locale(LC_MESSAGES);
             if (c_locale)
-                setlocale(LC_CTYPE, "C.UTF-8");
+                set_utf8_locale(LC_CTYPE);
         }
         setenv("LANGUAGE", strcmp(want, "zh") == 0 ? "zh_CN" : "en", 1);
     }

@@ -1,6 +1,12 @@
 /*
  * output.c - text, JSON Lines and CSV renderings of a report.
  * When you add a column, add it to all three and to docs/FORMATS.md.
+ *
+ * JSON and CSV carry the stable machine names (reason, category, severity)
+ * and the advice texts in the user's language; the text format shows
+ * translated labels next to the machine names.  Every string written is
+ * valid UTF-8: bytes a bounce carried that are not UTF-8 become U+FFFD,
+ * because jansson refuses such strings and a field would silently vanish.
  */
 #include "output.h"
 
@@ -9,6 +15,68 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+
+/* Length of the well-formed UTF-8 sequence at p (RFC 3629 table), 0 if none. */
+static size_t utf8_len(const unsigned char *p, size_t left)
+{
+    unsigned char c = p[0], lo = 0x80, hi = 0xBF;
+    size_t n;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        n = 2;
+    else if (c >= 0xE0 && c <= 0xEF)
+        n = 3;
+    else if (c >= 0xF0 && c <= 0xF4)
+        n = 4;
+    else
+        return 0;
+    if (c == 0xE0)
+        lo = 0xA0; /* overlong */
+    else if (c == 0xED)
+        hi = 0x9F; /* surrogates */
+    else if (c == 0xF0)
+        lo = 0x90; /* overlong */
+    else if (c == 0xF4)
+        hi = 0x8F; /* past U+10FFFF */
+    if (left < n || p[1] < lo || p[1] > hi)
+        return 0;
+    for (size_t i = 2; i < n; i++)
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+    return n;
+}
+
+/* s as valid UTF-8: s itself when it already is, else a copy in tmp. */
+static const char *utf8_clean(const char *s, mm_buf *tmp)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t left = strlen(s), n;
+    for (const unsigned char *q = p; *q; q += n)
+        if ((n = utf8_len(q, left - (size_t)(q - p))) == 0)
+            goto fix;
+    return s;
+fix:
+    mm_buf_reset(tmp);
+    while (left) {
+        n = utf8_len(p, left);
+        if (n)
+            mm_buf_append(tmp, p, n);
+        else
+            mm_buf_puts(tmp, "\xEF\xBF\xBD");
+        p += n ? n : 1;
+        left -= n ? n : 1;
+    }
+    return mm_buf_str(tmp);
+}
+
+static json_t *jstr(const char *s)
+{
+    mm_buf tmp = MM_BUF_INIT;
+    json_t *j = json_string(utf8_clean(s, &tmp));
+    mm_buf_free(&tmp);
+    return j ? j : json_string("");
+}
 
 static const char *const csv_cols[] = {
     "source", "index", "kind", "recipient", "action", "status", "reply_code", "reason",
@@ -33,12 +101,12 @@ void out_header(const out_opts *o, bool bom, mm_buf *b)
 static void actions_json(const mm_recipient *p, json_t *arr)
 {
     for (size_t i = 0; i < MM_MAX_ACTIONS && p->advice.actions[i]; i++)
-        json_array_append_new(arr, json_string(_(p->advice.actions[i])));
+        json_array_append_new(arr, jstr(_(p->advice.actions[i])));
 }
 
 static json_t *str_or_null(const char *s)
 {
-    return s && *s ? json_string(s) : json_null();
+    return s && *s ? jstr(s) : json_null();
 }
 
 static void json_one(const char *source, size_t index, const mm_report *r,
@@ -46,10 +114,10 @@ static void json_one(const char *source, size_t index, const mm_report *r,
 {
     const mm_original *og = mm_report_original(r);
     json_t *o = json_object();
-    json_object_set_new(o, "source", json_string(source));
+    json_object_set_new(o, "source", jstr(source));
     json_object_set_new(o, "index", json_integer((json_int_t)index));
     json_object_set_new(o, "kind", json_string(mm_kind_tostr(mm_report_kind(r))));
-    json_object_set_new(o, "recipient", json_string(p->recipient));
+    json_object_set_new(o, "recipient", jstr(p->recipient));
     json_object_set_new(o, "action", str_or_null(p->action));
     json_object_set_new(o, "status", str_or_null(p->status));
     json_object_set_new(o, "reply_code", p->reply_code ? json_integer(p->reply_code) : json_null());
@@ -60,18 +128,18 @@ static void json_one(const char *source, size_t index, const mm_report *r,
     json_object_set_new(o, "retry_after", p->advice.retry_after == MM_RETRY_NEVER
                                               ? json_null()
                                               : json_integer(p->advice.retry_after));
-    json_object_set_new(o, "summary", json_string(_(p->advice.summary)));
+    json_object_set_new(o, "summary", jstr(_(p->advice.summary)));
     json_t *acts = json_array();
     actions_json(p, acts);
     json_object_set_new(o, "actions", acts);
-    json_object_set_new(o, "diagnostic", json_string(p->diagnostic));
+    json_object_set_new(o, "diagnostic", jstr(p->diagnostic));
     json_object_set_new(o, "remote_mta", str_or_null(p->remote_mta));
     json_object_set_new(o, "reporting_mta", str_or_null(p->reporting_mta));
     json_object_set_new(o, "date", str_or_null(p->date));
     json_object_set_new(o, "provider", str_or_null(p->provider));
     json_object_set_new(o, "original_message_id", str_or_null(og->message_id));
     json_object_set_new(o, "original_subject", str_or_null(og->subject));
-    json_object_set_new(o, "mta", json_string(mm_report_mta(r)));
+    json_object_set_new(o, "mta", jstr(mm_report_mta(r)));
     char *s = json_dumps(o, JSON_COMPACT);
     if (s) {
         mm_buf_puts(b, s);
@@ -81,18 +149,30 @@ static void json_one(const char *source, size_t index, const mm_report *r,
     json_decref(o);
 }
 
-static void csv_field(mm_buf *b, const char *s, bool first)
+/*
+ * Cells a spreadsheet would evaluate as a formula (CSV injection, as OWASP
+ * lists it): a leading = + - @, tab or carriage return.  They are quoted and
+ * prefixed with an apostrophe.  A lone "-" (standard input) is plain text.
+ */
+static bool csv_formula(const char *s)
 {
+    return s[0] && strchr("=+-@\t\r", s[0]) && strcmp(s, "-") != 0;
+}
+
+static void csv_field(mm_buf *b, const char *raw, bool first)
+{
+    mm_buf tmp = MM_BUF_INIT;
+    const char *s = utf8_clean(raw, &tmp);
     if (!first)
         mm_buf_putc(b, ',');
-    bool quote = strpbrk(s, ",\"\r\n") != NULL || (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@');
-    if (!quote) {
+    bool formula = csv_formula(s);
+    if (!formula && !strpbrk(s, ",\"\r\n")) {
         mm_buf_puts(b, s);
+        mm_buf_free(&tmp);
         return;
     }
     mm_buf_putc(b, '"');
-    /* A leading formula character is neutralised for spreadsheets (CSV injection). */
-    if (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@')
+    if (formula)
         mm_buf_putc(b, '\'');
     for (; *s; s++) {
         if (*s == '"')
@@ -100,6 +180,7 @@ static void csv_field(mm_buf *b, const char *s, bool first)
         mm_buf_putc(b, *s);
     }
     mm_buf_putc(b, '"');
+    mm_buf_free(&tmp);
 }
 
 static void csv_one(const char *source, size_t index, const mm_report *r, const mm_recipient *p,
@@ -150,18 +231,144 @@ static const char *sev_label(mm_severity_t s)
     return _(names[s <= MM_SEVERITY_CRITICAL ? s : 0]);
 }
 
-static void retry_text(long secs, mm_buf *b)
+/* Short translated labels; the machine names stay beside them in the text. */
+static const char *reason_label(mm_reason_t r)
 {
-    if (secs == MM_RETRY_NEVER)
+    static const char *const names[MM_REASON_COUNT_] = {
+        [MM_REASON_UNDEFINED] = N_("unknown reason"),
+        [MM_REASON_AUTHFAILURE] = N_("SPF/DKIM/DMARC failed"),
+        [MM_REASON_BADREPUTATION] = N_("poor sender reputation"),
+        [MM_REASON_BLOCKED] = N_("sending server blocked"),
+        [MM_REASON_CONTENTERROR] = N_("message format refused"),
+        [MM_REASON_DELIVERED] = N_("delivered"),
+        [MM_REASON_EXCEEDLIMIT] = N_("over the receiver's limit"),
+        [MM_REASON_EXPIRED] = N_("delayed or expired"),
+        [MM_REASON_FAILEDSTARTTLS] = N_("TLS failed"),
+        [MM_REASON_FEEDBACK] = N_("spam complaint"),
+        [MM_REASON_FILTERED] = N_("filtered by the receiver"),
+        [MM_REASON_HASMOVED] = N_("recipient has moved"),
+        [MM_REASON_HOSTUNKNOWN] = N_("domain not found"),
+        [MM_REASON_MAILBOXFULL] = N_("mailbox full"),
+        [MM_REASON_MAILERERROR] = N_("receiver's mail program failed"),
+        [MM_REASON_MESGTOOBIG] = N_("message too large"),
+        [MM_REASON_NETWORKERROR] = N_("network or DNS error"),
+        [MM_REASON_NORELAYING] = N_("relaying refused"),
+        [MM_REASON_NOTACCEPT] = N_("domain accepts no mail"),
+        [MM_REASON_NOTCOMPLIANTRFC] = N_("breaks mail standards"),
+        [MM_REASON_ONHOLD] = N_("unclear"),
+        [MM_REASON_POLICYVIOLATION] = N_("policy violation"),
+        [MM_REASON_REJECTED] = N_("sender rejected"),
+        [MM_REASON_REQUIREPTR] = N_("no reverse DNS (PTR)"),
+        [MM_REASON_SECURITYERROR] = N_("security requirement not met"),
+        [MM_REASON_SPAMDETECTED] = N_("judged as spam"),
+        [MM_REASON_SPEEDING] = N_("sending too fast"),
+        [MM_REASON_SUSPEND] = N_("mailbox suspended"),
+        [MM_REASON_SYNTAXERROR] = N_("SMTP syntax error"),
+        [MM_REASON_SYSTEMERROR] = N_("receiver's server error"),
+        [MM_REASON_SYSTEMFULL] = N_("receiver's server full"),
+        [MM_REASON_TOOMANYCONN] = N_("too many connections"),
+        [MM_REASON_VACATION] = N_("automatic reply"),
+        [MM_REASON_VIRUSDETECTED] = N_("virus found"),
+        [MM_REASON_USERUNKNOWN] = N_("recipient does not exist"),
+        [MM_REASON_AUTHSUBMISSION] = N_("your SMTP login failed"),
+    };
+    const char *n = (unsigned)r < MM_REASON_COUNT_ ? names[r] : NULL;
+    return _(n ? n : names[MM_REASON_UNDEFINED]);
+}
+
+static const char *category_label(mm_category_t c)
+{
+    static const char *const names[MM_CATEGORY_COUNT_] = {
+        [MM_CATEGORY_INVALID_ADDRESS] = N_("invalid address"),
+        [MM_CATEGORY_MAILBOX_FULL] = N_("full mailbox or server"),
+        [MM_CATEGORY_BLOCKED] = N_("blocked or rejected"),
+        [MM_CATEGORY_SPAM_CONTENT] = N_("spam or content"),
+        [MM_CATEGORY_AUTHENTICATION] = N_("authentication"),
+        [MM_CATEGORY_MESSAGE_TOO_LARGE] = N_("size limit"),
+        [MM_CATEGORY_DNS_HOST] = N_("DNS or network"),
+        [MM_CATEGORY_TEMPORARY] = N_("temporary"),
+        [MM_CATEGORY_RATE_LIMITED] = N_("rate limited"),
+        [MM_CATEGORY_SENDER_ACCOUNT] = N_("your own account"),
+        [MM_CATEGORY_NOT_A_FAILURE] = N_("not a failure"),
+        [MM_CATEGORY_OTHER] = N_("other"),
+    };
+    return _((unsigned)c < MM_CATEGORY_COUNT_ ? names[c] : names[MM_CATEGORY_OTHER]);
+}
+
+/*
+ * Columns a UTF-8 string takes on a terminal: CJK and full-width forms take
+ * two.  A rough wcwidth() that needs no locale, because under --lang zh the
+ * locale may be C.UTF-8 or plain C.
+ */
+static size_t text_width(const char *s)
+{
+    size_t w = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        unsigned cp = *p;
+        size_t n = cp < 0x80 ? 1 : cp < 0xE0 ? 2 : cp < 0xF0 ? 3 : 4;
+        if (n == 3)
+            cp = (p[0] & 0x0Fu) << 12 | (p[1] & 0x3Fu) << 6 | (p[2] & 0x3Fu);
+        w += (n == 3 && cp >= 0x2E80 && cp <= 0xFFEF && !(cp >= 0xD800 && cp < 0xF900)) ? 2 : 1;
+        for (size_t i = 0; i < n && *p; i++)
+            p++;
+    }
+    return w;
+}
+
+#define LABEL_COLS 13
+
+/* "    Label:      " with the value column lined up whatever the language. */
+static void put_label(mm_buf *b, const char *label)
+{
+    size_t w = text_width(label);
+    mm_buf_printf(b, "    %s", label);
+    for (size_t i = w; i < LABEL_COLS; i++)
+        mm_buf_putc(b, ' ');
+    if (w >= LABEL_COLS)
+        mm_buf_putc(b, ' ');
+}
+
+/*
+ * "Never" means different things: a hard bounce (the address is dead), a
+ * spam complaint (the person does not want our mail), or a failure that
+ * resending cannot cure (too large, login refused), which is not about the
+ * address at all.
+ */
+static void retry_text(long secs, const mm_recipient *p, mm_buf *b)
+{
+    if (secs == MM_RETRY_NEVER && p->hard_bounce) {
         mm_buf_puts(b, _("never — do not send to this address again"));
-    else if (secs == 0)
+    } else if (secs == MM_RETRY_NEVER && p->reason == MM_REASON_FEEDBACK) {
+        mm_buf_puts(b, _("never — the recipient complained; do not mail them again"));
+    } else if (secs == MM_RETRY_NEVER) {
+        mm_buf_puts(b, _("only after the fix — the same message would fail again"));
+    } else if (secs == 0) {
         mm_buf_puts(b, _("not needed"));
-    else if (secs % 86400 == 0)
-        mm_buf_printf(b, _("after %ld day(s)"), secs / 86400);
-    else if (secs >= 3600)
-        mm_buf_printf(b, _("after %ld hour(s)"), (secs + 3599) / 3600);
-    else
-        mm_buf_printf(b, _("after %ld minute(s)"), (secs + 59) / 60);
+    } else if (secs % 86400 == 0) {
+        long n = secs / 86400;
+        mm_buf_printf(b, dngettext("mailmedic", "after %ld day", "after %ld days", n), n);
+    } else if (secs >= 3600) {
+        long n = (secs + 3599) / 3600;
+        mm_buf_printf(b, dngettext("mailmedic", "after %ld hour", "after %ld hours", n), n);
+    } else {
+        long n = (secs + 59) / 60;
+        mm_buf_printf(b, dngettext("mailmedic", "after %ld minute", "after %ld minutes", n), n);
+    }
+}
+
+/* At most max bytes of s and a newline, never cutting a UTF-8 sequence. */
+static void put_clipped(mm_buf *b, const char *s, size_t max)
+{
+    size_t n = strlen(s);
+    if (n <= max) {
+        mm_buf_printf(b, "%s\n", s);
+        return;
+    }
+    n = max;
+    while (n && ((unsigned char)s[n] & 0xC0) == 0x80)
+        n--;
+    mm_buf_append(b, s, n);
+    mm_buf_puts(b, "…\n");
 }
 
 static void text_one(const out_opts *o, const mm_recipient *p, mm_buf *b)
@@ -171,20 +378,30 @@ static void text_one(const out_opts *o, const mm_recipient *p, mm_buf *b)
     mm_buf_printf(b, "  %s%s%s  %s[%s] %s%s\n", o->color ? "\033[1m" : "",
                   p->recipient[0] ? p->recipient : _("(unknown recipient)"), off, on,
                   sev_label(p->advice.severity), _(p->advice.summary), off);
+    put_label(b, _("Reason:"));
+    mm_buf_printf(b, "%s (%s); %s (%s)\n", reason_label(p->reason), mm_reason_tostr(p->reason),
+                  category_label(p->advice.category), mm_category_tostr(p->advice.category));
     char reply[16] = "-";
     if (p->reply_code)
         snprintf(reply, sizeof reply, "%d", p->reply_code);
-    mm_buf_printf(b, "    %-12s %s / %s  (%s, %s)\n", _("Code:"), p->status[0] ? p->status : "-",
-                  reply, mm_reason_tostr(p->reason), p->hard_bounce ? _("hard bounce") : _("soft"));
-    if (p->diagnostic[0])
-        mm_buf_printf(b, "    %-12s %.300s\n", _("Server said:"), p->diagnostic);
-    if (p->remote_mta[0])
-        mm_buf_printf(b, "    %-12s %s\n", _("Remote host:"), p->remote_mta);
-    mm_buf_printf(b, "    %-12s ", _("Retry:"));
-    retry_text(p->advice.retry_after, b);
+    put_label(b, _("Code:"));
+    mm_buf_printf(b, "%s / %s  (%s)\n", p->status[0] ? p->status : "-", reply,
+                  p->hard_bounce ? _("hard bounce") : _("soft"));
+    if (p->diagnostic[0]) {
+        put_label(b, _("Server said:"));
+        put_clipped(b, p->diagnostic, 300);
+    }
+    if (p->remote_mta[0]) {
+        put_label(b, _("Remote host:"));
+        mm_buf_printf(b, "%s\n", p->remote_mta);
+    }
+    put_label(b, _("Retry:"));
+    retry_text(p->advice.retry_after, p, b);
     mm_buf_putc(b, '\n');
-    for (size_t i = 0; i < MM_MAX_ACTIONS && p->advice.actions[i]; i++)
-        mm_buf_printf(b, "    %s %s\n", i == 0 ? _("To do:") : "      ", _(p->advice.actions[i]));
+    for (size_t i = 0; i < MM_MAX_ACTIONS && p->advice.actions[i]; i++) {
+        put_label(b, i == 0 ? _("To do:") : "");
+        mm_buf_printf(b, "%s\n", _(p->advice.actions[i]));
+    }
 }
 
 static void text_report(const out_opts *o, const char *source, size_t index, const mm_report *r,
@@ -218,7 +435,7 @@ void out_report(const out_opts *o, const char *source, size_t index, const mm_re
     if (mm_report_count(r) == 0 && o->all) {
         if (o->format == OUT_JSON) {
             json_t *j = json_object();
-            json_object_set_new(j, "source", json_string(source));
+            json_object_set_new(j, "source", jstr(source));
             json_object_set_new(j, "index", json_integer((json_int_t)index));
             json_object_set_new(j, "kind", json_string(mm_kind_tostr(mm_report_kind(r))));
             char *s = json_dumps(j, JSON_COMPACT);
@@ -241,10 +458,10 @@ void out_error(const out_opts *o, const char *source, size_t index, const char *
     if (o->format != OUT_JSON || !o->all)
         return;
     json_t *j = json_object();
-    json_object_set_new(j, "source", json_string(source));
+    json_object_set_new(j, "source", jstr(source));
     json_object_set_new(j, "index", json_integer((json_int_t)index));
     json_object_set_new(j, "kind", json_string("error"));
-    json_object_set_new(j, "error", json_string(msg));
+    json_object_set_new(j, "error", jstr(msg));
     char *s = json_dumps(j, JSON_COMPACT);
     mm_buf_printf(b, "%s\n", s ? s : "{}");
     free(s);

@@ -16,13 +16,14 @@ typedef enum out_format { OUT_TEXT, OUT_JSON, OUT_CSV } out_format;
 typedef struct out_opts {
     out_format format;
     bool color;     /* ANSI colours (text, on a terminal) */
-    bool all;       /* JSON/CSV: also a line for messages that are not bounces */
+    bool all;       /* JSON only: also a line for non-bounces and unreadable inputs */
 } out_opts;
 
 void out_header(const out_opts *o, bool bom, mm_buf *b);
 void out_report(const out_opts *o, const char *source, size_t index, const mm_report *r,
                 mm_buf *b);
-/* A line for an input that could not be read (text on stdout only with --all). */
+/* A line for an input that could not be read or parsed: JSON with --all only;
+ * the other formats print nothing (the caller warns on stderr). */
 void out_error(const out_opts *o, const char *source, size_t index, const char *msg, mm_buf *b);
 
 #endif
