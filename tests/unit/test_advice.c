@@ -74,7 +74,9 @@ static void test_actions_terminated_and_unique(void **state)
 static void test_hard_reasons_never_retry(void **state)
 {
     (void)state;
-    mm_recipient blank = {.status = "", .action = "failed"};
+    mm_recipient blank = {.recipient = "", .original_recipient = "", .action = "failed", .status = "",
+                          .diagnostic = "", .remote_mta = "", .reporting_mta = "", .date = "",
+                          .smtp_command = "", .provider = ""};
     for (int r = 0; r < MM_REASON_COUNT_; r++) {
         if (!mm_reason_is_hard((mm_reason_t)r, &blank))
             continue;
