@@ -250,6 +250,7 @@ static const cn_rule rules[] = {
     R(P_GEN, 0, "域名不存在", HOSTUNKNOWN, 0, S_NQQ),
     R(P_GEN, 0, "该用户不存在", USERUNKNOWN, 0, S_C1Q),
     R(P_GEN, 0, "地址不存在", USERUNKNOWN, 0, S_NQQ),
+    R(P_GEN, 0, "地址（*）不存在", USERUNKNOWN, 0, S_NQQ),
     R(P_GEN, 0, "收件人空间不足", MAILBOXFULL, 0, S_C1Q),
     R(P_GEN, 0, "收件箱已满", MAILBOXFULL, 0, "http://aliyuntx.com/news_in/351"),
     R(P_GEN, 0, "邮箱已满", MAILBOXFULL, 0, "http://aliyuntx.com/news_in/351"),
