@@ -46,8 +46,8 @@ typedef enum cn_prov {
 } cn_prov;
 
 static const char *const prov_names[] = {
-    [P_TENCENT] = "tencent", [P_NETEASE] = "netease", [P_ALIBABA] = "alibaba",
-    [P_COREMAIL] = "coremail", [P_SINA] = "sina", [P_SOHU] = "sohu",
+    [P_TENCENT] = "tencent",   [P_NETEASE] = "netease", [P_ALIBABA] = "alibaba",
+    [P_COREMAIL] = "coremail", [P_SINA] = "sina",       [P_SOHU] = "sohu",
 };
 
 enum {
@@ -65,7 +65,10 @@ typedef struct cn_rule {
     const char *src;
 } cn_rule;
 
-#define R(p, f, pat, reason, retry, src) {p, f, pat, MM_REASON_##reason, retry, src}
+#define R(p, f, pat, reason, retry, src)                                                           \
+    {                                                                                              \
+        p, f, pat, MM_REASON_##reason, retry, src                                                  \
+    }
 
 /* Sources, shortened: C.n = shared/research/anchors.md section C.n. */
 #define S_C0 "anchors C.0"
@@ -86,7 +89,8 @@ static const cn_rule rules[] = {
     R(P_TENCENT, SIG, "请使用授权码登录", AUTHSUBMISSION, 0, "own: QQ 535 reply"),
     R(P_TENCENT, SIG, "no=1001256", AUTHSUBMISSION, 0, "own: QQ help id for 535"),
     R(P_NETEASE, SIG, "error: authentication failed", AUTHSUBMISSION, 0, S_C0),
-    R(P_NETEASE, SIG, "user has no permission", AUTHSUBMISSION, 0, "own: 163 SMTP, client auth off"),
+    R(P_NETEASE, SIG, "user has no permission", AUTHSUBMISSION, 0,
+      "own: 163 SMTP, client auth off"),
     R(P_NETEASE, SIG, "too much fail authentication", AUTHSUBMISSION, 0, S_C2),
     R(P_NETEASE, SIG, "smtp auth error limit exceed", AUTHSUBMISSION, 0, S_C2),
     R(P_ALIBABA, SIG, "526 authentication failure", AUTHSUBMISSION, 0, S_C3S),
@@ -132,7 +136,8 @@ static const cn_rule rules[] = {
     R(P_TENCENT, SIG, "frequency of receiving messages is limited", SPEEDING, 4 * HOUR, S_C1),
     R(P_TENCENT, SIG, "connection frequency limited", TOOMANYCONN, 1 * HOUR, S_C1),
     R(P_TENCENT, 0, "connection denied", TOOMANYCONN, 1 * DAY, S_C1),
-    R(P_TENCENT, 0, "daily quota", SPEEDING, 1 * DAY, "anchors C.1 (Exmail daily quota; wording inferred)"),
+    R(P_TENCENT, 0, "daily quota", SPEEDING, 1 * DAY,
+      "anchors C.1 (Exmail daily quota; wording inferred)"),
     R(P_TENCENT, SIG, "spam is embedded in the email", SPAMDETECTED, 0, S_C1),
     R(P_TENCENT, SIG, "suspected spam ip", BADREPUTATION, 0, S_C1),
     R(P_TENCENT, SIG, "suspected spam", BADREPUTATION, 0, S_C1),
@@ -231,8 +236,8 @@ static const cn_rule rules[] = {
 
     /* Sina and Sohu (C.5).  "REJCT" is Sohu's own spelling. */
     R(P_SINA, SIG, "sending mta's poor reputation", BADREPUTATION, 0, S_C5),
-    R(P_SINA, SIG, "access to submit messages to this e-mail system has been rejected", BLOCKED,
-      0, S_C5),
+    R(P_SINA, SIG, "access to submit messages to this e-mail system has been rejected", BLOCKED, 0,
+      S_C5),
     R(P_SOHU, SIG, "content rejct", SPAMDETECTED, 0, S_C5),
     R(P_SOHU, SIG, "heloip reject", BLOCKED, 0, S_C5),
     R(P_SOHU, 0, "ip reject", BLOCKED, 0, S_C5),
@@ -246,7 +251,8 @@ static const cn_rule rules[] = {
 
     /* The providers' Chinese notices (lhost/cn_*.c put them in the
      * diagnostic).  Domain before address: "所属域名不存在". */
-    R(P_GEN, 0, "因信头from字段拒收", NOTCOMPLIANTRFC, 0, "126 notice, public code (repo not named)"),
+    R(P_GEN, 0, "因信头from字段拒收", NOTCOMPLIANTRFC, 0,
+      "126 notice, public code (repo not named)"),
     R(P_GEN, 0, "域名不存在", HOSTUNKNOWN, 0, S_NQQ),
     R(P_GEN, 0, "该用户不存在", USERUNKNOWN, 0, S_C1Q),
     R(P_GEN, 0, "地址不存在", USERUNKNOWN, 0, S_NQQ),
@@ -259,7 +265,8 @@ static const cn_rule rules[] = {
     R(P_GEN, 0, "频率限制", SPEEDING, 0, "anchors C.1"),
     R(P_GEN, 0, "无法与收信方联络", NETWORKERROR, 0, "163 notice, public code (repo not named)"),
     R(P_GEN, 0, "can not connect to", NETWORKERROR, 0, "163 notice, public code (repo not named)"),
-    R(P_GEN, 0, "rcpt handle timeout", NETWORKERROR, 0, "163 notice, yunsite/smeoa:trunk/wwwroot/Sql/demo.sql"),
+    R(P_GEN, 0, "rcpt handle timeout", NETWORKERROR, 0,
+      "163 notice, yunsite/smeoa:trunk/wwwroot/Sql/demo.sql"),
 };
 
 /* Hosts and recipient domains.  A leading '.' means "this domain or a
@@ -270,22 +277,32 @@ typedef struct cn_name {
 } cn_name;
 
 static const cn_name hosts[] = {
-    {".qq.com", P_TENCENT},          {".foxmail.com", P_TENCENT},
-    {"163mx", P_NETEASE},            {"126mx", P_NETEASE},
-    {".mxmail.netease.com", P_NETEASE}, {".netease.com", P_NETEASE},
-    {".163.com", P_NETEASE},         {".126.com", P_NETEASE},
-    {".yeah.net", P_NETEASE},        {".126.net", P_NETEASE},
-    {".mxhichina.com", P_ALIBABA},   {".aliyun.com", P_ALIBABA},
-    {".alibaba-inc.com", P_ALIBABA}, {"coremail", P_COREMAIL},
-    {".sina.com.cn", P_SINA},        {".sina.com", P_SINA},
-    {".sina.net", P_SINA},           {".sina.cn", P_SINA},
-    {".sohu.com", P_SOHU},           {".sohu.net", P_SOHU},
+    {".qq.com", P_TENCENT},
+    {".foxmail.com", P_TENCENT},
+    {"163mx", P_NETEASE},
+    {"126mx", P_NETEASE},
+    {".mxmail.netease.com", P_NETEASE},
+    {".netease.com", P_NETEASE},
+    {".163.com", P_NETEASE},
+    {".126.com", P_NETEASE},
+    {".yeah.net", P_NETEASE},
+    {".126.net", P_NETEASE},
+    {".mxhichina.com", P_ALIBABA},
+    {".aliyun.com", P_ALIBABA},
+    {".alibaba-inc.com", P_ALIBABA},
+    {"coremail", P_COREMAIL},
+    {".sina.com.cn", P_SINA},
+    {".sina.com", P_SINA},
+    {".sina.net", P_SINA},
+    {".sina.cn", P_SINA},
+    {".sohu.com", P_SOHU},
+    {".sohu.net", P_SOHU},
 };
 
 static const cn_name domains[] = {
-    {".qq.com", P_TENCENT},    {".foxmail.com", P_TENCENT}, {".163.com", P_NETEASE},
-    {".126.com", P_NETEASE},   {".yeah.net", P_NETEASE},    {".188.com", P_NETEASE},
-    {".aliyun.com", P_ALIBABA}, {".sina.com", P_SINA},      {".sina.cn", P_SINA},
+    {".qq.com", P_TENCENT},     {".foxmail.com", P_TENCENT}, {".163.com", P_NETEASE},
+    {".126.com", P_NETEASE},    {".yeah.net", P_NETEASE},    {".188.com", P_NETEASE},
+    {".aliyun.com", P_ALIBABA}, {".sina.com", P_SINA},       {".sina.cn", P_SINA},
     {".sohu.com", P_SOHU},
 };
 

@@ -21,8 +21,8 @@
 #define MAX_HITS 64
 
 typedef struct hit {
-    size_t label;       /* offset of the label */
-    size_t addr, alen;  /* the address after it */
+    size_t label;      /* offset of the label */
+    size_t addr, alen; /* the address after it */
 } hit;
 
 bool mm_cn_has(const char *s, const char *const *needles)
