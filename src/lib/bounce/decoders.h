@@ -15,6 +15,10 @@ mm_status_t mm_decode_rfc3464(const mm_msg *m, mm_report *r);
 mm_status_t mm_decode_text(const mm_msg *m, mm_report *r);
 
 /* Chinese providers' own notices (lhost/cn_*.c) */
+mm_status_t mm_decode_cn_tencent(const mm_msg *m, mm_report *r);
+mm_status_t mm_decode_cn_netease(const mm_msg *m, mm_report *r);
+mm_status_t mm_decode_cn_alibaba(const mm_msg *m, mm_report *r);
+mm_status_t mm_decode_cn_coremail(const mm_msg *m, mm_report *r);
 
 /* end of Chinese providers */
 

@@ -10,7 +10,12 @@ const mm_decoder mm_decoders[] = {
     {"arf", mm_decode_arf},
     {"rfc3834", mm_decode_rfc3834},
 
-    /* Chinese providers' own notices (lhost/cn_*.c) */
+    /* Chinese providers' own notices (lhost/cn_*.c); Coremail last, as
+     * NetEase's notices are Coremail's template from NetEase's domains. */
+    {"cn_tencent", mm_decode_cn_tencent},
+    {"cn_netease", mm_decode_cn_netease},
+    {"cn_alibaba", mm_decode_cn_alibaba},
+    {"cn_coremail", mm_decode_cn_coremail},
 
     /* end of Chinese providers */
 
