@@ -449,7 +449,7 @@ static const char S_NETEASE_SPM[] = N_("NetEase judged the content to be spam (D
 static const provider_row prov_rows[] = {
     /* Tencent: anchors C.1 (frequency limited, Mail content denied, SPF check failed). */
     {"tencent", MM_REASON_SPEEDING, 0, S_TENCENT_RATE, {P_TENCENT_RATE}},
-    {"tencent", MM_REASON_TOOMANYCONN, 0, S_TENCENT_RATE, {P_TENCENT_RATE}},
+    {"tencent", MM_REASON_TOOMANYCONN, 0, NULL, {P_TENCENT_RATE}},
     {"tencent", MM_REASON_SPAMDETECTED, 0, NULL, {P_TENCENT_MASS}},
     {"tencent", MM_REASON_BADREPUTATION, 0, NULL, {P_CLEAN_LIST}},
     {"tencent", MM_REASON_AUTHFAILURE, 0, NULL, {P_SPF_IP}},
