@@ -29,6 +29,11 @@ static void finish_recipient(mm_report *r, mm_rcpt *rc)
         p->date = "";
     mm_classify(rc);
     mm_advise(p->reason, p->provider[0] ? p->provider : NULL, rc->provider_retry, &p->advice);
+    /* A 4xx reply is the receiver saying "not now": the server retries by
+     * itself, so it is less urgent than the same reason given for good. */
+    bool temporary = p->status[0] == '4' || (p->reply_code >= 400 && p->reply_code < 500);
+    if (temporary && p->advice.severity > MM_SEVERITY_MEDIUM)
+        p->advice.severity = MM_SEVERITY_MEDIUM;
 }
 
 static void set_original(mm_report *r, const mm_msg *m)
