@@ -75,6 +75,20 @@ bool mm_reason_is_hard(mm_reason_t reason, const mm_recipient *r);
 mm_reason_t mm_rhost_match(mm_rcpt *rc, const char *lower_diagnostic);
 /* rhost_cn.c: the Chinese providers' rules, asked first by mm_rhost_match(). */
 mm_reason_t mm_rhost_cn_match(mm_rcpt *rc, const char *lower_diagnostic);
+/* rhost_ms.c: Microsoft.  _office365 reads the codes of a report Office 365
+ * wrote (Reporting-MTA *.outlook.com); _microsoft the replies of its hosts. */
+mm_reason_t mm_rhost_office365(const mm_rcpt *rc);
+mm_reason_t mm_rhost_microsoft(const mm_rcpt *rc, const char *lower_diagnostic);
+/* rhost_isp.c: one function per provider, MM_REASON_UNDEFINED if no rule. */
+mm_reason_t mm_rhost_apple(const mm_rcpt *rc, const char *lower_diagnostic);
+mm_reason_t mm_rhost_cox(const mm_rcpt *rc, const char *lower_diagnostic);
+mm_reason_t mm_rhost_godaddy(const mm_rcpt *rc, const char *lower_diagnostic);
+mm_reason_t mm_rhost_iua(const mm_rcpt *rc, const char *lower_diagnostic);
+mm_reason_t mm_rhost_kddi(const mm_rcpt *rc, const char *lower_diagnostic);
+mm_reason_t mm_rhost_mimecast(const mm_rcpt *rc, const char *lower_diagnostic);
+mm_reason_t mm_rhost_spectrum(const mm_rcpt *rc, const char *lower_diagnostic);
+mm_reason_t mm_rhost_aol(const mm_rcpt *rc, const char *lower_diagnostic);
+mm_reason_t mm_rhost_messagelabs(const mm_rcpt *rc, const char *lower_diagnostic);
 
 /* phrases.c: reason from free text, ordered as classify.c asks. */
 typedef enum mm_phrase_pass {
