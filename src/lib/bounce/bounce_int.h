@@ -58,6 +58,8 @@ void mm_report_truncate(mm_report *r, size_t n);
 /* extract.c: field finders on UTF-8 text */
 /* First RFC 3463 status code ("5.1.1") in text; writes it to out[16]; false if none. */
 bool mm_find_status(const char *text, size_t n, char out[16]);
+/* The same, only codes of class cls ('4' or '5'). */
+bool mm_find_status_class(const char *text, size_t n, char cls, char out[16]);
 /* First SMTP reply code (2xx, 4xx, 5xx) standing as a word; 0 if none. */
 int mm_find_reply(const char *text, size_t n);
 /* First thing that looks like addr@domain; returns its start and length, or NULL. */

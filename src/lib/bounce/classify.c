@@ -369,6 +369,16 @@ static void settle_status(mm_recipient *p)
         p->status = real ? real : p->status;
     else if (real)
         p->status = real;
+    /* A failed or delayed recipient whose code says success: the code came
+     * from a quoted transcript ("250 2.1.5 Ok ... 451 4.3.0 Error"); the
+     * failure's own code is the one that counts. */
+    if (p->status[0] == '2' &&
+        (strcmp(p->action, "failed") == 0 || strcmp(p->action, "delayed") == 0) &&
+        (mm_find_status_class(d, strlen(d), '5', code) || mm_find_status_class(d, strlen(d), '4', code))) {
+        const char *failure = real_code(code, strlen(code));
+        if (failure)
+            p->status = failure;
+    }
     if (p->status[0] && p->reply_code && p->reply_code / 100 != p->status[0] - '0')
         p->reply_code = reply_of_class(d, p->status[0] - '0');
 }

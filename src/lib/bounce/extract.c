@@ -35,14 +35,15 @@ static size_t status_at(const char *t, size_t n, size_t i)
     return j - i;
 }
 
-/* The first code, but X.0.0 and 4.4.7 say little: a later, more specific
- * code wins over them (the reference decoder reads codes the same way). */
-bool mm_find_status(const char *t, size_t n, char out[16])
+/* The first code (of class cls, or any class when cls is 0), but X.0.0 and
+ * 4.4.7 say little: a later, more specific code wins over them (the
+ * reference decoder reads codes the same way). */
+static bool find_status(const char *t, size_t n, char cls, char out[16])
 {
     size_t vague = 0, vlen = 0;
     for (size_t i = 0; i + 4 < n; i++) {
         size_t len = status_at(t, n, i);
-        if (!len)
+        if (!len || (cls && t[i] != cls))
             continue;
         bool is_vague = (len == 5 && t[i + 2] == '0' && t[i + 4] == '0') ||
                         (len == 5 && memcmp(t + i, "4.4.7", 5) == 0);
@@ -62,6 +63,16 @@ bool mm_find_status(const char *t, size_t n, char out[16])
     memcpy(out, t + vague, vlen);
     out[vlen] = '\0';
     return true;
+}
+
+bool mm_find_status(const char *t, size_t n, char out[16])
+{
+    return find_status(t, n, 0, out);
+}
+
+bool mm_find_status_class(const char *t, size_t n, char cls, char out[16])
+{
+    return find_status(t, n, cls, out);
 }
 
 int mm_find_reply(const char *t, size_t n)
