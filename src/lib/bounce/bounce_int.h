@@ -69,6 +69,17 @@ const char *mm_report_addr(mm_report *r, const char *p, size_t n);
 /* Next line of text[*pos..n); returns its start, sets *len; NULL at the end. */
 const char *mm_next_line(const char *text, size_t n, size_t *pos, size_t *len);
 
+/* One MTA log line (Postfix "to=<..>, relay=.., dsn=.., status=bounced
+ * (..)" or Exim "** addr ... H=host [ip]: reply"): the parts, borrowed
+ * from the text (not NUL-terminated); NULL and 0 where absent. */
+typedef struct mm_logline {
+    const char *rcpt, *relay, *status, *diag;
+    size_t rcpt_len, relay_len, status_len, diag_len;
+    const char *action; /* "failed", "delayed" or "delivered" */
+} mm_logline;
+/* True if text is such a line; fills out. */
+bool mm_parse_logline(const char *text, size_t n, mm_logline *out);
+
 /* classify.c */
 void mm_classify(mm_rcpt *rc);
 bool mm_reason_is_hard(mm_reason_t reason, const mm_recipient *r);

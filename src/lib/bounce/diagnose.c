@@ -123,12 +123,33 @@ mm_status_t mm_diagnose_text(const mm_ctx *ctx, const char *text, mm_report **ou
         mm_report_destroy(r);
         return MM_ENOMEM;
     }
+    /* A Postfix or Exim log line carries the recipient, the relay and the
+     * DSN code in fields of its own; the reply is only part of it. */
     size_t n = strlen(text), alen;
-    const char *a = mm_find_addr(text, n, &alen);
+    mm_logline log;
+    const char *diag = text;
+    size_t dlen = n;
+    rc->pub.action = "failed";
+    if (mm_parse_logline(text, n, &log)) {
+        if (log.diag) {
+            diag = log.diag;
+            dlen = log.diag_len;
+        }
+        if (log.relay)
+            rc->pub.remote_mta = mm_report_str(r, log.relay, log.relay_len);
+        if (log.status) {
+            char code[16];
+            if (mm_find_status(log.status, log.status_len, code))
+                rc->pub.status = mm_report_strz(r, code);
+        }
+        rc->pub.action = log.action;
+    }
+    const char *a = log.rcpt ? mm_find_addr(log.rcpt, log.rcpt_len, &alen) : NULL;
+    if (!a)
+        a = mm_find_addr(text, n, &alen);
     if (a)
         rc->pub.recipient = mm_report_addr(r, a, alen);
-    rc->pub.diagnostic = mm_report_str(r, text, n);
-    rc->pub.action = "failed";
+    rc->pub.diagnostic = mm_report_str(r, diag, dlen);
     r->kind = MM_KIND_BOUNCE;
     r->mta = "text";
     finish_recipient(r, rc);

@@ -7,6 +7,7 @@
 
 #include <ctype.h>
 #include <string.h>
+#include <strings.h>
 #include "../util/str.h"
 
 static bool is_digit(char c)
@@ -163,4 +164,109 @@ const char *mm_next_line(const char *text, size_t n, size_t *pos, size_t *len)
     *pos += l + (nl ? 1 : 0);
     *len = l;
     return s;
+}
+
+/* The value of "key" (e.g. "dsn=") standing as a word in t[0..n): up to the
+ * next ',' or white space; NULL if absent. */
+static const char *log_value(const char *t, size_t n, const char *key, size_t *vlen)
+{
+    size_t klen = strlen(key);
+    for (const char *p = t; (p = mm_memcasemem(p, n - (size_t)(p - t), key, klen)) != NULL; p++) {
+        if (p > t && p[-1] != ' ' && p[-1] != ',')
+            continue;
+        const char *v = p + klen, *e = v;
+        while (e < t + n && *e != ',' && *e != ' ')
+            e++;
+        *vlen = (size_t)(e - v);
+        return v;
+    }
+    return NULL;
+}
+
+/* Postfix: "... to=<a@b>, relay=host[ip]:25, ..., dsn=5.1.1, status=bounced
+ * (host said: 550 ...)".  The reply is inside the parentheses after status=. */
+static bool postfix_line(const char *t, size_t n, mm_logline *out)
+{
+    size_t len;
+    const char *st = log_value(t, n, "status=", &len);
+    if (!st || !log_value(t, n, "to=", &out->rcpt_len))
+        return false;
+    out->rcpt = log_value(t, n, "to=", &out->rcpt_len);
+    out->action = (len == 8 && strncasecmp(st, "deferred", 8) == 0) ? "delayed"
+                  : (len == 4 && strncasecmp(st, "sent", 4) == 0)   ? "delivered"
+                                                                     : "failed";
+    out->status = log_value(t, n, "dsn=", &out->status_len);
+    out->relay = log_value(t, n, "relay=", &out->relay_len);
+    if (out->relay) {
+        size_t h = 0;
+        while (h < out->relay_len && out->relay[h] != '[' && out->relay[h] != ':')
+            h++;
+        out->relay_len = h;
+        if ((h == 4 && strncasecmp(out->relay, "none", 4) == 0) ||
+            (h == 5 && strncasecmp(out->relay, "local", 5) == 0))
+            out->relay = NULL, out->relay_len = 0;
+    }
+    const char *open = memchr(st, '(', n - (size_t)(st - t));
+    const char *close = t + n;
+    while (close > t && close[-1] != ')')
+        close--;
+    if (open && close > open + 1) {
+        out->diag = open + 1;
+        out->diag_len = (size_t)(close - 1 - out->diag);
+    }
+    return true;
+}
+
+/* Exim: "<id> ** a@b R=router T=transport H=host [ip]: SMTP error from
+ * remote mail server after RCPT TO:<a@b>: 550 ..." ("**" failed, "=="
+ * deferred).  The reason is after the host's "]: ", else after the
+ * address's ": ". */
+static bool exim_line(const char *t, size_t n, mm_logline *out)
+{
+    const char *m = mm_memcasemem(t, n, " ** ", 4);
+    out->action = "failed";
+    if (!m) {
+        m = mm_memcasemem(t, n, " == ", 4);
+        out->action = "delayed";
+    }
+    if (!m)
+        return false;
+    const char *a = m + 4, *e = a, *end = t + n;
+    while (e < end && *e != ' ' && *e != ':')
+        e++;
+    if (!memchr(a, '@', (size_t)(e - a)))
+        return false;
+    out->rcpt = a;
+    out->rcpt_len = (size_t)(e - a);
+    const char *h = mm_memcasemem(e, (size_t)(end - e), " H=", 3);
+    const char *rest = e;
+    if (h) {
+        out->relay = h + 3;
+        const char *he = out->relay;
+        while (he < end && *he != ' ' && *he != '[' && *he != ':')
+            he++;
+        out->relay_len = (size_t)(he - out->relay);
+        const char *br = mm_memcasemem(he, (size_t)(end - he), "]: ", 3);
+        rest = br ? br + 1 : he;
+    }
+    const char *colon = memchr(rest, ':', (size_t)(end - rest));
+    if (colon) {
+        out->diag = colon + 1;
+        while (out->diag < end && *out->diag == ' ')
+            out->diag++;
+        out->diag_len = (size_t)(end - out->diag);
+    }
+    return true;
+}
+
+bool mm_parse_logline(const char *text, size_t n, mm_logline *out)
+{
+    memset(out, 0, sizeof *out);
+    if (postfix_line(text, n, out))
+        return true;
+    memset(out, 0, sizeof *out);
+    if (exim_line(text, n, out))
+        return true;
+    memset(out, 0, sizeof *out);
+    return false;
 }
