@@ -11,6 +11,7 @@
 #define MM_BOUNCE_INT_H
 
 #include <mailmedic/bounce.h>
+#include <stdint.h>
 #include "../message/message.h"
 #include "../util/arena.h"
 #include "../util/buf.h"
@@ -109,8 +110,22 @@ typedef enum mm_phrase_pass {
     MM_PASS_SECOND,  /* when the status code alone is not telling */
     MM_PASS_ANY      /* free-text mode (--text), widest list */
 } mm_phrase_pass;
+/* A lower-cased text prepared once for many look-ups: the letter pairs it
+ * holds (a-z as 1..26, anything else 0), so that most patterns are turned
+ * away before any search, and the answers given so far, so that no table
+ * is read twice.  lower is borrowed and must outlive pt. */
+typedef struct mm_phrase_text {
+    const char *lower;
+    uint64_t pairs[(27 * 27 + 63) / 64];
+    uint64_t asked, found; /* bit r: table r read / matched */
+} mm_phrase_text;
+void mm_phrase_prepare(mm_phrase_text *pt, const char *lower_text);
+/* True if the text matches the table of one reason. */
+bool mm_phrase_in(mm_phrase_text *pt, mm_reason_t reason);
+/* The first reason of a pass whose table matches, MM_REASON_UNDEFINED if none. */
+mm_reason_t mm_phrase_find(mm_phrase_text *pt, mm_phrase_pass pass);
+/* The same for a text used once (prepares it on the stack). */
 mm_reason_t mm_phrase_match(mm_phrase_pass pass, const char *lower_text);
-/* True if text matches the table of one reason. */
 bool mm_phrase_is(mm_reason_t reason, const char *lower_text);
 /* Reason for an RFC 3463 status code, MM_REASON_UNDEFINED if not telling. */
 mm_reason_t mm_status_reason(const char *status);

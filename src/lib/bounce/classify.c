@@ -32,6 +32,7 @@
 typedef struct facts {
     const mm_rcpt *rc;
     const char *lower;
+    mm_phrase_text *pt;    /* lower, prepared once for the phrase tables */
     const char *status;    /* after prefer_status() */
     mm_reason_t by_status; /* mm_status_reason(status) */
     const char *command;   /* upper-case SMTP command or "" */
@@ -71,7 +72,7 @@ static bool before_data(const facts *f)
 
 static bool says(const facts *f, mm_reason_t r)
 {
-    return mm_phrase_is(r, f->lower);
+    return mm_phrase_in(f->pt, r);
 }
 
 /* User unknown, unless the words of a more specific reason are there too. */
@@ -212,7 +213,7 @@ static mm_reason_t another_one(const facts *f)
     mm_reason_t r = f->by_status;
     if (r != MM_REASON_UNDEFINED && !look_again(r) && f->smtp_type)
         return r;
-    mm_reason_t t = mm_phrase_match(MM_PASS_SECOND, f->lower);
+    mm_reason_t t = mm_phrase_find(f->pt, MM_PASS_SECOND);
     if (t != MM_REASON_UNDEFINED)
         return t;
     t = by_class_and_context(f);
@@ -246,7 +247,7 @@ static mm_reason_t decide(const facts *f)
         return r;
     if (strcmp(p->action, "delayed") == 0)
         return MM_REASON_EXPIRED;
-    if (mm_phrase_is(MM_REASON_VACATION, f->lower))
+    if (mm_phrase_in(f->pt, MM_REASON_VACATION))
         return MM_REASON_VACATION;
     return p->diagnostic[0] ? MM_REASON_ONHOLD : MM_REASON_UNDEFINED;
 }
@@ -442,7 +443,9 @@ static void classify_text(mm_rcpt *rc, char *lower)
     mm_recipient *p = &rc->pub;
     mm_strlower(lower);
     strip_continuations(lower, p->reply_code);
-    facts f = {.rc = rc, .lower = lower, .status = p->status};
+    mm_phrase_text pt;
+    mm_phrase_prepare(&pt, lower);
+    facts f = {.rc = rc, .lower = lower, .pt = &pt, .status = p->status};
     f.by_status = mm_status_reason(p->status);
     f.command = command_of(p, lower);
     f.smtp_type = rc->diag_type[0] == '\0' || strcasecmp(rc->diag_type, "SMTP") == 0;

@@ -10,10 +10,11 @@
  * receivers write it, gathered by Sisimai (v5.1, lib/Sisimai/Reason/ in
  * p5-sisimai) and kept here as data; rejected has an "is not" list too.
  *
- * Speed: a recipient asks a few hundred patterns.  Before running strstr a
- * pattern's first two letters must occur as a pair in the text; the pairs
- * present are kept in a 27x27 bit set built in one pass, which turns away
- * most patterns at the cost of two loads and a bit test.
+ * Speed: a recipient asks a few hundred patterns.  The text is prepared
+ * once per recipient (mm_phrase_prepare): the letter pairs present are
+ * kept in a 27x27 bit set built in one pass.  Before any search, each pair
+ * of a pattern's first plain bytes must be in the set, which turns away
+ * nearly all patterns at the cost of a few loads and bit tests.
  *
  * When you change a list, run the corpus evaluation and tests/unit-classify.
  */
@@ -21,6 +22,9 @@
 
 #include <stdint.h>
 #include <string.h>
+
+_Static_assert(MM_REASON_COUNT_ <= 64, "mm_phrase_text keeps one bit per reason");
+_Static_assert(MM_REASON_COUNT_ <= 255, "status_table keeps a reason in a byte");
 
 #define LIST(name, ...) static const char *const name[] = {__VA_ARGS__, NULL}
 
@@ -428,35 +432,53 @@ static const mm_reason_t order_any[] = {
     MM_REASON_HASMOVED,     MM_REASON_SYSTEMFULL,    MM_REASON_NOTACCEPT,
     MM_REASON_MAILERERROR,  MM_REASON_NORELAYING,    MM_REASON_COUNT_};
 
-/* Letter pairs present in a text: a-z map to 1..26, everything else to 0. */
-typedef struct pairset {
-    uint64_t bits[(27 * 27 + 63) / 64];
-} pairset;
+/* a-z as 1..26, other bytes 0; the pattern marks '*', '#', '$' and NUL as
+ * STOP, where a pattern's plain head ends. */
+#define STOP 31
+#define L(c) [c] = c - 'a' + 1
+static const unsigned char code_of[256] = {
+    L('a'), L('b'), L('c'), L('d'), L('e'), L('f'), L('g'), L('h'), L('i'),
+    L('j'), L('k'), L('l'), L('m'), L('n'), L('o'), L('p'), L('q'), L('r'),
+    L('s'), L('t'), L('u'), L('v'), L('w'), L('x'), L('y'), L('z'),
+    ['*'] = STOP, ['#'] = STOP, ['$'] = STOP, [0] = STOP,
+};
+#undef L
 
 static unsigned letter(unsigned char c)
 {
-    return (c >= 'a' && c <= 'z') ? (unsigned)(c - 'a' + 1) : 0;
+    return code_of[c] == STOP ? 0 : code_of[c];
 }
 
-static void pairs_build(pairset *ps, const char *t)
+void mm_phrase_prepare(mm_phrase_text *pt, const char *lower)
 {
-    memset(ps, 0, sizeof *ps);
-    unsigned prev = letter((unsigned char)t[0]);
-    for (size_t i = 1; t[i - 1] && t[i]; i++) {
-        unsigned cur = letter((unsigned char)t[i]);
+    memset(pt, 0, sizeof *pt);
+    pt->lower = lower;
+    if (!lower[0])
+        return;
+    unsigned prev = letter((unsigned char)lower[0]);
+    for (size_t i = 1; lower[i]; i++) {
+        unsigned cur = letter((unsigned char)lower[i]);
         unsigned k = prev * 27 + cur;
-        ps->bits[k / 64] |= (uint64_t)1 << (k % 64);
+        pt->pairs[k / 64] |= (uint64_t)1 << (k % 64);
         prev = cur;
     }
 }
 
-/* Can pattern p occur at all?  Only its first two bytes, when both are plain. */
-static bool pairs_allow(const pairset *ps, const char *p)
+/* Can pattern p occur at all?  Each pair of its first few plain bytes must
+ * be among the text's pairs. */
+static bool pairs_allow(const mm_phrase_text *pt, const char *p)
 {
-    if (!p[0] || !p[1] || strchr("*#", p[0]) || strchr("*#$", p[1]))
-        return true;
-    unsigned k = letter((unsigned char)p[0]) * 27 + letter((unsigned char)p[1]);
-    return (ps->bits[k / 64] >> (k % 64)) & 1;
+    unsigned prev = code_of[(unsigned char)p[0]];
+    for (int i = 1; i < 6 && prev != STOP; i++) {
+        unsigned cur = code_of[(unsigned char)p[i]];
+        if (cur == STOP)
+            break;
+        unsigned k = prev * 27 + cur;
+        if (!((pt->pairs[k / 64] >> (k % 64)) & 1))
+            return false;
+        prev = cur;
+    }
+    return true;
 }
 
 /* Does the piece p (up to '*' or its end) match at t exactly?  Sets *plen. */
@@ -507,110 +529,183 @@ static bool pattern_in(const char *text, const char *pat)
     }
 }
 
-static bool list_match(const pairset *ps, const char *const *list, const char *lower)
+static bool list_match(const mm_phrase_text *pt, const char *const *list)
 {
-    for (; list && *list; list++)
-        if (pairs_allow(ps, *list) && pattern_in(lower, *list))
+    for (; list && *list; list++) {
+        if (!pairs_allow(pt, *list))
+            continue;
+        if (strpbrk(*list, "*#$") ? pattern_in(pt->lower, *list) : strstr(pt->lower, *list) != NULL)
             return true;
+    }
     return false;
 }
 
-static bool reason_match(const pairset *ps, mm_reason_t reason, const char *lower)
+bool mm_phrase_in(mm_phrase_text *pt, mm_reason_t reason)
 {
-    if ((unsigned)reason >= MM_REASON_COUNT_ || !tables[reason] || !*lower)
+    if ((unsigned)reason >= MM_REASON_COUNT_ || !tables[reason] || !pt->lower[0])
         return false;
-    if (reason == MM_REASON_REJECTED && list_match(ps, p_rejected_not, lower))
-        return false;
-    return list_match(ps, tables[reason], lower);
+    uint64_t bit = (uint64_t)1 << reason;
+    if (pt->asked & bit)
+        return (pt->found & bit) != 0;
+    bool hit = !(reason == MM_REASON_REJECTED && list_match(pt, p_rejected_not)) &&
+               list_match(pt, tables[reason]);
+    pt->asked |= bit;
+    if (hit)
+        pt->found |= bit;
+    return hit;
 }
 
-bool mm_phrase_is(mm_reason_t reason, const char *lower)
-{
-    pairset ps;
-    pairs_build(&ps, lower);
-    return reason_match(&ps, reason, lower);
-}
-
-mm_reason_t mm_phrase_match(mm_phrase_pass pass, const char *lower)
+mm_reason_t mm_phrase_find(mm_phrase_text *pt, mm_phrase_pass pass)
 {
     const mm_reason_t *order = pass == MM_PASS_FIRST    ? order_first
                                : pass == MM_PASS_SECOND ? order_second
                                                         : order_any;
-    if (!*lower)
-        return MM_REASON_UNDEFINED;
-    pairset ps;
-    pairs_build(&ps, lower);
     for (; *order != MM_REASON_COUNT_; order++)
-        if (reason_match(&ps, *order, lower))
+        if (mm_phrase_in(pt, *order))
             return *order;
     return MM_REASON_UNDEFINED;
 }
 
-/* RFC 3463 (and RFC 5248 registry) codes with a clear meaning; the detail
- * numbers follow SMTP/Status.pm's table.  X.0.0, 4.1.1-4.1.5, 4.3.0, 4.4.0,
- * 4.5.0 and 4.7.0 are left out on purpose: they say too little. */
+bool mm_phrase_is(mm_reason_t reason, const char *lower)
+{
+    mm_phrase_text pt;
+    mm_phrase_prepare(&pt, lower);
+    return mm_phrase_in(&pt, reason);
+}
+
+mm_reason_t mm_phrase_match(mm_phrase_pass pass, const char *lower)
+{
+    mm_phrase_text pt;
+    mm_phrase_prepare(&pt, lower);
+    return mm_phrase_find(&pt, pass);
+}
+
+/* RFC 3463 (and RFC 5248 registry) codes with a clear meaning, indexed by
+ * class (4, 5), subject and detail; the detail numbers follow
+ * SMTP/Status.pm's table.  X.0.0, 4.1.1-4.1.5, 4.3.0, 4.4.0, 4.5.0 and
+ * 4.7.0 are left out on purpose: they say too little.  Zero is
+ * MM_REASON_UNDEFINED, so a code not listed has no meaning of its own. */
+static const unsigned char status_table[2][8][31] = {
+    [0][1][6] = MM_REASON_HASMOVED,
+    [0][1][7] = MM_REASON_REJECTED,
+    [0][1][8] = MM_REASON_REJECTED,
+    [0][1][9] = MM_REASON_SYSTEMERROR,
+    [0][2][1] = MM_REASON_SUSPEND,
+    [0][2][2] = MM_REASON_MAILBOXFULL,
+    [0][2][3] = MM_REASON_EXCEEDLIMIT,
+    [0][2][4] = MM_REASON_FILTERED,
+    [0][3][1] = MM_REASON_SYSTEMFULL,
+    [0][3][2] = MM_REASON_NOTACCEPT,
+    [0][3][3] = MM_REASON_SYSTEMERROR,
+    [0][3][5] = MM_REASON_SYSTEMERROR,
+    [0][4][1] = MM_REASON_EXPIRED,
+    [0][4][2] = MM_REASON_NETWORKERROR,
+    [0][4][3] = MM_REASON_SYSTEMERROR,
+    [0][4][4] = MM_REASON_NETWORKERROR,
+    [0][4][5] = MM_REASON_SYSTEMFULL,
+    [0][4][6] = MM_REASON_NETWORKERROR,
+    [0][4][7] = MM_REASON_EXPIRED,
+    [0][4][8] = MM_REASON_NETWORKERROR,
+    [0][5][3] = MM_REASON_SYSTEMERROR,
+    [0][5][5] = MM_REASON_SYSTEMERROR,
+    [0][6][0] = MM_REASON_CONTENTERROR,
+    [0][6][2] = MM_REASON_CONTENTERROR,
+    [0][6][5] = MM_REASON_CONTENTERROR,
+    [0][7][1] = MM_REASON_BLOCKED,
+    [0][7][2] = MM_REASON_BLOCKED,
+    [0][7][5] = MM_REASON_SECURITYERROR,
+    [0][7][6] = MM_REASON_SECURITYERROR,
+    [0][7][7] = MM_REASON_SECURITYERROR,
+    [0][7][12] = MM_REASON_SECURITYERROR,
+    [0][7][15] = MM_REASON_SECURITYERROR,
+    [0][7][16] = MM_REASON_MESGTOOBIG,
+    [0][7][24] = MM_REASON_AUTHFAILURE,
+    [0][7][25] = MM_REASON_REQUIREPTR,
+    [0][7][26] = MM_REASON_AUTHFAILURE,
+    [1][1][0] = MM_REASON_USERUNKNOWN,
+    [1][1][1] = MM_REASON_USERUNKNOWN,
+    [1][1][2] = MM_REASON_HOSTUNKNOWN,
+    [1][1][3] = MM_REASON_USERUNKNOWN,
+    [1][1][4] = MM_REASON_FILTERED,
+    [1][1][6] = MM_REASON_HASMOVED,
+    [1][1][7] = MM_REASON_REJECTED,
+    [1][1][8] = MM_REASON_REJECTED,
+    [1][1][9] = MM_REASON_SYSTEMERROR,
+    [1][1][10] = MM_REASON_NOTACCEPT,
+    [1][2][0] = MM_REASON_FILTERED,
+    [1][2][1] = MM_REASON_FILTERED,
+    [1][2][2] = MM_REASON_MAILBOXFULL,
+    [1][2][3] = MM_REASON_EXCEEDLIMIT,
+    [1][2][4] = MM_REASON_FILTERED,
+    [1][3][0] = MM_REASON_SYSTEMERROR,
+    [1][3][1] = MM_REASON_SYSTEMFULL,
+    [1][3][2] = MM_REASON_NOTACCEPT,
+    [1][3][3] = MM_REASON_SYSTEMERROR,
+    [1][3][4] = MM_REASON_MESGTOOBIG,
+    [1][3][5] = MM_REASON_SYSTEMERROR,
+    [1][4][0] = MM_REASON_NETWORKERROR,
+    [1][4][3] = MM_REASON_SYSTEMERROR,
+    [1][4][4] = MM_REASON_HOSTUNKNOWN,
+    [1][5][2] = MM_REASON_SYNTAXERROR,
+    [1][5][3] = MM_REASON_TOOMANYCONN,
+    [1][5][4] = MM_REASON_SYSTEMERROR,
+    [1][5][5] = MM_REASON_SYSTEMERROR,
+    [1][5][6] = MM_REASON_SYNTAXERROR,
+    [1][6][0] = MM_REASON_CONTENTERROR,
+    [1][6][1] = MM_REASON_CONTENTERROR,
+    [1][6][2] = MM_REASON_CONTENTERROR,
+    [1][6][3] = MM_REASON_CONTENTERROR,
+    [1][6][5] = MM_REASON_CONTENTERROR,
+    [1][6][6] = MM_REASON_CONTENTERROR,
+    [1][6][7] = MM_REASON_CONTENTERROR,
+    [1][6][8] = MM_REASON_CONTENTERROR,
+    [1][6][9] = MM_REASON_CONTENTERROR,
+    [1][7][0] = MM_REASON_SECURITYERROR,
+    [1][7][1] = MM_REASON_SECURITYERROR,
+    [1][7][2] = MM_REASON_SECURITYERROR,
+    [1][7][3] = MM_REASON_SECURITYERROR,
+    [1][7][4] = MM_REASON_SECURITYERROR,
+    [1][7][5] = MM_REASON_SECURITYERROR,
+    [1][7][6] = MM_REASON_SECURITYERROR,
+    [1][7][7] = MM_REASON_SECURITYERROR,
+    [1][7][8] = MM_REASON_SECURITYERROR,
+    [1][7][9] = MM_REASON_SECURITYERROR,
+    [1][7][10] = MM_REASON_SECURITYERROR,
+    [1][7][11] = MM_REASON_SECURITYERROR,
+    [1][7][13] = MM_REASON_SUSPEND,
+    [1][7][14] = MM_REASON_SECURITYERROR,
+    [1][7][15] = MM_REASON_SECURITYERROR,
+    [1][7][16] = MM_REASON_MESGTOOBIG,
+    [1][7][17] = MM_REASON_HASMOVED,
+    [1][7][18] = MM_REASON_HASMOVED,
+    [1][7][19] = MM_REASON_SECURITYERROR,
+    [1][7][20] = MM_REASON_AUTHFAILURE,
+    [1][7][21] = MM_REASON_AUTHFAILURE,
+    [1][7][22] = MM_REASON_AUTHFAILURE,
+    [1][7][23] = MM_REASON_AUTHFAILURE,
+    [1][7][24] = MM_REASON_AUTHFAILURE,
+    [1][7][25] = MM_REASON_REQUIREPTR,
+    [1][7][26] = MM_REASON_AUTHFAILURE,
+    [1][7][27] = MM_REASON_NOTACCEPT,
+    [1][7][28] = MM_REASON_SPAMDETECTED,
+    [1][7][29] = MM_REASON_AUTHFAILURE,
+    [1][7][30] = MM_REASON_SECURITYERROR,
+};
+
 mm_reason_t mm_status_reason(const char *st)
 {
-    static const struct {
-        const char *code;
-        mm_reason_t reason;
-    } map[] = {
-        {"2.1.5", MM_REASON_DELIVERED},      {"4.1.6", MM_REASON_HASMOVED},
-        {"4.1.7", MM_REASON_REJECTED},       {"4.1.8", MM_REASON_REJECTED},
-        {"4.1.9", MM_REASON_SYSTEMERROR},    {"4.2.1", MM_REASON_SUSPEND},
-        {"4.2.2", MM_REASON_MAILBOXFULL},    {"4.2.3", MM_REASON_EXCEEDLIMIT},
-        {"4.2.4", MM_REASON_FILTERED},       {"4.3.1", MM_REASON_SYSTEMFULL},
-        {"4.3.2", MM_REASON_NOTACCEPT},      {"4.3.3", MM_REASON_SYSTEMERROR},
-        {"4.3.5", MM_REASON_SYSTEMERROR},    {"4.4.1", MM_REASON_EXPIRED},
-        {"4.4.2", MM_REASON_NETWORKERROR},   {"4.4.3", MM_REASON_SYSTEMERROR},
-        {"4.4.4", MM_REASON_NETWORKERROR},   {"4.4.5", MM_REASON_SYSTEMFULL},
-        {"4.4.6", MM_REASON_NETWORKERROR},   {"4.4.7", MM_REASON_EXPIRED},
-        {"4.4.8", MM_REASON_NETWORKERROR},   {"4.5.3", MM_REASON_SYSTEMERROR},
-        {"4.5.5", MM_REASON_SYSTEMERROR},    {"4.6.0", MM_REASON_CONTENTERROR},
-        {"4.6.2", MM_REASON_CONTENTERROR},   {"4.6.5", MM_REASON_CONTENTERROR},
-        {"4.7.1", MM_REASON_BLOCKED},        {"4.7.2", MM_REASON_BLOCKED},
-        {"4.7.5", MM_REASON_SECURITYERROR},  {"4.7.6", MM_REASON_SECURITYERROR},
-        {"4.7.7", MM_REASON_SECURITYERROR},  {"4.7.12", MM_REASON_SECURITYERROR},
-        {"4.7.15", MM_REASON_SECURITYERROR}, {"4.7.16", MM_REASON_MESGTOOBIG},
-        {"4.7.24", MM_REASON_AUTHFAILURE},   {"4.7.25", MM_REASON_REQUIREPTR},
-        {"4.7.26", MM_REASON_AUTHFAILURE},   {"5.1.0", MM_REASON_USERUNKNOWN},
-        {"5.1.1", MM_REASON_USERUNKNOWN},    {"5.1.2", MM_REASON_HOSTUNKNOWN},
-        {"5.1.3", MM_REASON_USERUNKNOWN},    {"5.1.4", MM_REASON_FILTERED},
-        {"5.1.6", MM_REASON_HASMOVED},       {"5.1.7", MM_REASON_REJECTED},
-        {"5.1.8", MM_REASON_REJECTED},       {"5.1.9", MM_REASON_SYSTEMERROR},
-        {"5.1.10", MM_REASON_NOTACCEPT},     {"5.2.0", MM_REASON_FILTERED},
-        {"5.2.1", MM_REASON_FILTERED},       {"5.2.2", MM_REASON_MAILBOXFULL},
-        {"5.2.3", MM_REASON_EXCEEDLIMIT},    {"5.2.4", MM_REASON_FILTERED},
-        {"5.3.0", MM_REASON_SYSTEMERROR},    {"5.3.1", MM_REASON_SYSTEMFULL},
-        {"5.3.2", MM_REASON_NOTACCEPT},      {"5.3.3", MM_REASON_SYSTEMERROR},
-        {"5.3.4", MM_REASON_MESGTOOBIG},     {"5.3.5", MM_REASON_SYSTEMERROR},
-        {"5.4.0", MM_REASON_NETWORKERROR},   {"5.4.3", MM_REASON_SYSTEMERROR},
-        {"5.4.4", MM_REASON_HOSTUNKNOWN},    {"5.5.2", MM_REASON_SYNTAXERROR},
-        {"5.5.3", MM_REASON_TOOMANYCONN},    {"5.5.4", MM_REASON_SYSTEMERROR},
-        {"5.5.5", MM_REASON_SYSTEMERROR},    {"5.5.6", MM_REASON_SYNTAXERROR},
-        {"5.6.0", MM_REASON_CONTENTERROR},   {"5.6.1", MM_REASON_CONTENTERROR},
-        {"5.6.2", MM_REASON_CONTENTERROR},   {"5.6.3", MM_REASON_CONTENTERROR},
-        {"5.6.5", MM_REASON_CONTENTERROR},   {"5.6.6", MM_REASON_CONTENTERROR},
-        {"5.6.7", MM_REASON_CONTENTERROR},   {"5.6.8", MM_REASON_CONTENTERROR},
-        {"5.6.9", MM_REASON_CONTENTERROR},   {"5.7.0", MM_REASON_SECURITYERROR},
-        {"5.7.1", MM_REASON_SECURITYERROR},  {"5.7.2", MM_REASON_SECURITYERROR},
-        {"5.7.3", MM_REASON_SECURITYERROR},  {"5.7.4", MM_REASON_SECURITYERROR},
-        {"5.7.5", MM_REASON_SECURITYERROR},  {"5.7.6", MM_REASON_SECURITYERROR},
-        {"5.7.7", MM_REASON_SECURITYERROR},  {"5.7.8", MM_REASON_SECURITYERROR},
-        {"5.7.9", MM_REASON_SECURITYERROR},  {"5.7.10", MM_REASON_SECURITYERROR},
-        {"5.7.11", MM_REASON_SECURITYERROR}, {"5.7.13", MM_REASON_SUSPEND},
-        {"5.7.14", MM_REASON_SECURITYERROR}, {"5.7.15", MM_REASON_SECURITYERROR},
-        {"5.7.16", MM_REASON_MESGTOOBIG},    {"5.7.17", MM_REASON_HASMOVED},
-        {"5.7.18", MM_REASON_HASMOVED},      {"5.7.19", MM_REASON_SECURITYERROR},
-        {"5.7.20", MM_REASON_AUTHFAILURE},   {"5.7.21", MM_REASON_AUTHFAILURE},
-        {"5.7.22", MM_REASON_AUTHFAILURE},   {"5.7.23", MM_REASON_AUTHFAILURE},
-        {"5.7.24", MM_REASON_AUTHFAILURE},   {"5.7.25", MM_REASON_REQUIREPTR},
-        {"5.7.26", MM_REASON_AUTHFAILURE},   {"5.7.27", MM_REASON_NOTACCEPT},
-        {"5.7.28", MM_REASON_SPAMDETECTED},  {"5.7.29", MM_REASON_AUTHFAILURE},
-        {"5.7.30", MM_REASON_SECURITYERROR},
-    };
-    for (size_t i = 0; st && i < sizeof map / sizeof map[0]; i++)
-        if (strcmp(st, map[i].code) == 0)
-            return map[i].reason;
-    return MM_REASON_UNDEFINED;
+    if (!st || !(st[0] == '2' || st[0] == '4' || st[0] == '5') || st[1] != '.' || st[2] < '0' ||
+        st[2] > '7' || st[3] != '.' || st[4] < '0' || st[4] > '9')
+        return MM_REASON_UNDEFINED;
+    int detail = st[4] - '0';
+    if (st[5]) {
+        if (st[5] < '0' || st[5] > '9' || st[6] || st[4] == '0')
+            return MM_REASON_UNDEFINED;
+        detail = detail * 10 + (st[5] - '0');
+    }
+    if (detail > 30)
+        return MM_REASON_UNDEFINED;
+    if (st[0] == '2')
+        return (st[2] == '1' && detail == 5) ? MM_REASON_DELIVERED : MM_REASON_UNDEFINED;
+    return (mm_reason_t)status_table[st[0] == '5'][st[2] - '0'][detail];
 }
