@@ -52,6 +52,12 @@ static const row rows[] = {
     {"The email address wasn\xe2\x80\x99t found at the destination domain. It might be misspelled or it might not exist any longer.", MM_REASON_USERUNKNOWN, NULL, NULL, NULL},
     {"Delivery has failed to these recipients or groups: a@b.example The recipient's mailbox is full and can't accept messages now.", MM_REASON_MAILBOXFULL, NULL, "a@b.example", NULL},
     {"550 Mailbox not found or access denied", MM_REASON_USERUNKNOWN, NULL, NULL, NULL},
+    {"Delivery has failed to these recipients or groups: a@b.example The email address you entered couldn't be found. Please check the recipient's email address and try to resend the message.", MM_REASON_USERUNKNOWN, NULL, "a@b.example", NULL},
+    {"Your message to a@b.example couldn't be delivered. b.example suspects your message is spam and rejected it.", MM_REASON_SPAMDETECTED, NULL, "a@b.example", NULL},
+    {"Your message couldn't be delivered. The Domain Name System (DNS) reported that the recipient's domain does not exist.", MM_REASON_HOSTUNKNOWN, NULL, NULL, NULL},
+    {"Your message couldn't be delivered because you weren't recognized as a valid sender.", MM_REASON_REJECTED, NULL, NULL, NULL},
+    {"a@b.example's mailbox is full and can't accept messages now.", MM_REASON_MAILBOXFULL, NULL, "a@b.example", NULL},
+    {"\xe5\x8f\x91\xe9\x80\x81\xe5\xa4\xb1\xe8\xb4\xa5\xef\xbc\x9a550 Mailbox not found or access denied", MM_REASON_USERUNKNOWN, NULL, NULL, NULL},
     {"550 Mail content denied. http://service.mail.qq.com/cgi-bin/help?subtype=1&&id=20022&&no=1000726", MM_REASON_SPAMDETECTED, NULL, NULL, NULL},
     {"554 DT:SPM 163 smtp3,DdGowACnyGcOVhliJD4+BQ--.1234S2 1700000000, please see http://mail.163.com/help/help_spam_16.htm?ip=192.0.2.1", MM_REASON_SPAMDETECTED, NULL, NULL, NULL},
 };

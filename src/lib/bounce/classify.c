@@ -75,6 +75,16 @@ static bool says(const facts *f, mm_reason_t r)
     return mm_phrase_in(f->pt, r);
 }
 
+/* Words of an unknown user.  "Domain does not exist" reads as "... does
+ * not exist" too: with neither a code nor a command to go by, the domain's
+ * words win. */
+static bool user_words(const facts *f)
+{
+    if (!says(f, MM_REASON_USERUNKNOWN))
+        return false;
+    return f->command[0] || f->status[0] || !says(f, MM_REASON_HOSTUNKNOWN);
+}
+
 /* User unknown, unless the words of a more specific reason are there too. */
 static bool is_userunknown(const facts *f)
 {
@@ -90,7 +100,8 @@ static bool is_userunknown(const facts *f)
         return true;
     }
     /* Most MTAs name no command; a user-unknown reply comes at RCPT then. */
-    return (cmd_is(f, "RCPT") || !f->command[0]) && says(f, MM_REASON_USERUNKNOWN);
+    /* Most MTAs name no command; a user-unknown reply comes at RCPT then. */
+    return (cmd_is(f, "RCPT") || !f->command[0]) && user_words(f);
 }
 
 static bool is_filtered(const facts *f)
@@ -99,7 +110,7 @@ static bool is_filtered(const facts *f)
         return false;
     if (f->by_status != MM_REASON_FILTERED && before_data(f))
         return false;
-    return says(f, MM_REASON_FILTERED) || says(f, MM_REASON_USERUNKNOWN);
+    return says(f, MM_REASON_FILTERED) || user_words(f);
 }
 
 static bool is_rejected(const facts *f)
