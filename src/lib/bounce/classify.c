@@ -5,7 +5,8 @@
  * The order of evidence is the reference decoder's (Sisimai v5.1 Fact.pm,
  * Reason.pm and the true() test of each reason), so that results compare:
  *   1. a decoder's hint wins, unless it is one of the "look again" reasons;
- *   2. the receiving provider's own rules (rhost.c);
+ *   2. the receiving provider's own rules (rhost.c; Office 365's codes when
+ *      it wrote the report);
  *   3. a 2.x.x status means delivered;
  *   4. for SMTP diagnostics, each strong reason's test in a fixed order; a
  *      test weighs the status code and the SMTP command as well as the text

@@ -6,10 +6,15 @@
  * the generic classifier, so a provider's known wording wins over general
  * phrases.  The data comes from the providers' published SMTP error pages
  * as collected in Sisimai v5.1 (lib/Sisimai/Rhost/), keyed the same way.
- * Chinese providers live in rhost_cn.c and are asked first.
+ * Chinese providers live in rhost_cn.c and are asked first; a report that
+ * Office 365 wrote itself is read by its own codes next (rhost_ms.c); then
+ * the table below names each provider's host endings and its rule: Google,
+ * Yahoo, docomo and Orange here, Microsoft's hosts in rhost_ms.c, the other
+ * mailbox providers and filters in rhost_isp.c.
  */
 #include "bounce_int.h"
 
+#include <stdio.h>
 #include <string.h>
 #include "../util/str.h"
 
@@ -259,9 +264,9 @@ static const struct provider {
 static bool provider_is(const struct provider *pv, const char *rhost, const char *domain)
 {
     for (size_t i = 0; i < 4 && pv->hosts[i]; i++) {
-        if (rhost[0] && mm_strcasestr(rhost, pv->hosts[i]))
+        if (rhost[0] && strstr(rhost, pv->hosts[i]))
             return true;
-        if (domain[0] && strlen(domain) > 3 && strstr(pv->hosts[i], domain))
+        if (domain[0] && strstr(pv->hosts[i], domain))
             return true;
     }
     return false;
@@ -282,10 +287,14 @@ mm_reason_t mm_rhost_match(mm_rcpt *rc, const char *lower)
         return r;
     }
     const char *at = strrchr(rc->pub.recipient, '@');
-    const char *domain = at ? at + 1 : "";
+    const char *domain = at && strlen(at + 1) > 3 ? at + 1 : "";
+    /* Host names are at most 253 bytes (RFC 1035 section 2.3.4). */
+    char rhost[256];
+    snprintf(rhost, sizeof rhost, "%s", rc->pub.remote_mta);
+    mm_strlower(rhost);
     for (size_t i = 0; i < sizeof providers / sizeof providers[0]; i++) {
         if (providers[i].since > RHOST_SINCE_MAX ||
-            !provider_is(&providers[i], rc->pub.remote_mta, domain))
+            !provider_is(&providers[i], rhost, domain))
             continue;
         /* A decoder's "look again" reason stands: the providers' rules
          * only speak when nothing else has. */
