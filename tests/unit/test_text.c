@@ -41,6 +41,9 @@ static const row rows[] = {
     {"Nov 29 10:00:00 mx postfix/smtp[4242]: 4F1A2: to=<a@gmail.com>, relay=gmail-smtp-in.l.google.com[142.250.1.26]:25, delay=2, dsn=4.2.2, status=deferred (host gmail-smtp-in.l.google.com[142.250.1.26] said: 452-4.2.2 The email account that you tried to reach is over quota. (in reply to RCPT TO command))", MM_REASON_MAILBOXFULL, "4.2.2", "a@gmail.com", "gmail-smtp-in.l.google.com"},
     {"Nov 29 10:00:00 mx postfix/smtp[4242]: 4F1A2: to=<a@b.example>, relay=mx.b.example[192.0.2.1]:25, delay=2, dsn=4.4.1, status=deferred (connect to mx.b.example[192.0.2.1]:25: Connection timed out)", MM_REASON_EXPIRED, "4.4.1", "a@b.example", "mx.b.example"},
     {"Nov 29 10:00:00 mx postfix/smtp[4242]: 4F1A2: to=<a@spamfilter.example>, relay=spam.example[192.0.2.1]:25, delay=2, dsn=5.2.2, status=bounced (host spam.example[192.0.2.1] said: 552 5.2.2 Mailbox full (in reply to RCPT TO command))", MM_REASON_MAILBOXFULL, "5.2.2", "a@spamfilter.example", "spam.example"},
+    /* Sendmail log lines: stat= is the reply */
+    {"Nov 29 10:00:00 mx sendmail[999]: 4ATA00: to=<a@b.example>, delay=00:00:01, xdelay=00:00:01, mailer=esmtp, pri=120000, relay=mx.b.example. [192.0.2.1], dsn=5.1.1, stat=User unknown", MM_REASON_USERUNKNOWN, "5.1.1", "a@b.example", "mx.b.example"},
+    {"Nov 29 10:00:00 mx sendmail[999]: 4ATA00: to=<a@b.example>, delay=00:00:01, mailer=esmtp, pri=120000, relay=mx.b.example. [192.0.2.1], dsn=4.2.2, stat=Deferred: 452 4.2.2 Mailbox full", MM_REASON_MAILBOXFULL, "4.2.2", "a@b.example", "mx.b.example"},
     /* Exim log lines */
     {"2024-05-01 10:00:00 1s2abc-0001xy-AB ** a@b.example R=dnslookup T=remote_smtp H=mx.b.example [192.0.2.1]: SMTP error from remote mail server after RCPT TO:<a@b.example>: 550 5.1.1 <a@b.example>: Recipient address rejected: User unknown in local recipient table", MM_REASON_USERUNKNOWN, "5.1.1", "a@b.example", "mx.b.example"},
     {"2024-05-01 10:00:00 1s2abc-0001xy-AB ** a@b.example R=dnslookup T=remote_smtp H=mx.b.example [192.0.2.1]: SMTP error from remote mail server after end of data: 552 5.2.2 Mailbox full", MM_REASON_MAILBOXFULL, "5.2.2", "a@b.example", "mx.b.example"},
@@ -57,7 +60,7 @@ static const row rows[] = {
     {"Your message couldn't be delivered. The Domain Name System (DNS) reported that the recipient's domain does not exist.", MM_REASON_HOSTUNKNOWN, NULL, NULL, NULL},
     {"Your message couldn't be delivered because you weren't recognized as a valid sender.", MM_REASON_REJECTED, NULL, NULL, NULL},
     {"a@b.example's mailbox is full and can't accept messages now.", MM_REASON_MAILBOXFULL, NULL, "a@b.example", NULL},
-    {"\xe5\x8f\x91\xe9\x80\x81\xe5\xa4\xb1\xe8\xb4\xa5\xef\xbc\x9a550 Mailbox not found or access denied", MM_REASON_USERUNKNOWN, NULL, NULL, NULL},
+    {"\xe5\x8f\x91\xe9\x80\x81\xe5\xa4\xb1\xe8\xb4\xa5\xef\xbc\x9a" "550 Mailbox not found or access denied", MM_REASON_USERUNKNOWN, NULL, NULL, NULL},
     {"550 Mail content denied. http://service.mail.qq.com/cgi-bin/help?subtype=1&&id=20022&&no=1000726", MM_REASON_SPAMDETECTED, NULL, NULL, NULL},
     {"554 DT:SPM 163 smtp3,DdGowACnyGcOVhliJD4+BQ--.1234S2 1700000000, please see http://mail.163.com/help/help_spam_16.htm?ip=192.0.2.1", MM_REASON_SPAMDETECTED, NULL, NULL, NULL},
 };

@@ -184,27 +184,40 @@ static const char *log_value(const char *t, size_t n, const char *key, size_t *v
 }
 
 /* Postfix: "... to=<a@b>, relay=host[ip]:25, ..., dsn=5.1.1, status=bounced
- * (host said: 550 ...)".  The reply is inside the parentheses after status=. */
+ * (host said: 550 ...)": the reply is inside the parentheses after status=.
+ * Sendmail: "... to=<a@b>, ..., relay=host. [ip], dsn=5.1.1, stat=User
+ * unknown": the reply is the rest of the line after stat=. */
 static bool postfix_line(const char *t, size_t n, mm_logline *out)
 {
     size_t len;
+    bool sendmail = false;
     const char *st = log_value(t, n, "status=", &len);
-    if (!st || !log_value(t, n, "to=", &out->rcpt_len))
+    if (!st) {
+        st = log_value(t, n, "stat=", &len);
+        sendmail = true;
+    }
+    if (!st || !(out->rcpt = log_value(t, n, "to=", &out->rcpt_len)))
         return false;
-    out->rcpt = log_value(t, n, "to=", &out->rcpt_len);
-    out->action = (len == 8 && strncasecmp(st, "deferred", 8) == 0) ? "delayed"
-                  : (len == 4 && strncasecmp(st, "sent", 4) == 0)   ? "delivered"
-                                                                     : "failed";
+    bool deferred = (len >= 8 && strncasecmp(st, "deferred", 8) == 0);
+    bool sent = (len >= 4 && strncasecmp(st, "sent", 4) == 0);
+    out->action = deferred ? "delayed" : sent ? "delivered" : "failed";
     out->status = log_value(t, n, "dsn=", &out->status_len);
     out->relay = log_value(t, n, "relay=", &out->relay_len);
     if (out->relay) {
         size_t h = 0;
         while (h < out->relay_len && out->relay[h] != '[' && out->relay[h] != ':')
             h++;
+        while (h && out->relay[h - 1] == '.')
+            h--;
         out->relay_len = h;
         if ((h == 4 && strncasecmp(out->relay, "none", 4) == 0) ||
-            (h == 5 && strncasecmp(out->relay, "local", 5) == 0))
+            (h == 5 && strncasecmp(out->relay, "local", 5) == 0) || h == 0)
             out->relay = NULL, out->relay_len = 0;
+    }
+    if (sendmail) {
+        out->diag = st;
+        out->diag_len = n - (size_t)(st - t);
+        return true;
     }
     const char *open = memchr(st, '(', n - (size_t)(st - t));
     const char *close = t + n;
