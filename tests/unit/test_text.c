@@ -47,6 +47,7 @@ static const row rows[] = {
     /* Exim log lines */
     {"2024-05-01 10:00:00 1s2abc-0001xy-AB ** a@b.example R=dnslookup T=remote_smtp H=mx.b.example [192.0.2.1]: SMTP error from remote mail server after RCPT TO:<a@b.example>: 550 5.1.1 <a@b.example>: Recipient address rejected: User unknown in local recipient table", MM_REASON_USERUNKNOWN, "5.1.1", "a@b.example", "mx.b.example"},
     {"2024-05-01 10:00:00 1s2abc-0001xy-AB ** a@b.example R=dnslookup T=remote_smtp H=mx.b.example [192.0.2.1]: SMTP error from remote mail server after end of data: 552 5.2.2 Mailbox full", MM_REASON_MAILBOXFULL, "5.2.2", "a@b.example", "mx.b.example"},
+    {"2024-05-01 10:00:00 1s2abc-0001xy-AB ** a@b.example R=dnslookup T=remote_smtp H=mx.b.example [192.0.2.1] X=TLS1.3:TLS_AES_256_GCM_SHA384:256 CV=yes: SMTP error from remote mail server after RCPT TO:<a@b.example>: 550 5.7.1 Relaying denied", MM_REASON_NORELAYING, "5.7.1", "a@b.example", "mx.b.example"},
     {"2024-05-01 10:00:00 1s2abc-0001xy-AB ** a@nonexistent.example: Unrouteable address", MM_REASON_HOSTUNKNOWN, "", "a@nonexistent.example", ""},
     {"2024-05-01 10:00:00 1s2abc-0001xy-AB ** a@b.example R=dnslookup T=remote_smtp H=mx.b.example [192.0.2.1]: SMTP error from remote mail server after MAIL FROM:<s@c.example> SIZE=1234: 550 5.7.1 Sender rejected", MM_REASON_REJECTED, "5.7.1", "a@b.example", "mx.b.example"},
     /* what Outlook and Foxmail show */

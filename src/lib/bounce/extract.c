@@ -262,7 +262,10 @@ static bool exim_line(const char *t, size_t n, mm_logline *out)
         const char *br = mm_memcasemem(he, (size_t)(end - he), "]: ", 3);
         rest = br ? br + 1 : he;
     }
-    const char *colon = memchr(rest, ':', (size_t)(end - rest));
+    /* With TLS the host is followed by "X=TLS1.3:...:256 CV=yes: "; Exim's
+     * own words then mark where the reply starts. */
+    const char *smtp = mm_memcasemem(rest, (size_t)(end - rest), "SMTP error from", 15);
+    const char *colon = smtp ? smtp - 1 : memchr(rest, ':', (size_t)(end - rest));
     if (colon) {
         out->diag = colon + 1;
         while (out->diag < end && *out->diag == ' ')
