@@ -73,6 +73,7 @@ static const row rows[] = {
     {"421 4.7.1 too many errors from your ip", "4.7.1", 421, "", "", MM_REASON_TOOMANYCONN, false},
     {"421 4.7.1 Service not available, try later", "4.7.1", 421, "", "", MM_REASON_BLOCKED, false},
     {"550 you are not allowed to connect", "5.0.0", 550, "CONN", "", MM_REASON_BLOCKED, false},
+    {"554 IP=192.0.2.254 - A problem occurred. (Ask your postmaster for help.) (BL)", "5.5.0", 554, "CONN", "", MM_REASON_BLOCKED, false},
     {"501 5.5.4 Invalid domain name", "", 501, "HELO", "", MM_REASON_SYNTAXERROR, false},
     /* requireptr, authfailure, badreputation, notcompliantrfc */
     {"550 5.7.25 reverse dns failed", "5.7.25", 550, "", "", MM_REASON_REQUIREPTR, false},

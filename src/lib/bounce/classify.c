@@ -235,7 +235,8 @@ static mm_reason_t another_one(const facts *f)
         return r;
     if (strncmp(p->action, "delayed", 7) == 0 || strncmp(p->action, "expired", 7) == 0)
         return MM_REASON_EXPIRED;
-    if (cmd_is(f, "EHLO") || cmd_is(f, "HELO"))
+    /* Turned away at the greeting or at HELO: the sending host is refused. */
+    if (cmd_is(f, "CONN") || cmd_is(f, "EHLO") || cmd_is(f, "HELO"))
         return MM_REASON_BLOCKED;
     return MM_REASON_UNDEFINED;
 }
