@@ -62,20 +62,20 @@ mm_reason_t mm_rhost_apple(const mm_rcpt *rc, const char *lower)
 
 /* Cox: https://www.cox.com/residential/support/email-error-codes.html */
 static const words cox_codes[] = {
-    {"CXBL", MM_REASON_BLOCKED},         {"CXDNS", MM_REASON_REQUIREPTR},
-    {"CXSNDR", MM_REASON_AUTHFAILURE},   {"CXSMTP", MM_REASON_REJECTED},
-    {"CXCNCT", MM_REASON_TOOMANYCONN},   {"CXMXRT", MM_REASON_TOOMANYCONN},
-    {"CDRBL", MM_REASON_BLOCKED},        {"CXTHRT", MM_REASON_SECURITYERROR},
-    {"CXMJ", MM_REASON_SECURITYERROR},   {"IPBL0001", MM_REASON_BLOCKED},
-    {"IPBL0010", MM_REASON_BLOCKED},     {"IPBL0100", MM_REASON_BLOCKED},
-    {"IPBL0011", MM_REASON_BLOCKED},     {"IPBL0101", MM_REASON_BLOCKED},
-    {"IPBL0110", MM_REASON_BLOCKED},     {"IPBL0111", MM_REASON_BLOCKED},
-    {"IPBL1000", MM_REASON_BLOCKED},     {"IPBL1001", MM_REASON_BLOCKED},
-    {"IPBL1010", MM_REASON_BLOCKED},     {"IPBL1011", MM_REASON_BLOCKED},
-    {"IPBL1100", MM_REASON_BLOCKED},     {"IPBL1101", MM_REASON_BLOCKED},
-    {"IPBL1110", MM_REASON_BLOCKED},     {"IPBL1111", MM_REASON_BLOCKED},
-    {"IPBL00001", MM_REASON_BLOCKED},    {"URLBL011", MM_REASON_SPAMDETECTED},
-    {"URLBL101", MM_REASON_SPAMDETECTED}, {"URLBL110", MM_REASON_SPAMDETECTED},
+    {"CXBL", MM_REASON_BLOCKED},           {"CXDNS", MM_REASON_REQUIREPTR},
+    {"CXSNDR", MM_REASON_AUTHFAILURE},     {"CXSMTP", MM_REASON_REJECTED},
+    {"CXCNCT", MM_REASON_TOOMANYCONN},     {"CXMXRT", MM_REASON_TOOMANYCONN},
+    {"CDRBL", MM_REASON_BLOCKED},          {"CXTHRT", MM_REASON_SECURITYERROR},
+    {"CXMJ", MM_REASON_SECURITYERROR},     {"IPBL0001", MM_REASON_BLOCKED},
+    {"IPBL0010", MM_REASON_BLOCKED},       {"IPBL0100", MM_REASON_BLOCKED},
+    {"IPBL0011", MM_REASON_BLOCKED},       {"IPBL0101", MM_REASON_BLOCKED},
+    {"IPBL0110", MM_REASON_BLOCKED},       {"IPBL0111", MM_REASON_BLOCKED},
+    {"IPBL1000", MM_REASON_BLOCKED},       {"IPBL1001", MM_REASON_BLOCKED},
+    {"IPBL1010", MM_REASON_BLOCKED},       {"IPBL1011", MM_REASON_BLOCKED},
+    {"IPBL1100", MM_REASON_BLOCKED},       {"IPBL1101", MM_REASON_BLOCKED},
+    {"IPBL1110", MM_REASON_BLOCKED},       {"IPBL1111", MM_REASON_BLOCKED},
+    {"IPBL00001", MM_REASON_BLOCKED},      {"URLBL011", MM_REASON_SPAMDETECTED},
+    {"URLBL101", MM_REASON_SPAMDETECTED},  {"URLBL110", MM_REASON_SPAMDETECTED},
     {"URLBL1001", MM_REASON_SPAMDETECTED}, {NULL, MM_REASON_UNDEFINED},
 };
 static const words cox_words[] = {
@@ -131,17 +131,17 @@ mm_reason_t mm_rhost_cox(const mm_rcpt *rc, const char *lower)
 
 /* GoDaddy: https://www.godaddy.com/help/what-does-my-email-bounceback-mean-3568 */
 static const words godaddy_codes[] = {
-    {"IB401", MM_REASON_SECURITYERROR},  {"IB501", MM_REASON_NOTCOMPLIANTRFC},
+    {"IB401", MM_REASON_SECURITYERROR},   {"IB501", MM_REASON_NOTCOMPLIANTRFC},
     {"IB502", MM_REASON_NOTCOMPLIANTRFC}, {"IB506", MM_REASON_REJECTED},
-    {"IB508", MM_REASON_AUTHFAILURE},    {"IB108", MM_REASON_REQUIREPTR},
-    {"IB212", MM_REASON_SPAMDETECTED},   {"IB705", MM_REASON_VIRUSDETECTED},
-    {"IB605", MM_REASON_TOOMANYCONN},    {"IB007", MM_REASON_TOOMANYCONN},
-    {"IB101", MM_REASON_SPEEDING},       {"IB110", MM_REASON_BLOCKED},
-    {"IB111", MM_REASON_BLOCKED},        {"IB112", MM_REASON_BLOCKED},
-    {"IB113", MM_REASON_BLOCKED},        {"IB504", MM_REASON_SPEEDING},
-    {"IB510", MM_REASON_SPEEDING},       {"IB607", MM_REASON_SPEEDING},
-    {"IB103", MM_REASON_BADREPUTATION},  {"IB104", MM_REASON_BLOCKED},
-    {"IB105", MM_REASON_BLOCKED},        {"IB106", MM_REASON_BLOCKED},
+    {"IB508", MM_REASON_AUTHFAILURE},     {"IB108", MM_REASON_REQUIREPTR},
+    {"IB212", MM_REASON_SPAMDETECTED},    {"IB705", MM_REASON_VIRUSDETECTED},
+    {"IB605", MM_REASON_TOOMANYCONN},     {"IB007", MM_REASON_TOOMANYCONN},
+    {"IB101", MM_REASON_SPEEDING},        {"IB110", MM_REASON_BLOCKED},
+    {"IB111", MM_REASON_BLOCKED},         {"IB112", MM_REASON_BLOCKED},
+    {"IB113", MM_REASON_BLOCKED},         {"IB504", MM_REASON_SPEEDING},
+    {"IB510", MM_REASON_SPEEDING},        {"IB607", MM_REASON_SPEEDING},
+    {"IB103", MM_REASON_BADREPUTATION},   {"IB104", MM_REASON_BLOCKED},
+    {"IB105", MM_REASON_BLOCKED},         {"IB106", MM_REASON_BLOCKED},
     {NULL, MM_REASON_UNDEFINED},
 };
 static const words godaddy_words[] = {
@@ -176,9 +176,9 @@ mm_reason_t mm_rhost_godaddy(const mm_rcpt *rc, const char *lower)
 mm_reason_t mm_rhost_iua(const mm_rcpt *rc, const char *lower)
 {
     static const mm_reason_t codes[] = {
-        MM_REASON_UNDEFINED,   MM_REASON_NORELAYING, MM_REASON_USERUNKNOWN, MM_REASON_SUSPEND,
-        MM_REASON_MAILBOXFULL, MM_REASON_TOOMANYCONN, MM_REASON_NORELAYING, MM_REASON_BLOCKED,
-        MM_REASON_REJECTED,    MM_REASON_BLOCKED,    MM_REASON_FILTERED,
+        MM_REASON_UNDEFINED,   MM_REASON_NORELAYING,  MM_REASON_USERUNKNOWN, MM_REASON_SUSPEND,
+        MM_REASON_MAILBOXFULL, MM_REASON_TOOMANYCONN, MM_REASON_NORELAYING,  MM_REASON_BLOCKED,
+        MM_REASON_REJECTED,    MM_REASON_BLOCKED,     MM_REASON_FILTERED,
     };
     (void)rc;
     const char *p = strstr(lower, ".i.ua/err/");
@@ -233,8 +233,10 @@ static const struct {
     {550, "administrative prohibition envelope blocked", MM_REASON_REJECTED},
     {550, "envelope blocked \xe2\x80\x93 user entry", MM_REASON_REJECTED},
     {550, "envelope blocked \xe2\x80\x93 user domain entry", MM_REASON_REJECTED},
-    {550, "rejected by header-based manually blocked senders - block for manual block", MM_REASON_REJECTED},
-    {550, "rejected by header-based blocked senders - block policy for header from", MM_REASON_REJECTED},
+    {550, "rejected by header-based manually blocked senders - block for manual block",
+     MM_REASON_REJECTED},
+    {550, "rejected by header-based blocked senders - block policy for header from",
+     MM_REASON_REJECTED},
     {550, "envelope rejected - block policy for envelope from address", MM_REASON_REJECTED},
     {535, "incorrect authentication data", MM_REASON_SECURITYERROR},
     {550, "submitter failed to disabled", MM_REASON_SECURITYERROR},
@@ -272,14 +274,14 @@ mm_reason_t mm_rhost_spectrum(const mm_rcpt *rc, const char *lower)
         int lo, hi;
         mm_reason_t reason;
     } codes[] = {
-        {1000, 1000, MM_REASON_BLOCKED},      {1010, 1010, MM_REASON_REJECTED},
-        {1020, 1080, MM_REASON_REJECTED},     {1090, 1090, MM_REASON_SYSTEMERROR},
-        {1100, 1150, MM_REASON_REQUIREPTR},   {1160, 1190, MM_REASON_POLICYVIOLATION},
-        {1200, 1210, MM_REASON_BLOCKED},      {1220, 1250, MM_REASON_BLOCKED},
-        {1260, 1260, MM_REASON_NETWORKERROR}, {1300, 1340, MM_REASON_TOOMANYCONN},
-        {1350, 1490, MM_REASON_SPEEDING},     {1500, 1500, MM_REASON_REJECTED},
-        {1520, 1520, MM_REASON_REJECTED},     {1530, 1530, MM_REASON_MESGTOOBIG},
-        {1540, 1540, MM_REASON_SPEEDING},     {1550, 1550, MM_REASON_SPEEDING},
+        {1000, 1000, MM_REASON_BLOCKED},         {1010, 1010, MM_REASON_REJECTED},
+        {1020, 1080, MM_REASON_REJECTED},        {1090, 1090, MM_REASON_SYSTEMERROR},
+        {1100, 1150, MM_REASON_REQUIREPTR},      {1160, 1190, MM_REASON_POLICYVIOLATION},
+        {1200, 1210, MM_REASON_BLOCKED},         {1220, 1250, MM_REASON_BLOCKED},
+        {1260, 1260, MM_REASON_NETWORKERROR},    {1300, 1340, MM_REASON_TOOMANYCONN},
+        {1350, 1490, MM_REASON_SPEEDING},        {1500, 1500, MM_REASON_REJECTED},
+        {1520, 1520, MM_REASON_REJECTED},        {1530, 1530, MM_REASON_MESGTOOBIG},
+        {1540, 1540, MM_REASON_SPEEDING},        {1550, 1550, MM_REASON_SPEEDING},
         {1560, 1560, MM_REASON_POLICYVIOLATION}, {1580, 1580, MM_REASON_SPEEDING},
     };
     (void)lower;

@@ -69,18 +69,30 @@ typedef struct ms_rule {
 
 static const ms_rule ms_rules[] = {
     /* authfailure */
-    {"4.7.26", 0, 0, "must pass either spf or dkim validation, this message is not signed", MM_REASON_AUTHFAILURE},
+    {"4.7.26", 0, 0, "must pass either spf or dkim validation, this message is not signed",
+     MM_REASON_AUTHFAILURE},
     {"4.7.323", 0, 0, "tlsa-invalid: the domain failed dane validation", MM_REASON_AUTHFAILURE},
     {"5.7.323", 0, 0, "tlsa-invalid: the domain failed dane validation", MM_REASON_AUTHFAILURE},
-    {"4.7.324", 0, 0, "dnssec-invalid: destination domain returned invalid dnssec records", MM_REASON_AUTHFAILURE},
-    {"5.7.324", 0, 0, "dnssec-invalid: destination domain returned invalid dnssec records", MM_REASON_AUTHFAILURE},
-    {"4.7.325", 0, 0, "certificate-host-mismatch: remote certificate must have a common name or subject alternative name matching the hostname (dane)", MM_REASON_AUTHFAILURE},
-    {"5.7.325", 0, 0, "certificate-host-mismatch: remote certificate must have a common name or subject alternative name matching the hostname (dane)", MM_REASON_AUTHFAILURE},
-    {"5.7.23", 0, 0, "the message was rejected because of sender policy framework violation", MM_REASON_AUTHFAILURE},
-    {"5.7.322", 0, 0, "certificate-expired: destination mail server's certificate is expired", MM_REASON_AUTHFAILURE},
+    {"4.7.324", 0, 0, "dnssec-invalid: destination domain returned invalid dnssec records",
+     MM_REASON_AUTHFAILURE},
+    {"5.7.324", 0, 0, "dnssec-invalid: destination domain returned invalid dnssec records",
+     MM_REASON_AUTHFAILURE},
+    {"4.7.325", 0, 0,
+     "certificate-host-mismatch: remote certificate must have a common name or subject alternative "
+     "name matching the hostname (dane)",
+     MM_REASON_AUTHFAILURE},
+    {"5.7.325", 0, 0,
+     "certificate-host-mismatch: remote certificate must have a common name or subject alternative "
+     "name matching the hostname (dane)",
+     MM_REASON_AUTHFAILURE},
+    {"5.7.23", 0, 0, "the message was rejected because of sender policy framework violation",
+     MM_REASON_AUTHFAILURE},
+    {"5.7.322", 0, 0, "certificate-expired: destination mail server's certificate is expired",
+     MM_REASON_AUTHFAILURE},
     {"5.7.509", 0, 0, "does not pass dmarc verification", MM_REASON_AUTHFAILURE},
     /* badreputation */
-    {"4.7.650", 0, 0, "has been temporarily rate limited due to ip reputation", MM_REASON_BADREPUTATION},
+    {"4.7.650", 0, 0, "has been temporarily rate limited due to ip reputation",
+     MM_REASON_BADREPUTATION},
     /* blocked */
     {"4.4.2", 0, 0, "connection dropped", MM_REASON_BLOCKED},
     {"4.7.", 850, 899, "access denied, please try again later", MM_REASON_BLOCKED},
@@ -93,7 +105,8 @@ static const ms_rule ms_rules[] = {
     {"5.7.", 606, 649, "access denied, banned sending ip ", MM_REASON_BLOCKED},
     {"4.7.", 500, 699, "access denied, please try again later", MM_REASON_BLOCKED},
     {"5.5.4", 0, 0, "invalid domain name", MM_REASON_BLOCKED},
-    {"5.7.51", 0, 0, "restrictdomainstoipaddresses or restrictdomainstocertificate", MM_REASON_BLOCKED},
+    {"5.7.51", 0, 0, "restrictdomainstoipaddresses or restrictdomainstocertificate",
+     MM_REASON_BLOCKED},
     {"5.7.1", 0, 0, "part of their network is on our block list (s3150)", MM_REASON_BLOCKED},
     /* contenterror */
     {"5.3.0", 0, 0, "too many related errors", MM_REASON_CONTENTERROR},
@@ -101,7 +114,8 @@ static const ms_rule ms_rules[] = {
     {"5.4.11", 0, 0, "agent generated message depth exceeded", MM_REASON_CONTENTERROR},
     {"5.5.6", 0, 0, "invalid message content", MM_REASON_CONTENTERROR},
     /* exceedlimit */
-    {"5.2.3", 0, 0, "resolver.rst.recipsizelimit; message too large for this recipient", MM_REASON_EXCEEDLIMIT},
+    {"5.2.3", 0, 0, "resolver.rst.recipsizelimit; message too large for this recipient",
+     MM_REASON_EXCEEDLIMIT},
     /* expired */
     {"4.4.1", 0, 0, "connection timed out", MM_REASON_EXPIRED},
     {"4.4.7", 0, 0, "message delayed", MM_REASON_EXPIRED},
@@ -127,10 +141,12 @@ static const ms_rule ms_rules[] = {
     {"5.4.310", 0, 0, "does not exist", MM_REASON_NORELAYING},
     /* notaccept */
     {"4.3.2", 0, 0, "system not accepting network messages", MM_REASON_NOTACCEPT},
-    {"5.3.2", 0, 0, "storedrv.deliver: missing or bad storedriver mdb properties", MM_REASON_NOTACCEPT},
+    {"5.3.2", 0, 0, "storedrv.deliver: missing or bad storedriver mdb properties",
+     MM_REASON_NOTACCEPT},
     /* policyviolation */
     {"5.0.350", 0, 0, "x-dg-ref header is too long", MM_REASON_POLICYVIOLATION},
-    {"5.0.350", 0, 0, "requested action not taken: policy violation detected (as345)", MM_REASON_POLICYVIOLATION},
+    {"5.0.350", 0, 0, "requested action not taken: policy violation detected (as345)",
+     MM_REASON_POLICYVIOLATION},
     {"5.7.", 900, 999, "delivery not authorized, message refused", MM_REASON_POLICYVIOLATION},
     /* rejected */
     {"5.1.7", 0, 0, "invalid address", MM_REASON_REJECTED},
@@ -146,25 +162,35 @@ static const ms_rule ms_rules[] = {
     {"5.7.135", 0, 0, "sender was not authenticated for public folder", MM_REASON_REJECTED},
     {"5.7.136", 0, 0, "sender was not authenticated", MM_REASON_REJECTED},
     {"5.7.", 501, 503, "access denied, spam abuse detected", MM_REASON_REJECTED},
-    {"5.7.512", 0, 0, "access denied, message must be rfc 5322 section 3.6.2 compliant", MM_REASON_REJECTED},
-    {"5.7.750", 0, 0, "service unavailable. client blocked from sending from unregistered domains", MM_REASON_REJECTED},
+    {"5.7.512", 0, 0, "access denied, message must be rfc 5322 section 3.6.2 compliant",
+     MM_REASON_REJECTED},
+    {"5.7.750", 0, 0, "service unavailable. client blocked from sending from unregistered domains",
+     MM_REASON_REJECTED},
     {"5.7.", 501, 503, "access denied, banned sender", MM_REASON_REJECTED},
     /* securityerror */
     {"5.7.3", 0, 0, "cannot achieve exchange server authentication", MM_REASON_SECURITYERROR},
     {"5.7.3", 0, 0, "not authorized", MM_REASON_SECURITYERROR},
     {"4.4.317", 0, 0, "starttls is required to send mail", MM_REASON_SECURITYERROR},
     {"5.4.317", 0, 0, "starttls is required to send mail", MM_REASON_SECURITYERROR},
-    {"4.7.321", 0, 0, "starttls-not-supported: destination mail server must support tls to receive mail", MM_REASON_SECURITYERROR},
-    {"5.7.321", 0, 0, "starttls-not-supported: destination mail server must support tls to receive mail", MM_REASON_SECURITYERROR},
+    {"4.7.321", 0, 0,
+     "starttls-not-supported: destination mail server must support tls to receive mail",
+     MM_REASON_SECURITYERROR},
+    {"5.7.321", 0, 0,
+     "starttls-not-supported: destination mail server must support tls to receive mail",
+     MM_REASON_SECURITYERROR},
     {"5.7.1", 0, 0, "client was not authenticated", MM_REASON_SECURITYERROR},
-    {"5.7.57", 0, 0, "client was not authenticated to send anonymous mail during mail from", MM_REASON_SECURITYERROR},
+    {"5.7.57", 0, 0, "client was not authenticated to send anonymous mail during mail from",
+     MM_REASON_SECURITYERROR},
     /* spamdetected */
     {"5.2.1", 0, 0, "content filter agent quarantined this message", MM_REASON_SPAMDETECTED},
     /* speeding */
     {"4.3.2", 0, 0, "storedrv.deliver; recipient thread limit exceeded", MM_REASON_SPEEDING},
-    {"5.1.90", 0, 0, "your message can't be sent because you've reached your daily limit for message recipients", MM_REASON_SPEEDING},
+    {"5.1.90", 0, 0,
+     "your message can't be sent because you've reached your daily limit for message recipients",
+     MM_REASON_SPEEDING},
     {"5.2.2", 0, 0, "submission quota exceeded", MM_REASON_SPEEDING},
-    {"5.2.121", 0, 0, "recipient's per hour message receive limit from specific sender exceeded", MM_REASON_SPEEDING},
+    {"5.2.121", 0, 0, "recipient's per hour message receive limit from specific sender exceeded",
+     MM_REASON_SPEEDING},
     {"5.2.122", 0, 0, "recipient's per hour message receive limit exceeded", MM_REASON_SPEEDING},
     {"5.7.508", 0, 0, "has exceeded permitted limits within", MM_REASON_SPEEDING},
     {"5.7.", 700, 749, "access denied, tenant has exceeded threshold", MM_REASON_SPEEDING},
@@ -180,16 +206,25 @@ static const ms_rule ms_rules[] = {
     {"4.3.2", 0, 0, "service not available", MM_REASON_SYSTEMERROR},
     {"4.3.2", 0, 0, "service not active", MM_REASON_SYSTEMERROR},
     {"5.3.5", 0, 0, "system incorrectly configured", MM_REASON_SYSTEMERROR},
-    {"5.3.190", 0, 0, "journaling on-premises messages to microsoft 365 or office 365 not supported when journaling archive is disabled", MM_REASON_SYSTEMERROR},
+    {"5.3.190", 0, 0,
+     "journaling on-premises messages to microsoft 365 or office 365 not supported when journaling "
+     "archive is disabled",
+     MM_REASON_SYSTEMERROR},
     {"5.0.0", 0, 0, "helo / ehlo requires domain address", MM_REASON_SYSTEMERROR},
     {"5.1.4", 0, 0, "destination mailbox address ambiguous", MM_REASON_SYSTEMERROR},
     {"5.2.4", 0, 0, "mailing list expansion problem", MM_REASON_SYSTEMERROR},
     {"5.2.14", 0, 0, "misconfigured forwarding address", MM_REASON_SYSTEMERROR},
     {"4.4.3", 0, 0, "temporary server error. please try again later attr18", MM_REASON_SYSTEMERROR},
-    {"4.7.0", 0, 0, "temporary server error. please try again later. prx4 nexthop:", MM_REASON_SYSTEMERROR},
-    {"4.4.24", 0, 0, "message failed to be replicated: insufficient system resource:", MM_REASON_SYSTEMERROR},
-    {"4.4.25", 0, 0, "message failed to be replicated: no healthy secondary server available to accept replica at this time.", MM_REASON_SYSTEMERROR},
-    {"4.4.28", 0, 0, "message failed to be replicated: the operation was canceled", MM_REASON_SYSTEMERROR},
+    {"4.7.0", 0, 0,
+     "temporary server error. please try again later. prx4 nexthop:", MM_REASON_SYSTEMERROR},
+    {"4.4.24", 0, 0,
+     "message failed to be replicated: insufficient system resource:", MM_REASON_SYSTEMERROR},
+    {"4.4.25", 0, 0,
+     "message failed to be replicated: no healthy secondary server available to accept replica at "
+     "this time.",
+     MM_REASON_SYSTEMERROR},
+    {"4.4.28", 0, 0, "message failed to be replicated: the operation was canceled",
+     MM_REASON_SYSTEMERROR},
     {"4.4.318", 0, 0, "(suspiciousremoteservererror)", MM_REASON_SYSTEMERROR},
     {"5.4.318", 0, 0, "(suspiciousremoteservererror)", MM_REASON_SYSTEMERROR},
     {"4.7.500", 0, 0, "server busy. please try again later from ", MM_REASON_SYSTEMERROR},
@@ -205,7 +240,8 @@ static const ms_rule ms_rules[] = {
     {"5.1.1", 0, 0, "user unknown", MM_REASON_USERUNKNOWN},
     {"5.1.3", 0, 0, "storedrv.submit; invalid recipient address", MM_REASON_USERUNKNOWN},
     {"5.1.", 4, 5, "recipient address reserved by rfc 2606", MM_REASON_USERUNKNOWN},
-    {"5.1.6", 0, 0, "recipient addresses in single label domains not accepted", MM_REASON_USERUNKNOWN},
+    {"5.1.6", 0, 0, "recipient addresses in single label domains not accepted",
+     MM_REASON_USERUNKNOWN},
     {"5.1.1", 0, 0, "bad destination mailbox address", MM_REASON_USERUNKNOWN},
     {"5.1.10", 0, 0, "recipient not found", MM_REASON_USERUNKNOWN},
     {"5.4.1", 0, 0, "recipient address rejected: access denied", MM_REASON_USERUNKNOWN},
@@ -250,9 +286,9 @@ mm_reason_t mm_rhost_microsoft(const mm_rcpt *rc, const char *lower)
         return MM_REASON_UNDEFINED;
     for (size_t i = 0; i < sizeof ms_rules / sizeof ms_rules[0]; i++) {
         const ms_rule *m = &ms_rules[i];
-        if (m->lo == m->hi ? strcmp(st, m->code) != 0
-                           : (strncmp(st, m->code, strlen(m->code)) != 0 || detail < m->lo ||
-                              detail > m->hi))
+        if (m->lo == m->hi
+                ? strcmp(st, m->code) != 0
+                : (strncmp(st, m->code, strlen(m->code)) != 0 || detail < m->lo || detail > m->hi))
             continue;
         if (strstr(lower, m->words))
             return m->reason;
