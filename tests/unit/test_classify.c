@@ -111,6 +111,7 @@ static const row rows[] = {
     {"250 2.1.5 OK", "2.1.5", 250, "", "", MM_REASON_DELIVERED, false},
     {"something odd happened", "", 0, "", "", MM_REASON_ONHOLD, false},
     {"", "", 0, "", "", MM_REASON_UNDEFINED, false},
+    {"This is the mail system at host mx.example.net. I'm sorry to have to inform you that your message could not be delivered.", "", 0, "", "", MM_REASON_UNDEFINED, false},
     {"I am out of the office until Monday", "", 0, "", "", MM_REASON_VACATION, false},
     /* provider rules */
     {"550 5.7.26 Unauthenticated email from example.com is not accepted due to domain's DMARC policy", "5.7.26", 550, "", "gmail-smtp-in.l.google.com", MM_REASON_AUTHFAILURE, false},

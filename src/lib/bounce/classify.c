@@ -17,7 +17,8 @@
  *      diagnostic type (X-UNIX = mailer), a 50x reply (syntax), the action
  *      (delayed = expired) and the command (HELO = blocked);
  *   6. the hint, "expired" for a delayed recipient, "vacation", "onhold" when
- *      there is text but nothing recognised, "undefined" otherwise.
+ *      there is text but nothing recognised, "undefined" otherwise (also
+ *      when the text is only the report's opening paragraph).
  * The status is the Status: field or the code in the text, whichever says
  * more (see prefer_status); we never invent codes: a bounce that gives none
  * keeps "".  Hard or soft follows the reason, never the first digit alone.
@@ -241,6 +242,24 @@ static mm_reason_t another_one(const facts *f)
     return MM_REASON_UNDEFINED;
 }
 
+/* The report's own opening paragraph, which some decoders keep when no
+ * reply was found: with no code in it, it says nothing about the reason. */
+static bool only_preamble(const facts *f)
+{
+    static const char *const opening[] = {
+        "this is the mail system at host",
+        "this is an automatically generated delivery status notification",
+        "this message was created automatically by mail delivery software",
+        "this is the qmail-send program at",
+    };
+    if (f->status[0] || f->rc->pub.reply_code)
+        return false;
+    for (size_t i = 0; i < sizeof opening / sizeof opening[0]; i++)
+        if (strncmp(f->lower, opening[i], strlen(opening[i])) == 0)
+            return true;
+    return false;
+}
+
 static mm_reason_t decide(const facts *f)
 {
     const mm_rcpt *rc = f->rc;
@@ -262,7 +281,7 @@ static mm_reason_t decide(const facts *f)
         return MM_REASON_EXPIRED;
     if (mm_phrase_in(f->pt, MM_REASON_VACATION))
         return MM_REASON_VACATION;
-    return p->diagnostic[0] ? MM_REASON_ONHOLD : MM_REASON_UNDEFINED;
+    return p->diagnostic[0] && !only_preamble(f) ? MM_REASON_ONHOLD : MM_REASON_UNDEFINED;
 }
 
 /* Class digit (4 or 5) of the status, else of a code in the text; 0 if none. */
