@@ -272,6 +272,16 @@ static bool provider_is(const struct provider *pv, const char *rhost, const char
     return false;
 }
 
+/* A decoder's reason the providers' rules may overrule: the reference
+ * decoder asks them only when the reason is empty or one of these
+ * (Reason.pm's retry list); any other decoder reason stands. */
+static bool rules_may_speak(mm_reason_t hint)
+{
+    return hint == MM_REASON_UNDEFINED || hint == MM_REASON_ONHOLD ||
+           hint == MM_REASON_SYSTEMERROR || hint == MM_REASON_SECURITYERROR ||
+           hint == MM_REASON_NETWORKERROR;
+}
+
 mm_reason_t mm_rhost_match(mm_rcpt *rc, const char *lower)
 {
     mm_reason_t r = mm_rhost_cn_match(rc, lower);
@@ -281,7 +291,7 @@ mm_reason_t mm_rhost_match(mm_rcpt *rc, const char *lower)
         return MM_REASON_UNDEFINED;
     /* A report Office 365 wrote itself: its own codes decide first. */
     if ((r = mm_rhost_office365(rc)) != MM_REASON_UNDEFINED) {
-        if (rc->hint != MM_REASON_UNDEFINED)
+        if (!rules_may_speak(rc->hint))
             return rc->hint;
         rc->pub.provider = "microsoft";
         return r;
@@ -296,9 +306,7 @@ mm_reason_t mm_rhost_match(mm_rcpt *rc, const char *lower)
         if (providers[i].since > RHOST_SINCE_MAX ||
             !provider_is(&providers[i], rhost, domain))
             continue;
-        /* A decoder's "look again" reason stands: the providers' rules
-         * only speak when nothing else has. */
-        if (rc->hint != MM_REASON_UNDEFINED)
+        if (!rules_may_speak(rc->hint))
             return rc->hint;
         r = providers[i].fn(rc, lower);
         if (r != MM_REASON_UNDEFINED)
