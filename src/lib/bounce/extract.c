@@ -1,7 +1,8 @@
 /*
- * extract.c - find status codes, reply codes and addresses in free text.
- * These are the only places that know the lexical shape of those items, so
- * every decoder reads them the same way.
+ * extract.c - find status codes, reply codes and addresses in free text,
+ * and split a Postfix, Sendmail or Exim log line into its fields (for the
+ * one-line mode).  These are the only places that know the lexical shape
+ * of those items, so every decoder reads them the same way.
  */
 #include "bounce_int.h"
 
