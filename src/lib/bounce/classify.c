@@ -15,7 +15,7 @@
  *   5. the status code's own meaning, unless it is vague; then a second list
  *      of phrases, the status class (X.6 content, X.7 security), the
  *      diagnostic type (X-UNIX = mailer), a 50x reply (syntax), the action
- *      (delayed = expired) and the command (HELO = blocked);
+ *      (delayed = expired) and the command (greeting or HELO = blocked);
  *   6. the hint, "expired" for a delayed recipient, "vacation", "onhold" when
  *      there is text but nothing recognised, "undefined" otherwise (also
  *      when the text is only the report's opening paragraph).
@@ -101,7 +101,6 @@ static bool is_userunknown(const facts *f)
                 return false;
         return true;
     }
-    /* Most MTAs name no command; a user-unknown reply comes at RCPT then. */
     /* Most MTAs name no command; a user-unknown reply comes at RCPT then. */
     return (cmd_is(f, "RCPT") || !f->command[0]) && user_words(f);
 }
@@ -405,9 +404,10 @@ static void settle_status(mm_recipient *p)
     /* A failed or delayed recipient whose code says success: the code came
      * from a quoted transcript ("250 2.1.5 Ok ... 451 4.3.0 Error"); the
      * failure's own code is the one that counts. */
+    size_t n = strlen(d);
     if (p->status[0] == '2' &&
         (strcmp(p->action, "failed") == 0 || strcmp(p->action, "delayed") == 0) &&
-        (mm_find_status_class(d, strlen(d), '5', code) || mm_find_status_class(d, strlen(d), '4', code))) {
+        (mm_find_status_class(d, n, '5', code) || mm_find_status_class(d, n, '4', code))) {
         const char *failure = real_code(code, strlen(code));
         if (failure)
             p->status = failure;
