@@ -71,8 +71,9 @@ const char *mm_report_addr(mm_report *r, const char *p, size_t n);
 const char *mm_next_line(const char *text, size_t n, size_t *pos, size_t *len);
 
 /* One MTA log line (Postfix "to=<..>, relay=.., dsn=.., status=bounced
- * (..)" or Exim "** addr ... H=host [ip]: reply"): the parts, borrowed
- * from the text (not NUL-terminated); NULL and 0 where absent. */
+ * (..)", Sendmail "to=<..>, relay=.., dsn=.., stat=..", or Exim "** addr
+ * ... H=host [ip]: reply"): the parts, borrowed from the text (not
+ * NUL-terminated); NULL and 0 where absent. */
 typedef struct mm_logline {
     const char *rcpt, *relay, *status, *diag;
     size_t rcpt_len, relay_len, status_len, diag_len;
@@ -124,7 +125,7 @@ void mm_phrase_prepare(mm_phrase_text *pt, const char *lower_text);
 bool mm_phrase_in(mm_phrase_text *pt, mm_reason_t reason);
 /* The first reason of a pass whose table matches, MM_REASON_UNDEFINED if none. */
 mm_reason_t mm_phrase_find(mm_phrase_text *pt, mm_phrase_pass pass);
-/* The same for a text used once (prepares it on the stack). */
+/* The same two for a text used once (each prepares it on the stack). */
 mm_reason_t mm_phrase_match(mm_phrase_pass pass, const char *lower_text);
 bool mm_phrase_is(mm_reason_t reason, const char *lower_text);
 /* Reason for an RFC 3463 status code, MM_REASON_UNDEFINED if not telling. */

@@ -123,8 +123,8 @@ mm_status_t mm_diagnose_text(const mm_ctx *ctx, const char *text, mm_report **ou
         mm_report_destroy(r);
         return MM_ENOMEM;
     }
-    /* A Postfix or Exim log line carries the recipient, the relay and the
-     * DSN code in fields of its own; the reply is only part of it. */
+    /* A Postfix, Sendmail or Exim log line carries the recipient, the relay
+     * and the DSN code in fields of its own; the reply is only part of it. */
     size_t n = strlen(text), alen;
     mm_logline log;
     const char *diag = text;
