@@ -45,6 +45,19 @@ static const row rows[] = {
     {"Connection timed out", MM_REASON_EXPIRED, "", NULL, NULL},
     {"550 5.7.606 Access denied, banned sending IP [192.0.2.1]", MM_REASON_BLOCKED, "5.7.606", NULL,
      NULL},
+    {"550 SPF check failed", MM_REASON_AUTHFAILURE, NULL, NULL, NULL},
+    {"550 5.2.1 The email account that you tried to reach is inactive.", MM_REASON_SUSPEND, "5.2.1",
+     NULL, NULL},
+    /* a provider's signature in the reply brings its rules */
+    {"421 4.7.28 Gmail has detected an unusual rate of unsolicited mail originating from your IP "
+     "address.",
+     MM_REASON_BLOCKED, "4.7.28", NULL, "gmail-smtp-in.l.google.com"},
+    {"550-5.7.1 [192.0.2.1] Gmail has detected that this message is likely suspicious due to the "
+     "very low reputation of the sending IP address. - gsmtp",
+     MM_REASON_BADREPUTATION, "5.7.1", NULL, "gmail-smtp-in.l.google.com"},
+    {"421 4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred due to unexpected volume or "
+     "user complaints - 4.16.55.1; see https://postmaster.yahooinc.com/error-codes",
+     MM_REASON_REJECTED, "4.7.0", NULL, "mta5.am0.yahoodns.net"},
     /* Postfix log lines: dsn=, to=, relay= are fields of their own */
     {"postfix/smtp[123]: ABC: to=<a@b.example>, relay=mx.b.example[192.0.2.1]:25, delay=1, "
      "dsn=5.1.1, status=bounced (host mx.b.example said: 550 5.1.1 User unknown (in reply to RCPT "

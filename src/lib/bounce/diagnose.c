@@ -144,6 +144,23 @@ mm_status_t mm_diagnose_text(const mm_ctx *ctx, const char *text, mm_report **ou
         }
         rc->pub.action = log.action;
     }
+    /* A pasted reply without its host: some providers sign their replies
+     * ("... - gsmtp", their postmaster pages, their own host names), which
+     * is enough to ask that provider's rules. */
+    static const struct {
+        const char *mark, *host;
+    } signs[] = {
+        {" gsmtp", "gmail-smtp-in.l.google.com"},
+        {"support.google.com/mail", "gmail-smtp-in.l.google.com"},
+        {"gmail", "gmail-smtp-in.l.google.com"},
+        {"postmaster.yahooinc.com", "mta5.am0.yahoodns.net"},
+        {"senders.yahooinc.com", "mta5.am0.yahoodns.net"},
+        {".protection.outlook.com", "mail.protection.outlook.com"},
+        {".prod.outlook.com", "mail.protection.outlook.com"},
+    };
+    for (size_t i = 0; !rc->pub.remote_mta[0] && i < sizeof signs / sizeof signs[0]; i++)
+        if (mm_strcasestr(text, signs[i].mark))
+            rc->pub.remote_mta = signs[i].host;
     const char *a = log.rcpt ? mm_find_addr(log.rcpt, log.rcpt_len, &alen) : NULL;
     if (!a)
         a = mm_find_addr(text, n, &alen);

@@ -56,11 +56,11 @@ LIST(p_mesgtoobig, "exceeded maximum inbound message size", "line limit exceeded
 LIST(p_exceedlimit, "message header size exceeds limit", "message too large");
 LIST(p_suspend, " is currently suspended", " temporary locked", "archived recipient",
      "boite du destinataire archivee", "email account that you tried to reach is disabled",
-     "has been suspended", "inactive account", "invalid/inactive user", "is a deactivated mailbox",
-     "is unavailable: user is terminated", "mailbox currently suspended", "mailbox disabled",
-     "mailbox is frozen", "mailbox unavailable or access denied",
-     "recipient rejected: temporarily inactive", "recipient suspend the service",
-     "this account has been disabled or discontinued",
+     "email account that you tried to reach is inactive", "has been suspended", "inactive account",
+     "invalid/inactive user", "is a deactivated mailbox", "is unavailable: user is terminated",
+     "mailbox currently suspended", "mailbox disabled", "mailbox is frozen",
+     "mailbox unavailable or access denied", "recipient rejected: temporarily inactive",
+     "recipient suspend the service", "this account has been disabled or discontinued",
      "this account has been temporarily suspended", "this address no longer accepts mail",
      "this mailbox is disabled", "user or domain is disabled", "user suspended",
      "vdelivermail: account is locked email bounced");
@@ -77,8 +77,9 @@ LIST(p_norelaying, "as a relay", "email address is not verified.", "insecure mai
 LIST(p_authfailure, "//spf.pobox.com", "bad spf records for", "dmarc policy",
      "please inspect your spf settings", "sender policy framework (spf) fail",
      "sender policy framework violation",
-     "spf (sender policy framework) domain authentication fail", "spf check: fail",
-     " is not allowed to send mail.*_401", "is not allowed to send from <* per it's spf record");
+     "spf (sender policy framework) domain authentication fail", "spf check failed",
+     "spf check: fail", " is not allowed to send mail.*_401",
+     "is not allowed to send from <* per it's spf record");
 LIST(p_userunknown, "#5.1.1 bad address", "550 address invalid", "5.1.0 address rejected.",
      "address does not exist", "address not present in directory", "address unknown",
      "because the address couldn't be found", "can't accept user", "does not exist.",
