@@ -106,6 +106,12 @@ static const row rows[] = {
      "[192.0.2.1]: SMTP error from remote mail server after MAIL FROM:<s@c.example> SIZE=1234: 550 "
      "5.7.1 Sender rejected",
      MM_REASON_REJECTED, "5.7.1", "a@b.example", "mx.b.example"},
+    /* a Diagnostic-Code field pasted whole: its type decides */
+    {"Diagnostic-Code: smtp; 550 5.1.1 <a@b.example>: Recipient address rejected: User unknown",
+     MM_REASON_USERUNKNOWN, "5.1.1", "a@b.example", NULL},
+    {"Diagnostic-Code: X-Unix; 255", MM_REASON_MAILERERROR, "", NULL, NULL},
+    {"Diagnostic-Code: X-Postfix; mail for b.example loops back to myself", MM_REASON_SYSTEMERROR,
+     "", NULL, NULL},
     /* what Outlook and Foxmail show */
     {"Your message to a@b.example couldn't be delivered. a wasn't found at b.example.",
      MM_REASON_USERUNKNOWN, NULL, "a@b.example", NULL},

@@ -144,6 +144,21 @@ mm_status_t mm_diagnose_text(const mm_ctx *ctx, const char *text, mm_report **ou
         }
         rc->pub.action = log.action;
     }
+    /* A Diagnostic-Code field pasted whole: "Diagnostic-Code: X-Unix; 255"
+     * (RFC 3464 section 2.3.6).  Its type decides how the rest is read. */
+    if (diag == text && mm_startswith_ci(diag, "Diagnostic-Code:")) {
+        diag += 16;
+        while (*diag == ' ' || *diag == '\t')
+            diag++;
+        dlen = strlen(diag);
+    }
+    const char *semi = memchr(diag, ';', dlen);
+    if (semi && semi - diag <= 10 &&
+        (mm_startswith_ci(diag, "smtp;") || mm_startswith_ci(diag, "x-"))) {
+        rc->diag_type = mm_report_str(r, diag, (size_t)(semi - diag));
+        dlen -= (size_t)(semi + 1 - diag);
+        diag = semi + 1;
+    }
     /* A pasted reply without its host: some providers sign their replies
      * ("... - gsmtp", their postmaster pages, their own host names), which
      * is enough to ask that provider's rules. */
@@ -170,6 +185,9 @@ mm_status_t mm_diagnose_text(const mm_ctx *ctx, const char *text, mm_report **ou
     r->kind = MM_KIND_BOUNCE;
     r->mta = "text";
     finish_recipient(r, rc);
+    /* An X-Unix code is a program's exit status, not an SMTP reply. */
+    if (strncasecmp(rc->diag_type, "X-UNIX", 6) == 0)
+        rc->pub.reply_code = 0;
     if (rc->pub.reason == MM_REASON_ONHOLD || rc->pub.reason == MM_REASON_UNDEFINED) {
         char *lower = mm_strlower(mm_arena_strdup(&r->arena, rc->pub.diagnostic));
         mm_reason_t any = lower ? mm_phrase_match(MM_PASS_ANY, lower) : MM_REASON_UNDEFINED;
