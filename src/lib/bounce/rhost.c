@@ -272,16 +272,9 @@ static bool provider_is(const struct provider *pv, const char *rhost, const char
     return false;
 }
 
-/* A decoder's reason the providers' rules may overrule: the reference
- * decoder asks them only when the reason is empty or one of these
- * (Reason.pm's retry list); any other decoder reason stands. */
-static bool rules_may_speak(mm_reason_t hint)
-{
-    return hint == MM_REASON_UNDEFINED || hint == MM_REASON_ONHOLD ||
-           hint == MM_REASON_SYSTEMERROR || hint == MM_REASON_SECURITYERROR ||
-           hint == MM_REASON_NETWORKERROR;
-}
-
+/* classify.c asks only when the decoder gave no reason or one worth a
+ * second look (v5.1 Reason.pm's retry list), as the reference decoder
+ * does, so a provider's rule may overrule such a hint. */
 mm_reason_t mm_rhost_match(mm_rcpt *rc, const char *lower)
 {
     mm_reason_t r = mm_rhost_cn_match(rc, lower);
@@ -291,8 +284,6 @@ mm_reason_t mm_rhost_match(mm_rcpt *rc, const char *lower)
         return MM_REASON_UNDEFINED;
     /* A report Office 365 wrote itself: its own codes decide first. */
     if ((r = mm_rhost_office365(rc)) != MM_REASON_UNDEFINED) {
-        if (!rules_may_speak(rc->hint))
-            return rc->hint;
         rc->pub.provider = "microsoft";
         return r;
     }
@@ -306,8 +297,6 @@ mm_reason_t mm_rhost_match(mm_rcpt *rc, const char *lower)
         if (providers[i].since > RHOST_SINCE_MAX ||
             !provider_is(&providers[i], rhost, domain))
             continue;
-        if (!rules_may_speak(rc->hint))
-            return rc->hint;
         r = providers[i].fn(rc, lower);
         if (r != MM_REASON_UNDEFINED)
             rc->pub.provider = providers[i].name;
