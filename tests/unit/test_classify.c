@@ -73,6 +73,7 @@ static const row rows[] = {
     {"421 4.7.1 too many errors from your ip", "4.7.1", 421, "", "", MM_REASON_TOOMANYCONN, false},
     {"421 4.7.1 Service not available, try later", "4.7.1", 421, "", "", MM_REASON_BLOCKED, false},
     {"550 you are not allowed to connect", "5.0.0", 550, "CONN", "", MM_REASON_BLOCKED, false},
+    {"554 IP=192.0.2.254 - A problem occurred. (Ask your postmaster for help.) (BL)", "5.5.0", 554, "CONN", "", MM_REASON_BLOCKED, false},
     {"501 5.5.4 Invalid domain name", "", 501, "HELO", "", MM_REASON_SYNTAXERROR, false},
     /* requireptr, authfailure, badreputation, notcompliantrfc */
     {"550 5.7.25 reverse dns failed", "5.7.25", 550, "", "", MM_REASON_REQUIREPTR, false},
@@ -110,6 +111,7 @@ static const row rows[] = {
     {"250 2.1.5 OK", "2.1.5", 250, "", "", MM_REASON_DELIVERED, false},
     {"something odd happened", "", 0, "", "", MM_REASON_ONHOLD, false},
     {"", "", 0, "", "", MM_REASON_UNDEFINED, false},
+    {"This is the mail system at host mx.example.net. I'm sorry to have to inform you that your message could not be delivered.", "", 0, "", "", MM_REASON_UNDEFINED, false},
     {"I am out of the office until Monday", "", 0, "", "", MM_REASON_VACATION, false},
     /* provider rules */
     {"550 5.7.26 Unauthenticated email from example.com is not accepted due to domain's DMARC policy", "5.7.26", 550, "", "gmail-smtp-in.l.google.com", MM_REASON_AUTHFAILURE, false},
@@ -117,6 +119,28 @@ static const row rows[] = {
     {"550 5.5.0 Adresse d au moins un destinataire invalide. Invalid recipient. LPN007_416", "5.5.0", 550, "", "smtpz4.laposte.net", MM_REASON_USERUNKNOWN, true},
     {"421 4.2.1 Service refuse. Veuillez essayer plus tard. LPN006_107", "4.2.1", 421, "", "smtpz4.laposte.net", MM_REASON_UNDEFINED, false},
     {"550 Unknown user a@docomo.ne.jp", "5.2.0", 550, "", "mfsmax.docomo.ne.jp", MM_REASON_FILTERED, false},
+    {"550 5.1.0 <a@example.org> sender rejected. Refer to Error Codes section at https://www.cox.com/residential/support/email-error-codes.html for more information. AUP#CDRBL (in reply to MAIL FROM command)", "5.1.0", 550, "MAIL", "mx.cox.net", MM_REASON_BLOCKED, false},
+    {"553 http://www.spamhaus.org/query/bl?ip=192.0.2.222", "5.1.3", 553, "", "smtp.secureserver.net", MM_REASON_BLOCKED, false},
+    {"554 This IP has been temporarily blocked for attempting to send too many messages containing content judged to be spam by the Internet community. IB110", "5.0.0", 554, "", "smtp.secureserver.net", MM_REASON_BLOCKED, false},
+    {"554 email rejected due to security policies - MCSpamSignature.sa.2.2 (in reply to end of DATA command)", "5.0.0", 554, "DATA", "service222.mimecast.com", MM_REASON_VIRUSDETECTED, false},
+    {"550 Mailbox is frozen. See http://mail.i.ua/err/3/ (in reply to RCPT TO command)", "5.0.0", 550, "RCPT", "mx3.email.ua", MM_REASON_SUSPEND, false},
+    {"550 : User unknown", "5.0.0", 550, "", "lsean.ezweb.ne.jp", MM_REASON_FILTERED, false},
+    {"550 <a@ezweb.ne.jp>: User unknown", "5.0.0", 550, "", "lsean.ezweb.ne.jp", MM_REASON_USERUNKNOWN, true},
+    {"550 5.7.606 Access denied, banned sending IP [192.0.2.1]", "5.7.606", 550, "", "x.mail.protection.outlook.com", MM_REASON_BLOCKED, false},
+    {"451 4.7.650 The mail server [192.0.2.5] has been temporarily rate limited due to IP reputation.", "4.7.650", 451, "MAIL", "x.olc.protection.outlook.com", MM_REASON_BADREPUTATION, false},
+    {"550 5.7.509 Access denied, sending domain example.org does not pass DMARC verification", "5.7.509", 550, "", "x.prod.outlook.com", MM_REASON_AUTHFAILURE, false},
+    {"554 5.7.1 Your message was rejected due to the Spectrum policy AUP#O1100", "5.7.1", 554, "", "mx.charter.net", MM_REASON_REQUIREPTR, false},
+    {"550 5.7.1 Mail from IP 192.0.2.1 was rejected due to listing in Spamhaus SBL.", "5.7.1", 550, "", "mx01.mail.icloud.com", MM_REASON_BLOCKED, false},
+    /* wordings of MTAs and providers (general phrases) */
+    {"DNS Error: 1 DNS type 'mx' lookup of gmal.com responded with code NOERROR 1 DNS type 'mx' lookup of gmal.com had no relevant answers.", "4.0.0", 0, "", "", MM_REASON_NETWORKERROR, false},
+    {"DNS Error: 2 DNS type 'mx' lookup of example.org responded with code NOERROR The domain example.org doesn't receive email according to the administrator: returned Null MX", "5.0.0", 0, "", "", MM_REASON_NOTACCEPT, true},
+    {"an MX or SRV record indicated no SMTP service", "", 0, "", "", MM_REASON_NOTACCEPT, true},
+    {"Sorry, I wasn't able to establish an SMTP connection. (#4.4.1) I'm not going to try again; this message has been in the queue too long.", "4.4.1", 0, "", "", MM_REASON_NETWORKERROR, false},
+    {": Network error on destination MXs", "", 0, "", "", MM_REASON_NETWORKERROR, false},
+    {": Envelope expired", "", 0, "", "", MM_REASON_EXPIRED, false},
+    {"550 5.7.0 <a@example.org>: Recipient address rejected: No relaying.", "5.7.0", 550, "", "", MM_REASON_NORELAYING, false},
+    {"550-Please turn on SMTP Authentication in your mail client.", "5.0.0", 550, "", "", MM_REASON_SECURITYERROR, false},
+    {"Your message wasn't delivered to a@example.it because the address couldn't be found. Check for typos or unnecessary spaces and try again.", "5.0.0", 0, "", "", MM_REASON_USERUNKNOWN, true},
 };
 
 static void classify_rows(void **state)
@@ -181,11 +205,53 @@ static void status_preference(void **state)
     }
 }
 
+/* Office 365's own codes (the report came from *.outlook.com), and a code
+ * quoted from a transcript that says success for a failed recipient. */
+static void office365_and_transcript(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *diag, *status, *reporting, *action, *want_status;
+        int reply;
+        mm_reason_t want;
+    } cases[] = {
+        {"550 5.4.316 Message expired, connection refused", "5.4.316", "SG2APC01HT007.mail.protection.outlook.com", "failed", "5.4.316", 550, MM_REASON_EXPIRED},
+        {"550 5.4.312 Message expired, DNS query failed", "5.4.312", "SG2APC01HT226.mail.protection.outlook.com", "failed", "5.4.312", 550, MM_REASON_NETWORKERROR},
+        {"550 5.7.505 Access denied, banned recipient", "5.7.505", "AM0PR01MB0001.eurprd01.prod.outlook.com", "failed", "5.7.505", 550, MM_REASON_FILTERED},
+        {"550 5.7.505 Access denied, banned recipient", "5.7.505", "mx.example.net", "failed", "5.7.505", 550, MM_REASON_SECURITYERROR},
+        {"550 5.4.316 Message expired, connection refused", "5.4.316", "mx.example.net", "failed", "5.4.316", 550, MM_REASON_EXPIRED},
+        {"Out: 250 2.1.0 Ok In: RCPT TO:<a@example.org> Out: 250 2.1.5 Ok In: DATA Out: 451 4.3.0 Error: queue file write error", "2.1.0", "", "failed", "4.3.0", 250, MM_REASON_SYSTEMERROR},
+        {"250 2.1.5 Ok", "2.1.5", "", "delivered", "2.1.5", 250, MM_REASON_DELIVERED},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        mm_rcpt rc;
+        memset(&rc, 0, sizeof rc);
+        mm_recipient *p = &rc.pub;
+        p->recipient = "kijitora@example.jp";
+        p->original_recipient = p->date = p->provider = p->remote_mta = p->smtp_command = "";
+        p->reporting_mta = cases[i].reporting;
+        p->action = cases[i].action;
+        p->status = cases[i].status;
+        p->reply_code = cases[i].reply;
+        p->diagnostic = cases[i].diag;
+        rc.hint = MM_REASON_UNDEFINED;
+        rc.diag_type = "";
+        mm_classify(&rc);
+        if (p->reason != cases[i].want || strcmp(p->status, cases[i].want_status) != 0)
+            printf("case %zu \"%s\": got %s %s, want %s %s\n", i, cases[i].diag,
+                   mm_reason_tostr(p->reason), p->status, mm_reason_tostr(cases[i].want),
+                   cases[i].want_status);
+        assert_int_equal(p->reason, cases[i].want);
+        assert_string_equal(p->status, cases[i].want_status);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(classify_rows),
         cmocka_unit_test(status_preference),
+        cmocka_unit_test(office365_and_transcript),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,6 +11,7 @@
 #define MM_BOUNCE_INT_H
 
 #include <mailmedic/bounce.h>
+#include <stdint.h>
 #include "../message/message.h"
 #include "../util/arena.h"
 #include "../util/buf.h"
@@ -58,6 +59,8 @@ void mm_report_truncate(mm_report *r, size_t n);
 /* extract.c: field finders on UTF-8 text */
 /* First RFC 3463 status code ("5.1.1") in text; writes it to out[16]; false if none. */
 bool mm_find_status(const char *text, size_t n, char out[16]);
+/* The same, only codes of class cls ('4' or '5'). */
+bool mm_find_status_class(const char *text, size_t n, char cls, char out[16]);
 /* First SMTP reply code (2xx, 4xx, 5xx) standing as a word; 0 if none. */
 int mm_find_reply(const char *text, size_t n);
 /* First thing that looks like addr@domain; returns its start and length, or NULL. */
@@ -67,6 +70,18 @@ const char *mm_report_addr(mm_report *r, const char *p, size_t n);
 /* Next line of text[*pos..n); returns its start, sets *len; NULL at the end. */
 const char *mm_next_line(const char *text, size_t n, size_t *pos, size_t *len);
 
+/* One MTA log line (Postfix "to=<..>, relay=.., dsn=.., status=bounced
+ * (..)", Sendmail "to=<..>, relay=.., dsn=.., stat=..", or Exim "** addr
+ * ... H=host [ip]: reply"): the parts, borrowed from the text (not
+ * NUL-terminated); NULL and 0 where absent. */
+typedef struct mm_logline {
+    const char *rcpt, *relay, *status, *diag;
+    size_t rcpt_len, relay_len, status_len, diag_len;
+    const char *action; /* "failed", "delayed" or "delivered" */
+} mm_logline;
+/* True if text is such a line; fills out. */
+bool mm_parse_logline(const char *text, size_t n, mm_logline *out);
+
 /* classify.c */
 void mm_classify(mm_rcpt *rc);
 bool mm_reason_is_hard(mm_reason_t reason, const mm_recipient *r);
@@ -75,6 +90,20 @@ bool mm_reason_is_hard(mm_reason_t reason, const mm_recipient *r);
 mm_reason_t mm_rhost_match(mm_rcpt *rc, const char *lower_diagnostic);
 /* rhost_cn.c: the Chinese providers' rules, asked first by mm_rhost_match(). */
 mm_reason_t mm_rhost_cn_match(mm_rcpt *rc, const char *lower_diagnostic);
+/* rhost_ms.c: Microsoft.  _office365 reads the codes of a report Office 365
+ * wrote (Reporting-MTA *.outlook.com); _microsoft the replies of its hosts. */
+mm_reason_t mm_rhost_office365(const mm_rcpt *rc);
+mm_reason_t mm_rhost_microsoft(const mm_rcpt *rc, const char *lower_diagnostic);
+/* rhost_isp.c: one function per provider, MM_REASON_UNDEFINED if no rule. */
+mm_reason_t mm_rhost_apple(const mm_rcpt *rc, const char *lower_diagnostic);
+mm_reason_t mm_rhost_cox(const mm_rcpt *rc, const char *lower_diagnostic);
+mm_reason_t mm_rhost_godaddy(const mm_rcpt *rc, const char *lower_diagnostic);
+mm_reason_t mm_rhost_iua(const mm_rcpt *rc, const char *lower_diagnostic);
+mm_reason_t mm_rhost_kddi(const mm_rcpt *rc, const char *lower_diagnostic);
+mm_reason_t mm_rhost_mimecast(const mm_rcpt *rc, const char *lower_diagnostic);
+mm_reason_t mm_rhost_spectrum(const mm_rcpt *rc, const char *lower_diagnostic);
+mm_reason_t mm_rhost_aol(const mm_rcpt *rc, const char *lower_diagnostic);
+mm_reason_t mm_rhost_messagelabs(const mm_rcpt *rc, const char *lower_diagnostic);
 
 /* phrases.c: reason from free text, ordered as classify.c asks. */
 typedef enum mm_phrase_pass {
@@ -82,8 +111,22 @@ typedef enum mm_phrase_pass {
     MM_PASS_SECOND,  /* when the status code alone is not telling */
     MM_PASS_ANY      /* free-text mode (--text), widest list */
 } mm_phrase_pass;
+/* A lower-cased text prepared once for many look-ups: the letter pairs it
+ * holds (a-z as 1..26, anything else 0), so that most patterns are turned
+ * away before any search, and the answers given so far, so that no table
+ * is read twice.  lower is borrowed and must outlive pt. */
+typedef struct mm_phrase_text {
+    const char *lower;
+    uint64_t pairs[(27 * 27 + 63) / 64];
+    uint64_t asked, found; /* bit r: table r read / matched */
+} mm_phrase_text;
+void mm_phrase_prepare(mm_phrase_text *pt, const char *lower_text);
+/* True if the text matches the table of one reason. */
+bool mm_phrase_in(mm_phrase_text *pt, mm_reason_t reason);
+/* The first reason of a pass whose table matches, MM_REASON_UNDEFINED if none. */
+mm_reason_t mm_phrase_find(mm_phrase_text *pt, mm_phrase_pass pass);
+/* The same two for a text used once (each prepares it on the stack). */
 mm_reason_t mm_phrase_match(mm_phrase_pass pass, const char *lower_text);
-/* True if text matches the table of one reason. */
 bool mm_phrase_is(mm_reason_t reason, const char *lower_text);
 /* Reason for an RFC 3463 status code, MM_REASON_UNDEFINED if not telling. */
 mm_reason_t mm_status_reason(const char *status);

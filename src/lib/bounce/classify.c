@@ -5,7 +5,8 @@
  * The order of evidence is the reference decoder's (Sisimai v5.1 Fact.pm,
  * Reason.pm and the true() test of each reason), so that results compare:
  *   1. a decoder's hint wins, unless it is one of the "look again" reasons;
- *   2. the receiving provider's own rules (rhost.c);
+ *   2. the receiving provider's own rules (rhost.c; Office 365's codes when
+ *      it wrote the report);
  *   3. a 2.x.x status means delivered;
  *   4. for SMTP diagnostics, each strong reason's test in a fixed order; a
  *      test weighs the status code and the SMTP command as well as the text
@@ -14,9 +15,10 @@
  *   5. the status code's own meaning, unless it is vague; then a second list
  *      of phrases, the status class (X.6 content, X.7 security), the
  *      diagnostic type (X-UNIX = mailer), a 50x reply (syntax), the action
- *      (delayed = expired) and the command (HELO = blocked);
+ *      (delayed = expired) and the command (greeting or HELO = blocked);
  *   6. the hint, "expired" for a delayed recipient, "vacation", "onhold" when
- *      there is text but nothing recognised, "undefined" otherwise.
+ *      there is text but nothing recognised, "undefined" otherwise (also
+ *      when the text is only the report's opening paragraph).
  * The status is the Status: field or the code in the text, whichever says
  * more (see prefer_status); we never invent codes: a bounce that gives none
  * keeps "".  Hard or soft follows the reason, never the first digit alone.
@@ -32,6 +34,7 @@
 typedef struct facts {
     const mm_rcpt *rc;
     const char *lower;
+    mm_phrase_text *pt;    /* lower, prepared once for the phrase tables */
     const char *status;    /* after prefer_status() */
     mm_reason_t by_status; /* mm_status_reason(status) */
     const char *command;   /* upper-case SMTP command or "" */
@@ -71,7 +74,17 @@ static bool before_data(const facts *f)
 
 static bool says(const facts *f, mm_reason_t r)
 {
-    return mm_phrase_is(r, f->lower);
+    return mm_phrase_in(f->pt, r);
+}
+
+/* Words of an unknown user.  "Domain does not exist" reads as "... does
+ * not exist" too: with neither a code nor a command to go by, the domain's
+ * words win. */
+static bool user_words(const facts *f)
+{
+    if (!says(f, MM_REASON_USERUNKNOWN))
+        return false;
+    return f->command[0] || f->status[0] || !says(f, MM_REASON_HOSTUNKNOWN);
 }
 
 /* User unknown, unless the words of a more specific reason are there too. */
@@ -89,7 +102,7 @@ static bool is_userunknown(const facts *f)
         return true;
     }
     /* Most MTAs name no command; a user-unknown reply comes at RCPT then. */
-    return (cmd_is(f, "RCPT") || !f->command[0]) && says(f, MM_REASON_USERUNKNOWN);
+    return (cmd_is(f, "RCPT") || !f->command[0]) && user_words(f);
 }
 
 static bool is_filtered(const facts *f)
@@ -98,7 +111,7 @@ static bool is_filtered(const facts *f)
         return false;
     if (f->by_status != MM_REASON_FILTERED && before_data(f))
         return false;
-    return says(f, MM_REASON_FILTERED) || says(f, MM_REASON_USERUNKNOWN);
+    return says(f, MM_REASON_FILTERED) || user_words(f);
 }
 
 static bool is_rejected(const facts *f)
@@ -212,7 +225,7 @@ static mm_reason_t another_one(const facts *f)
     mm_reason_t r = f->by_status;
     if (r != MM_REASON_UNDEFINED && !look_again(r) && f->smtp_type)
         return r;
-    mm_reason_t t = mm_phrase_match(MM_PASS_SECOND, f->lower);
+    mm_reason_t t = mm_phrase_find(f->pt, MM_PASS_SECOND);
     if (t != MM_REASON_UNDEFINED)
         return t;
     t = by_class_and_context(f);
@@ -222,9 +235,28 @@ static mm_reason_t another_one(const facts *f)
         return r;
     if (strncmp(p->action, "delayed", 7) == 0 || strncmp(p->action, "expired", 7) == 0)
         return MM_REASON_EXPIRED;
-    if (cmd_is(f, "EHLO") || cmd_is(f, "HELO"))
+    /* Turned away at the greeting or at HELO: the sending host is refused. */
+    if (cmd_is(f, "CONN") || cmd_is(f, "EHLO") || cmd_is(f, "HELO"))
         return MM_REASON_BLOCKED;
     return MM_REASON_UNDEFINED;
+}
+
+/* The report's own opening paragraph, which some decoders keep when no
+ * reply was found: with no code in it, it says nothing about the reason. */
+static bool only_preamble(const facts *f)
+{
+    static const char *const opening[] = {
+        "this is the mail system at host",
+        "this is an automatically generated delivery status notification",
+        "this message was created automatically by mail delivery software",
+        "this is the qmail-send program at",
+    };
+    if (f->status[0] || f->rc->pub.reply_code)
+        return false;
+    for (size_t i = 0; i < sizeof opening / sizeof opening[0]; i++)
+        if (strncmp(f->lower, opening[i], strlen(opening[i])) == 0)
+            return true;
+    return false;
 }
 
 static mm_reason_t decide(const facts *f)
@@ -246,9 +278,9 @@ static mm_reason_t decide(const facts *f)
         return r;
     if (strcmp(p->action, "delayed") == 0)
         return MM_REASON_EXPIRED;
-    if (mm_phrase_is(MM_REASON_VACATION, f->lower))
+    if (mm_phrase_in(f->pt, MM_REASON_VACATION))
         return MM_REASON_VACATION;
-    return p->diagnostic[0] ? MM_REASON_ONHOLD : MM_REASON_UNDEFINED;
+    return p->diagnostic[0] && !only_preamble(f) ? MM_REASON_ONHOLD : MM_REASON_UNDEFINED;
 }
 
 /* Class digit (4 or 5) of the status, else of a code in the text; 0 if none. */
@@ -369,6 +401,17 @@ static void settle_status(mm_recipient *p)
         p->status = real ? real : p->status;
     else if (real)
         p->status = real;
+    /* A failed or delayed recipient whose code says success: the code came
+     * from a quoted transcript ("250 2.1.5 Ok ... 451 4.3.0 Error"); the
+     * failure's own code is the one that counts. */
+    size_t n = strlen(d);
+    if (p->status[0] == '2' &&
+        (strcmp(p->action, "failed") == 0 || strcmp(p->action, "delayed") == 0) &&
+        (mm_find_status_class(d, n, '5', code) || mm_find_status_class(d, n, '4', code))) {
+        const char *failure = real_code(code, strlen(code));
+        if (failure)
+            p->status = failure;
+    }
     if (p->status[0] && p->reply_code && p->reply_code / 100 != p->status[0] - '0')
         p->reply_code = reply_of_class(d, p->status[0] - '0');
 }
@@ -432,7 +475,9 @@ static void classify_text(mm_rcpt *rc, char *lower)
     mm_recipient *p = &rc->pub;
     mm_strlower(lower);
     strip_continuations(lower, p->reply_code);
-    facts f = {.rc = rc, .lower = lower, .status = p->status};
+    mm_phrase_text pt;
+    mm_phrase_prepare(&pt, lower);
+    facts f = {.rc = rc, .lower = lower, .pt = &pt, .status = p->status};
     f.by_status = mm_status_reason(p->status);
     f.command = command_of(p, lower);
     f.smtp_type = rc->diag_type[0] == '\0' || strcasecmp(rc->diag_type, "SMTP") == 0;

@@ -128,15 +128,71 @@ mm_status_t mm_diagnose_text(const mm_ctx *ctx, const char *text, mm_report **ou
         mm_report_destroy(r);
         return MM_ENOMEM;
     }
+    /* A Postfix, Sendmail or Exim log line carries the recipient, the relay
+     * and the DSN code in fields of its own; the reply is only part of it. */
     size_t n = strlen(text), alen;
-    const char *a = mm_find_addr(text, n, &alen);
+    mm_logline log;
+    const char *diag = text;
+    size_t dlen = n;
+    rc->pub.action = "failed";
+    if (mm_parse_logline(text, n, &log)) {
+        if (log.diag) {
+            diag = log.diag;
+            dlen = log.diag_len;
+        }
+        if (log.relay)
+            rc->pub.remote_mta = mm_report_str(r, log.relay, log.relay_len);
+        if (log.status) {
+            char code[16];
+            if (mm_find_status(log.status, log.status_len, code))
+                rc->pub.status = mm_report_strz(r, code);
+        }
+        rc->pub.action = log.action;
+    }
+    /* A Diagnostic-Code field pasted whole: "Diagnostic-Code: X-Unix; 255"
+     * (RFC 3464 section 2.3.6).  Its type decides how the rest is read. */
+    if (diag == text && mm_startswith_ci(diag, "Diagnostic-Code:")) {
+        diag += 16;
+        while (*diag == ' ' || *diag == '\t')
+            diag++;
+        dlen = strlen(diag);
+    }
+    const char *semi = memchr(diag, ';', dlen);
+    if (semi && semi - diag <= 10 &&
+        (mm_startswith_ci(diag, "smtp;") || mm_startswith_ci(diag, "x-"))) {
+        rc->diag_type = mm_report_str(r, diag, (size_t)(semi - diag));
+        dlen -= (size_t)(semi + 1 - diag);
+        diag = semi + 1;
+    }
+    /* A pasted reply without its host: some providers sign their replies
+     * ("... - gsmtp", their postmaster pages, their own host names), which
+     * is enough to ask that provider's rules. */
+    static const struct {
+        const char *mark, *host;
+    } signs[] = {
+        {" gsmtp", "gmail-smtp-in.l.google.com"},
+        {"support.google.com/mail", "gmail-smtp-in.l.google.com"},
+        {"gmail", "gmail-smtp-in.l.google.com"},
+        {"postmaster.yahooinc.com", "mta5.am0.yahoodns.net"},
+        {"senders.yahooinc.com", "mta5.am0.yahoodns.net"},
+        {".protection.outlook.com", "mail.protection.outlook.com"},
+        {".prod.outlook.com", "mail.protection.outlook.com"},
+    };
+    for (size_t i = 0; !rc->pub.remote_mta[0] && i < sizeof signs / sizeof signs[0]; i++)
+        if (mm_strcasestr(text, signs[i].mark))
+            rc->pub.remote_mta = signs[i].host;
+    const char *a = log.rcpt ? mm_find_addr(log.rcpt, log.rcpt_len, &alen) : NULL;
+    if (!a)
+        a = mm_find_addr(text, n, &alen);
     if (a)
         rc->pub.recipient = mm_report_addr(r, a, alen);
-    rc->pub.diagnostic = mm_report_str(r, text, n);
-    rc->pub.action = "failed";
+    rc->pub.diagnostic = mm_report_str(r, diag, dlen);
     r->kind = MM_KIND_BOUNCE;
     r->mta = "text";
     finish_recipient(r, rc);
+    /* An X-Unix code is a program's exit status, not an SMTP reply. */
+    if (strncasecmp(rc->diag_type, "X-UNIX", 6) == 0)
+        rc->pub.reply_code = 0;
     if (rc->pub.reason == MM_REASON_ONHOLD || rc->pub.reason == MM_REASON_UNDEFINED) {
         char *lower = mm_strlower(mm_arena_strdup(&r->arena, rc->pub.diagnostic));
         mm_reason_t any = lower ? mm_phrase_match(MM_PASS_ANY, lower) : MM_REASON_UNDEFINED;

@@ -1,12 +1,14 @@
 /*
- * extract.c - find status codes, reply codes and addresses in free text.
- * These are the only places that know the lexical shape of those items, so
- * every decoder reads them the same way.
+ * extract.c - find status codes, reply codes and addresses in free text,
+ * and split a Postfix, Sendmail or Exim log line into its fields (for the
+ * one-line mode).  These are the only places that know the lexical shape
+ * of those items, so every decoder reads them the same way.
  */
 #include "bounce_int.h"
 
 #include <ctype.h>
 #include <string.h>
+#include <strings.h>
 #include "../util/str.h"
 
 static bool is_digit(char c)
@@ -35,14 +37,15 @@ static size_t status_at(const char *t, size_t n, size_t i)
     return j - i;
 }
 
-/* The first code, but X.0.0 and 4.4.7 say little: a later, more specific
- * code wins over them (the reference decoder reads codes the same way). */
-bool mm_find_status(const char *t, size_t n, char out[16])
+/* The first code (of class cls, or any class when cls is 0), but X.0.0 and
+ * 4.4.7 say little: a later, more specific code wins over them (the
+ * reference decoder reads codes the same way). */
+static bool find_status(const char *t, size_t n, char cls, char out[16])
 {
     size_t vague = 0, vlen = 0;
     for (size_t i = 0; i + 4 < n; i++) {
         size_t len = status_at(t, n, i);
-        if (!len)
+        if (!len || (cls && t[i] != cls))
             continue;
         bool is_vague = (len == 5 && t[i + 2] == '0' && t[i + 4] == '0') ||
                         (len == 5 && memcmp(t + i, "4.4.7", 5) == 0);
@@ -62,6 +65,16 @@ bool mm_find_status(const char *t, size_t n, char out[16])
     memcpy(out, t + vague, vlen);
     out[vlen] = '\0';
     return true;
+}
+
+bool mm_find_status(const char *t, size_t n, char out[16])
+{
+    return find_status(t, n, 0, out);
+}
+
+bool mm_find_status_class(const char *t, size_t n, char cls, char out[16])
+{
+    return find_status(t, n, cls, out);
 }
 
 int mm_find_reply(const char *t, size_t n)
@@ -152,4 +165,125 @@ const char *mm_next_line(const char *text, size_t n, size_t *pos, size_t *len)
     *pos += l + (nl ? 1 : 0);
     *len = l;
     return s;
+}
+
+/* The value of "key" (e.g. "dsn=") standing as a word in t[0..n): up to the
+ * next ',' or white space; NULL if absent. */
+static const char *log_value(const char *t, size_t n, const char *key, size_t *vlen)
+{
+    size_t klen = strlen(key);
+    for (const char *p = t; (p = mm_memcasemem(p, n - (size_t)(p - t), key, klen)) != NULL; p++) {
+        if (p > t && p[-1] != ' ' && p[-1] != ',')
+            continue;
+        const char *v = p + klen, *e = v;
+        while (e < t + n && *e != ',' && *e != ' ')
+            e++;
+        *vlen = (size_t)(e - v);
+        return v;
+    }
+    return NULL;
+}
+
+/* Postfix: "... to=<a@b>, relay=host[ip]:25, ..., dsn=5.1.1, status=bounced
+ * (host said: 550 ...)": the reply is inside the parentheses after status=.
+ * Sendmail: "... to=<a@b>, ..., relay=host. [ip], dsn=5.1.1, stat=User
+ * unknown": the reply is the rest of the line after stat=. */
+static bool postfix_line(const char *t, size_t n, mm_logline *out)
+{
+    size_t len;
+    bool sendmail = false;
+    const char *st = log_value(t, n, "status=", &len);
+    if (!st) {
+        st = log_value(t, n, "stat=", &len);
+        sendmail = true;
+    }
+    if (!st || !(out->rcpt = log_value(t, n, "to=", &out->rcpt_len)))
+        return false;
+    bool deferred = (len >= 8 && strncasecmp(st, "deferred", 8) == 0);
+    bool sent = (len >= 4 && strncasecmp(st, "sent", 4) == 0);
+    out->action = deferred ? "delayed" : sent ? "delivered" : "failed";
+    out->status = log_value(t, n, "dsn=", &out->status_len);
+    out->relay = log_value(t, n, "relay=", &out->relay_len);
+    if (out->relay) {
+        size_t h = 0;
+        while (h < out->relay_len && out->relay[h] != '[' && out->relay[h] != ':')
+            h++;
+        while (h && out->relay[h - 1] == '.')
+            h--;
+        out->relay_len = h;
+        if ((h == 4 && strncasecmp(out->relay, "none", 4) == 0) ||
+            (h == 5 && strncasecmp(out->relay, "local", 5) == 0) || h == 0)
+            out->relay = NULL, out->relay_len = 0;
+    }
+    if (sendmail) {
+        out->diag = st;
+        out->diag_len = n - (size_t)(st - t);
+        return true;
+    }
+    const char *open = memchr(st, '(', n - (size_t)(st - t));
+    const char *close = t + n;
+    while (close > t && close[-1] != ')')
+        close--;
+    if (open && close > open + 1) {
+        out->diag = open + 1;
+        out->diag_len = (size_t)(close - 1 - out->diag);
+    }
+    return true;
+}
+
+/* Exim: "<id> ** a@b R=router T=transport H=host [ip]: SMTP error from
+ * remote mail server after RCPT TO:<a@b>: 550 ..." ("**" failed, "=="
+ * deferred).  The reason is after the host's "]: ", else after the
+ * address's ": ". */
+static bool exim_line(const char *t, size_t n, mm_logline *out)
+{
+    const char *m = mm_memcasemem(t, n, " ** ", 4);
+    out->action = "failed";
+    if (!m) {
+        m = mm_memcasemem(t, n, " == ", 4);
+        out->action = "delayed";
+    }
+    if (!m)
+        return false;
+    const char *a = m + 4, *e = a, *end = t + n;
+    while (e < end && *e != ' ' && *e != ':')
+        e++;
+    if (!memchr(a, '@', (size_t)(e - a)))
+        return false;
+    out->rcpt = a;
+    out->rcpt_len = (size_t)(e - a);
+    const char *h = mm_memcasemem(e, (size_t)(end - e), " H=", 3);
+    const char *rest = e;
+    if (h) {
+        out->relay = h + 3;
+        const char *he = out->relay;
+        while (he < end && *he != ' ' && *he != '[' && *he != ':')
+            he++;
+        out->relay_len = (size_t)(he - out->relay);
+        const char *br = mm_memcasemem(he, (size_t)(end - he), "]: ", 3);
+        rest = br ? br + 1 : he;
+    }
+    /* With TLS the host is followed by "X=TLS1.3:...:256 CV=yes: "; Exim's
+     * own words then mark where the reply starts. */
+    const char *smtp = mm_memcasemem(rest, (size_t)(end - rest), "SMTP error from", 15);
+    const char *colon = smtp ? smtp - 1 : memchr(rest, ':', (size_t)(end - rest));
+    if (colon) {
+        out->diag = colon + 1;
+        while (out->diag < end && *out->diag == ' ')
+            out->diag++;
+        out->diag_len = (size_t)(end - out->diag);
+    }
+    return true;
+}
+
+bool mm_parse_logline(const char *text, size_t n, mm_logline *out)
+{
+    memset(out, 0, sizeof *out);
+    if (postfix_line(text, n, out))
+        return true;
+    memset(out, 0, sizeof *out);
+    if (exim_line(text, n, out))
+        return true;
+    memset(out, 0, sizeof *out);
+    return false;
 }

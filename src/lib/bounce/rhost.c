@@ -6,10 +6,15 @@
  * the generic classifier, so a provider's known wording wins over general
  * phrases.  The data comes from the providers' published SMTP error pages
  * as collected in Sisimai v5.1 (lib/Sisimai/Rhost/), keyed the same way.
- * Chinese providers live in rhost_cn.c and are asked first.
+ * Chinese providers live in rhost_cn.c and are asked first; a report that
+ * Office 365 wrote itself is read by its own codes next (rhost_ms.c); then
+ * the table below names each provider's host endings and its rule: Google,
+ * Yahoo, docomo and Orange here, Microsoft's hosts in rhost_ms.c, the other
+ * mailbox providers and filters in rhost_isp.c.
  */
 #include "bounce_int.h"
 
+#include <stdio.h>
 #include <string.h>
 #include "../util/str.h"
 
@@ -226,16 +231,32 @@ static mm_reason_t franceptt(const mm_rcpt *rc, const char *lower)
 
 typedef mm_reason_t (*provider_fn)(const mm_rcpt *rc, const char *lower);
 
-/* Host name endings per provider (Sisimai Rhost.pm's list). */
+/* Rules newer than this Sisimai version (51 = v5.1) are left out, so that
+ * results stay comparable with the reference labels. */
+#define RHOST_SINCE_MAX 51
+
+/* Host name endings per provider (Sisimai Rhost.pm's list); "since" is
+ * the Sisimai version that brought the provider's rules. */
 static const struct provider {
     const char *name;
     const char *hosts[4];
     provider_fn fn;
+    int since;
 } providers[] = {
-    {"google", {"aspmx.l.google.com", "gmail-smtp-in.l.google.com"}, google},
-    {"yahoo", {".yahoodns.net"}, yahoo},
-    {"nttdocomo", {"mfsmax.docomo.ne.jp"}, docomo},
-    {"orange", {".laposte.net", ".orange.fr", ".wanadoo.fr"}, franceptt},
+    {"apple", {".mail.icloud.com", ".apple.com", ".me.com"}, mm_rhost_apple, 51},
+    {"cox", {"cox.net"}, mm_rhost_cox, 48},
+    {"orange", {".laposte.net", ".orange.fr", ".wanadoo.fr"}, franceptt, 48},
+    {"godaddy", {"smtp.secureserver.net", "mailstore1.secureserver.net"}, mm_rhost_godaddy, 48},
+    {"google", {"aspmx.l.google.com", "gmail-smtp-in.l.google.com"}, google, 48},
+    {"iua", {".email.ua"}, mm_rhost_iua, 48},
+    {"kddi", {".ezweb.ne.jp", "msmx.au.com"}, mm_rhost_kddi, 48},
+    {"microsoft", {".prod.outlook.com", ".protection.outlook.com"}, mm_rhost_microsoft, 48},
+    {"mimecast", {".mimecast.com"}, mm_rhost_mimecast, 48},
+    {"nttdocomo", {"mfsmax.docomo.ne.jp"}, docomo, 48},
+    {"spectrum", {"charter.net"}, mm_rhost_spectrum, 48},
+    {"yahoo", {".yahoodns.net"}, yahoo, 48},
+    {"aol", {".mail.aol.com", ".mx.aol.com"}, mm_rhost_aol, 52},
+    {"messagelabs", {".messagelabs.com"}, mm_rhost_messagelabs, 52},
 };
 
 /* By remote host, or when the recipient's domain is part of a listed host
@@ -243,14 +264,17 @@ static const struct provider {
 static bool provider_is(const struct provider *pv, const char *rhost, const char *domain)
 {
     for (size_t i = 0; i < 4 && pv->hosts[i]; i++) {
-        if (rhost[0] && mm_strcasestr(rhost, pv->hosts[i]))
+        if (rhost[0] && strstr(rhost, pv->hosts[i]))
             return true;
-        if (domain[0] && strlen(domain) > 3 && strstr(pv->hosts[i], domain))
+        if (domain[0] && strstr(pv->hosts[i], domain))
             return true;
     }
     return false;
 }
 
+/* classify.c asks only when the decoder gave no reason or one worth a
+ * second look (v5.1 Reason.pm's retry list), as the reference decoder
+ * does, so a provider's rule may overrule such a hint. */
 mm_reason_t mm_rhost_match(mm_rcpt *rc, const char *lower)
 {
     mm_reason_t r = mm_rhost_cn_match(rc, lower);
@@ -258,15 +282,21 @@ mm_reason_t mm_rhost_match(mm_rcpt *rc, const char *lower)
         return r;
     if (!rc->pub.diagnostic[0])
         return MM_REASON_UNDEFINED;
+    /* A report Office 365 wrote itself: its own codes decide first. */
+    if ((r = mm_rhost_office365(rc)) != MM_REASON_UNDEFINED) {
+        rc->pub.provider = "microsoft";
+        return r;
+    }
     const char *at = strrchr(rc->pub.recipient, '@');
-    const char *domain = at ? at + 1 : "";
+    const char *domain = at && strlen(at + 1) > 3 ? at + 1 : "";
+    /* Host names are at most 253 bytes (RFC 1035 section 2.3.4). */
+    char rhost[256];
+    snprintf(rhost, sizeof rhost, "%s", rc->pub.remote_mta);
+    mm_strlower(rhost);
     for (size_t i = 0; i < sizeof providers / sizeof providers[0]; i++) {
-        if (!provider_is(&providers[i], rc->pub.remote_mta, domain))
+        if (providers[i].since > RHOST_SINCE_MAX ||
+            !provider_is(&providers[i], rhost, domain))
             continue;
-        /* A decoder's "look again" reason stands: the providers' rules
-         * only speak when nothing else has. */
-        if (rc->hint != MM_REASON_UNDEFINED)
-            return rc->hint;
         r = providers[i].fn(rc, lower);
         if (r != MM_REASON_UNDEFINED)
             rc->pub.provider = providers[i].name;

@@ -3,19 +3,29 @@
 
 #include <string.h>
 
+/* Candidates for the first byte come from memchr (vectorised in libc), once
+ * for each case of a letter; only they are compared further.  Decoders ask
+ * this for every marker in every message, so it is on the hot path. */
 const char *mm_memcasemem(const char *hay, size_t n, const char *needle, size_t nlen)
 {
     if (nlen == 0)
         return hay;
     if (nlen > n)
         return NULL;
-    char f = mm_lower(needle[0]);
-    char F = (f >= 'a' && f <= 'z') ? (char)(f - 32) : f;
-    const char *end = hay + n - nlen;
-    for (const char *p = hay; p <= end; p++) {
-        /* memchr-style skip to the next possible first byte */
-        if (*p != f && *p != F)
-            continue;
+    unsigned char f = (unsigned char)mm_lower(needle[0]);
+    unsigned char F = (f >= 'a' && f <= 'z') ? (unsigned char)(f - 32) : f;
+    const char *end = hay + n - nlen + 1; /* a match starts before end */
+    const char *lo = memchr(hay, f, (size_t)(end - hay));
+    const char *up = F != f ? memchr(hay, F, (size_t)(end - hay)) : NULL;
+    while (lo || up) {
+        const char *p;
+        if (lo && (!up || lo < up)) {
+            p = lo;
+            lo = memchr(lo + 1, f, (size_t)(end - lo - 1));
+        } else {
+            p = up;
+            up = memchr(up + 1, F, (size_t)(end - up - 1));
+        }
         size_t i = 1;
         while (i < nlen && mm_lower(p[i]) == mm_lower(needle[i]))
             i++;
