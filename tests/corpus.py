@@ -16,7 +16,7 @@ import subprocess
 import sys
 import tempfile
 
-FLOORS = {"reason": 0.80, "hard": 0.88, "status_real": 0.93}
+FLOORS = {"reason": 0.86, "hard": 0.90, "status_real": 0.95}
 
 
 def main():
