@@ -29,6 +29,7 @@ mm_status_t mm_decode_mxlogic(const mm_msg *m, mm_report *r);
 
 mm_status_t mm_decode_zoho(const mm_msg *m, mm_report *r);
 mm_status_t mm_decode_gmx(const mm_msg *m, mm_report *r);
+mm_status_t mm_decode_office365(const mm_msg *m, mm_report *r);
 /* end of mail providers and ESPs */
 
 /* MTA families (lhost/) */

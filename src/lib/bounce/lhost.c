@@ -25,6 +25,7 @@ const mm_decoder mm_decoders[] = {
 
     {"zoho", mm_decode_zoho},
     {"gmx", mm_decode_gmx},
+    {"office365", mm_decode_office365},
     /* end of mail providers and ESPs */
 
     /* MTA families (lhost/) */

@@ -7,6 +7,7 @@
  * the receiver's.
  */
 #include "prov_util.h"
+#include "../decoders.h"
 
 #include <ctype.h>
 #include <string.h>
@@ -241,4 +242,53 @@ mm_status_t mm_prov_addr_blocks(mm_report *r, const char *t, size_t n)
         }
     }
     return MM_OK;
+}
+
+mm_reason_t mm_prov_phrase_hint(const mm_prov_phrase *tab, const char *t)
+{
+    for (size_t i = 0; tab[i].text; i++)
+        if (mm_strcasestr(t, tab[i].text))
+            return tab[i].reason;
+    return MM_REASON_UNDEFINED;
+}
+
+static bool status_like(const char *pat, const char *s)
+{
+    for (; *pat && *s; pat++, s++)
+        if (!(*pat == *s || (*pat == '#' && digit(*s))))
+            return false;
+    return *pat == '\0' && *s == '\0';
+}
+
+mm_reason_t mm_prov_status_hint(const mm_prov_phrase *tab, const char *s)
+{
+    for (size_t i = 0; s[0] && tab[i].text; i++)
+        if (status_like(tab[i].text, s))
+            return tab[i].reason;
+    return MM_REASON_UNDEFINED;
+}
+
+bool mm_prov_any_header_has(const mm_msg *m, const char *name, const char *needle)
+{
+    for (size_t i = 0; i < m->head.n; i++)
+        if (strcasecmp(m->head.v[i].name, name) == 0 && mm_strcasestr(m->head.v[i].value, needle))
+            return true;
+    return false;
+}
+
+mm_status_t mm_prov_dsn(const mm_msg *m, mm_report *r, size_t *from)
+{
+    *from = r->n;
+    return mm_decode_rfc3464(m, r);
+}
+
+int mm_prov_lead_reply(const char *t)
+{
+    while (*t == ' ' || *t == '\t')
+        t++;
+    if (!((t[0] == '2' || t[0] == '4' || t[0] == '5') && digit(t[1]) && digit(t[2])))
+        return 0;
+    if (!(t[3] == ' ' || t[3] == '-' || t[3] == ':' || t[3] == '\0'))
+        return 0;
+    return (t[0] - '0') * 100 + (t[1] - '0') * 10 + (t[2] - '0');
 }
