@@ -30,6 +30,9 @@ mm_status_t mm_decode_mxlogic(const mm_msg *m, mm_report *r);
 mm_status_t mm_decode_zoho(const mm_msg *m, mm_report *r);
 mm_status_t mm_decode_gmx(const mm_msg *m, mm_report *r);
 mm_status_t mm_decode_office365(const mm_msg *m, mm_report *r);
+mm_status_t mm_decode_gsuite(const mm_msg *m, mm_report *r);
+mm_status_t mm_decode_amazonworkmail(const mm_msg *m, mm_report *r);
+mm_status_t mm_decode_receivingses(const mm_msg *m, mm_report *r);
 /* end of mail providers and ESPs */
 
 /* MTA families (lhost/) */

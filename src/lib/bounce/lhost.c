@@ -26,6 +26,9 @@ const mm_decoder mm_decoders[] = {
     {"zoho", mm_decode_zoho},
     {"gmx", mm_decode_gmx},
     {"office365", mm_decode_office365},
+    {"gsuite", mm_decode_gsuite},
+    {"amazonworkmail", mm_decode_amazonworkmail},
+    {"receivingses", mm_decode_receivingses},
     /* end of mail providers and ESPs */
 
     /* MTA families (lhost/) */

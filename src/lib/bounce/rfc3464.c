@@ -68,7 +68,10 @@ static void set_field(mm_report *r, mm_rcpt *rc, const mm_field *f)
         if (mm_find_status(f->value, strlen(f->value), code))
             p->status = mm_report_strz(r, code);
     } else if (strcasecmp(f->name, "Remote-MTA") == 0) {
-        p->remote_mta = mm_report_strz(r, v);
+        /* "dns; mx.example.org (192.0.2.1, the server for the domain.)":
+         * the comment is not part of the name (RFC 5322 CFWS). */
+        const char *c = strchr(v, '(');
+        p->remote_mta = mm_report_str(r, v, c && c > v ? (size_t)(c - v) : strlen(v));
     } else if (strcasecmp(f->name, "Diagnostic-Code") == 0) {
         if (tl) {
             rc->diag_type = mm_report_str(r, type, tl);
