@@ -33,6 +33,8 @@ mm_status_t mm_decode_office365(const mm_msg *m, mm_report *r);
 mm_status_t mm_decode_gsuite(const mm_msg *m, mm_report *r);
 mm_status_t mm_decode_amazonworkmail(const mm_msg *m, mm_report *r);
 mm_status_t mm_decode_receivingses(const mm_msg *m, mm_report *r);
+mm_status_t mm_decode_facebook(const mm_msg *m, mm_report *r);
+mm_status_t mm_decode_messagelabs(const mm_msg *m, mm_report *r);
 /* end of mail providers and ESPs */
 
 /* MTA families (lhost/) */

@@ -29,6 +29,8 @@ const mm_decoder mm_decoders[] = {
     {"gsuite", mm_decode_gsuite},
     {"amazonworkmail", mm_decode_amazonworkmail},
     {"receivingses", mm_decode_receivingses},
+    {"facebook", mm_decode_facebook},
+    {"messagelabs", mm_decode_messagelabs},
     /* end of mail providers and ESPs */
 
     /* MTA families (lhost/) */

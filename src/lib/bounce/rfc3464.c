@@ -15,6 +15,7 @@
  */
 #include "bounce_int.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include "../util/str.h"
@@ -87,6 +88,47 @@ static void set_field(mm_report *r, mm_rcpt *rc, const mm_field *f)
     } else if (strcasecmp(f->name, "Last-Attempt-Date") == 0) {
         p->date = mm_report_strz(r, f->value);
     }
+}
+
+/* Length of "Name" when line l starts a "Name:" field, else 0. */
+static size_t field_name(const char *l, size_t len)
+{
+    size_t i = 0;
+    while (i < len && (isalnum((unsigned char)l[i]) || l[i] == '-'))
+        i++;
+    return i > 0 && i < len && l[i] == ':' && isalpha((unsigned char)l[0]) ? i : 0;
+}
+
+/*
+ * A copy of the delivery-status text in which lines that continue a
+ * Diagnostic-Code without the folding white space RFC 5322 requires (some
+ * MessageLabs and Exchange writers break a multi-line SMTP reply that way)
+ * are indented, so the field reader keeps them.  Caller frees; NULL when
+ * out of memory.
+ */
+static char *fold_stray_lines(const char *t, size_t n, size_t *outlen)
+{
+    char *o = malloc(2 * n + 1);
+    if (!o)
+        return NULL;
+    size_t pos = 0, len, w = 0;
+    const char *l;
+    bool in_diag = false;
+    while ((l = mm_next_line(t, n, &pos, &len)) != NULL) {
+        size_t k = field_name(l, len);
+        if (mm_prov_blank(l, len))
+            in_diag = false;
+        else if (k)
+            in_diag = k == 15 && strncasecmp(l, "Diagnostic-Code", 15) == 0;
+        else if (in_diag && l[0] != ' ' && l[0] != '\t')
+            o[w++] = ' ';
+        memcpy(o + w, l, len);
+        w += len;
+        o[w++] = '\n';
+    }
+    o[w] = '\0';
+    *outlen = w;
+    return o;
 }
 
 /* Decode field groups; per-message fields fill defaults for every
@@ -273,9 +315,12 @@ mm_status_t mm_decode_rfc3464(const mm_msg *m, mm_report *r)
     mm_status_t st = MM_ENOTFOUND;
     size_t from = r->n;
     if (m->has_dsn) {
-        st = mm_fields_parse_block(&a, m->dsn.data, m->dsn.len, &fs);
+        size_t dlen;
+        char *dsn = fold_stray_lines(m->dsn.data, m->dsn.len, &dlen);
+        st = dsn ? mm_fields_parse_block(&a, dsn, dlen, &fs) : MM_ENOMEM;
         if (st == MM_OK)
             st = decode_fields(&fs, r);
+        free(dsn);
     }
     if (st == MM_ENOTFOUND) {
         const char *p = find_text_dsn(m);
