@@ -31,6 +31,7 @@ const mm_decoder mm_decoders[] = {
     {"receivingses", mm_decode_receivingses},
     {"facebook", mm_decode_facebook},
     {"messagelabs", mm_decode_messagelabs},
+    {"interscanmss", mm_decode_interscanmss},
     /* end of mail providers and ESPs */
 
     /* MTA families (lhost/) */
