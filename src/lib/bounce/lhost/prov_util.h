@@ -88,7 +88,7 @@ bool mm_prov_any_header_has(const mm_msg *m, const char *name, const char *needl
  * correct them.  Returns what mm_decode_rfc3464() returns. */
 mm_status_t mm_prov_dsn(const mm_msg *m, mm_report *r, size_t *from);
 
-/* The reply code opening t ("550 ...", "550-...", "550: ..."), or 0. */
+/* The reply code opening t ("550 ...", "550-...", "550: ...", "550, ..."), or 0. */
 int mm_prov_lead_reply(const char *t);
 
 #endif

@@ -40,7 +40,12 @@ mm_status_t mm_decode_yahoo(const mm_msg *m, mm_report *r)
         return MM_ENOTFOUND;
     for (size_t i = from; i < r->n; i++) {
         mm_rcpt *rc = &r->r[i];
+        if (mm_startswith_ci(rc->pub.diagnostic, "Remote host said:"))
+            rc->pub.diagnostic += 17 + (rc->pub.diagnostic[17] == ' ');
         rc->pub.smtp_command = tag_command(rc->pub.diagnostic);
+        /* "Remote host said: 550: 5.2.2 ..." - the colon hides the code
+         * from the generic reply finder. */
+        rc->pub.reply_code = mm_prov_lead_reply(rc->pub.diagnostic);
         mm_prov_refine_status(r, rc);
     }
     r->kind = MM_KIND_BOUNCE;
