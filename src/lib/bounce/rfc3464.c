@@ -279,6 +279,21 @@ static void diag_from_text(mm_report *r, mm_rcpt *rc, const mm_msg *m, bool sing
         rc->pub.diagnostic = mm_report_str(r, start, len > MM_PROV_DIAG_MAX ? MM_PROV_DIAG_MAX : len);
 }
 
+/* "Action: failed" with "Status: 4.x.x" while the remote server answered
+ * "550 5.5.0": some MTAs mark a refused connection temporary in Status even
+ * though they gave up; the receiver's own permanent code is the one that
+ * matches what happened. */
+static void permanent_reply(mm_report *r, mm_rcpt *rc)
+{
+    mm_recipient *p = &rc->pub;
+    const char *d = p->diagnostic;
+    char code[16];
+    if (strcmp(p->action, "failed") != 0 || p->status[0] != '4')
+        return;
+    if (mm_prov_lead_reply(d) / 100 == 5 && mm_prov_status(d, strlen(d), code) && code[0] == '5')
+        p->status = mm_report_strz(r, code);
+}
+
 /* Complete recipients [from, r->n) from the readable text. */
 static void complete(mm_report *r, const mm_msg *m, size_t from)
 {
@@ -288,7 +303,11 @@ static void complete(mm_report *r, const mm_msg *m, size_t from)
         mm_recipient *p = &rc->pub;
         if (!p->diagnostic[0])
             diag_from_text(r, rc, m, single);
+        permanent_reply(r, rc);
         mm_prov_refine_status(r, rc);
+        if (!p->reply_code && (p->status[0] == '4' || p->status[0] == '5'))
+            p->reply_code = mm_prov_reply_of_class(p->diagnostic, strlen(p->diagnostic),
+                                                   p->status[0]);
         if (!p->smtp_command[0])
             p->smtp_command = mm_prov_command(p->diagnostic, strlen(p->diagnostic));
         if (!p->action[0])

@@ -292,3 +292,17 @@ int mm_prov_lead_reply(const char *t)
         return 0;
     return (t[0] - '0') * 100 + (t[1] - '0') * 10 + (t[2] - '0');
 }
+
+int mm_prov_reply_of_class(const char *t, size_t n, char cls)
+{
+    for (size_t i = 0; i + 2 < n; i++) {
+        if (t[i] != cls || (i > 0 && (isalnum((unsigned char)t[i - 1]) || t[i - 1] == '.')))
+            continue;
+        /* A window holding only the code and the character after it, so
+         * the generic finder judges this one and no later one. */
+        int code = mm_find_reply(t + i, n - i < 4 ? n - i : 4);
+        if (code)
+            return code;
+    }
+    return 0;
+}

@@ -88,6 +88,10 @@ bool mm_prov_any_header_has(const mm_msg *m, const char *name, const char *needl
  * correct them.  Returns what mm_decode_rfc3464() returns. */
 mm_status_t mm_prov_dsn(const mm_msg *m, mm_report *r, size_t *from);
 
+/* The first SMTP reply code of class cls ('4' or '5') standing as a word
+ * in t[0..n), or 0: "220-mx.example.org 421 4.2.1 ..." is a 421. */
+int mm_prov_reply_of_class(const char *t, size_t n, char cls);
+
 /* The reply code opening t ("550 ...", "550-...", "550: ...", "550, ..."), or 0. */
 int mm_prov_lead_reply(const char *t);
 
