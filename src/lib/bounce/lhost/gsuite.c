@@ -12,7 +12,10 @@
  *   The response from the remote server was:
  *   550 #5.1.0 Address rejected.
  * So the heading is put before the diagnostic and the remote server's
- * response after it, and its code replaces a vague X.0.0 status.  Google's
+ * response after it, and its code replaces a vague X.0.0 status.  Some
+ * notices (a misconfigured "Send mail as" account) have no delivery-status
+ * part at all; their recipients are in X-Failed-Recipients and the text
+ * from the heading to the response is the diagnostic.  Google's
  * fixed sentences (not the remote server's words) say what happened, and
  * become hints.
  */
@@ -28,6 +31,8 @@ static const mm_prov_phrase google_words[] = {
     {" had no relevant answers.", MM_REASON_NETWORKERROR},
     {" responded with code NXDOMAIN", MM_REASON_NETWORKERROR},
     {"did not accept our requests to connect", MM_REASON_EXPIRED},
+    /* the sender's own "Send mail as" relay is misconfigured */
+    {"'Send mail as' account are misconfigured", MM_REASON_REJECTED},
     {NULL, MM_REASON_UNDEFINED}};
 
 /* "** Address not found **": the heading line, or NULL. */
@@ -43,8 +48,8 @@ static const char *heading(const char *t, size_t n, size_t *len)
     return NULL;
 }
 
-/* The lines after "The response (from the remote server) was:" up to the
- * next blank line, or NULL. */
+/* The lines after "The response (from the remote server) was:" (blank
+ * lines skipped) up to the next blank line, or NULL. */
 static const char *response(const char *t, size_t n, size_t *len)
 {
     const char *after = mm_prov_after_line(t, n, "The response from the remote server was:");
@@ -52,6 +57,8 @@ static const char *response(const char *t, size_t n, size_t *len)
         after = mm_prov_after_line(t, n, "The response was:");
     if (!after)
         return NULL;
+    while (after < t + n && (*after == '\n' || *after == ' '))
+        after++;
     size_t pos = (size_t)(after - t), l, end = pos;
     const char *line;
     while ((line = mm_next_line(t, n, &pos, &l)) != NULL && !mm_prov_blank(line, l))
@@ -78,7 +85,7 @@ static mm_status_t enrich(mm_report *r, mm_rcpt *rc, const char *t, size_t n)
         st = mm_buf_puts(&b, d);
     if (st == MM_OK && resp && !mm_strcasestr(d, "The response") &&
         !mm_memcasemem(d, strlen(d), resp, rl)) {
-        st = mm_buf_puts(&b, " The response from the remote server was: ");
+        st = mm_buf_puts(&b, " The response was: ");
         if (st == MM_OK)
             st = mm_buf_append(&b, resp, rl);
     }
@@ -88,17 +95,38 @@ static mm_status_t enrich(mm_report *r, mm_rcpt *rc, const char *t, size_t n)
     return st;
 }
 
+/* No delivery-status part: recipients from X-Failed-Recipients. */
+static mm_status_t from_text(const mm_msg *m, mm_report *r, const char *t, size_t n)
+{
+    const char *xf = mm_fields_get(&m->head, "X-Failed-Recipients");
+    size_t hl, pos = 0, alen, from = r->n;
+    const char *h = heading(t, n, &hl), *a;
+    if (!xf || !h)
+        return MM_ENOTFOUND;
+    const char *resp = mm_memcasemem(h, n - (size_t)(h - t), "The response", 12);
+    size_t dl = (size_t)((resp ? resp : t + n) - h);
+    while ((a = mm_find_addr(xf + pos, strlen(xf + pos), &alen)) != NULL && r->n < r->max) {
+        if (!mm_prov_add(r, a, alen, h, dl))
+            return MM_ENOMEM;
+        pos = (size_t)(a - xf) + alen;
+    }
+    r->kind = MM_KIND_BOUNCE;
+    return r->n > from ? MM_OK : MM_ENOTFOUND;
+}
+
 mm_status_t mm_decode_gsuite(const mm_msg *m, mm_report *r)
 {
-    if (!m->has_dsn || !mm_prov_header_has(m, "From", "mailer-daemon@googlemail.com") ||
+    if (!mm_prov_header_has(m, "From", "mailer-daemon@googlemail.com") ||
         !mm_fields_get(&m->head, "X-Gm-Message-State"))
         return MM_ENOTFOUND;
-    size_t from;
-    mm_status_t st = mm_prov_dsn(m, r, &from);
+    const char *t = mm_buf_str(&m->text);
+    size_t n = mm_prov_text_len(t, m->text.len), from = r->n;
+    /* A multipart/report may still lack the delivery-status part. */
+    mm_status_t st = m->has_dsn ? mm_prov_dsn(m, r, &from) : MM_ENOTFOUND;
+    if (st == MM_ENOTFOUND)
+        st = from_text(m, r, t, n);
     if (st != MM_OK)
         return st;
-    const char *t = mm_buf_str(&m->text);
-    size_t n = mm_prov_text_len(t, m->text.len);
     for (size_t i = from; i < r->n; i++) {
         mm_rcpt *rc = &r->r[i];
         if ((st = enrich(r, rc, t, n)) != MM_OK)
