@@ -32,6 +32,7 @@ const mm_decoder mm_decoders[] = {
     {"facebook", mm_decode_facebook},
     {"messagelabs", mm_decode_messagelabs},
     {"interscanmss", mm_decode_interscanmss},
+    {"outlook", mm_decode_outlook},
     /* end of mail providers and ESPs */
 
     /* MTA families (lhost/) */

@@ -14,9 +14,10 @@
  * part, which rfc3464.c reads; the administrators' block then only adds the
  * remote host.  Without that part, the block is the whole report.
  *
- * The notice is recognised by Exchange Online's own header fields and hosts
- * (at least two of them), so an on-premises Exchange with the same text is
- * left to its own decoder.  Microsoft documents its enhanced status codes
+ * The notice is recognised by a mark that Exchange wrote it and one that
+ * it came from Microsoft's cloud (its header fields and hosts), so
+ * an on-premises Exchange with the same text, or another MTA's bounce that
+ * merely passed through Exchange Online, is left to its own decoder.  Microsoft documents its enhanced status codes
  * in "Email non-delivery reports and SMTP errors in Exchange Online"; the
  * codes whose meaning is fixed there become hints.
  */
@@ -72,26 +73,39 @@ static const char *const lead_marks[] = {"Delivery has failed to these recipient
                                          "Uw bericht kan niet worden bezorgd bij",
                                          "Falha na entrega a estes destinat", NULL};
 
-static bool is_office365(const mm_msg *m)
+/* Marks that Exchange Online wrote the notice itself, as opposed to only
+ * receiving another MTA's bounce (which gets CrossTenant fields too). */
+static int generator_marks(const mm_msg *m)
 {
-    static const char *const fields[] = {
-        "X-MS-Exchange-Message-Is-Ndr", "X-Microsoft-Antispam-PRVS",
-        "X-Exchange-Antispam-Report-Test", "X-MS-Exchange-CrossTenant-OriginalArrivalTime",
-        "X-MS-Exchange-CrossTenant-FromEntityHeader", NULL};
     int score = 0;
     const char *subj = mm_fields_get(&m->head, "Subject");
     if (subj && (mm_strcasestr(subj, "Undeliverable:") || mm_strcasestr(subj, "Onbestelbaar:") ||
                  mm_strcasestr(subj, "entregue:")))
         score++;
-    for (size_t i = 0; fields[i]; i++)
-        if (mm_fields_get(&m->head, fields[i]))
-            score++;
-    if (mm_prov_any_header_has(m, "Received", ".outbound.protection.outlook.com") ||
-        mm_prov_any_header_has(m, "Received", ".prod.outlook.com"))
+    if (mm_fields_get(&m->head, "X-MS-Exchange-Message-Is-Ndr"))
         score++;
     if (mm_prov_header_has(m, "Message-ID", ".prod.outlook.com"))
         score++;
-    return score >= 2;
+    return score;
+}
+
+static bool is_office365(const mm_msg *m)
+{
+    static const char *const fields[] = {
+        "X-Microsoft-Antispam-PRVS", "X-Exchange-Antispam-Report-Test",
+        "X-MS-Exchange-CrossTenant-OriginalArrivalTime",
+        "X-MS-Exchange-CrossTenant-FromEntityHeader", "X-MS-Office365-Filtering-Correlation-Id",
+        "X-MS-TrafficTypeDiagnostic", NULL};
+    int cloud = 0;
+    for (size_t i = 0; fields[i]; i++)
+        if (mm_fields_get(&m->head, fields[i]))
+            cloud++;
+    if (mm_prov_any_header_has(m, "Received", ".outbound.protection.outlook.com") ||
+        mm_prov_any_header_has(m, "Received", ".prod.outlook.com") ||
+        mm_prov_header_has(m, "Message-ID", ".prod.outlook.com"))
+        cloud++;
+    /* Written by Exchange, and by the one in Microsoft's cloud. */
+    return generator_marks(m) > 0 && cloud > 0;
 }
 
 static const char *first_mark(const char *t, size_t n, const char *const *marks)
