@@ -294,6 +294,21 @@ static void permanent_reply(mm_report *r, mm_rcpt *rc)
         p->status = mm_report_strz(r, code);
 }
 
+/* The SMTP command named in the readable paragraph about this recipient
+ * ("... (in reply to RCPT TO command)"), when the diagnostic does not say. */
+static const char *text_command(mm_report *r, const mm_msg *m, const char *addr)
+{
+    const char *t = mm_buf_str(&m->text);
+    size_t n = mm_prov_text_len(t, m->text.len);
+    const char *at = addr[0] ? mm_memcasemem(t, n, addr, strlen(addr)) : NULL;
+    if (!at)
+        return "";
+    size_t s = line_start(t, at), e = para_end(t, n, s);
+    /* squeezed, so a command split over two lines still reads as one */
+    const char *para = mm_report_str(r, t + s, e - s > MM_PROV_DIAG_MAX ? MM_PROV_DIAG_MAX : e - s);
+    return mm_prov_command(para, strlen(para));
+}
+
 /* Complete recipients [from, r->n) from the readable text. */
 static void complete(mm_report *r, const mm_msg *m, size_t from)
 {
@@ -310,6 +325,8 @@ static void complete(mm_report *r, const mm_msg *m, size_t from)
                                                    p->status[0]);
         if (!p->smtp_command[0])
             p->smtp_command = mm_prov_command(p->diagnostic, strlen(p->diagnostic));
+        if (!p->smtp_command[0])
+            p->smtp_command = text_command(r, m, p->recipient);
         if (!p->action[0])
             p->action = "failed";
     }

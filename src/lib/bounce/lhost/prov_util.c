@@ -97,7 +97,8 @@ const char *mm_prov_command(const char *t, size_t n)
         {"after helo", "HELO"},      {"in reply to helo", "HELO"},     {"after quit", "QUIT"},
         {"after initial connection", "CONN"}, {"after connect", "CONN"},
         {"in reply to rcpt", "RCPT"}, {"in reply to mail", "MAIL"}, {"in reply to end of", "DATA"},
-        {"after rcpt", "RCPT"}, {"after mail", "MAIL"}};
+        {"after rcpt", "RCPT"}, {"after mail", "MAIL"}, {"in rcpt to", "RCPT"},
+        {"in mail from", "MAIL"}};
     size_t best = n;
     const char *cmd = "";
     for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++) {
