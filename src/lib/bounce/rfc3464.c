@@ -309,6 +309,45 @@ static const char *text_command(mm_report *r, const mm_msg *m, const char *addr)
     return mm_prov_command(para, strlen(para));
 }
 
+/* "Diagnostic-Code: X-Unix; 255": a local program's exit status, which
+ * says nothing a reader can use (and "255" is no SMTP reply); the MTA's
+ * transcript in the readable part ("554 5.3.0 unknown mailer error 255")
+ * does. */
+static bool exit_status_only(const mm_rcpt *rc)
+{
+    const char *d = rc->pub.diagnostic;
+    if (strcmp(rc->diag_type, "X-UNIX") != 0 || !d[0])
+        return false;
+    for (; *d; d++)
+        if (!(isdigit((unsigned char)*d) || *d == ' '))
+            return false;
+    return true;
+}
+
+/* "Status: 5.1.1" over "Diagnostic-Code: smtp; 552 5.2.2 Over quota": the
+ * reporting MTA summed the failure up in its own code, the receiver said
+ * precisely what it was.  The receiver's code wins when its reply opens the
+ * diagnostic, is of the same class and is not a vague X.0.0. */
+static void receiver_status(mm_report *r, mm_rcpt *rc)
+{
+    mm_recipient *p = &rc->pub;
+    const char *d = p->diagnostic;
+    int reply = mm_prov_lead_reply(d);
+    char code[16];
+    while (*d == ' ')
+        d++;
+    if (!reply || !p->status[0] || reply / 100 != p->status[0] - '0')
+        return;
+    /* the code right after the reply: "552 5.2.2", "550-5.7.1", "550 #5.1.0" */
+    d += 4;
+    while (*d == ' ' || *d == '#' || *d == '\'')
+        d++;
+    if (!mm_prov_status(d, strlen(d), code) || strncmp(d, code, strlen(code)) != 0)
+        return;
+    if (code[0] == p->status[0] && strcmp(code + 1, ".0.0") != 0)
+        p->status = mm_report_strz(r, code);
+}
+
 /* Complete recipients [from, r->n) from the readable text. */
 static void complete(mm_report *r, const mm_msg *m, size_t from)
 {
@@ -316,9 +355,17 @@ static void complete(mm_report *r, const mm_msg *m, size_t from)
     for (size_t i = from; i < r->n; i++) {
         mm_rcpt *rc = &r->r[i];
         mm_recipient *p = &rc->pub;
+        if (exit_status_only(rc)) {
+            const char *exit_code = p->diagnostic;
+            p->diagnostic = "";
+            diag_from_text(r, rc, m, single);
+            if (!p->diagnostic[0])
+                p->diagnostic = exit_code;
+        }
         if (!p->diagnostic[0])
             diag_from_text(r, rc, m, single);
         permanent_reply(r, rc);
+        receiver_status(r, rc);
         mm_prov_refine_status(r, rc);
         if (!p->reply_code && (p->status[0] == '4' || p->status[0] == '5'))
             p->reply_code = mm_prov_reply_of_class(p->diagnostic, strlen(p->diagnostic),
