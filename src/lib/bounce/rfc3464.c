@@ -250,6 +250,27 @@ static const char *reply_para(const char *t, size_t n, size_t *len)
     return NULL;
 }
 
+/* A paragraph whose first line names the address but quotes no reply,
+ * followed by a transcript ("(expanded from: <a>)" ... "554 5.3.0 ..."):
+ * the diagnostic starts at the first line that opens with a reply code. */
+static void skip_to_reply(const char **start, size_t *len)
+{
+    size_t pos = 0, l;
+    const char *line, *t = *start;
+    char code[16];
+    bool first = true;
+    while ((line = mm_next_line(t, *len, &pos, &l)) != NULL) {
+        if (first && (mm_find_reply(line, l) || mm_find_status(line, l, code)))
+            return;
+        if (!first && mm_prov_lead_reply(line)) {
+            *len -= (size_t)(line - t);
+            *start = line;
+            return;
+        }
+        first = false;
+    }
+}
+
 /* Diagnostic for a recipient whose block had none: from the readable text. */
 static void diag_from_text(mm_report *r, mm_rcpt *rc, const mm_msg *m, bool single)
 {
@@ -265,6 +286,7 @@ static void diag_from_text(mm_report *r, mm_rcpt *rc, const mm_msg *m, bool sing
             s = para_before(t, s);
         start = t + s;
         len = e - s;
+        skip_to_reply(&start, &len);
     }
     char code[16];
     if ((!start || !(mm_find_reply(start, len) || mm_find_status(start, len, code))) && single) {
