@@ -386,6 +386,7 @@ static void complete(mm_report *r, const mm_msg *m, size_t from)
         }
         if (!p->diagnostic[0])
             diag_from_text(r, rc, m, single);
+        p->diagnostic = mm_prov_unfold_reply(r, p->diagnostic);
         permanent_reply(r, rc);
         receiver_status(r, rc);
         mm_prov_refine_status(r, rc);

@@ -67,12 +67,33 @@ static const char *response(const char *t, size_t n, size_t *len)
     return *len ? after : NULL;
 }
 
-/* heading + diagnostic + remote response, each once. */
+/* The readable text from the heading to the end of the response (or to
+ * the end of the notice's own text), squeezed; NULL without a heading. */
+static const char *notice_text(mm_report *r, const char *t, size_t n)
+{
+    size_t hl, rl;
+    const char *h = heading(t, n, &hl), *resp = response(t, n, &rl);
+    if (!h)
+        return NULL;
+    const char *e = resp && resp > h ? resp + rl : t + n;
+    size_t len = (size_t)(e - h);
+    return mm_report_str(r, h, len > MM_PROV_DIAG_MAX ? MM_PROV_DIAG_MAX : len);
+}
+
+/* heading + diagnostic + remote response, each once: the readable notice
+ * when it already holds the diagnostic, else the diagnostic between the
+ * heading and the response. */
 static mm_status_t enrich(mm_report *r, mm_rcpt *rc, const char *t, size_t n)
 {
     size_t hl = 0, rl = 0;
     const char *h = heading(t, n, &hl), *resp = response(t, n, &rl);
-    const char *d = rc->pub.diagnostic;
+    const char *d = rc->pub.diagnostic, *whole = notice_text(r, t, n);
+    if (whole && (!d[0] || mm_strcasestr(whole, d))) {
+        rc->pub.diagnostic = whole;
+        return MM_OK;
+    }
+    while (resp && rl > 0 && (resp[rl - 1] == '\n' || resp[rl - 1] == ' '))
+        rl--;
     mm_buf b;
     mm_buf_init(&b, MM_PROV_DIAG_MAX * 2);
     mm_status_t st = MM_OK;
@@ -83,8 +104,7 @@ static mm_status_t enrich(mm_report *r, mm_rcpt *rc, const char *t, size_t n)
     }
     if (st == MM_OK)
         st = mm_buf_puts(&b, d);
-    if (st == MM_OK && resp && !mm_strcasestr(d, "The response") &&
-        !mm_memcasemem(d, strlen(d), resp, rl)) {
+    if (st == MM_OK && resp && !mm_memcasemem(d, strlen(d), resp, rl)) {
         st = mm_buf_puts(&b, " The response was: ");
         if (st == MM_OK)
             st = mm_buf_append(&b, resp, rl);
@@ -100,13 +120,11 @@ static mm_status_t from_text(const mm_msg *m, mm_report *r, const char *t, size_
 {
     const char *xf = mm_fields_get(&m->head, "X-Failed-Recipients");
     size_t hl, pos = 0, alen, from = r->n;
-    const char *h = heading(t, n, &hl), *a;
-    if (!xf || !h)
+    const char *a;
+    if (!xf || !heading(t, n, &hl))
         return MM_ENOTFOUND;
-    const char *resp = mm_memcasemem(h, n - (size_t)(h - t), "The response", 12);
-    size_t dl = (size_t)((resp ? resp : t + n) - h);
     while ((a = mm_find_addr(xf + pos, strlen(xf + pos), &alen)) != NULL && r->n < r->max) {
-        if (!mm_prov_add(r, a, alen, h, dl))
+        if (!mm_prov_add(r, a, alen, "", 0))
             return MM_ENOMEM;
         pos = (size_t)(a - xf) + alen;
     }

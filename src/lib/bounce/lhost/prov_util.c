@@ -307,3 +307,40 @@ int mm_prov_reply_of_class(const char *t, size_t n, char cls)
     }
     return 0;
 }
+
+/* Length of the line prefix "NNN-X.Y.Z " or "NNN X.Y.Z " (or "NNN-") at d
+ * that repeats lead (the first line's "NNN" and its code), else 0. */
+static size_t repeat_prefix(const char *d, const char *lead, size_t llen)
+{
+    if (strncmp(d, lead, 3) != 0 || !(d[3] == '-' || d[3] == ' '))
+        return 0;
+    if (llen > 4 && strncmp(d + 4, lead + 4, llen - 4) == 0 && d[llen] == ' ')
+        return llen + 1;
+    /* the last line has a space after its code: "550 relay through ..." */
+    return d[3] == '-' || llen == 4 ? 4 : 0;
+}
+
+const char *mm_prov_unfold_reply(mm_report *r, const char *d)
+{
+    if (!mm_prov_lead_reply(d) || d[3] != '-')
+        return d;
+    /* the first line's prefix: "550-" and its status code, if any */
+    size_t llen = 4;
+    char code[16];
+    if (mm_prov_status(d + 4, strlen(d + 4), code) && strncmp(d + 4, code, strlen(code)) == 0)
+        llen += strlen(code);
+    size_t n = strlen(d), w = 0;
+    char *o = mm_arena_alloc(&r->arena, n + 1);
+    if (!o)
+        return d;
+    for (size_t i = 0; i < n;) {
+        size_t k = (i > 0 && d[i - 1] == ' ') ? repeat_prefix(d + i, d, llen) : 0;
+        if (k) {
+            i += k;
+            continue;
+        }
+        o[w++] = d[i++];
+    }
+    o[w] = '\0';
+    return o;
+}

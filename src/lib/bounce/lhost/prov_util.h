@@ -92,6 +92,12 @@ mm_status_t mm_prov_dsn(const mm_msg *m, mm_report *r, size_t *from);
  * in t[0..n), or 0: "220-mx.example.org 421 4.2.1 ..." is a 421. */
 int mm_prov_reply_of_class(const char *t, size_t n, char cls);
 
+/* A multi-line SMTP reply flattened into one line repeats its code on
+ * every line ("550-5.7.1 The message 550-5.7.1 was rejected"): the copy
+ * of d without the repeats after the first, in the report's arena (d
+ * itself when there is nothing to remove). */
+const char *mm_prov_unfold_reply(mm_report *r, const char *d);
+
 /* The reply code opening t ("550 ...", "550-...", "550: ...", "550, ..."), or 0. */
 int mm_prov_lead_reply(const char *t);
 
