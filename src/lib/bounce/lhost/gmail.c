@@ -71,6 +71,32 @@ static mm_status_t add_addresses(mm_report *r, const char *t, size_t n, bool del
     return MM_OK;
 }
 
+/* Without technical details (a delay warning), the lead-in sentence and
+ * what follows the address list say it all:
+ * "Delivery to the following recipient has been delayed: Message will be
+ * retried for 2 more day(s)". */
+static const char *plain_diag(mm_report *r, const char *mark, const char *after, const char *end)
+{
+    size_t pos = 0, len, n = (size_t)(end - after);
+    const char *l, *a, *rest = end;
+    while ((l = mm_next_line(after, n, &pos, &len)) != NULL) {
+        size_t alen;
+        if (!mm_prov_blank(l, len) && !mm_prov_addr_line(l, len, &a, &alen)) {
+            rest = l;
+            break;
+        }
+    }
+    mm_buf b;
+    mm_buf_init(&b, 0);
+    size_t rl = (size_t)(end - rest) > 400 ? 400 : (size_t)(end - rest);
+    const char *out = NULL;
+    if (mm_buf_append(&b, mark, (size_t)(after - mark)) == MM_OK &&
+        mm_buf_append(&b, rest, rl) == MM_OK)
+        out = mm_report_str(r, mm_buf_str(&b), b.len);
+    mm_buf_free(&b);
+    return out;
+}
+
 mm_status_t mm_decode_gmail(const mm_msg *m, mm_report *r)
 {
     const char *t = mm_buf_str(&m->text);
@@ -89,9 +115,12 @@ mm_status_t mm_decode_gmail(const mm_msg *m, mm_report *r)
     const char *d = det ? det : after;
     size_t dlen = n - (size_t)(d - t);
     const char *diag = mm_report_str(r, d, dlen > MM_PROV_DIAG_MAX ? MM_PROV_DIAG_MAX : dlen);
+    const char *plain = det ? NULL : plain_diag(r, mark, after, t + n);
+    if (!det && !plain)
+        return MM_ENOMEM;
     for (size_t i = from; i < r->n; i++) {
         mm_rcpt *rc = &r->r[i];
-        rc->pub.diagnostic = det ? diag : mm_report_str(r, after, dlen > 400 ? 400 : dlen);
+        rc->pub.diagnostic = det ? diag : plain;
         rc->pub.smtp_command = state_command(diag);
         rc->hint = gmail_own_words(diag);
         mm_prov_refine_status(r, rc);
