@@ -33,6 +33,7 @@ const mm_decoder mm_decoders[] = {
     {"messagelabs", mm_decode_messagelabs},
     {"interscanmss", mm_decode_interscanmss},
     {"outlook", mm_decode_outlook},
+    {"einsundeins", mm_decode_einsundeins},
     /* end of mail providers and ESPs */
 
     /* MTA families (lhost/) */
