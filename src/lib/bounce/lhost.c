@@ -34,6 +34,9 @@ const mm_decoder mm_decoders[] = {
     {"interscanmss", mm_decode_interscanmss},
     {"outlook", mm_decode_outlook},
     {"einsundeins", mm_decode_einsundeins},
+    {"biglobe", mm_decode_biglobe},
+    {"kddi", mm_decode_kddi},
+    {"verizon", mm_decode_verizon},
     /* end of mail providers and ESPs */
 
     /* MTA families (lhost/) */
