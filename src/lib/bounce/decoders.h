@@ -41,6 +41,7 @@ mm_status_t mm_decode_einsundeins(const mm_msg *m, mm_report *r);
 mm_status_t mm_decode_biglobe(const mm_msg *m, mm_report *r);
 mm_status_t mm_decode_kddi(const mm_msg *m, mm_report *r);
 mm_status_t mm_decode_verizon(const mm_msg *m, mm_report *r);
+mm_status_t mm_decode_ezweb(const mm_msg *m, mm_report *r);
 /* end of mail providers and ESPs */
 
 /* MTA families (lhost/) */

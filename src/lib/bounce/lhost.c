@@ -37,6 +37,7 @@ const mm_decoder mm_decoders[] = {
     {"biglobe", mm_decode_biglobe},
     {"kddi", mm_decode_kddi},
     {"verizon", mm_decode_verizon},
+    {"ezweb", mm_decode_ezweb},
     /* end of mail providers and ESPs */
 
     /* MTA families (lhost/) */
