@@ -40,7 +40,8 @@ static const char *after_type(const char *v, const char **type, size_t *tlen)
 
 static bool is_rcpt_field(const char *name)
 {
-    return strcasecmp(name, "Final-Recipient") == 0 || strcasecmp(name, "Original-Recipient") == 0 ||
+    return strcasecmp(name, "Final-Recipient") == 0 ||
+           strcasecmp(name, "Original-Recipient") == 0 ||
            strcasecmp(name, "X-Actual-Recipient") == 0;
 }
 
@@ -108,7 +109,7 @@ static size_t field_name(const char *l, size_t len)
  */
 static char *fold_stray_lines(const char *t, size_t n, size_t *outlen)
 {
-    char *o = malloc(2 * n + 1);
+    char *o = malloc(2 * n + 3); /* a space and a newline per line at most */
     if (!o)
         return NULL;
     size_t pos = 0, len, w = 0;
@@ -298,7 +299,8 @@ static void diag_from_text(mm_report *r, mm_rcpt *rc, const mm_msg *m, bool sing
         }
     }
     if (start)
-        rc->pub.diagnostic = mm_report_str(r, start, len > MM_PROV_DIAG_MAX ? MM_PROV_DIAG_MAX : len);
+        rc->pub.diagnostic =
+            mm_report_str(r, start, len > MM_PROV_DIAG_MAX ? MM_PROV_DIAG_MAX : len);
 }
 
 /* "Action: failed" with "Status: 4.x.x" while the remote server answered
@@ -391,8 +393,8 @@ static void complete(mm_report *r, const mm_msg *m, size_t from)
         receiver_status(r, rc);
         mm_prov_refine_status(r, rc);
         if (!p->reply_code && (p->status[0] == '4' || p->status[0] == '5'))
-            p->reply_code = mm_prov_reply_of_class(p->diagnostic, strlen(p->diagnostic),
-                                                   p->status[0]);
+            p->reply_code =
+                mm_prov_reply_of_class(p->diagnostic, strlen(p->diagnostic), p->status[0]);
         if (!p->smtp_command[0])
             p->smtp_command = mm_prov_command(p->diagnostic, strlen(p->diagnostic));
         if (!p->smtp_command[0])

@@ -41,8 +41,7 @@ mm_status_t mm_decode_amazonworkmail(const mm_msg *m, mm_report *r)
         return MM_ENOTFOUND;
     size_t from;
     mm_status_t st = mm_prov_dsn(m, r, &from);
-    for (size_t i = from; st == MM_OK && i < r->n; i++)
-    {
+    for (size_t i = from; st == MM_OK && i < r->n; i++) {
         mm_rcpt *rc = &r->r[i];
         if (mm_strcasestr(rc->pub.diagnostic, "Message expired: unable to deliver"))
             rc->hint = MM_REASON_EXPIRED;

@@ -17,7 +17,8 @@
 
 static const mm_prov_phrase biglobe_words[] = {
     {"Mail Delivery Failed... User unknown", MM_REASON_FILTERED},
-    {"The number of messages in recipient's mailbox exceeded the local limit", MM_REASON_MAILBOXFULL},
+    {"The number of messages in recipient's mailbox exceeded the local limit",
+     MM_REASON_MAILBOXFULL},
     {NULL, MM_REASON_UNDEFINED}};
 
 static bool is_biglobe(const mm_msg *m)
@@ -40,7 +41,8 @@ mm_status_t mm_decode_biglobe(const mm_msg *m, mm_report *r)
         return MM_ENOTFOUND;
     const char *t = mm_buf_str(&m->text);
     size_t n = mm_prov_text_len(t, m->text.len), pos, len, start = r->n;
-    const char *list = mm_prov_after_line(t, n, "----- The following addresses had delivery problems");
+    const char *list =
+        mm_prov_after_line(t, n, "----- The following addresses had delivery problems");
     const char *info = mm_prov_after_line(t, n, "----- Non-delivered information");
     if (!list || !info || info < list)
         return MM_ENOTFOUND;

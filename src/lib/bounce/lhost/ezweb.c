@@ -59,8 +59,8 @@ static const char *au_sentences(mm_report *r, const char *t, size_t n)
             hit = mm_startswith_ci(l, sentences[i]);
         /* "Each of the following recipients was rejected by a remote\nmail
          * server.": a line after an unfinished sentence continues it. */
-        bool cont = last && last == l - 1 && last[-1] != '.' && !mm_prov_blank(l, len) &&
-                    l[0] != '<';
+        bool cont =
+            last && last == l - 1 && last[-1] != '.' && !mm_prov_blank(l, len) && l[0] != '<';
         if (hit || cont) {
             first = first ? first : l;
             last = l + len;
@@ -84,9 +84,10 @@ static mm_status_t list_line(mm_report *r, size_t from, const char *l, size_t le
     if (sl >= 4 && strncmp(s, ">>> ", 4) == 0 && last) {
         last->pub.smtp_command = mm_prov_command(s, sl);
         if (!last->pub.smtp_command[0])
-            last->pub.smtp_command = mm_startswith_ci(s + 4, "RCPT") ? "RCPT"
+            last->pub.smtp_command = mm_startswith_ci(s + 4, "RCPT")   ? "RCPT"
                                      : mm_startswith_ci(s + 4, "MAIL") ? "MAIL"
-                                     : mm_startswith_ci(s + 4, "DATA") ? "DATA" : "";
+                                     : mm_startswith_ci(s + 4, "DATA") ? "DATA"
+                                                                       : "";
     } else if (sl >= 4 && strncmp(s, "<<< ", 4) == 0 && last) {
         last->pub.diagnostic = mm_report_str(r, s + 4, sl - 4);
     } else if ((mm_startswith_ci(s, "Recipient:") || s[0] == '<') &&

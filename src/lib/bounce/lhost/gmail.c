@@ -24,8 +24,9 @@
 static const char *state_command(const char *d)
 {
     static const char *const cmds[] = {
-        /* 0..18 */ "", "", "", "", "", "", "MAIL", "", "AUTH", "AUTH", "", "", "AUTH", "EHLO",
-        "RCPT", "DATA", "", "DATA", "DATA"};
+        /* 0..18 */ "", "", "", "",     "",     "",     "MAIL", "", "AUTH",
+        "AUTH",         "", "", "AUTH", "EHLO", "RCPT", "DATA", "", "DATA",
+        "DATA"};
     const char *p = mm_strcasestr(d, "(state ");
     if (!p)
         return "";

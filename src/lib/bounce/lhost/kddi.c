@@ -35,8 +35,8 @@ static size_t reason_len(const char *t, size_t n)
 {
     size_t pos = 0, len, end = 0;
     const char *l;
-    while ((l = mm_next_line(t, n, &pos, &len)) != NULL && len > 0 && (l[0] == ' ' || l[0] == '\t') &&
-           !mm_prov_blank(l, len))
+    while ((l = mm_next_line(t, n, &pos, &len)) != NULL && len > 0 &&
+           (l[0] == ' ' || l[0] == '\t') && !mm_prov_blank(l, len))
         end = pos;
     return end;
 }

@@ -15,11 +15,12 @@
  * remote host.  Without that part, the block is the whole report.
  *
  * The notice is recognised by a mark that Exchange wrote it and one that
- * it came from Microsoft's cloud (its header fields and hosts), so
- * an on-premises Exchange with the same text, or another MTA's bounce that
- * merely passed through Exchange Online, is left to its own decoder.  Microsoft documents its enhanced status codes
- * in "Email non-delivery reports and SMTP errors in Exchange Online"; the
- * codes whose meaning is fixed there become hints.
+ * it came from Microsoft's cloud (its header fields and hosts), so an
+ * on-premises Exchange with the same text, or another MTA's bounce that
+ * merely passed through Exchange Online, is left to its own decoder.
+ * Microsoft documents its enhanced status codes in "Email non-delivery
+ * reports and SMTP errors in Exchange Online"; the codes whose meaning is
+ * fixed there become hints.
  */
 #include "../decoders.h"
 
@@ -30,44 +31,43 @@
 /* Exchange Online's own status codes ('#' = any digit), from Microsoft's
  * NDR reference; the first matching row wins. */
 static const mm_prov_phrase ms_codes[] = {
-    {"4.4.7", MM_REASON_EXPIRED},         {"4.4.312", MM_REASON_NETWORKERROR},
-    {"4.4.316", MM_REASON_EXPIRED},       {"4.7.26", MM_REASON_AUTHFAILURE},
-    {"4.7.5##", MM_REASON_BLOCKED},       {"4.7.6##", MM_REASON_BLOCKED},
-    {"4.7.85#", MM_REASON_BLOCKED},       {"4.7.86#", MM_REASON_BLOCKED},
-    {"4.7.87#", MM_REASON_BLOCKED},       {"4.7.88#", MM_REASON_BLOCKED},
-    {"4.7.89#", MM_REASON_BLOCKED},       {"5.0.350", MM_REASON_CONTENTERROR},
-    {"5.1.10", MM_REASON_USERUNKNOWN},    {"5.4.1", MM_REASON_NORELAYING},
-    {"5.4.6", MM_REASON_NETWORKERROR},    {"5.4.312", MM_REASON_NETWORKERROR},
-    {"5.4.316", MM_REASON_EXPIRED},       {"5.6.11", MM_REASON_CONTENTERROR},
-    {"5.7.1", MM_REASON_REJECTED},        {"5.7.12", MM_REASON_REJECTED},
-    {"5.7.13", MM_REASON_REJECTED},       {"5.7.124", MM_REASON_REJECTED},
-    {"5.7.133", MM_REASON_REJECTED},      {"5.7.134", MM_REASON_REJECTED},
-    {"5.7.135", MM_REASON_REJECTED},      {"5.7.136", MM_REASON_REJECTED},
-    {"5.7.23", MM_REASON_BLOCKED},        {"5.7.25", MM_REASON_NETWORKERROR},
-    {"5.7.501", MM_REASON_SPAMDETECTED},  {"5.7.502", MM_REASON_SPAMDETECTED},
-    {"5.7.503", MM_REASON_SPAMDETECTED},  {"5.7.504", MM_REASON_FILTERED},
-    {"5.7.505", MM_REASON_FILTERED},      {"5.7.506", MM_REASON_BLOCKED},
-    {"5.7.507", MM_REASON_BLOCKED},       {"5.7.508", MM_REASON_TOOMANYCONN},
-    {"5.7.509", MM_REASON_AUTHFAILURE},   {"5.7.510", MM_REASON_NOTACCEPT},
-    {"5.7.511", MM_REASON_REJECTED},      {"5.7.512", MM_REASON_POLICYVIOLATION},
-    {"5.7.57", MM_REASON_SECURITYERROR},  {"5.7.606", MM_REASON_BLOCKED},
-    {"5.7.607", MM_REASON_BLOCKED},       {"5.7.608", MM_REASON_BLOCKED},
-    {"5.7.609", MM_REASON_BLOCKED},       {"5.7.61#", MM_REASON_BLOCKED},
-    {"5.7.62#", MM_REASON_BLOCKED},       {"5.7.63#", MM_REASON_BLOCKED},
-    {"5.7.64#", MM_REASON_BLOCKED},       {"5.7.70#", MM_REASON_TOOMANYCONN},
-    {"5.7.71#", MM_REASON_TOOMANYCONN},   {"5.7.72#", MM_REASON_TOOMANYCONN},
-    {"5.7.73#", MM_REASON_TOOMANYCONN},   {"5.7.74#", MM_REASON_TOOMANYCONN},
+    {"4.4.7", MM_REASON_EXPIRED},        {"4.4.312", MM_REASON_NETWORKERROR},
+    {"4.4.316", MM_REASON_EXPIRED},      {"4.7.26", MM_REASON_AUTHFAILURE},
+    {"4.7.5##", MM_REASON_BLOCKED},      {"4.7.6##", MM_REASON_BLOCKED},
+    {"4.7.85#", MM_REASON_BLOCKED},      {"4.7.86#", MM_REASON_BLOCKED},
+    {"4.7.87#", MM_REASON_BLOCKED},      {"4.7.88#", MM_REASON_BLOCKED},
+    {"4.7.89#", MM_REASON_BLOCKED},      {"5.0.350", MM_REASON_CONTENTERROR},
+    {"5.1.10", MM_REASON_USERUNKNOWN},   {"5.4.1", MM_REASON_NORELAYING},
+    {"5.4.6", MM_REASON_NETWORKERROR},   {"5.4.312", MM_REASON_NETWORKERROR},
+    {"5.4.316", MM_REASON_EXPIRED},      {"5.6.11", MM_REASON_CONTENTERROR},
+    {"5.7.1", MM_REASON_REJECTED},       {"5.7.12", MM_REASON_REJECTED},
+    {"5.7.13", MM_REASON_REJECTED},      {"5.7.124", MM_REASON_REJECTED},
+    {"5.7.133", MM_REASON_REJECTED},     {"5.7.134", MM_REASON_REJECTED},
+    {"5.7.135", MM_REASON_REJECTED},     {"5.7.136", MM_REASON_REJECTED},
+    {"5.7.23", MM_REASON_BLOCKED},       {"5.7.25", MM_REASON_NETWORKERROR},
+    {"5.7.501", MM_REASON_SPAMDETECTED}, {"5.7.502", MM_REASON_SPAMDETECTED},
+    {"5.7.503", MM_REASON_SPAMDETECTED}, {"5.7.504", MM_REASON_FILTERED},
+    {"5.7.505", MM_REASON_FILTERED},     {"5.7.506", MM_REASON_BLOCKED},
+    {"5.7.507", MM_REASON_BLOCKED},      {"5.7.508", MM_REASON_TOOMANYCONN},
+    {"5.7.509", MM_REASON_AUTHFAILURE},  {"5.7.510", MM_REASON_NOTACCEPT},
+    {"5.7.511", MM_REASON_REJECTED},     {"5.7.512", MM_REASON_POLICYVIOLATION},
+    {"5.7.57", MM_REASON_SECURITYERROR}, {"5.7.606", MM_REASON_BLOCKED},
+    {"5.7.607", MM_REASON_BLOCKED},      {"5.7.608", MM_REASON_BLOCKED},
+    {"5.7.609", MM_REASON_BLOCKED},      {"5.7.61#", MM_REASON_BLOCKED},
+    {"5.7.62#", MM_REASON_BLOCKED},      {"5.7.63#", MM_REASON_BLOCKED},
+    {"5.7.64#", MM_REASON_BLOCKED},      {"5.7.70#", MM_REASON_TOOMANYCONN},
+    {"5.7.71#", MM_REASON_TOOMANYCONN},  {"5.7.72#", MM_REASON_TOOMANYCONN},
+    {"5.7.73#", MM_REASON_TOOMANYCONN},  {"5.7.74#", MM_REASON_TOOMANYCONN},
     {NULL, MM_REASON_UNDEFINED}};
 
 /* Headings of the administrators' block and of what follows it, in the
  * languages the notices come in (English, Dutch, Portuguese). */
-static const char *const admin_marks[] = {"Diagnostic information for administrators:",
-                                          "Diagnostische gegevens voor beheerders:",
-                                          "de diagnóstico para administradores:", "Error Details",
-                                          NULL};
-static const char *const end_marks[] = {"Original message headers:", "Message Hops",
-                                        "Oorspronkelijke berichtkoppen:",
-                                        "originais da mensagem:", NULL};
+static const char *const admin_marks[] = {
+    "Diagnostic information for administrators:", "Diagnostische gegevens voor beheerders:",
+    "de diagnóstico para administradores:", "Error Details", NULL};
+static const char *const end_marks[] = {
+    "Original message headers:", "Message Hops",
+    "Oorspronkelijke berichtkoppen:", "originais da mensagem:", NULL};
 static const char *const lead_marks[] = {"Delivery has failed to these recipients or groups:",
                                          "rejected your message to the following e",
                                          "Uw bericht kan niet worden bezorgd bij",
@@ -91,11 +91,13 @@ static int generator_marks(const mm_msg *m)
 
 static bool is_office365(const mm_msg *m)
 {
-    static const char *const fields[] = {
-        "X-Microsoft-Antispam-PRVS", "X-Exchange-Antispam-Report-Test",
-        "X-MS-Exchange-CrossTenant-OriginalArrivalTime",
-        "X-MS-Exchange-CrossTenant-FromEntityHeader", "X-MS-Office365-Filtering-Correlation-Id",
-        "X-MS-TrafficTypeDiagnostic", NULL};
+    static const char *const fields[] = {"X-Microsoft-Antispam-PRVS",
+                                         "X-Exchange-Antispam-Report-Test",
+                                         "X-MS-Exchange-CrossTenant-OriginalArrivalTime",
+                                         "X-MS-Exchange-CrossTenant-FromEntityHeader",
+                                         "X-MS-Office365-Filtering-Correlation-Id",
+                                         "X-MS-TrafficTypeDiagnostic",
+                                         NULL};
     int cloud = 0;
     for (size_t i = 0; fields[i]; i++)
         if (mm_fields_get(&m->head, fields[i]))

@@ -89,16 +89,30 @@ const char *mm_prov_command(const char *t, size_t n)
 {
     static const struct {
         const char *text, *cmd;
-    } marks[] = {
-        {"after rcpt to", "RCPT"},   {"in reply to rcpt to", "RCPT"}, {"rcpt to:<", "RCPT"},
-        {"after mail from", "MAIL"}, {"in reply to mail from", "MAIL"}, {"mail from:<", "MAIL"},
-        {"after end of data", "DATA"}, {"end of data", "DATA"}, {"after data", "DATA"},
-        {"reply to data", "DATA"},   {"after ehlo", "EHLO"},           {"in reply to ehlo", "EHLO"},
-        {"after helo", "HELO"},      {"in reply to helo", "HELO"},     {"after quit", "QUIT"},
-        {"after initial connection", "CONN"}, {"after connect", "CONN"},
-        {"in reply to rcpt", "RCPT"}, {"in reply to mail", "MAIL"}, {"in reply to end of", "DATA"},
-        {"after rcpt", "RCPT"}, {"after mail", "MAIL"}, {"in rcpt to", "RCPT"},
-        {"in mail from", "MAIL"}};
+    } marks[] = {{"after rcpt to", "RCPT"},
+                 {"in reply to rcpt to", "RCPT"},
+                 {"rcpt to:<", "RCPT"},
+                 {"after mail from", "MAIL"},
+                 {"in reply to mail from", "MAIL"},
+                 {"mail from:<", "MAIL"},
+                 {"after end of data", "DATA"},
+                 {"end of data", "DATA"},
+                 {"after data", "DATA"},
+                 {"reply to data", "DATA"},
+                 {"after ehlo", "EHLO"},
+                 {"in reply to ehlo", "EHLO"},
+                 {"after helo", "HELO"},
+                 {"in reply to helo", "HELO"},
+                 {"after quit", "QUIT"},
+                 {"after initial connection", "CONN"},
+                 {"after connect", "CONN"},
+                 {"in reply to rcpt", "RCPT"},
+                 {"in reply to mail", "MAIL"},
+                 {"in reply to end of", "DATA"},
+                 {"after rcpt", "RCPT"},
+                 {"after mail", "MAIL"},
+                 {"in rcpt to", "RCPT"},
+                 {"in mail from", "MAIL"}};
     size_t best = n;
     const char *cmd = "";
     for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++) {
@@ -114,10 +128,10 @@ const char *mm_prov_command(const char *t, size_t n)
 size_t mm_prov_text_len(const char *t, size_t n)
 {
     static const char *const marks[] = {
-        "----- original message", "original message follows", "copy of the message",
-        "message headers follow", "original message headers", "------ this is a copy",
-        "below this line is a copy", "content-type: message/rfc822", "--- below this line",
-        "----- message header follows", "original message ---", NULL};
+        "----- original message",       "original message follows",     "copy of the message",
+        "message headers follow",       "original message headers",     "------ this is a copy",
+        "below this line is a copy",    "content-type: message/rfc822", "--- below this line",
+        "----- message header follows", "original message ---",         NULL};
     size_t end = n;
     for (size_t i = 0; marks[i]; i++) {
         const char *p = mm_memcasemem(t, n, marks[i], strlen(marks[i]));
@@ -217,8 +231,8 @@ mm_status_t mm_prov_addr_blocks(mm_report *r, const char *t, size_t n)
         size_t nalen, rest = 0;
         size_t lstart = pos;
         l = mm_next_line(t, n, &pos, &len);
-        bool addr_line = l && (mm_prov_addr_line(l, len, &na, &nalen) ||
-                               lead_addr(l, len, &na, &nalen, &rest));
+        bool addr_line =
+            l && (mm_prov_addr_line(l, len, &na, &nalen) || lead_addr(l, len, &na, &nalen, &rest));
         bool blank = l && mm_prov_blank(l, len);
         if (open && (!l || addr_line || (blank && dend > (size_t)(diag - t)))) {
             char *tmp = mm_arena_strndup(&r->arena, a, alen);

@@ -17,8 +17,11 @@ static const char *tag_command(const char *d)
 {
     static const struct {
         const char *tag, *cmd;
-    } tags[] = {{"[RCPT_TO]", "RCPT"}, {"[MAIL_FROM]", "MAIL"}, {"[DATA]", "DATA"},
-                {"[EHLO]", "EHLO"}, {"[HELO]", "HELO"}};
+    } tags[] = {{"[RCPT_TO]", "RCPT"},
+                {"[MAIL_FROM]", "MAIL"},
+                {"[DATA]", "DATA"},
+                {"[EHLO]", "EHLO"},
+                {"[HELO]", "HELO"}};
     for (size_t i = 0; i < sizeof tags / sizeof tags[0]; i++)
         if (mm_strcasestr(d, tags[i].tag))
             return tags[i].cmd;
@@ -29,7 +32,8 @@ mm_status_t mm_decode_yahoo(const mm_msg *m, mm_report *r)
 {
     const char *t = mm_buf_str(&m->text);
     size_t n = mm_prov_text_len(t, m->text.len);
-    const char *after = mm_prov_after_line(t, n, "we were unable to deliver your message to the following");
+    const char *after =
+        mm_prov_after_line(t, n, "we were unable to deliver your message to the following");
     if (!after || m->has_dsn)
         return MM_ENOTFOUND;
     size_t from = r->n;
