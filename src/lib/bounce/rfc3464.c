@@ -132,6 +132,15 @@ static char *fold_stray_lines(const char *t, size_t n, size_t *outlen)
     return o;
 }
 
+/* Does the group holding field i name a recipient? */
+static bool group_has_rcpt(const mm_fields *fs, size_t i)
+{
+    for (size_t k = i; k < fs->n && fs->v[k].name[0]; k++)
+        if (is_rcpt_field(fs->v[k].name))
+            return true;
+    return false;
+}
+
 /* Decode field groups; per-message fields fill defaults for every
  * recipient.  Some writers (Symantec's) put Final-Recipient last in its
  * group, so the fields of the group read before it are replayed. */
@@ -148,6 +157,12 @@ static mm_status_t decode_fields(const mm_fields *fs, mm_report *r)
             continue;
         }
         if (strcasecmp(f->name, "Reporting-MTA") == 0) {
+            /* A second per-message block (no recipient in its group) after
+             * recipients belongs to another report: a bounce quoted inside
+             * the returned message (RFC 3464 section 2: one delivery-status
+             * part per report). */
+            if (r->n > start && !group_has_rcpt(fs, i))
+                break;
             const char *t;
             size_t tl;
             reporting = after_type(f->value, &t, &tl);
