@@ -220,6 +220,10 @@ static mm_status_t mail_form(const mm_msg *m, mm_report *r)
         wrapped++;
         p->diagnostic = d;
         p->reply_code = mm_prov_lead_reply(d);
+        /* SES's "5.1.0" is its own guess; the receiver's code says more. */
+        char code[16];
+        if (mm_prov_status(d, strlen(d), code) && code[0] == d[0] && strcmp(code + 1, ".0.0") != 0)
+            p->status = mm_report_strz(r, code);
     }
     if (st == MM_OK && wrapped == 0) {
         mm_report_truncate(r, from);
