@@ -155,6 +155,23 @@ static void quoted_reply(const char *d, size_t n, const char **out, size_t *olen
     *olen = (size_t)(e - q);
 }
 
+/* "Generating server: NAME" (English, Dutch, Portuguese): the offset of
+ * NAME in the line, or 0. */
+static size_t generating_server(const char *l, size_t len)
+{
+    static const char *const labels[] = {
+        "Generating server:", "Bronserver:", "Servidor de origem:", NULL};
+    for (size_t i = 0; labels[i]; i++) {
+        size_t ll = strlen(labels[i]);
+        if (len > ll && mm_startswith_ci(l, labels[i])) {
+            while (ll < len && l[ll] == ' ')
+                ll++;
+            return ll < len ? ll : 0;
+        }
+    }
+    return 0;
+}
+
 /* Read the block t[0..n) into at most max recipients; returns how many. */
 static size_t read_admin(const char *t, size_t n, admin_rcpt *v, size_t max, const char **gen,
                          size_t *glen)
@@ -163,10 +180,10 @@ static size_t read_admin(const char *t, size_t n, admin_rcpt *v, size_t max, con
     const char *l, *a;
     admin_rcpt *cur = NULL;
     while ((l = mm_next_line(t, n, &pos, &len)) != NULL) {
-        size_t alen;
-        if (mm_startswith_ci(l, "Generating server:") && len > 18) {
-            *gen = l + 18;
-            *glen = len - 18;
+        size_t alen, g = generating_server(l, len);
+        if (g) {
+            *gen = l + g;
+            *glen = len - g;
         } else if (mm_prov_addr_line(l, len, &a, &alen) && k < max) {
             cur = &v[k++];
             *cur = (admin_rcpt){a, NULL, NULL, alen, 0, 0};
