@@ -18,10 +18,16 @@
 #include "../../util/str.h"
 #include "prov_util.h"
 
+/* From a GMX or mail.com host: "@gmx.", ".gmx.", "@mail.com", ".mail.com"
+ * (not hotmail.com or gmail.com). */
 static bool is_gmx(const mm_msg *m)
 {
+    static const char *const hosts[] = {"@gmx.", ".gmx.", "@mail.com", ".mail.com", NULL};
     const char *from = mm_fields_get(&m->head, "From");
-    return !m->has_dsn && from && (mm_strcasestr(from, "gmx.") || mm_strcasestr(from, "mail.com"));
+    for (size_t i = 0; !m->has_dsn && from && hosts[i]; i++)
+        if (mm_strcasestr(from, hosts[i]))
+            return true;
+    return false;
 }
 
 /* "SMTP error from remote server after RCPT command: host: mx.example.org

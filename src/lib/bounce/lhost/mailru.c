@@ -52,7 +52,8 @@ mm_status_t mm_prov_exim_list(const mm_msg *m, mm_report *r, const char *const *
         rc->pub.smtp_command = mm_prov_command(d, strlen(d));
         mm_prov_exim_host(r, rc);
         mm_prov_refine_status(r, rc);
-        if (mm_strcasestr(d, "retry timeout exceeded") || mm_strcasestr(d, "retry time not reached"))
+        if (mm_strcasestr(d, "retry timeout exceeded") ||
+            mm_strcasestr(d, "retry time not reached"))
             rc->pub.action = "delayed";
     }
     r->kind = MM_KIND_BOUNCE;
@@ -64,7 +65,9 @@ mm_status_t mm_decode_mailru(const mm_msg *m, mm_report *r)
     static const char *const markers[] = {"не может быть доставлено",
                                           "The following address(es) failed", NULL};
     const char *from = mm_fields_get(&m->head, "From");
-    if (m->has_dsn || !from || !mm_strcasestr(from, "mail.ru"))
+    /* a Mail.Ru host, not hotmail.ru and the like */
+    if (m->has_dsn || !from ||
+        !(mm_strcasestr(from, "@mail.ru") || mm_strcasestr(from, ".mail.ru")))
         return MM_ENOTFOUND;
     return mm_prov_exim_list(m, r, markers);
 }
