@@ -1,8 +1,12 @@
 /*
  * prov_util.h - helpers shared by the RFC 3464 reader and the provider/ESP
  * decoders (lhost/NAME.c): choosing the telling status code in a reply, naming
- * the SMTP command a reply answered, and cutting the readable text of a
- * notice into per-recipient blocks.  Nothing here decides a reason.
+ * the SMTP command a reply answered, reading reply codes and multi-line
+ * replies, cutting the readable text of a notice into per-recipient blocks,
+ * recognising a provider by its header fields, and running the RFC 3464
+ * reader for providers whose reports need correcting afterwards.  Nothing
+ * here decides a reason: the hint look-ups only read the caller's table of
+ * the provider's own words or codes.
  */
 #ifndef MM_BOUNCE_PROV_UTIL_H
 #define MM_BOUNCE_PROV_UTIL_H
