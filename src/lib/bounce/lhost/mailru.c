@@ -48,7 +48,7 @@ mm_status_t mm_prov_exim_list(const mm_msg *m, mm_report *r, const char *const *
         return MM_ENOTFOUND;
     for (size_t i = from; i < r->n; i++) {
         mm_rcpt *rc = &r->r[i];
-        const char *d = rc->pub.diagnostic;
+        const char *d = rc->pub.diagnostic = mm_prov_unfold_reply(r, rc->pub.diagnostic);
         rc->pub.smtp_command = mm_prov_command(d, strlen(d));
         mm_prov_exim_host(r, rc);
         mm_prov_refine_status(r, rc);

@@ -334,21 +334,35 @@ static size_t repeat_prefix(const char *d, const char *lead, size_t llen)
     return d[3] == '-' || llen == 4 ? 4 : 0;
 }
 
+/* Where the multi-line reply in d begins: the first "NNN-" standing as a
+ * word (at the start, or after a space, colon or quote); NULL if none. */
+static const char *reply_start(const char *d)
+{
+    for (const char *p = d; *p; p++)
+        if ((p == d || strchr(" :'\"", p[-1])) && mm_prov_lead_reply(p) && p[3] == '-')
+            return p;
+    return NULL;
+}
+
 const char *mm_prov_unfold_reply(mm_report *r, const char *d)
 {
-    if (!mm_prov_lead_reply(d) || d[3] != '-')
+    const char *lead = reply_start(d);
+    if (!lead)
         return d;
     /* the first line's prefix: "550-" and its status code, if any */
     size_t llen = 4;
     char code[16];
-    if (mm_prov_status(d + 4, strlen(d + 4), code) && strncmp(d + 4, code, strlen(code)) == 0)
+    if (mm_prov_status(lead + 4, strlen(lead + 4), code) &&
+        strncmp(lead + 4, code, strlen(code)) == 0)
         llen += strlen(code);
-    size_t n = strlen(d), w = 0;
+    size_t n = strlen(d), w = 0, from = (size_t)(lead - d) + llen;
     char *o = mm_arena_alloc(&r->arena, n + 1);
     if (!o)
         return d;
-    for (size_t i = 0; i < n;) {
-        size_t k = (i > 0 && d[i - 1] == ' ') ? repeat_prefix(d + i, d, llen) : 0;
+    memcpy(o, d, from);
+    w = from;
+    for (size_t i = from; i < n;) {
+        size_t k = d[i - 1] == ' ' ? repeat_prefix(d + i, lead, llen) : 0;
         if (k) {
             i += k;
             continue;

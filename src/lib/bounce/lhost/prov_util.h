@@ -99,7 +99,8 @@ int mm_prov_reply_of_class(const char *t, size_t n, char cls);
 /* A multi-line SMTP reply flattened into one line repeats its code on
  * every line ("550-5.7.1 The message 550-5.7.1 was rejected"): the copy
  * of d without the repeats after the first, in the report's arena (d
- * itself when there is nothing to remove). */
+ * itself when there is nothing to remove).  The reply may follow other
+ * words ("host mx.example.org [192.0.2.1]: 550-5.7.1 ..."). */
 const char *mm_prov_unfold_reply(mm_report *r, const char *d);
 
 /* The reply code opening t ("550 ...", "550-...", "550: ...", "550, ..."), or 0. */
