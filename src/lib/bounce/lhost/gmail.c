@@ -9,8 +9,9 @@
  *   The error that the other server returned was:
  *   550 5.1.1 <user@example.org>... User Unknown (state 14).
  *   ----- Original message -----
- * The addresses are indented lines after the first marker; the technical
- * details are every recipient's diagnostic.  Gmail's "(state N)" tells the
+ * The addresses are indented lines after the first marker; the other
+ * server's reply in the technical details (else Gmail's own words there) is
+ * every recipient's diagnostic.  Gmail's "(state N)" tells the
  * SMTP stage that failed, which gives the command (stage table from
  * Sisimai's Lhost::Gmail notes).
  */
@@ -98,6 +99,27 @@ static const char *plain_diag(mm_report *r, const char *mark, const char *after,
     return out;
 }
 
+/* "Google tried to deliver your message, but it was rejected by the
+ * recipient domain. ... The error that the other server returned was: 554
+ * 554 5.7.1 Service unavailable ... (state 13)." - Google's framing is the
+ * same for every refusal; the receiver's reply after it is the diagnostic
+ * (Gmail writes its reply code twice; once is kept).  Notices without it
+ * (DNS errors, timeouts) are Gmail's own words and stay whole. */
+static const char *other_server(const char *d)
+{
+    static const char mark[] = "The error that the other server returned was:";
+    const char *p = mm_strcasestr(d, mark);
+    if (!p)
+        return d;
+    p += sizeof mark - 1;
+    while (*p == ' ')
+        p++;
+    int code = mm_prov_lead_reply(p);
+    if (code && p[3] == ' ' && mm_prov_lead_reply(p + 4) == code)
+        p += 4;
+    return *p ? p : d;
+}
+
 mm_status_t mm_decode_gmail(const mm_msg *m, mm_report *r)
 {
     const char *t = mm_buf_str(&m->text);
@@ -115,7 +137,8 @@ mm_status_t mm_decode_gmail(const mm_msg *m, mm_report *r)
     const char *det = mm_prov_after_line(t, n, "Technical details of");
     const char *d = det ? det : after;
     size_t dlen = n - (size_t)(d - t);
-    const char *diag = mm_report_str(r, d, dlen > MM_PROV_DIAG_MAX ? MM_PROV_DIAG_MAX : dlen);
+    const char *diag =
+        other_server(mm_report_str(r, d, dlen > MM_PROV_DIAG_MAX ? MM_PROV_DIAG_MAX : dlen));
     const char *plain = det ? NULL : plain_diag(r, mark, after, t + n);
     if (!det && !plain)
         return MM_ENOMEM;
