@@ -266,24 +266,38 @@ static const char *reply_para(const char *t, size_t n, size_t *len)
     return NULL;
 }
 
+/* Is the line a "----- Transcript of session follows -----" heading? */
+static bool dashed_heading(const char *l, size_t len)
+{
+    while (len > 0 && (*l == ' ' || *l == '\t'))
+        l++, len--;
+    return len >= 10 && strncmp(l, "-----", 5) == 0 && strncmp(l + len - 5, "-----", 5) == 0;
+}
+
 /* A paragraph whose first line names the address but quotes no reply,
  * followed by a transcript ("(expanded from: <a>)" ... "554 5.3.0 ..."):
- * the diagnostic starts at the first line that opens with a reply code. */
+ * the diagnostic starts at the first line that opens with a reply code,
+ * else after the last dashed heading. */
 static void skip_to_reply(const char **start, size_t *len)
 {
     size_t pos = 0, l;
-    const char *line, *t = *start;
+    const char *line, *t = *start, *after_heading = NULL;
     char code[16];
     bool first = true;
     while ((line = mm_next_line(t, *len, &pos, &l)) != NULL) {
         if (first && (mm_find_reply(line, l) || mm_find_status(line, l, code)))
             return;
         if (!first && mm_prov_lead_reply(line)) {
-            *len -= (size_t)(line - t);
-            *start = line;
-            return;
+            after_heading = line;
+            break;
         }
+        if (!first && dashed_heading(line, l))
+            after_heading = t + pos;
         first = false;
+    }
+    if (after_heading && after_heading < t + *len) {
+        *len -= (size_t)(after_heading - t);
+        *start = after_heading;
     }
 }
 
@@ -366,7 +380,8 @@ static bool exit_status_only(const mm_rcpt *rc)
 /* "Status: 5.1.1" over "Diagnostic-Code: smtp; 552 5.2.2 Over quota": the
  * reporting MTA summed the failure up in its own code, the receiver said
  * precisely what it was.  The receiver's code wins when its reply opens the
- * diagnostic, is of the same class and is not a vague X.0.0. */
+ * diagnostic, is of the same class, is not a vague X.0.0 and is not a
+ * less detailed X.Y.0 of the same subject. */
 static void receiver_status(mm_report *r, mm_rcpt *rc)
 {
     mm_recipient *p = &rc->pub;
@@ -383,8 +398,14 @@ static void receiver_status(mm_report *r, mm_rcpt *rc)
         d++;
     if (!mm_prov_status(d, strlen(d), code) || strncmp(d, code, strlen(code)) != 0)
         return;
-    if (code[0] == p->status[0] && strcmp(code + 1, ".0.0") != 0)
-        p->status = mm_report_strz(r, code);
+    if (code[0] != p->status[0] || strcmp(code + 1, ".0.0") == 0)
+        return;
+    /* "550 #5.1.0" under "Status: 5.1.1": same subject, less detail */
+    const char *dot = strrchr(code, '.');
+    size_t subj = (size_t)(dot - code);
+    if (strcmp(dot, ".0") == 0 && strncmp(code, p->status, subj + 1) == 0)
+        return;
+    p->status = mm_report_strz(r, code);
 }
 
 /* Complete recipients [from, r->n) from the readable text. */
