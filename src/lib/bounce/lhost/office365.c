@@ -121,6 +121,11 @@ static const char *first_mark(const char *t, size_t n, const char *const *marks)
     return best;
 }
 
+/* Recipients read from the administrators' block; Exchange Online caps a
+ * message at 500 recipients, but its notices list the failures of one
+ * delivery attempt, rarely more than a few. */
+#define ADMIN_MAX 256
+
 /* One recipient of the administrators' block. */
 typedef struct admin_rcpt {
     const char *addr, *host, *diag;
@@ -303,10 +308,10 @@ mm_status_t mm_decode_office365(const mm_msg *m, mm_report *r)
     const char *t = mm_buf_str(&m->text);
     size_t n = m->text.len, k = 0, glen = 0, from = r->n;
     const char *adm = first_mark(t, n, admin_marks), *gen = NULL;
-    admin_rcpt v[64];
+    admin_rcpt v[ADMIN_MAX];
     if (adm) {
         const char *end = first_mark(adm, n - (size_t)(adm - t), end_marks);
-        k = read_admin(adm, (size_t)((end ? end : t + n) - adm), v, 64, &gen, &glen);
+        k = read_admin(adm, (size_t)((end ? end : t + n) - adm), v, ADMIN_MAX, &gen, &glen);
     }
     mm_status_t st = m->has_dsn ? mm_prov_dsn(m, r, &from) : from_text(m, r, v, k, gen, glen);
     if (st != MM_OK)
