@@ -132,6 +132,16 @@ static char *fold_stray_lines(const char *t, size_t n, size_t *outlen)
     return o;
 }
 
+/* A Final-Recipient only the reporting site can use: a source route
+ * ("@smtp.example.net:user@server", RFC 5321 section 4.1.2) or a host name
+ * without a dot.  The Original-Recipient is then the address the sender
+ * used. */
+static bool internal_address(const char *a)
+{
+    const char *at = strrchr(a, '@');
+    return a[0] == '@' || !at || !strchr(at, '.');
+}
+
 /* Does the group holding field i name a recipient? */
 static bool group_has_rcpt(const mm_fields *fs, size_t i)
 {
@@ -188,7 +198,8 @@ static mm_status_t decode_fields(const mm_fields *fs, mm_report *r)
     }
     for (size_t i = start; i < r->n; i++) {
         mm_recipient *p = &r->r[i].pub;
-        if (!p->recipient[0])
+        if (!p->recipient[0] || (internal_address(p->recipient) && p->original_recipient[0] &&
+                                 !internal_address(p->original_recipient)))
             p->recipient = p->original_recipient;
         if (!p->reporting_mta[0])
             p->reporting_mta = mm_report_strz(r, reporting);
