@@ -330,10 +330,16 @@ static void diag_from_text(mm_report *r, mm_rcpt *rc, const mm_msg *m, bool sing
         skip_to_reply(&start, &len);
     }
     char code[16];
-    if ((!start || !(mm_find_reply(start, len) || mm_find_status(start, len, code))) && single) {
+    bool has_reply = start && (mm_find_reply(start, len) || mm_find_status(start, len, code));
+    if (single && !(has_reply && mm_find_status(start, len, code))) {
         size_t l2;
         const char *p = reply_para(t, n, &l2);
-        if (p) {
+        /* No reply near the address: the first one quoted will do.  A reply
+         * without a status code: a paragraph that quotes one for this
+         * address says more ("550 5.1.2 <a>... Host unknown"). */
+        bool better = p && (!has_reply || (mm_find_status(p, l2, code) && addr[0] &&
+                                           mm_memcasemem(p, l2, addr, strlen(addr))));
+        if (better) {
             start = p;
             len = l2;
         }
@@ -419,6 +425,22 @@ static void receiver_status(mm_report *r, mm_rcpt *rc)
     p->status = mm_report_strz(r, code);
 }
 
+/* "Final-Recipient: rfc822; @mx.example.org" with no Original-Recipient:
+ * for a single recipient, the address the readable text lists alone on a
+ * line ("<user@example.org>") is the one that failed. */
+static void recipient_from_text(mm_report *r, mm_recipient *p, const mm_msg *m)
+{
+    const char *t = mm_buf_str(&m->text), *l, *a;
+    size_t n = mm_prov_text_len(t, m->text.len), pos = 0, len, alen;
+    while ((l = mm_next_line(t, n, &pos, &len)) != NULL)
+        if (mm_prov_addr_line(l, len, &a, &alen)) {
+            const char *addr = mm_report_addr(r, a, alen);
+            if (!internal_address(addr))
+                p->recipient = addr;
+            return;
+        }
+}
+
 /* Complete recipients [from, r->n) from the readable text. */
 static void complete(mm_report *r, const mm_msg *m, size_t from)
 {
@@ -426,6 +448,8 @@ static void complete(mm_report *r, const mm_msg *m, size_t from)
     for (size_t i = from; i < r->n; i++) {
         mm_rcpt *rc = &r->r[i];
         mm_recipient *p = &rc->pub;
+        if (single && internal_address(p->recipient))
+            recipient_from_text(r, p, m);
         if (exit_status_only(rc)) {
             const char *exit_code = p->diagnostic;
             p->diagnostic = "";
