@@ -21,7 +21,10 @@ static mm_status_t add_rcpt(mm_report *r, const char *addr, const mm_fields *fb)
     mm_rcpt *rc = mm_report_add(r);
     if (!rc)
         return MM_ENOMEM;
-    rc->pub.recipient = mm_report_addr(r, addr, strlen(addr));
+    /* "To: <Undisclosed Recipients>" names nobody: no recipient then. */
+    size_t alen;
+    const char *a = mm_find_addr(addr, strlen(addr), &alen);
+    rc->pub.recipient = a ? mm_report_addr(r, a, alen) : "";
     rc->pub.action = "";
     rc->hint = MM_REASON_FEEDBACK;
     const char *type = mm_fields_get(fb, "Feedback-Type");
