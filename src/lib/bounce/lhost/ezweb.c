@@ -82,12 +82,7 @@ static mm_status_t list_line(mm_report *r, size_t from, const char *l, size_t le
     size_t sl = len - i;
     mm_rcpt *last = r->n > from ? &r->r[r->n - 1] : NULL;
     if (sl >= 4 && strncmp(s, ">>> ", 4) == 0 && last) {
-        last->pub.smtp_command = mm_prov_command(s, sl);
-        if (!last->pub.smtp_command[0])
-            last->pub.smtp_command = mm_startswith_ci(s + 4, "RCPT")   ? "RCPT"
-                                     : mm_startswith_ci(s + 4, "MAIL") ? "MAIL"
-                                     : mm_startswith_ci(s + 4, "DATA") ? "DATA"
-                                                                       : "";
+        last->pub.smtp_command = mm_prov_verb(s + 4);
     } else if (sl >= 4 && strncmp(s, "<<< ", 4) == 0 && last) {
         last->pub.diagnostic = mm_report_str(r, s + 4, sl - 4);
     } else if ((mm_startswith_ci(s, "Recipient:") || s[0] == '<') &&

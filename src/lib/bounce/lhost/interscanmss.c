@@ -64,10 +64,7 @@ static mm_status_t transcript_line(mm_report *r, size_t from, const char *l, siz
         mm_rcpt *rc = rcpt_for(r, from, a, alen);
         if (!rc)
             return MM_ENOMEM;
-        rc->pub.smtp_command = mm_startswith_ci(v, "RCPT")   ? "RCPT"
-                               : mm_startswith_ci(v, "MAIL") ? "MAIL"
-                               : mm_startswith_ci(v, "DATA") ? "DATA"
-                                                             : "";
+        rc->pub.smtp_command = mm_prov_verb(v);
     }
     return MM_OK;
 }

@@ -372,3 +372,12 @@ const char *mm_prov_unfold_reply(mm_report *r, const char *d)
     o[w] = '\0';
     return o;
 }
+
+const char *mm_prov_verb(const char *line)
+{
+    static const char *const verbs[] = {"RCPT", "MAIL", "DATA", "EHLO", "HELO", "QUIT", NULL};
+    for (size_t i = 0; verbs[i]; i++)
+        if (mm_startswith_ci(line, verbs[i]) && !isalpha((unsigned char)line[4]))
+            return verbs[i];
+    return "";
+}

@@ -103,6 +103,10 @@ int mm_prov_reply_of_class(const char *t, size_t n, char cls);
  * words ("host mx.example.org [192.0.2.1]: 550-5.7.1 ..."). */
 const char *mm_prov_unfold_reply(mm_report *r, const char *d);
 
+/* The SMTP command a transcript line sent ("RCPT TO:<a>", "MAIL FROM:<a>",
+ * "DATA", "EHLO host"): its verb as mm_prov_command() names it, or "". */
+const char *mm_prov_verb(const char *line);
+
 /* The reply code opening t ("550 ...", "550-...", "550: ...", "550, ..."), or 0. */
 int mm_prov_lead_reply(const char *t);
 
