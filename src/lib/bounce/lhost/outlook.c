@@ -1,9 +1,8 @@
 /*
  * outlook.c - Outlook.com (formerly Hotmail) delivery status notifications:
  * "Delivery Status Notification" reports from postmaster@ its own hosts,
- * which carry X-Message-Delivery / X-Message-Info and pass *.hotmail.com
- * relays (two of these marks are required).  They are RFC 3464 reports,
- * read by rfc3464.c.
+ * which carry X-Message-Delivery / X-Message-Info or pass *.hotmail.com
+ * relays.  They are RFC 3464 reports, read by rfc3464.c.
  *
  * When Outlook.com answers for its own mailboxes, its "Requested action not
  * taken: mailbox unavailable" means the mailbox does not exist (elsewhere
@@ -22,18 +21,16 @@ static const mm_prov_phrase outlook_words[] = {
     {"Requested action not taken: mailbox unavailable", MM_REASON_USERUNKNOWN},
     {NULL, MM_REASON_UNDEFINED}};
 
+/* Outlook.com's own subject, and one of its marks.  X-Message-Delivery and
+ * X-Message-Info are added to every message Outlook.com receives too, so
+ * alone they do not tell who wrote the notice. */
 static bool is_outlook(const mm_msg *m)
 {
-    int score = 0;
-    if (mm_prov_header_has(m, "Subject", "Delivery Status Notification"))
-        score++;
-    if (mm_fields_get(&m->head, "X-Message-Delivery"))
-        score++;
-    if (mm_fields_get(&m->head, "X-Message-Info"))
-        score++;
-    if (mm_prov_any_header_has(m, "Received", ".hotmail.com"))
-        score++;
-    return score >= 2;
+    if (!mm_prov_header_has(m, "Subject", "Delivery Status Notification"))
+        return false;
+    return mm_fields_get(&m->head, "X-Message-Delivery") ||
+           mm_fields_get(&m->head, "X-Message-Info") ||
+           mm_prov_any_header_has(m, "Received", ".hotmail.com");
 }
 
 mm_status_t mm_decode_outlook(const mm_msg *m, mm_report *r)
