@@ -11,7 +11,13 @@
  * completed from the readable text: the paragraph that names the address
  * (or, failing that, the one quoting an SMTP reply) becomes the diagnostic,
  * the reply's own status code replaces a vague X.0.0, and the SMTP command
- * the reply answered is noted.
+ * the reply answered is noted.  The receiver's words also correct the
+ * reporting MTA's: its enhanced code over a summary Status, its permanent
+ * code over a 4.x.x Status on a failed recipient, the transcript over an
+ * X-Unix exit status, the Original-Recipient over an internal Final-
+ * Recipient.  A multi-line reply loses its repeated code prefixes, lines
+ * of Diagnostic-Code that lack folding white space are kept, and a second
+ * report quoted inside the returned message is not read.
  */
 #include "bounce_int.h"
 
