@@ -476,6 +476,9 @@ static void complete(mm_report *r, const mm_msg *m, size_t from)
             p->smtp_command = mm_prov_command(p->diagnostic, strlen(p->diagnostic));
         if (!p->smtp_command[0])
             p->smtp_command = text_command(r, m, p->recipient);
+        /* "host mx.example.org[192.0.2.1] said: ..." without Remote-MTA */
+        if (!p->remote_mta[0])
+            mm_prov_exim_host(r, rc);
         if (!p->action[0])
             p->action = "failed";
     }

@@ -65,7 +65,8 @@ bool mm_prov_addr_line(const char *l, size_t len, const char **a, size_t *alen);
  * one of markers (NULL-terminated), an address list read as above; the
  * command, remote host and status come from each diagnostic. */
 mm_status_t mm_prov_exim_list(const mm_msg *m, mm_report *r, const char *const *markers);
-/* "host NAME [IP]:" in an Exim diagnostic sets the remote MTA. */
+/* "host NAME [IP]:" (Exim) or "host NAME[IP] said:" (Postfix) in the
+ * diagnostic sets the remote MTA. */
 void mm_prov_exim_host(mm_report *r, mm_rcpt *rc);
 
 /* A provider's own fixed words (or codes) and the reason they state.
