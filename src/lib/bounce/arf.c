@@ -80,9 +80,9 @@ mm_status_t mm_decode_arf(const mm_msg *m, mm_report *r)
     mm_arena a;
     mm_arena_init(&a);
     mm_fields fb = {0};
-    mm_status_t st = mm_fields_parse_block(&a, m->feedback.data ? m->feedback.data : "",
-                                           m->feedback.len, &fb);
-    for (size_t i = 0; st == MM_OK && i < fb.n; i++)
+    mm_status_t st =
+        mm_fields_parse_block(&a, m->feedback.data ? m->feedback.data : "", m->feedback.len, &fb);
+    for (size_t i = 0; st == MM_OK && i < fb.n && r->n < r->max; i++)
         if (strcasecmp(fb.v[i].name, "Original-Rcpt-To") == 0 ||
             strcasecmp(fb.v[i].name, "Removal-Recipient") == 0)
             st = add_rcpt(r, fb.v[i].value, &fb);

@@ -190,8 +190,10 @@ static mm_status_t decode_fields(const mm_fields *fs, mm_report *r)
         }
         if (!cur && is_rcpt_field(f->name)) {
             cur = mm_report_add(r);
-            if (!cur)
+            if (!cur) {
+                r->truncated = r->n >= r->max;
                 break;
+            }
             for (size_t k = group; k < i; k++)
                 set_field(r, cur, &fs->v[k]);
         } else if (cur && strcasecmp(f->name, "Final-Recipient") == 0 && cur->pub.recipient[0]) {

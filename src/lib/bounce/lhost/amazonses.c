@@ -120,8 +120,10 @@ static mm_status_t bounced(mm_report *r, const char *j, size_t n)
         if (mm_startswith_ci(diag, "smtp;"))
             diag += 5 + (diag[5] == ' ');
         mm_rcpt *rc = mm_prov_add(r, addr, strlen(addr), diag, strlen(diag));
-        if (!rc)
+        if (!rc && !mm_prov_full(r))
             return MM_ENOMEM;
+        if (!rc)
+            break;
         const char *act = json_str(r, it, len, "action");
         char code[16];
         const char *st = json_str(r, it, len, "status");
@@ -149,8 +151,10 @@ static mm_status_t complained(mm_report *r, const char *j, size_t n)
         if (!addr[0])
             continue;
         mm_rcpt *rc = mm_prov_add(r, addr, strlen(addr), type, strlen(type));
-        if (!rc)
+        if (!rc && !mm_prov_full(r))
             return MM_ENOMEM;
+        if (!rc)
+            break;
         rc->pub.action = "";
         rc->hint = MM_REASON_FEEDBACK;
     }
@@ -169,8 +173,10 @@ static mm_status_t delivered(mm_report *r, const char *j, size_t n)
     const char *rmta = json_str(r, d, dn, "reportingMTA");
     while (arr && (it = next_item(arr, alen, &pos, &len)) != NULL) {
         mm_rcpt *rc = mm_prov_add(r, it + 1, len - 2, resp, strlen(resp));
-        if (!rc)
+        if (!rc && !mm_prov_full(r))
             return MM_ENOMEM;
+        if (!rc)
+            break;
         rc->pub.action = "delivered";
         rc->pub.reporting_mta = rmta;
         mm_prov_refine_status(r, rc);

@@ -53,8 +53,10 @@ mm_status_t mm_decode_biglobe(const mm_msg *m, mm_report *r)
         if (!mm_prov_addr_line(l, len, &a, &alen))
             continue;
         mm_rcpt *rc = mm_prov_add(r, a, alen, "", 0);
-        if (!rc)
+        if (!rc && !mm_prov_full(r))
             return MM_ENOMEM;
+        if (!rc)
+            break;
         rc->pub.diagnostic = diag;
         rc->hint = mm_prov_phrase_hint(biglobe_words, diag);
     }

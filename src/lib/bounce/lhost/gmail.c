@@ -65,7 +65,7 @@ static mm_status_t add_addresses(mm_report *r, const char *t, size_t n, bool del
             break;
         mm_rcpt *rc = mm_prov_add(r, a, alen, "", 0);
         if (!rc)
-            return MM_ENOMEM;
+            return mm_prov_full(r) ? MM_OK : MM_ENOMEM;
         if (delayed)
             rc->pub.action = "delayed";
         seen = true;

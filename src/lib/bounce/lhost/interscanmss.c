@@ -76,7 +76,7 @@ mm_status_t mm_decode_interscanmss(const mm_msg *m, mm_report *r)
     const char *t = mm_buf_str(&m->text), *l;
     size_t n = mm_prov_text_len(t, m->text.len), pos = 0, len, from = r->n;
     mm_status_t st = MM_OK;
-    while (st == MM_OK && (l = mm_next_line(t, n, &pos, &len)) != NULL) {
+    while (st == MM_OK && !mm_prov_full(r) && (l = mm_next_line(t, n, &pos, &len)) != NULL) {
         const char *u = mm_memcasemem(l, len, "Unable to deliver message to", 28);
         size_t alen;
         const char *a = u ? mm_find_addr(u, len - (size_t)(u - l), &alen) : NULL;

@@ -278,7 +278,7 @@ static mm_status_t error_details(const char *t, size_t n, mm_report *r)
 static mm_status_t from_text(const mm_msg *m, mm_report *r, const admin_rcpt *v, size_t k,
                              const char *gen, size_t glen)
 {
-    for (size_t i = 0; i < k; i++) {
+    for (size_t i = 0; i < k && !mm_prov_full(r); i++) {
         mm_rcpt *rc = mm_prov_add(r, v[i].addr, v[i].alen, "", 0);
         if (!rc)
             return MM_ENOMEM;

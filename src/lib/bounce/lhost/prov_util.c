@@ -141,6 +141,14 @@ size_t mm_prov_text_len(const char *t, size_t n)
     return end;
 }
 
+bool mm_prov_full(mm_report *r)
+{
+    if (r->n < r->max)
+        return false;
+    r->truncated = true;
+    return true;
+}
+
 mm_rcpt *mm_prov_add(mm_report *r, const char *addr, size_t alen, const char *t, size_t n)
 {
     mm_rcpt *rc = mm_report_add(r);
@@ -240,7 +248,7 @@ mm_status_t mm_prov_addr_blocks(mm_report *r, const char *t, size_t n)
             if (addr[0] && !already(r, from, addr)) {
                 size_t dl = dend > (size_t)(diag - t) ? dend - (size_t)(diag - t) : 0;
                 if (!mm_prov_add(r, addr, strlen(addr), diag, dl))
-                    return MM_ENOMEM;
+                    return mm_prov_full(r) ? MM_OK : MM_ENOMEM;
             }
             open = false;
         }

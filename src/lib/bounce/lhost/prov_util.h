@@ -36,7 +36,13 @@ const char *mm_prov_command(const char *t, size_t n);
  * message begins (a marker line), else all of it. */
 size_t mm_prov_text_len(const char *t, size_t n);
 
-/* Append a failed recipient with diagnostic t[0..n) (squeezed, capped). */
+/* Is the report at max_recipients?  Then r->truncated is set, and a
+ * decoder stops adding (mm_prov_add() and mm_report_add() return NULL,
+ * which is not out of memory). */
+bool mm_prov_full(mm_report *r);
+
+/* Append a failed recipient with diagnostic t[0..n) (squeezed, capped);
+ * NULL when out of memory or full (see mm_prov_full()). */
 mm_rcpt *mm_prov_add(mm_report *r, const char *addr, size_t alen, const char *t, size_t n);
 
 /* True when the header's value contains needle (case-insensitive). */
