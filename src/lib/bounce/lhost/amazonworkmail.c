@@ -8,6 +8,9 @@
  * and the nested reply is the one that says what went wrong, so its reply
  * code and status code are the recipient's.  WorkMail's own outer words
  * ("Message expired") still say why it gave up, and become the hint.
+ *
+ * Amazon WorkMail does not publish this notice's layout; it is read as the
+ * notices themselves show it (the sisimai/set-of-emails samples).
  */
 #include "../decoders.h"
 

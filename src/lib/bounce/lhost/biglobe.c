@@ -8,6 +8,9 @@
  * The addresses are the lines under the first heading; the text under the
  * second is every recipient's diagnostic.  BIGLOBE's own fixed sentences
  * say the reason and become hints.
+ *
+ * BIGLOBE does not publish this notice's layout; it is read as the notices
+ * themselves show it (the sisimai/set-of-emails samples).
  */
 #include "../decoders.h"
 

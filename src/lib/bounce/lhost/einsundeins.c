@@ -10,6 +10,9 @@
  * reason:" and 1&1's sentence.  Each address line opens a recipient; the
  * lines under it are its diagnostic.  "TEXT command" is 1&1's name for the
  * message content, i.e. the reply to DATA.
+ *
+ * 1&1 / IONOS does not publish this notice's layout; it is read as the
+ * notices themselves show it (the sisimai/set-of-emails samples).
  */
 #include "../decoders.h"
 

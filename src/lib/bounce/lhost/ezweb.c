@@ -13,6 +13,9 @@
  * sentence is then put in front of its diagnostic.  The sentences are au's
  * own and become hints.  Recognised by two of: the sender, the subject,
  * EZweb relays in Received, an ezweb/au Message-ID.
+ *
+ * KDDI does not publish this notice's layout; it is read as the notices
+ * themselves show it (the sisimai/set-of-emails samples).
  */
 #include "../decoders.h"
 

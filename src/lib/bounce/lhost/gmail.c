@@ -14,6 +14,9 @@
  * every recipient's diagnostic.  Gmail's "(state N)" tells the
  * SMTP stage that failed, which gives the command (stage table from
  * Sisimai's Lhost::Gmail notes).
+ *
+ * Google does not publish this notice's layout; it is read as the notices
+ * themselves show it (the sisimai/set-of-emails samples).
  */
 #include "../decoders.h"
 

@@ -11,6 +11,9 @@
  * of the original message is following. ---".  The "SMTP error ... after
  * X command:" and "host:" lines become the command and the remote MTA; the
  * reply under them is the diagnostic.
+ *
+ * GMX does not publish this notice's layout; it is read as the notices
+ * themselves show it (the sisimai/set-of-emails samples).
  */
 #include "../decoders.h"
 

@@ -18,6 +18,9 @@
  * from the heading to the response is the diagnostic.  Google's
  * fixed sentences (not the remote server's words) say what happened, and
  * become hints.
+ *
+ * Google does not publish this notice's layout; it is read as the notices
+ * themselves show it (the sisimai/set-of-emails samples).
  */
 #include "../decoders.h"
 

@@ -10,6 +10,9 @@
  *   Unable to deliver message to <user@example.org> (and other recipients
  *   in the same domain). Please check if address is correct.
  * where InterScan itself says the address is wrong.
+ *
+ * Trend Micro does not publish this notice's layout; it is read as the
+ * notices themselves show it (the sisimai/set-of-emails samples).
  */
 #include "../decoders.h"
 

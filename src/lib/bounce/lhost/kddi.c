@@ -8,6 +8,9 @@
  * Each "Could not be delivered to:" line opens a recipient and the
  * indented lines after it are its diagnostic, KDDI's own fixed sentences,
  * which become hints.
+ *
+ * KDDI does not publish this notice's layout; it is read as the notices
+ * themselves show it (the sisimai/set-of-emails samples).
  */
 #include "../decoders.h"
 

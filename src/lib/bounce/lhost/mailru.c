@@ -9,6 +9,9 @@
  * Each address line opens a recipient and the indented lines under it are
  * its diagnostic; the second (English) copy of the list is skipped as the
  * same addresses.  The "host NAME [IP]:" prefix names the remote MTA.
+ *
+ * Mail.Ru does not publish this notice's layout; it is read as the notices
+ * themselves show it (the sisimai/set-of-emails samples).
  */
 #include "../decoders.h"
 

@@ -8,6 +8,9 @@
  * where the status (a bare 5.0.0) does not: a relay attempt without SMTP
  * authentication, and the "542 <address> Rejected" it gives for recipients
  * it does not know.
+ *
+ * Symantec (Broadcom) does not publish this notice's layout; it is read as
+ * the notices themselves show it (the sisimai/set-of-emails samples).
  */
 #include "../decoders.h"
 

@@ -4,6 +4,9 @@
  *   <user@example.org>: 550 5.1.1 <user@example.org>: ... User unknown
  * before "Included is a copy of the message header:".  Read with the
  * Exim-style list reader shared with mailru.c.
+ *
+ * McAfee does not publish this notice's layout; it is read as the notices
+ * themselves show it (the sisimai/set-of-emails samples).
  */
 #include "../decoders.h"
 

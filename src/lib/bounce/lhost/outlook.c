@@ -8,6 +8,9 @@
  * taken: mailbox unavailable" means the mailbox does not exist (elsewhere
  * the same RFC 5321 sentence can mean anything), and "the domain is not
  * reachable" is its verdict on the recipient's domain; both become hints.
+ *
+ * Microsoft does not publish this notice's layout; it is read as the notices
+ * themselves show it (the sisimai/set-of-emails samples).
  */
 #include "../decoders.h"
 

@@ -6,6 +6,9 @@
  * original message quoted below ("Original Message:") or attached.  The
  * MMS gateway's "No valid recipients for this MM" and the text gateway's
  * "no such user here" say the number does not exist.
+ *
+ * Verizon does not publish this notice's layout; it is read as the notices
+ * themselves show it (the sisimai/set-of-emails samples).
  */
 #include "../decoders.h"
 

@@ -6,6 +6,9 @@
  *   --- Below this line is a copy of the message.
  * Each "<address>:" line opens a recipient; the lines under it are the
  * receiver's reply, whose "[RCPT_TO]"-style tag names the SMTP command.
+ *
+ * Yahoo does not publish this notice's layout; it is read as the notices
+ * themselves show it (the sisimai/set-of-emails samples).
  */
 #include "../decoders.h"
 

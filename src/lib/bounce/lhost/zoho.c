@@ -8,6 +8,9 @@
  * or "THIS IS A WARNING MESSAGE ONLY" marks a delay.  "Host not reachable"
  * is Zoho's own verdict when it could not reach the host in time; in a
  * permanent notice that means the retries ran out.
+ *
+ * Zoho does not publish this notice's layout; it is read as the notices
+ * themselves show it (the sisimai/set-of-emails samples).
  */
 #include "../decoders.h"
 
