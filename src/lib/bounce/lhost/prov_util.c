@@ -389,3 +389,48 @@ const char *mm_prov_verb(const char *line)
             return verbs[i];
     return "";
 }
+
+/* "host mx.example.org [192.0.2.1]:" (Exim), "host mx.example.org[192.0.2.1]
+ * said:" (Postfix). */
+void mm_prov_exim_host(mm_report *r, mm_rcpt *rc)
+{
+    const char *d = rc->pub.diagnostic;
+    const char *h = mm_strcasestr(d, "host ");
+    const char *br = h ? strchr(h, '[') : NULL;
+    if (!h || !br || br - h > 260)
+        return;
+    const char *s = h + 5, *e = br;
+    while (e > s && e[-1] == ' ')
+        e--;
+    if (e > s && !memchr(s, ' ', (size_t)(e - s)))
+        rc->pub.remote_mta = mm_report_str(r, s, (size_t)(e - s));
+}
+
+mm_status_t mm_prov_exim_list(const mm_msg *m, mm_report *r, const char *const *markers)
+{
+    const char *t = mm_buf_str(&m->text);
+    size_t n = mm_prov_text_len(t, m->text.len);
+    const char *after = NULL;
+    for (size_t i = 0; markers[i] && !after; i++)
+        after = mm_prov_after_line(t, n, markers[i]);
+    if (!after)
+        return MM_ENOTFOUND;
+    size_t from = r->n;
+    mm_status_t st = mm_prov_addr_blocks(r, after, n - (size_t)(after - t));
+    if (st != MM_OK)
+        return st;
+    if (r->n == from)
+        return MM_ENOTFOUND;
+    for (size_t i = from; i < r->n; i++) {
+        mm_rcpt *rc = &r->r[i];
+        const char *d = rc->pub.diagnostic = mm_prov_unfold_reply(r, rc->pub.diagnostic);
+        rc->pub.smtp_command = mm_prov_command(d, strlen(d));
+        mm_prov_exim_host(r, rc);
+        mm_prov_refine_status(r, rc);
+        if (mm_strcasestr(d, "retry timeout exceeded") ||
+            mm_strcasestr(d, "retry time not reached"))
+            rc->pub.action = "delayed";
+    }
+    r->kind = MM_KIND_BOUNCE;
+    return MM_OK;
+}
