@@ -321,10 +321,9 @@ static void skip_to_reply(const char **start, size_t *len)
 }
 
 /* Diagnostic for a recipient whose block had none: from the readable text. */
-static void diag_from_text(mm_report *r, mm_rcpt *rc, const mm_msg *m, bool single)
+static void diag_from_text(mm_report *r, mm_rcpt *rc, const char *t, size_t n, bool single)
 {
-    const char *t = mm_buf_str(&m->text);
-    size_t n = mm_prov_text_len(t, m->text.len), len = 0;
+    size_t len = 0;
     const char *addr = rc->pub.recipient;
     const char *at = addr[0] ? mm_memcasemem(t, n, addr, strlen(addr)) : NULL;
     const char *start = NULL;
@@ -374,10 +373,8 @@ static void permanent_reply(mm_report *r, mm_rcpt *rc)
 
 /* The SMTP command named in the readable paragraph about this recipient
  * ("... (in reply to RCPT TO command)"), when the diagnostic does not say. */
-static const char *text_command(mm_report *r, const mm_msg *m, const char *addr)
+static const char *text_command(mm_report *r, const char *t, size_t n, const char *addr)
 {
-    const char *t = mm_buf_str(&m->text);
-    size_t n = mm_prov_text_len(t, m->text.len);
     const char *at = addr[0] ? mm_memcasemem(t, n, addr, strlen(addr)) : NULL;
     if (!at)
         return "";
@@ -436,10 +433,10 @@ static void receiver_status(mm_report *r, mm_rcpt *rc)
 /* "Final-Recipient: rfc822; @mx.example.org" with no Original-Recipient:
  * for a single recipient, the address the readable text lists alone on a
  * line ("<user@example.org>") is the one that failed. */
-static void recipient_from_text(mm_report *r, mm_recipient *p, const mm_msg *m)
+static void recipient_from_text(mm_report *r, mm_recipient *p, const char *t, size_t n)
 {
-    const char *t = mm_buf_str(&m->text), *l, *a;
-    size_t n = mm_prov_text_len(t, m->text.len), pos = 0, len, alen;
+    const char *l, *a;
+    size_t pos = 0, len, alen;
     while ((l = mm_next_line(t, n, &pos, &len)) != NULL)
         if (mm_prov_addr_line(l, len, &a, &alen)) {
             const char *addr = mm_report_addr(r, a, alen);
@@ -452,21 +449,27 @@ static void recipient_from_text(mm_report *r, mm_recipient *p, const mm_msg *m)
 /* Complete recipients [from, r->n) from the readable text. */
 static void complete(mm_report *r, const mm_msg *m, size_t from)
 {
+    /* The readable text, once, and bounded: every recipient searches it, so
+     * a hostile notice must not make that quadratic in its size. */
+    const char *t = mm_buf_str(&m->text);
+    size_t n = mm_prov_text_len(t, m->text.len);
+    if (n > MM_PROV_SCAN_MAX)
+        n = MM_PROV_SCAN_MAX;
     bool single = r->n - from == 1;
     for (size_t i = from; i < r->n; i++) {
         mm_rcpt *rc = &r->r[i];
         mm_recipient *p = &rc->pub;
         if (single && internal_address(p->recipient))
-            recipient_from_text(r, p, m);
+            recipient_from_text(r, p, t, n);
         if (exit_status_only(rc)) {
             const char *exit_code = p->diagnostic;
             p->diagnostic = "";
-            diag_from_text(r, rc, m, single);
+            diag_from_text(r, rc, t, n, single);
             if (!p->diagnostic[0])
                 p->diagnostic = exit_code;
         }
         if (!p->diagnostic[0])
-            diag_from_text(r, rc, m, single);
+            diag_from_text(r, rc, t, n, single);
         p->diagnostic = mm_prov_unfold_reply(r, p->diagnostic);
         permanent_reply(r, rc);
         receiver_status(r, rc);
@@ -477,7 +480,7 @@ static void complete(mm_report *r, const mm_msg *m, size_t from)
         if (!p->smtp_command[0])
             p->smtp_command = mm_prov_command(p->diagnostic, strlen(p->diagnostic));
         if (!p->smtp_command[0])
-            p->smtp_command = text_command(r, m, p->recipient);
+            p->smtp_command = text_command(r, t, n, p->recipient);
         /* "host mx.example.org[192.0.2.1] said: ..." without Remote-MTA */
         if (!p->remote_mta[0])
             mm_prov_exim_host(r, rc);

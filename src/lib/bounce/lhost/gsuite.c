@@ -142,6 +142,8 @@ mm_status_t mm_decode_gsuite(const mm_msg *m, mm_report *r)
         return MM_ENOTFOUND;
     const char *t = mm_buf_str(&m->text);
     size_t n = mm_prov_text_len(t, m->text.len), from = r->n;
+    if (n > MM_PROV_SCAN_MAX) /* searched once per recipient */
+        n = MM_PROV_SCAN_MAX;
     /* A multipart/report may still lack the delivery-status part. */
     mm_status_t st = m->has_dsn ? mm_prov_dsn(m, r, &from) : MM_ENOTFOUND;
     if (st == MM_ENOTFOUND)

@@ -16,6 +16,11 @@
 /* Longest diagnostic a decoder copies out of prose (bytes). */
 #define MM_PROV_DIAG_MAX 1200
 
+/* How much of a notice's readable text per-recipient searches look at
+ * (bytes): real notices are a few KiB; the bound keeps a hostile one with
+ * many recipients linear. */
+#define MM_PROV_SCAN_MAX (64 * 1024)
+
 /*
  * The status code an SMTP reply text means: "(#5.1.1)" first, then a code
  * right after a reply code ("550 5.1.1", "550-'5.7.1", "550 #5.1.0"), then
