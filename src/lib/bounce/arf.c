@@ -21,7 +21,10 @@ static mm_status_t add_rcpt(mm_report *r, const char *addr, const mm_fields *fb)
     mm_rcpt *rc = mm_report_add(r);
     if (!rc)
         return MM_ENOMEM;
-    rc->pub.recipient = mm_report_addr(r, addr, strlen(addr));
+    /* "To: <Undisclosed Recipients>" names nobody: no recipient then. */
+    size_t alen;
+    const char *a = mm_find_addr(addr, strlen(addr), &alen);
+    rc->pub.recipient = a ? mm_report_addr(r, a, alen) : "";
     rc->pub.action = "";
     rc->hint = MM_REASON_FEEDBACK;
     const char *type = mm_fields_get(fb, "Feedback-Type");
@@ -77,9 +80,9 @@ mm_status_t mm_decode_arf(const mm_msg *m, mm_report *r)
     mm_arena a;
     mm_arena_init(&a);
     mm_fields fb = {0};
-    mm_status_t st = mm_fields_parse_block(&a, m->feedback.data ? m->feedback.data : "",
-                                           m->feedback.len, &fb);
-    for (size_t i = 0; st == MM_OK && i < fb.n; i++)
+    mm_status_t st =
+        mm_fields_parse_block(&a, m->feedback.data ? m->feedback.data : "", m->feedback.len, &fb);
+    for (size_t i = 0; st == MM_OK && i < fb.n && r->n < r->max; i++)
         if (strcasecmp(fb.v[i].name, "Original-Rcpt-To") == 0 ||
             strcasecmp(fb.v[i].name, "Removal-Recipient") == 0)
             st = add_rcpt(r, fb.v[i].value, &fb);

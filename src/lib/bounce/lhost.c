@@ -30,6 +30,19 @@ const mm_decoder mm_decoders[] = {
 
     {"zoho", mm_decode_zoho},
     {"gmx", mm_decode_gmx},
+    {"office365", mm_decode_office365},
+    {"gsuite", mm_decode_gsuite},
+    {"amazonworkmail", mm_decode_amazonworkmail},
+    {"receivingses", mm_decode_receivingses},
+    {"facebook", mm_decode_facebook},
+    {"messagelabs", mm_decode_messagelabs},
+    {"interscanmss", mm_decode_interscanmss},
+    {"outlook", mm_decode_outlook},
+    {"einsundeins", mm_decode_einsundeins},
+    {"biglobe", mm_decode_biglobe},
+    {"kddi", mm_decode_kddi},
+    {"verizon", mm_decode_verizon},
+    {"ezweb", mm_decode_ezweb},
     /* end of mail providers and ESPs */
 
     /* MTA families (lhost/) */

@@ -11,10 +11,17 @@
  * completed from the readable text: the paragraph that names the address
  * (or, failing that, the one quoting an SMTP reply) becomes the diagnostic,
  * the reply's own status code replaces a vague X.0.0, and the SMTP command
- * the reply answered is noted.
+ * the reply answered is noted.  The receiver's words also correct the
+ * reporting MTA's: its enhanced code over a summary Status, its permanent
+ * code over a 4.x.x Status on a failed recipient, the transcript over an
+ * X-Unix exit status, the Original-Recipient over an internal Final-
+ * Recipient.  A multi-line reply loses its repeated code prefixes, lines
+ * of Diagnostic-Code that lack folding white space are kept, and a second
+ * report quoted inside the returned message is not read.
  */
 #include "bounce_int.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include "../util/str.h"
@@ -39,7 +46,8 @@ static const char *after_type(const char *v, const char **type, size_t *tlen)
 
 static bool is_rcpt_field(const char *name)
 {
-    return strcasecmp(name, "Final-Recipient") == 0 || strcasecmp(name, "Original-Recipient") == 0 ||
+    return strcasecmp(name, "Final-Recipient") == 0 ||
+           strcasecmp(name, "Original-Recipient") == 0 ||
            strcasecmp(name, "X-Actual-Recipient") == 0;
 }
 
@@ -68,7 +76,10 @@ static void set_field(mm_report *r, mm_rcpt *rc, const mm_field *f)
         if (mm_find_status(f->value, strlen(f->value), code))
             p->status = mm_report_strz(r, code);
     } else if (strcasecmp(f->name, "Remote-MTA") == 0) {
-        p->remote_mta = mm_report_strz(r, v);
+        /* "dns; mx.example.org (192.0.2.1, the server for the domain.)":
+         * the comment is not part of the name (RFC 5322 CFWS). */
+        const char *c = strchr(v, '(');
+        p->remote_mta = mm_report_str(r, v, c && c > v ? (size_t)(c - v) : strlen(v));
     } else if (strcasecmp(f->name, "Diagnostic-Code") == 0) {
         if (tl) {
             rc->diag_type = mm_report_str(r, type, tl);
@@ -84,6 +95,66 @@ static void set_field(mm_report *r, mm_rcpt *rc, const mm_field *f)
     } else if (strcasecmp(f->name, "Last-Attempt-Date") == 0) {
         p->date = mm_report_strz(r, f->value);
     }
+}
+
+/* Length of "Name" when line l starts a "Name:" field, else 0. */
+static size_t field_name(const char *l, size_t len)
+{
+    size_t i = 0;
+    while (i < len && (isalnum((unsigned char)l[i]) || l[i] == '-'))
+        i++;
+    return i > 0 && i < len && l[i] == ':' && isalpha((unsigned char)l[0]) ? i : 0;
+}
+
+/*
+ * A copy of the delivery-status text in which lines that continue a
+ * Diagnostic-Code without the folding white space RFC 5322 requires (some
+ * MessageLabs and Exchange writers break a multi-line SMTP reply that way)
+ * are indented, so the field reader keeps them.  Caller frees; NULL when
+ * out of memory.
+ */
+static char *fold_stray_lines(const char *t, size_t n, size_t *outlen)
+{
+    char *o = malloc(2 * n + 3); /* a space and a newline per line at most */
+    if (!o)
+        return NULL;
+    size_t pos = 0, len, w = 0;
+    const char *l;
+    bool in_diag = false;
+    while ((l = mm_next_line(t, n, &pos, &len)) != NULL) {
+        size_t k = field_name(l, len);
+        if (mm_prov_blank(l, len))
+            in_diag = false;
+        else if (k)
+            in_diag = k == 15 && strncasecmp(l, "Diagnostic-Code", 15) == 0;
+        else if (in_diag && l[0] != ' ' && l[0] != '\t')
+            o[w++] = ' ';
+        memcpy(o + w, l, len);
+        w += len;
+        o[w++] = '\n';
+    }
+    o[w] = '\0';
+    *outlen = w;
+    return o;
+}
+
+/* A Final-Recipient only the reporting site can use: a source route
+ * ("@smtp.example.net:user@server", RFC 5321 section 4.1.2) or a host name
+ * without a dot.  The Original-Recipient is then the address the sender
+ * used. */
+static bool internal_address(const char *a)
+{
+    const char *at = strrchr(a, '@');
+    return a[0] == '@' || !at || !strchr(at, '.');
+}
+
+/* Does the group holding field i name a recipient? */
+static bool group_has_rcpt(const mm_fields *fs, size_t i)
+{
+    for (size_t k = i; k < fs->n && fs->v[k].name[0]; k++)
+        if (is_rcpt_field(fs->v[k].name))
+            return true;
+    return false;
 }
 
 /* Decode field groups; per-message fields fill defaults for every
@@ -102,6 +173,12 @@ static mm_status_t decode_fields(const mm_fields *fs, mm_report *r)
             continue;
         }
         if (strcasecmp(f->name, "Reporting-MTA") == 0) {
+            /* A second per-message block (no recipient in its group) after
+             * recipients belongs to another report: a bounce quoted inside
+             * the returned message (RFC 3464 section 2: one delivery-status
+             * part per report). */
+            if (r->n > start && !group_has_rcpt(fs, i))
+                break;
             const char *t;
             size_t tl;
             reporting = after_type(f->value, &t, &tl);
@@ -113,8 +190,10 @@ static mm_status_t decode_fields(const mm_fields *fs, mm_report *r)
         }
         if (!cur && is_rcpt_field(f->name)) {
             cur = mm_report_add(r);
-            if (!cur)
+            if (!cur) {
+                r->truncated = r->n >= r->max;
                 break;
+            }
             for (size_t k = group; k < i; k++)
                 set_field(r, cur, &fs->v[k]);
         } else if (cur && strcasecmp(f->name, "Final-Recipient") == 0 && cur->pub.recipient[0]) {
@@ -127,7 +206,8 @@ static mm_status_t decode_fields(const mm_fields *fs, mm_report *r)
     }
     for (size_t i = start; i < r->n; i++) {
         mm_recipient *p = &r->r[i].pub;
-        if (!p->recipient[0])
+        if (!p->recipient[0] || (internal_address(p->recipient) && p->original_recipient[0] &&
+                                 !internal_address(p->original_recipient)))
             p->recipient = p->original_recipient;
         if (!p->reporting_mta[0])
             p->reporting_mta = mm_report_strz(r, reporting);
@@ -205,11 +285,45 @@ static const char *reply_para(const char *t, size_t n, size_t *len)
     return NULL;
 }
 
-/* Diagnostic for a recipient whose block had none: from the readable text. */
-static void diag_from_text(mm_report *r, mm_rcpt *rc, const mm_msg *m, bool single)
+/* Is the line a "----- Transcript of session follows -----" heading? */
+static bool dashed_heading(const char *l, size_t len)
 {
-    const char *t = mm_buf_str(&m->text);
-    size_t n = mm_prov_text_len(t, m->text.len), len = 0;
+    while (len > 0 && (*l == ' ' || *l == '\t'))
+        l++, len--;
+    return len >= 10 && strncmp(l, "-----", 5) == 0 && strncmp(l + len - 5, "-----", 5) == 0;
+}
+
+/* A paragraph whose first line names the address but quotes no reply,
+ * followed by a transcript ("(expanded from: <a>)" ... "554 5.3.0 ..."):
+ * the diagnostic starts at the first line that opens with a reply code,
+ * else after the last dashed heading. */
+static void skip_to_reply(const char **start, size_t *len)
+{
+    size_t pos = 0, l;
+    const char *line, *t = *start, *after_heading = NULL;
+    char code[16];
+    bool first = true;
+    while ((line = mm_next_line(t, *len, &pos, &l)) != NULL) {
+        if (first && (mm_find_reply(line, l) || mm_find_status(line, l, code)))
+            return;
+        if (!first && mm_prov_lead_reply(line)) {
+            after_heading = line;
+            break;
+        }
+        if (!first && dashed_heading(line, l))
+            after_heading = t + pos;
+        first = false;
+    }
+    if (after_heading && after_heading < t + *len) {
+        *len -= (size_t)(after_heading - t);
+        *start = after_heading;
+    }
+}
+
+/* Diagnostic for a recipient whose block had none: from the readable text. */
+static void diag_from_text(mm_report *r, mm_rcpt *rc, const char *t, size_t n, bool single)
+{
+    size_t len = 0;
     const char *addr = rc->pub.recipient;
     const char *at = addr[0] ? mm_memcasemem(t, n, addr, strlen(addr)) : NULL;
     const char *start = NULL;
@@ -220,32 +334,156 @@ static void diag_from_text(mm_report *r, mm_rcpt *rc, const mm_msg *m, bool sing
             s = para_before(t, s);
         start = t + s;
         len = e - s;
+        skip_to_reply(&start, &len);
     }
     char code[16];
-    if ((!start || !(mm_find_reply(start, len) || mm_find_status(start, len, code))) && single) {
+    bool has_reply = start && (mm_find_reply(start, len) || mm_find_status(start, len, code));
+    if (single && !(has_reply && mm_find_status(start, len, code))) {
         size_t l2;
         const char *p = reply_para(t, n, &l2);
-        if (p) {
+        /* No reply near the address: the first one quoted will do.  A reply
+         * without a status code: a paragraph that quotes one for this
+         * address says more ("550 5.1.2 <a>... Host unknown"). */
+        bool better = p && (!has_reply || (mm_find_status(p, l2, code) && addr[0] &&
+                                           mm_memcasemem(p, l2, addr, strlen(addr))));
+        if (better) {
             start = p;
             len = l2;
         }
     }
     if (start)
-        rc->pub.diagnostic = mm_report_str(r, start, len > MM_PROV_DIAG_MAX ? MM_PROV_DIAG_MAX : len);
+        rc->pub.diagnostic =
+            mm_report_str(r, start, len > MM_PROV_DIAG_MAX ? MM_PROV_DIAG_MAX : len);
+}
+
+/* "Action: failed" with "Status: 4.x.x" while the remote server answered
+ * "550 5.5.0": some MTAs mark a refused connection temporary in Status even
+ * though they gave up; the receiver's own permanent code is the one that
+ * matches what happened. */
+static void permanent_reply(mm_report *r, mm_rcpt *rc)
+{
+    mm_recipient *p = &rc->pub;
+    const char *d = p->diagnostic;
+    char code[16];
+    if (strcmp(p->action, "failed") != 0 || p->status[0] != '4')
+        return;
+    if (mm_prov_lead_reply(d) / 100 == 5 && mm_prov_status(d, strlen(d), code) && code[0] == '5')
+        p->status = mm_report_strz(r, code);
+}
+
+/* The SMTP command named in the readable paragraph about this recipient
+ * ("... (in reply to RCPT TO command)"), when the diagnostic does not say. */
+static const char *text_command(mm_report *r, const char *t, size_t n, const char *addr)
+{
+    const char *at = addr[0] ? mm_memcasemem(t, n, addr, strlen(addr)) : NULL;
+    if (!at)
+        return "";
+    size_t s = line_start(t, at), e = para_end(t, n, s);
+    /* squeezed, so a command split over two lines still reads as one */
+    const char *para = mm_report_str(r, t + s, e - s > MM_PROV_DIAG_MAX ? MM_PROV_DIAG_MAX : e - s);
+    return mm_prov_command(para, strlen(para));
+}
+
+/* "Diagnostic-Code: X-Unix; 255": a local program's exit status, which
+ * says nothing a reader can use (and "255" is no SMTP reply); the MTA's
+ * transcript in the readable part ("554 5.3.0 unknown mailer error 255")
+ * does. */
+static bool exit_status_only(const mm_rcpt *rc)
+{
+    const char *d = rc->pub.diagnostic;
+    if (strcmp(rc->diag_type, "X-UNIX") != 0 || !d[0])
+        return false;
+    for (; *d; d++)
+        if (!(isdigit((unsigned char)*d) || *d == ' '))
+            return false;
+    return true;
+}
+
+/* "Status: 5.1.1" over "Diagnostic-Code: smtp; 552 5.2.2 Over quota": the
+ * reporting MTA summed the failure up in its own code, the receiver said
+ * precisely what it was.  The receiver's code wins when its reply opens the
+ * diagnostic, is of the same class, is not a vague X.0.0 and is not a
+ * less detailed X.Y.0 of the same subject. */
+static void receiver_status(mm_report *r, mm_rcpt *rc)
+{
+    mm_recipient *p = &rc->pub;
+    const char *d = p->diagnostic;
+    int reply = mm_prov_lead_reply(d);
+    char code[16];
+    while (*d == ' ')
+        d++;
+    if (!reply || !p->status[0] || reply / 100 != p->status[0] - '0')
+        return;
+    /* the code right after the reply: "552 5.2.2", "550-5.7.1", "550 #5.1.0" */
+    d += 4;
+    while (*d == ' ' || *d == '#' || *d == '\'')
+        d++;
+    if (!mm_prov_status(d, strlen(d), code) || strncmp(d, code, strlen(code)) != 0)
+        return;
+    if (code[0] != p->status[0] || strcmp(code + 1, ".0.0") == 0)
+        return;
+    /* "550 #5.1.0" under "Status: 5.1.1": same subject, less detail */
+    const char *dot = strrchr(code, '.');
+    size_t subj = (size_t)(dot - code);
+    if (strcmp(dot, ".0") == 0 && strncmp(code, p->status, subj + 1) == 0)
+        return;
+    p->status = mm_report_strz(r, code);
+}
+
+/* "Final-Recipient: rfc822; @mx.example.org" with no Original-Recipient:
+ * for a single recipient, the address the readable text lists alone on a
+ * line ("<user@example.org>") is the one that failed. */
+static void recipient_from_text(mm_report *r, mm_recipient *p, const char *t, size_t n)
+{
+    const char *l, *a;
+    size_t pos = 0, len, alen;
+    while ((l = mm_next_line(t, n, &pos, &len)) != NULL)
+        if (mm_prov_addr_line(l, len, &a, &alen)) {
+            const char *addr = mm_report_addr(r, a, alen);
+            if (!internal_address(addr))
+                p->recipient = addr;
+            return;
+        }
 }
 
 /* Complete recipients [from, r->n) from the readable text. */
 static void complete(mm_report *r, const mm_msg *m, size_t from)
 {
+    /* The readable text, once, and bounded: every recipient searches it, so
+     * a hostile notice must not make that quadratic in its size. */
+    const char *t = mm_buf_str(&m->text);
+    size_t n = mm_prov_text_len(t, m->text.len);
+    if (n > MM_PROV_SCAN_MAX)
+        n = MM_PROV_SCAN_MAX;
     bool single = r->n - from == 1;
     for (size_t i = from; i < r->n; i++) {
         mm_rcpt *rc = &r->r[i];
         mm_recipient *p = &rc->pub;
+        if (single && internal_address(p->recipient))
+            recipient_from_text(r, p, t, n);
+        if (exit_status_only(rc)) {
+            const char *exit_code = p->diagnostic;
+            p->diagnostic = "";
+            diag_from_text(r, rc, t, n, single);
+            if (!p->diagnostic[0])
+                p->diagnostic = exit_code;
+        }
         if (!p->diagnostic[0])
-            diag_from_text(r, rc, m, single);
+            diag_from_text(r, rc, t, n, single);
+        p->diagnostic = mm_prov_unfold_reply(r, p->diagnostic);
+        permanent_reply(r, rc);
+        receiver_status(r, rc);
         mm_prov_refine_status(r, rc);
+        if (!p->reply_code && (p->status[0] == '4' || p->status[0] == '5'))
+            p->reply_code =
+                mm_prov_reply_of_class(p->diagnostic, strlen(p->diagnostic), p->status[0]);
         if (!p->smtp_command[0])
             p->smtp_command = mm_prov_command(p->diagnostic, strlen(p->diagnostic));
+        if (!p->smtp_command[0])
+            p->smtp_command = text_command(r, t, n, p->recipient);
+        /* "host mx.example.org[192.0.2.1] said: ..." without Remote-MTA */
+        if (!p->remote_mta[0])
+            mm_prov_exim_host(r, rc);
         if (!p->action[0])
             p->action = "failed";
     }
@@ -270,9 +508,12 @@ mm_status_t mm_decode_rfc3464(const mm_msg *m, mm_report *r)
     mm_status_t st = MM_ENOTFOUND;
     size_t from = r->n;
     if (m->has_dsn) {
-        st = mm_fields_parse_block(&a, m->dsn.data, m->dsn.len, &fs);
+        size_t dlen;
+        char *dsn = fold_stray_lines(m->dsn.data, m->dsn.len, &dlen);
+        st = dsn ? mm_fields_parse_block(&a, dsn, dlen, &fs) : MM_ENOMEM;
         if (st == MM_OK)
             st = decode_fields(&fs, r);
+        free(dsn);
     }
     if (st == MM_ENOTFOUND) {
         const char *p = find_text_dsn(m);

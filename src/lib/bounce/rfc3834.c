@@ -21,7 +21,11 @@ static bool subject_is_autoreply(const char *s)
     static const char *const marks[] = {
         "auto:", "auto reply", "auto-reply", "autoreply", "automatic reply", "automatische antwort",
         "out of office", "out of the office", "away until", "vacation", "away from", "自动回复",
-        "自動回覆", "自動返信", "absence", "abwesenheit", "réponse automatique", NULL};
+        "自動回覆", "自動返信", "absence", "abwesenheit", "réponse automatique",
+        /* Outlook's and other clients' localised "Automatic reply:" */
+        "automatisch antwoord", "risposta automatica", "respuesta automática",
+        "resposta automática", "autosvar", "automaattinen vastaus", "odpowiedź automatyczna",
+        "automatická odpověď", "otomatik yanıt", "автоответ", "自动答复", "자동 회신", NULL};
     for (size_t i = 0; marks[i]; i++)
         if (mm_strcasestr(s, marks[i]))
             return true;
@@ -39,8 +43,8 @@ static bool is_excluded(const mm_msg *m)
     for (size_t i = 0; from && senders[i]; i++)
         if (mm_strcasestr(from, senders[i]))
             return true;
-    if (subj && (mm_strcasestr(subj, "security information for") ||
-                 mm_strcasestr(subj, "mail failure")))
+    if (subj &&
+        (mm_strcasestr(subj, "security information for") || mm_strcasestr(subj, "mail failure")))
         return true;
     return mm_looks_like_bounce(m);
 }

@@ -7,7 +7,10 @@
  *   bounce.bouncedRecipients[]       emailAddress, action, status, diagnosticCode
  *   complaint.complainedRecipients[] emailAddress; complaintFeedbackType
  *   delivery.recipients[]            addresses; smtpResponse, reportingMTA
- * SES's mail-form bounces (multipart/report) are read by rfc3464.c.
+ * SES's mail-form bounces (multipart/report from MAILER-DAEMON@...amazonses.com)
+ * are read by rfc3464.c; older ones wrap the receiver's reply in SES's own
+ * words, "5.1.0 - Unknown address error 550-'5.7.1 <...>... Access denied'
+ * (delivery attempts: 0)", and the quoted reply is what the receiver said.
  *
  * The JSON is scanned, not parsed into a tree: the keys above are looked
  * up inside the bounded text of their array.  Before that, the escaping of
@@ -117,8 +120,10 @@ static mm_status_t bounced(mm_report *r, const char *j, size_t n)
         if (mm_startswith_ci(diag, "smtp;"))
             diag += 5 + (diag[5] == ' ');
         mm_rcpt *rc = mm_prov_add(r, addr, strlen(addr), diag, strlen(diag));
-        if (!rc)
+        if (!rc && !mm_prov_full(r))
             return MM_ENOMEM;
+        if (!rc)
+            break;
         const char *act = json_str(r, it, len, "action");
         char code[16];
         const char *st = json_str(r, it, len, "status");
@@ -146,8 +151,10 @@ static mm_status_t complained(mm_report *r, const char *j, size_t n)
         if (!addr[0])
             continue;
         mm_rcpt *rc = mm_prov_add(r, addr, strlen(addr), type, strlen(type));
-        if (!rc)
+        if (!rc && !mm_prov_full(r))
             return MM_ENOMEM;
+        if (!rc)
+            break;
         rc->pub.action = "";
         rc->hint = MM_REASON_FEEDBACK;
     }
@@ -166,8 +173,10 @@ static mm_status_t delivered(mm_report *r, const char *j, size_t n)
     const char *rmta = json_str(r, d, dn, "reportingMTA");
     while (arr && (it = next_item(arr, alen, &pos, &len)) != NULL) {
         mm_rcpt *rc = mm_prov_add(r, it + 1, len - 2, resp, strlen(resp));
-        if (!rc)
+        if (!rc && !mm_prov_full(r))
             return MM_ENOMEM;
+        if (!rc)
+            break;
         rc->pub.action = "delivered";
         rc->pub.reporting_mta = rmta;
         mm_prov_refine_status(r, rc);
@@ -176,11 +185,66 @@ static mm_status_t delivered(mm_report *r, const char *j, size_t n)
     return MM_OK;
 }
 
+/* "5.1.0 - Unknown address error 550-'5.7.1 ... denied' (delivery
+ * attempts: 0)" -> "550 5.7.1 ... denied"; d itself when not so wrapped. */
+static const char *unwrap_reply(mm_report *r, const char *d)
+{
+    const char *q = strstr(d, " - ");
+    const char *end = strstr(d, "' (delivery attempts");
+    if (!q || !end)
+        return d;
+    for (const char *p = q + 3; p + 5 < end; p++) {
+        int code = mm_prov_lead_reply(p);
+        if (code && (p[3] == '-' || p[3] == ' ') && p[4] == '\'' && (p == d || p[-1] == ' ')) {
+            char *o = mm_arena_alloc(&r->arena, (size_t)(end - p) + 1);
+            if (!o)
+                return d;
+            memcpy(o, p, 3);
+            o[3] = ' ';
+            memcpy(o + 4, p + 5, (size_t)(end - p - 5));
+            o[end - p - 1] = '\0';
+            return o;
+        }
+    }
+    return d;
+}
+
+/* A mail-form bounce from SES in the wrapped form: the RFC 3464 reader,
+ * then the unwrapping.  Unwrapped reports (and other providers' notices
+ * relayed through SES) are left to the decoders after this one. */
+static mm_status_t mail_form(const mm_msg *m, mm_report *r)
+{
+    if (!mm_prov_header_has(m, "From", "amazonses.com"))
+        return MM_ENOTFOUND;
+    size_t from, wrapped = 0;
+    mm_status_t st = mm_prov_dsn(m, r, &from);
+    for (size_t i = from; st == MM_OK && i < r->n; i++) {
+        mm_recipient *p = &r->r[i].pub;
+        const char *d = unwrap_reply(r, p->diagnostic);
+        if (d == p->diagnostic)
+            continue;
+        wrapped++;
+        p->diagnostic = d;
+        p->reply_code = mm_prov_lead_reply(d);
+        /* SES's "5.1.0" is its own guess; the receiver's code says more. */
+        char code[16];
+        if (mm_prov_status(d, strlen(d), code) && code[0] == d[0] && strcmp(code + 1, ".0.0") != 0)
+            p->status = mm_report_strz(r, code);
+    }
+    if (st == MM_OK && wrapped == 0) {
+        mm_report_truncate(r, from);
+        return MM_ENOTFOUND;
+    }
+    return st;
+}
+
 mm_status_t mm_decode_amazonses(const mm_msg *m, mm_report *r)
 {
     const char *t = mm_buf_str(&m->text);
     const char *p = mm_memcasemem(t, m->text.len, "notificationType", 16);
-    if (!p || m->has_dsn)
+    if (m->has_dsn)
+        return mail_form(m, r);
+    if (!p)
         return MM_ENOTFOUND;
     /* The JSON starts at the first brace before the key. */
     const char *s = p;

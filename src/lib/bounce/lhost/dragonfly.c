@@ -20,9 +20,9 @@ static const char *command_of(const char *t, size_t n)
 {
     static const struct {
         const char *mark, *cmd;
-    } cmds[] = {{"did not like our rcpt", "RCPT"}, {"did not like our mail", "MAIL"},
+    } cmds[] = {{"did not like our rcpt", "RCPT"},       {"did not like our mail", "MAIL"},
                 {"did not like our final data", "DATA"}, {"did not like our data", "DATA"},
-                {"did not like our ehlo", "EHLO"}, {"did not like our helo", "HELO"},
+                {"did not like our ehlo", "EHLO"},       {"did not like our helo", "HELO"},
                 {"did not like our greeting", "CONN"}};
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         if (mm_memcasemem(t, n, cmds[i].mark, strlen(cmds[i].mark)))

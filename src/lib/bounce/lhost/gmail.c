@@ -9,10 +9,14 @@
  *   The error that the other server returned was:
  *   550 5.1.1 <user@example.org>... User Unknown (state 14).
  *   ----- Original message -----
- * The addresses are indented lines after the first marker; the technical
- * details are every recipient's diagnostic.  Gmail's "(state N)" tells the
+ * The addresses are indented lines after the first marker; the other
+ * server's reply in the technical details (else Gmail's own words there) is
+ * every recipient's diagnostic.  Gmail's "(state N)" tells the
  * SMTP stage that failed, which gives the command (stage table from
  * Sisimai's Lhost::Gmail notes).
+ *
+ * Google does not publish this notice's layout; it is read as the notices
+ * themselves show it (the sisimai/set-of-emails samples).
  */
 #include "../decoders.h"
 
@@ -24,8 +28,9 @@
 static const char *state_command(const char *d)
 {
     static const char *const cmds[] = {
-        /* 0..18 */ "", "", "", "", "", "", "MAIL", "", "AUTH", "AUTH", "", "", "AUTH", "EHLO",
-        "RCPT", "DATA", "", "DATA", "DATA"};
+        /* 0..18 */ "", "", "", "",     "",     "",     "MAIL", "", "AUTH",
+        "AUTH",         "", "", "AUTH", "EHLO", "RCPT", "DATA", "", "DATA",
+        "DATA"};
     const char *p = mm_strcasestr(d, "(state ");
     if (!p)
         return "";
@@ -63,12 +68,59 @@ static mm_status_t add_addresses(mm_report *r, const char *t, size_t n, bool del
             break;
         mm_rcpt *rc = mm_prov_add(r, a, alen, "", 0);
         if (!rc)
-            return MM_ENOMEM;
+            return mm_prov_full(r) ? MM_OK : MM_ENOMEM;
         if (delayed)
             rc->pub.action = "delayed";
         seen = true;
     }
     return MM_OK;
+}
+
+/* Without technical details (a delay warning), the lead-in sentence and
+ * what follows the address list say it all:
+ * "Delivery to the following recipient has been delayed: Message will be
+ * retried for 2 more day(s)". */
+static const char *plain_diag(mm_report *r, const char *mark, const char *after, const char *end)
+{
+    size_t pos = 0, len, n = (size_t)(end - after);
+    const char *l, *a, *rest = end;
+    while ((l = mm_next_line(after, n, &pos, &len)) != NULL) {
+        size_t alen;
+        if (!mm_prov_blank(l, len) && !mm_prov_addr_line(l, len, &a, &alen)) {
+            rest = l;
+            break;
+        }
+    }
+    mm_buf b;
+    mm_buf_init(&b, 0);
+    size_t rl = (size_t)(end - rest) > 400 ? 400 : (size_t)(end - rest);
+    const char *out = NULL;
+    if (mm_buf_append(&b, mark, (size_t)(after - mark)) == MM_OK &&
+        mm_buf_append(&b, rest, rl) == MM_OK)
+        out = mm_report_str(r, mm_buf_str(&b), b.len);
+    mm_buf_free(&b);
+    return out;
+}
+
+/* "Google tried to deliver your message, but it was rejected by the
+ * recipient domain. ... The error that the other server returned was: 554
+ * 554 5.7.1 Service unavailable ... (state 13)." - Google's framing is the
+ * same for every refusal; the receiver's reply after it is the diagnostic
+ * (Gmail writes its reply code twice; once is kept).  Notices without it
+ * (DNS errors, timeouts) are Gmail's own words and stay whole. */
+static const char *other_server(const char *d)
+{
+    static const char mark[] = "The error that the other server returned was:";
+    const char *p = mm_strcasestr(d, mark);
+    if (!p)
+        return d;
+    p += sizeof mark - 1;
+    while (*p == ' ')
+        p++;
+    int code = mm_prov_lead_reply(p);
+    if (code && p[3] == ' ' && mm_prov_lead_reply(p + 4) == code)
+        p += 4;
+    return *p ? p : d;
 }
 
 mm_status_t mm_decode_gmail(const mm_msg *m, mm_report *r)
@@ -88,10 +140,14 @@ mm_status_t mm_decode_gmail(const mm_msg *m, mm_report *r)
     const char *det = mm_prov_after_line(t, n, "Technical details of");
     const char *d = det ? det : after;
     size_t dlen = n - (size_t)(d - t);
-    const char *diag = mm_report_str(r, d, dlen > MM_PROV_DIAG_MAX ? MM_PROV_DIAG_MAX : dlen);
+    const char *diag =
+        other_server(mm_report_str(r, d, dlen > MM_PROV_DIAG_MAX ? MM_PROV_DIAG_MAX : dlen));
+    const char *plain = det ? NULL : plain_diag(r, mark, after, t + n);
+    if (!det && !plain)
+        return MM_ENOMEM;
     for (size_t i = from; i < r->n; i++) {
         mm_rcpt *rc = &r->r[i];
-        rc->pub.diagnostic = det ? diag : mm_report_str(r, after, dlen > 400 ? 400 : dlen);
+        rc->pub.diagnostic = det ? diag : plain;
         rc->pub.smtp_command = state_command(diag);
         rc->hint = gmail_own_words(diag);
         mm_prov_refine_status(r, rc);

@@ -7,6 +7,9 @@
  * googlegroups.com one and the text pointing at groups.google.com; the
  * paragraph after the greeting is the diagnostic.  The notice itself says
  * the post was refused for the sender, so it hints "rejected".
+ *
+ * Google does not publish this notice's layout; it is read as the notices
+ * themselves show it (the sisimai/set-of-emails samples).
  */
 #include "../decoders.h"
 

@@ -4,6 +4,9 @@
  *   <user@example.org>: 550 5.1.1 <user@example.org>: ... User unknown
  * before "Included is a copy of the message header:".  Read with the
  * Exim-style list reader shared with mailru.c.
+ *
+ * McAfee does not publish this notice's layout; it is read as the notices
+ * themselves show it (the sisimai/set-of-emails samples).
  */
 #include "../decoders.h"
 
@@ -11,13 +14,16 @@
 #include "../../util/str.h"
 #include "prov_util.h"
 
+/* The sender (mxlogic.net or an mxlNN host), or its mxl_mta software named
+ * in the Received lines of the copied header, inline or attached. */
 static bool is_mxlogic(const mm_msg *m)
 {
     const char *from = mm_fields_get(&m->head, "From");
-    if (from && (mm_strcasestr(from, "mxlogic.net") || mm_strcasestr(from, ".mxl")))
+    if (from && (mm_strcasestr(from, "mxlogic.net") || mm_strcasestr(from, ".mxl") ||
+                 mm_strcasestr(from, "@mxl")))
         return true;
-    const char *t = mm_buf_str(&m->orig_text);
-    return mm_strcasestr(t, "mxl_mta") != NULL;
+    return mm_strcasestr(mm_buf_str(&m->orig_text), "(mxl_mta") ||
+           mm_strcasestr(mm_buf_str(&m->text), "(mxl_mta");
 }
 
 mm_status_t mm_decode_mxlogic(const mm_msg *m, mm_report *r)

@@ -7,6 +7,7 @@
  * the receiver's.
  */
 #include "prov_util.h"
+#include "../decoders.h"
 
 #include <ctype.h>
 #include <string.h>
@@ -88,15 +89,30 @@ const char *mm_prov_command(const char *t, size_t n)
 {
     static const struct {
         const char *text, *cmd;
-    } marks[] = {
-        {"after rcpt to", "RCPT"},   {"in reply to rcpt to", "RCPT"}, {"rcpt to:<", "RCPT"},
-        {"after mail from", "MAIL"}, {"in reply to mail from", "MAIL"}, {"mail from:<", "MAIL"},
-        {"after end of data", "DATA"}, {"end of data", "DATA"}, {"after data", "DATA"},
-        {"reply to data", "DATA"},   {"after ehlo", "EHLO"},           {"in reply to ehlo", "EHLO"},
-        {"after helo", "HELO"},      {"in reply to helo", "HELO"},     {"after quit", "QUIT"},
-        {"after initial connection", "CONN"}, {"after connect", "CONN"},
-        {"in reply to rcpt", "RCPT"}, {"in reply to mail", "MAIL"}, {"in reply to end of", "DATA"},
-        {"after rcpt", "RCPT"}, {"after mail", "MAIL"}};
+    } marks[] = {{"after rcpt to", "RCPT"},
+                 {"in reply to rcpt to", "RCPT"},
+                 {"rcpt to:<", "RCPT"},
+                 {"after mail from", "MAIL"},
+                 {"in reply to mail from", "MAIL"},
+                 {"mail from:<", "MAIL"},
+                 {"after end of data", "DATA"},
+                 {"end of data", "DATA"},
+                 {"after data", "DATA"},
+                 {"reply to data", "DATA"},
+                 {"after ehlo", "EHLO"},
+                 {"in reply to ehlo", "EHLO"},
+                 {"after helo", "HELO"},
+                 {"in reply to helo", "HELO"},
+                 {"after quit", "QUIT"},
+                 {"after initial connection", "CONN"},
+                 {"after connect", "CONN"},
+                 {"in reply to rcpt", "RCPT"},
+                 {"in reply to mail", "MAIL"},
+                 {"in reply to end of", "DATA"},
+                 {"after rcpt", "RCPT"},
+                 {"after mail", "MAIL"},
+                 {"in rcpt to", "RCPT"},
+                 {"in mail from", "MAIL"}};
     size_t best = n;
     const char *cmd = "";
     for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++) {
@@ -112,10 +128,10 @@ const char *mm_prov_command(const char *t, size_t n)
 size_t mm_prov_text_len(const char *t, size_t n)
 {
     static const char *const marks[] = {
-        "----- original message", "original message follows", "copy of the message",
-        "message headers follow", "original message headers", "------ this is a copy",
-        "below this line is a copy", "content-type: message/rfc822", "--- below this line",
-        "----- message header follows", "original message ---", NULL};
+        "----- original message",       "original message follows",     "copy of the message",
+        "message headers follow",       "original message headers",     "------ this is a copy",
+        "below this line is a copy",    "content-type: message/rfc822", "--- below this line",
+        "----- message header follows", "original message ---",         NULL};
     size_t end = n;
     for (size_t i = 0; marks[i]; i++) {
         const char *p = mm_memcasemem(t, n, marks[i], strlen(marks[i]));
@@ -123,6 +139,14 @@ size_t mm_prov_text_len(const char *t, size_t n)
             end = (size_t)(p - t);
     }
     return end;
+}
+
+bool mm_prov_full(mm_report *r)
+{
+    if (r->n < r->max)
+        return false;
+    r->truncated = true;
+    return true;
 }
 
 mm_rcpt *mm_prov_add(mm_report *r, const char *addr, size_t alen, const char *t, size_t n)
@@ -215,8 +239,8 @@ mm_status_t mm_prov_addr_blocks(mm_report *r, const char *t, size_t n)
         size_t nalen, rest = 0;
         size_t lstart = pos;
         l = mm_next_line(t, n, &pos, &len);
-        bool addr_line = l && (mm_prov_addr_line(l, len, &na, &nalen) ||
-                               lead_addr(l, len, &na, &nalen, &rest));
+        bool addr_line =
+            l && (mm_prov_addr_line(l, len, &na, &nalen) || lead_addr(l, len, &na, &nalen, &rest));
         bool blank = l && mm_prov_blank(l, len);
         if (open && (!l || addr_line || (blank && dend > (size_t)(diag - t)))) {
             char *tmp = mm_arena_strndup(&r->arena, a, alen);
@@ -224,7 +248,7 @@ mm_status_t mm_prov_addr_blocks(mm_report *r, const char *t, size_t n)
             if (addr[0] && !already(r, from, addr)) {
                 size_t dl = dend > (size_t)(diag - t) ? dend - (size_t)(diag - t) : 0;
                 if (!mm_prov_add(r, addr, strlen(addr), diag, dl))
-                    return MM_ENOMEM;
+                    return mm_prov_full(r) ? MM_OK : MM_ENOMEM;
             }
             open = false;
         }
@@ -240,5 +264,173 @@ mm_status_t mm_prov_addr_blocks(mm_report *r, const char *t, size_t n)
             dend = pos;
         }
     }
+    return MM_OK;
+}
+
+mm_reason_t mm_prov_phrase_hint(const mm_prov_phrase *tab, const char *t)
+{
+    for (size_t i = 0; tab[i].text; i++)
+        if (mm_strcasestr(t, tab[i].text))
+            return tab[i].reason;
+    return MM_REASON_UNDEFINED;
+}
+
+static bool status_like(const char *pat, const char *s)
+{
+    for (; *pat && *s; pat++, s++)
+        if (!(*pat == *s || (*pat == '#' && digit(*s))))
+            return false;
+    return *pat == '\0' && *s == '\0';
+}
+
+mm_reason_t mm_prov_status_hint(const mm_prov_phrase *tab, const char *s)
+{
+    for (size_t i = 0; s[0] && tab[i].text; i++)
+        if (status_like(tab[i].text, s))
+            return tab[i].reason;
+    return MM_REASON_UNDEFINED;
+}
+
+bool mm_prov_any_header_has(const mm_msg *m, const char *name, const char *needle)
+{
+    for (size_t i = 0; i < m->head.n; i++)
+        if (strcasecmp(m->head.v[i].name, name) == 0 && mm_strcasestr(m->head.v[i].value, needle))
+            return true;
+    return false;
+}
+
+mm_status_t mm_prov_dsn(const mm_msg *m, mm_report *r, size_t *from)
+{
+    *from = r->n;
+    return mm_decode_rfc3464(m, r);
+}
+
+int mm_prov_lead_reply(const char *t)
+{
+    while (*t == ' ' || *t == '\t')
+        t++;
+    if (!((t[0] == '2' || t[0] == '4' || t[0] == '5') && digit(t[1]) && digit(t[2])))
+        return 0;
+    if (!(t[3] == ' ' || t[3] == '-' || t[3] == ':' || t[3] == ',' || t[3] == '\0'))
+        return 0;
+    return (t[0] - '0') * 100 + (t[1] - '0') * 10 + (t[2] - '0');
+}
+
+int mm_prov_reply_of_class(const char *t, size_t n, char cls)
+{
+    for (size_t i = 0; i + 2 < n; i++) {
+        if (t[i] != cls || (i > 0 && (isalnum((unsigned char)t[i - 1]) || t[i - 1] == '.')))
+            continue;
+        /* A window holding only the code and the character after it, so
+         * the generic finder judges this one and no later one. */
+        int code = mm_find_reply(t + i, n - i < 4 ? n - i : 4);
+        if (code)
+            return code;
+    }
+    return 0;
+}
+
+/* Length of the line prefix "NNN-X.Y.Z " or "NNN X.Y.Z " (or "NNN-") at d
+ * that repeats lead (the first line's "NNN" and its code), else 0. */
+static size_t repeat_prefix(const char *d, const char *lead, size_t llen)
+{
+    if (strncmp(d, lead, 3) != 0 || !(d[3] == '-' || d[3] == ' '))
+        return 0;
+    if (llen > 4 && strncmp(d + 4, lead + 4, llen - 4) == 0 && d[llen] == ' ')
+        return llen + 1;
+    /* the last line has a space after its code: "550 relay through ..." */
+    return d[3] == '-' || llen == 4 ? 4 : 0;
+}
+
+/* Where the multi-line reply in d begins: the first "NNN-" standing as a
+ * word (at the start, or after a space, colon or quote); NULL if none. */
+static const char *reply_start(const char *d)
+{
+    for (const char *p = d; *p; p++)
+        if ((p == d || strchr(" :'\"", p[-1])) && mm_prov_lead_reply(p) && p[3] == '-')
+            return p;
+    return NULL;
+}
+
+const char *mm_prov_unfold_reply(mm_report *r, const char *d)
+{
+    const char *lead = reply_start(d);
+    if (!lead)
+        return d;
+    /* the first line's prefix: "550-" and its status code, if any */
+    size_t llen = 4;
+    char code[16];
+    if (mm_prov_status(lead + 4, strlen(lead + 4), code) &&
+        strncmp(lead + 4, code, strlen(code)) == 0)
+        llen += strlen(code);
+    size_t n = strlen(d), w = 0, from = (size_t)(lead - d) + llen;
+    char *o = mm_arena_alloc(&r->arena, n + 1);
+    if (!o)
+        return d;
+    memcpy(o, d, from);
+    w = from;
+    for (size_t i = from; i < n;) {
+        size_t k = d[i - 1] == ' ' ? repeat_prefix(d + i, lead, llen) : 0;
+        if (k) {
+            i += k;
+            continue;
+        }
+        o[w++] = d[i++];
+    }
+    o[w] = '\0';
+    return o;
+}
+
+const char *mm_prov_verb(const char *line)
+{
+    static const char *const verbs[] = {"RCPT", "MAIL", "DATA", "EHLO", "HELO", "QUIT", NULL};
+    for (size_t i = 0; verbs[i]; i++)
+        if (mm_startswith_ci(line, verbs[i]) && !isalpha((unsigned char)line[4]))
+            return verbs[i];
+    return "";
+}
+
+/* "host mx.example.org [192.0.2.1]:" (Exim), "host mx.example.org[192.0.2.1]
+ * said:" (Postfix). */
+void mm_prov_exim_host(mm_report *r, mm_rcpt *rc)
+{
+    const char *d = rc->pub.diagnostic;
+    const char *h = mm_strcasestr(d, "host ");
+    const char *br = h ? strchr(h, '[') : NULL;
+    if (!h || !br || br - h > 260)
+        return;
+    const char *s = h + 5, *e = br;
+    while (e > s && e[-1] == ' ')
+        e--;
+    if (e > s && !memchr(s, ' ', (size_t)(e - s)))
+        rc->pub.remote_mta = mm_report_str(r, s, (size_t)(e - s));
+}
+
+mm_status_t mm_prov_exim_list(const mm_msg *m, mm_report *r, const char *const *markers)
+{
+    const char *t = mm_buf_str(&m->text);
+    size_t n = mm_prov_text_len(t, m->text.len);
+    const char *after = NULL;
+    for (size_t i = 0; markers[i] && !after; i++)
+        after = mm_prov_after_line(t, n, markers[i]);
+    if (!after)
+        return MM_ENOTFOUND;
+    size_t from = r->n;
+    mm_status_t st = mm_prov_addr_blocks(r, after, n - (size_t)(after - t));
+    if (st != MM_OK)
+        return st;
+    if (r->n == from)
+        return MM_ENOTFOUND;
+    for (size_t i = from; i < r->n; i++) {
+        mm_rcpt *rc = &r->r[i];
+        const char *d = rc->pub.diagnostic = mm_prov_unfold_reply(r, rc->pub.diagnostic);
+        rc->pub.smtp_command = mm_prov_command(d, strlen(d));
+        mm_prov_exim_host(r, rc);
+        mm_prov_refine_status(r, rc);
+        if (mm_strcasestr(d, "retry timeout exceeded") ||
+            mm_strcasestr(d, "retry time not reached"))
+            rc->pub.action = "delayed";
+    }
+    r->kind = MM_KIND_BOUNCE;
     return MM_OK;
 }

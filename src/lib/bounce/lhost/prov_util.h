@@ -1,8 +1,12 @@
 /*
  * prov_util.h - helpers shared by the RFC 3464 reader and the provider/ESP
  * decoders (lhost/NAME.c): choosing the telling status code in a reply, naming
- * the SMTP command a reply answered, and cutting the readable text of a
- * notice into per-recipient blocks.  Nothing here decides a reason.
+ * the SMTP command a reply answered, reading reply codes and multi-line
+ * replies, cutting the readable text of a notice into per-recipient blocks,
+ * recognising a provider by its header fields, and running the RFC 3464
+ * reader for providers whose reports need correcting afterwards.  Nothing
+ * here decides a reason: the hint look-ups only read the caller's table of
+ * the provider's own words or codes.
  */
 #ifndef MM_BOUNCE_PROV_UTIL_H
 #define MM_BOUNCE_PROV_UTIL_H
@@ -11,6 +15,11 @@
 
 /* Longest diagnostic a decoder copies out of prose (bytes). */
 #define MM_PROV_DIAG_MAX 1200
+
+/* How much of a notice's readable text per-recipient searches look at
+ * (bytes): real notices are a few KiB; the bound keeps a hostile one with
+ * many recipients linear. */
+#define MM_PROV_SCAN_MAX (64 * 1024)
 
 /*
  * The status code an SMTP reply text means: "(#5.1.1)" first, then a code
@@ -32,7 +41,13 @@ const char *mm_prov_command(const char *t, size_t n);
  * message begins (a marker line), else all of it. */
 size_t mm_prov_text_len(const char *t, size_t n);
 
-/* Append a failed recipient with diagnostic t[0..n) (squeezed, capped). */
+/* Is the report at max_recipients?  Then r->truncated is set, and a
+ * decoder stops adding (mm_prov_add() and mm_report_add() return NULL,
+ * which is not out of memory). */
+bool mm_prov_full(mm_report *r);
+
+/* Append a failed recipient with diagnostic t[0..n) (squeezed, capped);
+ * NULL when out of memory or full (see mm_prov_full()). */
 mm_rcpt *mm_prov_add(mm_report *r, const char *addr, size_t alen, const char *t, size_t n);
 
 /* True when the header's value contains needle (case-insensitive). */
@@ -61,7 +76,50 @@ bool mm_prov_addr_line(const char *l, size_t len, const char **a, size_t *alen);
  * one of markers (NULL-terminated), an address list read as above; the
  * command, remote host and status come from each diagnostic. */
 mm_status_t mm_prov_exim_list(const mm_msg *m, mm_report *r, const char *const *markers);
-/* "host NAME [IP]:" in an Exim diagnostic sets the remote MTA. */
+/* "host NAME [IP]:" (Exim) or "host NAME[IP] said:" (Postfix) in the
+ * diagnostic sets the remote MTA. */
 void mm_prov_exim_host(mm_report *r, mm_rcpt *rc);
+
+/* A provider's own fixed words (or codes) and the reason they state.
+ * Tables end with {NULL, MM_REASON_UNDEFINED}. */
+typedef struct mm_prov_phrase {
+    const char *text;
+    mm_reason_t reason;
+} mm_prov_phrase;
+
+/* Reason of the first row whose text occurs in t (case-insensitive), or
+ * MM_REASON_UNDEFINED. */
+mm_reason_t mm_prov_phrase_hint(const mm_prov_phrase *tab, const char *t);
+
+/* Reason of the first row whose text is the status code s, where '#' in a
+ * row stands for any digit ("5.7.50#"); MM_REASON_UNDEFINED if none. */
+mm_reason_t mm_prov_status_hint(const mm_prov_phrase *tab, const char *s);
+
+/* True when any header field called name contains needle (Received: is
+ * repeated, mm_fields_get() sees only the first). */
+bool mm_prov_any_header_has(const mm_msg *m, const char *name, const char *needle);
+
+/* Provider notices that are RFC 3464 reports with quirks: run the RFC 3464
+ * reader and tell where its recipients start (*from), so the caller can
+ * correct them.  Returns what mm_decode_rfc3464() returns. */
+mm_status_t mm_prov_dsn(const mm_msg *m, mm_report *r, size_t *from);
+
+/* The first SMTP reply code of class cls ('4' or '5') standing as a word
+ * in t[0..n), or 0: "220-mx.example.org 421 4.2.1 ..." is a 421. */
+int mm_prov_reply_of_class(const char *t, size_t n, char cls);
+
+/* A multi-line SMTP reply flattened into one line repeats its code on
+ * every line ("550-5.7.1 The message 550-5.7.1 was rejected"): the copy
+ * of d without the repeats after the first, in the report's arena (d
+ * itself when there is nothing to remove).  The reply may follow other
+ * words ("host mx.example.org [192.0.2.1]: 550-5.7.1 ..."). */
+const char *mm_prov_unfold_reply(mm_report *r, const char *d);
+
+/* The SMTP command a transcript line sent ("RCPT TO:<a>", "MAIL FROM:<a>",
+ * "DATA", "EHLO host"): its verb as mm_prov_command() names it, or "". */
+const char *mm_prov_verb(const char *line);
+
+/* The reply code opening t ("550 ...", "550-...", "550: ...", "550, ..."), or 0. */
+int mm_prov_lead_reply(const char *t);
 
 #endif

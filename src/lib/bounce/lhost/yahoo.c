@@ -6,6 +6,9 @@
  *   --- Below this line is a copy of the message.
  * Each "<address>:" line opens a recipient; the lines under it are the
  * receiver's reply, whose "[RCPT_TO]"-style tag names the SMTP command.
+ *
+ * Yahoo does not publish this notice's layout; it is read as the notices
+ * themselves show it (the sisimai/set-of-emails samples).
  */
 #include "../decoders.h"
 
@@ -17,8 +20,11 @@ static const char *tag_command(const char *d)
 {
     static const struct {
         const char *tag, *cmd;
-    } tags[] = {{"[RCPT_TO]", "RCPT"}, {"[MAIL_FROM]", "MAIL"}, {"[DATA]", "DATA"},
-                {"[EHLO]", "EHLO"}, {"[HELO]", "HELO"}};
+    } tags[] = {{"[RCPT_TO]", "RCPT"},
+                {"[MAIL_FROM]", "MAIL"},
+                {"[DATA]", "DATA"},
+                {"[EHLO]", "EHLO"},
+                {"[HELO]", "HELO"}};
     for (size_t i = 0; i < sizeof tags / sizeof tags[0]; i++)
         if (mm_strcasestr(d, tags[i].tag))
             return tags[i].cmd;
@@ -29,7 +35,8 @@ mm_status_t mm_decode_yahoo(const mm_msg *m, mm_report *r)
 {
     const char *t = mm_buf_str(&m->text);
     size_t n = mm_prov_text_len(t, m->text.len);
-    const char *after = mm_prov_after_line(t, n, "we were unable to deliver your message to the following");
+    const char *after =
+        mm_prov_after_line(t, n, "we were unable to deliver your message to the following");
     if (!after || m->has_dsn)
         return MM_ENOTFOUND;
     size_t from = r->n;
@@ -40,7 +47,12 @@ mm_status_t mm_decode_yahoo(const mm_msg *m, mm_report *r)
         return MM_ENOTFOUND;
     for (size_t i = from; i < r->n; i++) {
         mm_rcpt *rc = &r->r[i];
+        if (mm_startswith_ci(rc->pub.diagnostic, "Remote host said:"))
+            rc->pub.diagnostic += 17 + (rc->pub.diagnostic[17] == ' ');
         rc->pub.smtp_command = tag_command(rc->pub.diagnostic);
+        /* "Remote host said: 550: 5.2.2 ..." - the colon hides the code
+         * from the generic reply finder. */
+        rc->pub.reply_code = mm_prov_lead_reply(rc->pub.diagnostic);
         mm_prov_refine_status(r, rc);
     }
     r->kind = MM_KIND_BOUNCE;

@@ -1,0 +1,48 @@
+/*
+ * outlook.c - Outlook.com (formerly Hotmail) delivery status notifications:
+ * "Delivery Status Notification" reports from postmaster@ its own hosts,
+ * which carry X-Message-Delivery / X-Message-Info or pass *.hotmail.com
+ * relays.  They are RFC 3464 reports, read by rfc3464.c.
+ *
+ * When Outlook.com answers for its own mailboxes, its "Requested action not
+ * taken: mailbox unavailable" means the mailbox does not exist (elsewhere
+ * the same RFC 5321 sentence can mean anything), and "the domain is not
+ * reachable" is its verdict on the recipient's domain; both become hints.
+ *
+ * Microsoft does not publish this notice's layout; it is read as the notices
+ * themselves show it (the sisimai/set-of-emails samples).
+ */
+#include "../decoders.h"
+
+#include <string.h>
+#include "../../util/str.h"
+#include "prov_util.h"
+
+static const mm_prov_phrase outlook_words[] = {
+    {"The mail could not be delivered to the recipient because the domain is not reachable",
+     MM_REASON_HOSTUNKNOWN},
+    {"Requested action not taken: mailbox unavailable", MM_REASON_USERUNKNOWN},
+    {NULL, MM_REASON_UNDEFINED}};
+
+/* Outlook.com's own subject, and one of its marks.  X-Message-Delivery and
+ * X-Message-Info are added to every message Outlook.com receives too, so
+ * alone they do not tell who wrote the notice. */
+static bool is_outlook(const mm_msg *m)
+{
+    if (!mm_prov_header_has(m, "Subject", "Delivery Status Notification"))
+        return false;
+    return mm_fields_get(&m->head, "X-Message-Delivery") ||
+           mm_fields_get(&m->head, "X-Message-Info") ||
+           mm_prov_any_header_has(m, "Received", ".hotmail.com");
+}
+
+mm_status_t mm_decode_outlook(const mm_msg *m, mm_report *r)
+{
+    if (!is_outlook(m))
+        return MM_ENOTFOUND;
+    size_t from;
+    mm_status_t st = mm_prov_dsn(m, r, &from);
+    for (size_t i = from; st == MM_OK && i < r->n; i++)
+        r->r[i].hint = mm_prov_phrase_hint(outlook_words, r->r[i].pub.diagnostic);
+    return st;
+}
