@@ -16,7 +16,7 @@ import subprocess
 import sys
 import tempfile
 
-FLOORS = {"reason": 0.86, "hard": 0.90, "status_real": 0.95}
+FLOORS = {"reason": 0.90, "hard": 0.92, "status_real": 0.96}
 
 
 def main():
