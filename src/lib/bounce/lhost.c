@@ -32,6 +32,7 @@ const mm_decoder mm_decoders[] = {
     {"exim", mm_decode_exim},
     {"sendmail", mm_decode_sendmail},
     {"qmail", mm_decode_qmail},
+    {"opensmtpd", mm_decode_opensmtpd},
     {"dsn+prose", mm_decode_dsn_prose},
 
     /* end of MTA families */

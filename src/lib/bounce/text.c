@@ -1,25 +1,38 @@
 /*
- * text.c - the generic decoder for bounces written as prose.
+ * text.c - the generic decoder for bounces written as prose, the last
+ * resort for MTAs that have no decoder of their own.
  *
- * Most MTAs that do not send RFC 3464 reports still follow one shape: a
- * failed address on a line of its own (or after a marker), then a block of
- * lines with the receiver's reply.  This decoder finds candidate addresses in
- * the readable text before the copy of the original message, keeps those
- * followed by error evidence (an SMTP reply or status code, or an error
- * phrase), and takes the block after each as its diagnostic.  Family decoders
- * in lhost/ run before it for formats that need more care.
+ * Notices from unknown MTAs vary in wording but share a few shapes.  The
+ * failed address is named
+ *   - with the reason after it:   "user@example.org: 550 5.1.1 User unknown",
+ *                                 "user@example.org [User unknown]";
+ *   - with the reason before it:  "Unknown user: user@example.org";
+ *   - alone, in a list under a heading ("The following addresses had
+ *     delivery errors:", "* user@example.org", "<user@example.org>:"), the
+ *     reason then being the lines below it, the lines just above it, or a
+ *     section of its own elsewhere in the notice ("because:", "Technical
+ *     details:", "----- Non-delivered information -----").
+ * The reader splits the text before the copy of the original message into
+ * lines, finds the addresses that are not the sender's or a quoted
+ * header's, and for each takes the nearest text that reads like an error
+ * (an SMTP reply or status code, or an error phrase) as its diagnostic.
+ * An address is reported only when such text is found or a list heading
+ * introduces it, and only in a message that presents itself as a bounce,
+ * so ordinary mail is not read as one.
  */
 #include "decoders.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include "../util/str.h"
+#include "lhost/mta_util.h"
 
 bool mm_looks_like_bounce(const mm_msg *m)
 {
     static const char *const senders[] = {
         "mailer-daemon", "postmaster", "mail delivery", "mailer daemon", "mail administrator",
-        "mdaemon", "bounce", "mail.delivery", "系统退信", "退信", "noreply-dmarc", NULL};
+        "mdaemon", "bounce", "mail.delivery", "系统退信", "退信", "noreply-dmarc",
+        "ndr administrator", NULL};
     static const char *const subjects[] = {
         "undeliver", "delivery status", "delivery fail", "failure notice", "returned mail",
         "mail delivery failed", "delivery notification", "non-delivery", "nondeliver",
@@ -27,7 +40,8 @@ bool mm_looks_like_bounce(const mm_msg *m)
         "not delivered", "delivery problem", "mail failure", "delivery report", "rejected",
         "系统退信", "退信", "投递失败", "未送达", "退回", "warning: message", "delayed mail",
         "delivery delayed", "error sending", "mail system error", "failed delivery",
-        "message delivery", "bounce", "permanent error", "unable to deliver", NULL};
+        "message delivery", "bounce", "permanent error", "unable to deliver",
+        "failure delivery", "メールエラー", "delivery failure", NULL};
     const char *from = mm_fields_get(&m->head, "From");
     const char *subj = mm_fields_get(&m->head, "Subject");
     if (mm_fields_get(&m->head, "X-Failed-Recipients"))
@@ -43,148 +57,452 @@ bool mm_looks_like_bounce(const mm_msg *m)
     return false;
 }
 
-/* Where the copy of the original message begins in the text (or its end). */
-static size_t text_end(const char *t, size_t n)
-{
-    static const char *const marks[] = {
-        "copy of the message", "original message follows", "original message ---",
-        "message headers follow", "headers of your message", "your message reads",
-        "----- original message", "below this line is a copy", "unsent message below",
-        "content-type: message/rfc822", "the original message was received", NULL};
-    size_t end = n;
-    for (size_t i = 0; marks[i]; i++) {
-        const char *p = mm_memcasemem(t, n, marks[i], strlen(marks[i]));
-        if (p && (size_t)(p - t) < end && p - t > 40)
-            end = (size_t)(p - t);
-    }
-    return end;
-}
+/* Caps: a prose notice is short; what lies past these is not read. */
+enum { MAX_LINES = 1024, MAX_ADDRS = 128, MAX_EXCL = 8, DIAG_LINES = 8 };
 
-static bool is_excluded(const char *addr, size_t n, const char *const *ex, size_t nex)
+typedef struct line {
+    const char *s;
+    size_t n;
+} line;
+
+typedef struct mention {
+    size_t li;        /* index of its line */
+    const char *a;    /* the address in the line */
+    size_t al;
+} mention;
+
+typedef struct prose {
+    line l[MAX_LINES];
+    size_t nl;
+    mention m[MAX_ADDRS];
+    size_t nm;
+    const char *ex[MAX_EXCL];
+    size_t nex;
+    mm_buf diag;      /* the diagnostic being assembled */
+} prose;
+
+/* Phrases that introduce a list of failed addresses; a line holding one
+ * is a heading, not a reason. */
+static const char *const list_heads[] = {
+    "following address", "following recipient", "following list of recipients",
+    "not delivered to", "could not be delivered to", "delivery to the following",
+    "delevery to the following", "failed recipient", "addresses had", "failure reasons",
+    "unable to deliver message to", "undeliverable to", "recipients were affected",
+    "did not reach the following", "could not deliver to", "was undeliverable to",
+    "following destination", "以下のメールアドレス", "以下の宛先", "下列收件人", "以下收件人",
+    NULL};
+
+/* Words of an error, beyond codes; lower case, matched case-insensitively. */
+static const char *const error_words[] = {
+    "unknown", "not found", "does not exist", "doesn't exist", "rejected", "denied",
+    "refused", "failed", "failure", "error", "invalid", "full", "quota", "unavailable",
+    "blocked", "no such", "disabled", "timed out", "time out", "expired", "too large",
+    "spam", "not exist", "unrouteable", "permanent", "deferred", "could not", "cannot",
+    "can't", "unable", "delay", "suspended", "inactive", "not listed", "exceed",
+    "not responding", "not accept", "doesn't have", "not allowed", "no valid", "too long",
+    "loop", "不存在", "拒绝", "失败", "无法", "エラー", "できません", "ありません", "一杯",
+    NULL};
+
+static bool has_code(const char *s, size_t n)
 {
-    for (size_t i = 0; i < nex; i++)
-        if (ex[i] && strlen(ex[i]) == n && strncasecmp(ex[i], addr, n) == 0)
-            return true;
-    return false;
+    char code[16];
+    return mm_find_reply(s, n) || mm_find_status(s, n, code);
 }
 
 static bool has_error_evidence(const char *s, size_t n)
 {
-    char code[16];
-    static const char *const words[] = {
-        "unknown", "not found", "does not exist", "rejected", "denied", "refused", "failed",
-        "error", "invalid", "full", "quota", "unavailable", "blocked", "no such", "disabled",
-        "timed out", "expired", "too large", "spam", "not exist", "unrouteable", "permanent",
-        "deferred", "could not", "cannot", "can't", "delay", "suspended", "inactive", "不存在",
-        "拒绝", "失败", "无法", NULL};
-    if (mm_find_reply(s, n) || mm_find_status(s, n, code))
+    return has_code(s, n) || mm_mta_has_any(s, n, error_words);
+}
+
+static bool blank(const line *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (l->s[i] != ' ' && l->s[i] != '\t' && l->s[i] != '\r')
+            return false;
+    return true;
+}
+
+static size_t indent(const line *l)
+{
+    size_t i = 0;
+    while (i < l->n && (l->s[i] == ' ' || l->s[i] == '\t'))
+        i++;
+    return i;
+}
+
+/* Letters and digits in s[0..n): how much a fragment says. */
+static size_t words_in(const char *s, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] >= 0x80 || (s[i] >= '0' && s[i] <= '9') ||
+            ((s[i] | 32) >= 'a' && (s[i] | 32) <= 'z'))
+            k++;
+    return k;
+}
+
+/* A heading or a rule: "because:", "Technical details:", "-----
+ * Non-delivered information -----", "=====", or a list heading.  It
+ * announces text; it is not the text. */
+static bool heading(const line *l)
+{
+    size_t i = indent(l), e = l->n;
+    while (e > i && (l->s[e - 1] == ' ' || l->s[e - 1] == '\t' || l->s[e - 1] == '\r'))
+        e--;
+    if (e == i || words_in(l->s + i, e - i) == 0)
         return true;
-    for (size_t i = 0; words[i]; i++)
-        if (mm_memcasemem(s, n, words[i], strlen(words[i])))
+    if (e - i >= 3 && (memcmp(l->s + i, "---", 3) == 0 || memcmp(l->s + i, "===", 3) == 0 ||
+                       memcmp(l->s + i, "***", 3) == 0))
+        return true;
+    if (l->s[e - 1] == ':' && !has_code(l->s + i, e - i))
+        return true;
+    return mm_mta_has_any(l->s + i, e - i, list_heads);
+}
+
+/* A line quoting a header or an SMTP command names addresses without
+ * saying anything about them. */
+static bool field_line(const line *l)
+{
+    static const char *const names[] = {
+        "from:", "to:", "cc:", "received:", "message-id:", "return-path:", "reply-to:",
+        "sender:", "date:", "subject:", "in-reply-to:", "references:", "delivered-to:",
+        "envelope-to:", "mail from:", "original sender:", "errors-to:", "x-", "in:  mail",
+        "for <", NULL};
+    size_t i = indent(l);
+    while (i < l->n && (l->s[i] == '>' || l->s[i] == ' '))
+        i++;
+    for (size_t k = 0; names[k]; k++)
+        if (l->n - i >= strlen(names[k]) && mm_startswith_ci(l->s + i, names[k]))
             return true;
     return false;
 }
 
-/* Lines of the block that starts at pos: up to a blank line, at most 8 lines. */
-static size_t block_end(const char *t, size_t n, size_t pos)
+static bool excluded(const prose *p, const char *a, size_t al)
 {
-    size_t p = pos, len;
-    int lines = 0;
-    const char *l;
-    while (lines < 8 && (l = mm_next_line(t, n, &p, &len)) != NULL) {
-        bool blank = true;
-        for (size_t i = 0; i < len; i++)
-            if (l[i] != ' ' && l[i] != '\t')
-                blank = false;
-        if (blank && lines > 0)
-            return (size_t)(l - t);
-        if (!blank)
-            lines++;
+    for (size_t i = 0; i < p->nex; i++)
+        if (strlen(p->ex[i]) == al && strncasecmp(p->ex[i], a, al) == 0)
+            return true;
+    return false;
+}
+
+/* The sender's own addresses: the bounce's From, To and Return-Path and
+ * the original message's From and Reply-To. */
+static void exclusions(const mm_msg *m, mm_arena *a, prose *p)
+{
+    const char *hs[] = {mm_fields_get(&m->head, "From"),        mm_fields_get(&m->head, "To"),
+                        mm_fields_get(&m->head, "Return-Path"), mm_fields_get(&m->orig, "From"),
+                        mm_fields_get(&m->orig, "Reply-To"),    mm_fields_get(&m->orig, "Sender")};
+    for (size_t i = 0; i < sizeof hs / sizeof hs[0] && p->nex < MAX_EXCL; i++) {
+        size_t al;
+        const char *s = hs[i] ? mm_find_addr(hs[i], strlen(hs[i]), &al) : NULL;
+        const char *d = s ? mm_arena_strndup(a, s, al) : NULL;
+        if (d)
+            p->ex[p->nex++] = d;
     }
-    return p;
 }
 
-static bool seen(const mm_report *r, size_t start, const char *addr)
+static void split_lines(prose *p, const char *t, size_t n)
 {
-    for (size_t i = start; i < r->n; i++)
-        if (strcasecmp(r->r[i].pub.recipient, addr) == 0)
+    size_t pos = 0, len;
+    const char *s;
+    while (p->nl < MAX_LINES && (s = mm_next_line(t, n, &pos, &len)) != NULL)
+        p->l[p->nl++] = (line){s, len};
+}
+
+/* "from x@y", "sender x@y": the line names who sent the message. */
+static bool sender_context(const line *l, const char *a)
+{
+    size_t k = (size_t)(a - l->s);
+    while (k > 0 && (l->s[k - 1] == ' ' || l->s[k - 1] == '<' || l->s[k - 1] == ':'))
+        k--;
+    return (k >= 4 && mm_startswith_ci(l->s + k - 4, "from")) ||
+           (k >= 6 && mm_startswith_ci(l->s + k - 6, "sender"));
+}
+
+/* Every address named on a line that is not a field line, in order. */
+static void find_mentions(prose *p)
+{
+    for (size_t i = 0; i < p->nl && p->nm < MAX_ADDRS; i++) {
+        const line *l = &p->l[i];
+        if (field_line(l))
+            continue;
+        const char *s = l->s;
+        size_t left = l->n, al;
+        const char *a;
+        for (int guard = 0; guard < 8 && (a = mm_find_addr(s, left, &al)) != NULL; guard++) {
+            if (!excluded(p, a, al) && !sender_context(l, a) && p->nm < MAX_ADDRS)
+                p->m[p->nm++] = (mention){i, a, al};
+            left -= (size_t)(a + al - s);
+            s = a + al;
+        }
+    }
+}
+
+static bool same_addr(const mention *x, const char *a, size_t al)
+{
+    return x->al == al && strncasecmp(x->a, a, al) == 0;
+}
+
+/* Does line li name a candidate other than a? */
+static bool other_addr_line(const prose *p, size_t li, const char *a, size_t al)
+{
+    for (size_t i = 0; i < p->nm; i++)
+        if (p->m[i].li == li && !same_addr(&p->m[i], a, al))
             return true;
     return false;
 }
 
-static mm_status_t add_block(mm_report *r, const char *t, size_t n, size_t line_start,
-                             const char *addr, size_t alen, size_t start)
+static void put_line(prose *p, const char *s, size_t n)
 {
-    const char *a = mm_report_addr(r, addr, alen);
-    if (seen(r, start, a))
+    while (n && (*s == ' ' || *s == '\t'))
+        s++, n--;
+    if (!n)
+        return;
+    if (p->diag.len)
+        mm_buf_putc(&p->diag, '\n');
+    mm_buf_append(&p->diag, s, n);
+}
+
+/* Lines from li on, up to a blank line, another candidate's line or
+ * DIAG_LINES lines; headings are skipped. */
+static size_t take_block(prose *p, size_t li, const mention *m)
+{
+    size_t i = li, taken = 0;
+    for (; i < p->nl && taken < DIAG_LINES; i++) {
+        const line *l = &p->l[i];
+        if (blank(l) || other_addr_line(p, i, m->a, m->al))
+            break;
+        if (heading(l))
+            continue;
+        put_line(p, l->s, l->n);
+        taken++;
+    }
+    return taken;
+}
+
+/* Lines above li in its paragraph, not headings, back to a blank line. */
+static size_t take_above(prose *p, size_t li, const mention *m)
+{
+    size_t i = li, first = li;
+    while (i > 0 && li - i < DIAG_LINES) {
+        const line *l = &p->l[i - 1];
+        if (blank(l) || heading(l) || other_addr_line(p, i - 1, m->a, m->al))
+            break;
+        first = --i;
+    }
+    for (size_t k = first; k < li; k++)
+        put_line(p, p->l[k].s, p->l[k].n);
+    return li - first;
+}
+
+/* The nearest paragraph after (dir > 0) or before li that reads like an
+ * error, not past another candidate's line. */
+static bool take_section(prose *p, size_t li, const mention *m, int dir)
+{
+    size_t i = li;
+    for (int guard = 0; guard < MAX_LINES; guard++) {
+        if (dir > 0 ? i + 1 >= p->nl : i == 0)
+            return false;
+        i = dir > 0 ? i + 1 : i - 1;
+        const line *l = &p->l[i];
+        if (other_addr_line(p, i, m->a, m->al))
+            return false;
+        if (blank(l) || heading(l) || !has_error_evidence(l->s, l->n))
+            continue;
+        /* back up to the start of the paragraph, past headings */
+        while (i > 0 && !blank(&p->l[i - 1]) && !heading(&p->l[i - 1]) &&
+               !other_addr_line(p, i - 1, m->a, m->al))
+            i--;
+        return take_block(p, i, m) > 0;
+    }
+    return false;
+}
+
+/* Build the diagnostic for one mention into p->diag. */
+static void diag_for(prose *p, const mention *m)
+{
+    const line *l = &p->l[m->li];
+    const char *after = m->a + m->al;
+    size_t an = (size_t)(l->s + l->n - after), bn = (size_t)(m->a - l->s);
+    line before = {l->s, bn};
+    /* ">>> user@example.org <user@example.org>" names it twice */
+    size_t again = mm_memcasemem(after, an, m->a, m->al) ? words_in(m->a, m->al) : 0;
+    mm_buf_reset(&p->diag);
+    if (words_in(after, an) >= again + 3) {
+        /* "user@example.org: 550 ..." and its folded continuation */
+        while (an && (*after == '>' || *after == ':' || *after == ' ' || *after == '.'))
+            after++, an--;
+        put_line(p, after, an);
+        take_block(p, m->li + 1, m);
+        return;
+    }
+    if (words_in(l->s, bn) >= 3 && !heading(&before)) {
+        /* "Unknown user: user@example.org" and the lines under it */
+        put_line(p, l->s, l->n);
+        take_block(p, m->li + 1, m);
+        return;
+    }
+    if (take_block(p, m->li + 1, m) || take_above(p, m->li, m))
+        return;
+    if (!take_section(p, m->li, m, 1))
+        take_section(p, m->li, m, -1);
+}
+
+/* A list heading in the few lines above li: the addresses under it are
+ * failed recipients even when no reason is given. */
+static bool under_list_head(const prose *p, size_t li)
+{
+    size_t seen = 0;
+    for (size_t i = li + 1; i > 0 && seen < 4; i--) {
+        const line *l = &p->l[i - 1];
+        if (blank(l))
+            continue;
+        seen++;
+        if (mm_mta_has_any(l->s, l->n, list_heads))
+            return true;
+    }
+    return false;
+}
+
+/* How telling a diagnostic is: a status code beats a reply code beats
+ * words. */
+static int score(const char *d, size_t n)
+{
+    char code[16];
+    return (mm_find_status(d, n, code) ? 4 : 0) + (mm_find_reply(d, n) ? 2 : 0) +
+           (mm_mta_has_any(d, n, error_words) ? 1 : 0);
+}
+
+static bool reported(const mm_report *r, size_t start, const mention *m)
+{
+    for (size_t i = start; i < r->n; i++) {
+        const char *a = r->r[i].pub.recipient;
+        if (strlen(a) == m->al && strncasecmp(a, m->a, m->al) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Report the address of mention k from its most telling mention. */
+static mm_status_t add_address(prose *p, mm_report *r, size_t start, size_t k)
+{
+    const mention *m = &p->m[k];
+    if (reported(r, start, m))
         return MM_OK;
-    size_t after = (size_t)(addr - t) + alen;
-    size_t end = block_end(t, n, line_start);
-    if (end < after)
-        end = after;
-    if (!has_error_evidence(t + line_start, end - line_start))
+    int best = -1;
+    size_t bi = k;
+    bool listed = false;
+    for (size_t i = k; i < p->nm; i++) {
+        if (!same_addr(&p->m[i], m->a, m->al))
+            continue;
+        listed = listed || under_list_head(p, p->m[i].li);
+        diag_for(p, &p->m[i]);
+        int s = p->diag.len ? score(mm_buf_str(&p->diag), p->diag.len) : -1;
+        if (s > best) {
+            best = s;
+            bi = i;
+        }
+    }
+    if (best <= 0 && !listed)
         return MM_OK;
-    mm_rcpt *rc = mm_report_add(r);
+    diag_for(p, &p->m[bi]);
+    mm_rcpt *rc = mm_mta_add(r, m->a, m->al, "", 0);
     if (!rc)
         return MM_ENOMEM;
-    rc->pub.recipient = a;
-    rc->pub.action = "failed";
-    rc->pub.diagnostic = mm_report_str(r, t + after, end - after);
+    if (p->diag.len)
+        mm_mta_fill(r, rc, mm_buf_str(&p->diag), p->diag.len);
     return MM_OK;
 }
 
-static void exclusions(const mm_msg *m, mm_arena *a, const char **ex)
+/* "-------SMTP command\nDATA": a section naming the failed command. */
+static const char *command_section(const prose *p)
 {
-    const char *hs[] = {mm_fields_get(&m->head, "From"), mm_fields_get(&m->head, "To"),
-                        mm_fields_get(&m->orig, "From"), mm_fields_get(&m->head, "Return-Path")};
-    for (size_t i = 0; i < 4; i++) {
-        size_t al;
-        const char *p = hs[i] ? mm_find_addr(hs[i], strlen(hs[i]), &al) : NULL;
-        ex[i] = p ? mm_arena_strndup(a, p, al) : NULL;
+    for (size_t i = 0; i + 1 < p->nl; i++) {
+        if (!heading(&p->l[i]) || !mm_memcasemem(p->l[i].s, p->l[i].n, "smtp command", 12))
+            continue;
+        for (size_t k = i + 1; k < p->nl && k < i + 3; k++) {
+            const char *c = mm_mta_command(p->l[k].s, p->l[k].n);
+            size_t in = indent(&p->l[k]);
+            if (c[0])
+                return c;
+            if (p->l[k].n - in >= 4 && mm_startswith_ci(p->l[k].s + in, "DATA"))
+                return "DATA";
+        }
     }
+    return "";
+}
+
+/* A bounce that names no failed address: the original recipient, from
+ * X-Failed-Recipients, the returned message's To, or a quoted "To:" line. */
+static mm_status_t add_unnamed(const mm_msg *m, prose *p, mm_report *r, const char *t, size_t n)
+{
+    const char *who = mm_fields_get(&m->head, "X-Failed-Recipients");
+    if (!who)
+        who = mm_fields_get(&m->orig, "To");
+    const char *full = mm_buf_str(&m->text);
+    const char *q = who ? NULL : mm_memcasemem(full, m->text.len, "\nTo:", 4);
+    size_t wl = who ? strlen(who) : 0, al;
+    if (q) {
+        const char *e = memchr(q + 1, '\n', m->text.len - (size_t)(q + 1 - full));
+        who = q + 4;
+        wl = e ? (size_t)(e - who) : m->text.len - (size_t)(who - full);
+    }
+    const char *a = who ? mm_find_addr(who, wl, &al) : NULL;
+    if (!a || excluded(p, a, al))
+        return MM_ENOTFOUND;
+    mention none = {0, "", 0};
+    mm_buf_reset(&p->diag);
+    for (size_t i = 0; i < p->nl && !p->diag.len; i++)
+        if (!blank(&p->l[i]) && !heading(&p->l[i]) && has_error_evidence(p->l[i].s, p->l[i].n))
+            take_block(p, i, &none);
+    if (!p->diag.len && !has_error_evidence(t, n))
+        return MM_ENOTFOUND;
+    mm_rcpt *rc = mm_mta_add(r, a, al, "", 0);
+    if (!rc)
+        return MM_ENOMEM;
+    if (p->diag.len)
+        mm_mta_fill(r, rc, mm_buf_str(&p->diag), p->diag.len);
+    else
+        rc->pub.diagnostic = mm_report_str(r, t, n > 1000 ? 1000 : n);
+    return MM_OK;
+}
+
+static mm_status_t read_prose(const mm_msg *m, prose *p, mm_report *r)
+{
+    const char *t = mm_buf_str(&m->text);
+    size_t n = mm_mta_prose_len(t, m->text.len), start = r->n;
+    split_lines(p, t, n);
+    find_mentions(p);
+    mm_status_t st = MM_OK;
+    for (size_t k = 0; k < p->nm && st == MM_OK; k++)
+        st = add_address(p, r, start, k);
+    if (st == MM_OK && r->n == start)
+        st = add_unnamed(m, p, r, t, n);
+    if (st != MM_OK)
+        return st;
+    const char *cmd = command_section(p);
+    for (size_t i = start; i < r->n; i++)
+        if (cmd[0] && !r->r[i].pub.smtp_command[0])
+            r->r[i].pub.smtp_command = cmd;
+    return r->n > start ? MM_OK : MM_ENOTFOUND;
 }
 
 mm_status_t mm_decode_text(const mm_msg *m, mm_report *r)
 {
     if (!mm_looks_like_bounce(m))
         return MM_ENOTFOUND;
-    const char *t = mm_buf_str(&m->text);
-    size_t n = text_end(t, m->text.len);
+    prose *p = calloc(1, sizeof *p);
+    if (!p)
+        return MM_ENOMEM;
     mm_arena a;
     mm_arena_init(&a);
-    const char *ex[4];
-    exclusions(m, &a, ex);
-    size_t start = r->n, pos = 0, len;
-    const char *l;
-    mm_status_t st = MM_OK;
-    while (st == MM_OK && (l = mm_next_line(t, n, &pos, &len)) != NULL) {
-        size_t alen;
-        const char *addr = mm_find_addr(l, len, &alen);
-        if (!addr || is_excluded(addr, alen, ex, 4))
-            continue;
-        if (mm_startswith_ci(l, "from:") || mm_startswith_ci(l, "to:") ||
-            mm_startswith_ci(l, "received:") || mm_startswith_ci(l, "message-id:") ||
-            mm_startswith_ci(l, "return-path:"))
-            continue;
-        st = add_block(r, t, n, (size_t)(l - t), addr, alen, start);
-    }
+    mm_buf_init(&p->diag, 8192);
+    exclusions(m, &a, p);
+    mm_status_t st = read_prose(m, p, r);
+    mm_buf_free(&p->diag);
     mm_arena_free(&a);
-    if (st != MM_OK)
-        return st;
-    if (r->n == start) {
-        /* A bounce that names no address: report the original recipient. */
-        const char *to = mm_fields_get(&m->orig, "To");
-        const char *xf = mm_fields_get(&m->head, "X-Failed-Recipients");
-        const char *who = xf ? xf : to;
-        if (!who || !has_error_evidence(t, n))
-            return MM_ENOTFOUND;
-        mm_rcpt *rc = mm_report_add(r);
-        if (!rc)
-            return MM_ENOMEM;
-        rc->pub.recipient = mm_report_addr(r, who, strlen(who));
-        rc->pub.action = "failed";
-        rc->pub.diagnostic = mm_report_str(r, t, n > 1000 ? 1000 : n);
-    }
-    r->kind = MM_KIND_BOUNCE;
-    return MM_OK;
+    free(p);
+    if (st == MM_OK)
+        r->kind = MM_KIND_BOUNCE;
+    return st;
 }

@@ -67,7 +67,11 @@ size_t mm_mta_prose_len(const char *t, size_t n)
         "message headers follow", "headers of your message", "your message reads",
         "----- original message", "below this line is a copy", "unsent message below",
         "content-type: message/rfc822", "the original message was received",
-        "original message headers", "returned message follows", NULL};
+        "original message headers", "returned message follows",
+        /* OpenSMTPD, Lotus Notes, 1&1, fml, m-FILTER, Verizon */
+        "below is a copy of the original message", "------- returned message",
+        "header of the original message", "original mail as follows", "-------original message",
+        "\noriginal message:", NULL};
     size_t end = n;
     for (size_t i = 0; marks[i]; i++) {
         const char *p = mm_memcasemem(t, n, marks[i], strlen(marks[i]));
@@ -427,5 +431,48 @@ mm_status_t mm_mta_angle_blocks(mm_report *r, const char *t, size_t n, mm_mta_hi
     }
     if (cur)
         fill_block(r, cur, t + bstart, n - bstart, hints);
+    return MM_OK;
+}
+
+/* "user@example.org: text" at the start of a line (after indentation);
+ * sets the address span and the text after the colon. */
+static bool colon_line(const char *l, size_t len, const char **a, size_t *al, const char **d,
+                       size_t *dn)
+{
+    size_t i = 0;
+    while (i < len && (l[i] == ' ' || l[i] == '\t'))
+        i++;
+    const char *colon = memchr(l + i, ':', len - i);
+    if (!colon || colon == l + i || colon + 1 >= l + len)
+        return false;
+    size_t span = (size_t)(colon - l - i);
+    if (memchr(l + i, ' ', span) || !memchr(l + i, '@', span))
+        return false;
+    *a = l + i;
+    *al = span;
+    *d = colon + 1;
+    *dn = len - (size_t)(colon + 1 - l);
+    while (*dn && **d == ' ')
+        (*d)++, (*dn)--;
+    return *dn > 0;
+}
+
+mm_status_t mm_mta_colon_lines(mm_report *r, size_t start, const char *t, size_t n, bool add)
+{
+    size_t pos = 0, len;
+    const char *l;
+    while ((l = mm_next_line(t, n, &pos, &len)) != NULL) {
+        const char *a, *d;
+        size_t al, dn;
+        if (!colon_line(l, len, &a, &al, &d, &dn))
+            continue;
+        mm_rcpt *rc = mm_mta_find_rcpt(r, start, a, al);
+        if (!rc && !add)
+            continue;
+        if (!rc && !(rc = mm_mta_add(r, a, al, "", 0)))
+            return MM_ENOMEM;
+        rc->pub.diagnostic = "";
+        fill(r, rc, d, dn, false);
+    }
     return MM_OK;
 }

@@ -75,4 +75,12 @@ bool mm_mta_header_has(const mm_msg *m, const char *name, const char *needle);
 typedef void (*mm_mta_hint_fn)(mm_rcpt *rc, const char *blk, size_t n);
 mm_status_t mm_mta_angle_blocks(mm_report *r, const char *t, size_t n, mm_mta_hint_fn hint);
 
+/* Read "user@example.org: text" lines (OpenSMTPD's bounce.c and others
+ * that give one line per recipient) in t[0..n).  Each such line completes
+ * the recipient in r->r[start..] with that address, or, when add is true
+ * and there is none, adds one; its diagnostic becomes the line's text
+ * (replacing one the report took from elsewhere).  Returns MM_ENOMEM or
+ * MM_OK. */
+mm_status_t mm_mta_colon_lines(mm_report *r, size_t start, const char *t, size_t n, bool add);
+
 #endif
