@@ -33,6 +33,8 @@ const mm_decoder mm_decoders[] = {
     {"sendmail", mm_decode_sendmail},
     {"qmail", mm_decode_qmail},
     {"opensmtpd", mm_decode_opensmtpd},
+    {"domino", mm_decode_domino},
+    {"fml", mm_decode_fml},
     {"dsn+prose", mm_decode_dsn_prose},
 
     /* end of MTA families */

@@ -327,17 +327,20 @@ static void diag_for(prose *p, const mention *m)
     line before = {l->s, bn};
     /* ">>> user@example.org <user@example.org>" names it twice */
     size_t again = mm_memcasemem(after, an, m->a, m->al) ? words_in(m->a, m->al) : 0;
+    bool says_after = words_in(after, an) >= again + 3;
+    bool says_before = words_in(l->s, bn) >= 3 && !heading(&before);
     mm_buf_reset(&p->diag);
-    if (words_in(after, an) >= again + 3) {
-        /* "user@example.org: 550 ..." and its folded continuation */
+    if (says_after && !says_before) {
+        /* "user@example.org: 550 ..." and the lines under it */
         while (an && (*after == '>' || *after == ':' || *after == ' ' || *after == '.'))
             after++, an--;
         put_line(p, after, an);
         take_block(p, m->li + 1, m);
         return;
     }
-    if (words_in(l->s, bn) >= 3 && !heading(&before)) {
-        /* "Unknown user: user@example.org" and the lines under it */
+    if (says_before || says_after) {
+        /* "Unknown user: user@example.org", "User X (user@example.org) not
+         * listed": the whole sentence */
         put_line(p, l->s, l->n);
         take_block(p, m->li + 1, m);
         return;
@@ -487,10 +490,8 @@ static mm_status_t read_prose(const mm_msg *m, prose *p, mm_report *r)
     return r->n > start ? MM_OK : MM_ENOTFOUND;
 }
 
-mm_status_t mm_decode_text(const mm_msg *m, mm_report *r)
+mm_status_t mm_mta_prose_read(const mm_msg *m, mm_report *r)
 {
-    if (!mm_looks_like_bounce(m))
-        return MM_ENOTFOUND;
     prose *p = calloc(1, sizeof *p);
     if (!p)
         return MM_ENOMEM;
@@ -505,4 +506,11 @@ mm_status_t mm_decode_text(const mm_msg *m, mm_report *r)
     if (st == MM_OK)
         r->kind = MM_KIND_BOUNCE;
     return st;
+}
+
+mm_status_t mm_decode_text(const mm_msg *m, mm_report *r)
+{
+    if (!mm_looks_like_bounce(m))
+        return MM_ENOTFOUND;
+    return mm_mta_prose_read(m, r);
 }

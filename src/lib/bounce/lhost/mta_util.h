@@ -75,6 +75,12 @@ bool mm_mta_header_has(const mm_msg *m, const char *name, const char *needle);
 typedef void (*mm_mta_hint_fn)(mm_rcpt *rc, const char *blk, size_t n);
 mm_status_t mm_mta_angle_blocks(mm_report *r, const char *t, size_t n, mm_mta_hint_fn hint);
 
+/* text.c: the generic prose reader (see there), for family decoders whose
+ * notices it reads as they are and that add only the family's hints.
+ * Adds the failed recipients of m's readable text to r: MM_OK,
+ * MM_ENOTFOUND when it names none, MM_ENOMEM. */
+mm_status_t mm_mta_prose_read(const mm_msg *m, mm_report *r);
+
 /* Read "user@example.org: text" lines (OpenSMTPD's bounce.c and others
  * that give one line per recipient) in t[0..n).  Each such line completes
  * the recipient in r->r[start..] with that address, or, when add is true
