@@ -35,6 +35,7 @@ const mm_decoder mm_decoders[] = {
     {"opensmtpd", mm_decode_opensmtpd},
     {"domino", mm_decode_domino},
     {"fml", mm_decode_fml},
+    {"vendors", mm_decode_vendors},
     {"dsn+prose", mm_decode_dsn_prose},
 
     /* end of MTA families */

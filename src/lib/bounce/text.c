@@ -169,6 +169,9 @@ static bool field_line(const line *l)
         "envelope-to:", "mail from:", "original sender:", "errors-to:", "x-", "in:  mail",
         "for <", NULL};
     size_t i = indent(l);
+    /* "> " quotes a forwarded notice; ">>> MAIL FROM:" is a transcript */
+    if (l->n - i >= 3 && memcmp(l->s + i, ">>>", 3) == 0)
+        return false;
     while (i < l->n && (l->s[i] == '>' || l->s[i] == ' '))
         i++;
     for (size_t k = 0; names[k]; k++)
@@ -270,7 +273,7 @@ static size_t take_block(prose *p, size_t li, const mention *m)
     size_t i = li, taken = 0;
     for (; i < p->nl && taken < DIAG_LINES; i++) {
         const line *l = &p->l[i];
-        if (blank(l) || other_addr_line(p, i, m->a, m->al))
+        if (blank(l) || other_addr_line(p, i, m->a, m->al) || field_line(l))
             break;
         if (heading(l))
             continue;
@@ -307,7 +310,7 @@ static bool take_section(prose *p, size_t li, const mention *m, int dir)
         const line *l = &p->l[i];
         if (other_addr_line(p, i, m->a, m->al))
             return false;
-        if (blank(l) || heading(l) || !has_error_evidence(l->s, l->n))
+        if (blank(l) || heading(l) || field_line(l) || !has_error_evidence(l->s, l->n))
             continue;
         /* back up to the start of the paragraph, past headings */
         while (i > 0 && !blank(&p->l[i - 1]) && !heading(&p->l[i - 1]) &&
@@ -316,6 +319,25 @@ static bool take_section(prose *p, size_t li, const mention *m, int dir)
         return take_block(p, i, m) > 0;
     }
     return false;
+}
+
+/* A list heading near li that is also a sentence saying why ("Each of
+ * the following recipients was rejected by a remote mail server."), when
+ * nothing else does; one ending in ':' only introduces the list. */
+static void take_heading(prose *p, size_t li)
+{
+    size_t from = li > 4 ? li - 4 : 0;
+    for (size_t i = from; i < p->nl && i <= li + 4; i++) {
+        const line *l = &p->l[i];
+        size_t e = l->n;
+        while (e && (l->s[e - 1] == ' ' || l->s[e - 1] == '\r'))
+            e--;
+        if (e && l->s[e - 1] != ':' && mm_mta_has_any(l->s, l->n, list_heads) &&
+            has_error_evidence(l->s, l->n)) {
+            put_line(p, l->s, l->n);
+            return;
+        }
+    }
 }
 
 /* Build the diagnostic for one mention into p->diag. */
@@ -347,8 +369,8 @@ static void diag_for(prose *p, const mention *m)
     }
     if (take_block(p, m->li + 1, m) || take_above(p, m->li, m))
         return;
-    if (!take_section(p, m->li, m, 1))
-        take_section(p, m->li, m, -1);
+    if (!take_section(p, m->li, m, 1) && !take_section(p, m->li, m, -1))
+        take_heading(p, m->li);
 }
 
 /* A list heading in the few lines above li: the addresses under it are
@@ -386,8 +408,9 @@ static bool reported(const mm_report *r, size_t start, const mention *m)
     return false;
 }
 
-/* Report the address of mention k from its most telling mention. */
-static mm_status_t add_address(prose *p, mm_report *r, size_t start, size_t k)
+/* Report the address of mention k from its most telling mention; with
+ * need_list, only when a list heading introduces it. */
+static mm_status_t add_address(prose *p, mm_report *r, size_t start, size_t k, bool need_list)
 {
     const mention *m = &p->m[k];
     if (reported(r, start, m))
@@ -406,7 +429,7 @@ static mm_status_t add_address(prose *p, mm_report *r, size_t start, size_t k)
             bi = i;
         }
     }
-    if (best <= 0 && !listed)
+    if ((best <= 0 || need_list) && !listed)
         return MM_OK;
     diag_for(p, &p->m[bi]);
     mm_rcpt *rc = mm_mta_add(r, m->a, m->al, "", 0);
@@ -478,7 +501,16 @@ static mm_status_t read_prose(const mm_msg *m, prose *p, mm_report *r)
     find_mentions(p);
     mm_status_t st = MM_OK;
     for (size_t k = 0; k < p->nm && st == MM_OK; k++)
-        st = add_address(p, r, start, k);
+        st = add_address(p, r, start, k, false);
+    if (st == MM_OK && r->n == start && p->nex) {
+        /* A message sent to oneself bounces to the failed address: the
+         * sender's address counts when a list heading names it failed. */
+        p->nex = 0;
+        p->nm = 0;
+        find_mentions(p);
+        for (size_t k = 0; k < p->nm && st == MM_OK; k++)
+            st = add_address(p, r, start, k, true);
+    }
     if (st == MM_OK && r->n == start)
         st = add_unnamed(m, p, r, t, n);
     if (st != MM_OK)

@@ -75,8 +75,8 @@ size_t mm_mta_prose_len(const char *t, size_t n)
     size_t end = n;
     for (size_t i = 0; marks[i]; i++) {
         const char *p = mm_memcasemem(t, n, marks[i], strlen(marks[i]));
-        /* a mark in the first line or two is the bounce's own title */
-        if (!p || p - t <= 40)
+        /* a mark on the first line is the bounce's own title */
+        if (!p || !memchr(t, '\n', (size_t)(p - t)))
             continue;
         while (p > t && p[-1] != '\n') /* the whole line introduces it */
             p--;
@@ -129,6 +129,10 @@ static const struct {
     {"response to mail from", "MAIL"},
     {"response to data", "DATA"},
     {"response to end of data", "DATA"},
+    /* "SMTP:RCPT host 192.0.2.8: 553 ..." */
+    {"smtp:rcpt", "RCPT"},
+    {"smtp:mail", "MAIL"},
+    {"smtp:data", "DATA"},
     {"rcpt to:<", "RCPT"},
     {"mail from:<", "MAIL"},
 };
@@ -240,6 +244,9 @@ static const char *reply_part(const char *b, size_t n, size_t *out)
     static const char *const leads[] = {" said:", "]: ", "Remote host said:", NULL};
     for (size_t i = 0; leads[i]; i++) {
         const char *p = mm_memcasemem(b, n, leads[i], strlen(leads[i]));
+        /* "[ADDR]: " leads a reply only when a reply code follows */
+        if (p && i == 1 && !(p + 3 < b + n && p[3] >= '2' && p[3] <= '5'))
+            p = NULL;
         if (p) {
             p += strlen(leads[i]);
             *out = n - (size_t)(p - b);
@@ -264,6 +271,18 @@ static bool is_cut_copy(const char *d, const char *blk, size_t n)
     return mm_memcasemem(fb, bl, fd, k) != NULL;
 }
 
+/* Does d start with the reply "NNN code" (or "NNN-code"), code being the
+ * first status code found in it? */
+static bool reply_leads(const char *d, const char *code)
+{
+    while (*d == ' ')
+        d++;
+    if (!(d[0] >= '2' && d[0] <= '5' && isdigit((unsigned char)d[1]) &&
+          isdigit((unsigned char)d[2]) && (d[3] == ' ' || d[3] == '-')))
+        return false;
+    return strncmp(d + 4, code, strlen(code)) == 0;
+}
+
 /* A report's "5.0.0" says only "failed"; the reply quoted in the
  * diagnostic often has the precise code (RFC 3463 section 3.1: X.0.0 is
  * the catch-all).  Take it when the class agrees. */
@@ -271,9 +290,13 @@ static void refine_status(mm_report *r, mm_recipient *p)
 {
     char code[16];
     const char *d = p->diagnostic;
-    if (p->status[0] && strcmp(p->status + 1, ".0.0") != 0)
-        return;
     if (!mm_find_status(d, strlen(d), code) || strcmp(code + 1, ".0.0") == 0)
+        return;
+    /* A reply code of the same class that disagrees with a precise
+     * Status is the remote's own word ("Status: 5.1.1" over "552 5.2.2
+     * Over quota"): the reporting MTA mapped it, the server said it. */
+    if (p->status[0] && strcmp(p->status + 1, ".0.0") != 0 &&
+        !(reply_leads(d, code) && p->status[0] == code[0]))
         return;
     if (!p->status[0] || p->status[0] == code[0])
         p->status = mm_report_strz(r, code);
@@ -361,6 +384,7 @@ void mm_mta_complete_one(mm_report *r, size_t start, mm_rcpt *rc, const char *t,
 {
     const char *a = rc->pub.recipient;
     size_t al = strlen(a), ls;
+    refine_status(r, &rc->pub);
     if (al < 3 || !find_line(t, n, a, al, &ls))
         return;
     size_t le = mm_mta_block_end(t, n, ls, 12);
