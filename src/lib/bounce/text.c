@@ -167,7 +167,11 @@ static bool field_line(const line *l)
         "from:", "to:", "cc:", "received:", "message-id:", "return-path:", "reply-to:",
         "sender:", "date:", "subject:", "in-reply-to:", "references:", "delivered-to:",
         "envelope-to:", "mail from:", "original sender:", "errors-to:", "x-", "in:  mail",
-        "for <", NULL};
+        "for <",
+        /* RFC 3464 fields pasted into the text */
+        "reporting-mta:", "received-from-mta:", "arrival-date:", "final-recipient:",
+        "original-recipient:", "action:", "status:", "remote-mta:", "diagnostic-code:",
+        "last-attempt-date:", NULL};
     size_t i = indent(l);
     /* "> " quotes a forwarded notice; ">>> MAIL FROM:" is a transcript */
     if (l->n - i >= 3 && memcmp(l->s + i, ">>>", 3) == 0)
@@ -204,12 +208,35 @@ static void exclusions(const mm_msg *m, mm_arena *a, prose *p)
     }
 }
 
+/* A notice forwarded by a person ("Begin forwarded message:") is quoted
+ * with "> "; when most lines are, one level of quoting is taken off so
+ * that blank lines, headings and transcripts read as in the original. */
+static void unquote(prose *p)
+{
+    size_t quoted = 0, nonblank = 0;
+    for (size_t i = 0; i < p->nl; i++) {
+        nonblank += !blank(&p->l[i]);
+        quoted += p->l[i].n > 0 && p->l[i].s[0] == '>';
+    }
+    if (nonblank == 0 || quoted * 2 < nonblank)
+        return;
+    for (size_t i = 0; i < p->nl; i++) {
+        line *l = &p->l[i];
+        if (l->n > 0 && l->s[0] == '>') {
+            l->s++, l->n--;
+            if (l->n > 0 && l->s[0] == ' ')
+                l->s++, l->n--;
+        }
+    }
+}
+
 static void split_lines(prose *p, const char *t, size_t n)
 {
     size_t pos = 0, len;
     const char *s;
     while (p->nl < MAX_LINES && (s = mm_next_line(t, n, &pos, &len)) != NULL)
         p->l[p->nl++] = (line){s, len};
+    unquote(p);
 }
 
 /* "from x@y", "sender x@y": the line names who sent the message. */
@@ -394,7 +421,9 @@ static bool under_list_head(const prose *p, size_t li)
 static int score(const char *d, size_t n)
 {
     char code[16];
-    return (mm_find_status(d, n, code) ? 4 : 0) + (mm_find_reply(d, n) ? 2 : 0) +
+    /* X.0.0 is the catch-all (RFC 3463 section 3.1): it tells nothing */
+    bool status = mm_find_status(d, n, code) && strcmp(code + 1, ".0.0") != 0;
+    return (status ? 4 : 0) + (mm_find_reply(d, n) ? 2 : 0) +
            (mm_mta_has_any(d, n, error_words) ? 1 : 0);
 }
 

@@ -66,7 +66,7 @@ size_t mm_mta_prose_len(const char *t, size_t n)
         "copy of the message", "original message follows", "original message ---",
         "message headers follow", "headers of your message", "your message reads",
         "----- original message", "below this line is a copy", "unsent message below",
-        "content-type: message/rfc822", "the original message was received",
+        "content-type: message/rfc822",
         "original message headers", "returned message follows",
         /* OpenSMTPD, Lotus Notes, 1&1, fml, m-FILTER, Verizon */
         "below is a copy of the original message", "------- returned message",
@@ -171,6 +171,27 @@ static const char *host_at(mm_report *r, const char *p, const char *end)
     return mm_report_str(r, p, (size_t)(e - p));
 }
 
+/* "mx.example.org[192.0.2.1] responded": a host name written right
+ * before its address in brackets. */
+static const char *host_before_bracket(mm_report *r, const char *s, size_t n)
+{
+    const char *end = s + n, *p = s;
+    for (int guard = 0; guard < 64 && p < end; guard++) {
+        const char *b = memchr(p, '[', (size_t)(end - p));
+        if (!b)
+            break;
+        const char *h = b;
+        while (h > s && host_char(h[-1]))
+            h--;
+        bool ip = b + 1 < end && (b[1] >= '0' && b[1] <= '9');
+        if (ip && b - h > 3 && (h == s || h[-1] == ' ' || h[-1] == '\n') &&
+            memchr(h, '.', (size_t)(b - h)))
+            return mm_report_str(r, h, (size_t)(b - h));
+        p = b + 1;
+    }
+    return "";
+}
+
 const char *mm_mta_rhost(mm_report *r, const char *s, size_t n)
 {
     static const char *const leads[] = {"while talking to ", "remote-mta: dns; ", "host ",
@@ -189,7 +210,7 @@ const char *mm_mta_rhost(mm_report *r, const char *s, size_t n)
             p = q + ll;
         }
     }
-    return "";
+    return host_before_bracket(r, s, n);
 }
 
 static bool blank_line(const char *l, size_t len)
@@ -379,9 +400,34 @@ static size_t cut_at_other(const mm_report *r, size_t start, const mm_rcpt *self
     return le;
 }
 
+/* "dns; mx.example.org (TCP|192.0.2.1|25) (x4 -- ESMTP)": Messaging
+ * Server and others comment the Remote-MTA value; the host is its first
+ * word. */
+static void clean_rhost(mm_report *r, mm_recipient *p)
+{
+    const char *v = p->remote_mta;
+    size_t k = strcspn(v, " \t(");
+    if (v[k])
+        p->remote_mta = mm_report_str(r, v, k);
+}
+
+/* "Final-Recipient: rfc822;@relay.example:user@host" is a source route
+ * to an internal host (RFC 5321 section 4.1.2); the Original-Recipient
+ * is the address the sender used. */
+static void unroute(mm_recipient *p)
+{
+    const char *a = p->recipient, *o = p->original_recipient;
+    const char *at = strrchr(a, '@');
+    bool routed = a[0] == '@' || (at && !strchr(at, '.'));
+    if (routed && o[0] && o[0] != '@' && strchr(o, '@'))
+        p->recipient = o;
+}
+
 void mm_mta_complete_one(mm_report *r, size_t start, mm_rcpt *rc, const char *t, size_t n,
                          bool keep_diag)
 {
+    unroute(&rc->pub);
+    clean_rhost(r, &rc->pub);
     const char *a = rc->pub.recipient;
     size_t al = strlen(a), ls;
     refine_status(r, &rc->pub);
