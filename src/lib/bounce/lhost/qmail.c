@@ -15,7 +15,9 @@
  * message.".  qmail's own errors are fixed strings in its sources
  * (qmail-remote.c, qmail-local.c, the qmail-ldap patch); the table maps
  * them to reasons, as Sisimai's qmail module does.  There is no RFC 3464
- * part.
+ * part.  Clones and rebranded qmail-send greet differently but keep its
+ * subject, its blocks and its "--- Below this line is a copy of the
+ * message." (or "--- Original message follows."), and are read the same.
  */
 #include "../decoders.h"
 #include "mta_util.h"
@@ -57,13 +59,35 @@ static const mm_mta_phrase qmail_phrases[] = {
     {MM_REASON_UNDEFINED, NULL},
 };
 
+/* qmail clones and rebranded qmail-send (ISP gateways, Yahoo! Japan) keep
+ * qmail-send's subject and the line that introduces the copy of the
+ * message, but greet in their own words. */
+static bool is_qmail_clone(const mm_msg *m, const char *t, size_t n)
+{
+    static const char *const subjects[] = {"failure notice", "Permanent Delivery Failure",
+                                           "Delivery failure", "failed delivery",
+                                           "failure delivery", NULL};
+    static const char *const copies[] = {"--- Below this line is a copy of the message.",
+                                         "--- Original message follows.", NULL};
+    const char *subj = mm_fields_get(&m->head, "Subject");
+    bool subject = false;
+    for (size_t i = 0; subj && subjects[i]; i++)
+        subject = subject || mm_startswith_ci(subj, subjects[i]);
+    for (size_t i = 0; i < m->head.n && !subject; i++)
+        subject = strcasecmp(m->head.v[i].name, "Received") == 0 &&
+                  mm_strcasestr(m->head.v[i].value, "invoked for bounce");
+    return subject && mm_mta_has_any(t, m->text.len, copies) && mm_memcasemem(t, n, "\n<", 2);
+}
+
 static bool is_qmail(const mm_msg *m, const char *t, size_t n)
 {
     const char *subj = mm_fields_get(&m->head, "Subject");
     if (mm_memcasemem(t, n, "This is the qmail", 17))
         return true;
-    return subj && strcmp(subj, "failure notice") == 0 &&
-           mm_memcasemem(t, n, "wasn't able to deliver your message", 35);
+    if (subj && strcmp(subj, "failure notice") == 0 &&
+        mm_memcasemem(t, n, "wasn't able to deliver your message", 35))
+        return true;
+    return is_qmail_clone(m, t, n);
 }
 
 /* qmail-remote says which step failed; a refused sender or greeting name
