@@ -325,6 +325,18 @@ static size_t take_above(prose *p, size_t li, const mention *m)
     return li - first;
 }
 
+/* A line that is only an address of a list ("  * user@example.org",
+ * "<user@example.org>:"). */
+static bool list_item(const prose *p, size_t li)
+{
+    const line *l = &p->l[li];
+    size_t w = words_in(l->s, l->n), aw = 0;
+    for (size_t i = 0; i < p->nm; i++)
+        if (p->m[i].li == li)
+            aw += words_in(p->m[i].a, p->m[i].al);
+    return aw > 0 && w < aw + 3;
+}
+
 /* The nearest paragraph after (dir > 0) or before li that reads like an
  * error, not past another candidate's line. */
 static bool take_section(prose *p, size_t li, const mention *m, int dir)
@@ -335,9 +347,12 @@ static bool take_section(prose *p, size_t li, const mention *m, int dir)
             return false;
         i = dir > 0 ? i + 1 : i - 1;
         const line *l = &p->l[i];
-        if (other_addr_line(p, i, m->a, m->al))
+        /* a sibling in the same list shares the reason; another
+         * recipient's own sentence does not */
+        if (other_addr_line(p, i, m->a, m->al) && !list_item(p, i))
             return false;
-        if (blank(l) || heading(l) || field_line(l) || !has_error_evidence(l->s, l->n))
+        if (blank(l) || heading(l) || field_line(l) || list_item(p, i) ||
+            !has_error_evidence(l->s, l->n))
             continue;
         /* back up to the start of the paragraph, past headings */
         while (i > 0 && !blank(&p->l[i - 1]) && !heading(&p->l[i - 1]) &&
@@ -569,9 +584,50 @@ mm_status_t mm_mta_prose_read(const mm_msg *m, mm_report *r)
     return st;
 }
 
+/* Does the notice say that delivery failed?  A sender name or subject
+ * alone does not make a bounce: a postmaster's announcement or a digest
+ * that mentions "rejected" names addresses too.  A notice states the
+ * failure in one of a few ways, or quotes a server's reply with its
+ * status code. */
+static bool states_failure(const mm_msg *m, const char *t, size_t n)
+{
+    static const char *const says[] = {
+        "could not be delivered", "couldn't be delivered", "was not delivered",
+        "were not delivered", "not be delivered", "undeliverable", "undelivered",
+        "delivery failed", "delivery has failed", "delivery to the following",
+        "delevery to the following", "failed permanently", "unable to deliver",
+        "could not deliver", "couldn't deliver", "permanent error", "permanent fatal error",
+        "following address", "following recipient", "list of recipients", "delivery failure",
+        "failure reasons", "not reach the following", "returned mail", "delivery status",
+        "was rejected by", "could not be sent", "message could not", "delivery problem",
+        "non-delivery", "nondeliverable", "failed to deliver", "failed to send",
+        "mailbox is full", "not delivered within", "送信できません", "送信に失敗",
+        "配信できません", "届きませんでした", "退信", "投递失败", "无法投递", "未能送达",
+        "发送失败", "failed address", "no valid recipient", NULL};
+    /* subjects only delivery software writes */
+    static const char *const subjects[] = {
+        "undeliver", "returned mail", "delivery fail", "failure notice", "mail failed",
+        "non-delivery", "nondeliver", "delivery status notification", "mail delivery failed",
+        "failed delivery", "failure delivery", "mail system error", NULL};
+    const char *subj = mm_fields_get(&m->head, "Subject");
+    if (mm_fields_get(&m->head, "X-Failed-Recipients") || strcmp(m->ctype, "multipart/report") == 0)
+        return true;
+    if (mm_mta_has_any(t, n, says) || (subj && mm_mta_has_any(subj, strlen(subj), subjects)))
+        return true;
+    /* a server's reply: "550 5.1.1 ..." on one line */
+    size_t pos = 0, len;
+    const char *l;
+    char code[16];
+    while ((l = mm_next_line(t, n, &pos, &len)) != NULL)
+        if (mm_find_reply(l, len) && mm_find_status(l, len, code))
+            return true;
+    return false;
+}
+
 mm_status_t mm_decode_text(const mm_msg *m, mm_report *r)
 {
-    if (!mm_looks_like_bounce(m))
+    const char *t = mm_buf_str(&m->text);
+    if (!mm_looks_like_bounce(m) || !states_failure(m, t, mm_mta_prose_len(t, m->text.len)))
         return MM_ENOTFOUND;
     return mm_mta_prose_read(m, r);
 }

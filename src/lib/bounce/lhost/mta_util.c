@@ -71,7 +71,7 @@ size_t mm_mta_prose_len(const char *t, size_t n)
         /* OpenSMTPD, Lotus Notes, 1&1, fml, m-FILTER, Verizon */
         "below is a copy of the original message", "------- returned message",
         "header of the original message", "original mail as follows", "-------original message",
-        "\noriginal message:", NULL};
+        "\noriginal message:", "message text follows:", NULL};
     size_t end = n;
     for (size_t i = 0; marks[i]; i++) {
         const char *p = mm_memcasemem(t, n, marks[i], strlen(marks[i]));
