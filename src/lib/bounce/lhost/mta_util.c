@@ -323,6 +323,23 @@ static void refine_status(mm_report *r, mm_recipient *p)
         p->status = mm_report_strz(r, code);
 }
 
+/* The reply code written just before a status code ("421 4.2.1",
+ * "550-5.1.1"): the server's own, where a bare first number may be a
+ * greeting's 220 or a mailer's exit status. */
+static int paired_reply(const char *d)
+{
+    for (const char *p = d; *p; p++) {
+        if (!(p[0] >= '2' && p[0] <= '5' && isdigit((unsigned char)p[1]) &&
+              isdigit((unsigned char)p[2]) && (p[3] == ' ' || p[3] == '-')))
+            continue;
+        if ((p > d && isalnum((unsigned char)p[-1])) || p[4] != p[0] || p[5] != '.' ||
+            !isdigit((unsigned char)p[6]))
+            continue;
+        return (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0');
+    }
+    return 0;
+}
+
 static void fill(mm_report *r, mm_rcpt *rc, const char *blk, size_t n, bool keep_diag)
 {
     mm_recipient *p = &rc->pub;
@@ -335,6 +352,8 @@ static void fill(mm_report *r, mm_rcpt *rc, const char *blk, size_t n, bool keep
     if (!p->diagnostic[0] || (!keep_diag && is_cut_copy(p->diagnostic, rp, rn)))
         p->diagnostic = mm_report_str(r, rp, rn);
     refine_status(r, p);
+    if (!p->reply_code)
+        p->reply_code = paired_reply(p->diagnostic);
 }
 
 void mm_mta_fill(mm_report *r, mm_rcpt *rc, const char *blk, size_t n)

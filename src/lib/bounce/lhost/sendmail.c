@@ -252,6 +252,27 @@ static mm_status_t from_unsent(mm_report *r, const char *t, size_t n)
     return MM_OK;
 }
 
+/* A local mailer (a pipe, procmail) that failed: the DSN's
+ * "Diagnostic-Code: X-Unix; 255" is only its exit status, and the
+ * transcript holds what it printed and Sendmail's verdict ("554 5.3.0
+ * unknown mailer error 255"). */
+static void mailer_output(mm_report *r, mm_rcpt *rc, const char *t, size_t n)
+{
+    const char *d = rc->pub.diagnostic;
+    if (strcmp(rc->diag_type, "X-UNIX") != 0 || strspn(d, "0123456789 ") != strlen(d))
+        return;
+    const char *s = mm_memcasemem(t, n, "Transcript of session follows", 29);
+    const char *b = s ? memchr(s, '\n', n - (size_t)(s - t)) : NULL;
+    if (!b)
+        return;
+    b++;
+    size_t e = mm_mta_block_end(t, n, (size_t)(b - t), 12);
+    if (e > (size_t)(b - t) && !mm_memcasemem(b, e - (size_t)(b - t), "<<< ", 4)) {
+        rc->pub.diagnostic = "";
+        mm_mta_fill(r, rc, b, e - (size_t)(b - t));
+    }
+}
+
 mm_status_t mm_decode_sendmail(const mm_msg *m, mm_report *r)
 {
     const char *t = mm_buf_str(&m->text);
@@ -273,6 +294,7 @@ mm_status_t mm_decode_sendmail(const mm_msg *m, mm_report *r)
                 fill_from(r, &r->r[i], e);
             else
                 mm_mta_complete_one(r, start, &r->r[i], t, mm_mta_prose_len(t, n), false);
+            mailer_output(r, &r->r[i], t, n);
         }
     } else if (st == MM_ENOTFOUND) {
         st = from_entries(r, &tr);
