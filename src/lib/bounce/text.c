@@ -29,19 +29,56 @@
 
 bool mm_looks_like_bounce(const mm_msg *m)
 {
-    static const char *const senders[] = {
-        "mailer-daemon", "postmaster", "mail delivery", "mailer daemon", "mail administrator",
-        "mdaemon", "bounce", "mail.delivery", "系统退信", "退信", "noreply-dmarc",
-        "ndr administrator", NULL};
-    static const char *const subjects[] = {
-        "undeliver", "delivery status", "delivery fail", "failure notice", "returned mail",
-        "mail delivery failed", "delivery notification", "non-delivery", "nondeliver",
-        "could not be delivered", "could not send", "delivery has failed", "returned to sender",
-        "not delivered", "delivery problem", "mail failure", "delivery report", "rejected",
-        "系统退信", "退信", "投递失败", "未送达", "退回", "warning: message", "delayed mail",
-        "delivery delayed", "error sending", "mail system error", "failed delivery",
-        "message delivery", "bounce", "permanent error", "unable to deliver",
-        "failure delivery", "メールエラー", "delivery failure", NULL};
+    static const char *const senders[] = {"mailer-daemon",
+                                          "postmaster",
+                                          "mail delivery",
+                                          "mailer daemon",
+                                          "mail administrator",
+                                          "mdaemon",
+                                          "bounce",
+                                          "mail.delivery",
+                                          "系统退信",
+                                          "退信",
+                                          "noreply-dmarc",
+                                          "ndr administrator",
+                                          NULL};
+    static const char *const subjects[] = {"undeliver",
+                                           "delivery status",
+                                           "delivery fail",
+                                           "failure notice",
+                                           "returned mail",
+                                           "mail delivery failed",
+                                           "delivery notification",
+                                           "non-delivery",
+                                           "nondeliver",
+                                           "could not be delivered",
+                                           "could not send",
+                                           "delivery has failed",
+                                           "returned to sender",
+                                           "not delivered",
+                                           "delivery problem",
+                                           "mail failure",
+                                           "delivery report",
+                                           "rejected",
+                                           "系统退信",
+                                           "退信",
+                                           "投递失败",
+                                           "未送达",
+                                           "退回",
+                                           "warning: message",
+                                           "delayed mail",
+                                           "delivery delayed",
+                                           "error sending",
+                                           "mail system error",
+                                           "failed delivery",
+                                           "message delivery",
+                                           "bounce",
+                                           "permanent error",
+                                           "unable to deliver",
+                                           "failure delivery",
+                                           "メールエラー",
+                                           "delivery failure",
+                                           NULL};
     const char *from = mm_fields_get(&m->head, "From");
     const char *subj = mm_fields_get(&m->head, "Subject");
     if (mm_fields_get(&m->head, "X-Failed-Recipients"))
@@ -58,16 +95,18 @@ bool mm_looks_like_bounce(const mm_msg *m)
 }
 
 /* Caps: a prose notice is short; what lies past these is not read. */
-enum { MAX_LINES = 1024, MAX_ADDRS = 128, MAX_EXCL = 8, DIAG_LINES = 8 };
+enum { MAX_LINES = 1024, MAX_ADDRS = 128, MAX_EXCL = 8, DIAG_LINES = 8, MAX_MENTIONS = 8 };
 
 typedef struct line {
     const char *s;
     size_t n;
+    size_t first, count;                           /* its mentions: m[first .. first + count) */
+    bool is_blank, is_heading, is_field, is_error; /* set once by classify_lines */
 } line;
 
 typedef struct mention {
-    size_t li;        /* index of its line */
-    const char *a;    /* the address in the line */
+    size_t li;     /* index of its line */
+    const char *a; /* the address in the line */
     size_t al;
 } mention;
 
@@ -78,30 +117,52 @@ typedef struct prose {
     size_t nm;
     const char *ex[MAX_EXCL];
     size_t nex;
-    mm_buf diag;      /* the diagnostic being assembled */
+    mm_buf diag; /* the diagnostic being assembled */
 } prose;
 
 /* Phrases that introduce a list of failed addresses; a line holding one
  * is a heading, not a reason. */
-static const char *const list_heads[] = {
-    "following address", "following recipient", "following list of recipients",
-    "not delivered to", "could not be delivered to", "delivery to the following",
-    "delevery to the following", "failed recipient", "addresses had", "failure reasons",
-    "unable to deliver message to", "undeliverable to", "recipients were affected",
-    "did not reach the following", "could not deliver to", "was undeliverable to",
-    "following destination", "以下のメールアドレス", "以下の宛先", "下列收件人", "以下收件人",
-    NULL};
+static const char *const list_heads[] = {"following address",
+                                         "following recipient",
+                                         "following list of recipients",
+                                         "not delivered to",
+                                         "could not be delivered to",
+                                         "delivery to the following",
+                                         "delevery to the following",
+                                         "failed recipient",
+                                         "addresses had",
+                                         "failure reasons",
+                                         "unable to deliver message to",
+                                         "undeliverable to",
+                                         "recipients were affected",
+                                         "did not reach the following",
+                                         "could not deliver to",
+                                         "was undeliverable to",
+                                         "following destination",
+                                         "以下のメールアドレス",
+                                         "以下の宛先",
+                                         "下列收件人",
+                                         "以下收件人",
+                                         NULL};
 
 /* Words of an error, beyond codes; lower case, matched case-insensitively. */
-static const char *const error_words[] = {
-    "unknown", "not found", "does not exist", "doesn't exist", "rejected", "denied",
-    "refused", "failed", "failure", "error", "invalid", "full", "quota", "unavailable",
-    "blocked", "no such", "disabled", "timed out", "time out", "expired", "too large",
-    "spam", "not exist", "unrouteable", "permanent", "deferred", "could not", "cannot",
-    "can't", "unable", "delay", "suspended", "inactive", "not listed", "exceed",
-    "not responding", "not accept", "doesn't have", "not allowed", "no valid", "too long",
-    "loop", "不存在", "拒绝", "失败", "无法", "エラー", "できません", "ありません", "一杯",
-    NULL};
+static const char *const error_words[] = {"unknown",       "not found",    "does not exist",
+                                          "doesn't exist", "rejected",     "denied",
+                                          "refused",       "failed",       "failure",
+                                          "error",         "invalid",      "full",
+                                          "quota",         "unavailable",  "blocked",
+                                          "no such",       "disabled",     "timed out",
+                                          "time out",      "expired",      "too large",
+                                          "spam",          "not exist",    "unrouteable",
+                                          "permanent",     "deferred",     "could not",
+                                          "cannot",        "can't",        "unable",
+                                          "delay",         "suspended",    "inactive",
+                                          "not listed",    "exceed",       "not responding",
+                                          "not accept",    "doesn't have", "not allowed",
+                                          "no valid",      "too long",     "loop",
+                                          "不存在",        "拒绝",         "失败",
+                                          "无法",          "エラー",       "できません",
+                                          "ありません",    "一杯",         NULL};
 
 static bool has_code(const char *s, size_t n)
 {
@@ -164,10 +225,9 @@ static bool heading(const line *l)
 static bool field_line(const line *l)
 {
     static const char *const names[] = {
-        "from:", "to:", "cc:", "received:", "message-id:", "return-path:", "reply-to:",
-        "sender:", "date:", "subject:", "in-reply-to:", "references:", "delivered-to:",
-        "envelope-to:", "mail from:", "original sender:", "errors-to:", "x-", "in:  mail",
-        "for <",
+        "from:", "to:", "cc:", "received:", "message-id:", "return-path:", "reply-to:", "sender:",
+        "date:", "subject:", "in-reply-to:", "references:", "delivered-to:", "envelope-to:",
+        "mail from:", "original sender:", "errors-to:", "x-", "in:  mail", "for <",
         /* RFC 3464 fields pasted into the text */
         "reporting-mta:", "received-from-mta:", "arrival-date:", "final-recipient:",
         "original-recipient:", "action:", "status:", "remote-mta:", "diagnostic-code:",
@@ -230,13 +290,27 @@ static void unquote(prose *p)
     }
 }
 
+/* What each line is, computed once: the readers below look at every line
+ * many times. */
+static void classify_lines(prose *p)
+{
+    for (size_t i = 0; i < p->nl; i++) {
+        line *l = &p->l[i];
+        l->is_blank = blank(l);
+        l->is_heading = !l->is_blank && heading(l);
+        l->is_field = field_line(l);
+        l->is_error = has_error_evidence(l->s, l->n);
+    }
+}
+
 static void split_lines(prose *p, const char *t, size_t n)
 {
     size_t pos = 0, len;
     const char *s;
     while (p->nl < MAX_LINES && (s = mm_next_line(t, n, &pos, &len)) != NULL)
-        p->l[p->nl++] = (line){s, len};
+        p->l[p->nl++] = (line){.s = s, .n = len};
     unquote(p);
+    classify_lines(p);
 }
 
 /* "from x@y", "sender x@y": the line names who sent the message. */
@@ -252,16 +326,21 @@ static bool sender_context(const line *l, const char *a)
 /* Every address named on a line that is not a field line, in order. */
 static void find_mentions(prose *p)
 {
+    for (size_t i = 0; i < p->nl; i++)
+        p->l[i].first = p->l[i].count = 0;
     for (size_t i = 0; i < p->nl && p->nm < MAX_ADDRS; i++) {
-        const line *l = &p->l[i];
-        if (field_line(l))
+        line *l = &p->l[i];
+        l->first = p->nm;
+        if (l->is_field)
             continue;
         const char *s = l->s;
         size_t left = l->n, al;
         const char *a;
         for (int guard = 0; guard < 8 && (a = mm_find_addr(s, left, &al)) != NULL; guard++) {
-            if (!excluded(p, a, al) && !sender_context(l, a) && p->nm < MAX_ADDRS)
+            if (!excluded(p, a, al) && !sender_context(l, a) && p->nm < MAX_ADDRS) {
                 p->m[p->nm++] = (mention){i, a, al};
+                l->count++;
+            }
             left -= (size_t)(a + al - s);
             s = a + al;
         }
@@ -276,8 +355,9 @@ static bool same_addr(const mention *x, const char *a, size_t al)
 /* Does line li name a candidate other than a? */
 static bool other_addr_line(const prose *p, size_t li, const char *a, size_t al)
 {
-    for (size_t i = 0; i < p->nm; i++)
-        if (p->m[i].li == li && !same_addr(&p->m[i], a, al))
+    const line *l = &p->l[li];
+    for (size_t i = l->first; i < l->first + l->count; i++)
+        if (!same_addr(&p->m[i], a, al))
             return true;
     return false;
 }
@@ -300,9 +380,9 @@ static size_t take_block(prose *p, size_t li, const mention *m)
     size_t i = li, taken = 0;
     for (; i < p->nl && taken < DIAG_LINES; i++) {
         const line *l = &p->l[i];
-        if (blank(l) || other_addr_line(p, i, m->a, m->al) || field_line(l))
+        if (l->is_blank || other_addr_line(p, i, m->a, m->al) || l->is_field)
             break;
-        if (heading(l))
+        if (l->is_heading)
             continue;
         put_line(p, l->s, l->n);
         taken++;
@@ -316,7 +396,7 @@ static size_t take_above(prose *p, size_t li, const mention *m)
     size_t i = li, first = li;
     while (i > 0 && li - i < DIAG_LINES) {
         const line *l = &p->l[i - 1];
-        if (blank(l) || heading(l) || other_addr_line(p, i - 1, m->a, m->al))
+        if (l->is_blank || l->is_heading || l->is_field || other_addr_line(p, i - 1, m->a, m->al))
             break;
         first = --i;
     }
@@ -331,9 +411,8 @@ static bool list_item(const prose *p, size_t li)
 {
     const line *l = &p->l[li];
     size_t w = words_in(l->s, l->n), aw = 0;
-    for (size_t i = 0; i < p->nm; i++)
-        if (p->m[i].li == li)
-            aw += words_in(p->m[i].a, p->m[i].al);
+    for (size_t i = l->first; i < l->first + l->count; i++)
+        aw += words_in(p->m[i].a, p->m[i].al);
     return aw > 0 && w < aw + 3;
 }
 
@@ -351,11 +430,10 @@ static bool take_section(prose *p, size_t li, const mention *m, int dir)
          * recipient's own sentence does not */
         if (other_addr_line(p, i, m->a, m->al) && !list_item(p, i))
             return false;
-        if (blank(l) || heading(l) || field_line(l) || list_item(p, i) ||
-            !has_error_evidence(l->s, l->n))
+        if (l->is_blank || l->is_heading || l->is_field || !l->is_error || list_item(p, i))
             continue;
         /* back up to the start of the paragraph, past headings */
-        while (i > 0 && !blank(&p->l[i - 1]) && !heading(&p->l[i - 1]) &&
+        while (i > 0 && !p->l[i - 1].is_blank && !p->l[i - 1].is_heading && !p->l[i - 1].is_field &&
                !other_addr_line(p, i - 1, m->a, m->al))
             i--;
         return take_block(p, i, m) > 0;
@@ -374,8 +452,7 @@ static void take_heading(prose *p, size_t li)
         size_t e = l->n;
         while (e && (l->s[e - 1] == ' ' || l->s[e - 1] == '\r'))
             e--;
-        if (e && l->s[e - 1] != ':' && mm_mta_has_any(l->s, l->n, list_heads) &&
-            has_error_evidence(l->s, l->n)) {
+        if (e && l->s[e - 1] != ':' && mm_mta_has_any(l->s, l->n, list_heads) && l->is_error) {
             put_line(p, l->s, l->n);
             return;
         }
@@ -388,7 +465,7 @@ static void diag_for(prose *p, const mention *m)
     const line *l = &p->l[m->li];
     const char *after = m->a + m->al;
     size_t an = (size_t)(l->s + l->n - after), bn = (size_t)(m->a - l->s);
-    line before = {l->s, bn};
+    line before = {.s = l->s, .n = bn};
     /* ">>> user@example.org <user@example.org>" names it twice */
     size_t again = mm_memcasemem(after, an, m->a, m->al) ? words_in(m->a, m->al) : 0;
     bool says_after = words_in(after, an) >= again + 3;
@@ -422,7 +499,7 @@ static bool under_list_head(const prose *p, size_t li)
     size_t seen = 0;
     for (size_t i = li + 1; i > 0 && seen < 4; i--) {
         const line *l = &p->l[i - 1];
-        if (blank(l))
+        if (l->is_blank)
             continue;
         seen++;
         if (mm_mta_has_any(l->s, l->n, list_heads))
@@ -462,9 +539,12 @@ static mm_status_t add_address(prose *p, mm_report *r, size_t start, size_t k, b
     int best = -1;
     size_t bi = k;
     bool listed = false;
-    for (size_t i = k; i < p->nm; i++) {
+    /* the first few mentions are enough; a hostile notice may repeat
+     * an address on every line */
+    for (size_t i = k, tried = 0; i < p->nm && tried < MAX_MENTIONS; i++) {
         if (!same_addr(&p->m[i], m->a, m->al))
             continue;
+        tried++;
         listed = listed || under_list_head(p, p->m[i].li);
         diag_for(p, &p->m[i]);
         int s = p->diag.len ? score(mm_buf_str(&p->diag), p->diag.len) : -1;
@@ -488,7 +568,7 @@ static mm_status_t add_address(prose *p, mm_report *r, size_t start, size_t k, b
 static const char *command_section(const prose *p)
 {
     for (size_t i = 0; i + 1 < p->nl; i++) {
-        if (!heading(&p->l[i]) || !mm_memcasemem(p->l[i].s, p->l[i].n, "smtp command", 12))
+        if (!p->l[i].is_heading || !mm_memcasemem(p->l[i].s, p->l[i].n, "smtp command", 12))
             continue;
         for (size_t k = i + 1; k < p->nl && k < i + 3; k++) {
             const char *c = mm_mta_command(p->l[k].s, p->l[k].n);
@@ -523,7 +603,7 @@ static mm_status_t add_unnamed(const mm_msg *m, prose *p, mm_report *r, const ch
     mention none = {0, "", 0};
     mm_buf_reset(&p->diag);
     for (size_t i = 0; i < p->nl && !p->diag.len; i++)
-        if (!blank(&p->l[i]) && !heading(&p->l[i]) && has_error_evidence(p->l[i].s, p->l[i].n))
+        if (!p->l[i].is_blank && !p->l[i].is_heading && p->l[i].is_error)
             take_block(p, i, &none);
     if (!p->diag.len && !has_error_evidence(t, n))
         return MM_ENOTFOUND;
@@ -591,24 +671,67 @@ mm_status_t mm_mta_prose_read(const mm_msg *m, mm_report *r)
  * status code. */
 static bool states_failure(const mm_msg *m, const char *t, size_t n)
 {
-    static const char *const says[] = {
-        "could not be delivered", "couldn't be delivered", "was not delivered",
-        "were not delivered", "not be delivered", "undeliverable", "undelivered",
-        "delivery failed", "delivery has failed", "delivery to the following",
-        "delevery to the following", "failed permanently", "unable to deliver",
-        "could not deliver", "couldn't deliver", "permanent error", "permanent fatal error",
-        "following address", "following recipient", "list of recipients", "delivery failure",
-        "failure reasons", "not reach the following", "returned mail", "delivery status",
-        "was rejected by", "could not be sent", "message could not", "delivery problem",
-        "non-delivery", "nondeliverable", "failed to deliver", "failed to send",
-        "mailbox is full", "not delivered within", "送信できません", "送信に失敗",
-        "配信できません", "届きませんでした", "退信", "投递失败", "无法投递", "未能送达",
-        "发送失败", "failed address", "no valid recipient", NULL};
+    static const char *const says[] = {"could not be delivered",
+                                       "couldn't be delivered",
+                                       "was not delivered",
+                                       "were not delivered",
+                                       "not be delivered",
+                                       "undeliverable",
+                                       "undelivered",
+                                       "delivery failed",
+                                       "delivery has failed",
+                                       "delivery to the following",
+                                       "delevery to the following",
+                                       "failed permanently",
+                                       "unable to deliver",
+                                       "could not deliver",
+                                       "couldn't deliver",
+                                       "permanent error",
+                                       "permanent fatal error",
+                                       "following address",
+                                       "following recipient",
+                                       "list of recipients",
+                                       "delivery failure",
+                                       "failure reasons",
+                                       "not reach the following",
+                                       "returned mail",
+                                       "delivery status",
+                                       "was rejected by",
+                                       "could not be sent",
+                                       "message could not",
+                                       "delivery problem",
+                                       "non-delivery",
+                                       "nondeliverable",
+                                       "failed to deliver",
+                                       "failed to send",
+                                       "mailbox is full",
+                                       "not delivered within",
+                                       "送信できません",
+                                       "送信に失敗",
+                                       "配信できません",
+                                       "届きませんでした",
+                                       "退信",
+                                       "投递失败",
+                                       "无法投递",
+                                       "未能送达",
+                                       "发送失败",
+                                       "failed address",
+                                       "no valid recipient",
+                                       NULL};
     /* subjects only delivery software writes */
-    static const char *const subjects[] = {
-        "undeliver", "returned mail", "delivery fail", "failure notice", "mail failed",
-        "non-delivery", "nondeliver", "delivery status notification", "mail delivery failed",
-        "failed delivery", "failure delivery", "mail system error", NULL};
+    static const char *const subjects[] = {"undeliver",
+                                           "returned mail",
+                                           "delivery fail",
+                                           "failure notice",
+                                           "mail failed",
+                                           "non-delivery",
+                                           "nondeliver",
+                                           "delivery status notification",
+                                           "mail delivery failed",
+                                           "failed delivery",
+                                           "failure delivery",
+                                           "mail system error",
+                                           NULL};
     const char *subj = mm_fields_get(&m->head, "Subject");
     if (mm_fields_get(&m->head, "X-Failed-Recipients") || strcmp(m->ctype, "multipart/report") == 0)
         return true;

@@ -48,8 +48,8 @@ static bool is_fml(const mm_msg *m)
 {
     const char *from = mm_fields_get(&m->head, "From");
     const char *mid = mm_fields_get(&m->head, "Message-ID");
-    return mm_fields_get(&m->head, "X-MLServer") && from && mm_strcasestr(from, "-admin@") &&
-           mid && mm_strcasestr(mid, ".FML");
+    return mm_fields_get(&m->head, "X-MLServer") && from && mm_strcasestr(from, "-admin@") && mid &&
+           mm_strcasestr(mid, ".FML");
 }
 
 /* "... <list@example.org> ..." on a line: the address inside the brackets. */

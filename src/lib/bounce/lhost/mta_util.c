@@ -66,8 +66,7 @@ size_t mm_mta_prose_len(const char *t, size_t n)
         "copy of the message", "original message follows", "original message ---",
         "message headers follow", "headers of your message", "your message reads",
         "----- original message", "below this line is a copy", "unsent message below",
-        "content-type: message/rfc822",
-        "original message headers", "returned message follows",
+        "content-type: message/rfc822", "original message headers", "returned message follows",
         /* OpenSMTPD, Lotus Notes, 1&1, fml, m-FILTER, Verizon */
         "below is a copy of the original message", "------- returned message",
         "header of the original message", "original mail as follows", "-------original message",
@@ -195,7 +194,7 @@ static const char *host_before_bracket(mm_report *r, const char *s, size_t n)
 const char *mm_mta_rhost(mm_report *r, const char *s, size_t n)
 {
     static const char *const leads[] = {"while talking to ", "remote-mta: dns; ", "host ",
-                                        "giving up on ", "connected to ", NULL};
+                                        "giving up on ",     "connected to ",     NULL};
     const char *end = s + n;
     for (size_t i = 0; leads[i]; i++) {
         size_t ll = strlen(leads[i]);
@@ -365,9 +364,16 @@ void mm_mta_fill(mm_report *r, mm_rcpt *rc, const char *blk, size_t n)
  * saying anything about it. */
 static bool field_line(const char *l, size_t len)
 {
-    static const char *const names[] = {"To:", "From:", "Cc:", "Subject:", "Final-Recipient:",
-                                        "Original-Recipient:", "X-Failed-Recipients:",
-                                        "Delivered-To:", "Return-Path:", NULL};
+    static const char *const names[] = {"To:",
+                                        "From:",
+                                        "Cc:",
+                                        "Subject:",
+                                        "Final-Recipient:",
+                                        "Original-Recipient:",
+                                        "X-Failed-Recipients:",
+                                        "Delivered-To:",
+                                        "Return-Path:",
+                                        NULL};
     while (len && (*l == ' ' || *l == '>'))
         l++, len--;
     for (size_t i = 0; names[i]; i++)

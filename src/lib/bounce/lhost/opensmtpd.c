@@ -61,9 +61,9 @@ static void own_hints(mm_report *r, size_t start)
 
 static bool is_opensmtpd(const char *t, size_t n)
 {
-    static const char *const lists[] = {"the following list of recipients:",
-                                        "following\n    list of recipients:",
-                                        "list of recipients:", NULL};
+    static const char *const lists[] = {
+        "the following list of recipients:", "following\n    list of recipients:",
+        "list of recipients:", NULL};
     return mm_memcasemem(t, n, "This is the MAILER-DAEMON, please DO NOT REPLY", 46) &&
            mm_mta_has_any(t, n, lists);
 }

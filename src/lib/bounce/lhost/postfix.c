@@ -25,9 +25,9 @@
 static bool is_postfix(const mm_msg *m, const char *t, size_t n)
 {
     /* bounce(5) default templates, and the sentences customised ones keep */
-    static const char *const marks[] = {
-        "This is the mail system at host", "This is the Postfix program",
-        "The Postfix program", "Postfix program at host", NULL};
+    static const char *const marks[] = {"This is the mail system at host",
+                                        "This is the Postfix program", "The Postfix program",
+                                        "Postfix program at host", NULL};
     const char *subj = mm_fields_get(&m->head, "Subject");
     if (mm_mta_has_any(t, n, marks))
         return true;
@@ -51,7 +51,7 @@ typedef struct session {
 
 static const char *verb_of(const char *s, size_t n)
 {
-    static const char *const verbs[] = {"RCPT", "MAIL", "DATA", "EHLO", "HELO", "STARTTLS",
+    static const char *const verbs[] = {"RCPT", "MAIL", "DATA",     "EHLO", "HELO", "STARTTLS",
                                         "AUTH", "BDAT", "XFORWARD", "QUIT", NULL};
     while (n && *s == ' ')
         s++, n--;

@@ -32,13 +32,15 @@ static const mm_mta_phrase qmail_phrases[] = {
     {MM_REASON_MAILBOXFULL, "disk quota exceeded"},
     {MM_REASON_MESGTOOBIG, "message size exceeds fixed maximum message size:"},
     {MM_REASON_HOSTUNKNOWN, "sorry, i couldn't find any host "},
-    {MM_REASON_SYSTEMFULL, "requested action not taken: mailbox unavailable (not enough free space)"},
+    {MM_REASON_SYSTEMFULL,
+     "requested action not taken: mailbox unavailable (not enough free space)"},
     {MM_REASON_SYSTEMERROR, "bad interpreter: no such file or directory"},
     {MM_REASON_SYSTEMERROR, "system error"},
     {MM_REASON_SYSTEMERROR, "unable to"},
     {MM_REASON_NETWORKERROR, "sorry, i wasn't able to establish an smtp connection"},
     {MM_REASON_NETWORKERROR, "sorry, i couldn't find a mail exchanger or ip address"},
-    {MM_REASON_NETWORKERROR, "sorry. although i'm listed as a best-preference mx or a for that host"},
+    {MM_REASON_NETWORKERROR,
+     "sorry. although i'm listed as a best-preference mx or a for that host"},
     /* qmail-ldap patch */
     {MM_REASON_SUSPEND, "mailaddress is administrativly disabled"},
     {MM_REASON_SUSPEND, "mailaddress is administratively disabled"},
@@ -64,7 +66,7 @@ static const mm_mta_phrase qmail_phrases[] = {
  * message, but greet in their own words. */
 static bool is_qmail_clone(const mm_msg *m, const char *t, size_t n)
 {
-    static const char *const subjects[] = {"failure notice", "Permanent Delivery Failure",
+    static const char *const subjects[] = {"failure notice",   "Permanent Delivery Failure",
                                            "Delivery failure", "failed delivery",
                                            "failure delivery", NULL};
     static const char *const copies[] = {"--- Below this line is a copy of the message.",

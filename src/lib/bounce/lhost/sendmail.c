@@ -46,8 +46,8 @@ static bool is_sendmail(const mm_msg *m, const char *t, size_t n)
 
 static const char *verb(const char *s, size_t n)
 {
-    static const char *const verbs[] = {"RCPT", "MAIL", "DATA", "EHLO", "HELO", "QUIT", "RSET",
-                                        "STARTTLS", "AUTH", NULL};
+    static const char *const verbs[] = {"RCPT", "MAIL", "DATA",     "EHLO", "HELO",
+                                        "QUIT", "RSET", "STARTTLS", "AUTH", NULL};
     for (size_t i = 0; verbs[i]; i++)
         if (n >= 4 && mm_startswith_ci(s, verbs[i]))
             return verbs[i];
@@ -133,7 +133,7 @@ static void read_transcript(transcript *tr, const char *t, size_t n)
     while ((l = mm_next_line(t, n, &pos, &len)) != NULL) {
         bool was = in_reply;
         in_reply = false;
-        while (len && (*l == ' ' || *l == '>' ) && !(len > 3 && memcmp(l, ">>>", 3) == 0))
+        while (len && (*l == ' ' || *l == '>') && !(len > 3 && memcmp(l, ">>>", 3) == 0))
             l++, len--; /* "> " of a quoted (forwarded) bounce */
         if (len > 4 && memcmp(l, ">>> ", 4) == 0) {
             on_command(tr, l + 4, len - 4);

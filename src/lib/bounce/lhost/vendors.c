@@ -46,7 +46,8 @@ static const mm_mta_phrase ezweb[] = {
 /* BIGLOBE (Sisimai Lhost::Biglobe) */
 static const mm_mta_phrase biglobe[] = {
     {MM_REASON_FILTERED, "mail delivery failed... user unknown"},
-    {MM_REASON_MAILBOXFULL, "the number of messages in recipient's mailbox exceeded the local limit."},
+    {MM_REASON_MAILBOXFULL,
+     "the number of messages in recipient's mailbox exceeded the local limit."},
     {MM_REASON_UNDEFINED, NULL},
 };
 
@@ -82,8 +83,10 @@ static const mm_mta_phrase messaging[] = {
 };
 
 static const vendor vendors[] = {
-    {"kddi", {"From:.dion.ne.jp", "Message-ID:.auone-net.jp", "Your mail sent on:",
-              "Your mail attempted to be delivered on:", NULL}, kddi},
+    {"kddi",
+     {"From:.dion.ne.jp", "Message-ID:.auone-net.jp",
+      "Your mail sent on:", "Your mail attempted to be delivered on:", NULL},
+     kddi},
     {"ezweb", {"From:@ezweb.ne.jp", "Received:(EZweb Mail)", NULL}, ezweb},
     {"biglobe", {"From:@biglobe.ne.jp", "----- Non-delivered information -----", NULL}, biglobe},
     {"einsundeins", {"From:kundenserver.", "postmaster.1and1.com", NULL}, einsundeins},
