@@ -640,9 +640,13 @@ static mm_status_t read_prose(const mm_msg *m, prose *p, mm_report *r)
     if (st != MM_OK)
         return st;
     const char *cmd = command_section(p);
-    for (size_t i = start; i < r->n; i++)
+    bool delayed = mm_mta_says_delayed(t, n);
+    for (size_t i = start; i < r->n; i++) {
         if (cmd[0] && !r->r[i].pub.smtp_command[0])
             r->r[i].pub.smtp_command = cmd;
+        if (delayed)
+            r->r[i].pub.action = "delayed";
+    }
     return r->n > start ? MM_OK : MM_ENOTFOUND;
 }
 

@@ -160,6 +160,8 @@ static bool host_char(char c)
 /* A host name (with a dot) at p, copied into r; NULL if none. */
 static const char *host_at(mm_report *r, const char *p, const char *end)
 {
+    while (p < end && *p == ' ')
+        p++;
     const char *e = p;
     while (e < end && host_char(*e))
         e++;
@@ -193,8 +195,9 @@ static const char *host_before_bracket(mm_report *r, const char *s, size_t n)
 
 const char *mm_mta_rhost(mm_report *r, const char *s, size_t n)
 {
-    static const char *const leads[] = {"while talking to ", "remote-mta: dns; ", "host ",
-                                        "giving up on ",     "connected to ",     NULL};
+    static const char *const leads[] = {
+        "while talking to ", "remote-mta: dns;",    "host ", "giving up on ",
+        "connected to ",     "remote system: dns;", NULL};
     const char *end = s + n;
     for (size_t i = 0; leads[i]; i++) {
         size_t ll = strlen(leads[i]);
@@ -570,4 +573,26 @@ mm_status_t mm_mta_colon_lines(mm_report *r, size_t start, const char *t, size_t
         fill(r, rc, d, dn, false);
     }
     return MM_OK;
+}
+
+bool mm_mta_says_delayed(const char *t, size_t n)
+{
+    /* warnings of Sendmail, Exim, OpenSMTPD, Messaging Server, Exchange */
+    static const char *const delayed[] = {"this is a warning message only",
+                                          "delivery has been delayed",
+                                          "is delayed for more than",
+                                          "will keep trying",
+                                          "will continue trying",
+                                          "still undelivered",
+                                          "has not yet been delivered",
+                                          "has not been delivered yet",
+                                          "only a temporary failure report",
+                                          "delivery is delayed",
+                                          "delivery delayed",
+                                          "will retry",
+                                          NULL};
+    static const char *const given_up[] = {
+        "not going to try again", "giving up",          "gave up",
+        "permanent error",        "failed permanently", NULL};
+    return mm_mta_has_any(t, n, delayed) && !mm_mta_has_any(t, n, given_up);
 }

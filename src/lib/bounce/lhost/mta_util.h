@@ -89,4 +89,8 @@ mm_status_t mm_mta_prose_read(const mm_msg *m, mm_report *r);
  * MM_OK. */
 mm_status_t mm_mta_colon_lines(mm_report *r, size_t start, const char *t, size_t n, bool add);
 
+/* True when the notice is a delay warning (delivery is still being
+ * retried), not a final failure. */
+bool mm_mta_says_delayed(const char *t, size_t n);
+
 #endif

@@ -85,6 +85,9 @@ mm_status_t mm_decode_opensmtpd(const mm_msg *m, mm_report *r)
     if (r->n == start)
         return MM_ENOTFOUND;
     own_hints(r, start);
+    for (size_t i = start; i < r->n && st == MM_OK; i++)
+        if (!m->has_dsn && mm_mta_says_delayed(t, n))
+            r->r[i].pub.action = "delayed";
     r->kind = MM_KIND_BOUNCE;
     return MM_OK;
 }

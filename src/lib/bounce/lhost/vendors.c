@@ -2,7 +2,8 @@
  * vendors.c - notices of MTAs and mail services whose layout the generic
  * readers already handle, but whose error sentences are fixed strings
  * that state the reason: the Japanese carriers' gateways (au/KDDI, EZweb,
- * BIGLOBE), 1&1, Ipswitch IMail, Courier and Sun/Oracle Messaging Server.
+ * BIGLOBE), Verizon Wireless, 1&1, Ipswitch IMail, Courier and Sun/Oracle
+ * Messaging Server.
  *
  * Each row of the table says how to recognise the vendor (a From, Subject,
  * Message-ID or Received header, or a sentence of the notice) and lists
@@ -82,6 +83,13 @@ static const mm_mta_phrase messaging[] = {
     {MM_REASON_UNDEFINED, NULL},
 };
 
+/* Verizon Wireless SMS and MMS gateways (Sisimai Lhost::Verizon) */
+static const mm_mta_phrase verizon[] = {
+    {MM_REASON_USERUNKNOWN, "550 - requested action not taken: no such user here"},
+    {MM_REASON_USERUNKNOWN, "no valid recipients for this mm"},
+    {MM_REASON_UNDEFINED, NULL},
+};
+
 static const vendor vendors[] = {
     {"kddi",
      {"From:.dion.ne.jp", "Message-ID:.auone-net.jp",
@@ -90,6 +98,7 @@ static const vendor vendors[] = {
     {"ezweb", {"From:@ezweb.ne.jp", "Received:(EZweb Mail)", NULL}, ezweb},
     {"biglobe", {"From:@biglobe.ne.jp", "----- Non-delivered information -----", NULL}, biglobe},
     {"einsundeins", {"From:kundenserver.", "postmaster.1and1.com", NULL}, einsundeins},
+    {"verizon", {"From:vzwpix.com", "From:@vtext.", "Received:.vtext.", NULL}, verizon},
     {"imailserver", {"X-Mailer:<SMTP32 v", NULL}, imail},
     {"courier", {"Message-ID:<courier.", "Courier mail server at", NULL}, courier},
     {"messagingserver",
