@@ -471,7 +471,10 @@ static void diag_for(prose *p, const mention *m)
     bool says_after = words_in(after, an) >= again + 3;
     bool says_before = words_in(l->s, bn) >= 3 && !heading(&before);
     mm_buf_reset(&p->diag);
-    if (says_after && !says_before) {
+    /* after-text alone only when nothing but list marks precede the
+     * address; "Unable to deliver message to <a> (and other ...)" is one
+     * sentence */
+    if (says_after && words_in(l->s, bn) == 0) {
         /* "user@example.org: 550 ..." and the lines under it */
         while (an && (*after == '>' || *after == ':' || *after == ' ' || *after == '.'))
             after++, an--;

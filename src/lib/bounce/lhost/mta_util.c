@@ -128,6 +128,11 @@ static const struct {
     {"response to mail from", "MAIL"},
     {"response to data", "DATA"},
     {"response to end of data", "DATA"},
+    /* "(Error following RCPT command)", "refused to accept your message (DATA)" */
+    {"following rcpt command", "RCPT"},
+    {"following mail command", "MAIL"},
+    {"following data command", "DATA"},
+    {"your message (data)", "DATA"},
     /* "SMTP:RCPT host 192.0.2.8: 553 ..." */
     {"smtp:rcpt", "RCPT"},
     {"smtp:mail", "MAIL"},
