@@ -94,6 +94,55 @@ bool mm_looks_like_bounce(const mm_msg *m)
     return false;
 }
 
+/* The notice's own statement that delivery failed: it marks a bounce but
+ * says nothing about why. */
+static const char *const failure_statements[] = {"could not be delivered",
+                                                 "couldn't be delivered",
+                                                 "was not delivered",
+                                                 "were not delivered",
+                                                 "not be delivered",
+                                                 "undeliverable",
+                                                 "undelivered",
+                                                 "delivery failed",
+                                                 "delivery has failed",
+                                                 "delivery to the following",
+                                                 "delevery to the following",
+                                                 "failed permanently",
+                                                 "unable to deliver",
+                                                 "could not deliver",
+                                                 "couldn't deliver",
+                                                 "permanent error",
+                                                 "permanent fatal error",
+                                                 "following address",
+                                                 "following recipient",
+                                                 "list of recipients",
+                                                 "delivery failure",
+                                                 "failure reasons",
+                                                 "not reach the following",
+                                                 "returned mail",
+                                                 "delivery status",
+                                                 "was rejected by",
+                                                 "could not be sent",
+                                                 "message could not",
+                                                 "delivery problem",
+                                                 "non-delivery",
+                                                 "nondeliverable",
+                                                 "failed to deliver",
+                                                 "failed to send",
+                                                 "mailbox is full",
+                                                 "not delivered within",
+                                                 "送信できません",
+                                                 "送信に失敗",
+                                                 "配信できません",
+                                                 "届きませんでした",
+                                                 "退信",
+                                                 "投递失败",
+                                                 "无法投递",
+                                                 "未能送达",
+                                                 "发送失败",
+                                                 "failed address",
+                                                 NULL};
+
 /* Caps: a prose notice is short; what lies past these is not read. */
 enum { MAX_LINES = 1024, MAX_ADDRS = 128, MAX_EXCL = 8, DIAG_LINES = 8, MAX_MENTIONS = 8 };
 
@@ -469,7 +518,11 @@ static void diag_for(prose *p, const mention *m)
     /* ">>> user@example.org <user@example.org>" names it twice */
     size_t again = mm_memcasemem(after, an, m->a, m->al) ? words_in(m->a, m->al) : 0;
     bool says_after = words_in(after, an) >= again + 3;
-    bool says_before = words_in(l->s, bn) >= 3 && !heading(&before);
+    /* "Unknown user: user@example.org": a label that names the error is
+     * a reason, "Recipient:" or a list heading is not */
+    bool says_before = words_in(l->s, bn) >= 3 &&
+                       (!heading(&before) ||
+                        (has_error_evidence(l->s, bn) && !mm_mta_has_any(l->s, bn, list_heads)));
     mm_buf_reset(&p->diag);
     /* after-text alone only when nothing but list marks precede the
      * address; "Unable to deliver message to <a> (and other ...)" is one
@@ -604,10 +657,18 @@ static mm_status_t add_unnamed(const mm_msg *m, prose *p, mm_report *r, const ch
     if (!a || excluded(p, a, al))
         return MM_ENOTFOUND;
     mention none = {0, "", 0};
+    /* the addresses named were not recipients; they bound nothing now */
+    for (size_t i = 0; i < p->nl; i++)
+        p->l[i].count = 0;
+    p->nm = 0;
     mm_buf_reset(&p->diag);
-    for (size_t i = 0; i < p->nl && !p->diag.len; i++)
-        if (!p->l[i].is_blank && !p->l[i].is_heading && p->l[i].is_error)
+    for (size_t i = 0; i < p->nl && !p->diag.len; i++) {
+        const line *l = &p->l[i];
+        /* "your message could not be delivered" is not a reason */
+        bool boilerplate = mm_mta_has_any(l->s, l->n, failure_statements) && !has_code(l->s, l->n);
+        if (!l->is_blank && !l->is_heading && l->is_error && !boilerplate)
             take_block(p, i, &none);
+    }
     if (!p->diag.len && !has_error_evidence(t, n))
         return MM_ENOTFOUND;
     mm_rcpt *rc = mm_mta_add(r, a, al, "", 0);
@@ -615,8 +676,6 @@ static mm_status_t add_unnamed(const mm_msg *m, prose *p, mm_report *r, const ch
         return MM_ENOMEM;
     if (p->diag.len)
         mm_mta_fill(r, rc, mm_buf_str(&p->diag), p->diag.len);
-    else
-        rc->pub.diagnostic = mm_report_str(r, t, n > 1000 ? 1000 : n);
     return MM_OK;
 }
 
@@ -678,53 +737,7 @@ mm_status_t mm_mta_prose_read(const mm_msg *m, mm_report *r)
  * status code. */
 static bool states_failure(const mm_msg *m, const char *t, size_t n)
 {
-    static const char *const says[] = {"could not be delivered",
-                                       "couldn't be delivered",
-                                       "was not delivered",
-                                       "were not delivered",
-                                       "not be delivered",
-                                       "undeliverable",
-                                       "undelivered",
-                                       "delivery failed",
-                                       "delivery has failed",
-                                       "delivery to the following",
-                                       "delevery to the following",
-                                       "failed permanently",
-                                       "unable to deliver",
-                                       "could not deliver",
-                                       "couldn't deliver",
-                                       "permanent error",
-                                       "permanent fatal error",
-                                       "following address",
-                                       "following recipient",
-                                       "list of recipients",
-                                       "delivery failure",
-                                       "failure reasons",
-                                       "not reach the following",
-                                       "returned mail",
-                                       "delivery status",
-                                       "was rejected by",
-                                       "could not be sent",
-                                       "message could not",
-                                       "delivery problem",
-                                       "non-delivery",
-                                       "nondeliverable",
-                                       "failed to deliver",
-                                       "failed to send",
-                                       "mailbox is full",
-                                       "not delivered within",
-                                       "送信できません",
-                                       "送信に失敗",
-                                       "配信できません",
-                                       "届きませんでした",
-                                       "退信",
-                                       "投递失败",
-                                       "无法投递",
-                                       "未能送达",
-                                       "发送失败",
-                                       "failed address",
-                                       "no valid recipient",
-                                       NULL};
+
     /* subjects only delivery software writes */
     static const char *const subjects[] = {"undeliver",
                                            "returned mail",
@@ -742,7 +755,8 @@ static bool states_failure(const mm_msg *m, const char *t, size_t n)
     const char *subj = mm_fields_get(&m->head, "Subject");
     if (mm_fields_get(&m->head, "X-Failed-Recipients") || strcmp(m->ctype, "multipart/report") == 0)
         return true;
-    if (mm_mta_has_any(t, n, says) || (subj && mm_mta_has_any(subj, strlen(subj), subjects)))
+    if (mm_mta_has_any(t, n, failure_statements) ||
+        (subj && mm_mta_has_any(subj, strlen(subj), subjects)))
         return true;
     /* a server's reply: "550 5.1.1 ..." on one line */
     size_t pos = 0, len;
