@@ -41,6 +41,9 @@ bool mm_looks_like_bounce(const mm_msg *m)
                                           "退信",
                                           "noreply-dmarc",
                                           "ndr administrator",
+                                          "system administrator",
+                                          "internet mail delivery",
+                                          "mailerdaemon",
                                           NULL};
     static const char *const subjects[] = {"undeliver",
                                            "delivery status",
@@ -78,6 +81,17 @@ bool mm_looks_like_bounce(const mm_msg *m)
                                            "failure delivery",
                                            "メールエラー",
                                            "delivery failure",
+                                           "unzustellbar",
+                                           "nicht zustellbar",
+                                           "non remis",
+                                           "non distribuable",
+                                           "no se puede entregar",
+                                           "non recapitabile",
+                                           "não entregue",
+                                           "onbestelbaar",
+                                           "niedostarczalna",
+                                           "配信不能",
+                                           "无法投递",
                                            NULL};
     const char *from = mm_fields_get(&m->head, "From");
     const char *subj = mm_fields_get(&m->head, "Subject");
@@ -141,6 +155,12 @@ static const char *const failure_statements[] = {"could not be delivered",
                                                  "未能送达",
                                                  "发送失败",
                                                  "failed address",
+                                                 "nicht zugestellt",
+                                                 "n'a pas pu être remis",
+                                                 "no se pudo entregar",
+                                                 "non è stato possibile recapitare",
+                                                 "não pôde ser entregue",
+                                                 "kon niet worden bezorgd",
                                                  NULL};
 
 /* Caps: a prose notice is short; what lies past these is not read. */
