@@ -164,7 +164,14 @@ static const char *const failure_statements[] = {"could not be delivered",
                                                  NULL};
 
 /* Caps: a prose notice is short; what lies past these is not read. */
-enum { MAX_LINES = 1024, MAX_ADDRS = 128, MAX_EXCL = 8, DIAG_LINES = 8, MAX_MENTIONS = 8 };
+enum {
+    MAX_LINES = 1024,
+    MAX_ADDRS = 128,
+    MAX_EXCL = 8,
+    DIAG_LINES = 8,
+    DIAG_BYTES = 8192,
+    MAX_MENTIONS = 8
+};
 
 typedef struct line {
     const char *s;
@@ -322,7 +329,7 @@ static bool excluded(const prose *p, const char *a, size_t al)
 }
 
 /* The sender's own addresses: the bounce's From, To and Return-Path and
- * the original message's From and Reply-To. */
+ * the original message's From, Reply-To and Sender. */
 static void exclusions(const mm_msg *m, mm_arena *a, prose *p)
 {
     const char *hs[] = {mm_fields_get(&m->head, "From"),        mm_fields_get(&m->head, "To"),
@@ -431,15 +438,17 @@ static bool other_addr_line(const prose *p, size_t li, const char *a, size_t al)
     return false;
 }
 
+/* Append a line to the diagnostic; past the buffer's limit (DIAG_BYTES)
+ * or when memory runs out the diagnostic is only cut short. */
 static void put_line(prose *p, const char *s, size_t n)
 {
     while (n && (*s == ' ' || *s == '\t'))
         s++, n--;
     if (!n)
         return;
-    if (p->diag.len)
-        mm_buf_putc(&p->diag, '\n');
-    mm_buf_append(&p->diag, s, n);
+    if (p->diag.len && mm_buf_putc(&p->diag, '\n') != MM_OK)
+        return;
+    (void)mm_buf_append(&p->diag, s, n);
 }
 
 /* Lines from li on, up to a blank line, another candidate's line or
@@ -739,7 +748,7 @@ mm_status_t mm_mta_prose_read(const mm_msg *m, mm_report *r)
         return MM_ENOMEM;
     mm_arena a;
     mm_arena_init(&a);
-    mm_buf_init(&p->diag, 8192);
+    mm_buf_init(&p->diag, DIAG_BYTES);
     exclusions(m, &a, p);
     mm_status_t st = read_prose(m, p, r);
     mm_buf_free(&p->diag);
