@@ -22,6 +22,7 @@
  */
 #include "decoders.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "../util/str.h"
@@ -312,7 +313,8 @@ static bool field_line(const line *l)
     /* "> " quotes a forwarded notice; ">>> MAIL FROM:" is a transcript */
     if (l->n - i >= 3 && memcmp(l->s + i, ">>>", 3) == 0)
         return false;
-    while (i < l->n && (l->s[i] == '>' || l->s[i] == ' '))
+    /* "> From:" quoted, " *  To:" in a transcript's summary */
+    while (i < l->n && (l->s[i] == '>' || l->s[i] == ' ' || l->s[i] == '*'))
         i++;
     for (size_t k = 0; names[k]; k++)
         if (l->n - i >= strlen(names[k]) && mm_startswith_ci(l->s + i, names[k]))
@@ -593,14 +595,47 @@ static bool under_list_head(const prose *p, size_t li)
     return false;
 }
 
-/* How telling a diagnostic is: a status code beats a reply code beats
- * words. */
-static int score(const char *d, size_t n)
+/* A 4.x.x or 5.x.x status code in d[0..n), past any 2.x.x of replies to
+ * earlier commands; X.0.0 is the catch-all (RFC 3463 section 3.1) and
+ * tells nothing. */
+static bool failure_status(const char *d, size_t n)
 {
     char code[16];
-    /* X.0.0 is the catch-all (RFC 3463 section 3.1): it tells nothing */
-    bool status = mm_find_status(d, n, code) && strcmp(code + 1, ".0.0") != 0;
-    return (status ? 4 : 0) + (mm_find_reply(d, n) ? 2 : 0) +
+    for (int guard = 0; guard < 16 && n > 0 && mm_find_status(d, n, code); guard++) {
+        if (code[0] != '2' && strcmp(code + 1, ".0.0") != 0)
+            return true;
+        const char *at = mm_memcasemem(d, n, code, strlen(code));
+        if (!at)
+            break;
+        n -= (size_t)(at + strlen(code) - d);
+        d = at + strlen(code);
+    }
+    return false;
+}
+
+/* A 4xx or 5xx reply code in d[0..n), past any 2xx or 3xx. */
+static bool failure_reply(const char *d, size_t n)
+{
+    for (int guard = 0; guard < 16 && n > 0; guard++) {
+        int c = mm_find_reply(d, n);
+        if (c >= 400)
+            return true;
+        char num[16];
+        snprintf(num, sizeof num, "%d", c);
+        const char *at = c ? mm_memcasemem(d, n, num, 3) : NULL;
+        if (!at)
+            break;
+        n -= (size_t)(at + 3 - d);
+        d = at + 3;
+    }
+    return false;
+}
+
+/* How telling a diagnostic is: a failure's status code beats its reply
+ * code beats words. */
+static int score(const char *d, size_t n)
+{
+    return (failure_status(d, n) ? 4 : 0) + (failure_reply(d, n) ? 2 : 0) +
            (mm_mta_has_any(d, n, error_words) ? 1 : 0);
 }
 
