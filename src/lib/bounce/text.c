@@ -289,10 +289,11 @@ static bool heading(const line *l)
         e--;
     if (e == i || words_in(l->s + i, e - i) == 0)
         return true;
-    if (e - i >= 3 && (memcmp(l->s + i, "---", 3) == 0 || memcmp(l->s + i, "===", 3) == 0 ||
-                       memcmp(l->s + i, "***", 3) == 0))
-        return true;
-    if (l->s[e - 1] == ':' && !has_code(l->s + i, e - i))
+    /* a rule or a label that quotes a reply ("--- Remote server said:
+     * 550 ...") is the text itself */
+    bool rule = e - i >= 3 && (memcmp(l->s + i, "---", 3) == 0 || memcmp(l->s + i, "===", 3) == 0 ||
+                               memcmp(l->s + i, "***", 3) == 0);
+    if ((rule || l->s[e - 1] == ':') && !has_code(l->s + i, e - i))
         return true;
     return mm_mta_has_any(l->s + i, e - i, list_heads);
 }

@@ -35,8 +35,10 @@ static const mm_mta_phrase router_errors[] = {
 static bool is_domino(const mm_msg *m, const char *t, size_t n)
 {
     const char *subj = mm_fields_get(&m->head, "Subject");
-    if (subj && (mm_startswith_ci(subj, "DELIVERY FAILURE:") ||
-                 mm_startswith_ci(subj, "DELIVERY_FAILURE:")))
+    /* Domino writes the subject in capitals; "Delivery failure: ..." is
+     * some other MTA's */
+    if (subj && (strncmp(subj, "DELIVERY FAILURE:", 17) == 0 ||
+                 strncmp(subj, "DELIVERY_FAILURE:", 17) == 0))
         return true;
     /* Notes SMTP MTA */
     return subj && mm_startswith_ci(subj, "Undeliverable message") &&
