@@ -479,6 +479,23 @@ void mm_mta_complete(mm_report *r, size_t start, const char *t, size_t n, bool k
         mm_mta_complete_one(r, start, &r->r[i], t, n, keep_diag);
 }
 
+void mm_mta_complete_guessed(mm_report *r, size_t start, const char *t, size_t n)
+{
+    for (size_t i = start; i < r->n; i++) {
+        mm_recipient *p = &r->r[i].pub;
+        const char *guess = p->diagnostic;
+        p->diagnostic = "";
+        mm_mta_complete_one(r, start, &r->r[i], t, n, false);
+        if (!p->diagnostic[0])
+            p->diagnostic = guess;
+    }
+}
+
+bool mm_mta_dsn_has_diag(const mm_msg *m)
+{
+    return m->has_dsn && mm_memcasemem(m->dsn.data, m->dsn.len, "Diagnostic-Code:", 16);
+}
+
 bool mm_mta_header_has(const mm_msg *m, const char *name, const char *needle)
 {
     const char *v = mm_fields_get(&m->head, name);

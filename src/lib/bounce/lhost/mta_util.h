@@ -60,6 +60,13 @@ void mm_mta_fill(mm_report *r, mm_rcpt *rc, const char *blk, size_t n);
  * recipient's block starts) and fill the recipient from it as mm_mta_fill
  * does, except that with keep_diag a diagnostic already there is kept. */
 void mm_mta_complete(mm_report *r, size_t start, const char *t, size_t n, bool keep_diag);
+/* For reports whose delivery-status part has no Diagnostic-Code: the
+ * diagnostic the RFC 3464 reader guessed from the text gives way to the
+ * prose block that names the recipient, when there is one. */
+void mm_mta_complete_guessed(mm_report *r, size_t start, const char *t, size_t n);
+/* True when m's delivery-status part gives a Diagnostic-Code. */
+bool mm_mta_dsn_has_diag(const mm_msg *m);
+
 /* The same for the one recipient rc (r->r[start..] are its peers). */
 void mm_mta_complete_one(mm_report *r, size_t start, mm_rcpt *rc, const char *t, size_t n,
                          bool keep_diag);
