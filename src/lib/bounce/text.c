@@ -369,6 +369,23 @@ static void unquote(prose *p)
     }
 }
 
+/* Error evidence in a line, not counting links ("?p=CustomFromDenied"
+ * is a help page, not a refusal). */
+static bool error_outside_urls(const line *l)
+{
+    char buf[1024];
+    size_t n = l->n < sizeof buf ? l->n : sizeof buf;
+    memcpy(buf, l->s, n);
+    for (size_t i = 0; i + 4 < n; i++) {
+        if (strncasecmp(buf + i, "http", 4) != 0 ||
+            (i > 0 && buf[i - 1] != ' ' && buf[i - 1] != '<'))
+            continue;
+        while (i < n && buf[i] != ' ' && buf[i] != '>')
+            buf[i++] = ' ';
+    }
+    return has_error_evidence(buf, n);
+}
+
 /* What each line is, computed once: the readers below look at every line
  * many times. */
 static void classify_lines(prose *p)
@@ -378,7 +395,7 @@ static void classify_lines(prose *p)
         l->is_blank = blank(l);
         l->is_heading = !l->is_blank && heading(l);
         l->is_field = field_line(l);
-        l->is_error = has_error_evidence(l->s, l->n);
+        l->is_error = error_outside_urls(l);
     }
 }
 
@@ -559,7 +576,10 @@ static void diag_for(prose *p, const mention *m)
     /* after-text alone only when nothing but list marks precede the
      * address; "Unable to deliver message to <a> (and other ...)" is one
      * sentence */
-    if (says_after && words_in(l->s, bn) == 0) {
+    /* "Recipients with errors: user@example.org. Reason: ..." ends the
+     * heading's sentence at the address */
+    bool ends_after = an && (*after == '.' || *after == ':' || *after == ';');
+    if (says_after && (words_in(l->s, bn) == 0 || (heading(&before) && ends_after))) {
         /* "user@example.org: 550 ..." and the lines under it */
         while (an && (*after == '>' || *after == ':' || *after == ' ' || *after == '.'))
             after++, an--;

@@ -267,6 +267,21 @@ mm_rcpt *mm_mta_add(mm_report *r, const char *addr, size_t alen, const char *dia
 
 /* The receiver's words inside a block: after "said:" (Postfix) or after
  * "]: " (Exim's "host NAME [ADDR]: 550 ..."), else the whole block. */
+/* "<user@example.org>: " or "<user@example.org> (expanded from <x>): "
+ * opening a Postfix or qmail paragraph: the address, not the error. */
+static size_t address_prefix(const char *b, size_t n)
+{
+    if (n < 4 || b[0] != '<')
+        return 0;
+    const char *nl = memchr(b, '\n', n);
+    size_t ln = nl ? (size_t)(nl - b) : n;
+    const char *e = mm_memcasemem(b, ln, ">: ", 3);
+    const char *x = mm_memcasemem(b, ln, "): ", 3);
+    if (x && mm_memcasemem(b, ln, "(expanded from", 14))
+        e = x;
+    return e ? (size_t)(e + 3 - b) : 0;
+}
+
 static const char *reply_part(const char *b, size_t n, size_t *out)
 {
     static const char *const leads[] = {" said:", "]: ", "Remote host said:", NULL};
@@ -281,8 +296,9 @@ static const char *reply_part(const char *b, size_t n, size_t *out)
             return p;
         }
     }
-    *out = n;
-    return b;
+    size_t skip = address_prefix(b, n);
+    *out = n - skip;
+    return b + skip;
 }
 
 /* Is the (squeezed) diagnostic d a shorter copy of the words in blk?  DSN
