@@ -59,13 +59,12 @@ static void own_hints(mm_report *r, size_t start)
     }
 }
 
+/* bounce.c's NOTICE_INTRO, then "... for the following list of
+ * recipients:" (folded anywhere) */
 static bool is_opensmtpd(const char *t, size_t n)
 {
-    static const char *const lists[] = {
-        "the following list of recipients:", "following\n    list of recipients:",
-        "list of recipients:", NULL};
     return mm_memcasemem(t, n, "This is the MAILER-DAEMON, please DO NOT REPLY", 46) &&
-           mm_mta_has_any(t, n, lists);
+           mm_memcasemem(t, n, "list of recipients:", 19);
 }
 
 mm_status_t mm_decode_opensmtpd(const mm_msg *m, mm_report *r)
@@ -85,9 +84,10 @@ mm_status_t mm_decode_opensmtpd(const mm_msg *m, mm_report *r)
     if (r->n == start)
         return MM_ENOTFOUND;
     own_hints(r, start);
-    for (size_t i = start; i < r->n && st == MM_OK; i++)
-        if (!m->has_dsn && mm_mta_says_delayed(t, n))
-            r->r[i].pub.action = "delayed";
+    /* without a report, only the notice says it is a delay warning */
+    bool delayed = !m->has_dsn && mm_mta_says_delayed(t, n);
+    for (size_t i = start; i < r->n && delayed; i++)
+        r->r[i].pub.action = "delayed";
     r->kind = MM_KIND_BOUNCE;
     return MM_OK;
 }
