@@ -456,7 +456,10 @@ static void clean_rhost(mm_report *r, mm_recipient *p)
 {
     const char *v = p->remote_mta;
     size_t k = strcspn(v, " \t(");
-    if (v[k])
+    /* "dns; [192.0.2.1]": an address literal (RFC 5321 section 4.1.3) */
+    if (v[0] == '[' && k > 2 && v[k - 1] == ']')
+        p->remote_mta = mm_report_str(r, v + 1, k - 2);
+    else if (v[k])
         p->remote_mta = mm_report_str(r, v, k);
 }
 
