@@ -22,6 +22,7 @@
  */
 #include "decoders.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -399,6 +400,37 @@ static void classify_lines(prose *p)
     }
 }
 
+/* A header field at the start of a line: "Received: ...". */
+static bool header_at_left(const line *l, bool *envelope)
+{
+    static const char *const trace[] = {"received:", "return-path:", "message-id:", NULL};
+    size_t i = 0;
+    while (i < l->n && i < 40 && (isalnum((unsigned char)l->s[i]) || l->s[i] == '-'))
+        i++;
+    if (i == 0 || i == l->n || l->s[i] != ':')
+        return false;
+    for (size_t k = 0; trace[k]; k++)
+        *envelope = *envelope || mm_startswith_ci(l->s, trace[k]);
+    return true;
+}
+
+/* Where a returned message begins when the notice pastes it without a
+ * marker: three header lines in a row at the left margin, one of them a
+ * trace field.  The body of that message is the sender's text, and the
+ * addresses in it are not recipients. */
+static size_t returned_message(const prose *p)
+{
+    for (size_t i = 0; i + 2 < p->nl; i++) {
+        bool envelope = false;
+        size_t k = i;
+        while (k < p->nl && k < i + 3 && header_at_left(&p->l[k], &envelope))
+            k++;
+        if (k == i + 3 && envelope)
+            return i;
+    }
+    return p->nl;
+}
+
 static void split_lines(prose *p, const char *t, size_t n)
 {
     size_t pos = 0, len;
@@ -406,6 +438,7 @@ static void split_lines(prose *p, const char *t, size_t n)
     while (p->nl < MAX_LINES && (s = mm_next_line(t, n, &pos, &len)) != NULL)
         p->l[p->nl++] = (line){.s = s, .n = len};
     unquote(p);
+    p->nl = returned_message(p);
     classify_lines(p);
 }
 
