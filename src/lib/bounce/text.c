@@ -416,11 +416,19 @@ static bool header_at_left(const line *l, bool *envelope)
 
 /* Where a returned message begins when the notice pastes it without a
  * marker: three header lines in a row at the left margin, one of them a
- * trace field.  The body of that message is the sender's text, and the
- * addresses in it are not recipients. */
+ * trace field, after the notice has named an address (before that, they
+ * are the notice's own header, quoted by someone who forwarded it).  The
+ * body of the returned message is the sender's text, and the addresses in
+ * it are not recipients. */
 static size_t returned_message(const prose *p)
 {
+    bool named = false;
     for (size_t i = 0; i + 2 < p->nl; i++) {
+        bool ignored = false;
+        if (!named) {
+            named = !header_at_left(&p->l[i], &ignored) && memchr(p->l[i].s, '@', p->l[i].n);
+            continue;
+        }
         bool envelope = false;
         size_t k = i;
         while (k < p->nl && k < i + 3 && header_at_left(&p->l[k], &envelope))
