@@ -82,7 +82,12 @@ bool mm_mta_header_has(const mm_msg *m, const char *name, const char *needle);
 typedef void (*mm_mta_hint_fn)(mm_rcpt *rc, const char *blk, size_t n);
 mm_status_t mm_mta_angle_blocks(mm_report *r, const char *t, size_t n, mm_mta_hint_fn hint);
 
-/* text.c: the generic prose reader (see there), for family decoders whose
+/* prose.c: the notice's own statements that delivery failed ("could not
+ * be delivered", "undeliverable", ...), NULL-terminated: they mark a
+ * bounce but say nothing about why. */
+extern const char *const mm_mta_failure_statements[];
+
+/* prose.c: the generic prose reader (see there), for family decoders whose
  * notices it reads as they are and that add only the family's hints.
  * Adds the failed recipients of m's readable text to r: MM_OK,
  * MM_ENOTFOUND when it names none, MM_ENOMEM. */
