@@ -133,6 +133,10 @@ static const struct {
     {"following mail command", "MAIL"},
     {"following data command", "DATA"},
     {"your message (data)", "DATA"},
+    /* InterScan MSS: "Sent <<< RCPT TO:<a>", "Received >>> 550 ..." */
+    {"sent <<< rcpt", "RCPT"},
+    {"sent <<< mail", "MAIL"},
+    {"sent <<< data", "DATA"},
     /* "SMTP:RCPT host 192.0.2.8: 553 ..." */
     {"smtp:rcpt", "RCPT"},
     {"smtp:mail", "MAIL"},

@@ -2,8 +2,8 @@
  * vendors.c - notices of MTAs and mail services whose layout the generic
  * readers already handle, but whose error sentences are fixed strings
  * that state the reason: the Japanese carriers' gateways (au/KDDI, EZweb,
- * BIGLOBE), Verizon Wireless, 1&1, Ipswitch IMail, Courier and Sun/Oracle
- * Messaging Server.
+ * BIGLOBE), Verizon Wireless, 1&1, Ipswitch IMail, Trend Micro InterScan,
+ * Courier and Sun/Oracle Messaging Server.
  *
  * Each row of the table says how to recognise the vendor (a From, Subject,
  * Message-ID or Received header, or a sentence of the notice) and lists
@@ -90,6 +90,12 @@ static const mm_mta_phrase verizon[] = {
     {MM_REASON_UNDEFINED, NULL},
 };
 
+/* Trend Micro InterScan MSS (Sisimai Lhost::InterScanMSS) */
+static const mm_mta_phrase interscan[] = {
+    {MM_REASON_USERUNKNOWN, "unable to deliver message to <"},
+    {MM_REASON_UNDEFINED, NULL},
+};
+
 static const vendor vendors[] = {
     {"kddi",
      {"From:.dion.ne.jp", "Message-ID:.auone-net.jp",
@@ -99,6 +105,9 @@ static const vendor vendors[] = {
     {"biglobe", {"From:@biglobe.ne.jp", "----- Non-delivered information -----", NULL}, biglobe},
     {"einsundeins", {"From:kundenserver.", "postmaster.1and1.com", NULL}, einsundeins},
     {"verizon", {"From:vzwpix.com", "From:@vtext.", "Received:.vtext.", NULL}, verizon},
+    {"interscanmss",
+     {"From:\"InterScan", "Message from InterScan Messaging Security Suite", NULL},
+     interscan},
     {"imailserver", {"X-Mailer:<SMTP32 v", NULL}, imail},
     {"courier",
      {"Message-ID:<courier.", "Courier mail server at", "running the Courier mail server", NULL},
