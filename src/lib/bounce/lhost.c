@@ -36,6 +36,7 @@ const mm_decoder mm_decoders[] = {
     {"domino", mm_decode_domino},
     {"fml", mm_decode_fml},
     {"vendors", mm_decode_vendors},
+    {"powermta", mm_decode_powermta},
     {"dsn+prose", mm_decode_dsn_prose},
 
     /* end of MTA families */
