@@ -275,8 +275,6 @@ mm_rcpt *mm_mta_add(mm_report *r, const char *addr, size_t alen, const char *dia
     return rc;
 }
 
-/* The receiver's words inside a block: after "said:" (Postfix) or after
- * "]: " (Exim's "host NAME [ADDR]: 550 ..."), else the whole block. */
 /* "<user@example.org>: " or "<user@example.org> (expanded from <x>): "
  * opening a Postfix or qmail paragraph: the address, not the error. */
 static size_t address_prefix(const char *b, size_t n)
@@ -292,6 +290,9 @@ static size_t address_prefix(const char *b, size_t n)
     return e ? (size_t)(e + 3 - b) : 0;
 }
 
+/* The receiver's words inside a block: after "said:" (Postfix) or after
+ * "]: " (Exim's "host NAME [ADDR]: 550 ..."), else the whole block less a
+ * leading "<address>:". */
 static const char *reply_part(const char *b, size_t n, size_t *out)
 {
     static const char *const leads[] = {" said:", "]: ", "Remote host said:", NULL};
