@@ -517,6 +517,15 @@ static void take_heading(prose *p, size_t li)
     }
 }
 
+/* "user@example.org on 3/9/2026 10:00 AM" (Exchange): the text after
+ * the address only dates the attempt. */
+static bool only_a_date(const char *s, size_t n)
+{
+    while (n && *s == ' ')
+        s++, n--;
+    return n > 4 && mm_startswith_ci(s, "on ") && !has_error_evidence(s, n);
+}
+
 /* Build the diagnostic for one mention into p->diag. */
 static void diag_for(prose *p, const mention *m)
 {
@@ -526,7 +535,7 @@ static void diag_for(prose *p, const mention *m)
     line before = {.s = l->s, .n = bn};
     /* ">>> user@example.org <user@example.org>" names it twice */
     size_t again = mm_memcasemem(after, an, m->a, m->al) ? words_in(m->a, m->al) : 0;
-    bool says_after = words_in(after, an) >= again + 3;
+    bool says_after = words_in(after, an) >= again + 3 && !only_a_date(after, an);
     /* "Unknown user: user@example.org": a label that names the error is
      * a reason, "Recipient:" or a list heading is not */
     bool says_before = words_in(l->s, bn) >= 3 &&
