@@ -25,6 +25,10 @@ typedef struct vendor {
      * needle) or a sentence of the notice */
     const char *marks[5];
     const mm_mta_phrase *phrases;
+    /* a header whose value states the reason for every recipient:
+     * "Name:value" (value compared case-insensitively), or NULL */
+    const char *flag;
+    mm_reason_t flag_reason;
 } vendor;
 
 /* au one net / KDDI gateway (Sisimai Lhost::KDDI) */
@@ -97,24 +101,36 @@ static const mm_mta_phrase interscan[] = {
 };
 
 static const vendor vendors[] = {
-    {"kddi",
-     {"From:.dion.ne.jp", "Message-ID:.auone-net.jp",
-      "Your mail sent on:", "Your mail attempted to be delivered on:", NULL},
-     kddi},
-    {"ezweb", {"From:@ezweb.ne.jp", "Received:(EZweb Mail)", NULL}, ezweb},
-    {"biglobe", {"From:@biglobe.ne.jp", "----- Non-delivered information -----", NULL}, biglobe},
-    {"einsundeins", {"From:kundenserver.", "postmaster.1and1.com", NULL}, einsundeins},
-    {"verizon", {"From:vzwpix.com", "From:@vtext.", "Received:.vtext.", NULL}, verizon},
-    {"interscanmss",
-     {"From:\"InterScan", "Message from InterScan Messaging Security Suite", NULL},
-     interscan},
-    {"imailserver", {"X-Mailer:<SMTP32 v", NULL}, imail},
-    {"courier",
-     {"Message-ID:<courier.", "Courier mail server at", "running the Courier mail server", NULL},
-     courier},
-    {"messagingserver",
-     {"This report relates to a message you sent with the following header fields", NULL},
-     messaging},
+    {.name = "kddi",
+     .marks = {"From:.dion.ne.jp", "Message-ID:.auone-net.jp",
+               "Your mail sent on:", "Your mail attempted to be delivered on:", NULL},
+     .phrases = kddi},
+    /* "X-SPASIGN: NG": EZweb's own filter refused the message */
+    {.name = "ezweb",
+     .marks = {"From:@ezweb.ne.jp", "Received:(EZweb Mail)", NULL},
+     .phrases = ezweb,
+     .flag = "X-SPASIGN:NG",
+     .flag_reason = MM_REASON_FILTERED},
+    {.name = "biglobe",
+     .marks = {"From:@biglobe.ne.jp", "----- Non-delivered information -----", NULL},
+     .phrases = biglobe},
+    {.name = "einsundeins",
+     .marks = {"From:kundenserver.", "postmaster.1and1.com", NULL},
+     .phrases = einsundeins},
+    {.name = "verizon",
+     .marks = {"From:vzwpix.com", "From:@vtext.", "Received:.vtext.", NULL},
+     .phrases = verizon},
+    {.name = "interscanmss",
+     .marks = {"From:\"InterScan", "Message from InterScan Messaging Security Suite", NULL},
+     .phrases = interscan},
+    {.name = "imailserver", .marks = {"X-Mailer:<SMTP32 v", NULL}, .phrases = imail},
+    {.name = "courier",
+     .marks = {"Message-ID:<courier.", "Courier mail server at", "running the Courier mail server",
+               NULL},
+     .phrases = courier},
+    {.name = "messagingserver",
+     .marks = {"This report relates to a message you sent with the following header fields", NULL},
+     .phrases = messaging},
 };
 
 static bool header_mark(const mm_msg *m, const char *mark)
@@ -134,6 +150,20 @@ static bool header_mark(const mm_msg *m, const char *mark)
             mm_strcasestr(m->head.v[i].value, colon + 1))
             return true;
     return false;
+}
+
+/* "Name:value": the header's whole value is value. */
+static bool header_is(const mm_msg *m, const char *flag)
+{
+    const char *colon = strchr(flag, ':');
+    char name[32];
+    size_t nl = colon ? (size_t)(colon - flag) : 0;
+    if (!colon || nl >= sizeof name)
+        return false;
+    memcpy(name, flag, nl);
+    name[nl] = '\0';
+    const char *v = mm_fields_get(&m->head, name);
+    return v && strcasecmp(v, colon + 1) == 0;
 }
 
 static const vendor *which_vendor(const mm_msg *m)
@@ -175,9 +205,10 @@ mm_status_t mm_decode_vendors(const mm_msg *m, mm_report *r)
         st = mm_mta_prose_read(m, r);
     if (st != MM_OK)
         return st;
+    bool flagged = v->flag && header_is(m, v->flag);
     for (size_t i = start; i < r->n; i++) {
         const char *d = r->r[i].pub.diagnostic;
-        r->r[i].hint = mm_mta_phrase_find(v->phrases, d, strlen(d));
+        r->r[i].hint = flagged ? v->flag_reason : mm_mta_phrase_find(v->phrases, d, strlen(d));
     }
     r->kind = MM_KIND_BOUNCE;
     return r->n > start ? MM_OK : MM_ENOTFOUND;
