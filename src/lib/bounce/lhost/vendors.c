@@ -11,7 +11,9 @@
  * modules of the same names do.  Recipients come from the RFC 3464 part
  * when there is one (completed from the prose), else from the generic
  * prose reader; a vendor sentence found in a recipient's diagnostic is
- * set as its hint.  To add a vendor, add a row; no code changes.
+ * set as its hint, and so is the reason of a flag header the vendor adds
+ * (EZweb's "X-SPASIGN: NG").  To add a vendor, add a row; no code
+ * changes.
  */
 #include "../decoders.h"
 #include "mta_util.h"
