@@ -133,6 +133,13 @@ static const struct {
     {"following mail command", "MAIL"},
     {"following data command", "DATA"},
     {"your message (data)", "DATA"},
+    /* Ipswitch IMail */
+    {"additional rcpt to generated following response", "RCPT"},
+    {"data command generated response", "DATA"},
+    {"server response to mail from", "MAIL"},
+    {"unexpected response to ehlo/helo", "EHLO"},
+    {"unexpected connection response from server", "CONN"},
+    {"smtp connection failed,", "CONN"},
     /* InterScan MSS: "Sent <<< RCPT TO:<a>", "Received >>> 550 ..." */
     {"sent <<< rcpt", "RCPT"},
     {"sent <<< mail", "MAIL"},

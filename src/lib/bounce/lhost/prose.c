@@ -639,6 +639,22 @@ static bool reported(const mm_report *r, size_t start, const mention *m)
     return false;
 }
 
+/* A heading just above li that names the command the reply answered
+ * ("Additional RCPT TO generated following response:"). */
+static const char *command_above(const prose *p, size_t li)
+{
+    for (size_t i = li, seen = 0; i > 0 && seen < 2; i--) {
+        const line *l = &p->l[i - 1];
+        if (l->is_blank)
+            break;
+        seen++;
+        const char *c = l->is_heading ? mm_mta_command(l->s, l->n) : "";
+        if (c[0])
+            return c;
+    }
+    return "";
+}
+
 /* Report the address of mention k from its most telling mention; with
  * need_list, only when a list heading introduces it. */
 static mm_status_t add_address(prose *p, mm_report *r, size_t start, size_t k, bool need_list)
@@ -671,6 +687,8 @@ static mm_status_t add_address(prose *p, mm_report *r, size_t start, size_t k, b
         return MM_ENOMEM;
     if (p->diag.len)
         mm_mta_fill(r, rc, mm_buf_str(&p->diag), p->diag.len);
+    if (!rc->pub.smtp_command[0])
+        rc->pub.smtp_command = command_above(p, p->m[bi].li);
     return MM_OK;
 }
 
