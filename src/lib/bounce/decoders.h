@@ -53,6 +53,11 @@ mm_status_t mm_decode_postfix(const mm_msg *m, mm_report *r);
 mm_status_t mm_decode_exim(const mm_msg *m, mm_report *r);
 mm_status_t mm_decode_sendmail(const mm_msg *m, mm_report *r);
 mm_status_t mm_decode_qmail(const mm_msg *m, mm_report *r);
+mm_status_t mm_decode_opensmtpd(const mm_msg *m, mm_report *r);
+mm_status_t mm_decode_domino(const mm_msg *m, mm_report *r);
+mm_status_t mm_decode_fml(const mm_msg *m, mm_report *r);
+mm_status_t mm_decode_vendors(const mm_msg *m, mm_report *r);
+mm_status_t mm_decode_powermta(const mm_msg *m, mm_report *r);
 mm_status_t mm_decode_dsn_prose(const mm_msg *m, mm_report *r);
 
 /* end of MTA families */

@@ -50,6 +50,11 @@ const mm_decoder mm_decoders[] = {
     {"exim", mm_decode_exim},
     {"sendmail", mm_decode_sendmail},
     {"qmail", mm_decode_qmail},
+    {"opensmtpd", mm_decode_opensmtpd},
+    {"domino", mm_decode_domino},
+    {"fml", mm_decode_fml},
+    {"vendors", mm_decode_vendors},
+    {"powermta", mm_decode_powermta},
     {"dsn+prose", mm_decode_dsn_prose},
 
     /* end of MTA families */

@@ -66,13 +66,16 @@ size_t mm_mta_prose_len(const char *t, size_t n)
         "copy of the message", "original message follows", "original message ---",
         "message headers follow", "headers of your message", "your message reads",
         "----- original message", "below this line is a copy", "unsent message below",
-        "content-type: message/rfc822", "the original message was received",
-        "original message headers", "returned message follows", NULL};
+        "content-type: message/rfc822", "original message headers", "returned message follows",
+        /* OpenSMTPD, Lotus Notes, 1&1, fml, m-FILTER, Verizon */
+        "below is a copy of the original message", "------- returned message",
+        "header of the original message", "original mail as follows", "-------original message",
+        "\noriginal message:", "message text follows:", NULL};
     size_t end = n;
     for (size_t i = 0; marks[i]; i++) {
         const char *p = mm_memcasemem(t, n, marks[i], strlen(marks[i]));
-        /* a mark in the first line or two is the bounce's own title */
-        if (!p || p - t <= 40)
+        /* a mark on the first line is the bounce's own title */
+        if (!p || !memchr(t, '\n', (size_t)(p - t)))
             continue;
         while (p > t && p[-1] != '\n') /* the whole line introduces it */
             p--;
@@ -125,6 +128,26 @@ static const struct {
     {"response to mail from", "MAIL"},
     {"response to data", "DATA"},
     {"response to end of data", "DATA"},
+    /* "(Error following RCPT command)", "refused to accept your message (DATA)" */
+    {"following rcpt command", "RCPT"},
+    {"following mail command", "MAIL"},
+    {"following data command", "DATA"},
+    {"your message (data)", "DATA"},
+    /* Ipswitch IMail */
+    {"additional rcpt to generated following response", "RCPT"},
+    {"data command generated response", "DATA"},
+    {"server response to mail from", "MAIL"},
+    {"unexpected response to ehlo/helo", "EHLO"},
+    {"unexpected connection response from server", "CONN"},
+    {"smtp connection failed,", "CONN"},
+    /* InterScan MSS: "Sent <<< RCPT TO:<a>", "Received >>> 550 ..." */
+    {"sent <<< rcpt", "RCPT"},
+    {"sent <<< mail", "MAIL"},
+    {"sent <<< data", "DATA"},
+    /* "SMTP:RCPT host 192.0.2.8: 553 ..." */
+    {"smtp:rcpt", "RCPT"},
+    {"smtp:mail", "MAIL"},
+    {"smtp:data", "DATA"},
     {"rcpt to:<", "RCPT"},
     {"mail from:<", "MAIL"},
 };
@@ -153,6 +176,8 @@ static bool host_char(char c)
 /* A host name (with a dot) at p, copied into r; NULL if none. */
 static const char *host_at(mm_report *r, const char *p, const char *end)
 {
+    while (p < end && *p == ' ')
+        p++;
     const char *e = p;
     while (e < end && host_char(*e))
         e++;
@@ -163,10 +188,38 @@ static const char *host_at(mm_report *r, const char *p, const char *end)
     return mm_report_str(r, p, (size_t)(e - p));
 }
 
+/* "mx.example.org[192.0.2.1] responded": a host name written right
+ * before its address in brackets. */
+static const char *host_before_bracket(mm_report *r, const char *s, size_t n)
+{
+    const char *end = s + n, *p = s;
+    for (int guard = 0; guard < 64 && p < end; guard++) {
+        const char *b = memchr(p, '[', (size_t)(end - p));
+        if (!b)
+            break;
+        const char *h = b;
+        while (h > s && host_char(h[-1]))
+            h--;
+        bool ip = b + 1 < end && (b[1] >= '0' && b[1] <= '9');
+        if (ip && b - h > 3 && (h == s || h[-1] == ' ' || h[-1] == '\n') &&
+            memchr(h, '.', (size_t)(b - h)))
+            return mm_report_str(r, h, (size_t)(b - h));
+        p = b + 1;
+    }
+    return "";
+}
+
 const char *mm_mta_rhost(mm_report *r, const char *s, size_t n)
 {
-    static const char *const leads[] = {"while talking to ", "remote-mta: dns; ", "host ",
-                                        "giving up on ", "connected to ", NULL};
+    static const char *const leads[] = {"while talking to ",
+                                        "remote-mta: dns;",
+                                        "host ",
+                                        "giving up on ",
+                                        "connected to ",
+                                        "remote system: dns;",
+                                        "host: ",
+                                        "smtp server <",
+                                        NULL};
     const char *end = s + n;
     for (size_t i = 0; leads[i]; i++) {
         size_t ll = strlen(leads[i]);
@@ -181,7 +234,7 @@ const char *mm_mta_rhost(mm_report *r, const char *s, size_t n)
             p = q + ll;
         }
     }
-    return "";
+    return host_before_bracket(r, s, n);
 }
 
 static bool blank_line(const char *l, size_t len)
@@ -229,21 +282,41 @@ mm_rcpt *mm_mta_add(mm_report *r, const char *addr, size_t alen, const char *dia
     return rc;
 }
 
+/* "<user@example.org>: " or "<user@example.org> (expanded from <x>): "
+ * opening a Postfix or qmail paragraph: the address, not the error. */
+static size_t address_prefix(const char *b, size_t n)
+{
+    if (n < 4 || b[0] != '<')
+        return 0;
+    const char *nl = memchr(b, '\n', n);
+    size_t ln = nl ? (size_t)(nl - b) : n;
+    const char *e = mm_memcasemem(b, ln, ">: ", 3);
+    const char *x = mm_memcasemem(b, ln, "): ", 3);
+    if (x && mm_memcasemem(b, ln, "(expanded from", 14))
+        e = x;
+    return e ? (size_t)(e + 3 - b) : 0;
+}
+
 /* The receiver's words inside a block: after "said:" (Postfix) or after
- * "]: " (Exim's "host NAME [ADDR]: 550 ..."), else the whole block. */
+ * "]: " (Exim's "host NAME [ADDR]: 550 ..."), else the whole block less a
+ * leading "<address>:". */
 static const char *reply_part(const char *b, size_t n, size_t *out)
 {
     static const char *const leads[] = {" said:", "]: ", "Remote host said:", NULL};
     for (size_t i = 0; leads[i]; i++) {
         const char *p = mm_memcasemem(b, n, leads[i], strlen(leads[i]));
+        /* "[ADDR]: " leads a reply only when a reply code follows */
+        if (p && i == 1 && !(p + 3 < b + n && p[3] >= '2' && p[3] <= '5'))
+            p = NULL;
         if (p) {
             p += strlen(leads[i]);
             *out = n - (size_t)(p - b);
             return p;
         }
     }
-    *out = n;
-    return b;
+    size_t skip = address_prefix(b, n);
+    *out = n - skip;
+    return b + skip;
 }
 
 /* Is the (squeezed) diagnostic d a shorter copy of the words in blk?  DSN
@@ -260,6 +333,18 @@ static bool is_cut_copy(const char *d, const char *blk, size_t n)
     return mm_memcasemem(fb, bl, fd, k) != NULL;
 }
 
+/* Does d start with the reply "NNN code" (or "NNN-code"), code being the
+ * first status code found in it? */
+static bool reply_leads(const char *d, const char *code)
+{
+    while (*d == ' ')
+        d++;
+    if (!(d[0] >= '2' && d[0] <= '5' && isdigit((unsigned char)d[1]) &&
+          isdigit((unsigned char)d[2]) && (d[3] == ' ' || d[3] == '-')))
+        return false;
+    return strncmp(d + 4, code, strlen(code)) == 0;
+}
+
 /* A report's "5.0.0" says only "failed"; the reply quoted in the
  * diagnostic often has the precise code (RFC 3463 section 3.1: X.0.0 is
  * the catch-all).  Take it when the class agrees. */
@@ -267,12 +352,33 @@ static void refine_status(mm_report *r, mm_recipient *p)
 {
     char code[16];
     const char *d = p->diagnostic;
-    if (p->status[0] && strcmp(p->status + 1, ".0.0") != 0)
-        return;
     if (!mm_find_status(d, strlen(d), code) || strcmp(code + 1, ".0.0") == 0)
+        return;
+    /* A reply code of the same class that disagrees with a precise
+     * Status is the remote's own word ("Status: 5.1.1" over "552 5.2.2
+     * Over quota"): the reporting MTA mapped it, the server said it. */
+    if (p->status[0] && strcmp(p->status + 1, ".0.0") != 0 &&
+        !(reply_leads(d, code) && p->status[0] == code[0]))
         return;
     if (!p->status[0] || p->status[0] == code[0])
         p->status = mm_report_strz(r, code);
+}
+
+/* The reply code written just before a status code ("421 4.2.1",
+ * "550-5.1.1"): the server's own, where a bare first number may be a
+ * greeting's 220 or a mailer's exit status. */
+static int paired_reply(const char *d)
+{
+    for (const char *p = d; *p; p++) {
+        if (!(p[0] >= '2' && p[0] <= '5' && isdigit((unsigned char)p[1]) &&
+              isdigit((unsigned char)p[2]) && (p[3] == ' ' || p[3] == '-')))
+            continue;
+        if ((p > d && isalnum((unsigned char)p[-1])) || p[4] != p[0] || p[5] != '.' ||
+            !isdigit((unsigned char)p[6]))
+            continue;
+        return (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0');
+    }
+    return 0;
 }
 
 static void fill(mm_report *r, mm_rcpt *rc, const char *blk, size_t n, bool keep_diag)
@@ -287,6 +393,8 @@ static void fill(mm_report *r, mm_rcpt *rc, const char *blk, size_t n, bool keep
     if (!p->diagnostic[0] || (!keep_diag && is_cut_copy(p->diagnostic, rp, rn)))
         p->diagnostic = mm_report_str(r, rp, rn);
     refine_status(r, p);
+    if (!p->reply_code)
+        p->reply_code = paired_reply(p->diagnostic);
 }
 
 void mm_mta_fill(mm_report *r, mm_rcpt *rc, const char *blk, size_t n)
@@ -298,9 +406,16 @@ void mm_mta_fill(mm_report *r, mm_rcpt *rc, const char *blk, size_t n)
  * saying anything about it. */
 static bool field_line(const char *l, size_t len)
 {
-    static const char *const names[] = {"To:", "From:", "Cc:", "Subject:", "Final-Recipient:",
-                                        "Original-Recipient:", "X-Failed-Recipients:",
-                                        "Delivered-To:", "Return-Path:", NULL};
+    static const char *const names[] = {"To:",
+                                        "From:",
+                                        "Cc:",
+                                        "Subject:",
+                                        "Final-Recipient:",
+                                        "Original-Recipient:",
+                                        "X-Failed-Recipients:",
+                                        "Delivered-To:",
+                                        "Return-Path:",
+                                        NULL};
     while (len && (*l == ' ' || *l == '>'))
         l++, len--;
     for (size_t i = 0; names[i]; i++)
@@ -352,11 +467,40 @@ static size_t cut_at_other(const mm_report *r, size_t start, const mm_rcpt *self
     return le;
 }
 
+/* "dns; mx.example.org (TCP|192.0.2.1|25) (x4 -- ESMTP)": Messaging
+ * Server and others comment the Remote-MTA value; the host is its first
+ * word. */
+static void clean_rhost(mm_report *r, mm_recipient *p)
+{
+    const char *v = p->remote_mta;
+    size_t k = strcspn(v, " \t(");
+    /* "dns; [192.0.2.1]": an address literal (RFC 5321 section 4.1.3) */
+    if (v[0] == '[' && k > 2 && v[k - 1] == ']')
+        p->remote_mta = mm_report_str(r, v + 1, k - 2);
+    else if (v[k])
+        p->remote_mta = mm_report_str(r, v, k);
+}
+
+/* "Final-Recipient: rfc822;@relay.example:user@host" is a source route
+ * to an internal host (RFC 5321 section 4.1.2); the Original-Recipient
+ * is the address the sender used. */
+static void unroute(mm_recipient *p)
+{
+    const char *a = p->recipient, *o = p->original_recipient;
+    const char *at = strrchr(a, '@');
+    bool routed = a[0] == '@' || (at && !strchr(at, '.'));
+    if (routed && o[0] && o[0] != '@' && strchr(o, '@'))
+        p->recipient = o;
+}
+
 void mm_mta_complete_one(mm_report *r, size_t start, mm_rcpt *rc, const char *t, size_t n,
                          bool keep_diag)
 {
+    unroute(&rc->pub);
+    clean_rhost(r, &rc->pub);
     const char *a = rc->pub.recipient;
     size_t al = strlen(a), ls;
+    refine_status(r, &rc->pub);
     if (al < 3 || !find_line(t, n, a, al, &ls))
         return;
     size_t le = mm_mta_block_end(t, n, ls, 12);
@@ -370,6 +514,23 @@ void mm_mta_complete(mm_report *r, size_t start, const char *t, size_t n, bool k
 {
     for (size_t i = start; i < r->n; i++)
         mm_mta_complete_one(r, start, &r->r[i], t, n, keep_diag);
+}
+
+void mm_mta_complete_guessed(mm_report *r, size_t start, const char *t, size_t n)
+{
+    for (size_t i = start; i < r->n; i++) {
+        mm_recipient *p = &r->r[i].pub;
+        const char *guess = p->diagnostic;
+        p->diagnostic = "";
+        mm_mta_complete_one(r, start, &r->r[i], t, n, false);
+        if (!p->diagnostic[0])
+            p->diagnostic = guess;
+    }
+}
+
+bool mm_mta_dsn_has_diag(const mm_msg *m)
+{
+    return m->has_dsn && mm_memcasemem(m->dsn.data, m->dsn.len, "Diagnostic-Code:", 16);
 }
 
 bool mm_mta_header_has(const mm_msg *m, const char *name, const char *needle)
@@ -428,4 +589,69 @@ mm_status_t mm_mta_angle_blocks(mm_report *r, const char *t, size_t n, mm_mta_hi
     if (cur)
         fill_block(r, cur, t + bstart, n - bstart, hints);
     return MM_OK;
+}
+
+/* "user@example.org: text" at the start of a line (after indentation);
+ * sets the address span and the text after the colon. */
+static bool colon_line(const char *l, size_t len, const char **a, size_t *al, const char **d,
+                       size_t *dn)
+{
+    size_t i = 0;
+    while (i < len && (l[i] == ' ' || l[i] == '\t'))
+        i++;
+    const char *colon = memchr(l + i, ':', len - i);
+    if (!colon || colon == l + i || colon + 1 >= l + len)
+        return false;
+    size_t span = (size_t)(colon - l - i);
+    if (memchr(l + i, ' ', span) || !memchr(l + i, '@', span))
+        return false;
+    *a = l + i;
+    *al = span;
+    *d = colon + 1;
+    *dn = len - (size_t)(colon + 1 - l);
+    while (*dn && **d == ' ')
+        (*d)++, (*dn)--;
+    return *dn > 0;
+}
+
+mm_status_t mm_mta_colon_lines(mm_report *r, size_t start, const char *t, size_t n, bool add)
+{
+    size_t pos = 0, len;
+    const char *l;
+    while ((l = mm_next_line(t, n, &pos, &len)) != NULL) {
+        const char *a, *d;
+        size_t al, dn;
+        if (!colon_line(l, len, &a, &al, &d, &dn))
+            continue;
+        mm_rcpt *rc = mm_mta_find_rcpt(r, start, a, al);
+        if (!rc && !add)
+            continue;
+        if (!rc && !(rc = mm_mta_add(r, a, al, "", 0)))
+            return MM_ENOMEM;
+        rc->pub.diagnostic = "";
+        fill(r, rc, d, dn, false);
+    }
+    return MM_OK;
+}
+
+bool mm_mta_says_delayed(const char *t, size_t n)
+{
+    /* warnings of Sendmail, Exim, OpenSMTPD, Messaging Server, Exchange */
+    static const char *const delayed[] = {"this is a warning message only",
+                                          "delivery has been delayed",
+                                          "is delayed for more than",
+                                          "will keep trying",
+                                          "will continue trying",
+                                          "still undelivered",
+                                          "has not yet been delivered",
+                                          "has not been delivered yet",
+                                          "only a temporary failure report",
+                                          "delivery is delayed",
+                                          "delivery delayed",
+                                          "will retry",
+                                          NULL};
+    static const char *const given_up[] = {
+        "not going to try again", "giving up",          "gave up",
+        "permanent error",        "failed permanently", NULL};
+    return mm_mta_has_any(t, n, delayed) && !mm_mta_has_any(t, n, given_up);
 }

@@ -60,6 +60,13 @@ void mm_mta_fill(mm_report *r, mm_rcpt *rc, const char *blk, size_t n);
  * recipient's block starts) and fill the recipient from it as mm_mta_fill
  * does, except that with keep_diag a diagnostic already there is kept. */
 void mm_mta_complete(mm_report *r, size_t start, const char *t, size_t n, bool keep_diag);
+/* For reports whose delivery-status part has no Diagnostic-Code: the
+ * diagnostic the RFC 3464 reader guessed from the text gives way to the
+ * prose block that names the recipient, when there is one. */
+void mm_mta_complete_guessed(mm_report *r, size_t start, const char *t, size_t n);
+/* True when m's delivery-status part gives a Diagnostic-Code. */
+bool mm_mta_dsn_has_diag(const mm_msg *m);
+
 /* The same for the one recipient rc (r->r[start..] are its peers). */
 void mm_mta_complete_one(mm_report *r, size_t start, mm_rcpt *rc, const char *t, size_t n,
                          bool keep_diag);
@@ -74,5 +81,28 @@ bool mm_mta_header_has(const mm_msg *m, const char *name, const char *needle);
  * the family's hint.  Returns MM_ENOMEM or MM_OK. */
 typedef void (*mm_mta_hint_fn)(mm_rcpt *rc, const char *blk, size_t n);
 mm_status_t mm_mta_angle_blocks(mm_report *r, const char *t, size_t n, mm_mta_hint_fn hint);
+
+/* prose.c: the notice's own statements that delivery failed ("could not
+ * be delivered", "undeliverable", ...), NULL-terminated: they mark a
+ * bounce but say nothing about why. */
+extern const char *const mm_mta_failure_statements[];
+
+/* prose.c: the generic prose reader (see there), for family decoders whose
+ * notices it reads as they are and that add only the family's hints.
+ * Adds the failed recipients of m's readable text to r: MM_OK,
+ * MM_ENOTFOUND when it names none, MM_ENOMEM. */
+mm_status_t mm_mta_prose_read(const mm_msg *m, mm_report *r);
+
+/* Read "user@example.org: text" lines (OpenSMTPD's bounce.c and others
+ * that give one line per recipient) in t[0..n).  Each such line completes
+ * the recipient in r->r[start..] with that address, or, when add is true
+ * and there is none, adds one; its diagnostic becomes the line's text
+ * (replacing one the report took from elsewhere).  Returns MM_ENOMEM or
+ * MM_OK. */
+mm_status_t mm_mta_colon_lines(mm_report *r, size_t start, const char *t, size_t n, bool add);
+
+/* True when the notice is a delay warning (delivery is still being
+ * retried), not a final failure. */
+bool mm_mta_says_delayed(const char *t, size_t n);
 
 #endif

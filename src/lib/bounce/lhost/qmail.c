@@ -15,7 +15,9 @@
  * message.".  qmail's own errors are fixed strings in its sources
  * (qmail-remote.c, qmail-local.c, the qmail-ldap patch); the table maps
  * them to reasons, as Sisimai's qmail module does.  There is no RFC 3464
- * part.
+ * part.  Clones and rebranded qmail-send greet differently but keep its
+ * subject, its blocks and its "--- Below this line is a copy of the
+ * message." (or "--- Original message follows."), and are read the same.
  */
 #include "../decoders.h"
 #include "mta_util.h"
@@ -30,13 +32,15 @@ static const mm_mta_phrase qmail_phrases[] = {
     {MM_REASON_MAILBOXFULL, "disk quota exceeded"},
     {MM_REASON_MESGTOOBIG, "message size exceeds fixed maximum message size:"},
     {MM_REASON_HOSTUNKNOWN, "sorry, i couldn't find any host "},
-    {MM_REASON_SYSTEMFULL, "requested action not taken: mailbox unavailable (not enough free space)"},
+    {MM_REASON_SYSTEMFULL,
+     "requested action not taken: mailbox unavailable (not enough free space)"},
     {MM_REASON_SYSTEMERROR, "bad interpreter: no such file or directory"},
     {MM_REASON_SYSTEMERROR, "system error"},
     {MM_REASON_SYSTEMERROR, "unable to"},
     {MM_REASON_NETWORKERROR, "sorry, i wasn't able to establish an smtp connection"},
     {MM_REASON_NETWORKERROR, "sorry, i couldn't find a mail exchanger or ip address"},
-    {MM_REASON_NETWORKERROR, "sorry. although i'm listed as a best-preference mx or a for that host"},
+    {MM_REASON_NETWORKERROR,
+     "sorry. although i'm listed as a best-preference mx or a for that host"},
     /* qmail-ldap patch */
     {MM_REASON_SUSPEND, "mailaddress is administrativly disabled"},
     {MM_REASON_SUSPEND, "mailaddress is administratively disabled"},
@@ -57,13 +61,35 @@ static const mm_mta_phrase qmail_phrases[] = {
     {MM_REASON_UNDEFINED, NULL},
 };
 
+/* qmail clones and rebranded qmail-send (ISP gateways, Yahoo! Japan) keep
+ * qmail-send's subject and the line that introduces the copy of the
+ * message, but greet in their own words. */
+static bool is_qmail_clone(const mm_msg *m, const char *t, size_t n)
+{
+    static const char *const subjects[] = {"failure notice",   "Permanent Delivery Failure",
+                                           "Delivery failure", "failed delivery",
+                                           "failure delivery", NULL};
+    static const char *const copies[] = {"--- Below this line is a copy of the message.",
+                                         "--- Original message follows.", NULL};
+    const char *subj = mm_fields_get(&m->head, "Subject");
+    bool subject = false;
+    for (size_t i = 0; subj && subjects[i]; i++)
+        subject = subject || mm_startswith_ci(subj, subjects[i]);
+    for (size_t i = 0; i < m->head.n && !subject; i++)
+        subject = strcasecmp(m->head.v[i].name, "Received") == 0 &&
+                  mm_strcasestr(m->head.v[i].value, "invoked for bounce");
+    return subject && mm_mta_has_any(t, m->text.len, copies) && mm_memcasemem(t, n, "\n<", 2);
+}
+
 static bool is_qmail(const mm_msg *m, const char *t, size_t n)
 {
     const char *subj = mm_fields_get(&m->head, "Subject");
     if (mm_memcasemem(t, n, "This is the qmail", 17))
         return true;
-    return subj && strcmp(subj, "failure notice") == 0 &&
-           mm_memcasemem(t, n, "wasn't able to deliver your message", 35);
+    if (subj && strcmp(subj, "failure notice") == 0 &&
+        mm_memcasemem(t, n, "wasn't able to deliver your message", 35))
+        return true;
+    return is_qmail_clone(m, t, n);
 }
 
 /* qmail-remote says which step failed; a refused sender or greeting name

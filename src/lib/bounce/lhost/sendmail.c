@@ -32,6 +32,10 @@ typedef struct transcript {
     size_t n;
     const char *host, *cmd, *rcpt, *reply;
     size_t hlen, rclen, rlen;
+    /* Sendmail 5 writes "550 other.example (smtp)... Host unknown" for
+     * a host it never reached: the verdicts after it are not about the
+     * session's host or command */
+    bool closed;
 } transcript;
 
 static bool is_sendmail(const mm_msg *m, const char *t, size_t n)
@@ -46,8 +50,8 @@ static bool is_sendmail(const mm_msg *m, const char *t, size_t n)
 
 static const char *verb(const char *s, size_t n)
 {
-    static const char *const verbs[] = {"RCPT", "MAIL", "DATA", "EHLO", "HELO", "QUIT", "RSET",
-                                        "STARTTLS", "AUTH", NULL};
+    static const char *const verbs[] = {"RCPT", "MAIL", "DATA",     "EHLO", "HELO",
+                                        "QUIT", "RSET", "STARTTLS", "AUTH", NULL};
     for (size_t i = 0; verbs[i]; i++)
         if (n >= 4 && mm_startswith_ci(s, verbs[i]))
             return verbs[i];
@@ -65,9 +69,9 @@ static entry *push(transcript *tr, const char *addr, size_t alen)
     memset(e, 0, sizeof *e);
     e->addr = addr;
     e->alen = alen;
-    e->cmd = tr->cmd;
-    e->host = tr->host;
-    e->hlen = tr->hlen;
+    e->cmd = tr->closed ? "" : tr->cmd;
+    e->host = tr->closed ? NULL : tr->host;
+    e->hlen = tr->closed ? 0 : tr->hlen;
     return e;
 }
 
@@ -75,6 +79,7 @@ static entry *push(transcript *tr, const char *addr, size_t alen)
  * command was about. */
 static void on_reply(transcript *tr, const char *l, size_t len, bool continued)
 {
+    tr->closed = false;
     if (!tr->reply || !continued)
         tr->reply = l;
     tr->rlen = (size_t)(l + len - tr->reply);
@@ -90,8 +95,25 @@ static void on_reply(transcript *tr, const char *l, size_t len, bool continued)
 
 /* "550 5.1.1 <rcpt>... User unknown", "<rcpt>... Deferred: ...": Sendmail's
  * own verdict on one address. */
+/* "550 host.example (smtp)... ": a mailer line about a host; another host
+ * than the session's closes the session. */
+static void on_mailer_line(transcript *tr, const char *l, size_t len)
+{
+    const char *m = mm_memcasemem(l, len, " (smtp)... ", 11);
+    if (!m || len < 5 || l[3] != ' ')
+        return;
+    const char *h = l + 4;
+    size_t hl = (size_t)(m - h);
+    size_t sl = tr->host ? strcspn(tr->host, ":\n") : 0;
+    while (sl && tr->host[sl - 1] == '.')
+        sl--;
+    if (!tr->host || hl != sl || strncasecmp(h, tr->host, hl) != 0)
+        tr->closed = true;
+}
+
 static void on_verdict(transcript *tr, const char *l, size_t len)
 {
+    on_mailer_line(tr, l, len);
     const char *dots = mm_memcasemem(l, len, "... ", 4);
     size_t al;
     const char *a = dots ? mm_find_addr(l, (size_t)(dots - l), &al) : NULL;
@@ -113,6 +135,7 @@ static void on_verdict(transcript *tr, const char *l, size_t len)
 
 static void on_command(transcript *tr, const char *s, size_t n)
 {
+    tr->closed = false;
     tr->cmd = verb(s, n);
     tr->reply = NULL;
     tr->rcpt = NULL;
@@ -133,7 +156,7 @@ static void read_transcript(transcript *tr, const char *t, size_t n)
     while ((l = mm_next_line(t, n, &pos, &len)) != NULL) {
         bool was = in_reply;
         in_reply = false;
-        while (len && (*l == ' ' || *l == '>' ) && !(len > 3 && memcmp(l, ">>>", 3) == 0))
+        while (len && (*l == ' ' || *l == '>') && !(len > 3 && memcmp(l, ">>>", 3) == 0))
             l++, len--; /* "> " of a quoted (forwarded) bounce */
         if (len > 4 && memcmp(l, ">>> ", 4) == 0) {
             on_command(tr, l + 4, len - 4);
@@ -147,6 +170,7 @@ static void read_transcript(transcript *tr, const char *t, size_t n)
             tr->cmd = "";
             tr->reply = NULL;
             tr->rcpt = NULL;
+            tr->closed = false;
         } else if (mm_memcasemem(l, len, "... ", 4)) {
             on_verdict(tr, l, len);
         } else if (len > 0 && len < 3 && isdigit((unsigned char)l[0])) {
@@ -252,6 +276,27 @@ static mm_status_t from_unsent(mm_report *r, const char *t, size_t n)
     return MM_OK;
 }
 
+/* A local mailer (a pipe, procmail) that failed: the DSN's
+ * "Diagnostic-Code: X-Unix; 255" is only its exit status, and the
+ * transcript holds what it printed and Sendmail's verdict ("554 5.3.0
+ * unknown mailer error 255"). */
+static void mailer_output(mm_report *r, mm_rcpt *rc, const char *t, size_t n)
+{
+    const char *d = rc->pub.diagnostic;
+    if (strcmp(rc->diag_type, "X-UNIX") != 0 || strspn(d, "0123456789 ") != strlen(d))
+        return;
+    const char *s = mm_memcasemem(t, n, "Transcript of session follows", 29);
+    const char *b = s ? memchr(s, '\n', n - (size_t)(s - t)) : NULL;
+    if (!b)
+        return;
+    b++;
+    size_t e = mm_mta_block_end(t, n, (size_t)(b - t), 12);
+    if (e > (size_t)(b - t) && !mm_memcasemem(b, e - (size_t)(b - t), "<<< ", 4)) {
+        rc->pub.diagnostic = "";
+        mm_mta_fill(r, rc, b, e - (size_t)(b - t));
+    }
+}
+
 mm_status_t mm_decode_sendmail(const mm_msg *m, mm_report *r)
 {
     const char *t = mm_buf_str(&m->text);
@@ -273,6 +318,7 @@ mm_status_t mm_decode_sendmail(const mm_msg *m, mm_report *r)
                 fill_from(r, &r->r[i], e);
             else
                 mm_mta_complete_one(r, start, &r->r[i], t, mm_mta_prose_len(t, n), false);
+            mailer_output(r, &r->r[i], t, n);
         }
     } else if (st == MM_ENOTFOUND) {
         st = from_entries(r, &tr);
