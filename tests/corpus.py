@@ -16,7 +16,7 @@ import subprocess
 import sys
 import tempfile
 
-FLOORS = {"reason": 0.90, "hard": 0.92, "status_real": 0.96}
+FLOORS = {"reason": 0.93, "hard": 0.95, "status_real": 0.97}
 
 
 def main():
