@@ -22,6 +22,9 @@ typedef struct row {
     const char *rhost;
     mm_reason_t want;
     bool hard;
+    mm_reason_t hint; /* the decoder's hint, MM_REASON_UNDEFINED if none */
+    bool strong;      /* ... stated by the format itself */
+    const char *type; /* Diagnostic-Code type, NULL = "" */
 } row;
 
 static const row rows[] = {
@@ -31,10 +34,11 @@ static const row rows[] = {
     {"550 No such user here", "", 550, "RCPT", "", MM_REASON_USERUNKNOWN, true},
     {"550 Unknown user kijitora@example.ne.jp", "5.0.0", 550, "RCPT", "", MM_REASON_USERUNKNOWN, true},
     {"553 Invalid recipient kijitora@example.org", "", 553, "RCPT", "", MM_REASON_USERUNKNOWN, true},
-    {"550 mailbox not found", "", 550, "", "", MM_REASON_USERUNKNOWN, true},
+    {"550 mailbox not found", "", 550, "RCPT", "", MM_REASON_USERUNKNOWN, true},
+    {"550 mailbox not found", "", 550, "", "", MM_REASON_FILTERED, false},
     {"550 5.1.1 The email account that you tried to reach does not exist.", "5.1.1", 550, "RCPT", "", MM_REASON_USERUNKNOWN, true},
     {"550 Recipient address rejected: User unknown in virtual alias table", "4.1.1", 450, "RCPT", "", MM_REASON_USERUNKNOWN, true},
-    {"550 Requested action not taken: mailbox unavailable", "5.5.0", 550, "", "", MM_REASON_USERUNKNOWN, true},
+    {"550 Requested action not taken: mailbox unavailable", "5.5.0", 550, "RCPT", "", MM_REASON_USERUNKNOWN, true},
     /* filtered: after DATA, or a 5.2.x code */
     {"550 Unknown user kijitora@example.ne.jp", "5.2.0", 550, "DATA", "", MM_REASON_FILTERED, false},
     {"550 5.2.1 User reject", "5.2.1", 550, "DATA", "", MM_REASON_FILTERED, false},
@@ -140,7 +144,40 @@ static const row rows[] = {
     {": Envelope expired", "", 0, "", "", MM_REASON_EXPIRED, false},
     {"550 5.7.0 <a@example.org>: Recipient address rejected: No relaying.", "5.7.0", 550, "", "", MM_REASON_NORELAYING, false},
     {"550-Please turn on SMTP Authentication in your mail client.", "5.0.0", 550, "", "", MM_REASON_SECURITYERROR, false},
-    {"Your message wasn't delivered to a@example.it because the address couldn't be found. Check for typos or unnecessary spaces and try again.", "5.0.0", 0, "", "", MM_REASON_USERUNKNOWN, true},
+    /* "Recipient address rejected:" is Postfix's prefix for any RCPT
+     * restriction; the words after it (and the code) decide */
+    {"550 5.7.26 <a@example.net>: Recipient address rejected: Multiple authentication checks failed", "5.7.26", 550, "RCPT", "", MM_REASON_AUTHFAILURE, false},
+    {"550 5.7.25 <a@example.net>: Recipient address rejected: Reverse DNS validation failed", "5.7.25", 550, "RCPT", "", MM_REASON_REQUIREPTR, false},
+    {"550 5.6.0 <a@example.net>: Recipient address rejected: Media error.", "5.6.0", 550, "RCPT", "", MM_REASON_CONTENTERROR, false},
+    {"550 5.1.2 <a@example.net>: Recipient address rejected: Bad destination system address.", "5.1.2", 550, "RCPT", "", MM_REASON_HOSTUNKNOWN, true},
+    {"521 5.3.2 <a@example.net>: Recipient address rejected: System not accepting network messages.", "5.3.2", 521, "RCPT", "", MM_REASON_NOTACCEPT, true},
+    {"550 5.7.26 <a@example.net>: Recipient address rejected: Multiple authentication checks failed", "5.7.26", 550, "", "", MM_REASON_AUTHFAILURE, false},
+    {"550 5.7.25 <a@example.net>: Recipient address rejected: Reverse DNS validation failed", "5.7.25", 550, "", "", MM_REASON_REQUIREPTR, false},
+    {"550 5.6.0 <a@example.net>: Recipient address rejected: Media error.", "5.6.0", 550, "", "", MM_REASON_CONTENTERROR, false},
+    {"550 5.1.2 <a@example.net>: Recipient address rejected: Bad destination system address.", "5.1.2", 550, "", "", MM_REASON_HOSTUNKNOWN, true},
+    {"521 5.3.2 <a@example.net>: Recipient address rejected: System not accepting network messages.", "5.3.2", 521, "", "", MM_REASON_NOTACCEPT, true},
+    /* a decoder's "look again" hint yields to a code that says otherwise */
+    {"550 5.7.25 <a@example.net>: Recipient address rejected: Reverse DNS validation failed", "5.7.25", 550, "RCPT", "", MM_REASON_REQUIREPTR, false, MM_REASON_USERUNKNOWN},
+    {"550 5.6.0 <a@example.net>: Recipient address rejected: Media error.", "5.6.0", 550, "RCPT", "", MM_REASON_CONTENTERROR, false, MM_REASON_USERUNKNOWN},
+    {"550 5.1.2 <a@example.net>: Recipient address rejected: Bad destination system address.", "5.1.2", 550, "RCPT", "", MM_REASON_HOSTUNKNOWN, true, MM_REASON_USERUNKNOWN},
+    {"521 5.3.2 <a@example.net>: Recipient address rejected: System not accepting network messages.", "5.3.2", 521, "RCPT", "", MM_REASON_NOTACCEPT, true, MM_REASON_USERUNKNOWN},
+    {"550 5.2.0 <a@example.net>: Recipient address rejected: unknown", "5.2.0", 550, "RCPT", "", MM_REASON_USERUNKNOWN, true, MM_REASON_USERUNKNOWN},
+    /* a strong hint is final: the format states the reason */
+    {"550 5.4.312 Message expired, DNS query failed", "5.4.312", 550, "", "", MM_REASON_NETWORKERROR, false, MM_REASON_NETWORKERROR, true},
+    {"450 4.0.0 Temporary failure", "4.0.0", 450, "", "", MM_REASON_ONHOLD, false, MM_REASON_ONHOLD, true},
+    {"550-Please turn on SMTP Authentication. mx.example.net is not permitted to relay through this server without authentication.", "5.0.0", 550, "", "", MM_REASON_SECURITYERROR, false, MM_REASON_SECURITYERROR, true},
+    {"550 5.1.1 user unknown", "5.1.1", 550, "RCPT", "", MM_REASON_SYSTEMERROR, false, MM_REASON_SYSTEMERROR, true},
+    {"550 5.1.1 user unknown", "5.1.1", 550, "RCPT", "", MM_REASON_USERUNKNOWN, true, MM_REASON_SYSTEMERROR, false},
+    /* X-Unix: the program's words first, then "the mailer failed" */
+    {"Quota exceeded message delivery failed to /var/mail/box/k/INBOX", "4.3.0", 0, "", "", MM_REASON_MAILBOXFULL, false, 0, false, "X-UNIX"},
+    {"451 4.0.0 Operating system error", "4.0.0", 451, "", "", MM_REASON_MAILERERROR, false, 0, false, "X-Unix"},
+    /* user-unknown words count at RCPT only (or with a 5.1.x code); with
+     * no command named they mean a filter (Sisimai UserUnknown.pm true()) */
+    {"550 5.2.1 <a@example.jp>... User Unknown", "5.2.1", 550, "", "", MM_REASON_FILTERED, false},
+    {"550 a@example.com... No such user", "5.0.0", 550, "", "", MM_REASON_FILTERED, false},
+    {"550 a@example.com... No such user", "5.0.0", 550, "RCPT", "", MM_REASON_USERUNKNOWN, true},
+    {"550 Unknown user a@example.jp . (#5.5.0) (Other MXes tried: 192.0.2.32 said 550 for RCPT TO response)", "5.5.0", 550, "", "", MM_REASON_USERUNKNOWN, true},
+    {"Your message wasn't delivered to a@example.it because the address couldn't be found. Check for typos or unnecessary spaces and try again.", "5.0.0", 0, "", "", MM_REASON_USERUNKNOWN, true, MM_REASON_USERUNKNOWN},
 };
 
 static void classify_rows(void **state)
@@ -160,8 +197,9 @@ static void classify_rows(void **state)
         p->diagnostic = w->diag;
         p->remote_mta = w->rhost;
         p->smtp_command = w->command;
-        rc.hint = MM_REASON_UNDEFINED;
-        rc.diag_type = "";
+        rc.hint = w->hint;
+        rc.hint_strong = w->strong;
+        rc.diag_type = w->type ? w->type : "";
         mm_classify(&rc);
         if (p->reason != w->want || p->hard_bounce != w->hard) {
             printf("row %zu \"%s\": got %s/%s, want %s/%s\n", i, w->diag, mm_reason_tostr(p->reason),

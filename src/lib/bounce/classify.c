@@ -101,8 +101,9 @@ static bool is_userunknown(const facts *f)
                 return false;
         return true;
     }
-    /* Most MTAs name no command; a user-unknown reply comes at RCPT then. */
-    return (cmd_is(f, "RCPT") || !f->command[0]) && user_words(f);
+    /* Without RCPT the same words may be a filter's ("550 ... User
+     * unknown" after DATA): is_filtered() reads them then. */
+    return cmd_is(f, "RCPT") && user_words(f);
 }
 
 static bool is_filtered(const facts *f)
@@ -136,11 +137,31 @@ static bool is_hostunknown(const facts *f)
     return says(f, MM_REASON_HOSTUNKNOWN);
 }
 
+/* Does the decoder's "look again" hint stand against the status code?
+ * A code of its own subject that means something else wins: a decoder
+ * may hint userunknown for Postfix's "Recipient address rejected:", which
+ * prefixes every RCPT restriction, while the 5.7.25 beside it says PTR.
+ * The broad codes (5.2.x filtered, 5.3.x system, 5.7.x security) leave
+ * the hint standing. */
+static bool hint_stands(const facts *f)
+{
+    switch (f->by_status) {
+    case MM_REASON_UNDEFINED:
+    case MM_REASON_FILTERED:
+    case MM_REASON_SYSTEMERROR:
+    case MM_REASON_SECURITYERROR:
+    case MM_REASON_ONHOLD:
+        return true;
+    default:
+        return f->by_status == f->rc->hint;
+    }
+}
+
 /* Step 4: one reason's test; the hint is the decoder's "look again" reason. */
 static bool is_reason(const facts *f, mm_reason_t r)
 {
     bool have_status = f->status[0] != '\0';
-    if (f->rc->hint == r && r != MM_REASON_NORELAYING)
+    if (f->rc->hint == r && r != MM_REASON_NORELAYING && hint_stands(f))
         return have_status || !(r == MM_REASON_MAILBOXFULL || r == MM_REASON_EXCEEDLIMIT ||
                                 r == MM_REASON_SUSPEND || r == MM_REASON_SPAMDETECTED ||
                                 r == MM_REASON_SPEEDING);
@@ -207,6 +228,9 @@ static mm_reason_t by_class_and_context(const facts *f)
         return MM_REASON_CONTENTERROR;
     if (strncmp(st, "5.7", 3) == 0 || strncmp(st, "4.7", 3) == 0)
         return MM_REASON_SECURITYERROR;
+    /* An X-Unix code is a local program's exit status.  The program's own
+     * words are read first ("quota exceeded" is still mailboxfull), as the
+     * reference decoder does (Reason.pm anotherone()). */
     if (strncasecmp(type, "X-UNIX", 6) == 0)
         return MM_REASON_MAILERERROR;
     /* RFC 5321 section 4.2.2: 500-504 are command syntax and sequence errors */
@@ -220,7 +244,7 @@ static mm_reason_t by_class_and_context(const facts *f)
 static mm_reason_t another_one(const facts *f)
 {
     const mm_recipient *p = &f->rc->pub;
-    if (f->rc->hint != MM_REASON_UNDEFINED)
+    if (f->rc->hint != MM_REASON_UNDEFINED && hint_stands(f))
         return f->rc->hint;
     mm_reason_t r = f->by_status;
     if (r != MM_REASON_UNDEFINED && !look_again(r) && f->smtp_type)
@@ -263,7 +287,7 @@ static mm_reason_t decide(const facts *f)
 {
     const mm_rcpt *rc = f->rc;
     const mm_recipient *p = &rc->pub;
-    if (rc->hint != MM_REASON_UNDEFINED && !look_again(rc->hint))
+    if (rc->hint != MM_REASON_UNDEFINED && (rc->hint_strong || !look_again(rc->hint)))
         return rc->hint;
     mm_reason_t r = mm_rhost_match((mm_rcpt *)rc, f->lower);
     if (r == MM_REASON_COUNT_) /* a provider rule that settles on "undefined" */
@@ -276,6 +300,8 @@ static mm_reason_t decide(const facts *f)
         return r;
     if ((r = another_one(f)) != MM_REASON_UNDEFINED)
         return r;
+    if (rc->hint != MM_REASON_UNDEFINED)
+        return rc->hint;
     if (strcmp(p->action, "delayed") == 0)
         return MM_REASON_EXPIRED;
     if (mm_phrase_in(f->pt, MM_REASON_VACATION))
@@ -423,6 +449,7 @@ static const char *guess_command(const char *lower)
         const char *words, *cmd;
     } map[] = {
         {"in reply to rcpt to", "RCPT"}, {"after rcpt to", "RCPT"}, {">>> rcpt to", "RCPT"},
+        {"for rcpt to response", "RCPT"}, /* qmail-ldap: "Other MXes tried: ... said 550 for ..." */
         {"in reply to mail from", "MAIL"}, {"after mail from", "MAIL"}, {">>> mail from", "MAIL"},
         {"in reply to end of data", "DATA"}, {"in reply to data", "DATA"},
         {"after end of data", "DATA"}, {"after data", "DATA"}, {">>> data", "DATA"},

@@ -193,7 +193,17 @@ mm_status_t mm_diagnose_text(const mm_ctx *ctx, const char *text, mm_report **ou
     /* An X-Unix code is a program's exit status, not an SMTP reply. */
     if (strncasecmp(rc->diag_type, "X-UNIX", 6) == 0)
         rc->pub.reply_code = 0;
-    if (rc->pub.reason == MM_REASON_ONHOLD || rc->pub.reason == MM_REASON_UNDEFINED) {
+    /* In a bounce, user-unknown words with no command named may be a
+     * filter's after DATA; a reply pasted alone is most often the answer
+     * to RCPT, where they mean what they say. */
+    bool unknown_user = false;
+    if (rc->pub.reason == MM_REASON_FILTERED && !rc->pub.smtp_command[0]) {
+        char *lower = mm_strlower(mm_arena_strdup(&r->arena, rc->pub.diagnostic));
+        unknown_user = lower && mm_phrase_is(MM_REASON_USERUNKNOWN, lower) &&
+                       !mm_phrase_is(MM_REASON_FILTERED, lower);
+    }
+    if (rc->pub.reason == MM_REASON_ONHOLD || rc->pub.reason == MM_REASON_UNDEFINED ||
+        unknown_user) {
         char *lower = mm_strlower(mm_arena_strdup(&r->arena, rc->pub.diagnostic));
         mm_reason_t any = lower ? mm_phrase_match(MM_PASS_ANY, lower) : MM_REASON_UNDEFINED;
         if (any != MM_REASON_UNDEFINED) {
