@@ -22,10 +22,16 @@ typedef struct row {
     const char *rhost;
     mm_reason_t want;
     bool hard;
-    mm_reason_t hint; /* the decoder's hint, MM_REASON_UNDEFINED if none */
-    bool strong;      /* ... stated by the format itself */
-    const char *type; /* Diagnostic-Code type, NULL = "" */
 } row;
+
+/* A row with what a decoder adds: its hint, whether the format states it
+ * (hint_strong), and the Diagnostic-Code type. */
+typedef struct hinted_row {
+    row r;
+    mm_reason_t hint;
+    bool strong;
+    const char *type;
+} hinted_row;
 
 static const row rows[] = {
     /* userunknown: code, RCPT, or no command named */
@@ -156,57 +162,66 @@ static const row rows[] = {
     {"550 5.6.0 <a@example.net>: Recipient address rejected: Media error.", "5.6.0", 550, "", "", MM_REASON_CONTENTERROR, false},
     {"550 5.1.2 <a@example.net>: Recipient address rejected: Bad destination system address.", "5.1.2", 550, "", "", MM_REASON_HOSTUNKNOWN, true},
     {"521 5.3.2 <a@example.net>: Recipient address rejected: System not accepting network messages.", "5.3.2", 521, "", "", MM_REASON_NOTACCEPT, true},
-    /* a decoder's "look again" hint yields to a code that says otherwise */
-    {"550 5.7.25 <a@example.net>: Recipient address rejected: Reverse DNS validation failed", "5.7.25", 550, "RCPT", "", MM_REASON_REQUIREPTR, false, MM_REASON_USERUNKNOWN},
-    {"550 5.6.0 <a@example.net>: Recipient address rejected: Media error.", "5.6.0", 550, "RCPT", "", MM_REASON_CONTENTERROR, false, MM_REASON_USERUNKNOWN},
-    {"550 5.1.2 <a@example.net>: Recipient address rejected: Bad destination system address.", "5.1.2", 550, "RCPT", "", MM_REASON_HOSTUNKNOWN, true, MM_REASON_USERUNKNOWN},
-    {"521 5.3.2 <a@example.net>: Recipient address rejected: System not accepting network messages.", "5.3.2", 521, "RCPT", "", MM_REASON_NOTACCEPT, true, MM_REASON_USERUNKNOWN},
-    {"550 5.2.0 <a@example.net>: Recipient address rejected: unknown", "5.2.0", 550, "RCPT", "", MM_REASON_USERUNKNOWN, true, MM_REASON_USERUNKNOWN},
-    /* a strong hint is final: the format states the reason */
-    {"550 5.4.312 Message expired, DNS query failed", "5.4.312", 550, "", "", MM_REASON_NETWORKERROR, false, MM_REASON_NETWORKERROR, true},
-    {"450 4.0.0 Temporary failure", "4.0.0", 450, "", "", MM_REASON_ONHOLD, false, MM_REASON_ONHOLD, true},
-    {"550-Please turn on SMTP Authentication. mx.example.net is not permitted to relay through this server without authentication.", "5.0.0", 550, "", "", MM_REASON_SECURITYERROR, false, MM_REASON_SECURITYERROR, true},
-    {"550 5.1.1 user unknown", "5.1.1", 550, "RCPT", "", MM_REASON_SYSTEMERROR, false, MM_REASON_SYSTEMERROR, true},
-    {"550 5.1.1 user unknown", "5.1.1", 550, "RCPT", "", MM_REASON_USERUNKNOWN, true, MM_REASON_SYSTEMERROR, false},
-    /* X-Unix: the program's words first, then "the mailer failed" */
-    {"Quota exceeded message delivery failed to /var/mail/box/k/INBOX", "4.3.0", 0, "", "", MM_REASON_MAILBOXFULL, false, 0, false, "X-UNIX"},
-    {"451 4.0.0 Operating system error", "4.0.0", 451, "", "", MM_REASON_MAILERERROR, false, 0, false, "X-Unix"},
     /* user-unknown words count at RCPT only (or with a 5.1.x code); with
      * no command named they mean a filter (Sisimai UserUnknown.pm true()) */
     {"550 5.2.1 <a@example.jp>... User Unknown", "5.2.1", 550, "", "", MM_REASON_FILTERED, false},
     {"550 a@example.com... No such user", "5.0.0", 550, "", "", MM_REASON_FILTERED, false},
     {"550 a@example.com... No such user", "5.0.0", 550, "RCPT", "", MM_REASON_USERUNKNOWN, true},
     {"550 Unknown user a@example.jp . (#5.5.0) (Other MXes tried: 192.0.2.32 said 550 for RCPT TO response)", "5.5.0", 550, "", "", MM_REASON_USERUNKNOWN, true},
-    {"Your message wasn't delivered to a@example.it because the address couldn't be found. Check for typos or unnecessary spaces and try again.", "5.0.0", 0, "", "", MM_REASON_USERUNKNOWN, true, MM_REASON_USERUNKNOWN},
 };
+
+static const hinted_row hinted[] = {
+    /* a decoder's "look again" hint yields to a code that says otherwise */
+    {{"550 5.7.25 <a@example.net>: Recipient address rejected: Reverse DNS validation failed", "5.7.25", 550, "RCPT", "", MM_REASON_REQUIREPTR, false}, MM_REASON_USERUNKNOWN, false, ""},
+    {{"550 5.6.0 <a@example.net>: Recipient address rejected: Media error.", "5.6.0", 550, "RCPT", "", MM_REASON_CONTENTERROR, false}, MM_REASON_USERUNKNOWN, false, ""},
+    {{"550 5.1.2 <a@example.net>: Recipient address rejected: Bad destination system address.", "5.1.2", 550, "RCPT", "", MM_REASON_HOSTUNKNOWN, true}, MM_REASON_USERUNKNOWN, false, ""},
+    {{"521 5.3.2 <a@example.net>: Recipient address rejected: System not accepting network messages.", "5.3.2", 521, "RCPT", "", MM_REASON_NOTACCEPT, true}, MM_REASON_USERUNKNOWN, false, ""},
+    {{"550 5.2.0 <a@example.net>: Recipient address rejected: unknown", "5.2.0", 550, "RCPT", "", MM_REASON_USERUNKNOWN, true}, MM_REASON_USERUNKNOWN, false, ""},
+    /* a strong hint is final: the format states the reason */
+    {{"550 5.4.312 Message expired, DNS query failed", "5.4.312", 550, "", "", MM_REASON_NETWORKERROR, false}, MM_REASON_NETWORKERROR, true, ""},
+    {{"450 4.0.0 Temporary failure", "4.0.0", 450, "", "", MM_REASON_ONHOLD, false}, MM_REASON_ONHOLD, true, ""},
+    {{"550-Please turn on SMTP Authentication. mx.example.net is not permitted to relay through this server without authentication.", "5.0.0", 550, "", "", MM_REASON_SECURITYERROR, false}, MM_REASON_SECURITYERROR, true, ""},
+    {{"550 5.1.1 user unknown", "5.1.1", 550, "RCPT", "", MM_REASON_SYSTEMERROR, false}, MM_REASON_SYSTEMERROR, true, ""},
+    {{"550 5.1.1 user unknown", "5.1.1", 550, "RCPT", "", MM_REASON_USERUNKNOWN, true}, MM_REASON_SYSTEMERROR, false, ""},
+    /* X-Unix: the program's words first, then "the mailer failed" */
+    {{"Quota exceeded message delivery failed to /var/mail/box/k/INBOX", "4.3.0", 0, "", "", MM_REASON_MAILBOXFULL, false}, MM_REASON_UNDEFINED, false, "X-UNIX"},
+    {{"451 4.0.0 Operating system error", "4.0.0", 451, "", "", MM_REASON_MAILERERROR, false}, MM_REASON_UNDEFINED, false, "X-Unix"},
+    /* the G Suite decoder hints userunknown for its own sentence */
+    {{"Your message wasn't delivered to a@example.it because the address couldn't be found. Check for typos or unnecessary spaces and try again.", "5.0.0", 0, "", "", MM_REASON_USERUNKNOWN, true}, MM_REASON_USERUNKNOWN, false, ""},
+};
+
+static int check_row(const row *w, mm_reason_t hint, bool strong, const char *type, size_t i)
+{
+    mm_rcpt rc;
+    memset(&rc, 0, sizeof rc);
+    mm_recipient *p = &rc.pub;
+    p->recipient = "kijitora@example.jp";
+    p->original_recipient = p->reporting_mta = p->date = p->provider = "";
+    p->action = "failed";
+    p->status = w->status;
+    p->reply_code = w->reply;
+    p->diagnostic = w->diag;
+    p->remote_mta = w->rhost;
+    p->smtp_command = w->command;
+    rc.hint = hint;
+    rc.hint_strong = strong;
+    rc.diag_type = type;
+    mm_classify(&rc);
+    if (p->reason == w->want && p->hard_bounce == w->hard)
+        return 0;
+    printf("row %zu \"%s\": got %s/%s, want %s/%s\n", i, w->diag, mm_reason_tostr(p->reason),
+           p->hard_bounce ? "hard" : "soft", mm_reason_tostr(w->want), w->hard ? "hard" : "soft");
+    return 1;
+}
 
 static void classify_rows(void **state)
 {
     (void)state;
     int bad = 0;
-    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-        const row *w = &rows[i];
-        mm_rcpt rc;
-        memset(&rc, 0, sizeof rc);
-        mm_recipient *p = &rc.pub;
-        p->recipient = "kijitora@example.jp";
-        p->original_recipient = p->reporting_mta = p->date = p->provider = "";
-        p->action = "failed";
-        p->status = w->status;
-        p->reply_code = w->reply;
-        p->diagnostic = w->diag;
-        p->remote_mta = w->rhost;
-        p->smtp_command = w->command;
-        rc.hint = w->hint;
-        rc.hint_strong = w->strong;
-        rc.diag_type = w->type ? w->type : "";
-        mm_classify(&rc);
-        if (p->reason != w->want || p->hard_bounce != w->hard) {
-            printf("row %zu \"%s\": got %s/%s, want %s/%s\n", i, w->diag, mm_reason_tostr(p->reason),
-                   p->hard_bounce ? "hard" : "soft", mm_reason_tostr(w->want), w->hard ? "hard" : "soft");
-            bad++;
-        }
-    }
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+        bad += check_row(&rows[i], MM_REASON_UNDEFINED, false, "", i);
+    for (size_t i = 0; i < sizeof hinted / sizeof hinted[0]; i++)
+        bad += check_row(&hinted[i].r, hinted[i].hint, hinted[i].strong, hinted[i].type, i);
     assert_int_equal(bad, 0);
 }
 
@@ -284,12 +299,79 @@ static void office365_and_transcript(void **state)
     }
 }
 
+/* Reply codes: only the registered ones count (522, 542, 426 are not). */
+static void reply_codes(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        int want;
+    } cases[] = {
+        {"550 5.1.1 User unknown", 550},
+        {"542 kijitora@example.com Rejected", 0},
+        {"426 connection timed out", 0},
+        {"522 5.2.0 Delivery failed: Over quota", 0},
+        {"521 5.3.2 System not accepting network messages", 521},
+        {"host said: 542 no, then 554 5.7.1 rejected", 554},
+        {"version 5.1.2", 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int got = mm_find_reply(cases[i].text, strlen(cases[i].text));
+        if (got != cases[i].want)
+            printf("case %zu \"%s\": got %d, want %d\n", i, cases[i].text, got, cases[i].want);
+        assert_int_equal(got, cases[i].want);
+    }
+}
+
+/* Addresses as reports write them; a quoted local part keeps its quotes. */
+static void report_addresses(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in, *want;
+    } cases[] = {
+        {"<Kijitora@Example.JP>", "Kijitora@example.jp"},
+        {"rfc822; <a@b.example>", "a@b.example"},
+        {"<\"neko....nyaan....\"@LibSisimai.org>", "\"neko....nyaan....\"@libsisimai.org"},
+        {"\"Neko Nyaan\" <neko@example.org>", "neko@example.org"},
+        {"'a@b.example'", "a@b.example"},
+    };
+    mm_report *r;
+    assert_int_equal(mm_report_new(10, &r), MM_OK);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *got = mm_report_addr(r, cases[i].in, strlen(cases[i].in));
+        if (strcmp(got, cases[i].want) != 0)
+            printf("case %zu \"%s\": got \"%s\", want \"%s\"\n", i, cases[i].in, got, cases[i].want);
+        assert_string_equal(got, cases[i].want);
+    }
+    mm_report_destroy(r);
+}
+
+/* Past max_recipients mm_report_add() returns NULL and marks the report
+ * truncated: the limit, not out of memory. */
+static void recipient_limit(void **state)
+{
+    (void)state;
+    mm_report *r;
+    assert_int_equal(mm_report_new(2, &r), MM_OK);
+    assert_non_null(mm_report_add(r));
+    assert_non_null(mm_report_add(r));
+    assert_false(r->truncated);
+    assert_null(mm_report_add(r));
+    assert_true(r->truncated);
+    assert_int_equal(r->n, 2);
+    mm_report_destroy(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(classify_rows),
         cmocka_unit_test(status_preference),
         cmocka_unit_test(office365_and_transcript),
+        cmocka_unit_test(reply_codes),
+        cmocka_unit_test(report_addresses),
+        cmocka_unit_test(recipient_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

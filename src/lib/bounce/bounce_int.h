@@ -75,8 +75,11 @@ void mm_report_truncate(mm_report *r, size_t n);
 bool mm_find_status(const char *text, size_t n, char out[16]);
 /* The same, only codes of class cls ('4' or '5'). */
 bool mm_find_status_class(const char *text, size_t n, char cls, char out[16]);
-/* First SMTP reply code (2xx, 4xx, 5xx) standing as a word; 0 if none. */
+/* First registered SMTP reply code (2xx, 4xx, 5xx; see mm_reply_known())
+ * standing as a word; 0 if none. */
 int mm_find_reply(const char *text, size_t n);
+/* Is code a reply code RFC 5321 or a later RFC defines (550, 421, 521)? */
+bool mm_reply_known(int code);
 /* First thing that looks like addr@domain; returns its start and length, or NULL. */
 const char *mm_find_addr(const char *text, size_t n, size_t *alen);
 /* Copy an address, without <> and quotes, domain lower-cased, into the report. */

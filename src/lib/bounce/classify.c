@@ -408,7 +408,9 @@ static int reply_of_class(const char *t, int cls)
         if ((b >= '0' && b <= '9') || b == '.' || (a >= '0' && a <= '9') || a == '.' ||
             (a >= 'a' && a <= 'z') || (a >= 'A' && a <= 'Z'))
             continue;
-        return (t[i] - '0') * 100 + (t[i + 1] - '0') * 10 + (t[i + 2] - '0');
+        int code = (t[i] - '0') * 100 + (t[i + 1] - '0') * 10 + (t[i + 2] - '0');
+        if (mm_reply_known(code))
+            return code;
     }
     return 0;
 }
@@ -438,6 +440,8 @@ static void settle_status(mm_recipient *p)
         if (failure)
             p->status = failure;
     }
+    if (p->reply_code && !mm_reply_known(p->reply_code))
+        p->reply_code = 0;
     if (p->status[0] && p->reply_code && p->reply_code / 100 != p->status[0] - '0')
         p->reply_code = reply_of_class(d, p->status[0] - '0');
 }
