@@ -84,13 +84,17 @@ static const row rows[] = {
     {"421 4.7.1 Service not available, try later", "4.7.1", 421, "", "", MM_REASON_BLOCKED, false},
     {"550 you are not allowed to connect", "5.0.0", 550, "CONN", "", MM_REASON_BLOCKED, false},
     {"554 IP=192.0.2.254 - A problem occurred. (Ask your postmaster for help.) (BL)", "5.5.0", 554, "CONN", "", MM_REASON_BLOCKED, false},
-    {"501 5.5.4 Invalid domain name", "", 501, "HELO", "", MM_REASON_SYNTAXERROR, false},
+    /* 5.5.4 is "invalid command arguments", systemerror in Status.pm; a
+     * code's own meaning comes before the 50x reply (anotherone()) */
+    {"501 5.5.4 Invalid domain name", "", 501, "HELO", "", MM_REASON_SYSTEMERROR, false},
+    {"501 Invalid domain name", "", 501, "HELO", "", MM_REASON_SYNTAXERROR, false},
     /* requireptr, authfailure, badreputation, notcompliantrfc */
     {"550 5.7.25 reverse dns failed", "5.7.25", 550, "", "", MM_REASON_REQUIREPTR, false},
     {"450 4.7.1 Client host rejected: cannot find your hostname", "4.7.1", 450, "RCPT", "", MM_REASON_REQUIREPTR, false},
     {"550 5.7.26 Email rejected per DMARC policy for example.org", "5.7.26", 550, "", "", MM_REASON_AUTHFAILURE, false},
     {"550 5.7.1 SPF check: fail", "5.7.1", 550, "", "", MM_REASON_AUTHFAILURE, false},
     {"550 5.7.1 our system has detected this message is likely suspicious due to the very low reputation", "5.7.1", 550, "DATA", "", MM_REASON_BADREPUTATION, false},
+    {"421 4.7.0 [TSS04] Messages from 192.0.2.25 temporarily deferred due to unexpected volume or user complaints", "4.7.0", 421, "", "", MM_REASON_BADREPUTATION, false},
     {"550 5.7.1 This message is not RFC 5322 compliant. There are multiple Subject headers.", "5.7.1", 550, "DATA", "", MM_REASON_NOTCOMPLIANTRFC, false},
     /* spamdetected, virusdetected, policyviolation */
     {"550 5.7.1 Message content rejected, UBE, id=00000-00-000", "5.7.1", 550, "DATA", "", MM_REASON_SPAMDETECTED, false},
@@ -185,6 +189,7 @@ static const hinted_row hinted[] = {
     {{"550 5.1.1 user unknown", "5.1.1", 550, "RCPT", "", MM_REASON_USERUNKNOWN, true}, MM_REASON_SYSTEMERROR, false, ""},
     /* X-Unix: the program's words first, then "the mailer failed" */
     {{"Quota exceeded message delivery failed to /var/mail/box/k/INBOX", "4.3.0", 0, "", "", MM_REASON_MAILBOXFULL, false}, MM_REASON_UNDEFINED, false, "X-UNIX"},
+    {{"550 5.0.0 <a@example.or.jp>... Insufficient permission", "5.3.0", 550, "", "", MM_REASON_SYSTEMERROR, false}, MM_REASON_UNDEFINED, false, "X-Unix"},
     {{"451 4.0.0 Operating system error", "4.0.0", 451, "", "", MM_REASON_MAILERERROR, false}, MM_REASON_UNDEFINED, false, "X-Unix"},
     /* the G Suite decoder hints userunknown for its own sentence */
     {{"Your message wasn't delivered to a@example.it because the address couldn't be found. Check for typos or unnecessary spaces and try again.", "5.0.0", 0, "", "", MM_REASON_USERUNKNOWN, true}, MM_REASON_USERUNKNOWN, false, ""},

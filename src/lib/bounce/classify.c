@@ -198,7 +198,7 @@ static bool is_reason(const facts *f, mm_reason_t r)
     case MM_REASON_HASMOVED:
     case MM_REASON_NOTCOMPLIANTRFC:
         return says(f, r);
-    default: /* authfailure, requireptr, toomanyconn, blocked */
+    default: /* authfailure, requireptr, badreputation, toomanyconn, blocked */
         return f->by_status == r || says(f, r);
     }
 }
@@ -209,7 +209,8 @@ static mm_reason_t strong_reasons(const facts *f)
         MM_REASON_MAILBOXFULL, MM_REASON_MESGTOOBIG,   MM_REASON_EXCEEDLIMIT,
         MM_REASON_SUSPEND,     MM_REASON_HASMOVED,     MM_REASON_NORELAYING,
         MM_REASON_AUTHFAILURE, MM_REASON_USERUNKNOWN,  MM_REASON_FILTERED,
-        MM_REASON_REQUIREPTR,  MM_REASON_NOTCOMPLIANTRFC, MM_REASON_REJECTED,
+        MM_REASON_REQUIREPTR,  MM_REASON_NOTCOMPLIANTRFC, MM_REASON_BADREPUTATION,
+        MM_REASON_REJECTED,
         MM_REASON_HOSTUNKNOWN, MM_REASON_SPAMDETECTED, MM_REASON_SPEEDING,
         MM_REASON_TOOMANYCONN, MM_REASON_BLOCKED};
     for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
@@ -252,11 +253,14 @@ static mm_reason_t another_one(const facts *f)
     mm_reason_t t = mm_phrase_find(f->pt, MM_PASS_SECOND);
     if (t != MM_REASON_UNDEFINED)
         return t;
+    /* A code with a meaning of its own still says more than its class or
+     * the diagnostic type (Reason.pm anotherone() keeps the code's name
+     * once the phrases found nothing). */
+    if (r != MM_REASON_UNDEFINED)
+        return r;
     t = by_class_and_context(f);
     if (t != MM_REASON_UNDEFINED)
         return t;
-    if (r != MM_REASON_UNDEFINED)
-        return r;
     if (strncmp(p->action, "delayed", 7) == 0 || strncmp(p->action, "expired", 7) == 0)
         return MM_REASON_EXPIRED;
     /* Turned away at the greeting or at HELO: the sending host is refused. */
