@@ -73,6 +73,9 @@ static const row rows[] = {
     {"550 Host unknown", "5.1.2", 550, "", "", MM_REASON_HOSTUNKNOWN, true},
     {"Domain name not found: no such domain", "5.0.0", 0, "", "", MM_REASON_HOSTUNKNOWN, true},
     {"553 5.1.2 unrouteable address", "", 553, "", "", MM_REASON_HOSTUNKNOWN, true},
+    /* X.4.4 with null-MX words is notaccept; X.1.2 stays hostunknown */
+    {"<a@example.jp>: Sorry, I couldn't find a mail exchanger or IP address. (#5.4.4)", "5.4.4", 0, "", "", MM_REASON_NOTACCEPT, true},
+    {"550 5.1.2 <a@example.org>... Host unknown (Name server: .: host not found)", "5.1.2", 550, "", "", MM_REASON_HOSTUNKNOWN, true},
     /* rejected: the sender */
     {"550 5.1.8 Sender address rejected: Domain not found", "5.1.8", 550, "MAIL", "", MM_REASON_REJECTED, false},
     {"550 5.7.1 Access denied (in reply to MAIL FROM command)", "5.7.1", 550, "MAIL", "", MM_REASON_REJECTED, false},

@@ -132,8 +132,11 @@ static bool is_rejected(const facts *f)
 
 static bool is_hostunknown(const facts *f)
 {
+    /* X.4.4 "unable to route" is also what a null MX (RFC 7505) gives;
+     * words that say the host takes no mail are the more specific. */
     if (f->by_status == MM_REASON_HOSTUNKNOWN)
-        return !says(f, MM_REASON_NETWORKERROR);
+        return !says(f, MM_REASON_NETWORKERROR) &&
+               !(strncmp(f->status + 1, ".4.4", 4) == 0 && says(f, MM_REASON_NOTACCEPT));
     return says(f, MM_REASON_HOSTUNKNOWN);
 }
 
