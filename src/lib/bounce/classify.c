@@ -4,7 +4,10 @@
  *
  * The order of evidence is the reference decoder's (Sisimai v5.1 Fact.pm,
  * Reason.pm and the true() test of each reason), so that results compare:
- *   1. a decoder's hint wins, unless it is one of the "look again" reasons;
+ *   1. a decoder's hint wins, unless it is one of the "look again" reasons
+ *      and the decoder did not mark it strong (the format states it); a
+ *      "look again" hint still counts later unless a status code of another
+ *      meaning contradicts it (hint_stands());
  *   2. the receiving provider's own rules (rhost.c; Office 365's codes when
  *      it wrote the report);
  *   3. a 2.x.x status means delivered;
@@ -13,9 +16,10 @@
  *      (user-unknown words count only at RCPT or with a 5.1.x code; spam and
  *      filter words never before DATA);
  *   5. the status code's own meaning, unless it is vague; then a second list
- *      of phrases, the status class (X.6 content, X.7 security), the
- *      diagnostic type (X-UNIX = mailer), a 50x reply (syntax), the action
- *      (delayed = expired) and the command (greeting or HELO = blocked);
+ *      of phrases, the code's meaning even if vague, the status class (X.6
+ *      content, X.7 security), the diagnostic type (X-UNIX = mailer), a 50x
+ *      reply (syntax), the action (delayed = expired) and the command
+ *      (greeting or HELO = blocked);
  *   6. the hint, "expired" for a delayed recipient, "vacation", "onhold" when
  *      there is text but nothing recognised, "undefined" otherwise (also
  *      when the text is only the report's opening paragraph).

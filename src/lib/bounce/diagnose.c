@@ -97,6 +97,7 @@ mm_status_t mm_diagnose_message(const mm_ctx *ctx, const char *bytes, size_t len
         }
         mm_report_truncate(r, before);
         r->kind = MM_KIND_NOT_BOUNCE;
+        r->truncated = truncated; /* a limit this decoder reached is not the report's */
         if (st != MM_OK && st != MM_ENOTFOUND)
             break;
         st = MM_OK;
