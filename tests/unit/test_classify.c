@@ -178,6 +178,10 @@ static const row rows[] = {
     {"550 5.2.1 <a@example.jp>... User Unknown", "5.2.1", 550, "", "", MM_REASON_FILTERED, false},
     {"550 a@example.com... No such user", "5.0.0", 550, "", "", MM_REASON_FILTERED, false},
     {"550 a@example.com... No such user", "5.0.0", 550, "RCPT", "", MM_REASON_USERUNKNOWN, true},
+    /* a command named in upper case in a transcript line counts */
+    {"SMTP:RCPT host 192.0.2.8: 553 5.3.0 <a@example.com>... No such user here", "5.3.0", 553, "", "", MM_REASON_USERUNKNOWN, true},
+    {"MAIL FROM: <> 250 OK RCPT TO: <a@example.com> 550 No such user", "", 550, "", "", MM_REASON_USERUNKNOWN, true},
+    {"550 <DATABASE@EXAMPLE.JP>... No such user", "", 550, "", "", MM_REASON_FILTERED, false},
     {"550 Unknown user a@example.jp . (#5.5.0) (Other MXes tried: 192.0.2.32 said 550 for RCPT TO response)", "5.5.0", 550, "", "", MM_REASON_USERUNKNOWN, true},
 };
 

@@ -477,6 +477,40 @@ static const char *guess_command(const char *lower)
     return "";
 }
 
+static bool alnum_at(const char *s, size_t i)
+{
+    char c = s[i];
+    return (c >= '0' && c <= '9') || (c >= '@' && c <= 'Z') || (c >= '`' && c <= 'z');
+}
+
+/* The last command named in upper case in a transcript line ("SMTP:RCPT
+ * host ...", "MAIL FROM: <> 250 OK RCPT TO: <...> 550"), in the order of
+ * the reference decoder's SMTP/Command.pm find(): a bare word only where
+ * it stands alone (not DATABASE@EXAMPLE.JP). */
+static const char *named_command(const char *d)
+{
+    static const struct {
+        const char *words, *cmd;
+    } det[] = {
+        {"HELO", "HELO"}, {"EHLO", "EHLO"}, {"STARTTLS", "STARTTLS"},
+        {"AUTH PLAIN", "AUTH"}, {"AUTH LOGIN", "AUTH"}, {"AUTH CRAM-", "AUTH"},
+        {"AUTH DIGEST-", "AUTH"}, {"MAIL F", "MAIL"}, {"RCPT", "RCPT"}, {"RCPT T", "RCPT"},
+        {"DATA", "DATA"}, {"QUIT", "QUIT"}, {"XFORWARD", "XFORWARD"},
+    };
+    const char *last = "";
+    for (size_t i = 0; i < sizeof det / sizeof det[0]; i++) {
+        const char *at = strstr(d, det[i].words);
+        if (!at)
+            continue;
+        size_t n = strlen(det[i].words);
+        if (!strchr(det[i].words, ' ') &&
+            ((at > d && alnum_at(at - 1, 0)) || alnum_at(at, n)))
+            continue;
+        last = det[i].cmd;
+    }
+    return last;
+}
+
 static const char *command_of(const mm_recipient *p, const char *lower)
 {
     static const char *const known[] = {"CONN", "EHLO", "HELO", "MAIL", "RCPT", "DATA", "QUIT",
@@ -485,7 +519,8 @@ static const char *command_of(const mm_recipient *p, const char *lower)
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
         if (strcasecmp(p->smtp_command, known[i]) == 0)
             return known[i];
-    return guess_command(lower);
+    const char *c = guess_command(lower);
+    return c[0] ? c : named_command(p->diagnostic);
 }
 
 /* Remove the "550-5.7.1 " continuation prefixes of a multi-line reply, so
