@@ -12,6 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <mailmedic/mailmedic.h>
 #include "bounce/bounce_int.h"
 
 typedef struct row {
@@ -379,6 +380,43 @@ static void recipient_limit(void **state)
     mm_report_destroy(r);
 }
 
+/* The same through a decoder: a notice with more recipients than the
+ * limit gives the first ones and a truncated report, not an error. */
+static void recipient_limit_decoded(void **state)
+{
+    (void)state;
+    static const char msg[] =
+        "From: MAILER-DAEMON@mx.example.jp\n"
+        "To: kijitora@example.org\n"
+        "Subject: failure notice\n"
+        "\n"
+        "Hi. This is the qmail-send program at mx.example.jp.\n"
+        "I'm afraid I wasn't able to deliver your message to the following addresses.\n"
+        "This is a permanent error; I've given up. Sorry it didn't work out.\n"
+        "\n"
+        "<neko@example.net>:\n"
+        "192.0.2.1 does not like recipient.\n"
+        "Remote host said: 550 5.1.1 <neko@example.net>... User Unknown\n"
+        "Giving up on 192.0.2.1.\n"
+        "\n"
+        "<mike@example.net>:\n"
+        "192.0.2.1 does not like recipient.\n"
+        "Remote host said: 550 5.1.1 <mike@example.net>... User Unknown\n"
+        "Giving up on 192.0.2.1.\n"
+        "\n"
+        "--- Below this line is a copy of the message.\n";
+    mm_limits lim = {.max_recipients = 1};
+    mm_ctx *ctx;
+    mm_report *r = NULL;
+    assert_int_equal(mm_ctx_create(&lim, &ctx), MM_OK);
+    assert_int_equal(mm_diagnose_message(ctx, msg, sizeof msg - 1, &r, NULL, 0), MM_OK);
+    assert_int_equal(mm_report_count(r), 1);
+    assert_true(mm_report_truncated(r));
+    assert_string_equal(mm_report_recipient(r, 0)->recipient, "neko@example.net");
+    mm_report_destroy(r);
+    mm_ctx_destroy(ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -388,6 +426,7 @@ int main(void)
         cmocka_unit_test(reply_codes),
         cmocka_unit_test(report_addresses),
         cmocka_unit_test(recipient_limit),
+        cmocka_unit_test(recipient_limit_decoded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
