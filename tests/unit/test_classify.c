@@ -12,6 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <mailmedic/mailmedic.h>
 #include "bounce/bounce_int.h"
 
 typedef struct row {
@@ -24,6 +25,15 @@ typedef struct row {
     bool hard;
 } row;
 
+/* A row with what a decoder adds: its hint, whether the format states it
+ * (hint_strong), and the Diagnostic-Code type. */
+typedef struct hinted_row {
+    row r;
+    mm_reason_t hint;
+    bool strong;
+    const char *type;
+} hinted_row;
+
 static const row rows[] = {
     /* userunknown: code, RCPT, or no command named */
     {"550 5.1.1 <a@example.jp>... User Unknown", "5.1.1", 550, "RCPT", "", MM_REASON_USERUNKNOWN, true},
@@ -31,10 +41,11 @@ static const row rows[] = {
     {"550 No such user here", "", 550, "RCPT", "", MM_REASON_USERUNKNOWN, true},
     {"550 Unknown user kijitora@example.ne.jp", "5.0.0", 550, "RCPT", "", MM_REASON_USERUNKNOWN, true},
     {"553 Invalid recipient kijitora@example.org", "", 553, "RCPT", "", MM_REASON_USERUNKNOWN, true},
-    {"550 mailbox not found", "", 550, "", "", MM_REASON_USERUNKNOWN, true},
+    {"550 mailbox not found", "", 550, "RCPT", "", MM_REASON_USERUNKNOWN, true},
+    {"550 mailbox not found", "", 550, "", "", MM_REASON_FILTERED, false},
     {"550 5.1.1 The email account that you tried to reach does not exist.", "5.1.1", 550, "RCPT", "", MM_REASON_USERUNKNOWN, true},
     {"550 Recipient address rejected: User unknown in virtual alias table", "4.1.1", 450, "RCPT", "", MM_REASON_USERUNKNOWN, true},
-    {"550 Requested action not taken: mailbox unavailable", "5.5.0", 550, "", "", MM_REASON_USERUNKNOWN, true},
+    {"550 Requested action not taken: mailbox unavailable", "5.5.0", 550, "RCPT", "", MM_REASON_USERUNKNOWN, true},
     /* filtered: after DATA, or a 5.2.x code */
     {"550 Unknown user kijitora@example.ne.jp", "5.2.0", 550, "DATA", "", MM_REASON_FILTERED, false},
     {"550 5.2.1 User reject", "5.2.1", 550, "DATA", "", MM_REASON_FILTERED, false},
@@ -63,6 +74,9 @@ static const row rows[] = {
     {"550 Host unknown", "5.1.2", 550, "", "", MM_REASON_HOSTUNKNOWN, true},
     {"Domain name not found: no such domain", "5.0.0", 0, "", "", MM_REASON_HOSTUNKNOWN, true},
     {"553 5.1.2 unrouteable address", "", 553, "", "", MM_REASON_HOSTUNKNOWN, true},
+    /* X.4.4 with null-MX words is notaccept; X.1.2 stays hostunknown */
+    {"<a@example.jp>: Sorry, I couldn't find a mail exchanger or IP address. (#5.4.4)", "5.4.4", 0, "", "", MM_REASON_NOTACCEPT, true},
+    {"550 5.1.2 <a@example.org>... Host unknown (Name server: .: host not found)", "5.1.2", 550, "", "", MM_REASON_HOSTUNKNOWN, true},
     /* rejected: the sender */
     {"550 5.1.8 Sender address rejected: Domain not found", "5.1.8", 550, "MAIL", "", MM_REASON_REJECTED, false},
     {"550 5.7.1 Access denied (in reply to MAIL FROM command)", "5.7.1", 550, "MAIL", "", MM_REASON_REJECTED, false},
@@ -74,13 +88,17 @@ static const row rows[] = {
     {"421 4.7.1 Service not available, try later", "4.7.1", 421, "", "", MM_REASON_BLOCKED, false},
     {"550 you are not allowed to connect", "5.0.0", 550, "CONN", "", MM_REASON_BLOCKED, false},
     {"554 IP=192.0.2.254 - A problem occurred. (Ask your postmaster for help.) (BL)", "5.5.0", 554, "CONN", "", MM_REASON_BLOCKED, false},
-    {"501 5.5.4 Invalid domain name", "", 501, "HELO", "", MM_REASON_SYNTAXERROR, false},
+    /* 5.5.4 is "invalid command arguments", systemerror in Status.pm; a
+     * code's own meaning comes before the 50x reply (anotherone()) */
+    {"501 5.5.4 Invalid domain name", "", 501, "HELO", "", MM_REASON_SYSTEMERROR, false},
+    {"501 Invalid domain name", "", 501, "HELO", "", MM_REASON_SYNTAXERROR, false},
     /* requireptr, authfailure, badreputation, notcompliantrfc */
     {"550 5.7.25 reverse dns failed", "5.7.25", 550, "", "", MM_REASON_REQUIREPTR, false},
     {"450 4.7.1 Client host rejected: cannot find your hostname", "4.7.1", 450, "RCPT", "", MM_REASON_REQUIREPTR, false},
     {"550 5.7.26 Email rejected per DMARC policy for example.org", "5.7.26", 550, "", "", MM_REASON_AUTHFAILURE, false},
     {"550 5.7.1 SPF check: fail", "5.7.1", 550, "", "", MM_REASON_AUTHFAILURE, false},
     {"550 5.7.1 our system has detected this message is likely suspicious due to the very low reputation", "5.7.1", 550, "DATA", "", MM_REASON_BADREPUTATION, false},
+    {"421 4.7.0 [TSS04] Messages from 192.0.2.25 temporarily deferred due to unexpected volume or user complaints", "4.7.0", 421, "", "", MM_REASON_BADREPUTATION, false},
     {"550 5.7.1 This message is not RFC 5322 compliant. There are multiple Subject headers.", "5.7.1", 550, "DATA", "", MM_REASON_NOTCOMPLIANTRFC, false},
     /* spamdetected, virusdetected, policyviolation */
     {"550 5.7.1 Message content rejected, UBE, id=00000-00-000", "5.7.1", 550, "DATA", "", MM_REASON_SPAMDETECTED, false},
@@ -118,6 +136,10 @@ static const row rows[] = {
     {"421 4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred due to unexpected volume or user complaints", "4.7.0", 421, "", "mta6.am0.yahoodns.net", MM_REASON_REJECTED, false},
     {"550 5.5.0 Adresse d au moins un destinataire invalide. Invalid recipient. LPN007_416", "5.5.0", 550, "", "smtpz4.laposte.net", MM_REASON_USERUNKNOWN, true},
     {"421 4.2.1 Service refuse. Veuillez essayer plus tard. LPN006_107", "4.2.1", 421, "", "smtpz4.laposte.net", MM_REASON_UNDEFINED, false},
+    {"SMTP error from remote server for TEXT command, host: smtp-in.orange.fr (193.252.22.65) reason: 550 5.2.0 Mail rejete. Mail rejected. ofr_506 [506]", "5.2.0", 550, "", "smtp-in.orange.fr", MM_REASON_SPAMDETECTED, false},
+    {"501 5.1.0 Emetteur invalide. Invalid Sender. OFR004_405 [405] (in reply to MAIL FROM command)", "5.1.0", 501, "MAIL", "smtp-in.orange.fr", MM_REASON_REJECTED, false},
+    {"421 mwinf5c79 ME Trop de connexions, veuillez verifier votre configuration. Too many connections, slow down. LPN105-104", "", 421, "", "smtp.wanadoo.fr", MM_REASON_TOOMANYCONN, false},
+    {"550 5.5.0 Le compte du destinataire est bloque. The recipient account isblocked. LPN007_426 (in reply to RCPT TO command)", "5.5.0", 550, "RCPT", "smtpz4.laposte.net", MM_REASON_SUSPEND, false},
     {"550 Unknown user a@docomo.ne.jp", "5.2.0", 550, "", "mfsmax.docomo.ne.jp", MM_REASON_FILTERED, false},
     {"550 5.1.0 <a@example.org> sender rejected. Refer to Error Codes section at https://www.cox.com/residential/support/email-error-codes.html for more information. AUP#CDRBL (in reply to MAIL FROM command)", "5.1.0", 550, "MAIL", "mx.cox.net", MM_REASON_BLOCKED, false},
     {"553 http://www.spamhaus.org/query/bl?ip=192.0.2.222", "5.1.3", 553, "", "smtp.secureserver.net", MM_REASON_BLOCKED, false},
@@ -140,35 +162,83 @@ static const row rows[] = {
     {": Envelope expired", "", 0, "", "", MM_REASON_EXPIRED, false},
     {"550 5.7.0 <a@example.org>: Recipient address rejected: No relaying.", "5.7.0", 550, "", "", MM_REASON_NORELAYING, false},
     {"550-Please turn on SMTP Authentication in your mail client.", "5.0.0", 550, "", "", MM_REASON_SECURITYERROR, false},
-    {"Your message wasn't delivered to a@example.it because the address couldn't be found. Check for typos or unnecessary spaces and try again.", "5.0.0", 0, "", "", MM_REASON_USERUNKNOWN, true},
+    /* "Recipient address rejected:" is Postfix's prefix for any RCPT
+     * restriction; the words after it (and the code) decide */
+    {"550 5.7.26 <a@example.net>: Recipient address rejected: Multiple authentication checks failed", "5.7.26", 550, "RCPT", "", MM_REASON_AUTHFAILURE, false},
+    {"550 5.7.25 <a@example.net>: Recipient address rejected: Reverse DNS validation failed", "5.7.25", 550, "RCPT", "", MM_REASON_REQUIREPTR, false},
+    {"550 5.6.0 <a@example.net>: Recipient address rejected: Media error.", "5.6.0", 550, "RCPT", "", MM_REASON_CONTENTERROR, false},
+    {"550 5.1.2 <a@example.net>: Recipient address rejected: Bad destination system address.", "5.1.2", 550, "RCPT", "", MM_REASON_HOSTUNKNOWN, true},
+    {"521 5.3.2 <a@example.net>: Recipient address rejected: System not accepting network messages.", "5.3.2", 521, "RCPT", "", MM_REASON_NOTACCEPT, true},
+    {"550 5.7.26 <a@example.net>: Recipient address rejected: Multiple authentication checks failed", "5.7.26", 550, "", "", MM_REASON_AUTHFAILURE, false},
+    {"550 5.7.25 <a@example.net>: Recipient address rejected: Reverse DNS validation failed", "5.7.25", 550, "", "", MM_REASON_REQUIREPTR, false},
+    {"550 5.6.0 <a@example.net>: Recipient address rejected: Media error.", "5.6.0", 550, "", "", MM_REASON_CONTENTERROR, false},
+    {"550 5.1.2 <a@example.net>: Recipient address rejected: Bad destination system address.", "5.1.2", 550, "", "", MM_REASON_HOSTUNKNOWN, true},
+    {"521 5.3.2 <a@example.net>: Recipient address rejected: System not accepting network messages.", "5.3.2", 521, "", "", MM_REASON_NOTACCEPT, true},
+    /* user-unknown words count at RCPT only (or with a 5.1.x code); with
+     * no command named they mean a filter (Sisimai UserUnknown.pm true()) */
+    {"550 5.2.1 <a@example.jp>... User Unknown", "5.2.1", 550, "", "", MM_REASON_FILTERED, false},
+    {"550 a@example.com... No such user", "5.0.0", 550, "", "", MM_REASON_FILTERED, false},
+    {"550 a@example.com... No such user", "5.0.0", 550, "RCPT", "", MM_REASON_USERUNKNOWN, true},
+    /* a command named in upper case in a transcript line counts */
+    {"SMTP:RCPT host 192.0.2.8: 553 5.3.0 <a@example.com>... No such user here", "5.3.0", 553, "", "", MM_REASON_USERUNKNOWN, true},
+    {"MAIL FROM: <> 250 OK RCPT TO: <a@example.com> 550 No such user", "", 550, "", "", MM_REASON_USERUNKNOWN, true},
+    {"550 <DATABASE@EXAMPLE.JP>... No such user", "", 550, "", "", MM_REASON_FILTERED, false},
+    {"550 Unknown user a@example.jp . (#5.5.0) (Other MXes tried: 192.0.2.32 said 550 for RCPT TO response)", "5.5.0", 550, "", "", MM_REASON_USERUNKNOWN, true},
 };
+
+static const hinted_row hinted[] = {
+    /* a decoder's "look again" hint yields to a code that says otherwise */
+    {{"550 5.7.25 <a@example.net>: Recipient address rejected: Reverse DNS validation failed", "5.7.25", 550, "RCPT", "", MM_REASON_REQUIREPTR, false}, MM_REASON_USERUNKNOWN, false, ""},
+    {{"550 5.6.0 <a@example.net>: Recipient address rejected: Media error.", "5.6.0", 550, "RCPT", "", MM_REASON_CONTENTERROR, false}, MM_REASON_USERUNKNOWN, false, ""},
+    {{"550 5.1.2 <a@example.net>: Recipient address rejected: Bad destination system address.", "5.1.2", 550, "RCPT", "", MM_REASON_HOSTUNKNOWN, true}, MM_REASON_USERUNKNOWN, false, ""},
+    {{"521 5.3.2 <a@example.net>: Recipient address rejected: System not accepting network messages.", "5.3.2", 521, "RCPT", "", MM_REASON_NOTACCEPT, true}, MM_REASON_USERUNKNOWN, false, ""},
+    {{"550 5.2.0 <a@example.net>: Recipient address rejected: unknown", "5.2.0", 550, "RCPT", "", MM_REASON_USERUNKNOWN, true}, MM_REASON_USERUNKNOWN, false, ""},
+    /* a strong hint is final: the format states the reason */
+    {{"550 5.4.312 Message expired, DNS query failed", "5.4.312", 550, "", "", MM_REASON_NETWORKERROR, false}, MM_REASON_NETWORKERROR, true, ""},
+    {{"450 4.0.0 Temporary failure", "4.0.0", 450, "", "", MM_REASON_ONHOLD, false}, MM_REASON_ONHOLD, true, ""},
+    {{"550-Please turn on SMTP Authentication. mx.example.net is not permitted to relay through this server without authentication.", "5.0.0", 550, "", "", MM_REASON_SECURITYERROR, false}, MM_REASON_SECURITYERROR, true, ""},
+    {{"550 5.1.1 user unknown", "5.1.1", 550, "RCPT", "", MM_REASON_SYSTEMERROR, false}, MM_REASON_SYSTEMERROR, true, ""},
+    {{"550 5.1.1 user unknown", "5.1.1", 550, "RCPT", "", MM_REASON_USERUNKNOWN, true}, MM_REASON_SYSTEMERROR, false, ""},
+    /* X-Unix: the program's words first, then "the mailer failed" */
+    {{"Quota exceeded message delivery failed to /var/mail/box/k/INBOX", "4.3.0", 0, "", "", MM_REASON_MAILBOXFULL, false}, MM_REASON_UNDEFINED, false, "X-UNIX"},
+    {{"550 5.0.0 <a@example.or.jp>... Insufficient permission", "5.3.0", 550, "", "", MM_REASON_SYSTEMERROR, false}, MM_REASON_UNDEFINED, false, "X-Unix"},
+    {{"451 4.0.0 Operating system error", "4.0.0", 451, "", "", MM_REASON_MAILERERROR, false}, MM_REASON_UNDEFINED, false, "X-Unix"},
+    /* the G Suite decoder hints userunknown for its own sentence */
+    {{"Your message wasn't delivered to a@example.it because the address couldn't be found. Check for typos or unnecessary spaces and try again.", "5.0.0", 0, "", "", MM_REASON_USERUNKNOWN, true}, MM_REASON_USERUNKNOWN, false, ""},
+};
+
+static int check_row(const row *w, mm_reason_t hint, bool strong, const char *type, size_t i)
+{
+    mm_rcpt rc;
+    memset(&rc, 0, sizeof rc);
+    mm_recipient *p = &rc.pub;
+    p->recipient = "kijitora@example.jp";
+    p->original_recipient = p->reporting_mta = p->date = p->provider = "";
+    p->action = "failed";
+    p->status = w->status;
+    p->reply_code = w->reply;
+    p->diagnostic = w->diag;
+    p->remote_mta = w->rhost;
+    p->smtp_command = w->command;
+    rc.hint = hint;
+    rc.hint_strong = strong;
+    rc.diag_type = type;
+    mm_classify(&rc);
+    if (p->reason == w->want && p->hard_bounce == w->hard)
+        return 0;
+    printf("row %zu \"%s\": got %s/%s, want %s/%s\n", i, w->diag, mm_reason_tostr(p->reason),
+           p->hard_bounce ? "hard" : "soft", mm_reason_tostr(w->want), w->hard ? "hard" : "soft");
+    return 1;
+}
 
 static void classify_rows(void **state)
 {
     (void)state;
     int bad = 0;
-    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-        const row *w = &rows[i];
-        mm_rcpt rc;
-        memset(&rc, 0, sizeof rc);
-        mm_recipient *p = &rc.pub;
-        p->recipient = "kijitora@example.jp";
-        p->original_recipient = p->reporting_mta = p->date = p->provider = "";
-        p->action = "failed";
-        p->status = w->status;
-        p->reply_code = w->reply;
-        p->diagnostic = w->diag;
-        p->remote_mta = w->rhost;
-        p->smtp_command = w->command;
-        rc.hint = MM_REASON_UNDEFINED;
-        rc.diag_type = "";
-        mm_classify(&rc);
-        if (p->reason != w->want || p->hard_bounce != w->hard) {
-            printf("row %zu \"%s\": got %s/%s, want %s/%s\n", i, w->diag, mm_reason_tostr(p->reason),
-                   p->hard_bounce ? "hard" : "soft", mm_reason_tostr(w->want), w->hard ? "hard" : "soft");
-            bad++;
-        }
-    }
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+        bad += check_row(&rows[i], MM_REASON_UNDEFINED, false, "", i);
+    for (size_t i = 0; i < sizeof hinted / sizeof hinted[0]; i++)
+        bad += check_row(&hinted[i].r, hinted[i].hint, hinted[i].strong, hinted[i].type, i);
     assert_int_equal(bad, 0);
 }
 
@@ -246,12 +316,117 @@ static void office365_and_transcript(void **state)
     }
 }
 
+/* Reply codes: only the registered ones count (522, 542, 426 are not). */
+static void reply_codes(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        int want;
+    } cases[] = {
+        {"550 5.1.1 User unknown", 550},
+        {"542 kijitora@example.com Rejected", 0},
+        {"426 connection timed out", 0},
+        {"522 5.2.0 Delivery failed: Over quota", 0},
+        {"521 5.3.2 System not accepting network messages", 521},
+        {"host said: 542 no, then 554 5.7.1 rejected", 554},
+        {"version 5.1.2", 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int got = mm_find_reply(cases[i].text, strlen(cases[i].text));
+        if (got != cases[i].want)
+            printf("case %zu \"%s\": got %d, want %d\n", i, cases[i].text, got, cases[i].want);
+        assert_int_equal(got, cases[i].want);
+    }
+}
+
+/* Addresses as reports write them; a quoted local part keeps its quotes. */
+static void report_addresses(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in, *want;
+    } cases[] = {
+        {"<Kijitora@Example.JP>", "Kijitora@example.jp"},
+        {"rfc822; <a@b.example>", "a@b.example"},
+        {"<\"neko....nyaan....\"@LibSisimai.org>", "\"neko....nyaan....\"@libsisimai.org"},
+        {"\"Neko Nyaan\" <neko@example.org>", "neko@example.org"},
+        {"'a@b.example'", "a@b.example"},
+    };
+    mm_report *r;
+    assert_int_equal(mm_report_new(10, &r), MM_OK);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *got = mm_report_addr(r, cases[i].in, strlen(cases[i].in));
+        if (strcmp(got, cases[i].want) != 0)
+            printf("case %zu \"%s\": got \"%s\", want \"%s\"\n", i, cases[i].in, got, cases[i].want);
+        assert_string_equal(got, cases[i].want);
+    }
+    mm_report_destroy(r);
+}
+
+/* Past max_recipients mm_report_add() returns NULL and marks the report
+ * truncated: the limit, not out of memory. */
+static void recipient_limit(void **state)
+{
+    (void)state;
+    mm_report *r;
+    assert_int_equal(mm_report_new(2, &r), MM_OK);
+    assert_non_null(mm_report_add(r));
+    assert_non_null(mm_report_add(r));
+    assert_false(r->truncated);
+    assert_null(mm_report_add(r));
+    assert_true(r->truncated);
+    assert_int_equal(r->n, 2);
+    mm_report_destroy(r);
+}
+
+/* The same through a decoder: a notice with more recipients than the
+ * limit gives the first ones and a truncated report, not an error. */
+static void recipient_limit_decoded(void **state)
+{
+    (void)state;
+    static const char msg[] =
+        "From: MAILER-DAEMON@mx.example.jp\n"
+        "To: kijitora@example.org\n"
+        "Subject: failure notice\n"
+        "\n"
+        "Hi. This is the qmail-send program at mx.example.jp.\n"
+        "I'm afraid I wasn't able to deliver your message to the following addresses.\n"
+        "This is a permanent error; I've given up. Sorry it didn't work out.\n"
+        "\n"
+        "<neko@example.net>:\n"
+        "192.0.2.1 does not like recipient.\n"
+        "Remote host said: 550 5.1.1 <neko@example.net>... User Unknown\n"
+        "Giving up on 192.0.2.1.\n"
+        "\n"
+        "<mike@example.net>:\n"
+        "192.0.2.1 does not like recipient.\n"
+        "Remote host said: 550 5.1.1 <mike@example.net>... User Unknown\n"
+        "Giving up on 192.0.2.1.\n"
+        "\n"
+        "--- Below this line is a copy of the message.\n";
+    mm_limits lim = {.max_recipients = 1};
+    mm_ctx *ctx;
+    mm_report *r = NULL;
+    assert_int_equal(mm_ctx_create(&lim, &ctx), MM_OK);
+    assert_int_equal(mm_diagnose_message(ctx, msg, sizeof msg - 1, &r, NULL, 0), MM_OK);
+    assert_int_equal(mm_report_count(r), 1);
+    assert_true(mm_report_truncated(r));
+    assert_string_equal(mm_report_recipient(r, 0)->recipient, "neko@example.net");
+    mm_report_destroy(r);
+    mm_ctx_destroy(ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(classify_rows),
         cmocka_unit_test(status_preference),
         cmocka_unit_test(office365_and_transcript),
+        cmocka_unit_test(reply_codes),
+        cmocka_unit_test(report_addresses),
+        cmocka_unit_test(recipient_limit),
+        cmocka_unit_test(recipient_limit_decoded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

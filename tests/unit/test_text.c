@@ -40,6 +40,7 @@ static const row rows[] = {
      NULL, NULL},
     {"421 Too many concurrent SMTP connections from this IP address; please try again later.",
      MM_REASON_TOOMANYCONN, NULL, NULL, NULL},
+    {"550 5.2.1 User reject", MM_REASON_FILTERED, "5.2.1", NULL, NULL},
     {"553 5.3.0 a@b.example... No such user here", MM_REASON_USERUNKNOWN, "5.3.0", "a@b.example",
      NULL},
     {"Connection timed out", MM_REASON_EXPIRED, "", NULL, NULL},

@@ -16,9 +16,21 @@
 #include "../util/arena.h"
 #include "../util/buf.h"
 
+/*
+ * A decoder's hint, and how far it goes.  A plain hint is what the
+ * decoder's format suggests; the classifier weighs it with the rest, and
+ * the "look again" reasons (undefined, onhold, systemerror, securityerror,
+ * expired, suspend, networkerror, hostunknown, userunknown) only count when
+ * nothing more telling is found.  Set hint_strong as well when the format
+ * itself states the reason, so that no phrase or code may overrule it: a
+ * documented code of the notice's own (Office 365's 5.4.312 is a DNS
+ * failure), a fixed sentence of a vendor's table, an ARF report.  Leave it
+ * false when the reason is only read from the receiver's words.
+ */
 typedef struct mm_rcpt {
     mm_recipient pub;
     mm_reason_t hint;      /* MM_REASON_UNDEFINED = no hint */
+    bool hint_strong;      /* the format states hint: it is final */
     const char *diag_type; /* Diagnostic-Code type: "SMTP", "X-UNIX", "X-POSTFIX", or "" */
     long provider_retry;   /* seconds a provider rule says to wait, 0 if none */
 } mm_rcpt;
@@ -47,8 +59,10 @@ extern const mm_decoder mm_decoders[];
 
 /* report.c */
 mm_status_t mm_report_new(size_t max_recipients, mm_report **out);
-/* Append an empty recipient (all strings ""), or NULL when out of memory or
- * past max_recipients. */
+/* Append an empty recipient (all strings ""), or NULL.  NULL with
+ * r->truncated set means the report holds max_recipients already: the
+ * limit is reached, so stop adding and return MM_OK, it is not an error.
+ * NULL with r->truncated unset is out of memory (MM_ENOMEM). */
 mm_rcpt *mm_report_add(mm_report *r);
 /* Copy (p, n) into the report's arena with white space squeezed; "" on NULL. */
 const char *mm_report_str(mm_report *r, const char *p, size_t n);
@@ -61,8 +75,11 @@ void mm_report_truncate(mm_report *r, size_t n);
 bool mm_find_status(const char *text, size_t n, char out[16]);
 /* The same, only codes of class cls ('4' or '5'). */
 bool mm_find_status_class(const char *text, size_t n, char cls, char out[16]);
-/* First SMTP reply code (2xx, 4xx, 5xx) standing as a word; 0 if none. */
+/* First registered SMTP reply code (2xx, 4xx, 5xx; see mm_reply_known())
+ * standing as a word; 0 if none. */
 int mm_find_reply(const char *text, size_t n);
+/* Is code a reply code RFC 5321 or a later RFC defines (550, 421, 521)? */
+bool mm_reply_known(int code);
 /* First thing that looks like addr@domain; returns its start and length, or NULL. */
 const char *mm_find_addr(const char *text, size_t n, size_t *alen);
 /* Copy an address, without <> and quotes, domain lower-cased, into the report. */

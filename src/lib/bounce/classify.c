@@ -4,7 +4,10 @@
  *
  * The order of evidence is the reference decoder's (Sisimai v5.1 Fact.pm,
  * Reason.pm and the true() test of each reason), so that results compare:
- *   1. a decoder's hint wins, unless it is one of the "look again" reasons;
+ *   1. a decoder's hint wins, unless it is one of the "look again" reasons
+ *      and the decoder did not mark it strong (the format states it); a
+ *      "look again" hint still counts later unless a status code of another
+ *      meaning contradicts it (hint_stands());
  *   2. the receiving provider's own rules (rhost.c; Office 365's codes when
  *      it wrote the report);
  *   3. a 2.x.x status means delivered;
@@ -13,9 +16,10 @@
  *      (user-unknown words count only at RCPT or with a 5.1.x code; spam and
  *      filter words never before DATA);
  *   5. the status code's own meaning, unless it is vague; then a second list
- *      of phrases, the status class (X.6 content, X.7 security), the
- *      diagnostic type (X-UNIX = mailer), a 50x reply (syntax), the action
- *      (delayed = expired) and the command (greeting or HELO = blocked);
+ *      of phrases, the code's meaning even if vague, the status class (X.6
+ *      content, X.7 security), the diagnostic type (X-UNIX = mailer), a 50x
+ *      reply (syntax), the action (delayed = expired) and the command
+ *      (greeting or HELO = blocked);
  *   6. the hint, "expired" for a delayed recipient, "vacation", "onhold" when
  *      there is text but nothing recognised, "undefined" otherwise (also
  *      when the text is only the report's opening paragraph).
@@ -101,8 +105,9 @@ static bool is_userunknown(const facts *f)
                 return false;
         return true;
     }
-    /* Most MTAs name no command; a user-unknown reply comes at RCPT then. */
-    return (cmd_is(f, "RCPT") || !f->command[0]) && user_words(f);
+    /* Without RCPT the same words may be a filter's ("550 ... User
+     * unknown" after DATA): is_filtered() reads them then. */
+    return cmd_is(f, "RCPT") && user_words(f);
 }
 
 static bool is_filtered(const facts *f)
@@ -131,16 +136,39 @@ static bool is_rejected(const facts *f)
 
 static bool is_hostunknown(const facts *f)
 {
+    /* X.4.4 "unable to route" is also what a null MX (RFC 7505) gives;
+     * words that say the host takes no mail are the more specific. */
     if (f->by_status == MM_REASON_HOSTUNKNOWN)
-        return !says(f, MM_REASON_NETWORKERROR);
+        return !says(f, MM_REASON_NETWORKERROR) &&
+               !(strncmp(f->status + 1, ".4.4", 4) == 0 && says(f, MM_REASON_NOTACCEPT));
     return says(f, MM_REASON_HOSTUNKNOWN);
+}
+
+/* Does the decoder's "look again" hint stand against the status code?
+ * A code of its own subject that means something else wins: a decoder
+ * may hint userunknown for Postfix's "Recipient address rejected:", which
+ * prefixes every RCPT restriction, while the 5.7.25 beside it says PTR.
+ * The broad codes (5.2.x filtered, 5.3.x system, 5.7.x security) leave
+ * the hint standing. */
+static bool hint_stands(const facts *f)
+{
+    switch (f->by_status) {
+    case MM_REASON_UNDEFINED:
+    case MM_REASON_FILTERED:
+    case MM_REASON_SYSTEMERROR:
+    case MM_REASON_SECURITYERROR:
+    case MM_REASON_ONHOLD:
+        return true;
+    default:
+        return f->by_status == f->rc->hint;
+    }
 }
 
 /* Step 4: one reason's test; the hint is the decoder's "look again" reason. */
 static bool is_reason(const facts *f, mm_reason_t r)
 {
     bool have_status = f->status[0] != '\0';
-    if (f->rc->hint == r && r != MM_REASON_NORELAYING)
+    if (f->rc->hint == r && r != MM_REASON_NORELAYING && hint_stands(f))
         return have_status || !(r == MM_REASON_MAILBOXFULL || r == MM_REASON_EXCEEDLIMIT ||
                                 r == MM_REASON_SUSPEND || r == MM_REASON_SPAMDETECTED ||
                                 r == MM_REASON_SPEEDING);
@@ -177,7 +205,7 @@ static bool is_reason(const facts *f, mm_reason_t r)
     case MM_REASON_HASMOVED:
     case MM_REASON_NOTCOMPLIANTRFC:
         return says(f, r);
-    default: /* authfailure, requireptr, toomanyconn, blocked */
+    default: /* authfailure, requireptr, badreputation, toomanyconn, blocked */
         return f->by_status == r || says(f, r);
     }
 }
@@ -188,7 +216,8 @@ static mm_reason_t strong_reasons(const facts *f)
         MM_REASON_MAILBOXFULL, MM_REASON_MESGTOOBIG,   MM_REASON_EXCEEDLIMIT,
         MM_REASON_SUSPEND,     MM_REASON_HASMOVED,     MM_REASON_NORELAYING,
         MM_REASON_AUTHFAILURE, MM_REASON_USERUNKNOWN,  MM_REASON_FILTERED,
-        MM_REASON_REQUIREPTR,  MM_REASON_NOTCOMPLIANTRFC, MM_REASON_REJECTED,
+        MM_REASON_REQUIREPTR,  MM_REASON_NOTCOMPLIANTRFC, MM_REASON_BADREPUTATION,
+        MM_REASON_REJECTED,
         MM_REASON_HOSTUNKNOWN, MM_REASON_SPAMDETECTED, MM_REASON_SPEEDING,
         MM_REASON_TOOMANYCONN, MM_REASON_BLOCKED};
     for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
@@ -207,6 +236,9 @@ static mm_reason_t by_class_and_context(const facts *f)
         return MM_REASON_CONTENTERROR;
     if (strncmp(st, "5.7", 3) == 0 || strncmp(st, "4.7", 3) == 0)
         return MM_REASON_SECURITYERROR;
+    /* An X-Unix code is a local program's exit status.  The program's own
+     * words are read first ("quota exceeded" is still mailboxfull), as the
+     * reference decoder does (Reason.pm anotherone()). */
     if (strncasecmp(type, "X-UNIX", 6) == 0)
         return MM_REASON_MAILERERROR;
     /* RFC 5321 section 4.2.2: 500-504 are command syntax and sequence errors */
@@ -220,7 +252,7 @@ static mm_reason_t by_class_and_context(const facts *f)
 static mm_reason_t another_one(const facts *f)
 {
     const mm_recipient *p = &f->rc->pub;
-    if (f->rc->hint != MM_REASON_UNDEFINED)
+    if (f->rc->hint != MM_REASON_UNDEFINED && hint_stands(f))
         return f->rc->hint;
     mm_reason_t r = f->by_status;
     if (r != MM_REASON_UNDEFINED && !look_again(r) && f->smtp_type)
@@ -228,11 +260,14 @@ static mm_reason_t another_one(const facts *f)
     mm_reason_t t = mm_phrase_find(f->pt, MM_PASS_SECOND);
     if (t != MM_REASON_UNDEFINED)
         return t;
+    /* A code with a meaning of its own still says more than its class or
+     * the diagnostic type (Reason.pm anotherone() keeps the code's name
+     * once the phrases found nothing). */
+    if (r != MM_REASON_UNDEFINED)
+        return r;
     t = by_class_and_context(f);
     if (t != MM_REASON_UNDEFINED)
         return t;
-    if (r != MM_REASON_UNDEFINED)
-        return r;
     if (strncmp(p->action, "delayed", 7) == 0 || strncmp(p->action, "expired", 7) == 0)
         return MM_REASON_EXPIRED;
     /* Turned away at the greeting or at HELO: the sending host is refused. */
@@ -263,7 +298,7 @@ static mm_reason_t decide(const facts *f)
 {
     const mm_rcpt *rc = f->rc;
     const mm_recipient *p = &rc->pub;
-    if (rc->hint != MM_REASON_UNDEFINED && !look_again(rc->hint))
+    if (rc->hint != MM_REASON_UNDEFINED && (rc->hint_strong || !look_again(rc->hint)))
         return rc->hint;
     mm_reason_t r = mm_rhost_match((mm_rcpt *)rc, f->lower);
     if (r == MM_REASON_COUNT_) /* a provider rule that settles on "undefined" */
@@ -276,6 +311,8 @@ static mm_reason_t decide(const facts *f)
         return r;
     if ((r = another_one(f)) != MM_REASON_UNDEFINED)
         return r;
+    if (rc->hint != MM_REASON_UNDEFINED)
+        return rc->hint;
     if (strcmp(p->action, "delayed") == 0)
         return MM_REASON_EXPIRED;
     if (mm_phrase_in(f->pt, MM_REASON_VACATION))
@@ -382,7 +419,9 @@ static int reply_of_class(const char *t, int cls)
         if ((b >= '0' && b <= '9') || b == '.' || (a >= '0' && a <= '9') || a == '.' ||
             (a >= 'a' && a <= 'z') || (a >= 'A' && a <= 'Z'))
             continue;
-        return (t[i] - '0') * 100 + (t[i + 1] - '0') * 10 + (t[i + 2] - '0');
+        int code = (t[i] - '0') * 100 + (t[i + 1] - '0') * 10 + (t[i + 2] - '0');
+        if (mm_reply_known(code))
+            return code;
     }
     return 0;
 }
@@ -412,6 +451,8 @@ static void settle_status(mm_recipient *p)
         if (failure)
             p->status = failure;
     }
+    if (p->reply_code && !mm_reply_known(p->reply_code))
+        p->reply_code = 0;
     if (p->status[0] && p->reply_code && p->reply_code / 100 != p->status[0] - '0')
         p->reply_code = reply_of_class(d, p->status[0] - '0');
 }
@@ -423,6 +464,7 @@ static const char *guess_command(const char *lower)
         const char *words, *cmd;
     } map[] = {
         {"in reply to rcpt to", "RCPT"}, {"after rcpt to", "RCPT"}, {">>> rcpt to", "RCPT"},
+        {"for rcpt to response", "RCPT"}, /* qmail-ldap: "Other MXes tried: ... said 550 for ..." */
         {"in reply to mail from", "MAIL"}, {"after mail from", "MAIL"}, {">>> mail from", "MAIL"},
         {"in reply to end of data", "DATA"}, {"in reply to data", "DATA"},
         {"after end of data", "DATA"}, {"after data", "DATA"}, {">>> data", "DATA"},
@@ -435,6 +477,40 @@ static const char *guess_command(const char *lower)
     return "";
 }
 
+static bool alnum_at(const char *s, size_t i)
+{
+    char c = s[i];
+    return (c >= '0' && c <= '9') || (c >= '@' && c <= 'Z') || (c >= '`' && c <= 'z');
+}
+
+/* The last command named in upper case in a transcript line ("SMTP:RCPT
+ * host ...", "MAIL FROM: <> 250 OK RCPT TO: <...> 550"), in the order of
+ * the reference decoder's SMTP/Command.pm find(): a bare word only where
+ * it stands alone (not DATABASE@EXAMPLE.JP). */
+static const char *named_command(const char *d)
+{
+    static const struct {
+        const char *words, *cmd;
+    } det[] = {
+        {"HELO", "HELO"}, {"EHLO", "EHLO"}, {"STARTTLS", "STARTTLS"},
+        {"AUTH PLAIN", "AUTH"}, {"AUTH LOGIN", "AUTH"}, {"AUTH CRAM-", "AUTH"},
+        {"AUTH DIGEST-", "AUTH"}, {"MAIL F", "MAIL"}, {"RCPT", "RCPT"}, {"RCPT T", "RCPT"},
+        {"DATA", "DATA"}, {"QUIT", "QUIT"}, {"XFORWARD", "XFORWARD"},
+    };
+    const char *last = "";
+    for (size_t i = 0; i < sizeof det / sizeof det[0]; i++) {
+        const char *at = strstr(d, det[i].words);
+        if (!at)
+            continue;
+        size_t n = strlen(det[i].words);
+        if (!strchr(det[i].words, ' ') &&
+            ((at > d && alnum_at(at - 1, 0)) || alnum_at(at, n)))
+            continue;
+        last = det[i].cmd;
+    }
+    return last;
+}
+
 static const char *command_of(const mm_recipient *p, const char *lower)
 {
     static const char *const known[] = {"CONN", "EHLO", "HELO", "MAIL", "RCPT", "DATA", "QUIT",
@@ -443,7 +519,8 @@ static const char *command_of(const mm_recipient *p, const char *lower)
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
         if (strcasecmp(p->smtp_command, known[i]) == 0)
             return known[i];
-    return guess_command(lower);
+    const char *c = guess_command(lower);
+    return c[0] ? c : named_command(p->diagnostic);
 }
 
 /* Remove the "550-5.7.1 " continuation prefixes of a multi-line reply, so

@@ -91,12 +91,18 @@ mm_status_t mm_diagnose_message(const mm_ctx *ctx, const char *bytes, size_t len
     for (const mm_decoder *d = mm_decoders; d->name; d++) {
         size_t before = r->n;
         st = d->fn(&m, r);
+        /* A decoder that reads every NULL from mm_report_add() as out of
+         * memory: with the report full and marked truncated, it was the
+         * recipient limit (bounce_int.h), and what it added stands. */
+        if (st == MM_ENOMEM && r->truncated && r->n >= r->max && r->n > before)
+            st = MM_OK;
         if (st == MM_OK && r->n > before) {
             r->mta = d->name;
             break;
         }
         mm_report_truncate(r, before);
         r->kind = MM_KIND_NOT_BOUNCE;
+        r->truncated = truncated; /* a limit this decoder reached is not the report's */
         if (st != MM_OK && st != MM_ENOTFOUND)
             break;
         st = MM_OK;
@@ -193,7 +199,17 @@ mm_status_t mm_diagnose_text(const mm_ctx *ctx, const char *text, mm_report **ou
     /* An X-Unix code is a program's exit status, not an SMTP reply. */
     if (strncasecmp(rc->diag_type, "X-UNIX", 6) == 0)
         rc->pub.reply_code = 0;
-    if (rc->pub.reason == MM_REASON_ONHOLD || rc->pub.reason == MM_REASON_UNDEFINED) {
+    /* In a bounce, user-unknown words with no command named may be a
+     * filter's after DATA; a reply pasted alone is most often the answer
+     * to RCPT, where they mean what they say. */
+    bool unknown_user = false;
+    if (rc->pub.reason == MM_REASON_FILTERED && !rc->pub.smtp_command[0]) {
+        char *lower = mm_strlower(mm_arena_strdup(&r->arena, rc->pub.diagnostic));
+        unknown_user = lower && mm_phrase_is(MM_REASON_USERUNKNOWN, lower) &&
+                       !mm_phrase_is(MM_REASON_FILTERED, lower);
+    }
+    if (rc->pub.reason == MM_REASON_ONHOLD || rc->pub.reason == MM_REASON_UNDEFINED ||
+        unknown_user) {
         char *lower = mm_strlower(mm_arena_strdup(&r->arena, rc->pub.diagnostic));
         mm_reason_t any = lower ? mm_phrase_match(MM_PASS_ANY, lower) : MM_REASON_UNDEFINED;
         if (any != MM_REASON_UNDEFINED) {

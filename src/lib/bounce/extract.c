@@ -77,6 +77,22 @@ bool mm_find_status_class(const char *t, size_t n, char cls, char out[16])
     return find_status(t, n, cls, out);
 }
 
+bool mm_reply_known(int code)
+{
+    /* RFC 5321 section 4.2.3, with the codes RFC 1985, 2645, 3030, 4954,
+     * 5248 and 7504 add; anything else (522, 542, 426) is a server's own
+     * number or not a reply code at all. */
+    static const short known[] = {
+        211, 214, 220, 221, 235, 250, 251, 252, 253, 421, 422, 430, 432, 450, 451,
+        452, 453, 454, 455, 456, 458, 459, 500, 501, 502, 503, 504, 520, 521, 523,
+        524, 525, 530, 533, 534, 535, 538, 550, 551, 552, 553, 554, 555, 556, 557,
+    };
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (known[i] == code)
+            return true;
+    return false;
+}
+
 int mm_find_reply(const char *t, size_t n)
 {
     for (size_t i = 0; i + 2 < n; i++) {
@@ -91,7 +107,7 @@ int mm_find_reply(const char *t, size_t n)
                            t[i + 3] == '"' || t[i + 3] == ','))
             continue;
         int code = (t[i] - '0') * 100 + (t[i + 1] - '0') * 10 + (t[i + 2] - '0');
-        if (code % 100 > 59 || (code / 10) % 10 > 5)
+        if (!mm_reply_known(code))
             continue;
         return code;
     }
@@ -131,8 +147,40 @@ const char *mm_find_addr(const char *t, size_t n, size_t *alen)
     return NULL;
 }
 
+/* A quoted local part at p ("a..b"@example.org, RFC 5321 section 4.1.2):
+ * the length of it with its domain, 0 if p does not start one. */
+static size_t quoted_addr(const char *p, size_t n)
+{
+    if (n < 4 || *p != '"')
+        return 0;
+    size_t i = 1;
+    for (; i < n && p[i] != '"'; i++)
+        if (p[i] == '\\')
+            i++;
+    if (i + 2 >= n || p[i + 1] != '@')
+        return 0;
+    size_t e = i + 2;
+    while (e < n && (isalnum((unsigned char)p[e]) || p[e] == '-' || p[e] == '.' ||
+                     p[e] == '_' || (unsigned char)p[e] >= 0x80 || p[e] == '[' || p[e] == ']' ||
+                     p[e] == ':'))
+        e++;
+    while (e > i + 2 && (p[e - 1] == '.' || p[e - 1] == ':' || p[e - 1] == '-'))
+        e--;
+    return e > i + 2 ? e : 0;
+}
+
 const char *mm_report_addr(mm_report *r, const char *p, size_t n)
 {
+    while (n && (*p == '<' || *p == ' ' || *p == '('))
+        p++, n--;
+    size_t q = quoted_addr(p, n);
+    if (q) {
+        char *s = mm_arena_strndup(&r->arena, p, q);
+        if (!s)
+            return "";
+        mm_strlower(strrchr(s, '@'));
+        return s;
+    }
     while (n && (*p == '<' || *p == '"' || *p == ' ' || *p == '\'' || *p == '('))
         p++, n--;
     while (n && (p[n - 1] == '>' || p[n - 1] == '"' || p[n - 1] == ' ' || p[n - 1] == '\'' ||

@@ -310,7 +310,8 @@ LIST(p_virusdetected, "it has a potentially executable attachment",
      "virus phishing/malicious_url detected", "your message was infected with a virus");
 LIST(p_badreputation, "a poor email reputation score",
      "has been temporarily rate limited due to ip reputation", "ip/domain reputation problems",
-     "likely suspicious due to the very low reputation", "the sending mta's poor reputation");
+     "likely suspicious due to the very low reputation", "the sending mta's poor reputation",
+     "temporarily deferred due to unexpected volume or user complaints");
 LIST(p_securityerror, "account not subscribed to ses", "authentication credentials invalid",
      "authentication failure", "authentication required",
      "authentication turned on in your email client",
@@ -414,9 +415,9 @@ static const char *const *const tables[MM_REASON_COUNT_] = {
 static const mm_reason_t order_first[] = {
     MM_REASON_MAILBOXFULL, MM_REASON_MESGTOOBIG,   MM_REASON_EXCEEDLIMIT,     MM_REASON_SUSPEND,
     MM_REASON_HASMOVED,    MM_REASON_NORELAYING,   MM_REASON_AUTHFAILURE,     MM_REASON_USERUNKNOWN,
-    MM_REASON_FILTERED,    MM_REASON_REQUIREPTR,   MM_REASON_NOTCOMPLIANTRFC, MM_REASON_REJECTED,
-    MM_REASON_HOSTUNKNOWN, MM_REASON_SPAMDETECTED, MM_REASON_SPEEDING,        MM_REASON_TOOMANYCONN,
-    MM_REASON_BLOCKED,     MM_REASON_COUNT_};
+    MM_REASON_FILTERED,    MM_REASON_REQUIREPTR,   MM_REASON_NOTCOMPLIANTRFC, MM_REASON_BADREPUTATION,
+    MM_REASON_REJECTED,    MM_REASON_HOSTUNKNOWN,  MM_REASON_SPAMDETECTED,    MM_REASON_SPEEDING,
+    MM_REASON_TOOMANYCONN, MM_REASON_BLOCKED,      MM_REASON_COUNT_};
 static const mm_reason_t order_second[] = {
     MM_REASON_MAILBOXFULL,   MM_REASON_SPAMDETECTED,  MM_REASON_POLICYVIOLATION,
     MM_REASON_VIRUSDETECTED, MM_REASON_NORELAYING,    MM_REASON_AUTHFAILURE,

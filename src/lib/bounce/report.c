@@ -29,8 +29,10 @@ void mm_report_destroy(mm_report *r)
 
 mm_rcpt *mm_report_add(mm_report *r)
 {
-    if (r->n >= r->max)
+    if (r->n >= r->max) {
+        r->truncated = true; /* the limit, not out of memory */
         return NULL;
+    }
     if (r->n == r->cap) {
         size_t cap = r->cap ? r->cap * 2 : 4;
         mm_rcpt *v = realloc(r->r, cap * sizeof *v);
