@@ -66,6 +66,14 @@ mm_status_t mm_fields_parse_block(mm_arena *a, const char *text, size_t len, mm_
 mm_status_t mm_fields_add(mm_arena *a, mm_fields *f, const char *name, size_t nlen,
                           const char *value, size_t vlen);
 
+/*
+ * Copy bytes for GMime: LF line ends, header blocks and MIME nesting cut to
+ * the limits (see sanitize.c).  On MM_OK *out is a NUL-terminated g_malloc()
+ * buffer of *outlen bytes that the caller owns (GMime may take it over).
+ */
+mm_status_t mm_msg_sanitize(const mm_limits *lim, const char *bytes, size_t len, char **out,
+                            size_t *outlen);
+
 /* Process-wide GMime set-up; called by mm_ctx_create(), safe to call twice. */
 void mm_msg_global_init(void);
 
