@@ -197,30 +197,35 @@ static bool raw_is_final(const char *raw)
     return true;
 }
 
-static mm_status_t collect_headers(mm_msg *m, GMimeObject *obj, mm_fields *f)
+/*
+ * Fields of one header block (copied aside by the sanitiser, see there) into
+ * f: unfolded, RFC 2047 words and 8-bit bytes decoded to UTF-8 by GMime with
+ * our fallback charsets, just as g_mime_header_get_value() would.
+ */
+static mm_status_t collect_block(mm_msg *m, const mm_buf *raw, mm_fields *f)
 {
-    GMimeHeaderList *hl = g_mime_object_get_header_list(obj);
-    int count = hl ? g_mime_header_list_get_count(hl) : 0;
-    for (int i = 0; i < count; i++) {
-        GMimeHeader *h = g_mime_header_list_get_header_at(hl, i);
-        const char *name = g_mime_header_get_name(h);
-        const char *raw = g_mime_header_get_raw_value(h);
-        /* Decoding and unfolding allocate per field; fields_add unfolds anyway. */
-        const char *value = raw && raw_is_final(raw) ? raw : g_mime_header_get_value(h);
-        if (!name)
+    size_t first = f->n;
+    mm_status_t st = mm_fields_parse_block(&m->arena, mm_buf_str(raw), raw->len, f);
+    for (size_t i = first; st == MM_OK && i < f->n; i++) {
+        if (raw_is_final(f->v[i].value))
             continue;
-        if (!value)
-            value = "";
-        mm_status_t st = mm_fields_add(&m->arena, f, name, strlen(name), value, strlen(value));
-        if (st != MM_OK)
-            return st;
+        char *dec = g_mime_utils_header_decode_text(parser_opts, f->v[i].value);
+        char *v = dec ? mm_arena_strdup(&m->arena, dec) : NULL;
+        g_free(dec);
+        if (!v) {
+            st = MM_ENOMEM;
+            break;
+        }
+        mm_squeeze_space(v);
+        f->v[i].value = mm_strtrim(v);
     }
-    return MM_OK;
+    return st;
 }
 
 typedef struct walk {
     mm_msg *m;
     const mm_limits *lim;
+    const mm_buf *orig_raw; /* fields of the first attached message */
     mm_buf html;        /* text/html, used only when no text/plain was found */
     int in_attached;    /* > 0 while inside an attached message */
     mm_status_t st;
@@ -292,7 +297,7 @@ static void attached_message(walk *w, GMimeMessage *inner, size_t depth)
         return;
     if (!m->has_orig && w->in_attached == 0) {
         m->has_orig = true;
-        w->st = collect_headers(m, GMIME_OBJECT(inner), &m->orig);
+        w->st = collect_block(m, w->orig_raw, &m->orig);
     }
     w->in_attached++;
     GMimeObject *body = g_mime_message_get_mime_part(inner);
@@ -377,10 +382,11 @@ static void set_ctype(mm_msg *m, GMimeObject *root)
         m->report_type = mm_strlower(mm_arena_strdup(&m->arena, rt));
 }
 
-static mm_status_t flatten(mm_msg *m, const mm_limits *lim, GMimeMessage *msg)
+static mm_status_t flatten(mm_msg *m, const mm_limits *lim, GMimeMessage *msg,
+                           const mm_buf *head_raw, const mm_buf *orig_raw)
 {
-    walk w = {m, lim, MM_BUF_INIT, 0, MM_OK};
-    mm_status_t st = collect_headers(m, GMIME_OBJECT(msg), &m->head);
+    walk w = {m, lim, orig_raw, MM_BUF_INIT, 0, MM_OK};
+    mm_status_t st = collect_block(m, head_raw, &m->head);
     GMimeObject *root = g_mime_message_get_mime_part(msg);
     set_ctype(m, root);
     if (st == MM_OK && root)
@@ -415,7 +421,8 @@ mm_status_t mm_msg_parse(const mm_limits *lim, const char *bytes, size_t len, mm
         len = G_MAXUINT;
     char *buf;
     size_t buflen;
-    st = mm_msg_sanitize(lim, bytes, len, &buf, &buflen);
+    mm_buf head_raw = MM_BUF_INIT, orig_raw = MM_BUF_INIT;
+    st = mm_msg_sanitize(lim, bytes, len, &buf, &buflen, &head_raw, &orig_raw);
     if (st != MM_OK)
         return st;
     GMimeStream *stream = stream_take(buf, buflen);
@@ -425,11 +432,13 @@ mm_status_t mm_msg_parse(const mm_limits *lim, const char *bytes, size_t len, mm
     if (!msg) {
         st = MM_ENOTMAIL;
     } else {
-        st = flatten(m, lim, msg);
+        st = flatten(m, lim, msg, &head_raw, &orig_raw);
         g_object_unref(msg);
     }
     g_object_unref(parser);
     g_object_unref(stream);
+    mm_buf_free(&head_raw);
+    mm_buf_free(&orig_raw);
     if (st != MM_OK)
         mm_msg_free(m);
     return st;

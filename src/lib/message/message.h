@@ -68,11 +68,14 @@ mm_status_t mm_fields_add(mm_arena *a, mm_fields *f, const char *name, size_t nl
 
 /*
  * Copy bytes for GMime: LF line ends, header blocks and MIME nesting cut to
- * the limits (see sanitize.c).  On MM_OK *out is a NUL-terminated g_malloc()
- * buffer of *outlen bytes that the caller owns (GMime may take it over).
+ * the limits, only the MIME fields of each header block (see sanitize.c).
+ * On MM_OK *out is a NUL-terminated g_malloc() buffer of *outlen bytes that
+ * the caller owns (GMime may take it over), and the caller's buffers head
+ * and orig hold every field of the top header block and of the first
+ * attached message's, one per line, folded lines kept as they were.
  */
 mm_status_t mm_msg_sanitize(const mm_limits *lim, const char *bytes, size_t len, char **out,
-                            size_t *outlen);
+                            size_t *outlen, mm_buf *head, mm_buf *orig);
 
 /* Process-wide GMime set-up; called by mm_ctx_create(), safe to call twice. */
 void mm_msg_global_init(void);

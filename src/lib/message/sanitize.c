@@ -12,7 +12,13 @@
  *     section 5.1.1) and drop any subtree nested deeper than max_mime_depth;
  *   - as a backstop that does not depend on reading the structure the way
  *     GMime does, stop copying after 4 * max_parts Content-Type lines, so
- *     GMime can never recurse deeper than that.
+ *     GMime can never recurse deeper than that;
+ *   - give GMime only the MIME fields (Content-*, MIME-Version) of each
+ *     header block.  GMime makes a GObject of every header field, and
+ *     creating and finalising those was half the time per message and, with
+ *     threads, contended on GLib's global locks.  The fields of the two
+ *     header blocks we read (the message's own and the first attached
+ *     message's) are copied whole to side buffers instead.
  * The output is never longer than the input, so it is allocated once.
  */
 #include "message.h"
@@ -46,6 +52,10 @@ typedef struct san {
     size_t skip_depth; /* > 0: dropping a too-deep subtree opened at this depth */
     size_t ctype_lines;
     bool cut;          /* backstop reached: copy nothing more */
+    bool mime_field;   /* the current field is one GMime needs */
+    mm_buf *side;      /* where this header block's fields are copied, or NULL */
+    mm_buf *head, *orig;
+    bool orig_seen;    /* the first attached message's header block was met */
     frame stack[STACK_MAX];
     size_t depth;
 } san;
@@ -57,8 +67,9 @@ static void emit(san *s, const char *p, size_t n)
     s->out[s->len++] = '\n';
 }
 
-static void start_header_block(san *s)
+static void start_header_block(san *s, mm_buf *side)
 {
+    s->side = side;
     s->in_header = true;
     s->fields = 0;
     s->drop_field = false;
@@ -161,7 +172,7 @@ static bool body_boundary(san *s, const char *p, size_t n)
         if (s->skip_depth > s->depth)
             s->skip_depth = 0;
         if (kind == 1)
-            start_header_block(s);
+            start_header_block(s, NULL);
         return true;
     }
     return false;
@@ -183,6 +194,8 @@ static void header_line(san *s, const char *p, size_t n)
         if (s->drop_field)
             return;
         s->field_len = 0;
+        s->mime_field = (n > 8 && strncasecmp(p, "content-", 8) == 0) ||
+                        (n > 13 && strncasecmp(p, "mime-version:", 13) == 0);
         if (!s->have_ctype && n > 13 && strncasecmp(p, "content-type:", 13) == 0) {
             s->have_ctype = s->in_ctype = true;
             ctype_append(s, p + 13, n - 13);
@@ -195,8 +208,12 @@ static void header_line(san *s, const char *p, size_t n)
     if (s->in_ctype && s->field_len)
         ctype_append(s, p, n);
     s->field_len += n;
-    if (!s->skip_depth)
+    if (s->skip_depth)
+        return;
+    if (s->mime_field)
         emit(s, p, n);
+    if (s->side && (mm_buf_append(s->side, p, n) != MM_OK || mm_buf_putc(s->side, '\n') != MM_OK))
+        s->side = NULL; /* out of memory: fewer fields, as when a limit is reached */
 }
 
 static void line(san *s, const char *p, size_t n)
@@ -214,8 +231,10 @@ static void line(san *s, const char *p, size_t n)
         bool nested_header = end_header_block(s);
         if (!s->skip_depth)
             emit(s, p, 0);
-        if (nested_header)
-            start_header_block(s);
+        if (nested_header) {
+            start_header_block(s, s->orig_seen ? NULL : s->orig);
+            s->orig_seen = true;
+        }
         return;
     }
     /* A matching boundary always ends a skipped subtree: nothing deeper was opened. */
@@ -253,7 +272,7 @@ static void split_lines(san *s, const char *p, size_t n)
 }
 
 mm_status_t mm_msg_sanitize(const mm_limits *lim, const char *bytes, size_t len, char **out,
-                            size_t *outlen)
+                            size_t *outlen, mm_buf *head, mm_buf *orig)
 {
     san *s = g_try_malloc0(sizeof *s);
     char *buf = g_try_malloc(len + 1);
@@ -264,7 +283,9 @@ mm_status_t mm_msg_sanitize(const mm_limits *lim, const char *bytes, size_t len,
     }
     s->lim = lim;
     s->out = buf;
-    start_header_block(s);
+    s->head = head;
+    s->orig = orig;
+    start_header_block(s, head);
     split_lines(s, bytes, len);
     buf[s->len] = '\0';
     *out = buf;
