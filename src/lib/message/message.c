@@ -33,10 +33,29 @@ static pthread_once_t gmime_once = PTHREAD_ONCE_INIT;
 /* Read-only after creation, so shared by every thread, like GMime's own set-up. */
 static GMimeParserOptions *parser_opts;
 
+/*
+ * glibc loads an iconv module when a descriptor needs it and unloads it when
+ * the last such descriptor is closed, so converting one part at a time
+ * mapped and unmapped GB18030.so (and friends) for every message; with
+ * threads each munmap() also stalls the other CPUs (TLB shootdown).  One
+ * descriptor per common charset, opened once and never used or closed,
+ * keeps the modules loaded for GMime's conversions and ours.
+ */
+static void pin_iconv_modules(void)
+{
+    static const char *const charsets[] = {
+        "GB18030",   "GBK",         "GB2312",    "BIG5",      "ISO-2022-JP", "SHIFT_JIS",
+        "EUC-JP",    "EUC-KR",      "ISO-8859-1", "ISO-8859-2", "ISO-8859-15", "WINDOWS-1252",
+        "WINDOWS-1251", "KOI8-R",   "UTF-16",    "UTF-7",     "HZ-GB-2312"};
+    for (size_t i = 0; i < sizeof charsets / sizeof charsets[0]; i++)
+        (void)g_iconv_open("UTF-8", charsets[i]);
+}
+
 static void gmime_init_once(void)
 {
     static const char *fallback[] = {"UTF-8", "GB18030", "ISO-8859-1", NULL};
     g_mime_init();
+    pin_iconv_modules();
     parser_opts = g_mime_parser_options_new();
     g_mime_parser_options_set_fallback_charsets(parser_opts, fallback);
     g_mime_parser_options_set_rfc2047_compliance_mode(parser_opts, GMIME_RFC_COMPLIANCE_LOOSE);
