@@ -19,7 +19,8 @@
  *     threads, contended on GLib's global locks.  The fields of the two
  *     header blocks we read (the message's own and the first attached
  *     message's) are copied whole to side buffers instead.
- * The output is never longer than the input, so it is allocated once.
+ * The output is at most two bytes longer than the input (an end for the last
+ * line and for an unfinished header block), so it is allocated once.
  */
 #include "message.h"
 
@@ -267,15 +268,20 @@ static void split_lines(san *s, const char *p, size_t n)
             eol++;
         p = eol + 1;
     }
-    if (s->len && n && end[-1] != '\n' && end[-1] != '\r' && !s->cut)
-        s->len--; /* emit() added an end the input did not have */
+    /*
+     * A message cut inside a header block (truncated at the size limit, or
+     * just broken) still has fields worth reading; GMime rejects a header
+     * that never ends, so end it here.
+     */
+    if (s->in_header && !s->cut && !s->skip_depth)
+        emit(s, p, 0);
 }
 
 mm_status_t mm_msg_sanitize(const mm_limits *lim, const char *bytes, size_t len, char **out,
                             size_t *outlen, mm_buf *head, mm_buf *orig)
 {
     san *s = g_try_malloc0(sizeof *s);
-    char *buf = g_try_malloc(len + 1);
+    char *buf = g_try_malloc(len + 3);
     if (!s || !buf) {
         g_free(s);
         g_free(buf);
