@@ -189,10 +189,13 @@ static GByteArray *part_bytes(GMimePart *part, size_t cap)
     GMimeStream *src = dw ? g_mime_data_wrapper_get_stream(dw) : NULL;
     if (!src || g_mime_stream_reset(src) == -1)
         return NULL;
-    GMimeStream *filtered = g_mime_stream_filter_new(src);
+    /* Most text parts are 7bit or 8bit: read those without a filter stream. */
+    GMimeStream *filtered = g_object_ref(src);
     GMimeContentEncoding enc = g_mime_data_wrapper_get_encoding(dw);
     if (enc == GMIME_CONTENT_ENCODING_BASE64 || enc == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE ||
         enc == GMIME_CONTENT_ENCODING_UUENCODE) {
+        g_object_unref(filtered);
+        filtered = g_mime_stream_filter_new(src);
         GMimeFilter *f = g_mime_filter_basic_new(enc, FALSE);
         g_mime_stream_filter_add(GMIME_STREAM_FILTER(filtered), f);
         g_object_unref(f);
