@@ -2,7 +2,10 @@
  * message.h - one mail message reduced to what the bounce decoders need.
  *
  * GMime does the MIME work (structure, transfer encodings, RFC 2047 words,
- * charsets); this module flattens its tree into plain UTF-8 pieces:
+ * charsets) on a sanitised copy that holds only the MIME header fields (see
+ * sanitize.c); the two header blocks we keep are split by fields.c and
+ * decoded with GMime's word decoder.  This module flattens the result into
+ * plain UTF-8 pieces:
  *   - the top-level header fields,
  *   - the human-readable text (every text/plain part outside an attached
  *     message, or text/html turned into text when there is no plain part),
