@@ -10,8 +10,10 @@
 #   mailmedic --jobs 1 and Sisimai on the subset mbox and directory
 #   (Sisimai is ~10x slower: the subset keeps a run short; figures are per
 #   second, so the comparison is like for like on the same subset input).
-# Each run is timed with /usr/bin/time (elapsed, peak RSS); bench/report.py
-# prints medians, messages/s, MB/s, RSS and the ratios as a Markdown table.
+# Each run is timed with /usr/bin/time (elapsed, CPU, peak RSS) and notes the
+# load average before it (other people's builds share the machine: --jobs 2
+# only shows its worth when the load is low); bench/report.py prints medians,
+# messages/s, MB/s, RSS and the ratios as a Markdown table.
 # Environment: MAILMEDIC (default build/src/cli/mailmedic), MM_BENCH_BASELINE
 # (another mailmedic, e.g. an older build, also timed with --jobs 1), MM_BENCH_N,
 # MM_BENCH_SUBSET, MM_BENCH_DIR, MM_BENCH_SEEDS (directories of seed mail).
@@ -36,19 +38,22 @@ python3 "$here/mkcorpus.py" "$corpus" "$n" "$subset" $seeds
 mkdir -p "$out"
 : >"$results"
 
-# timed LABEL INPUT MESSAGES CMD... : append "label input messages bytes elapsed rss_kb count"
+# timed LABEL INPUT MESSAGES CMD... : append
+# "label input messages bytes elapsed rss_kb count cpu_s load1"
 timed() {
     label=$1 input=$2 msgs=$3
     shift 3
-    "/usr/bin/time" -f "%e %M" -o "$dir/time" "$@" >"$out/$label.out" 2>"$out/$label.err" || true
+    load=$(cut -d' ' -f1 /proc/loadavg)
+    "/usr/bin/time" -f "%e %M %U %S" -o "$dir/time" "$@" >"$out/$label.out" 2>"$out/$label.err" || true
     bytes=$(du -sb --apparent-size "$input" | cut -f1)
     set -- $(tail -1 "$dir/time")
     case $label in
     sisimai*) count=$(sed -n 's/.*results=//p' "$out/$label.out") ;;
     *) count=$(wc -l <"$out/$label.out") ;;
     esac
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$input" "$msgs" "$bytes" "$1" "$2" "$count" \
-        >>"$results"
+    cpu=$(echo "$3 $4" | awk '{print $1 + $2}')
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$input" "$msgs" "$bytes" "$1" "$2" \
+        "$count" "$cpu" "$load" >>"$results"
 }
 
 i=1
