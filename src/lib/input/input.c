@@ -27,18 +27,18 @@
 #define KEEP_MSG_CAP (4u << 20)
 
 struct mm_input {
-    char **todo;  /* stack of paths still to visit (last = next) */
+    char **todo; /* stack of paths still to visit (last = next) */
     size_t ntodo, captodo;
     size_t limit;
-    int fd;       /* current file, -1 if none */
-    char *cur;    /* its path */
+    int fd;    /* current file, -1 if none */
+    char *cur; /* its path */
     bool mbox;
     size_t index;
-    char *rbuf;   /* read buffer: bytes [rpos, rlen) not yet handed out */
+    char *rbuf; /* read buffer: bytes [rpos, rlen) not yet handed out */
     size_t rpos, rlen;
     bool mid_line; /* the next piece continues a line already started */
     bool eof;
-    int err;      /* errno of a failed read, 0 if none */
+    int err; /* errno of a failed read, 0 if none */
     mm_buf msg;
 };
 

@@ -89,10 +89,10 @@ static size_t field_name_len(const char *p, const char *end)
 typedef struct pending {
     const char *name;
     size_t nlen;
-    const char *v;   /* unfolded value in the input, when !folded */
+    const char *v; /* unfolded value in the input, when !folded */
     size_t vlen;
     bool folded;
-    mm_buf buf;      /* the joined value, when folded */
+    mm_buf buf; /* the joined value, when folded */
 } pending;
 
 static mm_status_t flush_field(mm_arena *a, mm_fields *f, pending *pf)

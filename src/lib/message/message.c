@@ -46,9 +46,9 @@ static GIConv pinned[17]; /* reachable, so leak checkers see no leak */
 static void pin_iconv_modules(void)
 {
     static const char *const charsets[] = {
-        "GB18030",   "GBK",         "GB2312",    "BIG5",      "ISO-2022-JP", "SHIFT_JIS",
-        "EUC-JP",    "EUC-KR",      "ISO-8859-1", "ISO-8859-2", "ISO-8859-15", "WINDOWS-1252",
-        "WINDOWS-1251", "KOI8-R",   "UTF-16",    "UTF-7",     "HZ-GB-2312"};
+        "GB18030",      "GBK",    "GB2312",     "BIG5",       "ISO-2022-JP", "SHIFT_JIS",
+        "EUC-JP",       "EUC-KR", "ISO-8859-1", "ISO-8859-2", "ISO-8859-15", "WINDOWS-1252",
+        "WINDOWS-1251", "KOI8-R", "UTF-16",     "UTF-7",      "HZ-GB-2312"};
     G_STATIC_ASSERT(sizeof charsets / sizeof charsets[0] == sizeof pinned / sizeof pinned[0]);
     for (size_t i = 0; i < sizeof charsets / sizeof charsets[0]; i++)
         pinned[i] = g_iconv_open("UTF-8", charsets[i]);
@@ -251,8 +251,8 @@ typedef struct walk {
     mm_msg *m;
     const mm_limits *lim;
     const mm_buf *orig_raw; /* fields of the first attached message */
-    mm_buf html;        /* text/html, used only when no text/plain was found */
-    int in_attached;    /* > 0 while inside an attached message */
+    mm_buf html;            /* text/html, used only when no text/plain was found */
+    int in_attached;        /* > 0 while inside an attached message */
     mm_status_t st;
 } walk;
 
@@ -357,7 +357,8 @@ static void strip_html(const char *s, size_t n, mm_buf *out)
             bool br = (i + 3 < n && (mm_lower(s[i + 1]) == 'b' || mm_lower(s[i + 1]) == 'p' ||
                                      mm_lower(s[i + 1]) == 'd' || mm_lower(s[i + 1]) == 't'));
             const char *skip_to = NULL;
-            if (n - i > 7 && (mm_startswith_ci(s + i, "<script") || mm_startswith_ci(s + i, "<style")))
+            if (n - i > 7 &&
+                (mm_startswith_ci(s + i, "<script") || mm_startswith_ci(s + i, "<style")))
                 skip_to = mm_lower(s[i + 2]) == 'c' ? "</script" : "</style";
             if (skip_to) {
                 const char *e = mm_memcasemem(s + i, n - i, skip_to, strlen(skip_to));
@@ -370,7 +371,10 @@ static void strip_html(const char *s, size_t n, mm_buf *out)
             continue;
         }
         if (s[i] == '&') {
-            static const struct { const char *ent; char c; } ents[] = {
+            static const struct {
+                const char *ent;
+                char c;
+            } ents[] = {
                 {"&lt;", '<'}, {"&gt;", '>'}, {"&amp;", '&'}, {"&nbsp;", ' '}, {"&quot;", '"'}};
             bool done = false;
             for (size_t k = 0; k < sizeof ents / sizeof ents[0]; k++) {

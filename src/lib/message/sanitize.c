@@ -42,21 +42,21 @@ typedef struct san {
     const mm_limits *lim;
     char *out;
     size_t len;
-    bool in_header;    /* inside a header block */
-    size_t fields;     /* fields seen in this header block */
-    size_t field_len;  /* bytes kept of the current field */
-    bool drop_field;   /* the current field went past a limit: drop the rest */
-    bool in_ctype;     /* the current field is this block's Content-Type */
+    bool in_header;   /* inside a header block */
+    size_t fields;    /* fields seen in this header block */
+    size_t field_len; /* bytes kept of the current field */
+    bool drop_field;  /* the current field went past a limit: drop the rest */
+    bool in_ctype;    /* the current field is this block's Content-Type */
     char ctype[CTYPE_MAX];
     size_t ctype_len;
     bool have_ctype;
     size_t skip_depth; /* > 0: dropping a too-deep subtree opened at this depth */
     size_t ctype_lines;
-    bool cut;          /* backstop reached: copy nothing more */
-    bool mime_field;   /* the current field is one GMime needs */
-    mm_buf *side;      /* where this header block's fields are copied, or NULL */
+    bool cut;        /* backstop reached: copy nothing more */
+    bool mime_field; /* the current field is one GMime needs */
+    mm_buf *side;    /* where this header block's fields are copied, or NULL */
     mm_buf *head, *orig;
-    bool orig_seen;    /* the first attached message's header block was met */
+    bool orig_seen; /* the first attached message's header block was met */
     frame stack[STACK_MAX];
     size_t depth;
 } san;
@@ -130,8 +130,8 @@ static bool end_header_block(san *s)
     while (*v == ' ' || *v == '\t')
         v++;
     bool multi = mm_startswith_ci(v, "multipart/");
-    bool message = mm_startswith_ci(v, "message/rfc822") ||
-                   mm_startswith_ci(v, "message/global") || mm_startswith_ci(v, "message/news");
+    bool message = mm_startswith_ci(v, "message/rfc822") || mm_startswith_ci(v, "message/global") ||
+                   mm_startswith_ci(v, "message/news");
     if (!multi && !message)
         return false;
     if (s->depth + 1 > s->lim->max_mime_depth || s->depth + 1 >= STACK_MAX) {
