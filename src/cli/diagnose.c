@@ -24,6 +24,7 @@
 #define BATCH_MAX 256
 #define BATCH_BYTES (4u << 20) /* plus one message of up to max_message_bytes */
 #define MAX_JOBS 64
+#define OUT_KEEP (64u << 10) /* largest output buffer kept for reuse */
 
 typedef struct item {
     char *source;
@@ -152,7 +153,12 @@ static int flush_batch(batch *b)
         }
         free(it->source);
         free(it->bytes);
-        mm_buf_free(&it->out);
+        /* Kept for the next batch: freeing here, in another thread than the
+         * worker that grew it, would contend on that worker's malloc arena.
+         * A large one (many recipients) is freed, to keep memory bounded. */
+        if (it->out.cap > OUT_KEEP)
+            mm_buf_free(&it->out);
+        mm_buf_reset(&it->out);
     }
     b->n = 0;
     fflush(stdout);
@@ -179,7 +185,9 @@ static bool read_item(reader *rd, item *it)
     mm_status_t st = mm_input_next(rd->in, &msg, why, sizeof why);
     if (st == MM_ENOTFOUND)
         return false;
+    mm_buf out = it->out;
     memset(it, 0, sizeof *it);
+    it->out = out;
     it->source = strdup(msg.source ? msg.source : "-");
     if (!it->source)
         fatalx("out of memory");
@@ -271,8 +279,11 @@ static int run_inputs(job *j, int jobs, char **paths, size_t npaths, bool show_p
     int rc = jobs <= 1 ? run_serial(j, &rd, &b[0]) : run_parallel(j, jobs, &rd, &b[0], &b[1]);
     if (show_progress)
         fputc('\n', stderr);
-    free(b[0].items);
-    free(b[1].items);
+    for (size_t k = 0; k < 2; k++) {
+        for (size_t i = 0; i < BATCH_MAX; i++)
+            mm_buf_free(&b[k].items[i].out);
+        free(b[k].items);
+    }
     mm_input_destroy(rd.in);
     return rc;
 }
