@@ -171,6 +171,11 @@ def main():
               HEAD + b'Content-Type: multipart/mixed; boundary="Z"\n\n--Z\n'
               b"Content-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n\n",
               base64.encodebytes(bytes(range(256)) * 3072), 100 << 20)
+    with open(os.path.join(out, "big-limit.mbox"), "wb") as f:
+        for i in range(6):  # six bounces just over the 8 MiB limit: the worst case for memory
+            f.write(b"From MAILER-DAEMON Thu Jan  1 00:00:00 1970\n" + good(10 + i).replace(
+                b"\n--B0UND--\n", b"\n--B0UND\nContent-Type: text/plain\n\n" +
+                b"550 5.1.1 user unknown\n" * 400000 + b"--B0UND--\n") + b"\n")
     unread = os.path.join(out, "unreadable")
     os.makedirs(unread, exist_ok=True)
     secret = os.path.join(unread, "fail-secret.eml")

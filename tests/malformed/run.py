@@ -110,6 +110,7 @@ def main():
     batch = files + [unread] + [f for f in files if "good-" in f]
     check("all inputs, 1 job", exe, batch, everything)
     check("all inputs, 2 jobs", exe, ["--jobs", "2"] + batch, everything)
+    check("all inputs, 8 jobs", exe, ["--jobs", "8"] + batch, everything)
     for path in everything:
         check(os.path.basename(path), exe, [path], [path])
     with open(os.path.join(work, "big-100mb.eml"), "rb") as f:
