@@ -229,10 +229,15 @@ static void reset_msg(mm_input *in, bool *trunc)
     *trunc = false;
 }
 
-/* One message of an mbox into in->msg; the next "From " line stays unread. */
+/*
+ * One message of an mbox into in->msg; the next "From " line stays unread.
+ * The "From " line itself is the envelope, not part of the message
+ * (RFC 4155), so it is dropped: a message that starts with a "From " line of
+ * its own (saved from another mbox) then still parses.
+ */
 static bool read_mbox_message(mm_input *in, bool *trunc)
 {
-    bool any = false, prev_blank = true;
+    bool any = false, prev_blank = true, envelope = false;
     const char *p;
     bool start;
     size_t n;
@@ -241,19 +246,26 @@ static bool read_mbox_message(mm_input *in, bool *trunc)
         if (start && any && prev_blank && is_from_line(p, n))
             return true;
         consume(in, p, n);
+        if (start && !any && is_from_line(p, n))
+            envelope = true;
+        any = true;
+        if (envelope) {
+            envelope = p[n - 1] != '\n'; /* a long line comes in pieces */
+            prev_blank = false;
+            continue;
+        }
         if (start) {
             prev_blank = n == 1 || (n == 2 && p[0] == '\r');
             /* mboxrd: one '>' is removed from ">From ", ">>From ", ... */
             size_t q = 0;
             while (q < n && p[q] == '>')
                 q++;
-            if (any && q > 0 && n - q >= 5 && memcmp(p + q, "From ", 5) == 0) {
+            if (q > 0 && n - q >= 5 && memcmp(p + q, "From ", 5) == 0) {
                 p++;
                 n--;
             }
         }
         keep(in, p, n, trunc);
-        any = true;
     }
     return any;
 }
