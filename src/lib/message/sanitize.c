@@ -73,6 +73,8 @@ static void start_header_block(san *s, mm_buf *side)
     s->side = side;
     s->in_header = true;
     s->fields = 0;
+    s->field_len = 0;
+    s->mime_field = false; /* a block that starts with a folded line gives GMime nothing */
     s->drop_field = false;
     s->in_ctype = false;
     s->have_ctype = false;
