@@ -24,8 +24,14 @@ typedef struct mm_limits {
     size_t max_message_bytes;  /* bytes of one message that are parsed (default 8 MiB);
                                 * the rest is skipped, the report says it was truncated */
     size_t max_recipients;     /* recipients kept per message (default 1000) */
-    size_t max_mime_depth;     /* nesting of multiparts/attached messages followed (default 32) */
-    size_t max_parts;          /* MIME parts examined per message (default 512) */
+    size_t max_mime_depth;     /* nesting of multiparts/attached messages followed (default 32);
+                                * deeper subtrees are dropped before GMime parses the message,
+                                * so its recursion is bounded too */
+    size_t max_parts;          /* MIME parts examined per message (default 512); after
+                                * 4 * max_parts Content-Type lines the rest of a message is
+                                * not parsed (a backstop for structures we cannot follow) */
+    size_t max_header_fields;  /* fields kept per header block (default 1000) */
+    size_t max_field_bytes;    /* bytes kept of one header field (default 64 KiB) */
 } mm_limits;
 
 /*

@@ -5,7 +5,10 @@
  * Streaming: only the current message is in memory, and at most
  * max_message_bytes of it (the rest is skipped and the message is flagged as
  * truncated), so memory does not grow with the number or size of messages.
- * An mbox is split on "From " lines and ">From " is unescaped (mboxrd).
+ * An mbox is split on "From " lines that follow a blank line; the "From "
+ * line (the envelope) is not part of the message it starts, and ">From "
+ * is unescaped (mboxrd).  A file that does not start with "From " is one
+ * message, read only up to max_message_bytes.
  */
 #ifndef MAILMEDIC_INPUT_H
 #define MAILMEDIC_INPUT_H

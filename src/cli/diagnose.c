@@ -2,12 +2,16 @@
  * diagnose.c - `mailmedic diagnose`: read bounces, print one diagnosis per
  * recipient.
  *
- * With --jobs N the input is read in batches (bounded in count and bytes);
- * N threads diagnose and render the batch's messages into per-message
- * buffers, and the main thread writes them in input order.  Memory is thus
- * bounded by the batch size, whatever the number of messages.
+ * With --jobs N the input is read in batches (bounded in count and bytes).
+ * N worker threads diagnose and render one batch's messages into per-message
+ * buffers while the main thread reads the next batch; the main thread then
+ * writes the finished batch in input order.  Two batches are in memory at
+ * most, so memory is bounded by the batch size, whatever the number of
+ * messages, and the workers never wait for reading or writing except at the
+ * end of a batch.  With one job there are no threads: read, diagnose, write.
  */
 #include <getopt.h>
+#include <malloc.h>
 #include <mailmedic/mailmedic.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -17,8 +21,10 @@
 #include "cli.h"
 #include "output.h"
 
-#define BATCH_MAX 512
-#define BATCH_BYTES (16u << 20)
+#define BATCH_MAX 256
+#define BATCH_BYTES (4u << 20) /* plus one message of up to max_message_bytes */
+#define MAX_JOBS 64
+#define OUT_KEEP (64u << 10) /* largest output buffer kept for reuse */
 
 typedef struct item {
     char *source;
@@ -32,14 +38,22 @@ typedef struct item {
     bool bad;    /* diagnosing failed */
 } item;
 
+typedef struct batch {
+    item *items;
+    size_t n;
+    size_t next;  /* next item to take (under the pool lock) */
+    size_t left;  /* items not finished yet (under the pool lock) */
+} batch;
+
 typedef struct job {
     const mm_ctx *ctx;
     const out_opts *opts;
     const char *save_dir;
-    item *items;
-    size_t n;
-    size_t next;  /* next item to take (under lock) */
     pthread_mutex_t lock;
+    pthread_cond_t work;  /* a batch was submitted, or quit */
+    pthread_cond_t done;  /* a batch was finished */
+    batch *cur;           /* the batch workers take items from, or NULL */
+    bool quit;
 } job;
 
 static void save_undecoded(const char *dir, const item *it)
@@ -78,41 +92,53 @@ static void do_item(job *j, item *it)
     mm_report_destroy(r);
 }
 
+/* Worker thread: take items from the current batch until told to quit. */
 static void *worker(void *arg)
 {
     job *j = arg;
+    pthread_mutex_lock(&j->lock);
     for (;;) {
-        pthread_mutex_lock(&j->lock);
-        size_t i = j->next++;
+        while (!j->quit && (!j->cur || j->cur->next >= j->cur->n))
+            pthread_cond_wait(&j->work, &j->lock);
+        if (j->quit)
+            break;
+        batch *b = j->cur;
+        item *it = &b->items[b->next++];
         pthread_mutex_unlock(&j->lock);
-        if (i >= j->n)
-            return NULL;
-        do_item(j, &j->items[i]);
+        do_item(j, it);
+        pthread_mutex_lock(&j->lock);
+        if (--b->left == 0) {
+            j->cur = NULL;
+            pthread_cond_broadcast(&j->done);
+        }
     }
+    pthread_mutex_unlock(&j->lock);
+    return NULL;
 }
 
-static void run_batch(job *j, int jobs)
+static void submit(job *j, batch *b)
 {
-    j->next = 0;
-    if (jobs <= 1 || j->n < 2) {
-        worker(j);
-        return;
-    }
-    pthread_t th[64];
-    int started = 0;
-    for (int t = 0; t < jobs - 1 && t < 64; t++)
-        if (pthread_create(&th[t], NULL, worker, j) == 0)
-            started++;
-    worker(j);
-    for (int t = 0; t < started; t++)
-        pthread_join(th[t], NULL);
+    pthread_mutex_lock(&j->lock);
+    b->next = 0;
+    b->left = b->n;
+    j->cur = b->n ? b : NULL;
+    pthread_cond_broadcast(&j->work);
+    pthread_mutex_unlock(&j->lock);
 }
 
-static int flush_batch(job *j)
+static void wait_batch(job *j, batch *b)
+{
+    pthread_mutex_lock(&j->lock);
+    while (b->left)
+        pthread_cond_wait(&j->done, &j->lock);
+    pthread_mutex_unlock(&j->lock);
+}
+
+static int flush_batch(batch *b)
 {
     int rc = EXIT_OK;
-    for (size_t i = 0; i < j->n; i++) {
-        item *it = &j->items[i];
+    for (size_t i = 0; i < b->n; i++) {
+        item *it = &b->items[i];
         if (it->out.len)
             fwrite(it->out.data, 1, it->out.len, stdout);
         if (it->failed || it->bad) {
@@ -127,9 +153,14 @@ static int flush_batch(job *j)
         }
         free(it->source);
         free(it->bytes);
-        mm_buf_free(&it->out);
+        /* Kept for the next batch: freeing here, in another thread than the
+         * worker that grew it, would contend on that worker's malloc arena.
+         * A large one (many recipients) is freed, to keep memory bounded. */
+        if (it->out.cap > OUT_KEEP)
+            mm_buf_free(&it->out);
+        mm_buf_reset(&it->out);
     }
-    j->n = 0;
+    b->n = 0;
     fflush(stdout);
     return rc;
 }
@@ -139,50 +170,121 @@ static void progress(size_t done)
     fprintf(stderr, "\r%s %zu", _("messages read:"), done);
 }
 
+typedef struct reader {
+    mm_input *in;
+    size_t total;
+    bool show_progress;
+    bool end;
+} reader;
+
+/* Copy the next message (or read error) into it; false at the end of input. */
+static bool read_item(reader *rd, item *it)
+{
+    mm_input_msg msg;
+    char why[256];
+    mm_status_t st = mm_input_next(rd->in, &msg, why, sizeof why);
+    if (st == MM_ENOTFOUND)
+        return false;
+    mm_buf out = it->out;
+    memset(it, 0, sizeof *it);
+    it->out = out;
+    it->source = strdup(msg.source ? msg.source : "-");
+    if (!it->source)
+        fatalx("out of memory");
+    if (st != MM_OK) {
+        it->failed = true;
+        snprintf(it->err, sizeof it->err, "%s", why[0] ? why : mm_strerror(st));
+        return true;
+    }
+    it->index = msg.index;
+    it->bytes = malloc(msg.len ? msg.len : 1);
+    if (!it->bytes)
+        fatalx("out of memory");
+    memcpy(it->bytes, msg.bytes, msg.len);
+    it->len = msg.len;
+    it->truncated = msg.truncated;
+    return true;
+}
+
+/* Fill b up to BATCH_MAX items or BATCH_BYTES bytes; sets rd->end at the end of input. */
+static void read_batch(reader *rd, batch *b)
+{
+    size_t bytes = 0;
+    b->n = 0;
+    while (!rd->end && b->n < BATCH_MAX && bytes < BATCH_BYTES) {
+        if (!read_item(rd, &b->items[b->n])) {
+            rd->end = true;
+            break;
+        }
+        bytes += b->items[b->n++].len;
+        rd->total++;
+    }
+    if (rd->show_progress)
+        progress(rd->total);
+}
+
+/* One job: no threads, each batch is diagnosed by the main thread. */
+static int run_serial(job *j, reader *rd, batch *b)
+{
+    int rc = EXIT_OK;
+    do {
+        read_batch(rd, b);
+        for (size_t i = 0; i < b->n; i++)
+            do_item(j, &b->items[i]);
+        rc |= flush_batch(b);
+    } while (!rd->end);
+    return rc;
+}
+
+/* Workers diagnose batch cur while the main thread reads batch nxt. */
+static int run_parallel(job *j, int jobs, reader *rd, batch *cur, batch *nxt)
+{
+    pthread_t th[MAX_JOBS];
+    int started = 0, rc = EXIT_OK;
+    for (int t = 0; t < jobs && t < MAX_JOBS; t++)
+        if (pthread_create(&th[t], NULL, worker, j) == 0)
+            started++;
+    if (!started)
+        return run_serial(j, rd, cur);
+    read_batch(rd, cur);
+    submit(j, cur);
+    while (cur->n) {
+        read_batch(rd, nxt);
+        wait_batch(j, cur);
+        submit(j, nxt);
+        rc |= flush_batch(cur);
+        batch *t = cur;
+        cur = nxt;
+        nxt = t;
+    }
+    pthread_mutex_lock(&j->lock);
+    j->quit = true;
+    pthread_cond_broadcast(&j->work);
+    pthread_mutex_unlock(&j->lock);
+    for (int t = 0; t < started; t++)
+        pthread_join(th[t], NULL);
+    return rc;
+}
+
 static int run_inputs(job *j, int jobs, char **paths, size_t npaths, bool show_progress)
 {
-    mm_input *in;
+    reader rd = {NULL, 0, show_progress, false};
     const mm_limits *lim = mm_ctx_limits(j->ctx);
-    if (mm_input_open((const char *const *)paths, npaths, lim->max_message_bytes, &in) != MM_OK)
+    if (mm_input_open((const char *const *)paths, npaths, lim->max_message_bytes, &rd.in) != MM_OK)
         fatalx("out of memory");
-    int rc = EXIT_OK;
-    size_t bytes = 0, total = 0;
-    for (;;) {
-        mm_input_msg msg;
-        char why[256];
-        mm_status_t st = mm_input_next(in, &msg, why, sizeof why);
-        if (st == MM_ENOTFOUND)
-            break;
-        item *it = &j->items[j->n++];
-        memset(it, 0, sizeof *it);
-        it->source = strdup(msg.source ? msg.source : "-");
-        if (st != MM_OK) {
-            it->failed = true;
-            snprintf(it->err, sizeof it->err, "%s", why[0] ? why : mm_strerror(st));
-        } else {
-            it->index = msg.index;
-            it->bytes = malloc(msg.len ? msg.len : 1);
-            if (!it->source || !it->bytes)
-                fatalx("out of memory");
-            memcpy(it->bytes, msg.bytes, msg.len);
-            it->len = msg.len;
-            it->truncated = msg.truncated;
-            bytes += msg.len;
-        }
-        total++;
-        if (j->n == BATCH_MAX || bytes >= BATCH_BYTES) {
-            run_batch(j, jobs);
-            rc |= flush_batch(j);
-            bytes = 0;
-            if (show_progress)
-                progress(total);
-        }
-    }
-    run_batch(j, jobs);
-    rc |= flush_batch(j);
+    batch b[2] = {{calloc(BATCH_MAX, sizeof(item)), 0, 0, 0},
+                  {calloc(BATCH_MAX, sizeof(item)), 0, 0, 0}};
+    if (!b[0].items || !b[1].items)
+        fatalx("out of memory");
+    int rc = jobs <= 1 ? run_serial(j, &rd, &b[0]) : run_parallel(j, jobs, &rd, &b[0], &b[1]);
     if (show_progress)
         fputc('\n', stderr);
-    mm_input_destroy(in);
+    for (size_t k = 0; k < 2; k++) {
+        for (size_t i = 0; i < BATCH_MAX; i++)
+            mm_buf_free(&b[k].items[i].out);
+        free(b[k].items);
+    }
+    mm_input_destroy(rd.in);
     return rc;
 }
 
@@ -256,7 +358,7 @@ int cmd_diagnose(int argc, char **argv)
             break;
         case 'j':
             jobs = atoi(optarg);
-            if (jobs < 1 || jobs > 64) {
+            if (jobs < 1 || jobs > MAX_JOBS) {
                 log_warnx(_("--jobs takes a number from 1 to 64"));
                 return EXIT_USAGE;
             }
@@ -286,6 +388,13 @@ int cmd_diagnose(int argc, char **argv)
             return EXIT_USAGE;
         }
     }
+    /*
+     * glibc gives a thread's arena back to the kernel (madvise) as soon as
+     * 128 KiB at its top are free; every such call stalls the other threads
+     * (TLB shootdown).  Keeping 8 MiB per arena stops that churn and stays
+     * well inside the memory budget.
+     */
+    mallopt(M_TRIM_THRESHOLD, 8 << 20);
     mm_ctx *ctx;
     if (mm_ctx_create(&lim, &ctx) != MM_OK)
         fatalx("out of memory");
@@ -297,14 +406,12 @@ int cmd_diagnose(int argc, char **argv)
     if (text) {
         rc = run_text(ctx, &o, text);
     } else {
-        job j = {ctx, &o, save, calloc(BATCH_MAX, sizeof(item)), 0, 0, PTHREAD_MUTEX_INITIALIZER};
-        if (!j.items)
-            fatalx("out of memory");
+        job j = {ctx, &o, save, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
+                 PTHREAD_COND_INITIALIZER, NULL, false};
         char *dash[] = {"-"};
         bool stdin_only = optind >= argc;
         rc = run_inputs(&j, jobs, stdin_only ? dash : argv + optind,
                         stdin_only ? 1 : (size_t)(argc - optind), isatty(2) && o.format != OUT_TEXT);
-        free(j.items);
     }
     mm_ctx_destroy(ctx);
     return rc;

@@ -23,6 +23,10 @@ mm_status_t mm_ctx_create(const mm_limits *limits, mm_ctx **out)
         c->limits.max_mime_depth = 32;
     if (!c->limits.max_parts)
         c->limits.max_parts = 512;
+    if (!c->limits.max_header_fields)
+        c->limits.max_header_fields = 1000;
+    if (!c->limits.max_field_bytes)
+        c->limits.max_field_bytes = 64u << 10;
     mm_msg_global_init();
     *out = c;
     return MM_OK;

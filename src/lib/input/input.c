@@ -2,33 +2,43 @@
  * input.c - message sources (see input.h).
  *
  * A work list of paths is expanded lazily: a directory is replaced by its
- * sorted entries when reached.  Each file is read line by line through stdio;
- * if its first line is an mbox "From " line the file is split into messages,
- * otherwise the whole file is one message.  Bytes beyond the size limit are
- * read and dropped, never stored.
+ * sorted entries when reached.  Each file is read with large read() calls
+ * into one fixed buffer, and handed out line by line as (pointer, length)
+ * pieces of that buffer; a line longer than the buffer comes in several
+ * pieces, so no line, however long, grows memory.  If a file's first line is
+ * an mbox "From " line the file is split into messages, otherwise the whole
+ * file is one message and reading stops at the size limit.  Bytes of an mbox
+ * message beyond the limit are read and dropped, never stored.
  */
 #include <mailmedic/input.h>
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "../util/buf.h"
 
+#define READ_BUF (256u << 10)
+/* A message buffer grown past this by one big message is given back afterwards. */
+#define KEEP_MSG_CAP (4u << 20)
+
 struct mm_input {
-    char **todo;  /* stack of paths still to visit (last = next) */
+    char **todo; /* stack of paths still to visit (last = next) */
     size_t ntodo, captodo;
     size_t limit;
-    FILE *fp;     /* current file */
-    char *cur;    /* its path */
+    int fd;    /* current file, -1 if none */
+    char *cur; /* its path */
     bool mbox;
     size_t index;
-    char *line;   /* getline buffer */
-    size_t linecap;
-    ssize_t pending; /* length of a line read ahead (next "From "), -1 if none */
+    char *rbuf; /* read buffer: bytes [rpos, rlen) not yet handed out */
+    size_t rpos, rlen;
+    bool mid_line; /* the next piece continues a line already started */
     bool eof;
+    int err; /* errno of a failed read, 0 if none */
     mm_buf msg;
 };
 
@@ -56,8 +66,13 @@ mm_status_t mm_input_open(const char *const *paths, size_t npaths, size_t max_me
     if (!in)
         return MM_ENOMEM;
     in->limit = max_message_bytes ? max_message_bytes : (8u << 20);
-    in->pending = -1;
+    in->fd = -1;
     mm_buf_init(&in->msg, 0);
+    in->rbuf = malloc(READ_BUF);
+    if (!in->rbuf) {
+        free(in);
+        return MM_ENOMEM;
+    }
     for (size_t i = npaths; i-- > 0;)
         if (push(in, paths[i]) != MM_OK) {
             mm_input_destroy(in);
@@ -69,9 +84,9 @@ mm_status_t mm_input_open(const char *const *paths, size_t npaths, size_t max_me
 
 static void close_current(mm_input *in)
 {
-    if (in->fp && in->fp != stdin)
-        fclose(in->fp);
-    in->fp = NULL;
+    if (in->fd > 0)
+        close(in->fd);
+    in->fd = -1;
 }
 
 void mm_input_destroy(mm_input *in)
@@ -83,7 +98,7 @@ void mm_input_destroy(mm_input *in)
         free(in->todo[i]);
     free(in->todo);
     free(in->cur);
-    free(in->line);
+    free(in->rbuf);
     mm_buf_free(&in->msg);
     free(in);
 }
@@ -137,15 +152,68 @@ static mm_status_t expand_dir(mm_input *in, const char *path)
     return st;
 }
 
-static bool is_from_line(const char *l, ssize_t n)
+/* Move unread bytes to the front and read more; sets eof at end of file or on error. */
+static void fill(mm_input *in)
+{
+    if (in->rpos) {
+        memmove(in->rbuf, in->rbuf + in->rpos, in->rlen - in->rpos);
+        in->rlen -= in->rpos;
+        in->rpos = 0;
+    }
+    for (;;) {
+        ssize_t got = read(in->fd, in->rbuf + in->rlen, READ_BUF - in->rlen);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0)
+            in->err = errno;
+        if (got <= 0)
+            in->eof = true;
+        else
+            in->rlen += (size_t)got;
+        return;
+    }
+}
+
+/*
+ * The next piece of input, at most one line (with its LF), without consuming
+ * it.  *start is true when the piece begins a line.  0 at end of input.
+ */
+static size_t peek_piece(mm_input *in, const char **p, bool *start)
+{
+    for (;;) {
+        const char *b = in->rbuf + in->rpos;
+        size_t avail = in->rlen - in->rpos;
+        const char *nl = avail ? memchr(b, '\n', avail) : NULL;
+        /* A whole line, a full buffer (a longer line), or the end of input. */
+        if (nl || avail == READ_BUF || (in->eof && avail)) {
+            *p = b;
+            *start = !in->mid_line;
+            return nl ? (size_t)(nl - b) + 1 : avail;
+        }
+        if (in->eof)
+            return 0;
+        fill(in);
+    }
+}
+
+static void consume(mm_input *in, const char *p, size_t n)
+{
+    in->rpos += n;
+    in->mid_line = p[n - 1] != '\n';
+}
+
+static bool is_from_line(const char *l, size_t n)
 {
     return n >= 5 && memcmp(l, "From ", 5) == 0;
 }
 
-/* Add a line to the message unless the size limit was reached. */
-static void keep_line(mm_input *in, const char *l, size_t n, bool *trunc)
+/* Add bytes to the message unless the size limit was reached. */
+static void keep(mm_input *in, const char *l, size_t n, bool *trunc)
 {
     if (in->msg.len + n > in->limit) {
+        size_t room = in->limit - in->msg.len;
+        if (room)
+            (void)mm_buf_append(&in->msg, l, room);
         *trunc = true;
         return;
     }
@@ -153,40 +221,104 @@ static void keep_line(mm_input *in, const char *l, size_t n, bool *trunc)
         *trunc = true;
 }
 
-/* Read one message from the current file into in->msg. false at end of file. */
-static bool read_message(mm_input *in, bool *trunc)
+static void reset_msg(mm_input *in, bool *trunc)
 {
+    if (in->msg.cap > KEEP_MSG_CAP)
+        mm_buf_free(&in->msg);
     mm_buf_reset(&in->msg);
     *trunc = false;
-    bool any = false;
-    if (in->pending >= 0) {
-        keep_line(in, in->line, (size_t)in->pending, trunc);
-        in->pending = -1;
-        any = true;
-    }
-    ssize_t n;
-    while ((n = getline(&in->line, &in->linecap, in->fp)) >= 0) {
-        if (in->mbox && any && is_from_line(in->line, n) &&
-            (in->msg.len == 0 || in->msg.len < 2 || in->msg.data[in->msg.len - 2] == '\n' ||
-             in->msg.data[in->msg.len - 2] == '\r')) {
-            in->pending = n;
+}
+
+/*
+ * One message of an mbox into in->msg; the next "From " line stays unread.
+ * The "From " line itself is the envelope, not part of the message
+ * (RFC 4155), so it is dropped: a message that starts with a "From " line of
+ * its own (saved from another mbox) then still parses.
+ */
+static bool read_mbox_message(mm_input *in, bool *trunc)
+{
+    bool any = false, prev_blank = true, envelope = false;
+    const char *p;
+    bool start;
+    size_t n;
+    while ((n = peek_piece(in, &p, &start)) > 0) {
+        /* A new message starts at "From " after a blank line (or at the top). */
+        if (start && any && prev_blank && is_from_line(p, n))
             return true;
+        consume(in, p, n);
+        if (start && !any && is_from_line(p, n))
+            envelope = true;
+        any = true;
+        if (envelope) {
+            envelope = p[n - 1] != '\n'; /* a long line comes in pieces */
+            prev_blank = false;
+            continue;
         }
-        if (in->mbox && any) {
+        if (start) {
+            prev_blank = n == 1 || (n == 2 && p[0] == '\r');
             /* mboxrd: one '>' is removed from ">From ", ">>From ", ... */
-            const char *p = in->line;
-            while (*p == '>')
+            size_t q = 0;
+            while (q < n && p[q] == '>')
+                q++;
+            if (q > 0 && n - q >= 5 && memcmp(p + q, "From ", 5) == 0) {
                 p++;
-            if (p > in->line && strncmp(p, "From ", 5) == 0) {
-                keep_line(in, in->line + 1, (size_t)n - 1, trunc);
-                continue;
+                n--;
             }
         }
-        keep_line(in, in->line, (size_t)n, trunc);
+        keep(in, p, n, trunc);
+    }
+    return any;
+}
+
+/* A whole file as one message: stop reading at the limit (one byte more tells truncation). */
+static bool read_file_message(mm_input *in, bool *trunc)
+{
+    bool any = false;
+    const char *p;
+    bool start;
+    size_t n;
+    while (!*trunc && (n = peek_piece(in, &p, &start)) > 0) {
+        consume(in, p, n);
+        keep(in, p, n, trunc);
         any = true;
     }
-    in->eof = true;
+    if (*trunc)
+        in->eof = true;
     return any;
+}
+
+static bool read_message(mm_input *in, bool *trunc)
+{
+    reset_msg(in, trunc);
+    return in->mbox ? read_mbox_message(in, trunc) : read_file_message(in, trunc);
+}
+
+/* Open path for reading into in->fd; a directory is expanded instead (*dir set). */
+static mm_status_t open_path(mm_input *in, const char *path, bool *dir, char *why, size_t whylen)
+{
+    *dir = false;
+    if (strcmp(path, "-") == 0) {
+        in->fd = 0;
+        return MM_OK;
+    }
+    struct stat sb;
+    if (stat(path, &sb) != 0) {
+        snprintf(why, whylen, "%s", strerror(errno));
+        return MM_EIO;
+    }
+    if (S_ISDIR(sb.st_mode)) {
+        *dir = true;
+        mm_status_t st = expand_dir(in, path);
+        if (st != MM_OK)
+            snprintf(why, whylen, "cannot read directory: %s", strerror(errno));
+        return st;
+    }
+    in->fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (in->fd < 0) {
+        snprintf(why, whylen, "%s", strerror(errno));
+        return MM_EIO;
+    }
+    return MM_OK;
 }
 
 static mm_status_t open_next(mm_input *in, mm_input_msg *msg, char *why, size_t whylen)
@@ -196,40 +328,21 @@ static mm_status_t open_next(mm_input *in, mm_input_msg *msg, char *why, size_t 
         free(in->cur);
         in->cur = path;
         msg->source = path;
-        if (strcmp(path, "-") == 0) {
-            in->fp = stdin;
-        } else {
-            struct stat sb;
-            if (stat(path, &sb) != 0) {
-                snprintf(why, whylen, "%s", strerror(errno));
-                return MM_EIO;
-            }
-            if (S_ISDIR(sb.st_mode)) {
-                mm_status_t st = expand_dir(in, path);
-                if (st != MM_OK) {
-                    snprintf(why, whylen, "cannot read directory: %s", strerror(errno));
-                    return st;
-                }
-                continue;
-            }
-            in->fp = fopen(path, "rb");
-            if (!in->fp) {
-                snprintf(why, whylen, "%s", strerror(errno));
-                return MM_EIO;
-            }
-        }
+        bool dir;
+        mm_status_t st = open_path(in, path, &dir, why, whylen);
+        if (st != MM_OK)
+            return st;
+        if (dir)
+            continue;
         in->index = 0;
         in->eof = false;
-        in->pending = -1;
-        int c = getc(in->fp);
-        if (c != EOF)
-            ungetc(c, in->fp);
-        in->mbox = false;
-        if (c == 'F') {
-            ssize_t n = getline(&in->line, &in->linecap, in->fp);
-            in->mbox = is_from_line(in->line, n);
-            in->pending = n;
-        }
+        in->err = 0;
+        in->rpos = in->rlen = 0;
+        in->mid_line = false;
+        const char *p;
+        bool start;
+        size_t n = peek_piece(in, &p, &start);
+        in->mbox = is_from_line(p, n);
         return MM_OK;
     }
     return MM_ENOTFOUND;
@@ -240,7 +353,7 @@ mm_status_t mm_input_next(mm_input *in, mm_input_msg *msg, char *why, size_t why
     if (why && whylen)
         why[0] = '\0';
     for (;;) {
-        if (!in->fp) {
+        if (in->fd < 0) {
             mm_status_t st = open_next(in, msg, why, whylen);
             if (st != MM_OK)
                 return st;
@@ -248,17 +361,18 @@ mm_status_t mm_input_next(mm_input *in, mm_input_msg *msg, char *why, size_t why
         bool trunc;
         bool got = read_message(in, &trunc);
         msg->source = in->cur;
-        if (ferror(in->fp)) {
-            snprintf(why, whylen, "read error: %s", strerror(errno));
+        if (in->err) {
+            snprintf(why, whylen, "read error: %s", strerror(in->err));
             close_current(in);
             return MM_EIO;
         }
+        bool done = in->eof && in->rpos == in->rlen;
         if (got || in->index == 0) {
             msg->index = in->index++;
             msg->bytes = mm_buf_str(&in->msg);
             msg->len = in->msg.len;
             msg->truncated = trunc;
-            if (in->eof)
+            if (done || !in->mbox)
                 close_current(in);
             return MM_OK;
         }

@@ -3,6 +3,10 @@
  * for the top-level header, delivery-status blocks (RFC 3464 section 2.1) and
  * the headers of an attached original message.  Folded lines are joined with
  * one space.
+ *
+ * Every header field of every message passes through here, so a value is
+ * copied once: straight from the input to the arena with white space
+ * squeezed on the way, and through a scratch buffer only when it is folded.
  */
 #include "message.h"
 
@@ -18,6 +22,29 @@ const char *mm_fields_get(const mm_fields *f, const char *name)
     return NULL;
 }
 
+/* Copy s[0..n) (up to a NUL) with runs of white space made one space, ends trimmed. */
+static char *copy_squeezed(mm_arena *a, const char *s, size_t n)
+{
+    char *out = mm_arena_alloc(a, n + 1);
+    if (!out)
+        return NULL;
+    char *w = out;
+    bool space = false;
+    for (size_t i = 0; i < n && s[i]; i++) {
+        char c = s[i];
+        if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v') {
+            space = true;
+            continue;
+        }
+        if (space && w != out)
+            *w++ = ' ';
+        space = false;
+        *w++ = c;
+    }
+    *w = '\0';
+    return out;
+}
+
 mm_status_t mm_fields_add(mm_arena *a, mm_fields *f, const char *name, size_t nlen,
                           const char *value, size_t vlen)
 {
@@ -30,12 +57,11 @@ mm_status_t mm_fields_add(mm_arena *a, mm_fields *f, const char *name, size_t nl
         f->cap = cap;
     }
     char *n = mm_arena_strndup(a, name, nlen);
-    char *val = mm_arena_strndup(a, value, vlen);
+    char *val = copy_squeezed(a, value, vlen);
     if (!n || !val)
         return MM_ENOMEM;
-    mm_squeeze_space(val);
     f->v[f->n].name = mm_strtrim(n);
-    f->v[f->n].value = mm_strtrim(val);
+    f->v[f->n].value = val;
     f->n++;
     return MM_OK;
 }
@@ -59,12 +85,43 @@ static size_t field_name_len(const char *p, const char *end)
     return (q < end && *q == ':') ? (size_t)(name_end - p) : 0;
 }
 
+/* The value of the field being read: borrowed from the input until a folded line needs a copy. */
+typedef struct pending {
+    const char *name;
+    size_t nlen;
+    const char *v; /* unfolded value in the input, when !folded */
+    size_t vlen;
+    bool folded;
+    mm_buf buf; /* the joined value, when folded */
+} pending;
+
+static mm_status_t flush_field(mm_arena *a, mm_fields *f, pending *pf)
+{
+    mm_status_t st = MM_OK;
+    if (pf->name)
+        st = pf->folded ? mm_fields_add(a, f, pf->name, pf->nlen, mm_buf_str(&pf->buf), pf->buf.len)
+                        : mm_fields_add(a, f, pf->name, pf->nlen, pf->v, pf->vlen);
+    pf->name = NULL;
+    return st;
+}
+
+static mm_status_t fold(pending *pf, const char *p, size_t n)
+{
+    if (!pf->folded) {
+        mm_buf_reset(&pf->buf);
+        if (mm_buf_append(&pf->buf, pf->v, pf->vlen) != MM_OK)
+            return MM_ENOMEM;
+        pf->folded = true;
+    }
+    if (mm_buf_putc(&pf->buf, ' ') != MM_OK || mm_buf_append(&pf->buf, p, n) != MM_OK)
+        return MM_ENOMEM;
+    return MM_OK;
+}
+
 mm_status_t mm_fields_parse_block(mm_arena *a, const char *text, size_t len, mm_fields *f)
 {
     const char *p = text, *end = text + len;
-    mm_buf val = MM_BUF_INIT;
-    const char *name = NULL;
-    size_t nlen = 0;
+    pending pf = {NULL, 0, NULL, 0, false, MM_BUF_INIT};
     mm_status_t st = MM_OK;
     bool last_blank = true;
 
@@ -75,38 +132,32 @@ mm_status_t mm_fields_parse_block(mm_arena *a, const char *text, size_t len, mm_
         if (le > p && le[-1] == '\r')
             le--;
         bool blank = true;
-        for (const char *q = p; q < le; q++)
+        for (const char *q = p; q < le && blank; q++)
             if (*q != ' ' && *q != '\t')
                 blank = false;
         if (blank) {
-            if (name)
-                st = mm_fields_add(a, f, name, nlen, mm_buf_str(&val), val.len);
-            name = NULL;
+            st = flush_field(a, f, &pf);
             if (!last_blank && st == MM_OK)
                 st = mm_fields_add(a, f, "", 0, "", 0);
             last_blank = true;
-        } else if ((*p == ' ' || *p == '\t') && name) {
-            if (mm_buf_putc(&val, ' ') != MM_OK || mm_buf_append(&val, p, (size_t)(le - p)) != MM_OK)
-                st = MM_ENOMEM;
+        } else if ((*p == ' ' || *p == '\t') && pf.name) {
+            st = fold(&pf, p, (size_t)(le - p));
         } else {
             size_t k = field_name_len(p, le);
-            if (name)
-                st = mm_fields_add(a, f, name, nlen, mm_buf_str(&val), val.len);
-            name = NULL;
+            st = flush_field(a, f, &pf);
             if (k && st == MM_OK) {
-                name = p;
-                nlen = k;
-                const char *v = memchr(p, ':', (size_t)(le - p)) + 1;
-                mm_buf_reset(&val);
-                if (mm_buf_append(&val, v, (size_t)(le - v)) != MM_OK)
-                    st = MM_ENOMEM;
+                pf.name = p;
+                pf.nlen = k;
+                pf.v = (const char *)memchr(p, ':', (size_t)(le - p)) + 1;
+                pf.vlen = (size_t)(le - pf.v);
+                pf.folded = false;
             }
             last_blank = false;
         }
         p = next;
     }
-    if (name && st == MM_OK)
-        st = mm_fields_add(a, f, name, nlen, mm_buf_str(&val), val.len);
-    mm_buf_free(&val);
+    if (st == MM_OK)
+        st = flush_field(a, f, &pf);
+    mm_buf_free(&pf.buf);
     return st;
 }

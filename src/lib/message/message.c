@@ -1,11 +1,17 @@
 /*
  * message.c - flatten a GMime parse tree into an mm_msg (see message.h).
  *
- * Steps: reject empty/binary/non-mail input early; normalise line ends to
- * LF (GMime does not understand bare CR, and some MTAs wrote them); parse
- * with GMime using fallback charsets common in our users' mail (UTF-8,
- * GB18030, ISO-8859-1); walk the tree with depth and part limits, turning
- * every readable text into UTF-8.
+ * Steps: reject empty/binary/non-mail input early; make the one copy GMime
+ * parses (LF line ends, header and nesting limits: sanitize.c) and hand its
+ * ownership to GMime's stream, so the bytes are not copied again; parse with
+ * GMime using fallback charsets common in our users' mail (UTF-8, GB18030,
+ * ISO-8859-1); walk the tree with depth and part limits, turning every
+ * readable text into UTF-8.
+ *
+ * Speed: this is most of the time spent per message, so the parser options
+ * are made once per process, header values that need no decoding are taken
+ * raw, ASCII text is not run through iconv, and iconv descriptors come from
+ * GMime's cache instead of being opened (and dlopen()ed) per part.
  */
 #include "message.h"
 
@@ -15,11 +21,64 @@
 #include <string.h>
 #include "../util/str.h"
 
+/*
+ * Decoded bytes kept per kind of text (readable text, HTML, report parts):
+ * a bounce says what it has to say in far less, and this bounds memory per
+ * message whatever max_message_bytes is.
+ */
+#define TEXT_MAX (1u << 20)
+
 static pthread_once_t gmime_once = PTHREAD_ONCE_INIT;
+
+/* Read-only after creation, so shared by every thread, like GMime's own set-up. */
+static GMimeParserOptions *parser_opts;
+
+/*
+ * glibc loads an iconv module when a descriptor needs it and unloads it when
+ * the last such descriptor is closed, so converting one part at a time
+ * mapped and unmapped GB18030.so (and friends) for every message; with
+ * threads each munmap() also stalls the other CPUs (TLB shootdown).  One
+ * descriptor per common charset, opened once and never used or closed,
+ * keeps the modules loaded for GMime's conversions and ours.
+ */
+static GIConv pinned[17]; /* reachable, so leak checkers see no leak */
+
+static void pin_iconv_modules(void)
+{
+    static const char *const charsets[] = {
+        "GB18030",      "GBK",    "GB2312",     "BIG5",       "ISO-2022-JP", "SHIFT_JIS",
+        "EUC-JP",       "EUC-KR", "ISO-8859-1", "ISO-8859-2", "ISO-8859-15", "WINDOWS-1252",
+        "WINDOWS-1251", "KOI8-R", "UTF-16",     "UTF-7",      "HZ-GB-2312"};
+    G_STATIC_ASSERT(sizeof charsets / sizeof charsets[0] == sizeof pinned / sizeof pinned[0]);
+    for (size_t i = 0; i < sizeof charsets / sizeof charsets[0]; i++)
+        pinned[i] = g_iconv_open("UTF-8", charsets[i]);
+}
+
+/*
+ * GObject creates each class on first use, thread-safely but behind locks
+ * that thread checkers cannot see; making every class we use here, before
+ * any thread starts, keeps ThreadSanitizer runs of --jobs quiet.
+ */
+static void warm_up_types(void)
+{
+    const GType types[] = {
+        GMIME_TYPE_PARSER,       GMIME_TYPE_MESSAGE,       GMIME_TYPE_MULTIPART,
+        GMIME_TYPE_PART,         GMIME_TYPE_TEXT_PART,     GMIME_TYPE_MESSAGE_PART,
+        GMIME_TYPE_STREAM_MEM,   GMIME_TYPE_STREAM_FILTER, GMIME_TYPE_FILTER_BASIC,
+        GMIME_TYPE_DATA_WRAPPER, GMIME_TYPE_CONTENT_TYPE,  GMIME_TYPE_HEADER_LIST};
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+        g_type_class_unref(g_type_class_ref(types[i]));
+}
 
 static void gmime_init_once(void)
 {
+    static const char *fallback[] = {"UTF-8", "GB18030", "ISO-8859-1", NULL};
     g_mime_init();
+    pin_iconv_modules();
+    warm_up_types();
+    parser_opts = g_mime_parser_options_new();
+    g_mime_parser_options_set_fallback_charsets(parser_opts, fallback);
+    g_mime_parser_options_set_rfc2047_compliance_mode(parser_opts, GMIME_RFC_COMPLIANCE_LOOSE);
 }
 
 void mm_msg_global_init(void)
@@ -37,27 +96,6 @@ void mm_msg_free(mm_msg *m)
     mm_buf_free(&m->orig_text);
     mm_arena_free(&m->arena);
     memset(m, 0, sizeof *m);
-}
-
-/* Copy bytes to out with every CRLF and bare CR turned into LF. */
-static mm_status_t normalise_eol(const char *s, size_t n, mm_buf *out)
-{
-    mm_status_t st = mm_buf_reserve(out, n);
-    if (st != MM_OK)
-        return st;
-    char *w = out->data;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '\r') {
-            *w++ = '\n';
-            if (i + 1 < n && s[i + 1] == '\n')
-                i++;
-        } else {
-            *w++ = s[i];
-        }
-    }
-    out->len = (size_t)(w - out->data);
-    out->data[out->len] = '\0';
-    return MM_OK;
 }
 
 /* A message starts with a header field (optionally after an mbox "From " line). */
@@ -85,33 +123,60 @@ static mm_status_t sniff(const char *s, size_t n)
     return MM_OK;
 }
 
+static bool is_ascii(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] >= 0x80)
+            return false;
+    return true;
+}
+
+/* Charsets whose text can be all ASCII bytes and still need converting. */
+static bool seven_bit_encoding(const char *cs)
+{
+    return mm_strcasestr(cs, "2022") || mm_strcasestr(cs, "utf-7") || mm_strcasestr(cs, "hz") ||
+           mm_strcasestr(cs, "16") || mm_strcasestr(cs, "32") || mm_strcasestr(cs, "ucs");
+}
+
+/* g_convert() with a cached descriptor; NULL when the bytes are not in charset. */
+static char *convert(const char *s, size_t n, const char *charset, size_t *outlen)
+{
+    iconv_t cd = g_mime_iconv_open("UTF-8", charset);
+    if (cd == (iconv_t)-1)
+        return NULL;
+    g_iconv(cd, NULL, NULL, NULL, NULL); /* a cached descriptor may hold shift state */
+    gsize w = 0;
+    char *conv = g_convert_with_iconv(s, (gssize)n, cd, NULL, &w, NULL);
+    g_mime_iconv_close(cd);
+    *outlen = w;
+    return conv;
+}
+
 /* Convert bytes in charset (may be NULL) to UTF-8 and append, dropping CRs. */
 static mm_status_t append_utf8(mm_buf *out, const char *s, size_t n, const char *charset)
 {
     char *conv = NULL;
+    size_t w = 0;
+    if (n == 0)
+        return MM_OK;
     if (!mm_utf8_valid(s, n)) {
         static const char *const tries[] = {NULL, "GB18030", "WINDOWS-1252"};
         for (size_t i = 0; i < 3 && !conv; i++) {
             const char *cs = i == 0 ? charset : tries[i];
-            if (!cs || !*cs)
-                continue;
-            const char *iconv_name = g_mime_charset_iconv_name(cs);
-            gsize w = 0;
-            conv = g_convert(s, (gssize)n, "UTF-8", iconv_name, NULL, &w, NULL);
-            if (conv)
-                n = w;
+            if (cs && *cs)
+                conv = convert(s, n, cs, &w);
         }
         if (!conv) {
             conv = g_utf8_make_valid(s, (gssize)n);
-            n = strlen(conv);
+            w = strlen(conv);
         }
         s = conv;
+        n = w;
     } else if (charset && *charset && g_ascii_strcasecmp(charset, "utf-8") != 0 &&
-               g_ascii_strcasecmp(charset, "us-ascii") != 0) {
+               g_ascii_strcasecmp(charset, "us-ascii") != 0 &&
+               (!is_ascii(s, n) || seven_bit_encoding(charset))) {
         /* Valid UTF-8 bytes can still be another charset (ISO-2022-JP is 7-bit). */
-        const char *iconv_name = g_mime_charset_iconv_name(charset);
-        gsize w = 0;
-        conv = g_convert(s, (gssize)n, "UTF-8", iconv_name, NULL, &w, NULL);
+        conv = convert(s, n, charset, &w);
         if (conv) {
             s = conv;
             n = w;
@@ -130,44 +195,81 @@ static mm_status_t append_utf8(mm_buf *out, const char *s, size_t n, const char 
     return st;
 }
 
-/* Decoded (transfer encoding removed) content of a leaf part. */
-static GByteArray *part_bytes(GMimePart *part)
+/*
+ * Decoded (transfer encoding removed) content of a leaf part, at most cap
+ * bytes: what g_mime_data_wrapper_write_to_stream() does, but it stops early
+ * so a huge part costs no memory.
+ */
+static GByteArray *part_bytes(GMimePart *part, size_t cap)
 {
     GMimeDataWrapper *dw = g_mime_part_get_content(part);
-    if (!dw)
+    GMimeStream *src = dw ? g_mime_data_wrapper_get_stream(dw) : NULL;
+    if (!src || g_mime_stream_reset(src) == -1)
         return NULL;
-    GMimeStream *mem = g_mime_stream_mem_new();
-    g_mime_data_wrapper_write_to_stream(dw, mem);
-    GByteArray *arr = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
-    g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(mem), FALSE);
-    g_object_unref(mem);
+    /* Most text parts are 7bit or 8bit: read those without a filter stream. */
+    GMimeStream *filtered = g_object_ref(src);
+    GMimeContentEncoding enc = g_mime_data_wrapper_get_encoding(dw);
+    if (enc == GMIME_CONTENT_ENCODING_BASE64 || enc == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE ||
+        enc == GMIME_CONTENT_ENCODING_UUENCODE) {
+        g_object_unref(filtered);
+        filtered = g_mime_stream_filter_new(src);
+        GMimeFilter *f = g_mime_filter_basic_new(enc, FALSE);
+        g_mime_stream_filter_add(GMIME_STREAM_FILTER(filtered), f);
+        g_object_unref(f);
+    }
+    GByteArray *arr = g_byte_array_new();
+    char chunk[4096];
+    while (arr->len < cap) {
+        size_t want = cap - arr->len < sizeof chunk ? cap - arr->len : sizeof chunk;
+        ssize_t got = g_mime_stream_read(filtered, chunk, want);
+        if (got <= 0)
+            break;
+        g_byte_array_append(arr, (const guint8 *)chunk, (guint)got);
+    }
+    g_object_unref(filtered);
     return arr;
 }
 
-static mm_status_t collect_headers(mm_msg *m, GMimeObject *obj, mm_fields *f)
+/* A raw value with no encoded word and no 8-bit byte is its own decoded value. */
+static bool raw_is_final(const char *raw)
 {
-    GMimeHeaderList *hl = g_mime_object_get_header_list(obj);
-    int count = hl ? g_mime_header_list_get_count(hl) : 0;
-    for (int i = 0; i < count; i++) {
-        GMimeHeader *h = g_mime_header_list_get_header_at(hl, i);
-        const char *name = g_mime_header_get_name(h);
-        const char *value = g_mime_header_get_value(h);
-        if (!name)
+    for (const char *p = raw; *p; p++)
+        if ((unsigned char)*p >= 0x80 || (p[0] == '=' && p[1] == '?'))
+            return false;
+    return true;
+}
+
+/*
+ * Fields of one header block (copied aside by the sanitiser, see there) into
+ * f: unfolded, RFC 2047 words and 8-bit bytes decoded to UTF-8 by GMime with
+ * our fallback charsets, just as g_mime_header_get_value() would.
+ */
+static mm_status_t collect_block(mm_msg *m, const mm_buf *raw, mm_fields *f)
+{
+    size_t first = f->n;
+    mm_status_t st = mm_fields_parse_block(&m->arena, mm_buf_str(raw), raw->len, f);
+    for (size_t i = first; st == MM_OK && i < f->n; i++) {
+        if (raw_is_final(f->v[i].value))
             continue;
-        if (!value)
-            value = "";
-        mm_status_t st = mm_fields_add(&m->arena, f, name, strlen(name), value, strlen(value));
-        if (st != MM_OK)
-            return st;
+        char *dec = g_mime_utils_header_decode_text(parser_opts, f->v[i].value);
+        char *v = dec ? mm_arena_strdup(&m->arena, dec) : NULL;
+        g_free(dec);
+        if (!v) {
+            st = MM_ENOMEM;
+            break;
+        }
+        mm_squeeze_space(v);
+        f->v[i].value = mm_strtrim(v);
     }
-    return MM_OK;
+    return st;
 }
 
 typedef struct walk {
     mm_msg *m;
     const mm_limits *lim;
-    mm_buf html;        /* text/html, used only when no text/plain was found */
-    int in_attached;    /* > 0 while inside an attached message */
+    const mm_buf *orig_raw; /* fields of the first attached message */
+    mm_buf html;            /* text/html, used only when no text/plain was found */
+    int in_attached;        /* > 0 while inside an attached message */
     mm_status_t st;
 } walk;
 
@@ -208,7 +310,10 @@ static void leaf(walk *w, GMimeObject *obj)
     }
     if (!dst && !headers_block)
         return;
-    GByteArray *arr = part_bytes(GMIME_PART(obj));
+    size_t used = dst ? dst->len : 0;
+    if (used >= TEXT_MAX)
+        return;
+    GByteArray *arr = part_bytes(GMIME_PART(obj), TEXT_MAX - used);
     if (!arr)
         return;
     if (headers_block) {
@@ -234,7 +339,7 @@ static void attached_message(walk *w, GMimeMessage *inner, size_t depth)
         return;
     if (!m->has_orig && w->in_attached == 0) {
         m->has_orig = true;
-        w->st = collect_headers(m, GMIME_OBJECT(inner), &m->orig);
+        w->st = collect_block(m, w->orig_raw, &m->orig);
     }
     w->in_attached++;
     GMimeObject *body = g_mime_message_get_mime_part(inner);
@@ -269,7 +374,8 @@ static void strip_html(const char *s, size_t n, mm_buf *out)
             bool br = (i + 3 < n && (mm_lower(s[i + 1]) == 'b' || mm_lower(s[i + 1]) == 'p' ||
                                      mm_lower(s[i + 1]) == 'd' || mm_lower(s[i + 1]) == 't'));
             const char *skip_to = NULL;
-            if (n - i > 7 && (mm_startswith_ci(s + i, "<script") || mm_startswith_ci(s + i, "<style")))
+            if (n - i > 7 &&
+                (mm_startswith_ci(s + i, "<script") || mm_startswith_ci(s + i, "<style")))
                 skip_to = mm_lower(s[i + 2]) == 'c' ? "</script" : "</style";
             if (skip_to) {
                 const char *e = mm_memcasemem(s + i, n - i, skip_to, strlen(skip_to));
@@ -282,7 +388,10 @@ static void strip_html(const char *s, size_t n, mm_buf *out)
             continue;
         }
         if (s[i] == '&') {
-            static const struct { const char *ent; char c; } ents[] = {
+            static const struct {
+                const char *ent;
+                char c;
+            } ents[] = {
                 {"&lt;", '<'}, {"&gt;", '>'}, {"&amp;", '&'}, {"&nbsp;", ' '}, {"&quot;", '"'}};
             bool done = false;
             for (size_t k = 0; k < sizeof ents / sizeof ents[0]; k++) {
@@ -319,10 +428,11 @@ static void set_ctype(mm_msg *m, GMimeObject *root)
         m->report_type = mm_strlower(mm_arena_strdup(&m->arena, rt));
 }
 
-static mm_status_t flatten(mm_msg *m, const mm_limits *lim, GMimeMessage *msg)
+static mm_status_t flatten(mm_msg *m, const mm_limits *lim, GMimeMessage *msg,
+                           const mm_buf *head_raw, const mm_buf *orig_raw)
 {
-    walk w = {m, lim, MM_BUF_INIT, 0, MM_OK};
-    mm_status_t st = collect_headers(m, GMIME_OBJECT(msg), &m->head);
+    walk w = {m, lim, orig_raw, MM_BUF_INIT, 0, MM_OK};
+    mm_status_t st = collect_block(m, head_raw, &m->head);
     GMimeObject *root = g_mime_message_get_mime_part(msg);
     set_ctype(m, root);
     if (st == MM_OK && root)
@@ -337,6 +447,15 @@ static mm_status_t flatten(mm_msg *m, const mm_limits *lim, GMimeMessage *msg)
     return st != MM_OK ? st : w.st;
 }
 
+/* A memory stream that owns buf (g_malloc'd), so GMime does not copy it again. */
+static GMimeStream *stream_take(char *buf, size_t len)
+{
+    GByteArray *arr = g_byte_array_new_take((guint8 *)buf, len);
+    GMimeStream *stream = g_mime_stream_mem_new_with_byte_array(arr);
+    g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(stream), TRUE);
+    return stream;
+}
+
 mm_status_t mm_msg_parse(const mm_limits *lim, const char *bytes, size_t len, mm_msg *m)
 {
     memset(m, 0, sizeof *m);
@@ -344,30 +463,28 @@ mm_status_t mm_msg_parse(const mm_limits *lim, const char *bytes, size_t len, mm
     mm_status_t st = sniff(bytes, len);
     if (st != MM_OK)
         return st;
-    mm_buf norm = MM_BUF_INIT;
-    st = normalise_eol(bytes, len, &norm);
-    if (st != MM_OK) {
-        mm_buf_free(&norm);
+    if (len > G_MAXUINT) /* GByteArray lengths are guint */
+        len = G_MAXUINT;
+    char *buf;
+    size_t buflen;
+    mm_buf head_raw = MM_BUF_INIT, orig_raw = MM_BUF_INIT;
+    st = mm_msg_sanitize(lim, bytes, len, &buf, &buflen, &head_raw, &orig_raw);
+    if (st != MM_OK)
         return st;
-    }
-    GMimeStream *stream = g_mime_stream_mem_new_with_buffer(norm.data, norm.len);
-    mm_buf_free(&norm);
+    GMimeStream *stream = stream_take(buf, buflen);
     GMimeParser *parser = g_mime_parser_new_with_stream(stream);
     g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
-    GMimeParserOptions *opts = g_mime_parser_options_new();
-    const char *fallback[] = {"UTF-8", "GB18030", "ISO-8859-1", NULL};
-    g_mime_parser_options_set_fallback_charsets(opts, fallback);
-    g_mime_parser_options_set_rfc2047_compliance_mode(opts, GMIME_RFC_COMPLIANCE_LOOSE);
-    GMimeMessage *msg = g_mime_parser_construct_message(parser, opts);
+    GMimeMessage *msg = g_mime_parser_construct_message(parser, parser_opts);
     if (!msg) {
         st = MM_ENOTMAIL;
     } else {
-        st = flatten(m, lim, msg);
+        st = flatten(m, lim, msg, &head_raw, &orig_raw);
         g_object_unref(msg);
     }
-    g_mime_parser_options_free(opts);
     g_object_unref(parser);
     g_object_unref(stream);
+    mm_buf_free(&head_raw);
+    mm_buf_free(&orig_raw);
     if (st != MM_OK)
         mm_msg_free(m);
     return st;

@@ -2,7 +2,10 @@
  * message.h - one mail message reduced to what the bounce decoders need.
  *
  * GMime does the MIME work (structure, transfer encodings, RFC 2047 words,
- * charsets); this module flattens its tree into plain UTF-8 pieces:
+ * charsets) on a sanitised copy that holds only the MIME header fields (see
+ * sanitize.c); the two header blocks we keep are split by fields.c and
+ * decoded with GMime's word decoder.  This module flattens the result into
+ * plain UTF-8 pieces:
  *   - the top-level header fields,
  *   - the human-readable text (every text/plain part outside an attached
  *     message, or text/html turned into text when there is no plain part),
@@ -65,6 +68,17 @@ const char *mm_fields_get(const mm_fields *f, const char *name);
 mm_status_t mm_fields_parse_block(mm_arena *a, const char *text, size_t len, mm_fields *f);
 mm_status_t mm_fields_add(mm_arena *a, mm_fields *f, const char *name, size_t nlen,
                           const char *value, size_t vlen);
+
+/*
+ * Copy bytes for GMime: LF line ends, header blocks and MIME nesting cut to
+ * the limits, only the MIME fields of each header block (see sanitize.c).
+ * On MM_OK *out is a NUL-terminated g_malloc() buffer of *outlen bytes that
+ * the caller owns (GMime may take it over), and the caller's buffers head
+ * and orig hold every field of the top header block and of the first
+ * attached message's, one per line, folded lines kept as they were.
+ */
+mm_status_t mm_msg_sanitize(const mm_limits *lim, const char *bytes, size_t len, char **out,
+                            size_t *outlen, mm_buf *head, mm_buf *orig);
 
 /* Process-wide GMime set-up; called by mm_ctx_create(), safe to call twice. */
 void mm_msg_global_init(void);

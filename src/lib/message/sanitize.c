@@ -1,0 +1,303 @@
+/*
+ * sanitize.c - the one copy of a message made before GMime sees it.
+ *
+ * GMime trusts its input more than we can: it recurses once per nested
+ * multipart or attached message, keeps every header field as an object, and
+ * does not understand bare CR line ends.  So in one pass over the lines we
+ *   - turn CRLF and bare CR into LF;
+ *   - keep at most max_header_fields fields per header block and
+ *     max_field_bytes bytes per field (RFC 5322 section 2.1.1 allows 998
+ *     per line, so only hostile or broken mail loses anything);
+ *   - follow the MIME structure (Content-Type and boundary lines, RFC 2046
+ *     section 5.1.1) and drop any subtree nested deeper than max_mime_depth;
+ *   - as a backstop that does not depend on reading the structure the way
+ *     GMime does, stop copying after 4 * max_parts Content-Type lines, so
+ *     GMime can never recurse deeper than that;
+ *   - give GMime only the MIME fields (Content-*, MIME-Version) of each
+ *     header block.  GMime makes a GObject of every header field, and
+ *     creating and finalising those was half the time per message and, with
+ *     threads, contended on GLib's global locks.  The fields of the two
+ *     header blocks we read (the message's own and the first attached
+ *     message's) are copied whole to side buffers instead.
+ * The output is at most two bytes longer than the input (an end for the last
+ * line and for an unfinished header block), so it is allocated once.
+ */
+#include "message.h"
+
+#include <glib.h>
+#include <string.h>
+#include "../util/str.h"
+
+#define BOUNDARY_MAX 256 /* RFC 2046 allows 70; longer ones are kept unmatched */
+#define CTYPE_MAX 1024   /* enough of a Content-Type value to find its boundary */
+#define STACK_MAX 64     /* deeper than any max_mime_depth worth setting */
+
+/* One open container: a multipart (with its boundary) or an attached message. */
+typedef struct frame {
+    char boundary[BOUNDARY_MAX];
+    size_t blen; /* 0: no usable boundary (attached message, or none given) */
+} frame;
+
+typedef struct san {
+    const mm_limits *lim;
+    char *out;
+    size_t len;
+    bool in_header;   /* inside a header block */
+    size_t fields;    /* fields seen in this header block */
+    size_t field_len; /* bytes kept of the current field */
+    bool drop_field;  /* the current field went past a limit: drop the rest */
+    bool in_ctype;    /* the current field is this block's Content-Type */
+    char ctype[CTYPE_MAX];
+    size_t ctype_len;
+    bool have_ctype;
+    size_t skip_depth; /* > 0: dropping a too-deep subtree opened at this depth */
+    size_t ctype_lines;
+    bool cut;        /* backstop reached: copy nothing more */
+    bool mime_field; /* the current field is one GMime needs */
+    mm_buf *side;    /* where this header block's fields are copied, or NULL */
+    mm_buf *head, *orig;
+    bool orig_seen; /* the first attached message's header block was met */
+    frame stack[STACK_MAX];
+    size_t depth;
+} san;
+
+static void emit(san *s, const char *p, size_t n)
+{
+    memcpy(s->out + s->len, p, n);
+    s->len += n;
+    s->out[s->len++] = '\n';
+}
+
+static void start_header_block(san *s, mm_buf *side)
+{
+    s->side = side;
+    s->in_header = true;
+    s->fields = 0;
+    s->field_len = 0;
+    s->mime_field = false; /* a block that starts with a folded line gives GMime nothing */
+    s->drop_field = false;
+    s->in_ctype = false;
+    s->have_ctype = false;
+    s->ctype_len = 0;
+}
+
+static void ctype_append(san *s, const char *p, size_t n)
+{
+    size_t room = CTYPE_MAX - 1 - s->ctype_len;
+    if (n > room)
+        n = room;
+    memcpy(s->ctype + s->ctype_len, p, n);
+    s->ctype_len += n;
+    s->ctype[s->ctype_len] = '\0';
+}
+
+/* The boundary parameter of a Content-Type value (RFC 2045 section 5.1), quoted or not. */
+static size_t find_boundary(const char *v, char *out)
+{
+    const char *p = mm_strcasestr(v, "boundary");
+    while (p && p > v && p[-1] != ';' && p[-1] != ' ' && p[-1] != '\t')
+        p = mm_strcasestr(p + 1, "boundary");
+    if (!p)
+        return 0;
+    p += 8;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    if (*p++ != '=')
+        return 0;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    bool quoted = *p == '"';
+    if (quoted)
+        p++;
+    size_t n = 0;
+    while (p[n] && (quoted ? p[n] != '"' : (p[n] != ';' && p[n] != ' ' && p[n] != '\t')))
+        n++;
+    if (n == 0 || n >= BOUNDARY_MAX)
+        return 0;
+    memcpy(out, p, n);
+    return n;
+}
+
+/*
+ * A header block ended: open a container if its Content-Type says so.
+ * Returns true when the body that follows is itself a header block
+ * (an attached message).
+ */
+static bool end_header_block(san *s)
+{
+    s->in_header = false;
+    if (!s->have_ctype || s->skip_depth)
+        return false;
+    const char *v = s->ctype;
+    while (*v == ' ' || *v == '\t')
+        v++;
+    bool multi = mm_startswith_ci(v, "multipart/");
+    bool message = mm_startswith_ci(v, "message/rfc822") || mm_startswith_ci(v, "message/global") ||
+                   mm_startswith_ci(v, "message/news");
+    if (!multi && !message)
+        return false;
+    if (s->depth + 1 > s->lim->max_mime_depth || s->depth + 1 >= STACK_MAX) {
+        s->skip_depth = s->depth + 1;
+        return false;
+    }
+    frame *f = &s->stack[s->depth++];
+    f->blen = multi ? find_boundary(v, f->boundary) : 0;
+    return message;
+}
+
+/* "--boundary" or "--boundary--", then optional white space. */
+static int boundary_kind(const char *p, size_t n, const frame *f)
+{
+    if (n < f->blen + 2 || memcmp(p + 2, f->boundary, f->blen) != 0)
+        return 0;
+    size_t i = f->blen + 2;
+    int kind = 1;
+    if (n - i >= 2 && p[i] == '-' && p[i + 1] == '-') {
+        i += 2;
+        kind = 2;
+    }
+    for (; i < n; i++)
+        if (p[i] != ' ' && p[i] != '\t')
+            return 0;
+    return kind;
+}
+
+/* A "--" line in a body: close containers down to the one whose boundary it is. */
+static bool body_boundary(san *s, const char *p, size_t n)
+{
+    for (size_t k = s->depth; k-- > 0;) {
+        if (s->stack[k].blen == 0)
+            continue;
+        int kind = boundary_kind(p, n, &s->stack[k]);
+        if (!kind)
+            continue;
+        s->depth = kind == 2 ? k : k + 1;
+        if (s->skip_depth > s->depth)
+            s->skip_depth = 0;
+        if (kind == 1)
+            start_header_block(s, NULL);
+        return true;
+    }
+    return false;
+}
+
+static void header_line(san *s, const char *p, size_t n)
+{
+    size_t max_field = s->lim->max_field_bytes;
+    if (p[0] == ' ' || p[0] == '\t') {
+        if (s->drop_field)
+            return;
+        if (s->field_len + n > max_field) {
+            s->drop_field = true;
+            return;
+        }
+    } else {
+        s->in_ctype = false;
+        s->drop_field = ++s->fields > s->lim->max_header_fields;
+        if (s->drop_field)
+            return;
+        s->field_len = 0;
+        s->mime_field = (n > 8 && strncasecmp(p, "content-", 8) == 0) ||
+                        (n > 13 && strncasecmp(p, "mime-version:", 13) == 0);
+        if (!s->have_ctype && n > 13 && strncasecmp(p, "content-type:", 13) == 0) {
+            s->have_ctype = s->in_ctype = true;
+            ctype_append(s, p + 13, n - 13);
+        }
+        if (n > max_field) {
+            n = max_field;
+            s->drop_field = true;
+        }
+    }
+    if (s->in_ctype && s->field_len)
+        ctype_append(s, p, n);
+    s->field_len += n;
+    if (s->skip_depth)
+        return;
+    if (s->mime_field)
+        emit(s, p, n);
+    if (s->side && (mm_buf_append(s->side, p, n) != MM_OK || mm_buf_putc(s->side, '\n') != MM_OK))
+        s->side = NULL; /* out of memory: fewer fields, as when a limit is reached */
+}
+
+static void line(san *s, const char *p, size_t n)
+{
+    if (n >= 13 && (p[0] == 'C' || p[0] == 'c') && strncasecmp(p, "content-type:", 13) == 0 &&
+        ++s->ctype_lines > 4 * s->lim->max_parts) {
+        s->cut = true;
+        return;
+    }
+    if (s->in_header && n > 0) {
+        header_line(s, p, n);
+        return;
+    }
+    if (s->in_header) {
+        bool nested_header = end_header_block(s);
+        if (!s->skip_depth)
+            emit(s, p, 0);
+        if (nested_header) {
+            start_header_block(s, s->orig_seen ? NULL : s->orig);
+            s->orig_seen = true;
+        }
+        return;
+    }
+    /* A matching boundary always ends a skipped subtree: nothing deeper was opened. */
+    if (n >= 2 && p[0] == '-' && p[1] == '-' && s->depth && body_boundary(s, p, n)) {
+        emit(s, p, n);
+        return;
+    }
+    if (!s->skip_depth)
+        emit(s, p, n);
+}
+
+/* Split on LF, CRLF and bare CR; a last line without an end is kept. */
+static void split_lines(san *s, const char *p, size_t n)
+{
+    bool any_cr = memchr(p, '\r', n) != NULL;
+    const char *end = p + n;
+    while (p < end && !s->cut) {
+        const char *eol;
+        if (!any_cr) {
+            eol = memchr(p, '\n', (size_t)(end - p));
+        } else {
+            eol = p;
+            while (eol < end && *eol != '\n' && *eol != '\r')
+                eol++;
+        }
+        if (!eol)
+            eol = end;
+        line(s, p, (size_t)(eol - p));
+        if (eol < end && *eol == '\r' && eol + 1 < end && eol[1] == '\n')
+            eol++;
+        p = eol + 1;
+    }
+    /*
+     * A message cut inside a header block (truncated at the size limit, or
+     * just broken) still has fields worth reading; GMime rejects a header
+     * that never ends, so end it here.
+     */
+    if (s->in_header && !s->cut && !s->skip_depth)
+        emit(s, p, 0);
+}
+
+mm_status_t mm_msg_sanitize(const mm_limits *lim, const char *bytes, size_t len, char **out,
+                            size_t *outlen, mm_buf *head, mm_buf *orig)
+{
+    san *s = g_try_malloc0(sizeof *s);
+    char *buf = g_try_malloc(len + 3);
+    if (!s || !buf) {
+        g_free(s);
+        g_free(buf);
+        return MM_ENOMEM;
+    }
+    s->lim = lim;
+    s->out = buf;
+    s->head = head;
+    s->orig = orig;
+    start_header_block(s, head);
+    split_lines(s, bytes, len);
+    buf[s->len] = '\0';
+    *out = buf;
+    *outlen = s->len;
+    g_free(s);
+    return MM_OK;
+}
