@@ -90,9 +90,13 @@ mm_status_t mm_diagnose_message(const mm_ctx *ctx, const char *bytes, size_t len
     r->kind = MM_KIND_NOT_BOUNCE;
     for (const mm_decoder *d = mm_decoders; d->name; d++) {
         size_t before = r->n;
+        /* a decoder that serves several vendors (vendors.c) names the one
+         * it recognised */
+        r->mta = NULL;
         st = d->fn(&m, r);
         if (st == MM_OK && r->n > before) {
-            r->mta = d->name;
+            if (!r->mta)
+                r->mta = d->name;
             break;
         }
         mm_report_truncate(r, before);

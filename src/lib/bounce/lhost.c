@@ -36,12 +36,7 @@ const mm_decoder mm_decoders[] = {
     {"receivingses", mm_decode_receivingses},
     {"facebook", mm_decode_facebook},
     {"messagelabs", mm_decode_messagelabs},
-    {"interscanmss", mm_decode_interscanmss},
     {"outlook", mm_decode_outlook},
-    {"einsundeins", mm_decode_einsundeins},
-    {"biglobe", mm_decode_biglobe},
-    {"kddi", mm_decode_kddi},
-    {"verizon", mm_decode_verizon},
     {"ezweb", mm_decode_ezweb},
     /* end of mail providers and ESPs */
 

@@ -11,7 +11,9 @@
  *       <<< 550 <user@example.org>: User unknown
  * Newer notices add a delivery-status part (read by rfc3464.c); au's
  * sentence is then put in front of its diagnostic.  The sentences are au's
- * own and become hints.  Recognised by two of: the sender, the subject,
+ * own and become hints, except that "X-SPASIGN: NG" in the notice's header
+ * says au's own spam filter refused the message, whatever the sentence.
+ * Recognised by two of: the sender, the subject,
  * EZweb relays in Received, an ezweb/au Message-ID.
  *
  * KDDI does not publish this notice's layout; it is read as the notices
@@ -117,6 +119,8 @@ mm_status_t mm_decode_ezweb(const mm_msg *m, mm_report *r)
         return MM_ENOTFOUND;
     const char *t = mm_buf_str(&m->text);
     const char *said = au_sentences(r, t, mm_prov_text_len(t, m->text.len));
+    const char *sign = mm_fields_get(&m->head, "X-SPASIGN");
+    bool spam = sign && strcasecmp(sign, "NG") == 0;
     size_t from = r->n;
     mm_status_t st = m->has_dsn ? mm_prov_dsn(m, r, &from) : from_text(m, r, said, &from);
     if (st != MM_OK)
@@ -133,7 +137,7 @@ mm_status_t mm_decode_ezweb(const mm_msg *m, mm_report *r)
                 strcat(strcat(both, " "), d);
             rc->pub.diagnostic = both;
         }
-        rc->hint = mm_prov_phrase_hint(au_words, said);
+        rc->hint = spam ? MM_REASON_FILTERED : mm_prov_phrase_hint(au_words, said);
         mm_prov_refine_status(r, rc);
     }
     r->kind = MM_KIND_BOUNCE;

@@ -1,19 +1,19 @@
 /*
  * vendors.c - notices of MTAs and mail services whose layout the generic
  * readers already handle, but whose error sentences are fixed strings
- * that state the reason: the Japanese carriers' gateways (au/KDDI, EZweb,
+ * that state the reason: the Japanese carriers' gateways (au/KDDI,
  * BIGLOBE), Verizon Wireless, 1&1, Ipswitch IMail, Trend Micro InterScan,
- * Courier and Sun/Oracle Messaging Server.
+ * Courier and Sun/Oracle Messaging Server.  (EZweb has its own decoder,
+ * ezweb.c: its verdict stands apart from the recipients it concerns.)
  *
  * Each row of the table says how to recognise the vendor (a From, Subject,
- * Message-ID or Received header, or a sentence of the notice) and lists
- * its fixed sentences with the reason each states, as Sisimai's lhost
- * modules of the same names do.  Recipients come from the RFC 3464 part
- * when there is one (completed from the prose), else from the generic
- * prose reader; a vendor sentence found in a recipient's diagnostic is
- * set as its hint, and so is the reason of a flag header the vendor adds
- * (EZweb's "X-SPASIGN: NG").  To add a vendor, add a row; no code
- * changes.
+ * Reply-To, Message-ID or Received header, or a sentence of the notice)
+ * and lists its fixed sentences with the reason each states, as Sisimai's
+ * lhost modules of the same names do.  Recipients come from the RFC 3464
+ * part when there is one (completed from the prose), else from the generic
+ * prose reader; a vendor sentence found in a recipient's diagnostic is set
+ * as its hint.  The report names the vendor (r->mta).  To add a vendor,
+ * add a row; no code changes.
  */
 #include "../decoders.h"
 #include "mta_util.h"
@@ -25,12 +25,8 @@ typedef struct vendor {
     const char *name;
     /* any one recognises it: "Header:needle" (header value contains
      * needle) or a sentence of the notice */
-    const char *marks[5];
+    const char *marks[6];
     const mm_mta_phrase *phrases;
-    /* a header whose value states the reason for every recipient:
-     * "Name:value" (value compared case-insensitively), or NULL */
-    const char *flag;
-    mm_reason_t flag_reason;
 } vendor;
 
 /* au one net / KDDI gateway (Sisimai Lhost::KDDI) */
@@ -38,15 +34,6 @@ static const mm_mta_phrase kddi[] = {
     {MM_REASON_MAILBOXFULL, "as their mailbox is full"},
     {MM_REASON_NORELAYING, "due to the following smtp relay error"},
     {MM_REASON_HOSTUNKNOWN, "as the remote domain doesnt exist"},
-    {MM_REASON_UNDEFINED, NULL},
-};
-
-/* EZweb (au mobile) notices (Sisimai Lhost::EZweb) */
-static const mm_mta_phrase ezweb[] = {
-    {MM_REASON_MAILBOXFULL, "the user(s) account is temporarily over quota"},
-    {MM_REASON_SUSPEND, "the user(s) account is disabled."},
-    {MM_REASON_SUSPEND, "the user(s) account is temporarily limited."},
-    {MM_REASON_EXPIRED, "your message was not delivered within "},
     {MM_REASON_UNDEFINED, NULL},
 };
 
@@ -105,14 +92,9 @@ static const mm_mta_phrase interscan[] = {
 static const vendor vendors[] = {
     {.name = "kddi",
      .marks = {"From:.dion.ne.jp", "Message-ID:.auone-net.jp",
-               "Your mail sent on:", "Your mail attempted to be delivered on:", NULL},
+               "Reply-To:no-reply@app.auone-net.jp", "Your mail sent on:",
+               "Your mail attempted to be delivered on:", NULL},
      .phrases = kddi},
-    /* "X-SPASIGN: NG": EZweb's own filter refused the message */
-    {.name = "ezweb",
-     .marks = {"From:@ezweb.ne.jp", "Received:(EZweb Mail)", NULL},
-     .phrases = ezweb,
-     .flag = "X-SPASIGN:NG",
-     .flag_reason = MM_REASON_FILTERED},
     {.name = "biglobe",
      .marks = {"From:@biglobe.ne.jp", "----- Non-delivered information -----", NULL},
      .phrases = biglobe},
@@ -123,7 +105,8 @@ static const vendor vendors[] = {
      .marks = {"From:vzwpix.com", "From:@vtext.", "Received:.vtext.", NULL},
      .phrases = verizon},
     {.name = "interscanmss",
-     .marks = {"From:\"InterScan", "Message from InterScan Messaging Security Suite", NULL},
+     .marks = {"From:InterScan", "Message from InterScan Messaging Security Suite",
+               "Subject:メッセージを配信できません。", "Subject:メール配信に失敗しました", NULL},
      .phrases = interscan},
     {.name = "imailserver", .marks = {"X-Mailer:<SMTP32 v", NULL}, .phrases = imail},
     {.name = "courier",
@@ -152,20 +135,6 @@ static bool header_mark(const mm_msg *m, const char *mark)
             mm_strcasestr(m->head.v[i].value, colon + 1))
             return true;
     return false;
-}
-
-/* "Name:value": the header's whole value is value. */
-static bool header_is(const mm_msg *m, const char *flag)
-{
-    const char *colon = strchr(flag, ':');
-    char name[32];
-    size_t nl = colon ? (size_t)(colon - flag) : 0;
-    if (!colon || nl >= sizeof name)
-        return false;
-    memcpy(name, flag, nl);
-    name[nl] = '\0';
-    const char *v = mm_fields_get(&m->head, name);
-    return v && strcasecmp(v, colon + 1) == 0;
 }
 
 static const vendor *which_vendor(const mm_msg *m)
@@ -207,11 +176,11 @@ mm_status_t mm_decode_vendors(const mm_msg *m, mm_report *r)
         st = mm_mta_prose_read(m, r);
     if (st != MM_OK)
         return st;
-    bool flagged = v->flag && header_is(m, v->flag);
     for (size_t i = start; i < r->n; i++) {
         const char *d = r->r[i].pub.diagnostic;
-        r->r[i].hint = flagged ? v->flag_reason : mm_mta_phrase_find(v->phrases, d, strlen(d));
+        r->r[i].hint = mm_mta_phrase_find(v->phrases, d, strlen(d));
     }
     r->kind = MM_KIND_BOUNCE;
+    r->mta = v->name;
     return r->n > start ? MM_OK : MM_ENOTFOUND;
 }
