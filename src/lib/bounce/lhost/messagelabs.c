@@ -25,7 +25,7 @@ static const mm_prov_phrase ml_words[] = {
 
 mm_status_t mm_decode_messagelabs(const mm_msg *m, mm_report *r)
 {
-    if (!mm_prov_header_has(m, "From", "@messagelabs.com"))
+    if (!mm_mta_header_has(m, "From", "@messagelabs.com"))
         return MM_ENOTFOUND;
     size_t from;
     mm_status_t st = mm_prov_dsn(m, r, &from);

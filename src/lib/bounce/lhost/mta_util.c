@@ -70,7 +70,8 @@ size_t mm_mta_prose_len(const char *t, size_t n)
         /* OpenSMTPD, Lotus Notes, 1&1, fml, m-FILTER, Verizon */
         "below is a copy of the original message", "------- returned message",
         "header of the original message", "original mail as follows", "-------original message",
-        "\noriginal message:", "message text follows:", NULL};
+        "\noriginal message:", "message text follows:", "------ this is a copy",
+        "--- below this line", "----- message header follows", NULL};
     size_t end = n;
     for (size_t i = 0; marks[i]; i++) {
         const char *p = mm_memcasemem(t, n, marks[i], strlen(marks[i]));
@@ -150,6 +151,18 @@ static const struct {
     {"smtp:data", "DATA"},
     {"rcpt to:<", "RCPT"},
     {"mail from:<", "MAIL"},
+    /* providers' own wording ("... after QUIT", "in RCPT TO") */
+    {"end of data", "DATA"},
+    {"reply to data", "DATA"},
+    {"after quit", "QUIT"},
+    {"after connect", "CONN"},
+    {"in reply to rcpt", "RCPT"},
+    {"in reply to mail", "MAIL"},
+    {"in reply to end of", "DATA"},
+    {"after rcpt", "RCPT"},
+    {"after mail", "MAIL"},
+    {"in rcpt to", "RCPT"},
+    {"in mail from", "MAIL"},
 };
 
 const char *mm_mta_command(const char *s, size_t n)
@@ -237,7 +250,7 @@ const char *mm_mta_rhost(mm_report *r, const char *s, size_t n)
     return host_before_bracket(r, s, n);
 }
 
-static bool blank_line(const char *l, size_t len)
+bool mm_mta_blank(const char *l, size_t len)
 {
     for (size_t i = 0; i < len; i++)
         if (l[i] != ' ' && l[i] != '\t' && l[i] != '\r')
@@ -251,7 +264,7 @@ size_t mm_mta_block_end(const char *t, size_t n, size_t pos, int max_lines)
     int lines = 0;
     const char *l;
     while (lines < max_lines && (l = mm_next_line(t, n, &p, &len)) != NULL) {
-        if (blank_line(l, len)) {
+        if (mm_mta_blank(l, len)) {
             if (lines > 0)
                 return (size_t)(l - t);
             continue;
@@ -271,6 +284,14 @@ mm_rcpt *mm_mta_find_rcpt(mm_report *r, size_t start, const char *addr, size_t a
     return NULL;
 }
 
+bool mm_mta_full(mm_report *r)
+{
+    if (r->n < r->max)
+        return false;
+    r->truncated = true;
+    return true;
+}
+
 mm_rcpt *mm_mta_add(mm_report *r, const char *addr, size_t alen, const char *diag, size_t dn)
 {
     mm_rcpt *rc = mm_report_add(r);
@@ -278,7 +299,7 @@ mm_rcpt *mm_mta_add(mm_report *r, const char *addr, size_t alen, const char *dia
         return NULL;
     rc->pub.recipient = mm_report_addr(r, addr, alen);
     rc->pub.action = "failed";
-    rc->pub.diagnostic = mm_report_str(r, diag, dn);
+    rc->pub.diagnostic = mm_report_str(r, diag, dn > MM_MTA_DIAG_MAX ? MM_MTA_DIAG_MAX : dn);
     return rc;
 }
 
@@ -533,6 +554,14 @@ bool mm_mta_dsn_has_diag(const mm_msg *m)
     return m->has_dsn && mm_memcasemem(m->dsn.data, m->dsn.len, "Diagnostic-Code:", 16);
 }
 
+bool mm_mta_any_header_has(const mm_msg *m, const char *name, const char *needle)
+{
+    for (size_t i = 0; i < m->head.n; i++)
+        if (strcasecmp(m->head.v[i].name, name) == 0 && mm_strcasestr(m->head.v[i].value, needle))
+            return true;
+    return false;
+}
+
 bool mm_mta_header_has(const mm_msg *m, const char *name, const char *needle)
 {
     const char *v = mm_fields_get(&m->head, name);
@@ -574,7 +603,7 @@ mm_status_t mm_mta_angle_blocks(mm_report *r, const char *t, size_t n, mm_mta_hi
         const char *a;
         size_t al;
         bool head = angle_line(l, len, &a, &al);
-        bool end = head || (cur && blank_line(l, len));
+        bool end = head || (cur && mm_mta_blank(l, len));
         if (end && cur) {
             fill_block(r, cur, t + bstart, (size_t)(l - t) - bstart, hints);
             cur = NULL;

@@ -1,5 +1,6 @@
 /*
- * mta_util.h - helpers shared by the MTA family decoders in lhost/:
+ * mta_util.h - helpers shared by all decoders in lhost/ (MTA families and
+ * providers alike; prov_util.h adds the providers' own):
  * finding the prose part of a bounce, reading the SMTP command, the remote
  * host and the receiver's reply out of the sentences MTAs write, and
  * completing RFC 3464 records with what only the prose says.
@@ -46,8 +47,17 @@ size_t mm_mta_block_end(const char *t, size_t n, size_t pos, int max_lines);
 /* The recipient in r->r[start..] whose address is addr[0..alen), or NULL. */
 mm_rcpt *mm_mta_find_rcpt(mm_report *r, size_t start, const char *addr, size_t alen);
 
+/* Is the report at max_recipients?  Then r->truncated is set, and a
+ * decoder stops adding (mm_mta_add() and mm_report_add() return NULL,
+ * which is not out of memory). */
+bool mm_mta_full(mm_report *r);
+
+/* Longest diagnostic a decoder copies out of prose (bytes). */
+#define MM_MTA_DIAG_MAX 1200
+
 /* Add a failed recipient for addr[0..alen) with the diagnostic diag[0..dn)
- * (may be empty); NULL when out of memory or past the recipient limit. */
+ * (may be empty, squeezed, capped at MM_MTA_DIAG_MAX); NULL when out of
+ * memory or past the recipient limit. */
 mm_rcpt *mm_mta_add(mm_report *r, const char *addr, size_t alen, const char *diag, size_t dn);
 
 /* Fill what rc lacks from a prose block about it: the SMTP command, the
@@ -70,6 +80,13 @@ bool mm_mta_dsn_has_diag(const mm_msg *m);
 /* The same for the one recipient rc (r->r[start..] are its peers). */
 void mm_mta_complete_one(mm_report *r, size_t start, mm_rcpt *rc, const char *t, size_t n,
                          bool keep_diag);
+
+/* Is the line blank (only spaces, tabs, a CR)? */
+bool mm_mta_blank(const char *l, size_t len);
+
+/* True when any header field called name contains needle (Received: is
+ * repeated, mm_fields_get() sees only the first). */
+bool mm_mta_any_header_has(const mm_msg *m, const char *name, const char *needle);
 
 /* A header field's value contains needle (case-insensitive). */
 bool mm_mta_header_has(const mm_msg *m, const char *name, const char *needle);

@@ -84,7 +84,7 @@ static int generator_marks(const mm_msg *m)
         score++;
     if (mm_fields_get(&m->head, "X-MS-Exchange-Message-Is-Ndr"))
         score++;
-    if (mm_prov_header_has(m, "Message-ID", ".prod.outlook.com"))
+    if (mm_mta_header_has(m, "Message-ID", ".prod.outlook.com"))
         score++;
     return score;
 }
@@ -102,9 +102,9 @@ static bool is_office365(const mm_msg *m)
     for (size_t i = 0; fields[i]; i++)
         if (mm_fields_get(&m->head, fields[i]))
             cloud++;
-    if (mm_prov_any_header_has(m, "Received", ".outbound.protection.outlook.com") ||
-        mm_prov_any_header_has(m, "Received", ".prod.outlook.com") ||
-        mm_prov_header_has(m, "Message-ID", ".prod.outlook.com"))
+    if (mm_mta_any_header_has(m, "Received", ".outbound.protection.outlook.com") ||
+        mm_mta_any_header_has(m, "Received", ".prod.outlook.com") ||
+        mm_mta_header_has(m, "Message-ID", ".prod.outlook.com"))
         cloud++;
     /* Written by Exchange, and by the one in Microsoft's cloud. */
     return generator_marks(m) > 0 && cloud > 0;
@@ -192,7 +192,7 @@ static size_t read_admin(const char *t, size_t n, admin_rcpt *v, size_t max, con
         } else if (mm_prov_addr_line(l, len, &a, &alen) && k < max) {
             cur = &v[k++];
             *cur = (admin_rcpt){a, NULL, NULL, alen, 0, 0};
-        } else if (!cur || mm_prov_blank(l, len)) {
+        } else if (!cur || mm_mta_blank(l, len)) {
             if (cur && cur->diag)
                 cur = NULL;
         } else if (!cur->diag && !cur->host && host_line(l, len)) {
@@ -225,7 +225,7 @@ static void finish(mm_report *r, mm_rcpt *rc, const admin_rcpt *ad)
         const char *q;
         size_t ql;
         quoted_reply(ad->diag, ad->dlen, &q, &ql);
-        p->diagnostic = mm_report_str(r, q, ql > MM_PROV_DIAG_MAX ? MM_PROV_DIAG_MAX : ql);
+        p->diagnostic = mm_report_str(r, q, ql > MM_MTA_DIAG_MAX ? MM_MTA_DIAG_MAX : ql);
     }
     mm_prov_refine_status(r, rc);
     if (!p->reply_code)
@@ -263,7 +263,7 @@ static mm_status_t error_details(const char *t, size_t n, mm_report *r)
         if (!mm_startswith_ci(l, "Recipient Address:") ||
             (a = mm_find_addr(l + 18, len - 18, &alen)) == NULL)
             continue;
-        mm_rcpt *rc = mm_prov_add(r, a, alen, err, el);
+        mm_rcpt *rc = mm_mta_add(r, a, alen, err, el);
         if (!rc)
             return MM_ENOMEM;
         if (gen)
@@ -278,8 +278,8 @@ static mm_status_t error_details(const char *t, size_t n, mm_report *r)
 static mm_status_t from_text(const mm_msg *m, mm_report *r, const admin_rcpt *v, size_t k,
                              const char *gen, size_t glen)
 {
-    for (size_t i = 0; i < k && !mm_prov_full(r); i++) {
-        mm_rcpt *rc = mm_prov_add(r, v[i].addr, v[i].alen, "", 0);
+    for (size_t i = 0; i < k && !mm_mta_full(r); i++) {
+        mm_rcpt *rc = mm_mta_add(r, v[i].addr, v[i].alen, "", 0);
         if (!rc)
             return MM_ENOMEM;
         if (gen)
@@ -288,7 +288,7 @@ static mm_status_t from_text(const mm_msg *m, mm_report *r, const admin_rcpt *v,
     if (k > 0)
         return MM_OK;
     const char *t = mm_buf_str(&m->text);
-    size_t n = mm_prov_text_len(t, m->text.len), from = r->n;
+    size_t n = mm_mta_prose_len(t, m->text.len), from = r->n;
     mm_status_t st = error_details(t, n, r);
     if (st != MM_ENOTFOUND && (st != MM_OK || r->n > from))
         return st;

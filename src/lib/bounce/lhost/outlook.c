@@ -29,11 +29,11 @@ static const mm_prov_phrase outlook_words[] = {
  * alone they do not tell who wrote the notice. */
 static bool is_outlook(const mm_msg *m)
 {
-    if (!mm_prov_header_has(m, "Subject", "Delivery Status Notification"))
+    if (!mm_mta_header_has(m, "Subject", "Delivery Status Notification"))
         return false;
     return mm_fields_get(&m->head, "X-Message-Delivery") ||
            mm_fields_get(&m->head, "X-Message-Info") ||
-           mm_prov_any_header_has(m, "Received", ".hotmail.com");
+           mm_mta_any_header_has(m, "Received", ".hotmail.com");
 }
 
 mm_status_t mm_decode_outlook(const mm_msg *m, mm_report *r)

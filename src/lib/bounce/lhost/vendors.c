@@ -129,12 +129,7 @@ static bool header_mark(const mm_msg *m, const char *mark)
         return false;
     memcpy(name, mark, nl);
     name[nl] = '\0';
-    /* Received appears many times; the first is enough for a gateway */
-    for (size_t i = 0; i < m->head.n; i++)
-        if (strcasecmp(m->head.v[i].name, name) == 0 &&
-            mm_strcasestr(m->head.v[i].value, colon + 1))
-            return true;
-    return false;
+    return mm_mta_any_header_has(m, name, colon + 1);
 }
 
 static const vendor *which_vendor(const mm_msg *m)

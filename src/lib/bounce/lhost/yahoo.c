@@ -28,13 +28,13 @@ static const char *tag_command(const char *d)
     for (size_t i = 0; i < sizeof tags / sizeof tags[0]; i++)
         if (mm_strcasestr(d, tags[i].tag))
             return tags[i].cmd;
-    return mm_prov_command(d, strlen(d));
+    return mm_mta_command(d, strlen(d));
 }
 
 mm_status_t mm_decode_yahoo(const mm_msg *m, mm_report *r)
 {
     const char *t = mm_buf_str(&m->text);
-    size_t n = mm_prov_text_len(t, m->text.len);
+    size_t n = mm_mta_prose_len(t, m->text.len);
     const char *after =
         mm_prov_after_line(t, n, "we were unable to deliver your message to the following");
     if (!after || m->has_dsn)
