@@ -197,10 +197,5 @@ mm_status_t mm_decode_exim(const mm_msg *m, mm_report *r)
         st = from_blocks(r, b, nb, start, st == MM_OK);
     if (st == MM_OK && r->n == start)
         st = from_header(m, r, t, n);
-    if (st != MM_OK)
-        return st;
-    if (r->n == start)
-        return MM_ENOTFOUND;
-    r->kind = MM_KIND_BOUNCE;
-    return MM_OK;
+    return st != MM_OK ? st : mm_mta_found(r, start);
 }

@@ -91,8 +91,5 @@ mm_status_t mm_decode_fml(const mm_msg *m, mm_report *r)
             return MM_ENOMEM;
         set_hint(m, rc);
     }
-    if (r->n == start)
-        return MM_ENOTFOUND;
-    r->kind = MM_KIND_BOUNCE;
-    return MM_OK;
+    return mm_mta_found(r, start);
 }

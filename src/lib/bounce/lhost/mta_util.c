@@ -684,3 +684,21 @@ bool mm_mta_says_delayed(const char *t, size_t n)
         "permanent error",        "failed permanently", NULL};
     return mm_mta_has_any(t, n, delayed) && !mm_mta_has_any(t, n, given_up);
 }
+
+void mm_mta_complete_dsn(const mm_msg *m, mm_report *r, size_t start)
+{
+    const char *t = mm_buf_str(&m->text);
+    size_t n = mm_mta_prose_len(t, m->text.len);
+    if (mm_mta_dsn_has_diag(m))
+        mm_mta_complete(r, start, t, n, true);
+    else
+        mm_mta_complete_guessed(r, start, t, n);
+}
+
+mm_status_t mm_mta_found(mm_report *r, size_t start)
+{
+    if (r->n == start)
+        return MM_ENOTFOUND;
+    r->kind = MM_KIND_BOUNCE;
+    return MM_OK;
+}

@@ -74,6 +74,15 @@ void mm_mta_complete(mm_report *r, size_t start, const char *t, size_t n, bool k
  * diagnostic the RFC 3464 reader guessed from the text gives way to the
  * prose block that names the recipient, when there is one. */
 void mm_mta_complete_guessed(mm_report *r, size_t start, const char *t, size_t n);
+/* After the RFC 3464 reader added r->r[start..]: complete them from m's
+ * prose, with mm_mta_complete() (keeping each Diagnostic-Code) when the
+ * report gives one, else with mm_mta_complete_guessed(). */
+void mm_mta_complete_dsn(const mm_msg *m, mm_report *r, size_t start);
+
+/* A decoder's last step: MM_ENOTFOUND when it added no recipient from
+ * start on, else the report is a bounce and MM_OK. */
+mm_status_t mm_mta_found(mm_report *r, size_t start);
+
 /* True when m's delivery-status part gives a Diagnostic-Code. */
 bool mm_mta_dsn_has_diag(const mm_msg *m);
 

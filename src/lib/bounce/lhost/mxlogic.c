@@ -48,8 +48,5 @@ mm_status_t mm_decode_mxlogic(const mm_msg *m, mm_report *r)
         return st;
     for (size_t i = from; i < r->n; i++)
         mm_prov_refine_status(r, &r->r[i]);
-    if (r->n == from)
-        return MM_ENOTFOUND;
-    r->kind = MM_KIND_BOUNCE;
-    return MM_OK;
+    return mm_mta_found(r, from);
 }

@@ -164,10 +164,5 @@ mm_status_t mm_decode_postfix(const mm_msg *m, mm_report *r)
     } else if (st == MM_ENOTFOUND) {
         st = mm_mta_angle_blocks(r, t, n, NULL);
     }
-    if (st != MM_OK)
-        return st;
-    if (r->n == start)
-        return MM_ENOTFOUND;
-    r->kind = MM_KIND_BOUNCE;
-    return MM_OK;
+    return st != MM_OK ? st : mm_mta_found(r, start);
 }

@@ -122,10 +122,5 @@ mm_status_t mm_decode_qmail(const mm_msg *m, mm_report *r)
         return MM_ENOTFOUND;
     size_t start = r->n;
     mm_status_t st = mm_mta_angle_blocks(r, t, n, qmail_hint);
-    if (st != MM_OK)
-        return st;
-    if (r->n == start)
-        return MM_ENOTFOUND;
-    r->kind = MM_KIND_BOUNCE;
-    return MM_OK;
+    return st != MM_OK ? st : mm_mta_found(r, start);
 }

@@ -325,10 +325,5 @@ mm_status_t mm_decode_sendmail(const mm_msg *m, mm_report *r)
     }
     if (st == MM_OK && r->n == start)
         st = from_unsent(r, t, n);
-    if (st != MM_OK)
-        return st;
-    if (r->n == start)
-        return MM_ENOTFOUND;
-    r->kind = MM_KIND_BOUNCE;
-    return MM_OK;
+    return st != MM_OK ? st : mm_mta_found(r, start);
 }

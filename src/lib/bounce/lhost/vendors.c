@@ -144,18 +144,6 @@ static const vendor *which_vendor(const mm_msg *m)
     return NULL;
 }
 
-/* The prose completes the RFC 3464 records; where they had no
- * Diagnostic-Code, the recipient's own paragraph is the diagnostic. */
-static void complete(const mm_msg *m, mm_report *r, size_t start)
-{
-    const char *t = mm_buf_str(&m->text);
-    size_t n = mm_mta_prose_len(t, m->text.len);
-    if (mm_mta_dsn_has_diag(m))
-        mm_mta_complete(r, start, t, n, true);
-    else
-        mm_mta_complete_guessed(r, start, t, n);
-}
-
 mm_status_t mm_decode_vendors(const mm_msg *m, mm_report *r)
 {
     const vendor *v = which_vendor(m);
@@ -166,7 +154,7 @@ mm_status_t mm_decode_vendors(const mm_msg *m, mm_report *r)
     if (m->has_dsn)
         st = mm_decode_rfc3464(m, r);
     if (st == MM_OK)
-        complete(m, r, start);
+        mm_mta_complete_dsn(m, r, start);
     else if (st == MM_ENOTFOUND)
         st = mm_mta_prose_read(m, r);
     if (st != MM_OK)

@@ -76,8 +76,5 @@ mm_status_t mm_decode_zoho(const mm_msg *m, mm_report *r)
             rc->hint = MM_REASON_EXPIRED;
         mm_prov_refine_status(r, rc);
     }
-    if (r->n == start)
-        return MM_ENOTFOUND;
-    r->kind = MM_KIND_BOUNCE;
-    return MM_OK;
+    return mm_mta_found(r, start);
 }
