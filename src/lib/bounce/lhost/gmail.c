@@ -9,7 +9,9 @@
  *   The error that the other server returned was:
  *   550 5.1.1 <user@example.org>... User Unknown (state 14).
  *   ----- Original message -----
- * The addresses are indented lines after the first marker; the other
+ * Recognised by Google's domains in From or Message-ID, as other MTAs
+ * write the same opening sentence.  The addresses are indented lines after
+ * the first marker; the other
  * server's reply in the technical details (else Gmail's own words there) is
  * every recipient's diagnostic.  Gmail's "(state N)" tells the
  * SMTP stage that failed, which gives the command (stage table from
@@ -123,8 +125,22 @@ static const char *other_server(const char *d)
     return *p ? p : d;
 }
 
+/* Other MTAs (Hotmail, Exchange, many a Sendmail) use the same opening
+ * sentence: only a notice that Google's own servers wrote is Gmail's. */
+static bool from_google(const mm_msg *m)
+{
+    static const char *const domains[] = {"@googlemail.com", "@gmail.com", "@google.com", NULL};
+    for (size_t i = 0; domains[i]; i++)
+        if (mm_mta_header_has(m, "From", domains[i]) ||
+            mm_mta_header_has(m, "Message-ID", domains[i]))
+            return true;
+    return false;
+}
+
 mm_status_t mm_decode_gmail(const mm_msg *m, mm_report *r)
 {
+    if (!from_google(m))
+        return MM_ENOTFOUND;
     const char *t = mm_buf_str(&m->text);
     size_t n = mm_mta_prose_len(t, m->text.len);
     const char *after = mm_prov_after_line(t, n, "Delivery to the following recipient");
