@@ -53,6 +53,7 @@ mm_status_t mm_decode_domino(const mm_msg *m, mm_report *r);
 mm_status_t mm_decode_fml(const mm_msg *m, mm_report *r);
 mm_status_t mm_decode_vendors(const mm_msg *m, mm_report *r);
 mm_status_t mm_decode_powermta(const mm_msg *m, mm_report *r);
+mm_status_t mm_decode_exchange(const mm_msg *m, mm_report *r);
 mm_status_t mm_decode_dsn_prose(const mm_msg *m, mm_report *r);
 
 /* end of MTA families */

@@ -3,6 +3,7 @@
  * classify -> advise.  Also the one-line mode (--text).
  */
 #include "decoders.h"
+#include "lhost/mta_util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,8 +24,11 @@ static void finish_recipient(mm_report *r, mm_rcpt *rc)
     char code[16];
     if (!p->status[0] && mm_find_status(d, strlen(d), code))
         p->status = mm_report_strz(r, code);
-    if (!p->reply_code)
-        p->reply_code = mm_find_reply(d, strlen(d));
+    /* a number in a reply's place that RFC 5321 does not define (Exchange's
+     * "441" for a failed connection) is not what a server replied */
+    int reply = p->reply_code ? 0 : mm_find_reply(d, strlen(d));
+    if (mm_mta_reply_defined(reply))
+        p->reply_code = reply;
     if (!p->date[0])
         p->date = "";
     mm_classify(rc);

@@ -50,6 +50,7 @@ const mm_decoder mm_decoders[] = {
     {"fml", mm_decode_fml},
     {"vendors", mm_decode_vendors},
     {"powermta", mm_decode_powermta},
+    {"exchange", mm_decode_exchange},
     {"dsn+prose", mm_decode_dsn_prose},
 
     /* end of MTA families */

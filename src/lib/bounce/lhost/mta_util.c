@@ -702,3 +702,14 @@ mm_status_t mm_mta_found(mm_report *r, size_t start)
     r->kind = MM_KIND_BOUNCE;
     return MM_OK;
 }
+
+bool mm_mta_reply_defined(int code)
+{
+    static const int codes[] = {211, 214, 220, 221, 235, 250, 251, 252, 334, 354, 421, 432,
+                                450, 451, 452, 454, 455, 500, 501, 502, 503, 504, 521, 523,
+                                530, 534, 535, 538, 550, 551, 552, 553, 554, 555, 556};
+    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
+        if (codes[i] == code)
+            return true;
+    return false;
+}

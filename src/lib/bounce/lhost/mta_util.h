@@ -127,6 +127,11 @@ mm_status_t mm_mta_prose_read(const mm_msg *m, mm_report *r);
  * MM_OK. */
 mm_status_t mm_mta_colon_lines(mm_report *r, size_t start, const char *t, size_t n, bool add);
 
+/* True when code is a reply code RFC 5321 (section 4.2.3) or its SMTP
+ * extensions (AUTH: RFC 4954; 521, 556: RFC 7504) define; MTAs also
+ * write numbers of their own in the same place. */
+bool mm_mta_reply_defined(int code);
+
 /* True when the notice is a delay warning (delivery is still being
  * retried), not a final failure. */
 bool mm_mta_says_delayed(const char *t, size_t n);
