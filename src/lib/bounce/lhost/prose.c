@@ -569,6 +569,10 @@ static void diag_for(prose *p, const mention *m)
         return;
     if (!take_section(p, m->li, m, 1) && !take_section(p, m->li, m, -1))
         take_heading(p, m->li);
+    /* "Did not reach the following recipient: user@example.org" and no
+     * reason anywhere: the notice's own sentence is all it says */
+    if (!p->diag.len && mm_mta_has_any(l->s, l->n, list_heads))
+        put_line(p, l->s, l->n);
 }
 
 /* A list heading in the few lines above li: the addresses under it are
