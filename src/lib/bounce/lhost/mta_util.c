@@ -713,3 +713,72 @@ bool mm_mta_reply_defined(int code)
             return true;
     return false;
 }
+
+/* The value of the field name ("Status:") on a line of blk[0..n), trimmed;
+ * NULL when no line starts with it. */
+static const char *field_in(const char *blk, size_t n, const char *name, size_t *vlen)
+{
+    size_t pos = 0, len, nl = strlen(name);
+    const char *l;
+    while ((l = mm_next_line(blk, n, &pos, &len)) != NULL) {
+        if (len <= nl || !mm_startswith_ci(l, name))
+            continue;
+        const char *v = l + nl;
+        while (v < l + len && (*v == ' ' || *v == '\t'))
+            v++;
+        *vlen = (size_t)(l + len - v);
+        while (*vlen && (v[*vlen - 1] == ' ' || v[*vlen - 1] == '\r'))
+            (*vlen)--;
+        return v;
+    }
+    return NULL;
+}
+
+/* The per-recipient block of fields whose Final-Recipient is addr. */
+static const char *fields_for(const char *t, size_t n, const char *addr, size_t *blen)
+{
+    const char *p = t, *end = t + n;
+    size_t al = strlen(addr);
+    for (int guard = 0; guard < 64 && p < end; guard++) {
+        const char *f = mm_memcasemem(p, (size_t)(end - p), "Final-Recipient:", 16);
+        if (!f)
+            return NULL;
+        const char *eol = memchr(f, '\n', (size_t)(end - f));
+        size_t ll = (size_t)((eol ? eol : end) - f);
+        if (al && mm_memcasemem(f, ll, addr, al)) {
+            /* Status and Action may come before Final-Recipient: the
+             * block is the paragraph around it */
+            const char *from = f;
+            for (int k = 0; k < 16 && from - t >= 2 && from[-1] == '\n' && from[-2] != '\n'; k++)
+                for (from--; from > t && from[-1] != '\n';)
+                    from--;
+            *blen = mm_mta_block_end(t, n, (size_t)(f - t), 16) - (size_t)(from - t);
+            return from;
+        }
+        p = f + 16;
+    }
+    return NULL;
+}
+
+void mm_mta_inline_dsn(const mm_msg *m, mm_report *r, size_t start)
+{
+    static const char *const actions[] = {"failed", "delayed", "delivered", "relayed", "expanded",
+                                          NULL};
+    const char *t = mm_buf_str(&m->text);
+    for (size_t i = start; i < r->n; i++) {
+        mm_recipient *p = &r->r[i].pub;
+        size_t bl, vl;
+        const char *b = fields_for(t, m->text.len, p->recipient, &bl), *v;
+        char code[16];
+        if (!b)
+            continue;
+        if (!p->status[0] && (v = field_in(b, bl, "Status:", &vl)) != NULL &&
+            mm_find_status(v, vl, code))
+            p->status = mm_report_strz(r, code);
+        if ((v = field_in(b, bl, "Action:", &vl)) == NULL)
+            continue;
+        for (size_t k = 0; actions[k]; k++)
+            if (vl == strlen(actions[k]) && strncasecmp(v, actions[k], vl) == 0)
+                p->action = actions[k];
+    }
+}

@@ -83,6 +83,12 @@ void mm_mta_complete_dsn(const mm_msg *m, mm_report *r, size_t start);
  * start on, else the report is a bounce and MM_OK. */
 mm_status_t mm_mta_found(mm_report *r, size_t start);
 
+/* Bounces forwarded or pasted as plain text keep their delivery-status
+ * fields in the text: for each recipient in r->r[start..] whose block of
+ * fields ("Final-Recipient: rfc822; ADDR", RFC 3464 section 2.3) is in
+ * m's text, take its Status when the recipient has none, and its Action. */
+void mm_mta_inline_dsn(const mm_msg *m, mm_report *r, size_t start);
+
 /* True when m's delivery-status part gives a Diagnostic-Code. */
 bool mm_mta_dsn_has_diag(const mm_msg *m);
 

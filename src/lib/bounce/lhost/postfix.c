@@ -163,6 +163,8 @@ mm_status_t mm_decode_postfix(const mm_msg *m, mm_report *r)
         smtp_diag_type(r, start);
     } else if (st == MM_ENOTFOUND) {
         st = mm_mta_angle_blocks(r, t, n, NULL);
+        if (st == MM_OK)
+            mm_mta_inline_dsn(m, r, start);
     }
     return st != MM_OK ? st : mm_mta_found(r, start);
 }

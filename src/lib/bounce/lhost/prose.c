@@ -780,6 +780,7 @@ static mm_status_t read_prose(const mm_msg *m, prose *p, mm_report *r)
         st = add_unnamed(m, p, r, t, n);
     if (st != MM_OK)
         return st;
+    mm_mta_inline_dsn(m, r, start);
     const char *cmd = command_section(p);
     bool delayed = mm_mta_says_delayed(t, n);
     for (size_t i = start; i < r->n; i++) {

@@ -80,6 +80,10 @@ static entry *push(transcript *tr, const char *addr, size_t alen)
 static void on_reply(transcript *tr, const char *l, size_t len, bool continued)
 {
     tr->closed = false;
+    /* a reply before any command of the session is to the connection:
+     * the greeting refused it */
+    if ((!tr->cmd || !tr->cmd[0]) && tr->host)
+        tr->cmd = "CONN";
     if (!tr->reply || !continued)
         tr->reply = l;
     tr->rlen = (size_t)(l + len - tr->reply);
