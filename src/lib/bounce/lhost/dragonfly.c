@@ -52,7 +52,7 @@ mm_status_t mm_decode_dragonfly(const mm_msg *m, mm_report *r)
     const char *reply = host_end ? mm_prov_after_line(lead, dlen, " did not like our") : lead;
     mm_rcpt *rc = mm_mta_add(r, a, alen, reply, n - (size_t)(reply - t));
     if (!rc)
-        return MM_ENOMEM;
+        return mm_mta_add_failed(r);
     if (host_end) {
         const char *hs = lead, *he = host_end;
         while (hs < host_end && (*hs == '\n' || *hs == ' '))

@@ -21,6 +21,7 @@
 #include "mta_util.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 #include "../../util/str.h"
 
@@ -64,6 +65,7 @@ static const char *const starts[] = {
     "has been frozen", "was frozen on arrival",
     "router encountered the following error(s)", NULL};
 
+/* X-Failed-Recipients addresses read at most */
 enum { MAX_BLOCKS = 256 };
 
 typedef struct block {
@@ -123,7 +125,11 @@ static size_t read_blocks(const char *t, size_t n, block *b, size_t max)
     while ((l = mm_next_line(t, n, &pos, &len)) != NULL) {
         const char *a;
         size_t al;
-        if (address_line(l, len, &a, &al) && nb < max) {
+        if (address_line(l, len, &a, &al)) {
+            /* past the report's capacity the rest is not read (and must
+             * not become the last block's text) */
+            if (nb == max)
+                break;
             b[nb++] = (block){a, l, al, 0};
             continue;
         }
@@ -156,7 +162,7 @@ static mm_status_t from_header(const mm_msg *m, mm_report *r, const char *t, siz
     for (int guard = 0; p && guard < MAX_BLOCKS && (a = mm_find_addr(p, strlen(p), &al)); guard++) {
         mm_rcpt *rc = mm_mta_add(r, a, al, "", 0);
         if (!rc)
-            return MM_ENOMEM;
+            return mm_mta_add_failed(r);
         mm_mta_fill(r, rc, t, n);
         set_hint(rc, t, n);
         p = a + al;
@@ -171,7 +177,7 @@ static mm_status_t from_blocks(mm_report *r, const block *b, size_t nb, size_t s
         if (!rc && dsn)
             continue;
         if (!rc && !(rc = mm_mta_add(r, b[i].addr, b[i].alen, "", 0)))
-            return MM_ENOMEM;
+            return mm_mta_add_failed(r);
         /* the error follows the address line */
         const char *e = memchr(b[i].text, '\n', b[i].tlen);
         const char *d = e ? e + 1 : b[i].text;
@@ -188,8 +194,13 @@ mm_status_t mm_decode_exim(const mm_msg *m, mm_report *r)
     size_t n = mm_mta_prose_len(t, m->text.len);
     if (!is_exim(m, t, n))
         return MM_ENOTFOUND;
-    block b[MAX_BLOCKS];
-    size_t nb = read_blocks(t, n, b, MAX_BLOCKS), start = r->n;
+    /* one block per recipient the report can hold, one more to tell
+     * that the notice names more */
+    size_t start = r->n, cap = r->max > start ? r->max - start + 1 : 1;
+    block *b = calloc(cap, sizeof *b);
+    if (!b)
+        return MM_ENOMEM;
+    size_t nb = read_blocks(t, n, b, cap);
     mm_status_t st = MM_ENOTFOUND;
     if (m->has_dsn)
         st = mm_decode_rfc3464(m, r);
@@ -197,5 +208,6 @@ mm_status_t mm_decode_exim(const mm_msg *m, mm_report *r)
         st = from_blocks(r, b, nb, start, st == MM_OK);
     if (st == MM_OK && r->n == start)
         st = from_header(m, r, t, n);
+    free(b);
     return st != MM_OK ? st : mm_mta_found(r, start);
 }

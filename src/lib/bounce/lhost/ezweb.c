@@ -94,7 +94,7 @@ static mm_status_t list_line(mm_report *r, size_t from, const char *l, size_t le
                (a = mm_find_addr(s, sl, &alen)) != NULL) {
         mm_rcpt *rc = mm_mta_add(r, a, alen, said, strlen(said));
         if (!rc)
-            return MM_ENOMEM;
+            return mm_mta_add_failed(r);
     }
     return MM_OK;
 }

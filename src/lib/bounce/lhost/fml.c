@@ -88,7 +88,7 @@ mm_status_t mm_decode_fml(const mm_msg *m, mm_report *r)
         /* the notice from this line on is what fml says about it */
         mm_rcpt *rc = mm_mta_add(r, a, al, l, n - (size_t)(l - t));
         if (!rc)
-            return MM_ENOMEM;
+            return mm_mta_add_failed(r);
         set_hint(m, rc);
     }
     return mm_mta_found(r, start);

@@ -70,7 +70,7 @@ static mm_status_t add_addresses(mm_report *r, const char *t, size_t n, bool del
             break;
         mm_rcpt *rc = mm_mta_add(r, a, alen, "", 0);
         if (!rc)
-            return mm_mta_full(r) ? MM_OK : MM_ENOMEM;
+            return mm_mta_add_failed(r);
         if (delayed)
             rc->pub.action = "delayed";
         seen = true;

@@ -39,7 +39,7 @@ mm_status_t mm_decode_googlegroups(const mm_msg *m, mm_report *r)
     while ((a = mm_find_addr(xf + pos, strlen(xf + pos), &len)) != NULL && r->n < r->max) {
         mm_rcpt *rc = mm_mta_add(r, a, len, start, dlen);
         if (!rc)
-            return MM_ENOMEM;
+            return mm_mta_add_failed(r);
         rc->hint = MM_REASON_REJECTED;
         rc->pub.smtp_command = "DATA";
         pos = (size_t)(a - xf) + len;

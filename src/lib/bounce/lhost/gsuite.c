@@ -128,7 +128,7 @@ static mm_status_t from_text(const mm_msg *m, mm_report *r, const char *t, size_
         return MM_ENOTFOUND;
     while ((a = mm_find_addr(xf + pos, strlen(xf + pos), &alen)) != NULL && r->n < r->max) {
         if (!mm_mta_add(r, a, alen, "", 0))
-            return MM_ENOMEM;
+            return mm_mta_add_failed(r);
         pos = (size_t)(a - xf) + alen;
     }
     r->kind = MM_KIND_BOUNCE;

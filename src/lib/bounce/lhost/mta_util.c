@@ -292,6 +292,11 @@ bool mm_mta_full(mm_report *r)
     return true;
 }
 
+mm_status_t mm_mta_add_failed(mm_report *r)
+{
+    return mm_mta_full(r) ? MM_OK : MM_ENOMEM;
+}
+
 mm_rcpt *mm_mta_add(mm_report *r, const char *addr, size_t alen, const char *diag, size_t dn)
 {
     mm_rcpt *rc = mm_report_add(r);
@@ -612,7 +617,7 @@ mm_status_t mm_mta_angle_blocks(mm_report *r, const char *t, size_t n, mm_mta_hi
             continue;
         cur = mm_mta_add(r, a, al, "", 0);
         if (!cur)
-            return MM_ENOMEM;
+            return mm_mta_add_failed(r);
         bstart = (size_t)(l - t);
     }
     if (cur)
@@ -656,7 +661,7 @@ mm_status_t mm_mta_colon_lines(mm_report *r, size_t start, const char *t, size_t
         if (!rc && !add)
             continue;
         if (!rc && !(rc = mm_mta_add(r, a, al, "", 0)))
-            return MM_ENOMEM;
+            return mm_mta_add_failed(r);
         rc->pub.diagnostic = "";
         fill(r, rc, d, dn, false);
     }

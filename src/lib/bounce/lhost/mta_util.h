@@ -52,6 +52,11 @@ mm_rcpt *mm_mta_find_rcpt(mm_report *r, size_t start, const char *addr, size_t a
  * which is not out of memory). */
 bool mm_mta_full(mm_report *r);
 
+/* What a decoder returns when adding a recipient failed: MM_OK when the
+ * report is full (it stops and keeps what it read; r->truncated is set),
+ * else MM_ENOMEM. */
+mm_status_t mm_mta_add_failed(mm_report *r);
+
 /* Longest diagnostic a decoder copies out of prose (bytes). */
 #define MM_MTA_DIAG_MAX 1200
 

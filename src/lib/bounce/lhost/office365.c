@@ -275,7 +275,7 @@ static mm_status_t error_details(const char *t, size_t n, mm_report *r)
             continue;
         mm_rcpt *rc = mm_mta_add(r, a, alen, err, el);
         if (!rc)
-            return MM_ENOMEM;
+            return mm_mta_add_failed(r);
         if (gen)
             rc->pub.reporting_mta = mm_report_str(r, gen, gl);
     }
@@ -291,7 +291,7 @@ static mm_status_t from_text(const mm_msg *m, mm_report *r, const admin_rcpt *v,
     for (size_t i = 0; i < k && !mm_mta_full(r); i++) {
         mm_rcpt *rc = mm_mta_add(r, v[i].addr, v[i].alen, "", 0);
         if (!rc)
-            return MM_ENOMEM;
+            return mm_mta_add_failed(r);
         if (gen)
             rc->pub.reporting_mta = mm_report_str(r, gen, glen);
     }

@@ -116,7 +116,7 @@ static mm_status_t from_session(mm_report *r, const char *t, size_t n)
             continue;
         mm_rcpt *rc = mm_mta_add(r, s.rcpt[i], s.rlen[i], s.err, s.errlen);
         if (!rc)
-            return MM_ENOMEM;
+            return mm_mta_add_failed(r);
         rc->pub.smtp_command = s.cmd;
     }
     return MM_OK;

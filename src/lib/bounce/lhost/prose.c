@@ -690,7 +690,7 @@ static mm_status_t add_address(prose *p, mm_report *r, size_t start, size_t k, b
     diag_for(p, &p->m[bi]);
     mm_rcpt *rc = mm_mta_add(r, m->a, m->al, "", 0);
     if (!rc)
-        return MM_ENOMEM;
+        return mm_mta_add_failed(r);
     if (p->diag.len)
         mm_mta_fill(r, rc, mm_buf_str(&p->diag), p->diag.len);
     if (!rc->pub.smtp_command[0])
@@ -752,7 +752,7 @@ static mm_status_t add_unnamed(const mm_msg *m, prose *p, mm_report *r, const ch
         return MM_ENOTFOUND;
     mm_rcpt *rc = mm_mta_add(r, a, al, "", 0);
     if (!rc)
-        return MM_ENOMEM;
+        return mm_mta_add_failed(r);
     if (p->diag.len)
         mm_mta_fill(r, rc, mm_buf_str(&p->diag), p->diag.len);
     return MM_OK;
@@ -765,7 +765,7 @@ static mm_status_t read_prose(const mm_msg *m, prose *p, mm_report *r)
     split_lines(p, t, n);
     find_mentions(p);
     mm_status_t st = MM_OK;
-    for (size_t k = 0; k < p->nm && st == MM_OK; k++)
+    for (size_t k = 0; k < p->nm && st == MM_OK && !mm_mta_full(r); k++)
         st = add_address(p, r, start, k, false);
     if (st == MM_OK && r->n == start && p->nex) {
         /* A message sent to oneself bounces to the failed address: the
@@ -773,7 +773,7 @@ static mm_status_t read_prose(const mm_msg *m, prose *p, mm_report *r)
         p->nex = 0;
         p->nm = 0;
         find_mentions(p);
-        for (size_t k = 0; k < p->nm && st == MM_OK; k++)
+        for (size_t k = 0; k < p->nm && st == MM_OK && !mm_mta_full(r); k++)
             st = add_address(p, r, start, k, true);
     }
     if (st == MM_OK && r->n == start)

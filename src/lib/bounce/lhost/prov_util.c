@@ -160,7 +160,7 @@ mm_status_t mm_prov_addr_blocks(mm_report *r, const char *t, size_t n)
             if (addr[0] && !already(r, from, addr)) {
                 size_t dl = dend > (size_t)(diag - t) ? dend - (size_t)(diag - t) : 0;
                 if (!mm_mta_add(r, addr, strlen(addr), diag, dl))
-                    return mm_mta_full(r) ? MM_OK : MM_ENOMEM;
+                    return mm_mta_add_failed(r);
             }
             open = false;
         }

@@ -250,7 +250,7 @@ static mm_status_t from_entries(mm_report *r, const transcript *tr)
             continue;
         mm_rcpt *rc = mm_mta_add(r, e->addr, e->alen, "", 0);
         if (!rc)
-            return MM_ENOMEM;
+            return mm_mta_add_failed(r);
         rc->pub.status = "";
         fill_from(r, rc, e);
     }
@@ -275,7 +275,7 @@ static mm_status_t from_unsent(mm_report *r, const char *t, size_t n)
             continue;
         const char *d = memchr(tr, '\n', (size_t)(u - tr));
         d = d ? d + 1 : tr;
-        return mm_mta_add(r, a, al, d, (size_t)(u - d)) ? MM_OK : MM_ENOMEM;
+        return mm_mta_add(r, a, al, d, (size_t)(u - d)) ? MM_OK : mm_mta_add_failed(r);
     }
     return MM_OK;
 }
