@@ -352,8 +352,7 @@ static void diag_from_text(mm_report *r, mm_rcpt *rc, const char *t, size_t n, b
         }
     }
     if (start)
-        rc->pub.diagnostic =
-            mm_report_str(r, start, len > MM_MTA_DIAG_MAX ? MM_MTA_DIAG_MAX : len);
+        rc->pub.diagnostic = mm_report_str(r, start, len > MM_MTA_DIAG_MAX ? MM_MTA_DIAG_MAX : len);
 }
 
 /* "Action: failed" with "Status: 4.x.x" while the remote server answered

@@ -27,33 +27,33 @@
 
 /* Strings from Exim's sources (deliver.c, route.c, retry.c, transports/),
  * lower case. */
-static const mm_mta_phrase exim_phrases[] = {
-    {MM_REASON_USERUNKNOWN, "user not found"},
-    {MM_REASON_HOSTUNKNOWN, "all host address lookups failed permanently"},
-    {MM_REASON_HOSTUNKNOWN, "all relevant mx records point to non-existent hosts"},
-    {MM_REASON_HOSTUNKNOWN, "unrouteable address"},
-    {MM_REASON_MAILBOXFULL, "mailbox is full"},
-    {MM_REASON_MAILBOXFULL, "error: quota exceed"},
-    {MM_REASON_NOTACCEPT, "an mx or srv record indicated no smtp service"},
-    {MM_REASON_NOTACCEPT, "no host found for existing smtp connection"},
-    {MM_REASON_SYNTAXERROR, "angle-brackets nested too deep"},
-    {MM_REASON_SYNTAXERROR, "expected word or \"<\""},
-    {MM_REASON_SYNTAXERROR, "domain missing in source-routed address"},
-    {MM_REASON_SYNTAXERROR, "malformed address:"},
-    {MM_REASON_SYSTEMERROR, "delivery to file forbidden"},
-    {MM_REASON_SYSTEMERROR, "delivery to pipe forbidden"},
-    {MM_REASON_SYSTEMERROR, "local delivery failed"},
-    {MM_REASON_SYSTEMERROR, "lmtp error after "},
-    {MM_REASON_CONTENTERROR, "too many \"received\" headers"},
+static const mm_words exim_phrases[] = {
+    {"user not found", MM_REASON_USERUNKNOWN},
+    {"all host address lookups failed permanently", MM_REASON_HOSTUNKNOWN},
+    {"all relevant mx records point to non-existent hosts", MM_REASON_HOSTUNKNOWN},
+    {"unrouteable address", MM_REASON_HOSTUNKNOWN},
+    {"mailbox is full", MM_REASON_MAILBOXFULL},
+    {"error: quota exceed", MM_REASON_MAILBOXFULL},
+    {"an mx or srv record indicated no smtp service", MM_REASON_NOTACCEPT},
+    {"no host found for existing smtp connection", MM_REASON_NOTACCEPT},
+    {"angle-brackets nested too deep", MM_REASON_SYNTAXERROR},
+    {"expected word or \"<\"", MM_REASON_SYNTAXERROR},
+    {"domain missing in source-routed address", MM_REASON_SYNTAXERROR},
+    {"malformed address:", MM_REASON_SYNTAXERROR},
+    {"delivery to file forbidden", MM_REASON_SYSTEMERROR},
+    {"delivery to pipe forbidden", MM_REASON_SYSTEMERROR},
+    {"local delivery failed", MM_REASON_SYSTEMERROR},
+    {"lmtp error after ", MM_REASON_SYSTEMERROR},
+    {"too many \"received\" headers", MM_REASON_CONTENTERROR},
     /* retry.c, smtp.c, deliver.c: given up after retrying */
-    {MM_REASON_EXPIRED, "retry timeout exceeded"},
-    {MM_REASON_EXPIRED, "no action is required on your part"},
-    {MM_REASON_EXPIRED, "retry time not reached for any host after a long failure period"},
-    {MM_REASON_EXPIRED, "all hosts have been failing for a long time and were last tried"},
-    {MM_REASON_EXPIRED, "delay reason: "},
-    {MM_REASON_EXPIRED, "has been frozen"},
-    {MM_REASON_EXPIRED, "was frozen on arrival by "},
-    {MM_REASON_UNDEFINED, NULL},
+    {"retry timeout exceeded", MM_REASON_EXPIRED},
+    {"no action is required on your part", MM_REASON_EXPIRED},
+    {"retry time not reached for any host after a long failure period", MM_REASON_EXPIRED},
+    {"all hosts have been failing for a long time and were last tried", MM_REASON_EXPIRED},
+    {"delay reason: ", MM_REASON_EXPIRED},
+    {"has been frozen", MM_REASON_EXPIRED},
+    {"was frozen on arrival by ", MM_REASON_EXPIRED},
+    {NULL, MM_REASON_UNDEFINED},
 };
 
 /* deliver.c's opening sentences; the list of addresses follows them. */
@@ -62,8 +62,10 @@ static const char *const starts[] = {
     "A message that you sent was rejected by the local scanning code",
     "A message that you sent contained one or more recipient addresses",
     "A message that you sent could not be delivered to all of its recipients",
-    "has been frozen", "was frozen on arrival",
-    "router encountered the following error(s)", NULL};
+    "has been frozen",
+    "was frozen on arrival",
+    "router encountered the following error(s)",
+    NULL};
 
 /* X-Failed-Recipients addresses read at most */
 enum { MAX_BLOCKS = 256 };
@@ -138,7 +140,8 @@ static size_t read_blocks(const char *t, size_t n, block *b, size_t max)
     }
     for (size_t i = 0; i < nb; i++)
         if (b[i].tlen == 0)
-            b[i].tlen = (size_t)(mm_next_line(t, n, &(size_t){(size_t)(b[i].text - t)}, &len) ? len : 0);
+            b[i].tlen =
+                (size_t)(mm_next_line(t, n, &(size_t){(size_t)(b[i].text - t)}, &len) ? len : 0);
     return nb;
 }
 
@@ -150,7 +153,7 @@ static void set_hint(mm_rcpt *rc, const char *b, size_t n)
     if (strcmp(cmd, "HELO") == 0 || strcmp(cmd, "EHLO") == 0)
         rc->hint = MM_REASON_BLOCKED;
     else if (strcmp(cmd, "MAIL") != 0)
-        rc->hint = mm_mta_phrase_find(exim_phrases, b, n);
+        rc->hint = mm_words_find(exim_phrases, b, n);
 }
 
 static mm_status_t from_header(const mm_msg *m, mm_report *r, const char *t, size_t n)

@@ -25,7 +25,7 @@
 #include "../../util/str.h"
 #include "prov_util.h"
 
-static const mm_prov_phrase au_words[] = {
+static const mm_words au_words[] = {
     {"The user(s) account is temporarily over quota", MM_REASON_MAILBOXFULL},
     {"The user(s) account is disabled.", MM_REASON_SUSPEND},
     {"The user(s) account is temporarily limited.", MM_REASON_SUSPEND},
@@ -137,7 +137,7 @@ mm_status_t mm_decode_ezweb(const mm_msg *m, mm_report *r)
                 strcat(strcat(both, " "), d);
             rc->pub.diagnostic = both;
         }
-        rc->hint = spam ? MM_REASON_FILTERED : mm_prov_phrase_hint(au_words, said);
+        rc->hint = spam ? MM_REASON_FILTERED : mm_words_find(au_words, said, strlen(said));
         mm_prov_refine_status(r, rc);
     }
     r->kind = MM_KIND_BOUNCE;

@@ -28,7 +28,7 @@
 #include "../../util/str.h"
 #include "prov_util.h"
 
-static const mm_prov_phrase google_words[] = {
+static const mm_words google_words[] = {
     {"because the address couldn't be found. Check for typos", MM_REASON_USERUNKNOWN},
     {"Null MX", MM_REASON_NOTACCEPT},
     {" had no relevant answers.", MM_REASON_NETWORKERROR},
@@ -157,7 +157,7 @@ mm_status_t mm_decode_gsuite(const mm_msg *m, mm_report *r)
         mm_prov_refine_status(r, rc);
         if (!rc->pub.reply_code)
             rc->pub.reply_code = mm_find_reply(rc->pub.diagnostic, strlen(rc->pub.diagnostic));
-        rc->hint = mm_prov_phrase_hint(google_words, rc->pub.diagnostic);
+        rc->hint = mm_words_find(google_words, rc->pub.diagnostic, strlen(rc->pub.diagnostic));
     }
     return MM_OK;
 }

@@ -18,7 +18,7 @@
 #include "../../util/str.h"
 #include "prov_util.h"
 
-static const mm_prov_phrase ml_words[] = {
+static const mm_words ml_words[] = {
     {"Please turn on SMTP Authentication in your mail client", MM_REASON_SECURITYERROR},
     {"No such user", MM_REASON_USERUNKNOWN},
     {NULL, MM_REASON_UNDEFINED}};
@@ -32,7 +32,7 @@ mm_status_t mm_decode_messagelabs(const mm_msg *m, mm_report *r)
     for (size_t i = from; st == MM_OK && i < r->n; i++) {
         mm_rcpt *rc = &r->r[i];
         const char *d = rc->pub.diagnostic;
-        rc->hint = mm_prov_phrase_hint(ml_words, d);
+        rc->hint = mm_words_find(ml_words, d, strlen(d));
         if (mm_prov_lead_reply(d) == 542 && mm_strcasestr(d, " Rejected"))
             rc->hint = MM_REASON_USERUNKNOWN;
     }

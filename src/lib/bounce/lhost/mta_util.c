@@ -41,12 +41,28 @@ static size_t flatten(const char *s, size_t n, char *out, size_t cap)
     return o;
 }
 
-mm_reason_t mm_mta_phrase_find(const mm_mta_phrase *tab, const char *s, size_t n)
+mm_reason_t mm_words_find(const mm_words *tab, const char *s, size_t n)
 {
     char flat[FLAT_MAX];
     size_t fn = flatten(s, n, flat, sizeof flat);
     for (size_t i = 0; tab[i].text; i++)
         if (mm_memcasemem(flat, fn, tab[i].text, strlen(tab[i].text)))
+            return tab[i].reason;
+    return MM_REASON_UNDEFINED;
+}
+
+static bool status_like(const char *pat, const char *s)
+{
+    for (; *pat && *s; pat++, s++)
+        if (!(*pat == *s || (*pat == '#' && isdigit((unsigned char)*s))))
+            return false;
+    return *pat == '\0' && *s == '\0';
+}
+
+mm_reason_t mm_words_status(const mm_words *tab, const char *s)
+{
+    for (size_t i = 0; s[0] && tab[i].text; i++)
+        if (status_like(tab[i].text, s))
             return tab[i].reason;
     return MM_REASON_UNDEFINED;
 }
@@ -767,8 +783,8 @@ static const char *fields_for(const char *t, size_t n, const char *addr, size_t 
 
 void mm_mta_inline_dsn(const mm_msg *m, mm_report *r, size_t start)
 {
-    static const char *const actions[] = {"failed", "delayed", "delivered", "relayed", "expanded",
-                                          NULL};
+    static const char *const actions[] = {"failed",  "delayed",  "delivered",
+                                          "relayed", "expanded", NULL};
     const char *t = mm_buf_str(&m->text);
     for (size_t i = start; i < r->n; i++) {
         mm_recipient *p = &r->r[i].pub;

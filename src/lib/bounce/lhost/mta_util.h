@@ -13,16 +13,22 @@
 
 #include "../bounce_int.h"
 
-/* One row of a family's phrase table: text the MTA itself writes for a
- * reason (its source code is the reference), matched case-insensitively. */
-typedef struct mm_mta_phrase {
-    mm_reason_t reason;
+/* One row of a decoder's phrase table: words (or a status code) that the
+ * MTA or provider itself writes for a reason (its source code or its
+ * documentation is the reference).  Tables end with
+ * {NULL, MM_REASON_UNDEFINED}. */
+typedef struct mm_words {
     const char *text;
-} mm_mta_phrase;
+    mm_reason_t reason;
+} mm_words;
 
-/* First row of tab (ended by a NULL text) found in s[0..n), or
- * MM_REASON_UNDEFINED. */
-mm_reason_t mm_mta_phrase_find(const mm_mta_phrase *tab, const char *s, size_t n);
+/* Reason of the first row whose text occurs in s[0..n) (case-insensitive,
+ * white space squeezed), or MM_REASON_UNDEFINED. */
+mm_reason_t mm_words_find(const mm_words *tab, const char *s, size_t n);
+
+/* Reason of the first row whose text is the status code s, where '#' in a
+ * row stands for any digit ("5.7.50#"); MM_REASON_UNDEFINED if none. */
+mm_reason_t mm_words_status(const mm_words *tab, const char *s);
 
 /* True if any of the NULL-terminated needles occurs in s[0..n). */
 bool mm_mta_has_any(const char *s, size_t n, const char *const *needles);

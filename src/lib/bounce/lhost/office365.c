@@ -32,7 +32,7 @@
 
 /* Exchange Online's own status codes ('#' = any digit), from Microsoft's
  * NDR reference; the first matching row wins. */
-static const mm_prov_phrase ms_codes[] = {
+static const mm_words ms_codes[] = {
     {"4.4.7", MM_REASON_EXPIRED},        {"4.4.312", MM_REASON_NETWORKERROR},
     {"4.4.316", MM_REASON_EXPIRED},      {"4.7.26", MM_REASON_AUTHFAILURE},
     {"4.7.5##", MM_REASON_BLOCKED},      {"4.7.6##", MM_REASON_BLOCKED},
@@ -242,7 +242,7 @@ static void finish(mm_report *r, mm_rcpt *rc, const admin_rcpt *ad)
         p->reply_code = mm_prov_lead_reply(p->diagnostic);
     if (mm_strcasestr(p->diagnostic, "unknown recipient or mailbox unavailable ->"))
         p->smtp_command = "RCPT";
-    rc->hint = mm_prov_status_hint(ms_codes, p->status);
+    rc->hint = mm_words_status(ms_codes, p->status);
 }
 
 /* The value after "label" on its line, trimmed; NULL when absent. */

@@ -18,7 +18,7 @@
 #include "../../util/str.h"
 #include "prov_util.h"
 
-static const mm_prov_phrase outlook_words[] = {
+static const mm_words outlook_words[] = {
     {"The mail could not be delivered to the recipient because the domain is not reachable",
      MM_REASON_HOSTUNKNOWN},
     {"Requested action not taken: mailbox unavailable", MM_REASON_USERUNKNOWN},
@@ -43,6 +43,7 @@ mm_status_t mm_decode_outlook(const mm_msg *m, mm_report *r)
     size_t from;
     mm_status_t st = mm_prov_dsn(m, r, &from);
     for (size_t i = from; st == MM_OK && i < r->n; i++)
-        r->r[i].hint = mm_prov_phrase_hint(outlook_words, r->r[i].pub.diagnostic);
+        r->r[i].hint =
+            mm_words_find(outlook_words, r->r[i].pub.diagnostic, strlen(r->r[i].pub.diagnostic));
     return st;
 }

@@ -179,30 +179,6 @@ mm_status_t mm_prov_addr_blocks(mm_report *r, const char *t, size_t n)
     return MM_OK;
 }
 
-mm_reason_t mm_prov_phrase_hint(const mm_prov_phrase *tab, const char *t)
-{
-    for (size_t i = 0; tab[i].text; i++)
-        if (mm_strcasestr(t, tab[i].text))
-            return tab[i].reason;
-    return MM_REASON_UNDEFINED;
-}
-
-static bool status_like(const char *pat, const char *s)
-{
-    for (; *pat && *s; pat++, s++)
-        if (!(*pat == *s || (*pat == '#' && digit(*s))))
-            return false;
-    return *pat == '\0' && *s == '\0';
-}
-
-mm_reason_t mm_prov_status_hint(const mm_prov_phrase *tab, const char *s)
-{
-    for (size_t i = 0; s[0] && tab[i].text; i++)
-        if (status_like(tab[i].text, s))
-            return tab[i].reason;
-    return MM_REASON_UNDEFINED;
-}
-
 mm_status_t mm_prov_dsn(const mm_msg *m, mm_report *r, size_t *from)
 {
     *from = r->n;

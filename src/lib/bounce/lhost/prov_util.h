@@ -54,21 +54,6 @@ mm_status_t mm_prov_exim_list(const mm_msg *m, mm_report *r, const char *const *
  * diagnostic sets the remote MTA. */
 void mm_prov_exim_host(mm_report *r, mm_rcpt *rc);
 
-/* A provider's own fixed words (or codes) and the reason they state.
- * Tables end with {NULL, MM_REASON_UNDEFINED}. */
-typedef struct mm_prov_phrase {
-    const char *text;
-    mm_reason_t reason;
-} mm_prov_phrase;
-
-/* Reason of the first row whose text occurs in t (case-insensitive), or
- * MM_REASON_UNDEFINED. */
-mm_reason_t mm_prov_phrase_hint(const mm_prov_phrase *tab, const char *t);
-
-/* Reason of the first row whose text is the status code s, where '#' in a
- * row stands for any digit ("5.7.50#"); MM_REASON_UNDEFINED if none. */
-mm_reason_t mm_prov_status_hint(const mm_prov_phrase *tab, const char *s);
-
 /* Provider notices that are RFC 3464 reports with quirks: run the RFC 3464
  * reader and tell where its recipients start (*from), so the caller can
  * correct them.  Returns what mm_decode_rfc3464() returns. */

@@ -26,74 +26,73 @@ typedef struct vendor {
     /* any one recognises it: "Header:needle" (header value contains
      * needle) or a sentence of the notice */
     const char *marks[6];
-    const mm_mta_phrase *phrases;
+    const mm_words *phrases;
 } vendor;
 
 /* au one net / KDDI gateway (Sisimai Lhost::KDDI) */
-static const mm_mta_phrase kddi[] = {
-    {MM_REASON_MAILBOXFULL, "as their mailbox is full"},
-    {MM_REASON_NORELAYING, "due to the following smtp relay error"},
-    {MM_REASON_HOSTUNKNOWN, "as the remote domain doesnt exist"},
-    {MM_REASON_UNDEFINED, NULL},
+static const mm_words kddi[] = {
+    {"as their mailbox is full", MM_REASON_MAILBOXFULL},
+    {"due to the following smtp relay error", MM_REASON_NORELAYING},
+    {"as the remote domain doesnt exist", MM_REASON_HOSTUNKNOWN},
+    {NULL, MM_REASON_UNDEFINED},
 };
 
 /* BIGLOBE (Sisimai Lhost::Biglobe) */
-static const mm_mta_phrase biglobe[] = {
-    {MM_REASON_FILTERED, "mail delivery failed... user unknown"},
-    {MM_REASON_MAILBOXFULL,
-     "the number of messages in recipient's mailbox exceeded the local limit."},
-    {MM_REASON_UNDEFINED, NULL},
+static const mm_words biglobe[] = {
+    {"mail delivery failed... user unknown", MM_REASON_FILTERED},
+    {"the number of messages in recipient's mailbox exceeded the local limit.",
+     MM_REASON_MAILBOXFULL},
+    {NULL, MM_REASON_UNDEFINED},
 };
 
 /* 1&1 / kundenserver (Sisimai Lhost::EinsUndEins) */
-static const mm_mta_phrase einsundeins[] = {
-    {MM_REASON_MESGTOOBIG, "mail size limit exceeded"},
-    {MM_REASON_UNDEFINED, NULL},
+static const mm_words einsundeins[] = {
+    {"mail size limit exceeded", MM_REASON_MESGTOOBIG},
+    {NULL, MM_REASON_UNDEFINED},
 };
 
 /* Ipswitch IMail Server (Sisimai Lhost::IMailServer) */
-static const mm_mta_phrase imail[] = {
-    {MM_REASON_HOSTUNKNOWN, "unknown host"},
-    {MM_REASON_USERUNKNOWN, "unknown user"},
-    {MM_REASON_USERUNKNOWN, "invalid final delivery userid"},
-    {MM_REASON_MAILBOXFULL, "user mailbox exceeds allowed size"},
-    {MM_REASON_VIRUSDETECTED, "requested action not taken: virus detected"},
-    {MM_REASON_EXPIRED, "delivery failed "},
-    {MM_REASON_UNDEFINED, NULL},
+static const mm_words imail[] = {
+    {"unknown host", MM_REASON_HOSTUNKNOWN},
+    {"unknown user", MM_REASON_USERUNKNOWN},
+    {"invalid final delivery userid", MM_REASON_USERUNKNOWN},
+    {"user mailbox exceeds allowed size", MM_REASON_MAILBOXFULL},
+    {"requested action not taken: virus detected", MM_REASON_VIRUSDETECTED},
+    {"delivery failed ", MM_REASON_EXPIRED},
+    {NULL, MM_REASON_UNDEFINED},
 };
 
 /* Courier's module.esmtp/esmtpclient.c (Sisimai Lhost::Courier) */
-static const mm_mta_phrase courier[] = {
-    {MM_REASON_HOSTUNKNOWN, "no such domain."},
-    {MM_REASON_SYSTEMERROR, "this domain's dns violates rfc 1035."},
-    {MM_REASON_NETWORKERROR, "dns lookup failed."},
-    {MM_REASON_UNDEFINED, NULL},
+static const mm_words courier[] = {
+    {"no such domain.", MM_REASON_HOSTUNKNOWN},
+    {"this domain's dns violates rfc 1035.", MM_REASON_SYSTEMERROR},
+    {"dns lookup failed.", MM_REASON_NETWORKERROR},
+    {NULL, MM_REASON_UNDEFINED},
 };
 
 /* Sun/Oracle Messaging Server, PMDF (Sisimai Lhost::MessagingServer) */
-static const mm_mta_phrase messaging[] = {
-    {MM_REASON_HOSTUNKNOWN, "illegal host/domain name found"},
-    {MM_REASON_UNDEFINED, NULL},
+static const mm_words messaging[] = {
+    {"illegal host/domain name found", MM_REASON_HOSTUNKNOWN},
+    {NULL, MM_REASON_UNDEFINED},
 };
 
 /* Verizon Wireless SMS and MMS gateways (Sisimai Lhost::Verizon) */
-static const mm_mta_phrase verizon[] = {
-    {MM_REASON_USERUNKNOWN, "550 - requested action not taken: no such user here"},
-    {MM_REASON_USERUNKNOWN, "no valid recipients for this mm"},
-    {MM_REASON_UNDEFINED, NULL},
+static const mm_words verizon[] = {
+    {"550 - requested action not taken: no such user here", MM_REASON_USERUNKNOWN},
+    {"no valid recipients for this mm", MM_REASON_USERUNKNOWN},
+    {NULL, MM_REASON_UNDEFINED},
 };
 
 /* Trend Micro InterScan MSS (Sisimai Lhost::InterScanMSS) */
-static const mm_mta_phrase interscan[] = {
-    {MM_REASON_USERUNKNOWN, "unable to deliver message to <"},
-    {MM_REASON_UNDEFINED, NULL},
+static const mm_words interscan[] = {
+    {"unable to deliver message to <", MM_REASON_USERUNKNOWN},
+    {NULL, MM_REASON_UNDEFINED},
 };
 
 static const vendor vendors[] = {
     {.name = "kddi",
-     .marks = {"From:.dion.ne.jp", "Message-ID:.auone-net.jp",
-               "Reply-To:no-reply@app.auone-net.jp", "Your mail sent on:",
-               "Your mail attempted to be delivered on:", NULL},
+     .marks = {"From:.dion.ne.jp", "Message-ID:.auone-net.jp", "Reply-To:no-reply@app.auone-net.jp",
+               "Your mail sent on:", "Your mail attempted to be delivered on:", NULL},
      .phrases = kddi},
     {.name = "biglobe",
      .marks = {"From:@biglobe.ne.jp", "----- Non-delivered information -----", NULL},
@@ -161,7 +160,7 @@ mm_status_t mm_decode_vendors(const mm_msg *m, mm_report *r)
         return st;
     for (size_t i = start; i < r->n; i++) {
         const char *d = r->r[i].pub.diagnostic;
-        r->r[i].hint = mm_mta_phrase_find(v->phrases, d, strlen(d));
+        r->r[i].hint = mm_words_find(v->phrases, d, strlen(d));
     }
     r->kind = MM_KIND_BOUNCE;
     r->mta = v->name;
