@@ -18,10 +18,5 @@ mm_status_t mm_decode_dsn_prose(const mm_msg *m, mm_report *r)
 {
     if (!m->has_dsn || !mm_looks_like_bounce(m))
         return MM_ENOTFOUND;
-    size_t start = r->n;
-    mm_status_t st = mm_decode_rfc3464(m, r);
-    if (st != MM_OK)
-        return st;
-    mm_mta_complete_dsn(m, r, start);
-    return MM_OK;
+    return mm_mta_read_dsn(m, r);
 }

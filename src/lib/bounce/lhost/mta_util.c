@@ -11,6 +11,7 @@
  * sentences at any word.
  */
 #include "mta_util.h"
+#include "../decoders.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -714,6 +715,15 @@ void mm_mta_complete_dsn(const mm_msg *m, mm_report *r, size_t start)
         mm_mta_complete(r, start, t, n, true);
     else
         mm_mta_complete_guessed(r, start, t, n);
+}
+
+mm_status_t mm_mta_read_dsn(const mm_msg *m, mm_report *r)
+{
+    size_t start = r->n;
+    mm_status_t st = m->has_dsn ? mm_decode_rfc3464(m, r) : MM_ENOTFOUND;
+    if (st == MM_OK)
+        mm_mta_complete_dsn(m, r, start);
+    return st;
 }
 
 mm_status_t mm_mta_found(mm_report *r, size_t start)

@@ -90,6 +90,10 @@ void mm_mta_complete_guessed(mm_report *r, size_t start, const char *t, size_t n
  * report gives one, else with mm_mta_complete_guessed(). */
 void mm_mta_complete_dsn(const mm_msg *m, mm_report *r, size_t start);
 
+/* The RFC 3464 reader, then mm_mta_complete_dsn() on what it added:
+ * what mm_decode_rfc3464() returns (MM_ENOTFOUND without a report). */
+mm_status_t mm_mta_read_dsn(const mm_msg *m, mm_report *r);
+
 /* A decoder's last step: MM_ENOTFOUND when it added no recipient from
  * start on, else the report is a bounce and MM_OK. */
 mm_status_t mm_mta_found(mm_report *r, size_t start);

@@ -385,10 +385,9 @@ mm_status_t mm_decode_exchange(const mm_msg *m, mm_report *r)
     admin_rcpt v[ADMIN_MAX];
     const char *end = first_mark(adm, n - (size_t)(adm - t), end_marks);
     k = read_admin(adm, (size_t)((end ? end : t + n) - adm), v, ADMIN_MAX, &gen, &glen);
-    mm_status_t st = mm_decode_rfc3464(m, r);
+    mm_status_t st = mm_mta_read_dsn(m, r);
     if (st != MM_OK)
         return st;
-    mm_mta_complete_dsn(m, r, from);
     for (size_t i = from; i < r->n; i++)
         exchange_finish(r, &r->r[i], admin_for(v, k, r->r[i].pub.recipient));
     return mm_mta_found(r, from);

@@ -73,9 +73,6 @@ mm_status_t mm_decode_powermta(const mm_msg *m, mm_report *r)
     if (!m->has_dsn || !mm_memcasemem(m->dsn.data, m->dsn.len, "X-PowerMTA-BounceCategory:", 26))
         return MM_ENOTFOUND;
     size_t start = r->n;
-    mm_status_t st = mm_decode_rfc3464(m, r);
-    if (st != MM_OK)
-        return st;
-    mm_mta_complete_dsn(m, r, start);
-    return set_hints(m, r, start);
+    mm_status_t st = mm_mta_read_dsn(m, r);
+    return st != MM_OK ? st : set_hints(m, r, start);
 }

@@ -286,21 +286,25 @@ void mm_prov_exim_host(mm_report *r, mm_rcpt *rc)
         rc->pub.remote_mta = mm_report_str(r, s, (size_t)(e - s));
 }
 
-mm_status_t mm_prov_exim_list(const mm_msg *m, mm_report *r, const char *const *markers)
+mm_status_t mm_prov_list_after(const mm_msg *m, mm_report *r, const char *const *markers)
 {
     const char *t = mm_buf_str(&m->text);
-    size_t n = mm_mta_prose_len(t, m->text.len);
+    size_t n = mm_mta_prose_len(t, m->text.len), from = r->n;
     const char *after = NULL;
     for (size_t i = 0; markers[i] && !after; i++)
         after = mm_prov_after_line(t, n, markers[i]);
     if (!after)
         return MM_ENOTFOUND;
-    size_t from = r->n;
     mm_status_t st = mm_prov_addr_blocks(r, after, n - (size_t)(after - t));
+    return st == MM_OK && r->n == from ? MM_ENOTFOUND : st;
+}
+
+mm_status_t mm_prov_exim_list(const mm_msg *m, mm_report *r, const char *const *markers)
+{
+    size_t from = r->n;
+    mm_status_t st = mm_prov_list_after(m, r, markers);
     if (st != MM_OK)
         return st;
-    if (r->n == from)
-        return MM_ENOTFOUND;
     for (size_t i = from; i < r->n; i++) {
         mm_rcpt *rc = &r->r[i];
         const char *d = rc->pub.diagnostic = mm_prov_unfold_reply(r, rc->pub.diagnostic);

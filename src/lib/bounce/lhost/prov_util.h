@@ -46,6 +46,11 @@ mm_status_t mm_prov_addr_blocks(mm_report *r, const char *t, size_t n);
 /* Is this line an address line in the sense above?  Sets *a, *alen. */
 bool mm_prov_addr_line(const char *l, size_t len, const char **a, size_t *alen);
 
+/* After the first line of m's readable text holding one of markers
+ * (NULL-terminated), the address list read by mm_prov_addr_blocks():
+ * MM_OK with recipients added, MM_ENOTFOUND, or MM_ENOMEM. */
+mm_status_t mm_prov_list_after(const mm_msg *m, mm_report *r, const char *const *markers);
+
 /* Exim-style notices (mailru.c, mxlogic.c): after the first line holding
  * one of markers (NULL-terminated), an address list read as above; the
  * command, remote host and status come from each diagnostic. */

@@ -149,12 +149,8 @@ mm_status_t mm_decode_vendors(const mm_msg *m, mm_report *r)
     if (!v)
         return MM_ENOTFOUND;
     size_t start = r->n;
-    mm_status_t st = MM_ENOTFOUND;
-    if (m->has_dsn)
-        st = mm_decode_rfc3464(m, r);
-    if (st == MM_OK)
-        mm_mta_complete_dsn(m, r, start);
-    else if (st == MM_ENOTFOUND)
+    mm_status_t st = mm_mta_read_dsn(m, r);
+    if (st == MM_ENOTFOUND)
         st = mm_mta_prose_read(m, r);
     if (st != MM_OK)
         return st;
