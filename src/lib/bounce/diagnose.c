@@ -69,8 +69,8 @@ static mm_kind_t kind_from_actions(const mm_report *r)
     return MM_KIND_SUCCESS;
 }
 
-mm_status_t mm_diagnose_message(const mm_ctx *ctx, const char *bytes, size_t len,
-                                mm_report **out, char *why, size_t whylen)
+mm_status_t mm_diagnose_message(const mm_ctx *ctx, const char *bytes, size_t len, mm_report **out,
+                                char *why, size_t whylen)
 {
     const mm_limits *lim = mm_ctx_limits(ctx);
     bool truncated = false;

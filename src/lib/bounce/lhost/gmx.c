@@ -1,6 +1,6 @@
 /*
  * gmx.c - GMX / mail.com (MAILER-DAEMON@...gmx... or ...mail.com), United
- * Internet's Exim-like notices (1&1's are in einsundeins.c):
+ * Internet's Exim-like notices (1&1's are a row of vendors.c):
  *   The following address failed:
  *   "user@example.org":
  *   SMTP error from remote server after RCPT command:
