@@ -35,8 +35,6 @@ static const mm_words qmail_phrases[] = {
     {"requested action not taken: mailbox unavailable (not enough free space)",
      MM_REASON_SYSTEMFULL},
     {"bad interpreter: no such file or directory", MM_REASON_SYSTEMERROR},
-    {"system error", MM_REASON_SYSTEMERROR},
-    {"unable to", MM_REASON_SYSTEMERROR},
     {"sorry, i wasn't able to establish an smtp connection", MM_REASON_NETWORKERROR},
     {"sorry, i couldn't find a mail exchanger or ip address", MM_REASON_NETWORKERROR},
     {"sorry. although i'm listed as a best-preference mx or a for that host",
@@ -56,8 +54,11 @@ static const mm_words qmail_phrases[] = {
     {"temporary failure in ldap lookup", MM_REASON_SYSTEMERROR},
     {"unable to contact ldap server", MM_REASON_SYSTEMERROR},
     {"unable to login into ldap server, bad credentials", MM_REASON_SYSTEMERROR},
-    /* qmail-send.c: given up after the queue lifetime */
+    /* qmail-send.c: given up after the queue lifetime; the last
+     * attempt's own words above say more, generic ones below say less */
     {"this message has been in the queue too long.", MM_REASON_EXPIRED},
+    {"system error", MM_REASON_SYSTEMERROR},
+    {"unable to", MM_REASON_SYSTEMERROR},
     {NULL, MM_REASON_UNDEFINED},
 };
 
