@@ -40,10 +40,5 @@ mm_status_t mm_decode_outlook(const mm_msg *m, mm_report *r)
 {
     if (!is_outlook(m))
         return MM_ENOTFOUND;
-    size_t from;
-    mm_status_t st = mm_prov_dsn(m, r, &from);
-    for (size_t i = from; st == MM_OK && i < r->n; i++)
-        r->r[i].hint =
-            mm_words_find(outlook_words, r->r[i].pub.diagnostic, strlen(r->r[i].pub.diagnostic));
-    return st;
+    return mm_prov_dsn_words(m, r, outlook_words);
 }

@@ -185,6 +185,17 @@ mm_status_t mm_prov_dsn(const mm_msg *m, mm_report *r, size_t *from)
     return mm_decode_rfc3464(m, r);
 }
 
+mm_status_t mm_prov_dsn_words(const mm_msg *m, mm_report *r, const mm_words *words)
+{
+    size_t from;
+    mm_status_t st = mm_prov_dsn(m, r, &from);
+    for (size_t i = from; st == MM_OK && i < r->n; i++) {
+        const char *d = r->r[i].pub.diagnostic;
+        r->r[i].hint = mm_words_find(words, d, strlen(d));
+    }
+    return st;
+}
+
 int mm_prov_lead_reply(const char *t)
 {
     while (*t == ' ' || *t == '\t')

@@ -64,6 +64,10 @@ void mm_prov_exim_host(mm_report *r, mm_rcpt *rc);
  * correct them.  Returns what mm_decode_rfc3464() returns. */
 mm_status_t mm_prov_dsn(const mm_msg *m, mm_report *r, size_t *from);
 
+/* mm_prov_dsn(), then each recipient's hint from the provider's own
+ * words found in its diagnostic. */
+mm_status_t mm_prov_dsn_words(const mm_msg *m, mm_report *r, const mm_words *words);
+
 /* The first SMTP reply code of class cls ('4' or '5') standing as a word
  * in t[0..n), or 0: "220-mx.example.org 421 4.2.1 ..." is a 421. */
 int mm_prov_reply_of_class(const char *t, size_t n, char cls);

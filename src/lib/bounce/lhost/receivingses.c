@@ -28,10 +28,5 @@ mm_status_t mm_decode_receivingses(const mm_msg *m, mm_report *r)
     const char *t = mm_buf_str(&m->text);
     if (!mm_memcasemem(t, m->text.len, "This message could not be delivered.", 36))
         return MM_ENOTFOUND;
-    size_t from;
-    mm_status_t st = mm_prov_dsn(m, r, &from);
-    for (size_t i = from; st == MM_OK && i < r->n; i++)
-        r->r[i].hint =
-            mm_words_find(templates, r->r[i].pub.diagnostic, strlen(r->r[i].pub.diagnostic));
-    return st;
+    return mm_prov_dsn_words(m, r, templates);
 }
