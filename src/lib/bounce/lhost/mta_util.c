@@ -241,15 +241,11 @@ static const char *host_before_bracket(mm_report *r, const char *s, size_t n)
 
 const char *mm_mta_rhost(mm_report *r, const char *s, size_t n)
 {
-    static const char *const leads[] = {"while talking to ",
-                                        "remote-mta: dns;",
-                                        "host ",
-                                        "giving up on ",
-                                        "connected to ",
-                                        "remote system: dns;",
-                                        "host: ",
-                                        "smtp server <",
-                                        NULL};
+    static const char *const leads[] = {"while talking to ", "remote-mta: dns;", "host ",
+                                        "giving up on ", "connected to ", "remote system: dns;",
+                                        "host: ", "smtp server <",
+                                        /* Exchange: "Remote Server at NAME (IP) returned" */
+                                        "remote server at ", NULL};
     const char *end = s + n;
     for (size_t i = 0; leads[i]; i++) {
         size_t ll = strlen(leads[i]);

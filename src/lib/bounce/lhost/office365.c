@@ -361,6 +361,8 @@ static void exchange_finish(mm_report *r, mm_rcpt *rc, const admin_rcpt *ad)
     const char *cause = ad && ad->diag ? attempt_cause(ad, &cl) : NULL;
     if (ad && ad->host && !p->remote_mta[0])
         p->remote_mta = mm_report_str(r, ad->host, ad->hlen);
+    if (ad && ad->diag && !p->remote_mta[0])
+        p->remote_mta = mm_mta_rhost(r, ad->diag, ad->dlen);
     if (cause && strlen(p->status) == 5 && strcmp(p->status + 1, ".4.7") == 0) {
         char code[16];
         p->diagnostic = mm_report_str(r, cause, cl > MM_MTA_DIAG_MAX ? MM_MTA_DIAG_MAX : cl);
