@@ -732,9 +732,14 @@ mm_status_t mm_mta_found(mm_report *r, size_t start)
 
 bool mm_mta_reply_defined(int code)
 {
-    static const int codes[] = {211, 214, 220, 221, 235, 250, 251, 252, 334, 354, 421, 432,
-                                450, 451, 452, 454, 455, 500, 501, 502, 503, 504, 521, 523,
-                                530, 534, 535, 538, 550, 551, 552, 553, 554, 555, 556};
+    /* RFC 5321 section 4.2.3 and the extensions' codes (AUTH 432, 454,
+     * 530, 534, 535, 538: RFC 4954; 521, 556: RFC 7504; 455, 555: RFC
+     * 5321 parameters), and those in wide use (422, 430, 453, 458, 459,
+     * 520, 523, 524, 525, 533) */
+    static const int codes[] = {211, 214, 220, 221, 235, 250, 251, 252, 253, 334, 354, 421,
+                                422, 430, 432, 450, 451, 452, 453, 454, 455, 458, 459, 500,
+                                501, 502, 503, 504, 520, 521, 523, 524, 525, 530, 533, 534,
+                                535, 538, 550, 551, 552, 553, 554, 555, 556};
     for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
         if (codes[i] == code)
             return true;
