@@ -39,12 +39,7 @@ mm_status_t mm_decode_amazonworkmail(const mm_msg *m, mm_report *r);
 mm_status_t mm_decode_receivingses(const mm_msg *m, mm_report *r);
 mm_status_t mm_decode_facebook(const mm_msg *m, mm_report *r);
 mm_status_t mm_decode_messagelabs(const mm_msg *m, mm_report *r);
-mm_status_t mm_decode_interscanmss(const mm_msg *m, mm_report *r);
 mm_status_t mm_decode_outlook(const mm_msg *m, mm_report *r);
-mm_status_t mm_decode_einsundeins(const mm_msg *m, mm_report *r);
-mm_status_t mm_decode_biglobe(const mm_msg *m, mm_report *r);
-mm_status_t mm_decode_kddi(const mm_msg *m, mm_report *r);
-mm_status_t mm_decode_verizon(const mm_msg *m, mm_report *r);
 mm_status_t mm_decode_ezweb(const mm_msg *m, mm_report *r);
 /* end of mail providers and ESPs */
 
@@ -58,6 +53,7 @@ mm_status_t mm_decode_domino(const mm_msg *m, mm_report *r);
 mm_status_t mm_decode_fml(const mm_msg *m, mm_report *r);
 mm_status_t mm_decode_vendors(const mm_msg *m, mm_report *r);
 mm_status_t mm_decode_powermta(const mm_msg *m, mm_report *r);
+mm_status_t mm_decode_exchange(const mm_msg *m, mm_report *r);
 mm_status_t mm_decode_dsn_prose(const mm_msg *m, mm_report *r);
 
 /* end of MTA families */

@@ -3,6 +3,7 @@
  * classify -> advise.  Also the one-line mode (--text).
  */
 #include "decoders.h"
+#include "lhost/mta_util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,8 +24,11 @@ static void finish_recipient(mm_report *r, mm_rcpt *rc)
     char code[16];
     if (!p->status[0] && mm_find_status(d, strlen(d), code))
         p->status = mm_report_strz(r, code);
-    if (!p->reply_code)
-        p->reply_code = mm_find_reply(d, strlen(d));
+    /* a number in a reply's place that RFC 5321 does not define (Exchange's
+     * "441" for a failed connection) is not what a server replied */
+    int reply = p->reply_code ? 0 : mm_find_reply(d, strlen(d));
+    if (mm_mta_reply_defined(reply))
+        p->reply_code = reply;
     if (!p->date[0])
         p->date = "";
     mm_classify(rc);
@@ -65,8 +69,8 @@ static mm_kind_t kind_from_actions(const mm_report *r)
     return MM_KIND_SUCCESS;
 }
 
-mm_status_t mm_diagnose_message(const mm_ctx *ctx, const char *bytes, size_t len,
-                                mm_report **out, char *why, size_t whylen)
+mm_status_t mm_diagnose_message(const mm_ctx *ctx, const char *bytes, size_t len, mm_report **out,
+                                char *why, size_t whylen)
 {
     const mm_limits *lim = mm_ctx_limits(ctx);
     bool truncated = false;
@@ -90,6 +94,9 @@ mm_status_t mm_diagnose_message(const mm_ctx *ctx, const char *bytes, size_t len
     r->kind = MM_KIND_NOT_BOUNCE;
     for (const mm_decoder *d = mm_decoders; d->name; d++) {
         size_t before = r->n;
+        /* a decoder that serves several vendors (vendors.c) names the one
+         * it recognised */
+        r->mta = NULL;
         st = d->fn(&m, r);
         /* A decoder that reads every NULL from mm_report_add() as out of
          * memory: with the report full and marked truncated, it was the
@@ -97,7 +104,8 @@ mm_status_t mm_diagnose_message(const mm_ctx *ctx, const char *bytes, size_t len
         if (st == MM_ENOMEM && r->truncated && r->n >= r->max && r->n > before)
             st = MM_OK;
         if (st == MM_OK && r->n > before) {
-            r->mta = d->name;
+            if (!r->mta)
+                r->mta = d->name;
             break;
         }
         mm_report_truncate(r, before);

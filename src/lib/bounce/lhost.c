@@ -36,12 +36,7 @@ const mm_decoder mm_decoders[] = {
     {"receivingses", mm_decode_receivingses},
     {"facebook", mm_decode_facebook},
     {"messagelabs", mm_decode_messagelabs},
-    {"interscanmss", mm_decode_interscanmss},
     {"outlook", mm_decode_outlook},
-    {"einsundeins", mm_decode_einsundeins},
-    {"biglobe", mm_decode_biglobe},
-    {"kddi", mm_decode_kddi},
-    {"verizon", mm_decode_verizon},
     {"ezweb", mm_decode_ezweb},
     /* end of mail providers and ESPs */
 
@@ -55,6 +50,7 @@ const mm_decoder mm_decoders[] = {
     {"fml", mm_decode_fml},
     {"vendors", mm_decode_vendors},
     {"powermta", mm_decode_powermta},
+    {"exchange", mm_decode_exchange},
     {"dsn+prose", mm_decode_dsn_prose},
 
     /* end of MTA families */

@@ -123,7 +123,7 @@ static char *fold_stray_lines(const char *t, size_t n, size_t *outlen)
     bool in_diag = false;
     while ((l = mm_next_line(t, n, &pos, &len)) != NULL) {
         size_t k = field_name(l, len);
-        if (mm_prov_blank(l, len))
+        if (mm_mta_blank(l, len))
             in_diag = false;
         else if (k)
             in_diag = k == 15 && strncasecmp(l, "Diagnostic-Code", 15) == 0;
@@ -224,7 +224,7 @@ static size_t para_end(const char *t, size_t n, size_t pos)
     size_t p = pos, len, lines = 0;
     const char *l;
     while (lines < 8 && (l = mm_next_line(t, n, &p, &len)) != NULL) {
-        if (mm_prov_blank(l, len)) {
+        if (mm_mta_blank(l, len)) {
             if (lines > 1)
                 return (size_t)(l - t);
             continue;
@@ -261,7 +261,7 @@ static size_t para_before(const char *t, size_t s)
     size_t lines = 0;
     while (p > 0 && lines < 6) {
         size_t ls = line_start(t, t + p - 1);
-        if (mm_prov_blank(t + ls, p - 1 - ls))
+        if (mm_mta_blank(t + ls, p - 1 - ls))
             break;
         p = ls;
         lines++;
@@ -352,8 +352,7 @@ static void diag_from_text(mm_report *r, mm_rcpt *rc, const char *t, size_t n, b
         }
     }
     if (start)
-        rc->pub.diagnostic =
-            mm_report_str(r, start, len > MM_PROV_DIAG_MAX ? MM_PROV_DIAG_MAX : len);
+        rc->pub.diagnostic = mm_report_str(r, start, len > MM_MTA_DIAG_MAX ? MM_MTA_DIAG_MAX : len);
 }
 
 /* "Action: failed" with "Status: 4.x.x" while the remote server answered
@@ -380,8 +379,8 @@ static const char *text_command(mm_report *r, const char *t, size_t n, const cha
         return "";
     size_t s = line_start(t, at), e = para_end(t, n, s);
     /* squeezed, so a command split over two lines still reads as one */
-    const char *para = mm_report_str(r, t + s, e - s > MM_PROV_DIAG_MAX ? MM_PROV_DIAG_MAX : e - s);
-    return mm_prov_command(para, strlen(para));
+    const char *para = mm_report_str(r, t + s, e - s > MM_MTA_DIAG_MAX ? MM_MTA_DIAG_MAX : e - s);
+    return mm_mta_command(para, strlen(para));
 }
 
 /* "Diagnostic-Code: X-Unix; 255": a local program's exit status, which
@@ -452,7 +451,7 @@ static void complete(mm_report *r, const mm_msg *m, size_t from)
     /* The readable text, once, and bounded: every recipient searches it, so
      * a hostile notice must not make that quadratic in its size. */
     const char *t = mm_buf_str(&m->text);
-    size_t n = mm_prov_text_len(t, m->text.len);
+    size_t n = mm_mta_prose_len(t, m->text.len);
     if (n > MM_PROV_SCAN_MAX)
         n = MM_PROV_SCAN_MAX;
     bool single = r->n - from == 1;
@@ -478,7 +477,7 @@ static void complete(mm_report *r, const mm_msg *m, size_t from)
             p->reply_code =
                 mm_prov_reply_of_class(p->diagnostic, strlen(p->diagnostic), p->status[0]);
         if (!p->smtp_command[0])
-            p->smtp_command = mm_prov_command(p->diagnostic, strlen(p->diagnostic));
+            p->smtp_command = mm_mta_command(p->diagnostic, strlen(p->diagnostic));
         if (!p->smtp_command[0])
             p->smtp_command = text_command(r, t, n, p->recipient);
         /* "host mx.example.org[192.0.2.1] said: ..." without Remote-MTA */

@@ -119,8 +119,8 @@ static mm_status_t bounced(mm_report *r, const char *j, size_t n)
             continue;
         if (mm_startswith_ci(diag, "smtp;"))
             diag += 5 + (diag[5] == ' ');
-        mm_rcpt *rc = mm_prov_add(r, addr, strlen(addr), diag, strlen(diag));
-        if (!rc && !mm_prov_full(r))
+        mm_rcpt *rc = mm_mta_add(r, addr, strlen(addr), diag, strlen(diag));
+        if (!rc && !mm_mta_full(r))
             return MM_ENOMEM;
         if (!rc)
             break;
@@ -135,7 +135,7 @@ static mm_status_t bounced(mm_report *r, const char *j, size_t n)
             rmta += 4 + (rmta[4] == ' ');
         rc->pub.reporting_mta = rmta;
         mm_prov_refine_status(r, rc);
-        rc->pub.smtp_command = mm_prov_command(diag, strlen(diag));
+        rc->pub.smtp_command = mm_mta_command(diag, strlen(diag));
     }
     r->kind = MM_KIND_BOUNCE;
     return MM_OK;
@@ -150,8 +150,8 @@ static mm_status_t complained(mm_report *r, const char *j, size_t n)
         const char *addr = json_str(r, it, len, "emailAddress");
         if (!addr[0])
             continue;
-        mm_rcpt *rc = mm_prov_add(r, addr, strlen(addr), type, strlen(type));
-        if (!rc && !mm_prov_full(r))
+        mm_rcpt *rc = mm_mta_add(r, addr, strlen(addr), type, strlen(type));
+        if (!rc && !mm_mta_full(r))
             return MM_ENOMEM;
         if (!rc)
             break;
@@ -172,8 +172,8 @@ static mm_status_t delivered(mm_report *r, const char *j, size_t n)
     const char *it, *resp = json_str(r, d, dn, "smtpResponse");
     const char *rmta = json_str(r, d, dn, "reportingMTA");
     while (arr && (it = next_item(arr, alen, &pos, &len)) != NULL) {
-        mm_rcpt *rc = mm_prov_add(r, it + 1, len - 2, resp, strlen(resp));
-        if (!rc && !mm_prov_full(r))
+        mm_rcpt *rc = mm_mta_add(r, it + 1, len - 2, resp, strlen(resp));
+        if (!rc && !mm_mta_full(r))
             return MM_ENOMEM;
         if (!rc)
             break;
@@ -214,7 +214,7 @@ static const char *unwrap_reply(mm_report *r, const char *d)
  * relayed through SES) are left to the decoders after this one. */
 static mm_status_t mail_form(const mm_msg *m, mm_report *r)
 {
-    if (!mm_prov_header_has(m, "From", "amazonses.com"))
+    if (!mm_mta_header_has(m, "From", "amazonses.com"))
         return MM_ENOTFOUND;
     size_t from, wrapped = 0;
     mm_status_t st = mm_prov_dsn(m, r, &from);

@@ -39,8 +39,8 @@ mm_status_t mm_decode_amazonworkmail(const mm_msg *m, mm_report *r)
 {
     if (!mm_fields_get(&m->head, "X-SES-Outgoing"))
         return MM_ENOTFOUND;
-    if (!mm_prov_header_has(m, "X-Mailer", "Amazon WorkMail") &&
-        !mm_prov_header_has(m, "X-Original-Mailer", "Amazon WorkMail"))
+    if (!mm_mta_header_has(m, "X-Mailer", "Amazon WorkMail") &&
+        !mm_mta_header_has(m, "X-Original-Mailer", "Amazon WorkMail"))
         return MM_ENOTFOUND;
     size_t from;
     mm_status_t st = mm_prov_dsn(m, r, &from);

@@ -11,6 +11,7 @@
  * first closing label, the next recipient, or MAX_BLOCK bytes.
  */
 #include "cn_notice.h"
+#include "mta_util.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -197,7 +198,7 @@ mm_status_t mm_cn_notice_decode(const mm_msg *m, mm_report *r, const mm_cn_label
     for (size_t i = 0; i < nh; i++) {
         mm_rcpt *rc = mm_report_add(r);
         if (!rc)
-            return MM_ENOMEM;
+            return mm_mta_add_failed(r);
         rc->pub.recipient = mm_report_addr(r, t + h[i].addr, h[i].alen);
         rc->pub.action = "failed";
         rc->pub.diagnostic = reason_text(r, t, n, h, i, nh, l);

@@ -19,17 +19,17 @@
 #include "../../util/str.h"
 
 /* Router messages of Domino and Notes, lower case. */
-static const mm_mta_phrase router_errors[] = {
-    {MM_REASON_USERUNKNOWN, "not listed in domino directory"},
-    {MM_REASON_USERUNKNOWN, "not listed in public name & address book"},
-    {MM_REASON_USERUNKNOWN, "non répertorié dans l'annuaire domino"},
-    {MM_REASON_USERUNKNOWN, "domino ディレクトリには見つかりません"},
-    {MM_REASON_USERUNKNOWN, "ディレクトリのリストにありません"},
-    {MM_REASON_FILTERED, "cannot route mail to user"},
-    {MM_REASON_SYSTEMERROR, "several matches found in domino directory"},
-    {MM_REASON_NETWORKERROR, "message has exceeded maximum hop count"},
-    {MM_REASON_NETWORKERROR, "maximum hop count exceeded"},
-    {MM_REASON_UNDEFINED, NULL},
+static const mm_words router_errors[] = {
+    {"not listed in domino directory", MM_REASON_USERUNKNOWN},
+    {"not listed in public name & address book", MM_REASON_USERUNKNOWN},
+    {"non répertorié dans l'annuaire domino", MM_REASON_USERUNKNOWN},
+    {"domino ディレクトリには見つかりません", MM_REASON_USERUNKNOWN},
+    {"ディレクトリのリストにありません", MM_REASON_USERUNKNOWN},
+    {"cannot route mail to user", MM_REASON_FILTERED},
+    {"several matches found in domino directory", MM_REASON_SYSTEMERROR},
+    {"message has exceeded maximum hop count", MM_REASON_NETWORKERROR},
+    {"maximum hop count exceeded", MM_REASON_NETWORKERROR},
+    {NULL, MM_REASON_UNDEFINED},
 };
 
 static bool is_domino(const mm_msg *m, const char *t, size_t n)
@@ -69,9 +69,9 @@ static mm_status_t prose_diagnostics(const mm_msg *m, mm_report *r, size_t start
 static void set_hint(const mm_msg *m, mm_rcpt *rc)
 {
     const char *d = rc->pub.diagnostic, *subj = mm_fields_get(&m->head, "Subject");
-    rc->hint = mm_mta_phrase_find(router_errors, d, strlen(d));
+    rc->hint = mm_words_find(router_errors, d, strlen(d));
     if (rc->hint == MM_REASON_UNDEFINED && subj)
-        rc->hint = mm_mta_phrase_find(router_errors, subj, strlen(subj));
+        rc->hint = mm_words_find(router_errors, subj, strlen(subj));
 }
 
 mm_status_t mm_decode_domino(const mm_msg *m, mm_report *r)

@@ -36,7 +36,7 @@ mm_status_t mm_decode_dragonfly(const mm_msg *m, mm_report *r)
     size_t n = m->text.len;
     if (!mm_memcasemem(t, n < 400 ? n : 400, "DragonFly Mail Agent", 20))
         return MM_ENOTFOUND;
-    n = mm_prov_text_len(t, n);
+    n = mm_mta_prose_len(t, n);
     const char *end = mm_memcasemem(t, n, "Message headers follow", 22);
     if (end)
         n = (size_t)(end - t);
@@ -50,9 +50,9 @@ mm_status_t mm_decode_dragonfly(const mm_msg *m, mm_report *r)
     /* "HOST [IP] did not like our RCPT TO:" is dma's line; the reply follows. */
     const char *host_end = mm_memcasemem(lead, dlen, " did not like our", 17);
     const char *reply = host_end ? mm_prov_after_line(lead, dlen, " did not like our") : lead;
-    mm_rcpt *rc = mm_prov_add(r, a, alen, reply, n - (size_t)(reply - t));
+    mm_rcpt *rc = mm_mta_add(r, a, alen, reply, n - (size_t)(reply - t));
     if (!rc)
-        return MM_ENOMEM;
+        return mm_mta_add_failed(r);
     if (host_end) {
         const char *hs = lead, *he = host_end;
         while (hs < host_end && (*hs == '\n' || *hs == ' '))

@@ -21,38 +21,39 @@
 #include "mta_util.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 #include "../../util/str.h"
 
 /* Strings from Exim's sources (deliver.c, route.c, retry.c, transports/),
  * lower case. */
-static const mm_mta_phrase exim_phrases[] = {
-    {MM_REASON_USERUNKNOWN, "user not found"},
-    {MM_REASON_HOSTUNKNOWN, "all host address lookups failed permanently"},
-    {MM_REASON_HOSTUNKNOWN, "all relevant mx records point to non-existent hosts"},
-    {MM_REASON_HOSTUNKNOWN, "unrouteable address"},
-    {MM_REASON_MAILBOXFULL, "mailbox is full"},
-    {MM_REASON_MAILBOXFULL, "error: quota exceed"},
-    {MM_REASON_NOTACCEPT, "an mx or srv record indicated no smtp service"},
-    {MM_REASON_NOTACCEPT, "no host found for existing smtp connection"},
-    {MM_REASON_SYNTAXERROR, "angle-brackets nested too deep"},
-    {MM_REASON_SYNTAXERROR, "expected word or \"<\""},
-    {MM_REASON_SYNTAXERROR, "domain missing in source-routed address"},
-    {MM_REASON_SYNTAXERROR, "malformed address:"},
-    {MM_REASON_SYSTEMERROR, "delivery to file forbidden"},
-    {MM_REASON_SYSTEMERROR, "delivery to pipe forbidden"},
-    {MM_REASON_SYSTEMERROR, "local delivery failed"},
-    {MM_REASON_SYSTEMERROR, "lmtp error after "},
-    {MM_REASON_CONTENTERROR, "too many \"received\" headers"},
+static const mm_words exim_phrases[] = {
+    {"user not found", MM_REASON_USERUNKNOWN},
+    {"all host address lookups failed permanently", MM_REASON_HOSTUNKNOWN},
+    {"all relevant mx records point to non-existent hosts", MM_REASON_HOSTUNKNOWN},
+    {"unrouteable address", MM_REASON_HOSTUNKNOWN},
+    {"mailbox is full", MM_REASON_MAILBOXFULL},
+    {"error: quota exceed", MM_REASON_MAILBOXFULL},
+    {"an mx or srv record indicated no smtp service", MM_REASON_NOTACCEPT},
+    {"no host found for existing smtp connection", MM_REASON_NOTACCEPT},
+    {"angle-brackets nested too deep", MM_REASON_SYNTAXERROR},
+    {"expected word or \"<\"", MM_REASON_SYNTAXERROR},
+    {"domain missing in source-routed address", MM_REASON_SYNTAXERROR},
+    {"malformed address:", MM_REASON_SYNTAXERROR},
+    {"delivery to file forbidden", MM_REASON_SYSTEMERROR},
+    {"delivery to pipe forbidden", MM_REASON_SYSTEMERROR},
+    {"local delivery failed", MM_REASON_SYSTEMERROR},
+    {"lmtp error after ", MM_REASON_SYSTEMERROR},
+    {"too many \"received\" headers", MM_REASON_CONTENTERROR},
     /* retry.c, smtp.c, deliver.c: given up after retrying */
-    {MM_REASON_EXPIRED, "retry timeout exceeded"},
-    {MM_REASON_EXPIRED, "no action is required on your part"},
-    {MM_REASON_EXPIRED, "retry time not reached for any host after a long failure period"},
-    {MM_REASON_EXPIRED, "all hosts have been failing for a long time and were last tried"},
-    {MM_REASON_EXPIRED, "delay reason: "},
-    {MM_REASON_EXPIRED, "has been frozen"},
-    {MM_REASON_EXPIRED, "was frozen on arrival by "},
-    {MM_REASON_UNDEFINED, NULL},
+    {"retry timeout exceeded", MM_REASON_EXPIRED},
+    {"no action is required on your part", MM_REASON_EXPIRED},
+    {"retry time not reached for any host after a long failure period", MM_REASON_EXPIRED},
+    {"all hosts have been failing for a long time and were last tried", MM_REASON_EXPIRED},
+    {"delay reason: ", MM_REASON_EXPIRED},
+    {"has been frozen", MM_REASON_EXPIRED},
+    {"was frozen on arrival by ", MM_REASON_EXPIRED},
+    {NULL, MM_REASON_UNDEFINED},
 };
 
 /* deliver.c's opening sentences; the list of addresses follows them. */
@@ -61,9 +62,12 @@ static const char *const starts[] = {
     "A message that you sent was rejected by the local scanning code",
     "A message that you sent contained one or more recipient addresses",
     "A message that you sent could not be delivered to all of its recipients",
-    "has been frozen", "was frozen on arrival",
-    "router encountered the following error(s)", NULL};
+    "has been frozen",
+    "was frozen on arrival",
+    "router encountered the following error(s)",
+    NULL};
 
+/* X-Failed-Recipients addresses read at most */
 enum { MAX_BLOCKS = 256 };
 
 typedef struct block {
@@ -123,7 +127,11 @@ static size_t read_blocks(const char *t, size_t n, block *b, size_t max)
     while ((l = mm_next_line(t, n, &pos, &len)) != NULL) {
         const char *a;
         size_t al;
-        if (address_line(l, len, &a, &al) && nb < max) {
+        if (address_line(l, len, &a, &al)) {
+            /* past the report's capacity the rest is not read (and must
+             * not become the last block's text) */
+            if (nb == max)
+                break;
             b[nb++] = (block){a, l, al, 0};
             continue;
         }
@@ -132,7 +140,8 @@ static size_t read_blocks(const char *t, size_t n, block *b, size_t max)
     }
     for (size_t i = 0; i < nb; i++)
         if (b[i].tlen == 0)
-            b[i].tlen = (size_t)(mm_next_line(t, n, &(size_t){(size_t)(b[i].text - t)}, &len) ? len : 0);
+            b[i].tlen =
+                (size_t)(mm_next_line(t, n, &(size_t){(size_t)(b[i].text - t)}, &len) ? len : 0);
     return nb;
 }
 
@@ -144,7 +153,7 @@ static void set_hint(mm_rcpt *rc, const char *b, size_t n)
     if (strcmp(cmd, "HELO") == 0 || strcmp(cmd, "EHLO") == 0)
         rc->hint = MM_REASON_BLOCKED;
     else if (strcmp(cmd, "MAIL") != 0)
-        rc->hint = mm_mta_phrase_find(exim_phrases, b, n);
+        rc->hint = mm_words_find(exim_phrases, b, n);
 }
 
 static mm_status_t from_header(const mm_msg *m, mm_report *r, const char *t, size_t n)
@@ -156,7 +165,7 @@ static mm_status_t from_header(const mm_msg *m, mm_report *r, const char *t, siz
     for (int guard = 0; p && guard < MAX_BLOCKS && (a = mm_find_addr(p, strlen(p), &al)); guard++) {
         mm_rcpt *rc = mm_mta_add(r, a, al, "", 0);
         if (!rc)
-            return MM_ENOMEM;
+            return mm_mta_add_failed(r);
         mm_mta_fill(r, rc, t, n);
         set_hint(rc, t, n);
         p = a + al;
@@ -171,7 +180,7 @@ static mm_status_t from_blocks(mm_report *r, const block *b, size_t nb, size_t s
         if (!rc && dsn)
             continue;
         if (!rc && !(rc = mm_mta_add(r, b[i].addr, b[i].alen, "", 0)))
-            return MM_ENOMEM;
+            return mm_mta_add_failed(r);
         /* the error follows the address line */
         const char *e = memchr(b[i].text, '\n', b[i].tlen);
         const char *d = e ? e + 1 : b[i].text;
@@ -188,8 +197,13 @@ mm_status_t mm_decode_exim(const mm_msg *m, mm_report *r)
     size_t n = mm_mta_prose_len(t, m->text.len);
     if (!is_exim(m, t, n))
         return MM_ENOTFOUND;
-    block b[MAX_BLOCKS];
-    size_t nb = read_blocks(t, n, b, MAX_BLOCKS), start = r->n;
+    /* one block per recipient the report can hold, one more to tell
+     * that the notice names more */
+    size_t start = r->n, cap = r->max > start ? r->max - start + 1 : 1;
+    block *b = calloc(cap, sizeof *b);
+    if (!b)
+        return MM_ENOMEM;
+    size_t nb = read_blocks(t, n, b, cap);
     mm_status_t st = MM_ENOTFOUND;
     if (m->has_dsn)
         st = mm_decode_rfc3464(m, r);
@@ -197,10 +211,6 @@ mm_status_t mm_decode_exim(const mm_msg *m, mm_report *r)
         st = from_blocks(r, b, nb, start, st == MM_OK);
     if (st == MM_OK && r->n == start)
         st = from_header(m, r, t, n);
-    if (st != MM_OK)
-        return st;
-    if (r->n == start)
-        return MM_ENOTFOUND;
-    r->kind = MM_KIND_BOUNCE;
-    return MM_OK;
+    free(b);
+    return st != MM_OK ? st : mm_mta_found(r, start);
 }

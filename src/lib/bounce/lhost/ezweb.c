@@ -11,7 +11,9 @@
  *       <<< 550 <user@example.org>: User unknown
  * Newer notices add a delivery-status part (read by rfc3464.c); au's
  * sentence is then put in front of its diagnostic.  The sentences are au's
- * own and become hints.  Recognised by two of: the sender, the subject,
+ * own and become hints, except that "X-SPASIGN: NG" in the notice's header
+ * says au's own spam filter refused the message, whatever the sentence.
+ * Recognised by two of: the sender, the subject,
  * EZweb relays in Received, an ezweb/au Message-ID.
  *
  * KDDI does not publish this notice's layout; it is read as the notices
@@ -23,7 +25,7 @@
 #include "../../util/str.h"
 #include "prov_util.h"
 
-static const mm_prov_phrase au_words[] = {
+static const mm_words au_words[] = {
     {"The user(s) account is temporarily over quota", MM_REASON_MAILBOXFULL},
     {"The user(s) account is disabled.", MM_REASON_SUSPEND},
     {"The user(s) account is temporarily limited.", MM_REASON_SUSPEND},
@@ -38,13 +40,13 @@ static bool is_ezweb(const mm_msg *m)
 {
     int score = 0;
     const char *mid = mm_fields_get(&m->head, "Message-ID");
-    if (mm_prov_header_has(m, "From", "Postmaster@ezweb.ne.jp") ||
-        mm_prov_header_has(m, "From", "Postmaster@au.com"))
+    if (mm_mta_header_has(m, "From", "Postmaster@ezweb.ne.jp") ||
+        mm_mta_header_has(m, "From", "Postmaster@au.com"))
         score++;
-    if (mm_prov_header_has(m, "Subject", "Mail System Error - Returned Mail"))
+    if (mm_mta_header_has(m, "Subject", "Mail System Error - Returned Mail"))
         score++;
-    if (mm_prov_any_header_has(m, "Received", "ezweb.ne.jp (EZweb Mail) with") ||
-        mm_prov_any_header_has(m, "Received", ".au.com ("))
+    if (mm_mta_any_header_has(m, "Received", "ezweb.ne.jp (EZweb Mail) with") ||
+        mm_mta_any_header_has(m, "Received", ".au.com ("))
         score++;
     if (mid && (mm_strcasestr(mid, ".ezweb.ne.jp>") || mm_strcasestr(mid, ".au.com>")))
         score++;
@@ -63,11 +65,11 @@ static const char *au_sentences(mm_report *r, const char *t, size_t n)
         /* "Each of the following recipients was rejected by a remote\nmail
          * server.": a line after an unfinished sentence continues it. */
         bool cont =
-            last && last == l - 1 && last[-1] != '.' && !mm_prov_blank(l, len) && l[0] != '<';
+            last && last == l - 1 && last[-1] != '.' && !mm_mta_blank(l, len) && l[0] != '<';
         if (hit || cont) {
             first = first ? first : l;
             last = l + len;
-        } else if (first && !mm_prov_blank(l, len)) {
+        } else if (first && !mm_mta_blank(l, len)) {
             break;
         }
     }
@@ -90,9 +92,9 @@ static mm_status_t list_line(mm_report *r, size_t from, const char *l, size_t le
         last->pub.diagnostic = mm_report_str(r, s + 4, sl - 4);
     } else if ((mm_startswith_ci(s, "Recipient:") || s[0] == '<') &&
                (a = mm_find_addr(s, sl, &alen)) != NULL) {
-        mm_rcpt *rc = mm_prov_add(r, a, alen, said, strlen(said));
+        mm_rcpt *rc = mm_mta_add(r, a, alen, said, strlen(said));
         if (!rc)
-            return MM_ENOMEM;
+            return mm_mta_add_failed(r);
     }
     return MM_OK;
 }
@@ -100,7 +102,7 @@ static mm_status_t list_line(mm_report *r, size_t from, const char *l, size_t le
 static mm_status_t from_text(const mm_msg *m, mm_report *r, const char *said, size_t *from)
 {
     const char *t = mm_buf_str(&m->text);
-    size_t n = mm_prov_text_len(t, m->text.len), pos = 0, len;
+    size_t n = mm_mta_prose_len(t, m->text.len), pos = 0, len;
     const char *l;
     mm_status_t st = MM_OK;
     *from = r->n;
@@ -116,7 +118,9 @@ mm_status_t mm_decode_ezweb(const mm_msg *m, mm_report *r)
     if (!is_ezweb(m))
         return MM_ENOTFOUND;
     const char *t = mm_buf_str(&m->text);
-    const char *said = au_sentences(r, t, mm_prov_text_len(t, m->text.len));
+    const char *said = au_sentences(r, t, mm_mta_prose_len(t, m->text.len));
+    const char *sign = mm_fields_get(&m->head, "X-SPASIGN");
+    bool spam = sign && strcasecmp(sign, "NG") == 0;
     size_t from = r->n;
     mm_status_t st = m->has_dsn ? mm_prov_dsn(m, r, &from) : from_text(m, r, said, &from);
     if (st != MM_OK)
@@ -133,7 +137,7 @@ mm_status_t mm_decode_ezweb(const mm_msg *m, mm_report *r)
                 strcat(strcat(both, " "), d);
             rc->pub.diagnostic = both;
         }
-        rc->hint = mm_prov_phrase_hint(au_words, said);
+        rc->hint = spam ? MM_REASON_FILTERED : mm_words_find(au_words, said, strlen(said));
         mm_prov_refine_status(r, rc);
     }
     r->kind = MM_KIND_BOUNCE;

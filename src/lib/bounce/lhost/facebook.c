@@ -16,7 +16,7 @@
 #include "prov_util.h"
 
 /* postmaster.facebook.com/response_codes: CODE-[PT]N and its reason. */
-static const mm_prov_phrase fb_codes[] = {
+static const mm_words fb_codes[] = {
     {"RCP-P1", MM_REASON_USERUNKNOWN},   {"INT-P1", MM_REASON_USERUNKNOWN},
     {"INT-P3", MM_REASON_USERUNKNOWN},   {"INT-P4", MM_REASON_USERUNKNOWN},
     {"RCP-P2", MM_REASON_FILTERED},      {"RCP-P3", MM_REASON_FILTERED},
@@ -52,14 +52,14 @@ static bool response_code(const char *d, char out[8])
 
 mm_status_t mm_decode_facebook(const mm_msg *m, mm_report *r)
 {
-    if (!mm_prov_header_has(m, "From", "mailer-daemon@mx.facebook.com"))
+    if (!mm_mta_header_has(m, "From", "mailer-daemon@mx.facebook.com"))
         return MM_ENOTFOUND;
     size_t from;
     mm_status_t st = mm_prov_dsn(m, r, &from);
     for (size_t i = from; st == MM_OK && i < r->n; i++) {
         char code[8];
         if (response_code(r->r[i].pub.diagnostic, code))
-            r->r[i].hint = mm_prov_status_hint(fb_codes, code);
+            r->r[i].hint = mm_words_status(fb_codes, code);
     }
     return st;
 }

@@ -18,30 +18,30 @@
 #include "../../util/str.h"
 
 /* fml's notice texts and subjects, lower case. */
-static const mm_mta_phrase notices[] = {
-    {MM_REASON_REJECTED, " header may cause mail loop"},
-    {MM_REASON_REJECTED, "not member article from "},
-    {MM_REASON_REJECTED, "reject mail from "},
-    {MM_REASON_REJECTED, "reject spammers:"},
-    {MM_REASON_REJECTED, "you are not a member of this mailing list"},
-    {MM_REASON_SYSTEMERROR, " has detected a loop condition so that"},
-    {MM_REASON_SYSTEMERROR, "duplicated message-id"},
-    {MM_REASON_SYSTEMERROR, "loop back warning:"},
-    {MM_REASON_SECURITYERROR, "security alert:"},
-    {MM_REASON_UNDEFINED, NULL},
+static const mm_words notices[] = {
+    {" header may cause mail loop", MM_REASON_REJECTED},
+    {"not member article from ", MM_REASON_REJECTED},
+    {"reject mail from ", MM_REASON_REJECTED},
+    {"reject spammers:", MM_REASON_REJECTED},
+    {"you are not a member of this mailing list", MM_REASON_REJECTED},
+    {" has detected a loop condition so that", MM_REASON_SYSTEMERROR},
+    {"duplicated message-id", MM_REASON_SYSTEMERROR},
+    {"loop back warning:", MM_REASON_SYSTEMERROR},
+    {"security alert:", MM_REASON_SECURITYERROR},
+    {NULL, MM_REASON_UNDEFINED},
 };
 
-static const mm_mta_phrase subjects[] = {
-    {MM_REASON_REJECTED, " are not member"},
-    {MM_REASON_REJECTED, "not member article from "},
-    {MM_REASON_REJECTED, "reject mail "},
-    {MM_REASON_REJECTED, "spam mail from a spammer is rejected"},
-    {MM_REASON_SYSTEMERROR, "fml system error message"},
-    {MM_REASON_SYSTEMERROR, "loop alert: "},
-    {MM_REASON_SYSTEMERROR, "loop back warning: "},
-    {MM_REASON_SYSTEMERROR, "warning: unix from loop"},
-    {MM_REASON_SECURITYERROR, "security alert"},
-    {MM_REASON_UNDEFINED, NULL},
+static const mm_words subjects[] = {
+    {" are not member", MM_REASON_REJECTED},
+    {"not member article from ", MM_REASON_REJECTED},
+    {"reject mail ", MM_REASON_REJECTED},
+    {"spam mail from a spammer is rejected", MM_REASON_REJECTED},
+    {"fml system error message", MM_REASON_SYSTEMERROR},
+    {"loop alert: ", MM_REASON_SYSTEMERROR},
+    {"loop back warning: ", MM_REASON_SYSTEMERROR},
+    {"warning: unix from loop", MM_REASON_SYSTEMERROR},
+    {"security alert", MM_REASON_SECURITYERROR},
+    {NULL, MM_REASON_UNDEFINED},
 };
 
 static bool is_fml(const mm_msg *m)
@@ -66,9 +66,9 @@ static const char *bracketed(const char *l, size_t len, size_t *al)
 static void set_hint(const mm_msg *m, mm_rcpt *rc)
 {
     const char *d = rc->pub.diagnostic, *subj = mm_fields_get(&m->head, "Subject");
-    rc->hint = mm_mta_phrase_find(notices, d, strlen(d));
+    rc->hint = mm_words_find(notices, d, strlen(d));
     if (rc->hint == MM_REASON_UNDEFINED && subj)
-        rc->hint = mm_mta_phrase_find(subjects, subj, strlen(subj));
+        rc->hint = mm_words_find(subjects, subj, strlen(subj));
 }
 
 mm_status_t mm_decode_fml(const mm_msg *m, mm_report *r)
@@ -88,11 +88,8 @@ mm_status_t mm_decode_fml(const mm_msg *m, mm_report *r)
         /* the notice from this line on is what fml says about it */
         mm_rcpt *rc = mm_mta_add(r, a, al, l, n - (size_t)(l - t));
         if (!rc)
-            return MM_ENOMEM;
+            return mm_mta_add_failed(r);
         set_hint(m, rc);
     }
-    if (r->n == start)
-        return MM_ENOTFOUND;
-    r->kind = MM_KIND_BOUNCE;
-    return MM_OK;
+    return mm_mta_found(r, start);
 }

@@ -9,7 +9,9 @@
  *   The error that the other server returned was:
  *   550 5.1.1 <user@example.org>... User Unknown (state 14).
  *   ----- Original message -----
- * The addresses are indented lines after the first marker; the other
+ * Recognised by Google's domains in From or Message-ID, as other MTAs
+ * write the same opening sentence.  The addresses are indented lines after
+ * the first marker; the other
  * server's reply in the technical details (else Gmail's own words there) is
  * every recipient's diagnostic.  Gmail's "(state N)" tells the
  * SMTP stage that failed, which gives the command (stage table from
@@ -59,16 +61,16 @@ static mm_status_t add_addresses(mm_report *r, const char *t, size_t n, bool del
     while ((l = mm_next_line(t, n, &pos, &len)) != NULL) {
         const char *a;
         size_t alen;
-        if (mm_prov_blank(l, len)) {
+        if (mm_mta_blank(l, len)) {
             if (seen)
                 break;
             continue;
         }
         if (!mm_prov_addr_line(l, len, &a, &alen))
             break;
-        mm_rcpt *rc = mm_prov_add(r, a, alen, "", 0);
+        mm_rcpt *rc = mm_mta_add(r, a, alen, "", 0);
         if (!rc)
-            return mm_prov_full(r) ? MM_OK : MM_ENOMEM;
+            return mm_mta_add_failed(r);
         if (delayed)
             rc->pub.action = "delayed";
         seen = true;
@@ -86,7 +88,7 @@ static const char *plain_diag(mm_report *r, const char *mark, const char *after,
     const char *l, *a, *rest = end;
     while ((l = mm_next_line(after, n, &pos, &len)) != NULL) {
         size_t alen;
-        if (!mm_prov_blank(l, len) && !mm_prov_addr_line(l, len, &a, &alen)) {
+        if (!mm_mta_blank(l, len) && !mm_prov_addr_line(l, len, &a, &alen)) {
             rest = l;
             break;
         }
@@ -123,10 +125,24 @@ static const char *other_server(const char *d)
     return *p ? p : d;
 }
 
+/* Other MTAs (Hotmail, Exchange, many a Sendmail) use the same opening
+ * sentence: only a notice that Google's own servers wrote is Gmail's. */
+static bool from_google(const mm_msg *m)
+{
+    static const char *const domains[] = {"@googlemail.com", "@gmail.com", "@google.com", NULL};
+    for (size_t i = 0; domains[i]; i++)
+        if (mm_mta_header_has(m, "From", domains[i]) ||
+            mm_mta_header_has(m, "Message-ID", domains[i]))
+            return true;
+    return false;
+}
+
 mm_status_t mm_decode_gmail(const mm_msg *m, mm_report *r)
 {
+    if (!from_google(m))
+        return MM_ENOTFOUND;
     const char *t = mm_buf_str(&m->text);
-    size_t n = mm_prov_text_len(t, m->text.len);
+    size_t n = mm_mta_prose_len(t, m->text.len);
     const char *after = mm_prov_after_line(t, n, "Delivery to the following recipient");
     if (!after || m->has_dsn)
         return MM_ENOTFOUND;
@@ -141,7 +157,7 @@ mm_status_t mm_decode_gmail(const mm_msg *m, mm_report *r)
     const char *d = det ? det : after;
     size_t dlen = n - (size_t)(d - t);
     const char *diag =
-        other_server(mm_report_str(r, d, dlen > MM_PROV_DIAG_MAX ? MM_PROV_DIAG_MAX : dlen));
+        other_server(mm_report_str(r, d, dlen > MM_MTA_DIAG_MAX ? MM_MTA_DIAG_MAX : dlen));
     const char *plain = det ? NULL : plain_diag(r, mark, after, t + n);
     if (!det && !plain)
         return MM_ENOMEM;

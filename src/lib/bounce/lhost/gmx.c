@@ -1,6 +1,6 @@
 /*
  * gmx.c - GMX / mail.com (MAILER-DAEMON@...gmx... or ...mail.com), United
- * Internet's Exim-like notices (1&1's are in einsundeins.c):
+ * Internet's Exim-like notices (1&1's are a row of vendors.c):
  *   The following address failed:
  *   "user@example.org":
  *   SMTP error from remote server after RCPT command:
@@ -41,7 +41,7 @@ static void split_smtp_error(mm_report *r, mm_rcpt *rc)
     const char *d = p->diagnostic, *h = mm_strcasestr(d, "host: ");
     if (!mm_startswith_ci(d, "SMTP error from remote server"))
         return;
-    p->smtp_command = mm_prov_command(d, strlen(d));
+    p->smtp_command = mm_mta_command(d, strlen(d));
     if (!h)
         return;
     h += 6;
@@ -56,7 +56,7 @@ mm_status_t mm_decode_gmx(const mm_msg *m, mm_report *r)
     if (!is_gmx(m))
         return MM_ENOTFOUND;
     const char *t = mm_buf_str(&m->text);
-    size_t n = mm_prov_text_len(t, m->text.len), start = r->n;
+    size_t n = mm_mta_prose_len(t, m->text.len), start = r->n;
     const char *hdr = mm_memcasemem(t, n, "--- The header of the original message", 38);
     if (hdr)
         n = (size_t)(hdr - t);
@@ -76,7 +76,7 @@ mm_status_t mm_decode_gmx(const mm_msg *m, mm_report *r)
             rc->pub.diagnostic = why_text;
         split_smtp_error(r, rc);
         if (!rc->pub.smtp_command[0])
-            rc->pub.smtp_command = mm_prov_command(rc->pub.diagnostic, strlen(rc->pub.diagnostic));
+            rc->pub.smtp_command = mm_mta_command(rc->pub.diagnostic, strlen(rc->pub.diagnostic));
         if (mm_strcasestr(rc->pub.diagnostic, "retry timeout exceeded"))
             rc->pub.action = "delayed";
         mm_prov_refine_status(r, rc);

@@ -20,7 +20,7 @@
 mm_status_t mm_decode_googlegroups(const mm_msg *m, mm_report *r)
 {
     const char *t = mm_buf_str(&m->text);
-    size_t n = mm_prov_text_len(t, m->text.len);
+    size_t n = mm_mta_prose_len(t, m->text.len);
     const char *xf = mm_fields_get(&m->head, "X-Failed-Recipients");
     if (!xf || !mm_strcasestr(xf, "googlegroups.com"))
         return MM_ENOTFOUND;
@@ -37,9 +37,9 @@ mm_status_t mm_decode_googlegroups(const mm_msg *m, mm_report *r)
     const char *a;
     /* X-Failed-Recipients may list several addresses, comma separated. */
     while ((a = mm_find_addr(xf + pos, strlen(xf + pos), &len)) != NULL && r->n < r->max) {
-        mm_rcpt *rc = mm_prov_add(r, a, len, start, dlen);
+        mm_rcpt *rc = mm_mta_add(r, a, len, start, dlen);
         if (!rc)
-            return MM_ENOMEM;
+            return mm_mta_add_failed(r);
         rc->hint = MM_REASON_REJECTED;
         rc->pub.smtp_command = "DATA";
         pos = (size_t)(a - xf) + len;

@@ -28,7 +28,7 @@
 #include "../../util/str.h"
 #include "prov_util.h"
 
-static const mm_prov_phrase google_words[] = {
+static const mm_words google_words[] = {
     {"because the address couldn't be found. Check for typos", MM_REASON_USERUNKNOWN},
     {"Null MX", MM_REASON_NOTACCEPT},
     {" had no relevant answers.", MM_REASON_NETWORKERROR},
@@ -64,7 +64,7 @@ static const char *response(const char *t, size_t n, size_t *len)
         after++;
     size_t pos = (size_t)(after - t), l, end = pos;
     const char *line;
-    while ((line = mm_next_line(t, n, &pos, &l)) != NULL && !mm_prov_blank(line, l))
+    while ((line = mm_next_line(t, n, &pos, &l)) != NULL && !mm_mta_blank(line, l))
         end = pos;
     *len = end - (size_t)(after - t);
     return *len ? after : NULL;
@@ -80,7 +80,7 @@ static const char *notice_text(mm_report *r, const char *t, size_t n)
         return NULL;
     const char *e = resp && resp > h ? resp + rl : t + n;
     size_t len = (size_t)(e - h);
-    return mm_report_str(r, h, len > MM_PROV_DIAG_MAX ? MM_PROV_DIAG_MAX : len);
+    return mm_report_str(r, h, len > MM_MTA_DIAG_MAX ? MM_MTA_DIAG_MAX : len);
 }
 
 /* heading + diagnostic + remote response, each once: the readable notice
@@ -98,7 +98,7 @@ static mm_status_t enrich(mm_report *r, mm_rcpt *rc, const char *t, size_t n)
     while (resp && rl > 0 && (resp[rl - 1] == '\n' || resp[rl - 1] == ' '))
         rl--;
     mm_buf b;
-    mm_buf_init(&b, MM_PROV_DIAG_MAX * 2);
+    mm_buf_init(&b, MM_MTA_DIAG_MAX * 2);
     mm_status_t st = MM_OK;
     if (h && !mm_memcasemem(d, strlen(d), h, hl)) {
         st = mm_buf_append(&b, h, hl);
@@ -127,8 +127,8 @@ static mm_status_t from_text(const mm_msg *m, mm_report *r, const char *t, size_
     if (!xf || !heading(t, n, &hl))
         return MM_ENOTFOUND;
     while ((a = mm_find_addr(xf + pos, strlen(xf + pos), &alen)) != NULL && r->n < r->max) {
-        if (!mm_prov_add(r, a, alen, "", 0))
-            return MM_ENOMEM;
+        if (!mm_mta_add(r, a, alen, "", 0))
+            return mm_mta_add_failed(r);
         pos = (size_t)(a - xf) + alen;
     }
     r->kind = MM_KIND_BOUNCE;
@@ -137,11 +137,11 @@ static mm_status_t from_text(const mm_msg *m, mm_report *r, const char *t, size_
 
 mm_status_t mm_decode_gsuite(const mm_msg *m, mm_report *r)
 {
-    if (!mm_prov_header_has(m, "From", "mailer-daemon@googlemail.com") ||
+    if (!mm_mta_header_has(m, "From", "mailer-daemon@googlemail.com") ||
         !mm_fields_get(&m->head, "X-Gm-Message-State"))
         return MM_ENOTFOUND;
     const char *t = mm_buf_str(&m->text);
-    size_t n = mm_prov_text_len(t, m->text.len), from = r->n;
+    size_t n = mm_mta_prose_len(t, m->text.len), from = r->n;
     if (n > MM_PROV_SCAN_MAX) /* searched once per recipient */
         n = MM_PROV_SCAN_MAX;
     /* A multipart/report may still lack the delivery-status part. */
@@ -157,7 +157,7 @@ mm_status_t mm_decode_gsuite(const mm_msg *m, mm_report *r)
         mm_prov_refine_status(r, rc);
         if (!rc->pub.reply_code)
             rc->pub.reply_code = mm_find_reply(rc->pub.diagnostic, strlen(rc->pub.diagnostic));
-        rc->hint = mm_prov_phrase_hint(google_words, rc->pub.diagnostic);
+        rc->hint = mm_words_find(google_words, rc->pub.diagnostic, strlen(rc->pub.diagnostic));
     }
     return MM_OK;
 }

@@ -18,23 +18,21 @@
 #include "../../util/str.h"
 #include "prov_util.h"
 
-static const mm_prov_phrase ml_words[] = {
+static const mm_words ml_words[] = {
     {"Please turn on SMTP Authentication in your mail client", MM_REASON_SECURITYERROR},
     {"No such user", MM_REASON_USERUNKNOWN},
     {NULL, MM_REASON_UNDEFINED}};
 
 mm_status_t mm_decode_messagelabs(const mm_msg *m, mm_report *r)
 {
-    if (!mm_prov_header_has(m, "From", "@messagelabs.com"))
+    if (!mm_mta_header_has(m, "From", "@messagelabs.com"))
         return MM_ENOTFOUND;
-    size_t from;
-    mm_status_t st = mm_prov_dsn(m, r, &from);
+    size_t from = r->n;
+    mm_status_t st = mm_prov_dsn_words(m, r, ml_words);
     for (size_t i = from; st == MM_OK && i < r->n; i++) {
-        mm_rcpt *rc = &r->r[i];
-        const char *d = rc->pub.diagnostic;
-        rc->hint = mm_prov_phrase_hint(ml_words, d);
+        const char *d = r->r[i].pub.diagnostic;
         if (mm_prov_lead_reply(d) == 542 && mm_strcasestr(d, " Rejected"))
-            rc->hint = MM_REASON_USERUNKNOWN;
+            r->r[i].hint = MM_REASON_USERUNKNOWN;
     }
     return st;
 }

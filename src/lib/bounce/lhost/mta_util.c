@@ -11,6 +11,7 @@
  * sentences at any word.
  */
 #include "mta_util.h"
+#include "../decoders.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -41,12 +42,28 @@ static size_t flatten(const char *s, size_t n, char *out, size_t cap)
     return o;
 }
 
-mm_reason_t mm_mta_phrase_find(const mm_mta_phrase *tab, const char *s, size_t n)
+mm_reason_t mm_words_find(const mm_words *tab, const char *s, size_t n)
 {
     char flat[FLAT_MAX];
     size_t fn = flatten(s, n, flat, sizeof flat);
     for (size_t i = 0; tab[i].text; i++)
         if (mm_memcasemem(flat, fn, tab[i].text, strlen(tab[i].text)))
+            return tab[i].reason;
+    return MM_REASON_UNDEFINED;
+}
+
+static bool status_like(const char *pat, const char *s)
+{
+    for (; *pat && *s; pat++, s++)
+        if (!(*pat == *s || (*pat == '#' && isdigit((unsigned char)*s))))
+            return false;
+    return *pat == '\0' && *s == '\0';
+}
+
+mm_reason_t mm_words_status(const mm_words *tab, const char *s)
+{
+    for (size_t i = 0; s[0] && tab[i].text; i++)
+        if (status_like(tab[i].text, s))
             return tab[i].reason;
     return MM_REASON_UNDEFINED;
 }
@@ -70,7 +87,8 @@ size_t mm_mta_prose_len(const char *t, size_t n)
         /* OpenSMTPD, Lotus Notes, 1&1, fml, m-FILTER, Verizon */
         "below is a copy of the original message", "------- returned message",
         "header of the original message", "original mail as follows", "-------original message",
-        "\noriginal message:", "message text follows:", NULL};
+        "\noriginal message:", "message text follows:", "------ this is a copy",
+        "--- below this line", "----- message header follows", NULL};
     size_t end = n;
     for (size_t i = 0; marks[i]; i++) {
         const char *p = mm_memcasemem(t, n, marks[i], strlen(marks[i]));
@@ -150,6 +168,18 @@ static const struct {
     {"smtp:data", "DATA"},
     {"rcpt to:<", "RCPT"},
     {"mail from:<", "MAIL"},
+    /* providers' own wording ("... after QUIT", "in RCPT TO") */
+    {"end of data", "DATA"},
+    {"reply to data", "DATA"},
+    {"after quit", "QUIT"},
+    {"after connect", "CONN"},
+    {"in reply to rcpt", "RCPT"},
+    {"in reply to mail", "MAIL"},
+    {"in reply to end of", "DATA"},
+    {"after rcpt", "RCPT"},
+    {"after mail", "MAIL"},
+    {"in rcpt to", "RCPT"},
+    {"in mail from", "MAIL"},
 };
 
 const char *mm_mta_command(const char *s, size_t n)
@@ -211,15 +241,11 @@ static const char *host_before_bracket(mm_report *r, const char *s, size_t n)
 
 const char *mm_mta_rhost(mm_report *r, const char *s, size_t n)
 {
-    static const char *const leads[] = {"while talking to ",
-                                        "remote-mta: dns;",
-                                        "host ",
-                                        "giving up on ",
-                                        "connected to ",
-                                        "remote system: dns;",
-                                        "host: ",
-                                        "smtp server <",
-                                        NULL};
+    static const char *const leads[] = {"while talking to ", "remote-mta: dns;", "host ",
+                                        "giving up on ", "connected to ", "remote system: dns;",
+                                        "host: ", "smtp server <",
+                                        /* Exchange: "Remote Server at NAME (IP) returned" */
+                                        "remote server at ", NULL};
     const char *end = s + n;
     for (size_t i = 0; leads[i]; i++) {
         size_t ll = strlen(leads[i]);
@@ -237,7 +263,7 @@ const char *mm_mta_rhost(mm_report *r, const char *s, size_t n)
     return host_before_bracket(r, s, n);
 }
 
-static bool blank_line(const char *l, size_t len)
+bool mm_mta_blank(const char *l, size_t len)
 {
     for (size_t i = 0; i < len; i++)
         if (l[i] != ' ' && l[i] != '\t' && l[i] != '\r')
@@ -251,7 +277,7 @@ size_t mm_mta_block_end(const char *t, size_t n, size_t pos, int max_lines)
     int lines = 0;
     const char *l;
     while (lines < max_lines && (l = mm_next_line(t, n, &p, &len)) != NULL) {
-        if (blank_line(l, len)) {
+        if (mm_mta_blank(l, len)) {
             if (lines > 0)
                 return (size_t)(l - t);
             continue;
@@ -271,6 +297,19 @@ mm_rcpt *mm_mta_find_rcpt(mm_report *r, size_t start, const char *addr, size_t a
     return NULL;
 }
 
+bool mm_mta_full(mm_report *r)
+{
+    if (r->n < r->max)
+        return false;
+    r->truncated = true;
+    return true;
+}
+
+mm_status_t mm_mta_add_failed(mm_report *r)
+{
+    return mm_mta_full(r) ? MM_OK : MM_ENOMEM;
+}
+
 mm_rcpt *mm_mta_add(mm_report *r, const char *addr, size_t alen, const char *diag, size_t dn)
 {
     mm_rcpt *rc = mm_report_add(r);
@@ -278,7 +317,7 @@ mm_rcpt *mm_mta_add(mm_report *r, const char *addr, size_t alen, const char *dia
         return NULL;
     rc->pub.recipient = mm_report_addr(r, addr, alen);
     rc->pub.action = "failed";
-    rc->pub.diagnostic = mm_report_str(r, diag, dn);
+    rc->pub.diagnostic = mm_report_str(r, diag, dn > MM_MTA_DIAG_MAX ? MM_MTA_DIAG_MAX : dn);
     return rc;
 }
 
@@ -533,6 +572,14 @@ bool mm_mta_dsn_has_diag(const mm_msg *m)
     return m->has_dsn && mm_memcasemem(m->dsn.data, m->dsn.len, "Diagnostic-Code:", 16);
 }
 
+bool mm_mta_any_header_has(const mm_msg *m, const char *name, const char *needle)
+{
+    for (size_t i = 0; i < m->head.n; i++)
+        if (strcasecmp(m->head.v[i].name, name) == 0 && mm_strcasestr(m->head.v[i].value, needle))
+            return true;
+    return false;
+}
+
 bool mm_mta_header_has(const mm_msg *m, const char *name, const char *needle)
 {
     const char *v = mm_fields_get(&m->head, name);
@@ -574,7 +621,7 @@ mm_status_t mm_mta_angle_blocks(mm_report *r, const char *t, size_t n, mm_mta_hi
         const char *a;
         size_t al;
         bool head = angle_line(l, len, &a, &al);
-        bool end = head || (cur && blank_line(l, len));
+        bool end = head || (cur && mm_mta_blank(l, len));
         if (end && cur) {
             fill_block(r, cur, t + bstart, (size_t)(l - t) - bstart, hints);
             cur = NULL;
@@ -583,7 +630,7 @@ mm_status_t mm_mta_angle_blocks(mm_report *r, const char *t, size_t n, mm_mta_hi
             continue;
         cur = mm_mta_add(r, a, al, "", 0);
         if (!cur)
-            return MM_ENOMEM;
+            return mm_mta_add_failed(r);
         bstart = (size_t)(l - t);
     }
     if (cur)
@@ -627,7 +674,7 @@ mm_status_t mm_mta_colon_lines(mm_report *r, size_t start, const char *t, size_t
         if (!rc && !add)
             continue;
         if (!rc && !(rc = mm_mta_add(r, a, al, "", 0)))
-            return MM_ENOMEM;
+            return mm_mta_add_failed(r);
         rc->pub.diagnostic = "";
         fill(r, rc, d, dn, false);
     }
@@ -654,4 +701,116 @@ bool mm_mta_says_delayed(const char *t, size_t n)
         "not going to try again", "giving up",          "gave up",
         "permanent error",        "failed permanently", NULL};
     return mm_mta_has_any(t, n, delayed) && !mm_mta_has_any(t, n, given_up);
+}
+
+void mm_mta_complete_dsn(const mm_msg *m, mm_report *r, size_t start)
+{
+    const char *t = mm_buf_str(&m->text);
+    size_t n = mm_mta_prose_len(t, m->text.len);
+    if (mm_mta_dsn_has_diag(m))
+        mm_mta_complete(r, start, t, n, true);
+    else
+        mm_mta_complete_guessed(r, start, t, n);
+}
+
+mm_status_t mm_mta_read_dsn(const mm_msg *m, mm_report *r)
+{
+    size_t start = r->n;
+    mm_status_t st = m->has_dsn ? mm_decode_rfc3464(m, r) : MM_ENOTFOUND;
+    if (st == MM_OK)
+        mm_mta_complete_dsn(m, r, start);
+    return st;
+}
+
+mm_status_t mm_mta_found(mm_report *r, size_t start)
+{
+    if (r->n == start)
+        return MM_ENOTFOUND;
+    r->kind = MM_KIND_BOUNCE;
+    return MM_OK;
+}
+
+bool mm_mta_reply_defined(int code)
+{
+    /* RFC 5321 section 4.2.3 and the extensions' codes (AUTH 432, 454,
+     * 530, 534, 535, 538: RFC 4954; 521, 556: RFC 7504; 455, 555: RFC
+     * 5321 parameters), and those in wide use (422, 430, 453, 458, 459,
+     * 520, 523, 524, 525, 533) */
+    static const int codes[] = {211, 214, 220, 221, 235, 250, 251, 252, 253, 334, 354, 421,
+                                422, 430, 432, 450, 451, 452, 453, 454, 455, 458, 459, 500,
+                                501, 502, 503, 504, 520, 521, 523, 524, 525, 530, 533, 534,
+                                535, 538, 550, 551, 552, 553, 554, 555, 556};
+    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
+        if (codes[i] == code)
+            return true;
+    return false;
+}
+
+/* The value of the field name ("Status:") on a line of blk[0..n), trimmed;
+ * NULL when no line starts with it. */
+static const char *field_in(const char *blk, size_t n, const char *name, size_t *vlen)
+{
+    size_t pos = 0, len, nl = strlen(name);
+    const char *l;
+    while ((l = mm_next_line(blk, n, &pos, &len)) != NULL) {
+        if (len <= nl || !mm_startswith_ci(l, name))
+            continue;
+        const char *v = l + nl;
+        while (v < l + len && (*v == ' ' || *v == '\t'))
+            v++;
+        *vlen = (size_t)(l + len - v);
+        while (*vlen && (v[*vlen - 1] == ' ' || v[*vlen - 1] == '\r'))
+            (*vlen)--;
+        return v;
+    }
+    return NULL;
+}
+
+/* The per-recipient block of fields whose Final-Recipient is addr. */
+static const char *fields_for(const char *t, size_t n, const char *addr, size_t *blen)
+{
+    const char *p = t, *end = t + n;
+    size_t al = strlen(addr);
+    for (int guard = 0; guard < 64 && p < end; guard++) {
+        const char *f = mm_memcasemem(p, (size_t)(end - p), "Final-Recipient:", 16);
+        if (!f)
+            return NULL;
+        const char *eol = memchr(f, '\n', (size_t)(end - f));
+        size_t ll = (size_t)((eol ? eol : end) - f);
+        if (al && mm_memcasemem(f, ll, addr, al)) {
+            /* Status and Action may come before Final-Recipient: the
+             * block is the paragraph around it */
+            const char *from = f;
+            for (int k = 0; k < 16 && from - t >= 2 && from[-1] == '\n' && from[-2] != '\n'; k++)
+                for (from--; from > t && from[-1] != '\n';)
+                    from--;
+            *blen = mm_mta_block_end(t, n, (size_t)(f - t), 16) - (size_t)(from - t);
+            return from;
+        }
+        p = f + 16;
+    }
+    return NULL;
+}
+
+void mm_mta_inline_dsn(const mm_msg *m, mm_report *r, size_t start)
+{
+    static const char *const actions[] = {"failed",  "delayed",  "delivered",
+                                          "relayed", "expanded", NULL};
+    const char *t = mm_buf_str(&m->text);
+    for (size_t i = start; i < r->n; i++) {
+        mm_recipient *p = &r->r[i].pub;
+        size_t bl, vl;
+        const char *b = fields_for(t, m->text.len, p->recipient, &bl), *v;
+        char code[16];
+        if (!b)
+            continue;
+        if (!p->status[0] && (v = field_in(b, bl, "Status:", &vl)) != NULL &&
+            mm_find_status(v, vl, code))
+            p->status = mm_report_strz(r, code);
+        if ((v = field_in(b, bl, "Action:", &vl)) == NULL)
+            continue;
+        for (size_t k = 0; actions[k]; k++)
+            if (vl == strlen(actions[k]) && strncasecmp(v, actions[k], vl) == 0)
+                p->action = actions[k];
+    }
 }

@@ -1,5 +1,6 @@
 /*
- * mta_util.h - helpers shared by the MTA family decoders in lhost/:
+ * mta_util.h - helpers shared by all decoders in lhost/ (MTA families and
+ * providers alike; prov_util.h adds the providers' own):
  * finding the prose part of a bounce, reading the SMTP command, the remote
  * host and the receiver's reply out of the sentences MTAs write, and
  * completing RFC 3464 records with what only the prose says.
@@ -12,16 +13,22 @@
 
 #include "../bounce_int.h"
 
-/* One row of a family's phrase table: text the MTA itself writes for a
- * reason (its source code is the reference), matched case-insensitively. */
-typedef struct mm_mta_phrase {
-    mm_reason_t reason;
+/* One row of a decoder's phrase table: words (or a status code) that the
+ * MTA or provider itself writes for a reason (its source code or its
+ * documentation is the reference).  Tables end with
+ * {NULL, MM_REASON_UNDEFINED}. */
+typedef struct mm_words {
     const char *text;
-} mm_mta_phrase;
+    mm_reason_t reason;
+} mm_words;
 
-/* First row of tab (ended by a NULL text) found in s[0..n), or
- * MM_REASON_UNDEFINED. */
-mm_reason_t mm_mta_phrase_find(const mm_mta_phrase *tab, const char *s, size_t n);
+/* Reason of the first row whose text occurs in s[0..n) (case-insensitive,
+ * white space squeezed), or MM_REASON_UNDEFINED. */
+mm_reason_t mm_words_find(const mm_words *tab, const char *s, size_t n);
+
+/* Reason of the first row whose text is the status code s, where '#' in a
+ * row stands for any digit ("5.7.50#"); MM_REASON_UNDEFINED if none. */
+mm_reason_t mm_words_status(const mm_words *tab, const char *s);
 
 /* True if any of the NULL-terminated needles occurs in s[0..n). */
 bool mm_mta_has_any(const char *s, size_t n, const char *const *needles);
@@ -46,8 +53,22 @@ size_t mm_mta_block_end(const char *t, size_t n, size_t pos, int max_lines);
 /* The recipient in r->r[start..] whose address is addr[0..alen), or NULL. */
 mm_rcpt *mm_mta_find_rcpt(mm_report *r, size_t start, const char *addr, size_t alen);
 
+/* Is the report at max_recipients?  Then r->truncated is set, and a
+ * decoder stops adding (mm_mta_add() and mm_report_add() return NULL,
+ * which is not out of memory). */
+bool mm_mta_full(mm_report *r);
+
+/* What a decoder returns when adding a recipient failed: MM_OK when the
+ * report is full (it stops and keeps what it read; r->truncated is set),
+ * else MM_ENOMEM. */
+mm_status_t mm_mta_add_failed(mm_report *r);
+
+/* Longest diagnostic a decoder copies out of prose (bytes). */
+#define MM_MTA_DIAG_MAX 1200
+
 /* Add a failed recipient for addr[0..alen) with the diagnostic diag[0..dn)
- * (may be empty); NULL when out of memory or past the recipient limit. */
+ * (may be empty, squeezed, capped at MM_MTA_DIAG_MAX); NULL when out of
+ * memory or past the recipient limit. */
 mm_rcpt *mm_mta_add(mm_report *r, const char *addr, size_t alen, const char *diag, size_t dn);
 
 /* Fill what rc lacks from a prose block about it: the SMTP command, the
@@ -64,12 +85,38 @@ void mm_mta_complete(mm_report *r, size_t start, const char *t, size_t n, bool k
  * diagnostic the RFC 3464 reader guessed from the text gives way to the
  * prose block that names the recipient, when there is one. */
 void mm_mta_complete_guessed(mm_report *r, size_t start, const char *t, size_t n);
+/* After the RFC 3464 reader added r->r[start..]: complete them from m's
+ * prose, with mm_mta_complete() (keeping each Diagnostic-Code) when the
+ * report gives one, else with mm_mta_complete_guessed(). */
+void mm_mta_complete_dsn(const mm_msg *m, mm_report *r, size_t start);
+
+/* The RFC 3464 reader, then mm_mta_complete_dsn() on what it added:
+ * what mm_decode_rfc3464() returns (MM_ENOTFOUND without a report). */
+mm_status_t mm_mta_read_dsn(const mm_msg *m, mm_report *r);
+
+/* A decoder's last step: MM_ENOTFOUND when it added no recipient from
+ * start on, else the report is a bounce and MM_OK. */
+mm_status_t mm_mta_found(mm_report *r, size_t start);
+
+/* Bounces forwarded or pasted as plain text keep their delivery-status
+ * fields in the text: for each recipient in r->r[start..] whose block of
+ * fields ("Final-Recipient: rfc822; ADDR", RFC 3464 section 2.3) is in
+ * m's text, take its Status when the recipient has none, and its Action. */
+void mm_mta_inline_dsn(const mm_msg *m, mm_report *r, size_t start);
+
 /* True when m's delivery-status part gives a Diagnostic-Code. */
 bool mm_mta_dsn_has_diag(const mm_msg *m);
 
 /* The same for the one recipient rc (r->r[start..] are its peers). */
 void mm_mta_complete_one(mm_report *r, size_t start, mm_rcpt *rc, const char *t, size_t n,
                          bool keep_diag);
+
+/* Is the line blank (only spaces, tabs, a CR)? */
+bool mm_mta_blank(const char *l, size_t len);
+
+/* True when any header field called name contains needle (Received: is
+ * repeated, mm_fields_get() sees only the first). */
+bool mm_mta_any_header_has(const mm_msg *m, const char *name, const char *needle);
 
 /* A header field's value contains needle (case-insensitive). */
 bool mm_mta_header_has(const mm_msg *m, const char *name, const char *needle);
@@ -100,6 +147,11 @@ mm_status_t mm_mta_prose_read(const mm_msg *m, mm_report *r);
  * (replacing one the report took from elsewhere).  Returns MM_ENOMEM or
  * MM_OK. */
 mm_status_t mm_mta_colon_lines(mm_report *r, size_t start, const char *t, size_t n, bool add);
+
+/* True when code is a reply code RFC 5321 (section 4.2.3) or its SMTP
+ * extensions (AUTH: RFC 4954; 521, 556: RFC 7504) define; MTAs also
+ * write numbers of their own in the same place. */
+bool mm_mta_reply_defined(int code);
 
 /* True when the notice is a delay warning (delivery is still being
  * retried), not a final failure. */

@@ -15,9 +15,11 @@
  * remote host.  Without that part, the block is the whole report.
  *
  * The notice is recognised by a mark that Exchange wrote it and one that
- * it came from Microsoft's cloud (its header fields and hosts), so an
- * on-premises Exchange with the same text, or another MTA's bounce that
- * merely passed through Exchange Online, is left to its own decoder.
+ * it came from Microsoft's cloud (its header fields and hosts), so another
+ * MTA's bounce that merely passed through Exchange Online is left to its
+ * own decoder.  On-premises Exchange (2007 and later) writes the same
+ * notice; mm_decode_exchange() reads it with the same block reader, but
+ * without Exchange Online's code hints.
  * Microsoft documents its enhanced status codes in "Email non-delivery
  * reports and SMTP errors in Exchange Online"; the codes whose meaning is
  * fixed there become hints.
@@ -30,7 +32,7 @@
 
 /* Exchange Online's own status codes ('#' = any digit), from Microsoft's
  * NDR reference; the first matching row wins. */
-static const mm_prov_phrase ms_codes[] = {
+static const mm_words ms_codes[] = {
     {"4.4.7", MM_REASON_EXPIRED},        {"4.4.312", MM_REASON_NETWORKERROR},
     {"4.4.316", MM_REASON_EXPIRED},      {"4.7.26", MM_REASON_AUTHFAILURE},
     {"4.7.5##", MM_REASON_BLOCKED},      {"4.7.6##", MM_REASON_BLOCKED},
@@ -84,7 +86,7 @@ static int generator_marks(const mm_msg *m)
         score++;
     if (mm_fields_get(&m->head, "X-MS-Exchange-Message-Is-Ndr"))
         score++;
-    if (mm_prov_header_has(m, "Message-ID", ".prod.outlook.com"))
+    if (mm_mta_header_has(m, "Message-ID", ".prod.outlook.com"))
         score++;
     return score;
 }
@@ -102,9 +104,9 @@ static bool is_office365(const mm_msg *m)
     for (size_t i = 0; fields[i]; i++)
         if (mm_fields_get(&m->head, fields[i]))
             cloud++;
-    if (mm_prov_any_header_has(m, "Received", ".outbound.protection.outlook.com") ||
-        mm_prov_any_header_has(m, "Received", ".prod.outlook.com") ||
-        mm_prov_header_has(m, "Message-ID", ".prod.outlook.com"))
+    if (mm_mta_any_header_has(m, "Received", ".outbound.protection.outlook.com") ||
+        mm_mta_any_header_has(m, "Received", ".prod.outlook.com") ||
+        mm_mta_header_has(m, "Message-ID", ".prod.outlook.com"))
         cloud++;
     /* Written by Exchange, and by the one in Microsoft's cloud. */
     return generator_marks(m) > 0 && cloud > 0;
@@ -143,21 +145,29 @@ static bool host_line(const char *l, size_t len)
     return true;
 }
 
-/* The reply quoted in "... returned '550 5.1.10 ...'" (first attempt
- * listed = the last one made), else the whole text. */
-static void quoted_reply(const char *d, size_t n, const char **out, size_t *olen)
+/* The reply quoted in the first "... returned '550 5.1.10 ...'" of
+ * d[0..n) (first attempt listed = the last one made); NULL if none. */
+static const char *next_quoted(const char *d, size_t n, size_t *olen)
 {
     const char *q = mm_memcasemem(d, n, "returned '", 10);
-    *out = d;
-    *olen = n;
     if (!q)
-        return;
+        return NULL;
     q += 10;
     const char *e = q;
     while (e < d + n && !(e[0] == '\'' && (e + 1 == d + n || e[1] == '\n' || e[1] == ' ')))
         e++;
-    *out = q;
     *olen = (size_t)(e - q);
+    return q;
+}
+
+/* The reply of the first attempt listed, else the whole text. */
+static void quoted_reply(const char *d, size_t n, const char **out, size_t *olen)
+{
+    *out = next_quoted(d, n, olen);
+    if (!*out) {
+        *out = d;
+        *olen = n;
+    }
 }
 
 /* "Generating server: NAME" (English, Dutch, Portuguese): the offset of
@@ -192,7 +202,7 @@ static size_t read_admin(const char *t, size_t n, admin_rcpt *v, size_t max, con
         } else if (mm_prov_addr_line(l, len, &a, &alen) && k < max) {
             cur = &v[k++];
             *cur = (admin_rcpt){a, NULL, NULL, alen, 0, 0};
-        } else if (!cur || mm_prov_blank(l, len)) {
+        } else if (!cur || mm_mta_blank(l, len)) {
             if (cur && cur->diag)
                 cur = NULL;
         } else if (!cur->diag && !cur->host && host_line(l, len)) {
@@ -225,14 +235,14 @@ static void finish(mm_report *r, mm_rcpt *rc, const admin_rcpt *ad)
         const char *q;
         size_t ql;
         quoted_reply(ad->diag, ad->dlen, &q, &ql);
-        p->diagnostic = mm_report_str(r, q, ql > MM_PROV_DIAG_MAX ? MM_PROV_DIAG_MAX : ql);
+        p->diagnostic = mm_report_str(r, q, ql > MM_MTA_DIAG_MAX ? MM_MTA_DIAG_MAX : ql);
     }
     mm_prov_refine_status(r, rc);
     if (!p->reply_code)
         p->reply_code = mm_prov_lead_reply(p->diagnostic);
     if (mm_strcasestr(p->diagnostic, "unknown recipient or mailbox unavailable ->"))
         p->smtp_command = "RCPT";
-    rc->hint = mm_prov_status_hint(ms_codes, p->status);
+    rc->hint = mm_words_status(ms_codes, p->status);
 }
 
 /* The value after "label" on its line, trimmed; NULL when absent. */
@@ -263,9 +273,9 @@ static mm_status_t error_details(const char *t, size_t n, mm_report *r)
         if (!mm_startswith_ci(l, "Recipient Address:") ||
             (a = mm_find_addr(l + 18, len - 18, &alen)) == NULL)
             continue;
-        mm_rcpt *rc = mm_prov_add(r, a, alen, err, el);
+        mm_rcpt *rc = mm_mta_add(r, a, alen, err, el);
         if (!rc)
-            return MM_ENOMEM;
+            return mm_mta_add_failed(r);
         if (gen)
             rc->pub.reporting_mta = mm_report_str(r, gen, gl);
     }
@@ -278,17 +288,17 @@ static mm_status_t error_details(const char *t, size_t n, mm_report *r)
 static mm_status_t from_text(const mm_msg *m, mm_report *r, const admin_rcpt *v, size_t k,
                              const char *gen, size_t glen)
 {
-    for (size_t i = 0; i < k && !mm_prov_full(r); i++) {
-        mm_rcpt *rc = mm_prov_add(r, v[i].addr, v[i].alen, "", 0);
+    for (size_t i = 0; i < k && !mm_mta_full(r); i++) {
+        mm_rcpt *rc = mm_mta_add(r, v[i].addr, v[i].alen, "", 0);
         if (!rc)
-            return MM_ENOMEM;
+            return mm_mta_add_failed(r);
         if (gen)
             rc->pub.reporting_mta = mm_report_str(r, gen, glen);
     }
     if (k > 0)
         return MM_OK;
     const char *t = mm_buf_str(&m->text);
-    size_t n = mm_prov_text_len(t, m->text.len), from = r->n;
+    size_t n = mm_mta_prose_len(t, m->text.len), from = r->n;
     mm_status_t st = error_details(t, n, r);
     if (st != MM_ENOTFOUND && (st != MM_OK || r->n > from))
         return st;
@@ -322,4 +332,65 @@ mm_status_t mm_decode_office365(const mm_msg *m, mm_report *r)
         finish(r, &r->r[i], admin_for(v, k, r->r[i].pub.recipient));
     r->kind = MM_KIND_BOUNCE;
     return MM_OK;
+}
+
+/* "QUEUE.Expired" (X.4.7) says only that Exchange stopped retrying; the
+ * attempts listed under it (newest first) hold the receiver's own error,
+ * which says why.  The first attempt that is not the expiry itself. */
+static const char *attempt_cause(const admin_rcpt *ad, size_t *len)
+{
+    const char *d = ad->diag, *end = ad->diag + ad->dlen, *q;
+    size_t ql;
+    for (int i = 0; i < 32 && d < end && (q = next_quoted(d, (size_t)(end - d), &ql)); i++) {
+        char code[16];
+        if (mm_find_status(q, ql, code) && strcmp(code + 1, ".4.7") != 0) {
+            *len = ql;
+            return q;
+        }
+        d = q + ql;
+    }
+    return NULL;
+}
+
+/* On-premises Exchange: the report's records, completed from the prose,
+ * then from the administrators' block. */
+static void exchange_finish(mm_report *r, mm_rcpt *rc, const admin_rcpt *ad)
+{
+    mm_recipient *p = &rc->pub;
+    size_t cl;
+    const char *cause = ad && ad->diag ? attempt_cause(ad, &cl) : NULL;
+    if (ad && ad->host && !p->remote_mta[0])
+        p->remote_mta = mm_report_str(r, ad->host, ad->hlen);
+    if (ad && ad->diag && !p->remote_mta[0])
+        p->remote_mta = mm_mta_rhost(r, ad->diag, ad->dlen);
+    if (cause && strlen(p->status) == 5 && strcmp(p->status + 1, ".4.7") == 0) {
+        char code[16];
+        p->diagnostic = mm_report_str(r, cause, cl > MM_MTA_DIAG_MAX ? MM_MTA_DIAG_MAX : cl);
+        if (mm_find_status(p->diagnostic, strlen(p->diagnostic), code))
+            p->status = mm_report_strz(r, code);
+        /* Exchange's own "441" for a failed connection is no reply a
+         * server sent (RFC 5321 section 4.2.3 defines none such) */
+        int rc_code = mm_prov_lead_reply(p->diagnostic);
+        p->reply_code = mm_mta_reply_defined(rc_code) ? rc_code : 0;
+    }
+}
+
+mm_status_t mm_decode_exchange(const mm_msg *m, mm_report *r)
+{
+    if (!m->has_dsn || generator_marks(m) == 0 || is_office365(m))
+        return MM_ENOTFOUND;
+    const char *t = mm_buf_str(&m->text), *gen = NULL;
+    size_t n = m->text.len, k = 0, glen = 0, from = r->n;
+    const char *adm = first_mark(t, n, admin_marks);
+    if (!adm)
+        return MM_ENOTFOUND;
+    admin_rcpt v[ADMIN_MAX];
+    const char *end = first_mark(adm, n - (size_t)(adm - t), end_marks);
+    k = read_admin(adm, (size_t)((end ? end : t + n) - adm), v, ADMIN_MAX, &gen, &glen);
+    mm_status_t st = mm_mta_read_dsn(m, r);
+    if (st != MM_OK)
+        return st;
+    for (size_t i = from; i < r->n; i++)
+        exchange_finish(r, &r->r[i], admin_for(v, k, r->r[i].pub.recipient));
+    return mm_mta_found(r, from);
 }

@@ -28,24 +28,24 @@
 #include "../../util/str.h"
 
 /* smtpd/queue.c and smtpd/mta.c failure strings, lower case. */
-static const mm_mta_phrase own_errors[] = {
-    {MM_REASON_EXPIRED, "envelope expired"},
-    {MM_REASON_HOSTUNKNOWN, "invalid domain name"},
-    {MM_REASON_HOSTUNKNOWN, "domain does not exist"},
-    {MM_REASON_NOTACCEPT, "destination seem to reject all mails"},
-    {MM_REASON_NETWORKERROR, "address family mismatch on destination mxs"},
-    {MM_REASON_NETWORKERROR, "all routes to destination blocked"},
-    {MM_REASON_NETWORKERROR, "bad dns lookup error code"},
-    {MM_REASON_NETWORKERROR, "could not retrieve source address"},
-    {MM_REASON_NETWORKERROR, "loop detected"},
-    {MM_REASON_NETWORKERROR, "network error on destination mxs"},
-    {MM_REASON_NETWORKERROR, "no mx found for domain"},
-    {MM_REASON_NETWORKERROR, "no mx found for destination"},
-    {MM_REASON_NETWORKERROR, "no valid route to remote mx"},
-    {MM_REASON_NETWORKERROR, "no valid route to destination"},
-    {MM_REASON_NETWORKERROR, "temporary failure in mx lookup"},
-    {MM_REASON_SECURITYERROR, "could not retrieve credentials"},
-    {MM_REASON_UNDEFINED, NULL},
+static const mm_words own_errors[] = {
+    {"envelope expired", MM_REASON_EXPIRED},
+    {"invalid domain name", MM_REASON_HOSTUNKNOWN},
+    {"domain does not exist", MM_REASON_HOSTUNKNOWN},
+    {"destination seem to reject all mails", MM_REASON_NOTACCEPT},
+    {"address family mismatch on destination mxs", MM_REASON_NETWORKERROR},
+    {"all routes to destination blocked", MM_REASON_NETWORKERROR},
+    {"bad dns lookup error code", MM_REASON_NETWORKERROR},
+    {"could not retrieve source address", MM_REASON_NETWORKERROR},
+    {"loop detected", MM_REASON_NETWORKERROR},
+    {"network error on destination mxs", MM_REASON_NETWORKERROR},
+    {"no mx found for domain", MM_REASON_NETWORKERROR},
+    {"no mx found for destination", MM_REASON_NETWORKERROR},
+    {"no valid route to remote mx", MM_REASON_NETWORKERROR},
+    {"no valid route to destination", MM_REASON_NETWORKERROR},
+    {"temporary failure in mx lookup", MM_REASON_NETWORKERROR},
+    {"could not retrieve credentials", MM_REASON_SECURITYERROR},
+    {NULL, MM_REASON_UNDEFINED},
 };
 
 /* A diagnostic without a reply code is OpenSMTPD's own verdict. */
@@ -55,7 +55,7 @@ static void own_hints(mm_report *r, size_t start)
         const char *d = r->r[i].pub.diagnostic;
         size_t dn = strlen(d);
         if (!mm_find_reply(d, dn))
-            r->r[i].hint = mm_mta_phrase_find(own_errors, d, dn);
+            r->r[i].hint = mm_words_find(own_errors, d, dn);
     }
 }
 

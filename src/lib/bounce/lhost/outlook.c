@@ -18,7 +18,7 @@
 #include "../../util/str.h"
 #include "prov_util.h"
 
-static const mm_prov_phrase outlook_words[] = {
+static const mm_words outlook_words[] = {
     {"The mail could not be delivered to the recipient because the domain is not reachable",
      MM_REASON_HOSTUNKNOWN},
     {"Requested action not taken: mailbox unavailable", MM_REASON_USERUNKNOWN},
@@ -29,20 +29,16 @@ static const mm_prov_phrase outlook_words[] = {
  * alone they do not tell who wrote the notice. */
 static bool is_outlook(const mm_msg *m)
 {
-    if (!mm_prov_header_has(m, "Subject", "Delivery Status Notification"))
+    if (!mm_mta_header_has(m, "Subject", "Delivery Status Notification"))
         return false;
     return mm_fields_get(&m->head, "X-Message-Delivery") ||
            mm_fields_get(&m->head, "X-Message-Info") ||
-           mm_prov_any_header_has(m, "Received", ".hotmail.com");
+           mm_mta_any_header_has(m, "Received", ".hotmail.com");
 }
 
 mm_status_t mm_decode_outlook(const mm_msg *m, mm_report *r)
 {
     if (!is_outlook(m))
         return MM_ENOTFOUND;
-    size_t from;
-    mm_status_t st = mm_prov_dsn(m, r, &from);
-    for (size_t i = from; st == MM_OK && i < r->n; i++)
-        r->r[i].hint = mm_prov_phrase_hint(outlook_words, r->r[i].pub.diagnostic);
-    return st;
+    return mm_prov_dsn_words(m, r, outlook_words);
 }

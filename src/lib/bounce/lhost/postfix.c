@@ -116,7 +116,7 @@ static mm_status_t from_session(mm_report *r, const char *t, size_t n)
             continue;
         mm_rcpt *rc = mm_mta_add(r, s.rcpt[i], s.rlen[i], s.err, s.errlen);
         if (!rc)
-            return MM_ENOMEM;
+            return mm_mta_add_failed(r);
         rc->pub.smtp_command = s.cmd;
     }
     return MM_OK;
@@ -163,11 +163,8 @@ mm_status_t mm_decode_postfix(const mm_msg *m, mm_report *r)
         smtp_diag_type(r, start);
     } else if (st == MM_ENOTFOUND) {
         st = mm_mta_angle_blocks(r, t, n, NULL);
+        if (st == MM_OK)
+            mm_mta_inline_dsn(m, r, start);
     }
-    if (st != MM_OK)
-        return st;
-    if (r->n == start)
-        return MM_ENOTFOUND;
-    r->kind = MM_KIND_BOUNCE;
-    return MM_OK;
+    return st != MM_OK ? st : mm_mta_found(r, start);
 }

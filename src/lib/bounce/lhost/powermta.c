@@ -73,14 +73,6 @@ mm_status_t mm_decode_powermta(const mm_msg *m, mm_report *r)
     if (!m->has_dsn || !mm_memcasemem(m->dsn.data, m->dsn.len, "X-PowerMTA-BounceCategory:", 26))
         return MM_ENOTFOUND;
     size_t start = r->n;
-    mm_status_t st = mm_decode_rfc3464(m, r);
-    if (st != MM_OK)
-        return st;
-    const char *t = mm_buf_str(&m->text);
-    size_t n = mm_mta_prose_len(t, m->text.len);
-    if (mm_mta_dsn_has_diag(m))
-        mm_mta_complete(r, start, t, n, true);
-    else
-        mm_mta_complete_guessed(r, start, t, n);
-    return set_hints(m, r, start);
+    mm_status_t st = mm_mta_read_dsn(m, r);
+    return st != MM_OK ? st : set_hints(m, r, start);
 }

@@ -569,6 +569,10 @@ static void diag_for(prose *p, const mention *m)
         return;
     if (!take_section(p, m->li, m, 1) && !take_section(p, m->li, m, -1))
         take_heading(p, m->li);
+    /* "Did not reach the following recipient: user@example.org" and no
+     * reason anywhere: the notice's own sentence is all it says */
+    if (!p->diag.len && mm_mta_has_any(l->s, l->n, list_heads))
+        put_line(p, l->s, l->n);
 }
 
 /* A list heading in the few lines above li: the addresses under it are
@@ -686,7 +690,7 @@ static mm_status_t add_address(prose *p, mm_report *r, size_t start, size_t k, b
     diag_for(p, &p->m[bi]);
     mm_rcpt *rc = mm_mta_add(r, m->a, m->al, "", 0);
     if (!rc)
-        return MM_ENOMEM;
+        return mm_mta_add_failed(r);
     if (p->diag.len)
         mm_mta_fill(r, rc, mm_buf_str(&p->diag), p->diag.len);
     if (!rc->pub.smtp_command[0])
@@ -748,7 +752,7 @@ static mm_status_t add_unnamed(const mm_msg *m, prose *p, mm_report *r, const ch
         return MM_ENOTFOUND;
     mm_rcpt *rc = mm_mta_add(r, a, al, "", 0);
     if (!rc)
-        return MM_ENOMEM;
+        return mm_mta_add_failed(r);
     if (p->diag.len)
         mm_mta_fill(r, rc, mm_buf_str(&p->diag), p->diag.len);
     return MM_OK;
@@ -761,7 +765,7 @@ static mm_status_t read_prose(const mm_msg *m, prose *p, mm_report *r)
     split_lines(p, t, n);
     find_mentions(p);
     mm_status_t st = MM_OK;
-    for (size_t k = 0; k < p->nm && st == MM_OK; k++)
+    for (size_t k = 0; k < p->nm && st == MM_OK && !mm_mta_full(r); k++)
         st = add_address(p, r, start, k, false);
     if (st == MM_OK && r->n == start && p->nex) {
         /* A message sent to oneself bounces to the failed address: the
@@ -769,13 +773,14 @@ static mm_status_t read_prose(const mm_msg *m, prose *p, mm_report *r)
         p->nex = 0;
         p->nm = 0;
         find_mentions(p);
-        for (size_t k = 0; k < p->nm && st == MM_OK; k++)
+        for (size_t k = 0; k < p->nm && st == MM_OK && !mm_mta_full(r); k++)
             st = add_address(p, r, start, k, true);
     }
     if (st == MM_OK && r->n == start)
         st = add_unnamed(m, p, r, t, n);
     if (st != MM_OK)
         return st;
+    mm_mta_inline_dsn(m, r, start);
     const char *cmd = command_section(p);
     bool delayed = mm_mta_says_delayed(t, n);
     for (size_t i = start; i < r->n; i++) {

@@ -8,6 +8,7 @@
  */
 #include "prov_util.h"
 #include "../decoders.h"
+#include "mta_util.h"
 
 #include <ctype.h>
 #include <string.h>
@@ -85,87 +86,6 @@ void mm_prov_refine_status(mm_report *r, mm_rcpt *rc)
     p->status = mm_report_strz(r, code);
 }
 
-const char *mm_prov_command(const char *t, size_t n)
-{
-    static const struct {
-        const char *text, *cmd;
-    } marks[] = {{"after rcpt to", "RCPT"},
-                 {"in reply to rcpt to", "RCPT"},
-                 {"rcpt to:<", "RCPT"},
-                 {"after mail from", "MAIL"},
-                 {"in reply to mail from", "MAIL"},
-                 {"mail from:<", "MAIL"},
-                 {"after end of data", "DATA"},
-                 {"end of data", "DATA"},
-                 {"after data", "DATA"},
-                 {"reply to data", "DATA"},
-                 {"after ehlo", "EHLO"},
-                 {"in reply to ehlo", "EHLO"},
-                 {"after helo", "HELO"},
-                 {"in reply to helo", "HELO"},
-                 {"after quit", "QUIT"},
-                 {"after initial connection", "CONN"},
-                 {"after connect", "CONN"},
-                 {"in reply to rcpt", "RCPT"},
-                 {"in reply to mail", "MAIL"},
-                 {"in reply to end of", "DATA"},
-                 {"after rcpt", "RCPT"},
-                 {"after mail", "MAIL"},
-                 {"in rcpt to", "RCPT"},
-                 {"in mail from", "MAIL"}};
-    size_t best = n;
-    const char *cmd = "";
-    for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++) {
-        const char *p = mm_memcasemem(t, n, marks[i].text, strlen(marks[i].text));
-        if (p && (size_t)(p - t) < best) {
-            best = (size_t)(p - t);
-            cmd = marks[i].cmd;
-        }
-    }
-    return cmd;
-}
-
-size_t mm_prov_text_len(const char *t, size_t n)
-{
-    static const char *const marks[] = {
-        "----- original message",       "original message follows",     "copy of the message",
-        "message headers follow",       "original message headers",     "------ this is a copy",
-        "below this line is a copy",    "content-type: message/rfc822", "--- below this line",
-        "----- message header follows", "original message ---",         NULL};
-    size_t end = n;
-    for (size_t i = 0; marks[i]; i++) {
-        const char *p = mm_memcasemem(t, n, marks[i], strlen(marks[i]));
-        if (p && (size_t)(p - t) < end)
-            end = (size_t)(p - t);
-    }
-    return end;
-}
-
-bool mm_prov_full(mm_report *r)
-{
-    if (r->n < r->max)
-        return false;
-    r->truncated = true;
-    return true;
-}
-
-mm_rcpt *mm_prov_add(mm_report *r, const char *addr, size_t alen, const char *t, size_t n)
-{
-    mm_rcpt *rc = mm_report_add(r);
-    if (!rc)
-        return NULL;
-    rc->pub.recipient = mm_report_addr(r, addr, alen);
-    rc->pub.action = "failed";
-    rc->pub.diagnostic = mm_report_str(r, t, n > MM_PROV_DIAG_MAX ? MM_PROV_DIAG_MAX : n);
-    return rc;
-}
-
-bool mm_prov_header_has(const mm_msg *m, const char *name, const char *needle)
-{
-    const char *v = mm_fields_get(&m->head, name);
-    return v && mm_strcasestr(v, needle);
-}
-
 const char *mm_prov_after_line(const char *t, size_t n, const char *marker)
 {
     const char *p = mm_memcasemem(t, n, marker, strlen(marker));
@@ -173,14 +93,6 @@ const char *mm_prov_after_line(const char *t, size_t n, const char *marker)
         return NULL;
     const char *nl = memchr(p, '\n', n - (size_t)(p - t));
     return nl ? nl + 1 : t + n;
-}
-
-bool mm_prov_blank(const char *l, size_t len)
-{
-    for (size_t i = 0; i < len; i++)
-        if (l[i] != ' ' && l[i] != '\t')
-            return false;
-    return true;
 }
 
 bool mm_prov_addr_line(const char *l, size_t len, const char **a, size_t *alen)
@@ -241,14 +153,14 @@ mm_status_t mm_prov_addr_blocks(mm_report *r, const char *t, size_t n)
         l = mm_next_line(t, n, &pos, &len);
         bool addr_line =
             l && (mm_prov_addr_line(l, len, &na, &nalen) || lead_addr(l, len, &na, &nalen, &rest));
-        bool blank = l && mm_prov_blank(l, len);
+        bool blank = l && mm_mta_blank(l, len);
         if (open && (!l || addr_line || (blank && dend > (size_t)(diag - t)))) {
             char *tmp = mm_arena_strndup(&r->arena, a, alen);
             const char *addr = tmp ? mm_report_addr(r, tmp, alen) : "";
             if (addr[0] && !already(r, from, addr)) {
                 size_t dl = dend > (size_t)(diag - t) ? dend - (size_t)(diag - t) : 0;
-                if (!mm_prov_add(r, addr, strlen(addr), diag, dl))
-                    return mm_prov_full(r) ? MM_OK : MM_ENOMEM;
+                if (!mm_mta_add(r, addr, strlen(addr), diag, dl))
+                    return mm_mta_add_failed(r);
             }
             open = false;
         }
@@ -267,42 +179,21 @@ mm_status_t mm_prov_addr_blocks(mm_report *r, const char *t, size_t n)
     return MM_OK;
 }
 
-mm_reason_t mm_prov_phrase_hint(const mm_prov_phrase *tab, const char *t)
-{
-    for (size_t i = 0; tab[i].text; i++)
-        if (mm_strcasestr(t, tab[i].text))
-            return tab[i].reason;
-    return MM_REASON_UNDEFINED;
-}
-
-static bool status_like(const char *pat, const char *s)
-{
-    for (; *pat && *s; pat++, s++)
-        if (!(*pat == *s || (*pat == '#' && digit(*s))))
-            return false;
-    return *pat == '\0' && *s == '\0';
-}
-
-mm_reason_t mm_prov_status_hint(const mm_prov_phrase *tab, const char *s)
-{
-    for (size_t i = 0; s[0] && tab[i].text; i++)
-        if (status_like(tab[i].text, s))
-            return tab[i].reason;
-    return MM_REASON_UNDEFINED;
-}
-
-bool mm_prov_any_header_has(const mm_msg *m, const char *name, const char *needle)
-{
-    for (size_t i = 0; i < m->head.n; i++)
-        if (strcasecmp(m->head.v[i].name, name) == 0 && mm_strcasestr(m->head.v[i].value, needle))
-            return true;
-    return false;
-}
-
 mm_status_t mm_prov_dsn(const mm_msg *m, mm_report *r, size_t *from)
 {
     *from = r->n;
     return mm_decode_rfc3464(m, r);
+}
+
+mm_status_t mm_prov_dsn_words(const mm_msg *m, mm_report *r, const mm_words *words)
+{
+    size_t from;
+    mm_status_t st = mm_prov_dsn(m, r, &from);
+    for (size_t i = from; st == MM_OK && i < r->n; i++) {
+        const char *d = r->r[i].pub.diagnostic;
+        r->r[i].hint = mm_words_find(words, d, strlen(d));
+    }
+    return st;
 }
 
 int mm_prov_lead_reply(const char *t)
@@ -406,25 +297,29 @@ void mm_prov_exim_host(mm_report *r, mm_rcpt *rc)
         rc->pub.remote_mta = mm_report_str(r, s, (size_t)(e - s));
 }
 
-mm_status_t mm_prov_exim_list(const mm_msg *m, mm_report *r, const char *const *markers)
+mm_status_t mm_prov_list_after(const mm_msg *m, mm_report *r, const char *const *markers)
 {
     const char *t = mm_buf_str(&m->text);
-    size_t n = mm_prov_text_len(t, m->text.len);
+    size_t n = mm_mta_prose_len(t, m->text.len), from = r->n;
     const char *after = NULL;
     for (size_t i = 0; markers[i] && !after; i++)
         after = mm_prov_after_line(t, n, markers[i]);
     if (!after)
         return MM_ENOTFOUND;
-    size_t from = r->n;
     mm_status_t st = mm_prov_addr_blocks(r, after, n - (size_t)(after - t));
+    return st == MM_OK && r->n == from ? MM_ENOTFOUND : st;
+}
+
+mm_status_t mm_prov_exim_list(const mm_msg *m, mm_report *r, const char *const *markers)
+{
+    size_t from = r->n;
+    mm_status_t st = mm_prov_list_after(m, r, markers);
     if (st != MM_OK)
         return st;
-    if (r->n == from)
-        return MM_ENOTFOUND;
     for (size_t i = from; i < r->n; i++) {
         mm_rcpt *rc = &r->r[i];
         const char *d = rc->pub.diagnostic = mm_prov_unfold_reply(r, rc->pub.diagnostic);
-        rc->pub.smtp_command = mm_prov_command(d, strlen(d));
+        rc->pub.smtp_command = mm_mta_command(d, strlen(d));
         mm_prov_exim_host(r, rc);
         mm_prov_refine_status(r, rc);
         if (mm_strcasestr(d, "retry timeout exceeded") ||

@@ -12,9 +12,7 @@
 #define MM_BOUNCE_PROV_UTIL_H
 
 #include "../bounce_int.h"
-
-/* Longest diagnostic a decoder copies out of prose (bytes). */
-#define MM_PROV_DIAG_MAX 1200
+#include "mta_util.h"
 
 /* How much of a notice's readable text per-recipient searches look at
  * (bytes): real notices are a few KiB; the bound keeps a hostile one with
@@ -32,32 +30,8 @@ bool mm_prov_status(const char *t, size_t n, char out[16]);
 /* Use the reply's own code when the report's status is missing or X.0.0. */
 void mm_prov_refine_status(mm_report *r, mm_rcpt *rc);
 
-/* The SMTP command a reply text says it answered ("after RCPT TO", "in
- * reply to end of DATA command"): "CONN", "EHLO", "HELO", "MAIL", "RCPT",
- * "DATA", "QUIT", or "" when it does not say. */
-const char *mm_prov_command(const char *t, size_t n);
-
-/* Length of the notice's own text: up to where the copy of the original
- * message begins (a marker line), else all of it. */
-size_t mm_prov_text_len(const char *t, size_t n);
-
-/* Is the report at max_recipients?  Then r->truncated is set, and a
- * decoder stops adding (mm_prov_add() and mm_report_add() return NULL,
- * which is not out of memory). */
-bool mm_prov_full(mm_report *r);
-
-/* Append a failed recipient with diagnostic t[0..n) (squeezed, capped);
- * NULL when out of memory or full (see mm_prov_full()). */
-mm_rcpt *mm_prov_add(mm_report *r, const char *addr, size_t alen, const char *t, size_t n);
-
-/* True when the header's value contains needle (case-insensitive). */
-bool mm_prov_header_has(const mm_msg *m, const char *name, const char *needle);
-
 /* Start of the line after the first line containing marker, or NULL. */
 const char *mm_prov_after_line(const char *t, size_t n, const char *marker);
-
-/* Is the line blank (only spaces and tabs)? */
-bool mm_prov_blank(const char *l, size_t len);
 
 /*
  * Read a list of failed addresses from prose: an address line (the address
@@ -72,6 +46,11 @@ mm_status_t mm_prov_addr_blocks(mm_report *r, const char *t, size_t n);
 /* Is this line an address line in the sense above?  Sets *a, *alen. */
 bool mm_prov_addr_line(const char *l, size_t len, const char **a, size_t *alen);
 
+/* After the first line of m's readable text holding one of markers
+ * (NULL-terminated), the address list read by mm_prov_addr_blocks():
+ * MM_OK with recipients added, MM_ENOTFOUND, or MM_ENOMEM. */
+mm_status_t mm_prov_list_after(const mm_msg *m, mm_report *r, const char *const *markers);
+
 /* Exim-style notices (mailru.c, mxlogic.c): after the first line holding
  * one of markers (NULL-terminated), an address list read as above; the
  * command, remote host and status come from each diagnostic. */
@@ -80,29 +59,14 @@ mm_status_t mm_prov_exim_list(const mm_msg *m, mm_report *r, const char *const *
  * diagnostic sets the remote MTA. */
 void mm_prov_exim_host(mm_report *r, mm_rcpt *rc);
 
-/* A provider's own fixed words (or codes) and the reason they state.
- * Tables end with {NULL, MM_REASON_UNDEFINED}. */
-typedef struct mm_prov_phrase {
-    const char *text;
-    mm_reason_t reason;
-} mm_prov_phrase;
-
-/* Reason of the first row whose text occurs in t (case-insensitive), or
- * MM_REASON_UNDEFINED. */
-mm_reason_t mm_prov_phrase_hint(const mm_prov_phrase *tab, const char *t);
-
-/* Reason of the first row whose text is the status code s, where '#' in a
- * row stands for any digit ("5.7.50#"); MM_REASON_UNDEFINED if none. */
-mm_reason_t mm_prov_status_hint(const mm_prov_phrase *tab, const char *s);
-
-/* True when any header field called name contains needle (Received: is
- * repeated, mm_fields_get() sees only the first). */
-bool mm_prov_any_header_has(const mm_msg *m, const char *name, const char *needle);
-
 /* Provider notices that are RFC 3464 reports with quirks: run the RFC 3464
  * reader and tell where its recipients start (*from), so the caller can
  * correct them.  Returns what mm_decode_rfc3464() returns. */
 mm_status_t mm_prov_dsn(const mm_msg *m, mm_report *r, size_t *from);
+
+/* mm_prov_dsn(), then each recipient's hint from the provider's own
+ * words found in its diagnostic. */
+mm_status_t mm_prov_dsn_words(const mm_msg *m, mm_report *r, const mm_words *words);
 
 /* The first SMTP reply code of class cls ('4' or '5') standing as a word
  * in t[0..n), or 0: "220-mx.example.org 421 4.2.1 ..." is a 421. */
@@ -116,7 +80,7 @@ int mm_prov_reply_of_class(const char *t, size_t n, char cls);
 const char *mm_prov_unfold_reply(mm_report *r, const char *d);
 
 /* The SMTP command a transcript line sent ("RCPT TO:<a>", "MAIL FROM:<a>",
- * "DATA", "EHLO host"): its verb as mm_prov_command() names it, or "". */
+ * "DATA", "EHLO host"): its verb as mm_mta_command() names it, or "". */
 const char *mm_prov_verb(const char *line);
 
 /* The reply code opening t ("550 ...", "550-...", "550: ...", "550, ..."), or 0. */

@@ -25,40 +25,41 @@
 #include <string.h>
 #include "../../util/str.h"
 
-static const mm_mta_phrase qmail_phrases[] = {
+static const mm_words qmail_phrases[] = {
     /* qmail-local.c, qmail-remote.c, error_str.c */
-    {MM_REASON_USERUNKNOWN, "no mailbox here by that name"},
-    {MM_REASON_USERUNKNOWN, "does not like recipient."},
-    {MM_REASON_MAILBOXFULL, "disk quota exceeded"},
-    {MM_REASON_MESGTOOBIG, "message size exceeds fixed maximum message size:"},
-    {MM_REASON_HOSTUNKNOWN, "sorry, i couldn't find any host "},
-    {MM_REASON_SYSTEMFULL,
-     "requested action not taken: mailbox unavailable (not enough free space)"},
-    {MM_REASON_SYSTEMERROR, "bad interpreter: no such file or directory"},
-    {MM_REASON_SYSTEMERROR, "system error"},
-    {MM_REASON_SYSTEMERROR, "unable to"},
-    {MM_REASON_NETWORKERROR, "sorry, i wasn't able to establish an smtp connection"},
-    {MM_REASON_NETWORKERROR, "sorry, i couldn't find a mail exchanger or ip address"},
-    {MM_REASON_NETWORKERROR,
-     "sorry. although i'm listed as a best-preference mx or a for that host"},
+    {"no mailbox here by that name", MM_REASON_USERUNKNOWN},
+    {"does not like recipient.", MM_REASON_USERUNKNOWN},
+    {"disk quota exceeded", MM_REASON_MAILBOXFULL},
+    {"message size exceeds fixed maximum message size:", MM_REASON_MESGTOOBIG},
+    {"sorry, i couldn't find any host ", MM_REASON_HOSTUNKNOWN},
+    {"requested action not taken: mailbox unavailable (not enough free space)",
+     MM_REASON_SYSTEMFULL},
+    {"bad interpreter: no such file or directory", MM_REASON_SYSTEMERROR},
+    {"sorry, i wasn't able to establish an smtp connection", MM_REASON_NETWORKERROR},
+    {"sorry, i couldn't find a mail exchanger or ip address", MM_REASON_NETWORKERROR},
+    {"sorry. although i'm listed as a best-preference mx or a for that host",
+     MM_REASON_NETWORKERROR},
     /* qmail-ldap patch */
-    {MM_REASON_SUSPEND, "mailaddress is administrativly disabled"},
-    {MM_REASON_SUSPEND, "mailaddress is administratively disabled"},
-    {MM_REASON_EXCEEDLIMIT, "the message exeeded the maximum size the user accepts"},
-    {MM_REASON_SYSTEMERROR, "automatic homedir creator crashed"},
-    {MM_REASON_SYSTEMERROR, "illegal value in ldap attribute"},
-    {MM_REASON_SYSTEMERROR, "ldap attribute is not given but mandatory"},
-    {MM_REASON_SYSTEMERROR, "timeout while performing search on ldap server"},
-    {MM_REASON_SYSTEMERROR, "too many results returned but needs to be unique"},
-    {MM_REASON_SYSTEMERROR, "permanent error while executing qmail-forward"},
-    {MM_REASON_SYSTEMERROR, "temporary error in automatic homedir creation"},
-    {MM_REASON_SYSTEMERROR, "temporary error while executing qmail-forward"},
-    {MM_REASON_SYSTEMERROR, "temporary failure in ldap lookup"},
-    {MM_REASON_SYSTEMERROR, "unable to contact ldap server"},
-    {MM_REASON_SYSTEMERROR, "unable to login into ldap server, bad credentials"},
-    /* qmail-send.c: given up after the queue lifetime */
-    {MM_REASON_EXPIRED, "this message has been in the queue too long."},
-    {MM_REASON_UNDEFINED, NULL},
+    {"mailaddress is administrativly disabled", MM_REASON_SUSPEND},
+    {"mailaddress is administratively disabled", MM_REASON_SUSPEND},
+    {"the message exeeded the maximum size the user accepts", MM_REASON_EXCEEDLIMIT},
+    {"automatic homedir creator crashed", MM_REASON_SYSTEMERROR},
+    {"illegal value in ldap attribute", MM_REASON_SYSTEMERROR},
+    {"ldap attribute is not given but mandatory", MM_REASON_SYSTEMERROR},
+    {"timeout while performing search on ldap server", MM_REASON_SYSTEMERROR},
+    {"too many results returned but needs to be unique", MM_REASON_SYSTEMERROR},
+    {"permanent error while executing qmail-forward", MM_REASON_SYSTEMERROR},
+    {"temporary error in automatic homedir creation", MM_REASON_SYSTEMERROR},
+    {"temporary error while executing qmail-forward", MM_REASON_SYSTEMERROR},
+    {"temporary failure in ldap lookup", MM_REASON_SYSTEMERROR},
+    {"unable to contact ldap server", MM_REASON_SYSTEMERROR},
+    {"unable to login into ldap server, bad credentials", MM_REASON_SYSTEMERROR},
+    /* qmail-send.c: given up after the queue lifetime; the last
+     * attempt's own words above say more, generic ones below say less */
+    {"this message has been in the queue too long.", MM_REASON_EXPIRED},
+    {"system error", MM_REASON_SYSTEMERROR},
+    {"unable to", MM_REASON_SYSTEMERROR},
+    {NULL, MM_REASON_UNDEFINED},
 };
 
 /* qmail clones and rebranded qmail-send (ISP gateways, Yahoo! Japan) keep
@@ -109,8 +110,8 @@ static void qmail_hint(mm_rcpt *rc, const char *b, size_t n)
         /* when the remote host replied, its words are the evidence, and
          * qmail's "does not like recipient" only says a RCPT failed */
         const char *said = mm_memcasemem(b, n, "Remote host said:", 17);
-        rc->hint = said ? mm_mta_phrase_find(qmail_phrases, said, n - (size_t)(said - b))
-                        : mm_mta_phrase_find(qmail_phrases, b, n);
+        rc->hint = said ? mm_words_find(qmail_phrases, said, n - (size_t)(said - b))
+                        : mm_words_find(qmail_phrases, b, n);
     }
 }
 
@@ -122,10 +123,5 @@ mm_status_t mm_decode_qmail(const mm_msg *m, mm_report *r)
         return MM_ENOTFOUND;
     size_t start = r->n;
     mm_status_t st = mm_mta_angle_blocks(r, t, n, qmail_hint);
-    if (st != MM_OK)
-        return st;
-    if (r->n == start)
-        return MM_ENOTFOUND;
-    r->kind = MM_KIND_BOUNCE;
-    return MM_OK;
+    return st != MM_OK ? st : mm_mta_found(r, start);
 }

@@ -14,12 +14,12 @@
 #include "../../util/str.h"
 #include "prov_util.h"
 
-static const mm_prov_phrase templates[] = {{"Mailbox does not exist", MM_REASON_FILTERED},
-                                           {"Message too large", MM_REASON_MESGTOOBIG},
-                                           {"Mailbox full", MM_REASON_MAILBOXFULL},
-                                           {"Message content rejected", MM_REASON_CONTENTERROR},
-                                           {"Temporary failure", MM_REASON_ONHOLD},
-                                           {NULL, MM_REASON_UNDEFINED}};
+static const mm_words templates[] = {{"Mailbox does not exist", MM_REASON_FILTERED},
+                                     {"Message too large", MM_REASON_MESGTOOBIG},
+                                     {"Mailbox full", MM_REASON_MAILBOXFULL},
+                                     {"Message content rejected", MM_REASON_CONTENTERROR},
+                                     {"Temporary failure", MM_REASON_ONHOLD},
+                                     {NULL, MM_REASON_UNDEFINED}};
 
 mm_status_t mm_decode_receivingses(const mm_msg *m, mm_report *r)
 {
@@ -28,9 +28,5 @@ mm_status_t mm_decode_receivingses(const mm_msg *m, mm_report *r)
     const char *t = mm_buf_str(&m->text);
     if (!mm_memcasemem(t, m->text.len, "This message could not be delivered.", 36))
         return MM_ENOTFOUND;
-    size_t from;
-    mm_status_t st = mm_prov_dsn(m, r, &from);
-    for (size_t i = from; st == MM_OK && i < r->n; i++)
-        r->r[i].hint = mm_prov_phrase_hint(templates, r->r[i].pub.diagnostic);
-    return st;
+    return mm_prov_dsn_words(m, r, templates);
 }

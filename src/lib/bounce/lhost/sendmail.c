@@ -80,6 +80,10 @@ static entry *push(transcript *tr, const char *addr, size_t alen)
 static void on_reply(transcript *tr, const char *l, size_t len, bool continued)
 {
     tr->closed = false;
+    /* a reply before any command of the session is to the connection:
+     * the greeting refused it */
+    if ((!tr->cmd || !tr->cmd[0]) && tr->host)
+        tr->cmd = "CONN";
     if (!tr->reply || !continued)
         tr->reply = l;
     tr->rlen = (size_t)(l + len - tr->reply);
@@ -246,9 +250,35 @@ static mm_status_t from_entries(mm_report *r, const transcript *tr)
             continue;
         mm_rcpt *rc = mm_mta_add(r, e->addr, e->alen, "", 0);
         if (!rc)
-            return MM_ENOMEM;
+            return mm_mta_add_failed(r);
         rc->pub.status = "";
         fill_from(r, rc, e);
+    }
+    return MM_OK;
+}
+
+/* No DSN and no address in the transcript (the session failed before
+ * RCPT): the addresses listed under "----- The following addresses had
+ * ... errors -----" are the failed ones, each with the session's reply. */
+static mm_status_t from_list(mm_report *r, const transcript *tr, const char *t, size_t n)
+{
+    const char *h = mm_memcasemem(t, n, "----- The following addresses had", 33);
+    const entry *session = entry_for(tr, "");
+    if (!h || !session)
+        return MM_OK;
+    size_t pos = (size_t)(h - t), len, al;
+    const char *l, *a;
+    (void)mm_next_line(t, n, &pos, &len); /* the heading itself */
+    while ((l = mm_next_line(t, n, &pos, &len)) != NULL && !mm_mta_blank(l, len)) {
+        const char *p = l;
+        while (p < l + len && (*p == ' ' || *p == '\t'))
+            p++;
+        if (*p != '<' || (a = mm_find_addr(p, len - (size_t)(p - l), &al)) == NULL)
+            continue; /* "(reason: ...)" and "(expanded from: ...)" lines */
+        mm_rcpt *rc = mm_mta_add(r, a, al, "", 0);
+        if (!rc)
+            return mm_mta_add_failed(r);
+        fill_from(r, rc, session);
     }
     return MM_OK;
 }
@@ -271,7 +301,7 @@ static mm_status_t from_unsent(mm_report *r, const char *t, size_t n)
             continue;
         const char *d = memchr(tr, '\n', (size_t)(u - tr));
         d = d ? d + 1 : tr;
-        return mm_mta_add(r, a, al, d, (size_t)(u - d)) ? MM_OK : MM_ENOMEM;
+        return mm_mta_add(r, a, al, d, (size_t)(u - d)) ? MM_OK : mm_mta_add_failed(r);
     }
     return MM_OK;
 }
@@ -323,12 +353,9 @@ mm_status_t mm_decode_sendmail(const mm_msg *m, mm_report *r)
     } else if (st == MM_ENOTFOUND) {
         st = from_entries(r, &tr);
     }
+    if (st == MM_OK && r->n == start && !m->has_dsn)
+        st = from_list(r, &tr, t, n);
     if (st == MM_OK && r->n == start)
         st = from_unsent(r, t, n);
-    if (st != MM_OK)
-        return st;
-    if (r->n == start)
-        return MM_ENOTFOUND;
-    r->kind = MM_KIND_BOUNCE;
-    return MM_OK;
+    return st != MM_OK ? st : mm_mta_found(r, start);
 }

@@ -1,19 +1,19 @@
 /*
  * vendors.c - notices of MTAs and mail services whose layout the generic
  * readers already handle, but whose error sentences are fixed strings
- * that state the reason: the Japanese carriers' gateways (au/KDDI, EZweb,
+ * that state the reason: the Japanese carriers' gateways (au/KDDI,
  * BIGLOBE), Verizon Wireless, 1&1, Ipswitch IMail, Trend Micro InterScan,
- * Courier and Sun/Oracle Messaging Server.
+ * Courier and Sun/Oracle Messaging Server.  (EZweb has its own decoder,
+ * ezweb.c: its verdict stands apart from the recipients it concerns.)
  *
  * Each row of the table says how to recognise the vendor (a From, Subject,
- * Message-ID or Received header, or a sentence of the notice) and lists
- * its fixed sentences with the reason each states, as Sisimai's lhost
- * modules of the same names do.  Recipients come from the RFC 3464 part
- * when there is one (completed from the prose), else from the generic
- * prose reader; a vendor sentence found in a recipient's diagnostic is
- * set as its hint, and so is the reason of a flag header the vendor adds
- * (EZweb's "X-SPASIGN: NG").  To add a vendor, add a row; no code
- * changes.
+ * Reply-To, Message-ID or Received header, or a sentence of the notice)
+ * and lists its fixed sentences with the reason each states, as Sisimai's
+ * lhost modules of the same names do.  Recipients come from the RFC 3464
+ * part when there is one (completed from the prose), else from the generic
+ * prose reader; a vendor sentence found in a recipient's diagnostic is set
+ * as its hint.  The report names the vendor (r->mta).  To add a vendor,
+ * add a row; no code changes.
  */
 #include "../decoders.h"
 #include "mta_util.h"
@@ -25,94 +25,75 @@ typedef struct vendor {
     const char *name;
     /* any one recognises it: "Header:needle" (header value contains
      * needle) or a sentence of the notice */
-    const char *marks[5];
-    const mm_mta_phrase *phrases;
-    /* a header whose value states the reason for every recipient:
-     * "Name:value" (value compared case-insensitively), or NULL */
-    const char *flag;
-    mm_reason_t flag_reason;
+    const char *marks[6];
+    const mm_words *phrases;
 } vendor;
 
 /* au one net / KDDI gateway (Sisimai Lhost::KDDI) */
-static const mm_mta_phrase kddi[] = {
-    {MM_REASON_MAILBOXFULL, "as their mailbox is full"},
-    {MM_REASON_NORELAYING, "due to the following smtp relay error"},
-    {MM_REASON_HOSTUNKNOWN, "as the remote domain doesnt exist"},
-    {MM_REASON_UNDEFINED, NULL},
-};
-
-/* EZweb (au mobile) notices (Sisimai Lhost::EZweb) */
-static const mm_mta_phrase ezweb[] = {
-    {MM_REASON_MAILBOXFULL, "the user(s) account is temporarily over quota"},
-    {MM_REASON_SUSPEND, "the user(s) account is disabled."},
-    {MM_REASON_SUSPEND, "the user(s) account is temporarily limited."},
-    {MM_REASON_EXPIRED, "your message was not delivered within "},
-    {MM_REASON_UNDEFINED, NULL},
+static const mm_words kddi[] = {
+    {"as their mailbox is full", MM_REASON_MAILBOXFULL},
+    {"due to the following smtp relay error", MM_REASON_NORELAYING},
+    {"as the remote domain doesnt exist", MM_REASON_HOSTUNKNOWN},
+    {NULL, MM_REASON_UNDEFINED},
 };
 
 /* BIGLOBE (Sisimai Lhost::Biglobe) */
-static const mm_mta_phrase biglobe[] = {
-    {MM_REASON_FILTERED, "mail delivery failed... user unknown"},
-    {MM_REASON_MAILBOXFULL,
-     "the number of messages in recipient's mailbox exceeded the local limit."},
-    {MM_REASON_UNDEFINED, NULL},
+static const mm_words biglobe[] = {
+    {"mail delivery failed... user unknown", MM_REASON_FILTERED},
+    {"the number of messages in recipient's mailbox exceeded the local limit.",
+     MM_REASON_MAILBOXFULL},
+    {NULL, MM_REASON_UNDEFINED},
 };
 
 /* 1&1 / kundenserver (Sisimai Lhost::EinsUndEins) */
-static const mm_mta_phrase einsundeins[] = {
-    {MM_REASON_MESGTOOBIG, "mail size limit exceeded"},
-    {MM_REASON_UNDEFINED, NULL},
+static const mm_words einsundeins[] = {
+    {"mail size limit exceeded", MM_REASON_MESGTOOBIG},
+    {NULL, MM_REASON_UNDEFINED},
 };
 
 /* Ipswitch IMail Server (Sisimai Lhost::IMailServer) */
-static const mm_mta_phrase imail[] = {
-    {MM_REASON_HOSTUNKNOWN, "unknown host"},
-    {MM_REASON_USERUNKNOWN, "unknown user"},
-    {MM_REASON_USERUNKNOWN, "invalid final delivery userid"},
-    {MM_REASON_MAILBOXFULL, "user mailbox exceeds allowed size"},
-    {MM_REASON_VIRUSDETECTED, "requested action not taken: virus detected"},
-    {MM_REASON_EXPIRED, "delivery failed "},
-    {MM_REASON_UNDEFINED, NULL},
+static const mm_words imail[] = {
+    {"unknown host", MM_REASON_HOSTUNKNOWN},
+    {"unknown user", MM_REASON_USERUNKNOWN},
+    {"invalid final delivery userid", MM_REASON_USERUNKNOWN},
+    {"user mailbox exceeds allowed size", MM_REASON_MAILBOXFULL},
+    {"requested action not taken: virus detected", MM_REASON_VIRUSDETECTED},
+    {"delivery failed ", MM_REASON_EXPIRED},
+    {NULL, MM_REASON_UNDEFINED},
 };
 
 /* Courier's module.esmtp/esmtpclient.c (Sisimai Lhost::Courier) */
-static const mm_mta_phrase courier[] = {
-    {MM_REASON_HOSTUNKNOWN, "no such domain."},
-    {MM_REASON_SYSTEMERROR, "this domain's dns violates rfc 1035."},
-    {MM_REASON_NETWORKERROR, "dns lookup failed."},
-    {MM_REASON_UNDEFINED, NULL},
+static const mm_words courier[] = {
+    {"no such domain.", MM_REASON_HOSTUNKNOWN},
+    {"this domain's dns violates rfc 1035.", MM_REASON_SYSTEMERROR},
+    {"dns lookup failed.", MM_REASON_NETWORKERROR},
+    {NULL, MM_REASON_UNDEFINED},
 };
 
 /* Sun/Oracle Messaging Server, PMDF (Sisimai Lhost::MessagingServer) */
-static const mm_mta_phrase messaging[] = {
-    {MM_REASON_HOSTUNKNOWN, "illegal host/domain name found"},
-    {MM_REASON_UNDEFINED, NULL},
+static const mm_words messaging[] = {
+    {"illegal host/domain name found", MM_REASON_HOSTUNKNOWN},
+    {NULL, MM_REASON_UNDEFINED},
 };
 
 /* Verizon Wireless SMS and MMS gateways (Sisimai Lhost::Verizon) */
-static const mm_mta_phrase verizon[] = {
-    {MM_REASON_USERUNKNOWN, "550 - requested action not taken: no such user here"},
-    {MM_REASON_USERUNKNOWN, "no valid recipients for this mm"},
-    {MM_REASON_UNDEFINED, NULL},
+static const mm_words verizon[] = {
+    {"550 - requested action not taken: no such user here", MM_REASON_USERUNKNOWN},
+    {"no valid recipients for this mm", MM_REASON_USERUNKNOWN},
+    {NULL, MM_REASON_UNDEFINED},
 };
 
 /* Trend Micro InterScan MSS (Sisimai Lhost::InterScanMSS) */
-static const mm_mta_phrase interscan[] = {
-    {MM_REASON_USERUNKNOWN, "unable to deliver message to <"},
-    {MM_REASON_UNDEFINED, NULL},
+static const mm_words interscan[] = {
+    {"unable to deliver message to <", MM_REASON_USERUNKNOWN},
+    {NULL, MM_REASON_UNDEFINED},
 };
 
 static const vendor vendors[] = {
     {.name = "kddi",
-     .marks = {"From:.dion.ne.jp", "Message-ID:.auone-net.jp",
+     .marks = {"From:.dion.ne.jp", "Message-ID:.auone-net.jp", "Reply-To:no-reply@app.auone-net.jp",
                "Your mail sent on:", "Your mail attempted to be delivered on:", NULL},
      .phrases = kddi},
-    /* "X-SPASIGN: NG": EZweb's own filter refused the message */
-    {.name = "ezweb",
-     .marks = {"From:@ezweb.ne.jp", "Received:(EZweb Mail)", NULL},
-     .phrases = ezweb,
-     .flag = "X-SPASIGN:NG",
-     .flag_reason = MM_REASON_FILTERED},
     {.name = "biglobe",
      .marks = {"From:@biglobe.ne.jp", "----- Non-delivered information -----", NULL},
      .phrases = biglobe},
@@ -123,7 +104,8 @@ static const vendor vendors[] = {
      .marks = {"From:vzwpix.com", "From:@vtext.", "Received:.vtext.", NULL},
      .phrases = verizon},
     {.name = "interscanmss",
-     .marks = {"From:\"InterScan", "Message from InterScan Messaging Security Suite", NULL},
+     .marks = {"From:InterScan", "Message from InterScan Messaging Security Suite",
+               "Subject:メッセージを配信できません。", "Subject:メール配信に失敗しました", NULL},
      .phrases = interscan},
     {.name = "imailserver", .marks = {"X-Mailer:<SMTP32 v", NULL}, .phrases = imail},
     {.name = "courier",
@@ -146,26 +128,7 @@ static bool header_mark(const mm_msg *m, const char *mark)
         return false;
     memcpy(name, mark, nl);
     name[nl] = '\0';
-    /* Received appears many times; the first is enough for a gateway */
-    for (size_t i = 0; i < m->head.n; i++)
-        if (strcasecmp(m->head.v[i].name, name) == 0 &&
-            mm_strcasestr(m->head.v[i].value, colon + 1))
-            return true;
-    return false;
-}
-
-/* "Name:value": the header's whole value is value. */
-static bool header_is(const mm_msg *m, const char *flag)
-{
-    const char *colon = strchr(flag, ':');
-    char name[32];
-    size_t nl = colon ? (size_t)(colon - flag) : 0;
-    if (!colon || nl >= sizeof name)
-        return false;
-    memcpy(name, flag, nl);
-    name[nl] = '\0';
-    const char *v = mm_fields_get(&m->head, name);
-    return v && strcasecmp(v, colon + 1) == 0;
+    return mm_mta_any_header_has(m, name, colon + 1);
 }
 
 static const vendor *which_vendor(const mm_msg *m)
@@ -180,38 +143,22 @@ static const vendor *which_vendor(const mm_msg *m)
     return NULL;
 }
 
-/* The prose completes the RFC 3464 records; where they had no
- * Diagnostic-Code, the recipient's own paragraph is the diagnostic. */
-static void complete(const mm_msg *m, mm_report *r, size_t start)
-{
-    const char *t = mm_buf_str(&m->text);
-    size_t n = mm_mta_prose_len(t, m->text.len);
-    if (mm_mta_dsn_has_diag(m))
-        mm_mta_complete(r, start, t, n, true);
-    else
-        mm_mta_complete_guessed(r, start, t, n);
-}
-
 mm_status_t mm_decode_vendors(const mm_msg *m, mm_report *r)
 {
     const vendor *v = which_vendor(m);
     if (!v)
         return MM_ENOTFOUND;
     size_t start = r->n;
-    mm_status_t st = MM_ENOTFOUND;
-    if (m->has_dsn)
-        st = mm_decode_rfc3464(m, r);
-    if (st == MM_OK)
-        complete(m, r, start);
-    else if (st == MM_ENOTFOUND)
+    mm_status_t st = mm_mta_read_dsn(m, r);
+    if (st == MM_ENOTFOUND)
         st = mm_mta_prose_read(m, r);
     if (st != MM_OK)
         return st;
-    bool flagged = v->flag && header_is(m, v->flag);
     for (size_t i = start; i < r->n; i++) {
         const char *d = r->r[i].pub.diagnostic;
-        r->r[i].hint = flagged ? v->flag_reason : mm_mta_phrase_find(v->phrases, d, strlen(d));
+        r->r[i].hint = mm_words_find(v->phrases, d, strlen(d));
     }
     r->kind = MM_KIND_BOUNCE;
+    r->mta = v->name;
     return r->n > start ? MM_OK : MM_ENOTFOUND;
 }

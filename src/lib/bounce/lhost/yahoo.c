@@ -28,23 +28,17 @@ static const char *tag_command(const char *d)
     for (size_t i = 0; i < sizeof tags / sizeof tags[0]; i++)
         if (mm_strcasestr(d, tags[i].tag))
             return tags[i].cmd;
-    return mm_prov_command(d, strlen(d));
+    return mm_mta_command(d, strlen(d));
 }
 
 mm_status_t mm_decode_yahoo(const mm_msg *m, mm_report *r)
 {
-    const char *t = mm_buf_str(&m->text);
-    size_t n = mm_prov_text_len(t, m->text.len);
-    const char *after =
-        mm_prov_after_line(t, n, "we were unable to deliver your message to the following");
-    if (!after || m->has_dsn)
-        return MM_ENOTFOUND;
+    static const char *const lead[] = {"we were unable to deliver your message to the following",
+                                       NULL};
     size_t from = r->n;
-    mm_status_t st = mm_prov_addr_blocks(r, after, n - (size_t)(after - t));
+    mm_status_t st = m->has_dsn ? MM_ENOTFOUND : mm_prov_list_after(m, r, lead);
     if (st != MM_OK)
         return st;
-    if (r->n == from)
-        return MM_ENOTFOUND;
     for (size_t i = from; i < r->n; i++) {
         mm_rcpt *rc = &r->r[i];
         if (mm_startswith_ci(rc->pub.diagnostic, "Remote host said:"))

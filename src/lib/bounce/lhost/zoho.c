@@ -31,7 +31,7 @@ static mm_rcpt *bracket_line(mm_report *r, const char *l, size_t len)
         return NULL;
     const char *rc_at = mm_memcasemem(l, len, "ResponseCode", 12);
     const char *d = rc_at ? rc_at + 12 : a + alen;
-    mm_rcpt *rc = mm_prov_add(r, a, alen, d, len - (size_t)(d - l));
+    mm_rcpt *rc = mm_mta_add(r, a, alen, d, len - (size_t)(d - l));
     if (rc && rc_at)
         rc->pub.reply_code = (int)strtol(rc_at + 12, NULL, 10);
     return rc;
@@ -48,7 +48,7 @@ static mm_rcpt *error_code_line(mm_report *r, const char *l, size_t len)
     const char *d = a + alen;
     while (d < l + len && *d == ' ')
         d++;
-    mm_rcpt *rc = mm_prov_add(r, a, alen, d, len - (size_t)(d - l));
+    mm_rcpt *rc = mm_mta_add(r, a, alen, d, len - (size_t)(d - l));
     if (rc)
         rc->pub.reply_code = mm_prov_lead_reply(ec + 12);
     return rc;
@@ -60,8 +60,8 @@ mm_status_t mm_decode_zoho(const mm_msg *m, mm_report *r)
     if (m->has_dsn || !from || !mm_strcasestr(from, "zoho"))
         return MM_ENOTFOUND;
     const char *t = mm_buf_str(&m->text);
-    size_t n = mm_prov_text_len(t, m->text.len), pos = 0, len, start = r->n;
-    bool delayed = mm_prov_header_has(m, "Subject", "(Delay)") ||
+    size_t n = mm_mta_prose_len(t, m->text.len), pos = 0, len, start = r->n;
+    bool delayed = mm_mta_header_has(m, "Subject", "(Delay)") ||
                    mm_memcasemem(t, n, "WARNING MESSAGE ONLY", 20);
     const char *l;
     while ((l = mm_next_line(t, n, &pos, &len)) != NULL && r->n < r->max) {
@@ -76,8 +76,5 @@ mm_status_t mm_decode_zoho(const mm_msg *m, mm_report *r)
             rc->hint = MM_REASON_EXPIRED;
         mm_prov_refine_status(r, rc);
     }
-    if (r->n == start)
-        return MM_ENOTFOUND;
-    r->kind = MM_KIND_BOUNCE;
-    return MM_OK;
+    return mm_mta_found(r, start);
 }
