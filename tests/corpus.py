@@ -16,7 +16,7 @@ import subprocess
 import sys
 import tempfile
 
-FLOORS = {"reason": 0.95, "hard": 0.97, "status_real": 0.97}
+FLOORS = {"reason": 0.96, "hard": 0.97, "status_real": 0.98}
 
 
 def main():
