@@ -103,8 +103,17 @@ static mm_status_t sniff(const char *s, size_t n)
 {
     if (n == 0)
         return MM_EEMPTY;
-    size_t probe = n < 65536 ? n : 65536;
-    if (memchr(s, '\0', probe))
+    /* Binary: a NUL among the header fields, or NULs making up more than 1%
+     * of the first 64 KiB.  A stray NUL in a body (some gateways append one)
+     * does not make a bounce unreadable; mm_msg_parse() drops such bytes. */
+    size_t probe = n < 65536 ? n : 65536, nuls = 0;
+    const char *head_end = memmem(s, probe, "\n\n", 2);
+    size_t head_len = head_end ? (size_t)(head_end - s) : probe;
+    if (memchr(s, '\0', head_len))
+        return MM_EBINARY;
+    for (const char *p = s + head_len; (p = memchr(p, '\0', probe - (size_t)(p - s))) != NULL; p++)
+        nuls++;
+    if (nuls > probe / 100)
         return MM_EBINARY;
     size_t i = 0;
     while (i < n && (s[i] == '\n' || s[i] == '\r' || s[i] == ' ' || s[i] == '\t'))
@@ -428,6 +437,36 @@ static void set_ctype(mm_msg *m, GMimeObject *root)
         m->report_type = mm_strlower(mm_arena_strdup(&m->arena, rt));
 }
 
+/* Remove the NUL bytes sniff() let through; returns the new length. */
+static size_t drop_nuls(char *buf, size_t n)
+{
+    char *w = memchr(buf, '\0', n);
+    if (!w)
+        return n;
+    for (const char *r = w; r < buf + n; r++)
+        if (*r != '\0')
+            *w++ = *r;
+    return (size_t)(w - buf);
+}
+
+/* A multipart whose boundary never appears (or was lost to a broken header)
+ * leaves all of its content in the prologue: read that as the text, so the
+ * bounce is still diagnosed from its words. */
+static mm_status_t prologue_as_text(mm_msg *m, GMimeObject *root)
+{
+    if (!root || !GMIME_IS_MULTIPART(root))
+        return MM_OK;
+    GMimeMultipart *mp = GMIME_MULTIPART(root);
+    const char *pro = g_mime_multipart_get_prologue(mp);
+    const char *epi = g_mime_multipart_get_epilogue(mp);
+    mm_status_t st = MM_OK;
+    if (pro && *pro)
+        st = append_utf8(&m->text, pro, strlen(pro), NULL);
+    if (st == MM_OK && epi && *epi && g_mime_multipart_get_count(mp) == 0)
+        st = append_utf8(&m->text, epi, strlen(epi), NULL);
+    return st;
+}
+
 static mm_status_t flatten(mm_msg *m, const mm_limits *lim, GMimeMessage *msg,
                            const mm_buf *head_raw, const mm_buf *orig_raw)
 {
@@ -444,6 +483,8 @@ static mm_status_t flatten(mm_msg *m, const mm_limits *lim, GMimeMessage *msg,
         mm_buf_free(&plain);
     }
     mm_buf_free(&w.html);
+    if (st == MM_OK && w.st == MM_OK && m->text.len == 0 && !m->has_dsn)
+        w.st = prologue_as_text(m, root);
     return st != MM_OK ? st : w.st;
 }
 
@@ -471,6 +512,7 @@ mm_status_t mm_msg_parse(const mm_limits *lim, const char *bytes, size_t len, mm
     st = mm_msg_sanitize(lim, bytes, len, &buf, &buflen, &head_raw, &orig_raw);
     if (st != MM_OK)
         return st;
+    buflen = drop_nuls(buf, buflen);
     GMimeStream *stream = stream_take(buf, buflen);
     GMimeParser *parser = g_mime_parser_new_with_stream(stream);
     g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
