@@ -367,6 +367,12 @@ static void walk_obj(walk *w, GMimeObject *obj, size_t depth)
         int n = g_mime_multipart_get_count(mp);
         for (int i = 0; i < n && w->st == MM_OK; i++)
             walk_obj(w, g_mime_multipart_get_part(mp, i), depth + 1);
+        /* No part at all: the boundary never appears (or its parameter was
+         * lost to a broken header), so GMime left the whole content in the
+         * prologue.  Read it as text, so the bounce's words still count. */
+        const char *pro = n == 0 ? g_mime_multipart_get_prologue(mp) : NULL;
+        if (pro && *pro && !w->in_attached && w->st == MM_OK)
+            w->st = append_utf8(&w->m->text, pro, strlen(pro), NULL);
     } else if (GMIME_IS_MESSAGE_PART(obj)) {
         attached_message(w, g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj)), depth);
     } else if (GMIME_IS_PART(obj)) {
@@ -449,24 +455,6 @@ static size_t drop_nuls(char *buf, size_t n)
     return (size_t)(w - buf);
 }
 
-/* A multipart whose boundary never appears (or was lost to a broken header)
- * leaves all of its content in the prologue: read that as the text, so the
- * bounce is still diagnosed from its words. */
-static mm_status_t prologue_as_text(mm_msg *m, GMimeObject *root)
-{
-    if (!root || !GMIME_IS_MULTIPART(root))
-        return MM_OK;
-    GMimeMultipart *mp = GMIME_MULTIPART(root);
-    const char *pro = g_mime_multipart_get_prologue(mp);
-    const char *epi = g_mime_multipart_get_epilogue(mp);
-    mm_status_t st = MM_OK;
-    if (pro && *pro)
-        st = append_utf8(&m->text, pro, strlen(pro), NULL);
-    if (st == MM_OK && epi && *epi && g_mime_multipart_get_count(mp) == 0)
-        st = append_utf8(&m->text, epi, strlen(epi), NULL);
-    return st;
-}
-
 static mm_status_t flatten(mm_msg *m, const mm_limits *lim, GMimeMessage *msg,
                            const mm_buf *head_raw, const mm_buf *orig_raw)
 {
@@ -483,8 +471,6 @@ static mm_status_t flatten(mm_msg *m, const mm_limits *lim, GMimeMessage *msg,
         mm_buf_free(&plain);
     }
     mm_buf_free(&w.html);
-    if (st == MM_OK && w.st == MM_OK && m->text.len == 0 && !m->has_dsn)
-        w.st = prologue_as_text(m, root);
     return st != MM_OK ? st : w.st;
 }
 
