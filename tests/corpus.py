@@ -16,7 +16,7 @@ import subprocess
 import sys
 import tempfile
 
-FLOORS = {"reason": 0.96, "hard": 0.97, "status_real": 0.98}
+FLOORS = {"reason": 0.98, "hard": 0.985, "status_real": 0.99}
 
 
 def main():

@@ -207,6 +207,30 @@ static bool is_from_line(const char *l, size_t n)
     return n >= 5 && memcmp(l, "From ", 5) == 0;
 }
 
+/*
+ * An envelope line in its full RFC 4155 shape: "From " sender, then a
+ * ctime() date ("Thu Jul  2 12:05:05 2020").  Such a line starts a message
+ * even with no blank line before it, as some tools write mboxes; prose that
+ * begins "From the ..." does not have this shape.
+ */
+static bool is_envelope_line(const char *l, size_t n)
+{
+    static const char days[] = "MonTueWedThuFriSatSun";
+    if (!is_from_line(l, n) || n > 512)
+        return false;
+    const char *p = memchr(l + 5, ' ', n - 5); /* end of the sender */
+    if (!p || p == l + 5)
+        return false;
+    while (p < l + n && *p == ' ')
+        p++;
+    if (l + n - p < 24)
+        return false;
+    for (size_t d = 0; d < 21; d += 3)
+        if (memcmp(p, days + d, 3) == 0)
+            return p[3] == ' ' && p[7] == ' ' && p[13] == ':' && p[16] == ':';
+    return false;
+}
+
 /* Add bytes to the message unless the size limit was reached. */
 static void keep(mm_input *in, const char *l, size_t n, bool *trunc)
 {
@@ -243,7 +267,7 @@ static bool read_mbox_message(mm_input *in, bool *trunc)
     size_t n;
     while ((n = peek_piece(in, &p, &start)) > 0) {
         /* A new message starts at "From " after a blank line (or at the top). */
-        if (start && any && prev_blank && is_from_line(p, n))
+        if (start && any && (prev_blank ? is_from_line(p, n) : is_envelope_line(p, n)))
             return true;
         consume(in, p, n);
         if (start && !any && is_from_line(p, n))
