@@ -30,6 +30,9 @@ typedef struct vendor {
      * needle) or a sentence of the notice */
     const char *marks[6];
     const mm_words *phrases;
+    /* the marks are on every message the software handles, not only on
+     * its notices: the message must also present itself as a bounce */
+    bool bounce_only;
 } vendor;
 
 /* au one net / KDDI gateway (Sisimai Lhost::KDDI) */
@@ -146,13 +149,17 @@ static const vendor vendors[] = {
     {.name = "messagingserver",
      .marks = {"This report relates to a message you sent with the following header fields", NULL},
      .phrases = messaging},
-    {.name = "mcafee", .marks = {"X-NAI-Header:Modified by McAfee", NULL}, .phrases = mcafee},
+    {.name = "mcafee",
+     .marks = {"X-NAI-Header:Modified by McAfee", NULL},
+     .phrases = mcafee,
+     .bounce_only = true},
     {.name = "exchange2003",
      .marks = {"X-MS-Embedded-Report:", "X-Mailer:Internet Mail Service (",
                "X-Mailer:Microsoft Exchange Server Internet Mail Connector",
                "X-MimeOLE:Produced By Microsoft Exchange", "Received:with Internet Mail Service (",
                NULL},
-     .phrases = exchange2003},
+     .phrases = exchange2003,
+     .bounce_only = true},
 };
 
 static bool header_mark(const mm_msg *m, const char *mark)
@@ -171,15 +178,26 @@ static bool header_mark(const mm_msg *m, const char *mark)
     return mm_mta_any_header_has(m, name, colon + 1);
 }
 
+static bool has_mark(const mm_msg *m, const char *mk)
+{
+    size_t n = strlen(mk);
+    if (header_mark(m, mk))
+        return true;
+    /* a presence mark ("Name:") may be in a quoted original's header */
+    if (n && mk[n - 1] == ':' && !strchr(mk, ' '))
+        return false;
+    return mm_memcasemem(mm_buf_str(&m->text), m->text.len, mk, n) != NULL;
+}
+
 static const vendor *which_vendor(const mm_msg *m)
 {
-    const char *t = mm_buf_str(&m->text);
-    for (size_t v = 0; v < sizeof vendors / sizeof vendors[0]; v++)
-        for (size_t i = 0; vendors[v].marks[i]; i++) {
-            const char *mk = vendors[v].marks[i];
-            if (header_mark(m, mk) || mm_memcasemem(t, m->text.len, mk, strlen(mk)))
+    for (size_t v = 0; v < sizeof vendors / sizeof vendors[0]; v++) {
+        if (vendors[v].bounce_only && !mm_looks_like_bounce(m))
+            continue;
+        for (size_t i = 0; vendors[v].marks[i]; i++)
+            if (has_mark(m, vendors[v].marks[i]))
                 return &vendors[v];
-        }
+    }
     return NULL;
 }
 
