@@ -77,11 +77,8 @@ static const mm_words vmailmgr[] = {
 
 static const mda mdas[] = {
     {"Your message to ", dovecot}, /* ... was automatically rejected: */
-    {"mail.local: ", mail_local},
-    {"procmail: ", procmail},
-    {"maildrop: ", maildrop},
-    {"vdelivermail: ", vpopmail},
-    {"vdeliver: ", vmailmgr},
+    {"mail.local: ", mail_local},  {"procmail: ", procmail}, {"maildrop: ", maildrop},
+    {"vdelivermail: ", vpopmail},  {"vdeliver: ", vmailmgr},
 };
 
 static const mda *mda_line(const char *l, size_t len)
