@@ -38,12 +38,11 @@ typedef struct gmail_state {
 static const gmail_state *state_of(const char *d)
 {
     static const gmail_state states[] = {
-        [6] = {"MAIL", MM_REASON_SYSTEMERROR}, /* 500 Remote server does not support TLS */
-        [8] = {"AUTH", MM_REASON_SYSTEMERROR}, /* 535 SMTP AUTH failed with the remote server */
-        [9] = {"AUTH", MM_REASON_SYSTEMERROR}, /* 454 TLS missing certificate */
-        [12] = {"AUTH",
-                MM_REASON_UNDEFINED},       /* 500 ... does not support SMTP Authenticated Relay */
-        [13] = {"EHLO", MM_REASON_BLOCKED}, /* 550 5.7.1 ... Access denied */
+        [6] = {"MAIL", MM_REASON_SYSTEMERROR},  /* 500 Remote server does not support TLS */
+        [8] = {"AUTH", MM_REASON_SYSTEMERROR},  /* 535 SMTP AUTH failed with the remote server */
+        [9] = {"AUTH", MM_REASON_SYSTEMERROR},  /* 454 TLS missing certificate */
+        [12] = {"AUTH", MM_REASON_UNDEFINED},   /* 500 no SMTP Authenticated Relay */
+        [13] = {"EHLO", MM_REASON_BLOCKED},     /* 550 5.7.1 ... Access denied */
         [14] = {"RCPT", MM_REASON_USERUNKNOWN}, /* 550 5.1.1 ... User Unknown */
         [15] = {"DATA", MM_REASON_FILTERED},    /* 554 Error: no valid recipients */
         [17] = {"DATA", MM_REASON_FILTERED},    /* 550 <...> No such user here */
