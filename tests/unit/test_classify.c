@@ -203,6 +203,13 @@ static const hinted_row hinted[] = {
     {{"Quota exceeded message delivery failed to /var/mail/box/k/INBOX", "4.3.0", 0, "", "", MM_REASON_MAILBOXFULL, false}, MM_REASON_UNDEFINED, false, "X-UNIX"},
     {{"550 5.0.0 <a@example.or.jp>... Insufficient permission", "5.3.0", 550, "", "", MM_REASON_SYSTEMERROR, false}, MM_REASON_UNDEFINED, false, "X-Unix"},
     {{"451 4.0.0 Operating system error", "4.0.0", 451, "", "", MM_REASON_MAILERERROR, false}, MM_REASON_UNDEFINED, false, "X-Unix"},
+    /* vendor tables (vendors.c, gmail.c): a plain hint that the words beside it do not contradict */
+    {{"The recipient name is not recognized MSEXCH:IMS:EXAMPLE:HQ:GW01 0 (000C05A6) Unknown Recipient", "", 0, "", "", MM_REASON_USERUNKNOWN, true}, MM_REASON_USERUNKNOWN, false, ""},
+    {{"550 a@example.com... No such user", "5.0.0", 550, "", "", MM_REASON_USERUNKNOWN, true}, MM_REASON_USERUNKNOWN, false, ""},
+    {{"500 Remote server does not support TLS (state 6).", "", 500, "MAIL", "", MM_REASON_SYSTEMERROR, false}, MM_REASON_SYSTEMERROR, false, ""},
+    {{"554 5.7.0 Header error (state 18).", "5.7.0", 554, "DATA", "", MM_REASON_FILTERED, false}, MM_REASON_FILTERED, false, ""},
+    /* Sendmail 5's verdict after the reply: the session was cut (Sisimai's Blocked) */
+    {{"550 Message refused. Remote protocol error: Connection reset by peer during result wait with mx.example.com", "", 550, "DATA", "", MM_REASON_BLOCKED, false}, MM_REASON_UNDEFINED, false, ""},
     /* the G Suite decoder hints userunknown for its own sentence */
     {{"Your message wasn't delivered to a@example.it because the address couldn't be found. Check for typos or unnecessary spaces and try again.", "5.0.0", 0, "", "", MM_REASON_USERUNKNOWN, true}, MM_REASON_USERUNKNOWN, false, ""},
 };

@@ -138,5 +138,9 @@ mm_status_t mm_decode_text(const mm_msg *m, mm_report *r)
     const char *t = mm_buf_str(&m->text);
     if (!mm_looks_like_bounce(m) || !states_failure(m, t, mm_mta_prose_len(t, m->text.len)))
         return MM_ENOTFOUND;
-    return mm_mta_prose_read(m, r);
+    size_t start = r->n;
+    mm_status_t st = mm_mta_prose_read(m, r);
+    if (st == MM_OK)
+        mm_mta_mda(m, r, start);
+    return st;
 }

@@ -14,8 +14,9 @@
  * the first marker; the other
  * server's reply in the technical details (else Gmail's own words there) is
  * every recipient's diagnostic.  Gmail's "(state N)" tells the
- * SMTP stage that failed, which gives the command (stage table from
- * Sisimai's Lhost::Gmail notes).
+ * SMTP stage that failed, which gives the command and, unless the reply
+ * has a detailed status code, the reason (stage table from Sisimai's
+ * Lhost::Gmail).
  *
  * Google does not publish this notice's layout; it is read as the notices
  * themselves show it (the sisimai/set-of-emails samples).
@@ -27,17 +28,33 @@
 #include "../../util/str.h"
 #include "prov_util.h"
 
-static const char *state_command(const char *d)
+/* Gmail's "(state N)": the SMTP stage that failed, and what a failure at
+ * that stage means (Sisimai Lhost::Gmail's state table). */
+typedef struct gmail_state {
+    const char *command;
+    mm_reason_t reason;
+} gmail_state;
+
+static const gmail_state *state_of(const char *d)
 {
-    static const char *const cmds[] = {
-        /* 0..18 */ "", "", "", "",     "",     "",     "MAIL", "", "AUTH",
-        "AUTH",         "", "", "AUTH", "EHLO", "RCPT", "DATA", "", "DATA",
-        "DATA"};
+    static const gmail_state states[] = {
+        [6] = {"MAIL", MM_REASON_SYSTEMERROR},  /* 500 Remote server does not support TLS */
+        [8] = {"AUTH", MM_REASON_SYSTEMERROR},  /* 535 SMTP AUTH failed with the remote server */
+        [9] = {"AUTH", MM_REASON_SYSTEMERROR},  /* 454 TLS missing certificate */
+        [12] = {"AUTH", MM_REASON_UNDEFINED},   /* 500 no SMTP Authenticated Relay */
+        [13] = {"EHLO", MM_REASON_BLOCKED},     /* 550 5.7.1 ... Access denied */
+        [14] = {"RCPT", MM_REASON_USERUNKNOWN}, /* 550 5.1.1 ... User Unknown */
+        [15] = {"DATA", MM_REASON_FILTERED},    /* 554 Error: no valid recipients */
+        [17] = {"DATA", MM_REASON_FILTERED},    /* 550 <...> No such user here */
+        [18] = {"DATA", MM_REASON_FILTERED},    /* 550 Unknown user ...; 554 5.7.0 Header error */
+    };
     const char *p = mm_strcasestr(d, "(state ");
     if (!p)
-        return "";
+        return NULL;
     long s = strtol(p + 7, NULL, 10);
-    return s >= 0 && s < (long)(sizeof cmds / sizeof cmds[0]) ? cmds[s] : "";
+    if (s < 0 || s >= (long)(sizeof states / sizeof states[0]) || !states[s].command)
+        return NULL;
+    return &states[s];
 }
 
 /* Gmail's own fixed sentences (not the receiver's) that say what happened. */
@@ -164,8 +181,14 @@ mm_status_t mm_decode_gmail(const mm_msg *m, mm_report *r)
     for (size_t i = from; i < r->n; i++) {
         mm_rcpt *rc = &r->r[i];
         rc->pub.diagnostic = det ? diag : plain;
-        rc->pub.smtp_command = state_command(diag);
-        rc->hint = gmail_own_words(diag);
+        const gmail_state *gs = state_of(diag);
+        rc->pub.smtp_command = gs ? gs->command : "";
+        rc->hint = gs && gs->reason != MM_REASON_UNDEFINED ? gs->reason : gmail_own_words(diag);
+        /* A detailed code in the reply ("5.2.2", not "5.7.0") says more
+         * than the stage: the classifier reads it instead. */
+        char code[16];
+        if (mm_find_status(diag, strlen(diag), code) && !strstr(code + 1, ".0"))
+            rc->hint = MM_REASON_UNDEFINED;
         mm_prov_refine_status(r, rc);
     }
     r->kind = MM_KIND_BOUNCE;

@@ -153,6 +153,14 @@ mm_status_t mm_mta_colon_lines(mm_report *r, size_t start, const char *t, size_t
  * write numbers of their own in the same place. */
 bool mm_mta_reply_defined(int code);
 
+/* dsn_prose.c: when m (from the mail system) passes on a local delivery
+ * agent's refusal (Dovecot's "Your message to <x> was automatically
+ * rejected:", "mail.local: ...", "procmail: ..."), and a sentence of that
+ * agent's states the reason, that sentence becomes the diagnostic of
+ * r->r[start..], without reply code or command, and its reason their
+ * hint. */
+void mm_mta_mda(const mm_msg *m, mm_report *r, size_t start);
+
 /* True when the notice is a delay warning (delivery is still being
  * retried), not a final failure. */
 bool mm_mta_says_delayed(const char *t, size_t n);

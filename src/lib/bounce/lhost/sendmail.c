@@ -223,7 +223,29 @@ static const char *join_reply(mm_report *r, const char *s, size_t n, size_t *out
     return buf;
 }
 
-static void fill_from(mm_report *r, mm_rcpt *rc, const entry *e)
+/* Without a DSN, Sendmail's verdict on the address is the only place
+ * that says what became of the session after the reply ("554 <rcpt>...
+ * Remote protocol error: Connection reset by peer during result wait"):
+ * its words follow the reply in the diagnostic, unless they repeat it. */
+static void add_verdict(mm_report *r, mm_rcpt *rc, const entry *e)
+{
+    const char *d = mm_memcasemem(e->verdict, e->vlen, "... ", 4) + 4;
+    size_t dn = e->vlen - (size_t)(d - e->verdict);
+    const char *diag = rc->pub.diagnostic;
+    if (dn == 0 || mm_memcasemem(diag, strlen(diag), d, dn))
+        return;
+    mm_buf b;
+    mm_buf_init(&b, 0);
+    if (mm_buf_append(&b, diag, strlen(diag)) == MM_OK && mm_buf_append(&b, " ", 1) == MM_OK &&
+        mm_buf_append(&b, d, dn) == MM_OK) {
+        const char *s = mm_report_str(r, mm_buf_str(&b), b.len);
+        if (s)
+            rc->pub.diagnostic = s;
+    }
+    mm_buf_free(&b);
+}
+
+static void fill_from(mm_report *r, mm_rcpt *rc, const entry *e, bool with_verdict)
 {
     mm_recipient *p = &rc->pub;
     if (!p->smtp_command[0] && e->cmd && e->cmd[0] && strcmp(e->cmd, "QUIT") != 0)
@@ -232,9 +254,11 @@ static void fill_from(mm_report *r, mm_rcpt *rc, const entry *e)
         p->remote_mta = mm_mta_rhost(r, e->host - 17, e->hlen + 17);
     size_t jn;
     const char *j = e->reply ? join_reply(r, e->reply, e->rlen, &jn) : NULL;
-    if (j && jn)
+    if (j && jn) {
         mm_mta_fill(r, rc, j, jn);
-    else if (e->verdict) {
+        if (with_verdict && e->verdict)
+            add_verdict(r, rc, e);
+    } else if (e->verdict) {
         /* "554 <rcpt>... 550 Host unknown": the words after "... " are the
          * remote's; the leading code is Sendmail's own */
         const char *d = mm_memcasemem(e->verdict, e->vlen, "... ", 4) + 4;
@@ -252,7 +276,7 @@ static mm_status_t from_entries(mm_report *r, const transcript *tr)
         if (!rc)
             return mm_mta_add_failed(r);
         rc->pub.status = "";
-        fill_from(r, rc, e);
+        fill_from(r, rc, e, true);
     }
     return MM_OK;
 }
@@ -278,7 +302,7 @@ static mm_status_t from_list(mm_report *r, const transcript *tr, const char *t, 
         mm_rcpt *rc = mm_mta_add(r, a, al, "", 0);
         if (!rc)
             return mm_mta_add_failed(r);
-        fill_from(r, rc, session);
+        fill_from(r, rc, session, false);
     }
     return MM_OK;
 }
@@ -345,7 +369,7 @@ mm_status_t mm_decode_sendmail(const mm_msg *m, mm_report *r)
         for (size_t i = start; i < r->n; i++) {
             const entry *e = entry_for(&tr, r->r[i].pub.recipient);
             if (e)
-                fill_from(r, &r->r[i], e);
+                fill_from(r, &r->r[i], e, false);
             else
                 mm_mta_complete_one(r, start, &r->r[i], t, mm_mta_prose_len(t, n), false);
             mailer_output(r, &r->r[i], t, n);

@@ -3,11 +3,14 @@
  * readers already handle, but whose error sentences are fixed strings
  * that state the reason: the Japanese carriers' gateways (au/KDDI,
  * BIGLOBE), Verizon Wireless, 1&1, Ipswitch IMail, Trend Micro InterScan,
- * Courier and Sun/Oracle Messaging Server.  (EZweb has its own decoder,
+ * Courier, Sun/Oracle Messaging Server, the McAfee Email Gateway and
+ * Exchange 5.5 to 2003 (whose error codes, "MSEXCH:IMS:... (000C05A6)",
+ * state the reason).  (EZweb has its own decoder,
  * ezweb.c: its verdict stands apart from the recipients it concerns.)
  *
  * Each row of the table says how to recognise the vendor (a From, Subject,
- * Reply-To, Message-ID or Received header, or a sentence of the notice)
+ * Reply-To, Message-ID, Received or any other header, "Name:" alone when
+ * the header's presence is enough, or a sentence of the notice)
  * and lists its fixed sentences with the reason each states, as Sisimai's
  * lhost modules of the same names do.  Recipients come from the RFC 3464
  * part when there is one (completed from the prose), else from the generic
@@ -27,6 +30,9 @@ typedef struct vendor {
      * needle) or a sentence of the notice */
     const char *marks[6];
     const mm_words *phrases;
+    /* the marks are on every message the software handles, not only on
+     * its notices: the message must also present itself as a bounce */
+    bool bounce_only;
 } vendor;
 
 /* au one net / KDDI gateway (Sisimai Lhost::KDDI) */
@@ -89,6 +95,34 @@ static const mm_words interscan[] = {
     {NULL, MM_REASON_UNDEFINED},
 };
 
+/* McAfee Email Gateway, "X-NAI-Header: Modified by McAfee ..." (Sisimai
+ * Lhost::McAfee): its own sentences for an unknown recipient */
+static const mm_words mcafee[] = {
+    {"no such user", MM_REASON_USERUNKNOWN},
+    {">... user not exist", MM_REASON_USERUNKNOWN},
+    {"550 unknown user ", MM_REASON_USERUNKNOWN},
+    {NULL, MM_REASON_UNDEFINED},
+};
+
+/* Exchange 5.5 to 2003 (Internet Mail Service): the hexadecimal code after
+ * "MSEXCH:IMS:..." (Sisimai Lhost::Exchange2003's table).  "Host unknown",
+ * "Unable to relay" and remote errors share their codes, so those are only
+ * "onhold": the words beside them decide. */
+static const mm_words exchange2003[] = {
+    {"(000c05a6)", MM_REASON_USERUNKNOWN},   /* Unknown Recipient */
+    {"(000c0595)", MM_REASON_FILTERED},      /* Ambiguous Recipient */
+    {"(000b099c)", MM_REASON_ONHOLD},        /* Host Unknown, size limit, ... */
+    {"(000b09aa)", MM_REASON_ONHOLD},        /* Unable to relay, size limit, ... */
+    {"(000b09b6)", MM_REASON_ONHOLD},        /* the remote MTA's error */
+    {"(00010256)", MM_REASON_SYSTEMERROR},   /* Too many recipients */
+    {"(000d06b5)", MM_REASON_SYSTEMERROR},   /* No proxy for recipient */
+    {"(00120270)", MM_REASON_NETWORKERROR},  /* Too Many Hops */
+    {"(00050311)", MM_REASON_CONTENTERROR},  /* Conversion to Internet format failed */
+    {"(000502cc)", MM_REASON_CONTENTERROR},  /* Conversion to Internet format failed */
+    {"(000b0981)", MM_REASON_SECURITYERROR}, /* 502 Server does not support AUTH */
+    {NULL, MM_REASON_UNDEFINED},
+};
+
 static const vendor vendors[] = {
     {.name = "kddi",
      .marks = {"From:.dion.ne.jp", "Message-ID:.auone-net.jp", "Reply-To:no-reply@app.auone-net.jp",
@@ -115,31 +149,55 @@ static const vendor vendors[] = {
     {.name = "messagingserver",
      .marks = {"This report relates to a message you sent with the following header fields", NULL},
      .phrases = messaging},
+    {.name = "mcafee",
+     .marks = {"X-NAI-Header:Modified by McAfee", NULL},
+     .phrases = mcafee,
+     .bounce_only = true},
+    {.name = "exchange2003",
+     .marks = {"X-MS-Embedded-Report:", "X-Mailer:Internet Mail Service (",
+               "X-Mailer:Microsoft Exchange Server Internet Mail Connector",
+               "X-MimeOLE:Produced By Microsoft Exchange", "Received:with Internet Mail Service (",
+               NULL},
+     .phrases = exchange2003,
+     .bounce_only = true},
 };
 
 static bool header_mark(const mm_msg *m, const char *mark)
 {
     const char *colon = strchr(mark, ':');
-    if (!colon || colon[1] == ' ' || colon[1] == '\0')
+    if (!colon || colon[1] == ' ')
         return false;
     char name[32];
     size_t nl = (size_t)(colon - mark);
-    if (nl >= sizeof name)
+    if (nl >= sizeof name || memchr(mark, ' ', nl))
         return false;
     memcpy(name, mark, nl);
     name[nl] = '\0';
+    if (colon[1] == '\0') /* "Name:": the header's presence */
+        return mm_fields_get(&m->head, name) != NULL;
     return mm_mta_any_header_has(m, name, colon + 1);
+}
+
+static bool has_mark(const mm_msg *m, const char *mk)
+{
+    size_t n = strlen(mk);
+    if (header_mark(m, mk))
+        return true;
+    /* a presence mark ("Name:") may be in a quoted original's header */
+    if (n && mk[n - 1] == ':' && !strchr(mk, ' '))
+        return false;
+    return mm_memcasemem(mm_buf_str(&m->text), m->text.len, mk, n) != NULL;
 }
 
 static const vendor *which_vendor(const mm_msg *m)
 {
-    const char *t = mm_buf_str(&m->text);
-    for (size_t v = 0; v < sizeof vendors / sizeof vendors[0]; v++)
-        for (size_t i = 0; vendors[v].marks[i]; i++) {
-            const char *mk = vendors[v].marks[i];
-            if (header_mark(m, mk) || mm_memcasemem(t, m->text.len, mk, strlen(mk)))
+    for (size_t v = 0; v < sizeof vendors / sizeof vendors[0]; v++) {
+        if (vendors[v].bounce_only && !mm_looks_like_bounce(m))
+            continue;
+        for (size_t i = 0; vendors[v].marks[i]; i++)
+            if (has_mark(m, vendors[v].marks[i]))
                 return &vendors[v];
-        }
+    }
     return NULL;
 }
 
