@@ -16,7 +16,7 @@ import subprocess
 import sys
 import tempfile
 
-FLOORS = {"reason": 0.98, "hard": 0.985, "status_real": 0.99}
+FLOORS = {"reason": 0.99, "hard": 0.99, "status_real": 0.99}
 
 
 def main():
