@@ -47,6 +47,61 @@ static void test_arena(void **state)
     mm_arena_free(&a);
 }
 
+/* The plain definition mm_memcasemem() must agree with, first match included. */
+static const char *naive_casemem(const char *h, size_t n, const char *nd, size_t nl)
+{
+    for (size_t i = 0; nl <= n && i + nl <= n; i++) {
+        size_t k = 0;
+        while (k < nl && mm_lower(h[i + k]) == mm_lower(nd[k]))
+            k++;
+        if (k == nl)
+            return h + i;
+    }
+    return nl == 0 ? h : NULL;
+}
+
+/*
+ * Random haystacks over a small alphabet (so matches and near misses are
+ * common), every length around the 16-byte vector width, needles cut from
+ * the haystack with their case flipped, and 8-bit bytes.
+ */
+static void test_memcasemem_random(void **state)
+{
+    (void)state;
+    static const char alpha[] = "aAbB@`[{zZ\x80\xc1\xe1\xc0\n ";
+    uint32_t seed = 12345;
+    char hay[80], nd[24];
+    for (int iter = 0; iter < 200000; iter++) {
+        seed = seed * 1103515245u + 12345u;
+        size_t n = (seed >> 8) % sizeof hay;
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            hay[i] = alpha[(seed >> 16) % (sizeof alpha - 1)];
+        }
+        seed = seed * 1103515245u + 12345u;
+        size_t nl = (seed >> 8) % 20;
+        if (n && (seed & 1)) {
+            size_t at = (seed >> 4) % n;
+            nl = nl > n - at ? n - at : nl;
+            for (size_t k = 0; k < nl; k++) {
+                char c = hay[at + k];
+                nd[k] = (c >= 'a' && c <= 'z') ? (char)(c - 32)
+                      : (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+            }
+        } else {
+            for (size_t k = 0; k < nl; k++) {
+                seed = seed * 1103515245u + 12345u;
+                nd[k] = alpha[(seed >> 16) % (sizeof alpha - 1)];
+            }
+        }
+        const char *got = mm_memcasemem(hay, n, nd, nl);
+        const char *want = naive_casemem(hay, n, nd, nl);
+        if (got != want)
+            fail_msg("n=%zu nl=%zu: got %td, want %td", n, nl, got ? got - hay : -1,
+                     want ? want - hay : -1);
+    }
+}
+
 static void test_str(void **state)
 {
     (void)state;
@@ -135,7 +190,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_buf),         cmocka_unit_test(test_arena),
-        cmocka_unit_test(test_str),         cmocka_unit_test(test_find_status),
+        cmocka_unit_test(test_str),         cmocka_unit_test(test_memcasemem_random),         cmocka_unit_test(test_find_status),
         cmocka_unit_test(test_find_reply),  cmocka_unit_test(test_find_addr),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
