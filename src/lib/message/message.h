@@ -54,6 +54,17 @@ typedef struct mm_msg {
  * and frees it with mm_msg_free().  On error m is already freed.
  */
 mm_status_t mm_msg_parse(const mm_limits *lim, const char *bytes, size_t len, mm_msg *m);
+
+/*
+ * Which parser reads the MIME structure: AUTO is the fast path (fastpath.c)
+ * with GMime's parser for the shapes it leaves alone, what mm_msg_parse()
+ * does unless MAILMEDIC_MSG_PATH=gmime is set; GMIME is GMime's parser only;
+ * FAST is the fast path only, MM_ENOTFOUND when it leaves the message alone.
+ * Both paths give the same mm_msg (tests/message/fastcheck.c checks it).
+ */
+typedef enum { MM_MSG_PATH_AUTO, MM_MSG_PATH_GMIME, MM_MSG_PATH_FAST } mm_msg_path;
+mm_status_t mm_msg_parse_path(const mm_limits *lim, const char *bytes, size_t len, mm_msg *m,
+                              mm_msg_path path);
 void mm_msg_free(mm_msg *m);
 
 /* First value of a header (case-insensitive name) or NULL. */
