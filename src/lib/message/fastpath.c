@@ -25,15 +25,24 @@
  * field by field (meson test message-fastpath*).
  */
 #include <string.h>
+#include "../util/str.h"
 #include "message_int.h"
 
 #define FP_DEPTH 64 /* open multiparts; the sanitiser already cut deeper ones */
 
 typedef enum { N_LEAF, N_MULTI, N_MSG } nkind;
 
+/* What we read of a Content-Type: pointers into gct's strings or into copy. */
+typedef struct ctinfo {
+    bool given; /* false: none given, text/plain */
+    const char *type, *sub, *charset, *boundary, *report_type;
+    GMimeContentType *gct; /* GMime's reading, for values simple_ctype() leaves alone */
+    char *copy;            /* simple_ctype()'s reading, in place */
+} ctinfo;
+
 typedef struct node {
     nkind kind;
-    GMimeContentType *ct; /* NULL: none given, text/plain */
+    ctinfo ct;
     GMimeContentEncoding enc;
     const char *body; /* leaf content, transfer-encoded */
     size_t blen;
@@ -102,9 +111,120 @@ static bool encoding_of(const char *v, size_t n, GMimeContentEncoding *enc)
     return true;
 }
 
+static bool token_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '-' || c == '.' || c == '+' || c == '_';
+}
+
+static bool ws_char(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n';
+}
+
+/* Skip white space, then a token; NUL-terminated later by the caller. */
+static char *token(char **p)
+{
+    while (ws_char(**p))
+        (*p)++;
+    char *t = *p;
+    while (token_char(**p))
+        (*p)++;
+    return *p > t ? t : NULL;
+}
+
+/*
+ * The common Content-Type values without GMime's object: "type/subtype"
+ * then "; name=value" with token or plain quoted values (RFC 2045 section
+ * 5.1), read in place in v.  Anything else -- comments, RFC 2231 or 2047
+ * encoded values, backslashes, 8-bit bytes, a parameter given twice, an
+ * empty one -- returns false and GMime reads the value.
+ */
+static bool simple_ctype(char *v, ctinfo *ci)
+{
+    char *names[16];
+    size_t np = 0;
+    char *p = v, *type = token(&p);
+    if (!type || *p != '/')
+        return false;
+    char *type_end = p++;
+    char *sub = token(&p);
+    if (!sub || (*p && !ws_char(*p) && *p != ';'))
+        return false;
+    char *sub_end = p;
+    bool semi = false; /* the last value ended at a ';', already cut */
+    for (;;) {
+        if (!semi) {
+            while (ws_char(*p))
+                p++;
+            if (!*p)
+                break;
+            if (*p != ';')
+                return false;
+            p++;
+        }
+        semi = false;
+        char *name = token(&p);
+        if (!name || *p != '=' || np == sizeof names / sizeof names[0])
+            return false;
+        *p++ = '\0';
+        char *val;
+        if (*p == '"') {
+            val = ++p;
+            while (*p && *p != '"' && *p != '\\' && (unsigned char)*p >= 0x20 &&
+                   (unsigned char)*p < 0x80)
+                p++;
+            if (*p != '"')
+                return false;
+            *p++ = '\0';
+        } else {
+            val = p;
+            while (token_char(*p))
+                p++;
+            if (p == val || (*p && !ws_char(*p) && *p != ';'))
+                return false;
+            semi = *p == ';';
+            if (*p)
+                *p++ = '\0';
+        }
+        if (strstr(val, "=?"))
+            return false;
+        for (size_t i = 0; i < np; i++)
+            if (g_ascii_strcasecmp(names[i], name) == 0)
+                return false;
+        names[np++] = name;
+        if (g_ascii_strcasecmp(name, "charset") == 0)
+            ci->charset = val;
+        else if (g_ascii_strcasecmp(name, "boundary") == 0)
+            ci->boundary = val;
+        else if (g_ascii_strcasecmp(name, "report-type") == 0)
+            ci->report_type = val;
+    }
+    *type_end = '\0';
+    *sub_end = '\0';
+    ci->type = type;
+    ci->sub = sub;
+    return true;
+}
+
+static void read_ctype(ctinfo *ci, const char *raw, size_t n)
+{
+    ci->given = true;
+    ci->copy = g_strndup(raw, n);
+    if (simple_ctype(ci->copy, ci))
+        return;
+    ci->charset = ci->boundary = ci->report_type = NULL;
+    ci->gct = g_mime_content_type_parse(mm_msg_parser_options(), ci->copy);
+    ci->type = g_mime_content_type_get_media_type(ci->gct);
+    ci->sub = g_mime_content_type_get_media_subtype(ci->gct);
+    ci->charset = g_mime_content_type_get_parameter(ci->gct, "charset");
+    ci->boundary = g_mime_content_type_get_parameter(ci->gct, "boundary");
+    ci->report_type = g_mime_content_type_get_parameter(ci->gct, "report-type");
+}
+
 /*
  * One header block, up to and including its empty line.  The sanitiser left
- * only MIME fields in it.  Sets nd->ct (GMime's reading of the Content-Type)
+ * only MIME fields in it.  Sets nd->ct (what the Content-Type says)
  * and nd->enc.
  */
 static void read_headers(fp *f, node *nd)
@@ -166,11 +286,8 @@ static void read_headers(fp *f, node *nd)
         f->bail = true;
         return;
     }
-    if (ct) {
-        char *raw = g_strndup(ct, ctlen);
-        nd->ct = g_mime_content_type_parse(mm_msg_parser_options(), raw);
-        g_free(raw);
-    }
+    if (ct)
+        read_ctype(&nd->ct, ct, ctlen);
 }
 
 /* Level of the open multipart whose boundary line l is, or -1. */
@@ -229,20 +346,20 @@ static void skip_line(fp *f)
     f->p = nl ? nl + 1 : f->end;
 }
 
-static bool is_type(const GMimeContentType *ct, const char *type)
+static bool is_type(const ctinfo *ct, const char *type)
 {
-    const char *t = ct ? g_mime_content_type_get_media_type((GMimeContentType *)ct) : "text";
+    const char *t = ct->given ? ct->type : "text";
     return t && g_ascii_strcasecmp(t, type) == 0;
 }
 
-static bool is_sub(const GMimeContentType *ct, const char *sub)
+static bool is_sub(const ctinfo *ct, const char *sub)
 {
-    const char *s = ct ? g_mime_content_type_get_media_subtype((GMimeContentType *)ct) : "plain";
+    const char *s = ct->given ? ct->sub : "plain";
     return s && g_ascii_strcasecmp(s, sub) == 0;
 }
 
 /* The message/ subtypes GMime keeps as plain parts, read as leaves by message.c. */
-static bool leaf_message(const GMimeContentType *ct)
+static bool leaf_message(const ctinfo *ct)
 {
     static const char *const subs[] = {"delivery-status", "global-delivery-status",
                                        "feedback-report", "rfc822-headers",
@@ -276,7 +393,7 @@ static term multipart(fp *f, int idx)
     const char *s;
     size_t n;
     int level = (int)f->nb;
-    if (!push_boundary(f, g_mime_content_type_get_parameter(f->nodes[idx].ct, "boundary"))) {
+    if (!push_boundary(f, f->nodes[idx].ct.boundary)) {
         f->bail = true;
         term t = {-1, false};
         return t;
@@ -314,7 +431,7 @@ static term entity(fp *f, int *out, bool in_multipart, bool in_message)
     read_headers(f, &f->nodes[idx]);
     if (f->bail)
         return t;
-    const GMimeContentType *ct = f->nodes[idx].ct;
+    const ctinfo *ct = &f->nodes[idx].ct;
     if (is_type(ct, "multipart")) {
         if (is_sub(ct, "digest")) {
             f->bail = true;
@@ -366,10 +483,10 @@ static char *leaf_bytes(const node *nd, size_t cap, size_t *len)
 
 static void leaf(mm_walk *w, const node *nd)
 {
-    GMimeContentType *ct = nd->ct;
-    const char *type = ct ? g_mime_content_type_get_media_type(ct) : "text";
-    const char *sub = ct ? g_mime_content_type_get_media_subtype(ct) : "plain";
-    const char *cs = ct ? g_mime_content_type_get_parameter(ct, "charset") : NULL;
+    const ctinfo *ct = &nd->ct;
+    const char *type = ct->given ? ct->type : "text";
+    const char *sub = ct->given ? ct->sub : "plain";
+    const char *cs = ct->given ? ct->charset : NULL;
     bool headers_block;
     mm_buf *dst = mm_walk_leaf_dst(w, type ? type : "text", sub ? sub : "plain", &headers_block);
     if (!dst && !headers_block)
@@ -404,6 +521,29 @@ static void walk(const fp *f, mm_walk *w, int idx, size_t depth)
     }
 }
 
+/* m->ctype and m->report_type as message.c sets them from GMime's object. */
+static void set_ctype(mm_msg *m, const ctinfo *ct)
+{
+    if (!ct->given || ct->gct) {
+        mm_msg_set_ctype(m, ct->gct);
+        return;
+    }
+    size_t tl = strlen(ct->type), sl = strlen(ct->sub);
+    char *mt = mm_arena_alloc(&m->arena, tl + sl + 2);
+    m->ctype = "text/plain";
+    m->report_type = "";
+    if (mt) {
+        memcpy(mt, ct->type, tl);
+        mt[tl] = '/';
+        memcpy(mt + tl + 1, ct->sub, sl + 1);
+        m->ctype = mm_strlower(mt);
+    }
+    if (ct->report_type) {
+        char *rt = mm_arena_strdup(&m->arena, ct->report_type);
+        m->report_type = rt ? mm_strlower(rt) : "";
+    }
+}
+
 mm_status_t mm_msg_fast(mm_msg *m, const mm_limits *lim, const char *buf, size_t len,
                         const mm_buf *head_raw, const mm_buf *orig_raw)
 {
@@ -414,14 +554,16 @@ mm_status_t mm_msg_fast(mm_msg *m, const mm_limits *lim, const char *buf, size_t
     if (!f.bail && root >= 0) {
         mm_walk w = {m, lim, orig_raw, MM_BUF_INIT, 0, MM_OK};
         st = mm_msg_collect_block(m, head_raw, &m->head);
-        mm_msg_set_ctype(m, f.nodes[root].ct);
+        set_ctype(m, &f.nodes[root].ct);
         if (st == MM_OK)
             walk(&f, &w, root, 0);
         st = mm_walk_finish(&w, st);
     }
-    for (size_t i = 0; i < f.n; i++)
-        if (f.nodes[i].ct)
-            g_object_unref(f.nodes[i].ct);
+    for (size_t i = 0; i < f.n; i++) {
+        if (f.nodes[i].ct.gct)
+            g_object_unref(f.nodes[i].ct.gct);
+        g_free(f.nodes[i].ct.copy);
+    }
     g_free(f.nodes);
     return st;
 }
