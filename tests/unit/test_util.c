@@ -7,12 +7,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bounce/bounce_int.h"
 #include "util/arena.h"
 #include "util/buf.h"
 #include "util/str.h"
+#include "message/message.h"
 
 static void test_buf(void **state)
 {
@@ -100,6 +102,31 @@ static void test_memcasemem_random(void **state)
             fail_msg("n=%zu nl=%zu: got %td, want %td", n, nl, got ? got - hay : -1,
                      want ? want - hay : -1);
     }
+}
+
+/* Field values: folded lines joined, white space runs squeezed, NUL ends a value. */
+static void test_fields_block(void **state)
+{
+    (void)state;
+    static const char block[] = "Subject:  a \t b\r\n\t c  \nX-Empty: \t \n"
+                                "Diagnostic-Code: smtp;\v550\f5.1.1\n\nStatus: 5.0.0\n";
+    static const struct {
+        const char *name, *value;
+    } want[] = {{"Subject", "a b c"},      {"X-Empty", ""},    {"Diagnostic-Code", "smtp; 550 5.1.1"},
+                {"", ""},                   {"Status", "5.0.0"}};
+    mm_arena a;
+    mm_fields f = {NULL, 0, 0};
+    mm_arena_init(&a);
+    assert_int_equal(mm_fields_parse_block(&a, block, sizeof block - 1, &f), MM_OK);
+    assert_int_equal(f.n, sizeof want / sizeof want[0]);
+    for (size_t i = 0; i < f.n; i++) {
+        assert_string_equal(f.v[i].name, want[i].name);
+        assert_string_equal(f.v[i].value, want[i].value);
+    }
+    assert_int_equal(mm_fields_add(&a, &f, "X", 1, "  a\0b", 5), MM_OK);
+    assert_string_equal(f.v[f.n - 1].value, "a");
+    free(f.v);
+    mm_arena_free(&a);
 }
 
 static void test_str(void **state)
@@ -190,7 +217,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_buf),         cmocka_unit_test(test_arena),
-        cmocka_unit_test(test_str),         cmocka_unit_test(test_memcasemem_random),         cmocka_unit_test(test_find_status),
+        cmocka_unit_test(test_str),         cmocka_unit_test(test_fields_block),         cmocka_unit_test(test_memcasemem_random),         cmocka_unit_test(test_find_status),
         cmocka_unit_test(test_find_reply),  cmocka_unit_test(test_find_addr),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
