@@ -64,7 +64,7 @@ static const char *naive_casemem(const char *h, size_t n, const char *nd, size_t
 
 /*
  * Random haystacks over a small alphabet (so matches and near misses are
- * common), every length around the 16-byte vector width, needles cut from
+ * common), every length across the 16- and 32-byte vector widths, needles cut from
  * the haystack with their case flipped, and 8-bit bytes.
  */
 static void test_memcasemem_random(void **state)
@@ -72,7 +72,7 @@ static void test_memcasemem_random(void **state)
     (void)state;
     static const char alpha[] = "aAbB@`[{zZ\x80\xc1\xe1\xc0\n ";
     uint32_t seed = 12345;
-    char hay[80], nd[24];
+    char hay[130], nd[24];
     for (int iter = 0; iter < 200000; iter++) {
         seed = seed * 1103515245u + 12345u;
         size_t n = (seed >> 8) % sizeof hay;

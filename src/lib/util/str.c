@@ -84,11 +84,42 @@ static const char *search_sse2(const char **pp, const char *end, const char *nee
 }
 #endif
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define HAVE_AVX2_SEARCH 1
+
+/* search_sse2() with 32 positions at a time, for CPUs that have AVX2. */
+__attribute__((target("avx2"))) static const char *
+search_avx2(const char **pp, const char *end, const char *needle, size_t nlen)
+{
+    const char *p = *pp;
+    char f = mm_lower(needle[0]), l = mm_lower(needle[nlen - 1]);
+    const __m256i f1 = _mm256_set1_epi8(f), f2 = _mm256_set1_epi8(upper_of(f));
+    const __m256i l1 = _mm256_set1_epi8(l), l2 = _mm256_set1_epi8(upper_of(l));
+    for (; end - p >= 32; p += 32) {
+        __m256i a = _mm256_loadu_si256((const __m256i *)(const void *)p);
+        __m256i b = _mm256_loadu_si256((const __m256i *)(const void *)(p + nlen - 1));
+        __m256i ma = _mm256_or_si256(_mm256_cmpeq_epi8(a, f1), _mm256_cmpeq_epi8(a, f2));
+        __m256i mb = _mm256_or_si256(_mm256_cmpeq_epi8(b, l1), _mm256_cmpeq_epi8(b, l2));
+        unsigned mask = (unsigned)_mm256_movemask_epi8(_mm256_and_si256(ma, mb));
+        while (mask) {
+            unsigned bit = (unsigned)__builtin_ctz(mask);
+            if (match_at(p + bit + 1, needle + 1, nlen - 2))
+                return p + bit;
+            mask &= mask - 1;
+        }
+    }
+    *pp = p;
+    return NULL;
+}
+#endif
+
 /*
  * Decoders ask this for every marker in every message (about 400 searches
  * of 100 KB in all per bounce, nearly all without a match), so it is on the
- * hot path.  With SSE2 (every x86-64) the vector filter above; the tail,
- * one-byte needles and other machines use memchr.
+ * hot path.  The vector filter above, 32 positions at a time where the CPU
+ * has AVX2, then 16 with SSE2 (every x86-64); the tail, one-byte needles
+ * and other machines use memchr.
  */
 const char *mm_memcasemem(const char *hay, size_t n, const char *needle, size_t nlen)
 {
@@ -98,6 +129,13 @@ const char *mm_memcasemem(const char *hay, size_t n, const char *needle, size_t 
         return NULL;
     const char *end = hay + n - nlen + 1; /* a match starts before end */
     const char *p = hay;
+#ifdef HAVE_AVX2_SEARCH
+    if (nlen >= 2 && end - p >= 32 && __builtin_cpu_supports("avx2")) {
+        const char *hit = search_avx2(&p, end, needle, nlen);
+        if (hit || p == end)
+            return hit;
+    }
+#endif
 #ifdef __SSE2__
     if (nlen >= 2 && end - p >= 16) {
         const char *hit = search_sse2(&p, end, needle, nlen);
