@@ -1,12 +1,14 @@
 /*
  * message.c - flatten a GMime parse tree into an mm_msg (see message.h).
  *
- * Steps: reject empty/binary/non-mail input early; make the one copy GMime
- * parses (LF line ends, header and nesting limits: sanitize.c) and hand its
- * ownership to GMime's stream, so the bytes are not copied again; parse with
- * GMime using fallback charsets common in our users' mail (UTF-8, GB18030,
- * ISO-8859-1); walk the tree with depth and part limits, turning every
- * readable text into UTF-8.
+ * Steps: reject empty/binary/non-mail input early; make the one sanitised
+ * copy (LF line ends, header and nesting limits: sanitize.c); read its MIME
+ * structure with the fast path (fastpath.c) or, for shapes that path leaves
+ * alone, hand the copy to GMime's stream (so the bytes are not copied again)
+ * and parse with GMime using fallback charsets common in our users' mail
+ * (UTF-8, GB18030, ISO-8859-1); walk the parts with depth and part limits,
+ * turning every readable text into UTF-8.  The leaf, attached-message and
+ * HTML steps of the walk are shared with the fast path (message_int.h).
  *
  * Speed: this is most of the time spent per message, so the parser options
  * are made once per process, header values that need no decoding are taken

@@ -1,10 +1,11 @@
 /*
  * message.h - one mail message reduced to what the bounce decoders need.
  *
- * GMime does the MIME work (structure, transfer encodings, RFC 2047 words,
- * charsets) on a sanitised copy that holds only the MIME header fields (see
- * sanitize.c); the two header blocks we keep are split by fields.c and
- * decoded with GMime's word decoder.  This module flattens the result into
+ * The MIME structure of a sanitised copy that holds only the MIME header
+ * fields (see sanitize.c) is read by fastpath.c, or by GMime's parser for
+ * shapes the fast path leaves alone; GMime decodes transfer encodings,
+ * RFC 2047 words and charsets either way.  The two header blocks we keep
+ * are split by fields.c and decoded with GMime's word decoder.  This module flattens the result into
  * plain UTF-8 pieces:
  *   - the top-level header fields,
  *   - the human-readable text (every text/plain part outside an attached
