@@ -129,8 +129,12 @@ static void jw_string(jw *w, const char *str)
             jw_put(w, esc, 2);
         } else {
             static const char hex[] = "0123456789ABCDEF";
-            const char *s = c == '\b' ? "\\b" : c == '\f' ? "\\f" : c == '\n' ? "\\n"
-                          : c == '\r' ? "\\r" : c == '\t' ? "\\t" : NULL;
+            const char *s = c == '\b'   ? "\\b"
+                            : c == '\f' ? "\\f"
+                            : c == '\n' ? "\\n"
+                            : c == '\r' ? "\\r"
+                            : c == '\t' ? "\\t"
+                                        : NULL;
             if (s) {
                 jw_put(w, s, 2);
             } else {
@@ -203,10 +207,11 @@ static void jw_end(jw *w)
 }
 
 static const char *const csv_cols[] = {
-    "source", "index", "kind", "recipient", "action", "status", "reply_code", "reason",
-    "hard_bounce", "category", "severity", "retry_after", "summary", "actions", "diagnostic",
-    "remote_mta", "reporting_mta", "date", "provider", "original_message_id",
-    "original_subject", "mta", NULL};
+    "source",           "index",         "kind",    "recipient",   "action",
+    "status",           "reply_code",    "reason",  "hard_bounce", "category",
+    "severity",         "retry_after",   "summary", "actions",     "diagnostic",
+    "remote_mta",       "reporting_mta", "date",    "provider",    "original_message_id",
+    "original_subject", "mta",           NULL};
 
 void out_header(const out_opts *o, bool bom, mm_buf *b)
 {
@@ -222,8 +227,8 @@ void out_header(const out_opts *o, bool bom, mm_buf *b)
     mm_buf_puts(b, "\r\n");
 }
 
-static void json_one(const char *source, size_t index, const mm_report *r,
-                     const mm_recipient *p, mm_buf *b)
+static void json_one(const char *source, size_t index, const mm_report *r, const mm_recipient *p,
+                     mm_buf *b)
 {
     const mm_original *og = mm_report_original(r);
     jw w = jw_begin(b);

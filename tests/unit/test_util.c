@@ -87,8 +87,9 @@ static void test_memcasemem_random(void **state)
             nl = nl > n - at ? n - at : nl;
             for (size_t k = 0; k < nl; k++) {
                 char c = hay[at + k];
-                nd[k] = (c >= 'a' && c <= 'z') ? (char)(c - 32)
-                      : (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+                nd[k] = (c >= 'a' && c <= 'z')   ? (char)(c - 32)
+                        : (c >= 'A' && c <= 'Z') ? (char)(c + 32)
+                                                 : c;
             }
         } else {
             for (size_t k = 0; k < nl; k++) {
@@ -112,8 +113,11 @@ static void test_fields_block(void **state)
                                 "Diagnostic-Code: smtp;\v550\f5.1.1\n\nStatus: 5.0.0\n";
     static const struct {
         const char *name, *value;
-    } want[] = {{"Subject", "a b c"},      {"X-Empty", ""},    {"Diagnostic-Code", "smtp; 550 5.1.1"},
-                {"", ""},                   {"Status", "5.0.0"}};
+    } want[] = {{"Subject", "a b c"},
+                {"X-Empty", ""},
+                {"Diagnostic-Code", "smtp; 550 5.1.1"},
+                {"", ""},
+                {"Status", "5.0.0"}};
     mm_arena a;
     mm_fields f = {NULL, 0, 0};
     mm_arena_init(&a);

@@ -113,8 +113,8 @@ static bool encoding_of(const char *v, size_t n, GMimeContentEncoding *enc)
 
 static bool token_char(char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '.' || c == '+' || c == '_';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '.' || c == '+' || c == '_';
 }
 
 static bool ws_char(char c)

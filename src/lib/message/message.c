@@ -24,7 +24,6 @@
 #include <string.h>
 #include "../util/str.h"
 
-
 static pthread_once_t gmime_once = PTHREAD_ONCE_INIT;
 
 /* Read-only after creation, so shared by every thread, like GMime's own set-up. */
@@ -271,7 +270,6 @@ mm_status_t mm_msg_collect_block(mm_msg *m, const mm_buf *raw, mm_fields *f)
     return st;
 }
 
-
 mm_buf *mm_walk_leaf_dst(mm_walk *w, const char *type, const char *sub, bool *headers_block)
 {
     mm_msg *m = w->m;
@@ -300,8 +298,8 @@ mm_buf *mm_walk_leaf_dst(mm_walk *w, const char *type, const char *sub, bool *he
     return dst;
 }
 
-void mm_walk_leaf_put(mm_walk *w, mm_buf *dst, bool headers_block, const char *data,
-                      size_t len, const char *cs)
+void mm_walk_leaf_put(mm_walk *w, mm_buf *dst, bool headers_block, const char *data, size_t len,
+                      const char *cs)
 {
     mm_msg *m = w->m;
     if (headers_block) {

@@ -31,8 +31,8 @@ GMimeParserOptions *mm_msg_parser_options(void);
 /* Where a leaf of this media type goes (NULL: nowhere); *headers_block for rfc822-headers. */
 mm_buf *mm_walk_leaf_dst(mm_walk *w, const char *type, const char *sub, bool *headers_block);
 /* A leaf's decoded content (at most MM_TEXT_MAX minus what dst holds) into dst. */
-void mm_walk_leaf_put(mm_walk *w, mm_buf *dst, bool headers_block, const char *data,
-                      size_t len, const char *cs);
+void mm_walk_leaf_put(mm_walk *w, mm_buf *dst, bool headers_block, const char *data, size_t len,
+                      const char *cs);
 /* Entering an attached message: the first one's header fields become m->orig. */
 void mm_walk_attached_begin(mm_walk *w);
 /* After the walk: HTML as text when there was no plain text; frees w->html. */

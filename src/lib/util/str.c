@@ -15,8 +15,7 @@ static bool match_at(const char *p, const char *needle, size_t nlen)
 
 /* Candidates for the first byte come from memchr (vectorised in libc), once
  * for each case of a letter; only they are compared further. */
-static const char *search_memchr(const char *hay, const char *end, const char *needle,
-                                 size_t nlen)
+static const char *search_memchr(const char *hay, const char *end, const char *needle, size_t nlen)
 {
     unsigned char f = (unsigned char)mm_lower(needle[0]);
     unsigned char F = (f >= 'a' && f <= 'z') ? (unsigned char)(f - 32) : f;
@@ -89,8 +88,8 @@ static const char *search_sse2(const char **pp, const char *end, const char *nee
 #define HAVE_AVX2_SEARCH 1
 
 /* search_sse2() with 32 positions at a time, for CPUs that have AVX2. */
-__attribute__((target("avx2"))) static const char *
-search_avx2(const char **pp, const char *end, const char *needle, size_t nlen)
+__attribute__((target("avx2"))) static const char *search_avx2(const char **pp, const char *end,
+                                                               const char *needle, size_t nlen)
 {
     const char *p = *pp;
     char f = mm_lower(needle[0]), l = mm_lower(needle[nlen - 1]);
