@@ -144,6 +144,18 @@ static void test_str(void **state)
     assert_true(mm_utf8_valid("\xe9\x80\x80\xe4\xbf\xa1", 6)); /* 退信 */
     assert_false(mm_utf8_valid("\xcd\xcb\xd0\xc5", 4));        /* 退信 in GBK */
     assert_false(mm_utf8_valid("\xe9\x80", 2));                /* truncated */
+    /* The same after ASCII runs of every length around the 16-byte skip. */
+    for (size_t pad = 0; pad < 40; pad++) {
+        char buf[64];
+        memset(buf, 'a', pad);
+        memcpy(buf + pad, "\xe9\x80\x80", 3);
+        assert_true(mm_utf8_valid(buf, pad + 3));
+        assert_false(mm_utf8_valid(buf, pad + 2));
+        buf[pad + 1] = 'x';
+        assert_false(mm_utf8_valid(buf, pad + 3));
+        buf[pad] = '\xff';
+        assert_false(mm_utf8_valid(buf, pad + 1));
+    }
 }
 
 static void test_find_status(void **state)

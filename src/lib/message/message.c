@@ -190,9 +190,13 @@ static mm_status_t append_utf8(mm_buf *out, const char *s, size_t n, const char 
     }
     mm_status_t st = mm_buf_reserve(out, n + 1);
     if (st == MM_OK) {
-        for (size_t i = 0; i < n; i++)
-            if (s[i] != '\r')
-                out->data[out->len++] = s[i];
+        for (size_t i = 0; i < n;) { /* copy the runs between CRs */
+            const char *cr = memchr(s + i, '\r', n - i);
+            size_t run = cr ? (size_t)(cr - (s + i)) : n - i;
+            memcpy(out->data + out->len, s + i, run);
+            out->len += run;
+            i += run + (cr != NULL);
+        }
         if (out->len && out->data[out->len - 1] != '\n')
             out->data[out->len++] = '\n';
         out->data[out->len] = '\0';
