@@ -5,12 +5,11 @@
  * JSON and CSV carry the stable machine names (reason, category, severity)
  * and the advice texts in the user's language; the text format shows
  * translated labels next to the machine names.  Every string written is
- * valid UTF-8: bytes a bounce carried that are not UTF-8 become U+FFFD,
- * because jansson refuses such strings and a field would silently vanish.
+ * valid UTF-8: bytes a bounce carried that are not UTF-8 become U+FFFD
+ * (the JSON writer below does it as it escapes, CSV through utf8_clean()).
  */
 #include "output.h"
 
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,19 +69,149 @@ fix:
     return mm_buf_str(tmp);
 }
 
-static json_t *jstr(const char *s)
+/*
+ * JSON Lines written straight into the output buffer, one record per line,
+ * in the bytes jansson's json_dumps(JSON_COMPACT) gave before (so the format
+ * did not move when jansson went): keys in insertion order, no spaces,
+ * strings escaped as RFC 8259 section 7 requires (" \ and controls below
+ * 0x20; \b \f \n \r \t short, the rest \u00XX in upper-case hex), every
+ * other byte as is, and bytes that are not UTF-8 as U+FFFD, one per byte.
+ * A line is all or nothing: when the buffer cannot grow, what was written
+ * of it is taken back.
+ */
+typedef struct jw {
+    mm_buf *b;
+    size_t start;
+    mm_status_t st;
+    char sep; /* '{' before the first member, then ',' */
+} jw;
+
+static void jw_put(jw *w, const char *s, size_t n)
 {
-    mm_buf tmp = MM_BUF_INIT;
-    json_t *j = json_string(utf8_clean(s, &tmp));
-    mm_buf_free(&tmp);
-    return j ? j : json_string("");
+    if (w->st == MM_OK)
+        w->st = mm_buf_append(w->b, s, n);
+}
+
+/* Bytes that end a run copied as is: " \ controls, and 8-bit bytes (checked). */
+static bool json_plain(unsigned char c)
+{
+    return c >= 0x20 && c != '"' && c != '\\' && c < 0x80;
+}
+
+static void jw_string(jw *w, const char *str)
+{
+    const unsigned char *p = (const unsigned char *)str;
+    size_t left = strlen(str);
+    jw_put(w, "\"", 1);
+    while (left) {
+        size_t run = 0;
+        while (run < left && json_plain(p[run]))
+            run++;
+        if (run) {
+            jw_put(w, (const char *)p, run);
+            p += run;
+            left -= run;
+            continue;
+        }
+        unsigned char c = *p;
+        size_t n = 1;
+        char esc[8];
+        if (c >= 0x80) {
+            n = utf8_len(p, left);
+            if (n)
+                jw_put(w, (const char *)p, n);
+            else
+                jw_put(w, "\xEF\xBF\xBD", 3);
+            n = n ? n : 1;
+        } else if (c == '"' || c == '\\') {
+            esc[0] = '\\';
+            esc[1] = (char)c;
+            jw_put(w, esc, 2);
+        } else {
+            static const char hex[] = "0123456789ABCDEF";
+            const char *s = c == '\b'   ? "\\b"
+                            : c == '\f' ? "\\f"
+                            : c == '\n' ? "\\n"
+                            : c == '\r' ? "\\r"
+                            : c == '\t' ? "\\t"
+                                        : NULL;
+            if (s) {
+                jw_put(w, s, 2);
+            } else {
+                memcpy(esc, "\\u00", 4);
+                esc[4] = hex[c >> 4];
+                esc[5] = hex[c & 15];
+                jw_put(w, esc, 6);
+            }
+        }
+        p += n;
+        left -= n;
+    }
+    jw_put(w, "\"", 1);
+}
+
+/* ,"key": with the opening brace before the first member. */
+static void jw_key(jw *w, const char *key)
+{
+    jw_put(w, &w->sep, 1);
+    w->sep = ',';
+    jw_put(w, "\"", 1);
+    jw_put(w, key, strlen(key));
+    jw_put(w, "\":", 2);
+}
+
+static void jw_str(jw *w, const char *key, const char *s)
+{
+    jw_key(w, key);
+    jw_string(w, s);
+}
+
+static void jw_raw(jw *w, const char *key, const char *lit)
+{
+    jw_key(w, key);
+    jw_put(w, lit, strlen(lit));
+}
+
+static void jw_int(jw *w, const char *key, long long v)
+{
+    char num[32];
+    int n = snprintf(num, sizeof num, "%lld", v);
+    jw_key(w, key);
+    jw_put(w, num, (size_t)n);
+}
+
+/* A string member, or null when s is NULL or empty. */
+static void jw_str_or_null(jw *w, const char *key, const char *s)
+{
+    if (s && *s)
+        jw_str(w, key, s);
+    else
+        jw_raw(w, key, "null");
+}
+
+static jw jw_begin(mm_buf *b)
+{
+    jw w = {b, b->len, MM_OK, '{'};
+    return w;
+}
+
+static void jw_end(jw *w)
+{
+    if (w->sep == '{')
+        jw_put(w, "{", 1);
+    jw_put(w, "}\n", 2);
+    if (w->st != MM_OK && w->b->data) {
+        w->b->len = w->start;
+        w->b->data[w->start] = '\0';
+    }
 }
 
 static const char *const csv_cols[] = {
-    "source", "index", "kind", "recipient", "action", "status", "reply_code", "reason",
-    "hard_bounce", "category", "severity", "retry_after", "summary", "actions", "diagnostic",
-    "remote_mta", "reporting_mta", "date", "provider", "original_message_id",
-    "original_subject", "mta", NULL};
+    "source",           "index",         "kind",    "recipient",   "action",
+    "status",           "reply_code",    "reason",  "hard_bounce", "category",
+    "severity",         "retry_after",   "summary", "actions",     "diagnostic",
+    "remote_mta",       "reporting_mta", "date",    "provider",    "original_message_id",
+    "original_subject", "mta",           NULL};
 
 void out_header(const out_opts *o, bool bom, mm_buf *b)
 {
@@ -98,55 +227,47 @@ void out_header(const out_opts *o, bool bom, mm_buf *b)
     mm_buf_puts(b, "\r\n");
 }
 
-static void actions_json(const mm_recipient *p, json_t *arr)
-{
-    for (size_t i = 0; i < MM_MAX_ACTIONS && p->advice.actions[i]; i++)
-        json_array_append_new(arr, jstr(_(p->advice.actions[i])));
-}
-
-static json_t *str_or_null(const char *s)
-{
-    return s && *s ? jstr(s) : json_null();
-}
-
-static void json_one(const char *source, size_t index, const mm_report *r,
-                     const mm_recipient *p, mm_buf *b)
+static void json_one(const char *source, size_t index, const mm_report *r, const mm_recipient *p,
+                     mm_buf *b)
 {
     const mm_original *og = mm_report_original(r);
-    json_t *o = json_object();
-    json_object_set_new(o, "source", jstr(source));
-    json_object_set_new(o, "index", json_integer((json_int_t)index));
-    json_object_set_new(o, "kind", json_string(mm_kind_tostr(mm_report_kind(r))));
-    json_object_set_new(o, "recipient", jstr(p->recipient));
-    json_object_set_new(o, "action", str_or_null(p->action));
-    json_object_set_new(o, "status", str_or_null(p->status));
-    json_object_set_new(o, "reply_code", p->reply_code ? json_integer(p->reply_code) : json_null());
-    json_object_set_new(o, "reason", json_string(mm_reason_tostr(p->reason)));
-    json_object_set_new(o, "hard_bounce", json_boolean(p->hard_bounce));
-    json_object_set_new(o, "category", json_string(mm_category_tostr(p->advice.category)));
-    json_object_set_new(o, "severity", json_string(mm_severity_tostr(p->advice.severity)));
-    json_object_set_new(o, "retry_after", p->advice.retry_after == MM_RETRY_NEVER
-                                              ? json_null()
-                                              : json_integer(p->advice.retry_after));
-    json_object_set_new(o, "summary", jstr(_(p->advice.summary)));
-    json_t *acts = json_array();
-    actions_json(p, acts);
-    json_object_set_new(o, "actions", acts);
-    json_object_set_new(o, "diagnostic", jstr(p->diagnostic));
-    json_object_set_new(o, "remote_mta", str_or_null(p->remote_mta));
-    json_object_set_new(o, "reporting_mta", str_or_null(p->reporting_mta));
-    json_object_set_new(o, "date", str_or_null(p->date));
-    json_object_set_new(o, "provider", str_or_null(p->provider));
-    json_object_set_new(o, "original_message_id", str_or_null(og->message_id));
-    json_object_set_new(o, "original_subject", str_or_null(og->subject));
-    json_object_set_new(o, "mta", jstr(mm_report_mta(r)));
-    char *s = json_dumps(o, JSON_COMPACT);
-    if (s) {
-        mm_buf_puts(b, s);
-        mm_buf_putc(b, '\n');
-        free(s);
+    jw w = jw_begin(b);
+    jw_str(&w, "source", source);
+    jw_int(&w, "index", (long long)index);
+    jw_str(&w, "kind", mm_kind_tostr(mm_report_kind(r)));
+    jw_str(&w, "recipient", p->recipient);
+    jw_str_or_null(&w, "action", p->action);
+    jw_str_or_null(&w, "status", p->status);
+    if (p->reply_code)
+        jw_int(&w, "reply_code", p->reply_code);
+    else
+        jw_raw(&w, "reply_code", "null");
+    jw_str(&w, "reason", mm_reason_tostr(p->reason));
+    jw_raw(&w, "hard_bounce", p->hard_bounce ? "true" : "false");
+    jw_str(&w, "category", mm_category_tostr(p->advice.category));
+    jw_str(&w, "severity", mm_severity_tostr(p->advice.severity));
+    if (p->advice.retry_after == MM_RETRY_NEVER)
+        jw_raw(&w, "retry_after", "null");
+    else
+        jw_int(&w, "retry_after", p->advice.retry_after);
+    jw_str(&w, "summary", _(p->advice.summary));
+    jw_key(&w, "actions");
+    jw_put(&w, "[", 1);
+    for (size_t i = 0; i < MM_MAX_ACTIONS && p->advice.actions[i]; i++) {
+        if (i)
+            jw_put(&w, ",", 1);
+        jw_string(&w, _(p->advice.actions[i]));
     }
-    json_decref(o);
+    jw_put(&w, "]", 1);
+    jw_str(&w, "diagnostic", p->diagnostic);
+    jw_str_or_null(&w, "remote_mta", p->remote_mta);
+    jw_str_or_null(&w, "reporting_mta", p->reporting_mta);
+    jw_str_or_null(&w, "date", p->date);
+    jw_str_or_null(&w, "provider", p->provider);
+    jw_str_or_null(&w, "original_message_id", og->message_id);
+    jw_str_or_null(&w, "original_subject", og->subject);
+    jw_str(&w, "mta", mm_report_mta(r));
+    jw_end(&w);
 }
 
 /*
@@ -434,14 +555,11 @@ void out_report(const out_opts *o, const char *source, size_t index, const mm_re
     }
     if (mm_report_count(r) == 0 && o->all) {
         if (o->format == OUT_JSON) {
-            json_t *j = json_object();
-            json_object_set_new(j, "source", jstr(source));
-            json_object_set_new(j, "index", json_integer((json_int_t)index));
-            json_object_set_new(j, "kind", json_string(mm_kind_tostr(mm_report_kind(r))));
-            char *s = json_dumps(j, JSON_COMPACT);
-            mm_buf_printf(b, "%s\n", s ? s : "{}");
-            free(s);
-            json_decref(j);
+            jw w = jw_begin(b);
+            jw_str(&w, "source", source);
+            jw_int(&w, "index", (long long)index);
+            jw_str(&w, "kind", mm_kind_tostr(mm_report_kind(r)));
+            jw_end(&w);
         }
         return;
     }
@@ -457,13 +575,10 @@ void out_error(const out_opts *o, const char *source, size_t index, const char *
 {
     if (o->format != OUT_JSON || !o->all)
         return;
-    json_t *j = json_object();
-    json_object_set_new(j, "source", jstr(source));
-    json_object_set_new(j, "index", json_integer((json_int_t)index));
-    json_object_set_new(j, "kind", json_string("error"));
-    json_object_set_new(j, "error", jstr(msg));
-    char *s = json_dumps(j, JSON_COMPACT);
-    mm_buf_printf(b, "%s\n", s ? s : "{}");
-    free(s);
-    json_decref(j);
+    jw w = jw_begin(b);
+    jw_str(&w, "source", source);
+    jw_int(&w, "index", (long long)index);
+    jw_str(&w, "kind", "error");
+    jw_str(&w, "error", msg);
+    jw_end(&w);
 }

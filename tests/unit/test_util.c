@@ -7,12 +7,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bounce/bounce_int.h"
 #include "util/arena.h"
 #include "util/buf.h"
 #include "util/str.h"
+#include "message/message.h"
 
 static void test_buf(void **state)
 {
@@ -47,6 +49,90 @@ static void test_arena(void **state)
     mm_arena_free(&a);
 }
 
+/* The plain definition mm_memcasemem() must agree with, first match included. */
+static const char *naive_casemem(const char *h, size_t n, const char *nd, size_t nl)
+{
+    for (size_t i = 0; nl <= n && i + nl <= n; i++) {
+        size_t k = 0;
+        while (k < nl && mm_lower(h[i + k]) == mm_lower(nd[k]))
+            k++;
+        if (k == nl)
+            return h + i;
+    }
+    return nl == 0 ? h : NULL;
+}
+
+/*
+ * Random haystacks over a small alphabet (so matches and near misses are
+ * common), every length across the 16- and 32-byte vector widths, needles cut from
+ * the haystack with their case flipped, and 8-bit bytes.
+ */
+static void test_memcasemem_random(void **state)
+{
+    (void)state;
+    static const char alpha[] = "aAbB@`[{zZ\x80\xc1\xe1\xc0\n ";
+    uint32_t seed = 12345;
+    char hay[130], nd[24];
+    for (int iter = 0; iter < 200000; iter++) {
+        seed = seed * 1103515245u + 12345u;
+        size_t n = (seed >> 8) % sizeof hay;
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            hay[i] = alpha[(seed >> 16) % (sizeof alpha - 1)];
+        }
+        seed = seed * 1103515245u + 12345u;
+        size_t nl = (seed >> 8) % 20;
+        if (n && (seed & 1)) {
+            size_t at = (seed >> 4) % n;
+            nl = nl > n - at ? n - at : nl;
+            for (size_t k = 0; k < nl; k++) {
+                char c = hay[at + k];
+                nd[k] = (c >= 'a' && c <= 'z')   ? (char)(c - 32)
+                        : (c >= 'A' && c <= 'Z') ? (char)(c + 32)
+                                                 : c;
+            }
+        } else {
+            for (size_t k = 0; k < nl; k++) {
+                seed = seed * 1103515245u + 12345u;
+                nd[k] = alpha[(seed >> 16) % (sizeof alpha - 1)];
+            }
+        }
+        const char *got = mm_memcasemem(hay, n, nd, nl);
+        const char *want = naive_casemem(hay, n, nd, nl);
+        if (got != want)
+            fail_msg("n=%zu nl=%zu: got %td, want %td", n, nl, got ? got - hay : -1,
+                     want ? want - hay : -1);
+    }
+}
+
+/* Field values: folded lines joined, white space runs squeezed, NUL ends a value. */
+static void test_fields_block(void **state)
+{
+    (void)state;
+    static const char block[] = "Subject:  a \t b\r\n\t c  \nX-Empty: \t \n"
+                                "Diagnostic-Code: smtp;\v550\f5.1.1\n\nStatus: 5.0.0\n";
+    static const struct {
+        const char *name, *value;
+    } want[] = {{"Subject", "a b c"},
+                {"X-Empty", ""},
+                {"Diagnostic-Code", "smtp; 550 5.1.1"},
+                {"", ""},
+                {"Status", "5.0.0"}};
+    mm_arena a;
+    mm_fields f = {NULL, 0, 0};
+    mm_arena_init(&a);
+    assert_int_equal(mm_fields_parse_block(&a, block, sizeof block - 1, &f), MM_OK);
+    assert_int_equal(f.n, sizeof want / sizeof want[0]);
+    for (size_t i = 0; i < f.n; i++) {
+        assert_string_equal(f.v[i].name, want[i].name);
+        assert_string_equal(f.v[i].value, want[i].value);
+    }
+    assert_int_equal(mm_fields_add(&a, &f, "X", 1, "  a\0b", 5), MM_OK);
+    assert_string_equal(f.v[f.n - 1].value, "a");
+    free(f.v);
+    mm_arena_free(&a);
+}
+
 static void test_str(void **state)
 {
     (void)state;
@@ -58,6 +144,18 @@ static void test_str(void **state)
     assert_true(mm_utf8_valid("\xe9\x80\x80\xe4\xbf\xa1", 6)); /* 退信 */
     assert_false(mm_utf8_valid("\xcd\xcb\xd0\xc5", 4));        /* 退信 in GBK */
     assert_false(mm_utf8_valid("\xe9\x80", 2));                /* truncated */
+    /* The same after ASCII runs of every length around the 16-byte skip. */
+    for (size_t pad = 0; pad < 40; pad++) {
+        char buf[64];
+        memset(buf, 'a', pad);
+        memcpy(buf + pad, "\xe9\x80\x80", 3);
+        assert_true(mm_utf8_valid(buf, pad + 3));
+        assert_false(mm_utf8_valid(buf, pad + 2));
+        buf[pad + 1] = 'x';
+        assert_false(mm_utf8_valid(buf, pad + 3));
+        buf[pad] = '\xff';
+        assert_false(mm_utf8_valid(buf, pad + 1));
+    }
 }
 
 static void test_find_status(void **state)
@@ -135,7 +233,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_buf),         cmocka_unit_test(test_arena),
-        cmocka_unit_test(test_str),         cmocka_unit_test(test_find_status),
+        cmocka_unit_test(test_str),         cmocka_unit_test(test_fields_block),         cmocka_unit_test(test_memcasemem_random),         cmocka_unit_test(test_find_status),
         cmocka_unit_test(test_find_reply),  cmocka_unit_test(test_find_addr),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -22,24 +22,41 @@ const char *mm_fields_get(const mm_fields *f, const char *name)
     return NULL;
 }
 
-/* Copy s[0..n) (up to a NUL) with runs of white space made one space, ends trimmed. */
+static bool is_ws(unsigned char c)
+{
+    /* ' ' '\t' '\n' '\v' '\f' '\r': one test instead of six per byte */
+    return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+/*
+ * Copy s[0..n) (up to a NUL) with runs of white space made one space, ends
+ * trimmed.  Every header value of every message passes here: words are
+ * copied with memcpy, not byte by byte.
+ */
 static char *copy_squeezed(mm_arena *a, const char *s, size_t n)
 {
+    const char *nul = memchr(s, '\0', n);
+    if (nul)
+        n = (size_t)(nul - s);
     char *out = mm_arena_alloc(a, n + 1);
     if (!out)
         return NULL;
     char *w = out;
-    bool space = false;
-    for (size_t i = 0; i < n && s[i]; i++) {
-        char c = s[i];
-        if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v') {
-            space = true;
-            continue;
-        }
-        if (space && w != out)
+    size_t i = 0;
+    while (i < n) {
+        size_t word = i;
+        while (word < n && is_ws((unsigned char)s[word]))
+            word++;
+        size_t end = word;
+        while (end < n && !is_ws((unsigned char)s[end]))
+            end++;
+        if (end == word)
+            break;
+        if (w != out)
             *w++ = ' ';
-        space = false;
-        *w++ = c;
+        memcpy(w, s + word, end - word);
+        w += end - word;
+        i = end;
     }
     *w = '\0';
     return out;

@@ -1,12 +1,14 @@
 /*
  * message.c - flatten a GMime parse tree into an mm_msg (see message.h).
  *
- * Steps: reject empty/binary/non-mail input early; make the one copy GMime
- * parses (LF line ends, header and nesting limits: sanitize.c) and hand its
- * ownership to GMime's stream, so the bytes are not copied again; parse with
- * GMime using fallback charsets common in our users' mail (UTF-8, GB18030,
- * ISO-8859-1); walk the tree with depth and part limits, turning every
- * readable text into UTF-8.
+ * Steps: reject empty/binary/non-mail input early; make the one sanitised
+ * copy (LF line ends, header and nesting limits: sanitize.c); read its MIME
+ * structure with the fast path (fastpath.c) or, for shapes that path leaves
+ * alone, hand the copy to GMime's stream (so the bytes are not copied again)
+ * and parse with GMime using fallback charsets common in our users' mail
+ * (UTF-8, GB18030, ISO-8859-1); walk the parts with depth and part limits,
+ * turning every readable text into UTF-8.  The leaf, attached-message and
+ * HTML steps of the walk are shared with the fast path (message_int.h).
  *
  * Speed: this is most of the time spent per message, so the parser options
  * are made once per process, header values that need no decoding are taken
@@ -14,6 +16,7 @@
  * GMime's cache instead of being opened (and dlopen()ed) per part.
  */
 #include "message.h"
+#include "message_int.h"
 
 #include <gmime/gmime.h>
 #include <pthread.h>
@@ -21,17 +24,18 @@
 #include <string.h>
 #include "../util/str.h"
 
-/*
- * Decoded bytes kept per kind of text (readable text, HTML, report parts):
- * a bounce says what it has to say in far less, and this bounds memory per
- * message whatever max_message_bytes is.
- */
-#define TEXT_MAX (1u << 20)
-
 static pthread_once_t gmime_once = PTHREAD_ONCE_INIT;
 
 /* Read-only after creation, so shared by every thread, like GMime's own set-up. */
 static GMimeParserOptions *parser_opts;
+
+/* MAILMEDIC_MSG_PATH=gmime turns the fast path off (to compare, or to rule it out). */
+static bool fast_enabled = true;
+
+GMimeParserOptions *mm_msg_parser_options(void)
+{
+    return parser_opts;
+}
 
 /*
  * glibc loads an iconv module when a descriptor needs it and unloads it when
@@ -79,6 +83,8 @@ static void gmime_init_once(void)
     parser_opts = g_mime_parser_options_new();
     g_mime_parser_options_set_fallback_charsets(parser_opts, fallback);
     g_mime_parser_options_set_rfc2047_compliance_mode(parser_opts, GMIME_RFC_COMPLIANCE_LOOSE);
+    const char *path = getenv("MAILMEDIC_MSG_PATH");
+    fast_enabled = !(path && strcmp(path, "gmime") == 0);
 }
 
 void mm_msg_global_init(void)
@@ -193,9 +199,13 @@ static mm_status_t append_utf8(mm_buf *out, const char *s, size_t n, const char 
     }
     mm_status_t st = mm_buf_reserve(out, n + 1);
     if (st == MM_OK) {
-        for (size_t i = 0; i < n; i++)
-            if (s[i] != '\r')
-                out->data[out->len++] = s[i];
+        for (size_t i = 0; i < n;) { /* copy the runs between CRs */
+            const char *cr = memchr(s + i, '\r', n - i);
+            size_t run = cr ? (size_t)(cr - (s + i)) : n - i;
+            memcpy(out->data + out->len, s + i, run);
+            out->len += run;
+            i += run + (cr != NULL);
+        }
         if (out->len && out->data[out->len - 1] != '\n')
             out->data[out->len++] = '\n';
         out->data[out->len] = '\0';
@@ -253,7 +263,7 @@ static bool raw_is_final(const char *raw)
  * f: unfolded, RFC 2047 words and 8-bit bytes decoded to UTF-8 by GMime with
  * our fallback charsets, just as g_mime_header_get_value() would.
  */
-static mm_status_t collect_block(mm_msg *m, const mm_buf *raw, mm_fields *f)
+mm_status_t mm_msg_collect_block(mm_msg *m, const mm_buf *raw, mm_fields *f)
 {
     size_t first = f->n;
     mm_status_t st = mm_fields_parse_block(&m->arena, mm_buf_str(raw), raw->len, f);
@@ -273,32 +283,13 @@ static mm_status_t collect_block(mm_msg *m, const mm_buf *raw, mm_fields *f)
     return st;
 }
 
-typedef struct walk {
-    mm_msg *m;
-    const mm_limits *lim;
-    const mm_buf *orig_raw; /* fields of the first attached message */
-    mm_buf html;            /* text/html, used only when no text/plain was found */
-    int in_attached;        /* > 0 while inside an attached message */
-    mm_status_t st;
-} walk;
-
-static void strip_html(const char *s, size_t n, mm_buf *out);
-
-static void leaf(walk *w, GMimeObject *obj)
+mm_buf *mm_walk_leaf_dst(mm_walk *w, const char *type, const char *sub, bool *headers_block)
 {
     mm_msg *m = w->m;
-    GMimeContentType *ct = g_mime_object_get_content_type(obj);
-    const char *type = ct ? g_mime_content_type_get_media_type(ct) : "text";
-    const char *sub = ct ? g_mime_content_type_get_media_subtype(ct) : "plain";
-    const char *cs = ct ? g_mime_content_type_get_parameter(ct, "charset") : NULL;
-    if (!type)
-        type = "text";
-    if (!sub)
-        sub = "plain";
     bool is_text = g_ascii_strcasecmp(type, "text") == 0;
     bool is_msg = g_ascii_strcasecmp(type, "message") == 0;
     mm_buf *dst = NULL;
-    bool headers_block = false;
+    *headers_block = false;
 
     if (is_msg && (g_ascii_strcasecmp(sub, "delivery-status") == 0 ||
                    g_ascii_strcasecmp(sub, "global-delivery-status") == 0)) {
@@ -309,7 +300,7 @@ static void leaf(walk *w, GMimeObject *obj)
         m->has_feedback = true;
     } else if ((is_text || is_msg) && (g_ascii_strcasecmp(sub, "rfc822-headers") == 0 ||
                                        g_ascii_strcasecmp(sub, "global-headers") == 0)) {
-        headers_block = true;
+        *headers_block = true;
     } else if (is_text && g_ascii_strcasecmp(sub, "html") == 0) {
         dst = w->in_attached ? NULL : &w->html;
     } else if (is_text || (is_msg && g_ascii_strcasecmp(sub, "delivery-status") != 0)) {
@@ -317,39 +308,61 @@ static void leaf(walk *w, GMimeObject *obj)
         if (w->in_attached && m->orig_text.len > 4096)
             dst = NULL;
     }
-    if (!dst && !headers_block)
-        return;
-    size_t used = dst ? dst->len : 0;
-    if (used >= TEXT_MAX)
-        return;
-    GByteArray *arr = part_bytes(GMIME_PART(obj), TEXT_MAX - used);
-    if (!arr)
-        return;
+    return dst;
+}
+
+void mm_walk_leaf_put(mm_walk *w, mm_buf *dst, bool headers_block, const char *data, size_t len,
+                      const char *cs)
+{
+    mm_msg *m = w->m;
     if (headers_block) {
         if (!m->has_orig) {
             m->has_orig = true;
-            w->st = mm_fields_parse_block(&m->arena, (const char *)arr->data, arr->len, &m->orig);
+            w->st = mm_fields_parse_block(&m->arena, data, len, &m->orig);
         }
     } else if (dst == &w->html) {
-        w->st = mm_buf_append(dst, arr->data, arr->len);
-        (void)strip_html;
+        w->st = mm_buf_append(dst, data, len);
     } else {
-        w->st = append_utf8(dst, (const char *)arr->data, arr->len, cs);
+        w->st = append_utf8(dst, data, len, cs);
     }
+}
+
+static void leaf(mm_walk *w, GMimeObject *obj)
+{
+    GMimeContentType *ct = g_mime_object_get_content_type(obj);
+    const char *type = ct ? g_mime_content_type_get_media_type(ct) : "text";
+    const char *sub = ct ? g_mime_content_type_get_media_subtype(ct) : "plain";
+    const char *cs = ct ? g_mime_content_type_get_parameter(ct, "charset") : NULL;
+    bool headers_block;
+    mm_buf *dst = mm_walk_leaf_dst(w, type ? type : "text", sub ? sub : "plain", &headers_block);
+    if (!dst && !headers_block)
+        return;
+    size_t used = dst ? dst->len : 0;
+    if (used >= MM_TEXT_MAX)
+        return;
+    GByteArray *arr = part_bytes(GMIME_PART(obj), MM_TEXT_MAX - used);
+    if (!arr)
+        return;
+    mm_walk_leaf_put(w, dst, headers_block, (const char *)arr->data, arr->len, cs);
     g_byte_array_free(arr, TRUE);
 }
 
-static void walk_obj(walk *w, GMimeObject *obj, size_t depth);
+static void walk_obj(mm_walk *w, GMimeObject *obj, size_t depth);
 
-static void attached_message(walk *w, GMimeMessage *inner, size_t depth)
+void mm_walk_attached_begin(mm_walk *w)
 {
     mm_msg *m = w->m;
-    if (!inner)
-        return;
     if (!m->has_orig && w->in_attached == 0) {
         m->has_orig = true;
-        w->st = collect_block(m, w->orig_raw, &m->orig);
+        w->st = mm_msg_collect_block(m, w->orig_raw, &m->orig);
     }
+}
+
+static void attached_message(mm_walk *w, GMimeMessage *inner, size_t depth)
+{
+    if (!inner)
+        return;
+    mm_walk_attached_begin(w);
     w->in_attached++;
     GMimeObject *body = g_mime_message_get_mime_part(inner);
     if (body)
@@ -357,7 +370,7 @@ static void attached_message(walk *w, GMimeMessage *inner, size_t depth)
     w->in_attached--;
 }
 
-static void walk_obj(walk *w, GMimeObject *obj, size_t depth)
+static void walk_obj(mm_walk *w, GMimeObject *obj, size_t depth)
 {
     if (w->st != MM_OK || depth > w->lim->max_mime_depth || w->m->parts >= w->lim->max_parts)
         return;
@@ -426,9 +439,8 @@ static void strip_html(const char *s, size_t n, mm_buf *out)
     }
 }
 
-static void set_ctype(mm_msg *m, GMimeObject *root)
+void mm_msg_set_ctype(mm_msg *m, GMimeContentType *ct)
 {
-    GMimeContentType *ct = root ? g_mime_object_get_content_type(root) : NULL;
     m->ctype = "text/plain";
     m->report_type = "";
     if (!ct)
@@ -455,23 +467,29 @@ static size_t drop_nuls(char *buf, size_t n)
     return (size_t)(w - buf);
 }
 
+mm_status_t mm_walk_finish(mm_walk *w, mm_status_t st)
+{
+    mm_msg *m = w->m;
+    if (st == MM_OK && w->st == MM_OK && m->text.len == 0 && w->html.len) {
+        mm_buf plain = MM_BUF_INIT;
+        strip_html(w->html.data, w->html.len, &plain);
+        w->st = append_utf8(&m->text, mm_buf_str(&plain), plain.len, NULL);
+        mm_buf_free(&plain);
+    }
+    mm_buf_free(&w->html);
+    return st != MM_OK ? st : w->st;
+}
+
 static mm_status_t flatten(mm_msg *m, const mm_limits *lim, GMimeMessage *msg,
                            const mm_buf *head_raw, const mm_buf *orig_raw)
 {
-    walk w = {m, lim, orig_raw, MM_BUF_INIT, 0, MM_OK};
-    mm_status_t st = collect_block(m, head_raw, &m->head);
+    mm_walk w = {m, lim, orig_raw, MM_BUF_INIT, 0, MM_OK};
+    mm_status_t st = mm_msg_collect_block(m, head_raw, &m->head);
     GMimeObject *root = g_mime_message_get_mime_part(msg);
-    set_ctype(m, root);
+    mm_msg_set_ctype(m, root ? g_mime_object_get_content_type(root) : NULL);
     if (st == MM_OK && root)
         walk_obj(&w, root, 0);
-    if (w.st == MM_OK && m->text.len == 0 && w.html.len) {
-        mm_buf plain = MM_BUF_INIT;
-        strip_html(w.html.data, w.html.len, &plain);
-        w.st = append_utf8(&m->text, mm_buf_str(&plain), plain.len, NULL);
-        mm_buf_free(&plain);
-    }
-    mm_buf_free(&w.html);
-    return st != MM_OK ? st : w.st;
+    return mm_walk_finish(&w, st);
 }
 
 /* A memory stream that owns buf (g_malloc'd), so GMime does not copy it again. */
@@ -483,7 +501,8 @@ static GMimeStream *stream_take(char *buf, size_t len)
     return stream;
 }
 
-mm_status_t mm_msg_parse(const mm_limits *lim, const char *bytes, size_t len, mm_msg *m)
+mm_status_t mm_msg_parse_path(const mm_limits *lim, const char *bytes, size_t len, mm_msg *m,
+                              mm_msg_path path)
 {
     memset(m, 0, sizeof *m);
     mm_arena_init(&m->arena);
@@ -499,6 +518,13 @@ mm_status_t mm_msg_parse(const mm_limits *lim, const char *bytes, size_t len, mm
     if (st != MM_OK)
         return st;
     buflen = drop_nuls(buf, buflen);
+    if (path != MM_MSG_PATH_GMIME) {
+        st = mm_msg_fast(m, lim, buf, buflen, &head_raw, &orig_raw);
+        if (st != MM_ENOTFOUND || path == MM_MSG_PATH_FAST) {
+            g_free(buf);
+            goto done;
+        }
+    }
     GMimeStream *stream = stream_take(buf, buflen);
     GMimeParser *parser = g_mime_parser_new_with_stream(stream);
     g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
@@ -511,9 +537,16 @@ mm_status_t mm_msg_parse(const mm_limits *lim, const char *bytes, size_t len, mm
     }
     g_object_unref(parser);
     g_object_unref(stream);
+done:
     mm_buf_free(&head_raw);
     mm_buf_free(&orig_raw);
     if (st != MM_OK)
         mm_msg_free(m);
     return st;
+}
+
+mm_status_t mm_msg_parse(const mm_limits *lim, const char *bytes, size_t len, mm_msg *m)
+{
+    return mm_msg_parse_path(lim, bytes, len, m,
+                             fast_enabled ? MM_MSG_PATH_AUTO : MM_MSG_PATH_GMIME);
 }

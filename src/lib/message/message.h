@@ -1,10 +1,11 @@
 /*
  * message.h - one mail message reduced to what the bounce decoders need.
  *
- * GMime does the MIME work (structure, transfer encodings, RFC 2047 words,
- * charsets) on a sanitised copy that holds only the MIME header fields (see
- * sanitize.c); the two header blocks we keep are split by fields.c and
- * decoded with GMime's word decoder.  This module flattens the result into
+ * The MIME structure of a sanitised copy that holds only the MIME header
+ * fields (see sanitize.c) is read by fastpath.c, or by GMime's parser for
+ * shapes the fast path leaves alone; GMime decodes transfer encodings,
+ * RFC 2047 words and charsets either way.  The two header blocks we keep
+ * are split by fields.c and decoded with GMime's word decoder.  This module flattens the result into
  * plain UTF-8 pieces:
  *   - the top-level header fields,
  *   - the human-readable text (every text/plain part outside an attached
@@ -54,6 +55,17 @@ typedef struct mm_msg {
  * and frees it with mm_msg_free().  On error m is already freed.
  */
 mm_status_t mm_msg_parse(const mm_limits *lim, const char *bytes, size_t len, mm_msg *m);
+
+/*
+ * Which parser reads the MIME structure: AUTO is the fast path (fastpath.c)
+ * with GMime's parser for the shapes it leaves alone, what mm_msg_parse()
+ * does unless MAILMEDIC_MSG_PATH=gmime is set; GMIME is GMime's parser only;
+ * FAST is the fast path only, MM_ENOTFOUND when it leaves the message alone.
+ * Both paths give the same mm_msg (tests/message/fastcheck.c checks it).
+ */
+typedef enum { MM_MSG_PATH_AUTO, MM_MSG_PATH_GMIME, MM_MSG_PATH_FAST } mm_msg_path;
+mm_status_t mm_msg_parse_path(const mm_limits *lim, const char *bytes, size_t len, mm_msg *m,
+                              mm_msg_path path);
 void mm_msg_free(mm_msg *m);
 
 /* First value of a header (case-insensitive name) or NULL. */

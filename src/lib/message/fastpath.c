@@ -1,0 +1,573 @@
+/*
+ * fastpath.c - read the MIME structure of the sanitised copy without GMime's
+ * object tree (see message_int.h).
+ *
+ * GMime's parser makes a GObject of every part, data wrapper, stream and
+ * header list and finalises them all again; for the usual bounce shapes
+ * that was a third of the time per message.  Here the structure is read the
+ * way GMime 3.2's parser reads it (RFC 2046 section 5.1.1: a part ends at the
+ * line "--boundary" or "--boundary--" of any open multipart, the newline
+ * before it belongs to the delimiter, white space may follow it), while
+ * GMime still does the hard parts: Content-Type syntax (RFC 2045/2231,
+ * g_mime_content_type_parse), base64 and quoted-printable
+ * (g_mime_encoding_step) and, in message.c, charsets and RFC 2047 words.
+ *
+ * Anything this reader is not sure to see as GMime does makes it give up
+ * before it has touched the mm_msg, and the caller parses with GMime: header
+ * lines that are not "Name: value" or hold a NUL byte, a field given twice,
+ * transfer encodings other than 7bit, 8bit, binary, base64 and
+ * quoted-printable, multipart/digest, a multipart without a boundary, with
+ * one that is a prefix of another open one, or with no part at all, message/ types other than rfc822
+ * inside a multipart (news, global, partial, external-body), an attached
+ * message at the top or directly inside another, an empty attached message,
+ * and more parts than the limits let through.  tests/message/fastcheck.c
+ * runs both paths on every message it is given and compares the mm_msg
+ * field by field (meson test message-fastpath*).
+ */
+#include <string.h>
+#include "../util/str.h"
+#include "message_int.h"
+
+#define FP_DEPTH 64 /* open multiparts; the sanitiser already cut deeper ones */
+
+typedef enum { N_LEAF, N_MULTI, N_MSG } nkind;
+
+/* What we read of a Content-Type: pointers into gct's strings or into copy. */
+typedef struct ctinfo {
+    bool given; /* false: none given, text/plain */
+    const char *type, *sub, *charset, *boundary, *report_type;
+    GMimeContentType *gct; /* GMime's reading, for values simple_ctype() leaves alone */
+    char *copy;            /* simple_ctype()'s reading, in place */
+} ctinfo;
+
+typedef struct node {
+    nkind kind;
+    ctinfo ct;
+    GMimeContentEncoding enc;
+    const char *body; /* leaf content, transfer-encoded */
+    size_t blen;
+    int child, next; /* node indices, -1 for none */
+} node;
+
+/* Where a content scan stopped: EOF, or a boundary line of an open multipart. */
+typedef struct term {
+    int level; /* index into the boundary stack, -1 at end of input */
+    bool end;  /* "--boundary--" */
+} term;
+
+typedef struct fp {
+    const char *p, *end;
+    node *nodes;
+    size_t n, cap, max_nodes;
+    const char *bnd[FP_DEPTH];
+    size_t blen[FP_DEPTH];
+    size_t nb;
+    bool bail;
+} fp;
+
+static int new_node(fp *f, nkind kind)
+{
+    if (f->n >= f->max_nodes) {
+        f->bail = true;
+        return -1;
+    }
+    if (f->n == f->cap) {
+        size_t cap = f->cap ? f->cap * 2 : 16;
+        node *v = g_try_realloc(f->nodes, cap * sizeof *v);
+        if (!v) {
+            f->bail = true;
+            return -1;
+        }
+        f->nodes = v;
+        f->cap = cap;
+    }
+    node *nd = &f->nodes[f->n];
+    memset(nd, 0, sizeof *nd);
+    nd->kind = kind;
+    nd->child = nd->next = -1;
+    return (int)f->n++;
+}
+
+static bool name_is(const char *p, size_t n, const char *want)
+{
+    return strlen(want) == n && g_ascii_strncasecmp(p, want, n) == 0;
+}
+
+/* The transfer encodings this path decodes; anything else goes to GMime. */
+static bool encoding_of(const char *v, size_t n, GMimeContentEncoding *enc)
+{
+    while (n && (*v == ' ' || *v == '\t' || *v == '\n'))
+        v++, n--;
+    while (n && (v[n - 1] == ' ' || v[n - 1] == '\t' || v[n - 1] == '\n'))
+        n--;
+    if (name_is(v, n, "7bit") || name_is(v, n, "8bit") || name_is(v, n, "binary"))
+        *enc = GMIME_CONTENT_ENCODING_DEFAULT;
+    else if (name_is(v, n, "base64"))
+        *enc = GMIME_CONTENT_ENCODING_BASE64;
+    else if (name_is(v, n, "quoted-printable"))
+        *enc = GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE;
+    else
+        return false;
+    return true;
+}
+
+static bool token_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '.' || c == '+' || c == '_';
+}
+
+static bool ws_char(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n';
+}
+
+/* Skip white space, then a token; NUL-terminated later by the caller. */
+static char *token(char **p)
+{
+    while (ws_char(**p))
+        (*p)++;
+    char *t = *p;
+    while (token_char(**p))
+        (*p)++;
+    return *p > t ? t : NULL;
+}
+
+/*
+ * The common Content-Type values without GMime's object: "type/subtype"
+ * then "; name=value" with token or plain quoted values (RFC 2045 section
+ * 5.1), read in place in v.  Anything else -- comments, RFC 2231 or 2047
+ * encoded values, backslashes, 8-bit bytes, a parameter given twice, an
+ * empty one -- returns false and GMime reads the value.
+ */
+static bool simple_ctype(char *v, ctinfo *ci)
+{
+    char *names[16];
+    size_t np = 0;
+    char *p = v, *type = token(&p);
+    if (!type || *p != '/')
+        return false;
+    char *type_end = p++;
+    char *sub = token(&p);
+    if (!sub || (*p && !ws_char(*p) && *p != ';'))
+        return false;
+    char *sub_end = p;
+    bool semi = false; /* the last value ended at a ';', already cut */
+    for (;;) {
+        if (!semi) {
+            while (ws_char(*p))
+                p++;
+            if (!*p)
+                break;
+            if (*p != ';')
+                return false;
+            p++;
+        }
+        semi = false;
+        char *name = token(&p);
+        if (!name || *p != '=' || np == sizeof names / sizeof names[0])
+            return false;
+        *p++ = '\0';
+        char *val;
+        if (*p == '"') {
+            val = ++p;
+            while (*p && *p != '"' && *p != '\\' && (unsigned char)*p >= 0x20 &&
+                   (unsigned char)*p < 0x80)
+                p++;
+            if (*p != '"')
+                return false;
+            *p++ = '\0';
+        } else {
+            val = p;
+            while (token_char(*p))
+                p++;
+            if (p == val || (*p && !ws_char(*p) && *p != ';'))
+                return false;
+            semi = *p == ';';
+            if (*p)
+                *p++ = '\0';
+        }
+        if (strstr(val, "=?"))
+            return false;
+        for (size_t i = 0; i < np; i++)
+            if (g_ascii_strcasecmp(names[i], name) == 0)
+                return false;
+        names[np++] = name;
+        if (g_ascii_strcasecmp(name, "charset") == 0)
+            ci->charset = val;
+        else if (g_ascii_strcasecmp(name, "boundary") == 0)
+            ci->boundary = val;
+        else if (g_ascii_strcasecmp(name, "report-type") == 0)
+            ci->report_type = val;
+    }
+    *type_end = '\0';
+    *sub_end = '\0';
+    ci->type = type;
+    ci->sub = sub;
+    return true;
+}
+
+static void read_ctype(ctinfo *ci, const char *raw, size_t n)
+{
+    ci->given = true;
+    ci->copy = g_strndup(raw, n);
+    if (simple_ctype(ci->copy, ci))
+        return;
+    ci->charset = ci->boundary = ci->report_type = NULL;
+    ci->gct = g_mime_content_type_parse(mm_msg_parser_options(), ci->copy);
+    ci->type = g_mime_content_type_get_media_type(ci->gct);
+    ci->sub = g_mime_content_type_get_media_subtype(ci->gct);
+    ci->charset = g_mime_content_type_get_parameter(ci->gct, "charset");
+    ci->boundary = g_mime_content_type_get_parameter(ci->gct, "boundary");
+    ci->report_type = g_mime_content_type_get_parameter(ci->gct, "report-type");
+}
+
+/*
+ * One header block, up to and including its empty line.  The sanitiser left
+ * only MIME fields in it.  Sets nd->ct (what the Content-Type says)
+ * and nd->enc.
+ */
+static void read_headers(fp *f, node *nd)
+{
+    const char *ct = NULL, *cte = NULL, *field = NULL;
+    size_t ctlen = 0, ctelen = 0;
+    const char **cur = NULL;
+    size_t *curlen = NULL;
+    nd->enc = GMIME_CONTENT_ENCODING_DEFAULT;
+    for (;;) {
+        if (f->p >= f->end) {
+            f->bail = true;
+            return;
+        }
+        const char *l = f->p, *nl = memchr(l, '\n', (size_t)(f->end - l));
+        size_t n = nl ? (size_t)(nl - l) : (size_t)(f->end - l);
+        f->p = nl ? nl + 1 : f->end;
+        if (n == 0)
+            break;
+        if (memchr(l, '\0', n)) { /* GMime's header strings end there; ours would not */
+            f->bail = true;
+            return;
+        }
+        if (l[0] == ' ' || l[0] == '\t') {
+            if (!field) {
+                f->bail = true;
+                return;
+            }
+            if (cur)
+                *curlen = (size_t)(l + n - *cur);
+            continue;
+        }
+        size_t k = 0;
+        while (k < n && l[k] > 32 && l[k] < 127 && l[k] != ':')
+            k++;
+        if (k == 0 || k == n || l[k] != ':') {
+            f->bail = true;
+            return;
+        }
+        field = l;
+        cur = NULL;
+        if (name_is(l, k, "content-type")) {
+            cur = &ct;
+            curlen = &ctlen;
+        } else if (name_is(l, k, "content-transfer-encoding")) {
+            cur = &cte;
+            curlen = &ctelen;
+        }
+        if (cur) {
+            if (*cur) { /* GMime's parser and its objects disagree on which one counts */
+                f->bail = true;
+                return;
+            }
+            *cur = l + k + 1;
+            *curlen = n - k - 1;
+        }
+    }
+    if (cte && !encoding_of(cte, ctelen, &nd->enc)) {
+        f->bail = true;
+        return;
+    }
+    if (ct)
+        read_ctype(&nd->ct, ct, ctlen);
+}
+
+/* Level of the open multipart whose boundary line l is, or -1. */
+static term boundary_line(const fp *f, const char *l, size_t n)
+{
+    term t = {-1, false};
+    if (n < 2 || l[0] != '-' || l[1] != '-')
+        return t;
+    for (size_t k = f->nb; k-- > 0;) {
+        size_t bl = f->blen[k];
+        if (n < 2 + bl || memcmp(l + 2, f->bnd[k], bl) != 0)
+            continue;
+        size_t i = 2 + bl;
+        bool end = n - i >= 2 && l[i] == '-' && l[i + 1] == '-';
+        if (end)
+            i += 2;
+        while (i < n && (l[i] == ' ' || l[i] == '\t'))
+            i++;
+        if (i == n) {
+            t.level = (int)k;
+            t.end = end;
+            return t;
+        }
+    }
+    return t;
+}
+
+/*
+ * Content from the cursor to the next boundary line of an open multipart
+ * (left unread) or the end.  The newline before a boundary line is the
+ * delimiter's (RFC 2046 section 5.1.1), as GMime takes it.
+ */
+static term scan_content(fp *f, const char **start, size_t *len)
+{
+    *start = f->p;
+    while (f->p < f->end) {
+        const char *l = f->p, *nl = memchr(l, '\n', (size_t)(f->end - l));
+        size_t n = nl ? (size_t)(nl - l) : (size_t)(f->end - l);
+        term t = boundary_line(f, l, n);
+        if (t.level >= 0) {
+            *len = (size_t)(l - *start);
+            if (*len && (*start)[*len - 1] == '\n')
+                (*len)--;
+            return t;
+        }
+        f->p = nl ? nl + 1 : f->end;
+    }
+    *len = (size_t)(f->end - *start);
+    term eof = {-1, false};
+    return eof;
+}
+
+static void skip_line(fp *f)
+{
+    const char *nl = memchr(f->p, '\n', (size_t)(f->end - f->p));
+    f->p = nl ? nl + 1 : f->end;
+}
+
+static bool is_type(const ctinfo *ct, const char *type)
+{
+    const char *t = ct->given ? ct->type : "text";
+    return t && g_ascii_strcasecmp(t, type) == 0;
+}
+
+static bool is_sub(const ctinfo *ct, const char *sub)
+{
+    const char *s = ct->given ? ct->sub : "plain";
+    return s && g_ascii_strcasecmp(s, sub) == 0;
+}
+
+/* The message/ subtypes GMime keeps as plain parts, read as leaves by message.c. */
+static bool leaf_message(const ctinfo *ct)
+{
+    static const char *const subs[] = {"delivery-status", "global-delivery-status",
+                                       "feedback-report", "rfc822-headers",
+                                       "global-headers",  "disposition-notification"};
+    for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
+        if (is_sub(ct, subs[i]))
+            return true;
+    return false;
+}
+
+static term entity(fp *f, int *out, bool in_multipart, bool in_message);
+
+static bool push_boundary(fp *f, const char *b)
+{
+    size_t bl = b ? strlen(b) : 0;
+    if (bl == 0 || f->nb >= FP_DEPTH)
+        return false;
+    for (size_t k = 0; k < f->nb; k++) {
+        size_t m = bl < f->blen[k] ? bl : f->blen[k];
+        if (memcmp(b, f->bnd[k], m) == 0)
+            return false; /* one a prefix of the other: which matches first is GMime's business */
+    }
+    f->bnd[f->nb] = b;
+    f->blen[f->nb++] = bl;
+    return true;
+}
+
+/* A multipart body: preamble, parts, epilogue (RFC 2046 section 5.1.1). */
+static term multipart(fp *f, int idx)
+{
+    const char *s;
+    size_t n;
+    int level = (int)f->nb;
+    if (!push_boundary(f, f->nodes[idx].ct.boundary)) {
+        f->bail = true;
+        term t = {-1, false};
+        return t;
+    }
+    term t = scan_content(f, &s, &n); /* preamble */
+    int last = -1;
+    while (!f->bail && t.level == level && !t.end) {
+        skip_line(f);
+        int child;
+        t = entity(f, &child, true, false);
+        if (f->bail)
+            break;
+        if (last < 0)
+            f->nodes[idx].child = child;
+        else
+            f->nodes[last].next = child;
+        last = child;
+    }
+    f->nb--;
+    /* No part at all: the GMime path reads the prologue as text then
+     * (message.c walk_obj); leave such a message to it. */
+    if (!f->bail && last < 0)
+        f->bail = true;
+    if (!f->bail && t.level == level && t.end) {
+        skip_line(f);
+        t = scan_content(f, &s, &n); /* epilogue */
+    }
+    return t;
+}
+
+/* A header block and its body; *out is its node. */
+static term entity(fp *f, int *out, bool in_multipart, bool in_message)
+{
+    term t = {-1, false};
+    int idx = new_node(f, N_LEAF);
+    *out = idx;
+    if (idx < 0)
+        return t;
+    read_headers(f, &f->nodes[idx]);
+    if (f->bail)
+        return t;
+    const ctinfo *ct = &f->nodes[idx].ct;
+    if (is_type(ct, "multipart")) {
+        if (is_sub(ct, "digest")) {
+            f->bail = true;
+            return t;
+        }
+        f->nodes[idx].kind = N_MULTI;
+        return multipart(f, idx);
+    }
+    if (is_type(ct, "message") && !leaf_message(ct)) {
+        const char *nl = f->p < f->end ? memchr(f->p, '\n', (size_t)(f->end - f->p)) : NULL;
+        size_t first = nl ? (size_t)(nl - f->p) : (size_t)(f->end - f->p);
+        if (!in_multipart || in_message || !is_sub(ct, "rfc822") || f->p >= f->end ||
+            boundary_line(f, f->p, first).level >= 0) {
+            f->bail = true;
+            return t;
+        }
+        f->nodes[idx].kind = N_MSG;
+        int child;
+        t = entity(f, &child, false, true);
+        f->nodes[idx].child = child;
+        return t;
+    }
+    node *nd = &f->nodes[idx];
+    return scan_content(f, &nd->body, &nd->blen);
+}
+
+/* At most cap bytes of a leaf's content, transfer encoding removed; g_free() it. */
+static char *leaf_bytes(const node *nd, size_t cap, size_t *len)
+{
+    if (nd->enc == GMIME_CONTENT_ENCODING_DEFAULT) {
+        *len = nd->blen < cap ? nd->blen : cap;
+        return NULL;
+    }
+    GMimeEncoding state;
+    g_mime_encoding_init_decode(&state, nd->enc);
+    size_t done = 0, outlen = 0;
+    /* Each step adds at most outlen(4096) bytes, and the loop stops once cap is reached. */
+    size_t room = g_mime_encoding_outlen(&state, nd->blen);
+    size_t most = cap + g_mime_encoding_outlen(&state, 4096);
+    char *out = g_malloc((room < most ? room : most) + 16);
+    while (done < nd->blen && outlen < cap) {
+        size_t chunk = nd->blen - done < 4096 ? nd->blen - done : 4096;
+        outlen += g_mime_encoding_step(&state, nd->body + done, chunk, out + outlen);
+        done += chunk;
+    }
+    *len = outlen < cap ? outlen : cap;
+    return out;
+}
+
+static void leaf(mm_walk *w, const node *nd)
+{
+    const ctinfo *ct = &nd->ct;
+    const char *type = ct->given ? ct->type : "text";
+    const char *sub = ct->given ? ct->sub : "plain";
+    const char *cs = ct->given ? ct->charset : NULL;
+    bool headers_block;
+    mm_buf *dst = mm_walk_leaf_dst(w, type ? type : "text", sub ? sub : "plain", &headers_block);
+    if (!dst && !headers_block)
+        return;
+    size_t used = dst ? dst->len : 0;
+    if (used >= MM_TEXT_MAX)
+        return;
+    size_t len;
+    char *dec = leaf_bytes(nd, MM_TEXT_MAX - used, &len);
+    mm_walk_leaf_put(w, dst, headers_block, dec ? dec : nd->body, len, cs);
+    g_free(dec);
+}
+
+/* message.c's walk_obj() over our nodes: the same limits, in the same order. */
+static void walk(const fp *f, mm_walk *w, int idx, size_t depth)
+{
+    if (w->st != MM_OK || depth > w->lim->max_mime_depth || w->m->parts >= w->lim->max_parts)
+        return;
+    w->m->parts++;
+    const node *nd = &f->nodes[idx];
+    if (nd->kind == N_MULTI) {
+        for (int c = nd->child; c >= 0 && w->st == MM_OK; c = f->nodes[c].next)
+            walk(f, w, c, depth + 1);
+    } else if (nd->kind == N_MSG) {
+        mm_walk_attached_begin(w);
+        w->in_attached++;
+        if (nd->child >= 0)
+            walk(f, w, nd->child, depth + 1);
+        w->in_attached--;
+    } else {
+        leaf(w, nd);
+    }
+}
+
+/* m->ctype and m->report_type as message.c sets them from GMime's object. */
+static void set_ctype(mm_msg *m, const ctinfo *ct)
+{
+    if (!ct->given || ct->gct) {
+        mm_msg_set_ctype(m, ct->gct);
+        return;
+    }
+    size_t tl = strlen(ct->type), sl = strlen(ct->sub);
+    char *mt = mm_arena_alloc(&m->arena, tl + sl + 2);
+    m->ctype = "text/plain";
+    m->report_type = "";
+    if (mt) {
+        memcpy(mt, ct->type, tl);
+        mt[tl] = '/';
+        memcpy(mt + tl + 1, ct->sub, sl + 1);
+        m->ctype = mm_strlower(mt);
+    }
+    if (ct->report_type) {
+        char *rt = mm_arena_strdup(&m->arena, ct->report_type);
+        m->report_type = rt ? mm_strlower(rt) : "";
+    }
+}
+
+mm_status_t mm_msg_fast(mm_msg *m, const mm_limits *lim, const char *buf, size_t len,
+                        const mm_buf *head_raw, const mm_buf *orig_raw)
+{
+    fp f = {buf, buf + len, NULL, 0, 0, 4 * lim->max_parts + 16, {NULL}, {0}, 0, false};
+    int root;
+    entity(&f, &root, false, false);
+    mm_status_t st = MM_ENOTFOUND;
+    if (!f.bail && root >= 0) {
+        mm_walk w = {m, lim, orig_raw, MM_BUF_INIT, 0, MM_OK};
+        st = mm_msg_collect_block(m, head_raw, &m->head);
+        set_ctype(m, &f.nodes[root].ct);
+        if (st == MM_OK)
+            walk(&f, &w, root, 0);
+        st = mm_walk_finish(&w, st);
+    }
+    for (size_t i = 0; i < f.n; i++) {
+        if (f.nodes[i].ct.gct)
+            g_object_unref(f.nodes[i].ct.gct);
+        g_free(f.nodes[i].ct.copy);
+    }
+    g_free(f.nodes);
+    return st;
+}

@@ -1,0 +1,56 @@
+/*
+ * message_int.h - what message.c shares with the fast path (fastpath.c):
+ * the walk that turns parts into an mm_msg, whichever parser found them, so
+ * both paths fill an mm_msg by the same code.  Private to src/lib/message.
+ */
+#ifndef MM_MESSAGE_INT_H
+#define MM_MESSAGE_INT_H
+
+#include <gmime/gmime.h>
+#include "message.h"
+
+/*
+ * Decoded bytes kept per kind of text (readable text, HTML, report parts):
+ * a bounce says what it has to say in far less, and this bounds memory per
+ * message whatever max_message_bytes is.
+ */
+#define MM_TEXT_MAX (1u << 20)
+
+typedef struct mm_walk {
+    mm_msg *m;
+    const mm_limits *lim;
+    const mm_buf *orig_raw; /* fields of the first attached message */
+    mm_buf html;            /* text/html, used only when no text/plain was found */
+    int in_attached;        /* > 0 while inside an attached message */
+    mm_status_t st;
+} mm_walk;
+
+/* The parser options every GMime call here uses (fallback charsets, loose RFC 2047). */
+GMimeParserOptions *mm_msg_parser_options(void);
+
+/* Where a leaf of this media type goes (NULL: nowhere); *headers_block for rfc822-headers. */
+mm_buf *mm_walk_leaf_dst(mm_walk *w, const char *type, const char *sub, bool *headers_block);
+/* A leaf's decoded content (at most MM_TEXT_MAX minus what dst holds) into dst. */
+void mm_walk_leaf_put(mm_walk *w, mm_buf *dst, bool headers_block, const char *data, size_t len,
+                      const char *cs);
+/* Entering an attached message: the first one's header fields become m->orig. */
+void mm_walk_attached_begin(mm_walk *w);
+/* After the walk: HTML as text when there was no plain text; frees w->html. */
+mm_status_t mm_walk_finish(mm_walk *w, mm_status_t st);
+
+/* m->ctype and m->report_type from the top-level part's type (NULL: text/plain). */
+void mm_msg_set_ctype(mm_msg *m, GMimeContentType *ct);
+/* The fields of one header block (see sanitize.c) into f, RFC 2047 decoded. */
+mm_status_t mm_msg_collect_block(mm_msg *m, const mm_buf *raw, mm_fields *f);
+
+/*
+ * The fast path: the MIME structure of the sanitised copy buf[0..len) read
+ * here instead of by GMime's parser.  MM_OK: m is filled exactly as the
+ * GMime path would fill it.  MM_ENOTFOUND: the message has a shape this path
+ * does not handle, m is untouched apart from its arena and the caller must
+ * use GMime.  Other errors as mm_msg_parse().
+ */
+mm_status_t mm_msg_fast(mm_msg *m, const mm_limits *lim, const char *buf, size_t len,
+                        const mm_buf *head_raw, const mm_buf *orig_raw);
+
+#endif

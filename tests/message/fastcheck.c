@@ -1,0 +1,232 @@
+/*
+ * fastcheck.c - the fast MIME path (src/lib/message/fastpath.c) against
+ * GMime's parser: every message of every file named (a file is one message,
+ * or an mbox when it starts with "From "; a directory is read recursively)
+ * is parsed both ways and the two mm_msg compared field by field.
+ *
+ * Usage: fastcheck [PATH...]   A table of edge-case Content-Type values is
+ * always checked too.  Exit 0 when no message differs, 1 if one does (each
+ * difference printed as "got X, want Y", the fast path's value first), 77
+ * (skipped) when paths were given and none exists.
+ */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <mailmedic/ctx.h>
+
+#include "message/message.h"
+
+static size_t n_msgs, n_fast, n_diff, n_files;
+static const mm_limits *lim;
+
+static void diff(const char *where, const char *what, const char *got, const char *want)
+{
+    if (n_diff++ < 50)
+        printf("%s: %s differs: got \"%.200s\", want \"%.200s\"\n", where, what, got, want);
+}
+
+static void cmp_str(const char *where, const char *what, const char *a, const char *b)
+{
+    if (strcmp(a ? a : "(null)", b ? b : "(null)") != 0)
+        diff(where, what, a ? a : "(null)", b ? b : "(null)");
+}
+
+static void cmp_buf(const char *where, const char *what, const mm_buf *a, const mm_buf *b)
+{
+    if (a->len != b->len || (a->len && memcmp(a->data, b->data, a->len) != 0))
+        diff(where, what, mm_buf_str(a), mm_buf_str(b));
+}
+
+static void cmp_fields(const char *where, const char *what, const mm_fields *a, const mm_fields *b)
+{
+    char n[64];
+    if (a->n != b->n) {
+        char x[32], y[32];
+        snprintf(x, sizeof x, "%zu fields", a->n);
+        snprintf(y, sizeof y, "%zu fields", b->n);
+        diff(where, what, x, y);
+        return;
+    }
+    for (size_t i = 0; i < a->n; i++) {
+        snprintf(n, sizeof n, "%s[%zu]", what, i);
+        cmp_str(where, n, a->v[i].name, b->v[i].name);
+        cmp_str(where, n, a->v[i].value, b->v[i].value);
+    }
+}
+
+static void cmp_bool(const char *where, const char *what, bool a, bool b)
+{
+    if (a != b)
+        diff(where, what, a ? "true" : "false", b ? "true" : "false");
+}
+
+static void check_one(const char *where, const char *p, size_t n)
+{
+    mm_msg a, b;
+    if (n > lim->max_message_bytes)
+        n = lim->max_message_bytes;
+    n_msgs++;
+    mm_status_t sa = mm_msg_parse_path(lim, p, n, &a, MM_MSG_PATH_FAST);
+    if (sa == MM_ENOTFOUND)
+        return; /* left to GMime */
+    n_fast++;
+    mm_status_t sb = mm_msg_parse_path(lim, p, n, &b, MM_MSG_PATH_GMIME);
+    if (sa != sb) {
+        diff(where, "status", mm_strerror(sa), mm_strerror(sb));
+    } else if (sa == MM_OK) {
+        cmp_fields(where, "head", &a.head, &b.head);
+        cmp_str(where, "ctype", a.ctype, b.ctype);
+        cmp_str(where, "report_type", a.report_type, b.report_type);
+        cmp_buf(where, "text", &a.text, &b.text);
+        cmp_buf(where, "dsn", &a.dsn, &b.dsn);
+        cmp_bool(where, "has_dsn", a.has_dsn, b.has_dsn);
+        cmp_buf(where, "feedback", &a.feedback, &b.feedback);
+        cmp_bool(where, "has_feedback", a.has_feedback, b.has_feedback);
+        cmp_fields(where, "orig", &a.orig, &b.orig);
+        cmp_bool(where, "has_orig", a.has_orig, b.has_orig);
+        cmp_buf(where, "orig_text", &a.orig_text, &b.orig_text);
+        if (a.parts != b.parts)
+            diff(where, "parts", "(count)", "(count)");
+    }
+    if (sa == MM_OK)
+        mm_msg_free(&a);
+    if (sb == MM_OK)
+        mm_msg_free(&b);
+}
+
+/* An mbox: messages start at "From " lines at the start or after a newline. */
+static void check_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return;
+    n_files++;
+    size_t cap = 1 << 16, len = 0, got;
+    char *d = malloc(cap);
+    while (d && (got = fread(d + len, 1, cap - len, f)) > 0) {
+        len += got;
+        if (len == cap) {
+            char *nd = realloc(d, cap *= 2);
+            if (!nd) {
+                free(d);
+                d = NULL;
+            }
+            d = nd;
+        }
+    }
+    fclose(f);
+    if (!d)
+        return;
+    char where[512];
+    if (len < 5 || memcmp(d, "From ", 5) != 0) {
+        check_one(path, d, len);
+        free(d);
+        return;
+    }
+    size_t start = 0, idx = 0;
+    for (size_t i = 1; i <= len; i++) {
+        if (i == len || (d[i - 1] == '\n' && len - i >= 5 && memcmp(d + i, "From ", 5) == 0)) {
+            snprintf(where, sizeof where, "%s#%zu", path, idx++);
+            check_one(where, d + start, i - start);
+            start = i;
+        }
+    }
+    free(d);
+}
+
+static void check_path(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return;
+    if (!S_ISDIR(st.st_mode)) {
+        check_file(path);
+        return;
+    }
+    DIR *dir = opendir(path);
+    struct dirent *e;
+    while (dir && (e = readdir(dir))) {
+        if (e->d_name[0] == '.')
+            continue;
+        size_t n = strlen(e->d_name);
+        if (n > 5 && strcmp(e->d_name + n - 5, ".json") == 0)
+            continue;
+        char sub[4096];
+        snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
+        check_path(sub);
+    }
+    if (dir)
+        closedir(dir);
+}
+
+/*
+ * Content-Type values at the edge of what the fast path reads itself
+ * (fastpath.c simple_ctype) or leaves to GMime, each in a small DSN whose
+ * text, DSN part and top-level type show how it was read.
+ */
+static void check_ctypes(void)
+{
+    static const char *const top[] = {
+        "multipart/report; report-type=delivery-status; boundary=\"B\"",
+        "multipart/report; report-type=\"Delivery-Status\";\n\tboundary=B",
+        "Multipart/Report;boundary=B;report-type=delivery-status",
+        "multipart/report; boundary=B; report-type=delivery-status; boundary=C",
+        "multipart/report; boundary=B (comment); report-type=delivery-status",
+        "multipart/report; boundary*=''B; report-type=delivery-status",
+        "multipart/report; boundary=\"B\\\"\"; report-type=delivery-status",
+        "multipart/report; boundary=B;",
+        "multipart/report ; boundary=B",
+        "multipart/report; boundary = B",
+        "multipart/report; boundary=B; charset=\"=?utf-8?q?x?=\"",
+        "multipart/mixed; boundary=\"----=_Part_1\"",
+        "multipart/report; report-type=delivery-status; boundary=\"\"",
+        "multipart; boundary=B",
+        "multipart/report; boundary=B\x80",
+    };
+    static const char *const inner[] = {
+        "text/plain; charset=iso-8859-1",
+        "text/plain; charset=\"ISO-8859-1\"",
+        "text/plain; charset=ISO-2022-JP",
+        "text/plain;charset=gb2312 ",
+        "text/plain; charset=utf-8; format=flowed; delsp=yes",
+        "text/plain; charset=\"utf-8\" ; format=flowed",
+        "text/plain; charset*=utf-8''x",
+        "text/html; charset=windows-1252",
+        "text/plain; name=\"a b.txt\"; charset=latin1",
+        "text",
+        "",
+    };
+    char where[64];
+    for (size_t i = 0; i < sizeof top / sizeof top[0]; i++)
+        for (size_t j = 0; j < sizeof inner / sizeof inner[0]; j++) {
+            char msg[2048];
+            int n = snprintf(msg, sizeof msg,
+                             "From: MAILER-DAEMON@example.net\nSubject: fail\nMIME-Version: 1.0\n"
+                             "Content-Type: %s\n\npreamble\n--B\nContent-Type: %s\n\n"
+                             "caf\xe9 \x1b$B$3\x1b(B <b>bold</b> &amp;\n\n--B\n"
+                             "Content-Type: message/delivery-status\n\n"
+                             "Final-Recipient: rfc822; a@example.com\nStatus: 5.1.1\n\n--B--\n",
+                             top[i], inner[j]);
+            snprintf(where, sizeof where, "ctype table %zu/%zu", i, j);
+            check_one(where, msg, (size_t)n);
+        }
+}
+
+int main(int argc, char **argv)
+{
+    mm_ctx *ctx;
+    if (mm_ctx_create(NULL, &ctx) != MM_OK)
+        return 2;
+    lim = mm_ctx_limits(ctx);
+    check_ctypes();
+    for (int i = 1; i < argc; i++)
+        check_path(argv[i]);
+    printf("%zu files, %zu messages, %zu on the fast path, %zu differences\n", n_files, n_msgs,
+           n_fast, n_diff);
+    mm_ctx_destroy(ctx);
+    if (n_diff)
+        return 1;
+    return argc > 1 && n_files == 0 ? 77 : 0;
+}
