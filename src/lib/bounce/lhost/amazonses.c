@@ -12,21 +12,22 @@
  * words, "5.1.0 - Unknown address error 550-'5.7.1 <...>... Access denied'
  * (delivery attempts: 0)", and the quoted reply is what the receiver said.
  *
- * The JSON is scanned, not parsed into a tree: the keys above are looked
- * up inside the bounded text of their array.  Before that, the escaping of
- * the SNS envelope is undone and the "!\n " that mailers insert into over-
- * long lines (RFC 5322 line-length repair) is removed.
+ * The JSON is parsed with jansson.  Before that, the "!\n " that mailers
+ * insert into over-long lines (RFC 5322 line-length repair) is removed,
+ * since it can fall inside a JSON string.  Newer SES event publishing names
+ * the type "eventType" instead of "notificationType"; both are read.
  */
 #include "../decoders.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "../../util/str.h"
 #include "prov_util.h"
 
-/* A copy of the JSON text with \" unescaped and "!\n " line repairs removed. */
-static char *normalise(const char *t, size_t n)
+/* A copy of the text with the "!\n " line repairs removed; *len set. */
+static char *strip_repairs(const char *t, size_t n, size_t *len)
 {
     char *o = malloc(n + 1);
     if (!o)
@@ -37,84 +38,55 @@ static char *normalise(const char *t, size_t n)
             i += 2;
             continue;
         }
-        if (t[i] == '\\' && i + 1 < n && (t[i + 1] == '"' || t[i + 1] == '/')) {
-            o[w++] = t[++i];
-            continue;
-        }
         o[w++] = t[i];
     }
     o[w] = '\0';
+    *len = w;
     return o;
 }
 
-/* String value of "key" in s[0..n), into the report; "" when absent. */
-static const char *json_str(mm_report *r, const char *s, size_t n, const char *key)
+/* The SES event: the SNS envelope's "Message" (itself JSON in a string), or
+ * the bare event.  Text after the closing brace (a mailer's footer) is
+ * ignored.  NULL when it is not a JSON object. */
+static json_t *load_event(const char *s, size_t n)
 {
-    char pat[64];
-    snprintf(pat, sizeof pat, "\"%s\"", key);
-    const char *p = mm_memcasemem(s, n, pat, strlen(pat));
-    if (!p)
-        return "";
-    const char *e = s + n;
-    p += strlen(pat);
-    while (p < e && (*p == ' ' || *p == ':' || *p == '\n'))
-        p++;
-    if (p >= e || *p != '"')
-        return "";
-    const char *v = ++p;
-    while (p < e && *p != '"')
-        p += (*p == '\\' && p + 1 < e) ? 2 : 1;
-    return mm_report_str(r, v, (size_t)(p - v));
-}
-
-/* The [...] after "key", as (start, length) in s; NULL when absent. */
-static const char *json_array(const char *s, size_t n, const char *key, size_t *len)
-{
-    char pat[64];
-    snprintf(pat, sizeof pat, "\"%s\"", key);
-    const char *p = mm_memcasemem(s, n, pat, strlen(pat));
-    if (!p)
+    size_t len;
+    char *j = strip_repairs(s, n, &len);
+    if (!j)
         return NULL;
-    const char *open = memchr(p, '[', n - (size_t)(p - s));
-    if (!open)
-        return NULL;
-    int depth = 0;
-    for (const char *q = open; q < s + n; q++) {
-        if (*q == '[')
-            depth++;
-        else if (*q == ']' && --depth == 0) {
-            *len = (size_t)(q - open) + 1;
-            return open;
-        }
+    json_error_t err;
+    json_t *root = json_loadb(j, len, JSON_DISABLE_EOF_CHECK, &err);
+    free(j);
+    json_t *msg = json_object_get(root, "Message");
+    if (json_is_string(msg)) {
+        json_t *inner = json_loads(json_string_value(msg), JSON_DISABLE_EOF_CHECK, &err);
+        json_decref(root);
+        root = inner;
     }
-    return NULL;
+    if (!json_is_object(root)) {
+        json_decref(root);
+        return NULL;
+    }
+    return root;
 }
 
-/* Each {...} of an array of objects, or each "string" of an array of strings. */
-static const char *next_item(const char *a, size_t n, size_t *pos, size_t *len)
+/* A string member as a report string; "" when absent or not a string. */
+static const char *jstr(mm_report *r, const json_t *o, const char *key)
 {
-    while (*pos < n && a[*pos] != '{' && a[*pos] != '"')
-        (*pos)++;
-    if (*pos >= n)
-        return NULL;
-    const char *s = a + *pos;
-    char close = *s == '{' ? '}' : '"';
-    const char *e = memchr(s + 1, close, n - *pos - 1);
-    if (!e)
-        return NULL;
-    *len = (size_t)(e - s) + 1;
-    *pos += *len;
-    return s;
+    const char *v = json_string_value(json_object_get(o, key));
+    return v ? mm_report_strz(r, v) : "";
 }
 
-static mm_status_t bounced(mm_report *r, const char *j, size_t n)
+static mm_status_t bounced(mm_report *r, const json_t *ev)
 {
-    size_t alen, pos = 0, len;
-    const char *arr = json_array(j, n, "bouncedRecipients", &alen);
-    const char *it, *rmta = json_str(r, j, n, "reportingMTA");
-    while (arr && (it = next_item(arr, alen, &pos, &len)) != NULL) {
-        const char *addr = json_str(r, it, len, "emailAddress");
-        const char *diag = json_str(r, it, len, "diagnosticCode");
+    const json_t *b = json_object_get(ev, "bounce"), *it;
+    const char *rmta = jstr(r, b, "reportingMTA");
+    if (mm_startswith_ci(rmta, "dsn;"))
+        rmta += 4 + (rmta[4] == ' ');
+    size_t i;
+    json_array_foreach(json_object_get(b, "bouncedRecipients"), i, it) {
+        const char *addr = jstr(r, it, "emailAddress");
+        const char *diag = jstr(r, it, "diagnosticCode");
         if (!addr[0])
             continue;
         if (mm_startswith_ci(diag, "smtp;"))
@@ -124,15 +96,12 @@ static mm_status_t bounced(mm_report *r, const char *j, size_t n)
             return MM_ENOMEM;
         if (!rc)
             break;
-        const char *act = json_str(r, it, len, "action");
+        const char *act = jstr(r, it, "action"), *st = jstr(r, it, "status");
         char code[16];
-        const char *st = json_str(r, it, len, "status");
         if (act[0])
             rc->pub.action = act;
         if (mm_find_status(st, strlen(st), code))
             rc->pub.status = mm_report_strz(r, code);
-        if (mm_startswith_ci(rmta, "dsn;"))
-            rmta += 4 + (rmta[4] == ' ');
         rc->pub.reporting_mta = rmta;
         mm_prov_refine_status(r, rc);
         rc->pub.smtp_command = mm_mta_command(diag, strlen(diag));
@@ -141,13 +110,13 @@ static mm_status_t bounced(mm_report *r, const char *j, size_t n)
     return MM_OK;
 }
 
-static mm_status_t complained(mm_report *r, const char *j, size_t n)
+static mm_status_t complained(mm_report *r, const json_t *ev)
 {
-    size_t alen, pos = 0, len;
-    const char *arr = json_array(j, n, "complainedRecipients", &alen);
-    const char *it, *type = json_str(r, j, n, "complaintFeedbackType");
-    while (arr && (it = next_item(arr, alen, &pos, &len)) != NULL) {
-        const char *addr = json_str(r, it, len, "emailAddress");
+    const json_t *c = json_object_get(ev, "complaint"), *it;
+    const char *type = jstr(r, c, "complaintFeedbackType");
+    size_t i;
+    json_array_foreach(json_object_get(c, "complainedRecipients"), i, it) {
+        const char *addr = jstr(r, it, "emailAddress");
         if (!addr[0])
             continue;
         mm_rcpt *rc = mm_mta_add(r, addr, strlen(addr), type, strlen(type));
@@ -162,17 +131,16 @@ static mm_status_t complained(mm_report *r, const char *j, size_t n)
     return MM_OK;
 }
 
-static mm_status_t delivered(mm_report *r, const char *j, size_t n)
+static mm_status_t delivered(mm_report *r, const json_t *ev)
 {
-    const char *d = mm_memcasemem(j, n, "\"delivery\"", 10);
-    if (!d)
-        return MM_OK;
-    size_t dn = n - (size_t)(d - j), alen, pos = 0, len;
-    const char *arr = json_array(d, dn, "recipients", &alen);
-    const char *it, *resp = json_str(r, d, dn, "smtpResponse");
-    const char *rmta = json_str(r, d, dn, "reportingMTA");
-    while (arr && (it = next_item(arr, alen, &pos, &len)) != NULL) {
-        mm_rcpt *rc = mm_mta_add(r, it + 1, len - 2, resp, strlen(resp));
+    const json_t *d = json_object_get(ev, "delivery"), *it;
+    const char *resp = jstr(r, d, "smtpResponse"), *rmta = jstr(r, d, "reportingMTA");
+    size_t i;
+    json_array_foreach(json_object_get(d, "recipients"), i, it) {
+        const char *addr = json_string_value(it);
+        if (!addr || !addr[0])
+            continue;
+        mm_rcpt *rc = mm_mta_add(r, addr, strlen(addr), resp, strlen(resp));
         if (!rc && !mm_mta_full(r))
             return MM_ENOMEM;
         if (!rc)
@@ -242,27 +210,35 @@ mm_status_t mm_decode_amazonses(const mm_msg *m, mm_report *r)
 {
     const char *t = mm_buf_str(&m->text);
     const char *p = mm_memcasemem(t, m->text.len, "notificationType", 16);
+    if (!p)
+        p = mm_memcasemem(t, m->text.len, "\"eventType\"", 11);
     if (m->has_dsn)
         return mail_form(m, r);
     if (!p)
         return MM_ENOTFOUND;
-    /* The JSON starts at the first brace before the key. */
-    const char *s = p;
-    while (s > t && *s != '{')
-        s--;
-    char *j = normalise(s, m->text.len - (size_t)(s - t));
-    if (!j)
-        return MM_ENOMEM;
-    size_t n = strlen(j), from = r->n;
-    const char *type = json_str(r, j, n, "notificationType");
+    /* The JSON starts at the first brace of the text (the SNS envelope, or
+     * the bare event); failing that, at the last brace before the key. */
+    const char *s = memchr(t, '{', (size_t)(p - t));
+    json_t *ev = s ? load_event(s, m->text.len - (size_t)(s - t)) : NULL;
+    if (!ev) {
+        for (s = p; s > t && *s != '{'; s--)
+            ;
+        ev = load_event(s, m->text.len - (size_t)(s - t));
+    }
+    if (!ev)
+        return MM_ENOTFOUND;
+    size_t from = r->n;
+    const char *type = json_string_value(json_object_get(ev, "notificationType"));
+    if (!type)
+        type = json_string_value(json_object_get(ev, "eventType"));
     mm_status_t st = MM_ENOTFOUND;
-    if (strcasecmp(type, "Bounce") == 0)
-        st = bounced(r, j, n);
-    else if (strcasecmp(type, "Complaint") == 0)
-        st = complained(r, j, n);
-    else if (strcasecmp(type, "Delivery") == 0)
-        st = delivered(r, j, n);
-    free(j);
+    if (type && strcasecmp(type, "Bounce") == 0)
+        st = bounced(r, ev);
+    else if (type && strcasecmp(type, "Complaint") == 0)
+        st = complained(r, ev);
+    else if (type && strcasecmp(type, "Delivery") == 0)
+        st = delivered(r, ev);
+    json_decref(ev);
     if (st == MM_OK && r->n == from)
         st = MM_ENOTFOUND;
     return st;
