@@ -30,8 +30,8 @@
  * lower case. */
 static const mm_words exim_phrases[] = {
     {"user not found", MM_REASON_USERUNKNOWN},
-    /* cannot_route_message of the local_user router in Debian's and
-     * Ubuntu's shipped configuration (exim4.conf.template) */
+    /* cannot_route_message of the localuser router in Exim's default
+     * configuration (src/configure.default) and Debian's template */
     {"unknown user", MM_REASON_USERUNKNOWN},
     {"all host address lookups failed permanently", MM_REASON_HOSTUNKNOWN},
     {"all relevant mx records point to non-existent hosts", MM_REASON_HOSTUNKNOWN},
