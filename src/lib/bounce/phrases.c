@@ -307,7 +307,9 @@ LIST(p_policyviolation, "an illegal attachment on your message",
 LIST(p_virusdetected, "it has a potentially executable attachment",
      "the message was rejected because it contains prohibited virus or spam content",
      "this form of attachment has been used by recent viruses or other malware", "virus detected",
-     "virus phishing/malicious_url detected", "your message was infected with a virus");
+     "virus phishing/malicious_url detected", "your message was infected with a virus",
+     /* ClamAV milters and Exim's malware ACL condition */
+     "virus found", "this message contains a virus");
 LIST(p_badreputation, "a poor email reputation score",
      "has been temporarily rate limited due to ip reputation", "ip/domain reputation problems",
      "likely suspicious due to the very low reputation", "the sending mta's poor reputation",

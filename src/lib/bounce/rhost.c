@@ -272,6 +272,29 @@ static bool provider_is(const struct provider *pv, const char *rhost, const char
     return false;
 }
 
+/* No host name to go by (OpenSMTPD writes no Remote-MTA; a relay may give
+ * only an address literal): some providers sign their replies with their
+ * own host ("... [DB5EUR03FT031.eop-EUR03.prod.protection.outlook.com]").
+ * Only the listed host endings that start with a dot are looked for, so a
+ * bare domain in a quoted address does not count. */
+static bool no_host_name(const char *rhost)
+{
+    const char *p = rhost;
+    if (*p == '[')
+        p++;
+    if (strncmp(p, "ipv6:", 5) == 0)
+        p += 5;
+    return strspn(p, "0123456789abcdef.:[] ") == strlen(p);
+}
+
+static bool provider_signs(const struct provider *pv, const char *lower)
+{
+    for (size_t i = 0; i < 4 && pv->hosts[i]; i++)
+        if (pv->hosts[i][0] == '.' && strstr(lower, pv->hosts[i]))
+            return true;
+    return false;
+}
+
 /* classify.c asks only when the decoder gave no reason or one worth a
  * second look (v5.1 Reason.pm's retry list), as the reference decoder
  * does, so a provider's rule may overrule such a hint. */
@@ -296,6 +319,16 @@ mm_reason_t mm_rhost_match(mm_rcpt *rc, const char *lower)
     for (size_t i = 0; i < sizeof providers / sizeof providers[0]; i++) {
         if (providers[i].since > RHOST_SINCE_MAX ||
             !provider_is(&providers[i], rhost, domain))
+            continue;
+        r = providers[i].fn(rc, lower);
+        if (r != MM_REASON_UNDEFINED)
+            rc->pub.provider = providers[i].name;
+        return r;
+    }
+    if (!no_host_name(rhost))
+        return MM_REASON_UNDEFINED;
+    for (size_t i = 0; i < sizeof providers / sizeof providers[0]; i++) {
+        if (providers[i].since > RHOST_SINCE_MAX || !provider_signs(&providers[i], lower))
             continue;
         r = providers[i].fn(rc, lower);
         if (r != MM_REASON_UNDEFINED)

@@ -244,6 +244,9 @@ static const ms_rule ms_rules[] = {
      MM_REASON_USERUNKNOWN},
     {"5.1.1", 0, 0, "bad destination mailbox address", MM_REASON_USERUNKNOWN},
     {"5.1.10", 0, 0, "recipient not found", MM_REASON_USERUNKNOWN},
+    /* the same with the address between the words: "RESOLVER.ADR.
+     * RecipientNotFound; Recipient a@b not found by SMTP address lookup" */
+    {"5.1.10", 0, 0, "resolver.adr.recipientnotfound", MM_REASON_USERUNKNOWN},
     {"5.4.1", 0, 0, "recipient address rejected: access denied", MM_REASON_USERUNKNOWN},
     {"5.5.0", 0, 0, "requested action not taken: mailbox unavailable", MM_REASON_USERUNKNOWN},
     {"5.1.2", 0, 0, "invalid x.400 address", MM_REASON_USERUNKNOWN},

@@ -45,6 +45,8 @@ static const mm_words own_errors[] = {
     {"no valid route to destination", MM_REASON_NETWORKERROR},
     {"temporary failure in mx lookup", MM_REASON_NETWORKERROR},
     {"could not retrieve credentials", MM_REASON_SECURITYERROR},
+    /* mta_session.c: larger than the SIZE the server advertised (RFC 1870) */
+    {"message too large for peer", MM_REASON_MESGTOOBIG},
     {NULL, MM_REASON_UNDEFINED},
 };
 
