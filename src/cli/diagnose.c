@@ -10,6 +10,7 @@
  * messages, and the workers never wait for reading or writing except at the
  * end of a batch.  With one job there are no threads: read, diagnose, write.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <malloc.h>
 #include <mailmedic/mailmedic.h>
@@ -60,15 +61,32 @@ static void save_undecoded(const char *dir, const item *it)
 {
     const char *base = strrchr(it->source, '/');
     base = base ? base + 1 : it->source;
+    if (strcmp(base, "-") == 0)
+        base = "stdin";
     char path[4096];
     snprintf(path, sizeof path, "%s/%s.%zu.eml", dir, base, it->index);
     FILE *fp = fopen(path, "wb");
     if (!fp) {
-        log_warnx(_("cannot save %s: %s"), path, "fopen failed");
+        log_warnx(_("cannot save %s: %s"), path, strerror(errno));
         return;
     }
     fwrite(it->bytes, 1, it->len, fp);
     fclose(fp);
+}
+
+/* Recognised, and every recipient got a reason: nothing to study.  A
+ * message we could not read as a bounce, or one whose reason we could not
+ * tell, is what --save-undecoded keeps for new rules. */
+static bool diagnosed(const mm_report *r)
+{
+    if (mm_report_kind(r) == MM_KIND_NOT_BOUNCE)
+        return false;
+    for (size_t i = 0; i < mm_report_count(r); i++) {
+        mm_reason_t reason = mm_report_recipient(r, i)->reason;
+        if (reason == MM_REASON_UNDEFINED || reason == MM_REASON_ONHOLD)
+            return false;
+    }
+    return true;
 }
 
 static void do_item(job *j, item *it)
@@ -86,7 +104,7 @@ static void do_item(job *j, item *it)
         out_error(j->opts, it->source, it->index, it->err, &it->out);
         return;
     }
-    if (j->save_dir && mm_report_kind(r) == MM_KIND_NOT_BOUNCE)
+    if (j->save_dir && !diagnosed(r))
         save_undecoded(j->save_dir, it);
     out_report(j->opts, it->source, it->index, r, &it->out);
     mm_report_destroy(r);
