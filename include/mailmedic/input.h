@@ -5,9 +5,10 @@
  * Streaming: only the current message is in memory, and at most
  * max_message_bytes of it (the rest is skipped and the message is flagged as
  * truncated), so memory does not grow with the number or size of messages.
- * An mbox is split on "From " lines that follow a blank line; the "From "
- * line (the envelope) is not part of the message it starts, and ">From "
- * is unescaped (mboxrd).  A file that does not start with "From " is one
+ * An mbox is split on "From " lines that follow a blank line, and on full
+ * RFC 4155 envelope lines ("From sender Thu Jul  2 12:05:05 2020") anywhere;
+ * the "From " line (the envelope) is not part of the message it starts, and
+ * ">From " is unescaped (mboxrd).  A file that does not start with "From " is one
  * message, read only up to max_message_bytes.
  */
 #ifndef MAILMEDIC_INPUT_H
