@@ -76,7 +76,38 @@ bool mm_mta_has_any(const char *s, size_t n, const char *const *needles)
     return false;
 }
 
+/* The message being diagnosed (per thread): its text stays put and
+ * unchanged until mm_mta_facts_begin(NULL, 0), so an answer for exactly
+ * (text, len) holds for the whole run of decoders. */
+static _Thread_local struct {
+    const char *t;
+    size_t n;
+    bool prose_known;
+    size_t prose_len;
+} facts;
+
+void mm_mta_facts_begin(const char *t, size_t n)
+{
+    facts.t = t;
+    facts.n = n;
+    facts.prose_known = false;
+}
+
+static size_t prose_len(const char *t, size_t n);
+
 size_t mm_mta_prose_len(const char *t, size_t n)
+{
+    if (t && t == facts.t && n == facts.n) {
+        if (!facts.prose_known) {
+            facts.prose_len = prose_len(t, n);
+            facts.prose_known = true;
+        }
+        return facts.prose_len;
+    }
+    return prose_len(t, n);
+}
+
+static size_t prose_len(const char *t, size_t n)
 {
     /* Each MTA's own line that introduces the returned message. */
     static const char *const marks[] = {
@@ -182,20 +213,34 @@ static const struct {
     {"in mail from", "MAIL"},
 };
 
+/* For each byte a phrase of commands[] starts with, the bytes that follow
+ * it in those phrases. */
+static const char *const command_second[256] = {['>'] = ">", ['a'] = "fd", ['b'] = "u", ['d'] = "oa", ['e'] = "n", ['f'] = "ao", ['i'] = "n", ['m'] = "a", ['r'] = "ec", ['s'] = "em", ['u'] = "n", ['y'] = "o"};
+
 const char *mm_mta_command(const char *s, size_t n)
 {
     char flat[FLAT_MAX];
     size_t fn = flatten(s, n, flat, sizeof flat);
-    const char *best = "", *at = NULL;
-    /* The earliest phrase wins: later ones quote the session further on. */
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
-        const char *p = mm_memcasemem(flat, fn, commands[i].text, strlen(commands[i].text));
-        if (p && (!at || p < at)) {
-            at = p;
-            best = commands[i].cmd;
+    /* The earliest phrase wins: later ones quote the session further on;
+     * of phrases at the same place, the first in the table.  flat is lower
+     * case and so are the phrases: one pass over it, trying at each place
+     * only the phrases that start with its byte. */
+    for (size_t i = 0; i < fn; i++) {
+        unsigned char c = (unsigned char)flat[i];
+        const char *second = command_second[c];
+        /* flat[fn] is '\0', which no phrase holds */
+        if (!second || !flat[i + 1] || !strchr(second, flat[i + 1]))
+            continue;
+        for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++) {
+            const char *t = commands[k].text;
+            if ((unsigned char)t[0] != c || t[1] != flat[i + 1])
+                continue;
+            size_t tl = strlen(t);
+            if (tl <= fn - i && memcmp(flat + i, t, tl) == 0)
+                return commands[k].cmd;
         }
     }
-    return best;
+    return "";
 }
 
 static bool host_char(char c)
