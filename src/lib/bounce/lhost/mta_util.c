@@ -14,6 +14,7 @@
 #include "../decoders.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "../../util/str.h"
@@ -68,8 +69,54 @@ mm_reason_t mm_words_status(const mm_words *tab, const char *s)
     return MM_REASON_UNDEFINED;
 }
 
+/* Pairs of adjacent bytes (ASCII letters folded, as mm_memcasemem() folds
+ * them) of a short text, hashed into 2048 bits: a needle with a pair the
+ * text lacks cannot occur in it, and is turned away without a search. */
+typedef struct pair_set {
+    uint64_t bits[2048 / 64];
+} pair_set;
+
+static unsigned pair_hash(char a, char b)
+{
+    return (((unsigned)(unsigned char)mm_lower(a) << 4) ^ (unsigned char)mm_lower(b)) & 2047u;
+}
+
+static void pair_set_of(pair_set *ps, const char *s, size_t n)
+{
+    memset(ps, 0, sizeof *ps);
+    for (size_t i = 0; i + 1 < n; i++) {
+        unsigned h = pair_hash(s[i], s[i + 1]);
+        ps->bits[h >> 6] |= (uint64_t)1 << (h & 63);
+    }
+}
+
+static bool pair_set_may_hold(const pair_set *ps, const char *needle, size_t nlen)
+{
+    for (size_t i = 0; i + 1 < nlen; i++) {
+        unsigned h = pair_hash(needle[i], needle[i + 1]);
+        if (!(ps->bits[h >> 6] & ((uint64_t)1 << (h & 63))))
+            return false;
+    }
+    return true;
+}
+
+/* Texts up to this long are filtered by their pairs first (lines,
+ * sentences); longer ones are searched straight away. */
+enum { PAIR_FILTER_MAX = 128 };
+
 bool mm_mta_has_any(const char *s, size_t n, const char *const *needles)
 {
+    if (n <= PAIR_FILTER_MAX) {
+        pair_set ps;
+        pair_set_of(&ps, s, n);
+        for (size_t i = 0; needles[i]; i++) {
+            size_t nl = strlen(needles[i]);
+            if (nl <= n && pair_set_may_hold(&ps, needles[i], nl) &&
+                mm_memcasemem(s, n, needles[i], nl))
+                return true;
+        }
+        return false;
+    }
     for (size_t i = 0; needles[i]; i++)
         if (mm_memcasemem(s, n, needles[i], strlen(needles[i])))
             return true;
