@@ -181,7 +181,9 @@ static size_t prose_len(const char *t, size_t n)
     return end;
 }
 
-/* Phrases naming the command, each with the command it names. */
+/* Phrases naming the command, each with the command it names.  Lower
+ * case; when you add one, add its first two bytes to command_second
+ * below, or mm_mta_command() never tries it. */
 static const struct {
     const char *text, *cmd;
 } commands[] = {
@@ -262,7 +264,9 @@ static const struct {
 
 /* For each byte a phrase of commands[] starts with, the bytes that follow
  * it in those phrases. */
-static const char *const command_second[256] = {['>'] = ">", ['a'] = "fd", ['b'] = "u", ['d'] = "oa", ['e'] = "n", ['f'] = "ao", ['i'] = "n", ['m'] = "a", ['r'] = "ec", ['s'] = "em", ['u'] = "n", ['y'] = "o"};
+static const char *const command_second[256] = {
+    ['>'] = ">", ['a'] = "fd", ['b'] = "u",  ['d'] = "oa", ['e'] = "n", ['f'] = "ao",
+    ['i'] = "n", ['m'] = "a",  ['r'] = "ec", ['s'] = "em", ['u'] = "n", ['y'] = "o"};
 
 const char *mm_mta_command(const char *s, size_t n)
 {
