@@ -156,20 +156,51 @@ size_t mm_mta_prose_len(const char *t, size_t n)
 
 static size_t prose_len(const char *t, size_t n)
 {
-    /* Each MTA's own line that introduces the returned message. */
-    static const char *const marks[] = {
-        "copy of the message", "original message follows", "original message ---",
-        "message headers follow", "headers of your message", "your message reads",
-        "----- original message", "below this line is a copy", "unsent message below",
-        "content-type: message/rfc822", "original message headers", "returned message follows",
+    /* Words that several marks below hold: a text without them holds none
+     * of those marks, which are then not searched for. */
+    static const char *const keys[] = {
+        NULL, "original message", "returned message", "message header", "below this line", "copy"};
+    /* Each MTA's own line that introduces the returned message, with the
+     * key it holds (0: none).  A mark must hold its key. */
+    static const struct {
+        const char *text;
+        unsigned key;
+    } marks[] = {
+        {"copy of the message", 5},
+        {"original message follows", 1},
+        {"original message ---", 1},
+        {"message headers follow", 3},
+        {"headers of your message", 0},
+        {"your message reads", 0},
+        {"----- original message", 1},
+        {"below this line is a copy", 4},
+        {"unsent message below", 0},
+        {"content-type: message/rfc822", 0},
+        {"original message headers", 1},
+        {"returned message follows", 2},
         /* OpenSMTPD, Lotus Notes, 1&1, fml, m-FILTER, Verizon */
-        "below is a copy of the original message", "------- returned message",
-        "header of the original message", "original mail as follows", "-------original message",
-        "\noriginal message:", "message text follows:", "------ this is a copy",
-        "--- below this line", "----- message header follows", NULL};
+        {"below is a copy of the original message", 1},
+        {"------- returned message", 2},
+        {"header of the original message", 1},
+        {"original mail as follows", 0},
+        {"-------original message", 1},
+        {"\noriginal message:", 1},
+        {"message text follows:", 0},
+        {"------ this is a copy", 5},
+        {"--- below this line", 4},
+        {"----- message header follows", 3},
+    };
+    signed char has[sizeof keys / sizeof keys[0]] = {0}; /* 0 unknown, 1 yes, -1 no */
     size_t end = n;
-    for (size_t i = 0; marks[i]; i++) {
-        const char *p = mm_memcasemem(t, n, marks[i], strlen(marks[i]));
+    for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++) {
+        unsigned k = marks[i].key;
+        if (k) {
+            if (!has[k])
+                has[k] = mm_memcasemem(t, n, keys[k], strlen(keys[k])) ? 1 : -1;
+            if (has[k] < 0)
+                continue;
+        }
+        const char *p = mm_memcasemem(t, n, marks[i].text, strlen(marks[i].text));
         /* a mark on the first line is the bounce's own title */
         if (!p || !memchr(t, '\n', (size_t)(p - t)))
             continue;
