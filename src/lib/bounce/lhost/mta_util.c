@@ -310,8 +310,14 @@ const char *mm_mta_command(const char *s, size_t n)
     for (size_t i = 0; i < fn; i++) {
         unsigned char c = (unsigned char)flat[i];
         const char *second = command_second[c];
-        /* flat[fn] is '\0', which no phrase holds */
-        if (!second || !flat[i + 1] || !strchr(second, flat[i + 1]))
+        if (!second)
+            continue;
+        /* flat[fn] is '\0', which no phrase holds (nor any second) */
+        char c2 = flat[i + 1];
+        const char *q = second;
+        while (*q && *q != c2)
+            q++;
+        if (!*q)
             continue;
         for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++) {
             const char *t = commands[k].text;
