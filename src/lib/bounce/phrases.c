@@ -13,7 +13,7 @@
  * Speed: a recipient asks a few hundred patterns.  The text is prepared
  * once per recipient (mm_phrase_prepare): the letter pairs present are
  * kept in a 27x27 bit set built in one pass.  Before any search, each pair
- * of a pattern's first plain bytes must be in the set, which turns away
+ * of a pattern's plain head must be in the set, which turns away
  * nearly all patterns at the cost of a few loads and bit tests.
  *
  * When you change a list, run the corpus evaluation and tests/unit-classify.
@@ -467,12 +467,12 @@ void mm_phrase_prepare(mm_phrase_text *pt, const char *lower)
     }
 }
 
-/* Can pattern p occur at all?  Each pair of its first few plain bytes must
- * be among the text's pairs. */
+/* Can pattern p occur at all?  Each pair of its plain head (the bytes
+ * before the first '*', '#' or '$') must be among the text's pairs. */
 static bool pairs_allow(const mm_phrase_text *pt, const char *p)
 {
     unsigned prev = code_of[(unsigned char)p[0]];
-    for (int i = 1; i < 6 && prev != STOP; i++) {
+    for (int i = 1; prev != STOP; i++) {
         unsigned cur = code_of[(unsigned char)p[i]];
         if (cur == STOP)
             break;

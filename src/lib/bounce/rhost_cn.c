@@ -26,6 +26,7 @@
  */
 #include "bounce_int.h"
 
+#include <stdint.h>
 #include <string.h>
 #include "../util/str.h"
 
@@ -450,7 +451,42 @@ static int reply_class(const mm_rcpt *rc, const char *lower)
     return rc->pub.status[0] ? rc->pub.status[0] - '0' : 0;
 }
 
-static bool rule_applies(const cn_rule *r, cn_prov known, int cls, const char *lower)
+/* The pairs of adjacent bytes a text holds (ASCII letters folded, as the
+ * searches fold them), hashed into 4096 bits.  A pattern with a pair (not
+ * across a '*') that the text lacks cannot occur in it: most rows are
+ * turned away so, without a search. */
+typedef struct cn_pairs {
+    uint64_t bits[4096 / 64];
+} cn_pairs;
+
+static unsigned pair_hash(char a, char b)
+{
+    return (((unsigned)(unsigned char)mm_lower(a) << 5) ^ (unsigned char)mm_lower(b)) & 4095u;
+}
+
+static void pairs_of(cn_pairs *pp, const char *text)
+{
+    memset(pp, 0, sizeof *pp);
+    for (const char *p = text; p[0] && p[1]; p++) {
+        unsigned h = pair_hash(p[0], p[1]);
+        pp->bits[h >> 6] |= (uint64_t)1 << (h & 63);
+    }
+}
+
+static bool pairs_may_hold(const cn_pairs *pp, const char *pat)
+{
+    for (const char *p = pat; p[0] && p[1]; p++) {
+        if (p[0] == '*' || p[1] == '*')
+            continue;
+        unsigned h = pair_hash(p[0], p[1]);
+        if (!(pp->bits[h >> 6] & ((uint64_t)1 << (h & 63))))
+            return false;
+    }
+    return true;
+}
+
+static bool rule_applies(const cn_rule *r, cn_prov known, int cls, const char *lower,
+                         const cn_pairs *pp)
 {
     if (((r->flags & C4) && cls != 4) || ((r->flags & C5) && cls != 5))
         return false;
@@ -459,16 +495,18 @@ static bool rule_applies(const cn_rule *r, cn_prov known, int cls, const char *l
     if (r->prov != P_ANY && r->prov != P_GEN && !same_platform(r->prov, known) &&
         !((r->flags & SIG) && known == P_NONE))
         return false;
-    return pattern_in(lower, r->pat);
+    return pairs_may_hold(pp, r->pat) && pattern_in(lower, r->pat);
 }
 
 mm_reason_t mm_rhost_cn_match(mm_rcpt *rc, const char *lower)
 {
     cn_prov known = recognise(rc, lower);
     int cls = reply_class(rc, lower);
+    cn_pairs pairs;
+    pairs_of(&pairs, lower);
     for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++) {
         const cn_rule *r = &rules[i];
-        if (!rule_applies(r, known, cls, lower))
+        if (!rule_applies(r, known, cls, lower, &pairs))
             continue;
         if (known == P_NONE && r->prov != P_ANY && r->prov != P_GEN)
             known = r->prov;

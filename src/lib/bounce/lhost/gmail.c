@@ -147,9 +147,10 @@ static const char *other_server(const char *d)
 static bool from_google(const mm_msg *m)
 {
     static const char *const domains[] = {"@googlemail.com", "@gmail.com", "@google.com", NULL};
+    const char *from = mm_fields_get(&m->head, "From");
+    const char *id = mm_fields_get(&m->head, "Message-ID");
     for (size_t i = 0; domains[i]; i++)
-        if (mm_mta_header_has(m, "From", domains[i]) ||
-            mm_mta_header_has(m, "Message-ID", domains[i]))
+        if ((from && mm_strcasestr(from, domains[i])) || (id && mm_strcasestr(id, domains[i])))
             return true;
     return false;
 }

@@ -14,6 +14,7 @@
 #include "../decoders.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "../../util/str.h"
@@ -68,30 +69,138 @@ mm_reason_t mm_words_status(const mm_words *tab, const char *s)
     return MM_REASON_UNDEFINED;
 }
 
+/* Pairs of adjacent bytes (ASCII letters folded, as mm_memcasemem() folds
+ * them) of a short text, hashed into 2048 bits: a needle with a pair the
+ * text lacks cannot occur in it, and is turned away without a search. */
+typedef struct pair_set {
+    uint64_t bits[2048 / 64];
+} pair_set;
+
+static unsigned pair_hash(char a, char b)
+{
+    return (((unsigned)(unsigned char)mm_lower(a) << 4) ^ (unsigned char)mm_lower(b)) & 2047u;
+}
+
+static void pair_set_of(pair_set *ps, const char *s, size_t n)
+{
+    memset(ps, 0, sizeof *ps);
+    for (size_t i = 0; i + 1 < n; i++) {
+        unsigned h = pair_hash(s[i], s[i + 1]);
+        ps->bits[h >> 6] |= (uint64_t)1 << (h & 63);
+    }
+}
+
+static bool pair_set_may_hold(const pair_set *ps, const char *needle, size_t nlen)
+{
+    for (size_t i = 0; i + 1 < nlen; i++) {
+        unsigned h = pair_hash(needle[i], needle[i + 1]);
+        if (!(ps->bits[h >> 6] & ((uint64_t)1 << (h & 63))))
+            return false;
+    }
+    return true;
+}
+
+/* Texts up to this long are filtered by their pairs first (lines,
+ * sentences); longer ones are searched straight away. */
+enum { PAIR_FILTER_MAX = 128 };
+
 bool mm_mta_has_any(const char *s, size_t n, const char *const *needles)
 {
+    if (n <= PAIR_FILTER_MAX) {
+        pair_set ps;
+        pair_set_of(&ps, s, n);
+        for (size_t i = 0; needles[i]; i++) {
+            size_t nl = strlen(needles[i]);
+            if (nl <= n && pair_set_may_hold(&ps, needles[i], nl) &&
+                mm_memcasemem(s, n, needles[i], nl))
+                return true;
+        }
+        return false;
+    }
     for (size_t i = 0; needles[i]; i++)
         if (mm_memcasemem(s, n, needles[i], strlen(needles[i])))
             return true;
     return false;
 }
 
+/* The message being diagnosed (per thread): its text stays put and
+ * unchanged until mm_mta_facts_begin(NULL, 0), so an answer for exactly
+ * (text, len) holds for the whole run of decoders. */
+static _Thread_local struct {
+    const char *t;
+    size_t n;
+    bool prose_known;
+    size_t prose_len;
+} facts;
+
+void mm_mta_facts_begin(const char *t, size_t n)
+{
+    facts.t = t;
+    facts.n = n;
+    facts.prose_known = false;
+}
+
+static size_t prose_len(const char *t, size_t n);
+
 size_t mm_mta_prose_len(const char *t, size_t n)
 {
-    /* Each MTA's own line that introduces the returned message. */
-    static const char *const marks[] = {
-        "copy of the message", "original message follows", "original message ---",
-        "message headers follow", "headers of your message", "your message reads",
-        "----- original message", "below this line is a copy", "unsent message below",
-        "content-type: message/rfc822", "original message headers", "returned message follows",
+    if (t && t == facts.t && n == facts.n) {
+        if (!facts.prose_known) {
+            facts.prose_len = prose_len(t, n);
+            facts.prose_known = true;
+        }
+        return facts.prose_len;
+    }
+    return prose_len(t, n);
+}
+
+static size_t prose_len(const char *t, size_t n)
+{
+    /* Words that several marks below hold: a text without them holds none
+     * of those marks, which are then not searched for. */
+    static const char *const keys[] = {
+        NULL, "original message", "returned message", "message header", "below this line", "copy"};
+    /* Each MTA's own line that introduces the returned message, with the
+     * key it holds (0: none).  A mark must hold its key. */
+    static const struct {
+        const char *text;
+        unsigned key;
+    } marks[] = {
+        {"copy of the message", 5},
+        {"original message follows", 1},
+        {"original message ---", 1},
+        {"message headers follow", 3},
+        {"headers of your message", 0},
+        {"your message reads", 0},
+        {"----- original message", 1},
+        {"below this line is a copy", 4},
+        {"unsent message below", 0},
+        {"content-type: message/rfc822", 0},
+        {"original message headers", 1},
+        {"returned message follows", 2},
         /* OpenSMTPD, Lotus Notes, 1&1, fml, m-FILTER, Verizon */
-        "below is a copy of the original message", "------- returned message",
-        "header of the original message", "original mail as follows", "-------original message",
-        "\noriginal message:", "message text follows:", "------ this is a copy",
-        "--- below this line", "----- message header follows", NULL};
+        {"below is a copy of the original message", 1},
+        {"------- returned message", 2},
+        {"header of the original message", 1},
+        {"original mail as follows", 0},
+        {"-------original message", 1},
+        {"\noriginal message:", 1},
+        {"message text follows:", 0},
+        {"------ this is a copy", 5},
+        {"--- below this line", 4},
+        {"----- message header follows", 3},
+    };
+    signed char has[sizeof keys / sizeof keys[0]] = {0}; /* 0 unknown, 1 yes, -1 no */
     size_t end = n;
-    for (size_t i = 0; marks[i]; i++) {
-        const char *p = mm_memcasemem(t, n, marks[i], strlen(marks[i]));
+    for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++) {
+        unsigned k = marks[i].key;
+        if (k) {
+            if (!has[k])
+                has[k] = mm_memcasemem(t, n, keys[k], strlen(keys[k])) ? 1 : -1;
+            if (has[k] < 0)
+                continue;
+        }
+        const char *p = mm_memcasemem(t, n, marks[i].text, strlen(marks[i].text));
         /* a mark on the first line is the bounce's own title */
         if (!p || !memchr(t, '\n', (size_t)(p - t)))
             continue;
@@ -103,7 +212,9 @@ size_t mm_mta_prose_len(const char *t, size_t n)
     return end;
 }
 
-/* Phrases naming the command, each with the command it names. */
+/* Phrases naming the command, each with the command it names.  Lower
+ * case; when you add one, add its first two bytes to command_second
+ * below, or mm_mta_command() never tries it. */
 static const struct {
     const char *text, *cmd;
 } commands[] = {
@@ -182,20 +293,42 @@ static const struct {
     {"in mail from", "MAIL"},
 };
 
+/* For each byte a phrase of commands[] starts with, the bytes that follow
+ * it in those phrases. */
+static const char *const command_second[256] = {
+    ['>'] = ">", ['a'] = "fd", ['b'] = "u",  ['d'] = "oa", ['e'] = "n", ['f'] = "ao",
+    ['i'] = "n", ['m'] = "a",  ['r'] = "ec", ['s'] = "em", ['u'] = "n", ['y'] = "o"};
+
 const char *mm_mta_command(const char *s, size_t n)
 {
     char flat[FLAT_MAX];
     size_t fn = flatten(s, n, flat, sizeof flat);
-    const char *best = "", *at = NULL;
-    /* The earliest phrase wins: later ones quote the session further on. */
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
-        const char *p = mm_memcasemem(flat, fn, commands[i].text, strlen(commands[i].text));
-        if (p && (!at || p < at)) {
-            at = p;
-            best = commands[i].cmd;
+    /* The earliest phrase wins: later ones quote the session further on;
+     * of phrases at the same place, the first in the table.  flat is lower
+     * case and so are the phrases: one pass over it, trying at each place
+     * only the phrases that start with its byte. */
+    for (size_t i = 0; i < fn; i++) {
+        unsigned char c = (unsigned char)flat[i];
+        const char *second = command_second[c];
+        if (!second)
+            continue;
+        /* flat[fn] is '\0', which no phrase holds (nor any second) */
+        char c2 = flat[i + 1];
+        const char *q = second;
+        while (*q && *q != c2)
+            q++;
+        if (!*q)
+            continue;
+        for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++) {
+            const char *t = commands[k].text;
+            if ((unsigned char)t[0] != c || t[1] != flat[i + 1])
+                continue;
+            size_t tl = strlen(t);
+            if (tl <= fn - i && memcmp(flat + i, t, tl) == 0)
+                return commands[k].cmd;
         }
     }
-    return best;
+    return "";
 }
 
 static bool host_char(char c)

@@ -357,8 +357,13 @@ mm_status_t mm_decode_sendmail(const mm_msg *m, mm_report *r)
     size_t n = m->text.len;
     if (!is_sendmail(m, t, n))
         return MM_ENOTFOUND;
+    /* entries are read only below tr.n, and push() clears each it takes:
+     * the 256 of them are not cleared here */
     transcript tr;
-    memset(&tr, 0, sizeof tr);
+    tr.n = 0;
+    tr.host = tr.rcpt = tr.reply = NULL;
+    tr.hlen = tr.rclen = tr.rlen = 0;
+    tr.closed = false;
     tr.cmd = "";
     read_transcript(&tr, t, n);
     size_t start = r->n;
