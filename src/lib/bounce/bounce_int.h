@@ -43,6 +43,10 @@ struct mm_report {
     size_t n, cap, max;
     mm_original orig;
     bool truncated;
+    /* Where the readable text of the message being decoded ends and the copy
+     * of the returned message begins (mm_mta_prose_len()), worked out once by
+     * mm_diagnose_message() before the decoders run: most of them need it. */
+    size_t prose_len;
 };
 
 /* A decoder: MM_OK when it recognised the message and added recipients,

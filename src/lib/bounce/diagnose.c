@@ -92,7 +92,7 @@ mm_status_t mm_diagnose_message(const mm_ctx *ctx, const char *bytes, size_t len
     }
     r->truncated = truncated;
     r->kind = MM_KIND_NOT_BOUNCE;
-    mm_mta_facts_begin(m.text.data, m.text.len);
+    r->prose_len = mm_mta_prose_len(mm_buf_str(&m.text), m.text.len);
     for (const mm_decoder *d = mm_decoders; d->name; d++) {
         size_t before = r->n;
         /* a decoder that serves several vendors (vendors.c) names the one
@@ -122,7 +122,6 @@ mm_status_t mm_diagnose_message(const mm_ctx *ctx, const char *bytes, size_t len
             finish_recipient(r, &r->r[i]);
         r->kind = kind_from_actions(r);
     }
-    mm_mta_facts_begin(NULL, 0);
     mm_msg_free(&m);
     if (st != MM_OK) {
         set_why(why, whylen, mm_strerror(st));

@@ -451,7 +451,7 @@ static void complete(mm_report *r, const mm_msg *m, size_t from)
     /* The readable text, once, and bounded: every recipient searches it, so
      * a hostile notice must not make that quadratic in its size. */
     const char *t = mm_buf_str(&m->text);
-    size_t n = mm_mta_prose_len(t, m->text.len);
+    size_t n = r->prose_len;
     if (n > MM_PROV_SCAN_MAX)
         n = MM_PROV_SCAN_MAX;
     bool single = r->n - from == 1;

@@ -136,7 +136,7 @@ static bool states_failure(const mm_msg *m, const char *t, size_t n)
 mm_status_t mm_decode_text(const mm_msg *m, mm_report *r)
 {
     const char *t = mm_buf_str(&m->text);
-    if (!mm_looks_like_bounce(m) || !states_failure(m, t, mm_mta_prose_len(t, m->text.len)))
+    if (!mm_looks_like_bounce(m) || !states_failure(m, t, r->prose_len))
         return MM_ENOTFOUND;
     size_t start = r->n;
     mm_status_t st = mm_mta_prose_read(m, r);

@@ -121,7 +121,7 @@ void mm_mta_mda(const mm_msg *m, mm_report *r, size_t start)
     if (r->n <= start || !from_mailer(m))
         return;
     const char *t = mm_buf_str(&m->text);
-    size_t n = mm_mta_prose_len(t, m->text.len), pos = 0, len;
+    size_t n = r->prose_len, pos = 0, len;
     const char *l;
     const mda *agent = NULL;
     while ((l = mm_next_line(t, n, &pos, &len)) != NULL && !(agent = mda_line(l, len)))

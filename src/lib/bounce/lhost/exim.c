@@ -294,7 +294,7 @@ static mm_status_t from_blocks(mm_report *r, const block *b, size_t nb, size_t s
 mm_status_t mm_decode_exim(const mm_msg *m, mm_report *r)
 {
     const char *t = mm_buf_str(&m->text);
-    size_t n = mm_mta_prose_len(t, m->text.len);
+    size_t n = r->prose_len;
     if (!is_exim(m, t, n))
         return MM_ENOTFOUND;
     /* one block per recipient the report can hold, one more to tell

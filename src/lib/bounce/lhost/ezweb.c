@@ -102,7 +102,7 @@ static mm_status_t list_line(mm_report *r, size_t from, const char *l, size_t le
 static mm_status_t from_text(const mm_msg *m, mm_report *r, const char *said, size_t *from)
 {
     const char *t = mm_buf_str(&m->text);
-    size_t n = mm_mta_prose_len(t, m->text.len), pos = 0, len;
+    size_t n = r->prose_len, pos = 0, len;
     const char *l;
     mm_status_t st = MM_OK;
     *from = r->n;
@@ -118,7 +118,7 @@ mm_status_t mm_decode_ezweb(const mm_msg *m, mm_report *r)
     if (!is_ezweb(m))
         return MM_ENOTFOUND;
     const char *t = mm_buf_str(&m->text);
-    const char *said = au_sentences(r, t, mm_mta_prose_len(t, m->text.len));
+    const char *said = au_sentences(r, t, r->prose_len);
     const char *sign = mm_fields_get(&m->head, "X-SPASIGN");
     bool spam = sign && strcasecmp(sign, "NG") == 0;
     size_t from = r->n;

@@ -77,7 +77,7 @@ mm_status_t mm_decode_fml(const mm_msg *m, mm_report *r)
         return MM_ENOTFOUND;
     const char *t = mm_buf_str(&m->text);
     const char *orig = mm_memcasemem(t, m->text.len, "Original mail as follows:", 25);
-    size_t n = orig ? (size_t)(orig - t) : mm_mta_prose_len(t, m->text.len);
+    size_t n = orig ? (size_t)(orig - t) : r->prose_len;
     size_t pos = 0, len, start = r->n;
     const char *l;
     while ((l = mm_next_line(t, n, &pos, &len)) != NULL) {

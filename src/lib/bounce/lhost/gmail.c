@@ -160,7 +160,7 @@ mm_status_t mm_decode_gmail(const mm_msg *m, mm_report *r)
     if (!from_google(m))
         return MM_ENOTFOUND;
     const char *t = mm_buf_str(&m->text);
-    size_t n = mm_mta_prose_len(t, m->text.len);
+    size_t n = r->prose_len;
     const char *after = mm_prov_after_line(t, n, "Delivery to the following recipient");
     if (!after || m->has_dsn)
         return MM_ENOTFOUND;

@@ -56,7 +56,7 @@ mm_status_t mm_decode_gmx(const mm_msg *m, mm_report *r)
     if (!is_gmx(m))
         return MM_ENOTFOUND;
     const char *t = mm_buf_str(&m->text);
-    size_t n = mm_mta_prose_len(t, m->text.len), start = r->n;
+    size_t n = r->prose_len, start = r->n;
     const char *hdr = mm_memcasemem(t, n, "--- The header of the original message", 38);
     if (hdr)
         n = (size_t)(hdr - t);

@@ -20,7 +20,7 @@
 mm_status_t mm_decode_googlegroups(const mm_msg *m, mm_report *r)
 {
     const char *t = mm_buf_str(&m->text);
-    size_t n = mm_mta_prose_len(t, m->text.len);
+    size_t n = r->prose_len;
     const char *xf = mm_fields_get(&m->head, "X-Failed-Recipients");
     if (!xf || !mm_strcasestr(xf, "googlegroups.com"))
         return MM_ENOTFOUND;

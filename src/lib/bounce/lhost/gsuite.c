@@ -141,7 +141,7 @@ mm_status_t mm_decode_gsuite(const mm_msg *m, mm_report *r)
         !mm_fields_get(&m->head, "X-Gm-Message-State"))
         return MM_ENOTFOUND;
     const char *t = mm_buf_str(&m->text);
-    size_t n = mm_mta_prose_len(t, m->text.len), from = r->n;
+    size_t n = r->prose_len, from = r->n;
     if (n > MM_PROV_SCAN_MAX) /* searched once per recipient */
         n = MM_PROV_SCAN_MAX;
     /* A multipart/report may still lack the delivery-status part. */

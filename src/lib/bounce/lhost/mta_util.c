@@ -123,38 +123,7 @@ bool mm_mta_has_any(const char *s, size_t n, const char *const *needles)
     return false;
 }
 
-/* The message being diagnosed (per thread): its text stays put and
- * unchanged until mm_mta_facts_begin(NULL, 0), so an answer for exactly
- * (text, len) holds for the whole run of decoders. */
-static _Thread_local struct {
-    const char *t;
-    size_t n;
-    bool prose_known;
-    size_t prose_len;
-} facts;
-
-void mm_mta_facts_begin(const char *t, size_t n)
-{
-    facts.t = t;
-    facts.n = n;
-    facts.prose_known = false;
-}
-
-static size_t prose_len(const char *t, size_t n);
-
 size_t mm_mta_prose_len(const char *t, size_t n)
-{
-    if (t && t == facts.t && n == facts.n) {
-        if (!facts.prose_known) {
-            facts.prose_len = prose_len(t, n);
-            facts.prose_known = true;
-        }
-        return facts.prose_len;
-    }
-    return prose_len(t, n);
-}
-
-static size_t prose_len(const char *t, size_t n)
 {
     /* Words that several marks below hold: a text without them holds none
      * of those marks, which are then not searched for. */
@@ -839,7 +808,7 @@ bool mm_mta_says_delayed(const char *t, size_t n)
 void mm_mta_complete_dsn(const mm_msg *m, mm_report *r, size_t start)
 {
     const char *t = mm_buf_str(&m->text);
-    size_t n = mm_mta_prose_len(t, m->text.len);
+    size_t n = r->prose_len;
     if (mm_mta_dsn_has_diag(m))
         mm_mta_complete(r, start, t, n, true);
     else

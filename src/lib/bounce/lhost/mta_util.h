@@ -33,13 +33,10 @@ mm_reason_t mm_words_status(const mm_words *tab, const char *s);
 /* True if any of the NULL-terminated needles occurs in s[0..n). */
 bool mm_mta_has_any(const char *s, size_t n, const char *const *needles);
 
-/* Length of the readable text before the copy of the original message. */
+/* Length of the readable text before the copy of the original message.
+ * For the message's own text it is already in r->prose_len (worked out
+ * once per message); call this for other texts. */
 size_t mm_mta_prose_len(const char *t, size_t n);
-
-/* While a message is diagnosed, answers about its text (t, n) are worked
- * out once: mm_diagnose_message() names the text before the decoders run
- * and forgets it after (NULL, 0).  Other texts are not remembered. */
-void mm_mta_facts_begin(const char *t, size_t n);
 
 /* The SMTP command a reply answered, as the prose names it ("in reply to
  * RCPT TO command", "after end of data", ">>> MAIL From:", "Connected to X

@@ -39,7 +39,7 @@ mm_status_t mm_decode_mxlogic(const mm_msg *m, mm_report *r)
     if (st != MM_ENOTFOUND)
         return st;
     /* No lead-in sentence: read the list from the top of the text. */
-    size_t from = r->n, n = mm_mta_prose_len(t, m->text.len);
+    size_t from = r->n, n = r->prose_len;
     const char *end = mm_strcasestr(t, "Included is a copy of the message header");
     if (end && (size_t)(end - t) < n)
         n = (size_t)(end - t);

@@ -301,7 +301,7 @@ static mm_status_t from_text(const mm_msg *m, mm_report *r, const admin_rcpt *v,
     if (k > 0)
         return MM_OK;
     const char *t = mm_buf_str(&m->text);
-    size_t n = mm_mta_prose_len(t, m->text.len), from = r->n;
+    size_t n = r->prose_len, from = r->n;
     mm_status_t st = error_details(t, n, r);
     if (st != MM_ENOTFOUND && (st != MM_OK || r->n > from))
         return st;

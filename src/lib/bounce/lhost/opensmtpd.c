@@ -72,7 +72,7 @@ static bool is_opensmtpd(const char *t, size_t n)
 mm_status_t mm_decode_opensmtpd(const mm_msg *m, mm_report *r)
 {
     const char *t = mm_buf_str(&m->text);
-    size_t n = mm_mta_prose_len(t, m->text.len);
+    size_t n = r->prose_len;
     if (!is_opensmtpd(t, n))
         return MM_ENOTFOUND;
     size_t start = r->n;

@@ -145,7 +145,7 @@ static void smtp_diag_type(mm_report *r, size_t start)
 mm_status_t mm_decode_postfix(const mm_msg *m, mm_report *r)
 {
     const char *t = mm_buf_str(&m->text);
-    size_t n = mm_mta_prose_len(t, m->text.len);
+    size_t n = r->prose_len;
     size_t start = r->n;
     if (is_smtpd_notice(m, t, n)) {
         mm_status_t st = from_session(r, t, n);

@@ -761,7 +761,7 @@ static mm_status_t add_unnamed(const mm_msg *m, prose *p, mm_report *r, const ch
 static mm_status_t read_prose(const mm_msg *m, prose *p, mm_report *r)
 {
     const char *t = mm_buf_str(&m->text);
-    size_t n = mm_mta_prose_len(t, m->text.len), start = r->n;
+    size_t n = r->prose_len, start = r->n;
     split_lines(p, t, n);
     find_mentions(p);
     mm_status_t st = MM_OK;

@@ -300,7 +300,7 @@ void mm_prov_exim_host(mm_report *r, mm_rcpt *rc)
 mm_status_t mm_prov_list_after(const mm_msg *m, mm_report *r, const char *const *markers)
 {
     const char *t = mm_buf_str(&m->text);
-    size_t n = mm_mta_prose_len(t, m->text.len), from = r->n;
+    size_t n = r->prose_len, from = r->n;
     const char *after = NULL;
     for (size_t i = 0; markers[i] && !after; i++)
         after = mm_prov_after_line(t, n, markers[i]);

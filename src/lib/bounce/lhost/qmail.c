@@ -118,7 +118,7 @@ static void qmail_hint(mm_rcpt *rc, const char *b, size_t n)
 mm_status_t mm_decode_qmail(const mm_msg *m, mm_report *r)
 {
     const char *t = mm_buf_str(&m->text);
-    size_t n = mm_mta_prose_len(t, m->text.len);
+    size_t n = r->prose_len;
     if (!is_qmail(m, t, n))
         return MM_ENOTFOUND;
     size_t start = r->n;

@@ -60,7 +60,7 @@ mm_status_t mm_decode_zoho(const mm_msg *m, mm_report *r)
     if (m->has_dsn || !from || !mm_strcasestr(from, "zoho"))
         return MM_ENOTFOUND;
     const char *t = mm_buf_str(&m->text);
-    size_t n = mm_mta_prose_len(t, m->text.len), pos = 0, len, start = r->n;
+    size_t n = r->prose_len, pos = 0, len, start = r->n;
     bool delayed = mm_mta_header_has(m, "Subject", "(Delay)") ||
                    mm_memcasemem(t, n, "WARNING MESSAGE ONLY", 20);
     const char *l;
