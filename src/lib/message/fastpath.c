@@ -488,18 +488,16 @@ static char *leaf_bytes(const node *nd, size_t cap, size_t *len)
 static void leaf(mm_walk *w, const node *nd)
 {
     const ctinfo *ct = &nd->ct;
-    const char *type = ct->given ? ct->type : "text";
-    const char *sub = ct->given ? ct->sub : "plain";
+    const char *type = ct->given ? ct->type : NULL;
+    const char *sub = ct->given ? ct->sub : NULL;
     const char *cs = ct->given ? ct->charset : NULL;
     bool headers_block;
-    mm_buf *dst = mm_walk_leaf_dst(w, type ? type : "text", sub ? sub : "plain", &headers_block);
-    if (!dst && !headers_block)
-        return;
-    size_t used = dst ? dst->len : 0;
-    if (used >= MM_TEXT_MAX)
+    mm_buf *dst;
+    size_t room = mm_walk_leaf_room(w, type, sub, &dst, &headers_block);
+    if (room == 0)
         return;
     size_t len;
-    char *dec = leaf_bytes(nd, MM_TEXT_MAX - used, &len);
+    char *dec = leaf_bytes(nd, room, &len);
     mm_walk_leaf_put(w, dst, headers_block, dec ? dec : nd->body, len, cs);
     g_free(dec);
 }

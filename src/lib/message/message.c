@@ -327,20 +327,28 @@ void mm_walk_leaf_put(mm_walk *w, mm_buf *dst, bool headers_block, const char *d
     }
 }
 
+size_t mm_walk_leaf_room(mm_walk *w, const char *type, const char *sub, mm_buf **dst,
+                         bool *headers_block)
+{
+    *dst = mm_walk_leaf_dst(w, type ? type : "text", sub ? sub : "plain", headers_block);
+    if (!*dst && !*headers_block)
+        return 0;
+    size_t used = *dst ? (*dst)->len : 0;
+    return used >= MM_TEXT_MAX ? 0 : MM_TEXT_MAX - used;
+}
+
 static void leaf(mm_walk *w, GMimeObject *obj)
 {
     GMimeContentType *ct = g_mime_object_get_content_type(obj);
-    const char *type = ct ? g_mime_content_type_get_media_type(ct) : "text";
-    const char *sub = ct ? g_mime_content_type_get_media_subtype(ct) : "plain";
+    const char *type = ct ? g_mime_content_type_get_media_type(ct) : NULL;
+    const char *sub = ct ? g_mime_content_type_get_media_subtype(ct) : NULL;
     const char *cs = ct ? g_mime_content_type_get_parameter(ct, "charset") : NULL;
     bool headers_block;
-    mm_buf *dst = mm_walk_leaf_dst(w, type ? type : "text", sub ? sub : "plain", &headers_block);
-    if (!dst && !headers_block)
+    mm_buf *dst;
+    size_t room = mm_walk_leaf_room(w, type, sub, &dst, &headers_block);
+    if (room == 0)
         return;
-    size_t used = dst ? dst->len : 0;
-    if (used >= MM_TEXT_MAX)
-        return;
-    GByteArray *arr = part_bytes(GMIME_PART(obj), MM_TEXT_MAX - used);
+    GByteArray *arr = part_bytes(GMIME_PART(obj), room);
     if (!arr)
         return;
     mm_walk_leaf_put(w, dst, headers_block, (const char *)arr->data, arr->len, cs);

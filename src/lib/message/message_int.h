@@ -30,6 +30,11 @@ GMimeParserOptions *mm_msg_parser_options(void);
 
 /* Where a leaf of this media type goes (NULL: nowhere); *headers_block for rfc822-headers. */
 mm_buf *mm_walk_leaf_dst(mm_walk *w, const char *type, const char *sub, bool *headers_block);
+/* Both walkers' first step for a leaf: its target (as mm_walk_leaf_dst(),
+ * NULL type/sub meaning text/plain) and how many decoded bytes it may still
+ * take; 0 when the leaf is not read at all. */
+size_t mm_walk_leaf_room(mm_walk *w, const char *type, const char *sub, mm_buf **dst,
+                         bool *headers_block);
 /* A leaf's decoded content (at most MM_TEXT_MAX minus what dst holds) into dst. */
 void mm_walk_leaf_put(mm_walk *w, mm_buf *dst, bool headers_block, const char *data, size_t len,
                       const char *cs);
