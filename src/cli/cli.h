@@ -31,5 +31,6 @@ void fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn)
 const char *i18n_setup(const char *lang);
 
 int cmd_diagnose(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
 
 #endif

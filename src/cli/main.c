@@ -1,6 +1,6 @@
 /*
  * main.c - the mailmedic program: global options, then one subcommand.
- * Subcommands: diagnose (now); verify, checkup and log slot in beside it.
+ * Subcommands: diagnose, verify; checkup and log slot in beside them.
  */
 #include <mailmedic/mailmedic.h>
 #include <stdlib.h>
@@ -15,6 +15,7 @@ typedef struct command {
 
 static const command commands[] = {
     {"diagnose", cmd_diagnose, N_("read bounces: why delivery failed and what to do")},
+    {"verify", cmd_verify, N_("check addresses before sending: syntax, typos, domain, mailbox")},
     {NULL, NULL, NULL},
 };
 

@@ -1,0 +1,260 @@
+/*
+ * fmt.c - JSON Lines and CSV writers (see fmt.h).
+ */
+#include "fmt.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Length of the well-formed UTF-8 sequence at p (RFC 3629 table), 0 if none. */
+size_t utf8_len(const unsigned char *p, size_t left)
+{
+    unsigned char c = p[0], lo = 0x80, hi = 0xBF;
+    size_t n;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        n = 2;
+    else if (c >= 0xE0 && c <= 0xEF)
+        n = 3;
+    else if (c >= 0xF0 && c <= 0xF4)
+        n = 4;
+    else
+        return 0;
+    if (c == 0xE0)
+        lo = 0xA0; /* overlong */
+    else if (c == 0xED)
+        hi = 0x9F; /* surrogates */
+    else if (c == 0xF0)
+        lo = 0x90; /* overlong */
+    else if (c == 0xF4)
+        hi = 0x8F; /* past U+10FFFF */
+    if (left < n || p[1] < lo || p[1] > hi)
+        return 0;
+    for (size_t i = 2; i < n; i++)
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+    return n;
+}
+
+/* s as valid UTF-8: s itself when it already is, else a copy in tmp. */
+const char *utf8_clean(const char *s, mm_buf *tmp)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t left = strlen(s), n;
+    for (const unsigned char *q = p; *q; q += n)
+        if ((n = utf8_len(q, left - (size_t)(q - p))) == 0)
+            goto fix;
+    return s;
+fix:
+    mm_buf_reset(tmp);
+    while (left) {
+        n = utf8_len(p, left);
+        if (n)
+            mm_buf_append(tmp, p, n);
+        else
+            mm_buf_puts(tmp, "\xEF\xBF\xBD");
+        p += n ? n : 1;
+        left -= n ? n : 1;
+    }
+    return mm_buf_str(tmp);
+}
+
+/*
+ * JSON Lines written straight into the output buffer, one record per line,
+ * in the bytes jansson's json_dumps(JSON_COMPACT) gave before (so the format
+ * did not move when jansson went): keys in insertion order, no spaces,
+ * strings escaped as RFC 8259 section 7 requires (" \ and controls below
+ * 0x20; \b \f \n \r \t short, the rest \u00XX in upper-case hex), every
+ * other byte as is, and bytes that are not UTF-8 as U+FFFD, one per byte.
+ * A line is all or nothing: when the buffer cannot grow, what was written
+ * of it is taken back.
+ */
+
+void jw_put(jw *w, const char *s, size_t n)
+{
+    if (w->st == MM_OK)
+        w->st = mm_buf_append(w->b, s, n);
+}
+
+/* Bytes that end a run copied as is: " \ controls, and 8-bit bytes (checked). */
+static bool json_plain(unsigned char c)
+{
+    return c >= 0x20 && c != '"' && c != '\\' && c < 0x80;
+}
+
+void jw_string(jw *w, const char *str)
+{
+    const unsigned char *p = (const unsigned char *)str;
+    size_t left = strlen(str);
+    jw_put(w, "\"", 1);
+    while (left) {
+        size_t run = 0;
+        while (run < left && json_plain(p[run]))
+            run++;
+        if (run) {
+            jw_put(w, (const char *)p, run);
+            p += run;
+            left -= run;
+            continue;
+        }
+        unsigned char c = *p;
+        size_t n = 1;
+        char esc[8];
+        if (c >= 0x80) {
+            n = utf8_len(p, left);
+            if (n)
+                jw_put(w, (const char *)p, n);
+            else
+                jw_put(w, "\xEF\xBF\xBD", 3);
+            n = n ? n : 1;
+        } else if (c == '"' || c == '\\') {
+            esc[0] = '\\';
+            esc[1] = (char)c;
+            jw_put(w, esc, 2);
+        } else {
+            const char hex[] = "0123456789ABCDEF";
+            const char *s = c == '\b'   ? "\\b"
+                            : c == '\f' ? "\\f"
+                            : c == '\n' ? "\\n"
+                            : c == '\r' ? "\\r"
+                            : c == '\t' ? "\\t"
+                                        : NULL;
+            if (s) {
+                jw_put(w, s, 2);
+            } else {
+                memcpy(esc, "\\u00", 4);
+                esc[4] = hex[c >> 4];
+                esc[5] = hex[c & 15];
+                jw_put(w, esc, 6);
+            }
+        }
+        p += n;
+        left -= n;
+    }
+    jw_put(w, "\"", 1);
+}
+
+/* ,"key": with the opening brace before the first member. */
+void jw_key(jw *w, const char *key)
+{
+    jw_put(w, &w->sep, 1);
+    w->sep = ',';
+    jw_put(w, "\"", 1);
+    jw_put(w, key, strlen(key));
+    jw_put(w, "\":", 2);
+}
+
+void jw_str(jw *w, const char *key, const char *s)
+{
+    jw_key(w, key);
+    jw_string(w, s);
+}
+
+void jw_raw(jw *w, const char *key, const char *lit)
+{
+    jw_key(w, key);
+    jw_put(w, lit, strlen(lit));
+}
+
+void jw_int(jw *w, const char *key, long long v)
+{
+    char num[32];
+    int n = snprintf(num, sizeof num, "%lld", v);
+    jw_key(w, key);
+    jw_put(w, num, (size_t)n);
+}
+
+/* A string member, or null when s is NULL or empty. */
+void jw_str_or_null(jw *w, const char *key, const char *s)
+{
+    if (s && *s)
+        jw_str(w, key, s);
+    else
+        jw_raw(w, key, "null");
+}
+
+jw jw_begin(mm_buf *b)
+{
+    jw w = {b, b->len, MM_OK, '{'};
+    return w;
+}
+
+void jw_end(jw *w)
+{
+    if (w->sep == '{')
+        jw_put(w, "{", 1);
+    jw_put(w, "}\n", 2);
+    if (w->st != MM_OK && w->b->data) {
+        w->b->len = w->start;
+        w->b->data[w->start] = '\0';
+    }
+}
+
+void jw_bool(jw *w, const char *key, bool v)
+{
+    jw_raw(w, key, v ? "true" : "false");
+}
+
+char jw_open(jw *w, const char *key, char kind)
+{
+    if (key) {
+        jw_key(w, key);
+    } else {
+        jw_put(w, &w->sep, 1);
+        w->sep = ',';
+    }
+    char saved = w->sep;
+    w->sep = kind;
+    return saved;
+}
+
+void jw_close(jw *w, char kind, char saved)
+{
+    if (w->sep == '{' || w->sep == '[')
+        jw_put(w, &w->sep, 1);
+    jw_put(w, kind == '{' ? "}" : "]", 1);
+    w->sep = saved;
+}
+
+/*
+ * Cells a spreadsheet would evaluate as a formula (CSV injection, as OWASP
+ * lists it): a leading = + - @, tab or carriage return.  They are quoted and
+ * prefixed with an apostrophe.  A lone "-" (standard input) is plain text.
+ */
+bool csv_formula(const char *s)
+{
+    return s[0] && strchr("=+-@\t\r", s[0]) && strcmp(s, "-") != 0;
+}
+
+void csv_field(mm_buf *b, const char *raw, bool first)
+{
+    mm_buf tmp = MM_BUF_INIT;
+    const char *s = utf8_clean(raw, &tmp);
+    if (!first)
+        mm_buf_putc(b, ',');
+    bool formula = csv_formula(s);
+    if (!formula && !strpbrk(s, ",\"\r\n")) {
+        mm_buf_puts(b, s);
+        mm_buf_free(&tmp);
+        return;
+    }
+    mm_buf_putc(b, '"');
+    if (formula)
+        mm_buf_putc(b, '\'');
+    for (; *s; s++) {
+        if (*s == '"')
+            mm_buf_putc(b, '"');
+        mm_buf_putc(b, *s);
+    }
+    mm_buf_putc(b, '"');
+    mm_buf_free(&tmp);
+}
+
+
+void jw_elem_str(jw *w, const char *s)
+{
+    jw_put(w, &w->sep, 1);
+    w->sep = ',';
+    jw_string(w, s);
+}

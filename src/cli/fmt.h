@@ -1,0 +1,45 @@
+/*
+ * fmt.h - the writers every machine format of the program shares: JSON Lines
+ * records built straight into an mm_buf, CSV fields quoted as RFC 4180 asks
+ * (and guarded against spreadsheet formula injection), UTF-8 clean-up.
+ */
+#ifndef MM_CLI_FMT_H
+#define MM_CLI_FMT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "../lib/util/buf.h"
+
+/* Length of the well-formed UTF-8 sequence at p, 0 if none. */
+size_t utf8_len(const unsigned char *p, size_t left);
+/* s as valid UTF-8: s itself when it already is, else a copy in tmp. */
+const char *utf8_clean(const char *s, mm_buf *tmp);
+
+typedef struct jw {
+    mm_buf *b;
+    size_t start;
+    mm_status_t st;
+    char sep; /* '{' or '[' before the first member, then ',' */
+} jw;
+
+jw jw_begin(mm_buf *b);
+void jw_end(jw *w);                     /* closes the record and ends the line */
+void jw_put(jw *w, const char *s, size_t n);
+void jw_string(jw *w, const char *str);
+void jw_key(jw *w, const char *key);
+void jw_str(jw *w, const char *key, const char *s);
+void jw_raw(jw *w, const char *key, const char *lit);
+void jw_int(jw *w, const char *key, long long v);
+void jw_bool(jw *w, const char *key, bool v);
+void jw_str_or_null(jw *w, const char *key, const char *s);
+/* Nested values: open with a key (NULL inside an array), close with the
+ * same kind; sep is saved by the caller: char s = jw_open(w, key, '{') ... jw_close(w, '}', s). */
+char jw_open(jw *w, const char *key, char kind);
+void jw_close(jw *w, char kind, char saved);
+/* A string element of an open array. */
+void jw_elem_str(jw *w, const char *s);
+
+bool csv_formula(const char *s);
+void csv_field(mm_buf *b, const char *raw, bool first);
+
+#endif
