@@ -62,6 +62,7 @@ typedef enum mm_vreason {
     MM_VR_SMTP_ACCEPTED,      /* the mail server accepted the mailbox */
     MM_VR_KNOWN_PROVIDER,     /* a well-known mail provider (offline) */
     MM_VR_NOT_CHECKED,        /* offline: the domain was not looked up */
+    MM_VR_IMPLICIT_MX,        /* no MX: mail goes to the domain's own A/AAAA (RFC 5321 5.1) */
     MM_VR_MAX_
 } mm_vreason;
 
@@ -77,6 +78,8 @@ typedef struct mm_verify_opts {
     mm_smtp_opts smtp_opts;   /* filled by mm_verify_opts_default() */
     size_t window;            /* addresses in flight at most (default 4096) */
     size_t cache_domains;     /* domains remembered per run (default 100000) */
+    bool allow_private;       /* MX hosts at loopback/private addresses count as usable
+                               * (intranets, tests); by default they are a misconfiguration */
 } mm_verify_opts;
 
 MM_EXTERN void mm_verify_opts_default(mm_verify_opts *o);

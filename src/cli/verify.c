@@ -53,7 +53,7 @@ typedef struct vrun {
 
 enum { OPT_BOM = 256, OPT_OFFLINE, OPT_SMTP, OPT_HELO, OPT_MAIL_FROM, OPT_SMTP_PORT, OPT_DNS,
        OPT_TIMEOUT, OPT_CONCURRENCY, OPT_RFC5322, OPT_UNIQUE, OPT_NO_PROGRESS, OPT_COLUMN,
-       OPT_LIST, OPT_NO_STARTTLS };
+       OPT_LIST, OPT_NO_STARTTLS, OPT_ALLOW_PRIVATE };
 
 static void usage(FILE *fp)
 {
@@ -77,6 +77,8 @@ static void usage(FILE *fp)
             "      --mail-from=ADDR  SMTP: the envelope sender (default: the null sender <>)\n"
             "      --smtp-port=PORT  SMTP: port of the mail servers (default 25)\n"
             "      --no-starttls     SMTP: do not use STARTTLS even when offered\n"
+            "      --allow-private   mail servers at loopback or private addresses count as\n"
+            "                        usable (an intranet, a test set-up)\n"
             "      --rfc5322         judge syntax as an RFC 5322 addr-spec, not an SMTP mailbox\n"
             "      --no-progress     no progress bar on standard error\n"
             "  -h, --help            show this help\n\n"
@@ -135,29 +137,20 @@ static const char *verdict_color(mm_verdict v)
     }
 }
 
-static bool is_error(const mm_addr_issue *i)
-{
-    return i->code != MM_ADDR_TLD_UNKNOWN && i->code != MM_ADDR_DOTLESS &&
-           i->code != MM_ADDR_SPECIAL_USE;
-}
-
 /* ---- JSON ---- */
 
-static void json_issues(jw *w, const char *key, const mm_addr *a, bool errors)
+static void json_issues(jw *w, const char *key, const mm_addr_issue *is, size_t n)
 {
     char s = jw_open(w, key, '[');
     mm_buf msg = MM_BUF_INIT;
-    for (size_t i = 0; a && i < a->nissues; i++) {
-        const mm_addr_issue *is = &a->issues[i];
-        if (is_error(is) != errors)
-            continue;
+    for (size_t i = 0; i < n; i++) {
         char s2 = jw_open(w, NULL, '{');
-        jw_str(w, "code", mm_addr_code_name(is->code));
+        jw_str(w, "code", mm_addr_code_name(is[i].code));
         mm_buf_reset(&msg);
-        format_issue(mm_addr_code_message(is->code), is->column, is->text, &msg);
+        format_issue(mm_addr_code_message(is[i].code), is[i].column, is[i].text, &msg);
         jw_str(w, "message", mm_buf_str(&msg));
-        if (is->column)
-            jw_int(w, "column", (long long)is->column);
+        if (is[i].column)
+            jw_int(w, "column", (long long)is[i].column);
         else
             jw_raw(w, "column", "null");
         jw_close(w, '}', s2);
@@ -166,12 +159,12 @@ static void json_issues(jw *w, const char *key, const mm_addr *a, bool errors)
     jw_close(w, ']', s);
 }
 
-static void json_fixes(jw *w, const mm_addr *a)
+static void json_norms(jw *w, const mm_addr *a)
 {
     char s = jw_open(w, "normalized", '[');
     for (unsigned bit = 1; bit && a; bit <<= 1)
-        if (a->fixes & bit)
-            jw_elem_str(w, mm_addr_fix_name(bit));
+        if (a->norms & bit)
+            jw_elem_str(w, mm_addr_norm_name(bit));
     jw_close(w, ']', s);
 }
 
@@ -183,18 +176,25 @@ static void json_mx(jw *w, const mm_mx_result *mx)
     }
     char s = jw_open(w, "mx", '{');
     jw_str(w, "status", mm_mx_status_name(mx->status));
-    jw_str(w, "dns", mm_dns_result_name(mx->dns_result));
-    jw_bool(w, "null_mx", mx->status == MM_MX_NULL);
-    jw_bool(w, "implicit", mx->implicit);
+    jw_str(w, "message", _(mm_mx_status_message(mx->status)));
+    jw_str(w, "dns", mm_dns_result_name(mx->mx_result));
+    jw_bool(w, "null_mx", mx->null_mx);
+    jw_bool(w, "implicit_mx", mx->implicit_mx);
+    jw_str_or_null(w, "parking", mx->parking);
     char s2 = jw_open(w, "hosts", '[');
     for (size_t i = 0; i < mx->nhosts; i++) {
         const mm_mx_host *h = &mx->hosts[i];
         char s3 = jw_open(w, NULL, '{');
         jw_str(w, "host", h->name);
         jw_int(w, "preference", h->preference);
+        jw_str(w, "status", mm_mx_host_status_name(h->status));
         char s4 = jw_open(w, "addresses", '[');
-        for (size_t j = 0; j < h->naddrs; j++)
-            jw_elem_str(w, h->addrs[j]);
+        for (size_t j = 0; j < h->naddrs; j++) {
+            char s5 = jw_open(w, NULL, '{');
+            jw_str(w, "ip", h->addrs[j].text);
+            jw_str(w, "class", mm_ip_class_name(h->addrs[j].klass));
+            jw_close(w, '}', s5);
+        }
         jw_close(w, ']', s4);
         jw_close(w, '}', s3);
     }
@@ -229,9 +229,9 @@ static void render_json(vrun *run, const slot *sl, const mm_verify_result *r)
     jw_str(&w, "source", sl->source);
     jw_int(&w, "line", (long long)sl->line);
     jw_str(&w, "input", r->input);
-    jw_str_or_null(&w, "address", a && a->syntax_ok ? a->normalized : NULL);
+    jw_str_or_null(&w, "address", a->syntax_ok ? a->address : NULL);
     jw_str(&w, "verdict", mm_verdict_name(r->verdict));
-    jw_bool(&w, "syntax_ok", a && a->syntax_ok);
+    jw_bool(&w, "syntax_ok", a->syntax_ok);
     if (sl->row_err) {
         char s = jw_open(&w, "errors", '[');
         char s2 = jw_open(&w, NULL, '{');
@@ -243,10 +243,10 @@ static void render_json(vrun *run, const slot *sl, const mm_verify_result *r)
         jw_close(&w, '}', s2);
         jw_close(&w, ']', s);
     } else {
-        json_issues(&w, "errors", a, true);
+        json_issues(&w, "errors", a->errors, a->n_errors);
     }
-    json_issues(&w, "warnings", a, false);
-    json_fixes(&w, a);
+    json_issues(&w, "warnings", a->notes, a->n_notes);
+    json_norms(&w, a);
     jw_str_or_null(&w, "suggestion", r->suggestion);
     jw_str_or_null(&w, "suggestion_kind",
                    r->suggestion ? mm_suggest_kind_name(r->suggest_kind) : NULL);
@@ -314,16 +314,15 @@ static void render_csv(vrun *run, const slot *sl, const mm_verify_result *r)
     csv_field(&run->out, sl->source, first);
     csv_field(&run->out, num, false);
     csv_field(&run->out, r->input, false);
-    csv_field(&run->out, a && a->syntax_ok ? a->normalized : "", false);
+    csv_field(&run->out, a->syntax_ok ? a->address : "", false);
     csv_field(&run->out, mm_verdict_name(r->verdict), false);
-    csv_field(&run->out, a && a->syntax_ok ? "true" : "false", false);
-    const mm_addr_issue *first_err = NULL;
-    for (size_t i = 0; a && i < a->nissues; i++) {
+    csv_field(&run->out, a->syntax_ok ? "true" : "false", false);
+    const mm_addr_issue *first_err = a->n_errors ? &a->errors[0] : NULL;
+    for (size_t i = 0; i < a->n_errors + a->n_notes; i++) {
+        const mm_addr_issue *is = i < a->n_errors ? &a->errors[i] : &a->notes[i - a->n_errors];
         if (t.len)
             mm_buf_putc(&t, ';');
-        mm_buf_puts(&t, mm_addr_code_name(a->issues[i].code));
-        if (!first_err && is_error(&a->issues[i]))
-            first_err = &a->issues[i];
+        mm_buf_puts(&t, mm_addr_code_name(is->code));
     }
     if (sl->row_err)
         mm_buf_puts(&t, strcmp(sl->row_err, "too_long") == 0 ? "line_too_long" : "missing_field");
@@ -386,10 +385,10 @@ static void render_text(vrun *run, const slot *sl, const mm_verify_result *r)
         mm_buf_printf(b, "    %s\n", strcmp(sl->row_err, "too_long") == 0
                                          ? _("the line is too long to be an address; skipped")
                                          : _("the row has no value in the address column"));
-    for (size_t i = 0; a && !sl->row_err && i < a->nissues; i++) {
+    for (size_t i = 0; !sl->row_err && i < a->n_errors + a->n_notes; i++) {
+        const mm_addr_issue *is = i < a->n_errors ? &a->errors[i] : &a->notes[i - a->n_errors];
         mm_buf_puts(b, "    ");
-        format_issue(mm_addr_code_message(a->issues[i].code), a->issues[i].column,
-                     a->issues[i].text, b);
+        format_issue(mm_addr_code_message(is->code), is->column, is->text, b);
         mm_buf_putc(b, '\n');
     }
     for (size_t i = 0; i < r->nreasons; i++) {
@@ -400,12 +399,15 @@ static void render_text(vrun *run, const slot *sl, const mm_verify_result *r)
     if (r->suggestion)
         mm_buf_printf(b, "    %s%s %s%s\n", run->color ? "\033[1m" : "", _("did you mean:"),
                       r->suggestion, off);
-    if (a && a->syntax_ok && a->fixes) {
+    if (a->syntax_ok && (a->norms & ~MM_ADDR_N_ALABEL_DECODED)) {
         mm_buf_printf(b, "    %s", _("normalised:"));
+        const char *sep = " ";
         for (unsigned bit = 1; bit; bit <<= 1)
-            if (a->fixes & bit)
-                mm_buf_printf(b, " %s", _(mm_addr_fix_message(bit)));
-        mm_buf_printf(b, " -> %s\n", a->normalized);
+            if (a->norms & bit & ~MM_ADDR_N_ALABEL_DECODED) {
+                mm_buf_printf(b, "%s%s", sep, _(mm_addr_norm_message(bit)));
+                sep = "; ";
+            }
+        mm_buf_printf(b, " -> %s\n", a->address);
     }
     if (r->mx && r->mx->nhosts) {
         mm_buf_printf(b, "    MX:");
@@ -594,6 +596,7 @@ int cmd_verify(int argc, char **argv)
         {"mail-from", required_argument, NULL, OPT_MAIL_FROM},
         {"smtp-port", required_argument, NULL, OPT_SMTP_PORT},
         {"no-starttls", no_argument, NULL, OPT_NO_STARTTLS},
+        {"allow-private", no_argument, NULL, OPT_ALLOW_PRIVATE},
         {"dns", required_argument, NULL, OPT_DNS},
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
         {"concurrency", required_argument, NULL, OPT_CONCURRENCY},
@@ -640,6 +643,7 @@ int cmd_verify(int argc, char **argv)
         case OPT_HELO: o.smtp_opts.helo = optarg; break;
         case OPT_MAIL_FROM: o.smtp_opts.mail_from = optarg; break;
         case OPT_NO_STARTTLS: o.smtp_opts.starttls = false; break;
+        case OPT_ALLOW_PRIVATE: o.allow_private = true; break;
         case OPT_SMTP_PORT: {
             long p = strtol(optarg, &end, 10);
             if (*end || p < 1 || p > 65535) {

@@ -12,6 +12,7 @@
 #include <mailmedic/verify.h>
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,6 +47,7 @@ static const struct {
     [MM_VR_ACCEPTS_ALL] = {"accepts_all", N_("this provider accepts every address during the SMTP dialogue, so a probe proves nothing")},
     [MM_VR_SMTP_FAILED] = {"smtp_failed", N_("the SMTP check could not be completed (no connection, refused or timed out)")},
     [MM_VR_MX_OK] = {"mx_ok", N_("the domain has working mail servers")},
+    [MM_VR_IMPLICIT_MX] = {"implicit_mx", N_("the domain has no MX record; mail goes to its own address (allowed, but often a sign it is not set up for mail)")},
     [MM_VR_SMTP_ACCEPTED] = {"smtp_accepted", N_("the recipient's mail server accepted this mailbox")},
     [MM_VR_KNOWN_PROVIDER] = {"known_provider", N_("a well-known mail provider")},
     [MM_VR_NOT_CHECKED] = {"not_checked", N_("offline: the domain was not looked up")},
@@ -91,13 +93,12 @@ typedef struct item {
     mm_verdict verdict;
     mm_vreason reasons[MM_VERIFY_MAX_REASONS];
     size_t nreasons;
-    char suggestion[MM_ADDR_MAX + 8];
+    char suggestion[MM_ADDR_TEXT_MAX];
     mm_suggest_kind skind;
     unsigned classes;
     const char *role;
     const char *provider;
-    bool have_mx;
-    mm_mx_result mx;
+    const mm_mx_result *mx; /* a reference, or NULL */
     bool have_smtp;
     mm_smtp_result smtp;
 } item;
@@ -208,10 +209,10 @@ static void set_verdict(item *it, mm_verdict v)
         it->verdict = v;
 }
 
-static bool has_issue(const mm_addr *a, mm_addr_code code)
+static bool has_note(const mm_addr *a, mm_addr_code code)
 {
-    for (size_t i = 0; i < a->nissues; i++)
-        if (a->issues[i].code == code)
+    for (size_t i = 0; i < a->n_notes; i++)
+        if (a->notes[i].code == code)
             return true;
     return false;
 }
@@ -256,7 +257,7 @@ static void suggest_invalid(mm_verifier *v, item *it)
     size_t llen = (size_t)(at - text);
     char fixed[300];
     mm_suggest_kind k = mm_domains_suggest(v->domains, at + 1, tlen - llen - 1, fixed, sizeof fixed);
-    char cand[MM_ADDR_MAX + 8];
+    char cand[MM_ADDR_TEXT_MAX];
     if (k != MM_SUGGEST_NONE)
         snprintf(cand, sizeof cand, "%.*s@%s", (int)llen, text, fixed);
     else if (it->addr.fixed[0])
@@ -267,8 +268,8 @@ static void suggest_invalid(mm_verifier *v, item *it)
     if (!check)
         return;
     if (mm_addr_check(v->checker, cand, strlen(cand), v->o.addr_flags, check) == MM_OK &&
-        check->syntax_ok && !has_issue(check, MM_ADDR_TLD_UNKNOWN)) {
-        snprintf(it->suggestion, sizeof it->suggestion, "%s", check->normalized);
+        check->syntax_ok && !has_note(check, MM_ADDR_TLD_UNKNOWN)) {
+        snprintf(it->suggestion, sizeof it->suggestion, "%s", check->address);
         it->skind = k != MM_SUGGEST_NONE ? k : MM_SUGGEST_NONE;
     }
     free(check);
@@ -297,11 +298,11 @@ static bool check_offline(mm_verifier *v, item *it)
         suggest_domain(v, it, a->local, strlen(a->local), a->domain, strlen(a->domain));
 
     bool dead = false;
-    if (has_issue(a, MM_ADDR_TLD_UNKNOWN))
+    if (has_note(a, MM_ADDR_TLD_UNKNOWN))
         add_reason(it, MM_VR_TLD_UNKNOWN), dead = true;
-    if (has_issue(a, MM_ADDR_DOTLESS))
+    if (has_note(a, MM_ADDR_DOTLESS))
         add_reason(it, MM_VR_DOTLESS), dead = true;
-    if (has_issue(a, MM_ADDR_SPECIAL_USE))
+    if (has_note(a, MM_ADDR_SPECIAL_USE))
         add_reason(it, MM_VR_SPECIAL_USE), dead = true;
     if (dead) {
         it->verdict = MM_VERDICT_UNDELIVERABLE;
@@ -338,44 +339,51 @@ static bool check_offline(mm_verifier *v, item *it)
     return true;
 }
 
-/* The DNS answer for the domain decides (and may take back a typo
- * suggestion: a domain with its own mail servers is not a typo). */
+/* Take back a typo suggestion: a domain with its own mail servers is not a
+ * typo (126.com is not 163.com misspelt), whatever its spelling. */
+static void drop_typo(item *it)
+{
+    if (it->skind == MM_SUGGEST_NONE)
+        return;
+    it->suggestion[0] = '\0';
+    it->skind = MM_SUGGEST_NONE;
+    for (size_t i = 0; i < it->nreasons; i++)
+        if (it->reasons[i] == MM_VR_TYPO) {
+            memmove(it->reasons + i, it->reasons + i + 1,
+                    (it->nreasons - i - 1) * sizeof it->reasons[0]);
+            it->nreasons--;
+            break;
+        }
+    if (it->verdict == MM_VERDICT_RISKY && !(it->classes & MM_DOM_DISPOSABLE) && !it->role)
+        it->verdict = MM_VERDICT_DELIVERABLE;
+}
+
+/* The DNS answer for the domain decides.  Returns true when the mailbox
+ * may be probed over SMTP. */
 static bool apply_mx(item *it, const mm_mx_result *mx)
 {
-    it->have_mx = true;
-    it->mx = *mx;
+    it->mx = mm_mx_result_ref(mx);
     switch (mx->status) {
     case MM_MX_OK:
-        if (it->skind != MM_SUGGEST_NONE) {
-            it->suggestion[0] = '\0';
-            it->skind = MM_SUGGEST_NONE;
-            for (size_t i = 0; i < it->nreasons; i++)
-                if (it->reasons[i] == MM_VR_TYPO) {
-                    memmove(it->reasons + i, it->reasons + i + 1,
-                            (it->nreasons - i - 1) * sizeof it->reasons[0]);
-                    it->nreasons--;
-                    break;
-                }
-            if (!(it->classes & MM_DOM_DISPOSABLE) && !it->role)
-                it->verdict = MM_VERDICT_DELIVERABLE;
-        }
+        drop_typo(it);
         add_reason(it, MM_VR_MX_OK);
+        return true;
+    case MM_MX_IMPLICIT:
+        drop_typo(it);
+        add_reason(it, MM_VR_IMPLICIT_MX);
         return true;
     case MM_MX_PARKED:
         add_reason(it, MM_VR_PARKED);
         set_verdict(it, MM_VERDICT_RISKY);
-        return true;
-    case MM_MX_NULL:
+        return false;
+    case MM_MX_NULL_MX:
         add_reason(it, MM_VR_NULL_MX);
         break;
     case MM_MX_NXDOMAIN:
         add_reason(it, MM_VR_NXDOMAIN);
         break;
     case MM_MX_NO_MAIL_HOST:
-        add_reason(it, MM_VR_NO_MAIL_HOST);
-        break;
-    case MM_MX_UNRESOLVED:
-        add_reason(it, MM_VR_MX_UNRESOLVED);
+        add_reason(it, mx->nmx ? MM_VR_MX_UNRESOLVED : MM_VR_NO_MAIL_HOST);
         break;
     case MM_MX_MISCONFIGURED:
         add_reason(it, MM_VR_MX_MISCONFIGURED);
@@ -456,7 +464,7 @@ static void emit(mm_verifier *v, item *it)
         .role = it->role,
         .provider = it->provider,
         .offline = v->o.offline,
-        .mx = it->have_mx ? &it->mx : NULL,
+        .mx = it->mx,
         .smtp = it->have_smtp ? &it->smtp : NULL,
         .duplicate_of = it->dup_of,
     };
@@ -464,6 +472,8 @@ static void emit(mm_verifier *v, item *it)
     v->cb(v->arg, &r);
     free(it->input);
     it->input = NULL;
+    mm_mx_result_unref(it->mx);
+    it->mx = NULL;
     it->st = ST_FREE;
 }
 
@@ -498,11 +508,23 @@ static void smtp_cb(void *arg, size_t index, const mm_smtp_result *r)
     pthread_mutex_unlock(&v->lock);
 }
 
+/* The addresses to try, in MX order: public ones, or any when private
+ * addresses were allowed (the checker then called them usable). */
+static size_t mx_addresses(const mm_mx_result *mx, bool any, const char **out, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < mx->nhosts; i++)
+        for (size_t j = 0; j < mx->hosts[i].naddrs && n < max; j++)
+            if (any || mx->hosts[i].addrs[j].klass == MM_IP_PUBLIC)
+                out[n++] = mx->hosts[i].addrs[j].text;
+    return n;
+}
+
 static void start_smtp(mm_verifier *v, item *it)
 {
     const char *addrs[8];
-    size_t n = mm_mx_result_addresses(&it->mx, addrs, 8);
-    const char *rcpt = it->addr.normalized;
+    size_t n = mx_addresses(it->mx, v->o.allow_private, addrs, 8);
+    const char *rcpt = it->addr.address;
     if (!n) {
         it->st = ST_DONE;
         return;
@@ -570,12 +592,13 @@ mm_status_t mm_verify_submit(mm_verifier *v, uint64_t id, const char *input, siz
     it->skind = MM_SUGGEST_NONE;
     it->classes = 0;
     it->role = it->provider = NULL;
-    it->have_mx = it->have_smtp = false;
+    it->mx = NULL;
+    it->have_smtp = false;
     it->st = ST_DNS;
     v->count++;
 
     bool lookup = check_offline(v, it);
-    const char *key = it->addr.syntax_ok ? it->addr.normalized : it->input;
+    const char *key = it->addr.syntax_ok ? it->addr.address : it->input;
     it->dup_of = seen_check(&v->seen, fnv1a(key, strlen(key)), id);
     if (!lookup) {
         it->st = ST_DONE;
@@ -633,6 +656,7 @@ mm_status_t mm_verifier_create(const mm_verify_opts *o, mm_verify_cb cb, void *a
         size_t cache = o->cache_domains ? o->cache_domains : DEFAULT_CACHE;
         if ((st = mm_mailcheck_create(v->dns, cache, &v->mail)) != MM_OK)
             goto fail;
+        mm_mailcheck_allow_private(v->mail, o->allow_private);
         if (o->smtp && (st = mm_smtp_prober_create(&o->smtp_opts, &v->prober)) != MM_OK)
             goto fail;
     }
@@ -655,8 +679,10 @@ void mm_verifier_free(mm_verifier *v)
     mm_dns_free(v->dns);
     mm_domains_free(v->domains);
     mm_addr_checker_free(v->checker);
-    for (size_t i = 0; v->ring && i < v->cap; i++)
+    for (size_t i = 0; v->ring && i < v->cap; i++) {
         free(v->ring[i].input);
+        mm_mx_result_unref(v->ring[i].mx);
+    }
     free(v->ring);
     free(v->seen.keys);
     free(v->seen.ids);
