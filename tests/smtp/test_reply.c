@@ -29,26 +29,29 @@ static const reply_case cases[] = {
      "mx.example.com ESMTP Postfix", 0, 0},
     {"250-mx.example.com\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250-starttls\r\n"
      "250-ENHANCEDSTATUSCODES\r\n250 SMTPUTF8\r\n",
-     MM_SMTP_PARSE_DONE, 250, "", "mx.example.com PIPELINING SIZE 10240000 starttls "
+     MM_SMTP_PARSE_DONE, 250, "",
+     "mx.example.com PIPELINING SIZE 10240000 starttls "
      "ENHANCEDSTATUSCODES SMTPUTF8",
      MM_SMTP_EXT_STARTTLS | MM_SMTP_EXT_SMTPUTF8 | MM_SMTP_EXT_PIPELINING |
-         MM_SMTP_EXT_ENHANCEDSTATUSCODES, 0},
+         MM_SMTP_EXT_ENHANCEDSTATUSCODES,
+     0},
     /* Gmail's three-line refusal: the enhanced code is stripped from each line. */
     {"550-5.1.1 The email account that you tried to reach does not exist.\r\n"
      "550-5.1.1 Please try\r\n550 5.1.1 https://support.google.com/mail/?p=NoSuchUser\r\n",
      MM_SMTP_PARSE_DONE, 550, "5.1.1",
      "The email account that you tried to reach does not exist. Please try "
-     "https://support.google.com/mail/?p=NoSuchUser", 0, 0},
+     "https://support.google.com/mail/?p=NoSuchUser",
+     0, 0},
     {"450 4.7.1 <a@b>: Recipient address rejected: greylisted\r\n", MM_SMTP_PARSE_DONE, 450,
      "4.7.1", "<a@b>: Recipient address rejected: greylisted", 0, 0},
     /* A class that does not match the code is not an enhanced code. */
     {"550 4.1.1 odd\r\n", MM_SMTP_PARSE_DONE, 550, "", "4.1.1 odd", 0, 0},
-    {"452 4.5.3 Too many recipients\n", MM_SMTP_PARSE_DONE, 452, "4.5.3", "Too many recipients",
-     0, 0},
+    {"452 4.5.3 Too many recipients\n", MM_SMTP_PARSE_DONE, 452, "4.5.3", "Too many recipients", 0,
+     0},
     {"250\r\n", MM_SMTP_PARSE_DONE, 250, "", "", 0, 0},
     {"554 5.7.1\r\n", MM_SMTP_PARSE_DONE, 554, "5.7.1", "", 0, 0},
-    {"550 5.1.10 RESOLVER.ADR.RecipientNotFound; not found\r\n", MM_SMTP_PARSE_DONE, 550,
-     "5.1.10", "RESOLVER.ADR.RecipientNotFound; not found", 0, 0},
+    {"550 5.1.10 RESOLVER.ADR.RecipientNotFound; not found\r\n", MM_SMTP_PARSE_DONE, 550, "5.1.10",
+     "RESOLVER.ADR.RecipientNotFound; not found", 0, 0},
     /* A detail of 4 digits is not an enhanced code. */
     {"550 5.1.1000 x\r\n", MM_SMTP_PARSE_DONE, 550, "", "5.1.1000 x", 0, 0},
     /* Control characters and bad UTF-8 are cleaned; good UTF-8 is kept. */
@@ -82,8 +85,8 @@ static void test_cases(void **state)
             strcmp(r.text, c->text) || r.ext != c->ext || used != (c->used ? c->used : len))
             fail_msg("case %zu: got rc %d code %d enhanced '%s' text '%s' ext %u used %zu, "
                      "want rc %d code %d enhanced '%s' text '%s' ext %u used %zu",
-                     i, got, r.code, r.enhanced, r.text, r.ext, used, c->want, c->code,
-                     c->enhanced, c->text, c->ext, c->used ? c->used : len);
+                     i, got, r.code, r.enhanced, r.text, r.ext, used, c->want, c->code, c->enhanced,
+                     c->text, c->ext, c->used ? c->used : len);
     }
 }
 
@@ -170,9 +173,9 @@ static void test_sanitize(void **state)
 static void test_names(void **state)
 {
     (void)state;
-    static const char *const want[] = {"accepted", "rejected", "tempfail", "catch_all",
-                                       "always_accepts", "conn_failed", "timeout",
-                                       "protocol_error", "blocked"};
+    static const char *const want[] = {"accepted",  "rejected",       "tempfail",
+                                       "catch_all", "always_accepts", "conn_failed",
+                                       "timeout",   "protocol_error", "blocked"};
     for (int v = 0; v < MM_SMTP_VERDICT_MAX_; v++)
         assert_string_equal(mm_smtp_verdict_name((mm_smtp_verdict)v), want[v]);
     assert_string_equal(mm_smtp_verdict_name(MM_SMTP_VERDICT_MAX_), "unknown");
@@ -206,9 +209,9 @@ static void test_create_checks(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_cases),       cmocka_unit_test(test_byte_at_a_time),
-        cmocka_unit_test(test_limits),      cmocka_unit_test(test_sanitize),
-        cmocka_unit_test(test_names),       cmocka_unit_test(test_create_checks),
+        cmocka_unit_test(test_cases),  cmocka_unit_test(test_byte_at_a_time),
+        cmocka_unit_test(test_limits), cmocka_unit_test(test_sanitize),
+        cmocka_unit_test(test_names),  cmocka_unit_test(test_create_checks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

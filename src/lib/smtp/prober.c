@@ -24,8 +24,8 @@
  * which is fine: a session lasts far longer than a scan of even thousands
  * of jobs.  Domains are kept in a hash table for the prober's life so their
  * rate state survives between submissions.  Threads are started on demand,
- * one per job up to max_sessions, and stay until the prober is freed.  Freeing the prober makes a pipe readable, which
- * wakes every session's poll() at once.
+ * one per job up to max_sessions, and stay until the prober is freed.  Freeing the prober makes a
+ * pipe readable, which wakes every session's poll() at once.
  */
 #include "smtp/smtp_int.h"
 
@@ -442,8 +442,8 @@ static smtp_job *make_jobs(const char *domain, const char *const *mx, size_t n_m
     smtp_job *head = NULL, **tail = &head;
     *last = NULL;
     for (size_t first = 0; first < n_rcpts; first += MM_SMTP_RCPTS_PER_JOB) {
-        size_t n = n_rcpts - first < MM_SMTP_RCPTS_PER_JOB ? n_rcpts - first
-                                                           : MM_SMTP_RCPTS_PER_JOB;
+        size_t n =
+            n_rcpts - first < MM_SMTP_RCPTS_PER_JOB ? n_rcpts - first : MM_SMTP_RCPTS_PER_JOB;
         smtp_job *j = job_new(domain, mx, n_mx, rcpts, n, first);
         if (!j) {
             while (head) {
@@ -461,10 +461,9 @@ static smtp_job *make_jobs(const char *domain, const char *const *mx, size_t n_m
     return head;
 }
 
-mm_status_t mm_smtp_probe_domain(mm_smtp_prober *p, const char *domain,
-                                 const char *const *mx_addrs, size_t n_mx,
-                                 const char *const *rcpts, size_t n_rcpts, mm_smtp_cb cb,
-                                 void *arg)
+mm_status_t mm_smtp_probe_domain(mm_smtp_prober *p, const char *domain, const char *const *mx_addrs,
+                                 size_t n_mx, const char *const *rcpts, size_t n_rcpts,
+                                 mm_smtp_cb cb, void *arg)
 {
     if (!p || !domain || !cb || (n_mx && !mx_addrs) || (n_rcpts && !rcpts))
         return MM_EINVAL;

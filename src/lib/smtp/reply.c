@@ -131,8 +131,7 @@ static void note_keyword(mm_smtp_reply *r, const char *s, size_t n)
 /* Read one line s[0..n) (no line end).  *last: it ends the reply. */
 static mm_smtp_parse parse_line(mm_smtp_reply *r, const char *s, size_t n, bool *last)
 {
-    if (n < 3 || s[0] < '2' || s[0] > '5' || s[1] < '0' || s[1] > '9' || s[2] < '0' ||
-        s[2] > '9')
+    if (n < 3 || s[0] < '2' || s[0] > '5' || s[1] < '0' || s[1] > '9' || s[2] < '0' || s[2] > '9')
         return MM_SMTP_PARSE_BAD;
     int code = (s[0] - '0') * 100 + (s[1] - '0') * 10 + (s[2] - '0');
     if (r->lines > 0 && code != r->code)

@@ -39,15 +39,15 @@ typedef enum mm_smtp_parse {
 } mm_smtp_parse;
 
 typedef struct mm_smtp_reply {
-    int code;                      /* e.g. 250; set from the first line */
-    char enhanced[16];             /* "x.y.z" (RFC 3463) when the first line has one */
-    char text[MM_SMTP_TEXT_MAX];   /* sanitised, lines joined by one space, without the
-                                    * codes; always NUL-terminated valid UTF-8 */
+    int code;                    /* e.g. 250; set from the first line */
+    char enhanced[16];           /* "x.y.z" (RFC 3463) when the first line has one */
+    char text[MM_SMTP_TEXT_MAX]; /* sanitised, lines joined by one space, without the
+                                  * codes; always NUL-terminated valid UTF-8 */
     size_t text_len;
-    bool truncated;                /* text was cut at MM_SMTP_TEXT_MAX */
+    bool truncated; /* text was cut at MM_SMTP_TEXT_MAX */
     size_t lines;
     size_t bytes;
-    unsigned ext;                  /* MM_SMTP_EXT_* keywords seen */
+    unsigned ext; /* MM_SMTP_EXT_* keywords seen */
 } mm_smtp_reply;
 
 /* Start a new reply. */

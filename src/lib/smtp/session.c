@@ -51,7 +51,7 @@ typedef struct session {
     smtp_conn conn;
     mm_smtp_reply rep;
     bool tls;
-    bool broken; /* an I/O failure: the connection is not worth a QUIT */
+    bool broken;  /* an I/O failure: the connection is not worth a QUIT */
     unsigned ext; /* EHLO keywords of the current (TLS or plain) session */
 } session;
 
@@ -378,8 +378,8 @@ static sess_rc open_session(session *s)
                   N_("not an IP address (host names are not looked up here)"));
         return SESS_NEXT_MX;
     }
-    smtp_io io = smtp_conn_open(&s->conn, (struct sockaddr *)&ss, len,
-                                s->cfg->o.connect_timeout_ms, s->cfg->abort_fd);
+    smtp_io io = smtp_conn_open(&s->conn, (struct sockaddr *)&ss, len, s->cfg->o.connect_timeout_ms,
+                                s->cfg->abort_fd);
     if (io == SMTP_IO_ABORTED)
         return SESS_ABORTED;
     if (io != SMTP_IO_OK) {

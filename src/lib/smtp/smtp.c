@@ -13,7 +13,7 @@ void mm_smtp_opts_default(mm_smtp_opts *o)
     o->helo = NULL;
     o->mail_from = "";
     o->port = 25;
-    o->connect_timeout_ms = 10000;  /* why these values: see smtp.h */
+    o->connect_timeout_ms = 10000; /* why these values: see smtp.h */
     o->command_timeout_ms = 30000;
     o->starttls = true;
     o->detect_catch_all = true;
@@ -51,12 +51,14 @@ const char *mm_smtp_verdict_name(mm_smtp_verdict v)
  * is a different company with its own servers and is not listed.
  */
 static const char *const always_accepts[] = {
-    "yahoo.com", "yahoo.co.uk", "yahoo.co.in", "yahoo.co.id", "yahoo.co.nz", "yahoo.com.au",
-    "yahoo.com.ar", "yahoo.com.br", "yahoo.com.hk", "yahoo.com.mx", "yahoo.com.my",
-    "yahoo.com.ph", "yahoo.com.sg", "yahoo.com.tw", "yahoo.com.vn", "yahoo.ca", "yahoo.de",
-    "yahoo.dk", "yahoo.es", "yahoo.fr", "yahoo.gr", "yahoo.ie", "yahoo.in", "yahoo.it",
-    "yahoo.no", "yahoo.pl", "yahoo.ro", "yahoo.se", "ymail.com", "rocketmail.com", "aol.com",
-    "aol.co.uk", "aol.de", "aol.fr", "aim.com", "verizon.net",
+    "yahoo.com",    "yahoo.co.uk",  "yahoo.co.in",  "yahoo.co.id",  "yahoo.co.nz",
+    "yahoo.com.au", "yahoo.com.ar", "yahoo.com.br", "yahoo.com.hk", "yahoo.com.mx",
+    "yahoo.com.my", "yahoo.com.ph", "yahoo.com.sg", "yahoo.com.tw", "yahoo.com.vn",
+    "yahoo.ca",     "yahoo.de",     "yahoo.dk",     "yahoo.es",     "yahoo.fr",
+    "yahoo.gr",     "yahoo.ie",     "yahoo.in",     "yahoo.it",     "yahoo.no",
+    "yahoo.pl",     "yahoo.ro",     "yahoo.se",     "ymail.com",    "rocketmail.com",
+    "aol.com",      "aol.co.uk",    "aol.de",       "aol.fr",       "aim.com",
+    "verizon.net",
 };
 
 bool mm_smtp_always_accepts(const char *domain)

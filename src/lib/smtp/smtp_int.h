@@ -21,9 +21,9 @@
 
 /* The prober's settings, read-only while jobs run. */
 typedef struct smtp_cfg {
-    mm_smtp_opts o;    /* defaults filled in; o.helo NULL: use the address literal */
-    SSL_CTX *tls;      /* NULL when o.starttls is off */
-    int abort_fd;      /* readable once the prober is being freed */
+    mm_smtp_opts o; /* defaults filled in; o.helo NULL: use the address literal */
+    SSL_CTX *tls;   /* NULL when o.starttls is off */
+    int abort_fd;   /* readable once the prober is being freed */
 } smtp_cfg;
 
 struct smtp_domain;
