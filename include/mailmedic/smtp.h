@@ -159,8 +159,9 @@ typedef void (*mm_smtp_cb)(void *arg, size_t index, const mm_smtp_result *r);
  *             10 to 20 refused recipients (Postfix smtpd_soft_error_limit
  *             and smtpd_hard_error_limit).
  *
- * Returns MM_EINVAL for NULL arrays with non-zero counts or a NULL domain
- * or callback, MM_ENOMEM when the copies or the first worker thread cannot
+ * Returns MM_EINVAL for NULL arrays with non-zero counts, a NULL callback,
+ * or a domain that is NULL, empty, longer than 255 bytes or holds control
+ * characters, MM_ENOMEM when the copies or the first worker thread cannot
  * be made (nothing is queued then).
  */
 MM_EXTERN mm_status_t mm_smtp_probe_domain(mm_smtp_prober *p, const char *domain,

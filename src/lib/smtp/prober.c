@@ -467,6 +467,13 @@ mm_status_t mm_smtp_probe_domain(mm_smtp_prober *p, const char *domain, const ch
 {
     if (!p || !domain || !cb || (n_mx && !mx_addrs) || (n_rcpts && !rcpts))
         return MM_EINVAL;
+    /* The domain goes on the catch-all RCPT TO line: no control characters. */
+    size_t dlen = strlen(domain);
+    if (dlen == 0 || dlen > 255)
+        return MM_EINVAL;
+    for (size_t i = 0; i < dlen; i++)
+        if ((unsigned char)domain[i] < 0x20 || domain[i] == 0x7F)
+            return MM_EINVAL;
     if (n_rcpts == 0)
         return MM_OK;
     smtp_job *last, *jobs = make_jobs(domain, mx_addrs, n_mx, rcpts, n_rcpts, cb, arg, &last);

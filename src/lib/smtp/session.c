@@ -293,6 +293,7 @@ static sess_rc rcpt_all(session *s, bool *any_accepted)
         s->j->answered[i] = true;
         *any_accepted |= v == MM_SMTP_ACCEPTED;
         if (s->rep.code == 421) { /* the server is closing the session (RFC 5321 3.8) */
+            s->broken = true;
             fail_rest(s, MM_SMTP_TEMPFAIL, "rcpt", &s->rep, NULL);
             return SESS_DONE;
         }

@@ -1,6 +1,9 @@
 /*
- * test_reply.c - the SMTP reply parser on canned replies, table-driven:
- * whole replies, replies cut at every byte, and hostile ones.
+ * test_smtp.c - the SMTP reply parser on canned replies, table-driven
+ * (whole replies, replies cut at every byte, hostile ones), the verdict
+ * names and provider table, argument checks, and that freeing a prober
+ * aborts a hanging session at once.  The dialogue itself is tested against
+ * Postfix and scripted servers by smtp_probe.py.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,6 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "smtp/reply.h"
 #include <mailmedic/smtp.h>
@@ -187,6 +196,76 @@ static void test_names(void **state)
     assert_false(mm_smtp_always_accepts("gmail.com"));
 }
 
+static void count_cb(void *arg, size_t index, const mm_smtp_result *r)
+{
+    (void)index;
+    (void)r;
+    if (arg)
+        (*(int *)arg)++;
+}
+
+static void save_cb(void *arg, size_t index, const mm_smtp_result *r)
+{
+    if (index == 0)
+        *(mm_smtp_result *)arg = *r;
+}
+
+/* No MX: every recipient gets conn_failed without any connection. */
+static void test_no_mx(void **state)
+{
+    (void)state;
+    mm_smtp_prober *p = NULL;
+    mm_smtp_result r;
+    memset(&r, 0, sizeof r);
+    const char *rcpt = "a@nomx.test";
+    assert_int_equal(mm_smtp_prober_create(NULL, &p), MM_OK);
+    assert_int_equal(mm_smtp_probe_domain(p, "nomx.test", NULL, 0, &rcpt, 1, save_cb, &r), MM_OK);
+    assert_int_equal(mm_smtp_prober_wait(p), MM_OK);
+    mm_smtp_prober_free(p);
+    assert_int_equal(r.verdict, MM_SMTP_CONN_FAILED);
+    assert_string_equal(r.stage, "connect");
+    assert_string_equal(r.reply, "no MX address to connect to");
+}
+
+static long now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* A server that accepts (the kernel completes the handshake) and never
+ * speaks; freeing the prober must end the 30 s wait at once, without a
+ * callback. */
+static void test_free_aborts(void **state)
+{
+    (void)state;
+    int ls = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof sa;
+    assert_int_equal(bind(ls, (struct sockaddr *)&sa, sizeof sa), 0);
+    assert_int_equal(listen(ls, 8), 0);
+    assert_int_equal(getsockname(ls, (struct sockaddr *)&sa, &len), 0);
+
+    mm_smtp_opts o;
+    mm_smtp_opts_default(&o);
+    o.port = ntohs(sa.sin_port);
+    mm_smtp_prober *p = NULL;
+    assert_int_equal(mm_smtp_prober_create(&o, &p), MM_OK);
+    const char *mx = "127.0.0.1", *rcpt[] = {"a@hang.test", "b@hang.test"};
+    int calls = 0;
+    assert_int_equal(mm_smtp_probe_domain(p, "hang.test", &mx, 1, rcpt, 2, count_cb, &calls),
+                     MM_OK);
+    usleep(300 * 1000);
+    long t = now_ms();
+    mm_smtp_prober_free(p);
+    long took = now_ms() - t;
+    close(ls);
+    if (took > 1000)
+        fail_msg("free took %ld ms, want < 1000", took);
+    assert_int_equal(calls, 0);
+}
+
 static void test_create_checks(void **state)
 {
     (void)state;
@@ -201,6 +280,9 @@ static void test_create_checks(void **state)
     assert_int_equal(mm_smtp_prober_create(&o, &p), MM_EINVAL);
     assert_int_equal(mm_smtp_prober_create(NULL, &p), MM_OK);
     assert_int_equal(mm_smtp_probe_domain(p, NULL, NULL, 0, NULL, 0, NULL, NULL), MM_EINVAL);
+    const char *rcpt = "a@example.test";
+    assert_int_equal(mm_smtp_probe_domain(p, "x.test\r\nDATA", NULL, 0, &rcpt, 1, count_cb, NULL),
+                     MM_EINVAL);
     assert_int_equal(mm_smtp_prober_wait(p), MM_OK);
     mm_smtp_prober_free(p);
     mm_smtp_prober_free(NULL);
@@ -212,6 +294,7 @@ int main(void)
         cmocka_unit_test(test_cases),  cmocka_unit_test(test_byte_at_a_time),
         cmocka_unit_test(test_limits), cmocka_unit_test(test_sanitize),
         cmocka_unit_test(test_names),  cmocka_unit_test(test_create_checks),
+        cmocka_unit_test(test_no_mx),  cmocka_unit_test(test_free_aborts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
