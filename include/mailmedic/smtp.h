@@ -134,7 +134,8 @@ MM_EXTERN void mm_smtp_prober_free(mm_smtp_prober *p);
 /*
  * The callback gets each recipient's result: index is the recipient's
  * position in the rcpts array given to mm_smtp_probe_domain(); r is
- * borrowed for the duration of the call.  Callbacks run on the prober's
+ * borrowed for the duration of the call.  Results come in no particular
+ * order (sessions end when they end).  Callbacks run on the prober's
  * worker threads, but never two at once (one lock serialises them), so a
  * callback may write to shared state without locking of its own.  A
  * callback may submit more work with mm_smtp_probe_domain() but must not

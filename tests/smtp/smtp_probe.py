@@ -180,6 +180,7 @@ def fake_cases():
     expect("closed-port", rows[0], verdict="conn_failed", stage="connect", code=0,
            reply="connection refused")
     expect_true("closed-port-fast", total < 1000, "took %d ms" % total)
+    print("# closed port: conn_failed in %d ms" % total)
     closed.close()
 
     with FakeSMTP("silent") as f:
@@ -188,6 +189,7 @@ def fake_cases():
                                 "--rcpt", "a@example.test")
     expect("silent-server-timeout", rows[0], verdict="timeout", stage="banner")
     expect_true("silent-server-timeout-bounded", 900 <= total < 4000, "took %d ms" % total)
+    print("# silent server, 1 s command timeout: timeout in %d ms" % total)
 
     simple = [
         ("banner554", dict(verdict="blocked", stage="banner", code=554, enhanced="5.7.1")),
