@@ -115,10 +115,10 @@ typedef struct mm_smtp_result {
 typedef struct mm_smtp_prober mm_smtp_prober;
 
 /*
- * Create a prober.  o may be NULL for the defaults.  Returns MM_EINVAL for a
- * HELO name or MAIL FROM path that is not plain printable ASCII of sane
- * length, or port 0 after defaults (impossible); MM_ENOMEM otherwise on
- * failure.  No thread is started and no connection made until the first
+ * Create a prober.  o may be NULL for the defaults.  Returns MM_EINVAL for
+ * a HELO name (at most 255 bytes) or MAIL FROM path (at most 254) that is
+ * not printable ASCII without spaces, or a port above 65535; MM_ENOMEM
+ * otherwise on failure.  No thread is started and no connection made until the first
  * mm_smtp_probe_domain().  Free with mm_smtp_prober_free().
  */
 MM_EXTERN mm_status_t mm_smtp_prober_create(const mm_smtp_opts *o, mm_smtp_prober **out);

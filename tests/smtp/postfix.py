@@ -25,7 +25,9 @@ postdrop) and openssl; run as root.  Raises PostfixMissing with a clear
 message when something is missing.
 """
 
+import grp
 import os
+import pwd
 import shutil
 import signal
 import socket
@@ -130,6 +132,12 @@ def check_tools():
                              "(install the Debian packages postfix and openssl)" % ", ".join(missing))
     if os.geteuid() != 0:
         raise PostfixMissing("a private Postfix instance must be started as root")
+    try:
+        pwd.getpwnam("postfix")
+        grp.getgrnam("postdrop")
+    except KeyError:
+        raise PostfixMissing("the user postfix or the group postdrop is missing "
+                             "(the Debian postfix package creates them)")
 
 
 class Postfix:
@@ -213,8 +221,9 @@ class Postfix:
         # Creates the queue subdirectories with the right owners.
         self._postfix("set-permissions")
         self._postfix("check")
-        self._postfix("start")
+        # Set first: if start fails half-way, stop() must still run.
         self.started = True
+        self._postfix("start")
         self._wait_listening()
         return self
 
