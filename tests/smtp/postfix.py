@@ -88,7 +88,7 @@ biff = no
 smtpd_banner = $myhostname ESMTP test instance
 maillog_file = {base}/maillog
 maillog_file_prefixes = {base}
-virtual_mailbox_domains = example.test catchall.test
+virtual_mailbox_domains = {domains}
 virtual_mailbox_maps = texthash:{conf}/vmailbox
 virtual_mailbox_base = {base}/mail
 virtual_uid_maps = static:65534
@@ -143,7 +143,8 @@ def check_tools():
 class Postfix:
     """A private Postfix instance; a context manager that always stops it."""
 
-    def __init__(self, users=None, access=None, port=None, keep=False):
+    def __init__(self, users=None, access=None, port=None, keep=False, domains=None):
+        self.domains = domains or ["example.test", "catchall.test"]
         self.users = DEFAULT_USERS if users is None else users
         self.access = DEFAULT_ACCESS if access is None else access
         self.port = port or free_port()
@@ -177,7 +178,7 @@ class Postfix:
         shutil.chown(data, "postfix", "postfix")
         shutil.chown(os.path.join(self.base, "mail"), 65534, 65534)
         self._write("main.cf", MAIN_CF.format(queue=queue, data=data, conf=self.conf,
-                                              base=self.base))
+                                              base=self.base, domains=" ".join(self.domains)))
         self._write("master.cf", MASTER_CF.format(port=self.port))
         self._write("vmailbox", "".join("%s %s/\n" % (u, u.replace("@", "_") or "x")
                                         for u in self.users))
