@@ -69,7 +69,8 @@ MM_EXTERN mm_status_t mm_dns_create(const mm_dns_opts *o, mm_dns **out);
 MM_EXTERN void mm_dns_free(mm_dns *d);
 
 typedef enum mm_dns_result {
-    MM_DNS_ANSWER = 0, /* records of the asked type (nrecords > 0) */
+    MM_DNS_ANSWER = 0, /* records of the asked type (nrecords > 0 for the parsed types;
+                        * other types only say the answer section was not empty) */
     MM_DNS_NODATA,     /* the name exists, no records of that type (RFC 2308 section 2.2) */
     MM_DNS_NXDOMAIN,   /* the name does not exist (RCODE 3) */
     MM_DNS_SERVFAIL,   /* the server failed (RCODE 2): temporary */
@@ -113,7 +114,10 @@ typedef struct mm_dns_answer {
     int rcode;         /* RCODE of the reply (RFC 1035 4.1.1); -1 when no reply came */
     int type;          /* the type asked */
     const char *name;  /* the name asked */
-    size_t nrecords;   /* records of the asked type, in answer order; at most 256 */
+    size_t nrecords;   /* records of the asked type, at most 256, in the order c-ares
+                        * lists them (order within an RRset means nothing, RFC 2181 5);
+                        * names keep the spelling of the reply (compression may copy the
+                        * question's case): compare them without case */
     const mm_dns_record *records;
 } mm_dns_answer;
 
