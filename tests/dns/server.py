@@ -108,7 +108,9 @@ class DnsServer:
             "  minimal-responses: yes",
             "  outgoing-range: 64",
             "  num-queries-per-thread: 4096",
-            "  so-rcvbuf: 0",
+            # room for a burst of max_inflight queries (the benchmark sends hundreds at once)
+            "  so-rcvbuf: 4m",
+            "  so-sndbuf: 4m",
             # Unbound stops asking a dead stub for a while; keep its answers quick.
             "  infra-host-ttl: 60",
             "  serve-expired: no",

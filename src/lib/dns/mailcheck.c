@@ -672,16 +672,21 @@ mm_status_t mm_mailcheck_domain(mm_mailcheck *m, const char *domain_ascii, mm_ma
 
 /* ---- hosts ---- */
 
-static int addr_cmp_family(const void *a, const void *b)
+/* A before AAAA, each in the server's order (insertion sort: stable, a few entries). */
+static void sort_addrs(addr_slot *a, size_t n)
 {
-    const addr_slot *x = a, *y = b;
-    return (x->family == AF_INET6) - (y->family == AF_INET6);
+    for (size_t i = 1; i < n; i++) {
+        addr_slot t = a[i];
+        size_t j = i;
+        for (; j > 0 && a[j - 1].family == AF_INET6 && t.family == AF_INET; j--)
+            a[j] = a[j - 1];
+        a[j] = t;
+    }
 }
 
 static void host_finish(host *h, mm_mailcheck *m)
 {
-    /* qsort is not stable, but order within a family is the server's anyway. */
-    qsort(h->addrs, h->naddrs, sizeof *h->addrs, addr_cmp_family);
+    sort_addrs(h->addrs, h->naddrs);
     if (h->naddrs > MM_MAILCHECK_MAX_ADDRS)
         h->naddrs = MM_MAILCHECK_MAX_ADDRS;
     int pub = 0;
