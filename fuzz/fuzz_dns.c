@@ -11,7 +11,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const int types[] = {MM_DNS_T_A,   MM_DNS_T_AAAA, MM_DNS_T_MX, MM_DNS_T_TXT,
+    static const int types[] = {MM_DNS_T_A,   MM_DNS_T_AAAA, MM_DNS_T_MX,   MM_DNS_T_TXT,
                                 MM_DNS_T_PTR, MM_DNS_T_NS,   MM_DNS_T_CNAME};
     for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
         mm_arena a;

@@ -111,13 +111,13 @@ typedef struct mm_dns_record {
 
 typedef struct mm_dns_answer {
     mm_dns_result result;
-    int rcode;         /* RCODE of the reply (RFC 1035 4.1.1); -1 when no reply came */
-    int type;          /* the type asked */
-    const char *name;  /* the name asked */
-    size_t nrecords;   /* records of the asked type, at most 256, in the order c-ares
-                        * lists them (order within an RRset means nothing, RFC 2181 5);
-                        * names keep the spelling of the reply (compression may copy the
-                        * question's case): compare them without case */
+    int rcode;        /* RCODE of the reply (RFC 1035 4.1.1); -1 when no reply came */
+    int type;         /* the type asked */
+    const char *name; /* the name asked */
+    size_t nrecords;  /* records of the asked type, at most 256, in the order c-ares
+                       * lists them (order within an RRset means nothing, RFC 2181 5);
+                       * names keep the spelling of the reply (compression may copy the
+                       * question's case): compare them without case */
     const mm_dns_record *records;
 } mm_dns_answer;
 
@@ -133,12 +133,11 @@ typedef void (*mm_dns_cb)(void *arg, const mm_dns_answer *ans);
  * characters, labels of 63) or a type outside 1..65535; MM_ENOMEM.
  * Callbacks may call mm_dns_query() again.
  */
-MM_EXTERN mm_status_t mm_dns_query(mm_dns *d, const char *name, int type, mm_dns_cb cb,
-                                   void *arg);
+MM_EXTERN mm_status_t mm_dns_query(mm_dns *d, const char *name, int type, mm_dns_cb cb, void *arg);
 
 /* As mm_dns_query(), tagged with owner so that mm_dns_cancel(d, owner) can drop it. */
-MM_EXTERN mm_status_t mm_dns_query_owned(mm_dns *d, const void *owner, const char *name,
-                                         int type, mm_dns_cb cb, void *arg);
+MM_EXTERN mm_status_t mm_dns_query_owned(mm_dns *d, const void *owner, const char *name, int type,
+                                         mm_dns_cb cb, void *arg);
 
 /* Drop every pending query tagged with owner (all pending queries when owner is
  * NULL): their callbacks will never be called.  For an object that dies before
@@ -255,36 +254,36 @@ MM_EXTERN const char *mm_mx_host_status_name(mm_mx_host_status s);
 #define MM_MAILCHECK_MAX_NS 8
 
 typedef struct mm_mx_addr {
-    const char *text;    /* "192.0.2.1", "2001:db8::25" */
+    const char *text; /* "192.0.2.1", "2001:db8::25" */
     mm_addr_class klass;
 } mm_mx_addr;
 
 typedef struct mm_mx_host {
     unsigned preference;
-    const char *name;           /* as published, lower-case, no trailing dot ("" for ".");
-                                 * for an implicit MX, the domain itself */
+    const char *name; /* as published, lower-case, no trailing dot ("" for ".");
+                       * for an implicit MX, the domain itself */
     mm_mx_host_status status;
-    mm_dns_result a_result;     /* the A look-up (MM_DNS_ERROR if not made) */
-    mm_dns_result aaaa_result;  /* the AAAA look-up */
+    mm_dns_result a_result;    /* the A look-up (MM_DNS_ERROR if not made) */
+    mm_dns_result aaaa_result; /* the AAAA look-up */
     size_t naddrs;
-    const mm_mx_addr *addrs;    /* A first, then AAAA; at most MM_MAILCHECK_MAX_ADDRS */
-    const char *parking;        /* the parking service the host belongs to, or NULL */
+    const mm_mx_addr *addrs; /* A first, then AAAA; at most MM_MAILCHECK_MAX_ADDRS */
+    const char *parking;     /* the parking service the host belongs to, or NULL */
 } mm_mx_host;
 
 typedef struct mm_mx_result {
-    const char *domain;        /* as looked up: lower-case A-labels, no trailing dot */
+    const char *domain; /* as looked up: lower-case A-labels, no trailing dot */
     mm_mx_status status;
-    mm_dns_result mx_result;   /* the MX look-up */
-    mm_dns_result ns_result;   /* the NS look-up (NODATA below a zone apex is normal) */
-    bool null_mx;              /* RFC 7505 null MX present (alone or not) */
-    bool implicit_mx;          /* no MX: hosts[0] is the domain with its own A/AAAA */
-    size_t nmx;                /* MX records published (hosts may hold fewer) */
+    mm_dns_result mx_result; /* the MX look-up */
+    mm_dns_result ns_result; /* the NS look-up (NODATA below a zone apex is normal) */
+    bool null_mx;            /* RFC 7505 null MX present (alone or not) */
+    bool implicit_mx;        /* no MX: hosts[0] is the domain with its own A/AAAA */
+    size_t nmx;              /* MX records published (hosts may hold fewer) */
     size_t nhosts;
-    const mm_mx_host *hosts;   /* by preference, then as published */
+    const mm_mx_host *hosts; /* by preference, then as published */
     size_t nns;
-    const char *const *ns;     /* name servers, as published (at most MM_MAILCHECK_MAX_NS) */
-    const char *parking;       /* parking service ("Sedo", ...) when status is parked */
-    const char *parking_via;   /* "mx" or "ns" */
+    const char *const *ns;   /* name servers, as published (at most MM_MAILCHECK_MAX_NS) */
+    const char *parking;     /* parking service ("Sedo", ...) when status is parked */
+    const char *parking_via; /* "mx" or "ns" */
 } mm_mx_result;
 
 /*

@@ -12,9 +12,12 @@
 
 static int type_of(const char *s)
 {
-    static const struct { const char *n; int t; } types[] = {
-        {"a", MM_DNS_T_A}, {"aaaa", MM_DNS_T_AAAA}, {"mx", MM_DNS_T_MX}, {"txt", MM_DNS_T_TXT},
-        {"ptr", MM_DNS_T_PTR}, {"cname", MM_DNS_T_CNAME}, {"ns", MM_DNS_T_NS}};
+    static const struct {
+        const char *n;
+        int t;
+    } types[] = {{"a", MM_DNS_T_A},     {"aaaa", MM_DNS_T_AAAA}, {"mx", MM_DNS_T_MX},
+                 {"txt", MM_DNS_T_TXT}, {"ptr", MM_DNS_T_PTR},   {"cname", MM_DNS_T_CNAME},
+                 {"ns", MM_DNS_T_NS}};
     for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
         if (strcasecmp(s, types[i].n) == 0)
             return types[i].t;
@@ -30,10 +33,18 @@ static void print_answer(void *arg, const mm_dns_answer *a)
         const mm_dns_record *r = &a->records[i];
         switch (a->type) {
         case MM_DNS_T_A:
-        case MM_DNS_T_AAAA: printf("  %s\n", r->u.addr.text); break;
-        case MM_DNS_T_MX: printf("  %u %s\n", r->u.mx.preference, r->u.mx.host); break;
-        case MM_DNS_T_TXT: printf("  [%u] \"%s\"\n", r->u.txt.nstrings, r->u.txt.data); break;
-        default: printf("  %s\n", r->u.name); break;
+        case MM_DNS_T_AAAA:
+            printf("  %s\n", r->u.addr.text);
+            break;
+        case MM_DNS_T_MX:
+            printf("  %u %s\n", r->u.mx.preference, r->u.mx.host);
+            break;
+        case MM_DNS_T_TXT:
+            printf("  [%u] \"%s\"\n", r->u.txt.nstrings, r->u.txt.data);
+            break;
+        default:
+            printf("  %s\n", r->u.name);
+            break;
         }
     }
 }

@@ -23,15 +23,15 @@ enum { T_SOA = 6 }; /* answered, but not parsed by the layer */
 static int failures, checks;
 static const char *server;
 
-#define CHECK(cond, ...)                                                                          \
-    do {                                                                                          \
-        checks++;                                                                                 \
-        if (!(cond)) {                                                                            \
-            failures++;                                                                           \
-            printf("FAIL %s:%d: ", __FILE__, __LINE__);                                           \
-            printf(__VA_ARGS__);                                                                  \
-            printf("\n");                                                                         \
-        }                                                                                         \
+#define CHECK(cond, ...)                                                                           \
+    do {                                                                                           \
+        checks++;                                                                                  \
+        if (!(cond)) {                                                                             \
+            failures++;                                                                            \
+            printf("FAIL %s:%d: ", __FILE__, __LINE__);                                            \
+            printf(__VA_ARGS__);                                                                   \
+            printf("\n");                                                                          \
+        }                                                                                          \
     } while (0)
 
 static double now(void)
@@ -43,8 +43,7 @@ static double now(void)
 
 static mm_dns *resolver(size_t max_inflight)
 {
-    mm_dns_opts o = {.server = server, .timeout_ms = 500, .tries = 1,
-                     .max_inflight = max_inflight};
+    mm_dns_opts o = {.server = server, .timeout_ms = 500, .tries = 1, .max_inflight = max_inflight};
     mm_dns *d = NULL;
     mm_status_t st = mm_dns_create(&o, &d);
     if (st != MM_OK) {
@@ -76,10 +75,15 @@ static const char *record_text(int type, const mm_dns_record *r, char *buf, size
 {
     switch (type) {
     case MM_DNS_T_A:
-    case MM_DNS_T_AAAA: return r->u.addr.text;
-    case MM_DNS_T_MX: snprintf(buf, n, "%u %s", r->u.mx.preference, r->u.mx.host); return buf;
-    case MM_DNS_T_TXT: return r->u.txt.data;
-    default: return r->u.name;
+    case MM_DNS_T_AAAA:
+        return r->u.addr.text;
+    case MM_DNS_T_MX:
+        snprintf(buf, n, "%u %s", r->u.mx.preference, r->u.mx.host);
+        return buf;
+    case MM_DNS_T_TXT:
+        return r->u.txt.data;
+    default:
+        return r->u.name;
     }
 }
 
@@ -93,7 +97,8 @@ static void on_q(void *arg, const mm_dns_answer *a)
     for (size_t i = 0; i < a->nrecords; i++) {
         char buf[300];
         /* case-insensitive: name compression may hand back the question's spelling */
-        if (c->has && strcasecmp(record_text(a->type, &a->records[i], buf, sizeof buf), c->has) == 0) {
+        if (c->has &&
+            strcasecmp(record_text(a->type, &a->records[i], buf, sizeof buf), c->has) == 0) {
             c->found = 1;
             if (a->type == MM_DNS_T_TXT)
                 c->nstrings = a->records[i].u.txt.nstrings;
@@ -156,6 +161,14 @@ static void test_queries(void)
     mm_dns_free(d);
 }
 
+/* 3000 bytes of TXT: c-ares gets TC over UDP and asks again over TCP. */
+static void on_big(void *arg, const mm_dns_answer *a)
+{
+    int *ok = arg;
+    *ok = a->result == MM_DNS_ANSWER && a->nrecords == 1 && a->records[0].u.txt.len == 3000 &&
+          a->records[0].u.txt.nstrings == 12 && a->records[0].u.txt.data[2999] == 'l';
+}
+
 /* A DKIM key published as two strings of one TXT record comes back joined. */
 static void on_dkim(void *arg, const mm_dns_answer *a)
 {
@@ -176,7 +189,7 @@ static void on_ptr(void *arg, const mm_dns_answer *a)
 static void test_txt_ptr(void)
 {
     mm_dns *d = resolver(0);
-    int dkim = 0;
+    int dkim = 0, big = 0;
     char ptr4[256] = "", ptr6[256] = "", ptr2[256] = "";
     char n4[80], n6[80], n2[80];
     CHECK(mm_dns_reverse_name("198.51.100.25", n4, sizeof n4) == MM_OK, "reverse v4");
@@ -186,11 +199,13 @@ static void test_txt_ptr(void)
     CHECK(mm_dns_reverse_name("not an ip", n2 + 40, 40) == MM_EINVAL, "reverse of junk");
     CHECK(mm_dns_reverse_name("2001:db8::25", n2 + 40, 20) == MM_ETOOBIG, "reverse: small buffer");
     mm_dns_query(d, "sel._domainkey.test", MM_DNS_T_TXT, on_dkim, &dkim);
+    mm_dns_query(d, "big.test", MM_DNS_T_TXT, on_big, &big);
     mm_dns_query(d, n4, MM_DNS_T_PTR, on_ptr, ptr4);
     mm_dns_query(d, n6, MM_DNS_T_PTR, on_ptr, ptr6);
     mm_dns_query(d, n2, MM_DNS_T_PTR, on_ptr, ptr2);
     CHECK(mm_dns_run(d) == MM_OK, "run");
     CHECK(dkim, "DKIM TXT of two strings not joined as expected");
+    CHECK(big, "3000-byte TXT (over TCP) not received whole");
     CHECK(strcmp(ptr4, "answer:1:mx1.ok.test") == 0, "PTR v4: got %s", ptr4);
     CHECK(strcmp(ptr6, "answer:1:mx6.ok.test") == 0, "PTR v6: got %s (name %s)", ptr6, n6);
     CHECK(strncmp(ptr2, "answer:2:", 9) == 0, "PTR with two names: got %s", ptr2);
@@ -267,11 +282,19 @@ static void test_args(void)
         const char *server;
         mm_status_t want;
     } servers[] = {
-        {"127.0.0.1", MM_OK},        {"127.0.0.1:5353", MM_OK}, {"[::1]:5353", MM_OK},
-        {"::1", MM_OK},              {"[::1]", MM_OK},          {"localhost", MM_EINVAL},
-        {"127.0.0.1:0", MM_EINVAL},  {"127.0.0.1:65536", MM_EINVAL},
-        {"127.0.0.1:53x", MM_EINVAL}, {"[::1", MM_EINVAL},      {"[::1]x", MM_EINVAL},
-        {"", MM_EINVAL},             {"1.2.3.4.5", MM_EINVAL},
+        {"127.0.0.1", MM_OK},
+        {"127.0.0.1:5353", MM_OK},
+        {"[::1]:5353", MM_OK},
+        {"::1", MM_OK},
+        {"[::1]", MM_OK},
+        {"localhost", MM_EINVAL},
+        {"127.0.0.1:0", MM_EINVAL},
+        {"127.0.0.1:65536", MM_EINVAL},
+        {"127.0.0.1:53x", MM_EINVAL},
+        {"[::1", MM_EINVAL},
+        {"[::1]x", MM_EINVAL},
+        {"", MM_EINVAL},
+        {"1.2.3.4.5", MM_EINVAL},
     };
     for (size_t i = 0; i < sizeof servers / sizeof servers[0]; i++) {
         mm_dns_opts o = {.server = servers[i].server};
@@ -409,8 +432,7 @@ static void test_mailcheck(void)
               r->hosts[0].naddrs == 2,
           "implicit MX host is the domain with its A and AAAA");
     r = mcases[17].r;
-    CHECK(r && r->parking_via && strcmp(r->parking_via, "ns") == 0 && r->nns == 2,
-          "parked via NS");
+    CHECK(r && r->parking_via && strcmp(r->parking_via, "ns") == 0 && r->nns == 2, "parked via NS");
     r = mcases[16].r;
     CHECK(r && r->parking_via && strcmp(r->parking_via, "mx") == 0 && r->hosts[0].parking,
           "parked via MX");
@@ -438,7 +460,8 @@ static void test_mailcheck(void)
     CHECK(s.domains == n + 1 && s.cache_hits == 1 && s.joined == 1,
           "stats: domains %zu hits %zu joined %zu", s.domains, s.cache_hits, s.joined);
 
-    const char *bad[] = {"", "a b.test", "\xc3\xbc.test", "[192.0.2.1]", "a..test", ".", "x\\.test"};
+    const char *bad[] = {"",        "a b.test", "\xc3\xbc.test", "[192.0.2.1]",
+                         "a..test", ".",        "x\\.test"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         CHECK(mm_mailcheck_domain(m, bad[i], on_mx, &again) == MM_EINVAL, "bad domain %zu", i);
 

@@ -316,9 +316,9 @@ static void test_rcodes(void **state)
         unsigned ancount;
         mm_dns_result want;
     } rows[] = {
-        {0, 0, MM_DNS_NODATA},  {1, 0, MM_DNS_ERROR},   {2, 0, MM_DNS_SERVFAIL},
-        {3, 0, MM_DNS_NXDOMAIN}, {4, 0, MM_DNS_ERROR},  {5, 0, MM_DNS_REFUSED},
-        {9, 0, MM_DNS_ERROR},   {3, 1, MM_DNS_NXDOMAIN},
+        {0, 0, MM_DNS_NODATA},   {1, 0, MM_DNS_ERROR},    {2, 0, MM_DNS_SERVFAIL},
+        {3, 0, MM_DNS_NXDOMAIN}, {4, 0, MM_DNS_ERROR},    {5, 0, MM_DNS_REFUSED},
+        {9, 0, MM_DNS_ERROR},    {3, 1, MM_DNS_NXDOMAIN},
     };
     mm_arena a;
     mm_arena_init(&a);
@@ -405,23 +405,40 @@ static void test_addr_class(void **state)
         const char *ip;
         mm_addr_class want;
     } rows[] = {
-        {"93.184.216.34", MM_ADDR_PUBLIC},   {"8.8.8.8", MM_ADDR_PUBLIC},
-        {"127.0.0.1", MM_ADDR_LOOPBACK},     {"127.255.255.254", MM_ADDR_LOOPBACK},
-        {"10.0.0.1", MM_ADDR_PRIVATE},       {"172.16.0.1", MM_ADDR_PRIVATE},
-        {"172.31.255.255", MM_ADDR_PRIVATE}, {"172.32.0.1", MM_ADDR_PUBLIC},
-        {"172.15.255.255", MM_ADDR_PUBLIC},  {"192.168.1.1", MM_ADDR_PRIVATE},
-        {"0.0.0.0", MM_ADDR_UNSPECIFIED},    {"169.254.1.1", MM_ADDR_LINK_LOCAL},
-        {"100.64.0.1", MM_ADDR_SHARED},      {"100.128.0.1", MM_ADDR_PUBLIC},
-        {"192.0.2.1", MM_ADDR_DOCUMENTATION}, {"198.51.100.7", MM_ADDR_DOCUMENTATION},
-        {"203.0.113.9", MM_ADDR_DOCUMENTATION}, {"198.18.0.1", MM_ADDR_RESERVED},
-        {"198.20.0.1", MM_ADDR_PUBLIC},      {"224.0.0.1", MM_ADDR_RESERVED},
-        {"255.255.255.255", MM_ADDR_RESERVED}, {"::", MM_ADDR_UNSPECIFIED},
-        {"::1", MM_ADDR_LOOPBACK},           {"fd00::25", MM_ADDR_PRIVATE},
-        {"fc00::1", MM_ADDR_PRIVATE},        {"fe80::1", MM_ADDR_LINK_LOCAL},
-        {"febf::1", MM_ADDR_LINK_LOCAL},     {"fec0::1", MM_ADDR_PUBLIC},
-        {"ff02::1", MM_ADDR_RESERVED},       {"2001:db8::1", MM_ADDR_DOCUMENTATION},
-        {"2606:2800:220:1::1", MM_ADDR_PUBLIC}, {"::ffff:127.0.0.1", MM_ADDR_LOOPBACK},
-        {"::ffff:93.184.216.34", MM_ADDR_PUBLIC}, {"100::1", MM_ADDR_RESERVED},
+        {"93.184.216.34", MM_ADDR_PUBLIC},
+        {"8.8.8.8", MM_ADDR_PUBLIC},
+        {"127.0.0.1", MM_ADDR_LOOPBACK},
+        {"127.255.255.254", MM_ADDR_LOOPBACK},
+        {"10.0.0.1", MM_ADDR_PRIVATE},
+        {"172.16.0.1", MM_ADDR_PRIVATE},
+        {"172.31.255.255", MM_ADDR_PRIVATE},
+        {"172.32.0.1", MM_ADDR_PUBLIC},
+        {"172.15.255.255", MM_ADDR_PUBLIC},
+        {"192.168.1.1", MM_ADDR_PRIVATE},
+        {"0.0.0.0", MM_ADDR_UNSPECIFIED},
+        {"169.254.1.1", MM_ADDR_LINK_LOCAL},
+        {"100.64.0.1", MM_ADDR_SHARED},
+        {"100.128.0.1", MM_ADDR_PUBLIC},
+        {"192.0.2.1", MM_ADDR_DOCUMENTATION},
+        {"198.51.100.7", MM_ADDR_DOCUMENTATION},
+        {"203.0.113.9", MM_ADDR_DOCUMENTATION},
+        {"198.18.0.1", MM_ADDR_RESERVED},
+        {"198.20.0.1", MM_ADDR_PUBLIC},
+        {"224.0.0.1", MM_ADDR_RESERVED},
+        {"255.255.255.255", MM_ADDR_RESERVED},
+        {"::", MM_ADDR_UNSPECIFIED},
+        {"::1", MM_ADDR_LOOPBACK},
+        {"fd00::25", MM_ADDR_PRIVATE},
+        {"fc00::1", MM_ADDR_PRIVATE},
+        {"fe80::1", MM_ADDR_LINK_LOCAL},
+        {"febf::1", MM_ADDR_LINK_LOCAL},
+        {"fec0::1", MM_ADDR_PUBLIC},
+        {"ff02::1", MM_ADDR_RESERVED},
+        {"2001:db8::1", MM_ADDR_DOCUMENTATION},
+        {"2606:2800:220:1::1", MM_ADDR_PUBLIC},
+        {"::ffff:127.0.0.1", MM_ADDR_LOOPBACK},
+        {"::ffff:93.184.216.34", MM_ADDR_PUBLIC},
+        {"100::1", MM_ADDR_RESERVED},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         unsigned char b[16];
@@ -465,7 +482,8 @@ static void test_parking_and_names(void **state)
     assert_int_equal(mm_dns_reverse_name("192.0.2.1", out, sizeof out), MM_OK);
     assert_string_equal(out, "1.2.0.192.in-addr.arpa");
     assert_int_equal(mm_dns_reverse_name("2001:db8::1", out, sizeof out), MM_OK);
-    assert_string_equal(out, "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa");
+    assert_string_equal(out,
+                        "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa");
     assert_int_equal(mm_dns_reverse_name("2001:db8::1", out, 73), MM_OK);
     assert_int_equal(mm_dns_reverse_name("2001:db8::1", out, 72), MM_ETOOBIG);
     assert_int_equal(mm_dns_reverse_name("1.2.3", out, sizeof out), MM_EINVAL);

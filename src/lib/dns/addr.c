@@ -36,13 +36,13 @@ static const range v4[] = {
 };
 
 static const range v6[] = {
-    {{0}, 128, MM_ADDR_UNSPECIFIED},                      /* ::, RFC 4291 */
+    {{0}, 128, MM_ADDR_UNSPECIFIED},                                           /* ::, RFC 4291 */
     {{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, 128, MM_ADDR_LOOPBACK}, /* ::1 */
-    {{0x01, 0x00}, 64, MM_ADDR_RESERVED},                 /* 100::/64 discard, RFC 6666 */
+    {{0x01, 0x00}, 64, MM_ADDR_RESERVED},                  /* 100::/64 discard, RFC 6666 */
     {{0x20, 0x01, 0x0d, 0xb8}, 32, MM_ADDR_DOCUMENTATION}, /* RFC 3849 */
-    {{0xfc}, 7, MM_ADDR_PRIVATE},                         /* unique local, RFC 4193 */
-    {{0xfe, 0x80}, 10, MM_ADDR_LINK_LOCAL},               /* RFC 4291 */
-    {{0xff}, 8, MM_ADDR_RESERVED},                        /* multicast, RFC 4291 */
+    {{0xfc}, 7, MM_ADDR_PRIVATE},                          /* unique local, RFC 4193 */
+    {{0xfe, 0x80}, 10, MM_ADDR_LINK_LOCAL},                /* RFC 4291 */
+    {{0xff}, 8, MM_ADDR_RESERVED},                         /* multicast, RFC 4291 */
 };
 
 static int prefix_match(const unsigned char *a, const unsigned char *p, unsigned bits)
@@ -78,8 +78,8 @@ mm_addr_class mm_addr_classify(int family, const unsigned char *b)
 
 const char *mm_addr_class_name(mm_addr_class c)
 {
-    static const char *const names[MM_ADDR_CLASS_MAX_] = {
-        "public", "loopback", "private", "unspecified", "link_local", "shared", "documentation",
-        "reserved"};
+    static const char *const names[MM_ADDR_CLASS_MAX_] = {"public",        "loopback",   "private",
+                                                          "unspecified",   "link_local", "shared",
+                                                          "documentation", "reserved"};
     return (unsigned)c < MM_ADDR_CLASS_MAX_ ? names[c] : "unknown";
 }

@@ -30,7 +30,7 @@ enum {
     DEFAULT_TIMEOUT_MS = 2000,
     DEFAULT_TRIES = 2,
     DEFAULT_INFLIGHT = 512,
-    EDNS_PAYLOAD = 1232, /* the DNS flag day 2020 size: no IP fragmentation */
+    EDNS_PAYLOAD = 1232,   /* the DNS flag day 2020 size: no IP fragmentation */
     RCVBUF_BYTES = 1 << 20 /* room for a burst of answers to max_inflight queries */
 };
 
@@ -58,9 +58,9 @@ struct mm_dns {
     size_t nfds, capfds;
     struct pollfd *ready; /* scratch copy for one round (c-ares edits fds meanwhile) */
     size_t capready;
-    int busy;       /* > 0 while c-ares processes or we launch: queue, do not send */
-    int destroying; /* ares_destroy() is failing the in-flight queries */
-    int fd_oom;     /* a socket could not be recorded: poll with a short timeout */
+    int busy;          /* > 0 while c-ares processes or we launch: queue, do not send */
+    int destroying;    /* ares_destroy() is failing the in-flight queries */
+    int fd_oom;        /* a socket could not be recorded: poll with a short timeout */
     size_t ncancelled; /* in flight, but cancelled: not pending for the caller */
 };
 
@@ -99,8 +99,7 @@ const char *mm_dns_result_name(mm_dns_result r)
 
 bool mm_dns_result_is_temporary(mm_dns_result r)
 {
-    return r == MM_DNS_SERVFAIL || r == MM_DNS_REFUSED || r == MM_DNS_TIMEOUT ||
-           r == MM_DNS_ERROR;
+    return r == MM_DNS_SERVFAIL || r == MM_DNS_REFUSED || r == MM_DNS_TIMEOUT || r == MM_DNS_ERROR;
 }
 
 /* ---- sockets ---- */
@@ -261,12 +260,22 @@ void mm_dns_free(mm_dns *d)
 static mm_dns_result status_result(int st, int *rcode)
 {
     switch (st) {
-    case ARES_ETIMEOUT: return MM_DNS_TIMEOUT;
-    case ARES_ESERVFAIL: *rcode = 2; return MM_DNS_SERVFAIL;
-    case ARES_EREFUSED: *rcode = 5; return MM_DNS_REFUSED;
-    case ARES_ENOTFOUND: *rcode = 3; return MM_DNS_NXDOMAIN;
-    case ARES_ENODATA: *rcode = 0; return MM_DNS_NODATA;
-    default: return MM_DNS_ERROR; /* ECONNREFUSED, EFORMERR, ENOTIMP, EBADNAME, ... */
+    case ARES_ETIMEOUT:
+        return MM_DNS_TIMEOUT;
+    case ARES_ESERVFAIL:
+        *rcode = 2;
+        return MM_DNS_SERVFAIL;
+    case ARES_EREFUSED:
+        *rcode = 5;
+        return MM_DNS_REFUSED;
+    case ARES_ENOTFOUND:
+        *rcode = 3;
+        return MM_DNS_NXDOMAIN;
+    case ARES_ENODATA:
+        *rcode = 0;
+        return MM_DNS_NODATA;
+    default:
+        return MM_DNS_ERROR; /* ECONNREFUSED, EFORMERR, ENOTIMP, EBADNAME, ... */
     }
 }
 

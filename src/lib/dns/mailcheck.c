@@ -320,8 +320,9 @@ static void pack_hosts(pack *pk, const dom_pending *p, mm_mx_result *r)
                 a[k] = (mm_mx_addr){t, s->addrs[k].klass};
         }
         if (h)
-            h[i] = (mm_mx_host){s->pref, name, s->status, s->a, s->aaaa, s->naddrs, a,
-                                mm_parking_service(s->name, r->domain)};
+            h[i] =
+                (mm_mx_host){s->pref, name,      s->status, s->a,
+                             s->aaaa, s->naddrs, a,         mm_parking_service(s->name, r->domain)};
     }
     if (r)
         r->hosts = h;
@@ -355,12 +356,17 @@ static mm_mx_status decide(const mm_mailcheck *m, const dom *x, mm_mx_result *r)
 {
     const dom_pending *p = x->p;
     switch (p->mx) {
-    case MM_DNS_NXDOMAIN: return MM_MX_NXDOMAIN;
-    case MM_DNS_SERVFAIL: return MM_MX_SERVFAIL;
-    case MM_DNS_TIMEOUT: return MM_MX_TIMEOUT;
+    case MM_DNS_NXDOMAIN:
+        return MM_MX_NXDOMAIN;
+    case MM_DNS_SERVFAIL:
+        return MM_MX_SERVFAIL;
+    case MM_DNS_TIMEOUT:
+        return MM_MX_TIMEOUT;
     case MM_DNS_REFUSED:
-    case MM_DNS_ERROR: return MM_MX_ERROR;
-    default: break;
+    case MM_DNS_ERROR:
+        return MM_MX_ERROR;
+    default:
+        break;
     }
     if (p->null_mx && p->nmx == 1)
         return MM_MX_NULL_MX; /* RFC 7505 3: "." as the only MX */
@@ -403,9 +409,13 @@ static void pending_free(dom_pending *p)
 static res_block *build_result(const mm_mailcheck *m, const dom *x)
 {
     const dom_pending *p = x->p;
-    mm_mx_result tmpl = {.mx_result = p->mx, .ns_result = p->ns, .null_mx = p->null_mx != 0,
-                         .implicit_mx = p->implicit != 0, .nmx = p->nmx,
-                         .nhosts = p->nhosts, .nns = p->nns};
+    mm_mx_result tmpl = {.mx_result = p->mx,
+                         .ns_result = p->ns,
+                         .null_mx = p->null_mx != 0,
+                         .implicit_mx = p->implicit != 0,
+                         .nmx = p->nmx,
+                         .nhosts = p->nhosts,
+                         .nns = p->nns};
     tmpl.status = decide(m, x, &tmpl);
     pack pk = {NULL, 0};
     pack_result(&pk, x, NULL);

@@ -161,8 +161,7 @@ static mm_status_t parse_txt(const unsigned char *p, int len, mm_arena *a, mm_dn
 }
 
 /* PTR and NS: c-ares hands the names out as the hostent's alias list. */
-static mm_status_t names_from_hostent(int st, struct hostent *he, mm_arena *a,
-                                      mm_dns_answer *ans)
+static mm_status_t names_from_hostent(int st, struct hostent *he, mm_arena *a, mm_dns_answer *ans)
 {
     size_t n = 0;
     while (he && he->h_aliases && he->h_aliases[n] && n < MM_DNS_MAX_RECORDS)
@@ -251,11 +250,16 @@ static mm_status_t parse_cname(const unsigned char *p, int len, mm_arena *a, mm_
 static mm_dns_result rcode_result(int rcode)
 {
     switch (rcode) {
-    case 0: return MM_DNS_ANSWER;
-    case 2: return MM_DNS_SERVFAIL;
-    case 3: return MM_DNS_NXDOMAIN;
-    case 5: return MM_DNS_REFUSED;
-    default: return MM_DNS_ERROR; /* FORMERR, NOTIMP, and codes we do not know */
+    case 0:
+        return MM_DNS_ANSWER;
+    case 2:
+        return MM_DNS_SERVFAIL;
+    case 3:
+        return MM_DNS_NXDOMAIN;
+    case 5:
+        return MM_DNS_REFUSED;
+    default:
+        return MM_DNS_ERROR; /* FORMERR, NOTIMP, and codes we do not know */
     }
 }
 
@@ -278,13 +282,21 @@ mm_status_t mm_dns_parse_reply(const unsigned char *pkt, size_t len, int qtype, 
     }
     int n = (int)len;
     switch (qtype) {
-    case MM_DNS_T_A: return parse_a(pkt, n, a, ans);
-    case MM_DNS_T_AAAA: return parse_aaaa(pkt, n, a, ans);
-    case MM_DNS_T_MX: return parse_mx(pkt, n, a, ans);
-    case MM_DNS_T_TXT: return parse_txt(pkt, n, a, ans);
-    case MM_DNS_T_PTR: return parse_ptr(pkt, n, a, ans);
-    case MM_DNS_T_NS: return parse_ns(pkt, n, a, ans);
-    case MM_DNS_T_CNAME: return parse_cname(pkt, n, a, ans);
-    default: return MM_OK; /* answered; records of other types are not parsed */
+    case MM_DNS_T_A:
+        return parse_a(pkt, n, a, ans);
+    case MM_DNS_T_AAAA:
+        return parse_aaaa(pkt, n, a, ans);
+    case MM_DNS_T_MX:
+        return parse_mx(pkt, n, a, ans);
+    case MM_DNS_T_TXT:
+        return parse_txt(pkt, n, a, ans);
+    case MM_DNS_T_PTR:
+        return parse_ptr(pkt, n, a, ans);
+    case MM_DNS_T_NS:
+        return parse_ns(pkt, n, a, ans);
+    case MM_DNS_T_CNAME:
+        return parse_cname(pkt, n, a, ans);
+    default:
+        return MM_OK; /* answered; records of other types are not parsed */
     }
 }
