@@ -20,8 +20,10 @@ block, even when the block fails.
 
 Run alone to serve by hand:  python3 server.py ZONES_DIR [SECONDS]
 """
+import ctypes
 import os
 import shutil
+import signal
 import socket
 import struct
 import subprocess
@@ -30,6 +32,18 @@ import tempfile
 import time
 
 UNBOUND = os.environ.get("UNBOUND", "/usr/sbin/unbound")
+
+
+def _die_with_parent():
+    """In the child: get SIGTERM when the test process dies, however it dies (Linux)."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _sigterm_to_exit(signum, frame):
+    raise SystemExit(128 + signum)  # so `with DnsServer(...)` still stops the server
 
 
 def free_port(kind=socket.SOCK_DGRAM):
@@ -138,6 +152,8 @@ class DnsServer:
         if not os.access(UNBOUND, os.X_OK):
             raise RuntimeError("%s not found: install the Debian package 'unbound' "
                                "(deps/debian-packages.txt)" % UNBOUND)
+        if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+            signal.signal(signal.SIGTERM, _sigterm_to_exit)  # meson's timeout sends SIGTERM
         self.tmp = tempfile.mkdtemp(prefix="mm-dns-")
         try:
             self._start()
@@ -158,7 +174,7 @@ class DnsServer:
         if check.returncode != 0:
             raise RuntimeError("unbound.conf rejected:\n" + check.stdout + check.stderr)
         self.proc = subprocess.Popen([UNBOUND, "-d", "-c", conf], stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.PIPE)
+                                     stderr=subprocess.PIPE, preexec_fn=_die_with_parent)
         probe = (self.zones() or ["."])[0]
         deadline = time.time() + 15
         while time.time() < deadline:

@@ -640,7 +640,9 @@ mm_status_t mm_mailcheck_domain(mm_mailcheck *m, const char *domain_ascii, mm_ma
     if (x && x->e.done) {
         m->stats.cache_hits++;
         lru_touch(&m->doms, &x->e);
-        cb(arg, &x->res->r);
+        const mm_mx_result *r = mm_mx_result_ref(&x->res->r); /* cb may evict x */
+        cb(arg, r);
+        mm_mx_result_unref(r);
         return MM_OK;
     }
     waiter *w = malloc(sizeof *w);
