@@ -41,7 +41,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         name[size] = '\0';
         (void)mm_dns_name_ok(name);
         char rev[80];
-        (void)mm_dns_reverse_name(name, rev, sizeof rev);
+        (void)mm_dns_reverse_name(name, NULL, rev, sizeof rev);
+        (void)mm_dns_reverse_name(name, "dnsbl.example", rev, sizeof rev);
         free(name);
     }
     return 0;

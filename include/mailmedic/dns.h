@@ -156,13 +156,16 @@ MM_EXTERN mm_status_t mm_dns_run_once(mm_dns *d, int max_wait_ms);
 MM_EXTERN size_t mm_dns_pending(const mm_dns *d);
 
 /*
- * The name to ask PTR (or a DNSBL, with its zone instead of the arpa suffix)
- * for an IPv4 or IPv6 address in text: "192.0.2.1" -> "1.2.0.192.in-addr.arpa",
- * IPv6 -> 32 nibbles + ".ip6.arpa" (RFC 3596 section 2.5).  MM_EINVAL for a
- * text that is not an address, MM_ETOOBIG if it does not fit in out (73
- * bytes always do).
+ * The name to ask for an IPv4 or IPv6 address in text.  zone NULL gives the
+ * PTR name: "192.0.2.1" -> "1.2.0.192.in-addr.arpa", IPv6 -> 32 nibbles +
+ * ".ip6.arpa" (RFC 3596 section 2.5).  With a zone (a DNSBL such as
+ * "zen.spamhaus.org", RFC 5782 section 2.1) the reversed address goes in
+ * front of it instead.  MM_EINVAL for a text that is not an address or an
+ * empty zone, MM_ETOOBIG if the name does not fit in out (73 bytes always do
+ * for PTR names).
  */
-MM_EXTERN mm_status_t mm_dns_reverse_name(const char *ip, char *out, size_t outlen);
+MM_EXTERN mm_status_t mm_dns_reverse_name(const char *ip, const char *zone, char *out,
+                                          size_t outlen);
 
 /* ---- The mail-domain check (RFC 5321 section 5.1, RFC 7505) ---- */
 

@@ -192,12 +192,12 @@ static void test_txt_ptr(void)
     int dkim = 0, big = 0;
     char ptr4[256] = "", ptr6[256] = "", ptr2[256] = "";
     char n4[80], n6[80], n2[80];
-    CHECK(mm_dns_reverse_name("198.51.100.25", n4, sizeof n4) == MM_OK, "reverse v4");
+    CHECK(mm_dns_reverse_name("198.51.100.25", NULL, n4, sizeof n4) == MM_OK, "reverse v4");
     CHECK(strcmp(n4, "25.100.51.198.in-addr.arpa") == 0, "reverse v4: got %s", n4);
-    CHECK(mm_dns_reverse_name("2001:db8::25", n6, sizeof n6) == MM_OK, "reverse v6");
-    CHECK(mm_dns_reverse_name("198.51.100.26", n2, sizeof n2) == MM_OK, "reverse v4 (2)");
-    CHECK(mm_dns_reverse_name("not an ip", n2 + 40, 40) == MM_EINVAL, "reverse of junk");
-    CHECK(mm_dns_reverse_name("2001:db8::25", n2 + 40, 20) == MM_ETOOBIG, "reverse: small buffer");
+    CHECK(mm_dns_reverse_name("2001:db8::25", NULL, n6, sizeof n6) == MM_OK, "reverse v6");
+    CHECK(mm_dns_reverse_name("198.51.100.26", NULL, n2, sizeof n2) == MM_OK, "reverse v4 (2)");
+    CHECK(mm_dns_reverse_name("not an ip", NULL, n2 + 40, 40) == MM_EINVAL, "reverse of junk");
+    CHECK(mm_dns_reverse_name("2001:db8::25", NULL, n2 + 40, 20) == MM_ETOOBIG, "reverse: small buffer");
     mm_dns_query(d, "sel._domainkey.test", MM_DNS_T_TXT, on_dkim, &dkim);
     mm_dns_query(d, "big.test", MM_DNS_T_TXT, on_big, &big);
     mm_dns_query(d, n4, MM_DNS_T_PTR, on_ptr, ptr4);

@@ -479,14 +479,20 @@ static void test_parking_and_names(void **state)
     assert_false(mm_dns_name_ok(label));
 
     char out[80];
-    assert_int_equal(mm_dns_reverse_name("192.0.2.1", out, sizeof out), MM_OK);
+    assert_int_equal(mm_dns_reverse_name("192.0.2.1", NULL, out, sizeof out), MM_OK);
     assert_string_equal(out, "1.2.0.192.in-addr.arpa");
-    assert_int_equal(mm_dns_reverse_name("2001:db8::1", out, sizeof out), MM_OK);
+    assert_int_equal(mm_dns_reverse_name("2001:db8::1", NULL, out, sizeof out), MM_OK);
     assert_string_equal(out,
                         "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa");
-    assert_int_equal(mm_dns_reverse_name("2001:db8::1", out, 73), MM_OK);
-    assert_int_equal(mm_dns_reverse_name("2001:db8::1", out, 72), MM_ETOOBIG);
-    assert_int_equal(mm_dns_reverse_name("1.2.3", out, sizeof out), MM_EINVAL);
+    assert_int_equal(mm_dns_reverse_name("2001:db8::1", NULL, out, 73), MM_OK);
+    assert_int_equal(mm_dns_reverse_name("2001:db8::1", NULL, out, 72), MM_ETOOBIG);
+    assert_int_equal(mm_dns_reverse_name("1.2.3", NULL, out, sizeof out), MM_EINVAL);
+    assert_int_equal(mm_dns_reverse_name("192.0.2.99", "zen.spamhaus.org.", out, sizeof out), MM_OK);
+    assert_string_equal(out, "99.2.0.192.zen.spamhaus.org");
+    assert_int_equal(mm_dns_reverse_name("2001:db8::1", "dnsbl.example", out, sizeof out), MM_OK);
+    assert_string_equal(out, "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.dnsbl.example");
+    assert_int_equal(mm_dns_reverse_name("192.0.2.99", "", out, sizeof out), MM_EINVAL);
+    assert_int_equal(mm_dns_reverse_name("192.0.2.99", "x.example", out, 10), MM_ETOOBIG);
 
     for (int s = 0; s < MM_MX_STATUS_MAX_; s++) {
         assert_string_not_equal(mm_mx_status_name((mm_mx_status)s), "unknown");

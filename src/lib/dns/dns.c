@@ -465,28 +465,38 @@ mm_status_t mm_dns_run(mm_dns *d)
 
 /* ---- reverse names ---- */
 
-mm_status_t mm_dns_reverse_name(const char *ip, char *out, size_t outlen)
+mm_status_t mm_dns_reverse_name(const char *ip, const char *zone, char *out, size_t outlen)
 {
+    static const char hex[] = "0123456789abcdef";
     unsigned char b[16];
-    int len;
+    char tmp[80];
+    const char *suffix;
     if (!ip || !out)
         return MM_EINVAL;
     if (inet_pton(AF_INET, ip, b) == 1) {
-        len = snprintf(out, outlen, "%u.%u.%u.%u.in-addr.arpa", b[3], b[2], b[1], b[0]);
+        snprintf(tmp, sizeof tmp, "%u.%u.%u.%u", b[3], b[2], b[1], b[0]);
+        suffix = "in-addr.arpa";
     } else if (inet_pton(AF_INET6, ip, b) == 1) {
-        static const char hex[] = "0123456789abcdef";
-        char tmp[73];
         size_t k = 0;
-        for (int i = 15; i >= 0; i--) {
+        for (int i = 15; i >= 0; i--) { /* RFC 3596 2.5: nibbles, least significant first */
             tmp[k++] = hex[b[i] & 15];
             tmp[k++] = '.';
             tmp[k++] = hex[b[i] >> 4];
-            tmp[k++] = '.';
+            tmp[k++] = i ? '.' : '\0';
         }
-        memcpy(tmp + k, "ip6.arpa", 9);
-        len = snprintf(out, outlen, "%s", tmp);
+        suffix = "ip6.arpa";
     } else {
         return MM_EINVAL;
     }
+    if (zone) {
+        size_t zl = strlen(zone);
+        while (zl && zone[zl - 1] == '.')
+            zl--;
+        if (zl == 0)
+            return MM_EINVAL;
+        int len = snprintf(out, outlen, "%s.%.*s", tmp, (int)zl, zone);
+        return len >= 0 && (size_t)len < outlen ? MM_OK : MM_ETOOBIG;
+    }
+    int len = snprintf(out, outlen, "%s.%s", tmp, suffix);
     return len >= 0 && (size_t)len < outlen ? MM_OK : MM_ETOOBIG;
 }
