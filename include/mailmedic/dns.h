@@ -34,6 +34,7 @@ extern "C" {
 #endif
 
 typedef struct mm_dns mm_dns;
+typedef struct mm_dns_answer mm_dns_answer;
 
 /* Resource record types the layer parses (RFC 1035, RFC 3596).  Any other
  * type may be queried; its answer carries the result but no records. */
@@ -63,6 +64,24 @@ typedef struct mm_dns_opts {
  * MM_EIO when c-ares cannot start (e.g. no usable resolv.conf and no server).
  */
 MM_EXTERN mm_status_t mm_dns_create(const mm_dns_opts *o, mm_dns **out);
+
+/*
+ * A resolver that answers from memory instead of c-ares: the in-memory zones
+ * of tests and of the offline mode (`checkup --zone FILE`), a test suite's
+ * zone data.  lookup() fills ans->result, ->rcode, ->nrecords and ->records
+ * (the layer sets name and type) with data that stays valid until the
+ * callback returns; it is called from mm_dns_run()/mm_dns_run_once() only,
+ * so callers see the same order of events as with the network.
+ */
+typedef struct mm_dns_backend {
+    const char *name; /* for messages, e.g. "zone" */
+    void (*lookup)(void *ctx, const char *name, int type, mm_dns_answer *ans);
+    void *ctx;
+} mm_dns_backend;
+
+/* Create a resolver over b (copied; b->ctx must outlive the resolver).
+ * MM_EINVAL without a lookup function; MM_ENOMEM. */
+MM_EXTERN mm_status_t mm_dns_create_backend(const mm_dns_backend *b, mm_dns **out);
 
 /* Free a resolver; NULL is a no-op.  Pending queries are dropped and their
  * callbacks are NOT called. */
@@ -109,7 +128,7 @@ typedef struct mm_dns_record {
     } u;
 } mm_dns_record;
 
-typedef struct mm_dns_answer {
+struct mm_dns_answer {
     mm_dns_result result;
     int rcode;        /* RCODE of the reply (RFC 1035 4.1.1); -1 when no reply came */
     int type;         /* the type asked */
@@ -119,7 +138,7 @@ typedef struct mm_dns_answer {
                        * names keep the spelling of the reply (compression may copy the
                        * question's case): compare them without case */
     const mm_dns_record *records;
-} mm_dns_answer;
+};
 
 /* ans and everything in it are borrowed: valid only during the callback. */
 typedef void (*mm_dns_cb)(void *arg, const mm_dns_answer *ans);
