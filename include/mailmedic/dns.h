@@ -163,7 +163,8 @@ MM_EXTERN mm_status_t mm_dns_query_owned(mm_dns *d, const void *owner, const cha
  * the resolver.  Returns how many were dropped. */
 MM_EXTERN size_t mm_dns_cancel(mm_dns *d, const void *owner);
 
-/* Process until no query is pending.  MM_EIO if poll() fails. */
+/* Process until no query is pending (cancelled queries still on the wire are
+ * waited for, silently).  MM_EIO if poll() fails. */
 MM_EXTERN mm_status_t mm_dns_run(mm_dns *d);
 
 /* One poll round: wait at most max_wait_ms (< 0: as long as the next c-ares
