@@ -30,7 +30,7 @@ def main():
             out.append("%s MX 10 mx.%s.bench." % (name, name))
             out.append("mx.%s A 93.%d.%d.%d" % (name, 1 + i // 65536, (i // 256) % 256, i % 256))
             if i % 3 == 0:
-                out.append("mx.%s AAAA 2606:2800:%x::25" % (name, i))
+                out.append("mx.%s AAAA 2606:2800:%x:%x::25" % (name, i >> 16, i & 0xFFFF))
         elif r < 0.75:
             out.append("%s MX 10 mx%d.provider.bench." % (name, rnd.randrange(50)))
         elif r < 0.85:
