@@ -7,5 +7,6 @@
 #include <mailmedic/reason.h>
 #include <mailmedic/bounce.h>
 #include <mailmedic/input.h>
+#include <mailmedic/smtp.h>
 #include <mailmedic/dns.h>
 #endif
