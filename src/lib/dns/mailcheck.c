@@ -19,143 +19,16 @@
  */
 #include "dns_int.h"
 #include "mailcheck_int.h"
+#include "cache.h"
 
 #include <arpa/inet.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define N_(s) s
-
-enum { DEFAULT_CACHE = 65536, MIN_SLOTS = 1024 };
-
-/* ---- hash table with an LRU of finished entries ---- */
-
-typedef struct entry entry;
-struct entry {
-    entry *hnext;
-    entry *lprev, *lnext;
-    uint32_t hash;
-    int done;
-    char *key;
-};
-
-typedef struct table {
-    entry **slots;
-    size_t nslots, n;
-    entry *lru_head, *lru_tail; /* finished entries, most recent first */
-    size_t ndone;
-} table;
-
-static uint32_t hash_str(const char *s)
-{
-    uint32_t h = 2166136261u; /* FNV-1a */
-    while (*s)
-        h = (h ^ (unsigned char)*s++) * 16777619u;
-    return h;
-}
-
-static entry *table_find(const table *t, const char *key, uint32_t h)
-{
-    for (entry *e = t->slots[h & (t->nslots - 1)]; e; e = e->hnext)
-        if (e->hash == h && strcmp(e->key, key) == 0)
-            return e;
-    return NULL;
-}
-
-static int table_grow(table *t)
-{
-    size_t ns = t->nslots ? t->nslots * 2 : MIN_SLOTS;
-    entry **s = calloc(ns, sizeof *s);
-    if (!s)
-        return -1;
-    for (size_t i = 0; i < t->nslots; i++)
-        for (entry *e = t->slots[i], *next; e; e = next) {
-            next = e->hnext;
-            e->hnext = s[e->hash & (ns - 1)];
-            s[e->hash & (ns - 1)] = e;
-        }
-    free(t->slots);
-    t->slots = s;
-    t->nslots = ns;
-    return 0;
-}
-
-static int table_add(table *t, entry *e)
-{
-    if (t->n >= t->nslots && table_grow(t) != 0 && !t->nslots)
-        return -1; /* a failed growth only lengthens chains */
-    entry **slot = &t->slots[e->hash & (t->nslots - 1)];
-    e->hnext = *slot;
-    *slot = e;
-    t->n++;
-    return 0;
-}
-
-static void table_remove(table *t, entry *e)
-{
-    entry **p = &t->slots[e->hash & (t->nslots - 1)];
-    while (*p != e)
-        p = &(*p)->hnext;
-    *p = e->hnext;
-    t->n--;
-    if (e->done) {
-        if (e->lprev)
-            e->lprev->lnext = e->lnext;
-        else
-            t->lru_head = e->lnext;
-        if (e->lnext)
-            e->lnext->lprev = e->lprev;
-        else
-            t->lru_tail = e->lprev;
-        t->ndone--;
-    }
-}
-
-static void lru_front(table *t, entry *e)
-{
-    e->lprev = NULL;
-    e->lnext = t->lru_head;
-    if (t->lru_head)
-        t->lru_head->lprev = e;
-    else
-        t->lru_tail = e;
-    t->lru_head = e;
-}
-
-static void lru_touch(table *t, entry *e)
-{
-    if (t->lru_head == e)
-        return;
-    e->lprev->lnext = e->lnext; /* not the head, so it has a predecessor */
-    if (e->lnext)
-        e->lnext->lprev = e->lprev;
-    else
-        t->lru_tail = e->lprev;
-    lru_front(t, e);
-}
-
-static void mark_done(table *t, entry *e)
-{
-    e->done = 1;
-    t->ndone++;
-    lru_front(t, e);
-}
+enum { DEFAULT_CACHE = 65536 };
 
 /* ---- entries ---- */
-
-typedef struct addr_slot {
-    char text[46];
-    int family;
-    mm_addr_class klass;
-} addr_slot;
-
-typedef struct waiter waiter;
-struct waiter {
-    waiter *next;
-    mm_mailcheck_cb cb;
-    void *arg;
-};
 
 typedef struct dom dom;
 typedef struct hostref hostref;
@@ -166,7 +39,7 @@ struct hostref {
 };
 
 typedef struct host {
-    entry e;
+    mm_lru_entry e;
     mm_mailcheck *m;
     hostref *waiting;
     int outstanding;
@@ -176,34 +49,8 @@ typedef struct host {
     addr_slot *addrs;
 } host;
 
-/* One MX host of a pending domain. */
-typedef struct dom_host {
-    unsigned pref;
-    char *name;
-    mm_mx_host_status status;
-    mm_dns_result a, aaaa;
-    size_t naddrs;
-    addr_slot *addrs;
-} dom_host;
-
-typedef struct dom_pending {
-    waiter *waiters, **wtail; /* FIFO: callbacks in the order of the requests */
-    int outstanding;
-    mm_dns_result mx, ns;
-    size_t nmx, nhosts, nns;
-    int null_mx, implicit;
-    dom_host hosts[MM_MAILCHECK_MAX_MX];
-    char *nsname[MM_MAILCHECK_MAX_NS];
-} dom_pending;
-
-/* A finished result: the public struct and its data in one block. */
-typedef struct res_block {
-    size_t refs;
-    mm_mx_result r;
-} res_block;
-
 struct dom {
-    entry e;
+    mm_lru_entry e;
     mm_mailcheck *m;
     dom_pending *p; /* while pending */
     res_block *res; /* once finished */
@@ -211,50 +58,12 @@ struct dom {
 
 struct mm_mailcheck {
     mm_dns *d;
+    res_block *oom; /* "error", allocated up front: the answer when a result cannot be */
     size_t cache_max;
     int allow_private;
-    table doms, hosts;
+    mm_lru doms, hosts;
     mm_mailcheck_stats stats;
 };
-
-/* ---- names ---- */
-
-const char *mm_mx_status_name(mm_mx_status s)
-{
-    static const char *const names[MM_MX_STATUS_MAX_] = {
-        "ok",       "implicit_mx", "null_mx", "no_mail_host",  "nxdomain",
-        "servfail", "timeout",     "error",   "misconfigured", "parked"};
-    return (unsigned)s < MM_MX_STATUS_MAX_ ? names[s] : "unknown";
-}
-
-const char *mm_mx_status_message(mm_mx_status s)
-{
-    static const char *const msgs[MM_MX_STATUS_MAX_] = {
-        N_("the domain has mail servers that can be reached"),
-        N_("the domain has no MX record; mail would go to its own address"),
-        N_("the domain publishes a null MX: it accepts no mail"),
-        N_("the domain has no mail server: no MX, or no MX host has an address"),
-        N_("the domain does not exist"),
-        N_("the DNS server failed to answer for this domain; try again later"),
-        N_("the DNS look-up timed out; try again later"),
-        N_("the DNS look-up failed; try again later"),
-        N_("the domain's mail servers point at private, local or invalid addresses"),
-        N_("the domain is parked at a domain-parking service"),
-    };
-    return (unsigned)s < MM_MX_STATUS_MAX_ ? msgs[s] : N_("unknown status");
-}
-
-bool mm_mx_status_is_temporary(mm_mx_status s)
-{
-    return s == MM_MX_SERVFAIL || s == MM_MX_TIMEOUT || s == MM_MX_ERROR;
-}
-
-const char *mm_mx_host_status_name(mm_mx_host_status s)
-{
-    static const char *const names[MM_MX_HOST_STATUS_MAX_] = {
-        "ok", "no_address", "tempfail", "bad_address", "ip_literal", "null", "not_checked"};
-    return (unsigned)s < MM_MX_HOST_STATUS_MAX_ ? names[s] : "unknown";
-}
 
 /* Lower-case copy without the trailing dot; -1 unless a usable ASCII host name. */
 static int norm_name(const char *in, char *out, size_t outlen)
@@ -281,118 +90,6 @@ static int is_ip_literal(const char *s)
     return s[0] == '[' || inet_pton(AF_INET, s, b) == 1 || inet_pton(AF_INET6, s, b) == 1;
 }
 
-/* ---- results ---- */
-
-/* A bump allocator over one block; with base NULL it only measures. */
-typedef struct pack {
-    char *base;
-    size_t off;
-} pack;
-
-static void *pk_alloc(pack *p, size_t n)
-{
-    size_t align = sizeof(void *);
-    p->off = (p->off + align - 1) & ~(align - 1);
-    void *r = p->base ? p->base + p->off : NULL;
-    p->off += n;
-    return r;
-}
-
-static const char *pk_str(pack *p, const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = pk_alloc(p, n);
-    if (d)
-        memcpy(d, s, n);
-    return d;
-}
-
-static void pack_hosts(pack *pk, const dom_pending *p, mm_mx_result *r)
-{
-    mm_mx_host *h = pk_alloc(pk, p->nhosts * sizeof *h);
-    for (size_t i = 0; i < p->nhosts; i++) {
-        const dom_host *s = &p->hosts[i];
-        const char *name = pk_str(pk, s->name);
-        mm_mx_addr *a = pk_alloc(pk, s->naddrs * sizeof *a);
-        for (size_t k = 0; k < s->naddrs; k++) {
-            const char *t = pk_str(pk, s->addrs[k].text);
-            if (a)
-                a[k] = (mm_mx_addr){t, s->addrs[k].klass};
-        }
-        if (h)
-            h[i] =
-                (mm_mx_host){s->pref, name,      s->status, s->a,
-                             s->aaaa, s->naddrs, a,         mm_parking_service(s->name, r->domain)};
-    }
-    if (r)
-        r->hosts = h;
-}
-
-static void pack_result(pack *pk, const dom *x, mm_mx_result *tmpl)
-{
-    const dom_pending *p = x->p;
-    res_block *b = pk_alloc(pk, sizeof *b);
-    mm_mx_result *r = b ? &b->r : NULL;
-    if (b) {
-        b->refs = 1;
-        *r = *tmpl;
-    }
-    const char *domain = pk_str(pk, x->e.key);
-    if (r)
-        r->domain = domain;
-    pack_hosts(pk, p, r);
-    const char **ns = pk_alloc(pk, p->nns * sizeof *ns);
-    for (size_t i = 0; i < p->nns; i++) {
-        const char *s = pk_str(pk, p->nsname[i]);
-        if (ns)
-            ns[i] = s;
-    }
-    if (r)
-        r->ns = ns;
-}
-
-/* The overall verdict, in the order the header documents. */
-static mm_mx_status decide(const mm_mailcheck *m, const dom *x, mm_mx_result *r)
-{
-    const dom_pending *p = x->p;
-    switch (p->mx) {
-    case MM_DNS_NXDOMAIN:
-        return MM_MX_NXDOMAIN;
-    case MM_DNS_SERVFAIL:
-        return MM_MX_SERVFAIL;
-    case MM_DNS_TIMEOUT:
-        return MM_MX_TIMEOUT;
-    case MM_DNS_REFUSED:
-    case MM_DNS_ERROR:
-        return MM_MX_ERROR;
-    default:
-        break;
-    }
-    if (p->null_mx && p->nmx == 1)
-        return MM_MX_NULL_MX; /* RFC 7505 3: "." as the only MX */
-    for (size_t i = 0; i < p->nns && !r->parking; i++)
-        if ((r->parking = mm_parking_service(p->nsname[i], x->e.key)))
-            r->parking_via = "ns";
-    for (size_t i = 0; i < p->nhosts && !r->parking && !p->implicit; i++)
-        if ((r->parking = mm_parking_service(p->hosts[i].name, x->e.key)))
-            r->parking_via = "mx";
-    if (r->parking)
-        return MM_MX_PARKED;
-    int temp = 0, bad = 0, timeout = 0, servfail = 0;
-    for (size_t i = 0; i < p->nhosts; i++) {
-        const dom_host *h = &p->hosts[i];
-        if (h->status == MM_MX_HOST_OK || (h->status == MM_MX_HOST_BAD_ADDRESS && m->allow_private))
-            return p->implicit ? MM_MX_IMPLICIT : MM_MX_OK;
-        temp |= h->status == MM_MX_HOST_TEMPFAIL;
-        bad |= h->status == MM_MX_HOST_BAD_ADDRESS || h->status == MM_MX_HOST_IP_LITERAL;
-        timeout |= h->a == MM_DNS_TIMEOUT || h->aaaa == MM_DNS_TIMEOUT;
-        servfail |= h->a == MM_DNS_SERVFAIL || h->aaaa == MM_DNS_SERVFAIL;
-    }
-    if (temp)
-        return timeout ? MM_MX_TIMEOUT : servfail ? MM_MX_SERVFAIL : MM_MX_ERROR;
-    return bad ? MM_MX_MISCONFIGURED : MM_MX_NO_MAIL_HOST;
-}
-
 static void pending_free(dom_pending *p)
 {
     if (!p)
@@ -404,45 +101,6 @@ static void pending_free(dom_pending *p)
     for (size_t i = 0; i < p->nns; i++)
         free(p->nsname[i]);
     free(p);
-}
-
-static res_block *build_result(const mm_mailcheck *m, const dom *x)
-{
-    const dom_pending *p = x->p;
-    mm_mx_result tmpl = {.mx_result = p->mx,
-                         .ns_result = p->ns,
-                         .null_mx = p->null_mx != 0,
-                         .implicit_mx = p->implicit != 0,
-                         .nmx = p->nmx,
-                         .nhosts = p->nhosts,
-                         .nns = p->nns};
-    tmpl.status = decide(m, x, &tmpl);
-    pack pk = {NULL, 0};
-    pack_result(&pk, x, NULL);
-    pk.base = malloc(pk.off);
-    if (!pk.base)
-        return NULL;
-    pk.off = 0;
-    pack_result(&pk, x, &tmpl);
-    return (res_block *)(void *)pk.base;
-}
-
-const mm_mx_result *mm_mx_result_ref(const mm_mx_result *r)
-{
-    if (r) {
-        res_block *b = (res_block *)(void *)((char *)(uintptr_t)r - offsetof(res_block, r));
-        b->refs++;
-    }
-    return r;
-}
-
-void mm_mx_result_unref(const mm_mx_result *r)
-{
-    if (!r)
-        return;
-    res_block *b = (res_block *)(void *)((char *)(uintptr_t)r - offsetof(res_block, r));
-    if (--b->refs == 0)
-        free(b);
 }
 
 /* ---- eviction ---- */
@@ -465,13 +123,13 @@ static void evict(mm_mailcheck *m)
 {
     while (m->doms.ndone > m->cache_max) {
         dom *x = (dom *)(void *)m->doms.lru_tail;
-        table_remove(&m->doms, &x->e);
+        mm_lru_remove(&m->doms, &x->e);
         dom_free(x);
         m->stats.evicted++;
     }
     while (m->hosts.ndone > m->cache_max) {
         host *h = (host *)(void *)m->hosts.lru_tail;
-        table_remove(&m->hosts, &h->e);
+        mm_lru_remove(&m->hosts, &h->e);
         host_free(h);
     }
 }
@@ -481,26 +139,27 @@ static void evict(mm_mailcheck *m)
 static void dom_finish(dom *x)
 {
     mm_mailcheck *m = x->m;
-    res_block *b = build_result(m, x);
+    res_block *b = mm_mx_result_build(x->p, x->e.key, m->allow_private);
     waiter *w = x->p->waiters;
     x->p->waiters = NULL;
     x->p->wtail = &x->p->waiters;
     if (!b) {
-        /* Out of memory: answer "could not tell" from the stack, forget the entry. */
-        mm_mx_result r = {.domain = x->e.key, .status = MM_MX_ERROR, .mx_result = MM_DNS_ERROR};
-        table_remove(&m->doms, &x->e);
+        /* Out of memory: answer "could not tell" with the spare result, forget the entry. */
+        const mm_mx_result *r = mm_mx_result_ref(&m->oom->r);
+        mm_lru_remove(&m->doms, &x->e);
         for (waiter *next; w; w = next) {
             next = w->next;
-            w->cb(w->arg, &r);
+            w->cb(w->arg, r);
             free(w);
         }
+        mm_mx_result_unref(r);
         dom_free(x);
         return;
     }
     pending_free(x->p);
     x->p = NULL;
     x->res = b;
-    mark_done(&m->doms, &x->e);
+    mm_lru_done(&m->doms, &x->e);
     b->refs++; /* held through the callbacks: one of them may evict x */
     for (waiter *next; w; w = next) {
         next = w->next;
@@ -635,11 +294,11 @@ mm_status_t mm_mailcheck_domain(mm_mailcheck *m, const char *domain_ascii, mm_ma
     if (!m || !domain_ascii || !cb || norm_name(domain_ascii, key, sizeof key) != 0)
         return MM_EINVAL;
     m->stats.domains++;
-    uint32_t hv = hash_str(key);
-    dom *x = (dom *)(void *)table_find(&m->doms, key, hv);
+    uint32_t hv = mm_lru_hash(key);
+    dom *x = (dom *)(void *)mm_lru_find(&m->doms, key, hv);
     if (x && x->e.done) {
         m->stats.cache_hits++;
-        lru_touch(&m->doms, &x->e);
+        mm_lru_touch(&m->doms, &x->e);
         const mm_mx_result *r = mm_mx_result_ref(&x->res->r); /* cb may evict x */
         cb(arg, r);
         mm_mx_result_unref(r);
@@ -670,7 +329,7 @@ mm_status_t mm_mailcheck_domain(mm_mailcheck *m, const char *domain_ascii, mm_ma
     p->waiters = w;
     p->wtail = &w->next;
     p->mx = p->ns = MM_DNS_ERROR;
-    if (table_add(&m->doms, &x->e) != 0) {
+    if (mm_lru_add(&m->doms, &x->e) != 0) {
         pending_free(p);
         free(x);
         free(w);
@@ -714,7 +373,7 @@ static void host_finish(host *h, mm_mailcheck *m)
         h->status = MM_MX_HOST_NO_ADDRESS;
     hostref *refs = h->waiting;
     h->waiting = NULL;
-    mark_done(&m->hosts, &h->e);
+    mm_lru_done(&m->hosts, &h->e);
     /* Copy into every waiting domain first: finishing one may run callbacks that evict h. */
     for (hostref *r = refs; r; r = r->next)
         dom_fill_host(r->x, r->idx, h);
@@ -754,10 +413,10 @@ static void host_on_addr(void *arg, const mm_dns_answer *ans)
 static void host_request(mm_mailcheck *m, dom *x, size_t idx)
 {
     const char *name = x->p->hosts[idx].name;
-    uint32_t hv = hash_str(name);
-    host *h = (host *)(void *)table_find(&m->hosts, name, hv);
+    uint32_t hv = mm_lru_hash(name);
+    host *h = (host *)(void *)mm_lru_find(&m->hosts, name, hv);
     if (h && h->e.done) {
-        lru_touch(&m->hosts, &h->e);
+        mm_lru_touch(&m->hosts, &h->e);
         dom_fill_host(x, idx, h);
         return;
     }
@@ -771,7 +430,7 @@ static void host_request(mm_mailcheck *m, dom *x, size_t idx)
             h->e.key = memcpy((char *)(h + 1), name, kl + 1);
             h->e.hash = hv;
             h->a = h->aaaa = MM_DNS_ERROR;
-            if (table_add(&m->hosts, &h->e) != 0) {
+            if (mm_lru_add(&m->hosts, &h->e) != 0) {
                 free(h);
                 h = NULL;
             }
@@ -806,7 +465,15 @@ mm_status_t mm_mailcheck_create(mm_dns *d, size_t cache_max, mm_mailcheck **out)
         return MM_ENOMEM;
     m->d = d;
     m->cache_max = cache_max ? cache_max : DEFAULT_CACHE;
-    if (table_grow(&m->doms) != 0 || table_grow(&m->hosts) != 0) {
+    m->oom = calloc(1, sizeof *m->oom);
+    if (m->oom) {
+        m->oom->refs = 1;
+        m->oom->r = (mm_mx_result){.domain = "",
+                                   .status = MM_MX_ERROR,
+                                   .mx_result = MM_DNS_ERROR,
+                                   .ns_result = MM_DNS_ERROR};
+    }
+    if (!m->oom || mm_lru_grow(&m->doms) != 0 || mm_lru_grow(&m->hosts) != 0) {
         mm_mailcheck_free(m);
         return MM_ENOMEM;
     }
@@ -814,10 +481,10 @@ mm_status_t mm_mailcheck_create(mm_dns *d, size_t cache_max, mm_mailcheck **out)
     return MM_OK;
 }
 
-static void free_table(table *t, int doms)
+static void free_table(mm_lru *t, int doms)
 {
     for (size_t i = 0; i < t->nslots; i++)
-        for (entry *e = t->slots[i], *next; e; e = next) {
+        for (mm_lru_entry *e = t->slots[i], *next; e; e = next) {
             next = e->hnext;
             if (doms) {
                 dom *x = (dom *)(void *)e;
@@ -845,6 +512,8 @@ void mm_mailcheck_free(mm_mailcheck *m)
     mm_dns_cancel(m->d, m);
     free_table(&m->doms, 1);
     free_table(&m->hosts, 0);
+    if (m->oom)
+        mm_mx_result_unref(&m->oom->r);
     free(m);
 }
 
