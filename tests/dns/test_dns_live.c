@@ -10,7 +10,10 @@
 /* The case tables leave the fields the callbacks fill to zero. */
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 
+#include <arpa/inet.h>
 #include <idn2.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -197,7 +200,8 @@ static void test_txt_ptr(void)
     CHECK(mm_dns_reverse_name("2001:db8::25", NULL, n6, sizeof n6) == MM_OK, "reverse v6");
     CHECK(mm_dns_reverse_name("198.51.100.26", NULL, n2, sizeof n2) == MM_OK, "reverse v4 (2)");
     CHECK(mm_dns_reverse_name("not an ip", NULL, n2 + 40, 40) == MM_EINVAL, "reverse of junk");
-    CHECK(mm_dns_reverse_name("2001:db8::25", NULL, n2 + 40, 20) == MM_ETOOBIG, "reverse: small buffer");
+    CHECK(mm_dns_reverse_name("2001:db8::25", NULL, n2 + 40, 20) == MM_ETOOBIG,
+          "reverse: small buffer");
     mm_dns_query(d, "sel._domainkey.test", MM_DNS_T_TXT, on_dkim, &dkim);
     mm_dns_query(d, "big.test", MM_DNS_T_TXT, on_big, &big);
     mm_dns_query(d, n4, MM_DNS_T_PTR, on_ptr, ptr4);
@@ -276,6 +280,21 @@ static void test_pipeline(void)
     CHECK(never == 0, "free with pending queries: got %d callbacks, want 0", never);
 }
 
+/* A loopback UDP port that was free a moment ago: nobody listens there. */
+static int closed_port(void)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof sa;
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 ||
+        getsockname(fd, (struct sockaddr *)&sa, &len) != 0) {
+        printf("FAIL: no loopback UDP socket\n");
+        exit(1);
+    }
+    close(fd);
+    return ntohs(sa.sin_port);
+}
+
 static void test_args(void)
 {
     static const struct {
@@ -325,6 +344,21 @@ static void test_args(void)
     CHECK(mm_dns_pending(d) == 0 && n == 0, "rejected queries left traces");
     mm_dns_free(d);
     mm_dns_free(NULL);
+
+    /* a server port nobody listens on: "error" (temporary) at once, not a timeout */
+    char closed_server[32];
+    snprintf(closed_server, sizeof closed_server, "127.0.0.1:%d", closed_port());
+    mm_dns_opts closed = {.server = closed_server, .timeout_ms = 3000, .tries = 2};
+    qcase c = {"ok.test", MM_DNS_T_MX, MM_DNS_ERROR, -1, 0, NULL};
+    double t0 = now();
+    if (mm_dns_create(&closed, &d) == MM_OK) {
+        mm_dns_query(d, c.name, c.type, on_q, &c);
+        mm_dns_run(d);
+        mm_dns_free(d);
+    }
+    CHECK(c.calls == 1 && c.got == MM_DNS_ERROR && c.got_rcode == -1,
+          "closed port: got %s/%d, want error/-1", mm_dns_result_name(c.got), c.got_rcode);
+    CHECK(now() - t0 < 1.0, "closed port took %.2f s, want < 1 s", now() - t0);
     CHECK(strcmp(mm_dns_result_name(MM_DNS_NXDOMAIN), "nxdomain") == 0, "result name");
     CHECK(strcmp(mm_dns_result_name((mm_dns_result)42), "unknown") == 0, "result name 42");
 }
