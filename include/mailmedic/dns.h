@@ -232,25 +232,25 @@ MM_EXTERN const char *mm_mx_status_message(mm_mx_status s);
 MM_EXTERN bool mm_mx_status_is_temporary(mm_mx_status s);
 
 /* What kind of address an MX host resolved to (IANA special-purpose registries, RFC 6890). */
-typedef enum mm_addr_class {
-    MM_ADDR_PUBLIC = 0,
-    MM_ADDR_LOOPBACK,      /* 127/8, ::1 */
-    MM_ADDR_PRIVATE,       /* 10/8, 172.16/12, 192.168/16 (RFC 1918), fc00::/7 (RFC 4193) */
-    MM_ADDR_UNSPECIFIED,   /* 0/8 (RFC 1122 "this network"), :: */
-    MM_ADDR_LINK_LOCAL,    /* 169.254/16, fe80::/10 */
-    MM_ADDR_SHARED,        /* 100.64/10 carrier-grade NAT (RFC 6598) */
-    MM_ADDR_DOCUMENTATION, /* 192.0.2/24, 198.51.100/24, 203.0.113/24, 2001:db8::/32 */
-    MM_ADDR_RESERVED,      /* multicast, 240/4, broadcast, 198.18/15 benchmarking */
-    MM_ADDR_CLASS_MAX_
-} mm_addr_class;
+typedef enum mm_ip_class {
+    MM_IP_PUBLIC = 0,
+    MM_IP_LOOPBACK,      /* 127/8, ::1 */
+    MM_IP_PRIVATE,       /* 10/8, 172.16/12, 192.168/16 (RFC 1918), fc00::/7 (RFC 4193) */
+    MM_IP_UNSPECIFIED,   /* 0/8 (RFC 1122 "this network"), :: */
+    MM_IP_LINK_LOCAL,    /* 169.254/16, fe80::/10 */
+    MM_IP_SHARED,        /* 100.64/10 carrier-grade NAT (RFC 6598) */
+    MM_IP_DOCUMENTATION, /* 192.0.2/24, 198.51.100/24, 203.0.113/24, 2001:db8::/32 */
+    MM_IP_RESERVED,      /* multicast, 240/4, broadcast, 198.18/15 benchmarking */
+    MM_IP_CLASS_MAX_
+} mm_ip_class;
 
 /* Stable ids: "public", "loopback", "private", "unspecified", "link_local", "shared",
  * "documentation", "reserved". */
-MM_EXTERN const char *mm_addr_class_name(mm_addr_class c);
+MM_EXTERN const char *mm_ip_class_name(mm_ip_class c);
 
 /* Classify a binary address (family AF_INET with 4 bytes, AF_INET6 with 16;
  * IPv4-mapped IPv6 is classified as IPv4). */
-MM_EXTERN mm_addr_class mm_addr_classify(int family, const unsigned char *bytes);
+MM_EXTERN mm_ip_class mm_ip_classify(int family, const unsigned char *bytes);
 
 typedef enum mm_mx_host_status {
     MM_MX_HOST_OK = 0,      /* has at least one public address */
@@ -278,7 +278,7 @@ MM_EXTERN const char *mm_mx_host_status_name(mm_mx_host_status s);
 
 typedef struct mm_mx_addr {
     const char *text; /* "192.0.2.1", "2001:db8::25" */
-    mm_addr_class klass;
+    mm_ip_class klass;
 } mm_mx_addr;
 
 typedef struct mm_mx_host {

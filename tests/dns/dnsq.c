@@ -62,7 +62,7 @@ static void print_mx(void *arg, const mm_mx_result *r)
                mm_mx_host_status_name(h->status), mm_dns_result_name(h->a_result),
                mm_dns_result_name(h->aaaa_result));
         for (size_t k = 0; k < h->naddrs; k++)
-            printf(" %s/%s", h->addrs[k].text, mm_addr_class_name(h->addrs[k].klass));
+            printf(" %s/%s", h->addrs[k].text, mm_ip_class_name(h->addrs[k].klass));
         printf("\n");
     }
     for (size_t i = 0; i < r->nns; i++)

@@ -430,7 +430,7 @@ static void check_mcase(const mcase *c)
               c->domain, r->parking ? r->parking : "(none)", c->detail);
     else if (c->detail)
         CHECK(r->nhosts && r->hosts[0].naddrs &&
-                  strcmp(mm_addr_class_name(r->hosts[0].addrs[0].klass), c->detail) == 0,
+                  strcmp(mm_ip_class_name(r->hosts[0].addrs[0].klass), c->detail) == 0,
               "%s: host 0 address class, want %s", c->domain, c->detail);
 }
 

@@ -403,53 +403,53 @@ static void test_addr_class(void **state)
     (void)state;
     static const struct {
         const char *ip;
-        mm_addr_class want;
+        mm_ip_class want;
     } rows[] = {
-        {"93.184.216.34", MM_ADDR_PUBLIC},
-        {"8.8.8.8", MM_ADDR_PUBLIC},
-        {"127.0.0.1", MM_ADDR_LOOPBACK},
-        {"127.255.255.254", MM_ADDR_LOOPBACK},
-        {"10.0.0.1", MM_ADDR_PRIVATE},
-        {"172.16.0.1", MM_ADDR_PRIVATE},
-        {"172.31.255.255", MM_ADDR_PRIVATE},
-        {"172.32.0.1", MM_ADDR_PUBLIC},
-        {"172.15.255.255", MM_ADDR_PUBLIC},
-        {"192.168.1.1", MM_ADDR_PRIVATE},
-        {"0.0.0.0", MM_ADDR_UNSPECIFIED},
-        {"169.254.1.1", MM_ADDR_LINK_LOCAL},
-        {"100.64.0.1", MM_ADDR_SHARED},
-        {"100.128.0.1", MM_ADDR_PUBLIC},
-        {"192.0.2.1", MM_ADDR_DOCUMENTATION},
-        {"198.51.100.7", MM_ADDR_DOCUMENTATION},
-        {"203.0.113.9", MM_ADDR_DOCUMENTATION},
-        {"198.18.0.1", MM_ADDR_RESERVED},
-        {"198.20.0.1", MM_ADDR_PUBLIC},
-        {"224.0.0.1", MM_ADDR_RESERVED},
-        {"255.255.255.255", MM_ADDR_RESERVED},
-        {"::", MM_ADDR_UNSPECIFIED},
-        {"::1", MM_ADDR_LOOPBACK},
-        {"fd00::25", MM_ADDR_PRIVATE},
-        {"fc00::1", MM_ADDR_PRIVATE},
-        {"fe80::1", MM_ADDR_LINK_LOCAL},
-        {"febf::1", MM_ADDR_LINK_LOCAL},
-        {"fec0::1", MM_ADDR_PUBLIC},
-        {"ff02::1", MM_ADDR_RESERVED},
-        {"2001:db8::1", MM_ADDR_DOCUMENTATION},
-        {"2606:2800:220:1::1", MM_ADDR_PUBLIC},
-        {"::ffff:127.0.0.1", MM_ADDR_LOOPBACK},
-        {"::ffff:93.184.216.34", MM_ADDR_PUBLIC},
-        {"100::1", MM_ADDR_RESERVED},
+        {"93.184.216.34", MM_IP_PUBLIC},
+        {"8.8.8.8", MM_IP_PUBLIC},
+        {"127.0.0.1", MM_IP_LOOPBACK},
+        {"127.255.255.254", MM_IP_LOOPBACK},
+        {"10.0.0.1", MM_IP_PRIVATE},
+        {"172.16.0.1", MM_IP_PRIVATE},
+        {"172.31.255.255", MM_IP_PRIVATE},
+        {"172.32.0.1", MM_IP_PUBLIC},
+        {"172.15.255.255", MM_IP_PUBLIC},
+        {"192.168.1.1", MM_IP_PRIVATE},
+        {"0.0.0.0", MM_IP_UNSPECIFIED},
+        {"169.254.1.1", MM_IP_LINK_LOCAL},
+        {"100.64.0.1", MM_IP_SHARED},
+        {"100.128.0.1", MM_IP_PUBLIC},
+        {"192.0.2.1", MM_IP_DOCUMENTATION},
+        {"198.51.100.7", MM_IP_DOCUMENTATION},
+        {"203.0.113.9", MM_IP_DOCUMENTATION},
+        {"198.18.0.1", MM_IP_RESERVED},
+        {"198.20.0.1", MM_IP_PUBLIC},
+        {"224.0.0.1", MM_IP_RESERVED},
+        {"255.255.255.255", MM_IP_RESERVED},
+        {"::", MM_IP_UNSPECIFIED},
+        {"::1", MM_IP_LOOPBACK},
+        {"fd00::25", MM_IP_PRIVATE},
+        {"fc00::1", MM_IP_PRIVATE},
+        {"fe80::1", MM_IP_LINK_LOCAL},
+        {"febf::1", MM_IP_LINK_LOCAL},
+        {"fec0::1", MM_IP_PUBLIC},
+        {"ff02::1", MM_IP_RESERVED},
+        {"2001:db8::1", MM_IP_DOCUMENTATION},
+        {"2606:2800:220:1::1", MM_IP_PUBLIC},
+        {"::ffff:127.0.0.1", MM_IP_LOOPBACK},
+        {"::ffff:93.184.216.34", MM_IP_PUBLIC},
+        {"100::1", MM_IP_RESERVED},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         unsigned char b[16];
         int fam = strchr(rows[i].ip, ':') ? AF_INET6 : AF_INET;
         assert_int_equal(inet_pton(fam, rows[i].ip, b), 1);
-        mm_addr_class got = mm_addr_classify(fam, b);
+        mm_ip_class got = mm_ip_classify(fam, b);
         if (got != rows[i].want)
-            fail_msg("%s: got %s, want %s", rows[i].ip, mm_addr_class_name(got),
-                     mm_addr_class_name(rows[i].want));
+            fail_msg("%s: got %s, want %s", rows[i].ip, mm_ip_class_name(got),
+                     mm_ip_class_name(rows[i].want));
     }
-    assert_string_equal(mm_addr_class_name(MM_ADDR_LINK_LOCAL), "link_local");
+    assert_string_equal(mm_ip_class_name(MM_IP_LINK_LOCAL), "link_local");
 }
 
 static void test_parking_and_names(void **state)

@@ -194,7 +194,7 @@ static void test_verdicts(void **state)
 
     r = check(f, "v6lo.example", &g);
     want(r, MM_MX_MISCONFIGURED);
-    assert_int_equal(r->hosts[0].addrs[0].klass, MM_ADDR_LOOPBACK);
+    assert_int_equal(r->hosts[0].addrs[0].klass, MM_IP_LOOPBACK);
     mm_mx_result_unref(r);
 
     r = check(f, "tempns.example", &g); /* one host gone, one timing out: could not tell */

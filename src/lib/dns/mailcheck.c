@@ -362,7 +362,7 @@ static void host_finish(host *h, mm_mailcheck *m)
         h->naddrs = MM_MAILCHECK_MAX_ADDRS;
     int pub = 0;
     for (size_t i = 0; i < h->naddrs; i++)
-        pub |= h->addrs[i].klass == MM_ADDR_PUBLIC;
+        pub |= h->addrs[i].klass == MM_IP_PUBLIC;
     if (pub)
         h->status = MM_MX_HOST_OK;
     else if (h->naddrs)
@@ -402,7 +402,7 @@ static void host_on_addr(void *arg, const mm_dns_answer *ans)
             const mm_dns_record *rec = &ans->records[i];
             memcpy(s->text, rec->u.addr.text, sizeof s->text);
             s->family = rec->u.addr.family;
-            s->klass = mm_addr_classify(rec->u.addr.family, rec->u.addr.bytes);
+            s->klass = mm_ip_classify(rec->u.addr.family, rec->u.addr.bytes);
         }
     }
     if (--h->outstanding == 0)

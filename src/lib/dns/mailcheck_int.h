@@ -7,7 +7,7 @@
 typedef struct addr_slot {
     char text[46];
     int family;
-    mm_addr_class klass;
+    mm_ip_class klass;
 } addr_slot;
 
 typedef struct waiter waiter;
