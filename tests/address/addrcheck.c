@@ -4,7 +4,7 @@
  * can carry CR, LF, NUL); any other line is the address as it is.  Prints
  * one tab-separated line per input:
  *   valid|invalid  code  column  text  fixed  notes(code:column,...)  flags
- * Usage: addrcheck [--rfc5322] < lines
+ * Usage: addrcheck [--rfc5322] < lines;  addrcheck --codes lists the code names.
  */
 #include <mailmedic/address.h>
 #include <stdint.h>
@@ -94,6 +94,12 @@ static void put_field(const char *s)
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "--codes") == 0) {
+        for (int i = 0; i < MM_ADDR_CODE_MAX_; i++)
+            if (strcmp(mm_addr_code_name((mm_addr_code)i), "unknown") != 0)
+                printf("%s\n", mm_addr_code_name((mm_addr_code)i));
+        return 0;
+    }
     unsigned opts = argc > 1 && strcmp(argv[1], "--rfc5322") == 0 ? MM_ADDR_RFC5322 : 0;
     mm_addr_checker *c;
     if (mm_addr_checker_create(&c) != MM_OK) {

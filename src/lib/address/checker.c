@@ -10,6 +10,7 @@
  * in an open-addressing set.  A miss in the set still asks libpsl, so the
  * set only speeds up the answer and never changes it.
  */
+#include <idn2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,9 +63,10 @@ static char *rules_path(void)
     return p;
 }
 
-/* The last label of a rule line, ASCII only ("" for comments and IDN
- * rules, which the libpsl fallback answers). */
-static size_t rule_tld(char *line, char **tld)
+/* The last label of a rule line, as an A-label in buf ("" for comments
+ * and wildcards).  U-label TLDs (".中国") are stored as A-labels, which is
+ * how mm_addr_check() asks. */
+static size_t rule_tld(char *line, char *buf, size_t cap)
 {
     size_t n = strcspn(line, " \t\r\n");
     line[n] = '\0';
@@ -72,11 +74,30 @@ static size_t rule_tld(char *line, char **tld)
         return 0;
     char *dot = strrchr(line, '.');
     char *t = dot ? dot + 1 : line + (line[0] == '!');
-    for (char *q = t; *q; q++)
-        if ((unsigned char)*q >= 0x80 || *q == '*')
+    bool high = false;
+    for (char *q = t; *q; q++) {
+        if (*q == '*')
             return 0;
-    *tld = t;
-    return strlen(t);
+        high |= (unsigned char)*q >= 0x80;
+        if (*q >= 'A' && *q <= 'Z')
+            *q = (char)(*q | 0x20);
+    }
+    if (!high) {
+        size_t tn = strlen(t);
+        if (tn >= cap)
+            return 0;
+        memcpy(buf, t, tn + 1);
+        return tn;
+    }
+    char *a = NULL;
+    size_t an = 0;
+    if (idn2_lookup_u8((const uint8_t *)t, (uint8_t **)&a, IDN2_NONTRANSITIONAL) == IDN2_OK &&
+        (an = strlen(a)) < cap)
+        memcpy(buf, a, an + 1);
+    else
+        an = 0;
+    free(a);
+    return an;
 }
 
 static mm_status_t set_add(mm_addr_checker *c, size_t *used, size_t *cap, const char *t,
@@ -108,19 +129,16 @@ static mm_status_t build_set(mm_addr_checker *c)
     fseek(f, 0, SEEK_END);
     long size = ftell(f);
     rewind(f);
-    size_t cap = size > 0 ? (size_t)size + 1 : 1, used = 0;
+    size_t cap = size > 0 ? 2 * (size_t)size + 4096 : 4096, used = 0; /* A-labels are longer */
     c->mask = 8191; /* ~1,500 TLDs today */
     c->pool = malloc(cap);
     c->slots = calloc(c->mask + 1, sizeof *c->slots);
     if (!c->pool || !c->slots)
         goto done;
-    char line[512];
+    char line[512], t[256];
     size_t count = 0;
     while (fgets(line, sizeof line, f)) {
-        char *t;
-        size_t n = rule_tld(line, &t);
-        for (size_t i = 0; i < n; i++)
-            t[i] = (char)(t[i] >= 'A' && t[i] <= 'Z' ? t[i] | 0x20 : t[i]);
+        size_t n = rule_tld(line, t, sizeof t);
         if (!n || !psl_is_public_suffix2(c->view, t, PSL_FLAGS))
             continue;
         if (count >= (c->mask + 1) / 2)
