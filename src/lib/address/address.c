@@ -17,7 +17,6 @@
  * shared suite is in docs/VERIFY.md; each is also noted where it is coded.
  */
 #include <arpa/inet.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "address/address_int.h"
@@ -114,16 +113,23 @@ bool mm_addr_fail(mm_addr_parse *p, mm_addr_code code, size_t off, size_t tlen)
 
 bool mm_addr_fail_cp(mm_addr_parse *p, mm_addr_code code, size_t off, uint32_t cp)
 {
-    char t[16];
-    int k = snprintf(t, sizeof t, "U+%04X", (unsigned)cp);
-    return record(p, code, off, t, (size_t)k);
+    static const char hex[] = "0123456789ABCDEF";
+    char t[16] = "U+";
+    size_t k = 2;
+    int shift = cp > 0xFFFF ? (cp > 0xFFFFF ? 20 : 16) : 12;
+    for (; shift >= 0; shift -= 4)
+        t[k++] = hex[(cp >> shift) & 0xF];
+    return record(p, code, off, t, k);
 }
 
 bool mm_addr_fail_num(mm_addr_parse *p, mm_addr_code code, size_t off, size_t num)
 {
     char t[24];
-    int k = snprintf(t, sizeof t, "%zu", num);
-    return record(p, code, off, t, (size_t)k);
+    size_t k = sizeof t;
+    do
+        t[--k] = (char)('0' + num % 10);
+    while ((num /= 10) != 0);
+    return record(p, code, off, t + k, sizeof t - k);
 }
 
 void mm_addr_note(mm_addr_parse *p, mm_addr_code code, size_t off, const char *text)
@@ -466,6 +472,7 @@ static bool finish_literal(mm_addr_parse *p, size_t d)
     memcpy(o->domain, p->s + d, dl);
     o->domain[dl] = '\0';
     memcpy(o->domain_ascii, o->domain, dl + 1);
+    p->dlen = p->alen = dl;
     o->flags |= MM_ADDR_F_LITERAL;
     return true;
 }
@@ -580,7 +587,7 @@ static bool scan_label(mm_addr_parse *p, size_t *jp, dom_scan *ds)
 
 static bool check_lengths(mm_addr_parse *p, size_t at, size_t d)
 {
-    size_t dl = strlen(p->out->domain_ascii);
+    size_t dl = p->alen;
     if (dl > DOMAIN_MAX)
         return mm_addr_fail_num(p, MM_ADDR_DOMAIN_TOO_LONG, d, dl);
     size_t total = at + 1 + dl;
@@ -625,17 +632,24 @@ static bool parse_domain(mm_addr_parse *p, size_t at)
         o->flags |= MM_ADDR_F_IDN;
         if (!mm_addr_idn(p, o->domain, ds.len, d))
             return false;
+        p->dlen = strlen(o->domain);
+        p->alen = strlen(o->domain_ascii);
     } else {
         if (ds.len > DOMAIN_MAX)
             return mm_addr_fail_num(p, MM_ADDR_DOMAIN_TOO_LONG, d, ds.len);
         memcpy(o->domain_ascii, o->domain, ds.len + 1);
+        p->dlen = p->alen = ds.len;
     }
+    p->tld = ds.tld;
     if (!check_lengths(p, at, d))
         return false;
     /* Policy: an all-numeric TLD is refused (RFC 1123 2.1, RFC 3696 2: no
      * TLD is all-numeric); "user@1.2.3.4" is an IP address without its
      * brackets, which an MTA would look up as a name. */
-    if (!ds.tld_high && all_of(s + ds.tld, n - ds.tld, "0123456789"))
+    size_t t = ds.tld;
+    while (t < n && (mm_addr_cls[s[t]] & MM_AC_DIGIT))
+        t++;
+    if (t == n)
         return mm_addr_fail(p, MM_ADDR_NUMERIC_TLD, ds.tld, n - ds.tld);
     if (ds.labels == 1)
         o->flags |= MM_ADDR_F_DOTLESS;
@@ -654,7 +668,7 @@ bool mm_addr_parse_5321(mm_addr_parse *p)
         return false;
     memcpy(o->local, p->s, at);
     o->local[at] = '\0';
-    size_t dl = strlen(o->domain);
+    size_t dl = p->dlen;
     if (at + 1 + dl >= sizeof o->address)
         dl = sizeof o->address - at - 2; /* cannot happen: domain <= 255 A-label octets */
     memcpy(o->address, p->s, at);
@@ -695,7 +709,7 @@ mm_status_t mm_addr_check(const mm_addr_checker *c, const char *in, size_t len, 
     mm_addr_reset(out);
     if (!c || (!in && len))
         return MM_EINVAL;
-    mm_addr_parse p = {c, (const unsigned char *)(in ? in : ""), len, out};
+    mm_addr_parse p = {c, (const unsigned char *)(in ? in : ""), len, out, 0, 0, 0};
     if (mm_addr_parse_5321(&p)) {
         out->syntax_ok = true;
         return MM_OK;

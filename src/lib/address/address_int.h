@@ -25,6 +25,9 @@ typedef struct mm_addr_parse {
     const unsigned char *s;
     size_t n;
     mm_addr *out;
+    size_t dlen; /* strlen(out->domain), set with it */
+    size_t alen; /* strlen(out->domain_ascii), set with it */
+    size_t tld;  /* offset in s of the last domain label */
 } mm_addr_parse;
 
 /* Byte classes (one table, address.c). */

@@ -204,18 +204,29 @@ static bool tld_known(const mm_addr_checker *c, const char *t, size_t n)
  * mail, though their syntax is fine. */
 static bool special_tld(const char *t, size_t n)
 {
-    static const char *const names[] = {"test", "example", "invalid", "localhost",
-                                        "local", "onion", "alt"};
-    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
-        if (strlen(names[i]) == n && memcmp(names[i], t, n) == 0)
-            return true;
-    return false;
+    switch (n) {
+    case 3:
+        return memcmp(t, "alt", 3) == 0;
+    case 4:
+        return memcmp(t, "test", 4) == 0;
+    case 5:
+        return memcmp(t, "local", 5) == 0 || memcmp(t, "onion", 5) == 0;
+    case 7:
+        return memcmp(t, "example", 7) == 0 || memcmp(t, "invalid", 7) == 0;
+    case 9:
+        return memcmp(t, "localhost", 9) == 0;
+    default:
+        return false;
+    }
 }
 
+/* example.com/.net/.org (RFC 2606 3), home.arpa (RFC 8375) */
 static bool special_name(const char *d, size_t dn)
 {
     static const char *const names[] = {"example.com", "example.net", "example.org",
                                         "home.arpa"};
+    if (dn < 9 || (d[dn - 1] != 'm' && d[dn - 1] != 't' && d[dn - 1] != 'g' && d[dn - 1] != 'a'))
+        return false;
     for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
         size_t k = strlen(names[i]);
         if (dn >= k && memcmp(d + dn - k, names[i], k) == 0 && (dn == k || d[dn - k - 1] == '.'))
@@ -228,25 +239,27 @@ void mm_addr_domain_notes(mm_addr_parse *p, size_t dom_off)
 {
     const mm_addr *o = p->out;
     const char *d = o->domain_ascii;
-    size_t dn = strlen(d);
-    const char *dot = strrchr(d, '.');
-    const char *t = dot ? dot + 1 : d;
+    size_t dn = p->alen;
+    const char *t = d + dn;
+    while (t > d && t[-1] != '.')
+        t--;
     size_t tn = dn - (size_t)(t - d);
-    /* the TLD's place in the input: after its last "." */
-    const unsigned char *q = p->s + p->n;
-    while (q > p->s + dom_off && q[-1] != '.')
-        q--;
-    size_t toff = (size_t)(q - p->s);
+    size_t toff = p->tld; /* the TLD's place in the input */
     char shown[64];
     size_t sl = p->n - toff < sizeof shown - 1 ? p->n - toff : sizeof shown - 1;
-    memcpy(shown, p->s + toff, sl);
-    shown[sl] = '\0';
-    if (special_tld(t, tn))
+    if (special_tld(t, tn)) {
+        memcpy(shown, p->s + toff, sl);
+        shown[sl] = '\0';
         mm_addr_note(p, MM_ADDR_SPECIAL_USE, toff, shown);
-    else if (special_name(d, dn))
+    } else if (special_name(d, dn)) {
         mm_addr_note(p, MM_ADDR_SPECIAL_USE, dom_off, d);
-    else if (!dot)
+    } else if (t == d) {
+        memcpy(shown, p->s + toff, sl);
+        shown[sl] = '\0';
         mm_addr_note(p, MM_ADDR_DOTLESS, toff, shown);
-    else if (!tld_known(p->c, t, tn))
+    } else if (!tld_known(p->c, t, tn)) {
+        memcpy(shown, p->s + toff, sl);
+        shown[sl] = '\0';
         mm_addr_note(p, MM_ADDR_TLD_UNKNOWN, toff, shown);
+    }
 }

@@ -196,17 +196,39 @@ static bool refine(cand *c, const mm_addr *r)
     return false;
 }
 
+/* Only these first problems can go away by the fixes above; for any other
+ * the fixed text would still be refused, so it is not even tried. */
+static bool fixable(mm_addr_code code)
+{
+    switch (code) {
+    case MM_ADDR_SPACE:
+    case MM_ADDR_LINE_BREAK:
+    case MM_ADDR_INVISIBLE_CHAR:
+    case MM_ADDR_FULLWIDTH_CHAR:
+    case MM_ADDR_DISPLAY_NAME:
+    case MM_ADDR_ANGLE_BRACKETS:
+    case MM_ADDR_MAILTO:
+    case MM_ADDR_DOMAIN_COMMA:
+    case MM_ADDR_IDN_INVALID:
+        return true;
+    default:
+        return false;
+    }
+}
+
 void mm_addr_make_fix(const mm_addr_checker *chk, const unsigned char *s, size_t n, mm_addr *out)
 {
     cand c;
     mm_addr r;
+    if (!out->n_errors || !fixable(out->errors[0].code))
+        return;
     if (n >= sizeof c.s || !fold_fullwidth(&c, s, n))
         return;
     trim(&c);
     unwrap(&c);
     for (int round = 0; round < 3; round++) {
         mm_addr_reset(&r);
-        mm_addr_parse q = {chk, (const unsigned char *)c.s, c.n, &r};
+        mm_addr_parse q = {chk, (const unsigned char *)c.s, c.n, &r, 0, 0, 0};
         if (mm_addr_parse_5321(&q)) {
             if (c.n < sizeof out->fixed && (c.n != n || memcmp(c.s, s, n) != 0)) {
                 memcpy(out->fixed, c.s, c.n);
