@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <idn2.h>
 #include <mailmedic/address.h>
 
 static mm_addr_checker *chk;
@@ -221,6 +222,74 @@ static void test_codes(void **state)
     assert_false(mm_addr_code_is_note(MM_ADDR_SPACE));
 }
 
+static size_t put_utf8(char *o, uint32_t cp)
+{
+    if (cp < 0x800)
+        return o[0] = (char)(0xC0 | cp >> 6), o[1] = (char)(0x80 | (cp & 0x3F)), 2;
+    o[0] = (char)(0xE0 | cp >> 12), o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    o[2] = (char)(0x80 | (cp & 0x3F));
+    return 3;
+}
+
+/* Same verdict and A-labels as libidn2 (IDNA2008, no mapping) for a domain
+ * with U-labels: checks the fast Punycode path in idn.c. */
+static void same_as_libidn2(const char *dom)
+{
+    char addr[600], *a = NULL;
+    snprintf(addr, sizeof addr, "u@%s", dom);
+    int rc = idn2_lookup_u8((const uint8_t *)dom, (uint8_t **)&a, IDN2_NO_TR46);
+    check(addr, 0);
+    bool hyphen = !res.syntax_ok && (res.errors[0].code == MM_ADDR_HYPHEN_START ||
+                                     res.errors[0].code == MM_ADDR_HYPHEN_END);
+    if (rc == IDN2_OK && strlen(a) <= 253 && !hyphen) {
+        /* (libidn2's lookup lets a U-label start or end with "-"; RFC 5891
+         * 4.2.3.1 and RFC 5321 do not, and neither do we) */
+        if (!res.syntax_ok || strcmp(res.domain_ascii, a) != 0)
+            fail_msg("%s: got %s %s, want valid %s", dom, res.syntax_ok ? "valid" : "invalid",
+                     res.domain_ascii, a);
+    } else if (res.syntax_ok) {
+        fail_msg("%s: got valid %s, want invalid (libidn2: %s)", dom, res.domain_ascii,
+                 idn2_strerror_name(rc));
+    }
+    free(a);
+}
+
+static void test_punycode(void **state)
+{
+    (void)state;
+    static const uint32_t ranges[][2] = {{0xC0, 0x100},    {0x370, 0x3D0},  {0x400, 0x460},
+                                         {0x3040, 0x3100}, {0x4E00, 0x9FB0}, {0xAC00, 0xD7B0}};
+    char dom[600];
+    for (size_t r = 0; r < sizeof ranges / sizeof *ranges; r++)
+        for (uint32_t cp = ranges[r][0]; cp < ranges[r][1]; cp++) {
+            size_t k = 0;
+            dom[k++] = 'a';
+            k += put_utf8(dom + k, cp);
+            memcpy(dom + k, "b.com", 6);
+            same_as_libidn2(dom);
+        }
+    /* longer labels: mixed scripts, lengths around the 63-octet A-label limit */
+    uint32_t seed = 12345;
+    for (int t = 0; t < 3000; t++) {
+        size_t k = 0, n = 1 + t % 30;
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            uint32_t pick = (seed >> 8) % 8;
+            uint32_t cp = pick == 0 ? 'a' + (seed >> 16) % 26
+                          : pick == 1 ? 0xE0 + (seed >> 16) % 20
+                          : pick == 2 ? 0x430 + (seed >> 16) % 32
+                          : pick == 3 ? 0x3B1 + (seed >> 16) % 24
+                          : pick == 4 ? 0x4E00 + (seed >> 12) % 20900
+                          : pick == 5 ? 0xAC00 + (seed >> 12) % 11171
+                          : pick == 6 ? 0x30A1 + (seed >> 16) % 89
+                                      : '-';
+            k += cp < 0x80 ? (dom[k] = (char)cp, 1) : put_utf8(dom + k, cp);
+        }
+        memcpy(dom + k, ".xn--p1ai", 10);
+        same_as_libidn2(dom);
+    }
+}
+
 static const char *const mix[] = {"a@b.com", "x＠y.com", "用户@例子.中国", "bad@@x", "A@[1.2.3.4]",
                                   "u@MÜNCHEN.de", "<a@b.com>", "q@gmail.con"};
 
@@ -260,7 +329,7 @@ int main(void)
         cmocka_unit_test(test_flags),  cmocka_unit_test(test_notes),
         cmocka_unit_test(test_errors), cmocka_unit_test(test_hostile),
         cmocka_unit_test(test_rfc5322), cmocka_unit_test(test_codes),
-        cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_threads), cmocka_unit_test(test_punycode),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -542,13 +542,25 @@ static bool scan_label(mm_addr_parse *p, size_t *jp, dom_scan *ds)
     if (s[j] == '-')
         return mm_addr_fail(p, MM_ADDR_HYPHEN_START, j, 1);
     for (;;) {
-        while (j < n && (mm_addr_cls[s[j]] & MM_AC_LDH)) {
-            unsigned char ch = s[j++];
-            if (mm_addr_cls[ch] & MM_AC_UPPER)
-                ch |= 0x20, ds->upper = true;
-            if (ds->len < cap)
-                w[ds->len++] = (char)ch;
+        /* For LDH bytes "| 0x20" lower-cases letters and keeps digits and
+         * "-"; a clear 0x20 bit means an upper-case letter. */
+        unsigned up = 0;
+        size_t k = ds->len;
+        if (cap - k >= n - j) {
+            while (j < n && (mm_addr_cls[s[j]] & MM_AC_LDH)) {
+                up |= ~s[j];
+                w[k++] = (char)(s[j++] | 0x20);
+            }
+        } else {
+            while (j < n && (mm_addr_cls[s[j]] & MM_AC_LDH)) {
+                up |= ~s[j];
+                if (k < cap)
+                    w[k++] = (char)(s[j] | 0x20);
+                j++;
+            }
         }
+        ds->len = k;
+        ds->upper |= (up & 0x20) != 0;
         if (j == n || s[j] == '.')
             break;
         if (s[j] < 0x80)

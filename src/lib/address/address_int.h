@@ -16,6 +16,9 @@ struct mm_addr_checker {
     char *pool;            /* TLD strings, each NUL-terminated */
     uint32_t *slots;       /* open addressing: pool offset + 1, 0 = empty */
     uint32_t mask;         /* slots - 1 (a power of two) */
+    /* two- and three-letter TLDs (most of them) as a bitmap indexed by
+     * their letters: no hashing, no comparison */
+    unsigned char short_tld[(26 * 26 + 26 * 26 * 26 + 7) / 8];
 };
 
 /* One parse of one input.  `s`/`n` is the text being judged, which is the

@@ -27,8 +27,23 @@ static uint32_t hash(const char *s, size_t n)
     return h;
 }
 
+/* Bit index of a 2- or 3-letter a-z TLD, or -1. */
+static long short_index(const char *s, size_t n)
+{
+    unsigned a = (unsigned)(s[0] - 'a'), b = (unsigned)(s[1] - 'a');
+    if (n < 2 || n > 3 || a >= 26 || b >= 26)
+        return -1;
+    if (n == 2)
+        return (long)(a * 26 + b);
+    unsigned c = (unsigned)(s[2] - 'a');
+    return c < 26 ? (long)(26 * 26 + (a * 26 + b) * 26 + c) : -1;
+}
+
 static bool set_has(const mm_addr_checker *c, const char *s, size_t n)
 {
+    long bit = n >= 2 ? short_index(s, n) : -1;
+    if (bit >= 0)
+        return c->short_tld[bit >> 3] >> (bit & 7) & 1;
     if (!c->slots)
         return false;
     for (uint32_t i = hash(s, n) & c->mask;; i = (i + 1) & c->mask) {
@@ -36,7 +51,7 @@ static bool set_has(const mm_addr_checker *c, const char *s, size_t n)
         if (!v)
             return false;
         const char *t = c->pool + v - 1;
-        if (strncmp(t, s, n) == 0 && t[n] == '\0')
+        if (t[0] == s[0] && memcmp(t, s, n) == 0 && t[n] == '\0')
             return true;
     }
 }
@@ -100,11 +115,19 @@ static size_t rule_tld(char *line, char *buf, size_t cap)
     return an;
 }
 
+/* Adds t; *added says whether it was new. */
 static mm_status_t set_add(mm_addr_checker *c, size_t *used, size_t *cap, const char *t,
-                           size_t n)
+                           size_t n, bool *added)
 {
+    *added = false;
     if (set_has(c, t, n))
         return MM_OK;
+    *added = true;
+    long bit = short_index(t, n);
+    if (bit >= 0) {
+        c->short_tld[bit >> 3] |= (unsigned char)(1u << (bit & 7));
+        return MM_OK;
+    }
     if (*used + n + 1 > *cap)
         return MM_ENOMEM; /* the pool is sized from the file: cannot happen */
     memcpy(c->pool + *used, t, n + 1);
@@ -139,14 +162,15 @@ static mm_status_t build_set(mm_addr_checker *c)
     size_t count = 0;
     while (fgets(line, sizeof line, f)) {
         size_t n = rule_tld(line, t, sizeof t);
-        if (!n || !psl_is_public_suffix2(c->view, t, PSL_FLAGS))
+        if (!n || set_has(c, t, n) || !psl_is_public_suffix2(c->view, t, PSL_FLAGS))
             continue;
         if (count >= (c->mask + 1) / 2)
             break; /* keep the table half empty; the rest asks libpsl */
-        st = set_add(c, &used, &cap, t, n);
+        bool added;
+        st = set_add(c, &used, &cap, t, n, &added);
         if (st != MM_OK)
             goto done;
-        count++;
+        count += added;
     }
     st = MM_OK;
 done:
@@ -223,13 +247,16 @@ static bool special_tld(const char *t, size_t n)
 /* example.com/.net/.org (RFC 2606 3), home.arpa (RFC 8375) */
 static bool special_name(const char *d, size_t dn)
 {
-    static const char *const names[] = {"example.com", "example.net", "example.org",
-                                        "home.arpa"};
-    if (dn < 9 || (d[dn - 1] != 'm' && d[dn - 1] != 't' && d[dn - 1] != 'g' && d[dn - 1] != 'a'))
+    static const struct {
+        const char *s;
+        size_t n;
+    } names[] = {{"example.com", 11}, {"example.net", 11}, {"example.org", 11}, {"home.arpa", 9}};
+    if (dn < 9 || (d[dn - 5] != 'e' && d[dn - 5] != '.')) /* ...e.com, ....arpa */
         return false;
     for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
-        size_t k = strlen(names[i]);
-        if (dn >= k && memcmp(d + dn - k, names[i], k) == 0 && (dn == k || d[dn - k - 1] == '.'))
+        size_t k = names[i].n;
+        if (dn >= k && memcmp(d + dn - k, names[i].s, k) == 0 &&
+            (dn == k || d[dn - k - 1] == '.'))
             return true;
     }
     return false;
