@@ -15,9 +15,14 @@
  * <...>, mailto:) that explains the whole input better than the first bad
  * character, and builds `fixed`.  The policy for the disputed cases of the
  * shared suite is in docs/VERIFY.md; each is also noted where it is coded.
+ *
+ * The other files: text.c (UTF-8, columns, recording findings, the policy
+ * for non-ASCII), literal.c (address literals), idn.c (IDNA2008),
+ * checker.c (PSL, TLD set, domain notes), rfc5322.c (MM_ADDR_RFC5322),
+ * fix.c, codes.c (names and messages).
  */
-#include <arpa/inet.h>
 #include <string.h>
+#include <strings.h>
 
 #include "address/address_int.h"
 
@@ -68,166 +73,9 @@ const unsigned char mm_addr_cls[256] = {
 
 enum { LOCAL_MAX = 64, ADDRESS_MAX = 254, DOMAIN_MAX = 255, LABEL_MAX = 63 };
 
-size_t mm_addr_column(const unsigned char *s, size_t n, size_t off)
-{
-    size_t col = 1;
-    if (off > n)
-        off = n;
-    for (size_t i = 0; i < off; i++)
-        col += (s[i] & 0xC0) != 0x80;
-    return col;
-}
-
-static void set_text(mm_addr_issue *is, const char *text, size_t tl)
-{
-    if (tl > sizeof is->text - 1) {
-        /* cut at a character boundary */
-        tl = sizeof is->text - 1;
-        while (tl > 0 && ((unsigned char)text[tl] & 0xC0) == 0x80)
-            tl--;
-    }
-    memcpy(is->text, text, tl);
-    is->text[tl] = '\0';
-}
-
-static bool record(mm_addr_parse *p, mm_addr_code code, size_t off, const char *text, size_t tl)
-{
-    mm_addr *o = p->out;
-    if (o->n_errors)
-        return false;
-    mm_addr_issue *is = &o->errors[o->n_errors++];
-    is->code = code;
-    is->column = mm_addr_column(p->s, p->n, off);
-    set_text(is, text, tl);
-    return false;
-}
-
-bool mm_addr_fail(mm_addr_parse *p, mm_addr_code code, size_t off, size_t tlen)
-{
-    if (off > p->n)
-        off = p->n;
-    if (tlen > p->n - off)
-        tlen = p->n - off;
-    return record(p, code, off, (const char *)p->s + off, tlen);
-}
-
-bool mm_addr_fail_cp(mm_addr_parse *p, mm_addr_code code, size_t off, uint32_t cp)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    char t[16] = "U+";
-    size_t k = 2;
-    int shift = cp > 0xFFFF ? (cp > 0xFFFFF ? 20 : 16) : 12;
-    for (; shift >= 0; shift -= 4)
-        t[k++] = hex[(cp >> shift) & 0xF];
-    return record(p, code, off, t, k);
-}
-
-bool mm_addr_fail_num(mm_addr_parse *p, mm_addr_code code, size_t off, size_t num)
-{
-    char t[24];
-    size_t k = sizeof t;
-    do
-        t[--k] = (char)('0' + num % 10);
-    while ((num /= 10) != 0);
-    return record(p, code, off, t + k, sizeof t - k);
-}
-
-void mm_addr_note(mm_addr_parse *p, mm_addr_code code, size_t off, const char *text)
-{
-    mm_addr *o = p->out;
-    if (o->n_notes >= MM_ADDR_MAX_ISSUES)
-        return;
-    mm_addr_issue *is = &o->notes[o->n_notes++];
-    is->code = code;
-    is->column = mm_addr_column(p->s, p->n, off);
-    set_text(is, text, strlen(text));
-}
-
-size_t mm_addr_utf8(const unsigned char *s, size_t n, uint32_t *cp)
-{
-    unsigned char b = s[0];
-    size_t len;
-    uint32_t v, min;
-    if (b < 0x80) {
-        *cp = b;
-        return 1;
-    } else if (b >= 0xC2 && b <= 0xDF) {
-        len = 2, v = b & 0x1F, min = 0x80;
-    } else if (b >= 0xE0 && b <= 0xEF) {
-        len = 3, v = b & 0x0F, min = 0x800;
-    } else if (b >= 0xF0 && b <= 0xF4) {
-        len = 4, v = b & 0x07, min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (len > n)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        v = (v << 6) | (s[i] & 0x3F);
-    }
-    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
-        return 0;
-    *cp = v;
-    return len;
-}
-
-/*
- * Policy (docs/VERIFY.md "Disputed cases"): RFC 6531 admits any UTF-8 in
- * a local part, but spaces (NO-BREAK SPACE, IDEOGRAPHIC SPACE ...), C1
- * controls and zero-width/format characters are copy-paste debris that no
- * provider hands out, so they are refused with their own codes.
- * Full-width letters and "＠" stay legal in a local part (RFC 6531 atext).
- */
-mm_addr_code mm_addr_cp_local(uint32_t cp)
-{
-    if (cp <= 0x9F)
-        return MM_ADDR_CONTROL_CHAR;
-    if (cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 ||
-        cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000)
-        return MM_ADDR_SPACE;
-    if (cp == 0xAD || cp == 0x180E || (cp >= 0x200B && cp <= 0x200F) ||
-        (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2060 && cp <= 0x206F) || cp == 0xFEFF ||
-        (cp >= 0xFFF9 && cp <= 0xFFFB))
-        return MM_ADDR_INVISIBLE_CHAR;
-    return MM_ADDR_OK;
-}
-
-int mm_addr_fullwidth_ascii(uint32_t cp)
-{
-    if (cp >= 0xFF01 && cp <= 0xFF5E)
-        return (int)(cp - 0xFEE0);
-    switch (cp) {
-    case 0x3002: /* IDEOGRAPHIC FULL STOP */
-    case 0xFF61: /* HALFWIDTH IDEOGRAPHIC FULL STOP */
-    case 0xFE52: /* SMALL FULL STOP */
-        return '.';
-    case 0xFE6B: /* SMALL COMMERCIAL AT */
-        return '@';
-    case 0xFE50: /* SMALL COMMA */
-    case 0x3001: /* IDEOGRAPHIC COMMA */
-        return ',';
-    case 0x3000: /* IDEOGRAPHIC SPACE */
-        return ' ';
-    default:
-        return 0;
-    }
-}
-
-/* In a domain, full-width forms are DISALLOWED by IDNA2008 (UTS 46 would
- * map them): say "full-width" rather than a generic IDNA error. */
-mm_addr_code mm_addr_cp_domain(uint32_t cp)
-{
-    mm_addr_code c = mm_addr_cp_local(cp);
-    if (c != MM_ADDR_OK)
-        return c;
-    return mm_addr_fullwidth_ascii(cp) ? MM_ADDR_FULLWIDTH_CHAR : MM_ADDR_OK;
-}
-
 /* A bad ASCII byte: white space, line breaks and controls have their own
  * codes everywhere. */
-static bool fail_ctl(mm_addr_parse *p, size_t off, unsigned char ch)
+bool mm_addr_fail_ctl(mm_addr_parse *p, size_t off, unsigned char ch)
 {
     if (ch == ' ' || ch == '\t')
         return mm_addr_fail_cp(p, MM_ADDR_SPACE, off, ch);
@@ -236,7 +84,7 @@ static bool fail_ctl(mm_addr_parse *p, size_t off, unsigned char ch)
     return mm_addr_fail_cp(p, MM_ADDR_CONTROL_CHAR, off, ch);
 }
 
-static bool is_ctl(unsigned char ch)
+bool mm_addr_is_ctl(unsigned char ch)
 {
     return ch < 0x20 || ch == 0x7F || ch == ' ';
 }
@@ -273,8 +121,8 @@ static bool fail_missing_at(mm_addr_parse *p)
 static bool fail_local_ascii(mm_addr_parse *p, size_t i)
 {
     unsigned char ch = p->s[i];
-    if (is_ctl(ch))
-        return fail_ctl(p, i, ch);
+    if (mm_addr_is_ctl(ch))
+        return mm_addr_fail_ctl(p, i, ch);
     if (ch == ',')
         return mm_addr_fail(p, MM_ADDR_LOCAL_COMMA, i, 1);
     if (ch == '(')
@@ -313,7 +161,7 @@ static bool parse_quoted(mm_addr_parse *p, size_t *at)
                     return mm_addr_fail(p, MM_ADDR_INVALID_UTF8, i + 1, 0);
                 return mm_addr_fail(p, MM_ADDR_QUOTE_CHAR, i, 1 + l);
             }
-            return fail_ctl(p, i + 1, d);
+            return mm_addr_fail_ctl(p, i + 1, d);
         }
         if (ch >= 0x80) {
             uint32_t cp;
@@ -327,7 +175,7 @@ static bool parse_quoted(mm_addr_parse *p, size_t *at)
             continue;
         }
         if (ch < 0x20 || ch == 0x7F)
-            return fail_ctl(p, i, ch);
+            return mm_addr_fail_ctl(p, i, ch);
         i++;
     }
     if (i == 1)
@@ -402,8 +250,8 @@ static bool has_at_after(const mm_addr_parse *p, size_t i)
 static bool fail_domain_ascii(mm_addr_parse *p, size_t j)
 {
     unsigned char ch = p->s[j];
-    if (is_ctl(ch))
-        return fail_ctl(p, j, ch);
+    if (mm_addr_is_ctl(ch))
+        return mm_addr_fail_ctl(p, j, ch);
     switch (ch) {
     case '_':
         return mm_addr_fail(p, MM_ADDR_DOMAIN_UNDERSCORE, j, 1);
@@ -420,103 +268,6 @@ static bool fail_domain_ascii(mm_addr_parse *p, size_t j)
     default:
         return mm_addr_fail(p, MM_ADDR_DOMAIN_CHAR, j, 1);
     }
-}
-
-/* Snum "." Snum "." Snum "." Snum, Snum = 1*3DIGIT <= 255 (RFC 5321 4.1.3) */
-static bool ipv4_ok(const unsigned char *s, size_t n)
-{
-    size_t i = 0;
-    for (int part = 0; part < 4; part++) {
-        unsigned v = 0, digits = 0;
-        while (i < n && s[i] >= '0' && s[i] <= '9' && digits < 4)
-            v = v * 10 + (unsigned)(s[i++] - '0'), digits++;
-        if (digits == 0 || digits > 3 || v > 255)
-            return false;
-        if (part < 3) {
-            if (i >= n || s[i] != '.')
-                return false;
-            i++;
-        }
-    }
-    return i == n;
-}
-
-/* IPv6-addr (RFC 5321 4.1.3) checked by inet_pton().  Policy: a "::" that
- * stands for a single group is accepted (RFC 4291 allows it; the 5321 prose
- * "no more than 6 groups in addition to the ::" is read as RFC 5952 advice). */
-static bool ipv6_ok(const unsigned char *s, size_t n)
-{
-    char buf[64];
-    unsigned char bin[16];
-    if (n == 0 || n >= sizeof buf)
-        return false;
-    memcpy(buf, s, n);
-    buf[n] = '\0';
-    return inet_pton(AF_INET6, buf, bin) == 1;
-}
-
-static bool all_of(const unsigned char *s, size_t n, const char *set)
-{
-    for (size_t i = 0; i < n; i++)
-        if (!s[i] || !strchr(set, s[i]))
-            return false;
-    return true;
-}
-
-static bool finish_literal(mm_addr_parse *p, size_t d)
-{
-    mm_addr *o = p->out;
-    size_t dl = p->n - d;
-    if (p->n > ADDRESS_MAX)
-        return mm_addr_fail_num(p, MM_ADDR_ADDRESS_TOO_LONG, ADDRESS_MAX, p->n);
-    memcpy(o->domain, p->s + d, dl);
-    o->domain[dl] = '\0';
-    memcpy(o->domain_ascii, o->domain, dl + 1);
-    p->dlen = p->alen = dl;
-    o->flags |= MM_ADDR_F_LITERAL;
-    return true;
-}
-
-/* address-literal = "[" ( IPv4 / IPv6 / General ) "]".  Policy: a
- * General-address-literal ("[tag:text]") is refused: no Standardized-tag
- * other than IPv6 is registered, so no server can route it. */
-static bool parse_literal(mm_addr_parse *p, size_t d)
-{
-    const unsigned char *s = p->s;
-    size_t n = p->n, k = d + 1;
-    for (; k < n && s[k] != ']'; k++) {
-        unsigned char ch = s[k];
-        if (is_ctl(ch))
-            return fail_ctl(p, k, ch);
-        if (ch >= 0x80) {
-            uint32_t cp;
-            size_t l = mm_addr_utf8(s + k, n - k, &cp);
-            return mm_addr_fail(p, l ? MM_ADDR_LITERAL_BAD : MM_ADDR_INVALID_UTF8, k, l);
-        }
-        if (ch == '[' || ch == '\\' || ch == '@')
-            return mm_addr_fail(p, MM_ADDR_LITERAL_BAD, k, 1);
-    }
-    if (k == n)
-        return mm_addr_fail(p, MM_ADDR_LITERAL_UNCLOSED, d, 1);
-    if (k + 1 < n)
-        return mm_addr_fail(p, MM_ADDR_AFTER_LITERAL, k + 1, 1);
-    const unsigned char *c = s + d + 1;
-    size_t cl = k - d - 1;
-    if (cl >= 5 && strncasecmp((const char *)c, "IPv6:", 5) == 0) {
-        if (!ipv6_ok(c + 5, cl - 5))
-            return mm_addr_fail(p, MM_ADDR_IPV6_BAD, d + 6, cl - 5);
-    } else if (memchr(c, ':', cl)) {
-        if (all_of(c, cl, "0123456789abcdefABCDEF:."))
-            return mm_addr_fail(p, MM_ADDR_LITERAL_BAD, d + 1, cl);
-        const unsigned char *colon = memchr(c, ':', cl);
-        return mm_addr_fail(p, MM_ADDR_LITERAL_TAG, d + 1, (size_t)(colon - c));
-    } else if (cl && all_of(c, cl, "0123456789.")) {
-        if (!ipv4_ok(c, cl))
-            return mm_addr_fail(p, MM_ADDR_IPV4_BAD, d + 1, cl);
-    } else {
-        return mm_addr_fail(p, MM_ADDR_LITERAL_BAD, d + 1, cl);
-    }
-    return finish_literal(p, d);
 }
 
 /* What the label loop learns about the domain. */
@@ -619,7 +370,7 @@ static bool parse_domain(mm_addr_parse *p, size_t at)
     if (d == n)
         return mm_addr_fail(p, MM_ADDR_MISSING_DOMAIN, at, 1);
     if (s[d] == '[')
-        return parse_literal(p, d);
+        return mm_addr_parse_literal(p, d);
     if (s[d] == '.')
         return mm_addr_fail(p, MM_ADDR_LEADING_DOT, d, 1);
     dom_scan ds = {0};

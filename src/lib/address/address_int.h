@@ -64,6 +64,13 @@ mm_addr_code mm_addr_cp_domain(uint32_t cp);
 /* The ASCII a full-width form stands for, or 0. */
 int mm_addr_fullwidth_ascii(uint32_t cp);
 
+/* White space, line breaks and controls (address.c): their own codes. */
+bool mm_addr_is_ctl(unsigned char ch);
+bool mm_addr_fail_ctl(mm_addr_parse *p, size_t off, unsigned char ch);
+/* True when every byte of s[0..n) is in set (literal.c). */
+bool mm_addr_all_of(const unsigned char *s, size_t n, const char *set);
+/* The address literal starting with "[" at s[d] (literal.c). */
+bool mm_addr_parse_literal(mm_addr_parse *p, size_t d);
 /* The RFC 5321 judge (address.c): fills p->out; true when valid. */
 bool mm_addr_parse_5321(mm_addr_parse *p);
 /* The RFC 5322 judge (rfc5322.c): 0 invalid, 1 valid, 2 obsolete syntax. */
