@@ -74,8 +74,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (mm_addr_check(chk, in, size, 0, &b) != MM_OK || b.syntax_ok != a.syntax_ok ||
         strcmp(a.address, b.address) != 0 || strcmp(a.fixed, b.fixed) != 0 ||
-        (a.n_errors && (a.errors[0].code != b.errors[0].code ||
-                        a.errors[0].column != b.errors[0].column)))
+        (a.n_errors &&
+         (a.errors[0].code != b.errors[0].code || a.errors[0].column != b.errors[0].column)))
         abort();
     if (mm_addr_check(chk, in, size, MM_ADDR_RFC5322, &b) != MM_OK || (a.syntax_ok && !b.syntax_ok))
         abort();

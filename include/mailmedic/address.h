@@ -47,56 +47,56 @@ MM_EXTERN void mm_addr_checker_free(mm_addr_checker *c);
  * MM_ADDR_NOTE_FIRST_ are errors (syntax invalid); the others are notes. */
 typedef enum mm_addr_code {
     MM_ADDR_OK = 0,
-    MM_ADDR_EMPTY = 1,             /* nothing was given */
-    MM_ADDR_MISSING_AT = 2,        /* no "@" */
-    MM_ADDR_MULTIPLE_AT = 3,       /* a second "@" */
-    MM_ADDR_MISSING_LOCAL = 4,     /* nothing before "@" */
-    MM_ADDR_MISSING_DOMAIN = 5,    /* nothing after "@" */
-    MM_ADDR_SPACE = 6,             /* a space, tab or Unicode space */
-    MM_ADDR_LINE_BREAK = 7,        /* CR or LF */
-    MM_ADDR_CONTROL_CHAR = 8,      /* another control character */
-    MM_ADDR_INVISIBLE_CHAR = 9,    /* zero-width / format character */
-    MM_ADDR_FULLWIDTH_CHAR = 10,   /* a full-width form (CJK input methods) */
-    MM_ADDR_DISPLAY_NAME = 11,     /* "Name <user@example.com>" */
-    MM_ADDR_ANGLE_BRACKETS = 12,   /* "<user@example.com>" */
-    MM_ADDR_MAILTO = 13,           /* "mailto:user@example.com" */
-    MM_ADDR_COMMENT = 14,          /* an RFC 5322 "(comment)" */
-    MM_ADDR_ADDRESS_LIST = 15,     /* two addresses separated by "," or ";" */
-    MM_ADDR_INVALID_UTF8 = 16,     /* bytes that are not UTF-8 */
-    MM_ADDR_LOCAL_CHAR = 17,       /* a character not allowed in the local part */
-    MM_ADDR_LOCAL_COMMA = 18,      /* a comma in the local part */
-    MM_ADDR_LEADING_DOT = 19,      /* a part starts with "." */
-    MM_ADDR_TRAILING_DOT = 20,     /* a part ends with "." */
-    MM_ADDR_DOUBLE_DOT = 21,       /* ".." */
-    MM_ADDR_QUOTE_UNCLOSED = 22,   /* a quoted local part without its closing quote */
-    MM_ADDR_QUOTE_CHAR = 23,       /* a character not allowed inside quotes */
-    MM_ADDR_QUOTE_MIXED = 24,      /* quoted and unquoted text mixed (RFC 5322 obsolete) */
-    MM_ADDR_QUOTE_EMPTY = 25,      /* "" as the local part */
-    MM_ADDR_LOCAL_TOO_LONG = 26,   /* local part over 64 octets */
-    MM_ADDR_ADDRESS_TOO_LONG = 27, /* address over 254 octets */
-    MM_ADDR_DOMAIN_TOO_LONG = 28,  /* domain over 255 octets */
-    MM_ADDR_LABEL_TOO_LONG = 29,   /* a domain label over 63 octets */
-    MM_ADDR_DOMAIN_CHAR = 30,      /* a character not allowed in a domain */
-    MM_ADDR_DOMAIN_UNDERSCORE = 31,/* "_" in the domain */
-    MM_ADDR_DOMAIN_COMMA = 32,     /* "," in the domain */
-    MM_ADDR_HYPHEN_START = 33,     /* a label starts with "-" */
-    MM_ADDR_HYPHEN_END = 34,       /* a label ends with "-" */
-    MM_ADDR_RESERVED_LABEL = 35,   /* "ab--cd": "--" at positions 3-4 (RFC 5890 2.3.1) */
-    MM_ADDR_FAKE_ALABEL = 36,      /* "xn--" label that is no valid A-label */
-    MM_ADDR_IDN_INVALID = 37,      /* a U-label that IDNA2008 does not allow */
-    MM_ADDR_NUMERIC_TLD = 38,      /* the last label is all digits */
-    MM_ADDR_LITERAL_UNCLOSED = 39, /* "[" without "]" */
-    MM_ADDR_LITERAL_BAD = 40,      /* [...] that is neither IPv4 nor IPv6 */
-    MM_ADDR_IPV4_BAD = 41,         /* [1.2.3.999] */
-    MM_ADDR_IPV6_BAD = 42,         /* [IPv6:...] that is not an IPv6 address */
-    MM_ADDR_LITERAL_TAG = 43,      /* [tag:...] with a tag other than IPv6 */
-    MM_ADDR_AFTER_LITERAL = 44,    /* text after the closing "]" */
+    MM_ADDR_EMPTY = 1,              /* nothing was given */
+    MM_ADDR_MISSING_AT = 2,         /* no "@" */
+    MM_ADDR_MULTIPLE_AT = 3,        /* a second "@" */
+    MM_ADDR_MISSING_LOCAL = 4,      /* nothing before "@" */
+    MM_ADDR_MISSING_DOMAIN = 5,     /* nothing after "@" */
+    MM_ADDR_SPACE = 6,              /* a space, tab or Unicode space */
+    MM_ADDR_LINE_BREAK = 7,         /* CR or LF */
+    MM_ADDR_CONTROL_CHAR = 8,       /* another control character */
+    MM_ADDR_INVISIBLE_CHAR = 9,     /* zero-width / format character */
+    MM_ADDR_FULLWIDTH_CHAR = 10,    /* a full-width form (CJK input methods) */
+    MM_ADDR_DISPLAY_NAME = 11,      /* "Name <user@example.com>" */
+    MM_ADDR_ANGLE_BRACKETS = 12,    /* "<user@example.com>" */
+    MM_ADDR_MAILTO = 13,            /* "mailto:user@example.com" */
+    MM_ADDR_COMMENT = 14,           /* an RFC 5322 "(comment)" */
+    MM_ADDR_ADDRESS_LIST = 15,      /* two addresses separated by "," or ";" */
+    MM_ADDR_INVALID_UTF8 = 16,      /* bytes that are not UTF-8 */
+    MM_ADDR_LOCAL_CHAR = 17,        /* a character not allowed in the local part */
+    MM_ADDR_LOCAL_COMMA = 18,       /* a comma in the local part */
+    MM_ADDR_LEADING_DOT = 19,       /* a part starts with "." */
+    MM_ADDR_TRAILING_DOT = 20,      /* a part ends with "." */
+    MM_ADDR_DOUBLE_DOT = 21,        /* ".." */
+    MM_ADDR_QUOTE_UNCLOSED = 22,    /* a quoted local part without its closing quote */
+    MM_ADDR_QUOTE_CHAR = 23,        /* a character not allowed inside quotes */
+    MM_ADDR_QUOTE_MIXED = 24,       /* quoted and unquoted text mixed (RFC 5322 obsolete) */
+    MM_ADDR_QUOTE_EMPTY = 25,       /* "" as the local part */
+    MM_ADDR_LOCAL_TOO_LONG = 26,    /* local part over 64 octets */
+    MM_ADDR_ADDRESS_TOO_LONG = 27,  /* address over 254 octets */
+    MM_ADDR_DOMAIN_TOO_LONG = 28,   /* domain over 255 octets */
+    MM_ADDR_LABEL_TOO_LONG = 29,    /* a domain label over 63 octets */
+    MM_ADDR_DOMAIN_CHAR = 30,       /* a character not allowed in a domain */
+    MM_ADDR_DOMAIN_UNDERSCORE = 31, /* "_" in the domain */
+    MM_ADDR_DOMAIN_COMMA = 32,      /* "," in the domain */
+    MM_ADDR_HYPHEN_START = 33,      /* a label starts with "-" */
+    MM_ADDR_HYPHEN_END = 34,        /* a label ends with "-" */
+    MM_ADDR_RESERVED_LABEL = 35,    /* "ab--cd": "--" at positions 3-4 (RFC 5890 2.3.1) */
+    MM_ADDR_FAKE_ALABEL = 36,       /* "xn--" label that is no valid A-label */
+    MM_ADDR_IDN_INVALID = 37,       /* a U-label that IDNA2008 does not allow */
+    MM_ADDR_NUMERIC_TLD = 38,       /* the last label is all digits */
+    MM_ADDR_LITERAL_UNCLOSED = 39,  /* "[" without "]" */
+    MM_ADDR_LITERAL_BAD = 40,       /* [...] that is neither IPv4 nor IPv6 */
+    MM_ADDR_IPV4_BAD = 41,          /* [1.2.3.999] */
+    MM_ADDR_IPV6_BAD = 42,          /* [IPv6:...] that is not an IPv6 address */
+    MM_ADDR_LITERAL_TAG = 43,       /* [tag:...] with a tag other than IPv6 */
+    MM_ADDR_AFTER_LITERAL = 44,     /* text after the closing "]" */
 
     MM_ADDR_NOTE_FIRST_ = 60,
-    MM_ADDR_TLD_UNKNOWN = 60,      /* note: TLD not in the Public Suffix List */
-    MM_ADDR_DOTLESS = 61,          /* note: user@com - no mail in practice */
-    MM_ADDR_SPECIAL_USE = 62,      /* note: .test .example .invalid .localhost ... */
-    MM_ADDR_RFC5322_ONLY = 63,     /* note (MM_ADDR_RFC5322): fine in a message, not in SMTP */
+    MM_ADDR_TLD_UNKNOWN = 60,  /* note: TLD not in the Public Suffix List */
+    MM_ADDR_DOTLESS = 61,      /* note: user@com - no mail in practice */
+    MM_ADDR_SPECIAL_USE = 62,  /* note: .test .example .invalid .localhost ... */
+    MM_ADDR_RFC5322_ONLY = 63, /* note (MM_ADDR_RFC5322): fine in a message, not in SMTP */
     MM_ADDR_CODE_MAX_
 } mm_addr_code;
 
@@ -137,13 +137,13 @@ enum {
 /* mm_addr.norms: what was changed, in `address` (valid input) or in
  * `fixed` (invalid input), so the caller can say so. */
 enum {
-    MM_ADDR_N_LOWER_DOMAIN = 1u << 0, /* the domain was lower-cased */
-    MM_ADDR_N_TRIMMED = 1u << 1,      /* white space around the address removed */
-    MM_ADDR_N_FULLWIDTH = 1u << 2,    /* full-width forms turned into ASCII */
-    MM_ADDR_N_UNWRAPPED = 1u << 3,    /* mailto:, <...> or a display name removed */
-    MM_ADDR_N_IDN_MAPPED = 1u << 4,   /* domain mapped as UTS 46 would (case, width) */
+    MM_ADDR_N_LOWER_DOMAIN = 1u << 0,   /* the domain was lower-cased */
+    MM_ADDR_N_TRIMMED = 1u << 1,        /* white space around the address removed */
+    MM_ADDR_N_FULLWIDTH = 1u << 2,      /* full-width forms turned into ASCII */
+    MM_ADDR_N_UNWRAPPED = 1u << 3,      /* mailto:, <...> or a display name removed */
+    MM_ADDR_N_IDN_MAPPED = 1u << 4,     /* domain mapped as UTS 46 would (case, width) */
     MM_ADDR_N_ALABEL_DECODED = 1u << 5, /* `domain` shows A-labels as U-labels */
-    MM_ADDR_N_COMMA_AS_DOT = 1u << 6, /* "," between domain labels read as "." */
+    MM_ADDR_N_COMMA_AS_DOT = 1u << 6,   /* "," between domain labels read as "." */
 };
 
 enum {
@@ -152,12 +152,16 @@ enum {
 };
 
 /* The result, allocated by the caller (no heap per call).  Strings are
- * NUL-terminated; the address parts are "" unless syntax_ok. */
+ * NUL-terminated; the address parts are "" unless syntax_ok.  Only the
+ * first problem is recorded (n_errors is 0 or 1 today; callers should
+ * still loop).  Under MM_ADDR_RFC5322, an address that only RFC 5322
+ * accepts is syntax_ok with an MM_ADDR_RFC5322_ONLY note naming what SMTP
+ * refuses, and its address parts stay "" (it cannot be sent as is). */
 typedef struct mm_addr {
     bool syntax_ok;
-    unsigned flags;                 /* MM_ADDR_F_* */
-    unsigned norms;                 /* MM_ADDR_N_* */
-    size_t n_errors;                /* 0 when syntax_ok */
+    unsigned flags;                           /* MM_ADDR_F_* */
+    unsigned norms;                           /* MM_ADDR_N_* */
+    size_t n_errors;                          /* 0 when syntax_ok */
     mm_addr_issue errors[MM_ADDR_MAX_ISSUES]; /* errors[0] is the first problem */
     size_t n_notes;
     mm_addr_issue notes[MM_ADDR_MAX_ISSUES];

@@ -17,8 +17,10 @@ static int hex4(const char *s, uint32_t *v)
     *v = 0;
     for (int i = 0; i < 4; i++) {
         char c = s[i];
-        int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        int d = c >= '0' && c <= '9'   ? c - '0'
+                : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                       : -1;
         if (d < 0)
             return -1;
         *v = *v * 16 + (uint32_t)d;
@@ -54,11 +56,21 @@ static long json_string(const char *s, char *out)
         s++;
         uint32_t cp;
         switch (*s) {
-        case 'n': out[o++] = '\n'; break;
-        case 'r': out[o++] = '\r'; break;
-        case 't': out[o++] = '\t'; break;
-        case 'b': out[o++] = '\b'; break;
-        case 'f': out[o++] = '\f'; break;
+        case 'n':
+            out[o++] = '\n';
+            break;
+        case 'r':
+            out[o++] = '\r';
+            break;
+        case 't':
+            out[o++] = '\t';
+            break;
+        case 'b':
+            out[o++] = '\b';
+            break;
+        case 'f':
+            out[o++] = '\f';
+            break;
         case 'u':
             if (hex4(s + 1, &cp))
                 return -1;
@@ -72,7 +84,9 @@ static long json_string(const char *s, char *out)
             }
             o += put_utf8(out + o, cp);
             break;
-        default: out[o++] = *s; break;
+        default:
+            out[o++] = *s;
+            break;
         }
         s++;
     }
@@ -127,8 +141,7 @@ int main(int argc, char **argv)
         put_field(e ? e->text : "");
         put_field(a.fixed);
         for (size_t i = 0; i < a.n_notes; i++)
-            printf("%s%s:%zu", i ? "," : "", mm_addr_code_name(a.notes[i].code),
-                   a.notes[i].column);
+            printf("%s%s:%zu", i ? "," : "", mm_addr_code_name(a.notes[i].code), a.notes[i].column);
         printf("\t%x\t", a.flags);
         put_field(a.address);
         put_field(a.domain_ascii);

@@ -146,7 +146,8 @@ static void test_hostile(void **state)
     assert_int_equal(res.errors[0].code, MM_ADDR_CONTROL_CHAR);
     assert_string_equal(res.errors[0].text, "U+0000");
 
-    const char *bad = "jo\xff" "hn@qq.com";
+    const char *bad = "jo\xff"
+                      "hn@qq.com";
     const mm_addr *a = check(bad, 0);
     assert_int_equal(a->errors[0].code, MM_ADDR_INVALID_UTF8);
     assert_int_equal(a->errors[0].column, 3);
@@ -257,7 +258,7 @@ static void same_as_libidn2(const char *dom)
 static void test_punycode(void **state)
 {
     (void)state;
-    static const uint32_t ranges[][2] = {{0xC0, 0x100},    {0x370, 0x3D0},  {0x400, 0x460},
+    static const uint32_t ranges[][2] = {{0xC0, 0x100},    {0x370, 0x3D0},   {0x400, 0x460},
                                          {0x3040, 0x3100}, {0x4E00, 0x9FB0}, {0xAC00, 0xD7B0}};
     char dom[600];
     for (size_t r = 0; r < sizeof ranges / sizeof *ranges; r++)
@@ -275,7 +276,7 @@ static void test_punycode(void **state)
         for (size_t i = 0; i < n; i++) {
             seed = seed * 1103515245u + 12345u;
             uint32_t pick = (seed >> 8) % 8;
-            uint32_t cp = pick == 0 ? 'a' + (seed >> 16) % 26
+            uint32_t cp = pick == 0   ? 'a' + (seed >> 16) % 26
                           : pick == 1 ? 0xE0 + (seed >> 16) % 20
                           : pick == 2 ? 0x430 + (seed >> 16) % 32
                           : pick == 3 ? 0x3B1 + (seed >> 16) % 24
@@ -290,8 +291,8 @@ static void test_punycode(void **state)
     }
 }
 
-static const char *const mix[] = {"a@b.com", "x＠y.com", "用户@例子.中国", "bad@@x", "A@[1.2.3.4]",
-                                  "u@MÜNCHEN.de", "<a@b.com>", "q@gmail.con"};
+static const char *const mix[] = {"a@b.com",     "x＠y.com",     "用户@例子.中国", "bad@@x",
+                                  "A@[1.2.3.4]", "u@MÜNCHEN.de", "<a@b.com>",      "q@gmail.con"};
 
 static void *worker(void *arg)
 {
@@ -325,9 +326,9 @@ static void test_threads(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_plain),  cmocka_unit_test(test_idn),
-        cmocka_unit_test(test_flags),  cmocka_unit_test(test_notes),
-        cmocka_unit_test(test_errors), cmocka_unit_test(test_hostile),
+        cmocka_unit_test(test_plain),   cmocka_unit_test(test_idn),
+        cmocka_unit_test(test_flags),   cmocka_unit_test(test_notes),
+        cmocka_unit_test(test_errors),  cmocka_unit_test(test_hostile),
         cmocka_unit_test(test_rfc5322), cmocka_unit_test(test_codes),
         cmocka_unit_test(test_threads), cmocka_unit_test(test_punycode),
     };

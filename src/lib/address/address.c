@@ -26,6 +26,7 @@
 
 #include "address/address_int.h"
 
+/* clang-format off */
 #define A MM_AC_ATEXT
 #define L MM_AC_LDH
 #define U MM_AC_UPPER
@@ -70,6 +71,7 @@ const unsigned char mm_addr_cls[256] = {
 #undef U
 #undef D
 #undef H
+/* clang-format on */
 
 enum { LOCAL_MAX = 64, ADDRESS_MAX = 254, DOMAIN_MAX = 255, LABEL_MAX = 63 };
 
@@ -256,11 +258,11 @@ static bool fail_domain_ascii(mm_addr_parse *p, size_t j)
     case '_':
         return mm_addr_fail(p, MM_ADDR_DOMAIN_UNDERSCORE, j, 1);
     case ',':
-        return mm_addr_fail(p, has_at_after(p, j) ? MM_ADDR_ADDRESS_LIST : MM_ADDR_DOMAIN_COMMA,
-                            j, 1);
+        return mm_addr_fail(p, has_at_after(p, j) ? MM_ADDR_ADDRESS_LIST : MM_ADDR_DOMAIN_COMMA, j,
+                            1);
     case ';':
-        return mm_addr_fail(p, has_at_after(p, j) ? MM_ADDR_ADDRESS_LIST : MM_ADDR_DOMAIN_CHAR,
-                            j, 1);
+        return mm_addr_fail(p, has_at_after(p, j) ? MM_ADDR_ADDRESS_LIST : MM_ADDR_DOMAIN_CHAR, j,
+                            1);
     case '@':
         return mm_addr_fail(p, MM_ADDR_MULTIPLE_AT, j, 1);
     case '(':

@@ -39,7 +39,7 @@ enum {
     MM_AC_LDH = 1u << 1,   /* letter, digit, hyphen */
     MM_AC_UPPER = 1u << 2, /* A-Z */
     MM_AC_DIGIT = 1u << 3,
-    MM_AC_HIGH = 1u << 4,  /* >= 0x80 */
+    MM_AC_HIGH = 1u << 4, /* >= 0x80 */
 };
 extern const unsigned char mm_addr_cls[256];
 

@@ -116,8 +116,8 @@ static size_t rule_tld(char *line, char *buf, size_t cap)
 }
 
 /* Adds t; *added says whether it was new. */
-static mm_status_t set_add(mm_addr_checker *c, size_t *used, size_t *cap, const char *t,
-                           size_t n, bool *added)
+static mm_status_t set_add(mm_addr_checker *c, size_t *used, size_t *cap, const char *t, size_t n,
+                           bool *added)
 {
     *added = false;
     if (set_has(c, t, n))
@@ -153,7 +153,7 @@ static mm_status_t build_set(mm_addr_checker *c)
     long size = ftell(f);
     rewind(f);
     size_t cap = size > 0 ? 2 * (size_t)size + 4096 : 4096, used = 0; /* A-labels are longer */
-    c->mask = 8191; /* ~1,500 TLDs today */
+    c->mask = 8191;                                                   /* ~1,500 TLDs today */
     c->pool = malloc(cap);
     c->slots = calloc(c->mask + 1, sizeof *c->slots);
     if (!c->pool || !c->slots)
@@ -255,8 +255,7 @@ static bool special_name(const char *d, size_t dn)
         return false;
     for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
         size_t k = names[i].n;
-        if (dn >= k && memcmp(d + dn - k, names[i].s, k) == 0 &&
-            (dn == k || d[dn - k - 1] == '.'))
+        if (dn >= k && memcmp(d + dn - k, names[i].s, k) == 0 && (dn == k || d[dn - k - 1] == '.'))
             return true;
     }
     return false;

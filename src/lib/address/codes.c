@@ -23,24 +23,24 @@ static const struct {
                                 "'@' (is it two addresses, or a typing slip?)")},
     [MM_ADDR_MISSING_LOCAL] = {"missing_local", N_("nothing before the '@' at character %1$zu: "
                                                    "the name part of the address is missing")},
-    [MM_ADDR_MISSING_DOMAIN] =
-        {"missing_domain", N_("nothing after the '@' at character %1$zu: the domain (such as "
-                              "example.com) is missing")},
+    [MM_ADDR_MISSING_DOMAIN] = {"missing_domain",
+                                N_("nothing after the '@' at character %1$zu: the domain (such as "
+                                   "example.com) is missing")},
     [MM_ADDR_SPACE] = {"space", N_("a space (%2$s) at character %1$zu: an address cannot contain "
                                    "spaces; remove it")},
     [MM_ADDR_LINE_BREAK] = {"line_break", N_("a line break (%2$s) at character %1$zu: the "
                                              "address was copied with a line break; remove it")},
     [MM_ADDR_CONTROL_CHAR] = {"control_char", N_("an invisible control character (%2$s) at "
                                                  "character %1$zu; remove it")},
-    [MM_ADDR_INVISIBLE_CHAR] =
-        {"invisible_char", N_("an invisible character (%2$s) at character %1$zu, usually "
-                              "copied along with the address; remove it")},
-    [MM_ADDR_FULLWIDTH_CHAR] =
-        {"fullwidth_char", N_("a full-width '%2$s' at character %1$zu: type it again with the "
-                              "input method in English (half-width) mode")},
-    [MM_ADDR_DISPLAY_NAME] =
-        {"display_name", N_("a name and angle brackets around the address (from character "
-                            "%1$zu): give only the part inside '<' and '>'")},
+    [MM_ADDR_INVISIBLE_CHAR] = {"invisible_char",
+                                N_("an invisible character (%2$s) at character %1$zu, usually "
+                                   "copied along with the address; remove it")},
+    [MM_ADDR_FULLWIDTH_CHAR] = {"fullwidth_char",
+                                N_("a full-width '%2$s' at character %1$zu: type it again with the "
+                                   "input method in English (half-width) mode")},
+    [MM_ADDR_DISPLAY_NAME] = {"display_name",
+                              N_("a name and angle brackets around the address (from character "
+                                 "%1$zu): give only the part inside '<' and '>'")},
     [MM_ADDR_ANGLE_BRACKETS] = {"angle_brackets", N_("an angle bracket '%2$s' at character "
                                                      "%1$zu: give the address without '<' "
                                                      "and '>'")},
@@ -53,9 +53,9 @@ static const struct {
                             "at a time")},
     [MM_ADDR_INVALID_UTF8] = {"invalid_utf8", N_("bytes that are not UTF-8 text at character "
                                                  "%1$zu (a wrong character set?)")},
-    [MM_ADDR_LOCAL_CHAR] =
-        {"local_char", N_("'%2$s' at character %1$zu is not allowed in the part before the "
-                          "'@' unless that part is in double quotes")},
+    [MM_ADDR_LOCAL_CHAR] = {"local_char",
+                            N_("'%2$s' at character %1$zu is not allowed in the part before the "
+                               "'@' unless that part is in double quotes")},
     [MM_ADDR_LOCAL_COMMA] = {"local_comma", N_("a comma at character %1$zu, before the '@': "
                                                "did you mean a dot '.'?")},
     [MM_ADDR_LEADING_DOT] = {"leading_dot", N_("a dot at character %1$zu begins a part of the "
@@ -76,15 +76,15 @@ static const struct {
     [MM_ADDR_LOCAL_TOO_LONG] =
         {"local_too_long", N_("the part before the '@' at character %1$zu is %2$s octets long; "
                               "the limit is 64 (RFC 5321 4.5.3.1.1)")},
-    [MM_ADDR_ADDRESS_TOO_LONG] =
-        {"address_too_long", N_("the address is %2$s octets long and goes past the limit of "
-                                "254 (RFC 5321 4.5.3.1.3) at character %1$zu")},
-    [MM_ADDR_DOMAIN_TOO_LONG] =
-        {"domain_too_long", N_("the domain starting at character %1$zu is %2$s octets long; "
-                               "the limit is 255 (RFC 5321 4.5.3.1.2)")},
-    [MM_ADDR_LABEL_TOO_LONG] =
-        {"label_too_long", N_("the part of the domain starting at character %1$zu is %2$s "
-                              "octets long (as DNS sees it); the limit is 63 (RFC 1035)")},
+    [MM_ADDR_ADDRESS_TOO_LONG] = {"address_too_long",
+                                  N_("the address is %2$s octets long and goes past the limit of "
+                                     "254 (RFC 5321 4.5.3.1.3) at character %1$zu")},
+    [MM_ADDR_DOMAIN_TOO_LONG] = {"domain_too_long",
+                                 N_("the domain starting at character %1$zu is %2$s octets long; "
+                                    "the limit is 255 (RFC 5321 4.5.3.1.2)")},
+    [MM_ADDR_LABEL_TOO_LONG] = {"label_too_long",
+                                N_("the part of the domain starting at character %1$zu is %2$s "
+                                   "octets long (as DNS sees it); the limit is 63 (RFC 1035)")},
     [MM_ADDR_DOMAIN_CHAR] = {"domain_char", N_("'%2$s' at character %1$zu is not allowed in a "
                                                "domain (only letters, digits, '-' and '.')")},
     [MM_ADDR_DOMAIN_UNDERSCORE] =
@@ -102,38 +102,38 @@ static const struct {
     [MM_ADDR_FAKE_ALABEL] = {"fake_alabel", N_("'%2$s' at character %1$zu starts like an "
                                                "internationalised label (xn--) but is not a "
                                                "valid one")},
-    [MM_ADDR_IDN_INVALID] =
-        {"idn_invalid", N_("'%2$s' at character %1$zu is not allowed in an internationalised "
-                           "domain name (IDNA2008)")},
+    [MM_ADDR_IDN_INVALID] = {"idn_invalid",
+                             N_("'%2$s' at character %1$zu is not allowed in an internationalised "
+                                "domain name (IDNA2008)")},
     [MM_ADDR_NUMERIC_TLD] =
         {"numeric_tld", N_("the domain ends in digits ('%2$s' at character %1$zu): no top-level "
                            "domain is a number; an IP address must be written in brackets, "
                            "e.g. user@[192.0.2.1]")},
     [MM_ADDR_LITERAL_UNCLOSED] = {"literal_unclosed", N_("the '[' at character %1$zu is never "
                                                          "closed with ']'")},
-    [MM_ADDR_LITERAL_BAD] =
-        {"literal_bad", N_("'%2$s' in brackets at character %1$zu is neither an IPv4 address "
-                           "nor 'IPv6:' followed by an IPv6 address")},
+    [MM_ADDR_LITERAL_BAD] = {"literal_bad",
+                             N_("'%2$s' in brackets at character %1$zu is neither an IPv4 address "
+                                "nor 'IPv6:' followed by an IPv6 address")},
     [MM_ADDR_IPV4_BAD] = {"ipv4_bad", N_("'%2$s' at character %1$zu is not an IPv4 address "
                                          "(four numbers 0-255 separated by dots)")},
     [MM_ADDR_IPV6_BAD] = {"ipv6_bad", N_("'%2$s' at character %1$zu is not an IPv6 address")},
-    [MM_ADDR_LITERAL_TAG] =
-        {"literal_tag", N_("the address literal tag '%2$s' at character %1$zu is not one that "
-                           "mail servers know (only 'IPv6:' is defined)")},
+    [MM_ADDR_LITERAL_TAG] = {"literal_tag",
+                             N_("the address literal tag '%2$s' at character %1$zu is not one that "
+                                "mail servers know (only 'IPv6:' is defined)")},
     [MM_ADDR_AFTER_LITERAL] = {"after_literal", N_("'%2$s' at character %1$zu follows the "
                                                    "closing ']' of the address literal")},
-    [MM_ADDR_TLD_UNKNOWN] =
-        {"tld_unknown", N_("'%2$s' at character %1$zu is not an existing top-level domain "
-                           "(not in the Public Suffix List): mail to it cannot be delivered")},
+    [MM_ADDR_TLD_UNKNOWN] = {"tld_unknown",
+                             N_("'%2$s' at character %1$zu is not an existing top-level domain "
+                                "(not in the Public Suffix List): mail to it cannot be delivered")},
     [MM_ADDR_DOTLESS] = {"dotless", N_("the domain '%2$s' at character %1$zu has no dot: mail "
                                        "servers do not deliver to such names (a missing "
                                        "'.com'?)")},
-    [MM_ADDR_SPECIAL_USE] =
-        {"special_use", N_("'%2$s' at character %1$zu is a reserved name for testing or local "
-                           "use (RFC 2606, RFC 6761): it never receives Internet mail")},
-    [MM_ADDR_RFC5322_ONLY] =
-        {"rfc5322_only", N_("valid in a message header (RFC 5322) but not in SMTP: '%2$s' at "
-                            "character %1$zu")},
+    [MM_ADDR_SPECIAL_USE] = {"special_use",
+                             N_("'%2$s' at character %1$zu is a reserved name for testing or local "
+                                "use (RFC 2606, RFC 6761): it never receives Internet mail")},
+    [MM_ADDR_RFC5322_ONLY] = {"rfc5322_only",
+                              N_("valid in a message header (RFC 5322) but not in SMTP: '%2$s' at "
+                                 "character %1$zu")},
 };
 
 const char *mm_addr_code_name(mm_addr_code c)

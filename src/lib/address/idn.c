@@ -30,13 +30,13 @@ enum { LABEL_MAX = 63, DOMAIN_MAX = 255 };
  * tests/address/test_address.c. */
 static bool simple_cp(uint32_t cp)
 {
-    return (cp >= 0xDF && cp <= 0xFF && cp != 0xF7) || /* ß à-ö ø-ÿ */
-           (cp >= 0x3AC && cp <= 0x3CE) ||              /* Greek lower case */
+    return (cp >= 0xDF && cp <= 0xFF && cp != 0xF7) ||    /* ß à-ö ø-ÿ */
+           (cp >= 0x3AC && cp <= 0x3CE) ||                /* Greek lower case */
            (cp >= 0x430 && cp <= 0x44F) || cp == 0x451 || /* Russian lower case, ё */
-           (cp >= 0x3041 && cp <= 0x3096) ||            /* hiragana */
-           (cp >= 0x30A1 && cp <= 0x30FA) ||            /* katakana */
-           (cp >= 0x4E00 && cp <= 0x9FA5) ||            /* CJK (Unicode 1.1 block) */
-           (cp >= 0xAC00 && cp <= 0xD7A3);              /* Hangul syllables */
+           (cp >= 0x3041 && cp <= 0x3096) ||              /* hiragana */
+           (cp >= 0x30A1 && cp <= 0x30FA) ||              /* katakana */
+           (cp >= 0x4E00 && cp <= 0x9FA5) ||              /* CJK (Unicode 1.1 block) */
+           (cp >= 0xAC00 && cp <= 0xD7A3);                /* Hangul syllables */
 }
 
 static char puny_digit(uint32_t d)

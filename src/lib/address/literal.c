@@ -107,4 +107,3 @@ bool mm_addr_parse_literal(mm_addr_parse *p, size_t d)
     }
     return finish_literal(p, d);
 }
-

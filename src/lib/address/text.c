@@ -165,4 +165,3 @@ mm_addr_code mm_addr_cp_domain(uint32_t cp)
         return c;
     return mm_addr_fullwidth_ascii(cp) ? MM_ADDR_FULLWIDTH_CHAR : MM_ADDR_OK;
 }
-
