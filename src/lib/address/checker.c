@@ -173,6 +173,9 @@ static mm_status_t build_set(mm_addr_checker *c)
         count += added;
     }
     st = MM_OK;
+    char *small = realloc(c->pool, used ? used : 1); /* the pool was sized for the worst case */
+    if (small)
+        c->pool = small;
 done:
     fclose(f);
     return st;
