@@ -410,11 +410,12 @@ static bool parse_domain(mm_addr_parse *p, size_t at)
         return false;
     /* Policy: an all-numeric TLD is refused (RFC 1123 2.1, RFC 3696 2: no
      * TLD is all-numeric); "user@1.2.3.4" is an IP address without its
-     * brackets, which an MTA would look up as a name. */
+     * brackets, which an MTA would look up as a name.  A dotless "user@163"
+     * is left to the dotless note like "user@gmail" (a missing ".com"). */
     size_t t = ds.tld;
     while (t < n && (mm_addr_cls[s[t]] & MM_AC_DIGIT))
         t++;
-    if (t == n)
+    if (t == n && ds.labels > 1)
         return mm_addr_fail(p, MM_ADDR_NUMERIC_TLD, ds.tld, n - ds.tld);
     if (ds.labels == 1)
         o->flags |= MM_ADDR_F_DOTLESS;
