@@ -4,9 +4,10 @@
  * can carry CR, LF, NUL); any other line is the address as it is.  Prints
  * one tab-separated line per input:
  *   valid|invalid  code  column  text  fixed  notes(code:column,...)  flags
- * Usage: addrcheck [--rfc5322] < lines;  addrcheck --codes lists the code names.
+ * Usage: addrcheck [--rfc5322] [--raw] < lines;  addrcheck --codes lists the code names.
  */
 #include <mailmedic/address.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,7 +91,7 @@ static long json_string(const char *s, char *out)
         }
         s++;
     }
-    return *s == '"' ? (long)o : -1;
+    return *s == '"' && s[1] == '\0' ? (long)o : -1; /* the whole line */
 }
 
 /* Field text with controls, TAB and "\\" escaped, so one result is one line. */
@@ -114,7 +115,14 @@ int main(int argc, char **argv)
                 printf("%s\n", mm_addr_code_name((mm_addr_code)i));
         return 0;
     }
-    unsigned opts = argc > 1 && strcmp(argv[1], "--rfc5322") == 0 ? MM_ADDR_RFC5322 : 0;
+    unsigned opts = 0;
+    bool raw = false;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--rfc5322") == 0)
+            opts |= MM_ADDR_RFC5322;
+        else if (strcmp(argv[i], "--raw") == 0)
+            raw = true;
+    }
     mm_addr_checker *c;
     if (mm_addr_checker_create(&c) != MM_OK) {
         fprintf(stderr, "addrcheck: cannot create the checker\n");
@@ -126,14 +134,10 @@ int main(int argc, char **argv)
         size_t n = strcspn(line, "\n");
         line[n] = '\0';
         const char *in = line;
-        if (line[0] == '"') {
-            long k = json_string(line, buf);
-            if (k < 0) {
-                fprintf(stderr, "addrcheck: bad JSON literal: %s\n", line);
-                return 2;
-            }
+        long k;
+        if (!raw && n >= 2 && line[0] == '"' && line[n - 1] == '"' &&
+            (k = json_string(line, buf)) >= 0)
             in = buf, n = (size_t)k;
-        }
         mm_addr_check(c, in, n, opts, &a);
         const mm_addr_issue *e = a.n_errors ? &a.errors[0] : NULL;
         printf("%s\t%s\t%zu\t", a.syntax_ok ? "valid" : "invalid",

@@ -46,6 +46,14 @@ void mm_addr_diagnose_wrapper(mm_addr_parse *p)
         size_t stop = gt ? (size_t)(gt - s) : e;
         if (!memchr(lt, '@', stop - l))
             return;
+        /* "<a@x>, <b@y>" or "A <a@x>; B <b@y>": a list, not one wrapped address */
+        if (gt && memchr(gt, '@', e - stop)) {
+            size_t k = stop;
+            while (k < e && s[k] != ',' && s[k] != ';')
+                k++;
+            set_error(p, MM_ADDR_ADDRESS_LIST, k < e ? k : stop, 1);
+            return;
+        }
         if (l > b) {
             size_t nl = l;
             while (nl > b && ascii_ws(s[nl - 1]))
@@ -132,6 +140,10 @@ static void unwrap(cand *c)
     char *gt = memchr(lt, '>', c->n - (size_t)(lt - c->s));
     if (!gt || !memchr(lt, '@', (size_t)(gt - lt)))
         return;
+    /* only white space may follow: "<a@x> !" or a list is not fixed */
+    for (char *q = gt + 1; q < c->s + c->n; q++)
+        if (!ascii_ws((unsigned char)*q))
+            return;
     size_t l = (size_t)(gt - lt - 1);
     memmove(c->s, lt + 1, l);
     c->n = l;
