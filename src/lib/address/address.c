@@ -86,6 +86,7 @@ bool mm_addr_fail_ctl(mm_addr_parse *p, size_t off, unsigned char ch)
     return mm_addr_fail_cp(p, MM_ADDR_CONTROL_CHAR, off, ch);
 }
 
+/* Controls, DEL and the space: the bytes mm_addr_fail_ctl() names. */
 bool mm_addr_is_ctl(unsigned char ch)
 {
     return ch < 0x20 || ch == 0x7F || ch == ' ';

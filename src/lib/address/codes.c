@@ -26,8 +26,9 @@ static const struct {
     [MM_ADDR_MISSING_DOMAIN] = {"missing_domain",
                                 N_("nothing after the '@' at character %1$zu: the domain (such as "
                                    "example.com) is missing")},
-    [MM_ADDR_SPACE] = {"space", N_("a space (%2$s) at character %1$zu: an address cannot contain "
-                                   "spaces; remove it")},
+    [MM_ADDR_SPACE] = {"space",
+                       N_("white space (%2$s) at character %1$zu: an address cannot contain "
+                          "spaces; remove it")},
     [MM_ADDR_LINE_BREAK] = {"line_break", N_("a line break (%2$s) at character %1$zu: the "
                                              "address was copied with a line break; remove it")},
     [MM_ADDR_CONTROL_CHAR] = {"control_char", N_("an invisible control character (%2$s) at "
@@ -74,17 +75,20 @@ static const struct {
     [MM_ADDR_QUOTE_EMPTY] = {"quote_empty", N_("the part before the '@' is an empty pair of "
                                                "quotes (character %1$zu)")},
     [MM_ADDR_LOCAL_TOO_LONG] =
-        {"local_too_long", N_("the part before the '@' at character %1$zu is %2$s octets long; "
-                              "the limit is 64 (RFC 5321 4.5.3.1.1)")},
-    [MM_ADDR_ADDRESS_TOO_LONG] = {"address_too_long",
-                                  N_("the address is %2$s octets long and goes past the limit of "
-                                     "254 (RFC 5321 4.5.3.1.3) at character %1$zu")},
-    [MM_ADDR_DOMAIN_TOO_LONG] = {"domain_too_long",
-                                 N_("the domain starting at character %1$zu is %2$s octets long; "
-                                    "the limit is 255 (RFC 5321 4.5.3.1.2)")},
+        {"local_too_long",
+         N_("the part before the '@' at character %1$zu is %2$s bytes long in UTF-8; "
+            "the limit is 64 (RFC 5321 4.5.3.1.1)")},
+    [MM_ADDR_ADDRESS_TOO_LONG] =
+        {"address_too_long",
+         N_("the address is %2$s bytes long (the domain counted as DNS sees it) and goes "
+            "past the limit of 254 (RFC 5321 4.5.3.1.3) at character %1$zu")},
+    [MM_ADDR_DOMAIN_TOO_LONG] =
+        {"domain_too_long",
+         N_("the domain starting at character %1$zu is %2$s bytes long as DNS sees it; "
+            "the limit is 255 (RFC 5321 4.5.3.1.2)")},
     [MM_ADDR_LABEL_TOO_LONG] = {"label_too_long",
                                 N_("the part of the domain starting at character %1$zu is %2$s "
-                                   "octets long (as DNS sees it); the limit is 63 (RFC 1035)")},
+                                   "bytes long as DNS sees it; the limit is 63 (RFC 1035)")},
     [MM_ADDR_DOMAIN_CHAR] = {"domain_char", N_("'%2$s' at character %1$zu is not allowed in a "
                                                "domain (only letters, digits, '-' and '.')")},
     [MM_ADDR_DOMAIN_UNDERSCORE] =
