@@ -130,8 +130,8 @@ static const struct {
                              N_("'%2$s' at character %1$zu is not an existing top-level domain "
                                 "(not in the Public Suffix List): mail to it cannot be delivered")},
     [MM_ADDR_DOTLESS] = {"dotless", N_("the domain '%2$s' at character %1$zu has no dot: mail "
-                                       "servers do not deliver to such names (a missing "
-                                       "'.com'?)")},
+                                       "servers do not deliver to such names (is an ending "
+                                       "such as '.com' missing?)")},
     [MM_ADDR_SPECIAL_USE] = {"special_use",
                              N_("'%2$s' at character %1$zu is a reserved name for testing or local "
                                 "use (RFC 2606, RFC 6761): it never receives Internet mail")},
