@@ -9,4 +9,5 @@
 #include <mailmedic/input.h>
 #include <mailmedic/smtp.h>
 #include <mailmedic/dns.h>
+#include <mailmedic/address.h>
 #endif
