@@ -8,4 +8,6 @@
 #include <mailmedic/bounce.h>
 #include <mailmedic/input.h>
 #include <mailmedic/smtp.h>
+#include <mailmedic/dns.h>
+#include <mailmedic/address.h>
 #endif
