@@ -7,4 +7,5 @@
 #include <mailmedic/reason.h>
 #include <mailmedic/bounce.h>
 #include <mailmedic/input.h>
+#include <mailmedic/domains.h>
 #endif

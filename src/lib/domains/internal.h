@@ -1,0 +1,75 @@
+/*
+ * internal.h - the inside of an mm_domains, shared by domains.c (tables,
+ * classes, roles) and suggest.c (typo suggestions).
+ *
+ * Everything is built once by mm_domains_create() and read-only afterwards:
+ *   - all: every listed domain (popular, free, disposable) -> class bits and,
+ *     for popular domains, the typo target index;
+ *   - targets: the popular domains split into name and public suffix
+ *     (gmail|com, vip.qq|com, yahoo|co.uk), sorted by (suffix, name length)
+ *     so the typo filter only looks at a few candidates;
+ *   - names: target name -> first of the targets with that name, in file
+ *     order (by_name), for TLD-only fixes and a missing TLD;
+ *   - suffixes: the suffixes the targets use (com, co.uk, ...);
+ *   - tlds: TLDs known to exist, a cache in front of libpsl.
+ */
+#ifndef MM_DOMAINS_INTERNAL_H
+#define MM_DOMAINS_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <libpsl.h>
+#include <mailmedic/domains.h>
+
+#define DOM_MAX 255        /* a domain name, RFC 1035 */
+#define DOM_NAME_MAX 31    /* longest target name part the filter buckets */
+
+/* One slot of an open-addressing string table; s == NULL is empty. */
+struct dom_slot {
+    const char *s;
+    uint32_t hash;
+    uint16_t len;
+    uint16_t flags;  /* MM_DOM_* bits in `all`; unused elsewhere */
+    int32_t val;     /* `all`: target index or -1; `names`: by_name start; `suffixes`: id */
+};
+
+struct dom_table {
+    struct dom_slot *slots;
+    uint32_t mask;  /* size - 1, size a power of two */
+};
+
+/* A popular domain as a typo target. */
+struct dom_target {
+    const char *domain;
+    const char *provider;  /* display name */
+    uint64_t chars;        /* bit set of the name's characters, a cheap edit filter */
+    uint16_t order;        /* line in popular.txt: earlier is preferred */
+    uint8_t len;
+    uint8_t name_len;      /* domain[0..name_len) is the name, then '.', then the suffix */
+    uint8_t suffix;        /* suffix id */
+    bool generic;          /* suffix is com, net or org */
+};
+
+struct mm_domains {
+    struct dom_table all;
+    struct dom_table names;
+    struct dom_table suffixes;
+    struct dom_table tlds;
+    struct dom_target *targets;
+    size_t ntargets;
+    uint16_t *by_name;   /* target indices sorted by (name, order) */
+    uint16_t *buckets;   /* [suffix * (DOM_NAME_MAX + 2) + len] = first target; +1 = end */
+    size_t nsuffixes;
+    psl_ctx_t *psl;
+    uint32_t adjacent[128];  /* QWERTY neighbours of a letter, as a bit set of 'a'..'z' */
+};
+
+uint32_t mm_dom_hash(const char *s, size_t len);
+/* Find s (compared case-insensitively) in t; NULL when absent. */
+const struct dom_slot *mm_dom_find(const struct dom_table *t, const char *s, size_t len);
+uint64_t mm_dom_charset(const char *s, size_t len);
+/* Does the TLD (no dot) exist?  The cache first, then the Public Suffix List. */
+bool mm_dom_tld_exists(const mm_domains *d, const char *tld, size_t len);
+
+#endif

@@ -1,0 +1,561 @@
+/*
+ * suggest.c - typo suggestions for the domain of an address.
+ *
+ * How a domain is judged, cheapest first, so the common cases (a popular
+ * domain, or a company domain that is nowhere near one) cost one or two hash
+ * look-ups and no edit distance:
+ *   1. fold what was typed into lower-case ASCII: full-width forms and
+ *      ideographic stops from Chinese input methods, commas, Cyrillic and
+ *      Greek look-alikes, stray dots; a domain still not ASCII is an IDN and
+ *      gets no suggestion;
+ *   2. a known domain (any list) is never corrected; if folding made it
+ *      known, the fold is the suggestion (gmail,com -> gmail.com);
+ *   3. no dot at all: a provider name without TLD (qq -> qq.com) or without
+ *      its dot (hotmailcom -> hotmail.com);
+ *   4. a doubled TLD (gmail.com.com), digits for letters (gma1l.com);
+ *   5. one small edit away from a popular domain (popular.txt only): either
+ *      the suffix is intact and the name differs (gamil.com; only candidates
+ *      with the same suffix and a name length within 2 and nearly the same
+ *      letters are measured), or the name is intact and the suffix differs
+ *      (gmail.con, hotmail.co.ul; an existing TLD such as .co or .cm is only
+ *      moved to .com/.net/.org, so yahoo.cn never becomes yahoo.ca);
+ *   6. a TLD that does not exist (Public Suffix List) is moved to the nearest
+ *      common TLD (acme.ogr -> acme.org), then step 5 runs again on the result.
+ * The edit distance is Damerau-Levenshtein in half-edits: a transposition,
+ * a neighbouring key on a QWERTY keyboard, a look-alike digit (0/o, 1/l) or a
+ * doubled/undoubled letter cost 1, any other edit 2; the limit is 2.  A tie
+ * between two different providers gives no suggestion.
+ */
+#include <string.h>
+#include "internal.h"
+
+#define N_(s) s
+
+enum {
+    F_COMMA = 1u << 0,
+    F_FULLWIDTH = 1u << 1,
+    F_HOMOGLYPH = 1u << 2,
+    F_DOTS = 1u << 3,
+};
+
+#define LIMIT 2        /* half-edits: one plain edit, or two cheap ones */
+#define EDIT_MAX 64    /* longest string the edit distance measures */
+
+/* Common TLDs a non-existent TLD may be moved to. */
+static const char *const fix_tlds[] = {
+    "com", "net", "org", "edu", "gov", "info", "biz", "io", "de", "uk", "cn", "ru",
+    "fr", "jp", "us", "ca", "au", "in", "it", "es", "nl", "br", "eu",
+};
+
+/* Non-ASCII characters that stand for an ASCII one (sorted by code point). */
+static const struct {
+    unsigned cp;
+    char ascii;
+    unsigned char flag;
+} folds[] = {
+    {0x0391, 'a', F_HOMOGLYPH}, {0x0392, 'b', F_HOMOGLYPH}, {0x0395, 'e', F_HOMOGLYPH},
+    {0x0396, 'z', F_HOMOGLYPH}, {0x0397, 'h', F_HOMOGLYPH}, {0x0399, 'i', F_HOMOGLYPH},
+    {0x039a, 'k', F_HOMOGLYPH}, {0x039c, 'm', F_HOMOGLYPH}, {0x039d, 'n', F_HOMOGLYPH},
+    {0x039f, 'o', F_HOMOGLYPH}, {0x03a1, 'p', F_HOMOGLYPH}, {0x03a4, 't', F_HOMOGLYPH},
+    {0x03a5, 'y', F_HOMOGLYPH}, {0x03a7, 'x', F_HOMOGLYPH}, {0x03b1, 'a', F_HOMOGLYPH},
+    {0x03b9, 'i', F_HOMOGLYPH}, {0x03ba, 'k', F_HOMOGLYPH}, {0x03bd, 'v', F_HOMOGLYPH},
+    {0x03bf, 'o', F_HOMOGLYPH}, {0x03c1, 'p', F_HOMOGLYPH}, {0x0405, 's', F_HOMOGLYPH},
+    {0x0406, 'i', F_HOMOGLYPH}, {0x0408, 'j', F_HOMOGLYPH}, {0x0410, 'a', F_HOMOGLYPH},
+    {0x0412, 'b', F_HOMOGLYPH}, {0x0415, 'e', F_HOMOGLYPH}, {0x041a, 'k', F_HOMOGLYPH},
+    {0x041c, 'm', F_HOMOGLYPH}, {0x041d, 'h', F_HOMOGLYPH}, {0x041e, 'o', F_HOMOGLYPH},
+    {0x0420, 'p', F_HOMOGLYPH}, {0x0421, 'c', F_HOMOGLYPH}, {0x0422, 't', F_HOMOGLYPH},
+    {0x0425, 'x', F_HOMOGLYPH}, {0x0430, 'a', F_HOMOGLYPH}, {0x0435, 'e', F_HOMOGLYPH},
+    {0x043e, 'o', F_HOMOGLYPH}, {0x0440, 'p', F_HOMOGLYPH}, {0x0441, 'c', F_HOMOGLYPH},
+    {0x0443, 'y', F_HOMOGLYPH}, {0x0445, 'x', F_HOMOGLYPH}, {0x0455, 's', F_HOMOGLYPH},
+    {0x0456, 'i', F_HOMOGLYPH}, {0x0458, 'j', F_HOMOGLYPH}, {0x04bb, 'h', F_HOMOGLYPH},
+    {0x04cf, 'l', F_HOMOGLYPH}, {0x0501, 'd', F_HOMOGLYPH}, {0x051b, 'q', F_HOMOGLYPH},
+    {0x051d, 'w', F_HOMOGLYPH}, {0x3001, ',', F_COMMA},     {0x3002, '.', F_FULLWIDTH},
+    {0xff0c, ',', F_FULLWIDTH}, {0xff0e, '.', F_FULLWIDTH}, {0xff61, '.', F_FULLWIDTH},
+};
+
+/* Decode one UTF-8 sequence at s (n bytes left); 0 on a malformed one. */
+static size_t utf8_decode(const unsigned char *s, size_t n, unsigned *cp)
+{
+    size_t len = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
+    if (len == 0 || len > n || s[0] > 0xf4)
+        return 0;
+    unsigned c = s[0] & (0x7f >> len);
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        c = (c << 6) | (s[i] & 0x3f);
+    }
+    *cp = c;
+    return len;
+}
+
+/* The ASCII a non-ASCII code point stands for, or 0. */
+static char fold_cp(unsigned cp, unsigned *flags)
+{
+    if (cp >= 0xff01 && cp <= 0xff5e) { /* full-width ASCII forms */
+        *flags |= cp == 0xff0c ? F_COMMA : F_FULLWIDTH;
+        return (char)(cp - 0xff01 + 0x21);
+    }
+    size_t lo = 0, hi = sizeof folds / sizeof *folds;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (folds[mid].cp == cp) {
+            *flags |= folds[mid].flag;
+            return folds[mid].ascii;
+        }
+        if (folds[mid].cp < cp)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 0;
+}
+
+/* Append one folded character; dots are collapsed as they come. */
+static bool put(char *buf, size_t *n, char c, unsigned *flags)
+{
+    if (c >= 'A' && c <= 'Z')
+        c = (char)(c | 0x20);
+    if (c == ',') {
+        *flags |= F_COMMA;
+        c = '.';
+    }
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.'))
+        return false;
+    if (c == '.' && (*n == 0 || buf[*n - 1] == '.')) {
+        *flags |= F_DOTS; /* leading or doubled dot */
+        return true;
+    }
+    if (*n == DOM_MAX)
+        return false;
+    buf[(*n)++] = c;
+    return true;
+}
+
+/* Fold the typed domain into buf (DOM_MAX + 1 bytes): lower-case LDH and dots. */
+static bool fold(const char *in, size_t len, char *buf, size_t *n, unsigned *flags)
+{
+    const unsigned char *s = (const unsigned char *)in;
+    *n = 0;
+    for (size_t i = 0; i < len;) {
+        char c = (char)s[i];
+        size_t step = 1;
+        if (s[i] >= 0x80) {
+            unsigned cp = 0;
+            step = utf8_decode(s + i, len - i, &cp);
+            if (step == 0 || (c = fold_cp(cp, flags)) == 0)
+                return false;
+        }
+        if (!put(buf, n, c, flags))
+            return false;
+        i += step;
+    }
+    while (*n > 0 && buf[*n - 1] == '.') {
+        (*n)--;
+        *flags |= F_DOTS;
+    }
+    buf[*n] = '\0';
+    return *n > 0;
+}
+
+static bool lookalike(unsigned char x, unsigned char y)
+{
+    if (x > y) {
+        unsigned char t = x;
+        x = y;
+        y = t;
+    }
+    return (x == '0' && y == 'o') || (x == '1' && (y == 'l' || y == 'i')) || (x == '5' && y == 's');
+}
+
+static int sub_cost(const mm_domains *d, unsigned char x, unsigned char y)
+{
+    if (x == y)
+        return 0;
+    if (lookalike(x, y))
+        return 1;
+    if (x >= 'a' && x <= 'z' && y >= 'a' && y <= 'z' && (d->adjacent[x] >> (y - 'a') & 1))
+        return 1;
+    return 2;
+}
+
+/* Cost of dropping s[i] (or of s[i] being missed): cheap when it is doubled. */
+static int indel_cost(const char *s, size_t n, size_t i)
+{
+    return (i > 0 && s[i - 1] == s[i]) || (i + 1 < n && s[i + 1] == s[i]) ? 1 : 2;
+}
+
+static int min3(int a, int b, int c)
+{
+    int m = a < b ? a : b;
+    return m < c ? m : c;
+}
+
+/*
+ * Weighted Damerau-Levenshtein (optimal string alignment) from typed a to
+ * target b, in half-edits; any value above limit means "too far".
+ */
+static int edit_cost(const mm_domains *d, const char *a, size_t la, const char *b, size_t lb, int limit)
+{
+    if (la > EDIT_MAX || lb > EDIT_MAX || (la > lb ? la - lb : lb - la) > (size_t)limit)
+        return limit + 1;
+    int rows[3][EDIT_MAX + 1];
+    int *prev2 = rows[0], *prev = rows[1], *cur = rows[2];
+    prev[0] = 0;
+    for (size_t j = 1; j <= lb; j++)
+        prev[j] = prev[j - 1] + indel_cost(b, lb, j - 1);
+    for (size_t i = 1; i <= la; i++) {
+        cur[0] = prev[0] + indel_cost(a, la, i - 1);
+        int row_min = cur[0];
+        for (size_t j = 1; j <= lb; j++) {
+            int v = min3(prev[j] + indel_cost(a, la, i - 1), cur[j - 1] + indel_cost(b, lb, j - 1),
+                         prev[j - 1] + sub_cost(d, (unsigned char)a[i - 1], (unsigned char)b[j - 1]));
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && prev2[j - 2] + 1 < v)
+                v = prev2[j - 2] + 1;
+            cur[j] = v;
+            if (v < row_min)
+                row_min = v;
+        }
+        if (row_min > limit)
+            return limit + 1;
+        int *t = prev2;
+        prev2 = prev;
+        prev = cur;
+        cur = t;
+    }
+    return prev[lb];
+}
+
+/* The best candidate so far. */
+struct best {
+    int cost;
+    int target;      /* index into d->targets, -1 for none */
+    bool ambiguous;  /* another provider is as close */
+    bool by_suffix;  /* the name was intact: a TLD fix */
+};
+
+static void consider(const mm_domains *d, struct best *b, int target, int cost, bool by_suffix)
+{
+    if (cost > LIMIT)
+        return;
+    const struct dom_target *t = &d->targets[target];
+    if (b->target < 0 || cost < b->cost) {
+        *b = (struct best){.cost = cost, .target = target, .by_suffix = by_suffix};
+        return;
+    }
+    if (cost > b->cost || target == b->target)
+        return;
+    const struct dom_target *o = &d->targets[b->target];
+    if (strcmp(o->provider, t->provider) != 0)
+        b->ambiguous = true;
+    else if (t->order < o->order) /* same provider: its main domain */
+        *b = (struct best){.cost = cost, .target = target, .by_suffix = by_suffix, .ambiguous = b->ambiguous};
+}
+
+static int popcount64(uint64_t v)
+{
+    int n = 0;
+    for (; v; v &= v - 1)
+        n++;
+    return n;
+}
+
+/* Targets with the typed suffix s[start..n) and a name close to s[0..start-1). */
+static void match_names(const mm_domains *d, const char *s, size_t n, size_t start, struct best *b)
+{
+    const struct dom_slot *sx = mm_dom_find(&d->suffixes, s + start, n - start);
+    if (!sx)
+        return;
+    size_t nl = start - 1;
+    uint64_t chars = mm_dom_charset(s, nl);
+    const uint16_t *bucket = d->buckets + (size_t)sx->val * (DOM_NAME_MAX + 2);
+    size_t lo = nl > 2 ? nl - 2 : 0, hi = nl + 2 < DOM_NAME_MAX ? nl + 2 : DOM_NAME_MAX;
+    if (lo < 4)
+        lo = 4; /* names of 1-3 characters (qq, 163, aol) only get TLD fixes */
+    for (size_t l = lo; l <= hi; l++)
+        for (size_t i = bucket[l]; i < bucket[l + 1]; i++) {
+            const struct dom_target *t = &d->targets[i];
+            if (popcount64(t->chars ^ chars) > 4)
+                continue;
+            consider(d, b, (int)i, edit_cost(d, s, nl, t->domain, t->name_len, LIMIT), false);
+        }
+}
+
+/* Targets whose name is exactly s[0..dot) and whose suffix is close to the rest. */
+static void match_suffixes(const mm_domains *d, const char *s, size_t n, size_t dot, bool tld_exists,
+                           struct best *b)
+{
+    const struct dom_slot *e = mm_dom_find(&d->names, s, dot);
+    if (!e)
+        return;
+    for (size_t k = (size_t)e->val; k < d->ntargets; k++) {
+        int ti = d->by_name[k];
+        const struct dom_target *t = &d->targets[ti];
+        if (t->name_len != dot || memcmp(t->domain, s, dot) != 0)
+            break;
+        /* An existing TLD (gmail.co, qq.cm) is only moved to com, net or org. */
+        if (tld_exists && !t->generic)
+            continue;
+        const char *sfx = t->domain + t->name_len + 1;
+        consider(d, b, ti, edit_cost(d, s + dot + 1, n - dot - 1, sfx, t->len - t->name_len - 1u, LIMIT), true);
+    }
+}
+
+/* Step 5: the closest popular domain, or -1. */
+static struct best match_popular(const mm_domains *d, const char *s, size_t n)
+{
+    struct best b = {.target = -1};
+    const char *last = memrchr(s, '.', n);
+    if (!last)
+        return b;
+    size_t dot1 = (size_t)(last - s);
+    const char *prev = dot1 ? memrchr(s, '.', dot1) : NULL;
+    bool tld_exists = mm_dom_tld_exists(d, s + dot1 + 1, n - dot1 - 1);
+    if (tld_exists) {
+        if (prev)
+            match_names(d, s, n, (size_t)(prev - s) + 1, &b);
+        match_names(d, s, n, dot1 + 1, &b);
+    }
+    match_suffixes(d, s, n, dot1, tld_exists, &b);
+    if (prev)
+        match_suffixes(d, s, n, (size_t)(prev - s), tld_exists, &b);
+    return b;
+}
+
+static bool emit(const char *s, size_t n, char *out, size_t outsz)
+{
+    if (n + 1 > outsz)
+        return false;
+    memcpy(out, s, n);
+    out[n] = '\0';
+    return true;
+}
+
+static mm_suggest_kind emit_target(const mm_domains *d, const struct best *b, const char *typed, size_t n,
+                                   char *out, size_t outsz)
+{
+    const struct dom_target *t = &d->targets[b->target];
+    if (!emit(t->domain, t->len, out, outsz))
+        return MM_SUGGEST_NONE;
+    bool lookalikes = n == t->len;
+    for (size_t i = 0; lookalikes && i < n; i++)
+        lookalikes = typed[i] == t->domain[i] || lookalike((unsigned char)typed[i], (unsigned char)t->domain[i]);
+    if (lookalikes)
+        return MM_SUGGEST_HOMOGLYPH;
+    return b->by_suffix ? MM_SUGGEST_TLD : MM_SUGGEST_PROVIDER;
+}
+
+/* Step 3: no dot.  qq -> qq.com, hotmailcom -> hotmail.com, gmial -> gmail.com. */
+static mm_suggest_kind suggest_dotless(const mm_domains *d, const char *s, size_t n, char *out, size_t outsz)
+{
+    const struct dom_slot *e = mm_dom_find(&d->names, s, n);
+    if (e) {
+        const struct dom_target *t = &d->targets[d->by_name[e->val]];
+        return emit(t->domain, t->len, out, outsz) ? MM_SUGGEST_MISSING_TLD : MM_SUGGEST_NONE;
+    }
+    const struct dom_target *dot = NULL;
+    struct best b = {.target = -1};
+    for (size_t i = 0; i < d->ntargets; i++) {
+        const struct dom_target *t = &d->targets[i];
+        size_t k = t->name_len, j = k + 1;
+        if (n > k && memcmp(s, t->domain, k) == 0) {
+            for (; j < t->len && k < n; j++)
+                if (t->domain[j] != '.' && t->domain[j] != s[k++])
+                    break;
+            if (j == t->len && k == n && (!dot || t->order < dot->order))
+                dot = t;
+        }
+        if (t->name_len >= 5 && !memchr(t->domain, '.', t->name_len))
+            consider(d, &b, (int)i, edit_cost(d, s, n, t->domain, t->name_len, LIMIT), false);
+    }
+    if (dot)
+        return emit(dot->domain, dot->len, out, outsz) ? MM_SUGGEST_MISSING_DOT : MM_SUGGEST_NONE;
+    if (b.target < 0 || b.ambiguous)
+        return MM_SUGGEST_NONE;
+    /* The main domain of the provider meant: the first with that name. */
+    const struct dom_target *t = &d->targets[b.target];
+    e = mm_dom_find(&d->names, t->domain, t->name_len);
+    t = &d->targets[d->by_name[e->val]];
+    return emit(t->domain, t->len, out, outsz) ? MM_SUGGEST_MISSING_TLD : MM_SUGGEST_NONE;
+}
+
+static bool is_known(const mm_domains *d, const char *s, size_t n)
+{
+    const struct dom_slot *e = mm_dom_find(&d->all, s, n);
+    return e != NULL;
+}
+
+/* Step 4a: gmail.com.com -> gmail.com. */
+static bool doubled_tld(const mm_domains *d, const char *s, size_t *n)
+{
+    const char *last = memrchr(s, '.', *n);
+    if (!last || last == s)
+        return false;
+    size_t tl = *n - (size_t)(last - s) - 1;
+    const char *prev = memrchr(s, '.', (size_t)(last - s));
+    if (!prev || prev == s || (size_t)(last - prev - 1) != tl || memcmp(prev + 1, last + 1, tl) != 0)
+        return false;
+    if (!mm_dom_tld_exists(d, last + 1, tl))
+        return false;
+    *n = (size_t)(last - s);
+    return true;
+}
+
+/* Step 4b: digits typed for letters (gma1l.com, t-0nline.de), when that gives a known domain. */
+static bool digits_for_letters(const mm_domains *d, const char *s, size_t n, char *out, size_t outsz)
+{
+    char v[DOM_MAX + 1];
+    for (int pass = 0; pass < 2; pass++) {
+        bool changed = false, letters = false;
+        size_t label = 0;
+        memcpy(v, s, n);
+        for (size_t i = 0; i <= n; i++) {
+            if (i == n || s[i] == '.') {
+                /* Only labels that mix digits and letters: 163 and 21cn stay. */
+                for (size_t j = label; letters && j < i; j++) {
+                    char c = s[j] == '0' ? 'o' : s[j] == '1' ? (pass ? 'i' : 'l') : s[j] == '5' ? 's' : s[j];
+                    changed |= c != s[j];
+                    v[j] = c;
+                }
+                label = i + 1;
+                letters = false;
+            } else if (s[i] >= 'a' && s[i] <= 'z') {
+                letters = true;
+            }
+        }
+        if (changed && is_known(d, v, n))
+            return emit(v, n, out, outsz);
+    }
+    return false;
+}
+
+/* Step 6: a TLD that does not exist -> the nearest common TLD, or 0. */
+static const char *fix_tld(const mm_domains *d, const char *tld, size_t n)
+{
+    const char *best = NULL;
+    int best_cost = LIMIT + 1;
+    bool tie = false;
+    for (size_t i = 0; i < sizeof fix_tlds / sizeof *fix_tlds; i++) {
+        int c = edit_cost(d, tld, n, fix_tlds[i], strlen(fix_tlds[i]), LIMIT);
+        if (c < best_cost) {
+            best = fix_tlds[i];
+            best_cost = c;
+            tie = false;
+        } else if (c == best_cost) {
+            tie = true;
+        }
+    }
+    return tie ? NULL : best;
+}
+
+static mm_suggest_kind suggest_tld(const mm_domains *d, const char *s, size_t n, char *out, size_t outsz)
+{
+    const char *last = memrchr(s, '.', n);
+    if (!last || last == s)
+        return MM_SUGGEST_NONE;
+    size_t tl = n - (size_t)(last - s) - 1;
+    bool letters = false;
+    for (size_t i = 0; i < tl; i++)
+        letters |= last[1 + i] >= 'a' && last[1 + i] <= 'z';
+    if (tl < 2 || !letters || mm_dom_tld_exists(d, last + 1, tl))
+        return MM_SUGGEST_NONE;
+    const char *fix = fix_tld(d, last + 1, tl);
+    if (!fix)
+        return MM_SUGGEST_NONE;
+    char v[DOM_MAX + 8];
+    size_t head = (size_t)(last - s) + 1, fl = strlen(fix);
+    if (head + fl > DOM_MAX)
+        return MM_SUGGEST_NONE;
+    memcpy(v, s, head);
+    memcpy(v + head, fix, fl);
+    size_t vn = head + fl;
+    if (!is_known(d, v, vn)) {
+        struct best b = match_popular(d, v, vn);
+        if (b.target >= 0 && !b.ambiguous)
+            return emit(d->targets[b.target].domain, d->targets[b.target].len, out, outsz) ? MM_SUGGEST_PROVIDER
+                                                                                           : MM_SUGGEST_NONE;
+    }
+    return emit(v, vn, out, outsz) ? MM_SUGGEST_TLD : MM_SUGGEST_NONE;
+}
+
+/* The kind for a fold that alone turned the input into a known domain. */
+static mm_suggest_kind fold_kind(unsigned flags)
+{
+    if (flags & F_COMMA)
+        return MM_SUGGEST_COMMA;
+    if (flags & F_HOMOGLYPH)
+        return MM_SUGGEST_HOMOGLYPH;
+    if (flags & F_FULLWIDTH)
+        return MM_SUGGEST_FULLWIDTH;
+    return flags & F_DOTS ? MM_SUGGEST_DOTS : MM_SUGGEST_NONE;
+}
+
+static mm_suggest_kind suggest_unknown(const mm_domains *d, const char *s, size_t n, char *out, size_t outsz)
+{
+    if (!memchr(s, '.', n))
+        return suggest_dotless(d, s, n, out, outsz);
+    size_t dn = n;
+    if (doubled_tld(d, s, &dn))
+        return emit(s, dn, out, outsz) ? MM_SUGGEST_DOUBLED_TLD : MM_SUGGEST_NONE;
+    if (digits_for_letters(d, s, n, out, outsz))
+        return MM_SUGGEST_HOMOGLYPH;
+    struct best b = match_popular(d, s, n);
+    if (b.target >= 0)
+        return b.ambiguous ? MM_SUGGEST_NONE : emit_target(d, &b, s, n, out, outsz);
+    return suggest_tld(d, s, n, out, outsz);
+}
+
+mm_suggest_kind mm_domains_suggest(const mm_domains *d, const char *domain, size_t len, char *out, size_t outsz)
+{
+    if (out && outsz)
+        out[0] = '\0';
+    if (!d || !domain || !out || outsz == 0)
+        return MM_SUGGEST_NONE;
+    char s[DOM_MAX + 1];
+    size_t n;
+    unsigned flags = 0;
+    if (len > 4 * DOM_MAX || !fold(domain, len, s, &n, &flags))
+        return MM_SUGGEST_NONE;
+    if (is_known(d, s, n))
+        return flags && emit(s, n, out, outsz) ? fold_kind(flags) : MM_SUGGEST_NONE;
+    mm_suggest_kind k = suggest_unknown(d, s, n, out, outsz);
+    if (k == MM_SUGGEST_NONE && flags && (flags & ~(unsigned)F_HOMOGLYPH) && emit(s, n, out, outsz))
+        k = fold_kind(flags & ~(unsigned)F_HOMOGLYPH); /* acme,com -> acme.com is clear anyway */
+    return k;
+}
+
+const char *mm_suggest_kind_name(mm_suggest_kind k)
+{
+    static const char *const names[MM_SUGGEST_KIND_MAX_] = {
+        [MM_SUGGEST_NONE] = "none",
+        [MM_SUGGEST_PROVIDER] = "provider",
+        [MM_SUGGEST_TLD] = "tld",
+        [MM_SUGGEST_MISSING_TLD] = "missing_tld",
+        [MM_SUGGEST_MISSING_DOT] = "missing_dot",
+        [MM_SUGGEST_COMMA] = "comma",
+        [MM_SUGGEST_DOUBLED_TLD] = "doubled_tld",
+        [MM_SUGGEST_HOMOGLYPH] = "homoglyph",
+        [MM_SUGGEST_FULLWIDTH] = "fullwidth",
+        [MM_SUGGEST_DOTS] = "dots",
+    };
+    return (unsigned)k < MM_SUGGEST_KIND_MAX_ ? names[k] : "none";
+}
+
+const char *mm_suggest_kind_message(mm_suggest_kind k)
+{
+    static const char *const msgs[MM_SUGGEST_KIND_MAX_] = {
+        [MM_SUGGEST_PROVIDER] = N_("The domain %1$s looks like a misspelling of %2$s."),
+        [MM_SUGGEST_TLD] = N_("The ending of %1$s looks mistyped; did you mean %2$s?"),
+        [MM_SUGGEST_MISSING_TLD] = N_("The domain %1$s has no ending such as .com; did you mean %2$s?"),
+        [MM_SUGGEST_MISSING_DOT] = N_("A dot seems to be missing in %1$s; did you mean %2$s?"),
+        [MM_SUGGEST_COMMA] = N_("The domain %1$s has a comma where a dot belongs; did you mean %2$s?"),
+        [MM_SUGGEST_DOUBLED_TLD] = N_("The ending of %1$s is typed twice; did you mean %2$s?"),
+        [MM_SUGGEST_HOMOGLYPH] =
+            N_("The domain %1$s contains a digit or a non-Latin letter that only looks like a letter; "
+               "did you mean %2$s?"),
+        [MM_SUGGEST_FULLWIDTH] =
+            N_("The domain %1$s contains full-width characters from an input method; did you mean %2$s?"),
+        [MM_SUGGEST_DOTS] = N_("The domain %1$s has a stray dot; did you mean %2$s?"),
+    };
+    return (unsigned)k < MM_SUGGEST_KIND_MAX_ ? msgs[k] : NULL;
+}
