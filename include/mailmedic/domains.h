@@ -82,6 +82,7 @@ typedef enum mm_suggest_kind {
     MM_SUGGEST_HOMOGLYPH,      /* a look-alike: Cyrillic і or digit 1 for l: gma1l.com -> gmail.com */
     MM_SUGGEST_FULLWIDTH,      /* full-width letters or dots from an input method: qq。com -> qq.com */
     MM_SUGGEST_DOTS,           /* an extra dot: gmail..com or gmail.com. -> gmail.com */
+    MM_SUGGEST_HYPHEN,         /* a label starting or ending with '-': -gmail.com -> gmail.com */
     MM_SUGGEST_KIND_MAX_       /* not a kind: one past the last */
 } mm_suggest_kind;
 

@@ -36,6 +36,7 @@ enum {
     F_FULLWIDTH = 1u << 1,
     F_HOMOGLYPH = 1u << 2,
     F_DOTS = 1u << 3,
+    F_HYPHEN = 1u << 4,
 };
 
 #define LIMIT 2        /* half-edits: one plain edit, or two cheap ones */
@@ -132,6 +133,32 @@ static bool put(char *buf, size_t *n, char c, unsigned *flags)
     return true;
 }
 
+/* A label never starts or ends with '-' (RFC 1035): -gmail.com -> gmail.com. */
+static void trim_hyphens(char *buf, size_t *n, unsigned *flags)
+{
+    size_t w = 0;
+    for (size_t r = 0; r < *n;) {
+        size_t end = r;
+        while (end < *n && buf[end] != '.')
+            end++;
+        size_t a = r, b = end;
+        while (a < b && buf[a] == '-')
+            a++;
+        while (b > a && buf[b - 1] == '-')
+            b--;
+        if (a != r || b != end)
+            *flags |= F_HYPHEN;
+        if (b > a) {
+            if (w > 0)
+                buf[w++] = '.';
+            memmove(buf + w, buf + a, b - a);
+            w += b - a;
+        }
+        r = end + 1;
+    }
+    *n = w;
+}
+
 /* Fold the typed domain into buf (DOM_MAX + 1 bytes): lower-case LDH and dots. */
 static bool fold(const char *in, size_t len, char *buf, size_t *n, unsigned *flags)
 {
@@ -154,6 +181,7 @@ static bool fold(const char *in, size_t len, char *buf, size_t *n, unsigned *fla
         (*n)--;
         *flags |= F_DOTS;
     }
+    trim_hyphens(buf, n, flags);
     buf[*n] = '\0';
     return *n > 0;
 }
@@ -176,14 +204,39 @@ static int sub_cost(const mm_domains *d, unsigned char x, unsigned char y)
         return 1;
     if (x >= 'a' && x <= 'z' && y >= 'a' && y <= 'z' && (d->adjacent[x] >> (y - 'a') & 1))
         return 1;
-    return 2;
+    /* Keys far apart are seldom hit by mistake, and eastmail.com is more
+     * likely a company than a slip for fastmail.com: over the limit. */
+    return LIMIT + 1;
 }
 
-/* Cost of dropping s[i] (or of s[i] being missed): cheap when it is doubled. */
+/* Cost of dropping s[i] (or of s[i] being missed): cheap when it is doubled;
+ * a hyphen or dot is a choice of spelling (fast-mail.com), not a slip. */
 static int indel_cost(const char *s, size_t n, size_t i)
 {
+    if (s[i] == '-' || s[i] == '.')
+        return LIMIT + 1;
     return (i > 0 && s[i - 1] == s[i]) || (i + 1 < n && s[i + 1] == s[i]) ? 1 : 2;
 }
+
+/* Is b one edit (substitution, insertion, deletion, swap of neighbours) or
+ * less from a?  Two cheap edits (greennet -> freenet) are two slips: no. */
+static bool one_edit(const char *a, size_t la, const char *b, size_t lb)
+{
+    size_t i = 0;
+    while (i < la && i < lb && a[i] == b[i])
+        i++;
+    if (la == lb) {
+        if (i == la || memcmp(a + i + 1, b + i + 1, la - i - 1) == 0)
+            return true;
+        return i + 1 < la && a[i] == b[i + 1] && a[i + 1] == b[i] && memcmp(a + i + 2, b + i + 2, la - i - 2) == 0;
+    }
+    if (la == lb + 1)
+        return memcmp(a + i + 1, b + i, lb - i) == 0;
+    if (lb == la + 1)
+        return memcmp(a + i, b + i + 1, la - i) == 0;
+    return false;
+}
+
 
 static int min3(int a, int b, int c)
 {
@@ -224,6 +277,14 @@ static int edit_cost(const mm_domains *d, const char *a, size_t la, const char *
         cur = t;
     }
     return prev[lb];
+}
+
+/* The weighted cost when it is a single edit, else over the limit. */
+static int slip_cost(const mm_domains *d, const char *a, size_t la, const char *b, size_t lb, int limit)
+{
+    if (!one_edit(a, la, b, lb))
+        return limit + 1;
+    return edit_cost(d, a, la, b, lb, limit);
 }
 
 /* The best candidate so far. */
@@ -269,16 +330,21 @@ static void match_names(const mm_domains *d, const char *s, size_t n, size_t sta
     size_t nl = start - 1;
     uint64_t chars = mm_dom_charset(s, nl);
     const uint16_t *bucket = d->buckets + (size_t)sx->val * (DOM_NAME_MAX + 2);
-    size_t lo = nl > 2 ? nl - 2 : 0, hi = nl + 2 < DOM_NAME_MAX ? nl + 2 : DOM_NAME_MAX;
-    if (lo < 4)
-        lo = 4; /* names of 1-3 characters (qq, 163, aol) only get TLD fixes */
-    for (size_t l = lo; l <= hi; l++)
+    size_t lo = nl > 2 ? nl - 2 : 1, hi = nl + 2 < DOM_NAME_MAX ? nl + 2 : DOM_NAME_MAX;
+    for (size_t l = lo; l <= hi; l++) {
+        /* Names of 1-3 characters (qq, 163, aol, gmx) are too close to other
+         * real names for a free edit: only a doubled letter (qqq.com). */
+        bool short_name = l < 4;
+        if (short_name && l + 1 != nl)
+            continue;
         for (size_t i = bucket[l]; i < bucket[l + 1]; i++) {
             const struct dom_target *t = &d->targets[i];
             if (popcount64(t->chars ^ chars) > 4)
                 continue;
-            consider(d, b, (int)i, edit_cost(d, s, nl, t->domain, t->name_len, LIMIT), false);
+            int cost = slip_cost(d, s, nl, t->domain, t->name_len, short_name ? 1 : LIMIT);
+            consider(d, b, (int)i, short_name && cost > 1 ? LIMIT + 1 : cost, false);
         }
+    }
 }
 
 /* Targets whose name is exactly s[0..dot) and whose suffix is close to the rest. */
@@ -297,7 +363,7 @@ static void match_suffixes(const mm_domains *d, const char *s, size_t n, size_t 
         if (tld_exists && !t->generic)
             continue;
         const char *sfx = t->domain + t->name_len + 1;
-        consider(d, b, ti, edit_cost(d, s + dot + 1, n - dot - 1, sfx, t->len - t->name_len - 1u, LIMIT), true);
+        consider(d, b, ti, slip_cost(d, s + dot + 1, n - dot - 1, sfx, t->len - t->name_len - 1u, LIMIT), true);
     }
 }
 
@@ -366,7 +432,7 @@ static mm_suggest_kind suggest_dotless(const mm_domains *d, const char *s, size_
                 dot = t;
         }
         if (t->name_len >= 5 && !memchr(t->domain, '.', t->name_len))
-            consider(d, &b, (int)i, edit_cost(d, s, n, t->domain, t->name_len, LIMIT), false);
+            consider(d, &b, (int)i, slip_cost(d, s, n, t->domain, t->name_len, LIMIT), false);
     }
     if (dot)
         return emit(dot->domain, dot->len, out, outsz) ? MM_SUGGEST_MISSING_DOT : MM_SUGGEST_NONE;
@@ -436,7 +502,7 @@ static const char *fix_tld(const mm_domains *d, const char *tld, size_t n)
     int best_cost = LIMIT + 1;
     bool tie = false;
     for (size_t i = 0; i < sizeof fix_tlds / sizeof *fix_tlds; i++) {
-        int c = edit_cost(d, tld, n, fix_tlds[i], strlen(fix_tlds[i]), LIMIT);
+        int c = slip_cost(d, tld, n, fix_tlds[i], strlen(fix_tlds[i]), LIMIT);
         if (c < best_cost) {
             best = fix_tlds[i];
             best_cost = c;
@@ -487,6 +553,8 @@ static mm_suggest_kind fold_kind(unsigned flags)
         return MM_SUGGEST_HOMOGLYPH;
     if (flags & F_FULLWIDTH)
         return MM_SUGGEST_FULLWIDTH;
+    if (flags & F_HYPHEN)
+        return MM_SUGGEST_HYPHEN;
     return flags & F_DOTS ? MM_SUGGEST_DOTS : MM_SUGGEST_NONE;
 }
 
@@ -537,6 +605,7 @@ const char *mm_suggest_kind_name(mm_suggest_kind k)
         [MM_SUGGEST_HOMOGLYPH] = "homoglyph",
         [MM_SUGGEST_FULLWIDTH] = "fullwidth",
         [MM_SUGGEST_DOTS] = "dots",
+        [MM_SUGGEST_HYPHEN] = "hyphen",
     };
     return (unsigned)k < MM_SUGGEST_KIND_MAX_ ? names[k] : "none";
 }
@@ -556,6 +625,8 @@ const char *mm_suggest_kind_message(mm_suggest_kind k)
         [MM_SUGGEST_FULLWIDTH] =
             N_("The domain %1$s contains full-width characters from an input method; did you mean %2$s?"),
         [MM_SUGGEST_DOTS] = N_("The domain %1$s has a stray dot; did you mean %2$s?"),
+        [MM_SUGGEST_HYPHEN] =
+            N_("A part of the domain %1$s starts or ends with a hyphen; did you mean %2$s?"),
     };
     return (unsigned)k < MM_SUGGEST_KIND_MAX_ ? msgs[k] : NULL;
 }
