@@ -58,9 +58,17 @@ static bool equal_folded(const char *key, const char *s, size_t len)
     return true;
 }
 
+static unsigned bloom_key(const char *s, size_t len)
+{
+    /* | 0x20 folds case as the hash does. */
+    return (((unsigned char)s[0] | 0x20u) * 7u + ((unsigned char)s[len - 1] | 0x20u)) & 255u;
+}
+
 const struct dom_slot *mm_dom_find(const struct dom_table *t, const char *s, size_t len)
 {
-    if (len > DOM_MAX || !t->slots)
+    if (len == 0 || len > DOM_MAX || !t->slots)
+        return NULL;
+    if (!(t->bloom[bloom_key(s, len)] >> (len & 63) & 1))
         return NULL;
     uint32_t h = mm_dom_hash(s, len);
     for (uint32_t i = h & t->mask;; i = (i + 1) & t->mask) {
@@ -86,6 +94,7 @@ static mm_status_t table_init(struct dom_table *t, size_t n)
 static struct dom_slot *table_add(struct dom_table *t, const char *s, size_t len, int32_t val)
 {
     uint32_t h = mm_dom_hash(s, len);
+    t->bloom[bloom_key(s, len)] |= 1ull << (len & 63);
     for (uint32_t i = h & t->mask;; i = (i + 1) & t->mask) {
         struct dom_slot *e = &t->slots[i];
         if (!e->s) {

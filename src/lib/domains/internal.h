@@ -36,7 +36,8 @@ struct dom_slot {
 
 struct dom_table {
     struct dom_slot *slots;
-    uint32_t mask;  /* size - 1, size a power of two */
+    uint32_t mask;         /* size - 1, size a power of two */
+    uint64_t bloom[256];   /* [first and last character] = bit set of lengths: most misses stop here */
 };
 
 /* A popular domain as a typo target. */

@@ -37,7 +37,10 @@ enum {
     F_HOMOGLYPH = 1u << 2,
     F_DOTS = 1u << 3,
     F_HYPHEN = 1u << 4,
+    F_DIGIT = 1u << 5,   /* not a fix: the domain has a digit (gma1l.com?) */
+    F_MINUS = 1u << 6,   /* not a fix: the domain has a hyphen to check */
 };
+#define F_FIXES (F_COMMA | F_FULLWIDTH | F_HOMOGLYPH | F_DOTS | F_HYPHEN)
 
 #define LIMIT 2        /* half-edits: one plain edit, or two cheap ones */
 #define EDIT_MAX 64    /* longest string the edit distance measures */
@@ -117,6 +120,10 @@ static bool put(char *buf, size_t *n, char c, unsigned *flags)
 {
     if (c >= 'A' && c <= 'Z')
         c = (char)(c | 0x20);
+    if (c >= '0' && c <= '9')
+        *flags |= F_DIGIT;
+    if (c == '-')
+        *flags |= F_MINUS;
     if (c == ',') {
         *flags |= F_COMMA;
         c = '.';
@@ -163,8 +170,29 @@ static void trim_hyphens(char *buf, size_t *n, unsigned *flags)
 static bool fold(const char *in, size_t len, char *buf, size_t *n, unsigned *flags)
 {
     const unsigned char *s = (const unsigned char *)in;
+    size_t i = 0;
     *n = 0;
-    for (size_t i = 0; i < len;) {
+    if (len <= DOM_MAX) {
+        /* The usual case, plain ASCII, without a call per byte. */
+        for (; i < len; i++) {
+            unsigned c = s[i];
+            if (c - 'a' < 26u)
+                buf[(*n)++] = (char)c;
+            else if (c - '0' < 10u) {
+                buf[(*n)++] = (char)c;
+                *flags |= F_DIGIT;
+            } else if (c == '.' && *n > 0 && buf[*n - 1] != '.')
+                buf[(*n)++] = '.';
+            else if (c == '-') {
+                buf[(*n)++] = '-';
+                *flags |= F_MINUS;
+            } else if (c - 'A' < 26u)
+                buf[(*n)++] = (char)(c | 0x20);
+            else
+                break;
+        }
+    }
+    while (i < len) {
         char c = (char)s[i];
         size_t step = 1;
         if (s[i] >= 0x80) {
@@ -181,7 +209,8 @@ static bool fold(const char *in, size_t len, char *buf, size_t *n, unsigned *fla
         (*n)--;
         *flags |= F_DOTS;
     }
-    trim_hyphens(buf, n, flags);
+    if (*flags & F_MINUS)
+        trim_hyphens(buf, n, flags);
     buf[*n] = '\0';
     return *n > 0;
 }
@@ -367,16 +396,11 @@ static void match_suffixes(const mm_domains *d, const char *s, size_t n, size_t 
     }
 }
 
-/* Step 5: the closest popular domain, or -1. */
-static struct best match_popular(const mm_domains *d, const char *s, size_t n)
+/* Step 5: the closest popular domain, or -1.  s[dot1] is the last dot. */
+static struct best match_popular(const mm_domains *d, const char *s, size_t n, size_t dot1, bool tld_exists)
 {
     struct best b = {.target = -1};
-    const char *last = memrchr(s, '.', n);
-    if (!last)
-        return b;
-    size_t dot1 = (size_t)(last - s);
     const char *prev = dot1 ? memrchr(s, '.', dot1) : NULL;
-    bool tld_exists = mm_dom_tld_exists(d, s + dot1 + 1, n - dot1 - 1);
     if (tld_exists) {
         if (prev)
             match_names(d, s, n, (size_t)(prev - s) + 1, &b);
@@ -451,8 +475,8 @@ static bool is_known(const mm_domains *d, const char *s, size_t n)
     return e != NULL;
 }
 
-/* Step 4a: gmail.com.com -> gmail.com. */
-static bool doubled_tld(const mm_domains *d, const char *s, size_t *n)
+/* Step 4a: gmail.com.com -> gmail.com (the TLD exists). */
+static bool doubled_tld(const char *s, size_t *n)
 {
     const char *last = memrchr(s, '.', *n);
     if (!last || last == s)
@@ -460,8 +484,6 @@ static bool doubled_tld(const mm_domains *d, const char *s, size_t *n)
     size_t tl = *n - (size_t)(last - s) - 1;
     const char *prev = memrchr(s, '.', (size_t)(last - s));
     if (!prev || prev == s || (size_t)(last - prev - 1) != tl || memcmp(prev + 1, last + 1, tl) != 0)
-        return false;
-    if (!mm_dom_tld_exists(d, last + 1, tl))
         return false;
     *n = (size_t)(last - s);
     return true;
@@ -514,16 +536,17 @@ static const char *fix_tld(const mm_domains *d, const char *tld, size_t n)
     return tie ? NULL : best;
 }
 
-static mm_suggest_kind suggest_tld(const mm_domains *d, const char *s, size_t n, char *out, size_t outsz)
+/* s[dot1] is the last dot, and the TLD after it does not exist. */
+static mm_suggest_kind suggest_tld(const mm_domains *d, const char *s, size_t n, size_t dot1, char *out, size_t outsz)
 {
-    const char *last = memrchr(s, '.', n);
-    if (!last || last == s)
+    const char *last = s + dot1;
+    if (last == s)
         return MM_SUGGEST_NONE;
     size_t tl = n - (size_t)(last - s) - 1;
     bool letters = false;
     for (size_t i = 0; i < tl; i++)
         letters |= last[1 + i] >= 'a' && last[1 + i] <= 'z';
-    if (tl < 2 || !letters || mm_dom_tld_exists(d, last + 1, tl))
+    if (tl < 2 || !letters)
         return MM_SUGGEST_NONE;
     const char *fix = fix_tld(d, last + 1, tl);
     if (!fix)
@@ -536,7 +559,7 @@ static mm_suggest_kind suggest_tld(const mm_domains *d, const char *s, size_t n,
     memcpy(v + head, fix, fl);
     size_t vn = head + fl;
     if (!is_known(d, v, vn)) {
-        struct best b = match_popular(d, v, vn);
+        struct best b = match_popular(d, v, vn, head - 1, true);
         if (b.target >= 0 && !b.ambiguous)
             return emit(d->targets[b.target].domain, d->targets[b.target].len, out, outsz) ? MM_SUGGEST_PROVIDER
                                                                                            : MM_SUGGEST_NONE;
@@ -558,19 +581,23 @@ static mm_suggest_kind fold_kind(unsigned flags)
     return flags & F_DOTS ? MM_SUGGEST_DOTS : MM_SUGGEST_NONE;
 }
 
-static mm_suggest_kind suggest_unknown(const mm_domains *d, const char *s, size_t n, char *out, size_t outsz)
+static mm_suggest_kind suggest_unknown(const mm_domains *d, const char *s, size_t n, unsigned flags, char *out,
+                                       size_t outsz)
 {
-    if (!memchr(s, '.', n))
+    const char *last = memrchr(s, '.', n);
+    if (!last)
         return suggest_dotless(d, s, n, out, outsz);
+    size_t dot1 = (size_t)(last - s);
+    bool tld_exists = mm_dom_tld_exists(d, s + dot1 + 1, n - dot1 - 1);
     size_t dn = n;
-    if (doubled_tld(d, s, &dn))
+    if (tld_exists && doubled_tld(s, &dn))
         return emit(s, dn, out, outsz) ? MM_SUGGEST_DOUBLED_TLD : MM_SUGGEST_NONE;
-    if (digits_for_letters(d, s, n, out, outsz))
+    if ((flags & F_DIGIT) && digits_for_letters(d, s, n, out, outsz))
         return MM_SUGGEST_HOMOGLYPH;
-    struct best b = match_popular(d, s, n);
+    struct best b = match_popular(d, s, n, dot1, tld_exists);
     if (b.target >= 0)
         return b.ambiguous ? MM_SUGGEST_NONE : emit_target(d, &b, s, n, out, outsz);
-    return suggest_tld(d, s, n, out, outsz);
+    return tld_exists ? MM_SUGGEST_NONE : suggest_tld(d, s, n, dot1, out, outsz);
 }
 
 mm_suggest_kind mm_domains_suggest(const mm_domains *d, const char *domain, size_t len, char *out, size_t outsz)
@@ -585,10 +612,13 @@ mm_suggest_kind mm_domains_suggest(const mm_domains *d, const char *domain, size
     if (len > 4 * DOM_MAX || !fold(domain, len, s, &n, &flags))
         return MM_SUGGEST_NONE;
     if (is_known(d, s, n))
-        return flags && emit(s, n, out, outsz) ? fold_kind(flags) : MM_SUGGEST_NONE;
-    mm_suggest_kind k = suggest_unknown(d, s, n, out, outsz);
-    if (k == MM_SUGGEST_NONE && flags && (flags & ~(unsigned)F_HOMOGLYPH) && emit(s, n, out, outsz))
-        k = fold_kind(flags & ~(unsigned)F_HOMOGLYPH); /* acme,com -> acme.com is clear anyway */
+        return (flags & F_FIXES) && emit(s, n, out, outsz) ? fold_kind(flags) : MM_SUGGEST_NONE;
+    mm_suggest_kind k = suggest_unknown(d, s, n, flags, out, outsz);
+    /* acme,com -> acme.com is clear anyway; an unknown domain with a Cyrillic
+     * letter may be meant as it is. */
+    unsigned fixes = flags & F_FIXES & ~(unsigned)F_HOMOGLYPH;
+    if (k == MM_SUGGEST_NONE && fixes && emit(s, n, out, outsz))
+        k = fold_kind(fixes);
     return k;
 }
 
