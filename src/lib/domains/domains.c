@@ -25,7 +25,7 @@ static const char *const common_tlds[] = {
     "ar", "cl", "tr", "za", "nz", "ie", "pt", "gr", "cz", "ua", "il", "ir", "sa", "ae", "mobi",
 };
 
-static uint64_t load_folded(const char *s, size_t n)
+static inline uint64_t load_folded(const char *s, size_t n)
 {
     uint64_t v = 0;
     memcpy(&v, s, n);
@@ -46,7 +46,7 @@ uint32_t mm_dom_hash(const char *s, size_t len)
     return (uint32_t)(h >> 32);
 }
 
-static bool equal_folded(const char *key, const char *s, size_t len)
+static inline bool equal_folded(const char *key, const char *s, size_t len)
 {
     for (size_t i = 0; i < len; i += 8) {
         size_t n = len - i < 8 ? len - i : 8;
@@ -58,19 +58,19 @@ static bool equal_folded(const char *key, const char *s, size_t len)
     return true;
 }
 
-static unsigned bloom_key(const char *s, size_t len)
+static inline unsigned bloom_key(const char *s, size_t len)
 {
     /* | 0x20 folds case as the hash does. */
     return (((unsigned char)s[0] | 0x20u) * 7u + ((unsigned char)s[len - 1] | 0x20u)) & 255u;
 }
 
-const struct dom_slot *mm_dom_find(const struct dom_table *t, const char *s, size_t len)
+static inline bool bloom_has(const struct dom_table *t, const char *s, size_t len)
 {
-    if (len == 0 || len > DOM_MAX || !t->slots)
-        return NULL;
-    if (!(t->bloom[bloom_key(s, len)] >> (len & 63) & 1))
-        return NULL;
-    uint32_t h = mm_dom_hash(s, len);
+    return len > 0 && len <= DOM_MAX && t->slots && (t->bloom[bloom_key(s, len)] >> (len & 63) & 1);
+}
+
+static inline const struct dom_slot *probe(const struct dom_table *t, const char *s, size_t len, uint32_t h)
+{
     for (uint32_t i = h & t->mask;; i = (i + 1) & t->mask) {
         const struct dom_slot *e = &t->slots[i];
         if (!e->s)
@@ -78,6 +78,21 @@ const struct dom_slot *mm_dom_find(const struct dom_table *t, const char *s, siz
         if (e->hash == h && e->len == len && equal_folded(e->s, s, len))
             return e;
     }
+}
+
+const struct dom_slot *mm_dom_find(const struct dom_table *t, const char *s, size_t len)
+{
+    return bloom_has(t, s, len) ? probe(t, s, len, mm_dom_hash(s, len)) : NULL;
+}
+
+const struct dom_slot *mm_dom_lookup(const mm_domains *d, const char *s, size_t len)
+{
+    bool in_popular = bloom_has(&d->popular, s, len), in_all = bloom_has(&d->all, s, len);
+    if (!in_popular && !in_all)
+        return NULL;
+    uint32_t h = mm_dom_hash(s, len);
+    const struct dom_slot *e = in_popular ? probe(&d->popular, s, len, h) : NULL;
+    return e || !in_all ? e : probe(&d->all, s, len, h);
 }
 
 static mm_status_t table_init(struct dom_table *t, size_t n)
@@ -255,13 +270,14 @@ static mm_status_t load_names(mm_domains *d)
 static mm_status_t load_all(mm_domains *d)
 {
     size_t n = mm_dom_popular_count + mm_dom_free_count + mm_dom_disposable_count;
-    if (table_init(&d->all, n) != MM_OK)
+    if (table_init(&d->all, n) != MM_OK || table_init(&d->popular, d->ntargets) != MM_OK)
         return MM_ENOMEM;
     for (size_t i = 0; i < d->ntargets; i++) {
         const struct dom_target *t = &d->targets[i];
         int kind = mm_dom_popular[t->order].kind;
-        struct dom_slot *e = table_add(&d->all, t->domain, t->len, (int32_t)i);
-        e->flags = MM_DOM_KNOWN | (kind == MM_DOM_KIND_PAID ? 0 : MM_DOM_FREE);
+        uint16_t flags = MM_DOM_KNOWN | (kind == MM_DOM_KIND_PAID ? 0 : MM_DOM_FREE);
+        table_add(&d->all, t->domain, t->len, (int32_t)i)->flags = flags;
+        table_add(&d->popular, t->domain, t->len, (int32_t)i)->flags = flags;
     }
     for (size_t i = 0; i < mm_dom_free_count; i++) {
         struct dom_slot *e = table_add(&d->all, mm_dom_free[i], strlen(mm_dom_free[i]), -1);
@@ -321,6 +337,7 @@ void mm_domains_free(mm_domains *d)
     if (!d)
         return;
     psl_free(d->psl); /* a no-op for the built-in list */
+    free(d->popular.slots);
     free(d->all.slots);
     free(d->names.slots);
     free(d->suffixes.slots);
@@ -337,7 +354,7 @@ unsigned mm_domains_class(const mm_domains *d, const char *domain, size_t len)
         return 0;
     if (len && domain[len - 1] == '.')
         len--; /* the root label */
-    const struct dom_slot *e = mm_dom_find(&d->all, domain, len);
+    const struct dom_slot *e = mm_dom_lookup(d, domain, len);
     if (e)
         return e->flags;
     /* Throwaway services hand out any subdomain: walk up to the parents. */
@@ -354,7 +371,7 @@ const char *mm_domains_provider(const mm_domains *d, const char *domain, size_t 
 {
     if (!d || !domain)
         return NULL;
-    const struct dom_slot *e = mm_dom_find(&d->all, domain, len);
+    const struct dom_slot *e = mm_dom_lookup(d, domain, len);
     return e && e->val >= 0 ? d->targets[e->val].provider : NULL;
 }
 

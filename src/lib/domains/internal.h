@@ -53,6 +53,7 @@ struct dom_target {
 };
 
 struct mm_domains {
+    struct dom_table popular;  /* the targets again, small enough to stay in cache */
     struct dom_table all;
     struct dom_table names;
     struct dom_table suffixes;
@@ -69,6 +70,8 @@ struct mm_domains {
 uint32_t mm_dom_hash(const char *s, size_t len);
 /* Find s (compared case-insensitively) in t; NULL when absent. */
 const struct dom_slot *mm_dom_find(const struct dom_table *t, const char *s, size_t len);
+/* A listed domain (popular first, then all lists); NULL when unknown. */
+const struct dom_slot *mm_dom_lookup(const mm_domains *d, const char *s, size_t len);
 uint64_t mm_dom_charset(const char *s, size_t len);
 /* Does the TLD (no dot) exist?  The cache first, then the Public Suffix List. */
 bool mm_dom_tld_exists(const mm_domains *d, const char *tld, size_t len);

@@ -471,8 +471,7 @@ static mm_suggest_kind suggest_dotless(const mm_domains *d, const char *s, size_
 
 static bool is_known(const mm_domains *d, const char *s, size_t n)
 {
-    const struct dom_slot *e = mm_dom_find(&d->all, s, n);
-    return e != NULL;
+    return mm_dom_lookup(d, s, n) != NULL;
 }
 
 /* Step 4a: gmail.com.com -> gmail.com (the TLD exists). */
