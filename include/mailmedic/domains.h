@@ -105,8 +105,9 @@ MM_EXTERN const char *mm_suggest_kind_message(mm_suggest_kind k);
  * MM_SUGGEST_NONE and writes "" (when outsz > 0).  A suggestion that does not
  * fit in outsz bytes is not made (256 bytes always suffice).
  *
- * Rules: a known domain (popular.txt, free.txt, disposable.txt) is never
- * corrected, so 126.com never becomes 163.com; a close call between two
+ * Rules: a known provider domain (popular.txt, free.txt) is never
+ * corrected, so 126.com never becomes 163.com (a listed disposable domain
+ * may be: gmial.com is a typo-squat of gmail.com); a close call between two
  * candidates gives no suggestion; an unknown domain with an existing TLD
  * (per the Public Suffix List) only gets a suggestion when it is one small
  * edit away from a popular provider; a TLD that does not exist (.con, .cmo,

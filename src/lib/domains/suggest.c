@@ -469,9 +469,12 @@ static mm_suggest_kind suggest_dotless(const mm_domains *d, const char *s, size_
     return emit(t->domain, t->len, out, outsz) ? MM_SUGGEST_MISSING_TLD : MM_SUGGEST_NONE;
 }
 
+/* A real provider (popular.txt, free.txt): never corrected.  A listed
+ * disposable domain may still be a typo-squat (gmial.com, hotmial.com). */
 static bool is_known(const mm_domains *d, const char *s, size_t n)
 {
-    return mm_dom_lookup(d, s, n) != NULL;
+    const struct dom_slot *e = mm_dom_lookup(d, s, n);
+    return e && (e->flags & MM_DOM_KNOWN);
 }
 
 /* Step 4a: gmail.com.com -> gmail.com (the TLD exists). */
