@@ -25,13 +25,29 @@ static const char *const common_tlds[] = {
     "ar", "cl", "tr", "za", "nz", "ie", "pt", "gr", "cz", "ua", "il", "ir", "sa", "ae", "mobi",
 };
 
+/* The n bytes (1..8) at s as one little-endian-ish word, without a call to
+ * memcpy for odd sizes: overlapping fixed-size loads. */
+static inline uint64_t load_bytes(const char *s, size_t n)
+{
+    if (n >= 4) {
+        uint32_t lo, hi;
+        memcpy(&lo, s, 4);
+        memcpy(&hi, s + n - 4, 4);
+        return lo | ((uint64_t)hi << (8 * (n - 4)));
+    }
+    const unsigned char *u = (const unsigned char *)s;
+    return u[0] | ((uint64_t)u[n / 2] << (8 * (n / 2))) | ((uint64_t)u[n - 1] << (8 * (n - 1)));
+}
+
 static inline uint64_t load_folded(const char *s, size_t n)
 {
-    uint64_t v = 0;
-    memcpy(&v, s, n);
-    /* n < 8 only at the tail; OR 0x20 into the loaded bytes only. */
-    uint64_t fold = n >= 8 ? 0x2020202020202020ull : 0x2020202020202020ull & ((1ull << (8 * n)) - 1);
-    return v | fold;
+    if (n >= 8) {
+        uint64_t v;
+        memcpy(&v, s, 8);
+        return v | 0x2020202020202020ull;
+    }
+    /* OR 0x20 into the loaded bytes only. */
+    return load_bytes(s, n) | (0x2020202020202020ull & ((1ull << (8 * n)) - 1));
 }
 
 uint32_t mm_dom_hash(const char *s, size_t len)
@@ -50,8 +66,11 @@ static inline bool equal_folded(const char *key, const char *s, size_t len)
 {
     for (size_t i = 0; i < len; i += 8) {
         size_t n = len - i < 8 ? len - i : 8;
-        uint64_t k = 0;
-        memcpy(&k, key + i, n);
+        uint64_t k;
+        if (n == 8)
+            memcpy(&k, key + i, 8);
+        else
+            k = load_bytes(key + i, n);
         if (k != load_folded(s + i, n))
             return false;
     }
@@ -85,14 +104,24 @@ const struct dom_slot *mm_dom_find(const struct dom_table *t, const char *s, siz
     return bloom_has(t, s, len) ? probe(t, s, len, mm_dom_hash(s, len)) : NULL;
 }
 
+static inline size_t hbit(const struct dom_table *t, uint32_t h)
+{
+    return (uint32_t)(h * 0x9e3779b1u) >> (32 - t->hbits_log2);
+}
+
+static inline bool hbits_has(const struct dom_table *t, uint32_t h)
+{
+    size_t b = hbit(t, h);
+    return t->hbits[b / 64] >> (b % 64) & 1;
+}
+
 const struct dom_slot *mm_dom_lookup(const mm_domains *d, const char *s, size_t len)
 {
-    bool in_popular = bloom_has(&d->popular, s, len), in_all = bloom_has(&d->all, s, len);
-    if (!in_popular && !in_all)
+    if (len == 0 || len > DOM_MAX)
         return NULL;
     uint32_t h = mm_dom_hash(s, len);
-    const struct dom_slot *e = in_popular ? probe(&d->popular, s, len, h) : NULL;
-    return e || !in_all ? e : probe(&d->all, s, len, h);
+    const struct dom_slot *e = hbits_has(&d->popular, h) ? probe(&d->popular, s, len, h) : NULL;
+    return e || !hbits_has(&d->all, h) ? e : probe(&d->all, s, len, h);
 }
 
 static mm_status_t table_init(struct dom_table *t, size_t n)
@@ -102,7 +131,12 @@ static mm_status_t table_init(struct dom_table *t, size_t n)
         size *= 2;
     t->slots = calloc(size, sizeof *t->slots);
     t->mask = (uint32_t)(size - 1);
-    return t->slots ? MM_OK : MM_ENOMEM;
+    /* About 16 bits per entry: a few per cent of misses get past it. */
+    t->hbits_log2 = 10;
+    while (((size_t)1 << t->hbits_log2) < n * 16 && t->hbits_log2 < 24)
+        t->hbits_log2++;
+    t->hbits = calloc(((size_t)1 << t->hbits_log2) / 64, sizeof *t->hbits);
+    return t->slots && t->hbits ? MM_OK : MM_ENOMEM;
 }
 
 /* Add s, or return the existing slot (the first insert wins). */
@@ -110,6 +144,8 @@ static struct dom_slot *table_add(struct dom_table *t, const char *s, size_t len
 {
     uint32_t h = mm_dom_hash(s, len);
     t->bloom[bloom_key(s, len)] |= 1ull << (len & 63);
+    size_t b = hbit(t, h);
+    t->hbits[b / 64] |= 1ull << (b % 64);
     for (uint32_t i = h & t->mask;; i = (i + 1) & t->mask) {
         struct dom_slot *e = &t->slots[i];
         if (!e->s) {
@@ -119,16 +155,6 @@ static struct dom_slot *table_add(struct dom_table *t, const char *s, size_t len
         if (e->hash == h && e->len == len && memcmp(e->s, s, len) == 0)
             return e;
     }
-}
-
-uint64_t mm_dom_charset(const char *s, size_t len)
-{
-    uint64_t m = 0;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        m |= 1ull << (c >= 'a' && c <= 'z' ? c - 'a' : c >= '0' && c <= '9' ? 26 + c - '0' : 36 + (c & 15));
-    }
-    return m;
 }
 
 bool mm_dom_tld_exists(const mm_domains *d, const char *tld, size_t len)
@@ -159,6 +185,20 @@ static size_t suffix_start(const psl_ctx_t *psl, const char *dom)
             break;
         }
     return (size_t)(last + 1 - dom);
+}
+
+/* The byte tables of the folding fast path (see suggest.c). */
+static void build_fold(mm_domains *d)
+{
+    for (unsigned c = 0; c < 256; c++) {
+        bool lower = c >= 'a' && c <= 'z', upper = c >= 'A' && c <= 'Z', digit = c >= '0' && c <= '9';
+        d->fold[c] = (unsigned char)(lower || digit || c == '-' || c == '.' ? c : upper ? c | 0x20 : 0);
+        d->fold_class[c] = (unsigned char)(d->fold[c] == 0 ? MM_FOLD_OTHER
+                                           : digit          ? MM_FOLD_DIGIT
+                                           : c == '-'       ? MM_FOLD_MINUS
+                                           : c == '.'       ? MM_FOLD_DOT
+                                                            : 0);
+    }
 }
 
 static void build_keyboard(mm_domains *d)
@@ -205,7 +245,6 @@ static mm_status_t load_targets(mm_domains *d)
         *t = (struct dom_target){.domain = dom, .provider = mm_dom_provider_names[mm_dom_popular[i].provider],
                                  .order = (uint16_t)i, .len = (uint8_t)len, .name_len = (uint8_t)(s - 1),
                                  .suffix = (uint8_t)sx->val};
-        t->chars = mm_dom_charset(dom, t->name_len);
         for (size_t g = 0; g < sizeof generic_suffixes / sizeof *generic_suffixes; g++)
             t->generic |= strcmp(dom + s, generic_suffixes[g]) == 0;
     }
@@ -315,6 +354,7 @@ mm_status_t mm_domains_create(mm_domains **out)
     if (!d->psl)
         d->psl = (psl_ctx_t *)psl_builtin();
     build_keyboard(d);
+    build_fold(d);
     mm_status_t st = load_targets(d);
     if (st == MM_OK)
         st = load_buckets(d);
@@ -337,11 +377,11 @@ void mm_domains_free(mm_domains *d)
     if (!d)
         return;
     psl_free(d->psl); /* a no-op for the built-in list */
-    free(d->popular.slots);
-    free(d->all.slots);
-    free(d->names.slots);
-    free(d->suffixes.slots);
-    free(d->tlds.slots);
+    struct dom_table *tables[] = {&d->popular, &d->all, &d->names, &d->suffixes, &d->tlds};
+    for (size_t i = 0; i < sizeof tables / sizeof *tables; i++) {
+        free(tables[i]->slots);
+        free(tables[i]->hbits);
+    }
     free(d->targets);
     free(d->by_name);
     free(d->buckets);

@@ -38,13 +38,14 @@ struct dom_table {
     struct dom_slot *slots;
     uint32_t mask;         /* size - 1, size a power of two */
     uint64_t bloom[256];   /* [first and last character] = bit set of lengths: most misses stop here */
+    uint64_t *hbits;       /* a Bloom filter on the hash for big tables: a miss costs no cache miss */
+    unsigned hbits_log2;
 };
 
 /* A popular domain as a typo target. */
 struct dom_target {
     const char *domain;
     const char *provider;  /* display name */
-    uint64_t chars;        /* bit set of the name's characters, a cheap edit filter */
     uint16_t order;        /* line in popular.txt: earlier is preferred */
     uint8_t len;
     uint8_t name_len;      /* domain[0..name_len) is the name, then '.', then the suffix */
@@ -65,14 +66,17 @@ struct mm_domains {
     size_t nsuffixes;
     psl_ctx_t *psl;
     uint32_t adjacent[128];  /* QWERTY neighbours of a letter, as a bit set of 'a'..'z' */
+    unsigned char fold[256];        /* byte -> lower-case LDH or '.', 0 for anything else */
+    unsigned char fold_class[256];  /* byte -> MM_FOLD_* bits */
 };
+
+enum { MM_FOLD_DIGIT = 1, MM_FOLD_MINUS = 2, MM_FOLD_OTHER = 4, MM_FOLD_DOT = 8 };
 
 uint32_t mm_dom_hash(const char *s, size_t len);
 /* Find s (compared case-insensitively) in t; NULL when absent. */
 const struct dom_slot *mm_dom_find(const struct dom_table *t, const char *s, size_t len);
 /* A listed domain (popular first, then all lists); NULL when unknown. */
 const struct dom_slot *mm_dom_lookup(const mm_domains *d, const char *s, size_t len);
-uint64_t mm_dom_charset(const char *s, size_t len);
 /* Does the TLD (no dot) exist?  The cache first, then the Public Suffix List. */
 bool mm_dom_tld_exists(const mm_domains *d, const char *tld, size_t len);
 

@@ -166,33 +166,23 @@ static void trim_hyphens(char *buf, size_t *n, unsigned *flags)
     *n = w;
 }
 
-/* Fold the typed domain into buf (DOM_MAX + 1 bytes): lower-case LDH and dots. */
-static bool fold(const char *in, size_t len, char *buf, size_t *n, unsigned *flags)
+/* Does a label start or end with '-'? */
+static bool hyphen_at_edge(const char *s, size_t n)
+{
+    if (s[0] == '-' || s[n - 1] == '-')
+        return true;
+    for (const char *p = memchr(s, '-', n); p; p = memchr(p + 1, '-', n - (size_t)(p + 1 - s)))
+        if (p[-1] == '.' || p[1] == '.')
+            return true;
+    return false;
+}
+
+/* The general fold: any byte, UTF-8, every repair. */
+static bool fold_slow(const char *in, size_t len, char *buf, size_t *n, unsigned *flags)
 {
     const unsigned char *s = (const unsigned char *)in;
-    size_t i = 0;
     *n = 0;
-    if (len <= DOM_MAX) {
-        /* The usual case, plain ASCII, without a call per byte. */
-        for (; i < len; i++) {
-            unsigned c = s[i];
-            if (c - 'a' < 26u)
-                buf[(*n)++] = (char)c;
-            else if (c - '0' < 10u) {
-                buf[(*n)++] = (char)c;
-                *flags |= F_DIGIT;
-            } else if (c == '.' && *n > 0 && buf[*n - 1] != '.')
-                buf[(*n)++] = '.';
-            else if (c == '-') {
-                buf[(*n)++] = '-';
-                *flags |= F_MINUS;
-            } else if (c - 'A' < 26u)
-                buf[(*n)++] = (char)(c | 0x20);
-            else
-                break;
-        }
-    }
-    while (i < len) {
+    for (size_t i = 0; i < len;) {
         char c = (char)s[i];
         size_t step = 1;
         if (s[i] >= 0x80) {
@@ -213,6 +203,35 @@ static bool fold(const char *in, size_t len, char *buf, size_t *n, unsigned *fla
         trim_hyphens(buf, n, flags);
     buf[*n] = '\0';
     return *n > 0;
+}
+
+/*
+ * Fold the typed domain into buf (DOM_MAX + 1 bytes): lower-case LDH and
+ * single dots.  The usual input, plain ASCII, is copied through a byte table
+ * without a branch per byte; anything unusual takes fold_slow().
+ */
+static bool fold(const mm_domains *d, const char *in, size_t len, char *buf, size_t *n, unsigned *flags)
+{
+    const unsigned char *s = (const unsigned char *)in;
+    if (len == 0 || len > DOM_MAX)
+        return len > 0 && fold_slow(in, len, buf, n, flags);
+    /* cls collects the classes seen; pair the classes of neighbours to see
+     * ".." (DOT after DOT) and a hyphen at a label's edge ("-." or ".-"). */
+    unsigned cls = 0, pairs = 0, prev = MM_FOLD_DOT;
+    for (size_t i = 0; i < len; i++) {
+        unsigned c = d->fold_class[s[i]];
+        buf[i] = (char)d->fold[s[i]];
+        cls |= c;
+        pairs |= prev & c;
+        prev = c;
+    }
+    pairs |= prev; /* a trailing dot */
+    if ((cls & MM_FOLD_OTHER) || (pairs & MM_FOLD_DOT) || ((cls & MM_FOLD_MINUS) && hyphen_at_edge(buf, len)))
+        return fold_slow(in, len, buf, n, flags);
+    *n = len;
+    buf[len] = '\0';
+    *flags |= (cls & MM_FOLD_DIGIT ? F_DIGIT : 0u);
+    return true;
 }
 
 static bool lookalike(unsigned char x, unsigned char y)
@@ -342,14 +361,6 @@ static void consider(const mm_domains *d, struct best *b, int target, int cost, 
         *b = (struct best){.cost = cost, .target = target, .by_suffix = by_suffix, .ambiguous = b->ambiguous};
 }
 
-static int popcount64(uint64_t v)
-{
-    int n = 0;
-    for (; v; v &= v - 1)
-        n++;
-    return n;
-}
-
 /* Targets with the typed suffix s[start..n) and a name close to s[0..start-1). */
 static void match_names(const mm_domains *d, const char *s, size_t n, size_t start, struct best *b)
 {
@@ -357,7 +368,6 @@ static void match_names(const mm_domains *d, const char *s, size_t n, size_t sta
     if (!sx)
         return;
     size_t nl = start - 1;
-    uint64_t chars = mm_dom_charset(s, nl);
     const uint16_t *bucket = d->buckets + (size_t)sx->val * (DOM_NAME_MAX + 2);
     size_t lo = nl > 2 ? nl - 2 : 1, hi = nl + 2 < DOM_NAME_MAX ? nl + 2 : DOM_NAME_MAX;
     for (size_t l = lo; l <= hi; l++) {
@@ -368,7 +378,8 @@ static void match_names(const mm_domains *d, const char *s, size_t n, size_t sta
             continue;
         for (size_t i = bucket[l]; i < bucket[l + 1]; i++) {
             const struct dom_target *t = &d->targets[i];
-            if (popcount64(t->chars ^ chars) > 4)
+            /* One edit keeps the first or the last character. */
+            if (t->domain[0] != s[0] && t->domain[l - 1] != s[nl - 1])
                 continue;
             int cost = slip_cost(d, s, nl, t->domain, t->name_len, short_name ? 1 : LIMIT);
             consider(d, b, (int)i, short_name && cost > 1 ? LIMIT + 1 : cost, false);
@@ -611,7 +622,7 @@ mm_suggest_kind mm_domains_suggest(const mm_domains *d, const char *domain, size
     char s[DOM_MAX + 1];
     size_t n;
     unsigned flags = 0;
-    if (len > 4 * DOM_MAX || !fold(domain, len, s, &n, &flags))
+    if (len > 4 * DOM_MAX || !fold(d, domain, len, s, &n, &flags))
         return MM_SUGGEST_NONE;
     if (is_known(d, s, n))
         return (flags & F_FIXES) && emit(s, n, out, outsz) ? fold_kind(flags) : MM_SUGGEST_NONE;
