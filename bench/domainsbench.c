@@ -87,7 +87,8 @@ int main(int argc, char **argv)
         double t1 = now();
         suggestions = 0;
         for (size_t i = 0; i < n; i++)
-            suggestions += mm_domains_suggest(d, text + spans[i].off, spans[i].len, out, sizeof out) != 0;
+            suggestions +=
+                mm_domains_suggest(d, text + spans[i].off, spans[i].len, out, sizeof out) != 0;
         double t2 = now();
         for (size_t i = 0; i < n; i++) {
             const char *s = text + spans[i].off;

@@ -41,9 +41,9 @@ MM_EXTERN void mm_domains_free(mm_domains *d);
 
 /* Class bits returned by mm_domains_class(). */
 enum {
-    MM_DOM_FREE = 1u << 0,        /* free or consumer-ISP mail (gmail.com, qq.com, comcast.net) */
-    MM_DOM_DISPOSABLE = 1u << 1,  /* throwaway mail (mailinator.com and its subdomains) */
-    MM_DOM_KNOWN = 1u << 2        /* a known real mail domain (provider or alias) */
+    MM_DOM_FREE = 1u << 0,       /* free or consumer-ISP mail (gmail.com, qq.com, comcast.net) */
+    MM_DOM_DISPOSABLE = 1u << 1, /* throwaway mail (mailinator.com and its subdomains) */
+    MM_DOM_KNOWN = 1u << 2       /* a known real mail domain (provider or alias) */
 };
 
 /*
@@ -72,18 +72,18 @@ MM_EXTERN const char *mm_domains_provider(const mm_domains *d, const char *domai
 
 /* What a suggestion fixes.  Values are stable; new kinds are added at the end. */
 typedef enum mm_suggest_kind {
-    MM_SUGGEST_NONE = 0,       /* no suggestion */
-    MM_SUGGEST_PROVIDER,       /* misspelt provider name: gamil.com -> gmail.com */
-    MM_SUGGEST_TLD,            /* mistyped ending: gmail.con -> gmail.com, acme.ogr -> acme.org */
-    MM_SUGGEST_MISSING_TLD,    /* no ending at all: gmail -> gmail.com, qq -> qq.com */
-    MM_SUGGEST_MISSING_DOT,    /* hotmailcom -> hotmail.com */
-    MM_SUGGEST_COMMA,          /* gmail,com -> gmail.com (also the full-width comma) */
-    MM_SUGGEST_DOUBLED_TLD,    /* gmail.com.com -> gmail.com */
-    MM_SUGGEST_HOMOGLYPH,      /* a look-alike: Cyrillic і or digit 1 for l: gma1l.com -> gmail.com */
-    MM_SUGGEST_FULLWIDTH,      /* full-width letters or dots from an input method: qq。com -> qq.com */
-    MM_SUGGEST_DOTS,           /* an extra dot: gmail..com or gmail.com. -> gmail.com */
-    MM_SUGGEST_HYPHEN,         /* a label starting or ending with '-': -gmail.com -> gmail.com */
-    MM_SUGGEST_KIND_MAX_       /* not a kind: one past the last */
+    MM_SUGGEST_NONE = 0,    /* no suggestion */
+    MM_SUGGEST_PROVIDER,    /* misspelt provider name: gamil.com -> gmail.com */
+    MM_SUGGEST_TLD,         /* mistyped ending: gmail.con -> gmail.com, acme.ogr -> acme.org */
+    MM_SUGGEST_MISSING_TLD, /* no ending at all: gmail -> gmail.com, qq -> qq.com */
+    MM_SUGGEST_MISSING_DOT, /* hotmailcom -> hotmail.com */
+    MM_SUGGEST_COMMA,       /* gmail,com -> gmail.com (also the full-width comma) */
+    MM_SUGGEST_DOUBLED_TLD, /* gmail.com.com -> gmail.com */
+    MM_SUGGEST_HOMOGLYPH,   /* a look-alike: Cyrillic i or digit 1 for l: gma1l.com -> gmail.com */
+    MM_SUGGEST_FULLWIDTH,   /* full-width letters or stops (U+3002, U+FF0E) from an input method */
+    MM_SUGGEST_DOTS,        /* an extra dot: gmail..com or gmail.com. -> gmail.com */
+    MM_SUGGEST_HYPHEN,      /* a label starting or ending with '-': -gmail.com -> gmail.com */
+    MM_SUGGEST_KIND_MAX_    /* not a kind: one past the last */
 } mm_suggest_kind;
 
 /* A stable identifier for JSON ("provider", "tld", "missing_tld", ...); "none" for NONE. */

@@ -55,15 +55,15 @@ static void test_classes(void **state)
         {"qq.com", MM_DOM_FREE | MM_DOM_KNOWN},
         {"163.com", MM_DOM_FREE | MM_DOM_KNOWN},
         {"126.com", MM_DOM_FREE | MM_DOM_KNOWN},
-        {"vip.qq.com", MM_DOM_KNOWN},          /* paid: known, not free */
+        {"vip.qq.com", MM_DOM_KNOWN}, /* paid: known, not free */
         {"vip.163.com", MM_DOM_KNOWN},
         {"comcast.net", MM_DOM_FREE | MM_DOM_KNOWN}, /* consumer ISP mail counts as free */
         {"gmx.it", MM_DOM_FREE | MM_DOM_KNOWN},      /* free.txt */
         {"mailinator.com", MM_DOM_DISPOSABLE},
         {"guerrillamail.com", MM_DOM_DISPOSABLE},
-        {"x.y.mailinator.com", MM_DOM_DISPOSABLE},   /* subdomains count */
+        {"x.y.mailinator.com", MM_DOM_DISPOSABLE}, /* subdomains count */
         {"MAILINATOR.COM", MM_DOM_DISPOSABLE},
-        {"mail.gmail.com", 0},                      /* subdomains of providers do not */
+        {"mail.gmail.com", 0}, /* subdomains of providers do not */
         {"acme-widgets.com", 0},
         {"globaltech.co.uk", 0},
         {"", 0},
@@ -84,9 +84,10 @@ static void test_curation(void **state)
 {
     (void)state;
     static const char *const majors[] = {
-        "21cn.com", "tom.com", "163.com", "126.com", "qq.com", "foxmail.com", "sina.com", "sina.cn",
-        "sohu.com", "aliyun.com", "yeah.net", "139.com", "189.cn", "188.com", "wo.cn", "gmail.com",
-        "outlook.com", "hotmail.com", "yahoo.com", "mail.ru", "yandex.ru", "gmx.de", "web.de", "naver.com",
+        "21cn.com",  "tom.com", "163.com",   "126.com",    "qq.com",      "foxmail.com",
+        "sina.com",  "sina.cn", "sohu.com",  "aliyun.com", "yeah.net",    "139.com",
+        "189.cn",    "188.com", "wo.cn",     "gmail.com",  "outlook.com", "hotmail.com",
+        "yahoo.com", "mail.ru", "yandex.ru", "gmx.de",     "web.de",      "naver.com",
     };
     for (size_t i = 0; i < sizeof majors / sizeof *majors; i++) {
         unsigned c = cls(majors[i]);
@@ -96,8 +97,9 @@ static void test_curation(void **state)
             fail_msg("%s: got %#x, want known", majors[i], c);
     }
     /* The free-mail Chinese majors are free, not only known. */
-    static const char *const free_cn[] = {"21cn.com", "tom.com", "163.com", "126.com", "qq.com", "sina.com",
-                                          "sohu.com", "aliyun.com", "yeah.net", "foxmail.com"};
+    static const char *const free_cn[] = {"21cn.com", "tom.com",    "163.com",  "126.com",
+                                          "qq.com",   "sina.com",   "sohu.com", "aliyun.com",
+                                          "yeah.net", "foxmail.com"};
     for (size_t i = 0; i < sizeof free_cn / sizeof *free_cn; i++)
         if (!(cls(free_cn[i]) & MM_DOM_FREE))
             fail_msg("%s: got %#x, want free", free_cn[i], cls(free_cn[i]));
@@ -107,7 +109,8 @@ static void test_curation(void **state)
             fail_msg("%s (popular.txt) is disposable", mm_dom_popular[i].domain);
     for (size_t i = 0; i < mm_dom_free_count; i++)
         if (cls(mm_dom_free[i]) != (MM_DOM_FREE | MM_DOM_KNOWN))
-            fail_msg("%s (free.txt): got %#x, want free and known", mm_dom_free[i], cls(mm_dom_free[i]));
+            fail_msg("%s (free.txt): got %#x, want free and known", mm_dom_free[i],
+                     cls(mm_dom_free[i]));
     for (size_t i = 0; i < mm_dom_disposable_count; i++)
         if (cls(mm_dom_disposable[i]) != MM_DOM_DISPOSABLE)
             fail_msg("%s (disposable.txt): got %#x, want disposable only", mm_dom_disposable[i],
@@ -121,15 +124,32 @@ static void test_roles(void **state)
     static const struct {
         const char *local, *want;
     } rows[] = {
-        {"info", "info"},         {"INFO", "info"},        {"Info+news", "info"},
-        {"sales", "sales"},       {"noreply", "noreply"},  {"no-reply", "noreply"},
-        {"no_reply", "noreply"},  {"No.Reply", "noreply"}, {"do-not-reply", "noreply"},
-        {"postmaster", "postmaster"}, {"abuse", "abuse"},  {"admin", "admin"},
-        {"administrator", "admin"}, {"webmaster", "webmaster"}, {"support+ticket-1", "support"},
-        {"kefu", "customerservice"}, {"mailer-daemon", "mailerdaemon"}, {"hr", "hr"},
-        {"john.smith", NULL},     {"li.wei", NULL},        {"12345678", NULL},
-        {"", NULL},               {"+info", NULL},         {"information-desk", NULL},
-        {"infos", NULL},          {"-", NULL},
+        {"info", "info"},
+        {"INFO", "info"},
+        {"Info+news", "info"},
+        {"sales", "sales"},
+        {"noreply", "noreply"},
+        {"no-reply", "noreply"},
+        {"no_reply", "noreply"},
+        {"No.Reply", "noreply"},
+        {"do-not-reply", "noreply"},
+        {"postmaster", "postmaster"},
+        {"abuse", "abuse"},
+        {"admin", "admin"},
+        {"administrator", "admin"},
+        {"webmaster", "webmaster"},
+        {"support+ticket-1", "support"},
+        {"kefu", "customerservice"},
+        {"mailer-daemon", "mailerdaemon"},
+        {"hr", "hr"},
+        {"john.smith", NULL},
+        {"li.wei", NULL},
+        {"12345678", NULL},
+        {"", NULL},
+        {"+info", NULL},
+        {"information-desk", NULL},
+        {"infos", NULL},
+        {"-", NULL},
     };
     for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
         const char *got = mm_domains_role(D, rows[i].local, strlen(rows[i].local));
@@ -149,9 +169,15 @@ static void test_providers(void **state)
     static const struct {
         const char *domain, *want;
     } rows[] = {
-        {"qq.com", "QQ Mail"}, {"163.com", "NetEase 163"}, {"126.com", "NetEase 126"},
-        {"gmail.com", "Gmail"}, {"googlemail.com", "Gmail"}, {"Hotmail.Com", "Outlook.com (Hotmail)"},
-        {"gmx.it", NULL},      {"acme.com", NULL},          {"mailinator.com", NULL},
+        {"qq.com", "QQ Mail"},
+        {"163.com", "NetEase 163"},
+        {"126.com", "NetEase 126"},
+        {"gmail.com", "Gmail"},
+        {"googlemail.com", "Gmail"},
+        {"Hotmail.Com", "Outlook.com (Hotmail)"},
+        {"gmx.it", NULL},
+        {"acme.com", NULL},
+        {"mailinator.com", NULL},
     };
     for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
         const char *got = mm_domains_provider(D, rows[i].domain, strlen(rows[i].domain));
@@ -174,27 +200,34 @@ static void test_suggest_kinds(void **state)
         {"qq", "qq.com", MM_SUGGEST_MISSING_TLD},
         {"hotmailcom", "hotmail.com", MM_SUGGEST_MISSING_DOT},
         {"163,com", "163.com", MM_SUGGEST_COMMA},
-        {"163\xef\xbc\x8c" "com", "163.com", MM_SUGGEST_COMMA},      /* full-width comma */
+        {"163\xef\xbc\x8c"
+         "com",
+         "163.com", MM_SUGGEST_COMMA}, /* full-width comma */
         {"gmail.com.com", "gmail.com", MM_SUGGEST_DOUBLED_TLD},
-        {"gma\xd1\x96l.com", "gmail.com", MM_SUGGEST_HOMOGLYPH},       /* Cyrillic i */
+        {"gma\xd1\x96l.com", "gmail.com", MM_SUGGEST_HOMOGLYPH}, /* Cyrillic i */
         {"gma1l.com", "gmail.com", MM_SUGGEST_HOMOGLYPH},
-        {"qq\xe3\x80\x82" "com", "qq.com", MM_SUGGEST_FULLWIDTH},      /* ideographic full stop */
+        {"qq\xe3\x80\x82"
+         "com",
+         "qq.com", MM_SUGGEST_FULLWIDTH}, /* ideographic full stop */
         {"gmail..com", "gmail.com", MM_SUGGEST_DOTS},
         {"-gmail.com", "gmail.com", MM_SUGGEST_HYPHEN},
         {"gmail.com", "", MM_SUGGEST_NONE},
         {"126.com", "", MM_SUGGEST_NONE},
         {"acme.co", "", MM_SUGGEST_NONE},
-        {"b\xc3\xbc" "cher.de", "", MM_SUGGEST_NONE},                 /* IDN: left alone */
+        {"b\xc3\xbc"
+         "cher.de",
+         "", MM_SUGGEST_NONE}, /* IDN: left alone */
         {"[127.0.0.1]", "", MM_SUGGEST_NONE},
         {"", "", MM_SUGGEST_NONE},
         {"\xff\xfe", "", MM_SUGGEST_NONE},
     };
     char out[256];
     for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
-        mm_suggest_kind k = mm_domains_suggest(D, rows[i].typed, strlen(rows[i].typed), out, sizeof out);
+        mm_suggest_kind k =
+            mm_domains_suggest(D, rows[i].typed, strlen(rows[i].typed), out, sizeof out);
         if (k != rows[i].kind || strcmp(out, rows[i].want) != 0)
-            fail_msg("suggest(%s): got %s (%s), want %s (%s)", rows[i].typed, out, mm_suggest_kind_name(k),
-                     rows[i].want, mm_suggest_kind_name(rows[i].kind));
+            fail_msg("suggest(%s): got %s (%s), want %s (%s)", rows[i].typed, out,
+                     mm_suggest_kind_name(k), rows[i].want, mm_suggest_kind_name(rows[i].kind));
     }
     /* Too small an output buffer: no suggestion, and out is still a string. */
     char tiny[5] = "xxxx";
@@ -239,8 +272,8 @@ static void test_create_free(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_classes),     cmocka_unit_test(test_curation),
-        cmocka_unit_test(test_roles),       cmocka_unit_test(test_providers),
+        cmocka_unit_test(test_classes),       cmocka_unit_test(test_curation),
+        cmocka_unit_test(test_roles),         cmocka_unit_test(test_providers),
         cmocka_unit_test(test_suggest_kinds), cmocka_unit_test(test_kind_names),
         cmocka_unit_test(test_create_free),
     };

@@ -25,7 +25,8 @@ static const char *last_at(const char *s, size_t *atlen)
         if (*p == '@') {
             at = p;
             *atlen = 1;
-        } else if ((unsigned char)p[0] == 0xef && (unsigned char)p[1] == 0xbc && (unsigned char)p[2] == 0xa0) {
+        } else if ((unsigned char)p[0] == 0xef && (unsigned char)p[1] == 0xbc &&
+                   (unsigned char)p[2] == 0xa0) {
             at = p;
             *atlen = 3;
         }
@@ -104,8 +105,11 @@ int main(int argc, char **argv)
             else
                 missed++;
             if (!ok || verbose)
-                printf("%s\t%s\tgot %s (%s)\n", ok ? "ok" : k ? "WRONG" : "MISSED", input, k ? out : "-",
-                       mm_suggest_kind_name(k));
+                printf("%s\t%s\tgot %s (%s)\n",
+                       ok  ? "ok"
+                       : k ? "WRONG"
+                           : "MISSED",
+                       input, k ? out : "-", mm_suggest_kind_name(k));
         } else {
             neg++;
             if (k != MM_SUGGEST_NONE) {
@@ -119,7 +123,7 @@ int main(int argc, char **argv)
     fclose(f);
     mm_domains_free(d);
     double pct = pos ? 100.0 * correct / pos : 100.0;
-    printf("%s: %d/%d correct (%.1f%%), %d wrong, %d missed; must-not: %d/%d false suggestions\n", argv[1],
-           correct, pos, pct, wrong, missed, falses, neg);
+    printf("%s: %d/%d correct (%.1f%%), %d wrong, %d missed; must-not: %d/%d false suggestions\n",
+           argv[1], correct, pos, pct, wrong, missed, falses, neg);
     return pct + 1e-9 >= min_correct && falses == 0 ? 0 : 1;
 }

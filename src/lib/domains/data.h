@@ -13,17 +13,17 @@ enum { MM_DOM_KIND_FREE, MM_DOM_KIND_ISP, MM_DOM_KIND_PAID };
 
 struct mm_dom_popular {
     const char *domain;
-    int provider;  /* index into mm_dom_provider_names */
-    int kind;      /* MM_DOM_KIND_* */
+    int provider; /* index into mm_dom_provider_names */
+    int kind;     /* MM_DOM_KIND_* */
 };
 
 struct mm_dom_role {
-    const char *alias;      /* normalised: lower case, no separators; sorted */
+    const char *alias; /* normalised: lower case, no separators; sorted */
     const char *canonical;
 };
 
 extern const char *const mm_dom_provider_names[];
-extern const struct mm_dom_popular mm_dom_popular[];  /* file order: main domain first */
+extern const struct mm_dom_popular mm_dom_popular[]; /* file order: main domain first */
 extern const size_t mm_dom_popular_count;
 extern const char *const mm_dom_free[];
 extern const size_t mm_dom_free_count;

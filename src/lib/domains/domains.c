@@ -18,11 +18,12 @@ static const char *const generic_suffixes[] = {"com", "net", "org"};
 
 /* TLDs known to exist without asking libpsl; the rest are asked. */
 static const char *const common_tlds[] = {
-    "com", "net", "org", "edu", "gov", "mil", "int", "info", "biz", "io", "co", "me", "ai",
-    "app", "dev", "xyz", "top", "online", "site", "tech", "store", "shop", "cn", "de", "uk",
-    "ru", "fr", "jp", "br", "in", "it", "es", "nl", "au", "ca", "us", "ch", "se", "eu", "pl",
-    "be", "at", "dk", "no", "fi", "kr", "tw", "hk", "sg", "my", "id", "vn", "th", "ph", "mx",
-    "ar", "cl", "tr", "za", "nz", "ie", "pt", "gr", "cz", "ua", "il", "ir", "sa", "ae", "mobi",
+    "com", "net", "org", "edu", "gov", "mil",    "int",  "info", "biz",   "io",   "co", "me",
+    "ai",  "app", "dev", "xyz", "top", "online", "site", "tech", "store", "shop", "cn", "de",
+    "uk",  "ru",  "fr",  "jp",  "br",  "in",     "it",   "es",   "nl",    "au",   "ca", "us",
+    "ch",  "se",  "eu",  "pl",  "be",  "at",     "dk",   "no",   "fi",    "kr",   "tw", "hk",
+    "sg",  "my",  "id",  "vn",  "th",  "ph",     "mx",   "ar",   "cl",    "tr",   "za", "nz",
+    "ie",  "pt",  "gr",  "cz",  "ua",  "il",     "ir",   "sa",   "ae",    "mobi",
 };
 
 /* The n bytes (1..8) at s as one little-endian-ish word, without a call to
@@ -88,7 +89,8 @@ static inline bool bloom_has(const struct dom_table *t, const char *s, size_t le
     return len > 0 && len <= DOM_MAX && t->slots && (t->bloom[bloom_key(s, len)] >> (len & 63) & 1);
 }
 
-static inline const struct dom_slot *probe(const struct dom_table *t, const char *s, size_t len, uint32_t h)
+static inline const struct dom_slot *probe(const struct dom_table *t, const char *s, size_t len,
+                                           uint32_t h)
 {
     for (uint32_t i = h & t->mask;; i = (i + 1) & t->mask) {
         const struct dom_slot *e = &t->slots[i];
@@ -191,13 +193,16 @@ static size_t suffix_start(const psl_ctx_t *psl, const char *dom)
 static void build_fold(mm_domains *d)
 {
     for (unsigned c = 0; c < 256; c++) {
-        bool lower = c >= 'a' && c <= 'z', upper = c >= 'A' && c <= 'Z', digit = c >= '0' && c <= '9';
-        d->fold[c] = (unsigned char)(lower || digit || c == '-' || c == '.' ? c : upper ? c | 0x20 : 0);
+        bool lower = c >= 'a' && c <= 'z', upper = c >= 'A' && c <= 'Z',
+             digit = c >= '0' && c <= '9';
+        d->fold[c] = (unsigned char)(lower || digit || c == '-' || c == '.' ? c
+                                     : upper                                ? c | 0x20
+                                                                            : 0);
         d->fold_class[c] = (unsigned char)(d->fold[c] == 0 ? MM_FOLD_OTHER
-                                           : digit          ? MM_FOLD_DIGIT
-                                           : c == '-'       ? MM_FOLD_MINUS
-                                           : c == '.'       ? MM_FOLD_DOT
-                                                            : 0);
+                                           : digit         ? MM_FOLD_DIGIT
+                                           : c == '-'      ? MM_FOLD_MINUS
+                                           : c == '.'      ? MM_FOLD_DOT
+                                                           : 0);
     }
 }
 
@@ -242,8 +247,11 @@ static mm_status_t load_targets(mm_domains *d)
         struct dom_slot *sx = table_add(&d->suffixes, dom + s, len - s, (int32_t)d->nsuffixes);
         if (sx->val == (int32_t)d->nsuffixes)
             d->nsuffixes++;
-        *t = (struct dom_target){.domain = dom, .provider = mm_dom_provider_names[mm_dom_popular[i].provider],
-                                 .order = (uint16_t)i, .len = (uint8_t)len, .name_len = (uint8_t)(s - 1),
+        *t = (struct dom_target){.domain = dom,
+                                 .provider = mm_dom_provider_names[mm_dom_popular[i].provider],
+                                 .order = (uint16_t)i,
+                                 .len = (uint8_t)len,
+                                 .name_len = (uint8_t)(s - 1),
                                  .suffix = (uint8_t)sx->val};
         for (size_t g = 0; g < sizeof generic_suffixes / sizeof *generic_suffixes; g++)
             t->generic |= strcmp(dom + s, generic_suffixes[g]) == 0;
@@ -288,7 +296,8 @@ static mm_status_t load_names(mm_domains *d)
     /* qsort has no context argument; insertion sort keeps this reentrant. */
     for (size_t i = 1; i < d->ntargets; i++)
         for (size_t j = i; j > 0; j--) {
-            const struct dom_target *x = &d->targets[d->by_name[j - 1]], *y = &d->targets[d->by_name[j]];
+            const struct dom_target *x = &d->targets[d->by_name[j - 1]],
+                                    *y = &d->targets[d->by_name[j]];
             size_t n = x->name_len < y->name_len ? x->name_len : y->name_len;
             int c = memcmp(x->domain, y->domain, n);
             if (c == 0)
@@ -323,7 +332,8 @@ static mm_status_t load_all(mm_domains *d)
         e->flags |= MM_DOM_KNOWN | MM_DOM_FREE;
     }
     for (size_t i = 0; i < mm_dom_disposable_count; i++) {
-        struct dom_slot *e = table_add(&d->all, mm_dom_disposable[i], strlen(mm_dom_disposable[i]), -1);
+        struct dom_slot *e =
+            table_add(&d->all, mm_dom_disposable[i], strlen(mm_dom_disposable[i]), -1);
         /* Curation: a known provider is never disposable (gen_data.py also refuses it). */
         if (!(e->flags & MM_DOM_KNOWN))
             e->flags |= MM_DOM_DISPOSABLE;
@@ -437,6 +447,7 @@ const char *mm_domains_role(const mm_domains *d, const char *local, size_t len)
     buf[n] = '\0';
     if (n == 0)
         return NULL;
-    const struct mm_dom_role *r = bsearch(buf, mm_dom_roles, mm_dom_roles_count, sizeof *mm_dom_roles, cmp_role);
+    const struct mm_dom_role *r =
+        bsearch(buf, mm_dom_roles, mm_dom_roles_count, sizeof *mm_dom_roles, cmp_role);
     return r ? r->canonical : NULL;
 }

@@ -22,52 +22,53 @@
 #include <libpsl.h>
 #include <mailmedic/domains.h>
 
-#define DOM_MAX 255        /* a domain name, RFC 1035 */
-#define DOM_NAME_MAX 31    /* longest target name part the filter buckets */
+#define DOM_MAX 255     /* a domain name, RFC 1035 */
+#define DOM_NAME_MAX 31 /* longest target name part the filter buckets */
 
 /* One slot of an open-addressing string table; s == NULL is empty. */
 struct dom_slot {
     const char *s;
     uint32_t hash;
     uint16_t len;
-    uint16_t flags;  /* MM_DOM_* bits in `all`; unused elsewhere */
-    int32_t val;     /* `all`: target index or -1; `names`: by_name start; `suffixes`: id */
+    uint16_t flags; /* MM_DOM_* bits in `all`; unused elsewhere */
+    int32_t val;    /* `all`: target index or -1; `names`: by_name start; `suffixes`: id */
 };
 
 struct dom_table {
     struct dom_slot *slots;
-    uint32_t mask;         /* size - 1, size a power of two */
-    uint64_t bloom[256];   /* [first and last character] = bit set of lengths: most misses stop here */
-    uint64_t *hbits;       /* a Bloom filter on the hash for big tables: a miss costs no cache miss */
+    uint32_t mask; /* size - 1, size a power of two */
+    uint64_t
+        bloom[256];  /* [first and last character] = bit set of lengths: most misses stop here */
+    uint64_t *hbits; /* a Bloom filter on the hash for big tables: a miss costs no cache miss */
     unsigned hbits_log2;
 };
 
 /* A popular domain as a typo target. */
 struct dom_target {
     const char *domain;
-    const char *provider;  /* display name */
-    uint16_t order;        /* line in popular.txt: earlier is preferred */
+    const char *provider; /* display name */
+    uint16_t order;       /* line in popular.txt: earlier is preferred */
     uint8_t len;
-    uint8_t name_len;      /* domain[0..name_len) is the name, then '.', then the suffix */
-    uint8_t suffix;        /* suffix id */
-    bool generic;          /* suffix is com, net or org */
+    uint8_t name_len; /* domain[0..name_len) is the name, then '.', then the suffix */
+    uint8_t suffix;   /* suffix id */
+    bool generic;     /* suffix is com, net or org */
 };
 
 struct mm_domains {
-    struct dom_table popular;  /* the targets again, small enough to stay in cache */
+    struct dom_table popular; /* the targets again, small enough to stay in cache */
     struct dom_table all;
     struct dom_table names;
     struct dom_table suffixes;
     struct dom_table tlds;
     struct dom_target *targets;
     size_t ntargets;
-    uint16_t *by_name;   /* target indices sorted by (name, order) */
-    uint16_t *buckets;   /* [suffix * (DOM_NAME_MAX + 2) + len] = first target; +1 = end */
+    uint16_t *by_name; /* target indices sorted by (name, order) */
+    uint16_t *buckets; /* [suffix * (DOM_NAME_MAX + 2) + len] = first target; +1 = end */
     size_t nsuffixes;
     psl_ctx_t *psl;
-    uint32_t adjacent[128];  /* QWERTY neighbours of a letter, as a bit set of 'a'..'z' */
-    unsigned char fold[256];        /* byte -> lower-case LDH or '.', 0 for anything else */
-    unsigned char fold_class[256];  /* byte -> MM_FOLD_* bits */
+    uint32_t adjacent[128];        /* QWERTY neighbours of a letter, as a bit set of 'a'..'z' */
+    unsigned char fold[256];       /* byte -> lower-case LDH or '.', 0 for anything else */
+    unsigned char fold_class[256]; /* byte -> MM_FOLD_* bits */
 };
 
 enum { MM_FOLD_DIGIT = 1, MM_FOLD_MINUS = 2, MM_FOLD_OTHER = 4, MM_FOLD_DOT = 8 };

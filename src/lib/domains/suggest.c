@@ -37,18 +37,18 @@ enum {
     F_HOMOGLYPH = 1u << 2,
     F_DOTS = 1u << 3,
     F_HYPHEN = 1u << 4,
-    F_DIGIT = 1u << 5,   /* not a fix: the domain has a digit (gma1l.com?) */
-    F_MINUS = 1u << 6,   /* not a fix: the domain has a hyphen to check */
+    F_DIGIT = 1u << 5, /* not a fix: the domain has a digit (gma1l.com?) */
+    F_MINUS = 1u << 6, /* not a fix: the domain has a hyphen to check */
 };
 #define F_FIXES (F_COMMA | F_FULLWIDTH | F_HOMOGLYPH | F_DOTS | F_HYPHEN)
 
-#define LIMIT 2        /* half-edits: one plain edit, or two cheap ones */
-#define EDIT_MAX 64    /* longest string the edit distance measures */
+#define LIMIT 2     /* half-edits: one plain edit, or two cheap ones */
+#define EDIT_MAX 64 /* longest string the edit distance measures */
 
 /* Common TLDs a non-existent TLD may be moved to. */
 static const char *const fix_tlds[] = {
     "com", "net", "org", "edu", "gov", "info", "biz", "io", "de", "uk", "cn", "ru",
-    "fr", "jp", "us", "ca", "au", "in", "it", "es", "nl", "br", "eu",
+    "fr",  "jp",  "us",  "ca",  "au",  "in",   "it",  "es", "nl", "br", "eu",
 };
 
 /* Non-ASCII characters that stand for an ASCII one (sorted by code point). */
@@ -210,7 +210,8 @@ static bool fold_slow(const char *in, size_t len, char *buf, size_t *n, unsigned
  * single dots.  The usual input, plain ASCII, is copied through a byte table
  * without a branch per byte; anything unusual takes fold_slow().
  */
-static bool fold(const mm_domains *d, const char *in, size_t len, char *buf, size_t *n, unsigned *flags)
+static bool fold(const mm_domains *d, const char *in, size_t len, char *buf, size_t *n,
+                 unsigned *flags)
 {
     const unsigned char *s = (const unsigned char *)in;
     if (len == 0 || len > DOM_MAX)
@@ -226,7 +227,8 @@ static bool fold(const mm_domains *d, const char *in, size_t len, char *buf, siz
         prev = c;
     }
     pairs |= prev; /* a trailing dot */
-    if ((cls & MM_FOLD_OTHER) || (pairs & MM_FOLD_DOT) || ((cls & MM_FOLD_MINUS) && hyphen_at_edge(buf, len)))
+    if ((cls & MM_FOLD_OTHER) || (pairs & MM_FOLD_DOT) ||
+        ((cls & MM_FOLD_MINUS) && hyphen_at_edge(buf, len)))
         return fold_slow(in, len, buf, n, flags);
     *n = len;
     buf[len] = '\0';
@@ -276,7 +278,8 @@ static bool one_edit(const char *a, size_t la, const char *b, size_t lb)
     if (la == lb) {
         if (i == la || memcmp(a + i + 1, b + i + 1, la - i - 1) == 0)
             return true;
-        return i + 1 < la && a[i] == b[i + 1] && a[i + 1] == b[i] && memcmp(a + i + 2, b + i + 2, la - i - 2) == 0;
+        return i + 1 < la && a[i] == b[i + 1] && a[i + 1] == b[i] &&
+               memcmp(a + i + 2, b + i + 2, la - i - 2) == 0;
     }
     if (la == lb + 1)
         return memcmp(a + i + 1, b + i, lb - i) == 0;
@@ -284,7 +287,6 @@ static bool one_edit(const char *a, size_t la, const char *b, size_t lb)
         return memcmp(a + i, b + i + 1, la - i) == 0;
     return false;
 }
-
 
 static int min3(int a, int b, int c)
 {
@@ -296,7 +298,8 @@ static int min3(int a, int b, int c)
  * Weighted Damerau-Levenshtein (optimal string alignment) from typed a to
  * target b, in half-edits; any value above limit means "too far".
  */
-static int edit_cost(const mm_domains *d, const char *a, size_t la, const char *b, size_t lb, int limit)
+static int edit_cost(const mm_domains *d, const char *a, size_t la, const char *b, size_t lb,
+                     int limit)
 {
     if (la > EDIT_MAX || lb > EDIT_MAX || (la > lb ? la - lb : lb - la) > (size_t)limit)
         return limit + 1;
@@ -309,9 +312,11 @@ static int edit_cost(const mm_domains *d, const char *a, size_t la, const char *
         cur[0] = prev[0] + indel_cost(a, la, i - 1);
         int row_min = cur[0];
         for (size_t j = 1; j <= lb; j++) {
-            int v = min3(prev[j] + indel_cost(a, la, i - 1), cur[j - 1] + indel_cost(b, lb, j - 1),
-                         prev[j - 1] + sub_cost(d, (unsigned char)a[i - 1], (unsigned char)b[j - 1]));
-            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && prev2[j - 2] + 1 < v)
+            int v =
+                min3(prev[j] + indel_cost(a, la, i - 1), cur[j - 1] + indel_cost(b, lb, j - 1),
+                     prev[j - 1] + sub_cost(d, (unsigned char)a[i - 1], (unsigned char)b[j - 1]));
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                prev2[j - 2] + 1 < v)
                 v = prev2[j - 2] + 1;
             cur[j] = v;
             if (v < row_min)
@@ -328,7 +333,8 @@ static int edit_cost(const mm_domains *d, const char *a, size_t la, const char *
 }
 
 /* The weighted cost when it is a single edit, else over the limit. */
-static int slip_cost(const mm_domains *d, const char *a, size_t la, const char *b, size_t lb, int limit)
+static int slip_cost(const mm_domains *d, const char *a, size_t la, const char *b, size_t lb,
+                     int limit)
 {
     if (!one_edit(a, la, b, lb))
         return limit + 1;
@@ -338,9 +344,9 @@ static int slip_cost(const mm_domains *d, const char *a, size_t la, const char *
 /* The best candidate so far. */
 struct best {
     int cost;
-    int target;      /* index into d->targets, -1 for none */
-    bool ambiguous;  /* another provider is as close */
-    bool by_suffix;  /* the name was intact: a TLD fix */
+    int target;     /* index into d->targets, -1 for none */
+    bool ambiguous; /* another provider is as close */
+    bool by_suffix; /* the name was intact: a TLD fix */
 };
 
 static void consider(const mm_domains *d, struct best *b, int target, int cost, bool by_suffix)
@@ -358,7 +364,8 @@ static void consider(const mm_domains *d, struct best *b, int target, int cost, 
     if (strcmp(o->provider, t->provider) != 0)
         b->ambiguous = true;
     else if (t->order < o->order) /* same provider: its main domain */
-        *b = (struct best){.cost = cost, .target = target, .by_suffix = by_suffix, .ambiguous = b->ambiguous};
+        *b = (struct best){
+            .cost = cost, .target = target, .by_suffix = by_suffix, .ambiguous = b->ambiguous};
 }
 
 /* Targets with the typed suffix s[start..n) and a name close to s[0..start-1). */
@@ -388,8 +395,8 @@ static void match_names(const mm_domains *d, const char *s, size_t n, size_t sta
 }
 
 /* Targets whose name is exactly s[0..dot) and whose suffix is close to the rest. */
-static void match_suffixes(const mm_domains *d, const char *s, size_t n, size_t dot, bool tld_exists,
-                           struct best *b)
+static void match_suffixes(const mm_domains *d, const char *s, size_t n, size_t dot,
+                           bool tld_exists, struct best *b)
 {
     const struct dom_slot *e = mm_dom_find(&d->names, s, dot);
     if (!e)
@@ -403,12 +410,15 @@ static void match_suffixes(const mm_domains *d, const char *s, size_t n, size_t 
         if (tld_exists && !t->generic)
             continue;
         const char *sfx = t->domain + t->name_len + 1;
-        consider(d, b, ti, slip_cost(d, s + dot + 1, n - dot - 1, sfx, t->len - t->name_len - 1u, LIMIT), true);
+        consider(d, b, ti,
+                 slip_cost(d, s + dot + 1, n - dot - 1, sfx, t->len - t->name_len - 1u, LIMIT),
+                 true);
     }
 }
 
 /* Step 5: the closest popular domain, or -1.  s[dot1] is the last dot. */
-static struct best match_popular(const mm_domains *d, const char *s, size_t n, size_t dot1, bool tld_exists)
+static struct best match_popular(const mm_domains *d, const char *s, size_t n, size_t dot1,
+                                 bool tld_exists)
 {
     struct best b = {.target = -1};
     const char *prev = dot1 ? memrchr(s, '.', dot1) : NULL;
@@ -432,22 +442,24 @@ static bool emit(const char *s, size_t n, char *out, size_t outsz)
     return true;
 }
 
-static mm_suggest_kind emit_target(const mm_domains *d, const struct best *b, const char *typed, size_t n,
-                                   char *out, size_t outsz)
+static mm_suggest_kind emit_target(const mm_domains *d, const struct best *b, const char *typed,
+                                   size_t n, char *out, size_t outsz)
 {
     const struct dom_target *t = &d->targets[b->target];
     if (!emit(t->domain, t->len, out, outsz))
         return MM_SUGGEST_NONE;
     bool lookalikes = n == t->len;
     for (size_t i = 0; lookalikes && i < n; i++)
-        lookalikes = typed[i] == t->domain[i] || lookalike((unsigned char)typed[i], (unsigned char)t->domain[i]);
+        lookalikes = typed[i] == t->domain[i] ||
+                     lookalike((unsigned char)typed[i], (unsigned char)t->domain[i]);
     if (lookalikes)
         return MM_SUGGEST_HOMOGLYPH;
     return b->by_suffix ? MM_SUGGEST_TLD : MM_SUGGEST_PROVIDER;
 }
 
 /* Step 3: no dot.  qq -> qq.com, hotmailcom -> hotmail.com, gmial -> gmail.com. */
-static mm_suggest_kind suggest_dotless(const mm_domains *d, const char *s, size_t n, char *out, size_t outsz)
+static mm_suggest_kind suggest_dotless(const mm_domains *d, const char *s, size_t n, char *out,
+                                       size_t outsz)
 {
     const struct dom_slot *e = mm_dom_find(&d->names, s, n);
     if (e) {
@@ -496,14 +508,16 @@ static bool doubled_tld(const char *s, size_t *n)
         return false;
     size_t tl = *n - (size_t)(last - s) - 1;
     const char *prev = memrchr(s, '.', (size_t)(last - s));
-    if (!prev || prev == s || (size_t)(last - prev - 1) != tl || memcmp(prev + 1, last + 1, tl) != 0)
+    if (!prev || prev == s || (size_t)(last - prev - 1) != tl ||
+        memcmp(prev + 1, last + 1, tl) != 0)
         return false;
     *n = (size_t)(last - s);
     return true;
 }
 
 /* Step 4b: digits typed for letters (gma1l.com, t-0nline.de), when that gives a known domain. */
-static bool digits_for_letters(const mm_domains *d, const char *s, size_t n, char *out, size_t outsz)
+static bool digits_for_letters(const mm_domains *d, const char *s, size_t n, char *out,
+                               size_t outsz)
 {
     char v[DOM_MAX + 1];
     for (int pass = 0; pass < 2; pass++) {
@@ -514,7 +528,10 @@ static bool digits_for_letters(const mm_domains *d, const char *s, size_t n, cha
             if (i == n || s[i] == '.') {
                 /* Only labels that mix digits and letters: 163 and 21cn stay. */
                 for (size_t j = label; letters && j < i; j++) {
-                    char c = s[j] == '0' ? 'o' : s[j] == '1' ? (pass ? 'i' : 'l') : s[j] == '5' ? 's' : s[j];
+                    char c = s[j] == '0'   ? 'o'
+                             : s[j] == '1' ? (pass ? 'i' : 'l')
+                             : s[j] == '5' ? 's'
+                                           : s[j];
                     changed |= c != s[j];
                     v[j] = c;
                 }
@@ -550,7 +567,8 @@ static const char *fix_tld(const mm_domains *d, const char *tld, size_t n)
 }
 
 /* s[dot1] is the last dot, and the TLD after it does not exist. */
-static mm_suggest_kind suggest_tld(const mm_domains *d, const char *s, size_t n, size_t dot1, char *out, size_t outsz)
+static mm_suggest_kind suggest_tld(const mm_domains *d, const char *s, size_t n, size_t dot1,
+                                   char *out, size_t outsz)
 {
     const char *last = s + dot1;
     if (last == s)
@@ -574,8 +592,9 @@ static mm_suggest_kind suggest_tld(const mm_domains *d, const char *s, size_t n,
     if (!is_known(d, v, vn)) {
         struct best b = match_popular(d, v, vn, head - 1, true);
         if (b.target >= 0 && !b.ambiguous)
-            return emit(d->targets[b.target].domain, d->targets[b.target].len, out, outsz) ? MM_SUGGEST_PROVIDER
-                                                                                           : MM_SUGGEST_NONE;
+            return emit(d->targets[b.target].domain, d->targets[b.target].len, out, outsz)
+                       ? MM_SUGGEST_PROVIDER
+                       : MM_SUGGEST_NONE;
     }
     return emit(v, vn, out, outsz) ? MM_SUGGEST_TLD : MM_SUGGEST_NONE;
 }
@@ -594,8 +613,8 @@ static mm_suggest_kind fold_kind(unsigned flags)
     return flags & F_DOTS ? MM_SUGGEST_DOTS : MM_SUGGEST_NONE;
 }
 
-static mm_suggest_kind suggest_unknown(const mm_domains *d, const char *s, size_t n, unsigned flags, char *out,
-                                       size_t outsz)
+static mm_suggest_kind suggest_unknown(const mm_domains *d, const char *s, size_t n, unsigned flags,
+                                       char *out, size_t outsz)
 {
     const char *last = memrchr(s, '.', n);
     if (!last)
@@ -613,7 +632,8 @@ static mm_suggest_kind suggest_unknown(const mm_domains *d, const char *s, size_
     return tld_exists ? MM_SUGGEST_NONE : suggest_tld(d, s, n, dot1, out, outsz);
 }
 
-mm_suggest_kind mm_domains_suggest(const mm_domains *d, const char *domain, size_t len, char *out, size_t outsz)
+mm_suggest_kind mm_domains_suggest(const mm_domains *d, const char *domain, size_t len, char *out,
+                                   size_t outsz)
 {
     if (out && outsz)
         out[0] = '\0';
@@ -658,15 +678,17 @@ const char *mm_suggest_kind_message(mm_suggest_kind k)
     static const char *const msgs[MM_SUGGEST_KIND_MAX_] = {
         [MM_SUGGEST_PROVIDER] = N_("The domain %1$s looks like a misspelling of %2$s."),
         [MM_SUGGEST_TLD] = N_("The ending of %1$s looks mistyped; did you mean %2$s?"),
-        [MM_SUGGEST_MISSING_TLD] = N_("The domain %1$s has no ending such as .com; did you mean %2$s?"),
+        [MM_SUGGEST_MISSING_TLD] =
+            N_("The domain %1$s has no ending such as .com; did you mean %2$s?"),
         [MM_SUGGEST_MISSING_DOT] = N_("A dot seems to be missing in %1$s; did you mean %2$s?"),
-        [MM_SUGGEST_COMMA] = N_("The domain %1$s has a comma where a dot belongs; did you mean %2$s?"),
+        [MM_SUGGEST_COMMA] =
+            N_("The domain %1$s has a comma where a dot belongs; did you mean %2$s?"),
         [MM_SUGGEST_DOUBLED_TLD] = N_("The ending of %1$s is typed twice; did you mean %2$s?"),
-        [MM_SUGGEST_HOMOGLYPH] =
-            N_("The domain %1$s contains a digit or a non-Latin letter that only looks like a letter; "
-               "did you mean %2$s?"),
-        [MM_SUGGEST_FULLWIDTH] =
-            N_("The domain %1$s contains full-width characters from an input method; did you mean %2$s?"),
+        [MM_SUGGEST_HOMOGLYPH] = N_(
+            "The domain %1$s contains a digit or a non-Latin letter that only looks like a letter; "
+            "did you mean %2$s?"),
+        [MM_SUGGEST_FULLWIDTH] = N_("The domain %1$s contains full-width characters from an input "
+                                    "method; did you mean %2$s?"),
         [MM_SUGGEST_DOTS] = N_("The domain %1$s has a stray dot; did you mean %2$s?"),
         [MM_SUGGEST_HYPHEN] =
             N_("A part of the domain %1$s starts or ends with a hyphen; did you mean %2$s?"),
