@@ -83,6 +83,7 @@ typedef enum mm_suggest_kind {
     MM_SUGGEST_FULLWIDTH,   /* full-width letters or stops (U+3002, U+FF0E) from an input method */
     MM_SUGGEST_DOTS,        /* an extra dot: gmail..com or gmail.com. -> gmail.com */
     MM_SUGGEST_HYPHEN,      /* a label starting or ending with '-': -gmail.com -> gmail.com */
+    MM_SUGGEST_WWW,         /* a web prefix: www.gmail.com -> gmail.com */
     MM_SUGGEST_KIND_MAX_    /* not a kind: one past the last */
 } mm_suggest_kind;
 

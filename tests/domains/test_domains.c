@@ -211,6 +211,7 @@ static void test_suggest_kinds(void **state)
          "qq.com", MM_SUGGEST_FULLWIDTH}, /* ideographic full stop */
         {"gmail..com", "gmail.com", MM_SUGGEST_DOTS},
         {"-gmail.com", "gmail.com", MM_SUGGEST_HYPHEN},
+        {"www.gmail.com", "gmail.com", MM_SUGGEST_WWW},
         {"gmail.com", "", MM_SUGGEST_NONE},
         {"126.com", "", MM_SUGGEST_NONE},
         {"acme.co", "", MM_SUGGEST_NONE},

@@ -515,6 +515,20 @@ static bool doubled_tld(const char *s, size_t *n)
     return true;
 }
 
+/* Step 4a: gmail.comcom -> gmail.com (the doubled TLD does not exist). */
+static bool doubled_tld_nodot(const mm_domains *d, const char *s, size_t *n)
+{
+    const char *last = memrchr(s, '.', *n);
+    if (!last || last == s)
+        return false;
+    size_t tl = *n - (size_t)(last - s) - 1;
+    if (tl < 4 || tl % 2 || memcmp(last + 1, last + 1 + tl / 2, tl / 2) != 0 ||
+        !mm_dom_tld_exists(d, last + 1, tl / 2))
+        return false;
+    *n -= tl / 2;
+    return true;
+}
+
 /* Step 4b: digits typed for letters (gma1l.com, t-0nline.de), when that gives a known domain. */
 static bool digits_for_letters(const mm_domains *d, const char *s, size_t n, char *out,
                                size_t outsz)
@@ -589,6 +603,7 @@ static mm_suggest_kind suggest_tld(const mm_domains *d, const char *s, size_t n,
     memcpy(v, s, head);
     memcpy(v + head, fix, fl);
     size_t vn = head + fl;
+    doubled_tld(v, &vn); /* qq.com.con -> qq.com.com -> qq.com */
     if (!is_known(d, v, vn)) {
         struct best b = match_popular(d, v, vn, head - 1, true);
         if (b.target >= 0 && !b.ambiguous)
@@ -597,6 +612,34 @@ static mm_suggest_kind suggest_tld(const mm_domains *d, const char *s, size_t n,
                        : MM_SUGGEST_NONE;
     }
     return emit(v, vn, out, outsz) ? MM_SUGGEST_TLD : MM_SUGGEST_NONE;
+}
+
+/*
+ * Step 6b: .co, .cm, .om and .ne exist, but are mostly .com or .net cut short.
+ * For an unknown company (acme.co) that is no reason to suggest anything;
+ * with a misspelt provider name as well (gmial.co) it is.
+ */
+static mm_suggest_kind suggest_truncated(const mm_domains *d, const char *s, size_t n, size_t dot1,
+                                         char *out, size_t outsz)
+{
+    static const char *const cut[][2] = {
+        {"co", "com"}, {"cm", "com"}, {"om", "com"}, {"ne", "net"}};
+    const char *tld = s + dot1 + 1;
+    if (n - dot1 - 1 != 2 || dot1 + 4 > DOM_MAX)
+        return MM_SUGGEST_NONE;
+    for (size_t i = 0; i < sizeof cut / sizeof *cut; i++) {
+        if (memcmp(tld, cut[i][0], 2) != 0)
+            continue;
+        char v[DOM_MAX + 1];
+        memcpy(v, s, dot1 + 1);
+        memcpy(v + dot1 + 1, cut[i][1], 3);
+        struct best b = match_popular(d, v, dot1 + 4, dot1, true);
+        if (b.target < 0 || b.ambiguous || b.by_suffix)
+            return MM_SUGGEST_NONE;
+        const struct dom_target *t = &d->targets[b.target];
+        return emit(t->domain, t->len, out, outsz) ? MM_SUGGEST_PROVIDER : MM_SUGGEST_NONE;
+    }
+    return MM_SUGGEST_NONE;
 }
 
 /* The kind for a fold that alone turned the input into a known domain. */
@@ -622,14 +665,18 @@ static mm_suggest_kind suggest_unknown(const mm_domains *d, const char *s, size_
     size_t dot1 = (size_t)(last - s);
     bool tld_exists = mm_dom_tld_exists(d, s + dot1 + 1, n - dot1 - 1);
     size_t dn = n;
-    if (tld_exists && doubled_tld(s, &dn))
+    if (tld_exists ? doubled_tld(s, &dn) : doubled_tld_nodot(d, s, &dn))
         return emit(s, dn, out, outsz) ? MM_SUGGEST_DOUBLED_TLD : MM_SUGGEST_NONE;
+    if (n > 4 && memcmp(s, "www.", 4) == 0 && is_known(d, s + 4, n - 4))
+        return emit(s + 4, n - 4, out, outsz) ? MM_SUGGEST_WWW : MM_SUGGEST_NONE;
     if ((flags & F_DIGIT) && digits_for_letters(d, s, n, out, outsz))
         return MM_SUGGEST_HOMOGLYPH;
     struct best b = match_popular(d, s, n, dot1, tld_exists);
     if (b.target >= 0)
         return b.ambiguous ? MM_SUGGEST_NONE : emit_target(d, &b, s, n, out, outsz);
-    return tld_exists ? MM_SUGGEST_NONE : suggest_tld(d, s, n, dot1, out, outsz);
+    if (!tld_exists)
+        return suggest_tld(d, s, n, dot1, out, outsz);
+    return suggest_truncated(d, s, n, dot1, out, outsz);
 }
 
 mm_suggest_kind mm_domains_suggest(const mm_domains *d, const char *domain, size_t len, char *out,
@@ -669,6 +716,7 @@ const char *mm_suggest_kind_name(mm_suggest_kind k)
         [MM_SUGGEST_FULLWIDTH] = "fullwidth",
         [MM_SUGGEST_DOTS] = "dots",
         [MM_SUGGEST_HYPHEN] = "hyphen",
+        [MM_SUGGEST_WWW] = "www",
     };
     return (unsigned)k < MM_SUGGEST_KIND_MAX_ ? names[k] : "none";
 }
@@ -692,6 +740,8 @@ const char *mm_suggest_kind_message(mm_suggest_kind k)
         [MM_SUGGEST_DOTS] = N_("The domain %1$s has a stray dot; did you mean %2$s?"),
         [MM_SUGGEST_HYPHEN] =
             N_("A part of the domain %1$s starts or ends with a hyphen; did you mean %2$s?"),
+        [MM_SUGGEST_WWW] = N_(
+            "The domain %1$s starts with www., which belongs to web addresses; did you mean %2$s?"),
     };
     return (unsigned)k < MM_SUGGEST_KIND_MAX_ ? msgs[k] : NULL;
 }
