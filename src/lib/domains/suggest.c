@@ -259,13 +259,22 @@ static int sub_cost(const mm_domains *d, unsigned char x, unsigned char y)
     return LIMIT + 1;
 }
 
-/* Cost of dropping s[i] (or of s[i] being missed): cheap when it is doubled;
- * a hyphen or dot is a choice of spelling (fast-mail.com), not a slip. */
+/* Cost of dropping s[i] from what was typed: cheap when it is doubled; an
+ * extra hyphen or dot is a choice of spelling (fast-mail.com), not a slip. */
 static int indel_cost(const char *s, size_t n, size_t i)
 {
     if (s[i] == '-' || s[i] == '.')
         return LIMIT + 1;
     return (i > 0 && s[i - 1] == s[i]) || (i + 1 < n && s[i + 1] == s[i]) ? 1 : 2;
+}
+
+/* Cost of missing the target's s[i]: a forgotten hyphen or dot is a slip
+ * (tonline.de, vipqq.com), a forgotten doubled letter a small one. */
+static int ins_cost(const char *s, size_t n, size_t i)
+{
+    if (s[i] == '-' || s[i] == '.')
+        return 2;
+    return indel_cost(s, n, i);
 }
 
 /* Is b one edit (substitution, insertion, deletion, swap of neighbours) or
@@ -307,13 +316,13 @@ static int edit_cost(const mm_domains *d, const char *a, size_t la, const char *
     int *prev2 = rows[0], *prev = rows[1], *cur = rows[2];
     prev[0] = 0;
     for (size_t j = 1; j <= lb; j++)
-        prev[j] = prev[j - 1] + indel_cost(b, lb, j - 1);
+        prev[j] = prev[j - 1] + ins_cost(b, lb, j - 1);
     for (size_t i = 1; i <= la; i++) {
         cur[0] = prev[0] + indel_cost(a, la, i - 1);
         int row_min = cur[0];
         for (size_t j = 1; j <= lb; j++) {
             int v =
-                min3(prev[j] + indel_cost(a, la, i - 1), cur[j - 1] + indel_cost(b, lb, j - 1),
+                min3(prev[j] + indel_cost(a, la, i - 1), cur[j - 1] + ins_cost(b, lb, j - 1),
                      prev[j - 1] + sub_cost(d, (unsigned char)a[i - 1], (unsigned char)b[j - 1]));
             if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
                 prev2[j - 2] + 1 < v)
