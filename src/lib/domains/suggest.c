@@ -39,8 +39,10 @@ enum {
     F_HYPHEN = 1u << 4,
     F_DIGIT = 1u << 5, /* not a fix: the domain has a digit (gma1l.com?) */
     F_MINUS = 1u << 6, /* not a fix: the domain has a hyphen to check */
+    F_UNDERSCORE = 1u << 7,
+    F_REALDOT = 1u << 8, /* not a fix: a dot was typed as a dot */
 };
-#define F_FIXES (F_COMMA | F_FULLWIDTH | F_HOMOGLYPH | F_DOTS | F_HYPHEN)
+#define F_FIXES (F_COMMA | F_FULLWIDTH | F_HOMOGLYPH | F_DOTS | F_HYPHEN | F_UNDERSCORE)
 
 #define LIMIT 2     /* half-edits: one plain edit, or two cheap ones */
 #define EDIT_MAX 64 /* longest string the edit distance measures */
@@ -124,8 +126,14 @@ static bool put(char *buf, size_t *n, char c, unsigned *flags)
         *flags |= F_DIGIT;
     if (c == '-')
         *flags |= F_MINUS;
+    if (c == '.')
+        *flags |= F_REALDOT;
     if (c == ',') {
         *flags |= F_COMMA;
+        c = '.';
+    }
+    if (c == '_') { /* company_com: an underscore typed for a dot */
+        *flags |= F_UNDERSCORE;
         c = '.';
     }
     if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.'))
@@ -656,6 +664,8 @@ static mm_suggest_kind fold_kind(unsigned flags)
 {
     if (flags & F_COMMA)
         return MM_SUGGEST_COMMA;
+    if (flags & F_UNDERSCORE)
+        return MM_SUGGEST_UNDERSCORE;
     if (flags & F_HOMOGLYPH)
         return MM_SUGGEST_HOMOGLYPH;
     if (flags & F_FULLWIDTH)
@@ -706,6 +716,8 @@ mm_suggest_kind mm_domains_suggest(const mm_domains *d, const char *domain, size
     /* acme,com -> acme.com is clear anyway; an unknown domain with a Cyrillic
      * letter may be meant as it is. */
     unsigned fixes = flags & F_FIXES & ~(unsigned)F_HOMOGLYPH;
+    if (flags & F_REALDOT)
+        fixes &= ~(unsigned)F_UNDERSCORE; /* acme_widgets.com: a dot or a hyphen? */
     if (k == MM_SUGGEST_NONE && fixes && emit(s, n, out, outsz))
         k = fold_kind(fixes);
     return k;
@@ -726,6 +738,7 @@ const char *mm_suggest_kind_name(mm_suggest_kind k)
         [MM_SUGGEST_DOTS] = "dots",
         [MM_SUGGEST_HYPHEN] = "hyphen",
         [MM_SUGGEST_WWW] = "www",
+        [MM_SUGGEST_UNDERSCORE] = "underscore",
     };
     return (unsigned)k < MM_SUGGEST_KIND_MAX_ ? names[k] : "none";
 }
@@ -751,6 +764,8 @@ const char *mm_suggest_kind_message(mm_suggest_kind k)
             N_("A part of the domain %1$s starts or ends with a hyphen; did you mean %2$s?"),
         [MM_SUGGEST_WWW] = N_(
             "The domain %1$s starts with www., which belongs to web addresses; did you mean %2$s?"),
+        [MM_SUGGEST_UNDERSCORE] =
+            N_("The domain %1$s has an underscore where a dot belongs; did you mean %2$s?"),
     };
     return (unsigned)k < MM_SUGGEST_KIND_MAX_ ? msgs[k] : NULL;
 }
