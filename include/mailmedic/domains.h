@@ -113,7 +113,13 @@ MM_EXTERN const char *mm_suggest_kind_message(mm_suggest_kind k);
  * candidates gives no suggestion; an unknown domain with an existing TLD
  * (per the Public Suffix List) only gets a suggestion when it is one small
  * edit away from a popular provider; a TLD that does not exist (.con, .cmo,
- * .nte) is moved to the nearest common TLD.  Never allocates.
+ * .nte) is moved to the nearest common TLD.  Never allocates; a few tens of
+ * nanoseconds per call.  A caller that already has the domain normalised
+ * (lower-case A-label) may skip this call when mm_domains_class() says
+ * MM_DOM_KNOWN: such a domain never gets a suggestion.
+ *
+ * The messages of mm_suggest_kind_message() say "did you mean"; the verify
+ * layer should drop a suggestion for a domain that has its own MX.
  */
 MM_EXTERN mm_suggest_kind mm_domains_suggest(const mm_domains *d, const char *domain, size_t len,
                                              char *out, size_t outsz);
