@@ -2,29 +2,36 @@
  * suggest.c - typo suggestions for the domain of an address.
  *
  * How a domain is judged, cheapest first, so the common cases (a popular
- * domain, or a company domain that is nowhere near one) cost one or two hash
- * look-ups and no edit distance:
- *   1. fold what was typed into lower-case ASCII: full-width forms and
- *      ideographic stops from Chinese input methods, commas, Cyrillic and
- *      Greek look-alikes, stray dots; a domain still not ASCII is an IDN and
- *      gets no suggestion;
- *   2. a known domain (any list) is never corrected; if folding made it
- *      known, the fold is the suggestion (gmail,com -> gmail.com);
- *   3. no dot at all: a provider name without TLD (qq -> qq.com) or without
- *      its dot (hotmailcom -> hotmail.com);
- *   4. a doubled TLD (gmail.com.com), digits for letters (gma1l.com);
- *   5. one small edit away from a popular domain (popular.txt only): either
- *      the suffix is intact and the name differs (gamil.com; only candidates
- *      with the same suffix and a name length within 2 and nearly the same
- *      letters are measured), or the name is intact and the suffix differs
- *      (gmail.con, hotmail.co.ul; an existing TLD such as .co or .cm is only
- *      moved to .com/.net/.org, so yahoo.cn never becomes yahoo.ca);
+ * domain, or a company domain that is nowhere near one) cost a few hash
+ * look-ups behind Bloom filters and no edit distance:
+ *   1. fold what was typed into lower-case ASCII (a byte table for plain
+ *      ASCII, fold_slow() for the rest): full-width forms and ideographic
+ *      stops from Chinese input methods, commas and underscores for dots,
+ *      Cyrillic and Greek look-alikes, stray dots and hyphens; a domain still
+ *      not ASCII is an IDN and gets no suggestion;
+ *   2. a known provider (popular.txt, free.txt) is never corrected; if
+ *      folding made the input known, the fold is the suggestion;
+ *   3. no dot at all: a provider name without TLD (qq -> qq.com), without its
+ *      dot (hotmailcom -> hotmail.com), or one slip from one (gmial);
+ *   4. a doubled TLD (gmail.com.com, gmail.comcom), www. before a known
+ *      domain, digits for letters (gma1l.com);
+ *   5. one slip from a popular domain (popular.txt only): either the suffix
+ *      is intact and the name differs (gamil.com; only names of the same
+ *      suffix, a length within 2 and the same first or last letter are
+ *      measured), or the name is intact and the suffix differs (gmail.con,
+ *      hotmail.co.ul; an existing TLD such as .co or .cm is only moved to
+ *      .com/.net/.org, so yahoo.cn never becomes yahoo.ca);
  *   6. a TLD that does not exist (Public Suffix List) is moved to the nearest
- *      common TLD (acme.ogr -> acme.org), then step 5 runs again on the result.
- * The edit distance is Damerau-Levenshtein in half-edits: a transposition,
- * a neighbouring key on a QWERTY keyboard, a look-alike digit (0/o, 1/l) or a
- * doubled/undoubled letter cost 1, any other edit 2; the limit is 2.  A tie
- * between two different providers gives no suggestion.
+ *      common TLD (acme.ogr -> acme.org), then step 5 runs again on the
+ *      result; .co/.cm/.om/.ne are read as cut short only for a misspelt
+ *      provider (gmial.co), never for an unknown company (acme.co).
+ * A slip is one edit (Damerau-Levenshtein) weighed in half-edits: a swap of
+ * neighbours, a neighbouring key on a QWERTY keyboard, a look-alike digit
+ * (0/o, 1/l) or a doubled/undoubled letter cost 1, an insertion or deletion
+ * 2, and the limit is 2; a substitution of far-apart keys or an extra hyphen
+ * or dot is no slip (eastmail.com, fast-mail.com are companies).  Names of
+ * 1-3 characters (qq, 163, gmx) only accept a doubled letter.  A tie between
+ * two different providers gives no suggestion.
  */
 #include <string.h>
 #include "internal.h"
