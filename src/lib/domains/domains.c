@@ -421,6 +421,8 @@ const char *mm_domains_provider(const mm_domains *d, const char *domain, size_t 
 {
     if (!d || !domain)
         return NULL;
+    if (len && domain[len - 1] == '.')
+        len--;
     const struct dom_slot *e = mm_dom_lookup(d, domain, len);
     return e && e->val >= 0 ? d->targets[e->val].provider : NULL;
 }

@@ -51,7 +51,7 @@ enum {
 };
 #define F_FIXES (F_COMMA | F_FULLWIDTH | F_HOMOGLYPH | F_DOTS | F_HYPHEN | F_UNDERSCORE)
 
-#define LIMIT 2     /* half-edits: one plain edit, or two cheap ones */
+#define LIMIT 2     /* half-edits: one insertion or deletion, or one cheap slip */
 #define EDIT_MAX 64 /* longest string the edit distance measures */
 
 /* Common TLDs a non-existent TLD may be moved to. */
