@@ -85,6 +85,7 @@ typedef enum mm_suggest_kind {
     MM_SUGGEST_HYPHEN,      /* a label starting or ending with '-': -gmail.com -> gmail.com */
     MM_SUGGEST_WWW,         /* a web prefix: www.gmail.com -> gmail.com */
     MM_SUGGEST_UNDERSCORE,  /* an underscore for a dot: gmail_com -> gmail.com */
+    MM_SUGGEST_SPACE,       /* a space inside: gmail. com -> gmail.com */
     MM_SUGGEST_KIND_MAX_    /* not a kind: one past the last */
 } mm_suggest_kind;
 

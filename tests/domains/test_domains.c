@@ -212,6 +212,8 @@ static void test_suggest_kinds(void **state)
         {"gmail..com", "gmail.com", MM_SUGGEST_DOTS},
         {"-gmail.com", "gmail.com", MM_SUGGEST_HYPHEN},
         {"www.gmail.com", "gmail.com", MM_SUGGEST_WWW},
+        {"gmail. com", "gmail.com", MM_SUGGEST_SPACE},
+        {"qq\xe3\x80\x80.com", "qq.com", MM_SUGGEST_SPACE}, /* ideographic space */
         {"gmail_com", "gmail.com", MM_SUGGEST_UNDERSCORE},
         {"company_com", "company.com", MM_SUGGEST_UNDERSCORE},
         {"acme_widgets.com", "", MM_SUGGEST_NONE},

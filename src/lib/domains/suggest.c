@@ -48,8 +48,9 @@ enum {
     F_MINUS = 1u << 6, /* not a fix: the domain has a hyphen to check */
     F_UNDERSCORE = 1u << 7,
     F_REALDOT = 1u << 8, /* not a fix: a dot was typed as a dot */
+    F_SPACE = 1u << 9,
 };
-#define F_FIXES (F_COMMA | F_FULLWIDTH | F_HOMOGLYPH | F_DOTS | F_HYPHEN | F_UNDERSCORE)
+#define F_FIXES (F_COMMA | F_FULLWIDTH | F_HOMOGLYPH | F_DOTS | F_HYPHEN | F_UNDERSCORE | F_SPACE)
 
 #define LIMIT 2     /* half-edits: one insertion or deletion, or one cheap slip */
 #define EDIT_MAX 64 /* longest string the edit distance measures */
@@ -82,8 +83,9 @@ static const struct {
     {0x0443, 'y', F_HOMOGLYPH}, {0x0445, 'x', F_HOMOGLYPH}, {0x0455, 's', F_HOMOGLYPH},
     {0x0456, 'i', F_HOMOGLYPH}, {0x0458, 'j', F_HOMOGLYPH}, {0x04bb, 'h', F_HOMOGLYPH},
     {0x04cf, 'l', F_HOMOGLYPH}, {0x0501, 'd', F_HOMOGLYPH}, {0x051b, 'q', F_HOMOGLYPH},
-    {0x051d, 'w', F_HOMOGLYPH}, {0x3001, ',', F_COMMA},     {0x3002, '.', F_FULLWIDTH},
-    {0xff0c, ',', F_FULLWIDTH}, {0xff0e, '.', F_FULLWIDTH}, {0xff61, '.', F_FULLWIDTH},
+    {0x051d, 'w', F_HOMOGLYPH}, {0x3000, ' ', F_FULLWIDTH}, {0x3001, ',', F_COMMA},
+    {0x3002, '.', F_FULLWIDTH}, {0xff0c, ',', F_FULLWIDTH}, {0xff0e, '.', F_FULLWIDTH},
+    {0xff61, '.', F_FULLWIDTH},
 };
 
 /* Decode one UTF-8 sequence at s (n bytes left); 0 on a malformed one. */
@@ -142,6 +144,10 @@ static bool put(char *buf, size_t *n, char c, unsigned *flags)
     if (c == '_') { /* company_com: an underscore typed for a dot */
         *flags |= F_UNDERSCORE;
         c = '.';
+    }
+    if (c == ' ' || c == '\t') { /* gmail. com */
+        *flags |= F_SPACE;
+        return true;
     }
     if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.'))
         return false;
@@ -673,6 +679,8 @@ static mm_suggest_kind fold_kind(unsigned flags)
         return MM_SUGGEST_COMMA;
     if (flags & F_UNDERSCORE)
         return MM_SUGGEST_UNDERSCORE;
+    if (flags & F_SPACE)
+        return MM_SUGGEST_SPACE;
     if (flags & F_HOMOGLYPH)
         return MM_SUGGEST_HOMOGLYPH;
     if (flags & F_FULLWIDTH)
@@ -746,6 +754,7 @@ const char *mm_suggest_kind_name(mm_suggest_kind k)
         [MM_SUGGEST_HYPHEN] = "hyphen",
         [MM_SUGGEST_WWW] = "www",
         [MM_SUGGEST_UNDERSCORE] = "underscore",
+        [MM_SUGGEST_SPACE] = "space",
     };
     return (unsigned)k < MM_SUGGEST_KIND_MAX_ ? names[k] : "none";
 }
@@ -773,6 +782,7 @@ const char *mm_suggest_kind_message(mm_suggest_kind k)
             "The domain %1$s starts with www., which belongs to web addresses; did you mean %2$s?"),
         [MM_SUGGEST_UNDERSCORE] =
             N_("The domain %1$s has an underscore where a dot belongs; did you mean %2$s?"),
+        [MM_SUGGEST_SPACE] = N_("The domain %1$s contains a space; did you mean %2$s?"),
     };
     return (unsigned)k < MM_SUGGEST_KIND_MAX_ ? msgs[k] : NULL;
 }
