@@ -70,6 +70,8 @@ static void test_classes(void **state)
         {"com", 0},
         {".", 0},
         {"mailinator.com.evil.example", 0},
+        {"\x11\x16\x13.com", 0}, /* control bytes do not pass for digits */
+        {"QQ\x0ecom", 0},
     };
     for (size_t i = 0; i < sizeof rows / sizeof *rows; i++)
         check_class(rows[i].domain, rows[i].want);

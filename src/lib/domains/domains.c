@@ -5,8 +5,8 @@
  * The lists arrive as C arrays generated from the lists in data/domains/ (data.h);
  * mm_domains_create() loads them into open-addressing hash tables whose keys
  * point into the arrays, so the object owns only the slot arrays.  Look-ups
- * fold ASCII case while hashing (byte | 0x20 maps A-Z to a-z and leaves
- * digits, '-' and '.' alone), so callers need not lower-case first.
+ * fold ASCII case while hashing (8 bytes at a time), so callers need not
+ * lower-case first.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -40,15 +40,27 @@ static inline uint64_t load_bytes(const char *s, size_t n)
     return u[0] | ((uint64_t)u[n / 2] << (8 * (n / 2))) | ((uint64_t)u[n - 1] << (8 * (n - 1)));
 }
 
+/* Lower-case the ASCII letters of 8 bytes at once (SWAR): a byte gets 0x20
+ * only if it is in 'A'..'Z', so digits, '-', '.' and control bytes stay as
+ * they are and cannot pass for one another. */
+static inline uint64_t lower8(uint64_t v)
+{
+    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+    uint64_t low7 = v & ~high;
+    uint64_t ge_a = low7 + ones * (0x80 - 'A');     /* high bit: byte >= 'A' */
+    uint64_t gt_z = low7 + ones * (0x80 - 'Z' - 1); /* high bit: byte > 'Z' */
+    uint64_t upper = ge_a & ~gt_z & ~v & high;
+    return v | (upper >> 2);
+}
+
 static inline uint64_t load_folded(const char *s, size_t n)
 {
     if (n >= 8) {
         uint64_t v;
         memcpy(&v, s, 8);
-        return v | 0x2020202020202020ull;
+        return lower8(v);
     }
-    /* OR 0x20 into the loaded bytes only. */
-    return load_bytes(s, n) | (0x2020202020202020ull & ((1ull << (8 * n)) - 1));
+    return lower8(load_bytes(s, n));
 }
 
 uint32_t mm_dom_hash(const char *s, size_t len)
