@@ -353,13 +353,48 @@ static mm_status_t load_all(mm_domains *d)
     return MM_OK;
 }
 
+/*
+ * TLDs known to exist, each with what the typo filter needs to know about it
+ * in one look-up: val = the id of the TLD as a target suffix (com, de) or -1,
+ * flags = MM_TLD_SLD when some target has a two-label suffix under it (co.uk).
+ */
 static mm_status_t load_tlds(mm_domains *d)
 {
     size_t n = sizeof common_tlds / sizeof *common_tlds;
-    if (table_init(&d->tlds, n) != MM_OK)
+    if (table_init(&d->tlds, n + d->nsuffixes) != MM_OK)
         return MM_ENOMEM;
     for (size_t i = 0; i < n; i++)
-        table_add(&d->tlds, common_tlds[i], strlen(common_tlds[i]), 0);
+        table_add(&d->tlds, common_tlds[i], strlen(common_tlds[i]), -1);
+    for (size_t i = 0; i < d->ntargets; i++) {
+        const struct dom_target *t = &d->targets[i];
+        const char *sfx = t->domain + t->name_len + 1, *last = strrchr(sfx, '.');
+        struct dom_slot *e =
+            table_add(&d->tlds, last ? last + 1 : sfx, strlen(last ? last + 1 : sfx), -1);
+        if (last)
+            e->flags |= MM_TLD_SLD;
+        else
+            e->val = t->suffix;
+    }
+    return MM_OK;
+}
+
+/* Per (suffix, name length) bucket: the first and last characters of its
+ * names, so a bucket none of whose names could be one edit away is skipped
+ * without looking at its names. */
+static mm_status_t load_bucket_chars(mm_domains *d)
+{
+    size_t w = DOM_NAME_MAX + 2;
+    d->bucket_first = calloc(d->nsuffixes * w, sizeof *d->bucket_first);
+    d->bucket_last = calloc(d->nsuffixes * w, sizeof *d->bucket_last);
+    if (!d->bucket_first || !d->bucket_last)
+        return MM_ENOMEM;
+    for (size_t i = 0; i < d->ntargets; i++) {
+        const struct dom_target *t = &d->targets[i];
+        if (t->name_len > DOM_NAME_MAX || t->name_len == 0)
+            continue;
+        d->bucket_first[t->suffix * w + t->name_len] |= mm_dom_charbit(t->domain[0]);
+        d->bucket_last[t->suffix * w + t->name_len] |= mm_dom_charbit(t->domain[t->name_len - 1]);
+    }
     return MM_OK;
 }
 
@@ -386,6 +421,8 @@ mm_status_t mm_domains_create(mm_domains **out)
         st = load_all(d);
     if (st == MM_OK)
         st = load_tlds(d);
+    if (st == MM_OK)
+        st = load_bucket_chars(d);
     if (st != MM_OK) {
         mm_domains_free(d);
         return st;
@@ -407,6 +444,8 @@ void mm_domains_free(mm_domains *d)
     free(d->targets);
     free(d->by_name);
     free(d->buckets);
+    free(d->bucket_first);
+    free(d->bucket_last);
     free(d);
 }
 

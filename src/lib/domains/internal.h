@@ -11,7 +11,8 @@
  *   - names: target name -> first of the targets with that name, in file
  *     order (by_name), for TLD-only fixes and a missing TLD;
  *   - suffixes: the suffixes the targets use (com, co.uk, ...);
- *   - tlds: TLDs known to exist, a cache in front of libpsl.
+ *   - tlds: TLDs known to exist (a cache in front of libpsl), with their
+ *     target suffix id, so one look-up serves the typo filter.
  */
 #ifndef MM_DOMAINS_INTERNAL_H
 #define MM_DOMAINS_INTERNAL_H
@@ -62,14 +63,30 @@ struct mm_domains {
     struct dom_table tlds;
     struct dom_target *targets;
     size_t ntargets;
-    uint16_t *by_name; /* target indices sorted by (name, order) */
-    uint16_t *buckets; /* [suffix * (DOM_NAME_MAX + 2) + len] = first target; +1 = end */
+    uint16_t *by_name;      /* target indices sorted by (name, order) */
+    uint16_t *buckets;      /* [suffix * (DOM_NAME_MAX + 2) + len] = first target; +1 = end */
+    uint64_t *bucket_first; /* same index: mm_dom_charbit() of the names' first characters */
+    uint64_t *bucket_last;  /* same index: of the names' last characters */
     size_t nsuffixes;
     psl_ctx_t *psl;
     uint32_t adjacent[128];        /* QWERTY neighbours of a letter, as a bit set of 'a'..'z' */
     unsigned char fold[256];       /* byte -> lower-case LDH or '.', 0 for anything else */
     unsigned char fold_class[256]; /* byte -> MM_FOLD_* bits */
 };
+
+enum { MM_TLD_SLD = 1 }; /* tlds: some target suffix has two labels under this TLD */
+
+/* A character as a bit of a 64-bit set: letters, digits, '-', '.', other. */
+static inline uint64_t mm_dom_charbit(char c)
+{
+    unsigned u = (unsigned char)c;
+    unsigned bit = u - 'a' < 26u   ? u - 'a'
+                   : u - '0' < 10u ? 26 + u - '0'
+                   : u == '-'      ? 36
+                   : u == '.'      ? 37
+                                   : 38;
+    return 1ull << bit;
+}
 
 enum { MM_FOLD_DIGIT = 1, MM_FOLD_MINUS = 2, MM_FOLD_OTHER = 4, MM_FOLD_DOT = 8 };
 

@@ -398,16 +398,19 @@ static void consider(const mm_domains *d, struct best *b, int target, int cost, 
             .cost = cost, .target = target, .by_suffix = by_suffix, .ambiguous = b->ambiguous};
 }
 
-/* Targets with the typed suffix s[start..n) and a name close to s[0..start-1). */
-static void match_names(const mm_domains *d, const char *s, size_t n, size_t start, struct best *b)
+/* Targets with suffix id sfx (typed as s[start..n)) and a name close to s[0..start-1). */
+static void match_names(const mm_domains *d, const char *s, size_t start, int sfx, struct best *b)
 {
-    const struct dom_slot *sx = mm_dom_find(&d->suffixes, s + start, n - start);
-    if (!sx)
-        return;
-    size_t nl = start - 1;
-    const uint16_t *bucket = d->buckets + (size_t)sx->val * (DOM_NAME_MAX + 2);
+    size_t nl = start - 1, w = DOM_NAME_MAX + 2;
+    const uint16_t *bucket = d->buckets + (size_t)sfx * w;
+    const uint64_t *first = d->bucket_first + (size_t)sfx * w,
+                   *last = d->bucket_last + (size_t)sfx * w;
+    uint64_t c0 = mm_dom_charbit(s[0]), cl = mm_dom_charbit(s[nl - 1]);
     size_t lo = nl > 2 ? nl - 2 : 1, hi = nl + 2 < DOM_NAME_MAX ? nl + 2 : DOM_NAME_MAX;
     for (size_t l = lo; l <= hi; l++) {
+        /* One edit keeps the first or the last character. */
+        if (!(first[l] & c0) && !(last[l] & cl))
+            continue;
         /* Names of 1-3 characters (qq, 163, aol, gmx) are too close to other
          * real names for a free edit: only a doubled letter (qqq.com). */
         bool short_name = l < 4;
@@ -415,7 +418,6 @@ static void match_names(const mm_domains *d, const char *s, size_t n, size_t sta
             continue;
         for (size_t i = bucket[l]; i < bucket[l + 1]; i++) {
             const struct dom_target *t = &d->targets[i];
-            /* One edit keeps the first or the last character. */
             if (t->domain[0] != s[0] && t->domain[l - 1] != s[nl - 1])
                 continue;
             int cost = slip_cost(d, s, nl, t->domain, t->name_len, short_name ? 1 : LIMIT);
@@ -448,15 +450,18 @@ static void match_suffixes(const mm_domains *d, const char *s, size_t n, size_t 
 
 /* Step 5: the closest popular domain, or -1.  s[dot1] is the last dot. */
 static struct best match_popular(const mm_domains *d, const char *s, size_t n, size_t dot1,
-                                 bool tld_exists)
+                                 const struct dom_slot *tld, bool tld_exists)
 {
     struct best b = {.target = -1};
     const char *prev = dot1 ? memrchr(s, '.', dot1) : NULL;
-    if (tld_exists) {
-        if (prev)
-            match_names(d, s, n, (size_t)(prev - s) + 1, &b);
-        match_names(d, s, n, dot1 + 1, &b);
+    if (tld && prev && (tld->flags & MM_TLD_SLD)) {
+        size_t start = (size_t)(prev - s) + 1;
+        const struct dom_slot *sx = mm_dom_find(&d->suffixes, s + start, n - start);
+        if (sx)
+            match_names(d, s, start, sx->val, &b);
     }
+    if (tld && tld->val >= 0 && dot1 > 0)
+        match_names(d, s, dot1 + 1, tld->val, &b);
     match_suffixes(d, s, n, dot1, tld_exists, &b);
     if (prev)
         match_suffixes(d, s, n, (size_t)(prev - s), tld_exists, &b);
@@ -635,7 +640,7 @@ static mm_suggest_kind suggest_tld(const mm_domains *d, const char *s, size_t n,
     size_t vn = head + fl;
     doubled_tld(v, &vn); /* qq.com.con -> qq.com.com -> qq.com */
     if (!is_known(d, v, vn)) {
-        struct best b = match_popular(d, v, vn, head - 1, true);
+        struct best b = match_popular(d, v, vn, head - 1, mm_dom_find(&d->tlds, fix, fl), true);
         if (b.target >= 0 && !b.ambiguous)
             return emit(d->targets[b.target].domain, d->targets[b.target].len, out, outsz)
                        ? MM_SUGGEST_PROVIDER
@@ -663,7 +668,8 @@ static mm_suggest_kind suggest_truncated(const mm_domains *d, const char *s, siz
         char v[DOM_MAX + 1];
         memcpy(v, s, dot1 + 1);
         memcpy(v + dot1 + 1, cut[i][1], 3);
-        struct best b = match_popular(d, v, dot1 + 4, dot1, true);
+        struct best b =
+            match_popular(d, v, dot1 + 4, dot1, mm_dom_find(&d->tlds, cut[i][1], 3), true);
         if (b.target < 0 || b.ambiguous || b.by_suffix)
             return MM_SUGGEST_NONE;
         const struct dom_target *t = &d->targets[b.target];
@@ -697,7 +703,8 @@ static mm_suggest_kind suggest_unknown(const mm_domains *d, const char *s, size_
     if (!last)
         return suggest_dotless(d, s, n, out, outsz);
     size_t dot1 = (size_t)(last - s);
-    bool tld_exists = mm_dom_tld_exists(d, s + dot1 + 1, n - dot1 - 1);
+    const struct dom_slot *tld = mm_dom_find(&d->tlds, s + dot1 + 1, n - dot1 - 1);
+    bool tld_exists = tld || mm_dom_tld_exists(d, s + dot1 + 1, n - dot1 - 1);
     size_t dn = n;
     if (tld_exists ? doubled_tld(s, &dn) : doubled_tld_nodot(d, s, &dn))
         return emit(s, dn, out, outsz) ? MM_SUGGEST_DOUBLED_TLD : MM_SUGGEST_NONE;
@@ -705,7 +712,7 @@ static mm_suggest_kind suggest_unknown(const mm_domains *d, const char *s, size_
         return emit(s + 4, n - 4, out, outsz) ? MM_SUGGEST_WWW : MM_SUGGEST_NONE;
     if ((flags & F_DIGIT) && digits_for_letters(d, s, n, out, outsz))
         return MM_SUGGEST_HOMOGLYPH;
-    struct best b = match_popular(d, s, n, dot1, tld_exists);
+    struct best b = match_popular(d, s, n, dot1, tld, tld_exists);
     if (b.target >= 0)
         return b.ambiguous ? MM_SUGGEST_NONE : emit_target(d, &b, s, n, out, outsz);
     if (!tld_exists)
