@@ -237,8 +237,9 @@ static bool fold(const mm_domains *d, const char *in, size_t len, char *buf, siz
     const unsigned char *s = (const unsigned char *)in;
     if (len == 0 || len > DOM_MAX)
         return len > 0 && fold_slow(in, len, buf, n, flags);
-    /* cls collects the classes seen; pair the classes of neighbours to see
-     * ".." (DOT after DOT) and a hyphen at a label's edge ("-." or ".-"). */
+    /* cls collects the classes seen; pairs the classes two neighbours share,
+     * so DOT in pairs means "..", a leading dot (prev starts as DOT) or, with
+     * the last class added below, a trailing one. */
     unsigned cls = 0, pairs = 0, prev = MM_FOLD_DOT;
     for (size_t i = 0; i < len; i++) {
         unsigned c = d->fold_class[s[i]];
