@@ -67,25 +67,25 @@ static const struct {
     char ascii;
     unsigned char flag;
 } folds[] = {
-    {0x0391, 'a', F_HOMOGLYPH}, {0x0392, 'b', F_HOMOGLYPH}, {0x0395, 'e', F_HOMOGLYPH},
-    {0x0396, 'z', F_HOMOGLYPH}, {0x0397, 'h', F_HOMOGLYPH}, {0x0399, 'i', F_HOMOGLYPH},
-    {0x039a, 'k', F_HOMOGLYPH}, {0x039c, 'm', F_HOMOGLYPH}, {0x039d, 'n', F_HOMOGLYPH},
-    {0x039f, 'o', F_HOMOGLYPH}, {0x03a1, 'p', F_HOMOGLYPH}, {0x03a4, 't', F_HOMOGLYPH},
-    {0x03a5, 'y', F_HOMOGLYPH}, {0x03a7, 'x', F_HOMOGLYPH}, {0x03b1, 'a', F_HOMOGLYPH},
-    {0x03b9, 'i', F_HOMOGLYPH}, {0x03ba, 'k', F_HOMOGLYPH}, {0x03bd, 'v', F_HOMOGLYPH},
-    {0x03bf, 'o', F_HOMOGLYPH}, {0x03c1, 'p', F_HOMOGLYPH}, {0x0405, 's', F_HOMOGLYPH},
-    {0x0406, 'i', F_HOMOGLYPH}, {0x0408, 'j', F_HOMOGLYPH}, {0x0410, 'a', F_HOMOGLYPH},
-    {0x0412, 'b', F_HOMOGLYPH}, {0x0415, 'e', F_HOMOGLYPH}, {0x041a, 'k', F_HOMOGLYPH},
-    {0x041c, 'm', F_HOMOGLYPH}, {0x041d, 'h', F_HOMOGLYPH}, {0x041e, 'o', F_HOMOGLYPH},
-    {0x0420, 'p', F_HOMOGLYPH}, {0x0421, 'c', F_HOMOGLYPH}, {0x0422, 't', F_HOMOGLYPH},
-    {0x0425, 'x', F_HOMOGLYPH}, {0x0430, 'a', F_HOMOGLYPH}, {0x0435, 'e', F_HOMOGLYPH},
-    {0x043e, 'o', F_HOMOGLYPH}, {0x0440, 'p', F_HOMOGLYPH}, {0x0441, 'c', F_HOMOGLYPH},
-    {0x0443, 'y', F_HOMOGLYPH}, {0x0445, 'x', F_HOMOGLYPH}, {0x0455, 's', F_HOMOGLYPH},
-    {0x0456, 'i', F_HOMOGLYPH}, {0x0458, 'j', F_HOMOGLYPH}, {0x04bb, 'h', F_HOMOGLYPH},
-    {0x04cf, 'l', F_HOMOGLYPH}, {0x0501, 'd', F_HOMOGLYPH}, {0x051b, 'q', F_HOMOGLYPH},
-    {0x051d, 'w', F_HOMOGLYPH}, {0x3000, ' ', F_FULLWIDTH}, {0x3001, ',', F_COMMA},
-    {0x3002, '.', F_FULLWIDTH}, {0xff0c, ',', F_FULLWIDTH}, {0xff0e, '.', F_FULLWIDTH},
-    {0xff61, '.', F_FULLWIDTH},
+    {0x0131, 'i', F_HOMOGLYPH}, {0x0261, 'g', F_HOMOGLYPH}, {0x0391, 'a', F_HOMOGLYPH},
+    {0x0392, 'b', F_HOMOGLYPH}, {0x0395, 'e', F_HOMOGLYPH}, {0x0396, 'z', F_HOMOGLYPH},
+    {0x0397, 'h', F_HOMOGLYPH}, {0x0399, 'i', F_HOMOGLYPH}, {0x039a, 'k', F_HOMOGLYPH},
+    {0x039c, 'm', F_HOMOGLYPH}, {0x039d, 'n', F_HOMOGLYPH}, {0x039f, 'o', F_HOMOGLYPH},
+    {0x03a1, 'p', F_HOMOGLYPH}, {0x03a4, 't', F_HOMOGLYPH}, {0x03a5, 'y', F_HOMOGLYPH},
+    {0x03a7, 'x', F_HOMOGLYPH}, {0x03b1, 'a', F_HOMOGLYPH}, {0x03b9, 'i', F_HOMOGLYPH},
+    {0x03ba, 'k', F_HOMOGLYPH}, {0x03bd, 'v', F_HOMOGLYPH}, {0x03bf, 'o', F_HOMOGLYPH},
+    {0x03c1, 'p', F_HOMOGLYPH}, {0x0405, 's', F_HOMOGLYPH}, {0x0406, 'i', F_HOMOGLYPH},
+    {0x0408, 'j', F_HOMOGLYPH}, {0x0410, 'a', F_HOMOGLYPH}, {0x0412, 'b', F_HOMOGLYPH},
+    {0x0415, 'e', F_HOMOGLYPH}, {0x041a, 'k', F_HOMOGLYPH}, {0x041c, 'm', F_HOMOGLYPH},
+    {0x041d, 'h', F_HOMOGLYPH}, {0x041e, 'o', F_HOMOGLYPH}, {0x0420, 'p', F_HOMOGLYPH},
+    {0x0421, 'c', F_HOMOGLYPH}, {0x0422, 't', F_HOMOGLYPH}, {0x0425, 'x', F_HOMOGLYPH},
+    {0x0430, 'a', F_HOMOGLYPH}, {0x0435, 'e', F_HOMOGLYPH}, {0x043e, 'o', F_HOMOGLYPH},
+    {0x0440, 'p', F_HOMOGLYPH}, {0x0441, 'c', F_HOMOGLYPH}, {0x0443, 'y', F_HOMOGLYPH},
+    {0x0445, 'x', F_HOMOGLYPH}, {0x0455, 's', F_HOMOGLYPH}, {0x0456, 'i', F_HOMOGLYPH},
+    {0x0458, 'j', F_HOMOGLYPH}, {0x04bb, 'h', F_HOMOGLYPH}, {0x04cf, 'l', F_HOMOGLYPH},
+    {0x0501, 'd', F_HOMOGLYPH}, {0x051b, 'q', F_HOMOGLYPH}, {0x051d, 'w', F_HOMOGLYPH},
+    {0x3000, ' ', F_FULLWIDTH}, {0x3001, ',', F_COMMA},     {0x3002, '.', F_FULLWIDTH},
+    {0xff0c, ',', F_FULLWIDTH}, {0xff0e, '.', F_FULLWIDTH}, {0xff61, '.', F_FULLWIDTH},
 };
 
 /* Decode one UTF-8 sequence at s (n bytes left); 0 on a malformed one. */
@@ -443,9 +443,12 @@ static void match_suffixes(const mm_domains *d, const char *s, size_t n, size_t 
         if (tld_exists && !t->generic)
             continue;
         const char *sfx = t->domain + t->name_len + 1;
-        consider(d, b, ti,
-                 slip_cost(d, s + dot + 1, n - dot - 1, sfx, t->len - t->name_len - 1u, LIMIT),
-                 true);
+        size_t typed = n - dot - 1, want = t->len - t->name_len - 1u;
+        /* Typing stopped short: gmail.c, hotmail.co.u (not a TLD, so not meant). */
+        bool cut_short = !tld_exists && typed < want && memcmp(s + dot + 1, sfx, typed) == 0;
+        int cost = cut_short ? (want - typed <= 2 ? 1 : LIMIT) /* the nearest ending wins */
+                             : slip_cost(d, s + dot + 1, typed, sfx, want, LIMIT);
+        consider(d, b, ti, cost, true);
     }
 }
 
