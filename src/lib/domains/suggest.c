@@ -19,8 +19,9 @@
  *      is intact and the name differs (gamil.com; only names of the same
  *      suffix, a length within 2 and the same first or last letter are
  *      measured), or the name is intact and the suffix differs (gmail.con,
- *      hotmail.co.ul; an existing TLD such as .co or .cm is only moved to
- *      .com/.net/.org, so yahoo.cn never becomes yahoo.ca);
+ *      hotmail.co.ul) or was cut short (gmail.c); an existing TLD such as
+ *      .co or .cm is only moved to .com/.net/.org, so yahoo.cn never becomes
+ *      yahoo.ca;
  *   6. a TLD that does not exist (Public Suffix List) is moved to the nearest
  *      common TLD (acme.ogr -> acme.org), then step 5 runs again on the
  *      result; .co/.cm/.om/.ne are read as cut short only for a misspelt
