@@ -7,5 +7,7 @@
 #include <mailmedic/reason.h>
 #include <mailmedic/bounce.h>
 #include <mailmedic/input.h>
+#include <mailmedic/smtp.h>
+#include <mailmedic/dns.h>
 #include <mailmedic/domains.h>
 #endif
