@@ -428,6 +428,14 @@ static void match_names(const mm_domains *d, const char *s, size_t start, int sf
     }
 }
 
+/* Do two suffixes end in the same TLD (con.uk and co.uk)? */
+static bool same_tld(const char *a, size_t la, const char *b, size_t lb)
+{
+    const char *da = memrchr(a, '.', la), *db = memrchr(b, '.', lb);
+    size_t ta = da ? la - (size_t)(da + 1 - a) : la, tb = db ? lb - (size_t)(db + 1 - b) : lb;
+    return ta == tb && memcmp(a + la - ta, b + lb - tb, ta) == 0;
+}
+
 /* Targets whose name is exactly s[0..dot) and whose suffix is close to the rest. */
 static void match_suffixes(const mm_domains *d, const char *s, size_t n, size_t dot,
                            bool tld_exists, struct best *b)
@@ -440,11 +448,12 @@ static void match_suffixes(const mm_domains *d, const char *s, size_t n, size_t 
         const struct dom_target *t = &d->targets[ti];
         if (t->name_len != dot || memcmp(t->domain, s, dot) != 0)
             break;
-        /* An existing TLD (gmail.co, qq.cm) is only moved to com, net or org. */
-        if (tld_exists && !t->generic)
-            continue;
         const char *sfx = t->domain + t->name_len + 1;
         size_t typed = n - dot - 1, want = t->len - t->name_len - 1u;
+        /* An existing TLD (gmail.co, qq.cm) is only moved to com, net or org;
+         * kept as it is, the labels before it may be fixed (hotmail.con.uk). */
+        if (tld_exists && !t->generic && !same_tld(s + dot + 1, typed, sfx, want))
+            continue;
         /* Typing stopped short: gmail.c, hotmail.co.u (not a TLD, so not meant). */
         bool cut_short = !tld_exists && typed < want && memcmp(s + dot + 1, sfx, typed) == 0;
         int cost = cut_short ? (want - typed <= 2 ? 1 : LIMIT) /* the nearest ending wins */
