@@ -462,12 +462,11 @@ static void match_suffixes(const mm_domains *d, const char *s, size_t n, size_t 
     }
 }
 
-/* Step 5: the closest popular domain, or -1.  s[dot1] is the last dot. */
-static struct best match_popular(const mm_domains *d, const char *s, size_t n, size_t dot1,
-                                 const struct dom_slot *tld, bool tld_exists)
+/* Step 5 with the dot before the last (prev, or NULL) already found. */
+static struct best match_popular_at(const mm_domains *d, const char *s, size_t n, size_t dot1,
+                                    const char *prev, const struct dom_slot *tld, bool tld_exists)
 {
     struct best b = {.target = -1};
-    const char *prev = dot1 ? memrchr(s, '.', dot1) : NULL;
     if (tld && prev && (tld->flags & MM_TLD_SLD)) {
         size_t start = (size_t)(prev - s) + 1;
         const struct dom_slot *sx = mm_dom_find(&d->suffixes, s + start, n - start);
@@ -480,6 +479,13 @@ static struct best match_popular(const mm_domains *d, const char *s, size_t n, s
     if (prev)
         match_suffixes(d, s, n, (size_t)(prev - s), tld_exists, &b);
     return b;
+}
+
+/* Step 5: the closest popular domain, or -1.  s[dot1] is the last dot. */
+static struct best match_popular(const mm_domains *d, const char *s, size_t n, size_t dot1,
+                                 const struct dom_slot *tld, bool tld_exists)
+{
+    return match_popular_at(d, s, n, dot1, dot1 ? memrchr(s, '.', dot1) : NULL, tld, tld_exists);
 }
 
 static bool emit(const char *s, size_t n, char *out, size_t outsz)
@@ -610,16 +616,20 @@ static bool digits_for_letters(const mm_domains *d, const char *s, size_t n, cha
     return false;
 }
 
-/* Step 6: a TLD that does not exist -> the nearest common TLD, or 0. */
-static const char *fix_tld(const mm_domains *d, const char *tld, size_t n)
+/* The one word of list (count words) a slip away from the typed label, or NULL. */
+static const char *nearest(const mm_domains *d, const char *label, size_t n,
+                           const char *const *list, size_t count)
 {
     const char *best = NULL;
     int best_cost = LIMIT + 1;
     bool tie = false;
-    for (size_t i = 0; i < sizeof fix_tlds / sizeof *fix_tlds; i++) {
-        int c = slip_cost(d, tld, n, fix_tlds[i], strlen(fix_tlds[i]), LIMIT);
+    for (size_t i = 0; i < count; i++) {
+        size_t len = strlen(list[i]);
+        if (len == n && memcmp(label, list[i], n) == 0)
+            continue;
+        int c = slip_cost(d, label, n, list[i], len, LIMIT);
         if (c < best_cost) {
-            best = fix_tlds[i];
+            best = list[i];
             best_cost = c;
             tie = false;
         } else if (c == best_cost) {
@@ -627,6 +637,72 @@ static const char *fix_tld(const mm_domains *d, const char *tld, size_t n)
         }
     }
     return tie ? NULL : best;
+}
+
+/* Step 6: a TLD that does not exist -> the nearest common TLD, or NULL. */
+static const char *fix_tld(const mm_domains *d, const char *tld, size_t n)
+{
+    return nearest(d, tld, n, fix_tlds, sizeof fix_tlds / sizeof *fix_tlds);
+}
+
+static bool is_public_suffix(const mm_domains *d, const char *s, size_t n)
+{
+    char buf[DOM_MAX + 1];
+    if (!d->psl || n > DOM_MAX)
+        return false;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    return psl_is_public_suffix2(d->psl, buf, PSL_TYPE_ANY | PSL_TYPE_NO_STAR_RULE);
+}
+
+/*
+ * Step 6c: the TLD exists but the label before it is a slip for a second
+ * level where companies register (haier.con.cn -> haier.com.cn, acme.co.ul is
+ * step 6): only when that label and the TLD are no public suffix and the
+ * fixed pair is one.  s[prev] and s[dot1] are the last two dots.
+ */
+static mm_suggest_kind suggest_sld(const mm_domains *d, const char *s, size_t n, size_t prev,
+                                   size_t dot1, char *out, size_t outsz)
+{
+    static const char *const slds[] = {"com", "net", "org", "edu", "gov", "co", "ac"};
+    size_t sl = dot1 - prev - 1, tl = n - dot1; /* tl counts the dot */
+    if (sl < 2 || sl > 4)
+        return MM_SUGGEST_NONE;
+    for (size_t i = 0; i < sizeof slds / sizeof *slds; i++)
+        if (strlen(slds[i]) == sl && memcmp(s + prev + 1, slds[i], sl) == 0)
+            return MM_SUGGEST_NONE; /* com.cn, co.uk: meant as they are */
+    char v[DOM_MAX + 8];
+    size_t vn = 0;
+    int best_cost = LIMIT + 1;
+    bool tie = false, checked = false;
+    for (size_t i = 0; i < sizeof slds / sizeof *slds; i++) {
+        size_t fl = strlen(slds[i]);
+        int c = slip_cost(d, s + prev + 1, sl, slds[i], fl, LIMIT);
+        if (c > best_cost || c > LIMIT || prev + 1 + fl + tl > DOM_MAX)
+            continue;
+        /* The typed pair must be no public suffix, the fixed pair one. */
+        if (!checked && is_public_suffix(d, s + prev + 1, n - prev - 1))
+            return MM_SUGGEST_NONE;
+        checked = true;
+        char pair[16];
+        memcpy(pair, slds[i], fl);
+        memcpy(pair + fl, s + dot1, tl < sizeof pair - fl ? tl : 0);
+        if (tl >= sizeof pair - fl || !is_public_suffix(d, pair, fl + tl))
+            continue;
+        if (c == best_cost) {
+            tie = true;
+            continue;
+        }
+        best_cost = c;
+        tie = false;
+        memcpy(v, s, prev + 1);
+        memcpy(v + prev + 1, slds[i], fl);
+        memcpy(v + prev + 1 + fl, s + dot1, tl);
+        vn = prev + 1 + fl + tl;
+    }
+    if (vn == 0 || tie)
+        return MM_SUGGEST_NONE;
+    return emit(v, vn, out, outsz) ? MM_SUGGEST_TLD : MM_SUGGEST_NONE;
 }
 
 /* s[dot1] is the last dot, and the TLD after it does not exist. */
@@ -726,12 +802,16 @@ static mm_suggest_kind suggest_unknown(const mm_domains *d, const char *s, size_
         return emit(s + 4, n - 4, out, outsz) ? MM_SUGGEST_WWW : MM_SUGGEST_NONE;
     if ((flags & F_DIGIT) && digits_for_letters(d, s, n, out, outsz))
         return MM_SUGGEST_HOMOGLYPH;
-    struct best b = match_popular(d, s, n, dot1, tld, tld_exists);
+    const char *prev = dot1 ? memrchr(s, '.', dot1) : NULL;
+    struct best b = match_popular_at(d, s, n, dot1, prev, tld, tld_exists);
     if (b.target >= 0)
         return b.ambiguous ? MM_SUGGEST_NONE : emit_target(d, &b, s, n, out, outsz);
     if (!tld_exists)
         return suggest_tld(d, s, n, dot1, out, outsz);
-    return suggest_truncated(d, s, n, dot1, out, outsz);
+    mm_suggest_kind k = suggest_truncated(d, s, n, dot1, out, outsz);
+    if (k == MM_SUGGEST_NONE && prev && prev > s)
+        k = suggest_sld(d, s, n, (size_t)(prev - s), dot1, out, outsz);
+    return k;
 }
 
 mm_suggest_kind mm_domains_suggest(const mm_domains *d, const char *domain, size_t len, char *out,
