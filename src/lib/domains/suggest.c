@@ -25,7 +25,9 @@
  *   6. a TLD that does not exist (Public Suffix List) is moved to the nearest
  *      common TLD (acme.ogr -> acme.org), then step 5 runs again on the
  *      result; .co/.cm/.om/.ne are read as cut short only for a misspelt
- *      provider (gmial.co), never for an unknown company (acme.co).
+ *      provider (gmial.co), never for an unknown company (acme.co); a slip
+ *      in the second level before an existing ccTLD is fixed when that gives
+ *      a public suffix (haier.con.cn -> haier.com.cn).
  * A slip is one edit (Damerau-Levenshtein) weighed in half-edits: a swap of
  * neighbours, a neighbouring key on a QWERTY keyboard, a look-alike digit
  * (0/o, 1/l) or a doubled/undoubled letter cost 1, an insertion or deletion
