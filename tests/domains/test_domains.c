@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -267,6 +268,37 @@ static void test_kind_names(void **state)
     }
 }
 
+/* One object, several threads: the same answers as one thread. */
+static const char *const shared_inputs[] = {"gamil.com",  "qq.con",    "acme.ogr",        "126.com",
+                                            "hotmailcom", "gma1l.com", "globaltech.co.uk"};
+
+static void *suggest_all(void *arg)
+{
+    char(*got)[256] = arg;
+    for (int round = 0; round < 2000; round++)
+        for (size_t i = 0; i < sizeof shared_inputs / sizeof *shared_inputs; i++)
+            mm_domains_suggest(D, shared_inputs[i], strlen(shared_inputs[i]), got[i], 256);
+    return NULL;
+}
+
+static void test_threads(void **state)
+{
+    (void)state;
+    enum { N = sizeof shared_inputs / sizeof *shared_inputs, T = 4 };
+    static char want[N][256], got[T][N][256];
+    for (size_t i = 0; i < N; i++)
+        mm_domains_suggest(D, shared_inputs[i], strlen(shared_inputs[i]), want[i], 256);
+    pthread_t th[T];
+    for (int t = 0; t < T; t++)
+        assert_int_equal(pthread_create(&th[t], NULL, suggest_all, got[t]), 0);
+    for (int t = 0; t < T; t++)
+        pthread_join(th[t], NULL);
+    for (int t = 0; t < T; t++)
+        for (size_t i = 0; i < N; i++)
+            if (strcmp(got[t][i], want[i]) != 0)
+                fail_msg("thread %d, %s: got %s, want %s", t, shared_inputs[i], got[t][i], want[i]);
+}
+
 static void test_create_free(void **state)
 {
     (void)state;
@@ -283,7 +315,7 @@ int main(void)
         cmocka_unit_test(test_classes),       cmocka_unit_test(test_curation),
         cmocka_unit_test(test_roles),         cmocka_unit_test(test_providers),
         cmocka_unit_test(test_suggest_kinds), cmocka_unit_test(test_kind_names),
-        cmocka_unit_test(test_create_free),
+        cmocka_unit_test(test_threads),       cmocka_unit_test(test_create_free),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
