@@ -9,5 +9,6 @@
 #include <mailmedic/input.h>
 #include <mailmedic/smtp.h>
 #include <mailmedic/dns.h>
+#include <mailmedic/address.h>
 #include <mailmedic/domains.h>
 #endif

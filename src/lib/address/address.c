@@ -1,0 +1,499 @@
+/*
+ * address.c - the RFC 5321 Mailbox judge (+ RFC 6531, IDNA2008 for
+ * U-labels) and the public entry point mm_addr_check().
+ *
+ * One left-to-right pass: the local part (Dot-string or Quoted-string,
+ * RFC 5321 4.1.2), "@", then the domain (LDH labels, 4.1.2 / RFC 1035) or
+ * an address literal (4.1.3).  A byte-class table drives the loops; the
+ * domain is lower-cased while it is read, straight into the caller's
+ * mm_addr.  The first problem met in reading order is the one reported,
+ * with its character column.  Only domains with non-ASCII bytes or an
+ * "xn--" label reach libidn2 (idn.c).  Lengths are UTF-8 octets, a domain
+ * counted as its A-labels (RFC 5321 4.5.3.1).
+ *
+ * When the judgement fails, fix.c looks for a wrapper (display name,
+ * <...>, mailto:) that explains the whole input better than the first bad
+ * character, and builds `fixed`.  The policy for the disputed cases of the
+ * shared suite is in docs/VERIFY.md; each is also noted where it is coded.
+ *
+ * The other files: text.c (UTF-8, columns, recording findings, the policy
+ * for non-ASCII), literal.c (address literals), idn.c (IDNA2008),
+ * checker.c (PSL, TLD set, domain notes), rfc5322.c (MM_ADDR_RFC5322),
+ * fix.c, codes.c (names and messages).
+ */
+#include <string.h>
+#include <strings.h>
+
+#include "address/address_int.h"
+
+/* clang-format off */
+#define A MM_AC_ATEXT
+#define L MM_AC_LDH
+#define U MM_AC_UPPER
+#define D MM_AC_DIGIT
+#define H MM_AC_HIGH
+const unsigned char mm_addr_cls[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0,
+    0, A, 0, A, A, A, A, A,
+    0, 0, A, A, 0, A|L, 0, A,
+    A|L|D, A|L|D, A|L|D, A|L|D, A|L|D, A|L|D, A|L|D, A|L|D,
+    A|L|D, A|L|D, 0, 0, 0, A, 0, A,
+    0, A|L|U, A|L|U, A|L|U, A|L|U, A|L|U, A|L|U, A|L|U,
+    A|L|U, A|L|U, A|L|U, A|L|U, A|L|U, A|L|U, A|L|U, A|L|U,
+    A|L|U, A|L|U, A|L|U, A|L|U, A|L|U, A|L|U, A|L|U, A|L|U,
+    A|L|U, A|L|U, A|L|U, 0, 0, 0, A, A,
+    A, A|L, A|L, A|L, A|L, A|L, A|L, A|L,
+    A|L, A|L, A|L, A|L, A|L, A|L, A|L, A|L,
+    A|L, A|L, A|L, A|L, A|L, A|L, A|L, A|L,
+    A|L, A|L, A|L, A, A, A, A, 0,
+    H, H, H, H, H, H, H, H,
+    H, H, H, H, H, H, H, H,
+    H, H, H, H, H, H, H, H,
+    H, H, H, H, H, H, H, H,
+    H, H, H, H, H, H, H, H,
+    H, H, H, H, H, H, H, H,
+    H, H, H, H, H, H, H, H,
+    H, H, H, H, H, H, H, H,
+    H, H, H, H, H, H, H, H,
+    H, H, H, H, H, H, H, H,
+    H, H, H, H, H, H, H, H,
+    H, H, H, H, H, H, H, H,
+    H, H, H, H, H, H, H, H,
+    H, H, H, H, H, H, H, H,
+    H, H, H, H, H, H, H, H,
+    H, H, H, H, H, H, H, H,
+};
+#undef A
+#undef L
+#undef U
+#undef D
+#undef H
+/* clang-format on */
+
+enum { LOCAL_MAX = 64, ADDRESS_MAX = 254, DOMAIN_MAX = 255, LABEL_MAX = 63 };
+
+/* A bad ASCII byte: white space, line breaks and controls have their own
+ * codes everywhere. */
+bool mm_addr_fail_ctl(mm_addr_parse *p, size_t off, unsigned char ch)
+{
+    if (ch == ' ' || ch == '\t')
+        return mm_addr_fail_cp(p, MM_ADDR_SPACE, off, ch);
+    if (ch == '\r' || ch == '\n')
+        return mm_addr_fail_cp(p, MM_ADDR_LINE_BREAK, off, ch);
+    return mm_addr_fail_cp(p, MM_ADDR_CONTROL_CHAR, off, ch);
+}
+
+/* Controls, DEL and the space: the bytes mm_addr_fail_ctl() names. */
+bool mm_addr_is_ctl(unsigned char ch)
+{
+    return ch < 0x20 || ch == 0x7F || ch == ' ';
+}
+
+static bool check_nonascii(mm_addr_parse *p, size_t off, bool domain, size_t *len)
+{
+    uint32_t cp;
+    size_t l = mm_addr_utf8(p->s + off, p->n - off, &cp);
+    if (!l)
+        return mm_addr_fail(p, MM_ADDR_INVALID_UTF8, off, 0);
+    *len = l;
+    mm_addr_code c = domain ? mm_addr_cp_domain(cp) : mm_addr_cp_local(cp);
+    if (c == MM_ADDR_FULLWIDTH_CHAR)
+        return mm_addr_fail(p, c, off, l);
+    if (c != MM_ADDR_OK)
+        return mm_addr_fail_cp(p, c, off, cp);
+    return true;
+}
+
+/* No "@" at all: a full-width or small "@" is the likely reason. */
+static bool fail_missing_at(mm_addr_parse *p)
+{
+    const unsigned char *s = p->s;
+    for (size_t i = 0; i + 2 < p->n; i++) {
+        if ((s[i] == 0xEF && s[i + 1] == 0xBC && s[i + 2] == 0xA0) ||
+            (s[i] == 0xEF && s[i + 1] == 0xB9 && s[i + 2] == 0xAB))
+            return mm_addr_fail(p, MM_ADDR_FULLWIDTH_CHAR, i, 3);
+    }
+    mm_addr_fail(p, MM_ADDR_MISSING_AT, p->n, 0);
+    p->out->errors[0].column--; /* the last character, not one past it */
+    return false;
+}
+
+static bool fail_local_ascii(mm_addr_parse *p, size_t i)
+{
+    unsigned char ch = p->s[i];
+    if (mm_addr_is_ctl(ch))
+        return mm_addr_fail_ctl(p, i, ch);
+    if (ch == ',')
+        return mm_addr_fail(p, MM_ADDR_LOCAL_COMMA, i, 1);
+    if (ch == '(')
+        return mm_addr_fail(p, MM_ADDR_COMMENT, i, 1);
+    if (ch == ':' && i == 6 && strncasecmp((const char *)p->s, "mailto", 6) == 0)
+        return mm_addr_fail(p, MM_ADDR_MAILTO, 0, 7);
+    return mm_addr_fail(p, MM_ADDR_LOCAL_CHAR, i, 1);
+}
+
+/* Quoted-string (RFC 5321 4.1.2): qtextSMTP is %d32-33 / %d35-91 /
+ * %d93-126 (+ UTF8-non-ascii, RFC 6531); quoted-pairSMTP is "\" %d32-126,
+ * not extended by RFC 6531.  Policy: the empty "" is refused (most MTAs
+ * and providers refuse an empty mailbox name), and so are C1 controls. */
+static bool parse_quoted(mm_addr_parse *p, size_t *at)
+{
+    const unsigned char *s = p->s;
+    size_t n = p->n, i = 1;
+    for (;;) {
+        if (i >= n)
+            return mm_addr_fail(p, MM_ADDR_QUOTE_UNCLOSED, 0, 1);
+        unsigned char ch = s[i];
+        if (ch == '"')
+            break;
+        if (ch == '\\') {
+            if (i + 1 >= n)
+                return mm_addr_fail(p, MM_ADDR_QUOTE_UNCLOSED, 0, 1);
+            unsigned char d = s[i + 1];
+            if (d >= 0x20 && d <= 0x7E) {
+                i += 2;
+                continue;
+            }
+            if (d >= 0x80) {
+                uint32_t cp;
+                size_t l = mm_addr_utf8(s + i + 1, n - i - 1, &cp);
+                if (!l)
+                    return mm_addr_fail(p, MM_ADDR_INVALID_UTF8, i + 1, 0);
+                return mm_addr_fail(p, MM_ADDR_QUOTE_CHAR, i, 1 + l);
+            }
+            return mm_addr_fail_ctl(p, i + 1, d);
+        }
+        if (ch >= 0x80) {
+            uint32_t cp;
+            size_t l = mm_addr_utf8(s + i, n - i, &cp);
+            if (!l)
+                return mm_addr_fail(p, MM_ADDR_INVALID_UTF8, i, 0);
+            if (cp <= 0x9F)
+                return mm_addr_fail_cp(p, MM_ADDR_CONTROL_CHAR, i, cp);
+            p->out->flags |= MM_ADDR_F_UTF8_LOCAL;
+            i += l;
+            continue;
+        }
+        if (ch < 0x20 || ch == 0x7F)
+            return mm_addr_fail_ctl(p, i, ch);
+        i++;
+    }
+    if (i == 1)
+        return mm_addr_fail(p, MM_ADDR_QUOTE_EMPTY, 0, 2);
+    i++;
+    p->out->flags |= MM_ADDR_F_QUOTED_LOCAL;
+    if (i == n)
+        return fail_missing_at(p);
+    if (s[i] != '@') {
+        unsigned char ch = s[i];
+        if (ch == '.' || ch == '"' || ch >= 0x80 || (mm_addr_cls[ch] & MM_AC_ATEXT))
+            return mm_addr_fail(p, MM_ADDR_QUOTE_MIXED, i, 1);
+        return fail_local_ascii(p, i);
+    }
+    if (i > LOCAL_MAX)
+        return mm_addr_fail_num(p, MM_ADDR_LOCAL_TOO_LONG, i, i);
+    *at = i;
+    return true;
+}
+
+/* Dot-string = Atom *("." Atom) (RFC 5321 4.1.2), atext + UTF8-non-ascii. */
+static bool parse_local(mm_addr_parse *p, size_t *at)
+{
+    const unsigned char *s = p->s;
+    size_t n = p->n, i = 0, as = 0;
+    if (s[0] == '"')
+        return parse_quoted(p, at);
+    for (;;) {
+        while (i < n && (mm_addr_cls[s[i]] & MM_AC_ATEXT))
+            i++;
+        if (i == n)
+            return fail_missing_at(p);
+        unsigned char ch = s[i];
+        if (ch == '@') {
+            if (i == 0)
+                return mm_addr_fail(p, MM_ADDR_MISSING_LOCAL, 0, 1);
+            if (i == as)
+                return mm_addr_fail(p, MM_ADDR_TRAILING_DOT, i - 1, 1);
+            break;
+        }
+        if (ch == '.') {
+            if (i == 0)
+                return mm_addr_fail(p, MM_ADDR_LEADING_DOT, 0, 1);
+            if (i == as)
+                return mm_addr_fail(p, MM_ADDR_DOUBLE_DOT, i - 1, 2);
+            as = ++i;
+            continue;
+        }
+        if (ch >= 0x80) {
+            size_t l;
+            if (!check_nonascii(p, i, false, &l))
+                return false;
+            p->out->flags |= MM_ADDR_F_UTF8_LOCAL;
+            i += l;
+            continue;
+        }
+        if (ch == '"')
+            return mm_addr_fail(p, i == as ? MM_ADDR_QUOTE_MIXED : MM_ADDR_LOCAL_CHAR, i, 1);
+        return fail_local_ascii(p, i);
+    }
+    if (i > LOCAL_MAX)
+        return mm_addr_fail_num(p, MM_ADDR_LOCAL_TOO_LONG, i, i);
+    *at = i;
+    return true;
+}
+
+static bool has_at_after(const mm_addr_parse *p, size_t i)
+{
+    return memchr(p->s + i, '@', p->n - i) != NULL;
+}
+
+static bool fail_domain_ascii(mm_addr_parse *p, size_t j)
+{
+    unsigned char ch = p->s[j];
+    if (mm_addr_is_ctl(ch))
+        return mm_addr_fail_ctl(p, j, ch);
+    switch (ch) {
+    case '_':
+        return mm_addr_fail(p, MM_ADDR_DOMAIN_UNDERSCORE, j, 1);
+    case ',':
+        return mm_addr_fail(p, has_at_after(p, j) ? MM_ADDR_ADDRESS_LIST : MM_ADDR_DOMAIN_COMMA, j,
+                            1);
+    case ';':
+        return mm_addr_fail(p, has_at_after(p, j) ? MM_ADDR_ADDRESS_LIST : MM_ADDR_DOMAIN_CHAR, j,
+                            1);
+    case '@':
+        return mm_addr_fail(p, MM_ADDR_MULTIPLE_AT, j, 1);
+    case '(':
+        return mm_addr_fail(p, MM_ADDR_COMMENT, j, 1);
+    default:
+        return mm_addr_fail(p, MM_ADDR_DOMAIN_CHAR, j, 1);
+    }
+}
+
+/* What the label loop learns about the domain. */
+typedef struct dom_scan {
+    size_t tld; /* offset of the last label */
+    size_t labels;
+    size_t len; /* octets written to out->domain */
+    bool high;  /* some label has non-ASCII */
+    bool tld_high;
+    bool xn; /* some label starts with "xn--" */
+    bool upper;
+} dom_scan;
+
+/* One label from s[*jp], lower-cased into out->domain; stops at "." or
+ * the end.  Checks what can be checked on the bytes as given. */
+static bool scan_label(mm_addr_parse *p, size_t *jp, dom_scan *ds)
+{
+    const unsigned char *s = p->s;
+    size_t n = p->n, j = *jp, ls = j;
+    char *w = p->out->domain;
+    const size_t cap = sizeof p->out->domain - 1;
+    bool high = false;
+    if (s[j] == '-')
+        return mm_addr_fail(p, MM_ADDR_HYPHEN_START, j, 1);
+    for (;;) {
+        /* For LDH bytes "| 0x20" lower-cases letters and keeps digits and
+         * "-"; a clear 0x20 bit means an upper-case letter. */
+        unsigned up = 0;
+        size_t k = ds->len;
+        if (cap - k >= n - j) {
+            while (j < n && (mm_addr_cls[s[j]] & MM_AC_LDH)) {
+                up |= ~s[j];
+                w[k++] = (char)(s[j++] | 0x20);
+            }
+        } else {
+            while (j < n && (mm_addr_cls[s[j]] & MM_AC_LDH)) {
+                up |= ~s[j];
+                if (k < cap)
+                    w[k++] = (char)(s[j] | 0x20);
+                j++;
+            }
+        }
+        ds->len = k;
+        ds->upper |= (up & 0x20) != 0;
+        if (j == n || s[j] == '.')
+            break;
+        if (s[j] < 0x80)
+            return fail_domain_ascii(p, j);
+        size_t l;
+        if (!check_nonascii(p, j, true, &l))
+            return false;
+        if (ds->len + l <= cap)
+            memcpy(w + ds->len, s + j, l);
+        ds->len = ds->len + l <= cap ? ds->len + l : cap;
+        j += l;
+        high = true;
+    }
+    size_t len = j - ls;
+    if (s[j - 1] == '-')
+        return mm_addr_fail(p, MM_ADDR_HYPHEN_END, j - 1, 1);
+    if (!high) {
+        if (len > LABEL_MAX)
+            return mm_addr_fail_num(p, MM_ADDR_LABEL_TOO_LONG, ls, len);
+        /* RFC 5890 2.3.1: "--" in positions 3-4 is reserved for "xn--"
+         * A-labels (which libidn2 checks).  Policy: any other such R-LDH
+         * label ("ab--cd") is refused - no registry hands them out. */
+        if (len >= 4 && s[ls + 2] == '-' && s[ls + 3] == '-') {
+            if ((s[ls] | 0x20) == 'x' && (s[ls + 1] | 0x20) == 'n')
+                ds->xn = true;
+            else
+                return mm_addr_fail(p, MM_ADDR_RESERVED_LABEL, ls, len);
+        }
+    }
+    ds->high |= high;
+    ds->tld_high = high;
+    ds->tld = ls;
+    *jp = j;
+    return true;
+}
+
+static bool check_lengths(mm_addr_parse *p, size_t at, size_t d)
+{
+    size_t dl = p->alen;
+    if (dl > DOMAIN_MAX)
+        return mm_addr_fail_num(p, MM_ADDR_DOMAIN_TOO_LONG, d, dl);
+    size_t total = at + 1 + dl;
+    if (total > ADDRESS_MAX) {
+        /* where the 255th octet is, as near as the input allows */
+        size_t off = ADDRESS_MAX < p->n ? ADDRESS_MAX : p->n - 1;
+        return mm_addr_fail_num(p, MM_ADDR_ADDRESS_TOO_LONG, off, total);
+    }
+    return true;
+}
+
+static bool parse_domain(mm_addr_parse *p, size_t at)
+{
+    const unsigned char *s = p->s;
+    size_t n = p->n, d = at + 1, j = d;
+    mm_addr *o = p->out;
+    if (d == n)
+        return mm_addr_fail(p, MM_ADDR_MISSING_DOMAIN, at, 1);
+    if (s[d] == '[')
+        return mm_addr_parse_literal(p, d);
+    if (s[d] == '.')
+        return mm_addr_fail(p, MM_ADDR_LEADING_DOT, d, 1);
+    dom_scan ds = {0};
+    for (;;) {
+        if (!scan_label(p, &j, &ds))
+            return false;
+        ds.labels++;
+        if (j == n)
+            break;
+        if (ds.len < sizeof o->domain - 1)
+            o->domain[ds.len++] = '.';
+        j++;
+        if (j == n)
+            return mm_addr_fail(p, MM_ADDR_TRAILING_DOT, j - 1, 1);
+        if (s[j] == '.')
+            return mm_addr_fail(p, MM_ADDR_DOUBLE_DOT, j - 1, 2);
+    }
+    o->domain[ds.len] = '\0';
+    if (ds.len >= sizeof o->domain - 1)
+        return mm_addr_fail_num(p, MM_ADDR_DOMAIN_TOO_LONG, d, n - d);
+    if (ds.high || ds.xn) {
+        o->flags |= MM_ADDR_F_IDN;
+        if (!mm_addr_idn(p, o->domain, ds.len, d))
+            return false;
+        p->dlen = strlen(o->domain);
+        p->alen = strlen(o->domain_ascii);
+    } else {
+        if (ds.len > DOMAIN_MAX)
+            return mm_addr_fail_num(p, MM_ADDR_DOMAIN_TOO_LONG, d, ds.len);
+        memcpy(o->domain_ascii, o->domain, ds.len + 1);
+        p->dlen = p->alen = ds.len;
+    }
+    p->tld = ds.tld;
+    if (!check_lengths(p, at, d))
+        return false;
+    /* Policy: an all-numeric TLD is refused (RFC 1123 2.1, RFC 3696 2: no
+     * TLD is all-numeric); "user@1.2.3.4" is an IP address without its
+     * brackets, which an MTA would look up as a name.  A dotless "user@163"
+     * is left to the dotless note like "user@gmail" (a missing ".com"). */
+    size_t t = ds.tld;
+    while (t < n && (mm_addr_cls[s[t]] & MM_AC_DIGIT))
+        t++;
+    if (t == n && ds.labels > 1)
+        return mm_addr_fail(p, MM_ADDR_NUMERIC_TLD, ds.tld, n - ds.tld);
+    if (ds.labels == 1)
+        o->flags |= MM_ADDR_F_DOTLESS;
+    if (ds.upper)
+        o->norms |= MM_ADDR_N_LOWER_DOMAIN;
+    return true;
+}
+
+bool mm_addr_parse_5321(mm_addr_parse *p)
+{
+    mm_addr *o = p->out;
+    size_t at = 0;
+    if (p->n == 0)
+        return mm_addr_fail(p, MM_ADDR_EMPTY, 0, 0);
+    if (!parse_local(p, &at) || !parse_domain(p, at))
+        return false;
+    memcpy(o->local, p->s, at);
+    o->local[at] = '\0';
+    size_t dl = p->dlen;
+    if (at + 1 + dl >= sizeof o->address)
+        dl = sizeof o->address - at - 2; /* cannot happen: domain <= 255 A-label octets */
+    memcpy(o->address, p->s, at);
+    o->address[at] = '@';
+    memcpy(o->address + at + 1, o->domain, dl);
+    o->address[at + 1 + dl] = '\0';
+    if (!(o->flags & MM_ADDR_F_LITERAL))
+        mm_addr_domain_notes(p, at + 1);
+    return true;
+}
+
+void mm_addr_reset(mm_addr *o)
+{
+    o->syntax_ok = false;
+    o->flags = o->norms = 0;
+    o->n_errors = o->n_notes = 0;
+    o->address[0] = o->local[0] = o->domain[0] = o->domain_ascii[0] = o->fixed[0] = '\0';
+}
+
+static void keep_as_note(mm_addr *o, int verdict)
+{
+    /* valid as a message address: the SMTP problem becomes a note */
+    mm_addr_issue first = o->errors[0];
+    o->n_errors = 0;
+    o->flags = verdict == 2 ? MM_ADDR_F_OBSOLETE : 0;
+    o->norms = 0;
+    o->notes[0] = first;
+    o->notes[0].code = MM_ADDR_RFC5322_ONLY;
+    o->n_notes = 1;
+    o->syntax_ok = true;
+}
+
+mm_status_t mm_addr_check(const mm_addr_checker *c, const char *in, size_t len, unsigned opts,
+                          mm_addr *out)
+{
+    if (!out)
+        return MM_EINVAL;
+    mm_addr_reset(out);
+    if (!c || (!in && len))
+        return MM_EINVAL;
+    mm_addr_parse p = {c, (const unsigned char *)(in ? in : ""), len, out, 0, 0, 0};
+    if (mm_addr_parse_5321(&p)) {
+        out->syntax_ok = true;
+        return MM_OK;
+    }
+    size_t nerr = out->n_errors;
+    mm_addr_issue first = out->errors[0];
+    mm_addr_reset(out);
+    out->n_errors = nerr;
+    out->errors[0] = first;
+    if (opts & MM_ADDR_RFC5322) {
+        int v = mm_addr_judge_5322(p.s, p.n);
+        if (v) {
+            keep_as_note(out, v);
+            return MM_OK;
+        }
+    }
+    mm_addr_diagnose_wrapper(&p);
+    mm_addr_make_fix(c, p.s, p.n, out);
+    return MM_OK;
+}

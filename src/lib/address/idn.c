@@ -1,0 +1,297 @@
+/*
+ * idn.c - IDNA2008 for domains with U-labels or "xn--" labels, through
+ * libidn2 with IDN2_NO_TR46: plain IDNA2008 (RFC 5891 lookup), no UTS 46
+ * mapping, so upper-case or full-width U-labels are refused as typed (the
+ * fix in fix.c offers the mapped form).  A-labels are decoded and checked
+ * (a fake "xn--0" is refused).  When the whole domain fails, each label is
+ * tried alone to name the first bad one and, where possible, the first bad
+ * character in it.
+ *
+ * libidn2 costs ~1.5 us a domain, more than checking ten ASCII addresses,
+ * so U-labels made only of code points from a short list (lower-case
+ * Latin-1 letters, basic Greek and Russian lower case, CJK, kana, Hangul)
+ * are converted here with RFC 3492 Punycode: those code points are PVALID
+ * in IDNA2008, stable under NFC, left-to-right and free of contextual rules,
+ * so the only checks left are the ones done here (no "--" in positions 3-4,
+ * label and domain lengths).  Anything else - and every "xn--" label - goes
+ * to libidn2.  The unit test compares both paths on every listed code point.
+ *
+ * Only the libidn2 path allocates; ASCII domains never get here.
+ */
+#include <idn2.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "address/address_int.h"
+
+enum { LABEL_MAX = 63, DOMAIN_MAX = 255 };
+
+/* See the file comment; ranges checked against libidn2 2.3.3's tables by
+ * tests/address/test_address.c. */
+static bool simple_cp(uint32_t cp)
+{
+    return (cp >= 0xDF && cp <= 0xFF && cp != 0xF7) ||    /* ß à-ö ø-ÿ */
+           (cp >= 0x3AC && cp <= 0x3CE) ||                /* Greek lower case */
+           (cp >= 0x430 && cp <= 0x44F) || cp == 0x451 || /* Russian lower case, ё */
+           (cp >= 0x3041 && cp <= 0x3096) ||              /* hiragana */
+           (cp >= 0x30A1 && cp <= 0x30FA) ||              /* katakana */
+           (cp >= 0x4E00 && cp <= 0x9FA5) ||              /* CJK (Unicode 1.1 block) */
+           (cp >= 0xAC00 && cp <= 0xD7A3);                /* Hangul syllables */
+}
+
+static char puny_digit(uint32_t d)
+{
+    return (char)(d < 26 ? 'a' + d : '0' + (d - 26));
+}
+
+/* RFC 3492 6.1 */
+static uint32_t puny_adapt(uint64_t delta, uint64_t points, bool first)
+{
+    uint32_t k = 0;
+    delta = first ? delta / 700 : delta / 2;
+    delta += delta / points;
+    while (delta > ((36 - 1) * 26) / 2) {
+        delta /= 36 - 1;
+        k += 36;
+    }
+    return (uint32_t)(k + (36 - 1 + 1) * delta / (delta + 38));
+}
+
+/* RFC 3492 6.3: the Punycode of cp[0..n) into out (without "xn--");
+ * returns its length, or 0 if it does not fit in cap. */
+static size_t puny_encode(const uint32_t *cp, size_t n, char *out, size_t cap)
+{
+    size_t o = 0, h, b;
+    for (size_t i = 0; i < n; i++)
+        if (cp[i] < 0x80) {
+            if (o >= cap)
+                return 0;
+            out[o++] = (char)cp[i];
+        }
+    h = b = o;
+    if (b > 0) {
+        if (o >= cap)
+            return 0;
+        out[o++] = '-';
+    }
+    uint32_t next = 0x80, bias = 72;
+    uint64_t delta = 0;
+    while (h < n) {
+        uint32_t m = UINT32_MAX;
+        for (size_t i = 0; i < n; i++)
+            if (cp[i] >= next && cp[i] < m)
+                m = cp[i];
+        delta += (uint64_t)(m - next) * (h + 1);
+        next = m;
+        for (size_t i = 0; i < n; i++) {
+            if (cp[i] < next)
+                delta++;
+            if (cp[i] != next)
+                continue;
+            uint64_t q = delta;
+            for (uint32_t k = 36;; k += 36) {
+                uint32_t t = k <= bias ? 1 : k >= bias + 26 ? 26 : k - bias;
+                if (q < t)
+                    break;
+                if (o >= cap)
+                    return 0;
+                out[o++] = puny_digit((uint32_t)(t + (q - t) % (36 - t)));
+                q = (q - t) / (36 - t);
+            }
+            if (o >= cap)
+                return 0;
+            out[o++] = puny_digit((uint32_t)q);
+            bias = puny_adapt(delta, h + 1, h == b);
+            delta = 0;
+            h++;
+        }
+        delta++;
+        next++;
+    }
+    return o;
+}
+
+/* One label by the fast path into out (room for LABEL_MAX + 1); returns
+ * its length or 0 when libidn2 must decide. */
+static size_t simple_label(const char *lab, size_t ln, char *out)
+{
+    uint32_t cp[LABEL_MAX + 1];
+    size_t n = 0;
+    bool high = false;
+    for (size_t i = 0; i < ln;) {
+        size_t l = mm_addr_utf8((const unsigned char *)lab + i, ln - i, &cp[n]);
+        if (!l || n == LABEL_MAX || (cp[n] >= 0x80 && !simple_cp(cp[n])))
+            return 0;
+        high |= cp[n] >= 0x80;
+        n++;
+        i += l;
+    }
+    if (!high) {
+        memcpy(out, lab, ln);
+        return ln;
+    }
+    /* RFC 5891 4.2.3.1: no "--" in positions 3 and 4 of a U-label */
+    if (n >= 4 && cp[2] == '-' && cp[3] == '-')
+        return 0;
+    memcpy(out, "xn--", 4);
+    size_t k = puny_encode(cp, n, out + 4, LABEL_MAX - 4);
+    return k ? k + 4 : 0;
+}
+
+/* The whole domain by the fast path into out (DOMAIN_MAX + 1 bytes). */
+static bool simple_domain(const char *dom, size_t dn, char *out)
+{
+    size_t o = 0;
+    for (size_t i = 0; i <= dn;) {
+        const char *dot = memchr(dom + i, '.', dn - i);
+        size_t e = dot ? (size_t)(dot - dom) : dn;
+        char lab[LABEL_MAX + 1];
+        size_t k = simple_label(dom + i, e - i, lab);
+        if (!k || o + k + 1 > DOMAIN_MAX)
+            return false;
+        memcpy(out + o, lab, k);
+        o += k;
+        out[o++] = '.';
+        i = e + 1;
+    }
+    out[o - 1] = '\0';
+    return true;
+}
+
+static int lookup(const char *s, char **out)
+{
+    return idn2_lookup_u8((const uint8_t *)s, (uint8_t **)out, IDN2_NO_TR46);
+}
+
+static bool label_ok(const char *s, size_t n)
+{
+    char buf[MM_ADDR_TEXT_MAX];
+    char *a = NULL;
+    if (n >= sizeof buf)
+        return false;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    int rc = lookup(buf, &a);
+    free(a);
+    return rc == IDN2_OK;
+}
+
+/* The first character of a label that IDNA2008 refuses by itself. */
+static bool blame_char(mm_addr_parse *p, const char *lab, size_t ln, size_t off)
+{
+    for (size_t i = 0; i < ln;) {
+        uint32_t cp;
+        size_t l = mm_addr_utf8((const unsigned char *)lab + i, ln - i, &cp);
+        if (!l)
+            l = 1;
+        /* prefix an ASCII letter so a lone combining mark is judged as a
+         * character, not as a label that starts with one */
+        char one[8] = "a";
+        memcpy(one + 1, lab + i, l);
+        one[1 + l] = '\0';
+        if (cp >= 0x80 && !label_ok(one, 1 + l))
+            return mm_addr_fail(p, MM_ADDR_IDN_INVALID, off + i, l);
+        i += l;
+    }
+    return mm_addr_fail(p, MM_ADDR_IDN_INVALID, off, ln);
+}
+
+static bool blame_label(mm_addr_parse *p, const char *lab, size_t ln, size_t off)
+{
+    char buf[MM_ADDR_TEXT_MAX];
+    char *a = NULL;
+    if (ln >= sizeof buf)
+        return mm_addr_fail_num(p, MM_ADDR_LABEL_TOO_LONG, off, ln);
+    memcpy(buf, lab, ln);
+    buf[ln] = '\0';
+    int rc = lookup(buf, &a);
+    size_t al = a ? strlen(a) : 0;
+    free(a);
+    if (rc == IDN2_OK) {
+        if (al > LABEL_MAX)
+            return mm_addr_fail_num(p, MM_ADDR_LABEL_TOO_LONG, off, al);
+        return true;
+    }
+    if (ln >= 4 && memcmp(lab, "xn--", 4) == 0)
+        return mm_addr_fail(p, MM_ADDR_FAKE_ALABEL, off, ln);
+    if (rc == IDN2_PUNYCODE_BIG_OUTPUT || rc == IDN2_TOO_BIG_LABEL) {
+        mm_addr_fail(p, MM_ADDR_LABEL_TOO_LONG, off, 0);
+        strcpy(p->out->errors[0].text, ">63");
+        return false;
+    }
+    return blame_char(p, lab, ln, off);
+}
+
+/* `dom` is p->s[off..] byte for byte with ASCII lower-cased, so a label's
+ * offset in dom is its offset in the input. */
+static bool blame(mm_addr_parse *p, const char *dom, size_t dn, size_t off, int rc)
+{
+    for (size_t i = 0; i <= dn;) {
+        const char *dot = memchr(dom + i, '.', dn - i);
+        size_t e = dot ? (size_t)(dot - dom) : dn;
+        if (!blame_label(p, dom + i, e - i, off + i))
+            return false;
+        i = e + 1;
+    }
+    if (rc == IDN2_TOO_BIG_DOMAIN)
+        return mm_addr_fail_num(p, MM_ADDR_DOMAIN_TOO_LONG, off, dn);
+    /* only the labels together are wrong (e.g. the bidi rule) */
+    return mm_addr_fail(p, MM_ADDR_IDN_INVALID, off, dn);
+}
+
+bool mm_addr_idn(mm_addr_parse *p, const char *dom, size_t dn, size_t off)
+{
+    mm_addr *o = p->out;
+    char *a = NULL, *u = NULL;
+    if (!memmem(dom, dn, "xn--", 4) && simple_domain(dom, dn, o->domain_ascii))
+        return true;
+    int rc = lookup(dom, &a);
+    if (rc != IDN2_OK) {
+        free(a);
+        return blame(p, dom, dn, off, rc);
+    }
+    size_t al = strlen(a);
+    if (al > DOMAIN_MAX) {
+        free(a);
+        return mm_addr_fail_num(p, MM_ADDR_DOMAIN_TOO_LONG, off, al);
+    }
+    for (const char *l = a; *l;) {
+        const char *dot = strchr(l, '.');
+        size_t ll = dot ? (size_t)(dot - l) : strlen(l);
+        if (ll > LABEL_MAX) {
+            free(a);
+            return blame(p, dom, dn, off, IDN2_TOO_BIG_LABEL);
+        }
+        l += ll + (dot != NULL);
+    }
+    memcpy(o->domain_ascii, a, al + 1);
+    /* the U-label form for people: A-labels in the input are decoded */
+    if (strstr(a, "xn--") && idn2_to_unicode_8z8z(a, &u, 0) == IDN2_OK &&
+        strlen(u) < sizeof o->domain) {
+        if (strcmp(u, o->domain) != 0)
+            o->norms |= MM_ADDR_N_ALABEL_DECODED;
+        strcpy(o->domain, u);
+    }
+    free(u);
+    free(a);
+    return true;
+}
+
+bool mm_addr_idn_map(const char *dom, size_t dn, char *buf, size_t cap)
+{
+    char in[MM_ADDR_TEXT_MAX];
+    char *a = NULL, *u = NULL;
+    bool ok = false;
+    if (dn >= sizeof in)
+        return false;
+    memcpy(in, dom, dn);
+    in[dn] = '\0';
+    if (idn2_lookup_u8((const uint8_t *)in, (uint8_t **)&a, IDN2_NONTRANSITIONAL) == IDN2_OK &&
+        idn2_to_unicode_8z8z(a, &u, 0) == IDN2_OK && strlen(u) < cap) {
+        strcpy(buf, u);
+        ok = true;
+    }
+    free(a);
+    free(u);
+    return ok;
+}
