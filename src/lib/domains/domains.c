@@ -398,6 +398,20 @@ static mm_status_t load_bucket_chars(mm_domains *d)
     return MM_OK;
 }
 
+/* Roles: alias -> index into mm_dom_roles, behind the first/last/length filter. */
+static mm_status_t load_roles(mm_domains *d)
+{
+    if (table_init(&d->roles, mm_dom_roles_count) != MM_OK)
+        return MM_ENOMEM;
+    for (size_t i = 0; i < mm_dom_roles_count; i++) {
+        size_t len = strlen(mm_dom_roles[i].alias);
+        table_add(&d->roles, mm_dom_roles[i].alias, len, (int32_t)i);
+        if (len > d->role_max)
+            d->role_max = len;
+    }
+    return MM_OK;
+}
+
 mm_status_t mm_domains_create(mm_domains **out)
 {
     if (!out)
@@ -423,6 +437,8 @@ mm_status_t mm_domains_create(mm_domains **out)
         st = load_tlds(d);
     if (st == MM_OK)
         st = load_bucket_chars(d);
+    if (st == MM_OK)
+        st = load_roles(d);
     if (st != MM_OK) {
         mm_domains_free(d);
         return st;
@@ -436,7 +452,8 @@ void mm_domains_free(mm_domains *d)
     if (!d)
         return;
     psl_free(d->psl); /* a no-op for the built-in list */
-    struct dom_table *tables[] = {&d->popular, &d->all, &d->names, &d->suffixes, &d->tlds};
+    struct dom_table *tables[] = {&d->popular,  &d->all,  &d->names,
+                                  &d->suffixes, &d->tlds, &d->roles};
     for (size_t i = 0; i < sizeof tables / sizeof *tables; i++) {
         free(tables[i]->slots);
         free(tables[i]->hbits);
@@ -478,11 +495,6 @@ const char *mm_domains_provider(const mm_domains *d, const char *domain, size_t 
     return e && e->val >= 0 ? d->targets[e->val].provider : NULL;
 }
 
-static int cmp_role(const void *key, const void *elem)
-{
-    return strcmp(key, ((const struct mm_dom_role *)elem)->alias);
-}
-
 const char *mm_domains_role(const mm_domains *d, const char *local, size_t len)
 {
     if (!d || !local)
@@ -493,14 +505,11 @@ const char *mm_domains_role(const mm_domains *d, const char *local, size_t len)
         unsigned char c = (unsigned char)local[i];
         if (c == '-' || c == '_' || c == '.')
             continue;
-        if (n == sizeof buf - 1)
-            return NULL; /* longer than any role (and than RFC 5321 allows) */
-        buf[n++] = (char)(c >= 'A' && c <= 'Z' ? c | 0x20 : c);
+        if (n == d->role_max)
+            return NULL; /* longer than any role: most personal names stop here */
+        buf[n++] = (char)c;
     }
-    buf[n] = '\0';
-    if (n == 0)
-        return NULL;
-    const struct mm_dom_role *r =
-        bsearch(buf, mm_dom_roles, mm_dom_roles_count, sizeof *mm_dom_roles, cmp_role);
-    return r ? r->canonical : NULL;
+    /* The table look-up folds case itself. */
+    const struct dom_slot *e = mm_dom_find(&d->roles, buf, n);
+    return e ? mm_dom_roles[e->val].canonical : NULL;
 }

@@ -61,6 +61,8 @@ struct mm_domains {
     struct dom_table names;
     struct dom_table suffixes;
     struct dom_table tlds;
+    struct dom_table roles; /* role alias -> index into mm_dom_roles */
+    size_t role_max;        /* longest alias */
     struct dom_target *targets;
     size_t ntargets;
     uint16_t *by_name;      /* target indices sorted by (name, order) */
