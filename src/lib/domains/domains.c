@@ -475,13 +475,15 @@ unsigned mm_domains_class(const mm_domains *d, const char *domain, size_t len)
     const struct dom_slot *e = mm_dom_lookup(d, domain, len);
     if (e)
         return e->flags;
-    /* Throwaway services hand out any subdomain: walk up to the parents. */
-    for (size_t i = 0; i < len; i++)
-        if (domain[i] == '.') {
-            e = mm_dom_find(&d->all, domain + i + 1, len - i - 1);
-            if (e && (e->flags & MM_DOM_DISPOSABLE))
-                return MM_DOM_DISPOSABLE;
-        }
+    /* Throwaway services hand out any subdomain: walk up to the parents that
+     * still have two labels (no list holds a bare TLD). */
+    const char *end = domain + len, *p = memchr(domain, '.', len);
+    while (p && memchr(p + 1, '.', (size_t)(end - p - 1))) {
+        e = mm_dom_lookup(d, p + 1, (size_t)(end - p - 1));
+        if (e && (e->flags & MM_DOM_DISPOSABLE))
+            return MM_DOM_DISPOSABLE;
+        p = memchr(p + 1, '.', (size_t)(end - p - 1));
+    }
     return 0;
 }
 
