@@ -10,4 +10,5 @@
 #include <mailmedic/smtp.h>
 #include <mailmedic/dns.h>
 #include <mailmedic/address.h>
+#include <mailmedic/domains.h>
 #endif

@@ -1,0 +1,517 @@
+/*
+ * domains.c - the domain knowledge: tables built from the compiled-in lists,
+ * address classes, role local parts and provider names.
+ *
+ * The lists arrive as C arrays generated from the lists in data/domains/ (data.h);
+ * mm_domains_create() loads them into open-addressing hash tables whose keys
+ * point into the arrays, so the object owns only the slot arrays.  Look-ups
+ * fold ASCII case while hashing (8 bytes at a time), so callers need not
+ * lower-case first.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "data.h"
+#include "internal.h"
+
+/* Generic suffixes: the only ones a valid TLD may be "corrected" to. */
+static const char *const generic_suffixes[] = {"com", "net", "org"};
+
+/* TLDs known to exist without asking libpsl; the rest are asked. */
+static const char *const common_tlds[] = {
+    "com", "net", "org", "edu", "gov", "mil",    "int",  "info", "biz",   "io",   "co", "me",
+    "ai",  "app", "dev", "xyz", "top", "online", "site", "tech", "store", "shop", "cn", "de",
+    "uk",  "ru",  "fr",  "jp",  "br",  "in",     "it",   "es",   "nl",    "au",   "ca", "us",
+    "ch",  "se",  "eu",  "pl",  "be",  "at",     "dk",   "no",   "fi",    "kr",   "tw", "hk",
+    "sg",  "my",  "id",  "vn",  "th",  "ph",     "mx",   "ar",   "cl",    "tr",   "za", "nz",
+    "ie",  "pt",  "gr",  "cz",  "ua",  "il",     "ir",   "sa",   "ae",    "mobi",
+};
+
+/* The n bytes (1..8) at s as one little-endian-ish word, without a call to
+ * memcpy for odd sizes: overlapping fixed-size loads. */
+static inline uint64_t load_bytes(const char *s, size_t n)
+{
+    if (n >= 4) {
+        uint32_t lo, hi;
+        memcpy(&lo, s, 4);
+        memcpy(&hi, s + n - 4, 4);
+        return lo | ((uint64_t)hi << (8 * (n - 4)));
+    }
+    const unsigned char *u = (const unsigned char *)s;
+    return u[0] | ((uint64_t)u[n / 2] << (8 * (n / 2))) | ((uint64_t)u[n - 1] << (8 * (n - 1)));
+}
+
+/* Lower-case the ASCII letters of 8 bytes at once (SWAR): a byte gets 0x20
+ * only if it is in 'A'..'Z', so digits, '-', '.' and control bytes stay as
+ * they are and cannot pass for one another. */
+static inline uint64_t lower8(uint64_t v)
+{
+    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+    uint64_t low7 = v & ~high;
+    uint64_t ge_a = low7 + ones * (0x80 - 'A');     /* high bit: byte >= 'A' */
+    uint64_t gt_z = low7 + ones * (0x80 - 'Z' - 1); /* high bit: byte > 'Z' */
+    uint64_t upper = ge_a & ~gt_z & ~v & high;
+    return v | (upper >> 2);
+}
+
+static inline uint64_t load_folded(const char *s, size_t n)
+{
+    if (n >= 8) {
+        uint64_t v;
+        memcpy(&v, s, 8);
+        return lower8(v);
+    }
+    return lower8(load_bytes(s, n));
+}
+
+uint32_t mm_dom_hash(const char *s, size_t len)
+{
+    uint64_t h = 0x9e3779b97f4a7c15ull ^ len;
+    for (size_t i = 0; i < len; i += 8) {
+        size_t n = len - i < 8 ? len - i : 8;
+        h = (h ^ load_folded(s + i, n)) * 0xff51afd7ed558ccdull;
+        h ^= h >> 29;
+    }
+    h *= 0xc4ceb9fe1a85ec53ull;
+    return (uint32_t)(h >> 32);
+}
+
+static inline bool equal_folded(const char *key, const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i += 8) {
+        size_t n = len - i < 8 ? len - i : 8;
+        uint64_t k;
+        if (n == 8)
+            memcpy(&k, key + i, 8);
+        else
+            k = load_bytes(key + i, n);
+        if (k != load_folded(s + i, n))
+            return false;
+    }
+    return true;
+}
+
+static inline unsigned bloom_key(const char *s, size_t len)
+{
+    /* | 0x20 folds case as the hash does. */
+    return (((unsigned char)s[0] | 0x20u) * 7u + ((unsigned char)s[len - 1] | 0x20u)) & 255u;
+}
+
+static inline bool bloom_has(const struct dom_table *t, const char *s, size_t len)
+{
+    return len > 0 && len <= DOM_MAX && t->slots && (t->bloom[bloom_key(s, len)] >> (len & 63) & 1);
+}
+
+static inline const struct dom_slot *probe(const struct dom_table *t, const char *s, size_t len,
+                                           uint32_t h)
+{
+    for (uint32_t i = h & t->mask;; i = (i + 1) & t->mask) {
+        const struct dom_slot *e = &t->slots[i];
+        if (!e->s)
+            return NULL;
+        if (e->hash == h && e->len == len && equal_folded(e->s, s, len))
+            return e;
+    }
+}
+
+const struct dom_slot *mm_dom_find(const struct dom_table *t, const char *s, size_t len)
+{
+    return bloom_has(t, s, len) ? probe(t, s, len, mm_dom_hash(s, len)) : NULL;
+}
+
+static inline size_t hbit(const struct dom_table *t, uint32_t h)
+{
+    return (uint32_t)(h * 0x9e3779b1u) >> (32 - t->hbits_log2);
+}
+
+static inline bool hbits_has(const struct dom_table *t, uint32_t h)
+{
+    size_t b = hbit(t, h);
+    return t->hbits[b / 64] >> (b % 64) & 1;
+}
+
+const struct dom_slot *mm_dom_lookup(const mm_domains *d, const char *s, size_t len)
+{
+    if (len == 0 || len > DOM_MAX)
+        return NULL;
+    uint32_t h = mm_dom_hash(s, len);
+    const struct dom_slot *e = hbits_has(&d->popular, h) ? probe(&d->popular, s, len, h) : NULL;
+    return e || !hbits_has(&d->all, h) ? e : probe(&d->all, s, len, h);
+}
+
+static mm_status_t table_init(struct dom_table *t, size_t n)
+{
+    size_t size = 16;
+    while (size < n * 2)
+        size *= 2;
+    t->slots = calloc(size, sizeof *t->slots);
+    t->mask = (uint32_t)(size - 1);
+    /* About 16 bits per entry: a few per cent of misses get past it. */
+    t->hbits_log2 = 10;
+    while (((size_t)1 << t->hbits_log2) < n * 16 && t->hbits_log2 < 24)
+        t->hbits_log2++;
+    t->hbits = calloc(((size_t)1 << t->hbits_log2) / 64, sizeof *t->hbits);
+    return t->slots && t->hbits ? MM_OK : MM_ENOMEM;
+}
+
+/* Add s, or return the existing slot (the first insert wins). */
+static struct dom_slot *table_add(struct dom_table *t, const char *s, size_t len, int32_t val)
+{
+    uint32_t h = mm_dom_hash(s, len);
+    t->bloom[bloom_key(s, len)] |= 1ull << (len & 63);
+    size_t b = hbit(t, h);
+    t->hbits[b / 64] |= 1ull << (b % 64);
+    for (uint32_t i = h & t->mask;; i = (i + 1) & t->mask) {
+        struct dom_slot *e = &t->slots[i];
+        if (!e->s) {
+            *e = (struct dom_slot){.s = s, .hash = h, .len = (uint16_t)len, .val = val};
+            return e;
+        }
+        if (e->hash == h && e->len == len && memcmp(e->s, s, len) == 0)
+            return e;
+    }
+}
+
+bool mm_dom_tld_exists(const mm_domains *d, const char *tld, size_t len)
+{
+    if (len == 0 || len > 63)
+        return false;
+    if (mm_dom_find(&d->tlds, tld, len))
+        return true;
+    char buf[64];
+    for (size_t i = 0; i < len; i++)
+        buf[i] = (char)(tld[i] >= 'A' && tld[i] <= 'Z' ? tld[i] | 0x20 : tld[i]);
+    buf[len] = '\0';
+    return d->psl && psl_is_public_suffix2(d->psl, buf, PSL_TYPE_ANY | PSL_TYPE_NO_STAR_RULE);
+}
+
+/* The public suffix of a popular domain: the longer of its last two labels or
+ * its last label that the PSL lists (ICANN section), so vip.qq.com -> com and
+ * yahoo.co.uk -> co.uk. */
+static size_t suffix_start(const psl_ctx_t *psl, const char *dom)
+{
+    const char *last = strrchr(dom, '.');
+    if (!last)
+        return 0;
+    for (const char *p = last - 1; p > dom; p--)
+        if (*p == '.') {
+            if (psl && psl_is_public_suffix2(psl, p + 1, PSL_TYPE_ICANN | PSL_TYPE_NO_STAR_RULE))
+                return (size_t)(p + 1 - dom);
+            break;
+        }
+    return (size_t)(last + 1 - dom);
+}
+
+/* The byte tables of the folding fast path (see suggest.c). */
+static void build_fold(mm_domains *d)
+{
+    for (unsigned c = 0; c < 256; c++) {
+        bool lower = c >= 'a' && c <= 'z', upper = c >= 'A' && c <= 'Z',
+             digit = c >= '0' && c <= '9';
+        d->fold[c] = (unsigned char)(lower || digit || c == '-' || c == '.' ? c
+                                     : upper                                ? c | 0x20
+                                                                            : 0);
+        d->fold_class[c] = (unsigned char)(d->fold[c] == 0 ? MM_FOLD_OTHER
+                                           : digit         ? MM_FOLD_DIGIT
+                                           : c == '-'      ? MM_FOLD_MINUS
+                                           : c == '.'      ? MM_FOLD_DOT
+                                                           : 0);
+    }
+}
+
+static void build_keyboard(mm_domains *d)
+{
+    /* QWERTY rows with their stagger; keys are neighbours when they touch. */
+    static const char *const rows[] = {"qwertyuiop", "asdfghjkl", "zxcvbnm"};
+    static const int offset4[] = {0, 1, 3}; /* stagger in quarter keys */
+    for (int r1 = 0; r1 < 3; r1++)
+        for (int i = 0; rows[r1][i]; i++)
+            for (int r2 = 0; r2 < 3; r2++)
+                for (int j = 0; rows[r2][j]; j++) {
+                    int dx = (4 * j + offset4[r2]) - (4 * i + offset4[r1]);
+                    int dr = r2 - r1;
+                    bool near = (dr == 0 && (dx == 4 || dx == -4)) ||
+                                ((dr == 1 || dr == -1) && dx > -4 && dx < 4);
+                    if (near)
+                        d->adjacent[(unsigned char)rows[r1][i]] |= 1u << (rows[r2][j] - 'a');
+                }
+}
+
+static int cmp_target(const void *a, const void *b)
+{
+    const struct dom_target *x = a, *y = b;
+    if (x->suffix != y->suffix)
+        return x->suffix - y->suffix;
+    if (x->name_len != y->name_len)
+        return x->name_len - y->name_len;
+    return x->order - y->order;
+}
+
+static mm_status_t load_targets(mm_domains *d)
+{
+    d->ntargets = mm_dom_popular_count;
+    d->targets = calloc(d->ntargets, sizeof *d->targets);
+    if (!d->targets || table_init(&d->suffixes, d->ntargets) != MM_OK)
+        return MM_ENOMEM;
+    for (size_t i = 0; i < d->ntargets; i++) {
+        struct dom_target *t = &d->targets[i];
+        const char *dom = mm_dom_popular[i].domain;
+        size_t len = strlen(dom), s = suffix_start(d->psl, dom);
+        struct dom_slot *sx = table_add(&d->suffixes, dom + s, len - s, (int32_t)d->nsuffixes);
+        if (sx->val == (int32_t)d->nsuffixes)
+            d->nsuffixes++;
+        *t = (struct dom_target){.domain = dom,
+                                 .provider = mm_dom_provider_names[mm_dom_popular[i].provider],
+                                 .order = (uint16_t)i,
+                                 .len = (uint8_t)len,
+                                 .name_len = (uint8_t)(s - 1),
+                                 .suffix = (uint8_t)sx->val};
+        for (size_t g = 0; g < sizeof generic_suffixes / sizeof *generic_suffixes; g++)
+            t->generic |= strcmp(dom + s, generic_suffixes[g]) == 0;
+    }
+    qsort(d->targets, d->ntargets, sizeof *d->targets, cmp_target);
+    return MM_OK;
+}
+
+/* Buckets: the targets with a given suffix and name length are contiguous. */
+static mm_status_t load_buckets(mm_domains *d)
+{
+    size_t w = DOM_NAME_MAX + 2;
+    d->buckets = calloc(d->nsuffixes * w, sizeof *d->buckets);
+    if (!d->buckets)
+        return MM_ENOMEM;
+    for (size_t i = d->ntargets; i-- > 0;) {
+        const struct dom_target *t = &d->targets[i];
+        if (t->name_len <= DOM_NAME_MAX)
+            d->buckets[t->suffix * w + t->name_len] = (uint16_t)(i + 1);
+    }
+    /* Store begin+1 above; turn into [begin, end) with end = next begin. */
+    for (size_t s = 0; s < d->nsuffixes; s++) {
+        uint16_t *b = d->buckets + s * w;
+        uint16_t next = 0;
+        for (size_t i = 0; i < d->ntargets; i++)
+            if (d->targets[i].suffix == s)
+                next = (uint16_t)(i + 1);
+        b[DOM_NAME_MAX + 1] = next; /* end of the suffix's run */
+        for (size_t l = DOM_NAME_MAX + 1; l-- > 0;)
+            b[l] = b[l] ? (uint16_t)(b[l] - 1) : b[l + 1];
+    }
+    return MM_OK;
+}
+
+static mm_status_t load_names(mm_domains *d)
+{
+    d->by_name = malloc(d->ntargets * sizeof *d->by_name);
+    if (!d->by_name || table_init(&d->names, d->ntargets) != MM_OK)
+        return MM_ENOMEM;
+    for (size_t i = 0; i < d->ntargets; i++)
+        d->by_name[i] = (uint16_t)i;
+    /* qsort has no context argument; insertion sort keeps this reentrant. */
+    for (size_t i = 1; i < d->ntargets; i++)
+        for (size_t j = i; j > 0; j--) {
+            const struct dom_target *x = &d->targets[d->by_name[j - 1]],
+                                    *y = &d->targets[d->by_name[j]];
+            size_t n = x->name_len < y->name_len ? x->name_len : y->name_len;
+            int c = memcmp(x->domain, y->domain, n);
+            if (c == 0)
+                c = x->name_len != y->name_len ? x->name_len - y->name_len : x->order - y->order;
+            if (c <= 0)
+                break;
+            uint16_t tmp = d->by_name[j];
+            d->by_name[j] = d->by_name[j - 1];
+            d->by_name[j - 1] = tmp;
+        }
+    for (size_t i = 0; i < d->ntargets; i++) {
+        const struct dom_target *t = &d->targets[d->by_name[i]];
+        table_add(&d->names, t->domain, t->name_len, (int32_t)i);
+    }
+    return MM_OK;
+}
+
+static mm_status_t load_all(mm_domains *d)
+{
+    size_t n = mm_dom_popular_count + mm_dom_free_count + mm_dom_disposable_count;
+    if (table_init(&d->all, n) != MM_OK || table_init(&d->popular, d->ntargets) != MM_OK)
+        return MM_ENOMEM;
+    for (size_t i = 0; i < d->ntargets; i++) {
+        const struct dom_target *t = &d->targets[i];
+        int kind = mm_dom_popular[t->order].kind;
+        uint16_t flags = MM_DOM_KNOWN | (kind == MM_DOM_KIND_PAID ? 0 : MM_DOM_FREE);
+        table_add(&d->all, t->domain, t->len, (int32_t)i)->flags = flags;
+        table_add(&d->popular, t->domain, t->len, (int32_t)i)->flags = flags;
+    }
+    for (size_t i = 0; i < mm_dom_free_count; i++) {
+        struct dom_slot *e = table_add(&d->all, mm_dom_free[i], strlen(mm_dom_free[i]), -1);
+        e->flags |= MM_DOM_KNOWN | MM_DOM_FREE;
+    }
+    for (size_t i = 0; i < mm_dom_disposable_count; i++) {
+        struct dom_slot *e =
+            table_add(&d->all, mm_dom_disposable[i], strlen(mm_dom_disposable[i]), -1);
+        /* Curation: a known provider is never disposable (gen_data.py also refuses it). */
+        if (!(e->flags & MM_DOM_KNOWN))
+            e->flags |= MM_DOM_DISPOSABLE;
+    }
+    return MM_OK;
+}
+
+/*
+ * TLDs known to exist, each with what the typo filter needs to know about it
+ * in one look-up: val = the id of the TLD as a target suffix (com, de) or -1,
+ * flags = MM_TLD_SLD when some target has a two-label suffix under it (co.uk).
+ */
+static mm_status_t load_tlds(mm_domains *d)
+{
+    size_t n = sizeof common_tlds / sizeof *common_tlds;
+    if (table_init(&d->tlds, n + d->nsuffixes) != MM_OK)
+        return MM_ENOMEM;
+    for (size_t i = 0; i < n; i++)
+        table_add(&d->tlds, common_tlds[i], strlen(common_tlds[i]), -1);
+    for (size_t i = 0; i < d->ntargets; i++) {
+        const struct dom_target *t = &d->targets[i];
+        const char *sfx = t->domain + t->name_len + 1, *last = strrchr(sfx, '.');
+        struct dom_slot *e =
+            table_add(&d->tlds, last ? last + 1 : sfx, strlen(last ? last + 1 : sfx), -1);
+        if (last)
+            e->flags |= MM_TLD_SLD;
+        else
+            e->val = t->suffix;
+    }
+    return MM_OK;
+}
+
+/* Per (suffix, name length) bucket: the first and last characters of its
+ * names, so a bucket none of whose names could be one edit away is skipped
+ * without looking at its names. */
+static mm_status_t load_bucket_chars(mm_domains *d)
+{
+    size_t w = DOM_NAME_MAX + 2;
+    d->bucket_first = calloc(d->nsuffixes * w, sizeof *d->bucket_first);
+    d->bucket_last = calloc(d->nsuffixes * w, sizeof *d->bucket_last);
+    if (!d->bucket_first || !d->bucket_last)
+        return MM_ENOMEM;
+    for (size_t i = 0; i < d->ntargets; i++) {
+        const struct dom_target *t = &d->targets[i];
+        if (t->name_len > DOM_NAME_MAX || t->name_len == 0)
+            continue;
+        d->bucket_first[t->suffix * w + t->name_len] |= mm_dom_charbit(t->domain[0]);
+        d->bucket_last[t->suffix * w + t->name_len] |= mm_dom_charbit(t->domain[t->name_len - 1]);
+    }
+    return MM_OK;
+}
+
+/* Roles: alias -> index into mm_dom_roles, behind the first/last/length filter. */
+static mm_status_t load_roles(mm_domains *d)
+{
+    if (table_init(&d->roles, mm_dom_roles_count) != MM_OK)
+        return MM_ENOMEM;
+    for (size_t i = 0; i < mm_dom_roles_count; i++) {
+        size_t len = strlen(mm_dom_roles[i].alias);
+        table_add(&d->roles, mm_dom_roles[i].alias, len, (int32_t)i);
+        if (len > d->role_max)
+            d->role_max = len;
+    }
+    return MM_OK;
+}
+
+mm_status_t mm_domains_create(mm_domains **out)
+{
+    if (!out)
+        return MM_EINVAL;
+    *out = NULL;
+    mm_domains *d = calloc(1, sizeof *d);
+    if (!d)
+        return MM_ENOMEM;
+    /* The newest of libpsl's built-in list and the system's file. */
+    d->psl = psl_latest(NULL);
+    if (!d->psl)
+        d->psl = (psl_ctx_t *)psl_builtin();
+    build_keyboard(d);
+    build_fold(d);
+    mm_status_t st = load_targets(d);
+    if (st == MM_OK)
+        st = load_buckets(d);
+    if (st == MM_OK)
+        st = load_names(d);
+    if (st == MM_OK)
+        st = load_all(d);
+    if (st == MM_OK)
+        st = load_tlds(d);
+    if (st == MM_OK)
+        st = load_bucket_chars(d);
+    if (st == MM_OK)
+        st = load_roles(d);
+    if (st != MM_OK) {
+        mm_domains_free(d);
+        return st;
+    }
+    *out = d;
+    return MM_OK;
+}
+
+void mm_domains_free(mm_domains *d)
+{
+    if (!d)
+        return;
+    psl_free(d->psl); /* a no-op for the built-in list */
+    struct dom_table *tables[] = {&d->popular,  &d->all,  &d->names,
+                                  &d->suffixes, &d->tlds, &d->roles};
+    for (size_t i = 0; i < sizeof tables / sizeof *tables; i++) {
+        free(tables[i]->slots);
+        free(tables[i]->hbits);
+    }
+    free(d->targets);
+    free(d->by_name);
+    free(d->buckets);
+    free(d->bucket_first);
+    free(d->bucket_last);
+    free(d);
+}
+
+unsigned mm_domains_class(const mm_domains *d, const char *domain, size_t len)
+{
+    if (!d || !domain)
+        return 0;
+    if (len && domain[len - 1] == '.')
+        len--; /* the root label */
+    const struct dom_slot *e = mm_dom_lookup(d, domain, len);
+    if (e)
+        return e->flags;
+    /* Throwaway services hand out any subdomain: walk up to the parents that
+     * still have two labels (no list holds a bare TLD). */
+    const char *end = domain + len, *p = memchr(domain, '.', len);
+    while (p && memchr(p + 1, '.', (size_t)(end - p - 1))) {
+        e = mm_dom_lookup(d, p + 1, (size_t)(end - p - 1));
+        if (e && (e->flags & MM_DOM_DISPOSABLE))
+            return MM_DOM_DISPOSABLE;
+        p = memchr(p + 1, '.', (size_t)(end - p - 1));
+    }
+    return 0;
+}
+
+const char *mm_domains_provider(const mm_domains *d, const char *domain, size_t len)
+{
+    if (!d || !domain)
+        return NULL;
+    if (len && domain[len - 1] == '.')
+        len--;
+    const struct dom_slot *e = mm_dom_lookup(d, domain, len);
+    return e && e->val >= 0 ? d->targets[e->val].provider : NULL;
+}
+
+const char *mm_domains_role(const mm_domains *d, const char *local, size_t len)
+{
+    if (!d || !local)
+        return NULL;
+    char buf[65];
+    size_t n = 0;
+    for (size_t i = 0; i < len && local[i] != '+'; i++) {
+        unsigned char c = (unsigned char)local[i];
+        if (c == '-' || c == '_' || c == '.')
+            continue;
+        if (n == d->role_max)
+            return NULL; /* longer than any role: most personal names stop here */
+        buf[n++] = (char)c;
+    }
+    /* The table look-up folds case itself. */
+    const struct dom_slot *e = mm_dom_find(&d->roles, buf, n);
+    return e ? mm_dom_roles[e->val].canonical : NULL;
+}

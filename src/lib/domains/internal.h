@@ -1,0 +1,103 @@
+/*
+ * internal.h - the inside of an mm_domains, shared by domains.c (tables,
+ * classes, roles) and suggest.c (typo suggestions).
+ *
+ * Everything is built once by mm_domains_create() and read-only afterwards:
+ *   - all: every listed domain (popular, free, disposable) -> class bits and,
+ *     for popular domains, the typo target index;
+ *   - targets: the popular domains split into name and public suffix
+ *     (gmail|com, vip.qq|com, yahoo|co.uk), sorted by (suffix, name length)
+ *     so the typo filter only looks at a few candidates;
+ *   - names: target name -> first of the targets with that name, in file
+ *     order (by_name), for TLD-only fixes and a missing TLD;
+ *   - suffixes: the suffixes the targets use (com, co.uk, ...);
+ *   - tlds: TLDs known to exist (a cache in front of libpsl), with their
+ *     target suffix id, so one look-up serves the typo filter.
+ */
+#ifndef MM_DOMAINS_INTERNAL_H
+#define MM_DOMAINS_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <libpsl.h>
+#include <mailmedic/domains.h>
+
+#define DOM_MAX 255     /* a domain name, RFC 1035 */
+#define DOM_NAME_MAX 31 /* longest target name part the filter buckets */
+
+/* One slot of an open-addressing string table; s == NULL is empty. */
+struct dom_slot {
+    const char *s;
+    uint32_t hash;
+    uint16_t len;
+    uint16_t flags; /* MM_DOM_* bits in `all`; unused elsewhere */
+    int32_t val;    /* `all`: target index or -1; `names`: by_name start; `suffixes`: id */
+};
+
+struct dom_table {
+    struct dom_slot *slots;
+    uint32_t mask; /* size - 1, size a power of two */
+    uint64_t
+        bloom[256];  /* [first and last character] = bit set of lengths: most misses stop here */
+    uint64_t *hbits; /* a Bloom filter on the hash for big tables: a miss costs no cache miss */
+    unsigned hbits_log2;
+};
+
+/* A popular domain as a typo target. */
+struct dom_target {
+    const char *domain;
+    const char *provider; /* display name */
+    uint16_t order;       /* line in popular.txt: earlier is preferred */
+    uint8_t len;
+    uint8_t name_len; /* domain[0..name_len) is the name, then '.', then the suffix */
+    uint8_t suffix;   /* suffix id */
+    bool generic;     /* suffix is com, net or org */
+};
+
+struct mm_domains {
+    struct dom_table popular; /* the targets again, small enough to stay in cache */
+    struct dom_table all;
+    struct dom_table names;
+    struct dom_table suffixes;
+    struct dom_table tlds;
+    struct dom_table roles; /* role alias -> index into mm_dom_roles */
+    size_t role_max;        /* longest alias */
+    struct dom_target *targets;
+    size_t ntargets;
+    uint16_t *by_name;      /* target indices sorted by (name, order) */
+    uint16_t *buckets;      /* [suffix * (DOM_NAME_MAX + 2) + len] = first target; +1 = end */
+    uint64_t *bucket_first; /* same index: mm_dom_charbit() of the names' first characters */
+    uint64_t *bucket_last;  /* same index: of the names' last characters */
+    size_t nsuffixes;
+    psl_ctx_t *psl;
+    uint32_t adjacent[128];        /* QWERTY neighbours of a letter, as a bit set of 'a'..'z' */
+    unsigned char fold[256];       /* byte -> lower-case LDH or '.', 0 for anything else */
+    unsigned char fold_class[256]; /* byte -> MM_FOLD_* bits */
+};
+
+enum { MM_TLD_SLD = 1 }; /* tlds: some target suffix has two labels under this TLD */
+
+/* A character as a bit of a 64-bit set: letters, digits, '-', '.', other. */
+static inline uint64_t mm_dom_charbit(char c)
+{
+    unsigned u = (unsigned char)c;
+    unsigned bit = u - 'a' < 26u   ? u - 'a'
+                   : u - '0' < 10u ? 26 + u - '0'
+                   : u == '-'      ? 36
+                   : u == '.'      ? 37
+                                   : 38;
+    return 1ull << bit;
+}
+
+enum { MM_FOLD_DIGIT = 1, MM_FOLD_MINUS = 2, MM_FOLD_OTHER = 4, MM_FOLD_DOT = 8 };
+
+uint32_t mm_dom_hash(const char *s, size_t len);
+/* Find s (compared case-insensitively) in t; NULL when absent. */
+const struct dom_slot *mm_dom_find(const struct dom_table *t, const char *s, size_t len);
+/* A listed domain (popular first, then all lists); NULL when unknown. */
+const struct dom_slot *mm_dom_lookup(const mm_domains *d, const char *s, size_t len);
+/* Does the TLD (no dot) exist?  The cache first, then the Public Suffix List. */
+bool mm_dom_tld_exists(const mm_domains *d, const char *tld, size_t len);
+
+#endif
