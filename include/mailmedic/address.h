@@ -146,6 +146,12 @@ enum {
     MM_ADDR_N_COMMA_AS_DOT = 1u << 6,   /* "," between domain labels read as "." */
 };
 
+/* A stable id ("trimmed", "domain_lowercased", "fullwidth_mapped", ...) for
+ * one MM_ADDR_N_* bit; "unknown" for anything else. */
+MM_EXTERN const char *mm_addr_norm_name(unsigned bit);
+/* English msgid saying what the normalisation did ("" for an unknown bit). */
+MM_EXTERN const char *mm_addr_norm_message(unsigned bit);
+
 enum {
     MM_ADDR_MAX_ISSUES = 4,
     MM_ADDR_TEXT_MAX = 1024, /* room for a domain of U-labels decoded from A-labels */

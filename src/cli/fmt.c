@@ -213,7 +213,7 @@ void jw_close(jw *w, char kind, char saved)
 {
     if (w->sep == '{' || w->sep == '[')
         jw_put(w, &w->sep, 1);
-    jw_put(w, kind == '{' ? "}" : "]", 1);
+    jw_put(w, kind == '{' || kind == '}' ? "}" : "]", 1);
     w->sep = saved;
 }
 

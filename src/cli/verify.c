@@ -248,8 +248,10 @@ static void render_json(vrun *run, const slot *sl, const mm_verify_result *r)
     json_issues(&w, "warnings", a->notes, a->n_notes);
     json_norms(&w, a);
     jw_str_or_null(&w, "suggestion", r->suggestion);
-    jw_str_or_null(&w, "suggestion_kind",
-                   r->suggestion ? mm_suggest_kind_name(r->suggest_kind) : NULL);
+    jw_str_or_null(&w, "suggestion_kind", !r->suggestion ? NULL
+                                          : r->suggest_kind == MM_SUGGEST_NONE
+                                              ? "syntax_fix"
+                                              : mm_suggest_kind_name(r->suggest_kind));
     char s = jw_open(&w, "classes", '{');
     jw_bool(&w, "free", r->classes & MM_DOM_FREE);
     jw_bool(&w, "disposable", r->classes & MM_DOM_DISPOSABLE);
@@ -392,7 +394,9 @@ static void render_text(vrun *run, const slot *sl, const mm_verify_result *r)
         mm_buf_putc(b, '\n');
     }
     for (size_t i = 0; i < r->nreasons; i++) {
-        if (r->reasons[i] == MM_VR_SYNTAX)
+        /* the errors and warnings above already say these */
+        if (r->reasons[i] == MM_VR_SYNTAX || r->reasons[i] == MM_VR_TLD_UNKNOWN ||
+            r->reasons[i] == MM_VR_DOTLESS || r->reasons[i] == MM_VR_SPECIAL_USE)
             continue;
         mm_buf_printf(b, "    %s\n", _(mm_vreason_message(r->reasons[i])));
     }
@@ -558,7 +562,12 @@ static int read_list(mm_verifier *v, vrun *run, const char *path)
             rc = -1;
             break;
         }
-        const char *row_err = rec.too_long ? "too_long" : rec.missing ? "missing" : NULL;
+        bool blank = true;
+        for (size_t k = 0; k < rec.addr_len && blank; k++)
+            blank = rec.addr[k] == ' ' || rec.addr[k] == '\t';
+        const char *row_err = rec.too_long              ? "too_long"
+                              : rec.missing || blank ? "missing"
+                                                     : NULL;
         if (row_err) {
             run->row_errors++;
             log_warnx(rec.too_long ? _("%s:%zu: line too long; skipped")

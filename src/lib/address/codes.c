@@ -158,3 +158,37 @@ bool mm_addr_code_is_note(mm_addr_code c)
 {
     return c >= MM_ADDR_NOTE_FIRST_ && c < MM_ADDR_CODE_MAX_;
 }
+
+/* The normalisations (mm_addr.norms bits), by bit number. */
+static const struct {
+    const char *name;
+    const char *msg;
+} norms[] = {
+    {"domain_lowercased", N_("the domain was written in lower case")},
+    {"trimmed", N_("spaces around the address were removed")},
+    {"fullwidth_mapped", N_("full-width characters were changed to ordinary ones")},
+    {"unwrapped", N_("mailto:, angle brackets or a name around the address were removed")},
+    {"idn_mapped", N_("the international domain was mapped to its standard form")},
+    {"alabel_decoded", N_("the domain's xn-- labels are shown as the characters they stand for")},
+    {"comma_as_dot", N_("a comma in the domain was read as a dot")},
+};
+
+static int norm_index(unsigned bit)
+{
+    if (!bit || (bit & (bit - 1)))
+        return -1;
+    int i = __builtin_ctz(bit);
+    return i < (int)(sizeof norms / sizeof norms[0]) ? i : -1;
+}
+
+const char *mm_addr_norm_name(unsigned bit)
+{
+    int i = norm_index(bit);
+    return i < 0 ? "unknown" : norms[i].name;
+}
+
+const char *mm_addr_norm_message(unsigned bit)
+{
+    int i = norm_index(bit);
+    return i < 0 ? "" : norms[i].msg;
+}

@@ -13,6 +13,7 @@
 
 #include <pthread.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -270,9 +271,26 @@ static void suggest_invalid(mm_verifier *v, item *it)
     if (mm_addr_check(v->checker, cand, strlen(cand), v->o.addr_flags, check) == MM_OK &&
         check->syntax_ok && !has_note(check, MM_ADDR_TLD_UNKNOWN)) {
         snprintf(it->suggestion, sizeof it->suggestion, "%s", check->address);
-        it->skind = k != MM_SUGGEST_NONE ? k : MM_SUGGEST_NONE;
+        it->skind = k;
     }
     free(check);
+}
+
+/* White space around an address in a list or a spreadsheet cell is noise,
+ * not the user's mistake: it is cut before the check, and the result says
+ * so.  (The checker itself, judging the text as given, calls it an error.) */
+static bool trim(const char **s, size_t *len)
+{
+    size_t n = *len;
+    const char *p = *s;
+    while (n && (*p == ' ' || *p == '\t'))
+        p++, n--;
+    while (n && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\r'))
+        n--;
+    bool cut = n != *len;
+    *s = p;
+    *len = n;
+    return cut && n;
 }
 
 /* Everything that needs no network. Returns true when the domain should be
@@ -280,15 +298,19 @@ static void suggest_invalid(mm_verifier *v, item *it)
 static bool check_offline(mm_verifier *v, item *it)
 {
     mm_addr *a = &it->addr;
-    if (mm_addr_check(v->checker, it->input, it->len, v->o.addr_flags, a) != MM_OK ||
-        !a->syntax_ok) {
+    const char *text = it->input;
+    size_t tlen = it->len;
+    bool trimmed = trim(&text, &tlen);
+    if (mm_addr_check(v->checker, text, tlen, v->o.addr_flags, a) != MM_OK || !a->syntax_ok) {
         it->verdict = MM_VERDICT_UNDELIVERABLE;
         add_reason(it, MM_VR_SYNTAX);
         suggest_invalid(v, it);
-        if (it->suggestion[0])
+        if (it->skind != MM_SUGGEST_NONE)
             add_reason(it, MM_VR_TYPO);
         return false;
     }
+    if (trimmed)
+        a->norms |= MM_ADDR_N_TRIMMED;
     const char *dom = a->domain_ascii;
     size_t dlen = strlen(dom);
     it->classes = mm_domains_class(v->domains, dom, dlen);
@@ -330,7 +352,8 @@ static bool check_offline(mm_verifier *v, item *it)
     if (v->o.offline) {
         if (it->classes & MM_DOM_KNOWN) {
             add_reason(it, MM_VR_KNOWN_PROVIDER);
-        } else if (!it->suggestion[0]) {
+        } else if (it->verdict == MM_VERDICT_DELIVERABLE) {
+            /* nothing against it, nothing for it: say we did not look */
             add_reason(it, MM_VR_NOT_CHECKED);
             set_verdict(it, MM_VERDICT_UNKNOWN);
         }
