@@ -223,12 +223,12 @@ def online():
         check(rc == 4, f"online run with undeliverable -> 4 (got {rc})")
 
         # the typo rule: a domain with its own MX is not a typo
-        rc, out, _ = run(["-f", "json"] + dns + ["bob@gmial.com", "bob@gamil.com"])
+        rc, out, _ = run(["-f", "json"] + dns + ["bob@foxmial.com", "bob@sian.com"])
         recs = jsonl(out)
         check(recs[0].get("suggestion") is None and recs[0]["verdict"] == "deliverable",
-              f"gmial.com has MX: no suggestion: {recs[0]}")
-        check(recs[1].get("suggestion") == "bob@gmail.com" and recs[1]["verdict"] == "undeliverable",
-              f"gamil.com NXDOMAIN: suggestion kept: {recs[1]}")
+              f"foxmial.com has MX: no suggestion: {recs[0]}")
+        check(recs[1].get("suggestion") == "bob@sina.com" and recs[1]["verdict"] == "undeliverable",
+              f"sian.com NXDOMAIN: suggestion kept: {recs[1]}")
 
         try:
             from postfix import Postfix, PostfixMissing
