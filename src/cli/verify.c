@@ -444,11 +444,12 @@ static void show_progress(vrun *run, bool last)
     if (!last && ms < 200)
         return;
     run->last_progress = now;
+    fputc('\r', stderr);
     if (run->bytes_total)
-        fprintf(stderr, _("\rverify: %llu addresses (%llu%%)"), run->total,
+        fprintf(stderr, _("verify: %llu addresses (%llu%%)"), run->total,
                 run->bytes_done * 100 / run->bytes_total);
     else
-        fprintf(stderr, _("\rverify: %llu addresses"), run->total);
+        fprintf(stderr, _("verify: %llu addresses"), run->total);
     if (last)
         fputs("\r\033[K", stderr);
 }
