@@ -21,7 +21,7 @@
 
 #define DEFAULT_WINDOW 2048
 #define DEFAULT_CACHE 100000
-#define SEEN_MAX (1u << 22) /* addresses remembered for duplicates (64 MiB at most) */
+#define SEEN_MAX (1u << 21) /* addresses remembered for repeats (64 MiB of table at most) */
 
 static const struct {
     const char *name;
@@ -88,8 +88,9 @@ typedef struct item {
     state st;
     uint64_t id;
     uint64_t dup_of;
-    char *input;
+    char *input;          /* inbuf, or a heap copy of a longer input */
     size_t len;
+    char inbuf[128];
     mm_addr addr;
     mm_verdict verdict;
     mm_vreason reasons[MM_VERIFY_MAX_REASONS];
@@ -105,10 +106,15 @@ typedef struct item {
 } item;
 
 /* Open-addressing set of 64-bit fingerprints of the addresses seen, with
- * the id of their first occurrence. */
+ * the id of their first occurrence; key and id side by side, so a look-up
+ * costs one cache miss, not two. */
+typedef struct seen_slot {
+    uint64_t key; /* 0 = empty */
+    uint64_t id;
+} seen_slot;
+
 typedef struct seen {
-    uint64_t *keys;
-    uint64_t *ids;
+    seen_slot *slots;
     size_t cap, n;
 } seen;
 
@@ -132,11 +138,23 @@ struct mm_verifier {
 
 /* ---- duplicates ---- */
 
-static uint64_t fnv1a(const char *s, size_t n)
+/* What makes two inputs the same address: the text without the white space
+ * around it, with the domain in lower case (local parts may be case
+ * sensitive, so they are compared as typed). */
+static uint64_t repeat_key(const char *s, size_t n)
 {
+    while (n && (*s == ' ' || *s == '\t'))
+        s++, n--;
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+        n--;
+    const char *at = memrchr(s, '@', n);
+    size_t local = at ? (size_t)(at - s) : n;
     uint64_t h = 1469598103934665603ull;
     for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)s[i];
+        unsigned char c = (unsigned char)s[i];
+        if (i > local && c >= 'A' && c <= 'Z')
+            c += 'a' - 'A';
+        h ^= c;
         h *= 1099511628211ull;
     }
     return h ? h : 1;
@@ -145,25 +163,19 @@ static uint64_t fnv1a(const char *s, size_t n)
 static bool seen_grow(seen *s)
 {
     size_t cap = s->cap ? s->cap * 2 : 4096;
-    uint64_t *k = calloc(cap, sizeof *k), *id = calloc(cap, sizeof *id);
-    if (!k || !id) {
-        free(k);
-        free(id);
+    seen_slot *t = calloc(cap, sizeof *t);
+    if (!t)
         return false;
-    }
     for (size_t i = 0; i < s->cap; i++) {
-        if (!s->keys[i])
+        if (!s->slots[i].key)
             continue;
-        size_t j = s->keys[i] & (cap - 1);
-        while (k[j])
+        size_t j = s->slots[i].key & (cap - 1);
+        while (t[j].key)
             j = (j + 1) & (cap - 1);
-        k[j] = s->keys[i];
-        id[j] = s->ids[i];
+        t[j] = s->slots[i];
     }
-    free(s->keys);
-    free(s->ids);
-    s->keys = k;
-    s->ids = id;
+    free(s->slots);
+    s->slots = t;
     s->cap = cap;
     return true;
 }
@@ -172,20 +184,20 @@ static bool seen_grow(seen *s)
  * Past SEEN_MAX entries nothing new is recorded (memory stays bounded). */
 static uint64_t seen_check(seen *s, uint64_t key, uint64_t id)
 {
-    if (s->n * 2 >= s->cap && (s->n >= SEEN_MAX || !seen_grow(s))) {
-        if (!s->cap)
-            return 0;
-    }
+    if (s->n * 2 >= s->cap && s->n < SEEN_MAX)
+        seen_grow(s); /* on failure, go on in the table we have */
+    if (!s->cap)
+        return 0;
     size_t j = key & (s->cap - 1);
-    while (s->keys[j]) {
-        if (s->keys[j] == key)
-            return s->ids[j];
+    while (s->slots[j].key) {
+        if (s->slots[j].key == key)
+            return s->slots[j].id;
         j = (j + 1) & (s->cap - 1);
     }
     if (s->n * 10 >= s->cap * 9)
         return 0; /* full: stop recording */
-    s->keys[j] = key;
-    s->ids[j] = id;
+    s->slots[j].key = key;
+    s->slots[j].id = id;
     s->n++;
     return 0;
 }
@@ -493,7 +505,8 @@ static void emit(mm_verifier *v, item *it)
     };
     memcpy(r.reasons, it->reasons, sizeof r.reasons);
     v->cb(v->arg, &r);
-    free(it->input);
+    if (it->input != it->inbuf)
+        free(it->input);
     it->input = NULL;
     mm_mx_result_unref(it->mx);
     it->mx = NULL;
@@ -514,7 +527,8 @@ static void flush(mm_verifier *v)
             return;
         emit(v, it);
         v->head = (v->head + 1) % v->cap;
-        v->count--;
+        if (--v->count == 0)
+            v->head = 0; /* an empty window starts again at the slot still in cache */
     }
 }
 
@@ -604,7 +618,7 @@ mm_status_t mm_verify_submit(mm_verifier *v, uint64_t id, const char *input, siz
     memset(it, 0, offsetof(item, addr));
     it->v = v;
     it->id = id;
-    it->input = malloc(len + 1);
+    it->input = len < sizeof it->inbuf ? it->inbuf : malloc(len + 1);
     if (!it->input)
         return MM_ENOMEM;
     memcpy(it->input, input, len);
@@ -620,9 +634,13 @@ mm_status_t mm_verify_submit(mm_verifier *v, uint64_t id, const char *input, siz
     it->st = ST_DNS;
     v->count++;
 
+    /* The repeat look-up is a cache miss in a large table: start fetching
+     * its slot now, and do the checks while it comes. */
+    uint64_t key = repeat_key(input, len);
+    if (v->seen.cap)
+        __builtin_prefetch(&v->seen.slots[key & (v->seen.cap - 1)]);
     bool lookup = check_offline(v, it);
-    const char *key = it->addr.syntax_ok ? it->addr.address : it->input;
-    it->dup_of = seen_check(&v->seen, fnv1a(key, strlen(key)), id);
+    it->dup_of = seen_check(&v->seen, key, id);
     if (!lookup) {
         it->st = ST_DONE;
     } else {
@@ -703,12 +721,12 @@ void mm_verifier_free(mm_verifier *v)
     mm_domains_free(v->domains);
     mm_addr_checker_free(v->checker);
     for (size_t i = 0; v->ring && i < v->cap; i++) {
-        free(v->ring[i].input);
+        if (v->ring[i].input != v->ring[i].inbuf)
+            free(v->ring[i].input);
         mm_mx_result_unref(v->ring[i].mx);
     }
     free(v->ring);
-    free(v->seen.keys);
-    free(v->seen.ids);
+    free(v->seen.slots);
     pthread_mutex_destroy(&v->lock);
     pthread_cond_destroy(&v->smtp_done);
     free(v);
