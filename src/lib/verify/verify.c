@@ -288,6 +288,23 @@ static void suggest_invalid(mm_verifier *v, item *it)
     free(check);
 }
 
+/* A misspelt name, as opposed to a mistyped character that the syntax
+ * errors already explain (full-width forms, a comma for a dot, spaces). */
+static bool is_typo(mm_suggest_kind k)
+{
+    switch (k) {
+    case MM_SUGGEST_PROVIDER:
+    case MM_SUGGEST_TLD:
+    case MM_SUGGEST_MISSING_TLD:
+    case MM_SUGGEST_MISSING_DOT:
+    case MM_SUGGEST_DOUBLED_TLD:
+    case MM_SUGGEST_HOMOGLYPH:
+        return true;
+    default:
+        return false;
+    }
+}
+
 /* White space around an address in a list or a spreadsheet cell is noise,
  * not the user's mistake: it is cut before the check, and the result says
  * so.  (The checker itself, judging the text as given, calls it an error.) */
@@ -317,7 +334,7 @@ static bool check_offline(mm_verifier *v, item *it)
         it->verdict = MM_VERDICT_UNDELIVERABLE;
         add_reason(it, MM_VR_SYNTAX);
         suggest_invalid(v, it);
-        if (it->skind != MM_SUGGEST_NONE)
+        if (is_typo(it->skind))
             add_reason(it, MM_VR_TYPO);
         return false;
     }
