@@ -14,10 +14,25 @@
 #include <string.h>
 #include "../util/str.h"
 
+unsigned mm_field_key(const char *name)
+{
+    unsigned h = 0;
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+        h = h * 31 + (unsigned char)mm_lower((char)*p);
+    return h;
+}
+
+/*
+ * Decoders ask for the same few fields many times per message (~25 lookups
+ * over ~26 fields): comparing the keys first leaves one strcasecmp per hit.
+ */
 const char *mm_fields_get(const mm_fields *f, const char *name)
 {
+    if (!name[0])
+        return NULL; /* "" names only the group edges */
+    unsigned key = mm_field_key(name);
     for (size_t i = 0; i < f->n; i++)
-        if (f->v[i].name[0] && strcasecmp(f->v[i].name, name) == 0)
+        if (f->v[i].key == key && strcasecmp(f->v[i].name, name) == 0)
             return f->v[i].value;
     return NULL;
 }
@@ -28,38 +43,76 @@ static bool is_ws(unsigned char c)
     return c == ' ' || (c >= '\t' && c <= '\r');
 }
 
+/* Writing a value with runs of white space made one space, ends trimmed. */
+typedef struct squeeze {
+    char *out;
+    size_t w;   /* bytes written */
+    bool space; /* white space after a word, written only if another word follows */
+    bool eq;    /* the last byte read was '=' */
+    bool coded; /* an 8-bit byte or "=?" was read */
+} squeeze;
+
+static void squeeze_byte(squeeze *q, unsigned char c)
+{
+    if (is_ws(c)) {
+        q->space = q->w > 0;
+        q->eq = false;
+        return;
+    }
+    if (q->space)
+        q->out[q->w++] = ' ';
+    q->space = false;
+    q->coded |= c >= 0x80 || (q->eq && c == '?');
+    q->eq = c == '=';
+    q->out[q->w++] = (char)c;
+}
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+
+/*
+ * 16 bytes at s that need no squeezing (no white space, or single spaces
+ * between words) are stored whole at once; false leaves them to
+ * squeeze_byte().  A store never passes out + n: white space only shrinks,
+ * so w (plus a pending space) never passes the read position.
+ */
+static bool squeeze_16(squeeze *q, const char *s)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
+    __m128i ctl = _mm_subs_epu8(_mm_sub_epi8(v, _mm_set1_epi8('\t')), _mm_set1_epi8(4));
+    unsigned sp = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')));
+    unsigned ws = sp | (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(ctl, _mm_setzero_si128()));
+    if (ws != sp || (ws & 1) || (ws & (ws >> 1)))
+        return false;
+    unsigned eqm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('=')));
+    unsigned qm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('?')));
+    q->coded |= _mm_movemask_epi8(v) != 0 || (eqm & (qm >> 1)) || (q->eq && (qm & 1));
+    q->eq = (eqm >> 15) & 1;
+    if (q->space)
+        q->out[q->w++] = ' ';
+    _mm_storeu_si128((__m128i *)(void *)(q->out + q->w), v);
+    q->space = (ws >> 15) & 1;
+    q->w += q->space ? 15 : 16;
+    return true;
+}
+#endif
+
 /*
  * Copy s[0..n) (up to a NUL) with runs of white space made one space, ends
- * trimmed.  Every header value of every message passes here: words are
- * copied with memcpy, not byte by byte.
+ * trimmed, into q->out.  Every header value of every message passes here.
  */
-static char *copy_squeezed(mm_arena *a, const char *s, size_t n)
+static void copy_squeezed(squeeze *q, const char *s, size_t n)
 {
-    const char *nul = memchr(s, '\0', n);
-    if (nul)
-        n = (size_t)(nul - s);
-    char *out = mm_arena_alloc(a, n + 1);
-    if (!out)
-        return NULL;
-    char *w = out;
     size_t i = 0;
-    while (i < n) {
-        size_t word = i;
-        while (word < n && is_ws((unsigned char)s[word]))
-            word++;
-        size_t end = word;
-        while (end < n && !is_ws((unsigned char)s[end]))
-            end++;
-        if (end == word)
-            break;
-        if (w != out)
-            *w++ = ' ';
-        memcpy(w, s + word, end - word);
-        w += end - word;
-        i = end;
-    }
-    *w = '\0';
-    return out;
+#ifdef __SSE2__
+    for (; i + 16 <= n; i += 16)
+        if (!squeeze_16(q, s + i))
+            for (size_t k = i; k < i + 16; k++)
+                squeeze_byte(q, (unsigned char)s[k]);
+#endif
+    for (; i < n; i++)
+        squeeze_byte(q, (unsigned char)s[i]);
+    q->out[q->w] = '\0';
 }
 
 mm_status_t mm_fields_add(mm_arena *a, mm_fields *f, const char *name, size_t nlen,
@@ -73,13 +126,19 @@ mm_status_t mm_fields_add(mm_arena *a, mm_fields *f, const char *name, size_t nl
         f->v = v;
         f->cap = cap;
     }
+    const char *nul = memchr(value, '\0', vlen);
+    if (nul)
+        vlen = (size_t)(nul - value);
     char *n = mm_arena_strndup(a, name, nlen);
-    char *val = copy_squeezed(a, value, vlen);
-    if (!n || !val)
+    squeeze q = {mm_arena_alloc(a, vlen + 1), 0, false, false, false};
+    if (!n || !q.out)
         return MM_ENOMEM;
-    f->v[f->n].name = mm_strtrim(n);
-    f->v[f->n].value = val;
-    f->n++;
+    copy_squeezed(&q, value, vlen);
+    mm_field *fd = &f->v[f->n++];
+    fd->name = mm_strtrim(n);
+    fd->key = mm_field_key(fd->name);
+    fd->value = q.out;
+    fd->plain = !q.coded;
     return MM_OK;
 }
 

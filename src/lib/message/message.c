@@ -249,15 +249,6 @@ static GByteArray *part_bytes(GMimePart *part, size_t cap)
     return arr;
 }
 
-/* A raw value with no encoded word and no 8-bit byte is its own decoded value. */
-static bool raw_is_final(const char *raw)
-{
-    for (const char *p = raw; *p; p++)
-        if ((unsigned char)*p >= 0x80 || (p[0] == '=' && p[1] == '?'))
-            return false;
-    return true;
-}
-
 /*
  * Fields of one header block (copied aside by the sanitiser, see there) into
  * f: unfolded, RFC 2047 words and 8-bit bytes decoded to UTF-8 by GMime with
@@ -268,7 +259,7 @@ mm_status_t mm_msg_collect_block(mm_msg *m, const mm_buf *raw, mm_fields *f)
     size_t first = f->n;
     mm_status_t st = mm_fields_parse_block(&m->arena, mm_buf_str(raw), raw->len, f);
     for (size_t i = first; st == MM_OK && i < f->n; i++) {
-        if (raw_is_final(f->v[i].value))
+        if (f->v[i].plain) /* no encoded word, no 8-bit byte: its own decoded value */
             continue;
         char *dec = g_mime_utils_header_decode_text(parser_opts, f->v[i].value);
         char *v = dec ? mm_arena_strdup(&m->arena, dec) : NULL;

@@ -27,6 +27,8 @@
 typedef struct mm_field {
     const char *name;  /* as written, e.g. "Final-Recipient" */
     const char *value; /* unfolded, trimmed, UTF-8 */
+    unsigned key;      /* mm_field_key(name): mm_fields_get compares names only when keys agree */
+    bool plain;        /* value has no 8-bit byte and no "=?": RFC 2047 decoding leaves it as is */
 } mm_field;
 
 typedef struct mm_fields {
@@ -70,6 +72,8 @@ void mm_msg_free(mm_msg *m);
 
 /* First value of a header (case-insensitive name) or NULL. */
 const char *mm_fields_get(const mm_fields *f, const char *name);
+/* A hash of name with ASCII case folded: equal for names strcasecmp() finds equal. */
+unsigned mm_field_key(const char *name);
 
 /*
  * Split a block of "Name: value" lines (RFC 822 style, folded lines joined)
