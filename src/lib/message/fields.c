@@ -14,23 +14,14 @@
 #include <string.h>
 #include "../util/str.h"
 
-unsigned mm_field_key(const char *name)
-{
-    unsigned h = 0;
-    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
-        h = h * 31 + (unsigned char)mm_lower((char)*p);
-    return h;
-}
-
 /*
  * Decoders ask for the same few fields many times per message (~25 lookups
  * over ~26 fields): comparing the keys first leaves one strcasecmp per hit.
  */
-const char *mm_fields_get(const mm_fields *f, const char *name)
+const char *mm_fields_get_key(const mm_fields *f, const char *name, unsigned key)
 {
     if (!name[0])
         return NULL; /* "" names only the group edges */
-    unsigned key = mm_field_key(name);
     for (size_t i = 0; i < f->n; i++)
         if (f->v[i].key == key && strcasecmp(f->v[i].name, name) == 0)
             return f->v[i].value;
@@ -52,66 +43,76 @@ typedef struct squeeze {
     bool coded; /* an 8-bit byte or "=?" was read */
 } squeeze;
 
+/* One byte of the value into q->out; the caller tracks "=?" and 8-bit bytes. */
 static void squeeze_byte(squeeze *q, unsigned char c)
 {
     if (is_ws(c)) {
         q->space = q->w > 0;
-        q->eq = false;
         return;
     }
     if (q->space)
         q->out[q->w++] = ' ';
     q->space = false;
+    q->out[q->w++] = (char)c;
+}
+
+/* squeeze_byte() that also notes "=?" and 8-bit bytes. */
+static void squeeze_byte_noting(squeeze *q, unsigned char c)
+{
     q->coded |= c >= 0x80 || (q->eq && c == '?');
     q->eq = c == '=';
-    q->out[q->w++] = (char)c;
+    squeeze_byte(q, c);
 }
 
 #ifdef __SSE2__
 #include <emmintrin.h>
 
 /*
- * 16 bytes at s that need no squeezing (no white space, or single spaces
- * between words) are stored whole at once; false leaves them to
- * squeeze_byte().  A store never passes out + n: white space only shrinks,
- * so w (plus a pending space) never passes the read position.
+ * 16 bytes at s.  When they need no squeezing (no white space, or single
+ * spaces between words) they are stored whole at once; otherwise byte by
+ * byte.  A store never passes out + n: white space only shrinks, so w (plus
+ * a pending space) never passes the read position.
  */
-static bool squeeze_16(squeeze *q, const char *s)
+static void squeeze_16(squeeze *q, const char *s)
 {
     __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
     __m128i ctl = _mm_subs_epu8(_mm_sub_epi8(v, _mm_set1_epi8('\t')), _mm_set1_epi8(4));
     unsigned sp = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')));
     unsigned ws = sp | (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(ctl, _mm_setzero_si128()));
-    if (ws != sp || (ws & 1) || (ws & (ws >> 1)))
-        return false;
     unsigned eqm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('=')));
     unsigned qm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('?')));
     q->coded |= _mm_movemask_epi8(v) != 0 || (eqm & (qm >> 1)) || (q->eq && (qm & 1));
     q->eq = (eqm >> 15) & 1;
+    /* a space at the start is fine after a word (w > 0, none pending), not after a space */
+    bool plain = ws == sp && !(ws & (ws >> 1)) && (!(ws & 1) || (q->w > 0 && !q->space));
+    if (!plain) {
+        for (size_t k = 0; k < 16; k++)
+            squeeze_byte(q, (unsigned char)s[k]);
+        return;
+    }
     if (q->space)
         q->out[q->w++] = ' ';
     _mm_storeu_si128((__m128i *)(void *)(q->out + q->w), v);
     q->space = (ws >> 15) & 1;
     q->w += q->space ? 15 : 16;
-    return true;
 }
 #endif
 
 /*
- * Copy s[0..n) (up to a NUL) with runs of white space made one space, ends
- * trimmed, into q->out.  Every header value of every message passes here.
+ * Copy s[0..n) with runs of white space made one space, ends trimmed, into
+ * q->out.  Every header value of every message passes here.
  */
 static void copy_squeezed(squeeze *q, const char *s, size_t n)
 {
     size_t i = 0;
+    while (i < n && is_ws((unsigned char)s[i]))
+        i++;
 #ifdef __SSE2__
     for (; i + 16 <= n; i += 16)
-        if (!squeeze_16(q, s + i))
-            for (size_t k = i; k < i + 16; k++)
-                squeeze_byte(q, (unsigned char)s[k]);
+        squeeze_16(q, s + i);
 #endif
     for (; i < n; i++)
-        squeeze_byte(q, (unsigned char)s[i]);
+        squeeze_byte_noting(q, (unsigned char)s[i]);
     q->out[q->w] = '\0';
 }
 
@@ -136,7 +137,7 @@ mm_status_t mm_fields_add(mm_arena *a, mm_fields *f, const char *name, size_t nl
     copy_squeezed(&q, value, vlen);
     mm_field *fd = &f->v[f->n++];
     fd->name = mm_strtrim(n);
-    fd->key = mm_field_key(fd->name);
+    fd->key = mm_field_key(fd->name, strlen(fd->name));
     fd->value = q.out;
     fd->plain = !q.coded;
     return MM_OK;

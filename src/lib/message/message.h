@@ -20,9 +20,11 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 #include <mailmedic/ctx.h>
 #include "../util/arena.h"
 #include "../util/buf.h"
+#include "../util/str.h"
 
 typedef struct mm_field {
     const char *name;  /* as written, e.g. "Final-Recipient" */
@@ -70,10 +72,27 @@ mm_status_t mm_msg_parse_path(const mm_limits *lim, const char *bytes, size_t le
                               mm_msg_path path);
 void mm_msg_free(mm_msg *m);
 
+/*
+ * A cheap key of a field name: its length, first and last bytes (ASCII case
+ * folded), equal for names strcasecmp() finds equal.  Inline, so that for
+ * a literal name the compiler works it out.
+ */
+static inline unsigned mm_field_key(const char *name, size_t n)
+{
+    if (n == 0)
+        return 0;
+    return (unsigned)n << 16 | (unsigned)(unsigned char)mm_lower(name[0]) << 8 |
+           (unsigned char)mm_lower(name[n - 1]);
+}
+
+/* First value of the field with this name and key, or NULL; see mm_fields_get. */
+const char *mm_fields_get_key(const mm_fields *f, const char *name, unsigned key);
+
 /* First value of a header (case-insensitive name) or NULL. */
-const char *mm_fields_get(const mm_fields *f, const char *name);
-/* A hash of name with ASCII case folded: equal for names strcasecmp() finds equal. */
-unsigned mm_field_key(const char *name);
+static inline const char *mm_fields_get(const mm_fields *f, const char *name)
+{
+    return mm_fields_get_key(f, name, mm_field_key(name, strlen(name)));
+}
 
 /*
  * Split a block of "Name: value" lines (RFC 822 style, folded lines joined)
