@@ -28,94 +28,6 @@ const char *mm_fields_get_key(const mm_fields *f, const char *name, unsigned key
     return NULL;
 }
 
-static bool is_ws(unsigned char c)
-{
-    /* ' ' '\t' '\n' '\v' '\f' '\r': one test instead of six per byte */
-    return c == ' ' || (c >= '\t' && c <= '\r');
-}
-
-/* Writing a value with runs of white space made one space, ends trimmed. */
-typedef struct squeeze {
-    char *out;
-    size_t w;   /* bytes written */
-    bool space; /* white space after a word, written only if another word follows */
-    bool eq;    /* the last byte read was '=' */
-    bool coded; /* an 8-bit byte or "=?" was read */
-} squeeze;
-
-/* One byte of the value into q->out; the caller tracks "=?" and 8-bit bytes. */
-static void squeeze_byte(squeeze *q, unsigned char c)
-{
-    if (is_ws(c)) {
-        q->space = q->w > 0;
-        return;
-    }
-    if (q->space)
-        q->out[q->w++] = ' ';
-    q->space = false;
-    q->out[q->w++] = (char)c;
-}
-
-/* squeeze_byte() that also notes "=?" and 8-bit bytes. */
-static void squeeze_byte_noting(squeeze *q, unsigned char c)
-{
-    q->coded |= c >= 0x80 || (q->eq && c == '?');
-    q->eq = c == '=';
-    squeeze_byte(q, c);
-}
-
-#ifdef __SSE2__
-#include <emmintrin.h>
-
-/*
- * 16 bytes at s.  When they need no squeezing (no white space, or single
- * spaces between words) they are stored whole at once; otherwise byte by
- * byte.  A store never passes out + n: white space only shrinks, so w (plus
- * a pending space) never passes the read position.
- */
-static void squeeze_16(squeeze *q, const char *s)
-{
-    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
-    __m128i ctl = _mm_subs_epu8(_mm_sub_epi8(v, _mm_set1_epi8('\t')), _mm_set1_epi8(4));
-    unsigned sp = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')));
-    unsigned ws = sp | (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(ctl, _mm_setzero_si128()));
-    unsigned eqm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('=')));
-    unsigned qm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('?')));
-    q->coded |= _mm_movemask_epi8(v) != 0 || (eqm & (qm >> 1)) || (q->eq && (qm & 1));
-    q->eq = (eqm >> 15) & 1;
-    /* a space at the start is fine after a word (w > 0, none pending), not after a space */
-    bool plain = ws == sp && !(ws & (ws >> 1)) && (!(ws & 1) || (q->w > 0 && !q->space));
-    if (!plain) {
-        for (size_t k = 0; k < 16; k++)
-            squeeze_byte(q, (unsigned char)s[k]);
-        return;
-    }
-    if (q->space)
-        q->out[q->w++] = ' ';
-    _mm_storeu_si128((__m128i *)(void *)(q->out + q->w), v);
-    q->space = (ws >> 15) & 1;
-    q->w += q->space ? 15 : 16;
-}
-#endif
-
-/*
- * Copy s[0..n) with runs of white space made one space, ends trimmed, into
- * q->out.  Every header value of every message passes here.
- */
-static void copy_squeezed(squeeze *q, const char *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n && is_ws((unsigned char)s[i]))
-        i++;
-#ifdef __SSE2__
-    for (; i + 16 <= n; i += 16)
-        squeeze_16(q, s + i);
-#endif
-    for (; i < n; i++)
-        squeeze_byte_noting(q, (unsigned char)s[i]);
-    q->out[q->w] = '\0';
-}
-
 mm_status_t mm_fields_add(mm_arena *a, mm_fields *f, const char *name, size_t nlen,
                           const char *value, size_t vlen)
 {
@@ -131,15 +43,16 @@ mm_status_t mm_fields_add(mm_arena *a, mm_fields *f, const char *name, size_t nl
     if (nul)
         vlen = (size_t)(nul - value);
     char *n = mm_arena_strndup(a, name, nlen);
-    squeeze q = {mm_arena_alloc(a, vlen + 1), 0, false, false, false};
-    if (!n || !q.out)
+    char *val = mm_arena_alloc(a, vlen + 1);
+    if (!n || !val)
         return MM_ENOMEM;
-    copy_squeezed(&q, value, vlen);
+    bool coded = false;
+    mm_squeeze_copy(val, value, vlen, &coded);
     mm_field *fd = &f->v[f->n++];
     fd->name = mm_strtrim(n);
     fd->key = mm_field_key(fd->name, strlen(fd->name));
-    fd->value = q.out;
-    fd->plain = !q.coded;
+    fd->value = val;
+    fd->plain = !coded;
     return MM_OK;
 }
 

@@ -113,7 +113,8 @@ static mm_status_t sniff(const char *s, size_t n)
      * of the first 64 KiB.  A stray NUL in a body (some gateways append one)
      * does not make a bounce unreadable; mm_msg_parse() drops such bytes. */
     size_t probe = n < 65536 ? n : 65536, nuls = 0;
-    const char *head_end = memmem(s, probe, "\n\n", 2);
+    /* mm_memcasemem, not memmem: glibc's looks at every byte for a 2-byte needle */
+    const char *head_end = mm_memcasemem(s, probe, "\n\n", 2);
     size_t head_len = head_end ? (size_t)(head_end - s) : probe;
     if (memchr(s, '\0', head_len))
         return MM_EBINARY;

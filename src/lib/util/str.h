@@ -25,6 +25,14 @@ char *mm_strlower(char *s);
 char *mm_strtrim(char *s);
 /* Collapse runs of white space to one space, in place. */
 void mm_squeeze_space(char *s);
+/*
+ * mm_squeeze_space() while copying: s[0..n) into out (room for n + 1 bytes),
+ * runs of white space made one space, ends trimmed, a NUL added; returns the
+ * length written.  NUL bytes in s are copied like others.  When coded is not
+ * NULL, *coded tells whether s holds an 8-bit byte or "=?" (an RFC 2047
+ * encoded word may start there).
+ */
+size_t mm_squeeze_copy(char *out, const char *s, size_t n, bool *coded);
 /* Valid UTF-8? */
 bool mm_utf8_valid(const char *s, size_t n);
 
