@@ -794,9 +794,12 @@ static mm_status_t read_prose(const mm_msg *m, prose *p, mm_report *r)
 
 mm_status_t mm_mta_prose_read(const mm_msg *m, mm_report *r)
 {
-    prose *p = calloc(1, sizeof *p);
+    /* Not calloc: 44 KiB cleared per call cost more than reading the prose;
+     * entries are written before being read, only the counts start at 0. */
+    prose *p = malloc(sizeof *p);
     if (!p)
         return MM_ENOMEM;
+    p->nl = p->nm = p->nex = 0;
     mm_arena a;
     mm_arena_init(&a);
     mm_buf_init(&p->diag, DIAG_BYTES);
