@@ -98,15 +98,38 @@ static bool json_plain(unsigned char c)
     return c >= 0x20 && c != '"' && c != '\\' && c < 0x80;
 }
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+/* How many bytes from p on are json_plain(), 16 at a time where SSE2 is. */
+static size_t plain_run(const unsigned char *p, size_t left)
+{
+    size_t run = 0;
+#ifdef __SSE2__
+    for (; left - run >= 16; run += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + run));
+        /* signed: below 0x20 are the controls and the 8-bit bytes */
+        __m128i stop = _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
+                                    _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                                                 _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
+        unsigned mask = (unsigned)_mm_movemask_epi8(stop);
+        if (mask)
+            return run + (size_t)__builtin_ctz(mask);
+    }
+#endif
+    while (run < left && json_plain(p[run]))
+        run++;
+    return run;
+}
+
 static void jw_string(jw *w, const char *str)
 {
     const unsigned char *p = (const unsigned char *)str;
     size_t left = strlen(str);
     jw_put(w, "\"", 1);
     while (left) {
-        size_t run = 0;
-        while (run < left && json_plain(p[run]))
-            run++;
+        size_t run = plain_run(p, left);
         if (run) {
             jw_put(w, (const char *)p, run);
             p += run;
