@@ -16,8 +16,8 @@
  * before it has touched the mm_msg, and the caller parses with GMime: header
  * lines that are not "Name: value" or hold a NUL byte, a field given twice,
  * transfer encodings other than 7bit, 8bit, binary, base64 and
- * quoted-printable, multipart/digest, a multipart without a boundary, with
- * one that is a prefix of another open one, or with no part at all, message/ types other than rfc822
+ * quoted-printable, multipart/digest, a multipart without a boundary or with
+ * one that is a prefix of another open one, message/ types other than rfc822
  * inside a multipart (news, global, partial, external-body), an attached
  * message at the top or directly inside another, an empty attached message,
  * and more parts than the limits let through.  tests/message/fastcheck.c
@@ -399,6 +399,8 @@ static term multipart(fp *f, int idx)
         return t;
     }
     term t = scan_content(f, &s, &n); /* preamble */
+    f->nodes[idx].body = s; /* read as text when no part follows */
+    f->nodes[idx].blen = n;
     int last = -1;
     while (!f->bail && t.level == level && !t.end) {
         skip_line(f);
@@ -413,10 +415,6 @@ static term multipart(fp *f, int idx)
         last = child;
     }
     f->nb--;
-    /* No part at all: the GMime path reads the prologue as text then
-     * (message.c walk_obj); leave such a message to it. */
-    if (!f->bail && last < 0)
-        f->bail = true;
     if (!f->bail && t.level == level && t.end) {
         skip_line(f);
         t = scan_content(f, &s, &n); /* epilogue */
@@ -512,6 +510,8 @@ static void walk(const fp *f, mm_walk *w, int idx, size_t depth)
     if (nd->kind == N_MULTI) {
         for (int c = nd->child; c >= 0 && w->st == MM_OK; c = f->nodes[c].next)
             walk(f, w, c, depth + 1);
+        if (nd->child < 0) /* no part: GMime keeps the content as the prologue */
+            mm_walk_empty_multipart(w, nd->body, nd->blen);
     } else if (nd->kind == N_MSG) {
         mm_walk_attached_begin(w);
         w->in_attached++;

@@ -303,6 +303,15 @@ mm_buf *mm_walk_leaf_dst(mm_walk *w, const char *type, const char *sub, bool *he
     return dst;
 }
 
+void mm_walk_empty_multipart(mm_walk *w, const char *s, size_t n)
+{
+    const char *nul = memchr(s, '\0', n);
+    if (nul)
+        n = (size_t)(nul - s);
+    if (n && !w->in_attached && w->st == MM_OK)
+        w->st = append_utf8(&w->m->text, s, n, NULL);
+}
+
 void mm_walk_leaf_put(mm_walk *w, mm_buf *dst, bool headers_block, const char *data, size_t len,
                       const char *cs)
 {
@@ -384,8 +393,8 @@ static void walk_obj(mm_walk *w, GMimeObject *obj, size_t depth)
          * lost to a broken header), so GMime left the whole content in the
          * prologue.  Read it as text, so the bounce's words still count. */
         const char *pro = n == 0 ? g_mime_multipart_get_prologue(mp) : NULL;
-        if (pro && *pro && !w->in_attached && w->st == MM_OK)
-            w->st = append_utf8(&w->m->text, pro, strlen(pro), NULL);
+        if (pro)
+            mm_walk_empty_multipart(w, pro, strlen(pro));
     } else if (GMIME_IS_MESSAGE_PART(obj)) {
         attached_message(w, g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj)), depth);
     } else if (GMIME_IS_PART(obj)) {
