@@ -268,14 +268,33 @@ static const char *const command_second[256] = {
     ['>'] = ">", ['a'] = "fd", ['b'] = "u",  ['d'] = "oa", ['e'] = "n", ['f'] = "ao",
     ['i'] = "n", ['m'] = "a",  ['r'] = "ec", ['s'] = "em", ['u'] = "n", ['y'] = "o"};
 
+enum { N_COMMANDS = sizeof commands / sizeof commands[0] };
+_Static_assert(N_COMMANDS < 255, "command chains keep an index in a byte");
+
+/* Slot of a phrase's first two bytes in mm_mta_command()'s chains. */
+static unsigned command_slot(unsigned char a, unsigned char b)
+{
+    return (a * 31u + b) & 255u;
+}
+
 const char *mm_mta_command(const char *s, size_t n)
 {
     char flat[FLAT_MAX];
     size_t fn = flatten(s, n, flat, sizeof flat);
+    /* The phrases chained by their first two bytes, in table order: a
+     * place is compared only with the phrases that start as it does. */
+    unsigned char head[256], next[N_COMMANDS];
+    memset(head, 0xFF, sizeof head);
+    for (size_t k = N_COMMANDS; k-- > 0;) {
+        const unsigned char *t = (const unsigned char *)commands[k].text;
+        unsigned slot = command_slot(t[0], t[1]);
+        next[k] = head[slot];
+        head[slot] = (unsigned char)k;
+    }
     /* The earliest phrase wins: later ones quote the session further on;
      * of phrases at the same place, the first in the table.  flat is lower
      * case and so are the phrases: one pass over it, trying at each place
-     * only the phrases that start with its byte. */
+     * only the phrases that start with its bytes. */
     for (size_t i = 0; i < fn; i++) {
         unsigned char c = (unsigned char)flat[i];
         const char *second = command_second[c];
@@ -288,9 +307,9 @@ const char *mm_mta_command(const char *s, size_t n)
             q++;
         if (!*q)
             continue;
-        for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++) {
+        for (unsigned k = head[command_slot(c, (unsigned char)c2)]; k != 0xFF; k = next[k]) {
             const char *t = commands[k].text;
-            if ((unsigned char)t[0] != c || t[1] != flat[i + 1])
+            if ((unsigned char)t[0] != c || t[1] != c2)
                 continue;
             size_t tl = strlen(t);
             if (tl <= fn - i && memcmp(flat + i, t, tl) == 0)
