@@ -103,6 +103,13 @@ static mm_status_t fold(pending *pf, const char *p, size_t n)
             return MM_ENOMEM;
         pf->folded = true;
     }
+    /* The line's leading white space and the joining space become one space
+     * when the value is squeezed anyway: dropping it here lets the squeezer
+     * copy the joined value 16 bytes at a time. */
+    while (n && (*p == ' ' || *p == '\t')) {
+        p++;
+        n--;
+    }
     if (mm_buf_putc(&pf->buf, ' ') != MM_OK || mm_buf_append(&pf->buf, p, n) != MM_OK)
         return MM_ENOMEM;
     return MM_OK;
