@@ -199,9 +199,11 @@ static void header_line(san *s, const char *p, size_t n)
         if (s->drop_field)
             return;
         s->field_len = 0;
-        s->mime_field = (n > 8 && strncasecmp(p, "content-", 8) == 0) ||
-                        (n > 13 && strncasecmp(p, "mime-version:", 13) == 0);
-        if (!s->have_ctype && n > 13 && strncasecmp(p, "content-type:", 13) == 0) {
+        /* the first byte first: most fields are neither */
+        char c0 = mm_lower(p[0]);
+        s->mime_field = (c0 == 'c' && n > 8 && strncasecmp(p, "content-", 8) == 0) ||
+                        (c0 == 'm' && n > 13 && strncasecmp(p, "mime-version:", 13) == 0);
+        if (s->mime_field && !s->have_ctype && n > 13 && strncasecmp(p, "content-type:", 13) == 0) {
             s->have_ctype = s->in_ctype = true;
             ctype_append(s, p + 13, n - 13);
         }
@@ -251,20 +253,34 @@ static void line(san *s, const char *p, size_t n)
         emit(s, p, n);
 }
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+/* The first CR or LF in [p, end), or end. */
+static const char *cr_or_lf(const char *p, const char *end)
+{
+#ifdef __SSE2__
+    for (; end - p >= 16; p += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+            _mm_cmpeq_epi8(v, _mm_set1_epi8('\n')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\r'))));
+        if (m)
+            return p + __builtin_ctz(m);
+    }
+#endif
+    while (p < end && *p != '\n' && *p != '\r')
+        p++;
+    return p;
+}
+
 /* Split on LF, CRLF and bare CR; a last line without an end is kept. */
 static void split_lines(san *s, const char *p, size_t n)
 {
     bool any_cr = memchr(p, '\r', n) != NULL;
     const char *end = p + n;
     while (p < end && !s->cut) {
-        const char *eol;
-        if (!any_cr) {
-            eol = memchr(p, '\n', (size_t)(end - p));
-        } else {
-            eol = p;
-            while (eol < end && *eol != '\n' && *eol != '\r')
-                eol++;
-        }
+        const char *eol = any_cr ? cr_or_lf(p, end) : memchr(p, '\n', (size_t)(end - p));
         if (!eol)
             eol = end;
         line(s, p, (size_t)(eol - p));
