@@ -299,7 +299,7 @@ static bool error_outside_urls(const line *l)
     size_t n = l->n < sizeof buf ? l->n : sizeof buf;
     memcpy(buf, l->s, n);
     for (size_t i = 0; i + 4 < n; i++) {
-        if (strncasecmp(buf + i, "http", 4) != 0 ||
+        if (mm_lower(buf[i]) != 'h' || strncasecmp(buf + i, "http", 4) != 0 ||
             (i > 0 && buf[i - 1] != ' ' && buf[i - 1] != '<'))
             continue;
         while (i < n && buf[i] != ' ' && buf[i] != '>')
