@@ -169,6 +169,24 @@ static char *convert(const char *s, size_t n, const char *charset, size_t *outle
 }
 
 /* Convert bytes in charset (may be NULL) to UTF-8 and append, dropping CRs. */
+/*
+ * ISO-2022 text (ISO-2022-JP above all: most Japanese mail) that never
+ * leaves ASCII -- no ESC, no SO or SI, only printable bytes, tab and line
+ * ends -- converts to itself: iconv is not asked (a descriptor and a copy
+ * per part cost more than the rest of the part's reading).
+ */
+static bool iso2022_plain(const char *charset, const char *s, size_t n)
+{
+    if (!mm_strcasestr(charset, "2022"))
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c > 0x7E)
+            return false;
+    }
+    return true;
+}
+
 static mm_status_t append_utf8(mm_buf *out, const char *s, size_t n, const char *charset)
 {
     char *conv = NULL;
@@ -190,7 +208,8 @@ static mm_status_t append_utf8(mm_buf *out, const char *s, size_t n, const char 
         n = w;
     } else if (charset && *charset && g_ascii_strcasecmp(charset, "utf-8") != 0 &&
                g_ascii_strcasecmp(charset, "us-ascii") != 0 &&
-               (!is_ascii(s, n) || seven_bit_encoding(charset))) {
+               (!is_ascii(s, n) || seven_bit_encoding(charset)) &&
+               !iso2022_plain(charset, s, n)) {
         /* Valid UTF-8 bytes can still be another charset (ISO-2022-JP is 7-bit). */
         conv = convert(s, n, charset, &w);
         if (conv) {
