@@ -195,12 +195,26 @@ static void jw_raw(jw *w, const char *key, const char *lit)
     jw_put(w, lit, strlen(lit));
 }
 
+/* v in decimal, as printf's %lld writes it, ending at end; returns the first byte. */
+static char *decimal(long long v, char *end)
+{
+    /* through unsigned, so that LLONG_MIN negates */
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    char *p = end;
+    do
+        *--p = (char)('0' + u % 10);
+    while (u /= 10);
+    if (v < 0)
+        *--p = '-';
+    return p;
+}
+
 static void jw_int(jw *w, const char *key, long long v)
 {
-    char num[32];
-    int n = snprintf(num, sizeof num, "%lld", v);
+    char num[32]; /* snprintf cost more than the rest of a record's numbers */
+    char *p = decimal(v, num + sizeof num);
     jw_key(w, key);
-    jw_put(w, num, (size_t)n);
+    jw_put(w, p, (size_t)(num + sizeof num - p));
 }
 
 /* A string member, or null when s is NULL or empty. */
