@@ -177,6 +177,14 @@ static void test_str(void **state)
     assert_true(mm_utf8_valid("\xe9\x80\x80\xe4\xbf\xa1", 6)); /* 退信 */
     assert_false(mm_utf8_valid("\xcd\xcb\xd0\xc5", 4));        /* 退信 in GBK */
     assert_false(mm_utf8_valid("\xe9\x80", 2));                /* truncated */
+    for (size_t at = 0; at < 40; at++) { /* an 8-bit byte at every place around the 16-byte steps */
+        char buf[40];
+        memset(buf, 'a', sizeof buf);
+        assert_true(mm_ascii(buf, sizeof buf));
+        buf[at] = '\x80';
+        assert_false(mm_ascii(buf, sizeof buf));
+        assert_true(mm_ascii(buf, at));
+    }
     /* The same after ASCII runs of every length around the 16-byte skip. */
     for (size_t pad = 0; pad < 40; pad++) {
         char buf[64];

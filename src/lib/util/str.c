@@ -201,6 +201,22 @@ void mm_squeeze_space(char *s)
     *w = '\0';
 }
 
+bool mm_ascii(const char *s, size_t n)
+{
+    size_t i = 0;
+#ifdef __SSE2__
+    __m128i acc = _mm_setzero_si128();
+    for (; i + 16 <= n; i += 16)
+        acc = _mm_or_si128(acc, _mm_loadu_si128((const __m128i *)(const void *)(s + i)));
+    if (_mm_movemask_epi8(acc))
+        return false;
+#endif
+    for (; i < n; i++)
+        if ((unsigned char)s[i] >= 0x80)
+            return false;
+    return true;
+}
+
 bool mm_utf8_valid(const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s, *e = p + n;

@@ -35,5 +35,7 @@ void mm_squeeze_space(char *s);
 size_t mm_squeeze_copy(char *out, const char *s, size_t n, bool *coded);
 /* Valid UTF-8? */
 bool mm_utf8_valid(const char *s, size_t n);
+/* No byte of s[0..n) is 8-bit? */
+bool mm_ascii(const char *s, size_t n);
 
 #endif
