@@ -99,6 +99,8 @@ static mm_status_t fold(pending *pf, const char *p, size_t n)
 {
     if (!pf->folded) {
         mm_buf_reset(&pf->buf);
+        if (pf->buf.cap == 0) /* one allocation for most folded values, not 4 or 5 */
+            (void)mm_buf_reserve(&pf->buf, 1024);
         if (mm_buf_append(&pf->buf, pf->v, pf->vlen) != MM_OK)
             return MM_ENOMEM;
         pf->folded = true;

@@ -70,8 +70,14 @@ static void emit(san *s, const char *p, size_t n)
     s->out[s->len++] = '\n';
 }
 
+/* Room a side buffer takes at once: most header blocks fit, so it is not
+ * grown from 64 bytes by doubling (7 reallocs per message). */
+#define SIDE_START 8192
+
 static void start_header_block(san *s, mm_buf *side)
 {
+    if (side && side->cap == 0)
+        (void)mm_buf_reserve(side, SIDE_START); /* a failure shows at the first append */
     s->side = side;
     s->in_header = true;
     s->fields = 0;
