@@ -173,14 +173,22 @@ static void jw_string(jw *w, const char *str)
     jw_put(w, "\"", 1);
 }
 
-/* ,"key": with the opening brace before the first member. */
+/* ,"key": with the opening brace before the first member, in one append. */
 static void jw_key(jw *w, const char *key)
 {
-    jw_put(w, &w->sep, 1);
+    size_t kl = strlen(key);
+    char sep = w->sep;
     w->sep = ',';
-    jw_put(w, "\"", 1);
-    jw_put(w, key, strlen(key));
-    jw_put(w, "\":", 2);
+    if (w->st != MM_OK || (w->st = mm_buf_reserve(w->b, kl + 4)) != MM_OK)
+        return;
+    char *d = w->b->data + w->b->len;
+    d[0] = sep;
+    d[1] = '"';
+    memcpy(d + 2, key, kl);
+    d[kl + 2] = '"';
+    d[kl + 3] = ':';
+    w->b->len += kl + 4;
+    w->b->data[w->b->len] = '\0';
 }
 
 static void jw_str(jw *w, const char *key, const char *s)
