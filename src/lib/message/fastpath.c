@@ -90,7 +90,12 @@ static int new_node(fp *f, nkind kind)
 
 static bool name_is(const char *p, size_t n, const char *want)
 {
-    return strlen(want) == n && g_ascii_strncasecmp(p, want, n) == 0;
+    if (strlen(want) != n)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (mm_lower(p[i]) != want[i]) /* want is lower case */
+            return false;
+    return true;
 }
 
 /* The transfer encodings this path decodes; anything else goes to GMime. */
@@ -190,14 +195,14 @@ static bool simple_ctype(char *v, ctinfo *ci)
         if (strstr(val, "=?"))
             return false;
         for (size_t i = 0; i < np; i++)
-            if (g_ascii_strcasecmp(names[i], name) == 0)
+            if (mm_eq_ci(names[i], name))
                 return false;
         names[np++] = name;
-        if (g_ascii_strcasecmp(name, "charset") == 0)
+        if (mm_eq_ci(name, "charset"))
             ci->charset = val;
-        else if (g_ascii_strcasecmp(name, "boundary") == 0)
+        else if (mm_eq_ci(name, "boundary"))
             ci->boundary = val;
-        else if (g_ascii_strcasecmp(name, "report-type") == 0)
+        else if (mm_eq_ci(name, "report-type"))
             ci->report_type = val;
     }
     *type_end = '\0';
@@ -349,13 +354,13 @@ static void skip_line(fp *f)
 static bool is_type(const ctinfo *ct, const char *type)
 {
     const char *t = ct->given ? ct->type : "text";
-    return t && g_ascii_strcasecmp(t, type) == 0;
+    return t && mm_eq_ci(t, type);
 }
 
 static bool is_sub(const ctinfo *ct, const char *sub)
 {
     const char *s = ct->given ? ct->sub : "plain";
-    return s && g_ascii_strcasecmp(s, sub) == 0;
+    return s && mm_eq_ci(s, sub);
 }
 
 /* The message/ subtypes GMime keeps as plain parts, read as leaves by message.c. */

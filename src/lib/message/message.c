@@ -206,8 +206,8 @@ static mm_status_t append_utf8(mm_buf *out, const char *s, size_t n, const char 
         }
         s = conv;
         n = w;
-    } else if (charset && *charset && g_ascii_strcasecmp(charset, "utf-8") != 0 &&
-               g_ascii_strcasecmp(charset, "us-ascii") != 0 &&
+    } else if (charset && *charset && !mm_eq_ci(charset, "utf-8") &&
+               !mm_eq_ci(charset, "us-ascii") &&
                (!is_ascii(s, n) || seven_bit_encoding(charset)) &&
                !iso2022_plain(charset, s, n)) {
         /* Valid UTF-8 bytes can still be another charset (ISO-2022-JP is 7-bit). */
@@ -297,24 +297,24 @@ mm_status_t mm_msg_collect_block(mm_msg *m, const mm_buf *raw, mm_fields *f)
 mm_buf *mm_walk_leaf_dst(mm_walk *w, const char *type, const char *sub, bool *headers_block)
 {
     mm_msg *m = w->m;
-    bool is_text = g_ascii_strcasecmp(type, "text") == 0;
-    bool is_msg = g_ascii_strcasecmp(type, "message") == 0;
+    bool is_text = mm_eq_ci(type, "text");
+    bool is_msg = mm_eq_ci(type, "message");
     mm_buf *dst = NULL;
     *headers_block = false;
 
-    if (is_msg && (g_ascii_strcasecmp(sub, "delivery-status") == 0 ||
-                   g_ascii_strcasecmp(sub, "global-delivery-status") == 0)) {
+    if (is_msg && (mm_eq_ci(sub, "delivery-status") ||
+                   mm_eq_ci(sub, "global-delivery-status"))) {
         dst = &m->dsn;
         m->has_dsn = true;
-    } else if (is_msg && g_ascii_strcasecmp(sub, "feedback-report") == 0) {
+    } else if (is_msg && mm_eq_ci(sub, "feedback-report")) {
         dst = &m->feedback;
         m->has_feedback = true;
-    } else if ((is_text || is_msg) && (g_ascii_strcasecmp(sub, "rfc822-headers") == 0 ||
-                                       g_ascii_strcasecmp(sub, "global-headers") == 0)) {
+    } else if ((is_text || is_msg) && (mm_eq_ci(sub, "rfc822-headers") ||
+                                       mm_eq_ci(sub, "global-headers"))) {
         *headers_block = true;
-    } else if (is_text && g_ascii_strcasecmp(sub, "html") == 0) {
+    } else if (is_text && mm_eq_ci(sub, "html")) {
         dst = w->in_attached ? NULL : &w->html;
-    } else if (is_text || (is_msg && g_ascii_strcasecmp(sub, "delivery-status") != 0)) {
+    } else if (is_text || (is_msg && !mm_eq_ci(sub, "delivery-status"))) {
         dst = w->in_attached ? &m->orig_text : &m->text;
         if (w->in_attached && m->orig_text.len > 4096)
             dst = NULL;

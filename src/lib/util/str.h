@@ -19,6 +19,16 @@ const char *mm_memcasemem(const char *hay, size_t n, const char *needle, size_t 
 /* Same for NUL-terminated strings. */
 const char *mm_strcasestr(const char *hay, const char *needle);
 bool mm_startswith_ci(const char *s, const char *prefix);
+/* a and b equal with ASCII letters folded, as g_ascii_strcasecmp(a, b) == 0
+ * (inline: media types and parameter names are compared per MIME part). */
+static inline bool mm_eq_ci(const char *a, const char *b)
+{
+    while (*a && mm_lower(*a) == mm_lower(*b)) {
+        a++;
+        b++;
+    }
+    return mm_lower(*a) == mm_lower(*b);
+}
 /* Lower-case s in place (ASCII only); returns s. */
 char *mm_strlower(char *s);
 /* Trim ASCII white space at both ends; returns s (moved start). */
