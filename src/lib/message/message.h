@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
+#include <strings.h>
 #include <mailmedic/ctx.h>
 #include "../util/arena.h"
 #include "../util/buf.h"
@@ -87,6 +88,12 @@ static inline unsigned mm_field_key(const char *name, size_t n)
 
 /* First value of the field with this name and key, or NULL; see mm_fields_get. */
 const char *mm_fields_get_key(const mm_fields *f, const char *name, unsigned key);
+
+/* Is f named name (case-insensitive)?  The keys first: most fields are not. */
+static inline bool mm_field_is(const mm_field *f, const char *name)
+{
+    return f->key == mm_field_key(name, strlen(name)) && strcasecmp(f->name, name) == 0;
+}
 
 /* First value of a header (case-insensitive name) or NULL. */
 static inline const char *mm_fields_get(const mm_fields *f, const char *name)
