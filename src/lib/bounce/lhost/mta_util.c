@@ -90,9 +90,10 @@ static void pair_set_of(pair_set *ps, const char *s, size_t n)
     }
 }
 
-static bool pair_set_may_hold(const pair_set *ps, const char *needle, size_t nlen)
+/* For a NUL-terminated needle: no strlen() for the many turned away at once. */
+static bool pair_set_may_hold(const pair_set *ps, const char *needle)
 {
-    for (size_t i = 0; i + 1 < nlen; i++) {
+    for (size_t i = 0; needle[i] && needle[i + 1]; i++) {
         unsigned h = pair_hash(needle[i], needle[i + 1]);
         if (!(ps->bits[h >> 6] & ((uint64_t)1 << (h & 63))))
             return false;
@@ -110,9 +111,10 @@ bool mm_mta_has_any(const char *s, size_t n, const char *const *needles)
         pair_set ps;
         pair_set_of(&ps, s, n);
         for (size_t i = 0; needles[i]; i++) {
+            if (!pair_set_may_hold(&ps, needles[i]))
+                continue;
             size_t nl = strlen(needles[i]);
-            if (nl <= n && pair_set_may_hold(&ps, needles[i], nl) &&
-                mm_memcasemem(s, n, needles[i], nl))
+            if (nl <= n && mm_memcasemem(s, n, needles[i], nl))
                 return true;
         }
         return false;
