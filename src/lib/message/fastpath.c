@@ -16,8 +16,8 @@
  * before it has touched the mm_msg, and the caller parses with GMime: header
  * lines that are not "Name: value" or hold a NUL byte, a field given twice,
  * transfer encodings other than 7bit, 8bit, binary, base64 and
- * quoted-printable, multipart/digest, a multipart without a boundary or with
- * one that is a prefix of another open one, message/ types other than rfc822
+ * quoted-printable, multipart/digest, a multipart whose value names a
+ * boundary we do not read, or one that is a prefix of another open one, message/ types other than rfc822
  * inside a multipart (news, global, partial, external-body), an attached
  * message at the top or directly inside another, an empty attached message,
  * and more parts than the limits let through.  tests/message/fastcheck.c
@@ -398,7 +398,17 @@ static term multipart(fp *f, int idx)
     const char *s;
     size_t n;
     int level = (int)f->nb;
-    if (!push_boundary(f, f->nodes[idx].ct.boundary)) {
+    const ctinfo *ct = &f->nodes[idx].ct;
+    if (!ct->boundary && !mm_strcasestr(ct->copy, "boundary")) {
+        /* No boundary parameter however the value is read ("multipart/
+         * alternative;"): GMime scans the whole content into the prologue,
+         * and no part follows. */
+        term t = scan_content(f, &s, &n);
+        f->nodes[idx].body = s;
+        f->nodes[idx].blen = n;
+        return t;
+    }
+    if (!push_boundary(f, ct->boundary)) {
         f->bail = true;
         term t = {-1, false};
         return t;
