@@ -18,7 +18,7 @@
  * transfer encodings other than 7bit, 8bit, binary, base64 and
  * quoted-printable, multipart/digest, a multipart whose value names a
  * boundary we do not read, or one that is a prefix of another open one, message/ types other than rfc822
- * inside a multipart (news, global, partial, external-body), an attached
+ * inside a multipart (news, global, external-body; partial is a leaf), an attached
  * message at the top or directly inside another, an empty attached message,
  * and more parts than the limits let through.  tests/message/fastcheck.c
  * runs both paths on every message it is given and compares the mm_msg
@@ -368,7 +368,8 @@ static bool leaf_message(const ctinfo *ct)
 {
     static const char *const subs[] = {"delivery-status", "global-delivery-status",
                                        "feedback-report", "rfc822-headers",
-                                       "global-headers",  "disposition-notification"};
+                                       "global-headers",  "disposition-notification",
+                                       "partial"};
     for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
         if (is_sub(ct, subs[i]))
             return true;
