@@ -28,6 +28,12 @@ const char *mm_fields_get_key(const mm_fields *f, const char *name, unsigned key
     return NULL;
 }
 
+/* ' ' '\t' '\n' '\v' '\f' '\r', what mm_strtrim() trims */
+static bool is_ws_char(char c)
+{
+    return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
 mm_status_t mm_fields_add(mm_arena *a, mm_fields *f, const char *name, size_t nlen,
                           const char *value, size_t vlen)
 {
@@ -39,18 +45,30 @@ mm_status_t mm_fields_add(mm_arena *a, mm_fields *f, const char *name, size_t nl
         f->v = v;
         f->cap = cap;
     }
+    /* both end at a NUL; the name trimmed, as mm_strtrim() would */
     const char *nul = memchr(value, '\0', vlen);
     if (nul)
         vlen = (size_t)(nul - value);
-    char *n = mm_arena_strndup(a, name, nlen);
-    char *val = mm_arena_alloc(a, vlen + 1);
-    if (!n || !val)
+    if ((nul = memchr(name, '\0', nlen)) != NULL)
+        nlen = (size_t)(nul - name);
+    while (nlen && is_ws_char(name[0])) {
+        name++;
+        nlen--;
+    }
+    while (nlen && is_ws_char(name[nlen - 1]))
+        nlen--;
+    /* name and value in one allocation */
+    char *n = mm_arena_alloc(a, nlen + 1 + vlen + 1);
+    if (!n)
         return MM_ENOMEM;
+    memcpy(n, name, nlen);
+    n[nlen] = '\0';
+    char *val = n + nlen + 1;
     bool coded = false;
     mm_squeeze_copy(val, value, vlen, &coded);
     mm_field *fd = &f->v[f->n++];
-    fd->name = mm_strtrim(n);
-    fd->key = mm_field_key(fd->name, strlen(fd->name));
+    fd->name = n;
+    fd->key = mm_field_key(n, nlen);
     fd->value = val;
     fd->plain = !coded;
     return MM_OK;
