@@ -280,12 +280,53 @@ static const char *cr_or_lf(const char *p, const char *end)
     return p;
 }
 
+/*
+ * Whole body lines from b (b[0] not 'C', 'c' or '-') up to the first line
+ * that starts with one of those (a Content-Type line counts towards the
+ * backstop, a "--" line may be a boundary) or up to the last LF in
+ * b[0..n): line() would only copy them.  0 when no line ends in b.
+ * For text without CR.
+ */
+static size_t plain_body_lines(const char *b, size_t n)
+{
+    size_t i = 0;
+#ifdef __SSE2__
+    for (; n - i > 16; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(b + i));
+        __m128i w = _mm_loadu_si128((const __m128i *)(const void *)(b + i + 1));
+        __m128i lf = _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'));
+        __m128i mark =
+            _mm_or_si128(_mm_cmpeq_epi8(_mm_or_si128(w, _mm_set1_epi8(0x20)), _mm_set1_epi8('c')),
+                         _mm_cmpeq_epi8(w, _mm_set1_epi8('-')));
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_and_si128(lf, mark));
+        if (m)
+            return i + (size_t)__builtin_ctz(m) + 1;
+    }
+#endif
+    for (; i + 1 < n; i++)
+        if (b[i] == '\n' && (b[i + 1] == 'C' || b[i + 1] == 'c' || b[i + 1] == '-'))
+            return i + 1;
+    const char *last = n ? memrchr(b, '\n', n) : NULL;
+    return last ? (size_t)(last - b) + 1 : 0;
+}
+
 /* Split on LF, CRLF and bare CR; a last line without an end is kept. */
 static void split_lines(san *s, const char *p, size_t n)
 {
     bool any_cr = memchr(p, '\r', n) != NULL;
     const char *end = p + n;
     while (p < end && !s->cut) {
+        if (!any_cr && !s->in_header && p[0] != 'C' && p[0] != 'c' && p[0] != '-') {
+            size_t run = plain_body_lines(p, (size_t)(end - p));
+            if (run) { /* copied (or dropped) as line() would, line by line */
+                if (!s->skip_depth) {
+                    memcpy(s->out + s->len, p, run);
+                    s->len += run;
+                }
+                p += run;
+                continue;
+            }
+        }
         const char *eol = any_cr ? cr_or_lf(p, end) : memchr(p, '\n', (size_t)(end - p));
         if (!eol)
             eol = end;
