@@ -44,6 +44,11 @@ static bool find_status(const char *t, size_t n, char cls, char out[16])
 {
     size_t vague = 0, vlen = 0;
     for (size_t i = 0; i + 4 < n; i++) {
+        /* a code's second byte is '.': go to the place before the next one */
+        const char *dot = memchr(t + i + 1, '.', n - i - 1);
+        if (!dot)
+            break;
+        i = (size_t)(dot - t) - 1;
         size_t len = status_at(t, n, i);
         if (!len || (cls && t[i] != cls))
             continue;
