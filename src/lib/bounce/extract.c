@@ -128,8 +128,10 @@ static bool addr_char(char c)
 const char *mm_find_addr(const char *t, size_t n, size_t *alen)
 {
     for (size_t i = 0; i < n; i++) {
-        if (t[i] != '@')
-            continue;
+        const char *at = memchr(t + i, '@', n - i);
+        if (!at)
+            break;
+        i = (size_t)(at - t);
         size_t s = i, e = i + 1;
         while (s > 0 && addr_char(t[s - 1]))
             s--;
