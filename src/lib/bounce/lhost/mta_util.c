@@ -24,20 +24,66 @@
  * blocks are cut: the facts sought sit near the start. */
 enum { FLAT_MAX = 4096 };
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+
+/*
+ * flatten() of the 16 bytes at s when they need no squeezing (no white
+ * space, or single spaces between words): stored lower-cased at once, true.
+ * False leaves them to the byte loop.  out has room for 18 more bytes.
+ */
+static bool flatten_16(const char *s, char *out, size_t *o, bool *space)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
+    __m128i sp_v = _mm_cmpeq_epi8(v, _mm_set1_epi8(' '));
+    __m128i ws_v = _mm_or_si128(
+        _mm_or_si128(sp_v, _mm_cmpeq_epi8(v, _mm_set1_epi8('\t'))),
+        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\n')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\r'))));
+    unsigned sp = (unsigned)_mm_movemask_epi8(sp_v), ws = (unsigned)_mm_movemask_epi8(ws_v);
+    if (ws != sp || (ws & (ws >> 1)) || ((ws & 1) && (*o == 0 || *space)))
+        return false;
+    /* 'A'..'Z' plus 32: bytes minus 'A' that are below 26, unsigned */
+    __m128i up = _mm_cmpeq_epi8(
+        _mm_subs_epu8(_mm_sub_epi8(v, _mm_set1_epi8('A')), _mm_set1_epi8(25)), _mm_setzero_si128());
+    v = _mm_add_epi8(v, _mm_and_si128(up, _mm_set1_epi8(32)));
+    if (*space)
+        out[(*o)++] = ' ';
+    _mm_storeu_si128((__m128i *)(void *)(out + *o), v);
+    *space = (ws >> 15) & 1;
+    *o += *space ? 15 : 16;
+    return true;
+}
+#endif
+
+/* One byte of flatten(). */
+static void flatten_byte(char c, char *out, size_t *o, bool *space, size_t cap)
+{
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+        *space = *o > 0;
+        return;
+    }
+    if (*space && *o + 2 < cap)
+        out[(*o)++] = ' ';
+    *space = false;
+    out[(*o)++] = mm_lower(c);
+}
+
 static size_t flatten(const char *s, size_t n, char *out, size_t cap)
 {
-    size_t o = 0;
+    size_t o = 0, i = 0;
     bool space = false;
-    for (size_t i = 0; i < n && o + 1 < cap; i++) {
-        char c = s[i];
-        if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
-            space = o > 0;
+    while (i < n && o + 1 < cap) {
+#ifdef __SSE2__
+        /* 16 bytes at a time while they fit with room to spare */
+        if (i + 16 <= n && o + 18 < cap) {
+            if (!flatten_16(s + i, out, &o, &space))
+                for (size_t k = i; k < i + 16; k++)
+                    flatten_byte(s[k], out, &o, &space, cap);
+            i += 16;
             continue;
         }
-        if (space && o + 2 < cap)
-            out[o++] = ' ';
-        space = false;
-        out[o++] = mm_lower(c);
+#endif
+        flatten_byte(s[i++], out, &o, &space, cap);
     }
     out[o] = '\0';
     return o;
