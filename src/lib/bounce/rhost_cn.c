@@ -367,6 +367,12 @@ static cn_prov name_prov(const char *name, const cn_name *t, size_t n)
     return P_NONE;
 }
 
+static bool host_end(char c)
+{
+    return c == ' ' || c == '[' || c == '(' || c == ':' || c == ',' || c == ';' || c == '>' ||
+           c == '\t';
+}
+
 /* Copy the host name at s (up to a space, bracket, parenthesis, colon or
  * comma), lower-cased, into out[outlen]. */
 static void host_copy(const char *s, char *out, size_t outlen)
@@ -374,7 +380,7 @@ static void host_copy(const char *s, char *out, size_t outlen)
     size_t i = 0;
     while (*s == ' ' || *s == '<')
         s++;
-    for (; s[i] && !strchr(" [(:,;>\t", s[i]) && i + 1 < outlen; i++)
+    for (; s[i] && !host_end(s[i]) && i + 1 < outlen; i++)
         out[i] = mm_lower(s[i]);
     while (i > 0 && out[i - 1] == '.')
         i--;

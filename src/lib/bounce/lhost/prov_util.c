@@ -238,7 +238,8 @@ static size_t repeat_prefix(const char *d, const char *lead, size_t llen)
 static const char *reply_start(const char *d)
 {
     for (const char *p = d; *p; p++)
-        if ((p == d || strchr(" :'\"", p[-1])) && mm_prov_lead_reply(p) && p[3] == '-')
+        if ((p == d || p[-1] == ' ' || p[-1] == ':' || p[-1] == '\'' || p[-1] == '"') &&
+            mm_prov_lead_reply(p) && p[3] == '-')
             return p;
     return NULL;
 }
