@@ -177,6 +177,16 @@ static void test_str(void **state)
     assert_true(mm_utf8_valid("\xe9\x80\x80\xe4\xbf\xa1", 6)); /* 退信 */
     assert_false(mm_utf8_valid("\xcd\xcb\xd0\xc5", 4));        /* 退信 in GBK */
     assert_false(mm_utf8_valid("\xe9\x80", 2));                /* truncated */
+    for (size_t at = 0; at < 40; at++) { /* mm_memchr3: each of its bytes at every place */
+        char buf[40];
+        memset(buf, 'x', sizeof buf);
+        assert_null(mm_memchr3(buf, sizeof buf, '2', '4', '5'));
+        buf[at] = "245"[at % 3];
+        if (at + 1 < sizeof buf)
+            buf[at + 1] = '4';
+        assert_ptr_equal(mm_memchr3(buf, sizeof buf, '2', '4', '5'), buf + at);
+        assert_null(mm_memchr3(buf, at, '2', '4', '5'));
+    }
     for (size_t at = 0; at < 40; at++) { /* an 8-bit byte at every place around the 16-byte steps */
         char buf[40];
         memset(buf, 'a', sizeof buf);

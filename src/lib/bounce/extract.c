@@ -101,6 +101,10 @@ bool mm_reply_known(int code)
 int mm_find_reply(const char *t, size_t n)
 {
     for (size_t i = 0; i + 2 < n; i++) {
+        /* to the next '2', '4' or '5': a code starts with one */
+        const char *c = mm_memchr3(t + i, n - i, '2', '4', '5');
+        if (!c || (i = (size_t)(c - t)) + 2 >= n)
+            break;
         if (!(t[i] == '2' || t[i] == '4' || t[i] == '5') || !is_digit(t[i + 1]) ||
             !is_digit(t[i + 2]))
             continue;

@@ -217,6 +217,25 @@ bool mm_ascii(const char *s, size_t n)
     return true;
 }
 
+const char *mm_memchr3(const char *s, size_t n, char a, char b, char c)
+{
+    size_t i = 0;
+#ifdef __SSE2__
+    const __m128i va = _mm_set1_epi8(a), vb = _mm_set1_epi8(b), vc = _mm_set1_epi8(c);
+    for (; i + 16 <= n; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+            _mm_or_si128(_mm_cmpeq_epi8(v, va), _mm_cmpeq_epi8(v, vb)), _mm_cmpeq_epi8(v, vc)));
+        if (m)
+            return s + i + __builtin_ctz(m);
+    }
+#endif
+    for (; i < n; i++)
+        if (s[i] == a || s[i] == b || s[i] == c)
+            return s + i;
+    return NULL;
+}
+
 bool mm_utf8_valid(const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s, *e = p + n;

@@ -47,5 +47,7 @@ size_t mm_squeeze_copy(char *out, const char *s, size_t n, bool *coded);
 bool mm_utf8_valid(const char *s, size_t n);
 /* No byte of s[0..n) is 8-bit? */
 bool mm_ascii(const char *s, size_t n);
+/* memchr() for any of three bytes: the first of s[0..n) that is a, b or c, or NULL. */
+const char *mm_memchr3(const char *s, size_t n, char a, char b, char c);
 
 #endif
