@@ -79,18 +79,43 @@ static bool is_field_name_char(char c)
     return c > 32 && c < 127 && c != ':';
 }
 
-/* Length of the field name if line starts with "Name:", else 0. */
-static size_t field_name_len(const char *p, const char *end)
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+/* The first byte from p on that cannot be in a field name, or end. */
+static const char *name_end(const char *p, const char *end)
 {
-    const char *q = p;
-    while (q < end && is_field_name_char(*q))
-        q++;
+#ifdef __SSE2__
+    for (; end - p >= 16; p += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+        /* signed: below 33 are the controls, space and the 8-bit bytes */
+        __m128i stop = _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(33)),
+                                    _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(127)),
+                                                 _mm_cmpeq_epi8(v, _mm_set1_epi8(':'))));
+        unsigned m = (unsigned)_mm_movemask_epi8(stop);
+        if (m)
+            return p + __builtin_ctz(m);
+    }
+#endif
+    while (p < end && is_field_name_char(*p))
+        p++;
+    return p;
+}
+
+/* Length of the field name if line starts with "Name:", else 0; then *colon is the ':'. */
+static size_t field_name_len(const char *p, const char *end, const char **colon)
+{
+    const char *q = name_end(p, end);
     if (q == p || q >= end)
         return 0;
-    const char *name_end = q;
+    const char *ne = q;
     while (q < end && (*q == ' ' || *q == '\t'))
         q++;
-    return (q < end && *q == ':') ? (size_t)(name_end - p) : 0;
+    if (q >= end || *q != ':')
+        return 0;
+    *colon = q;
+    return (size_t)(ne - p);
 }
 
 /* The value of the field being read: borrowed from the input until a folded line needs a copy. */
@@ -160,12 +185,13 @@ mm_status_t mm_fields_parse_block(mm_arena *a, const char *text, size_t len, mm_
         } else if ((*p == ' ' || *p == '\t') && pf.name) {
             st = fold(&pf, p, (size_t)(le - p));
         } else {
-            size_t k = field_name_len(p, le);
+            const char *colon = NULL;
+            size_t k = field_name_len(p, le, &colon);
             st = flush_field(a, f, &pf);
             if (k && st == MM_OK) {
                 pf.name = p;
                 pf.nlen = k;
-                pf.v = (const char *)memchr(p, ':', (size_t)(le - p)) + 1;
+                pf.v = colon + 1; /* the line's first ':' (a name holds none) */
                 pf.vlen = (size_t)(le - pf.v);
                 pf.folded = false;
             }
