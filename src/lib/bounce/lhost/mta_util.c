@@ -357,7 +357,8 @@ const char *mm_mta_command(const char *s, size_t n)
             continue;
         for (unsigned k = head[command_slot(c, (unsigned char)c2)]; k != 0xFF; k = next[k]) {
             const char *t = commands[k].text;
-            if ((unsigned char)t[0] != c || t[1] != c2)
+            /* flat[i + 2] is there: flat[fn] is '\0' and every phrase is longer */
+            if ((unsigned char)t[0] != c || t[1] != c2 || t[2] != flat[i + 2])
                 continue;
             size_t tl = strlen(t);
             if (tl <= fn - i && memcmp(flat + i, t, tl) == 0)
