@@ -207,17 +207,35 @@ size_t mm_mta_prose_len(const char *t, size_t n)
         {"--- below this line", 4},
         {"----- message header follows", 3},
     };
-    signed char has[sizeof keys / sizeof keys[0]] = {0}; /* 0 unknown, 1 yes, -1 no */
+    /* where each key first occurs: unknown, absent (n), or its position */
+    const size_t unknown = (size_t)-1;
+    size_t at[sizeof keys / sizeof keys[0]];
+    for (size_t k = 0; k < sizeof at / sizeof at[0]; k++)
+        at[k] = unknown;
     size_t end = n;
     for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++) {
+        const char *mk = marks[i].text;
+        size_t ml = strlen(mk), from = 0;
         unsigned k = marks[i].key;
         if (k) {
-            if (!has[k])
-                has[k] = mm_memcasemem(t, n, keys[k], strlen(keys[k])) ? 1 : -1;
-            if (has[k] < 0)
+            if (at[k] == unknown) {
+                const char *kp = mm_memcasemem(t, n, keys[k], strlen(keys[k]));
+                at[k] = kp ? (size_t)(kp - t) : n;
+            }
+            if (at[k] == n)
                 continue;
+            /* the mark holds its key: it cannot start before the key's first
+             * occurrence minus the key's place in the mark */
+            const char *kin = strstr(mk, keys[k]);
+            size_t off = kin ? (size_t)(kin - mk) : 0;
+            from = at[k] > off ? at[k] - off : 0;
         }
-        const char *p = mm_memcasemem(t, n, marks[i].text, strlen(marks[i].text));
+        /* a mark starting at end or later cannot end the prose sooner (its
+         * line starts at end or later): only starts before end are sought */
+        if (from >= end)
+            continue;
+        size_t lim = end - 1 + ml < n ? end - 1 + ml : n;
+        const char *p = mm_memcasemem(t + from, lim - from, mk, ml);
         /* a mark on the first line is the bounce's own title */
         if (!p || !memchr(t, '\n', (size_t)(p - t)))
             continue;
