@@ -17,12 +17,13 @@
  * lines that are not "Name: value" or hold a NUL byte, a field given twice,
  * transfer encodings other than 7bit, 8bit, binary, base64 and
  * quoted-printable, multipart/digest, a multipart whose value names a
- * boundary we do not read, or one that is a prefix of another open one, message/ types other than rfc822
- * inside a multipart (news, global, external-body; partial is a leaf), an attached
- * message at the top or directly inside another, an empty attached message,
- * and more parts than the limits let through.  tests/message/fastcheck.c
- * runs both paths on every message it is given and compares the mm_msg
- * field by field (meson test message-fastpath*).
+ * boundary we do not read, or one that is a prefix of another open one,
+ * message/ types other than rfc822 inside a multipart (news, global,
+ * external-body; partial is a leaf), an attached message at the top or
+ * directly inside another, an empty attached message, and more parts than
+ * the limits let through.  tests/message/fastcheck.c runs both paths on
+ * every message it is given and compares the mm_msg field by field (meson
+ * test message-fastpath*).
  */
 #include <string.h>
 #include "../util/str.h"
