@@ -130,7 +130,8 @@ static void test_squeeze_copy_random(void **state)
         mm_squeeze_space(want);
         bool coded = false, want_coded = false;
         for (size_t i = 0; i < n; i++)
-            want_coded |= (unsigned char)in[i] >= 0x80 || (i + 1 < n && in[i] == '=' && in[i + 1] == '?');
+            want_coded |=
+                (unsigned char)in[i] >= 0x80 || (i + 1 < n && in[i] == '=' && in[i + 1] == '?');
         size_t len = mm_squeeze_copy(got, in, n, &coded);
         assert_string_equal(got, want);
         assert_int_equal(len, strlen(want));
@@ -283,9 +284,15 @@ static void test_find_addr(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_buf),         cmocka_unit_test(test_arena),
-        cmocka_unit_test(test_str),         cmocka_unit_test(test_fields_block),         cmocka_unit_test(test_memcasemem_random), cmocka_unit_test(test_squeeze_copy_random),         cmocka_unit_test(test_find_status),
-        cmocka_unit_test(test_find_reply),  cmocka_unit_test(test_find_addr),
+        cmocka_unit_test(test_buf),
+        cmocka_unit_test(test_arena),
+        cmocka_unit_test(test_str),
+        cmocka_unit_test(test_fields_block),
+        cmocka_unit_test(test_memcasemem_random),
+        cmocka_unit_test(test_squeeze_copy_random),
+        cmocka_unit_test(test_find_status),
+        cmocka_unit_test(test_find_reply),
+        cmocka_unit_test(test_find_addr),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

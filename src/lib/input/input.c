@@ -318,8 +318,8 @@ static bool read_mbox_message(mm_input *in, bool *trunc)
                 consume(in, p + n, run - n);
                 n = run;
             }
-            prev_blank = n == 1 || p[n - 2] == '\n' ||
-                         (p[n - 2] == '\r' && (n == 2 || p[n - 3] == '\n'));
+            prev_blank =
+                n == 1 || p[n - 2] == '\n' || (p[n - 2] == '\r' && (n == 2 || p[n - 3] == '\n'));
             keep(in, p, n, trunc);
             continue;
         }

@@ -367,10 +367,9 @@ static bool is_sub(const ctinfo *ct, const char *sub)
 /* The message/ subtypes GMime keeps as plain parts, read as leaves by message.c. */
 static bool leaf_message(const ctinfo *ct)
 {
-    static const char *const subs[] = {"delivery-status", "global-delivery-status",
-                                       "feedback-report", "rfc822-headers",
-                                       "global-headers",  "disposition-notification",
-                                       "partial"};
+    static const char *const subs[] = {
+        "delivery-status", "global-delivery-status",   "feedback-report", "rfc822-headers",
+        "global-headers",  "disposition-notification", "partial"};
     for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
         if (is_sub(ct, subs[i]))
             return true;
@@ -416,7 +415,7 @@ static term multipart(fp *f, int idx)
         return t;
     }
     term t = scan_content(f, &s, &n); /* preamble */
-    f->nodes[idx].body = s; /* read as text when no part follows */
+    f->nodes[idx].body = s;           /* read as text when no part follows */
     f->nodes[idx].blen = n;
     int last = -1;
     while (!f->bail && t.level == level && !t.end) {

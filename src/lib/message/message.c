@@ -207,8 +207,7 @@ static mm_status_t append_utf8(mm_buf *out, const char *s, size_t n, const char 
         s = conv;
         n = w;
     } else if (charset && *charset && !mm_eq_ci(charset, "utf-8") &&
-               !mm_eq_ci(charset, "us-ascii") &&
-               (!is_ascii(s, n) || seven_bit_encoding(charset)) &&
+               !mm_eq_ci(charset, "us-ascii") && (!is_ascii(s, n) || seven_bit_encoding(charset)) &&
                !iso2022_plain(charset, s, n)) {
         /* Valid UTF-8 bytes can still be another charset (ISO-2022-JP is 7-bit). */
         conv = convert(s, n, charset, &w);
@@ -302,15 +301,14 @@ mm_buf *mm_walk_leaf_dst(mm_walk *w, const char *type, const char *sub, bool *he
     mm_buf *dst = NULL;
     *headers_block = false;
 
-    if (is_msg && (mm_eq_ci(sub, "delivery-status") ||
-                   mm_eq_ci(sub, "global-delivery-status"))) {
+    if (is_msg && (mm_eq_ci(sub, "delivery-status") || mm_eq_ci(sub, "global-delivery-status"))) {
         dst = &m->dsn;
         m->has_dsn = true;
     } else if (is_msg && mm_eq_ci(sub, "feedback-report")) {
         dst = &m->feedback;
         m->has_feedback = true;
-    } else if ((is_text || is_msg) && (mm_eq_ci(sub, "rfc822-headers") ||
-                                       mm_eq_ci(sub, "global-headers"))) {
+    } else if ((is_text || is_msg) &&
+               (mm_eq_ci(sub, "rfc822-headers") || mm_eq_ci(sub, "global-headers"))) {
         *headers_block = true;
     } else if (is_text && mm_eq_ci(sub, "html")) {
         dst = w->in_attached ? NULL : &w->html;

@@ -36,9 +36,9 @@ static bool flatten_16(const char *s, char *out, size_t *o, bool *space)
 {
     __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
     __m128i sp_v = _mm_cmpeq_epi8(v, _mm_set1_epi8(' '));
-    __m128i ws_v = _mm_or_si128(
-        _mm_or_si128(sp_v, _mm_cmpeq_epi8(v, _mm_set1_epi8('\t'))),
-        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\n')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\r'))));
+    __m128i ws_v = _mm_or_si128(_mm_or_si128(sp_v, _mm_cmpeq_epi8(v, _mm_set1_epi8('\t'))),
+                                _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\n')),
+                                             _mm_cmpeq_epi8(v, _mm_set1_epi8('\r'))));
     unsigned sp = (unsigned)_mm_movemask_epi8(sp_v), ws = (unsigned)_mm_movemask_epi8(ws_v);
     if (ws != sp || (ws & (ws >> 1)) || ((ws & 1) && (*o == 0 || *space)))
         return false;
