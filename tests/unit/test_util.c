@@ -105,6 +105,40 @@ static void test_memcasemem_random(void **state)
     }
 }
 
+/*
+ * mm_squeeze_copy against mm_squeeze_space on random strings over white
+ * space, '=', '?' and 8-bit bytes, every length across the 16-byte steps;
+ * "coded" against a plain scan of the input.
+ */
+static void test_squeeze_copy_random(void **state)
+{
+    (void)state;
+    static const char alpha[] = "ab=?  \t\n\r\v\f\x80\xe9Z";
+    uint32_t seed = 777;
+    char in[100], want[101], got[101];
+    for (int iter = 0; iter < 100000; iter++) {
+        seed = seed * 1103515245u + 12345u;
+        size_t n = (seed >> 8) % sizeof in;
+        seed = seed * 1103515245u + 12345u;
+        size_t kinds = 2 + (seed >> 16) % (sizeof alpha - 2); /* often only letters and spaces */
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            in[i] = alpha[(seed >> 16) % kinds];
+        }
+        memcpy(want, in, n);
+        want[n] = '\0';
+        mm_squeeze_space(want);
+        bool coded = false, want_coded = false;
+        for (size_t i = 0; i < n; i++)
+            want_coded |=
+                (unsigned char)in[i] >= 0x80 || (i + 1 < n && in[i] == '=' && in[i + 1] == '?');
+        size_t len = mm_squeeze_copy(got, in, n, &coded);
+        assert_string_equal(got, want);
+        assert_int_equal(len, strlen(want));
+        assert_int_equal(coded, want_coded);
+    }
+}
+
 /* Field values: folded lines joined, white space runs squeezed, NUL ends a value. */
 static void test_fields_block(void **state)
 {
@@ -144,6 +178,24 @@ static void test_str(void **state)
     assert_true(mm_utf8_valid("\xe9\x80\x80\xe4\xbf\xa1", 6)); /* 退信 */
     assert_false(mm_utf8_valid("\xcd\xcb\xd0\xc5", 4));        /* 退信 in GBK */
     assert_false(mm_utf8_valid("\xe9\x80", 2));                /* truncated */
+    for (size_t at = 0; at < 40; at++) { /* mm_memchr3: each of its bytes at every place */
+        char buf[40];
+        memset(buf, 'x', sizeof buf);
+        assert_null(mm_memchr3(buf, sizeof buf, '2', '4', '5'));
+        buf[at] = "245"[at % 3];
+        if (at + 1 < sizeof buf)
+            buf[at + 1] = '4';
+        assert_ptr_equal(mm_memchr3(buf, sizeof buf, '2', '4', '5'), buf + at);
+        assert_null(mm_memchr3(buf, at, '2', '4', '5'));
+    }
+    for (size_t at = 0; at < 40; at++) { /* an 8-bit byte at every place around the 16-byte steps */
+        char buf[40];
+        memset(buf, 'a', sizeof buf);
+        assert_true(mm_ascii(buf, sizeof buf));
+        buf[at] = '\x80';
+        assert_false(mm_ascii(buf, sizeof buf));
+        assert_true(mm_ascii(buf, at));
+    }
     /* The same after ASCII runs of every length around the 16-byte skip. */
     for (size_t pad = 0; pad < 40; pad++) {
         char buf[64];
@@ -232,9 +284,15 @@ static void test_find_addr(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_buf),         cmocka_unit_test(test_arena),
-        cmocka_unit_test(test_str),         cmocka_unit_test(test_fields_block),         cmocka_unit_test(test_memcasemem_random),         cmocka_unit_test(test_find_status),
-        cmocka_unit_test(test_find_reply),  cmocka_unit_test(test_find_addr),
+        cmocka_unit_test(test_buf),
+        cmocka_unit_test(test_arena),
+        cmocka_unit_test(test_str),
+        cmocka_unit_test(test_fields_block),
+        cmocka_unit_test(test_memcasemem_random),
+        cmocka_unit_test(test_squeeze_copy_random),
+        cmocka_unit_test(test_find_status),
+        cmocka_unit_test(test_find_reply),
+        cmocka_unit_test(test_find_addr),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

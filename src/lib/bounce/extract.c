@@ -44,6 +44,11 @@ static bool find_status(const char *t, size_t n, char cls, char out[16])
 {
     size_t vague = 0, vlen = 0;
     for (size_t i = 0; i + 4 < n; i++) {
+        /* a code's second byte is '.': go to the place before the next one */
+        const char *dot = memchr(t + i + 1, '.', n - i - 1);
+        if (!dot)
+            break;
+        i = (size_t)(dot - t) - 1;
         size_t len = status_at(t, n, i);
         if (!len || (cls && t[i] != cls))
             continue;
@@ -96,6 +101,10 @@ bool mm_reply_known(int code)
 int mm_find_reply(const char *t, size_t n)
 {
     for (size_t i = 0; i + 2 < n; i++) {
+        /* to the next '2', '4' or '5': a code starts with one */
+        const char *c = mm_memchr3(t + i, n - i, '2', '4', '5');
+        if (!c || (i = (size_t)(c - t)) + 2 >= n)
+            break;
         if (!(t[i] == '2' || t[i] == '4' || t[i] == '5') || !is_digit(t[i + 1]) ||
             !is_digit(t[i + 2]))
             continue;
@@ -123,8 +132,10 @@ static bool addr_char(char c)
 const char *mm_find_addr(const char *t, size_t n, size_t *alen)
 {
     for (size_t i = 0; i < n; i++) {
-        if (t[i] != '@')
-            continue;
+        const char *at = memchr(t + i, '@', n - i);
+        if (!at)
+            break;
+        i = (size_t)(at - t);
         size_t s = i, e = i + 1;
         while (s > 0 && addr_char(t[s - 1]))
             s--;

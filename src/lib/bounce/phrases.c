@@ -12,7 +12,7 @@
  *
  * Speed: a recipient asks a few hundred patterns.  The text is prepared
  * once per recipient (mm_phrase_prepare): the letter pairs present are
- * kept in a 27x27 bit set built in one pass.  Before any search, each pair
+ * kept in a 27x27 set (a byte per pair) built in one pass.  Before any search, each pair
  * of a pattern's plain head must be in the set, which turns away
  * nearly all patterns at the cost of a few loads and bit tests.
  *
@@ -461,8 +461,7 @@ void mm_phrase_prepare(mm_phrase_text *pt, const char *lower)
     unsigned prev = letter((unsigned char)lower[0]);
     for (size_t i = 1; lower[i]; i++) {
         unsigned cur = letter((unsigned char)lower[i]);
-        unsigned k = prev * 27 + cur;
-        pt->pairs[k / 64] |= (uint64_t)1 << (k % 64);
+        pt->pairs[prev << 5 | cur] = 1;
         prev = cur;
     }
 }
@@ -476,8 +475,7 @@ static bool pairs_allow(const mm_phrase_text *pt, const char *p)
         unsigned cur = code_of[(unsigned char)p[i]];
         if (cur == STOP)
             break;
-        unsigned k = prev * 27 + cur;
-        if (!((pt->pairs[k / 64] >> (k % 64)) & 1))
+        if (!pt->pairs[prev << 5 | cur])
             return false;
         prev = cur;
     }

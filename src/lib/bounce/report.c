@@ -60,10 +60,13 @@ const char *mm_report_str(mm_report *r, const char *p, size_t n)
 {
     if (!p)
         return "";
-    char *s = mm_arena_strndup(&r->arena, p, n);
+    const char *nul = memchr(p, '\0', n);
+    if (nul)
+        n = (size_t)(nul - p);
+    char *s = mm_arena_alloc(&r->arena, n + 1);
     if (!s)
         return "";
-    mm_squeeze_space(s);
+    mm_squeeze_copy(s, p, n, NULL);
     return s;
 }
 

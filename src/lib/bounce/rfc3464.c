@@ -57,30 +57,30 @@ static void set_field(mm_report *r, mm_rcpt *rc, const mm_field *f)
     const char *type;
     size_t tl;
     const char *v = after_type(f->value, &type, &tl);
-    if (strcasecmp(f->name, "Final-Recipient") == 0) {
+    if (mm_field_is(f, "Final-Recipient")) {
         p->recipient = mm_report_addr(r, v, strlen(v));
-    } else if (strcasecmp(f->name, "Original-Recipient") == 0) {
+    } else if (mm_field_is(f, "Original-Recipient")) {
         p->original_recipient = mm_report_addr(r, v, strlen(v));
-    } else if (strcasecmp(f->name, "X-Actual-Recipient") == 0) {
+    } else if (mm_field_is(f, "X-Actual-Recipient")) {
         if (!p->recipient[0] && strchr(v, '@'))
             p->recipient = mm_report_addr(r, v, strlen(v));
-    } else if (strcasecmp(f->name, "Action") == 0) {
+    } else if (mm_field_is(f, "Action")) {
         char *a = (char *)mm_report_strz(r, f->value);
         mm_strlower(a);
         char *sp = strpbrk(a, " (");
         if (sp)
             *sp = '\0';
         p->action = a;
-    } else if (strcasecmp(f->name, "Status") == 0) {
+    } else if (mm_field_is(f, "Status")) {
         char code[16];
         if (mm_find_status(f->value, strlen(f->value), code))
             p->status = mm_report_strz(r, code);
-    } else if (strcasecmp(f->name, "Remote-MTA") == 0) {
+    } else if (mm_field_is(f, "Remote-MTA")) {
         /* "dns; mx.example.org (192.0.2.1, the server for the domain.)":
          * the comment is not part of the name (RFC 5322 CFWS). */
         const char *c = strchr(v, '(');
         p->remote_mta = mm_report_str(r, v, c && c > v ? (size_t)(c - v) : strlen(v));
-    } else if (strcasecmp(f->name, "Diagnostic-Code") == 0) {
+    } else if (mm_field_is(f, "Diagnostic-Code")) {
         if (tl) {
             rc->diag_type = mm_report_str(r, type, tl);
             mm_strlower((char *)rc->diag_type);
@@ -92,7 +92,7 @@ static void set_field(mm_report *r, mm_rcpt *rc, const mm_field *f)
                 rc->diag_type = "X-POSTFIX";
         }
         p->diagnostic = mm_report_strz(r, v);
-    } else if (strcasecmp(f->name, "Last-Attempt-Date") == 0) {
+    } else if (mm_field_is(f, "Last-Attempt-Date")) {
         p->date = mm_report_strz(r, f->value);
     }
 }
@@ -172,7 +172,7 @@ static mm_status_t decode_fields(const mm_fields *fs, mm_report *r)
             group = i + 1;
             continue;
         }
-        if (strcasecmp(f->name, "Reporting-MTA") == 0) {
+        if (mm_field_is(f, "Reporting-MTA")) {
             /* A second per-message block (no recipient in its group) after
              * recipients belongs to another report: a bounce quoted inside
              * the returned message (RFC 3464 section 2: one delivery-status
@@ -184,7 +184,7 @@ static mm_status_t decode_fields(const mm_fields *fs, mm_report *r)
             reporting = after_type(f->value, &t, &tl);
             continue;
         }
-        if (strcasecmp(f->name, "Arrival-Date") == 0) {
+        if (mm_field_is(f, "Arrival-Date")) {
             arrival = f->value;
             continue;
         }
@@ -196,7 +196,7 @@ static mm_status_t decode_fields(const mm_fields *fs, mm_report *r)
             }
             for (size_t k = group; k < i; k++)
                 set_field(r, cur, &fs->v[k]);
-        } else if (cur && strcasecmp(f->name, "Final-Recipient") == 0 && cur->pub.recipient[0]) {
+        } else if (cur && mm_field_is(f, "Final-Recipient") && cur->pub.recipient[0]) {
             cur = mm_report_add(r); /* blank line missing between two blocks */
             if (!cur)
                 break;

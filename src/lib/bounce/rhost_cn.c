@@ -347,22 +347,30 @@ static bool pattern_in(const char *text, const char *pat)
     return pattern_in(p + n, star + 1);
 }
 
-static bool name_is(const char *name, const char *pat)
+/* name (nl bytes) holds pat, or ends with ".pat"-style pat (or is it without the dot). */
+static bool name_is(const char *name, size_t nl, const char *pat)
 {
     if (pat[0] != '.')
         return strstr(name, pat) != NULL;
-    size_t nl = strlen(name), pl = strlen(pat);
-    if (nl + 1 == pl && strcmp(name, pat + 1) == 0)
+    size_t pl = strlen(pat);
+    if (nl + 1 == pl && memcmp(name, pat + 1, nl) == 0)
         return true;
-    return nl > pl && strcmp(name + nl - pl, pat) == 0;
+    return nl > pl && memcmp(name + nl - pl, pat, pl) == 0;
 }
 
 static cn_prov name_prov(const char *name, const cn_name *t, size_t n)
 {
-    for (size_t i = 0; name[0] && i < n; i++)
-        if (name_is(name, t[i].pat))
+    size_t nl = strlen(name);
+    for (size_t i = 0; nl && i < n; i++)
+        if (name_is(name, nl, t[i].pat))
             return t[i].prov;
     return P_NONE;
+}
+
+static bool host_end(char c)
+{
+    return c == ' ' || c == '[' || c == '(' || c == ':' || c == ',' || c == ';' || c == '>' ||
+           c == '\t';
 }
 
 /* Copy the host name at s (up to a space, bracket, parenthesis, colon or
@@ -372,7 +380,7 @@ static void host_copy(const char *s, char *out, size_t outlen)
     size_t i = 0;
     while (*s == ' ' || *s == '<')
         s++;
-    for (; s[i] && !strchr(" [(:,;>\t", s[i]) && i + 1 < outlen; i++)
+    for (; s[i] && !host_end(s[i]) && i + 1 < outlen; i++)
         out[i] = mm_lower(s[i]);
     while (i > 0 && out[i - 1] == '.')
         i--;
@@ -408,12 +416,18 @@ static cn_prov domain_prov(const char *rcpt)
  * "...--.NNNNS2" (C.0 item 3). */
 static cn_prov shape_prov(const char *lower)
 {
-    static const char *const prefixes[] = {"mi:", "dt:", "rp:", "hl:", "wm:"};
-    for (size_t i = 0; i < 5; i++)
-        for (const char *p = lower; (p = strstr(p, prefixes[i])) != NULL; p++)
-            if ((p == lower || !is_lower_alpha(p[-1])) && is_lower_alpha(p[3]) &&
+    static const char prefixes[][2] = {{'m', 'i'}, {'d', 't'}, {'r', 'p'}, {'h', 'l'}, {'w', 'm'}};
+    /* every ':' once, instead of a search per prefix */
+    for (const char *c = strchr(lower, ':'); c; c = strchr(c + 1, ':')) {
+        if (c - lower < 2)
+            continue;
+        const char *p = c - 2;
+        for (size_t i = 0; i < 5; i++)
+            if (p[0] == prefixes[i][0] && p[1] == prefixes[i][1] &&
+                (p == lower || !is_lower_alpha(p[-1])) && is_lower_alpha(p[3]) &&
                 is_lower_alpha(p[4]) && is_lower_alpha(p[5]) && !is_lower_alpha(p[6]))
                 return P_NETEASE;
+    }
     for (const char *p = lower; (p = strstr(p, "--.")) != NULL; p++) {
         const char *d = p + 3;
         while (is_digit(*d))

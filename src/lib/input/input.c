@@ -253,6 +253,39 @@ static void reset_msg(mm_input *in, bool *trunc)
     *trunc = false;
 }
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+/*
+ * Whole lines from b (a line start, b[0] not 'F' or '>') up to the first
+ * line that starts with 'F' or '>', or up to the last line end in b[0..avail):
+ * only such lines can start a message or need mboxrd unescaping, so the
+ * lines before them are kept in one piece.  0 when no line ends in b.
+ */
+static size_t plain_lines(const char *b, size_t avail)
+{
+    size_t i = 0;
+#ifdef __SSE2__
+    /* LF at i + k followed by 'F' or '>' at i + k + 1, 16 values of k at a time */
+    for (; avail - i > 16; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(b + i));
+        __m128i w = _mm_loadu_si128((const __m128i *)(const void *)(b + i + 1));
+        __m128i lf = _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'));
+        __m128i mark = _mm_or_si128(_mm_cmpeq_epi8(w, _mm_set1_epi8('F')),
+                                    _mm_cmpeq_epi8(w, _mm_set1_epi8('>')));
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_and_si128(lf, mark));
+        if (m)
+            return i + (size_t)__builtin_ctz(m) + 1;
+    }
+#endif
+    for (; i + 1 < avail; i++)
+        if (b[i] == '\n' && (b[i + 1] == 'F' || b[i + 1] == '>'))
+            return i + 1;
+    const char *last = avail ? memrchr(b, '\n', avail) : NULL;
+    return last ? (size_t)(last - b) + 1 : 0;
+}
+
 /*
  * One message of an mbox into in->msg; the next "From " line stays unread.
  * The "From " line itself is the envelope, not part of the message
@@ -276,6 +309,18 @@ static bool read_mbox_message(mm_input *in, bool *trunc)
         if (envelope) {
             envelope = p[n - 1] != '\n'; /* a long line comes in pieces */
             prev_blank = false;
+            continue;
+        }
+        if (start && p[0] != 'F' && p[0] != '>' && p[n - 1] == '\n') {
+            /* this line and the plain ones after it in one piece */
+            size_t run = plain_lines(p, in->rlen - in->rpos + n);
+            if (run > n) {
+                consume(in, p + n, run - n);
+                n = run;
+            }
+            prev_blank =
+                n == 1 || p[n - 2] == '\n' || (p[n - 2] == '\r' && (n == 2 || p[n - 3] == '\n'));
+            keep(in, p, n, trunc);
             continue;
         }
         if (start) {
@@ -302,6 +347,7 @@ static bool read_file_message(mm_input *in, bool *trunc)
     bool start;
     size_t n;
     while (!*trunc && (n = peek_piece(in, &p, &start)) > 0) {
+        n = in->rlen - in->rpos; /* lines mean nothing here: all that was read */
         consume(in, p, n);
         keep(in, p, n, trunc);
         any = true;

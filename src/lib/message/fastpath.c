@@ -16,13 +16,14 @@
  * before it has touched the mm_msg, and the caller parses with GMime: header
  * lines that are not "Name: value" or hold a NUL byte, a field given twice,
  * transfer encodings other than 7bit, 8bit, binary, base64 and
- * quoted-printable, multipart/digest, a multipart without a boundary, with
- * one that is a prefix of another open one, or with no part at all, message/ types other than rfc822
- * inside a multipart (news, global, partial, external-body), an attached
- * message at the top or directly inside another, an empty attached message,
- * and more parts than the limits let through.  tests/message/fastcheck.c
- * runs both paths on every message it is given and compares the mm_msg
- * field by field (meson test message-fastpath*).
+ * quoted-printable, multipart/digest, a multipart whose value names a
+ * boundary we do not read, or one that is a prefix of another open one,
+ * message/ types other than rfc822 inside a multipart (news, global,
+ * external-body; partial is a leaf), an attached message at the top or
+ * directly inside another, an empty attached message, and more parts than
+ * the limits let through.  tests/message/fastcheck.c runs both paths on
+ * every message it is given and compares the mm_msg field by field (meson
+ * test message-fastpath*).
  */
 #include <string.h>
 #include "../util/str.h"
@@ -90,7 +91,12 @@ static int new_node(fp *f, nkind kind)
 
 static bool name_is(const char *p, size_t n, const char *want)
 {
-    return strlen(want) == n && g_ascii_strncasecmp(p, want, n) == 0;
+    if (strlen(want) != n)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (mm_lower(p[i]) != want[i]) /* want is lower case */
+            return false;
+    return true;
 }
 
 /* The transfer encodings this path decodes; anything else goes to GMime. */
@@ -190,14 +196,14 @@ static bool simple_ctype(char *v, ctinfo *ci)
         if (strstr(val, "=?"))
             return false;
         for (size_t i = 0; i < np; i++)
-            if (g_ascii_strcasecmp(names[i], name) == 0)
+            if (mm_eq_ci(names[i], name))
                 return false;
         names[np++] = name;
-        if (g_ascii_strcasecmp(name, "charset") == 0)
+        if (mm_eq_ci(name, "charset"))
             ci->charset = val;
-        else if (g_ascii_strcasecmp(name, "boundary") == 0)
+        else if (mm_eq_ci(name, "boundary"))
             ci->boundary = val;
-        else if (g_ascii_strcasecmp(name, "report-type") == 0)
+        else if (mm_eq_ci(name, "report-type"))
             ci->report_type = val;
     }
     *type_end = '\0';
@@ -349,21 +355,21 @@ static void skip_line(fp *f)
 static bool is_type(const ctinfo *ct, const char *type)
 {
     const char *t = ct->given ? ct->type : "text";
-    return t && g_ascii_strcasecmp(t, type) == 0;
+    return t && mm_eq_ci(t, type);
 }
 
 static bool is_sub(const ctinfo *ct, const char *sub)
 {
     const char *s = ct->given ? ct->sub : "plain";
-    return s && g_ascii_strcasecmp(s, sub) == 0;
+    return s && mm_eq_ci(s, sub);
 }
 
 /* The message/ subtypes GMime keeps as plain parts, read as leaves by message.c. */
 static bool leaf_message(const ctinfo *ct)
 {
-    static const char *const subs[] = {"delivery-status", "global-delivery-status",
-                                       "feedback-report", "rfc822-headers",
-                                       "global-headers",  "disposition-notification"};
+    static const char *const subs[] = {
+        "delivery-status", "global-delivery-status",   "feedback-report", "rfc822-headers",
+        "global-headers",  "disposition-notification", "partial"};
     for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
         if (is_sub(ct, subs[i]))
             return true;
@@ -393,12 +399,24 @@ static term multipart(fp *f, int idx)
     const char *s;
     size_t n;
     int level = (int)f->nb;
-    if (!push_boundary(f, f->nodes[idx].ct.boundary)) {
+    const ctinfo *ct = &f->nodes[idx].ct;
+    if (!ct->boundary && !mm_strcasestr(ct->copy, "boundary")) {
+        /* No boundary parameter however the value is read ("multipart/
+         * alternative;"): GMime scans the whole content into the prologue,
+         * and no part follows. */
+        term t = scan_content(f, &s, &n);
+        f->nodes[idx].body = s;
+        f->nodes[idx].blen = n;
+        return t;
+    }
+    if (!push_boundary(f, ct->boundary)) {
         f->bail = true;
         term t = {-1, false};
         return t;
     }
     term t = scan_content(f, &s, &n); /* preamble */
+    f->nodes[idx].body = s;           /* read as text when no part follows */
+    f->nodes[idx].blen = n;
     int last = -1;
     while (!f->bail && t.level == level && !t.end) {
         skip_line(f);
@@ -413,10 +431,6 @@ static term multipart(fp *f, int idx)
         last = child;
     }
     f->nb--;
-    /* No part at all: the GMime path reads the prologue as text then
-     * (message.c walk_obj); leave such a message to it. */
-    if (!f->bail && last < 0)
-        f->bail = true;
     if (!f->bail && t.level == level && t.end) {
         skip_line(f);
         t = scan_content(f, &s, &n); /* epilogue */
@@ -462,6 +476,41 @@ static term entity(fp *f, int *out, bool in_multipart, bool in_message)
     return scan_content(f, &nd->body, &nd->blen);
 }
 
+/*
+ * leaf_bytes() for quoted-printable.  GMime's decoder copies every byte but
+ * '=' as it is while no "=XX" sequence is open (state 0): such runs are
+ * copied here, found with memchr, and GMime decodes from each '=' on, three
+ * bytes at a time, until its state is 0 again.  The decoder being a state
+ * machine fed in pieces, the bytes are GMime's (fastcheck compares them).
+ */
+static char *qp_bytes(const node *nd, size_t cap, size_t *len)
+{
+    GMimeEncoding state;
+    g_mime_encoding_init_decode(&state, GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE);
+    const char *in = nd->body;
+    size_t n = nd->blen, i = 0, o = 0;
+    /* the output is never longer than the input, and passes cap by 3 at most */
+    char *out = g_malloc((n < cap ? n : cap) + 16);
+    while (i < n && o < cap) {
+        if (state.state == 0) {
+            const char *eq = memchr(in + i, '=', n - i);
+            size_t run = eq ? (size_t)(eq - (in + i)) : n - i;
+            if (run > cap - o)
+                run = cap - o;
+            memcpy(out + o, in + i, run);
+            o += run;
+            i += run;
+            if (i == n || o >= cap)
+                break;
+        }
+        size_t k = n - i < 3 ? n - i : 3;
+        o += g_mime_encoding_step(&state, in + i, k, out + o);
+        i += k;
+    }
+    *len = o < cap ? o : cap;
+    return out;
+}
+
 /* At most cap bytes of a leaf's content, transfer encoding removed; g_free() it. */
 static char *leaf_bytes(const node *nd, size_t cap, size_t *len)
 {
@@ -469,6 +518,8 @@ static char *leaf_bytes(const node *nd, size_t cap, size_t *len)
         *len = nd->blen < cap ? nd->blen : cap;
         return NULL;
     }
+    if (nd->enc == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE)
+        return qp_bytes(nd, cap, len);
     GMimeEncoding state;
     g_mime_encoding_init_decode(&state, nd->enc);
     size_t done = 0, outlen = 0;
@@ -512,6 +563,8 @@ static void walk(const fp *f, mm_walk *w, int idx, size_t depth)
     if (nd->kind == N_MULTI) {
         for (int c = nd->child; c >= 0 && w->st == MM_OK; c = f->nodes[c].next)
             walk(f, w, c, depth + 1);
+        if (nd->child < 0) /* no part: GMime keeps the content as the prologue */
+            mm_walk_empty_multipart(w, nd->body, nd->blen);
     } else if (nd->kind == N_MSG) {
         mm_walk_attached_begin(w);
         w->in_attached++;

@@ -113,7 +113,8 @@ static mm_status_t sniff(const char *s, size_t n)
      * of the first 64 KiB.  A stray NUL in a body (some gateways append one)
      * does not make a bounce unreadable; mm_msg_parse() drops such bytes. */
     size_t probe = n < 65536 ? n : 65536, nuls = 0;
-    const char *head_end = memmem(s, probe, "\n\n", 2);
+    /* mm_memcasemem, not memmem: glibc's looks at every byte for a 2-byte needle */
+    const char *head_end = mm_memcasemem(s, probe, "\n\n", 2);
     size_t head_len = head_end ? (size_t)(head_end - s) : probe;
     if (memchr(s, '\0', head_len))
         return MM_EBINARY;
@@ -168,6 +169,24 @@ static char *convert(const char *s, size_t n, const char *charset, size_t *outle
 }
 
 /* Convert bytes in charset (may be NULL) to UTF-8 and append, dropping CRs. */
+/*
+ * ISO-2022 text (ISO-2022-JP above all: most Japanese mail) that never
+ * leaves ASCII -- no ESC, no SO or SI, only printable bytes, tab and line
+ * ends -- converts to itself: iconv is not asked (a descriptor and a copy
+ * per part cost more than the rest of the part's reading).
+ */
+static bool iso2022_plain(const char *charset, const char *s, size_t n)
+{
+    if (!mm_strcasestr(charset, "2022"))
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c > 0x7E)
+            return false;
+    }
+    return true;
+}
+
 static mm_status_t append_utf8(mm_buf *out, const char *s, size_t n, const char *charset)
 {
     char *conv = NULL;
@@ -187,9 +206,9 @@ static mm_status_t append_utf8(mm_buf *out, const char *s, size_t n, const char 
         }
         s = conv;
         n = w;
-    } else if (charset && *charset && g_ascii_strcasecmp(charset, "utf-8") != 0 &&
-               g_ascii_strcasecmp(charset, "us-ascii") != 0 &&
-               (!is_ascii(s, n) || seven_bit_encoding(charset))) {
+    } else if (charset && *charset && !mm_eq_ci(charset, "utf-8") &&
+               !mm_eq_ci(charset, "us-ascii") && (!is_ascii(s, n) || seven_bit_encoding(charset)) &&
+               !iso2022_plain(charset, s, n)) {
         /* Valid UTF-8 bytes can still be another charset (ISO-2022-JP is 7-bit). */
         conv = convert(s, n, charset, &w);
         if (conv) {
@@ -249,15 +268,6 @@ static GByteArray *part_bytes(GMimePart *part, size_t cap)
     return arr;
 }
 
-/* A raw value with no encoded word and no 8-bit byte is its own decoded value. */
-static bool raw_is_final(const char *raw)
-{
-    for (const char *p = raw; *p; p++)
-        if ((unsigned char)*p >= 0x80 || (p[0] == '=' && p[1] == '?'))
-            return false;
-    return true;
-}
-
 /*
  * Fields of one header block (copied aside by the sanitiser, see there) into
  * f: unfolded, RFC 2047 words and 8-bit bytes decoded to UTF-8 by GMime with
@@ -268,7 +278,7 @@ mm_status_t mm_msg_collect_block(mm_msg *m, const mm_buf *raw, mm_fields *f)
     size_t first = f->n;
     mm_status_t st = mm_fields_parse_block(&m->arena, mm_buf_str(raw), raw->len, f);
     for (size_t i = first; st == MM_OK && i < f->n; i++) {
-        if (raw_is_final(f->v[i].value))
+        if (f->v[i].plain) /* no encoded word, no 8-bit byte: its own decoded value */
             continue;
         char *dec = g_mime_utils_header_decode_text(parser_opts, f->v[i].value);
         char *v = dec ? mm_arena_strdup(&m->arena, dec) : NULL;
@@ -286,29 +296,37 @@ mm_status_t mm_msg_collect_block(mm_msg *m, const mm_buf *raw, mm_fields *f)
 mm_buf *mm_walk_leaf_dst(mm_walk *w, const char *type, const char *sub, bool *headers_block)
 {
     mm_msg *m = w->m;
-    bool is_text = g_ascii_strcasecmp(type, "text") == 0;
-    bool is_msg = g_ascii_strcasecmp(type, "message") == 0;
+    bool is_text = mm_eq_ci(type, "text");
+    bool is_msg = mm_eq_ci(type, "message");
     mm_buf *dst = NULL;
     *headers_block = false;
 
-    if (is_msg && (g_ascii_strcasecmp(sub, "delivery-status") == 0 ||
-                   g_ascii_strcasecmp(sub, "global-delivery-status") == 0)) {
+    if (is_msg && (mm_eq_ci(sub, "delivery-status") || mm_eq_ci(sub, "global-delivery-status"))) {
         dst = &m->dsn;
         m->has_dsn = true;
-    } else if (is_msg && g_ascii_strcasecmp(sub, "feedback-report") == 0) {
+    } else if (is_msg && mm_eq_ci(sub, "feedback-report")) {
         dst = &m->feedback;
         m->has_feedback = true;
-    } else if ((is_text || is_msg) && (g_ascii_strcasecmp(sub, "rfc822-headers") == 0 ||
-                                       g_ascii_strcasecmp(sub, "global-headers") == 0)) {
+    } else if ((is_text || is_msg) &&
+               (mm_eq_ci(sub, "rfc822-headers") || mm_eq_ci(sub, "global-headers"))) {
         *headers_block = true;
-    } else if (is_text && g_ascii_strcasecmp(sub, "html") == 0) {
+    } else if (is_text && mm_eq_ci(sub, "html")) {
         dst = w->in_attached ? NULL : &w->html;
-    } else if (is_text || (is_msg && g_ascii_strcasecmp(sub, "delivery-status") != 0)) {
+    } else if (is_text || (is_msg && !mm_eq_ci(sub, "delivery-status"))) {
         dst = w->in_attached ? &m->orig_text : &m->text;
         if (w->in_attached && m->orig_text.len > 4096)
             dst = NULL;
     }
     return dst;
+}
+
+void mm_walk_empty_multipart(mm_walk *w, const char *s, size_t n)
+{
+    const char *nul = memchr(s, '\0', n);
+    if (nul)
+        n = (size_t)(nul - s);
+    if (n && !w->in_attached && w->st == MM_OK)
+        w->st = append_utf8(&w->m->text, s, n, NULL);
 }
 
 void mm_walk_leaf_put(mm_walk *w, mm_buf *dst, bool headers_block, const char *data, size_t len,
@@ -392,8 +410,8 @@ static void walk_obj(mm_walk *w, GMimeObject *obj, size_t depth)
          * lost to a broken header), so GMime left the whole content in the
          * prologue.  Read it as text, so the bounce's words still count. */
         const char *pro = n == 0 ? g_mime_multipart_get_prologue(mp) : NULL;
-        if (pro && *pro && !w->in_attached && w->st == MM_OK)
-            w->st = append_utf8(&w->m->text, pro, strlen(pro), NULL);
+        if (pro)
+            mm_walk_empty_multipart(w, pro, strlen(pro));
     } else if (GMIME_IS_MESSAGE_PART(obj)) {
         attached_message(w, g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj)), depth);
     } else if (GMIME_IS_PART(obj)) {

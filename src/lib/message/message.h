@@ -20,13 +20,18 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
+#include <strings.h>
 #include <mailmedic/ctx.h>
 #include "../util/arena.h"
 #include "../util/buf.h"
+#include "../util/str.h"
 
 typedef struct mm_field {
     const char *name;  /* as written, e.g. "Final-Recipient" */
     const char *value; /* unfolded, trimmed, UTF-8 */
+    unsigned key;      /* mm_field_key(name): mm_fields_get compares names only when keys agree */
+    bool plain;        /* value has no 8-bit byte and no "=?": RFC 2047 decoding leaves it as is */
 } mm_field;
 
 typedef struct mm_fields {
@@ -68,8 +73,33 @@ mm_status_t mm_msg_parse_path(const mm_limits *lim, const char *bytes, size_t le
                               mm_msg_path path);
 void mm_msg_free(mm_msg *m);
 
+/*
+ * A cheap key of a field name: its length, first and last bytes (ASCII case
+ * folded), equal for names strcasecmp() finds equal.  Inline, so that for
+ * a literal name the compiler works it out.
+ */
+static inline unsigned mm_field_key(const char *name, size_t n)
+{
+    if (n == 0)
+        return 0;
+    return (unsigned)n << 16 | (unsigned)(unsigned char)mm_lower(name[0]) << 8 |
+           (unsigned char)mm_lower(name[n - 1]);
+}
+
+/* First value of the field with this name and key, or NULL; see mm_fields_get. */
+const char *mm_fields_get_key(const mm_fields *f, const char *name, unsigned key);
+
+/* Is f named name (case-insensitive)?  The keys first: most fields are not. */
+static inline bool mm_field_is(const mm_field *f, const char *name)
+{
+    return f->key == mm_field_key(name, strlen(name)) && strcasecmp(f->name, name) == 0;
+}
+
 /* First value of a header (case-insensitive name) or NULL. */
-const char *mm_fields_get(const mm_fields *f, const char *name);
+static inline const char *mm_fields_get(const mm_fields *f, const char *name)
+{
+    return mm_fields_get_key(f, name, mm_field_key(name, strlen(name)));
+}
 
 /*
  * Split a block of "Name: value" lines (RFC 822 style, folded lines joined)

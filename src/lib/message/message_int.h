@@ -38,6 +38,9 @@ size_t mm_walk_leaf_room(mm_walk *w, const char *type, const char *sub, mm_buf *
 /* A leaf's decoded content (at most MM_TEXT_MAX minus what dst holds) into dst. */
 void mm_walk_leaf_put(mm_walk *w, mm_buf *dst, bool headers_block, const char *data, size_t len,
                       const char *cs);
+/* A multipart without any part: its prologue (the whole content, as GMime
+ * reads it) is read as text outside attached messages; s is cut at a NUL. */
+void mm_walk_empty_multipart(mm_walk *w, const char *s, size_t n);
 /* Entering an attached message: the first one's header fields become m->orig. */
 void mm_walk_attached_begin(mm_walk *w);
 /* After the walk: HTML as text when there was no plain text; frees w->html. */

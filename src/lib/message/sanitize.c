@@ -70,8 +70,14 @@ static void emit(san *s, const char *p, size_t n)
     s->out[s->len++] = '\n';
 }
 
+/* Room a side buffer takes at once: most header blocks fit, so it is not
+ * grown from 64 bytes by doubling (7 reallocs per message). */
+#define SIDE_START 8192
+
 static void start_header_block(san *s, mm_buf *side)
 {
+    if (side && side->cap == 0)
+        (void)mm_buf_reserve(side, SIDE_START); /* a failure shows at the first append */
     s->side = side;
     s->in_header = true;
     s->fields = 0;
@@ -199,9 +205,11 @@ static void header_line(san *s, const char *p, size_t n)
         if (s->drop_field)
             return;
         s->field_len = 0;
-        s->mime_field = (n > 8 && strncasecmp(p, "content-", 8) == 0) ||
-                        (n > 13 && strncasecmp(p, "mime-version:", 13) == 0);
-        if (!s->have_ctype && n > 13 && strncasecmp(p, "content-type:", 13) == 0) {
+        /* the first byte first: most fields are neither */
+        char c0 = mm_lower(p[0]);
+        s->mime_field = (c0 == 'c' && n > 8 && strncasecmp(p, "content-", 8) == 0) ||
+                        (c0 == 'm' && n > 13 && strncasecmp(p, "mime-version:", 13) == 0);
+        if (s->mime_field && !s->have_ctype && n > 13 && strncasecmp(p, "content-type:", 13) == 0) {
             s->have_ctype = s->in_ctype = true;
             ctype_append(s, p + 13, n - 13);
         }
@@ -251,20 +259,75 @@ static void line(san *s, const char *p, size_t n)
         emit(s, p, n);
 }
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+/* The first CR or LF in [p, end), or end. */
+static const char *cr_or_lf(const char *p, const char *end)
+{
+#ifdef __SSE2__
+    for (; end - p >= 16; p += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+            _mm_cmpeq_epi8(v, _mm_set1_epi8('\n')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\r'))));
+        if (m)
+            return p + __builtin_ctz(m);
+    }
+#endif
+    while (p < end && *p != '\n' && *p != '\r')
+        p++;
+    return p;
+}
+
+/*
+ * Whole body lines from b (b[0] not 'C', 'c' or '-') up to the first line
+ * that starts with one of those (a Content-Type line counts towards the
+ * backstop, a "--" line may be a boundary) or up to the last LF in
+ * b[0..n): line() would only copy them.  0 when no line ends in b.
+ * For text without CR.
+ */
+static size_t plain_body_lines(const char *b, size_t n)
+{
+    size_t i = 0;
+#ifdef __SSE2__
+    for (; n - i > 16; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(b + i));
+        __m128i w = _mm_loadu_si128((const __m128i *)(const void *)(b + i + 1));
+        __m128i lf = _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'));
+        __m128i mark =
+            _mm_or_si128(_mm_cmpeq_epi8(_mm_or_si128(w, _mm_set1_epi8(0x20)), _mm_set1_epi8('c')),
+                         _mm_cmpeq_epi8(w, _mm_set1_epi8('-')));
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_and_si128(lf, mark));
+        if (m)
+            return i + (size_t)__builtin_ctz(m) + 1;
+    }
+#endif
+    for (; i + 1 < n; i++)
+        if (b[i] == '\n' && (b[i + 1] == 'C' || b[i + 1] == 'c' || b[i + 1] == '-'))
+            return i + 1;
+    const char *last = n ? memrchr(b, '\n', n) : NULL;
+    return last ? (size_t)(last - b) + 1 : 0;
+}
+
 /* Split on LF, CRLF and bare CR; a last line without an end is kept. */
 static void split_lines(san *s, const char *p, size_t n)
 {
     bool any_cr = memchr(p, '\r', n) != NULL;
     const char *end = p + n;
     while (p < end && !s->cut) {
-        const char *eol;
-        if (!any_cr) {
-            eol = memchr(p, '\n', (size_t)(end - p));
-        } else {
-            eol = p;
-            while (eol < end && *eol != '\n' && *eol != '\r')
-                eol++;
+        if (!any_cr && !s->in_header && p[0] != 'C' && p[0] != 'c' && p[0] != '-') {
+            size_t run = plain_body_lines(p, (size_t)(end - p));
+            if (run) { /* copied (or dropped) as line() would, line by line */
+                if (!s->skip_depth) {
+                    memcpy(s->out + s->len, p, run);
+                    s->len += run;
+                }
+                p += run;
+                continue;
+            }
         }
+        const char *eol = any_cr ? cr_or_lf(p, end) : memchr(p, '\n', (size_t)(end - p));
         if (!eol)
             eol = end;
         line(s, p, (size_t)(eol - p));
@@ -284,13 +347,11 @@ static void split_lines(san *s, const char *p, size_t n)
 mm_status_t mm_msg_sanitize(const mm_limits *lim, const char *bytes, size_t len, char **out,
                             size_t *outlen, mm_buf *head, mm_buf *orig)
 {
-    san *s = g_try_malloc(sizeof *s);
+    san state; /* 17 KiB on the stack: a heap block per message cost more */
+    san *s = &state;
     char *buf = g_try_malloc(len + 3);
-    if (!s || !buf) {
-        g_free(s);
-        g_free(buf);
+    if (!buf)
         return MM_ENOMEM;
-    }
     memset(s, 0, offsetof(san, ctype));
     s->ctype[0] = '\0';
     s->lim = lim;
@@ -302,6 +363,5 @@ mm_status_t mm_msg_sanitize(const mm_limits *lim, const char *bytes, size_t len,
     buf[s->len] = '\0';
     *out = buf;
     *outlen = s->len;
-    g_free(s);
     return MM_OK;
 }

@@ -50,7 +50,7 @@ mm_status_t mm_buf_reserve(mm_buf *b, size_t extra)
     return MM_OK;
 }
 
-mm_status_t mm_buf_append(mm_buf *b, const void *p, size_t n)
+mm_status_t mm_buf_append_grow(mm_buf *b, const void *p, size_t n)
 {
     mm_status_t st = mm_buf_reserve(b, n);
     if (st != MM_OK)
@@ -65,11 +65,6 @@ mm_status_t mm_buf_append(mm_buf *b, const void *p, size_t n)
 mm_status_t mm_buf_puts(mm_buf *b, const char *s)
 {
     return mm_buf_append(b, s, strlen(s));
-}
-
-mm_status_t mm_buf_putc(mm_buf *b, char c)
-{
-    return mm_buf_append(b, &c, 1);
 }
 
 mm_status_t mm_buf_printf(mm_buf *b, const char *fmt, ...)

@@ -201,6 +201,41 @@ void mm_squeeze_space(char *s)
     *w = '\0';
 }
 
+bool mm_ascii(const char *s, size_t n)
+{
+    size_t i = 0;
+#ifdef __SSE2__
+    __m128i acc = _mm_setzero_si128();
+    for (; i + 16 <= n; i += 16)
+        acc = _mm_or_si128(acc, _mm_loadu_si128((const __m128i *)(const void *)(s + i)));
+    if (_mm_movemask_epi8(acc))
+        return false;
+#endif
+    for (; i < n; i++)
+        if ((unsigned char)s[i] >= 0x80)
+            return false;
+    return true;
+}
+
+const char *mm_memchr3(const char *s, size_t n, char a, char b, char c)
+{
+    size_t i = 0;
+#ifdef __SSE2__
+    const __m128i va = _mm_set1_epi8(a), vb = _mm_set1_epi8(b), vc = _mm_set1_epi8(c);
+    for (; i + 16 <= n; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+            _mm_or_si128(_mm_cmpeq_epi8(v, va), _mm_cmpeq_epi8(v, vb)), _mm_cmpeq_epi8(v, vc)));
+        if (m)
+            return s + i + __builtin_ctz(m);
+    }
+#endif
+    for (; i < n; i++)
+        if (s[i] == a || s[i] == b || s[i] == c)
+            return s + i;
+    return NULL;
+}
+
 bool mm_utf8_valid(const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s, *e = p + n;
@@ -236,4 +271,96 @@ bool mm_utf8_valid(const char *s, size_t n)
         p += k + 1;
     }
     return true;
+}
+
+static bool is_ws_byte(unsigned char c)
+{
+    /* ' ' '\t' '\n' '\v' '\f' '\r': one test instead of six per byte */
+    return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+/* Writing a value with runs of white space made one space, ends trimmed. */
+typedef struct squeeze {
+    char *out;
+    size_t w;   /* bytes written */
+    bool space; /* white space after a word, written only if another word follows */
+    bool eq;    /* the last byte read was '=' */
+    bool coded; /* an 8-bit byte or "=?" was read */
+} squeeze;
+
+/* One byte of the value into q->out; the caller tracks "=?" and 8-bit bytes. */
+static void squeeze_byte(squeeze *q, unsigned char c)
+{
+    if (is_ws_byte(c)) {
+        q->space = q->w > 0;
+        return;
+    }
+    if (q->space)
+        q->out[q->w++] = ' ';
+    q->space = false;
+    q->out[q->w++] = (char)c;
+}
+
+/* squeeze_byte() that also notes "=?" and 8-bit bytes. */
+static void squeeze_byte_noting(squeeze *q, unsigned char c)
+{
+    q->coded |= c >= 0x80 || (q->eq && c == '?');
+    q->eq = c == '=';
+    squeeze_byte(q, c);
+}
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+
+/*
+ * 16 bytes at s.  When they need no squeezing (no white space, or single
+ * spaces between words) they are stored whole at once; otherwise byte by
+ * byte.  A store never passes out + n: white space only shrinks, so w (plus
+ * a pending space) never passes the read position.
+ */
+static void squeeze_16(squeeze *q, const char *s)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
+    __m128i ctl = _mm_subs_epu8(_mm_sub_epi8(v, _mm_set1_epi8('\t')), _mm_set1_epi8(4));
+    unsigned sp = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')));
+    unsigned ws = sp | (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(ctl, _mm_setzero_si128()));
+    unsigned eqm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('=')));
+    unsigned qm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('?')));
+    q->coded |= _mm_movemask_epi8(v) != 0 || (eqm & (qm >> 1)) || (q->eq && (qm & 1));
+    q->eq = (eqm >> 15) & 1;
+    /* a space at the start is fine after a word (w > 0, none pending), not after a space */
+    bool plain = ws == sp && !(ws & (ws >> 1)) && (!(ws & 1) || (q->w > 0 && !q->space));
+    if (!plain) {
+        for (size_t k = 0; k < 16; k++)
+            squeeze_byte(q, (unsigned char)s[k]);
+        return;
+    }
+    if (q->space)
+        q->out[q->w++] = ' ';
+    _mm_storeu_si128((__m128i *)(void *)(q->out + q->w), v);
+    q->space = (ws >> 15) & 1;
+    q->w += q->space ? 15 : 16;
+}
+#endif
+
+/*
+ * Every header value of every message passes here, and most report strings:
+ * 16 bytes are stored at once wherever they need no squeezing.
+ */
+size_t mm_squeeze_copy(char *out, const char *s, size_t n, bool *coded)
+{
+    squeeze sq = {out, 0, false, false, false}, *q = &sq;
+    size_t i = 0;
+    while (i < n && is_ws_byte((unsigned char)s[i]))
+        i++;
+#ifdef __SSE2__
+    for (; i + 16 <= n; i += 16)
+        squeeze_16(q, s + i);
+#endif
+    for (; i < n; i++)
+        squeeze_byte_noting(q, (unsigned char)s[i]);
+    q->out[q->w] = '\0';
+    if (coded)
+        *coded = q->coded;
+    return q->w;
 }

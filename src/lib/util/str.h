@@ -19,13 +19,35 @@ const char *mm_memcasemem(const char *hay, size_t n, const char *needle, size_t 
 /* Same for NUL-terminated strings. */
 const char *mm_strcasestr(const char *hay, const char *needle);
 bool mm_startswith_ci(const char *s, const char *prefix);
+/* a and b equal with ASCII letters folded, as g_ascii_strcasecmp(a, b) == 0
+ * (inline: media types and parameter names are compared per MIME part). */
+static inline bool mm_eq_ci(const char *a, const char *b)
+{
+    while (*a && mm_lower(*a) == mm_lower(*b)) {
+        a++;
+        b++;
+    }
+    return mm_lower(*a) == mm_lower(*b);
+}
 /* Lower-case s in place (ASCII only); returns s. */
 char *mm_strlower(char *s);
 /* Trim ASCII white space at both ends; returns s (moved start). */
 char *mm_strtrim(char *s);
 /* Collapse runs of white space to one space, in place. */
 void mm_squeeze_space(char *s);
+/*
+ * mm_squeeze_space() while copying: s[0..n) into out (room for n + 1 bytes),
+ * runs of white space made one space, ends trimmed, a NUL added; returns the
+ * length written.  NUL bytes in s are copied like others.  When coded is not
+ * NULL, *coded tells whether s holds an 8-bit byte or "=?" (an RFC 2047
+ * encoded word may start there).
+ */
+size_t mm_squeeze_copy(char *out, const char *s, size_t n, bool *coded);
 /* Valid UTF-8? */
 bool mm_utf8_valid(const char *s, size_t n);
+/* No byte of s[0..n) is 8-bit? */
+bool mm_ascii(const char *s, size_t n);
+/* memchr() for any of three bytes: the first of s[0..n) that is a, b or c, or NULL. */
+const char *mm_memchr3(const char *s, size_t n, char a, char b, char c);
 
 #endif

@@ -26,10 +26,30 @@ typedef struct hit {
     size_t addr, alen; /* the address after it */
 } hit;
 
+/* Does every needle hold an 8-bit byte (Chinese words in UTF-8 do)? */
+static bool all_8bit(const char *const *needles)
+{
+    for (; *needles; needles++) {
+        const unsigned char *p = (const unsigned char *)*needles;
+        while (*p && *p < 0x80)
+            p++;
+        if (!*p)
+            return false;
+    }
+    return true;
+}
+
 bool mm_cn_has(const char *s, const char *const *needles)
 {
-    for (; s && needles && *needles; needles++)
-        if (mm_strcasestr(s, *needles))
+    if (!s || !needles)
+        return false;
+    size_t n = strlen(s);
+    /* Most notices are plain ASCII: no Chinese word can be in them, and a
+     * pass over the text for 8-bit bytes costs less than one search. */
+    if (all_8bit(needles) && mm_ascii(s, n))
+        return false;
+    for (; *needles; needles++)
+        if (mm_memcasemem(s, n, *needles, strlen(*needles)))
             return true;
     return false;
 }

@@ -300,7 +300,7 @@ mm_status_t mm_decode_exim(const mm_msg *m, mm_report *r)
     /* one block per recipient the report can hold, one more to tell
      * that the notice names more */
     size_t start = r->n, cap = r->max > start ? r->max - start + 1 : 1;
-    block *b = calloc(cap, sizeof *b);
+    block *b = malloc(cap * sizeof *b); /* read_blocks writes b[0 .. nb) whole */
     if (!b)
         return MM_ENOMEM;
     size_t nb = read_blocks(t, n, b, cap);

@@ -24,20 +24,66 @@
  * blocks are cut: the facts sought sit near the start. */
 enum { FLAT_MAX = 4096 };
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+
+/*
+ * flatten() of the 16 bytes at s when they need no squeezing (no white
+ * space, or single spaces between words): stored lower-cased at once, true.
+ * False leaves them to the byte loop.  out has room for 18 more bytes.
+ */
+static bool flatten_16(const char *s, char *out, size_t *o, bool *space)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
+    __m128i sp_v = _mm_cmpeq_epi8(v, _mm_set1_epi8(' '));
+    __m128i ws_v = _mm_or_si128(_mm_or_si128(sp_v, _mm_cmpeq_epi8(v, _mm_set1_epi8('\t'))),
+                                _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\n')),
+                                             _mm_cmpeq_epi8(v, _mm_set1_epi8('\r'))));
+    unsigned sp = (unsigned)_mm_movemask_epi8(sp_v), ws = (unsigned)_mm_movemask_epi8(ws_v);
+    if (ws != sp || (ws & (ws >> 1)) || ((ws & 1) && (*o == 0 || *space)))
+        return false;
+    /* 'A'..'Z' plus 32: bytes minus 'A' that are below 26, unsigned */
+    __m128i up = _mm_cmpeq_epi8(
+        _mm_subs_epu8(_mm_sub_epi8(v, _mm_set1_epi8('A')), _mm_set1_epi8(25)), _mm_setzero_si128());
+    v = _mm_add_epi8(v, _mm_and_si128(up, _mm_set1_epi8(32)));
+    if (*space)
+        out[(*o)++] = ' ';
+    _mm_storeu_si128((__m128i *)(void *)(out + *o), v);
+    *space = (ws >> 15) & 1;
+    *o += *space ? 15 : 16;
+    return true;
+}
+#endif
+
+/* One byte of flatten(). */
+static void flatten_byte(char c, char *out, size_t *o, bool *space, size_t cap)
+{
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+        *space = *o > 0;
+        return;
+    }
+    if (*space && *o + 2 < cap)
+        out[(*o)++] = ' ';
+    *space = false;
+    out[(*o)++] = mm_lower(c);
+}
+
 static size_t flatten(const char *s, size_t n, char *out, size_t cap)
 {
-    size_t o = 0;
+    size_t o = 0, i = 0;
     bool space = false;
-    for (size_t i = 0; i < n && o + 1 < cap; i++) {
-        char c = s[i];
-        if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
-            space = o > 0;
+    while (i < n && o + 1 < cap) {
+#ifdef __SSE2__
+        /* 16 bytes at a time while they fit with room to spare */
+        if (i + 16 <= n && o + 18 < cap) {
+            if (!flatten_16(s + i, out, &o, &space))
+                for (size_t k = i; k < i + 16; k++)
+                    flatten_byte(s[k], out, &o, &space, cap);
+            i += 16;
             continue;
         }
-        if (space && o + 2 < cap)
-            out[o++] = ' ';
-        space = false;
-        out[o++] = mm_lower(c);
+#endif
+        flatten_byte(s[i++], out, &o, &space, cap);
     }
     out[o] = '\0';
     return o;
@@ -90,9 +136,10 @@ static void pair_set_of(pair_set *ps, const char *s, size_t n)
     }
 }
 
-static bool pair_set_may_hold(const pair_set *ps, const char *needle, size_t nlen)
+/* For a NUL-terminated needle: no strlen() for the many turned away at once. */
+static bool pair_set_may_hold(const pair_set *ps, const char *needle)
 {
-    for (size_t i = 0; i + 1 < nlen; i++) {
+    for (size_t i = 0; needle[i] && needle[i + 1]; i++) {
         unsigned h = pair_hash(needle[i], needle[i + 1]);
         if (!(ps->bits[h >> 6] & ((uint64_t)1 << (h & 63))))
             return false;
@@ -110,9 +157,10 @@ bool mm_mta_has_any(const char *s, size_t n, const char *const *needles)
         pair_set ps;
         pair_set_of(&ps, s, n);
         for (size_t i = 0; needles[i]; i++) {
+            if (!pair_set_may_hold(&ps, needles[i]))
+                continue;
             size_t nl = strlen(needles[i]);
-            if (nl <= n && pair_set_may_hold(&ps, needles[i], nl) &&
-                mm_memcasemem(s, n, needles[i], nl))
+            if (nl <= n && mm_memcasemem(s, n, needles[i], nl))
                 return true;
         }
         return false;
@@ -159,17 +207,35 @@ size_t mm_mta_prose_len(const char *t, size_t n)
         {"--- below this line", 4},
         {"----- message header follows", 3},
     };
-    signed char has[sizeof keys / sizeof keys[0]] = {0}; /* 0 unknown, 1 yes, -1 no */
+    /* where each key first occurs: unknown, absent (n), or its position */
+    const size_t unknown = (size_t)-1;
+    size_t at[sizeof keys / sizeof keys[0]];
+    for (size_t k = 0; k < sizeof at / sizeof at[0]; k++)
+        at[k] = unknown;
     size_t end = n;
     for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++) {
+        const char *mk = marks[i].text;
+        size_t ml = strlen(mk), from = 0;
         unsigned k = marks[i].key;
         if (k) {
-            if (!has[k])
-                has[k] = mm_memcasemem(t, n, keys[k], strlen(keys[k])) ? 1 : -1;
-            if (has[k] < 0)
+            if (at[k] == unknown) {
+                const char *kp = mm_memcasemem(t, n, keys[k], strlen(keys[k]));
+                at[k] = kp ? (size_t)(kp - t) : n;
+            }
+            if (at[k] == n)
                 continue;
+            /* the mark holds its key: it cannot start before the key's first
+             * occurrence minus the key's place in the mark */
+            const char *kin = strstr(mk, keys[k]);
+            size_t off = kin ? (size_t)(kin - mk) : 0;
+            from = at[k] > off ? at[k] - off : 0;
         }
-        const char *p = mm_memcasemem(t, n, marks[i].text, strlen(marks[i].text));
+        /* a mark starting at end or later cannot end the prose sooner (its
+         * line starts at end or later): only starts before end are sought */
+        if (from >= end)
+            continue;
+        size_t lim = end - 1 + ml < n ? end - 1 + ml : n;
+        const char *p = mm_memcasemem(t + from, lim - from, mk, ml);
         /* a mark on the first line is the bounce's own title */
         if (!p || !memchr(t, '\n', (size_t)(p - t)))
             continue;
@@ -268,14 +334,33 @@ static const char *const command_second[256] = {
     ['>'] = ">", ['a'] = "fd", ['b'] = "u",  ['d'] = "oa", ['e'] = "n", ['f'] = "ao",
     ['i'] = "n", ['m'] = "a",  ['r'] = "ec", ['s'] = "em", ['u'] = "n", ['y'] = "o"};
 
+enum { N_COMMANDS = sizeof commands / sizeof commands[0] };
+_Static_assert(N_COMMANDS < 255, "command chains keep an index in a byte");
+
+/* Slot of a phrase's first two bytes in mm_mta_command()'s chains. */
+static unsigned command_slot(unsigned char a, unsigned char b)
+{
+    return (a * 31u + b) & 255u;
+}
+
 const char *mm_mta_command(const char *s, size_t n)
 {
     char flat[FLAT_MAX];
     size_t fn = flatten(s, n, flat, sizeof flat);
+    /* The phrases chained by their first two bytes, in table order: a
+     * place is compared only with the phrases that start as it does. */
+    unsigned char head[256], next[N_COMMANDS];
+    memset(head, 0xFF, sizeof head);
+    for (size_t k = N_COMMANDS; k-- > 0;) {
+        const unsigned char *t = (const unsigned char *)commands[k].text;
+        unsigned slot = command_slot(t[0], t[1]);
+        next[k] = head[slot];
+        head[slot] = (unsigned char)k;
+    }
     /* The earliest phrase wins: later ones quote the session further on;
      * of phrases at the same place, the first in the table.  flat is lower
      * case and so are the phrases: one pass over it, trying at each place
-     * only the phrases that start with its byte. */
+     * only the phrases that start with its bytes. */
     for (size_t i = 0; i < fn; i++) {
         unsigned char c = (unsigned char)flat[i];
         const char *second = command_second[c];
@@ -288,9 +373,10 @@ const char *mm_mta_command(const char *s, size_t n)
             q++;
         if (!*q)
             continue;
-        for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++) {
+        for (unsigned k = head[command_slot(c, (unsigned char)c2)]; k != 0xFF; k = next[k]) {
             const char *t = commands[k].text;
-            if ((unsigned char)t[0] != c || t[1] != flat[i + 1])
+            /* flat[i + 2] is there: flat[fn] is '\0' and every phrase is longer */
+            if ((unsigned char)t[0] != c || t[1] != c2 || t[2] != flat[i + 2])
                 continue;
             size_t tl = strlen(t);
             if (tl <= fn - i && memcmp(flat + i, t, tl) == 0)
@@ -676,8 +762,10 @@ bool mm_mta_dsn_has_diag(const mm_msg *m)
 
 bool mm_mta_any_header_has(const mm_msg *m, const char *name, const char *needle)
 {
+    unsigned key = mm_field_key(name, strlen(name));
     for (size_t i = 0; i < m->head.n; i++)
-        if (strcasecmp(m->head.v[i].name, name) == 0 && mm_strcasestr(m->head.v[i].value, needle))
+        if (m->head.v[i].key == key && strcasecmp(m->head.v[i].name, name) == 0 &&
+            mm_strcasestr(m->head.v[i].value, needle))
             return true;
     return false;
 }

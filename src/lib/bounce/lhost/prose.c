@@ -299,7 +299,7 @@ static bool error_outside_urls(const line *l)
     size_t n = l->n < sizeof buf ? l->n : sizeof buf;
     memcpy(buf, l->s, n);
     for (size_t i = 0; i + 4 < n; i++) {
-        if (strncasecmp(buf + i, "http", 4) != 0 ||
+        if (mm_lower(buf[i]) != 'h' || strncasecmp(buf + i, "http", 4) != 0 ||
             (i > 0 && buf[i - 1] != ' ' && buf[i - 1] != '<'))
             continue;
         while (i < n && buf[i] != ' ' && buf[i] != '>')
@@ -794,9 +794,12 @@ static mm_status_t read_prose(const mm_msg *m, prose *p, mm_report *r)
 
 mm_status_t mm_mta_prose_read(const mm_msg *m, mm_report *r)
 {
-    prose *p = calloc(1, sizeof *p);
+    /* Not calloc: 44 KiB cleared per call cost more than reading the prose;
+     * entries are written before being read, only the counts start at 0. */
+    prose *p = malloc(sizeof *p);
     if (!p)
         return MM_ENOMEM;
+    p->nl = p->nm = p->nex = 0;
     mm_arena a;
     mm_arena_init(&a);
     mm_buf_init(&p->diag, DIAG_BYTES);

@@ -46,11 +46,14 @@ static size_t code_at(const char *t, size_t n, size_t i, char out[16])
 bool mm_prov_status(const char *t, size_t n, char out[16])
 {
     /* "(#5.1.1)" as qmail and others write it */
-    for (size_t i = 0; i + 3 < n; i++)
-        if (t[i] == '(' && t[i + 1] == '#' && code_at(t, n, i + 2, out))
+    for (const char *p = t; (p = memchr(p, '(', n - (size_t)(p - t))) != NULL; p++)
+        if ((size_t)(p - t) + 3 < n && p[1] == '#' && code_at(t, n, (size_t)(p - t) + 2, out))
             return true;
-    /* a code right after a reply code */
+    /* a code right after a reply code (both loops go from one '2', '4' or '5' to the next) */
     for (size_t i = 0; i + 6 < n; i++) {
+        const char *c = mm_memchr3(t + i, n - i, '2', '4', '5');
+        if (!c || (i = (size_t)(c - t)) + 6 >= n)
+            break;
         if (!(t[i] == '4' || t[i] == '5' || t[i] == '2') || !digit(t[i + 1]) || !digit(t[i + 2]))
             continue;
         if (i > 0 && (isalnum((unsigned char)t[i - 1]) || t[i - 1] == '.'))
@@ -64,9 +67,13 @@ bool mm_prov_status(const char *t, size_t n, char out[16])
         if (j < n && t[j] == t[i] && code_at(t, n, j, out))
             return true;
     }
-    for (size_t i = 0; i + 4 < n; i++)
-        if ((t[i] == '4' || t[i] == '5' || t[i] == '2') && code_at(t, n, i, out))
+    for (size_t i = 0; i + 4 < n; i++) {
+        const char *c = mm_memchr3(t + i, n - i, '2', '4', '5');
+        if (!c || (i = (size_t)(c - t)) + 4 >= n)
+            break;
+        if (code_at(t, n, i, out))
             return true;
+    }
     return false;
 }
 
@@ -238,7 +245,8 @@ static size_t repeat_prefix(const char *d, const char *lead, size_t llen)
 static const char *reply_start(const char *d)
 {
     for (const char *p = d; *p; p++)
-        if ((p == d || strchr(" :'\"", p[-1])) && mm_prov_lead_reply(p) && p[3] == '-')
+        if ((p == d || p[-1] == ' ' || p[-1] == ':' || p[-1] == '\'' || p[-1] == '"') &&
+            mm_prov_lead_reply(p) && p[3] == '-')
             return p;
     return NULL;
 }
