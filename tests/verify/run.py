@@ -123,6 +123,11 @@ def offline():
                                          "kai.wang@qq。com", "info@163.com", "x@mailinator.com",
                                          "bob@gamil.com"], f"order kept, blank skipped: {recs}")
     check(recs and recs[-1]["duplicate_of"] == 3, f"repeat points at line 3: {recs[-1:]} ")
+    reasons = [[x["code"] for x in r["reasons"]] for r in recs]
+    check(reasons[0] == ["known_provider"] and reasons[2] == ["known_provider"]
+          and "role_account" in reasons[4] and "role_account" not in reasons[5]
+          and "disposable" in reasons[5] and "disposable" not in reasons[6],
+          f"each address has its own reasons, nothing carried over: {reasons}")
     check([r["line"] for r in recs][:3] == [1, 3, 4], "line numbers count blank lines")
     rc, out, _ = run(["--offline", "-f", "json", "--unique", "-"], stdin=data)
     check(len(jsonl(out)) == 6, "--unique drops the repeat")

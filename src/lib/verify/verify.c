@@ -632,8 +632,8 @@ mm_status_t mm_verify_submit(mm_verifier *v, uint64_t id, const char *input, siz
             return st;
     }
     item *it = at(v, v->count);
-    memset(it, 0, offsetof(item, addr));
     it->v = v;
+    it->dup_of = 0;
     it->id = id;
     it->input = len < sizeof it->inbuf ? it->inbuf : malloc(len + 1);
     if (!it->input)
@@ -641,7 +641,10 @@ mm_status_t mm_verify_submit(mm_verifier *v, uint64_t id, const char *input, siz
     memcpy(it->input, input, len);
     it->input[len] = '\0';
     it->len = len;
+    /* the fields after addr are reset one by one: clearing the whole
+     * item (4 KiB) per address would cost more than checking it */
     it->verdict = MM_VERDICT_DELIVERABLE;
+    it->nreasons = 0;
     it->suggestion[0] = '\0';
     it->skind = MM_SUGGEST_NONE;
     it->classes = 0;
