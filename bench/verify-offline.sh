@@ -52,7 +52,7 @@ echo "== mailmedic (in process, median of 5)"
 echo "== mailmedic command line on the file (verify --offline --no-progress)"
 for fmt in json csv; do
     if command -v hyperfine >/dev/null; then
-        hyperfine -N -w 1 -r 5 --export-json "$B/cli-$fmt.json" \
+        hyperfine -N -i -w 1 -r 5 --export-json "$B/cli-$fmt.json" \
             "./build/src/cli/mailmedic verify --offline --no-progress -f $fmt --list $B/synth-$N.txt" \
             --output=null >/dev/null 2>&1 || true
         python3 - "$B/cli-$fmt.json" "$N" "$fmt" <<'PY'

@@ -344,7 +344,8 @@ static bool check_offline(mm_verifier *v, item *it)
     size_t dlen = strlen(dom);
     it->classes = mm_domains_class(v->domains, dom, dlen);
     it->role = mm_domains_role(v->domains, a->local, strlen(a->local));
-    it->provider = mm_domains_provider(v->domains, dom, dlen);
+    /* only known domains have a provider name: skip the look-up otherwise */
+    it->provider = it->classes & MM_DOM_KNOWN ? mm_domains_provider(v->domains, dom, dlen) : NULL;
     if (!(it->classes & MM_DOM_KNOWN) && !(a->flags & MM_ADDR_F_LITERAL))
         suggest_domain(v, it, a->local, strlen(a->local), a->domain, strlen(a->domain));
 
