@@ -69,7 +69,7 @@ static void usage(FILE *fp)
             "      --unique          print each address once (repeats are always checked once)\n"
             "      --offline         no network: syntax, typos and classes only\n"
             "      --dns=HOST[:PORT] DNS server to ask (default: /etc/resolv.conf)\n"
-            "      --timeout=SECONDS DNS time-out per query (default 5)\n"
+            "      --timeout=SECONDS DNS time-out of a first try (default 2; doubled on the retry)\n"
             "      --concurrency=N   DNS queries in flight at most (default 500)\n"
             "      --smtp            also ask the mail server about each mailbox (see the man page:\n"
             "                        port 25 is often blocked, and probing can hurt your IP's name)\n"

@@ -73,7 +73,7 @@ const char *mm_verdict_name(mm_verdict v)
 void mm_verify_opts_default(mm_verify_opts *o)
 {
     memset(o, 0, sizeof *o);
-    o->dns.timeout_ms = 5000;
+    o->dns.timeout_ms = 2000;
     o->dns.tries = 2;
     o->dns.max_inflight = 500;
     mm_smtp_opts_default(&o->smtp_opts);
