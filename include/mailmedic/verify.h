@@ -6,7 +6,7 @@
  * A verifier takes addresses one at a time and calls back with each result
  * in the order the addresses were given, while the network work of many
  * addresses overlaps: look-ups run concurrently (bounded), each domain is
- * asked once per run, and repeated addresses are checked once.  Memory is
+ * asked once per run, and repeated addresses are flagged (duplicate_of).  Memory is
  * bounded by the window of addresses in flight, not by the list.
  */
 #ifndef MAILMEDIC_VERIFY_H

@@ -255,8 +255,13 @@ def online():
                     "grey@mmtest-smtp.com": ("unknown", "tempfail"),
                     "full@mmtest-smtp.com": ("risky", "tempfail"),
                 }
-                rc, out, err = run(["-f", "json"] + dns + smtp + list(cases))
-                recs = {r["input"]: r for r in jsonl(out)}
+                rc, out, err = run(["-f", "json"] + dns + smtp + list(cases)
+                                   + ["nobody@mmtest-smtp.com"])
+                lines = jsonl(out)
+                check(len(lines) == 6 and lines[-1]["duplicate_of"] == 2
+                      and lines[-1]["verdict"] == lines[1]["verdict"] == "undeliverable",
+                      f"a repeat gets the same verdict under --smtp: {lines[-1:]}")
+                recs = {r["input"]: r for r in lines[:-1]}
                 for addr, (verdict, res) in cases.items():
                     r = recs.get(addr, {})
                     got = (r.get("smtp") or {}).get("result")

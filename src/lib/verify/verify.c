@@ -604,7 +604,7 @@ static void mx_cb(void *arg, const mm_mx_result *r)
     mm_verifier *v = it->v;
     v->dns_pending--;
     bool probe = apply_mx(it, r);
-    if (probe && v->prober && !it->dup_of)
+    if (probe && v->prober) /* repeats too: their result must match the first one's */
         start_smtp(v, it);
     else
         it->st = ST_DONE;
