@@ -1,0 +1,800 @@
+/*
+ * spf.c - check_host() (RFC 7208 sections 4 to 6) over the mm_dns layer.
+ *
+ * The evaluator is a plain recursive walk that asks one DNS query at a time
+ * and turns the resolver's loop (mm_dns_run_once) until that query is
+ * answered: correctness first; a checkup runs its other checks on the same
+ * resolver meanwhile.  Every record visited becomes a node of the trace (the
+ * include/redirect tree), so a report can show where each lookup was spent.
+ *
+ * The same walk, with walk set, serves the linter: it visits every include
+ * and redirect whatever matches, and counts lookup terms instead of asking
+ * for their addresses.
+ */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <arpa/inet.h>
+
+#include "spf_int.h"
+
+#define MAX_DEPTH 32 /* lookups bound recursion already; this guards the stack */
+#define MAX_WALK_NODES 200 /* the lint walk ignores the lookup limit: bound include loops */
+
+struct mm_spf {
+    mm_dns *dns;
+    char *receiver;
+    char *defexp;
+    uint64_t timestamp;
+};
+
+struct mm_spf_eval {
+    mm_spf_result result;
+    char *explanation;
+    char *reason;
+    unsigned lookups, voids;
+    mm_spf_node *nodes;
+    size_t nnodes, cap;
+};
+
+/* A copied DNS answer: names (TXT data, MX hosts, PTR names) or addresses. */
+typedef struct rrset {
+    mm_dns_result res;
+    size_t n;
+    char **str;
+    size_t *len;
+    unsigned char (*addr)[16];
+    int done;
+    int oom;
+} rrset;
+
+typedef struct ev {
+    mm_spf *s;
+    mm_spf_eval *e;
+    unsigned char ip[16];
+    int fam;
+    char iptext[INET6_ADDRSTRLEN];
+    const char *sender;
+    const char *helo;
+    int walk;
+    int in_include; /* > 0 inside an include: exp= is not used there */
+    char *ptrname; /* %{p}, computed once */
+    int ptr_done;
+    mm_spf_macro_vars vars;
+} ev;
+
+const char *mm_spf_result_name(mm_spf_result r)
+{
+    static const char *const names[] = {"none",     "neutral",   "pass",     "fail",
+                                        "softfail", "temperror", "permerror"};
+    return (unsigned)r < MM_SPF_RESULT_MAX_ ? names[r] : "unknown";
+}
+
+/* ---- DNS, one query at a time ---- */
+
+static void rr_clear(rrset *r)
+{
+    for (size_t i = 0; i < r->n && r->str; i++)
+        free(r->str[i]);
+    free(r->str);
+    free(r->len);
+    free(r->addr);
+    memset(r, 0, sizeof *r);
+}
+
+static void on_answer(void *arg, const mm_dns_answer *a)
+{
+    rrset *r = arg;
+    r->done = 1;
+    r->res = a->result;
+    if (a->result != MM_DNS_ANSWER || a->nrecords == 0) {
+        if (a->result == MM_DNS_ANSWER)
+            r->res = MM_DNS_NODATA;
+        return;
+    }
+    size_t n = a->nrecords;
+    if (a->type == MM_DNS_T_A || a->type == MM_DNS_T_AAAA) {
+        r->addr = calloc(n, sizeof *r->addr);
+        if (!r->addr) {
+            r->oom = 1;
+            return;
+        }
+        for (size_t i = 0; i < n; i++)
+            if (a->records[i].u.addr.family == (a->type == MM_DNS_T_A ? AF_INET : AF_INET6))
+                memcpy(r->addr[r->n++], a->records[i].u.addr.bytes, 16);
+        return;
+    }
+    r->str = calloc(n, sizeof *r->str);
+    r->len = calloc(n, sizeof *r->len);
+    if (!r->str || !r->len) {
+        r->oom = 1;
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const mm_dns_record *rec = &a->records[i];
+        const char *p = a->type == MM_DNS_T_TXT ? rec->u.txt.data
+                        : a->type == MM_DNS_T_MX ? rec->u.mx.host
+                                                 : rec->u.name;
+        size_t len = a->type == MM_DNS_T_TXT ? rec->u.txt.len : strlen(p ? p : "");
+        char *c = malloc(len + 1);
+        if (!c) {
+            r->oom = 1;
+            return;
+        }
+        if (len)
+            memcpy(c, p, len);
+        c[len] = '\0';
+        r->str[r->n] = c;
+        r->len[r->n++] = len;
+    }
+}
+
+/* A name is fit to ask: labels 1..63, total <= 253 (RFC 1035 2.3.4). */
+static int name_ok(const char *name)
+{
+    size_t n = strlen(name), label = 0;
+    if (n && name[n - 1] == '.')
+        n--;
+    if (n == 0 || n > 253)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        if (name[i] == '.') {
+            if (label == 0)
+                return 0;
+            label = 0;
+        } else if (++label > 63) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/*
+ * Macros can put any visible byte in a name, and %_ a space (RFC 7208 7.3).
+ * Such bytes go to the resolver escaped as RFC 1035 5.1 says: "\\X" for the
+ * visible specials and "\\DDD" for the rest, because the DNS layer refuses raw
+ * control bytes and spaces.  An in-memory backend sees the escaped form and
+ * decodes it.  (c-ares 1.18 decodes only "\\X", so a space reaches the wire as
+ * the digits: such a name does not exist in practice.)
+ */
+static char *escape_name(const char *name)
+{
+    size_t n = strlen(name);
+    char *out = malloc(4 * n + 1), *w = out;
+    if (!out)
+        return NULL;
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+        if (*p <= ' ' || *p >= 0x7f)
+            w += sprintf(w, "\\%03u", *p);
+        else if (*p == '\\' || *p == '"' || *p == '(' || *p == ')' || *p == ';' || *p == '@' ||
+                 *p == '$')
+            w += sprintf(w, "\\%c", *p);
+        else
+            *w++ = (char)*p;
+    *w = '\0';
+    return out;
+}
+
+static void dns_sync(ev *v, const char *name, int type, rrset *r)
+{
+    memset(r, 0, sizeof *r);
+    if (!name_ok(name)) { /* never on the wire: as a name that does not exist */
+        r->res = MM_DNS_NXDOMAIN;
+        return;
+    }
+    char *qname = escape_name(name);
+    mm_status_t st = qname ? mm_dns_query_owned(v->s->dns, r, qname, type, on_answer, r) : MM_ENOMEM;
+    free(qname);
+    if (st == MM_EINVAL) { /* too long once escaped: cannot exist on the wire */
+        r->res = MM_DNS_NXDOMAIN;
+        return;
+    }
+    if (st != MM_OK) {
+        r->res = MM_DNS_ERROR;
+        return;
+    }
+    while (!r->done)
+        if (mm_dns_run_once(v->s->dns, -1) != MM_OK && !r->done) {
+            mm_dns_cancel(v->s->dns, r);
+            r->res = MM_DNS_ERROR;
+            break;
+        }
+    if (r->oom)
+        r->res = MM_DNS_ERROR;
+}
+
+/* ---- the result record ---- */
+
+static void set_reason(ev *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_reason(ev *v, const char *fmt, ...)
+{
+    if (v->e->reason)
+        return; /* the innermost reason is the useful one */
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    v->e->reason = strdup(buf);
+}
+
+static size_t add_node(ev *v, size_t parent, const char *via, const char *domain)
+{
+    mm_spf_eval *e = v->e;
+    if (e->nnodes == e->cap) {
+        size_t cap = e->cap ? e->cap * 2 : 8;
+        mm_spf_node *n = realloc(e->nodes, cap * sizeof *n);
+        if (!n)
+            return (size_t)-1;
+        e->nodes = n;
+        e->cap = cap;
+    }
+    mm_spf_node *n = &e->nodes[e->nnodes];
+    memset(n, 0, sizeof *n);
+    n->parent = parent;
+    n->depth = parent == (size_t)-1 ? 0 : e->nodes[parent].depth + 1;
+    n->via = via;
+    n->domain = strdup(domain);
+    n->dns = MM_DNS_ERROR;
+    return e->nnodes++;
+}
+
+/* Always a fresh pointer: the array moves when recursion adds nodes. */
+static mm_spf_node *node(ev *v, size_t i)
+{
+    return &v->e->nodes[i];
+}
+
+/* ---- the limits of section 4.6.4 ---- */
+
+static int count_lookup(ev *v, size_t ni, const char *term)
+{
+    node(v, ni)->lookups++;
+    if (++v->e->lookups > MM_SPF_MAX_LOOKUPS && !v->walk) {
+        set_reason(v, "more than %d DNS-lookup terms (at '%s')", MM_SPF_MAX_LOOKUPS, term);
+        return -1;
+    }
+    return 0;
+}
+
+/* -1: permerror (void limit), 0 fine. */
+static int count_void(ev *v, const rrset *r, const char *name)
+{
+    if (r->res != MM_DNS_NXDOMAIN && r->res != MM_DNS_NODATA)
+        return 0;
+    if (++v->e->voids > MM_SPF_MAX_VOID_LOOKUPS && !v->walk) {
+        set_reason(v, "more than %d void DNS look-ups (at %s)", MM_SPF_MAX_VOID_LOOKUPS, name);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- %{p} and the ptr mechanism (section 5.5) ---- */
+
+static int addr_in(const rrset *r, const unsigned char *ip, int fam)
+{
+    for (size_t i = 0; i < r->n; i++)
+        if (memcmp(r->addr[i], ip, fam == AF_INET ? 4 : 16) == 0)
+            return 1;
+    return 0;
+}
+
+static int is_sub(const char *name, const char *domain)
+{
+    size_t n = strlen(name), d = strlen(domain);
+    if (n && name[n - 1] == '.')
+        n--;
+    if (d && domain[d - 1] == '.')
+        d--;
+    if (n == d)
+        return strncasecmp(name, domain, n) == 0;
+    return n > d && name[n - d - 1] == '.' && strncasecmp(name + n - d, domain, d) == 0;
+}
+
+/*
+ * The validated names of ip: PTR names (the first 10) whose A/AAAA holds ip.
+ * Returns the best for target: the target itself, a subdomain of it, or any
+ * (with target NULL, the first).  *temp is set on a DNS error of the PTR query.
+ */
+static char *validated_name(ev *v, const char *target, int *temp)
+{
+    char rev[80];
+    rrset ptr, a;
+    char *best = NULL;
+    int best_rank = 0;
+    *temp = 0;
+    if (mm_dns_reverse_name(v->iptext, NULL, rev, sizeof rev) != MM_OK)
+        return NULL;
+    dns_sync(v, rev, MM_DNS_T_PTR, &ptr);
+    if (mm_dns_result_is_temporary(ptr.res))
+        *temp = 1;
+    for (size_t i = 0; i < ptr.n && i < MM_SPF_MAX_NAMES && best_rank < 3; i++) {
+        dns_sync(v, ptr.str[i], v->fam == AF_INET ? MM_DNS_T_A : MM_DNS_T_AAAA, &a);
+        if (addr_in(&a, v->ip, v->fam)) {
+            int rank = !target ? 3 : strcasecmp(ptr.str[i], target) == 0 ? 3
+                                  : is_sub(ptr.str[i], target)          ? 2
+                                                                        : 1;
+            if (rank > best_rank) {
+                free(best);
+                best = strdup(ptr.str[i]);
+                best_rank = rank;
+            }
+        }
+        rr_clear(&a);
+    }
+    rr_clear(&ptr);
+    return best;
+}
+
+static const char *ptr_macro(void *arg)
+{
+    ev *v = arg;
+    if (!v->ptr_done) {
+        int temp;
+        v->ptr_done = 1;
+        v->ptrname = validated_name(v, v->vars.domain, &temp);
+    }
+    return v->ptrname;
+}
+
+/* ---- mechanisms ---- */
+
+enum { NOMATCH = 0, MATCH = 1, TEMP = -1, PERM = -2, NOMEM = -3 };
+
+static char *expand(ev *v, const char *spec, const char *domain, int explanation)
+{
+    char *out = NULL;
+    v->vars.domain = domain;
+    mm_status_t st = mm_spf_expand_x(spec, &v->vars, explanation, !explanation, ptr_macro, v,
+                                     &out);
+    return st == MM_OK ? out : NULL;
+}
+
+static int match_addrs(ev *v, const char *name, const mm_spf_term *t, size_t ni, int is_mx_host)
+{
+    rrset r;
+    int bits = v->fam == AF_INET ? (t->cidr4 < 0 ? 32 : t->cidr4) : (t->cidr6 < 0 ? 128 : t->cidr6);
+    dns_sync(v, name, v->fam == AF_INET ? MM_DNS_T_A : MM_DNS_T_AAAA, &r);
+    (void)ni;
+    if (mm_dns_result_is_temporary(r.res)) {
+        set_reason(v, "DNS %s for the address of %s", mm_dns_result_name(r.res), name);
+        rr_clear(&r);
+        return TEMP;
+    }
+    if (!is_mx_host && count_void(v, &r, name) < 0) {
+        rr_clear(&r);
+        return PERM;
+    }
+    int m = NOMATCH;
+    for (size_t i = 0; i < r.n && m == NOMATCH; i++)
+        if (mm_spf_addr_match(r.addr[i], v->ip, bits))
+            m = MATCH;
+    rr_clear(&r);
+    return m;
+}
+
+static int mech_mx(ev *v, const char *name, const mm_spf_term *t, size_t ni)
+{
+    rrset mx;
+    dns_sync(v, name, MM_DNS_T_MX, &mx);
+    if (mm_dns_result_is_temporary(mx.res)) {
+        set_reason(v, "DNS %s for the MX of %s", mm_dns_result_name(mx.res), name);
+        rr_clear(&mx);
+        return TEMP;
+    }
+    int m = count_void(v, &mx, name) < 0 ? PERM : NOMATCH;
+    if (m == NOMATCH && mx.n > MM_SPF_MAX_NAMES) {
+        set_reason(v, "%s has more than %d MX records", name, MM_SPF_MAX_NAMES);
+        m = PERM;
+    }
+    for (size_t i = 0; i < mx.n && m == NOMATCH; i++)
+        if (mx.len[i]) /* a null MX "." names no host */
+            m = match_addrs(v, mx.str[i], t, ni, 1);
+    rr_clear(&mx);
+    return m;
+}
+
+static int mech_ptr(ev *v, const char *target)
+{
+    int temp;
+    char *name = validated_name(v, target, &temp);
+    /* section 5.5: a DNS error on the PTR query makes the mechanism not match */
+    int m = name && is_sub(name, target) ? MATCH : NOMATCH;
+    free(name);
+    return m;
+}
+
+static int mech_exists(ev *v, const char *name)
+{
+    rrset r;
+    dns_sync(v, name, MM_DNS_T_A, &r); /* always A, whatever the client's family */
+    int m = r.n > 0 ? MATCH : NOMATCH;
+    if (mm_dns_result_is_temporary(r.res)) {
+        set_reason(v, "DNS %s for %s", mm_dns_result_name(r.res), name);
+        m = TEMP;
+    } else if (count_void(v, &r, name) < 0) {
+        m = PERM;
+    }
+    rr_clear(&r);
+    return m;
+}
+
+static mm_spf_result check(ev *v, const char *domain, size_t parent, const char *via);
+
+static int mech_include(ev *v, const char *name, size_t ni)
+{
+    v->in_include++;
+    mm_spf_result r = check(v, name, ni, "include");
+    v->in_include--;
+    switch (r) {
+    case MM_SPF_PASS:
+        return MATCH;
+    case MM_SPF_FAIL:
+    case MM_SPF_SOFTFAIL:
+    case MM_SPF_NEUTRAL:
+        return NOMATCH;
+    case MM_SPF_TEMPERROR:
+        return TEMP;
+    case MM_SPF_NONE:
+        set_reason(v, "include:%s names a domain without an SPF record", name);
+        return PERM;
+    default:
+        return PERM;
+    }
+}
+
+/* One mechanism: MATCH, NOMATCH, TEMP or PERM. */
+static int mechanism(ev *v, const mm_spf_term *t, const char *domain, size_t ni)
+{
+    int lookup = t->kind == MM_SPF_T_INCLUDE || t->kind == MM_SPF_T_A || t->kind == MM_SPF_T_MX ||
+                 t->kind == MM_SPF_T_PTR || t->kind == MM_SPF_T_EXISTS;
+    if (t->kind == MM_SPF_T_ALL)
+        return v->walk ? NOMATCH : MATCH;
+    if (t->kind == MM_SPF_T_IP4 || t->kind == MM_SPF_T_IP6) {
+        int fam = t->kind == MM_SPF_T_IP4 ? AF_INET : AF_INET6;
+        int bits = fam == AF_INET ? (t->cidr4 < 0 ? 32 : t->cidr4) : (t->cidr6 < 0 ? 128 : t->cidr6);
+        return !v->walk && v->fam == fam && mm_spf_addr_match(t->addr, v->ip, bits) ? MATCH
+                                                                                  : NOMATCH;
+    }
+    if (lookup && count_lookup(v, ni, t->text) < 0)
+        return PERM;
+    char *name = t->domain_spec ? expand(v, t->domain_spec, domain, 0) : strdup(domain);
+    if (!name) {
+        set_reason(v, "bad macro in '%s'", t->text);
+        return PERM;
+    }
+    int m = NOMATCH;
+    if (t->kind == MM_SPF_T_INCLUDE)
+        m = mech_include(v, name, ni);
+    else if (v->walk)
+        m = NOMATCH;
+    else if (t->kind == MM_SPF_T_A)
+        m = match_addrs(v, name, t, ni, 0);
+    else if (t->kind == MM_SPF_T_MX)
+        m = mech_mx(v, name, t, ni);
+    else if (t->kind == MM_SPF_T_PTR)
+        m = mech_ptr(v, name);
+    else if (t->kind == MM_SPF_T_EXISTS)
+        m = mech_exists(v, name);
+    free(name);
+    return m;
+}
+
+static mm_spf_result qualifier_result(char q)
+{
+    switch (q) {
+    case '-':
+        return MM_SPF_FAIL;
+    case '~':
+        return MM_SPF_SOFTFAIL;
+    case '?':
+        return MM_SPF_NEUTRAL;
+    default:
+        return MM_SPF_PASS;
+    }
+}
+
+/* ---- records ---- */
+
+/* Fetch and select the one SPF record of domain (section 4.5). */
+static mm_spf_result fetch_record(ev *v, const char *domain, size_t ni, mm_spf_record **out)
+{
+    rrset txt;
+    *out = NULL;
+    dns_sync(v, domain, MM_DNS_T_TXT, &txt);
+    node(v, ni)->dns = txt.res;
+    if (mm_dns_result_is_temporary(txt.res)) {
+        set_reason(v, "DNS %s for the TXT records of %s", mm_dns_result_name(txt.res), domain);
+        rr_clear(&txt);
+        return MM_SPF_TEMPERROR;
+    }
+    size_t found = 0, which = 0;
+    for (size_t i = 0; i < txt.n; i++)
+        if (txt.len[i] >= 6 && strncasecmp(txt.str[i], "v=spf1", 6) == 0 &&
+            (txt.len[i] == 6 || txt.str[i][6] == ' ')) {
+            found++;
+            which = i;
+        }
+    mm_spf_result r = MM_SPF_NONE;
+    if (found > 1) {
+        set_reason(v, "%s publishes %zu SPF records", domain, found);
+        r = MM_SPF_PERMERROR;
+    } else if (found == 1) {
+        node(v, ni)->record = strdup(txt.str[which]);
+        mm_status_t st = mm_spf_record_parse(txt.str[which], txt.len[which], out);
+        if (st != MM_OK) {
+            r = MM_SPF_PERMERROR;
+        } else if ((*out)->error) {
+            set_reason(v, "syntax error in the SPF record of %s: %s", domain, (*out)->error);
+            r = MM_SPF_PERMERROR;
+        } else {
+            r = MM_SPF_NEUTRAL; /* "go on" */
+        }
+    }
+    rr_clear(&txt);
+    return r;
+}
+
+/* The explanation of a fail (section 6.2); NULL keeps the default. */
+static char *explain(ev *v, const mm_spf_record *rec, const char *domain)
+{
+    char *name = expand(v, rec->exp->domain_spec, domain, 0);
+    if (!name)
+        return NULL;
+    rrset txt;
+    dns_sync(v, name, MM_DNS_T_TXT, &txt);
+    free(name);
+    char *out = NULL;
+    if (txt.n == 1) {
+        int ascii = strlen(txt.str[0]) == txt.len[0];
+        for (size_t i = 0; ascii && i < txt.len[0]; i++)
+            if ((unsigned char)txt.str[0][i] > 0x7e || (unsigned char)txt.str[0][i] < 0x20)
+                ascii = 0;
+        if (ascii)
+            out = expand(v, txt.str[0], domain, 1);
+    }
+    rr_clear(&txt);
+    return out;
+}
+
+static mm_spf_result finish(ev *v, size_t ni, mm_spf_result r, const char *matched)
+{
+    mm_spf_node *n = node(v, ni);
+    n->result = r;
+    if (matched && !n->matched)
+        n->matched = strdup(matched);
+    return r;
+}
+
+/* Evaluate a parsed record; the recursion of include and redirect goes through check(). */
+static mm_spf_result run_record(ev *v, const mm_spf_record *rec, const char *domain, size_t ni)
+{
+    for (size_t i = 0; i < rec->nterms; i++) {
+        const mm_spf_term *t = &rec->terms[i];
+        if (t->kind >= MM_SPF_T_REDIRECT)
+            continue;
+        int m = mechanism(v, t, domain, ni);
+        if (m == TEMP)
+            return finish(v, ni, MM_SPF_TEMPERROR, t->text);
+        if (m < 0)
+            return finish(v, ni, MM_SPF_PERMERROR, t->text);
+        if (m == NOMATCH)
+            continue;
+        mm_spf_result r = qualifier_result(t->qualifier);
+        finish(v, ni, r, t->text);
+        /* section 6.2: an included record's exp= is never used */
+        if (r == MM_SPF_FAIL && rec->exp && !v->in_include && !v->e->explanation)
+            v->e->explanation = explain(v, rec, domain);
+        return r;
+    }
+    if (!rec->redirect)
+        return finish(v, ni, MM_SPF_NEUTRAL, NULL);
+    if (count_lookup(v, ni, rec->redirect->text) < 0)
+        return finish(v, ni, MM_SPF_PERMERROR, rec->redirect->text);
+    char *target = expand(v, rec->redirect->domain_spec, domain, 0);
+    if (!target) {
+        set_reason(v, "bad macro in '%s'", rec->redirect->text);
+        return finish(v, ni, MM_SPF_PERMERROR, rec->redirect->text);
+    }
+    /* section 6.1: the target's result is ours; no record there is a permerror */
+    mm_spf_result r = check(v, target, ni, "redirect");
+    if (r == MM_SPF_NONE) {
+        set_reason(v, "redirect=%s names a domain without an SPF record", target);
+        r = MM_SPF_PERMERROR;
+    }
+    free(target);
+    return finish(v, ni, r, rec->redirect->text);
+}
+
+/* A domain fit for check_host (section 4.3): multi-label, labels of 1..63. */
+static int domain_ok(const char *d)
+{
+    if (!name_ok(d) || !strchr(d, '.'))
+        return 0;
+    size_t n = strlen(d);
+    return !(n == 1 || (n > 1 && d[n - 1] == '.' && !memchr(d, '.', n - 1)));
+}
+
+static mm_spf_result check(ev *v, const char *domain, size_t parent, const char *via)
+{
+    size_t ni = add_node(v, parent, via, domain);
+    if (ni == (size_t)-1)
+        return MM_SPF_TEMPERROR;
+    if (node(v, ni)->depth > MAX_DEPTH || (v->walk && ni >= MAX_WALK_NODES)) {
+        set_reason(v, "include/redirect nesting too deep (a loop?)");
+        return finish(v, ni, MM_SPF_PERMERROR, NULL);
+    }
+    if (!domain_ok(domain))
+        return finish(v, ni, MM_SPF_NONE, NULL);
+    mm_spf_record *rec = NULL;
+    mm_spf_result r = fetch_record(v, domain, ni, &rec);
+    if (r == MM_SPF_NEUTRAL)
+        r = run_record(v, rec, domain, ni);
+    else
+        finish(v, ni, r, NULL);
+    mm_spf_record_free(rec);
+    return r;
+}
+
+/* ---- public ---- */
+
+mm_status_t mm_spf_create(mm_dns *d, mm_spf **out)
+{
+    if (!d || !out)
+        return MM_EINVAL;
+    mm_spf *s = calloc(1, sizeof *s);
+    if (!s || !(s->defexp = strdup("DEFAULT"))) {
+        free(s);
+        return MM_ENOMEM;
+    }
+    s->dns = d;
+    *out = s;
+    return MM_OK;
+}
+
+void mm_spf_free(mm_spf *s)
+{
+    if (!s)
+        return;
+    free(s->receiver);
+    free(s->defexp);
+    free(s);
+}
+
+static mm_status_t set_str(char **slot, const char *v)
+{
+    char *c = NULL;
+    if (v && !(c = strdup(v)))
+        return MM_ENOMEM;
+    free(*slot);
+    *slot = c;
+    return MM_OK;
+}
+
+mm_status_t mm_spf_set_receiver(mm_spf *s, const char *receiver)
+{
+    return s ? set_str(&s->receiver, receiver) : MM_EINVAL;
+}
+
+mm_status_t mm_spf_set_default_explanation(mm_spf *s, const char *text)
+{
+    return s ? set_str(&s->defexp, text) : MM_EINVAL;
+}
+
+void mm_spf_set_timestamp(mm_spf *s, uint64_t t)
+{
+    if (s)
+        s->timestamp = t;
+}
+
+mm_status_t mm_spf_eval_run(mm_spf *s, const char *ip, const char *domain, const char *sender,
+                            const char *helo, int walk, mm_spf_eval **out)
+{
+    if (!s || !ip || !domain || !out)
+        return MM_EINVAL;
+    *out = NULL;
+    ev v;
+    memset(&v, 0, sizeof v);
+    v.s = s;
+    v.walk = walk;
+    if (!mm_spf_parse_ip(ip, v.ip, &v.fam))
+        return MM_EINVAL;
+    inet_ntop(v.fam, v.ip, v.iptext, sizeof v.iptext);
+    if (!helo)
+        helo = "";
+    char *nsender = NULL;
+    /* section 2.4: the null sender is postmaster@helo; a bare domain gets postmaster@ */
+    if (!sender || !*sender || sender[0] == '@' || !strchr(sender, '@')) {
+        const char *dom = !sender || !*sender ? helo : sender[0] == '@' ? sender + 1 : sender;
+        size_t n = strlen(dom) + 12;
+        if (!(nsender = malloc(n)))
+            return MM_ENOMEM;
+        snprintf(nsender, n, "postmaster@%s", dom);
+        sender = nsender;
+    }
+    mm_spf_eval *e = calloc(1, sizeof *e);
+    if (!e) {
+        free(nsender);
+        return MM_ENOMEM;
+    }
+    v.e = e;
+    v.vars.ip = ip; /* as given: %{i} keeps its case */
+    v.vars.sender = sender;
+    v.vars.helo = helo;
+    v.vars.receiver = s->receiver;
+    v.vars.timestamp = s->timestamp ? s->timestamp : (uint64_t)time(NULL);
+    e->result = check(&v, domain, (size_t)-1, NULL);
+    if (e->result == MM_SPF_FAIL && !e->explanation && s->defexp)
+        e->explanation = strdup(s->defexp);
+    if (e->result != MM_SPF_FAIL) {
+        free(e->explanation);
+        e->explanation = NULL;
+    }
+    free(v.ptrname);
+    free(nsender);
+    *out = e;
+    return MM_OK;
+}
+
+mm_status_t mm_spf_check_host(mm_spf *s, const char *ip, const char *domain, const char *sender,
+                              const char *helo, mm_spf_eval **out)
+{
+    return mm_spf_eval_run(s, ip, domain, sender, helo, 0, out);
+}
+
+void mm_spf_eval_free(mm_spf_eval *e)
+{
+    if (!e)
+        return;
+    for (size_t i = 0; i < e->nnodes; i++) {
+        free((char *)e->nodes[i].domain);
+        free((char *)e->nodes[i].record);
+        free((char *)e->nodes[i].matched);
+    }
+    free(e->nodes);
+    free(e->explanation);
+    free(e->reason);
+    free(e);
+}
+
+mm_spf_result mm_spf_eval_result(const mm_spf_eval *e)
+{
+    return e ? e->result : MM_SPF_TEMPERROR;
+}
+
+const char *mm_spf_eval_explanation(const mm_spf_eval *e)
+{
+    return e ? e->explanation : NULL;
+}
+
+const char *mm_spf_eval_reason(const mm_spf_eval *e)
+{
+    if (!e)
+        return NULL;
+    if (e->reason && (e->result == MM_SPF_PERMERROR || e->result == MM_SPF_TEMPERROR))
+        return e->reason;
+    return e->nnodes ? e->nodes[0].matched : NULL;
+}
+
+unsigned mm_spf_eval_lookups(const mm_spf_eval *e)
+{
+    return e ? e->lookups : 0;
+}
+
+unsigned mm_spf_eval_void_lookups(const mm_spf_eval *e)
+{
+    return e ? e->voids : 0;
+}
+
+size_t mm_spf_eval_nnodes(const mm_spf_eval *e)
+{
+    return e ? e->nnodes : 0;
+}
+
+const mm_spf_node *mm_spf_eval_node(const mm_spf_eval *e, size_t i)
+{
+    return e && i < e->nnodes ? &e->nodes[i] : NULL;
+}

@@ -1,0 +1,33 @@
+/* spf_int.h - shared between the files of the SPF module. */
+#ifndef MM_SPF_INT_H
+#define MM_SPF_INT_H
+
+#include <mailmedic/spf.h>
+
+struct mm_spf_record {
+    mm_spf_term *terms;
+    size_t nterms;
+    char *error;            /* NULL when valid */
+    const mm_spf_term *redirect, *exp;
+};
+
+/* The %{p} hook: fills the validated name for the evaluator (may query DNS). */
+typedef const char *(*mm_spf_ptr_fn)(void *arg);
+
+/* mm_spf_expand() with a lazily computed %{p}. */
+mm_status_t mm_spf_expand_x(const char *s, const mm_spf_macro_vars *v, bool explanation,
+                            bool domain, mm_spf_ptr_fn pfn, void *parg, char **out);
+
+/* Macro-string syntax only (no expansion): 1 when valid.  c, r and t are
+ * allowed only with explanation set (RFC 7208 section 7.2). */
+int mm_spf_macro_ok(const char *s, size_t n, int explanation);
+
+/* An IP address in text: family AF_INET (IPv4-mapped IPv6 folded to IPv4) or AF_INET6. */
+int mm_spf_parse_ip(const char *text, unsigned char out[16], int *family);
+
+/* prefix-bit comparison of two addresses. */
+int mm_spf_addr_match(const unsigned char *a, const unsigned char *b, int bits);
+/* check_host(), or with walk the lint's whole-tree walk (matches nothing, visits everything). */
+mm_status_t mm_spf_eval_run(mm_spf *s, const char *ip, const char *domain, const char *sender,
+                            const char *helo, int walk, mm_spf_eval **out);
+#endif
