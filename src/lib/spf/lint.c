@@ -71,6 +71,8 @@ static mm_status_t lint_node(mm_spf_lint *l, const mm_spf_node *n)
     if (!n->record) {
         if (n->result == MM_SPF_TEMPERROR)
             return add(l, MM_SPF_LINT_TEMPERROR, n->domain, mm_dns_result_name(n->dns));
+        if (n->result == MM_SPF_PERMERROR && n->dns != MM_DNS_ANSWER)
+            return MM_OK; /* cut by the walk's depth bound: a loop, counted as lookups */
         if (n->parent == (size_t)-1)
             return add(l, n->result == MM_SPF_PERMERROR ? MM_SPF_LINT_MULTIPLE : MM_SPF_LINT_NO_RECORD,
                        n->domain, NULL);

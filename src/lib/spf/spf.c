@@ -577,6 +577,8 @@ static mm_spf_result run_record(ev *v, const mm_spf_record *rec, const char *dom
         if (t->kind >= MM_SPF_T_REDIRECT)
             continue;
         int m = mechanism(v, t, domain, ni);
+        if (v->walk && m < 0)
+            continue; /* the lint walk goes on: the lint reports the broken branch */
         if (m == TEMP)
             return finish(v, ni, MM_SPF_TEMPERROR, t->text);
         if (m < 0)
