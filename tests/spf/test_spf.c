@@ -324,6 +324,25 @@ static void test_lint(void **state)
     assert_string_equal(mm_spf_result_name(MM_SPF_SOFTFAIL), "softfail");
 }
 
+/* The c-ares path: a loopback port where nothing answers gives temperror, not a hang. */
+static void test_resolver_down(void **state)
+{
+    (void)state;
+    mm_dns_opts o = {.server = "127.0.0.1:9", .timeout_ms = 100, .tries = 1};
+    mm_dns *d = NULL;
+    mm_spf *s = NULL;
+    mm_spf_eval *e = NULL;
+    assert_int_equal(mm_dns_create(&o, &d), MM_OK);
+    assert_int_equal(mm_spf_create(d, &s), MM_OK);
+    assert_int_equal(mm_spf_check_host(s, "192.0.2.1", "example.com", "a@example.com", "h.example", &e),
+                     MM_OK);
+    assert_int_equal(mm_spf_eval_result(e), MM_SPF_TEMPERROR);
+    assert_non_null(mm_spf_eval_reason(e));
+    mm_spf_eval_free(e);
+    mm_spf_free(s);
+    mm_dns_free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -332,6 +351,7 @@ int main(void)
         cmocka_unit_test(test_parse),
         cmocka_unit_test(test_check_host),
         cmocka_unit_test(test_lint),
+        cmocka_unit_test(test_resolver_down),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
