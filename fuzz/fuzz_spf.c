@@ -62,8 +62,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     /* the macro expander, on the text up to the first NUL */
-    mm_spf_macro_vars v = {.ip = "2001:db8::1", .sender = "a.b-c@d.example", .domain = "d.example",
-                           .helo = "h.example", .timestamp = 1};
+    mm_spf_macro_vars v = {.ip = "2001:db8::1",
+                           .sender = "a.b-c@d.example",
+                           .domain = "d.example",
+                           .helo = "h.example",
+                           .timestamp = 1};
     for (int mode = 0; mode < 2; mode++) {
         char *out = NULL;
         if (mm_spf_expand(text, &v, mode, !mode, &out) == MM_OK)

@@ -43,9 +43,9 @@ typedef enum mm_spf_result {
 MM_EXTERN const char *mm_spf_result_name(mm_spf_result r);
 
 /* RFC 7208 section 4.6.4 limits. */
-#define MM_SPF_MAX_LOOKUPS 10      /* include, a, mx, ptr, exists, redirect */
-#define MM_SPF_MAX_VOID_LOOKUPS 2  /* answers with no records or NXDOMAIN */
-#define MM_SPF_MAX_NAMES 10        /* MX hosts per mx, PTR names per ptr/%{p} */
+#define MM_SPF_MAX_LOOKUPS 10     /* include, a, mx, ptr, exists, redirect */
+#define MM_SPF_MAX_VOID_LOOKUPS 2 /* answers with no records or NXDOMAIN */
+#define MM_SPF_MAX_NAMES 10       /* MX hosts per mx, PTR names per ptr/%{p} */
 
 /* ---- records ---- */
 
@@ -133,15 +133,15 @@ MM_EXTERN void mm_spf_set_timestamp(mm_spf *s, uint64_t t);
 /* One node of the evaluation tree: the top domain, each include and
  * redirect target, in the order visited.  Strings are owned by the eval. */
 typedef struct mm_spf_node {
-    size_t parent;         /* index of the parent node; (size_t)-1 for the top */
-    unsigned depth;        /* 0 for the top */
-    const char *via;       /* NULL (top), "include" or "redirect" */
-    const char *domain;    /* the target, after macro expansion */
-    const char *record;    /* the SPF record found, NULL if none */
-    mm_dns_result dns;     /* the TXT look-up */
-    mm_spf_result result;  /* this record's own result */
-    const char *matched;   /* the term that decided it (NULL: none matched) */
-    unsigned lookups;      /* DNS-lookup terms counted in this record (not its children) */
+    size_t parent;        /* index of the parent node; (size_t)-1 for the top */
+    unsigned depth;       /* 0 for the top */
+    const char *via;      /* NULL (top), "include" or "redirect" */
+    const char *domain;   /* the target, after macro expansion */
+    const char *record;   /* the SPF record found, NULL if none */
+    mm_dns_result dns;    /* the TXT look-up */
+    mm_spf_result result; /* this record's own result */
+    const char *matched;  /* the term that decided it (NULL: none matched) */
+    unsigned lookups;     /* DNS-lookup terms counted in this record (not its children) */
 } mm_spf_node;
 
 typedef struct mm_spf_eval mm_spf_eval;

@@ -80,13 +80,20 @@ static void split(char *buf, line *l)
 static const char *type_name(int t)
 {
     switch (t) {
-    case MM_DNS_T_A: return "A";
-    case MM_DNS_T_AAAA: return "AAAA";
-    case MM_DNS_T_MX: return "MX";
-    case MM_DNS_T_TXT: return "TXT";
-    case MM_DNS_T_PTR: return "PTR";
-    case MM_DNS_T_CNAME: return "CNAME";
-    default: return "?";
+    case MM_DNS_T_A:
+        return "A";
+    case MM_DNS_T_AAAA:
+        return "AAAA";
+    case MM_DNS_T_MX:
+        return "MX";
+    case MM_DNS_T_TXT:
+        return "TXT";
+    case MM_DNS_T_PTR:
+        return "PTR";
+    case MM_DNS_T_CNAME:
+        return "CNAME";
+    default:
+        return "?";
     }
 }
 
@@ -305,7 +312,8 @@ int main(int argc, char **argv)
         i = j;
     }
     if (bench > 0 && spent > 0)
-        printf("%zu evaluations in %.3f s: %.0f evaluations/s\n", evals, spent, (double)evals / spent);
+        printf("%zu evaluations in %.3f s: %.0f evaluations/s\n", evals, spent,
+               (double)evals / spent);
     printf("%zu passed, %zu failed", passed, failed);
     if (nids)
         printf(", %zu expected differences", expected);

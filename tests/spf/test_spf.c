@@ -31,8 +31,10 @@ static void expect_expand(const mm_spf_macro_vars *v, const char *in, bool exp, 
 static void test_macro_rfc_examples(void **state)
 {
     (void)state;
-    mm_spf_macro_vars v = {.ip = "192.0.2.3", .sender = "strong-bad@email.example.com",
-                           .domain = "email.example.com", .helo = "mx.example.org"};
+    mm_spf_macro_vars v = {.ip = "192.0.2.3",
+                           .sender = "strong-bad@email.example.com",
+                           .domain = "email.example.com",
+                           .helo = "mx.example.org"};
     static const char *const rows[][2] = {
         {"%{s}", "strong-bad@email.example.com"},
         {"%{o}", "email.example.com"},
@@ -60,8 +62,9 @@ static void test_macro_rfc_examples(void **state)
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
         expect_expand(&v, rows[i][0], false, rows[i][1]);
     v.ip = "2001:db8::cb01";
-    expect_expand(&v, "%{ir}.%{v}._spf.%{d2}",
-                  false, "1.0.b.c.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6._spf.example.com");
+    expect_expand(
+        &v, "%{ir}.%{v}._spf.%{d2}", false,
+        "1.0.b.c.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6._spf.example.com");
     expect_expand(&v, "%{c} %{r} %{t}", true, "2001:db8::cb01 unknown 0");
     v.sender = "jack&jill=up@example.com";
     expect_expand(&v, "%{L}", true, "jack%26jill%3Dup");
@@ -150,7 +153,8 @@ typedef struct row {
 } row;
 
 static const row zone[] = {
-    {"ok.example", MM_DNS_T_TXT, "v=spf1 ip4:192.0.2.0/24 include:inc.example -all exp=why.ok.example"},
+    {"ok.example", MM_DNS_T_TXT,
+     "v=spf1 ip4:192.0.2.0/24 include:inc.example -all exp=why.ok.example"},
     {"ok.example", MM_DNS_T_TXT, "google-site-verification=x"},
     {"why.ok.example", MM_DNS_T_TXT, "%{i} is not allowed for %{d}"},
     {"inc.example", MM_DNS_T_TXT, "v=spf1 a:host.inc.example ?all"},
@@ -334,8 +338,8 @@ static void test_resolver_down(void **state)
     mm_spf_eval *e = NULL;
     assert_int_equal(mm_dns_create(&o, &d), MM_OK);
     assert_int_equal(mm_spf_create(d, &s), MM_OK);
-    assert_int_equal(mm_spf_check_host(s, "192.0.2.1", "example.com", "a@example.com", "h.example", &e),
-                     MM_OK);
+    assert_int_equal(
+        mm_spf_check_host(s, "192.0.2.1", "example.com", "a@example.com", "h.example", &e), MM_OK);
     assert_int_equal(mm_spf_eval_result(e), MM_SPF_TEMPERROR);
     assert_non_null(mm_spf_eval_reason(e));
     mm_spf_eval_free(e);

@@ -28,7 +28,8 @@ static const struct {
     {"syntax", N_("an SPF record has a syntax error, so receivers get permerror")},
     {"pass_all", N_("+all lets every server in the world send as this domain")},
     {"neutral_all", N_("?all makes the record say nothing about other servers")},
-    {"too_many_lookups", N_("the record needs more than 10 DNS lookups, so receivers get permerror")},
+    {"too_many_lookups",
+     N_("the record needs more than 10 DNS lookups, so receivers get permerror")},
     {"ptr", N_("the ptr mechanism is deprecated and slow; list the addresses instead")},
     {"not_covered", N_("the record does not authorise the IP address you send from")},
     {"include_missing", N_("an include or redirect names a domain without an SPF record")},
@@ -58,7 +59,8 @@ static mm_status_t add(mm_spf_lint *l, mm_spf_lint_code c, const char *domain, c
     }
     mm_spf_lint_item *it = &l->items[l->n++];
     it->code = c;
-    it->fail = !(c == MM_SPF_LINT_NEUTRAL_ALL || c == MM_SPF_LINT_PTR || c == MM_SPF_LINT_TEMPERROR);
+    it->fail =
+        !(c == MM_SPF_LINT_NEUTRAL_ALL || c == MM_SPF_LINT_PTR || c == MM_SPF_LINT_TEMPERROR);
     it->domain = domain;
     it->detail = detail;
     return MM_OK;
@@ -74,11 +76,13 @@ static mm_status_t lint_node(mm_spf_lint *l, const mm_spf_node *n)
         if (n->result == MM_SPF_PERMERROR && n->dns != MM_DNS_ANSWER)
             return MM_OK; /* cut by the walk's depth bound: a loop, counted as lookups */
         if (n->parent == (size_t)-1)
-            return add(l, n->result == MM_SPF_PERMERROR ? MM_SPF_LINT_MULTIPLE : MM_SPF_LINT_NO_RECORD,
+            return add(l,
+                       n->result == MM_SPF_PERMERROR ? MM_SPF_LINT_MULTIPLE : MM_SPF_LINT_NO_RECORD,
                        n->domain, NULL);
         return n->result == MM_SPF_NONE || n->result == MM_SPF_PERMERROR
-                   ? add(l, n->result == MM_SPF_NONE ? MM_SPF_LINT_INCLUDE_MISSING
-                                                     : MM_SPF_LINT_MULTIPLE,
+                   ? add(l,
+                         n->result == MM_SPF_NONE ? MM_SPF_LINT_INCLUDE_MISSING
+                                                  : MM_SPF_LINT_MULTIPLE,
                          n->domain, n->via)
                    : MM_OK;
     }

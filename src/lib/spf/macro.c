@@ -111,8 +111,8 @@ int mm_spf_macro_ok(const char *s, size_t n, int explanation)
 }
 
 /* The value of one macro letter into v. */
-static mm_status_t letter_value(char l, const mm_spf_macro_vars *v, mm_spf_ptr_fn pfn,
-                                void *parg, mm_buf *out)
+static mm_status_t letter_value(char l, const mm_spf_macro_vars *v, mm_spf_ptr_fn pfn, void *parg,
+                                mm_buf *out)
 {
     unsigned char ip[16];
     int fam = 0;
@@ -164,8 +164,8 @@ static mm_status_t letter_value(char l, const mm_spf_macro_vars *v, mm_spf_ptr_f
 }
 
 /* Split val at delims, reverse, keep the rightmost n parts, join with '.'. */
-static mm_status_t transform(const char *val, size_t n, int rev, const char *delims,
-                             size_t nd, int upper, mm_buf *out)
+static mm_status_t transform(const char *val, size_t n, int rev, const char *delims, size_t nd,
+                             int upper, mm_buf *out)
 {
     size_t len = strlen(val), nparts = 1;
     for (size_t i = 0; i < len; i++)
@@ -269,8 +269,8 @@ mm_status_t mm_spf_expand_x(const char *s, const mm_spf_macro_vars *v, bool expl
     return st;
 }
 
-mm_status_t mm_spf_expand(const char *s, const mm_spf_macro_vars *v, bool explanation,
-                          bool domain, char **out)
+mm_status_t mm_spf_expand(const char *s, const mm_spf_macro_vars *v, bool explanation, bool domain,
+                          char **out)
 {
     return mm_spf_expand_x(s, v, explanation, domain, NULL, NULL, out);
 }

@@ -16,9 +16,9 @@ static const struct {
     const char *name;
     mm_spf_term_kind kind;
 } mechs[] = {
-    {"all", MM_SPF_T_ALL},       {"include", MM_SPF_T_INCLUDE}, {"a", MM_SPF_T_A},
-    {"mx", MM_SPF_T_MX},         {"ptr", MM_SPF_T_PTR},         {"ip4", MM_SPF_T_IP4},
-    {"ip6", MM_SPF_T_IP6},       {"exists", MM_SPF_T_EXISTS},
+    {"all", MM_SPF_T_ALL}, {"include", MM_SPF_T_INCLUDE}, {"a", MM_SPF_T_A},
+    {"mx", MM_SPF_T_MX},   {"ptr", MM_SPF_T_PTR},         {"ip4", MM_SPF_T_IP4},
+    {"ip6", MM_SPF_T_IP6}, {"exists", MM_SPF_T_EXISTS},
 };
 
 static int is_sep(char c)

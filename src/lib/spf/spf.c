@@ -21,7 +21,7 @@
 
 #include "spf_int.h"
 
-#define MAX_DEPTH 32 /* lookups bound recursion already; this guards the stack */
+#define MAX_DEPTH 32       /* lookups bound recursion already; this guards the stack */
 #define MAX_WALK_NODES 200 /* the lint walk ignores the lookup limit: bound include loops */
 
 struct mm_spf {
@@ -61,7 +61,7 @@ typedef struct ev {
     const char *helo;
     int walk;
     int in_include; /* > 0 inside an include: exp= is not used there */
-    char *ptrname; /* %{p}, computed once */
+    char *ptrname;  /* %{p}, computed once */
     int ptr_done;
     mm_spf_macro_vars vars;
 } ev;
@@ -115,7 +115,7 @@ static void on_answer(void *arg, const mm_dns_answer *a)
     }
     for (size_t i = 0; i < n; i++) {
         const mm_dns_record *rec = &a->records[i];
-        const char *p = a->type == MM_DNS_T_TXT ? rec->u.txt.data
+        const char *p = a->type == MM_DNS_T_TXT  ? rec->u.txt.data
                         : a->type == MM_DNS_T_MX ? rec->u.mx.host
                                                  : rec->u.name;
         size_t len = a->type == MM_DNS_T_TXT ? rec->u.txt.len : strlen(p ? p : "");
@@ -186,7 +186,8 @@ static void dns_sync(ev *v, const char *name, int type, rrset *r)
         return;
     }
     char *qname = escape_name(name);
-    mm_status_t st = qname ? mm_dns_query_owned(v->s->dns, r, qname, type, on_answer, r) : MM_ENOMEM;
+    mm_status_t st =
+        qname ? mm_dns_query_owned(v->s->dns, r, qname, type, on_answer, r) : MM_ENOMEM;
     free(qname);
     if (st == MM_EINVAL) { /* too long once escaped: cannot exist on the wire */
         r->res = MM_DNS_NXDOMAIN;
@@ -314,9 +315,10 @@ static char *validated_name(ev *v, const char *target, int *temp)
     for (size_t i = 0; i < ptr.n && i < MM_SPF_MAX_NAMES && best_rank < 3; i++) {
         dns_sync(v, ptr.str[i], v->fam == AF_INET ? MM_DNS_T_A : MM_DNS_T_AAAA, &a);
         if (addr_in(&a, v->ip, v->fam)) {
-            int rank = !target ? 3 : strcasecmp(ptr.str[i], target) == 0 ? 3
-                                  : is_sub(ptr.str[i], target)          ? 2
-                                                                        : 1;
+            int rank = !target                               ? 3
+                       : strcasecmp(ptr.str[i], target) == 0 ? 3
+                       : is_sub(ptr.str[i], target)          ? 2
+                                                             : 1;
             if (rank > best_rank) {
                 free(best);
                 best = strdup(ptr.str[i]);
@@ -348,8 +350,7 @@ static char *expand(ev *v, const char *spec, const char *domain, int explanation
 {
     char *out = NULL;
     v->vars.domain = domain;
-    mm_status_t st = mm_spf_expand_x(spec, &v->vars, explanation, !explanation, ptr_macro, v,
-                                     &out);
+    mm_status_t st = mm_spf_expand_x(spec, &v->vars, explanation, !explanation, ptr_macro, v, &out);
     return st == MM_OK ? out : NULL;
 }
 
@@ -455,9 +456,10 @@ static int mechanism(ev *v, const mm_spf_term *t, const char *domain, size_t ni)
         return v->walk ? NOMATCH : MATCH;
     if (t->kind == MM_SPF_T_IP4 || t->kind == MM_SPF_T_IP6) {
         int fam = t->kind == MM_SPF_T_IP4 ? AF_INET : AF_INET6;
-        int bits = fam == AF_INET ? (t->cidr4 < 0 ? 32 : t->cidr4) : (t->cidr6 < 0 ? 128 : t->cidr6);
+        int bits =
+            fam == AF_INET ? (t->cidr4 < 0 ? 32 : t->cidr4) : (t->cidr6 < 0 ? 128 : t->cidr6);
         return !v->walk && v->fam == fam && mm_spf_addr_match(t->addr, v->ip, bits) ? MATCH
-                                                                                  : NOMATCH;
+                                                                                    : NOMATCH;
     }
     if (lookup && count_lookup(v, ni, t->text) < 0)
         return PERM;

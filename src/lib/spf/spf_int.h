@@ -7,7 +7,7 @@
 struct mm_spf_record {
     mm_spf_term *terms;
     size_t nterms;
-    char *error;            /* NULL when valid */
+    char *error; /* NULL when valid */
     const mm_spf_term *redirect, *exp;
 };
 
