@@ -150,7 +150,8 @@ typedef struct mm_spf_eval mm_spf_eval;
  * check_host() (RFC 7208 section 4) for the client ip ("192.0.2.1",
  * "2001:db8::1", IPv4-mapped IPv6 allowed), the domain (normally the MAIL FROM
  * domain, or helo for a null sender), sender (the MAIL FROM address; NULL or
- * "" for the null sender, which becomes postmaster@helo) and helo.
+ * "" for the null sender, which becomes postmaster@helo) and helo.  For the
+ * HELO identity (RFC 7208 section 2.3) pass domain = helo and sender = NULL.
  * MM_OK: *out holds the result and trace, freed with mm_spf_eval_free().
  * MM_EINVAL for a NULL argument or an ip that is not an address; MM_ENOMEM.
  */
