@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include <mailmedic/dns.h>
@@ -97,14 +96,21 @@ static const char *type_name(int t)
     }
 }
 
-static int same_name(const char *a, const char *b)
+/* Names are compared lower-case without a trailing dot (the README's rule 1);
+ * zone names are normalised once at load, the query once per look-up. */
+static size_t normalise(char *name)
 {
-    size_t na = strlen(a), nb = strlen(b);
-    if (na && a[na - 1] == '.')
-        na--;
-    if (nb && b[nb - 1] == '.')
-        nb--;
-    return na == nb && strncasecmp(a, b, na) == 0;
+    size_t n = strlen(name);
+    if (n && name[n - 1] == '.')
+        name[--n] = '\0';
+    for (size_t i = 0; i < n; i++)
+        name[i] = (char)tolower((unsigned char)name[i]);
+    return n;
+}
+
+static int same_name(const line *l, const char *name, size_t n)
+{
+    return l->len[1] == n && memcmp(l->f[1], name, n) == 0;
 }
 
 static void lookup(void *ctx, const char *qname, int type, mm_dns_answer *ans)
@@ -122,6 +128,7 @@ static void lookup(void *ctx, const char *qname, int type, mm_dns_answer *ans)
         }
     }
     name[w] = '\0';
+    size_t nlen = normalise(name);
     const char *tn = type_name(type);
     int known = 0;
     size_t n = 0;
@@ -129,7 +136,7 @@ static void lookup(void *ctx, const char *qname, int type, mm_dns_answer *ans)
     ans->rcode = 3;
     for (size_t i = 0; i < z->n; i++) {
         line *l = &z->rows[i];
-        if (l->nf < 2 || !same_name(l->f[1], name))
+        if (l->nf < 2 || !same_name(l, name, nlen))
             continue;
         known = 1;
         if (l->nf < 3 || strcmp(l->f[2], tn) != 0)
@@ -259,7 +266,10 @@ int main(int argc, char **argv)
             cap = cap ? cap * 2 : 1024;
             lines = realloc(lines, cap * sizeof *lines);
         }
-        split(strdup(buf), &lines[nl++]);
+        line *l = &lines[nl++];
+        split(strdup(buf), l);
+        if (l->nf > 1 && strcmp(l->f[0], "TEST") != 0 && strcmp(l->f[0], "SCENARIO") != 0)
+            l->len[1] = normalise(l->f[1]);
     }
     free(buf);
     fclose(f);
