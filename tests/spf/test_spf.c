@@ -169,6 +169,8 @@ static const row zone[] = {
      "include:inc.example include:inc.example -all"},
     {"missing.example", MM_DNS_T_TXT, "v=spf1 include:none.example -all"},
     {"none.example", MM_DNS_T_A, "192.0.2.9"},
+    {"redir.example", MM_DNS_T_TXT, "v=spf1 redirect=ok.example exp=ignored.example"},
+    {"ignored.example", MM_DNS_T_TXT, "not this one"},
 };
 
 static mm_dns_record recs[8];
@@ -258,6 +260,14 @@ static void test_check_host(void **state)
 
     assert_int_equal(check(f, "203.0.113.5", "ok.example", &e), MM_SPF_FAIL);
     assert_string_equal(mm_spf_eval_explanation(e), "203.0.113.5 is not allowed for ok.example");
+    mm_spf_eval_free(e);
+
+    /* section 6.2: after a redirect, the target's exp= explains, with %{d} the target */
+    assert_int_equal(check(f, "203.0.113.5", "redir.example", &e), MM_SPF_FAIL);
+    assert_string_equal(mm_spf_eval_explanation(e), "203.0.113.5 is not allowed for ok.example");
+    assert_string_equal(mm_spf_eval_node(e, 1)->via, "redirect");
+    assert_string_equal(mm_spf_eval_reason(e), "redirect=ok.example");
+    assert_int_equal(mm_spf_eval_lookups(e), 3); /* redirect, include, a */
     mm_spf_eval_free(e);
 
     assert_int_equal(check(f, "192.0.2.1", "two.example", &e), MM_SPF_PERMERROR);
