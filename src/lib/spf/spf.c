@@ -298,20 +298,18 @@ static int is_sub(const char *name, const char *domain)
 /*
  * The validated names of ip: PTR names (the first 10) whose A/AAAA holds ip.
  * Returns the best for target: the target itself, a subdomain of it, or any
- * (with target NULL, the first).  *temp is set on a DNS error of the PTR query.
+ * (with target NULL, the first).  A DNS error on the PTR query gives none
+ * (section 5.5: the mechanism does not match, %{p} is "unknown").
  */
-static char *validated_name(ev *v, const char *target, int *temp)
+static char *validated_name(ev *v, const char *target)
 {
     char rev[80];
     rrset ptr, a;
     char *best = NULL;
     int best_rank = 0;
-    *temp = 0;
     if (mm_dns_reverse_name(v->iptext, NULL, rev, sizeof rev) != MM_OK)
         return NULL;
     dns_sync(v, rev, MM_DNS_T_PTR, &ptr);
-    if (mm_dns_result_is_temporary(ptr.res))
-        *temp = 1;
     for (size_t i = 0; i < ptr.n && i < MM_SPF_MAX_NAMES && best_rank < 3; i++) {
         dns_sync(v, ptr.str[i], v->fam == AF_INET ? MM_DNS_T_A : MM_DNS_T_AAAA, &a);
         if (addr_in(&a, v->ip, v->fam)) {
@@ -335,9 +333,8 @@ static const char *ptr_macro(void *arg)
 {
     ev *v = arg;
     if (!v->ptr_done) {
-        int temp;
         v->ptr_done = 1;
-        v->ptrname = validated_name(v, v->vars.domain, &temp);
+        v->ptrname = validated_name(v, v->vars.domain);
     }
     return v->ptrname;
 }
@@ -354,12 +351,11 @@ static char *expand(ev *v, const char *spec, const char *domain, int explanation
     return st == MM_OK ? out : NULL;
 }
 
-static int match_addrs(ev *v, const char *name, const mm_spf_term *t, size_t ni, int is_mx_host)
+static int match_addrs(ev *v, const char *name, const mm_spf_term *t, int is_mx_host)
 {
     rrset r;
     int bits = v->fam == AF_INET ? (t->cidr4 < 0 ? 32 : t->cidr4) : (t->cidr6 < 0 ? 128 : t->cidr6);
     dns_sync(v, name, v->fam == AF_INET ? MM_DNS_T_A : MM_DNS_T_AAAA, &r);
-    (void)ni;
     if (mm_dns_result_is_temporary(r.res)) {
         set_reason(v, "DNS %s for the address of %s", mm_dns_result_name(r.res), name);
         rr_clear(&r);
@@ -377,7 +373,7 @@ static int match_addrs(ev *v, const char *name, const mm_spf_term *t, size_t ni,
     return m;
 }
 
-static int mech_mx(ev *v, const char *name, const mm_spf_term *t, size_t ni)
+static int mech_mx(ev *v, const char *name, const mm_spf_term *t)
 {
     rrset mx;
     dns_sync(v, name, MM_DNS_T_MX, &mx);
@@ -393,15 +389,14 @@ static int mech_mx(ev *v, const char *name, const mm_spf_term *t, size_t ni)
     }
     for (size_t i = 0; i < mx.n && m == NOMATCH; i++)
         if (mx.len[i]) /* a null MX "." names no host */
-            m = match_addrs(v, mx.str[i], t, ni, 1);
+            m = match_addrs(v, mx.str[i], t, 1);
     rr_clear(&mx);
     return m;
 }
 
 static int mech_ptr(ev *v, const char *target)
 {
-    int temp;
-    char *name = validated_name(v, target, &temp);
+    char *name = validated_name(v, target);
     /* section 5.5: a DNS error on the PTR query makes the mechanism not match */
     int m = name && is_sub(name, target) ? MATCH : NOMATCH;
     free(name);
@@ -474,9 +469,9 @@ static int mechanism(ev *v, const mm_spf_term *t, const char *domain, size_t ni)
     else if (v->walk)
         m = NOMATCH;
     else if (t->kind == MM_SPF_T_A)
-        m = match_addrs(v, name, t, ni, 0);
+        m = match_addrs(v, name, t, 0);
     else if (t->kind == MM_SPF_T_MX)
-        m = mech_mx(v, name, t, ni);
+        m = mech_mx(v, name, t);
     else if (t->kind == MM_SPF_T_PTR)
         m = mech_ptr(v, name);
     else if (t->kind == MM_SPF_T_EXISTS)
