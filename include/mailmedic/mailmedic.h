@@ -11,4 +11,5 @@
 #include <mailmedic/dns.h>
 #include <mailmedic/address.h>
 #include <mailmedic/domains.h>
+#include <mailmedic/dmarc.h>
 #endif
