@@ -11,9 +11,11 @@
 
 static void check_invariants(const mm_dmarc_record *r)
 {
-    if (r->outcome == MM_DMARC_OUTCOME_POLICY && (r->p == MM_DMARC_POLICY_UNSET || r->sp == MM_DMARC_POLICY_UNSET))
+    if (r->outcome == MM_DMARC_OUTCOME_POLICY &&
+        (r->p == MM_DMARC_POLICY_UNSET || r->sp == MM_DMARC_POLICY_UNSET))
         abort();
-    if (r->outcome == MM_DMARC_OUTCOME_FALLBACK_NONE && (r->nrua == 0 || r->p != MM_DMARC_POLICY_NONE))
+    if (r->outcome == MM_DMARC_OUTCOME_FALLBACK_NONE &&
+        (r->nrua == 0 || r->p != MM_DMARC_POLICY_NONE))
         abort();
     if (r->outcome == MM_DMARC_OUTCOME_IGNORE && !r->ignore_reason)
         abort();

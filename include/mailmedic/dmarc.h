@@ -92,8 +92,8 @@ typedef struct mm_dmarc_lint {
 
 /* A report URI (RFC 7489 6.2, 6.4 dmarc-uri). */
 typedef struct mm_dmarc_uri {
-    const char *text;   /* as kept: the URI with its "!size" suffix, e.g. "mailto:a@b.example!10m" */
-    const char *uri;    /* the URI alone, e.g. "mailto:a@b.example" */
+    const char *text; /* as kept: the URI with its "!size" suffix, e.g. "mailto:a@b.example!10m" */
+    const char *uri;  /* the URI alone, e.g. "mailto:a@b.example" */
     const char *domain; /* lower-case host of a mailto: URI ("" for other schemes) */
     uint64_t max_size;  /* bytes from the suffix (k/m/g/t are powers of 1024), 0 = no limit */
     bool mailto;        /* the scheme is mailto (the only one receivers are required to use) */
@@ -113,24 +113,24 @@ enum { MM_DMARC_FO_0 = 1, MM_DMARC_FO_1 = 2, MM_DMARC_FO_D = 4, MM_DMARC_FO_S = 
  * the has_* flags say whether the tag was published with a valid value.
  */
 typedef struct mm_dmarc_record {
-    const char *text;         /* the TXT value as given */
+    const char *text; /* the TXT value as given */
     mm_dmarc_outcome outcome;
     const char *ignore_reason; /* lint id explaining IGNORE ("not_dmarc", "no_policy",
                                 * "invalid_sp"), NULL otherwise */
-    mm_dmarc_policy p, sp;    /* effective (NONE for FALLBACK_NONE, UNSET for IGNORE) */
+    mm_dmarc_policy p, sp;     /* effective (NONE for FALLBACK_NONE, UNSET for IGNORE) */
     mm_dmarc_policy published_p, published_sp; /* valid values as published, or UNSET */
-    unsigned pct;             /* 0..100 */
+    unsigned pct;                              /* 0..100 */
     mm_dmarc_mode adkim, aspf;
-    unsigned fo;              /* MM_DMARC_FO_* bits */
-    const char *rf;           /* "afrf" by default */
-    uint32_t ri;              /* seconds */
+    unsigned fo;    /* MM_DMARC_FO_* bits */
+    const char *rf; /* "afrf" by default */
+    uint32_t ri;    /* seconds */
     bool has_pct, has_adkim, has_aspf, has_fo, has_rf, has_ri;
     size_t nrua, nruf;
     const mm_dmarc_uri *rua, *ruf; /* the syntactically valid URIs, as published */
     /* DMARCbis (not used by the RFC 7489 result) */
-    mm_dmarc_policy np;       /* UNSET when absent */
-    char t;                   /* 'y', 'n', or 0 when absent */
-    char psd;                 /* 'y', 'n', 'u', or 0 when absent */
+    mm_dmarc_policy np; /* UNSET when absent */
+    char t;             /* 'y', 'n', or 0 when absent */
+    char psd;           /* 'y', 'n', 'u', or 0 when absent */
     size_t nlints;
     const mm_dmarc_lint *lints;
 } mm_dmarc_record;
@@ -184,11 +184,11 @@ MM_EXTERN mm_status_t mm_dmarc_org_domain(const mm_dmarc *c, const char *domain,
 /* ---- Discovery (6.6.3 steps 1-5) and external destinations (7.1) ---- */
 
 typedef enum mm_dmarc_found {
-    MM_DMARC_FOUND = 0,     /* one DMARC record at _dmarc.<domain> */
-    MM_DMARC_FOUND_ORG,     /* none there; one at _dmarc.<org domain> */
-    MM_DMARC_NONE,          /* no DMARC record (step 4): no DMARC processing */
-    MM_DMARC_MULTIPLE,      /* several v=DMARC1 records at one name (step 5): none applies */
-    MM_DMARC_TEMPERROR      /* a look-up failed temporarily: could not tell */
+    MM_DMARC_FOUND = 0, /* one DMARC record at _dmarc.<domain> */
+    MM_DMARC_FOUND_ORG, /* none there; one at _dmarc.<org domain> */
+    MM_DMARC_NONE,      /* no DMARC record (step 4): no DMARC processing */
+    MM_DMARC_MULTIPLE,  /* several v=DMARC1 records at one name (step 5): none applies */
+    MM_DMARC_TEMPERROR  /* a look-up failed temporarily: could not tell */
 } mm_dmarc_found;
 
 /* "found", "found_org", "none", "multiple", "temperror". */
@@ -196,11 +196,11 @@ MM_EXTERN const char *mm_dmarc_found_name(mm_dmarc_found f);
 
 /* The 7.1 verdict on one report URI. */
 typedef enum mm_dmarc_dest_status {
-    MM_DMARC_DEST_INTERNAL = 0,  /* same Organizational Domain: no check needed */
-    MM_DMARC_DEST_AUTHORIZED,    /* <policy>._report._dmarc.<dest> has a v=DMARC1 record */
-    MM_DMARC_DEST_UNAUTHORIZED,  /* it has none: receivers MUST NOT send reports there */
-    MM_DMARC_DEST_TEMPERROR,     /* the look-up failed temporarily */
-    MM_DMARC_DEST_NOT_CHECKED    /* not a mailto: URI, or checks disabled */
+    MM_DMARC_DEST_INTERNAL = 0, /* same Organizational Domain: no check needed */
+    MM_DMARC_DEST_AUTHORIZED,   /* <policy>._report._dmarc.<dest> has a v=DMARC1 record */
+    MM_DMARC_DEST_UNAUTHORIZED, /* it has none: receivers MUST NOT send reports there */
+    MM_DMARC_DEST_TEMPERROR,    /* the look-up failed temporarily */
+    MM_DMARC_DEST_NOT_CHECKED   /* not a mailto: URI, or checks disabled */
 } mm_dmarc_dest_status;
 
 /* "internal", "authorized", "unauthorized", "temperror", "not_checked". */
@@ -210,7 +210,7 @@ typedef struct mm_dmarc_dest {
     const mm_dmarc_uri *uri; /* points into the record */
     bool ruf;                /* from ruf= (else rua=) */
     mm_dmarc_dest_status status;
-    const char *query;       /* "<policy>._report._dmarc.<dest>", "" when not asked */
+    const char *query; /* "<policy>._report._dmarc.<dest>", "" when not asked */
     mm_dns_result dns_result;
 } mm_dmarc_dest;
 
@@ -219,18 +219,18 @@ typedef struct mm_dmarc_dest {
  * during the callback only (copy what you keep).
  */
 typedef struct mm_dmarc_lookup {
-    const char *domain;        /* as asked, lower-case */
-    const char *org_domain;    /* "" when the domain has none */
+    const char *domain;     /* as asked, lower-case */
+    const char *org_domain; /* "" when the domain has none */
     mm_dmarc_found found;
-    const char *policy_domain; /* where the record was found ("" if none) */
-    mm_dns_result dns_result;  /* the _dmarc.<domain> query */
+    const char *policy_domain;    /* where the record was found ("" if none) */
+    mm_dns_result dns_result;     /* the _dmarc.<domain> query */
     mm_dns_result org_dns_result; /* the _dmarc.<org> query (MM_DNS_ERROR if not made) */
-    size_t ntxt;               /* evidence: the TXT values at the deciding name */
+    size_t ntxt;                  /* evidence: the TXT values at the deciding name */
     const char *const *txt;
     const mm_dmarc_record *record; /* FOUND/FOUND_ORG: the record (its outcome may be
                                     * IGNORE, e.g. v=DMARC1 without p or rua); else NULL */
     size_t ndests;
-    const mm_dmarc_dest *dests;    /* rua then ruf URIs, with their 7.1 verdict */
+    const mm_dmarc_dest *dests; /* rua then ruf URIs, with their 7.1 verdict */
 } mm_dmarc_lookup;
 
 typedef void (*mm_dmarc_cb)(void *arg, const mm_dmarc_lookup *r);
@@ -240,8 +240,7 @@ typedef void (*mm_dmarc_cb)(void *arg, const mm_dmarc_lookup *r);
  * cb is called once, from mm_dns_run()/mm_dns_run_once().  MM_EINVAL without
  * a resolver or for a bad name; MM_ENOMEM.
  */
-MM_EXTERN mm_status_t mm_dmarc_discover(mm_dmarc *c, const char *domain, mm_dmarc_cb cb,
-                                        void *arg);
+MM_EXTERN mm_status_t mm_dmarc_discover(mm_dmarc *c, const char *domain, mm_dmarc_cb cb, void *arg);
 
 /*
  * The 7.1 query name "<policy_domain>._report._dmarc.<dest_domain>" in out.
@@ -262,13 +261,13 @@ typedef enum mm_dmarc_auth_result {
 } mm_dmarc_auth_result;
 
 typedef struct mm_dmarc_dkim {
-    const char *domain;          /* the signature's d= */
+    const char *domain; /* the signature's d= */
     mm_dmarc_auth_result result;
 } mm_dmarc_dkim;
 
 typedef struct mm_dmarc_auth {
-    const char *from_domain;     /* RFC5322.From domain */
-    const char *spf_domain;      /* RFC5321.MailFrom domain (or HELO when MAIL FROM is empty) */
+    const char *from_domain; /* RFC5322.From domain */
+    const char *spf_domain;  /* RFC5321.MailFrom domain (or HELO when MAIL FROM is empty) */
     mm_dmarc_auth_result spf;
     size_t ndkim;
     const mm_dmarc_dkim *dkim;
@@ -283,8 +282,8 @@ MM_EXTERN bool mm_dmarc_aligned(const mm_dmarc *c, const char *from, const char 
                                 mm_dmarc_mode mode);
 
 typedef enum mm_dmarc_result {
-    MM_DMARC_RESULT_NONE = 0,  /* no usable policy */
-    MM_DMARC_RESULT_PASS,      /* an aligned SPF or DKIM pass */
+    MM_DMARC_RESULT_NONE = 0, /* no usable policy */
+    MM_DMARC_RESULT_PASS,     /* an aligned SPF or DKIM pass */
     MM_DMARC_RESULT_FAIL,
     MM_DMARC_RESULT_TEMPERROR, /* discovery failed temporarily */
     MM_DMARC_RESULT_PERMERROR  /* several records (6.6.3 step 5) */
@@ -295,13 +294,13 @@ MM_EXTERN const char *mm_dmarc_result_name(mm_dmarc_result r);
 
 typedef struct mm_dmarc_verdict {
     mm_dmarc_result result;
-    bool spf_aligned;          /* SPF passed for an aligned domain */
-    bool dkim_aligned;         /* some DKIM pass with an aligned d= */
-    const char *dkim_domain;   /* the first aligned passing d= (borrowed from the input), or NULL */
-    bool subdomain_policy;     /* sp applied (From is below the domain of the record) */
-    mm_dmarc_policy policy;    /* the policy requested (p or sp) on failure, NONE on pass */
-    mm_dmarc_policy applied;   /* after pct sampling (6.6.4): one step weaker when not sampled */
-    bool sampled_out;          /* pct excluded this message */
+    bool spf_aligned;        /* SPF passed for an aligned domain */
+    bool dkim_aligned;       /* some DKIM pass with an aligned d= */
+    const char *dkim_domain; /* the first aligned passing d= (borrowed from the input), or NULL */
+    bool subdomain_policy;   /* sp applied (From is below the domain of the record) */
+    mm_dmarc_policy policy;  /* the policy requested (p or sp) on failure, NONE on pass */
+    mm_dmarc_policy applied; /* after pct sampling (6.6.4): one step weaker when not sampled */
+    bool sampled_out;        /* pct excluded this message */
 } mm_dmarc_verdict;
 
 /*
@@ -309,7 +308,9 @@ typedef struct mm_dmarc_verdict {
  * sample is the caller's random draw in 0..99 (the library keeps no random
  * state): the policy applies when sample < pct, otherwise the next weaker one
  * (reject -> quarantine, quarantine -> none).  A record whose outcome is
- * IGNORE gives RESULT_NONE.  MM_EINVAL for NULL arguments.
+ * IGNORE gives RESULT_PERMERROR (a broken DMARC record, RFC 8601 2.7.1), or
+ * RESULT_NONE when it is not DMARC at all (ignore_reason "not_dmarc").
+ * MM_EINVAL for NULL arguments.
  */
 MM_EXTERN mm_status_t mm_dmarc_evaluate(const mm_dmarc *c, const mm_dmarc_record *rec,
                                         const char *policy_domain, const mm_dmarc_auth *in,

@@ -184,14 +184,16 @@ typedef struct row {
 
 static const row zone[] = {
     /* found at the domain; one internal and one authorized external rua, one unauthorized ruf */
-    {"_dmarc.shop.example.com", MM_DNS_ANSWER,
-     {"v=spf1 -all",
-      "v=DMARC1; p=reject; rua=mailto:d@example.com,mailto:agg@vendor.example.net; "
-      "ruf=mailto:f@other.example.org"}},
+    {"_dmarc.shop.example.com",
+     MM_DNS_ANSWER,
+     {"v=spf1 -all", "v=DMARC1; p=reject; rua=mailto:d@example.com,mailto:agg@vendor.example.net; "
+                     "ruf=mailto:f@other.example.org"}},
     {"shop.example.com._report._dmarc.vendor.example.net", MM_DNS_ANSWER, {"v=DMARC1"}},
     {"shop.example.com._report._dmarc.other.example.org", MM_DNS_ANSWER, {"unrelated"}},
     /* none at the subdomain: the org domain's record */
-    {"_dmarc.example.co.uk", MM_DNS_ANSWER, {"v=DMARC1; p=quarantine; sp=none; rua=mailto:x@tempfail.example"}},
+    {"_dmarc.example.co.uk",
+     MM_DNS_ANSWER,
+     {"v=DMARC1; p=quarantine; sp=none; rua=mailto:x@tempfail.example"}},
     {"example.co.uk._report._dmarc.tempfail.example", MM_DNS_SERVFAIL, {NULL}},
     /* several records: step 5 */
     {"_dmarc.two.example", MM_DNS_ANSWER, {"v=DMARC1; p=none", "v=DMARC1; p=reject"}},
@@ -242,7 +244,8 @@ static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
     mm_dns_backend b = {"zone", lookup, &f->mem};
-    if (!f || mm_dns_create_backend(&b, &f->d) != MM_OK || mm_dmarc_create(f->d, NULL, &f->c) != MM_OK)
+    if (!f || mm_dns_create_backend(&b, &f->d) != MM_OK ||
+        mm_dmarc_create(f->d, NULL, &f->c) != MM_OK)
         return -1;
     *state = f;
     return 0;
@@ -380,7 +383,8 @@ static void test_report_name(void **state)
 {
     (void)state;
     char out[300];
-    assert_int_equal(mm_dmarc_report_name("Example.COM.", "thirdparty.example.net", out, sizeof out), MM_OK);
+    assert_int_equal(
+        mm_dmarc_report_name("Example.COM.", "thirdparty.example.net", out, sizeof out), MM_OK);
     assert_string_equal(out, "example.com._report._dmarc.thirdparty.example.net");
     assert_int_equal(mm_dmarc_report_name("example.com", "x.example", out, 10), MM_ETOOBIG);
     assert_int_equal(mm_dmarc_report_name("", "x.example", out, sizeof out), MM_EINVAL);
@@ -432,7 +436,8 @@ static mm_dmarc_verdict eval(fixture *f, const char *record, const char *policy_
 static void test_evaluate(void **state)
 {
     fixture *f = *state;
-    mm_dmarc_dkim dk[] = {{"other.example", MM_DMARC_AUTH_PASS}, {"mail.example.com", MM_DMARC_AUTH_PASS}};
+    mm_dmarc_dkim dk[] = {{"other.example", MM_DMARC_AUTH_PASS},
+                          {"mail.example.com", MM_DMARC_AUTH_PASS}};
     mm_dmarc_auth in = {"example.com", "bounces.esp.example", MM_DMARC_AUTH_PASS, 2, dk};
 
     /* relaxed DKIM alignment passes; SPF passed for an unaligned domain */

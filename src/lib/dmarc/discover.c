@@ -141,7 +141,8 @@ static void check_dest(disc *d, size_t i, const char *policy_org)
     x->query = mm_arena_strdup(&d->arena, name);
     d->dq[i] = (dest_q){d, i};
     d->pending++;
-    if (!x->query || mm_dns_query_owned(d->c->dns, d, name, MM_DNS_T_TXT, dest_answer, &d->dq[i]) != MM_OK) {
+    if (!x->query ||
+        mm_dns_query_owned(d->c->dns, d, name, MM_DNS_T_TXT, dest_answer, &d->dq[i]) != MM_OK) {
         d->pending--;
         x->query = x->query ? x->query : "";
         x->status = MM_DMARC_DEST_TEMPERROR;
@@ -237,8 +238,11 @@ mm_status_t mm_dmarc_discover(mm_dmarc *c, const char *domain, mm_dmarc_cb cb, v
     d->c = c;
     d->cb = cb;
     d->arg = arg;
-    d->pub = (mm_dmarc_lookup){.domain = d->domain, .org_domain = d->org, .policy_domain = "",
-                               .dns_result = MM_DNS_ERROR, .org_dns_result = MM_DNS_ERROR,
+    d->pub = (mm_dmarc_lookup){.domain = d->domain,
+                               .org_domain = d->org,
+                               .policy_domain = "",
+                               .dns_result = MM_DNS_ERROR,
+                               .org_dns_result = MM_DNS_ERROR,
                                .found = MM_DMARC_NONE};
     d->next = c->discs;
     if (d->next)

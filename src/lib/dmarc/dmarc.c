@@ -112,7 +112,8 @@ mm_status_t mm_dmarc_report_name(const char *policy_domain, const char *dest_dom
                                  size_t outlen)
 {
     char p[256], d[256];
-    if (!policy_domain || !dest_domain || !out || !mm_dmarc_norm_domain(policy_domain, p, sizeof p) ||
+    if (!policy_domain || !dest_domain || !out ||
+        !mm_dmarc_norm_domain(policy_domain, p, sizeof p) ||
         !mm_dmarc_norm_domain(dest_domain, d, sizeof d))
         return MM_EINVAL;
     int n = snprintf(out, outlen, "%s._report._dmarc.%s", p, d);
@@ -190,9 +191,15 @@ mm_status_t mm_dmarc_evaluate_lookup(const mm_dmarc *c, const mm_dmarc_lookup *l
     case MM_DMARC_FOUND:
     case MM_DMARC_FOUND_ORG:
         return mm_dmarc_evaluate(c, lk->record, lk->policy_domain, in, sample, out);
-    case MM_DMARC_MULTIPLE: out->result = MM_DMARC_RESULT_PERMERROR; break;
-    case MM_DMARC_TEMPERROR: out->result = MM_DMARC_RESULT_TEMPERROR; break;
-    default: out->result = MM_DMARC_RESULT_NONE; break;
+    case MM_DMARC_MULTIPLE:
+        out->result = MM_DMARC_RESULT_PERMERROR;
+        break;
+    case MM_DMARC_TEMPERROR:
+        out->result = MM_DMARC_RESULT_TEMPERROR;
+        break;
+    default:
+        out->result = MM_DMARC_RESULT_NONE;
+        break;
     }
     return MM_OK;
 }

@@ -30,9 +30,9 @@ typedef struct span {
 typedef struct parser {
     mm_dmarc_rec_impl *r;
     mm_status_t st;
-    unsigned seen;      /* bit per tag index */
+    unsigned seen; /* bit per tag index */
     bool p_invalid, sp_invalid;
-    int ntags;          /* tags after v, for p_not_second */
+    int ntags; /* tags after v, for p_not_second */
 } parser;
 
 static bool is_wsp(char c)
@@ -159,11 +159,20 @@ static bool parse_size(span v, uint64_t *out)
     unsigned shift = 0;
     if (v.n) {
         switch (v.s[v.n - 1] | 0x20) {
-        case 'k': shift = 10; break;
-        case 'm': shift = 20; break;
-        case 'g': shift = 30; break;
-        case 't': shift = 40; break;
-        default: break;
+        case 'k':
+            shift = 10;
+            break;
+        case 'm':
+            shift = 20;
+            break;
+        case 'g':
+            shift = 30;
+            break;
+        case 't':
+            shift = 40;
+            break;
+        default:
+            break;
         }
         if (shift)
             v.n--;
@@ -247,11 +256,20 @@ static bool parse_fo(span v, unsigned *out)
         if (item.n != 1)
             return false;
         switch (item.s[0] | 0x20) {
-        case '0': bits |= MM_DMARC_FO_0; break;
-        case '1': bits |= MM_DMARC_FO_1; break;
-        case 'd': bits |= MM_DMARC_FO_D; break;
-        case 's': bits |= MM_DMARC_FO_S; break;
-        default: return false;
+        case '0':
+            bits |= MM_DMARC_FO_0;
+            break;
+        case '1':
+            bits |= MM_DMARC_FO_1;
+            break;
+        case 'd':
+            bits |= MM_DMARC_FO_D;
+            break;
+        case 's':
+            bits |= MM_DMARC_FO_S;
+            break;
+        default:
+            return false;
         }
         if (!colon)
             break;
@@ -272,7 +290,8 @@ static bool parse_rf(span v, bool *only_afrf)
             return false;
         for (size_t i = 0; i < item.n; i++) {
             char c = item.s[i] | 0x20;
-            if (!(c >= 'a' && c <= 'z') && !(item.s[i] >= '0' && item.s[i] <= '9') && item.s[i] != '-')
+            if (!(c >= 'a' && c <= 'z') && !(item.s[i] >= '0' && item.s[i] <= '9') &&
+                item.s[i] != '-')
                 return false;
         }
         if (!span_eq_ci(item, "afrf"))
@@ -285,7 +304,7 @@ static bool parse_rf(span v, bool *only_afrf)
 
 enum { T_P, T_SP, T_PCT, T_ADKIM, T_ASPF, T_RUA, T_RUF, T_FO, T_RF, T_RI, T_NP, T_T, T_PSD, T_N_ };
 static const char *const tag_names[T_N_] = {"p",  "sp", "pct", "adkim", "aspf", "rua", "ruf",
-                                             "fo", "rf", "ri",  "np",    "t",    "psd"};
+                                            "fo", "rf", "ri",  "np",    "t",    "psd"};
 
 static bool parse_mode(span v, mm_dmarc_mode *m)
 {
@@ -320,16 +339,28 @@ static void apply_tag(parser *p, int t, span v)
         ok = (r->published_sp = parse_policy(v)) != MM_DMARC_POLICY_UNSET;
         p->sp_invalid = !ok;
         break;
-    case T_NP: ok = (r->np = parse_policy(v)) != MM_DMARC_POLICY_UNSET; break;
+    case T_NP:
+        ok = (r->np = parse_policy(v)) != MM_DMARC_POLICY_UNSET;
+        break;
     case T_PCT:
         if ((ok = r->has_pct = parse_number(v, 3, 100, &x)))
             r->pct = (unsigned)x;
         break;
-    case T_ADKIM: ok = r->has_adkim = parse_mode(v, &r->adkim); break;
-    case T_ASPF: ok = r->has_aspf = parse_mode(v, &r->aspf); break;
-    case T_RUA: parse_uris(p, tag, v, p->r->rua, &r->nrua); return;
-    case T_RUF: parse_uris(p, tag, v, p->r->ruf, &r->nruf); return;
-    case T_FO: ok = r->has_fo = parse_fo(v, &r->fo); break;
+    case T_ADKIM:
+        ok = r->has_adkim = parse_mode(v, &r->adkim);
+        break;
+    case T_ASPF:
+        ok = r->has_aspf = parse_mode(v, &r->aspf);
+        break;
+    case T_RUA:
+        parse_uris(p, tag, v, p->r->rua, &r->nrua);
+        return;
+    case T_RUF:
+        parse_uris(p, tag, v, p->r->ruf, &r->nruf);
+        return;
+    case T_FO:
+        ok = r->has_fo = parse_fo(v, &r->fo);
+        break;
     case T_RF:
         if ((ok = r->has_rf = parse_rf(v, &afrf))) {
             if (!(r->rf = mm_arena_strndup(&p->r->arena, v.s, v.n)))
@@ -342,9 +373,14 @@ static void apply_tag(parser *p, int t, span v)
         if ((ok = r->has_ri = parse_number(v, 32, UINT32_MAX, &x)))
             r->ri = (uint32_t)x;
         break;
-    case T_T: ok = parse_flag(v, "yn", &r->t); break;
-    case T_PSD: ok = parse_flag(v, "ynu", &r->psd); break;
-    default: break;
+    case T_T:
+        ok = parse_flag(v, "yn", &r->t);
+        break;
+    case T_PSD:
+        ok = parse_flag(v, "ynu", &r->psd);
+        break;
+    default:
+        break;
     }
     if (!ok) {
         char id[24];
@@ -451,7 +487,9 @@ static void decide(parser *p)
     mm_dmarc_record *r = &p->r->pub;
     bool p_bad = r->published_p == MM_DMARC_POLICY_UNSET;
     if (p_bad || p->sp_invalid) {
-        const char *why = p->sp_invalid && !p_bad ? "invalid_sp" : p->p_invalid ? "invalid_p" : "no_policy";
+        const char *why = p->sp_invalid && !p_bad ? "invalid_sp"
+                          : p->p_invalid          ? "invalid_p"
+                                                  : "no_policy";
         if (r->nrua > 0) {
             r->outcome = MM_DMARC_OUTCOME_FALLBACK_NONE;
             r->p = r->sp = MM_DMARC_POLICY_NONE;
