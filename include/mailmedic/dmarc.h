@@ -212,6 +212,9 @@ typedef struct mm_dmarc_dest {
     mm_dmarc_dest_status status;
     const char *query; /* "<policy>._report._dmarc.<dest>", "" when not asked */
     mm_dns_result dns_result;
+    const char *record; /* AUTHORIZED: the v=DMARC1 TXT value found there (evidence; its own
+                         * rua=/ruf= may override the destination, 7.1 step 6: not applied
+                         * here), else "" */
 } mm_dmarc_dest;
 
 /*

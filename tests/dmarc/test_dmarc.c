@@ -268,6 +268,7 @@ typedef struct got {
     size_t ntxt, ndests;
     mm_dmarc_dest_status dest[8];
     char query[8][300];
+    char dest_record[8][64];
     mm_dmarc_outcome outcome;
     mm_dmarc_policy p, sp;
     bool external_lint;
@@ -288,6 +289,7 @@ static void on_lookup(void *arg, const mm_dmarc_lookup *r)
     for (size_t i = 0; i < r->ndests && i < 8; i++) {
         g->dest[i] = r->dests[i].status;
         snprintf(g->query[i], sizeof g->query[i], "%s", r->dests[i].query);
+        snprintf(g->dest_record[i], sizeof g->dest_record[i], "%s", r->dests[i].record);
     }
     if (r->record) {
         g->outcome = r->record->outcome;
@@ -324,7 +326,9 @@ static void test_discover_found(void **state)
     assert_string_equal(g.query[0], "");
     assert_int_equal(g.dest[1], MM_DMARC_DEST_AUTHORIZED);
     assert_string_equal(g.query[1], "shop.example.com._report._dmarc.vendor.example.net");
+    assert_string_equal(g.dest_record[1], "v=DMARC1");
     assert_int_equal(g.dest[2], MM_DMARC_DEST_UNAUTHORIZED);
+    assert_string_equal(g.dest_record[2], "");
     assert_true(g.external_lint);
 }
 
@@ -340,6 +344,7 @@ static void test_discover_org(void **state)
     g = discover(f, "wild.example");
     assert_int_equal(g.found, MM_DMARC_FOUND);
     assert_int_equal(g.dest[0], MM_DMARC_DEST_AUTHORIZED);
+    assert_string_equal(g.dest_record[0], "v=DMARC1;");
 }
 
 static void test_discover_none_multiple_temp(void **state)
@@ -376,6 +381,29 @@ static void test_discover_cancel(void **state)
     mm_dmarc_free(c);
     assert_int_equal(mm_dns_run(d), MM_OK);
     assert_int_equal(g.calls, 0);
+    mm_dns_free(d);
+}
+
+/* With no_external, nothing is asked beyond the policy record. */
+static void test_discover_no_external(void **state)
+{
+    (void)state;
+    mem m = {0};
+    mm_dns_backend b = {"zone", lookup, &m};
+    mm_dns *d = NULL;
+    mm_dmarc *c = NULL;
+    mm_dmarc_opts o = {.no_external = true};
+    assert_int_equal(mm_dns_create_backend(&b, &d), MM_OK);
+    assert_int_equal(mm_dmarc_create(d, &o, &c), MM_OK);
+    got g = {0};
+    assert_int_equal(mm_dmarc_discover(c, "shop.example.com", on_lookup, &g), MM_OK);
+    assert_int_equal(mm_dns_run(d), MM_OK);
+    assert_int_equal(g.calls, 1);
+    assert_int_equal(g.ndests, 3);
+    for (size_t i = 0; i < 3; i++)
+        assert_int_equal(g.dest[i], MM_DMARC_DEST_NOT_CHECKED);
+    assert_int_equal(m.lookups, 1);
+    mm_dmarc_free(c);
     mm_dns_free(d);
 }
 
@@ -519,6 +547,7 @@ int main(void)
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_report_name),
         cmocka_unit_test(test_discover_cancel),
+        cmocka_unit_test(test_discover_no_external),
         cmocka_unit_test_setup_teardown(test_discover_found, setup, teardown),
         cmocka_unit_test_setup_teardown(test_discover_org, setup, teardown),
         cmocka_unit_test_setup_teardown(test_discover_none_multiple_temp, setup, teardown),

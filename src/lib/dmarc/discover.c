@@ -108,9 +108,15 @@ static void dest_answer(void *arg, const mm_dns_answer *ans)
     x->status = MM_DMARC_DEST_UNAUTHORIZED;
     if (mm_dns_result_is_temporary(ans->result))
         x->status = MM_DMARC_DEST_TEMPERROR;
-    for (size_t i = 0; ans->result == MM_DNS_ANSWER && i < ans->nrecords; i++)
-        if (mm_dmarc_is_dmarc(ans->records[i].u.txt.data, ans->records[i].u.txt.len))
+    for (size_t i = 0; ans->result == MM_DNS_ANSWER && i < ans->nrecords; i++) {
+        const mm_dns_record *r = &ans->records[i];
+        if (x->status != MM_DMARC_DEST_AUTHORIZED &&
+            mm_dmarc_is_dmarc(r->u.txt.data, r->u.txt.len)) {
             x->status = MM_DMARC_DEST_AUTHORIZED;
+            const char *t = mm_arena_strndup(&d->arena, r->u.txt.data, r->u.txt.len);
+            x->record = t ? t : "";
+        }
+    }
     if (x->status != MM_DMARC_DEST_AUTHORIZED)
         mm_dmarc_record_add_lint(d->rec,
                                  x->status == MM_DMARC_DEST_TEMPERROR ? "external_temperror"
@@ -124,7 +130,7 @@ static void dest_answer(void *arg, const mm_dns_answer *ans)
 static void check_dest(disc *d, size_t i, const char *policy_org)
 {
     mm_dmarc_dest *x = &d->dests[i];
-    x->query = "";
+    x->query = x->record = "";
     x->dns_result = MM_DNS_ERROR;
     x->status = MM_DMARC_DEST_NOT_CHECKED;
     if (!x->uri->mailto || d->c->no_external)
