@@ -127,6 +127,13 @@ static void test_values(void **state)
     assert_int_equal(r->t, 0);
     mm_dmarc_record_free(r);
 
+    r = parse("v=DMARC1; p=reject; foo=1; bar=2; foo=1");
+    size_t unknown = 0;
+    for (size_t i = 0; i < r->nlints; i++)
+        unknown += strcmp(r->lints[i].id, "unknown_tag") == 0;
+    assert_int_equal(unknown, 2); /* each unknown tag once */
+    mm_dmarc_record_free(r);
+
     r = parse("v=DMARC1; p=reject; sp=bogus");
     assert_int_equal(r->outcome, MM_DMARC_OUTCOME_IGNORE);
     assert_string_equal(r->ignore_reason, "invalid_sp");

@@ -74,9 +74,12 @@ static void lint(parser *p, const char *id, const char *tag, span value)
     const mm_dmarc_lint_def *def = mm_dmarc_lint_find(id);
     if (!def || pub->nlints >= MM_DMARC_MAX_LINTS || p->st != MM_OK)
         return;
-    for (size_t i = 0; i < pub->nlints; i++) /* one finding per id and tag */
-        if (strcmp(p->r->lints[i].id, id) == 0 && strcmp(p->r->lints[i].tag, tag) == 0)
+    for (size_t i = 0; i < pub->nlints; i++) { /* the same finding once */
+        const mm_dmarc_lint *l = &p->r->lints[i];
+        if (strcmp(l->id, id) == 0 && strcmp(l->tag, tag) == 0 && strlen(l->value) == value.n &&
+            (value.n == 0 || memcmp(l->value, value.s, value.n) == 0))
             return;
+    }
     char *v = mm_arena_strndup(&p->r->arena, value.s ? value.s : "", value.n);
     if (!v) {
         p->st = MM_ENOMEM;
