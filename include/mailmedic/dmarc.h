@@ -115,7 +115,7 @@ enum { MM_DMARC_FO_0 = 1, MM_DMARC_FO_1 = 2, MM_DMARC_FO_D = 4, MM_DMARC_FO_S = 
 typedef struct mm_dmarc_record {
     const char *text; /* the TXT value as given */
     mm_dmarc_outcome outcome;
-    const char *ignore_reason; /* lint id explaining IGNORE ("not_dmarc", "no_policy",
+    const char *ignore_reason; /* lint id explaining IGNORE ("not_dmarc", "no_policy", "invalid_p",
                                 * "invalid_sp"), NULL otherwise */
     mm_dmarc_policy p, sp;     /* effective (NONE for FALLBACK_NONE, UNSET for IGNORE) */
     mm_dmarc_policy published_p, published_sp; /* valid values as published, or UNSET */
