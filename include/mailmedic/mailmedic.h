@@ -12,4 +12,5 @@
 #include <mailmedic/address.h>
 #include <mailmedic/domains.h>
 #include <mailmedic/dmarc.h>
+#include <mailmedic/dkim.h>
 #endif
