@@ -6,7 +6,9 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <openssl/x509.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/param_build.h>
 
 #include "dkim/dkim_int.h"
 
@@ -37,18 +39,105 @@ static void fail(mm_dkim_key *k, mm_dkim_reason r, const char *why)
     k->detail = why;
 }
 
+/* One DER element of tag at *p (definite lengths up to 4 bytes); advances *p. */
+static bool der_next(const unsigned char **p, const unsigned char *end, unsigned char tag,
+                     const unsigned char **val, size_t *len)
+{
+    const unsigned char *q = *p;
+    if (end - q < 2 || *q++ != tag)
+        return false;
+    size_t n = *q++;
+    if (n & 0x80) {
+        size_t k = n & 0x7f;
+        if (k == 0 || k > 4 || (size_t)(end - q) < k)
+            return false;
+        for (n = 0; k; k--)
+            n = (n << 8) | *q++;
+    }
+    if ((size_t)(end - q) < n)
+        return false;
+    *val = q;
+    *len = n;
+    *p = q + n;
+    return true;
+}
+
+/* The modulus and exponent of a PKCS#1 RSAPublicKey (RFC 8017 A.1.1). */
+static bool der_rsa(const unsigned char *d, size_t n, const unsigned char **mod, size_t *mlen,
+                    const unsigned char **exp, size_t *elen)
+{
+    const unsigned char *p = d, *end = d + n, *seq;
+    size_t slen;
+    if (!der_next(&p, end, 0x30, &seq, &slen))
+        return false;
+    p = seq;
+    end = seq + slen;
+    if (!der_next(&p, end, 0x02, mod, mlen) || !der_next(&p, end, 0x02, exp, elen) || p != end)
+        return false;
+    if (*mlen == 0 || *elen == 0 || ((*mod)[0] & 0x80) || ((*exp)[0] & 0x80))
+        return false; /* negative */
+    while (*mlen > 1 && (*mod)[0] == 0) {
+        (*mod)++;
+        (*mlen)--;
+    }
+    return true;
+}
+
+/* The RSAPublicKey inside a SubjectPublicKeyInfo with rsaEncryption (RFC 5280 4.1). */
+static bool der_spki(const unsigned char *d, size_t n, const unsigned char **rsa, size_t *rlen)
+{
+    static const unsigned char rsa_oid[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01};
+    const unsigned char *p = d, *end = d + n, *v, *alg, *oid;
+    size_t len, alen, olen;
+    if (!der_next(&p, end, 0x30, &v, &len) || p != end)
+        return false;
+    p = v;
+    end = v + len;
+    if (!der_next(&p, end, 0x30, &alg, &alen))
+        return false;
+    const unsigned char *q = alg;
+    if (!der_next(&q, alg + alen, 0x06, &oid, &olen) || olen != sizeof rsa_oid ||
+        memcmp(oid, rsa_oid, olen) != 0)
+        return false;
+    if (!der_next(&p, end, 0x03, &v, &len) || p != end || len < 2 || v[0] != 0)
+        return false;
+    *rsa = v + 1;
+    *rlen = len - 1;
+    return true;
+}
+
+/*
+ * An RSA key from SubjectPublicKeyInfo or a bare PKCS#1 RSAPublicKey.  The
+ * DER is read here and the key built with EVP_PKEY_fromdata(): OpenSSL 3's
+ * d2i_PUBKEY() runs the whole decoder framework and costs ~100 us, twenty
+ * times this, which would dominate a verification.
+ */
 static EVP_PKEY *rsa_key(const unsigned char *der, size_t n)
 {
-    const unsigned char *p = der;
-    EVP_PKEY *pk = d2i_PUBKEY(NULL, &p, (long)n);
-    if (!pk) {
-        p = der;
-        pk = d2i_PublicKey(EVP_PKEY_RSA, NULL, &p, (long)n);
+    const unsigned char *rsa, *mod, *exp;
+    size_t rlen, mlen, elen;
+    if (!der_spki(der, n, &rsa, &rlen)) {
+        rsa = der;
+        rlen = n;
     }
-    if (pk && EVP_PKEY_get_base_id(pk) != EVP_PKEY_RSA) {
-        EVP_PKEY_free(pk);
+    if (!der_rsa(rsa, rlen, &mod, &mlen, &exp, &elen) || mlen > 2048 || elen > 8)
         return NULL;
-    }
+    EVP_PKEY *pk = NULL;
+    BIGNUM *bn = BN_bin2bn(mod, (int)mlen, NULL), *be = BN_bin2bn(exp, (int)elen, NULL);
+    OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+    OSSL_PARAM *params = NULL;
+    EVP_PKEY_CTX *pc = NULL;
+    if (!bn || !be || !bld || !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn) ||
+        !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, be) ||
+        !(params = OSSL_PARAM_BLD_to_param(bld)) ||
+        !(pc = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL)) || EVP_PKEY_fromdata_init(pc) != 1 ||
+        EVP_PKEY_fromdata(pc, &pk, EVP_PKEY_PUBLIC_KEY, params) != 1)
+        pk = NULL;
+    EVP_PKEY_CTX_free(pc);
+    OSSL_PARAM_free(params);
+    OSSL_PARAM_BLD_free(bld);
+    BN_free(bn);
+    BN_free(be);
     return pk;
 }
 
