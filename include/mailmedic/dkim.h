@@ -178,8 +178,10 @@ typedef struct mm_dkim_keycheck mm_dkim_keycheck;
 /*
  * Fetch and check <selector>._domainkey.<domain> for each of selectors[0..n)
  * (n == 0: the common list).  Queries go on dns like mm_dkim_verify_start();
- * results are complete after mm_dns_run().  domain is ASCII (A-labels).
- * MM_EINVAL for a bad domain, MM_ENOMEM.  Free with mm_dkim_keycheck_free().
+ * results are complete after mm_dns_run().  domain is ASCII (A-labels); a
+ * name the DNS layer refuses (too long) gives key_not_found for that
+ * selector.  MM_EINVAL for an empty domain, MM_ENOMEM.  Free with
+ * mm_dkim_keycheck_free(), which cancels queries still pending.
  */
 MM_EXTERN mm_status_t mm_dkim_keycheck_start(mm_dns *dns, const char *domain,
                                              const char *const *selectors, size_t n,

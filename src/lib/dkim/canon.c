@@ -273,7 +273,7 @@ mm_status_t mm_dkim_header_input(const mm_dkim_msg *m, const mm_dkim_sigdata *sd
         while (b > a && (IS_WSP(h->value[b - 1]) || h->value[b - 1] == '\r' || h->value[b - 1] == '\n'))
             b--;
         /* RFC 6376 5.4.2: the last unused instance, bottom-up; none = nothing */
-        for (size_t i = m->nfields; i-- > 0;) {
+        for (size_t i = m->nfields; b > a && i-- > 0;) {
             if (used[i] || &m->fields[i] == sigfield || !field_is(&m->fields[i], h->value + a, b - a))
                 continue;
             used[i] = true;

@@ -249,7 +249,11 @@ static mm_dkim_reason check_identity(const mm_dkim_tag *i, mm_dkim_sigdata *sd, 
         strcpy(sd->idomain, sd->domain);
         return MM_DKIM_R_NONE;
     }
-    const char *at = memchr(i->value, '@', i->vlen);
+    /* the domain follows the last @ (a quoted local part may hold one) */
+    const char *at = NULL;
+    for (size_t k = 0; k < i->vlen; k++)
+        if (i->value[k] == '@')
+            at = i->value + k;
     if (!at) {
         *why = "i= has no @";
         return MM_DKIM_R_SIGNATURE_SYNTAX;
