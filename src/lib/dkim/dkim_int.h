@@ -111,6 +111,8 @@ typedef struct mm_dkim_key {
 /* Parse a key record; always fills k (free with mm_dkim_key_clear). */
 void mm_dkim_key_read(const char *rec, size_t len, mm_dkim_key *k);
 void mm_dkim_key_clear(mm_dkim_key *k);
+/* Which of an answer's TXT records to use as the key. */
+size_t mm_dkim_key_pick(const mm_dns_answer *ans);
 
 /* Decode base64 ignoring FWS; false on bad input or overflow of out[0..max). */
 bool mm_dkim_b64(const char *s, size_t n, unsigned char *out, size_t max, size_t *outlen);

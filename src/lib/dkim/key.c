@@ -251,3 +251,18 @@ void mm_dkim_key_clear(mm_dkim_key *k)
     EVP_PKEY_free(k->pkey);
     k->pkey = NULL;
 }
+
+/* RFC 6376 3.6.2.2 leaves several records at one name to the verifier: the
+ * first that is not a syntax error is used (a stray SPF or verification
+ * string next to the key must not hide it), else the first. */
+size_t mm_dkim_key_pick(const mm_dns_answer *ans)
+{
+    for (size_t i = 0; ans->nrecords > 1 && i < ans->nrecords; i++) {
+        mm_dkim_key k;
+        mm_dkim_key_read(ans->records[i].u.txt.data, ans->records[i].u.txt.len, &k);
+        mm_dkim_key_clear(&k);
+        if (k.reason != MM_DKIM_R_KEY_SYNTAX)
+            return i;
+    }
+    return 0;
+}

@@ -76,7 +76,8 @@ static void on_key(void *arg, const mm_dns_answer *ans)
 {
     keyslot *s = arg;
     if (ans->result == MM_DNS_ANSWER && ans->nrecords > 0) {
-        slot_fill(s, ans->records[0].u.txt.data, ans->records[0].u.txt.len);
+        const mm_dns_record *rec = &ans->records[mm_dkim_key_pick(ans)];
+        slot_fill(s, rec->u.txt.data, rec->u.txt.len);
         return;
     }
     s->info.reason = mm_dns_result_is_temporary(ans->result) ? MM_DKIM_R_KEY_TEMPERROR

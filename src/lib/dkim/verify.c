@@ -247,8 +247,7 @@ static void on_key(void *arg, const mm_dns_answer *ans)
     sigstate *s = arg;
     s->rep->pending--;
     if (ans->result == MM_DNS_ANSWER && ans->nrecords > 0) {
-        /* RFC 6376 3.6.2.2: several records are undefined; the first is used */
-        const mm_dns_record *rec = &ans->records[0];
+        const mm_dns_record *rec = &ans->records[mm_dkim_key_pick(ans)];
         s->pub.key_record = keep(s, 6, rec->u.txt.data, rec->u.txt.len);
         with_key(s, rec->u.txt.data, rec->u.txt.len);
     } else if (mm_dns_result_is_temporary(ans->result)) {
