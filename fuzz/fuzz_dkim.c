@@ -41,7 +41,8 @@ static void check_body(bool relaxed, const char *d, size_t n)
     if (b.len && (b.len < 2 || memcmp(b.data + b.len - 2, "\r\n", 2) != 0))
         abort();
     for (size_t i = 1; relaxed && i < b.len; i++)
-        if ((b.data[i] == ' ' || b.data[i] == '\t') && (b.data[i - 1] == ' ' || b.data[i - 1] == '\t'))
+        if ((b.data[i] == ' ' || b.data[i] == '\t') &&
+            (b.data[i - 1] == ' ' || b.data[i - 1] == '\t'))
             abort();
     mm_buf_free(&b);
 }

@@ -48,22 +48,22 @@ MM_EXTERN const char *mm_dkim_result_name(mm_dkim_result r);
 
 /* Why a signature did not pass.  The ids (mm_dkim_reason_name) are stable. */
 typedef enum mm_dkim_reason {
-    MM_DKIM_R_NONE = 0,             /* "none": it passed */
-    MM_DKIM_R_BODY_HASH_MISMATCH,   /* "body_hash_mismatch" (also: body shorter than l=) */
-    MM_DKIM_R_SIGNATURE_MISMATCH,   /* "signature_mismatch": b= does not verify */
-    MM_DKIM_R_KEY_NOT_FOUND,        /* "key_not_found": NXDOMAIN/NODATA, or no DKIM1 record */
-    MM_DKIM_R_KEY_TEMPERROR,        /* "key_temperror": time-out, SERVFAIL, ... */
-    MM_DKIM_R_KEY_REVOKED,          /* "key_revoked": p= is empty */
-    MM_DKIM_R_KEY_SYNTAX,           /* "key_syntax": bad tag list, base64 or key data */
-    MM_DKIM_R_KEY_INAPPROPRIATE,    /* "key_inappropriate": k=, h=, s= or t=s forbid this use */
-    MM_DKIM_R_KEY_TOO_SMALL,        /* "key_too_small": RSA < 1024 bits (RFC 8301 3.2) */
-    MM_DKIM_R_EXPIRED,              /* "expired": x= is in the past */
-    MM_DKIM_R_SIGNATURE_SYNTAX,     /* "signature_syntax": tag list, missing tag, v=, d=, ... */
-    MM_DKIM_R_UNSUPPORTED_ALGORITHM,/* "unsupported_algorithm": a= not registered */
-    MM_DKIM_R_HEADER_MISSING_FROM,  /* "header_missing_from": h= does not list From */
-    MM_DKIM_R_DOMAIN_MISMATCH,      /* "domain_mismatch": i= is not d= or below it */
-    MM_DKIM_R_WEAK_ALGORITHM,       /* "weak_algorithm": rsa-sha1 (RFC 8301 3.1) */
-    MM_DKIM_R_INTERNAL,             /* "internal": out of memory, crypto library failure */
+    MM_DKIM_R_NONE = 0,              /* "none": it passed */
+    MM_DKIM_R_BODY_HASH_MISMATCH,    /* "body_hash_mismatch" (also: body shorter than l=) */
+    MM_DKIM_R_SIGNATURE_MISMATCH,    /* "signature_mismatch": b= does not verify */
+    MM_DKIM_R_KEY_NOT_FOUND,         /* "key_not_found": NXDOMAIN/NODATA, or no DKIM1 record */
+    MM_DKIM_R_KEY_TEMPERROR,         /* "key_temperror": time-out, SERVFAIL, ... */
+    MM_DKIM_R_KEY_REVOKED,           /* "key_revoked": p= is empty */
+    MM_DKIM_R_KEY_SYNTAX,            /* "key_syntax": bad tag list, base64 or key data */
+    MM_DKIM_R_KEY_INAPPROPRIATE,     /* "key_inappropriate": k=, h=, s= or t=s forbid this use */
+    MM_DKIM_R_KEY_TOO_SMALL,         /* "key_too_small": RSA < 1024 bits (RFC 8301 3.2) */
+    MM_DKIM_R_EXPIRED,               /* "expired": x= is in the past */
+    MM_DKIM_R_SIGNATURE_SYNTAX,      /* "signature_syntax": tag list, missing tag, v=, d=, ... */
+    MM_DKIM_R_UNSUPPORTED_ALGORITHM, /* "unsupported_algorithm": a= not registered */
+    MM_DKIM_R_HEADER_MISSING_FROM,   /* "header_missing_from": h= does not list From */
+    MM_DKIM_R_DOMAIN_MISMATCH,       /* "domain_mismatch": i= is not d= or below it */
+    MM_DKIM_R_WEAK_ALGORITHM,        /* "weak_algorithm": rsa-sha1 (RFC 8301 3.1) */
+    MM_DKIM_R_INTERNAL,              /* "internal": out of memory, crypto library failure */
     MM_DKIM_REASON_MAX_
 } mm_dkim_reason;
 
@@ -73,13 +73,13 @@ MM_EXTERN const char *mm_dkim_reason_message(mm_dkim_reason r);
 
 /* Findings that do not change the result (bits of mm_dkim_sig.notes). */
 enum {
-    MM_DKIM_NOTE_L_TAG = 1u << 0,   /* "l_tag": l= is used; content may follow the signed part */
-    MM_DKIM_NOTE_L_EXTRA = 1u << 1, /* "l_extra": there IS unsigned body content after l= */
-    MM_DKIM_NOTE_TESTING = 1u << 2, /* "testing_mode": the key has t=y */
-    MM_DKIM_NOTE_WEAK_KEY = 1u << 3,/* "weak_key": RSA key under 2048 bits */
-    MM_DKIM_NOTE_SHA1 = 1u << 4,    /* "rsa_sha1": a=rsa-sha1 or a key limited to h=sha1 */
-    MM_DKIM_NOTE_EXPIRED = 1u << 5, /* "expired": x= is past (with ignore_expiry) */
-    MM_DKIM_NOTE_FUTURE = 1u << 6,  /* "future_timestamp": t= is in the future */
+    MM_DKIM_NOTE_L_TAG = 1u << 0,    /* "l_tag": l= is used; content may follow the signed part */
+    MM_DKIM_NOTE_L_EXTRA = 1u << 1,  /* "l_extra": there IS unsigned body content after l= */
+    MM_DKIM_NOTE_TESTING = 1u << 2,  /* "testing_mode": the key has t=y */
+    MM_DKIM_NOTE_WEAK_KEY = 1u << 3, /* "weak_key": RSA key under 2048 bits */
+    MM_DKIM_NOTE_SHA1 = 1u << 4,     /* "rsa_sha1": a=rsa-sha1 or a key limited to h=sha1 */
+    MM_DKIM_NOTE_EXPIRED = 1u << 5,  /* "expired": x= is past (with ignore_expiry) */
+    MM_DKIM_NOTE_FUTURE = 1u << 6,   /* "future_timestamp": t= is in the future */
     MM_DKIM_NOTE_MAX_ = 1u << 7
 };
 
@@ -90,26 +90,26 @@ MM_EXTERN const char *mm_dkim_note_message(unsigned note);
 /* One DKIM-Signature field, in the order the fields appear (top-down). */
 typedef struct mm_dkim_sig {
     mm_dkim_result result;
-    mm_dkim_reason reason;   /* MM_DKIM_R_NONE when result is pass */
-    unsigned notes;          /* MM_DKIM_NOTE_* */
-    const char *domain;      /* d= as written ("" when absent) */
-    const char *selector;    /* s= */
-    const char *algorithm;   /* a= */
-    const char *identity;    /* i=, "" when absent (then "@" d= is implied) */
-    const char *canon;       /* "header/body", e.g. "relaxed/simple" (defaults filled in) */
-    const char *headers;     /* h= as written */
-    const char *key_type;    /* "rsa", "ed25519", or "" when no key was read */
-    unsigned key_bits;       /* RSA modulus bits, 256 for Ed25519, 0 without a key */
-    long long t, x, l;       /* the tags' values, -1 when absent */
-    size_t body_len;         /* length of the canonicalized body (before l=) */
-    const char *key_record;  /* the TXT record as fetched, "" when none */
-    const char *detail;      /* English detail for logs (not translated), "" if none */
+    mm_dkim_reason reason;  /* MM_DKIM_R_NONE when result is pass */
+    unsigned notes;         /* MM_DKIM_NOTE_* */
+    const char *domain;     /* d= as written ("" when absent) */
+    const char *selector;   /* s= */
+    const char *algorithm;  /* a= */
+    const char *identity;   /* i=, "" when absent (then "@" d= is implied) */
+    const char *canon;      /* "header/body", e.g. "relaxed/simple" (defaults filled in) */
+    const char *headers;    /* h= as written */
+    const char *key_type;   /* "rsa", "ed25519", or "" when no key was read */
+    unsigned key_bits;      /* RSA modulus bits, 256 for Ed25519, 0 without a key */
+    long long t, x, l;      /* the tags' values, -1 when absent */
+    size_t body_len;        /* length of the canonicalized body (before l=) */
+    const char *key_record; /* the TXT record as fetched, "" when none */
+    const char *detail;     /* English detail for logs (not translated), "" if none */
 } mm_dkim_sig;
 
 typedef struct mm_dkim_opts {
-    long long now;          /* the time for x= and t= (seconds since 1970); 0 = time(NULL) */
-    bool ignore_expiry;     /* a past x= is a note instead of a permerror */
-    size_t max_signatures;  /* DKIM-Signature fields evaluated (default 16); more are ignored */
+    long long now;         /* the time for x= and t= (seconds since 1970); 0 = time(NULL) */
+    bool ignore_expiry;    /* a past x= is a note instead of a permerror */
+    size_t max_signatures; /* DKIM-Signature fields evaluated (default 16); more are ignored */
 } mm_dkim_opts;
 
 typedef struct mm_dkim_report mm_dkim_report;
@@ -144,15 +144,15 @@ MM_EXTERN void mm_dkim_report_free(mm_dkim_report *r);
  * key_not_found, key_temperror, key_revoked, key_syntax, key_too_small,
  * key_inappropriate (s= excludes email). */
 typedef struct mm_dkim_key_info {
-    const char *selector;   /* as asked ("" for mm_dkim_key_parse) */
-    const char *name;       /* "<selector>._domainkey.<domain>" ("" for parse) */
+    const char *selector; /* as asked ("" for mm_dkim_key_parse) */
+    const char *name;     /* "<selector>._domainkey.<domain>" ("" for parse) */
     mm_dkim_reason reason;
-    unsigned notes;         /* MM_DKIM_NOTE_TESTING, _WEAK_KEY, _SHA1 (h=sha1 only) */
-    const char *key_type;   /* "rsa", "ed25519", or k= as written when unknown */
+    unsigned notes;       /* MM_DKIM_NOTE_TESTING, _WEAK_KEY, _SHA1 (h=sha1 only) */
+    const char *key_type; /* "rsa", "ed25519", or k= as written when unknown */
     unsigned key_bits;
-    bool strict;            /* t=s: i= must equal d= */
-    const char *record;     /* the record text, "" when none */
-    const char *detail;     /* English detail, "" if none */
+    bool strict;        /* t=s: i= must equal d= */
+    const char *record; /* the record text, "" when none */
+    const char *detail; /* English detail, "" if none */
 } mm_dkim_key_info;
 
 /*

@@ -60,18 +60,19 @@ static void test_canon_body_edges(void **state)
         bool relaxed;
         const char *in, *want;
     } rows[] = {
-        {false, "", "\r\n"},                /* 3.4.3: empty body is CRLF */
-        {true, "", ""},                     /* 3.4.4: empty body is empty */
+        {false, "", "\r\n"}, /* 3.4.3: empty body is CRLF */
+        {true, "", ""},      /* 3.4.4: empty body is empty */
         {false, "\r\n\r\n", "\r\n"},
-        {true, "\r\n \r\n\t\r\n", ""},      /* lines of WSP are empty in relaxed */
-        {false, "x", "x\r\n"},              /* a CRLF is added */
+        {true, "\r\n \r\n\t\r\n", ""}, /* lines of WSP are empty in relaxed */
+        {false, "x", "x\r\n"},         /* a CRLF is added */
         {true, "a  b \t\r\n", "a b\r\n"},
         {false, "a\r\n\r\nb\r\n\r\n", "a\r\n\r\nb\r\n"}, /* inner empty lines stay */
         {true, "a\r\n \r\nb", "a\r\n\r\nb\r\n"},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         mm_buf b = MM_BUF_INIT;
-        assert_int_equal(mm_dkim_canon_body(rows[i].relaxed, rows[i].in, strlen(rows[i].in), &b), MM_OK);
+        assert_int_equal(mm_dkim_canon_body(rows[i].relaxed, rows[i].in, strlen(rows[i].in), &b),
+                         MM_OK);
         if (strcmp(mm_buf_str(&b), rows[i].want) != 0)
             fail_msg("row %zu: got \"%s\", want \"%s\"", i, mm_buf_str(&b), rows[i].want);
         mm_buf_free(&b);
@@ -136,19 +137,31 @@ static void test_sig_parse(void **state)
         mm_dkim_reason want;
     } rows[] = {
         {"v=1; a=rsa-sha256; d=example.com; s=s; h=from; bh=AAAA; b=AAAA", MM_DKIM_R_NONE},
-        {"v=1; a=rsa-sha256; d=example.com; s=s; h=to; bh=AAAA; b=AAAA", MM_DKIM_R_HEADER_MISSING_FROM},
-        {"v=1; a=rsa-sha512; d=example.com; s=s; h=from; bh=AAAA; b=AAAA", MM_DKIM_R_UNSUPPORTED_ALGORITHM},
-        {"v=2; a=rsa-sha256; d=example.com; s=s; h=from; bh=AAAA; b=AAAA", MM_DKIM_R_SIGNATURE_SYNTAX},
+        {"v=1; a=rsa-sha256; d=example.com; s=s; h=to; bh=AAAA; b=AAAA",
+         MM_DKIM_R_HEADER_MISSING_FROM},
+        {"v=1; a=rsa-sha512; d=example.com; s=s; h=from; bh=AAAA; b=AAAA",
+         MM_DKIM_R_UNSUPPORTED_ALGORITHM},
+        {"v=2; a=rsa-sha256; d=example.com; s=s; h=from; bh=AAAA; b=AAAA",
+         MM_DKIM_R_SIGNATURE_SYNTAX},
         {"v=1; a=rsa-sha256; d=example.com; s=s; h=from; b=AAAA", MM_DKIM_R_SIGNATURE_SYNTAX},
-        {"v=1; a=rsa-sha256; d=ex(ample.com; s=s; h=from; bh=AAAA; b=AAAA", MM_DKIM_R_SIGNATURE_SYNTAX},
-        {"v=1; a=rsa-sha256; d=example.com; s=s; h=from; bh=AAAA; b=AAAA; i=@evil.com", MM_DKIM_R_DOMAIN_MISMATCH},
-        {"v=1; a=rsa-sha256; d=example.com; s=s; h=from; bh=AAAA; b=AAAA; i=a@x.example.com", MM_DKIM_R_NONE},
-        {"v=1; a=rsa-sha256; d=example.com; s=s; h=from; bh=AAAA; b=AAAA; i=a@xexample.com", MM_DKIM_R_DOMAIN_MISMATCH},
-        {"v=1; a=rsa-sha256; d=example.com; s=s; h=from; bh=AAAA; b=AAAA; t=10; x=5", MM_DKIM_R_SIGNATURE_SYNTAX},
-        {"v=1; a=rsa-sha256; d=example.com; s=s; h=from; bh=AAAA; b=AAAA; c=odd/simple", MM_DKIM_R_SIGNATURE_SYNTAX},
-        {"v=1; a=rsa-sha256; d=example.com; s=s; h=from; bh=AAAA; b=AAAA; q=http", MM_DKIM_R_SIGNATURE_SYNTAX},
-        {"v=1; a=rsa-sha256; d=example.com; s=s; h=from; bh=AAAA; b=AAAA; l=x", MM_DKIM_R_SIGNATURE_SYNTAX},
-        {"v=1; a=rsa-sha256; d=example.com; s=s; h=from; bh=AAAA; b=AAAA; zz=future", MM_DKIM_R_NONE},
+        {"v=1; a=rsa-sha256; d=ex(ample.com; s=s; h=from; bh=AAAA; b=AAAA",
+         MM_DKIM_R_SIGNATURE_SYNTAX},
+        {"v=1; a=rsa-sha256; d=example.com; s=s; h=from; bh=AAAA; b=AAAA; i=@evil.com",
+         MM_DKIM_R_DOMAIN_MISMATCH},
+        {"v=1; a=rsa-sha256; d=example.com; s=s; h=from; bh=AAAA; b=AAAA; i=a@x.example.com",
+         MM_DKIM_R_NONE},
+        {"v=1; a=rsa-sha256; d=example.com; s=s; h=from; bh=AAAA; b=AAAA; i=a@xexample.com",
+         MM_DKIM_R_DOMAIN_MISMATCH},
+        {"v=1; a=rsa-sha256; d=example.com; s=s; h=from; bh=AAAA; b=AAAA; t=10; x=5",
+         MM_DKIM_R_SIGNATURE_SYNTAX},
+        {"v=1; a=rsa-sha256; d=example.com; s=s; h=from; bh=AAAA; b=AAAA; c=odd/simple",
+         MM_DKIM_R_SIGNATURE_SYNTAX},
+        {"v=1; a=rsa-sha256; d=example.com; s=s; h=from; bh=AAAA; b=AAAA; q=http",
+         MM_DKIM_R_SIGNATURE_SYNTAX},
+        {"v=1; a=rsa-sha256; d=example.com; s=s; h=from; bh=AAAA; b=AAAA; l=x",
+         MM_DKIM_R_SIGNATURE_SYNTAX},
+        {"v=1; a=rsa-sha256; d=example.com; s=s; h=from; bh=AAAA; b=AAAA; zz=future",
+         MM_DKIM_R_NONE},
     };
     mm_dkim_sigdata *sd = malloc(sizeof *sd);
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
@@ -286,24 +299,25 @@ static int setup_zone(void **state)
 
 /* ---- a signer built from the canonicalizers ---- */
 
-static const char base_msg[] =
-    "Received: from relay by mx; Sun, 29 Nov 2026 00:00:00 +0000\r\n"
-    "From: Alice <alice@example.org>\r\n"
-    "To: bob@example.net\r\n"
-    "Subject: Quarterly   report\r\n"
-    "Date: Sun, 29 Nov 2026 00:00:00 +0000\r\n"
-    "\r\n"
-    "Hello Bob,\r\n"
-    "\r\n"
-    "the numbers  are in.\t\r\n"
-    "\r\n\r\n";
+static const char base_msg[] = "Received: from relay by mx; Sun, 29 Nov 2026 00:00:00 +0000\r\n"
+                               "From: Alice <alice@example.org>\r\n"
+                               "To: bob@example.net\r\n"
+                               "Subject: Quarterly   report\r\n"
+                               "Date: Sun, 29 Nov 2026 00:00:00 +0000\r\n"
+                               "\r\n"
+                               "Hello Bob,\r\n"
+                               "\r\n"
+                               "the numbers  are in.\t\r\n"
+                               "\r\n\r\n";
 
 /* The value of field name (first instance) canonicalized, for the hand-built hash input. */
 static void add_field(mm_dkim_msg *m, const char *name, bool relaxed, mm_buf *out)
 {
     for (size_t i = 0; i < m->nfields; i++)
-        if (m->fields[i].nlen == strlen(name) && strncasecmp(m->fields[i].raw, name, m->fields[i].nlen) == 0) {
-            assert_int_equal(mm_dkim_canon_header(relaxed, m->fields[i].raw, m->fields[i].len, out), MM_OK);
+        if (m->fields[i].nlen == strlen(name) &&
+            strncasecmp(m->fields[i].raw, name, m->fields[i].nlen) == 0) {
+            assert_int_equal(mm_dkim_canon_header(relaxed, m->fields[i].raw, m->fields[i].len, out),
+                             MM_OK);
             return;
         }
 }
@@ -388,15 +402,16 @@ static mm_dkim_report *verify(const char *msg, const mm_dkim_opts *o)
     return r;
 }
 
-static void expect(const char *msg, size_t i, mm_dkim_result res, mm_dkim_reason why, unsigned notes)
+static void expect(const char *msg, size_t i, mm_dkim_result res, mm_dkim_reason why,
+                   unsigned notes)
 {
     mm_dkim_report *r = verify(msg, NULL);
     const mm_dkim_sig *s = mm_dkim_report_sig(r, i);
     assert_non_null(s);
     if (s->result != res || s->reason != why || (s->notes & notes) != notes)
         fail_msg("sig %zu: got %s/%s notes %#x (%s), want %s/%s notes %#x", i,
-                 mm_dkim_result_name(s->result), mm_dkim_reason_name(s->reason), s->notes, s->detail,
-                 mm_dkim_result_name(res), mm_dkim_reason_name(why), notes);
+                 mm_dkim_result_name(s->result), mm_dkim_reason_name(s->reason), s->notes,
+                 s->detail, mm_dkim_result_name(res), mm_dkim_reason_name(why), notes);
     mm_dkim_report_free(r);
 }
 
@@ -559,7 +574,8 @@ static void test_key_parse(void **state)
     } rows[] = {
         {"v=DKIM1; k=ed25519; p=%s", K.ed_p, MM_DKIM_R_NONE, 0, 256},
         {"v=DKIM1; p=%s", K.rsa_p, MM_DKIM_R_NONE, 0, 2048},
-        {"p=%s; t=y:s", K.rsa1024_p, MM_DKIM_R_NONE, MM_DKIM_NOTE_TESTING | MM_DKIM_NOTE_WEAK_KEY, 1024},
+        {"p=%s; t=y:s", K.rsa1024_p, MM_DKIM_R_NONE, MM_DKIM_NOTE_TESTING | MM_DKIM_NOTE_WEAK_KEY,
+         1024},
         {"v=DKIM1; p=%s", K.rsa512_p, MM_DKIM_R_KEY_TOO_SMALL, 0, 512},
         {"v=DKIM1; p=%s", "", MM_DKIM_R_KEY_REVOKED, 0, 0},
         {"v=DKIM1; k=ed25519; p=%s", K.rsa_p, MM_DKIM_R_KEY_SYNTAX, 0, 0},
@@ -590,8 +606,9 @@ static void test_keycheck(void **state)
     mm_dns *d = NULL;
     assert_int_equal(mm_dns_create_backend(&b, &d), MM_OK);
     const char *sels[] = {"rsa", "ed", "gone", "slow", "nope", "test"};
-    const mm_dkim_reason want[] = {MM_DKIM_R_NONE, MM_DKIM_R_NONE, MM_DKIM_R_KEY_REVOKED,
-                                   MM_DKIM_R_KEY_TEMPERROR, MM_DKIM_R_KEY_NOT_FOUND, MM_DKIM_R_NONE};
+    const mm_dkim_reason want[] = {MM_DKIM_R_NONE,          MM_DKIM_R_NONE,
+                                   MM_DKIM_R_KEY_REVOKED,   MM_DKIM_R_KEY_TEMPERROR,
+                                   MM_DKIM_R_KEY_NOT_FOUND, MM_DKIM_R_NONE};
     mm_dkim_keycheck *kc = NULL;
     assert_int_equal(mm_dkim_keycheck_run(d, "Example.ORG", sels, 6, &kc), MM_OK);
     assert_int_equal(mm_dkim_keycheck_count(kc), 6);

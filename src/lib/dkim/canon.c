@@ -183,8 +183,7 @@ mm_status_t mm_dkim_canon_body(bool relaxed, const char *body, size_t len, mm_bu
         if (nl && n && body[e - 1] == '\r')
             n--;
         size_t mark = out->len;
-        mm_status_t st = relaxed ? relaxed_line(body + p, n, out)
-                                 : mm_buf_append(out, body + p, n);
+        mm_status_t st = relaxed ? relaxed_line(body + p, n, out) : mm_buf_append(out, body + p, n);
         if (st != MM_OK)
             return st;
         if (out->len == mark) {
@@ -270,11 +269,13 @@ mm_status_t mm_dkim_header_input(const mm_dkim_msg *m, const mm_dkim_sigdata *sd
         size_t a = p, b = e;
         while (a < b && (IS_WSP(h->value[a]) || h->value[a] == '\r' || h->value[a] == '\n'))
             a++;
-        while (b > a && (IS_WSP(h->value[b - 1]) || h->value[b - 1] == '\r' || h->value[b - 1] == '\n'))
+        while (b > a &&
+               (IS_WSP(h->value[b - 1]) || h->value[b - 1] == '\r' || h->value[b - 1] == '\n'))
             b--;
         /* RFC 6376 5.4.2: the last unused instance, bottom-up; none = nothing */
         for (size_t i = m->nfields; b > a && i-- > 0;) {
-            if (used[i] || &m->fields[i] == sigfield || !field_is(&m->fields[i], h->value + a, b - a))
+            if (used[i] || &m->fields[i] == sigfield ||
+                !field_is(&m->fields[i], h->value + a, b - a))
                 continue;
             used[i] = true;
             st = mm_dkim_canon_header(sd->hrelaxed, m->fields[i].raw, m->fields[i].len, out);
@@ -288,7 +289,8 @@ mm_status_t mm_dkim_header_input(const mm_dkim_msg *m, const mm_dkim_sigdata *sd
     mm_buf stripped = MM_BUF_INIT;
     mm_buf canon = MM_BUF_INIT;
     if ((st = strip_b(sigfield->raw, sigfield->len, &stripped)) == MM_OK &&
-        (st = mm_dkim_canon_header(sd->hrelaxed, mm_buf_str(&stripped), stripped.len, &canon)) == MM_OK) {
+        (st = mm_dkim_canon_header(sd->hrelaxed, mm_buf_str(&stripped), stripped.len, &canon)) ==
+            MM_OK) {
         size_t n = canon.len;
         if (n >= 2 && canon.data[n - 2] == '\r' && canon.data[n - 1] == '\n')
             n -= 2;

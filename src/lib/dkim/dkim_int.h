@@ -34,15 +34,15 @@ const mm_dkim_tag *mm_dkim_tag_find(const mm_dkim_tag *tags, size_t n, const cha
 typedef struct mm_dkim_field {
     const char *raw; /* the whole field: name, colon, value, folding, final CRLF */
     size_t len;
-    size_t nlen;     /* name length (without trailing WSP) */
+    size_t nlen; /* name length (without trailing WSP) */
 } mm_dkim_field;
 
 typedef struct mm_dkim_msg {
-    char *data;           /* the message with CRLF line ends (owned) */
+    char *data; /* the message with CRLF line ends (owned) */
     size_t len;
-    mm_dkim_field *fields;/* header fields, top-down (owned) */
+    mm_dkim_field *fields; /* header fields, top-down (owned) */
     size_t nfields;
-    const char *body;     /* after the empty line ending the header */
+    const char *body; /* after the empty line ending the header */
     size_t body_len;
 } mm_dkim_msg;
 
@@ -59,7 +59,11 @@ mm_status_t mm_dkim_canon_body(bool relaxed, const char *body, size_t len, mm_bu
 
 /* ---- Signatures ---- */
 
-typedef enum { MM_DKIM_ALG_RSA_SHA256, MM_DKIM_ALG_RSA_SHA1, MM_DKIM_ALG_ED25519_SHA256 } mm_dkim_alg;
+typedef enum {
+    MM_DKIM_ALG_RSA_SHA256,
+    MM_DKIM_ALG_RSA_SHA1,
+    MM_DKIM_ALG_ED25519_SHA256
+} mm_dkim_alg;
 
 typedef struct mm_dkim_sigdata {
     mm_dkim_tag tags[MM_DKIM_MAX_TAGS];
@@ -99,12 +103,12 @@ bool mm_dkim_body_hash(const mm_dkim_msg *m, const mm_dkim_sigdata *sd, unsigned
 typedef struct mm_dkim_key {
     mm_dkim_reason reason;
     unsigned notes;
-    char ktype[16];     /* "rsa", "ed25519", or k= as written */
+    char ktype[16]; /* "rsa", "ed25519", or k= as written */
     bool k_rsa, k_ed25519;
     bool h_sha1, h_sha256; /* hashes allowed (both when h= is absent) */
     bool strict;
     unsigned bits;
-    EVP_PKEY *pkey;     /* owned; NULL unless reason is none */
+    EVP_PKEY *pkey; /* owned; NULL unless reason is none */
     const char *detail;
 } mm_dkim_key;
 

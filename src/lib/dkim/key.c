@@ -166,7 +166,8 @@ static void read_pubkey(const mm_dkim_tag *p, mm_dkim_key *k)
         return;
     }
     if (k->k_rsa && k->bits < 1024) {
-        fail(k, MM_DKIM_R_KEY_TOO_SMALL, "RSA keys under 1024 bits must not be accepted (RFC 8301 3.2)");
+        fail(k, MM_DKIM_R_KEY_TOO_SMALL,
+             "RSA keys under 1024 bits must not be accepted (RFC 8301 3.2)");
         EVP_PKEY_free(k->pkey);
         k->pkey = NULL;
     } else if (k->k_rsa && k->bits < 2048) {

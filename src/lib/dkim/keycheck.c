@@ -21,9 +21,11 @@
  * query, but would tell the user something we do not know.
  */
 static const mm_dkim_selector selectors[] = {
-    {"default", "cPanel, Plesk, many self-hosted MTAs (OpenDKIM examples)", "common default of signers"},
+    {"default", "cPanel, Plesk, many self-hosted MTAs (OpenDKIM examples)",
+     "common default of signers"},
     {"selector1", "Microsoft 365", "learn.microsoft.com email-authentication-dkim-configure"},
-    {"selector2", "Microsoft 365 (rotation)", "learn.microsoft.com email-authentication-dkim-configure"},
+    {"selector2", "Microsoft 365 (rotation)",
+     "learn.microsoft.com email-authentication-dkim-configure"},
     {"google", "Google Workspace", "support.google.com/a/answer/174126 (default prefix)"},
     {"k1", "Mailchimp / Mandrill", "Mailchimp domain authentication guide"},
     {"k2", "Mailchimp (k2/k3 CNAMEs since 2023)", "Mailchimp domain authentication guide"},
@@ -31,7 +33,8 @@ static const mm_dkim_selector selectors[] = {
     {"s2", "SendGrid (rotation)", "SendGrid domain authentication (s2._domainkey CNAME)"},
     {"dkim", "263 enterprise mail, mailcow", "cusdn.org.cn/jxuwd/202509/553734.html; mailcow docs"},
     {"mail", "docker-mailserver, Rails dkim gem examples", "docker-mailserver issue 1191"},
-    {"zoho", "Zoho Mail (China and global)", "zoho.com.cn/mail/help/adminconsole/domain-keys-configuration.html"},
+    {"zoho", "Zoho Mail (China and global)",
+     "zoho.com.cn/mail/help/adminconsole/domain-keys-configuration.html"},
 };
 
 const mm_dkim_selector *mm_dkim_common_selectors(size_t *n)
@@ -80,8 +83,8 @@ static void on_key(void *arg, const mm_dns_answer *ans)
         slot_fill(s, rec->u.txt.data, rec->u.txt.len);
         return;
     }
-    s->info.reason = mm_dns_result_is_temporary(ans->result) ? MM_DKIM_R_KEY_TEMPERROR
-                                                             : MM_DKIM_R_KEY_NOT_FOUND;
+    s->info.reason =
+        mm_dns_result_is_temporary(ans->result) ? MM_DKIM_R_KEY_TEMPERROR : MM_DKIM_R_KEY_NOT_FOUND;
     s->info.detail = mm_dns_result_name(ans->result);
 }
 
@@ -166,7 +169,7 @@ mm_status_t mm_dkim_keycheck_start(mm_dns *dns, const char *domain, const char *
 }
 
 mm_status_t mm_dkim_keycheck_run(mm_dns *dns, const char *domain, const char *const *sels, size_t n,
-                             mm_dkim_keycheck **out)
+                                 mm_dkim_keycheck **out)
 {
     mm_status_t st = mm_dkim_keycheck_start(dns, domain, sels, n, out);
     return st == MM_OK ? mm_dns_run(dns) : st;

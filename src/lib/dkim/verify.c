@@ -27,9 +27,9 @@ typedef struct sigstate {
     mm_dkim_sigdata *sd;  /* NULL once finished */
     unsigned char bh[64]; /* the body hash computed from the message */
     size_t bhlen;
-    bool body_short;      /* l= exceeds the canonical body */
-    mm_buf hdr;           /* the header hash input */
-    char *strs[9];        /* owned strings behind pub */
+    bool body_short; /* l= exceeds the canonical body */
+    mm_buf hdr;      /* the header hash input */
+    char *strs[9];   /* owned strings behind pub */
     bool done;
 } sigstate;
 
@@ -42,8 +42,8 @@ struct mm_dkim_report {
     bool ignore_expiry;
 };
 
-static const char *const result_names[] = {"pass", "fail", "neutral", "policy", "permerror",
-                                           "temperror"};
+static const char *const result_names[] = {"pass",   "fail",      "neutral",
+                                           "policy", "permerror", "temperror"};
 
 const char *mm_dkim_result_name(mm_dkim_result r)
 {
@@ -60,7 +60,8 @@ static const struct {
     {"key_temperror", N_("the DKIM key record could not be fetched (temporary DNS failure)")},
     {"key_revoked", N_("the DKIM key was revoked (empty p=)")},
     {"key_syntax", N_("the DKIM key record is malformed")},
-    {"key_inappropriate", N_("the DKIM key record does not allow this signature (k=, h=, s= or t=s)")},
+    {"key_inappropriate",
+     N_("the DKIM key record does not allow this signature (k=, h=, s= or t=s)")},
     {"key_too_small", N_("the RSA key is shorter than 1024 bits and cannot be trusted")},
     {"expired", N_("the signature has expired (x=)")},
     {"signature_syntax", N_("the DKIM-Signature field is malformed or lacks a required tag")},
@@ -85,8 +86,10 @@ static const struct {
     unsigned bit;
     const char *id, *msg;
 } notes[] = {
-    {MM_DKIM_NOTE_L_TAG, "l_tag", N_("the signature uses l=: text can be appended to the body without breaking it")},
-    {MM_DKIM_NOTE_L_EXTRA, "l_extra", N_("the body has unsigned text after the length given by l=")},
+    {MM_DKIM_NOTE_L_TAG, "l_tag",
+     N_("the signature uses l=: text can be appended to the body without breaking it")},
+    {MM_DKIM_NOTE_L_EXTRA, "l_extra",
+     N_("the body has unsigned text after the length given by l=")},
     {MM_DKIM_NOTE_TESTING, "testing_mode", N_("the DKIM key is in testing mode (t=y)")},
     {MM_DKIM_NOTE_WEAK_KEY, "weak_key", N_("the RSA key is shorter than 2048 bits")},
     {MM_DKIM_NOTE_SHA1, "rsa_sha1", N_("SHA-1 is obsolete for DKIM (RFC 8301)")},
@@ -274,7 +277,8 @@ static bool check_times(sigstate *s)
 }
 
 /* Everything up to the key query for one signature field. */
-static void start_sig(mm_dkim_report *rep, const mm_dkim_msg *m, const mm_dkim_field *f, sigstate *s)
+static void start_sig(mm_dkim_report *rep, const mm_dkim_msg *m, const mm_dkim_field *f,
+                      sigstate *s)
 {
     const char *why = "";
     const char *colon = memchr(f->raw, ':', f->len);
