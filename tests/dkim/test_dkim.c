@@ -164,6 +164,11 @@ static void test_sig_parse(void **state)
          MM_DKIM_R_NONE},
     };
     mm_dkim_sigdata *sd = malloc(sizeof *sd);
+    char many[4096] = "v=1; a=rsa-sha256; d=example.com; s=s; bh=AAAA; b=AAAA; h=from";
+    for (int i = 0; i < 300; i++)
+        strcat(many, ":to");
+    const char *w;
+    assert_int_equal(mm_dkim_sig_parse(many, strlen(many), sd, &w), MM_DKIM_R_SIGNATURE_SYNTAX);
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         const char *why;
         mm_dkim_reason r = mm_dkim_sig_parse(rows[i].sig, strlen(rows[i].sig), sd, &why);

@@ -15,6 +15,8 @@
 /* ---- Tag lists (RFC 6376 section 3.2) ---- */
 
 #define MM_DKIM_MAX_TAGS 64
+/* Names in a signature's h= (real signers list 10 to 40, over-signed). */
+#define MM_DKIM_MAX_H_NAMES 256
 
 typedef struct mm_dkim_tag {
     const char *name;

@@ -358,6 +358,14 @@ mm_dkim_reason mm_dkim_sig_parse(const char *value, size_t len, mm_dkim_sigdata 
         return MM_DKIM_R_SIGNATURE_SYNTAX;
     }
     const mm_dkim_tag *h = mm_dkim_tag_find(sd->tags, sd->ntags, "h");
+    size_t names = 1;
+    for (size_t i = 0; i < h->vlen; i++)
+        names += h->value[i] == ':';
+    /* each name is looked up among all header fields: bound the work */
+    if (names > MM_DKIM_MAX_H_NAMES) {
+        *why = "h= lists too many header fields";
+        return MM_DKIM_R_SIGNATURE_SYNTAX;
+    }
     if (!list_has(h->value, h->vlen, "from")) {
         *why = "h= does not list From (RFC 6376 5.4)";
         return MM_DKIM_R_HEADER_MISSING_FROM;
