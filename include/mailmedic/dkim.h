@@ -107,9 +107,11 @@ typedef struct mm_dkim_sig {
 } mm_dkim_sig;
 
 typedef struct mm_dkim_opts {
-    long long now;         /* the time for x= and t= (seconds since 1970); 0 = time(NULL) */
-    bool ignore_expiry;    /* a past x= is a note instead of a permerror */
-    size_t max_signatures; /* DKIM-Signature fields evaluated (default 16); more are ignored */
+    long long now;            /* the time for x= and t= (seconds since 1970); 0 = time(NULL) */
+    bool ignore_expiry;       /* a past x= is a note instead of a permerror */
+    size_t max_signatures;    /* DKIM-Signature fields evaluated (default 16); more are ignored */
+    size_t max_message_bytes; /* larger messages are refused with MM_ETOOBIG (default 64 MiB):
+                               * the body hash needs every byte, so none can be skipped */
 } mm_dkim_opts;
 
 typedef struct mm_dkim_report mm_dkim_report;
@@ -120,8 +122,8 @@ typedef struct mm_dkim_report mm_dkim_report;
  * not outlive the call.  o may be NULL.  On MM_OK *out owns a report, to be
  * freed with mm_dkim_report_free(); it fills in while the caller runs dns
  * (mm_dns_run), which must outlive the report or the report must be freed
- * first.  MM_EINVAL for NULL arguments, MM_ENOMEM.  A message without
- * signatures gives a report with none.
+ * first.  MM_EINVAL for NULL arguments, MM_ETOOBIG past max_message_bytes,
+ * MM_ENOMEM.  A message without signatures gives a report with none.
  */
 MM_EXTERN mm_status_t mm_dkim_verify_start(mm_dns *dns, const char *msg, size_t len,
                                            const mm_dkim_opts *o, mm_dkim_report **out);

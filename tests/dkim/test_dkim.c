@@ -560,6 +560,17 @@ static void test_two_signatures(void **state)
     mm_dkim_report_free(r);
     free(one);
     free(two);
+    /* over the size limit */
+    mm_dns_backend nb = {"test", lookup, NULL};
+    mm_dns *d = NULL;
+    assert_int_equal(mm_dns_create_backend(&nb, &d), MM_OK);
+    mm_dkim_opts small = {.max_message_bytes = 100};
+    assert_int_equal(mm_dkim_verify(d, base_msg, strlen(base_msg), &small, &r), MM_ETOOBIG);
+    assert_int_equal(mm_dkim_verify(d, NULL, 0, NULL, &r), MM_OK);
+    assert_int_equal(mm_dkim_report_count(r), 0);
+    mm_dkim_report_free(r);
+    assert_int_equal(mm_dkim_verify(NULL, base_msg, 1, NULL, &r), MM_EINVAL);
+    mm_dns_free(d);
     /* no signature at all */
     r = verify(base_msg, NULL);
     assert_int_equal(mm_dkim_report_count(r), 0);

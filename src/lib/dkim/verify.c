@@ -333,6 +333,9 @@ mm_status_t mm_dkim_verify_start(mm_dns *dns, const char *msg, size_t len, const
     if (!dns || (!msg && len) || !out)
         return MM_EINVAL;
     *out = NULL;
+    size_t limit = o && o->max_message_bytes ? o->max_message_bytes : (size_t)64 << 20;
+    if (len > limit)
+        return MM_ETOOBIG;
     mm_dkim_report *rep = calloc(1, sizeof *rep);
     mm_dkim_msg m;
     if (!rep)
