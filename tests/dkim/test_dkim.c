@@ -184,6 +184,7 @@ static void test_sig_parse(void **state)
 typedef struct keys {
     EVP_PKEY *rsa, *ed, *rsa1024, *rsa512;
     char rsa_p[1024], ed_p[64], rsa1024_p[512], rsa512_p[256];
+    char rsa_pkcs1[1024], ed_spki[128]; /* the other encodings publishers use */
 } keys;
 
 static keys K;
@@ -219,6 +220,13 @@ static int setup_keys(void **state)
     if (EVP_PKEY_get_raw_public_key(K.ed, raw, &rl) != 1)
         return -1;
     b64(raw, rl, K.ed_p);
+    spki_b64(K.ed, K.ed_spki);
+    unsigned char *der = NULL;
+    int n = i2d_PublicKey(K.rsa, &der); /* PKCS#1 RSAPublicKey for RSA */
+    if (n <= 0)
+        return -1;
+    b64(der, (size_t)n, K.rsa_pkcs1);
+    OPENSSL_free(der);
     return 0;
 }
 
@@ -600,6 +608,9 @@ static void test_key_parse(void **state)
         {"v=DKIM1; s=tlsrpt; p=%s", K.rsa_p, MM_DKIM_R_KEY_INAPPROPRIATE, 0, 0},
         {"v=DKIM1; h=sha1; p=%s", K.rsa_p, MM_DKIM_R_NONE, MM_DKIM_NOTE_SHA1, 2048},
         {"v=DKIM1; %s", "", MM_DKIM_R_KEY_SYNTAX, 0, 0},
+        {"v=DKIM1; p=%s", K.rsa_pkcs1, MM_DKIM_R_NONE, 0, 2048},
+        {"v=DKIM1; k=ed25519; p=%s", K.ed_spki, MM_DKIM_R_KEY_SYNTAX, 0, 0},
+        {"v=DKIM1; p=%s", K.ed_p, MM_DKIM_R_KEY_SYNTAX, 0, 0},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         snprintf(rec, sizeof rec, rows[i].fmt, rows[i].p);

@@ -151,6 +151,13 @@ static void read_pubkey(const mm_dkim_tag *p, mm_dkim_key *k)
         return;
     }
     if (k->k_ed25519) {
+        if (n == 44 && der[0] == 0x30) {
+            /* a common publishing mistake: the SubjectPublicKeyInfo of the key */
+            fail(
+                k, MM_DKIM_R_KEY_SYNTAX,
+                "p= holds an Ed25519 SubjectPublicKeyInfo; RFC 8463 4.2 wants the raw 32-byte key");
+            return;
+        }
         if (n != 32) {
             fail(k, MM_DKIM_R_KEY_SYNTAX, "an Ed25519 p= must be 32 bytes (RFC 8463 4.2)");
             return;
