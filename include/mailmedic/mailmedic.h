@@ -12,4 +12,6 @@
 #include <mailmedic/address.h>
 #include <mailmedic/domains.h>
 #include <mailmedic/spf.h>
+#include <mailmedic/dmarc.h>
+#include <mailmedic/dkim.h>
 #endif
