@@ -131,6 +131,7 @@ struct mm_verifier {
     size_t cap, head, count;
     size_t dns_pending;
     seen seen;
+    mm_addr *scratch; /* re-checks a suggested fix (suggest_invalid) */
     pthread_mutex_t lock;  /* guards item states set by prober threads */
     pthread_cond_t smtp_done;
     size_t smtp_pending;
@@ -138,9 +139,56 @@ struct mm_verifier {
 
 /* ---- duplicates ---- */
 
+/* The n bytes (1..8) at s as one word, losslessly for a given n: the first
+ * and the last 4 in separate halves (they overlap when n < 8). */
+static inline uint64_t load_tail(const unsigned char *s, size_t n)
+{
+    if (n >= 4) {
+        uint32_t lo, hi;
+        memcpy(&lo, s, 4);
+        memcpy(&hi, s + n - 4, 4);
+        return lo | (uint64_t)hi << 32;
+    }
+    return s[0] | (uint64_t)s[n / 2] << 8 | (uint64_t)s[n - 1] << 16;
+}
+
+/* Lower-case the ASCII letters of 8 bytes at once: only 'A'..'Z' get 0x20. */
+static inline uint64_t lower8(uint64_t v)
+{
+    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+    uint64_t low7 = v & ~high;
+    uint64_t ge_a = low7 + ones * (0x80 - 'A');
+    uint64_t gt_z = low7 + ones * (0x80 - 'Z' - 1);
+    return v | ((ge_a & ~gt_z & ~v & high) >> 2);
+}
+
+static inline uint64_t mix(uint64_t h, uint64_t w)
+{
+    h = (h ^ w) * 0xff51afd7ed558ccdull;
+    return h ^ (h >> 32);
+}
+
+/* 8 bytes at a time (a byte at a time cost more than the rest of the
+ * bookkeeping); `fold` lower-cases ASCII letters. */
+static uint64_t hash_part(uint64_t h, const unsigned char *s, size_t n, bool fold)
+{
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        h = mix(h, fold ? lower8(w) : w);
+    }
+    if (i < n) {
+        uint64_t w = load_tail(s + i, n - i);
+        h = mix(h, fold ? lower8(w) : w);
+    }
+    return h;
+}
+
 /* What makes two inputs the same address: the text without the white space
  * around it, with the domain in lower case (local parts may be case
- * sensitive, so they are compared as typed). */
+ * sensitive, so they are compared as typed).  The key is a 64-bit
+ * fingerprint of that text (lengths included, so the parts cannot shift). */
 static uint64_t repeat_key(const char *s, size_t n)
 {
     while (n && (*s == ' ' || *s == '\t'))
@@ -149,14 +197,14 @@ static uint64_t repeat_key(const char *s, size_t n)
         n--;
     const char *at = memrchr(s, '@', n);
     size_t local = at ? (size_t)(at - s) : n;
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (i > local && c >= 'A' && c <= 'Z')
-            c += 'a' - 'A';
-        h ^= c;
-        h *= 1099511628211ull;
-    }
+    const unsigned char *u = (const unsigned char *)s;
+    /* the lengths get a round of their own: xored into the first word they
+     * could cancel a difference in the text */
+    uint64_t h = mix(0x9e3779b97f4a7c15ull, (uint64_t)n << 32 | local);
+    h = hash_part(h, u, local, false);
+    h = hash_part(h, u + local, n - local, true);
+    h *= 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 33;
     return h ? h : 1;
 }
 
@@ -271,21 +319,35 @@ static void suggest_invalid(mm_verifier *v, item *it)
     char fixed[300];
     mm_suggest_kind k = mm_domains_suggest(v->domains, at + 1, tlen - llen - 1, fixed, sizeof fixed);
     char cand[MM_ADDR_TEXT_MAX];
-    if (k != MM_SUGGEST_NONE)
-        snprintf(cand, sizeof cand, "%.*s@%s", (int)llen, text, fixed);
-    else if (it->addr.fixed[0])
-        snprintf(cand, sizeof cand, "%s", it->addr.fixed);
-    else
+    size_t cn;
+    if (k != MM_SUGGEST_NONE) {
+        /* "%.*s@%s" cut to the buffer, without the cost of snprintf */
+        size_t fl = strlen(fixed);
+        cn = llen < sizeof cand - 1 ? llen : sizeof cand - 1;
+        memcpy(cand, text, cn);
+        if (cn < sizeof cand - 1)
+            cand[cn++] = '@';
+        if (fl > sizeof cand - 1 - cn)
+            fl = sizeof cand - 1 - cn;
+        memcpy(cand + cn, fixed, fl);
+        cn += fl;
+    } else if (it->addr.fixed[0]) {
+        cn = strlen(it->addr.fixed); /* shorter than cand: the field is smaller */
+        memcpy(cand, it->addr.fixed, cn);
+    } else {
         return;
-    mm_addr *check = malloc(sizeof *check);
-    if (!check)
-        return;
-    if (mm_addr_check(v->checker, cand, strlen(cand), v->o.addr_flags, check) == MM_OK &&
+    }
+    cand[cn] = '\0';
+    mm_addr *check = v->scratch;
+    if (mm_addr_check(v->checker, cand, cn, v->o.addr_flags, check) == MM_OK &&
         check->syntax_ok && !has_note(check, MM_ADDR_TLD_UNKNOWN)) {
-        snprintf(it->suggestion, sizeof it->suggestion, "%s", check->address);
+        size_t al = strlen(check->address);
+        if (al > sizeof it->suggestion - 1)
+            al = sizeof it->suggestion - 1;
+        memcpy(it->suggestion, check->address, al);
+        it->suggestion[al] = '\0';
         it->skind = k;
     }
-    free(check);
 }
 
 /* A misspelt name, as opposed to a mistyped character that the syntax
@@ -538,9 +600,14 @@ static void flush(mm_verifier *v)
         if (!v->count)
             return;
         item *it = at(v, 0);
-        pthread_mutex_lock(&v->lock);
-        bool done = it->st == ST_DONE;
-        pthread_mutex_unlock(&v->lock);
+        bool done;
+        if (v->prober) { /* only prober threads change states behind our back */
+            pthread_mutex_lock(&v->lock);
+            done = it->st == ST_DONE;
+            pthread_mutex_unlock(&v->lock);
+        } else {
+            done = it->st == ST_DONE;
+        }
         if (!done)
             return;
         emit(v, it);
@@ -706,7 +773,8 @@ mm_status_t mm_verifier_create(const mm_verify_opts *o, mm_verify_cb cb, void *a
     pthread_cond_init(&v->smtp_done, NULL);
     mm_status_t st = MM_ENOMEM;
     v->ring = calloc(v->cap, sizeof *v->ring);
-    if (!v->ring)
+    v->scratch = malloc(sizeof *v->scratch);
+    if (!v->ring || !v->scratch)
         goto fail;
     if ((st = mm_addr_checker_create(&v->checker)) != MM_OK)
         goto fail;
@@ -747,6 +815,7 @@ void mm_verifier_free(mm_verifier *v)
         mm_mx_result_unref(v->ring[i].mx);
     }
     free(v->ring);
+    free(v->scratch);
     free(v->seen.slots);
     pthread_mutex_destroy(&v->lock);
     pthread_cond_destroy(&v->smtp_done);
