@@ -63,31 +63,47 @@ static inline uint64_t load_folded(const char *s, size_t n)
     return lower8(load_bytes(s, n));
 }
 
+static inline uint64_t load8_folded(const char *s)
+{
+    uint64_t v;
+    memcpy(&v, s, 8);
+    return lower8(v);
+}
+
+/* Whole 8-byte words, the last one overlapping the one before when the
+ * length is no multiple of 8: no byte-sized tail to assemble. */
 uint32_t mm_dom_hash(const char *s, size_t len)
 {
     uint64_t h = 0x9e3779b97f4a7c15ull ^ len;
-    for (size_t i = 0; i < len; i += 8) {
-        size_t n = len - i < 8 ? len - i : 8;
-        h = (h ^ load_folded(s + i, n)) * 0xff51afd7ed558ccdull;
-        h ^= h >> 29;
+    if (len <= 8) {
+        if (len)
+            h = (h ^ lower8(load_bytes(s, len))) * 0xff51afd7ed558ccdull;
+    } else {
+        for (size_t i = 0; i + 8 < len; i += 8) {
+            h = (h ^ load8_folded(s + i)) * 0xff51afd7ed558ccdull;
+            h ^= h >> 29;
+        }
+        h = (h ^ load8_folded(s + len - 8)) * 0xff51afd7ed558ccdull;
     }
+    h ^= h >> 29;
     h *= 0xc4ceb9fe1a85ec53ull;
     return (uint32_t)(h >> 32);
 }
 
+/* key (stored lower case) against s in any case, len > 0. */
 static inline bool equal_folded(const char *key, const char *s, size_t len)
 {
-    for (size_t i = 0; i < len; i += 8) {
-        size_t n = len - i < 8 ? len - i : 8;
+    if (len <= 8)
+        return load_bytes(key, len) == lower8(load_bytes(s, len));
+    for (size_t i = 0; i + 8 < len; i += 8) {
         uint64_t k;
-        if (n == 8)
-            memcpy(&k, key + i, 8);
-        else
-            k = load_bytes(key + i, n);
-        if (k != load_folded(s + i, n))
+        memcpy(&k, key + i, 8);
+        if (k != load8_folded(s + i))
             return false;
     }
-    return true;
+    uint64_t k;
+    memcpy(&k, key + len - 8, 8);
+    return k == load8_folded(s + len - 8);
 }
 
 static inline unsigned bloom_key(const char *s, size_t len)
@@ -171,11 +187,33 @@ static struct dom_slot *table_add(struct dom_table *t, const char *s, size_t len
     }
 }
 
+/* Index of a 2- or 3-letter lower-case TLD in tld_index, or -1. */
+static inline long short_tld(const char *s, size_t len)
+{
+    unsigned a = (unsigned char)s[0] - 'a', b = (unsigned char)s[1] - 'a';
+    if (a >= 26 || b >= 26)
+        return -1;
+    if (len == 2)
+        return (long)(a * 26 + b);
+    unsigned c = (unsigned char)s[2] - 'a';
+    return c < 26 ? (long)(26 * 26 + (a * 26 + b) * 26 + c) : -1;
+}
+
+const struct dom_slot *mm_dom_find_tld(const mm_domains *d, const char *s, size_t len)
+{
+    if (len == 2 || len == 3) {
+        long k = short_tld(s, len);
+        if (k >= 0)
+            return d->tld_index[k] ? &d->tlds.slots[d->tld_index[k] - 1] : NULL;
+    }
+    return mm_dom_find(&d->tlds, s, len);
+}
+
 bool mm_dom_tld_exists(const mm_domains *d, const char *tld, size_t len)
 {
     if (len == 0 || len > 63)
         return false;
-    if (mm_dom_find(&d->tlds, tld, len))
+    if (mm_dom_find_tld(d, tld, len))
         return true;
     char buf[64];
     for (size_t i = 0; i < len; i++)
@@ -374,6 +412,12 @@ static mm_status_t load_tlds(mm_domains *d)
             e->flags |= MM_TLD_SLD;
         else
             e->val = t->suffix;
+    }
+    for (uint32_t i = 0; i <= d->tlds.mask; i++) {
+        const struct dom_slot *e = &d->tlds.slots[i];
+        long k = e->s && (e->len == 2 || e->len == 3) ? short_tld(e->s, e->len) : -1;
+        if (k >= 0)
+            d->tld_index[k] = (uint16_t)(i + 1);
     }
     return MM_OK;
 }

@@ -62,6 +62,8 @@ struct mm_domains {
     struct dom_table suffixes;
     struct dom_table tlds;
     struct dom_table roles; /* role alias -> index into mm_dom_roles */
+    /* 2- and 3-letter TLDs (most look-ups) by their letters: tlds slot + 1 */
+    uint16_t tld_index[26 * 26 + 26 * 26 * 26];
     size_t role_max;        /* longest alias */
     struct dom_target *targets;
     size_t ntargets;
@@ -97,6 +99,8 @@ uint32_t mm_dom_hash(const char *s, size_t len);
 const struct dom_slot *mm_dom_find(const struct dom_table *t, const char *s, size_t len);
 /* A listed domain (popular first, then all lists); NULL when unknown. */
 const struct dom_slot *mm_dom_lookup(const mm_domains *d, const char *s, size_t len);
+/* A TLD in d->tlds, the short ones without hashing; NULL when absent. */
+const struct dom_slot *mm_dom_find_tld(const mm_domains *d, const char *s, size_t len);
 /* Does the TLD (no dot) exist?  The cache first, then the Public Suffix List. */
 bool mm_dom_tld_exists(const mm_domains *d, const char *tld, size_t len);
 

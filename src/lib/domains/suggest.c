@@ -732,7 +732,7 @@ static mm_suggest_kind suggest_tld(const mm_domains *d, const char *s, size_t n,
     size_t vn = head + fl;
     doubled_tld(v, &vn); /* qq.com.con -> qq.com.com -> qq.com */
     if (!is_known(d, v, vn)) {
-        struct best b = match_popular(d, v, vn, head - 1, mm_dom_find(&d->tlds, fix, fl), true);
+        struct best b = match_popular(d, v, vn, head - 1, mm_dom_find_tld(d, fix, fl), true);
         if (b.target >= 0 && !b.ambiguous)
             return emit(d->targets[b.target].domain, d->targets[b.target].len, out, outsz)
                        ? MM_SUGGEST_PROVIDER
@@ -761,7 +761,7 @@ static mm_suggest_kind suggest_truncated(const mm_domains *d, const char *s, siz
         memcpy(v, s, dot1 + 1);
         memcpy(v + dot1 + 1, cut[i][1], 3);
         struct best b =
-            match_popular(d, v, dot1 + 4, dot1, mm_dom_find(&d->tlds, cut[i][1], 3), true);
+            match_popular(d, v, dot1 + 4, dot1, mm_dom_find_tld(d, cut[i][1], 3), true);
         if (b.target < 0 || b.ambiguous || b.by_suffix)
             return MM_SUGGEST_NONE;
         const struct dom_target *t = &d->targets[b.target];
@@ -795,7 +795,7 @@ static mm_suggest_kind suggest_unknown(const mm_domains *d, const char *s, size_
     if (!last)
         return suggest_dotless(d, s, n, out, outsz);
     size_t dot1 = (size_t)(last - s);
-    const struct dom_slot *tld = mm_dom_find(&d->tlds, s + dot1 + 1, n - dot1 - 1);
+    const struct dom_slot *tld = mm_dom_find_tld(d, s + dot1 + 1, n - dot1 - 1);
     bool tld_exists = tld || mm_dom_tld_exists(d, s + dot1 + 1, n - dot1 - 1);
     size_t dn = n;
     if (tld_exists ? doubled_tld(s, &dn) : doubled_tld_nodot(d, s, &dn))
