@@ -557,6 +557,30 @@ static bool is_known(const mm_domains *d, const char *s, size_t n)
     return e && (e->flags & MM_DOM_KNOWN);
 }
 
+/* The last dot of s[0..n), or NULL: domains are short, and a loop costs
+ * less than a call to memrchr. */
+static inline const char *last_dot(const char *s, size_t n)
+{
+    while (n--)
+        if (s[n] == '.')
+            return s + n;
+    return NULL;
+}
+
+/* doubled_tld() with the last two dots known: last = s + dot1, prev. */
+static bool doubled_at(const char *s, size_t *n, size_t dot1, const char *prev)
+{
+    const char *last = s + dot1;
+    if (last == s)
+        return false;
+    size_t tl = *n - dot1 - 1;
+    if (!prev || prev == s || (size_t)(last - prev - 1) != tl ||
+        memcmp(prev + 1, last + 1, tl) != 0)
+        return false;
+    *n = dot1;
+    return true;
+}
+
 /* Step 4a: gmail.com.com -> gmail.com (the TLD exists). */
 static bool doubled_tld(const char *s, size_t *n)
 {
@@ -667,18 +691,19 @@ static mm_suggest_kind suggest_sld(const mm_domains *d, const char *s, size_t n,
                                    size_t dot1, char *out, size_t outsz)
 {
     static const char *const slds[] = {"com", "net", "org", "edu", "gov", "co", "ac"};
+    static const unsigned char sld_len[] = {3, 3, 3, 3, 3, 2, 2};
     size_t sl = dot1 - prev - 1, tl = n - dot1; /* tl counts the dot */
     if (sl < 2 || sl > 4)
         return MM_SUGGEST_NONE;
     for (size_t i = 0; i < sizeof slds / sizeof *slds; i++)
-        if (strlen(slds[i]) == sl && memcmp(s + prev + 1, slds[i], sl) == 0)
+        if (sld_len[i] == sl && memcmp(s + prev + 1, slds[i], sl) == 0)
             return MM_SUGGEST_NONE; /* com.cn, co.uk: meant as they are */
     char v[DOM_MAX + 8];
     size_t vn = 0;
     int best_cost = LIMIT + 1;
     bool tie = false, checked = false;
     for (size_t i = 0; i < sizeof slds / sizeof *slds; i++) {
-        size_t fl = strlen(slds[i]);
+        size_t fl = sld_len[i];
         int c = slip_cost(d, s + prev + 1, sl, slds[i], fl, LIMIT);
         if (c > best_cost || c > LIMIT || prev + 1 + fl + tl > DOM_MAX)
             continue;
@@ -791,20 +816,20 @@ static mm_suggest_kind fold_kind(unsigned flags)
 static mm_suggest_kind suggest_unknown(const mm_domains *d, const char *s, size_t n, unsigned flags,
                                        char *out, size_t outsz)
 {
-    const char *last = memrchr(s, '.', n);
+    const char *last = last_dot(s, n);
     if (!last)
         return suggest_dotless(d, s, n, out, outsz);
     size_t dot1 = (size_t)(last - s);
+    const char *prev = dot1 ? last_dot(s, dot1) : NULL;
     const struct dom_slot *tld = mm_dom_find_tld(d, s + dot1 + 1, n - dot1 - 1);
     bool tld_exists = tld || mm_dom_tld_exists(d, s + dot1 + 1, n - dot1 - 1);
     size_t dn = n;
-    if (tld_exists ? doubled_tld(s, &dn) : doubled_tld_nodot(d, s, &dn))
+    if (tld_exists ? doubled_at(s, &dn, dot1, prev) : doubled_tld_nodot(d, s, &dn))
         return emit(s, dn, out, outsz) ? MM_SUGGEST_DOUBLED_TLD : MM_SUGGEST_NONE;
     if (n > 4 && memcmp(s, "www.", 4) == 0 && is_known(d, s + 4, n - 4))
         return emit(s + 4, n - 4, out, outsz) ? MM_SUGGEST_WWW : MM_SUGGEST_NONE;
     if ((flags & F_DIGIT) && digits_for_letters(d, s, n, out, outsz))
         return MM_SUGGEST_HOMOGLYPH;
-    const char *prev = dot1 ? memrchr(s, '.', dot1) : NULL;
     struct best b = match_popular_at(d, s, n, dot1, prev, tld, tld_exists);
     if (b.target >= 0)
         return b.ambiguous ? MM_SUGGEST_NONE : emit_target(d, &b, s, n, out, outsz);
