@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #define N_(s) s
 
@@ -208,10 +209,34 @@ static uint64_t repeat_key(const char *s, size_t n)
     return h ? h : 1;
 }
 
+/*
+ * A zeroed table of cap slots.  A big one (a million addresses: 32 MiB) is
+ * asked for in huge pages where the system has them only on request: every
+ * look-up lands on a random slot, and with 4 KiB pages each one also misses
+ * the TLB (costly in a VM), which the prefetch in mm_verify_submit cannot
+ * hide.  Seen here: +20% offline addresses per second for 1M addresses.
+ */
+static seen_slot *seen_alloc(size_t cap)
+{
+    size_t bytes = cap * sizeof(seen_slot);
+#ifdef MADV_HUGEPAGE
+    const size_t huge = (size_t)2 << 20;
+    if (bytes >= huge && bytes % huge == 0) {
+        void *t = aligned_alloc(huge, bytes);
+        if (!t)
+            return NULL;
+        madvise(t, bytes, MADV_HUGEPAGE); /* advice only: failure is harmless */
+        memset(t, 0, bytes);
+        return t;
+    }
+#endif
+    return calloc(cap, sizeof(seen_slot));
+}
+
 static bool seen_grow(seen *s)
 {
     size_t cap = s->cap ? s->cap * 2 : 4096;
-    seen_slot *t = calloc(cap, sizeof *t);
+    seen_slot *t = seen_alloc(cap);
     if (!t)
         return false;
     for (size_t i = 0; i < s->cap; i++) {
