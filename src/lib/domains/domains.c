@@ -40,34 +40,21 @@ static inline uint64_t load_bytes(const char *s, size_t n)
     return u[0] | ((uint64_t)u[n / 2] << (8 * (n / 2))) | ((uint64_t)u[n - 1] << (8 * (n - 1)));
 }
 
-/* Lower-case the ASCII letters of 8 bytes at once (SWAR): a byte gets 0x20
- * only if it is in 'A'..'Z', so digits, '-', '.' and control bytes stay as
- * they are and cannot pass for one another. */
-static inline uint64_t lower8(uint64_t v)
-{
-    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
-    uint64_t low7 = v & ~high;
-    uint64_t ge_a = low7 + ones * (0x80 - 'A');     /* high bit: byte >= 'A' */
-    uint64_t gt_z = low7 + ones * (0x80 - 'Z' - 1); /* high bit: byte > 'Z' */
-    uint64_t upper = ge_a & ~gt_z & ~v & high;
-    return v | (upper >> 2);
-}
-
 static inline uint64_t load_folded(const char *s, size_t n)
 {
     if (n >= 8) {
         uint64_t v;
         memcpy(&v, s, 8);
-        return lower8(v);
+        return mm_dom_lower8(v);
     }
-    return lower8(load_bytes(s, n));
+    return mm_dom_lower8(load_bytes(s, n));
 }
 
 static inline uint64_t load8_folded(const char *s)
 {
     uint64_t v;
     memcpy(&v, s, 8);
-    return lower8(v);
+    return mm_dom_lower8(v);
 }
 
 /* Whole 8-byte words, the last one overlapping the one before when the
@@ -77,7 +64,7 @@ uint32_t mm_dom_hash(const char *s, size_t len)
     uint64_t h = 0x9e3779b97f4a7c15ull ^ len;
     if (len <= 8) {
         if (len)
-            h = (h ^ lower8(load_bytes(s, len))) * 0xff51afd7ed558ccdull;
+            h = (h ^ mm_dom_lower8(load_bytes(s, len))) * 0xff51afd7ed558ccdull;
     } else {
         for (size_t i = 0; i + 8 < len; i += 8) {
             h = (h ^ load8_folded(s + i)) * 0xff51afd7ed558ccdull;
@@ -94,7 +81,7 @@ uint32_t mm_dom_hash(const char *s, size_t len)
 static inline bool equal_folded(const char *key, const char *s, size_t len)
 {
     if (len <= 8)
-        return load_bytes(key, len) == lower8(load_bytes(s, len));
+        return load_bytes(key, len) == mm_dom_lower8(load_bytes(s, len));
     for (size_t i = 0; i + 8 < len; i += 8) {
         uint64_t k;
         memcpy(&k, key + i, 8);

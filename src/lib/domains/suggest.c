@@ -246,13 +246,21 @@ static bool fold(const mm_domains *d, const char *in, size_t len, char *buf, siz
     unsigned cls = 0, pairs = 0, prev = MM_FOLD_DOT;
     for (size_t i = 0; i < len; i++) {
         unsigned c = d->fold_class[s[i]];
-        buf[i] = (char)d->fold[s[i]];
         cls |= c;
         pairs |= prev & c;
         prev = c;
     }
     pairs |= prev; /* a trailing dot */
-    if ((cls & MM_FOLD_OTHER) || (pairs & MM_FOLD_DOT) ||
+    if (cls & MM_FOLD_OTHER)
+        return fold_slow(in, len, buf, n, flags);
+    /* Only LDH and dots: d->fold[] is plain ASCII lower-casing. */
+    if (len >= 8) {
+        mm_dom_lower_copy8(buf, s, len);
+    } else {
+        for (size_t i = 0; i < len; i++)
+            buf[i] = (char)d->fold[s[i]];
+    }
+    if ((pairs & MM_FOLD_DOT) ||
         ((cls & MM_FOLD_MINUS) && hyphen_at_edge(buf, len)))
         return fold_slow(in, len, buf, n, flags);
     *n = len;

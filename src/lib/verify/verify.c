@@ -430,11 +430,13 @@ static bool check_offline(mm_verifier *v, item *it)
     const char *dom = a->domain_ascii;
     size_t dlen = strlen(dom);
     it->classes = mm_domains_class(v->domains, dom, dlen);
-    it->role = mm_domains_role(v->domains, a->local, strlen(a->local));
+    size_t llen = strlen(a->local);
+    it->role = mm_domains_role(v->domains, a->local, llen);
     /* only known domains have a provider name: skip the look-up otherwise */
     it->provider = it->classes & MM_DOM_KNOWN ? mm_domains_provider(v->domains, dom, dlen) : NULL;
     if (!(it->classes & MM_DOM_KNOWN) && !(a->flags & MM_ADDR_F_LITERAL))
-        suggest_domain(v, it, a->local, strlen(a->local), a->domain, strlen(a->domain));
+        suggest_domain(v, it, a->local, llen, a->domain,
+                       a->flags & MM_ADDR_F_IDN ? strlen(a->domain) : dlen);
 
     bool dead = false;
     if (has_note(a, MM_ADDR_TLD_UNKNOWN))
