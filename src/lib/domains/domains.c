@@ -12,6 +12,7 @@
 #include <string.h>
 #include "data.h"
 #include "internal.h"
+#include "lookup.h"
 
 /* Generic suffixes: the only ones a valid TLD may be "corrected" to. */
 static const char *const generic_suffixes[] = {"com", "net", "org"};
@@ -497,15 +498,20 @@ void mm_domains_free(mm_domains *d)
     free(d);
 }
 
-unsigned mm_domains_class(const mm_domains *d, const char *domain, size_t len)
+unsigned mm_domains_lookup(const mm_domains *d, const char *domain, size_t len,
+                           const char **provider)
 {
+    *provider = NULL;
     if (!d || !domain)
         return 0;
     if (len && domain[len - 1] == '.')
         len--; /* the root label */
     const struct dom_slot *e = mm_dom_lookup(d, domain, len);
-    if (e)
+    if (e) {
+        if (e->val >= 0)
+            *provider = d->targets[e->val].provider;
         return e->flags;
+    }
     /* Throwaway services hand out any subdomain: walk up to the parents that
      * still have two labels (no list holds a bare TLD). */
     const char *end = domain + len, *p = memchr(domain, '.', len);
@@ -516,6 +522,12 @@ unsigned mm_domains_class(const mm_domains *d, const char *domain, size_t len)
         p = memchr(p + 1, '.', (size_t)(end - p - 1));
     }
     return 0;
+}
+
+unsigned mm_domains_class(const mm_domains *d, const char *domain, size_t len)
+{
+    const char *provider;
+    return mm_domains_lookup(d, domain, len, &provider);
 }
 
 const char *mm_domains_provider(const mm_domains *d, const char *domain, size_t len)

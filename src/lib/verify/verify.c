@@ -18,6 +18,8 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "domains/lookup.h"
+
 #define N_(s) s
 
 #define DEFAULT_WINDOW 2048
@@ -429,11 +431,12 @@ static bool check_offline(mm_verifier *v, item *it)
         a->norms |= MM_ADDR_N_TRIMMED;
     const char *dom = a->domain_ascii;
     size_t dlen = strlen(dom);
-    it->classes = mm_domains_class(v->domains, dom, dlen);
+    const char *provider;
+    it->classes = mm_domains_lookup(v->domains, dom, dlen, &provider);
     size_t llen = strlen(a->local);
     it->role = mm_domains_role(v->domains, a->local, llen);
-    /* only known domains have a provider name: skip the look-up otherwise */
-    it->provider = it->classes & MM_DOM_KNOWN ? mm_domains_provider(v->domains, dom, dlen) : NULL;
+    /* only known domains have a provider name (one look-up gives both) */
+    it->provider = it->classes & MM_DOM_KNOWN ? provider : NULL;
     if (!(it->classes & MM_DOM_KNOWN) && !(a->flags & MM_ADDR_F_LITERAL))
         suggest_domain(v, it, a->local, llen, a->domain,
                        a->flags & MM_ADDR_F_IDN ? strlen(a->domain) : dlen);
