@@ -13,4 +13,10 @@
 unsigned mm_domains_lookup(const mm_domains *d, const char *domain, size_t len,
                            const char **provider);
 
+/* mm_domains_suggest() for a domain the caller has just found not known
+ * (mm_domains_lookup() without MM_DOM_KNOWN, the same text or the same in
+ * another case): the same answer without looking the domain up again. */
+mm_suggest_kind mm_domains_suggest_unknown(const mm_domains *d, const char *domain, size_t len,
+                                           char *out, size_t outsz);
+
 #endif

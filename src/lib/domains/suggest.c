@@ -38,6 +38,7 @@
  */
 #include <string.h>
 #include "internal.h"
+#include "lookup.h"
 
 #define N_(s) s
 
@@ -849,8 +850,10 @@ static mm_suggest_kind suggest_unknown(const mm_domains *d, const char *s, size_
     return k;
 }
 
-mm_suggest_kind mm_domains_suggest(const mm_domains *d, const char *domain, size_t len, char *out,
-                                   size_t outsz)
+/* known_unknown: the caller has found the domain as given not known (see
+ * lookup.h); then a fold that only changed case cannot make it known. */
+static mm_suggest_kind suggest(const mm_domains *d, const char *domain, size_t len, char *out,
+                               size_t outsz, bool known_unknown)
 {
     if (out && outsz)
         out[0] = '\0';
@@ -861,7 +864,8 @@ mm_suggest_kind mm_domains_suggest(const mm_domains *d, const char *domain, size
     unsigned flags = 0;
     if (len > 4 * DOM_MAX || !fold(d, domain, len, s, &n, &flags))
         return MM_SUGGEST_NONE;
-    if (is_known(d, s, n))
+    /* Without F_FIXES the fold only lower-cased: s is known iff the input is. */
+    if (!(known_unknown && !(flags & F_FIXES)) && is_known(d, s, n))
         return (flags & F_FIXES) && emit(s, n, out, outsz) ? fold_kind(flags) : MM_SUGGEST_NONE;
     mm_suggest_kind k = suggest_unknown(d, s, n, flags, out, outsz);
     /* acme,com -> acme.com is clear anyway; an unknown domain with a Cyrillic
@@ -872,6 +876,18 @@ mm_suggest_kind mm_domains_suggest(const mm_domains *d, const char *domain, size
     if (k == MM_SUGGEST_NONE && fixes && emit(s, n, out, outsz))
         k = fold_kind(fixes);
     return k;
+}
+
+mm_suggest_kind mm_domains_suggest(const mm_domains *d, const char *domain, size_t len, char *out,
+                                   size_t outsz)
+{
+    return suggest(d, domain, len, out, outsz, false);
+}
+
+mm_suggest_kind mm_domains_suggest_unknown(const mm_domains *d, const char *domain, size_t len,
+                                           char *out, size_t outsz)
+{
+    return suggest(d, domain, len, out, outsz, true);
 }
 
 const char *mm_suggest_kind_name(mm_suggest_kind k)

@@ -322,12 +322,13 @@ static void suggest(item *it, const char *local, size_t llen, const char *domain
     it->skind = kind;
 }
 
-/* A typo fix for the domain part of a syntactically valid address. */
+/* A typo fix for the domain part of a syntactically valid address whose
+ * domain the look-up has found not known. */
 static void suggest_domain(mm_verifier *v, item *it, const char *local, size_t llen,
                            const char *domain, size_t dlen)
 {
     char fixed[300];
-    mm_suggest_kind k = mm_domains_suggest(v->domains, domain, dlen, fixed, sizeof fixed);
+    mm_suggest_kind k = mm_domains_suggest_unknown(v->domains, domain, dlen, fixed, sizeof fixed);
     if (k != MM_SUGGEST_NONE)
         suggest(it, local, llen, fixed, k);
 }
