@@ -75,6 +75,38 @@ const unsigned char mm_addr_cls[256] = {
 
 enum { LOCAL_MAX = 64, ADDRESS_MAX = 254, DOMAIN_MAX = 255, LABEL_MAX = 63 };
 
+/* The classes all 8 bytes at q share: one branch per 8 bytes in the scan
+ * loops instead of one per byte. */
+static inline unsigned cls8(const unsigned char *q)
+{
+    const unsigned char *t = mm_addr_cls;
+    return (t[q[0]] & t[q[1]]) & (t[q[2]] & t[q[3]]) & (t[q[4]] & t[q[5]]) & (t[q[6]] & t[q[7]]);
+}
+
+/* dst = src | 0x20 per byte, n bytes, then a NUL: the lower-cased form of
+ * an ASCII domain that has passed the scan (LDH and dots only).  It is read
+ * from the input, not from out->domain just written byte by byte: wide
+ * loads over fresh narrow stores stall the CPU (no store forwarding). */
+static void lower_copy(char *dst, const unsigned char *src, size_t n)
+{
+    const uint64_t bits = 0x2020202020202020ull;
+    if (n >= 8) {
+        uint64_t v;
+        for (size_t i = 0; i + 8 < n; i += 8) {
+            memcpy(&v, src + i, 8);
+            v |= bits;
+            memcpy(dst + i, &v, 8);
+        }
+        memcpy(&v, src + n - 8, 8);
+        v |= bits;
+        memcpy(dst + n - 8, &v, 8);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            dst[i] = (char)(src[i] | 0x20);
+    }
+    dst[n] = '\0';
+}
+
 /* A bad ASCII byte: white space, line breaks and controls have their own
  * codes everywhere. */
 bool mm_addr_fail_ctl(mm_addr_parse *p, size_t off, unsigned char ch)
@@ -207,6 +239,8 @@ static bool parse_local(mm_addr_parse *p, size_t *at)
     if (s[0] == '"')
         return parse_quoted(p, at);
     for (;;) {
+        while (i + 8 <= n && (cls8(s + i) & MM_AC_ATEXT))
+            i += 8;
         while (i < n && (mm_addr_cls[s[i]] & MM_AC_ATEXT))
             i++;
         if (i == n)
@@ -301,6 +335,17 @@ static bool scan_label(mm_addr_parse *p, size_t *jp, dom_scan *ds)
         unsigned up = 0;
         size_t k = ds->len;
         if (cap - k >= n - j) {
+            uint64_t up8 = 0;
+            while (j + 8 <= n && (cls8(s + j) & MM_AC_LDH)) {
+                uint64_t v;
+                memcpy(&v, s + j, 8);
+                up8 |= ~v;
+                v |= 0x2020202020202020ull;
+                memcpy(w + k, &v, 8);
+                j += 8;
+                k += 8;
+            }
+            up |= (up8 & 0x2020202020202020ull) ? 0x20u : 0u;
             while (j < n && (mm_addr_cls[s[j]] & MM_AC_LDH)) {
                 up |= ~s[j];
                 w[k++] = (char)(s[j++] | 0x20);
@@ -403,7 +448,7 @@ static bool parse_domain(mm_addr_parse *p, size_t at)
     } else {
         if (ds.len > DOMAIN_MAX)
             return mm_addr_fail_num(p, MM_ADDR_DOMAIN_TOO_LONG, d, ds.len);
-        memcpy(o->domain_ascii, o->domain, ds.len + 1);
+        lower_copy(o->domain_ascii, s + d, ds.len); /* ds.len == n - d here */
         p->dlen = p->alen = ds.len;
     }
     p->tld = ds.tld;
@@ -440,8 +485,12 @@ bool mm_addr_parse_5321(mm_addr_parse *p)
         dl = sizeof o->address - at - 2; /* cannot happen: domain <= 255 A-label octets */
     memcpy(o->address, p->s, at);
     o->address[at] = '@';
-    memcpy(o->address + at + 1, o->domain, dl);
-    o->address[at + 1 + dl] = '\0';
+    if (o->flags & (MM_ADDR_F_IDN | MM_ADDR_F_LITERAL)) {
+        memcpy(o->address + at + 1, o->domain, dl);
+        o->address[at + 1 + dl] = '\0';
+    } else {
+        lower_copy(o->address + at + 1, p->s + at + 1, dl);
+    }
     if (!(o->flags & MM_ADDR_F_LITERAL))
         mm_addr_domain_notes(p, at + 1);
     return true;

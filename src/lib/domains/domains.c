@@ -12,6 +12,7 @@
 #include <string.h>
 #include "data.h"
 #include "internal.h"
+#include "lookup.h"
 
 /* Generic suffixes: the only ones a valid TLD may be "corrected" to. */
 static const char *const generic_suffixes[] = {"com", "net", "org"};
@@ -40,54 +41,57 @@ static inline uint64_t load_bytes(const char *s, size_t n)
     return u[0] | ((uint64_t)u[n / 2] << (8 * (n / 2))) | ((uint64_t)u[n - 1] << (8 * (n - 1)));
 }
 
-/* Lower-case the ASCII letters of 8 bytes at once (SWAR): a byte gets 0x20
- * only if it is in 'A'..'Z', so digits, '-', '.' and control bytes stay as
- * they are and cannot pass for one another. */
-static inline uint64_t lower8(uint64_t v)
-{
-    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
-    uint64_t low7 = v & ~high;
-    uint64_t ge_a = low7 + ones * (0x80 - 'A');     /* high bit: byte >= 'A' */
-    uint64_t gt_z = low7 + ones * (0x80 - 'Z' - 1); /* high bit: byte > 'Z' */
-    uint64_t upper = ge_a & ~gt_z & ~v & high;
-    return v | (upper >> 2);
-}
-
 static inline uint64_t load_folded(const char *s, size_t n)
 {
     if (n >= 8) {
         uint64_t v;
         memcpy(&v, s, 8);
-        return lower8(v);
+        return mm_dom_lower8(v);
     }
-    return lower8(load_bytes(s, n));
+    return mm_dom_lower8(load_bytes(s, n));
 }
 
+static inline uint64_t load8_folded(const char *s)
+{
+    uint64_t v;
+    memcpy(&v, s, 8);
+    return mm_dom_lower8(v);
+}
+
+/* Whole 8-byte words, the last one overlapping the one before when the
+ * length is no multiple of 8: no byte-sized tail to assemble. */
 uint32_t mm_dom_hash(const char *s, size_t len)
 {
     uint64_t h = 0x9e3779b97f4a7c15ull ^ len;
-    for (size_t i = 0; i < len; i += 8) {
-        size_t n = len - i < 8 ? len - i : 8;
-        h = (h ^ load_folded(s + i, n)) * 0xff51afd7ed558ccdull;
-        h ^= h >> 29;
+    if (len <= 8) {
+        if (len)
+            h = (h ^ mm_dom_lower8(load_bytes(s, len))) * 0xff51afd7ed558ccdull;
+    } else {
+        for (size_t i = 0; i + 8 < len; i += 8) {
+            h = (h ^ load8_folded(s + i)) * 0xff51afd7ed558ccdull;
+            h ^= h >> 29;
+        }
+        h = (h ^ load8_folded(s + len - 8)) * 0xff51afd7ed558ccdull;
     }
+    h ^= h >> 29;
     h *= 0xc4ceb9fe1a85ec53ull;
     return (uint32_t)(h >> 32);
 }
 
+/* key (stored lower case) against s in any case, len > 0. */
 static inline bool equal_folded(const char *key, const char *s, size_t len)
 {
-    for (size_t i = 0; i < len; i += 8) {
-        size_t n = len - i < 8 ? len - i : 8;
+    if (len <= 8)
+        return load_bytes(key, len) == mm_dom_lower8(load_bytes(s, len));
+    for (size_t i = 0; i + 8 < len; i += 8) {
         uint64_t k;
-        if (n == 8)
-            memcpy(&k, key + i, 8);
-        else
-            k = load_bytes(key + i, n);
-        if (k != load_folded(s + i, n))
+        memcpy(&k, key + i, 8);
+        if (k != load8_folded(s + i))
             return false;
     }
-    return true;
+    uint64_t k;
+    memcpy(&k, key + len - 8, 8);
+    return k == load8_folded(s + len - 8);
 }
 
 static inline unsigned bloom_key(const char *s, size_t len)
@@ -171,11 +175,33 @@ static struct dom_slot *table_add(struct dom_table *t, const char *s, size_t len
     }
 }
 
+/* Index of a 2- or 3-letter lower-case TLD in tld_index, or -1. */
+static inline long short_tld(const char *s, size_t len)
+{
+    unsigned a = (unsigned char)s[0] - 'a', b = (unsigned char)s[1] - 'a';
+    if (a >= 26 || b >= 26)
+        return -1;
+    if (len == 2)
+        return (long)(a * 26 + b);
+    unsigned c = (unsigned char)s[2] - 'a';
+    return c < 26 ? (long)(26 * 26 + (a * 26 + b) * 26 + c) : -1;
+}
+
+const struct dom_slot *mm_dom_find_tld(const mm_domains *d, const char *s, size_t len)
+{
+    if (len == 2 || len == 3) {
+        long k = short_tld(s, len);
+        if (k >= 0)
+            return d->tld_index[k] ? &d->tlds.slots[d->tld_index[k] - 1] : NULL;
+    }
+    return mm_dom_find(&d->tlds, s, len);
+}
+
 bool mm_dom_tld_exists(const mm_domains *d, const char *tld, size_t len)
 {
     if (len == 0 || len > 63)
         return false;
-    if (mm_dom_find(&d->tlds, tld, len))
+    if (mm_dom_find_tld(d, tld, len))
         return true;
     char buf[64];
     for (size_t i = 0; i < len; i++)
@@ -375,6 +401,12 @@ static mm_status_t load_tlds(mm_domains *d)
         else
             e->val = t->suffix;
     }
+    for (uint32_t i = 0; i <= d->tlds.mask; i++) {
+        const struct dom_slot *e = &d->tlds.slots[i];
+        long k = e->s && (e->len == 2 || e->len == 3) ? short_tld(e->s, e->len) : -1;
+        if (k >= 0)
+            d->tld_index[k] = (uint16_t)(i + 1);
+    }
     return MM_OK;
 }
 
@@ -466,15 +498,20 @@ void mm_domains_free(mm_domains *d)
     free(d);
 }
 
-unsigned mm_domains_class(const mm_domains *d, const char *domain, size_t len)
+unsigned mm_domains_lookup(const mm_domains *d, const char *domain, size_t len,
+                           const char **provider)
 {
+    *provider = NULL;
     if (!d || !domain)
         return 0;
     if (len && domain[len - 1] == '.')
         len--; /* the root label */
     const struct dom_slot *e = mm_dom_lookup(d, domain, len);
-    if (e)
+    if (e) {
+        if (e->val >= 0)
+            *provider = d->targets[e->val].provider;
         return e->flags;
+    }
     /* Throwaway services hand out any subdomain: walk up to the parents that
      * still have two labels (no list holds a bare TLD). */
     const char *end = domain + len, *p = memchr(domain, '.', len);
@@ -485,6 +522,12 @@ unsigned mm_domains_class(const mm_domains *d, const char *domain, size_t len)
         p = memchr(p + 1, '.', (size_t)(end - p - 1));
     }
     return 0;
+}
+
+unsigned mm_domains_class(const mm_domains *d, const char *domain, size_t len)
+{
+    const char *provider;
+    return mm_domains_lookup(d, domain, len, &provider);
 }
 
 const char *mm_domains_provider(const mm_domains *d, const char *domain, size_t len)

@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <libpsl.h>
 #include <mailmedic/domains.h>
 
@@ -62,6 +63,8 @@ struct mm_domains {
     struct dom_table suffixes;
     struct dom_table tlds;
     struct dom_table roles; /* role alias -> index into mm_dom_roles */
+    /* 2- and 3-letter TLDs (most look-ups) by their letters: tlds slot + 1 */
+    uint16_t tld_index[26 * 26 + 26 * 26 * 26];
     size_t role_max;        /* longest alias */
     struct dom_target *targets;
     size_t ntargets;
@@ -90,6 +93,35 @@ static inline uint64_t mm_dom_charbit(char c)
     return 1ull << bit;
 }
 
+/* Lower-case the ASCII letters of 8 bytes at once (SWAR): a byte gets 0x20
+ * only if it is in 'A'..'Z', so digits, '-', '.' and control bytes stay as
+ * they are and cannot pass for one another. */
+static inline uint64_t mm_dom_lower8(uint64_t v)
+{
+    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+    uint64_t low7 = v & ~high;
+    uint64_t ge_a = low7 + ones * (0x80 - 'A');     /* high bit: byte >= 'A' */
+    uint64_t gt_z = low7 + ones * (0x80 - 'Z' - 1); /* high bit: byte > 'Z' */
+    uint64_t upper = ge_a & ~gt_z & ~v & high;
+    return v | (upper >> 2);
+}
+
+/* dst = s with ASCII letters lower-cased, n bytes (n >= 8), in whole words:
+ * the last overlaps the one before.  The hash then reads the same words, so
+ * its loads are served from these stores (no byte-store forwarding stall). */
+static inline void mm_dom_lower_copy8(char *dst, const unsigned char *s, size_t n)
+{
+    uint64_t v;
+    for (size_t i = 0; i + 8 < n; i += 8) {
+        memcpy(&v, s + i, 8);
+        v = mm_dom_lower8(v);
+        memcpy(dst + i, &v, 8);
+    }
+    memcpy(&v, s + n - 8, 8);
+    v = mm_dom_lower8(v);
+    memcpy(dst + n - 8, &v, 8);
+}
+
 enum { MM_FOLD_DIGIT = 1, MM_FOLD_MINUS = 2, MM_FOLD_OTHER = 4, MM_FOLD_DOT = 8 };
 
 uint32_t mm_dom_hash(const char *s, size_t len);
@@ -97,6 +129,8 @@ uint32_t mm_dom_hash(const char *s, size_t len);
 const struct dom_slot *mm_dom_find(const struct dom_table *t, const char *s, size_t len);
 /* A listed domain (popular first, then all lists); NULL when unknown. */
 const struct dom_slot *mm_dom_lookup(const mm_domains *d, const char *s, size_t len);
+/* A TLD in d->tlds, the short ones without hashing; NULL when absent. */
+const struct dom_slot *mm_dom_find_tld(const mm_domains *d, const char *s, size_t len);
 /* Does the TLD (no dot) exist?  The cache first, then the Public Suffix List. */
 bool mm_dom_tld_exists(const mm_domains *d, const char *tld, size_t len);
 

@@ -38,6 +38,7 @@
  */
 #include <string.h>
 #include "internal.h"
+#include "lookup.h"
 
 #define N_(s) s
 
@@ -246,13 +247,21 @@ static bool fold(const mm_domains *d, const char *in, size_t len, char *buf, siz
     unsigned cls = 0, pairs = 0, prev = MM_FOLD_DOT;
     for (size_t i = 0; i < len; i++) {
         unsigned c = d->fold_class[s[i]];
-        buf[i] = (char)d->fold[s[i]];
         cls |= c;
         pairs |= prev & c;
         prev = c;
     }
     pairs |= prev; /* a trailing dot */
-    if ((cls & MM_FOLD_OTHER) || (pairs & MM_FOLD_DOT) ||
+    if (cls & MM_FOLD_OTHER)
+        return fold_slow(in, len, buf, n, flags);
+    /* Only LDH and dots: d->fold[] is plain ASCII lower-casing. */
+    if (len >= 8) {
+        mm_dom_lower_copy8(buf, s, len);
+    } else {
+        for (size_t i = 0; i < len; i++)
+            buf[i] = (char)d->fold[s[i]];
+    }
+    if ((pairs & MM_FOLD_DOT) ||
         ((cls & MM_FOLD_MINUS) && hyphen_at_edge(buf, len)))
         return fold_slow(in, len, buf, n, flags);
     *n = len;
@@ -557,6 +566,30 @@ static bool is_known(const mm_domains *d, const char *s, size_t n)
     return e && (e->flags & MM_DOM_KNOWN);
 }
 
+/* The last dot of s[0..n), or NULL: domains are short, and a loop costs
+ * less than a call to memrchr. */
+static inline const char *last_dot(const char *s, size_t n)
+{
+    while (n--)
+        if (s[n] == '.')
+            return s + n;
+    return NULL;
+}
+
+/* doubled_tld() with the last two dots known: last = s + dot1, prev. */
+static bool doubled_at(const char *s, size_t *n, size_t dot1, const char *prev)
+{
+    const char *last = s + dot1;
+    if (last == s)
+        return false;
+    size_t tl = *n - dot1 - 1;
+    if (!prev || prev == s || (size_t)(last - prev - 1) != tl ||
+        memcmp(prev + 1, last + 1, tl) != 0)
+        return false;
+    *n = dot1;
+    return true;
+}
+
 /* Step 4a: gmail.com.com -> gmail.com (the TLD exists). */
 static bool doubled_tld(const char *s, size_t *n)
 {
@@ -667,18 +700,19 @@ static mm_suggest_kind suggest_sld(const mm_domains *d, const char *s, size_t n,
                                    size_t dot1, char *out, size_t outsz)
 {
     static const char *const slds[] = {"com", "net", "org", "edu", "gov", "co", "ac"};
+    static const unsigned char sld_len[] = {3, 3, 3, 3, 3, 2, 2};
     size_t sl = dot1 - prev - 1, tl = n - dot1; /* tl counts the dot */
     if (sl < 2 || sl > 4)
         return MM_SUGGEST_NONE;
     for (size_t i = 0; i < sizeof slds / sizeof *slds; i++)
-        if (strlen(slds[i]) == sl && memcmp(s + prev + 1, slds[i], sl) == 0)
+        if (sld_len[i] == sl && memcmp(s + prev + 1, slds[i], sl) == 0)
             return MM_SUGGEST_NONE; /* com.cn, co.uk: meant as they are */
     char v[DOM_MAX + 8];
     size_t vn = 0;
     int best_cost = LIMIT + 1;
     bool tie = false, checked = false;
     for (size_t i = 0; i < sizeof slds / sizeof *slds; i++) {
-        size_t fl = strlen(slds[i]);
+        size_t fl = sld_len[i];
         int c = slip_cost(d, s + prev + 1, sl, slds[i], fl, LIMIT);
         if (c > best_cost || c > LIMIT || prev + 1 + fl + tl > DOM_MAX)
             continue;
@@ -732,7 +766,7 @@ static mm_suggest_kind suggest_tld(const mm_domains *d, const char *s, size_t n,
     size_t vn = head + fl;
     doubled_tld(v, &vn); /* qq.com.con -> qq.com.com -> qq.com */
     if (!is_known(d, v, vn)) {
-        struct best b = match_popular(d, v, vn, head - 1, mm_dom_find(&d->tlds, fix, fl), true);
+        struct best b = match_popular(d, v, vn, head - 1, mm_dom_find_tld(d, fix, fl), true);
         if (b.target >= 0 && !b.ambiguous)
             return emit(d->targets[b.target].domain, d->targets[b.target].len, out, outsz)
                        ? MM_SUGGEST_PROVIDER
@@ -761,7 +795,7 @@ static mm_suggest_kind suggest_truncated(const mm_domains *d, const char *s, siz
         memcpy(v, s, dot1 + 1);
         memcpy(v + dot1 + 1, cut[i][1], 3);
         struct best b =
-            match_popular(d, v, dot1 + 4, dot1, mm_dom_find(&d->tlds, cut[i][1], 3), true);
+            match_popular(d, v, dot1 + 4, dot1, mm_dom_find_tld(d, cut[i][1], 3), true);
         if (b.target < 0 || b.ambiguous || b.by_suffix)
             return MM_SUGGEST_NONE;
         const struct dom_target *t = &d->targets[b.target];
@@ -791,20 +825,20 @@ static mm_suggest_kind fold_kind(unsigned flags)
 static mm_suggest_kind suggest_unknown(const mm_domains *d, const char *s, size_t n, unsigned flags,
                                        char *out, size_t outsz)
 {
-    const char *last = memrchr(s, '.', n);
+    const char *last = last_dot(s, n);
     if (!last)
         return suggest_dotless(d, s, n, out, outsz);
     size_t dot1 = (size_t)(last - s);
-    const struct dom_slot *tld = mm_dom_find(&d->tlds, s + dot1 + 1, n - dot1 - 1);
+    const char *prev = dot1 ? last_dot(s, dot1) : NULL;
+    const struct dom_slot *tld = mm_dom_find_tld(d, s + dot1 + 1, n - dot1 - 1);
     bool tld_exists = tld || mm_dom_tld_exists(d, s + dot1 + 1, n - dot1 - 1);
     size_t dn = n;
-    if (tld_exists ? doubled_tld(s, &dn) : doubled_tld_nodot(d, s, &dn))
+    if (tld_exists ? doubled_at(s, &dn, dot1, prev) : doubled_tld_nodot(d, s, &dn))
         return emit(s, dn, out, outsz) ? MM_SUGGEST_DOUBLED_TLD : MM_SUGGEST_NONE;
     if (n > 4 && memcmp(s, "www.", 4) == 0 && is_known(d, s + 4, n - 4))
         return emit(s + 4, n - 4, out, outsz) ? MM_SUGGEST_WWW : MM_SUGGEST_NONE;
     if ((flags & F_DIGIT) && digits_for_letters(d, s, n, out, outsz))
         return MM_SUGGEST_HOMOGLYPH;
-    const char *prev = dot1 ? memrchr(s, '.', dot1) : NULL;
     struct best b = match_popular_at(d, s, n, dot1, prev, tld, tld_exists);
     if (b.target >= 0)
         return b.ambiguous ? MM_SUGGEST_NONE : emit_target(d, &b, s, n, out, outsz);
@@ -816,8 +850,10 @@ static mm_suggest_kind suggest_unknown(const mm_domains *d, const char *s, size_
     return k;
 }
 
-mm_suggest_kind mm_domains_suggest(const mm_domains *d, const char *domain, size_t len, char *out,
-                                   size_t outsz)
+/* known_unknown: the caller has found the domain as given not known (see
+ * lookup.h); then a fold that only changed case cannot make it known. */
+static mm_suggest_kind suggest(const mm_domains *d, const char *domain, size_t len, char *out,
+                               size_t outsz, bool known_unknown)
 {
     if (out && outsz)
         out[0] = '\0';
@@ -828,7 +864,8 @@ mm_suggest_kind mm_domains_suggest(const mm_domains *d, const char *domain, size
     unsigned flags = 0;
     if (len > 4 * DOM_MAX || !fold(d, domain, len, s, &n, &flags))
         return MM_SUGGEST_NONE;
-    if (is_known(d, s, n))
+    /* Without F_FIXES the fold only lower-cased: s is known iff the input is. */
+    if (!(known_unknown && !(flags & F_FIXES)) && is_known(d, s, n))
         return (flags & F_FIXES) && emit(s, n, out, outsz) ? fold_kind(flags) : MM_SUGGEST_NONE;
     mm_suggest_kind k = suggest_unknown(d, s, n, flags, out, outsz);
     /* acme,com -> acme.com is clear anyway; an unknown domain with a Cyrillic
@@ -839,6 +876,18 @@ mm_suggest_kind mm_domains_suggest(const mm_domains *d, const char *domain, size
     if (k == MM_SUGGEST_NONE && fixes && emit(s, n, out, outsz))
         k = fold_kind(fixes);
     return k;
+}
+
+mm_suggest_kind mm_domains_suggest(const mm_domains *d, const char *domain, size_t len, char *out,
+                                   size_t outsz)
+{
+    return suggest(d, domain, len, out, outsz, false);
+}
+
+mm_suggest_kind mm_domains_suggest_unknown(const mm_domains *d, const char *domain, size_t len,
+                                           char *out, size_t outsz)
+{
+    return suggest(d, domain, len, out, outsz, true);
 }
 
 const char *mm_suggest_kind_name(mm_suggest_kind k)
