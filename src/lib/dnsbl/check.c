@@ -113,6 +113,16 @@ static mm_dnsbl_status status_of_dns(mm_dns_result r)
     }
 }
 
+/* Answers in address order: the order within an RRset means nothing (RFC 2181 5), and
+ * reports and tests want the same codes in the same order every time. */
+static int by_addr(const void *a, const void *b)
+{
+    unsigned char x[4] = {0}, y[4] = {0};
+    inet_pton(AF_INET, *(const char *const *)a, x);
+    inet_pton(AF_INET, *(const char *const *)b, y);
+    return memcmp(x, y, 4);
+}
+
 static void a_answer(void *arg, const mm_dns_answer *ans)
 {
     query *q = arg;
@@ -138,6 +148,7 @@ static void a_answer(void *arg, const mm_dns_answer *ans)
         }
         n++;
     }
+    qsort(addrs, n, sizeof addrs[0], by_addr);
     e->status = mm_dnsbl_read(e->list, addrs, n, c->codes[q->i], MM_DNSBL_MAX_CODES, &e->ncodes);
     e->message = mm_dnsbl_status_message(e->status);
     if (e->status != MM_DNSBL_LISTED && e->ncodes)
