@@ -13,8 +13,8 @@
  *   mm_transport_lookup()    the three TXT records of a domain, at once, over
  *                            the DNS layer, with the discovery rules (exactly
  *                            one record of the version, else "none")
- * The HTTPS fetch of the policy file is not done here yet: the caller gets
- * the policy text some other way (see the report of the dnsbl part).
+ *   mm_mta_sts_fetch()       the HTTPS fetch of the policy file (RFC 8461 3.3,
+ *                            libcurl), then the policy parse
  */
 #ifndef MAILMEDIC_TRANSPORT_H
 #define MAILMEDIC_TRANSPORT_H
@@ -143,6 +143,58 @@ MM_EXTERN bool mm_mta_sts_mx_match(const char *pattern, const char *host);
 
 /* True when host matches one of the policy's mx patterns. */
 MM_EXTERN bool mm_mta_sts_policy_covers(const mm_mta_sts_policy *p, const char *host);
+
+/* ---- Fetching the policy (RFC 8461 3.3) ---- */
+
+/* How a fetch ended, in the order it is decided. */
+typedef enum mm_mta_sts_fetch_status {
+    MM_MTA_STS_FETCH_OK = 0,       /* 200, text/plain, within the size limit: policy parsed */
+    MM_MTA_STS_FETCH_NETWORK,      /* no connection, DNS failure, timeout: temporary */
+    MM_MTA_STS_FETCH_TLS,          /* the certificate is not valid for mta-sts.<domain>
+                                    * (RFC 8461 3.3: senders MUST validate it) */
+    MM_MTA_STS_FETCH_REDIRECT,     /* a 3xx: senders MUST NOT follow redirects */
+    MM_MTA_STS_FETCH_HTTP_ERROR,   /* any other status than 200 */
+    MM_MTA_STS_FETCH_CONTENT_TYPE, /* not text/plain */
+    MM_MTA_STS_FETCH_TOO_BIG,      /* over MM_MTA_STS_MAX_POLICY bytes */
+    MM_MTA_STS_FETCH_STATUS_MAX_
+} mm_mta_sts_fetch_status;
+
+/* "ok", "network", "tls", "redirect", "http_error", "content_type", "too_big". */
+MM_EXTERN const char *mm_mta_sts_fetch_status_name(mm_mta_sts_fetch_status s);
+/* One English N_() sentence per status. */
+MM_EXTERN const char *mm_mta_sts_fetch_status_message(mm_mta_sts_fetch_status s);
+
+typedef struct mm_mta_sts_fetch_opts {
+    int port;              /* 0 = 443; another port goes into the URL (tests) */
+    const char *ca_file;   /* a CA bundle to trust instead of the system's (tests); NULL */
+    const char *resolve;   /* one libcurl CURLOPT_RESOLVE entry "HOST:PORT:ADDR" so no DNS is
+                            * asked (tests: "mta-sts.example.com:8443:127.0.0.1"); NULL */
+    long timeout_ms;       /* whole transfer; 0 = 10000 */
+} mm_mta_sts_fetch_opts;
+
+typedef struct mm_mta_sts_fetch_result {
+    mm_mta_sts_fetch_status status;
+    const char *url;          /* the URL fetched */
+    long http_code;           /* 0 when no response */
+    const char *content_type; /* as received, "" if none */
+    const char *detail;       /* libcurl's error text for network/tls, else "" */
+    const char *body;         /* the body received (NUL-terminated; may hold NULs) */
+    size_t body_len;
+    mm_mta_sts_policy *policy; /* OK: the parsed policy (check ->valid); else NULL */
+} mm_mta_sts_fetch_result;
+
+/*
+ * Fetch https://mta-sts.<domain>/.well-known/mta-sts.txt and parse it.  This
+ * call BLOCKS for up to timeout_ms (it is not driven by mm_dns_run()): run it
+ * beside the DNS look-ups, e.g. in a worker thread.  Only https is allowed,
+ * redirects are not followed, the certificate and host name are verified.
+ * On MM_OK *out holds the result whatever the status (free with
+ * mm_mta_sts_fetch_result_free()).  MM_EINVAL for a bad domain, MM_ENOMEM,
+ * MM_EIO when libcurl cannot start.
+ */
+MM_EXTERN mm_status_t mm_mta_sts_fetch(const char *domain, const mm_mta_sts_fetch_opts *o,
+                                       mm_mta_sts_fetch_result **out);
+MM_EXTERN void mm_mta_sts_fetch_result_free(mm_mta_sts_fetch_result *r);
 
 /* ---- Discovery over DNS ---- */
 
