@@ -67,9 +67,9 @@ typedef struct mm_dnsbl_list {
     const char *name; /* "Spamhaus ZEN" */
     const char *zone; /* "zen.spamhaus.org" */
     mm_dnsbl_kind kind;
-    bool bitmask;     /* answers are bits of the last octet (SURBL, URIBL) */
-    bool ipv6;        /* the list answers for IPv6 addresses (nibble names) */
-    bool retired;     /* shut down: kept so reports can explain it, never queried */
+    bool bitmask; /* answers are bits of the last octet (SURBL, URIBL) */
+    bool ipv6;    /* the list answers for IPv6 addresses (nibble names) */
+    bool retired; /* shut down: kept so reports can explain it, never queried */
     size_t nmeanings;
     const mm_dnsbl_meaning *meanings;
     size_t nrefusals;
@@ -165,7 +165,9 @@ typedef void (*mm_dnsbl_cb)(void *arg, const mm_dnsbl_result *r);
 
 /*
  * Check ip (IPv4 or IPv6 text, may be NULL) against the IP lists and domain
- * (A-labels, may be NULL) against the domain lists, all at once.  cb is
+ * (A-labels, may be NULL) against the domain lists, all at once.  The domain
+ * lists list registered domains (SURBL's implementation guidelines): pass
+ * the organizational domain (mm_dmarc_org_domain()), not a host name.  cb is
  * called once, from mm_dns_run()/mm_dns_run_once() (or before this returns
  * when nothing needs asking).  MM_EINVAL when both are NULL/empty, ip is not
  * an address or domain is not a valid name; MM_ENOMEM.

@@ -165,11 +165,11 @@ MM_EXTERN const char *mm_mta_sts_fetch_status_name(mm_mta_sts_fetch_status s);
 MM_EXTERN const char *mm_mta_sts_fetch_status_message(mm_mta_sts_fetch_status s);
 
 typedef struct mm_mta_sts_fetch_opts {
-    int port;              /* 0 = 443; another port goes into the URL (tests) */
-    const char *ca_file;   /* a CA bundle to trust instead of the system's (tests); NULL */
-    const char *resolve;   /* one libcurl CURLOPT_RESOLVE entry "HOST:PORT:ADDR" so no DNS is
-                            * asked (tests: "mta-sts.example.com:8443:127.0.0.1"); NULL */
-    long timeout_ms;       /* whole transfer; 0 = 10000 */
+    int port;            /* 0 = 443; another port goes into the URL (tests) */
+    const char *ca_file; /* a CA bundle to trust instead of the system's (tests); NULL */
+    const char *resolve; /* one libcurl CURLOPT_RESOLVE entry "HOST:PORT:ADDR" so no DNS is
+                          * asked (tests: "mta-sts.example.com:8443:127.0.0.1"); NULL */
+    long timeout_ms;     /* whole transfer; 0 = 10000 */
 } mm_mta_sts_fetch_opts;
 
 typedef struct mm_mta_sts_fetch_result {
@@ -199,10 +199,10 @@ MM_EXTERN void mm_mta_sts_fetch_result_free(mm_mta_sts_fetch_result *r);
 /* ---- Discovery over DNS ---- */
 
 typedef enum mm_transport_found {
-    MM_TRANSPORT_FOUND = 0,   /* exactly one record of the version */
-    MM_TRANSPORT_NONE,        /* no record of the version (NXDOMAIN, NODATA, other TXT) */
-    MM_TRANSPORT_MULTIPLE,    /* several: RFC 8461 3.1 / RFC 8460 3 say treat as none */
-    MM_TRANSPORT_TEMPERROR    /* the look-up failed temporarily: cannot tell */
+    MM_TRANSPORT_FOUND = 0, /* exactly one record of the version */
+    MM_TRANSPORT_NONE,      /* no record of the version (NXDOMAIN, NODATA, other TXT) */
+    MM_TRANSPORT_MULTIPLE,  /* several: RFC 8461 3.1 / RFC 8460 3 say treat as none */
+    MM_TRANSPORT_TEMPERROR  /* the look-up failed temporarily: cannot tell */
 } mm_transport_found;
 
 /* "found", "none", "multiple", "temperror". */

@@ -21,8 +21,7 @@ int main(int argc, char **argv)
     char resolve[400], host[300];
     snprintf(resolve, sizeof resolve, "mta-sts.%s:%s:%s", argv[1], argv[2], argv[3]);
     snprintf(host, sizeof host, "mail.%s", argv[1]);
-    mm_mta_sts_fetch_opts o = {atoi(argv[2]), strcmp(argv[4], "-") ? argv[4] : NULL, resolve,
-                               5000};
+    mm_mta_sts_fetch_opts o = {atoi(argv[2]), strcmp(argv[4], "-") ? argv[4] : NULL, resolve, 5000};
     mm_mta_sts_fetch_result *r = NULL;
     mm_status_t st = mm_mta_sts_fetch(argv[1], &o, &r);
     if (st != MM_OK) {

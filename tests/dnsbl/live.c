@@ -103,8 +103,8 @@ static void check_entry(const dcase *c, const mm_dnsbl_entry *e, const want *w)
     }
     const char *who = c->ip ? c->ip : c->domain;
     if (strcmp(mm_dnsbl_status_name(e->status), w->status) != 0)
-        FAIL("%s on %s: got status %s, want %s (%s)", who, w->list,
-             mm_dnsbl_status_name(e->status), w->status, e->message);
+        FAIL("%s on %s: got status %s, want %s (%s)", who, w->list, mm_dnsbl_status_name(e->status),
+             w->status, e->message);
     if (strcmp(ids, w->codes) != 0)
         FAIL("%s on %s: got codes \"%s\", want \"%s\"", who, w->list, ids, w->codes);
     if (w->txt && !strstr(e->txt, w->txt))

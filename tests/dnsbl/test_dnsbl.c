@@ -145,8 +145,8 @@ static const rec_case rec_cases[] = {
     {MM_TRANSPORT_MTA_STS, "v=STSv10; id=1", false, "not_first_version"},
     {MM_TRANSPORT_TLSRPT, "v=TLSRPTv1; rua=mailto:reports@example.com", true, NULL},
     {MM_TRANSPORT_TLSRPT, "v=TLSRPTv1;rua=https://reporting.example.com/v1/tlsrpt", true, NULL},
-    {MM_TRANSPORT_TLSRPT, "v=TLSRPTv1; rua=mailto:a@example.com , https://r.example.net/x;",
-     true, NULL},
+    {MM_TRANSPORT_TLSRPT, "v=TLSRPTv1; rua=mailto:a@example.com , https://r.example.net/x;", true,
+     NULL},
     {MM_TRANSPORT_TLSRPT, "v=TLSRPTv1", false, "no_rua"},
     {MM_TRANSPORT_TLSRPT, "v=TLSRPTv1; rua=http://r.example.com/", false, "rua_scheme"},
     {MM_TRANSPORT_TLSRPT, "v=TLSRPTv1; rua=mailto:nobody", false, "rua_bad_uri"},
@@ -157,8 +157,8 @@ static const rec_case rec_cases[] = {
     {MM_TRANSPORT_BIMI, "v=BIMI1; l=https://example.com/logo.svg;", true, "no_authority"},
     {MM_TRANSPORT_BIMI, "v=BIMI1; l=; a=;", true, "declined"},
     {MM_TRANSPORT_BIMI, "v=BIMI1; l=http://example.com/logo.svg", false, "logo_not_https"},
-    {MM_TRANSPORT_BIMI, "v=BIMI1; l=https://example.com/logo.png; a=https://e.example/a.pem",
-     true, "logo_not_svg"},
+    {MM_TRANSPORT_BIMI, "v=BIMI1; l=https://example.com/logo.png; a=https://e.example/a.pem", true,
+     "logo_not_svg"},
     {MM_TRANSPORT_BIMI, "v=BIMI1; a=https://example.com/vmc.pem", false, "no_logo"},
     {MM_TRANSPORT_BIMI, "v=BIMI1; l=https://e.example/l.svg; a=ftp://e.example/a.pem", false,
      "authority_not_https"},
@@ -183,8 +183,8 @@ static void test_records(void **state)
                   (c->lint ? has_lint(r->lints, r->nlints, c->lint) : r->nlints == 0);
         if (!ok)
             fail_msg("\"%s\": got valid %d, %zu lint(s) first \"%s\"; want valid %d, lint %s",
-                     c->txt, r->valid, r->nlints, r->nlints ? r->lints[0].id : "",
-                     c->valid, c->lint ? c->lint : "none");
+                     c->txt, r->valid, r->nlints, r->nlints ? r->lints[0].id : "", c->valid,
+                     c->lint ? c->lint : "none");
         mm_transport_record_free(r);
     }
 }
@@ -252,8 +252,7 @@ static const pol_case pol_cases[] = {
     {"version: STSv1\nmode: enforce\nmx: mx.example.com\nmax_age: 300\n", true,
      "policy_short_max_age"},
     {"mode: enforce\nmx: mx.example.com\nmax_age: 86400\n", false, "policy_no_version"},
-    {"version: STSv2\nmode: enforce\nmx: a.example\nmax_age: 86400\n", false,
-     "policy_bad_version"},
+    {"version: STSv2\nmode: enforce\nmx: a.example\nmax_age: 86400\n", false, "policy_bad_version"},
     {"version: STSv1\nmx: a.example\nmax_age: 86400\n", false, "policy_no_mode"},
     {"version: STSv1\nmode: Enforce\nmx: a.example\nmax_age: 86400\n", false, "policy_bad_mode"},
     {"version: STSv1\nmode: enforce\nmx: a.example\n", false, "policy_no_max_age"},
@@ -277,8 +276,8 @@ static void test_policy_cases(void **state)
         const pol_case *c = &pol_cases[i];
         assert_int_equal(mm_mta_sts_policy_parse(c->text, strlen(c->text), &p), MM_OK);
         if (p->valid != c->valid || !has_lint(p->lints, p->nlints, c->lint))
-            fail_msg("case %zu: got valid %d first lint \"%s\"; want valid %d lint %s", i,
-                     p->valid, p->nlints ? p->lints[0].id : "", c->valid, c->lint);
+            fail_msg("case %zu: got valid %d first lint \"%s\"; want valid %d lint %s", i, p->valid,
+                     p->nlints ? p->lints[0].id : "", c->valid, c->lint);
         mm_mta_sts_policy_free(p);
     }
 }

@@ -91,8 +91,8 @@ static void txt_answer(void *arg, const mm_dns_answer *ans)
     for (size_t i = 0; ans->result == MM_DNS_ANSWER && i < ans->nrecords; i++) {
         if (i)
             mm_buf_puts(&b, " | ");
-        mm_buf_append(&b, ans->records[i].u.txt.data, strnlen(ans->records[i].u.txt.data,
-                                                              ans->records[i].u.txt.len));
+        mm_buf_append(&b, ans->records[i].u.txt.data,
+                      strnlen(ans->records[i].u.txt.data, ans->records[i].u.txt.len));
     }
     const char *t = mm_arena_strdup(&q->c->arena, mm_buf_str(&b));
     e->txt = t ? t : "";
@@ -251,8 +251,8 @@ static void start(check *c, bool v6)
     for (size_t i = 0; i < b->nlists; i++) {
         mm_dnsbl_entry *e = &c->entries[i];
         const char *skip;
-        *e = (mm_dnsbl_entry){b->lists[i], MM_DNSBL_SKIPPED, "", MM_DNS_ERROR, 0, c->codes[i], "",
-                              ""};
+        *e = (mm_dnsbl_entry){b->lists[i], MM_DNSBL_SKIPPED, "", MM_DNS_ERROR,
+                              0,           c->codes[i],      "", ""};
         const char *name = query_name(c, e->list, v6, &skip);
         c->q[i] = (query){c, i};
         if (!name) {

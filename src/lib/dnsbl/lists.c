@@ -107,8 +107,9 @@ static const mm_dnsbl_meaning uce1_codes[] = {
      N_("UCEPROTECT level 1: the address itself sent mail to spam traps.")},
 };
 static const mm_dnsbl_meaning psbl_codes[] = {
-    {2, "127.0.0.2", "listed", N_("PSBL: the address sent mail to the Passive Spam Block List's "
-                                  "spam traps.")},
+    {2, "127.0.0.2", "listed",
+     N_("PSBL: the address sent mail to the Passive Spam Block List's "
+        "spam traps.")},
 };
 static const mm_dnsbl_meaning mailspike_codes[] = {
     {2, "127.0.0.2", "z", N_("Mailspike Z: the address is part of a current spam wave.")},
@@ -154,18 +155,18 @@ static const mm_dnsbl_list lists[] = {
      false, true, false, ARR(zen_codes), ARR(spamhaus_refusals), "https://check.spamhaus.org/",
      N_("Free for low-volume, non-commercial use through your own resolver; public "
         "resolvers are refused.")},
-    {"barracuda", "Barracuda BRBL", "b.barracudacentral.org", MM_DNSBL_KIND_IP, false, false,
-     false, ARR(brbl_codes), NONE, "https://www.barracudacentral.org/rbl/removal-request",
+    {"barracuda", "Barracuda BRBL", "b.barracudacentral.org", MM_DNSBL_KIND_IP, false, false, false,
+     ARR(brbl_codes), NONE, "https://www.barracudacentral.org/rbl/removal-request",
      N_("Only resolvers registered at barracudacentral.org get answers; others get none "
         "(shown as cannot tell).")},
     {"spamcop", "SpamCop", "bl.spamcop.net", MM_DNSBL_KIND_IP, false, false, false,
      ARR(spamcop_codes), NONE, "https://www.spamcop.net/bl.shtml", ""},
-    {"uceprotect-1", "UCEPROTECT level 1", "dnsbl-1.uceprotect.net", MM_DNSBL_KIND_IP, false,
-     false, false, ARR(uce1_codes), NONE, "https://www.uceprotect.net/en/rblcheck.php",
+    {"uceprotect-1", "UCEPROTECT level 1", "dnsbl-1.uceprotect.net", MM_DNSBL_KIND_IP, false, false,
+     false, ARR(uce1_codes), NONE, "https://www.uceprotect.net/en/rblcheck.php",
      N_("Listings expire 7 days after the last spam trap hit; paid express delisting exists "
         "but is not needed.")},
-    {"psbl", "PSBL (Passive Spam Block List)", "psbl.surriel.com", MM_DNSBL_KIND_IP, false,
-     false, false, ARR(psbl_codes), NONE, "https://psbl.org/remove", ""},
+    {"psbl", "PSBL (Passive Spam Block List)", "psbl.surriel.com", MM_DNSBL_KIND_IP, false, false,
+     false, ARR(psbl_codes), NONE, "https://psbl.org/remove", ""},
     {"mailspike", "Mailspike BL", "bl.mailspike.net", MM_DNSBL_KIND_IP, false, false, false,
      ARR(mailspike_codes), NONE, "https://mailspike.org/iplookup.html",
      N_("Free under 100,000 queries a day.")},
@@ -174,8 +175,8 @@ static const mm_dnsbl_list lists[] = {
      N_("SORBS was shut down by Proofpoint on 5 June 2024; its zones hold no data. A bounce "
         "citing SORBS comes from a receiver with an old configuration: contact that "
         "receiver.")},
-    {"spamhaus-dbl", "Spamhaus DBL", "dbl.spamhaus.org", MM_DNSBL_KIND_DOMAIN, false, false,
-     false, ARR(dbl_codes), ARR(dbl_refusals), "https://check.spamhaus.org/",
+    {"spamhaus-dbl", "Spamhaus DBL", "dbl.spamhaus.org", MM_DNSBL_KIND_DOMAIN, false, false, false,
+     ARR(dbl_codes), ARR(dbl_refusals), "https://check.spamhaus.org/",
      N_("Free for low-volume, non-commercial use through your own resolver; public "
         "resolvers are refused.")},
     {"surbl", "SURBL multi", "multi.surbl.org", MM_DNSBL_KIND_DOMAIN, true, false, false,

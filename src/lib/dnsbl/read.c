@@ -14,7 +14,7 @@
 
 #define N_(s) s
 
-static const char *const status_names[] = {"not_listed", "listed", "refused",
+static const char *const status_names[] = {"not_listed", "listed",  "refused",
                                            "error",      "timeout", "skipped"};
 
 static const char *const status_messages[] = {
@@ -73,8 +73,8 @@ static void read_listing(const mm_dnsbl_list *l, const char *addr, const unsigne
     bool known = false;
     for (size_t i = 0; i < l->nmeanings; i++) {
         const mm_dnsbl_meaning *m = &l->meanings[i];
-        bool hit = l->bitmask ? (b[1] == 0 && b[2] == 0 && (b[3] & m->value))
-                              : strcmp(m->addr, addr) == 0;
+        bool hit =
+            l->bitmask ? (b[1] == 0 && b[2] == 0 && (b[3] & m->value)) : strcmp(m->addr, addr) == 0;
         if (hit) {
             add(codes, max, n, addr, m->id, m->message);
             known = true;

@@ -168,8 +168,8 @@ mm_status_t mm_mta_sts_fetch(const char *domain, const mm_mta_sts_fetch_opts *o,
     mm_status_t st = MM_ENOMEM;
     size_t dl = strlen(domain) - (domain[strlen(domain) - 1] == '.');
     if (o && o->port > 0 && o->port != 443)
-        st = mm_buf_printf(&b, "https://mta-sts.%.*s:%d/.well-known/mta-sts.txt", (int)dl,
-                           domain, o->port);
+        st = mm_buf_printf(&b, "https://mta-sts.%.*s:%d/.well-known/mta-sts.txt", (int)dl, domain,
+                           o->port);
     else
         st = mm_buf_printf(&b, "https://mta-sts.%.*s/.well-known/mta-sts.txt", (int)dl, domain);
     if (st == MM_OK && !(r->url = mm_buf_detach(&b)))

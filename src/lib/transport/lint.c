@@ -36,8 +36,9 @@ static const struct {
     {"no_rua", E, N_("The TLS-RPT record has no rua= field, so no report can be sent.")},
     {"rua_scheme", E, N_("A rua= destination is neither mailto: nor https:.")},
     {"rua_bad_uri", E, N_("A rua= destination is not a valid e-mail address or URL.")},
-    {"too_many_uris", W, N_("More report destinations than mailmedic keeps; the rest were not "
-                            "checked.")},
+    {"too_many_uris", W,
+     N_("More report destinations than mailmedic keeps; the rest were not "
+        "checked.")},
     /* BIMI */
     {"no_logo", E, N_("The BIMI record has no l= field (the logo URL).")},
     {"logo_not_https", E, N_("The BIMI logo (l=) must be an https:// URL.")},
@@ -55,8 +56,7 @@ static const struct {
     {"policy_no_mode", E, N_("The policy has no mode line.")},
     {"policy_bad_mode", E, N_("The policy mode is not enforce, testing or none.")},
     {"policy_no_max_age", E, N_("The policy has no max_age line.")},
-    {"policy_bad_max_age", E,
-     N_("max_age must be a number of seconds up to 31557600 (one year).")},
+    {"policy_bad_max_age", E, N_("max_age must be a number of seconds up to 31557600 (one year).")},
     {"policy_short_max_age", W,
      N_("max_age is under one day; RFC 8461 suggests weeks, so the policy protects little.")},
     {"policy_no_mx", E, N_("The policy lists no mx pattern, so no MX host can match it.")},

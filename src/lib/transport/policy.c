@@ -44,7 +44,7 @@ static bool mx_pattern_ok(const char *s)
     if (s[0] == '*' && s[1] == '.')
         s += 2;
     size_t n = strlen(s), label = 0;
-    if (n == 0 || n > 253 || s[0] == '.' )
+    if (n == 0 || n > 253 || s[0] == '.')
         return false;
     for (size_t i = 0; i < n; i++) {
         char c = lower(s[i]);
