@@ -67,9 +67,10 @@ typedef struct mm_dnsbl_list {
     const char *name; /* "Spamhaus ZEN" */
     const char *zone; /* "zen.spamhaus.org" */
     mm_dnsbl_kind kind;
-    bool bitmask; /* answers are bits of the last octet (SURBL, URIBL) */
-    bool ipv6;    /* the list answers for IPv6 addresses (nibble names) */
-    bool retired; /* shut down: kept so reports can explain it, never queried */
+    bool bitmask;  /* answers are bits of the last octet (SURBL, URIBL) */
+    bool ipv6;     /* the list answers for IPv6 addresses (nibble names) */
+    bool retired;  /* shut down: kept so reports can explain it, never queried */
+    bool optional; /* asked only when named in mm_dnsbl_opts.lists (status unclear) */
     size_t nmeanings;
     const mm_dnsbl_meaning *meanings;
     size_t nrefusals;
@@ -128,7 +129,8 @@ MM_EXTERN mm_dnsbl_status mm_dnsbl_read(const mm_dnsbl_list *l, const char *cons
 typedef struct mm_dnsbl mm_dnsbl;
 
 typedef struct mm_dnsbl_opts {
-    const char *const *lists; /* NULL-terminated list ids to use; NULL = every list */
+    const char *const *lists; /* NULL-terminated list ids to use; NULL = every list but the
+                               * optional ones */
     bool no_txt;              /* do not fetch the TXT reason of listings */
 } mm_dnsbl_opts;
 

@@ -88,6 +88,8 @@ static const dcase cases[] = {
       {"spamhaus-dbl", "listed", "spam", NULL}}},
 };
 
+static const dcase optional_case; /* below, with optional_live() */
+
 typedef struct got {
     const dcase *c;
     int called;
@@ -133,8 +135,11 @@ static void on_result(void *arg, const mm_dnsbl_result *r)
             check_entry(g->c, e, w);
     }
     size_t listed = 0;
-    for (size_t i = 0; i < r->nentries; i++)
+    for (size_t i = 0; i < r->nentries; i++) {
         listed += r->entries[i].status == MM_DNSBL_LISTED;
+        if (r->entries[i].list->optional && g->c != &optional_case)
+            FAIL("optional list %s asked by default", r->entries[i].list->id);
+    }
     if (listed != r->nlisted)
         FAIL("nlisted %zu, counted %zu", r->nlisted, listed);
 }
@@ -144,6 +149,41 @@ static double now_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static const dcase optional_case = {
+    "127.0.0.2",
+    NULL,
+    {{"casa-cblplus", "listed", "cbl_cdl", NULL}, {"spamhaus-zen", "listed", "sbl", NULL}}};
+
+static void on_optional(void *arg, const mm_dnsbl_result *r)
+{
+    on_result(arg, r);
+    if (r->nentries != 2)
+        FAIL("optional: got %zu entries, want the 2 named", r->nentries);
+}
+
+/* An optional list is asked when named, and only then. */
+static void optional_live(mm_dns *d)
+{
+    static const char *const ids[] = {"casa-cblplus", "spamhaus-zen", NULL};
+    mm_dnsbl_opts o = {ids, false};
+    mm_dnsbl *b = NULL;
+    got g = {&optional_case, 0};
+    if (mm_dnsbl_create(d, &o, &b) != MM_OK ||
+        mm_dnsbl_check(b, "127.0.0.2", NULL, on_optional, &g) != MM_OK) {
+        FAIL("optional: create/check");
+        mm_dnsbl_free(b);
+        return;
+    }
+    mm_dns_run(d);
+    if (g.called != 1)
+        FAIL("optional: callback called %d times", g.called);
+    mm_dnsbl_free(b);
+    static const char *const bad[] = {"no-such-list", NULL};
+    o.lists = bad;
+    if (mm_dnsbl_create(d, &o, &b) != MM_EINVAL)
+        FAIL("unknown list id accepted");
 }
 
 static void dnsbl_live(mm_dns *d)
@@ -166,6 +206,7 @@ static void dnsbl_live(mm_dns *d)
     for (size_t i = 0; i < n; i++)
         if (g[i].called != 1)
             FAIL("case %zu: callback called %d times", i, g[i].called);
+    /* the default set leaves the optional lists out */
     /* bad input */
     if (mm_dnsbl_check(b, "300.1.1.1", NULL, on_result, NULL) != MM_EINVAL ||
         mm_dnsbl_check(b, NULL, NULL, on_result, NULL) != MM_EINVAL ||
@@ -196,6 +237,7 @@ int main(int argc, char **argv)
         return 1;
     }
     dnsbl_live(d);
+    optional_live(d);
     transport_live(d, &failures);
     mm_dns_free(d);
     printf(failures ? "%d failure(s)\n" : "all cases pass\n", failures);

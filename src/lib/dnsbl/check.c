@@ -181,7 +181,8 @@ mm_status_t mm_dnsbl_create(mm_dns *d, const mm_dnsbl_opts *o, mm_dnsbl **out)
         }
     } else {
         for (size_t i = 0; i < mm_dnsbl_list_count() && b->nlists < MAX_LISTS; i++)
-            b->lists[b->nlists++] = mm_dnsbl_list_get(i);
+            if (!mm_dnsbl_list_get(i)->optional)
+                b->lists[b->nlists++] = mm_dnsbl_list_get(i);
     }
     *out = b;
     return MM_OK;

@@ -21,6 +21,9 @@
  *  [PSBL]  https://psbl.org/ (psbl.surriel.com, 127.0.0.2)
  *  [MS]    https://mailspike.org/usage.html (bl.mailspike.net = z 127.0.0.2 + rep L5..L3
  *          127.0.0.10..12; free under 100,000 queries/day)
+ *  [CASA]  http://anti-spam.org.cn/AID/711 (China Anti-Spam Alliance, 2007: CBL 127.0.8.2,
+ *          CDL 127.0.8.4, CBL+ = both, test entry 127.0.8.6); no current usage terms found,
+ *          so optional: asked only when named
  *  [SORBS] Proofpoint statement, 2024-06-05, e.g. https://powermta.ninja/sorbs-blacklist-shuts-down
  *  [SURBL] https://tamingdns.com/rbl/surbl and SURBL's implementation guidelines (bits
  *          8 PH, 16 MW, 64 ABUSE, 128 CR; 4 DM, 32 CT in the 2023 scripts); refusal
@@ -117,6 +120,13 @@ static const mm_dnsbl_meaning mailspike_codes[] = {
     {11, "127.0.0.11", "l4", N_("Mailspike reputation L4: very bad reputation.")},
     {12, "127.0.0.12", "l3", N_("Mailspike reputation L3: bad reputation.")},
 };
+static const mm_dnsbl_meaning casa_codes[] = {
+    {2, "127.0.8.2", "cbl",
+     N_("CASA CBL (China Anti-Spam Alliance): a spam source seen in China.")},
+    {4, "127.0.8.4", "cdl",
+     N_("CASA CDL (China Anti-Spam Alliance): a dynamic (end-user) address in China.")},
+    {6, "127.0.8.6", "cbl_cdl", N_("CASA CBL+: both a spam source and a dynamic address.")},
+};
 static const mm_dnsbl_meaning sorbs_codes[] = {
     {2, "127.0.0.2", "listed", N_("SORBS: listed (the service was shut down in June 2024).")},
 };
@@ -147,43 +157,106 @@ static const mm_dnsbl_refusal uribl_refusals[] = {
         "not a listing; check again through your own resolver.")},
 };
 
-#define ARR(a) sizeof(a) / sizeof((a)[0]), (a)
-#define NONE 0, NULL
+#define MEANINGS(a) .nmeanings = sizeof(a) / sizeof((a)[0]), .meanings = (a)
+#define REFUSALS(a) .nrefusals = sizeof(a) / sizeof((a)[0]), .refusals = (a)
+
+static const char spamhaus_note[] =
+    N_("Free for low-volume, non-commercial use through your own resolver; public resolvers "
+       "are refused.");
 
 static const mm_dnsbl_list lists[] = {
-    {"spamhaus-zen", "Spamhaus ZEN (SBL, CSS, XBL, PBL)", "zen.spamhaus.org", MM_DNSBL_KIND_IP,
-     false, true, false, ARR(zen_codes), ARR(spamhaus_refusals), "https://check.spamhaus.org/",
-     N_("Free for low-volume, non-commercial use through your own resolver; public "
-        "resolvers are refused.")},
-    {"barracuda", "Barracuda BRBL", "b.barracudacentral.org", MM_DNSBL_KIND_IP, false, false, false,
-     ARR(brbl_codes), NONE, "https://www.barracudacentral.org/rbl/removal-request",
-     N_("Only resolvers registered at barracudacentral.org get answers; others get none "
-        "(shown as cannot tell).")},
-    {"spamcop", "SpamCop", "bl.spamcop.net", MM_DNSBL_KIND_IP, false, false, false,
-     ARR(spamcop_codes), NONE, "https://www.spamcop.net/bl.shtml", ""},
-    {"uceprotect-1", "UCEPROTECT level 1", "dnsbl-1.uceprotect.net", MM_DNSBL_KIND_IP, false, false,
-     false, ARR(uce1_codes), NONE, "https://www.uceprotect.net/en/rblcheck.php",
-     N_("Listings expire 7 days after the last spam trap hit; paid express delisting exists "
-        "but is not needed.")},
-    {"psbl", "PSBL (Passive Spam Block List)", "psbl.surriel.com", MM_DNSBL_KIND_IP, false, false,
-     false, ARR(psbl_codes), NONE, "https://psbl.org/remove", ""},
-    {"mailspike", "Mailspike BL", "bl.mailspike.net", MM_DNSBL_KIND_IP, false, false, false,
-     ARR(mailspike_codes), NONE, "https://mailspike.org/iplookup.html",
-     N_("Free under 100,000 queries a day.")},
-    {"sorbs", "SORBS", "dnsbl.sorbs.net", MM_DNSBL_KIND_IP, false, false, true, ARR(sorbs_codes),
-     NONE, "",
-     N_("SORBS was shut down by Proofpoint on 5 June 2024; its zones hold no data. A bounce "
-        "citing SORBS comes from a receiver with an old configuration: contact that "
-        "receiver.")},
-    {"spamhaus-dbl", "Spamhaus DBL", "dbl.spamhaus.org", MM_DNSBL_KIND_DOMAIN, false, false, false,
-     ARR(dbl_codes), ARR(dbl_refusals), "https://check.spamhaus.org/",
-     N_("Free for low-volume, non-commercial use through your own resolver; public "
-        "resolvers are refused.")},
-    {"surbl", "SURBL multi", "multi.surbl.org", MM_DNSBL_KIND_DOMAIN, true, false, false,
-     ARR(surbl_bits), ARR(surbl_refusals), "https://www.surbl.org/surbl-analysis", ""},
-    {"uribl", "URIBL multi", "multi.uribl.com", MM_DNSBL_KIND_DOMAIN, true, false, false,
-     ARR(uribl_bits), ARR(uribl_refusals), "https://admin.uribl.com/",
-     N_("Free for low volume; busy shared resolvers are refused.")},
+    {.id = "spamhaus-zen",
+     .name = "Spamhaus ZEN (SBL, CSS, XBL, PBL)",
+     .zone = "zen.spamhaus.org",
+     .kind = MM_DNSBL_KIND_IP,
+     .ipv6 = true,
+     MEANINGS(zen_codes),
+     REFUSALS(spamhaus_refusals),
+     .delist_url = "https://check.spamhaus.org/",
+     .note = spamhaus_note},
+    {.id = "barracuda",
+     .name = "Barracuda BRBL",
+     .zone = "b.barracudacentral.org",
+     .kind = MM_DNSBL_KIND_IP,
+     MEANINGS(brbl_codes),
+     .delist_url = "https://www.barracudacentral.org/rbl/removal-request",
+     .note = N_("Only resolvers registered at barracudacentral.org get answers; others get none "
+                "(shown as cannot tell).")},
+    {.id = "spamcop",
+     .name = "SpamCop",
+     .zone = "bl.spamcop.net",
+     .kind = MM_DNSBL_KIND_IP,
+     MEANINGS(spamcop_codes),
+     .delist_url = "https://www.spamcop.net/bl.shtml",
+     .note = ""},
+    {.id = "uceprotect-1",
+     .name = "UCEPROTECT level 1",
+     .zone = "dnsbl-1.uceprotect.net",
+     .kind = MM_DNSBL_KIND_IP,
+     MEANINGS(uce1_codes),
+     .delist_url = "https://www.uceprotect.net/en/rblcheck.php",
+     .note = N_("Listings expire 7 days after the last spam trap hit; paid express delisting "
+                "exists but is not needed.")},
+    {.id = "psbl",
+     .name = "PSBL (Passive Spam Block List)",
+     .zone = "psbl.surriel.com",
+     .kind = MM_DNSBL_KIND_IP,
+     MEANINGS(psbl_codes),
+     .delist_url = "https://psbl.org/remove",
+     .note = ""},
+    {.id = "mailspike",
+     .name = "Mailspike BL",
+     .zone = "bl.mailspike.net",
+     .kind = MM_DNSBL_KIND_IP,
+     MEANINGS(mailspike_codes),
+     .delist_url = "https://mailspike.org/iplookup.html",
+     .note = N_("Free under 100,000 queries a day.")},
+    {.id = "casa-cblplus",
+     .name = "CASA CBL+ (China Anti-Spam Alliance)",
+     .zone = "cblplus.anti-spam.org.cn",
+     .kind = MM_DNSBL_KIND_IP,
+     .optional = true,
+     MEANINGS(casa_codes),
+     .delist_url = "http://www.anti-spam.org.cn/",
+     .note = N_("Run by the China Anti-Spam Alliance since 2003; no current usage terms were "
+                "found, so it is asked only on request. Chinese mailbox providers (QQ, "
+                "NetEase, Alibaba) mostly use their own reputation data.")},
+    {.id = "sorbs",
+     .name = "SORBS",
+     .zone = "dnsbl.sorbs.net",
+     .kind = MM_DNSBL_KIND_IP,
+     .retired = true,
+     MEANINGS(sorbs_codes),
+     .delist_url = "",
+     .note = N_("SORBS was shut down by Proofpoint on 5 June 2024; its zones hold no data. A "
+                "bounce citing SORBS comes from a receiver with an old configuration: contact "
+                "that receiver.")},
+    {.id = "spamhaus-dbl",
+     .name = "Spamhaus DBL",
+     .zone = "dbl.spamhaus.org",
+     .kind = MM_DNSBL_KIND_DOMAIN,
+     MEANINGS(dbl_codes),
+     REFUSALS(dbl_refusals),
+     .delist_url = "https://check.spamhaus.org/",
+     .note = spamhaus_note},
+    {.id = "surbl",
+     .name = "SURBL multi",
+     .zone = "multi.surbl.org",
+     .kind = MM_DNSBL_KIND_DOMAIN,
+     .bitmask = true,
+     MEANINGS(surbl_bits),
+     REFUSALS(surbl_refusals),
+     .delist_url = "https://www.surbl.org/surbl-analysis",
+     .note = ""},
+    {.id = "uribl",
+     .name = "URIBL multi",
+     .zone = "multi.uribl.com",
+     .kind = MM_DNSBL_KIND_DOMAIN,
+     .bitmask = true,
+     MEANINGS(uribl_bits),
+     REFUSALS(uribl_refusals),
+     .delist_url = "https://admin.uribl.com/",
+     .note = N_("Free for low volume; busy shared resolvers are refused.")},
 };
 
 size_t mm_dnsbl_list_count(void)
