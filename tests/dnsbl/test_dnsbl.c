@@ -54,6 +54,8 @@ static const read_case read_cases[] = {
     {"uribl", {"127.0.0.3"}, MM_DNSBL_REFUSED, "blocked"}, /* bit 0x1 set: refused */
     {"mailspike", {"127.0.0.11"}, MM_DNSBL_LISTED, "l4"},
     {"barracuda", {"127.0.0.2"}, MM_DNSBL_LISTED, "listed"},
+    {"casa-cblplus", {"127.0.8.6"}, MM_DNSBL_LISTED, "cbl_cdl"},
+    {"casa-cblplus", {"127.0.0.2"}, MM_DNSBL_LISTED, "unknown"},
 };
 
 static void test_read(void **state)
@@ -113,6 +115,8 @@ static void test_table(void **state)
     assert_null(mm_dnsbl_list_get(n));
     assert_null(mm_dnsbl_list_find("nope"));
     assert_true(mm_dnsbl_list_find("sorbs")->retired);
+    assert_true(mm_dnsbl_list_find("casa-cblplus")->optional);
+    assert_false(mm_dnsbl_list_find("spamhaus-zen")->optional);
     assert_string_equal(mm_dnsbl_status_name(MM_DNSBL_REFUSED), "refused");
     assert_string_equal(mm_dnsbl_status_name(MM_DNSBL_STATUS_MAX_), "unknown");
     assert_true(mm_dnsbl_status_is_unknown(MM_DNSBL_TIMEOUT));
