@@ -18,7 +18,7 @@
  *          registering the querying DNS servers: unregistered resolvers get no data)
  *  [SC]    https://www.spamcop.net/fom-serve/cache/291.html (bl.spamcop.net, 127.0.0.2)
  *  [UCE]   https://www.uceprotect.net/en/index.php?m=6&s=10 (dnsbl-1, 127.0.0.2)
- *  [PSBL]  https://psbl.org/ (psbl.surriel.com, 127.0.0.2)
+ *  [PSBL]  https://psbl.org/faq/ (psbl.surriel.com, 127.0.0.2; removal form psbl.org/remove)
  *  [MS]    https://mailspike.org/usage.html (bl.mailspike.net = z 127.0.0.2 + rep L5..L3
  *          127.0.0.10..12; free under 100,000 queries/day)
  *  [CASA]  http://anti-spam.org.cn/AID/711 (China Anti-Spam Alliance, 2007: CBL 127.0.8.2,
@@ -209,7 +209,7 @@ static const mm_dnsbl_list lists[] = {
      .zone = "bl.mailspike.net",
      .kind = MM_DNSBL_KIND_IP,
      MEANINGS(mailspike_codes),
-     .delist_url = "https://mailspike.org/iplookup.html",
+     .delist_url = "https://mailspike.org/lookup.html",
      .note = N_("Free under 100,000 queries a day.")},
     {.id = "casa-cblplus",
      .name = "CASA CBL+ (China Anti-Spam Alliance)",
