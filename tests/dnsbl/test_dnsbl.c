@@ -300,6 +300,105 @@ static void test_mx_match(void **state)
     assert_false(mm_mta_sts_mx_match(NULL, "x"));
 }
 
+/* ---- the checker on an in-memory DNS backend (no server) ---- */
+
+/* zen: 2.0.0.127 listed (A 127.0.0.2, TXT), everything else SERVFAIL;
+ * spamcop: REFUSED (rcode 5); the domain lists: NXDOMAIN. */
+static void lookup(void *ctx, const char *name, int type, mm_dns_answer *ans)
+{
+    static mm_dns_record a, txt;
+    (void)ctx;
+    ans->nrecords = 0;
+    ans->rcode = 0;
+    if (strcmp(name, "2.0.0.127.zen.spamhaus.org") == 0) {
+        ans->result = MM_DNS_ANSWER;
+        ans->nrecords = 1;
+        if (type == MM_DNS_T_A) {
+            a.u.addr.family = 2; /* AF_INET */
+            memcpy(a.u.addr.bytes, "\x7f\0\0\x02", 4);
+            strcpy(a.u.addr.text, "127.0.0.2");
+            ans->records = &a;
+        } else {
+            txt.u.txt.data = "reason";
+            txt.u.txt.len = 6;
+            txt.u.txt.nstrings = 1;
+            ans->records = &txt;
+        }
+    } else if (strstr(name, "zen.spamhaus.org")) {
+        ans->result = MM_DNS_SERVFAIL;
+        ans->rcode = 2;
+    } else if (strstr(name, "bl.spamcop.net")) {
+        ans->result = MM_DNS_REFUSED;
+        ans->rcode = 5;
+    } else {
+        ans->result = MM_DNS_NXDOMAIN;
+        ans->rcode = 3;
+    }
+}
+
+typedef struct bgot {
+    int calls;
+    mm_dnsbl_status zen, spamcop, dbl;
+    char txt[64];
+} bgot;
+
+static void on_backend(void *arg, const mm_dnsbl_result *r)
+{
+    bgot *g = arg;
+    g->calls++;
+    for (size_t i = 0; i < r->nentries; i++) {
+        const mm_dnsbl_entry *e = &r->entries[i];
+        if (strcmp(e->list->id, "spamhaus-zen") == 0) {
+            g->zen = e->status;
+            snprintf(g->txt, sizeof g->txt, "%s", e->txt);
+        } else if (strcmp(e->list->id, "spamcop") == 0) {
+            g->spamcop = e->status;
+        } else if (strcmp(e->list->id, "spamhaus-dbl") == 0) {
+            g->dbl = e->status;
+        }
+    }
+}
+
+static void test_backend(void **state)
+{
+    (void)state;
+    mm_dns_backend be = {"zone", lookup, NULL};
+    mm_dns *d = NULL;
+    mm_dnsbl *b = NULL;
+    assert_int_equal(mm_dns_create_backend(&be, &d), MM_OK);
+    assert_int_equal(mm_dnsbl_create(d, NULL, &b), MM_OK);
+    bgot g1 = {0}, g2 = {0};
+    assert_int_equal(mm_dnsbl_check(b, "127.0.0.2", "Example.COM.", on_backend, &g1), MM_OK);
+    assert_int_equal(mm_dnsbl_check(b, "192.0.2.1", NULL, on_backend, &g2), MM_OK);
+    assert_int_equal(mm_dns_run(d), MM_OK);
+    assert_int_equal(g1.calls, 1);
+    assert_int_equal(g1.zen, MM_DNSBL_LISTED);
+    assert_string_equal(g1.txt, "reason");
+    assert_int_equal(g1.spamcop, MM_DNSBL_ERROR); /* a REFUSED rcode: cannot tell */
+    assert_int_equal(g1.dbl, MM_DNSBL_NOT_LISTED);
+    assert_int_equal(g2.zen, MM_DNSBL_ERROR);   /* SERVFAIL */
+    assert_int_equal(g2.dbl, MM_DNSBL_SKIPPED); /* no domain given */
+    /* no_txt: no TXT asked, txt stays "" */
+    mm_dnsbl_free(b);
+    mm_dnsbl_opts o = {NULL, true};
+    assert_int_equal(mm_dnsbl_create(d, &o, &b), MM_OK);
+    bgot g3 = {0};
+    assert_int_equal(mm_dnsbl_check(b, "127.0.0.2", NULL, on_backend, &g3), MM_OK);
+    assert_int_equal(mm_dns_run(d), MM_OK);
+    assert_int_equal(g3.zen, MM_DNSBL_LISTED);
+    assert_string_equal(g3.txt, "");
+    /* an empty list set answers at once, with no entries */
+    mm_dnsbl_free(b);
+    static const char *const none[] = {NULL};
+    o.lists = none;
+    assert_int_equal(mm_dnsbl_create(d, &o, &b), MM_OK);
+    bgot g4 = {0};
+    assert_int_equal(mm_dnsbl_check(b, "127.0.0.2", NULL, on_backend, &g4), MM_OK);
+    assert_int_equal(g4.calls, 1);
+    mm_dnsbl_free(b);
+    mm_dns_free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -307,6 +406,7 @@ int main(void)
         cmocka_unit_test(test_table),         cmocka_unit_test(test_records),
         cmocka_unit_test(test_record_values), cmocka_unit_test(test_policy_good),
         cmocka_unit_test(test_policy_cases),  cmocka_unit_test(test_mx_match),
+        cmocka_unit_test(test_backend),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
