@@ -166,7 +166,8 @@ typedef struct mm_dnsbl_result {
 typedef void (*mm_dnsbl_cb)(void *arg, const mm_dnsbl_result *r);
 
 /*
- * Check ip (IPv4 or IPv6 text, may be NULL) against the IP lists and domain
+ * Check ip (IPv4 or IPv6 text, may be NULL; ::ffff:a.b.c.d is taken as IPv4;
+ * result->ip is the address checked) against the IP lists and domain
  * (A-labels, may be NULL) against the domain lists, all at once.  The domain
  * lists list registered domains (SURBL's implementation guidelines): pass
  * the organizational domain (mm_dmarc_org_domain()), not a host name.  cb is

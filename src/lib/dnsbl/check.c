@@ -10,6 +10,7 @@
  * check early.
  */
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -274,7 +275,7 @@ static void start(check *c, bool v6)
 mm_status_t mm_dnsbl_check(mm_dnsbl *b, const char *ip, const char *domain, mm_dnsbl_cb cb,
                            void *arg)
 {
-    unsigned char bin[16];
+    unsigned char bin[16] __attribute__((aligned(8)));
     bool v6 = ip && strchr(ip, ':');
     if (!b || !cb)
         return MM_EINVAL;
@@ -286,6 +287,13 @@ mm_status_t mm_dnsbl_check(mm_dnsbl *b, const char *ip, const char *domain, mm_d
         return MM_EINVAL;
     if (ip && (strlen(ip) > 45 || inet_pton(v6 ? AF_INET6 : AF_INET, ip, bin) != 1))
         return MM_EINVAL;
+    char v4[INET_ADDRSTRLEN];
+    if (v6 && IN6_IS_ADDR_V4MAPPED((struct in6_addr *)bin)) {
+        /* ::ffff:a.b.c.d is an IPv4 sender: the lists know it by its reversed octets */
+        inet_ntop(AF_INET, bin + 12, v4, sizeof v4);
+        ip = v4;
+        v6 = false;
+    }
     size_t dlen = domain ? strlen(domain) : 0;
     if (dlen && domain[dlen - 1] == '.')
         dlen--;
