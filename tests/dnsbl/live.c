@@ -70,7 +70,7 @@ static const dcase cases[] = {
     {"192.0.2.22", NULL, {{"spamhaus-zen", "refused", "query_error", ""}}},
     /* an answer outside 127/8, an undocumented code */
     {"192.0.2.30", NULL, {{"spamhaus-zen", "error", "not_loopback", ""}}},
-    {"192.0.2.40", NULL, {{"spamhaus-zen", "listed", "unknown", ""}}},
+    {"192.0.2.40", NULL, {{"spamhaus-zen", "listed", "unknown", "bad?bell"}}},
     /* unlisted */
     {"192.0.2.99",
      "clean.test",

@@ -95,7 +95,11 @@ static void txt_answer(void *arg, const mm_dns_answer *ans)
         mm_buf_append(&b, ans->records[i].u.txt.data,
                       strnlen(ans->records[i].u.txt.data, ans->records[i].u.txt.len));
     }
-    const char *t = mm_arena_strdup(&q->c->arena, mm_buf_str(&b));
+    char *t = mm_arena_strdup(&q->c->arena, mm_buf_str(&b));
+    /* the reason comes from the list's server and goes to terminals and reports */
+    for (char *p = t; p && *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = '?';
     e->txt = t ? t : "";
     mm_buf_free(&b);
     done_one(q->c);
