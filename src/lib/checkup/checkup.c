@@ -445,15 +445,16 @@ static const char *dkim_provider_selectors(mm_checkup *c)
 static void build_dkim(mm_checkup *c)
 {
     const mm_checkup_section_id S = MM_CHECKUP_DKIM;
-    size_t usable = 0;
+    size_t seen = 0; /* selectors with a record, usable or not */
     for (size_t i = 0; c->keys && i < mm_dkim_keycheck_count(c->keys); i++) {
         const mm_dkim_key_info *k = mm_dkim_keycheck_get(c->keys, i);
+        if (k->reason != MM_DKIM_R_KEY_NOT_FOUND)
+            seen++;
         if (*k->record)
             ck_evidence(c, S, ck_keepf(c, "%s TXT %s", k->name, k->record));
         const char *sd = ck_keepf(c, "%s (%s %u)", k->name, k->key_type, k->key_bits);
         switch (k->reason) {
         case MM_DKIM_R_NONE:
-            usable++;
             ck_find(c, S, "dkim.key_ok", MM_CHECKUP_OK, N_("A usable DKIM key is published"), sd);
             if (k->notes & MM_DKIM_NOTE_TESTING) {
                 ck_find(c, S, "dkim.testing", MM_CHECKUP_WARN,
@@ -489,7 +490,7 @@ static void build_dkim(mm_checkup *c)
             break;
         }
     }
-    if (c->keys && usable == 0 && !c->explicit_selectors && !c->dkim) {
+    if (c->keys && seen == 0 && !c->explicit_selectors && !c->dkim) {
         ck_find(c, S, "dkim.no_common_selector", MM_CHECKUP_WARN,
                 N_("No DKIM key at the common selectors; name yours with --selector or check a "
                    "signed message with --message"),
@@ -502,6 +503,8 @@ static void build_dkim(mm_checkup *c)
     }
     if (c->dkim) {
         size_t n = mm_dkim_report_count(c->dkim), pass = 0;
+        for (size_t i = 0; i < n; i++)
+            pass += mm_dkim_report_sig(c->dkim, i)->result == MM_DKIM_PASS;
         for (size_t i = 0; i < n; i++) {
             const mm_dkim_sig *s = mm_dkim_report_sig(c->dkim, i);
             const char *d = ck_keepf(c, "d=%s s=%s a=%s: %s%s%s", s->domain, s->selector,
@@ -514,19 +517,21 @@ static void build_dkim(mm_checkup *c)
                             ck_keepf(c, "%s._domainkey.%s TXT %s", s->selector, s->domain,
                                      s->key_record));
             if (s->result == MM_DKIM_PASS) {
-                pass++;
                 ck_find(c, S, "dkim.signature_pass", MM_CHECKUP_OK,
                         N_("A DKIM signature of the message verifies"), d);
             } else {
+                /* Another signature passing authenticates the message: then
+                 * this one is only worth a warning. */
                 ck_find(c, S, "dkim.signature_fail",
-                        s->result == MM_DKIM_TEMPERROR ? MM_CHECKUP_UNKNOWN : MM_CHECKUP_FAIL,
+                        s->result == MM_DKIM_TEMPERROR ? MM_CHECKUP_UNKNOWN
+                        : pass                         ? MM_CHECKUP_WARN
+                                                       : MM_CHECKUP_FAIL,
                         mm_dkim_reason_message(s->reason), d);
             }
         }
         if (n == 0)
             ck_find(c, S, "dkim.unsigned", MM_CHECKUP_FAIL,
                     N_("The message has no DKIM-Signature: it was not signed"), "");
-        (void)pass;
     }
     settle(c, S);
 }
