@@ -190,6 +190,23 @@ MM_EXTERN const mm_checkup_ptr_info *mm_checkup_ptr(const mm_checkup *c);
  * cable, ppp, dial, broadband, static-ip, client, host-. */
 MM_EXTERN bool mm_checkup_ptr_generic(const char *name, const char *ip);
 
+/* ---- Offline mode: zone files (`checkup --zone FILE`) ---- */
+
+/* An in-memory DNS database read from RFC 1035 master files (a subset:
+ * $ORIGIN, $TTL, parentheses, quoted TXT strings; SOA, NS, A, AAAA, MX, TXT,
+ * PTR, CNAME).  Names outside the loaded zones are NXDOMAIN. */
+typedef struct mm_zonedb mm_zonedb;
+MM_EXTERN mm_status_t mm_zonedb_create(mm_zonedb **out);
+/* Add one file's text.  origin is the starting $ORIGIN (NULL: none; the
+ * file's SOA or $ORIGIN then names the zone).  MM_EPARSE with "line N: why"
+ * in err (errlen bytes) on a syntax error; MM_ENOMEM. */
+MM_EXTERN mm_status_t mm_zonedb_load(mm_zonedb *z, const char *text, size_t len,
+                                     const char *origin, char *err, size_t errlen);
+/* Fill b to create a resolver over z (mm_dns_create_backend); z must
+ * outlive the resolver. */
+MM_EXTERN void mm_zonedb_backend(mm_zonedb *z, mm_dns_backend *b);
+MM_EXTERN void mm_zonedb_free(mm_zonedb *z);
+
 #ifdef __cplusplus
 }
 #endif

@@ -15,6 +15,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 
 MM = sys.argv[1]
@@ -240,11 +241,57 @@ def timing():
     check(lib_ms is not None and lib_ms < 100, "full checkup under 100 ms (%s)" % lib_ms)
 
 
+def offline():
+    """--zone: the same answers from the zone files, no server asked."""
+    z = os.path.join(HERE, "zones")
+
+    def zrun(args, fmt="json"):
+        e = dict(os.environ, LANG="C", LANGUAGE="")
+        e.pop("LC_ALL", None)
+        p = subprocess.run([MM, "checkup"] + args + (["-f", fmt] if fmt else []),
+                           capture_output=True, env=e, timeout=60)
+        out = p.stdout.decode()
+        return p.returncode, (json.loads(out) if fmt == "json" and out else out), p.stderr.decode()
+
+    rc, r, _ = zrun(["mmck-good.com", "--ip", "5.6.7.20", "--zone", os.path.join(z, "com.zone"),
+                     "--zone", os.path.join(z, "7.6.5.in-addr.arpa.zone")])
+    check(rc == 0 and all(status(r, s) == "ok" for s in ("spf", "dkim", "dmarc", "mx", "ptr")),
+          "zone: good domain all ok (%d)" % rc)
+    rc, r, _ = zrun(["mmck-extrua.com", "--zone", os.path.join(z, "com.zone")])
+    check("dmarc.external_unauthorized" in ids(r, "dmarc"),
+          "zone: a name outside the zones is NXDOMAIN (unauthorized rua)")
+    with tempfile.TemporaryDirectory() as d:
+        f = os.path.join(d, "example.org.zone")
+        with open(f, "w") as fp:
+            fp.write('$ORIGIN example.org.\n$TTL 1h\n'
+                     '@ IN SOA ns hostmaster ( 1 3600\n 600 86400 300 ) ; comment\n'
+                     '@ 300 IN TXT "v=spf1 ip4:5.6.7.20 " "-all"\n'
+                     '  MX 10 mail\n'
+                     'mail A 5.6.7.20\n'
+                     'www CNAME mail.example.org.\n'
+                     '_dmarc TXT "v=DMARC1\\; p=quarantine; rua=mailto:d@example.org"\n')
+        rc, r, err = zrun(["example.org", "--ip", "5.6.7.20", "--zone", f])
+        check(r["sections"]["spf"]["details"].get("result") == "pass",
+              "zone: split TXT strings joined, spf pass %s" % err)
+        check(r["sections"]["dmarc"]["details"].get("policy") == "quarantine",
+              "zone: escaped ; in TXT, dmarc quarantine")
+        check(status(r, "mx") == "ok", "zone: relative MX target, mx ok")
+        rc, r, err = zrun(["mx", "www.example.org", "--zone", f])
+        check(r.get("status") == "warn" and "mx.implicit_mx" in sec_ids(r),
+              "zone: CNAME followed for A (implicit MX) %s" % r)
+        bad = os.path.join(d, "bad.zone")
+        with open(bad, "w") as fp:
+            fp.write('$ORIGIN bad.org.\n@ TXT "unterminated\n')
+        rc, out, err = zrun(["bad.org", "--zone", bad], fmt=None)
+        check(rc == 1 and "line" in err, "zone: syntax error gives exit 1 and the line (%d %s)"
+              % (rc, err))
+
+
 def main():
     global PORT
     with DnsServer(os.path.join(HERE, "zones"), stubs={"mmck-dead.org": "blackhole"}) as port:
         PORT = port
-        for f in (good, broken, ptr, single, formats, blackhole, timing):
+        for f in (good, broken, ptr, single, formats, blackhole, timing, offline):
             f()
     print("%d checks, %d failures" % (checks, len(failures)))
     return 1 if failures else 0
