@@ -391,8 +391,9 @@ mm_status_t mm_zonedb_load(mm_zonedb *z, const char *text, size_t len, const cha
             e = "out of memory";
             break;
         }
+        size_t had = z->n;
         e = parse_rdata(z, own, l, i, org);
-        if (e && z->n && z->recs[z->n - 1].name != own)
+        if (z->n == had) /* not stored: still ours */
             free(own);
     }
     if (!e && z->nzones == before && any_origin && add_zone(z, org) != MM_OK)
@@ -423,7 +424,8 @@ static mm_status_t finish(mm_zonedb *z)
 {
     if (z->sorted)
         return MM_OK;
-    qsort(z->recs, z->n, sizeof *z->recs, cmp_rec);
+    if (z->n)
+        qsort(z->recs, z->n, sizeof *z->recs, cmp_rec);
     free(z->answer);
     z->answer = calloc(z->n ? z->n : 1, sizeof *z->answer);
     if (!z->answer)
