@@ -9,8 +9,8 @@
  * left blank (the previous one), "@", relative and absolute names, an
  * optional TTL and class IN before the type, and the types SOA, NS, A, AAAA,
  * MX, TXT, PTR and CNAME (other types are accepted and make the name exist,
- * with no data).  Each SOA owner is a zone; a file without SOA is a zone at
- * its origin.  Names inside a loaded zone without records are NXDOMAIN (or
+ * with no data).  Each SOA owner and each $ORIGIN is a zone; a file with
+ * neither is refused.  Names inside a loaded zone without records are NXDOMAIN (or
  * NODATA when the name has other types); names outside every zone are
  * NXDOMAIN, as issue 4 item 8 asks.  A CNAME is followed (8 steps at most).
  *
@@ -364,6 +364,10 @@ mm_status_t mm_zonedb_load(mm_zonedb *z, const char *text, size_t len, const cha
                 snprintf(org, sizeof org, "%s", a ? a : "");
                 free(a);
                 any_origin = true;
+                /* every $ORIGIN is a zone of its own too: a file may hold
+                 * several (forward and reverse) without their SOA */
+                if (add_zone(z, org) != MM_OK)
+                    e = "out of memory";
             } else if (strcasecmp(l->t[0].s, "$TTL") != 0) {
                 e = "unsupported directive";
             }
