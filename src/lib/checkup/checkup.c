@@ -599,7 +599,9 @@ static void build_dmarc(mm_checkup *c)
                                     : l->severity == MM_DMARC_WARN ? MM_CHECKUP_WARN
                                                                    : MM_CHECKUP_OK;
             ck_find(c, S, ck_keepf(c, "dmarc.%s", l->id), sev, l->message,
-                    *l->tag ? ck_keepf(c, "%s=%s", l->tag, l->value) : l->value);
+                    *l->tag && *l->value ? ck_keepf(c, "%s=%s", l->tag, l->value)
+                    : *l->tag            ? l->tag
+                                         : l->value);
             if (strcmp(l->id, "p_none") == 0)
                 ck_fix(c, S,
                        N_("When the aggregate reports show all your mail passes, change p=none "
@@ -906,6 +908,18 @@ mm_status_t mm_checkup_run(mm_dns *d, const char *domain, const mm_checkup_opts 
         st = MM_ENOMEM;
     if (st == MM_OK && c->ip && !valid_ip(c->ip, &c->ip_family, c->ip_bytes))
         st = MM_EINVAL;
+    /* ::ffff:192.0.2.1 is the IPv4 sender: its PTR is under in-addr.arpa and
+     * its forward record an A (SPF treats it as IPv4 too, RFC 7208 5). */
+    if (st == MM_OK && c->ip && c->ip_family == AF_INET6 &&
+        memcmp(c->ip_bytes, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0) {
+        char v4[INET_ADDRSTRLEN];
+        memmove(c->ip_bytes, c->ip_bytes + 12, 4);
+        c->ip_family = AF_INET;
+        inet_ntop(AF_INET, c->ip_bytes, v4, sizeof v4);
+        free(c->ip);
+        if (!(c->ip = strdup(v4)))
+            st = MM_ENOMEM;
+    }
     for (int i = 0; i < MM_CHECKUP_SECTION_MAX_; i++) {
         c->sec[i].pub.id = (mm_checkup_section_id)i;
         c->sec[i].pub.findings = c->sec[i].findings;
