@@ -43,6 +43,11 @@ const char *ck_keep(mm_checkup *c, const char *s)
         c->oom = MM_ENOMEM;
         return "";
     }
+    /* Records come from the network: no control characters (terminal
+     * escapes, NULs cut short by strdup) reach the report. */
+    for (unsigned char *q = (unsigned char *)d; *q; q++)
+        if (*q < 0x20 || *q == 0x7f)
+            *q = '?';
     c->strs[c->nstrs++] = d;
     return d;
 }
