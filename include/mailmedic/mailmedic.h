@@ -14,4 +14,6 @@
 #include <mailmedic/spf.h>
 #include <mailmedic/dmarc.h>
 #include <mailmedic/dkim.h>
+#include <mailmedic/verify.h>
+#include <mailmedic/checkup.h>
 #endif
