@@ -14,4 +14,8 @@
 #include <mailmedic/spf.h>
 #include <mailmedic/dmarc.h>
 #include <mailmedic/dkim.h>
+#include <mailmedic/verify.h>
+#include <mailmedic/checkup.h>
+#include <mailmedic/dnsbl.h>
+#include <mailmedic/transport.h>
 #endif

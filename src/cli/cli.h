@@ -32,5 +32,6 @@ const char *i18n_setup(const char *lang);
 
 int cmd_diagnose(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_checkup(int argc, char **argv);
 
 #endif
