@@ -527,6 +527,17 @@ static bool fast_plain(mm_addr_parse *p)
     size_t d = at + 1, dl = n - d;
     if (dl == 0 || dl > LABEL_MAX)
         return false; /* then no label can be too long either */
+    /* The local part into `local` and `address` in words (no memcpy call);
+     * a short one takes bytes of the domain along, which the domain's own
+     * stores below overwrite in `address`. */
+    for (size_t k = 0;; k += 8) {
+        size_t q = k + 8 <= at ? k : (at >= 8 ? at - 8 : 0);
+        uint64_t w = load8(s + q);
+        memcpy(o->local + q, &w, 8);
+        memcpy(o->address + q, &w, 8);
+        if (k + 8 >= at)
+            break;
+    }
     char *wd = o->domain, *wa = o->domain_ascii, *wr = o->address + d;
     uint64_t carry = 0, upper = 0, last = 0;
     size_t lastdot = 0; /* offset in the domain + 1, 0 = no dot */
@@ -575,9 +586,7 @@ static bool fast_plain(mm_addr_parse *p)
     if (upper)
         o->norms |= MM_ADDR_N_LOWER_DOMAIN;
     wd[dl] = wa[dl] = wr[dl] = '\0';
-    memcpy(o->local, s, at);
     o->local[at] = '\0';
-    memcpy(o->address, s, at);
     o->address[at] = '@';
     p->tld = t;
     p->dlen = p->alen = dl;
