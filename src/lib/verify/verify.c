@@ -121,10 +121,9 @@ typedef struct seen {
     size_t cap, n;
 } seen;
 
-/* Fingerprints of the domains that got no typo suggestion (unknown domains
- * of valid addresses, and the domain text of invalid ones): the answer
- * depends on the domain alone, and half the unknown domains of a real list
- * come again (colleagues at the same company). */
+/* Fingerprints of the unknown domains that got no typo suggestion: the
+ * answer depends on the domain alone, and half the unknown domains of a
+ * real list come again (colleagues at the same company). */
 typedef struct nosugg {
     uint64_t *keys; /* 0 = empty */
     size_t cap, n;
@@ -267,14 +266,10 @@ static bool seen_grow(seen *s)
 
 #define NOSUGG_MAX (1u << 19) /* slots: 4 MiB at most */
 
-/* Two kinds of domain share the set: the seed keeps them apart. */
-#define KEY_UNKNOWN 0x2545f4914f6cdd1dull /* mm_domains_suggest_unknown() */
-#define KEY_TYPED 0x9fb21c651e98df25ull   /* mm_domains_suggest() on typed text */
-
 /* A 64-bit fingerprint of the n bytes at s (lengths included). */
-static uint64_t domain_key(uint64_t seed, const char *s, size_t n)
+static uint64_t domain_key(const char *s, size_t n)
 {
-    uint64_t h = mix(seed, (uint64_t)n);
+    uint64_t h = mix(0x2545f4914f6cdd1dull, (uint64_t)n);
     h = hash_part(h, (const unsigned char *)s, n, false);
     h *= 0xc4ceb9fe1a85ec53ull;
     h ^= h >> 33;
@@ -396,7 +391,7 @@ static void suggest_domain(mm_verifier *v, item *it, const char *local, size_t l
                            const char *domain, size_t dlen)
 {
     char fixed[300];
-    uint64_t key = domain_key(KEY_UNKNOWN, domain, dlen);
+    uint64_t key = domain_key(domain, dlen);
     if (nosugg_has(&v->nosugg, key))
         return;
     mm_suggest_kind k = mm_domains_suggest_unknown(v->domains, domain, dlen, fixed, sizeof fixed);
@@ -418,13 +413,7 @@ static void suggest_invalid(mm_verifier *v, item *it)
         return;
     size_t llen = (size_t)(at - text);
     char fixed[300];
-    uint64_t key = domain_key(KEY_TYPED, at + 1, tlen - llen - 1);
-    mm_suggest_kind k = MM_SUGGEST_NONE;
-    if (!nosugg_has(&v->nosugg, key)) {
-        k = mm_domains_suggest(v->domains, at + 1, tlen - llen - 1, fixed, sizeof fixed);
-        if (k == MM_SUGGEST_NONE)
-            nosugg_add(&v->nosugg, key);
-    }
+    mm_suggest_kind k = mm_domains_suggest(v->domains, at + 1, tlen - llen - 1, fixed, sizeof fixed);
     char cand[MM_ADDR_TEXT_MAX];
     size_t cn;
     if (k != MM_SUGGEST_NONE) {
