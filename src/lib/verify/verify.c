@@ -121,14 +121,6 @@ typedef struct seen {
     size_t cap, n;
 } seen;
 
-/* Fingerprints of the unknown domains that got no typo suggestion: the
- * answer depends on the domain alone, and half the unknown domains of a
- * real list come again (colleagues at the same company). */
-typedef struct nosugg {
-    uint64_t *keys; /* 0 = empty */
-    size_t cap, n;
-} nosugg;
-
 struct mm_verifier {
     mm_verify_opts o;
     mm_verify_cb cb;
@@ -142,7 +134,6 @@ struct mm_verifier {
     size_t cap, head, count;
     size_t dns_pending;
     seen seen;
-    nosugg nosugg;
     mm_addr *scratch; /* re-checks a suggested fix (suggest_invalid) */
     pthread_mutex_t lock;  /* guards item states set by prober threads */
     pthread_cond_t smtp_done;
@@ -264,60 +255,6 @@ static bool seen_grow(seen *s)
     return true;
 }
 
-#define NOSUGG_MAX (1u << 19) /* slots: 4 MiB at most */
-
-/* A 64-bit fingerprint of the n bytes at s (lengths included). */
-static uint64_t domain_key(const char *s, size_t n)
-{
-    uint64_t h = mix(0x2545f4914f6cdd1dull, (uint64_t)n);
-    h = hash_part(h, (const unsigned char *)s, n, false);
-    h *= 0xc4ceb9fe1a85ec53ull;
-    h ^= h >> 33;
-    return h ? h : 1;
-}
-
-static bool nosugg_has(const nosugg *t, uint64_t key)
-{
-    if (!t->cap)
-        return false;
-    for (size_t j = key & (t->cap - 1); t->keys[j]; j = (j + 1) & (t->cap - 1))
-        if (t->keys[j] == key)
-            return true;
-    return false;
-}
-
-/* Past NOSUGG_MAX / 2 entries nothing new is recorded (memory stays bounded). */
-static void nosugg_add(nosugg *t, uint64_t key)
-{
-    if (t->n * 2 >= t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 4096;
-        if (cap > NOSUGG_MAX)
-            return;
-        uint64_t *k = calloc(cap, sizeof *k);
-        if (!k)
-            return;
-        for (size_t i = 0; i < t->cap; i++) {
-            if (!t->keys[i])
-                continue;
-            size_t j = t->keys[i] & (cap - 1);
-            while (k[j])
-                j = (j + 1) & (cap - 1);
-            k[j] = t->keys[i];
-        }
-        free(t->keys);
-        t->keys = k;
-        t->cap = cap;
-    }
-    size_t j = key & (t->cap - 1);
-    while (t->keys[j]) {
-        if (t->keys[j] == key)
-            return;
-        j = (j + 1) & (t->cap - 1);
-    }
-    t->keys[j] = key;
-    t->n++;
-}
-
 /* The id of an earlier occurrence of key, or 0 after recording this one.
  * Past SEEN_MAX entries nothing new is recorded (memory stays bounded). */
 static uint64_t seen_check(seen *s, uint64_t key, uint64_t id)
@@ -391,14 +328,9 @@ static void suggest_domain(mm_verifier *v, item *it, const char *local, size_t l
                            const char *domain, size_t dlen)
 {
     char fixed[300];
-    uint64_t key = domain_key(domain, dlen);
-    if (nosugg_has(&v->nosugg, key))
-        return;
     mm_suggest_kind k = mm_domains_suggest_unknown(v->domains, domain, dlen, fixed, sizeof fixed);
     if (k != MM_SUGGEST_NONE)
         suggest(it, local, llen, fixed, k);
-    else
-        nosugg_add(&v->nosugg, key);
 }
 
 /* An address that fails the syntax check: propose the input with its
@@ -916,7 +848,6 @@ void mm_verifier_free(mm_verifier *v)
     free(v->ring);
     free(v->scratch);
     free(v->seen.slots);
-    free(v->nosugg.keys);
     pthread_mutex_destroy(&v->lock);
     pthread_cond_destroy(&v->smtp_done);
     free(v);
