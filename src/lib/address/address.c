@@ -27,7 +27,7 @@
 #include "address/address_int.h"
 
 /* clang-format off */
-#define A MM_AC_ATEXT
+#define A (MM_AC_ATEXT | MM_AC_LOCAL)
 #define L MM_AC_LDH
 #define U MM_AC_UPPER
 #define D MM_AC_DIGIT
@@ -38,7 +38,7 @@ const unsigned char mm_addr_cls[256] = {
     0, 0, 0, 0, 0, 0, 0, 0,
     0, 0, 0, 0, 0, 0, 0, 0,
     0, A, 0, A, A, A, A, A,
-    0, 0, A, A, 0, A|L, 0, A,
+    0, 0, A, A, 0, A|L, MM_AC_LOCAL, A,
     A|L|D, A|L|D, A|L|D, A|L|D, A|L|D, A|L|D, A|L|D, A|L|D,
     A|L|D, A|L|D, 0, 0, 0, A, 0, A,
     0, A|L|U, A|L|U, A|L|U, A|L|U, A|L|U, A|L|U, A|L|U,
@@ -470,12 +470,138 @@ static bool parse_domain(mm_addr_parse *p, size_t at)
     return true;
 }
 
+/* ---- the fast path: plain ASCII addresses ----
+ *
+ * Nearly every address in a real list is an atext local part with dots
+ * and an LDH domain of a few labels.  fast_plain() judges those a word
+ * (8 bytes) at a time and fills `out` exactly as the full parser would;
+ * on anything it does not handle (non-ASCII, quotes, literals, "--" or a
+ * hyphen beside a dot, a long domain, any error at all) it returns false
+ * having changed nothing that the full parser does not write again, and
+ * the full parser judges the input from the start. */
+
+#define ONES8 0x0101010101010101ull
+#define HIGH8 0x8080808080808080ull
+
+static inline uint64_t load8(const unsigned char *s)
+{
+    uint64_t v;
+    memcpy(&v, s, 8);
+    return v;
+}
+
+/* The high bit of every byte of w (all < 0x80) in lo..hi. */
+static inline uint64_t in_range8(uint64_t w, unsigned lo, unsigned hi)
+{
+    return (w + ONES8 * (0x80 - lo)) & ~(w + ONES8 * (0x7F - hi)) & HIGH8;
+}
+
+/* The high bit of every byte of w equal to ch (exact for every byte). */
+static inline uint64_t eq8(uint64_t w, unsigned ch)
+{
+    const uint64_t lo7 = ONES8 * 0x7F;
+    uint64_t x = w ^ (ONES8 * ch);
+    return ~(((x & lo7) + lo7) | x | lo7);
+}
+
+static bool fast_plain(mm_addr_parse *p)
+{
+    const unsigned char *s = p->s;
+    size_t n = p->n, at = 0;
+    mm_addr *o = p->out;
+    if (n < 8)
+        return false; /* too short for the word loads below: rare */
+    while (at + 8 <= n && (cls8(s + at) & MM_AC_LOCAL))
+        at += 8;
+    while (at < n && (mm_addr_cls[s[at]] & MM_AC_LOCAL))
+        at++;
+    if (at == 0 || at == n || at > LOCAL_MAX || s[at] != '@' || s[0] == '.' || s[at - 1] == '.')
+        return false;
+    /* ".." in the local part: words 7 bytes apart see every pair (a word
+     * that reaches into the domain can only cause a needless fallback) */
+    for (size_t k = 0; k + 1 < at; k += 7) {
+        uint64_t dm = eq8(load8(s + (k + 8 <= n ? k : n - 8)), '.');
+        if (dm & (dm >> 8))
+            return false;
+    }
+    size_t d = at + 1, dl = n - d;
+    if (dl == 0 || dl > LABEL_MAX)
+        return false; /* then no label can be too long either */
+    /* The local part into `local` and `address` in words (no memcpy call);
+     * a short one takes bytes of the domain along, which the domain's own
+     * stores below overwrite in `address`. */
+    for (size_t k = 0;; k += 8) {
+        size_t q = k + 8 <= at ? k : (at >= 8 ? at - 8 : 0);
+        uint64_t w = load8(s + q);
+        memcpy(o->local + q, &w, 8);
+        memcpy(o->address + q, &w, 8);
+        if (k + 8 >= at)
+            break;
+    }
+    char *wd = o->domain, *wa = o->domain_ascii, *wr = o->address + d;
+    uint64_t carry = 0, upper = 0, last = 0;
+    size_t lastdot = 0; /* offset in the domain + 1, 0 = no dot */
+    for (size_t k = 0; k < dl; k += 8) {
+        uint64_t w, pad = 0;
+        if (k + 8 <= dl) {
+            w = load8(s + d + k);
+        } else {
+            unsigned r = (unsigned)(dl - k);
+            w = load8(s + n - 8) >> (8 * (8 - r));
+            pad = ~0ull << (8 * r);
+        }
+        if (w & HIGH8)
+            return false;
+        uint64_t wp = w | (pad & ONES8 * 'a'); /* pad with a harmless letter */
+        uint64_t pm = in_range8(wp, '-', '.');
+        uint64_t ok = in_range8(wp, '0', '9') | in_range8(wp | ONES8 * 0x20, 'a', 'z') | pm;
+        /* every byte LDH or "."; no two of "-" "." side by side */
+        if (ok != HIGH8 || (pm & (pm >> 8)) || (carry & pm & 0x80))
+            return false;
+        carry = pm >> 56;
+        last = pm;
+        upper |= ~wp & ONES8 * 0x20;
+        uint64_t dm = eq8(wp, '.');
+        if (dm)
+            lastdot = k + (size_t)(63 - __builtin_clzll(dm)) / 8 + 1;
+        uint64_t lw = (w | ONES8 * 0x20) & ~pad;
+        memcpy(wd + k, &lw, 8);
+        memcpy(wa + k, &lw, 8);
+        memcpy(wr + k, &lw, 8);
+    }
+    /* a label starts or ends with "-", or the domain with "." */
+    size_t lb = (dl - 1) % 8;
+    if (in_range8(s[d], '-', '.') || (last >> (8 * lb) & 0x80))
+        return false;
+    size_t t = d + lastdot;
+    if (lastdot) {
+        size_t q = t;
+        while (q < n && (mm_addr_cls[s[q]] & MM_AC_DIGIT))
+            q++;
+        if (q == n)
+            return false; /* an all-numeric TLD: the full parser says so */
+    } else {
+        o->flags |= MM_ADDR_F_DOTLESS;
+    }
+    if (upper)
+        o->norms |= MM_ADDR_N_LOWER_DOMAIN;
+    wd[dl] = wa[dl] = wr[dl] = '\0';
+    o->local[at] = '\0';
+    o->address[at] = '@';
+    p->tld = t;
+    p->dlen = p->alen = dl;
+    mm_addr_domain_notes(p, d);
+    return true;
+}
+
 bool mm_addr_parse_5321(mm_addr_parse *p)
 {
     mm_addr *o = p->out;
     size_t at = 0;
     if (p->n == 0)
         return mm_addr_fail(p, MM_ADDR_EMPTY, 0, 0);
+    if (fast_plain(p))
+        return true;
     if (!parse_local(p, &at) || !parse_domain(p, at))
         return false;
     memcpy(o->local, p->s, at);

@@ -40,6 +40,7 @@ enum {
     MM_AC_UPPER = 1u << 2, /* A-Z */
     MM_AC_DIGIT = 1u << 3,
     MM_AC_HIGH = 1u << 4, /* >= 0x80 */
+    MM_AC_LOCAL = 1u << 5, /* atext or ".": a Dot-string's bytes (fast path) */
 };
 extern const unsigned char mm_addr_cls[256];
 

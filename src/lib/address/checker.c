@@ -264,6 +264,17 @@ static bool special_name(const char *d, size_t dn)
     return false;
 }
 
+/* A note on the TLD, shown as typed (cold: most domains get none). */
+static void note_tld(mm_addr_parse *p, mm_addr_code code)
+{
+    size_t toff = p->tld; /* the TLD's place in the input */
+    char shown[64];
+    size_t sl = p->n - toff < sizeof shown - 1 ? p->n - toff : sizeof shown - 1;
+    memcpy(shown, p->s + toff, sl);
+    shown[sl] = '\0';
+    mm_addr_note(p, code, toff, shown);
+}
+
 void mm_addr_domain_notes(mm_addr_parse *p, size_t dom_off)
 {
     const mm_addr *o = p->out;
@@ -273,22 +284,21 @@ void mm_addr_domain_notes(mm_addr_parse *p, size_t dom_off)
     while (t > d && t[-1] != '.')
         t--;
     size_t tn = dn - (size_t)(t - d);
-    size_t toff = p->tld; /* the TLD's place in the input */
-    char shown[64];
-    size_t sl = p->n - toff < sizeof shown - 1 ? p->n - toff : sizeof shown - 1;
-    if (special_tld(t, tn)) {
-        memcpy(shown, p->s + toff, sl);
-        shown[sl] = '\0';
-        mm_addr_note(p, MM_ADDR_SPECIAL_USE, toff, shown);
-    } else if (special_name(d, dn)) {
-        mm_addr_note(p, MM_ADDR_SPECIAL_USE, dom_off, d);
-    } else if (t == d) {
-        memcpy(shown, p->s + toff, sl);
-        shown[sl] = '\0';
-        mm_addr_note(p, MM_ADDR_DOTLESS, toff, shown);
-    } else if (!tld_known(p->c, t, tn)) {
-        memcpy(shown, p->s + toff, sl);
-        shown[sl] = '\0';
-        mm_addr_note(p, MM_ADDR_TLD_UNKNOWN, toff, shown);
+    /* The common case in one look, with the same answer as the chain below:
+     * a listed 2- or 3-letter TLD (not "alt") on a domain that is no
+     * special name gets no note. */
+    if (t != d && (tn == 2 || tn == 3)) {
+        long bit = short_index(t, tn);
+        if (bit >= 0 && (p->c->short_tld[bit >> 3] >> (bit & 7) & 1) &&
+            !(tn == 3 && memcmp(t, "alt", 3) == 0) && !special_name(d, dn))
+            return;
     }
+    if (special_tld(t, tn))
+        note_tld(p, MM_ADDR_SPECIAL_USE);
+    else if (special_name(d, dn))
+        mm_addr_note(p, MM_ADDR_SPECIAL_USE, dom_off, d);
+    else if (t == d)
+        note_tld(p, MM_ADDR_DOTLESS);
+    else if (!tld_known(p->c, t, tn))
+        note_tld(p, MM_ADDR_TLD_UNKNOWN);
 }

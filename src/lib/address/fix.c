@@ -35,7 +35,8 @@ void mm_addr_diagnose_wrapper(mm_addr_parse *p)
         b++;
     while (e > b && ascii_ws(s[e - 1]))
         e--;
-    if (e - b >= 7 && strncasecmp((const char *)s + b, "mailto:", 7) == 0) {
+    /* the first letter alone rules out nearly every input, without a call */
+    if (e - b >= 7 && (s[b] | 0x20) == 'm' && strncasecmp((const char *)s + b, "mailto:", 7) == 0) {
         set_error(p, MM_ADDR_MAILTO, b, 7);
         return;
     }
@@ -126,7 +127,7 @@ static void trim(cand *c)
 
 static void unwrap(cand *c)
 {
-    if (c->n >= 7 && strncasecmp(c->s, "mailto:", 7) == 0) {
+    if (c->n >= 7 && (c->s[0] | 0x20) == 'm' && strncasecmp(c->s, "mailto:", 7) == 0) {
         memmove(c->s, c->s + 7, c->n - 7);
         c->n -= 7;
         char *q = memchr(c->s, '?', c->n); /* mailto:x@y?subject=... */
@@ -166,6 +167,8 @@ static bool fold_fullwidth(cand *c, const unsigned char *s, size_t n)
         if (a) {
             c->s[c->n++] = (char)a;
             c->norms |= MM_ADDR_N_FULLWIDTH;
+        } else if (l == 1) {
+            c->s[c->n++] = (char)s[i]; /* not a memcpy call per byte */
         } else {
             memcpy(c->s + c->n, s + i, l);
             c->n += l;

@@ -94,10 +94,15 @@ static inline bool equal_folded(const char *key, const char *s, size_t len)
     return k == load8_folded(s + len - 8);
 }
 
-static inline unsigned bloom_key(const char *s, size_t len)
+static inline unsigned bloom_key_ends(unsigned char first, unsigned char last)
 {
     /* | 0x20 folds case as the hash does. */
-    return (((unsigned char)s[0] | 0x20u) * 7u + ((unsigned char)s[len - 1] | 0x20u)) & 255u;
+    return ((first | 0x20u) * 7u + (last | 0x20u)) & 255u;
+}
+
+static inline unsigned bloom_key(const char *s, size_t len)
+{
+    return bloom_key_ends((unsigned char)s[0], (unsigned char)s[len - 1]);
 }
 
 static inline bool bloom_has(const struct dom_table *t, const char *s, size_t len)
@@ -540,9 +545,63 @@ const char *mm_domains_provider(const mm_domains *d, const char *domain, size_t 
     return e && e->val >= 0 ? d->targets[e->val].provider : NULL;
 }
 
+/* The high bit of every byte of w equal to ch (exact for every byte). */
+static inline uint64_t eq8(uint64_t w, unsigned ch)
+{
+    const uint64_t lo7 = 0x7F7F7F7F7F7F7F7Full;
+    uint64_t x = w ^ (0x0101010101010101ull * ch);
+    return ~(((x & lo7) + lo7) | x | lo7);
+}
+
+static inline bool role_sep(unsigned char c)
+{
+    return c == '-' || c == '_' || c == '.';
+}
+
+/* The role look-up's filter, before the alias is built: the length that
+ * counts (up to "+", without "-", "_" and ".") 8 bytes at a time, and the
+ * first and last characters.  False when no alias can match; true when the
+ * full look-up must decide. */
+static bool role_maybe(const mm_domains *d, const char *local, size_t len)
+{
+    const uint64_t ones = 0x0101010101010101ull;
+    size_t end = len, seps = 0, i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w;
+        memcpy(&w, local + i, 8);
+        uint64_t plus = eq8(w, '+'), sep = eq8(w, '-') | eq8(w, '_') | eq8(w, '.');
+        if (plus) {
+            unsigned k = (unsigned)__builtin_ctzll(plus) / 8; /* bytes before the "+" */
+            end = i + k;
+            sep &= k ? ~0ull >> (64 - 8 * k) : 0;
+            seps += (size_t)(((sep >> 7) * ones) >> 56);
+            i = len;
+            break;
+        }
+        seps += (size_t)(((sep >> 7) * ones) >> 56);
+    }
+    for (; i < len; i++) {
+        if (local[i] == '+') {
+            end = i;
+            break;
+        }
+        seps += role_sep((unsigned char)local[i]);
+    }
+    size_t n = end - seps;
+    if (n == 0 || n > d->role_max)
+        return false;
+    if (role_sep((unsigned char)local[0]) || role_sep((unsigned char)local[end - 1]))
+        return true; /* the first or last that counts is elsewhere: ask in full */
+    const struct dom_table *t = &d->roles; /* bloom_has() on the alias to be built */
+    unsigned key = bloom_key_ends((unsigned char)local[0], (unsigned char)local[end - 1]);
+    return t->slots && (t->bloom[key] >> (n & 63) & 1);
+}
+
 const char *mm_domains_role(const mm_domains *d, const char *local, size_t len)
 {
     if (!d || !local)
+        return NULL;
+    if (!role_maybe(d, local, len))
         return NULL;
     char buf[65];
     size_t n = 0;
