@@ -26,6 +26,7 @@
 #include <mailmedic/export.h>
 #include <mailmedic/spf.h>
 #include <mailmedic/status.h>
+#include <mailmedic/transport.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -36,7 +37,7 @@ typedef enum mm_checkup_status {
     MM_CHECKUP_WARN,
     MM_CHECKUP_FAIL,
     MM_CHECKUP_UNKNOWN,     /* could not tell: a DNS failure, or no data (e.g. no --ip) */
-    MM_CHECKUP_NOT_CHECKED, /* not implemented by this section yet (dnsbl, mta-sts) */
+    MM_CHECKUP_NOT_CHECKED, /* the section was not run */
     MM_CHECKUP_STATUS_MAX_
 } mm_checkup_status;
 /* "ok", "warn", "fail", "unknown", "not_checked". */
@@ -48,8 +49,8 @@ typedef enum mm_checkup_section_id {
     MM_CHECKUP_DMARC,
     MM_CHECKUP_MX,
     MM_CHECKUP_PTR,
-    MM_CHECKUP_DNSBL,  /* placeholder: not checked yet */
-    MM_CHECKUP_MTASTS, /* placeholder: MTA-STS / TLS-RPT / BIMI, not checked yet */
+    MM_CHECKUP_DNSBL,  /* the IP and the domain against the blocklists (dnsbl.h) */
+    MM_CHECKUP_MTASTS, /* MTA-STS (record, policy, MX coverage), TLS-RPT, BIMI (transport.h) */
     MM_CHECKUP_SECTION_MAX_
 } mm_checkup_section_id;
 /* "spf", "dkim", "dmarc", "mx", "ptr", "dnsbl", "mta_sts". */
@@ -122,6 +123,10 @@ typedef struct mm_checkup_opts {
     const char *provider;  /* provider id for the fix texts, NULL if unknown */
     const char *psl_file;  /* pin the Public Suffix List (tests), NULL = system */
     unsigned sections;     /* bit (1u << mm_checkup_section_id) per section to run; 0 = all */
+    bool no_policy_fetch;  /* mta_sts: do not fetch the policy over HTTPS (finding
+                            * "mta_sts.policy_not_fetched"); the MX are then not compared */
+    const mm_mta_sts_fetch_opts *sts_fetch; /* the policy fetch (tests: port, CA, resolve);
+                            * NULL = defaults with a 5-second time-out */
 } mm_checkup_opts;
 
 typedef struct mm_checkup mm_checkup;
