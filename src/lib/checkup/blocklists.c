@@ -246,7 +246,6 @@ static void policy_cover(mm_checkup *c, const mm_mta_sts_policy *p)
         ck_find(c, S, "mta_sts.mx_covered", MM_CHECKUP_OK,
                 N_("Every MX host is covered by the MTA-STS policy"),
                 mm_mta_sts_mode_name(p->mode));
-        c->tls_evidence_ok = p->mode == MM_MTA_STS_MODE_ENFORCE;
     } else {
         char list[512] = "";
         size_t n = 0;

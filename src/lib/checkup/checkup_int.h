@@ -72,7 +72,6 @@ struct mm_checkup {
     bool sts_found;   /* a valid MTA-STS record: fetch the policy */
     bool no_fetch;
     const mm_mta_sts_fetch_opts *sts_fetch;
-    bool tls_evidence_ok; /* MTA-STS enforce policy covering the MX (verdicts) */
 
     ck_section sec[MM_CHECKUP_SECTION_MAX_];
     mm_checkup_verdict verdicts[8];
