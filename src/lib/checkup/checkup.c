@@ -284,8 +284,9 @@ static mm_status_t start_all(mm_checkup *c, const mm_checkup_opts *o)
         if (st != MM_OK)
             return st;
     }
-    if (c->domain && want(o, MM_CHECKUP_MX)) {
-        c->sec[MM_CHECKUP_MX].run = true;
+    /* The MX hosts are also what the MTA-STS policy must cover. */
+    if (c->domain && (want(o, MM_CHECKUP_MX) || want(o, MM_CHECKUP_MTASTS))) {
+        c->sec[MM_CHECKUP_MX].run = want(o, MM_CHECKUP_MX);
         st = mm_mailcheck_create(c->dns, 16, &c->mc);
         if (st != MM_OK)
             return st;
