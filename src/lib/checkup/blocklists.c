@@ -56,11 +56,14 @@ static void dnsbl_entry(mm_checkup *c, const mm_dnsbl_entry *e)
         /* A refusal is never a listing: the list would not answer us. */
         ck_evidence(c, S, ck_keepf(c, "%s A %s: %s", e->query, *codes ? codes : "-",
                                    mm_dnsbl_status_name(e->status)));
+        /* The refusal's own message (a msgid) says why and what to do. */
+        bool own = e->status == MM_DNSBL_REFUSED && e->message && *e->message;
         ck_find(c, S, ck_keepf(c, "dnsbl.%s", mm_dnsbl_status_name(e->status)),
                 MM_CHECKUP_UNKNOWN,
-                N_("Cannot tell whether you are listed here: query the list through your own "
-                   "resolver"),
-                ck_keepf(c, "%s: %s", l->name, e->message ? e->message : ""));
+                own ? e->message
+                    : N_("Cannot tell whether you are listed here: query the list through your "
+                         "own resolver"),
+                l->name);
         return;
     }
     /* LISTED */
