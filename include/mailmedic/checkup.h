@@ -190,6 +190,21 @@ typedef struct mm_checkup_ptr_info {
 } mm_checkup_ptr_info;
 MM_EXTERN const mm_checkup_ptr_info *mm_checkup_ptr(const mm_checkup *c);
 
+/* The blocklist verdicts, one per list asked (skipped lists left out). */
+typedef struct mm_checkup_dnsbl_item {
+    const char *list;       /* the list id ("spamhaus-zen") */
+    const char *name;       /* "Spamhaus ZEN (SBL, CSS, XBL, PBL)" */
+    const char *kind;       /* "ip" or "domain" */
+    const char *status;     /* mm_dnsbl_status_name(): "listed", "not_listed", "refused", ... */
+    const char *query;      /* the name asked */
+    const char *codes;      /* the answers with their meaning ids, "127.0.0.2 (sbl)", "" */
+    const char *txt;        /* the TXT reason of a listing, "" */
+    const char *delist_url; /* where to ask for removal ("" if none) */
+    bool major;             /* a listing here fails the section (else warns) */
+} mm_checkup_dnsbl_item;
+/* The items of the dnsbl section (*n set; NULL and 0 when it was not run). */
+MM_EXTERN const mm_checkup_dnsbl_item *mm_checkup_dnsbl_items(const mm_checkup *c, size_t *n);
+
 /* The generic-name heuristic: true when name holds the IP's digits (in any
  * order of octets, dashes/dots) or words like dynamic, dhcp, pool, dsl,
  * cable, ppp, dial, broadband, static-ip, client, host-. */

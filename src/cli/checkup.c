@@ -259,6 +259,27 @@ static void json_ptr(jw *w, const mm_checkup *c)
     jw_bool(w, "helo_match", p->helo_match);
 }
 
+static void json_dnsbl(jw *w, const mm_checkup *c)
+{
+    size_t n = 0;
+    const mm_checkup_dnsbl_item *it = mm_checkup_dnsbl_items(c, &n);
+    char a = jw_open(w, "lists", '[');
+    for (size_t i = 0; i < n; i++) {
+        char o = jw_open(w, NULL, '{');
+        jw_str(w, "list", it[i].list);
+        jw_str(w, "name", it[i].name);
+        jw_str(w, "kind", it[i].kind);
+        jw_str(w, "status", it[i].status);
+        jw_str(w, "query", it[i].query);
+        jw_str(w, "codes", it[i].codes);
+        jw_str(w, "txt", it[i].txt);
+        jw_str(w, "delist_url", it[i].delist_url);
+        jw_bool(w, "major", it[i].major);
+        jw_close(w, '}', o);
+    }
+    jw_close(w, ']', a);
+}
+
 static void json_details(jw *w, const mm_checkup *c, mm_checkup_section_id id, const char *ip,
                          const char *helo)
 {
@@ -267,6 +288,7 @@ static void json_details(jw *w, const mm_checkup *c, mm_checkup_section_id id, c
     case MM_CHECKUP_DKIM: json_dkim(w, c); break;
     case MM_CHECKUP_DMARC: json_dmarc(w, c); break;
     case MM_CHECKUP_PTR: json_ptr(w, c); break;
+    case MM_CHECKUP_DNSBL: json_dnsbl(w, c); break;
     default: break;
     }
 }

@@ -226,7 +226,13 @@ def blocklists():
     rc, r = run(["dnsbl", "5.6.7.30"])
     check(r.get("status") == "fail" and "dnsbl.code.sbl" in sec_ids(r) and rc == 5,
           "dnsbl single listed: %d %s" % (rc, sec_ids(r)))
+    zen = [x for x in r.get("lists", []) if x["list"] == "spamhaus-zen"]
+    check(zen and zen[0]["status"] == "listed" and zen[0]["codes"] == "127.0.0.2 (sbl)" and
+          "SBL999" in zen[0]["txt"] and zen[0]["major"] and zen[0]["delist_url"],
+          "dnsbl single: the lists array %s" % zen)
     rc, r = run(["dnsbl", "5.6.7.31"])
+    check([x["status"] for x in r.get("lists", []) if x["list"] == "spamhaus-zen"] == ["refused"],
+          "dnsbl single: refused in the lists array")
     check(r.get("status") == "unknown" and "dnsbl.refused" in sec_ids(r) and
           "dnsbl.listed" not in sec_ids(r) and rc == 0,
           "dnsbl refusal is cannot tell, not a listing: %d %s" % (rc, sec_ids(r)))

@@ -39,10 +39,6 @@ static void dnsbl_entry(mm_checkup *c, const mm_dnsbl_entry *e)
     const mm_dnsbl_list *l = e->list;
     if (e->status == MM_DNSBL_SKIPPED)
         return;
-    if (e->status == MM_DNSBL_NOT_LISTED) {
-        ck_evidence(c, S, ck_keepf(c, "%s A: not listed (%s)", e->query, l->name));
-        return;
-    }
     char codes[512] = "";
     size_t n = 0;
     for (size_t i = 0; i < e->ncodes && n < sizeof codes; i++) {
@@ -51,6 +47,15 @@ static void dnsbl_entry(mm_checkup *c, const mm_dnsbl_entry *e)
         if (k < 0)
             break;
         n += (size_t)k;
+    }
+    if (c->nbl_items < sizeof c->bl_items / sizeof c->bl_items[0])
+        c->bl_items[c->nbl_items++] = (mm_checkup_dnsbl_item){
+            l->id, l->name, mm_dnsbl_kind_name(l->kind), mm_dnsbl_status_name(e->status),
+            ck_keep(c, e->query), ck_keep(c, codes), ck_keep(c, e->txt),
+            l->delist_url ? l->delist_url : "", major_list(l)};
+    if (e->status == MM_DNSBL_NOT_LISTED) {
+        ck_evidence(c, S, ck_keepf(c, "%s A: not listed (%s)", e->query, l->name));
+        return;
     }
     if (mm_dnsbl_status_is_unknown(e->status)) {
         /* A refusal is never a listing: the list would not answer us. */
@@ -120,6 +125,14 @@ mm_status_t ck_start_dnsbl(mm_checkup *c, const char *psl_file)
             snprintf(org, sizeof org, "%s", c->domain);
     }
     return mm_dnsbl_check(c->bl, c->ip, *org ? org : NULL, on_dnsbl, c);
+}
+
+const mm_checkup_dnsbl_item *mm_checkup_dnsbl_items(const mm_checkup *c, size_t *n)
+{
+    bool run = c && c->sec[MM_CHECKUP_DNSBL].run;
+    if (n)
+        *n = run ? c->nbl_items : 0;
+    return run ? c->bl_items : NULL;
 }
 
 void ck_build_dnsbl(mm_checkup *c)

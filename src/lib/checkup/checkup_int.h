@@ -67,6 +67,8 @@ struct mm_checkup {
 
     mm_dnsbl *bl;
     bool bl_done;
+    size_t nbl_items;
+    mm_checkup_dnsbl_item bl_items[24];
     mm_transport *tr;
     bool tr_done;
     bool sts_found;   /* a valid MTA-STS record: fetch the policy */
