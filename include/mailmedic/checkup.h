@@ -1,14 +1,17 @@
 /*
  * checkup.h - the sender's health report (`mailmedic checkup`): SPF, DKIM,
- * DMARC, MX and reverse DNS of one sending domain (and IP), each section with
+ * DMARC, MX, reverse DNS, blocklists (dnsbl.h) and MTA-STS / TLS-RPT / BIMI
+ * (transport.h) of one sending domain (and IP), each section with
  * a status, findings, evidence and the fix; an overall grade; and a verdict
  * against the big receivers' published sender rules.
  *
  * One call, mm_checkup_run(), starts every independent look-up on the one DNS
- * layer at once (DKIM keys or signatures, DMARC discovery, MX, PTR), then runs
- * SPF (whose check_host() drives the same resolver, so the others progress
- * meanwhile), then waits for the rest.  The report is plain data: the CLI
- * renders it as text (zh/en), JSON or Markdown.
+ * layer at once (DKIM keys or signatures, DMARC discovery, MX, PTR, the
+ * blocklists, the MTA-STS/TLS-RPT/BIMI records), then runs SPF (whose
+ * check_host() drives the same resolver, so the others progress meanwhile),
+ * then waits for the rest; last, with a valid MTA-STS record, it fetches the
+ * policy over HTTPS (blocking, unless opts->no_policy_fetch).  The report is
+ * plain data: the CLI renders it as text (zh/en), JSON or Markdown.
  *
  * Strings meant for people (finding messages, fix texts, verdict reasons)
  * are English N_() msgids: translate with dgettext("mailmedic", ...).  They
