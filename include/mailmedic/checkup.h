@@ -1,14 +1,17 @@
 /*
  * checkup.h - the sender's health report (`mailmedic checkup`): SPF, DKIM,
- * DMARC, MX and reverse DNS of one sending domain (and IP), each section with
+ * DMARC, MX, reverse DNS, blocklists (dnsbl.h) and MTA-STS / TLS-RPT / BIMI
+ * (transport.h) of one sending domain (and IP), each section with
  * a status, findings, evidence and the fix; an overall grade; and a verdict
  * against the big receivers' published sender rules.
  *
  * One call, mm_checkup_run(), starts every independent look-up on the one DNS
- * layer at once (DKIM keys or signatures, DMARC discovery, MX, PTR), then runs
- * SPF (whose check_host() drives the same resolver, so the others progress
- * meanwhile), then waits for the rest.  The report is plain data: the CLI
- * renders it as text (zh/en), JSON or Markdown.
+ * layer at once (DKIM keys or signatures, DMARC discovery, MX, PTR, the
+ * blocklists, the MTA-STS/TLS-RPT/BIMI records), then runs SPF (whose
+ * check_host() drives the same resolver, so the others progress meanwhile),
+ * then waits for the rest; last, with a valid MTA-STS record, it fetches the
+ * policy over HTTPS (blocking, unless opts->no_policy_fetch).  The report is
+ * plain data: the CLI renders it as text (zh/en), JSON or Markdown.
  *
  * Strings meant for people (finding messages, fix texts, verdict reasons)
  * are English N_() msgids: translate with dgettext("mailmedic", ...).  They
@@ -26,6 +29,7 @@
 #include <mailmedic/export.h>
 #include <mailmedic/spf.h>
 #include <mailmedic/status.h>
+#include <mailmedic/transport.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -36,7 +40,7 @@ typedef enum mm_checkup_status {
     MM_CHECKUP_WARN,
     MM_CHECKUP_FAIL,
     MM_CHECKUP_UNKNOWN,     /* could not tell: a DNS failure, or no data (e.g. no --ip) */
-    MM_CHECKUP_NOT_CHECKED, /* not implemented by this section yet (dnsbl, mta-sts) */
+    MM_CHECKUP_NOT_CHECKED, /* the section was not run */
     MM_CHECKUP_STATUS_MAX_
 } mm_checkup_status;
 /* "ok", "warn", "fail", "unknown", "not_checked". */
@@ -48,8 +52,8 @@ typedef enum mm_checkup_section_id {
     MM_CHECKUP_DMARC,
     MM_CHECKUP_MX,
     MM_CHECKUP_PTR,
-    MM_CHECKUP_DNSBL,  /* placeholder: not checked yet */
-    MM_CHECKUP_MTASTS, /* placeholder: MTA-STS / TLS-RPT / BIMI, not checked yet */
+    MM_CHECKUP_DNSBL,  /* the IP and the domain against the blocklists (dnsbl.h) */
+    MM_CHECKUP_MTASTS, /* MTA-STS (record, policy, MX coverage), TLS-RPT, BIMI (transport.h) */
     MM_CHECKUP_SECTION_MAX_
 } mm_checkup_section_id;
 /* "spf", "dkim", "dmarc", "mx", "ptr", "dnsbl", "mta_sts". */
@@ -122,6 +126,10 @@ typedef struct mm_checkup_opts {
     const char *provider;  /* provider id for the fix texts, NULL if unknown */
     const char *psl_file;  /* pin the Public Suffix List (tests), NULL = system */
     unsigned sections;     /* bit (1u << mm_checkup_section_id) per section to run; 0 = all */
+    bool no_policy_fetch;  /* mta_sts: do not fetch the policy over HTTPS (finding
+                            * "mta_sts.policy_not_fetched"); the MX are then not compared */
+    const mm_mta_sts_fetch_opts *sts_fetch; /* the policy fetch (tests: port, CA, resolve);
+                            * NULL = defaults with a 5-second time-out */
 } mm_checkup_opts;
 
 typedef struct mm_checkup mm_checkup;
@@ -184,6 +192,21 @@ typedef struct mm_checkup_ptr_info {
     bool temporary;         /* a look-up failed temporarily */
 } mm_checkup_ptr_info;
 MM_EXTERN const mm_checkup_ptr_info *mm_checkup_ptr(const mm_checkup *c);
+
+/* The blocklist verdicts, one per list asked (skipped lists left out). */
+typedef struct mm_checkup_dnsbl_item {
+    const char *list;       /* the list id ("spamhaus-zen") */
+    const char *name;       /* "Spamhaus ZEN (SBL, CSS, XBL, PBL)" */
+    const char *kind;       /* "ip" or "domain" */
+    const char *status;     /* mm_dnsbl_status_name(): "listed", "not_listed", "refused", ... */
+    const char *query;      /* the name asked */
+    const char *codes;      /* the answers with their meaning ids, "127.0.0.2 (sbl)", "" */
+    const char *txt;        /* the TXT reason of a listing, "" */
+    const char *delist_url; /* where to ask for removal ("" if none) */
+    bool major;             /* a listing here fails the section (else warns) */
+} mm_checkup_dnsbl_item;
+/* The items of the dnsbl section (*n set; NULL and 0 when it was not run). */
+MM_EXTERN const mm_checkup_dnsbl_item *mm_checkup_dnsbl_items(const mm_checkup *c, size_t *n);
 
 /* The generic-name heuristic: true when name holds the IP's digits (in any
  * order of octets, dashes/dots) or words like dynamic, dhcp, pool, dsl,

@@ -25,7 +25,7 @@ enum { EXIT_CK_WARN = 4, EXIT_CK_FAIL = 5 };
 typedef enum ck_format { CK_TEXT, CK_JSON, CK_MARKDOWN } ck_format;
 
 enum { OPT_IP = 256, OPT_MAIL_FROM, OPT_HELO, OPT_SELECTOR, OPT_MESSAGE, OPT_PROVIDER, OPT_DNS,
-       OPT_TIMEOUT, OPT_PSL, OPT_ZONE };
+       OPT_TIMEOUT, OPT_PSL, OPT_ZONE, OPT_NO_FETCH };
 
 #define MAX_ZONES 16
 
@@ -39,10 +39,13 @@ static void usage(FILE *fp)
               "   or: %s checkup dkim [DOMAIN] [--selector S]... [--message FILE]\n"
               "   or: %s checkup dmarc|mx DOMAIN\n"
               "   or: %s checkup ptr IP [--helo NAME]\n"
-              "The sender's health report: SPF, DKIM, DMARC, MX and reverse DNS of your\n"
-              "domain and sending IP, with the exact fix, a grade, and whether you meet the\n"
-              "rules of Gmail, Yahoo, Outlook and the big Chinese receivers.\n\n"),
-            progname, progname, progname, progname, progname);
+              "   or: %s checkup dnsbl IP|DOMAIN [--ip IP]\n"
+              "   or: %s checkup mta-sts DOMAIN [--no-fetch]\n"
+              "The sender's health report: SPF, DKIM, DMARC, MX, reverse DNS, blocklists and\n"
+              "MTA-STS/TLS-RPT/BIMI of your domain and sending IP, with the exact fix, a grade,\n"
+              "and whether you meet the rules of Gmail, Yahoo, Outlook and the big Chinese\n"
+              "receivers.\n\n"),
+            progname, progname, progname, progname, progname, progname, progname);
     fputs(_("  -f, --format=FMT      text (default), json or markdown\n"
             "      --ip=IP           the IP address you send from (IPv4 or IPv6)\n"
             "      --mail-from=ADDR  the envelope sender (MAIL FROM) you use\n"
@@ -56,6 +59,8 @@ static void usage(FILE *fp)
             "      --timeout=SECONDS DNS time-out of a first try (default 2)\n"
             "      --zone=FILE       offline: answer from this zone file (RFC 1035 master file;\n"
             "                        repeatable) instead of DNS; other names are NXDOMAIN\n"
+            "      --no-fetch        do not fetch the MTA-STS policy over HTTPS (MX coverage\n"
+            "                        is then not checked; always so with --zone)\n"
             "  -h, --help            show this help\n\n"
             "Exit status: 0 every section is ok (or could not be checked), 1 the message\n"
             "could not be read, 2 bad command line, 3 internal error, 4 warnings only,\n"
@@ -254,6 +259,27 @@ static void json_ptr(jw *w, const mm_checkup *c)
     jw_bool(w, "helo_match", p->helo_match);
 }
 
+static void json_dnsbl(jw *w, const mm_checkup *c)
+{
+    size_t n = 0;
+    const mm_checkup_dnsbl_item *it = mm_checkup_dnsbl_items(c, &n);
+    char a = jw_open(w, "lists", '[');
+    for (size_t i = 0; i < n; i++) {
+        char o = jw_open(w, NULL, '{');
+        jw_str(w, "list", it[i].list);
+        jw_str(w, "name", it[i].name);
+        jw_str(w, "kind", it[i].kind);
+        jw_str(w, "status", it[i].status);
+        jw_str(w, "query", it[i].query);
+        jw_str(w, "codes", it[i].codes);
+        jw_str(w, "txt", it[i].txt);
+        jw_str(w, "delist_url", it[i].delist_url);
+        jw_bool(w, "major", it[i].major);
+        jw_close(w, '}', o);
+    }
+    jw_close(w, ']', a);
+}
+
 static void json_details(jw *w, const mm_checkup *c, mm_checkup_section_id id, const char *ip,
                          const char *helo)
 {
@@ -262,6 +288,7 @@ static void json_details(jw *w, const mm_checkup *c, mm_checkup_section_id id, c
     case MM_CHECKUP_DKIM: json_dkim(w, c); break;
     case MM_CHECKUP_DMARC: json_dmarc(w, c); break;
     case MM_CHECKUP_PTR: json_ptr(w, c); break;
+    case MM_CHECKUP_DNSBL: json_dnsbl(w, c); break;
     default: break;
     }
 }
@@ -460,12 +487,10 @@ static mm_status_t load_zones(const char *const *paths, size_t n, mm_zonedb **ou
 
 static int parse_single(const char *w)
 {
-    static const char *const names[] = {"spf", "dkim", "dmarc", "mx", "ptr"};
-    for (int i = 0; i < 5; i++)
+    static const char *const names[] = {"spf", "dkim", "dmarc", "mx", "ptr", "dnsbl", "mta-sts"};
+    for (int i = 0; i < 7; i++)
         if (strcmp(w, names[i]) == 0)
             return i; /* the same order as mm_checkup_section_id */
-    if (strcmp(w, "dnsbl") == 0)
-        return 100;
     return -1;
 }
 
@@ -490,6 +515,7 @@ int cmd_checkup(int argc, char **argv)
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
         {"psl-file", required_argument, NULL, OPT_PSL},
         {"zone", required_argument, NULL, OPT_ZONE},
+        {"no-fetch", no_argument, NULL, OPT_NO_FETCH},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -535,6 +561,7 @@ int cmd_checkup(int argc, char **argv)
             selectors[o.nselectors++] = optarg;
             break;
         case OPT_MESSAGE: message_path = optarg; break;
+        case OPT_NO_FETCH: o.no_policy_fetch = true; break;
         case OPT_PROVIDER:
             if (!mm_checkup_provider_find(optarg)) {
                 log_warnx(_("unknown provider '%s' (tencent, netease, aliyun, google, microsoft)"),
@@ -576,9 +603,12 @@ int cmd_checkup(int argc, char **argv)
     const char *domain = NULL;
     if (optind < argc && (single = parse_single(argv[optind])) >= 0)
         optind++;
-    if (single == 100) {
-        log_warnx(_("checkup dnsbl is not available yet"));
-        return EXIT_USAGE;
+    if (single == MM_CHECKUP_DNSBL && optind < argc && !o.ip) {
+        /* checkup dnsbl IP|DOMAIN: an address is the IP, anything else the domain. */
+        unsigned char tmp[16];
+        if (inet_pton(AF_INET, argv[optind], tmp) == 1 ||
+            inet_pton(AF_INET6, argv[optind], tmp) == 1)
+            o.ip = argv[optind++];
     }
     if (single == MM_CHECKUP_PTR) {
         if (optind < argc && !o.ip)
@@ -596,7 +626,8 @@ int cmd_checkup(int argc, char **argv)
         usage(stderr);
         return EXIT_USAGE;
     }
-    if (!domain && single != MM_CHECKUP_PTR && !(single == MM_CHECKUP_DKIM && message_path)) {
+    if (!domain && single != MM_CHECKUP_PTR && !(single == MM_CHECKUP_DKIM && message_path) &&
+        !(single == MM_CHECKUP_DNSBL && o.ip)) {
         usage(stderr);
         return EXIT_USAGE;
     }
@@ -626,6 +657,8 @@ int cmd_checkup(int argc, char **argv)
         return EXIT_SOMEFAIL;
     }
     if (st == MM_OK && zdb) {
+        /* Offline: nothing leaves the machine, the policy file included. */
+        o.no_policy_fetch = true;
         mm_dns_backend be;
         mm_zonedb_backend(zdb, &be);
         st = mm_dns_create_backend(&be, &dns);

@@ -6,7 +6,12 @@ a good domain (SPF -all with an include, DKIM 2048, DMARC p=reject, MX, PTR
 and FCrDNS for an IPv4 and an IPv6 sending IP), broken ones (+all, 11
 look-ups, two SPF records, 512-bit / revoked / testing DKIM keys, p=none, no
 DMARC, an unauthorized external rua, PTR missing / not forward-confirmed /
-generic) and a zone whose server never answers (temperror / unknown).
+generic) and a zone whose server never answers (temperror / unknown);
+blocklists served under their real zone names (zen.spamhaus.org, ...:
+a listed IP, a refusal code, a minor-list listing, a DBL-listed domain) and
+MTA-STS / TLS-RPT / BIMI records good and broken.  The MTA-STS policy is
+never fetched here (--no-fetch: the fetch is tested against a local HTTPS
+server in tests/dnsbl/fetch.py).
 Checks the JSON statuses and finding ids, the single-check JSON shapes, the
 Markdown and the zh text, the exit codes, and the time of a full checkup.
 Nothing but loopback is ever asked.
@@ -42,7 +47,8 @@ PORT = None
 def run(args, lang="en", fmt="json"):
     e = dict(os.environ, LANG="C", LANGUAGE="")
     e.pop("LC_ALL", None)
-    cmd = [MM, "--lang", lang, "checkup"] + args + ["--dns", "127.0.0.1:%d" % PORT]
+    # --no-fetch: the MTA-STS policy would be fetched from the real mta-sts.DOMAIN
+    cmd = [MM, "--lang", lang, "checkup"] + args + ["--dns", "127.0.0.1:%d" % PORT, "--no-fetch"]
     if fmt:
         cmd += ["-f", fmt]
     p = subprocess.run(cmd, capture_output=True, env=e, timeout=60)
@@ -78,10 +84,11 @@ def verdict(r, vid):
 def good():
     rc, r = run(["mmck-good.com", "--ip", "5.6.7.20", "--helo", "mail.mmck-good.com"])
     check(rc == 0, "good: exit 0, got %d" % rc)
-    for s in ("spf", "dkim", "dmarc", "mx", "ptr"):
+    for s in ("spf", "dkim", "dmarc", "mx", "ptr", "dnsbl", "mta_sts"):
         check(status(r, s) == "ok", "good: %s ok, got %s %s" % (s, status(r, s), ids(r, s)))
-    check(status(r, "dnsbl") == "not_checked", "good: dnsbl not_checked")
-    check(status(r, "mta_sts") == "not_checked", "good: mta_sts not_checked")
+    check("dnsbl.not_listed" in ids(r, "dnsbl"), "good: dnsbl.not_listed")
+    for f in ("mta_sts.found", "tlsrpt.found", "bimi.found", "mta_sts.policy_not_fetched"):
+        check(f in ids(r, "mta_sts"), "good: %s in %s" % (f, ids(r, "mta_sts")))
     check(r.get("grade") == "A", "good: grade A, got %s" % r.get("grade"))
     for v in ("google", "yahoo", "microsoft", "qq", "netease", "aliyun"):
         check(verdict(r, v) == "met", "good: %s met, got %s" % (v, verdict(r, v)))
@@ -204,6 +211,66 @@ def single():
     check(r.get("status") == "fail" and rc == 5, "mx nxdomain %s" % r)
 
 
+def blocklists():
+    # a listed sending IP in the full report: fail, with the reason and the delisting page
+    rc, r = run(["mmck-good.com", "--ip", "5.6.7.30"])
+    check(status(r, "dnsbl") == "fail" and "dnsbl.listed" in ids(r, "dnsbl"),
+          "listed ip: dnsbl fail %s %s" % (status(r, "dnsbl"), ids(r, "dnsbl")))
+    fx = r["sections"]["dnsbl"]["fixes"]
+    check(fx and fx[0]["value"].startswith("https://check.spamhaus.org"),
+          "listed ip: the delisting page as the fix %s" % fx)
+    ev = r["sections"]["dnsbl"]["evidence"]
+    check(any("SBL999" in e for e in ev), "listed ip: the TXT reason in the evidence")
+    check(rc == 5, "listed ip: exit 5, got %d" % rc)
+    # single checks
+    rc, r = run(["dnsbl", "5.6.7.30"])
+    check(r.get("status") == "fail" and "dnsbl.code.sbl" in sec_ids(r) and rc == 5,
+          "dnsbl single listed: %d %s" % (rc, sec_ids(r)))
+    zen = [x for x in r.get("lists", []) if x["list"] == "spamhaus-zen"]
+    check(zen and zen[0]["status"] == "listed" and zen[0]["codes"] == "127.0.0.2 (sbl)" and
+          "SBL999" in zen[0]["txt"] and zen[0]["major"] and zen[0]["delist_url"],
+          "dnsbl single: the lists array %s" % zen)
+    rc, r = run(["dnsbl", "5.6.7.31"])
+    check([x["status"] for x in r.get("lists", []) if x["list"] == "spamhaus-zen"] == ["refused"],
+          "dnsbl single: refused in the lists array")
+    check(r.get("status") == "unknown" and "dnsbl.refused" in sec_ids(r) and
+          "dnsbl.listed" not in sec_ids(r) and rc == 0,
+          "dnsbl refusal is cannot tell, not a listing: %d %s" % (rc, sec_ids(r)))
+    rc, r = run(["dnsbl", "5.6.7.32"])
+    check(r.get("status") == "warn" and "dnsbl.listed_minor" in sec_ids(r) and rc == 4,
+          "dnsbl minor list: warn %d %s" % (rc, sec_ids(r)))
+    rc, r = run(["dnsbl", "5.6.7.20"])
+    check(r.get("status") == "ok" and "dnsbl.not_listed" in sec_ids(r) and rc == 0,
+          "dnsbl unlisted ip: ok %d %s" % (rc, sec_ids(r)))
+    rc, r = run(["dnsbl", "mmck-dbl.com"])
+    check(r.get("status") == "fail" and "dnsbl.listed" in sec_ids(r) and rc == 5 and
+          any("dbl.spamhaus.org" in f["detail"] for f in r.get("findings", [])),
+          "dnsbl listed domain on the DBL: %d %s" % (rc, sec_ids(r)))
+    rc, r = run(["dnsbl", "mail.mmck-dbl.com"])
+    check(r.get("status") == "fail", "dnsbl: a host name is checked by its registered domain")
+    rc, out = run(["dnsbl", "5.6.7.31"], fmt=None)
+    check("127.255.255.254" in out and rc == 0, "dnsbl refusal in text")
+
+
+def transport():
+    rc, r = run(["mta-sts", "mmck-good.com"])
+    check(r.get("status") == "ok" and rc == 0, "mta-sts good: ok %d %s" % (rc, sec_ids(r)))
+    rc, r = run(["mta-sts", "mmck-badsts.com"])
+    f = sec_ids(r)
+    check(r.get("status") == "fail" and "mta_sts.invalid" in f and "mta_sts.bad_id" in f and
+          "tlsrpt.invalid" in f and "tlsrpt.rua_scheme" in f and rc == 5,
+          "mta-sts broken records: fail %d %s" % (rc, f))
+    rc, r = run(["mta-sts", "mmck-twosts.com"])
+    check(r.get("status") == "fail" and "mta_sts.multiple" in sec_ids(r),
+          "mta-sts two records: fail %s" % sec_ids(r))
+    rc, r = run(["mta-sts", "mmck-nodmarc.com"])
+    f = sec_ids(r)
+    check(r.get("status") == "warn" and "mta_sts.none" in f and "tlsrpt.none" in f and
+          "bimi.none" in f and rc == 4, "mta-sts none: warn at most %d %s" % (rc, f))
+    fx = r.get("fixes", [])
+    check(fx and fx[0]["value"].startswith("v=TLSRPTv1; rua=mailto:"), "tls-rpt fix %s" % fx)
+
+
 def formats():
     rc, out = run(["mmck-good.com", "--ip", "5.6.7.20"], lang="zh", fmt=None)
     check("该域名有可以连接的邮件服务器" in out, "zh text: translated MX message")
@@ -291,7 +358,8 @@ def main():
     global PORT
     with DnsServer(os.path.join(HERE, "zones"), stubs={"mmck-dead.org": "blackhole"}) as port:
         PORT = port
-        for f in (good, broken, ptr, single, formats, blackhole, timing, offline):
+        for f in (good, broken, ptr, single, blocklists, transport, formats, blackhole, timing,
+                  offline):
             f()
     print("%d checks, %d failures" % (checks, len(failures)))
     return 1 if failures else 0

@@ -26,6 +26,19 @@ static const char ZONE[] =
     "mail A 5.6.7.20\n"
     "alias CNAME mail\n"
     "_dmarc TXT \"v=DMARC1\\; p=none; rua=mailto:d@example.com\"\n"
+    "_mta-sts TXT \"v=STSv1; id=20260101\"\n"
+    "_smtp._tls TXT \"v=TLSRPTv1; rua=mailto:tls@example.com\"\n"
+    "$ORIGIN example.net.\n"
+    "@ SOA ns hostmaster 1 3600 600 86400 300\n"
+    "@ MX 10 mx.example.com.\n"
+    "$ORIGIN zen.spamhaus.org.\n"
+    "@ SOA ns hostmaster 1 3600 600 86400 300\n"
+    "30.7.6.5 A 127.0.0.4\n"
+    "30.7.6.5 TXT \"exploited host\"\n"
+    "31.7.6.5 A 127.255.255.254\n"
+    "$ORIGIN dbl.spamhaus.org.\n"
+    "@ SOA ns hostmaster 1 3600 600 86400 300\n"
+    "example.net A 127.0.1.2\n"
     "$ORIGIN 7.6.5.in-addr.arpa.\n"
     "20 PTR mail.example.com.\n";
 
@@ -98,6 +111,61 @@ static void test_zone_answers(void **state)
     mm_zonedb_free(z);
 }
 
+static bool has_finding(const mm_checkup_section *s, const char *id)
+{
+    for (size_t i = 0; i < s->nfindings; i++)
+        if (strcmp(s->findings[i].id, id) == 0)
+            return true;
+    return false;
+}
+
+/* The dnsbl and mta_sts sections over the zone reader: a listed IP, a refusal
+ * (never a listing), a listed domain, missing MTA-STS / TLS-RPT records. */
+static void test_checkup_blocklists(void **state)
+{
+    (void)state;
+    mm_zonedb *z = load();
+    mm_dns_backend b;
+    mm_dns *d = NULL;
+    mm_zonedb_backend(z, &b);
+    assert_int_equal(mm_dns_create_backend(&b, &d), MM_OK);
+    mm_checkup_opts o = {.ip = "5.6.7.30",
+                         .sections = 1u << MM_CHECKUP_DNSBL | 1u << MM_CHECKUP_MTASTS |
+                                     1u << MM_CHECKUP_MX,
+                         .no_policy_fetch = true};
+    mm_checkup *c = NULL;
+    assert_int_equal(mm_checkup_run(d, "example.com", &o, &c), MM_OK);
+    const mm_checkup_section *s = mm_checkup_section_get(c, MM_CHECKUP_DNSBL);
+    assert_int_equal(s->status, MM_CHECKUP_FAIL);
+    assert_true(has_finding(s, "dnsbl.listed"));
+    assert_true(has_finding(s, "dnsbl.code.xbl"));
+    assert_true(s->nfixes == 1 && strstr(s->fixes[0].value, "spamhaus"));
+    s = mm_checkup_section_get(c, MM_CHECKUP_MTASTS);
+    assert_int_equal(s->status, MM_CHECKUP_OK);
+    assert_true(has_finding(s, "mta_sts.policy_not_fetched"));
+    mm_checkup_free(c);
+
+    o.ip = "5.6.7.31"; /* the refusal code: cannot tell */
+    assert_int_equal(mm_checkup_run(d, "example.com", &o, &c), MM_OK);
+    s = mm_checkup_section_get(c, MM_CHECKUP_DNSBL);
+    assert_int_equal(s->status, MM_CHECKUP_UNKNOWN);
+    assert_true(has_finding(s, "dnsbl.refused"));
+    assert_false(has_finding(s, "dnsbl.listed"));
+    mm_checkup_free(c);
+
+    o.ip = NULL; /* a listed domain, no MTA-STS nor TLS-RPT: warn */
+    assert_int_equal(mm_checkup_run(d, "example.net", &o, &c), MM_OK);
+    s = mm_checkup_section_get(c, MM_CHECKUP_DNSBL);
+    assert_int_equal(s->status, MM_CHECKUP_FAIL);
+    s = mm_checkup_section_get(c, MM_CHECKUP_MTASTS);
+    assert_int_equal(s->status, MM_CHECKUP_WARN);
+    assert_true(has_finding(s, "mta_sts.none") && has_finding(s, "tlsrpt.none"));
+    assert_false(has_finding(s, "mta_sts.policy_not_fetched"));
+    mm_checkup_free(c);
+    mm_dns_free(d);
+    mm_zonedb_free(z);
+}
+
 static void test_zone_errors(void **state)
 {
     (void)state;
@@ -129,7 +197,8 @@ static void test_checkup_offline(void **state)
     mm_dns *d = NULL;
     mm_zonedb_backend(z, &b);
     assert_int_equal(mm_dns_create_backend(&b, &d), MM_OK);
-    mm_checkup_opts o = {.ip = "5.6.7.20", .helo = "mail.example.com", .provider = "google"};
+    mm_checkup_opts o = {.ip = "5.6.7.20", .helo = "mail.example.com", .provider = "google",
+                         .no_policy_fetch = true};
     mm_checkup *c = NULL;
     assert_int_equal(mm_checkup_run(d, "Example.COM.", &o, &c), MM_OK);
     assert_string_equal(mm_checkup_domain(c), "example.com");
@@ -140,8 +209,8 @@ static void test_checkup_offline(void **state)
     assert_int_equal(mm_checkup_section_get(c, MM_CHECKUP_PTR)->status, MM_CHECKUP_OK);
     assert_true(mm_checkup_ptr(c)->fcrdns);
     assert_true(mm_checkup_ptr(c)->helo_match);
-    assert_int_equal(mm_checkup_section_get(c, MM_CHECKUP_DNSBL)->status,
-                     MM_CHECKUP_NOT_CHECKED);
+    assert_int_equal(mm_checkup_section_get(c, MM_CHECKUP_DNSBL)->status, MM_CHECKUP_OK);
+    assert_int_equal(mm_checkup_section_get(c, MM_CHECKUP_MTASTS)->status, MM_CHECKUP_OK);
     /* dkim: no key at the common selectors -> warn; dmarc p=none -> warn: 80 */
     assert_int_equal(mm_checkup_score(c), 80);
     assert_int_equal(mm_checkup_grade(c), 'B');
@@ -205,7 +274,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_zone_answers),    cmocka_unit_test(test_zone_errors),
         cmocka_unit_test(test_checkup_offline), cmocka_unit_test(test_generic),
-        cmocka_unit_test(test_names),
+        cmocka_unit_test(test_names),           cmocka_unit_test(test_checkup_blocklists),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -103,7 +103,7 @@ void ck_fix(mm_checkup *c, mm_checkup_section_id s, const char *msg, const char 
 }
 
 /* The section's status: the worst finding (fail > warn > unknown > ok). */
-static void settle(mm_checkup *c, mm_checkup_section_id s)
+void ck_settle(mm_checkup *c, mm_checkup_section_id s)
 {
     ck_section *x = &c->sec[s];
     bool fail = false, warn = false, unknown = false;
@@ -116,6 +116,11 @@ static void settle(mm_checkup *c, mm_checkup_section_id s)
                     : warn ? MM_CHECKUP_WARN
                     : unknown ? MM_CHECKUP_UNKNOWN
                               : MM_CHECKUP_OK;
+}
+
+static void settle(mm_checkup *c, mm_checkup_section_id s)
+{
+    ck_settle(c, s);
 }
 
 /* ---- names ---- */
@@ -279,12 +284,27 @@ static mm_status_t start_all(mm_checkup *c, const mm_checkup_opts *o)
         if (st != MM_OK)
             return st;
     }
-    if (c->domain && want(o, MM_CHECKUP_MX)) {
-        c->sec[MM_CHECKUP_MX].run = true;
+    /* The MX hosts are also what the MTA-STS policy must cover. */
+    if (c->domain && (want(o, MM_CHECKUP_MX) || want(o, MM_CHECKUP_MTASTS))) {
+        c->sec[MM_CHECKUP_MX].run = want(o, MM_CHECKUP_MX);
         st = mm_mailcheck_create(c->dns, 16, &c->mc);
         if (st != MM_OK)
             return st;
         st = mm_mailcheck_domain(c->mc, c->domain, on_mx, c);
+        if (st != MM_OK)
+            return st;
+    }
+    if (want(o, MM_CHECKUP_DNSBL) && (c->domain || c->ip)) {
+        c->sec[MM_CHECKUP_DNSBL].run = true;
+        st = ck_start_dnsbl(c, o->psl_file);
+        if (st != MM_OK)
+            return st;
+    }
+    if (c->domain && want(o, MM_CHECKUP_MTASTS)) {
+        c->sec[MM_CHECKUP_MTASTS].run = true;
+        c->no_fetch = o->no_policy_fetch;
+        c->sts_fetch = o->sts_fetch;
+        st = ck_start_transport(c);
         if (st != MM_OK)
             return st;
     }
@@ -957,13 +977,10 @@ mm_status_t mm_checkup_run(mm_dns *d, const char *domain, const mm_checkup_opts 
             build_mx(c);
         if (c->sec[MM_CHECKUP_PTR].run)
             build_ptr(c);
-        if (o->sections == 0) {
-            c->sec[MM_CHECKUP_DNSBL].run = c->sec[MM_CHECKUP_MTASTS].run = true;
-            ck_find(c, MM_CHECKUP_DNSBL, "dnsbl.not_checked", MM_CHECKUP_UNKNOWN,
-                    N_("Blacklists are not checked yet"), "");
-            ck_find(c, MM_CHECKUP_MTASTS, "mta_sts.not_checked", MM_CHECKUP_UNKNOWN,
-                    N_("MTA-STS, TLS-RPT and BIMI are not checked yet"), "");
-        }
+        if (c->sec[MM_CHECKUP_DNSBL].run)
+            ck_build_dnsbl(c);
+        if (c->sec[MM_CHECKUP_MTASTS].run)
+            ck_build_mta_sts(c);
         ck_build_verdicts(c);
         st = c->oom;
     }
@@ -991,6 +1008,8 @@ void mm_checkup_free(mm_checkup *c)
     mm_dmarc_free(c->dmarc);
     mm_mx_result_unref(c->mx);
     mm_mailcheck_free(c->mc);
+    mm_dnsbl_free(c->bl);
+    mm_transport_free(c->tr);
     for (size_t i = 0; i < c->nstrs; i++)
         free(c->strs[i]);
     free(c->strs);

@@ -3,6 +3,8 @@
 #define MM_CHECKUP_INT_H
 
 #include <mailmedic/checkup.h>
+#include <mailmedic/dnsbl.h>
+#include <mailmedic/transport.h>
 
 #define CK_MAX_FINDINGS 48
 #define CK_MAX_EVIDENCE 64
@@ -63,6 +65,16 @@ struct mm_checkup {
     const char *ptr_names[CK_MAX_PTR];
     ck_ptr_name ptr_ctx[CK_MAX_PTR];
 
+    mm_dnsbl *bl;
+    bool bl_done;
+    size_t nbl_items;
+    mm_checkup_dnsbl_item bl_items[24];
+    mm_transport *tr;
+    bool tr_done;
+    bool sts_found;   /* a valid MTA-STS record: fetch the policy */
+    bool no_fetch;
+    const mm_mta_sts_fetch_opts *sts_fetch;
+
     ck_section sec[MM_CHECKUP_SECTION_MAX_];
     mm_checkup_verdict verdicts[8];
     size_t nverdicts;
@@ -78,6 +90,13 @@ void ck_evidence(struct mm_checkup *c, mm_checkup_section_id s, const char *line
 void ck_fix(struct mm_checkup *c, mm_checkup_section_id s, const char *msg, const char *name,
             const char *value);
 
+void ck_settle(struct mm_checkup *c, mm_checkup_section_id s);
 void ck_build_verdicts(struct mm_checkup *c);
+
+/* blocklists.c: the dnsbl and mta_sts sections. */
+mm_status_t ck_start_dnsbl(struct mm_checkup *c, const char *psl_file);
+mm_status_t ck_start_transport(struct mm_checkup *c);
+void ck_build_dnsbl(struct mm_checkup *c);
+void ck_build_mta_sts(struct mm_checkup *c);
 
 #endif
