@@ -31,6 +31,7 @@ typedef struct line {
 typedef struct zone {
     line *rows; /* NAME, ANSWER, TIMEOUT */
     size_t n, cap;
+    size_t *head, *next, hcap; /* rows by name: a hash of chains, in row order */
     mm_dns_record recs[64];
     char txtbuf[64][1024];
 } zone;
@@ -98,6 +99,41 @@ static const char *type_name(int t)
 
 /* Names are compared lower-case without a trailing dot (the README's rule 1);
  * zone names are normalised once at load, the query once per look-up. */
+static size_t name_hash(const char *s, size_t n)
+{
+    size_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 16777619u;
+    return h;
+}
+
+/* Index the scenario's rows by name, as the peers' harnesses keep their zone
+ * data in hash maps: a look-up then visits only the rows of its own name. */
+static int zone_index(zone *z)
+{
+    size_t cap = 64;
+    while (cap < z->n * 2)
+        cap <<= 1;
+    free(z->head);
+    free(z->next);
+    z->head = malloc(cap * sizeof *z->head);
+    z->next = malloc((z->n ? z->n : 1) * sizeof *z->next);
+    if (!z->head || !z->next)
+        return -1;
+    z->hcap = cap;
+    for (size_t i = 0; i < cap; i++)
+        z->head[i] = (size_t)-1;
+    for (size_t i = z->n; i-- > 0;) {
+        z->next[i] = (size_t)-1;
+        if (z->rows[i].nf < 2)
+            continue;
+        size_t h = name_hash(z->rows[i].f[1], z->rows[i].len[1]) & (cap - 1);
+        z->next[i] = z->head[h];
+        z->head[h] = i;
+    }
+    return 0;
+}
+
 static size_t normalise(char *name)
 {
     size_t n = strlen(name);
@@ -134,7 +170,8 @@ static void lookup(void *ctx, const char *qname, int type, mm_dns_answer *ans)
     size_t n = 0;
     ans->result = MM_DNS_NXDOMAIN;
     ans->rcode = 3;
-    for (size_t i = 0; i < z->n; i++) {
+    for (size_t i = z->head[name_hash(name, nlen) & (z->hcap - 1)]; i != (size_t)-1;
+         i = z->next[i]) {
         line *l = &z->rows[i];
         if (l->nf < 2 || !same_name(l, name, nlen))
             continue;
@@ -296,6 +333,8 @@ int main(int argc, char **argv)
             z->n++;
             j++;
         }
+        if (zone_index(z) != 0)
+            return 1;
         size_t first = j;
         for (; j < nl && strcmp(lines[j].f[0], "TEST") == 0; j++) {
             if (lines[j].nf < 7)
@@ -330,6 +369,8 @@ int main(int argc, char **argv)
     printf("\n");
     mm_spf_free(spf);
     mm_dns_free(dns);
+    free(z->head);
+    free(z->next);
     free(z);
     for (size_t i = 0; i < nl; i++)
         free(lines[i].f[0]);
