@@ -375,30 +375,6 @@ static void text_section(const mm_checkup_section *s, bool md, mm_buf *b)
     }
 }
 
-/* Columns a UTF-8 string takes on a terminal: East Asian wide characters
- * (CJK, Hangul, full-width forms) take two, so Chinese labels line up. */
-static size_t display_width(const char *s)
-{
-    size_t w = 0;
-    for (const unsigned char *p = (const unsigned char *)s; *p;) {
-        unsigned cp = *p;
-        int n = cp < 0x80 ? 1 : cp >= 0xF0 ? 4 : cp >= 0xE0 ? 3 : 2;
-        if (n > 1) {
-            cp &= 0x3F >> (n - 1);
-            for (int i = 1; i < n && (p[i] & 0xC0) == 0x80; i++)
-                cp = (cp << 6) | (p[i] & 0x3F);
-        }
-        for (int i = 0; i < n && *p; i++)
-            p++;
-        bool wide = (cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF) ||
-                    (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
-                    (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
-                    (cp >= 0xFFE0 && cp <= 0xFFE6);
-        w += wide ? 2 : 1;
-    }
-    return w;
-}
-
 static void render_text(const mm_checkup *c, int single, bool md, mm_buf *b)
 {
     if (single >= 0) {
@@ -427,7 +403,7 @@ static void render_text(const mm_checkup *c, int single, bool md, mm_buf *b)
         else {
             const char *who = _(v->receiver);
             mm_buf_printf(b, "  %s", who);
-            for (size_t w = display_width(who); w < 52; w++)
+            for (size_t w = text_width(who); w < 52; w++)
                 mm_buf_putc(b, ' ');
             mm_buf_printf(b, " %s: %s\n", verdict_label(v->status), _(v->reason));
         }

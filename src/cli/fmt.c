@@ -1,5 +1,7 @@
 /*
- * fmt.c - JSON Lines and CSV writers (see fmt.h).
+ * fmt.c - the writers every machine format of the program shares (see
+ * fmt.h): JSON Lines records, CSV fields, UTF-8 clean-up, display width.
+ * diagnose (output.c), verify and checkup all write through these.
  */
 #include "fmt.h"
 
@@ -83,15 +85,38 @@ static bool json_plain(unsigned char c)
     return c >= 0x20 && c != '"' && c != '\\' && c < 0x80;
 }
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+/* How many bytes from p on are json_plain(), 16 at a time where SSE2 is. */
+static size_t plain_run(const unsigned char *p, size_t left)
+{
+    size_t run = 0;
+#ifdef __SSE2__
+    for (; left - run >= 16; run += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + run));
+        /* signed: below 0x20 are the controls and the 8-bit bytes */
+        __m128i stop = _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
+                                    _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                                                 _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
+        unsigned mask = (unsigned)_mm_movemask_epi8(stop);
+        if (mask)
+            return run + (size_t)__builtin_ctz(mask);
+    }
+#endif
+    while (run < left && json_plain(p[run]))
+        run++;
+    return run;
+}
+
 void jw_string(jw *w, const char *str)
 {
     const unsigned char *p = (const unsigned char *)str;
     size_t left = strlen(str);
     jw_put(w, "\"", 1);
     while (left) {
-        size_t run = 0;
-        while (run < left && json_plain(p[run]))
-            run++;
+        size_t run = plain_run(p, left);
         if (run) {
             jw_put(w, (const char *)p, run);
             p += run;
@@ -113,7 +138,7 @@ void jw_string(jw *w, const char *str)
             esc[1] = (char)c;
             jw_put(w, esc, 2);
         } else {
-            const char hex[] = "0123456789ABCDEF";
+            static const char hex[] = "0123456789ABCDEF";
             const char *s = c == '\b'   ? "\\b"
                             : c == '\f' ? "\\f"
                             : c == '\n' ? "\\n"
@@ -135,14 +160,22 @@ void jw_string(jw *w, const char *str)
     jw_put(w, "\"", 1);
 }
 
-/* ,"key": with the opening brace before the first member. */
+/* ,"key": with the opening brace before the first member, in one append. */
 void jw_key(jw *w, const char *key)
 {
-    jw_put(w, &w->sep, 1);
+    size_t kl = strlen(key);
+    char sep = w->sep;
     w->sep = ',';
-    jw_put(w, "\"", 1);
-    jw_put(w, key, strlen(key));
-    jw_put(w, "\":", 2);
+    if (w->st != MM_OK || (w->st = mm_buf_reserve(w->b, kl + 4)) != MM_OK)
+        return;
+    char *d = w->b->data + w->b->len;
+    d[0] = sep;
+    d[1] = '"';
+    memcpy(d + 2, key, kl);
+    d[kl + 2] = '"';
+    d[kl + 3] = ':';
+    w->b->len += kl + 4;
+    w->b->data[w->b->len] = '\0';
 }
 
 void jw_str(jw *w, const char *key, const char *s)
@@ -157,12 +190,26 @@ void jw_raw(jw *w, const char *key, const char *lit)
     jw_put(w, lit, strlen(lit));
 }
 
+/* v in decimal, as printf's %lld writes it, ending at end; returns the first byte. */
+static char *decimal(long long v, char *end)
+{
+    /* through unsigned, so that LLONG_MIN negates */
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    char *p = end;
+    do
+        *--p = (char)('0' + u % 10);
+    while (u /= 10);
+    if (v < 0)
+        *--p = '-';
+    return p;
+}
+
 void jw_int(jw *w, const char *key, long long v)
 {
-    char num[32];
-    int n = snprintf(num, sizeof num, "%lld", v);
+    char num[32]; /* snprintf cost more than the rest of a record's numbers */
+    char *p = decimal(v, num + sizeof num);
     jw_key(w, key);
-    jw_put(w, num, (size_t)n);
+    jw_put(w, p, (size_t)(num + sizeof num - p));
 }
 
 /* A string member, or null when s is NULL or empty. */
@@ -209,12 +256,19 @@ char jw_open(jw *w, const char *key, char kind)
     return saved;
 }
 
-void jw_close(jw *w, char kind, char saved)
+void jw_close(jw *w, char close, char saved)
 {
     if (w->sep == '{' || w->sep == '[')
-        jw_put(w, &w->sep, 1);
-    jw_put(w, kind == '{' || kind == '}' ? "}" : "]", 1);
+        jw_put(w, &w->sep, 1); /* nothing was added: open it now */
+    jw_put(w, &close, 1);
     w->sep = saved;
+}
+
+void jw_elem_str(jw *w, const char *s)
+{
+    jw_put(w, &w->sep, 1);
+    w->sep = ',';
+    jw_string(w, s);
 }
 
 /*
@@ -251,10 +305,23 @@ void csv_field(mm_buf *b, const char *raw, bool first)
     mm_buf_free(&tmp);
 }
 
-
-void jw_elem_str(jw *w, const char *s)
+/*
+ * Columns a UTF-8 string takes on a terminal: CJK and full-width forms take
+ * two.  A rough wcwidth() that needs no locale, because under --lang zh the
+ * locale may be C.UTF-8 or plain C.
+ */
+size_t text_width(const char *s)
 {
-    jw_put(w, &w->sep, 1);
-    w->sep = ',';
-    jw_string(w, s);
+    size_t w = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        unsigned cp = *p;
+        size_t n = cp < 0x80 ? 1 : cp < 0xE0 ? 2 : cp < 0xF0 ? 3 : 4;
+        if (n == 3)
+            cp = (p[0] & 0x0Fu) << 12 | (p[1] & 0x3Fu) << 6 | (p[2] & 0x3Fu);
+        w += (n == 3 && cp >= 0x2E80 && cp <= 0xFFEF && !(cp >= 0xD800 && cp < 0xF900)) ? 2 : 1;
+        for (size_t i = 0; i < n && *p; i++)
+            p++;
+    }
+    return w;
 }
+

@@ -32,14 +32,19 @@ void jw_raw(jw *w, const char *key, const char *lit);
 void jw_int(jw *w, const char *key, long long v);
 void jw_bool(jw *w, const char *key, bool v);
 void jw_str_or_null(jw *w, const char *key, const char *s);
-/* Nested values: open with a key (NULL inside an array), close with the
- * same kind; sep is saved by the caller: char s = jw_open(w, key, '{') ... jw_close(w, '}', s). */
+/* Nested values: open with a key (NULL inside an array) and '{' or '[',
+ * close with '}' or ']' and what jw_open returned:
+ * char s = jw_open(w, key, '{'); ... jw_close(w, '}', s); */
 char jw_open(jw *w, const char *key, char kind);
-void jw_close(jw *w, char kind, char saved);
+void jw_close(jw *w, char close, char saved);
 /* A string element of an open array. */
 void jw_elem_str(jw *w, const char *s);
 
 bool csv_formula(const char *s);
 void csv_field(mm_buf *b, const char *raw, bool first);
+
+/* Columns a UTF-8 string takes on a terminal (CJK and full-width forms take
+ * two), without the locale. */
+size_t text_width(const char *s);
 
 #endif

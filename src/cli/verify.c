@@ -29,7 +29,6 @@ typedef struct slot {
     const char *source;
     char *row;          /* CSV output: the row's own fields, quoted; JSON: "row":{...} */
     const char *row_err; /* a msgid when the row could not be read */
-    bool used;
 } slot;
 
 typedef struct vrun {
@@ -472,7 +471,6 @@ static void on_result(void *arg, const mm_verify_result *r)
     }
     free(sl->row);
     sl->row = NULL;
-    sl->used = false;
     if (run->out.len > (64u << 10))
         write_out(run);
     show_progress(run, false);
@@ -504,24 +502,26 @@ static char *row_text(vrun *run, const lr_rec *rec)
     return mm_buf_detach(&b);
 }
 
-static uint64_t next_id;
-
+/* Hand one row to the verifier; its id is its position among all rows
+ * (1-based), which also indexes run->lines. */
 static mm_status_t submit(mm_verifier *v, vrun *run, const char *source, size_t line,
                           const char *addr, size_t len, const char *row_err, char *row)
 {
-    uint64_t id = ++next_id;
     if (run->nlines == run->caplines) {
         size_t cap = run->caplines ? run->caplines * 2 : 4096;
         uint64_t *p = realloc(run->lines, cap * sizeof *p);
-        if (!p)
+        if (!p) {
+            free(row);
             return MM_ENOMEM;
+        }
         run->lines = p;
         run->caplines = cap;
     }
     run->lines[run->nlines++] = line;
+    uint64_t id = run->nlines;
     slot *sl = &run->slots[(id - 1) % WINDOW];
     free(sl->row);
-    *sl = (slot){.line = line, .source = source, .row = row, .row_err = row_err, .used = true};
+    *sl = (slot){.line = line, .source = source, .row = row, .row_err = row_err};
     return mm_verify_submit(v, id, addr, len);
 }
 
