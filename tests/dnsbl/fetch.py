@@ -6,6 +6,7 @@ name is looked up and nothing leaves the machine.
 
     python3 fetch.py PROGRAM
 """
+import contextlib
 import http.server
 import os
 import shutil
@@ -85,12 +86,11 @@ def closed_port():
     return p
 
 
-def main():
-    prog = sys.argv[1]
-    if not shutil.which("openssl"):
-        print("fetch.py: openssl not found (Debian package openssl)")
-        return 1
-    tmp = tempfile.mkdtemp(prefix="mm-sts-")
+@contextlib.contextmanager
+def https_server(prefix):
+    """The policy server on 127.0.0.1 with a throw-away CA: yields (port, CA
+    file), and always stops the server and removes its directory."""
+    tmp = tempfile.mkdtemp(prefix=prefix)
     srv = None
     try:
         make_certs(tmp)
@@ -98,10 +98,27 @@ def main():
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(os.path.join(tmp, "srv.pem"), os.path.join(tmp, "srv.key"))
         srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
-        port = srv.server_address[1]
         threading.Thread(target=srv.serve_forever, daemon=True).start()
-        env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
-        ca = os.path.join(tmp, "ca.pem")
+        yield srv.server_address[1], os.path.join(tmp, "ca.pem")
+    finally:
+        if srv:
+            srv.shutdown()
+            srv.server_close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def no_proxy_env():
+    """The environment without proxy settings: the fetch goes to loopback."""
+    return {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+
+
+def main():
+    prog = sys.argv[1]
+    if not shutil.which("openssl"):
+        print("fetch.py: openssl not found (Debian package openssl)")
+        return 1
+    with https_server("mm-sts-") as (port, ca):
+        env = no_proxy_env()
         cases = CASES + [("down.example", True, "network 0 - - 0 0")]
         fails = 0
         for dom, use_ca, want in cases:
@@ -115,11 +132,6 @@ def main():
                                                                       out.stderr.strip()))
         print("%d fetch cases, %d failed" % (len(cases), fails))
         return 1 if fails else 0
-    finally:
-        if srv:
-            srv.shutdown()
-            srv.server_close()
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
