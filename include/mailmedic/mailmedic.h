@@ -18,4 +18,5 @@
 #include <mailmedic/checkup.h>
 #include <mailmedic/dnsbl.h>
 #include <mailmedic/transport.h>
+#include <mailmedic/store.h>
 #endif

@@ -27,6 +27,11 @@ typedef enum mm_status {
     MM_EBINARY = 8,     /* the input holds binary data (NUL bytes) */
     MM_EEMPTY = 9,      /* the input is empty */
     MM_ENOTFOUND = 10,  /* a looked-up item does not exist */
+    MM_EDB = 11,        /* the database refused or failed a statement (corrupt file, bad SQL state) */
+    MM_EBUSY = 12,      /* the database is locked by another writer past the busy time-out */
+    MM_ESCHEMA = 13,    /* the database was written by a newer mailmedic (schema version too high) */
+    MM_ECONN = 14,      /* a server (PostgreSQL, IMAP) cannot be reached or the connection was lost */
+    MM_EAUTH = 15,      /* a server refused the credentials */
     MM_STATUS_MAX_
 } mm_status_t;
 

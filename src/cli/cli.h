@@ -33,5 +33,11 @@ const char *i18n_setup(const char *lang);
 int cmd_diagnose(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_checkup(int argc, char **argv);
+int cmd_log(int argc, char **argv);
+
+/* `log ingest` (log_ingest.c), called by cmd_log (logcmd.c) with the store
+ * already open: argv[0] is "ingest". */
+struct mm_store;
+int log_ingest_main(struct mm_store *store, int argc, char **argv);
 
 #endif

@@ -15,6 +15,11 @@ const char *mm_strerror(mm_status_t st)
         [MM_EBINARY] = "binary data, not an email message",
         [MM_EEMPTY] = "empty input",
         [MM_ENOTFOUND] = "not found",
+        [MM_EDB] = "database error",
+        [MM_EBUSY] = "database is locked by another writer",
+        [MM_ESCHEMA] = "database schema is newer than this program",
+        [MM_ECONN] = "cannot reach the server or the connection was lost",
+        [MM_EAUTH] = "the server refused the credentials",
     };
     return (unsigned)st < MM_STATUS_MAX_ && msgs[st] ? msgs[st] : "unknown error";
 }
