@@ -17,6 +17,7 @@ static const command commands[] = {
     {"diagnose", cmd_diagnose, N_("read bounces: why delivery failed and what to do")},
     {"verify", cmd_verify, N_("check addresses before sending: syntax, typos, domain, mailbox")},
     {"checkup", cmd_checkup, N_("the sender's health report: SPF, DKIM, DMARC, MX, reverse DNS")},
+    {"log", cmd_log, N_("the bounce log: suppression list, retry schedule, statistics, export")},
     {NULL, NULL, NULL},
 };
 
