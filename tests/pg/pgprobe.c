@@ -49,13 +49,23 @@ static int add_batch(mm_store *s, long first, long n)
     for (long i = 0; i < n; i++) {
         snprintf(keys[i], sizeof keys[i], "probe-%ld", first + i);
         snprintf(addrs[i], sizeof addrs[i], "user%ld@Example.COM", first + i);
-        ev[i] = (mm_event){.key = keys[i], .time = 1700000000 + first + i, .address = addrs[i],
-                           .action = "failed", .status = "5.1.1", .reply_code = 550,
+        ev[i] = (mm_event){.key = keys[i],
+                           .time = 1700000000 + first + i,
+                           .address = addrs[i],
+                           .action = "failed",
+                           .status = "5.1.1",
+                           .reply_code = 550,
                            .reason = MM_REASON_USERUNKNOWN,
                            .category = MM_CATEGORY_INVALID_ADDRESS,
-                           .severity = MM_SEVERITY_HIGH, .hard = true,
-                           .retry_after = MM_RETRY_NEVER, .provider = "", .diagnostic = "no such user",
-                           .remote_mta = "", .mta = "postfix", .subject = "", .message_id = "",
+                           .severity = MM_SEVERITY_HIGH,
+                           .hard = true,
+                           .retry_after = MM_RETRY_NEVER,
+                           .provider = "",
+                           .diagnostic = "no such user",
+                           .remote_mta = "",
+                           .mta = "postfix",
+                           .subject = "",
+                           .message_id = "",
                            .origin = "pgprobe"};
     }
     size_t added = 0;
@@ -107,11 +117,21 @@ static int check_diag(void *arg, const mm_event *e)
 
 static int utf8(mm_store *s)
 {
-    mm_event e = {.key = "probe-utf8", .time = 1700000000, .address = "utf8@example.com",
-                  .action = "failed", .status = "", .reason = MM_REASON_USERUNKNOWN,
-                  .category = MM_CATEGORY_INVALID_ADDRESS, .hard = true, .provider = "",
+    mm_event e = {.key = "probe-utf8",
+                  .time = 1700000000,
+                  .address = "utf8@example.com",
+                  .action = "failed",
+                  .status = "",
+                  .reason = MM_REASON_USERUNKNOWN,
+                  .category = MM_CATEGORY_INVALID_ADDRESS,
+                  .hard = true,
+                  .provider = "",
                   .diagnostic = "bad \xff\xfe bytes, \xe9t\xe9, good \xe7\x94\xa8\xe6\x88\xb7",
-                  .remote_mta = "", .mta = "", .subject = "\xc3", .message_id = "", .origin = ""};
+                  .remote_mta = "",
+                  .mta = "",
+                  .subject = "\xc3",
+                  .message_id = "",
+                  .origin = ""};
     size_t added = 0;
     mm_status_t st = mm_store_add_events(s, &e, 1, NULL, NULL, &added);
     print_status("add", st, s, "");
