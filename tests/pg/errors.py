@@ -16,6 +16,7 @@ Starts a private PostgreSQL (pgserver.py) and, each in its own database:
   - a database of schema version 99 -> MM_ESCHEMA, left untouched;
   - a wrong or missing password (SCRAM) -> MM_EAUTH, the right one works;
   - four processes opening one fresh database at once (the schema lock);
+  - the writers' advisory lock held elsewhere past the busy time-out -> MM_EBUSY;
   - bytes that are not UTF-8 are stored as U+FFFD instead of failing the batch.
 Every failure prints "got X, want Y"; the exit status is the number of failures.
 """
@@ -28,7 +29,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pgserver  # noqa: E402
 
-MM_OK, MM_EDB, MM_ESCHEMA, MM_ECONN, MM_EAUTH = 0, 11, 13, 14, 15
+MM_OK, MM_EDB, MM_EBUSY, MM_ESCHEMA, MM_ECONN, MM_EAUTH = 0, 11, 12, 13, 14, 15
+WRITE_LOCK = "1835887719, 2"   # pg.c: the writers' advisory lock
 N = 500   # events per batch
 
 failures = []
@@ -252,6 +254,30 @@ def test_concurrent_open(pg):
     check("4 processes: all events stored once", probe("count", uri).get("events"), "400")
 
 
+def test_busy(pg):
+    uri = pg.create_database("busy")
+    probe("open", uri)
+    holder = subprocess.Popen([os.path.join(pgserver.PGBIN, "psql"), "-X", "-q", "-h", pg.base,
+                               "-p", str(pg.port), "-U", pgserver.SUPERUSER, "-d", "busy"],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True, env=pg._env())
+    try:
+        holder.stdin.write("SELECT pg_advisory_lock(%s);\n\\echo locked\n" % WRITE_LOCK)
+        holder.stdin.flush()
+        while "locked" not in holder.stdout.readline():
+            pass
+        env = dict(os.environ, PGPROBE_BUSY_MS="300")
+        r = subprocess.run([PGPROBE, "add", uri, "0", "10"], capture_output=True, text=True,
+                           timeout=60, env=env)
+        kv = parse(r.stdout)
+        check("writers' lock held elsewhere: status", status(kv, "add"), MM_EBUSY)
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    check("writers' lock held elsewhere: nothing stored", probe("count", uri).get("events"), "0")
+    check("lock released: stored", probe("add", uri, 0, 10).get("add.added"), "10")
+
+
 def test_utf8(pg):
     uri = pg.create_database("utf8")
     r = subprocess.run([PGPROBE, "utf8", uri], capture_output=True, text=True, timeout=60)
@@ -266,7 +292,7 @@ def main():
     try:
         with pgserver.PgServer() as pg:
             for t in (test_down_at_open, test_terminated, test_server_stopped, test_reconnect,
-                      test_newer_schema, test_password, test_concurrent_open, test_utf8):
+                      test_newer_schema, test_password, test_concurrent_open, test_busy, test_utf8):
                 try:
                     t(pg)
                 except Exception as e:  # one broken scene must not hide the others

@@ -34,6 +34,8 @@ static mm_store *open_store(const char *uri)
     mm_store_options o;
     mm_store_options_default(&o);
     o.connect_timeout_s = 5;
+    if (getenv("PGPROBE_BUSY_MS")) /* errors.py: the writers' lock held elsewhere */
+        o.busy_timeout_ms = atoi(getenv("PGPROBE_BUSY_MS"));
     mm_status_t st = mm_store_open(uri, &o, &s, why, sizeof why);
     print_status("open", st, NULL, why);
     return s;

@@ -77,8 +77,8 @@ mm_status_t store_pg_fail(pg_be *be, const PGresult *r, const char *what)
     if (PQstatus(be->conn) == CONNECTION_BAD ||
         (state && (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0))) {
         store_pg_seterr(be,
-                        "lost the connection to PostgreSQL at %s while %s (nothing of this "
-                        "transaction was stored): %s",
+                        "lost the connection to PostgreSQL at %s while %s (nothing was "
+                        "half-written): %s",
                         be->where, what, msg);
         return MM_ECONN;
     }
@@ -227,6 +227,10 @@ static mm_status_t reconnect(pg_be *be)
 mm_status_t store_pg_exec_fresh(pg_be *be, const char *what, const char *sql, int np,
                                 const char *const *params, PGresult **out)
 {
+    /* Inside a transaction a new connection would run the rest of it in
+     * autocommit: never; the failure ends the transaction instead. */
+    if (be->in_tx || be->walks)
+        return store_pg_exec(be, what, sql, np, params, out);
     mm_status_t st = reconnect(be);
     if (st == MM_OK)
         st = store_pg_exec(be, what, sql, np, params, out);
@@ -373,6 +377,11 @@ static mm_status_t pg_commit(void *p)
     pg_be *be = p;
     PGresult *r = NULL;
     mm_status_t st = store_pg_exec(be, "committing", "COMMIT", 0, NULL, &r);
+    if (st == MM_ECONN) /* the COMMIT may or may not have reached the server */
+        store_pg_seterr(be,
+                        "lost the connection to PostgreSQL at %s while committing: the "
+                        "transaction may or may not be stored; repeating the call is safe",
+                        be->where);
     /* COMMIT of a transaction that had failed answers ROLLBACK, not an error. */
     if (st == MM_OK && strcmp(PQcmdStatus(r), "COMMIT") != 0) {
         store_pg_seterr(be, "PostgreSQL %s: the transaction was rolled back", be->where);

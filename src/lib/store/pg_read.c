@@ -313,10 +313,10 @@ static mm_status_t read_copy(pg_be *be, bool can_cancel, mm_stat_row_cb cb, void
 
 /* Whether any contact has a source: if none, the scan skips the join (on
  * 1,000,000 events the join is a quarter of the time). */
-static mm_status_t have_sources(pg_be *be, bool standalone, bool *yes)
+static mm_status_t have_sources(pg_be *be, bool *yes)
 {
     PGresult *r = NULL;
-    mm_status_t st = (standalone ? store_pg_exec_fresh : store_pg_exec)(
+    mm_status_t st = store_pg_exec_fresh(
         be, "reading statistics rows", "SELECT EXISTS (SELECT 1 FROM contacts WHERE source <> '')",
         0, NULL, &r);
     *yes = st == MM_OK && PQgetvalue(r, 0, 0)[0] == 't';
@@ -331,7 +331,7 @@ mm_status_t store_pg_each_stat_row(void *p, int64_t since, int64_t until, mm_sta
     char sql[700];
     bool standalone = !be->in_tx && be->walks == 0, join;
     be->err[0] = '\0';
-    mm_status_t st = have_sources(be, standalone, &join);
+    mm_status_t st = have_sources(be, &join);
     if (st != MM_OK)
         return st;
     /* COPY takes no bind parameters; since and until are integers printed
@@ -371,7 +371,7 @@ mm_status_t store_pg_each_delivery_count(void *p, int64_t since, int64_t until,
     const char *params[] = {s, u};
     be->err[0] = '\0';
     /* day: floor to 00:00 UTC, also before 1970 (% keeps the sign). */
-    mm_status_t st = (be->in_tx || be->walks ? store_pg_exec : store_pg_exec_fresh)(
+    mm_status_t st = store_pg_exec_fresh(
         be, "counting deliveries",
         "SELECT time - ((time % 86400) + 86400) % 86400 AS day, domain, outcome,"
         " count(*) FROM deliveries"
@@ -392,7 +392,7 @@ mm_status_t store_pg_each_source_count(void *p, mm_source_count_cb cb, void *arg
     pg_be *be = p;
     PGresult *r = NULL;
     be->err[0] = '\0';
-    mm_status_t st = (be->in_tx || be->walks ? store_pg_exec : store_pg_exec_fresh)(
+    mm_status_t st = store_pg_exec_fresh(
         be, "counting contacts per source",
         "SELECT source, count(*) FROM contacts GROUP BY source ORDER BY source", 0, NULL, &r);
     for (int i = 0; st == MM_OK && i < PQntuples(r); i++)

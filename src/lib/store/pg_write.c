@@ -311,7 +311,7 @@ static mm_status_t load_chunk(pg_be *be, const char *const *addrs, size_t n, mm_
         goto done;
     }
     const char *params[] = {mm_buf_str(&arr)};
-    if ((st = store_pg_exec(be, "looking up addresses", load_sql, 1, params, &r)) != MM_OK)
+    if ((st = store_pg_exec_fresh(be, "looking up addresses", load_sql, 1, params, &r)) != MM_OK)
         goto done;
     for (int row = 0; row < PQntuples(r) && (size_t)row < n && !*stop; row++) {
         mm_address_info a = {0};
