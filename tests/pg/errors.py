@@ -15,6 +15,7 @@ Starts a private PostgreSQL (pgserver.py) and, each in its own database:
     (the next transaction reconnects);
   - a database of schema version 99 -> MM_ESCHEMA, left untouched;
   - a wrong or missing password (SCRAM) -> MM_EAUTH, the right one works;
+  - a role with SELECT only reads a current database, its writes fail with MM_EDB;
   - four processes opening one fresh database at once (the schema lock);
   - the writers' advisory lock held elsewhere past the busy time-out -> MM_EBUSY;
   - bytes that are not UTF-8 are stored as U+FFFD instead of failing the batch.
@@ -244,6 +245,22 @@ def test_password(pg):
     check("no such database: status", status(kv, "open"), MM_EDB)
 
 
+def test_reader_role(pg):
+    uri = pg.create_database("shared")
+    probe("add", uri, 0, 10)
+    pg.sql("CREATE ROLE mm_reader LOGIN", db="shared")
+    pg.sql("GRANT USAGE ON SCHEMA public TO mm_reader;"
+           " GRANT SELECT ON ALL TABLES IN SCHEMA public TO mm_reader", db="shared")
+    ro = pg.uri("shared", user="mm_reader")
+    kv = probe("count", ro)
+    check("read-only role: reads", (status(kv, "open"), status(kv, "count"), kv.get("events")),
+          (MM_OK, MM_OK, "10"))
+    kv = probe("add", ro, 100, 10)
+    check("read-only role: a write is refused", status(kv, "add"), MM_EDB)
+    check_true("read-only role: the server's reason", "permission denied" in kv.get("add.error", ""),
+               kv.get("add.error"))
+
+
 def test_concurrent_open(pg):
     uri = pg.create_database("fresh")
     procs = [subprocess.Popen([PGPROBE, "add", uri, str(i * 100), "100"], stdout=subprocess.PIPE,
@@ -292,7 +309,7 @@ def main():
     try:
         with pgserver.PgServer() as pg:
             for t in (test_down_at_open, test_terminated, test_server_stopped, test_reconnect,
-                      test_newer_schema, test_password, test_concurrent_open, test_busy, test_utf8):
+                      test_newer_schema, test_password, test_reader_role, test_concurrent_open, test_busy, test_utf8):
                 try:
                     t(pg)
                 except Exception as e:  # one broken scene must not hide the others
