@@ -18,6 +18,8 @@ Starts a private PostgreSQL (pgserver.py) and, each in its own database:
   - a role with SELECT only reads a current database, its writes fail with MM_EDB;
   - four processes opening one fresh database at once (the schema lock);
   - the writers' advisory lock held elsewhere past the busy time-out -> MM_EBUSY;
+  - a statistics scan stopped early (the COPY is cancelled) leaves the store usable,
+    and a check from inside an event walk's callback works;
   - bytes that are not UTF-8 are stored as U+FFFD instead of failing the batch.
 Every failure prints "got X, want Y"; the exit status is the number of failures.
 """
@@ -295,6 +297,14 @@ def test_busy(pg):
     check("lock released: stored", probe("add", uri, 0, 10).get("add.added"), "10")
 
 
+def test_reads(pg):
+    uri = pg.create_database("reads")
+    probe("add", uri, 0, 20000, timeout=120)
+    r = subprocess.run([PGPROBE, "reads", uri], capture_output=True, text=True, timeout=120)
+    check_true("a stopped statistics scan leaves the store usable; a check inside a walk",
+               r.returncode == 0, r.stdout + r.stderr)
+
+
 def test_utf8(pg):
     uri = pg.create_database("utf8")
     r = subprocess.run([PGPROBE, "utf8", uri], capture_output=True, text=True, timeout=60)
@@ -309,7 +319,8 @@ def main():
     try:
         with pgserver.PgServer() as pg:
             for t in (test_down_at_open, test_terminated, test_server_stopped, test_reconnect,
-                      test_newer_schema, test_password, test_reader_role, test_concurrent_open, test_busy, test_utf8):
+                      test_newer_schema, test_password, test_reader_role, test_concurrent_open, test_busy, test_reads,
+                      test_utf8):
                 try:
                     t(pg)
                 except Exception as e:  # one broken scene must not hide the others

@@ -10,6 +10,10 @@
  *                                 server meanwhile), add the next N on the same store
  *   pgprobe utf8 URI              a diagnostic with bytes that are not UTF-8 is stored
  *                                 with U+FFFD in their place (exit 1 if not)
+ *   pgprobe reads URI             on a store holding events: a statistics scan stopped
+ *                                 after one row leaves the connection usable, and a
+ *                                 check inside an event walk's callback works
+ *                                 (exit 1 if not)
  *
  * The exit status is 0 when the operation ran (whatever its status), so the
  * caller judges the printed status.
@@ -148,6 +152,59 @@ static int utf8(mm_store *s)
     return ok ? 0 : 1;
 }
 
+static int stop_at_one(void *arg, const mm_stat_row *r)
+{
+    (void)r;
+    return ++*(long *)arg >= 1;
+}
+
+static int count_stat(void *arg, const mm_stat_row *r)
+{
+    (void)r;
+    ++*(long *)arg;
+    return 0;
+}
+
+typedef struct nested {
+    mm_store *s;
+    long events, known;
+    mm_status_t st;
+} nested;
+
+static int known_cb(void *arg, const mm_address_info *a)
+{
+    ((nested *)arg)->known += a->known;
+    return 0;
+}
+
+static int check_inside(void *arg, const mm_event *e)
+{
+    nested *n = arg;
+    n->events++;
+    if (n->st == MM_OK)
+        n->st = mm_store_check(n->s, &e->address, 1, known_cb, n);
+    return 0;
+}
+
+static int reads(mm_store *s)
+{
+    long one = 0, all = 0, again = 0;
+    mm_status_t st = mm_store_each_stat_row(s, 0, 0, stop_at_one, &one);
+    print_status("stop", st, s, "");
+    mm_status_t st2 = mm_store_each_stat_row(s, 0, 0, count_stat, &all);
+    print_status("all", st2, s, "");
+    mm_status_t st3 = mm_store_each_stat_row(s, 0, 0, count_stat, &again);
+    nested n = {s, 0, 0, MM_OK};
+    mm_status_t st4 = mm_store_each_event(s, NULL, check_inside, &n);
+    print_status("nested", st4 == MM_OK ? n.st : st4, s, "");
+    printf("stop.rows=%ld\nall.rows=%ld\nagain.rows=%ld\nnested.events=%ld\nnested.known=%ld\n",
+           one, all, again, n.events, n.known);
+    return st == MM_OK && st2 == MM_OK && st3 == MM_OK && st4 == MM_OK && n.st == MM_OK &&
+                   one == 1 && all > 1 && again == all && n.known == n.events
+               ? 0
+               : 1;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
@@ -173,6 +230,8 @@ int main(int argc, char **argv)
         rc = count(s);
     if (strcmp(cmd, "utf8") == 0)
         rc = utf8(s);
+    if (strcmp(cmd, "reads") == 0)
+        rc = reads(s);
     mm_store_close(s);
     return rc;
 }
