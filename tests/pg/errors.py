@@ -32,7 +32,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pgserver  # noqa: E402
 
-MM_OK, MM_EDB, MM_EBUSY, MM_ESCHEMA, MM_ECONN, MM_EAUTH = 0, 11, 12, 13, 14, 15
+MM_OK, MM_EINVAL, MM_EDB, MM_EBUSY, MM_ESCHEMA, MM_ECONN, MM_EAUTH = 0, 2, 11, 12, 13, 14, 15
 WRITE_LOCK = "1835887719, 2"   # pg.c: the writers' advisory lock
 N = 500   # events per batch
 
@@ -133,6 +133,10 @@ def test_down_at_open(pg):
     check_true("server down at open: message hides the password", "s3cret" not in msg, msg)
     kv = probe("open", "postgresql://postgres@127.0.0.1:%d/x" % pgserver.free_port())
     check("nothing listening: status", status(kv, "open"), MM_ECONN)
+    kv = probe("open", "postgresql://user:%zz@127.0.0.1/x")
+    check("not a URI libpq can parse: status", status(kv, "open"), MM_EINVAL)
+    check_true("not a URI: the password is not echoed", "%zz" not in kv.get("open.error", "%zz"),
+               kv.get("open.error"))
 
 
 def interrupted_batch(pg, db, interrupt, name):
@@ -261,6 +265,14 @@ def test_reader_role(pg):
     check("read-only role: a write is refused", status(kv, "add"), MM_EDB)
     check_true("read-only role: the server's reason", "permission denied" in kv.get("add.error", ""),
                kv.get("add.error"))
+    # A fresh database the role may not create tables in: refused, nothing made.
+    pg.create_database("empty_ro")
+    kv = probe("open", pg.uri("empty_ro", user="mm_reader"))
+    check("no CREATE right on a fresh database: status", status(kv, "open"), MM_EDB)
+    check_true("no CREATE right: the server's reason",
+               "permission denied" in kv.get("open.error", ""), kv.get("open.error"))
+    check("no CREATE right: nothing made",
+          pg.sql("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'", db="empty_ro"), "0")
 
 
 def test_concurrent_open(pg):
