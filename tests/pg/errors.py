@@ -67,9 +67,10 @@ def parse(out):
 def probe(*args, timeout=60):
     r = subprocess.run([PGPROBE] + [str(a) for a in args], capture_output=True, text=True,
                        timeout=timeout)
-    if r.returncode != 0:
-        print("pgprobe %s exited %d: %s%s" % (" ".join(map(str, args)), r.returncode, r.stdout,
-                                               r.stderr))
+    if r.returncode != 0:   # pgprobe itself failed (a crash, a sanitizer report)
+        failures.append("pgprobe " + str(args[0]))
+        print("FAIL pgprobe %s exited %d: %s%s" % (" ".join(map(str, args)), r.returncode,
+                                                    r.stdout, r.stderr))
     return parse(r.stdout)
 
 
@@ -156,6 +157,7 @@ def interrupted_batch(pg, db, interrupt, name):
             p.wait()
         lock.release()
     kv = parse(out)
+    check(name + ": pgprobe exit status", p.returncode, 0)
     check(name + ": status", status(kv, "add"), MM_ECONN)
     check_true(name + ": message names the server",
                "127.0.0.1:%d/%s" % (pg.port, db) in kv.get("add.error", ""), kv.get("add.error"))
@@ -203,6 +205,7 @@ def test_reconnect(pg):
             p.kill()
             p.wait()
     kv = parse(out)
+    check("reconnect: pgprobe exit status", p.returncode, 0)
     check("reconnect after a restart: second batch", (status(kv, "add"), kv.get("add.added")),
           (MM_OK, str(N)))
     check("reconnect: all stored", probe("count", uri).get("events"), str(2 * N))
@@ -280,6 +283,7 @@ def test_concurrent_open(pg):
     procs = [subprocess.Popen([PGPROBE, "add", uri, str(i * 100), "100"], stdout=subprocess.PIPE,
                               text=True) for i in range(4)]
     results = [parse(p.communicate(timeout=60)[0]) for p in procs]
+    check("4 processes: exit statuses", [p.returncode for p in procs], [0] * 4)
     check("4 processes open a fresh database at once",
           [(status(kv, "open"), status(kv, "add")) for kv in results], [(MM_OK, MM_OK)] * 4)
     check("4 processes: all events stored once", probe("count", uri).get("events"), "400")
