@@ -228,9 +228,12 @@ static mm_status_t configure(sq *q)
         rc = exec(q, "PRAGMA synchronous = NORMAL");
     /* Point lookups over a million addresses (check) and index scans
      * (statistics) read the file through the OS page cache: mapping it
-     * saves a system call per page, a larger cache keeps the B-tree tops. */
+     * saves a system call per page, a larger cache keeps the B-tree tops;
+     * checkpointing every 40 MB instead of 4 MB writes a page touched by
+     * several commits into the file once. */
     if (rc == SQLITE_OK)
-        rc = exec(q, "PRAGMA mmap_size = 268435456; PRAGMA cache_size = -32768; PRAGMA wal_autocheckpoint = 10000");
+        rc = exec(q, "PRAGMA mmap_size = 268435456; PRAGMA cache_size = -32768;"
+                     " PRAGMA wal_autocheckpoint = 10000");
     if (rc != SQLITE_OK)
         return fail(q, rc, "switch to WAL mode");
     if (v < store_migration_count && (st = migrate(q)) != MM_OK)
