@@ -154,6 +154,20 @@ static int exec(sq *q, const char *sql)
     return sqlite3_exec(q->db, sql, NULL, NULL, NULL);
 }
 
+/* exec() for a statement that upgrades a read lock to a write lock, where
+ * SQLite returns SQLITE_BUSY at once instead of calling the busy handler
+ * (waiting could deadlock inside one statement): switching a new file to
+ * WAL while other processes open it too.  Retry until the busy time-out. */
+static int exec_waiting(sq *q, const char *sql)
+{
+    int rc, waited = 0;
+    while ((rc = exec(q, sql)) == SQLITE_BUSY && waited < q->busy_ms) {
+        sqlite3_sleep(10);
+        waited += 10;
+    }
+    return rc;
+}
+
 static mm_addr_state state_code(const char *s)
 {
     if (strcmp(s, "soft") == 0)
@@ -223,7 +237,7 @@ static mm_status_t configure(sq *q)
     if (v > store_migration_count)
         return failf(q, MM_ESCHEMA, "%s was written by a newer mailmedic (schema %d, this "
                      "program knows %d)", q->path, v, store_migration_count);
-    int rc = exec(q, "PRAGMA journal_mode = WAL");
+    int rc = exec_waiting(q, "PRAGMA journal_mode = WAL");
     if (rc == SQLITE_OK)
         rc = exec(q, "PRAGMA synchronous = NORMAL");
     /* Point lookups over a million addresses (check) and index scans
