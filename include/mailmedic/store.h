@@ -183,7 +183,7 @@ typedef struct mm_address_info {
     const char *corrected;    /* the corrected address, or "" */
     const char *source;       /* contact source ("trade show", ...) or "" */
     const char *name;         /* contact name, or "" */
-    int64_t updated;          /* last change, Unix seconds */
+    int64_t updated;          /* last state change, Unix seconds (notes alone leave it) */
     bool known;               /* false: the store has nothing on this address */
 } mm_address_info;
 

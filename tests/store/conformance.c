@@ -544,6 +544,16 @@ static void test_annotate(void **state)
     assert_true(s.known);
     assert_string_equal(s.outcome, MM_OUTCOME_LOST);
 
+    /* a note is not a state change: a bounce from before it, ingested
+     * after it, still counts */
+    mm_annotation note = {.note = "asked the sales team"};
+    assert_int_equal(mm_store_annotate(S, "noted@annotate.test", &note, t + 10 * D), MM_OK);
+    mm_event older = hard_ev("ann-3", t + 5 * D, "noted@annotate.test");
+    add(&older, 1, 1);
+    s = check1("noted@annotate.test");
+    assert_int_equal(s.state, MM_ADDR_SUPPRESSED);
+    assert_string_equal(s.note, "asked the sales team");
+
     mm_annotation bad = {.outcome = "maybe"};
     assert_int_equal(mm_store_annotate(S, "old@annotate.test", &bad, t), MM_EINVAL);
     assert_int_equal(mm_store_annotate(S, "", &a, t), MM_EINVAL);

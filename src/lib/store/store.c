@@ -437,6 +437,8 @@ mm_status_t mm_store_add_events(mm_store *s, const mm_event *ev, size_t n,
     if (added)
         *added = 0;
     s->err[0] = '\0';
+    if (n == 0 && !cursor_name)
+        return MM_OK;
     mm_arena_init(&ar);
     if ((n && !ev) ||
         (st = check_cursor(s, cursor_name, cursor_value)) != MM_OK ||
@@ -637,20 +639,22 @@ static void do_annotate(mm_address_info *a, const void *ctx)
             a->state = MM_ADDR_ACTIVE;
             a->why = "";
             end_run(a);
+            a->updated = an->now;
         }
     }
     if (an->corrected)
         a->corrected = an->corrected;
-    a->updated = an->now;
+    /* Notes alone leave `updated` (the time of the last state change)
+     * alone: a note written today must not make a bounce from yesterday,
+     * ingested tomorrow, look late to the policy. */
 }
 
 /* The corrected address becomes a known row (active unless it already has
- * a state of its own). */
+ * a state of its own); edit_rows() marks it known. */
 static void do_known(mm_address_info *a, const void *ctx)
 {
-    const annotation *an = ctx;
-    if (!a->known)
-        a->updated = an->now;
+    (void)a;
+    (void)ctx;
 }
 
 static bool outcome_ok(const char *o)
