@@ -76,8 +76,12 @@ static void make_store(const char *path)
     mm_status_t st = open_at(path, 1000, &s, why, sizeof why);
     if (st != MM_OK)
         fail_msg("open %s: %s (%s)", path, mm_strerror(st), why);
-    mm_event e = {.key = "k1", .time = 100, .address = "a@b.test", .action = "failed",
-                  .category = MM_CATEGORY_INVALID_ADDRESS, .hard = true};
+    mm_event e = {.key = "k1",
+                  .time = 100,
+                  .address = "a@b.test",
+                  .action = "failed",
+                  .category = MM_CATEGORY_INVALID_ADDRESS,
+                  .hard = true};
     assert_int_equal(mm_store_add_events(s, &e, 1, NULL, NULL, NULL), MM_OK);
     mm_store_close(s);
 }
@@ -178,8 +182,10 @@ static void test_newer_schema(void **state)
     assert_int_equal(open_at(path, 100, &s, why, sizeof why), MM_ESCHEMA);
     assert_null(s);
     char want[700];
-    snprintf(want, sizeof want, "%s was written by a newer mailmedic (schema 99, this program "
-             "knows 1)", path);
+    snprintf(want, sizeof want,
+             "%s was written by a newer mailmedic (schema 99, this program "
+             "knows 1)",
+             path);
     assert_string_equal(why, want);
 
     assert_int_equal(stat(path, &after), 0);
@@ -269,8 +275,11 @@ static size_t child_adds(const char *path, int who)
             int n = batch * 50 + i;
             snprintf(key[i], sizeof key[i], "conc-%d", n);
             snprintf(addr[i], sizeof addr[i], "u%d@conc.test", n % 300);
-            ev[i] = (mm_event){.key = key[i], .time = 1000 + n, .address = addr[i],
-                               .action = "failed", .category = MM_CATEGORY_TEMPORARY};
+            ev[i] = (mm_event){.key = key[i],
+                               .time = 1000 + n,
+                               .address = addr[i],
+                               .action = "failed",
+                               .category = MM_CATEGORY_TEMPORARY};
         }
         size_t added = 0;
         if (mm_store_add_events(s, ev, 50, NULL, NULL, &added) != MM_OK) {
