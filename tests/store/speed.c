@@ -19,6 +19,8 @@
 
 /* Events per add_events call: 1,000, or MM_SPEED_BATCH (up to 10,000). */
 static long BATCH = 1000;
+/* MM_SPEED_ORDERED=1: keys and addresses in ascending order (the best case). */
+static bool ORDERED = false;
 
 static double now(void)
 {
@@ -48,9 +50,12 @@ static void fill(batch *b, long first, long n)
         bool hard = i % 3 == 0;
         /* Keys are hashes and addresses arrive in no order, as in a real
          * ingest: a bijection of 0..999,999 spreads them over the B-trees. */
-        long a = (i * 7919) % 1000000;
-        snprintf(b->key[j], sizeof b->key[j], "%016llx",
-                 (unsigned long long)i * 0x9E3779B97F4A7C15ull);
+        long a = ORDERED ? i : (i * 7919) % 1000000;
+        if (ORDERED)
+            snprintf(b->key[j], sizeof b->key[j], "speed-%ld", i);
+        else
+            snprintf(b->key[j], sizeof b->key[j], "%016llx",
+                     (unsigned long long)i * 0x9E3779B97F4A7C15ull);
         snprintf(b->addr[j], sizeof b->addr[j], "user%07ld@Domain%03ld.example", a, a % 1000);
         snprintf(b->diag[j], sizeof b->diag[j],
                  "550 5.1.1 <user%07ld@domain%03ld.example>: "
@@ -111,6 +116,7 @@ int main(int argc, char **argv)
         BATCH = atol(getenv("MM_SPEED_BATCH"));
     if (BATCH < 1 || BATCH > BATCH_MAX)
         BATCH = 1000;
+    ORDERED = getenv("MM_SPEED_ORDERED") != NULL;
     bool reuse = argc == 3 && strcmp(argv[2], "--reuse") == 0;
     if (argc != 2 && !reuse) {
         fprintf(stderr, "usage: store_speed DIR [--reuse]\n");
