@@ -166,7 +166,7 @@ static mm_status_t read_two(pg_be *be, PGconn *const c[2], mm_stat_row_cb cb, vo
         bool got = false;
         for (int i = 0; i < 2; i++) {
             char *line = NULL;
-            int len;
+            int len = 0;
             while (live[i] && (len = PQgetCopyData(c[i], &line, 1)) > 0) {
                 got = true;
                 if (!stop && stat_line(be, line, len, cb, arg) != 0) {
