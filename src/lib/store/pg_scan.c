@@ -284,6 +284,7 @@ static mm_status_t scan_halves(pg_be *be, PGconn *c2, bool join, int64_t since, 
     PGconn *const c[2] = {be->conn, c2};
     mm_status_t st;
     if (!start_copy(be->conn, sql[0])) {
+        PQclear(PQexec(c2, "ROLLBACK"));
         st = copy_end(be, be->conn, false);
         return st ? st : store_pg_fail(be, NULL, "reading statistics rows");
     }
