@@ -194,10 +194,11 @@ service pop3-login {{
         if self.proc and self.proc.stderr:
             self.proc.stderr.close()
 
-    def log(self):
+    def log(self, tail=4000):
         try:
             with open(os.path.join(self.dir, 'dovecot.log'), errors='replace') as f:
-                return f.read()[-4000:]
+                text = f.read()
+                return text[-tail:] if tail else text
         except OSError:
             return '(no log)'
 
