@@ -18,6 +18,7 @@ import os
 import subprocess
 import sys
 import time
+import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dovecot import Dovecot  # noqa: E402
@@ -165,6 +166,11 @@ def dovecot_tests(tool, msgs):
         r = tool.run(imaps, 'move', 2, '退信/2026', cafile=d.cafile, **cred)
         check(r['status'] == 'OK' and len(d.uids('&kABP4Q-/2026')) == 1,
               'move to a Chinese folder name (modified UTF-7)', r['raw'], 'OK')
+
+        cn = f'imaps://127.0.0.1:{d.imaps_port}/' + urllib.parse.quote('退信/2026')
+        r = tool.run(cn, 'fetch', 0, 0, cafile=d.cafile, **cred)
+        check(r['status'] == 'OK' and len(r['messages']) == 1,
+              'fetch from a mailbox with a Chinese name', r['raw'], '1 message')
 
         r = tool.run(imaps, 'fetchmove', 0, 'Processed', cafile=d.cafile, **cred)
         check(r['status'] == 'OK' and len(r['moved']) == len(msgs) - 1,

@@ -52,6 +52,9 @@ mm_status_t imap_fail(mm_imap *im, CURLcode rc, const char *what);
 void imap_why(mm_imap *im, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Make the mailbox EXAMINEd (read-only) on the live connection. */
 mm_status_t imap_examine(mm_imap *im);
+/* A name in modified UTF-7 (RFC 3501 5.1.3), unquoted; NULL for CR, LF,
+ * invalid UTF-8, too long, or no memory.  Caller frees. */
+char *imap_mutf7(const char *name);
 /* A name as an IMAP quoted string (modified UTF-7 for non-ASCII, RFC 3501
  * 5.1.3); NULL for CR, LF, NUL or no memory.  Caller frees. */
 char *imap_quote_mailbox(const char *name);

@@ -231,7 +231,7 @@ mm_status_t mm_imap_move(mm_imap *im, uint64_t uid, const char *folder)
     im->why[0] = '\0';
     char *q = imap_quote_mailbox(folder);
     if (!q) {
-        imap_why(im, "the folder name is not valid UTF-8 or holds a line break");
+        imap_why(im, "the folder name is too long, not valid UTF-8 or holds a line break");
         return MM_EINVAL;
     }
     mm_status_t st = select_rw(im);

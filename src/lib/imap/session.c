@@ -18,6 +18,7 @@
 #include <string.h>
 
 #define RESP_LIMIT (64u * 1024 * 1024) /* UID/size list of a very large mailbox */
+#define MAILBOX_MAX 500                /* bytes of a name on the wire; commands hold 2x */
 
 void imap_why(mm_imap *im, const char *fmt, ...)
 {
@@ -201,11 +202,10 @@ static size_t utf8_to_utf16(const unsigned char *s, uint16_t out[2], size_t *uni
     return k;
 }
 
-char *imap_quote_mailbox(const char *name)
+char *imap_mutf7(const char *name)
 {
     mm_buf b;
-    mm_buf_init(&b, 4096);
-    mm_buf_putc(&b, '"');
+    mm_buf_init(&b, MAILBOX_MAX);
     uint16_t run[512];
     size_t nrun = 0;
     const unsigned char *s = (const unsigned char *)name;
@@ -215,8 +215,6 @@ char *imap_quote_mailbox(const char *name)
                 mutf7_run(&b, run, nrun), nrun = 0;
             if (*s == '\r' || *s == '\n')
                 goto bad;
-            if (*s == '"' || *s == '\\')
-                mm_buf_putc(&b, '\\');
             mm_buf_putc(&b, (char)*s);
             if (*s == '&') /* a literal '&' is "&-" */
                 mm_buf_putc(&b, '-');
@@ -231,12 +229,35 @@ char *imap_quote_mailbox(const char *name)
     }
     if (nrun)
         mutf7_run(&b, run, nrun);
-    if (mm_buf_putc(&b, '"') != MM_OK)
+    /* mm_buf keeps its old contents when an append fails: check the end. */
+    if (mm_buf_putc(&b, '\0') != MM_OK)
         goto bad;
     return mm_buf_detach(&b);
 bad:
     mm_buf_free(&b);
     return NULL;
+}
+
+char *imap_quote_mailbox(const char *name)
+{
+    char *raw = imap_mutf7(name);
+    if (!raw)
+        return NULL;
+    mm_buf b;
+    mm_buf_init(&b, 2 * MAILBOX_MAX + 3);
+    mm_buf_putc(&b, '"');
+    for (const char *s = raw; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            mm_buf_putc(&b, '\\');
+        mm_buf_putc(&b, *s);
+    }
+    mm_status_t st = mm_buf_putc(&b, '"');
+    free(raw);
+    if (st != MM_OK) {
+        mm_buf_free(&b);
+        return NULL;
+    }
+    return mm_buf_detach(&b);
 }
 
 /* ---- responses ---- */
@@ -369,7 +390,10 @@ static mm_status_t parse_url(mm_imap *im, const char *url)
         goto done;
     }
     mm_buf b = MM_BUF_INIT;
-    char *esc = curl_easy_escape(NULL, mbox, 0);
+    /* libcurl SELECTs the URL's mailbox as given: give it the wire name. */
+    char *wire = imap_mutf7(mbox);
+    char *esc = wire ? curl_easy_escape(NULL, wire, 0) : NULL;
+    free(wire);
     bool ok = esc && mm_buf_printf(&b, "%s://%s%s%s/", scheme, host, port ? ":" : "",
                                    port ? port : "") == MM_OK;
     im->base_url = ok ? strdup(b.data) : NULL;
@@ -381,7 +405,7 @@ static mm_status_t parse_url(mm_imap *im, const char *url)
     im->mailbox = imap_quote_mailbox(mbox);
     st = im->base_url && im->mbox_url && im->host && im->mailbox ? MM_OK : MM_ENOMEM;
     if (!im->mailbox) {
-        imap_why(im, "the mailbox name is not valid UTF-8 or holds a line break");
+        imap_why(im, "the mailbox name is too long, not valid UTF-8 or holds a line break");
         st = MM_EINVAL;
     }
 done:
