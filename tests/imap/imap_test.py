@@ -53,6 +53,9 @@ class Tool:
         r = subprocess.run([self.path, url] + [str(a) for a in args], env=env,
                            capture_output=True, text=True, timeout=60)
         OUTPUTS.append((password, r.stdout + r.stderr))
+        for bad in ('Sanitizer', 'runtime error:'):
+            if bad in r.stderr:
+                check(False, f'{args[0]}: sanitizer report', r.stderr[-2000:], 'none')
         out = {'status': None, 'why': '', 'messages': [], 'moved': [], 'changed': False,
                'uidvalidity': None, 'skipped': 0, 'raw': r.stdout + r.stderr}
         for line in r.stdout.splitlines():

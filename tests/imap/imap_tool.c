@@ -29,10 +29,9 @@ typedef struct seen {
 
 static const char *name(mm_status_t st)
 {
-    static const char *names[] = {"OK",     "ENOMEM",    "EINVAL", "EIO",     "ENOTMAIL",
-                                  "ETOOBIG", "EPARSE",   "ENOTBOUNCE", "EBINARY", "EEMPTY",
-                                  "ENOTFOUND", "EDB",    "EBUSY",  "ESCHEMA", "ECONN",
-                                  "EAUTH"};
+    static const char *names[] = {
+        "OK",      "ENOMEM", "EINVAL",    "EIO", "ENOTMAIL", "ETOOBIG", "EPARSE", "ENOTBOUNCE",
+        "EBINARY", "EEMPTY", "ENOTFOUND", "EDB", "EBUSY",    "ESCHEMA", "ECONN",  "EAUTH"};
     return (unsigned)st < sizeof names / sizeof names[0] ? names[st] : "?";
 }
 

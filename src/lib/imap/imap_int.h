@@ -32,7 +32,7 @@ struct mm_imap {
     bool has_move, has_uidplus;
     bool curl_selected; /* libcurl SELECTed mailbox on the current connection */
     enum imap_mode mode;
-    bool reconnected;   /* the last command needed a new connection */
+    bool reconnected; /* the last command needed a new connection */
     bool changed;
     size_t skipped;
     mm_buf resp;        /* untagged lines of the last custom command */

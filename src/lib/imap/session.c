@@ -46,8 +46,8 @@ static int on_debug(CURL *h, curl_infotype type, char *data, size_t n, void *arg
     if (im->tagged_failed)
         return 0;
     const char *sp = memchr(data, ' ', n);
-    if (sp && (size_t)(data + n - sp) > 3 && (strncmp(sp + 1, "NO", 2) == 0 ||
-                                              strncmp(sp + 1, "BAD", 3) == 0))
+    if (sp && (size_t)(data + n - sp) > 3 &&
+        (strncmp(sp + 1, "NO", 2) == 0 || strncmp(sp + 1, "BAD", 3) == 0))
         im->tagged_failed = true;
     while (n && (data[n - 1] == '\n' || data[n - 1] == '\r'))
         n--;
@@ -114,8 +114,9 @@ mm_status_t imap_fail(mm_imap *im, CURLcode rc, const char *what)
                  im->tagged[0] ? im->tagged : detail);
         return MM_EAUTH;
     case CURLE_USE_SSL_FAILED:
-        imap_why(im, "%s offers no STARTTLS: the password will not be sent in clear (use "
-                     "imaps://)",
+        imap_why(im,
+                 "%s offers no STARTTLS: the password will not be sent in clear (use "
+                 "imaps://)",
                  im->host);
         return MM_ECONN;
     case CURLE_COULDNT_RESOLVE_HOST:
@@ -139,8 +140,9 @@ mm_status_t imap_fail(mm_imap *im, CURLcode rc, const char *what)
         break;
     }
     if (tls_error(rc))
-        imap_why(im, "TLS failure with %s: %s (a self-signed or private CA needs its "
-                     "certificate as cafile)",
+        imap_why(im,
+                 "TLS failure with %s: %s (a self-signed or private CA needs its "
+                 "certificate as cafile)",
                  im->host, detail);
     else
         imap_why(im, "the connection to %s was lost while %s: %s", im->host, what, detail);
@@ -441,9 +443,9 @@ static bool set_options(mm_imap *im, const mm_imap_options *o, bool implicit_tls
               curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L) == CURLE_OK;
     /* imap:// must upgrade with STARTTLS (CURLUSESSL_ALL) unless told. */
     if (ok && !implicit_tls)
-        ok = curl_easy_setopt(h, CURLOPT_USE_SSL, o->insecure_starttls_ok ? (long)CURLUSESSL_TRY
-                                                                          : (long)CURLUSESSL_ALL) ==
-             CURLE_OK;
+        ok = curl_easy_setopt(h, CURLOPT_USE_SSL,
+                              o->insecure_starttls_ok ? (long)CURLUSESSL_TRY
+                                                      : (long)CURLUSESSL_ALL) == CURLE_OK;
     if (ok && o->cafile)
         ok = curl_easy_setopt(h, CURLOPT_CAINFO, o->cafile) == CURLE_OK;
     return ok;
@@ -483,8 +485,8 @@ mm_status_t mm_imap_open(const mm_imap_options *opt, mm_imap **out, char *why, s
     st = MM_ENOMEM;
     if (!(im->user = strdup(opt->user)) || !(im->curl = curl_easy_init()))
         goto done;
-    if (!set_options(im, opt, strncmp(opt->url, "imaps:", 6) == 0 ||
-                                  strncmp(opt->url, "IMAPS:", 6) == 0)) {
+    if (!set_options(im, opt,
+                     strncmp(opt->url, "imaps:", 6) == 0 || strncmp(opt->url, "IMAPS:", 6) == 0)) {
         imap_why(im, "libcurl lacks a needed option (IMAP support?)");
         st = MM_EINVAL;
         goto done;

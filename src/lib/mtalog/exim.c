@@ -216,8 +216,8 @@ mm_status_t mtalog_exim(mm_mtalog_parser *p, mtalog_line *l, bool have_time, int
     out->outcome = oc;
     out->status = mtalog_reply_dsn(p, reply, reply_n);
     out->reply = mtalog_emit(p, reply, reply_n);
-    out->relay = f.relay ? mtalog_emit(p, f.relay, f.relay_n)
-                         : mtalog_emit(p, f.transport, f.transport_n);
+    out->relay =
+        f.relay ? mtalog_emit(p, f.relay, f.relay_n) : mtalog_emit(p, f.transport, f.transport_n);
     out->queue_id = mtalog_emit(p, id, idn);
     out->mta = "exim";
     return MM_OK;
