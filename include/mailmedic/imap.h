@@ -11,9 +11,11 @@
  * with STARTTLS unless insecure_starttls_ok says otherwise (plaintext tests).
  * The password is only handed to libcurl; it never appears in a message.
  *
- * Errors: MM_ECONN (cannot connect, TLS failure, connection dropped: the
- * message says which), MM_EAUTH (credentials refused), MM_EINVAL (bad
- * options or URL), MM_ETOOBIG, MM_ENOMEM.  An mm_imap is not thread safe.
+ * Errors: MM_ECONN (cannot connect, TLS failure, no STARTTLS, timed out,
+ * connection dropped: the message says which), MM_EAUTH (credentials
+ * refused), MM_ENOTFOUND (no such mailbox at open, no such UID at move),
+ * MM_EIO (the server refused a command: its NO/BAD line is quoted),
+ * MM_EINVAL (bad options or URL), MM_ENOMEM.  An mm_imap is not thread safe.
  */
 #ifndef MAILMEDIC_IMAP_H
 #define MAILMEDIC_IMAP_H

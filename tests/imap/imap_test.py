@@ -16,6 +16,7 @@ allowed; the password never in any output."""
 import glob
 import os
 import subprocess
+import socket
 import sys
 import time
 import urllib.parse
@@ -41,7 +42,8 @@ class Tool:
     def __init__(self, path):
         self.path = path
 
-    def run(self, url, *args, user='', password='', cafile=None, plain=False, maxsize=None):
+    def run(self, url, *args, user='', password='', cafile=None, plain=False, maxsize=None,
+            timeout=None):
         env = {k: v for k, v in os.environ.items() if not k.startswith('MM_IMAP_')}
         env.update(MM_IMAP_USER=user, MM_IMAP_PASSWORD=password)
         if cafile:
@@ -50,6 +52,8 @@ class Tool:
             env['MM_IMAP_PLAIN'] = '1'
         if maxsize:
             env['MM_IMAP_MAX'] = str(maxsize)
+        if timeout:
+            env['MM_IMAP_TIMEOUT'] = str(timeout)
         r = subprocess.run([self.path, url] + [str(a) for a in args], env=env,
                            capture_output=True, text=True, timeout=60)
         OUTPUTS.append((password, r.stdout + r.stderr))
@@ -145,6 +149,16 @@ def dovecot_tests(tool, msgs):
         check(r['status'] == 'OK' and r['messages'] == [], 'fetch past the last UID: nothing',
               r['messages'], [])
 
+        big = (b'From: MAILER-DAEMON@example.net\r\nSubject: big bounce\r\n\r\n' +
+               b''.join(b'%07d attached original message line\r\n' % i for i in range(80000)))
+        d.append(big)
+        r = tool.run(imaps, 'fetch', last + 1, uidv, cafile=d.cafile, **cred)
+        check(r['status'] == 'OK' and [m[1] for m in r['messages']] == [len(big)],
+              f'a {len(big) >> 20} MB message fetched whole', [m[1] for m in r['messages']],
+              [len(big)])
+        r = tool.run(imaps, 'move', last + 2, 'Big', cafile=d.cafile, **cred)
+        check(r['status'] == 'OK', 'the big one moved out of the way', r['raw'], 'OK')
+
         r = tool.run(imaps, 'fetch', last, (uidv + 1) % 2**32 or 1, cafile=d.cafile, **cred)
         check(r['changed'] and len(r['messages']) == len(msgs) + 1,
               'UIDVALIDITY changed: restart from 0 and say so',
@@ -200,6 +214,16 @@ def fake_tests(tool, msgs):
 
         r = tool.run(url, 'open', user='u', password='wrong', plain=True)
         check(r['status'] == 'EAUTH', 'LOGIN refused: EAUTH', r['status'], 'EAUTH')
+
+    with socket.socket() as silent:  # accepts, never says a word
+        silent.bind(('127.0.0.1', 0))
+        silent.listen(1)
+        url = f'imap://127.0.0.1:{silent.getsockname()[1]}/INBOX'
+        t0 = time.time()
+        r = tool.run(url, 'open', user='u', password='secret-pw', plain=True, timeout=2)
+        took = time.time() - t0
+        check(r['status'] == 'ECONN' and took < 15, 'a silent server: ECONN after the time-out',
+              (r['status'], r['why'], round(took, 1)), 'ECONN within seconds')
 
     with FakeImap(msgs[:2]) as f:
         url = f'imap://127.0.0.1:{f.port}/INBOX'

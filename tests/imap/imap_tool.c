@@ -9,7 +9,7 @@
  * Credentials come from the environment like the real program takes them
  * (MM_IMAP_USER, MM_IMAP_PASSWORD), never from the command line; MM_IMAP_CAFILE
  * names the certificate to trust, MM_IMAP_PLAIN=1 allows imap:// without
- * STARTTLS, MM_IMAP_MAX caps the message size.  Output, one item a line:
+ * STARTTLS, MM_IMAP_MAX caps the message size, MM_IMAP_TIMEOUT (seconds).  Output, one item a line:
  *   uidvalidity N | message UID LEN SUBJECT | moved UID | changed | skipped N
  *   status NAME | why TEXT
  * The exit status is the mm_status_t of the last call.
@@ -85,7 +85,7 @@ int main(int argc, char **argv)
         .password = getenv("MM_IMAP_PASSWORD"),
         .cafile = getenv("MM_IMAP_CAFILE"),
         .insecure_starttls_ok = getenv("MM_IMAP_PLAIN") != NULL,
-        .timeout_s = 10,
+        .timeout_s = getenv("MM_IMAP_TIMEOUT") ? atoi(getenv("MM_IMAP_TIMEOUT")) : 10,
         .max_message = max ? (size_t)strtoull(max, NULL, 10) : 0,
     };
     char why[512];
