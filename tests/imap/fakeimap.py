@@ -99,13 +99,6 @@ class FakeImap:
         send(f'{tag} OK done\r\n'.encode())
 
     def _uid(self, send, tag, rest):
-        m = re.match(r'UID FETCH (\d+):\* \(UID RFC822.SIZE\)', rest, re.I)
-        if m:
-            for uid, msg in sorted(self.messages.items()):
-                if uid >= int(m.group(1)):
-                    send(f'* {uid} FETCH (UID {uid} RFC822.SIZE {len(msg)})\r\n'.encode())
-            send(f'{tag} OK done\r\n'.encode())
-            return True
         m = re.match(r'UID FETCH (\d+) BODY\[\]', rest, re.I)
         if m:
             uid = int(m.group(1))
