@@ -633,8 +633,9 @@ static mm_status_t imp_flush(imp *m)
 /* Rows with the same why and note go in one call; a change flushes. */
 static mm_status_t imp_add(imp *m, const char *addr, const char *why, const char *note)
 {
-    if (strcmp(why, MM_WHY_HARD_BOUNCE) != 0 && strcmp(why, MM_WHY_COMPLAINT) != 0 &&
-        strcmp(why, MM_WHY_MANUAL) != 0 && strcmp(why, MM_WHY_GAVE_UP) != 0)
+    /* the store takes only these two from people; a list's own reasons
+     * (hard_bounce, complaint, ...) arrive as "imported" */
+    if (strcmp(why, MM_WHY_MANUAL) != 0)
         why = MM_WHY_IMPORTED;
     mm_status_t st = MM_OK;
     if (m->n == 1000 || !m->why || strcmp(m->why, why) != 0 || strcmp(m->note, note) != 0) {

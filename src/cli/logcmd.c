@@ -301,8 +301,8 @@ bool log_parse_time(const char *arg, int64_t now, int64_t *out)
         *out = v;
         return true;
     }
-    if (log_parse_duration(arg, &dur) && strpbrk(arg, "smhdw")) {
-        *out = now - dur;
+    if (log_parse_duration(arg + (arg[0] == '+'), &dur) && strpbrk(arg, "smhdw")) {
+        *out = arg[0] == '+' ? now + dur : now - dur;
         return true;
     }
     if (sscanf(arg, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3)
@@ -357,6 +357,8 @@ bool log_addr_ok(const char *s)
         if (*p <= ' ' || *p == 0x7F || *p == '<' || *p == '>' || *p == ',' || *p == ';')
             return false;
     const char *dom = at + 1;
+    if (s[0] != '"' && memchr(s, '@', (size_t)(at - s)))
+        return false; /* a second @ outside a quoted local part */
     return dom[0] != '.' && dom[strlen(dom) - 1] != '.' && !strstr(dom, "..") &&
            !strchr(dom, '@');
 }

@@ -46,7 +46,8 @@ int log_dberr(logctx *c, mm_status_t st, const char *what);
 /* -f/--format: text, json (jsonl) or csv; false (after a message) otherwise. */
 bool log_parse_format(const char *arg, out_format *f);
 /* A time: YYYY-MM-DD, YYYY-MM-DD HH:MM[:SS] or with T and Z (UTC), @UNIX,
- * "now", or a duration back from now such as 7d, 12h, 30m, 2w. */
+ * "now", a duration back from now such as 7d, 12h, 30m, 2w, or ahead of
+ * now with a plus: +1d. */
 bool log_parse_time(const char *arg, int64_t now, int64_t *out);
 /* A duration: N with s, m, h, d or w (no unit = seconds). */
 bool log_parse_duration(const char *arg, long *out);
