@@ -110,7 +110,8 @@ static int grow_ids(st_intern *t)
     if (posix_memalign(&p, 64, (size_t)cap * t->stride) != 0)
         return -1;
     unsigned char *e = p;
-    memcpy(e, t->ent, (size_t)t->n * t->stride);
+    if (t->n)
+        memcpy(e, t->ent, (size_t)t->n * t->stride);
     memset(e + (size_t)t->n * t->stride, 0, (size_t)(cap - t->n) * t->stride);
     for (uint32_t id = 0; id < t->n; id++) {
         st_entry *x = (st_entry *)(void *)(e + (size_t)id * t->stride);
