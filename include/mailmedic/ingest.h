@@ -32,8 +32,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <mailmedic/bounce.h>
 #include <mailmedic/ctx.h>
 #include <mailmedic/export.h>
+#include <mailmedic/mtalog.h>
 #include <mailmedic/status.h>
 #include <mailmedic/store.h>
 
@@ -122,6 +124,23 @@ MM_EXTERN mm_status_t mm_ingest_add(mm_ingest *ing, mm_ingest_item *it);
  * counted (errors) and MM_OK is returned: the rest goes on. */
 MM_EXTERN mm_status_t mm_ingest_message(mm_ingest *ing, const char *bytes, size_t len,
                                         const char *origin);
+
+/* ---- MTA delivery log lines -------------------------------------------- */
+
+/*
+ * Queue one parsed delivery log record (line: the raw line, used for the
+ * key; origin e.g. "postfix:/var/log/mail.log:120").  Every record becomes
+ * an mm_delivery; a "bounced" record also becomes an event, classified with
+ * mm_diagnose_text on its reply text (the log line carries no DSN report,
+ * so the reply the remote server gave is what we classify, exactly as
+ * `diagnose --text` would; the record's DSN code, when the reply text does
+ * not carry it, is put in front of the text so it counts too, and it is the
+ * event's status).  "deferred" records are deliveries only: the log writes one
+ * per retry, and the final bounce (if any) is the event.
+ */
+MM_EXTERN mm_status_t mm_ingest_mtalog_record(mm_ingest *ing, const mm_mtalog_record *rec,
+                                              const char *line, size_t len,
+                                              const char *origin);
 
 /* ---- batches and cursors ----------------------------------------------- */
 

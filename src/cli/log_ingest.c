@@ -281,18 +281,20 @@ static void summary(const ingest_run *r, bool json)
                 c.events_added, c.duplicates);
     }
     if (c.lines)
-        fprintf(stderr, _("%zu log lines: %zu deliveries (%zu new, %zu already stored)\n"),
-                c.lines, c.deliveries, c.deliveries_added, c.delivery_duplicates);
+        fprintf(stderr, _("%zu log lines: %zu deliveries (%zu new, %zu already stored), "
+                          "%zu unreadable\n"),
+                c.lines, c.deliveries, c.deliveries_added, c.delivery_duplicates, r->bad_lines);
     if (!json)
         return;
     printf("{\"messages\":%zu,\"bounces\":%zu,\"complaints\":%zu,\"not_bounces\":%zu,"
            "\"errors\":%zu,\"events\":%zu,\"events_added\":%zu,\"duplicates\":%zu,"
            "\"lines\":%zu,\"deliveries\":%zu,\"deliveries_added\":%zu,"
-           "\"delivery_duplicates\":%zu,\"unreadable_inputs\":%zu,\"status\":\"%s\"}\n",
+           "\"delivery_duplicates\":%zu,\"bad_lines\":%zu,\"unreadable_inputs\":%zu,"
+           "\"status\":\"%s\"}\n",
            c.messages, c.bounces, c.complaints, c.not_bounces, c.errors, c.events,
            c.events_added, c.duplicates, c.lines, c.deliveries, c.deliveries_added,
-           c.delivery_duplicates, r->unreadable,
-           r->dberr ? "database_error" : r->unreadable || c.errors ? "partial" : "ok");
+           c.delivery_duplicates, r->bad_lines, r->unreadable,
+           r->dberr ? "database_error" : r->unreadable || r->bad_lines || c.errors ? "partial" : "ok");
     fflush(stdout);
 }
 
@@ -321,8 +323,9 @@ static void usage(FILE *fp)
                   "  -l, --lang=LANG        zh or en (default: from the locale)\n"
                   "  -h, --help             show this help and exit\n\n"
                   "Exit status: 0 all inputs read, 1 some inputs could not be read (the rest\n"
-                  "were stored), 2 usage error, 3 database or server error (run again to\n"
-                  "pick up where it stopped).\n"),
+                  "were stored), 2 usage error, 3 database error (run again to\n"
+                  "pick up where it stopped).  An IMAP server that cannot be reached or drops\n"
+                  "the connection gives 1: what was read is stored.\n"),
             progname);
 }
 
@@ -429,14 +432,14 @@ int log_ingest_main(struct mm_store *store, int argc, char **argv)
     mm_status_t st = r.dberr ? MM_OK : mm_ingest_flush(r.ing);
     if (st != MM_OK)
         ingest_store_failed(&r, st);
-    if (!r.dberr && io.url)
-        ingest_imap_finish(&r);
+    if (io.url)
+        ingest_imap_finish(&r); /* moves only what was committed */
     summary(&r, json);
     mm_ingest_counters cnt;
     mm_ingest_get_counters(r.ing, &cnt);
     if (r.dberr)
         rc = EXIT_INTERNAL;
-    else if (rc == EXIT_OK && (r.unreadable || cnt.errors))
+    else if (rc == EXIT_OK && (r.unreadable || r.bad_lines || cnt.errors))
         rc = EXIT_SOMEFAIL;
     mm_ingest_destroy(r.ing);
     mm_ctx_destroy(r.ctx);

@@ -19,6 +19,7 @@ typedef struct ingest_run {
     size_t read;       /* messages read */
     size_t lines;      /* log lines read */
     size_t unreadable; /* inputs (files, messages, log files) that could not be read */
+    size_t bad_lines;  /* broken delivery log lines */
     bool dberr;        /* the store failed: stop, exit 3 */
     void *imap;        /* log_ingest_imap.c's state */
 } ingest_run;
