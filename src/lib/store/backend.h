@@ -70,6 +70,10 @@ typedef struct store_ops {
 extern const store_ops store_sqlite_ops;
 extern const store_ops store_pg_ops;
 
+/* store.c: the domain of a normalised address (after the last '@', already
+ * lower-cased), "" when there is none; points into address. */
+const char *store_domain_of(const char *address);
+
 /* schema.c: the migrations, in order; migration i takes version i to i+1.
  * Plain SQL that both SQLite and PostgreSQL accept (TEXT, BIGINT, INTEGER,
  * PRIMARY KEY, CREATE INDEX).  The version lives in meta(key='schema_version'). */
