@@ -8,7 +8,8 @@ Copy k (k = 0, 1, ...) of a seed is the seed with, for k > 0:
     (MAILER-DAEMON, postmaster, ...) given the suffix ".bK" (a@b -> a.b7@b),
     so each copy's failed recipients are new addresses, as in a real
     mailing of 100,000 recipients;
-  - every Message-ID value prefixed with "bK.".
+  - every Message-ID value prefixed with "bK.";
+  - a first header line "X-Mailmedic-Bench-Copy: K".
 Addresses inside base64 parts are left as they are (the bytes still differ,
 so the keys do too).  Copy 0 is the seed itself.
 
@@ -43,6 +44,8 @@ def variant(data, k):
     if k == 0:
         return data
     tag = b".b%d" % k
+    # a header first, so even a copy without a plain-text address differs
+    data = b"X-Mailmedic-Bench-Copy: %d\n" % k + data
 
     def addr(m):
         if ROLE.match(m.group(1)):
@@ -63,7 +66,7 @@ def mbox_entry(data):
 def main():
     out, n, dirs = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
     stamp = out + ".stamp"
-    want = "%d %s v1\n" % (n, " ".join(dirs))
+    want = "%d %s v2\n" % (n, " ".join(dirs))
     if os.path.exists(stamp) and open(stamp).read() == want and os.path.exists(out):
         return
     msgs = seeds(dirs)

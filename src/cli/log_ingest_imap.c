@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "cli.h"
+#include <mailmedic/imap.h>
 #include "log_ingest.h"
 #include "../lib/util/buf.h"
 
@@ -192,8 +193,8 @@ int ingest_imap(ingest_run *r, const imap_opts *o)
         r->unreadable++;
         return EXIT_SOMEFAIL;
     }
-    uint64_t after;
-    uint32_t validity;
+    uint64_t after = 0;
+    uint32_t validity = 0;
     if (!last_uid(ir, &after, &validity))
         return EXIT_INTERNAL;
     st = mm_imap_fetch_new(ir->im, after, validity, on_message, ir);
