@@ -59,7 +59,7 @@ typedef struct mm_mtalog_record {
     const char *status;   /* the DSN "5.1.1"; for Exim taken from the reply
                            * ("550 5.1.1 ..."; a bare "550 ..." gives "5.0.0"), else "" */
     const char *reply;    /* Postfix: the text in the parentheses after status=;
-                           * Exim: C="..." for deliveries, the error text for == and ** */
+                           * Exim: C="..." for deliveries, the error text of == and ** lines */
     const char *relay;    /* Postfix relay= ("mx.example.com[192.0.2.1]:25", "none",
                            * "local"); Exim "host [ip]" of H=, else the transport T= */
     const char *queue_id; /* Postfix queue id, Exim message id */
