@@ -70,7 +70,7 @@ typedef struct mm_ingest_counters {
     size_t events;        /* events queued (failed/delayed/complaint recipients) */
     size_t events_added;  /* of them, new in the store */
     size_t duplicates;    /* of them, already stored (same key) */
-    size_t lines;         /* MTA log lines handed in */
+    size_t lines;         /* MTA log records handed in (mm_ingest_mtalog_record) */
     size_t deliveries;    /* delivery records queued */
     size_t deliveries_added;
     size_t delivery_duplicates;

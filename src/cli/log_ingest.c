@@ -273,17 +273,17 @@ static void summary(const ingest_run *r, bool json)
     mm_ingest_get_counters(r->ing, &c);
     if (r->progress)
         fputc('\n', stderr);
-    if (c.messages || !c.lines) {
+    if (c.messages || !r->lines)
         fprintf(stderr, _("%zu messages: %zu bounces, %zu complaints, %zu not bounces, "
                           "%zu unreadable\n"),
                 c.messages, c.bounces, c.complaints, c.not_bounces, c.errors);
+    if (c.messages || c.events || !r->lines)
         fprintf(stderr, _("%zu events: %zu new, %zu already stored\n"), c.events,
                 c.events_added, c.duplicates);
-    }
-    if (c.lines)
+    if (r->lines)
         fprintf(stderr, _("%zu log lines: %zu deliveries (%zu new, %zu already stored), "
                           "%zu unreadable\n"),
-                c.lines, c.deliveries, c.deliveries_added, c.delivery_duplicates, r->bad_lines);
+                r->lines, c.deliveries, c.deliveries_added, c.delivery_duplicates, r->bad_lines);
     if (!json)
         return;
     printf("{\"messages\":%zu,\"bounces\":%zu,\"complaints\":%zu,\"not_bounces\":%zu,"
@@ -292,7 +292,7 @@ static void summary(const ingest_run *r, bool json)
            "\"delivery_duplicates\":%zu,\"bad_lines\":%zu,\"unreadable_inputs\":%zu,"
            "\"status\":\"%s\"}\n",
            c.messages, c.bounces, c.complaints, c.not_bounces, c.errors, c.events,
-           c.events_added, c.duplicates, c.lines, c.deliveries, c.deliveries_added,
+           c.events_added, c.duplicates, r->lines, c.deliveries, c.deliveries_added,
            c.delivery_duplicates, r->bad_lines, r->unreadable,
            r->dberr ? "database_error" : r->unreadable || r->bad_lines || c.errors ? "partial" : "ok");
     fflush(stdout);

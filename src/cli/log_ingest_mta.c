@@ -136,6 +136,13 @@ void ingest_mta_log(ingest_run *r, const char *path, const char *format)
     }
     free(line);
     mm_mtalog_free(p);
+    /* The ingest holds one cursor: write this file's before the next file's
+     * replaces it. */
+    if (!r->dberr) {
+        mm_status_t st = mm_ingest_flush(r->ing);
+        if (st != MM_OK)
+            ingest_store_failed(r, st);
+    }
 done:
     if (f.fp && f.fp != stdin)
         fclose(f.fp);

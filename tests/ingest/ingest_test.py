@@ -223,15 +223,21 @@ def durable_run(be, mbox, ref_db, extra, kills, label):
     full = time.time() - t0
     rng = random.Random(5)
     killed = 0
+    span = full * 0.7  # adapted: a run that finished first shortens it
     for i in range(kills):
         p = subprocess.Popen([MM, "log", "--db", db, "ingest"] + extra + [mbox],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         # the first ones die while creating the schema or the first batches
-        time.sleep(rng.uniform(0.0, full * 0.7) if i > 2 else 0.005 * i)
+        time.sleep(rng.uniform(0.0, span) if i > 2 else 0.005 * i)
         if p.poll() is None:
             p.send_signal(signal.SIGKILL)
             killed += 1
+            span = min(span * 1.2, full)
+        else:
+            span *= 0.5
         p.wait()
+    before = len(state(be, db)[0])
+    print("%s: %d of %d events stored after the kills" % (label, before, len(ref[0])))
     r = ingest(db, extra + [mbox], check_rc=0)
     check(r.returncode == 0, label + ": final run exit", r.returncode, 0)
     print("%s: %d of %d runs killed mid-ingest (a fresh run takes %.2f s), then %d "
