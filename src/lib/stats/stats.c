@@ -56,15 +56,15 @@ typedef struct pend {
 
 struct mm_stats {
     mm_stats_query q;
-    int64_t psince;          /* start of the previous period, 0 = no trend */
+    int64_t psince; /* start of the previous period, 0 = no trend */
     st_pool pool;
     st_intern addrs, domains, providers, sources;
     grp total, prev;
     grp reason[MM_REASON_COUNT_], category[MM_CATEGORY_COUNT_];
-    bucket *buckets;         /* open addressing on start */
+    bucket *buckets; /* open addressing on start */
     uint32_t *bslot;
     size_t nbuckets, bmask;
-    int64_t last_bstart;     /* cache: rows often come in time order */
+    int64_t last_bstart; /* cache: rows often come in time order */
     int64_t last_day;
     size_t last_bidx;
     bool oom, finished;
@@ -307,9 +307,9 @@ static mm_status_t count_row(mm_stats *s, const mm_stat_row *r, int per, size_t 
     a->flags |= SEEN | (kind == 0 ? HARD : 0);
     count(&s->total, kind);
     count(&s->reason[(unsigned)r->reason < MM_REASON_COUNT_ ? r->reason : 0], kind);
-    count(&s->category[(unsigned)r->category < MM_CATEGORY_COUNT_ ? r->category
-                                                                  : MM_CATEGORY_OTHER],
-          kind);
+    count(
+        &s->category[(unsigned)r->category < MM_CATEGORY_COUNT_ ? r->category : MM_CATEGORY_OTHER],
+        kind);
     count(st_data(&s->domains, a->domain), kind);
     count(st_data(&s->providers, a->provider), kind);
     count(st_data(&s->sources, a->source), kind);
@@ -411,8 +411,8 @@ static void add_delivery(grp *g, const char *outcome, long n)
         g->deferred += n;
 }
 
-mm_status_t mm_stats_add_delivery(mm_stats *s, int64_t day, const char *domain,
-                                  const char *outcome, long n)
+mm_status_t mm_stats_add_delivery(mm_stats *s, int64_t day, const char *domain, const char *outcome,
+                                  long n)
 {
     if (s->finished)
         return MM_EINVAL;
@@ -608,8 +608,11 @@ static mm_status_t trend_table(mm_stats *s)
     if (alloc_table(s, MM_STATS_TREND, n) != MM_OK)
         return MM_ENOMEM;
     for (size_t i = 0; i < n; i++) {
-        mm_stats_row r = {.key = m[i].key, .events = m[i].cur, .previous = m[i].prev,
-                          .hard_rate = -1, .bounce_rate = -1};
+        mm_stats_row r = {.key = m[i].key,
+                          .events = m[i].cur,
+                          .previous = m[i].prev,
+                          .hard_rate = -1,
+                          .bounce_rate = -1};
         r.has_change = m[i].prev > 0;
         r.change = r.has_change ? (double)(m[i].cur - m[i].prev) / (double)m[i].prev : 0;
         s->tab[MM_STATS_TREND][i] = r;
@@ -629,8 +632,8 @@ static void count_addresses(mm_stats *s)
             s->prev.hard_addresses++;
         if (!(a->flags & SEEN))
             continue;
-        grp *g[] = {&s->total, st_data(&s->domains, a->domain),
-                    st_data(&s->providers, a->provider), st_data(&s->sources, a->source)};
+        grp *g[] = {&s->total, st_data(&s->domains, a->domain), st_data(&s->providers, a->provider),
+                    st_data(&s->sources, a->source)};
         for (size_t i = 0; i < 4; i++) {
             g[i]->addresses++;
             if (a->flags & HARD)
