@@ -690,7 +690,8 @@ static int collect_stat(void *arg, const mm_stat_row *r)
     stats *s = arg;
     s->n++;
     s->hard += r->hard;
-    s->mailbox_full += r->category == MM_CATEGORY_MAILBOX_FULL && r->reason == MM_REASON_MAILBOXFULL;
+    s->mailbox_full +=
+        r->category == MM_CATEGORY_MAILBOX_FULL && r->reason == MM_REASON_MAILBOXFULL;
     if (r->source[0]) {
         s->with_source++;
         CPY(s->source, r->source);
