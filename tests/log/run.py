@@ -167,6 +167,11 @@ def test_stats():
     check(rc == 0 and "收件人地址不存在" in out, f"stats text zh names reasons in Chinese: {out[:300]}")
     lines = [l for l in out.splitlines() if "(userunknown)" in l or "(mailboxfull)" in l]
     check(len(lines) == 2, f"reason table rows: {lines}")
+    # the table lines up on a terminal: every row as wide, Chinese counted double
+    import unicodedata
+    width = lambda l: sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in l)
+    block = out.split("\n\n")[1].splitlines()[1:]
+    check(len({width(l) for l in block}) == 1, f"aligned zh table: {block}")
     rc, out, err = mm(["stats", "--by", "year"])
     check(rc == 2, f"stats --by year: exit 2 (got {rc})")
     rc, out, err = mm(["stats", "--since", "yesterday-ish"])
