@@ -205,6 +205,10 @@ def test_check():
     recs = jsonl(out)
     check([r["address"] for r in recs] == ["frank@site.com", "alice@qq.com", "not-an-address",
                                            "z@z.cn"], f"list order kept: {recs}")
+    rc, out, err = mm(["check", at, "-f", "json", "--column", "邮箱", "--list", "-"],
+                      stdin="姓名;邮箱\nA;frank@site.com\nB;alice@qq.com\n".encode())
+    recs = jsonl(out)
+    check(rc == 1 and [r["send"] for r in recs] == [True, False], f"check --column: {recs} {err}")
     rc, out, err = mm(["check", "--list", os.path.join(TMP, "missing.txt")])
     check(rc == 2 and "missing.txt" in err, f"missing list: exit 2 naming it ({rc}, {err})")
     rc, out, err = mm(["check", "--bogus"])
