@@ -19,4 +19,5 @@
 #include <mailmedic/dnsbl.h>
 #include <mailmedic/transport.h>
 #include <mailmedic/store.h>
+#include <mailmedic/ingest.h>
 #endif

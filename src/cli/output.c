@@ -129,7 +129,7 @@ static const char *sev_label(mm_severity_t s)
 }
 
 /* Short translated labels; the machine names stay beside them in the text. */
-static const char *reason_label(mm_reason_t r)
+const char *out_reason_label(mm_reason_t r)
 {
     static const char *const names[MM_REASON_COUNT_] = {
         [MM_REASON_UNDEFINED] = N_("unknown reason"),
@@ -173,7 +173,7 @@ static const char *reason_label(mm_reason_t r)
     return _(n ? n : names[MM_REASON_UNDEFINED]);
 }
 
-static const char *category_label(mm_category_t c)
+const char *out_category_label(mm_category_t c)
 {
     static const char *const names[MM_CATEGORY_COUNT_] = {
         [MM_CATEGORY_INVALID_ADDRESS] = N_("invalid address"),
@@ -256,8 +256,8 @@ static void text_one(const out_opts *o, const mm_recipient *p, mm_buf *b)
                   p->recipient[0] ? p->recipient : _("(unknown recipient)"), off, on,
                   sev_label(p->advice.severity), _(p->advice.summary), off);
     put_label(b, _("Reason:"));
-    mm_buf_printf(b, "%s (%s); %s (%s)\n", reason_label(p->reason), mm_reason_tostr(p->reason),
-                  category_label(p->advice.category), mm_category_tostr(p->advice.category));
+    mm_buf_printf(b, "%s (%s); %s (%s)\n", out_reason_label(p->reason), mm_reason_tostr(p->reason),
+                  out_category_label(p->advice.category), mm_category_tostr(p->advice.category));
     char reply[16] = "-";
     if (p->reply_code)
         snprintf(reply, sizeof reply, "%d", p->reply_code);

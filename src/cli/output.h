@@ -26,4 +26,9 @@ void out_report(const out_opts *o, const char *source, size_t index, const mm_re
  * the other formats print nothing (the caller warns on stderr). */
 void out_error(const out_opts *o, const char *source, size_t index, const char *msg, mm_buf *b);
 
+/* Short translated labels of a reason and a category (the text formats of
+ * diagnose and log). */
+const char *out_reason_label(mm_reason_t r);
+const char *out_category_label(mm_category_t c);
+
 #endif
