@@ -21,8 +21,11 @@
 #include "log_ingest.h"
 #include "../lib/util/buf.h"
 
-#define BATCH_MAX 256
-#define BATCH_BYTES (4u << 20)
+/* A read batch holds about one store batch (1,000 events by default), so
+ * while the main thread waits for the store to commit one, the workers
+ * have the next one to diagnose. */
+#define BATCH_MAX 1024
+#define BATCH_BYTES (16u << 20)
 #define MAX_JOBS 64
 
 typedef struct slot {
