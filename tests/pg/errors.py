@@ -15,7 +15,11 @@ Starts a private PostgreSQL (pgserver.py) and, each in its own database:
     (the next transaction reconnects);
   - a database of schema version 99 -> MM_ESCHEMA, left untouched;
   - a wrong or missing password (SCRAM) -> MM_EAUTH, the right one works;
+  - a role with SELECT only reads a current database, its writes fail with MM_EDB;
   - four processes opening one fresh database at once (the schema lock);
+  - the writers' advisory lock held elsewhere past the busy time-out -> MM_EBUSY;
+  - a statistics scan stopped early (the COPY is cancelled) leaves the store usable,
+    and a check from inside an event walk's callback works;
   - bytes that are not UTF-8 are stored as U+FFFD instead of failing the batch.
 Every failure prints "got X, want Y"; the exit status is the number of failures.
 """
@@ -28,7 +32,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pgserver  # noqa: E402
 
-MM_OK, MM_EDB, MM_ESCHEMA, MM_ECONN, MM_EAUTH = 0, 11, 13, 14, 15
+MM_OK, MM_EDB, MM_EBUSY, MM_ESCHEMA, MM_ECONN, MM_EAUTH = 0, 11, 12, 13, 14, 15
+WRITE_LOCK = "1835887719, 2"   # pg.c: the writers' advisory lock
 N = 500   # events per batch
 
 failures = []
@@ -242,6 +247,22 @@ def test_password(pg):
     check("no such database: status", status(kv, "open"), MM_EDB)
 
 
+def test_reader_role(pg):
+    uri = pg.create_database("shared")
+    probe("add", uri, 0, 10)
+    pg.sql("CREATE ROLE mm_reader LOGIN", db="shared")
+    pg.sql("GRANT USAGE ON SCHEMA public TO mm_reader;"
+           " GRANT SELECT ON ALL TABLES IN SCHEMA public TO mm_reader", db="shared")
+    ro = pg.uri("shared", user="mm_reader")
+    kv = probe("count", ro)
+    check("read-only role: reads", (status(kv, "open"), status(kv, "count"), kv.get("events")),
+          (MM_OK, MM_OK, "10"))
+    kv = probe("add", ro, 100, 10)
+    check("read-only role: a write is refused", status(kv, "add"), MM_EDB)
+    check_true("read-only role: the server's reason", "permission denied" in kv.get("add.error", ""),
+               kv.get("add.error"))
+
+
 def test_concurrent_open(pg):
     uri = pg.create_database("fresh")
     procs = [subprocess.Popen([PGPROBE, "add", uri, str(i * 100), "100"], stdout=subprocess.PIPE,
@@ -250,6 +271,38 @@ def test_concurrent_open(pg):
     check("4 processes open a fresh database at once",
           [(status(kv, "open"), status(kv, "add")) for kv in results], [(MM_OK, MM_OK)] * 4)
     check("4 processes: all events stored once", probe("count", uri).get("events"), "400")
+
+
+def test_busy(pg):
+    uri = pg.create_database("busy")
+    probe("open", uri)
+    holder = subprocess.Popen([os.path.join(pgserver.PGBIN, "psql"), "-X", "-q", "-h", pg.base,
+                               "-p", str(pg.port), "-U", pgserver.SUPERUSER, "-d", "busy"],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True, env=pg._env())
+    try:
+        holder.stdin.write("SELECT pg_advisory_lock(%s);\n\\echo locked\n" % WRITE_LOCK)
+        holder.stdin.flush()
+        while "locked" not in holder.stdout.readline():
+            pass
+        env = dict(os.environ, PGPROBE_BUSY_MS="300")
+        r = subprocess.run([PGPROBE, "add", uri, "0", "10"], capture_output=True, text=True,
+                           timeout=60, env=env)
+        kv = parse(r.stdout)
+        check("writers' lock held elsewhere: status", status(kv, "add"), MM_EBUSY)
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    check("writers' lock held elsewhere: nothing stored", probe("count", uri).get("events"), "0")
+    check("lock released: stored", probe("add", uri, 0, 10).get("add.added"), "10")
+
+
+def test_reads(pg):
+    uri = pg.create_database("reads")
+    probe("add", uri, 0, 20000, timeout=120)
+    r = subprocess.run([PGPROBE, "reads", uri], capture_output=True, text=True, timeout=120)
+    check_true("a stopped statistics scan leaves the store usable; a check inside a walk",
+               r.returncode == 0, r.stdout + r.stderr)
 
 
 def test_utf8(pg):
@@ -266,7 +319,8 @@ def main():
     try:
         with pgserver.PgServer() as pg:
             for t in (test_down_at_open, test_terminated, test_server_stopped, test_reconnect,
-                      test_newer_schema, test_password, test_concurrent_open, test_utf8):
+                      test_newer_schema, test_password, test_reader_role, test_concurrent_open, test_busy, test_reads,
+                      test_utf8):
                 try:
                     t(pg)
                 except Exception as e:  # one broken scene must not hide the others

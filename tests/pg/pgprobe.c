@@ -10,6 +10,10 @@
  *                                 server meanwhile), add the next N on the same store
  *   pgprobe utf8 URI              a diagnostic with bytes that are not UTF-8 is stored
  *                                 with U+FFFD in their place (exit 1 if not)
+ *   pgprobe reads URI             on a store holding events: a statistics scan stopped
+ *                                 after one row leaves the connection usable, and a
+ *                                 check inside an event walk's callback works
+ *                                 (exit 1 if not)
  *
  * The exit status is 0 when the operation ran (whatever its status), so the
  * caller judges the printed status.
@@ -34,6 +38,8 @@ static mm_store *open_store(const char *uri)
     mm_store_options o;
     mm_store_options_default(&o);
     o.connect_timeout_s = 5;
+    if (getenv("PGPROBE_BUSY_MS")) /* errors.py: the writers' lock held elsewhere */
+        o.busy_timeout_ms = atoi(getenv("PGPROBE_BUSY_MS"));
     mm_status_t st = mm_store_open(uri, &o, &s, why, sizeof why);
     print_status("open", st, NULL, why);
     return s;
@@ -49,13 +55,23 @@ static int add_batch(mm_store *s, long first, long n)
     for (long i = 0; i < n; i++) {
         snprintf(keys[i], sizeof keys[i], "probe-%ld", first + i);
         snprintf(addrs[i], sizeof addrs[i], "user%ld@Example.COM", first + i);
-        ev[i] = (mm_event){.key = keys[i], .time = 1700000000 + first + i, .address = addrs[i],
-                           .action = "failed", .status = "5.1.1", .reply_code = 550,
+        ev[i] = (mm_event){.key = keys[i],
+                           .time = 1700000000 + first + i,
+                           .address = addrs[i],
+                           .action = "failed",
+                           .status = "5.1.1",
+                           .reply_code = 550,
                            .reason = MM_REASON_USERUNKNOWN,
                            .category = MM_CATEGORY_INVALID_ADDRESS,
-                           .severity = MM_SEVERITY_HIGH, .hard = true,
-                           .retry_after = MM_RETRY_NEVER, .provider = "", .diagnostic = "no such user",
-                           .remote_mta = "", .mta = "postfix", .subject = "", .message_id = "",
+                           .severity = MM_SEVERITY_HIGH,
+                           .hard = true,
+                           .retry_after = MM_RETRY_NEVER,
+                           .provider = "",
+                           .diagnostic = "no such user",
+                           .remote_mta = "",
+                           .mta = "postfix",
+                           .subject = "",
+                           .message_id = "",
                            .origin = "pgprobe"};
     }
     size_t added = 0;
@@ -107,11 +123,21 @@ static int check_diag(void *arg, const mm_event *e)
 
 static int utf8(mm_store *s)
 {
-    mm_event e = {.key = "probe-utf8", .time = 1700000000, .address = "utf8@example.com",
-                  .action = "failed", .status = "", .reason = MM_REASON_USERUNKNOWN,
-                  .category = MM_CATEGORY_INVALID_ADDRESS, .hard = true, .provider = "",
+    mm_event e = {.key = "probe-utf8",
+                  .time = 1700000000,
+                  .address = "utf8@example.com",
+                  .action = "failed",
+                  .status = "",
+                  .reason = MM_REASON_USERUNKNOWN,
+                  .category = MM_CATEGORY_INVALID_ADDRESS,
+                  .hard = true,
+                  .provider = "",
                   .diagnostic = "bad \xff\xfe bytes, \xe9t\xe9, good \xe7\x94\xa8\xe6\x88\xb7",
-                  .remote_mta = "", .mta = "", .subject = "\xc3", .message_id = "", .origin = ""};
+                  .remote_mta = "",
+                  .mta = "",
+                  .subject = "\xc3",
+                  .message_id = "",
+                  .origin = ""};
     size_t added = 0;
     mm_status_t st = mm_store_add_events(s, &e, 1, NULL, NULL, &added);
     print_status("add", st, s, "");
@@ -124,6 +150,59 @@ static int utf8(mm_store *s)
     printf("utf8.diagnostic=%s\nutf8.ok=%d\n", got ? got : "(none)", ok);
     free((void *)got);
     return ok ? 0 : 1;
+}
+
+static int stop_at_one(void *arg, const mm_stat_row *r)
+{
+    (void)r;
+    return ++*(long *)arg >= 1;
+}
+
+static int count_stat(void *arg, const mm_stat_row *r)
+{
+    (void)r;
+    ++*(long *)arg;
+    return 0;
+}
+
+typedef struct nested {
+    mm_store *s;
+    long events, known;
+    mm_status_t st;
+} nested;
+
+static int known_cb(void *arg, const mm_address_info *a)
+{
+    ((nested *)arg)->known += a->known;
+    return 0;
+}
+
+static int check_inside(void *arg, const mm_event *e)
+{
+    nested *n = arg;
+    n->events++;
+    if (n->st == MM_OK)
+        n->st = mm_store_check(n->s, &e->address, 1, known_cb, n);
+    return 0;
+}
+
+static int reads(mm_store *s)
+{
+    long one = 0, all = 0, again = 0;
+    mm_status_t st = mm_store_each_stat_row(s, 0, 0, stop_at_one, &one);
+    print_status("stop", st, s, "");
+    mm_status_t st2 = mm_store_each_stat_row(s, 0, 0, count_stat, &all);
+    print_status("all", st2, s, "");
+    mm_status_t st3 = mm_store_each_stat_row(s, 0, 0, count_stat, &again);
+    nested n = {s, 0, 0, MM_OK};
+    mm_status_t st4 = mm_store_each_event(s, NULL, check_inside, &n);
+    print_status("nested", st4 == MM_OK ? n.st : st4, s, "");
+    printf("stop.rows=%ld\nall.rows=%ld\nagain.rows=%ld\nnested.events=%ld\nnested.known=%ld\n",
+           one, all, again, n.events, n.known);
+    return st == MM_OK && st2 == MM_OK && st3 == MM_OK && st4 == MM_OK && n.st == MM_OK &&
+                   one == 1 && all > 1 && again == all && n.known == n.events
+               ? 0
+               : 1;
 }
 
 int main(int argc, char **argv)
@@ -151,6 +230,8 @@ int main(int argc, char **argv)
         rc = count(s);
     if (strcmp(cmd, "utf8") == 0)
         rc = utf8(s);
+    if (strcmp(cmd, "reads") == 0)
+        rc = reads(s);
     mm_store_close(s);
     return rc;
 }
