@@ -11,9 +11,11 @@
  * with STARTTLS unless insecure_starttls_ok says otherwise (plaintext tests).
  * The password is only handed to libcurl; it never appears in a message.
  *
- * Errors: MM_ECONN (cannot connect, TLS failure, connection dropped: the
- * message says which), MM_EAUTH (credentials refused), MM_EINVAL (bad
- * options or URL), MM_ETOOBIG, MM_ENOMEM.  An mm_imap is not thread safe.
+ * Errors: MM_ECONN (cannot connect, TLS failure, no STARTTLS, timed out,
+ * connection dropped: the message says which), MM_EAUTH (credentials
+ * refused), MM_ENOTFOUND (no such mailbox at open, no such UID at move),
+ * MM_EIO (the server refused a command: its NO/BAD line is quoted),
+ * MM_EINVAL (bad options or URL), MM_ENOMEM.  An mm_imap is not thread safe.
  */
 #ifndef MAILMEDIC_IMAP_H
 #define MAILMEDIC_IMAP_H
@@ -31,17 +33,17 @@ extern "C" {
 #define MM_IMAP_DEFAULT_MAX_MESSAGE (32u * 1024 * 1024)
 
 typedef struct mm_imap_options {
-    const char *url;      /* imaps://host:993/INBOX or imap://host/INBOX (mailbox
-                           * defaults to INBOX); no user:password in it (MM_EINVAL) */
+    const char *url; /* imaps://host:993/INBOX or imap://host/INBOX (mailbox
+                      * defaults to INBOX); no user:password in it (MM_EINVAL) */
     const char *user;
     const char *password;
-    const char *cafile;   /* trust this CA or self-signed certificate (PEM);
-                           * NULL: the system's trust store */
+    const char *cafile;        /* trust this CA or self-signed certificate (PEM);
+                                * NULL: the system's trust store */
     bool insecure_starttls_ok; /* imap:// may stay plaintext when the server
                                 * offers no STARTTLS.  Never by default. */
-    int timeout_s;        /* connect and per-transfer inactivity limit; 0: 30 s */
-    size_t max_message;   /* larger messages are skipped (counted, not fetched);
-                           * 0: MM_IMAP_DEFAULT_MAX_MESSAGE */
+    int timeout_s;             /* connect and per-transfer inactivity limit; 0: 30 s */
+    size_t max_message;        /* larger messages are skipped (counted, not fetched);
+                                * 0: MM_IMAP_DEFAULT_MAX_MESSAGE */
 } mm_imap_options;
 
 typedef struct mm_imap mm_imap;
@@ -75,9 +77,8 @@ typedef int (*mm_imap_message_cb)(void *arg, uint64_t uid, const char *bytes, si
  * messages already handed over stay handed over (the caller keeps the last
  * UID it processed and resumes from it).
  */
-MM_EXTERN mm_status_t mm_imap_fetch_new(mm_imap *im, uint64_t after_uid,
-                                        uint32_t uidvalidity_known, mm_imap_message_cb cb,
-                                        void *arg);
+MM_EXTERN mm_status_t mm_imap_fetch_new(mm_imap *im, uint64_t after_uid, uint32_t uidvalidity_known,
+                                        mm_imap_message_cb cb, void *arg);
 
 /* True when the last mm_imap_fetch_new() restarted from UID 0 because the
  * UIDVALIDITY changed. */

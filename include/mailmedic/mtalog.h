@@ -51,19 +51,19 @@ typedef enum mm_mtalog_format {
  * parser until the next mm_mtalog_parse_line() or mm_mtalog_free().
  */
 typedef struct mm_mtalog_record {
-    int64_t time;         /* seconds since the epoch, UTC */
-    const char *address;  /* the recipient (Postfix to=, Exim final address) */
+    int64_t time;             /* seconds since the epoch, UTC */
+    const char *address;      /* the recipient (Postfix to=, Exim final address) */
     const char *orig_address; /* the address before aliasing (Postfix orig_to=,
                                * Exim "<orig>"), "" when the same */
-    const char *outcome;  /* "sent", "deferred", "bounced" (Postfix expired -> "bounced") */
-    const char *status;   /* the DSN "5.1.1"; for Exim taken from the reply
-                           * ("550 5.1.1 ..."; a bare "550 ..." gives "5.0.0"), else "" */
-    const char *reply;    /* Postfix: the text in the parentheses after status=;
-                           * Exim: C="..." for deliveries, the error text of == and ** lines */
-    const char *relay;    /* Postfix relay= ("mx.example.com[192.0.2.1]:25", "none",
-                           * "local"); Exim "host [ip]" of H=, else the transport T= */
-    const char *queue_id; /* Postfix queue id, Exim message id */
-    const char *mta;      /* "postfix" or "exim" */
+    const char *outcome;      /* "sent", "deferred", "bounced" (Postfix expired -> "bounced") */
+    const char *status;       /* the DSN "5.1.1"; for Exim taken from the reply
+                               * ("550 5.1.1 ..."; a bare "550 ..." gives "5.0.0"), else "" */
+    const char *reply;        /* Postfix: the text in the parentheses after status=;
+                               * Exim: C="..." for deliveries, the error text of == and ** lines */
+    const char *relay;        /* Postfix relay= ("mx.example.com[192.0.2.1]:25", "none",
+                               * "local"); Exim "host [ip]" of H=, else the transport T= */
+    const char *queue_id;     /* Postfix queue id, Exim message id */
+    const char *mta;          /* "postfix" or "exim" */
 } mm_mtalog_record;
 
 typedef struct mm_mtalog_parser mm_mtalog_parser;

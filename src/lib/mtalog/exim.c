@@ -195,16 +195,16 @@ mm_status_t mtalog_exim(mm_mtalog_parser *p, mtalog_line *l, bool have_time, int
         if (!prefix(p, l, &time))
             return MM_ENOTFOUND;
     const char *s, *e = l->end, *id = l->p;
-    if (!message_id(l->p, e, &s) || e - s < 4 || s[2] != ' ')
+    if (!message_id(l->p, e, &s) || e - s < 2 || (e - s > 2 && s[2] != ' '))
         return MM_ENOTFOUND;
     const char *oc = outcome(s);
     if (!oc)
         return MM_ENOTFOUND;
     size_t idn = (size_t)(s - 1 - id);
-    s += 3;
     mm_status_t st = mtalog_begin(p, l, time);
     if (st != MM_OK)
         return st;
+    s = e - s > 3 ? s + 3 : e;
     ex_fields f = {0};
     if (!fields(s, e, &f))
         return MM_EPARSE;
@@ -216,8 +216,8 @@ mm_status_t mtalog_exim(mm_mtalog_parser *p, mtalog_line *l, bool have_time, int
     out->outcome = oc;
     out->status = mtalog_reply_dsn(p, reply, reply_n);
     out->reply = mtalog_emit(p, reply, reply_n);
-    out->relay = f.relay ? mtalog_emit(p, f.relay, f.relay_n)
-                         : mtalog_emit(p, f.transport, f.transport_n);
+    out->relay =
+        f.relay ? mtalog_emit(p, f.relay, f.relay_n) : mtalog_emit(p, f.transport, f.transport_n);
     out->queue_id = mtalog_emit(p, id, idn);
     out->mta = "exim";
     return MM_OK;

@@ -404,8 +404,7 @@ static mm_status_t dispatch(mm_mtalog_parser *p, mtalog_line *l, mm_mtalog_recor
         return MM_ENOTFOUND;
     /* syslog_name is "postfix" or "postfix-INSTANCE" unless renamed; an
      * explicit POSTFIX format takes any "NAME/agent" tag. */
-    if (tag_is(&sl, "postfix") ||
-        (p->fmt == MM_MTALOG_POSTFIX && memchr(sl.tag, '/', sl.tag_len)))
+    if (tag_is(&sl, "postfix") || (p->fmt == MM_MTALOG_POSTFIX && memchr(sl.tag, '/', sl.tag_len)))
         return mtalog_postfix(p, &sl, l, out);
     return MM_ENOTFOUND;
 }

@@ -31,9 +31,9 @@ typedef struct mtalog_line {
 /* The syslog prefix "TIME HOST TAG[PID]: " split up. */
 typedef struct mtalog_syslog {
     int64_t time;
-    const char *tag;      /* "postfix/smtp", "exim" */
+    const char *tag; /* "postfix/smtp", "exim" */
     size_t tag_len;
-    const char *msg;      /* after ": " */
+    const char *msg; /* after ": " */
 } mtalog_syslog;
 
 /* MM_OK, MM_ENOTFOUND (not syslog), MM_EPARSE (a timestamp, then garbage). */

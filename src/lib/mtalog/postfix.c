@@ -155,7 +155,7 @@ mm_status_t mtalog_postfix(mm_mtalog_parser *p, const mtalog_syslog *sl, const m
     if (st != MM_OK)
         return st;
     pf_fields f = {0};
-    if (!angle(&s, e, &f.addr, &f.addr_n) || !fields(s, e, &f))
+    if (!angle(&s, e, &f.addr, &f.addr_n) || !f.addr_n || !fields(s, e, &f))
         return MM_EPARSE;
     const char *oc = outcome(&f);
     if (!oc)
