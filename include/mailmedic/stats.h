@@ -50,7 +50,7 @@ extern "C" {
 
 typedef enum mm_stats_bucket {
     MM_STATS_DAY = 0,
-    MM_STATS_WEEK,  /* ISO weeks, starting on Monday (UTC) */
+    MM_STATS_WEEK, /* ISO weeks, starting on Monday (UTC) */
     MM_STATS_MONTH,
 } mm_stats_bucket;
 
@@ -66,16 +66,16 @@ typedef struct mm_stats mm_stats;
 /* The tables, in the order they are shown.  Names (mm_stats_table_tostr)
  * are stable: they are the "table" field of the JSON and CSV output. */
 typedef enum mm_stats_table {
-    MM_STATS_TOTALS = 0, /* "totals": one row, key "all" */
-    MM_STATS_REASON,     /* "reason": key = reason name (mm_reason_tostr) */
-    MM_STATS_CATEGORY,   /* "category": key = category name */
-    MM_STATS_DOMAIN,     /* "domain": key = recipient domain, every domain */
-    MM_STATS_PROVIDER,   /* "provider": key = provider ("" = not known) */
-    MM_STATS_SOURCE,     /* "source": key = contact source ("" = not a known contact) */
-    MM_STATS_TIME,       /* "time": key = "YYYY-MM-DD" of the bucket's first day */
-    MM_STATS_TOP_DOMAINS,/* "top_domains": the N domains with most events */
-    MM_STATS_TREND,      /* "trend": key = "events", "hard", "soft", "complaints",
-                            "addresses", "hard_addresses" */
+    MM_STATS_TOTALS = 0,  /* "totals": one row, key "all" */
+    MM_STATS_REASON,      /* "reason": key = reason name (mm_reason_tostr) */
+    MM_STATS_CATEGORY,    /* "category": key = category name */
+    MM_STATS_DOMAIN,      /* "domain": key = recipient domain, every domain */
+    MM_STATS_PROVIDER,    /* "provider": key = provider ("" = not known) */
+    MM_STATS_SOURCE,      /* "source": key = contact source ("" = not a known contact) */
+    MM_STATS_TIME,        /* "time": key = "YYYY-MM-DD" of the bucket's first day */
+    MM_STATS_TOP_DOMAINS, /* "top_domains": the N domains with most events */
+    MM_STATS_TREND,       /* "trend": key = "events", "hard", "soft", "complaints",
+                             "addresses", "hard_addresses" */
     MM_STATS_TABLE_COUNT_
 } mm_stats_table;
 
@@ -85,18 +85,18 @@ MM_EXTERN const char *mm_stats_table_tostr(mm_stats_table t);
  * -1 (rates).  Strings live as long as the mm_stats. */
 typedef struct mm_stats_row {
     const char *key;
-    int64_t start;        /* "time": the bucket's first second; else 0 */
+    int64_t start; /* "time": the bucket's first second; else 0 */
     long events, hard, soft, complaints;
-    long addresses;       /* distinct addresses */
-    long hard_addresses;  /* distinct addresses with a hard bounce */
-    double share;         /* events / events of the period, 0..1 */
-    long contacts;        /* "source": contacts with that source */
-    double hard_rate;     /* "source": hard_addresses / contacts, or -1 */
+    long addresses;               /* distinct addresses */
+    long hard_addresses;          /* distinct addresses with a hard bounce */
+    double share;                 /* events / events of the period, 0..1 */
+    long contacts;                /* "source": contacts with that source */
+    double hard_rate;             /* "source": hard_addresses / contacts, or -1 */
     long sent, bounced, deferred; /* MTA delivery counts (domain, time, totals) */
-    double bounce_rate;   /* bounced / (sent + bounced), or -1 */
-    long previous;        /* "trend": the value over the previous period */
-    bool has_change;      /* "trend": previous > 0 */
-    double change;        /* "trend": (events - previous) / previous */
+    double bounce_rate;           /* bounced / (sent + bounced), or -1 */
+    long previous;                /* "trend": the value over the previous period */
+    bool has_change;              /* "trend": previous > 0 */
+    double change;                /* "trend": (events - previous) / previous */
 } mm_stats_row;
 
 /* Create an empty aggregation for q (copied).  Errors: MM_EINVAL (until <
@@ -122,8 +122,8 @@ MM_EXTERN mm_status_t mm_stats_add_source(mm_stats *s, const char *source, long 
  * stop the walk (return 1) on out of memory, which mm_stats_finish then
  * reports. */
 MM_EXTERN int mm_stats_row_cb(void *arg, const mm_stat_row *r);
-MM_EXTERN int mm_stats_delivery_cb(void *arg, int64_t day, const char *domain,
-                                   const char *outcome, long count);
+MM_EXTERN int mm_stats_delivery_cb(void *arg, int64_t day, const char *domain, const char *outcome,
+                                   long count);
 MM_EXTERN int mm_stats_source_cb(void *arg, const char *source, long contacts);
 
 /* Build the tables.  No rows may be fed afterwards.  Returns MM_ENOMEM if

@@ -40,7 +40,7 @@ static bool may_send(const mm_address_info *a, int64_t now)
     return a->state == MM_ADDR_ACTIVE || (a->state == MM_ADDR_SOFT && a->retry_at <= now);
 }
 
-static const char *const check_cols[] = {"address", "send", "state", "why", "reason",
+static const char *const check_cols[] = {"address",  "send",     "state",       "why",     "reason",
                                          "category", "retry_at", "last_bounce", "message", NULL};
 
 static void csv_header(mm_buf *b, const char *const *cols, bool bom)
@@ -70,8 +70,7 @@ static void check_message(const mm_address_info *a, bool send, int64_t now, mm_b
         mm_buf_printf(m, _("soft bounce (%s): due for a retry now"),
                       out_reason_label(a->last_reason));
     } else {
-        mm_buf_puts(m, a->last_bounce ? _("active (bounced before, cleared since)")
-                                      : _("active"));
+        mm_buf_puts(m, a->last_bounce ? _("active (bounced before, cleared since)") : _("active"));
     }
     (void)now;
 }
@@ -99,8 +98,15 @@ static void put_address(lineout *o, const mm_address_info *a, bool send)
         jw_str(&w, "message", mm_buf_str(&msg));
         jw_end(&w);
     } else if (o->format == OUT_CSV) {
-        const char *v[] = {a->address, send ? "true" : "false", mm_addr_state_tostr(a->state),
-                           a->why, reason, cat, retry, last, mm_buf_str(&msg)};
+        const char *v[] = {a->address,
+                           send ? "true" : "false",
+                           mm_addr_state_tostr(a->state),
+                           a->why,
+                           reason,
+                           cat,
+                           retry,
+                           last,
+                           mm_buf_str(&msg)};
         for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
             csv_field(&o->out, v[i], i == 0);
         mm_buf_puts(&o->out, "\r\n");
@@ -145,12 +151,12 @@ static void put_invalid(lineout *o, const char *addr)
 
 typedef struct batch {
     lineout *o;
-    mm_buf bytes;        /* the addresses, NUL-separated */
-    size_t *off;         /* offset of each address in bytes */
-    bool *bad;           /* not an address: never sent to the store */
+    mm_buf bytes; /* the addresses, NUL-separated */
+    size_t *off;  /* offset of each address in bytes */
+    bool *bad;    /* not an address: never sent to the store */
     size_t n;
-    const char **ptrs;   /* the good ones, for mm_store_check */
-    size_t next;         /* check's callback: the next entry to print */
+    const char **ptrs; /* the good ones, for mm_store_check */
+    size_t next;       /* check's callback: the next entry to print */
 } batch;
 
 static void skip_bad(batch *b)
@@ -239,10 +245,11 @@ static int check_list(logctx *c, batch *b, const char *path, const char *column,
 
 static void check_usage(FILE *fp)
 {
-    fprintf(fp, _("Usage: %s log check [OPTION]... ADDRESS...\n"
-                  "   or: %s log check [OPTION]... --list FILE|-\n"
-                  "May these addresses be sent to now?  Suppressed addresses, and soft-bounced\n"
-                  "ones whose retry time has not come, may not.\n\n"),
+    fprintf(fp,
+            _("Usage: %s log check [OPTION]... ADDRESS...\n"
+              "   or: %s log check [OPTION]... --list FILE|-\n"
+              "May these addresses be sent to now?  Suppressed addresses, and soft-bounced\n"
+              "ones whose retry time has not come, may not.\n\n"),
             progname, progname);
     fputs(_("  -i, --list=FILE     read addresses from FILE, one per line ('-' = standard input)\n"
             "  -c, --column=NAME   the list is CSV: take the addresses from column NAME\n"
@@ -257,11 +264,13 @@ static void check_usage(FILE *fp)
 
 int log_check(logctx *c, int argc, char **argv)
 {
-    static const struct option lo[] = {
-        {"list", required_argument, NULL, 'i'},   {"column", required_argument, NULL, 'c'},
-        {"format", required_argument, NULL, 'f'}, {"quiet", no_argument, NULL, 'q'},
-        {"at", required_argument, NULL, 'a'},     {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+    static const struct option lo[] = {{"list", required_argument, NULL, 'i'},
+                                       {"column", required_argument, NULL, 'c'},
+                                       {"format", required_argument, NULL, 'f'},
+                                       {"quiet", no_argument, NULL, 'q'},
+                                       {"at", required_argument, NULL, 'a'},
+                                       {"help", no_argument, NULL, 'h'},
+                                       {NULL, 0, NULL, 0}};
     lineout o = {.format = OUT_TEXT, .now = c->now};
     const char *lists[64], *column = NULL;
     size_t nlists = 0;
@@ -275,20 +284,28 @@ int log_check(logctx *c, int argc, char **argv)
             }
             lists[nlists++] = optarg;
             break;
-        case 'c': column = optarg; break;
+        case 'c':
+            column = optarg;
+            break;
         case 'f':
             if (!log_parse_format(optarg, &o.format))
                 return LOG_USAGE;
             break;
-        case 'q': o.quiet = true; break;
+        case 'q':
+            o.quiet = true;
+            break;
         case 'a':
             if (!log_parse_time(optarg, c->now, &o.now)) {
                 log_warnx(_("bad time '%s'"), optarg);
                 return LOG_USAGE;
             }
             break;
-        case 'h': check_usage(stdout); return LOG_OK;
-        default: check_usage(stderr); return LOG_USAGE;
+        case 'h':
+            check_usage(stdout);
+            return LOG_OK;
+        default:
+            check_usage(stderr);
+            return LOG_USAGE;
         }
     }
     for (int i = optind; i < argc; i++)
@@ -334,24 +351,30 @@ int log_check(logctx *c, int argc, char **argv)
 /* ---- due, suppressed, list ---- */
 
 static const char *const list_cols[] = {
-    "address", "state", "why", "reason", "category", "first_bounce", "last_bounce", "retry_at",
-    "hard_count", "soft_count", "note", "fix", "outcome", "corrected", "source", "name",
-    "updated", NULL};
+    "address",     "state",     "why",        "reason",     "category", "first_bounce",
+    "last_bounce", "retry_at",  "hard_count", "soft_count", "note",     "fix",
+    "outcome",     "corrected", "source",     "name",       "updated",  NULL};
 
 static void put_row(lineout *o, const mm_address_info *a)
 {
     char t[6][40];
-    int64_t times[] = {a->first_bounce, a->last_bounce,
-                       a->state == MM_ADDR_SOFT ? a->retry_at : 0, a->updated};
+    int64_t times[] = {a->first_bounce, a->last_bounce, a->state == MM_ADDR_SOFT ? a->retry_at : 0,
+                       a->updated};
     for (size_t i = 0; i < 4; i++)
         log_iso_time(times[i], t[i], sizeof t[i]);
     snprintf(t[4], sizeof t[4], "%d", a->hard_count);
     snprintf(t[5], sizeof t[5], "%d", a->soft_count);
     const char *reason = a->last_bounce ? mm_reason_tostr(a->last_reason) : "";
     const char *cat = a->last_bounce ? mm_category_tostr(a->last_category) : "";
-    const char *v[] = {a->address, mm_addr_state_tostr(a->state), a->why, reason, cat, t[0],
-                       t[1], t[2], t[4], t[5], a->note, a->fix, a->outcome, a->corrected,
-                       a->source, a->name, t[3]};
+    const char *v[] = {a->address, mm_addr_state_tostr(a->state),
+                       a->why,     reason,
+                       cat,        t[0],
+                       t[1],       t[2],
+                       t[4],       t[5],
+                       a->note,    a->fix,
+                       a->outcome, a->corrected,
+                       a->source,  a->name,
+                       t[3]};
     if (o->format == OUT_CSV) {
         for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
             csv_field(&o->out, v[i], i == 0);
@@ -395,15 +418,17 @@ static int on_list(void *arg, const mm_address_info *a)
 static void list_usage(FILE *fp, const char *cmd)
 {
     if (strcmp(cmd, "due") == 0)
-        fprintf(fp, _("Usage: %s log due [--at TIME] [--format FMT]\n"
-                      "Soft-bounced addresses whose retry time has come (send to them again).\n"),
+        fprintf(fp,
+                _("Usage: %s log due [--at TIME] [--format FMT]\n"
+                  "Soft-bounced addresses whose retry time has come (send to them again).\n"),
                 progname);
     else if (strcmp(cmd, "suppressed") == 0)
         fprintf(fp, _("Usage: %s log suppressed [--format FMT]\nThe suppression list.\n"),
                 progname);
     else
-        fprintf(fp, _("Usage: %s log list [--state STATE] [--format FMT]\n"
-                      "Every known address with its state.\n"),
+        fprintf(fp,
+                _("Usage: %s log list [--state STATE] [--format FMT]\n"
+                  "Every known address with its state.\n"),
                 progname);
     fputs(_("\n  -f, --format=FMT    text (default), json (JSON Lines) or csv\n"
             "      --bom           CSV: start with a UTF-8 byte order mark (for Excel)\n"
@@ -451,8 +476,12 @@ static int list_run(logctx *c, int argc, char **argv, mm_address_filter f)
                 return LOG_USAGE;
             }
             break;
-        case 'b': bom = true; break;
-        case 'h': list_usage(stdout, argv[0]); return LOG_OK;
+        case 'b':
+            bom = true;
+            break;
+        case 'h':
+            list_usage(stdout, argv[0]);
+            return LOG_OK;
         default:
         bad:
             list_usage(stderr, argv[0]);
@@ -531,9 +560,10 @@ int log_suppress(logctx *c, int argc, char **argv)
                         : mm_store_suppress(c->store, a, n, MM_WHY_MANUAL, note, c->now);
     if (st != MM_OK)
         return log_dberr(c, st, argv[0]);
-    log_info(un ? dngettext("mailmedic", "%zu address unsuppressed", "%zu addresses unsuppressed", n)
-                : dngettext("mailmedic", "%zu address suppressed", "%zu addresses suppressed", n),
-             n);
+    log_info(
+        un ? dngettext("mailmedic", "%zu address unsuppressed", "%zu addresses unsuppressed", n)
+           : dngettext("mailmedic", "%zu address suppressed", "%zu addresses suppressed", n),
+        n);
     return LOG_OK;
 }
 
@@ -612,7 +642,7 @@ typedef struct imp {
     size_t off[1000];
     const char *ptrs[1000];
     size_t n;
-    char *why, *note;    /* of the addresses gathered */
+    char *why, *note; /* of the addresses gathered */
     size_t added;
 } imp;
 

@@ -38,7 +38,8 @@ static const logcmd logcmds[] = {
     {"unsuppress", log_suppress, N_("take addresses off the suppression list")},
     {"suppressed", log_list, N_("the suppression list")},
     {"list", log_list, N_("every known address with its state")},
-    {"import-suppressions", log_import_suppressions, N_("add a suppression list (CSV or one address per line)")},
+    {"import-suppressions", log_import_suppressions,
+     N_("add a suppression list (CSV or one address per line)")},
     {"export-suppressions", log_export_suppressions, N_("write the suppression list as CSV")},
     {"history", log_history, N_("every bounce of an address, with your notes")},
     {"note", log_note, N_("record the fix tried, the outcome, the corrected address")},
@@ -50,22 +51,25 @@ static const logcmd logcmds[] = {
 
 static void usage(FILE *fp)
 {
-    fprintf(fp, _("Usage: %s log [--db PATH|postgresql://URI] [--config FILE] COMMAND [OPTION]...\n"
-                  "The bounce log: every bounce stored, the suppression list, the retry\n"
-                  "schedule of soft bounces, your notes, statistics and export.\n\nCommands:\n"),
+    fprintf(fp,
+            _("Usage: %s log [--db PATH|postgresql://URI] [--config FILE] COMMAND [OPTION]...\n"
+              "The bounce log: every bounce stored, the suppression list, the retry\n"
+              "schedule of soft bounces, your notes, statistics and export.\n\nCommands:\n"),
             progname);
     for (const logcmd *c = logcmds; c->name; c++)
         fprintf(fp, "  %-20s %s\n", c->name, _(c->help));
-    fprintf(fp, _("\nOptions (before or after the command):\n"
-                  "      --db=WHERE      the store: an SQLite file (sqlite:PATH or PATH) or a\n"
-                  "                      postgresql:// URI (default: the config file's db, else\n"
-                  "                      $XDG_DATA_HOME/mailmedic/log.sqlite)\n"
-                  "      --config=FILE   the config file (default: $XDG_CONFIG_HOME/mailmedic/log.conf)\n"
-                  "  -h, --help          show this help\n\n"
-                  "Run '%s log COMMAND --help' for a command's options.\n"
-                  "Exit status: 0 done; 1 check: some address must not be sent to now (import:\n"
-                  "some rows skipped); 2 bad command line, config or input file; 3 database error.\n"),
-            progname);
+    fprintf(
+        fp,
+        _("\nOptions (before or after the command):\n"
+          "      --db=WHERE      the store: an SQLite file (sqlite:PATH or PATH) or a\n"
+          "                      postgresql:// URI (default: the config file's db, else\n"
+          "                      $XDG_DATA_HOME/mailmedic/log.sqlite)\n"
+          "      --config=FILE   the config file (default: $XDG_CONFIG_HOME/mailmedic/log.conf)\n"
+          "  -h, --help          show this help\n\n"
+          "Run '%s log COMMAND --help' for a command's options.\n"
+          "Exit status: 0 done; 1 check: some address must not be sent to now (import:\n"
+          "some rows skipped); 2 bad command line, config or input file; 3 database error.\n"),
+        progname);
 }
 
 /* ---- config file ---- */
@@ -261,12 +265,23 @@ bool log_parse_duration(const char *arg, long *out)
         return false;
     long mul = 1;
     switch (*end) {
-    case '\0': case 's': break;
-    case 'm': mul = 60; break;
-    case 'h': mul = 3600; break;
-    case 'd': mul = 86400; break;
-    case 'w': mul = 7 * 86400; break;
-    default: return false;
+    case '\0':
+    case 's':
+        break;
+    case 'm':
+        mul = 60;
+        break;
+    case 'h':
+        mul = 3600;
+        break;
+    case 'd':
+        mul = 86400;
+        break;
+    case 'w':
+        mul = 7 * 86400;
+        break;
+    default:
+        return false;
     }
     if (*end && end[1])
         return false;
@@ -359,8 +374,7 @@ bool log_addr_ok(const char *s)
     const char *dom = at + 1;
     if (s[0] != '"' && memchr(s, '@', (size_t)(at - s)))
         return false; /* a second @ outside a quoted local part */
-    return dom[0] != '.' && dom[strlen(dom) - 1] != '.' && !strstr(dom, "..") &&
-           !strchr(dom, '@');
+    return dom[0] != '.' && dom[strlen(dom) - 1] != '.' && !strstr(dom, "..") && !strchr(dom, '@');
 }
 
 const char *log_why_label(const char *why)
@@ -383,9 +397,12 @@ const char *log_why_label(const char *why)
 const char *log_state_label(mm_addr_state s)
 {
     switch (s) {
-    case MM_ADDR_ACTIVE: return _("active");
-    case MM_ADDR_SOFT: return _("soft bounce, waiting");
-    case MM_ADDR_SUPPRESSED: return _("suppressed");
+    case MM_ADDR_ACTIVE:
+        return _("active");
+    case MM_ADDR_SOFT:
+        return _("soft bounce, waiting");
+    case MM_ADDR_SUPPRESSED:
+        return _("suppressed");
     }
     return "";
 }

@@ -22,18 +22,18 @@
 /* Exit status of `log` commands (docs/CLI.md, man page). */
 enum {
     LOG_OK = 0,
-    LOG_NOSEND = 1,  /* check: at least one address must not be sent to now;
-                        import: some rows were skipped */
-    LOG_USAGE = 2,   /* bad command line, config file or unreadable input file */
-    LOG_DBERR = 3,   /* the database cannot be opened or failed; out of memory */
+    LOG_NOSEND = 1, /* check: at least one address must not be sent to now;
+                       import: some rows were skipped */
+    LOG_USAGE = 2,  /* bad command line, config file or unreadable input file */
+    LOG_DBERR = 3,  /* the database cannot be opened or failed; out of memory */
 };
 
 typedef struct logctx {
-    const char *db;          /* --db, else the config's db, else NULL (the default) */
-    char *db_conf;           /* the config's db value (owned) */
+    const char *db; /* --db, else the config's db, else NULL (the default) */
+    char *db_conf;  /* the config's db value (owned) */
     mm_store_options opt;
-    mm_store *store;         /* opened by log_store() */
-    const char *lang;        /* "zh" or "en" */
+    mm_store *store;  /* opened by log_store() */
+    const char *lang; /* "zh" or "en" */
     int64_t now;
 } logctx;
 
@@ -81,8 +81,8 @@ const char *log_header(const logctx *c, const char *msgid, const char *zh);
 
 int log_check(logctx *c, int argc, char **argv);
 int log_due(logctx *c, int argc, char **argv);
-int log_suppress(logctx *c, int argc, char **argv);   /* suppress, unsuppress */
-int log_list(logctx *c, int argc, char **argv);       /* suppressed, list */
+int log_suppress(logctx *c, int argc, char **argv); /* suppress, unsuppress */
+int log_list(logctx *c, int argc, char **argv);     /* suppressed, list */
 int log_import_suppressions(logctx *c, int argc, char **argv);
 int log_export_suppressions(logctx *c, int argc, char **argv);
 int log_history(logctx *c, int argc, char **argv);

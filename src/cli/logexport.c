@@ -61,8 +61,8 @@ static int on_addr(void *arg, const mm_address_info *a)
         return 1;
     }
     anote *x = st_data(&m->t, (uint32_t)id);
-    *x = (anote){keep(m, a->source), keep(m, a->fix),       keep(m, a->outcome),
-                 keep(m, a->corrected), keep(m, a->note), keep(m, a->why), (int)a->state};
+    *x = (anote){keep(m, a->source), keep(m, a->fix), keep(m, a->outcome), keep(m, a->corrected),
+                 keep(m, a->note),   keep(m, a->why), (int)a->state};
     return m->oom;
 }
 
@@ -81,9 +81,10 @@ static const anote *lookup(amap *m, const char *addr)
 /* ---- CSV ---- */
 
 static const char *const event_cols[] = {
-    "time", "address", "domain", "action", "reason", "category", "severity", "hard", "status",
-    "reply_code", "diagnostic", "provider", "remote_mta", "mta", "subject", "message_id",
-    "origin", "source", "fix", "outcome", "corrected", "note", "key", NULL};
+    "time",       "address", "domain",    "action",     "reason",     "category",
+    "severity",   "hard",    "status",    "reply_code", "diagnostic", "provider",
+    "remote_mta", "mta",     "subject",   "message_id", "origin",     "source",
+    "fix",        "outcome", "corrected", "note",       "key",        NULL};
 
 typedef struct exprun {
     logctx *c;
@@ -112,12 +113,29 @@ static int on_event_csv(void *arg, const mm_event *e)
     log_iso_time(e->time, when, sizeof when);
     if (e->reply_code)
         snprintf(code, sizeof code, "%d", e->reply_code);
-    const char *v[] = {when, e->address, domain_of(e->address), e->action,
-                       mm_reason_tostr(e->reason), mm_category_tostr(e->category),
-                       mm_severity_tostr(e->severity), e->hard ? "true" : "false", e->status,
-                       code, e->diagnostic, e->provider, e->remote_mta, e->mta, e->subject,
-                       e->message_id, e->origin, a->source, a->fix, a->outcome, a->corrected,
-                       a->note, e->key};
+    const char *v[] = {when,
+                       e->address,
+                       domain_of(e->address),
+                       e->action,
+                       mm_reason_tostr(e->reason),
+                       mm_category_tostr(e->category),
+                       mm_severity_tostr(e->severity),
+                       e->hard ? "true" : "false",
+                       e->status,
+                       code,
+                       e->diagnostic,
+                       e->provider,
+                       e->remote_mta,
+                       e->mta,
+                       e->subject,
+                       e->message_id,
+                       e->origin,
+                       a->source,
+                       a->fix,
+                       a->outcome,
+                       a->corrected,
+                       a->note,
+                       e->key};
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
         csv_field(&x->out, v[i] ? v[i] : "", i == 0);
     mm_buf_puts(&x->out, "\r\n");
@@ -147,36 +165,57 @@ typedef struct col {
 } col;
 
 /* When you change a sheet's columns, also update docs/FORMATS.md. */
-static const col log_sheet[] = {
-    {N_("Time"), "时间", 18},            {N_("Address"), "邮箱地址", 30},
-    {N_("Domain"), "域名", 18},          {N_("Reason"), "退信原因", 24},
-    {N_("Reason code"), "原因代码", 14}, {N_("Category"), "类别", 18},
-    {N_("Hard/soft"), "硬/软退信", 10},  {N_("Status"), "状态码", 8},
-    {N_("Reply code"), "回复码", 8},     {N_("Diagnostic"), "对方服务器原话", 60},
-    {N_("Provider"), "服务商", 12},      {N_("Source"), "来源", 16},
-    {N_("Fix tried"), "已尝试的解决方法", 30}, {N_("Outcome"), "结果", 12},
-    {N_("Corrected address"), "更正后的地址", 30}, {N_("Note"), "备注", 30},
-    {NULL, NULL, 0}};
+static const col log_sheet[] = {{N_("Time"), "时间", 18},
+                                {N_("Address"), "邮箱地址", 30},
+                                {N_("Domain"), "域名", 18},
+                                {N_("Reason"), "退信原因", 24},
+                                {N_("Reason code"), "原因代码", 14},
+                                {N_("Category"), "类别", 18},
+                                {N_("Hard/soft"), "硬/软退信", 10},
+                                {N_("Status"), "状态码", 8},
+                                {N_("Reply code"), "回复码", 8},
+                                {N_("Diagnostic"), "对方服务器原话", 60},
+                                {N_("Provider"), "服务商", 12},
+                                {N_("Source"), "来源", 16},
+                                {N_("Fix tried"), "已尝试的解决方法", 30},
+                                {N_("Outcome"), "结果", 12},
+                                {N_("Corrected address"), "更正后的地址", 30},
+                                {N_("Note"), "备注", 30},
+                                {NULL, NULL, 0}};
 
-static const col supp_sheet[] = {
-    {N_("Address"), "邮箱地址", 30},      {N_("State"), "状态", 14},
-    {N_("Why"), "原因", 24},              {N_("Last reason"), "最近退信原因", 24},
-    {N_("Last bounce"), "最近退信时间", 18}, {N_("Retry at"), "重试时间", 18},
-    {N_("Hard bounces"), "硬退信次数", 10}, {N_("Soft bounces"), "软退信次数", 10},
-    {N_("Source"), "来源", 16},           {N_("Fix tried"), "已尝试的解决方法", 30},
-    {N_("Outcome"), "结果", 12},          {N_("Corrected address"), "更正后的地址", 30},
-    {N_("Note"), "备注", 30},             {NULL, NULL, 0}};
+static const col supp_sheet[] = {{N_("Address"), "邮箱地址", 30},
+                                 {N_("State"), "状态", 14},
+                                 {N_("Why"), "原因", 24},
+                                 {N_("Last reason"), "最近退信原因", 24},
+                                 {N_("Last bounce"), "最近退信时间", 18},
+                                 {N_("Retry at"), "重试时间", 18},
+                                 {N_("Hard bounces"), "硬退信次数", 10},
+                                 {N_("Soft bounces"), "软退信次数", 10},
+                                 {N_("Source"), "来源", 16},
+                                 {N_("Fix tried"), "已尝试的解决方法", 30},
+                                 {N_("Outcome"), "结果", 12},
+                                 {N_("Corrected address"), "更正后的地址", 30},
+                                 {N_("Note"), "备注", 30},
+                                 {NULL, NULL, 0}};
 
-static const col stats_sheet[] = {
-    {N_("Table"), "统计表", 22},           {N_("Item"), "项目", 28},
-    {N_("Bounces"), "退信数", 10},         {N_("Hard"), "硬退信", 10},
-    {N_("Soft"), "软退信", 10},            {N_("Complaints"), "投诉", 10},
-    {N_("Addresses"), "地址数", 10},       {N_("Hard-bounced addresses"), "硬退信地址数", 12},
-    {N_("Share"), "占比", 10},             {N_("Contacts"), "联系人数", 10},
-    {N_("Hard-bounce rate"), "硬退信率", 12}, {N_("Sent (MTA)"), "已发送(MTA)", 12},
-    {N_("Bounced (MTA)"), "被退回(MTA)", 12}, {N_("Deferred (MTA)"), "延迟(MTA)", 12},
-    {N_("Bounce rate"), "退信率", 10},     {N_("Previous period"), "上一周期", 12},
-    {N_("Change"), "变化", 10},            {NULL, NULL, 0}};
+static const col stats_sheet[] = {{N_("Table"), "统计表", 22},
+                                  {N_("Item"), "项目", 28},
+                                  {N_("Bounces"), "退信数", 10},
+                                  {N_("Hard"), "硬退信", 10},
+                                  {N_("Soft"), "软退信", 10},
+                                  {N_("Complaints"), "投诉", 10},
+                                  {N_("Addresses"), "地址数", 10},
+                                  {N_("Hard-bounced addresses"), "硬退信地址数", 12},
+                                  {N_("Share"), "占比", 10},
+                                  {N_("Contacts"), "联系人数", 10},
+                                  {N_("Hard-bounce rate"), "硬退信率", 12},
+                                  {N_("Sent (MTA)"), "已发送(MTA)", 12},
+                                  {N_("Bounced (MTA)"), "被退回(MTA)", 12},
+                                  {N_("Deferred (MTA)"), "延迟(MTA)", 12},
+                                  {N_("Bounce rate"), "退信率", 10},
+                                  {N_("Previous period"), "上一周期", 12},
+                                  {N_("Change"), "变化", 10},
+                                  {NULL, NULL, 0}};
 
 static const struct {
     const char *msgid, *zh;
@@ -188,11 +227,17 @@ static const struct {
 
 /* Under --lang zh, the table names in the statistics sheet. */
 static const char *const table_zh[MM_STATS_TABLE_COUNT_] = {
-    "总计", "按原因", "按类别", "按收件域名", "按服务商", "按来源", "按时间", "退信最多的域名",
-    "与上一周期相比"};
+    "总计",   "按原因", "按类别",         "按收件域名",    "按服务商",
+    "按来源", "按时间", "退信最多的域名", "与上一周期相比"};
 static const char *const table_en[MM_STATS_TABLE_COUNT_] = {
-    N_("Totals"),      N_("By reason"), N_("By category"), N_("By recipient domain"),
-    N_("By provider"), N_("By source"), N_("Over time"),   N_("Top failing domains"),
+    N_("Totals"),
+    N_("By reason"),
+    N_("By category"),
+    N_("By recipient domain"),
+    N_("By provider"),
+    N_("By source"),
+    N_("Over time"),
+    N_("Top failing domains"),
     N_("Trend against the previous period")};
 
 static lxw_worksheet *add_sheet(exprun *x, lxw_workbook *wb, int which, const col *cols)
@@ -297,9 +342,8 @@ static void stats_rows(exprun *x, const mm_stats *s)
             lxw_row_t r = (lxw_row_t)++x->n;
             put_str(x->ws, r, 0, log_header(x->c, table_en[t], table_zh[t]));
             put_str(x->ws, r, 1, w->key[0] ? w->key : "-");
-            double v[] = {(double)w->events, (double)w->hard, (double)w->soft,
-                          (double)w->complaints, (double)w->addresses,
-                          (double)w->hard_addresses};
+            double v[] = {(double)w->events,     (double)w->hard,      (double)w->soft,
+                          (double)w->complaints, (double)w->addresses, (double)w->hard_addresses};
             for (size_t k = 0; k < 6; k++)
                 num_or_blank(x, r, (lxw_col_t)(2 + k), v[k], false);
             if (t != MM_STATS_TREND)
@@ -381,11 +425,12 @@ static int export_xlsx(exprun *x, const char *path)
 
 static void export_usage(FILE *fp)
 {
-    fprintf(fp, _("Usage: %s log export [--format csv|xlsx] [--output FILE] [--bom]\n"
-                  "The bounce log as a spreadsheet.  csv: one row per stored bounce event, with\n"
-                  "a header row (to standard output or FILE).  xlsx (needs --output): sheets with\n"
-                  "the log, the suppression list and the statistics; Chinese headers under\n"
-                  "--lang zh.\n\n"),
+    fprintf(fp,
+            _("Usage: %s log export [--format csv|xlsx] [--output FILE] [--bom]\n"
+              "The bounce log as a spreadsheet.  csv: one row per stored bounce event, with\n"
+              "a header row (to standard output or FILE).  xlsx (needs --output): sheets with\n"
+              "the log, the suppression list and the statistics; Chinese headers under\n"
+              "--lang zh.\n\n"),
             progname);
     fputs(_("  -f, --format=FMT   csv (default) or xlsx\n"
             "  -o, --output=FILE  write to FILE\n"
@@ -396,10 +441,11 @@ static void export_usage(FILE *fp)
 
 int log_export(logctx *c, int argc, char **argv)
 {
-    static const struct option lo[] = {
-        {"format", required_argument, NULL, 'f'}, {"output", required_argument, NULL, 'o'},
-        {"bom", no_argument, NULL, 'b'},          {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+    static const struct option lo[] = {{"format", required_argument, NULL, 'f'},
+                                       {"output", required_argument, NULL, 'o'},
+                                       {"bom", no_argument, NULL, 'b'},
+                                       {"help", no_argument, NULL, 'h'},
+                                       {NULL, 0, NULL, 0}};
     const char *output = NULL;
     bool xlsx = false, bom = false;
     optind = 1;

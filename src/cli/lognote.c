@@ -30,8 +30,8 @@ static int on_info(void *arg, const mm_address_info *a)
     mm_address_info *dst = arg;
     *dst = *a;
     /* the strings are borrowed for the callback: keep copies */
-    const char **s[] = {&dst->address, &dst->why, &dst->note, &dst->fix, &dst->outcome,
-                        &dst->corrected, &dst->source, &dst->name};
+    const char **s[] = {&dst->address, &dst->why,       &dst->note,   &dst->fix,
+                        &dst->outcome, &dst->corrected, &dst->source, &dst->name};
     for (size_t i = 0; i < sizeof s / sizeof s[0]; i++)
         *s[i] = strdup(*s[i] ? *s[i] : "");
     return 0;
@@ -39,8 +39,8 @@ static int on_info(void *arg, const mm_address_info *a)
 
 static void free_info(mm_address_info *a)
 {
-    const char *s[] = {a->address, a->why, a->note, a->fix, a->outcome, a->corrected, a->source,
-                       a->name};
+    const char *s[] = {a->address, a->why,       a->note,   a->fix,
+                       a->outcome, a->corrected, a->source, a->name};
     for (size_t i = 0; i < sizeof s / sizeof s[0]; i++)
         free((char *)s[i]);
 }
@@ -51,9 +51,9 @@ static void text_head(mm_buf *b, const mm_address_info *a)
     if (a->why && a->why[0])
         mm_buf_printf(b, " (%s)", log_why_label(a->why));
     mm_buf_putc(b, '\n');
-    const char *labels[] = {_("Source:"), _("Name:"), _("Fix tried:"), _("Outcome:"),
-                            _("Corrected:"), _("Note:")};
-    const char *vals[] = {a->source, a->name, a->fix, log_outcome_label(a->outcome),
+    const char *labels[] = {_("Source:"),  _("Name:"),      _("Fix tried:"),
+                            _("Outcome:"), _("Corrected:"), _("Note:")};
+    const char *vals[] = {a->source,    a->name, a->fix, log_outcome_label(a->outcome),
                           a->corrected, a->note};
     for (size_t i = 0; i < 6; i++)
         if (vals[i] && vals[i][0]) {
@@ -184,9 +184,10 @@ int log_history(logctx *c, int argc, char **argv)
 
 static void note_usage(FILE *fp)
 {
-    fprintf(fp, _("Usage: %s log note ADDRESS [--fix TEXT] [--outcome OUTCOME] [--corrected NEW]"
-                  " [--note TEXT]\n"
-                  "Record what you did about an address that bounced (seed 004's error log).\n\n"),
+    fprintf(fp,
+            _("Usage: %s log note ADDRESS [--fix TEXT] [--outcome OUTCOME] [--corrected NEW]"
+              " [--note TEXT]\n"
+              "Record what you did about an address that bounced (seed 004's error log).\n\n"),
             progname);
     fputs(_("      --fix=TEXT        the fix tried (\"confirmed new address via LinkedIn\")\n"
             "      --outcome=WHAT    resolved, still_failing or contact_lost (resolved makes the\n"
@@ -199,20 +200,34 @@ static void note_usage(FILE *fp)
 
 int log_note(logctx *c, int argc, char **argv)
 {
-    static const struct option lo[] = {
-        {"fix", required_argument, NULL, 'F'},       {"outcome", required_argument, NULL, 'O'},
-        {"corrected", required_argument, NULL, 'C'}, {"note", required_argument, NULL, 'n'},
-        {"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0}};
+    static const struct option lo[] = {{"fix", required_argument, NULL, 'F'},
+                                       {"outcome", required_argument, NULL, 'O'},
+                                       {"corrected", required_argument, NULL, 'C'},
+                                       {"note", required_argument, NULL, 'n'},
+                                       {"help", no_argument, NULL, 'h'},
+                                       {NULL, 0, NULL, 0}};
     mm_annotation an = {NULL, NULL, NULL, NULL};
     optind = 1;
     for (int ch; (ch = getopt_long(argc, argv, "n:h", lo, NULL)) != -1;) {
         switch (ch) {
-        case 'F': an.fix = optarg; break;
-        case 'O': an.outcome = optarg; break;
-        case 'C': an.corrected = optarg; break;
-        case 'n': an.note = optarg; break;
-        case 'h': note_usage(stdout); return LOG_OK;
-        default: note_usage(stderr); return LOG_USAGE;
+        case 'F':
+            an.fix = optarg;
+            break;
+        case 'O':
+            an.outcome = optarg;
+            break;
+        case 'C':
+            an.corrected = optarg;
+            break;
+        case 'n':
+            an.note = optarg;
+            break;
+        case 'h':
+            note_usage(stdout);
+            return LOG_OK;
+        default:
+            note_usage(stderr);
+            return LOG_USAGE;
         }
     }
     if (optind + 1 != argc) {
@@ -229,10 +244,9 @@ int log_note(logctx *c, int argc, char **argv)
         log_warnx(_("unknown outcome '%s' (resolved, still_failing or contact_lost)"), an.outcome);
         return LOG_USAGE;
     }
-    const char *bad = !log_addr_ok(addr) ? addr
-                      : an.corrected && an.corrected[0] && !log_addr_ok(an.corrected)
-                          ? an.corrected
-                          : NULL;
+    const char *bad = !log_addr_ok(addr)                                              ? addr
+                      : an.corrected && an.corrected[0] && !log_addr_ok(an.corrected) ? an.corrected
+                                                                                      : NULL;
     if (bad) {
         log_warnx(_("'%s' is not an email address"), bad);
         return LOG_USAGE;
@@ -296,8 +310,8 @@ static long header_index(const lr *r, const char *const *names)
  * usual names that the header has. */
 static lr *open_contacts(FILE *fp, const char *path, const char *col)
 {
-    static const char *const guesses[] = {"email", "e-mail", "address", "email address", "mail",
-                                          "邮箱", "邮件地址", "电子邮件", "邮箱地址", NULL};
+    static const char *const guesses[] = {"email", "e-mail",   "address",  "email address", "mail",
+                                          "邮箱",  "邮件地址", "电子邮件", "邮箱地址",      NULL};
     char err[768] = "";
     for (size_t i = 0; col ? i == 0 : guesses[i] != NULL; i++) {
         rewind(fp);
@@ -316,9 +330,10 @@ static lr *open_contacts(FILE *fp, const char *path, const char *col)
 
 static void contacts_usage(FILE *fp)
 {
-    fprintf(fp, _("Usage: %s log contacts import FILE.csv|- [OPTION]...\n"
-                  "Import contacts with their source (trade show, Alibaba.com inquiry, website,\n"
-                  "purchased list...) so that statistics can be cut by source.\n\n"),
+    fprintf(fp,
+            _("Usage: %s log contacts import FILE.csv|- [OPTION]...\n"
+              "Import contacts with their source (trade show, Alibaba.com inquiry, website,\n"
+              "purchased list...) so that statistics can be cut by source.\n\n"),
             progname);
     fputs(_("      --address-column=NAME  the address column (default: email, address, 邮箱 ...)\n"
             "      --source-column=NAME   the source column (default: source, 来源, channel)\n"
@@ -330,23 +345,34 @@ static void contacts_usage(FILE *fp)
 
 int log_contacts(logctx *c, int argc, char **argv)
 {
-    static const struct option lo[] = {
-        {"address-column", required_argument, NULL, 'a'},
-        {"source-column", required_argument, NULL, 's'},
-        {"name-column", required_argument, NULL, 'n'},
-        {"source", required_argument, NULL, 'S'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+    static const struct option lo[] = {{"address-column", required_argument, NULL, 'a'},
+                                       {"source-column", required_argument, NULL, 's'},
+                                       {"name-column", required_argument, NULL, 'n'},
+                                       {"source", required_argument, NULL, 'S'},
+                                       {"help", no_argument, NULL, 'h'},
+                                       {NULL, 0, NULL, 0}};
     const char *acol = NULL, *scol = NULL, *ncol = NULL, *source = "";
     optind = 1;
     for (int ch; (ch = getopt_long(argc, argv, "h", lo, NULL)) != -1;) {
         switch (ch) {
-        case 'a': acol = optarg; break;
-        case 's': scol = optarg; break;
-        case 'n': ncol = optarg; break;
-        case 'S': source = optarg; break;
-        case 'h': contacts_usage(stdout); return LOG_OK;
-        default: contacts_usage(stderr); return LOG_USAGE;
+        case 'a':
+            acol = optarg;
+            break;
+        case 's':
+            scol = optarg;
+            break;
+        case 'n':
+            ncol = optarg;
+            break;
+        case 'S':
+            source = optarg;
+            break;
+        case 'h':
+            contacts_usage(stdout);
+            return LOG_OK;
+        default:
+            contacts_usage(stderr);
+            return LOG_USAGE;
         }
     }
     if (optind + 2 != argc || strcmp(argv[optind], "import") != 0) {
@@ -383,8 +409,8 @@ int log_contacts(logctx *c, int argc, char **argv)
             skipped++;
             continue;
         }
-        const char *s = si >= 0 && (size_t)si < rec.nfields && rec.fields[si][0] ? rec.fields[si]
-                                                                                  : source;
+        const char *s =
+            si >= 0 && (size_t)si < rec.nfields && rec.fields[si][0] ? rec.fields[si] : source;
         const char *nm = ni >= 0 && (size_t)ni < rec.nfields ? rec.fields[ni] : "";
         st = cadd(c, b, rec.addr, s, nm);
     }

@@ -18,8 +18,8 @@
 int log_stats_compute(logctx *c, int64_t since, int64_t until, int bucket, size_t top,
                       mm_stats **out)
 {
-    mm_stats_query q = {.since = since, .until = until, .bucket = (mm_stats_bucket)bucket,
-                        .top = top};
+    mm_stats_query q = {
+        .since = since, .until = until, .bucket = (mm_stats_bucket)bucket, .top = top};
     *out = NULL;
     mm_stats *s = NULL;
     mm_status_t st = mm_stats_create(&q, &s);
@@ -54,9 +54,9 @@ int log_stats_compute(logctx *c, int64_t since, int64_t until, int bucket, size_
 /* ---- machine formats ---- */
 
 static const char *const stat_cols[] = {
-    "table", "key", "events", "hard", "soft", "complaints", "addresses", "hard_addresses",
-    "share", "contacts", "hard_rate", "sent", "bounced", "deferred", "bounce_rate", "previous",
-    "change", NULL};
+    "table",          "key",      "events",   "hard",      "soft", "complaints", "addresses",
+    "hard_addresses", "share",    "contacts", "hard_rate", "sent", "bounced",    "deferred",
+    "bounce_rate",    "previous", "change",   NULL};
 
 /* A rate with 4 decimals, or "" when unknown. */
 static void rate(char *buf, size_t n, double v, bool known)
@@ -71,8 +71,8 @@ static void machine_row(out_format f, mm_buf *b, mm_stats_table t, const mm_stat
 {
     bool trend = t == MM_STATS_TREND;
     char num[8][32], rates[4][32];
-    long ints[] = {r->events, r->hard, r->soft, r->complaints, r->addresses, r->hard_addresses,
-                   r->contacts, r->sent};
+    long ints[] = {r->events,    r->hard,           r->soft,     r->complaints,
+                   r->addresses, r->hard_addresses, r->contacts, r->sent};
     for (size_t i = 0; i < 8; i++)
         snprintf(num[i], sizeof num[i], "%ld", ints[i]);
     rate(rates[0], 32, r->share, !trend);
@@ -86,9 +86,23 @@ static void machine_row(out_format f, mm_buf *b, mm_stats_table t, const mm_stat
     snprintf(bounced, sizeof bounced, "%ld", r->bounced);
     snprintf(deferred, sizeof deferred, "%ld", r->deferred);
     snprintf(previous, sizeof previous, "%ld", r->previous);
-    const char *v[] = {mm_stats_table_tostr(t), r->key, num[0], num[1], num[2], num[3], num[4],
-                       num[5], rates[0], num[6], rates[1], num[7], bounced, deferred, rates[2],
-                       trend ? previous : "", rates[3]};
+    const char *v[] = {mm_stats_table_tostr(t),
+                       r->key,
+                       num[0],
+                       num[1],
+                       num[2],
+                       num[3],
+                       num[4],
+                       num[5],
+                       rates[0],
+                       num[6],
+                       rates[1],
+                       num[7],
+                       bounced,
+                       deferred,
+                       rates[2],
+                       trend ? previous : "",
+                       rates[3]};
     if (f == OUT_CSV) {
         for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
             csv_field(b, v[i], i == 0);
@@ -186,10 +200,10 @@ static const char *key_label(mm_stats_table t, const char *key, char *buf, size_
             }
     }
     if (t == MM_STATS_TREND) {
-        static const char *const k[] = {"events", "hard", "soft", "complaints", "addresses",
-                                         "hard_addresses"};
-        const char *l[] = {_("bounces"), _("hard bounces"), _("soft bounces"), _("complaints"),
-                           _("addresses"), _("hard-bounced addresses")};
+        static const char *const k[] = {"events",     "hard",      "soft",
+                                        "complaints", "addresses", "hard_addresses"};
+        const char *l[] = {_("bounces"),    _("hard bounces"), _("soft bounces"),
+                           _("complaints"), _("addresses"),    _("hard-bounced addresses")};
         for (size_t i = 0; i < 6; i++)
             if (strcmp(key, k[i]) == 0)
                 return l[i];
@@ -202,8 +216,14 @@ static const char *key_label(mm_stats_table t, const char *key, char *buf, size_
 static void text_table(const mm_stats *s, mm_stats_table t, mm_buf *b)
 {
     static const char *const titles[MM_STATS_TABLE_COUNT_] = {
-        N_("Totals"),       N_("By reason"), N_("By category"), N_("By recipient domain"),
-        N_("By provider"),  N_("By source"), N_("Over time"),   N_("Top failing domains"),
+        N_("Totals"),
+        N_("By reason"),
+        N_("By category"),
+        N_("By recipient domain"),
+        N_("By provider"),
+        N_("By source"),
+        N_("Over time"),
+        N_("Top failing domains"),
         N_("Trend against the previous period")};
     size_t n = mm_stats_count(s, t);
     if (n == 0 || t == MM_STATS_DOMAIN || t == MM_STATS_TOTALS)
@@ -287,8 +307,9 @@ static void text_totals(const mm_stats *s, int64_t since, int64_t until, mm_buf 
     mm_buf_printf(b, _("Bounce log statistics, %s to %s\n"), since ? from : _("the beginning"),
                   until ? to : _("now"));
     pct(r, sizeof r, t->bounce_rate);
-    mm_buf_printf(b, _("  %ld bounces (%ld hard, %ld soft, %ld complaints) from %ld addresses; "
-                       "%ld hard-bounced\n"),
+    mm_buf_printf(b,
+                  _("  %ld bounces (%ld hard, %ld soft, %ld complaints) from %ld addresses; "
+                    "%ld hard-bounced\n"),
                   t->events, t->hard, t->soft, t->complaints, t->addresses, t->hard_addresses);
     if (t->sent || t->bounced)
         mm_buf_printf(b, _("  MTA logs: %ld sent, %ld bounced, %ld deferred; bounce rate %s\n"),
@@ -297,9 +318,10 @@ static void text_totals(const mm_stats *s, int64_t since, int64_t until, mm_buf 
 
 static void stats_usage(FILE *fp)
 {
-    fprintf(fp, _("Usage: %s log stats [OPTION]...\n"
-                  "Counts and rates by reason, category, recipient domain, provider and source,\n"
-                  "over time; the top failing domains; the trend against the previous period.\n\n"),
+    fprintf(fp,
+            _("Usage: %s log stats [OPTION]...\n"
+              "Counts and rates by reason, category, recipient domain, provider and source,\n"
+              "over time; the top failing domains; the trend against the previous period.\n\n"),
             progname);
     fputs(_("      --since=DATE      from DATE (2026-11-01, 2026-11-01T08:00Z, @UNIX, or 30d for\n"
             "                        30 days ago); with it the trend compares the period with\n"
@@ -333,7 +355,7 @@ static int period_opt(logctx *c, int ch, const char *arg, stats_args *a)
         }
         return 1;
     case 'B':
-        a->bucket = strcmp(arg, "day") == 0    ? MM_STATS_DAY
+        a->bucket = strcmp(arg, "day") == 0     ? MM_STATS_DAY
                     : strcmp(arg, "week") == 0  ? MM_STATS_WEEK
                     : strcmp(arg, "month") == 0 ? MM_STATS_MONTH
                                                 : -1;

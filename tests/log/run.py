@@ -59,7 +59,9 @@ def env():
 def mm(args, lang="en", db=True, stdin=None):
     cmd = [MM, "--lang", lang, "log"] + (["--db", DB] if db else []) + args
     p = subprocess.run(cmd, input=stdin, capture_output=True, env=env(), timeout=120)
-    return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
+    err = p.stderr.decode("utf-8", "replace")
+    check("runtime error" not in err and "Sanitizer" not in err, f"{args}: sanitizer: {err[-2000:]}")
+    return p.returncode, p.stdout.decode("utf-8", "replace"), err
 
 
 def seed(kind, rows):

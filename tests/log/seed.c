@@ -60,9 +60,17 @@ static int events(mm_store *s, FILE *fp)
             fprintf(stderr, "log_seed: short line: %s\n", line);
             return 2;
         }
-        mm_event e = {.key = f[0], .time = atoll(f[1]), .address = f[2], .action = f[3],
-                      .status = f[4], .reply_code = atoi(f[5]), .diagnostic = f[9],
-                      .remote_mta = "", .mta = "test", .subject = "", .message_id = "",
+        mm_event e = {.key = f[0],
+                      .time = atoll(f[1]),
+                      .address = f[2],
+                      .action = f[3],
+                      .status = f[4],
+                      .reply_code = atoi(f[5]),
+                      .diagnostic = f[9],
+                      .remote_mta = "",
+                      .mta = "test",
+                      .subject = "",
+                      .message_id = "",
                       .origin = "seed"};
         fill(&e, f[6], strcmp(f[7], "1") == 0, f[8]);
         mm_status_t st = mm_store_add_events(s, &e, 1, NULL, NULL, NULL);
@@ -79,8 +87,15 @@ static int deliveries(mm_store *s, FILE *fp)
     while (fgets(line, sizeof line, fp)) {
         if (sscanf(line, "%255s %lld %255s %31s", key, &t, addr, outcome) != 4)
             continue;
-        mm_delivery d = {.key = key, .time = t, .address = addr, .outcome = outcome,
-                         .status = "", .reply = "", .relay = "", .queue_id = "", .origin = "seed"};
+        mm_delivery d = {.key = key,
+                         .time = t,
+                         .address = addr,
+                         .outcome = outcome,
+                         .status = "",
+                         .reply = "",
+                         .relay = "",
+                         .queue_id = "",
+                         .origin = "seed"};
         mm_status_t st = mm_store_add_deliveries(s, &d, 1, NULL, NULL, NULL);
         if (st != MM_OK)
             return die("add_deliveries", s, st);
@@ -90,7 +105,7 @@ static int deliveries(mm_store *s, FILE *fp)
 
 static int bulk_suppress(mm_store *s, long n)
 {
-    char (*buf)[48] = malloc(sizeof(*buf) * BATCH);
+    char(*buf)[48] = malloc(sizeof(*buf) * BATCH);
     const char **p = malloc(sizeof(*p) * BATCH);
     if (!buf || !p)
         return 3;
@@ -111,13 +126,13 @@ static int bulk_suppress(mm_store *s, long n)
 
 static int bulk_events(mm_store *s, long n, long addrs, long span)
 {
-    static const char *const reasons[] = {"userunknown", "mailboxfull", "blocked", "hostunknown",
-                                          "spamdetected", "systemerror"};
-    static const char *const doms[] = {"qq.com", "163.com", "gmail.com", "example.de",
-                                       "company.cn", "outlook.com"};
+    static const char *const reasons[] = {"userunknown", "mailboxfull",  "blocked",
+                                          "hostunknown", "spamdetected", "systemerror"};
+    static const char *const doms[] = {"qq.com",     "163.com",    "gmail.com",
+                                       "example.de", "company.cn", "outlook.com"};
     mm_event *ev = calloc(BATCH, sizeof *ev);
-    char (*keys)[32] = malloc(sizeof(*keys) * BATCH);
-    char (*ad)[48] = malloc(sizeof(*ad) * BATCH);
+    char(*keys)[32] = malloc(sizeof(*keys) * BATCH);
+    char(*ad)[48] = malloc(sizeof(*ad) * BATCH);
     if (!ev || !keys || !ad)
         return 3;
     int64_t now = (int64_t)time(NULL);
@@ -130,10 +145,17 @@ static int bulk_events(mm_store *s, long n, long addrs, long span)
             snprintf(keys[k], sizeof keys[k], "bulk-%ld", i);
             snprintf(ad[k], sizeof ad[k], "u%ld@%s", a, doms[a % 6]);
             const char *r = reasons[(x >> 4) % 6];
-            ev[k] = (mm_event){.key = keys[k], .time = now - span + (int64_t)(x % (unsigned)span),
-                               .address = ad[k], .action = "failed", .status = "",
-                               .diagnostic = "", .remote_mta = "", .mta = "test", .subject = "",
-                               .message_id = "", .origin = "bulk"};
+            ev[k] = (mm_event){.key = keys[k],
+                               .time = now - span + (int64_t)(x % (unsigned)span),
+                               .address = ad[k],
+                               .action = "failed",
+                               .status = "",
+                               .diagnostic = "",
+                               .remote_mta = "",
+                               .mta = "test",
+                               .subject = "",
+                               .message_id = "",
+                               .origin = "bulk"};
             fill(&ev[k], r, strcmp(r, "userunknown") == 0 || strcmp(r, "hostunknown") == 0, "");
         }
         mm_status_t st = mm_store_add_events(s, ev, k, NULL, NULL, NULL);

@@ -32,9 +32,15 @@ static const mm_stats_row *find(const mm_stats *s, mm_stats_table t, const char 
 static mm_stat_row row(int64_t t, const char *addr, const char *action, mm_reason_t r,
                        mm_category_t c, bool hard, const char *prov, const char *src)
 {
-    mm_stat_row x = {.time = t, .address = addr, .domain = strchr(addr, '@') + 1,
-                     .action = action, .reason = r, .category = c, .hard = hard,
-                     .provider = prov, .source = src};
+    mm_stat_row x = {.time = t,
+                     .address = addr,
+                     .domain = strchr(addr, '@') + 1,
+                     .action = action,
+                     .reason = r,
+                     .category = c,
+                     .hard = hard,
+                     .provider = prov,
+                     .source = src};
     return x;
 }
 
@@ -49,24 +55,24 @@ static mm_stats *known_set(void)
     assert_int_equal(since, T0 - 7 * DAY);
     assert_int_equal(until, T0 + 7 * DAY);
     const mm_stat_row rows[] = {
-        row(T0 + 10, "a@qq.com", "failed", MM_REASON_USERUNKNOWN, MM_CATEGORY_INVALID_ADDRESS,
-            true, "tencent", "trade show"),
-        row(T0 + 20, "a@qq.com", "failed", MM_REASON_USERUNKNOWN, MM_CATEGORY_INVALID_ADDRESS,
-            true, "tencent", "trade show"),
-        row(T0 + DAY, "b@qq.com", "delayed", MM_REASON_MAILBOXFULL, MM_CATEGORY_MAILBOX_FULL,
-            false, "tencent", "trade show"),
-        row(T0 + DAY + 5, "c@163.com", "failed", MM_REASON_USERUNKNOWN,
-            MM_CATEGORY_INVALID_ADDRESS, true, "netease", "alibaba"),
+        row(T0 + 10, "a@qq.com", "failed", MM_REASON_USERUNKNOWN, MM_CATEGORY_INVALID_ADDRESS, true,
+            "tencent", "trade show"),
+        row(T0 + 20, "a@qq.com", "failed", MM_REASON_USERUNKNOWN, MM_CATEGORY_INVALID_ADDRESS, true,
+            "tencent", "trade show"),
+        row(T0 + DAY, "b@qq.com", "delayed", MM_REASON_MAILBOXFULL, MM_CATEGORY_MAILBOX_FULL, false,
+            "tencent", "trade show"),
+        row(T0 + DAY + 5, "c@163.com", "failed", MM_REASON_USERUNKNOWN, MM_CATEGORY_INVALID_ADDRESS,
+            true, "netease", "alibaba"),
         row(T0 + 3 * DAY, "d@example.com", "complaint", MM_REASON_FEEDBACK,
             MM_CATEGORY_SPAM_CONTENT, false, "", ""),
         /* the previous period */
-        row(T0 - DAY, "a@qq.com", "failed", MM_REASON_MAILBOXFULL, MM_CATEGORY_MAILBOX_FULL,
-            false, "tencent", "trade show"),
+        row(T0 - DAY, "a@qq.com", "failed", MM_REASON_MAILBOXFULL, MM_CATEGORY_MAILBOX_FULL, false,
+            "tencent", "trade show"),
         /* outside both: ignored */
-        row(T0 + 8 * DAY, "z@qq.com", "failed", MM_REASON_USERUNKNOWN,
-            MM_CATEGORY_INVALID_ADDRESS, true, "tencent", "x"),
-        row(T0 - 30 * DAY, "z@qq.com", "failed", MM_REASON_USERUNKNOWN,
-            MM_CATEGORY_INVALID_ADDRESS, true, "tencent", "x"),
+        row(T0 + 8 * DAY, "z@qq.com", "failed", MM_REASON_USERUNKNOWN, MM_CATEGORY_INVALID_ADDRESS,
+            true, "tencent", "x"),
+        row(T0 - 30 * DAY, "z@qq.com", "failed", MM_REASON_USERUNKNOWN, MM_CATEGORY_INVALID_ADDRESS,
+            true, "tencent", "x"),
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
         assert_int_equal(mm_stats_row_cb(s, &rows[i]), 0);
@@ -184,8 +190,8 @@ static void test_buckets(void **state)
     mm_stats_query q = {.bucket = MM_STATS_MONTH};
     mm_stats *s = NULL;
     assert_int_equal(mm_stats_create(&q, &s), MM_OK);
-    mm_stat_row r = row(T0, "a@b.cn", "failed", MM_REASON_BLOCKED, MM_CATEGORY_BLOCKED, false,
-                        "", "");
+    mm_stat_row r =
+        row(T0, "a@b.cn", "failed", MM_REASON_BLOCKED, MM_CATEGORY_BLOCKED, false, "", "");
     mm_stats_add_row(s, &r);
     r.time = T0 + DAY;
     mm_stats_add_row(s, &r);
@@ -215,10 +221,10 @@ static void test_speed(void **state)
 {
     (void)state;
     enum { N = 1000000, ADDRS = 200000 };
-    static const char *const doms[] = {"qq.com", "163.com", "gmail.com", "example.de",
-                                       "company.cn", "outlook.com", "126.com", "yahoo.com"};
+    static const char *const doms[] = {"qq.com",     "163.com",     "gmail.com", "example.de",
+                                       "company.cn", "outlook.com", "126.com",   "yahoo.com"};
     static const char *const srcs[] = {"trade show", "alibaba", "website", "purchased list", ""};
-    char (*addr)[40] = malloc(sizeof(*addr) * ADDRS);
+    char(*addr)[40] = malloc(sizeof(*addr) * ADDRS);
     assert_non_null(addr);
     for (int i = 0; i < ADDRS; i++)
         snprintf(addr[i], sizeof addr[i], "user%d.name@%s", i, doms[i % 8]);
@@ -230,11 +236,15 @@ static void test_speed(void **state)
     for (int i = 0; i < N; i++) {
         x = x * 1103515245u + 12345u;
         int a = (int)(x >> 8) % ADDRS;
-        mm_stat_row r = {.time = T0 - 30 * DAY + (int64_t)(x % (60u * DAY)), .address = addr[a],
-                         .domain = doms[a % 8], .action = "failed",
+        mm_stat_row r = {.time = T0 - 30 * DAY + (int64_t)(x % (60u * DAY)),
+                         .address = addr[a],
+                         .domain = doms[a % 8],
+                         .action = "failed",
                          .reason = (mm_reason_t)(x % MM_REASON_COUNT_),
-                         .category = (mm_category_t)(x % MM_CATEGORY_COUNT_), .hard = x & 1,
-                         .provider = "", .source = srcs[a % 5]};
+                         .category = (mm_category_t)(x % MM_CATEGORY_COUNT_),
+                         .hard = x & 1,
+                         .provider = "",
+                         .source = srcs[a % 5]};
         assert_int_equal(mm_stats_add_row(s, &r), MM_OK);
     }
     assert_int_equal(mm_stats_finish(s), MM_OK);
@@ -251,10 +261,8 @@ static void test_speed(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_totals),
-        cmocka_unit_test(test_groups),
-        cmocka_unit_test(test_time_and_trend),
-        cmocka_unit_test(test_buckets),
+        cmocka_unit_test(test_totals),         cmocka_unit_test(test_groups),
+        cmocka_unit_test(test_time_and_trend), cmocka_unit_test(test_buckets),
         cmocka_unit_test(test_speed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -110,11 +110,13 @@ static int grow_ids(st_intern *t)
     if (posix_memalign(&p, 64, (size_t)cap * t->stride) != 0)
         return -1;
     unsigned char *e = p;
-    memcpy(e, t->ent, (size_t)t->n * t->stride);
+    if (t->n)
+        memcpy(e, t->ent, (size_t)t->n * t->stride);
     memset(e + (size_t)t->n * t->stride, 0, (size_t)(cap - t->n) * t->stride);
     for (uint32_t id = 0; id < t->n; id++) {
         st_entry *x = (st_entry *)(void *)(e + (size_t)id * t->stride);
-        const unsigned char *old_inl = t->ent + (size_t)id * t->stride + sizeof(st_entry) + t->elsize;
+        const unsigned char *old_inl =
+            t->ent + (size_t)id * t->stride + sizeof(st_entry) + t->elsize;
         if ((const unsigned char *)x->s == old_inl)
             x->s = (const char *)x + sizeof(st_entry) + t->elsize;
     }

@@ -26,22 +26,22 @@ typedef struct st_pool {
 } st_pool;
 
 typedef struct st_entry {
-    const char *s;    /* the string: inline after the payload, or in the pool */
+    const char *s; /* the string: inline after the payload, or in the pool */
     uint32_t len;
     uint32_t hash;
     /* then the payload (elsize bytes, 8-aligned), then inline string bytes */
 } st_entry;
 
 typedef struct st_intern {
-    uint64_t *slot;   /* 0 = empty, else hash << 32 | (id + 1) */
-    uint32_t mask;    /* slots - 1 (a power of two) */
-    uint32_t n;       /* ids handed out */
-    uint32_t cap;     /* room in ent */
+    uint64_t *slot;     /* 0 = empty, else hash << 32 | (id + 1) */
+    uint32_t mask;      /* slots - 1 (a power of two) */
+    uint32_t n;         /* ids handed out */
+    uint32_t cap;       /* room in ent */
     unsigned char *ent; /* entries of stride bytes */
     size_t stride;
-    size_t elsize;    /* payload bytes per id (rounded up to 8) */
-    size_t inl;       /* inline string room, NUL included */
-    st_pool *pool;    /* shared by the tables of one mm_stats */
+    size_t elsize; /* payload bytes per id (rounded up to 8) */
+    size_t inl;    /* inline string room, NUL included */
+    st_pool *pool; /* shared by the tables of one mm_stats */
 } st_intern;
 
 void st_pool_free(st_pool *p);
