@@ -320,6 +320,8 @@ static void usage(FILE *fp)
                   "                         password comes from $MAILMEDIC_IMAP_PASSWORD\n"
                   "      --imap-cafile=FILE trust this CA certificate for the IMAP server\n"
                   "      --move-to=FOLDER   move ingested bounces to FOLDER once stored\n"
+                  "      --imap-allow-plaintext  let imap:// go without STARTTLS, only to a\n"
+                  "                         server on this machine (127.0.0.1, ::1, localhost)\n"
                   "      --mta-log=FILE     a Postfix or Exim delivery log (repeatable; - is\n"
                   "                         standard input); re-reading resumes where it stopped\n"
                   "      --mta-format=FMT   auto (default), postfix or exim\n"
@@ -344,6 +346,7 @@ int log_ingest_main(struct mm_store *store, int argc, char **argv)
         {"imap-credentials", required_argument, NULL, 'P'},
         {"imap-cafile", required_argument, NULL, 'A'},
         {"move-to", required_argument, NULL, 'm'},
+        {"imap-allow-plaintext", no_argument, NULL, 'T'},
         {"mta-log", required_argument, NULL, 'L'},
         {"mta-format", required_argument, NULL, 'F'},
         {"lang", required_argument, NULL, 'l'},
@@ -393,6 +396,7 @@ int log_ingest_main(struct mm_store *store, int argc, char **argv)
         case 'P': io.credentials = optarg; break;
         case 'A': io.cafile = optarg; break;
         case 'm': io.move_to = optarg; break;
+        case 'T': io.plaintext_ok = true; break;
         case 'L': mta[nmta++] = optarg; break;
         case 'F': mta_format = optarg; break;
         case 'l': i18n_setup(optarg); break;
