@@ -58,8 +58,8 @@ static const char *providers[] = {"tencent", "netease", "alibaba", "google", "mi
 static int fill_events(mm_store *s, unsigned long n)
 {
     mm_event *ev = calloc(CHUNK, sizeof *ev);
-    char (*keys)[32] = calloc(CHUNK, sizeof *keys);
-    char (*addrs)[64] = calloc(CHUNK, sizeof *addrs);
+    char(*keys)[32] = calloc(CHUNK, sizeof *keys);
+    char(*addrs)[64] = calloc(CHUNK, sizeof *addrs);
     if (!ev || !keys || !addrs)
         return 1;
     int64_t now = (int64_t)time(NULL);
@@ -70,14 +70,23 @@ static int fill_events(mm_store *s, unsigned long n)
             size_t t = (size_t)(r % (sizeof kinds / sizeof kinds[0]));
             snprintf(keys[i], sizeof keys[i], "fill-%lu", done + i);
             address(addrs[i], sizeof addrs[i], (unsigned long)((r >> 8) % 200000));
-            ev[i] = (mm_event){.key = keys[i], .time = now - (int64_t)((r >> 24) % (365 * 86400)),
-                               .address = addrs[i], .action = "failed",
-                               .status = kinds[t].status, .reply_code = 550,
-                               .reason = kinds[t].reason, .category = kinds[t].category,
-                               .severity = MM_SEVERITY_HIGH, .hard = kinds[t].hard,
-                               .provider = providers[(r >> 40) % 6], .diagnostic = "bench",
-                               .remote_mta = "", .mta = "bench", .subject = "",
-                               .message_id = "", .origin = "logfill"};
+            ev[i] = (mm_event){.key = keys[i],
+                               .time = now - (int64_t)((r >> 24) % (365 * 86400)),
+                               .address = addrs[i],
+                               .action = "failed",
+                               .status = kinds[t].status,
+                               .reply_code = 550,
+                               .reason = kinds[t].reason,
+                               .category = kinds[t].category,
+                               .severity = MM_SEVERITY_HIGH,
+                               .hard = kinds[t].hard,
+                               .provider = providers[(r >> 40) % 6],
+                               .diagnostic = "bench",
+                               .remote_mta = "",
+                               .mta = "bench",
+                               .subject = "",
+                               .message_id = "",
+                               .origin = "logfill"};
         }
         size_t added = 0;
         if (mm_store_add_events(s, ev, k, NULL, NULL, &added) != MM_OK) {
@@ -94,7 +103,7 @@ static int fill_events(mm_store *s, unsigned long n)
 
 static int fill_suppress(mm_store *s, unsigned long n)
 {
-    char (*buf)[64] = calloc(CHUNK, sizeof *buf);
+    char(*buf)[64] = calloc(CHUNK, sizeof *buf);
     const char **p = calloc(CHUNK, sizeof *p);
     if (!buf || !p)
         return 1;

@@ -133,8 +133,7 @@ static bool read_slot(ingest_run *r, mm_input *in, slot *s)
     memcpy(s->bytes, msg.bytes, msg.len);
     s->len = msg.len;
     if (msg.truncated)
-        log_warnx(_("%s: message larger than the limit; only its beginning was read"),
-                  s->origin);
+        log_warnx(_("%s: message larger than the limit; only its beginning was read"), s->origin);
     r->read++;
     return true;
 }
@@ -191,8 +190,9 @@ static void run_serial(ingest_run *r, mm_input *in, batch *b)
 
 static void run_parallel(ingest_run *r, mm_input *in, batch *cur, batch *nxt)
 {
-    pool p = {r->ctx, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
-              PTHREAD_COND_INITIALIZER, NULL, false};
+    pool p = {
+        r->ctx, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL,
+        false};
     pthread_t th[MAX_JOBS];
     int started = 0;
     for (int t = 0; t < r->jobs && t < MAX_JOBS; t++)
@@ -277,15 +277,17 @@ static void summary(const ingest_run *r, bool json)
     if (r->progress)
         fputc('\n', stderr);
     if (c.messages || !r->lines)
-        fprintf(stderr, _("%zu messages: %zu bounces, %zu complaints, %zu not bounces, "
-                          "%zu unreadable\n"),
+        fprintf(stderr,
+                _("%zu messages: %zu bounces, %zu complaints, %zu not bounces, "
+                  "%zu unreadable\n"),
                 c.messages, c.bounces, c.complaints, c.not_bounces, c.errors);
     if (c.messages || c.events || !r->lines)
-        fprintf(stderr, _("%zu events: %zu new, %zu already stored\n"), c.events,
-                c.events_added, c.duplicates);
+        fprintf(stderr, _("%zu events: %zu new, %zu already stored\n"), c.events, c.events_added,
+                c.duplicates);
     if (r->lines)
-        fprintf(stderr, _("%zu log lines: %zu deliveries (%zu new, %zu already stored), "
-                          "%zu unreadable\n"),
+        fprintf(stderr,
+                _("%zu log lines: %zu deliveries (%zu new, %zu already stored), "
+                  "%zu unreadable\n"),
                 r->lines, c.deliveries, c.deliveries_added, c.delivery_duplicates, r->bad_lines);
     if (!json)
         return;
@@ -294,64 +296,66 @@ static void summary(const ingest_run *r, bool json)
            "\"lines\":%zu,\"deliveries\":%zu,\"deliveries_added\":%zu,"
            "\"delivery_duplicates\":%zu,\"bad_lines\":%zu,\"unreadable_inputs\":%zu,"
            "\"status\":\"%s\"}\n",
-           c.messages, c.bounces, c.complaints, c.not_bounces, c.errors, c.events,
-           c.events_added, c.duplicates, r->lines, c.deliveries, c.deliveries_added,
-           c.delivery_duplicates, r->bad_lines, r->unreadable,
-           r->dberr ? "database_error" : r->unreadable || r->bad_lines || c.errors ? "partial" : "ok");
+           c.messages, c.bounces, c.complaints, c.not_bounces, c.errors, c.events, c.events_added,
+           c.duplicates, r->lines, c.deliveries, c.deliveries_added, c.delivery_duplicates,
+           r->bad_lines, r->unreadable,
+           r->dberr                                    ? "database_error"
+           : r->unreadable || r->bad_lines || c.errors ? "partial"
+                                                       : "ok");
     fflush(stdout);
 }
 
 static void usage(FILE *fp)
 {
-    fprintf(fp, _("Usage: %s log ingest [OPTION]... [FILE|DIR|MBOX|-]...\n"
-                  "Diagnose bounces and store one event per failed recipient in the bounce\n"
-                  "log.  The same bounce ingested twice is stored once.  With no input\n"
-                  "option and no FILE, read standard input (e.g. piped in by the MTA).\n\n"
-                  "  -f, --format=FMT       text (default: summary on stderr) or json\n"
-                  "                         (also one JSON object with the counters on stdout)\n"
-                  "  -j, --jobs=N           diagnose in N threads (default 1)\n"
-                  "      --batch=N          events per transaction (default 1000)\n"
-                  "      --max-size=BYTES   read at most BYTES of each message (default 8 MiB)\n"
-                  "      --imap=URL         fetch new messages from a mailbox, e.g.\n"
-                  "                         imaps://imap.exmail.qq.com/INBOX\n"
-                  "      --imap-user=USER   the IMAP user name\n"
-                  "      --imap-credentials=FILE  a file with the user on its first line and\n"
-                  "                         the password on its second (mode 0600); else the\n"
-                  "                         password comes from $MAILMEDIC_IMAP_PASSWORD\n"
-                  "      --imap-cafile=FILE trust this CA certificate for the IMAP server\n"
-                  "      --move-to=FOLDER   move ingested bounces to FOLDER once stored\n"
-                  "      --imap-allow-plaintext  let imap:// go without STARTTLS, only to a\n"
-                  "                         server on this machine (127.0.0.1, ::1, localhost)\n"
-                  "      --mta-log=FILE     a Postfix or Exim delivery log (repeatable; - is\n"
-                  "                         standard input); re-reading resumes where it stopped\n"
-                  "      --mta-format=FMT   auto (default), postfix or exim\n"
-                  "  -l, --lang=LANG        zh or en (default: from the locale)\n"
-                  "  -h, --help             show this help and exit\n\n"
-                  "Exit status: 0 all inputs read, 1 some inputs could not be read (the rest\n"
-                  "were stored), 2 usage error, 3 database error (run again to\n"
-                  "pick up where it stopped).  An IMAP server that cannot be reached or drops\n"
-                  "the connection gives 1: what was read is stored.\n"),
+    fprintf(fp,
+            _("Usage: %s log ingest [OPTION]... [FILE|DIR|MBOX|-]...\n"
+              "Diagnose bounces and store one event per failed recipient in the bounce\n"
+              "log.  The same bounce ingested twice is stored once.  With no input\n"
+              "option and no FILE, read standard input (e.g. piped in by the MTA).\n\n"
+              "  -f, --format=FMT       text (default: summary on stderr) or json\n"
+              "                         (also one JSON object with the counters on stdout)\n"
+              "  -j, --jobs=N           diagnose in N threads (default 1)\n"
+              "      --batch=N          events per transaction (default 1000)\n"
+              "      --max-size=BYTES   read at most BYTES of each message (default 8 MiB)\n"
+              "      --imap=URL         fetch new messages from a mailbox, e.g.\n"
+              "                         imaps://imap.exmail.qq.com/INBOX\n"
+              "      --imap-user=USER   the IMAP user name\n"
+              "      --imap-credentials=FILE  a file with the user on its first line and\n"
+              "                         the password on its second (mode 0600); else the\n"
+              "                         password comes from $MAILMEDIC_IMAP_PASSWORD\n"
+              "      --imap-cafile=FILE trust this CA certificate for the IMAP server\n"
+              "      --move-to=FOLDER   move ingested bounces to FOLDER once stored\n"
+              "      --imap-allow-plaintext  let imap:// go without STARTTLS, only to a\n"
+              "                         server on this machine (127.0.0.1, ::1, localhost)\n"
+              "      --mta-log=FILE     a Postfix or Exim delivery log (repeatable; - is\n"
+              "                         standard input); re-reading resumes where it stopped\n"
+              "      --mta-format=FMT   auto (default), postfix or exim\n"
+              "  -l, --lang=LANG        zh or en (default: from the locale)\n"
+              "  -h, --help             show this help and exit\n\n"
+              "Exit status: 0 all inputs read, 1 some inputs could not be read (the rest\n"
+              "were stored), 2 usage error, 3 database error (run again to\n"
+              "pick up where it stopped).  An IMAP server that cannot be reached or drops\n"
+              "the connection gives 1: what was read is stored.\n"),
             progname);
 }
 
 int log_ingest_main(struct mm_store *store, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"format", required_argument, NULL, 'f'},
-        {"jobs", required_argument, NULL, 'j'},
-        {"batch", required_argument, NULL, 'b'},
-        {"max-size", required_argument, NULL, 'M'},
-        {"imap", required_argument, NULL, 'I'},
-        {"imap-user", required_argument, NULL, 'U'},
-        {"imap-credentials", required_argument, NULL, 'P'},
-        {"imap-cafile", required_argument, NULL, 'A'},
-        {"move-to", required_argument, NULL, 'm'},
-        {"imap-allow-plaintext", no_argument, NULL, 'T'},
-        {"mta-log", required_argument, NULL, 'L'},
-        {"mta-format", required_argument, NULL, 'F'},
-        {"lang", required_argument, NULL, 'l'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {{"format", required_argument, NULL, 'f'},
+                                             {"jobs", required_argument, NULL, 'j'},
+                                             {"batch", required_argument, NULL, 'b'},
+                                             {"max-size", required_argument, NULL, 'M'},
+                                             {"imap", required_argument, NULL, 'I'},
+                                             {"imap-user", required_argument, NULL, 'U'},
+                                             {"imap-credentials", required_argument, NULL, 'P'},
+                                             {"imap-cafile", required_argument, NULL, 'A'},
+                                             {"move-to", required_argument, NULL, 'm'},
+                                             {"imap-allow-plaintext", no_argument, NULL, 'T'},
+                                             {"mta-log", required_argument, NULL, 'L'},
+                                             {"mta-format", required_argument, NULL, 'F'},
+                                             {"lang", required_argument, NULL, 'l'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
     ingest_run r = {0};
     imap_opts io = {0};
     const char **mta = calloc((size_t)argc + 1, sizeof *mta);
@@ -390,18 +394,42 @@ int log_ingest_main(struct mm_store *store, int argc, char **argv)
                 rc = EXIT_USAGE;
             }
             break;
-        case 'M': lim.max_message_bytes = strtoull(optarg, NULL, 10); break;
-        case 'I': io.url = optarg; break;
-        case 'U': io.user = optarg; break;
-        case 'P': io.credentials = optarg; break;
-        case 'A': io.cafile = optarg; break;
-        case 'm': io.move_to = optarg; break;
-        case 'T': io.plaintext_ok = true; break;
-        case 'L': mta[nmta++] = optarg; break;
-        case 'F': mta_format = optarg; break;
-        case 'l': i18n_setup(optarg); break;
-        case 'h': help = true; break;
-        default: rc = EXIT_USAGE; break;
+        case 'M':
+            lim.max_message_bytes = strtoull(optarg, NULL, 10);
+            break;
+        case 'I':
+            io.url = optarg;
+            break;
+        case 'U':
+            io.user = optarg;
+            break;
+        case 'P':
+            io.credentials = optarg;
+            break;
+        case 'A':
+            io.cafile = optarg;
+            break;
+        case 'm':
+            io.move_to = optarg;
+            break;
+        case 'T':
+            io.plaintext_ok = true;
+            break;
+        case 'L':
+            mta[nmta++] = optarg;
+            break;
+        case 'F':
+            mta_format = optarg;
+            break;
+        case 'l':
+            i18n_setup(optarg);
+            break;
+        case 'h':
+            help = true;
+            break;
+        default:
+            rc = EXIT_USAGE;
+            break;
         }
     }
     if (help) {

@@ -38,8 +38,8 @@ typedef struct imap_run {
     char *cursor;
     char *origin_prefix; /* "imap://user@host/INBOX;UID=" */
     uint32_t uidvalidity;
-    uid_list pending;    /* bounces read, batch not committed yet */
-    uid_list committed;  /* bounces stored: to move */
+    uid_list pending;   /* bounces read, batch not committed yet */
+    uid_list committed; /* bounces stored: to move */
     char user[256], password[1024];
 } imap_run;
 
@@ -74,7 +74,8 @@ static bool credentials(imap_run *ir, const imap_opts *o)
         }
         if (fstat(fileno(fp), &sb) == 0 && (sb.st_mode & 077))
             log_warnx(_("%s: the credentials file can be read by other users; "
-                        "chmod 600 it"), o->credentials);
+                        "chmod 600 it"),
+                      o->credentials);
         char l1[1024] = "", l2[1024] = "";
         bool two = fgets(l1, sizeof l1, fp) && fgets(l2, sizeof l2, fp);
         fclose(fp);

@@ -237,8 +237,8 @@ static mm_status_t item_events(mm_ingest_item *it, const char *bytes, size_t len
     return st;
 }
 
-mm_status_t mm_ingest_prepare(const mm_ctx *ctx, const char *bytes, size_t len,
-                              const char *origin, mm_ingest_item **out)
+mm_status_t mm_ingest_prepare(const mm_ctx *ctx, const char *bytes, size_t len, const char *origin,
+                              mm_ingest_item **out)
 {
     *out = NULL;
     mm_ingest_item *it = item_new(origin);
@@ -347,6 +347,8 @@ mm_status_t mm_ingest_add(mm_ingest *ing, mm_ingest_item *it)
 
 mm_status_t mm_ingest_message(mm_ingest *ing, const char *bytes, size_t len, const char *origin)
 {
+    if (!ing || (!bytes && len))
+        return MM_EINVAL;
     mm_ingest_item *it;
     mm_status_t st = mm_ingest_prepare(ing->ctx, bytes, len, origin, &it);
     if (st != MM_OK)
@@ -413,6 +415,8 @@ static mm_status_t gather(mm_ingest *ing)
  */
 mm_status_t mm_ingest_flush(mm_ingest *ing)
 {
+    if (!ing)
+        return MM_EINVAL;
     if (!ing->npending && !ing->cursor_dirty)
         return MM_OK;
     mm_status_t st = gather(ing);
@@ -422,8 +426,8 @@ mm_status_t mm_ingest_flush(mm_ingest *ing)
     size_t added = 0;
     if (ing->ndeliveries) {
         bool last = !ing->nevents;
-        st = mm_store_add_deliveries(ing->store, ing->dlbuf, ing->ndeliveries,
-                                     last ? cn : NULL, last ? cv : NULL, &added);
+        st = mm_store_add_deliveries(ing->store, ing->dlbuf, ing->ndeliveries, last ? cn : NULL,
+                                     last ? cv : NULL, &added);
         if (st != MM_OK)
             goto done;
         ing->n.deliveries_added += added;
