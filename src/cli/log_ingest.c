@@ -339,146 +339,178 @@ static void usage(FILE *fp)
             progname);
 }
 
-int log_ingest_main(struct mm_store *store, int argc, char **argv)
+/* The command line of `log ingest`. */
+typedef struct ingest_opts {
+    int jobs;
+    bool json, help;
+    imap_opts imap;
+    const char **mta; /* --mta-log files */
+    size_t nmta;
+    const char *mta_format;
+    mm_ingest_options ingest;
+    mm_limits limits;
+} ingest_opts;
+
+static const struct option longopts[] = {{"format", required_argument, NULL, 'f'},
+                                         {"jobs", required_argument, NULL, 'j'},
+                                         {"batch", required_argument, NULL, 'b'},
+                                         {"max-size", required_argument, NULL, 'M'},
+                                         {"imap", required_argument, NULL, 'I'},
+                                         {"imap-user", required_argument, NULL, 'U'},
+                                         {"imap-credentials", required_argument, NULL, 'P'},
+                                         {"imap-cafile", required_argument, NULL, 'A'},
+                                         {"move-to", required_argument, NULL, 'm'},
+                                         {"imap-allow-plaintext", no_argument, NULL, 'T'},
+                                         {"mta-log", required_argument, NULL, 'L'},
+                                         {"mta-format", required_argument, NULL, 'F'},
+                                         {"lang", required_argument, NULL, 'l'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+
+/* One option with a value to check; false (after a message) when it is bad. */
+static bool checked_option(ingest_opts *o, int c, const char *arg)
 {
-    static const struct option longopts[] = {{"format", required_argument, NULL, 'f'},
-                                             {"jobs", required_argument, NULL, 'j'},
-                                             {"batch", required_argument, NULL, 'b'},
-                                             {"max-size", required_argument, NULL, 'M'},
-                                             {"imap", required_argument, NULL, 'I'},
-                                             {"imap-user", required_argument, NULL, 'U'},
-                                             {"imap-credentials", required_argument, NULL, 'P'},
-                                             {"imap-cafile", required_argument, NULL, 'A'},
-                                             {"move-to", required_argument, NULL, 'm'},
-                                             {"imap-allow-plaintext", no_argument, NULL, 'T'},
-                                             {"mta-log", required_argument, NULL, 'L'},
-                                             {"mta-format", required_argument, NULL, 'F'},
-                                             {"lang", required_argument, NULL, 'l'},
-                                             {"help", no_argument, NULL, 'h'},
-                                             {NULL, 0, NULL, 0}};
-    ingest_run r = {0};
-    imap_opts io = {0};
-    const char **mta = calloc((size_t)argc + 1, sizeof *mta);
-    size_t nmta = 0;
-    const char *mta_format = "auto";
-    bool json = false, help = false;
-    mm_ingest_options iopt;
-    mm_ingest_options_default(&iopt);
-    mm_limits lim = {0};
+    switch (c) {
+    case 'f':
+        o->json = strcmp(arg, "json") == 0;
+        if (o->json || strcmp(arg, "text") == 0)
+            return true;
+        log_warnx(_("unknown format '%s' (text or json)"), arg);
+        return false;
+    case 'j':
+        o->jobs = atoi(arg);
+        if (o->jobs >= 1 && o->jobs <= MAX_JOBS)
+            return true;
+        log_warnx(_("--jobs takes a number from 1 to 64"));
+        return false;
+    case 'b':
+        o->ingest.batch_size = strtoul(arg, NULL, 10);
+        if (o->ingest.batch_size)
+            return true;
+        log_warnx(_("--batch takes a positive number"));
+        return false;
+    case 'F':
+        o->mta_format = arg;
+        if (strcmp(arg, "auto") == 0 || strcmp(arg, "postfix") == 0 || strcmp(arg, "exim") == 0)
+            return true;
+        log_warnx(_("unknown MTA log format '%s' (auto, postfix or exim)"), arg);
+        return false;
+    }
+    return false;
+}
+
+/* Read the options; EXIT_OK, or EXIT_USAGE after a message. */
+static int parse_options(ingest_opts *o, int argc, char **argv)
+{
     int c, rc = EXIT_OK;
-    if (!mta)
-        fatalx("out of memory");
-    r.jobs = 1;
     optind = 1;
     while ((c = getopt_long(argc, argv, "f:j:l:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'f':
-            if (strcmp(optarg, "json") == 0)
-                json = true;
-            else if (strcmp(optarg, "text") != 0) {
-                log_warnx(_("unknown format '%s' (text or json)"), optarg);
-                rc = EXIT_USAGE;
-            }
-            break;
         case 'j':
-            r.jobs = atoi(optarg);
-            if (r.jobs < 1 || r.jobs > MAX_JOBS) {
-                log_warnx(_("--jobs takes a number from 1 to 64"));
-                rc = EXIT_USAGE;
-            }
-            break;
         case 'b':
-            iopt.batch_size = strtoul(optarg, NULL, 10);
-            if (!iopt.batch_size) {
-                log_warnx(_("--batch takes a positive number"));
+        case 'F':
+            if (!checked_option(o, c, optarg))
                 rc = EXIT_USAGE;
-            }
             break;
         case 'M':
-            lim.max_message_bytes = strtoull(optarg, NULL, 10);
+            o->limits.max_message_bytes = strtoull(optarg, NULL, 10);
             break;
         case 'I':
-            io.url = optarg;
+            o->imap.url = optarg;
             break;
         case 'U':
-            io.user = optarg;
+            o->imap.user = optarg;
             break;
         case 'P':
-            io.credentials = optarg;
+            o->imap.credentials = optarg;
             break;
         case 'A':
-            io.cafile = optarg;
+            o->imap.cafile = optarg;
             break;
         case 'm':
-            io.move_to = optarg;
+            o->imap.move_to = optarg;
             break;
         case 'T':
-            io.plaintext_ok = true;
+            o->imap.plaintext_ok = true;
             break;
         case 'L':
-            mta[nmta++] = optarg;
-            break;
-        case 'F':
-            mta_format = optarg;
+            o->mta[o->nmta++] = optarg;
             break;
         case 'l':
             i18n_setup(optarg);
             break;
         case 'h':
-            help = true;
+            o->help = true;
             break;
         default:
             rc = EXIT_USAGE;
             break;
         }
     }
-    if (help) {
-        usage(stdout);
-        goto out;
-    }
-    if (rc != EXIT_OK) {
-        usage(stderr);
-        goto out;
-    }
-    if (io.move_to && !io.url) {
+    if (rc == EXIT_OK && o->imap.move_to && !o->imap.url) {
         log_warnx(_("--move-to needs --imap"));
         rc = EXIT_USAGE;
-        goto out;
     }
-    if (mm_ctx_create(&lim, &r.ctx) != MM_OK)
-        fatalx("out of memory");
-    r.store = store;
-    r.progress = isatty(2);
-    if (io.url) {
-        iopt.on_commit = ingest_imap_committed;
-        iopt.on_commit_arg = &r;
-    }
-    if (mm_ingest_create(store, r.ctx, &iopt, &r.ing) != MM_OK)
-        fatalx("out of memory");
-    bool messages = optind < argc || (!io.url && !nmta);
+    return rc;
+}
+
+/* Read every input the options name, then write what is left. */
+static int run(ingest_run *r, ingest_opts *o, int argc, char **argv)
+{
+    int rc = EXIT_OK;
+    bool messages = optind < argc || (!o->imap.url && !o->nmta);
     char *dash[] = {"-"};
     if (messages)
-        ingest_paths(&r, optind < argc ? argv + optind : dash,
+        ingest_paths(r, optind < argc ? argv + optind : dash,
                      optind < argc ? (size_t)(argc - optind) : 1);
-    for (size_t i = 0; i < nmta && !r.dberr; i++)
-        ingest_mta_log(&r, mta[i], mta_format);
-    if (io.url && !r.dberr)
-        rc = ingest_imap(&r, &io);
-    mm_status_t st = r.dberr ? MM_OK : mm_ingest_flush(r.ing);
+    for (size_t i = 0; i < o->nmta && !r->dberr; i++)
+        ingest_mta_log(r, o->mta[i], o->mta_format);
+    if (o->imap.url && !r->dberr)
+        rc = ingest_imap(r, &o->imap);
+    mm_status_t st = r->dberr ? MM_OK : mm_ingest_flush(r->ing);
     if (st != MM_OK)
-        ingest_store_failed(&r, st);
-    if (io.url)
-        ingest_imap_finish(&r); /* moves only what was committed */
-    summary(&r, json);
+        ingest_store_failed(r, st);
+    if (o->imap.url)
+        ingest_imap_finish(r); /* moves only what was committed */
+    summary(r, o->json);
     mm_ingest_counters cnt;
-    mm_ingest_get_counters(r.ing, &cnt);
-    if (r.dberr)
-        rc = EXIT_INTERNAL;
-    else if (rc == EXIT_OK && (r.unreadable || r.bad_lines || cnt.errors))
-        rc = EXIT_SOMEFAIL;
+    mm_ingest_get_counters(r->ing, &cnt);
+    if (r->dberr)
+        return EXIT_INTERNAL;
+    if (rc == EXIT_OK && (r->unreadable || r->bad_lines || cnt.errors))
+        return EXIT_SOMEFAIL;
+    return rc;
+}
+
+int log_ingest_main(struct mm_store *store, int argc, char **argv)
+{
+    ingest_opts o = {.jobs = 1, .mta_format = "auto"};
+    mm_ingest_options_default(&o.ingest);
+    o.mta = calloc((size_t)argc + 1, sizeof *o.mta);
+    if (!o.mta)
+        fatalx("out of memory");
+    int rc = parse_options(&o, argc, argv);
+    if (o.help || rc != EXIT_OK) {
+        if (o.help)
+            usage(stdout);
+        else
+            fprintf(stderr, _("Try '%s log ingest --help'.\n"), progname);
+        free(o.mta);
+        return o.help ? EXIT_OK : rc;
+    }
+    ingest_run r = {.store = store, .jobs = o.jobs, .progress = isatty(2)};
+    if (mm_ctx_create(&o.limits, &r.ctx) != MM_OK)
+        fatalx("out of memory");
+    if (o.imap.url) {
+        o.ingest.on_commit = ingest_imap_committed;
+        o.ingest.on_commit_arg = &r;
+    }
+    if (mm_ingest_create(store, r.ctx, &o.ingest, &r.ing) != MM_OK)
+        fatalx("out of memory");
+    rc = run(&r, &o, argc, argv);
     mm_ingest_destroy(r.ing);
     mm_ctx_destroy(r.ctx);
-out:
-    free(mta);
+    free(o.mta);
     return rc;
 }
