@@ -2,7 +2,8 @@
 """`mailmedic log ingest` end to end, on SQLite and on PostgreSQL.
 
 Usage: ingest_test.py CASE BACKEND MAILMEDIC SRCDIR
-  CASE     idempotence | badinput | durability | concurrency | dbdown | dberrors | mtalog
+  CASE     idempotence | badinput | durability | concurrency | dbdown | dberrors |
+           locked_long | mtalog
   BACKEND  sqlite | pg   (pg: a private server from tests/pg/pgserver.py on loopback)
 
 Every case compares what is stored with a clean one-shot ingest of the same
@@ -340,6 +341,32 @@ def case_locked(be):
     con.close()
     _, err = p.communicate(timeout=120)
     check(p.returncode == 0, "ingest after the lock was released", p.returncode, 0)
+
+
+def case_locked_long(be):
+    """SQLite: the lock is held past the busy time-out (30 s): exit 3, a clear
+    message naming the file, nothing stored; the next run stores it all."""
+    if be.name != "sqlite":
+        return
+    good = os.path.join(SRC, "examples", "bounces", "01-postfix-user-unknown.eml")
+    db = be.new_db()
+    ingest(db, ["-"], stdin=b"")
+    con = sqlite3.connect(db, timeout=5, isolation_level=None)
+    con.execute("BEGIN EXCLUSIVE")
+    t0 = time.time()
+    r = ingest(db, [good])
+    waited = time.time() - t0
+    con.execute("COMMIT")
+    con.close()
+    err = r.stderr.decode(errors="replace")
+    check(r.returncode == 3, "locked past the time-out: exit", r.returncode, 3)
+    check(os.path.basename(db) in err and "lock" in err.lower(),
+          "locked: the message names the file and the lock", err[-300:], "db... locked")
+    check(waited >= 25, "waited for the busy time-out", round(waited, 1), ">= 25 s")
+    check(int(be.query(db, "SELECT count(*) FROM events")[0][0]) == 0, "nothing stored", "", "")
+    r = ingest(db, [good], check_rc=0)
+    check(r.returncode == 0 and counters(r).get("events_added", 0) >= 1, "the next run stores it",
+          r.returncode, 0)
 
 
 def case_dberrors(be):
