@@ -183,7 +183,7 @@ typedef struct mm_address_info {
     const char *corrected;    /* the corrected address, or "" */
     const char *source;       /* contact source ("trade show", ...) or "" */
     const char *name;         /* contact name, or "" */
-    int64_t updated;          /* last change, Unix seconds */
+    int64_t updated;          /* last state change, Unix seconds (notes alone leave it) */
     bool known;               /* false: the store has nothing on this address */
 } mm_address_info;
 
@@ -192,8 +192,10 @@ typedef int (*mm_address_cb)(void *arg, const mm_address_info *a);
 /*
  * Look up n addresses (batched: fast for a mail-merge script with 100,000
  * recipients).  cb is called once per address, in order; an unknown address
- * comes back with known=false and state MM_ADDR_ACTIVE.  Addresses are
- * compared with the domain lower-cased.
+ * comes back with known=false and state MM_ADDR_ACTIVE (an imported
+ * contact that never bounced is known, active, with its source).  Addresses
+ * are compared trimmed, with the domain lower-cased; an empty one is
+ * MM_EINVAL.
  */
 MM_EXTERN mm_status_t mm_store_check(mm_store *s, const char *const *addrs, size_t n,
                                      mm_address_cb cb, void *arg);
@@ -203,7 +205,9 @@ typedef struct mm_address_filter {
     int64_t due_before;   /* with MM_ADDR_SOFT: only retry_at <= due_before; 0 = any */
 } mm_address_filter;
 
-/* Every known address matching f (NULL = all), ordered by address. */
+/* Every address with a state row (bounced, suppressed, unsuppressed or
+ * annotated; contacts alone are not listed) matching f (NULL = all),
+ * ordered by address. */
 MM_EXTERN mm_status_t mm_store_each_address(mm_store *s, const mm_address_filter *f,
                                             mm_address_cb cb, void *arg);
 

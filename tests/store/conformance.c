@@ -28,15 +28,27 @@ static char dbpath[512];
 
 /* ---- helpers ---------------------------------------------------------- */
 
-static mm_event ev(const char *key, int64_t t, const char *addr, const char *action,
-                   mm_reason_t r, mm_category_t c, bool hard)
+static mm_event ev(const char *key, int64_t t, const char *addr, const char *action, mm_reason_t r,
+                   mm_category_t c, bool hard)
 {
-    mm_event e = {.key = key, .time = t, .address = addr, .action = action, .status = "5.1.1",
-                  .reply_code = 550, .reason = r, .category = c,
-                  .severity = hard ? MM_SEVERITY_HIGH : MM_SEVERITY_LOW, .hard = hard,
-                  .retry_after = 0, .provider = "tencent", .diagnostic = "550 no such user",
-                  .remote_mta = "mx.example.net", .mta = "postfix", .subject = "Quote",
-                  .message_id = "<m@x>", .origin = "file:test#1"};
+    mm_event e = {.key = key,
+                  .time = t,
+                  .address = addr,
+                  .action = action,
+                  .status = "5.1.1",
+                  .reply_code = 550,
+                  .reason = r,
+                  .category = c,
+                  .severity = hard ? MM_SEVERITY_HIGH : MM_SEVERITY_LOW,
+                  .hard = hard,
+                  .retry_after = 0,
+                  .provider = "tencent",
+                  .diagnostic = "550 no such user",
+                  .remote_mta = "mx.example.net",
+                  .mta = "postfix",
+                  .subject = "Quote",
+                  .message_id = "<m@x>",
+                  .origin = "file:test#1"};
     return e;
 }
 
@@ -47,8 +59,7 @@ static mm_event hard_ev(const char *key, int64_t t, const char *addr)
 
 static mm_event soft_ev(const char *key, int64_t t, const char *addr)
 {
-    mm_event e = ev(key, t, addr, "failed", MM_REASON_MAILBOXFULL, MM_CATEGORY_MAILBOX_FULL,
-                    false);
+    mm_event e = ev(key, t, addr, "failed", MM_REASON_MAILBOXFULL, MM_CATEGORY_MAILBOX_FULL, false);
     e.status = "4.2.2";
     e.reply_code = 452;
     return e;
@@ -88,8 +99,8 @@ static int collect(void *arg, const mm_address_info *a)
 {
     seen_list *l = arg;
     size_t al = strlen(a->address);
-    if (l->suffix && (al < strlen(l->suffix) ||
-                      strcmp(a->address + al - strlen(l->suffix), l->suffix) != 0))
+    if (l->suffix &&
+        (al < strlen(l->suffix) || strcmp(a->address + al - strlen(l->suffix), l->suffix) != 0))
         return 0;
     if (l->n >= 32)
         return 1;
@@ -505,8 +516,7 @@ static void test_annotate(void **state)
     mm_event e = soft_ev("ann-1", t, "old@annotate.test");
     add(&e, 1, 1);
 
-    mm_annotation a = {.fix = "confirmed new address via LinkedIn",
-                       .outcome = MM_OUTCOME_FAILING};
+    mm_annotation a = {.fix = "confirmed new address via LinkedIn", .outcome = MM_OUTCOME_FAILING};
     assert_int_equal(mm_store_annotate(S, "old@ANNOTATE.test", &a, t + H), MM_OK);
     seen s = check1("old@annotate.test");
     assert_string_equal(s.fix, "confirmed new address via LinkedIn");
@@ -543,6 +553,16 @@ static void test_annotate(void **state)
     s = check1("unseen@annotate.test");
     assert_true(s.known);
     assert_string_equal(s.outcome, MM_OUTCOME_LOST);
+
+    /* a note is not a state change: a bounce from before it, ingested
+     * after it, still counts */
+    mm_annotation note = {.note = "asked the sales team"};
+    assert_int_equal(mm_store_annotate(S, "noted@annotate.test", &note, t + 10 * D), MM_OK);
+    mm_event older = hard_ev("ann-3", t + 5 * D, "noted@annotate.test");
+    add(&older, 1, 1);
+    s = check1("noted@annotate.test");
+    assert_int_equal(s.state, MM_ADDR_SUPPRESSED);
+    assert_string_equal(s.note, "asked the sales team");
 
     mm_annotation bad = {.outcome = "maybe"};
     assert_int_equal(mm_store_annotate(S, "old@annotate.test", &bad, t), MM_EINVAL);
@@ -670,8 +690,7 @@ static void test_deliveries(void **state)
 
     mm_delivery bad[2] = {{"dl-6", day, "x@deliv.test", "sent", "", "", "", "", ""},
                           {"dl-7", day, "y@deliv.test", NULL, "", "", "", "", ""}};
-    assert_int_equal(mm_store_add_deliveries(S, bad, 2, "conf:maillog", "9999", &added),
-                     MM_EINVAL);
+    assert_int_equal(mm_store_add_deliveries(S, bad, 2, "conf:maillog", "9999", &added), MM_EINVAL);
     dcounts after = {0};
     assert_int_equal(mm_store_each_delivery_count(S, day, day + 2 * D, collect_dcount, &after),
                      MM_OK);
@@ -690,7 +709,8 @@ static int collect_stat(void *arg, const mm_stat_row *r)
     stats *s = arg;
     s->n++;
     s->hard += r->hard;
-    s->mailbox_full += r->category == MM_CATEGORY_MAILBOX_FULL && r->reason == MM_REASON_MAILBOXFULL;
+    s->mailbox_full +=
+        r->category == MM_CATEGORY_MAILBOX_FULL && r->reason == MM_REASON_MAILBOXFULL;
     if (r->source[0]) {
         s->with_source++;
         CPY(s->source, r->source);
@@ -800,18 +820,12 @@ static int close_store(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_basics),
-        cmocka_unit_test(test_events_idempotent),
-        cmocka_unit_test(test_cursor),
-        cmocka_unit_test(test_each_event_filter),
-        cmocka_unit_test(test_policy_in_store),
-        cmocka_unit_test(test_check),
-        cmocka_unit_test(test_each_address),
-        cmocka_unit_test(test_suppress),
-        cmocka_unit_test(test_annotate),
-        cmocka_unit_test(test_contacts),
-        cmocka_unit_test(test_deliveries),
-        cmocka_unit_test(test_stat_rows),
+        cmocka_unit_test(test_basics),          cmocka_unit_test(test_events_idempotent),
+        cmocka_unit_test(test_cursor),          cmocka_unit_test(test_each_event_filter),
+        cmocka_unit_test(test_policy_in_store), cmocka_unit_test(test_check),
+        cmocka_unit_test(test_each_address),    cmocka_unit_test(test_suppress),
+        cmocka_unit_test(test_annotate),        cmocka_unit_test(test_contacts),
+        cmocka_unit_test(test_deliveries),      cmocka_unit_test(test_stat_rows),
         cmocka_unit_test(test_rollback),
     };
     return cmocka_run_group_tests(tests, open_store, close_store);

@@ -19,6 +19,8 @@
 
 /* Events per add_events call: 1,000, or MM_SPEED_BATCH (up to 10,000). */
 static long BATCH = 1000;
+/* MM_SPEED_ORDERED=1: keys and addresses in ascending order (the best case). */
+static bool ORDERED = false;
 
 static double now(void)
 {
@@ -48,21 +50,35 @@ static void fill(batch *b, long first, long n)
         bool hard = i % 3 == 0;
         /* Keys are hashes and addresses arrive in no order, as in a real
          * ingest: a bijection of 0..999,999 spreads them over the B-trees. */
-        long a = (i * 7919) % 1000000;
-        snprintf(b->key[j], sizeof b->key[j], "%016llx",
-                 (unsigned long long)i * 0x9E3779B97F4A7C15ull);
+        long a = ORDERED ? i : (i * 7919) % 1000000;
+        if (ORDERED)
+            snprintf(b->key[j], sizeof b->key[j], "speed-%ld", i);
+        else
+            snprintf(b->key[j], sizeof b->key[j], "%016llx",
+                     (unsigned long long)i * 0x9E3779B97F4A7C15ull);
         snprintf(b->addr[j], sizeof b->addr[j], "user%07ld@Domain%03ld.example", a, a % 1000);
-        snprintf(b->diag[j], sizeof b->diag[j], "550 5.1.1 <user%07ld@domain%03ld.example>: "
-                 "Recipient address rejected: User unknown", a, a % 1000);
-        b->ev[j] = (mm_event){
-            .key = b->key[j], .time = 1700000000 + i, .address = b->addr[j],
-            .action = "failed", .status = hard ? "5.1.1" : "4.2.2",
-            .reply_code = hard ? 550 : 452,
-            .reason = hard ? MM_REASON_USERUNKNOWN : MM_REASON_MAILBOXFULL,
-            .category = hard ? MM_CATEGORY_INVALID_ADDRESS : MM_CATEGORY_MAILBOX_FULL,
-            .severity = MM_SEVERITY_HIGH, .hard = hard, .provider = "tencent",
-            .diagnostic = b->diag[j], .remote_mta = "mx.example.net", .mta = "postfix",
-            .subject = "Quotation", .message_id = "<x@y>", .origin = "file:speed"};
+        snprintf(b->diag[j], sizeof b->diag[j],
+                 "550 5.1.1 <user%07ld@domain%03ld.example>: "
+                 "Recipient address rejected: User unknown",
+                 a, a % 1000);
+        b->ev[j] =
+            (mm_event){.key = b->key[j],
+                       .time = 1700000000 + i,
+                       .address = b->addr[j],
+                       .action = "failed",
+                       .status = hard ? "5.1.1" : "4.2.2",
+                       .reply_code = hard ? 550 : 452,
+                       .reason = hard ? MM_REASON_USERUNKNOWN : MM_REASON_MAILBOXFULL,
+                       .category = hard ? MM_CATEGORY_INVALID_ADDRESS : MM_CATEGORY_MAILBOX_FULL,
+                       .severity = MM_SEVERITY_HIGH,
+                       .hard = hard,
+                       .provider = "tencent",
+                       .diagnostic = b->diag[j],
+                       .remote_mta = "mx.example.net",
+                       .mta = "postfix",
+                       .subject = "Quotation",
+                       .message_id = "<x@y>",
+                       .origin = "file:speed"};
     }
 }
 
@@ -100,6 +116,7 @@ int main(int argc, char **argv)
         BATCH = atol(getenv("MM_SPEED_BATCH"));
     if (BATCH < 1 || BATCH > BATCH_MAX)
         BATCH = 1000;
+    ORDERED = getenv("MM_SPEED_ORDERED") != NULL;
     bool reuse = argc == 3 && strcmp(argv[2], "--reuse") == 0;
     if (argc != 2 && !reuse) {
         fprintf(stderr, "usage: store_speed DIR [--reuse]\n");
@@ -124,13 +141,14 @@ int main(int argc, char **argv)
         dt = now() - t;
         c = cpu() - c;
         printf("add_events: 100000 events in batches of %d: %.2f s wall (%.0f events/s), "
-               "%.2f s CPU (%.0f events/s)\n", (int)BATCH, dt, 100000 / dt, c, 100000 / c);
+               "%.2f s CPU (%.0f events/s)\n",
+               (int)BATCH, dt, 100000 / dt, c, 100000 / c);
         t = now();
         if (add_range(s, b, 100000, 1000000))
             return 1;
         dt = now() - t;
-        printf("add_events: 900000 more (to 1M events/addresses): %.2f s, %.0f events/s\n",
-               dt, 900000 / dt);
+        printf("add_events: 900000 more (to 1M events/addresses): %.2f s, %.0f events/s\n", dt,
+               900000 / dt);
     }
 
     /* 100,000 addresses: even ones stored, odd ones past the end (unknown) */
@@ -156,8 +174,8 @@ int main(int argc, char **argv)
     if (mm_store_each_stat_row(s, 0, 0, stat_cb, &hard) != MM_OK)
         return 1;
     dt = now() - t;
-    printf("each_stat_row: 1000000 events: %.3f s wall, %.3f s CPU (%ld hard)\n", dt,
-           cpu() - c, hard);
+    printf("each_stat_row: 1000000 events: %.3f s wall, %.3f s CPU (%ld hard)\n", dt, cpu() - c,
+           hard);
     mm_store_close(s);
     free(b);
     free(addrs);

@@ -2,7 +2,8 @@
  * sqlite_errors.c - how the SQLite backend fails: a damaged file, a foreign
  * database, a file locked by another writer past the busy time-out, a
  * database from a newer mailmedic (refused and left byte-for-byte as it
- * was), a default location that cannot be created.  Each failure must be a
+ * was), a default location that cannot be created; and four processes
+ * creating and filling one file at once.  Each failure must be a
  * clear status and a message naming the file.
  */
 #include <setjmp.h>
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -74,8 +76,12 @@ static void make_store(const char *path)
     mm_status_t st = open_at(path, 1000, &s, why, sizeof why);
     if (st != MM_OK)
         fail_msg("open %s: %s (%s)", path, mm_strerror(st), why);
-    mm_event e = {.key = "k1", .time = 100, .address = "a@b.test", .action = "failed",
-                  .category = MM_CATEGORY_INVALID_ADDRESS, .hard = true};
+    mm_event e = {.key = "k1",
+                  .time = 100,
+                  .address = "a@b.test",
+                  .action = "failed",
+                  .category = MM_CATEGORY_INVALID_ADDRESS,
+                  .hard = true};
     assert_int_equal(mm_store_add_events(s, &e, 1, NULL, NULL, NULL), MM_OK);
     mm_store_close(s);
 }
@@ -176,8 +182,10 @@ static void test_newer_schema(void **state)
     assert_int_equal(open_at(path, 100, &s, why, sizeof why), MM_ESCHEMA);
     assert_null(s);
     char want[700];
-    snprintf(want, sizeof want, "%s was written by a newer mailmedic (schema 99, this program "
-             "knows 1)", path);
+    snprintf(want, sizeof want,
+             "%s was written by a newer mailmedic (schema 99, this program "
+             "knows 1)",
+             path);
     assert_string_equal(why, want);
 
     assert_int_equal(stat(path, &after), 0);
@@ -247,6 +255,88 @@ static void test_unwritable_default(void **state)
     unsetenv("XDG_DATA_HOME");
 }
 
+/* Four processes create the same new file at once and add the same 1,000
+ * events in different orders: the schema is created once, every event is
+ * stored once, and the "added" counts sum to 1,000. */
+static size_t child_adds(const char *path, int who)
+{
+    mm_store *s = NULL;
+    char why[512];
+    if (open_at(path, 30000, &s, why, sizeof why) != MM_OK) {
+        fprintf(stderr, "child %d: %s\n", who, why);
+        _exit(2);
+    }
+    size_t total = 0;
+    for (int b = 0; b < 20; b++) {
+        int batch = (b + who * 5) % 20; /* each child starts elsewhere */
+        mm_event ev[50];
+        char key[50][32], addr[50][48];
+        for (int i = 0; i < 50; i++) {
+            int n = batch * 50 + i;
+            snprintf(key[i], sizeof key[i], "conc-%d", n);
+            snprintf(addr[i], sizeof addr[i], "u%d@conc.test", n % 300);
+            ev[i] = (mm_event){.key = key[i],
+                               .time = 1000 + n,
+                               .address = addr[i],
+                               .action = "failed",
+                               .category = MM_CATEGORY_TEMPORARY};
+        }
+        size_t added = 0;
+        if (mm_store_add_events(s, ev, 50, NULL, NULL, &added) != MM_OK) {
+            fprintf(stderr, "child %d: %s\n", who, mm_store_error(s));
+            _exit(3);
+        }
+        total += added;
+    }
+    mm_store_close(s);
+    return total;
+}
+
+static int count_event(void *arg, const mm_event *e)
+{
+    (void)e;
+    (*(int *)arg)++;
+    return 0;
+}
+
+static void test_concurrent_writers(void **state)
+{
+    (void)state;
+    char path[512], why[512];
+    path_of(path, sizeof path, "concurrent.sqlite");
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid_t pids[4];
+    for (int c = 0; c < 4; c++) {
+        pids[c] = fork();
+        assert_true(pids[c] >= 0);
+        if (pids[c] == 0) {
+            size_t n = child_adds(path, c);
+            if (write(fds[1], &n, sizeof n) != (ssize_t)sizeof n)
+                _exit(4);
+            _exit(0);
+        }
+    }
+    close(fds[1]);
+    size_t sum = 0, n;
+    while (read(fds[0], &n, sizeof n) == (ssize_t)sizeof n)
+        sum += n;
+    close(fds[0]);
+    for (int c = 0; c < 4; c++) {
+        int status = 0;
+        assert_int_equal(waitpid(pids[c], &status, 0), pids[c]);
+        assert_true(WIFEXITED(status));
+        assert_int_equal(WEXITSTATUS(status), 0);
+    }
+    assert_int_equal(sum, 1000);
+    mm_store *s = NULL;
+    assert_int_equal(open_at(path, 1000, &s, why, sizeof why), MM_OK);
+    int events = 0;
+    assert_int_equal(mm_store_each_event(s, NULL, count_event, &events), MM_OK);
+    assert_int_equal(events, 1000);
+    mm_store_close(s);
+}
+
 static void test_postgres_uri(void **state)
 {
     (void)state;
@@ -287,6 +377,7 @@ int main(void)
         cmocka_unit_test(test_newer_schema),
         cmocka_unit_test(test_default_path),
         cmocka_unit_test(test_unwritable_default),
+        cmocka_unit_test(test_concurrent_writers),
         cmocka_unit_test(test_postgres_uri),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -26,17 +26,35 @@ static mm_retry_policy policy(void)
 
 static mm_address_info fresh(void)
 {
-    mm_address_info a = {.address = "x@example.com", .why = "", .note = "", .fix = "",
-                         .outcome = "", .corrected = "", .source = "", .name = ""};
+    mm_address_info a = {.address = "x@example.com",
+                         .why = "",
+                         .note = "",
+                         .fix = "",
+                         .outcome = "",
+                         .corrected = "",
+                         .source = "",
+                         .name = ""};
     return a;
 }
 
 static mm_event event(int64_t t, const char *action, mm_category_t cat, bool hard)
 {
-    mm_event e = {.key = "k", .time = t, .address = "x@example.com", .action = action,
-                  .status = "", .reason = MM_REASON_USERUNKNOWN, .category = cat,
-                  .severity = MM_SEVERITY_HIGH, .hard = hard, .provider = "", .diagnostic = "",
-                  .remote_mta = "", .mta = "", .subject = "", .message_id = "", .origin = ""};
+    mm_event e = {.key = "k",
+                  .time = t,
+                  .address = "x@example.com",
+                  .action = action,
+                  .status = "",
+                  .reason = MM_REASON_USERUNKNOWN,
+                  .category = cat,
+                  .severity = MM_SEVERITY_HIGH,
+                  .hard = hard,
+                  .provider = "",
+                  .diagnostic = "",
+                  .remote_mta = "",
+                  .mta = "",
+                  .subject = "",
+                  .message_id = "",
+                  .origin = ""};
     if (cat == MM_CATEGORY_MAILBOX_FULL)
         e.reason = MM_REASON_MAILBOXFULL;
     else if (cat == MM_CATEGORY_TEMPORARY)
@@ -299,7 +317,7 @@ static void test_late_event_keeps_newer_state(void **state)
     mm_event e = event(T0 + 5 * D, "failed", MM_CATEGORY_INVALID_ADDRESS, true);
     assert_true(store_policy_apply(&p, &a, &e));
     assert_int_equal(a.state, MM_ADDR_ACTIVE); /* not undone */
-    assert_int_equal(a.hard_count, 1);          /* but counted */
+    assert_int_equal(a.hard_count, 1);         /* but counted */
     assert_int_equal(a.last_bounce, T0 + 2 * D);
     assert_int_equal(a.updated, T0 + 10 * D);
 

@@ -17,9 +17,18 @@ static unsigned fnv(const char *s)
     return h;
 }
 
-static const char *reason_name(int i) { return mm_reason_tostr((mm_reason_t)i); }
-static const char *category_name(int i) { return mm_category_tostr((mm_category_t)i); }
-static const char *severity_name(int i) { return mm_severity_tostr((mm_severity_t)i); }
+static const char *reason_name(int i)
+{
+    return mm_reason_tostr((mm_reason_t)i);
+}
+static const char *category_name(int i)
+{
+    return mm_category_tostr((mm_category_t)i);
+}
+static const char *severity_name(int i)
+{
+    return mm_severity_tostr((mm_severity_t)i);
+}
 
 static void fill(unsigned char *slot, unsigned size, int count, tostr_fn name)
 {
@@ -51,8 +60,7 @@ void store_codes_init(store_codes *c)
 
 mm_reason_t store_reason_code(const store_codes *c, const char *name)
 {
-    return (mm_reason_t)find(c->reason, sizeof c->reason, reason_name, name,
-                             MM_REASON_UNDEFINED);
+    return (mm_reason_t)find(c->reason, sizeof c->reason, reason_name, name, MM_REASON_UNDEFINED);
 }
 
 mm_category_t store_category_code(const store_codes *c, const char *name)

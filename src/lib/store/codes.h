@@ -11,7 +11,7 @@
 #include <mailmedic/reason.h>
 
 typedef struct store_codes {
-    unsigned char reason[128];  /* slot -> value + 1, 0 = empty */
+    unsigned char reason[128]; /* slot -> value + 1, 0 = empty */
     unsigned char category[32];
     unsigned char severity[16];
 } store_codes;

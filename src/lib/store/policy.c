@@ -31,8 +31,7 @@ bool store_event_is_soft(const mm_event *ev)
     /* The sender's own account or a non-failure says nothing about the
      * recipient's address, so they never count against it. */
     return strcmp(ev->action, "failed") == 0 && !ev->hard &&
-           ev->category != MM_CATEGORY_NOT_A_FAILURE &&
-           ev->category != MM_CATEGORY_SENDER_ACCOUNT;
+           ev->category != MM_CATEGORY_NOT_A_FAILURE && ev->category != MM_CATEGORY_SENDER_ACCOUNT;
 }
 
 static bool event_is_hard(const mm_event *ev)
@@ -49,8 +48,7 @@ static void suppress(mm_address_info *a, const char *why)
 
 static long soft_delay(const mm_retry_policy *p, const mm_event *ev)
 {
-    long d = ev->category == MM_CATEGORY_MAILBOX_FULL ? p->mailbox_full_delay
-                                                       : p->temporary_delay;
+    long d = ev->category == MM_CATEGORY_MAILBOX_FULL ? p->mailbox_full_delay : p->temporary_delay;
     if (ev->retry_after != MM_RETRY_NEVER && ev->retry_after > d)
         d = ev->retry_after;
     return d;
@@ -59,8 +57,7 @@ static long soft_delay(const mm_retry_policy *p, const mm_event *ev)
 static void apply_soft(const mm_retry_policy *p, mm_address_info *a, const mm_event *ev,
                        int64_t prev_bounce)
 {
-    bool stale = p->give_up_age > 0 && prev_bounce != 0 &&
-                 ev->time - prev_bounce >= p->give_up_age;
+    bool stale = p->give_up_age > 0 && prev_bounce != 0 && ev->time - prev_bounce >= p->give_up_age;
     if (a->state != MM_ADDR_SOFT || a->soft_since == 0 || stale) {
         a->soft_count = 0;
         a->soft_since = ev->time;

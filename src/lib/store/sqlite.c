@@ -20,8 +20,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_INS_EVENT, ST_INS_DELIVERY, ST_LOAD_ADDR,
-       ST_SAVE_ADDR, ST_SET_CURSOR, ST_GET_CURSOR, ST_ADD_CONTACT, ST_COUNT_ };
+enum {
+    ST_BEGIN,
+    ST_COMMIT,
+    ST_ROLLBACK,
+    ST_INS_EVENT,
+    ST_INS_DELIVERY,
+    ST_LOAD_ADDR,
+    ST_SAVE_ADDR,
+    ST_SET_CURSOR,
+    ST_GET_CURSOR,
+    ST_ADD_CONTACT,
+    ST_COUNT_
+};
 
 static const char *const stmt_sql[ST_COUNT_] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -86,14 +97,18 @@ static mm_status_t status_of(int rc)
 {
     switch (rc & 0xff) {
     case SQLITE_BUSY:
-    case SQLITE_LOCKED: return MM_EBUSY;
-    case SQLITE_NOMEM: return MM_ENOMEM;
+    case SQLITE_LOCKED:
+        return MM_EBUSY;
+    case SQLITE_NOMEM:
+        return MM_ENOMEM;
     case SQLITE_IOERR:
     case SQLITE_CANTOPEN:
     case SQLITE_READONLY:
     case SQLITE_FULL:
-    case SQLITE_PERM: return MM_EIO;
-    default: return MM_EDB;
+    case SQLITE_PERM:
+        return MM_EIO;
+    default:
+        return MM_EDB;
     }
 }
 
@@ -104,8 +119,10 @@ static mm_status_t fail(sq *q, int rc, const char *what)
     switch (rc & 0xff) {
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
-        snprintf(q->err, sizeof q->err, "%s is locked by another program writing to it "
-                 "(waited %d ms); try again later", q->path, q->busy_ms);
+        snprintf(q->err, sizeof q->err,
+                 "%s is locked by another program writing to it "
+                 "(waited %d ms); try again later",
+                 q->path, q->busy_ms);
         break;
     case SQLITE_NOTADB:
         snprintf(q->err, sizeof q->err, "%s is not a mailmedic database (%s)", q->path, msg);
@@ -152,6 +169,20 @@ static int run(sqlite3_stmt *s)
 static int exec(sq *q, const char *sql)
 {
     return sqlite3_exec(q->db, sql, NULL, NULL, NULL);
+}
+
+/* exec() for a statement that upgrades a read lock to a write lock, where
+ * SQLite returns SQLITE_BUSY at once instead of calling the busy handler
+ * (waiting could deadlock inside one statement): switching a new file to
+ * WAL while other processes open it too.  Retry until the busy time-out. */
+static int exec_waiting(sq *q, const char *sql)
+{
+    int rc, waited = 0;
+    while ((rc = exec(q, sql)) == SQLITE_BUSY && waited < q->busy_ms) {
+        sqlite3_sleep(10);
+        waited += 10;
+    }
+    return rc;
 }
 
 static mm_addr_state state_code(const char *s)
@@ -221,23 +252,28 @@ static mm_status_t configure(sq *q)
     if (st != MM_OK)
         return st;
     if (v > store_migration_count)
-        return failf(q, MM_ESCHEMA, "%s was written by a newer mailmedic (schema %d, this "
-                     "program knows %d)", q->path, v, store_migration_count);
-    int rc = exec(q, "PRAGMA journal_mode = WAL");
+        return failf(q, MM_ESCHEMA,
+                     "%s was written by a newer mailmedic (schema %d, this "
+                     "program knows %d)",
+                     q->path, v, store_migration_count);
+    int rc = exec_waiting(q, "PRAGMA journal_mode = WAL");
     if (rc == SQLITE_OK)
         rc = exec(q, "PRAGMA synchronous = NORMAL");
     /* Point lookups over a million addresses (check) and index scans
      * (statistics) read the file through the OS page cache: mapping it
-     * saves a system call per page, a larger cache keeps the B-tree tops. */
+     * saves a system call per page, a larger cache keeps the B-tree tops;
+     * checkpointing every 40 MB instead of 4 MB writes a page touched by
+     * several commits into the file once. */
     if (rc == SQLITE_OK)
-        rc = exec(q, "PRAGMA mmap_size = 268435456; PRAGMA cache_size = -32768; PRAGMA wal_autocheckpoint = 10000");
+        rc = exec(q, "PRAGMA mmap_size = 268435456; PRAGMA cache_size = -32768;"
+                     " PRAGMA wal_autocheckpoint = 10000");
     if (rc != SQLITE_OK)
         return fail(q, rc, "switch to WAL mode");
     if (v < store_migration_count && (st = migrate(q)) != MM_OK)
         return st;
     for (int i = 0; i < ST_COUNT_; i++)
-        if ((rc = sqlite3_prepare_v3(q->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
-                                     &q->st[i], NULL)) != SQLITE_OK)
+        if ((rc = sqlite3_prepare_v3(q->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &q->st[i],
+                                     NULL)) != SQLITE_OK)
             return fail(q, rc, "prepare its statements");
     return MM_OK;
 }
@@ -267,8 +303,8 @@ static mm_status_t sq_open(const char *where, const mm_store_options *o, void **
     q->busy_ms = o->busy_timeout_ms > 0 ? o->busy_timeout_ms : 0;
     store_codes_init(&q->codes);
     mm_status_t st;
-    int rc = sqlite3_open_v2(where, &q->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                             SQLITE_OPEN_NOMUTEX, NULL);
+    int rc = sqlite3_open_v2(
+        where, &q->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK)
         st = failf(q, status_of(rc) == MM_EDB ? MM_EIO : status_of(rc),
                    "cannot open the bounce log %s (%s)", where,
@@ -352,8 +388,7 @@ static mm_status_t sq_insert_events(void *be, const mm_event *ev, size_t n, int6
     return MM_OK;
 }
 
-static mm_status_t sq_insert_deliveries(void *be, const mm_delivery *d, size_t n,
-                                        bool *inserted)
+static mm_status_t sq_insert_deliveries(void *be, const mm_delivery *d, size_t n, bool *inserted)
 {
     sq *q = be;
     sqlite3_stmt *s = q->st[ST_INS_DELIVERY];
@@ -474,8 +509,8 @@ static void address_row(sq *q, sqlite3_stmt *s, int c, mm_address_info *a)
     a->name = text(s, c + 16);
 }
 
-static mm_status_t sq_load_addresses(void *be, const char *const *addrs, size_t n,
-                                     mm_address_cb cb, void *arg)
+static mm_status_t sq_load_addresses(void *be, const char *const *addrs, size_t n, mm_address_cb cb,
+                                     void *arg)
 {
     sq *q = be;
     sqlite3_stmt *s = q->st[ST_LOAD_ADDR];
@@ -645,10 +680,12 @@ static mm_status_t sq_each_stat_row(void *be, int64_t since, int64_t until, mm_s
     sq *q = be;
     sqlite3_stmt *s = NULL;
     /* The range on time makes SQLite read the covering events_time index. */
-    mm_status_t st = prepare(q,
-        "SELECT e.time, e.address, e.domain, e.action, e.reason, e.category, e.hard,"
-        " e.provider, c.source FROM events e LEFT JOIN contacts c ON c.address = e.address"
-        " WHERE e.time >= ?1 AND e.time < ?2", &s);
+    mm_status_t st =
+        prepare(q,
+                "SELECT e.time, e.address, e.domain, e.action, e.reason, e.category, e.hard,"
+                " e.provider, c.source FROM events e LEFT JOIN contacts c ON c.address = e.address"
+                " WHERE e.time >= ?1 AND e.time < ?2",
+                &s);
     if (st != MM_OK)
         return st;
     sqlite3_bind_int64(s, 1, since ? since : INT64_MIN);
@@ -661,8 +698,8 @@ static int delivery_count_row(sq *q, sqlite3_stmt *s, void *ctx)
 {
     (void)q;
     cb_ctx *c = ctx;
-    return ((mm_delivery_count_cb)c->cb)(c->arg, sqlite3_column_int64(s, 0), text(s, 1),
-                                         text(s, 2), (long)sqlite3_column_int64(s, 3));
+    return ((mm_delivery_count_cb)c->cb)(c->arg, sqlite3_column_int64(s, 0), text(s, 1), text(s, 2),
+                                         (long)sqlite3_column_int64(s, 3));
 }
 
 static mm_status_t sq_each_delivery_count(void *be, int64_t since, int64_t until,
@@ -670,10 +707,12 @@ static mm_status_t sq_each_delivery_count(void *be, int64_t since, int64_t until
 {
     sq *q = be;
     sqlite3_stmt *s = NULL;
-    mm_status_t st = prepare(q,
-        "SELECT time - (time % 86400) AS day, domain, outcome, count(*) FROM deliveries"
-        " WHERE time >= ?1 AND time < ?2 GROUP BY day, domain, outcome"
-        " ORDER BY day, domain, outcome", &s);
+    mm_status_t st =
+        prepare(q,
+                "SELECT time - (time % 86400) AS day, domain, outcome, count(*) FROM deliveries"
+                " WHERE time >= ?1 AND time < ?2 GROUP BY day, domain, outcome"
+                " ORDER BY day, domain, outcome",
+                &s);
     if (st != MM_OK)
         return st;
     sqlite3_bind_int64(s, 1, since ? since : INT64_MIN);
@@ -693,8 +732,10 @@ static mm_status_t sq_each_source_count(void *be, mm_source_count_cb cb, void *a
 {
     sq *q = be;
     sqlite3_stmt *s = NULL;
-    mm_status_t st = prepare(q, "SELECT source, count(*) FROM contacts GROUP BY source"
-                                " ORDER BY source", &s);
+    mm_status_t st = prepare(q,
+                             "SELECT source, count(*) FROM contacts GROUP BY source"
+                             " ORDER BY source",
+                             &s);
     if (st != MM_OK)
         return st;
     cb_ctx c = {(void *)cb, arg};

@@ -50,9 +50,12 @@ int mm_store_schema_version(void)
 const char *mm_addr_state_tostr(mm_addr_state s)
 {
     switch (s) {
-    case MM_ADDR_ACTIVE: return "active";
-    case MM_ADDR_SOFT: return "soft";
-    case MM_ADDR_SUPPRESSED: return "suppressed";
+    case MM_ADDR_ACTIVE:
+        return "active";
+    case MM_ADDR_SOFT:
+        return "soft";
+    case MM_ADDR_SUPPRESSED:
+        return "suppressed";
     }
     return "active";
 }
@@ -102,8 +105,9 @@ static mm_status_t default_path(char *out, size_t outlen, char *why, size_t whyl
     else if (home && home[0])
         n = snprintf(out, outlen, "%s/.local/share/mailmedic/log.sqlite", home);
     else {
-        say(why, whylen, "no default place for the bounce log: set HOME or XDG_DATA_HOME, "
-                         "or name a database");
+        say(why, whylen,
+            "no default place for the bounce log: set HOME or XDG_DATA_HOME, "
+            "or name a database");
         return MM_EINVAL;
     }
     if (n < 0 || (size_t)n >= outlen) {
@@ -118,8 +122,8 @@ static bool is_postgres(const char *where)
     return strncmp(where, "postgresql://", 13) == 0 || strncmp(where, "postgres://", 11) == 0;
 }
 
-mm_status_t mm_store_open(const char *where, const mm_store_options *opt, mm_store **out,
-                          char *why, size_t whylen)
+mm_status_t mm_store_open(const char *where, const mm_store_options *opt, mm_store **out, char *why,
+                          size_t whylen)
 {
     char path[4096];
     const store_ops *ops = &store_sqlite_ops;
@@ -271,7 +275,7 @@ const char *store_domain_of(const char *address)
 static const char *why_name(mm_arena *ar, const char *why)
 {
     static const char *const known[] = {MM_WHY_HARD_BOUNCE, MM_WHY_COMPLAINT, MM_WHY_MANUAL,
-                                        MM_WHY_GAVE_UP, MM_WHY_IMPORTED, ""};
+                                        MM_WHY_GAVE_UP,     MM_WHY_IMPORTED,  ""};
     if (!why)
         return "";
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
@@ -316,8 +320,7 @@ static int keep_row(void *arg, const mm_address_info *a)
     return 0;
 }
 
-static mm_status_t load_rows(mm_store *s, const char *const *addrs, size_t n, rows *r,
-                             mm_arena *ar)
+static mm_status_t load_rows(mm_store *s, const char *const *addrs, size_t n, rows *r, mm_arena *ar)
 {
     r->a = mm_arena_alloc(ar, (n ? n : 1) * sizeof *r->a);
     r->n = 0;
@@ -423,9 +426,8 @@ static mm_status_t check_cursor(mm_store *s, const char *name, const char *value
     return MM_OK;
 }
 
-mm_status_t mm_store_add_events(mm_store *s, const mm_event *ev, size_t n,
-                                const char *cursor_name, const char *cursor_value,
-                                size_t *added)
+mm_status_t mm_store_add_events(mm_store *s, const mm_event *ev, size_t n, const char *cursor_name,
+                                const char *cursor_value, size_t *added)
 {
     mm_arena ar;
     mm_event *c = NULL;
@@ -437,9 +439,10 @@ mm_status_t mm_store_add_events(mm_store *s, const mm_event *ev, size_t n,
     if (added)
         *added = 0;
     s->err[0] = '\0';
+    if (n == 0 && !cursor_name)
+        return MM_OK;
     mm_arena_init(&ar);
-    if ((n && !ev) ||
-        (st = check_cursor(s, cursor_name, cursor_value)) != MM_OK ||
+    if ((n && !ev) || (st = check_cursor(s, cursor_name, cursor_value)) != MM_OK ||
         (st = copy_events(s, &ar, ev, n, &c)) != MM_OK) {
         st = n && !ev ? invalid(s, "no events given") : st;
         goto done;
@@ -481,8 +484,7 @@ mm_status_t mm_store_get_cursor(mm_store *s, const char *name, char **value)
     return failed(s, s->ops->get_cursor(s->be, name, value));
 }
 
-mm_status_t mm_store_each_event(mm_store *s, const mm_event_filter *f, mm_event_cb cb,
-                                void *arg)
+mm_status_t mm_store_each_event(mm_store *s, const mm_event_filter *f, mm_event_cb cb, void *arg)
 {
     mm_event_filter g = {0};
     mm_arena ar;
@@ -513,8 +515,8 @@ mm_status_t mm_store_check(mm_store *s, const char *const *addrs, size_t n, mm_a
     const char **v = NULL;
     s->err[0] = '\0';
     mm_arena_init(&ar);
-    mm_status_t st = n && !addrs ? invalid(s, "no addresses given")
-                                 : normalise_all(s, &ar, addrs, n, &v);
+    mm_status_t st =
+        n && !addrs ? invalid(s, "no addresses given") : normalise_all(s, &ar, addrs, n, &v);
     if (st == MM_OK && n)
         st = failed(s, s->ops->load_addresses(s->be, v, n, cb, arg));
     mm_arena_free(&ar);
@@ -557,8 +559,8 @@ static mm_status_t edit_addresses(mm_store *s, const char *const *addrs, size_t 
     const char **v = NULL;
     s->err[0] = '\0';
     mm_arena_init(&ar);
-    mm_status_t st = n && !addrs ? invalid(s, "no addresses given")
-                                 : normalise_all(s, &ar, addrs, n, &v);
+    mm_status_t st =
+        n && !addrs ? invalid(s, "no addresses given") : normalise_all(s, &ar, addrs, n, &v);
     if (st == MM_OK && n && (st = begin(s)) == MM_OK)
         st = finish(s, edit_rows(s, &ar, v, n, edit, ctx));
     if (st == MM_ENOMEM && !s->err[0])
@@ -611,8 +613,8 @@ mm_status_t mm_store_suppress(mm_store *s, const char *const *addrs, size_t n, c
     return edit_addresses(s, addrs, n, do_suppress, &c);
 }
 
-mm_status_t mm_store_unsuppress(mm_store *s, const char *const *addrs, size_t n,
-                                const char *note, int64_t now)
+mm_status_t mm_store_unsuppress(mm_store *s, const char *const *addrs, size_t n, const char *note,
+                                int64_t now)
 {
     change c = {"", note, now};
     return edit_addresses(s, addrs, n, do_unsuppress, &c);
@@ -637,20 +639,22 @@ static void do_annotate(mm_address_info *a, const void *ctx)
             a->state = MM_ADDR_ACTIVE;
             a->why = "";
             end_run(a);
+            a->updated = an->now;
         }
     }
     if (an->corrected)
         a->corrected = an->corrected;
-    a->updated = an->now;
+    /* Notes alone leave `updated` (the time of the last state change)
+     * alone: a note written today must not make a bounce from yesterday,
+     * ingested tomorrow, look late to the policy. */
 }
 
 /* The corrected address becomes a known row (active unless it already has
- * a state of its own). */
+ * a state of its own); edit_rows() marks it known. */
 static void do_known(mm_address_info *a, const void *ctx)
 {
-    const annotation *an = ctx;
-    if (!a->known)
-        a->updated = an->now;
+    (void)a;
+    (void)ctx;
 }
 
 static bool outcome_ok(const char *o)
@@ -659,8 +663,7 @@ static bool outcome_ok(const char *o)
            strcmp(o, MM_OUTCOME_FAILING) == 0 || strcmp(o, MM_OUTCOME_LOST) == 0;
 }
 
-mm_status_t mm_store_annotate(mm_store *s, const char *addr, const mm_annotation *a,
-                              int64_t now)
+mm_status_t mm_store_annotate(mm_store *s, const char *addr, const mm_annotation *a, int64_t now)
 {
     mm_arena ar;
     annotation an = {a, NULL, now};
@@ -760,8 +763,7 @@ mm_status_t mm_store_add_deliveries(mm_store *s, const mm_delivery *d, size_t n,
             st = invalid(s, "delivery %zu of %zu (%s) has no outcome", i + 1, n, d[i].key);
         else if (!(v[i].address = normalise(&ar, d[i].address, &nomem)))
             st = nomem ? MM_ENOMEM
-                       : invalid(s, "delivery %zu of %zu (%s) has no address", i + 1, n,
-                                 d[i].key);
+                       : invalid(s, "delivery %zu of %zu (%s) has no address", i + 1, n, d[i].key);
         v[i].status = nz(d[i].status);
         v[i].reply = nz(d[i].reply);
         v[i].relay = nz(d[i].relay);
@@ -786,8 +788,8 @@ mm_status_t mm_store_add_deliveries(mm_store *s, const mm_delivery *d, size_t n,
 
 /* ---- statistics scans ------------------------------------------------- */
 
-mm_status_t mm_store_each_stat_row(mm_store *s, int64_t since, int64_t until,
-                                   mm_stat_row_cb cb, void *arg)
+mm_status_t mm_store_each_stat_row(mm_store *s, int64_t since, int64_t until, mm_stat_row_cb cb,
+                                   void *arg)
 {
     s->err[0] = '\0';
     return failed(s, s->ops->each_stat_row(s->be, since, until, cb, arg));
