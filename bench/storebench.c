@@ -11,8 +11,9 @@
  *      (the suppression list of the check phase);
  *   3. check `checks` (100,000) addresses, half of them on the list, in one
  *      call (what `mailmedic log check` does);
- *   4. more events until `stat-events` (1,000,000) are stored, then one
- *      each_stat_row over all of them.
+ *   4. more events until `stat-events` (1,000,000) are stored, then
+ *      each_stat_row over all of them: the first run, and the best of three
+ *      more.
  * Prints one line per phase: what, how many, seconds, per second.
  */
 #include <mailmedic/store.h>
@@ -171,7 +172,8 @@ int main(int argc, char **argv)
         return 1;
     for (long i = 0; i < checks; i++)
         ask[i] = i % 2 ? unknown[i / 2] : list[(i * 2) % (rows ? rows : 1)];
-    long counts[2] = {0, 0};
+    long counts[2] = {0, 0}, best_n = 0;
+    double best = 0;
     t = now_s();
     st = mm_store_check(s, (const char *const *)ask, rows ? (size_t)checks : 0, count_cb, counts);
     if (st != MM_OK)
@@ -187,12 +189,22 @@ int main(int argc, char **argv)
         add_events(s, events, stat_events - events, &nm);
         report("add_events (filling up)", stat_events - events, now_s() - t);
     }
-    long sc[2] = {0, 0};
-    t = now_s();
-    st = mm_store_each_stat_row(s, 0, 0, stat_cb, sc);
-    if (st != MM_OK)
-        die(s, "each_stat_row", st);
-    report("each_stat_row", sc[0], now_s() - t);
+    /* The first scan after a bulk load also settles the rows (PostgreSQL
+     * sets hint bits, as autovacuum would have done by then): report it
+     * apart from the best of the next runs. */
+    for (int run = 0; run < 4; run++) {
+        long sc[2] = {0, 0};
+        t = now_s();
+        st = mm_store_each_stat_row(s, 0, 0, stat_cb, sc);
+        if (st != MM_OK)
+            die(s, "each_stat_row", st);
+        double took = now_s() - t;
+        if (run == 0)
+            report("each_stat_row (first)", sc[0], took);
+        else if (run == 1 || took < best)
+            best = took, best_n = sc[0];
+    }
+    report("each_stat_row (best of 3)", best_n, best);
 
     free(nm.addr);
     free(nm.key);

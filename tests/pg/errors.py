@@ -32,7 +32,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pgserver  # noqa: E402
 
-MM_OK, MM_EDB, MM_EBUSY, MM_ESCHEMA, MM_ECONN, MM_EAUTH = 0, 11, 12, 13, 14, 15
+MM_OK, MM_EINVAL, MM_EDB, MM_EBUSY, MM_ESCHEMA, MM_ECONN, MM_EAUTH = 0, 2, 11, 12, 13, 14, 15
 WRITE_LOCK = "1835887719, 2"   # pg.c: the writers' advisory lock
 N = 500   # events per batch
 
@@ -67,9 +67,10 @@ def parse(out):
 def probe(*args, timeout=60):
     r = subprocess.run([PGPROBE] + [str(a) for a in args], capture_output=True, text=True,
                        timeout=timeout)
-    if r.returncode != 0:
-        print("pgprobe %s exited %d: %s%s" % (" ".join(map(str, args)), r.returncode, r.stdout,
-                                               r.stderr))
+    if r.returncode != 0:   # pgprobe itself failed (a crash, a sanitizer report)
+        failures.append("pgprobe " + str(args[0]))
+        print("FAIL pgprobe %s exited %d: %s%s" % (" ".join(map(str, args)), r.returncode,
+                                                    r.stdout, r.stderr))
     return parse(r.stdout)
 
 
@@ -133,6 +134,10 @@ def test_down_at_open(pg):
     check_true("server down at open: message hides the password", "s3cret" not in msg, msg)
     kv = probe("open", "postgresql://postgres@127.0.0.1:%d/x" % pgserver.free_port())
     check("nothing listening: status", status(kv, "open"), MM_ECONN)
+    kv = probe("open", "postgresql://user:%zz@127.0.0.1/x")
+    check("not a URI libpq can parse: status", status(kv, "open"), MM_EINVAL)
+    check_true("not a URI: the password is not echoed", "%zz" not in kv.get("open.error", "%zz"),
+               kv.get("open.error"))
 
 
 def interrupted_batch(pg, db, interrupt, name):
@@ -152,6 +157,7 @@ def interrupted_batch(pg, db, interrupt, name):
             p.wait()
         lock.release()
     kv = parse(out)
+    check(name + ": pgprobe exit status", p.returncode, 0)
     check(name + ": status", status(kv, "add"), MM_ECONN)
     check_true(name + ": message names the server",
                "127.0.0.1:%d/%s" % (pg.port, db) in kv.get("add.error", ""), kv.get("add.error"))
@@ -199,6 +205,7 @@ def test_reconnect(pg):
             p.kill()
             p.wait()
     kv = parse(out)
+    check("reconnect: pgprobe exit status", p.returncode, 0)
     check("reconnect after a restart: second batch", (status(kv, "add"), kv.get("add.added")),
           (MM_OK, str(N)))
     check("reconnect: all stored", probe("count", uri).get("events"), str(2 * N))
@@ -261,6 +268,14 @@ def test_reader_role(pg):
     check("read-only role: a write is refused", status(kv, "add"), MM_EDB)
     check_true("read-only role: the server's reason", "permission denied" in kv.get("add.error", ""),
                kv.get("add.error"))
+    # A fresh database the role may not create tables in: refused, nothing made.
+    pg.create_database("empty_ro")
+    kv = probe("open", pg.uri("empty_ro", user="mm_reader"))
+    check("no CREATE right on a fresh database: status", status(kv, "open"), MM_EDB)
+    check_true("no CREATE right: the server's reason",
+               "permission denied" in kv.get("open.error", ""), kv.get("open.error"))
+    check("no CREATE right: nothing made",
+          pg.sql("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'", db="empty_ro"), "0")
 
 
 def test_concurrent_open(pg):
@@ -268,6 +283,7 @@ def test_concurrent_open(pg):
     procs = [subprocess.Popen([PGPROBE, "add", uri, str(i * 100), "100"], stdout=subprocess.PIPE,
                               text=True) for i in range(4)]
     results = [parse(p.communicate(timeout=60)[0]) for p in procs]
+    check("4 processes: exit statuses", [p.returncode for p in procs], [0] * 4)
     check("4 processes open a fresh database at once",
           [(status(kv, "open"), status(kv, "add")) for kv in results], [(MM_OK, MM_OK)] * 4)
     check("4 processes: all events stored once", probe("count", uri).get("events"), "400")

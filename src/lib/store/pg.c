@@ -320,7 +320,8 @@ static mm_status_t pg_open(const char *where, const mm_store_options *o, void **
     *out = NULL;
     pg_be *be = calloc(1, sizeof *be);
     if (!be) {
-        snprintf(why, whylen, "out of memory");
+        if (why && whylen)
+            snprintf(why, whylen, "out of memory");
         return MM_ENOMEM;
     }
     store_codes_init(&be->codes);

@@ -39,6 +39,12 @@ mm_status_t store_pg_exec(pg_be *be, const char *what, const char *sql, int np,
 mm_status_t store_pg_exec_fresh(pg_be *be, const char *what, const char *sql, int np,
                                 const char *const *params, PGresult **out);
 
+/* pg_read.c: a read outside a write transaction runs in a read-only
+ * REPEATABLE READ one (one snapshot); *own says whether this call opened it
+ * (and so must end it: read_end commits, or rolls back when st failed). */
+mm_status_t store_pg_read_begin(pg_be *be, bool *own);
+mm_status_t store_pg_read_end(pg_be *be, bool own, mm_status_t st);
+
 /* pg_write.c: array literals for unnest(); each appends one element. */
 mm_status_t store_pg_arr_text(mm_buf *b, const char *s);
 mm_status_t store_pg_arr_int(mm_buf *b, long long v);

@@ -18,7 +18,7 @@ typedef int (*row_fn)(pg_be *be, const PGresult *r, int row, void *ctx);
 
 /* Start a read: outside a write transaction, a read-only REPEATABLE READ
  * one, so the whole walk sees one snapshot.  *own says whether to end it. */
-static mm_status_t read_begin(pg_be *be, bool *own)
+mm_status_t store_pg_read_begin(pg_be *be, bool *own)
 {
     *own = !be->in_tx && be->walks == 0;
     be->err[0] = '\0';
@@ -28,7 +28,7 @@ static mm_status_t read_begin(pg_be *be, bool *own)
                                "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL, NULL);
 }
 
-static mm_status_t read_end(pg_be *be, bool own, mm_status_t st)
+mm_status_t store_pg_read_end(pg_be *be, bool own, mm_status_t st)
 {
     if (!own)
         return st;
@@ -47,9 +47,9 @@ static mm_status_t walk(pg_be *be, const char *what, const char *select, int np,
     char name[32], sql[96];
     mm_buf decl;
     bool own, stop = false;
-    mm_status_t st = read_begin(be, &own);
+    mm_status_t st = store_pg_read_begin(be, &own);
     if (st != MM_OK)
-        return read_end(be, own, st);
+        return store_pg_read_end(be, own, st);
     snprintf(name, sizeof name, "mm_walk%d", be->walks);
     mm_buf_init(&decl, 0);
     st = mm_buf_printf(&decl, "DECLARE %s NO SCROLL CURSOR FOR %s", name, select);
@@ -57,7 +57,7 @@ static mm_status_t walk(pg_be *be, const char *what, const char *select, int np,
         st = store_pg_exec(be, what, mm_buf_str(&decl), np, params, NULL);
     mm_buf_free(&decl);
     if (st != MM_OK)
-        return read_end(be, own, st);
+        return store_pg_read_end(be, own, st);
     be->walks++;
     snprintf(sql, sizeof sql, "FETCH %d FROM %s", STORE_PG_FETCH, name);
     while (st == MM_OK && !stop) {
@@ -75,7 +75,7 @@ static mm_status_t walk(pg_be *be, const char *what, const char *select, int np,
         snprintf(sql, sizeof sql, "CLOSE %s", name);
         st = store_pg_exec(be, what, sql, 0, NULL, NULL);
     }
-    return read_end(be, own, st);
+    return store_pg_read_end(be, own, st);
 }
 
 typedef struct event_walk {

@@ -331,12 +331,18 @@ done:
 mm_status_t store_pg_load_addresses(void *p, const char *const *addrs, size_t n, mm_address_cb cb,
                                     void *arg)
 {
-    bool stop = false;
+    pg_be *be = p;
+    bool stop = false, own = false;
     mm_status_t st = MM_OK;
+    /* Several chunks: one snapshot for all of them, as a single look-up. */
+    if (n > STORE_PG_CHUNK && (st = store_pg_read_begin(be, &own)) != MM_OK)
+        return store_pg_read_end(be, own, st);
+    be->walks += own;
     for (size_t off = 0; st == MM_OK && off < n && !stop; off += STORE_PG_CHUNK)
-        st = load_chunk(p, addrs + off, n - off < STORE_PG_CHUNK ? n - off : STORE_PG_CHUNK, cb,
+        st = load_chunk(be, addrs + off, n - off < STORE_PG_CHUNK ? n - off : STORE_PG_CHUNK, cb,
                         arg, &stop);
-    return st;
+    be->walks -= own;
+    return store_pg_read_end(be, own, st);
 }
 
 enum { AD_COLS = 17 };
