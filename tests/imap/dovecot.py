@@ -218,6 +218,23 @@ service pop3-login {{
         finally:
             c.logout()
 
+    def maildir_fill(self, messages, folder):
+        """Write many messages straight into folder's Maildir (new/): much
+        faster than APPEND; Dovecot gives them UIDs when it next looks."""
+        uid, gid = self._owner()
+        base = os.path.join(self.dir, 'mail', self.user, folder)
+        for sub in ('cur', 'new', 'tmp'):
+            os.makedirs(os.path.join(base, sub), exist_ok=True)
+        for i, raw in enumerate(messages):
+            path = os.path.join(base, 'new', f'{1700000000 + i}.M{i}P{os.getpid()}.mmtest')
+            with open(path, 'wb') as f:
+                f.write(raw.replace(b'\r\n', b'\n'))
+        if os.geteuid() == 0:
+            for root, dirs, files in os.walk(os.path.join(self.dir, 'mail')):
+                for name in dirs + files:
+                    os.chown(os.path.join(root, name), uid, gid)
+            os.chown(os.path.join(self.dir, 'mail'), uid, gid)
+
     def uids(self, folder='INBOX'):
         """UID -> (flags, size) of every message in folder ({} if it does not exist)."""
         c = self.client()

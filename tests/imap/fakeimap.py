@@ -6,7 +6,7 @@ request: drop the connection in the middle of a FETCH, or lack MOVE.
         ...
 
 It greets, accepts LOGIN (any password but 'wrong'), answers CAPABILITY,
-SELECT/EXAMINE, NOOP, UID FETCH (the UID/size list and BODY[]), UID COPY,
+SELECT/EXAMINE, NOOP, FETCH (the UID/size list), UID FETCH BODY[], UID COPY,
 UID STORE, UID EXPUNGE, CREATE and LOGOUT, and records each command (the
 LOGIN line without its arguments).  With drop_uid it sends the start of
 that message's literal and closes the socket."""
@@ -80,20 +80,25 @@ class FakeImap:
             elif verb == 'LOGOUT':
                 send(f'* BYE bye\r\n{tag} OK done\r\n'.encode())
                 return
+            elif verb == 'FETCH':
+                self._list(send, tag, rest)
             elif verb == 'UID':
                 if not self._uid(send, tag, rest):
                     return
             else:
                 send(f'{tag} BAD unknown\r\n'.encode())
 
+    def _list(self, send, tag, rest):
+        m = re.match(r'FETCH (\d+):(\d+) \(UID RFC822.SIZE\)', rest, re.I)
+        if not m:
+            send(f'{tag} BAD unknown FETCH\r\n'.encode())
+            return
+        for seq, (uid, msg) in enumerate(sorted(self.messages.items()), 1):
+            if int(m.group(1)) <= seq <= int(m.group(2)):
+                send(f'* {seq} FETCH (UID {uid} RFC822.SIZE {len(msg)})\r\n'.encode())
+        send(f'{tag} OK done\r\n'.encode())
+
     def _uid(self, send, tag, rest):
-        m = re.match(r'UID FETCH (\d+):\* \(UID RFC822.SIZE\)', rest, re.I)
-        if m:
-            for uid, msg in sorted(self.messages.items()):
-                if uid >= int(m.group(1)):
-                    send(f'* {uid} FETCH (UID {uid} RFC822.SIZE {len(msg)})\r\n'.encode())
-            send(f'{tag} OK done\r\n'.encode())
-            return True
         m = re.match(r'UID FETCH (\d+) BODY\[\]', rest, re.I)
         if m:
             uid = int(m.group(1))

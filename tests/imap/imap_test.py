@@ -170,6 +170,21 @@ def dovecot_tests(tool, msgs):
         check(r['skipped'] == over and all(m[1] <= small for m in r['messages']),
               'messages over max_message skipped', r['skipped'], over)
 
+        many = [b'From: MAILER-DAEMON@example.net\r\nSubject: bounce %d\r\n\r\n'
+                b'<u%d@example.com>: 550 5.1.1 unknown\r\n' % (i, i) for i in range(1, 1251)]
+        d.maildir_fill(many, 'Many')
+        r = tool.run(f'imaps://127.0.0.1:{d.imaps_port}/Many', 'fetch', 0, 0, cafile=d.cafile,
+                     **cred)
+        got = [m[0] for m in r['messages']]
+        check(r['status'] == 'OK' and got == list(range(1, 1251)),
+              '1,250 messages listed in chunks, all fetched in UID order',
+              (r['status'], len(got), r['why']), ('OK', 1250))
+        r = tool.run(f'imaps://127.0.0.1:{d.imaps_port}/Many', 'fetch', 1234, 0, cafile=d.cafile,
+                     **cred)
+        got = [m[0] for m in r['messages']]
+        check(got == list(range(1235, 1251)), 'the tail of a large mailbox only', got,
+              list(range(1235, 1251)))
+
         r = tool.run(imaps, 'move', 1, 'Processed', cafile=d.cafile, **cred)
         check(r['status'] == 'OK' and r['moved'] == [1], 'move to a new folder', r['raw'], 'moved 1')
         check(1 not in d.uids() and len(d.uids('Processed')) == 1,

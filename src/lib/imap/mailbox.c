@@ -16,6 +16,8 @@
 #include <string.h>
 #include <strings.h>
 
+#define LIST_CHUNK 100 /* messages per listing command (see list_new) */
+
 typedef struct uid_size {
     uint64_t uid, size;
 } uid_size;
@@ -46,59 +48,91 @@ static bool item(const char *l, size_t n, const char *name, uint64_t *v)
     return false;
 }
 
-/* The (UID, size) list out of im->resp, UIDs above after only, sorted. */
-static mm_status_t uid_list(mm_imap *im, uint64_t after, uid_size **out, size_t *count)
+typedef struct uid_vec {
+    uid_size *v;
+    size_t n, cap;
+} uid_vec;
+
+/* Add the (UID, size) pairs of im->resp above after to vec; *min is the
+ * lowest UID seen in the response (UINT64_MAX if none). */
+static mm_status_t collect(mm_imap *im, uint64_t after, uid_vec *vec, uint64_t *min)
 {
-    size_t cap = 0, n = 0;
-    uid_size *v = NULL;
+    *min = UINT64_MAX;
     const char *s = im->resp.data, *e = s + im->resp.len;
     while (s && s < e) {
         const char *nl = memchr(s, '\n', (size_t)(e - s));
         size_t len = nl ? (size_t)(nl - s) : (size_t)(e - s);
         uint64_t uid, size;
-        if (len > 2 && s[0] == '*' && item(s, len, "UID", &uid) && uid > after &&
-            item(s, len, "RFC822.SIZE", &size)) {
-            if (n == cap) {
-                uid_size *nv = realloc(v, (cap = cap ? cap * 2 : 64) * sizeof *v);
-                if (!nv) {
-                    free(v);
-                    return MM_ENOMEM;
+        if (len > 2 && s[0] == '*' && item(s, len, "UID", &uid)) {
+            if (uid < *min)
+                *min = uid;
+            if (uid > after && item(s, len, "RFC822.SIZE", &size)) {
+                if (vec->n == vec->cap) {
+                    size_t cap = vec->cap ? vec->cap * 2 : 64;
+                    uid_size *nv = realloc(vec->v, cap * sizeof *nv);
+                    if (!nv)
+                        return MM_ENOMEM;
+                    vec->v = nv;
+                    vec->cap = cap;
                 }
-                v = nv;
+                vec->v[vec->n].uid = uid;
+                vec->v[vec->n++].size = size;
             }
-            v[n].uid = uid;
-            v[n++].size = size;
         }
         s += len + 1;
     }
-    if (n)
-        qsort(v, n, sizeof *v, by_uid);
-    *out = v;
-    *count = n;
     return MM_OK;
 }
 
-/* *again: the list went to a new connection (not EXAMINEd): redo. */
-static mm_status_t list_new(mm_imap *im, uint64_t after, uid_size **v, size_t *n, bool *again)
+/* Sort by UID and drop repeats (a message seen in two chunks). */
+static void sort_unique(uid_vec *vec)
 {
-    *v = NULL;
-    *n = 0;
+    if (!vec->n)
+        return;
+    qsort(vec->v, vec->n, sizeof *vec->v, by_uid);
+    size_t k = 1;
+    for (size_t i = 1; i < vec->n; i++)
+        if (vec->v[i].uid != vec->v[k - 1].uid)
+            vec->v[k++] = vec->v[i];
+    vec->n = k;
+}
+
+/*
+ * The messages above after, by sequence number in chunks from the end of
+ * the mailbox back to the first chunk that reaches after.  Why not one
+ * "UID FETCH after+1:*": libcurl caps what it counts as response lines of
+ * one command at 300 KB ("Too large response headers"; Debian 12's 7.88.1
+ * counts some 770 bytes per FETCH line, so about 400 lines), and a first
+ * run sees the whole mailbox.  100 lines a chunk keeps a 4x margin.  New
+ * mail is at the end, so a routine run needs one chunk.
+ * Going backwards never misses a message when another client expunges
+ * meanwhile: the messages below shift down into the chunk still to come.
+ * *again: a chunk went to a new connection (not EXAMINEd): start over.
+ */
+static mm_status_t list_new(mm_imap *im, uint64_t after, uid_vec *vec, bool *again)
+{
     *again = false;
-    if (im->exists == 0)
-        return MM_OK; /* "1:*" in an empty mailbox is an error on some servers */
-    char cmd[96];
-    /* "n:*" also matches the highest UID when it is below n (RFC 3501
-     * 6.4.8): uid_list() keeps only UIDs above after. */
-    snprintf(cmd, sizeof cmd, "UID FETCH %llu:* (UID RFC822.SIZE)",
-             (unsigned long long)(after + 1));
-    CURLcode rc = imap_run(im, im->base_url, cmd);
-    if (rc != CURLE_OK)
-        return imap_fail(im, rc, "listing new messages");
-    if (im->reconnected) {
-        *again = true;
-        return MM_OK;
+    for (uint64_t hi = im->exists; hi >= 1;) {
+        uint64_t lo = hi > LIST_CHUNK ? hi - LIST_CHUNK + 1 : 1, min;
+        char cmd[96];
+        snprintf(cmd, sizeof cmd, "FETCH %llu:%llu (UID RFC822.SIZE)", (unsigned long long)lo,
+                 (unsigned long long)hi);
+        CURLcode rc = imap_run(im, im->base_url, cmd);
+        if (rc != CURLE_OK)
+            return imap_fail(im, rc, "listing new messages");
+        if (im->reconnected) {
+            *again = true;
+            return MM_OK;
+        }
+        mm_status_t st = collect(im, after, vec, &min);
+        if (st != MM_OK)
+            return st;
+        if (lo == 1 || min <= after)
+            break;
+        hi = lo - 1;
     }
-    return uid_list(im, after, v, n);
+    sort_unique(vec);
+    return MM_OK;
 }
 
 static mm_status_t fetch_one(mm_imap *im, uint64_t uid, mm_imap_message_cb cb, void *arg)
@@ -133,8 +167,7 @@ mm_status_t mm_imap_fetch_new(mm_imap *im, uint64_t after_uid, uint32_t uidvalid
     im->why[0] = '\0';
     im->changed = false;
     im->skipped = 0;
-    uid_size *v = NULL;
-    size_t n = 0;
+    uid_vec vec = {NULL, 0, 0};
     mm_status_t st = MM_OK;
     bool again = false;
     for (int attempt = 0; attempt < 2; attempt++) {
@@ -146,22 +179,23 @@ mm_status_t mm_imap_fetch_new(mm_imap *im, uint64_t after_uid, uint32_t uidvalid
             im->changed = true; /* UIDs were renumbered: start over (RFC 3501 2.3.1.1) */
             after_uid = 0;
         }
-        st = list_new(im, after_uid, &v, &n, &again);
+        vec.n = 0;
+        st = list_new(im, after_uid, &vec, &again);
         if (st != MM_OK || !again)
             break;
     }
-    if (again) {
+    if (st == MM_OK && again) {
         imap_why(im, "the connection to %s keeps being re-opened", im->host);
         st = MM_ECONN;
     }
-    for (size_t i = 0; st == MM_OK && i < n; i++) {
-        if (v[i].size > im->max_message) {
+    for (size_t i = 0; st == MM_OK && i < vec.n; i++) {
+        if (vec.v[i].size > im->max_message) {
             im->skipped++;
             continue;
         }
-        st = fetch_one(im, v[i].uid, cb, arg);
+        st = fetch_one(im, vec.v[i].uid, cb, arg);
     }
-    free(v);
+    free(vec.v);
     return st;
 }
 
