@@ -73,9 +73,8 @@ static const anote *lookup(amap *m, const char *addr)
     size_t n = strlen(addr);
     /* a miss interns the address (zeroed payload): cheaper than a second API */
     int64_t id = st_intern_get(&m->t, addr, n, st_hash(addr, n), &isnew);
-    if (id < 0 || isnew)
-        return &none;
-    return st_data(&m->t, (uint32_t)id);
+    const anote *x = id >= 0 ? st_data(&m->t, (uint32_t)id) : NULL;
+    return x && !isnew && x->source ? x : &none; /* a miss seen before has a zeroed payload */
 }
 
 /* ---- CSV ---- */

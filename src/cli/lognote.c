@@ -151,6 +151,9 @@ int log_history(logctx *c, int argc, char **argv)
         return LOG_DBERR;
     mm_address_info a = {0};
     mm_status_t st = mm_store_check(c->store, &addr, 1, on_info, &a);
+    if (st == MM_OK && (!a.address || !a.why || !a.note || !a.fix || !a.outcome || !a.corrected ||
+                        !a.source || !a.name))
+        st = MM_ENOMEM; /* a copy failed, or the store never called back */
     if (st != MM_OK) {
         free_info(&a);
         return log_dberr(c, st, "history");

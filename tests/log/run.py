@@ -167,6 +167,11 @@ def test_stats():
     check(rc == 0 and "收件人地址不存在" in out, f"stats text zh names reasons in Chinese: {out[:300]}")
     lines = [l for l in out.splitlines() if "(userunknown)" in l or "(mailboxfull)" in l]
     check(len(lines) == 2, f"reason table rows: {lines}")
+    # the table lines up on a terminal: every row as wide, Chinese counted double
+    import unicodedata
+    width = lambda l: sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in l)
+    block = out.split("\n\n")[1].splitlines()[1:]
+    check(len({width(l) for l in block}) == 1, f"aligned zh table: {block}")
     rc, out, err = mm(["stats", "--by", "year"])
     check(rc == 2, f"stats --by year: exit 2 (got {rc})")
     rc, out, err = mm(["stats", "--since", "yesterday-ish"])
@@ -200,6 +205,10 @@ def test_check():
     recs = jsonl(out)
     check([r["address"] for r in recs] == ["frank@site.com", "alice@qq.com", "not-an-address",
                                            "z@z.cn"], f"list order kept: {recs}")
+    rc, out, err = mm(["check", at, "-f", "json", "--column", "邮箱", "--list", "-"],
+                      stdin="姓名;邮箱\nA;frank@site.com\nB;alice@qq.com\n".encode())
+    recs = jsonl(out)
+    check(rc == 1 and [r["send"] for r in recs] == [True, False], f"check --column: {recs} {err}")
     rc, out, err = mm(["check", "--list", os.path.join(TMP, "missing.txt")])
     check(rc == 2 and "missing.txt" in err, f"missing list: exit 2 naming it ({rc}, {err})")
     rc, out, err = mm(["check", "--bogus"])
