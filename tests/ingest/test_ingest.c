@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "../../src/lib/ingest/ingest_int.h"
 
 static const char bounce_lf[] =
     "From: MAILER-DAEMON@mx.example.com (Mail Delivery System)\n"
@@ -252,6 +253,24 @@ static void test_mtalog(void **state)
     assert_int_equal(st, MM_ADDR_SUPPRESSED); /* 550 mailbox not found: hard */
 }
 
+static void test_header_date(void **state)
+{
+    (void)state;
+    char d[256];
+    static const char folded[] = "Received: x\r\nDATE: Mon, 30 Nov 2026\r\n\t01:02:03 +0800\r\n"
+                                 "From: a@b\r\n\r\nDate: Tue, 1 Dec 2026 00:00:00 +0000\r\n";
+    mm_ingest_header_date(folded, strlen(folded), d);
+    assert_string_equal(d, " Mon, 30 Nov 2026 01:02:03 +0800");
+    assert_int_equal(mm_ingest_parse_date(d), 1795971723); /* 2026-11-29 17:02:03 UTC */
+    static const char body_only[] = "Subject: x\n\nDate: Tue, 1 Dec 2026 00:00:00 +0000\n";
+    mm_ingest_header_date(body_only, strlen(body_only), d);
+    assert_string_equal(d, "");
+    static const char cont_only[] = "X: y\n Date: no\nDate:\n";
+    mm_ingest_header_date(cont_only, strlen(cont_only), d);
+    assert_string_equal(d, "");
+    assert_int_equal(mm_ingest_parse_date("not a date"), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -259,6 +278,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_event_fields, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batches_and_cursor, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mtalog, setup, teardown),
+        cmocka_unit_test(test_header_date),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
