@@ -20,6 +20,11 @@
  * The origin (file name, UID, line number) is deliberately not part of a
  * key: it changes when the same bytes come another way.
  *
+ * An event's time is the recipient's own date (the DSN's Last-Attempt-Date
+ * or Arrival-Date, the ARF Arrival-Date), else the Date field of the
+ * report's top header block, else the ingest time (mm_ingest_options.now);
+ * a log line's event has the line's time.
+ *
  * Splitting the work for threads: mm_ingest_prepare() only diagnoses and
  * is safe to call from several threads at once with one shared mm_ctx; the
  * mm_ingest itself (queue, counters, store) belongs to one thread, which
