@@ -354,7 +354,8 @@ def main(argv):
             env = dict(os.environ)
             env.update(MM_TEST_STORE=pg.uri(), MM_PG_URI=pg.uri(), MM_PG_PORT=str(pg.port),
                        MM_PG_SOCKET=pg.base)
-            proc = subprocess.Popen(cmd, env=env)
+            # Its own process group, so a time-out stops CMD and all its children.
+            proc = subprocess.Popen(cmd, env=env, start_new_session=True)
             rc = proc.wait()
             if rc != 0:
                 sys.stderr.write("pgserver.py: %s exited with %d; server log tail:\n%s\n"
@@ -364,13 +365,23 @@ def main(argv):
         sys.stderr.write("pgserver.py: %s\n" % e)
         return 1
     except KeyboardInterrupt:
-        if proc and proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        if proc:
+            _stop_group(proc)
         return 130
+
+
+def _stop_group(proc):
+    """SIGTERM to CMD's process group, SIGKILL if it lingers."""
+    for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
+        try:
+            os.killpg(proc.pid, sig)
+        except OSError:
+            return
+        try:
+            proc.wait(timeout=wait)
+            return
+        except subprocess.TimeoutExpired:
+            pass
 
 
 if __name__ == "__main__":

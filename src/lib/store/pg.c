@@ -69,12 +69,17 @@ static void one_line(char *dst, size_t len, const char *src)
 /* Map a failed result to a status and leave the message in be->err. */
 mm_status_t store_pg_fail(pg_be *be, const PGresult *r, const char *what)
 {
+    return store_pg_fail_other(be, be->conn, r, what);
+}
+
+mm_status_t store_pg_fail_other(pg_be *be, PGconn *c, const PGresult *r, const char *what)
+{
     char msg[700];
     const char *primary = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
     const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
-    one_line(msg, sizeof msg, primary ? primary : PQerrorMessage(be->conn));
+    one_line(msg, sizeof msg, primary ? primary : PQerrorMessage(c));
 
-    if (PQstatus(be->conn) == CONNECTION_BAD ||
+    if (PQstatus(c) == CONNECTION_BAD ||
         (state && (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0))) {
         store_pg_seterr(be,
                         "lost the connection to PostgreSQL at %s while %s (nothing was "
@@ -170,7 +175,7 @@ static mm_status_t session_setup(pg_be *be)
     return store_pg_exec(be, "setting up the session", sql, 0, NULL, NULL);
 }
 
-static mm_status_t pg_connect(pg_be *be, const char *uri, int timeout_s)
+static PGconn *dial(const char *uri, int timeout_s)
 {
     char tmo[16];
     snprintf(tmo, sizeof tmo, "%d", timeout_s > 0 ? timeout_s : 10);
@@ -180,7 +185,34 @@ static mm_status_t pg_connect(pg_be *be, const char *uri, int timeout_s)
                                 "keepalives_count", "dbname",
                                 "client_encoding",  NULL};
     const char *const vals[] = {tmo, "mailmedic", "30", "10", "3", uri, "UTF8", NULL};
-    be->conn = PQconnectdbParams(keys, vals, 1);
+    return PQconnectdbParams(keys, vals, 1);
+}
+
+PGconn *store_pg_second(pg_be *be)
+{
+    if (be->conn2 && PQstatus(be->conn2) == CONNECTION_OK &&
+        PQtransactionStatus(be->conn2) == PQTRANS_IDLE)
+        return be->conn2;
+    PQfinish(be->conn2);
+    be->conn2 = dial(be->uri, be->timeout_s);
+    if (be->conn2 && PQstatus(be->conn2) == CONNECTION_OK) {
+        char sql[100];
+        snprintf(sql, sizeof sql, "SET statement_timeout = %d; SET TIME ZONE 'UTC'",
+                 STATEMENT_TIMEOUT_S * 1000);
+        PGresult *r = PQexec(be->conn2, sql);
+        bool ok = r && PQresultStatus(r) == PGRES_COMMAND_OK;
+        PQclear(r);
+        if (ok)
+            return be->conn2;
+    }
+    PQfinish(be->conn2);
+    be->conn2 = NULL;
+    return NULL;
+}
+
+static mm_status_t pg_connect(pg_be *be, const char *uri, int timeout_s)
+{
+    be->conn = dial(uri, timeout_s);
     if (!be->conn) {
         store_pg_seterr(be, "PostgreSQL %s: out of memory", be->where);
         return MM_ENOMEM;
@@ -311,6 +343,10 @@ static void pg_close(void *p)
     if (!be)
         return;
     PQfinish(be->conn);
+    PQfinish(be->conn2);
+    if (be->uri) /* it may hold a password */
+        memset(be->uri, 0, strlen(be->uri));
+    free(be->uri);
     free(be);
 }
 
@@ -326,13 +362,20 @@ static mm_status_t pg_open(const char *where, const mm_store_options *o, void **
     }
     store_codes_init(&be->codes);
     be->lock_timeout_ms = o && o->busy_timeout_ms > 0 ? o->busy_timeout_ms : 30000;
+    be->timeout_s = o ? o->connect_timeout_s : 10;
+    if (!(be->uri = strdup(where))) {
+        pg_close(be);
+        if (why && whylen)
+            snprintf(why, whylen, "out of memory");
+        return MM_ENOMEM;
+    }
     mm_status_t st = describe(where, be->where, sizeof be->where);
     if (st != MM_OK)
         store_pg_seterr(be,
                         "not a valid PostgreSQL URI (postgresql://[user[:password]@]host[:port]/"
                         "database[?param=value...])");
     if (st == MM_OK)
-        st = pg_connect(be, where, o ? o->connect_timeout_s : 10);
+        st = pg_connect(be, where, be->timeout_s);
     if (st == MM_OK)
         st = migrate(be);
     if (st != MM_OK) {

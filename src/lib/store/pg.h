@@ -25,12 +25,20 @@ typedef struct pg_be {
     bool in_tx; /* inside begin() .. commit()/rollback() */
     int walks;  /* open cursor walks (nested walks get their own cursor) */
     store_codes codes;
+    char *uri; /* for the second connection (the statistics scan) */
+    int timeout_s;
+    PGconn *conn2; /* opened on first use, NULL if it could not be */
 } pg_be;
 
 /* pg.c: errors and statements. */
 void store_pg_seterr(pg_be *be, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Map a failed result (or a lost connection) to a status, message in be->err. */
 mm_status_t store_pg_fail(pg_be *be, const PGresult *r, const char *what);
+/* The same for a failure on another connection than be->conn. */
+mm_status_t store_pg_fail_other(pg_be *be, PGconn *c, const PGresult *r, const char *what);
+/* A second connection to the same database (session set up like the
+ * first), or NULL when none can be had: the caller does without. */
+PGconn *store_pg_second(pg_be *be);
 /* Run sql with np text parameters; *out (if given) gets the result on success. */
 mm_status_t store_pg_exec(pg_be *be, const char *what, const char *sql, int np,
                           const char *const *params, PGresult **out);
