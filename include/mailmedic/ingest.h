@@ -20,6 +20,11 @@
  * The origin (file name, UID, line number) is deliberately not part of a
  * key: it changes when the same bytes come another way.
  *
+ * An event's time is the recipient's own date (the DSN's Last-Attempt-Date
+ * or Arrival-Date, the ARF Arrival-Date), else the Date field of the
+ * report's top header block, else the ingest time (mm_ingest_options.now);
+ * a log line's event has the line's time.
+ *
  * Splitting the work for threads: mm_ingest_prepare() only diagnoses and
  * is safe to call from several threads at once with one shared mm_ctx; the
  * mm_ingest itself (queue, counters, store) belongs to one thread, which
@@ -48,12 +53,11 @@ typedef struct mm_ingest mm_ingest;
 /* Called after each batch is committed, with the cursor written with it
  * (NULL when none was set).  E.g. the IMAP reader moves the messages of
  * that batch to another folder only now, when they are safely stored. */
-typedef void (*mm_ingest_commit_cb)(void *arg, const char *cursor_name,
-                                    const char *cursor_value);
+typedef void (*mm_ingest_commit_cb)(void *arg, const char *cursor_name, const char *cursor_value);
 
 typedef struct mm_ingest_options {
-    size_t batch_size;   /* events (or deliveries) per transaction; 0 = 1000 */
-    int64_t now;         /* time of events that carry no date; 0 = time() at create */
+    size_t batch_size;             /* events (or deliveries) per transaction; 0 = 1000 */
+    int64_t now;                   /* time of events that carry no date; 0 = time() at create */
     mm_ingest_commit_cb on_commit; /* may be NULL */
     void *on_commit_arg;
 } mm_ingest_options;
@@ -62,16 +66,16 @@ MM_EXTERN void mm_ingest_options_default(mm_ingest_options *o);
 
 /* What an ingest has done so far. */
 typedef struct mm_ingest_counters {
-    size_t messages;      /* messages handed in (mm_ingest_message / mm_ingest_add) */
-    size_t bounces;       /* of them: bounces and delay reports */
-    size_t complaints;    /* of them: ARF feedback reports */
-    size_t not_bounces;   /* ordinary mail, auto-replies, success DSNs: skipped */
-    size_t errors;        /* unreadable: empty, binary, not mail, truncated to nothing */
-    size_t events;        /* events queued (failed/delayed/complaint recipients) */
-    size_t events_added;  /* of them, new in the store */
-    size_t duplicates;    /* of them, already stored (same key) */
-    size_t lines;         /* MTA log records handed in (mm_ingest_mtalog_record) */
-    size_t deliveries;    /* delivery records queued */
+    size_t messages;     /* messages handed in (mm_ingest_message / mm_ingest_add) */
+    size_t bounces;      /* of them: bounces and delay reports */
+    size_t complaints;   /* of them: ARF feedback reports */
+    size_t not_bounces;  /* ordinary mail, auto-replies, success DSNs: skipped */
+    size_t errors;       /* unreadable: empty, binary, not mail, truncated to nothing */
+    size_t events;       /* events queued (failed/delayed/complaint recipients) */
+    size_t events_added; /* of them, new in the store */
+    size_t duplicates;   /* of them, already stored (same key) */
+    size_t lines;        /* MTA log records handed in (mm_ingest_mtalog_record) */
+    size_t deliveries;   /* delivery records queued */
     size_t deliveries_added;
     size_t delivery_duplicates;
 } mm_ingest_counters;
@@ -139,8 +143,7 @@ MM_EXTERN mm_status_t mm_ingest_message(mm_ingest *ing, const char *bytes, size_
  * per retry, and the final bounce (if any) is the event.
  */
 MM_EXTERN mm_status_t mm_ingest_mtalog_record(mm_ingest *ing, const mm_mtalog_record *rec,
-                                              const char *line, size_t len,
-                                              const char *origin);
+                                              const char *line, size_t len, const char *origin);
 
 /* ---- batches and cursors ----------------------------------------------- */
 

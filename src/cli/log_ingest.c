@@ -21,8 +21,11 @@
 #include "log_ingest.h"
 #include "../lib/util/buf.h"
 
-#define BATCH_MAX 256
-#define BATCH_BYTES (4u << 20)
+/* A read batch holds about one store batch (1,000 events by default), so
+ * while the main thread waits for the store to commit one, the workers
+ * have the next one to diagnose. */
+#define BATCH_MAX 1024
+#define BATCH_BYTES (16u << 20)
 #define MAX_JOBS 64
 
 typedef struct slot {
@@ -130,8 +133,7 @@ static bool read_slot(ingest_run *r, mm_input *in, slot *s)
     memcpy(s->bytes, msg.bytes, msg.len);
     s->len = msg.len;
     if (msg.truncated)
-        log_warnx(_("%s: message larger than the limit; only its beginning was read"),
-                  s->origin);
+        log_warnx(_("%s: message larger than the limit; only its beginning was read"), s->origin);
     r->read++;
     return true;
 }
@@ -188,8 +190,9 @@ static void run_serial(ingest_run *r, mm_input *in, batch *b)
 
 static void run_parallel(ingest_run *r, mm_input *in, batch *cur, batch *nxt)
 {
-    pool p = {r->ctx, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
-              PTHREAD_COND_INITIALIZER, NULL, false};
+    pool p = {
+        r->ctx, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL,
+        false};
     pthread_t th[MAX_JOBS];
     int started = 0;
     for (int t = 0; t < r->jobs && t < MAX_JOBS; t++)
@@ -274,15 +277,17 @@ static void summary(const ingest_run *r, bool json)
     if (r->progress)
         fputc('\n', stderr);
     if (c.messages || !r->lines)
-        fprintf(stderr, _("%zu messages: %zu bounces, %zu complaints, %zu not bounces, "
-                          "%zu unreadable\n"),
+        fprintf(stderr,
+                _("%zu messages: %zu bounces, %zu complaints, %zu not bounces, "
+                  "%zu unreadable\n"),
                 c.messages, c.bounces, c.complaints, c.not_bounces, c.errors);
     if (c.messages || c.events || !r->lines)
-        fprintf(stderr, _("%zu events: %zu new, %zu already stored\n"), c.events,
-                c.events_added, c.duplicates);
+        fprintf(stderr, _("%zu events: %zu new, %zu already stored\n"), c.events, c.events_added,
+                c.duplicates);
     if (r->lines)
-        fprintf(stderr, _("%zu log lines: %zu deliveries (%zu new, %zu already stored), "
-                          "%zu unreadable\n"),
+        fprintf(stderr,
+                _("%zu log lines: %zu deliveries (%zu new, %zu already stored), "
+                  "%zu unreadable\n"),
                 r->lines, c.deliveries, c.deliveries_added, c.delivery_duplicates, r->bad_lines);
     if (!json)
         return;
@@ -291,159 +296,221 @@ static void summary(const ingest_run *r, bool json)
            "\"lines\":%zu,\"deliveries\":%zu,\"deliveries_added\":%zu,"
            "\"delivery_duplicates\":%zu,\"bad_lines\":%zu,\"unreadable_inputs\":%zu,"
            "\"status\":\"%s\"}\n",
-           c.messages, c.bounces, c.complaints, c.not_bounces, c.errors, c.events,
-           c.events_added, c.duplicates, r->lines, c.deliveries, c.deliveries_added,
-           c.delivery_duplicates, r->bad_lines, r->unreadable,
-           r->dberr ? "database_error" : r->unreadable || r->bad_lines || c.errors ? "partial" : "ok");
+           c.messages, c.bounces, c.complaints, c.not_bounces, c.errors, c.events, c.events_added,
+           c.duplicates, r->lines, c.deliveries, c.deliveries_added, c.delivery_duplicates,
+           r->bad_lines, r->unreadable,
+           r->dberr                                    ? "database_error"
+           : r->unreadable || r->bad_lines || c.errors ? "partial"
+                                                       : "ok");
     fflush(stdout);
 }
 
 static void usage(FILE *fp)
 {
-    fprintf(fp, _("Usage: %s log ingest [OPTION]... [FILE|DIR|MBOX|-]...\n"
-                  "Diagnose bounces and store one event per failed recipient in the bounce\n"
-                  "log.  The same bounce ingested twice is stored once.  With no input\n"
-                  "option and no FILE, read standard input (e.g. piped in by the MTA).\n\n"
-                  "  -f, --format=FMT       text (default: summary on stderr) or json\n"
-                  "                         (also one JSON object with the counters on stdout)\n"
-                  "  -j, --jobs=N           diagnose in N threads (default 1)\n"
-                  "      --batch=N          events per transaction (default 1000)\n"
-                  "      --max-size=BYTES   read at most BYTES of each message (default 8 MiB)\n"
-                  "      --imap=URL         fetch new messages from a mailbox, e.g.\n"
-                  "                         imaps://imap.exmail.qq.com/INBOX\n"
-                  "      --imap-user=USER   the IMAP user name\n"
-                  "      --imap-credentials=FILE  a file with the user on its first line and\n"
-                  "                         the password on its second (mode 0600); else the\n"
-                  "                         password comes from $MAILMEDIC_IMAP_PASSWORD\n"
-                  "      --imap-cafile=FILE trust this CA certificate for the IMAP server\n"
-                  "      --move-to=FOLDER   move ingested bounces to FOLDER once stored\n"
-                  "      --mta-log=FILE     a Postfix or Exim delivery log (repeatable; - is\n"
-                  "                         standard input); re-reading resumes where it stopped\n"
-                  "      --mta-format=FMT   auto (default), postfix or exim\n"
-                  "  -l, --lang=LANG        zh or en (default: from the locale)\n"
-                  "  -h, --help             show this help and exit\n\n"
-                  "Exit status: 0 all inputs read, 1 some inputs could not be read (the rest\n"
-                  "were stored), 2 usage error, 3 database error (run again to\n"
-                  "pick up where it stopped).  An IMAP server that cannot be reached or drops\n"
-                  "the connection gives 1: what was read is stored.\n"),
+    fprintf(fp,
+            _("Usage: %s log ingest [OPTION]... [FILE|DIR|MBOX|-]...\n"
+              "Diagnose bounces and store one event per failed recipient in the bounce\n"
+              "log.  The same bounce ingested twice is stored once.  With no input\n"
+              "option and no FILE, read standard input (e.g. piped in by the MTA).\n\n"
+              "  -f, --format=FMT       text (default: summary on stderr) or json\n"
+              "                         (also one JSON object with the counters on stdout)\n"
+              "  -j, --jobs=N           diagnose in N threads (default 1)\n"
+              "      --batch=N          events per transaction (default 1000)\n"
+              "      --max-size=BYTES   read at most BYTES of each message (default 8 MiB)\n"
+              "      --imap=URL         fetch new messages from a mailbox, e.g.\n"
+              "                         imaps://imap.exmail.qq.com/INBOX\n"
+              "      --imap-user=USER   the IMAP user name\n"
+              "      --imap-credentials=FILE  a file with the user on its first line and\n"
+              "                         the password on its second (mode 0600); else the\n"
+              "                         password comes from $MAILMEDIC_IMAP_PASSWORD\n"
+              "      --imap-cafile=FILE trust this CA certificate for the IMAP server\n"
+              "      --move-to=FOLDER   move ingested bounces to FOLDER once stored\n"
+              "      --imap-allow-plaintext  let imap:// go without STARTTLS, only to a\n"
+              "                         server on this machine (127.0.0.1, ::1, localhost)\n"
+              "      --mta-log=FILE     a Postfix or Exim delivery log (repeatable; - is\n"
+              "                         standard input); re-reading resumes where it stopped\n"
+              "      --mta-format=FMT   auto (default), postfix or exim\n"
+              "  -l, --lang=LANG        zh or en (default: from the locale)\n"
+              "  -h, --help             show this help and exit\n\n"
+              "Exit status: 0 all inputs read, 1 some inputs could not be read (the rest\n"
+              "were stored), 2 usage error, 3 database error (run again to\n"
+              "pick up where it stopped).  An IMAP server that cannot be reached or drops\n"
+              "the connection gives 1: what was read is stored.\n"),
             progname);
 }
 
-int log_ingest_main(struct mm_store *store, int argc, char **argv)
+/* The command line of `log ingest`. */
+typedef struct ingest_opts {
+    int jobs;
+    bool json, help;
+    imap_opts imap;
+    const char **mta; /* --mta-log files */
+    size_t nmta;
+    const char *mta_format;
+    mm_ingest_options ingest;
+    mm_limits limits;
+} ingest_opts;
+
+static const struct option longopts[] = {{"format", required_argument, NULL, 'f'},
+                                         {"jobs", required_argument, NULL, 'j'},
+                                         {"batch", required_argument, NULL, 'b'},
+                                         {"max-size", required_argument, NULL, 'M'},
+                                         {"imap", required_argument, NULL, 'I'},
+                                         {"imap-user", required_argument, NULL, 'U'},
+                                         {"imap-credentials", required_argument, NULL, 'P'},
+                                         {"imap-cafile", required_argument, NULL, 'A'},
+                                         {"move-to", required_argument, NULL, 'm'},
+                                         {"imap-allow-plaintext", no_argument, NULL, 'T'},
+                                         {"mta-log", required_argument, NULL, 'L'},
+                                         {"mta-format", required_argument, NULL, 'F'},
+                                         {"lang", required_argument, NULL, 'l'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+
+/* One option with a value to check; false (after a message) when it is bad. */
+static bool checked_option(ingest_opts *o, int c, const char *arg)
 {
-    static const struct option longopts[] = {
-        {"format", required_argument, NULL, 'f'},
-        {"jobs", required_argument, NULL, 'j'},
-        {"batch", required_argument, NULL, 'b'},
-        {"max-size", required_argument, NULL, 'M'},
-        {"imap", required_argument, NULL, 'I'},
-        {"imap-user", required_argument, NULL, 'U'},
-        {"imap-credentials", required_argument, NULL, 'P'},
-        {"imap-cafile", required_argument, NULL, 'A'},
-        {"move-to", required_argument, NULL, 'm'},
-        {"mta-log", required_argument, NULL, 'L'},
-        {"mta-format", required_argument, NULL, 'F'},
-        {"lang", required_argument, NULL, 'l'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
-    ingest_run r = {0};
-    imap_opts io = {0};
-    const char **mta = calloc((size_t)argc + 1, sizeof *mta);
-    size_t nmta = 0;
-    const char *mta_format = "auto";
-    bool json = false, help = false;
-    mm_ingest_options iopt;
-    mm_ingest_options_default(&iopt);
-    mm_limits lim = {0};
+    switch (c) {
+    case 'f':
+        o->json = strcmp(arg, "json") == 0;
+        if (o->json || strcmp(arg, "text") == 0)
+            return true;
+        log_warnx(_("unknown format '%s' (text or json)"), arg);
+        return false;
+    case 'j':
+        o->jobs = atoi(arg);
+        if (o->jobs >= 1 && o->jobs <= MAX_JOBS)
+            return true;
+        log_warnx(_("--jobs takes a number from 1 to 64"));
+        return false;
+    case 'b':
+        o->ingest.batch_size = strtoul(arg, NULL, 10);
+        if (o->ingest.batch_size)
+            return true;
+        log_warnx(_("--batch takes a positive number"));
+        return false;
+    case 'F':
+        o->mta_format = arg;
+        if (strcmp(arg, "auto") == 0 || strcmp(arg, "postfix") == 0 || strcmp(arg, "exim") == 0)
+            return true;
+        log_warnx(_("unknown MTA log format '%s' (auto, postfix or exim)"), arg);
+        return false;
+    }
+    return false;
+}
+
+/* Read the options; EXIT_OK, or EXIT_USAGE after a message. */
+static int parse_options(ingest_opts *o, int argc, char **argv)
+{
     int c, rc = EXIT_OK;
-    if (!mta)
-        fatalx("out of memory");
-    r.jobs = 1;
     optind = 1;
     while ((c = getopt_long(argc, argv, "f:j:l:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'f':
-            if (strcmp(optarg, "json") == 0)
-                json = true;
-            else if (strcmp(optarg, "text") != 0) {
-                log_warnx(_("unknown format '%s' (text or json)"), optarg);
-                rc = EXIT_USAGE;
-            }
-            break;
         case 'j':
-            r.jobs = atoi(optarg);
-            if (r.jobs < 1 || r.jobs > MAX_JOBS) {
-                log_warnx(_("--jobs takes a number from 1 to 64"));
-                rc = EXIT_USAGE;
-            }
-            break;
         case 'b':
-            iopt.batch_size = strtoul(optarg, NULL, 10);
-            if (!iopt.batch_size) {
-                log_warnx(_("--batch takes a positive number"));
+        case 'F':
+            if (!checked_option(o, c, optarg))
                 rc = EXIT_USAGE;
-            }
             break;
-        case 'M': lim.max_message_bytes = strtoull(optarg, NULL, 10); break;
-        case 'I': io.url = optarg; break;
-        case 'U': io.user = optarg; break;
-        case 'P': io.credentials = optarg; break;
-        case 'A': io.cafile = optarg; break;
-        case 'm': io.move_to = optarg; break;
-        case 'L': mta[nmta++] = optarg; break;
-        case 'F': mta_format = optarg; break;
-        case 'l': i18n_setup(optarg); break;
-        case 'h': help = true; break;
-        default: rc = EXIT_USAGE; break;
+        case 'M':
+            o->limits.max_message_bytes = strtoull(optarg, NULL, 10);
+            break;
+        case 'I':
+            o->imap.url = optarg;
+            break;
+        case 'U':
+            o->imap.user = optarg;
+            break;
+        case 'P':
+            o->imap.credentials = optarg;
+            break;
+        case 'A':
+            o->imap.cafile = optarg;
+            break;
+        case 'm':
+            o->imap.move_to = optarg;
+            break;
+        case 'T':
+            o->imap.plaintext_ok = true;
+            break;
+        case 'L':
+            o->mta[o->nmta++] = optarg;
+            break;
+        case 'l':
+            i18n_setup(optarg);
+            break;
+        case 'h':
+            o->help = true;
+            break;
+        default:
+            rc = EXIT_USAGE;
+            break;
         }
     }
-    if (help) {
-        usage(stdout);
-        goto out;
-    }
-    if (rc != EXIT_OK) {
-        usage(stderr);
-        goto out;
-    }
-    if (io.move_to && !io.url) {
+    if (rc == EXIT_OK && o->imap.move_to && !o->imap.url) {
         log_warnx(_("--move-to needs --imap"));
         rc = EXIT_USAGE;
-        goto out;
     }
-    if (mm_ctx_create(&lim, &r.ctx) != MM_OK)
-        fatalx("out of memory");
-    r.store = store;
-    r.progress = isatty(2);
-    if (io.url) {
-        iopt.on_commit = ingest_imap_committed;
-        iopt.on_commit_arg = &r;
-    }
-    if (mm_ingest_create(store, r.ctx, &iopt, &r.ing) != MM_OK)
-        fatalx("out of memory");
-    bool messages = optind < argc || (!io.url && !nmta);
+    return rc;
+}
+
+/* Read every input the options name, then write what is left. */
+static int run(ingest_run *r, ingest_opts *o, int argc, char **argv)
+{
+    int rc = EXIT_OK;
+    bool messages = optind < argc || (!o->imap.url && !o->nmta);
     char *dash[] = {"-"};
     if (messages)
-        ingest_paths(&r, optind < argc ? argv + optind : dash,
+        ingest_paths(r, optind < argc ? argv + optind : dash,
                      optind < argc ? (size_t)(argc - optind) : 1);
-    for (size_t i = 0; i < nmta && !r.dberr; i++)
-        ingest_mta_log(&r, mta[i], mta_format);
-    if (io.url && !r.dberr)
-        rc = ingest_imap(&r, &io);
-    mm_status_t st = r.dberr ? MM_OK : mm_ingest_flush(r.ing);
+    for (size_t i = 0; i < o->nmta && !r->dberr; i++)
+        ingest_mta_log(r, o->mta[i], o->mta_format);
+    if (o->imap.url && !r->dberr)
+        rc = ingest_imap(r, &o->imap);
+    mm_status_t st = r->dberr ? MM_OK : mm_ingest_flush(r->ing);
     if (st != MM_OK)
-        ingest_store_failed(&r, st);
-    if (io.url)
-        ingest_imap_finish(&r); /* moves only what was committed */
-    summary(&r, json);
+        ingest_store_failed(r, st);
+    if (o->imap.url)
+        ingest_imap_finish(r); /* moves only what was committed */
+    summary(r, o->json);
     mm_ingest_counters cnt;
-    mm_ingest_get_counters(r.ing, &cnt);
-    if (r.dberr)
-        rc = EXIT_INTERNAL;
-    else if (rc == EXIT_OK && (r.unreadable || r.bad_lines || cnt.errors))
-        rc = EXIT_SOMEFAIL;
+    mm_ingest_get_counters(r->ing, &cnt);
+    if (r->dberr)
+        return EXIT_INTERNAL;
+    if (rc == EXIT_OK && (r->unreadable || r->bad_lines || cnt.errors))
+        return EXIT_SOMEFAIL;
+    return rc;
+}
+
+int log_ingest_main(struct mm_store *store, int argc, char **argv)
+{
+    ingest_opts o = {.jobs = 1, .mta_format = "auto"};
+    mm_ingest_options_default(&o.ingest);
+    o.mta = calloc((size_t)argc + 1, sizeof *o.mta);
+    if (!o.mta)
+        fatalx("out of memory");
+    int rc = parse_options(&o, argc, argv);
+    if (o.help || rc != EXIT_OK) {
+        if (o.help)
+            usage(stdout);
+        else
+            fprintf(stderr, _("Try '%s log ingest --help'.\n"), progname);
+        free(o.mta);
+        return o.help ? EXIT_OK : rc;
+    }
+    ingest_run r = {.store = store, .jobs = o.jobs, .progress = isatty(2)};
+    if (mm_ctx_create(&o.limits, &r.ctx) != MM_OK)
+        fatalx("out of memory");
+    if (o.imap.url) {
+        o.ingest.on_commit = ingest_imap_committed;
+        o.ingest.on_commit_arg = &r;
+    }
+    if (mm_ingest_create(store, r.ctx, &o.ingest, &r.ing) != MM_OK)
+        fatalx("out of memory");
+    rc = run(&r, &o, argc, argv);
     mm_ingest_destroy(r.ing);
     mm_ctx_destroy(r.ctx);
-out:
-    free(mta);
+    free(o.mta);
     return rc;
 }

@@ -26,6 +26,7 @@ typedef struct ingest_run {
 
 typedef struct imap_opts {
     const char *url, *user, *credentials, *cafile, *move_to;
+    bool plaintext_ok; /* imap:// without STARTTLS to a loopback server */
 } imap_opts;
 
 void ingest_paths(ingest_run *r, char **paths, size_t n);

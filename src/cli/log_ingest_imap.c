@@ -16,6 +16,7 @@
  * from $MAILMEDIC_IMAP_PASSWORD, never from the command line, where `ps`
  * would show it to every user.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,8 +38,8 @@ typedef struct imap_run {
     char *cursor;
     char *origin_prefix; /* "imap://user@host/INBOX;UID=" */
     uint32_t uidvalidity;
-    uid_list pending;    /* bounces read, batch not committed yet */
-    uid_list committed;  /* bounces stored: to move */
+    uid_list pending;   /* bounces read, batch not committed yet */
+    uid_list committed; /* bounces stored: to move */
     char user[256], password[1024];
 } imap_run;
 
@@ -73,7 +74,8 @@ static bool credentials(imap_run *ir, const imap_opts *o)
         }
         if (fstat(fileno(fp), &sb) == 0 && (sb.st_mode & 077))
             log_warnx(_("%s: the credentials file can be read by other users; "
-                        "chmod 600 it"), o->credentials);
+                        "chmod 600 it"),
+                      o->credentials);
         char l1[1024] = "", l2[1024] = "";
         bool two = fgets(l1, sizeof l1, fp) && fgets(l2, sizeof l2, fp);
         fclose(fp);
@@ -106,6 +108,25 @@ static char *origin_prefix(const char *url, const char *user)
     else
         mm_buf_printf(&b, "imap://%s@%s;UID=", user, url);
     return mm_buf_detach(&b);
+}
+
+/* imap://127.x.y.z, imap://[::1], imap://localhost (with a port and a
+ * path or not): a password in clear over loopback never leaves the machine. */
+static bool loopback_url(const char *url)
+{
+    const char *h = strstr(url, "://");
+    if (!h)
+        return false;
+    h += 3;
+    size_t n = *h == '[' ? strcspn(h, "]") + 1 : strcspn(h, ":/");
+    if ((n == 9 && strncmp(h, "localhost", 9) == 0) || (n == 5 && strncmp(h, "[::1]", 5) == 0))
+        return true;
+    if (n < 5 || strncmp(h, "127.", 4) != 0)
+        return false;
+    for (size_t i = 4; i < n; i++)
+        if (!isdigit((unsigned char)h[i]) && h[i] != '.')
+            return false;
+    return true;
 }
 
 static int on_message(void *arg, uint64_t uid, const char *bytes, size_t len)
@@ -184,7 +205,12 @@ int ingest_imap(ingest_run *r, const imap_opts *o)
     mm_buf_printf(&b, "imap:%s;user=%s", o->url, ir->user);
     ir->cursor = mm_buf_detach(&b);
     ir->origin_prefix = origin_prefix(o->url, ir->user);
-    mm_imap_options io = {o->url, ir->user, ir->password, o->cafile, false, 0, 0};
+    if (o->plaintext_ok && !loopback_url(o->url)) {
+        log_warnx(_("--imap-allow-plaintext is only for a server on this machine "
+                    "(imap://127.0.0.1, [::1] or localhost)"));
+        return EXIT_USAGE;
+    }
+    mm_imap_options io = {o->url, ir->user, ir->password, o->cafile, o->plaintext_ok, 0, 0};
     char why[512] = "";
     mm_status_t st = mm_imap_open(&io, &ir->im, why, sizeof why);
     memset(ir->password, 0, sizeof ir->password);

@@ -22,11 +22,11 @@
 #include "../lib/util/buf.h"
 
 typedef struct mta_file {
-    const char *path;  /* as given, for messages */
-    char *cursor;      /* cursor name, NULL for stdin */
+    const char *path; /* as given, for messages */
+    char *cursor;     /* cursor name, NULL for stdin */
     FILE *fp;
-    long long offset;  /* of the next line */
-    size_t line;       /* number of the next line, 1-based */
+    long long offset; /* of the next line */
+    size_t line;      /* number of the next line, 1-based */
 } mta_file;
 
 static mm_mtalog_format parse_format(const char *s)

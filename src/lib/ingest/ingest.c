@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include "ingest_int.h"
 
@@ -171,14 +172,50 @@ static const char *event_action(mm_kind_t kind, const mm_recipient *p)
     return p->action[0] ? NULL : "failed";
 }
 
+/*
+ * The Date field of the message's own header (RFC 5322 3.6.1), unfolded
+ * into out; "" when there is none within the header block.  Only the top
+ * header block is looked at (up to the first empty line or MAX_HEAD bytes),
+ * so the Date of an attached original message is never taken.
+ */
+#define MAX_HEAD (64u << 10)
+#define MAX_DATE 256
+
+void mm_ingest_header_date(const char *p, size_t len, char *out)
+{
+    const char *end = p + (len < MAX_HEAD ? len : MAX_HEAD);
+    size_t n = 0;
+    bool in_date = false;
+    out[0] = '\0';
+    while (p < end) {
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        const char *le = eol ? eol : end;
+        size_t ll = (size_t)(le - p);
+        if (ll && p[ll - 1] == '\r')
+            ll--;
+        if (ll == 0)
+            break; /* the end of the header */
+        bool cont = *p == ' ' || *p == '\t';
+        if (in_date && !cont)
+            break;
+        if (!in_date && !cont && ll >= 5 && strncasecmp(p, "Date:", 5) == 0) {
+            in_date = true;
+            p += 5;
+            ll -= 5;
+        }
+        for (size_t i = 0; in_date && i < ll && n + 1 < MAX_DATE; i++)
+            out[n++] = p[i] == '\t' ? ' ' : p[i];
+        p = eol ? eol + 1 : end;
+    }
+    out[n] = '\0';
+}
+
 void mm_ingest_fill_event(mm_event *e, const mm_report *r, const mm_recipient *p,
                           const char *action, const char *origin)
 {
     const mm_original *o = mm_report_original(r);
     memset(e, 0, sizeof *e);
     e->time = mm_ingest_parse_date(p->date);
-    if (!e->time && o->date[0] && mm_report_kind(r) == MM_KIND_FEEDBACK)
-        e->time = mm_ingest_parse_date(o->date);
     e->address = p->recipient;
     e->action = action;
     e->status = p->status;
@@ -211,6 +248,18 @@ static mm_ingest_item *item_new(const char *origin)
     return it;
 }
 
+/* The report's own Date, read once per message (0 when it has none). */
+static int64_t report_time(mm_ingest_item *it, const char *bytes, size_t len)
+{
+    if (!it->date_read) {
+        char d[MAX_DATE];
+        mm_ingest_header_date(bytes, len, d);
+        it->date = mm_ingest_parse_date(d);
+        it->date_read = true;
+    }
+    return it->date;
+}
+
 static mm_status_t item_events(mm_ingest_item *it, const char *bytes, size_t len)
 {
     size_t n = mm_report_count(it->report);
@@ -231,14 +280,16 @@ static mm_status_t item_events(mm_ingest_item *it, const char *bytes, size_t len
         size_t lens[] = {strlen(msg), strlen(p->recipient), (size_t)il};
         st = mm_ingest_key(parts, lens, 3, it->keys[it->nev]);
         mm_ingest_fill_event(&it->ev[it->nev], it->report, p, action, it->origin);
+        if (!it->ev[it->nev].time)
+            it->ev[it->nev].time = report_time(it, bytes, len);
         it->ev[it->nev].key = it->keys[it->nev];
         it->nev++;
     }
     return st;
 }
 
-mm_status_t mm_ingest_prepare(const mm_ctx *ctx, const char *bytes, size_t len,
-                              const char *origin, mm_ingest_item **out)
+mm_status_t mm_ingest_prepare(const mm_ctx *ctx, const char *bytes, size_t len, const char *origin,
+                              mm_ingest_item **out)
 {
     *out = NULL;
     mm_ingest_item *it = item_new(origin);
@@ -347,6 +398,8 @@ mm_status_t mm_ingest_add(mm_ingest *ing, mm_ingest_item *it)
 
 mm_status_t mm_ingest_message(mm_ingest *ing, const char *bytes, size_t len, const char *origin)
 {
+    if (!ing || (!bytes && len))
+        return MM_EINVAL;
     mm_ingest_item *it;
     mm_status_t st = mm_ingest_prepare(ing->ctx, bytes, len, origin, &it);
     if (st != MM_OK)
@@ -413,6 +466,8 @@ static mm_status_t gather(mm_ingest *ing)
  */
 mm_status_t mm_ingest_flush(mm_ingest *ing)
 {
+    if (!ing)
+        return MM_EINVAL;
     if (!ing->npending && !ing->cursor_dirty)
         return MM_OK;
     mm_status_t st = gather(ing);
@@ -422,8 +477,8 @@ mm_status_t mm_ingest_flush(mm_ingest *ing)
     size_t added = 0;
     if (ing->ndeliveries) {
         bool last = !ing->nevents;
-        st = mm_store_add_deliveries(ing->store, ing->dlbuf, ing->ndeliveries,
-                                     last ? cn : NULL, last ? cv : NULL, &added);
+        st = mm_store_add_deliveries(ing->store, ing->dlbuf, ing->ndeliveries, last ? cn : NULL,
+                                     last ? cv : NULL, &added);
         if (st != MM_OK)
             goto done;
         ing->n.deliveries_added += added;

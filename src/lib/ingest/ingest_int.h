@@ -18,6 +18,8 @@ struct mm_ingest_item {
     char err[256];
     mm_kind_t kind;
     mm_report *report;
+    int64_t date; /* the message's own Date, once read */
+    bool date_read;
     mm_event *ev;
     char (*keys)[MM_KEY_HEX];
     size_t nev;
@@ -46,6 +48,9 @@ struct mm_ingest {
 void mm_ingest_hex(const unsigned char *d, size_t n, char *hex);
 mm_status_t mm_ingest_key(const char *const *parts, const size_t *lens, size_t n,
                           char hex[MM_KEY_HEX]);
+/* The unfolded value of the top header block's Date field ("" if none);
+ * out holds 256 bytes.  Exposed for the fuzz target. */
+void mm_ingest_header_date(const char *p, size_t len, char *out);
 /* Unix time of an RFC 5322 date, 0 when it cannot be read. */
 int64_t mm_ingest_parse_date(const char *s);
 void mm_ingest_fill_event(mm_event *e, const mm_report *r, const mm_recipient *p,

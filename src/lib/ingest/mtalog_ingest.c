@@ -30,7 +30,7 @@ static size_t trim_eol(const char *line, size_t len)
 static mm_status_t copy_strings(mm_ingest_item *it, const mm_mtalog_record *rec,
                                 const char *out[S_N])
 {
-    const char *in[S_N] = {rec->address, rec->outcome, rec->status, rec->reply,
+    const char *in[S_N] = {rec->address, rec->outcome,  rec->status, rec->reply,
                            rec->relay,   rec->queue_id, rec->mta};
     size_t total = 0, lens[S_N];
     for (int i = 0; i < S_N; i++) {
@@ -101,8 +101,8 @@ static mm_status_t bounced_event(mm_ingest *ing, mm_ingest_item *it, const char 
     return MM_OK;
 }
 
-mm_status_t mm_ingest_mtalog_record(mm_ingest *ing, const mm_mtalog_record *rec,
-                                    const char *line, size_t len, const char *origin)
+mm_status_t mm_ingest_mtalog_record(mm_ingest *ing, const mm_mtalog_record *rec, const char *line,
+                                    size_t len, const char *origin)
 {
     if (!ing || !rec || !line)
         return MM_EINVAL;
@@ -121,8 +121,8 @@ mm_status_t mm_ingest_mtalog_record(mm_ingest *ing, const mm_mtalog_record *rec,
     if (st != MM_OK)
         goto fail;
     it->has_delivery = true;
-    it->dl = (mm_delivery){it->dlkey,      rec->time,   s[S_ADDR], s[S_OUTCOME], s[S_STATUS],
-                           s[S_REPLY],     s[S_RELAY],  s[S_QID],  it->origin};
+    it->dl = (mm_delivery){it->dlkey,  rec->time,  s[S_ADDR], s[S_OUTCOME], s[S_STATUS],
+                           s[S_REPLY], s[S_RELAY], s[S_QID],  it->origin};
     if (strcmp(s[S_OUTCOME], "bounced") == 0 && s[S_ADDR][0]) {
         st = bounced_event(ing, it, s, line, len);
         if (st != MM_OK)
