@@ -20,4 +20,7 @@
 #include <mailmedic/transport.h>
 #include <mailmedic/store.h>
 #include <mailmedic/ingest.h>
+#include <mailmedic/mtalog.h>
+#include <mailmedic/imap.h>
+#include <mailmedic/stats.h>
 #endif
