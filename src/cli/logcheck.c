@@ -395,7 +395,10 @@ static void put_row(lineout *o, const mm_address_info *a)
             mm_buf_printf(&o->out, " (%s)", log_why_label(a->why));
         if (a->state == MM_ADDR_SOFT) {
             log_text_time(a->retry_at, when, sizeof when);
-            mm_buf_printf(&o->out, _(", retry at %s"), when);
+            if (a->retry_at <= o->now)
+                mm_buf_printf(&o->out, _(", due for a retry since %s"), when);
+            else
+                mm_buf_printf(&o->out, _(", retry at %s"), when);
         }
         if (a->last_bounce)
             mm_buf_printf(&o->out, "  %s: %s", _("last bounce"), out_reason_label(a->last_reason));
@@ -475,6 +478,7 @@ static int list_run(logctx *c, int argc, char **argv, mm_address_filter f)
                 log_warnx(_("bad time '%s'"), optarg);
                 return LOG_USAGE;
             }
+            o.now = f.due_before; /* "due" and "retry at" are judged as of --at */
             break;
         case 'b':
             bom = true;

@@ -400,7 +400,7 @@ const char *log_state_label(mm_addr_state s)
     case MM_ADDR_ACTIVE:
         return _("active");
     case MM_ADDR_SOFT:
-        return _("soft bounce, waiting");
+        return _("soft bounce");
     case MM_ADDR_SUPPRESSED:
         return _("suppressed");
     }
