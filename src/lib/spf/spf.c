@@ -56,7 +56,7 @@ typedef struct ev {
     mm_spf_eval *e;
     unsigned char ip[16];
     int fam;
-    char iptext[INET6_ADDRSTRLEN];
+    char iptext[INET6_ADDRSTRLEN]; /* "" until the reverse name needs it */
     const char *sender;
     const char *helo;
     int walk;
@@ -307,6 +307,10 @@ static char *validated_name(ev *v, const char *target)
     rrset ptr, a;
     char *best = NULL;
     int best_rank = 0;
+    /* inet_ntop is dear (it formats with sprintf) and only PTR look-ups need
+     * the canonical text: made here, once, not for every evaluation */
+    if (!v->iptext[0])
+        inet_ntop(v->fam, v->ip, v->iptext, sizeof v->iptext);
     if (mm_dns_reverse_name(v->iptext, NULL, rev, sizeof rev) != MM_OK)
         return NULL;
     dns_sync(v, rev, MM_DNS_T_PTR, &ptr);
@@ -701,7 +705,6 @@ mm_status_t mm_spf_eval_run(mm_spf *s, const char *ip, const char *domain, const
     v.walk = walk;
     if (!mm_spf_parse_ip(ip, v.ip, &v.fam))
         return MM_EINVAL;
-    inet_ntop(v.fam, v.ip, v.iptext, sizeof v.iptext);
     if (!helo)
         helo = "";
     char *nsender = NULL;
