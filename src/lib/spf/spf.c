@@ -29,6 +29,7 @@ struct mm_spf {
     char *receiver;
     char *defexp;
     uint64_t timestamp;
+    mm_spf_rcache records; /* parsed records by text: parse each text once */
 };
 
 struct mm_spf_eval {
@@ -525,7 +526,7 @@ static mm_spf_result fetch_record(ev *v, const char *domain, size_t ni, mm_spf_r
         r = MM_SPF_PERMERROR;
     } else if (found == 1) {
         node(v, ni)->record = strdup(txt.str[which]);
-        mm_status_t st = mm_spf_record_parse(txt.str[which], txt.len[which], out);
+        mm_status_t st = mm_spf_rcache_get(&v->s->records, txt.str[which], txt.len[which], out);
         if (st != MM_OK) {
             r = MM_SPF_PERMERROR;
         } else if ((*out)->error) {
@@ -638,7 +639,7 @@ static mm_spf_result check(ev *v, const char *domain, size_t parent, const char 
         r = run_record(v, rec, domain, ni);
     else
         finish(v, ni, r, NULL);
-    mm_spf_record_free(rec);
+    mm_spf_rcache_release(rec);
     return r;
 }
 
@@ -662,6 +663,7 @@ void mm_spf_free(mm_spf *s)
 {
     if (!s)
         return;
+    mm_spf_rcache_clear(&s->records);
     free(s->receiver);
     free(s->defexp);
     free(s);
