@@ -41,13 +41,15 @@ struct mm_spf_eval {
     size_t nnodes, cap;
 };
 
-/* A copied DNS answer: names (TXT data, MX hosts, PTR names) or addresses. */
+/* A copied DNS answer: names (TXT data, MX hosts, PTR names) or addresses.
+ * The names, their pointers and lengths share one allocation (blk). */
 typedef struct rrset {
     mm_dns_result res;
     size_t n;
     char **str;
     size_t *len;
     unsigned char (*addr)[16];
+    void *blk;
     int done;
     int oom;
 } rrset;
@@ -78,12 +80,65 @@ const char *mm_spf_result_name(mm_spf_result r)
 
 static void rr_clear(rrset *r)
 {
-    for (size_t i = 0; i < r->n && r->str; i++)
-        free(r->str[i]);
-    free(r->str);
-    free(r->len);
-    free(r->addr);
+    free(r->blk);
     memset(r, 0, sizeof *r);
+}
+
+static const char *answer_name(const mm_dns_answer *a, size_t i, size_t *len)
+{
+    const mm_dns_record *rec = &a->records[i];
+    if (a->type == MM_DNS_T_TXT) {
+        *len = rec->u.txt.len;
+        return rec->u.txt.data;
+    }
+    const char *p = a->type == MM_DNS_T_MX ? rec->u.mx.host : rec->u.name;
+    *len = p ? strlen(p) : 0;
+    return p;
+}
+
+/* Addresses of the answer's family, in one block. */
+static void copy_addrs(rrset *r, const mm_dns_answer *a)
+{
+    r->blk = r->addr = calloc(a->nrecords, sizeof *r->addr);
+    if (!r->addr) {
+        r->oom = 1;
+        return;
+    }
+    int fam = a->type == MM_DNS_T_A ? AF_INET : AF_INET6;
+    for (size_t i = 0; i < a->nrecords; i++)
+        if (a->records[i].u.addr.family == fam)
+            memcpy(r->addr[r->n++], a->records[i].u.addr.bytes, 16);
+}
+
+/* Names as NUL-terminated copies (TXT data may hold NULs: len says how
+ * long), pointers, lengths and bytes in one block: a look-up costs one
+ * malloc and one free however many records come back. */
+static void copy_names(rrset *r, const mm_dns_answer *a)
+{
+    size_t n = a->nrecords, bytes = 0, len;
+    for (size_t i = 0; i < n; i++) {
+        answer_name(a, i, &len);
+        bytes += len + 1;
+    }
+    char *blk = malloc(n * (sizeof *r->str + sizeof *r->len) + bytes);
+    if (!blk) {
+        r->oom = 1;
+        return;
+    }
+    r->blk = blk;
+    r->str = (char **)blk;
+    r->len = (size_t *)(blk + n * sizeof *r->str);
+    char *w = blk + n * (sizeof *r->str + sizeof *r->len);
+    for (size_t i = 0; i < n; i++) {
+        const char *p = answer_name(a, i, &len);
+        if (len)
+            memcpy(w, p, len);
+        w[len] = '\0';
+        r->str[i] = w;
+        r->len[i] = len;
+        w += len + 1;
+    }
+    r->n = n;
 }
 
 static void on_answer(void *arg, const mm_dns_answer *a)
@@ -96,41 +151,10 @@ static void on_answer(void *arg, const mm_dns_answer *a)
             r->res = MM_DNS_NODATA;
         return;
     }
-    size_t n = a->nrecords;
-    if (a->type == MM_DNS_T_A || a->type == MM_DNS_T_AAAA) {
-        r->addr = calloc(n, sizeof *r->addr);
-        if (!r->addr) {
-            r->oom = 1;
-            return;
-        }
-        for (size_t i = 0; i < n; i++)
-            if (a->records[i].u.addr.family == (a->type == MM_DNS_T_A ? AF_INET : AF_INET6))
-                memcpy(r->addr[r->n++], a->records[i].u.addr.bytes, 16);
-        return;
-    }
-    r->str = calloc(n, sizeof *r->str);
-    r->len = calloc(n, sizeof *r->len);
-    if (!r->str || !r->len) {
-        r->oom = 1;
-        return;
-    }
-    for (size_t i = 0; i < n; i++) {
-        const mm_dns_record *rec = &a->records[i];
-        const char *p = a->type == MM_DNS_T_TXT  ? rec->u.txt.data
-                        : a->type == MM_DNS_T_MX ? rec->u.mx.host
-                                                 : rec->u.name;
-        size_t len = a->type == MM_DNS_T_TXT ? rec->u.txt.len : strlen(p ? p : "");
-        char *c = malloc(len + 1);
-        if (!c) {
-            r->oom = 1;
-            return;
-        }
-        if (len)
-            memcpy(c, p, len);
-        c[len] = '\0';
-        r->str[r->n] = c;
-        r->len[r->n++] = len;
-    }
+    if (a->type == MM_DNS_T_A || a->type == MM_DNS_T_AAAA)
+        copy_addrs(r, a);
+    else
+        copy_names(r, a);
 }
 
 /* A name is fit to ask: labels 1..63, total <= 253 (RFC 1035 2.3.4). */
@@ -161,22 +185,45 @@ static int name_ok(const char *name)
  * decodes it.  (c-ares 1.18 decodes only "\\X", so a space reaches the wire as
  * the digits: such a name does not exist in practice.)
  */
-static char *escape_name(const char *name)
+static int needs_escape(unsigned char c)
 {
-    size_t n = strlen(name);
-    char *out = malloc(4 * n + 1), *w = out;
-    if (!out)
-        return NULL;
+    return c <= ' ' || c >= 0x7f || c == '\\' || c == '"' || c == '(' || c == ')' || c == ';' ||
+           c == '@' || c == '$';
+}
+
+/* name escaped into out (4 * strlen(name) + 1 bytes at least). */
+static void escape_name(const char *name, char *out)
+{
+    char *w = out;
     for (const unsigned char *p = (const unsigned char *)name; *p; p++)
-        if (*p <= ' ' || *p >= 0x7f)
-            w += sprintf(w, "\\%03u", *p);
-        else if (*p == '\\' || *p == '"' || *p == '(' || *p == ')' || *p == ';' || *p == '@' ||
-                 *p == '$')
-            w += sprintf(w, "\\%c", *p);
-        else
+        if (*p <= ' ' || *p >= 0x7f) {
+            *w++ = '\\';
+            *w++ = (char)('0' + *p / 100);
+            *w++ = (char)('0' + *p / 10 % 10);
+            *w++ = (char)('0' + *p % 10);
+        } else {
+            if (needs_escape(*p))
+                *w++ = '\\';
             *w++ = (char)*p;
+        }
     *w = '\0';
-    return out;
+}
+
+/* Almost every name is plain: it goes to the resolver as it is, and only
+ * the odd one is escaped, on the stack (name_ok bounds it to 254 bytes). */
+static mm_status_t query(ev *v, const char *name, int type, rrset *r)
+{
+    const unsigned char *p = (const unsigned char *)name;
+    while (*p && !needs_escape(*p))
+        p++;
+    char esc[4 * 254 + 1];
+    if (*p) {
+        if (strlen(name) > 254)
+            return MM_EINVAL;
+        escape_name(name, esc);
+        name = esc;
+    }
+    return mm_dns_query_owned(v->s->dns, r, name, type, on_answer, r);
 }
 
 static void dns_sync(ev *v, const char *name, int type, rrset *r)
@@ -186,10 +233,7 @@ static void dns_sync(ev *v, const char *name, int type, rrset *r)
         r->res = MM_DNS_NXDOMAIN;
         return;
     }
-    char *qname = escape_name(name);
-    mm_status_t st =
-        qname ? mm_dns_query_owned(v->s->dns, r, qname, type, on_answer, r) : MM_ENOMEM;
-    free(qname);
+    mm_status_t st = query(v, name, type, r);
     if (st == MM_EINVAL) { /* too long once escaped: cannot exist on the wire */
         r->res = MM_DNS_NXDOMAIN;
         return;
