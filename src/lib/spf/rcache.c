@@ -16,9 +16,11 @@
 
 #include "spf_int.h"
 
-/* Records longer than this are parsed each time: they are rare, and the cap
- * bounds the cache's memory to a few hundred KiB. */
-#define MAX_CACHED_TEXT 2048
+/* Records longer than this are parsed each time: they are rare (a record
+ * past one 255-byte TXT string usually moves its terms into includes), and
+ * the cap bounds the cache: at most 256 terms per record, about 5 MiB for a
+ * full table of hostile records, some tens of KiB for real ones. */
+#define MAX_CACHED_TEXT 512
 
 static uint32_t text_hash(const char *s, size_t n)
 {

@@ -13,8 +13,9 @@ struct mm_spf_record {
     unsigned pins; /* evaluations running it (rcache.c) */
 };
 
-/* The parsed records an evaluator keeps (rcache.c), keyed by their text. */
-#define MM_SPF_RCACHE_SLOTS 64
+/* The parsed records an evaluator keeps (rcache.c), keyed by their text.
+ * Direct-mapped: with 64 slots a few dozen records already collided often. */
+#define MM_SPF_RCACHE_SLOTS 256
 typedef struct mm_spf_rslot {
     char *text; /* the key: the record as published (may hold NULs) */
     size_t len;
