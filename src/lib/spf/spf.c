@@ -20,6 +20,7 @@
 #include <arpa/inet.h>
 
 #include "spf_int.h"
+#include "util/arena.h"
 
 #define MAX_DEPTH 32       /* lookups bound recursion already; this guards the stack */
 #define MAX_WALK_NODES 200 /* the lint walk ignores the lookup limit: bound include loops */
@@ -32,7 +33,10 @@ struct mm_spf {
     mm_spf_rcache records; /* parsed records by text: parse each text once */
 };
 
+/* An evaluation lives in its own arena, with its nodes and every string of
+ * the trace: a dozen small strings per evaluation, freed by one call. */
 struct mm_spf_eval {
+    mm_arena mem;
     mm_spf_result result;
     char *explanation;
     char *reason;
@@ -264,7 +268,7 @@ static void set_reason(ev *v, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    v->e->reason = strdup(buf);
+    v->e->reason = mm_arena_strdup(&v->e->mem, buf);
 }
 
 static size_t add_node(ev *v, size_t parent, const char *via, const char *domain)
@@ -272,9 +276,11 @@ static size_t add_node(ev *v, size_t parent, const char *via, const char *domain
     mm_spf_eval *e = v->e;
     if (e->nnodes == e->cap) {
         size_t cap = e->cap ? e->cap * 2 : 8;
-        mm_spf_node *n = realloc(e->nodes, cap * sizeof *n);
+        mm_spf_node *n = mm_arena_alloc(&e->mem, cap * sizeof *n);
         if (!n)
             return (size_t)-1;
+        if (e->nnodes) /* the old array stays in the arena: at most as big as the new */
+            memcpy(n, e->nodes, e->nnodes * sizeof *n);
         e->nodes = n;
         e->cap = cap;
     }
@@ -283,9 +289,9 @@ static size_t add_node(ev *v, size_t parent, const char *via, const char *domain
     n->parent = parent;
     n->depth = parent == (size_t)-1 ? 0 : e->nodes[parent].depth + 1;
     n->via = via;
-    n->domain = strdup(domain);
+    n->domain = mm_arena_strdup(&e->mem, domain);
     n->dns = MM_DNS_ERROR;
-    return e->nnodes++;
+    return n->domain ? e->nnodes++ : (size_t)-1;
 }
 
 /* Always a fresh pointer: the array moves when recursion adds nodes. */
@@ -507,7 +513,8 @@ static int mechanism(ev *v, const mm_spf_term *t, const char *domain, size_t ni)
     }
     if (lookup && count_lookup(v, ni, t->text) < 0)
         return PERM;
-    char *name = t->domain_spec ? expand(v, t->domain_spec, domain, 0) : strdup(domain);
+    char *owned = t->domain_spec ? expand(v, t->domain_spec, domain, 0) : NULL;
+    const char *name = t->domain_spec ? owned : domain;
     if (!name) {
         set_reason(v, "bad macro in '%s'", t->text);
         return PERM;
@@ -525,7 +532,7 @@ static int mechanism(ev *v, const mm_spf_term *t, const char *domain, size_t ni)
         m = mech_ptr(v, name);
     else if (t->kind == MM_SPF_T_EXISTS)
         m = mech_exists(v, name);
-    free(name);
+    free(owned);
     return m;
 }
 
@@ -569,7 +576,7 @@ static mm_spf_result fetch_record(ev *v, const char *domain, size_t ni, mm_spf_r
         set_reason(v, "%s publishes %zu SPF records", domain, found);
         r = MM_SPF_PERMERROR;
     } else if (found == 1) {
-        node(v, ni)->record = strdup(txt.str[which]);
+        node(v, ni)->record = mm_arena_strdup(&v->e->mem, txt.str[which]);
         mm_status_t st = mm_spf_rcache_get(&v->s->records, txt.str[which], txt.len[which], out);
         if (st != MM_OK) {
             r = MM_SPF_PERMERROR;
@@ -584,7 +591,7 @@ static mm_spf_result fetch_record(ev *v, const char *domain, size_t ni, mm_spf_r
     return r;
 }
 
-/* The explanation of a fail (section 6.2); NULL keeps the default. */
+/* The explanation of a fail (section 6.2), in the eval's arena; NULL keeps the default. */
 static char *explain(ev *v, const mm_spf_record *rec, const char *domain)
 {
     char *name = expand(v, rec->exp->domain_spec, domain, 0);
@@ -599,8 +606,9 @@ static char *explain(ev *v, const mm_spf_record *rec, const char *domain)
         for (size_t i = 0; ascii && i < txt.len[0]; i++)
             if ((unsigned char)txt.str[0][i] > 0x7e || (unsigned char)txt.str[0][i] < 0x20)
                 ascii = 0;
-        if (ascii)
-            out = expand(v, txt.str[0], domain, 1);
+        char *text = ascii ? expand(v, txt.str[0], domain, 1) : NULL;
+        out = text ? mm_arena_strdup(&v->e->mem, text) : NULL;
+        free(text);
     }
     rr_clear(&txt);
     return out;
@@ -611,7 +619,7 @@ static mm_spf_result finish(ev *v, size_t ni, mm_spf_result r, const char *match
     mm_spf_node *n = node(v, ni);
     n->result = r;
     if (matched && !n->matched)
-        n->matched = strdup(matched);
+        n->matched = mm_arena_strdup(&v->e->mem, matched);
     return r;
 }
 
@@ -739,6 +747,33 @@ void mm_spf_set_timestamp(mm_spf *s, uint64_t t)
         s->timestamp = t;
 }
 
+static mm_spf_eval *eval_new(void)
+{
+    mm_arena mem;
+    mm_arena_init(&mem);
+    mm_spf_eval *e = mm_arena_alloc(&mem, sizeof *e);
+    if (!e)
+        return NULL;
+    memset(e, 0, sizeof *e);
+    e->mem = mem;
+    return e;
+}
+
+/* section 2.4: the null sender is postmaster@helo; a bare domain gets postmaster@ */
+static const char *full_sender(mm_spf_eval *e, const char *sender, const char *helo)
+{
+    if (sender && *sender && sender[0] != '@' && strchr(sender, '@'))
+        return sender;
+    const char *dom = !sender || !*sender ? helo : sender[0] == '@' ? sender + 1 : sender;
+    size_t n = strlen(dom);
+    char *full = mm_arena_alloc(&e->mem, n + 12);
+    if (full) {
+        memcpy(full, "postmaster@", 11);
+        memcpy(full + 11, dom, n + 1);
+    }
+    return full;
+}
+
 mm_status_t mm_spf_eval_run(mm_spf *s, const char *ip, const char *domain, const char *sender,
                             const char *helo, int walk, mm_spf_eval **out)
 {
@@ -753,19 +788,9 @@ mm_status_t mm_spf_eval_run(mm_spf *s, const char *ip, const char *domain, const
         return MM_EINVAL;
     if (!helo)
         helo = "";
-    char *nsender = NULL;
-    /* section 2.4: the null sender is postmaster@helo; a bare domain gets postmaster@ */
-    if (!sender || !*sender || sender[0] == '@' || !strchr(sender, '@')) {
-        const char *dom = !sender || !*sender ? helo : sender[0] == '@' ? sender + 1 : sender;
-        size_t n = strlen(dom) + 12;
-        if (!(nsender = malloc(n)))
-            return MM_ENOMEM;
-        snprintf(nsender, n, "postmaster@%s", dom);
-        sender = nsender;
-    }
-    mm_spf_eval *e = calloc(1, sizeof *e);
-    if (!e) {
-        free(nsender);
+    mm_spf_eval *e = eval_new();
+    if (!e || !(sender = full_sender(e, sender, helo))) {
+        mm_spf_eval_free(e);
         return MM_ENOMEM;
     }
     v.e = e;
@@ -776,13 +801,10 @@ mm_status_t mm_spf_eval_run(mm_spf *s, const char *ip, const char *domain, const
     v.vars.timestamp = s->timestamp ? s->timestamp : (uint64_t)time(NULL);
     e->result = check(&v, domain, (size_t)-1, NULL);
     if (e->result == MM_SPF_FAIL && !e->explanation && s->defexp)
-        e->explanation = strdup(s->defexp);
-    if (e->result != MM_SPF_FAIL) {
-        free(e->explanation);
+        e->explanation = mm_arena_strdup(&e->mem, s->defexp);
+    if (e->result != MM_SPF_FAIL)
         e->explanation = NULL;
-    }
     free(v.ptrname);
-    free(nsender);
     *out = e;
     return MM_OK;
 }
@@ -797,15 +819,8 @@ void mm_spf_eval_free(mm_spf_eval *e)
 {
     if (!e)
         return;
-    for (size_t i = 0; i < e->nnodes; i++) {
-        free((char *)e->nodes[i].domain);
-        free((char *)e->nodes[i].record);
-        free((char *)e->nodes[i].matched);
-    }
-    free(e->nodes);
-    free(e->explanation);
-    free(e->reason);
-    free(e);
+    mm_arena mem = e->mem; /* e itself is in the arena */
+    mm_arena_free(&mem);
 }
 
 mm_spf_result mm_spf_eval_result(const mm_spf_eval *e)
