@@ -38,8 +38,7 @@ static void slot_clear(mm_spf_rslot *s)
 }
 
 /* Keep rec in slot s (whose record is not pinned); on failure rec stays uncached. */
-static void slot_fill(mm_spf_rslot *s, const char *text, size_t len, uint32_t h,
-                      mm_spf_record *rec)
+static void slot_fill(mm_spf_rslot *s, const char *text, size_t len, uint32_t h, mm_spf_record *rec)
 {
     char *copy = malloc(len ? len : 1);
     if (!copy)
@@ -53,8 +52,7 @@ static void slot_fill(mm_spf_rslot *s, const char *text, size_t len, uint32_t h,
     rec->cached = 1;
 }
 
-mm_status_t mm_spf_rcache_get(mm_spf_rcache *c, const char *text, size_t len,
-                              mm_spf_record **out)
+mm_status_t mm_spf_rcache_get(mm_spf_rcache *c, const char *text, size_t len, mm_spf_record **out)
 {
     uint32_t h = len <= MAX_CACHED_TEXT ? text_hash(text, len) : 0;
     mm_spf_rslot *s = &c->slot[h % MM_SPF_RCACHE_SLOTS];

@@ -271,6 +271,29 @@ static void set_reason(ev *v, const char *fmt, ...)
     v->e->reason = mm_arena_strdup(&v->e->mem, buf);
 }
 
+/* A reason made of strings only (a NULL-terminated list), as set_reason()
+ * would print it, cut to 511 bytes alike.  Most reasons are strings only (a
+ * syntax error, a DNS failure), and vsnprintf cost ten times the joining. */
+static void reason_cat(ev *v, ...) __attribute__((sentinel));
+static void reason_cat(ev *v, ...)
+{
+    if (v->e->reason)
+        return;
+    char buf[512];
+    size_t len = 0;
+    va_list ap;
+    va_start(ap, v);
+    for (const char *p; (p = va_arg(ap, const char *)) != NULL;) {
+        size_t n = strlen(p);
+        if (n > sizeof buf - 1 - len)
+            n = sizeof buf - 1 - len;
+        memcpy(buf + len, p, n);
+        len += n;
+    }
+    va_end(ap);
+    v->e->reason = mm_arena_strndup(&v->e->mem, buf, len);
+}
+
 static size_t add_node(ev *v, size_t parent, const char *via, const char *domain)
 {
     mm_spf_eval *e = v->e;
@@ -412,7 +435,7 @@ static int match_addrs(ev *v, const char *name, const mm_spf_term *t, int is_mx_
     int bits = v->fam == AF_INET ? (t->cidr4 < 0 ? 32 : t->cidr4) : (t->cidr6 < 0 ? 128 : t->cidr6);
     dns_sync(v, name, v->fam == AF_INET ? MM_DNS_T_A : MM_DNS_T_AAAA, &r);
     if (mm_dns_result_is_temporary(r.res)) {
-        set_reason(v, "DNS %s for the address of %s", mm_dns_result_name(r.res), name);
+        reason_cat(v, "DNS ", mm_dns_result_name(r.res), " for the address of ", name, NULL);
         rr_clear(&r);
         return TEMP;
     }
@@ -433,7 +456,7 @@ static int mech_mx(ev *v, const char *name, const mm_spf_term *t)
     rrset mx;
     dns_sync(v, name, MM_DNS_T_MX, &mx);
     if (mm_dns_result_is_temporary(mx.res)) {
-        set_reason(v, "DNS %s for the MX of %s", mm_dns_result_name(mx.res), name);
+        reason_cat(v, "DNS ", mm_dns_result_name(mx.res), " for the MX of ", name, NULL);
         rr_clear(&mx);
         return TEMP;
     }
@@ -464,7 +487,7 @@ static int mech_exists(ev *v, const char *name)
     dns_sync(v, name, MM_DNS_T_A, &r); /* always A, whatever the client's family */
     int m = r.n > 0 ? MATCH : NOMATCH;
     if (mm_dns_result_is_temporary(r.res)) {
-        set_reason(v, "DNS %s for %s", mm_dns_result_name(r.res), name);
+        reason_cat(v, "DNS ", mm_dns_result_name(r.res), " for ", name, NULL);
         m = TEMP;
     } else if (count_void(v, &r, name) < 0) {
         m = PERM;
@@ -490,7 +513,7 @@ static int mech_include(ev *v, const char *name, size_t ni)
     case MM_SPF_TEMPERROR:
         return TEMP;
     case MM_SPF_NONE:
-        set_reason(v, "include:%s names a domain without an SPF record", name);
+        reason_cat(v, "include:", name, " names a domain without an SPF record", NULL);
         return PERM;
     default:
         return PERM;
@@ -516,7 +539,7 @@ static int mechanism(ev *v, const mm_spf_term *t, const char *domain, size_t ni)
     char *owned = t->domain_spec ? expand(v, t->domain_spec, domain, 0) : NULL;
     const char *name = t->domain_spec ? owned : domain;
     if (!name) {
-        set_reason(v, "bad macro in '%s'", t->text);
+        reason_cat(v, "bad macro in '", t->text, "'", NULL);
         return PERM;
     }
     int m = NOMATCH;
@@ -560,7 +583,8 @@ static mm_spf_result fetch_record(ev *v, const char *domain, size_t ni, mm_spf_r
     dns_sync(v, domain, MM_DNS_T_TXT, &txt);
     node(v, ni)->dns = txt.res;
     if (mm_dns_result_is_temporary(txt.res)) {
-        set_reason(v, "DNS %s for the TXT records of %s", mm_dns_result_name(txt.res), domain);
+        reason_cat(v, "DNS ", mm_dns_result_name(txt.res), " for the TXT records of ", domain,
+                   NULL);
         rr_clear(&txt);
         return MM_SPF_TEMPERROR;
     }
@@ -581,7 +605,7 @@ static mm_spf_result fetch_record(ev *v, const char *domain, size_t ni, mm_spf_r
         if (st != MM_OK) {
             r = MM_SPF_PERMERROR;
         } else if ((*out)->error) {
-            set_reason(v, "syntax error in the SPF record of %s: %s", domain, (*out)->error);
+            reason_cat(v, "syntax error in the SPF record of ", domain, ": ", (*out)->error, NULL);
             r = MM_SPF_PERMERROR;
         } else {
             r = MM_SPF_NEUTRAL; /* "go on" */
@@ -652,13 +676,13 @@ static mm_spf_result run_record(ev *v, const mm_spf_record *rec, const char *dom
         return finish(v, ni, MM_SPF_PERMERROR, rec->redirect->text);
     char *target = expand(v, rec->redirect->domain_spec, domain, 0);
     if (!target) {
-        set_reason(v, "bad macro in '%s'", rec->redirect->text);
+        reason_cat(v, "bad macro in '", rec->redirect->text, "'", NULL);
         return finish(v, ni, MM_SPF_PERMERROR, rec->redirect->text);
     }
     /* section 6.1: the target's result is ours; no record there is a permerror */
     mm_spf_result r = check(v, target, ni, "redirect");
     if (r == MM_SPF_NONE) {
-        set_reason(v, "redirect=%s names a domain without an SPF record", target);
+        reason_cat(v, "redirect=", target, " names a domain without an SPF record", NULL);
         r = MM_SPF_PERMERROR;
     }
     free(target);
@@ -680,7 +704,7 @@ static mm_spf_result check(ev *v, const char *domain, size_t parent, const char 
     if (ni == (size_t)-1)
         return MM_SPF_TEMPERROR;
     if (node(v, ni)->depth > MAX_DEPTH || (v->walk && ni >= MAX_WALK_NODES)) {
-        set_reason(v, "include/redirect nesting too deep (a loop?)");
+        reason_cat(v, "include/redirect nesting too deep (a loop?)", NULL);
         return finish(v, ni, MM_SPF_PERMERROR, NULL);
     }
     if (!domain_ok(domain))

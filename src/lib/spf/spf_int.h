@@ -29,8 +29,7 @@ typedef struct mm_spf_rcache {
 /* The parsed record of text[0..len), from the cache or parsed now, as
  * mm_spf_record_parse() says.  On MM_OK *out is pinned: hand it back with
  * mm_spf_rcache_release() and never free it yourself. */
-mm_status_t mm_spf_rcache_get(mm_spf_rcache *c, const char *text, size_t len,
-                              mm_spf_record **out);
+mm_status_t mm_spf_rcache_get(mm_spf_rcache *c, const char *text, size_t len, mm_spf_record **out);
 void mm_spf_rcache_release(mm_spf_record *r);
 /* Free every cached record (none may be pinned). */
 void mm_spf_rcache_clear(mm_spf_rcache *c);
