@@ -242,11 +242,17 @@ mm_status_t mm_spf_expand_x(const char *s, const mm_spf_macro_vars *v, bool expl
     if (!s || !v || !out)
         return MM_EINVAL;
     *out = NULL;
+    size_t n = strlen(s);
+    if (n <= 253 && !memchr(s, '%', n)) { /* most domain-specs: nothing to expand or cut */
+        *out = malloc(n + 1);
+        if (*out)
+            memcpy(*out, s, n + 1);
+        return *out ? MM_OK : MM_ENOMEM;
+    }
     mm_buf b, val;
     mm_buf_init(&b, MAX_EXPANSION);
     mm_buf_init(&val, MAX_EXPANSION);
     mm_status_t st = MM_OK;
-    size_t n = strlen(s);
     for (size_t i = 0; i < n && st == MM_OK; i++) {
         if (s[i] != '%') { /* the literal text up to the next macro, at once */
             size_t run = strcspn(s + i, "%");
