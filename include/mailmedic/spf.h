@@ -119,7 +119,10 @@ MM_EXTERN mm_status_t mm_spf_expand(const char *s, const mm_spf_macro_vars *v, b
 
 typedef struct mm_spf mm_spf;
 
-/* An evaluator over d (d must outlive it).  MM_EINVAL without d; MM_ENOMEM. */
+/* An evaluator over d (d must outlive it).  It keeps the records it parses,
+ * keyed by their text (a bounded cache, never of DNS answers), until
+ * mm_spf_free(); like d, one evaluator serves one thread at a time.
+ * MM_EINVAL without d; MM_ENOMEM. */
 MM_EXTERN mm_status_t mm_spf_create(mm_dns *d, mm_spf **out);
 MM_EXTERN void mm_spf_free(mm_spf *s);
 /* %{r}, the receiving host's name (default "unknown").  Copied. */

@@ -357,6 +357,73 @@ static void test_resolver_down(void **state)
     mm_dns_free(d);
 }
 
+/* ---- the record cache: many records, the same text at several depths ---- */
+
+/* dN.example and x.dN.example publish the same text (so one evaluation runs
+ * one cached record twice, nested); x.x.dN.example ends the chain with its
+ * own text.  600 of them overflow the cache's 256 slots many times over. */
+static void lookup_many(void *ctx, const char *name, int type, mm_dns_answer *ans)
+{
+    static char text[128];
+    static mm_dns_record rec;
+    unsigned n = 0;
+    int depth = 0;
+    (void)ctx;
+    while (strncmp(name, "x.", 2) == 0) {
+        name += 2;
+        depth++;
+    }
+    ans->result = MM_DNS_NXDOMAIN;
+    ans->rcode = 3;
+    if (type != MM_DNS_T_TXT || sscanf(name, "d%u.example", &n) != 1)
+        return;
+    if (depth < 2)
+        snprintf(text, sizeof text, "v=spf1 ip4:10.0.%u.%u include:x.%%{d} -all", n / 256, n % 256);
+    else
+        snprintf(text, sizeof text, "v=spf1 ip4:10.1.%u.%u -all", n / 256, n % 256);
+    memset(&rec, 0, sizeof rec);
+    rec.u.txt.data = text;
+    rec.u.txt.len = strlen(text);
+    rec.u.txt.nstrings = 1;
+    ans->result = MM_DNS_ANSWER;
+    ans->rcode = 0;
+    ans->nrecords = 1;
+    ans->records = &rec;
+}
+
+static void expect_many(mm_spf *spf, unsigned n, const char *ip, mm_spf_result want)
+{
+    char domain[32], sender[48];
+    mm_spf_eval *e = NULL;
+    snprintf(domain, sizeof domain, "d%u.example", n);
+    snprintf(sender, sizeof sender, "u@%s", domain);
+    assert_int_equal(mm_spf_check_host(spf, ip, domain, sender, domain, &e), MM_OK);
+    if (mm_spf_eval_result(e) != want || mm_spf_eval_nnodes(e) != (want == MM_SPF_FAIL ? 3u : 1u))
+        fail_msg("%s from %s: got %s with %zu nodes, want %s", domain, ip,
+                 mm_spf_result_name(mm_spf_eval_result(e)), mm_spf_eval_nnodes(e),
+                 mm_spf_result_name(want));
+    mm_spf_eval_free(e);
+}
+
+static void test_record_cache(void **state)
+{
+    (void)state;
+    mm_dns_backend be = {.name = "many", .lookup = lookup_many};
+    mm_dns *dns = NULL;
+    mm_spf *spf = NULL;
+    assert_int_equal(mm_dns_create_backend(&be, &dns), MM_OK);
+    assert_int_equal(mm_spf_create(dns, &spf), MM_OK);
+    for (int round = 0; round < 2; round++) /* the second round finds most records cached */
+        for (unsigned n = 1; n <= 600; n++) {
+            char ip[32];
+            snprintf(ip, sizeof ip, "10.0.%u.%u", n / 256, n % 256);
+            expect_many(spf, n, ip, MM_SPF_PASS);
+            expect_many(spf, n, "192.0.2.1", MM_SPF_FAIL);
+        }
+    mm_spf_free(spf);
+    mm_dns_free(dns);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -366,6 +433,7 @@ int main(void)
         cmocka_unit_test(test_check_host),
         cmocka_unit_test(test_lint),
         cmocka_unit_test(test_resolver_down),
+        cmocka_unit_test(test_record_cache),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

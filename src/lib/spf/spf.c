@@ -20,6 +20,7 @@
 #include <arpa/inet.h>
 
 #include "spf_int.h"
+#include "util/arena.h"
 
 #define MAX_DEPTH 32       /* lookups bound recursion already; this guards the stack */
 #define MAX_WALK_NODES 200 /* the lint walk ignores the lookup limit: bound include loops */
@@ -29,9 +30,13 @@ struct mm_spf {
     char *receiver;
     char *defexp;
     uint64_t timestamp;
+    mm_spf_rcache records; /* parsed records by text: parse each text once */
 };
 
+/* An evaluation lives in its own arena, with its nodes and every string of
+ * the trace: a dozen small strings per evaluation, freed by one call. */
 struct mm_spf_eval {
+    mm_arena mem;
     mm_spf_result result;
     char *explanation;
     char *reason;
@@ -40,13 +45,15 @@ struct mm_spf_eval {
     size_t nnodes, cap;
 };
 
-/* A copied DNS answer: names (TXT data, MX hosts, PTR names) or addresses. */
+/* A copied DNS answer: names (TXT data, MX hosts, PTR names) or addresses.
+ * The names, their pointers and lengths share one allocation (blk). */
 typedef struct rrset {
     mm_dns_result res;
     size_t n;
     char **str;
     size_t *len;
     unsigned char (*addr)[16];
+    void *blk;
     int done;
     int oom;
 } rrset;
@@ -56,7 +63,7 @@ typedef struct ev {
     mm_spf_eval *e;
     unsigned char ip[16];
     int fam;
-    char iptext[INET6_ADDRSTRLEN];
+    char iptext[INET6_ADDRSTRLEN]; /* "" until the reverse name needs it */
     const char *sender;
     const char *helo;
     int walk;
@@ -77,12 +84,65 @@ const char *mm_spf_result_name(mm_spf_result r)
 
 static void rr_clear(rrset *r)
 {
-    for (size_t i = 0; i < r->n && r->str; i++)
-        free(r->str[i]);
-    free(r->str);
-    free(r->len);
-    free(r->addr);
+    free(r->blk);
     memset(r, 0, sizeof *r);
+}
+
+static const char *answer_name(const mm_dns_answer *a, size_t i, size_t *len)
+{
+    const mm_dns_record *rec = &a->records[i];
+    if (a->type == MM_DNS_T_TXT) {
+        *len = rec->u.txt.len;
+        return rec->u.txt.data;
+    }
+    const char *p = a->type == MM_DNS_T_MX ? rec->u.mx.host : rec->u.name;
+    *len = p ? strlen(p) : 0;
+    return p;
+}
+
+/* Addresses of the answer's family, in one block. */
+static void copy_addrs(rrset *r, const mm_dns_answer *a)
+{
+    r->blk = r->addr = calloc(a->nrecords, sizeof *r->addr);
+    if (!r->addr) {
+        r->oom = 1;
+        return;
+    }
+    int fam = a->type == MM_DNS_T_A ? AF_INET : AF_INET6;
+    for (size_t i = 0; i < a->nrecords; i++)
+        if (a->records[i].u.addr.family == fam)
+            memcpy(r->addr[r->n++], a->records[i].u.addr.bytes, 16);
+}
+
+/* Names as NUL-terminated copies (TXT data may hold NULs: len says how
+ * long), pointers, lengths and bytes in one block: a look-up costs one
+ * malloc and one free however many records come back. */
+static void copy_names(rrset *r, const mm_dns_answer *a)
+{
+    size_t n = a->nrecords, bytes = 0, len;
+    for (size_t i = 0; i < n; i++) {
+        answer_name(a, i, &len);
+        bytes += len + 1;
+    }
+    char *blk = malloc(n * (sizeof *r->str + sizeof *r->len) + bytes);
+    if (!blk) {
+        r->oom = 1;
+        return;
+    }
+    r->blk = blk;
+    r->str = (char **)blk;
+    r->len = (size_t *)(blk + n * sizeof *r->str);
+    char *w = blk + n * (sizeof *r->str + sizeof *r->len);
+    for (size_t i = 0; i < n; i++) {
+        const char *p = answer_name(a, i, &len);
+        if (len)
+            memcpy(w, p, len);
+        w[len] = '\0';
+        r->str[i] = w;
+        r->len[i] = len;
+        w += len + 1;
+    }
+    r->n = n;
 }
 
 static void on_answer(void *arg, const mm_dns_answer *a)
@@ -95,41 +155,10 @@ static void on_answer(void *arg, const mm_dns_answer *a)
             r->res = MM_DNS_NODATA;
         return;
     }
-    size_t n = a->nrecords;
-    if (a->type == MM_DNS_T_A || a->type == MM_DNS_T_AAAA) {
-        r->addr = calloc(n, sizeof *r->addr);
-        if (!r->addr) {
-            r->oom = 1;
-            return;
-        }
-        for (size_t i = 0; i < n; i++)
-            if (a->records[i].u.addr.family == (a->type == MM_DNS_T_A ? AF_INET : AF_INET6))
-                memcpy(r->addr[r->n++], a->records[i].u.addr.bytes, 16);
-        return;
-    }
-    r->str = calloc(n, sizeof *r->str);
-    r->len = calloc(n, sizeof *r->len);
-    if (!r->str || !r->len) {
-        r->oom = 1;
-        return;
-    }
-    for (size_t i = 0; i < n; i++) {
-        const mm_dns_record *rec = &a->records[i];
-        const char *p = a->type == MM_DNS_T_TXT  ? rec->u.txt.data
-                        : a->type == MM_DNS_T_MX ? rec->u.mx.host
-                                                 : rec->u.name;
-        size_t len = a->type == MM_DNS_T_TXT ? rec->u.txt.len : strlen(p ? p : "");
-        char *c = malloc(len + 1);
-        if (!c) {
-            r->oom = 1;
-            return;
-        }
-        if (len)
-            memcpy(c, p, len);
-        c[len] = '\0';
-        r->str[r->n] = c;
-        r->len[r->n++] = len;
-    }
+    if (a->type == MM_DNS_T_A || a->type == MM_DNS_T_AAAA)
+        copy_addrs(r, a);
+    else
+        copy_names(r, a);
 }
 
 /* A name is fit to ask: labels 1..63, total <= 253 (RFC 1035 2.3.4). */
@@ -160,22 +189,45 @@ static int name_ok(const char *name)
  * decodes it.  (c-ares 1.18 decodes only "\\X", so a space reaches the wire as
  * the digits: such a name does not exist in practice.)
  */
-static char *escape_name(const char *name)
+static int needs_escape(unsigned char c)
 {
-    size_t n = strlen(name);
-    char *out = malloc(4 * n + 1), *w = out;
-    if (!out)
-        return NULL;
+    return c <= ' ' || c >= 0x7f || c == '\\' || c == '"' || c == '(' || c == ')' || c == ';' ||
+           c == '@' || c == '$';
+}
+
+/* name escaped into out (4 * strlen(name) + 1 bytes at least). */
+static void escape_name(const char *name, char *out)
+{
+    char *w = out;
     for (const unsigned char *p = (const unsigned char *)name; *p; p++)
-        if (*p <= ' ' || *p >= 0x7f)
-            w += sprintf(w, "\\%03u", *p);
-        else if (*p == '\\' || *p == '"' || *p == '(' || *p == ')' || *p == ';' || *p == '@' ||
-                 *p == '$')
-            w += sprintf(w, "\\%c", *p);
-        else
+        if (*p <= ' ' || *p >= 0x7f) {
+            *w++ = '\\';
+            *w++ = (char)('0' + *p / 100);
+            *w++ = (char)('0' + *p / 10 % 10);
+            *w++ = (char)('0' + *p % 10);
+        } else {
+            if (needs_escape(*p))
+                *w++ = '\\';
             *w++ = (char)*p;
+        }
     *w = '\0';
-    return out;
+}
+
+/* Almost every name is plain: it goes to the resolver as it is, and only
+ * the odd one is escaped, on the stack (name_ok bounds it to 254 bytes). */
+static mm_status_t query(ev *v, const char *name, int type, rrset *r)
+{
+    const unsigned char *p = (const unsigned char *)name;
+    while (*p && !needs_escape(*p))
+        p++;
+    char esc[4 * 254 + 1];
+    if (*p) {
+        if (strlen(name) > 254)
+            return MM_EINVAL;
+        escape_name(name, esc);
+        name = esc;
+    }
+    return mm_dns_query_owned(v->s->dns, r, name, type, on_answer, r);
 }
 
 static void dns_sync(ev *v, const char *name, int type, rrset *r)
@@ -185,10 +237,7 @@ static void dns_sync(ev *v, const char *name, int type, rrset *r)
         r->res = MM_DNS_NXDOMAIN;
         return;
     }
-    char *qname = escape_name(name);
-    mm_status_t st =
-        qname ? mm_dns_query_owned(v->s->dns, r, qname, type, on_answer, r) : MM_ENOMEM;
-    free(qname);
+    mm_status_t st = query(v, name, type, r);
     if (st == MM_EINVAL) { /* too long once escaped: cannot exist on the wire */
         r->res = MM_DNS_NXDOMAIN;
         return;
@@ -219,7 +268,30 @@ static void set_reason(ev *v, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    v->e->reason = strdup(buf);
+    v->e->reason = mm_arena_strdup(&v->e->mem, buf);
+}
+
+/* A reason made of strings only (a NULL-terminated list), as set_reason()
+ * would print it, cut to 511 bytes alike.  Most reasons are strings only (a
+ * syntax error, a DNS failure), and vsnprintf cost ten times the joining. */
+static void reason_cat(ev *v, ...) __attribute__((sentinel));
+static void reason_cat(ev *v, ...)
+{
+    if (v->e->reason)
+        return;
+    char buf[512];
+    size_t len = 0;
+    va_list ap;
+    va_start(ap, v);
+    for (const char *p; (p = va_arg(ap, const char *)) != NULL;) {
+        size_t n = strlen(p);
+        if (n > sizeof buf - 1 - len)
+            n = sizeof buf - 1 - len;
+        memcpy(buf + len, p, n);
+        len += n;
+    }
+    va_end(ap);
+    v->e->reason = mm_arena_strndup(&v->e->mem, buf, len);
 }
 
 static size_t add_node(ev *v, size_t parent, const char *via, const char *domain)
@@ -227,9 +299,11 @@ static size_t add_node(ev *v, size_t parent, const char *via, const char *domain
     mm_spf_eval *e = v->e;
     if (e->nnodes == e->cap) {
         size_t cap = e->cap ? e->cap * 2 : 8;
-        mm_spf_node *n = realloc(e->nodes, cap * sizeof *n);
+        mm_spf_node *n = mm_arena_alloc(&e->mem, cap * sizeof *n);
         if (!n)
             return (size_t)-1;
+        if (e->nnodes) /* the old array stays in the arena: at most as big as the new */
+            memcpy(n, e->nodes, e->nnodes * sizeof *n);
         e->nodes = n;
         e->cap = cap;
     }
@@ -238,9 +312,9 @@ static size_t add_node(ev *v, size_t parent, const char *via, const char *domain
     n->parent = parent;
     n->depth = parent == (size_t)-1 ? 0 : e->nodes[parent].depth + 1;
     n->via = via;
-    n->domain = strdup(domain);
+    n->domain = mm_arena_strdup(&e->mem, domain);
     n->dns = MM_DNS_ERROR;
-    return e->nnodes++;
+    return n->domain ? e->nnodes++ : (size_t)-1;
 }
 
 /* Always a fresh pointer: the array moves when recursion adds nodes. */
@@ -307,6 +381,10 @@ static char *validated_name(ev *v, const char *target)
     rrset ptr, a;
     char *best = NULL;
     int best_rank = 0;
+    /* inet_ntop is dear (it formats with sprintf) and only PTR look-ups need
+     * the canonical text: made here, once, not for every evaluation */
+    if (!v->iptext[0])
+        inet_ntop(v->fam, v->ip, v->iptext, sizeof v->iptext);
     if (mm_dns_reverse_name(v->iptext, NULL, rev, sizeof rev) != MM_OK)
         return NULL;
     dns_sync(v, rev, MM_DNS_T_PTR, &ptr);
@@ -357,7 +435,7 @@ static int match_addrs(ev *v, const char *name, const mm_spf_term *t, int is_mx_
     int bits = v->fam == AF_INET ? (t->cidr4 < 0 ? 32 : t->cidr4) : (t->cidr6 < 0 ? 128 : t->cidr6);
     dns_sync(v, name, v->fam == AF_INET ? MM_DNS_T_A : MM_DNS_T_AAAA, &r);
     if (mm_dns_result_is_temporary(r.res)) {
-        set_reason(v, "DNS %s for the address of %s", mm_dns_result_name(r.res), name);
+        reason_cat(v, "DNS ", mm_dns_result_name(r.res), " for the address of ", name, NULL);
         rr_clear(&r);
         return TEMP;
     }
@@ -378,7 +456,7 @@ static int mech_mx(ev *v, const char *name, const mm_spf_term *t)
     rrset mx;
     dns_sync(v, name, MM_DNS_T_MX, &mx);
     if (mm_dns_result_is_temporary(mx.res)) {
-        set_reason(v, "DNS %s for the MX of %s", mm_dns_result_name(mx.res), name);
+        reason_cat(v, "DNS ", mm_dns_result_name(mx.res), " for the MX of ", name, NULL);
         rr_clear(&mx);
         return TEMP;
     }
@@ -409,7 +487,7 @@ static int mech_exists(ev *v, const char *name)
     dns_sync(v, name, MM_DNS_T_A, &r); /* always A, whatever the client's family */
     int m = r.n > 0 ? MATCH : NOMATCH;
     if (mm_dns_result_is_temporary(r.res)) {
-        set_reason(v, "DNS %s for %s", mm_dns_result_name(r.res), name);
+        reason_cat(v, "DNS ", mm_dns_result_name(r.res), " for ", name, NULL);
         m = TEMP;
     } else if (count_void(v, &r, name) < 0) {
         m = PERM;
@@ -435,7 +513,7 @@ static int mech_include(ev *v, const char *name, size_t ni)
     case MM_SPF_TEMPERROR:
         return TEMP;
     case MM_SPF_NONE:
-        set_reason(v, "include:%s names a domain without an SPF record", name);
+        reason_cat(v, "include:", name, " names a domain without an SPF record", NULL);
         return PERM;
     default:
         return PERM;
@@ -458,9 +536,10 @@ static int mechanism(ev *v, const mm_spf_term *t, const char *domain, size_t ni)
     }
     if (lookup && count_lookup(v, ni, t->text) < 0)
         return PERM;
-    char *name = t->domain_spec ? expand(v, t->domain_spec, domain, 0) : strdup(domain);
+    char *owned = t->domain_spec ? expand(v, t->domain_spec, domain, 0) : NULL;
+    const char *name = t->domain_spec ? owned : domain;
     if (!name) {
-        set_reason(v, "bad macro in '%s'", t->text);
+        reason_cat(v, "bad macro in '", t->text, "'", NULL);
         return PERM;
     }
     int m = NOMATCH;
@@ -476,7 +555,7 @@ static int mechanism(ev *v, const mm_spf_term *t, const char *domain, size_t ni)
         m = mech_ptr(v, name);
     else if (t->kind == MM_SPF_T_EXISTS)
         m = mech_exists(v, name);
-    free(name);
+    free(owned);
     return m;
 }
 
@@ -504,7 +583,8 @@ static mm_spf_result fetch_record(ev *v, const char *domain, size_t ni, mm_spf_r
     dns_sync(v, domain, MM_DNS_T_TXT, &txt);
     node(v, ni)->dns = txt.res;
     if (mm_dns_result_is_temporary(txt.res)) {
-        set_reason(v, "DNS %s for the TXT records of %s", mm_dns_result_name(txt.res), domain);
+        reason_cat(v, "DNS ", mm_dns_result_name(txt.res), " for the TXT records of ", domain,
+                   NULL);
         rr_clear(&txt);
         return MM_SPF_TEMPERROR;
     }
@@ -520,12 +600,12 @@ static mm_spf_result fetch_record(ev *v, const char *domain, size_t ni, mm_spf_r
         set_reason(v, "%s publishes %zu SPF records", domain, found);
         r = MM_SPF_PERMERROR;
     } else if (found == 1) {
-        node(v, ni)->record = strdup(txt.str[which]);
-        mm_status_t st = mm_spf_record_parse(txt.str[which], txt.len[which], out);
+        node(v, ni)->record = mm_arena_strdup(&v->e->mem, txt.str[which]);
+        mm_status_t st = mm_spf_rcache_get(&v->s->records, txt.str[which], txt.len[which], out);
         if (st != MM_OK) {
             r = MM_SPF_PERMERROR;
         } else if ((*out)->error) {
-            set_reason(v, "syntax error in the SPF record of %s: %s", domain, (*out)->error);
+            reason_cat(v, "syntax error in the SPF record of ", domain, ": ", (*out)->error, NULL);
             r = MM_SPF_PERMERROR;
         } else {
             r = MM_SPF_NEUTRAL; /* "go on" */
@@ -535,7 +615,7 @@ static mm_spf_result fetch_record(ev *v, const char *domain, size_t ni, mm_spf_r
     return r;
 }
 
-/* The explanation of a fail (section 6.2); NULL keeps the default. */
+/* The explanation of a fail (section 6.2), in the eval's arena; NULL keeps the default. */
 static char *explain(ev *v, const mm_spf_record *rec, const char *domain)
 {
     char *name = expand(v, rec->exp->domain_spec, domain, 0);
@@ -550,8 +630,9 @@ static char *explain(ev *v, const mm_spf_record *rec, const char *domain)
         for (size_t i = 0; ascii && i < txt.len[0]; i++)
             if ((unsigned char)txt.str[0][i] > 0x7e || (unsigned char)txt.str[0][i] < 0x20)
                 ascii = 0;
-        if (ascii)
-            out = expand(v, txt.str[0], domain, 1);
+        char *text = ascii ? expand(v, txt.str[0], domain, 1) : NULL;
+        out = text ? mm_arena_strdup(&v->e->mem, text) : NULL;
+        free(text);
     }
     rr_clear(&txt);
     return out;
@@ -562,7 +643,7 @@ static mm_spf_result finish(ev *v, size_t ni, mm_spf_result r, const char *match
     mm_spf_node *n = node(v, ni);
     n->result = r;
     if (matched && !n->matched)
-        n->matched = strdup(matched);
+        n->matched = mm_arena_strdup(&v->e->mem, matched);
     return r;
 }
 
@@ -595,13 +676,13 @@ static mm_spf_result run_record(ev *v, const mm_spf_record *rec, const char *dom
         return finish(v, ni, MM_SPF_PERMERROR, rec->redirect->text);
     char *target = expand(v, rec->redirect->domain_spec, domain, 0);
     if (!target) {
-        set_reason(v, "bad macro in '%s'", rec->redirect->text);
+        reason_cat(v, "bad macro in '", rec->redirect->text, "'", NULL);
         return finish(v, ni, MM_SPF_PERMERROR, rec->redirect->text);
     }
     /* section 6.1: the target's result is ours; no record there is a permerror */
     mm_spf_result r = check(v, target, ni, "redirect");
     if (r == MM_SPF_NONE) {
-        set_reason(v, "redirect=%s names a domain without an SPF record", target);
+        reason_cat(v, "redirect=", target, " names a domain without an SPF record", NULL);
         r = MM_SPF_PERMERROR;
     }
     free(target);
@@ -623,7 +704,7 @@ static mm_spf_result check(ev *v, const char *domain, size_t parent, const char 
     if (ni == (size_t)-1)
         return MM_SPF_TEMPERROR;
     if (node(v, ni)->depth > MAX_DEPTH || (v->walk && ni >= MAX_WALK_NODES)) {
-        set_reason(v, "include/redirect nesting too deep (a loop?)");
+        reason_cat(v, "include/redirect nesting too deep (a loop?)", NULL);
         return finish(v, ni, MM_SPF_PERMERROR, NULL);
     }
     if (!domain_ok(domain))
@@ -634,7 +715,7 @@ static mm_spf_result check(ev *v, const char *domain, size_t parent, const char 
         r = run_record(v, rec, domain, ni);
     else
         finish(v, ni, r, NULL);
-    mm_spf_record_free(rec);
+    mm_spf_rcache_release(rec);
     return r;
 }
 
@@ -658,6 +739,7 @@ void mm_spf_free(mm_spf *s)
 {
     if (!s)
         return;
+    mm_spf_rcache_clear(&s->records);
     free(s->receiver);
     free(s->defexp);
     free(s);
@@ -689,6 +771,33 @@ void mm_spf_set_timestamp(mm_spf *s, uint64_t t)
         s->timestamp = t;
 }
 
+static mm_spf_eval *eval_new(void)
+{
+    mm_arena mem;
+    mm_arena_init(&mem);
+    mm_spf_eval *e = mm_arena_alloc(&mem, sizeof *e);
+    if (!e)
+        return NULL;
+    memset(e, 0, sizeof *e);
+    e->mem = mem;
+    return e;
+}
+
+/* section 2.4: the null sender is postmaster@helo; a bare domain gets postmaster@ */
+static const char *full_sender(mm_spf_eval *e, const char *sender, const char *helo)
+{
+    if (sender && *sender && sender[0] != '@' && strchr(sender, '@'))
+        return sender;
+    const char *dom = !sender || !*sender ? helo : sender[0] == '@' ? sender + 1 : sender;
+    size_t n = strlen(dom);
+    char *full = mm_arena_alloc(&e->mem, n + 12);
+    if (full) {
+        memcpy(full, "postmaster@", 11);
+        memcpy(full + 11, dom, n + 1);
+    }
+    return full;
+}
+
 mm_status_t mm_spf_eval_run(mm_spf *s, const char *ip, const char *domain, const char *sender,
                             const char *helo, int walk, mm_spf_eval **out)
 {
@@ -701,22 +810,11 @@ mm_status_t mm_spf_eval_run(mm_spf *s, const char *ip, const char *domain, const
     v.walk = walk;
     if (!mm_spf_parse_ip(ip, v.ip, &v.fam))
         return MM_EINVAL;
-    inet_ntop(v.fam, v.ip, v.iptext, sizeof v.iptext);
     if (!helo)
         helo = "";
-    char *nsender = NULL;
-    /* section 2.4: the null sender is postmaster@helo; a bare domain gets postmaster@ */
-    if (!sender || !*sender || sender[0] == '@' || !strchr(sender, '@')) {
-        const char *dom = !sender || !*sender ? helo : sender[0] == '@' ? sender + 1 : sender;
-        size_t n = strlen(dom) + 12;
-        if (!(nsender = malloc(n)))
-            return MM_ENOMEM;
-        snprintf(nsender, n, "postmaster@%s", dom);
-        sender = nsender;
-    }
-    mm_spf_eval *e = calloc(1, sizeof *e);
-    if (!e) {
-        free(nsender);
+    mm_spf_eval *e = eval_new();
+    if (!e || !(sender = full_sender(e, sender, helo))) {
+        mm_spf_eval_free(e);
         return MM_ENOMEM;
     }
     v.e = e;
@@ -727,13 +825,10 @@ mm_status_t mm_spf_eval_run(mm_spf *s, const char *ip, const char *domain, const
     v.vars.timestamp = s->timestamp ? s->timestamp : (uint64_t)time(NULL);
     e->result = check(&v, domain, (size_t)-1, NULL);
     if (e->result == MM_SPF_FAIL && !e->explanation && s->defexp)
-        e->explanation = strdup(s->defexp);
-    if (e->result != MM_SPF_FAIL) {
-        free(e->explanation);
+        e->explanation = mm_arena_strdup(&e->mem, s->defexp);
+    if (e->result != MM_SPF_FAIL)
         e->explanation = NULL;
-    }
     free(v.ptrname);
-    free(nsender);
     *out = e;
     return MM_OK;
 }
@@ -748,15 +843,8 @@ void mm_spf_eval_free(mm_spf_eval *e)
 {
     if (!e)
         return;
-    for (size_t i = 0; i < e->nnodes; i++) {
-        free((char *)e->nodes[i].domain);
-        free((char *)e->nodes[i].record);
-        free((char *)e->nodes[i].matched);
-    }
-    free(e->nodes);
-    free(e->explanation);
-    free(e->reason);
-    free(e);
+    mm_arena mem = e->mem; /* e itself is in the arena */
+    mm_arena_free(&mem);
 }
 
 mm_spf_result mm_spf_eval_result(const mm_spf_eval *e)

@@ -9,7 +9,30 @@ struct mm_spf_record {
     size_t nterms;
     char *error; /* NULL when valid */
     const mm_spf_term *redirect, *exp;
+    int cached;    /* owned by an evaluator's rcache, not by its user */
+    unsigned pins; /* evaluations running it (rcache.c) */
 };
+
+/* The parsed records an evaluator keeps (rcache.c), keyed by their text.
+ * Direct-mapped: with 64 slots a few dozen records already collided often. */
+#define MM_SPF_RCACHE_SLOTS 256
+typedef struct mm_spf_rslot {
+    char *text; /* the key: the record as published (may hold NULs) */
+    size_t len;
+    uint32_t hash;
+    mm_spf_record *rec;
+} mm_spf_rslot;
+typedef struct mm_spf_rcache {
+    mm_spf_rslot slot[MM_SPF_RCACHE_SLOTS];
+} mm_spf_rcache;
+
+/* The parsed record of text[0..len), from the cache or parsed now, as
+ * mm_spf_record_parse() says.  On MM_OK *out is pinned: hand it back with
+ * mm_spf_rcache_release() and never free it yourself. */
+mm_status_t mm_spf_rcache_get(mm_spf_rcache *c, const char *text, size_t len, mm_spf_record **out);
+void mm_spf_rcache_release(mm_spf_record *r);
+/* Free every cached record (none may be pinned). */
+void mm_spf_rcache_clear(mm_spf_rcache *c);
 
 /* The %{p} hook: fills the validated name for the evaluator (may query DNS). */
 typedef const char *(*mm_spf_ptr_fn)(void *arg);
