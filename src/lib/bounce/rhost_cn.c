@@ -64,11 +64,16 @@ typedef struct cn_rule {
     mm_reason_t reason;
     long retry; /* provider's published waiting time, seconds; 0 = none */
     const char *src;
+    unsigned short pair; /* pair_hash() of the pattern's first two bytes */
 } cn_rule;
+
+/* pair_hash() of a literal's first two bytes, worked out by the compiler
+ * (patterns are lower case: mm_lower() would leave them as they are). */
+#define PAIR_OF(s) ((((unsigned)(unsigned char)(s)[0] << 5) ^ (unsigned char)(s)[1]) & 4095u)
 
 #define R(p, f, pat, reason, retry, src)                                                           \
     {                                                                                              \
-        p, f, pat, MM_REASON_##reason, retry, src                                                  \
+        p, f, pat, MM_REASON_##reason, retry, src, PAIR_OF(pat)                                    \
     }
 
 /* Sources, shortened: C.n = shared/research/anchors.md section C.n. */
@@ -520,6 +525,9 @@ mm_reason_t mm_rhost_cn_match(mm_rcpt *rc, const char *lower)
     pairs_of(&pairs, lower);
     for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++) {
         const cn_rule *r = &rules[i];
+        /* the first pair alone turns away most rows, in one load */
+        if (!(pairs.bits[r->pair >> 6] & ((uint64_t)1 << (r->pair & 63))))
+            continue;
         if (!rule_applies(r, known, cls, lower, &pairs))
             continue;
         if (known == P_NONE && r->prov != P_ANY && r->prov != P_GEN)
