@@ -67,8 +67,7 @@ typedef struct cn_rule {
     unsigned short pair; /* pair_hash() of the pattern's first two bytes */
 } cn_rule;
 
-/* pair_hash() of a literal's first two bytes, worked out by the compiler
- * (patterns are lower case: mm_lower() would leave them as they are). */
+/* pair_hash() of a literal's first two bytes, worked out by the compiler. */
 #define PAIR_OF(s) ((((unsigned)(unsigned char)(s)[0] << 5) ^ (unsigned char)(s)[1]) & 4095u)
 
 #define R(p, f, pat, reason, retry, src)                                                           \
@@ -478,17 +477,24 @@ typedef struct cn_pairs {
     uint64_t bits[4096 / 64];
 } cn_pairs;
 
+/* Of two bytes already folded (the patterns are lower case). */
 static unsigned pair_hash(char a, char b)
 {
-    return (((unsigned)(unsigned char)mm_lower(a) << 5) ^ (unsigned char)mm_lower(b)) & 4095u;
+    return (((unsigned)(unsigned char)a << 5) ^ (unsigned char)b) & 4095u;
 }
 
 static void pairs_of(cn_pairs *pp, const char *text)
 {
     memset(pp, 0, sizeof *pp);
-    for (const char *p = text; p[0] && p[1]; p++) {
-        unsigned h = pair_hash(p[0], p[1]);
+    if (!text[0])
+        return;
+    /* each byte folded once, as the second of one pair and the first of the next */
+    char prev = mm_lower(text[0]);
+    for (const char *p = text + 1; *p; p++) {
+        char cur = mm_lower(*p);
+        unsigned h = pair_hash(prev, cur);
         pp->bits[h >> 6] |= (uint64_t)1 << (h & 63);
+        prev = cur;
     }
 }
 
