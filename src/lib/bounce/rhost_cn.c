@@ -67,7 +67,9 @@ typedef struct cn_rule {
     unsigned short pair; /* pair_hash() of the pattern's first two bytes */
 } cn_rule;
 
-/* pair_hash() of a literal's first two bytes, worked out by the compiler. */
+/* pair_hash() of a literal's first two bytes, worked out by the compiler.
+ * Neither this nor pairs_may_hold() folds the pattern: a row with an
+ * upper-case letter would never match, so keep patterns lower case. */
 #define PAIR_OF(s) ((((unsigned)(unsigned char)(s)[0] << 5) ^ (unsigned char)(s)[1]) & 4095u)
 
 #define R(p, f, pat, reason, retry, src)                                                           \
