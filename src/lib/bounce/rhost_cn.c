@@ -444,17 +444,6 @@ static cn_prov shape_prov(const char *lower)
     return P_NONE;
 }
 
-static cn_prov recognise(const mm_rcpt *rc, const char *lower)
-{
-    cn_prov p = host_prov(rc, lower);
-    if (p == P_NONE)
-        p = domain_prov(rc->pub.recipient);
-    for (size_t i = 0; p == P_NONE && i < sizeof signs / sizeof signs[0]; i++)
-        if (strstr(lower, signs[i].pat))
-            p = signs[i].prov;
-    return p == P_NONE ? shape_prov(lower) : p;
-}
-
 /* NetEase runs on Coremail: each platform's rows fit the other. */
 static bool same_platform(cn_prov row, cn_prov known)
 {
@@ -512,6 +501,19 @@ static bool pairs_may_hold(const cn_pairs *pp, const char *pat)
     return true;
 }
 
+/* The signs' pairs are asked first: most replies lack one of them
+ * ("qq", "16", "xh"...), which spares their searches. */
+static cn_prov recognise(const mm_rcpt *rc, const char *lower, const cn_pairs *pp)
+{
+    cn_prov p = host_prov(rc, lower);
+    if (p == P_NONE)
+        p = domain_prov(rc->pub.recipient);
+    for (size_t i = 0; p == P_NONE && i < sizeof signs / sizeof signs[0]; i++)
+        if (pairs_may_hold(pp, signs[i].pat) && strstr(lower, signs[i].pat))
+            p = signs[i].prov;
+    return p == P_NONE ? shape_prov(lower) : p;
+}
+
 static bool rule_applies(const cn_rule *r, cn_prov known, int cls, const char *lower,
                          const cn_pairs *pp)
 {
@@ -527,10 +529,10 @@ static bool rule_applies(const cn_rule *r, cn_prov known, int cls, const char *l
 
 mm_reason_t mm_rhost_cn_match(mm_rcpt *rc, const char *lower)
 {
-    cn_prov known = recognise(rc, lower);
-    int cls = reply_class(rc, lower);
     cn_pairs pairs;
     pairs_of(&pairs, lower);
+    cn_prov known = recognise(rc, lower, &pairs);
+    int cls = reply_class(rc, lower);
     for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++) {
         const cn_rule *r = &rules[i];
         /* the first pair alone turns away most rows, in one load */
