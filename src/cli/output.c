@@ -10,11 +10,35 @@
  */
 #include "output.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
 #include "fmt.h"
+
+/*
+ * _(msgid) of an advice text, remembered per thread.  Each recipient asks
+ * for two to four of them and a catalogue look-up costs about as much as
+ * writing the recipient's whole JSON line.  The texts are the advice
+ * table's constant strings, so their address names them; the language is
+ * chosen once, at start-up (i18n.c), before any report is written.
+ */
+static const char *advice_text(const char *msgid)
+{
+    enum { SLOTS = 128 };
+    static _Thread_local struct {
+        const char *id, *text;
+    } memo[SLOTS];
+    if (!msgid)
+        return _(msgid);
+    size_t slot = ((uintptr_t)msgid >> 3) % SLOTS;
+    if (memo[slot].id != msgid) {
+        memo[slot].text = _(msgid);
+        memo[slot].id = msgid;
+    }
+    return memo[slot].text;
+}
 
 static const char *const csv_cols[] = {
     "source",           "index",         "kind",    "recipient",   "action",
@@ -60,13 +84,13 @@ static void json_one(const char *source, size_t index, const mm_report *r, const
         jw_raw(&w, "retry_after", "null");
     else
         jw_int(&w, "retry_after", p->advice.retry_after);
-    jw_str(&w, "summary", _(p->advice.summary));
+    jw_str(&w, "summary", advice_text(p->advice.summary));
     jw_key(&w, "actions");
     jw_put(&w, "[", 1);
     for (size_t i = 0; i < MM_MAX_ACTIONS && p->advice.actions[i]; i++) {
         if (i)
             jw_put(&w, ",", 1);
-        jw_string(&w, _(p->advice.actions[i]));
+        jw_string(&w, advice_text(p->advice.actions[i]));
     }
     jw_put(&w, "]", 1);
     jw_str(&w, "diagnostic", p->diagnostic);
@@ -95,13 +119,13 @@ static void csv_one(const char *source, size_t index, const mm_report *r, const 
     for (size_t i = 0; i < MM_MAX_ACTIONS && p->advice.actions[i]; i++) {
         if (i)
             mm_buf_puts(&acts, " | ");
-        mm_buf_puts(&acts, _(p->advice.actions[i]));
+        mm_buf_puts(&acts, advice_text(p->advice.actions[i]));
     }
     const char *v[] = {source, idx, mm_kind_tostr(mm_report_kind(r)), p->recipient, p->action,
                        p->status, p->reply_code ? reply : "", mm_reason_tostr(p->reason),
                        p->hard_bounce ? "true" : "false",
                        mm_category_tostr(p->advice.category),
-                       mm_severity_tostr(p->advice.severity), retry, _(p->advice.summary),
+                       mm_severity_tostr(p->advice.severity), retry, advice_text(p->advice.summary),
                        mm_buf_str(&acts), p->diagnostic, p->remote_mta, p->reporting_mta,
                        p->date, p->provider, og->message_id, og->subject, mm_report_mta(r)};
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
@@ -254,7 +278,7 @@ static void text_one(const out_opts *o, const mm_recipient *p, mm_buf *b)
     const char *off = o->color ? "\033[0m" : "";
     mm_buf_printf(b, "  %s%s%s  %s[%s] %s%s\n", o->color ? "\033[1m" : "",
                   p->recipient[0] ? p->recipient : _("(unknown recipient)"), off, on,
-                  sev_label(p->advice.severity), _(p->advice.summary), off);
+                  sev_label(p->advice.severity), advice_text(p->advice.summary), off);
     put_label(b, _("Reason:"));
     mm_buf_printf(b, "%s (%s); %s (%s)\n", out_reason_label(p->reason), mm_reason_tostr(p->reason),
                   out_category_label(p->advice.category), mm_category_tostr(p->advice.category));
@@ -277,7 +301,7 @@ static void text_one(const out_opts *o, const mm_recipient *p, mm_buf *b)
     mm_buf_putc(b, '\n');
     for (size_t i = 0; i < MM_MAX_ACTIONS && p->advice.actions[i]; i++) {
         put_label(b, i == 0 ? _("To do:") : "");
-        mm_buf_printf(b, "%s\n", _(p->advice.actions[i]));
+        mm_buf_printf(b, "%s\n", advice_text(p->advice.actions[i]));
     }
 }
 

@@ -64,11 +64,17 @@ typedef struct cn_rule {
     mm_reason_t reason;
     long retry; /* provider's published waiting time, seconds; 0 = none */
     const char *src;
+    unsigned short pair; /* pair_hash() of the pattern's first two bytes */
 } cn_rule;
+
+/* pair_hash() of a literal's first two bytes, worked out by the compiler.
+ * Neither this nor pairs_may_hold() folds the pattern: a row with an
+ * upper-case letter would never match, so keep patterns lower case. */
+#define PAIR_OF(s) ((((unsigned)(unsigned char)(s)[0] << 5) ^ (unsigned char)(s)[1]) & 4095u)
 
 #define R(p, f, pat, reason, retry, src)                                                           \
     {                                                                                              \
-        p, f, pat, MM_REASON_##reason, retry, src                                                  \
+        p, f, pat, MM_REASON_##reason, retry, src, PAIR_OF(pat)                                    \
     }
 
 /* Sources, shortened: C.n = shared/research/anchors.md section C.n. */
@@ -438,17 +444,6 @@ static cn_prov shape_prov(const char *lower)
     return P_NONE;
 }
 
-static cn_prov recognise(const mm_rcpt *rc, const char *lower)
-{
-    cn_prov p = host_prov(rc, lower);
-    if (p == P_NONE)
-        p = domain_prov(rc->pub.recipient);
-    for (size_t i = 0; p == P_NONE && i < sizeof signs / sizeof signs[0]; i++)
-        if (strstr(lower, signs[i].pat))
-            p = signs[i].prov;
-    return p == P_NONE ? shape_prov(lower) : p;
-}
-
 /* NetEase runs on Coremail: each platform's rows fit the other. */
 static bool same_platform(cn_prov row, cn_prov known)
 {
@@ -473,17 +468,24 @@ typedef struct cn_pairs {
     uint64_t bits[4096 / 64];
 } cn_pairs;
 
+/* Of two bytes already folded (the patterns are lower case). */
 static unsigned pair_hash(char a, char b)
 {
-    return (((unsigned)(unsigned char)mm_lower(a) << 5) ^ (unsigned char)mm_lower(b)) & 4095u;
+    return (((unsigned)(unsigned char)a << 5) ^ (unsigned char)b) & 4095u;
 }
 
 static void pairs_of(cn_pairs *pp, const char *text)
 {
     memset(pp, 0, sizeof *pp);
-    for (const char *p = text; p[0] && p[1]; p++) {
-        unsigned h = pair_hash(p[0], p[1]);
+    if (!text[0])
+        return;
+    /* each byte folded once, as the second of one pair and the first of the next */
+    char prev = mm_lower(text[0]);
+    for (const char *p = text + 1; *p; p++) {
+        char cur = mm_lower(*p);
+        unsigned h = pair_hash(prev, cur);
         pp->bits[h >> 6] |= (uint64_t)1 << (h & 63);
+        prev = cur;
     }
 }
 
@@ -497,6 +499,19 @@ static bool pairs_may_hold(const cn_pairs *pp, const char *pat)
             return false;
     }
     return true;
+}
+
+/* The signs' pairs are asked first: most replies lack one of them
+ * ("qq", "16", "xh"...), which spares their searches. */
+static cn_prov recognise(const mm_rcpt *rc, const char *lower, const cn_pairs *pp)
+{
+    cn_prov p = host_prov(rc, lower);
+    if (p == P_NONE)
+        p = domain_prov(rc->pub.recipient);
+    for (size_t i = 0; p == P_NONE && i < sizeof signs / sizeof signs[0]; i++)
+        if (pairs_may_hold(pp, signs[i].pat) && strstr(lower, signs[i].pat))
+            p = signs[i].prov;
+    return p == P_NONE ? shape_prov(lower) : p;
 }
 
 static bool rule_applies(const cn_rule *r, cn_prov known, int cls, const char *lower,
@@ -514,12 +529,15 @@ static bool rule_applies(const cn_rule *r, cn_prov known, int cls, const char *l
 
 mm_reason_t mm_rhost_cn_match(mm_rcpt *rc, const char *lower)
 {
-    cn_prov known = recognise(rc, lower);
-    int cls = reply_class(rc, lower);
     cn_pairs pairs;
     pairs_of(&pairs, lower);
+    cn_prov known = recognise(rc, lower, &pairs);
+    int cls = reply_class(rc, lower);
     for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++) {
         const cn_rule *r = &rules[i];
+        /* the first pair alone turns away most rows, in one load */
+        if (!(pairs.bits[r->pair >> 6] & ((uint64_t)1 << (r->pair & 63))))
+            continue;
         if (!rule_applies(r, known, cls, lower, &pairs))
             continue;
         if (known == P_NONE && r->prov != P_ANY && r->prov != P_GEN)

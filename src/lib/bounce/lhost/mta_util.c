@@ -171,48 +171,116 @@ bool mm_mta_has_any(const char *s, size_t n, const char *const *needles)
     return false;
 }
 
+/* Does mk (ml bytes, lower case) occur at s, ASCII case folded? */
+static bool mark_at(const char *s, const char *mk, size_t ml)
+{
+    for (size_t i = 0; i < ml; i++)
+        if (mm_lower(s[i]) != mk[i])
+            return false;
+    return true;
+}
+
+/* Where the line of a mark's first occurrence p begins; a mark on the
+ * first line (the bounce's own title) counts for nothing (n). */
+static size_t mark_line(const char *t, size_t n, const char *p)
+{
+    if (!memchr(t, '\n', (size_t)(p - t)))
+        return n;
+    while (p > t && p[-1] != '\n') /* the whole line introduces it */
+        p--;
+    return (size_t)(p - t);
+}
+
+/*
+ * The marks that hold "message", all found from the occurrences of that
+ * one word, in a single walk of the text instead of a search per mark: at
+ * each occurrence, every mark not yet seen is compared at its own offset.
+ * The first occurrence of each mark is what counts (see mm_mta_prose_len),
+ * and marks are met in the order of their starts, so the first met is the
+ * first.  Returns the earliest line start, below end, of a counting mark.
+ */
+static size_t message_marks_end(const char *t, size_t n, size_t end)
+{
+#define M(pre, post) {pre "message" post, sizeof(pre) - 1, sizeof(pre "message" post) - 1}
+    static const struct {
+        const char *text;
+        size_t off, len; /* where "message" sits in text; text's length */
+    } marks[] = {
+        M("copy of the ", ""),
+        M("original ", " follows"),
+        M("original ", " ---"),
+        M("", " headers follow"),
+        M("headers of your ", ""),
+        M("your ", " reads"),
+        M("----- original ", ""),
+        M("unsent ", " below"),
+        M("content-type: ", "/rfc822"),
+        M("original ", " headers"),
+        M("returned ", " follows"),
+        /* OpenSMTPD, Lotus Notes, 1&1, fml, m-FILTER, Verizon */
+        M("below is a copy of the original ", ""),
+        M("------- returned ", ""),
+        M("header of the original ", ""),
+        M("-------original ", ""),
+        M("\noriginal ", ":"),
+        M("", " text follows:"),
+        M("----- ", " header follows"),
+    };
+#undef M
+    enum { NMARKS = sizeof marks / sizeof marks[0], MAX_OFF = 40 };
+    bool seen[NMARKS] = {false};
+    size_t left = NMARKS;
+    for (const char *q = t; left && (size_t)(q - t) < end + MAX_OFF;) {
+        q = mm_memcasemem(q, n - (size_t)(q - t), "message", 7);
+        if (!q)
+            break;
+        size_t at = (size_t)(q - t);
+        for (size_t i = 0; i < NMARKS; i++) {
+            if (seen[i] || at < marks[i].off || at - marks[i].off + marks[i].len > n)
+                continue;
+            const char *s = q - marks[i].off;
+            if (!mark_at(s, marks[i].text, marks[i].len))
+                continue;
+            seen[i] = true;
+            left--;
+            size_t line = mark_line(t, n, s);
+            if (line < end)
+                end = line;
+        }
+        q++;
+    }
+    return end;
+}
+
+/*
+ * Where the returned message begins: the start of the line of the earliest
+ * mark (each MTA's own line introducing it), judged by each mark's first
+ * occurrence; a first occurrence on the first line (the title) does not
+ * count.  n when there is none.  The result does not depend on the order
+ * in which marks are looked at: the end found so far is always a line
+ * start, so a mark starting at or after it cannot end the prose sooner.
+ */
 size_t mm_mta_prose_len(const char *t, size_t n)
 {
-    /* Words that several marks below hold: a text without them holds none
-     * of those marks, which are then not searched for. */
-    static const char *const keys[] = {
-        NULL, "original message", "returned message", "message header", "below this line", "copy"};
-    /* Each MTA's own line that introduces the returned message, with the
-     * key it holds (0: none).  A mark must hold its key. */
+    /* Words that the marks below hold: a text without them holds none of
+     * those marks, which are then not searched for. */
+    static const char *const keys[] = {NULL, "below this line", "copy"};
+    /* The marks without "message", with the key each holds (0: none). */
     static const struct {
         const char *text;
         unsigned key;
     } marks[] = {
-        {"copy of the message", 5},
-        {"original message follows", 1},
-        {"original message ---", 1},
-        {"message headers follow", 3},
-        {"headers of your message", 0},
-        {"your message reads", 0},
-        {"----- original message", 1},
-        {"below this line is a copy", 4},
-        {"unsent message below", 0},
-        {"content-type: message/rfc822", 0},
-        {"original message headers", 1},
-        {"returned message follows", 2},
-        /* OpenSMTPD, Lotus Notes, 1&1, fml, m-FILTER, Verizon */
-        {"below is a copy of the original message", 1},
-        {"------- returned message", 2},
-        {"header of the original message", 1},
+        {"below this line is a copy", 1},
         {"original mail as follows", 0},
-        {"-------original message", 1},
-        {"\noriginal message:", 1},
-        {"message text follows:", 0},
-        {"------ this is a copy", 5},
-        {"--- below this line", 4},
-        {"----- message header follows", 3},
+        {"------ this is a copy", 2},
+        {"--- below this line", 1},
     };
     /* where each key first occurs: unknown, absent (n), or its position */
     const size_t unknown = (size_t)-1;
     size_t at[sizeof keys / sizeof keys[0]];
     for (size_t k = 0; k < sizeof at / sizeof at[0]; k++)
         at[k] = unknown;
-    size_t end = n;
+    size_t end = message_marks_end(t, n, n);
     for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++) {
         const char *mk = marks[i].text;
         size_t ml = strlen(mk), from = 0;
@@ -236,13 +304,8 @@ size_t mm_mta_prose_len(const char *t, size_t n)
             continue;
         size_t lim = end - 1 + ml < n ? end - 1 + ml : n;
         const char *p = mm_memcasemem(t + from, lim - from, mk, ml);
-        /* a mark on the first line is the bounce's own title */
-        if (!p || !memchr(t, '\n', (size_t)(p - t)))
-            continue;
-        while (p > t && p[-1] != '\n') /* the whole line introduces it */
-            p--;
-        if ((size_t)(p - t) < end)
-            end = (size_t)(p - t);
+        if (p)
+            end = mark_line(t, end, p);
     }
     return end;
 }
