@@ -13,6 +13,8 @@
 #include <string.h>
 #include "cli.h"
 
+#define TIME_MAX 253402300799LL /* 9999-12-31T23:59:59Z */
+
 /* ---- config file ---- */
 
 static char *trim(char *s)
@@ -56,12 +58,21 @@ bool log_config_read_fp(FILE *fp, const char *name, mm_store_options *opt, char 
     char line[4096];
     bool ok = true;
     for (size_t n = 1; ok && fgets(line, sizeof line, fp); n++) {
+        size_t len = strlen(line);
+        bool whole = (len && line[len - 1] == '\n') || feof(fp);
+        if (!whole && len == sizeof line - 1) {
+            /* The rest would come back as a line of its own (from a long
+             * comment, a "bad setting"; from a long db, a cut path). */
+            log_warnx(_("%s:%zu: line too long"), name, n);
+            return false;
+        }
         char *s = trim(line), *eq = strchr(s, '=');
         if (*s == '#' || *s == '\0')
             continue;
         if (eq)
             *eq = '\0';
-        if (!eq || !config_line(opt, db, trim(s), trim(eq + 1))) {
+        /* !whole: a NUL in the line (what follows it would be lost). */
+        if (!eq || !whole || !config_line(opt, db, trim(s), trim(eq + 1))) {
             log_warnx(_("%s:%zu: bad setting (expected db, temporary_delay, mailbox_full_delay, "
                         "give_up_count or give_up_age = VALUE)"),
                       name, n);
@@ -142,6 +153,13 @@ static int64_t utc_days(int y, int m, int d)
     return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
 }
 
+static int month_days(int y, int m)
+{
+    static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return days[m - 1] + (m == 2 && leap);
+}
+
 bool log_parse_time(const char *arg, int64_t now, int64_t *out)
 {
     int y, mo, d, h = 0, mi = 0, s = 0, n = 0;
@@ -152,8 +170,11 @@ bool log_parse_time(const char *arg, int64_t now, int64_t *out)
     }
     if (arg[0] == '@') {
         char *end;
+        errno = 0;
         long long v = strtoll(arg + 1, &end, 10);
-        if (end == arg + 1 || *end || v < 0)
+        /* Up to the end of 9999 like a date: "@9223372036854775807" made
+         * later sums with it overflow. */
+        if (end == arg + 1 || *end || errno || v < 0 || v > TIME_MAX)
             return false;
         *out = v;
         return true;
@@ -178,7 +199,9 @@ bool log_parse_time(const char *arg, int64_t now, int64_t *out)
         if (*p == 'Z')
             p++;
     }
-    if (*p || y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60)
+    /* A day the month has: 2026-02-31 is not 3 March. */
+    if (*p || y < 1970 || mo < 1 || mo > 12 || d < 1 || d > month_days(y, mo) || h > 23 ||
+        mi > 59 || s > 60)
         return false;
     *out = utc_days(y, mo, d) * 86400 + h * 3600 + mi * 60 + s;
     return true;

@@ -71,25 +71,50 @@ void imap_parse_capabilities(mm_imap *im)
         }
 }
 
+/* The decimal number at s[0..n) up to the first non-digit (*used bytes):
+ * RFC 3501's "number", so no sign or space; false for no digit or above
+ * max.  sscanf's %llu took "-1" as 2^64 - 1 and left an overflow undefined. */
+static bool number(const char *s, size_t n, uint64_t max, uint64_t *v, size_t *used)
+{
+    uint64_t x = 0;
+    size_t i = 0;
+    for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
+        unsigned d = (unsigned)(s[i] - '0');
+        if (x > (max - d) / 10)
+            return false;
+        x = x * 10 + d;
+    }
+    *v = x;
+    *used = i;
+    return i > 0;
+}
+
+/* Whether l[0..n) starts with prefix (case-insensitive); *rest after it. */
+static bool starts(const char *l, size_t n, const char *prefix, size_t *rest)
+{
+    size_t k = strlen(prefix);
+    *rest = k;
+    return n >= k && strncasecmp(l, prefix, k) == 0;
+}
+
 bool imap_parse_mailbox_state(mm_imap *im)
 {
-    size_t pos = 0, n;
+    size_t pos = 0, n, at, used;
     const char *l;
+    uint64_t v;
     bool have = false;
     while (imap_next_line(&im->resp, &pos, &l, &n)) {
-        char tmp[128];
-        size_t k = n < sizeof tmp - 1 ? n : sizeof tmp - 1;
-        memcpy(tmp, l, k);
-        tmp[k] = '\0';
-        unsigned long long v;
-        int end = 0;
-        /* %n: sscanf counts a conversion even when the words after it differ. */
-        if (sscanf(tmp, "* OK [UIDVALIDITY %llu]%n", &v, &end) == 1 && end && v &&
-            v <= UINT32_MAX) {
-            im->uidvalidity = (uint32_t)v;
-            have = true;
-        } else if (sscanf(tmp, "* %llu EXISTS%n", &v, &end) == 1 && end == (int)k)
-            im->exists = v;
+        /* resp-text-code "UIDVALIDITY" SP nz-number (RFC 3501 7.1): 32 bits. */
+        if (starts(l, n, "* OK [UIDVALIDITY ", &at)) {
+            if (number(l + at, n - at, UINT32_MAX, &v, &used) && v && at + used < n &&
+                l[at + used] == ']') {
+                im->uidvalidity = (uint32_t)v;
+                have = true;
+            }
+        } else if (starts(l, n, "* ", &at) && number(l + at, n - at, UINT32_MAX, &v, &used) &&
+                   n - at - used == 7 && strncasecmp(l + at + used, " EXISTS", 7) == 0) {
+            im->exists = v; /* message-data: number SP "EXISTS" (7.3.1), 32 bits */
+        }
     }
     return have;
 }
@@ -109,14 +134,9 @@ bool imap_fetch_item(const char *l, size_t n, const char *name, uint64_t *v)
         if ((l[i - 1] != '(' && l[i - 1] != ' ') || strncasecmp(l + i, name, k) != 0 ||
             l[i + k] != ' ')
             continue;
-        uint64_t x = 0;
-        size_t j = i + k + 1, d = 0;
-        while (j < n && l[j] >= '0' && l[j] <= '9' && d < 20)
-            x = x * 10 + (uint64_t)(l[j++] - '0'), d++;
-        if (!d)
-            return false;
-        *v = x;
-        return true;
+        size_t used;
+        /* A UID or size that overflows 64 bits is not one: skip the line. */
+        return number(l + i + k + 1, n - i - k - 1, UINT64_MAX, v, &used);
     }
     return false;
 }
@@ -124,8 +144,10 @@ bool imap_fetch_item(const char *l, size_t n, const char *name, uint64_t *v)
 mm_status_t imap_collect(mm_imap *im, uint64_t after, uid_vec *vec, uint64_t *min)
 {
     *min = UINT64_MAX;
+    if (!im->resp.len)
+        return MM_OK; /* data may be NULL: no pointer arithmetic on it */
     const char *s = im->resp.data, *e = s + im->resp.len;
-    while (s && s < e) {
+    while (s < e) {
         const char *nl = memchr(s, '\n', (size_t)(e - s));
         size_t len = nl ? (size_t)(nl - s) : (size_t)(e - s);
         uint64_t uid, size;
@@ -145,7 +167,7 @@ mm_status_t imap_collect(mm_imap *im, uint64_t after, uid_vec *vec, uint64_t *mi
                 vec->v[vec->n++].size = size;
             }
         }
-        s += len + 1;
+        s = nl ? nl + 1 : e;
     }
     return MM_OK;
 }
@@ -225,19 +247,25 @@ char *imap_mutf7(const char *name)
     size_t nrun = 0;
     const unsigned char *s = (const unsigned char *)name;
     while (*s) {
-        if (*s < 0x80) {
+        if (*s == '\r' || *s == '\n')
+            goto bad;
+        if (*s >= 0x20 && *s < 0x7f) {
             if (nrun)
                 mutf7_run(&b, run, nrun), nrun = 0;
-            if (*s == '\r' || *s == '\n')
-                goto bad;
             mm_buf_putc(&b, (char)*s);
             if (*s == '&') /* a literal '&' is "&-" */
                 mm_buf_putc(&b, '-');
             s++;
             continue;
         }
-        size_t units, k = utf8_to_utf16(s, run + nrun, &units);
-        if (!k || nrun + 2 >= sizeof run / sizeof run[0])
+        /* Room for a surrogate pair before writing it (the check used to
+         * come after: a pair at 511 wrote one unit past the array). */
+        if (nrun + 2 > sizeof run / sizeof run[0])
+            goto bad;
+        size_t units = 1, k = 1;
+        if (*s < 0x80)
+            run[nrun] = *s; /* a control character: "represented in modified BASE64" (5.1.3) */
+        else if (!(k = utf8_to_utf16(s, run + nrun, &units)))
             goto bad;
         nrun += units;
         s += k;
