@@ -132,9 +132,13 @@ LISTREAD = {
     "bom-only": b"\xef\xbb\xbf",
     "utf16": "email\nx@example.com\n".encode("utf-16"),
     "long-plain": b"~a",
-    "long-csv-record": b'~email,"' + b"x" * 100,
+    "long-plain-header": b"~email\nb",
+    "long-csv-field": b'~email,name\nx@example.com,"' + b"x" * 100,
     "long-csv-lines": b"~email\nx@example.com\n",
     "long-then-short": b"~" + b"y" * 70000 + b"\nshort@example.com\n",
+    "huge-csv-header": b"^z",
+    "huge-csv-record": b'^email\n"' + b"x" * 100,
+    "huge-csv-quoted-lines": b'^email\n"a@example.com\n',
 }
 
 LOGCONF = {

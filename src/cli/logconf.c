@@ -153,6 +153,18 @@ static int64_t utc_days(int y, int m, int d)
     return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
 }
 
+/* 1 to max decimal digits at *p into *v, *p moved past them.  Only digits:
+ * sscanf's %2d also took a sign or spaces, so "T-4:00" was 20:00 the day
+ * before. */
+static bool digits(const char **p, int max, int *v)
+{
+    int n = 0, x = 0;
+    for (; n < max && **p >= '0' && **p <= '9'; n++, (*p)++)
+        x = x * 10 + (**p - '0');
+    *v = x;
+    return n > 0;
+}
+
 static int month_days(int y, int m)
 {
     static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -162,7 +174,7 @@ static int month_days(int y, int m)
 
 bool log_parse_time(const char *arg, int64_t now, int64_t *out)
 {
-    int y, mo, d, h = 0, mi = 0, s = 0, n = 0;
+    int y, mo, d, h = 0, mi = 0, s = 0;
     long dur;
     if (strcmp(arg, "now") == 0) {
         *out = now;
@@ -183,19 +195,16 @@ bool log_parse_time(const char *arg, int64_t now, int64_t *out)
         *out = arg[0] == '+' ? now + dur : now - dur;
         return true;
     }
-    if (sscanf(arg, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3)
+    const char *p = arg;
+    if (!digits(&p, 4, &y) || *p != '-' || (p++, !digits(&p, 2, &mo)) || *p != '-' ||
+        (p++, !digits(&p, 2, &d)))
         return false;
-    const char *p = arg + n;
     if (*p == 'T' || *p == ' ') {
-        int k = 0;
-        if (sscanf(p + 1, "%2d:%2d%n", &h, &mi, &k) != 2)
+        p++;
+        if (!digits(&p, 2, &h) || *p != ':' || (p++, !digits(&p, 2, &mi)))
             return false;
-        p += 1 + k;
-        if (*p == ':') {
-            if (sscanf(p + 1, "%2d%n", &s, &k) != 1)
-                return false;
-            p += 1 + k;
-        }
+        if (*p == ':' && (p++, !digits(&p, 2, &s)))
+            return false;
         if (*p == 'Z')
             p++;
     }

@@ -176,7 +176,8 @@ def test_stats():
     check(rc == 2, f"stats --by year: exit 2 (got {rc})")
     rc, out, err = mm(["stats", "--since", "yesterday-ish"])
     check(rc == 2 and "yesterday-ish" in err, f"stats bad date: exit 2 naming it ({rc}, {err})")
-    for bad in ("2026-02-31", "2025-02-29", "@99999999999999999999", "@253402300800"):
+    for bad in ("2026-02-31", "2025-02-29", "@99999999999999999999", "@253402300800",
+                "2026-11-30T-4:00", "2026-11-30 01: 2"):
         rc, out, err = mm(["stats", "--since", bad])
         check(rc == 2, f"stats --since {bad}: exit 2 (got {rc})")
 
