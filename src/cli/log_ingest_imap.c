@@ -227,7 +227,7 @@ int ingest_imap(ingest_run *r, const imap_opts *o)
     if (r->dberr)
         return EXIT_INTERNAL;
     if (mm_imap_uidvalidity_changed(ir->im))
-        log_warnx(_("IMAP: the mailbox was renumbered (UIDVALIDITY changed): read it all again"));
+        log_warnx(_("IMAP: the mailbox was renumbered (UIDVALIDITY changed): it was read again from the start"));
     if (mm_imap_skipped(ir->im))
         log_warnx(_("IMAP: %zu messages too large to fetch were skipped"), mm_imap_skipped(ir->im));
     if (st != MM_OK) {

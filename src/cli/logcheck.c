@@ -342,7 +342,7 @@ int log_check(logctx *c, int argc, char **argv)
     mm_buf_free(&b.bytes);
     mm_buf_free(&o.out);
     if (st != MM_OK)
-        return log_dberr(c, st, _("check"));
+        return log_dberr(c, st, "check");
     if (rc != LOG_OK)
         return rc;
     return o.nosend ? LOG_NOSEND : LOG_OK;

@@ -188,9 +188,10 @@ int log_history(logctx *c, int argc, char **argv)
 static void note_usage(FILE *fp)
 {
     fprintf(fp,
-            _("Usage: %s log note ADDRESS [--fix TEXT] [--outcome OUTCOME] [--corrected NEW]"
+            _("Usage: %s log note ADDRESS [--fix TEXT] [--outcome WHAT] [--corrected NEW]"
               " [--note TEXT]\n"
-              "Record what you did about an address that bounced (seed 004's error log).\n\n"),
+              "Record what you did about an address that bounced: the fix tried, the outcome, the\n"
+              "corrected address.\n\n"),
             progname);
     fputs(_("      --fix=TEXT        the fix tried (\"confirmed new address via LinkedIn\")\n"
             "      --outcome=WHAT    resolved, still_failing or contact_lost (resolved makes the\n"
