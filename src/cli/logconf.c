@@ -212,6 +212,9 @@ bool log_parse_time(const char *arg, int64_t now, int64_t *out)
     if (*p || y < 1970 || mo < 1 || mo > 12 || d < 1 || d > month_days(y, mo) || h > 23 ||
         mi > 59 || s > 60)
         return false;
-    *out = utc_days(y, mo, d) * 86400 + h * 3600 + mi * 60 + s;
+    int64_t t = utc_days(y, mo, d) * 86400 + h * 3600 + mi * 60 + s;
+    if (t > TIME_MAX)
+        return false; /* 9999-12-31T23:59:60, the one past the cap @N has */
+    *out = t;
     return true;
 }
