@@ -20,6 +20,7 @@ struct lr {
     int err;
     unsigned long long off; /* bytes consumed */
     size_t line;           /* current line number (1-based) */
+    size_t rec_line;       /* CSV: the line the last record started on */
     bool csv;
     char delim;
     size_t col;            /* CSV: index of the address column */
@@ -145,7 +146,7 @@ static int read_record(lr *r, bool *too_long)
     int c = getb(r);
     if (c < 0)
         return r->err ? -1 : 0;
-    r->line++;
+    r->rec_line = ++r->line;
     size_t start = 0;
     bool quoted = false, room = true;
     for (;; c = getb(r)) {
@@ -280,12 +281,13 @@ static int next_csv(lr *r, lr_rec *rec)
         if (st <= 0)
             return st;
         if (too_long) {
-            *rec = (lr_rec){.line = r->line, .addr = "", .too_long = true};
+            *rec = (lr_rec){.line = r->rec_line, .addr = "", .too_long = true};
             return 1;
         }
         if (r->nfields == 1 && r->fields[0][0] == '\0')
             continue; /* an empty line */
-        *rec = (lr_rec){.line = r->line, .nfields = r->nfields, .fields = r->fields};
+        /* Where it starts, not where a quoted line break made it end. */
+        *rec = (lr_rec){.line = r->rec_line, .nfields = r->nfields, .fields = r->fields};
         if (r->col < r->nfields) {
             rec->addr = r->fields[r->col];
             rec->addr_len = strlen(rec->addr);

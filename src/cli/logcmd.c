@@ -7,7 +7,6 @@
  */
 #include "logcmd.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <mailmedic/mailmedic.h>
 #include <stdlib.h>
@@ -72,85 +71,6 @@ static void usage(FILE *fp)
         progname);
 }
 
-/* ---- config file ---- */
-
-static char *trim(char *s)
-{
-    while (isspace((unsigned char)*s))
-        s++;
-    size_t n = strlen(s);
-    while (n && isspace((unsigned char)s[n - 1]))
-        s[--n] = '\0';
-    return s;
-}
-
-static bool config_line(logctx *c, const char *key, const char *val)
-{
-    long v;
-    if (strcmp(key, "db") == 0) {
-        free(c->db_conf);
-        c->db_conf = strdup(val);
-        return c->db_conf != NULL;
-    }
-    if (strcmp(key, "give_up_count") == 0) {
-        char *end;
-        v = strtol(val, &end, 10);
-        if (*end || v < 1 || v > 1000)
-            return false;
-        c->opt.policy.give_up_count = (int)v;
-        return true;
-    }
-    long *dst = strcmp(key, "temporary_delay") == 0      ? &c->opt.policy.temporary_delay
-                : strcmp(key, "mailbox_full_delay") == 0 ? &c->opt.policy.mailbox_full_delay
-                : strcmp(key, "give_up_age") == 0        ? &c->opt.policy.give_up_age
-                                                         : NULL;
-    if (!dst || !log_parse_duration(val, &v) || v <= 0)
-        return false;
-    *dst = v;
-    return true;
-}
-
-/* Read the config file: "key = value" lines, '#' comments.  A missing
- * default file is fine; a missing --config file or a bad line is not. */
-static bool read_config(logctx *c, const char *path, bool must)
-{
-    char def[4096];
-    if (!path) {
-        const char *x = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
-        if (x && *x)
-            snprintf(def, sizeof def, "%s/mailmedic/log.conf", x);
-        else if (home && *home)
-            snprintf(def, sizeof def, "%s/.config/mailmedic/log.conf", home);
-        else
-            return true;
-        path = def;
-    }
-    FILE *fp = fopen(path, "r");
-    if (!fp) {
-        if (!must && errno == ENOENT)
-            return true;
-        log_warnx(_("%s: %s"), path, strerror(errno));
-        return false;
-    }
-    char line[4096];
-    bool ok = true;
-    for (size_t n = 1; ok && fgets(line, sizeof line, fp); n++) {
-        char *s = trim(line), *eq = strchr(s, '=');
-        if (*s == '#' || *s == '\0')
-            continue;
-        if (eq)
-            *eq = '\0';
-        if (!eq || !config_line(c, trim(s), trim(eq + 1))) {
-            log_warnx(_("%s:%zu: bad setting (expected db, temporary_delay, mailbox_full_delay, "
-                        "give_up_count or give_up_age = VALUE)"),
-                      path, n);
-            ok = false;
-        }
-    }
-    fclose(fp);
-    return ok;
-}
-
 /* Take --db and --config out of argv (anywhere before "--"). */
 static bool take_globals(int *argc, char **argv, const char **db, const char **config)
 {
@@ -208,7 +128,7 @@ int cmd_log(int argc, char **argv)
     logctx c = {.lang = i18n_setup(NULL), .now = (int64_t)time(NULL)};
     mm_store_options_default(&c.opt);
     int rc = LOG_USAGE;
-    if (read_config(&c, config, config != NULL)) {
+    if (log_config_read(config, config != NULL, &c.opt, &c.db_conf)) {
         c.db = db ? db : c.db_conf;
         rc = cmd->run(&c, argc - 1, argv + 1);
     }
@@ -253,92 +173,6 @@ bool log_parse_format(const char *arg, out_format *f)
         log_warnx(_("unknown format '%s' (text, json or csv)"), arg);
         return false;
     }
-    return true;
-}
-
-bool log_parse_duration(const char *arg, long *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(arg, &end, 10);
-    if (end == arg || errno || v < 0)
-        return false;
-    long mul = 1;
-    switch (*end) {
-    case '\0':
-    case 's':
-        break;
-    case 'm':
-        mul = 60;
-        break;
-    case 'h':
-        mul = 3600;
-        break;
-    case 'd':
-        mul = 86400;
-        break;
-    case 'w':
-        mul = 7 * 86400;
-        break;
-    default:
-        return false;
-    }
-    if (*end && end[1])
-        return false;
-    if (v > 100L * 365 * 86400 / mul)
-        return false;
-    *out = v * mul;
-    return true;
-}
-
-static int64_t utc_days(int y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-    return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
-}
-
-bool log_parse_time(const char *arg, int64_t now, int64_t *out)
-{
-    int y, mo, d, h = 0, mi = 0, s = 0, n = 0;
-    long dur;
-    if (strcmp(arg, "now") == 0) {
-        *out = now;
-        return true;
-    }
-    if (arg[0] == '@') {
-        char *end;
-        long long v = strtoll(arg + 1, &end, 10);
-        if (end == arg + 1 || *end || v < 0)
-            return false;
-        *out = v;
-        return true;
-    }
-    if (log_parse_duration(arg + (arg[0] == '+'), &dur) && strpbrk(arg, "smhdw")) {
-        *out = arg[0] == '+' ? now + dur : now - dur;
-        return true;
-    }
-    if (sscanf(arg, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3)
-        return false;
-    const char *p = arg + n;
-    if (*p == 'T' || *p == ' ') {
-        int k = 0;
-        if (sscanf(p + 1, "%2d:%2d%n", &h, &mi, &k) != 2)
-            return false;
-        p += 1 + k;
-        if (*p == ':') {
-            if (sscanf(p + 1, "%2d%n", &s, &k) != 1)
-                return false;
-            p += 1 + k;
-        }
-        if (*p == 'Z')
-            p++;
-    }
-    if (*p || y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60)
-        return false;
-    *out = utc_days(y, mo, d) * 86400 + h * 3600 + mi * 60 + s;
     return true;
 }
 

@@ -4,7 +4,8 @@
  * the command line and the config file), output formats, time parsing and
  * printing, address syntax, labels, and the commands themselves.
  *
- * Files: logcmd.c (global options, config file, dispatch, helpers),
+ * Files: logcmd.c (global options, dispatch, helpers), logconf.c (config
+ * file, durations and times),
  * logcheck.c (check, due, suppress, unsuppress, list, suppression import
  * and export), lognote.c (history, note, contacts import), logstats.c
  * (stats), logexport.c (export to CSV and XLSX), log_ingest.c (ingest).
@@ -17,6 +18,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "../lib/util/buf.h"
+#include "logconf.h"
 #include "output.h"
 
 /* Exit status of `log` commands (docs/CLI.md, man page). */
@@ -45,12 +47,7 @@ int log_dberr(logctx *c, mm_status_t st, const char *what);
 
 /* -f/--format: text, json (jsonl) or csv; false (after a message) otherwise. */
 bool log_parse_format(const char *arg, out_format *f);
-/* A time: YYYY-MM-DD, YYYY-MM-DD HH:MM[:SS] or with T and Z (UTC), @UNIX,
- * "now", a duration back from now such as 7d, 12h, 30m, 2w, or ahead of
- * now with a plus: +1d. */
-bool log_parse_time(const char *arg, int64_t now, int64_t *out);
-/* A duration: N with s, m, h, d or w (no unit = seconds). */
-bool log_parse_duration(const char *arg, long *out);
+/* log_parse_time() and log_parse_duration(): logconf.h. */
 /* "2026-11-30T01:02:03Z", or "" for 0. */
 void log_iso_time(int64_t t, char *buf, size_t n);
 /* "2026-11-30 01:02 UTC", or "-" for 0 (the text format). */

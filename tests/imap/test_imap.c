@@ -27,7 +27,8 @@ static void test_mutf7(void **state)
         {"退信/2026", "&kABP4Q-/2026"},
         {"a&b", "a&-b"},
         {"已处理 bounces", "&XfJZBHQG- bounces"},
-        {"\xf0\x9f\x98\x80", "&2D3eAA-"}, /* U+1F600: a surrogate pair */
+        {"\xf0\x9f\x98\x80", "&2D3eAA-"},       /* U+1F600: a surrogate pair */
+        {"tab\there\x7f", "tab&AAk-here&AH8-"}, /* controls in base64 too */
         {"", ""},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -45,6 +46,15 @@ static void test_mutf7(void **state)
     longname[2000] = '\0';
     assert_null(imap_mutf7(longname));
     free(longname);
+    /* One BMP character, then surrogate pairs past the 512 units of a run:
+     * refused (a pair once landed one unit past the end of the array). */
+    char *pairs = malloc(3 + 4 * 300 + 1);
+    memcpy(pairs, "\xe9\x80\x80", 3);
+    for (size_t i = 0; i < 300; i++)
+        memcpy(pairs + 3 + 4 * i, "\xf0\x9f\x98\x80", 4);
+    pairs[3 + 4 * 300] = '\0';
+    assert_null(imap_mutf7(pairs));
+    free(pairs);
     char *q = imap_quote_mailbox("say \"hi\" \\ 退信");
     assert_string_equal(q, "\"say \\\"hi\\\" \\\\ &kABP4Q-\"");
     free(q);

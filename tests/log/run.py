@@ -176,6 +176,10 @@ def test_stats():
     check(rc == 2, f"stats --by year: exit 2 (got {rc})")
     rc, out, err = mm(["stats", "--since", "yesterday-ish"])
     check(rc == 2 and "yesterday-ish" in err, f"stats bad date: exit 2 naming it ({rc}, {err})")
+    for bad in ("2026-02-31", "2025-02-29", "@99999999999999999999", "@253402300800",
+                "2026-11-30T-4:00", "2026-11-30 01: 2"):
+        rc, out, err = mm(["stats", "--since", bad])
+        check(rc == 2, f"stats --since {bad}: exit 2 (got {rc})")
 
 
 def test_check():
@@ -402,6 +406,10 @@ def test_usage_and_errors():
     check(rc == 2 and "log.conf:1" in err, f"bad config line: exit 2 naming it ({rc}, {err})")
     rc, out, err = mm(["--config", os.path.join(TMP, "none.conf"), "check", "a@b.cn"], db=False)
     check(rc == 2, f"missing --config: exit 2 ({rc})")
+    with open(conf, "w") as f:  # a long comment is one line, not two
+        f.write("# %s\ndb = %s\n" % ("x" * 5000, DB))
+    rc, out, err = mm(["--config", conf, "check", "a@b.cn"], db=False)
+    check(rc == 2 and "log.conf:1: line too long" in err, f"long config line ({rc}, {err})")
     if SQLITE:
         bad = os.path.join(TMP, "corrupt.sqlite")
         with open(bad, "wb") as f:

@@ -18,85 +18,6 @@
 
 #define LIST_CHUNK 100 /* messages per listing command (see list_new) */
 
-typedef struct uid_size {
-    uint64_t uid, size;
-} uid_size;
-
-static int by_uid(const void *a, const void *b)
-{
-    const uid_size *x = a, *y = b;
-    return x->uid < y->uid ? -1 : x->uid > y->uid;
-}
-
-/* The value of item name (e.g. "UID", "RFC822.SIZE") in a FETCH line. */
-static bool item(const char *l, size_t n, const char *name, uint64_t *v)
-{
-    size_t k = strlen(name);
-    for (size_t i = 1; i + k + 1 < n; i++) {
-        if ((l[i - 1] != '(' && l[i - 1] != ' ') || strncasecmp(l + i, name, k) != 0 ||
-            l[i + k] != ' ')
-            continue;
-        uint64_t x = 0;
-        size_t j = i + k + 1, d = 0;
-        while (j < n && l[j] >= '0' && l[j] <= '9' && d < 20)
-            x = x * 10 + (uint64_t)(l[j++] - '0'), d++;
-        if (!d)
-            return false;
-        *v = x;
-        return true;
-    }
-    return false;
-}
-
-typedef struct uid_vec {
-    uid_size *v;
-    size_t n, cap;
-} uid_vec;
-
-/* Add the (UID, size) pairs of im->resp above after to vec; *min is the
- * lowest UID seen in the response (UINT64_MAX if none). */
-static mm_status_t collect(mm_imap *im, uint64_t after, uid_vec *vec, uint64_t *min)
-{
-    *min = UINT64_MAX;
-    const char *s = im->resp.data, *e = s + im->resp.len;
-    while (s && s < e) {
-        const char *nl = memchr(s, '\n', (size_t)(e - s));
-        size_t len = nl ? (size_t)(nl - s) : (size_t)(e - s);
-        uint64_t uid, size;
-        if (len > 2 && s[0] == '*' && item(s, len, "UID", &uid)) {
-            if (uid < *min)
-                *min = uid;
-            if (uid > after && item(s, len, "RFC822.SIZE", &size)) {
-                if (vec->n == vec->cap) {
-                    size_t cap = vec->cap ? vec->cap * 2 : 64;
-                    uid_size *nv = realloc(vec->v, cap * sizeof *nv);
-                    if (!nv)
-                        return MM_ENOMEM;
-                    vec->v = nv;
-                    vec->cap = cap;
-                }
-                vec->v[vec->n].uid = uid;
-                vec->v[vec->n++].size = size;
-            }
-        }
-        s += len + 1;
-    }
-    return MM_OK;
-}
-
-/* Sort by UID and drop repeats (a message seen in two chunks). */
-static void sort_unique(uid_vec *vec)
-{
-    if (!vec->n)
-        return;
-    qsort(vec->v, vec->n, sizeof *vec->v, by_uid);
-    size_t k = 1;
-    for (size_t i = 1; i < vec->n; i++)
-        if (vec->v[i].uid != vec->v[k - 1].uid)
-            vec->v[k++] = vec->v[i];
-    vec->n = k;
-}
-
 /*
  * The messages above after, by sequence number in chunks from the end of
  * the mailbox back to the first chunk that reaches after.  Why not one
@@ -124,14 +45,14 @@ static mm_status_t list_new(mm_imap *im, uint64_t after, uid_vec *vec, bool *aga
             *again = true;
             return MM_OK;
         }
-        mm_status_t st = collect(im, after, vec, &min);
+        mm_status_t st = imap_collect(im, after, vec, &min);
         if (st != MM_OK)
             return st;
         if (lo == 1 || min <= after)
             break;
         hi = lo - 1;
     }
-    sort_unique(vec);
+    imap_sort_unique(vec);
     return MM_OK;
 }
 
