@@ -566,14 +566,44 @@ static bool is_known(const mm_domains *d, const char *s, size_t n)
     return e && (e->flags & MM_DOM_KNOWN);
 }
 
-/* The last dot of s[0..n), or NULL: domains are short, and a loop costs
- * less than a call to memrchr. */
-static inline const char *last_dot(const char *s, size_t n)
+/* The high bit of every byte of w that is a "." (exact for every byte: no
+ * carry runs between bytes). */
+static inline uint64_t dots8(uint64_t w)
 {
-    while (n--)
-        if (s[n] == '.')
-            return s + n;
-    return NULL;
+    const uint64_t lo7 = 0x7F7F7F7F7F7F7F7Full;
+    uint64_t x = w ^ 0x2E2E2E2E2E2E2E2Eull;
+    return ~(((x & lo7) + lo7) | x | lo7);
+}
+
+/* The last two dots of s[0..n) (*last, then *prev; NULL when there are
+ * fewer), 8 bytes at a time from the end: a byte loop cost about 70
+ * instructions per unknown domain, and memrchr more.  The word is read
+ * little-end first, so its highest set bit is the last dot. */
+static void last_dots(const char *s, size_t n, const char **last, const char **prev)
+{
+    *last = *prev = NULL;
+    size_t end = n;
+    for (; end >= 8; end -= 8) {
+        uint64_t w;
+        memcpy(&w, s + end - 8, 8);
+        for (uint64_t m = dots8(w); m; m &= ~(1ull << (63 - __builtin_clzll(m)))) {
+            const char *p = s + end - 8 + (63 - __builtin_clzll(m)) / 8;
+            if (*last) {
+                *prev = p;
+                return;
+            }
+            *last = p;
+        }
+    }
+    while (end--) {
+        if (s[end] != '.')
+            continue;
+        if (*last) {
+            *prev = s + end;
+            return;
+        }
+        *last = s + end;
+    }
 }
 
 /* doubled_tld() with the last two dots known: last = s + dot1, prev. */
@@ -825,11 +855,11 @@ static mm_suggest_kind fold_kind(unsigned flags)
 static mm_suggest_kind suggest_unknown(const mm_domains *d, const char *s, size_t n, unsigned flags,
                                        char *out, size_t outsz)
 {
-    const char *last = last_dot(s, n);
+    const char *last, *prev;
+    last_dots(s, n, &last, &prev);
     if (!last)
         return suggest_dotless(d, s, n, out, outsz);
     size_t dot1 = (size_t)(last - s);
-    const char *prev = dot1 ? last_dot(s, dot1) : NULL;
     const struct dom_slot *tld = mm_dom_find_tld(d, s + dot1 + 1, n - dot1 - 1);
     bool tld_exists = tld || mm_dom_tld_exists(d, s + dot1 + 1, n - dot1 - 1);
     size_t dn = n;
