@@ -247,21 +247,28 @@ static bool special_tld(const char *t, size_t n)
     }
 }
 
-/* example.com/.net/.org (RFC 2606 3), home.arpa (RFC 8375) */
-static bool special_name(const char *d, size_t dn)
+/* special_name() past its first test (cold: few domains get this far). */
+static bool special_name_slow(const char *d, size_t dn)
 {
     static const struct {
         const char *s;
         size_t n;
     } names[] = {{"example.com", 11}, {"example.net", 11}, {"example.org", 11}, {"home.arpa", 9}};
-    if (dn < 9 || (d[dn - 5] != 'e' && d[dn - 5] != '.')) /* ...e.com, ....arpa */
-        return false;
     for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
         size_t k = names[i].n;
         if (dn >= k && memcmp(d + dn - k, names[i].s, k) == 0 && (dn == k || d[dn - k - 1] == '.'))
             return true;
     }
     return false;
+}
+
+/* example.com/.net/.org (RFC 2606 3), home.arpa (RFC 8375).  The first test
+ * is inline: it runs for nearly every domain and rejects nearly all. */
+static inline bool special_name(const char *d, size_t dn)
+{
+    if (dn < 9 || (d[dn - 5] != 'e' && d[dn - 5] != '.')) /* ...e.com, ....arpa */
+        return false;
+    return special_name_slow(d, dn);
 }
 
 /* A note on the TLD, shown as typed (cold: most domains get none). */
