@@ -590,7 +590,7 @@ static bool fast_plain(mm_addr_parse *p)
     o->address[at] = '@';
     p->tld = t;
     p->dlen = p->alen = dl;
-    mm_addr_domain_notes(p, d);
+    mm_addr_domain_notes(p, d, lastdot);
     return true;
 }
 
@@ -618,7 +618,7 @@ bool mm_addr_parse_5321(mm_addr_parse *p)
         lower_copy(o->address + at + 1, p->s + at + 1, dl);
     }
     if (!(o->flags & MM_ADDR_F_LITERAL))
-        mm_addr_domain_notes(p, at + 1);
+        mm_addr_domain_notes(p, at + 1, MM_ADDR_TLD_FIND);
     return true;
 }
 

@@ -83,8 +83,11 @@ bool mm_addr_idn(mm_addr_parse *p, const char *dom, size_t dn, size_t off);
 /* UTS 46 mapping of a domain (idn.c), for fixes: writes the U-label form
  * into buf; false when the mapping does not give a valid domain. */
 bool mm_addr_idn_map(const char *dom, size_t dn, char *buf, size_t cap);
-/* Domain notes (checker.c): TLD, dotless, special-use. */
-void mm_addr_domain_notes(mm_addr_parse *p, size_t dom_off);
+/* Domain notes (checker.c): TLD, dotless, special-use.  tld: where the TLD
+ * starts in out->domain_ascii (0 for a dotless domain) when the caller has
+ * found it, or MM_ADDR_TLD_FIND. */
+#define MM_ADDR_TLD_FIND ((size_t)-1)
+void mm_addr_domain_notes(mm_addr_parse *p, size_t dom_off, size_t tld);
 /* Empty every field of *o (address.c). */
 void mm_addr_reset(mm_addr *o);
 /* Wrapper diagnosis and the corrected address (fix.c), after a failure. */

@@ -282,14 +282,18 @@ static void note_tld(mm_addr_parse *p, mm_addr_code code)
     mm_addr_note(p, code, toff, shown);
 }
 
-void mm_addr_domain_notes(mm_addr_parse *p, size_t dom_off)
+void mm_addr_domain_notes(mm_addr_parse *p, size_t dom_off, size_t tld)
 {
     const mm_addr *o = p->out;
     const char *d = o->domain_ascii;
     size_t dn = p->alen;
     const char *t = d + dn;
-    while (t > d && t[-1] != '.')
-        t--;
+    if (tld != MM_ADDR_TLD_FIND) {
+        t = d + tld; /* the fast path found it: no scan back */
+    } else {
+        while (t > d && t[-1] != '.')
+            t--;
+    }
     size_t tn = dn - (size_t)(t - d);
     /* The common case in one look, with the same answer as the chain below:
      * a listed 2- or 3-letter TLD (not "alt") on a domain that is no
