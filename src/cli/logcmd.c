@@ -285,10 +285,3 @@ bool log_flush(mm_buf *b, FILE *fp)
     return ok;
 }
 
-const char *log_header(const logctx *c, const char *msgid, const char *zh)
-{
-    const char *t = _(msgid);
-    if (t == msgid && zh && strcmp(c->lang, "zh") == 0)
-        return zh;
-    return t;
-}

@@ -13,6 +13,7 @@
 #ifndef MM_CLI_LOGCMD_H
 #define MM_CLI_LOGCMD_H
 
+#include <mailmedic/stats.h>
 #include <mailmedic/store.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -71,10 +72,9 @@ FILE *log_open_input(const char *path);
 /* Write b to fp and empty it; false on a write error. */
 bool log_flush(mm_buf *b, FILE *fp);
 
-/* A column header for a spreadsheet or table: the translation when the
- * catalog has one, else under --lang zh the built-in Chinese (zh may be
- * NULL), else the English msgid. */
-const char *log_header(const logctx *c, const char *msgid, const char *zh);
+/* The translated title of a statistics table (logstats.c): the text report
+ * and the XLSX statistics sheet share it. */
+const char *log_stats_title(mm_stats_table t);
 
 int log_check(logctx *c, int argc, char **argv);
 int log_due(logctx *c, int argc, char **argv);

@@ -158,97 +158,80 @@ static int export_csv(exprun *x, bool bom)
 
 /* ---- XLSX ---- */
 
+/* Headers are English msgids; the catalog (po/zh_CN.po) gives the Chinese. */
 typedef struct col {
-    const char *msgid, *zh;
+    const char *msgid;
     double width;
 } col;
 
 /* When you change a sheet's columns, also update docs/FORMATS.md. */
-static const col log_sheet[] = {{N_("Time"), "时间", 18},
-                                {N_("Address"), "邮箱地址", 30},
-                                {N_("Domain"), "域名", 18},
-                                {N_("Reason"), "退信原因", 24},
-                                {N_("Reason code"), "原因代码", 14},
-                                {N_("Category"), "类别", 18},
-                                {N_("Hard/soft"), "硬/软退信", 10},
-                                {N_("Status"), "状态码", 8},
-                                {N_("Reply code"), "回复码", 8},
-                                {N_("Diagnostic"), "对方服务器原话", 60},
-                                {N_("Provider"), "服务商", 12},
-                                {N_("Source"), "来源", 16},
-                                {N_("Fix tried"), "已尝试的解决方法", 30},
-                                {N_("Outcome"), "结果", 12},
-                                {N_("Corrected address"), "更正后的地址", 30},
-                                {N_("Note"), "备注", 30},
-                                {NULL, NULL, 0}};
+static const col log_sheet[] = {{N_("Time"), 18},
+                                {N_("Address"), 30},
+                                {N_("Domain"), 18},
+                                {N_("Reason"), 24},
+                                {N_("Reason code"), 14},
+                                {N_("Category"), 18},
+                                {N_("Hard/soft"), 10},
+                                {N_("Status"), 8},
+                                {N_("Reply code"), 8},
+                                {N_("Diagnostic"), 60},
+                                {N_("Provider"), 12},
+                                {N_("Source"), 16},
+                                {N_("Fix tried"), 30},
+                                {N_("Outcome"), 12},
+                                {N_("Corrected address"), 30},
+                                {N_("Note"), 30},
+                                {NULL, 0}};
 
-static const col supp_sheet[] = {{N_("Address"), "邮箱地址", 30},
-                                 {N_("State"), "状态", 14},
-                                 {N_("Why"), "原因", 24},
-                                 {N_("Last reason"), "最近退信原因", 24},
-                                 {N_("Last bounce"), "最近退信时间", 18},
-                                 {N_("Retry at"), "重试时间", 18},
-                                 {N_("Hard bounces"), "硬退信次数", 10},
-                                 {N_("Soft bounces"), "软退信次数", 10},
-                                 {N_("Source"), "来源", 16},
-                                 {N_("Fix tried"), "已尝试的解决方法", 30},
-                                 {N_("Outcome"), "结果", 12},
-                                 {N_("Corrected address"), "更正后的地址", 30},
-                                 {N_("Note"), "备注", 30},
-                                 {NULL, NULL, 0}};
+static const col supp_sheet[] = {{N_("Address"), 30},
+                                 {N_("State"), 14},
+                                 {N_("Why"), 24},
+                                 {N_("Last reason"), 24},
+                                 {N_("Last bounce"), 18},
+                                 {N_("Retry at"), 18},
+                                 {N_("Hard bounces"), 10},
+                                 {N_("Soft bounces"), 10},
+                                 {N_("Source"), 16},
+                                 {N_("Fix tried"), 30},
+                                 {N_("Outcome"), 12},
+                                 {N_("Corrected address"), 30},
+                                 {N_("Note"), 30},
+                                 {NULL, 0}};
 
-static const col stats_sheet[] = {{N_("Table"), "统计表", 22},
-                                  {N_("Item"), "项目", 28},
-                                  {N_("Bounces"), "退信数", 10},
-                                  {N_("Hard"), "硬退信", 10},
-                                  {N_("Soft"), "软退信", 10},
-                                  {N_("Complaints"), "投诉", 10},
-                                  {N_("Addresses"), "地址数", 10},
-                                  {N_("Hard-bounced addresses"), "硬退信地址数", 12},
-                                  {N_("Share"), "占比", 10},
-                                  {N_("Contacts"), "联系人数", 10},
-                                  {N_("Hard-bounce rate"), "硬退信率", 12},
-                                  {N_("Sent (MTA)"), "已发送(MTA)", 12},
-                                  {N_("Bounced (MTA)"), "被退回(MTA)", 12},
-                                  {N_("Deferred (MTA)"), "延迟(MTA)", 12},
-                                  {N_("Bounce rate"), "退信率", 10},
-                                  {N_("Previous period"), "上一周期", 12},
-                                  {N_("Change"), "变化", 10},
-                                  {NULL, NULL, 0}};
+static const col stats_sheet[] = {{N_("Table"), 22},
+                                  {N_("Item"), 28},
+                                  {N_("Bounces"), 10},
+                                  {N_("Hard"), 10},
+                                  {N_("Soft"), 10},
+                                  {N_("Complaints"), 10},
+                                  {N_("Addresses"), 10},
+                                  {N_("Hard-bounced addresses"), 12},
+                                  {N_("Share"), 10},
+                                  {N_("Contacts"), 10},
+                                  {N_("Hard-bounce rate"), 12},
+                                  {N_("Sent (MTA)"), 12},
+                                  {N_("Bounced (MTA)"), 12},
+                                  {N_("Deferred (MTA)"), 12},
+                                  {N_("Bounce rate"), 10},
+                                  {N_("Previous period"), 12},
+                                  {N_("Change"), 10},
+                                  {NULL, 0}};
 
-static const struct {
-    const char *msgid, *zh;
-} sheet_names[] = {
-    {N_("Bounce log"), "退信日志"},
-    {N_("Suppression list"), "抑制名单"},
-    {N_("Statistics"), "统计"},
+static const char *const sheet_names[] = {
+    N_("Bounce log"),
+    N_("Suppression list"),
+    N_("Statistics"),
 };
-
-/* Under --lang zh, the table names in the statistics sheet. */
-static const char *const table_zh[MM_STATS_TABLE_COUNT_] = {
-    "总计",   "按原因", "按类别",         "按收件域名",    "按服务商",
-    "按来源", "按时间", "退信最多的域名", "与上一周期相比"};
-static const char *const table_en[MM_STATS_TABLE_COUNT_] = {
-    N_("Totals"),
-    N_("By reason"),
-    N_("By category"),
-    N_("By recipient domain"),
-    N_("By provider"),
-    N_("By source"),
-    N_("Over time"),
-    N_("Top failing domains"),
-    N_("Trend against the previous period")};
 
 static lxw_worksheet *add_sheet(exprun *x, lxw_workbook *wb, int which, const col *cols)
 {
-    lxw_worksheet *ws = workbook_add_worksheet(
-        wb, log_header(x->c, sheet_names[which].msgid, sheet_names[which].zh));
+    lxw_worksheet *ws = workbook_add_worksheet(wb, _(sheet_names[which]));
     if (!ws)
         return NULL;
     lxw_col_t n = 0;
     for (; cols[n].msgid; n++) {
         worksheet_set_column(ws, n, n, cols[n].width, NULL);
-        worksheet_write_string(ws, 0, n, log_header(x->c, cols[n].msgid, cols[n].zh), x->bold);
+        worksheet_write_string(ws, 0, n, _(cols[n].msgid), x->bold);
     }
     worksheet_freeze_panes(ws, 1, 0);
     return ws;
@@ -339,7 +322,7 @@ static void stats_rows(exprun *x, const mm_stats *s)
         for (size_t i = 0; i < mm_stats_count(s, (mm_stats_table)t); i++) {
             const mm_stats_row *w = mm_stats_get(s, (mm_stats_table)t, i);
             lxw_row_t r = (lxw_row_t)++x->n;
-            put_str(x->ws, r, 0, log_header(x->c, table_en[t], table_zh[t]));
+            put_str(x->ws, r, 0, log_stats_title((mm_stats_table)t));
             put_str(x->ws, r, 1, w->key[0] ? w->key : "-");
             double v[] = {(double)w->events,     (double)w->hard,      (double)w->soft,
                           (double)w->complaints, (double)w->addresses, (double)w->hard_addresses};

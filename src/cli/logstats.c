@@ -213,7 +213,8 @@ static const char *key_label(mm_stats_table t, const char *key, char *buf, size_
     return key;
 }
 
-static void text_table(const mm_stats *s, mm_stats_table t, mm_buf *b)
+/* A statistics table's title, translated: the text report and the XLSX share it. */
+const char *log_stats_title(mm_stats_table t)
 {
     static const char *const titles[MM_STATS_TABLE_COUNT_] = {
         N_("Totals"),
@@ -225,10 +226,15 @@ static void text_table(const mm_stats *s, mm_stats_table t, mm_buf *b)
         N_("Over time"),
         N_("Top failing domains"),
         N_("Trend against the previous period")};
+    return (unsigned)t < MM_STATS_TABLE_COUNT_ ? _(titles[t]) : "";
+}
+
+static void text_table(const mm_stats *s, mm_stats_table t, mm_buf *b)
+{
     size_t n = mm_stats_count(s, t);
     if (n == 0 || t == MM_STATS_DOMAIN || t == MM_STATS_TOTALS)
         return;
-    mm_buf_printf(b, "\n%s\n", _(titles[t]));
+    mm_buf_printf(b, "\n%s\n", log_stats_title(t));
     tbl tb = {0};
     const char *h[MAXCOL];
     switch (t) {

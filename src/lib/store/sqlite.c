@@ -674,6 +674,13 @@ static int stat_row(sq *q, sqlite3_stmt *s, void *ctx)
     return ((mm_stat_row_cb)c->cb)(c->arg, &r);
 }
 
+/* ?1, ?2 = [since, until), where 0 leaves that end open. */
+static void bind_range(sqlite3_stmt *s, int64_t since, int64_t until)
+{
+    sqlite3_bind_int64(s, 1, since ? since : INT64_MIN);
+    sqlite3_bind_int64(s, 2, until ? until : INT64_MAX);
+}
+
 static mm_status_t sq_each_stat_row(void *be, int64_t since, int64_t until, mm_stat_row_cb cb,
                                     void *arg)
 {
@@ -688,8 +695,7 @@ static mm_status_t sq_each_stat_row(void *be, int64_t since, int64_t until, mm_s
                 &s);
     if (st != MM_OK)
         return st;
-    sqlite3_bind_int64(s, 1, since ? since : INT64_MIN);
-    sqlite3_bind_int64(s, 2, until ? until : INT64_MAX);
+    bind_range(s, since, until);
     cb_ctx c = {(void *)cb, arg};
     return walk(q, s, stat_row, &c, "read events for statistics");
 }
@@ -715,8 +721,7 @@ static mm_status_t sq_each_delivery_count(void *be, int64_t since, int64_t until
                 &s);
     if (st != MM_OK)
         return st;
-    sqlite3_bind_int64(s, 1, since ? since : INT64_MIN);
-    sqlite3_bind_int64(s, 2, until ? until : INT64_MAX);
+    bind_range(s, since, until);
     cb_ctx c = {(void *)cb, arg};
     return walk(q, s, delivery_count_row, &c, "count deliveries");
 }
