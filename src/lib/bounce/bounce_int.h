@@ -47,6 +47,10 @@ struct mm_report {
      * of the returned message begins (mm_mta_prose_len()), worked out once by
      * mm_diagnose_message() before the decoders run: most of them need it. */
     size_t prose_len;
+    /* The text (up to its first NUL byte, as the searches read it) holds no
+     * 8-bit byte, so no Chinese word: worked out once there too, for the
+     * four Chinese providers' decoders (lhost/cn_*.c), which each asked it. */
+    bool text_ascii;
 };
 
 /* A decoder: MM_OK when it recognised the message and added recipients,
