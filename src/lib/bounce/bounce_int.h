@@ -146,6 +146,9 @@ typedef struct mm_phrase_text {
     uint64_t asked, found; /* bit r: table r read / matched */
 } mm_phrase_text;
 void mm_phrase_prepare(mm_phrase_text *pt, const char *lower_text);
+/* False when literal (plain text, lower case) cannot occur in the prepared
+ * text: one of its letter pairs is missing.  True says only "maybe". */
+bool mm_phrase_may_hold(const mm_phrase_text *pt, const char *literal);
 /* True if the text matches the table of one reason. */
 bool mm_phrase_in(mm_phrase_text *pt, mm_reason_t reason);
 /* The first reason of a pass whose table matches, MM_REASON_UNDEFINED if none. */

@@ -457,8 +457,10 @@ static void settle_status(mm_recipient *p)
         p->reply_code = reply_of_class(d, p->status[0] - '0');
 }
 
-/* The SMTP command a reply answered, from the usual MTA wordings. */
-static const char *guess_command(const char *lower)
+/* The SMTP command a reply answered, from the usual MTA wordings.  The
+ * letter pairs of pt (prepared from lower) turn most wordings away before
+ * their search. */
+static const char *guess_command(const mm_phrase_text *pt, const char *lower)
 {
     static const struct {
         const char *words, *cmd;
@@ -472,7 +474,7 @@ static const char *guess_command(const char *lower)
         {"after initial connection", "CONN"},
     };
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-        if (strstr(lower, map[i].words))
+        if (mm_phrase_may_hold(pt, map[i].words) && strstr(lower, map[i].words))
             return map[i].cmd;
     return "";
 }
@@ -511,15 +513,17 @@ static const char *named_command(const char *d)
     return last;
 }
 
-static const char *command_of(const mm_recipient *p, const char *lower)
+static const char *command_of(const mm_recipient *p, const mm_phrase_text *pt,
+                              const char *lower)
 {
     static const char *const known[] = {"CONN", "EHLO", "HELO", "MAIL", "RCPT", "DATA", "QUIT",
                                         "RSET", "NOOP", "VRFY", "ETRN", "EXPN", "HELP", "AUTH",
                                         "STARTTLS", "XFORWARD"};
-    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+    /* most recipients have no command: no name is empty */
+    for (size_t i = 0; p->smtp_command[0] && i < sizeof known / sizeof known[0]; i++)
         if (strcasecmp(p->smtp_command, known[i]) == 0)
             return known[i];
-    const char *c = guess_command(lower);
+    const char *c = guess_command(pt, lower);
     return c[0] ? c : named_command(p->diagnostic);
 }
 
@@ -556,7 +560,7 @@ static void classify_text(mm_rcpt *rc, char *lower)
     mm_phrase_prepare(&pt, lower);
     facts f = {.rc = rc, .lower = lower, .pt = &pt, .status = p->status};
     f.by_status = mm_status_reason(p->status);
-    f.command = command_of(p, lower);
+    f.command = command_of(p, &pt, lower);
     f.smtp_type = rc->diag_type[0] == '\0' || strcasecmp(rc->diag_type, "SMTP") == 0;
     if (!p->smtp_command[0] && f.command[0])
         p->smtp_command = f.command;

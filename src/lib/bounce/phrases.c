@@ -528,6 +528,11 @@ static bool pairs_allow(const mm_phrase_text *pt, const char *p)
     return true;
 }
 
+bool mm_phrase_may_hold(const mm_phrase_text *pt, const char *literal)
+{
+    return pairs_allow(pt, literal);
+}
+
 /* Does the piece p (up to '*' or its end) match at t exactly?  Sets *plen. */
 static bool piece_at(const char *t, const char *p, size_t *plen)
 {
