@@ -281,44 +281,47 @@ static const cn_rule rules[] = {
 typedef struct cn_name {
     const char *pat;
     cn_prov prov;
+    size_t len; /* strlen(pat), worked out by the compiler */
 } cn_name;
 
+#define N(pat, prov) {pat, prov, sizeof pat - 1}
+
 static const cn_name hosts[] = {
-    {".qq.com", P_TENCENT},
-    {".foxmail.com", P_TENCENT},
-    {"163mx", P_NETEASE},
-    {"126mx", P_NETEASE},
-    {".mxmail.netease.com", P_NETEASE},
-    {".netease.com", P_NETEASE},
-    {".163.com", P_NETEASE},
-    {".126.com", P_NETEASE},
-    {".yeah.net", P_NETEASE},
-    {".126.net", P_NETEASE},
-    {".mxhichina.com", P_ALIBABA},
-    {".aliyun.com", P_ALIBABA},
-    {".alibaba-inc.com", P_ALIBABA},
-    {"coremail", P_COREMAIL},
-    {".sina.com.cn", P_SINA},
-    {".sina.com", P_SINA},
-    {".sina.net", P_SINA},
-    {".sina.cn", P_SINA},
-    {".sohu.com", P_SOHU},
-    {".sohu.net", P_SOHU},
+    N(".qq.com", P_TENCENT),
+    N(".foxmail.com", P_TENCENT),
+    N("163mx", P_NETEASE),
+    N("126mx", P_NETEASE),
+    N(".mxmail.netease.com", P_NETEASE),
+    N(".netease.com", P_NETEASE),
+    N(".163.com", P_NETEASE),
+    N(".126.com", P_NETEASE),
+    N(".yeah.net", P_NETEASE),
+    N(".126.net", P_NETEASE),
+    N(".mxhichina.com", P_ALIBABA),
+    N(".aliyun.com", P_ALIBABA),
+    N(".alibaba-inc.com", P_ALIBABA),
+    N("coremail", P_COREMAIL),
+    N(".sina.com.cn", P_SINA),
+    N(".sina.com", P_SINA),
+    N(".sina.net", P_SINA),
+    N(".sina.cn", P_SINA),
+    N(".sohu.com", P_SOHU),
+    N(".sohu.net", P_SOHU),
 };
 
 static const cn_name domains[] = {
-    {".qq.com", P_TENCENT},     {".foxmail.com", P_TENCENT}, {".163.com", P_NETEASE},
-    {".126.com", P_NETEASE},    {".yeah.net", P_NETEASE},    {".188.com", P_NETEASE},
-    {".aliyun.com", P_ALIBABA}, {".sina.com", P_SINA},       {".sina.cn", P_SINA},
-    {".sohu.com", P_SOHU},
+    N(".qq.com", P_TENCENT),     N(".foxmail.com", P_TENCENT), N(".163.com", P_NETEASE),
+    N(".126.com", P_NETEASE),    N(".yeah.net", P_NETEASE),    N(".188.com", P_NETEASE),
+    N(".aliyun.com", P_ALIBABA), N(".sina.com", P_SINA),       N(".sina.cn", P_SINA),
+    N(".sohu.com", P_SOHU),
 };
 
 /* Text that names the platform without a rule of its own. */
 static const cn_name signs[] = {
-    {"service.mail.qq.com", P_TENCENT}, {"exmail.qq.com", P_TENCENT},
-    {"mail.163.com/help", P_NETEASE},   {"help_spam_16", P_NETEASE},
-    {"antispam_bat", P_ALIBABA},        {"mxhichina", P_ALIBABA},
-    {"qiye.aliyun.com", P_ALIBABA},     {"coremail", P_COREMAIL},
+    N("service.mail.qq.com", P_TENCENT), N("exmail.qq.com", P_TENCENT),
+    N("mail.163.com/help", P_NETEASE),   N("help_spam_16", P_NETEASE),
+    N("antispam_bat", P_ALIBABA),        N("mxhichina", P_ALIBABA),
+    N("qiye.aliyun.com", P_ALIBABA),     N("coremail", P_COREMAIL),
 };
 
 static bool is_digit(char c)
@@ -353,12 +356,15 @@ static bool pattern_in(const char *text, const char *pat)
     return pattern_in(p + n, star + 1);
 }
 
-/* name (nl bytes) holds pat, or ends with ".pat"-style pat (or is it without the dot). */
-static bool name_is(const char *name, size_t nl, const char *pat)
+/* name (nl bytes) holds pat (pl bytes), or ends with ".pat"-style pat (or
+ * is it without the dot).  The last bytes are compared first: most names
+ * differ there. */
+static bool name_is(const char *name, size_t nl, const char *pat, size_t pl)
 {
     if (pat[0] != '.')
         return strstr(name, pat) != NULL;
-    size_t pl = strlen(pat);
+    if (name[nl - 1] != pat[pl - 1])
+        return false;
     if (nl + 1 == pl && memcmp(name, pat + 1, nl) == 0)
         return true;
     return nl > pl && memcmp(name + nl - pl, pat, pl) == 0;
@@ -368,7 +374,7 @@ static cn_prov name_prov(const char *name, const cn_name *t, size_t n)
 {
     size_t nl = strlen(name);
     for (size_t i = 0; nl && i < n; i++)
-        if (name_is(name, nl, t[i].pat))
+        if (name_is(name, nl, t[i].pat, t[i].len))
             return t[i].prov;
     return P_NONE;
 }
