@@ -14,7 +14,6 @@
  */
 #include "bounce_int.h"
 
-#include <stdio.h>
 #include <string.h>
 #include "../util/str.h"
 

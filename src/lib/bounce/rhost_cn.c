@@ -65,6 +65,10 @@ typedef struct cn_rule {
     long retry; /* provider's published waiting time, seconds; 0 = none */
     const char *src;
     unsigned short pair; /* pair_hash() of the pattern's first two bytes */
+    /* and of its last two (its first two when one of those is a '*'):
+     * "detail/122/169" and its siblings differ there, and most replies
+     * hold "de" but not "69" */
+    unsigned short pair_last;
 } cn_rule;
 
 /* pair_hash() of a literal's first two bytes, worked out by the compiler.
@@ -72,9 +76,17 @@ typedef struct cn_rule {
  * upper-case letter would never match, so keep patterns lower case. */
 #define PAIR_OF(s) ((((unsigned)(unsigned char)(s)[0] << 5) ^ (unsigned char)(s)[1]) & 4095u)
 
+/* pair_hash() of a literal's bytes i and i + 1 */
+#define PAIR_AT(s, i) ((((unsigned)(unsigned char)(s)[i] << 5) ^ (unsigned char)(s)[(i) + 1]) & 4095u)
+/* PAIR_AT() of a literal's last two bytes, when neither is a '*' */
+#define PAIR_LAST(s)                                                                               \
+    (sizeof(s) >= 3 && (s)[sizeof(s) - 3] != '*' && (s)[sizeof(s) - 2] != '*'                      \
+         ? PAIR_AT(s, sizeof(s) - 3)                                                               \
+         : PAIR_OF(s))
+
 #define R(p, f, pat, reason, retry, src)                                                           \
     {                                                                                              \
-        p, f, pat, MM_REASON_##reason, retry, src, PAIR_OF(pat)                                    \
+        p, f, pat, MM_REASON_##reason, retry, src, PAIR_OF(pat), PAIR_LAST(pat)                    \
     }
 
 /* Sources, shortened: C.n = shared/research/anchors.md section C.n. */
@@ -541,8 +553,9 @@ mm_reason_t mm_rhost_cn_match(mm_rcpt *rc, const char *lower)
     int cls = reply_class(rc, lower);
     for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++) {
         const cn_rule *r = &rules[i];
-        /* the first pair alone turns away most rows, in one load */
-        if (!(pairs.bits[r->pair >> 6] & ((uint64_t)1 << (r->pair & 63))))
+        /* the first and last pairs turn away most rows, in a load each */
+        if (!(pairs.bits[r->pair >> 6] & ((uint64_t)1 << (r->pair & 63))) ||
+            !(pairs.bits[r->pair_last >> 6] & ((uint64_t)1 << (r->pair_last & 63))))
             continue;
         if (!rule_applies(r, known, cls, lower, &pairs))
             continue;
