@@ -29,7 +29,6 @@
  */
 #include "bounce_int.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "../util/str.h"
@@ -531,10 +530,11 @@ static const char *command_of(const mm_recipient *p, const mm_phrase_text *pt,
  * phrases that a server wrapped over several lines read as one sentence. */
 static void strip_continuations(char *s, int reply)
 {
-    char pre[8];
     if (reply < 200 || reply > 599)
         return;
-    snprintf(pre, sizeof pre, "%d-", reply);
+    /* "550-": three digits and the dash, without snprintf */
+    char pre[5] = {(char)('0' + reply / 100), (char)('0' + reply / 10 % 10), (char)('0' + reply % 10),
+                   '-', '\0'};
     if (!strstr(s, pre))
         return;
     char *w = s;
