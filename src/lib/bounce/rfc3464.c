@@ -378,9 +378,17 @@ static const char *text_command(mm_report *r, const char *t, size_t n, const cha
     if (!at)
         return "";
     size_t s = line_start(t, at), e = para_end(t, n, s);
-    /* squeezed, so a command split over two lines still reads as one */
-    const char *para = mm_report_str(r, t + s, e - s > MM_MTA_DIAG_MAX ? MM_MTA_DIAG_MAX : e - s);
-    return mm_mta_command(para, strlen(para));
+    const char *para = t + s;
+    size_t len = e - s > MM_MTA_DIAG_MAX ? MM_MTA_DIAG_MAX : e - s;
+    /* Read as squeezed, so a command split over two lines still reads as
+     * one.  mm_mta_command() folds white space as the squeezer does, but
+     * for NUL (the squeezed copy ends there), '\v' and '\f': only a
+     * paragraph holding one of those is copied first. */
+    if (memchr(para, '\0', len) || memchr(para, '\v', len) || memchr(para, '\f', len)) {
+        para = mm_report_str(r, para, len);
+        len = strlen(para);
+    }
+    return mm_mta_command(para, len);
 }
 
 /* "Diagnostic-Code: X-Unix; 255": a local program's exit status, which
