@@ -24,7 +24,7 @@ const char *mm_fields_get_key(const mm_fields *f, const char *name, unsigned key
         return NULL; /* "" names only the group edges */
     for (size_t i = 0; i < f->n; i++)
         if (f->v[i].key == key && strcasecmp(f->v[i].name, name) == 0)
-            return f->v[i].value;
+            return mm_field_value(&f->v[i]);
     return NULL;
 }
 
@@ -69,7 +69,7 @@ mm_status_t mm_fields_add(mm_arena *a, mm_fields *f, const char *name, size_t nl
     mm_field *fd = &f->v[f->n++];
     fd->name = n;
     fd->key = mm_field_key(n, nlen);
-    fd->value = val;
+    fd->val = val;
     fd->plain = !coded;
     return MM_OK;
 }

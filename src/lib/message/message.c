@@ -280,7 +280,7 @@ mm_status_t mm_msg_collect_block(mm_msg *m, const mm_buf *raw, mm_fields *f)
     for (size_t i = first; st == MM_OK && i < f->n; i++) {
         if (f->v[i].plain) /* no encoded word, no 8-bit byte: its own decoded value */
             continue;
-        char *dec = g_mime_utils_header_decode_text(parser_opts, f->v[i].value);
+        char *dec = g_mime_utils_header_decode_text(parser_opts, mm_field_value(&f->v[i]));
         char *v = dec ? mm_arena_strdup(&m->arena, dec) : NULL;
         g_free(dec);
         if (!v) {
@@ -288,7 +288,7 @@ mm_status_t mm_msg_collect_block(mm_msg *m, const mm_buf *raw, mm_fields *f)
             break;
         }
         mm_squeeze_space(v);
-        f->v[i].value = mm_strtrim(v);
+        f->v[i].val = mm_strtrim(v);
     }
     return st;
 }

@@ -29,7 +29,7 @@
 
 typedef struct mm_field {
     const char *name;  /* as written, e.g. "Final-Recipient" */
-    const char *value; /* unfolded, trimmed, UTF-8 */
+    const char *val;   /* private: read it with mm_field_value() */
     unsigned key;      /* mm_field_key(name): mm_fields_get compares names only when keys agree */
     bool plain;        /* value has no 8-bit byte and no "=?": RFC 2047 decoding leaves it as is */
 } mm_field;
@@ -84,6 +84,16 @@ static inline unsigned mm_field_key(const char *name, size_t n)
         return 0;
     return (unsigned)n << 16 | (unsigned)(unsigned char)mm_lower(name[0]) << 8 |
            (unsigned char)mm_lower(name[n - 1]);
+}
+
+/*
+ * The field's value: unfolded, white space squeezed, trimmed, UTF-8.  Every
+ * reader goes through here, so how and when the value is made (copied,
+ * squeezed, decoded) stays this module's business.
+ */
+static inline const char *mm_field_value(const mm_field *f)
+{
+    return f->val;
 }
 
 /* First value of the field with this name and key, or NULL; see mm_fields_get. */
