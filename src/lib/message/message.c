@@ -100,6 +100,8 @@ void mm_msg_free(mm_msg *m)
     mm_buf_free(&m->dsn);
     mm_buf_free(&m->feedback);
     mm_buf_free(&m->orig_text);
+    mm_buf_free(&m->head_raw);
+    mm_buf_free(&m->orig_raw);
     mm_arena_free(&m->arena);
     memset(m, 0, sizeof *m);
 }
@@ -268,29 +270,26 @@ static GByteArray *part_bytes(GMimePart *part, size_t cap)
     return arr;
 }
 
+char *mm_msg_decode_header(mm_arena *a, const char *v)
+{
+    char *dec = g_mime_utils_header_decode_text(parser_opts, v);
+    char *out = dec ? mm_arena_strdup(a, dec) : NULL;
+    g_free(dec);
+    if (!out)
+        return NULL;
+    mm_squeeze_space(out);
+    return mm_strtrim(out);
+}
+
 /*
  * Fields of one header block (copied aside by the sanitiser, see there) into
  * f: unfolded, RFC 2047 words and 8-bit bytes decoded to UTF-8 by GMime with
- * our fallback charsets, just as g_mime_header_get_value() would.
+ * our fallback charsets, just as g_mime_header_get_value() would -- each
+ * when first read (mm_field_value).
  */
 mm_status_t mm_msg_collect_block(mm_msg *m, const mm_buf *raw, mm_fields *f)
 {
-    size_t first = f->n;
-    mm_status_t st = mm_fields_parse_block(&m->arena, mm_buf_str(raw), raw->len, f);
-    for (size_t i = first; st == MM_OK && i < f->n; i++) {
-        if (f->v[i].plain) /* no encoded word, no 8-bit byte: its own decoded value */
-            continue;
-        char *dec = g_mime_utils_header_decode_text(parser_opts, mm_field_value(&f->v[i]));
-        char *v = dec ? mm_arena_strdup(&m->arena, dec) : NULL;
-        g_free(dec);
-        if (!v) {
-            st = MM_ENOMEM;
-            break;
-        }
-        mm_squeeze_space(v);
-        f->v[i].val = mm_strtrim(v);
-    }
-    return st;
+    return mm_fields_parse_block_as(&m->arena, mm_buf_str(raw), raw->len, f, true);
 }
 
 mm_buf *mm_walk_leaf_dst(mm_walk *w, const char *type, const char *sub, bool *headers_block)
@@ -336,7 +335,9 @@ void mm_walk_leaf_put(mm_walk *w, mm_buf *dst, bool headers_block, const char *d
     if (headers_block) {
         if (!m->has_orig) {
             m->has_orig = true;
-            w->st = mm_fields_parse_block(&m->arena, data, len, &m->orig);
+            /* data goes away after this call; the values are made from it later */
+            char *copy = mm_arena_strndup(&m->arena, data, len);
+            w->st = copy ? mm_fields_parse_block(&m->arena, copy, len, &m->orig) : MM_ENOMEM;
         }
     } else if (dst == &w->html) {
         w->st = mm_buf_append(dst, data, len);
@@ -539,13 +540,16 @@ mm_status_t mm_msg_parse_path(const mm_limits *lim, const char *bytes, size_t le
         len = G_MAXUINT;
     char *buf;
     size_t buflen;
-    mm_buf head_raw = MM_BUF_INIT, orig_raw = MM_BUF_INIT;
-    st = mm_msg_sanitize(lim, bytes, len, &buf, &buflen, &head_raw, &orig_raw);
-    if (st != MM_OK)
+    /* kept in m: the header fields' values are made from them when read */
+    mm_buf *head_raw = &m->head_raw, *orig_raw = &m->orig_raw;
+    st = mm_msg_sanitize(lim, bytes, len, &buf, &buflen, head_raw, orig_raw);
+    if (st != MM_OK) {
+        mm_msg_free(m);
         return st;
+    }
     buflen = drop_nuls(buf, buflen);
     if (path != MM_MSG_PATH_GMIME) {
-        st = mm_msg_fast(m, lim, buf, buflen, &head_raw, &orig_raw);
+        st = mm_msg_fast(m, lim, buf, buflen, head_raw, orig_raw);
         if (st != MM_ENOTFOUND || path == MM_MSG_PATH_FAST) {
             g_free(buf);
             goto done;
@@ -558,14 +562,12 @@ mm_status_t mm_msg_parse_path(const mm_limits *lim, const char *bytes, size_t le
     if (!msg) {
         st = MM_ENOTMAIL;
     } else {
-        st = flatten(m, lim, msg, &head_raw, &orig_raw);
+        st = flatten(m, lim, msg, head_raw, orig_raw);
         g_object_unref(msg);
     }
     g_object_unref(parser);
     g_object_unref(stream);
 done:
-    mm_buf_free(&head_raw);
-    mm_buf_free(&orig_raw);
     if (st != MM_OK)
         mm_msg_free(m);
     return st;

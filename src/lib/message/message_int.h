@@ -48,7 +48,14 @@ mm_status_t mm_walk_finish(mm_walk *w, mm_status_t st);
 
 /* m->ctype and m->report_type from the top-level part's type (NULL: text/plain). */
 void mm_msg_set_ctype(mm_msg *m, GMimeContentType *ct);
-/* The fields of one header block (see sanitize.c) into f, RFC 2047 decoded. */
+/* mm_fields_parse_block(), the values RFC 2047 decoded when decode is set. */
+mm_status_t mm_fields_parse_block_as(mm_arena *a, const char *text, size_t len, mm_fields *f,
+                                     bool decode);
+/* A squeezed header value with RFC 2047 words or 8-bit bytes decoded as GMime
+ * would, in a (squeezed and trimmed again); NULL on out of memory. */
+char *mm_msg_decode_header(mm_arena *a, const char *v);
+/* The fields of one header block (see sanitize.c) into f, RFC 2047 decoded;
+ * raw must stay as it is while f is read (it is one of m's raw blocks). */
 mm_status_t mm_msg_collect_block(mm_msg *m, const mm_buf *raw, mm_fields *f);
 
 /*
