@@ -600,7 +600,7 @@ static void set_ctype(mm_msg *m, const ctinfo *ct)
 }
 
 mm_status_t mm_msg_fast(mm_msg *m, const mm_limits *lim, const char *buf, size_t len,
-                        const mm_buf *head_raw, const mm_buf *orig_raw)
+                        mm_buf *head_raw, mm_buf *orig_raw)
 {
     fp f = {buf, buf + len, NULL, 0, 0, 4 * lim->max_parts + 16, {NULL}, {0}, 0, false};
     int root;

@@ -99,16 +99,28 @@ mm_status_t mm_fields_add(mm_arena *a, mm_fields *f, const char *name, size_t nl
     return MM_OK;
 }
 
-/* A field whose value is made when first read, from value[0..vlen) (which must stay). */
+/*
+ * A field whose value is made when first read, from value[0..vlen) (which
+ * must stay).  A name found by field_name_len() holds no white space or NUL,
+ * so it needs no trimming; in writable text it is ended in place (the byte
+ * after it is the ':' or white space before it), not copied.
+ */
 static mm_status_t add_lazy(mm_arena *a, mm_fields *f, const char *name, size_t nlen,
-                            const char *value, size_t vlen, bool decode)
+                            const char *value, size_t vlen, bool decode, bool writable)
 {
     mm_field *fd = grow(f);
     if (!fd)
         return MM_ENOMEM;
-    char *n = copy_name(a, name, nlen, 0, &nlen);
-    if (!n)
-        return MM_ENOMEM;
+    char *n;
+    if (writable) {
+        n = (char *)name;
+    } else {
+        n = mm_arena_alloc(a, nlen + 1);
+        if (!n)
+            return MM_ENOMEM;
+        memcpy(n, name, nlen);
+    }
+    n[nlen] = '\0';
     *fd = (mm_field){.name = n, .raw = value, .rawlen = vlen, .arena = a,
                      .key = mm_field_key(n, nlen), .decode = decode};
     f->n++;
@@ -186,19 +198,20 @@ typedef struct pending {
     const char *e; /* end of its last line (a folded line extends it) */
 } pending;
 
-static mm_status_t flush_field(mm_arena *a, mm_fields *f, pending *pf, bool decode)
+static mm_status_t flush_field(mm_arena *a, mm_fields *f, pending *pf, bool decode, bool writable)
 {
     mm_status_t st = MM_OK;
     /* A folded value's line breaks and leading white space are white space
      * the squeezer turns into the one space that joins the lines. */
     if (pf->name)
-        st = add_lazy(a, f, pf->name, pf->nlen, pf->v, (size_t)(pf->e - pf->v), decode);
+        st = add_lazy(a, f, pf->name, pf->nlen, pf->v, (size_t)(pf->e - pf->v), decode,
+                      writable);
     pf->name = NULL;
     return st;
 }
 
 mm_status_t mm_fields_parse_block_as(mm_arena *a, const char *text, size_t len, mm_fields *f,
-                                     bool decode)
+                                     bool decode, bool writable)
 {
     const char *p = text, *end = text + len;
     pending pf = {NULL, 0, NULL, NULL};
@@ -216,7 +229,7 @@ mm_status_t mm_fields_parse_block_as(mm_arena *a, const char *text, size_t len, 
             if (*q != ' ' && *q != '\t')
                 blank = false;
         if (blank) {
-            st = flush_field(a, f, &pf, decode);
+            st = flush_field(a, f, &pf, decode, writable);
             if (!last_blank && st == MM_OK)
                 st = mm_fields_add(a, f, "", 0, "", 0);
             last_blank = true;
@@ -225,7 +238,7 @@ mm_status_t mm_fields_parse_block_as(mm_arena *a, const char *text, size_t len, 
         } else {
             const char *colon = NULL;
             size_t k = field_name_len(p, le, &colon);
-            st = flush_field(a, f, &pf, decode);
+            st = flush_field(a, f, &pf, decode, writable);
             if (k && st == MM_OK) {
                 pf.name = p;
                 pf.nlen = k;
@@ -237,11 +250,11 @@ mm_status_t mm_fields_parse_block_as(mm_arena *a, const char *text, size_t len, 
         p = next;
     }
     if (st == MM_OK)
-        st = flush_field(a, f, &pf, decode);
+        st = flush_field(a, f, &pf, decode, writable);
     return st;
 }
 
 mm_status_t mm_fields_parse_block(mm_arena *a, const char *text, size_t len, mm_fields *f)
 {
-    return mm_fields_parse_block_as(a, text, len, f, false);
+    return mm_fields_parse_block_as(a, text, len, f, false, false);
 }

@@ -287,9 +287,11 @@ char *mm_msg_decode_header(mm_arena *a, const char *v)
  * our fallback charsets, just as g_mime_header_get_value() would -- each
  * when first read (mm_field_value).
  */
-mm_status_t mm_msg_collect_block(mm_msg *m, const mm_buf *raw, mm_fields *f)
+mm_status_t mm_msg_collect_block(mm_msg *m, mm_buf *raw, mm_fields *f)
 {
-    return mm_fields_parse_block_as(&m->arena, mm_buf_str(raw), raw->len, f, true);
+    if (raw->len == 0)
+        return MM_OK;
+    return mm_fields_parse_block_as(&m->arena, raw->data, raw->len, f, true, true);
 }
 
 mm_buf *mm_walk_leaf_dst(mm_walk *w, const char *type, const char *sub, bool *headers_block)
@@ -337,7 +339,8 @@ void mm_walk_leaf_put(mm_walk *w, mm_buf *dst, bool headers_block, const char *d
             m->has_orig = true;
             /* data goes away after this call; the values are made from it later */
             char *copy = mm_arena_strndup(&m->arena, data, len);
-            w->st = copy ? mm_fields_parse_block(&m->arena, copy, len, &m->orig) : MM_ENOMEM;
+            w->st = copy ? mm_fields_parse_block_as(&m->arena, copy, len, &m->orig, false, true)
+                         : MM_ENOMEM;
         }
     } else if (dst == &w->html) {
         w->st = mm_buf_append(dst, data, len);
@@ -508,7 +511,7 @@ mm_status_t mm_walk_finish(mm_walk *w, mm_status_t st)
 }
 
 static mm_status_t flatten(mm_msg *m, const mm_limits *lim, GMimeMessage *msg,
-                           const mm_buf *head_raw, const mm_buf *orig_raw)
+                           mm_buf *head_raw, mm_buf *orig_raw)
 {
     mm_walk w = {m, lim, orig_raw, MM_BUF_INIT, 0, MM_OK};
     mm_status_t st = mm_msg_collect_block(m, head_raw, &m->head);
