@@ -321,19 +321,34 @@ static term boundary_line(const fp *f, const char *l, size_t n)
     return t;
 }
 
+/* The first line start from l (a line start) on whose line begins "--", or end. */
+static const char *next_dash_line(const char *l, const char *end)
+{
+    if (end - l >= 2 && l[0] == '-' && l[1] == '-')
+        return l;
+    const char *h = mm_memcasemem(l, (size_t)(end - l), "\n--", 3); /* no letters: exact */
+    return h ? h + 1 : end;
+}
+
 /*
  * Content from the cursor to the next boundary line of an open multipart
  * (left unread) or the end.  The newline before a boundary line is the
- * delimiter's (RFC 2046 section 5.1.1), as GMime takes it.
+ * delimiter's (RFC 2046 section 5.1.1), as GMime takes it.  Only a line that
+ * begins "--" can be a boundary line, so the search goes from one such line
+ * to the next, and nowhere when no multipart is open.
  */
 static term scan_content(fp *f, const char **start, size_t *len)
 {
     *start = f->p;
-    while (f->p < f->end) {
-        const char *l = f->p, *nl = memchr(l, '\n', (size_t)(f->end - l));
+    while (f->nb && f->p < f->end) {
+        const char *l = next_dash_line(f->p, f->end);
+        if (l >= f->end)
+            break;
+        const char *nl = memchr(l, '\n', (size_t)(f->end - l));
         size_t n = nl ? (size_t)(nl - l) : (size_t)(f->end - l);
         term t = boundary_line(f, l, n);
         if (t.level >= 0) {
+            f->p = l;
             *len = (size_t)(l - *start);
             if (*len && (*start)[*len - 1] == '\n')
                 (*len)--;
@@ -341,6 +356,7 @@ static term scan_content(fp *f, const char **start, size_t *len)
         }
         f->p = nl ? nl + 1 : f->end;
     }
+    f->p = f->end;
     *len = (size_t)(f->end - *start);
     term eof = {-1, false};
     return eof;
