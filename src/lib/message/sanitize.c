@@ -55,6 +55,9 @@ typedef struct san {
     bool cut;        /* backstop reached: copy nothing more */
     bool mime_field; /* the current field is one GMime needs */
     mm_buf *side;    /* where this header block's fields are copied, or NULL */
+    const char *run; /* input bytes (whole lines with their LF) still to be copied to side */
+    size_t run_len;
+    bool lf_end;     /* the line being read ends with an LF in the input */
     mm_buf *head, *orig;
     bool orig_seen; /* the first attached message's header block was met */
     size_t depth;
@@ -74,8 +77,38 @@ static void emit(san *s, const char *p, size_t n)
  * grown from 64 bytes by doubling (7 reallocs per message). */
 #define SIDE_START 8192
 
+/* The lines gathered in s->run into the side buffer. */
+static void side_flush(san *s)
+{
+    if (s->run_len && s->side && mm_buf_append(s->side, s->run, s->run_len) != MM_OK)
+        s->side = NULL; /* out of memory: fewer fields, as when a limit is reached */
+    s->run_len = 0;
+}
+
+/*
+ * A kept header line (with a line end) for the side buffer.  Lines that
+ * follow each other in the input with an LF each are copied as one run: in
+ * text without CR, that is a whole header block in one append.
+ */
+static void side_add(san *s, const char *p, size_t n, bool whole)
+{
+    if (whole && s->run_len && s->run + s->run_len == p) {
+        s->run_len += n + 1;
+        return;
+    }
+    side_flush(s);
+    if (whole) {
+        s->run = p;
+        s->run_len = n + 1;
+    } else if (s->side &&
+               (mm_buf_append(s->side, p, n) != MM_OK || mm_buf_putc(s->side, '\n') != MM_OK)) {
+        s->side = NULL;
+    }
+}
+
 static void start_header_block(san *s, mm_buf *side)
 {
+    side_flush(s);
     if (side && side->cap == 0)
         (void)mm_buf_reserve(side, SIDE_START); /* a failure shows at the first append */
     s->side = side;
@@ -192,6 +225,7 @@ static bool body_boundary(san *s, const char *p, size_t n)
 static void header_line(san *s, const char *p, size_t n)
 {
     size_t max_field = s->lim->max_field_bytes;
+    bool whole = s->lf_end; /* the input holds p[0..n) and its LF as the side buffer will */
     if (p[0] == ' ' || p[0] == '\t') {
         if (s->drop_field)
             return;
@@ -216,6 +250,7 @@ static void header_line(san *s, const char *p, size_t n)
         if (n > max_field) {
             n = max_field;
             s->drop_field = true;
+            whole = false;
         }
     }
     if (s->in_ctype && s->field_len)
@@ -225,8 +260,8 @@ static void header_line(san *s, const char *p, size_t n)
         return;
     if (s->mime_field)
         emit(s, p, n);
-    if (s->side && (mm_buf_append(s->side, p, n) != MM_OK || mm_buf_putc(s->side, '\n') != MM_OK))
-        s->side = NULL; /* out of memory: fewer fields, as when a limit is reached */
+    if (s->side)
+        side_add(s, p, n, whole);
 }
 
 static void line(san *s, const char *p, size_t n)
@@ -330,6 +365,7 @@ static void split_lines(san *s, const char *p, size_t n)
         const char *eol = any_cr ? cr_or_lf(p, end) : memchr(p, '\n', (size_t)(end - p));
         if (!eol)
             eol = end;
+        s->lf_end = eol < end && *eol == '\n';
         line(s, p, (size_t)(eol - p));
         if (eol < end && *eol == '\r' && eol + 1 < end && eol[1] == '\n')
             eol++;
@@ -360,6 +396,7 @@ mm_status_t mm_msg_sanitize(const mm_limits *lim, const char *bytes, size_t len,
     s->orig = orig;
     start_header_block(s, head);
     split_lines(s, bytes, len);
+    side_flush(s);
     buf[s->len] = '\0';
     *out = buf;
     *outlen = s->len;
