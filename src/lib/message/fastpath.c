@@ -263,9 +263,7 @@ static void read_headers(fp *f, node *nd)
                 *curlen = (size_t)(l + n - *cur);
             continue;
         }
-        size_t k = 0;
-        while (k < n && l[k] > 32 && l[k] < 127 && l[k] != ':')
-            k++;
+        size_t k = (size_t)(mm_field_name_end(l, l + n) - l);
         if (k == 0 || k == n || l[k] != ':') {
             f->bail = true;
             return;

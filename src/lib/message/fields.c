@@ -155,8 +155,7 @@ static bool is_field_name_char(char c)
 #include <emmintrin.h>
 #endif
 
-/* The first byte from p on that cannot be in a field name, or end. */
-static const char *name_end(const char *p, const char *end)
+const char *mm_field_name_end(const char *p, const char *end)
 {
 #ifdef __SSE2__
     for (; end - p >= 16; p += 16) {
@@ -178,7 +177,7 @@ static const char *name_end(const char *p, const char *end)
 /* Length of the field name if line starts with "Name:", else 0; then *colon is the ':'. */
 static size_t field_name_len(const char *p, const char *end, const char **colon)
 {
-    const char *q = name_end(p, end);
+    const char *q = mm_field_name_end(p, end);
     if (q == p || q >= end)
         return 0;
     const char *ne = q;

@@ -48,6 +48,10 @@ mm_status_t mm_walk_finish(mm_walk *w, mm_status_t st);
 
 /* m->ctype and m->report_type from the top-level part's type (NULL: text/plain). */
 void mm_msg_set_ctype(mm_msg *m, GMimeContentType *ct);
+/* The first byte from p on that cannot be in a field name (a control, space,
+ * 8-bit byte, DEL or ':'), or end; 16 bytes at a time. */
+const char *mm_field_name_end(const char *p, const char *end);
+
 /* mm_fields_parse_block(), the values RFC 2047 decoded when decode is set;
  * writable: text is the caller's to change (names are ended in place). */
 mm_status_t mm_fields_parse_block_as(mm_arena *a, const char *text, size_t len, mm_fields *f,
