@@ -141,14 +141,6 @@ static mm_status_t sniff(const char *s, size_t n)
     return MM_OK;
 }
 
-static bool is_ascii(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)s[i] >= 0x80)
-            return false;
-    return true;
-}
-
 /* Charsets whose text can be all ASCII bytes and still need converting. */
 static bool seven_bit_encoding(const char *cs)
 {
@@ -209,7 +201,7 @@ static mm_status_t append_utf8(mm_buf *out, const char *s, size_t n, const char 
         s = conv;
         n = w;
     } else if (charset && *charset && !mm_eq_ci(charset, "utf-8") &&
-               !mm_eq_ci(charset, "us-ascii") && (!is_ascii(s, n) || seven_bit_encoding(charset)) &&
+               !mm_eq_ci(charset, "us-ascii") && (!mm_ascii(s, n) || seven_bit_encoding(charset)) &&
                !iso2022_plain(charset, s, n)) {
         /* Valid UTF-8 bytes can still be another charset (ISO-2022-JP is 7-bit). */
         conv = convert(s, n, charset, &w);
