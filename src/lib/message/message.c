@@ -106,8 +106,9 @@ void mm_msg_free(mm_msg *m)
     memset(m, 0, sizeof *m);
 }
 
-/* A message starts with a header field (optionally after an mbox "From " line). */
-static mm_status_t sniff(const char *s, size_t n)
+/* A message starts with a header field (optionally after an mbox "From " line).
+ * *no_nul: the whole of s was probed and holds no NUL byte. */
+static mm_status_t sniff(const char *s, size_t n, bool *no_nul)
 {
     if (n == 0)
         return MM_EEMPTY;
@@ -124,6 +125,7 @@ static mm_status_t sniff(const char *s, size_t n)
         nuls++;
     if (nuls > probe / 100)
         return MM_EBINARY;
+    *no_nul = nuls == 0 && probe == n;
     size_t i = 0;
     while (i < n && (s[i] == '\n' || s[i] == '\r' || s[i] == ' ' || s[i] == '\t'))
         i++;
@@ -528,7 +530,8 @@ mm_status_t mm_msg_parse_path(const mm_limits *lim, const char *bytes, size_t le
 {
     memset(m, 0, sizeof *m);
     mm_arena_init(&m->arena);
-    mm_status_t st = sniff(bytes, len);
+    bool no_nul = false;
+    mm_status_t st = sniff(bytes, len, &no_nul);
     if (st != MM_OK)
         return st;
     if (len > G_MAXUINT) /* GByteArray lengths are guint */
@@ -542,7 +545,8 @@ mm_status_t mm_msg_parse_path(const mm_limits *lim, const char *bytes, size_t le
         mm_msg_free(m);
         return st;
     }
-    buflen = drop_nuls(buf, buflen);
+    if (!no_nul) /* the copy holds a NUL only where the input did */
+        buflen = drop_nuls(buf, buflen);
     if (path != MM_MSG_PATH_GMIME) {
         st = mm_msg_fast(m, lim, buf, buflen, head_raw, orig_raw);
         if (st != MM_ENOTFOUND || path == MM_MSG_PATH_FAST) {
