@@ -64,6 +64,7 @@ typedef struct fp {
     size_t blen[FP_DEPTH];
     size_t nb;
     bool bail;
+    node first[8]; /* most messages have fewer parts: no heap block for them */
 } fp;
 
 static int new_node(fp *f, nkind kind)
@@ -72,13 +73,19 @@ static int new_node(fp *f, nkind kind)
         f->bail = true;
         return -1;
     }
-    if (f->n == f->cap) {
-        size_t cap = f->cap ? f->cap * 2 : 16;
-        node *v = g_try_realloc(f->nodes, cap * sizeof *v);
+    if (f->n == 0) {
+        f->nodes = f->first;
+        f->cap = sizeof f->first / sizeof f->first[0];
+    } else if (f->n == f->cap) {
+        size_t cap = f->cap * 2;
+        node *v = g_try_malloc(cap * sizeof *v);
         if (!v) {
             f->bail = true;
             return -1;
         }
+        memcpy(v, f->nodes, f->n * sizeof *v);
+        if (f->nodes != f->first)
+            g_free(f->nodes);
         f->nodes = v;
         f->cap = cap;
     }
@@ -616,7 +623,7 @@ static void set_ctype(mm_msg *m, const ctinfo *ct)
 mm_status_t mm_msg_fast(mm_msg *m, const mm_limits *lim, const char *buf, size_t len,
                         mm_buf *head_raw, mm_buf *orig_raw)
 {
-    fp f = {buf, buf + len, NULL, 0, 0, 4 * lim->max_parts + 16, {NULL}, {0}, 0, false};
+    fp f = {buf, buf + len, NULL, 0, 0, 4 * lim->max_parts + 16, {NULL}, {0}, 0, false, {{0}}};
     int root;
     entity(&f, &root, false, false);
     mm_status_t st = MM_ENOTFOUND;
@@ -633,6 +640,7 @@ mm_status_t mm_msg_fast(mm_msg *m, const mm_limits *lim, const char *buf, size_t
             g_object_unref(f.nodes[i].ct.gct);
         g_free(f.nodes[i].ct.copy);
     }
-    g_free(f.nodes);
+    if (f.nodes != f.first)
+        g_free(f.nodes);
     return st;
 }
