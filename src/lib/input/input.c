@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "../util/buf.h"
+#include "../util/str.h"
 
 #define READ_BUF (256u << 10)
 /* A message buffer grown past this by one big message is given back afterwards. */
@@ -281,10 +282,6 @@ static void reset_msg(mm_input *in, bool *trunc)
     *trunc = false;
 }
 
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
-
 /*
  * Whole lines from b (a line start, b[0] not 'F' or '>') up to the first
  * line that starts with 'F' or '>', or up to the last line end in b[0..avail):
@@ -293,23 +290,9 @@ static void reset_msg(mm_input *in, bool *trunc)
  */
 static size_t plain_lines(const char *b, size_t avail)
 {
-    size_t i = 0;
-#ifdef __SSE2__
-    /* LF at i + k followed by 'F' or '>' at i + k + 1, 16 values of k at a time */
-    for (; avail - i > 16; i += 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(b + i));
-        __m128i w = _mm_loadu_si128((const __m128i *)(const void *)(b + i + 1));
-        __m128i lf = _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'));
-        __m128i mark = _mm_or_si128(_mm_cmpeq_epi8(w, _mm_set1_epi8('F')),
-                                    _mm_cmpeq_epi8(w, _mm_set1_epi8('>')));
-        unsigned m = (unsigned)_mm_movemask_epi8(_mm_and_si128(lf, mark));
-        if (m)
-            return i + (size_t)__builtin_ctz(m) + 1;
-    }
-#endif
-    for (; i + 1 < avail; i++)
-        if (b[i] == '\n' && (b[i + 1] == 'F' || b[i + 1] == '>'))
-            return i + 1;
+    size_t i = mm_lf_then(b, avail, 'F', '>', '>');
+    if (i < avail)
+        return i + 1;
     const char *last = avail ? memrchr(b, '\n', avail) : NULL;
     return last ? (size_t)(last - b) + 1 : 0;
 }

@@ -324,23 +324,9 @@ static const char *cr_or_lf(const char *p, const char *end)
  */
 static size_t plain_body_lines(const char *b, size_t n)
 {
-    size_t i = 0;
-#ifdef __SSE2__
-    for (; n - i > 16; i += 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(b + i));
-        __m128i w = _mm_loadu_si128((const __m128i *)(const void *)(b + i + 1));
-        __m128i lf = _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'));
-        __m128i mark =
-            _mm_or_si128(_mm_cmpeq_epi8(_mm_or_si128(w, _mm_set1_epi8(0x20)), _mm_set1_epi8('c')),
-                         _mm_cmpeq_epi8(w, _mm_set1_epi8('-')));
-        unsigned m = (unsigned)_mm_movemask_epi8(_mm_and_si128(lf, mark));
-        if (m)
-            return i + (size_t)__builtin_ctz(m) + 1;
-    }
-#endif
-    for (; i + 1 < n; i++)
-        if (b[i] == '\n' && (b[i + 1] == 'C' || b[i + 1] == 'c' || b[i + 1] == '-'))
-            return i + 1;
+    size_t i = mm_lf_then(b, n, 'C', 'c', '-');
+    if (i < n)
+        return i + 1;
     const char *last = n ? memrchr(b, '\n', n) : NULL;
     return last ? (size_t)(last - b) + 1 : 0;
 }
