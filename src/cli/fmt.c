@@ -166,7 +166,11 @@ void jw_key(jw *w, const char *key)
     size_t kl = strlen(key);
     char sep = w->sep;
     w->sep = ',';
-    if (w->st != MM_OK || (w->st = mm_buf_reserve(w->b, kl + 4)) != MM_OK)
+    if (w->st != MM_OK)
+        return;
+    /* room is almost always there: mm_buf_reserve() only when it is not */
+    mm_buf *b = w->b;
+    if ((b->cap - b->len <= kl + 4 || b->limit) && (w->st = mm_buf_reserve(b, kl + 4)) != MM_OK)
         return;
     char *d = w->b->data + w->b->len;
     d[0] = sep;

@@ -64,6 +64,7 @@ typedef struct fp {
     size_t blen[FP_DEPTH];
     size_t nb;
     bool bail;
+    node first[8]; /* most messages have fewer parts: no heap block for them */
 } fp;
 
 static int new_node(fp *f, nkind kind)
@@ -72,13 +73,19 @@ static int new_node(fp *f, nkind kind)
         f->bail = true;
         return -1;
     }
-    if (f->n == f->cap) {
-        size_t cap = f->cap ? f->cap * 2 : 16;
-        node *v = g_try_realloc(f->nodes, cap * sizeof *v);
+    if (f->n == 0) {
+        f->nodes = f->first;
+        f->cap = sizeof f->first / sizeof f->first[0];
+    } else if (f->n == f->cap) {
+        size_t cap = f->cap * 2;
+        node *v = g_try_malloc(cap * sizeof *v);
         if (!v) {
             f->bail = true;
             return -1;
         }
+        memcpy(v, f->nodes, f->n * sizeof *v);
+        if (f->nodes != f->first)
+            g_free(f->nodes);
         f->nodes = v;
         f->cap = cap;
     }
@@ -263,9 +270,7 @@ static void read_headers(fp *f, node *nd)
                 *curlen = (size_t)(l + n - *cur);
             continue;
         }
-        size_t k = 0;
-        while (k < n && l[k] > 32 && l[k] < 127 && l[k] != ':')
-            k++;
+        size_t k = (size_t)(mm_field_name_end(l, l + n) - l);
         if (k == 0 || k == n || l[k] != ':') {
             f->bail = true;
             return;
@@ -321,19 +326,34 @@ static term boundary_line(const fp *f, const char *l, size_t n)
     return t;
 }
 
+/* The first line start from l (a line start) on whose line begins "--", or end. */
+static const char *next_dash_line(const char *l, const char *end)
+{
+    if (end - l >= 2 && l[0] == '-' && l[1] == '-')
+        return l;
+    const char *h = mm_memcasemem(l, (size_t)(end - l), "\n--", 3); /* no letters: exact */
+    return h ? h + 1 : end;
+}
+
 /*
  * Content from the cursor to the next boundary line of an open multipart
  * (left unread) or the end.  The newline before a boundary line is the
- * delimiter's (RFC 2046 section 5.1.1), as GMime takes it.
+ * delimiter's (RFC 2046 section 5.1.1), as GMime takes it.  Only a line that
+ * begins "--" can be a boundary line, so the search goes from one such line
+ * to the next, and nowhere when no multipart is open.
  */
 static term scan_content(fp *f, const char **start, size_t *len)
 {
     *start = f->p;
-    while (f->p < f->end) {
-        const char *l = f->p, *nl = memchr(l, '\n', (size_t)(f->end - l));
+    while (f->nb && f->p < f->end) {
+        const char *l = next_dash_line(f->p, f->end);
+        if (l >= f->end)
+            break;
+        const char *nl = memchr(l, '\n', (size_t)(f->end - l));
         size_t n = nl ? (size_t)(nl - l) : (size_t)(f->end - l);
         term t = boundary_line(f, l, n);
         if (t.level >= 0) {
+            f->p = l;
             *len = (size_t)(l - *start);
             if (*len && (*start)[*len - 1] == '\n')
                 (*len)--;
@@ -341,6 +361,7 @@ static term scan_content(fp *f, const char **start, size_t *len)
         }
         f->p = nl ? nl + 1 : f->end;
     }
+    f->p = f->end;
     *len = (size_t)(f->end - *start);
     term eof = {-1, false};
     return eof;
@@ -600,9 +621,9 @@ static void set_ctype(mm_msg *m, const ctinfo *ct)
 }
 
 mm_status_t mm_msg_fast(mm_msg *m, const mm_limits *lim, const char *buf, size_t len,
-                        const mm_buf *head_raw, const mm_buf *orig_raw)
+                        mm_buf *head_raw, mm_buf *orig_raw)
 {
-    fp f = {buf, buf + len, NULL, 0, 0, 4 * lim->max_parts + 16, {NULL}, {0}, 0, false};
+    fp f = {buf, buf + len, NULL, 0, 0, 4 * lim->max_parts + 16, {NULL}, {0}, 0, false, {{0}}};
     int root;
     entity(&f, &root, false, false);
     mm_status_t st = MM_ENOTFOUND;
@@ -619,6 +640,7 @@ mm_status_t mm_msg_fast(mm_msg *m, const mm_limits *lim, const char *buf, size_t
             g_object_unref(f.nodes[i].ct.gct);
         g_free(f.nodes[i].ct.copy);
     }
-    g_free(f.nodes);
+    if (f.nodes != f.first)
+        g_free(f.nodes);
     return st;
 }

@@ -217,6 +217,58 @@ bool mm_ascii(const char *s, size_t n)
     return true;
 }
 
+#ifdef HAVE_AVX2_SEARCH
+/* mm_lf_then() from i on, 32 positions at a time; *ip: where it stopped. */
+__attribute__((target("avx2"))) static size_t lf_then_avx2(const char *s, size_t n, size_t *ip,
+                                                           char a, char b, char c)
+{
+    const __m256i lf = _mm256_set1_epi8('\n'), va = _mm256_set1_epi8(a),
+                  vb = _mm256_set1_epi8(b), vc = _mm256_set1_epi8(c);
+    size_t i = *ip;
+    for (; n - i > 32; i += 32) { /* the second load ends at s[i + 32], before s[n] */
+        __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(s + i));
+        __m256i w = _mm256_loadu_si256((const __m256i *)(const void *)(s + i + 1));
+        __m256i mark = _mm256_or_si256(_mm256_cmpeq_epi8(w, va),
+                                       _mm256_or_si256(_mm256_cmpeq_epi8(w, vb),
+                                                       _mm256_cmpeq_epi8(w, vc)));
+        unsigned m = (unsigned)_mm256_movemask_epi8(_mm256_and_si256(_mm256_cmpeq_epi8(v, lf), mark));
+        if (m)
+            return i + (size_t)__builtin_ctz(m);
+    }
+    *ip = i;
+    return n;
+}
+#endif
+
+size_t mm_lf_then(const char *s, size_t n, char a, char b, char c)
+{
+    size_t i = 0;
+#ifdef HAVE_AVX2_SEARCH
+    if (n > 32 && __builtin_cpu_supports("avx2")) {
+        size_t hit = lf_then_avx2(s, n, &i, a, b, c);
+        if (hit < n)
+            return hit;
+    }
+#endif
+#ifdef __SSE2__
+    const __m128i lf = _mm_set1_epi8('\n'), va = _mm_set1_epi8(a), vb = _mm_set1_epi8(b),
+                  vc = _mm_set1_epi8(c);
+    for (; n - i > 16; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        __m128i w = _mm_loadu_si128((const __m128i *)(const void *)(s + i + 1));
+        __m128i mark = _mm_or_si128(_mm_cmpeq_epi8(w, va),
+                                    _mm_or_si128(_mm_cmpeq_epi8(w, vb), _mm_cmpeq_epi8(w, vc)));
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_and_si128(_mm_cmpeq_epi8(v, lf), mark));
+        if (m)
+            return i + (size_t)__builtin_ctz(m);
+    }
+#endif
+    for (; i + 1 < n; i++)
+        if (s[i] == '\n' && (s[i + 1] == a || s[i + 1] == b || s[i + 1] == c))
+            return i;
+    return n;
+}
+
 const char *mm_memchr3(const char *s, size_t n, char a, char b, char c)
 {
     size_t i = 0;
