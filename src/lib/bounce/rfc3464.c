@@ -161,11 +161,13 @@ static char *fold_stray_lines(const char *t, size_t n, size_t *outlen)
         w = fold_field(t, n, &pos, o, w);
         from = pos;
     }
-    /* the rest, each line ended by a newline */
-    memcpy(o + w, t + pos, n - pos);
-    w += n - pos;
-    if (n > pos && t[n - 1] != '\n')
-        o[w++] = '\n';
+    /* the rest, each line ended by a newline (t may be NULL when n is 0) */
+    if (n > pos) {
+        memcpy(o + w, t + pos, n - pos);
+        w += n - pos;
+        if (t[n - 1] != '\n')
+            o[w++] = '\n';
+    }
     o[w] = '\0';
     *outlen = w;
     return o;
