@@ -499,14 +499,10 @@ static void pairs_of(cn_pairs *pp, const char *text)
     memset(pp, 0, sizeof *pp);
     if (!text[0])
         return;
-    /* each byte folded once, as the second of one pair and the first of the next */
-    char prev = mm_lower(text[0]);
-    for (const char *p = text + 1; *p; p++) {
-        char cur = mm_lower(*p);
-        unsigned h = pair_hash(prev, cur);
-        pp->has[h] = 1;
-        prev = cur;
-    }
+    /* the text is lower case already (mm_rhost_cn_match's contract: the
+     * lower-cased diagnostic), as the patterns are */
+    for (const char *p = text + 1; *p; p++)
+        pp->has[pair_hash(p[-1], p[0])] = 1;
 }
 
 static bool pairs_may_hold(const cn_pairs *pp, const char *pat)
