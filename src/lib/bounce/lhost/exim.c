@@ -72,15 +72,11 @@ static const char *const starts[] = {
     NULL};
 
 /* Words each of starts[] shares with others (NULL: none): a text without
- * them holds none of those sentences, which are then not searched for. */
-static const char *const start_words[] = {NULL,
-                                          "A message that you sent ",
-                                          "A message that you sent ",
-                                          "A message that you sent ",
-                                          " frozen",
-                                          " frozen",
-                                          NULL,
-                                          NULL};
+ * them holds none of those sentences, which are then not searched for.
+ * One array per group, so that a group is told by its address. */
+static const char you_sent[] = "A message that you sent ", frozen[] = " frozen";
+static const char *const start_words[] = {NULL,   you_sent, you_sent, you_sent,
+                                          frozen, frozen,   NULL,     NULL};
 _Static_assert(sizeof start_words == sizeof starts, "a word (or none) per sentence");
 
 /* mm_mta_has_any(t, n, starts), asking each group's words first. */
