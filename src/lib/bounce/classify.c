@@ -490,16 +490,34 @@ static bool alnum_at(const char *s, size_t i)
  * it stands alone (not DATABASE@EXAMPLE.JP). */
 static const char *named_command(const char *d)
 {
+    /* words that several share, asked once: absent, none of them is there */
+    static const char auth[] = "AUTH ", rcpt[] = "RCPT";
     static const struct {
-        const char *words, *cmd;
+        const char *words, *cmd, *shared;
     } det[] = {
-        {"HELO", "HELO"}, {"EHLO", "EHLO"}, {"STARTTLS", "STARTTLS"},
-        {"AUTH PLAIN", "AUTH"}, {"AUTH LOGIN", "AUTH"}, {"AUTH CRAM-", "AUTH"},
-        {"AUTH DIGEST-", "AUTH"}, {"MAIL F", "MAIL"}, {"RCPT", "RCPT"}, {"RCPT T", "RCPT"},
-        {"DATA", "DATA"}, {"QUIT", "QUIT"}, {"XFORWARD", "XFORWARD"},
+        {"HELO", "HELO", NULL},
+        {"EHLO", "EHLO", NULL},
+        {"STARTTLS", "STARTTLS", NULL},
+        {"AUTH PLAIN", "AUTH", auth},
+        {"AUTH LOGIN", "AUTH", auth},
+        {"AUTH CRAM-", "AUTH", auth},
+        {"AUTH DIGEST-", "AUTH", auth},
+        {"MAIL F", "MAIL", NULL},
+        {"RCPT", "RCPT", NULL},
+        {"RCPT T", "RCPT", rcpt},
+        {"DATA", "DATA", NULL},
+        {"QUIT", "QUIT", NULL},
+        {"XFORWARD", "XFORWARD", NULL},
     };
-    const char *last = "";
+    const char *last = "", *asked = NULL;
+    bool shared_in = false;
     for (size_t i = 0; i < sizeof det / sizeof det[0]; i++) {
+        if (det[i].shared && det[i].shared != asked) {
+            asked = det[i].shared;
+            shared_in = strstr(d, asked) != NULL;
+        }
+        if (det[i].shared && !shared_in)
+            continue;
         const char *at = strstr(d, det[i].words);
         if (!at)
             continue;
