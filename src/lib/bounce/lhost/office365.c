@@ -77,14 +77,36 @@ static const char *const lead_marks[] = {"Delivery has failed to these recipient
 
 /* Marks that Exchange Online wrote the notice itself, as opposed to only
  * receiving another MTA's bounce (which gets CrossTenant fields too). */
+/* Does the subject hold "Undeliverable:", "Onbestelbaar:" or "entregue:"
+ * (ASCII case folded)?  Each ends with the colon, so only the words before
+ * each colon are compared, instead of a search per word. */
+static bool ndr_subject(const char *subj)
+{
+    static const struct {
+        const char *word;
+        size_t len;
+    } words[] = {{"undeliverable", 13}, {"onbestelbaar", 12}, {"entregue", 8}};
+    for (const char *c = subj ? strchr(subj, ':') : NULL; c; c = strchr(c + 1, ':'))
+        for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
+            size_t k = words[i].len;
+            if ((size_t)(c - subj) < k)
+                continue;
+            const char *p = c - k;
+            size_t j = 0;
+            while (j < k && mm_lower(p[j]) == words[i].word[j])
+                j++;
+            if (j == k)
+                return true;
+        }
+    return false;
+}
+
 static bool generator_mark(const mm_msg *m)
 {
     /* one is enough: the cheapest (a field's presence) first */
     if (mm_fields_get(&m->head, "X-MS-Exchange-Message-Is-Ndr"))
         return true;
-    const char *subj = mm_fields_get(&m->head, "Subject");
-    if (subj && (mm_strcasestr(subj, "Undeliverable:") || mm_strcasestr(subj, "Onbestelbaar:") ||
-                 mm_strcasestr(subj, "entregue:")))
+    if (ndr_subject(mm_fields_get(&m->head, "Subject")))
         return true;
     return mm_mta_header_has(m, "Message-ID", ".prod.outlook.com");
 }
