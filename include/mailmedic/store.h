@@ -253,6 +253,11 @@ typedef struct mm_delivery {
     const char *origin;     /* "postfix:PATH:LINE" */
 } mm_delivery;
 
+/* Add delivery records; keys already stored are skipped (*added counts the
+ * new ones).  A new "sent" record newer than an address's last change ends
+ * its open soft run (state active, soft count 0); it never creates an
+ * address row nor lifts a suppression.  The cursor, when named, is moved in
+ * the same transaction. */
 MM_EXTERN mm_status_t mm_store_add_deliveries(mm_store *s, const mm_delivery *d, size_t n,
                                               const char *cursor_name, const char *cursor_value,
                                               size_t *added);

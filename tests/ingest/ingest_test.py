@@ -2,7 +2,7 @@
 """`mailmedic log ingest` end to end, on SQLite and on PostgreSQL.
 
 Usage: ingest_test.py CASE BACKEND MAILMEDIC SRCDIR
-  CASE     idempotence | badinput | durability | concurrency | dbdown | dberrors |
+  CASE     idempotence | badinput | durability | concurrency | dbdown | dberrors | mtazone |
            locked_long | mtalog
   BACKEND  sqlite | pg   (pg: a private server from tests/pg/pgserver.py on loopback)
 
@@ -479,6 +479,66 @@ def case_mtalog(be):
     check((c4.get("lines"), c4.get("deliveries_added"), c4.get("events_added")) == (1, 1, 1),
           "appended line: lines/deliveries/events", (c4.get("lines"),
           c4.get("deliveries_added"), c4.get("events_added")), (1, 1, 1))
+
+
+def strq(be, db, sql):
+    """Rows as tuples of strings: SQLite gives ints, psql text."""
+    return [tuple(str(x) for x in row) for row in be.query(db, sql)]
+
+
+def case_mtazone(be):
+    """Log times without a zone: --mta-tz, the local zone by default; a later
+    "sent" line ends the address's soft run."""
+    import calendar
+    db = be.new_db()
+    log = os.path.join(TMP, "zone.log")
+    # Exim's default main log: local time, no zone
+    with open(log, "wb") as f:
+        f.write(b"2026-11-30 08:00:00 1tQzzz-000AbC-1x => z1@example.org R=dnslookup "
+                b"T=remote_smtp H=mx.example.org [192.0.2.1] C=\"250 OK\"\n")
+    utc8 = calendar.timegm((2026, 11, 30, 0, 0, 0))
+    r = ingest(db, ["--mta-log", log, "--mta-tz", "+0800"], check_rc=0)
+    t = strq(be, db, "SELECT time FROM deliveries")
+    check(r.returncode == 0 and t == [(str(utc8),)], "--mta-tz +0800", t, utc8)
+    # the default is this machine's zone: TZ says it (a POSIX rule, no tzdata needed)
+    db2 = be.new_db()
+    env = dict(os.environ, TZ="CST-8")
+    r = subprocess.run([MM, "log", "--db", db2, "ingest", "--format", "json", "--mta-log", log],
+                       capture_output=True, env=env, timeout=120)
+    t = strq(be, db2, "SELECT time FROM deliveries")
+    check(r.returncode == 0 and t == [(str(utc8),)], "local zone from TZ", t, utc8)
+    db3 = be.new_db()
+    ingest(db3, ["--mta-log", log, "--mta-tz", "UTC"], check_rc=0)
+    t = strq(be, db3, "SELECT time FROM deliveries")
+    check(t == [(str(utc8 + 8 * 3600),)], "--mta-tz UTC", t, utc8 + 8 * 3600)
+    for bad in ["+2500", "CET", "8", "+08:7"]:
+        r = ingest(db3, ["--mta-log", log, "--mta-tz", bad])
+        check(r.returncode == 2, "--mta-tz " + bad + " refused (exit 2)", r.returncode, 2)
+
+    # a soft bounce (mailbox full), then mail to the same address goes through
+    soft = os.path.join(TMP, "soft.log")
+    with open(soft, "wb") as f:
+        f.write(b"2026-11-30 09:00:00 1tQyyy-000AbC-1x ** full@example.org R=dnslookup "
+                b"T=remote_smtp H=mx.example.org [192.0.2.1]: SMTP error from remote mail "
+                b"server after RCPT TO:<full@example.org>: 452 4.2.2 Mailbox full\n")
+    ingest(db, ["--mta-log", soft, "--mta-tz", "UTC"], check_rc=0)
+    st = strq(be, db, "SELECT state, soft_count FROM addresses WHERE address='full@example.org'")
+    check(st == [("soft", "1")], "soft bounce from the log", st, [("soft", "1")])
+    sent = os.path.join(TMP, "sent.log")
+    with open(sent, "wb") as f:
+        f.write(b"2026-11-30 08:59:00 1tQxxx-000AbC-1x => full@example.org R=dnslookup "
+                b"T=remote_smtp H=mx.example.org [192.0.2.1] C=\"250 OK\"\n")
+    ingest(db, ["--mta-log", sent, "--mta-tz", "UTC"], check_rc=0)
+    st = strq(be, db, "SELECT state, soft_count FROM addresses WHERE address='full@example.org'")
+    check(st == [("soft", "1")], "an older delivery changes nothing", st, [("soft", "1")])
+    with open(sent, "ab") as f:
+        f.write(b"2026-11-30 15:00:00 1tQwww-000AbC-1x => full@example.org R=dnslookup "
+                b"T=remote_smtp H=mx.example.org [192.0.2.1] C=\"250 OK\"\n")
+    ingest(db, ["--mta-log", sent, "--mta-tz", "UTC"], check_rc=0)
+    st = strq(be, db, "SELECT state, soft_count FROM addresses WHERE address='full@example.org'")
+    check(st == [("active", "0")], "a later delivery ends the soft run", st, [("active", "0")])
+    n = strq(be, db, "SELECT count(*) FROM addresses WHERE address LIKE 'z1@%'")
+    check(n == [("0",)], "deliveries make no address rows", n, [("0",)])
 
 
 def main():
