@@ -137,7 +137,10 @@ typedef struct mm_event_filter {
     int64_t since, until; /* time range [since, until); 0 = open */
 } mm_event_filter;
 
-/* Return non-zero from a callback to stop the walk (the walk then returns MM_OK). */
+/* Return non-zero from a callback to stop the walk (the walk then returns MM_OK).
+ * A callback may read but must not write to the same store: on PostgreSQL
+ * the walk holds the connection, and a write started inside it fails with
+ * MM_EINVAL.  Collect what to change, then write after the walk. */
 typedef int (*mm_event_cb)(void *arg, const mm_event *ev);
 
 /* Every stored event matching f (NULL = all), in (time, key) order. */
