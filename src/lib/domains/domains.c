@@ -431,6 +431,14 @@ static mm_status_t load_bucket_chars(mm_domains *d)
             continue;
         d->bucket_first[t->suffix * w + t->name_len] |= mm_dom_charbit(t->domain[0]);
         d->bucket_last[t->suffix * w + t->name_len] |= mm_dom_charbit(t->domain[t->name_len - 1]);
+        if (t->name_len < 2)
+            continue;
+        const unsigned char *nm = (const unsigned char *)t->domain;
+        size_t l = t->name_len;
+        uint32_t b0 = mm_dom_name_ends_bit(t->suffix, 0, nm[0], nm[1]),
+                 b1 = mm_dom_name_ends_bit(t->suffix, 1, nm[l - 2], nm[l - 1]);
+        d->name_ends[b0 / 64] |= 1ull << (b0 % 64);
+        d->name_ends[b1 / 64] |= 1ull << (b1 % 64);
     }
     return MM_OK;
 }

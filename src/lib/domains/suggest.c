@@ -411,10 +411,33 @@ static void consider(const mm_domains *d, struct best *b, int target, int cost, 
             .cost = cost, .target = target, .by_suffix = by_suffix, .ambiguous = b->ambiguous};
 }
 
+static inline bool name_ends_has(const mm_domains *d, unsigned sfx, unsigned end,
+                                 const char *two)
+{
+    uint32_t bit = mm_dom_name_ends_bit(sfx, end, (unsigned char)two[0], (unsigned char)two[1]);
+    return d->name_ends[bit / 64] >> (bit % 64) & 1;
+}
+
+/*
+ * Can a name of suffix id sfx be one edit from the typed name s[0..nl)?  One
+ * edit (substitution, insertion, deletion, swap of neighbours) touches at
+ * most two neighbouring places, so with 5 or more characters it leaves the
+ * first two or the last two as they are: when no name of the suffix starts
+ * or ends like that, none is near.  Most unknown domains (companies) stop
+ * here, before the buckets are walked.  Shorter names are not filtered.
+ */
+static bool names_maybe(const mm_domains *d, const char *s, size_t nl, int sfx)
+{
+    return nl < 5 || name_ends_has(d, (unsigned)sfx, 0, s) ||
+           name_ends_has(d, (unsigned)sfx, 1, s + nl - 2);
+}
+
 /* Targets with suffix id sfx (typed as s[start..n)) and a name close to s[0..start-1). */
 static void match_names(const mm_domains *d, const char *s, size_t start, int sfx, struct best *b)
 {
     size_t nl = start - 1, w = DOM_NAME_MAX + 2;
+    if (!names_maybe(d, s, nl, sfx))
+        return;
     const uint16_t *bucket = d->buckets + (size_t)sfx * w;
     const uint64_t *first = d->bucket_first + (size_t)sfx * w,
                    *last = d->bucket_last + (size_t)sfx * w;
