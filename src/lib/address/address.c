@@ -565,6 +565,129 @@ static size_t local_end(const unsigned char *s, size_t n, bool *dotdot)
     return at;
 }
 
+/* What the domain scans below report about a plain domain. */
+typedef struct {
+    bool upper;     /* an upper-case letter */
+    size_t lastdot; /* offset of the last "." in the domain + 1, 0 = none */
+} plain_dom;
+
+/*
+ * The domain s[n-dl..n) (n >= 8, dl <= 63) 8 bytes at a time: every byte
+ * LDH or ".", no two of "-" "." side by side.  False on anything else.  The
+ * first and last bytes are the caller's to check.
+ */
+static bool plain_domain8(const unsigned char *s, size_t n, size_t dl, plain_dom *r)
+{
+    size_t d = n - dl;
+    uint64_t carry = 0, upper = 0;
+    for (size_t k = 0; k < dl; k += 8) {
+        uint64_t w, pad = 0;
+        if (k + 8 <= dl) {
+            w = load8(s + d + k);
+        } else {
+            unsigned rest = (unsigned)(dl - k);
+            w = load8(s + n - 8) >> (8 * (8 - rest));
+            pad = ~0ull << (8 * rest);
+        }
+        if (w & HIGH8)
+            return false;
+        uint64_t wp = w | (pad & ONES8 * 'a'); /* pad with a harmless letter */
+        uint64_t pm = in_range8(wp, '-', '.');
+        uint64_t ok = in_range8(wp, '0', '9') | in_range8(wp | ONES8 * 0x20, 'a', 'z') | pm;
+        if (ok != HIGH8 || (pm & (pm >> 8)) || (carry & pm & 0x80))
+            return false;
+        carry = pm >> 56;
+        upper |= ~wp & ONES8 * 0x20;
+        uint64_t dm = eq8(wp, '.');
+        if (dm)
+            r->lastdot = k + (size_t)(63 - __builtin_clzll(dm)) / 8 + 1;
+    }
+    r->upper = upper != 0;
+    return true;
+}
+
+#ifdef __SSE2__
+/* plain_domain8() 16 bytes at a time, for n >= 16: the last piece is read
+ * from s + n - 16 and its lanes shifted down to offsets k.. in the masks,
+ * so bit i of every mask is the byte at domain offset k + i. */
+static bool plain_domain16(const unsigned char *s, size_t n, size_t dl, plain_dom *r)
+{
+    const __m128i case_bit = _mm_set1_epi8(0x20);
+    unsigned carry = 0, upper = 0;
+    for (size_t k = 0; k < dl; k += 16) {
+        size_t rest = dl - k < 16 ? dl - k : 16;
+        const unsigned char *q = rest == 16 ? s + n - dl + k : s + n - 16;
+        unsigned shift = (unsigned)(16 - rest), all = (1u << rest) - 1;
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)q);
+        if ((unsigned)_mm_movemask_epi8(v) >> shift)
+            return false; /* non-ASCII */
+        __m128i dot = _mm_cmpeq_epi8(v, _mm_set1_epi8('.'));
+        __m128i pmv = _mm_or_si128(dot, _mm_cmpeq_epi8(v, _mm_set1_epi8('-')));
+        __m128i okv = _mm_or_si128(in_range16(_mm_or_si128(v, case_bit), 'a', 'z'),
+                                   _mm_or_si128(in_range16(v, '0', '9'), pmv));
+        unsigned ok = (unsigned)_mm_movemask_epi8(okv) >> shift;
+        unsigned pm = (unsigned)_mm_movemask_epi8(pmv) >> shift;
+        if (ok != all || (pm & (pm >> 1)) || (carry & pm & 1))
+            return false;
+        carry = pm >> (rest - 1);
+        __m128i caseless = _mm_cmpeq_epi8(_mm_and_si128(v, case_bit), _mm_setzero_si128());
+        upper |= (unsigned)_mm_movemask_epi8(caseless) >> shift;
+        unsigned dm = (unsigned)_mm_movemask_epi8(dot) >> shift;
+        if (dm)
+            r->lastdot = k + (size_t)(31 - __builtin_clz(dm)) + 1;
+    }
+    r->upper = upper != 0;
+    return true;
+}
+#endif
+
+/* The local part s[0..at) into `local` and `address` in words (no memcpy
+ * call; n >= 8); a short one takes bytes of the domain along, which the
+ * domain's own stores overwrite in `address`. */
+static void store_local(mm_addr *o, const unsigned char *s, size_t n, size_t at)
+{
+#ifdef __SSE2__
+    if (at <= 16 && n >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
+        _mm_storeu_si128((__m128i *)(void *)o->local, v);
+        _mm_storeu_si128((__m128i *)(void *)o->address, v);
+        return;
+    }
+#endif
+    for (size_t k = 0;; k += 8) {
+        size_t q = k + 8 <= at ? k : (at >= 8 ? at - 8 : 0);
+        uint64_t w = load8(s + q);
+        memcpy(o->local + q, &w, 8);
+        memcpy(o->address + q, &w, 8);
+        if (k + 8 >= at)
+            break;
+    }
+}
+
+/* The lower-cased domain s[n-dl..n) (checked plain, n >= 8) into `domain`,
+ * `domain_ascii` and the domain half of `address` (which starts at d), in
+ * words, the last overlapping the one before. */
+static void store_domain(mm_addr *o, const unsigned char *s, size_t n, size_t dl)
+{
+    size_t d = n - dl;
+    char *wd = o->domain, *wa = o->domain_ascii, *wr = o->address + d;
+    const uint64_t bits = ONES8 * 0x20;
+    uint64_t w;
+    for (size_t k = 0; k + 8 < dl; k += 8) {
+        w = load8(s + d + k) | bits;
+        memcpy(wd + k, &w, 8);
+        memcpy(wa + k, &w, 8);
+        memcpy(wr + k, &w, 8);
+    }
+    size_t k = dl >= 8 ? dl - 8 : 0;
+    w = load8(s + n - 8);
+    w = dl >= 8 ? w | bits : (w >> (8 * (8 - dl)) | bits) & ~(~0ull << (8 * dl));
+    memcpy(wd + k, &w, 8);
+    memcpy(wa + k, &w, 8);
+    memcpy(wr + k, &w, 8);
+    wd[dl] = wa[dl] = wr[dl] = '\0';
+}
+
 static bool fast_plain(mm_addr_parse *p)
 {
     const unsigned char *s = p->s;
@@ -580,54 +703,18 @@ static bool fast_plain(mm_addr_parse *p)
     size_t d = at + 1, dl = n - d;
     if (dl == 0 || dl > LABEL_MAX)
         return false; /* then no label can be too long either */
-    /* The local part into `local` and `address` in words (no memcpy call);
-     * a short one takes bytes of the domain along, which the domain's own
-     * stores below overwrite in `address`. */
-    for (size_t k = 0;; k += 8) {
-        size_t q = k + 8 <= at ? k : (at >= 8 ? at - 8 : 0);
-        uint64_t w = load8(s + q);
-        memcpy(o->local + q, &w, 8);
-        memcpy(o->address + q, &w, 8);
-        if (k + 8 >= at)
-            break;
-    }
-    char *wd = o->domain, *wa = o->domain_ascii, *wr = o->address + d;
-    uint64_t carry = 0, upper = 0, last = 0;
-    size_t lastdot = 0; /* offset in the domain + 1, 0 = no dot */
-    for (size_t k = 0; k < dl; k += 8) {
-        uint64_t w, pad = 0;
-        if (k + 8 <= dl) {
-            w = load8(s + d + k);
-        } else {
-            unsigned r = (unsigned)(dl - k);
-            w = load8(s + n - 8) >> (8 * (8 - r));
-            pad = ~0ull << (8 * r);
-        }
-        if (w & HIGH8)
-            return false;
-        uint64_t wp = w | (pad & ONES8 * 'a'); /* pad with a harmless letter */
-        uint64_t pm = in_range8(wp, '-', '.');
-        uint64_t ok = in_range8(wp, '0', '9') | in_range8(wp | ONES8 * 0x20, 'a', 'z') | pm;
-        /* every byte LDH or "."; no two of "-" "." side by side */
-        if (ok != HIGH8 || (pm & (pm >> 8)) || (carry & pm & 0x80))
-            return false;
-        carry = pm >> 56;
-        last = pm;
-        upper |= ~wp & ONES8 * 0x20;
-        uint64_t dm = eq8(wp, '.');
-        if (dm)
-            lastdot = k + (size_t)(63 - __builtin_clzll(dm)) / 8 + 1;
-        uint64_t lw = (w | ONES8 * 0x20) & ~pad;
-        memcpy(wd + k, &lw, 8);
-        memcpy(wa + k, &lw, 8);
-        memcpy(wr + k, &lw, 8);
-    }
+    plain_dom r = {false, 0};
+    bool plain;
+#ifdef __SSE2__
+    plain = n >= 16 ? plain_domain16(s, n, dl, &r) : plain_domain8(s, n, dl, &r);
+#else
+    plain = plain_domain8(s, n, dl, &r);
+#endif
     /* a label starts or ends with "-", or the domain with "." */
-    size_t lb = (dl - 1) % 8;
-    if (in_range8(s[d], '-', '.') || (last >> (8 * lb) & 0x80))
+    if (!plain || in_range8(s[d], '-', '.') || in_range8(s[n - 1], '-', '.'))
         return false;
-    size_t t = d + lastdot;
-    if (lastdot) {
+    size_t t = d + r.lastdot;
+    if (r.lastdot) {
         size_t q = t;
         while (q < n && (mm_addr_cls[s[q]] & MM_AC_DIGIT))
             q++;
@@ -636,14 +723,15 @@ static bool fast_plain(mm_addr_parse *p)
     } else {
         o->flags |= MM_ADDR_F_DOTLESS;
     }
-    if (upper)
+    if (r.upper)
         o->norms |= MM_ADDR_N_LOWER_DOMAIN;
-    wd[dl] = wa[dl] = wr[dl] = '\0';
+    store_local(o, s, n, at);
+    store_domain(o, s, n, dl);
     o->local[at] = '\0';
     o->address[at] = '@';
     p->tld = t;
     p->dlen = p->alen = dl;
-    mm_addr_domain_notes(p, d, lastdot);
+    mm_addr_domain_notes(p, d, r.lastdot);
     return true;
 }
 
