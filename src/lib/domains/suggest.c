@@ -37,6 +37,9 @@
  * two different providers gives no suggestion.
  */
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include "internal.h"
 #include "lookup.h"
 
@@ -230,6 +233,49 @@ static bool fold_slow(const char *in, size_t len, char *buf, size_t *n, unsigned
     return *n > 0;
 }
 
+#ifdef __SSE2__
+/* Bytes of v in lo..hi (unsigned), as 0xFF lanes. */
+static inline __m128i in_range16(__m128i v, unsigned char lo, unsigned char hi)
+{
+    __m128i x = _mm_add_epi8(v, _mm_set1_epi8((char)(0x80 - lo)));
+    return _mm_cmplt_epi8(x, _mm_set1_epi8((char)(0x80 + (hi - lo) + 1 - 256)));
+}
+
+/*
+ * fold() for 8..16 bytes (most domains) with one vector: the first 8 bytes
+ * in the low half, the last 8 in the high half (so a byte may be seen
+ * twice, which no test minds).  Lanes i and i + 1 are neighbours in s
+ * except lanes 7 and 8 when len < 16 (s[7] and s[len - 8]); every real
+ * pair of neighbours lies in one half or, for len 16, across the middle.
+ * Returns false when fold_slow() must decide: a byte that is not LDH or
+ * ".", a doubled, leading or trailing dot, a hyphen at a label's edge.
+ */
+static bool fold16(const unsigned char *s, size_t len, char *buf, unsigned *flags)
+{
+    __m128i v = _mm_unpacklo_epi64(_mm_loadl_epi64((const __m128i *)(const void *)s),
+                                   _mm_loadl_epi64((const __m128i *)(const void *)(s + len - 8)));
+    const __m128i case_bit = _mm_set1_epi8(0x20);
+    __m128i dot = _mm_cmpeq_epi8(v, _mm_set1_epi8('.'));
+    __m128i minus = _mm_cmpeq_epi8(v, _mm_set1_epi8('-'));
+    __m128i digit = in_range16(v, '0', '9');
+    __m128i ok = _mm_or_si128(_mm_or_si128(dot, minus),
+                              _mm_or_si128(digit, in_range16(_mm_or_si128(v, case_bit), 'a', 'z')));
+    unsigned dm = (unsigned)_mm_movemask_epi8(dot), mm = (unsigned)_mm_movemask_epi8(minus);
+    unsigned adj = len == 16 ? 0x7FFFu : 0x7F7Fu; /* lane i has its neighbour in lane i + 1 */
+    unsigned edges = 0x8001u;                      /* the first and the last byte */
+    if (_mm_movemask_epi8(ok) != 0xFFFF || (dm & (dm >> 1) & adj) || (dm & edges) ||
+        (mm & edges) || (((mm & (dm >> 1)) | (dm & (mm >> 1))) & adj))
+        return false;
+    /* Only LDH and dots: | 0x20 lower-cases the letters and keeps the rest. */
+    __m128i low = _mm_or_si128(v, case_bit);
+    _mm_storel_epi64((__m128i *)(void *)buf, low);
+    _mm_storel_epi64((__m128i *)(void *)(buf + len - 8), _mm_unpackhi_epi64(low, low));
+    buf[len] = '\0';
+    *flags |= _mm_movemask_epi8(digit) ? F_DIGIT : 0u;
+    return true;
+}
+#endif
+
 /*
  * Fold the typed domain into buf (DOM_MAX + 1 bytes): lower-case LDH and
  * single dots.  The usual input, plain ASCII, is copied through a byte table
@@ -241,6 +287,14 @@ static bool fold(const mm_domains *d, const char *in, size_t len, char *buf, siz
     const unsigned char *s = (const unsigned char *)in;
     if (len == 0 || len > DOM_MAX)
         return len > 0 && fold_slow(in, len, buf, n, flags);
+#ifdef __SSE2__
+    if (len >= 8 && len <= 16) {
+        if (!fold16(s, len, buf, flags))
+            return fold_slow(in, len, buf, n, flags);
+        *n = len;
+        return true;
+    }
+#endif
     /* cls collects the classes seen; pairs the classes two neighbours share,
      * so DOT in pairs means "..", a leading dot (prev starts as DOT) or, with
      * the last class added below, a trailing one. */
