@@ -10,6 +10,9 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include "data.h"
 #include "internal.h"
 #include "lookup.h"
@@ -570,8 +573,51 @@ static inline bool role_sep(unsigned char c)
  * counts (up to "+", without "-", "_" and ".") 8 bytes at a time, and the
  * first and last characters.  False when no alias can match; true when the
  * full look-up must decide. */
-static bool role_maybe(const mm_domains *d, const char *local, size_t len)
+#ifdef __SSE2__
+/* The set bits of x < 2^16, inline: without -mpopcnt __builtin_popcount
+ * is a call into libgcc that costs more than the rest of the span. */
+static inline size_t popcount16(unsigned x)
 {
+    x = x - ((x >> 1) & 0x5555u);
+    x = (x & 0x3333u) + ((x >> 2) & 0x3333u);
+    x = (x + (x >> 4)) & 0x0F0Fu;
+    return (x + (x >> 8)) & 0x1Fu;
+}
+
+/*
+ * role_span() for 8..16 bytes with one vector: the first 8 bytes in the low
+ * half, the last 8 in the high half.  The high lanes that repeat a byte of
+ * the low half are masked off, and the rest moved to their places, so bit i
+ * of a mask is local[i].
+ */
+static void role_span16(const char *local, size_t len, size_t *end, size_t *seps)
+{
+    __m128i v =
+        _mm_unpacklo_epi64(_mm_loadl_epi64((const __m128i *)(const void *)local),
+                           _mm_loadl_epi64((const __m128i *)(const void *)(local + len - 8)));
+    __m128i sep = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('-')),
+                               _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('_')),
+                                            _mm_cmpeq_epi8(v, _mm_set1_epi8('.'))));
+    unsigned dup = ((1u << (16 - len)) - 1) << 8, shift = (unsigned)(len - 8);
+    unsigned pm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('+'))) & ~dup;
+    unsigned sm = (unsigned)_mm_movemask_epi8(sep) & ~dup;
+    pm = (pm & 0xFF) | (pm >> 8) << shift;
+    sm = (sm & 0xFF) | (sm >> 8) << shift;
+    *end = pm ? (size_t)__builtin_ctz(pm) : len;
+    *seps = popcount16(sm & ((1u << *end) - 1));
+}
+#endif
+
+/* The length that counts for a role (up to "+"): *end, and how many "-",
+ * "_" and "." it has: *seps. */
+static void role_span(const char *local, size_t len, size_t *end_out, size_t *seps_out)
+{
+#ifdef __SSE2__
+    if (len >= 8 && len <= 16) {
+        role_span16(local, len, end_out, seps_out);
+        return;
+    }
+#endif
     const uint64_t ones = 0x0101010101010101ull;
     size_t end = len, seps = 0, i = 0;
     for (; i + 8 <= len; i += 8) {
@@ -595,6 +641,14 @@ static bool role_maybe(const mm_domains *d, const char *local, size_t len)
         }
         seps += role_sep((unsigned char)local[i]);
     }
+    *end_out = end;
+    *seps_out = seps;
+}
+
+static bool role_maybe(const mm_domains *d, const char *local, size_t len)
+{
+    size_t end, seps;
+    role_span(local, len, &end, &seps);
     size_t n = end - seps;
     if (n == 0 || n > d->role_max)
         return false;
