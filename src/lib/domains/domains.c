@@ -514,6 +514,53 @@ void mm_domains_free(mm_domains *d)
     free(d);
 }
 
+#ifdef __SSE2__
+/* The 8..16 bytes at s as one vector: the first 8 in the low half, the last
+ * 8 in the high half (the middle ones may come twice). */
+static inline __m128i load_halves(const char *s, size_t len)
+{
+    return _mm_unpacklo_epi64(_mm_loadl_epi64((const __m128i *)(const void *)s),
+                              _mm_loadl_epi64((const __m128i *)(const void *)(s + len - 8)));
+}
+
+/* The lanes of a compare on load_halves() as a mask of places: the high
+ * lanes that repeat a byte of the low half dropped, the rest moved to their
+ * places, so bit i is s[i]. */
+static inline unsigned halves_mask(__m128i lanes, size_t len)
+{
+    unsigned m = (unsigned)_mm_movemask_epi8(lanes);
+    unsigned dup = ((1u << (16 - len)) - 1) << 8;
+    return (m & 0xFFu) | (m & ~dup) >> 8 << (len - 8);
+}
+#endif
+
+/* Is a parent of domain (s[0..len), unknown itself) a listed throwaway
+ * service?  They hand out any subdomain: the parents that still have two
+ * labels are asked (no list holds a bare TLD). */
+static unsigned disposable_parent(const mm_domains *d, const char *domain, size_t len)
+{
+#ifdef __SSE2__
+    if (len >= 8 && len <= 16) { /* most domains: the dots from one compare */
+        unsigned m = halves_mask(_mm_cmpeq_epi8(load_halves(domain, len), _mm_set1_epi8('.')), len);
+        for (; m & (m - 1); m &= m - 1) { /* a dot that is not the last */
+            size_t i = (size_t)__builtin_ctz(m) + 1;
+            const struct dom_slot *e = mm_dom_lookup(d, domain + i, len - i);
+            if (e && (e->flags & MM_DOM_DISPOSABLE))
+                return MM_DOM_DISPOSABLE;
+        }
+        return 0;
+    }
+#endif
+    const char *end = domain + len, *p = memchr(domain, '.', len);
+    while (p && memchr(p + 1, '.', (size_t)(end - p - 1))) {
+        const struct dom_slot *e = mm_dom_lookup(d, p + 1, (size_t)(end - p - 1));
+        if (e && (e->flags & MM_DOM_DISPOSABLE))
+            return MM_DOM_DISPOSABLE;
+        p = memchr(p + 1, '.', (size_t)(end - p - 1));
+    }
+    return 0;
+}
+
 unsigned mm_domains_lookup(const mm_domains *d, const char *domain, size_t len,
                            const char **provider)
 {
@@ -528,16 +575,7 @@ unsigned mm_domains_lookup(const mm_domains *d, const char *domain, size_t len,
             *provider = d->targets[e->val].provider;
         return e->flags;
     }
-    /* Throwaway services hand out any subdomain: walk up to the parents that
-     * still have two labels (no list holds a bare TLD). */
-    const char *end = domain + len, *p = memchr(domain, '.', len);
-    while (p && memchr(p + 1, '.', (size_t)(end - p - 1))) {
-        e = mm_dom_lookup(d, p + 1, (size_t)(end - p - 1));
-        if (e && (e->flags & MM_DOM_DISPOSABLE))
-            return MM_DOM_DISPOSABLE;
-        p = memchr(p + 1, '.', (size_t)(end - p - 1));
-    }
-    return 0;
+    return disposable_parent(d, domain, len);
 }
 
 unsigned mm_domains_class(const mm_domains *d, const char *domain, size_t len)
@@ -552,8 +590,13 @@ const char *mm_domains_provider(const mm_domains *d, const char *domain, size_t 
         return NULL;
     if (len && domain[len - 1] == '.')
         len--;
-    const struct dom_slot *e = mm_dom_lookup(d, domain, len);
-    return e && e->val >= 0 ? d->targets[e->val].provider : NULL;
+    if (len == 0 || len > DOM_MAX)
+        return NULL;
+    /* Only the popular domains name a provider, and all of them are in the
+     * small table: the big one need not be asked. */
+    uint32_t h = mm_dom_hash(domain, len);
+    const struct dom_slot *e = hbits_has(&d->popular, h) ? probe(&d->popular, domain, len, h) : NULL;
+    return e ? d->targets[e->val].provider : NULL;
 }
 
 /* The high bit of every byte of w equal to ch (exact for every byte). */
@@ -592,17 +635,12 @@ static inline size_t popcount16(unsigned x)
  */
 static void role_span16(const char *local, size_t len, size_t *end, size_t *seps)
 {
-    __m128i v =
-        _mm_unpacklo_epi64(_mm_loadl_epi64((const __m128i *)(const void *)local),
-                           _mm_loadl_epi64((const __m128i *)(const void *)(local + len - 8)));
+    __m128i v = load_halves(local, len);
     __m128i sep = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('-')),
                                _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('_')),
                                             _mm_cmpeq_epi8(v, _mm_set1_epi8('.'))));
-    unsigned dup = ((1u << (16 - len)) - 1) << 8, shift = (unsigned)(len - 8);
-    unsigned pm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('+'))) & ~dup;
-    unsigned sm = (unsigned)_mm_movemask_epi8(sep) & ~dup;
-    pm = (pm & 0xFF) | (pm >> 8) << shift;
-    sm = (sm & 0xFF) | (sm >> 8) << shift;
+    unsigned pm = halves_mask(_mm_cmpeq_epi8(v, _mm_set1_epi8('+')), len);
+    unsigned sm = halves_mask(sep, len);
     *end = pm ? (size_t)__builtin_ctz(pm) : len;
     *seps = popcount16(sm & ((1u << *end) - 1));
 }
