@@ -10,9 +10,6 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 #include "data.h"
 #include "internal.h"
 #include "lookup.h"
@@ -514,26 +511,6 @@ void mm_domains_free(mm_domains *d)
     free(d);
 }
 
-#ifdef __SSE2__
-/* The 8..16 bytes at s as one vector: the first 8 in the low half, the last
- * 8 in the high half (the middle ones may come twice). */
-static inline __m128i load_halves(const char *s, size_t len)
-{
-    return _mm_unpacklo_epi64(_mm_loadl_epi64((const __m128i *)(const void *)s),
-                              _mm_loadl_epi64((const __m128i *)(const void *)(s + len - 8)));
-}
-
-/* The lanes of a compare on load_halves() as a mask of places: the high
- * lanes that repeat a byte of the low half dropped, the rest moved to their
- * places, so bit i is s[i]. */
-static inline unsigned halves_mask(__m128i lanes, size_t len)
-{
-    unsigned m = (unsigned)_mm_movemask_epi8(lanes);
-    unsigned dup = ((1u << (16 - len)) - 1) << 8;
-    return (m & 0xFFu) | (m & ~dup) >> 8 << (len - 8);
-}
-#endif
-
 /* Is a parent of domain (s[0..len), unknown itself) a listed throwaway
  * service?  They hand out any subdomain: the parents that still have two
  * labels are asked (no list holds a bare TLD). */
@@ -541,7 +518,7 @@ static unsigned disposable_parent(const mm_domains *d, const char *domain, size_
 {
 #ifdef __SSE2__
     if (len >= 8 && len <= 16) { /* most domains: the dots from one compare */
-        unsigned m = halves_mask(_mm_cmpeq_epi8(load_halves(domain, len), _mm_set1_epi8('.')), len);
+        unsigned m = mm_dom_halves_mask(_mm_cmpeq_epi8(mm_dom_load_halves(domain, len), _mm_set1_epi8('.')), len);
         for (; m & (m - 1); m &= m - 1) { /* a dot that is not the last */
             size_t i = (size_t)__builtin_ctz(m) + 1;
             const struct dom_slot *e = mm_dom_lookup(d, domain + i, len - i);
@@ -635,12 +612,12 @@ static inline size_t popcount16(unsigned x)
  */
 static void role_span16(const char *local, size_t len, size_t *end, size_t *seps)
 {
-    __m128i v = load_halves(local, len);
+    __m128i v = mm_dom_load_halves(local, len);
     __m128i sep = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('-')),
                                _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('_')),
                                             _mm_cmpeq_epi8(v, _mm_set1_epi8('.'))));
-    unsigned pm = halves_mask(_mm_cmpeq_epi8(v, _mm_set1_epi8('+')), len);
-    unsigned sm = halves_mask(sep, len);
+    unsigned pm = mm_dom_halves_mask(_mm_cmpeq_epi8(v, _mm_set1_epi8('+')), len);
+    unsigned sm = mm_dom_halves_mask(sep, len);
     *end = pm ? (size_t)__builtin_ctz(pm) : len;
     *seps = popcount16(sm & ((1u << *end) - 1));
 }

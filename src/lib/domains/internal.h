@@ -22,6 +22,9 @@
 #include <stdint.h>
 #include <string.h>
 #include <libpsl.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <mailmedic/domains.h>
 
 #define DOM_MAX 255     /* a domain name, RFC 1035 */
@@ -138,6 +141,27 @@ static inline void mm_dom_lower_copy8(char *dst, const unsigned char *s, size_t 
     v = mm_dom_lower8(v);
     memcpy(dst + n - 8, &v, 8);
 }
+
+#ifdef __SSE2__
+/* The 8..16 bytes at s as one vector: the first 8 in the low half, the last
+ * 8 in the high half (the middle ones may come twice). */
+static inline __m128i mm_dom_load_halves(const char *s, size_t len)
+{
+    return _mm_unpacklo_epi64(_mm_loadl_epi64((const __m128i *)(const void *)s),
+                              _mm_loadl_epi64((const __m128i *)(const void *)(s + len - 8)));
+}
+
+/* The lanes of a compare on mm_dom_load_halves() as a mask of places: the high
+ * lanes that repeat a byte of the low half dropped, the rest moved to their
+ * places, so bit i is s[i]. */
+static inline unsigned mm_dom_halves_mask(__m128i lanes, size_t len)
+{
+    unsigned m = (unsigned)_mm_movemask_epi8(lanes);
+    unsigned dup = ((1u << (16 - len)) - 1) << 8;
+    return (m & 0xFFu) | (m & ~dup) >> 8 << (len - 8);
+}
+#endif
+
 
 enum { MM_FOLD_DIGIT = 1, MM_FOLD_MINUS = 2, MM_FOLD_OTHER = 4, MM_FOLD_DOT = 8 };
 

@@ -37,9 +37,6 @@
  * two different providers gives no suggestion.
  */
 #include <string.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 #include "internal.h"
 #include "lookup.h"
 
@@ -241,6 +238,31 @@ static inline __m128i in_range16(__m128i v, unsigned char lo, unsigned char hi)
     return _mm_cmplt_epi8(x, _mm_set1_epi8((char)(0x80 + (hi - lo) + 1 - 256)));
 }
 
+/* The lanes of v that are "." (*dot), "-" (*minus), digits (*digit) and
+ * any of those or a letter (*ok), as bit masks. */
+static inline void fold_masks(__m128i v, unsigned *ok, unsigned *dot, unsigned *minus,
+                              unsigned *digit)
+{
+    __m128i dv = _mm_cmpeq_epi8(v, _mm_set1_epi8('.'));
+    __m128i mv = _mm_cmpeq_epi8(v, _mm_set1_epi8('-'));
+    __m128i gv = in_range16(v, '0', '9');
+    __m128i lv = in_range16(_mm_or_si128(v, _mm_set1_epi8(0x20)), 'a', 'z');
+    *ok = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(dv, mv), _mm_or_si128(gv, lv)));
+    *dot = (unsigned)_mm_movemask_epi8(dv);
+    *minus = (unsigned)_mm_movemask_epi8(mv);
+    *digit = (unsigned)_mm_movemask_epi8(gv);
+}
+
+/* Masks of fold16()/fold32(): every lane LDH or "."; no doubled dot and no
+ * hyphen beside a dot among the lanes adj marks as having their neighbour
+ * in the next lane; no dot or hyphen in the first or last lane. */
+static inline bool fold_plain(uint32_t ok, uint32_t all, uint32_t dm, uint32_t mm, uint32_t adj)
+{
+    uint32_t edges = 1u | (all ^ (all >> 1)); /* the first and the last lane */
+    return ok == all && !(dm & (dm >> 1) & adj) && !((dm | mm) & edges) &&
+           !(((mm & (dm >> 1)) | (dm & (mm >> 1))) & adj);
+}
+
 /*
  * fold() for 8..16 bytes (most domains) with one vector: the first 8 bytes
  * in the low half, the last 8 in the high half (so a byte may be seen
@@ -252,26 +274,35 @@ static inline __m128i in_range16(__m128i v, unsigned char lo, unsigned char hi)
  */
 static bool fold16(const unsigned char *s, size_t len, char *buf, unsigned *flags)
 {
-    __m128i v = _mm_unpacklo_epi64(_mm_loadl_epi64((const __m128i *)(const void *)s),
-                                   _mm_loadl_epi64((const __m128i *)(const void *)(s + len - 8)));
-    const __m128i case_bit = _mm_set1_epi8(0x20);
-    __m128i dot = _mm_cmpeq_epi8(v, _mm_set1_epi8('.'));
-    __m128i minus = _mm_cmpeq_epi8(v, _mm_set1_epi8('-'));
-    __m128i digit = in_range16(v, '0', '9');
-    __m128i ok = _mm_or_si128(_mm_or_si128(dot, minus),
-                              _mm_or_si128(digit, in_range16(_mm_or_si128(v, case_bit), 'a', 'z')));
-    unsigned dm = (unsigned)_mm_movemask_epi8(dot), mm = (unsigned)_mm_movemask_epi8(minus);
-    unsigned adj = len == 16 ? 0x7FFFu : 0x7F7Fu; /* lane i has its neighbour in lane i + 1 */
-    unsigned edges = 0x8001u;                      /* the first and the last byte */
-    if (_mm_movemask_epi8(ok) != 0xFFFF || (dm & (dm >> 1) & adj) || (dm & edges) ||
-        (mm & edges) || (((mm & (dm >> 1)) | (dm & (mm >> 1))) & adj))
+    __m128i v = mm_dom_load_halves((const char *)s, len);
+    unsigned ok, dm, mm, digit;
+    fold_masks(v, &ok, &dm, &mm, &digit);
+    if (!fold_plain(ok, 0xFFFFu, dm, mm, len == 16 ? 0x7FFFu : 0x7F7Fu))
         return false;
     /* Only LDH and dots: | 0x20 lower-cases the letters and keeps the rest. */
-    __m128i low = _mm_or_si128(v, case_bit);
+    __m128i low = _mm_or_si128(v, _mm_set1_epi8(0x20));
     _mm_storel_epi64((__m128i *)(void *)buf, low);
     _mm_storel_epi64((__m128i *)(void *)(buf + len - 8), _mm_unpackhi_epi64(low, low));
     buf[len] = '\0';
-    *flags |= _mm_movemask_epi8(digit) ? F_DIGIT : 0u;
+    *flags |= digit ? F_DIGIT : 0u;
+    return true;
+}
+
+/* fold16() for 17..32 bytes: the first 16 and the last 16 in two vectors. */
+static bool fold32(const unsigned char *s, size_t len, char *buf, unsigned *flags)
+{
+    __m128i a = _mm_loadu_si128((const __m128i *)(const void *)s);
+    __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(s + len - 16));
+    unsigned ok, dm, mm, digit, ok2, dm2, mm2, digit2;
+    fold_masks(a, &ok, &dm, &mm, &digit);
+    fold_masks(b, &ok2, &dm2, &mm2, &digit2);
+    if (!fold_plain(ok | ok2 << 16, 0xFFFFFFFFu, dm | dm2 << 16, mm | mm2 << 16,
+                    len == 32 ? 0x7FFFFFFFu : 0x7FFF7FFFu))
+        return false;
+    _mm_storeu_si128((__m128i *)(void *)buf, _mm_or_si128(a, _mm_set1_epi8(0x20)));
+    _mm_storeu_si128((__m128i *)(void *)(buf + len - 16), _mm_or_si128(b, _mm_set1_epi8(0x20)));
+    buf[len] = '\0';
+    *flags |= digit | digit2 ? F_DIGIT : 0u;
     return true;
 }
 #endif
@@ -288,8 +319,8 @@ static bool fold(const mm_domains *d, const char *in, size_t len, char *buf, siz
     if (len == 0 || len > DOM_MAX)
         return len > 0 && fold_slow(in, len, buf, n, flags);
 #ifdef __SSE2__
-    if (len >= 8 && len <= 16) {
-        if (!fold16(s, len, buf, flags))
+    if (len >= 8 && len <= 32) {
+        if (!(len <= 16 ? fold16(s, len, buf, flags) : fold32(s, len, buf, flags)))
             return fold_slow(in, len, buf, n, flags);
         *n = len;
         return true;
@@ -659,6 +690,19 @@ static inline uint64_t dots8(uint64_t w)
 static void last_dots(const char *s, size_t n, const char **last, const char **prev)
 {
     *last = *prev = NULL;
+#ifdef __SSE2__
+    if (n >= 8 && n <= 16) { /* most domains: all dots from one compare */
+        __m128i dots = _mm_cmpeq_epi8(mm_dom_load_halves(s, n), _mm_set1_epi8('.'));
+        unsigned m = mm_dom_halves_mask(dots, n);
+        if (m) {
+            unsigned l = 31u - (unsigned)__builtin_clz(m);
+            *last = s + l;
+            m &= ~(1u << l);
+            *prev = m ? s + (31u - (unsigned)__builtin_clz(m)) : NULL;
+        }
+        return;
+    }
+#endif
     size_t end = n;
     for (; end >= 8; end -= 8) {
         uint64_t w;
@@ -890,25 +934,31 @@ static mm_suggest_kind suggest_tld(const mm_domains *d, const char *s, size_t n,
 static mm_suggest_kind suggest_truncated(const mm_domains *d, const char *s, size_t n, size_t dot1,
                                          char *out, size_t outsz)
 {
-    static const char *const cut[][2] = {
-        {"co", "com"}, {"cm", "com"}, {"om", "com"}, {"ne", "net"}};
     const char *tld = s + dot1 + 1;
     if (n - dot1 - 1 != 2 || dot1 + 4 > DOM_MAX)
         return MM_SUGGEST_NONE;
-    for (size_t i = 0; i < sizeof cut / sizeof *cut; i++) {
-        if (memcmp(tld, cut[i][0], 2) != 0)
-            continue;
-        char v[DOM_MAX + 1];
-        memcpy(v, s, dot1 + 1);
-        memcpy(v + dot1 + 1, cut[i][1], 3);
-        struct best b =
-            match_popular(d, v, dot1 + 4, dot1, mm_dom_find_tld(d, cut[i][1], 3), true);
-        if (b.target < 0 || b.ambiguous || b.by_suffix)
-            return MM_SUGGEST_NONE;
-        const struct dom_target *t = &d->targets[b.target];
-        return emit(t->domain, t->len, out, outsz) ? MM_SUGGEST_PROVIDER : MM_SUGGEST_NONE;
+    /* .co, .cm, .om -> .com; .ne -> .net (one switch: most 2-letter TLDs are none) */
+    const char *full;
+    switch ((unsigned char)tld[0] << 8 | (unsigned char)tld[1]) {
+    case 'c' << 8 | 'o':
+    case 'c' << 8 | 'm':
+    case 'o' << 8 | 'm':
+        full = "com";
+        break;
+    case 'n' << 8 | 'e':
+        full = "net";
+        break;
+    default:
+        return MM_SUGGEST_NONE;
     }
-    return MM_SUGGEST_NONE;
+    char v[DOM_MAX + 1];
+    memcpy(v, s, dot1 + 1);
+    memcpy(v + dot1 + 1, full, 3);
+    struct best b = match_popular(d, v, dot1 + 4, dot1, mm_dom_find_tld(d, full, 3), true);
+    if (b.target < 0 || b.ambiguous || b.by_suffix)
+        return MM_SUGGEST_NONE;
+    const struct dom_target *t = &d->targets[b.target];
+    return emit(t->domain, t->len, out, outsz) ? MM_SUGGEST_PROVIDER : MM_SUGGEST_NONE;
 }
 
 /* The kind for a fold that alone turned the input into a known domain. */
