@@ -41,16 +41,6 @@ static inline uint64_t load_bytes(const char *s, size_t n)
     return u[0] | ((uint64_t)u[n / 2] << (8 * (n / 2))) | ((uint64_t)u[n - 1] << (8 * (n - 1)));
 }
 
-static inline uint64_t load_folded(const char *s, size_t n)
-{
-    if (n >= 8) {
-        uint64_t v;
-        memcpy(&v, s, 8);
-        return mm_dom_lower8(v);
-    }
-    return mm_dom_lower8(load_bytes(s, n));
-}
-
 static inline uint64_t load8_folded(const char *s)
 {
     uint64_t v;
@@ -59,19 +49,28 @@ static inline uint64_t load8_folded(const char *s)
 }
 
 /* Whole 8-byte words, the last one overlapping the one before when the
- * length is no multiple of 8: no byte-sized tail to assemble. */
+ * length is no multiple of 8: no byte-sized tail to assemble.  Case is
+ * folded by setting the 0x20 bit of every byte, which also makes a few
+ * other bytes alike ("-" and CR, "@" and "`"): harmless for a hash, as
+ * probe() compares the keys exactly, and one OR per word instead of the
+ * exact lower-casing of mm_dom_lower8(). */
 uint32_t mm_dom_hash(const char *s, size_t len)
 {
+    const uint64_t caseless = 0x2020202020202020ull;
     uint64_t h = 0x9e3779b97f4a7c15ull ^ len;
     if (len <= 8) {
         if (len)
-            h = (h ^ mm_dom_lower8(load_bytes(s, len))) * 0xff51afd7ed558ccdull;
+            h = (h ^ (load_bytes(s, len) | caseless)) * 0xff51afd7ed558ccdull;
     } else {
         for (size_t i = 0; i + 8 < len; i += 8) {
-            h = (h ^ load8_folded(s + i)) * 0xff51afd7ed558ccdull;
+            uint64_t w;
+            memcpy(&w, s + i, 8);
+            h = (h ^ (w | caseless)) * 0xff51afd7ed558ccdull;
             h ^= h >> 29;
         }
-        h = (h ^ load8_folded(s + len - 8)) * 0xff51afd7ed558ccdull;
+        uint64_t w;
+        memcpy(&w, s + len - 8, 8);
+        h = (h ^ (w | caseless)) * 0xff51afd7ed558ccdull;
     }
     h ^= h >> 29;
     h *= 0xc4ceb9fe1a85ec53ull;
