@@ -41,13 +41,6 @@ static inline uint64_t load_bytes(const char *s, size_t n)
     return u[0] | ((uint64_t)u[n / 2] << (8 * (n / 2))) | ((uint64_t)u[n - 1] << (8 * (n - 1)));
 }
 
-static inline uint64_t load8_folded(const char *s)
-{
-    uint64_t v;
-    memcpy(&v, s, 8);
-    return mm_dom_lower8(v);
-}
-
 /* Whole 8-byte words, the last one overlapping the one before when the
  * length is no multiple of 8: no byte-sized tail to assemble.  Case is
  * folded by setting the 0x20 bit of every byte, which also makes a few
@@ -77,20 +70,33 @@ uint32_t mm_dom_hash(const char *s, size_t len)
     return (uint32_t)(h >> 32);
 }
 
+/* One word of a key (stored lower case) against the same word of s in any
+ * case.  Callers mostly pass lower case already: an exact match then costs
+ * one compare, and only a word that differs in no more than the 0x20 bits
+ * is lower-cased to decide. */
+static inline bool word_equal_folded(uint64_t k, uint64_t w)
+{
+    if (k == w)
+        return true;
+    return ((k ^ w) & ~0x2020202020202020ull) == 0 && k == mm_dom_lower8(w);
+}
+
 /* key (stored lower case) against s in any case, len > 0. */
 static inline bool equal_folded(const char *key, const char *s, size_t len)
 {
     if (len <= 8)
-        return load_bytes(key, len) == mm_dom_lower8(load_bytes(s, len));
+        return word_equal_folded(load_bytes(key, len), load_bytes(s, len));
     for (size_t i = 0; i + 8 < len; i += 8) {
-        uint64_t k;
+        uint64_t k, w;
         memcpy(&k, key + i, 8);
-        if (k != load8_folded(s + i))
+        memcpy(&w, s + i, 8);
+        if (!word_equal_folded(k, w))
             return false;
     }
-    uint64_t k;
+    uint64_t k, w;
     memcpy(&k, key + len - 8, 8);
-    return k == load8_folded(s + len - 8);
+    memcpy(&w, s + len - 8, 8);
+    return word_equal_folded(k, w);
 }
 
 static inline unsigned bloom_key_ends(unsigned char first, unsigned char last)
