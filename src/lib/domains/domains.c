@@ -99,22 +99,6 @@ static inline bool equal_folded(const char *key, const char *s, size_t len)
     return word_equal_folded(k, w);
 }
 
-static inline unsigned bloom_key_ends(unsigned char first, unsigned char last)
-{
-    /* | 0x20 folds case as the hash does. */
-    return ((first | 0x20u) * 7u + (last | 0x20u)) & 255u;
-}
-
-static inline unsigned bloom_key(const char *s, size_t len)
-{
-    return bloom_key_ends((unsigned char)s[0], (unsigned char)s[len - 1]);
-}
-
-static inline bool bloom_has(const struct dom_table *t, const char *s, size_t len)
-{
-    return len > 0 && len <= DOM_MAX && t->slots && (t->bloom[bloom_key(s, len)] >> (len & 63) & 1);
-}
-
 static inline const struct dom_slot *probe(const struct dom_table *t, const char *s, size_t len,
                                            uint32_t h)
 {
@@ -129,7 +113,7 @@ static inline const struct dom_slot *probe(const struct dom_table *t, const char
 
 const struct dom_slot *mm_dom_find(const struct dom_table *t, const char *s, size_t len)
 {
-    return bloom_has(t, s, len) ? probe(t, s, len, mm_dom_hash(s, len)) : NULL;
+    return mm_dom_bloom_has(t, s, len) ? probe(t, s, len, mm_dom_hash(s, len)) : NULL;
 }
 
 static inline size_t hbit(const struct dom_table *t, uint32_t h)
@@ -171,7 +155,7 @@ static mm_status_t table_init(struct dom_table *t, size_t n)
 static struct dom_slot *table_add(struct dom_table *t, const char *s, size_t len, int32_t val)
 {
     uint32_t h = mm_dom_hash(s, len);
-    t->bloom[bloom_key(s, len)] |= 1ull << (len & 63);
+    t->bloom[mm_dom_bloom_key(s, len)] |= 1ull << (len & 63);
     size_t b = hbit(t, h);
     t->hbits[b / 64] |= 1ull << (b % 64);
     for (uint32_t i = h & t->mask;; i = (i + 1) & t->mask) {
@@ -674,8 +658,8 @@ static bool role_maybe(const mm_domains *d, const char *local, size_t len)
         return false;
     if (role_sep((unsigned char)local[0]) || role_sep((unsigned char)local[end - 1]))
         return true; /* the first or last that counts is elsewhere: ask in full */
-    const struct dom_table *t = &d->roles; /* bloom_has() on the alias to be built */
-    unsigned key = bloom_key_ends((unsigned char)local[0], (unsigned char)local[end - 1]);
+    const struct dom_table *t = &d->roles; /* mm_dom_bloom_has() on the alias to be built */
+    unsigned key = mm_dom_bloom_key_ends((unsigned char)local[0], (unsigned char)local[end - 1]);
     return t->slots && (t->bloom[key] >> (n & 63) & 1);
 }
 

@@ -162,8 +162,26 @@ static inline unsigned mm_dom_halves_mask(__m128i lanes, size_t len)
 }
 #endif
 
-
 enum { MM_FOLD_DIGIT = 1, MM_FOLD_MINUS = 2, MM_FOLD_OTHER = 4, MM_FOLD_DOT = 8 };
+
+static inline unsigned mm_dom_bloom_key_ends(unsigned char first, unsigned char last)
+{
+    /* | 0x20 folds case as the hash does. */
+    return ((first | 0x20u) * 7u + (last | 0x20u)) & 255u;
+}
+
+static inline unsigned mm_dom_bloom_key(const char *s, size_t len)
+{
+    return mm_dom_bloom_key_ends((unsigned char)s[0], (unsigned char)s[len - 1]);
+}
+
+/* The filter in front of a table (first and last character, length): false
+ * when s is surely not in t; inline, so a miss costs no call. */
+static inline bool mm_dom_bloom_has(const struct dom_table *t, const char *s, size_t len)
+{
+    return len > 0 && len <= DOM_MAX && t->slots &&
+           (t->bloom[mm_dom_bloom_key(s, len)] >> (len & 63) & 1);
+}
 
 uint32_t mm_dom_hash(const char *s, size_t len);
 /* Find s (compared case-insensitively) in t; NULL when absent. */

@@ -592,10 +592,12 @@ static struct best match_popular_at(const mm_domains *d, const char *s, size_t n
         if (sx)
             match_names(d, s, start, sx->val, &b);
     }
-    if (tld && tld->val >= 0 && dot1 > 0)
+    if (tld && tld->val >= 0 && dot1 > 0 && names_maybe(d, s, dot1, tld->val))
         match_names(d, s, dot1 + 1, tld->val, &b);
-    match_suffixes(d, s, n, dot1, tld_exists, &b);
-    if (prev)
+    /* The filters inline: most unknown domains need neither call. */
+    if (mm_dom_bloom_has(&d->names, s, dot1))
+        match_suffixes(d, s, n, dot1, tld_exists, &b);
+    if (prev && mm_dom_bloom_has(&d->names, s, (size_t)(prev - s)))
         match_suffixes(d, s, n, (size_t)(prev - s), tld_exists, &b);
     return b;
 }
