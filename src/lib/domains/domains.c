@@ -507,7 +507,8 @@ static unsigned disposable_parent(const mm_domains *d, const char *domain, size_
 {
 #ifdef __SSE2__
     if (len >= 8 && len <= 16) { /* most domains: the dots from one compare */
-        unsigned m = mm_dom_halves_mask(_mm_cmpeq_epi8(mm_dom_load_halves(domain, len), _mm_set1_epi8('.')), len);
+        unsigned m = mm_dom_halves_mask(
+            _mm_cmpeq_epi8(mm_dom_load_halves(domain, len), _mm_set1_epi8('.')), len);
         for (; m & (m - 1); m &= m - 1) { /* a dot that is not the last */
             size_t i = (size_t)__builtin_ctz(m) + 1;
             const struct dom_slot *e = mm_dom_lookup(d, domain + i, len - i);
@@ -561,7 +562,8 @@ const char *mm_domains_provider(const mm_domains *d, const char *domain, size_t 
     /* Only the popular domains name a provider, and all of them are in the
      * small table: the big one need not be asked. */
     uint32_t h = mm_dom_hash(domain, len);
-    const struct dom_slot *e = hbits_has(&d->popular, h) ? probe(&d->popular, domain, len, h) : NULL;
+    const struct dom_slot *e =
+        hbits_has(&d->popular, h) ? probe(&d->popular, domain, len, h) : NULL;
     return e ? d->targets[e->val].provider : NULL;
 }
 
@@ -602,9 +604,9 @@ static inline size_t popcount16(unsigned x)
 static void role_span16(const char *local, size_t len, size_t *end, size_t *seps)
 {
     __m128i v = mm_dom_load_halves(local, len);
-    __m128i sep = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('-')),
-                               _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('_')),
-                                            _mm_cmpeq_epi8(v, _mm_set1_epi8('.'))));
+    __m128i sep = _mm_or_si128(
+        _mm_cmpeq_epi8(v, _mm_set1_epi8('-')),
+        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('_')), _mm_cmpeq_epi8(v, _mm_set1_epi8('.'))));
     unsigned pm = mm_dom_halves_mask(_mm_cmpeq_epi8(v, _mm_set1_epi8('+')), len);
     unsigned sm = mm_dom_halves_mask(sep, len);
     *end = pm ? (size_t)__builtin_ctz(pm) : len;

@@ -73,7 +73,7 @@ struct mm_domains {
     struct dom_table roles; /* role alias -> index into mm_dom_roles */
     /* 2- and 3-letter TLDs (most look-ups) by their letters: tlds slot + 1 */
     uint16_t tld_index[26 * 26 + 26 * 26 * 26];
-    size_t role_max;        /* longest alias */
+    size_t role_max; /* longest alias */
     struct dom_target *targets;
     size_t ntargets;
     uint16_t *by_name;      /* target indices sorted by (name, order) */

@@ -346,8 +346,7 @@ static bool fold(const mm_domains *d, const char *in, size_t len, char *buf, siz
         for (size_t i = 0; i < len; i++)
             buf[i] = (char)d->fold[s[i]];
     }
-    if ((pairs & MM_FOLD_DOT) ||
-        ((cls & MM_FOLD_MINUS) && hyphen_at_edge(buf, len)))
+    if ((pairs & MM_FOLD_DOT) || ((cls & MM_FOLD_MINUS) && hyphen_at_edge(buf, len)))
         return fold_slow(in, len, buf, n, flags);
     *n = len;
     buf[len] = '\0';
@@ -496,8 +495,7 @@ static void consider(const mm_domains *d, struct best *b, int target, int cost, 
             .cost = cost, .target = target, .by_suffix = by_suffix, .ambiguous = b->ambiguous};
 }
 
-static inline bool name_ends_has(const mm_domains *d, unsigned sfx, unsigned end,
-                                 const char *two)
+static inline bool name_ends_has(const mm_domains *d, unsigned sfx, unsigned end, const char *two)
 {
     uint32_t bit = mm_dom_name_ends_bit(sfx, end, (unsigned char)two[0], (unsigned char)two[1]);
     return d->name_ends[bit / 64] >> (bit % 64) & 1;
