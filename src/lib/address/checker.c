@@ -28,7 +28,7 @@ static uint32_t hash(const char *s, size_t n)
 }
 
 /* Bit index of a 2- or 3-letter a-z TLD, or -1. */
-static long short_index(const char *s, size_t n)
+static inline long short_index(const char *s, size_t n)
 {
     unsigned a = (unsigned)(s[0] - 'a'), b = (unsigned)(s[1] - 'a');
     if (n < 2 || n > 3 || a >= 26 || b >= 26)
