@@ -595,22 +595,49 @@ static inline size_t popcount16(unsigned x)
     return (x + (x >> 8)) & 0x1Fu;
 }
 
-/*
- * role_span() for 8..16 bytes with one vector: the first 8 bytes in the low
- * half, the last 8 in the high half.  The high lanes that repeat a byte of
- * the low half are masked off, and the rest moved to their places, so bit i
- * of a mask is local[i].
- */
+/* The end (*end: the first "+", or len) and the separators before it
+ * (*seps) from lane masks already moved to their places (bit i = local[i]). */
+static inline void role_span_masks(unsigned pm, unsigned sm, size_t len, size_t *end, size_t *seps)
+{
+    *end = pm ? (size_t)__builtin_ctz(pm) : len;
+    *seps = popcount16(sm & ((1u << *end) - 1));
+}
+
+/* The lanes of v that are "-", "_" or ".". */
+static inline __m128i role_seps(__m128i v)
+{
+    return _mm_or_si128(
+        _mm_cmpeq_epi8(v, _mm_set1_epi8('-')),
+        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('_')), _mm_cmpeq_epi8(v, _mm_set1_epi8('.'))));
+}
+
+/* role_span() for 8..16 bytes with one vector (see mm_dom_load_halves()). */
 static void role_span16(const char *local, size_t len, size_t *end, size_t *seps)
 {
     __m128i v = mm_dom_load_halves(local, len);
-    __m128i sep = _mm_or_si128(
-        _mm_cmpeq_epi8(v, _mm_set1_epi8('-')),
-        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('_')), _mm_cmpeq_epi8(v, _mm_set1_epi8('.'))));
     unsigned pm = mm_dom_halves_mask(_mm_cmpeq_epi8(v, _mm_set1_epi8('+')), len);
-    unsigned sm = mm_dom_halves_mask(sep, len);
-    *end = pm ? (size_t)__builtin_ctz(pm) : len;
-    *seps = popcount16(sm & ((1u << *end) - 1));
+    role_span_masks(pm, mm_dom_halves_mask(role_seps(v), len), len, end, seps);
+}
+
+/* The 8-lane mask m (lanes 0-3 = local[0..4), 4-7 = local[len-4..len))
+ * with the repeated lanes dropped and the rest moved to their places. */
+static inline unsigned quarters_mask(unsigned m, size_t len)
+{
+    unsigned dup = ((1u << (8 - len)) - 1) << 4;
+    return (m & 0xFu) | (m & 0xF0u & ~dup) >> 4 << (len - 4);
+}
+
+/* role_span() for 4..7 bytes: the same with the first and last 4 bytes in
+ * the low 8 lanes (the others are zero, which matches no separator). */
+static void role_span8(const char *local, size_t len, size_t *end, size_t *seps)
+{
+    uint32_t lo, hi;
+    memcpy(&lo, local, 4);
+    memcpy(&hi, local + len - 4, 4);
+    __m128i v = _mm_cvtsi64_si128((long long)((uint64_t)hi << 32 | lo));
+    unsigned pm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('+')));
+    unsigned sm = (unsigned)_mm_movemask_epi8(role_seps(v));
+    role_span_masks(quarters_mask(pm, len), quarters_mask(sm, len), len, end, seps);
 }
 #endif
 
@@ -619,8 +646,11 @@ static void role_span16(const char *local, size_t len, size_t *end, size_t *seps
 static void role_span(const char *local, size_t len, size_t *end_out, size_t *seps_out)
 {
 #ifdef __SSE2__
-    if (len >= 8 && len <= 16) {
-        role_span16(local, len, end_out, seps_out);
+    if (len >= 4 && len <= 16) {
+        if (len >= 8)
+            role_span16(local, len, end_out, seps_out);
+        else
+            role_span8(local, len, end_out, seps_out);
         return;
     }
 #endif
