@@ -266,7 +266,8 @@ static bool special_name_slow(const char *d, size_t dn)
  * is inline: it runs for nearly every domain and rejects nearly all. */
 static inline bool special_name(const char *d, size_t dn)
 {
-    if (dn < 9 || (d[dn - 5] != 'e' && d[dn - 5] != '.')) /* ...e.com, ....arpa */
+    if (dn < 9 ||
+        (d[dn - 5] != '.' && (d[dn - 5] != 'e' || d[dn - 6] != 'l'))) /* ...le.com, ....arpa */
         return false;
     return special_name_slow(d, dn);
 }
