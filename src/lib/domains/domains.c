@@ -169,28 +169,6 @@ static struct dom_slot *table_add(struct dom_table *t, const char *s, size_t len
     }
 }
 
-/* Index of a 2- or 3-letter lower-case TLD in tld_index, or -1. */
-static inline long short_tld(const char *s, size_t len)
-{
-    unsigned a = (unsigned char)s[0] - 'a', b = (unsigned char)s[1] - 'a';
-    if (a >= 26 || b >= 26)
-        return -1;
-    if (len == 2)
-        return (long)(a * 26 + b);
-    unsigned c = (unsigned char)s[2] - 'a';
-    return c < 26 ? (long)(26 * 26 + (a * 26 + b) * 26 + c) : -1;
-}
-
-const struct dom_slot *mm_dom_find_tld(const mm_domains *d, const char *s, size_t len)
-{
-    if (len == 2 || len == 3) {
-        long k = short_tld(s, len);
-        if (k >= 0)
-            return d->tld_index[k] ? &d->tlds.slots[d->tld_index[k] - 1] : NULL;
-    }
-    return mm_dom_find(&d->tlds, s, len);
-}
-
 bool mm_dom_tld_exists(const mm_domains *d, const char *tld, size_t len)
 {
     if (len == 0 || len > 63)
@@ -397,7 +375,7 @@ static mm_status_t load_tlds(mm_domains *d)
     }
     for (uint32_t i = 0; i <= d->tlds.mask; i++) {
         const struct dom_slot *e = &d->tlds.slots[i];
-        long k = e->s && (e->len == 2 || e->len == 3) ? short_tld(e->s, e->len) : -1;
+        long k = e->s && (e->len == 2 || e->len == 3) ? mm_dom_short_tld(e->s, e->len) : -1;
         if (k >= 0)
             d->tld_index[k] = (uint16_t)(i + 1);
     }

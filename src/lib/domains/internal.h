@@ -188,8 +188,30 @@ uint32_t mm_dom_hash(const char *s, size_t len);
 const struct dom_slot *mm_dom_find(const struct dom_table *t, const char *s, size_t len);
 /* A listed domain (popular first, then all lists); NULL when unknown. */
 const struct dom_slot *mm_dom_lookup(const mm_domains *d, const char *s, size_t len);
-/* A TLD in d->tlds, the short ones without hashing; NULL when absent. */
-const struct dom_slot *mm_dom_find_tld(const mm_domains *d, const char *s, size_t len);
+/* Index of a 2- or 3-letter lower-case TLD in tld_index, or -1. */
+static inline long mm_dom_short_tld(const char *s, size_t len)
+{
+    unsigned a = (unsigned char)s[0] - 'a', b = (unsigned char)s[1] - 'a';
+    if (a >= 26 || b >= 26)
+        return -1;
+    if (len == 2)
+        return (long)(a * 26 + b);
+    unsigned c = (unsigned char)s[2] - 'a';
+    return c < 26 ? (long)(26 * 26 + (a * 26 + b) * 26 + c) : -1;
+}
+
+/* A TLD in d->tlds, the short ones without hashing (inline: nearly every
+ * domain asks); NULL when absent. */
+static inline const struct dom_slot *mm_dom_find_tld(const mm_domains *d, const char *s, size_t len)
+{
+    if (len == 2 || len == 3) {
+        long k = mm_dom_short_tld(s, len);
+        if (k >= 0)
+            return d->tld_index[k] ? &d->tlds.slots[d->tld_index[k] - 1] : NULL;
+    }
+    return mm_dom_find(&d->tlds, s, len);
+}
+
 /* Does the TLD (no dot) exist?  The cache first, then the Public Suffix List. */
 bool mm_dom_tld_exists(const mm_domains *d, const char *tld, size_t len);
 

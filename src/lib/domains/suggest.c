@@ -841,6 +841,28 @@ static bool is_public_suffix(const mm_domains *d, const char *s, size_t n)
     return psl_is_public_suffix2(d->psl, buf, PSL_TYPE_ANY | PSL_TYPE_NO_STAR_RULE);
 }
 
+/* Is the label l (2 to 4 bytes) one of suggest_sld()'s second levels: com,
+ * net, org, edu, gov, co, ac?  Compared as one number: most domains with
+ * two dots ask, and a memcmp() call for each of seven names cost more. */
+static bool is_sld(const char *l, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)l;
+    uint32_t k = (uint32_t)u[0] << 16 | (uint32_t)u[1] << 8 | (n == 3 ? u[2] : 0u);
+    switch (n == 2 || n == 3 ? k : 0) {
+    case 'c' << 16 | 'o' << 8 | 'm':
+    case 'n' << 16 | 'e' << 8 | 't':
+    case 'o' << 16 | 'r' << 8 | 'g':
+    case 'e' << 16 | 'd' << 8 | 'u':
+    case 'g' << 16 | 'o' << 8 | 'v':
+        return n == 3;
+    case 'c' << 16 | 'o' << 8:
+    case 'a' << 16 | 'c' << 8:
+        return n == 2;
+    default:
+        return false;
+    }
+}
+
 /*
  * Step 6c: the TLD exists but the label before it is a slip for a second
  * level where companies register (haier.con.cn -> haier.com.cn, acme.co.ul is
@@ -853,11 +875,8 @@ static mm_suggest_kind suggest_sld(const mm_domains *d, const char *s, size_t n,
     static const char *const slds[] = {"com", "net", "org", "edu", "gov", "co", "ac"};
     static const unsigned char sld_len[] = {3, 3, 3, 3, 3, 2, 2};
     size_t sl = dot1 - prev - 1, tl = n - dot1; /* tl counts the dot */
-    if (sl < 2 || sl > 4)
-        return MM_SUGGEST_NONE;
-    for (size_t i = 0; i < sizeof slds / sizeof *slds; i++)
-        if (sld_len[i] == sl && memcmp(s + prev + 1, slds[i], sl) == 0)
-            return MM_SUGGEST_NONE; /* com.cn, co.uk: meant as they are */
+    if (sl < 2 || sl > 4 || is_sld(s + prev + 1, sl))
+        return MM_SUGGEST_NONE; /* com.cn, co.uk: meant as they are */
     char v[DOM_MAX + 8];
     size_t vn = 0;
     int best_cost = LIMIT + 1;
