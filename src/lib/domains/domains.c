@@ -483,10 +483,8 @@ void mm_domains_free(mm_domains *d)
  * labels are asked (no list holds a bare TLD). */
 static unsigned disposable_parent(const mm_domains *d, const char *domain, size_t len)
 {
-#ifdef __SSE2__
-    if (len >= 8 && len <= 16) { /* most domains: the dots from one compare */
-        unsigned m = mm_dom_halves_mask(
-            _mm_cmpeq_epi8(mm_dom_load_halves(domain, len), _mm_set1_epi8('.')), len);
+    uint32_t m;
+    if (mm_dom_dots(domain, len, &m)) {   /* most domains: no memchr calls */
         for (; m & (m - 1); m &= m - 1) { /* a dot that is not the last */
             size_t i = (size_t)__builtin_ctz(m) + 1;
             const struct dom_slot *e = mm_dom_lookup(d, domain + i, len - i);
@@ -495,7 +493,6 @@ static unsigned disposable_parent(const mm_domains *d, const char *domain, size_
         }
         return 0;
     }
-#endif
     const char *end = domain + len, *p = memchr(domain, '.', len);
     while (p && memchr(p + 1, '.', (size_t)(end - p - 1))) {
         const struct dom_slot *e = mm_dom_lookup(d, p + 1, (size_t)(end - p - 1));

@@ -162,6 +162,32 @@ static inline unsigned mm_dom_halves_mask(__m128i lanes, size_t len)
 }
 #endif
 
+/* The dots of s[0..len) as a bit set (bit i = s[i]) when 8 <= len <= 32,
+ * from one or two SSE2 compares; false for other lengths (or without
+ * SSE2), when the caller scans as it did before. */
+static inline bool mm_dom_dots(const char *s, size_t len, uint32_t *dots)
+{
+#ifdef __SSE2__
+    const __m128i dot = _mm_set1_epi8('.');
+    if (len >= 8 && len <= 16) {
+        *dots = mm_dom_halves_mask(_mm_cmpeq_epi8(mm_dom_load_halves(s, len), dot), len);
+        return true;
+    }
+    if (len > 16 && len <= 32) { /* the first 16 and the last 16: the same dots twice */
+        __m128i a = _mm_loadu_si128((const __m128i *)(const void *)s);
+        __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(s + len - 16));
+        *dots = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(a, dot)) |
+                (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(b, dot)) << (len - 16);
+        return true;
+    }
+#else
+    (void)s;
+    (void)len;
+    (void)dots;
+#endif
+    return false;
+}
+
 enum { MM_FOLD_DIGIT = 1, MM_FOLD_MINUS = 2, MM_FOLD_OTHER = 4, MM_FOLD_DOT = 8 };
 
 static inline unsigned mm_dom_bloom_key_ends(unsigned char first, unsigned char last)

@@ -690,19 +690,16 @@ static inline uint64_t dots8(uint64_t w)
 static void last_dots(const char *s, size_t n, const char **last, const char **prev)
 {
     *last = *prev = NULL;
-#ifdef __SSE2__
-    if (n >= 8 && n <= 16) { /* most domains: all dots from one compare */
-        __m128i dots = _mm_cmpeq_epi8(mm_dom_load_halves(s, n), _mm_set1_epi8('.'));
-        unsigned m = mm_dom_halves_mask(dots, n);
-        if (m) {
-            unsigned l = 31u - (unsigned)__builtin_clz(m);
+    uint32_t dm;
+    if (mm_dom_dots(s, n, &dm)) { /* most domains: all dots from one or two compares */
+        if (dm) {
+            unsigned l = 31u - (unsigned)__builtin_clz(dm);
             *last = s + l;
-            m &= ~(1u << l);
-            *prev = m ? s + (31u - (unsigned)__builtin_clz(m)) : NULL;
+            dm &= ~(1u << l);
+            *prev = dm ? s + (31u - (unsigned)__builtin_clz(dm)) : NULL;
         }
         return;
     }
-#endif
     size_t end = n;
     for (; end >= 8; end -= 8) {
         uint64_t w;
