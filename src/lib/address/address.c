@@ -646,7 +646,9 @@ static bool plain_domain16(const unsigned char *s, size_t n, size_t dl, plain_do
  * domain's own stores overwrite in `address`. */
 static void store_local(mm_addr *o, const unsigned char *s, size_t n, size_t at)
 {
-#ifdef __SSE2__
+#ifndef __SSE2__
+    (void)n;
+#else
     if (at <= 16 && n >= 16) {
         __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
         _mm_storeu_si128((__m128i *)(void *)o->local, v);
