@@ -393,6 +393,33 @@ static void squeeze_16(squeeze *q, const char *s)
     q->space = (ws >> 15) & 1;
     q->w += q->space ? 15 : 16;
 }
+
+/*
+ * The last t < 16 bytes of s[0..n) (n >= 16) at once when, as in
+ * squeeze_16(), they need no squeezing: read as the top t bytes of the
+ * block that ends at s + n, copied with one memcpy.  false: the caller goes
+ * byte by byte.  Most values end with such a tail.
+ */
+static bool squeeze_tail(squeeze *q, const char *s, size_t n, size_t t)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + n - 16));
+    unsigned k = 16 - (unsigned)t; /* the bytes before the tail, already read */
+    __m128i ctl = _mm_subs_epu8(_mm_sub_epi8(v, _mm_set1_epi8('\t')), _mm_set1_epi8(4));
+    unsigned sp = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')));
+    unsigned ws = (sp | (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(ctl, _mm_setzero_si128()))) >> k;
+    sp >>= k;
+    if (ws != sp || (ws & (ws >> 1)) || ((ws & 1) && (q->w == 0 || q->space)))
+        return false;
+    unsigned eqm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('='))) >> k;
+    unsigned qm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('?'))) >> k;
+    q->coded |= ((unsigned)_mm_movemask_epi8(v) >> k) != 0 || (eqm & (qm >> 1)) || (q->eq && (qm & 1));
+    if (q->space)
+        q->out[q->w++] = ' ';
+    memcpy(q->out + q->w, s + n - t, t);
+    q->space = (ws >> (t - 1)) & 1;
+    q->w += q->space ? t - 1 : t;
+    return true;
+}
 #endif
 
 /*
@@ -408,6 +435,8 @@ size_t mm_squeeze_copy(char *out, const char *s, size_t n, bool *coded)
 #ifdef __SSE2__
     for (; i + 16 <= n; i += 16)
         squeeze_16(q, s + i);
+    if (i < n && n >= 16 && squeeze_tail(q, s, n, n - i))
+        i = n;
 #endif
     for (; i < n; i++)
         squeeze_byte_noting(q, (unsigned char)s[i]);
