@@ -380,10 +380,22 @@ static void squeeze_16(squeeze *q, const char *s)
     unsigned qm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('?')));
     q->coded |= _mm_movemask_epi8(v) != 0 || (eqm & (qm >> 1)) || (q->eq && (qm & 1));
     q->eq = (eqm >> 15) & 1;
-    /* a space at the start is fine after a word (w > 0, none pending), not after a space */
-    bool plain = ws == sp && !(ws & (ws >> 1)) && (!(ws & 1) || (q->w > 0 && !q->space));
-    if (!plain) {
-        for (size_t k = 0; k < 16; k++)
+    /* Bytes that need squeezing: white space other than a single space
+     * before a word; a space at the start is fine after a word (w > 0, none
+     * pending), not after a space. */
+    unsigned bad = (ws & ~sp) | (ws & (ws >> 1)) | ((ws & 1) && (q->w == 0 || q->space));
+    if (bad) {
+        /* the bytes before the first such are stored at once (they end
+         * with a word: a space before white space is one of them) */
+        unsigned j = (unsigned)__builtin_ctz(bad);
+        if (j) {
+            if (q->space)
+                q->out[q->w++] = ' ';
+            _mm_storeu_si128((__m128i *)(void *)(q->out + q->w), v);
+            q->w += j;
+            q->space = false;
+        }
+        for (size_t k = j; k < 16; k++)
             squeeze_byte(q, (unsigned char)s[k]);
         return;
     }
