@@ -458,8 +458,16 @@ static void strip_html(const char *s, size_t n, mm_buf *out)
             if (done)
                 continue;
         }
-        mm_buf_putc(out, s[i] == '\r' ? '\n' : s[i]);
-        i++;
+        if (s[i] == '\r' || s[i] == '&') { /* '&' not an entity above: as it is */
+            mm_buf_putc(out, s[i] == '\r' ? '\n' : s[i]);
+            i++;
+            continue;
+        }
+        /* text up to the next tag, entity or CR in one piece */
+        const char *stop = mm_memchr3(s + i, n - i, '<', '&', '\r');
+        size_t run = stop ? (size_t)(stop - (s + i)) : n - i;
+        mm_buf_append(out, s + i, run);
+        i += run;
     }
 }
 
