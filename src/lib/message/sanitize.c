@@ -173,9 +173,12 @@ static bool end_header_block(san *s)
     const char *v = s->ctype;
     while (*v == ' ' || *v == '\t')
         v++;
-    bool multi = mm_startswith_ci(v, "multipart/");
-    bool message = mm_startswith_ci(v, "message/rfc822") || mm_startswith_ci(v, "message/global") ||
-                   mm_startswith_ci(v, "message/news");
+    /* the first two letters first: most blocks are text/... (v[1] is read only after a 'm') */
+    bool m = mm_lower(v[0]) == 'm';
+    bool multi = m && mm_lower(v[1]) == 'u' && mm_startswith_ci(v, "multipart/");
+    bool message = m && mm_lower(v[1]) == 'e' &&
+                   (mm_startswith_ci(v, "message/rfc822") || mm_startswith_ci(v, "message/global") ||
+                    mm_startswith_ci(v, "message/news"));
     if (!multi && !message)
         return false;
     if (s->depth + 1 > s->lim->max_mime_depth || s->depth + 1 >= STACK_MAX) {
