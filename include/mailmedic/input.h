@@ -29,7 +29,7 @@ typedef struct mm_input mm_input;
 typedef struct mm_input_msg {
     const char *source; /* the path the message came from ("-" for stdin) */
     size_t index;       /* 0-based position of the message within source */
-    const char *bytes;
+    const char *bytes;  /* not NUL-terminated */
     size_t len;
     bool truncated;     /* the message was longer than the limit */
 } mm_input_msg;

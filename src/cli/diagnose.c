@@ -30,8 +30,9 @@
 typedef struct item {
     char *source;
     size_t index;
-    char *bytes;
+    const char *bytes; /* the item's copy, or the reader's (borrowed) when read_item() says */
     size_t len;
+    bool own_bytes;    /* bytes is ours to free */
     bool truncated;
     bool failed; /* the input could not be read: error already in err */
     char err[256];
@@ -170,7 +171,8 @@ static int flush_batch(batch *b)
                       it->source);
         }
         free(it->source);
-        free(it->bytes);
+        if (it->own_bytes)
+            free((char *)it->bytes);
         /* Kept for the next batch: freeing here, in another thread than the
          * worker that grew it, would contend on that worker's malloc arena.
          * A large one (many recipients) is freed, to keep memory bounded. */
@@ -195,8 +197,12 @@ typedef struct reader {
     bool end;
 } reader;
 
-/* Copy the next message (or read error) into it; false at the end of input. */
-static bool read_item(reader *rd, item *it)
+/*
+ * The next message (or read error) into it; false at the end of input.  With
+ * borrow, it->bytes are the reader's, good until the next read (one job
+ * diagnoses each message as soon as it is read); else a copy.
+ */
+static bool read_item(reader *rd, item *it, bool borrow)
 {
     mm_input_msg msg;
     char why[256];
@@ -215,24 +221,39 @@ static bool read_item(reader *rd, item *it)
         return true;
     }
     it->index = msg.index;
-    it->bytes = malloc(msg.len ? msg.len : 1);
-    if (!it->bytes)
-        fatalx("out of memory");
-    memcpy(it->bytes, msg.bytes, msg.len);
+    if (borrow) {
+        it->bytes = msg.bytes;
+    } else {
+        char *copy = malloc(msg.len ? msg.len : 1);
+        if (!copy)
+            fatalx("out of memory");
+        memcpy(copy, msg.bytes, msg.len);
+        it->bytes = copy;
+        it->own_bytes = true;
+    }
     it->len = msg.len;
     it->truncated = msg.truncated;
     return true;
 }
 
-/* Fill b up to BATCH_MAX items or BATCH_BYTES bytes; sets rd->end at the end of input. */
-static void read_batch(reader *rd, batch *b)
+/*
+ * Fill b up to BATCH_MAX items or BATCH_BYTES bytes; sets rd->end at the end
+ * of input.  With now (one job), each item is diagnosed as soon as it is
+ * read, from the reader's buffer: no copy of the message is made.
+ */
+static void read_batch(reader *rd, batch *b, job *now)
 {
     size_t bytes = 0;
     b->n = 0;
     while (!rd->end && b->n < BATCH_MAX && bytes < BATCH_BYTES) {
-        if (!read_item(rd, &b->items[b->n])) {
+        item *it = &b->items[b->n];
+        if (!read_item(rd, it, now != NULL)) {
             rd->end = true;
             break;
+        }
+        if (now) {
+            do_item(now, it);
+            it->bytes = NULL; /* the reader's: gone at the next read */
         }
         bytes += b->items[b->n++].len;
         rd->total++;
@@ -246,9 +267,7 @@ static int run_serial(job *j, reader *rd, batch *b)
 {
     int rc = EXIT_OK;
     do {
-        read_batch(rd, b);
-        for (size_t i = 0; i < b->n; i++)
-            do_item(j, &b->items[i]);
+        read_batch(rd, b, j);
         rc |= flush_batch(b);
     } while (!rd->end);
     return rc;
@@ -264,10 +283,10 @@ static int run_parallel(job *j, int jobs, reader *rd, batch *cur, batch *nxt)
             started++;
     if (!started)
         return run_serial(j, rd, cur);
-    read_batch(rd, cur);
+    read_batch(rd, cur, NULL);
     submit(j, cur);
     while (cur->n) {
-        read_batch(rd, nxt);
+        read_batch(rd, nxt, NULL);
         wait_batch(j, cur);
         submit(j, nxt);
         rc |= flush_batch(cur);

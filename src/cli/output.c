@@ -26,13 +26,14 @@
  */
 static const char *advice_text(const char *msgid)
 {
-    enum { SLOTS = 128 };
+    enum { BITS = 9, SLOTS = 1 << BITS }; /* more than the advice table's strings */
     static _Thread_local struct {
         const char *id, *text;
     } memo[SLOTS];
     if (!msgid)
         return _(msgid);
-    size_t slot = ((uintptr_t)msgid >> 3) % SLOTS;
+    /* Fibonacci hashing: neighbouring addresses (one table's strings) spread out */
+    size_t slot = (size_t)(((uint64_t)(uintptr_t)msgid * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - BITS));
     if (memo[slot].id != msgid) {
         memo[slot].text = _(msgid);
         memo[slot].id = msgid;

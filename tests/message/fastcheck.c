@@ -52,7 +52,7 @@ static void cmp_fields(const char *where, const char *what, const mm_fields *a, 
     for (size_t i = 0; i < a->n; i++) {
         snprintf(n, sizeof n, "%s[%zu]", what, i);
         cmp_str(where, n, a->v[i].name, b->v[i].name);
-        cmp_str(where, n, a->v[i].value, b->v[i].value);
+        cmp_str(where, n, mm_field_value(&a->v[i]), mm_field_value(&b->v[i]));
     }
 }
 

@@ -85,7 +85,7 @@ mm_status_t mm_decode_arf(const mm_msg *m, mm_report *r)
     for (size_t i = 0; st == MM_OK && i < fb.n && r->n < r->max; i++)
         if (strcasecmp(fb.v[i].name, "Original-Rcpt-To") == 0 ||
             strcasecmp(fb.v[i].name, "Removal-Recipient") == 0)
-            st = add_rcpt(r, fb.v[i].value, &fb);
+            st = add_rcpt(r, mm_field_value(&fb.v[i]), &fb);
     if (st == MM_OK && r->n == 0) {
         const char *to = original_rcpt(m);
         st = add_rcpt(r, to ? to : "", &fb);

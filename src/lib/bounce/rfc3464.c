@@ -56,7 +56,7 @@ static void set_field(mm_report *r, mm_rcpt *rc, const mm_field *f)
     mm_recipient *p = &rc->pub;
     const char *type;
     size_t tl;
-    const char *v = after_type(f->value, &type, &tl);
+    const char *v = after_type(mm_field_value(f), &type, &tl);
     if (mm_field_is(f, "Final-Recipient")) {
         p->recipient = mm_report_addr(r, v, strlen(v));
     } else if (mm_field_is(f, "Original-Recipient")) {
@@ -65,7 +65,7 @@ static void set_field(mm_report *r, mm_rcpt *rc, const mm_field *f)
         if (!p->recipient[0] && strchr(v, '@'))
             p->recipient = mm_report_addr(r, v, strlen(v));
     } else if (mm_field_is(f, "Action")) {
-        char *a = (char *)mm_report_strz(r, f->value);
+        char *a = (char *)mm_report_strz(r, mm_field_value(f));
         mm_strlower(a);
         char *sp = strpbrk(a, " (");
         if (sp)
@@ -73,7 +73,7 @@ static void set_field(mm_report *r, mm_rcpt *rc, const mm_field *f)
         p->action = a;
     } else if (mm_field_is(f, "Status")) {
         char code[16];
-        if (mm_find_status(f->value, strlen(f->value), code))
+        if (mm_find_status(mm_field_value(f), strlen(mm_field_value(f)), code))
             p->status = mm_report_strz(r, code);
     } else if (mm_field_is(f, "Remote-MTA")) {
         /* "dns; mx.example.org (192.0.2.1, the server for the domain.)":
@@ -93,7 +93,7 @@ static void set_field(mm_report *r, mm_rcpt *rc, const mm_field *f)
         }
         p->diagnostic = mm_report_strz(r, v);
     } else if (mm_field_is(f, "Last-Attempt-Date")) {
-        p->date = mm_report_strz(r, f->value);
+        p->date = mm_report_strz(r, mm_field_value(f));
     }
 }
 
@@ -181,11 +181,11 @@ static mm_status_t decode_fields(const mm_fields *fs, mm_report *r)
                 break;
             const char *t;
             size_t tl;
-            reporting = after_type(f->value, &t, &tl);
+            reporting = after_type(mm_field_value(f), &t, &tl);
             continue;
         }
         if (mm_field_is(f, "Arrival-Date")) {
-            arrival = f->value;
+            arrival = mm_field_value(f);
             continue;
         }
         if (!cur && is_rcpt_field(f->name)) {

@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "../util/buf.h"
+#include "../util/str.h"
 
 #define READ_BUF (256u << 10)
 /* A message buffer grown past this by one big message is given back afterwards. */
@@ -40,6 +41,11 @@ struct mm_input {
     bool eof;
     int err; /* errno of a failed read, 0 if none */
     mm_buf msg;
+    /* The message's bytes while they are one run still in rbuf (msg empty):
+     * handed out from there, copied to msg only when rbuf is refilled. */
+    const char *run;
+    size_t run_len;
+    bool lost; /* copying the run failed (out of memory): the message is cut */
 };
 
 static mm_status_t push(mm_input *in, const char *path)
@@ -152,9 +158,18 @@ static mm_status_t expand_dir(mm_input *in, const char *path)
     return st;
 }
 
+/* The run of kept bytes still in rbuf into msg, before rbuf changes. */
+static void keep_run(mm_input *in)
+{
+    if (in->run_len && mm_buf_append(&in->msg, in->run, in->run_len) != MM_OK)
+        in->lost = true;
+    in->run_len = 0;
+}
+
 /* Move unread bytes to the front and read more; sets eof at end of file or on error. */
 static void fill(mm_input *in)
 {
+    keep_run(in);
     if (in->rpos) {
         memmove(in->rbuf, in->rbuf + in->rpos, in->rlen - in->rpos);
         in->rlen -= in->rpos;
@@ -231,9 +246,21 @@ static bool is_envelope_line(const char *l, size_t n)
     return false;
 }
 
-/* Add bytes to the message unless the size limit was reached. */
+/*
+ * Add bytes to the message unless the size limit was reached.  Pieces that
+ * follow each other in rbuf are only counted (most messages of an mbox are
+ * one run there, so they are never copied here).
+ */
 static void keep(mm_input *in, const char *l, size_t n, bool *trunc)
 {
+    if (in->msg.len == 0 && in->run_len + n <= in->limit &&
+        (in->run_len == 0 || in->run + in->run_len == l)) {
+        if (in->run_len == 0)
+            in->run = l;
+        in->run_len += n;
+        return;
+    }
+    keep_run(in);
     if (in->msg.len + n > in->limit) {
         size_t room = in->limit - in->msg.len;
         if (room)
@@ -250,12 +277,10 @@ static void reset_msg(mm_input *in, bool *trunc)
     if (in->msg.cap > KEEP_MSG_CAP)
         mm_buf_free(&in->msg);
     mm_buf_reset(&in->msg);
+    in->run_len = 0;
+    in->lost = false;
     *trunc = false;
 }
-
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 /*
  * Whole lines from b (a line start, b[0] not 'F' or '>') up to the first
@@ -265,23 +290,9 @@ static void reset_msg(mm_input *in, bool *trunc)
  */
 static size_t plain_lines(const char *b, size_t avail)
 {
-    size_t i = 0;
-#ifdef __SSE2__
-    /* LF at i + k followed by 'F' or '>' at i + k + 1, 16 values of k at a time */
-    for (; avail - i > 16; i += 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(b + i));
-        __m128i w = _mm_loadu_si128((const __m128i *)(const void *)(b + i + 1));
-        __m128i lf = _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'));
-        __m128i mark = _mm_or_si128(_mm_cmpeq_epi8(w, _mm_set1_epi8('F')),
-                                    _mm_cmpeq_epi8(w, _mm_set1_epi8('>')));
-        unsigned m = (unsigned)_mm_movemask_epi8(_mm_and_si128(lf, mark));
-        if (m)
-            return i + (size_t)__builtin_ctz(m) + 1;
-    }
-#endif
-    for (; i + 1 < avail; i++)
-        if (b[i] == '\n' && (b[i + 1] == 'F' || b[i + 1] == '>'))
-            return i + 1;
+    size_t i = mm_lf_then(b, avail, 'F', '>', '>');
+    if (i < avail)
+        return i + 1;
     const char *last = avail ? memrchr(b, '\n', avail) : NULL;
     return last ? (size_t)(last - b) + 1 : 0;
 }
@@ -439,9 +450,16 @@ mm_status_t mm_input_next(mm_input *in, mm_input_msg *msg, char *why, size_t why
         bool done = in->eof && in->rpos == in->rlen;
         if (got || in->index == 0) {
             msg->index = in->index++;
-            msg->bytes = mm_buf_str(&in->msg);
-            msg->len = in->msg.len;
-            msg->truncated = trunc;
+            if (in->run_len && in->msg.len == 0) { /* still where it was read */
+                msg->bytes = in->run;
+                msg->len = in->run_len;
+                in->run_len = 0; /* handed out: rbuf may change at the next call */
+            } else {
+                keep_run(in);
+                msg->bytes = mm_buf_str(&in->msg);
+                msg->len = in->msg.len;
+            }
+            msg->truncated = trunc || in->lost;
             if (done || !in->mbox)
                 close_current(in);
             return MM_OK;

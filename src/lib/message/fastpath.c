@@ -64,6 +64,7 @@ typedef struct fp {
     size_t blen[FP_DEPTH];
     size_t nb;
     bool bail;
+    node first[8]; /* most messages have fewer parts: no heap block for them */
 } fp;
 
 static int new_node(fp *f, nkind kind)
@@ -72,13 +73,19 @@ static int new_node(fp *f, nkind kind)
         f->bail = true;
         return -1;
     }
-    if (f->n == f->cap) {
-        size_t cap = f->cap ? f->cap * 2 : 16;
-        node *v = g_try_realloc(f->nodes, cap * sizeof *v);
+    if (f->n == 0) {
+        f->nodes = f->first;
+        f->cap = sizeof f->first / sizeof f->first[0];
+    } else if (f->n == f->cap) {
+        size_t cap = f->cap * 2;
+        node *v = g_try_malloc(cap * sizeof *v);
         if (!v) {
             f->bail = true;
             return -1;
         }
+        memcpy(v, f->nodes, f->n * sizeof *v);
+        if (f->nodes != f->first)
+            g_free(f->nodes);
         f->nodes = v;
         f->cap = cap;
     }
@@ -117,10 +124,26 @@ static bool encoding_of(const char *v, size_t n, GMimeContentEncoding *enc)
     return true;
 }
 
+/* Letters, digits and "-.+_": what simple_ctype() takes in a token (one load per byte). */
+static const bool token_chars[256] = {
+    ['-'] = true, ['.'] = true, ['+'] = true, ['_'] = true,
+    ['0'] = true, ['1'] = true, ['2'] = true, ['3'] = true, ['4'] = true,
+    ['5'] = true, ['6'] = true, ['7'] = true, ['8'] = true, ['9'] = true,
+    ['a'] = true, ['b'] = true, ['c'] = true, ['d'] = true, ['e'] = true, ['f'] = true,
+    ['g'] = true, ['h'] = true, ['i'] = true, ['j'] = true, ['k'] = true, ['l'] = true,
+    ['m'] = true, ['n'] = true, ['o'] = true, ['p'] = true, ['q'] = true, ['r'] = true,
+    ['s'] = true, ['t'] = true, ['u'] = true, ['v'] = true, ['w'] = true, ['x'] = true,
+    ['y'] = true, ['z'] = true,
+    ['A'] = true, ['B'] = true, ['C'] = true, ['D'] = true, ['E'] = true, ['F'] = true,
+    ['G'] = true, ['H'] = true, ['I'] = true, ['J'] = true, ['K'] = true, ['L'] = true,
+    ['M'] = true, ['N'] = true, ['O'] = true, ['P'] = true, ['Q'] = true, ['R'] = true,
+    ['S'] = true, ['T'] = true, ['U'] = true, ['V'] = true, ['W'] = true, ['X'] = true,
+    ['Y'] = true, ['Z'] = true,
+};
+
 static bool token_char(char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-           c == '.' || c == '+' || c == '_';
+    return token_chars[(unsigned char)c];
 }
 
 static bool ws_char(char c)
@@ -263,9 +286,7 @@ static void read_headers(fp *f, node *nd)
                 *curlen = (size_t)(l + n - *cur);
             continue;
         }
-        size_t k = 0;
-        while (k < n && l[k] > 32 && l[k] < 127 && l[k] != ':')
-            k++;
+        size_t k = (size_t)(mm_field_name_end(l, l + n) - l);
         if (k == 0 || k == n || l[k] != ':') {
             f->bail = true;
             return;
@@ -321,19 +342,34 @@ static term boundary_line(const fp *f, const char *l, size_t n)
     return t;
 }
 
+/* The first line start from l (a line start) on whose line begins "--", or end. */
+static const char *next_dash_line(const char *l, const char *end)
+{
+    if (end - l >= 2 && l[0] == '-' && l[1] == '-')
+        return l;
+    const char *h = mm_memcasemem(l, (size_t)(end - l), "\n--", 3); /* no letters: exact */
+    return h ? h + 1 : end;
+}
+
 /*
  * Content from the cursor to the next boundary line of an open multipart
  * (left unread) or the end.  The newline before a boundary line is the
- * delimiter's (RFC 2046 section 5.1.1), as GMime takes it.
+ * delimiter's (RFC 2046 section 5.1.1), as GMime takes it.  Only a line that
+ * begins "--" can be a boundary line, so the search goes from one such line
+ * to the next, and nowhere when no multipart is open.
  */
 static term scan_content(fp *f, const char **start, size_t *len)
 {
     *start = f->p;
-    while (f->p < f->end) {
-        const char *l = f->p, *nl = memchr(l, '\n', (size_t)(f->end - l));
+    while (f->nb && f->p < f->end) {
+        const char *l = next_dash_line(f->p, f->end);
+        if (l >= f->end)
+            break;
+        const char *nl = memchr(l, '\n', (size_t)(f->end - l));
         size_t n = nl ? (size_t)(nl - l) : (size_t)(f->end - l);
         term t = boundary_line(f, l, n);
         if (t.level >= 0) {
+            f->p = l;
             *len = (size_t)(l - *start);
             if (*len && (*start)[*len - 1] == '\n')
                 (*len)--;
@@ -341,6 +377,7 @@ static term scan_content(fp *f, const char **start, size_t *len)
         }
         f->p = nl ? nl + 1 : f->end;
     }
+    f->p = f->end;
     *len = (size_t)(f->end - *start);
     term eof = {-1, false};
     return eof;
@@ -479,10 +516,33 @@ static term entity(fp *f, int *out, bool in_multipart, bool in_message)
 /*
  * leaf_bytes() for quoted-printable.  GMime's decoder copies every byte but
  * '=' as it is while no "=XX" sequence is open (state 0): such runs are
- * copied here, found with memchr, and GMime decodes from each '=' on, three
- * bytes at a time, until its state is 0 again.  The decoder being a state
+ * copied here, found with memchr; "=XX" in upper-case hex and "=" LF are
+ * read here too, and GMime decodes any other '=', three bytes at a time,
+ * until its state is 0 again.  The decoder being a state
  * machine fed in pieces, the bytes are GMime's (fastcheck compares them).
  */
+/* An upper-case hex digit's value, or -1. */
+static int hex_upper(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/*
+ * "=XX" at p with XX two upper-case hex digits (what encoders write): its
+ * byte into *out, as GMime's decoder would give it; false for every other
+ * shape (lower case, soft breaks, broken escapes), left to GMime.
+ */
+static bool qp_plain_escape(const char *p, size_t left, char *out)
+{
+    if (left < 3)
+        return false;
+    int hi = hex_upper(p[1]), lo = hex_upper(p[2]);
+    if (hi < 0 || lo < 0)
+        return false;
+    *out = (char)(hi << 4 | lo);
+    return true;
+}
+
 static char *qp_bytes(const node *nd, size_t cap, size_t *len)
 {
     GMimeEncoding state;
@@ -502,6 +562,15 @@ static char *qp_bytes(const node *nd, size_t cap, size_t *len)
             i += run;
             if (i == n || o >= cap)
                 break;
+        }
+        if (state.state == 0 && qp_plain_escape(in + i, n - i, out + o)) {
+            o++;
+            i += 3;
+            continue;
+        }
+        if (state.state == 0 && n - i >= 2 && in[i + 1] == '\n') {
+            i += 2; /* "=" LF: a soft line break, as GMime reads it */
+            continue;
         }
         size_t k = n - i < 3 ? n - i : 3;
         o += g_mime_encoding_step(&state, in + i, k, out + o);
@@ -600,9 +669,9 @@ static void set_ctype(mm_msg *m, const ctinfo *ct)
 }
 
 mm_status_t mm_msg_fast(mm_msg *m, const mm_limits *lim, const char *buf, size_t len,
-                        const mm_buf *head_raw, const mm_buf *orig_raw)
+                        mm_buf *head_raw, mm_buf *orig_raw)
 {
-    fp f = {buf, buf + len, NULL, 0, 0, 4 * lim->max_parts + 16, {NULL}, {0}, 0, false};
+    fp f = {buf, buf + len, NULL, 0, 0, 4 * lim->max_parts + 16, {NULL}, {0}, 0, false, {{0}}};
     int root;
     entity(&f, &root, false, false);
     mm_status_t st = MM_ENOTFOUND;
@@ -619,6 +688,7 @@ mm_status_t mm_msg_fast(mm_msg *m, const mm_limits *lim, const char *buf, size_t
             g_object_unref(f.nodes[i].ct.gct);
         g_free(f.nodes[i].ct.copy);
     }
-    g_free(f.nodes);
+    if (f.nodes != f.first)
+        g_free(f.nodes);
     return st;
 }

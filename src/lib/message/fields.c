@@ -4,11 +4,13 @@
  * the headers of an attached original message.  Folded lines are joined with
  * one space.
  *
- * Every header field of every message passes through here, so a value is
- * copied once: straight from the input to the arena with white space
- * squeezed on the way, and through a scratch buffer only when it is folded.
+ * Every header field of every message passes through here, but decoders
+ * read few of them: a field keeps where its value is written (folded lines
+ * included) and the value is made -- squeezed into the arena, RFC 2047
+ * decoded for the blocks that want it -- when first read (mm_field_value).
  */
 #include "message.h"
+#include "message_int.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +26,7 @@ const char *mm_fields_get_key(const mm_fields *f, const char *name, unsigned key
         return NULL; /* "" names only the group edges */
     for (size_t i = 0; i < f->n; i++)
         if (f->v[i].key == key && strcasecmp(f->v[i].name, name) == 0)
-            return f->v[i].value;
+            return mm_field_value(&f->v[i]);
     return NULL;
 }
 
@@ -34,22 +36,25 @@ static bool is_ws_char(char c)
     return c == ' ' || (c >= '\t' && c <= '\r');
 }
 
-mm_status_t mm_fields_add(mm_arena *a, mm_fields *f, const char *name, size_t nlen,
-                          const char *value, size_t vlen)
+/* Room for one more field. */
+static mm_field *grow(mm_fields *f)
 {
     if (f->n == f->cap) {
         size_t cap = f->cap ? f->cap * 2 : 16;
         mm_field *v = realloc(f->v, cap * sizeof *v);
         if (!v)
-            return MM_ENOMEM;
+            return NULL;
         f->v = v;
         f->cap = cap;
     }
-    /* both end at a NUL; the name trimmed, as mm_strtrim() would */
-    const char *nul = memchr(value, '\0', vlen);
+    return &f->v[f->n];
+}
+
+/* A copy of the name (cut at a NUL, trimmed as mm_strtrim() would) plus room for extra bytes. */
+static char *copy_name(mm_arena *a, const char *name, size_t nlen, size_t extra, size_t *outlen)
+{
+    const char *nul = memchr(name, '\0', nlen);
     if (nul)
-        vlen = (size_t)(nul - value);
-    if ((nul = memchr(name, '\0', nlen)) != NULL)
         nlen = (size_t)(nul - name);
     while (nlen && is_ws_char(name[0])) {
         name++;
@@ -57,21 +62,88 @@ mm_status_t mm_fields_add(mm_arena *a, mm_fields *f, const char *name, size_t nl
     }
     while (nlen && is_ws_char(name[nlen - 1]))
         nlen--;
-    /* name and value in one allocation */
-    char *n = mm_arena_alloc(a, nlen + 1 + vlen + 1);
+    char *n = mm_arena_alloc(a, nlen + 1 + extra);
     if (!n)
-        return MM_ENOMEM;
+        return NULL;
     memcpy(n, name, nlen);
     n[nlen] = '\0';
+    *outlen = nlen;
+    return n;
+}
+
+/* Value as mm_field_value() makes it: cut at a NUL, squeezed; *coded: needs RFC 2047 decoding. */
+static void make_value(char *out, const char *value, size_t vlen, bool *coded)
+{
+    const char *nul = memchr(value, '\0', vlen);
+    if (nul)
+        vlen = (size_t)(nul - value);
+    mm_squeeze_copy(out, value, vlen, coded);
+}
+
+mm_status_t mm_fields_add(mm_arena *a, mm_fields *f, const char *name, size_t nlen,
+                          const char *value, size_t vlen)
+{
+    mm_field *fd = grow(f);
+    if (!fd)
+        return MM_ENOMEM;
+    /* name and value in one allocation */
+    char *n = copy_name(a, name, nlen, vlen + 1, &nlen);
+    if (!n)
+        return MM_ENOMEM;
     char *val = n + nlen + 1;
     bool coded = false;
-    mm_squeeze_copy(val, value, vlen, &coded);
-    mm_field *fd = &f->v[f->n++];
-    fd->name = n;
-    fd->key = mm_field_key(n, nlen);
-    fd->value = val;
-    fd->plain = !coded;
+    make_value(val, value, vlen, &coded);
+    *fd = (mm_field){.name = n, .val = val, .raw = value, .rawlen = vlen, .arena = a,
+                     .key = mm_field_key(n, nlen)};
+    f->n++;
     return MM_OK;
+}
+
+/*
+ * A field whose value is made when first read, from value[0..vlen) (which
+ * must stay).  A name found by field_name_len() holds no white space or NUL,
+ * so it needs no trimming; in writable text it is ended in place (the byte
+ * after it is the ':' or white space before it), not copied.
+ */
+static mm_status_t add_lazy(mm_arena *a, mm_fields *f, const char *name, size_t nlen,
+                            const char *value, size_t vlen, bool decode, bool writable)
+{
+    mm_field *fd = grow(f);
+    if (!fd)
+        return MM_ENOMEM;
+    char *n;
+    if (writable) {
+        n = (char *)name;
+    } else {
+        n = mm_arena_alloc(a, nlen + 1);
+        if (!n)
+            return MM_ENOMEM;
+        memcpy(n, name, nlen);
+    }
+    n[nlen] = '\0';
+    *fd = (mm_field){.name = n, .raw = value, .rawlen = vlen, .arena = a,
+                     .key = mm_field_key(n, nlen), .decode = decode};
+    f->n++;
+    return MM_OK;
+}
+
+const char *mm_field_make_value(const mm_field *cf)
+{
+    /* Made once, on first read; the list is the caller's (malloc'd), so not really const. */
+    mm_field *f = (mm_field *)cf;
+    char *val = mm_arena_alloc(f->arena, f->rawlen + 1);
+    if (!val)
+        return "";
+    bool coded = false;
+    make_value(val, f->raw, f->rawlen, &coded);
+    if (coded && f->decode) { /* an encoded word or an 8-bit byte */
+        char *dec = mm_msg_decode_header(f->arena, val);
+        if (!dec)
+            return "";
+        val = dec;
+    }
+    f->val = val;
+    return val;
 }
 
 static bool is_field_name_char(char c)
@@ -83,8 +155,7 @@ static bool is_field_name_char(char c)
 #include <emmintrin.h>
 #endif
 
-/* The first byte from p on that cannot be in a field name, or end. */
-static const char *name_end(const char *p, const char *end)
+const char *mm_field_name_end(const char *p, const char *end)
 {
 #ifdef __SSE2__
     for (; end - p >= 16; p += 16) {
@@ -106,7 +177,7 @@ static const char *name_end(const char *p, const char *end)
 /* Length of the field name if line starts with "Name:", else 0; then *colon is the ':'. */
 static size_t field_name_len(const char *p, const char *end, const char **colon)
 {
-    const char *q = name_end(p, end);
+    const char *q = mm_field_name_end(p, end);
     if (q == p || q >= end)
         return 0;
     const char *ne = q;
@@ -118,52 +189,40 @@ static size_t field_name_len(const char *p, const char *end, const char **colon)
     return (size_t)(ne - p);
 }
 
-/* The value of the field being read: borrowed from the input until a folded line needs a copy. */
+/* The field being read: where its name and value (folded lines included) are. */
 typedef struct pending {
     const char *name;
     size_t nlen;
-    const char *v; /* unfolded value in the input, when !folded */
-    size_t vlen;
-    bool folded;
-    mm_buf buf; /* the joined value, when folded */
+    const char *v; /* start of the value, just after the ':' */
+    const char *e; /* end of its last line (a folded line extends it) */
 } pending;
 
-static mm_status_t flush_field(mm_arena *a, mm_fields *f, pending *pf)
+static mm_status_t flush_field(mm_arena *a, mm_fields *f, pending *pf, bool decode, bool writable)
 {
     mm_status_t st = MM_OK;
+    /* A folded value's line breaks and leading white space are white space
+     * the squeezer turns into the one space that joins the lines. */
     if (pf->name)
-        st = pf->folded ? mm_fields_add(a, f, pf->name, pf->nlen, mm_buf_str(&pf->buf), pf->buf.len)
-                        : mm_fields_add(a, f, pf->name, pf->nlen, pf->v, pf->vlen);
+        st = add_lazy(a, f, pf->name, pf->nlen, pf->v, (size_t)(pf->e - pf->v), decode,
+                      writable);
     pf->name = NULL;
     return st;
 }
 
-static mm_status_t fold(pending *pf, const char *p, size_t n)
+/* Nothing but spaces and tabs in [p, le): a group edge. */
+static bool blank_line(const char *p, const char *le)
 {
-    if (!pf->folded) {
-        mm_buf_reset(&pf->buf);
-        if (pf->buf.cap == 0) /* one allocation for most folded values, not 4 or 5 */
-            (void)mm_buf_reserve(&pf->buf, 1024);
-        if (mm_buf_append(&pf->buf, pf->v, pf->vlen) != MM_OK)
-            return MM_ENOMEM;
-        pf->folded = true;
-    }
-    /* The line's leading white space and the joining space become one space
-     * when the value is squeezed anyway: dropping it here lets the squeezer
-     * copy the joined value 16 bytes at a time. */
-    while (n && (*p == ' ' || *p == '\t')) {
-        p++;
-        n--;
-    }
-    if (mm_buf_putc(&pf->buf, ' ') != MM_OK || mm_buf_append(&pf->buf, p, n) != MM_OK)
-        return MM_ENOMEM;
-    return MM_OK;
+    for (; p < le; p++)
+        if (*p != ' ' && *p != '\t')
+            return false;
+    return true;
 }
 
-mm_status_t mm_fields_parse_block(mm_arena *a, const char *text, size_t len, mm_fields *f)
+mm_status_t mm_fields_parse_block_as(mm_arena *a, const char *text, size_t len, mm_fields *f,
+                                     bool decode, bool writable)
 {
     const char *p = text, *end = text + len;
-    pending pf = {NULL, 0, NULL, 0, false, MM_BUF_INIT};
+    pending pf = {NULL, 0, NULL, NULL};
     mm_status_t st = MM_OK;
     bool last_blank = true;
 
@@ -173,34 +232,34 @@ mm_status_t mm_fields_parse_block(mm_arena *a, const char *text, size_t len, mm_
         const char *next = eol ? eol + 1 : end;
         if (le > p && le[-1] == '\r')
             le--;
-        bool blank = true;
-        for (const char *q = p; q < le && blank; q++)
-            if (*q != ' ' && *q != '\t')
-                blank = false;
+        bool blank = blank_line(p, le);
         if (blank) {
-            st = flush_field(a, f, &pf);
+            st = flush_field(a, f, &pf, decode, writable);
             if (!last_blank && st == MM_OK)
                 st = mm_fields_add(a, f, "", 0, "", 0);
             last_blank = true;
         } else if ((*p == ' ' || *p == '\t') && pf.name) {
-            st = fold(&pf, p, (size_t)(le - p));
+            pf.e = le;
         } else {
             const char *colon = NULL;
             size_t k = field_name_len(p, le, &colon);
-            st = flush_field(a, f, &pf);
+            st = flush_field(a, f, &pf, decode, writable);
             if (k && st == MM_OK) {
                 pf.name = p;
                 pf.nlen = k;
                 pf.v = colon + 1; /* the line's first ':' (a name holds none) */
-                pf.vlen = (size_t)(le - pf.v);
-                pf.folded = false;
+                pf.e = le;
             }
             last_blank = false;
         }
         p = next;
     }
     if (st == MM_OK)
-        st = flush_field(a, f, &pf);
-    mm_buf_free(&pf.buf);
+        st = flush_field(a, f, &pf, decode, writable);
     return st;
+}
+
+mm_status_t mm_fields_parse_block(mm_arena *a, const char *text, size_t len, mm_fields *f)
+{
+    return mm_fields_parse_block_as(a, text, len, f, false, false);
 }

@@ -100,12 +100,15 @@ void mm_msg_free(mm_msg *m)
     mm_buf_free(&m->dsn);
     mm_buf_free(&m->feedback);
     mm_buf_free(&m->orig_text);
+    mm_buf_free(&m->head_raw);
+    mm_buf_free(&m->orig_raw);
     mm_arena_free(&m->arena);
     memset(m, 0, sizeof *m);
 }
 
-/* A message starts with a header field (optionally after an mbox "From " line). */
-static mm_status_t sniff(const char *s, size_t n)
+/* A message starts with a header field (optionally after an mbox "From " line).
+ * *no_nul: the whole of s was probed and holds no NUL byte. */
+static mm_status_t sniff(const char *s, size_t n, bool *no_nul)
 {
     if (n == 0)
         return MM_EEMPTY;
@@ -113,15 +116,19 @@ static mm_status_t sniff(const char *s, size_t n)
      * of the first 64 KiB.  A stray NUL in a body (some gateways append one)
      * does not make a bounce unreadable; mm_msg_parse() drops such bytes. */
     size_t probe = n < 65536 ? n : 65536, nuls = 0;
-    /* mm_memcasemem, not memmem: glibc's looks at every byte for a 2-byte needle */
-    const char *head_end = mm_memcasemem(s, probe, "\n\n", 2);
-    size_t head_len = head_end ? (size_t)(head_end - s) : probe;
-    if (memchr(s, '\0', head_len))
-        return MM_EBINARY;
-    for (const char *p = s + head_len; (p = memchr(p, '\0', probe - (size_t)(p - s))) != NULL; p++)
-        nuls++;
-    if (nuls > probe / 100)
-        return MM_EBINARY;
+    const char *nul = memchr(s, '\0', probe);
+    if (nul) { /* rare: only then is the header's end needed */
+        /* mm_memcasemem, not memmem: glibc's looks at every byte for a 2-byte needle */
+        const char *head_end = mm_memcasemem(s, probe, "\n\n", 2);
+        size_t head_len = head_end ? (size_t)(head_end - s) : probe;
+        if ((size_t)(nul - s) < head_len)
+            return MM_EBINARY;
+        for (const char *p = nul; p; p = memchr(p + 1, '\0', probe - (size_t)(p + 1 - s)))
+            nuls++;
+        if (nuls > probe / 100)
+            return MM_EBINARY;
+    }
+    *no_nul = nuls == 0 && probe == n;
     size_t i = 0;
     while (i < n && (s[i] == '\n' || s[i] == '\r' || s[i] == ' ' || s[i] == '\t'))
         i++;
@@ -137,14 +144,6 @@ static mm_status_t sniff(const char *s, size_t n)
     if (j == i || j >= n || s[j] != ':')
         return MM_ENOTMAIL;
     return MM_OK;
-}
-
-static bool is_ascii(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)s[i] >= 0x80)
-            return false;
-    return true;
 }
 
 /* Charsets whose text can be all ASCII bytes and still need converting. */
@@ -207,7 +206,7 @@ static mm_status_t append_utf8(mm_buf *out, const char *s, size_t n, const char 
         s = conv;
         n = w;
     } else if (charset && *charset && !mm_eq_ci(charset, "utf-8") &&
-               !mm_eq_ci(charset, "us-ascii") && (!is_ascii(s, n) || seven_bit_encoding(charset)) &&
+               !mm_eq_ci(charset, "us-ascii") && (!mm_ascii(s, n) || seven_bit_encoding(charset)) &&
                !iso2022_plain(charset, s, n)) {
         /* Valid UTF-8 bytes can still be another charset (ISO-2022-JP is 7-bit). */
         conv = convert(s, n, charset, &w);
@@ -268,29 +267,28 @@ static GByteArray *part_bytes(GMimePart *part, size_t cap)
     return arr;
 }
 
+char *mm_msg_decode_header(mm_arena *a, const char *v)
+{
+    char *dec = g_mime_utils_header_decode_text(parser_opts, v);
+    char *out = dec ? mm_arena_strdup(a, dec) : NULL;
+    g_free(dec);
+    if (!out)
+        return NULL;
+    mm_squeeze_space(out);
+    return mm_strtrim(out);
+}
+
 /*
  * Fields of one header block (copied aside by the sanitiser, see there) into
  * f: unfolded, RFC 2047 words and 8-bit bytes decoded to UTF-8 by GMime with
- * our fallback charsets, just as g_mime_header_get_value() would.
+ * our fallback charsets, just as g_mime_header_get_value() would -- each
+ * when first read (mm_field_value).
  */
-mm_status_t mm_msg_collect_block(mm_msg *m, const mm_buf *raw, mm_fields *f)
+mm_status_t mm_msg_collect_block(mm_msg *m, mm_buf *raw, mm_fields *f)
 {
-    size_t first = f->n;
-    mm_status_t st = mm_fields_parse_block(&m->arena, mm_buf_str(raw), raw->len, f);
-    for (size_t i = first; st == MM_OK && i < f->n; i++) {
-        if (f->v[i].plain) /* no encoded word, no 8-bit byte: its own decoded value */
-            continue;
-        char *dec = g_mime_utils_header_decode_text(parser_opts, f->v[i].value);
-        char *v = dec ? mm_arena_strdup(&m->arena, dec) : NULL;
-        g_free(dec);
-        if (!v) {
-            st = MM_ENOMEM;
-            break;
-        }
-        mm_squeeze_space(v);
-        f->v[i].value = mm_strtrim(v);
-    }
-    return st;
+    if (raw->len == 0)
+        return MM_OK;
+    return mm_fields_parse_block_as(&m->arena, raw->data, raw->len, f, true, true);
 }
 
 mm_buf *mm_walk_leaf_dst(mm_walk *w, const char *type, const char *sub, bool *headers_block)
@@ -336,7 +334,10 @@ void mm_walk_leaf_put(mm_walk *w, mm_buf *dst, bool headers_block, const char *d
     if (headers_block) {
         if (!m->has_orig) {
             m->has_orig = true;
-            w->st = mm_fields_parse_block(&m->arena, data, len, &m->orig);
+            /* data goes away after this call; the values are made from it later */
+            char *copy = mm_arena_strndup(&m->arena, data, len);
+            w->st = copy ? mm_fields_parse_block_as(&m->arena, copy, len, &m->orig, false, true)
+                         : MM_ENOMEM;
         }
     } else if (dst == &w->html) {
         w->st = mm_buf_append(dst, data, len);
@@ -460,8 +461,16 @@ static void strip_html(const char *s, size_t n, mm_buf *out)
             if (done)
                 continue;
         }
-        mm_buf_putc(out, s[i] == '\r' ? '\n' : s[i]);
-        i++;
+        if (s[i] == '\r' || s[i] == '&') { /* '&' not an entity above: as it is */
+            mm_buf_putc(out, s[i] == '\r' ? '\n' : s[i]);
+            i++;
+            continue;
+        }
+        /* text up to the next tag, entity or CR in one piece */
+        const char *stop = mm_memchr3(s + i, n - i, '<', '&', '\r');
+        size_t run = stop ? (size_t)(stop - (s + i)) : n - i;
+        mm_buf_append(out, s + i, run);
+        i += run;
     }
 }
 
@@ -507,7 +516,7 @@ mm_status_t mm_walk_finish(mm_walk *w, mm_status_t st)
 }
 
 static mm_status_t flatten(mm_msg *m, const mm_limits *lim, GMimeMessage *msg,
-                           const mm_buf *head_raw, const mm_buf *orig_raw)
+                           mm_buf *head_raw, mm_buf *orig_raw)
 {
     mm_walk w = {m, lim, orig_raw, MM_BUF_INIT, 0, MM_OK};
     mm_status_t st = mm_msg_collect_block(m, head_raw, &m->head);
@@ -532,20 +541,25 @@ mm_status_t mm_msg_parse_path(const mm_limits *lim, const char *bytes, size_t le
 {
     memset(m, 0, sizeof *m);
     mm_arena_init(&m->arena);
-    mm_status_t st = sniff(bytes, len);
+    bool no_nul = false;
+    mm_status_t st = sniff(bytes, len, &no_nul);
     if (st != MM_OK)
         return st;
     if (len > G_MAXUINT) /* GByteArray lengths are guint */
         len = G_MAXUINT;
     char *buf;
     size_t buflen;
-    mm_buf head_raw = MM_BUF_INIT, orig_raw = MM_BUF_INIT;
-    st = mm_msg_sanitize(lim, bytes, len, &buf, &buflen, &head_raw, &orig_raw);
-    if (st != MM_OK)
+    /* kept in m: the header fields' values are made from them when read */
+    mm_buf *head_raw = &m->head_raw, *orig_raw = &m->orig_raw;
+    st = mm_msg_sanitize(lim, bytes, len, &buf, &buflen, head_raw, orig_raw);
+    if (st != MM_OK) {
+        mm_msg_free(m);
         return st;
-    buflen = drop_nuls(buf, buflen);
+    }
+    if (!no_nul) /* the copy holds a NUL only where the input did */
+        buflen = drop_nuls(buf, buflen);
     if (path != MM_MSG_PATH_GMIME) {
-        st = mm_msg_fast(m, lim, buf, buflen, &head_raw, &orig_raw);
+        st = mm_msg_fast(m, lim, buf, buflen, head_raw, orig_raw);
         if (st != MM_ENOTFOUND || path == MM_MSG_PATH_FAST) {
             g_free(buf);
             goto done;
@@ -558,14 +572,12 @@ mm_status_t mm_msg_parse_path(const mm_limits *lim, const char *bytes, size_t le
     if (!msg) {
         st = MM_ENOTMAIL;
     } else {
-        st = flatten(m, lim, msg, &head_raw, &orig_raw);
+        st = flatten(m, lim, msg, head_raw, orig_raw);
         g_object_unref(msg);
     }
     g_object_unref(parser);
     g_object_unref(stream);
 done:
-    mm_buf_free(&head_raw);
-    mm_buf_free(&orig_raw);
     if (st != MM_OK)
         mm_msg_free(m);
     return st;

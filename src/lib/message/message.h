@@ -29,9 +29,12 @@
 
 typedef struct mm_field {
     const char *name;  /* as written, e.g. "Final-Recipient" */
-    const char *value; /* unfolded, trimmed, UTF-8 */
+    const char *val;   /* private: read it with mm_field_value() (NULL until first read) */
+    const char *raw;   /* the value as written, folded lines included (not NUL-terminated) */
+    size_t rawlen;
+    mm_arena *arena;   /* where the value is made on first read */
     unsigned key;      /* mm_field_key(name): mm_fields_get compares names only when keys agree */
-    bool plain;        /* value has no 8-bit byte and no "=?": RFC 2047 decoding leaves it as is */
+    bool decode;       /* RFC 2047 words and 8-bit bytes are decoded when the value is made */
 } mm_field;
 
 typedef struct mm_fields {
@@ -53,6 +56,8 @@ typedef struct mm_msg {
     bool has_orig;
     mm_buf orig_text;     /* text body of the attached message (short prefix) */
     size_t parts;         /* MIME parts seen */
+    mm_buf head_raw;      /* the raw header blocks (sanitize.c) head's and orig's values are */
+    mm_buf orig_raw;      /* made from when first read (see mm_field_value) */
 } mm_msg;
 
 /*
@@ -86,6 +91,19 @@ static inline unsigned mm_field_key(const char *name, size_t n)
            (unsigned char)mm_lower(name[n - 1]);
 }
 
+/* The value of a field not read before (see mm_field_value). */
+const char *mm_field_make_value(const mm_field *f);
+
+/*
+ * The field's value: unfolded, white space squeezed, trimmed, UTF-8.  Most
+ * fields of most messages are never read, so a value is made (squeezed,
+ * copied, decoded) only when first asked for; "" if memory runs out then.
+ */
+static inline const char *mm_field_value(const mm_field *f)
+{
+    return f->val ? f->val : mm_field_make_value(f);
+}
+
 /* First value of the field with this name and key, or NULL; see mm_fields_get. */
 const char *mm_fields_get_key(const mm_fields *f, const char *name, unsigned key);
 
@@ -105,7 +123,8 @@ static inline const char *mm_fields_get(const mm_fields *f, const char *name)
  * Split a block of "Name: value" lines (RFC 822 style, folded lines joined)
  * into fields, appending to f.  Blank lines separate groups: for each blank
  * line a field with name "" is appended, so callers can see group edges
- * (per-message vs per-recipient DSN blocks).
+ * (per-message vs per-recipient DSN blocks).  The values are made from text
+ * when first read: text must outlive f (and a, which they are made in).
  */
 mm_status_t mm_fields_parse_block(mm_arena *a, const char *text, size_t len, mm_fields *f);
 mm_status_t mm_fields_add(mm_arena *a, mm_fields *f, const char *name, size_t nlen,

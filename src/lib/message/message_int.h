@@ -19,7 +19,7 @@
 typedef struct mm_walk {
     mm_msg *m;
     const mm_limits *lim;
-    const mm_buf *orig_raw; /* fields of the first attached message */
+    mm_buf *orig_raw;       /* fields of the first attached message */
     mm_buf html;            /* text/html, used only when no text/plain was found */
     int in_attached;        /* > 0 while inside an attached message */
     mm_status_t st;
@@ -48,8 +48,21 @@ mm_status_t mm_walk_finish(mm_walk *w, mm_status_t st);
 
 /* m->ctype and m->report_type from the top-level part's type (NULL: text/plain). */
 void mm_msg_set_ctype(mm_msg *m, GMimeContentType *ct);
-/* The fields of one header block (see sanitize.c) into f, RFC 2047 decoded. */
-mm_status_t mm_msg_collect_block(mm_msg *m, const mm_buf *raw, mm_fields *f);
+/* The first byte from p on that cannot be in a field name (a control, space,
+ * 8-bit byte, DEL or ':'), or end; 16 bytes at a time. */
+const char *mm_field_name_end(const char *p, const char *end);
+
+/* mm_fields_parse_block(), the values RFC 2047 decoded when decode is set;
+ * writable: text is the caller's to change (names are ended in place). */
+mm_status_t mm_fields_parse_block_as(mm_arena *a, const char *text, size_t len, mm_fields *f,
+                                     bool decode, bool writable);
+/* A squeezed header value with RFC 2047 words or 8-bit bytes decoded as GMime
+ * would, in a (squeezed and trimmed again); NULL on out of memory. */
+char *mm_msg_decode_header(mm_arena *a, const char *v);
+/* The fields of one header block (see sanitize.c) into f, RFC 2047 decoded;
+ * raw (one of m's raw blocks) is changed (names ended in place) and must
+ * stay while f is read. */
+mm_status_t mm_msg_collect_block(mm_msg *m, mm_buf *raw, mm_fields *f);
 
 /*
  * The fast path: the MIME structure of the sanitised copy buf[0..len) read
@@ -59,6 +72,6 @@ mm_status_t mm_msg_collect_block(mm_msg *m, const mm_buf *raw, mm_fields *f);
  * use GMime.  Other errors as mm_msg_parse().
  */
 mm_status_t mm_msg_fast(mm_msg *m, const mm_limits *lim, const char *buf, size_t len,
-                        const mm_buf *head_raw, const mm_buf *orig_raw);
+                        mm_buf *head_raw, mm_buf *orig_raw);
 
 #endif

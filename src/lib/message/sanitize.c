@@ -26,6 +26,7 @@
 
 #include <glib.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 #include "../util/str.h"
 
@@ -55,6 +56,9 @@ typedef struct san {
     bool cut;        /* backstop reached: copy nothing more */
     bool mime_field; /* the current field is one GMime needs */
     mm_buf *side;    /* where this header block's fields are copied, or NULL */
+    const char *run; /* input bytes (whole lines with their LF) still to be copied to side */
+    size_t run_len;
+    bool lf_end;     /* the line being read ends with an LF in the input */
     mm_buf *head, *orig;
     bool orig_seen; /* the first attached message's header block was met */
     size_t depth;
@@ -74,8 +78,38 @@ static void emit(san *s, const char *p, size_t n)
  * grown from 64 bytes by doubling (7 reallocs per message). */
 #define SIDE_START 8192
 
+/* The lines gathered in s->run into the side buffer. */
+static void side_flush(san *s)
+{
+    if (s->run_len && s->side && mm_buf_append(s->side, s->run, s->run_len) != MM_OK)
+        s->side = NULL; /* out of memory: fewer fields, as when a limit is reached */
+    s->run_len = 0;
+}
+
+/*
+ * A kept header line (with a line end) for the side buffer.  Lines that
+ * follow each other in the input with an LF each are copied as one run: in
+ * text without CR, that is a whole header block in one append.
+ */
+static void side_add(san *s, const char *p, size_t n, bool whole)
+{
+    if (whole && s->run_len && s->run + s->run_len == p) {
+        s->run_len += n + 1;
+        return;
+    }
+    side_flush(s);
+    if (whole) {
+        s->run = p;
+        s->run_len = n + 1;
+    } else if (s->side &&
+               (mm_buf_append(s->side, p, n) != MM_OK || mm_buf_putc(s->side, '\n') != MM_OK)) {
+        s->side = NULL;
+    }
+}
+
 static void start_header_block(san *s, mm_buf *side)
 {
+    side_flush(s);
     if (side && side->cap == 0)
         (void)mm_buf_reserve(side, SIDE_START); /* a failure shows at the first append */
     s->side = side;
@@ -139,9 +173,12 @@ static bool end_header_block(san *s)
     const char *v = s->ctype;
     while (*v == ' ' || *v == '\t')
         v++;
-    bool multi = mm_startswith_ci(v, "multipart/");
-    bool message = mm_startswith_ci(v, "message/rfc822") || mm_startswith_ci(v, "message/global") ||
-                   mm_startswith_ci(v, "message/news");
+    /* the first two letters first: most blocks are text/... (v[1] is read only after a 'm') */
+    bool m = mm_lower(v[0]) == 'm';
+    bool multi = m && mm_lower(v[1]) == 'u' && mm_startswith_ci(v, "multipart/");
+    bool message = m && mm_lower(v[1]) == 'e' &&
+                   (mm_startswith_ci(v, "message/rfc822") || mm_startswith_ci(v, "message/global") ||
+                    mm_startswith_ci(v, "message/news"));
     if (!multi && !message)
         return false;
     if (s->depth + 1 > s->lim->max_mime_depth || s->depth + 1 >= STACK_MAX) {
@@ -189,9 +226,37 @@ static bool body_boundary(san *s, const char *p, size_t n)
     return false;
 }
 
+/*
+ * n <= 8 bytes at p equal lit (lower case) but for the case of its letters:
+ * each byte ORed with fold's (0x20 where lit has a letter: that bit is all
+ * that tells upper from lower case in ASCII, and it makes no other byte a
+ * letter).  One word compared instead of a strncasecmp() per line.
+ */
+static inline bool eq_ci_word(const char *p, const char *lit, const char *fold, size_t n)
+{
+    uint64_t x = 0, want = 0, f = 0;
+    memcpy(&x, p, n);
+    memcpy(&want, lit, n);
+    memcpy(&f, fold, n);
+    return (x | f) == want;
+}
+
+/* "Content-" at p, in any case (8 bytes there). */
+static bool is_content_field(const char *p)
+{
+    return eq_ci_word(p, "content-", "\x20\x20\x20\x20\x20\x20\x20\x00", 8);
+}
+
+/* "Content-Type:" at p, in any case (13 bytes there). */
+static bool is_ctype_field(const char *p)
+{
+    return is_content_field(p) && eq_ci_word(p + 8, "type:", "\x20\x20\x20\x20\x00", 5);
+}
+
 static void header_line(san *s, const char *p, size_t n)
 {
     size_t max_field = s->lim->max_field_bytes;
+    bool whole = s->lf_end; /* the input holds p[0..n) and its LF as the side buffer will */
     if (p[0] == ' ' || p[0] == '\t') {
         if (s->drop_field)
             return;
@@ -207,15 +272,16 @@ static void header_line(san *s, const char *p, size_t n)
         s->field_len = 0;
         /* the first byte first: most fields are neither */
         char c0 = mm_lower(p[0]);
-        s->mime_field = (c0 == 'c' && n > 8 && strncasecmp(p, "content-", 8) == 0) ||
+        s->mime_field = (c0 == 'c' && n > 8 && is_content_field(p)) ||
                         (c0 == 'm' && n > 13 && strncasecmp(p, "mime-version:", 13) == 0);
-        if (s->mime_field && !s->have_ctype && n > 13 && strncasecmp(p, "content-type:", 13) == 0) {
+        if (s->mime_field && !s->have_ctype && n > 13 && is_ctype_field(p)) {
             s->have_ctype = s->in_ctype = true;
             ctype_append(s, p + 13, n - 13);
         }
         if (n > max_field) {
             n = max_field;
             s->drop_field = true;
+            whole = false;
         }
     }
     if (s->in_ctype && s->field_len)
@@ -225,13 +291,13 @@ static void header_line(san *s, const char *p, size_t n)
         return;
     if (s->mime_field)
         emit(s, p, n);
-    if (s->side && (mm_buf_append(s->side, p, n) != MM_OK || mm_buf_putc(s->side, '\n') != MM_OK))
-        s->side = NULL; /* out of memory: fewer fields, as when a limit is reached */
+    if (s->side)
+        side_add(s, p, n, whole);
 }
 
 static void line(san *s, const char *p, size_t n)
 {
-    if (n >= 13 && (p[0] == 'C' || p[0] == 'c') && strncasecmp(p, "content-type:", 13) == 0 &&
+    if (n >= 13 && (p[0] == 'C' || p[0] == 'c') && is_ctype_field(p) &&
         ++s->ctype_lines > 4 * s->lim->max_parts) {
         s->cut = true;
         return;
@@ -289,23 +355,9 @@ static const char *cr_or_lf(const char *p, const char *end)
  */
 static size_t plain_body_lines(const char *b, size_t n)
 {
-    size_t i = 0;
-#ifdef __SSE2__
-    for (; n - i > 16; i += 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(b + i));
-        __m128i w = _mm_loadu_si128((const __m128i *)(const void *)(b + i + 1));
-        __m128i lf = _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'));
-        __m128i mark =
-            _mm_or_si128(_mm_cmpeq_epi8(_mm_or_si128(w, _mm_set1_epi8(0x20)), _mm_set1_epi8('c')),
-                         _mm_cmpeq_epi8(w, _mm_set1_epi8('-')));
-        unsigned m = (unsigned)_mm_movemask_epi8(_mm_and_si128(lf, mark));
-        if (m)
-            return i + (size_t)__builtin_ctz(m) + 1;
-    }
-#endif
-    for (; i + 1 < n; i++)
-        if (b[i] == '\n' && (b[i + 1] == 'C' || b[i + 1] == 'c' || b[i + 1] == '-'))
-            return i + 1;
+    size_t i = mm_lf_then(b, n, 'C', 'c', '-');
+    if (i < n)
+        return i + 1;
     const char *last = n ? memrchr(b, '\n', n) : NULL;
     return last ? (size_t)(last - b) + 1 : 0;
 }
@@ -330,6 +382,7 @@ static void split_lines(san *s, const char *p, size_t n)
         const char *eol = any_cr ? cr_or_lf(p, end) : memchr(p, '\n', (size_t)(end - p));
         if (!eol)
             eol = end;
+        s->lf_end = eol < end && *eol == '\n';
         line(s, p, (size_t)(eol - p));
         if (eol < end && *eol == '\r' && eol + 1 < end && eol[1] == '\n')
             eol++;
@@ -360,6 +413,7 @@ mm_status_t mm_msg_sanitize(const mm_limits *lim, const char *bytes, size_t len,
     s->orig = orig;
     start_header_block(s, head);
     split_lines(s, bytes, len);
+    side_flush(s);
     buf[s->len] = '\0';
     *out = buf;
     *outlen = s->len;

@@ -49,5 +49,9 @@ bool mm_utf8_valid(const char *s, size_t n);
 bool mm_ascii(const char *s, size_t n);
 /* memchr() for any of three bytes: the first of s[0..n) that is a, b or c, or NULL. */
 const char *mm_memchr3(const char *s, size_t n, char a, char b, char c);
+/* The first i < n - 1 with s[i] an LF and s[i + 1] one of a, b, c (repeat
+ * one to look for fewer), or n: where a line starting with one of them begins,
+ * less one.  32 positions at a time with AVX2, else 16 with SSE2. */
+size_t mm_lf_then(const char *s, size_t n, char a, char b, char c);
 
 #endif

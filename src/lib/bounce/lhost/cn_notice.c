@@ -57,7 +57,7 @@ bool mm_cn_has(const char *s, const char *const *needles)
 bool mm_cn_head_has(const mm_msg *m, const char *const *needles)
 {
     for (size_t i = 0; i < m->head.n; i++)
-        if (mm_cn_has(m->head.v[i].value, needles))
+        if (mm_cn_has(mm_field_value(&m->head.v[i]), needles))
             return true;
     return false;
 }
@@ -193,14 +193,14 @@ static void dsn_fill(const mm_msg *m, mm_report *r, mm_rcpt *rc)
         for (size_t i = 0; i < fs.n; i++) {
             const mm_field *f = &fs.v[i];
             if (strcasecmp(f->name, "Final-Recipient") == 0)
-                mine = mm_strcasestr(f->value, rc->pub.recipient) != NULL;
+                mine = mm_strcasestr(mm_field_value(f), rc->pub.recipient) != NULL;
             char code[16];
             if (mine && strcasecmp(f->name, "Status") == 0 &&
-                mm_find_status(f->value, strlen(f->value), code))
+                mm_find_status(mm_field_value(f), strlen(mm_field_value(f)), code))
                 rc->pub.status = mm_report_strz(r, code);
             if (mine && strcasecmp(f->name, "Remote-MTA") == 0 && !rc->pub.remote_mta[0]) {
-                const char *v = strchr(f->value, ';');
-                rc->pub.remote_mta = mm_report_strz(r, v ? v + 1 : f->value);
+                const char *v = strchr(mm_field_value(f), ';');
+                rc->pub.remote_mta = mm_report_strz(r, v ? v + 1 : mm_field_value(f));
             }
         }
     free(fs.v);

@@ -828,7 +828,7 @@ bool mm_mta_any_header_has(const mm_msg *m, const char *name, const char *needle
     unsigned key = mm_field_key(name, strlen(name));
     for (size_t i = 0; i < m->head.n; i++)
         if (m->head.v[i].key == key && strcasecmp(m->head.v[i].name, name) == 0 &&
-            mm_strcasestr(m->head.v[i].value, needle))
+            mm_strcasestr(mm_field_value(&m->head.v[i]), needle))
             return true;
     return false;
 }

@@ -58,9 +58,9 @@ static mm_status_t set_hints(const mm_msg *m, mm_report *r, size_t start)
         if (end) {
             rcpt = cat = NULL;
         } else if (strcasecmp(fs.v[i].name, "Final-Recipient") == 0) {
-            rcpt = fs.v[i].value;
+            rcpt = mm_field_value(&fs.v[i]);
         } else if (strcasecmp(fs.v[i].name, "X-PowerMTA-BounceCategory") == 0) {
-            cat = fs.v[i].value;
+            cat = mm_field_value(&fs.v[i]);
         }
     }
     free(fs.v);

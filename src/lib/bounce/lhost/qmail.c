@@ -78,7 +78,7 @@ static bool is_qmail_clone(const mm_msg *m, const char *t, size_t n)
         subject = subject || mm_startswith_ci(subj, subjects[i]);
     for (size_t i = 0; i < m->head.n && !subject; i++)
         subject = strcasecmp(m->head.v[i].name, "Received") == 0 &&
-                  mm_strcasestr(m->head.v[i].value, "invoked for bounce");
+                  mm_strcasestr(mm_field_value(&m->head.v[i]), "invoked for bounce");
     return subject && mm_mta_has_any(t, m->text.len, copies) && mm_memcasemem(t, n, "\n<", 2);
 }
 
