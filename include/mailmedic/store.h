@@ -137,7 +137,10 @@ typedef struct mm_event_filter {
     int64_t since, until; /* time range [since, until); 0 = open */
 } mm_event_filter;
 
-/* Return non-zero from a callback to stop the walk (the walk then returns MM_OK). */
+/* Return non-zero from a callback to stop the walk (the walk then returns MM_OK).
+ * A callback may read but must not write to the same store: on PostgreSQL
+ * the walk holds the connection, and a write started inside it fails with
+ * MM_EINVAL.  Collect what to change, then write after the walk. */
 typedef int (*mm_event_cb)(void *arg, const mm_event *ev);
 
 /* Every stored event matching f (NULL = all), in (time, key) order. */
@@ -253,6 +256,11 @@ typedef struct mm_delivery {
     const char *origin;     /* "postfix:PATH:LINE" */
 } mm_delivery;
 
+/* Add delivery records; keys already stored are skipped (*added counts the
+ * new ones).  A new "sent" record newer than an address's last change ends
+ * its open soft run (state active, soft count 0); it never creates an
+ * address row nor lifts a suppression.  The cursor, when named, is moved in
+ * the same transaction. */
 MM_EXTERN mm_status_t mm_store_add_deliveries(mm_store *s, const mm_delivery *d, size_t n,
                                               const char *cursor_name, const char *cursor_value,
                                               size_t *added);

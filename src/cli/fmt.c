@@ -87,6 +87,17 @@ static bool json_plain(unsigned char c)
 
 #ifdef __SSE2__
 #include <emmintrin.h>
+
+/* A bit for each of the 16 bytes at p that is not json_plain(). */
+static unsigned stop_mask(const unsigned char *p)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    /* signed: below 0x20 are the controls and the 8-bit bytes */
+    __m128i stop = _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
+                                _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                                             _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
+    return (unsigned)_mm_movemask_epi8(stop);
+}
 #endif
 
 /* How many bytes from p on are json_plain(), 16 at a time where SSE2 is. */
@@ -95,14 +106,14 @@ static size_t plain_run(const unsigned char *p, size_t left)
     size_t run = 0;
 #ifdef __SSE2__
     for (; left - run >= 16; run += 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + run));
-        /* signed: below 0x20 are the controls and the 8-bit bytes */
-        __m128i stop = _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
-                                    _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
-                                                 _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
-        unsigned mask = (unsigned)_mm_movemask_epi8(stop);
+        unsigned mask = stop_mask(p + run);
         if (mask)
             return run + (size_t)__builtin_ctz(mask);
+    }
+    if (run < left && left >= 16) {
+        /* the last left - run bytes: the top of the block that ends at p + left */
+        unsigned mask = stop_mask(p + left - 16) >> (16 - (left - run));
+        return mask ? run + (size_t)__builtin_ctz(mask) : left;
     }
 #endif
     while (run < left && json_plain(p[run]))

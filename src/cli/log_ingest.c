@@ -330,6 +330,8 @@ static void usage(FILE *fp)
               "      --mta-log=FILE     a Postfix or Exim delivery log (repeatable; - is\n"
               "                         standard input); re-reading resumes where it stopped\n"
               "      --mta-format=FMT   auto (default), postfix or exim\n"
+              "      --mta-tz=ZONE      the zone of log times written without one: local\n"
+              "                         (default: this machine's), UTC, or +HHMM/-HHMM\n"
               "  -l, --lang=LANG        zh or en (default: from the locale)\n"
               "  -h, --help             show this help and exit\n\n"
               "Exit status: 0 all inputs read, 1 some inputs could not be read (the rest\n"
@@ -347,6 +349,7 @@ typedef struct ingest_opts {
     const char **mta; /* --mta-log files */
     size_t nmta;
     const char *mta_format;
+    mta_zone mta_tz;
     mm_ingest_options ingest;
     mm_limits limits;
 } ingest_opts;
@@ -363,6 +366,7 @@ static const struct option longopts[] = {{"format", required_argument, NULL, 'f'
                                          {"imap-allow-plaintext", no_argument, NULL, 'T'},
                                          {"mta-log", required_argument, NULL, 'L'},
                                          {"mta-format", required_argument, NULL, 'F'},
+                                         {"mta-tz", required_argument, NULL, 'Z'},
                                          {"lang", required_argument, NULL, 'l'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
@@ -395,6 +399,11 @@ static bool checked_option(ingest_opts *o, int c, const char *arg)
             return true;
         log_warnx(_("unknown MTA log format '%s' (auto, postfix or exim)"), arg);
         return false;
+    case 'Z':
+        if (mta_zone_parse(arg, &o->mta_tz))
+            return true;
+        log_warnx(_("unknown time zone '%s' (local, UTC, +HHMM or -HHMM)"), arg);
+        return false;
     }
     return false;
 }
@@ -410,6 +419,7 @@ static int parse_options(ingest_opts *o, int argc, char **argv)
         case 'j':
         case 'b':
         case 'F':
+        case 'Z':
             if (!checked_option(o, c, optarg))
                 rc = EXIT_USAGE;
             break;
@@ -465,7 +475,7 @@ static int run(ingest_run *r, ingest_opts *o, int argc, char **argv)
         ingest_paths(r, optind < argc ? argv + optind : dash,
                      optind < argc ? (size_t)(argc - optind) : 1);
     for (size_t i = 0; i < o->nmta && !r->dberr; i++)
-        ingest_mta_log(r, o->mta[i], o->mta_format);
+        ingest_mta_log(r, o->mta[i], o->mta_format, &o->mta_tz);
     if (o->imap.url && !r->dberr)
         rc = ingest_imap(r, &o->imap);
     mm_status_t st = r->dberr ? MM_OK : mm_ingest_flush(r->ing);
@@ -485,7 +495,7 @@ static int run(ingest_run *r, ingest_opts *o, int argc, char **argv)
 
 int log_ingest_main(struct mm_store *store, int argc, char **argv)
 {
-    ingest_opts o = {.jobs = 1, .mta_format = "auto"};
+    ingest_opts o = {.jobs = 1, .mta_format = "auto", .mta_tz = {.local = true}};
     mm_ingest_options_default(&o.ingest);
     o.mta = calloc((size_t)argc + 1, sizeof *o.mta);
     if (!o.mta)

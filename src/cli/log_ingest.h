@@ -9,6 +9,7 @@
 #include <mailmedic/mailmedic.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct ingest_run {
     mm_store *store;
@@ -35,7 +36,15 @@ void ingest_progress(ingest_run *r);
 bool ingest_store_failed(ingest_run *r, mm_status_t st);
 
 /* log_ingest_mta.c */
-void ingest_mta_log(ingest_run *r, const char *path, const char *format);
+/* The zone of the log's timestamps that carry none (--mta-tz). */
+typedef struct mta_zone {
+    bool local;     /* this machine's zone at the file's time (the default) */
+    int32_t east;   /* else: seconds east of UTC */
+} mta_zone;
+
+/* "local", "UTC" (or "Z"), "+0800", "-05:30"; false when s is none of them. */
+bool mta_zone_parse(const char *s, mta_zone *z);
+void ingest_mta_log(ingest_run *r, const char *path, const char *format, const mta_zone *zone);
 
 /* log_ingest_imap.c: returns an exit status (EXIT_OK, EXIT_SOMEFAIL,
  * EXIT_INTERNAL for a server that went away, EXIT_USAGE). */

@@ -10,11 +10,19 @@
  * second copy a no-op — it only saves re-reading.  A last line without its
  * "\n" may still be being written: it is left for the next run (except on
  * standard input, which has no next run).
+ *
+ * Classic syslog lines and Exim's default main log carry no zone: they are
+ * in the mail server's local time.  By default that is this machine's zone
+ * at the file's modification time (mailmedic usually runs on the server);
+ * --mta-tz names another for a log copied from elsewhere.  One offset per
+ * file: lines on the far side of a daylight-saving change are an hour off.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include "cli.h"
@@ -36,6 +44,45 @@ static mm_mtalog_format parse_format(const char *s)
     if (strcmp(s, "exim") == 0)
         return MM_MTALOG_EXIM;
     return MM_MTALOG_AUTO;
+}
+
+bool mta_zone_parse(const char *s, mta_zone *z)
+{
+    z->local = false;
+    z->east = 0;
+    if (strcmp(s, "local") == 0) {
+        z->local = true;
+        return true;
+    }
+    if (strcasecmp(s, "UTC") == 0 || strcasecmp(s, "GMT") == 0 || strcmp(s, "Z") == 0)
+        return true;
+    int sign = s[0] == '+' ? 1 : s[0] == '-' ? -1 : 0;
+    const char *d = s + 1;
+    if (!sign || !isdigit((unsigned char)d[0]) || !isdigit((unsigned char)d[1]))
+        return false;
+    int hh = (d[0] - '0') * 10 + (d[1] - '0');
+    d += 2;
+    if (*d == ':')
+        d++;
+    int mm = 0;
+    if (*d) {
+        if (!isdigit((unsigned char)d[0]) || !isdigit((unsigned char)d[1]) || d[2])
+            return false;
+        mm = (d[0] - '0') * 10 + (d[1] - '0');
+    }
+    if (hh > 14 || mm > 59)
+        return false;
+    z->east = sign * (hh * 3600 + mm * 60);
+    return true;
+}
+
+static int32_t zone_offset(const mta_zone *z, int64_t when)
+{
+    if (!z->local)
+        return z->east;
+    time_t t = (time_t)when;
+    struct tm tm;
+    return localtime_r(&t, &tm) ? (int32_t)tm.tm_gmtoff : 0;
 }
 
 /* Seek to the stored cursor; false on a store error. */
@@ -107,7 +154,7 @@ static bool do_line(ingest_run *r, mta_file *f, mm_mtalog_parser *p, const char 
     return st == MM_OK || ingest_store_failed(r, st);
 }
 
-void ingest_mta_log(ingest_run *r, const char *path, const char *format)
+void ingest_mta_log(ingest_run *r, const char *path, const char *format, const mta_zone *zone)
 {
     mta_file f = {path, NULL, NULL, 0, 1};
     int64_t mtime;
@@ -116,6 +163,7 @@ void ingest_mta_log(ingest_run *r, const char *path, const char *format)
     mm_mtalog_parser *p = mm_mtalog_create(parse_format(format), mtime);
     if (!p)
         fatalx("out of memory");
+    mm_mtalog_set_utc_offset(p, zone_offset(zone, mtime));
     char *line = NULL;
     size_t cap = 0;
     ssize_t n;

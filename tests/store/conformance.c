@@ -697,6 +697,49 @@ static void test_deliveries(void **state)
     assert_string_equal(after.row[1], want[1]); /* dl-6 not stored */
 }
 
+/* A delivery the MTA log records as sent ends an open soft run; it never
+ * makes a row, never lifts a suppression, and an older one changes nothing. */
+static void test_sent_ends_soft_run(void **state)
+{
+    (void)state;
+    const int64_t t = 1025 * D;
+    mm_event e[2] = {soft_ev("sr-1", t, "full@sent.test"), hard_ev("sr-2", t, "gone@sent.test")};
+    add(e, 2, 2);
+    mm_delivery d[4] = {
+        {"sr-d1", t - H, "Full@sent.test", "sent", "2.0.0", "", "", "Q1", ""},  /* older */
+        {"sr-d2", t + 2 * H, "gone@sent.test", "sent", "2.0.0", "", "", "Q2", ""},
+        {"sr-d3", t + 2 * H, "new@sent.test", "sent", "2.0.0", "", "", "Q3", ""},
+        {"sr-d4", t + 3 * H, "full@sent.test", "deferred", "4.2.2", "", "", "Q4", ""},
+    };
+    size_t added = 0;
+    assert_int_equal(mm_store_add_deliveries(S, d, 4, NULL, NULL, &added), MM_OK);
+    assert_int_equal(added, 4);
+    assert_int_equal(check1("full@sent.test").state, MM_ADDR_SOFT);
+    assert_int_equal(check1("gone@sent.test").state, MM_ADDR_SUPPRESSED);
+    assert_false(check1("new@sent.test").known);
+
+    /* two sends in one batch: the later one counts; then a fresh run */
+    mm_delivery ok[2] = {{"sr-d5", t + 5 * H, "full@sent.test", "sent", "", "", "", "", ""},
+                         {"sr-d6", t + 4 * H, "full@sent.test", "sent", "", "", "", "", ""}};
+    assert_int_equal(mm_store_add_deliveries(S, ok, 2, NULL, NULL, &added), MM_OK);
+    seen a = check1("full@sent.test");
+    assert_int_equal(a.state, MM_ADDR_ACTIVE);
+    assert_int_equal(a.soft_count, 0);
+    assert_int_equal(a.retry_at, 0);
+    assert_int_equal(a.updated, t + 5 * H);
+    assert_int_equal(a.last_bounce, t);
+    mm_event again = soft_ev("sr-3", t + 6 * H, "full@sent.test");
+    add(&again, 1, 1);
+    a = check1("full@sent.test");
+    assert_int_equal(a.state, MM_ADDR_SOFT);
+    assert_int_equal(a.soft_count, 1);
+    assert_int_equal(a.soft_since, t + 6 * H);
+    /* the same deliveries again are not new: nothing changes */
+    assert_int_equal(mm_store_add_deliveries(S, ok, 2, NULL, NULL, &added), MM_OK);
+    assert_int_equal(added, 0);
+    assert_int_equal(check1("full@sent.test").state, MM_ADDR_SOFT);
+}
+
 /* ---- statistics rows -------------------------------------------------- */
 
 typedef struct stats {
@@ -825,7 +868,7 @@ int main(void)
         cmocka_unit_test(test_policy_in_store), cmocka_unit_test(test_check),
         cmocka_unit_test(test_each_address),    cmocka_unit_test(test_suppress),
         cmocka_unit_test(test_annotate),        cmocka_unit_test(test_contacts),
-        cmocka_unit_test(test_deliveries),      cmocka_unit_test(test_stat_rows),
+        cmocka_unit_test(test_deliveries),      cmocka_unit_test(test_sent_ends_soft_run),      cmocka_unit_test(test_stat_rows),
         cmocka_unit_test(test_rollback),
     };
     return cmocka_run_group_tests(tests, open_store, close_store);

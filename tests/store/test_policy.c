@@ -350,6 +350,75 @@ static void test_late_soft_inside_run_counts(void **state)
     assert_int_equal(a.last_bounce, T0 + 2 * H);
 }
 
+/* The same five soft bounces suppress whatever order and batches they come
+ * in: here the last one in time arrives first. */
+static void test_late_soft_reaches_give_up(void **state)
+{
+    (void)state;
+    mm_retry_policy p = policy();
+    mm_address_info a = fresh();
+    int64_t order[5] = {0, 4, 1, 2, 3};
+    for (int i = 0; i < 5; i++) {
+        mm_event e = soft(T0 + order[i] * H);
+        store_policy_apply(&p, &a, &e);
+        if (i < 4)
+            assert_int_equal(a.state, MM_ADDR_SOFT);
+    }
+    assert_int_equal(a.soft_count, 5);
+    assert_int_equal(a.state, MM_ADDR_SUPPRESSED);
+    assert_string_equal(a.why, MM_WHY_GAVE_UP);
+}
+
+static void test_delivery_ends_soft_run(void **state)
+{
+    (void)state;
+    mm_retry_policy p = policy();
+    mm_address_info a = fresh();
+    mm_event e = soft(T0);
+    store_policy_apply(&p, &a, &e);
+    e = soft(T0 + H);
+    store_policy_apply(&p, &a, &e);
+
+    assert_false(store_policy_delivered(&a, T0 + H)); /* same second: not after */
+    assert_false(store_policy_delivered(&a, T0 + 30 * 60)); /* older than the last bounce */
+    assert_int_equal(a.state, MM_ADDR_SOFT);
+
+    assert_true(store_policy_delivered(&a, T0 + 2 * H));
+    assert_int_equal(a.state, MM_ADDR_ACTIVE);
+    assert_int_equal(a.soft_count, 0);
+    assert_int_equal(a.soft_since, 0);
+    assert_int_equal(a.retry_at, 0);
+    assert_int_equal(a.updated, T0 + 2 * H);
+    assert_int_equal(a.last_bounce, T0 + H); /* history stays */
+
+    /* the next soft bounce starts a fresh run */
+    e = soft(T0 + 3 * H);
+    store_policy_apply(&p, &a, &e);
+    assert_int_equal(a.soft_count, 1);
+    assert_int_equal(a.soft_since, T0 + 3 * H);
+    /* and a bounce from before the delivery, arriving late, is not counted */
+    e = soft(T0 + 90 * 60);
+    store_policy_apply(&p, &a, &e);
+    assert_int_equal(a.soft_count, 1);
+}
+
+static void test_delivery_leaves_other_states(void **state)
+{
+    (void)state;
+    mm_retry_policy p = policy();
+    mm_address_info a = fresh();
+    assert_false(store_policy_delivered(&a, T0)); /* unknown: no row made */
+    assert_false(a.known);
+    mm_event e = event(T0, "failed", MM_CATEGORY_INVALID_ADDRESS, true);
+    store_policy_apply(&p, &a, &e);
+    assert_false(store_policy_delivered(&a, T0 + D)); /* suppression stands */
+    assert_int_equal(a.state, MM_ADDR_SUPPRESSED);
+    mm_address_info b = fresh();
+    b.known = true;
+    b.state = MM_ADDR_ACTIVE;
+    assert_false(store_policy_delivered(&b, T0));
+}
+
 static void test_unsuppressed_starts_fresh_run(void **state)
 {
     (void)state;
@@ -387,6 +456,9 @@ int main(void)
         cmocka_unit_test(test_late_event_keeps_newer_state),
         cmocka_unit_test(test_late_soft_inside_run_counts),
         cmocka_unit_test(test_unsuppressed_starts_fresh_run),
+        cmocka_unit_test(test_late_soft_reaches_give_up),
+        cmocka_unit_test(test_delivery_ends_soft_run),
+        cmocka_unit_test(test_delivery_leaves_other_states),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -23,6 +23,9 @@
  */
 #include <string.h>
 #include <strings.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "address/address_int.h"
 
@@ -504,32 +507,155 @@ static inline uint64_t eq8(uint64_t w, unsigned ch)
     return ~(((x & lo7) + lo7) | x | lo7);
 }
 
-static bool fast_plain(mm_addr_parse *p)
+#ifdef __SSE2__
+/* Bytes of s[0..16) in lo..hi (as unsigned bytes), as 0xFF lanes: the
+ * unsigned compare done signed after shifting the range to start at -128. */
+static inline __m128i in_range16(__m128i v, unsigned char lo, unsigned char hi)
 {
-    const unsigned char *s = p->s;
-    size_t n = p->n, at = 0;
-    mm_addr *o = p->out;
-    if (n < 8)
-        return false; /* too short for the word loads below: rare */
+    __m128i x = _mm_add_epi8(v, _mm_set1_epi8((char)(0x80 - lo)));
+    return _mm_cmplt_epi8(x, _mm_set1_epi8((char)(0x80 + (hi - lo) + 1 - 256)));
+}
+
+/* How many of the first 16 bytes (n >= 16) are letters, digits, ".", "-",
+ * "_" or "+" -- the local parts people type, all of class MM_AC_LOCAL --
+ * and, in *dots, which of those are dots (bit i = s[i]).  One compare per
+ * kind for 16 bytes, where the table loop costs a load per byte. */
+static inline size_t common_local16(const unsigned char *s, unsigned *dots)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
+    __m128i dot = _mm_cmpeq_epi8(v, _mm_set1_epi8('.'));
+    __m128i ok = _mm_or_si128(in_range16(_mm_or_si128(v, _mm_set1_epi8(0x20)), 'a', 'z'),
+                              in_range16(v, '0', '9'));
+    ok = _mm_or_si128(ok, _mm_or_si128(dot, _mm_cmpeq_epi8(v, _mm_set1_epi8('-'))));
+    ok = _mm_or_si128(ok, _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('_')),
+                                       _mm_cmpeq_epi8(v, _mm_set1_epi8('+'))));
+    size_t run = (size_t)__builtin_ctz(~(unsigned)_mm_movemask_epi8(ok) | 0x10000u);
+    *dots = (unsigned)_mm_movemask_epi8(dot) & ((1u << run) - 1);
+    return run;
+}
+#endif
+
+/* The end of the local part (the first byte not of class MM_AC_LOCAL) and
+ * whether it has "..": *dotdot may be true needlessly (then the full parser
+ * decides), never false wrongly. */
+static size_t local_end(const unsigned char *s, size_t n, bool *dotdot)
+{
+    size_t at = 0;
+#ifdef __SSE2__
+    if (n >= 16) {
+        unsigned dots;
+        at = common_local16(s, &dots);
+        if (at < 16 && s[at] == '@') { /* the usual case: done in one step */
+            *dotdot = (dots & (dots >> 1)) != 0;
+            return at;
+        }
+    }
+#endif
     while (at + 8 <= n && (cls8(s + at) & MM_AC_LOCAL))
         at += 8;
     while (at < n && (mm_addr_cls[s[at]] & MM_AC_LOCAL))
         at++;
-    if (at == 0 || at == n || at > LOCAL_MAX || s[at] != '@' || s[0] == '.' || s[at - 1] == '.')
-        return false;
     /* ".." in the local part: words 7 bytes apart see every pair (a word
      * that reaches into the domain can only cause a needless fallback) */
-    for (size_t k = 0; k + 1 < at; k += 7) {
+    *dotdot = false;
+    for (size_t k = 0; k + 1 < at && !*dotdot; k += 7) {
         uint64_t dm = eq8(load8(s + (k + 8 <= n ? k : n - 8)), '.');
-        if (dm & (dm >> 8))
-            return false;
+        *dotdot = (dm & (dm >> 8)) != 0;
     }
-    size_t d = at + 1, dl = n - d;
-    if (dl == 0 || dl > LABEL_MAX)
-        return false; /* then no label can be too long either */
-    /* The local part into `local` and `address` in words (no memcpy call);
-     * a short one takes bytes of the domain along, which the domain's own
-     * stores below overwrite in `address`. */
+    return at;
+}
+
+/* What the domain scans below report about a plain domain. */
+typedef struct {
+    bool upper;     /* an upper-case letter */
+    size_t lastdot; /* offset of the last "." in the domain + 1, 0 = none */
+} plain_dom;
+
+/*
+ * The domain s[n-dl..n) (n >= 8, dl <= 63) 8 bytes at a time: every byte
+ * LDH or ".", no two of "-" "." side by side.  False on anything else.  The
+ * first and last bytes are the caller's to check.
+ */
+static bool plain_domain8(const unsigned char *s, size_t n, size_t dl, plain_dom *r)
+{
+    size_t d = n - dl;
+    uint64_t carry = 0, upper = 0;
+    for (size_t k = 0; k < dl; k += 8) {
+        uint64_t w, pad = 0;
+        if (k + 8 <= dl) {
+            w = load8(s + d + k);
+        } else {
+            unsigned rest = (unsigned)(dl - k);
+            w = load8(s + n - 8) >> (8 * (8 - rest));
+            pad = ~0ull << (8 * rest);
+        }
+        if (w & HIGH8)
+            return false;
+        uint64_t wp = w | (pad & ONES8 * 'a'); /* pad with a harmless letter */
+        uint64_t pm = in_range8(wp, '-', '.');
+        uint64_t ok = in_range8(wp, '0', '9') | in_range8(wp | ONES8 * 0x20, 'a', 'z') | pm;
+        if (ok != HIGH8 || (pm & (pm >> 8)) || (carry & pm & 0x80))
+            return false;
+        carry = pm >> 56;
+        upper |= ~wp & ONES8 * 0x20;
+        uint64_t dm = eq8(wp, '.');
+        if (dm)
+            r->lastdot = k + (size_t)(63 - __builtin_clzll(dm)) / 8 + 1;
+    }
+    r->upper = upper != 0;
+    return true;
+}
+
+#ifdef __SSE2__
+/* plain_domain8() 16 bytes at a time, for n >= 16: the last piece is read
+ * from s + n - 16 and its lanes shifted down to offsets k.. in the masks,
+ * so bit i of every mask is the byte at domain offset k + i. */
+static bool plain_domain16(const unsigned char *s, size_t n, size_t dl, plain_dom *r)
+{
+    const __m128i case_bit = _mm_set1_epi8(0x20);
+    unsigned carry = 0, upper = 0;
+    for (size_t k = 0; k < dl; k += 16) {
+        size_t rest = dl - k < 16 ? dl - k : 16;
+        const unsigned char *q = rest == 16 ? s + n - dl + k : s + n - 16;
+        unsigned shift = (unsigned)(16 - rest), all = (1u << rest) - 1;
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)q);
+        if ((unsigned)_mm_movemask_epi8(v) >> shift)
+            return false; /* non-ASCII */
+        __m128i dot = _mm_cmpeq_epi8(v, _mm_set1_epi8('.'));
+        __m128i pmv = _mm_or_si128(dot, _mm_cmpeq_epi8(v, _mm_set1_epi8('-')));
+        __m128i okv = _mm_or_si128(in_range16(_mm_or_si128(v, case_bit), 'a', 'z'),
+                                   _mm_or_si128(in_range16(v, '0', '9'), pmv));
+        unsigned ok = (unsigned)_mm_movemask_epi8(okv) >> shift;
+        unsigned pm = (unsigned)_mm_movemask_epi8(pmv) >> shift;
+        if (ok != all || (pm & (pm >> 1)) || (carry & pm & 1))
+            return false;
+        carry = pm >> (rest - 1);
+        __m128i caseless = _mm_cmpeq_epi8(_mm_and_si128(v, case_bit), _mm_setzero_si128());
+        upper |= (unsigned)_mm_movemask_epi8(caseless) >> shift;
+        unsigned dm = (unsigned)_mm_movemask_epi8(dot) >> shift;
+        if (dm)
+            r->lastdot = k + (size_t)(31 - __builtin_clz(dm)) + 1;
+    }
+    r->upper = upper != 0;
+    return true;
+}
+#endif
+
+/* The local part s[0..at) into `local` and `address` in words (no memcpy
+ * call; n >= 8); a short one takes bytes of the domain along, which the
+ * domain's own stores overwrite in `address`. */
+static void store_local(mm_addr *o, const unsigned char *s, size_t n, size_t at)
+{
+#ifndef __SSE2__
+    (void)n;
+#else
+    if (at <= 16 && n >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
+        _mm_storeu_si128((__m128i *)(void *)o->local, v);
+        _mm_storeu_si128((__m128i *)(void *)o->address, v);
+        return;
+    }
+#endif
     for (size_t k = 0;; k += 8) {
         size_t q = k + 8 <= at ? k : (at >= 8 ? at - 8 : 0);
         uint64_t w = load8(s + q);
@@ -538,43 +664,59 @@ static bool fast_plain(mm_addr_parse *p)
         if (k + 8 >= at)
             break;
     }
+}
+
+/* The lower-cased domain s[n-dl..n) (checked plain, n >= 8) into `domain`,
+ * `domain_ascii` and the domain half of `address` (which starts at d), in
+ * words, the last overlapping the one before. */
+static void store_domain(mm_addr *o, const unsigned char *s, size_t n, size_t dl)
+{
+    size_t d = n - dl;
     char *wd = o->domain, *wa = o->domain_ascii, *wr = o->address + d;
-    uint64_t carry = 0, upper = 0, last = 0;
-    size_t lastdot = 0; /* offset in the domain + 1, 0 = no dot */
-    for (size_t k = 0; k < dl; k += 8) {
-        uint64_t w, pad = 0;
-        if (k + 8 <= dl) {
-            w = load8(s + d + k);
-        } else {
-            unsigned r = (unsigned)(dl - k);
-            w = load8(s + n - 8) >> (8 * (8 - r));
-            pad = ~0ull << (8 * r);
-        }
-        if (w & HIGH8)
-            return false;
-        uint64_t wp = w | (pad & ONES8 * 'a'); /* pad with a harmless letter */
-        uint64_t pm = in_range8(wp, '-', '.');
-        uint64_t ok = in_range8(wp, '0', '9') | in_range8(wp | ONES8 * 0x20, 'a', 'z') | pm;
-        /* every byte LDH or "."; no two of "-" "." side by side */
-        if (ok != HIGH8 || (pm & (pm >> 8)) || (carry & pm & 0x80))
-            return false;
-        carry = pm >> 56;
-        last = pm;
-        upper |= ~wp & ONES8 * 0x20;
-        uint64_t dm = eq8(wp, '.');
-        if (dm)
-            lastdot = k + (size_t)(63 - __builtin_clzll(dm)) / 8 + 1;
-        uint64_t lw = (w | ONES8 * 0x20) & ~pad;
-        memcpy(wd + k, &lw, 8);
-        memcpy(wa + k, &lw, 8);
-        memcpy(wr + k, &lw, 8);
+    const uint64_t bits = ONES8 * 0x20;
+    uint64_t w;
+    for (size_t k = 0; k + 8 < dl; k += 8) {
+        w = load8(s + d + k) | bits;
+        memcpy(wd + k, &w, 8);
+        memcpy(wa + k, &w, 8);
+        memcpy(wr + k, &w, 8);
     }
-    /* a label starts or ends with "-", or the domain with "." */
-    size_t lb = (dl - 1) % 8;
-    if (in_range8(s[d], '-', '.') || (last >> (8 * lb) & 0x80))
+    size_t k = dl >= 8 ? dl - 8 : 0;
+    w = load8(s + n - 8);
+    w = dl >= 8 ? w | bits : (w >> (8 * (8 - dl)) | bits) & ~(~0ull << (8 * dl));
+    memcpy(wd + k, &w, 8);
+    memcpy(wa + k, &w, 8);
+    memcpy(wr + k, &w, 8);
+    wd[dl] = wa[dl] = wr[dl] = '\0';
+}
+
+static bool fast_plain(mm_addr_parse *p)
+{
+    const unsigned char *s = p->s;
+    size_t n = p->n;
+    mm_addr *o = p->out;
+    if (n < 8)
+        return false; /* too short for the word loads below: rare */
+    bool dotdot;
+    size_t at = local_end(s, n, &dotdot);
+    if (at == 0 || at == n || at > LOCAL_MAX || s[at] != '@' || s[0] == '.' || s[at - 1] == '.' ||
+        dotdot)
         return false;
-    size_t t = d + lastdot;
-    if (lastdot) {
+    size_t d = at + 1, dl = n - d;
+    if (dl == 0 || dl > LABEL_MAX)
+        return false; /* then no label can be too long either */
+    plain_dom r = {false, 0};
+    bool plain;
+#ifdef __SSE2__
+    plain = n >= 16 ? plain_domain16(s, n, dl, &r) : plain_domain8(s, n, dl, &r);
+#else
+    plain = plain_domain8(s, n, dl, &r);
+#endif
+    /* a label starts or ends with "-", or the domain with "." */
+    if (!plain || in_range8(s[d], '-', '.') || in_range8(s[n - 1], '-', '.'))
+        return false;
+    size_t t = d + r.lastdot;
+    if (r.lastdot) {
         size_t q = t;
         while (q < n && (mm_addr_cls[s[q]] & MM_AC_DIGIT))
             q++;
@@ -583,14 +725,15 @@ static bool fast_plain(mm_addr_parse *p)
     } else {
         o->flags |= MM_ADDR_F_DOTLESS;
     }
-    if (upper)
+    if (r.upper)
         o->norms |= MM_ADDR_N_LOWER_DOMAIN;
-    wd[dl] = wa[dl] = wr[dl] = '\0';
+    store_local(o, s, n, at);
+    store_domain(o, s, n, dl);
     o->local[at] = '\0';
     o->address[at] = '@';
     p->tld = t;
     p->dlen = p->alen = dl;
-    mm_addr_domain_notes(p, d, lastdot);
+    mm_addr_domain_notes(p, d, r.lastdot);
     return true;
 }
 

@@ -28,7 +28,7 @@ static uint32_t hash(const char *s, size_t n)
 }
 
 /* Bit index of a 2- or 3-letter a-z TLD, or -1. */
-static long short_index(const char *s, size_t n)
+static inline long short_index(const char *s, size_t n)
 {
     unsigned a = (unsigned)(s[0] - 'a'), b = (unsigned)(s[1] - 'a');
     if (n < 2 || n > 3 || a >= 26 || b >= 26)
@@ -266,7 +266,8 @@ static bool special_name_slow(const char *d, size_t dn)
  * is inline: it runs for nearly every domain and rejects nearly all. */
 static inline bool special_name(const char *d, size_t dn)
 {
-    if (dn < 9 || (d[dn - 5] != 'e' && d[dn - 5] != '.')) /* ...e.com, ....arpa */
+    if (dn < 9 ||
+        (d[dn - 5] != '.' && (d[dn - 5] != 'e' || d[dn - 6] != 'l'))) /* ...le.com, ....arpa */
         return false;
     return special_name_slow(d, dn);
 }

@@ -41,73 +41,62 @@ static inline uint64_t load_bytes(const char *s, size_t n)
     return u[0] | ((uint64_t)u[n / 2] << (8 * (n / 2))) | ((uint64_t)u[n - 1] << (8 * (n - 1)));
 }
 
-static inline uint64_t load_folded(const char *s, size_t n)
-{
-    if (n >= 8) {
-        uint64_t v;
-        memcpy(&v, s, 8);
-        return mm_dom_lower8(v);
-    }
-    return mm_dom_lower8(load_bytes(s, n));
-}
-
-static inline uint64_t load8_folded(const char *s)
-{
-    uint64_t v;
-    memcpy(&v, s, 8);
-    return mm_dom_lower8(v);
-}
-
 /* Whole 8-byte words, the last one overlapping the one before when the
- * length is no multiple of 8: no byte-sized tail to assemble. */
+ * length is no multiple of 8: no byte-sized tail to assemble.  Case is
+ * folded by setting the 0x20 bit of every byte, which also makes a few
+ * other bytes alike ("-" and CR, "@" and "`"): harmless for a hash, as
+ * probe() compares the keys exactly, and one OR per word instead of the
+ * exact lower-casing of mm_dom_lower8(). */
 uint32_t mm_dom_hash(const char *s, size_t len)
 {
+    const uint64_t caseless = 0x2020202020202020ull;
     uint64_t h = 0x9e3779b97f4a7c15ull ^ len;
     if (len <= 8) {
         if (len)
-            h = (h ^ mm_dom_lower8(load_bytes(s, len))) * 0xff51afd7ed558ccdull;
+            h = (h ^ (load_bytes(s, len) | caseless)) * 0xff51afd7ed558ccdull;
     } else {
         for (size_t i = 0; i + 8 < len; i += 8) {
-            h = (h ^ load8_folded(s + i)) * 0xff51afd7ed558ccdull;
+            uint64_t w;
+            memcpy(&w, s + i, 8);
+            h = (h ^ (w | caseless)) * 0xff51afd7ed558ccdull;
             h ^= h >> 29;
         }
-        h = (h ^ load8_folded(s + len - 8)) * 0xff51afd7ed558ccdull;
+        uint64_t w;
+        memcpy(&w, s + len - 8, 8);
+        h = (h ^ (w | caseless)) * 0xff51afd7ed558ccdull;
     }
     h ^= h >> 29;
     h *= 0xc4ceb9fe1a85ec53ull;
     return (uint32_t)(h >> 32);
 }
 
+/* One word of a key (stored lower case) against the same word of s in any
+ * case.  Callers mostly pass lower case already: an exact match then costs
+ * one compare, and only a word that differs in no more than the 0x20 bits
+ * is lower-cased to decide. */
+static inline bool word_equal_folded(uint64_t k, uint64_t w)
+{
+    if (k == w)
+        return true;
+    return ((k ^ w) & ~0x2020202020202020ull) == 0 && k == mm_dom_lower8(w);
+}
+
 /* key (stored lower case) against s in any case, len > 0. */
 static inline bool equal_folded(const char *key, const char *s, size_t len)
 {
     if (len <= 8)
-        return load_bytes(key, len) == mm_dom_lower8(load_bytes(s, len));
+        return word_equal_folded(load_bytes(key, len), load_bytes(s, len));
     for (size_t i = 0; i + 8 < len; i += 8) {
-        uint64_t k;
+        uint64_t k, w;
         memcpy(&k, key + i, 8);
-        if (k != load8_folded(s + i))
+        memcpy(&w, s + i, 8);
+        if (!word_equal_folded(k, w))
             return false;
     }
-    uint64_t k;
+    uint64_t k, w;
     memcpy(&k, key + len - 8, 8);
-    return k == load8_folded(s + len - 8);
-}
-
-static inline unsigned bloom_key_ends(unsigned char first, unsigned char last)
-{
-    /* | 0x20 folds case as the hash does. */
-    return ((first | 0x20u) * 7u + (last | 0x20u)) & 255u;
-}
-
-static inline unsigned bloom_key(const char *s, size_t len)
-{
-    return bloom_key_ends((unsigned char)s[0], (unsigned char)s[len - 1]);
-}
-
-static inline bool bloom_has(const struct dom_table *t, const char *s, size_t len)
-{
-    return len > 0 && len <= DOM_MAX && t->slots && (t->bloom[bloom_key(s, len)] >> (len & 63) & 1);
+    memcpy(&w, s + len - 8, 8);
+    return word_equal_folded(k, w);
 }
 
 static inline const struct dom_slot *probe(const struct dom_table *t, const char *s, size_t len,
@@ -124,7 +113,7 @@ static inline const struct dom_slot *probe(const struct dom_table *t, const char
 
 const struct dom_slot *mm_dom_find(const struct dom_table *t, const char *s, size_t len)
 {
-    return bloom_has(t, s, len) ? probe(t, s, len, mm_dom_hash(s, len)) : NULL;
+    return mm_dom_bloom_has(t, s, len) ? probe(t, s, len, mm_dom_hash(s, len)) : NULL;
 }
 
 static inline size_t hbit(const struct dom_table *t, uint32_t h)
@@ -166,7 +155,7 @@ static mm_status_t table_init(struct dom_table *t, size_t n)
 static struct dom_slot *table_add(struct dom_table *t, const char *s, size_t len, int32_t val)
 {
     uint32_t h = mm_dom_hash(s, len);
-    t->bloom[bloom_key(s, len)] |= 1ull << (len & 63);
+    t->bloom[mm_dom_bloom_key(s, len)] |= 1ull << (len & 63);
     size_t b = hbit(t, h);
     t->hbits[b / 64] |= 1ull << (b % 64);
     for (uint32_t i = h & t->mask;; i = (i + 1) & t->mask) {
@@ -178,28 +167,6 @@ static struct dom_slot *table_add(struct dom_table *t, const char *s, size_t len
         if (e->hash == h && e->len == len && memcmp(e->s, s, len) == 0)
             return e;
     }
-}
-
-/* Index of a 2- or 3-letter lower-case TLD in tld_index, or -1. */
-static inline long short_tld(const char *s, size_t len)
-{
-    unsigned a = (unsigned char)s[0] - 'a', b = (unsigned char)s[1] - 'a';
-    if (a >= 26 || b >= 26)
-        return -1;
-    if (len == 2)
-        return (long)(a * 26 + b);
-    unsigned c = (unsigned char)s[2] - 'a';
-    return c < 26 ? (long)(26 * 26 + (a * 26 + b) * 26 + c) : -1;
-}
-
-const struct dom_slot *mm_dom_find_tld(const mm_domains *d, const char *s, size_t len)
-{
-    if (len == 2 || len == 3) {
-        long k = short_tld(s, len);
-        if (k >= 0)
-            return d->tld_index[k] ? &d->tlds.slots[d->tld_index[k] - 1] : NULL;
-    }
-    return mm_dom_find(&d->tlds, s, len);
 }
 
 bool mm_dom_tld_exists(const mm_domains *d, const char *tld, size_t len)
@@ -408,7 +375,7 @@ static mm_status_t load_tlds(mm_domains *d)
     }
     for (uint32_t i = 0; i <= d->tlds.mask; i++) {
         const struct dom_slot *e = &d->tlds.slots[i];
-        long k = e->s && (e->len == 2 || e->len == 3) ? short_tld(e->s, e->len) : -1;
+        long k = e->s && (e->len == 2 || e->len == 3) ? mm_dom_short_tld(e->s, e->len) : -1;
         if (k >= 0)
             d->tld_index[k] = (uint16_t)(i + 1);
     }
@@ -431,6 +398,14 @@ static mm_status_t load_bucket_chars(mm_domains *d)
             continue;
         d->bucket_first[t->suffix * w + t->name_len] |= mm_dom_charbit(t->domain[0]);
         d->bucket_last[t->suffix * w + t->name_len] |= mm_dom_charbit(t->domain[t->name_len - 1]);
+        if (t->name_len < 2)
+            continue;
+        const unsigned char *nm = (const unsigned char *)t->domain;
+        size_t l = t->name_len;
+        uint32_t b0 = mm_dom_name_ends_bit(t->suffix, 0, nm[0], nm[1]),
+                 b1 = mm_dom_name_ends_bit(t->suffix, 1, nm[l - 2], nm[l - 1]);
+        d->name_ends[b0 / 64] |= 1ull << (b0 % 64);
+        d->name_ends[b1 / 64] |= 1ull << (b1 % 64);
     }
     return MM_OK;
 }
@@ -503,6 +478,31 @@ void mm_domains_free(mm_domains *d)
     free(d);
 }
 
+/* Is a parent of domain (s[0..len), unknown itself) a listed throwaway
+ * service?  They hand out any subdomain: the parents that still have two
+ * labels are asked (no list holds a bare TLD). */
+static unsigned disposable_parent(const mm_domains *d, const char *domain, size_t len)
+{
+    uint32_t m;
+    if (mm_dom_dots(domain, len, &m)) {   /* most domains: no memchr calls */
+        for (; m & (m - 1); m &= m - 1) { /* a dot that is not the last */
+            size_t i = (size_t)__builtin_ctz(m) + 1;
+            const struct dom_slot *e = mm_dom_lookup(d, domain + i, len - i);
+            if (e && (e->flags & MM_DOM_DISPOSABLE))
+                return MM_DOM_DISPOSABLE;
+        }
+        return 0;
+    }
+    const char *end = domain + len, *p = memchr(domain, '.', len);
+    while (p && memchr(p + 1, '.', (size_t)(end - p - 1))) {
+        const struct dom_slot *e = mm_dom_lookup(d, p + 1, (size_t)(end - p - 1));
+        if (e && (e->flags & MM_DOM_DISPOSABLE))
+            return MM_DOM_DISPOSABLE;
+        p = memchr(p + 1, '.', (size_t)(end - p - 1));
+    }
+    return 0;
+}
+
 unsigned mm_domains_lookup(const mm_domains *d, const char *domain, size_t len,
                            const char **provider)
 {
@@ -517,16 +517,7 @@ unsigned mm_domains_lookup(const mm_domains *d, const char *domain, size_t len,
             *provider = d->targets[e->val].provider;
         return e->flags;
     }
-    /* Throwaway services hand out any subdomain: walk up to the parents that
-     * still have two labels (no list holds a bare TLD). */
-    const char *end = domain + len, *p = memchr(domain, '.', len);
-    while (p && memchr(p + 1, '.', (size_t)(end - p - 1))) {
-        e = mm_dom_lookup(d, p + 1, (size_t)(end - p - 1));
-        if (e && (e->flags & MM_DOM_DISPOSABLE))
-            return MM_DOM_DISPOSABLE;
-        p = memchr(p + 1, '.', (size_t)(end - p - 1));
-    }
-    return 0;
+    return disposable_parent(d, domain, len);
 }
 
 unsigned mm_domains_class(const mm_domains *d, const char *domain, size_t len)
@@ -541,8 +532,14 @@ const char *mm_domains_provider(const mm_domains *d, const char *domain, size_t 
         return NULL;
     if (len && domain[len - 1] == '.')
         len--;
-    const struct dom_slot *e = mm_dom_lookup(d, domain, len);
-    return e && e->val >= 0 ? d->targets[e->val].provider : NULL;
+    if (len == 0 || len > DOM_MAX)
+        return NULL;
+    /* Only the popular domains name a provider, and all of them are in the
+     * small table: the big one need not be asked. */
+    uint32_t h = mm_dom_hash(domain, len);
+    const struct dom_slot *e =
+        hbits_has(&d->popular, h) ? probe(&d->popular, domain, len, h) : NULL;
+    return e ? d->targets[e->val].provider : NULL;
 }
 
 /* The high bit of every byte of w equal to ch (exact for every byte). */
@@ -562,8 +559,76 @@ static inline bool role_sep(unsigned char c)
  * counts (up to "+", without "-", "_" and ".") 8 bytes at a time, and the
  * first and last characters.  False when no alias can match; true when the
  * full look-up must decide. */
-static bool role_maybe(const mm_domains *d, const char *local, size_t len)
+#ifdef __SSE2__
+/* The set bits of x < 2^16, inline: without -mpopcnt __builtin_popcount
+ * is a call into libgcc that costs more than the rest of the span. */
+static inline size_t popcount16(unsigned x)
 {
+    x = x - ((x >> 1) & 0x5555u);
+    x = (x & 0x3333u) + ((x >> 2) & 0x3333u);
+    x = (x + (x >> 4)) & 0x0F0Fu;
+    return (x + (x >> 8)) & 0x1Fu;
+}
+
+/* The end (*end: the first "+", or len) and the separators before it
+ * (*seps) from lane masks already moved to their places (bit i = local[i]). */
+static inline void role_span_masks(unsigned pm, unsigned sm, size_t len, size_t *end, size_t *seps)
+{
+    *end = pm ? (size_t)__builtin_ctz(pm) : len;
+    *seps = popcount16(sm & ((1u << *end) - 1));
+}
+
+/* The lanes of v that are "-", "_" or ".". */
+static inline __m128i role_seps(__m128i v)
+{
+    return _mm_or_si128(
+        _mm_cmpeq_epi8(v, _mm_set1_epi8('-')),
+        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('_')), _mm_cmpeq_epi8(v, _mm_set1_epi8('.'))));
+}
+
+/* role_span() for 8..16 bytes with one vector (see mm_dom_load_halves()). */
+static void role_span16(const char *local, size_t len, size_t *end, size_t *seps)
+{
+    __m128i v = mm_dom_load_halves(local, len);
+    unsigned pm = mm_dom_halves_mask(_mm_cmpeq_epi8(v, _mm_set1_epi8('+')), len);
+    role_span_masks(pm, mm_dom_halves_mask(role_seps(v), len), len, end, seps);
+}
+
+/* The 8-lane mask m (lanes 0-3 = local[0..4), 4-7 = local[len-4..len))
+ * with the repeated lanes dropped and the rest moved to their places. */
+static inline unsigned quarters_mask(unsigned m, size_t len)
+{
+    unsigned dup = ((1u << (8 - len)) - 1) << 4;
+    return (m & 0xFu) | (m & 0xF0u & ~dup) >> 4 << (len - 4);
+}
+
+/* role_span() for 4..7 bytes: the same with the first and last 4 bytes in
+ * the low 8 lanes (the others are zero, which matches no separator). */
+static void role_span8(const char *local, size_t len, size_t *end, size_t *seps)
+{
+    uint32_t lo, hi;
+    memcpy(&lo, local, 4);
+    memcpy(&hi, local + len - 4, 4);
+    __m128i v = _mm_cvtsi64_si128((long long)((uint64_t)hi << 32 | lo));
+    unsigned pm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('+')));
+    unsigned sm = (unsigned)_mm_movemask_epi8(role_seps(v));
+    role_span_masks(quarters_mask(pm, len), quarters_mask(sm, len), len, end, seps);
+}
+#endif
+
+/* The length that counts for a role (up to "+"): *end, and how many "-",
+ * "_" and "." it has: *seps. */
+static void role_span(const char *local, size_t len, size_t *end_out, size_t *seps_out)
+{
+#ifdef __SSE2__
+    if (len >= 4 && len <= 16) {
+        if (len >= 8)
+            role_span16(local, len, end_out, seps_out);
+        else
+            role_span8(local, len, end_out, seps_out);
+        return;
+    }
+#endif
     const uint64_t ones = 0x0101010101010101ull;
     size_t end = len, seps = 0, i = 0;
     for (; i + 8 <= len; i += 8) {
@@ -587,13 +652,21 @@ static bool role_maybe(const mm_domains *d, const char *local, size_t len)
         }
         seps += role_sep((unsigned char)local[i]);
     }
+    *end_out = end;
+    *seps_out = seps;
+}
+
+static bool role_maybe(const mm_domains *d, const char *local, size_t len)
+{
+    size_t end, seps;
+    role_span(local, len, &end, &seps);
     size_t n = end - seps;
     if (n == 0 || n > d->role_max)
         return false;
     if (role_sep((unsigned char)local[0]) || role_sep((unsigned char)local[end - 1]))
         return true; /* the first or last that counts is elsewhere: ask in full */
-    const struct dom_table *t = &d->roles; /* bloom_has() on the alias to be built */
-    unsigned key = bloom_key_ends((unsigned char)local[0], (unsigned char)local[end - 1]);
+    const struct dom_table *t = &d->roles; /* mm_dom_bloom_has() on the alias to be built */
+    unsigned key = mm_dom_bloom_key_ends((unsigned char)local[0], (unsigned char)local[end - 1]);
     return t->slots && (t->bloom[key] >> (n & 63) & 1);
 }
 

@@ -230,6 +230,83 @@ static bool fold_slow(const char *in, size_t len, char *buf, size_t *n, unsigned
     return *n > 0;
 }
 
+#ifdef __SSE2__
+/* Bytes of v in lo..hi (unsigned), as 0xFF lanes. */
+static inline __m128i in_range16(__m128i v, unsigned char lo, unsigned char hi)
+{
+    __m128i x = _mm_add_epi8(v, _mm_set1_epi8((char)(0x80 - lo)));
+    return _mm_cmplt_epi8(x, _mm_set1_epi8((char)(0x80 + (hi - lo) + 1 - 256)));
+}
+
+/* The lanes of v that are "." (*dot), "-" (*minus), digits (*digit) and
+ * any of those or a letter (*ok), as bit masks. */
+static inline void fold_masks(__m128i v, unsigned *ok, unsigned *dot, unsigned *minus,
+                              unsigned *digit)
+{
+    __m128i dv = _mm_cmpeq_epi8(v, _mm_set1_epi8('.'));
+    __m128i mv = _mm_cmpeq_epi8(v, _mm_set1_epi8('-'));
+    __m128i gv = in_range16(v, '0', '9');
+    __m128i lv = in_range16(_mm_or_si128(v, _mm_set1_epi8(0x20)), 'a', 'z');
+    *ok = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(dv, mv), _mm_or_si128(gv, lv)));
+    *dot = (unsigned)_mm_movemask_epi8(dv);
+    *minus = (unsigned)_mm_movemask_epi8(mv);
+    *digit = (unsigned)_mm_movemask_epi8(gv);
+}
+
+/* Masks of fold16()/fold32(): every lane LDH or "."; no doubled dot and no
+ * hyphen beside a dot among the lanes adj marks as having their neighbour
+ * in the next lane; no dot or hyphen in the first or last lane. */
+static inline bool fold_plain(uint32_t ok, uint32_t all, uint32_t dm, uint32_t mm, uint32_t adj)
+{
+    uint32_t edges = 1u | (all ^ (all >> 1)); /* the first and the last lane */
+    return ok == all && !(dm & (dm >> 1) & adj) && !((dm | mm) & edges) &&
+           !(((mm & (dm >> 1)) | (dm & (mm >> 1))) & adj);
+}
+
+/*
+ * fold() for 8..16 bytes (most domains) with one vector: the first 8 bytes
+ * in the low half, the last 8 in the high half (so a byte may be seen
+ * twice, which no test minds).  Lanes i and i + 1 are neighbours in s
+ * except lanes 7 and 8 when len < 16 (s[7] and s[len - 8]); every real
+ * pair of neighbours lies in one half or, for len 16, across the middle.
+ * Returns false when fold_slow() must decide: a byte that is not LDH or
+ * ".", a doubled, leading or trailing dot, a hyphen at a label's edge.
+ */
+static bool fold16(const unsigned char *s, size_t len, char *buf, unsigned *flags)
+{
+    __m128i v = mm_dom_load_halves((const char *)s, len);
+    unsigned ok, dm, mm, digit;
+    fold_masks(v, &ok, &dm, &mm, &digit);
+    if (!fold_plain(ok, 0xFFFFu, dm, mm, len == 16 ? 0x7FFFu : 0x7F7Fu))
+        return false;
+    /* Only LDH and dots: | 0x20 lower-cases the letters and keeps the rest. */
+    __m128i low = _mm_or_si128(v, _mm_set1_epi8(0x20));
+    _mm_storel_epi64((__m128i *)(void *)buf, low);
+    _mm_storel_epi64((__m128i *)(void *)(buf + len - 8), _mm_unpackhi_epi64(low, low));
+    buf[len] = '\0';
+    *flags |= digit ? F_DIGIT : 0u;
+    return true;
+}
+
+/* fold16() for 17..32 bytes: the first 16 and the last 16 in two vectors. */
+static bool fold32(const unsigned char *s, size_t len, char *buf, unsigned *flags)
+{
+    __m128i a = _mm_loadu_si128((const __m128i *)(const void *)s);
+    __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(s + len - 16));
+    unsigned ok, dm, mm, digit, ok2, dm2, mm2, digit2;
+    fold_masks(a, &ok, &dm, &mm, &digit);
+    fold_masks(b, &ok2, &dm2, &mm2, &digit2);
+    if (!fold_plain(ok | ok2 << 16, 0xFFFFFFFFu, dm | dm2 << 16, mm | mm2 << 16,
+                    len == 32 ? 0x7FFFFFFFu : 0x7FFF7FFFu))
+        return false;
+    _mm_storeu_si128((__m128i *)(void *)buf, _mm_or_si128(a, _mm_set1_epi8(0x20)));
+    _mm_storeu_si128((__m128i *)(void *)(buf + len - 16), _mm_or_si128(b, _mm_set1_epi8(0x20)));
+    buf[len] = '\0';
+    *flags |= digit | digit2 ? F_DIGIT : 0u;
+    return true;
+}
+#endif
+
 /*
  * Fold the typed domain into buf (DOM_MAX + 1 bytes): lower-case LDH and
  * single dots.  The usual input, plain ASCII, is copied through a byte table
@@ -241,6 +318,14 @@ static bool fold(const mm_domains *d, const char *in, size_t len, char *buf, siz
     const unsigned char *s = (const unsigned char *)in;
     if (len == 0 || len > DOM_MAX)
         return len > 0 && fold_slow(in, len, buf, n, flags);
+#ifdef __SSE2__
+    if (len >= 8 && len <= 32) {
+        if (!(len <= 16 ? fold16(s, len, buf, flags) : fold32(s, len, buf, flags)))
+            return fold_slow(in, len, buf, n, flags);
+        *n = len;
+        return true;
+    }
+#endif
     /* cls collects the classes seen; pairs the classes two neighbours share,
      * so DOT in pairs means "..", a leading dot (prev starts as DOT) or, with
      * the last class added below, a trailing one. */
@@ -261,8 +346,7 @@ static bool fold(const mm_domains *d, const char *in, size_t len, char *buf, siz
         for (size_t i = 0; i < len; i++)
             buf[i] = (char)d->fold[s[i]];
     }
-    if ((pairs & MM_FOLD_DOT) ||
-        ((cls & MM_FOLD_MINUS) && hyphen_at_edge(buf, len)))
+    if ((pairs & MM_FOLD_DOT) || ((cls & MM_FOLD_MINUS) && hyphen_at_edge(buf, len)))
         return fold_slow(in, len, buf, n, flags);
     *n = len;
     buf[len] = '\0';
@@ -411,10 +495,32 @@ static void consider(const mm_domains *d, struct best *b, int target, int cost, 
             .cost = cost, .target = target, .by_suffix = by_suffix, .ambiguous = b->ambiguous};
 }
 
+static inline bool name_ends_has(const mm_domains *d, unsigned sfx, unsigned end, const char *two)
+{
+    uint32_t bit = mm_dom_name_ends_bit(sfx, end, (unsigned char)two[0], (unsigned char)two[1]);
+    return d->name_ends[bit / 64] >> (bit % 64) & 1;
+}
+
+/*
+ * Can a name of suffix id sfx be one edit from the typed name s[0..nl)?  One
+ * edit (substitution, insertion, deletion, swap of neighbours) touches at
+ * most two neighbouring places, so with 5 or more characters it leaves the
+ * first two or the last two as they are: when no name of the suffix starts
+ * or ends like that, none is near.  Most unknown domains (companies) stop
+ * here, before the buckets are walked.  Shorter names are not filtered.
+ */
+static bool names_maybe(const mm_domains *d, const char *s, size_t nl, int sfx)
+{
+    return nl < 5 || name_ends_has(d, (unsigned)sfx, 0, s) ||
+           name_ends_has(d, (unsigned)sfx, 1, s + nl - 2);
+}
+
 /* Targets with suffix id sfx (typed as s[start..n)) and a name close to s[0..start-1). */
 static void match_names(const mm_domains *d, const char *s, size_t start, int sfx, struct best *b)
 {
     size_t nl = start - 1, w = DOM_NAME_MAX + 2;
+    if (!names_maybe(d, s, nl, sfx))
+        return;
     const uint16_t *bucket = d->buckets + (size_t)sfx * w;
     const uint64_t *first = d->bucket_first + (size_t)sfx * w,
                    *last = d->bucket_last + (size_t)sfx * w;
@@ -484,10 +590,12 @@ static struct best match_popular_at(const mm_domains *d, const char *s, size_t n
         if (sx)
             match_names(d, s, start, sx->val, &b);
     }
-    if (tld && tld->val >= 0 && dot1 > 0)
+    if (tld && tld->val >= 0 && dot1 > 0 && names_maybe(d, s, dot1, tld->val))
         match_names(d, s, dot1 + 1, tld->val, &b);
-    match_suffixes(d, s, n, dot1, tld_exists, &b);
-    if (prev)
+    /* The filters inline: most unknown domains need neither call. */
+    if (mm_dom_bloom_has(&d->names, s, dot1))
+        match_suffixes(d, s, n, dot1, tld_exists, &b);
+    if (prev && mm_dom_bloom_has(&d->names, s, (size_t)(prev - s)))
         match_suffixes(d, s, n, (size_t)(prev - s), tld_exists, &b);
     return b;
 }
@@ -582,6 +690,16 @@ static inline uint64_t dots8(uint64_t w)
 static void last_dots(const char *s, size_t n, const char **last, const char **prev)
 {
     *last = *prev = NULL;
+    uint32_t dm;
+    if (mm_dom_dots(s, n, &dm)) { /* most domains: all dots from one or two compares */
+        if (dm) {
+            unsigned l = 31u - (unsigned)__builtin_clz(dm);
+            *last = s + l;
+            dm &= ~(1u << l);
+            *prev = dm ? s + (31u - (unsigned)__builtin_clz(dm)) : NULL;
+        }
+        return;
+    }
     size_t end = n;
     for (; end >= 8; end -= 8) {
         uint64_t w;
@@ -720,6 +838,28 @@ static bool is_public_suffix(const mm_domains *d, const char *s, size_t n)
     return psl_is_public_suffix2(d->psl, buf, PSL_TYPE_ANY | PSL_TYPE_NO_STAR_RULE);
 }
 
+/* Is the label l (2 to 4 bytes) one of suggest_sld()'s second levels: com,
+ * net, org, edu, gov, co, ac?  Compared as one number: most domains with
+ * two dots ask, and a memcmp() call for each of seven names cost more. */
+static bool is_sld(const char *l, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)l;
+    uint32_t k = (uint32_t)u[0] << 16 | (uint32_t)u[1] << 8 | (n == 3 ? u[2] : 0u);
+    switch (n == 2 || n == 3 ? k : 0) {
+    case 'c' << 16 | 'o' << 8 | 'm':
+    case 'n' << 16 | 'e' << 8 | 't':
+    case 'o' << 16 | 'r' << 8 | 'g':
+    case 'e' << 16 | 'd' << 8 | 'u':
+    case 'g' << 16 | 'o' << 8 | 'v':
+        return n == 3;
+    case 'c' << 16 | 'o' << 8:
+    case 'a' << 16 | 'c' << 8:
+        return n == 2;
+    default:
+        return false;
+    }
+}
+
 /*
  * Step 6c: the TLD exists but the label before it is a slip for a second
  * level where companies register (haier.con.cn -> haier.com.cn, acme.co.ul is
@@ -732,11 +872,8 @@ static mm_suggest_kind suggest_sld(const mm_domains *d, const char *s, size_t n,
     static const char *const slds[] = {"com", "net", "org", "edu", "gov", "co", "ac"};
     static const unsigned char sld_len[] = {3, 3, 3, 3, 3, 2, 2};
     size_t sl = dot1 - prev - 1, tl = n - dot1; /* tl counts the dot */
-    if (sl < 2 || sl > 4)
-        return MM_SUGGEST_NONE;
-    for (size_t i = 0; i < sizeof slds / sizeof *slds; i++)
-        if (sld_len[i] == sl && memcmp(s + prev + 1, slds[i], sl) == 0)
-            return MM_SUGGEST_NONE; /* com.cn, co.uk: meant as they are */
+    if (sl < 2 || sl > 4 || is_sld(s + prev + 1, sl))
+        return MM_SUGGEST_NONE; /* com.cn, co.uk: meant as they are */
     char v[DOM_MAX + 8];
     size_t vn = 0;
     int best_cost = LIMIT + 1;
@@ -813,25 +950,31 @@ static mm_suggest_kind suggest_tld(const mm_domains *d, const char *s, size_t n,
 static mm_suggest_kind suggest_truncated(const mm_domains *d, const char *s, size_t n, size_t dot1,
                                          char *out, size_t outsz)
 {
-    static const char *const cut[][2] = {
-        {"co", "com"}, {"cm", "com"}, {"om", "com"}, {"ne", "net"}};
     const char *tld = s + dot1 + 1;
     if (n - dot1 - 1 != 2 || dot1 + 4 > DOM_MAX)
         return MM_SUGGEST_NONE;
-    for (size_t i = 0; i < sizeof cut / sizeof *cut; i++) {
-        if (memcmp(tld, cut[i][0], 2) != 0)
-            continue;
-        char v[DOM_MAX + 1];
-        memcpy(v, s, dot1 + 1);
-        memcpy(v + dot1 + 1, cut[i][1], 3);
-        struct best b =
-            match_popular(d, v, dot1 + 4, dot1, mm_dom_find_tld(d, cut[i][1], 3), true);
-        if (b.target < 0 || b.ambiguous || b.by_suffix)
-            return MM_SUGGEST_NONE;
-        const struct dom_target *t = &d->targets[b.target];
-        return emit(t->domain, t->len, out, outsz) ? MM_SUGGEST_PROVIDER : MM_SUGGEST_NONE;
+    /* .co, .cm, .om -> .com; .ne -> .net (one switch: most 2-letter TLDs are none) */
+    const char *full;
+    switch ((unsigned char)tld[0] << 8 | (unsigned char)tld[1]) {
+    case 'c' << 8 | 'o':
+    case 'c' << 8 | 'm':
+    case 'o' << 8 | 'm':
+        full = "com";
+        break;
+    case 'n' << 8 | 'e':
+        full = "net";
+        break;
+    default:
+        return MM_SUGGEST_NONE;
     }
-    return MM_SUGGEST_NONE;
+    char v[DOM_MAX + 1];
+    memcpy(v, s, dot1 + 1);
+    memcpy(v + dot1 + 1, full, 3);
+    struct best b = match_popular(d, v, dot1 + 4, dot1, mm_dom_find_tld(d, full, 3), true);
+    if (b.target < 0 || b.ambiguous || b.by_suffix)
+        return MM_SUGGEST_NONE;
+    const struct dom_target *t = &d->targets[b.target];
+    return emit(t->domain, t->len, out, outsz) ? MM_SUGGEST_PROVIDER : MM_SUGGEST_NONE;
 }
 
 /* The kind for a fold that alone turned the input into a known domain. */

@@ -124,10 +124,26 @@ static bool encoding_of(const char *v, size_t n, GMimeContentEncoding *enc)
     return true;
 }
 
+/* Letters, digits and "-.+_": what simple_ctype() takes in a token (one load per byte). */
+static const bool token_chars[256] = {
+    ['-'] = true, ['.'] = true, ['+'] = true, ['_'] = true,
+    ['0'] = true, ['1'] = true, ['2'] = true, ['3'] = true, ['4'] = true,
+    ['5'] = true, ['6'] = true, ['7'] = true, ['8'] = true, ['9'] = true,
+    ['a'] = true, ['b'] = true, ['c'] = true, ['d'] = true, ['e'] = true, ['f'] = true,
+    ['g'] = true, ['h'] = true, ['i'] = true, ['j'] = true, ['k'] = true, ['l'] = true,
+    ['m'] = true, ['n'] = true, ['o'] = true, ['p'] = true, ['q'] = true, ['r'] = true,
+    ['s'] = true, ['t'] = true, ['u'] = true, ['v'] = true, ['w'] = true, ['x'] = true,
+    ['y'] = true, ['z'] = true,
+    ['A'] = true, ['B'] = true, ['C'] = true, ['D'] = true, ['E'] = true, ['F'] = true,
+    ['G'] = true, ['H'] = true, ['I'] = true, ['J'] = true, ['K'] = true, ['L'] = true,
+    ['M'] = true, ['N'] = true, ['O'] = true, ['P'] = true, ['Q'] = true, ['R'] = true,
+    ['S'] = true, ['T'] = true, ['U'] = true, ['V'] = true, ['W'] = true, ['X'] = true,
+    ['Y'] = true, ['Z'] = true,
+};
+
 static bool token_char(char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-           c == '.' || c == '+' || c == '_';
+    return token_chars[(unsigned char)c];
 }
 
 static bool ws_char(char c)
@@ -500,10 +516,33 @@ static term entity(fp *f, int *out, bool in_multipart, bool in_message)
 /*
  * leaf_bytes() for quoted-printable.  GMime's decoder copies every byte but
  * '=' as it is while no "=XX" sequence is open (state 0): such runs are
- * copied here, found with memchr, and GMime decodes from each '=' on, three
- * bytes at a time, until its state is 0 again.  The decoder being a state
+ * copied here, found with memchr; "=XX" in upper-case hex and "=" LF are
+ * read here too, and GMime decodes any other '=', three bytes at a time,
+ * until its state is 0 again.  The decoder being a state
  * machine fed in pieces, the bytes are GMime's (fastcheck compares them).
  */
+/* An upper-case hex digit's value, or -1. */
+static int hex_upper(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/*
+ * "=XX" at p with XX two upper-case hex digits (what encoders write): its
+ * byte into *out, as GMime's decoder would give it; false for every other
+ * shape (lower case, soft breaks, broken escapes), left to GMime.
+ */
+static bool qp_plain_escape(const char *p, size_t left, char *out)
+{
+    if (left < 3)
+        return false;
+    int hi = hex_upper(p[1]), lo = hex_upper(p[2]);
+    if (hi < 0 || lo < 0)
+        return false;
+    *out = (char)(hi << 4 | lo);
+    return true;
+}
+
 static char *qp_bytes(const node *nd, size_t cap, size_t *len)
 {
     GMimeEncoding state;
@@ -523,6 +562,15 @@ static char *qp_bytes(const node *nd, size_t cap, size_t *len)
             i += run;
             if (i == n || o >= cap)
                 break;
+        }
+        if (state.state == 0 && qp_plain_escape(in + i, n - i, out + o)) {
+            o++;
+            i += 3;
+            continue;
+        }
+        if (state.state == 0 && n - i >= 2 && in[i + 1] == '\n') {
+            i += 2; /* "=" LF: a soft line break, as GMime reads it */
+            continue;
         }
         size_t k = n - i < 3 ? n - i : 3;
         o += g_mime_encoding_step(&state, in + i, k, out + o);

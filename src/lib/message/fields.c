@@ -209,6 +209,15 @@ static mm_status_t flush_field(mm_arena *a, mm_fields *f, pending *pf, bool deco
     return st;
 }
 
+/* Nothing but spaces and tabs in [p, le): a group edge. */
+static bool blank_line(const char *p, const char *le)
+{
+    for (; p < le; p++)
+        if (*p != ' ' && *p != '\t')
+            return false;
+    return true;
+}
+
 mm_status_t mm_fields_parse_block_as(mm_arena *a, const char *text, size_t len, mm_fields *f,
                                      bool decode, bool writable)
 {
@@ -223,10 +232,7 @@ mm_status_t mm_fields_parse_block_as(mm_arena *a, const char *text, size_t len, 
         const char *next = eol ? eol + 1 : end;
         if (le > p && le[-1] == '\r')
             le--;
-        bool blank = true;
-        for (const char *q = p; q < le && blank; q++)
-            if (*q != ' ' && *q != '\t')
-                blank = false;
+        bool blank = blank_line(p, le);
         if (blank) {
             st = flush_field(a, f, &pf, decode, writable);
             if (!last_blank && st == MM_OK)

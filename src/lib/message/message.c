@@ -116,15 +116,18 @@ static mm_status_t sniff(const char *s, size_t n, bool *no_nul)
      * of the first 64 KiB.  A stray NUL in a body (some gateways append one)
      * does not make a bounce unreadable; mm_msg_parse() drops such bytes. */
     size_t probe = n < 65536 ? n : 65536, nuls = 0;
-    /* mm_memcasemem, not memmem: glibc's looks at every byte for a 2-byte needle */
-    const char *head_end = mm_memcasemem(s, probe, "\n\n", 2);
-    size_t head_len = head_end ? (size_t)(head_end - s) : probe;
-    if (memchr(s, '\0', head_len))
-        return MM_EBINARY;
-    for (const char *p = s + head_len; (p = memchr(p, '\0', probe - (size_t)(p - s))) != NULL; p++)
-        nuls++;
-    if (nuls > probe / 100)
-        return MM_EBINARY;
+    const char *nul = memchr(s, '\0', probe);
+    if (nul) { /* rare: only then is the header's end needed */
+        /* mm_memcasemem, not memmem: glibc's looks at every byte for a 2-byte needle */
+        const char *head_end = mm_memcasemem(s, probe, "\n\n", 2);
+        size_t head_len = head_end ? (size_t)(head_end - s) : probe;
+        if ((size_t)(nul - s) < head_len)
+            return MM_EBINARY;
+        for (const char *p = nul; p; p = memchr(p + 1, '\0', probe - (size_t)(p + 1 - s)))
+            nuls++;
+        if (nuls > probe / 100)
+            return MM_EBINARY;
+    }
     *no_nul = nuls == 0 && probe == n;
     size_t i = 0;
     while (i < n && (s[i] == '\n' || s[i] == '\r' || s[i] == ' ' || s[i] == '\t'))
@@ -458,8 +461,16 @@ static void strip_html(const char *s, size_t n, mm_buf *out)
             if (done)
                 continue;
         }
-        mm_buf_putc(out, s[i] == '\r' ? '\n' : s[i]);
-        i++;
+        if (s[i] == '\r' || s[i] == '&') { /* '&' not an entity above: as it is */
+            mm_buf_putc(out, s[i] == '\r' ? '\n' : s[i]);
+            i++;
+            continue;
+        }
+        /* text up to the next tag, entity or CR in one piece */
+        const char *stop = mm_memchr3(s + i, n - i, '<', '&', '\r');
+        size_t run = stop ? (size_t)(stop - (s + i)) : n - i;
+        mm_buf_append(out, s + i, run);
+        i += run;
     }
 }
 

@@ -15,7 +15,8 @@
  *   - an event older than the row's last change (a->updated) arrives late:
  *     it is counted but cannot undo the newer state.
  * A soft bounce more than give_up_age after the previous bounce starts a
- * fresh run: the address evidently took mail in between.
+ * fresh run: the address evidently took mail in between.  A delivery the
+ * MTA log records as sent ends a soft run too (store_policy_delivered).
  */
 #include "store/policy.h"
 
@@ -89,9 +90,14 @@ bool store_policy_apply(const mm_retry_policy *p, mm_address_info *a, const mm_e
 
     if (ev->time < a->updated) {
         /* Late: a newer state stands.  It still belongs to the current soft
-         * run if it falls inside it. */
-        if (soft && a->state == MM_ADDR_SOFT && ev->time >= a->soft_since)
+         * run if it falls inside it, and counts towards giving up as it
+         * would have in time order: the state must not depend on where the
+         * batches were cut. */
+        if (soft && a->state == MM_ADDR_SOFT && ev->time >= a->soft_since) {
             a->soft_count++;
+            if (p->give_up_count > 0 && a->soft_count >= p->give_up_count)
+                suppress(a, MM_WHY_GAVE_UP);
+        }
         return true;
     }
 
@@ -110,5 +116,21 @@ bool store_policy_apply(const mm_retry_policy *p, mm_address_info *a, const mm_e
         suppress(a, MM_WHY_HARD_BOUNCE);
     else
         apply_soft(p, a, ev, prev_bounce);
+    return true;
+}
+
+bool store_policy_delivered(mm_address_info *a, int64_t time)
+{
+    /* Only a run that is still open: a suppression stands (it is lifted by
+     * a person, never by traffic), and a delivery older than the last change
+     * says nothing about the state after it. */
+    if (!a->known || a->state != MM_ADDR_SOFT || time <= a->updated)
+        return false;
+    a->state = MM_ADDR_ACTIVE;
+    a->why = "";
+    a->retry_at = 0;
+    a->soft_count = 0;
+    a->soft_since = 0;
+    a->updated = time;
     return true;
 }

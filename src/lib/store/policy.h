@@ -28,4 +28,12 @@ bool store_event_is_soft(const mm_event *ev);
  */
 bool store_policy_apply(const mm_retry_policy *p, mm_address_info *a, const mm_event *ev);
 
+/*
+ * The MTA log recorded a successful delivery to the address at `time`: an
+ * open soft run ends (state active, counts reset), since the mailbox took
+ * mail again.  Suppressed and unknown rows, and deliveries older than the
+ * row's last change, change nothing.  Returns true when the row changed.
+ */
+bool store_policy_delivered(mm_address_info *a, int64_t time);
+
 #endif

@@ -734,6 +734,52 @@ mm_status_t mm_store_add_contacts(mm_store *s, const mm_contact *c, size_t n, si
     return st;
 }
 
+static int by_address_then_late(const void *x, const void *y)
+{
+    const mm_delivery *a = *(const mm_delivery *const *)x, *b = *(const mm_delivery *const *)y;
+    int c = strcmp(a->address, b->address);
+    if (c)
+        return c;
+    return a->time == b->time ? 0 : a->time > b->time ? -1 : 1;
+}
+
+/* New "sent" deliveries end the open soft runs of their addresses (the
+ * latest one per address is enough).  Rows are only changed, never made:
+ * most recipients of a mail log never bounced. */
+static mm_status_t end_soft_runs(mm_store *s, mm_arena *ar, const mm_delivery *v, const bool *ins,
+                                 size_t n)
+{
+    const mm_delivery **sent = mm_arena_alloc(ar, (n ? n : 1) * sizeof *sent);
+    if (!sent)
+        return MM_ENOMEM;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (ins[i] && strcmp(v[i].outcome, "sent") == 0)
+            sent[k++] = &v[i];
+    if (k == 0)
+        return MM_OK;
+    qsort(sent, k, sizeof *sent, by_address_then_late);
+    const char **addrs = mm_arena_alloc(ar, k * sizeof *addrs);
+    int64_t *when = mm_arena_alloc(ar, k * sizeof *when);
+    if (!addrs || !when)
+        return MM_ENOMEM;
+    size_t m = 0;
+    for (size_t i = 0; i < k; i++)
+        if (i == 0 || strcmp(sent[i]->address, sent[i - 1]->address) != 0) {
+            addrs[m] = sent[i]->address;
+            when[m++] = sent[i]->time;
+        }
+    rows r;
+    mm_status_t st = load_rows(s, addrs, m, &r, ar);
+    if (st != MM_OK)
+        return st;
+    size_t changed = 0;
+    for (size_t g = 0; g < m; g++)
+        if (store_policy_delivered(&r.a[g], when[g]))
+            r.a[changed++] = r.a[g];
+    return changed ? failed(s, s->ops->save_addresses(s->be, r.a, changed)) : MM_OK;
+}
+
 mm_status_t mm_store_add_deliveries(mm_store *s, const mm_delivery *d, size_t n,
                                     const char *cursor_name, const char *cursor_value,
                                     size_t *added)
@@ -772,6 +818,8 @@ mm_status_t mm_store_add_deliveries(mm_store *s, const mm_delivery *d, size_t n,
     }
     if (st == MM_OK && (st = begin(s)) == MM_OK) {
         st = failed(s, s->ops->insert_deliveries(s->be, v, n, ins));
+        if (st == MM_OK)
+            st = end_soft_runs(s, &ar, v, ins, n);
         if (st == MM_OK && cursor_name)
             st = failed(s, s->ops->set_cursor(s->be, cursor_name, cursor_value, time(NULL)));
         st = finish(s, st);

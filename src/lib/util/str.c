@@ -288,13 +288,30 @@ const char *mm_memchr3(const char *s, size_t n, char a, char b, char c)
     return NULL;
 }
 
+#ifdef HAVE_AVX2_SEARCH
+/* The first block of 32 from p on that holds an 8-bit byte (or where fewer than 32 are left). */
+__attribute__((target("avx2"))) static const unsigned char *ascii_run_avx2(const unsigned char *p,
+                                                                          const unsigned char *e)
+{
+    for (; e - p >= 32; p += 32)
+        if (_mm256_movemask_epi8(_mm256_loadu_si256((const __m256i *)(const void *)p)))
+            break;
+    return p;
+}
+#endif
+
 bool mm_utf8_valid(const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s, *e = p + n;
     while (p < e) {
         unsigned c = *p;
         if (c < 0x80) {
-            /* Mail text is mostly ASCII: skip it 16 bytes at a time. */
+            /* Mail text is mostly ASCII: skip it 32 bytes at a time with
+             * AVX2, then 16 at a time. */
+#ifdef HAVE_AVX2_SEARCH
+            if (e - p >= 64 && __builtin_cpu_supports("avx2"))
+                p = ascii_run_avx2(p, e);
+#endif
             uint64_t w[2];
             while (e - p >= 16) {
                 memcpy(w, p, sizeof w);
@@ -380,10 +397,22 @@ static void squeeze_16(squeeze *q, const char *s)
     unsigned qm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('?')));
     q->coded |= _mm_movemask_epi8(v) != 0 || (eqm & (qm >> 1)) || (q->eq && (qm & 1));
     q->eq = (eqm >> 15) & 1;
-    /* a space at the start is fine after a word (w > 0, none pending), not after a space */
-    bool plain = ws == sp && !(ws & (ws >> 1)) && (!(ws & 1) || (q->w > 0 && !q->space));
-    if (!plain) {
-        for (size_t k = 0; k < 16; k++)
+    /* Bytes that need squeezing: white space other than a single space
+     * before a word; a space at the start is fine after a word (w > 0, none
+     * pending), not after a space. */
+    unsigned bad = (ws & ~sp) | (ws & (ws >> 1)) | ((ws & 1) && (q->w == 0 || q->space));
+    if (bad) {
+        /* the bytes before the first such are stored at once (they end
+         * with a word: a space before white space is one of them) */
+        unsigned j = (unsigned)__builtin_ctz(bad);
+        if (j) {
+            if (q->space)
+                q->out[q->w++] = ' ';
+            _mm_storeu_si128((__m128i *)(void *)(q->out + q->w), v);
+            q->w += j;
+            q->space = false;
+        }
+        for (size_t k = j; k < 16; k++)
             squeeze_byte(q, (unsigned char)s[k]);
         return;
     }
@@ -392,6 +421,33 @@ static void squeeze_16(squeeze *q, const char *s)
     _mm_storeu_si128((__m128i *)(void *)(q->out + q->w), v);
     q->space = (ws >> 15) & 1;
     q->w += q->space ? 15 : 16;
+}
+
+/*
+ * The last t < 16 bytes of s[0..n) (n >= 16) at once when, as in
+ * squeeze_16(), they need no squeezing: read as the top t bytes of the
+ * block that ends at s + n, copied with one memcpy.  false: the caller goes
+ * byte by byte.  Most values end with such a tail.
+ */
+static bool squeeze_tail(squeeze *q, const char *s, size_t n, size_t t)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + n - 16));
+    unsigned k = 16 - (unsigned)t; /* the bytes before the tail, already read */
+    __m128i ctl = _mm_subs_epu8(_mm_sub_epi8(v, _mm_set1_epi8('\t')), _mm_set1_epi8(4));
+    unsigned sp = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')));
+    unsigned ws = (sp | (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(ctl, _mm_setzero_si128()))) >> k;
+    sp >>= k;
+    if (ws != sp || (ws & (ws >> 1)) || ((ws & 1) && (q->w == 0 || q->space)))
+        return false;
+    unsigned eqm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('='))) >> k;
+    unsigned qm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('?'))) >> k;
+    q->coded |= ((unsigned)_mm_movemask_epi8(v) >> k) != 0 || (eqm & (qm >> 1)) || (q->eq && (qm & 1));
+    if (q->space)
+        q->out[q->w++] = ' ';
+    memcpy(q->out + q->w, s + n - t, t);
+    q->space = (ws >> (t - 1)) & 1;
+    q->w += q->space ? t - 1 : t;
+    return true;
 }
 #endif
 
@@ -408,6 +464,8 @@ size_t mm_squeeze_copy(char *out, const char *s, size_t n, bool *coded)
 #ifdef __SSE2__
     for (; i + 16 <= n; i += 16)
         squeeze_16(q, s + i);
+    if (i < n && n >= 16 && squeeze_tail(q, s, n, n - i))
+        i = n;
 #endif
     for (; i < n; i++)
         squeeze_byte_noting(q, (unsigned char)s[i]);
