@@ -47,6 +47,10 @@ struct mm_report {
      * of the returned message begins (mm_mta_prose_len()), worked out once by
      * mm_diagnose_message() before the decoders run: most of them need it. */
     size_t prose_len;
+    /* The text (up to its first NUL byte, as the searches read it) holds no
+     * 8-bit byte, so no Chinese word: worked out once there too, for the
+     * four Chinese providers' decoders (lhost/cn_*.c), which each asked it. */
+    bool text_ascii;
 };
 
 /* A decoder: MM_OK when it recognised the message and added recipients,
@@ -142,6 +146,9 @@ typedef struct mm_phrase_text {
     uint64_t asked, found; /* bit r: table r read / matched */
 } mm_phrase_text;
 void mm_phrase_prepare(mm_phrase_text *pt, const char *lower_text);
+/* False when literal (plain text, lower case) cannot occur in the prepared
+ * text: one of its letter pairs is missing.  True says only "maybe". */
+bool mm_phrase_may_hold(const mm_phrase_text *pt, const char *literal);
 /* True if the text matches the table of one reason. */
 bool mm_phrase_in(mm_phrase_text *pt, mm_reason_t reason);
 /* The first reason of a pass whose table matches, MM_REASON_UNDEFINED if none. */

@@ -29,7 +29,6 @@
  */
 #include "bounce_int.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "../util/str.h"
@@ -457,8 +456,10 @@ static void settle_status(mm_recipient *p)
         p->reply_code = reply_of_class(d, p->status[0] - '0');
 }
 
-/* The SMTP command a reply answered, from the usual MTA wordings. */
-static const char *guess_command(const char *lower)
+/* The SMTP command a reply answered, from the usual MTA wordings.  The
+ * letter pairs of pt (prepared from lower) turn most wordings away before
+ * their search. */
+static const char *guess_command(const mm_phrase_text *pt, const char *lower)
 {
     static const struct {
         const char *words, *cmd;
@@ -472,7 +473,7 @@ static const char *guess_command(const char *lower)
         {"after initial connection", "CONN"},
     };
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-        if (strstr(lower, map[i].words))
+        if (mm_phrase_may_hold(pt, map[i].words) && strstr(lower, map[i].words))
             return map[i].cmd;
     return "";
 }
@@ -489,16 +490,34 @@ static bool alnum_at(const char *s, size_t i)
  * it stands alone (not DATABASE@EXAMPLE.JP). */
 static const char *named_command(const char *d)
 {
+    /* words that several share, asked once: absent, none of them is there */
+    static const char auth[] = "AUTH ", rcpt[] = "RCPT";
     static const struct {
-        const char *words, *cmd;
+        const char *words, *cmd, *shared;
     } det[] = {
-        {"HELO", "HELO"}, {"EHLO", "EHLO"}, {"STARTTLS", "STARTTLS"},
-        {"AUTH PLAIN", "AUTH"}, {"AUTH LOGIN", "AUTH"}, {"AUTH CRAM-", "AUTH"},
-        {"AUTH DIGEST-", "AUTH"}, {"MAIL F", "MAIL"}, {"RCPT", "RCPT"}, {"RCPT T", "RCPT"},
-        {"DATA", "DATA"}, {"QUIT", "QUIT"}, {"XFORWARD", "XFORWARD"},
+        {"HELO", "HELO", NULL},
+        {"EHLO", "EHLO", NULL},
+        {"STARTTLS", "STARTTLS", NULL},
+        {"AUTH PLAIN", "AUTH", auth},
+        {"AUTH LOGIN", "AUTH", auth},
+        {"AUTH CRAM-", "AUTH", auth},
+        {"AUTH DIGEST-", "AUTH", auth},
+        {"MAIL F", "MAIL", NULL},
+        {"RCPT", "RCPT", NULL},
+        {"RCPT T", "RCPT", rcpt},
+        {"DATA", "DATA", NULL},
+        {"QUIT", "QUIT", NULL},
+        {"XFORWARD", "XFORWARD", NULL},
     };
-    const char *last = "";
+    const char *last = "", *asked = NULL;
+    bool shared_in = false;
     for (size_t i = 0; i < sizeof det / sizeof det[0]; i++) {
+        if (det[i].shared && det[i].shared != asked) {
+            asked = det[i].shared;
+            shared_in = strstr(d, asked) != NULL;
+        }
+        if (det[i].shared && !shared_in)
+            continue;
         const char *at = strstr(d, det[i].words);
         if (!at)
             continue;
@@ -511,15 +530,17 @@ static const char *named_command(const char *d)
     return last;
 }
 
-static const char *command_of(const mm_recipient *p, const char *lower)
+static const char *command_of(const mm_recipient *p, const mm_phrase_text *pt,
+                              const char *lower)
 {
     static const char *const known[] = {"CONN", "EHLO", "HELO", "MAIL", "RCPT", "DATA", "QUIT",
                                         "RSET", "NOOP", "VRFY", "ETRN", "EXPN", "HELP", "AUTH",
                                         "STARTTLS", "XFORWARD"};
-    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+    /* most recipients have no command: no name is empty */
+    for (size_t i = 0; p->smtp_command[0] && i < sizeof known / sizeof known[0]; i++)
         if (strcasecmp(p->smtp_command, known[i]) == 0)
             return known[i];
-    const char *c = guess_command(lower);
+    const char *c = guess_command(pt, lower);
     return c[0] ? c : named_command(p->diagnostic);
 }
 
@@ -527,10 +548,11 @@ static const char *command_of(const mm_recipient *p, const char *lower)
  * phrases that a server wrapped over several lines read as one sentence. */
 static void strip_continuations(char *s, int reply)
 {
-    char pre[8];
     if (reply < 200 || reply > 599)
         return;
-    snprintf(pre, sizeof pre, "%d-", reply);
+    /* "550-": three digits and the dash, without snprintf */
+    char pre[5] = {(char)('0' + reply / 100), (char)('0' + reply / 10 % 10), (char)('0' + reply % 10),
+                   '-', '\0'};
     if (!strstr(s, pre))
         return;
     char *w = s;
@@ -556,7 +578,7 @@ static void classify_text(mm_rcpt *rc, char *lower)
     mm_phrase_prepare(&pt, lower);
     facts f = {.rc = rc, .lower = lower, .pt = &pt, .status = p->status};
     f.by_status = mm_status_reason(p->status);
-    f.command = command_of(p, lower);
+    f.command = command_of(p, &pt, lower);
     f.smtp_type = rc->diag_type[0] == '\0' || strcasecmp(rc->diag_type, "SMTP") == 0;
     if (!p->smtp_command[0] && f.command[0])
         p->smtp_command = f.command;

@@ -107,6 +107,34 @@ static size_t field_name(const char *l, size_t len)
 }
 
 /*
+ * From the "Diagnostic-Code:" line at *pos of t[0..n) to the end of the
+ * field (a blank line or another field), each line copied to o + w with a
+ * newline, and a space before a line that continues the field without
+ * folding white space.  Returns the new w; *pos is past the lines read.
+ */
+static size_t fold_field(const char *t, size_t n, size_t *pos, char *o, size_t w)
+{
+    size_t len;
+    const char *l;
+    bool in_diag = false;
+    while ((l = mm_next_line(t, n, pos, &len)) != NULL) {
+        size_t k = field_name(l, len);
+        if (mm_mta_blank(l, len))
+            in_diag = false;
+        else if (k)
+            in_diag = k == 15 && strncasecmp(l, "Diagnostic-Code", 15) == 0;
+        else if (in_diag && l[0] != ' ' && l[0] != '\t')
+            o[w++] = ' ';
+        memcpy(o + w, l, len);
+        w += len;
+        o[w++] = '\n';
+        if (!in_diag)
+            break;
+    }
+    return w;
+}
+
+/*
  * A copy of the delivery-status text in which lines that continue a
  * Diagnostic-Code without the folding white space RFC 5322 requires (some
  * MessageLabs and Exchange writers break a multi-line SMTP reply that way)
@@ -118,20 +146,27 @@ static char *fold_stray_lines(const char *t, size_t n, size_t *outlen)
     char *o = malloc(2 * n + 3); /* a space and a newline per line at most */
     if (!o)
         return NULL;
-    size_t pos = 0, len, w = 0;
-    const char *l;
-    bool in_diag = false;
-    while ((l = mm_next_line(t, n, &pos, &len)) != NULL) {
-        size_t k = field_name(l, len);
-        if (mm_mta_blank(l, len))
-            in_diag = false;
-        else if (k)
-            in_diag = k == 15 && strncasecmp(l, "Diagnostic-Code", 15) == 0;
-        else if (in_diag && l[0] != ' ' && l[0] != '\t')
-            o[w++] = ' ';
-        memcpy(o + w, l, len);
-        w += len;
-        o[w++] = '\n';
+    size_t pos = 0, w = 0, from = 0;
+    const char *p;
+    /* Only the lines from a "Diagnostic-Code:" line on can need a space:
+     * the rest is copied as it stands, the lines read one by one from
+     * each such field until it ends. */
+    while (from < n && (p = mm_memcasemem(t + from, n - from, "Diagnostic-Code:", 16)) != NULL) {
+        from = (size_t)(p - t) + 1;
+        if (p > t && p[-1] != '\n')
+            continue; /* not at the start of a line */
+        memcpy(o + w, t + pos, (size_t)(p - t) - pos);
+        w += (size_t)(p - t) - pos;
+        pos = (size_t)(p - t);
+        w = fold_field(t, n, &pos, o, w);
+        from = pos;
+    }
+    /* the rest, each line ended by a newline (t may be NULL when n is 0) */
+    if (n > pos) {
+        memcpy(o + w, t + pos, n - pos);
+        w += n - pos;
+        if (t[n - 1] != '\n')
+            o[w++] = '\n';
     }
     o[w] = '\0';
     *outlen = w;
@@ -378,9 +413,17 @@ static const char *text_command(mm_report *r, const char *t, size_t n, const cha
     if (!at)
         return "";
     size_t s = line_start(t, at), e = para_end(t, n, s);
-    /* squeezed, so a command split over two lines still reads as one */
-    const char *para = mm_report_str(r, t + s, e - s > MM_MTA_DIAG_MAX ? MM_MTA_DIAG_MAX : e - s);
-    return mm_mta_command(para, strlen(para));
+    const char *para = t + s;
+    size_t len = e - s > MM_MTA_DIAG_MAX ? MM_MTA_DIAG_MAX : e - s;
+    /* Read as squeezed, so a command split over two lines still reads as
+     * one.  mm_mta_command() folds white space as the squeezer does, but
+     * for NUL (the squeezed copy ends there), '\v' and '\f': only a
+     * paragraph holding one of those is copied first. */
+    if (memchr(para, '\0', len) || memchr(para, '\v', len) || memchr(para, '\f', len)) {
+        para = mm_report_str(r, para, len);
+        len = strlen(para);
+    }
+    return mm_mta_command(para, len);
 }
 
 /* "Diagnostic-Code: X-Unix; 255": a local program's exit status, which

@@ -14,7 +14,6 @@
  */
 #include "bounce_int.h"
 
-#include <stdio.h>
 #include <string.h>
 #include "../util/str.h"
 
@@ -314,7 +313,9 @@ mm_reason_t mm_rhost_match(mm_rcpt *rc, const char *lower)
     const char *domain = at && strlen(at + 1) > 3 ? at + 1 : "";
     /* Host names are at most 253 bytes (RFC 1035 section 2.3.4). */
     char rhost[256];
-    snprintf(rhost, sizeof rhost, "%s", rc->pub.remote_mta);
+    size_t hl = strnlen(rc->pub.remote_mta, sizeof rhost - 1);
+    memcpy(rhost, rc->pub.remote_mta, hl);
+    rhost[hl] = '\0';
     mm_strlower(rhost);
     for (size_t i = 0; i < sizeof providers / sizeof providers[0]; i++) {
         if (providers[i].since > RHOST_SINCE_MAX ||

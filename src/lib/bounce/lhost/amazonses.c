@@ -208,12 +208,13 @@ static mm_status_t mail_form(const mm_msg *m, mm_report *r)
 
 mm_status_t mm_decode_amazonses(const mm_msg *m, mm_report *r)
 {
+    /* a delivery-status part decides before the JSON keys are looked for */
+    if (m->has_dsn)
+        return mail_form(m, r);
     const char *t = mm_buf_str(&m->text);
     const char *p = mm_memcasemem(t, m->text.len, "notificationType", 16);
     if (!p)
         p = mm_memcasemem(t, m->text.len, "\"eventType\"", 11);
-    if (m->has_dsn)
-        return mail_form(m, r);
     if (!p)
         return MM_ENOTFOUND;
     /* The JSON starts at the first brace of the text (the SNS envelope, or

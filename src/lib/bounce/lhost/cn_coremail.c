@@ -23,6 +23,10 @@ mm_status_t mm_decode_cn_coremail(const mm_msg *m, mm_report *r)
 {
     static const char *const markers[] = {"退信原因", NULL};
     const char *t = mm_buf_str(&m->text);
+    /* the Chinese marker is asked of the text below: a plain ASCII text
+     * (most) has none, whatever names Coremail */
+    if (r->text_ascii)
+        return MM_ENOTFOUND;
     bool coremail = mm_fields_get(&m->head, "X-CM-TRANSID") ||
                     mm_cn_has(mm_fields_get(&m->head, "X-Mailer"), traces) || mm_cn_has(t, footer);
     if (!coremail || !mm_cn_has(t, markers))

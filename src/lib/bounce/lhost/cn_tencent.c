@@ -26,12 +26,13 @@ static const mm_cn_labels labels = {rcpt, reason, end, NULL};
 
 mm_status_t mm_decode_cn_tencent(const mm_msg *m, mm_report *r)
 {
+    /* the text's Chinese markers first: a plain ASCII text has none */
+    if (r->text_ascii || !mm_cn_has(mm_buf_str(&m->text), markers))
+        return MM_ENOTFOUND;
     const char *from = mm_fields_get(&m->head, "From");
     const char *subj = mm_fields_get(&m->head, "Subject");
     static const char *const subjects[] = {"的退信", NULL};
     if (!(mm_cn_has(from, senders) || mm_cn_has(subj, subjects)))
-        return MM_ENOTFOUND;
-    if (!mm_cn_has(mm_buf_str(&m->text), markers))
         return MM_ENOTFOUND;
     return mm_cn_notice_decode(m, r, &labels);
 }

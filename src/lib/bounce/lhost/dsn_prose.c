@@ -84,10 +84,13 @@ static const mda mdas[] = {
 static const mda *mda_line(const char *l, size_t len)
 {
     for (size_t i = 0; i < sizeof mdas / sizeof mdas[0]; i++) {
+        /* the first byte first, before the mark is measured: most lines
+         * start with none of them (an empty line's l[0] is its newline or
+         * the text's NUL, which no mark starts with) */
+        if (mm_lower(l[0]) != mm_lower(mdas[i].mark[0]))
+            continue;
         size_t k = strlen(mdas[i].mark);
-        /* the first byte first: most lines start with none of them */
-        if (len < k || mm_lower(l[0]) != mm_lower(mdas[i].mark[0]) ||
-            strncasecmp(l, mdas[i].mark, k) != 0)
+        if (len < k || strncasecmp(l, mdas[i].mark, k) != 0)
             continue;
         if (i == 0) { /* Dovecot: the whole line is its template */
             static const char tail[] = " was automatically rejected:";

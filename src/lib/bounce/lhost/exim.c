@@ -71,6 +71,33 @@ static const char *const starts[] = {
     "router encountered the following error(s)",
     NULL};
 
+/* Words each of starts[] shares with others (NULL: none): a text without
+ * them holds none of those sentences, which are then not searched for.
+ * One array per group, so that a group is told by its address. */
+static const char you_sent[] = "A message that you sent ", frozen[] = " frozen";
+static const char *const start_words[] = {NULL,   you_sent, you_sent, you_sent,
+                                          frozen, frozen,   NULL,     NULL};
+_Static_assert(sizeof start_words == sizeof starts, "a word (or none) per sentence");
+
+/* mm_mta_has_any(t, n, starts), asking each group's words first. */
+static bool exim_start(const char *t, size_t n)
+{
+    const char *asked = NULL; /* the words last looked for */
+    bool words_in = false;
+    for (size_t i = 0; starts[i]; i++) {
+        const char *w = start_words[i];
+        if (w && w != asked) {
+            asked = w;
+            words_in = mm_memcasemem(t, n, w, strlen(w)) != NULL;
+        }
+        if (w && !words_in)
+            continue;
+        if (mm_memcasemem(t, n, starts[i], strlen(starts[i])))
+            return true;
+    }
+    return false;
+}
+
 /* X-Failed-Recipients addresses read at most */
 enum { MAX_BLOCKS = 256 };
 
@@ -83,7 +110,7 @@ typedef struct block {
 
 static bool is_exim(const mm_msg *m, const char *t, size_t n)
 {
-    if (!mm_mta_has_any(t, n, starts))
+    if (!exim_start(t, n))
         return false;
     const char *mid = mm_fields_get(&m->head, "Message-ID");
     /* Exim's message id: 6-6-2 base-62 characters (e.g. 1P1YNN-0003AD-Ga) */

@@ -45,12 +45,14 @@ static bool is_ezweb(const mm_msg *m)
         score++;
     if (mm_mta_header_has(m, "Subject", "Mail System Error - Returned Mail"))
         score++;
-    if (mm_mta_any_header_has(m, "Received", "ezweb.ne.jp (EZweb Mail) with") ||
-        mm_mta_any_header_has(m, "Received", ".au.com ("))
-        score++;
     if (mid && (mm_strcasestr(mid, ".ezweb.ne.jp>") || mm_strcasestr(mid, ".au.com>")))
         score++;
-    return score >= 2;
+    /* The Received fields (a walk over every one, twice) are asked last,
+     * and only when their point decides. */
+    if (score != 1)
+        return score >= 2;
+    return mm_mta_any_header_has(m, "Received", "ezweb.ne.jp (EZweb Mail) with") ||
+           mm_mta_any_header_has(m, "Received", ".au.com (");
 }
 
 /* au's English sentences in t (squeezed, joined), or "". */

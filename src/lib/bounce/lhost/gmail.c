@@ -142,27 +142,41 @@ static const char *other_server(const char *d)
     return *p ? p : d;
 }
 
+/* Does s hold one of Google's domains (ASCII case folded)?  Each starts
+ * with '@', so only the places of an '@' are compared, instead of a
+ * search of s per domain. */
+static bool google_domain(const char *s)
+{
+    static const char *const domains[] = {"@googlemail.com", "@gmail.com", "@google.com", NULL};
+    for (const char *at = s ? strchr(s, '@') : NULL; at; at = strchr(at + 1, '@'))
+        for (size_t i = 0; domains[i]; i++) {
+            const char *d = domains[i] + 1, *p = at + 1;
+            while (*d && mm_lower(*p) == *d)
+                p++, d++;
+            if (!*d)
+                return true;
+        }
+    return false;
+}
+
 /* Other MTAs (Hotmail, Exchange, many a Sendmail) use the same opening
  * sentence: only a notice that Google's own servers wrote is Gmail's. */
 static bool from_google(const mm_msg *m)
 {
-    static const char *const domains[] = {"@googlemail.com", "@gmail.com", "@google.com", NULL};
     const char *from = mm_fields_get(&m->head, "From");
     const char *id = mm_fields_get(&m->head, "Message-ID");
-    for (size_t i = 0; domains[i]; i++)
-        if ((from && mm_strcasestr(from, domains[i])) || (id && mm_strcasestr(id, domains[i])))
-            return true;
-    return false;
+    return google_domain(from) || google_domain(id);
 }
 
 mm_status_t mm_decode_gmail(const mm_msg *m, mm_report *r)
 {
-    if (!from_google(m))
+    /* a delivery-status part is the generic readers' (asked first: no search) */
+    if (m->has_dsn || !from_google(m))
         return MM_ENOTFOUND;
     const char *t = mm_buf_str(&m->text);
     size_t n = r->prose_len;
     const char *after = mm_prov_after_line(t, n, "Delivery to the following recipient");
-    if (!after || m->has_dsn)
+    if (!after)
         return MM_ENOTFOUND;
     const char *mark = mm_memcasemem(t, n, "Delivery to the following recipient", 35);
     bool delayed = mm_memcasemem(mark, (size_t)(after - mark), "delayed", 7) ||

@@ -406,20 +406,29 @@ static unsigned command_slot(unsigned char a, unsigned char b)
     return (a * 31u + b) & 255u;
 }
 
-const char *mm_mta_command(const char *s, size_t n)
+/* head[slot]: the first phrase of a slot; next[k]: the phrase after k in
+ * its slot; 0xFF ends a chain. */
+static void chain_commands(unsigned char head[256], unsigned char next[N_COMMANDS])
 {
-    char flat[FLAT_MAX];
-    size_t fn = flatten(s, n, flat, sizeof flat);
-    /* The phrases chained by their first two bytes, in table order: a
-     * place is compared only with the phrases that start as it does. */
-    unsigned char head[256], next[N_COMMANDS];
-    memset(head, 0xFF, sizeof head);
+    memset(head, 0xFF, 256);
     for (size_t k = N_COMMANDS; k-- > 0;) {
         const unsigned char *t = (const unsigned char *)commands[k].text;
         unsigned slot = command_slot(t[0], t[1]);
         next[k] = head[slot];
         head[slot] = (unsigned char)k;
     }
+}
+
+const char *mm_mta_command(const char *s, size_t n)
+{
+    char flat[FLAT_MAX];
+    size_t fn = flatten(s, n, flat, sizeof flat);
+    /* The phrases chained by their first two bytes, in table order: a
+     * place is compared only with the phrases that start as it does.  The
+     * chains are made at the first place worth a look (many texts have
+     * none). */
+    unsigned char head[256], next[N_COMMANDS];
+    bool chained = false;
     /* The earliest phrase wins: later ones quote the session further on;
      * of phrases at the same place, the first in the table.  flat is lower
      * case and so are the phrases: one pass over it, trying at each place
@@ -436,6 +445,10 @@ const char *mm_mta_command(const char *s, size_t n)
             q++;
         if (!*q)
             continue;
+        if (!chained) {
+            chain_commands(head, next);
+            chained = true;
+        }
         for (unsigned k = head[command_slot(c, (unsigned char)c2)]; k != 0xFF; k = next[k]) {
             const char *t = commands[k].text;
             /* flat[i + 2] is there: flat[fn] is '\0' and every phrase is longer */

@@ -19,8 +19,10 @@
 static bool is_mxlogic(const mm_msg *m)
 {
     const char *from = mm_fields_get(&m->head, "From");
-    if (from && (mm_strcasestr(from, "mxlogic.net") || mm_strcasestr(from, ".mxl") ||
-                 mm_strcasestr(from, "@mxl")))
+    /* the three marks hold "mxl": a sender without it has none of them */
+    if (from && mm_strcasestr(from, "mxl") &&
+        (mm_strcasestr(from, "mxlogic.net") || mm_strcasestr(from, ".mxl") ||
+         mm_strcasestr(from, "@mxl")))
         return true;
     return mm_strcasestr(mm_buf_str(&m->orig_text), "(mxl_mta") ||
            mm_strcasestr(mm_buf_str(&m->text), "(mxl_mta");

@@ -77,18 +77,38 @@ static const char *const lead_marks[] = {"Delivery has failed to these recipient
 
 /* Marks that Exchange Online wrote the notice itself, as opposed to only
  * receiving another MTA's bounce (which gets CrossTenant fields too). */
-static int generator_marks(const mm_msg *m)
+/* Does the subject hold "Undeliverable:", "Onbestelbaar:" or "entregue:"
+ * (ASCII case folded)?  Each ends with the colon, so only the words before
+ * each colon are compared, instead of a search per word. */
+static bool ndr_subject(const char *subj)
 {
-    int score = 0;
-    const char *subj = mm_fields_get(&m->head, "Subject");
-    if (subj && (mm_strcasestr(subj, "Undeliverable:") || mm_strcasestr(subj, "Onbestelbaar:") ||
-                 mm_strcasestr(subj, "entregue:")))
-        score++;
+    static const struct {
+        const char *word;
+        size_t len;
+    } words[] = {{"undeliverable", 13}, {"onbestelbaar", 12}, {"entregue", 8}};
+    for (const char *c = subj ? strchr(subj, ':') : NULL; c; c = strchr(c + 1, ':'))
+        for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
+            size_t k = words[i].len;
+            if ((size_t)(c - subj) < k)
+                continue;
+            const char *p = c - k;
+            size_t j = 0;
+            while (j < k && mm_lower(p[j]) == words[i].word[j])
+                j++;
+            if (j == k)
+                return true;
+        }
+    return false;
+}
+
+static bool generator_mark(const mm_msg *m)
+{
+    /* one is enough: the cheapest (a field's presence) first */
     if (mm_fields_get(&m->head, "X-MS-Exchange-Message-Is-Ndr"))
-        score++;
-    if (mm_mta_header_has(m, "Message-ID", ".prod.outlook.com"))
-        score++;
-    return score;
+        return true;
+    if (ndr_subject(mm_fields_get(&m->head, "Subject")))
+        return true;
+    return mm_mta_header_has(m, "Message-ID", ".prod.outlook.com");
 }
 
 static bool is_office365(const mm_msg *m)
@@ -102,7 +122,7 @@ static bool is_office365(const mm_msg *m)
                                          NULL};
     /* Written by Exchange, and by the one in Microsoft's cloud.  The
      * generator's marks are the cheaper test: asked first. */
-    if (generator_marks(m) == 0)
+    if (!generator_mark(m))
         return false;
     int cloud = 0;
     for (size_t i = 0; fields[i]; i++)
@@ -380,7 +400,7 @@ static void exchange_finish(mm_report *r, mm_rcpt *rc, const admin_rcpt *ad)
 
 mm_status_t mm_decode_exchange(const mm_msg *m, mm_report *r)
 {
-    if (!m->has_dsn || generator_marks(m) == 0 || is_office365(m))
+    if (!m->has_dsn || !generator_mark(m) || is_office365(m))
         return MM_ENOTFOUND;
     const char *t = mm_buf_str(&m->text), *gen = NULL;
     size_t n = m->text.len, k = 0, glen = 0, from = r->n;

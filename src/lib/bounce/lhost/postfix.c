@@ -24,9 +24,10 @@
 
 static bool is_postfix(const mm_msg *m, const char *t, size_t n)
 {
-    /* bounce(5) default templates, and the sentences customised ones keep */
-    static const char *const marks[] = {"This is the mail system at host",
-                                        "This is the Postfix program", "The Postfix program",
+    /* bounce(5) default templates, and the sentences customised ones keep.
+     * "This is the Postfix program" is not listed: it holds "the Postfix
+     * program", which the search (ASCII case folded) finds anyway. */
+    static const char *const marks[] = {"This is the mail system at host", "The Postfix program",
                                         "Postfix program at host", NULL};
     const char *subj = mm_fields_get(&m->head, "Subject");
     if (mm_mta_has_any(t, n, marks))

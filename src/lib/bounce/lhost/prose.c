@@ -100,7 +100,10 @@ typedef struct line {
     const char *s;
     size_t n;
     size_t first, count;                           /* its mentions: m[first .. first + count) */
-    bool is_blank, is_heading, is_field, is_error; /* set once by classify_lines */
+    bool is_blank, is_heading, is_field; /* set once by classify_lines */
+    /* is_error once error_known: worked out when a reader first asks
+     * (line_is_error), as most lines are turned away by the classes above */
+    bool is_error, error_known;
 } line;
 
 typedef struct mention {
@@ -317,8 +320,19 @@ static void classify_lines(prose *p)
         l->is_blank = blank(l);
         l->is_heading = !l->is_blank && heading(l);
         l->is_field = field_line(l);
-        l->is_error = error_outside_urls(l);
+        l->error_known = false;
     }
+}
+
+/* error_outside_urls(l), worked out once; the lines do not change after
+ * split_lines(). */
+static bool line_is_error(line *l)
+{
+    if (!l->error_known) {
+        l->is_error = error_outside_urls(l);
+        l->error_known = true;
+    }
+    return l->is_error;
 }
 
 /* A header field at the start of a line: "Received: ...". */
@@ -485,12 +499,12 @@ static bool take_section(prose *p, size_t li, const mention *m, int dir)
         if (dir > 0 ? i + 1 >= p->nl : i == 0)
             return false;
         i = dir > 0 ? i + 1 : i - 1;
-        const line *l = &p->l[i];
+        line *l = &p->l[i];
         /* a sibling in the same list shares the reason; another
          * recipient's own sentence does not */
         if (other_addr_line(p, i, m->a, m->al) && !list_item(p, i))
             return false;
-        if (l->is_blank || l->is_heading || l->is_field || !l->is_error || list_item(p, i))
+        if (l->is_blank || l->is_heading || l->is_field || !line_is_error(l) || list_item(p, i))
             continue;
         /* back up to the start of the paragraph, past headings */
         while (i > 0 && !p->l[i - 1].is_blank && !p->l[i - 1].is_heading && !p->l[i - 1].is_field &&
@@ -508,11 +522,12 @@ static void take_heading(prose *p, size_t li)
 {
     size_t from = li > 4 ? li - 4 : 0;
     for (size_t i = from; i < p->nl && i <= li + 4; i++) {
-        const line *l = &p->l[i];
+        line *l = &p->l[i];
         size_t e = l->n;
         while (e && (l->s[e - 1] == ' ' || l->s[e - 1] == '\r'))
             e--;
-        if (e && l->s[e - 1] != ':' && mm_mta_has_any(l->s, l->n, list_heads) && l->is_error) {
+        if (e && l->s[e - 1] != ':' && mm_mta_has_any(l->s, l->n, list_heads) &&
+            line_is_error(l)) {
             put_line(p, l->s, l->n);
             return;
         }
@@ -741,11 +756,13 @@ static mm_status_t add_unnamed(const mm_msg *m, prose *p, mm_report *r, const ch
     p->nm = 0;
     mm_buf_reset(&p->diag);
     for (size_t i = 0; i < p->nl && !p->diag.len; i++) {
-        const line *l = &p->l[i];
+        line *l = &p->l[i];
+        if (l->is_blank || l->is_heading || !line_is_error(l))
+            continue;
         /* "your message could not be delivered" is not a reason */
         bool boilerplate =
             mm_mta_has_any(l->s, l->n, mm_mta_failure_statements) && !has_code(l->s, l->n);
-        if (!l->is_blank && !l->is_heading && l->is_error && !boilerplate)
+        if (!boilerplate)
             take_block(p, i, &none);
     }
     if (!p->diag.len && !has_error_evidence(t, n))

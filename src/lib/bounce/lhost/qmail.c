@@ -72,6 +72,10 @@ static bool is_qmail_clone(const mm_msg *m, const char *t, size_t n)
                                            "failure delivery", NULL};
     static const char *const copies[] = {"--- Below this line is a copy of the message.",
                                          "--- Original message follows.", NULL};
+    /* the text's two tests first: the subject's may walk every Received
+     * field (each value made on first read) */
+    if (!mm_mta_has_any(t, m->text.len, copies) || !mm_memcasemem(t, n, "\n<", 2))
+        return false;
     const char *subj = mm_fields_get(&m->head, "Subject");
     bool subject = false;
     for (size_t i = 0; subj && subjects[i]; i++)
@@ -79,7 +83,7 @@ static bool is_qmail_clone(const mm_msg *m, const char *t, size_t n)
     for (size_t i = 0; i < m->head.n && !subject; i++)
         subject = strcasecmp(m->head.v[i].name, "Received") == 0 &&
                   mm_strcasestr(mm_field_value(&m->head.v[i]), "invoked for bounce");
-    return subject && mm_mta_has_any(t, m->text.len, copies) && mm_memcasemem(t, n, "\n<", 2);
+    return subject;
 }
 
 static bool is_qmail(const mm_msg *m, const char *t, size_t n)

@@ -40,12 +40,15 @@ typedef struct transcript {
 
 static bool is_sendmail(const mm_msg *m, const char *t, size_t n)
 {
-    static const char *const marks[] = {
-        "----- Transcript of session follows -----",
+    static const char *const lists[] = {
         "----- The following addresses had permanent fatal errors -----",
         "----- The following addresses had transient non-fatal errors -----", NULL};
     (void)m;
-    return mm_mta_has_any(t, n, marks);
+    /* the two list headings share their first words: asked only when the
+     * text holds those */
+    return mm_memcasemem(t, n, "----- Transcript of session follows -----", 41) ||
+           (mm_memcasemem(t, n, "----- The following addresses had ", 34) &&
+            mm_mta_has_any(t, n, lists));
 }
 
 static const char *verb(const char *s, size_t n)

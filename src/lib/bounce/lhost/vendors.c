@@ -178,7 +178,69 @@ static bool header_mark(const mm_msg *m, const char *mark)
     return mm_mta_any_header_has(m, name, colon + 1);
 }
 
-static bool has_mark(const mm_msg *m, const char *mk)
+/*
+ * Where the text holds a header name with its colon ("From:"), found once
+ * per message and name: a mark "Name:value" can only start at one of those
+ * places, so the six "From:" marks cost one search of the text, not six.
+ * A name found more than MAX_AT times is left to a search per mark.
+ */
+enum { MAX_AT = 16, MAX_NAMES = 12 };
+
+typedef struct name_at {
+    const char *name; /* as the mark spells it, nl bytes with the colon */
+    size_t nl, n;     /* n: places in at[], MAX_AT + 1 when more */
+    const char *at[MAX_AT];
+} name_at;
+
+typedef struct text_marks {
+    const char *t;
+    size_t n, nn;
+    name_at names[MAX_NAMES];
+} text_marks;
+
+static const name_at *places_of(text_marks *tm, const char *mk, size_t nl)
+{
+    for (size_t i = 0; i < tm->nn; i++)
+        if (tm->names[i].nl == nl && memcmp(tm->names[i].name, mk, nl) == 0)
+            return &tm->names[i];
+    if (tm->nn == MAX_NAMES)
+        return NULL;
+    name_at *na = &tm->names[tm->nn++];
+    *na = (name_at){.name = mk, .nl = nl};
+    const char *end = tm->t + tm->n, *p = tm->t, *q;
+    while (na->n <= MAX_AT && (q = mm_memcasemem(p, (size_t)(end - p), mk, nl)) != NULL) {
+        if (na->n < MAX_AT)
+            na->at[na->n] = q;
+        na->n++;
+        p = q + 1;
+    }
+    return na;
+}
+
+static bool eq_ci(const char *a, const char *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (mm_lower(a[i]) != mm_lower(b[i]))
+            return false;
+    return true;
+}
+
+/* mm_memcasemem(text, mk) != NULL, a "Name:value" mark asked at the
+ * places of its name. */
+static bool text_has(text_marks *tm, const char *mk, size_t ml)
+{
+    const char *colon = memchr(mk, ':', ml);
+    size_t nl = colon ? (size_t)(colon + 1 - mk) : 0;
+    const name_at *na = nl > 1 && nl < ml && !memchr(mk, ' ', nl) ? places_of(tm, mk, nl) : NULL;
+    if (!na || na->n > MAX_AT)
+        return mm_memcasemem(tm->t, tm->n, mk, ml) != NULL;
+    for (size_t i = 0; i < na->n; i++)
+        if ((size_t)(tm->t + tm->n - na->at[i]) >= ml && eq_ci(na->at[i] + nl, mk + nl, ml - nl))
+            return true;
+    return false;
+}
+
+static bool has_mark(const mm_msg *m, text_marks *tm, const char *mk)
 {
     size_t n = strlen(mk);
     if (header_mark(m, mk))
@@ -186,16 +248,22 @@ static bool has_mark(const mm_msg *m, const char *mk)
     /* a presence mark ("Name:") may be in a quoted original's header */
     if (n && mk[n - 1] == ':' && !strchr(mk, ' '))
         return false;
-    return mm_memcasemem(mm_buf_str(&m->text), m->text.len, mk, n) != NULL;
+    return text_has(tm, mk, n);
 }
 
 static const vendor *which_vendor(const mm_msg *m)
 {
+    text_marks tm = {.t = mm_buf_str(&m->text), .n = m->text.len};
+    int bounce = -1; /* mm_looks_like_bounce(m), asked once */
     for (size_t v = 0; v < sizeof vendors / sizeof vendors[0]; v++) {
-        if (vendors[v].bounce_only && !mm_looks_like_bounce(m))
-            continue;
+        if (vendors[v].bounce_only) {
+            if (bounce < 0)
+                bounce = mm_looks_like_bounce(m);
+            if (!bounce)
+                continue;
+        }
         for (size_t i = 0; vendors[v].marks[i]; i++)
-            if (has_mark(m, vendors[v].marks[i]))
+            if (has_mark(m, &tm, vendors[v].marks[i]))
                 return &vendors[v];
     }
     return NULL;
