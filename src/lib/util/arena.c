@@ -50,7 +50,8 @@ char *mm_arena_strndup(mm_arena *a, const char *s, size_t n)
     char *p = mm_arena_alloc(a, n + 1);
     if (!p)
         return NULL;
-    memcpy(p, s, n);
+    if (n) /* s may be NULL when n is 0 (an empty header value) */
+        memcpy(p, s, n);
     p[n] = '\0';
     return p;
 }
