@@ -121,10 +121,33 @@ static size_t plain_run(const unsigned char *p, size_t left)
     return run;
 }
 
+/*
+ * A string with nothing to escape, quotes included, in one store when the
+ * buffer has room: most strings of a record are such, and three appends
+ * cost more than the copy.  false: the caller writes it piece by piece.
+ */
+static bool put_plain_string(jw *w, const char *str, size_t len)
+{
+    mm_buf *b = w->b;
+    if (w->st != MM_OK || b->cap - b->len <= len + 2 || b->limit)
+        return false;
+    if (plain_run((const unsigned char *)str, len) != len)
+        return false;
+    char *d = b->data + b->len;
+    d[0] = '"';
+    memcpy(d + 1, str, len);
+    d[len + 1] = '"';
+    b->len += len + 2;
+    b->data[b->len] = '\0';
+    return true;
+}
+
 void jw_string(jw *w, const char *str)
 {
     const unsigned char *p = (const unsigned char *)str;
     size_t left = strlen(str);
+    if (put_plain_string(w, str, left))
+        return;
     jw_put(w, "\"", 1);
     while (left) {
         size_t run = plain_run(p, left);
