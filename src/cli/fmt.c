@@ -121,10 +121,33 @@ static size_t plain_run(const unsigned char *p, size_t left)
     return run;
 }
 
+/*
+ * A string with nothing to escape, quotes included, in one store when the
+ * buffer has room: most strings of a record are such, and three appends
+ * cost more than the copy.  false: the caller writes it piece by piece.
+ */
+static bool put_plain_string(jw *w, const char *str, size_t len)
+{
+    mm_buf *b = w->b;
+    if (w->st != MM_OK || b->cap - b->len <= len + 2 || b->limit)
+        return false;
+    if (plain_run((const unsigned char *)str, len) != len)
+        return false;
+    char *d = b->data + b->len;
+    d[0] = '"';
+    memcpy(d + 1, str, len);
+    d[len + 1] = '"';
+    b->len += len + 2;
+    b->data[b->len] = '\0';
+    return true;
+}
+
 void jw_string(jw *w, const char *str)
 {
     const unsigned char *p = (const unsigned char *)str;
     size_t left = strlen(str);
+    if (put_plain_string(w, str, left))
+        return;
     jw_put(w, "\"", 1);
     while (left) {
         size_t run = plain_run(p, left);
@@ -172,9 +195,8 @@ void jw_string(jw *w, const char *str)
 }
 
 /* ,"key": with the opening brace before the first member, in one append. */
-void jw_key(jw *w, const char *key)
+void jw_key_n(jw *w, const char *key, size_t kl)
 {
-    size_t kl = strlen(key);
     char sep = w->sep;
     w->sep = ',';
     if (w->st != MM_OK)
@@ -193,18 +215,6 @@ void jw_key(jw *w, const char *key)
     w->b->data[w->b->len] = '\0';
 }
 
-void jw_str(jw *w, const char *key, const char *s)
-{
-    jw_key(w, key);
-    jw_string(w, s);
-}
-
-void jw_raw(jw *w, const char *key, const char *lit)
-{
-    jw_key(w, key);
-    jw_put(w, lit, strlen(lit));
-}
-
 /* v in decimal, as printf's %lld writes it, ending at end; returns the first byte. */
 static char *decimal(long long v, char *end)
 {
@@ -219,21 +229,11 @@ static char *decimal(long long v, char *end)
     return p;
 }
 
-void jw_int(jw *w, const char *key, long long v)
+void jw_number(jw *w, long long v)
 {
     char num[32]; /* snprintf cost more than the rest of a record's numbers */
     char *p = decimal(v, num + sizeof num);
-    jw_key(w, key);
     jw_put(w, p, (size_t)(num + sizeof num - p));
-}
-
-/* A string member, or null when s is NULL or empty. */
-void jw_str_or_null(jw *w, const char *key, const char *s)
-{
-    if (s && *s)
-        jw_str(w, key, s);
-    else
-        jw_raw(w, key, "null");
 }
 
 jw jw_begin(mm_buf *b)
@@ -251,11 +251,6 @@ void jw_end(jw *w)
         w->b->len = w->start;
         w->b->data[w->start] = '\0';
     }
-}
-
-void jw_bool(jw *w, const char *key, bool v)
-{
-    jw_raw(w, key, v ? "true" : "false");
 }
 
 char jw_open(jw *w, const char *key, char kind)

@@ -36,8 +36,9 @@ static bool is_ws_char(char c)
     return c == ' ' || (c >= '\t' && c <= '\r');
 }
 
-/* Room for one more field. */
-static mm_field *grow(mm_fields *f)
+/* Room for one more field.  Inline: every field of every block passes here
+ * (a call was ~0.25 k instructions per message). */
+static inline mm_field *grow(mm_fields *f)
 {
     if (f->n == f->cap) {
         size_t cap = f->cap ? f->cap * 2 : 16;

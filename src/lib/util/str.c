@@ -382,6 +382,33 @@ static void squeeze_byte_noting(squeeze *q, unsigned char c)
 #include <emmintrin.h>
 
 /*
+ * Bytes k..15 of the 16 at s, whose white space is ws (a bit per byte), a
+ * run at a time: a run of white space becomes one pending space, a word is
+ * copied without testing its bytes again.  What squeeze_byte() does byte by
+ * byte; a folded line's break and its indent are one run.
+ */
+static void squeeze_runs(squeeze *q, const char *s, unsigned ws, unsigned k)
+{
+    while (k < 16) {
+        unsigned rest = ws >> k; /* bit 0: byte k */
+        if (rest & 1) {
+            q->space = q->w > 0;
+            unsigned word = ~rest & (0xFFFFu >> k);
+            if (!word)
+                return;
+            k += (unsigned)__builtin_ctz(word);
+            continue;
+        }
+        unsigned end = rest ? k + (unsigned)__builtin_ctz(rest) : 16;
+        if (q->space)
+            q->out[q->w++] = ' ';
+        q->space = false;
+        for (; k < end; k++)
+            q->out[q->w++] = s[k];
+    }
+}
+
+/*
  * 16 bytes at s.  When they need no squeezing (no white space, or single
  * spaces between words) they are stored whole at once; otherwise byte by
  * byte.  A store never passes out + n: white space only shrinks, so w (plus
@@ -412,8 +439,7 @@ static void squeeze_16(squeeze *q, const char *s)
             q->w += j;
             q->space = false;
         }
-        for (size_t k = j; k < 16; k++)
-            squeeze_byte(q, (unsigned char)s[k]);
+        squeeze_runs(q, s, ws, j);
         return;
     }
     if (q->space)
