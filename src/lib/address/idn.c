@@ -111,6 +111,31 @@ static size_t puny_encode(const uint32_t *cp, size_t n, char *out, size_t cap)
     return o;
 }
 
+/* mm_addr_utf8() with the ASCII and two- and three-byte forms inline
+ * (every simple_cp() code point is one of them); the rest takes the call.
+ * Same answer as mm_addr_utf8() for every input. */
+static inline size_t utf8_inline(const unsigned char *s, size_t n, uint32_t *cp)
+{
+    unsigned b = s[0];
+    if (b < 0x80) {
+        *cp = b;
+        return 1;
+    }
+    if (b >= 0xC2 && b <= 0xDF && n >= 2 && (s[1] & 0xC0) == 0x80) {
+        *cp = (b & 0x1Fu) << 6 | (s[1] & 0x3Fu);
+        return 2;
+    }
+    if ((b & 0xF0) == 0xE0 && n >= 3 && (s[1] & 0xC0) == 0x80 && (s[2] & 0xC0) == 0x80) {
+        uint32_t v = (b & 0x0Fu) << 12 | (s[1] & 0x3Fu) << 6 | (s[2] & 0x3Fu);
+        if (v >= 0x800 && (v < 0xD800 || v > 0xDFFF)) {
+            *cp = v;
+            return 3;
+        }
+        return 0;
+    }
+    return mm_addr_utf8(s, n, cp);
+}
+
 /* One label by the fast path into out (room for LABEL_MAX + 1); returns
  * its length or 0 when libidn2 must decide. */
 static size_t simple_label(const char *lab, size_t ln, char *out)
@@ -119,7 +144,7 @@ static size_t simple_label(const char *lab, size_t ln, char *out)
     size_t n = 0;
     bool high = false;
     for (size_t i = 0; i < ln;) {
-        size_t l = mm_addr_utf8((const unsigned char *)lab + i, ln - i, &cp[n]);
+        size_t l = utf8_inline((const unsigned char *)lab + i, ln - i, &cp[n]);
         if (!l || n == LABEL_MAX || (cp[n] >= 0x80 && !simple_cp(cp[n])))
             return 0;
         high |= cp[n] >= 0x80;
@@ -239,11 +264,25 @@ static bool blame(mm_addr_parse *p, const char *dom, size_t dn, size_t off, int 
     return mm_addr_fail(p, MM_ADDR_IDN_INVALID, off, dn);
 }
 
+/* memmem(dom, dn, "xn--", 4) != NULL without memmem's set-up (~170
+ * instructions a call): a hyphen is rare in these domains, so look for
+ * one and check its neighbours. */
+static bool has_xn(const char *dom, size_t dn)
+{
+    const char *end = dom + dn, *h = dom + 2;
+    while (h + 1 < end && (h = memchr(h, '-', (size_t)(end - 1 - h))) != NULL) {
+        if (h[1] == '-' && h[-1] == 'n' && h[-2] == 'x')
+            return true;
+        h++;
+    }
+    return false;
+}
+
 bool mm_addr_idn(mm_addr_parse *p, const char *dom, size_t dn, size_t off)
 {
     mm_addr *o = p->out;
     char *a = NULL, *u = NULL;
-    if (!memmem(dom, dn, "xn--", 4) && simple_domain(dom, dn, o->domain_ascii))
+    if (!has_xn(dom, dn) && simple_domain(dom, dn, o->domain_ascii))
         return true;
     int rc = lookup(dom, &a);
     if (rc != IDN2_OK) {
