@@ -74,20 +74,25 @@ static size_t puny_encode(const uint32_t *cp, size_t n, char *out, size_t cap)
             return 0;
         out[o++] = '-';
     }
-    uint32_t next = 0x80, bias = 72;
+    uint32_t next = 0x80, bias = 72, m = UINT32_MAX;
     uint64_t delta = 0;
+    for (size_t i = 0; i < n; i++)
+        if (cp[i] >= next && cp[i] < m)
+            m = cp[i];
     while (h < n) {
-        uint32_t m = UINT32_MAX;
-        for (size_t i = 0; i < n; i++)
-            if (cp[i] >= next && cp[i] < m)
-                m = cp[i];
         delta += (uint64_t)(m - next) * (h + 1);
         next = m;
+        /* the round's pass also finds the next round's code point (the
+         * smallest one above this one): one scan a round instead of two */
+        m = UINT32_MAX;
         for (size_t i = 0; i < n; i++) {
             if (cp[i] < next)
                 delta++;
-            if (cp[i] != next)
+            if (cp[i] != next) {
+                if (cp[i] > next && cp[i] < m)
+                    m = cp[i];
                 continue;
+            }
             uint64_t q = delta;
             for (uint32_t k = 36;; k += 36) {
                 uint32_t t = k <= bias ? 1 : k >= bias + 26 ? 26 : k - bias;
