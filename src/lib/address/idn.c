@@ -13,8 +13,10 @@
  * are converted here with RFC 3492 Punycode: those code points are PVALID
  * in IDNA2008, stable under NFC, left-to-right and free of contextual rules,
  * so the only checks left are the ones done here (no "--" in positions 3-4,
- * label and domain lengths).  Anything else - and every "xn--" label - goes
- * to libidn2.  The unit test compares both paths on every listed code point.
+ * label and domain lengths).  An "xn--" label is decoded here too and kept
+ * only if its U-label is such a label and encodes back to the very same
+ * A-label (so it is the canonical one).  Anything else goes to libidn2.
+ * The unit test compares both paths on every listed code point.
  *
  * Only the libidn2 path allocates; ASCII domains never get here.
  */
@@ -188,6 +190,158 @@ static bool simple_domain(const char *dom, size_t dn, char *out)
     return true;
 }
 
+/* memmem(dom, dn, "xn--", 4) != NULL without memmem's set-up (~170
+ * instructions a call): a hyphen is rare in these domains, so look for
+ * one and check its neighbours. */
+static bool has_xn(const char *dom, size_t dn)
+{
+    const char *end = dom + dn, *h = dom + 2;
+    while (h + 1 < end && (h = memchr(h, '-', (size_t)(end - 1 - h))) != NULL) {
+        if (h[1] == '-' && h[-1] == 'n' && h[-2] == 'x')
+            return true;
+        h++;
+    }
+    return false;
+}
+
+/* RFC 3492 6.2: the code points of a Punycode string (without "xn--")
+ * into cp (room for LABEL_MAX); returns how many, or 0 on an error or
+ * when they do not fit.  Only a first look: alabel() accepts the result
+ * only if puny_encode() gives the input back, so a decoding is used only
+ * when it is the one the canonical A-label stands for. */
+static size_t puny_decode(const char *in, size_t n, uint32_t *cp)
+{
+    size_t o = 0, j = 0, last = n;
+    for (size_t k = 0; k < n; k++)
+        if (in[k] == '-')
+            last = k;
+    if (last < n) { /* the basic code points, before the last delimiter */
+        if (last > LABEL_MAX)
+            return 0;
+        for (; o < last; o++)
+            cp[o] = (unsigned char)in[o];
+        j = last + 1;
+    }
+    uint64_t i = 0;
+    uint32_t next = 0x80, bias = 72;
+    while (j < n) {
+        uint64_t old = i, w = 1;
+        for (uint32_t k = 36;; k += 36) {
+            if (j >= n)
+                return 0;
+            unsigned char c = (unsigned char)in[j++];
+            uint32_t d = c >= 'a' && c <= 'z' ? c - 'a' : c >= '0' && c <= '9' ? c - '0' + 26 : 36;
+            if (d >= 36)
+                return 0;
+            i += d * w;
+            uint32_t t = k <= bias ? 1 : k >= bias + 26 ? 26 : k - bias;
+            if (i > 0xFFFFFFFFu || k > 36 * 8)
+                return 0; /* far beyond any label */
+            if (d < t)
+                break;
+            w *= 36 - t;
+        }
+        bias = puny_adapt(i - old, o + 1, old == 0);
+        uint64_t nx = next + i / (o + 1);
+        i %= o + 1;
+        if (nx > 0xFFFF || o >= LABEL_MAX)
+            return 0; /* simple_cp() holds nothing above U+FFFF */
+        next = (uint32_t)nx;
+        memmove(cp + i + 1, cp + i, (o - i) * sizeof *cp);
+        cp[i++] = next;
+        o++;
+    }
+    return o;
+}
+
+/* The UTF-8 of code points below U+10000 into out; returns its length. */
+static size_t put_utf8(const uint32_t *cp, size_t n, char *out)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t c = cp[i];
+        if (c < 0x80) {
+            out[k++] = (char)c;
+        } else if (c < 0x800) {
+            out[k++] = (char)(0xC0 | c >> 6);
+            out[k++] = (char)(0x80 | (c & 0x3F));
+        } else {
+            out[k++] = (char)(0xE0 | c >> 12);
+            out[k++] = (char)(0x80 | (c >> 6 & 0x3F));
+            out[k++] = (char)(0x80 | (c & 0x3F));
+        }
+    }
+    return k;
+}
+
+/* An "xn--" label by the fast path: its U-label into u (room for
+ * 3 * LABEL_MAX bytes); returns the U-label's length, or 0 when libidn2
+ * must decide.  Accepted only if the U-label is one simple_label() would
+ * take (simple code points, at least one non-ASCII, no "--" in positions
+ * 3-4, no "-" at either end: libidn2 lets those through, RFC 5891 does
+ * not, so libidn2 keeps deciding them) and encodes back to this very
+ * label, i.e. the label is the canonical A-label of that U-label. */
+static size_t alabel(const char *lab, size_t ln, char *u)
+{
+    uint32_t cp[LABEL_MAX + 1];
+    char back[LABEL_MAX + 1];
+    size_t n = puny_decode(lab + 4, ln - 4, cp);
+    if (n == 0 || cp[0] == '-' || cp[n - 1] == '-' || (n >= 4 && cp[2] == '-' && cp[3] == '-'))
+        return 0;
+    bool high = false;
+    for (size_t i = 0; i < n; i++) {
+        if (cp[i] >= 0x80 ? !simple_cp(cp[i]) : !(mm_addr_cls[cp[i]] & MM_AC_LDH))
+            return 0;
+        high |= cp[i] >= 0x80;
+    }
+    if (!high || puny_encode(cp, n, back, LABEL_MAX - 4) != ln - 4 ||
+        memcmp(back, lab + 4, ln - 4) != 0)
+        return 0;
+    return put_utf8(cp, n, u);
+}
+
+/* A domain with "xn--" labels by the fast path: the A-labels into
+ * o->domain_ascii and the U-labels into o->domain, as the libidn2 path
+ * below would set them; false (nothing changed) when libidn2 must decide. */
+static bool alabel_domain(mm_addr *o, const char *dom, size_t dn)
+{
+    char asc[DOMAIN_MAX + 1], uni[MM_ADDR_TEXT_MAX];
+    size_t ao = 0, uo = 0;
+    for (size_t i = 0; i <= dn;) {
+        const char *dot = memchr(dom + i, '.', dn - i);
+        size_t e = dot ? (size_t)(dot - dom) : dn, ln = e - i;
+        const char *lab = dom + i;
+        char a[LABEL_MAX + 1], ul[3 * LABEL_MAX];
+        size_t ak, uk;
+        if (ln >= 4 && memcmp(lab, "xn--", 4) == 0) {
+            if (ln > LABEL_MAX || (uk = alabel(lab, ln, ul)) == 0)
+                return false;
+            memcpy(a, lab, ln);
+            ak = ln;
+        } else {
+            if (has_xn(lab, ln) || (ak = simple_label(lab, ln, a)) == 0)
+                return false;
+            memcpy(ul, lab, ln);
+            uk = ln;
+        }
+        if (ao + ak + 1 > DOMAIN_MAX || uo + uk + 1 >= sizeof uni)
+            return false;
+        memcpy(asc + ao, a, ak);
+        ao += ak;
+        asc[ao++] = '.';
+        memcpy(uni + uo, ul, uk);
+        uo += uk;
+        uni[uo++] = '.';
+        i = e + 1;
+    }
+    asc[ao - 1] = uni[uo - 1] = '\0';
+    memcpy(o->domain_ascii, asc, ao);
+    if (strcmp(uni, o->domain) != 0)
+        o->norms |= MM_ADDR_N_ALABEL_DECODED;
+    memcpy(o->domain, uni, uo);
+    return true;
+}
+
 static int lookup(const char *s, char **out)
 {
     return idn2_lookup_u8((const uint8_t *)s, (uint8_t **)out, IDN2_NO_TR46);
@@ -269,25 +423,11 @@ static bool blame(mm_addr_parse *p, const char *dom, size_t dn, size_t off, int 
     return mm_addr_fail(p, MM_ADDR_IDN_INVALID, off, dn);
 }
 
-/* memmem(dom, dn, "xn--", 4) != NULL without memmem's set-up (~170
- * instructions a call): a hyphen is rare in these domains, so look for
- * one and check its neighbours. */
-static bool has_xn(const char *dom, size_t dn)
-{
-    const char *end = dom + dn, *h = dom + 2;
-    while (h + 1 < end && (h = memchr(h, '-', (size_t)(end - 1 - h))) != NULL) {
-        if (h[1] == '-' && h[-1] == 'n' && h[-2] == 'x')
-            return true;
-        h++;
-    }
-    return false;
-}
-
 bool mm_addr_idn(mm_addr_parse *p, const char *dom, size_t dn, size_t off)
 {
     mm_addr *o = p->out;
     char *a = NULL, *u = NULL;
-    if (!has_xn(dom, dn) && simple_domain(dom, dn, o->domain_ascii))
+    if (!has_xn(dom, dn) ? simple_domain(dom, dn, o->domain_ascii) : alabel_domain(o, dom, dn))
         return true;
     int rc = lookup(dom, &a);
     if (rc != IDN2_OK) {
