@@ -397,8 +397,9 @@ static bool scan_label(mm_addr_parse *p, size_t *jp, dom_scan *ds)
         size_t l;
         if (!nonascii_ok(p, j, true, &l))
             return false;
-        if (ds->len + l <= cap)
-            memcpy(w + ds->len, s + j, l);
+        if (ds->len + l <= cap) /* 1-4 bytes: a loop, not a memcpy call per character */
+            for (size_t k = 0; k < l; k++)
+                w[ds->len + k] = (char)s[j + k];
         ds->len = ds->len + l <= cap ? ds->len + l : cap;
         j += l;
         high = true;
