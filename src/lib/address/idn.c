@@ -30,7 +30,7 @@ enum { LABEL_MAX = 63, DOMAIN_MAX = 255 };
 
 /* See the file comment; ranges checked against libidn2 2.3.3's tables by
  * tests/address/test_address.c. */
-static bool simple_cp(uint32_t cp)
+static inline bool simple_cp(uint32_t cp)
 {
     return (cp >= 0xDF && cp <= 0xFF && cp != 0xF7) ||    /* ß à-ö ø-ÿ */
            (cp >= 0x3AC && cp <= 0x3CE) ||                /* Greek lower case */
