@@ -173,10 +173,14 @@ static inline bool nonascii_ok(mm_addr_parse *p, size_t off, bool domain, size_t
 static bool fail_missing_at(mm_addr_parse *p)
 {
     const unsigned char *s = p->s;
-    for (size_t i = 0; i + 2 < p->n; i++) {
-        if ((s[i] == 0xEF && s[i + 1] == 0xBC && s[i + 2] == 0xA0) ||
-            (s[i] == 0xEF && s[i + 1] == 0xB9 && s[i + 2] == 0xAB))
+    size_t n = p->n;
+    /* both start with 0xEF: memchr() to each one instead of a byte loop */
+    const unsigned char *q = n > 2 ? memchr(s, 0xEF, n - 2) : NULL;
+    while (q) {
+        size_t i = (size_t)(q - s);
+        if ((q[1] == 0xBC && q[2] == 0xA0) || (q[1] == 0xB9 && q[2] == 0xAB))
             return mm_addr_fail(p, MM_ADDR_FULLWIDTH_CHAR, i, 3);
+        q = i + 1 < n - 2 ? memchr(q + 1, 0xEF, n - 2 - (i + 1)) : NULL;
     }
     mm_addr_fail(p, MM_ADDR_MISSING_AT, p->n, 0);
     p->out->errors[0].column--; /* the last character, not one past it */
