@@ -232,6 +232,22 @@ static size_t put_utf8(char *o, uint32_t cp)
     return 3;
 }
 
+/* The A-label form `a` of a valid domain: valid, the same A-labels, and
+ * decoded as libidn2 decodes it (the fast "xn--" path in idn.c, or
+ * libidn2 itself). */
+static void same_alabels(const char *a)
+{
+    char addr[600], *u = NULL;
+    snprintf(addr, sizeof addr, "u@%s", a);
+    check(addr, 0);
+    assert_int_equal(idn2_to_unicode_8z8z(a, &u, 0), IDN2_OK);
+    if (!res.syntax_ok || strcmp(res.domain_ascii, a) != 0 || strcmp(res.domain, u) != 0 ||
+        !(res.norms & MM_ADDR_N_ALABEL_DECODED))
+        fail_msg("%s: got %s %s %s, want valid %s %s", a, res.syntax_ok ? "valid" : "invalid",
+                 res.domain_ascii, res.domain, a, u);
+    free(u);
+}
+
 /* Same verdict and A-labels as libidn2 (IDNA2008, no mapping) for a domain
  * with U-labels: checks the fast Punycode path in idn.c. */
 static void same_as_libidn2(const char *dom)
@@ -248,6 +264,7 @@ static void same_as_libidn2(const char *dom)
         if (!res.syntax_ok || strcmp(res.domain_ascii, a) != 0)
             fail_msg("%s: got %s %s, want valid %s", dom, res.syntax_ok ? "valid" : "invalid",
                      res.domain_ascii, a);
+        same_alabels(a);
     } else if (res.syntax_ok) {
         fail_msg("%s: got valid %s, want invalid (libidn2: %s)", dom, res.domain_ascii,
                  idn2_strerror_name(rc));

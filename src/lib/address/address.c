@@ -142,14 +142,45 @@ static bool check_nonascii(mm_addr_parse *p, size_t off, bool domain, size_t *le
     return true;
 }
 
+/* check_nonascii() for the usual case inline: a well-formed two- or
+ * three-byte sequence of a letter-like code point that neither
+ * mm_addr_cp_local() nor mm_addr_cp_domain() refuses (U+00AE-U+167F and
+ * U+3003-U+D7FF hold none of the spaces, invisible, C1 or full-width code
+ * points they name; the UTF-8 decoding is mm_addr_utf8()'s).  Anything
+ * else takes the call, which gives the same answer and reports. */
+static inline bool nonascii_ok(mm_addr_parse *p, size_t off, bool domain, size_t *len)
+{
+    const unsigned char *s = p->s + off;
+    size_t n = p->n - off;
+    unsigned b = s[0];
+    if (b >= 0xC2 && b <= 0xDF && n >= 2 && (s[1] & 0xC0) == 0x80) {
+        uint32_t cp = (b & 0x1Fu) << 6 | (s[1] & 0x3Fu);
+        if (cp >= 0xAE) { /* to U+07FF */
+            *len = 2;
+            return true;
+        }
+    } else if ((b & 0xF0) == 0xE0 && n >= 3 && (s[1] & 0xC0) == 0x80 && (s[2] & 0xC0) == 0x80) {
+        uint32_t cp = (b & 0x0Fu) << 12 | (s[1] & 0x3Fu) << 6 | (s[2] & 0x3Fu);
+        if ((cp >= 0x800 && cp < 0x1680) || (cp >= 0x3003 && cp < 0xD800)) {
+            *len = 3;
+            return true;
+        }
+    }
+    return check_nonascii(p, off, domain, len);
+}
+
 /* No "@" at all: a full-width or small "@" is the likely reason. */
 static bool fail_missing_at(mm_addr_parse *p)
 {
     const unsigned char *s = p->s;
-    for (size_t i = 0; i + 2 < p->n; i++) {
-        if ((s[i] == 0xEF && s[i + 1] == 0xBC && s[i + 2] == 0xA0) ||
-            (s[i] == 0xEF && s[i + 1] == 0xB9 && s[i + 2] == 0xAB))
+    size_t n = p->n;
+    /* both start with 0xEF: memchr() to each one instead of a byte loop */
+    const unsigned char *q = n > 2 ? memchr(s, 0xEF, n - 2) : NULL;
+    while (q) {
+        size_t i = (size_t)(q - s);
+        if ((q[1] == 0xBC && q[2] == 0xA0) || (q[1] == 0xB9 && q[2] == 0xAB))
             return mm_addr_fail(p, MM_ADDR_FULLWIDTH_CHAR, i, 3);
+        q = i + 1 < n - 2 ? memchr(q + 1, 0xEF, n - 2 - (i + 1)) : NULL;
     }
     mm_addr_fail(p, MM_ADDR_MISSING_AT, p->n, 0);
     p->out->errors[0].column--; /* the last character, not one past it */
@@ -266,7 +297,7 @@ static bool parse_local(mm_addr_parse *p, size_t *at)
         }
         if (ch >= 0x80) {
             size_t l;
-            if (!check_nonascii(p, i, false, &l))
+            if (!nonascii_ok(p, i, false, &l))
                 return false;
             p->out->flags |= MM_ADDR_F_UTF8_LOCAL;
             i += l;
@@ -368,10 +399,11 @@ static bool scan_label(mm_addr_parse *p, size_t *jp, dom_scan *ds)
         if (s[j] < 0x80)
             return fail_domain_ascii(p, j);
         size_t l;
-        if (!check_nonascii(p, j, true, &l))
+        if (!nonascii_ok(p, j, true, &l))
             return false;
-        if (ds->len + l <= cap)
-            memcpy(w + ds->len, s + j, l);
+        if (ds->len + l <= cap) /* 1-4 bytes: a loop, not a memcpy call per character */
+            for (size_t k = 0; k < l; k++)
+                w[ds->len + k] = (char)s[j + k];
         ds->len = ds->len + l <= cap ? ds->len + l : cap;
         j += l;
         high = true;

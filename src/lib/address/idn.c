@@ -13,8 +13,10 @@
  * are converted here with RFC 3492 Punycode: those code points are PVALID
  * in IDNA2008, stable under NFC, left-to-right and free of contextual rules,
  * so the only checks left are the ones done here (no "--" in positions 3-4,
- * label and domain lengths).  Anything else - and every "xn--" label - goes
- * to libidn2.  The unit test compares both paths on every listed code point.
+ * label and domain lengths).  An "xn--" label is decoded here too and kept
+ * only if its U-label is such a label and encodes back to the very same
+ * A-label (so it is the canonical one).  Anything else goes to libidn2.
+ * The unit test compares both paths on every listed code point.
  *
  * Only the libidn2 path allocates; ASCII domains never get here.
  */
@@ -28,7 +30,7 @@ enum { LABEL_MAX = 63, DOMAIN_MAX = 255 };
 
 /* See the file comment; ranges checked against libidn2 2.3.3's tables by
  * tests/address/test_address.c. */
-static bool simple_cp(uint32_t cp)
+static inline bool simple_cp(uint32_t cp)
 {
     return (cp >= 0xDF && cp <= 0xFF && cp != 0xF7) ||    /* ß à-ö ø-ÿ */
            (cp >= 0x3AC && cp <= 0x3CE) ||                /* Greek lower case */
@@ -74,20 +76,25 @@ static size_t puny_encode(const uint32_t *cp, size_t n, char *out, size_t cap)
             return 0;
         out[o++] = '-';
     }
-    uint32_t next = 0x80, bias = 72;
+    uint32_t next = 0x80, bias = 72, m = UINT32_MAX;
     uint64_t delta = 0;
+    for (size_t i = 0; i < n; i++)
+        if (cp[i] >= next && cp[i] < m)
+            m = cp[i];
     while (h < n) {
-        uint32_t m = UINT32_MAX;
-        for (size_t i = 0; i < n; i++)
-            if (cp[i] >= next && cp[i] < m)
-                m = cp[i];
         delta += (uint64_t)(m - next) * (h + 1);
         next = m;
+        /* the round's pass also finds the next round's code point (the
+         * smallest one above this one): one scan a round instead of two */
+        m = UINT32_MAX;
         for (size_t i = 0; i < n; i++) {
             if (cp[i] < next)
                 delta++;
-            if (cp[i] != next)
+            if (cp[i] != next) {
+                if (cp[i] > next && cp[i] < m)
+                    m = cp[i];
                 continue;
+            }
             uint64_t q = delta;
             for (uint32_t k = 36;; k += 36) {
                 uint32_t t = k <= bias ? 1 : k >= bias + 26 ? 26 : k - bias;
@@ -111,6 +118,31 @@ static size_t puny_encode(const uint32_t *cp, size_t n, char *out, size_t cap)
     return o;
 }
 
+/* mm_addr_utf8() with the ASCII and two- and three-byte forms inline
+ * (every simple_cp() code point is one of them); the rest takes the call.
+ * Same answer as mm_addr_utf8() for every input. */
+static inline size_t utf8_inline(const unsigned char *s, size_t n, uint32_t *cp)
+{
+    unsigned b = s[0];
+    if (b < 0x80) {
+        *cp = b;
+        return 1;
+    }
+    if (b >= 0xC2 && b <= 0xDF && n >= 2 && (s[1] & 0xC0) == 0x80) {
+        *cp = (b & 0x1Fu) << 6 | (s[1] & 0x3Fu);
+        return 2;
+    }
+    if ((b & 0xF0) == 0xE0 && n >= 3 && (s[1] & 0xC0) == 0x80 && (s[2] & 0xC0) == 0x80) {
+        uint32_t v = (b & 0x0Fu) << 12 | (s[1] & 0x3Fu) << 6 | (s[2] & 0x3Fu);
+        if (v >= 0x800 && (v < 0xD800 || v > 0xDFFF)) {
+            *cp = v;
+            return 3;
+        }
+        return 0;
+    }
+    return mm_addr_utf8(s, n, cp);
+}
+
 /* One label by the fast path into out (room for LABEL_MAX + 1); returns
  * its length or 0 when libidn2 must decide. */
 static size_t simple_label(const char *lab, size_t ln, char *out)
@@ -119,7 +151,7 @@ static size_t simple_label(const char *lab, size_t ln, char *out)
     size_t n = 0;
     bool high = false;
     for (size_t i = 0; i < ln;) {
-        size_t l = mm_addr_utf8((const unsigned char *)lab + i, ln - i, &cp[n]);
+        size_t l = utf8_inline((const unsigned char *)lab + i, ln - i, &cp[n]);
         if (!l || n == LABEL_MAX || (cp[n] >= 0x80 && !simple_cp(cp[n])))
             return 0;
         high |= cp[n] >= 0x80;
@@ -155,6 +187,158 @@ static bool simple_domain(const char *dom, size_t dn, char *out)
         i = e + 1;
     }
     out[o - 1] = '\0';
+    return true;
+}
+
+/* memmem(dom, dn, "xn--", 4) != NULL without memmem's set-up (~170
+ * instructions a call): a hyphen is rare in these domains, so look for
+ * one and check its neighbours. */
+static bool has_xn(const char *dom, size_t dn)
+{
+    const char *end = dom + dn, *h = dom + 2;
+    while (h + 1 < end && (h = memchr(h, '-', (size_t)(end - 1 - h))) != NULL) {
+        if (h[1] == '-' && h[-1] == 'n' && h[-2] == 'x')
+            return true;
+        h++;
+    }
+    return false;
+}
+
+/* RFC 3492 6.2: the code points of a Punycode string (without "xn--")
+ * into cp (room for LABEL_MAX); returns how many, or 0 on an error or
+ * when they do not fit.  Only a first look: alabel() accepts the result
+ * only if puny_encode() gives the input back, so a decoding is used only
+ * when it is the one the canonical A-label stands for. */
+static size_t puny_decode(const char *in, size_t n, uint32_t *cp)
+{
+    size_t o = 0, j = 0, last = n;
+    for (size_t k = 0; k < n; k++)
+        if (in[k] == '-')
+            last = k;
+    if (last < n) { /* the basic code points, before the last delimiter */
+        if (last > LABEL_MAX)
+            return 0;
+        for (; o < last; o++)
+            cp[o] = (unsigned char)in[o];
+        j = last + 1;
+    }
+    uint64_t i = 0;
+    uint32_t next = 0x80, bias = 72;
+    while (j < n) {
+        uint64_t old = i, w = 1;
+        for (uint32_t k = 36;; k += 36) {
+            if (j >= n)
+                return 0;
+            unsigned char c = (unsigned char)in[j++];
+            uint32_t d = c >= 'a' && c <= 'z' ? c - 'a' : c >= '0' && c <= '9' ? c - '0' + 26 : 36;
+            if (d >= 36)
+                return 0;
+            i += d * w;
+            uint32_t t = k <= bias ? 1 : k >= bias + 26 ? 26 : k - bias;
+            if (i > 0xFFFFFFFFu || k > 36 * 8)
+                return 0; /* far beyond any label */
+            if (d < t)
+                break;
+            w *= 36 - t;
+        }
+        bias = puny_adapt(i - old, o + 1, old == 0);
+        uint64_t nx = next + i / (o + 1);
+        i %= o + 1;
+        if (nx > 0xFFFF || o >= LABEL_MAX)
+            return 0; /* simple_cp() holds nothing above U+FFFF */
+        next = (uint32_t)nx;
+        memmove(cp + i + 1, cp + i, (o - i) * sizeof *cp);
+        cp[i++] = next;
+        o++;
+    }
+    return o;
+}
+
+/* The UTF-8 of code points below U+10000 into out; returns its length. */
+static size_t put_utf8(const uint32_t *cp, size_t n, char *out)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t c = cp[i];
+        if (c < 0x80) {
+            out[k++] = (char)c;
+        } else if (c < 0x800) {
+            out[k++] = (char)(0xC0 | c >> 6);
+            out[k++] = (char)(0x80 | (c & 0x3F));
+        } else {
+            out[k++] = (char)(0xE0 | c >> 12);
+            out[k++] = (char)(0x80 | (c >> 6 & 0x3F));
+            out[k++] = (char)(0x80 | (c & 0x3F));
+        }
+    }
+    return k;
+}
+
+/* An "xn--" label by the fast path: its U-label into u (room for
+ * 3 * LABEL_MAX bytes); returns the U-label's length, or 0 when libidn2
+ * must decide.  Accepted only if the U-label is one simple_label() would
+ * take (simple code points, at least one non-ASCII, no "--" in positions
+ * 3-4, no "-" at either end: libidn2 lets those through, RFC 5891 does
+ * not, so libidn2 keeps deciding them) and encodes back to this very
+ * label, i.e. the label is the canonical A-label of that U-label. */
+static size_t alabel(const char *lab, size_t ln, char *u)
+{
+    uint32_t cp[LABEL_MAX + 1];
+    char back[LABEL_MAX + 1];
+    size_t n = puny_decode(lab + 4, ln - 4, cp);
+    if (n == 0 || cp[0] == '-' || cp[n - 1] == '-' || (n >= 4 && cp[2] == '-' && cp[3] == '-'))
+        return 0;
+    bool high = false;
+    for (size_t i = 0; i < n; i++) {
+        if (cp[i] >= 0x80 ? !simple_cp(cp[i]) : !(mm_addr_cls[cp[i]] & MM_AC_LDH))
+            return 0;
+        high |= cp[i] >= 0x80;
+    }
+    if (!high || puny_encode(cp, n, back, LABEL_MAX - 4) != ln - 4 ||
+        memcmp(back, lab + 4, ln - 4) != 0)
+        return 0;
+    return put_utf8(cp, n, u);
+}
+
+/* A domain with "xn--" labels by the fast path: the A-labels into
+ * o->domain_ascii and the U-labels into o->domain, as the libidn2 path
+ * below would set them; false (nothing changed) when libidn2 must decide. */
+static bool alabel_domain(mm_addr *o, const char *dom, size_t dn)
+{
+    char asc[DOMAIN_MAX + 1], uni[MM_ADDR_TEXT_MAX];
+    size_t ao = 0, uo = 0;
+    for (size_t i = 0; i <= dn;) {
+        const char *dot = memchr(dom + i, '.', dn - i);
+        size_t e = dot ? (size_t)(dot - dom) : dn, ln = e - i;
+        const char *lab = dom + i;
+        char a[LABEL_MAX + 1], ul[3 * LABEL_MAX];
+        size_t ak, uk;
+        if (ln >= 4 && memcmp(lab, "xn--", 4) == 0) {
+            if (ln > LABEL_MAX || (uk = alabel(lab, ln, ul)) == 0)
+                return false;
+            memcpy(a, lab, ln);
+            ak = ln;
+        } else {
+            if (has_xn(lab, ln) || (ak = simple_label(lab, ln, a)) == 0)
+                return false;
+            memcpy(ul, lab, ln);
+            uk = ln;
+        }
+        if (ao + ak + 1 > DOMAIN_MAX || uo + uk + 1 >= sizeof uni)
+            return false;
+        memcpy(asc + ao, a, ak);
+        ao += ak;
+        asc[ao++] = '.';
+        memcpy(uni + uo, ul, uk);
+        uo += uk;
+        uni[uo++] = '.';
+        i = e + 1;
+    }
+    asc[ao - 1] = uni[uo - 1] = '\0';
+    memcpy(o->domain_ascii, asc, ao);
+    if (strcmp(uni, o->domain) != 0)
+        o->norms |= MM_ADDR_N_ALABEL_DECODED;
+    memcpy(o->domain, uni, uo);
     return true;
 }
 
@@ -243,7 +427,7 @@ bool mm_addr_idn(mm_addr_parse *p, const char *dom, size_t dn, size_t off)
 {
     mm_addr *o = p->out;
     char *a = NULL, *u = NULL;
-    if (!memmem(dom, dn, "xn--", 4) && simple_domain(dom, dn, o->domain_ascii))
+    if (!has_xn(dom, dn) ? simple_domain(dom, dn, o->domain_ascii) : alabel_domain(o, dom, dn))
         return true;
     int rc = lookup(dom, &a);
     if (rc != IDN2_OK) {

@@ -23,6 +23,24 @@ size_t mm_addr_column(const unsigned char *s, size_t n, size_t off)
         uint64_t cont = w & ~(w << 1) & high; /* bit 7 set, bit 6 clear */
         col -= (size_t)(((cont >> 7) * ones) >> 56);
     }
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    /* the last 1-7 bytes from one load of 8 inside s[0..n): the bytes
+     * outside [i, off) shifted or masked away (a zero byte is no
+     * continuation byte) instead of a byte loop */
+    if (i < off && n >= 8) {
+        size_t r = off - i;
+        uint64_t w;
+        if (off >= 8) {
+            memcpy(&w, s + off - 8, 8);
+            w >>= 8 * (8 - r);
+        } else { /* i == 0, r == off < 8 */
+            memcpy(&w, s, 8);
+            w &= (1ull << (8 * r)) - 1;
+        }
+        uint64_t cont = w & ~(w << 1) & high;
+        return col - (size_t)(((cont >> 7) * ones) >> 56);
+    }
+#endif
     for (; i < off; i++)
         col -= (s[i] & 0xC0) == 0x80;
     return col;

@@ -115,6 +115,11 @@ static char fold_cp(unsigned cp, unsigned *flags)
         *flags |= cp == 0xff0c ? F_COMMA : F_FULLWIDTH;
         return (char)(cp - 0xff01 + 0x21);
     }
+    /* outside the table's two runs (U+0131-U+051D, U+3000-U+FF61): no
+     * search, which is the answer for every CJK, kana or Hangul letter */
+    if (cp < 0x0131 || (cp > 0x051d && cp < 0x3000) || (cp > 0x3002 && cp < 0xff0c) ||
+        cp > 0xff61)
+        return 0;
     size_t lo = 0, hi = sizeof folds / sizeof *folds;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
