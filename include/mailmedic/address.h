@@ -111,7 +111,8 @@ MM_EXTERN bool mm_addr_code_is_note(mm_addr_code c);
 
 /* One finding: the code, the 1-based character column in the input as
  * given (0 when it concerns the whole address), and the offending text
- * (NUL-terminated, cut at a character boundary).  For the *_too_long codes
+ * (NUL-terminated; a longer text is cut at a character boundary and ends
+ * with "\u2026").  For the *_too_long codes
  * the text is the length in octets, e.g. "65". */
 typedef struct mm_addr_issue {
     mm_addr_code code;

@@ -103,6 +103,13 @@ static void test_notes(void **state)
     assert_int_equal(a->notes[0].code, MM_ADDR_TLD_UNKNOWN);
     assert_int_equal(a->notes[0].column, 9);
     assert_string_equal(a->notes[0].text, "con");
+    /* a text too long for the finding is cut at a character and says so */
+    a = check("x@example.verylongtldnamehere", 0);
+    assert_int_equal(a->notes[0].code, MM_ADDR_TLD_UNKNOWN);
+    assert_string_equal(a->notes[0].text, "verylongtldn\u2026");
+    a = check("x@\u4f8b\u5b50.\u4f8b\u5b50\u4f8b\u5b50\u4f8b\u5b50\u4f8b\u5b50", 0);
+    assert_int_equal(a->notes[0].code, MM_ADDR_TLD_UNKNOWN);
+    assert_string_equal(a->notes[0].text, "\u4f8b\u5b50\u4f8b\u5b50\u2026");
     /* IDN TLDs are known too (through their A-label) */
     a = check("user@пример.рф", 0);
     assert_true(a->syntax_ok);

@@ -51,7 +51,9 @@ static bool set_has(const mm_addr_checker *c, const char *s, size_t n)
         if (!v)
             return false;
         const char *t = c->pool + v - 1;
-        if (t[0] == s[0] && memcmp(t, s, n) == 0 && t[n] == '\0')
+        /* strnlen first: a stored TLD shorter than n ends before n bytes,
+         * and memcmp must not read past its end (the pool is exact-size). */
+        if (t[0] == s[0] && strnlen(t, n + 1) == n && memcmp(t, s, n) == 0)
             return true;
     }
 }

@@ -48,14 +48,20 @@ size_t mm_addr_column(const unsigned char *s, size_t n, size_t off)
 
 static void set_text(mm_addr_issue *is, const char *text, size_t tl)
 {
-    if (tl > sizeof is->text - 1) {
-        /* cut at a character boundary */
-        tl = sizeof is->text - 1;
+    static const char ellipsis[] = "\u2026"; /* 3 bytes of UTF-8 */
+    bool cut = tl > sizeof is->text - 1;
+    if (cut) {
+        /* cut at a character boundary, and say so: a message quoting
+         * "verylongtldname" for the TLD "verylongtldnamehere" would name
+         * something that is not in the address */
+        tl = sizeof is->text - sizeof ellipsis;
         while (tl > 0 && ((unsigned char)text[tl] & 0xC0) == 0x80)
             tl--;
     }
     memcpy(is->text, text, tl);
-    is->text[tl] = '\0';
+    if (cut)
+        memcpy(is->text + tl, ellipsis, sizeof ellipsis - 1);
+    is->text[tl + (cut ? sizeof ellipsis - 1 : 0)] = '\0';
 }
 
 static bool record(mm_addr_parse *p, mm_addr_code code, size_t off, const char *text, size_t tl)

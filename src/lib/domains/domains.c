@@ -609,7 +609,8 @@ static void role_span8(const char *local, size_t len, size_t *end, size_t *seps)
     uint32_t lo, hi;
     memcpy(&lo, local, 4);
     memcpy(&hi, local + len - 4, 4);
-    __m128i v = _mm_cvtsi64_si128((long long)((uint64_t)hi << 32 | lo));
+    /* _mm_set_epi32, not _mm_cvtsi64_si128: that one exists on x86-64 only */
+    __m128i v = _mm_set_epi32(0, 0, (int)hi, (int)lo);
     unsigned pm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('+')));
     unsigned sm = (unsigned)_mm_movemask_epi8(role_seps(v));
     role_span_masks(quarters_mask(pm, len), quarters_mask(sm, len), len, end, seps);
