@@ -36,12 +36,20 @@ static bool is_ws_char(char c)
     return c == ' ' || (c >= '\t' && c <= '\r');
 }
 
+/*
+ * A list's first room: as many fields as fit in 1,008 bytes, under glibc's
+ * 1,032-byte limit for its per-thread cache of small blocks.  A top-level
+ * header of 17 to 21 fields then needs no realloc, while 32 (a block off
+ * that cache for every list, most being short) cost more than 16.
+ */
+#define FIELDS_FIRST (1008 / sizeof(mm_field))
+
 /* Room for one more field.  Inline: every field of every block passes here
  * (a call was ~0.25 k instructions per message). */
 static inline mm_field *grow(mm_fields *f)
 {
     if (f->n == f->cap) {
-        size_t cap = f->cap ? f->cap * 2 : 16;
+        size_t cap = f->cap ? f->cap * 2 : FIELDS_FIRST;
         mm_field *v = realloc(f->v, cap * sizeof *v);
         if (!v)
             return NULL;

@@ -253,6 +253,13 @@ static bool is_ctype_field(const char *p)
     return is_content_field(p) && eq_ci_word(p + 8, "type:", "\x20\x20\x20\x20\x00", 5);
 }
 
+/* "MIME-Version:" at p, in any case (13 bytes there). */
+static bool is_mime_version_field(const char *p)
+{
+    return eq_ci_word(p, "mime-ver", "\x20\x20\x20\x20\x00\x20\x20\x20", 8) &&
+           eq_ci_word(p + 8, "sion:", "\x20\x20\x20\x20\x00", 5);
+}
+
 static void header_line(san *s, const char *p, size_t n)
 {
     size_t max_field = s->lim->max_field_bytes;
@@ -273,7 +280,7 @@ static void header_line(san *s, const char *p, size_t n)
         /* the first byte first: most fields are neither */
         char c0 = mm_lower(p[0]);
         s->mime_field = (c0 == 'c' && n > 8 && is_content_field(p)) ||
-                        (c0 == 'm' && n > 13 && strncasecmp(p, "mime-version:", 13) == 0);
+                        (c0 == 'm' && n > 13 && is_mime_version_field(p));
         if (s->mime_field && !s->have_ctype && n > 13 && is_ctype_field(p)) {
             s->have_ctype = s->in_ctype = true;
             ctype_append(s, p + 13, n - 13);
