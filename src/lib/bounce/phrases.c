@@ -539,6 +539,22 @@ static bool pairs_allow(const mm_phrase_text *pt, const char *p)
     return true;
 }
 
+/* pairs_allow() over the whole of a pattern with marks: every pair of
+ * plain bytes side by side, in any piece, occurs as it stands in a match.
+ * Turns away the patterns whose head is too short for the first test
+ * ("#5.1.1 bad address", "<*> not found") before their search. */
+static bool pieces_allow(const mm_phrase_text *pt, const char *p)
+{
+    unsigned prev = code_of[(unsigned char)p[0]];
+    for (size_t i = 1; p[i - 1]; i++) {
+        unsigned cur = code_of[(unsigned char)p[i]];
+        if (prev != STOP && cur != STOP && !pt->pairs[prev << 5 | cur])
+            return false;
+        prev = cur;
+    }
+    return true;
+}
+
 bool mm_phrase_may_hold(const mm_phrase_text *pt, const char *literal)
 {
     return pairs_allow(pt, literal);
@@ -558,6 +574,49 @@ static bool piece_at(const char *t, const char *p, size_t *plen)
     return true;
 }
 
+/* The longest plain run (no mark) of the piece p, which ends at '*' or at
+ * the end of p; *at gets its offset in p. */
+static size_t longest_run(const char *p, size_t *at)
+{
+    size_t best = 0;
+    *at = 0;
+    for (size_t i = 0; p[i] && p[i] != '*';) {
+        size_t n = strcspn(p + i, "*#$");
+        if (n > best) {
+            best = n;
+            *at = i;
+        }
+        i += n;
+        if (p[i] && p[i] != '*')
+            i++;
+    }
+    return best;
+}
+
+/* piece_find() of a piece that starts with '#' ("#5.1.1 bad address",
+ * "### spam$"): rather than piece_at() at every byte of t, a match is
+ * looked for only k bytes before each place of the piece's longest plain
+ * run, which any match holds at offset k.  Those places come in order, so
+ * the first match is the one the byte-by-byte walk finds.  False when the
+ * piece has no plain run to look for (the caller then walks); else *end is
+ * as piece_find() returns. */
+static bool marked_piece_find(const char *t, const char *p, const char **end)
+{
+    size_t k, len = longest_run(p, &k);
+    char run[128];
+    if (len == 0 || len >= sizeof run)
+        return false;
+    memcpy(run, p + k, len);
+    run[len] = '\0';
+    *end = NULL;
+    for (const char *f = strstr(t, run); f && !*end; f = strstr(f + 1, run)) {
+        size_t n;
+        if ((size_t)(f - t) >= k && piece_at(f - k, p, &n))
+            *end = f - k + n;
+    }
+    return true;
+}
+
 /* Find the piece p in t; returns the position just past the match, or NULL. */
 static const char *piece_find(const char *t, const char *p)
 {
@@ -565,6 +624,9 @@ static const char *piece_find(const char *t, const char *p)
     char head[128];
     if (lit >= sizeof head)
         return NULL;
+    const char *end;
+    if (p[0] == '#' && marked_piece_find(t, p, &end))
+        return end;
     memcpy(head, p, lit);
     head[lit] = '\0';
     for (const char *s = lit ? strstr(t, head) : t; s && *s;
@@ -602,7 +664,8 @@ static bool list_match(const mm_phrase_text *pt, const phrase *list)
         if (!pt->pairs[list->pair] || !pt->pairs[list->pair2] || !pt->pairs[list->pair3] ||
             !pairs_allow(pt, list->pair == PAIR_ALWAYS ? p : p + 1))
             continue;
-        if (strpbrk(p, "*#$") ? pattern_in(pt->lower, p) : strstr(pt->lower, p) != NULL)
+        if (strpbrk(p, "*#$") ? pieces_allow(pt, p) && pattern_in(pt->lower, p)
+                              : strstr(pt->lower, p) != NULL)
             return true;
     }
     return false;
