@@ -146,6 +146,9 @@ typedef struct mm_phrase_text {
     uint64_t asked, found; /* bit r: table r read / matched */
 } mm_phrase_text;
 void mm_phrase_prepare(mm_phrase_text *pt, const char *lower_text);
+/* mm_phrase_prepare() of text lowered (mm_strlower) into lower, which has
+ * room for it and its NUL, in one pass; pt borrows lower. */
+void mm_phrase_prepare_copy(mm_phrase_text *pt, char *lower, const char *text);
 /* False when literal (plain text, lower case) cannot occur in the prepared
  * text: one of its letter pairs is missing.  True says only "maybe". */
 bool mm_phrase_may_hold(const mm_phrase_text *pt, const char *literal);

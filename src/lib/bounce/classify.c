@@ -545,16 +545,17 @@ static const char *command_of(const mm_recipient *p, const mm_phrase_text *pt,
 }
 
 /* Remove the "550-5.7.1 " continuation prefixes of a multi-line reply, so
- * phrases that a server wrapped over several lines read as one sentence. */
-static void strip_continuations(char *s, int reply)
+ * phrases that a server wrapped over several lines read as one sentence.
+ * False when s has none (and is left as it was). */
+static bool strip_continuations(char *s, int reply)
 {
     if (reply < 200 || reply > 599)
-        return;
+        return false;
     /* "550-": three digits and the dash, without snprintf */
     char pre[5] = {(char)('0' + reply / 100), (char)('0' + reply / 10 % 10), (char)('0' + reply % 10),
                    '-', '\0'};
     if (!strstr(s, pre))
-        return;
+        return false;
     char *w = s;
     for (char *r = s; *r;) {
         if (strncmp(r, pre, 4) == 0 || (strncmp(r, pre, 3) == 0 && r[3] == ' ' && r > s)) {
@@ -567,15 +568,17 @@ static void strip_continuations(char *s, int reply)
     }
     *w = '\0';
     mm_squeeze_space(s);
+    return true;
 }
 
+/* lower: room for the diagnostic lower-cased */
 static void classify_text(mm_rcpt *rc, char *lower)
 {
     mm_recipient *p = &rc->pub;
-    mm_strlower(lower);
-    strip_continuations(lower, p->reply_code);
     mm_phrase_text pt;
-    mm_phrase_prepare(&pt, lower);
+    mm_phrase_prepare_copy(&pt, lower, p->diagnostic);
+    if (strip_continuations(lower, p->reply_code))
+        mm_phrase_prepare(&pt, lower);
     facts f = {.rc = rc, .lower = lower, .pt = &pt, .status = p->status};
     f.by_status = mm_status_reason(p->status);
     f.command = command_of(p, &pt, lower);
@@ -597,7 +600,6 @@ void mm_classify(mm_rcpt *rc)
         p->reason = MM_REASON_UNDEFINED;
         return;
     }
-    memcpy(lower, p->diagnostic, n + 1);
     classify_text(rc, lower);
     if (lower != small)
         free(lower);

@@ -19,6 +19,7 @@
  * When you change a list, run the corpus evaluation and tests/unit-classify.
  */
 #include "bounce_int.h"
+#include "../util/str.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -521,6 +522,40 @@ void mm_phrase_prepare(mm_phrase_text *pt, const char *lower)
         pt->pairs[prev << 5 | cur] = 1;
         prev = cur;
     }
+}
+
+/* letter() of a byte folded to lower case: A-Z and a-z as 1..26 */
+#define L(c) [c] = c - 'a' + 1, [c - 'a' + 'A'] = c - 'a' + 1
+static const unsigned char folded_letter[256] = {
+    L('a'), L('b'), L('c'), L('d'), L('e'), L('f'), L('g'), L('h'), L('i'),
+    L('j'), L('k'), L('l'), L('m'), L('n'), L('o'), L('p'), L('q'), L('r'),
+    L('s'), L('t'), L('u'), L('v'), L('w'), L('x'), L('y'), L('z'),
+};
+#undef L
+
+void mm_phrase_prepare_copy(mm_phrase_text *pt, char *lower, const char *text)
+{
+    memset(pt, 0, sizeof *pt);
+    pt->pairs[PAIR_ALWAYS] = 1;
+    pt->lower = lower;
+    /* the same set as mm_phrase_prepare() of the lowered copy, made as
+     * the copy is written: the text is read once, not three times.  A
+     * byte is lowered as mm_lower() does, without a branch: A-Z differ
+     * from a-z by the 0x20 bit only. */
+    const unsigned char *t = (const unsigned char *)text;
+    size_t i = 0;
+    if (t[0]) {
+        unsigned prev = folded_letter[t[0]];
+        lower[0] = (char)(t[0] | ((unsigned)(t[0] - 'A') < 26u) << 5);
+        for (i = 1; t[i]; i++) {
+            unsigned char c = t[i];
+            lower[i] = (char)(c | ((unsigned)(c - 'A') < 26u) << 5);
+            unsigned cur = folded_letter[c];
+            pt->pairs[prev << 5 | cur] = 1;
+            prev = cur;
+        }
+    }
+    lower[i] = '\0';
 }
 
 /* Can pattern p occur at all?  Each pair of its plain head (the bytes
