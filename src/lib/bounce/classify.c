@@ -38,6 +38,7 @@ typedef struct facts {
     const mm_rcpt *rc;
     const char *lower;
     mm_phrase_text *pt;    /* lower, prepared once for the phrase tables */
+    const mm_cn_pairs *cn; /* and for the Chinese providers' rules */
     const char *status;    /* after prefer_status() */
     mm_reason_t by_status; /* mm_status_reason(status) */
     const char *command;   /* upper-case SMTP command or "" */
@@ -299,7 +300,7 @@ static mm_reason_t decide(const facts *f)
     const mm_recipient *p = &rc->pub;
     if (rc->hint != MM_REASON_UNDEFINED && (rc->hint_strong || !look_again(rc->hint)))
         return rc->hint;
-    mm_reason_t r = mm_rhost_match((mm_rcpt *)rc, f->lower);
+    mm_reason_t r = mm_rhost_match((mm_rcpt *)rc, f->lower, f->cn);
     if (r == MM_REASON_COUNT_) /* a provider rule that settles on "undefined" */
         return MM_REASON_UNDEFINED;
     if (r != MM_REASON_UNDEFINED)
@@ -576,10 +577,13 @@ static void classify_text(mm_rcpt *rc, char *lower)
 {
     mm_recipient *p = &rc->pub;
     mm_phrase_text pt;
-    mm_phrase_prepare_copy(&pt, lower, p->diagnostic);
-    if (strip_continuations(lower, p->reply_code))
+    mm_cn_pairs cn;
+    mm_phrase_prepare_copy(&pt, &cn, lower, p->diagnostic);
+    if (strip_continuations(lower, p->reply_code)) {
         mm_phrase_prepare(&pt, lower);
-    facts f = {.rc = rc, .lower = lower, .pt = &pt, .status = p->status};
+        mm_cn_pairs_of(&cn, lower);
+    }
+    facts f = {.rc = rc, .lower = lower, .pt = &pt, .cn = &cn, .status = p->status};
     f.by_status = mm_status_reason(p->status);
     f.command = command_of(p, &pt, lower);
     f.smtp_type = rc->diag_type[0] == '\0' || strcasecmp(rc->diag_type, "SMTP") == 0;

@@ -533,26 +533,32 @@ static const unsigned char folded_letter[256] = {
 };
 #undef L
 
-void mm_phrase_prepare_copy(mm_phrase_text *pt, char *lower, const char *text)
+void mm_phrase_prepare_copy(mm_phrase_text *pt, mm_cn_pairs *cn, char *lower, const char *text)
 {
     memset(pt, 0, sizeof *pt);
+    memset(cn, 0, sizeof *cn);
     pt->pairs[PAIR_ALWAYS] = 1;
     pt->lower = lower;
-    /* the same set as mm_phrase_prepare() of the lowered copy, made as
-     * the copy is written: the text is read once, not three times.  A
+    /* the same sets as mm_phrase_prepare() and mm_cn_pairs_of() of the
+     * lowered copy, made as the copy is written: the text is read once,
+     * not four times.  A
      * byte is lowered as mm_lower() does, without a branch: A-Z differ
      * from a-z by the 0x20 bit only. */
     const unsigned char *t = (const unsigned char *)text;
     size_t i = 0;
     if (t[0]) {
         unsigned prev = folded_letter[t[0]];
-        lower[0] = (char)(t[0] | ((unsigned)(t[0] - 'A') < 26u) << 5);
+        unsigned char prev_byte = (unsigned char)(t[0] | ((unsigned)(t[0] - 'A') < 26u) << 5);
+        lower[0] = (char)prev_byte;
         for (i = 1; t[i]; i++) {
             unsigned char c = t[i];
-            lower[i] = (char)(c | ((unsigned)(c - 'A') < 26u) << 5);
+            c |= ((unsigned)(c - 'A') < 26u) << 5;
+            lower[i] = (char)c;
             unsigned cur = folded_letter[c];
             pt->pairs[prev << 5 | cur] = 1;
+            cn->has[mm_cn_pair_hash(prev_byte, c)] = 1;
             prev = cur;
+            prev_byte = c;
         }
     }
     lower[i] = '\0';

@@ -297,9 +297,9 @@ static bool provider_signs(const struct provider *pv, const char *lower)
 /* classify.c asks only when the decoder gave no reason or one worth a
  * second look (v5.1 Reason.pm's retry list), as the reference decoder
  * does, so a provider's rule may overrule such a hint. */
-mm_reason_t mm_rhost_match(mm_rcpt *rc, const char *lower)
+mm_reason_t mm_rhost_match(mm_rcpt *rc, const char *lower, const mm_cn_pairs *pp)
 {
-    mm_reason_t r = mm_rhost_cn_match(rc, lower);
+    mm_reason_t r = mm_rhost_cn_match_pairs(rc, lower, pp);
     if (r != MM_REASON_UNDEFINED)
         return r;
     if (!rc->pub.diagnostic[0])
