@@ -559,7 +559,9 @@ static bool strip_continuations(char *s, int reply)
         return false;
     char *w = s;
     for (char *r = s; *r;) {
-        if (strncmp(r, pre, 4) == 0 || (strncmp(r, pre, 3) == 0 && r[3] == ' ' && r > s)) {
+        /* the first digit before the calls: most bytes are not one */
+        if (r[0] == pre[0] &&
+            (strncmp(r, pre, 4) == 0 || (strncmp(r, pre, 3) == 0 && r[3] == ' ' && r > s))) {
             r += 4;
             while (*r && (*r == '.' || (*r >= '0' && *r <= '9')))
                 r++;
