@@ -34,10 +34,10 @@ _Static_assert(MM_REASON_COUNT_ <= 255, "status_table keeps a reason in a byte")
 typedef struct phrase {
     const char *text;
     unsigned short pair;
-    /* the pairs of the third and fourth bytes and of the fifth and sixth,
-     * as the first: most patterns that pass the first pair fail on one of
-     * them, before the walk over all pairs */
-    unsigned short pair2, pair3;
+    /* the pairs of the third and fourth bytes, of the fifth and sixth and
+     * of the seventh and eighth, as the first: most patterns that pass the
+     * first pair fail on one of them, before the walk over all pairs */
+    unsigned short pair2, pair3, pair4;
 } phrase;
 
 #define STOP 31
@@ -48,16 +48,18 @@ typedef struct phrase {
                                                           : 0)
 /* byte i of literal s as PC() codes it, or STOP past its end */
 #define PCI(s, i) (sizeof(s) > (i) ? PC((s)[i]) : STOP)
-/* the plain head of s has four (six) bytes at least */
+/* the plain head of s has four (six, eight) bytes at least */
 #define HEAD4(s) (PCI(s, 0) != STOP && PCI(s, 1) != STOP && PCI(s, 2) != STOP && PCI(s, 3) != STOP)
 #define HEAD6(s) (HEAD4(s) && PCI(s, 4) != STOP && PCI(s, 5) != STOP)
+#define HEAD8(s) (HEAD6(s) && PCI(s, 6) != STOP && PCI(s, 7) != STOP)
 #define P(s)                                                                                       \
     {                                                                                              \
         s, PC((s)[0]) == STOP || PC((s)[1]) == STOP ? PAIR_ALWAYS : PC((s)[0]) << 5 | PC((s)[1]),  \
             HEAD4(s) ? PCI(s, 2) << 5 | PCI(s, 3) : PAIR_ALWAYS,                                   \
-            HEAD6(s) ? PCI(s, 4) << 5 | PCI(s, 5) : PAIR_ALWAYS                                    \
+            HEAD6(s) ? PCI(s, 4) << 5 | PCI(s, 5) : PAIR_ALWAYS,                                   \
+            HEAD8(s) ? PCI(s, 6) << 5 | PCI(s, 7) : PAIR_ALWAYS                                    \
     }
-#define LIST(name, ...) static const phrase name[] = {__VA_ARGS__, {NULL, 0, 0, 0}}
+#define LIST(name, ...) static const phrase name[] = {__VA_ARGS__, {NULL, 0, 0, 0, 0}}
 
 LIST(p_mailboxfull, P("account disabled temporarly for exceeding receiving limits"),
      P("account is exceeding their quota"), P("account is over quota"),
@@ -703,6 +705,7 @@ static bool list_match(const mm_phrase_text *pt, const phrase *list)
         /* the first pair, then the others (from the second byte on when
          * the first pair is a real one) */
         if (!pt->pairs[list->pair] || !pt->pairs[list->pair2] || !pt->pairs[list->pair3] ||
+            !pt->pairs[list->pair4] ||
             !pairs_allow(pt, list->pair == PAIR_ALWAYS ? p : p + 1))
             continue;
         if (strpbrk(p, "*#$") ? pieces_allow(pt, p) && pattern_in(pt->lower, p)
