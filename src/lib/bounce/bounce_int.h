@@ -111,10 +111,27 @@ bool mm_parse_logline(const char *text, size_t n, mm_logline *out);
 void mm_classify(mm_rcpt *rc);
 bool mm_reason_is_hard(mm_reason_t reason, const mm_recipient *r);
 
-/* rhost.c: receiving-provider rules; set rc->pub.provider and maybe a reason. */
-mm_reason_t mm_rhost_match(mm_rcpt *rc, const char *lower_diagnostic);
+/* The pairs of adjacent bytes a lower-cased reply holds, hashed into 4096
+ * slots, a byte each: the Chinese rules' filter (rhost_cn.c).  classify.c
+ * makes it in the same pass as the phrase lists' set
+ * (mm_phrase_prepare_copy). */
+typedef struct mm_cn_pairs {
+    unsigned char has[4096];
+} mm_cn_pairs;
+static inline unsigned mm_cn_pair_hash(unsigned char a, unsigned char b)
+{
+    return (((unsigned)a << 5) ^ b) & 4095u;
+}
+void mm_cn_pairs_of(mm_cn_pairs *pp, const char *lower_text);
+
+/* rhost.c: receiving-provider rules; set rc->pub.provider and maybe a
+ * reason.  pp: mm_cn_pairs_of(lower_diagnostic). */
+mm_reason_t mm_rhost_match(mm_rcpt *rc, const char *lower_diagnostic, const mm_cn_pairs *pp);
 /* rhost_cn.c: the Chinese providers' rules, asked first by mm_rhost_match(). */
 mm_reason_t mm_rhost_cn_match(mm_rcpt *rc, const char *lower_diagnostic);
+/* The same with the reply's pairs made already (pp as mm_rhost_match's). */
+mm_reason_t mm_rhost_cn_match_pairs(mm_rcpt *rc, const char *lower_diagnostic,
+                                    const mm_cn_pairs *pp);
 /* rhost_ms.c: Microsoft.  _office365 reads the codes of a report Office 365
  * wrote (Reporting-MTA *.outlook.com); _microsoft the replies of its hosts. */
 mm_reason_t mm_rhost_office365(const mm_rcpt *rc);
@@ -146,6 +163,10 @@ typedef struct mm_phrase_text {
     uint64_t asked, found; /* bit r: table r read / matched */
 } mm_phrase_text;
 void mm_phrase_prepare(mm_phrase_text *pt, const char *lower_text);
+/* mm_phrase_prepare() and mm_cn_pairs_of() of text lowered (mm_strlower)
+ * into lower, which has room for it and its NUL, in one pass; pt borrows
+ * lower. */
+void mm_phrase_prepare_copy(mm_phrase_text *pt, mm_cn_pairs *cn, char *lower, const char *text);
 /* False when literal (plain text, lower case) cannot occur in the prepared
  * text: one of its letter pairs is missing.  True says only "maybe". */
 bool mm_phrase_may_hold(const mm_phrase_text *pt, const char *literal);

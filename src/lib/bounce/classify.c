@@ -38,6 +38,7 @@ typedef struct facts {
     const mm_rcpt *rc;
     const char *lower;
     mm_phrase_text *pt;    /* lower, prepared once for the phrase tables */
+    const mm_cn_pairs *cn; /* and for the Chinese providers' rules */
     const char *status;    /* after prefer_status() */
     mm_reason_t by_status; /* mm_status_reason(status) */
     const char *command;   /* upper-case SMTP command or "" */
@@ -299,7 +300,7 @@ static mm_reason_t decide(const facts *f)
     const mm_recipient *p = &rc->pub;
     if (rc->hint != MM_REASON_UNDEFINED && (rc->hint_strong || !look_again(rc->hint)))
         return rc->hint;
-    mm_reason_t r = mm_rhost_match((mm_rcpt *)rc, f->lower);
+    mm_reason_t r = mm_rhost_match((mm_rcpt *)rc, f->lower, f->cn);
     if (r == MM_REASON_COUNT_) /* a provider rule that settles on "undefined" */
         return MM_REASON_UNDEFINED;
     if (r != MM_REASON_UNDEFINED)
@@ -545,19 +546,22 @@ static const char *command_of(const mm_recipient *p, const mm_phrase_text *pt,
 }
 
 /* Remove the "550-5.7.1 " continuation prefixes of a multi-line reply, so
- * phrases that a server wrapped over several lines read as one sentence. */
-static void strip_continuations(char *s, int reply)
+ * phrases that a server wrapped over several lines read as one sentence.
+ * False when s has none (and is left as it was). */
+static bool strip_continuations(char *s, int reply)
 {
     if (reply < 200 || reply > 599)
-        return;
+        return false;
     /* "550-": three digits and the dash, without snprintf */
     char pre[5] = {(char)('0' + reply / 100), (char)('0' + reply / 10 % 10), (char)('0' + reply % 10),
                    '-', '\0'};
     if (!strstr(s, pre))
-        return;
+        return false;
     char *w = s;
     for (char *r = s; *r;) {
-        if (strncmp(r, pre, 4) == 0 || (strncmp(r, pre, 3) == 0 && r[3] == ' ' && r > s)) {
+        /* the first digit before the calls: most bytes are not one */
+        if (r[0] == pre[0] &&
+            (strncmp(r, pre, 4) == 0 || (strncmp(r, pre, 3) == 0 && r[3] == ' ' && r > s))) {
             r += 4;
             while (*r && (*r == '.' || (*r >= '0' && *r <= '9')))
                 r++;
@@ -567,16 +571,21 @@ static void strip_continuations(char *s, int reply)
     }
     *w = '\0';
     mm_squeeze_space(s);
+    return true;
 }
 
+/* lower: room for the diagnostic lower-cased */
 static void classify_text(mm_rcpt *rc, char *lower)
 {
     mm_recipient *p = &rc->pub;
-    mm_strlower(lower);
-    strip_continuations(lower, p->reply_code);
     mm_phrase_text pt;
-    mm_phrase_prepare(&pt, lower);
-    facts f = {.rc = rc, .lower = lower, .pt = &pt, .status = p->status};
+    mm_cn_pairs cn;
+    mm_phrase_prepare_copy(&pt, &cn, lower, p->diagnostic);
+    if (strip_continuations(lower, p->reply_code)) {
+        mm_phrase_prepare(&pt, lower);
+        mm_cn_pairs_of(&cn, lower);
+    }
+    facts f = {.rc = rc, .lower = lower, .pt = &pt, .cn = &cn, .status = p->status};
     f.by_status = mm_status_reason(p->status);
     f.command = command_of(p, &pt, lower);
     f.smtp_type = rc->diag_type[0] == '\0' || strcasecmp(rc->diag_type, "SMTP") == 0;
@@ -597,7 +606,6 @@ void mm_classify(mm_rcpt *rc)
         p->reason = MM_REASON_UNDEFINED;
         return;
     }
-    memcpy(lower, p->diagnostic, n + 1);
     classify_text(rc, lower);
     if (lower != small)
         free(lower);

@@ -19,6 +19,7 @@
  * When you change a list, run the corpus evaluation and tests/unit-classify.
  */
 #include "bounce_int.h"
+#include "../util/str.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -33,10 +34,10 @@ _Static_assert(MM_REASON_COUNT_ <= 255, "status_table keeps a reason in a byte")
 typedef struct phrase {
     const char *text;
     unsigned short pair;
-    /* the pairs of the third and fourth bytes and of the fifth and sixth,
-     * as the first: most patterns that pass the first pair fail on one of
-     * them, before the walk over all pairs */
-    unsigned short pair2, pair3;
+    /* the pairs of the third and fourth bytes, of the fifth and sixth and
+     * of the seventh and eighth, as the first: most patterns that pass the
+     * first pair fail on one of them, before the walk over all pairs */
+    unsigned short pair2, pair3, pair4;
 } phrase;
 
 #define STOP 31
@@ -47,16 +48,18 @@ typedef struct phrase {
                                                           : 0)
 /* byte i of literal s as PC() codes it, or STOP past its end */
 #define PCI(s, i) (sizeof(s) > (i) ? PC((s)[i]) : STOP)
-/* the plain head of s has four (six) bytes at least */
+/* the plain head of s has four (six, eight) bytes at least */
 #define HEAD4(s) (PCI(s, 0) != STOP && PCI(s, 1) != STOP && PCI(s, 2) != STOP && PCI(s, 3) != STOP)
 #define HEAD6(s) (HEAD4(s) && PCI(s, 4) != STOP && PCI(s, 5) != STOP)
+#define HEAD8(s) (HEAD6(s) && PCI(s, 6) != STOP && PCI(s, 7) != STOP)
 #define P(s)                                                                                       \
     {                                                                                              \
         s, PC((s)[0]) == STOP || PC((s)[1]) == STOP ? PAIR_ALWAYS : PC((s)[0]) << 5 | PC((s)[1]),  \
             HEAD4(s) ? PCI(s, 2) << 5 | PCI(s, 3) : PAIR_ALWAYS,                                   \
-            HEAD6(s) ? PCI(s, 4) << 5 | PCI(s, 5) : PAIR_ALWAYS                                    \
+            HEAD6(s) ? PCI(s, 4) << 5 | PCI(s, 5) : PAIR_ALWAYS,                                   \
+            HEAD8(s) ? PCI(s, 6) << 5 | PCI(s, 7) : PAIR_ALWAYS                                    \
     }
-#define LIST(name, ...) static const phrase name[] = {__VA_ARGS__, {NULL, 0, 0, 0}}
+#define LIST(name, ...) static const phrase name[] = {__VA_ARGS__, {NULL, 0, 0, 0, 0}}
 
 LIST(p_mailboxfull, P("account disabled temporarly for exceeding receiving limits"),
      P("account is exceeding their quota"), P("account is over quota"),
@@ -523,6 +526,46 @@ void mm_phrase_prepare(mm_phrase_text *pt, const char *lower)
     }
 }
 
+/* letter() of a byte folded to lower case: A-Z and a-z as 1..26 */
+#define L(c) [c] = c - 'a' + 1, [c - 'a' + 'A'] = c - 'a' + 1
+static const unsigned char folded_letter[256] = {
+    L('a'), L('b'), L('c'), L('d'), L('e'), L('f'), L('g'), L('h'), L('i'),
+    L('j'), L('k'), L('l'), L('m'), L('n'), L('o'), L('p'), L('q'), L('r'),
+    L('s'), L('t'), L('u'), L('v'), L('w'), L('x'), L('y'), L('z'),
+};
+#undef L
+
+void mm_phrase_prepare_copy(mm_phrase_text *pt, mm_cn_pairs *cn, char *lower, const char *text)
+{
+    memset(pt, 0, sizeof *pt);
+    memset(cn, 0, sizeof *cn);
+    pt->pairs[PAIR_ALWAYS] = 1;
+    pt->lower = lower;
+    /* the same sets as mm_phrase_prepare() and mm_cn_pairs_of() of the
+     * lowered copy, made as the copy is written: the text is read once,
+     * not four times.  A
+     * byte is lowered as mm_lower() does, without a branch: A-Z differ
+     * from a-z by the 0x20 bit only. */
+    const unsigned char *t = (const unsigned char *)text;
+    size_t i = 0;
+    if (t[0]) {
+        unsigned prev = folded_letter[t[0]];
+        unsigned char prev_byte = (unsigned char)(t[0] | ((unsigned)(t[0] - 'A') < 26u) << 5);
+        lower[0] = (char)prev_byte;
+        for (i = 1; t[i]; i++) {
+            unsigned char c = t[i];
+            c |= ((unsigned)(c - 'A') < 26u) << 5;
+            lower[i] = (char)c;
+            unsigned cur = folded_letter[c];
+            pt->pairs[prev << 5 | cur] = 1;
+            cn->has[mm_cn_pair_hash(prev_byte, c)] = 1;
+            prev = cur;
+            prev_byte = c;
+        }
+    }
+    lower[i] = '\0';
+}
+
 /* Can pattern p occur at all?  Each pair of its plain head (the bytes
  * before the first '*', '#' or '$') must be among the text's pairs. */
 static bool pairs_allow(const mm_phrase_text *pt, const char *p)
@@ -533,6 +576,22 @@ static bool pairs_allow(const mm_phrase_text *pt, const char *p)
         if (cur == STOP)
             break;
         if (!pt->pairs[prev << 5 | cur])
+            return false;
+        prev = cur;
+    }
+    return true;
+}
+
+/* pairs_allow() over the whole of a pattern with marks: every pair of
+ * plain bytes side by side, in any piece, occurs as it stands in a match.
+ * Turns away the patterns whose head is too short for the first test
+ * ("#5.1.1 bad address", "<*> not found") before their search. */
+static bool pieces_allow(const mm_phrase_text *pt, const char *p)
+{
+    unsigned prev = code_of[(unsigned char)p[0]];
+    for (size_t i = 1; p[i - 1]; i++) {
+        unsigned cur = code_of[(unsigned char)p[i]];
+        if (prev != STOP && cur != STOP && !pt->pairs[prev << 5 | cur])
             return false;
         prev = cur;
     }
@@ -558,6 +617,49 @@ static bool piece_at(const char *t, const char *p, size_t *plen)
     return true;
 }
 
+/* The longest plain run (no mark) of the piece p, which ends at '*' or at
+ * the end of p; *at gets its offset in p. */
+static size_t longest_run(const char *p, size_t *at)
+{
+    size_t best = 0;
+    *at = 0;
+    for (size_t i = 0; p[i] && p[i] != '*';) {
+        size_t n = strcspn(p + i, "*#$");
+        if (n > best) {
+            best = n;
+            *at = i;
+        }
+        i += n;
+        if (p[i] && p[i] != '*')
+            i++;
+    }
+    return best;
+}
+
+/* piece_find() of a piece that starts with '#' ("#5.1.1 bad address",
+ * "### spam$"): rather than piece_at() at every byte of t, a match is
+ * looked for only k bytes before each place of the piece's longest plain
+ * run, which any match holds at offset k.  Those places come in order, so
+ * the first match is the one the byte-by-byte walk finds.  False when the
+ * piece has no plain run to look for (the caller then walks); else *end is
+ * as piece_find() returns. */
+static bool marked_piece_find(const char *t, const char *p, const char **end)
+{
+    size_t k, len = longest_run(p, &k);
+    char run[128];
+    if (len == 0 || len >= sizeof run)
+        return false;
+    memcpy(run, p + k, len);
+    run[len] = '\0';
+    *end = NULL;
+    for (const char *f = strstr(t, run); f && !*end; f = strstr(f + 1, run)) {
+        size_t n;
+        if ((size_t)(f - t) >= k && piece_at(f - k, p, &n))
+            *end = f - k + n;
+    }
+    return true;
+}
+
 /* Find the piece p in t; returns the position just past the match, or NULL. */
 static const char *piece_find(const char *t, const char *p)
 {
@@ -565,6 +667,9 @@ static const char *piece_find(const char *t, const char *p)
     char head[128];
     if (lit >= sizeof head)
         return NULL;
+    const char *end;
+    if (p[0] == '#' && marked_piece_find(t, p, &end))
+        return end;
     memcpy(head, p, lit);
     head[lit] = '\0';
     for (const char *s = lit ? strstr(t, head) : t; s && *s;
@@ -600,9 +705,11 @@ static bool list_match(const mm_phrase_text *pt, const phrase *list)
         /* the first pair, then the others (from the second byte on when
          * the first pair is a real one) */
         if (!pt->pairs[list->pair] || !pt->pairs[list->pair2] || !pt->pairs[list->pair3] ||
+            !pt->pairs[list->pair4] ||
             !pairs_allow(pt, list->pair == PAIR_ALWAYS ? p : p + 1))
             continue;
-        if (strpbrk(p, "*#$") ? pattern_in(pt->lower, p) : strstr(pt->lower, p) != NULL)
+        if (strpbrk(p, "*#$") ? pieces_allow(pt, p) && pattern_in(pt->lower, p)
+                              : strstr(pt->lower, p) != NULL)
             return true;
     }
     return false;

@@ -44,11 +44,13 @@ static const char *after_type(const char *v, const char **type, size_t *tlen)
     return semi;
 }
 
-static bool is_rcpt_field(const char *name)
+/* mm_field_is() compares the fields' keys (length, first and last
+ * letter) before their names: most fields are turned away without a
+ * strcasecmp */
+static bool is_rcpt_field(const mm_field *f)
 {
-    return strcasecmp(name, "Final-Recipient") == 0 ||
-           strcasecmp(name, "Original-Recipient") == 0 ||
-           strcasecmp(name, "X-Actual-Recipient") == 0;
+    return mm_field_is(f, "Final-Recipient") || mm_field_is(f, "Original-Recipient") ||
+           mm_field_is(f, "X-Actual-Recipient");
 }
 
 static void set_field(mm_report *r, mm_rcpt *rc, const mm_field *f)
@@ -187,7 +189,7 @@ static bool internal_address(const char *a)
 static bool group_has_rcpt(const mm_fields *fs, size_t i)
 {
     for (size_t k = i; k < fs->n && fs->v[k].name[0]; k++)
-        if (is_rcpt_field(fs->v[k].name))
+        if (is_rcpt_field(&fs->v[k]))
             return true;
     return false;
 }
@@ -223,7 +225,7 @@ static mm_status_t decode_fields(const mm_fields *fs, mm_report *r)
             arrival = mm_field_value(f);
             continue;
         }
-        if (!cur && is_rcpt_field(f->name)) {
+        if (!cur && is_rcpt_field(f)) {
             cur = mm_report_add(r);
             if (!cur) {
                 r->truncated = r->n >= r->max;

@@ -236,36 +236,49 @@ typedef mm_reason_t (*provider_fn)(const mm_rcpt *rc, const char *lower);
 
 /* Host name endings per provider (Sisimai Rhost.pm's list); "since" is
  * the Sisimai version that brought the provider's rules. */
+typedef struct host_name {
+    const char *s;
+    size_t len; /* strlen(s), worked out by the compiler (H()) */
+} host_name;
+#define H(s) {s, sizeof s - 1}
+
 static const struct provider {
     const char *name;
-    const char *hosts[4];
+    host_name hosts[4];
     provider_fn fn;
     int since;
 } providers[] = {
-    {"apple", {".mail.icloud.com", ".apple.com", ".me.com"}, mm_rhost_apple, 51},
-    {"cox", {"cox.net"}, mm_rhost_cox, 48},
-    {"orange", {".laposte.net", ".orange.fr", ".wanadoo.fr"}, franceptt, 48},
-    {"godaddy", {"smtp.secureserver.net", "mailstore1.secureserver.net"}, mm_rhost_godaddy, 48},
-    {"google", {"aspmx.l.google.com", "gmail-smtp-in.l.google.com"}, google, 48},
-    {"iua", {".email.ua"}, mm_rhost_iua, 48},
-    {"kddi", {".ezweb.ne.jp", "msmx.au.com"}, mm_rhost_kddi, 48},
-    {"microsoft", {".prod.outlook.com", ".protection.outlook.com"}, mm_rhost_microsoft, 48},
-    {"mimecast", {".mimecast.com"}, mm_rhost_mimecast, 48},
-    {"nttdocomo", {"mfsmax.docomo.ne.jp"}, docomo, 48},
-    {"spectrum", {"charter.net"}, mm_rhost_spectrum, 48},
-    {"yahoo", {".yahoodns.net"}, yahoo, 48},
-    {"aol", {".mail.aol.com", ".mx.aol.com"}, mm_rhost_aol, 52},
-    {"messagelabs", {".messagelabs.com"}, mm_rhost_messagelabs, 52},
+    {"apple", {H(".mail.icloud.com"), H(".apple.com"), H(".me.com")}, mm_rhost_apple, 51},
+    {"cox", {H("cox.net")}, mm_rhost_cox, 48},
+    {"orange", {H(".laposte.net"), H(".orange.fr"), H(".wanadoo.fr")}, franceptt, 48},
+    {"godaddy",
+     {H("smtp.secureserver.net"), H("mailstore1.secureserver.net")},
+     mm_rhost_godaddy,
+     48},
+    {"google", {H("aspmx.l.google.com"), H("gmail-smtp-in.l.google.com")}, google, 48},
+    {"iua", {H(".email.ua")}, mm_rhost_iua, 48},
+    {"kddi", {H(".ezweb.ne.jp"), H("msmx.au.com")}, mm_rhost_kddi, 48},
+    {"microsoft", {H(".prod.outlook.com"), H(".protection.outlook.com")}, mm_rhost_microsoft, 48},
+    {"mimecast", {H(".mimecast.com")}, mm_rhost_mimecast, 48},
+    {"nttdocomo", {H("mfsmax.docomo.ne.jp")}, docomo, 48},
+    {"spectrum", {H("charter.net")}, mm_rhost_spectrum, 48},
+    {"yahoo", {H(".yahoodns.net")}, yahoo, 48},
+    {"aol", {H(".mail.aol.com"), H(".mx.aol.com")}, mm_rhost_aol, 52},
+    {"messagelabs", {H(".messagelabs.com")}, mm_rhost_messagelabs, 52},
 };
 
 /* By remote host, or when the recipient's domain is part of a listed host
- * (docomo.ne.jp in mfsmax.docomo.ne.jp): the reference decoder's rule. */
-static bool provider_is(const struct provider *pv, const char *rhost, const char *domain)
+ * (docomo.ne.jp in mfsmax.docomo.ne.jp): the reference decoder's rule.
+ * rl and dl are the lengths of rhost and domain: a string is never part
+ * of a shorter one, which spares most searches. */
+static bool provider_is(const struct provider *pv, const char *rhost, size_t rl,
+                        const char *domain, size_t dl)
 {
-    for (size_t i = 0; i < 4 && pv->hosts[i]; i++) {
-        if (rhost[0] && strstr(rhost, pv->hosts[i]))
+    for (size_t i = 0; i < 4 && pv->hosts[i].s; i++) {
+        const host_name *h = &pv->hosts[i];
+        if (rhost[0] && h->len <= rl && strstr(rhost, h->s))
             return true;
-        if (domain[0] && strstr(pv->hosts[i], domain))
+        if (domain[0] && dl <= h->len && strstr(h->s, domain))
             return true;
     }
     return false;
@@ -288,8 +301,8 @@ static bool no_host_name(const char *rhost)
 
 static bool provider_signs(const struct provider *pv, const char *lower)
 {
-    for (size_t i = 0; i < 4 && pv->hosts[i]; i++)
-        if (pv->hosts[i][0] == '.' && strstr(lower, pv->hosts[i]))
+    for (size_t i = 0; i < 4 && pv->hosts[i].s; i++)
+        if (pv->hosts[i].s[0] == '.' && strstr(lower, pv->hosts[i].s))
             return true;
     return false;
 }
@@ -297,9 +310,9 @@ static bool provider_signs(const struct provider *pv, const char *lower)
 /* classify.c asks only when the decoder gave no reason or one worth a
  * second look (v5.1 Reason.pm's retry list), as the reference decoder
  * does, so a provider's rule may overrule such a hint. */
-mm_reason_t mm_rhost_match(mm_rcpt *rc, const char *lower)
+mm_reason_t mm_rhost_match(mm_rcpt *rc, const char *lower, const mm_cn_pairs *pp)
 {
-    mm_reason_t r = mm_rhost_cn_match(rc, lower);
+    mm_reason_t r = mm_rhost_cn_match_pairs(rc, lower, pp);
     if (r != MM_REASON_UNDEFINED)
         return r;
     if (!rc->pub.diagnostic[0])
@@ -311,6 +324,7 @@ mm_reason_t mm_rhost_match(mm_rcpt *rc, const char *lower)
     }
     const char *at = strrchr(rc->pub.recipient, '@');
     const char *domain = at && strlen(at + 1) > 3 ? at + 1 : "";
+    size_t dl = strlen(domain);
     /* Host names are at most 253 bytes (RFC 1035 section 2.3.4). */
     char rhost[256];
     size_t hl = strnlen(rc->pub.remote_mta, sizeof rhost - 1);
@@ -319,7 +333,7 @@ mm_reason_t mm_rhost_match(mm_rcpt *rc, const char *lower)
     mm_strlower(rhost);
     for (size_t i = 0; i < sizeof providers / sizeof providers[0]; i++) {
         if (providers[i].since > RHOST_SINCE_MAX ||
-            !provider_is(&providers[i], rhost, domain))
+            !provider_is(&providers[i], rhost, hl, domain, dl))
             continue;
         r = providers[i].fn(rc, lower);
         if (r != MM_REASON_UNDEFINED)

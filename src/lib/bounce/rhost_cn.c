@@ -64,19 +64,19 @@ typedef struct cn_rule {
     mm_reason_t reason;
     long retry; /* provider's published waiting time, seconds; 0 = none */
     const char *src;
-    unsigned short pair; /* pair_hash() of the pattern's first two bytes */
+    unsigned short pair; /* mm_cn_pair_hash() of the pattern's first two bytes */
     /* and of its last two (its first two when one of those is a '*'):
      * "detail/122/169" and its siblings differ there, and most replies
      * hold "de" but not "69" */
     unsigned short pair_last;
 } cn_rule;
 
-/* pair_hash() of a literal's first two bytes, worked out by the compiler.
+/* mm_cn_pair_hash() of a literal's first two bytes, worked out by the compiler.
  * Neither this nor pairs_may_hold() folds the pattern: a row with an
  * upper-case letter would never match, so keep patterns lower case. */
 #define PAIR_OF(s) ((((unsigned)(unsigned char)(s)[0] << 5) ^ (unsigned char)(s)[1]) & 4095u)
 
-/* pair_hash() of a literal's bytes i and i + 1 */
+/* mm_cn_pair_hash() of a literal's bytes i and i + 1 */
 #define PAIR_AT(s, i) ((((unsigned)(unsigned char)(s)[i] << 5) ^ (unsigned char)(s)[(i) + 1]) & 4095u)
 /* PAIR_AT() of a literal's last two bytes, when neither is a '*' */
 #define PAIR_LAST(s)                                                                               \
@@ -483,34 +483,25 @@ static int reply_class(const mm_rcpt *rc, const char *lower)
  * across a '*') that the text lacks cannot occur in it: most rows are
  * turned away so, without a search.  A byte per slot, not a bit: setting
  * one per byte of the text and testing two per row are then a store and a
- * load (4 KiB cleared per call cost less than the bit arithmetic). */
-typedef struct cn_pairs {
-    unsigned char has[4096];
-} cn_pairs;
-
-/* Of two bytes already folded (the patterns are lower case). */
-static unsigned pair_hash(char a, char b)
-{
-    return (((unsigned)(unsigned char)a << 5) ^ (unsigned char)b) & 4095u;
-}
-
-static void pairs_of(cn_pairs *pp, const char *text)
+ * load (4 KiB cleared per call cost less than the bit arithmetic).
+ * classify.c makes the same set in mm_phrase_prepare_copy(). */
+void mm_cn_pairs_of(mm_cn_pairs *pp, const char *text)
 {
     memset(pp, 0, sizeof *pp);
     if (!text[0])
         return;
     /* the text is lower case already (mm_rhost_cn_match's contract: the
      * lower-cased diagnostic), as the patterns are */
-    for (const char *p = text + 1; *p; p++)
-        pp->has[pair_hash(p[-1], p[0])] = 1;
+    for (const unsigned char *p = (const unsigned char *)text + 1; *p; p++)
+        pp->has[mm_cn_pair_hash(p[-1], p[0])] = 1;
 }
 
-static bool pairs_may_hold(const cn_pairs *pp, const char *pat)
+static bool pairs_may_hold(const mm_cn_pairs *pp, const char *pat)
 {
     for (const char *p = pat; p[0] && p[1]; p++) {
         if (p[0] == '*' || p[1] == '*')
             continue;
-        unsigned h = pair_hash(p[0], p[1]);
+        unsigned h = mm_cn_pair_hash((unsigned char)p[0], (unsigned char)p[1]);
         if (!pp->has[h])
             return false;
     }
@@ -519,7 +510,7 @@ static bool pairs_may_hold(const cn_pairs *pp, const char *pat)
 
 /* The signs' pairs are asked first: most replies lack one of them
  * ("qq", "16", "xh"...), which spares their searches. */
-static cn_prov recognise(const mm_rcpt *rc, const char *lower, const cn_pairs *pp)
+static cn_prov recognise(const mm_rcpt *rc, const char *lower, const mm_cn_pairs *pp)
 {
     cn_prov p = host_prov(rc, lower);
     if (p == P_NONE)
@@ -531,7 +522,7 @@ static cn_prov recognise(const mm_rcpt *rc, const char *lower, const cn_pairs *p
 }
 
 static bool rule_applies(const cn_rule *r, cn_prov known, int cls, const char *lower,
-                         const cn_pairs *pp)
+                         const mm_cn_pairs *pp)
 {
     if (((r->flags & C4) && cls != 4) || ((r->flags & C5) && cls != 5))
         return false;
@@ -545,16 +536,21 @@ static bool rule_applies(const cn_rule *r, cn_prov known, int cls, const char *l
 
 mm_reason_t mm_rhost_cn_match(mm_rcpt *rc, const char *lower)
 {
-    cn_pairs pairs;
-    pairs_of(&pairs, lower);
-    cn_prov known = recognise(rc, lower, &pairs);
+    mm_cn_pairs pairs;
+    mm_cn_pairs_of(&pairs, lower);
+    return mm_rhost_cn_match_pairs(rc, lower, &pairs);
+}
+
+mm_reason_t mm_rhost_cn_match_pairs(mm_rcpt *rc, const char *lower, const mm_cn_pairs *pp)
+{
+    cn_prov known = recognise(rc, lower, pp);
     int cls = reply_class(rc, lower);
     for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++) {
         const cn_rule *r = &rules[i];
         /* the first and last pairs turn away most rows, in a load each */
-        if (!pairs.has[r->pair] || !pairs.has[r->pair_last])
+        if (!pp->has[r->pair] || !pp->has[r->pair_last])
             continue;
-        if (!rule_applies(r, known, cls, lower, &pairs))
+        if (!rule_applies(r, known, cls, lower, pp))
             continue;
         if (known == P_NONE && r->prov != P_ANY && r->prov != P_GEN)
             known = r->prov;
