@@ -25,7 +25,8 @@ extern "C" {
 
 typedef struct mm_input mm_input;
 
-/* One message handed out by mm_input_next(); all borrowed until the next call. */
+/* One message handed out by mm_input_next(); all borrowed until the next call
+ * or mm_input_destroy() (bytes may point into the reader's own buffer). */
 typedef struct mm_input_msg {
     const char *source; /* the path the message came from ("-" for stdin) */
     size_t index;       /* 0-based position of the message within source */

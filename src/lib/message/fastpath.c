@@ -686,6 +686,9 @@ mm_status_t mm_msg_fast(mm_msg *m, const mm_limits *lim, const char *buf, size_t
     mm_status_t st = MM_ENOTFOUND;
     if (!f.bail && root >= 0) {
         mm_walk w = {m, lim, orig_raw, MM_BUF_INIT, 0, MM_OK};
+        /* From here on the fast path must not give up (MM_ENOTFOUND): the
+         * collect ends names in place in head_raw, so GMime's parse of the
+         * same block would find no fields. */
         st = mm_msg_collect_block(m, head_raw, &m->head);
         set_ctype(m, &f.nodes[root].ct);
         if (st == MM_OK)

@@ -102,7 +102,9 @@ mm_status_t mm_fields_add(mm_arena *a, mm_fields *f, const char *name, size_t nl
     char *val = n + nlen + 1;
     bool coded = false;
     make_value(val, value, vlen, &coded);
-    *fd = (mm_field){.name = n, .val = val, .raw = value, .rawlen = vlen, .arena = a,
+    /* The value is made now, so raw is never read: it must not keep the
+     * caller's pointer, which may be a temporary. */
+    *fd = (mm_field){.name = n, .val = val, .raw = NULL, .rawlen = 0, .arena = a,
                      .key = mm_field_key(n, nlen)};
     f->n++;
     return MM_OK;

@@ -98,6 +98,9 @@ const char *mm_field_make_value(const mm_field *f);
  * The field's value: unfolded, white space squeezed, trimmed, UTF-8.  Most
  * fields of most messages are never read, so a value is made (squeezed,
  * copied, decoded) only when first asked for; "" if memory runs out then.
+ * Making it writes to the field and allocates in the message's arena even
+ * through a const pointer: one message's fields must not be read from two
+ * threads at once (the CLI gives each worker its own messages).
  */
 static inline const char *mm_field_value(const mm_field *f)
 {

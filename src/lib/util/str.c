@@ -84,7 +84,9 @@ static const char *search_sse2(const char **pp, const char *end, const char *nee
 }
 #endif
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+/* The AVX2 versions share helpers with the SSE2 ones (upper_of, the SSE2
+ * tails), so they exist only where SSE2 does. */
+#if defined(__x86_64__) && defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
 #define HAVE_AVX2_SEARCH 1
 
