@@ -228,21 +228,41 @@ static size_t message_marks_end(const char *t, size_t n, size_t end)
     };
 #undef M
     enum { NMARKS = sizeof marks / sizeof marks[0], MAX_OFF = 40 };
-    bool seen[NMARKS] = {false};
-    size_t left = NMARKS;
+    _Static_assert(NMARKS <= 32, "one bit per mark");
+    /* Most occurrences of "message" start none of the marks: the byte two
+     * before it ("the message", "original message") already tells which
+     * marks may start there.  by_byte2[c]: the marks whose text has c (lower
+     * case) two bytes before "message"; any2: the marks that have no such
+     * byte.  Made when the first occurrence is met. */
+    uint32_t by_byte2[256], any2 = 0, left = ((uint32_t)1 << NMARKS) - 1;
+    bool tables = false;
     for (const char *q = t; left && (size_t)(q - t) < end + MAX_OFF;) {
         q = mm_memcasemem(q, n - (size_t)(q - t), "message", 7);
         if (!q)
             break;
+        if (!tables) {
+            memset(by_byte2, 0, sizeof by_byte2);
+            for (size_t i = 0; i < NMARKS; i++) {
+                if (marks[i].off >= 2)
+                    by_byte2[(unsigned char)marks[i].text[marks[i].off - 2]] |= (uint32_t)1 << i;
+                else
+                    any2 |= (uint32_t)1 << i;
+            }
+            tables = true;
+        }
         size_t at = (size_t)(q - t);
-        for (size_t i = 0; i < NMARKS; i++) {
-            if (seen[i] || at < marks[i].off || at - marks[i].off + marks[i].len > n)
+        uint32_t maybe = any2;
+        if (at >= 2)
+            maybe |= by_byte2[(unsigned char)mm_lower(q[-2])];
+        maybe &= left;
+        for (; maybe; maybe &= maybe - 1) {
+            size_t i = (size_t)__builtin_ctz(maybe);
+            if (at < marks[i].off || at - marks[i].off + marks[i].len > n)
                 continue;
             const char *s = q - marks[i].off;
             if (!mark_at(s, marks[i].text, marks[i].len))
                 continue;
-            seen[i] = true;
-            left--;
+            left &= ~((uint32_t)1 << i);
             size_t line = mark_line(t, n, s);
             if (line < end)
                 end = line;
