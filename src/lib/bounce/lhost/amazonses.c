@@ -182,7 +182,7 @@ static const char *unwrap_reply(mm_report *r, const char *d)
  * relayed through SES) are left to the decoders after this one. */
 static mm_status_t mail_form(const mm_msg *m, mm_report *r)
 {
-    if (!mm_mta_header_has(m, "From", "amazonses.com"))
+    if (!mm_mta_lc_has(r->from_lc, r->from_len, "amazonses.com"))
         return MM_ENOTFOUND;
     size_t from, wrapped = 0;
     mm_status_t st = mm_prov_dsn(m, r, &from);

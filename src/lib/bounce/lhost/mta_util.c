@@ -872,6 +872,35 @@ bool mm_mta_header_has(const mm_msg *m, const char *name, const char *needle)
     return v && mm_strcasestr(v, needle) != NULL;
 }
 
+/* A value's copy with ASCII letters lower-cased, in the report's arena;
+ * NULL for an absent field (or no memory: the field then reads as absent
+ * to mm_mta_lc_has(), so a decoder may pass over the message, not crash). */
+static const char *lower_copy(mm_report *r, const char *v, size_t *len)
+{
+    *len = 0;
+    if (!v)
+        return NULL;
+    size_t n = strlen(v);
+    char *c = mm_arena_alloc(&r->arena, n + 1);
+    if (!c)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        c[i] = mm_lower(v[i]);
+    c[n] = '\0';
+    *len = n;
+    return c;
+}
+
+void mm_mta_facts(const mm_msg *m, mm_report *r)
+{
+    r->from = mm_fields_get(&m->head, "From");
+    r->subject = mm_fields_get(&m->head, "Subject");
+    r->message_id = mm_fields_get(&m->head, "Message-ID");
+    r->from_lc = lower_copy(r, r->from, &r->from_len);
+    r->subject_lc = lower_copy(r, r->subject, &r->subject_len);
+    r->message_id_lc = lower_copy(r, r->message_id, &r->message_id_len);
+}
+
 /* "<user@example.org>:" or "<user@example.org> (expanded from <x>):" at the
  * start of a line; sets the address span. */
 static bool angle_line(const char *l, size_t len, const char **a, size_t *al)

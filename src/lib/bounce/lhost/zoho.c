@@ -61,7 +61,7 @@ mm_status_t mm_decode_zoho(const mm_msg *m, mm_report *r)
         return MM_ENOTFOUND;
     const char *t = mm_buf_str(&m->text);
     size_t n = r->prose_len, pos = 0, len, start = r->n;
-    bool delayed = mm_mta_header_has(m, "Subject", "(Delay)") ||
+    bool delayed = mm_mta_lc_has(r->subject_lc, r->subject_len, "(delay)") ||
                    mm_memcasemem(t, n, "WARNING MESSAGE ONLY", 20);
     const char *l;
     while ((l = mm_next_line(t, n, &pos, &len)) != NULL && r->n < r->max) {
