@@ -47,7 +47,7 @@ static bool is_excluded(const mm_msg *m, const mm_report *r)
     if (mm_mta_lc_has(r->subject_lc, r->subject_len, "security information for") ||
         mm_mta_lc_has(r->subject_lc, r->subject_len, "mail failure"))
         return true;
-    return mm_looks_like_bounce(m);
+    return mm_looks_like_bounce(m, r);
 }
 
 static bool has_autoreply_header(const mm_msg *m)

@@ -251,14 +251,14 @@ static bool has_mark(const mm_msg *m, text_marks *tm, const char *mk)
     return text_has(tm, mk, n);
 }
 
-static const vendor *which_vendor(const mm_msg *m)
+static const vendor *which_vendor(const mm_msg *m, const mm_report *r)
 {
     text_marks tm = {.t = mm_buf_str(&m->text), .n = m->text.len};
-    int bounce = -1; /* mm_looks_like_bounce(m), asked once */
+    int bounce = -1; /* mm_looks_like_bounce(), asked once */
     for (size_t v = 0; v < sizeof vendors / sizeof vendors[0]; v++) {
         if (vendors[v].bounce_only) {
             if (bounce < 0)
-                bounce = mm_looks_like_bounce(m);
+                bounce = mm_looks_like_bounce(m, r);
             if (!bounce)
                 continue;
         }
@@ -271,7 +271,7 @@ static const vendor *which_vendor(const mm_msg *m)
 
 mm_status_t mm_decode_vendors(const mm_msg *m, mm_report *r)
 {
-    const vendor *v = which_vendor(m);
+    const vendor *v = which_vendor(m, r);
     if (!v)
         return MM_ENOTFOUND;
     size_t start = r->n;
