@@ -285,7 +285,9 @@ size_t mm_mta_prose_len(const char *t, size_t n)
     /* Words that the marks below hold: a text without them holds none of
      * those marks, which are then not searched for. */
     static const char *const keys[] = {NULL, "below this line", "copy"};
-    /* The marks without "message", with the key each holds (0: none). */
+    /* The marks without "message", with the key each holds (0: none);
+     * the key is less than KEY_AT bytes into the mark. */
+    enum { KEY_AT = 32 };
     static const struct {
         const char *text;
         unsigned key;
@@ -307,7 +309,13 @@ size_t mm_mta_prose_len(const char *t, size_t n)
         unsigned k = marks[i].key;
         if (k) {
             if (at[k] == unknown) {
-                const char *kp = mm_memcasemem(t, n, keys[k], strlen(keys[k]));
+                /* Only a key starting before end + KEY_AT can be in a mark
+                 * that starts before end (every key sits less than KEY_AT
+                 * bytes into its marks), and end only falls: a key not
+                 * found below that is as good as absent, for this mark
+                 * and the later ones. */
+                size_t kl = strlen(keys[k]), klim = end + KEY_AT - 1 + kl;
+                const char *kp = mm_memcasemem(t, klim < n ? klim : n, keys[k], kl);
                 at[k] = kp ? (size_t)(kp - t) : n;
             }
             if (at[k] == n)
