@@ -212,6 +212,10 @@ mm_status_t mm_decode_amazonses(const mm_msg *m, mm_report *r)
     if (m->has_dsn)
         return mail_form(m, r);
     const char *t = mm_buf_str(&m->text);
+    /* the event is a JSON object: a text without a brace holds none (one
+     * memchr, cheaper than the two searches for its keys) */
+    if (!memchr(t, '{', m->text.len))
+        return MM_ENOTFOUND;
     const char *p = mm_memcasemem(t, m->text.len, "notificationType", 16);
     if (!p)
         p = mm_memcasemem(t, m->text.len, "\"eventType\"", 11);
