@@ -11,6 +11,7 @@
  * by the person in From.
  */
 #include "decoders.h"
+#include "lhost/mta_util.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -36,19 +37,17 @@ static mm_status_t add_rcpt(mm_report *r, const char *addr, const mm_fields *fb)
     return MM_OK;
 }
 
-static bool is_legacy_complaint(const mm_msg *m)
+static bool is_legacy_complaint(const mm_report *r)
 {
-    const char *from = mm_fields_get(&m->head, "From");
-    const char *subj = mm_fields_get(&m->head, "Subject");
-    if (!from || !subj || !mm_strcasestr(subj, "complaint about message from"))
+    if (!mm_mta_lc_has(r->subject_lc, r->subject_len, "complaint about message from"))
         return false;
-    return mm_strcasestr(from, "staff@hotmail.com") ||
-           mm_strcasestr(from, "complaints@email-abuse.amazonses.com");
+    return mm_mta_lc_has(r->from_lc, r->from_len, "staff@hotmail.com") ||
+           mm_mta_lc_has(r->from_lc, r->from_len, "complaints@email-abuse.amazonses.com");
 }
 
-static mm_status_t decode_apple_unsubscribe(const mm_msg *m, mm_report *r)
+static mm_status_t decode_apple_unsubscribe(mm_report *r)
 {
-    const char *from = mm_fields_get(&m->head, "From");
+    const char *from = r->from;
     mm_fields none = {0};
     mm_status_t st = add_rcpt(r, from ? from : "", &none);
     if (st == MM_OK) {
@@ -73,9 +72,9 @@ mm_status_t mm_decode_arf(const mm_msg *m, mm_report *r)
 {
     const char *apple = mm_fields_get(&m->head, "X-Apple-Unsubscribe");
     if (apple && mm_strcasestr(apple, "true") && !m->has_dsn)
-        return decode_apple_unsubscribe(m, r);
+        return decode_apple_unsubscribe(r);
     if (!m->has_feedback && strcmp(m->report_type, "feedback-report") != 0 &&
-        !is_legacy_complaint(m))
+        !is_legacy_complaint(r))
         return MM_ENOTFOUND;
     mm_arena a;
     mm_arena_init(&a);

@@ -51,6 +51,14 @@ struct mm_report {
      * 8-bit byte, so no Chinese word: worked out once there too, for the
      * four Chinese providers' decoders (lhost/cn_*.c), which each asked it. */
     bool text_ascii;
+    /* The first From, Subject and Message-ID fields of the message's own
+     * header as mm_fields_get() gives them (NULL when absent), and copies
+     * with ASCII letters lower-cased (from_lc..., with their lengths): set
+     * by mm_mta_facts() before the decoders run, since a dozen decoders turn
+     * a message away on a word missing from one of them (mm_mta_lc_has()). */
+    const char *from, *subject, *message_id;
+    const char *from_lc, *subject_lc, *message_id_lc;
+    size_t from_len, subject_len, message_id_len;
 };
 
 /* A decoder: MM_OK when it recognised the message and added recipients,

@@ -60,7 +60,8 @@ mm_status_t mm_decode_dsn_prose(const mm_msg *m, mm_report *r);
 
 /* True when the message presents itself as a delivery report (sender,
  * subject or MIME type say so); used by text decoders to avoid reading
- * ordinary mail as a bounce. */
-bool mm_looks_like_bounce(const mm_msg *m);
+ * ordinary mail as a bounce.  r is the report being filled, for the
+ * message's facts (its From and Subject, read once). */
+bool mm_looks_like_bounce(const mm_msg *m, const mm_report *r);
 
 #endif

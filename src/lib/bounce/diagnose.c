@@ -95,6 +95,7 @@ mm_status_t mm_diagnose_message(const mm_ctx *ctx, const char *bytes, size_t len
     const char *text = mm_buf_str(&m.text);
     r->prose_len = mm_mta_prose_len(text, m.text.len);
     r->text_ascii = mm_ascii(text, strlen(text));
+    mm_mta_facts(&m, r);
     for (const mm_decoder *d = mm_decoders; d->name; d++) {
         size_t before = r->n;
         /* a decoder that serves several vendors (vendors.c) names the one

@@ -12,11 +12,14 @@
  * Precedence: auto_reply, X-Autoreply) or an auto-reply subject.
  */
 #include "decoders.h"
+#include "lhost/mta_util.h"
 
 #include <string.h>
 #include "../util/str.h"
 
-static bool subject_is_autoreply(const char *s)
+/* The subject (r->subject) reads as an auto-reply's: asked of its
+ * lower-cased copy, so the marks are written in lower case. */
+static bool subject_is_autoreply(const mm_report *r)
 {
     static const char *const marks[] = {
         "auto:", "auto reply", "auto-reply", "autoreply", "automatic reply", "automatische antwort",
@@ -27,26 +30,24 @@ static bool subject_is_autoreply(const char *s)
         "resposta automática", "autosvar", "automaattinen vastaus", "odpowiedź automatyczna",
         "automatická odpověď", "otomatik yanıt", "автоответ", "自动答复", "자동 회신", NULL};
     for (size_t i = 0; marks[i]; i++)
-        if (mm_strcasestr(s, marks[i]))
+        if (mm_mta_lc_has(r->subject_lc, r->subject_len, marks[i]))
             return true;
     return false;
 }
 
 /* System senders and notices that are never a person's auto-reply. */
-static bool is_excluded(const mm_msg *m)
+static bool is_excluded(const mm_msg *m, const mm_report *r)
 {
     static const char *const senders[] = {"root@", "postmaster@", "mailer-daemon@", NULL};
-    const char *from = mm_fields_get(&m->head, "From");
-    const char *subj = mm_fields_get(&m->head, "Subject");
     if (m->has_dsn || m->has_feedback || mm_fields_get(&m->head, "X-Failed-Recipients"))
         return true;
-    for (size_t i = 0; from && senders[i]; i++)
-        if (mm_strcasestr(from, senders[i]))
+    for (size_t i = 0; senders[i]; i++)
+        if (mm_mta_lc_has(r->from_lc, r->from_len, senders[i]))
             return true;
-    if (subj &&
-        (mm_strcasestr(subj, "security information for") || mm_strcasestr(subj, "mail failure")))
+    if (mm_mta_lc_has(r->subject_lc, r->subject_len, "security information for") ||
+        mm_mta_lc_has(r->subject_lc, r->subject_len, "mail failure"))
         return true;
-    return mm_looks_like_bounce(m);
+    return mm_looks_like_bounce(m, r);
 }
 
 static bool has_autoreply_header(const mm_msg *m)
@@ -83,12 +84,12 @@ static const char *first_lines(mm_report *r, const mm_msg *m, const char *subj)
 
 mm_status_t mm_decode_rfc3834(const mm_msg *m, mm_report *r)
 {
-    const char *subj = mm_fields_get(&m->head, "Subject");
-    if (is_excluded(m))
+    const char *subj = r->subject;
+    if (is_excluded(m, r))
         return MM_ENOTFOUND;
-    if (!has_autoreply_header(m) && !(subj && subject_is_autoreply(subj)))
+    if (!has_autoreply_header(m) && !subject_is_autoreply(r))
         return MM_ENOTFOUND;
-    const char *from = mm_fields_get(&m->head, "From");
+    const char *from = r->from;
     if (!from)
         from = mm_fields_get(&m->head, "Return-Path");
     if (!from)

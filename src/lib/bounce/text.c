@@ -15,7 +15,7 @@
 #include "../util/str.h"
 #include "lhost/mta_util.h"
 
-bool mm_looks_like_bounce(const mm_msg *m)
+bool mm_looks_like_bounce(const mm_msg *m, const mm_report *r)
 {
     static const char *const senders[] = {"mailer-daemon",
                                           "postmaster",
@@ -81,17 +81,16 @@ bool mm_looks_like_bounce(const mm_msg *m)
                                            "配信不能",
                                            "无法投递",
                                            NULL};
-    const char *from = mm_fields_get(&m->head, "From");
-    const char *subj = mm_fields_get(&m->head, "Subject");
     if (mm_fields_get(&m->head, "X-Failed-Recipients"))
         return true;
     if (strcmp(m->ctype, "multipart/report") == 0)
         return true;
-    for (size_t i = 0; from && senders[i]; i++)
-        if (mm_strcasestr(from, senders[i]))
+    /* the words are lower case: asked of the lower-cased From and Subject */
+    for (size_t i = 0; r->from_lc && senders[i]; i++)
+        if (mm_mta_lc_has(r->from_lc, r->from_len, senders[i]))
             return true;
-    for (size_t i = 0; subj && subjects[i]; i++)
-        if (mm_strcasestr(subj, subjects[i]))
+    for (size_t i = 0; r->subject_lc && subjects[i]; i++)
+        if (mm_mta_lc_has(r->subject_lc, r->subject_len, subjects[i]))
             return true;
     return false;
 }
@@ -136,7 +135,7 @@ static bool states_failure(const mm_msg *m, const char *t, size_t n)
 mm_status_t mm_decode_text(const mm_msg *m, mm_report *r)
 {
     const char *t = mm_buf_str(&m->text);
-    if (!mm_looks_like_bounce(m) || !states_failure(m, t, r->prose_len))
+    if (!mm_looks_like_bounce(m, r) || !states_failure(m, t, r->prose_len))
         return MM_ENOTFOUND;
     size_t start = r->n;
     mm_status_t st = mm_mta_prose_read(m, r);

@@ -182,7 +182,7 @@ static const char *unwrap_reply(mm_report *r, const char *d)
  * relayed through SES) are left to the decoders after this one. */
 static mm_status_t mail_form(const mm_msg *m, mm_report *r)
 {
-    if (!mm_mta_header_has(m, "From", "amazonses.com"))
+    if (!mm_mta_lc_has(r->from_lc, r->from_len, "amazonses.com"))
         return MM_ENOTFOUND;
     size_t from, wrapped = 0;
     mm_status_t st = mm_prov_dsn(m, r, &from);
@@ -212,6 +212,10 @@ mm_status_t mm_decode_amazonses(const mm_msg *m, mm_report *r)
     if (m->has_dsn)
         return mail_form(m, r);
     const char *t = mm_buf_str(&m->text);
+    /* the event is a JSON object: a text without a brace holds none (one
+     * memchr, cheaper than the two searches for its keys) */
+    if (!memchr(t, '{', m->text.len))
+        return MM_ENOTFOUND;
     const char *p = mm_memcasemem(t, m->text.len, "notificationType", 16);
     if (!p)
         p = mm_memcasemem(t, m->text.len, "\"eventType\"", 11);

@@ -36,7 +36,7 @@ mm_status_t mm_decode_dragonfly(const mm_msg *m, mm_report *r)
     size_t n = m->text.len;
     if (!mm_memcasemem(t, n < 400 ? n : 400, "DragonFly Mail Agent", 20))
         return MM_ENOTFOUND;
-    n = mm_mta_prose_len(t, n);
+    n = r->prose_len; /* mm_mta_prose_len(t, n), worked out before the decoders */
     const char *end = mm_memcasemem(t, n, "Message headers follow", 22);
     if (end)
         n = (size_t)(end - t);

@@ -160,7 +160,7 @@ void mm_mta_mda(const mm_msg *m, mm_report *r, size_t start)
 
 mm_status_t mm_decode_dsn_prose(const mm_msg *m, mm_report *r)
 {
-    if (!m->has_dsn || !mm_looks_like_bounce(m))
+    if (!m->has_dsn || !mm_looks_like_bounce(m, r))
         return MM_ENOTFOUND;
     size_t start = r->n;
     mm_status_t st = mm_mta_read_dsn(m, r);

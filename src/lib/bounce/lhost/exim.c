@@ -108,14 +108,14 @@ typedef struct block {
     size_t olen;
 } block;
 
-static bool is_exim(const mm_msg *m, const char *t, size_t n)
+static bool is_exim(const mm_msg *m, const mm_report *r, const char *t, size_t n)
 {
     if (!exim_start(t, n))
         return false;
-    const char *mid = mm_fields_get(&m->head, "Message-ID");
+    const char *mid = r->message_id;
     /* Exim's message id: 6-6-2 base-62 characters (e.g. 1P1YNN-0003AD-Ga) */
     bool exim_id = mid && strlen(mid) > 17 && mid[0] == '<' && mid[7] == '-' && mid[14] == '-';
-    return exim_id || mm_fields_get(&m->head, "X-Failed-Recipients") || mm_looks_like_bounce(m);
+    return exim_id || mm_fields_get(&m->head, "X-Failed-Recipients") || mm_looks_like_bounce(m, r);
 }
 
 /* "  user@example.org", "  user@example.org: reason", "  x@y <user@z>: ...":
@@ -322,7 +322,7 @@ mm_status_t mm_decode_exim(const mm_msg *m, mm_report *r)
 {
     const char *t = mm_buf_str(&m->text);
     size_t n = r->prose_len;
-    if (!is_exim(m, t, n))
+    if (!is_exim(m, r, t, n))
         return MM_ENOTFOUND;
     /* one block per recipient the report can hold, one more to tell
      * that the notice names more */

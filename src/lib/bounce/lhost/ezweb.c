@@ -36,16 +36,16 @@ static const mm_words au_words[] = {
 static const char *const sentences[] = {"The user(s) ", "Your message ", "Each of the following",
                                         "Remote host is not responding", NULL};
 
-static bool is_ezweb(const mm_msg *m)
+static bool is_ezweb(const mm_msg *m, const mm_report *r)
 {
     int score = 0;
-    const char *mid = mm_fields_get(&m->head, "Message-ID");
-    if (mm_mta_header_has(m, "From", "Postmaster@ezweb.ne.jp") ||
-        mm_mta_header_has(m, "From", "Postmaster@au.com"))
+    if (mm_mta_lc_has(r->from_lc, r->from_len, "postmaster@ezweb.ne.jp") ||
+        mm_mta_lc_has(r->from_lc, r->from_len, "postmaster@au.com"))
         score++;
-    if (mm_mta_header_has(m, "Subject", "Mail System Error - Returned Mail"))
+    if (mm_mta_lc_has(r->subject_lc, r->subject_len, "mail system error - returned mail"))
         score++;
-    if (mid && (mm_strcasestr(mid, ".ezweb.ne.jp>") || mm_strcasestr(mid, ".au.com>")))
+    if (mm_mta_lc_has(r->message_id_lc, r->message_id_len, ".ezweb.ne.jp>") ||
+        mm_mta_lc_has(r->message_id_lc, r->message_id_len, ".au.com>"))
         score++;
     /* The Received fields (a walk over every one, twice) are asked last,
      * and only when their point decides. */
@@ -117,7 +117,7 @@ static mm_status_t from_text(const mm_msg *m, mm_report *r, const char *said, si
 
 mm_status_t mm_decode_ezweb(const mm_msg *m, mm_report *r)
 {
-    if (!is_ezweb(m))
+    if (!is_ezweb(m, r))
         return MM_ENOTFOUND;
     const char *t = mm_buf_str(&m->text);
     const char *said = au_sentences(r, t, r->prose_len);

@@ -161,17 +161,15 @@ static bool google_domain(const char *s)
 
 /* Other MTAs (Hotmail, Exchange, many a Sendmail) use the same opening
  * sentence: only a notice that Google's own servers wrote is Gmail's. */
-static bool from_google(const mm_msg *m)
+static bool from_google(const mm_report *r)
 {
-    const char *from = mm_fields_get(&m->head, "From");
-    const char *id = mm_fields_get(&m->head, "Message-ID");
-    return google_domain(from) || google_domain(id);
+    return google_domain(r->from) || google_domain(r->message_id);
 }
 
 mm_status_t mm_decode_gmail(const mm_msg *m, mm_report *r)
 {
     /* a delivery-status part is the generic readers' (asked first: no search) */
-    if (m->has_dsn || !from_google(m))
+    if (m->has_dsn || !from_google(r))
         return MM_ENOTFOUND;
     const char *t = mm_buf_str(&m->text);
     size_t n = r->prose_len;

@@ -23,12 +23,11 @@
 
 /* From a GMX or mail.com host: "@gmx.", ".gmx.", "@mail.com", ".mail.com"
  * (not hotmail.com or gmail.com). */
-static bool is_gmx(const mm_msg *m)
+static bool is_gmx(const mm_msg *m, const mm_report *r)
 {
     static const char *const hosts[] = {"@gmx.", ".gmx.", "@mail.com", ".mail.com", NULL};
-    const char *from = mm_fields_get(&m->head, "From");
-    for (size_t i = 0; !m->has_dsn && from && hosts[i]; i++)
-        if (mm_strcasestr(from, hosts[i]))
+    for (size_t i = 0; !m->has_dsn && hosts[i]; i++)
+        if (mm_mta_lc_has(r->from_lc, r->from_len, hosts[i]))
             return true;
     return false;
 }
@@ -53,7 +52,7 @@ static void split_smtp_error(mm_report *r, mm_rcpt *rc)
 
 mm_status_t mm_decode_gmx(const mm_msg *m, mm_report *r)
 {
-    if (!is_gmx(m))
+    if (!is_gmx(m, r))
         return MM_ENOTFOUND;
     const char *t = mm_buf_str(&m->text);
     size_t n = r->prose_len, start = r->n;

@@ -23,10 +23,9 @@ mm_status_t mm_decode_mailru(const mm_msg *m, mm_report *r)
 {
     static const char *const markers[] = {"не может быть доставлено",
                                           "The following address(es) failed", NULL};
-    const char *from = mm_fields_get(&m->head, "From");
     /* a Mail.Ru host, not hotmail.ru and the like */
-    if (m->has_dsn || !from ||
-        !(mm_strcasestr(from, "@mail.ru") || mm_strcasestr(from, ".mail.ru")))
+    if (m->has_dsn || !(mm_mta_lc_has(r->from_lc, r->from_len, "@mail.ru") ||
+                        mm_mta_lc_has(r->from_lc, r->from_len, ".mail.ru")))
         return MM_ENOTFOUND;
     return mm_prov_exim_list(m, r, markers);
 }

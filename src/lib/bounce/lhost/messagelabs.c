@@ -25,7 +25,7 @@ static const mm_words ml_words[] = {
 
 mm_status_t mm_decode_messagelabs(const mm_msg *m, mm_report *r)
 {
-    if (!mm_mta_header_has(m, "From", "@messagelabs.com"))
+    if (!mm_mta_lc_has(r->from_lc, r->from_len, "@messagelabs.com"))
         return MM_ENOTFOUND;
     size_t from = r->n;
     mm_status_t st = mm_prov_dsn_words(m, r, ml_words);

@@ -228,21 +228,41 @@ static size_t message_marks_end(const char *t, size_t n, size_t end)
     };
 #undef M
     enum { NMARKS = sizeof marks / sizeof marks[0], MAX_OFF = 40 };
-    bool seen[NMARKS] = {false};
-    size_t left = NMARKS;
+    _Static_assert(NMARKS <= 32, "one bit per mark");
+    /* Most occurrences of "message" start none of the marks: the byte two
+     * before it ("the message", "original message") already tells which
+     * marks may start there.  by_byte2[c]: the marks whose text has c (lower
+     * case) two bytes before "message"; any2: the marks that have no such
+     * byte.  Made when the first occurrence is met. */
+    uint32_t by_byte2[256], any2 = 0, left = ((uint32_t)1 << NMARKS) - 1;
+    bool tables = false;
     for (const char *q = t; left && (size_t)(q - t) < end + MAX_OFF;) {
         q = mm_memcasemem(q, n - (size_t)(q - t), "message", 7);
         if (!q)
             break;
+        if (!tables) {
+            memset(by_byte2, 0, sizeof by_byte2);
+            for (size_t i = 0; i < NMARKS; i++) {
+                if (marks[i].off >= 2)
+                    by_byte2[(unsigned char)marks[i].text[marks[i].off - 2]] |= (uint32_t)1 << i;
+                else
+                    any2 |= (uint32_t)1 << i;
+            }
+            tables = true;
+        }
         size_t at = (size_t)(q - t);
-        for (size_t i = 0; i < NMARKS; i++) {
-            if (seen[i] || at < marks[i].off || at - marks[i].off + marks[i].len > n)
+        uint32_t maybe = any2;
+        if (at >= 2)
+            maybe |= by_byte2[(unsigned char)mm_lower(q[-2])];
+        maybe &= left;
+        for (; maybe; maybe &= maybe - 1) {
+            size_t i = (size_t)__builtin_ctz(maybe);
+            if (at < marks[i].off || at - marks[i].off + marks[i].len > n)
                 continue;
             const char *s = q - marks[i].off;
             if (!mark_at(s, marks[i].text, marks[i].len))
                 continue;
-            seen[i] = true;
-            left--;
+            left &= ~((uint32_t)1 << i);
             size_t line = mark_line(t, n, s);
             if (line < end)
                 end = line;
@@ -265,7 +285,9 @@ size_t mm_mta_prose_len(const char *t, size_t n)
     /* Words that the marks below hold: a text without them holds none of
      * those marks, which are then not searched for. */
     static const char *const keys[] = {NULL, "below this line", "copy"};
-    /* The marks without "message", with the key each holds (0: none). */
+    /* The marks without "message", with the key each holds (0: none);
+     * the key is less than KEY_AT bytes into the mark. */
+    enum { KEY_AT = 32 };
     static const struct {
         const char *text;
         unsigned key;
@@ -287,7 +309,13 @@ size_t mm_mta_prose_len(const char *t, size_t n)
         unsigned k = marks[i].key;
         if (k) {
             if (at[k] == unknown) {
-                const char *kp = mm_memcasemem(t, n, keys[k], strlen(keys[k]));
+                /* Only a key starting before end + KEY_AT can be in a mark
+                 * that starts before end (every key sits less than KEY_AT
+                 * bytes into its marks), and end only falls: a key not
+                 * found below that is as good as absent, for this mark
+                 * and the later ones. */
+                size_t kl = strlen(keys[k]), klim = end + KEY_AT - 1 + kl;
+                const char *kp = mm_memcasemem(t, klim < n ? klim : n, keys[k], kl);
                 at[k] = kp ? (size_t)(kp - t) : n;
             }
             if (at[k] == n)
@@ -850,6 +878,46 @@ bool mm_mta_header_has(const mm_msg *m, const char *name, const char *needle)
 {
     const char *v = mm_fields_get(&m->head, name);
     return v && mm_strcasestr(v, needle) != NULL;
+}
+
+/* A value's copy with ASCII letters lower-cased, in the report's arena;
+ * NULL for an absent field (or no memory: the field then reads as absent
+ * to mm_mta_lc_has(), so a decoder may pass over the message, not crash). */
+static const char *lower_copy(mm_report *r, const char *v, size_t *len)
+{
+    *len = 0;
+    if (!v)
+        return NULL;
+    size_t n = strlen(v), i = 0;
+    char *c = mm_arena_alloc(&r->arena, n + 1);
+    if (!c)
+        return NULL;
+#ifdef __SSE2__
+    /* 16 bytes at a time, as flatten_16() folds them */
+    for (; i + 16 <= n; i += 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(v + i));
+        __m128i up = _mm_cmpeq_epi8(_mm_subs_epu8(_mm_sub_epi8(x, _mm_set1_epi8('A')),
+                                                  _mm_set1_epi8(25)),
+                                    _mm_setzero_si128());
+        x = _mm_add_epi8(x, _mm_and_si128(up, _mm_set1_epi8(32)));
+        _mm_storeu_si128((__m128i *)(void *)(c + i), x);
+    }
+#endif
+    for (; i < n; i++)
+        c[i] = mm_lower(v[i]);
+    c[n] = '\0';
+    *len = n;
+    return c;
+}
+
+void mm_mta_facts(const mm_msg *m, mm_report *r)
+{
+    r->from = mm_fields_get(&m->head, "From");
+    r->subject = mm_fields_get(&m->head, "Subject");
+    r->message_id = mm_fields_get(&m->head, "Message-ID");
+    r->from_lc = lower_copy(r, r->from, &r->from_len);
+    r->subject_lc = lower_copy(r, r->subject, &r->subject_len);
+    r->message_id_lc = lower_copy(r, r->message_id, &r->message_id_len);
 }
 
 /* "<user@example.org>:" or "<user@example.org> (expanded from <x>):" at the

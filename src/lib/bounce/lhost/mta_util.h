@@ -11,6 +11,7 @@
 #ifndef MM_LHOST_MTA_UTIL_H
 #define MM_LHOST_MTA_UTIL_H
 
+#include <string.h>
 #include "../bounce_int.h"
 
 /* One row of a decoder's phrase table: words (or a status code) that the
@@ -122,6 +123,31 @@ bool mm_mta_any_header_has(const mm_msg *m, const char *name, const char *needle
 
 /* A header field's value contains needle (case-insensitive). */
 bool mm_mta_header_has(const mm_msg *m, const char *name, const char *needle);
+
+/* Fill the report's per-message facts (r->from, r->from_lc and their
+ * siblings, bounce_int.h) from m's header; mm_diagnose_message() calls it
+ * once before the decoders. */
+void mm_mta_facts(const mm_msg *m, mm_report *r);
+
+/* Does lc (lower case, as a literal) occur in hay[0..n), one of the
+ * report's lower-cased facts (NULL: the field is absent)?  The same answer
+ * as mm_mta_header_has() on the field, without its look-up and folding:
+ * mm_mta_lc_has(r->from_lc, r->from_len, "@example.org"). */
+static inline bool mm_mta_lc_has(const char *hay, size_t n, const char *lc)
+{
+    if (!hay)
+        return false;
+    size_t nl = strlen(lc);
+    if (nl == 0)
+        return true;
+    if (nl > n)
+        return false;
+    const char *end = hay + n - nl + 1;
+    for (const char *p = hay; (p = memchr(p, lc[0], (size_t)(end - p))) != NULL; p++)
+        if (memcmp(p + 1, lc + 1, nl - 1) == 0)
+            return true;
+    return false;
+}
 
 /* Read "<addr>: text" blocks (Postfix bounce(5), qmail-send): a line that
  * starts with an address in angle brackets, then its diagnostic up to a

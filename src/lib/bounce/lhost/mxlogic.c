@@ -16,13 +16,13 @@
 
 /* The sender (mxlogic.net or an mxlNN host), or its mxl_mta software named
  * in the Received lines of the copied header, inline or attached. */
-static bool is_mxlogic(const mm_msg *m)
+static bool is_mxlogic(const mm_msg *m, const mm_report *r)
 {
-    const char *from = mm_fields_get(&m->head, "From");
     /* the three marks hold "mxl": a sender without it has none of them */
-    if (from && mm_strcasestr(from, "mxl") &&
-        (mm_strcasestr(from, "mxlogic.net") || mm_strcasestr(from, ".mxl") ||
-         mm_strcasestr(from, "@mxl")))
+    if (mm_mta_lc_has(r->from_lc, r->from_len, "mxl") &&
+        (mm_mta_lc_has(r->from_lc, r->from_len, "mxlogic.net") ||
+         mm_mta_lc_has(r->from_lc, r->from_len, ".mxl") ||
+         mm_mta_lc_has(r->from_lc, r->from_len, "@mxl")))
         return true;
     return mm_strcasestr(mm_buf_str(&m->orig_text), "(mxl_mta") ||
            mm_strcasestr(mm_buf_str(&m->text), "(mxl_mta");
@@ -32,7 +32,7 @@ mm_status_t mm_decode_mxlogic(const mm_msg *m, mm_report *r)
 {
     static const char *const markers[] = {"This message was created automatically",
                                           "Mail delivery failed", NULL};
-    if (m->has_dsn || !is_mxlogic(m))
+    if (m->has_dsn || !is_mxlogic(m, r))
         return MM_ENOTFOUND;
     const char *t = mm_buf_str(&m->text);
     if (!mm_strcasestr(t, "Included is a copy of the message header"))

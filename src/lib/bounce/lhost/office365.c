@@ -101,17 +101,17 @@ static bool ndr_subject(const char *subj)
     return false;
 }
 
-static bool generator_mark(const mm_msg *m)
+static bool generator_mark(const mm_msg *m, const mm_report *r)
 {
     /* one is enough: the cheapest (a field's presence) first */
     if (mm_fields_get(&m->head, "X-MS-Exchange-Message-Is-Ndr"))
         return true;
-    if (ndr_subject(mm_fields_get(&m->head, "Subject")))
+    if (ndr_subject(r->subject))
         return true;
-    return mm_mta_header_has(m, "Message-ID", ".prod.outlook.com");
+    return mm_mta_lc_has(r->message_id_lc, r->message_id_len, ".prod.outlook.com");
 }
 
-static bool is_office365(const mm_msg *m)
+static bool is_office365(const mm_msg *m, const mm_report *r)
 {
     static const char *const fields[] = {"X-Microsoft-Antispam-PRVS",
                                          "X-Exchange-Antispam-Report-Test",
@@ -122,7 +122,7 @@ static bool is_office365(const mm_msg *m)
                                          NULL};
     /* Written by Exchange, and by the one in Microsoft's cloud.  The
      * generator's marks are the cheaper test: asked first. */
-    if (!generator_mark(m))
+    if (!generator_mark(m, r))
         return false;
     int cloud = 0;
     for (size_t i = 0; fields[i]; i++)
@@ -130,7 +130,7 @@ static bool is_office365(const mm_msg *m)
             cloud++;
     if (mm_mta_any_header_has(m, "Received", ".outbound.protection.outlook.com") ||
         mm_mta_any_header_has(m, "Received", ".prod.outlook.com") ||
-        mm_mta_header_has(m, "Message-ID", ".prod.outlook.com"))
+        mm_mta_lc_has(r->message_id_lc, r->message_id_len, ".prod.outlook.com"))
         cloud++;
     return cloud > 0;
 }
@@ -336,7 +336,7 @@ static mm_status_t from_text(const mm_msg *m, mm_report *r, const admin_rcpt *v,
 
 mm_status_t mm_decode_office365(const mm_msg *m, mm_report *r)
 {
-    if (!is_office365(m))
+    if (!is_office365(m, r))
         return MM_ENOTFOUND;
     const char *t = mm_buf_str(&m->text);
     size_t n = m->text.len, k = 0, glen = 0, from = r->n;
@@ -400,7 +400,7 @@ static void exchange_finish(mm_report *r, mm_rcpt *rc, const admin_rcpt *ad)
 
 mm_status_t mm_decode_exchange(const mm_msg *m, mm_report *r)
 {
-    if (!m->has_dsn || !generator_mark(m) || is_office365(m))
+    if (!m->has_dsn || !generator_mark(m, r) || is_office365(m, r))
         return MM_ENOTFOUND;
     const char *t = mm_buf_str(&m->text), *gen = NULL;
     size_t n = m->text.len, k = 0, glen = 0, from = r->n;

@@ -27,9 +27,9 @@ static const mm_words outlook_words[] = {
 /* Outlook.com's own subject, and one of its marks.  X-Message-Delivery and
  * X-Message-Info are added to every message Outlook.com receives too, so
  * alone they do not tell who wrote the notice. */
-static bool is_outlook(const mm_msg *m)
+static bool is_outlook(const mm_msg *m, const mm_report *r)
 {
-    if (!mm_mta_header_has(m, "Subject", "Delivery Status Notification"))
+    if (!mm_mta_lc_has(r->subject_lc, r->subject_len, "delivery status notification"))
         return false;
     return mm_fields_get(&m->head, "X-Message-Delivery") ||
            mm_fields_get(&m->head, "X-Message-Info") ||
@@ -38,7 +38,7 @@ static bool is_outlook(const mm_msg *m)
 
 mm_status_t mm_decode_outlook(const mm_msg *m, mm_report *r)
 {
-    if (!is_outlook(m))
+    if (!is_outlook(m, r))
         return MM_ENOTFOUND;
     return mm_prov_dsn_words(m, r, outlook_words);
 }

@@ -22,15 +22,16 @@
 #include <string.h>
 #include "../../util/str.h"
 
-static bool is_postfix(const mm_msg *m, const char *t, size_t n)
+static bool is_postfix(const mm_report *r, const char *t, size_t n)
 {
     /* bounce(5) default templates, and the sentences customised ones keep.
      * "This is the Postfix program" is not listed: it holds "the Postfix
-     * program", which the search (ASCII case folded) finds anyway. */
-    static const char *const marks[] = {"This is the mail system at host", "The Postfix program",
-                                        "Postfix program at host", NULL};
-    const char *subj = mm_fields_get(&m->head, "Subject");
-    if (mm_mta_has_any(t, n, marks))
+     * program", which the search (ASCII case folded) finds anyway.  The
+     * last two hold "Postfix program": a text without it holds neither. */
+    static const char *const marks[] = {"The Postfix program", "Postfix program at host", NULL};
+    const char *subj = r->subject;
+    if (mm_memcasemem(t, n, "This is the mail system at host", 31) ||
+        (mm_memcasemem(t, n, "Postfix program", 15) && mm_mta_has_any(t, n, marks)))
         return true;
     return subj && strcmp(subj, "Undelivered Mail Returned to Sender") == 0 &&
            mm_memcasemem(t, n, "The mail system", 15) != NULL;
@@ -123,9 +124,9 @@ static mm_status_t from_session(mm_report *r, const char *t, size_t n)
     return MM_OK;
 }
 
-static bool is_smtpd_notice(const mm_msg *m, const char *t, size_t n)
+static bool is_smtpd_notice(const mm_report *r, const char *t, size_t n)
 {
-    const char *subj = mm_fields_get(&m->head, "Subject");
+    const char *subj = r->subject;
     return subj && mm_startswith_ci(subj, "Postfix SMTP server: errors from") &&
            mm_memcasemem(t, n, "Transcript of session follows", 29);
 }
@@ -148,13 +149,13 @@ mm_status_t mm_decode_postfix(const mm_msg *m, mm_report *r)
     const char *t = mm_buf_str(&m->text);
     size_t n = r->prose_len;
     size_t start = r->n;
-    if (is_smtpd_notice(m, t, n)) {
+    if (is_smtpd_notice(r, t, n)) {
         mm_status_t st = from_session(r, t, n);
         if (st == MM_OK && r->n > start)
             r->kind = MM_KIND_BOUNCE;
         return st != MM_OK ? st : r->n > start ? MM_OK : MM_ENOTFOUND;
     }
-    if (!is_postfix(m, t, n))
+    if (!is_postfix(r, t, n))
         return MM_ENOTFOUND;
     mm_status_t st = MM_ENOTFOUND;
     if (m->has_dsn)

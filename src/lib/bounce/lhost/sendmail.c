@@ -379,7 +379,7 @@ mm_status_t mm_decode_sendmail(const mm_msg *m, mm_report *r)
             if (e)
                 fill_from(r, &r->r[i], e, false);
             else
-                mm_mta_complete_one(r, start, &r->r[i], t, mm_mta_prose_len(t, n), false);
+                mm_mta_complete_one(r, start, &r->r[i], t, r->prose_len, false);
             mailer_output(r, &r->r[i], t, n);
         }
     } else if (st == MM_ENOTFOUND) {

@@ -22,6 +22,7 @@
 #include "mta_util.h"
 
 #include <string.h>
+#include <strings.h>
 #include "../../util/str.h"
 
 typedef struct vendor {
@@ -162,22 +163,6 @@ static const vendor vendors[] = {
      .bounce_only = true},
 };
 
-static bool header_mark(const mm_msg *m, const char *mark)
-{
-    const char *colon = strchr(mark, ':');
-    if (!colon || colon[1] == ' ')
-        return false;
-    char name[32];
-    size_t nl = (size_t)(colon - mark);
-    if (nl >= sizeof name || memchr(mark, ' ', nl))
-        return false;
-    memcpy(name, mark, nl);
-    name[nl] = '\0';
-    if (colon[1] == '\0') /* "Name:": the header's presence */
-        return mm_fields_get(&m->head, name) != NULL;
-    return mm_mta_any_header_has(m, name, colon + 1);
-}
-
 /*
  * Where the text holds a header name with its colon ("From:"), found once
  * per message and name: a mark "Name:value" can only start at one of those
@@ -196,7 +181,62 @@ typedef struct text_marks {
     const char *t;
     size_t n, nn;
     name_at names[MAX_NAMES];
+    /* how many From, Subject, Message-ID fields the header holds (-1: not
+     * counted yet): with one at most, the report's lower-cased copy of the
+     * first (r->from_lc...) is all a mark may be found in */
+    int count[3];
 } text_marks;
+
+static const char *const fact_names[3] = {"From", "Subject", "Message-ID"};
+
+static int count_named(const mm_msg *m, const char *name)
+{
+    unsigned key = mm_field_key(name, strlen(name));
+    int c = 0;
+    for (size_t i = 0; i < m->head.n; i++)
+        if (m->head.v[i].key == key && strcasecmp(m->head.v[i].name, name) == 0)
+            c++;
+    return c;
+}
+
+/* A "Name:needle" mark on one of the fact fields, answered from the
+ * report's copy: 1 or 0, or -1 when the field is repeated (or its copy
+ * could not be made), for mm_mta_any_header_has() to answer. */
+static int fact_mark(const mm_msg *m, const mm_report *r, text_marks *tm, const char *name,
+                     const char *needle)
+{
+    const char *lc[3] = {r->from_lc, r->subject_lc, r->message_id_lc};
+    size_t len[3] = {r->from_len, r->subject_len, r->message_id_len};
+    for (size_t f = 0; f < 3; f++) {
+        if (strcmp(name, fact_names[f]) != 0)
+            continue;
+        if (tm->count[f] < 0)
+            tm->count[f] = count_named(m, name);
+        if (tm->count[f] == 0)
+            return 0;
+        if (tm->count[f] > 1 || !lc[f])
+            return -1;
+        return mm_memcasemem(lc[f], len[f], needle, strlen(needle)) != NULL;
+    }
+    return -1;
+}
+
+static bool header_mark(const mm_msg *m, const mm_report *r, text_marks *tm, const char *mark)
+{
+    const char *colon = strchr(mark, ':');
+    if (!colon || colon[1] == ' ')
+        return false;
+    char name[32];
+    size_t nl = (size_t)(colon - mark);
+    if (nl >= sizeof name || memchr(mark, ' ', nl))
+        return false;
+    memcpy(name, mark, nl);
+    name[nl] = '\0';
+    if (colon[1] == '\0') /* "Name:": the header's presence */
+        return mm_fields_get(&m->head, name) != NULL;
+    int known = fact_mark(m, r, tm, name, colon + 1);
+    return known >= 0 ? known : mm_mta_any_header_has(m, name, colon + 1);
+}
 
 static const name_at *places_of(text_marks *tm, const char *mk, size_t nl)
 {
@@ -240,10 +280,10 @@ static bool text_has(text_marks *tm, const char *mk, size_t ml)
     return false;
 }
 
-static bool has_mark(const mm_msg *m, text_marks *tm, const char *mk)
+static bool has_mark(const mm_msg *m, const mm_report *r, text_marks *tm, const char *mk)
 {
     size_t n = strlen(mk);
-    if (header_mark(m, mk))
+    if (header_mark(m, r, tm, mk))
         return true;
     /* a presence mark ("Name:") may be in a quoted original's header */
     if (n && mk[n - 1] == ':' && !strchr(mk, ' '))
@@ -251,19 +291,19 @@ static bool has_mark(const mm_msg *m, text_marks *tm, const char *mk)
     return text_has(tm, mk, n);
 }
 
-static const vendor *which_vendor(const mm_msg *m)
+static const vendor *which_vendor(const mm_msg *m, const mm_report *r)
 {
-    text_marks tm = {.t = mm_buf_str(&m->text), .n = m->text.len};
-    int bounce = -1; /* mm_looks_like_bounce(m), asked once */
+    text_marks tm = {.t = mm_buf_str(&m->text), .n = m->text.len, .count = {-1, -1, -1}};
+    int bounce = -1; /* mm_looks_like_bounce(), asked once */
     for (size_t v = 0; v < sizeof vendors / sizeof vendors[0]; v++) {
         if (vendors[v].bounce_only) {
             if (bounce < 0)
-                bounce = mm_looks_like_bounce(m);
+                bounce = mm_looks_like_bounce(m, r);
             if (!bounce)
                 continue;
         }
         for (size_t i = 0; vendors[v].marks[i]; i++)
-            if (has_mark(m, &tm, vendors[v].marks[i]))
+            if (has_mark(m, r, &tm, vendors[v].marks[i]))
                 return &vendors[v];
     }
     return NULL;
@@ -271,7 +311,7 @@ static const vendor *which_vendor(const mm_msg *m)
 
 mm_status_t mm_decode_vendors(const mm_msg *m, mm_report *r)
 {
-    const vendor *v = which_vendor(m);
+    const vendor *v = which_vendor(m, r);
     if (!v)
         return MM_ENOTFOUND;
     size_t start = r->n;

@@ -56,12 +56,11 @@ static mm_rcpt *error_code_line(mm_report *r, const char *l, size_t len)
 
 mm_status_t mm_decode_zoho(const mm_msg *m, mm_report *r)
 {
-    const char *from = mm_fields_get(&m->head, "From");
-    if (m->has_dsn || !from || !mm_strcasestr(from, "zoho"))
+    if (m->has_dsn || !mm_mta_lc_has(r->from_lc, r->from_len, "zoho"))
         return MM_ENOTFOUND;
     const char *t = mm_buf_str(&m->text);
     size_t n = r->prose_len, pos = 0, len, start = r->n;
-    bool delayed = mm_mta_header_has(m, "Subject", "(Delay)") ||
+    bool delayed = mm_mta_lc_has(r->subject_lc, r->subject_len, "(delay)") ||
                    mm_memcasemem(t, n, "WARNING MESSAGE ONLY", 20);
     const char *l;
     while ((l = mm_next_line(t, n, &pos, &len)) != NULL && r->n < r->max) {
