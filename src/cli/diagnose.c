@@ -111,6 +111,19 @@ static void do_item(job *j, item *it)
     mm_report_destroy(r);
 }
 
+/* Diagnose the next item of b; called and returns with the lock held. */
+static void take_item(job *j, batch *b)
+{
+    item *it = &b->items[b->next++];
+    pthread_mutex_unlock(&j->lock);
+    do_item(j, it);
+    pthread_mutex_lock(&j->lock);
+    if (--b->left == 0) {
+        j->cur = NULL;
+        pthread_cond_broadcast(&j->done);
+    }
+}
+
 /* Worker thread: take items from the current batch until told to quit. */
 static void *worker(void *arg)
 {
@@ -121,15 +134,7 @@ static void *worker(void *arg)
             pthread_cond_wait(&j->work, &j->lock);
         if (j->quit)
             break;
-        batch *b = j->cur;
-        item *it = &b->items[b->next++];
-        pthread_mutex_unlock(&j->lock);
-        do_item(j, it);
-        pthread_mutex_lock(&j->lock);
-        if (--b->left == 0) {
-            j->cur = NULL;
-            pthread_cond_broadcast(&j->done);
-        }
+        take_item(j, j->cur);
     }
     pthread_mutex_unlock(&j->lock);
     return NULL;
@@ -145,9 +150,15 @@ static void submit(job *j, batch *b)
     pthread_mutex_unlock(&j->lock);
 }
 
+/* The main thread, done reading the next batch, helps with this one rather
+ * than sleep: reading is the smaller share of the work for an mbox, but a
+ * directory of small files can keep it busy, and either way a core that
+ * waits here is a core the workers could have used. */
 static void wait_batch(job *j, batch *b)
 {
     pthread_mutex_lock(&j->lock);
+    while (j->cur == b && b->next < b->n)
+        take_item(j, b);
     while (b->left)
         pthread_cond_wait(&j->done, &j->lock);
     pthread_mutex_unlock(&j->lock);
