@@ -30,6 +30,8 @@ shared=$src/../shared/corpus/bounces
 seeds=${MM_BENCH_SEEDS:-$shared/dev $shared/unlabelled-2008}
 psql=/usr/lib/postgresql/15/bin/psql
 
+# bench programs are not built by default: (re)build them so none is stale
+[ -n "${LOGFILL:-}" ] || ninja -C "$src/build" bench/logfill src/cli/mailmedic >/dev/null || exit 1
 [ -x "$mm" ] || { echo "no mailmedic at $mm: ninja -C build" >&2; exit 1; }
 [ -x "$fill" ] || { echo "no logfill at $fill: ninja -C build bench/logfill" >&2; exit 1; }
 case " $backends " in

@@ -23,7 +23,9 @@ mkdir -p "$B"
 H="$SHARED/testsuites/peer-harness"
 [ -f "$H/gen-addresses.py" ] || { echo "bench: needs $H (the shared suites)" >&2; exit 1; }
 
-[ -f build/bench/verifybench ] || ninja -C build bench/verifybench >/dev/null
+# Always (re)build: bench programs are not built by default, and a stale
+# one would time old code (it happened).
+ninja -C build bench/verifybench src/cli/mailmedic >/dev/null
 list="$B/synth-$N.tsv"
 [ -f "$list" ] || python3 "$H/gen-addresses.py" -n "$N" >"$list"
 cut -f1 "$list" >"$B/synth-$N.txt"
