@@ -151,6 +151,7 @@ def write(target, files):
             f.write(data)
 
 
-write("fuzz_message", MESSAGES)
-write("fuzz_text", TEXTS)
-write("fuzz_input", MBOXES)
+if __name__ == "__main__":
+    write("fuzz_message", MESSAGES)
+    write("fuzz_text", TEXTS)
+    write("fuzz_input", MBOXES)

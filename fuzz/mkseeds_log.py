@@ -5,9 +5,7 @@ follow what Dovecot, Gmail and Tencent Exmail send, with invented values).
 Re-running rewrites these seeds and leaves other files (inputs that found
 bugs, named crash-*) alone.
 """
-import os
-
-HERE = os.path.dirname(os.path.abspath(__file__))
+from mkseeds import write  # the same seed writer as the diagnose targets
 
 
 def crlf(s):
@@ -170,14 +168,7 @@ LOGCONF = {
 }
 
 
-def write(target, files):
-    d = os.path.join(HERE, target + ".in")
-    os.makedirs(d, exist_ok=True)
-    for name, data in files.items():
-        with open(os.path.join(d, name), "wb") as f:
-            f.write(data)
-
-
-write("fuzz_imap", IMAP)
-write("fuzz_listread", LISTREAD)
-write("fuzz_logconf", LOGCONF)
+if __name__ == "__main__":
+    write("fuzz_imap", IMAP)
+    write("fuzz_listread", LISTREAD)
+    write("fuzz_logconf", LOGCONF)

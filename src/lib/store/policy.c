@@ -128,9 +128,14 @@ bool store_policy_delivered(mm_address_info *a, int64_t time)
         return false;
     a->state = MM_ADDR_ACTIVE;
     a->why = "";
+    store_policy_end_run(a);
+    a->updated = time;
+    return true;
+}
+
+void store_policy_end_run(mm_address_info *a)
+{
     a->retry_at = 0;
     a->soft_count = 0;
     a->soft_since = 0;
-    a->updated = time;
-    return true;
 }

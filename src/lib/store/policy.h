@@ -36,4 +36,8 @@ bool store_policy_apply(const mm_retry_policy *p, mm_address_info *a, const mm_e
  */
 bool store_policy_delivered(mm_address_info *a, int64_t time);
 
+/* Close the soft run (no retry time, counts reset): after a delivery, an
+ * unsuppress or a "resolved" note, the next soft bounce starts a new run. */
+void store_policy_end_run(mm_address_info *a);
+
 #endif

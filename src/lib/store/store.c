@@ -574,13 +574,6 @@ typedef struct change {
     int64_t now;
 } change;
 
-static void end_run(mm_address_info *a)
-{
-    a->retry_at = 0;
-    a->soft_count = 0;
-    a->soft_since = 0;
-}
-
 static void do_suppress(mm_address_info *a, const void *ctx)
 {
     const change *c = ctx;
@@ -597,7 +590,7 @@ static void do_unsuppress(mm_address_info *a, const void *ctx)
     const change *c = ctx;
     a->state = MM_ADDR_ACTIVE;
     a->why = "";
-    end_run(a);
+    store_policy_end_run(a);
     if (c->note)
         a->note = c->note;
     a->updated = c->now;
@@ -638,7 +631,7 @@ static void do_annotate(mm_address_info *a, const void *ctx)
         if (strcmp(an->a->outcome, MM_OUTCOME_RESOLVED) == 0) {
             a->state = MM_ADDR_ACTIVE;
             a->why = "";
-            end_run(a);
+            store_policy_end_run(a);
             a->updated = an->now;
         }
     }
