@@ -299,10 +299,21 @@ static bool no_host_name(const char *rhost)
     return strspn(p, "0123456789abcdef.:[] ") == strlen(p);
 }
 
-static bool provider_signs(const struct provider *pv, const char *lower)
+/* Can s (lower case) occur in the reply whose byte pairs pp holds?  False
+ * when one of its pairs is missing, as for most replies and host names. */
+static bool pairs_may_hold(const mm_cn_pairs *pp, const char *s)
+{
+    for (; s[0] && s[1]; s++)
+        if (!pp->has[mm_cn_pair_hash((unsigned char)s[0], (unsigned char)s[1])])
+            return false;
+    return true;
+}
+
+static bool provider_signs(const struct provider *pv, const char *lower, const mm_cn_pairs *pp)
 {
     for (size_t i = 0; i < 4 && pv->hosts[i].s; i++)
-        if (pv->hosts[i].s[0] == '.' && strstr(lower, pv->hosts[i].s))
+        if (pv->hosts[i].s[0] == '.' && pairs_may_hold(pp, pv->hosts[i].s) &&
+            strstr(lower, pv->hosts[i].s))
             return true;
     return false;
 }
@@ -343,7 +354,7 @@ mm_reason_t mm_rhost_match(mm_rcpt *rc, const char *lower, const mm_cn_pairs *pp
     if (!no_host_name(rhost))
         return MM_REASON_UNDEFINED;
     for (size_t i = 0; i < sizeof providers / sizeof providers[0]; i++) {
-        if (providers[i].since > RHOST_SINCE_MAX || !provider_signs(&providers[i], lower))
+        if (providers[i].since > RHOST_SINCE_MAX || !provider_signs(&providers[i], lower, pp))
             continue;
         r = providers[i].fn(rc, lower);
         if (r != MM_REASON_UNDEFINED)
