@@ -125,6 +125,62 @@ static const unsigned char folded_letter[256] = {
 };
 #undef L
 
+#ifdef __SSE2__
+/* mm_lower() of 16 bytes: A-Z get the 0x20 bit (signed compares: a byte
+ * of 0x80 or more is negative, so never a capital) */
+static __m128i lower_16(__m128i v)
+{
+    __m128i up = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('A' - 1)),
+                               _mm_cmplt_epi8(v, _mm_set1_epi8('Z' + 1)));
+    return _mm_or_si128(v, _mm_and_si128(up, _mm_set1_epi8(0x20)));
+}
+
+/* letter() of 16 lowered bytes: a-z as 1..26, other bytes 0 */
+static __m128i letters_16(__m128i v)
+{
+    __m128i az = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('a' - 1)),
+                               _mm_cmplt_epi8(v, _mm_set1_epi8('z' + 1)));
+    return _mm_and_si128(_mm_sub_epi8(v, _mm_set1_epi8('a' - 1)), az);
+}
+
+/* set[slot] = 1 for the eight 16-bit slots of s */
+static void set_slots(unsigned char *set, __m128i s)
+{
+    set[_mm_extract_epi16(s, 0)] = 1;
+    set[_mm_extract_epi16(s, 1)] = 1;
+    set[_mm_extract_epi16(s, 2)] = 1;
+    set[_mm_extract_epi16(s, 3)] = 1;
+    set[_mm_extract_epi16(s, 4)] = 1;
+    set[_mm_extract_epi16(s, 5)] = 1;
+    set[_mm_extract_epi16(s, 6)] = 1;
+    set[_mm_extract_epi16(s, 7)] = 1;
+}
+
+/* Both sets' slots of eight pairs (prev byte, cur byte) of lowered bytes,
+ * each in a 16-bit lane of prev and cur. */
+static void set_pairs_8(mm_phrase_text *pt, mm_cn_pairs *cn, __m128i prev, __m128i cur)
+{
+    __m128i p = _mm_slli_epi16(prev, 5);
+    set_slots(pt->pairs, _mm_or_si128(_mm_slli_epi16(letters_16(prev), 5), letters_16(cur)));
+    set_slots(cn->has, _mm_and_si128(_mm_xor_si128(p, cur), _mm_set1_epi16(4095)));
+}
+
+/* Bytes i .. i + 15 of t (i >= 1, none of them the NUL): lowered into
+ * lower, and the pairs each makes with the byte before it into both sets.
+ * The slots are worked out 16 at a time; only their stores are one by one. */
+static void prepare_16(mm_phrase_text *pt, mm_cn_pairs *cn, char *lower,
+                       const unsigned char *t, size_t i)
+{
+    __m128i zero = _mm_setzero_si128();
+    __m128i cur = lower_16(_mm_loadu_si128((const __m128i *)(t + i)));
+    __m128i prev = lower_16(_mm_loadu_si128((const __m128i *)(t + i - 1)));
+    _mm_storeu_si128((__m128i *)(lower + i), cur);
+    /* bytes widened to 16-bit lanes, where a slot (up to 13 bits) fits */
+    set_pairs_8(pt, cn, _mm_unpacklo_epi8(prev, zero), _mm_unpacklo_epi8(cur, zero));
+    set_pairs_8(pt, cn, _mm_unpackhi_epi8(prev, zero), _mm_unpackhi_epi8(cur, zero));
+}
+#endif
+
 void mm_phrase_prepare_copy(mm_phrase_text *pt, mm_cn_pairs *cn, char *lower, const char *text)
 {
     memset(pt, 0, sizeof *pt);
@@ -133,27 +189,32 @@ void mm_phrase_prepare_copy(mm_phrase_text *pt, mm_cn_pairs *cn, char *lower, co
     pt->lower = lower;
     /* the same sets as mm_phrase_prepare() and mm_cn_pairs_of() of the
      * lowered copy, made as the copy is written: the text is read once,
-     * not four times.  A
-     * byte is lowered as mm_lower() does, without a branch: A-Z differ
-     * from a-z by the 0x20 bit only. */
+     * not four times.  A byte is lowered as mm_lower() does, without a
+     * branch: A-Z differ from a-z by the 0x20 bit only. */
     const unsigned char *t = (const unsigned char *)text;
-    size_t i = 0;
-    if (t[0]) {
-        unsigned prev = folded_letter[t[0]];
-        unsigned char prev_byte = (unsigned char)(t[0] | ((unsigned)(t[0] - 'A') < 26u) << 5);
-        lower[0] = (char)prev_byte;
-        for (i = 1; t[i]; i++) {
-            unsigned char c = t[i];
-            c |= ((unsigned)(c - 'A') < 26u) << 5;
-            lower[i] = (char)c;
-            unsigned cur = folded_letter[c];
-            pt->pairs[prev << 5 | cur] = 1;
-            cn->has[mm_cn_pair_hash(prev_byte, c)] = 1;
-            prev = cur;
-            prev_byte = c;
-        }
+    size_t n = strlen(text), i = 1;
+    if (n == 0) {
+        lower[0] = '\0';
+        return;
     }
-    lower[i] = '\0';
+    lower[0] = (char)(t[0] | ((unsigned)(t[0] - 'A') < 26u) << 5);
+#ifdef __SSE2__
+    for (; i + 16 <= n; i += 16)
+        prepare_16(pt, cn, lower, t, i);
+#endif
+    unsigned char prev_byte = (unsigned char)lower[i - 1];
+    unsigned prev = folded_letter[prev_byte];
+    for (; i < n; i++) {
+        unsigned char c = t[i];
+        c |= ((unsigned)(c - 'A') < 26u) << 5;
+        lower[i] = (char)c;
+        unsigned cur = folded_letter[c];
+        pt->pairs[prev << 5 | cur] = 1;
+        cn->has[mm_cn_pair_hash(prev_byte, c)] = 1;
+        prev = cur;
+        prev_byte = c;
+    }
+    lower[n] = '\0';
 }
 
 /* Can pattern p occur at all?  Each pair of its plain head (the bytes
