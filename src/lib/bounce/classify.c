@@ -485,11 +485,22 @@ static bool alnum_at(const char *s, size_t i)
     return (c >= '0' && c <= '9') || (c >= '@' && c <= 'Z') || (c >= '`' && c <= 'z');
 }
 
+/* Can s occur in the text whose lowered copy holds the byte pairs cn?
+ * Its pairs lowered must all be there: a word of the text is one of the
+ * copy's, lowered.  False spares a search. */
+static bool may_hold_folded(const mm_cn_pairs *cn, const char *s)
+{
+    for (; s[0] && s[1]; s++)
+        if (!cn->has[mm_cn_pair_hash((unsigned char)mm_lower(s[0]), (unsigned char)mm_lower(s[1]))])
+            return false;
+    return true;
+}
+
 /* The last command named in upper case in a transcript line ("SMTP:RCPT
  * host ...", "MAIL FROM: <> 250 OK RCPT TO: <...> 550"), in the order of
  * the reference decoder's SMTP/Command.pm find(): a bare word only where
  * it stands alone (not DATABASE@EXAMPLE.JP). */
-static const char *named_command(const char *d)
+static const char *named_command(const char *d, const mm_cn_pairs *cn)
 {
     /* words that several share, asked once: absent, none of them is there */
     static const char auth[] = "AUTH ", rcpt[] = "RCPT";
@@ -515,11 +526,11 @@ static const char *named_command(const char *d)
     for (size_t i = 0; i < sizeof det / sizeof det[0]; i++) {
         if (det[i].shared && det[i].shared != asked) {
             asked = det[i].shared;
-            shared_in = strstr(d, asked) != NULL;
+            shared_in = may_hold_folded(cn, asked) && strstr(d, asked) != NULL;
         }
         if (det[i].shared && !shared_in)
             continue;
-        const char *at = strstr(d, det[i].words);
+        const char *at = may_hold_folded(cn, det[i].words) ? strstr(d, det[i].words) : NULL;
         if (!at)
             continue;
         size_t n = strlen(det[i].words);
@@ -532,7 +543,7 @@ static const char *named_command(const char *d)
 }
 
 static const char *command_of(const mm_recipient *p, const mm_phrase_text *pt,
-                              const char *lower)
+                              const mm_cn_pairs *cn, const char *lower)
 {
     static const char *const known[] = {"CONN", "EHLO", "HELO", "MAIL", "RCPT", "DATA", "QUIT",
                                         "RSET", "NOOP", "VRFY", "ETRN", "EXPN", "HELP", "AUTH",
@@ -542,7 +553,7 @@ static const char *command_of(const mm_recipient *p, const mm_phrase_text *pt,
         if (strcasecmp(p->smtp_command, known[i]) == 0)
             return known[i];
     const char *c = guess_command(pt, lower);
-    return c[0] ? c : named_command(p->diagnostic);
+    return c[0] ? c : named_command(p->diagnostic, cn);
 }
 
 /* Remove the "550-5.7.1 " continuation prefixes of a multi-line reply, so
@@ -587,7 +598,7 @@ static void classify_text(mm_rcpt *rc, char *lower)
     }
     facts f = {.rc = rc, .lower = lower, .pt = &pt, .cn = &cn, .status = p->status};
     f.by_status = mm_status_reason(p->status);
-    f.command = command_of(p, &pt, lower);
+    f.command = command_of(p, &pt, &cn, lower);
     f.smtp_type = rc->diag_type[0] == '\0' || strcasecmp(rc->diag_type, "SMTP") == 0;
     if (!p->smtp_command[0] && f.command[0])
         p->smtp_command = f.command;
