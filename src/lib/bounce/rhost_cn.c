@@ -180,6 +180,10 @@ static bool name_is(const char *name, size_t nl, const char *pat, size_t pl)
         return strstr(name, pat) != NULL;
     if (name[nl - 1] != pat[pl - 1])
         return false;
+    /* most patterns end in ".com" as most names do: the byte after the
+     * pattern's dot tells them apart before the compare */
+    if (nl + 1 < pl || name[nl - pl + 1] != pat[1])
+        return false;
     if (nl + 1 == pl && memcmp(name, pat + 1, nl) == 0)
         return true;
     return nl > pl && memcmp(name + nl - pl, pat, pl) == 0;
@@ -241,7 +245,9 @@ static cn_prov domain_prov(const char *rcpt)
 
 /* NetEase-platform code "XX:YYY" (C.2) and the Coremail transaction id
  * "...--.NNNNS2" (C.0 item 3). */
-static cn_prov shape_prov(const char *lower)
+static bool pairs_may_hold(const mm_cn_pairs *pp, const char *pat);
+
+static cn_prov shape_prov(const char *lower, const mm_cn_pairs *pp)
 {
     static const char prefixes[][2] = {{'m', 'i'}, {'d', 't'}, {'r', 'p'}, {'h', 'l'}, {'w', 'm'}};
     /* every ':' once, instead of a search per prefix */
@@ -255,6 +261,8 @@ static cn_prov shape_prov(const char *lower)
                 is_lower_alpha(p[4]) && is_lower_alpha(p[5]) && !is_lower_alpha(p[6]))
                 return P_NETEASE;
     }
+    if (!pairs_may_hold(pp, "--."))
+        return P_NONE;
     for (const char *p = lower; (p = strstr(p, "--.")) != NULL; p++) {
         const char *d = p + 3;
         while (is_digit(*d))
@@ -321,7 +329,7 @@ static cn_prov recognise(const mm_rcpt *rc, const char *lower, const mm_cn_pairs
     for (size_t i = 0; p == P_NONE && i < sizeof signs / sizeof signs[0]; i++)
         if (pairs_may_hold(pp, signs[i].pat) && strstr(lower, signs[i].pat))
             p = signs[i].prov;
-    return p == P_NONE ? shape_prov(lower) : p;
+    return p == P_NONE ? shape_prov(lower, pp) : p;
 }
 
 static bool rule_applies(const cn_rule *r, cn_prov known, int cls, const char *lower,
