@@ -10,7 +10,8 @@ known list name.  The output (static const arrays for phrases.c only):
   phrase_rows     every pattern, the lists one after the other
   phrase_spans    the rows of each reason's list ([MM_REASON_X] = {lo, hi})
   phrase_need     each row's letter pairs other than its key, rarest first
-  phrase_key_*    the rows by key pair: one pair of each pattern, chosen rare
+  phrase_key_*    the rows by key pair: one pair of each pattern, chosen rare;
+                  phrase_key_mask: which slots key a row at all
 
 A letter pair is phrases.c's: a byte is 1..26 for a-z, 0 for any other byte,
 STOP (31) for the marks '*', '#', '$'; the pair of bytes a, b is the slot
@@ -153,6 +154,11 @@ def main():
     first.append(n)
     w.append('static const unsigned short phrase_key_first[%d] = {' % (SLOTS + 1))
     w.extend(wrap([str(x) for x in first]))
+    w.append('};')
+    w.append('/* bit j of [i]: slot 16 * i + j keys a row (the scan skips the others) */')
+    w.append('static const unsigned short phrase_key_mask[%d] = {' % (SLOTS // 16))
+    w.extend(wrap(['0x%04x' % sum(1 << j for j in range(16) if buckets[16 * i + j])
+                   for i in range(SLOTS // 16)]))
     w.append('};')
     w.append('static const unsigned short phrase_key_rows[PHRASE_COUNT] = {')
     w.extend(wrap([str(i) for b in buckets for i in b]))

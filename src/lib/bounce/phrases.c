@@ -59,6 +59,9 @@ typedef struct phrase_span {
 #include "phrase_table.h"
 
 _Static_assert(PHRASE_COUNT <= 64 * MM_PHRASE_WORDS, "mm_phrase_text keeps a bit per pattern");
+_Static_assert(sizeof phrase_key_mask / sizeof phrase_key_mask[0] * 16 ==
+                   sizeof ((mm_phrase_text *)0)->pairs,
+               "a mask bit per pair slot");
 _Static_assert(sizeof phrase_key_first / sizeof phrase_key_first[0] ==
                    sizeof ((mm_phrase_text *)0)->pairs + 1,
                "the generator's pair slots are mm_phrase_text's");
@@ -362,10 +365,12 @@ static void find_candidates(mm_phrase_text *pt)
     pt->indexed = true;
 #ifdef __SSE2__
     /* the set holds bytes 0 and 1: shifted left by 7, a 1 is a byte's top
-     * bit, which the mask gathers 16 slots at a time */
+     * bit, which the mask gathers 16 slots at a time; most pairs a text
+     * holds key no row (a space or a digit in them) and are left out */
     for (unsigned at = 0; at < sizeof pt->pairs; at += 16) {
         __m128i v = _mm_loadu_si128((const __m128i *)(pt->pairs + at));
-        unsigned mask = (unsigned)_mm_movemask_epi8(_mm_slli_epi16(v, 7));
+        unsigned mask = (unsigned)_mm_movemask_epi8(_mm_slli_epi16(v, 7)) &
+                        phrase_key_mask[at / 16];
         for (; mask; mask &= mask - 1)
             wake_rows(pt, at + (unsigned)__builtin_ctz(mask));
     }
