@@ -462,20 +462,36 @@ static void settle_status(mm_recipient *p)
  * their search. */
 static const char *guess_command(const mm_phrase_text *pt, const char *lower)
 {
+    /* the command's words, which each wording of a group holds: absent
+     * (a letter pair missing), the group is passed over at once */
+    static const char rcpt[] = "rcpt to", mail[] = "mail from", data[] = "data";
     static const struct {
-        const char *words, *cmd;
+        const char *words, *cmd, *shared;
     } map[] = {
-        {"in reply to rcpt to", "RCPT"}, {"after rcpt to", "RCPT"}, {">>> rcpt to", "RCPT"},
-        {"for rcpt to response", "RCPT"}, /* qmail-ldap: "Other MXes tried: ... said 550 for ..." */
-        {"in reply to mail from", "MAIL"}, {"after mail from", "MAIL"}, {">>> mail from", "MAIL"},
-        {"in reply to end of data", "DATA"}, {"in reply to data", "DATA"},
-        {"after end of data", "DATA"}, {"after data", "DATA"}, {">>> data", "DATA"},
-        {"in reply to ehlo", "EHLO"}, {"in reply to helo", "HELO"},
-        {"after initial connection", "CONN"},
+        {"in reply to rcpt to", "RCPT", rcpt}, {"after rcpt to", "RCPT", rcpt},
+        {">>> rcpt to", "RCPT", rcpt},
+        /* qmail-ldap: "Other MXes tried: ... said 550 for ..." */
+        {"for rcpt to response", "RCPT", rcpt},
+        {"in reply to mail from", "MAIL", mail}, {"after mail from", "MAIL", mail},
+        {">>> mail from", "MAIL", mail},
+        {"in reply to end of data", "DATA", data}, {"in reply to data", "DATA", data},
+        {"after end of data", "DATA", data}, {"after data", "DATA", data},
+        {">>> data", "DATA", data},
+        {"in reply to ehlo", "EHLO", NULL}, {"in reply to helo", "HELO", NULL},
+        {"after initial connection", "CONN", NULL},
     };
-    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+    const char *asked = NULL;
+    bool shared_in = false;
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
+        if (map[i].shared && map[i].shared != asked) {
+            asked = map[i].shared;
+            shared_in = mm_phrase_may_hold(pt, asked);
+        }
+        if (map[i].shared && !shared_in)
+            continue;
         if (mm_phrase_may_hold(pt, map[i].words) && strstr(lower, map[i].words))
             return map[i].cmd;
+    }
     return "";
 }
 
@@ -550,7 +566,8 @@ static const char *command_of(const mm_recipient *p, const mm_phrase_text *pt,
                                         "STARTTLS", "XFORWARD"};
     /* most recipients have no command: no name is empty */
     for (size_t i = 0; p->smtp_command[0] && i < sizeof known / sizeof known[0]; i++)
-        if (strcasecmp(p->smtp_command, known[i]) == 0)
+        if (mm_lower(p->smtp_command[0]) == mm_lower(known[i][0]) &&
+            strcasecmp(p->smtp_command, known[i]) == 0)
             return known[i];
     const char *c = guess_command(pt, lower);
     return c[0] ? c : named_command(p->diagnostic, cn);
