@@ -180,6 +180,7 @@ void mm_phrase_prepare(mm_phrase_text *pt, const char *lower_text);
  * into lower, which has room for it and its NUL, in one pass; pt borrows
  * lower. */
 void mm_phrase_prepare_copy(mm_phrase_text *pt, mm_cn_pairs *cn, char *lower, const char *text);
+/* (lower may be text itself: the sets of a text lowered already, in place) */
 /* False when literal (plain text, lower case) cannot occur in the prepared
  * text: one of its letter pairs is missing.  True says only "maybe". */
 bool mm_phrase_may_hold(const mm_phrase_text *pt, const char *literal);

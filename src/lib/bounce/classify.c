@@ -609,10 +609,8 @@ static void classify_text(mm_rcpt *rc, char *lower)
     mm_phrase_text pt;
     mm_cn_pairs cn;
     mm_phrase_prepare_copy(&pt, &cn, lower, p->diagnostic);
-    if (strip_continuations(lower, p->reply_code)) {
-        mm_phrase_prepare(&pt, lower);
-        mm_cn_pairs_of(&cn, lower);
-    }
+    if (strip_continuations(lower, p->reply_code))
+        mm_phrase_prepare_copy(&pt, &cn, lower, lower); /* the sets again, in place */
     facts f = {.rc = rc, .lower = lower, .pt = &pt, .cn = &cn, .status = p->status};
     f.by_status = mm_status_reason(p->status);
     f.command = command_of(p, &pt, &cn, lower);

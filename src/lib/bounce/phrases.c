@@ -188,7 +188,9 @@ void mm_phrase_prepare_copy(mm_phrase_text *pt, mm_cn_pairs *cn, char *lower, co
     /* the same sets as mm_phrase_prepare() and mm_cn_pairs_of() of the
      * lowered copy, made as the copy is written: the text is read once,
      * not four times.  A byte is lowered as mm_lower() does, without a
-     * branch: A-Z differ from a-z by the 0x20 bit only. */
+     * branch: A-Z differ from a-z by the 0x20 bit only.  lower may be text:
+     * each byte is read before it is written, or (the byte before a block)
+     * read lowered already, which lowering leaves as it is. */
     const unsigned char *t = (const unsigned char *)text;
     size_t n = strlen(text), i = 1;
     if (n == 0) {
