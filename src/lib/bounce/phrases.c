@@ -89,7 +89,8 @@ static const mm_reason_t order_any[] = {
     MM_REASON_NOTACCEPT,    MM_REASON_MAILERERROR,   MM_REASON_NORELAYING,  MM_REASON_COUNT_};
 
 /* a-z as 1..26, other bytes 0; the pattern marks '*', '#', '$' and NUL as
- * STOP, where a pattern's plain head ends (PC() above, as a table). */
+ * STOP, where a pattern's plain head ends (gen_phrases.py's code(), which
+ * must agree with this table). */
 #define L(c) [c] = c - 'a' + 1
 static const unsigned char code_of[256] = {
     L('a'), L('b'), L('c'),       L('d'),       L('e'),       L('f'),     L('g'), L('h'),
