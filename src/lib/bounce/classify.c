@@ -503,7 +503,10 @@ static bool alnum_at(const char *s, size_t i)
 
 /* Can s occur in the text whose lowered copy holds the byte pairs cn?
  * Its pairs lowered must all be there: a word of the text is one of the
- * copy's, lowered.  False spares a search. */
+ * copy's, lowered.  False spares a search.  Also after continuation
+ * prefixes were stripped from the copy: the words asked hold no digit or
+ * dot (a prefix and what is cut after it are only those) and single
+ * spaces only (which squeezing keeps). */
 static bool may_hold_folded(const mm_cn_pairs *cn, const char *s)
 {
     for (; s[0] && s[1]; s++)

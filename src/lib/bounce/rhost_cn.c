@@ -29,7 +29,7 @@
  * Speed: every reply is asked; most hold no row's words.  A row is
  * looked at only when the reply holds its two rarest pairs of bytes (a set
  * of hashed pairs made with the lowered copy, mm_cn_pairs); the rows are
- * grouped by the rarest at build time, so one test per group (about 55)
+ * grouped by the rarest at build time, so one test per group (52)
  * finds the few rows worth a look.
  */
 #include "bounce_int.h"
