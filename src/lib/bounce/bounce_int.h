@@ -165,16 +165,22 @@ typedef enum mm_phrase_pass {
  * holds (a-z as 1..26, anything else 0), so that most patterns are turned
  * away before any search, and the answers given so far, so that no table
  * is read twice.  lower is borrowed and must outlive pt. */
+#define MM_PHRASE_WORDS 12
 typedef struct mm_phrase_text {
     const char *lower;
     unsigned char pairs[27 * 32]; /* [a << 5 | b]: a byte, not a bit, so a test is one load */
     uint64_t asked, found; /* bit r: table r read / matched */
+    /* bit i: pattern i of phrases.c's table may occur (all its pairs are in
+     * pairs), found for every list at the first question (indexed) */
+    bool indexed;
+    uint64_t cand[MM_PHRASE_WORDS];
 } mm_phrase_text;
 void mm_phrase_prepare(mm_phrase_text *pt, const char *lower_text);
 /* mm_phrase_prepare() and mm_cn_pairs_of() of text lowered (mm_strlower)
  * into lower, which has room for it and its NUL, in one pass; pt borrows
  * lower. */
 void mm_phrase_prepare_copy(mm_phrase_text *pt, mm_cn_pairs *cn, char *lower, const char *text);
+/* (lower may be text itself: the sets of a text lowered already, in place) */
 /* False when literal (plain text, lower case) cannot occur in the prepared
  * text: one of its letter pairs is missing.  True says only "maybe". */
 bool mm_phrase_may_hold(const mm_phrase_text *pt, const char *literal);

@@ -462,20 +462,36 @@ static void settle_status(mm_recipient *p)
  * their search. */
 static const char *guess_command(const mm_phrase_text *pt, const char *lower)
 {
+    /* the command's words, which each wording of a group holds: absent
+     * (a letter pair missing), the group is passed over at once */
+    static const char rcpt[] = "rcpt to", mail[] = "mail from", data[] = "data";
     static const struct {
-        const char *words, *cmd;
+        const char *words, *cmd, *shared;
     } map[] = {
-        {"in reply to rcpt to", "RCPT"}, {"after rcpt to", "RCPT"}, {">>> rcpt to", "RCPT"},
-        {"for rcpt to response", "RCPT"}, /* qmail-ldap: "Other MXes tried: ... said 550 for ..." */
-        {"in reply to mail from", "MAIL"}, {"after mail from", "MAIL"}, {">>> mail from", "MAIL"},
-        {"in reply to end of data", "DATA"}, {"in reply to data", "DATA"},
-        {"after end of data", "DATA"}, {"after data", "DATA"}, {">>> data", "DATA"},
-        {"in reply to ehlo", "EHLO"}, {"in reply to helo", "HELO"},
-        {"after initial connection", "CONN"},
+        {"in reply to rcpt to", "RCPT", rcpt}, {"after rcpt to", "RCPT", rcpt},
+        {">>> rcpt to", "RCPT", rcpt},
+        /* qmail-ldap: "Other MXes tried: ... said 550 for ..." */
+        {"for rcpt to response", "RCPT", rcpt},
+        {"in reply to mail from", "MAIL", mail}, {"after mail from", "MAIL", mail},
+        {">>> mail from", "MAIL", mail},
+        {"in reply to end of data", "DATA", data}, {"in reply to data", "DATA", data},
+        {"after end of data", "DATA", data}, {"after data", "DATA", data},
+        {">>> data", "DATA", data},
+        {"in reply to ehlo", "EHLO", NULL}, {"in reply to helo", "HELO", NULL},
+        {"after initial connection", "CONN", NULL},
     };
-    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+    const char *asked = NULL;
+    bool shared_in = false;
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
+        if (map[i].shared && map[i].shared != asked) {
+            asked = map[i].shared;
+            shared_in = mm_phrase_may_hold(pt, asked);
+        }
+        if (map[i].shared && !shared_in)
+            continue;
         if (mm_phrase_may_hold(pt, map[i].words) && strstr(lower, map[i].words))
             return map[i].cmd;
+    }
     return "";
 }
 
@@ -485,11 +501,25 @@ static bool alnum_at(const char *s, size_t i)
     return (c >= '0' && c <= '9') || (c >= '@' && c <= 'Z') || (c >= '`' && c <= 'z');
 }
 
+/* Can s occur in the text whose lowered copy holds the byte pairs cn?
+ * Its pairs lowered must all be there: a word of the text is one of the
+ * copy's, lowered.  False spares a search.  Also after continuation
+ * prefixes were stripped from the copy: the words asked hold no digit or
+ * dot (a prefix and what is cut after it are only those) and single
+ * spaces only (which squeezing keeps). */
+static bool may_hold_folded(const mm_cn_pairs *cn, const char *s)
+{
+    for (; s[0] && s[1]; s++)
+        if (!cn->has[mm_cn_pair_hash((unsigned char)mm_lower(s[0]), (unsigned char)mm_lower(s[1]))])
+            return false;
+    return true;
+}
+
 /* The last command named in upper case in a transcript line ("SMTP:RCPT
  * host ...", "MAIL FROM: <> 250 OK RCPT TO: <...> 550"), in the order of
  * the reference decoder's SMTP/Command.pm find(): a bare word only where
  * it stands alone (not DATABASE@EXAMPLE.JP). */
-static const char *named_command(const char *d)
+static const char *named_command(const char *d, const mm_cn_pairs *cn)
 {
     /* words that several share, asked once: absent, none of them is there */
     static const char auth[] = "AUTH ", rcpt[] = "RCPT";
@@ -515,11 +545,11 @@ static const char *named_command(const char *d)
     for (size_t i = 0; i < sizeof det / sizeof det[0]; i++) {
         if (det[i].shared && det[i].shared != asked) {
             asked = det[i].shared;
-            shared_in = strstr(d, asked) != NULL;
+            shared_in = may_hold_folded(cn, asked) && strstr(d, asked) != NULL;
         }
         if (det[i].shared && !shared_in)
             continue;
-        const char *at = strstr(d, det[i].words);
+        const char *at = may_hold_folded(cn, det[i].words) ? strstr(d, det[i].words) : NULL;
         if (!at)
             continue;
         size_t n = strlen(det[i].words);
@@ -532,17 +562,18 @@ static const char *named_command(const char *d)
 }
 
 static const char *command_of(const mm_recipient *p, const mm_phrase_text *pt,
-                              const char *lower)
+                              const mm_cn_pairs *cn, const char *lower)
 {
     static const char *const known[] = {"CONN", "EHLO", "HELO", "MAIL", "RCPT", "DATA", "QUIT",
                                         "RSET", "NOOP", "VRFY", "ETRN", "EXPN", "HELP", "AUTH",
                                         "STARTTLS", "XFORWARD"};
     /* most recipients have no command: no name is empty */
     for (size_t i = 0; p->smtp_command[0] && i < sizeof known / sizeof known[0]; i++)
-        if (strcasecmp(p->smtp_command, known[i]) == 0)
+        if (mm_lower(p->smtp_command[0]) == mm_lower(known[i][0]) &&
+            strcasecmp(p->smtp_command, known[i]) == 0)
             return known[i];
     const char *c = guess_command(pt, lower);
-    return c[0] ? c : named_command(p->diagnostic);
+    return c[0] ? c : named_command(p->diagnostic, cn);
 }
 
 /* Remove the "550-5.7.1 " continuation prefixes of a multi-line reply, so
@@ -581,13 +612,11 @@ static void classify_text(mm_rcpt *rc, char *lower)
     mm_phrase_text pt;
     mm_cn_pairs cn;
     mm_phrase_prepare_copy(&pt, &cn, lower, p->diagnostic);
-    if (strip_continuations(lower, p->reply_code)) {
-        mm_phrase_prepare(&pt, lower);
-        mm_cn_pairs_of(&cn, lower);
-    }
+    if (strip_continuations(lower, p->reply_code))
+        mm_phrase_prepare_copy(&pt, &cn, lower, lower); /* the sets again, in place */
     facts f = {.rc = rc, .lower = lower, .pt = &pt, .cn = &cn, .status = p->status};
     f.by_status = mm_status_reason(p->status);
-    f.command = command_of(p, &pt, lower);
+    f.command = command_of(p, &pt, &cn, lower);
     f.smtp_type = rc->diag_type[0] == '\0' || strcasecmp(rc->diag_type, "SMTP") == 0;
     if (!p->smtp_command[0] && f.command[0])
         p->smtp_command = f.command;

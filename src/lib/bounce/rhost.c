@@ -296,13 +296,30 @@ static bool no_host_name(const char *rhost)
         p++;
     if (strncmp(p, "ipv6:", 5) == 0)
         p += 5;
-    return strspn(p, "0123456789abcdef.:[] ") == strlen(p);
+    /* every byte one of "0123456789abcdef.:[] ", without strspn()'s set-up:
+     * a host name fails at its first letter past f */
+    for (; *p; p++)
+        if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f') || *p == '.' || *p == ':' ||
+              *p == '[' || *p == ']' || *p == ' '))
+            return false;
+    return true;
 }
 
-static bool provider_signs(const struct provider *pv, const char *lower)
+/* Can s (lower case) occur in the reply whose byte pairs pp holds?  False
+ * when one of its pairs is missing, as for most replies and host names. */
+static bool pairs_may_hold(const mm_cn_pairs *pp, const char *s)
+{
+    for (; s[0] && s[1]; s++)
+        if (!pp->has[mm_cn_pair_hash((unsigned char)s[0], (unsigned char)s[1])])
+            return false;
+    return true;
+}
+
+static bool provider_signs(const struct provider *pv, const char *lower, const mm_cn_pairs *pp)
 {
     for (size_t i = 0; i < 4 && pv->hosts[i].s; i++)
-        if (pv->hosts[i].s[0] == '.' && strstr(lower, pv->hosts[i].s))
+        if (pv->hosts[i].s[0] == '.' && pairs_may_hold(pp, pv->hosts[i].s) &&
+            strstr(lower, pv->hosts[i].s))
             return true;
     return false;
 }
@@ -343,7 +360,7 @@ mm_reason_t mm_rhost_match(mm_rcpt *rc, const char *lower, const mm_cn_pairs *pp
     if (!no_host_name(rhost))
         return MM_REASON_UNDEFINED;
     for (size_t i = 0; i < sizeof providers / sizeof providers[0]; i++) {
-        if (providers[i].since > RHOST_SINCE_MAX || !provider_signs(&providers[i], lower))
+        if (providers[i].since > RHOST_SINCE_MAX || !provider_signs(&providers[i], lower, pp))
             continue;
         r = providers[i].fn(rc, lower);
         if (r != MM_REASON_UNDEFINED)

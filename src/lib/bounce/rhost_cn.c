@@ -9,7 +9,8 @@
  * Remote-MTA field or the "host X said:" part of the reply), then by the
  * recipient's domain, then by a code shape only one platform uses (NetEase
  * "DT:SPM", the Coremail transaction id "...--.26S2", Aliyun ANTISPAM_BAT).
- * Then the rule table is read top to bottom; the first row that applies
+ * Then the rule table (data/bounce/rhost_cn.txt, made a C table at build
+ * time by gen_rhost_cn.py) is read top to bottom; the first row that applies
  * wins.  A row applies when its pattern occurs in the lower-cased reply,
  * its reply class (4xx/5xx) fits, and either the provider already
  * recognised belongs to the row's platform, or the row is a signature
@@ -22,7 +23,14 @@
  * that ends in a digit does not match when a digit follows ("detail/122/17"
  * never matches ".../171").  Every row names where its wording was
  * documented; "own" marks wording written from experience, not a source.
- * When you add a row, add a case to tests/unit/test_rhost_cn.c.
+ * When you add a row (to the data file), add a case to
+ * tests/unit/test_rhost_cn.c.
+ *
+ * Speed: every reply is asked; most hold no row's words.  A row is
+ * looked at only when the reply holds its two rarest pairs of bytes (a set
+ * of hashed pairs made with the lowered copy, mm_cn_pairs); the rows are
+ * grouped by the rarest at build time, so one test per group (52)
+ * finds the few rows worth a look.
  */
 #include "bounce_int.h"
 
@@ -64,229 +72,24 @@ typedef struct cn_rule {
     mm_reason_t reason;
     long retry; /* provider's published waiting time, seconds; 0 = none */
     const char *src;
-    unsigned short pair; /* mm_cn_pair_hash() of the pattern's first two bytes */
-    /* and of its last two (its first two when one of those is a '*'):
-     * "detail/122/169" and its siblings differ there, and most replies
-     * hold "de" but not "69" */
-    unsigned short pair_last;
+    /* mm_cn_pair_hash() of the pattern's second rarest pair of bytes (its
+     * rarest is its group's key): most rows of the groups a reply wakes
+     * fail there, in a load */
+    unsigned short pair2;
 } cn_rule;
 
-/* mm_cn_pair_hash() of a literal's first two bytes, worked out by the compiler.
- * Neither this nor pairs_may_hold() folds the pattern: a row with an
- * upper-case letter would never match, so keep patterns lower case. */
-#define PAIR_OF(s) ((((unsigned)(unsigned char)(s)[0] << 5) ^ (unsigned char)(s)[1]) & 4095u)
+/* The rows whose pattern's rarest pair of bytes hashes to key (a bit per
+ * row of rules[]). */
+typedef struct cn_group {
+    unsigned short key;
+    uint64_t rows[3];
+} cn_group;
 
-/* mm_cn_pair_hash() of a literal's bytes i and i + 1 */
-#define PAIR_AT(s, i) ((((unsigned)(unsigned char)(s)[i] << 5) ^ (unsigned char)(s)[(i) + 1]) & 4095u)
-/* PAIR_AT() of a literal's last two bytes, when neither is a '*' */
-#define PAIR_LAST(s)                                                                               \
-    (sizeof(s) >= 3 && (s)[sizeof(s) - 3] != '*' && (s)[sizeof(s) - 2] != '*'                      \
-         ? PAIR_AT(s, sizeof(s) - 3)                                                               \
-         : PAIR_OF(s))
+/* rules[] and groups[]: made at build time from data/bounce/rhost_cn.txt
+ * by gen_rhost_cn.py; a row's text, reason and source are there. */
+#include "rhost_cn_table.h"
 
-#define R(p, f, pat, reason, retry, src)                                                           \
-    {                                                                                              \
-        p, f, pat, MM_REASON_##reason, retry, src, PAIR_OF(pat), PAIR_LAST(pat)                    \
-    }
-
-/* Sources, shortened: C.n = shared/research/anchors.md section C.n. */
-#define S_C0 "anchors C.0"
-#define S_C1 "anchors C.1 (Tencent help pages via sisimai Rhost/Tencent.pm)"
-#define S_C1Q "anchors C.1; https://qqmailbox.com/transceivers/169.html"
-#define S_C2 "anchors C.2 (NetEase help_spam_16 list)"
-#define S_C3 "anchors C.3 (help.aliyun.com mirrors)"
-#define S_C3S "anchors C.3; http://sh-aliyun.com/index.php/Products/detail/cid/0/pid/87.html"
-#define S_C4C "anchors C.4 (icoremail.vip support index)"
-#define S_C5 "anchors C.5"
-#define S_N163 "163 notice, huxley-barbee/pantomime:data/0008.eml"
-#define S_NQQ "QQ notice, public code (check_bounce.py fixture, repo not named)"
-
-static const cn_rule rules[] = {
-    /* Submission: the user's own SMTP login failed (C.0 item 4).  Before
-     * the rate rows: QQ's 535 text also says "frequency limited". */
-    R(P_TENCENT, SIG, "login fail. account is abnormal", AUTHSUBMISSION, 0, S_C0),
-    R(P_TENCENT, SIG, "请使用授权码登录", AUTHSUBMISSION, 0, "own: QQ 535 reply"),
-    R(P_TENCENT, SIG, "no=1001256", AUTHSUBMISSION, 0, "own: QQ help id for 535"),
-    R(P_NETEASE, SIG, "error: authentication failed", AUTHSUBMISSION, 0, S_C0),
-    R(P_NETEASE, SIG, "user has no permission", AUTHSUBMISSION, 0,
-      "own: 163 SMTP, client auth off"),
-    R(P_NETEASE, SIG, "too much fail authentication", AUTHSUBMISSION, 0, S_C2),
-    R(P_NETEASE, SIG, "smtp auth error limit exceed", AUTHSUBMISSION, 0, S_C2),
-    R(P_ALIBABA, SIG, "526 authentication failure", AUTHSUBMISSION, 0, S_C3S),
-    R(P_ALIBABA, SIG, "username or passwd is null", AUTHSUBMISSION, 0, S_C3S),
-    R(P_ALIBABA, SIG, "account doesn't conform with authentication", AUTHSUBMISSION, 0, S_C3S),
-    R(P_ALIBABA, 0, "authentication failure", AUTHSUBMISSION, 0, S_C3S),
-    R(P_NETEASE, 0, "authentication is required", AUTHSUBMISSION, 0, S_C2),
-
-    /* Tencent help-page ids: the most stable keys (C.0 item 6). */
-    R(P_TENCENT, SIG, "detail/122/169", USERUNKNOWN, 0, S_C1),
-    R(P_TENCENT, SIG, "no=1000728", USERUNKNOWN, 0, S_C1),
-    R(P_TENCENT, SIG, "detail/122/167", USERUNKNOWN, 0, S_C1),
-    R(P_TENCENT, SIG, "no=1000730", USERUNKNOWN, 0, S_C1),
-    R(P_TENCENT, SIG, "no=1000742", SUSPEND, 0, S_C1),
-    R(P_TENCENT, SIG, "detail/122/168", MESGTOOBIG, 0, S_C1),
-    R(P_TENCENT, SIG, "detail/122/171", SPAMDETECTED, 0, S_C1),
-    R(P_TENCENT, SIG, "no=1000726", SPAMDETECTED, 0, S_C1),
-    R(P_TENCENT, SIG, "detail/122/59", SPAMDETECTED, 0, S_C1),
-    R(P_TENCENT, SIG, "detail/122/71", BADREPUTATION, 0, S_C1),
-    R(P_TENCENT, SIG, "detail/122/66", BADREPUTATION, 0, S_C1),
-    R(P_TENCENT, SIG, "detail/122/57", BLOCKED, 0, S_C1),
-    R(P_TENCENT, SIG, "detail/122/92", FILTERED, 0, S_C1),
-    R(P_TENCENT, SIG, "detail/122/166", SPEEDING, 4 * HOUR, S_C1),
-    R(P_TENCENT, SIG, "detail/122/172", SPEEDING, 4 * HOUR, S_C1),
-    R(P_TENCENT, SIG, "no=1000725", SPEEDING, 4 * HOUR, S_C1),
-    R(P_TENCENT, SIG, "detail/122/173", SPEEDING, 4 * HOUR, S_C1),
-    R(P_TENCENT, SIG, "detail/122/174", SPEEDING, 4 * HOUR, S_C1),
-    R(P_TENCENT, SIG, "detail/122/1011", SPEEDING, 4 * HOUR, S_C1),
-    R(P_TENCENT, SIG, "detail/122/175", TOOMANYCONN, 1 * HOUR, S_C1),
-    R(P_TENCENT, SIG, "no=1000722", TOOMANYCONN, 1 * HOUR, S_C1),
-    R(P_TENCENT, SIG, "detail/122/170", TOOMANYCONN, 1 * DAY, S_C1),
-    R(P_TENCENT, SIG, "detail/122/72", AUTHFAILURE, 0, S_C1),
-    R(P_TENCENT, SIG, "detail/122/73", AUTHFAILURE, 0, S_C1),
-    R(P_TENCENT, SIG, "no=1001508", AUTHFAILURE, 0, S_C1),
-
-    /* Tencent wording.  Frequency limits: bans of minutes, hours or the
-     * rest of the day, thresholds secret (C.1, ydadm.com/news_in/335);
-     * "hours" is the waiting time we give. */
-    R(P_TENCENT, SIG, "mailbox unavailable or access denied", SPEEDING, 4 * HOUR, S_C1),
-    R(P_TENCENT, SIG, "ip frequency limited", SPEEDING, 4 * HOUR, S_C1),
-    R(P_TENCENT, SIG, "domain frequency limited", SPEEDING, 4 * HOUR, S_C1),
-    R(P_TENCENT, SIG, "sender frequency limited", SPEEDING, 4 * HOUR, S_C1),
-    R(P_TENCENT, SIG, "frequency of receiving messages is limited", SPEEDING, 4 * HOUR, S_C1),
-    R(P_TENCENT, SIG, "connection frequency limited", TOOMANYCONN, 1 * HOUR, S_C1),
-    R(P_TENCENT, 0, "connection denied", TOOMANYCONN, 1 * DAY, S_C1),
-    R(P_TENCENT, 0, "daily quota", SPEEDING, 1 * DAY,
-      "anchors C.1 (Exmail daily quota; wording inferred)"),
-    R(P_TENCENT, SIG, "spam is embedded in the email", SPAMDETECTED, 0, S_C1),
-    R(P_TENCENT, SIG, "suspected spam ip", BADREPUTATION, 0, S_C1),
-    R(P_TENCENT, SIG, "suspected spam", BADREPUTATION, 0, S_C1),
-    R(P_TENCENT, SIG, "suspected bounce attacks", BLOCKED, 0, S_C1),
-    R(P_TENCENT, SIG, "mail is rejected by recipients", FILTERED, 0, S_C1),
-    R(P_TENCENT, SIG, "该用户未开通qq邮箱", USERUNKNOWN, 0, S_C1Q),
-    R(P_TENCENT, 0, "mailbox not found", USERUNKNOWN, 0, S_C1),
-    R(P_TENCENT, 0, "bad address syntax", USERUNKNOWN, 0, S_C1),
-    R(P_TENCENT, 0, "is a deactivated mailbox", SUSPEND, 0, S_C1),
-    R(P_TENCENT, 0, "message too large", MESGTOOBIG, 0, S_C1),
-    R(P_TENCENT, 0, "mail content denied", SPAMDETECTED, 0, S_C1),
-    R(P_TENCENT, 0, "content rejected", SPAMDETECTED, 0, S_C1Q),
-
-    /* NetEase codes (C.2).  451 DT:SPM is "keep it queued, retry in two
-     * minutes"; 550/554 DT:SPM is "content judged spam, change it". */
-    R(P_NETEASE, SIG | C4, "dt:spm", SPAMDETECTED, 2 * MIN, S_C2),
-    R(P_NETEASE, SIG, "dt:spm", SPAMDETECTED, 0, S_C2),
-    R(P_NETEASE, SIG, "mi:sfq", SPEEDING, 15 * MIN, S_C2),
-    R(P_NETEASE, SIG, "mi:stc", SPEEDING, 1 * DAY, S_C2),
-    R(P_NETEASE, SIG, "rp:trc", SPEEDING, 1 * DAY, S_C2),
-    R(P_NETEASE, SIG, "rp:qrc", SPEEDING, 0, S_C2),
-    R(P_NETEASE, SIG, "hl:ifc", SPEEDING, 0, S_C2),
-    R(P_NETEASE, SIG, "hl:icc", TOOMANYCONN, 0, S_C2),
-    R(P_NETEASE, SIG, "mi:dmc", TOOMANYCONN, 0, S_C2),
-    R(P_NETEASE, SIG, "rp:drc", TOOMANYCONN, 0, S_C2),
-    R(P_NETEASE, SIG, "hl:rep", BADREPUTATION, 0, S_C2),
-    R(P_NETEASE, SIG, "hl:ihu", BADREPUTATION, 0, S_C2),
-    R(P_NETEASE, SIG, "hl:mep", BLOCKED, 0, S_C2),
-    R(P_NETEASE, SIG, "hl:ipb", BLOCKED, 0, S_C2),
-    R(P_NETEASE, SIG, "dt:rbl", BLOCKED, 0, S_C2),
-    R(P_NETEASE, SIG, "wm:bli", BLOCKED, 0, S_C2),
-    R(P_NETEASE, SIG, "mi:nhd", BLOCKED, 0, S_C2),
-    R(P_NETEASE, SIG, "wm:blu", REJECTED, 0, S_C2),
-    R(P_NETEASE, SIG, "mi:spb", REJECTED, 0, S_C2),
-    R(P_NETEASE, SIG, "mi:imf", REJECTED, 0, S_C2),
-    R(P_NETEASE, SIG, "mi:spf", AUTHFAILURE, 0, S_C2),
-    R(P_NETEASE, SIG, "mi:dma", AUTHFAILURE, 0, S_C2),
-    R(P_NETEASE, SIG, "dt:sum", POLICYVIOLATION, 0, S_C2),
-    R(P_NETEASE, SIG, "rp:frl", NORELAYING, 0, S_C2),
-    R(P_NETEASE, SIG, "rp:rcl", EXCEEDLIMIT, 0, S_C2),
-    R(P_NETEASE, SIG, "mi:cel", SYNTAXERROR, 0, S_C2),
-    R(P_NETEASE, SIG, "rp:cel", SYNTAXERROR, 0, S_C2),
-    R(P_NETEASE, SIG, "mi:ccl", SYNTAXERROR, 0, S_C2),
-    R(P_NETEASE, SIG, "rp:ccl", SYNTAXERROR, 0, S_C2),
-    R(P_NETEASE, 0, "ip in blacklist", BLOCKED, 0, S_C2),
-    R(P_NETEASE, 0, "user in blacklist", REJECTED, 0, S_C2),
-    R(P_NETEASE, 0, "too much recipient", EXCEEDLIMIT, 0, S_C2),
-    R(P_NETEASE, 0, "local error in processing", SYSTEMERROR, 0, S_C2),
-    R(P_NETEASE, 0, "invalid user", USERUNKNOWN, 0, S_C2),
-    R(P_NETEASE, 0, "user not found", USERUNKNOWN, 0, S_C2),
-    R(P_NETEASE, 0, "user suspended", SUSPEND, 0, S_C2),
-    R(P_NETEASE, 0, "illegal attachment", POLICYVIOLATION, 0, S_C2),
-    R(P_NETEASE, 0, "exceeded mailsize limit", MESGTOOBIG, 0, S_C2),
-    R(P_NETEASE, 0, "null sender is not allowed", REJECTED, 0, S_C2),
-    R(P_NETEASE, 0, "local user only", NORELAYING, 0, S_C2),
-    R(P_NETEASE, 0, "no smtp mx only", NORELAYING, 0, S_C2),
-
-    /* Coremail's own documented texts (C.4); they apply at 163 too. */
-    R(P_COREMAIL, SIG, "debuginfo:spf_reject", AUTHFAILURE, 0, S_C4C),
-    R(P_COREMAIL, SIG, "mail action not taken: invalid ip", BLOCKED, 0, S_C4C),
-    R(P_COREMAIL, SIG, "mail action not taken: fake sender", REJECTED, 0, S_C4C),
-    R(P_COREMAIL, 0, "ip is hangup", BLOCKED, 0, S_C4C),
-    R(P_COREMAIL, 0, "ip is rejected", BLOCKED, 0, S_C4C),
-    R(P_COREMAIL, 0, "sender is rejected", REJECTED, 0, S_C4C),
-    R(P_COREMAIL, 0, "user rejected", FILTERED, 0, S_C4C),
-    R(P_COREMAIL, 0, "user hangup", SUSPEND, 0, S_C4C),
-    R(P_COREMAIL, 0, "user disabled", SUSPEND, 0, S_C4C),
-    R(P_COREMAIL, 0, "unavailable mail user", USERUNKNOWN, 0, S_C4C),
-
-    /* Alibaba Mail (C.3).  "too frequently sending": pause and retry; a
-     * day when the daily quota is the cause, which the text does not say. */
-    R(P_ALIBABA, SIG, "eso_local_spam", SPAMDETECTED, 0, S_C3),
-    R(P_ALIBABA, SIG, "spamed by local spam engine", SPAMDETECTED, 0, S_C3),
-    R(P_ALIBABA, SIG, "antispam_bat*too frequently sending", SPEEDING, 1 * HOUR, S_C3),
-    R(P_ALIBABA, SIG, "antispam_bat*currently unexpected sending", TOOMANYCONN, 1 * HOUR, S_C3),
-    R(P_ALIBABA, SIG, "antispam_bat*spf check failed", AUTHFAILURE, 0, S_C3),
-    R(P_ALIBABA, SIG, "antispam_bat*list on rbl sites", BLOCKED, 0, S_C3),
-    R(P_ALIBABA, SIG, "antispam_bat*bad sending", BADREPUTATION, 0, S_C3),
-    R(P_ALIBABA, SIG, "broken the antispam rules", SPAMDETECTED, 0, S_C3),
-    R(P_ALIBABA, SIG, "reject by content spam", SPAMDETECTED, 0, S_C3S),
-    R(P_ALIBABA, SIG, "transient reject by behaviour spam", SPEEDING, 1 * HOUR, S_C3S),
-    R(P_ALIBABA, SIG, "reject by behaviour spam", BADREPUTATION, 0, S_C3S),
-    R(P_ALIBABA, SIG, "rcpt (account) dosn't exist", USERUNKNOWN, 0, S_C3S),
-    R(P_ALIBABA, SIG, "\"rcpt to\" mailbox unavailable", USERUNKNOWN, 0, S_C3S),
-    R(P_ALIBABA, SIG, "length of data content/attach is achieved", MESGTOOBIG, 0, S_C3S),
-    R(P_ALIBABA, SIG, "number of attachments*maximum threshold", EXCEEDLIMIT, 0, S_C3S),
-    R(P_ALIBABA, SIG, "number of rcpt attempts is achieved", EXCEEDLIMIT, 0, S_C3S),
-    R(P_ALIBABA, SIG, "the total of rcpts", SPEEDING, 1 * DAY, S_C3S),
-    R(P_ALIBABA, SIG, "account isn't allowed to send email", REJECTED, 0, S_C3S),
-    R(P_ALIBABA, SIG, "account isn't allowed to receive", SUSPEND, 0, S_C3S),
-    R(P_ALIBABA, SIG, "\"mail from\" is non-local account", NORELAYING, 0, S_C3S),
-    R(P_ALIBABA, SIG, "mailfrom account is a local account", NORELAYING, 0, S_C3S),
-    R(P_ALIBABA, SIG, "rcptto account isn't a local account", NORELAYING, 0, S_C3S),
-    R(P_ALIBABA, 0, "mailbox is full", MAILBOXFULL, 0, S_C3S),
-    R(P_ALIBABA, 0, "virus infected mail rejected", VIRUSDETECTED, 0, S_C3S),
-
-    /* Sina and Sohu (C.5).  "REJCT" is Sohu's own spelling. */
-    R(P_SINA, SIG, "sending mta's poor reputation", BADREPUTATION, 0, S_C5),
-    R(P_SINA, SIG, "access to submit messages to this e-mail system has been rejected", BLOCKED, 0,
-      S_C5),
-    R(P_SOHU, SIG, "content rejct", SPAMDETECTED, 0, S_C5),
-    R(P_SOHU, SIG, "heloip reject", BLOCKED, 0, S_C5),
-    R(P_SOHU, 0, "ip reject", BLOCKED, 0, S_C5),
-    R(P_SOHU, 0, "sender reject", SPEEDING, 0, S_C5),
-
-    /* Any recognised Chinese provider. */
-    R(P_ANY, 0, "spf check failed", AUTHFAILURE, 0, "anchors C.1, C.3"),
-    R(P_ANY, 0, "dmarc check failed", AUTHFAILURE, 0, "anchors C.1"),
-    R(P_ANY, 0, "sending quota exceeded", SPEEDING, 1 * DAY,
-      "https://www.emailhost.com.cn/service.html?article_category=25"),
-
-    /* The providers' Chinese notices (lhost/cn_*.c put them in the
-     * diagnostic).  Domain before address: "所属域名不存在". */
-    R(P_GEN, 0, "因信头from字段拒收", NOTCOMPLIANTRFC, 0,
-      "126 notice, public code (repo not named)"),
-    R(P_GEN, 0, "域名不存在", HOSTUNKNOWN, 0, S_NQQ),
-    R(P_GEN, 0, "该用户不存在", USERUNKNOWN, 0, S_C1Q),
-    R(P_GEN, 0, "地址不存在", USERUNKNOWN, 0, S_NQQ),
-    R(P_GEN, 0, "地址（*）不存在", USERUNKNOWN, 0, S_NQQ),
-    R(P_GEN, 0, "收件人空间不足", MAILBOXFULL, 0, S_C1Q),
-    R(P_GEN, 0, "收件箱已满", MAILBOXFULL, 0, "http://aliyuntx.com/news_in/351"),
-    R(P_GEN, 0, "邮箱已满", MAILBOXFULL, 0, "http://aliyuntx.com/news_in/351"),
-    R(P_GEN, 0, "被怀疑为是垃圾邮件", SPAMDETECTED, 0, S_N163),
-    R(P_GEN, 0, "认定为垃圾邮件", SPAMDETECTED, 0, "https://paomoly.com/zhuanti/18886.html"),
-    R(P_GEN, 0, "频率限制", SPEEDING, 0, "anchors C.1"),
-    R(P_GEN, 0, "无法与收信方联络", NETWORKERROR, 0, "163 notice, public code (repo not named)"),
-    R(P_GEN, 0, "can not connect to", NETWORKERROR, 0, "163 notice, public code (repo not named)"),
-    R(P_GEN, 0, "rcpt handle timeout", NETWORKERROR, 0,
-      "163 notice, yunsite/smeoa:trunk/wwwroot/Sql/demo.sql"),
-};
+_Static_assert(CN_RULE_WORDS <= 3, "cn_group keeps a bit per row");
 
 /* Hosts and recipient domains.  A leading '.' means "this domain or a
  * subdomain"; otherwise the pattern may occur anywhere in the name. */
@@ -377,6 +180,10 @@ static bool name_is(const char *name, size_t nl, const char *pat, size_t pl)
         return strstr(name, pat) != NULL;
     if (name[nl - 1] != pat[pl - 1])
         return false;
+    /* most patterns end in ".com" as most names do: the byte after the
+     * pattern's dot tells them apart before the compare */
+    if (nl + 1 < pl || name[nl - pl + 1] != pat[1])
+        return false;
     if (nl + 1 == pl && memcmp(name, pat + 1, nl) == 0)
         return true;
     return nl > pl && memcmp(name + nl - pl, pat, pl) == 0;
@@ -438,7 +245,9 @@ static cn_prov domain_prov(const char *rcpt)
 
 /* NetEase-platform code "XX:YYY" (C.2) and the Coremail transaction id
  * "...--.NNNNS2" (C.0 item 3). */
-static cn_prov shape_prov(const char *lower)
+static bool pairs_may_hold(const mm_cn_pairs *pp, const char *pat);
+
+static cn_prov shape_prov(const char *lower, const mm_cn_pairs *pp)
 {
     static const char prefixes[][2] = {{'m', 'i'}, {'d', 't'}, {'r', 'p'}, {'h', 'l'}, {'w', 'm'}};
     /* every ':' once, instead of a search per prefix */
@@ -452,6 +261,8 @@ static cn_prov shape_prov(const char *lower)
                 is_lower_alpha(p[4]) && is_lower_alpha(p[5]) && !is_lower_alpha(p[6]))
                 return P_NETEASE;
     }
+    if (!pairs_may_hold(pp, "--."))
+        return P_NONE;
     for (const char *p = lower; (p = strstr(p, "--.")) != NULL; p++) {
         const char *d = p + 3;
         while (is_digit(*d))
@@ -518,7 +329,7 @@ static cn_prov recognise(const mm_rcpt *rc, const char *lower, const mm_cn_pairs
     for (size_t i = 0; p == P_NONE && i < sizeof signs / sizeof signs[0]; i++)
         if (pairs_may_hold(pp, signs[i].pat) && strstr(lower, signs[i].pat))
             p = signs[i].prov;
-    return p == P_NONE ? shape_prov(lower) : p;
+    return p == P_NONE ? shape_prov(lower, pp) : p;
 }
 
 static bool rule_applies(const cn_rule *r, cn_prov known, int cls, const char *lower,
@@ -541,23 +352,51 @@ mm_reason_t mm_rhost_cn_match(mm_rcpt *rc, const char *lower)
     return mm_rhost_cn_match_pairs(rc, lower, &pairs);
 }
 
+/* The rows whose key pair the reply holds (one test per group of rows
+ * sharing it), a bit each, in row order. */
+static void rows_present(const mm_cn_pairs *pp, uint64_t rows[3])
+{
+    rows[0] = rows[1] = rows[2] = 0;
+    for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++) {
+        if (!pp->has[groups[g].key])
+            continue;
+        rows[0] |= groups[g].rows[0];
+        rows[1] |= groups[g].rows[1];
+        rows[2] |= groups[g].rows[2];
+    }
+}
+
+/* The index of the lowest set bit of a word that is not 0. */
+static unsigned lowest_bit(uint64_t w)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    return (unsigned)__builtin_ctzll(w);
+#else
+    unsigned i = 0;
+    for (; !(w & 1); w >>= 1)
+        i++;
+    return i;
+#endif
+}
+
 mm_reason_t mm_rhost_cn_match_pairs(mm_rcpt *rc, const char *lower, const mm_cn_pairs *pp)
 {
     cn_prov known = recognise(rc, lower, pp);
     int cls = reply_class(rc, lower);
-    for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++) {
-        const cn_rule *r = &rules[i];
-        /* the first and last pairs turn away most rows, in a load each */
-        if (!pp->has[r->pair] || !pp->has[r->pair_last])
-            continue;
-        if (!rule_applies(r, known, cls, lower, pp))
-            continue;
-        if (known == P_NONE && r->prov != P_ANY && r->prov != P_GEN)
-            known = r->prov;
-        if (known != P_NONE)
-            rc->pub.provider = prov_names[known];
-        rc->provider_retry = r->retry;
-        return r->reason;
+    uint64_t rows[3];
+    rows_present(pp, rows);
+    for (unsigned w = 0; w < CN_RULE_WORDS; w++) {
+        for (uint64_t bits = rows[w]; bits; bits &= bits - 1) {
+            const cn_rule *r = &rules[w * 64 + lowest_bit(bits)];
+            if (!pp->has[r->pair2] || !rule_applies(r, known, cls, lower, pp))
+                continue;
+            if (known == P_NONE && r->prov != P_ANY && r->prov != P_GEN)
+                known = r->prov;
+            if (known != P_NONE)
+                rc->pub.provider = prov_names[known];
+            rc->provider_retry = r->retry;
+            return r->reason;
+        }
     }
     if (known != P_NONE)
         rc->pub.provider = prov_names[known];
