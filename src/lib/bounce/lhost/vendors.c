@@ -164,23 +164,37 @@ static const vendor vendors[] = {
 };
 
 /*
- * Where the text holds a header name with its colon ("From:"), found once
- * per message and name: a mark "Name:value" can only start at one of those
- * places, so the six "From:" marks cost one search of the text, not six.
- * A name found more than MAX_AT times is left to a search per mark.
+ * Where the text holds a header name with its colon ("From:"): a mark
+ * "Name:value" can only start at one of those places.  Every such place
+ * has its colon at the end, so one walk over the text's colons (a notice
+ * holds a dozen or so) finds the places of all the names the marks use,
+ * instead of a search of the text per name and place.  A name found more
+ * than MAX_AT times, or not listed here, is left to a search per mark.
  */
-enum { MAX_AT = 16, MAX_NAMES = 12 };
+enum { MAX_AT = 16 };
+
+#define NAME(s) {s, sizeof s - 1}
+static const struct {
+    const char *name; /* as the marks spell it, with the colon */
+    size_t nl;
+} place_names[] = {
+    NAME("From:"),     NAME("Message-ID:"), NAME("Reply-To:"),     NAME("Received:"),
+    NAME("Subject:"),  NAME("X-Mailer:"),   NAME("X-NAI-Header:"), NAME("X-MimeOLE:"),
+};
+#undef NAME
+
+enum { N_NAMES = sizeof place_names / sizeof place_names[0] };
 
 typedef struct name_at {
-    const char *name; /* as the mark spells it, nl bytes with the colon */
-    size_t nl, n;     /* n: places in at[], MAX_AT + 1 when more */
+    size_t n; /* places in at[], MAX_AT + 1 when more */
     const char *at[MAX_AT];
 } name_at;
 
 typedef struct text_marks {
     const char *t;
-    size_t n, nn;
-    name_at names[MAX_NAMES];
+    size_t n;
+    bool walked; /* names[] filled */
+    name_at names[N_NAMES];
     /* how many From, Subject, Message-ID fields the header holds (-1: not
      * counted yet): with one at most, the report's lower-cased copy of the
      * first (r->from_lc...) is all a mark may be found in */
@@ -238,31 +252,47 @@ static bool header_mark(const mm_msg *m, const mm_report *r, text_marks *tm, con
     return known >= 0 ? known : mm_mta_any_header_has(m, name, colon + 1);
 }
 
-static const name_at *places_of(text_marks *tm, const char *mk, size_t nl)
-{
-    for (size_t i = 0; i < tm->nn; i++)
-        if (tm->names[i].nl == nl && memcmp(tm->names[i].name, mk, nl) == 0)
-            return &tm->names[i];
-    if (tm->nn == MAX_NAMES)
-        return NULL;
-    name_at *na = &tm->names[tm->nn++];
-    *na = (name_at){.name = mk, .nl = nl};
-    const char *end = tm->t + tm->n, *p = tm->t, *q;
-    while (na->n <= MAX_AT && (q = mm_memcasemem(p, (size_t)(end - p), mk, nl)) != NULL) {
-        if (na->n < MAX_AT)
-            na->at[na->n] = q;
-        na->n++;
-        p = q + 1;
-    }
-    return na;
-}
-
 static bool eq_ci(const char *a, const char *b, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         if (mm_lower(a[i]) != mm_lower(b[i]))
             return false;
     return true;
+}
+
+/* The places of every name of place_names[] in the text, in order. */
+static void walk_names(text_marks *tm)
+{
+    const char *end = tm->t + tm->n;
+    for (const char *c = tm->t; (c = memchr(c, ':', (size_t)(end - c))) != NULL; c++) {
+        size_t before = (size_t)(c - tm->t) + 1; /* bytes up to the colon */
+        for (size_t k = 0; k < N_NAMES; k++) {
+            size_t nl = place_names[k].nl;
+            name_at *na = &tm->names[k];
+            /* the byte before the colon turns most names away at once */
+            if (nl > before || mm_lower(c[-1]) != mm_lower(place_names[k].name[nl - 2]) ||
+                na->n > MAX_AT || !eq_ci(c + 1 - nl, place_names[k].name, nl - 1))
+                continue;
+            if (na->n < MAX_AT)
+                na->at[na->n] = c + 1 - nl;
+            na->n++;
+        }
+    }
+    tm->walked = true;
+}
+
+/* The places of the name mk[0..nl) (with its colon), or NULL when it is
+ * not one of place_names[]. */
+static const name_at *places_of(text_marks *tm, const char *mk, size_t nl)
+{
+    for (size_t k = 0; k < N_NAMES; k++) {
+        if (place_names[k].nl != nl || memcmp(place_names[k].name, mk, nl) != 0)
+            continue;
+        if (!tm->walked)
+            walk_names(tm);
+        return &tm->names[k];
+    }
+    return NULL;
 }
 
 /* mm_memcasemem(text, mk) != NULL, a "Name:value" mark asked at the
@@ -293,7 +323,8 @@ static bool has_mark(const mm_msg *m, const mm_report *r, text_marks *tm, const 
 
 static const vendor *which_vendor(const mm_msg *m, const mm_report *r)
 {
-    text_marks tm = {.t = mm_buf_str(&m->text), .n = m->text.len, .count = {-1, -1, -1}};
+    text_marks tm = {.t = mm_buf_str(&m->text), .n = m->text.len, .walked = false,
+                     .count = {-1, -1, -1}};
     int bounce = -1; /* mm_looks_like_bounce(), asked once */
     for (size_t v = 0; v < sizeof vendors / sizeof vendors[0]; v++) {
         if (vendors[v].bounce_only) {
