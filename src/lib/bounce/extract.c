@@ -123,10 +123,39 @@ int mm_find_reply(const char *t, size_t n)
     return 0;
 }
 
+/* The bytes of an address, one table look-up each (the searches below walk
+ * every address of every notice): ADDR_LOCAL for a local part's (letters,
+ * digits, "!#$%&'*+-/=?^_`{|}~." of RFC 5322 atext and dots, 8-bit bytes),
+ * ADDR_DOMAIN for a domain's (letters, digits, "-._", 8-bit bytes, and the
+ * "[]:" of an address literal). */
+enum { ADDR_LOCAL = 1, ADDR_DOMAIN = 2 };
+static const unsigned char addr_class[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 1, 0, 1, 1, 1, 1, 1, 0, 0, 1, 1, 0, 3, 3, 1, /* !"#$%&'()*+,-./ */
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 2, 0, 0, 1, 0, 1, /* 0-9 :;<=>? */
+    0, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, /* @A-O */
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 2, 0, 2, 1, 3, /* P-Z [\]^_ */
+    1, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, /* `a-o */
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 1, 1, 1, 1, 0, /* p-z {|}~ DEL */
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+};
+
 static bool addr_char(char c)
 {
-    return isalnum((unsigned char)c) || (c && strchr("!#$%&'*+-/=?^_`{|}~.", c)) ||
-           (unsigned char)c >= 0x80;
+    return addr_class[(unsigned char)c] & ADDR_LOCAL;
+}
+
+static bool domain_char(char c)
+{
+    return addr_class[(unsigned char)c] & ADDR_DOMAIN;
 }
 
 const char *mm_find_addr(const char *t, size_t n, size_t *alen)
@@ -139,9 +168,7 @@ const char *mm_find_addr(const char *t, size_t n, size_t *alen)
         size_t s = i, e = i + 1;
         while (s > 0 && addr_char(t[s - 1]))
             s--;
-        while (e < n && (isalnum((unsigned char)t[e]) || t[e] == '-' || t[e] == '.' ||
-                         t[e] == '_' || (unsigned char)t[e] >= 0x80 || t[e] == '[' ||
-                         t[e] == ']' || t[e] == ':'))
+        while (e < n && domain_char(t[e]))
             e++;
         while (e > i + 1 && (t[e - 1] == '.' || t[e - 1] == ':' || t[e - 1] == '-'))
             e--;
@@ -171,9 +198,7 @@ static size_t quoted_addr(const char *p, size_t n)
     if (i + 2 >= n || p[i + 1] != '@')
         return 0;
     size_t e = i + 2;
-    while (e < n && (isalnum((unsigned char)p[e]) || p[e] == '-' || p[e] == '.' ||
-                     p[e] == '_' || (unsigned char)p[e] >= 0x80 || p[e] == '[' || p[e] == ']' ||
-                     p[e] == ':'))
+    while (e < n && domain_char(p[e]))
         e++;
     while (e > i + 2 && (p[e - 1] == '.' || p[e - 1] == ':' || p[e - 1] == '-'))
         e--;
