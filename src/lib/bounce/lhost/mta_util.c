@@ -127,12 +127,19 @@ static unsigned pair_hash(char a, char b)
     return (((unsigned)(unsigned char)mm_lower(a) << 4) ^ (unsigned char)mm_lower(b)) & 2047u;
 }
 
+/* pair_hash() of every pair, each byte lower-cased once (it is the second
+ * byte of one pair and the first of the next). */
 static void pair_set_of(pair_set *ps, const char *s, size_t n)
 {
     memset(ps, 0, sizeof *ps);
-    for (size_t i = 0; i + 1 < n; i++) {
-        unsigned h = pair_hash(s[i], s[i + 1]);
+    if (n == 0)
+        return;
+    unsigned a = (unsigned char)mm_lower(s[0]);
+    for (size_t i = 1; i < n; i++) {
+        unsigned b = (unsigned char)mm_lower(s[i]);
+        unsigned h = ((a << 4) ^ b) & 2047u;
         ps->bits[h >> 6] |= (uint64_t)1 << (h & 63);
+        a = b;
     }
 }
 
