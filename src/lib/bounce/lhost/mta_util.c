@@ -480,18 +480,19 @@ static const command_phrase en_phrases[] = {
 /* The groups, each with its two bytes and its bucket in the vector filter
  * below: a bucket's first bytes share their second bytes, so that few
  * pairs without a group get through.  A new phrase goes into the group of
- * its first two bytes, or a new group here. */
+ * its first two bytes, or a new group here.  The pairs English prose holds
+ * most often come first (command_at() walks the groups in order). */
 static const struct command_group {
     char first, second;
     unsigned char bucket;
     const command_phrase *phrases;
 } command_groups[] = {
-    {'i', 'n', 3, in_phrases}, {'a', 'f', 1, af_phrases}, {'>', '>', 0, quoted_phrases},
-    {'r', 'e', 5, re_phrases}, {'s', 'e', 5, se_phrases}, {'d', 'o', 2, do_phrases},
-    {'b', 'u', 4, bu_phrases}, {'f', 'a', 2, fa_phrases}, {'f', 'o', 2, fo_phrases},
-    {'y', 'o', 7, yo_phrases}, {'a', 'd', 1, ad_phrases}, {'d', 'a', 2, da_phrases},
-    {'u', 'n', 3, un_phrases}, {'s', 'm', 5, sm_phrases}, {'r', 'c', 5, rc_phrases},
-    {'m', 'a', 6, ma_phrases}, {'e', 'n', 3, en_phrases},
+    {'i', 'n', 3, in_phrases}, {'r', 'e', 5, re_phrases}, {'e', 'n', 3, en_phrases},
+    {'s', 'e', 5, se_phrases}, {'m', 'a', 6, ma_phrases}, {'d', 'a', 2, da_phrases},
+    {'f', 'o', 2, fo_phrases}, {'a', 'f', 1, af_phrases}, {'d', 'o', 2, do_phrases},
+    {'u', 'n', 3, un_phrases}, {'r', 'c', 5, rc_phrases}, {'>', '>', 0, quoted_phrases},
+    {'b', 'u', 4, bu_phrases}, {'f', 'a', 2, fa_phrases}, {'y', 'o', 7, yo_phrases},
+    {'a', 'd', 1, ad_phrases}, {'s', 'm', 5, sm_phrases},
 };
 
 enum { N_COMMAND_GROUPS = sizeof command_groups / sizeof command_groups[0] };
