@@ -29,8 +29,10 @@ enum { FLAT_MAX = 4096 };
 
 /*
  * flatten() of the 16 bytes at s when they need no squeezing (no white
- * space, or single spaces between words): stored lower-cased at once, true.
- * False leaves them to the byte loop.  out has room for 18 more bytes.
+ * space, or single white space bytes between words, each of which the byte
+ * loop would write as one space): stored lower-cased, with a space for
+ * each white space byte, at once, true.  False leaves them to the byte
+ * loop (runs, as in "\n  " or "\r\n").  out has room for 18 more bytes.
  */
 static bool flatten_16(const char *s, char *out, size_t *o, bool *space)
 {
@@ -39,13 +41,15 @@ static bool flatten_16(const char *s, char *out, size_t *o, bool *space)
     __m128i ws_v = _mm_or_si128(_mm_or_si128(sp_v, _mm_cmpeq_epi8(v, _mm_set1_epi8('\t'))),
                                 _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\n')),
                                              _mm_cmpeq_epi8(v, _mm_set1_epi8('\r'))));
-    unsigned sp = (unsigned)_mm_movemask_epi8(sp_v), ws = (unsigned)_mm_movemask_epi8(ws_v);
-    if (ws != sp || (ws & (ws >> 1)) || ((ws & 1) && (*o == 0 || *space)))
+    unsigned ws = (unsigned)_mm_movemask_epi8(ws_v);
+    if ((ws & (ws >> 1)) || ((ws & 1) && (*o == 0 || *space)))
         return false;
     /* 'A'..'Z' plus 32: bytes minus 'A' that are below 26, unsigned */
     __m128i up = _mm_cmpeq_epi8(
         _mm_subs_epu8(_mm_sub_epi8(v, _mm_set1_epi8('A')), _mm_set1_epi8(25)), _mm_setzero_si128());
     v = _mm_add_epi8(v, _mm_and_si128(up, _mm_set1_epi8(32)));
+    /* each (single) tab, line feed or carriage return becomes a space */
+    v = _mm_or_si128(_mm_andnot_si128(ws_v, v), _mm_and_si128(ws_v, _mm_set1_epi8(' ')));
     if (*space)
         out[(*o)++] = ' ';
     _mm_storeu_si128((__m128i *)(void *)(out + *o), v);
