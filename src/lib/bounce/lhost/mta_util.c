@@ -271,7 +271,11 @@ static size_t message_marks_end(const char *t, size_t n, size_t end)
             if (at < marks[i].off || at - marks[i].off + marks[i].len > n)
                 continue;
             const char *s = q - marks[i].off;
-            if (!mark_at(s, marks[i].text, marks[i].len))
+            /* "message" is there; what follows it first: marks that share
+             * their start ("original message ...") differ after it */
+            size_t post = marks[i].off + 7;
+            if (!mark_at(s + post, marks[i].text + post, marks[i].len - post) ||
+                !mark_at(s, marks[i].text, marks[i].off))
                 continue;
             left &= ~((uint32_t)1 << i);
             size_t line = mark_line(t, n, s);
