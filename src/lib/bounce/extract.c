@@ -87,15 +87,16 @@ bool mm_reply_known(int code)
     /* RFC 5321 section 4.2.3, with the codes RFC 1985, 2645, 3030, 4954,
      * 5248 and 7504 add; anything else (522, 542, 426) is a server's own
      * number or not a reply code at all. */
-    static const short known[] = {
-        211, 214, 220, 221, 235, 250, 251, 252, 253, 421, 422, 430, 432, 450, 451,
-        452, 453, 454, 455, 456, 458, 459, 500, 501, 502, 503, 504, 520, 521, 523,
-        524, 525, 530, 533, 534, 535, 538, 550, 551, 552, 553, 554, 555, 556, 557,
-    };
-    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
-        if (known[i] == code)
-            return true;
-    return false;
+    switch (code) {
+    case 211: case 214: case 220: case 221: case 235: case 250: case 251: case 252: case 253:
+    case 421: case 422: case 430: case 432: case 450: case 451: case 452: case 453: case 454:
+    case 455: case 456: case 458: case 459: case 500: case 501: case 502: case 503: case 504:
+    case 520: case 521: case 523: case 524: case 525: case 530: case 533: case 534: case 535:
+    case 538: case 550: case 551: case 552: case 553: case 554: case 555: case 556: case 557:
+        return true;
+    default:
+        return false;
+    }
 }
 
 int mm_find_reply(const char *t, size_t n)

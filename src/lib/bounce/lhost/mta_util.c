@@ -1201,14 +1201,16 @@ bool mm_mta_reply_defined(int code)
      * 530, 534, 535, 538: RFC 4954; 521, 556: RFC 7504; 455, 555: RFC
      * 5321 parameters), and those in wide use (422, 430, 453, 458, 459,
      * 520, 523, 524, 525, 533) */
-    static const int codes[] = {211, 214, 220, 221, 235, 250, 251, 252, 253, 334, 354, 421,
-                                422, 430, 432, 450, 451, 452, 453, 454, 455, 458, 459, 500,
-                                501, 502, 503, 504, 520, 521, 523, 524, 525, 530, 533, 534,
-                                535, 538, 550, 551, 552, 553, 554, 555, 556};
-    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
-        if (codes[i] == code)
-            return true;
-    return false;
+    switch (code) {
+    case 211: case 214: case 220: case 221: case 235: case 250: case 251: case 252: case 253:
+    case 334: case 354: case 421: case 422: case 430: case 432: case 450: case 451: case 452:
+    case 453: case 454: case 455: case 458: case 459: case 500: case 501: case 502: case 503:
+    case 504: case 520: case 521: case 523: case 524: case 525: case 530: case 533: case 534:
+    case 535: case 538: case 550: case 551: case 552: case 553: case 554: case 555: case 556:
+        return true;
+    default:
+        return false;
+    }
 }
 
 /* The value of the field name ("Status:") on a line of blk[0..n), trimmed;
