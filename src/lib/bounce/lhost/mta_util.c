@@ -93,16 +93,6 @@ static size_t flatten(const char *s, size_t n, char *out, size_t cap)
     return o;
 }
 
-mm_reason_t mm_words_find(const mm_words *tab, const char *s, size_t n)
-{
-    char flat[FLAT_MAX];
-    size_t fn = flatten(s, n, flat, sizeof flat);
-    for (size_t i = 0; tab[i].text; i++)
-        if (mm_memcasemem(flat, fn, tab[i].text, strlen(tab[i].text)))
-            return tab[i].reason;
-    return MM_REASON_UNDEFINED;
-}
-
 static bool status_like(const char *pat, const char *s)
 {
     for (; *pat && *s; pat++, s++)
@@ -180,6 +170,28 @@ bool mm_mta_has_any(const char *s, size_t n, const char *const *needles)
         if (mm_memcasemem(s, n, needles[i], strlen(needles[i])))
             return true;
     return false;
+}
+
+/* Tables this long have the text's pairs made first (pair_set below), so
+ * that most rows are turned away without a search. */
+enum { WORDS_PAIRS_MIN = 16 };
+
+mm_reason_t mm_words_find(const mm_words *tab, const char *s, size_t n)
+{
+    char flat[FLAT_MAX];
+    size_t fn = flatten(s, n, flat, sizeof flat), rows = 0;
+    while (tab[rows].text)
+        rows++;
+    pair_set *ps = NULL, set;
+    if (rows >= WORDS_PAIRS_MIN) {
+        pair_set_of(&set, flat, fn);
+        ps = &set;
+    }
+    for (size_t i = 0; i < rows; i++)
+        if ((!ps || pair_set_may_hold(ps, tab[i].text)) &&
+            mm_memcasemem(flat, fn, tab[i].text, strlen(tab[i].text)))
+            return tab[i].reason;
+    return MM_REASON_UNDEFINED;
 }
 
 /* Does mk (ml bytes, lower case) occur at s, ASCII case folded? */
