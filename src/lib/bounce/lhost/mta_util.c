@@ -116,21 +116,29 @@ typedef struct pair_set {
     uint64_t bits[2048 / 64];
 } pair_set;
 
-static unsigned pair_hash(char a, char b)
+/* A byte folded for the pair hash: with bit 5 set, a letter and its other
+ * case are one (so are a few other bytes, '@' and '`' say: the filter only
+ * turns away a little less), in one instruction instead of a compare. */
+static unsigned pair_fold(char c)
 {
-    return (((unsigned)(unsigned char)mm_lower(a) << 4) ^ (unsigned char)mm_lower(b)) & 2047u;
+    return (unsigned char)c | 0x20u;
 }
 
-/* pair_hash() of every pair, each byte lower-cased once (it is the second
- * byte of one pair and the first of the next). */
+static unsigned pair_hash(char a, char b)
+{
+    return ((pair_fold(a) << 4) ^ pair_fold(b)) & 2047u;
+}
+
+/* pair_hash() of every pair, each byte folded once (it is the second byte
+ * of one pair and the first of the next). */
 static void pair_set_of(pair_set *ps, const char *s, size_t n)
 {
     memset(ps, 0, sizeof *ps);
     if (n == 0)
         return;
-    unsigned a = (unsigned char)mm_lower(s[0]);
+    unsigned a = pair_fold(s[0]);
     for (size_t i = 1; i < n; i++) {
-        unsigned b = (unsigned char)mm_lower(s[i]);
+        unsigned b = pair_fold(s[i]);
         unsigned h = ((a << 4) ^ b) & 2047u;
         ps->bits[h >> 6] |= (uint64_t)1 << (h & 63);
         a = b;
