@@ -525,15 +525,19 @@ static const struct command_group {
 
 enum { N_COMMAND_GROUPS = sizeof command_groups / sizeof command_groups[0] };
 
-/* The command of the phrase at flat[i], or NULL.  flat is lower case and
- * ends in '\0', which no phrase holds: a comparison stops there. */
-static const char *command_at(const char *flat, size_t i)
+/* The command of the phrase at flat[i] (flat[0..fn) is lower case), or
+ * NULL. */
+static const char *command_at(const char *flat, size_t fn, size_t i)
 {
     const char *at = flat + i;
     for (size_t g = 0; g < N_COMMAND_GROUPS; g++) {
         if (command_groups[g].first != at[0] || command_groups[g].second != at[1])
             continue;
         for (const command_phrase *p = command_groups[g].phrases; p->text; p++) {
+            /* a group's phrases share their start ("in reply to "): the
+             * last byte turns most away first */
+            if (p->len > fn - i || at[p->len - 1] != p->text[p->len - 1])
+                continue;
             size_t k = 2;
             while (k < p->len && p->text[k] == at[k])
                 k++;
@@ -604,7 +608,7 @@ __attribute__((target("avx2"))) static const char *command_scan_avx2(const char 
         unsigned mask = ~(unsigned)_mm256_movemask_epi8(
             _mm256_cmpeq_epi8(both, _mm256_setzero_si256()));
         for (; mask; mask &= mask - 1) {
-            const char *cmd = command_at(flat, i + (unsigned)__builtin_ctz(mask));
+            const char *cmd = command_at(flat, fn, i + (unsigned)__builtin_ctz(mask));
             if (cmd)
                 return cmd;
         }
@@ -617,7 +621,7 @@ __attribute__((target("avx2"))) static const char *command_scan_avx2(const char 
 static const char *command_scan(const char *flat, size_t fn)
 {
     for (size_t i = 0; i < fn; i++) {
-        const char *cmd = command_at(flat, i);
+        const char *cmd = command_at(flat, fn, i);
         if (cmd)
             return cmd;
     }
