@@ -87,15 +87,16 @@ bool mm_reply_known(int code)
     /* RFC 5321 section 4.2.3, with the codes RFC 1985, 2645, 3030, 4954,
      * 5248 and 7504 add; anything else (522, 542, 426) is a server's own
      * number or not a reply code at all. */
-    static const short known[] = {
-        211, 214, 220, 221, 235, 250, 251, 252, 253, 421, 422, 430, 432, 450, 451,
-        452, 453, 454, 455, 456, 458, 459, 500, 501, 502, 503, 504, 520, 521, 523,
-        524, 525, 530, 533, 534, 535, 538, 550, 551, 552, 553, 554, 555, 556, 557,
-    };
-    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
-        if (known[i] == code)
-            return true;
-    return false;
+    switch (code) {
+    case 211: case 214: case 220: case 221: case 235: case 250: case 251: case 252: case 253:
+    case 421: case 422: case 430: case 432: case 450: case 451: case 452: case 453: case 454:
+    case 455: case 456: case 458: case 459: case 500: case 501: case 502: case 503: case 504:
+    case 520: case 521: case 523: case 524: case 525: case 530: case 533: case 534: case 535:
+    case 538: case 550: case 551: case 552: case 553: case 554: case 555: case 556: case 557:
+        return true;
+    default:
+        return false;
+    }
 }
 
 int mm_find_reply(const char *t, size_t n)
@@ -123,10 +124,39 @@ int mm_find_reply(const char *t, size_t n)
     return 0;
 }
 
+/* The bytes of an address, one table look-up each (the searches below walk
+ * every address of every notice): ADDR_LOCAL for a local part's (letters,
+ * digits, "!#$%&'*+-/=?^_`{|}~." of RFC 5322 atext and dots, 8-bit bytes),
+ * ADDR_DOMAIN for a domain's (letters, digits, "-._", 8-bit bytes, and the
+ * "[]:" of an address literal). */
+enum { ADDR_LOCAL = 1, ADDR_DOMAIN = 2 };
+static const unsigned char addr_class[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 1, 0, 1, 1, 1, 1, 1, 0, 0, 1, 1, 0, 3, 3, 1, /* !"#$%&'()*+,-./ */
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 2, 0, 0, 1, 0, 1, /* 0-9 :;<=>? */
+    0, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, /* @A-O */
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 2, 0, 2, 1, 3, /* P-Z [\]^_ */
+    1, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, /* `a-o */
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 1, 1, 1, 1, 0, /* p-z {|}~ DEL */
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+};
+
 static bool addr_char(char c)
 {
-    return isalnum((unsigned char)c) || (c && strchr("!#$%&'*+-/=?^_`{|}~.", c)) ||
-           (unsigned char)c >= 0x80;
+    return addr_class[(unsigned char)c] & ADDR_LOCAL;
+}
+
+static bool domain_char(char c)
+{
+    return addr_class[(unsigned char)c] & ADDR_DOMAIN;
 }
 
 const char *mm_find_addr(const char *t, size_t n, size_t *alen)
@@ -139,9 +169,7 @@ const char *mm_find_addr(const char *t, size_t n, size_t *alen)
         size_t s = i, e = i + 1;
         while (s > 0 && addr_char(t[s - 1]))
             s--;
-        while (e < n && (isalnum((unsigned char)t[e]) || t[e] == '-' || t[e] == '.' ||
-                         t[e] == '_' || (unsigned char)t[e] >= 0x80 || t[e] == '[' ||
-                         t[e] == ']' || t[e] == ':'))
+        while (e < n && domain_char(t[e]))
             e++;
         while (e > i + 1 && (t[e - 1] == '.' || t[e - 1] == ':' || t[e - 1] == '-'))
             e--;
@@ -171,9 +199,7 @@ static size_t quoted_addr(const char *p, size_t n)
     if (i + 2 >= n || p[i + 1] != '@')
         return 0;
     size_t e = i + 2;
-    while (e < n && (isalnum((unsigned char)p[e]) || p[e] == '-' || p[e] == '.' ||
-                     p[e] == '_' || (unsigned char)p[e] >= 0x80 || p[e] == '[' || p[e] == ']' ||
-                     p[e] == ':'))
+    while (e < n && domain_char(p[e]))
         e++;
     while (e > i + 2 && (p[e - 1] == '.' || p[e - 1] == ':' || p[e - 1] == '-'))
         e--;

@@ -56,6 +56,30 @@ void mm_report_truncate(mm_report *r, size_t n)
         r->n = n;
 }
 
+/* Strings shorter than this that need no squeezing are copied as they
+ * are: mm_squeeze_copy() goes byte by byte below 16 bytes. */
+enum { SHORT_STR = 16 };
+
+static bool is_ws(char c)
+{
+    /* the white space mm_squeeze_copy() squeezes */
+    return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+/* Would mm_squeeze_copy() give p[0..n) back unchanged?  No white space at
+ * either end, and inside only single spaces. */
+static bool squeezed(const char *p, size_t n)
+{
+    if (n == 0)
+        return true;
+    if (is_ws(p[0]) || is_ws(p[n - 1]))
+        return false;
+    for (size_t i = 1; i < n; i++)
+        if (is_ws(p[i]) && (p[i] != ' ' || p[i - 1] == ' '))
+            return false;
+    return true;
+}
+
 const char *mm_report_str(mm_report *r, const char *p, size_t n)
 {
     if (!p)
@@ -66,6 +90,11 @@ const char *mm_report_str(mm_report *r, const char *p, size_t n)
     char *s = mm_arena_alloc(&r->arena, n + 1);
     if (!s)
         return "";
+    if (n < SHORT_STR && squeezed(p, n)) {
+        memcpy(s, p, n);
+        s[n] = '\0';
+        return s;
+    }
     mm_squeeze_copy(s, p, n, NULL);
     return s;
 }

@@ -32,9 +32,9 @@ static const mm_words router_errors[] = {
     {NULL, MM_REASON_UNDEFINED},
 };
 
-static bool is_domino(const mm_msg *m, const char *t, size_t n)
+static bool is_domino(const mm_report *r, const char *t, size_t n)
 {
-    const char *subj = mm_fields_get(&m->head, "Subject");
+    const char *subj = r->subject;
     /* Domino writes the subject in capitals; "Delivery failure: ..." is
      * some other MTA's */
     if (subj && (strncmp(subj, "DELIVERY FAILURE:", 17) == 0 ||
@@ -77,7 +77,7 @@ static void set_hint(const mm_msg *m, mm_rcpt *rc)
 mm_status_t mm_decode_domino(const mm_msg *m, mm_report *r)
 {
     const char *t = mm_buf_str(&m->text);
-    if (!is_domino(m, t, m->text.len))
+    if (!is_domino(r, t, m->text.len))
         return MM_ENOTFOUND;
     size_t start = r->n;
     mm_status_t st = MM_ENOTFOUND;

@@ -44,10 +44,9 @@ static const mm_words subjects[] = {
     {NULL, MM_REASON_UNDEFINED},
 };
 
-static bool is_fml(const mm_msg *m)
+static bool is_fml(const mm_msg *m, const mm_report *r)
 {
-    const char *from = mm_fields_get(&m->head, "From");
-    const char *mid = mm_fields_get(&m->head, "Message-ID");
+    const char *from = r->from, *mid = r->message_id;
     return mm_fields_get(&m->head, "X-MLServer") && from && mm_strcasestr(from, "-admin@") && mid &&
            mm_strcasestr(mid, ".FML");
 }
@@ -73,7 +72,7 @@ static void set_hint(const mm_msg *m, mm_rcpt *rc)
 
 mm_status_t mm_decode_fml(const mm_msg *m, mm_report *r)
 {
-    if (!is_fml(m))
+    if (!is_fml(m, r))
         return MM_ENOTFOUND;
     const char *t = mm_buf_str(&m->text);
     const char *orig = mm_memcasemem(t, m->text.len, "Original mail as follows:", 25);

@@ -29,8 +29,10 @@ enum { FLAT_MAX = 4096 };
 
 /*
  * flatten() of the 16 bytes at s when they need no squeezing (no white
- * space, or single spaces between words): stored lower-cased at once, true.
- * False leaves them to the byte loop.  out has room for 18 more bytes.
+ * space, or single white space bytes between words, each of which the byte
+ * loop would write as one space): stored lower-cased, with a space for
+ * each white space byte, at once, true.  False leaves them to the byte
+ * loop (runs, as in "\n  " or "\r\n").  out has room for 18 more bytes.
  */
 static bool flatten_16(const char *s, char *out, size_t *o, bool *space)
 {
@@ -39,13 +41,15 @@ static bool flatten_16(const char *s, char *out, size_t *o, bool *space)
     __m128i ws_v = _mm_or_si128(_mm_or_si128(sp_v, _mm_cmpeq_epi8(v, _mm_set1_epi8('\t'))),
                                 _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\n')),
                                              _mm_cmpeq_epi8(v, _mm_set1_epi8('\r'))));
-    unsigned sp = (unsigned)_mm_movemask_epi8(sp_v), ws = (unsigned)_mm_movemask_epi8(ws_v);
-    if (ws != sp || (ws & (ws >> 1)) || ((ws & 1) && (*o == 0 || *space)))
+    unsigned ws = (unsigned)_mm_movemask_epi8(ws_v);
+    if ((ws & (ws >> 1)) || ((ws & 1) && (*o == 0 || *space)))
         return false;
     /* 'A'..'Z' plus 32: bytes minus 'A' that are below 26, unsigned */
     __m128i up = _mm_cmpeq_epi8(
         _mm_subs_epu8(_mm_sub_epi8(v, _mm_set1_epi8('A')), _mm_set1_epi8(25)), _mm_setzero_si128());
     v = _mm_add_epi8(v, _mm_and_si128(up, _mm_set1_epi8(32)));
+    /* each (single) tab, line feed or carriage return becomes a space */
+    v = _mm_or_si128(_mm_andnot_si128(ws_v, v), _mm_and_si128(ws_v, _mm_set1_epi8(' ')));
     if (*space)
         out[(*o)++] = ' ';
     _mm_storeu_si128((__m128i *)(void *)(out + *o), v);
@@ -89,16 +93,6 @@ static size_t flatten(const char *s, size_t n, char *out, size_t cap)
     return o;
 }
 
-mm_reason_t mm_words_find(const mm_words *tab, const char *s, size_t n)
-{
-    char flat[FLAT_MAX];
-    size_t fn = flatten(s, n, flat, sizeof flat);
-    for (size_t i = 0; tab[i].text; i++)
-        if (mm_memcasemem(flat, fn, tab[i].text, strlen(tab[i].text)))
-            return tab[i].reason;
-    return MM_REASON_UNDEFINED;
-}
-
 static bool status_like(const char *pat, const char *s)
 {
     for (; *pat && *s; pat++, s++)
@@ -122,17 +116,32 @@ typedef struct pair_set {
     uint64_t bits[2048 / 64];
 } pair_set;
 
-static unsigned pair_hash(char a, char b)
+/* A byte folded for the pair hash: with bit 5 set, a letter and its other
+ * case are one (so are a few other bytes, '@' and '`' say: the filter only
+ * turns away a little less), in one instruction instead of a compare. */
+static unsigned pair_fold(char c)
 {
-    return (((unsigned)(unsigned char)mm_lower(a) << 4) ^ (unsigned char)mm_lower(b)) & 2047u;
+    return (unsigned char)c | 0x20u;
 }
 
+static unsigned pair_hash(char a, char b)
+{
+    return ((pair_fold(a) << 4) ^ pair_fold(b)) & 2047u;
+}
+
+/* pair_hash() of every pair, each byte folded once (it is the second byte
+ * of one pair and the first of the next). */
 static void pair_set_of(pair_set *ps, const char *s, size_t n)
 {
     memset(ps, 0, sizeof *ps);
-    for (size_t i = 0; i + 1 < n; i++) {
-        unsigned h = pair_hash(s[i], s[i + 1]);
+    if (n == 0)
+        return;
+    unsigned a = pair_fold(s[0]);
+    for (size_t i = 1; i < n; i++) {
+        unsigned b = pair_fold(s[i]);
+        unsigned h = ((a << 4) ^ b) & 2047u;
         ps->bits[h >> 6] |= (uint64_t)1 << (h & 63);
+        a = b;
     }
 }
 
@@ -169,6 +178,28 @@ bool mm_mta_has_any(const char *s, size_t n, const char *const *needles)
         if (mm_memcasemem(s, n, needles[i], strlen(needles[i])))
             return true;
     return false;
+}
+
+/* Tables this long have the text's pairs made first (pair_set below), so
+ * that most rows are turned away without a search. */
+enum { WORDS_PAIRS_MIN = 16 };
+
+mm_reason_t mm_words_find(const mm_words *tab, const char *s, size_t n)
+{
+    char flat[FLAT_MAX];
+    size_t fn = flatten(s, n, flat, sizeof flat), rows = 0;
+    while (tab[rows].text)
+        rows++;
+    pair_set *ps = NULL, set;
+    if (rows >= WORDS_PAIRS_MIN) {
+        pair_set_of(&set, flat, fn);
+        ps = &set;
+    }
+    for (size_t i = 0; i < rows; i++)
+        if ((!ps || pair_set_may_hold(ps, tab[i].text)) &&
+            mm_memcasemem(flat, fn, tab[i].text, strlen(tab[i].text)))
+            return tab[i].reason;
+    return MM_REASON_UNDEFINED;
 }
 
 /* Does mk (ml bytes, lower case) occur at s, ASCII case folded? */
@@ -260,7 +291,11 @@ static size_t message_marks_end(const char *t, size_t n, size_t end)
             if (at < marks[i].off || at - marks[i].off + marks[i].len > n)
                 continue;
             const char *s = q - marks[i].off;
-            if (!mark_at(s, marks[i].text, marks[i].len))
+            /* "message" is there; what follows it first: marks that share
+             * their start ("original message ...") differ after it */
+            size_t post = marks[i].off + 7;
+            if (!mark_at(s + post, marks[i].text + post, marks[i].len - post) ||
+                !mark_at(s, marks[i].text, marks[i].off))
                 continue;
             left &= ~((uint32_t)1 << i);
             size_t line = mark_line(t, n, s);
@@ -338,156 +373,276 @@ size_t mm_mta_prose_len(const char *t, size_t n)
     return end;
 }
 
-/* Phrases naming the command, each with the command it names.  Lower
- * case; when you add one, add its first two bytes to command_second
- * below, or mm_mta_command() never tries it. */
-static const struct {
-    const char *text, *cmd;
-} commands[] = {
-    /* Postfix smtp(8): "(in reply to RCPT TO command)" */
-    {"in reply to rcpt to command", "RCPT"},
-    {"in reply to mail from command", "MAIL"},
-    {"in reply to end of data command", "DATA"},
-    {"in reply to data command", "DATA"},
-    {"in reply to ehlo command", "EHLO"},
-    {"in reply to helo command", "HELO"},
-    {"in reply to lhlo command", "EHLO"},
-    {"in reply to starttls command", "STARTTLS"},
-    {"in reply to initial greeting", "CONN"},
-    {"in reply to auth command", "AUTH"},
-    /* Exim transports/smtp.c: "SMTP error from remote mail server after RCPT TO:" */
-    {"after rcpt to", "RCPT"},
-    {"after mail from", "MAIL"},
-    {"after end of data", "DATA"},
-    {"after data", "DATA"},
-    {"after ehlo", "EHLO"},
-    {"after helo", "HELO"},
-    {"after initial connection", "CONN"},
-    {"after pipelined rcpt to", "RCPT"},
-    {"after pipelined mail from", "MAIL"},
-    /* Sendmail transcript, OpenSMTPD and others quoting the command */
-    {">>> rcpt to", "RCPT"},
-    {">>> mail from", "MAIL"},
-    {">>> data", "DATA"},
-    {">>> ehlo", "EHLO"},
-    {">>> helo", "HELO"},
-    /* qmail-remote.c */
-    {"does not like recipient", "RCPT"},
-    {"but sender was rejected", "MAIL"},
-    {"but my name was rejected", "EHLO"},
-    {"failed on data command", "DATA"},
-    {"failed after i sent the message", "DATA"},
-    {"but greeting failed", "CONN"},
-    /* generic wording: "... error ... in response to the RCPT command" */
-    {"response to rcpt", "RCPT"},
-    {"response to mail from", "MAIL"},
-    {"response to data", "DATA"},
-    {"response to end of data", "DATA"},
-    /* "(Error following RCPT command)", "refused to accept your message (DATA)" */
-    {"following rcpt command", "RCPT"},
-    {"following mail command", "MAIL"},
-    {"following data command", "DATA"},
-    {"your message (data)", "DATA"},
-    /* Ipswitch IMail */
-    {"additional rcpt to generated following response", "RCPT"},
-    {"data command generated response", "DATA"},
-    {"server response to mail from", "MAIL"},
-    {"unexpected response to ehlo/helo", "EHLO"},
-    {"unexpected connection response from server", "CONN"},
-    {"smtp connection failed,", "CONN"},
-    /* InterScan MSS: "Sent <<< RCPT TO:<a>", "Received >>> 550 ..." */
-    {"sent <<< rcpt", "RCPT"},
-    {"sent <<< mail", "MAIL"},
-    {"sent <<< data", "DATA"},
-    /* "SMTP:RCPT host 192.0.2.8: 553 ..." */
-    {"smtp:rcpt", "RCPT"},
-    {"smtp:mail", "MAIL"},
-    {"smtp:data", "DATA"},
-    {"rcpt to:<", "RCPT"},
-    {"mail from:<", "MAIL"},
-    /* providers' own wording ("... after QUIT", "in RCPT TO") */
-    {"end of data", "DATA"},
-    {"reply to data", "DATA"},
-    {"after quit", "QUIT"},
-    {"after connect", "CONN"},
-    {"in reply to rcpt", "RCPT"},
-    {"in reply to mail", "MAIL"},
-    {"in reply to end of", "DATA"},
-    {"after rcpt", "RCPT"},
-    {"after mail", "MAIL"},
-    {"in rcpt to", "RCPT"},
-    {"in mail from", "MAIL"},
+/* A phrase naming the command, with its length and the command it names. */
+typedef struct command_phrase {
+    const char *text;
+    unsigned char len;
+    const char *cmd;
+} command_phrase;
+
+#define PHRASE(text, cmd) {text, sizeof text - 1, cmd}
+
+/*
+ * The phrases, lower case, grouped by their first two bytes: of phrases
+ * that match at the same place, the first of its group wins, so a group
+ * keeps its phrases in the order below (a longer phrase before a shorter
+ * one it starts with).  Sources: Postfix smtp(8) "(in reply to RCPT TO
+ * command)"; Exim transports/smtp.c "SMTP error from remote mail server
+ * after RCPT TO:"; Sendmail transcripts, OpenSMTPD and others quoting the
+ * command (">>> RCPT To:"); qmail-remote.c; Ipswitch IMail; InterScan MSS
+ * ("Sent <<< RCPT TO:<a>"); "SMTP:RCPT host 192.0.2.8: 553 ..."; generic
+ * wordings ("... in response to the RCPT command", "(Error following RCPT
+ * command)", "refused to accept your message (DATA)") and providers' own
+ * ("... after QUIT", "in RCPT TO").
+ */
+static const command_phrase in_phrases[] = {
+    PHRASE("in reply to rcpt to command", "RCPT"),
+    PHRASE("in reply to mail from command", "MAIL"),
+    PHRASE("in reply to end of data command", "DATA"),
+    PHRASE("in reply to data command", "DATA"),
+    PHRASE("in reply to ehlo command", "EHLO"),
+    PHRASE("in reply to helo command", "HELO"),
+    PHRASE("in reply to lhlo command", "EHLO"),
+    PHRASE("in reply to starttls command", "STARTTLS"),
+    PHRASE("in reply to initial greeting", "CONN"),
+    PHRASE("in reply to auth command", "AUTH"),
+    PHRASE("in reply to rcpt", "RCPT"),
+    PHRASE("in reply to mail", "MAIL"),
+    PHRASE("in reply to end of", "DATA"),
+    PHRASE("in rcpt to", "RCPT"),
+    PHRASE("in mail from", "MAIL"),
+    {NULL, 0, NULL},
+};
+static const command_phrase af_phrases[] = {
+    PHRASE("after rcpt to", "RCPT"),
+    PHRASE("after mail from", "MAIL"),
+    PHRASE("after end of data", "DATA"),
+    PHRASE("after data", "DATA"),
+    PHRASE("after ehlo", "EHLO"),
+    PHRASE("after helo", "HELO"),
+    PHRASE("after initial connection", "CONN"),
+    PHRASE("after pipelined rcpt to", "RCPT"),
+    PHRASE("after pipelined mail from", "MAIL"),
+    PHRASE("after quit", "QUIT"),
+    PHRASE("after connect", "CONN"),
+    PHRASE("after rcpt", "RCPT"),
+    PHRASE("after mail", "MAIL"),
+    {NULL, 0, NULL},
+};
+static const command_phrase quoted_phrases[] = {
+    PHRASE(">>> rcpt to", "RCPT"), PHRASE(">>> mail from", "MAIL"), PHRASE(">>> data", "DATA"),
+    PHRASE(">>> ehlo", "EHLO"),    PHRASE(">>> helo", "HELO"),      {NULL, 0, NULL},
+};
+static const command_phrase do_phrases[] = {
+    PHRASE("does not like recipient", "RCPT"),
+    {NULL, 0, NULL},
+};
+static const command_phrase bu_phrases[] = {
+    PHRASE("but sender was rejected", "MAIL"),
+    PHRASE("but my name was rejected", "EHLO"),
+    PHRASE("but greeting failed", "CONN"),
+    {NULL, 0, NULL},
+};
+static const command_phrase fa_phrases[] = {
+    PHRASE("failed on data command", "DATA"),
+    PHRASE("failed after i sent the message", "DATA"),
+    {NULL, 0, NULL},
+};
+static const command_phrase re_phrases[] = {
+    PHRASE("response to rcpt", "RCPT"),       PHRASE("response to mail from", "MAIL"),
+    PHRASE("response to data", "DATA"),       PHRASE("response to end of data", "DATA"),
+    PHRASE("reply to data", "DATA"),          {NULL, 0, NULL},
+};
+static const command_phrase fo_phrases[] = {
+    PHRASE("following rcpt command", "RCPT"),
+    PHRASE("following mail command", "MAIL"),
+    PHRASE("following data command", "DATA"),
+    {NULL, 0, NULL},
+};
+static const command_phrase yo_phrases[] = {
+    PHRASE("your message (data)", "DATA"),
+    {NULL, 0, NULL},
+};
+static const command_phrase ad_phrases[] = {
+    PHRASE("additional rcpt to generated following response", "RCPT"),
+    {NULL, 0, NULL},
+};
+static const command_phrase da_phrases[] = {
+    PHRASE("data command generated response", "DATA"),
+    {NULL, 0, NULL},
+};
+static const command_phrase se_phrases[] = {
+    PHRASE("server response to mail from", "MAIL"),
+    PHRASE("sent <<< rcpt", "RCPT"),
+    PHRASE("sent <<< mail", "MAIL"),
+    PHRASE("sent <<< data", "DATA"),
+    {NULL, 0, NULL},
+};
+static const command_phrase un_phrases[] = {
+    PHRASE("unexpected response to ehlo/helo", "EHLO"),
+    PHRASE("unexpected connection response from server", "CONN"),
+    {NULL, 0, NULL},
+};
+static const command_phrase sm_phrases[] = {
+    PHRASE("smtp connection failed,", "CONN"),
+    PHRASE("smtp:rcpt", "RCPT"),
+    PHRASE("smtp:mail", "MAIL"),
+    PHRASE("smtp:data", "DATA"),
+    {NULL, 0, NULL},
+};
+static const command_phrase rc_phrases[] = {
+    PHRASE("rcpt to:<", "RCPT"),
+    {NULL, 0, NULL},
+};
+static const command_phrase ma_phrases[] = {
+    PHRASE("mail from:<", "MAIL"),
+    {NULL, 0, NULL},
+};
+static const command_phrase en_phrases[] = {
+    PHRASE("end of data", "DATA"),
+    {NULL, 0, NULL},
 };
 
-/* For each byte a phrase of commands[] starts with, the bytes that follow
- * it in those phrases. */
-static const char *const command_second[256] = {
-    ['>'] = ">", ['a'] = "fd", ['b'] = "u",  ['d'] = "oa", ['e'] = "n", ['f'] = "ao",
-    ['i'] = "n", ['m'] = "a",  ['r'] = "ec", ['s'] = "em", ['u'] = "n", ['y'] = "o"};
+#undef PHRASE
 
-enum { N_COMMANDS = sizeof commands / sizeof commands[0] };
-_Static_assert(N_COMMANDS < 255, "command chains keep an index in a byte");
+/* The groups, each with its two bytes and its bucket in the vector filter
+ * below: a bucket's first bytes share their second bytes, so that few
+ * pairs without a group get through.  A new phrase goes into the group of
+ * its first two bytes, or a new group here.  The pairs English prose holds
+ * most often come first (command_at() walks the groups in order). */
+static const struct command_group {
+    char first, second;
+    unsigned char bucket;
+    const command_phrase *phrases;
+} command_groups[] = {
+    {'i', 'n', 3, in_phrases}, {'r', 'e', 5, re_phrases}, {'e', 'n', 3, en_phrases},
+    {'s', 'e', 5, se_phrases}, {'m', 'a', 6, ma_phrases}, {'d', 'a', 2, da_phrases},
+    {'f', 'o', 2, fo_phrases}, {'a', 'f', 1, af_phrases}, {'d', 'o', 2, do_phrases},
+    {'u', 'n', 3, un_phrases}, {'r', 'c', 5, rc_phrases}, {'>', '>', 0, quoted_phrases},
+    {'b', 'u', 4, bu_phrases}, {'f', 'a', 2, fa_phrases}, {'y', 'o', 7, yo_phrases},
+    {'a', 'd', 1, ad_phrases}, {'s', 'm', 5, sm_phrases},
+};
 
-/* Slot of a phrase's first two bytes in mm_mta_command()'s chains. */
-static unsigned command_slot(unsigned char a, unsigned char b)
+enum { N_COMMAND_GROUPS = sizeof command_groups / sizeof command_groups[0] };
+
+/* The command of the phrase at flat[i] (flat[0..fn) is lower case), or
+ * NULL. */
+static const char *command_at(const char *flat, size_t fn, size_t i)
 {
-    return (a * 31u + b) & 255u;
+    const char *at = flat + i;
+    for (size_t g = 0; g < N_COMMAND_GROUPS; g++) {
+        if (command_groups[g].first != at[0] || command_groups[g].second != at[1])
+            continue;
+        for (const command_phrase *p = command_groups[g].phrases; p->text; p++) {
+            /* a group's phrases share their start ("in reply to "): the
+             * last byte turns most away first */
+            if (p->len > fn - i || at[p->len - 1] != p->text[p->len - 1])
+                continue;
+            size_t k = 2;
+            while (k < p->len && p->text[k] == at[k])
+                k++;
+            if (k == p->len)
+                return p->cmd;
+        }
+        return NULL;
+    }
+    return NULL;
 }
 
-/* head[slot]: the first phrase of a slot; next[k]: the phrase after k in
- * its slot; 0xFF ends a chain. */
-static void chain_commands(unsigned char head[256], unsigned char next[N_COMMANDS])
+#if defined(__x86_64__) && defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define HAVE_AVX2_COMMANDS 1
+
+/* Nibble tables of the vector filter: a byte c may start a phrase of
+ * bucket b when bit b is set in first_lo[c & 15] and in first_hi[c >> 4];
+ * likewise second_* for the byte after it.  Made from command_groups (a
+ * superset of their pairs passes: command_at() says which are phrases). */
+typedef struct command_nibbles {
+    unsigned char first_lo[16], first_hi[16], second_lo[16], second_hi[16];
+} command_nibbles;
+
+static void command_nibbles_of(command_nibbles *t)
 {
-    memset(head, 0xFF, 256);
-    for (size_t k = N_COMMANDS; k-- > 0;) {
-        const unsigned char *t = (const unsigned char *)commands[k].text;
-        unsigned slot = command_slot(t[0], t[1]);
-        next[k] = head[slot];
-        head[slot] = (unsigned char)k;
+    memset(t, 0, sizeof *t);
+    for (size_t g = 0; g < N_COMMAND_GROUPS; g++) {
+        unsigned char a = (unsigned char)command_groups[g].first;
+        unsigned char b = (unsigned char)command_groups[g].second;
+        unsigned char bit = (unsigned char)(1u << command_groups[g].bucket);
+        t->first_lo[a & 15] |= bit;
+        t->first_hi[a >> 4] |= bit;
+        t->second_lo[b & 15] |= bit;
+        t->second_hi[b >> 4] |= bit;
     }
+}
+
+/* The buckets of the 32 bytes in v, by their nibbles (vpshufb looks up
+ * each half of a register in its own copy of the 16-byte table). */
+__attribute__((target("avx2"))) static __m256i command_classes(__m256i v, __m256i lo_t,
+                                                               __m256i hi_t)
+{
+    const __m256i low4 = _mm256_set1_epi8(15);
+    __m256i lo = _mm256_and_si256(v, low4);
+    __m256i hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), low4);
+    return _mm256_and_si256(_mm256_shuffle_epi8(lo_t, lo), _mm256_shuffle_epi8(hi_t, hi));
+}
+
+__attribute__((target("avx2"))) static __m256i command_table(const unsigned char t[16])
+{
+    return _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)t));
+}
+
+/* mm_mta_command()'s pass, 32 places at a time: only the places whose two
+ * bytes pass the filter are tried, in order.  flat has 32 '\0' bytes after
+ * fn (no bucket holds '\0'). */
+__attribute__((target("avx2"))) static const char *command_scan_avx2(const char *flat, size_t fn)
+{
+    command_nibbles nb;
+    command_nibbles_of(&nb);
+    const __m256i f_lo = command_table(nb.first_lo), f_hi = command_table(nb.first_hi);
+    const __m256i s_lo = command_table(nb.second_lo), s_hi = command_table(nb.second_hi);
+    for (size_t i = 0; i < fn; i += 32) {
+        __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(flat + i));
+        __m256i w = _mm256_loadu_si256((const __m256i *)(const void *)(flat + i + 1));
+        __m256i both =
+            _mm256_and_si256(command_classes(v, f_lo, f_hi), command_classes(w, s_lo, s_hi));
+        unsigned mask = ~(unsigned)_mm256_movemask_epi8(
+            _mm256_cmpeq_epi8(both, _mm256_setzero_si256()));
+        for (; mask; mask &= mask - 1) {
+            const char *cmd = command_at(flat, fn, i + (unsigned)__builtin_ctz(mask));
+            if (cmd)
+                return cmd;
+        }
+    }
+    return "";
+}
+#endif
+
+/* The same pass a byte at a time, for machines without AVX2. */
+static const char *command_scan(const char *flat, size_t fn)
+{
+    for (size_t i = 0; i < fn; i++) {
+        const char *cmd = command_at(flat, fn, i);
+        if (cmd)
+            return cmd;
+    }
+    return "";
 }
 
 const char *mm_mta_command(const char *s, size_t n)
 {
-    char flat[FLAT_MAX];
-    size_t fn = flatten(s, n, flat, sizeof flat);
-    /* The phrases chained by their first two bytes, in table order: a
-     * place is compared only with the phrases that start as it does.  The
-     * chains are made at the first place worth a look (many texts have
-     * none). */
-    unsigned char head[256], next[N_COMMANDS];
-    bool chained = false;
-    /* The earliest phrase wins: later ones quote the session further on;
-     * of phrases at the same place, the first in the table.  flat is lower
-     * case and so are the phrases: one pass over it, trying at each place
-     * only the phrases that start with its bytes. */
-    for (size_t i = 0; i < fn; i++) {
-        unsigned char c = (unsigned char)flat[i];
-        const char *second = command_second[c];
-        if (!second)
-            continue;
-        /* flat[fn] is '\0', which no phrase holds (nor any second) */
-        char c2 = flat[i + 1];
-        const char *q = second;
-        while (*q && *q != c2)
-            q++;
-        if (!*q)
-            continue;
-        if (!chained) {
-            chain_commands(head, next);
-            chained = true;
-        }
-        for (unsigned k = head[command_slot(c, (unsigned char)c2)]; k != 0xFF; k = next[k]) {
-            const char *t = commands[k].text;
-            /* flat[i + 2] is there: flat[fn] is '\0' and every phrase is longer */
-            if ((unsigned char)t[0] != c || t[1] != c2 || t[2] != flat[i + 2])
-                continue;
-            size_t tl = strlen(t);
-            if (tl <= fn - i && memcmp(flat + i, t, tl) == 0)
-                return commands[k].cmd;
-        }
-    }
-    return "";
+    /* 32 bytes more than flatten() fills: the vector pass reads 33 bytes
+     * from each place it tries */
+    char flat[FLAT_MAX + 32];
+    size_t fn = flatten(s, n, flat, FLAT_MAX);
+    memset(flat + fn, 0, 33);
+    /* The earliest phrase wins: later ones quote the session further on.
+     * flat is lower case and so are the phrases: one pass over it, trying
+     * at each place only the phrases that start with its two bytes. */
+#ifdef HAVE_AVX2_COMMANDS
+    if (__builtin_cpu_supports("avx2"))
+        return command_scan_avx2(flat, fn);
+#endif
+    return command_scan(flat, fn);
 }
 
 static bool host_char(char c)
@@ -1070,14 +1225,16 @@ bool mm_mta_reply_defined(int code)
      * 530, 534, 535, 538: RFC 4954; 521, 556: RFC 7504; 455, 555: RFC
      * 5321 parameters), and those in wide use (422, 430, 453, 458, 459,
      * 520, 523, 524, 525, 533) */
-    static const int codes[] = {211, 214, 220, 221, 235, 250, 251, 252, 253, 334, 354, 421,
-                                422, 430, 432, 450, 451, 452, 453, 454, 455, 458, 459, 500,
-                                501, 502, 503, 504, 520, 521, 523, 524, 525, 530, 533, 534,
-                                535, 538, 550, 551, 552, 553, 554, 555, 556};
-    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
-        if (codes[i] == code)
-            return true;
-    return false;
+    switch (code) {
+    case 211: case 214: case 220: case 221: case 235: case 250: case 251: case 252: case 253:
+    case 334: case 354: case 421: case 422: case 430: case 432: case 450: case 451: case 452:
+    case 453: case 454: case 455: case 458: case 459: case 500: case 501: case 502: case 503:
+    case 504: case 520: case 521: case 523: case 524: case 525: case 530: case 533: case 534:
+    case 535: case 538: case 550: case 551: case 552: case 553: case 554: case 555: case 556:
+        return true;
+    default:
+        return false;
+    }
 }
 
 /* The value of the field name ("Status:") on a line of blk[0..n), trimmed;

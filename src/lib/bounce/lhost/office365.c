@@ -139,7 +139,12 @@ static const char *first_mark(const char *t, size_t n, const char *const *marks)
 {
     const char *best = NULL;
     for (size_t i = 0; marks[i]; i++) {
-        const char *p = mm_memcasemem(t, n, marks[i], strlen(marks[i]));
+        /* only a mark that starts before the best so far can replace it:
+         * the rest of the text is not searched */
+        size_t ml = strlen(marks[i]), lim = n;
+        if (best && (size_t)(best - t) + ml - 1 < n)
+            lim = (size_t)(best - t) + ml - 1;
+        const char *p = mm_memcasemem(t, lim, marks[i], ml);
         if (p && (!best || p < best))
             best = p;
     }

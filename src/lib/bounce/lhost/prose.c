@@ -227,14 +227,22 @@ static bool heading(const line *l)
  * saying anything about them. */
 static bool field_line(const line *l)
 {
-    static const char *const names[] = {
-        "from:", "to:", "cc:", "received:", "message-id:", "return-path:", "reply-to:", "sender:",
-        "date:", "subject:", "in-reply-to:", "references:", "delivered-to:", "envelope-to:",
-        "mail from:", "original sender:", "errors-to:", "x-", "in:  mail", "for <",
+    /* with their lengths; every line of the notice is asked */
+#define NAME(s) {s, sizeof s - 1}
+    static const struct {
+        const char *name;
+        size_t len;
+    } names[] = {
+        NAME("from:"), NAME("to:"), NAME("cc:"), NAME("received:"), NAME("message-id:"),
+        NAME("return-path:"), NAME("reply-to:"), NAME("sender:"), NAME("date:"),
+        NAME("subject:"), NAME("in-reply-to:"), NAME("references:"), NAME("delivered-to:"),
+        NAME("envelope-to:"), NAME("mail from:"), NAME("original sender:"), NAME("errors-to:"),
+        NAME("x-"), NAME("in:  mail"), NAME("for <"),
         /* RFC 3464 fields pasted into the text */
-        "reporting-mta:", "received-from-mta:", "arrival-date:", "final-recipient:",
-        "original-recipient:", "action:", "status:", "remote-mta:", "diagnostic-code:",
-        "last-attempt-date:", NULL};
+        NAME("reporting-mta:"), NAME("received-from-mta:"), NAME("arrival-date:"),
+        NAME("final-recipient:"), NAME("original-recipient:"), NAME("action:"), NAME("status:"),
+        NAME("remote-mta:"), NAME("diagnostic-code:"), NAME("last-attempt-date:")};
+#undef NAME
     size_t i = indent(l);
     /* "> " quotes a forwarded notice; ">>> MAIL FROM:" is a transcript */
     if (l->n - i >= 3 && memcmp(l->s + i, ">>>", 3) == 0)
@@ -242,8 +250,13 @@ static bool field_line(const line *l)
     /* "> From:" quoted, " *  To:" in a transcript's summary */
     while (i < l->n && (l->s[i] == '>' || l->s[i] == ' ' || l->s[i] == '*'))
         i++;
-    for (size_t k = 0; names[k]; k++)
-        if (l->n - i >= strlen(names[k]) && mm_startswith_ci(l->s + i, names[k]))
+    if (i == l->n)
+        return false;
+    /* the names are lower case: their first byte turns most away */
+    char c = mm_lower(l->s[i]);
+    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
+        if (names[k].name[0] == c && l->n - i >= names[k].len &&
+            mm_startswith_ci(l->s + i, names[k].name))
             return true;
     return false;
 }

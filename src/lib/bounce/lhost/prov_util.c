@@ -244,10 +244,17 @@ static size_t repeat_prefix(const char *d, const char *lead, size_t llen)
  * word (at the start, or after a space, colon or quote); NULL if none. */
 static const char *reply_start(const char *d)
 {
-    for (const char *p = d; *p; p++)
+    /* "NNN-" ends in its dash: only the places three bytes before a dash
+     * are tried (a reply code is three digits, the first 2, 4 or 5, and
+     * mm_prov_lead_reply() at such a place reads these very bytes) */
+    for (const char *q = d; (q = strchr(q, '-')) != NULL; q++) {
+        if (q - d < 3)
+            continue;
+        const char *p = q - 3;
         if ((p == d || p[-1] == ' ' || p[-1] == ':' || p[-1] == '\'' || p[-1] == '"') &&
-            mm_prov_lead_reply(p) && p[3] == '-')
+            mm_prov_lead_reply(p))
             return p;
+    }
     return NULL;
 }
 

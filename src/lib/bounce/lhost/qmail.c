@@ -65,7 +65,7 @@ static const mm_words qmail_phrases[] = {
 /* qmail clones and rebranded qmail-send (ISP gateways, Yahoo! Japan) keep
  * qmail-send's subject and the line that introduces the copy of the
  * message, but greet in their own words. */
-static bool is_qmail_clone(const mm_msg *m, const char *t, size_t n)
+static bool is_qmail_clone(const mm_msg *m, const mm_report *r, const char *t, size_t n)
 {
     static const char *const subjects[] = {"failure notice",   "Permanent Delivery Failure",
                                            "Delivery failure", "failed delivery",
@@ -76,7 +76,7 @@ static bool is_qmail_clone(const mm_msg *m, const char *t, size_t n)
      * field (each value made on first read) */
     if (!mm_mta_has_any(t, m->text.len, copies) || !mm_memcasemem(t, n, "\n<", 2))
         return false;
-    const char *subj = mm_fields_get(&m->head, "Subject");
+    const char *subj = r->subject;
     bool subject = false;
     for (size_t i = 0; subj && subjects[i]; i++)
         subject = subject || mm_startswith_ci(subj, subjects[i]);
@@ -86,15 +86,15 @@ static bool is_qmail_clone(const mm_msg *m, const char *t, size_t n)
     return subject;
 }
 
-static bool is_qmail(const mm_msg *m, const char *t, size_t n)
+static bool is_qmail(const mm_msg *m, const mm_report *r, const char *t, size_t n)
 {
-    const char *subj = mm_fields_get(&m->head, "Subject");
+    const char *subj = r->subject;
     if (mm_memcasemem(t, n, "This is the qmail", 17))
         return true;
     if (subj && strcmp(subj, "failure notice") == 0 &&
         mm_memcasemem(t, n, "wasn't able to deliver your message", 35))
         return true;
-    return is_qmail_clone(m, t, n);
+    return is_qmail_clone(m, r, t, n);
 }
 
 /* qmail-remote says which step failed; a refused sender or greeting name
@@ -123,7 +123,7 @@ mm_status_t mm_decode_qmail(const mm_msg *m, mm_report *r)
 {
     const char *t = mm_buf_str(&m->text);
     size_t n = r->prose_len;
-    if (!is_qmail(m, t, n))
+    if (!is_qmail(m, r, t, n))
         return MM_ENOTFOUND;
     size_t start = r->n;
     mm_status_t st = mm_mta_angle_blocks(r, t, n, qmail_hint);

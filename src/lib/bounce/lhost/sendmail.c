@@ -154,9 +154,10 @@ static void on_command(transcript *tr, const char *s, size_t n)
     }
 }
 
-static void read_transcript(transcript *tr, const char *t, size_t n)
+/* s: where "Transcript of session follows" first is in t (or NULL),
+ * found once by mm_decode_sendmail() for the readers below. */
+static void read_transcript(transcript *tr, const char *t, size_t n, const char *s)
 {
-    const char *s = mm_memcasemem(t, n, "Transcript of session follows", 29);
     size_t pos = s ? (size_t)(s - t) : n, len;
     const char *l;
     bool in_reply = false;
@@ -312,11 +313,11 @@ static mm_status_t from_list(mm_report *r, const transcript *tr, const char *t, 
 
 /* Sendmail 5 quotes the message inline ("----- Unsent message follows
  * -----"); when the transcript names no address, its To: is the one. */
-static mm_status_t from_unsent(mm_report *r, const char *t, size_t n)
+static mm_status_t from_unsent(mm_report *r, const char *t, size_t n, const char *tr)
 {
     static const char *const marks[] = {"----- Unsent message follows -----",
                                         "----- Original message follows -----", NULL};
-    const char *u = NULL, *tr = mm_memcasemem(t, n, "Transcript of session follows", 29);
+    const char *u = NULL;
     for (size_t i = 0; marks[i] && !u; i++)
         u = mm_memcasemem(t, n, marks[i], strlen(marks[i]));
     if (!u || !tr || tr > u)
@@ -337,12 +338,11 @@ static mm_status_t from_unsent(mm_report *r, const char *t, size_t n)
  * "Diagnostic-Code: X-Unix; 255" is only its exit status, and the
  * transcript holds what it printed and Sendmail's verdict ("554 5.3.0
  * unknown mailer error 255"). */
-static void mailer_output(mm_report *r, mm_rcpt *rc, const char *t, size_t n)
+static void mailer_output(mm_report *r, mm_rcpt *rc, const char *t, size_t n, const char *s)
 {
     const char *d = rc->pub.diagnostic;
     if (strcmp(rc->diag_type, "X-UNIX") != 0 || strspn(d, "0123456789 ") != strlen(d))
         return;
-    const char *s = mm_memcasemem(t, n, "Transcript of session follows", 29);
     const char *b = s ? memchr(s, '\n', n - (size_t)(s - t)) : NULL;
     if (!b)
         return;
@@ -368,7 +368,8 @@ mm_status_t mm_decode_sendmail(const mm_msg *m, mm_report *r)
     tr.hlen = tr.rclen = tr.rlen = 0;
     tr.closed = false;
     tr.cmd = "";
-    read_transcript(&tr, t, n);
+    const char *ts = mm_memcasemem(t, n, "Transcript of session follows", 29);
+    read_transcript(&tr, t, n, ts);
     size_t start = r->n;
     mm_status_t st = MM_ENOTFOUND;
     if (m->has_dsn || mm_memcasemem(t, n, "\nFinal-Recipient:", 17))
@@ -380,7 +381,7 @@ mm_status_t mm_decode_sendmail(const mm_msg *m, mm_report *r)
                 fill_from(r, &r->r[i], e, false);
             else
                 mm_mta_complete_one(r, start, &r->r[i], t, r->prose_len, false);
-            mailer_output(r, &r->r[i], t, n);
+            mailer_output(r, &r->r[i], t, n, ts);
         }
     } else if (st == MM_ENOTFOUND) {
         st = from_entries(r, &tr);
@@ -388,6 +389,6 @@ mm_status_t mm_decode_sendmail(const mm_msg *m, mm_report *r)
     if (st == MM_OK && r->n == start && !m->has_dsn)
         st = from_list(r, &tr, t, n);
     if (st == MM_OK && r->n == start)
-        st = from_unsent(r, t, n);
+        st = from_unsent(r, t, n, ts);
     return st != MM_OK ? st : mm_mta_found(r, start);
 }

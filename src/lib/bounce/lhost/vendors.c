@@ -9,8 +9,9 @@
  * ezweb.c: its verdict stands apart from the recipients it concerns.)
  *
  * Each row of the table says how to recognise the vendor (a From, Subject,
- * Reply-To, Message-ID, Received or any other header, "Name:" alone when
- * the header's presence is enough, or a sentence of the notice)
+ * Reply-To, Message-ID, Received or any other header, FIELD("Name", ""),
+ * "Name:" alone, when the header's presence is enough, or a sentence of
+ * the notice)
  * and lists its fixed sentences with the reason each states, as Sisimai's
  * lhost modules of the same names do.  Recipients come from the RFC 3464
  * part when there is one (completed from the prose), else from the generic
@@ -25,11 +26,25 @@
 #include <strings.h>
 #include "../../util/str.h"
 
+/* A mark: "Name:needle" (a header field Name whose value contains needle,
+ * or the text holding "Name:needle"; needle "": the field's presence) or
+ * a sentence of the notice (name NULL), spelt out once by FIELD() and
+ * SENTENCE() with its lengths, so that nothing is measured per message. */
+typedef struct mark {
+    const char *text; /* "Name:needle" or the sentence */
+    size_t len, nl;   /* text's length; "Name:"'s (0 for a sentence) */
+    const char *name; /* "Name", or NULL */
+} mark;
+
+#define FIELD(name, needle) {name ":" needle, sizeof(name ":" needle) - 1, sizeof(name), name}
+#define SENTENCE(text) {text, sizeof(text) - 1, 0, NULL}
+
+enum { MAX_MARKS = 6 };
+
 typedef struct vendor {
     const char *name;
-    /* any one recognises it: "Header:needle" (header value contains
-     * needle) or a sentence of the notice */
-    const char *marks[6];
+    /* any one recognises it (the unused rows have a NULL text) */
+    mark marks[MAX_MARKS];
     const mm_words *phrases;
     /* the marks are on every message the software handles, not only on
      * its notices: the message must also present itself as a bounce */
@@ -126,61 +141,82 @@ static const mm_words exchange2003[] = {
 
 static const vendor vendors[] = {
     {.name = "kddi",
-     .marks = {"From:.dion.ne.jp", "Message-ID:.auone-net.jp", "Reply-To:no-reply@app.auone-net.jp",
-               "Your mail sent on:", "Your mail attempted to be delivered on:", NULL},
+     .marks = {FIELD("From", ".dion.ne.jp"), FIELD("Message-ID", ".auone-net.jp"),
+               FIELD("Reply-To", "no-reply@app.auone-net.jp"), SENTENCE("Your mail sent on:"),
+               SENTENCE("Your mail attempted to be delivered on:")},
      .phrases = kddi},
     {.name = "biglobe",
-     .marks = {"From:@biglobe.ne.jp", "----- Non-delivered information -----", NULL},
+     .marks = {FIELD("From", "@biglobe.ne.jp"), SENTENCE("----- Non-delivered information -----")},
      .phrases = biglobe},
     {.name = "einsundeins",
-     .marks = {"From:kundenserver.", "postmaster.1and1.com", NULL},
+     .marks = {FIELD("From", "kundenserver."), SENTENCE("postmaster.1and1.com")},
      .phrases = einsundeins},
     {.name = "verizon",
-     .marks = {"From:vzwpix.com", "From:@vtext.", "Received:.vtext.", NULL},
+     .marks = {FIELD("From", "vzwpix.com"), FIELD("From", "@vtext."), FIELD("Received", ".vtext.")},
      .phrases = verizon},
     {.name = "interscanmss",
-     .marks = {"From:InterScan", "Message from InterScan Messaging Security Suite",
-               "Subject:メッセージを配信できません。", "Subject:メール配信に失敗しました", NULL},
+     .marks = {FIELD("From", "InterScan"),
+               SENTENCE("Message from InterScan Messaging Security Suite"),
+               FIELD("Subject", "メッセージを配信できません。"),
+               FIELD("Subject", "メール配信に失敗しました")},
      .phrases = interscan},
-    {.name = "imailserver", .marks = {"X-Mailer:<SMTP32 v", NULL}, .phrases = imail},
+    {.name = "imailserver", .marks = {FIELD("X-Mailer", "<SMTP32 v")}, .phrases = imail},
     {.name = "courier",
-     .marks = {"Message-ID:<courier.", "Courier mail server at", "running the Courier mail server",
-               NULL},
+     .marks = {FIELD("Message-ID", "<courier."), SENTENCE("Courier mail server at"),
+               SENTENCE("running the Courier mail server")},
      .phrases = courier},
     {.name = "messagingserver",
-     .marks = {"This report relates to a message you sent with the following header fields", NULL},
+     .marks = {SENTENCE(
+         "This report relates to a message you sent with the following header fields")},
      .phrases = messaging},
     {.name = "mcafee",
-     .marks = {"X-NAI-Header:Modified by McAfee", NULL},
+     .marks = {FIELD("X-NAI-Header", "Modified by McAfee")},
      .phrases = mcafee,
      .bounce_only = true},
     {.name = "exchange2003",
-     .marks = {"X-MS-Embedded-Report:", "X-Mailer:Internet Mail Service (",
-               "X-Mailer:Microsoft Exchange Server Internet Mail Connector",
-               "X-MimeOLE:Produced By Microsoft Exchange", "Received:with Internet Mail Service (",
-               NULL},
+     .marks = {FIELD("X-MS-Embedded-Report", ""), FIELD("X-Mailer", "Internet Mail Service ("),
+               FIELD("X-Mailer", "Microsoft Exchange Server Internet Mail Connector"),
+               FIELD("X-MimeOLE", "Produced By Microsoft Exchange"),
+               FIELD("Received", "with Internet Mail Service (")},
      .phrases = exchange2003,
      .bounce_only = true},
 };
 
+#undef FIELD
+#undef SENTENCE
+
 /*
- * Where the text holds a header name with its colon ("From:"), found once
- * per message and name: a mark "Name:value" can only start at one of those
- * places, so the six "From:" marks cost one search of the text, not six.
- * A name found more than MAX_AT times is left to a search per mark.
+ * Where the text holds a header name with its colon ("From:"): a mark
+ * "Name:value" can only start at one of those places.  Every such place
+ * has its colon at the end, so one walk over the text's colons (a notice
+ * holds a dozen or so) finds the places of all the names the marks use,
+ * instead of a search of the text per name and place.  A name found more
+ * than MAX_AT times, or not listed here, is left to a search per mark.
  */
-enum { MAX_AT = 16, MAX_NAMES = 12 };
+enum { MAX_AT = 16 };
+
+#define NAME(s) {s, sizeof s - 1}
+static const struct {
+    const char *name; /* as the marks spell it, with the colon */
+    size_t nl;
+} place_names[] = {
+    NAME("From:"),     NAME("Message-ID:"), NAME("Reply-To:"),     NAME("Received:"),
+    NAME("Subject:"),  NAME("X-Mailer:"),   NAME("X-NAI-Header:"), NAME("X-MimeOLE:"),
+};
+#undef NAME
+
+enum { N_NAMES = sizeof place_names / sizeof place_names[0] };
 
 typedef struct name_at {
-    const char *name; /* as the mark spells it, nl bytes with the colon */
-    size_t nl, n;     /* n: places in at[], MAX_AT + 1 when more */
+    size_t n; /* places in at[], MAX_AT + 1 when more */
     const char *at[MAX_AT];
 } name_at;
 
 typedef struct text_marks {
     const char *t;
-    size_t n, nn;
-    name_at names[MAX_NAMES];
+    size_t n;
+    bool walked; /* names[] filled */
+    name_at names[N_NAMES];
     /* how many From, Subject, Message-ID fields the header holds (-1: not
      * counted yet): with one at most, the report's lower-cased copy of the
      * first (r->from_lc...) is all a mark may be found in */
@@ -221,40 +257,13 @@ static int fact_mark(const mm_msg *m, const mm_report *r, text_marks *tm, const 
     return -1;
 }
 
-static bool header_mark(const mm_msg *m, const mm_report *r, text_marks *tm, const char *mark)
+static bool header_mark(const mm_msg *m, const mm_report *r, text_marks *tm, const mark *mk)
 {
-    const char *colon = strchr(mark, ':');
-    if (!colon || colon[1] == ' ')
-        return false;
-    char name[32];
-    size_t nl = (size_t)(colon - mark);
-    if (nl >= sizeof name || memchr(mark, ' ', nl))
-        return false;
-    memcpy(name, mark, nl);
-    name[nl] = '\0';
-    if (colon[1] == '\0') /* "Name:": the header's presence */
-        return mm_fields_get(&m->head, name) != NULL;
-    int known = fact_mark(m, r, tm, name, colon + 1);
-    return known >= 0 ? known : mm_mta_any_header_has(m, name, colon + 1);
-}
-
-static const name_at *places_of(text_marks *tm, const char *mk, size_t nl)
-{
-    for (size_t i = 0; i < tm->nn; i++)
-        if (tm->names[i].nl == nl && memcmp(tm->names[i].name, mk, nl) == 0)
-            return &tm->names[i];
-    if (tm->nn == MAX_NAMES)
-        return NULL;
-    name_at *na = &tm->names[tm->nn++];
-    *na = (name_at){.name = mk, .nl = nl};
-    const char *end = tm->t + tm->n, *p = tm->t, *q;
-    while (na->n <= MAX_AT && (q = mm_memcasemem(p, (size_t)(end - p), mk, nl)) != NULL) {
-        if (na->n < MAX_AT)
-            na->at[na->n] = q;
-        na->n++;
-        p = q + 1;
-    }
-    return na;
+    const char *needle = mk->text + mk->nl;
+    if (!needle[0]) /* "Name:": the header's presence */
+        return mm_fields_get(&m->head, mk->name) != NULL;
+    int known = fact_mark(m, r, tm, mk->name, needle);
+    return known >= 0 ? known : mm_mta_any_header_has(m, mk->name, needle);
 }
 
 static bool eq_ci(const char *a, const char *b, size_t n)
@@ -265,35 +274,71 @@ static bool eq_ci(const char *a, const char *b, size_t n)
     return true;
 }
 
-/* mm_memcasemem(text, mk) != NULL, a "Name:value" mark asked at the
- * places of its name. */
-static bool text_has(text_marks *tm, const char *mk, size_t ml)
+/* The places of every name of place_names[] in the text, in order. */
+static void walk_names(text_marks *tm)
 {
-    const char *colon = memchr(mk, ':', ml);
-    size_t nl = colon ? (size_t)(colon + 1 - mk) : 0;
-    const name_at *na = nl > 1 && nl < ml && !memchr(mk, ' ', nl) ? places_of(tm, mk, nl) : NULL;
+    const char *end = tm->t + tm->n;
+    for (const char *c = tm->t; (c = memchr(c, ':', (size_t)(end - c))) != NULL; c++) {
+        size_t before = (size_t)(c - tm->t) + 1; /* bytes up to the colon */
+        for (size_t k = 0; k < N_NAMES; k++) {
+            size_t nl = place_names[k].nl;
+            name_at *na = &tm->names[k];
+            /* the byte before the colon turns most names away at once */
+            if (nl > before || mm_lower(c[-1]) != mm_lower(place_names[k].name[nl - 2]) ||
+                na->n > MAX_AT || !eq_ci(c + 1 - nl, place_names[k].name, nl - 1))
+                continue;
+            if (na->n < MAX_AT)
+                na->at[na->n] = c + 1 - nl;
+            na->n++;
+        }
+    }
+    tm->walked = true;
+}
+
+/* The places of the name mk[0..nl) (with its colon), or NULL when it is
+ * not one of place_names[]. */
+static const name_at *places_of(text_marks *tm, const char *mk, size_t nl)
+{
+    for (size_t k = 0; k < N_NAMES; k++) {
+        if (place_names[k].nl != nl || memcmp(place_names[k].name, mk, nl) != 0)
+            continue;
+        if (!tm->walked)
+            walk_names(tm);
+        return &tm->names[k];
+    }
+    return NULL;
+}
+
+/* mm_memcasemem(text, mk->text) != NULL, a "Name:value" mark asked at the
+ * places of its name. */
+static bool text_has(text_marks *tm, const mark *mk)
+{
+    const name_at *na = mk->nl ? places_of(tm, mk->text, mk->nl) : NULL;
     if (!na || na->n > MAX_AT)
-        return mm_memcasemem(tm->t, tm->n, mk, ml) != NULL;
+        return mm_memcasemem(tm->t, tm->n, mk->text, mk->len) != NULL;
     for (size_t i = 0; i < na->n; i++)
-        if ((size_t)(tm->t + tm->n - na->at[i]) >= ml && eq_ci(na->at[i] + nl, mk + nl, ml - nl))
+        if ((size_t)(tm->t + tm->n - na->at[i]) >= mk->len &&
+            eq_ci(na->at[i] + mk->nl, mk->text + mk->nl, mk->len - mk->nl))
             return true;
     return false;
 }
 
-static bool has_mark(const mm_msg *m, const mm_report *r, text_marks *tm, const char *mk)
+static bool has_mark(const mm_msg *m, const mm_report *r, text_marks *tm, const mark *mk)
 {
-    size_t n = strlen(mk);
+    if (!mk->name)
+        return text_has(tm, mk);
     if (header_mark(m, r, tm, mk))
         return true;
     /* a presence mark ("Name:") may be in a quoted original's header */
-    if (n && mk[n - 1] == ':' && !strchr(mk, ' '))
+    if (mk->nl == mk->len)
         return false;
-    return text_has(tm, mk, n);
+    return text_has(tm, mk);
 }
 
 static const vendor *which_vendor(const mm_msg *m, const mm_report *r)
 {
-    text_marks tm = {.t = mm_buf_str(&m->text), .n = m->text.len, .count = {-1, -1, -1}};
+    text_marks tm = {.t = mm_buf_str(&m->text), .n = m->text.len, .walked = false,
+                     .count = {-1, -1, -1}};
     int bounce = -1; /* mm_looks_like_bounce(), asked once */
     for (size_t v = 0; v < sizeof vendors / sizeof vendors[0]; v++) {
         if (vendors[v].bounce_only) {
@@ -302,8 +347,8 @@ static const vendor *which_vendor(const mm_msg *m, const mm_report *r)
             if (!bounce)
                 continue;
         }
-        for (size_t i = 0; vendors[v].marks[i]; i++)
-            if (has_mark(m, r, &tm, vendors[v].marks[i]))
+        for (size_t i = 0; i < MAX_MARKS && vendors[v].marks[i].text; i++)
+            if (has_mark(m, r, &tm, &vendors[v].marks[i]))
                 return &vendors[v];
     }
     return NULL;
