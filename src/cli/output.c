@@ -18,27 +18,52 @@
 #include "fmt.h"
 
 /*
- * _(msgid) of an advice text, remembered per thread.  Each recipient asks
- * for two to four of them and a catalogue look-up costs about as much as
- * writing the recipient's whole JSON line.  The texts are the advice
- * table's constant strings, so their address names them; the language is
- * chosen once, at start-up (i18n.c), before any report is written.
+ * _(msgid) of an advice text, remembered per thread, with what the JSON
+ * writer needs of it.  Each recipient asks for two to four of them and a
+ * catalogue look-up costs about as much as writing the recipient's whole
+ * JSON line.  The texts are the advice table's constant strings, so their
+ * address names them; the language is chosen once, at start-up (i18n.c),
+ * before any report is written.
  */
-static const char *advice_text(const char *msgid)
+typedef struct advice_memo {
+    const char *id, *text;
+    size_t len;
+    bool verbatim; /* JSON: written as it is between quotes (json_verbatim) */
+} advice_memo;
+
+static const advice_memo *advice_entry(const char *msgid)
 {
     enum { BITS = 9, SLOTS = 1 << BITS }; /* more than the advice table's strings */
-    static _Thread_local struct {
-        const char *id, *text;
-    } memo[SLOTS];
-    if (!msgid)
-        return _(msgid);
+    static _Thread_local advice_memo memo[SLOTS];
     /* Fibonacci hashing: neighbouring addresses (one table's strings) spread out */
     size_t slot = (size_t)(((uint64_t)(uintptr_t)msgid * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - BITS));
-    if (memo[slot].id != msgid) {
-        memo[slot].text = _(msgid);
-        memo[slot].id = msgid;
+    advice_memo *m = &memo[slot];
+    if (m->id != msgid || !msgid) {
+        m->text = _(msgid);
+        m->id = msgid;
+        m->len = m->text ? strlen(m->text) : 0;
+        m->verbatim = m->text && json_verbatim(m->text, m->len);
     }
-    return memo[slot].text;
+    return m;
+}
+
+static const char *advice_text(const char *msgid)
+{
+    return advice_entry(msgid)->text;
+}
+
+/* key (kl bytes; "" for an array's first element) then the text as a JSON string. */
+static void jc_advice(jc *c, const char *key, size_t kl, const advice_memo *m)
+{
+    if (!m->verbatim) {
+        jc_strn(c, key, kl, m->text, m->len);
+    } else if (jc_room(c, kl + m->len + 2)) {
+        memcpy(c->d, key, kl);
+        c->d[kl] = '"';
+        memcpy(c->d + kl + 1, m->text, m->len);
+        c->d[kl + 1 + m->len] = '"';
+        c->d += kl + m->len + 2;
+    }
 }
 
 static const char *const csv_cols[] = {
@@ -66,43 +91,42 @@ static void json_one(const char *source, size_t index, const mm_report *r, const
                      mm_buf *b)
 {
     const mm_original *og = mm_report_original(r);
-    jw w = jw_begin(b);
-    jw_str(&w, "source", source);
-    jw_int(&w, "index", (long long)index);
-    jw_str(&w, "kind", mm_kind_tostr(mm_report_kind(r)));
-    jw_str(&w, "recipient", p->recipient);
-    jw_str_or_null(&w, "action", p->action);
-    jw_str_or_null(&w, "status", p->status);
+    jc c = jc_begin(b);
+    jc_str(&c, JC_FIRST("source"), source);
+    jc_int(&c, JC_KEY("index"), (long long)index);
+    jc_str(&c, JC_KEY("kind"), mm_kind_tostr(mm_report_kind(r)));
+    jc_str(&c, JC_KEY("recipient"), p->recipient);
+    jc_str_or_null(&c, JC_KEY("action"), p->action);
+    jc_str_or_null(&c, JC_KEY("status"), p->status);
     if (p->reply_code)
-        jw_int(&w, "reply_code", p->reply_code);
+        jc_int(&c, JC_KEY("reply_code"), p->reply_code);
     else
-        jw_raw(&w, "reply_code", "null");
-    jw_str(&w, "reason", mm_reason_tostr(p->reason));
-    jw_raw(&w, "hard_bounce", p->hard_bounce ? "true" : "false");
-    jw_str(&w, "category", mm_category_tostr(p->advice.category));
-    jw_str(&w, "severity", mm_severity_tostr(p->advice.severity));
+        jc_raw(&c, JC_LIT(",\"reply_code\":null"));
+    jc_str(&c, JC_KEY("reason"), mm_reason_tostr(p->reason));
+    if (p->hard_bounce)
+        jc_raw(&c, JC_LIT(",\"hard_bounce\":true"));
+    else
+        jc_raw(&c, JC_LIT(",\"hard_bounce\":false"));
+    jc_str(&c, JC_KEY("category"), mm_category_tostr(p->advice.category));
+    jc_str(&c, JC_KEY("severity"), mm_severity_tostr(p->advice.severity));
     if (p->advice.retry_after == MM_RETRY_NEVER)
-        jw_raw(&w, "retry_after", "null");
+        jc_raw(&c, JC_LIT(",\"retry_after\":null"));
     else
-        jw_int(&w, "retry_after", p->advice.retry_after);
-    jw_str(&w, "summary", advice_text(p->advice.summary));
-    jw_key(&w, "actions");
-    jw_put(&w, "[", 1);
-    for (size_t i = 0; i < MM_MAX_ACTIONS && p->advice.actions[i]; i++) {
-        if (i)
-            jw_put(&w, ",", 1);
-        jw_string(&w, advice_text(p->advice.actions[i]));
-    }
-    jw_put(&w, "]", 1);
-    jw_str(&w, "diagnostic", p->diagnostic);
-    jw_str_or_null(&w, "remote_mta", p->remote_mta);
-    jw_str_or_null(&w, "reporting_mta", p->reporting_mta);
-    jw_str_or_null(&w, "date", p->date);
-    jw_str_or_null(&w, "provider", p->provider);
-    jw_str_or_null(&w, "original_message_id", og->message_id);
-    jw_str_or_null(&w, "original_subject", og->subject);
-    jw_str(&w, "mta", mm_report_mta(r));
-    jw_end(&w);
+        jc_int(&c, JC_KEY("retry_after"), p->advice.retry_after);
+    jc_advice(&c, JC_KEY("summary"), advice_entry(p->advice.summary));
+    jc_raw(&c, JC_LIT(",\"actions\":["));
+    for (size_t i = 0; i < MM_MAX_ACTIONS && p->advice.actions[i]; i++)
+        jc_advice(&c, ",", i ? 1 : 0, advice_entry(p->advice.actions[i]));
+    jc_raw(&c, JC_LIT("]"));
+    jc_str(&c, JC_KEY("diagnostic"), p->diagnostic);
+    jc_str_or_null(&c, JC_KEY("remote_mta"), p->remote_mta);
+    jc_str_or_null(&c, JC_KEY("reporting_mta"), p->reporting_mta);
+    jc_str_or_null(&c, JC_KEY("date"), p->date);
+    jc_str_or_null(&c, JC_KEY("provider"), p->provider);
+    jc_str_or_null(&c, JC_KEY("original_message_id"), og->message_id);
+    jc_str_or_null(&c, JC_KEY("original_subject"), og->subject);
+    jc_str(&c, JC_KEY("mta"), mm_report_mta(r));
+    jc_end(&c);
 }
 
 static void csv_one(const char *source, size_t index, const mm_report *r, const mm_recipient *p,
