@@ -147,6 +147,16 @@ static size_t copy_plain(char *d, const unsigned char *p, size_t left)
         unsigned mask = stop_mask(p + left - 16) >> (16 - (left - run));
         return mask ? run + (size_t)__builtin_ctz(mask) : left;
     }
+    if (left < 16) {
+        /* A short string (or the end of one after an escape): 16 bytes
+         * cannot be read from p, so through a block on the stack.  The NULs
+         * after the string are stops and are masked out. */
+        unsigned char blk[16] = {0};
+        memcpy(blk, p, left);
+        _mm_storeu_si128((__m128i *)(void *)d, _mm_loadu_si128((const __m128i *)(const void *)blk));
+        unsigned mask = stop_mask(blk) & ((1u << left) - 1);
+        return mask ? (size_t)__builtin_ctz(mask) : left;
+    }
 #endif
     while (run < left && json_plain(p[run])) {
         d[run] = (char)p[run];

@@ -85,8 +85,8 @@ void jw_elem_str(jw *w, const char *s);
 /*
  * A record writer for hot paths (diagnose's JSON Lines), in the same bytes
  * as jw: a cursor into the buffer's spare room, with one room check per
- * member instead of one per append.  A string of n bytes takes at most
- * json_room(n) bytes written (a control byte becomes \u00XX).  The line is
+ * member instead of one per append.  A string of n bytes needs at most
+ * json_room(n) bytes of room (a control byte becomes \u00XX).  The line is
  * all or nothing, as with jw: jc_end() takes it back if room ran out.  For
  * buffers without a limit only (the bound would not honour one).
  *
@@ -111,7 +111,7 @@ typedef struct jc {
 
 static inline size_t json_room(size_t n)
 {
-    return 6 * n + 2;
+    return 6 * n + 2 + 16; /* the 16: json_put_string stores whole 16-byte blocks */
 }
 
 /* s (n bytes) as a JSON string, quotes included, at d; returns its end. */
