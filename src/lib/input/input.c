@@ -283,16 +283,44 @@ static void reset_msg(mm_input *in, bool *trunc)
 }
 
 /*
- * Whole lines from b (a line start, b[0] not 'F' or '>') up to the first
- * line that starts with 'F' or '>', or up to the last line end in b[0..avail):
- * only such lines can start a message or need mboxrd unescaping, so the
- * lines before them are kept in one piece.  0 when no line ends in b.
+ * What a line that starts at l (avail bytes from there on) can be for the
+ * mbox reader: a "From " line (it may start a message), a ">From " line of
+ * any depth (mboxrd: one '>' is removed), or plain.  LOOK when the line's
+ * first bytes are not all there yet.
+ */
+typedef enum { LINE_PLAIN, LINE_FROM, LINE_QUOTED_FROM, LINE_LOOK } line_kind;
+
+static line_kind line_kind_at(const char *l, size_t avail)
+{
+    size_t q = 0;
+    while (q < avail && l[q] == '>')
+        q++;
+    if (avail - q < 5) /* a line that ends before "From " would: plain */
+        return memchr(l + q, '\n', avail - q) ? LINE_PLAIN : LINE_LOOK;
+    if (memcmp(l + q, "From ", 5) != 0)
+        return LINE_PLAIN;
+    return q ? LINE_QUOTED_FROM : LINE_FROM;
+}
+
+/*
+ * Whole lines from b (a line start, plain by line_kind_at) up to the first
+ * line that is not plain, or up to the last line end in b[0..avail): only
+ * "From " and ">From " lines can start a message or need unescaping, so the
+ * lines before them are kept in one piece.  Lines starting with 'F' or '>'
+ * are looked at in place ("From:", "Final-Recipient:", quoted text) and
+ * taken into the run when plain.  0 when no line ends in b.
  */
 static size_t plain_lines(const char *b, size_t avail)
 {
-    size_t i = mm_lf_then(b, avail, 'F', '>', '>');
-    if (i < avail)
-        return i + 1;
+    size_t from = 0;
+    for (;;) {
+        size_t i = from + mm_lf_then(b + from, avail - from, 'F', '>', '>');
+        if (i >= avail)
+            break;
+        if (line_kind_at(b + i + 1, avail - i - 1) != LINE_PLAIN)
+            return i + 1;
+        from = i + 1;
+    }
     const char *last = avail ? memrchr(b, '\n', avail) : NULL;
     return last ? (size_t)(last - b) + 1 : 0;
 }
@@ -322,7 +350,7 @@ static bool read_mbox_message(mm_input *in, bool *trunc)
             prev_blank = false;
             continue;
         }
-        if (start && p[0] != 'F' && p[0] != '>' && p[n - 1] == '\n') {
+        if (start && p[n - 1] == '\n' && line_kind_at(p, n) == LINE_PLAIN) {
             /* this line and the plain ones after it in one piece */
             size_t run = plain_lines(p, in->rlen - in->rpos + n);
             if (run > n) {
