@@ -39,6 +39,11 @@ struct mm_input {
     size_t rpos, rlen;
     bool mid_line; /* the next piece continues a line already started */
     bool eof;
+    /* A regular file we opened: its size when opened.  Reading stops there
+     * without the read() that would return 0 (one system call per file of
+     * a directory), and a message read whole stays where it was read. */
+    bool sized;
+    unsigned long long size, got;
     int err; /* errno of a failed read, 0 if none */
     mm_buf msg;
     /* The message's bytes while they are one run still in rbuf (msg empty):
@@ -48,21 +53,27 @@ struct mm_input {
     bool lost; /* copying the run failed (out of memory): the message is cut */
 };
 
-static mm_status_t push(mm_input *in, const char *path)
+/* Push path, which the work list then owns (freed here on failure). */
+static mm_status_t push_owned(mm_input *in, char *path)
 {
     if (in->ntodo == in->captodo) {
         size_t cap = in->captodo ? in->captodo * 2 : 16;
         char **v = realloc(in->todo, cap * sizeof *v);
-        if (!v)
+        if (!v) {
+            free(path);
             return MM_ENOMEM;
+        }
         in->todo = v;
         in->captodo = cap;
     }
-    in->todo[in->ntodo] = strdup(path);
-    if (!in->todo[in->ntodo])
-        return MM_ENOMEM;
-    in->ntodo++;
+    in->todo[in->ntodo++] = path;
     return MM_OK;
+}
+
+static mm_status_t push(mm_input *in, const char *path)
+{
+    char *copy = strdup(path);
+    return copy ? push_owned(in, copy) : MM_ENOMEM;
 }
 
 mm_status_t mm_input_open(const char *const *paths, size_t npaths, size_t max_message_bytes,
@@ -124,6 +135,8 @@ static mm_status_t expand_dir(mm_input *in, const char *path)
     size_t n = 0, cap = 0;
     mm_status_t st = MM_OK;
     struct dirent *e;
+    size_t plen = strlen(path);
+    size_t sep = path[plen - 1] == '/' ? 0 : 1;
     while ((e = readdir(d)) != NULL && st == MM_OK) {
         if (e->d_name[0] == '.' || strcmp(e->d_name, "tmp") == 0)
             continue;
@@ -136,23 +149,26 @@ static mm_status_t expand_dir(mm_input *in, const char *path)
             }
             names = v;
         }
-        size_t len = strlen(path) + strlen(e->d_name) + 2;
-        names[n] = malloc(len);
-        if (!names[n]) {
+        /* path, a '/' unless it ends in one, the name */
+        size_t nlen = strlen(e->d_name);
+        char *full = malloc(plen + sep + nlen + 1);
+        if (!full) {
             st = MM_ENOMEM;
             break;
         }
-        snprintf(names[n], len, "%s%s%s", path, path[strlen(path) - 1] == '/' ? "" : "/",
-                 e->d_name);
-        n++;
+        memcpy(full, path, plen);
+        full[plen] = '/';
+        memcpy(full + plen + sep, e->d_name, nlen + 1);
+        names[n++] = full;
     }
     closedir(d);
     if (st == MM_OK)
         qsort(names, n, sizeof *names, cmp_names);
     for (size_t i = n; i-- > 0;) {
         if (st == MM_OK)
-            st = push(in, names[i]);
-        free(names[i]);
+            st = push_owned(in, names[i]);
+        else
+            free(names[i]);
     }
     free(names);
     return st;
@@ -169,6 +185,10 @@ static void keep_run(mm_input *in)
 /* Move unread bytes to the front and read more; sets eof at end of file or on error. */
 static void fill(mm_input *in)
 {
+    if (in->sized && in->got >= in->size) {
+        in->eof = true; /* all of it is in rbuf already */
+        return;
+    }
     keep_run(in);
     if (in->rpos) {
         memmove(in->rbuf, in->rbuf + in->rpos, in->rlen - in->rpos);
@@ -183,8 +203,10 @@ static void fill(mm_input *in)
             in->err = errno;
         if (got <= 0)
             in->eof = true;
-        else
+        else {
             in->rlen += (size_t)got;
+            in->got += (unsigned long long)got;
+        }
         return;
     }
 }
@@ -402,31 +424,57 @@ static bool read_message(mm_input *in, bool *trunc)
     return in->mbox ? read_mbox_message(in, trunc) : read_file_message(in, trunc);
 }
 
-/* Open path for reading into in->fd; a directory is expanded instead (*dir set). */
+/* A directory to walk instead of a file: expanded in place (*dir set). */
+static mm_status_t open_dir(mm_input *in, const char *path, bool *dir, char *why, size_t whylen)
+{
+    *dir = true;
+    mm_status_t st = expand_dir(in, path);
+    if (st != MM_OK)
+        snprintf(why, whylen, "cannot read directory: %s", strerror(errno));
+    return st;
+}
+
+/*
+ * Open path for reading into in->fd; a directory is expanded instead (*dir
+ * set).  open() comes first and fstat() tells a directory from a file: one
+ * look-up of the path, not two.  When open() fails, stat() says what the
+ * error is, as it would have first: the path's own error, or a directory
+ * that cannot be read.
+ */
 static mm_status_t open_path(mm_input *in, const char *path, bool *dir, char *why, size_t whylen)
 {
     *dir = false;
+    in->sized = false;
     if (strcmp(path, "-") == 0) {
         in->fd = 0;
         return MM_OK;
     }
     struct stat sb;
-    if (stat(path, &sb) != 0) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        int open_err = errno;
+        if (stat(path, &sb) != 0) {
+            snprintf(why, whylen, "%s", strerror(errno));
+            return MM_EIO;
+        }
+        if (S_ISDIR(sb.st_mode))
+            return open_dir(in, path, dir, why, whylen);
+        snprintf(why, whylen, "%s", strerror(open_err));
+        return MM_EIO;
+    }
+    if (fstat(fd, &sb) != 0) {
         snprintf(why, whylen, "%s", strerror(errno));
+        close(fd);
         return MM_EIO;
     }
     if (S_ISDIR(sb.st_mode)) {
-        *dir = true;
-        mm_status_t st = expand_dir(in, path);
-        if (st != MM_OK)
-            snprintf(why, whylen, "cannot read directory: %s", strerror(errno));
-        return st;
+        close(fd);
+        return open_dir(in, path, dir, why, whylen);
     }
-    in->fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (in->fd < 0) {
-        snprintf(why, whylen, "%s", strerror(errno));
-        return MM_EIO;
-    }
+    in->fd = fd;
+    /* st_size 0 is not trusted: /proc files say 0 and have bytes */
+    in->sized = S_ISREG(sb.st_mode) && sb.st_size > 0;
+    in->size = (unsigned long long)sb.st_size;
     return MM_OK;
 }
 
@@ -445,6 +493,7 @@ static mm_status_t open_next(mm_input *in, mm_input_msg *msg, char *why, size_t 
             continue;
         in->index = 0;
         in->eof = false;
+        in->got = 0;
         in->err = 0;
         in->rpos = in->rlen = 0;
         in->mid_line = false;
