@@ -305,6 +305,60 @@ static void reset_msg(mm_input *in, bool *trunc)
 }
 
 /*
+ * Where a line starting with 'F' or '>' begins, less one: the first i < n - 1
+ * with s[i] an LF and s[i + 1] 'F' or '>' (mm_lf_then(s, n, 'F', '>', '>')),
+ * or n.  Every byte of an mbox passes here, so where the CPU has AVX2 it
+ * takes 64 positions a step with two compares for the mark, not three; the
+ * rest goes to mm_lf_then().
+ */
+#if defined(__x86_64__) && defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define HAVE_AVX2_SCAN 1
+
+__attribute__((target("avx2"))) static size_t lf_mark_avx2(const char *s, size_t n, size_t *ip)
+{
+    const __m256i lf = _mm256_set1_epi8('\n'), f = _mm256_set1_epi8('F'),
+                  gt = _mm256_set1_epi8('>');
+    size_t i = *ip;
+    for (; n - i > 64; i += 64) { /* the last load ends at s[i + 64], before s[n] */
+        const char *b = s + i;
+        __m256i v0 = _mm256_loadu_si256((const __m256i *)(const void *)b);
+        __m256i w0 = _mm256_loadu_si256((const __m256i *)(const void *)(b + 1));
+        __m256i v1 = _mm256_loadu_si256((const __m256i *)(const void *)(b + 32));
+        __m256i w1 = _mm256_loadu_si256((const __m256i *)(const void *)(b + 33));
+        __m256i m0 = _mm256_and_si256(_mm256_cmpeq_epi8(v0, lf),
+                                      _mm256_or_si256(_mm256_cmpeq_epi8(w0, f),
+                                                      _mm256_cmpeq_epi8(w0, gt)));
+        __m256i m1 = _mm256_and_si256(_mm256_cmpeq_epi8(v1, lf),
+                                      _mm256_or_si256(_mm256_cmpeq_epi8(w1, f),
+                                                      _mm256_cmpeq_epi8(w1, gt)));
+        __m256i any = _mm256_or_si256(m0, m1);
+        if (!_mm256_testz_si256(any, any)) {
+            unsigned lo = (unsigned)_mm256_movemask_epi8(m0);
+            if (lo)
+                return i + (size_t)__builtin_ctz(lo);
+            return i + 32 + (size_t)__builtin_ctz((unsigned)_mm256_movemask_epi8(m1));
+        }
+    }
+    *ip = i;
+    return n;
+}
+#endif
+
+static size_t next_mark(const char *s, size_t n)
+{
+    size_t i = 0;
+#ifdef HAVE_AVX2_SCAN
+    if (n > 64 && __builtin_cpu_supports("avx2")) {
+        size_t hit = lf_mark_avx2(s, n, &i);
+        if (hit < n)
+            return hit;
+    }
+#endif
+    return i + mm_lf_then(s + i, n - i, 'F', '>', '>');
+}
+
+/*
  * What a line that starts at l (avail bytes from there on) can be for the
  * mbox reader: a "From " line (it may start a message), a ">From " line of
  * any depth (mboxrd: one '>' is removed), or plain.  LOOK when the line's
@@ -336,7 +390,7 @@ static size_t plain_lines(const char *b, size_t avail)
 {
     size_t from = 0;
     for (;;) {
-        size_t i = from + mm_lf_then(b + from, avail - from, 'F', '>', '>');
+        size_t i = from + next_mark(b + from, avail - from);
         if (i >= avail)
             break;
         if (line_kind_at(b + i + 1, avail - i - 1) != LINE_PLAIN)
