@@ -87,6 +87,97 @@ void out_header(const out_opts *o, bool bom, mm_buf *b)
     mm_buf_puts(b, "\r\n");
 }
 
+/*
+ * The members from "reason" to "actions" depend only on the verdict (reason,
+ * hard or soft, the advice), and a run has few distinct verdicts: each is
+ * written once per thread and then copied.  The texts are the advice
+ * table's constant strings (see advice_entry), so the key holds addresses.
+ */
+typedef struct verdict_key {
+    const char *summary, *actions[MM_MAX_ACTIONS];
+    long retry_after;
+    int reason, category, severity, hard_bounce;
+} verdict_key;
+
+enum { VERDICT_BITS = 8, VERDICT_POOL = 64 << 10 };
+
+typedef struct verdict_memo {
+    struct {
+        verdict_key key;
+        size_t off, len; /* in pool; len 0: empty */
+    } slot[1 << VERDICT_BITS];
+    char pool[VERDICT_POOL]; /* filled once; when full, verdicts are written each time */
+    size_t used;
+} verdict_memo;
+
+static verdict_key verdict_of(const mm_recipient *p)
+{
+    verdict_key k;
+    memset(&k, 0, sizeof k); /* padding too: keys are compared with memcmp */
+    k.summary = p->advice.summary;
+    for (size_t i = 0; i < MM_MAX_ACTIONS && p->advice.actions[i]; i++)
+        k.actions[i] = p->advice.actions[i];
+    k.retry_after = p->advice.retry_after;
+    k.reason = (int)p->reason;
+    k.category = (int)p->advice.category;
+    k.severity = (int)p->advice.severity;
+    k.hard_bounce = p->hard_bounce;
+    return k;
+}
+
+static size_t verdict_slot(const verdict_key *k)
+{
+    uint64_t h = (uint64_t)(uintptr_t)k->summary ^ (uint64_t)(uintptr_t)k->actions[0] << 1 ^
+                 (uint64_t)(uintptr_t)k->actions[1] << 2 ^ (uint64_t)k->retry_after ^
+                 (uint64_t)k->reason << 32 ^ (uint64_t)k->hard_bounce << 40;
+    return (size_t)((h * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - VERDICT_BITS));
+}
+
+static void json_verdict_members(jc *c, const mm_recipient *p)
+{
+    jc_str(c, JC_KEY("reason"), mm_reason_tostr(p->reason));
+    if (p->hard_bounce)
+        jc_raw(c, JC_LIT(",\"hard_bounce\":true"));
+    else
+        jc_raw(c, JC_LIT(",\"hard_bounce\":false"));
+    jc_str(c, JC_KEY("category"), mm_category_tostr(p->advice.category));
+    jc_str(c, JC_KEY("severity"), mm_severity_tostr(p->advice.severity));
+    if (p->advice.retry_after == MM_RETRY_NEVER)
+        jc_raw(c, JC_LIT(",\"retry_after\":null"));
+    else
+        jc_int(c, JC_KEY("retry_after"), p->advice.retry_after);
+    jc_advice(c, JC_KEY("summary"), advice_entry(p->advice.summary));
+    jc_raw(c, JC_LIT(",\"actions\":["));
+    for (size_t i = 0; i < MM_MAX_ACTIONS && p->advice.actions[i]; i++)
+        jc_advice(c, ",", i ? 1 : 0, advice_entry(p->advice.actions[i]));
+    jc_raw(c, JC_LIT("]"));
+}
+
+static void json_verdict(jc *c, const mm_recipient *p)
+{
+    static _Thread_local verdict_memo memo;
+    verdict_key k = verdict_of(p);
+    size_t i = verdict_slot(&k);
+    if (memo.slot[i].len && memcmp(&memo.slot[i].key, &k, sizeof k) == 0) {
+        jc_raw(c, memo.pool + memo.slot[i].off, memo.slot[i].len);
+        return;
+    }
+    if (c->failed || !c->d)
+        return; /* nothing can be written (jc_room said so before) */
+    size_t from = (size_t)(c->d - c->b->data); /* an offset: jc_grow may move the data */
+    json_verdict_members(c, p);
+    if (c->failed)
+        return;
+    size_t len = (size_t)(c->d - c->b->data) - from;
+    if (len > VERDICT_POOL - memo.used)
+        return;
+    memcpy(memo.pool + memo.used, c->b->data + from, len);
+    memo.slot[i].key = k;
+    memo.slot[i].off = memo.used;
+    memo.slot[i].len = len;
+    memo.used += len;
+}
+
 static void json_one(const char *source, size_t index, const mm_report *r, const mm_recipient *p,
                      mm_buf *b)
 {
@@ -102,22 +193,7 @@ static void json_one(const char *source, size_t index, const mm_report *r, const
         jc_int(&c, JC_KEY("reply_code"), p->reply_code);
     else
         jc_raw(&c, JC_LIT(",\"reply_code\":null"));
-    jc_str(&c, JC_KEY("reason"), mm_reason_tostr(p->reason));
-    if (p->hard_bounce)
-        jc_raw(&c, JC_LIT(",\"hard_bounce\":true"));
-    else
-        jc_raw(&c, JC_LIT(",\"hard_bounce\":false"));
-    jc_str(&c, JC_KEY("category"), mm_category_tostr(p->advice.category));
-    jc_str(&c, JC_KEY("severity"), mm_severity_tostr(p->advice.severity));
-    if (p->advice.retry_after == MM_RETRY_NEVER)
-        jc_raw(&c, JC_LIT(",\"retry_after\":null"));
-    else
-        jc_int(&c, JC_KEY("retry_after"), p->advice.retry_after);
-    jc_advice(&c, JC_KEY("summary"), advice_entry(p->advice.summary));
-    jc_raw(&c, JC_LIT(",\"actions\":["));
-    for (size_t i = 0; i < MM_MAX_ACTIONS && p->advice.actions[i]; i++)
-        jc_advice(&c, ",", i ? 1 : 0, advice_entry(p->advice.actions[i]));
-    jc_raw(&c, JC_LIT("]"));
+    json_verdict(&c, p);
     jc_str(&c, JC_KEY("diagnostic"), p->diagnostic);
     jc_str_or_null(&c, JC_KEY("remote_mta"), p->remote_mta);
     jc_str_or_null(&c, JC_KEY("reporting_mta"), p->reporting_mta);
