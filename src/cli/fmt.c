@@ -426,25 +426,98 @@ bool csv_formula(const char *s)
     return s[0] && strchr("=+-@\t\r", s[0]) && strcmp(s, "-") != 0;
 }
 
+/* Whether p[0..n) is well-formed UTF-8 as utf8_len() judges it; ASCII is
+ * skipped 16 bytes at a time where SSE2 is. */
+static bool utf8_ok(const unsigned char *p, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+#ifdef __SSE2__
+        for (; n - i >= 16; i += 16) {
+            unsigned high = (unsigned)_mm_movemask_epi8(
+                _mm_loadu_si128((const __m128i *)(const void *)(p + i)));
+            if (high) {
+                i += (size_t)__builtin_ctz(high);
+                break;
+            }
+        }
+        if (i >= n)
+            break;
+#endif
+        if (p[i] < 0x80) {
+            i++;
+            continue;
+        }
+        size_t k = utf8_len(p + i, n - i);
+        if (!k)
+            return false;
+        i += k;
+    }
+    return true;
+}
+
+static bool csv_special(char c)
+{
+    return c == ',' || c == '"' || c == '\r' || c == '\n';
+}
+
+#ifdef __SSE2__
+/* A bit for each of the 16 bytes at p that csv_special() names. */
+static unsigned csv_mask(const char *p)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    __m128i m = _mm_or_si128(
+        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(',')), _mm_cmpeq_epi8(v, _mm_set1_epi8('"'))),
+        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\r')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))));
+    return (unsigned)_mm_movemask_epi8(m);
+}
+#endif
+
+/* strpbrk(s, ",\"\r\n") != NULL for the n bytes at s, 16 at a time where SSE2 is. */
+static bool csv_needs_quotes(const char *s, size_t n)
+{
+    size_t i = 0;
+#ifdef __SSE2__
+    for (; n - i >= 16; i += 16)
+        if (csv_mask(s + i))
+            return true;
+    if (i < n && n >= 16)
+        return csv_mask(s + n - 16) != 0; /* the last block, overlapping the one before */
+#endif
+    for (; i < n; i++)
+        if (csv_special(s[i]))
+            return true;
+    return false;
+}
+
 void csv_field(mm_buf *b, const char *raw, bool first)
 {
     mm_buf tmp = MM_BUF_INIT;
-    const char *s = utf8_clean(raw, &tmp);
+    const char *s = raw;
+    size_t n = strlen(raw);
+    if (!utf8_ok((const unsigned char *)raw, n)) {
+        s = utf8_clean(raw, &tmp);
+        n = tmp.len;
+    }
     if (!first)
         mm_buf_putc(b, ',');
     bool formula = csv_formula(s);
-    if (!formula && !strpbrk(s, ",\"\r\n")) {
-        mm_buf_puts(b, s);
+    if (!formula && !csv_needs_quotes(s, n)) {
+        mm_buf_append(b, s, n);
         mm_buf_free(&tmp);
         return;
     }
     mm_buf_putc(b, '"');
     if (formula)
         mm_buf_putc(b, '\'');
-    for (; *s; s++) {
-        if (*s == '"')
+    /* runs up to and including each '"', which is then doubled */
+    for (const char *p = s, *e = s + n; p < e;) {
+        const char *q = memchr(p, '"', (size_t)(e - p));
+        size_t run = q ? (size_t)(q - p) + 1 : (size_t)(e - p);
+        mm_buf_append(b, p, run);
+        if (q)
             mm_buf_putc(b, '"');
-        mm_buf_putc(b, *s);
+        p += run;
     }
     mm_buf_putc(b, '"');
     mm_buf_free(&tmp);

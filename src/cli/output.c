@@ -209,13 +209,14 @@ static void csv_one(const char *source, size_t index, const mm_report *r, const 
                     mm_buf *b)
 {
     const mm_original *og = mm_report_original(r);
-    char idx[32], reply[16], retry[32];
-    snprintf(idx, sizeof idx, "%zu", index);
-    snprintf(reply, sizeof reply, "%d", p->reply_code);
+    /* the numbers as printf writes them, without its cost per record */
+    char idx[32], reply[32], retry[32];
+    *json_put_number(idx, (long long)index) = '\0';
+    *json_put_number(reply, p->reply_code) = '\0';
     if (p->advice.retry_after == MM_RETRY_NEVER)
         retry[0] = '\0';
     else
-        snprintf(retry, sizeof retry, "%ld", p->advice.retry_after);
+        *json_put_number(retry, p->advice.retry_after) = '\0';
     mm_buf acts = MM_BUF_INIT;
     for (size_t i = 0; i < MM_MAX_ACTIONS && p->advice.actions[i]; i++) {
         if (i)
