@@ -192,7 +192,7 @@ static size_t put_escaped(char **d, const unsigned char *p, size_t left)
                  : c == '\n' ? 'n'
                  : c == '\r' ? 'r'
                  : c == '\t' ? 't'
-                              : 0;
+                             : 0;
         *o++ = '\\';
         if (s) {
             *o++ = s;
@@ -423,7 +423,18 @@ void jw_elem_str(jw *w, const char *s)
  */
 bool csv_formula(const char *s)
 {
-    return s[0] && strchr("=+-@\t\r", s[0]) && strcmp(s, "-") != 0;
+    switch (s[0]) {
+    case '=':
+    case '+':
+    case '@':
+    case '\t':
+    case '\r':
+        return true;
+    case '-':
+        return s[1] != '\0';
+    default:
+        return false;
+    }
 }
 
 /* Whether p[0..n) is well-formed UTF-8 as utf8_len() judges it; ASCII is
@@ -468,7 +479,8 @@ static unsigned csv_mask(const char *p)
     __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
     __m128i m = _mm_or_si128(
         _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(',')), _mm_cmpeq_epi8(v, _mm_set1_epi8('"'))),
-        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\r')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))));
+        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\r')),
+                     _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))));
     return (unsigned)_mm_movemask_epi8(m);
 }
 #endif
@@ -504,7 +516,8 @@ void csv_field(mm_buf *b, const char *raw, bool first)
     bool formula = csv_formula(s);
     if (!formula && !csv_needs_quotes(s, n)) {
         mm_buf_append(b, s, n);
-        mm_buf_free(&tmp);
+        if (tmp.data)
+            mm_buf_free(&tmp);
         return;
     }
     mm_buf_putc(b, '"');

@@ -97,8 +97,8 @@ void jw_elem_str(jw *w, const char *s);
  */
 typedef struct jc {
     mm_buf *b;
-    char *d;     /* where the next byte goes */
-    char *end;   /* end of the room reserved (a byte is left for the NUL) */
+    char *d;   /* where the next byte goes */
+    char *end; /* end of the room reserved (a byte is left for the NUL) */
     size_t start;
     bool failed; /* room could not be made: the line is dropped */
 } jc;

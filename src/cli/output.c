@@ -162,9 +162,10 @@ static void json_verdict(jc *c, const mm_recipient *p)
         jc_raw(c, memo.pool + memo.slot[i].off, memo.slot[i].len);
         return;
     }
+    /* nothing can be written when room already failed; an offset, as jc_grow may move the data */
     if (c->failed || !c->d)
-        return; /* nothing can be written (jc_room said so before) */
-    size_t from = (size_t)(c->d - c->b->data); /* an offset: jc_grow may move the data */
+        return;
+    size_t from = (size_t)(c->d - c->b->data);
     json_verdict_members(c, p);
     if (c->failed)
         return;

@@ -326,12 +326,12 @@ __attribute__((target("avx2"))) static size_t lf_mark_avx2(const char *s, size_t
         __m256i w0 = _mm256_loadu_si256((const __m256i *)(const void *)(b + 1));
         __m256i v1 = _mm256_loadu_si256((const __m256i *)(const void *)(b + 32));
         __m256i w1 = _mm256_loadu_si256((const __m256i *)(const void *)(b + 33));
-        __m256i m0 = _mm256_and_si256(_mm256_cmpeq_epi8(v0, lf),
-                                      _mm256_or_si256(_mm256_cmpeq_epi8(w0, f),
-                                                      _mm256_cmpeq_epi8(w0, gt)));
-        __m256i m1 = _mm256_and_si256(_mm256_cmpeq_epi8(v1, lf),
-                                      _mm256_or_si256(_mm256_cmpeq_epi8(w1, f),
-                                                      _mm256_cmpeq_epi8(w1, gt)));
+        __m256i m0 =
+            _mm256_and_si256(_mm256_cmpeq_epi8(v0, lf),
+                             _mm256_or_si256(_mm256_cmpeq_epi8(w0, f), _mm256_cmpeq_epi8(w0, gt)));
+        __m256i m1 =
+            _mm256_and_si256(_mm256_cmpeq_epi8(v1, lf),
+                             _mm256_or_si256(_mm256_cmpeq_epi8(w1, f), _mm256_cmpeq_epi8(w1, gt)));
         __m256i any = _mm256_or_si256(m0, m1);
         if (!_mm256_testz_si256(any, any)) {
             unsigned lo = (unsigned)_mm256_movemask_epi8(m0);
