@@ -10,6 +10,7 @@
  */
 #include "output.h"
 
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +51,24 @@ static const advice_memo *advice_entry(const char *msgid)
 static const char *advice_text(const char *msgid)
 {
     return advice_entry(msgid)->text;
+}
+
+/* _(msgid) for the program's own constant msgids (labels), through the same
+ * memo: the text format asks for about a dozen per recipient. */
+static const char *tr(const char *msgid)
+{
+    return advice_entry(msgid)->text;
+}
+
+/* Strings appended in order, up to a NULL (printf's "%s%s..." without its
+ * cost: the text format writes a dozen such lines per recipient). */
+static void put_all(mm_buf *b, ...)
+{
+    va_list ap;
+    va_start(ap, b);
+    for (const char *s; (s = va_arg(ap, const char *)) != NULL;)
+        mm_buf_puts(b, s);
+    va_end(ap);
 }
 
 /* key (kl bytes; "" for an array's first element) then the text as a JSON string. */
@@ -252,11 +271,11 @@ static const char *sev_label(mm_severity_t s)
 {
     static const char *const names[] = {N_("none"), N_("low"), N_("medium"), N_("high"),
                                         N_("critical")};
-    return _(names[s <= MM_SEVERITY_CRITICAL ? s : 0]);
+    return tr(names[s <= MM_SEVERITY_CRITICAL ? s : 0]);
 }
 
-/* Short translated labels; the machine names stay beside them in the text. */
-const char *out_reason_label(mm_reason_t r)
+/* Short labels (msgids); the machine names stay beside them in the text. */
+static const char *reason_msgid(mm_reason_t r)
 {
     static const char *const names[MM_REASON_COUNT_] = {
         [MM_REASON_UNDEFINED] = N_("unknown reason"),
@@ -297,10 +316,15 @@ const char *out_reason_label(mm_reason_t r)
         [MM_REASON_AUTHSUBMISSION] = N_("your SMTP login failed"),
     };
     const char *n = (unsigned)r < MM_REASON_COUNT_ ? names[r] : NULL;
-    return _(n ? n : names[MM_REASON_UNDEFINED]);
+    return n ? n : names[MM_REASON_UNDEFINED];
 }
 
-const char *out_category_label(mm_category_t c)
+const char *out_reason_label(mm_reason_t r)
+{
+    return _(reason_msgid(r));
+}
+
+static const char *category_msgid(mm_category_t c)
 {
     static const char *const names[MM_CATEGORY_COUNT_] = {
         [MM_CATEGORY_INVALID_ADDRESS] = N_("invalid address"),
@@ -316,7 +340,12 @@ const char *out_category_label(mm_category_t c)
         [MM_CATEGORY_NOT_A_FAILURE] = N_("not a failure"),
         [MM_CATEGORY_OTHER] = N_("other"),
     };
-    return _((unsigned)c < MM_CATEGORY_COUNT_ ? names[c] : names[MM_CATEGORY_OTHER]);
+    return (unsigned)c < MM_CATEGORY_COUNT_ ? names[c] : names[MM_CATEGORY_OTHER];
+}
+
+const char *out_category_label(mm_category_t c)
+{
+    return _(category_msgid(c));
 }
 
 #define LABEL_COLS 13
@@ -325,11 +354,50 @@ const char *out_category_label(mm_category_t c)
 static void put_label(mm_buf *b, const char *label)
 {
     size_t w = text_width(label);
-    mm_buf_printf(b, "    %s", label);
+    put_all(b, "    ", label, NULL);
     for (size_t i = w; i < LABEL_COLS; i++)
         mm_buf_putc(b, ' ');
     if (w >= LABEL_COLS)
         mm_buf_putc(b, ' ');
+}
+
+/* "after N days" (hours, minutes) in the user's language. */
+static void format_wait(long secs, char *out, size_t size)
+{
+    if (secs % 86400 == 0) {
+        long n = secs / 86400;
+        snprintf(out, size, dngettext("mailmedic", "after %ld day", "after %ld days", n), n);
+    } else if (secs >= 3600) {
+        long n = (secs + 3599) / 3600;
+        snprintf(out, size, dngettext("mailmedic", "after %ld hour", "after %ld hours", n), n);
+    } else {
+        long n = (secs + 59) / 60;
+        snprintf(out, size, dngettext("mailmedic", "after %ld minute", "after %ld minutes", n), n);
+    }
+}
+
+/* format_wait() remembered per thread: a run has a handful of waits, and a
+ * plural look-up costs as much as the rest of a recipient's text. */
+static const char *retry_after_text(long secs)
+{
+    enum { SLOTS = 32, TEXT = 128 };
+    static _Thread_local struct {
+        long secs;
+        char text[TEXT];
+    } memo[SLOTS];
+    size_t slot = (size_t)((unsigned long)secs * 2654435761u) % SLOTS;
+    if (memo[slot].text[0] && memo[slot].secs == secs)
+        return memo[slot].text;
+    char text[TEXT * 2];
+    format_wait(secs, text, sizeof text);
+    if (strlen(text) >= TEXT) { /* too long to keep: one more look-up next time */
+        static _Thread_local char once[TEXT * 2];
+        memcpy(once, text, sizeof text);
+        return once;
+    }
+    memo[slot].secs = secs;
+    memcpy(memo[slot].text, text, strlen(text) + 1);
+    return memo[slot].text;
 }
 
 /*
@@ -341,22 +409,15 @@ static void put_label(mm_buf *b, const char *label)
 static void retry_text(long secs, const mm_recipient *p, mm_buf *b)
 {
     if (secs == MM_RETRY_NEVER && p->hard_bounce) {
-        mm_buf_puts(b, _("never — do not send to this address again"));
+        mm_buf_puts(b, tr(N_("never — do not send to this address again")));
     } else if (secs == MM_RETRY_NEVER && p->reason == MM_REASON_FEEDBACK) {
-        mm_buf_puts(b, _("never — the recipient complained; do not mail them again"));
+        mm_buf_puts(b, tr(N_("never — the recipient complained; do not mail them again")));
     } else if (secs == MM_RETRY_NEVER) {
-        mm_buf_puts(b, _("only after the fix — the same message would fail again"));
+        mm_buf_puts(b, tr(N_("only after the fix — the same message would fail again")));
     } else if (secs == 0) {
-        mm_buf_puts(b, _("not needed"));
-    } else if (secs % 86400 == 0) {
-        long n = secs / 86400;
-        mm_buf_printf(b, dngettext("mailmedic", "after %ld day", "after %ld days", n), n);
-    } else if (secs >= 3600) {
-        long n = (secs + 3599) / 3600;
-        mm_buf_printf(b, dngettext("mailmedic", "after %ld hour", "after %ld hours", n), n);
+        mm_buf_puts(b, tr(N_("not needed")));
     } else {
-        long n = (secs + 59) / 60;
-        mm_buf_printf(b, dngettext("mailmedic", "after %ld minute", "after %ld minutes", n), n);
+        mm_buf_puts(b, retry_after_text(secs));
     }
 }
 
@@ -365,7 +426,8 @@ static void put_clipped(mm_buf *b, const char *s, size_t max)
 {
     size_t n = strlen(s);
     if (n <= max) {
-        mm_buf_printf(b, "%s\n", s);
+        mm_buf_append(b, s, n);
+        mm_buf_putc(b, '\n');
         return;
     }
     n = max;
@@ -379,32 +441,33 @@ static void text_one(const out_opts *o, const mm_recipient *p, mm_buf *b)
 {
     const char *on = o->color ? sev_color(p->advice.severity) : "";
     const char *off = o->color ? "\033[0m" : "";
-    mm_buf_printf(b, "  %s%s%s  %s[%s] %s%s\n", o->color ? "\033[1m" : "",
-                  p->recipient[0] ? p->recipient : _("(unknown recipient)"), off, on,
-                  sev_label(p->advice.severity), advice_text(p->advice.summary), off);
-    put_label(b, _("Reason:"));
-    mm_buf_printf(b, "%s (%s); %s (%s)\n", out_reason_label(p->reason), mm_reason_tostr(p->reason),
-                  out_category_label(p->advice.category), mm_category_tostr(p->advice.category));
-    char reply[16] = "-";
+    put_all(b, "  ", o->color ? "\033[1m" : "",
+            p->recipient[0] ? p->recipient : tr(N_("(unknown recipient)")), off, "  ", on, "[",
+            sev_label(p->advice.severity), "] ", advice_text(p->advice.summary), off, "\n", NULL);
+    put_label(b, tr(N_("Reason:")));
+    put_all(b, tr(reason_msgid(p->reason)), " (", mm_reason_tostr(p->reason), "); ",
+            tr(category_msgid(p->advice.category)), " (", mm_category_tostr(p->advice.category),
+            ")\n", NULL);
+    char reply[32] = "-";
     if (p->reply_code)
-        snprintf(reply, sizeof reply, "%d", p->reply_code);
-    put_label(b, _("Code:"));
-    mm_buf_printf(b, "%s / %s  (%s)\n", p->status[0] ? p->status : "-", reply,
-                  p->hard_bounce ? _("hard bounce") : _("soft"));
+        *json_put_number(reply, p->reply_code) = '\0';
+    put_label(b, tr(N_("Code:")));
+    put_all(b, p->status[0] ? p->status : "-", " / ", reply, "  (",
+            p->hard_bounce ? tr(N_("hard bounce")) : tr(N_("soft")), ")\n", NULL);
     if (p->diagnostic[0]) {
-        put_label(b, _("Server said:"));
+        put_label(b, tr(N_("Server said:")));
         put_clipped(b, p->diagnostic, 300);
     }
     if (p->remote_mta[0]) {
-        put_label(b, _("Remote host:"));
-        mm_buf_printf(b, "%s\n", p->remote_mta);
+        put_label(b, tr(N_("Remote host:")));
+        put_all(b, p->remote_mta, "\n", NULL);
     }
-    put_label(b, _("Retry:"));
+    put_label(b, tr(N_("Retry:")));
     retry_text(p->advice.retry_after, p, b);
     mm_buf_putc(b, '\n');
     for (size_t i = 0; i < MM_MAX_ACTIONS && p->advice.actions[i]; i++) {
-        put_label(b, i == 0 ? _("To do:") : "");
-        mm_buf_printf(b, "%s\n", advice_text(p->advice.actions[i]));
+        put_label(b, i == 0 ? tr(N_("To do:")) : "");
+        put_all(b, advice_text(p->advice.actions[i]), "\n", NULL);
     }
 }
 
@@ -412,18 +475,20 @@ static void text_report(const out_opts *o, const char *source, size_t index, con
                         mm_buf *b)
 {
     const mm_original *og = mm_report_original(r);
-    if (index)
-        mm_buf_printf(b, "== %s #%zu", source, index + 1);
-    else
-        mm_buf_printf(b, "== %s", source);
+    put_all(b, "== ", source, NULL);
+    if (index) {
+        char num[32];
+        *json_put_number(num, (long long)index + 1) = '\0';
+        put_all(b, " #", num, NULL);
+    }
     mm_kind_t k = mm_report_kind(r);
     if (k == MM_KIND_NOT_BOUNCE) {
-        mm_buf_printf(b, ": %s\n\n", _("not a bounce (ordinary mail)"));
+        put_all(b, ": ", tr(N_("not a bounce (ordinary mail)")), "\n\n", NULL);
         return;
     }
-    mm_buf_printf(b, "  (%s: %s)\n", _("format"), mm_report_mta(r));
+    put_all(b, "  (", tr(N_("format")), ": ", mm_report_mta(r), ")\n", NULL);
     if (og->subject[0])
-        mm_buf_printf(b, "  %s %s\n", _("Original subject:"), og->subject);
+        put_all(b, "  ", tr(N_("Original subject:")), " ", og->subject, "\n", NULL);
     for (size_t i = 0; i < mm_report_count(r); i++)
         text_one(o, mm_report_recipient(r, i), b);
     mm_buf_putc(b, '\n');
