@@ -9,7 +9,9 @@
  * RFC 4155 envelope lines ("From sender Thu Jul  2 12:05:05 2020") anywhere;
  * the "From " line (the envelope) is not part of the message it starts, and
  * ">From " is unescaped (mboxrd).  A file that does not start with "From " is one
- * message, read only up to max_message_bytes.
+ * message, read only up to max_message_bytes.  A regular file is read up to
+ * the size it had when it was opened: bytes appended while it is read may be
+ * left for the next run.
  */
 #ifndef MAILMEDIC_INPUT_H
 #define MAILMEDIC_INPUT_H

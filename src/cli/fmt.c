@@ -122,32 +122,138 @@ static size_t plain_run(const unsigned char *p, size_t left)
 }
 
 /*
- * A string with nothing to escape, quotes included, in one store when the
- * buffer has room: most strings of a record are such, and three appends
- * cost more than the copy.  false: the caller writes it piece by piece.
+ * The json_plain() bytes from p on copied to d (same offsets); returns how
+ * many.  16 bytes are loaded and stored at a time where SSE2 is: bytes stored
+ * past a stop are overwritten by what is written next, and the caller's room
+ * (json_room) always covers them.
  */
-static bool put_plain_string(jw *w, const char *str, size_t len)
+static size_t copy_plain(char *d, const unsigned char *p, size_t left)
 {
-    mm_buf *b = w->b;
-    if (w->st != MM_OK || b->cap - b->len <= len + 2 || b->limit)
-        return false;
-    if (plain_run((const unsigned char *)str, len) != len)
-        return false;
-    char *d = b->data + b->len;
-    d[0] = '"';
-    memcpy(d + 1, str, len);
-    d[len + 1] = '"';
-    b->len += len + 2;
-    b->data[b->len] = '\0';
-    return true;
+    size_t run = 0;
+#ifdef __SSE2__
+    for (; left - run >= 16; run += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + run));
+        _mm_storeu_si128((__m128i *)(void *)(d + run), v);
+        unsigned mask = stop_mask(p + run);
+        if (mask)
+            return run + (size_t)__builtin_ctz(mask);
+    }
+    if (run < left && left >= 16) {
+        /* The last bytes: the block that ends at p + left, stored where it
+         * ends at d + left.  What it overlaps was copied from the same bytes
+         * by this call, so it is written again unchanged. */
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + left - 16));
+        _mm_storeu_si128((__m128i *)(void *)(d + left - 16), v);
+        unsigned mask = stop_mask(p + left - 16) >> (16 - (left - run));
+        return mask ? run + (size_t)__builtin_ctz(mask) : left;
+    }
+    if (left < 16) {
+        /* A short string (or the end of one after an escape): 16 bytes
+         * cannot be read from p, so through a block on the stack.  The NULs
+         * after the string are stops and are masked out. */
+        unsigned char blk[16] = {0};
+        memcpy(blk, p, left);
+        _mm_storeu_si128((__m128i *)(void *)d, _mm_loadu_si128((const __m128i *)(const void *)blk));
+        unsigned mask = stop_mask(blk) & ((1u << left) - 1);
+        return mask ? (size_t)__builtin_ctz(mask) : left;
+    }
+#endif
+    while (run < left && json_plain(p[run])) {
+        d[run] = (char)p[run];
+        run++;
+    }
+    return run;
+}
+
+/* The one byte or UTF-8 sequence at p that is not json_plain(), escaped at
+ * *d (at most 6 bytes); returns how many input bytes it took. */
+static size_t put_escaped(char **d, const unsigned char *p, size_t left)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    unsigned char c = *p;
+    char *o = *d;
+    size_t used = 1;
+    if (c >= 0x80) {
+        used = utf8_len(p, left);
+        if (used) {
+            memcpy(o, p, used);
+            o += used;
+        } else {
+            memcpy(o, "\xEF\xBF\xBD", 3);
+            o += 3;
+            used = 1;
+        }
+    } else if (c == '"' || c == '\\') {
+        *o++ = '\\';
+        *o++ = (char)c;
+    } else {
+        char s = c == '\b'   ? 'b'
+                 : c == '\f' ? 'f'
+                 : c == '\n' ? 'n'
+                 : c == '\r' ? 'r'
+                 : c == '\t' ? 't'
+                             : 0;
+        *o++ = '\\';
+        if (s) {
+            *o++ = s;
+        } else {
+            memcpy(o, "u00", 3);
+            o[3] = hex[c >> 4];
+            o[4] = hex[c & 15];
+            o += 5;
+        }
+    }
+    *d = o;
+    return used;
+}
+
+char *json_put_string(char *d, const char *str, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)str;
+    *d++ = '"';
+    for (;;) {
+        size_t run = copy_plain(d, p, n);
+        d += run;
+        p += run;
+        n -= run;
+        if (!n)
+            break;
+        size_t used = put_escaped(&d, p, n);
+        p += used;
+        n -= used;
+    }
+    *d++ = '"';
+    return d;
+}
+
+bool json_verbatim(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    for (;;) {
+        size_t run = plain_run(p, n);
+        p += run;
+        n -= run;
+        if (!n)
+            return true;
+        size_t u = *p >= 0x80 ? utf8_len(p, n) : 0;
+        if (!u)
+            return false;
+        p += u;
+        n -= u;
+    }
 }
 
 void jw_string(jw *w, const char *str)
 {
     const unsigned char *p = (const unsigned char *)str;
     size_t left = strlen(str);
-    if (put_plain_string(w, str, left))
+    mm_buf *b = w->b;
+    if (w->st == MM_OK && !b->limit && b->cap - b->len > json_room(left)) {
+        /* room for the worst case: escaped straight into the buffer */
+        b->len = (size_t)(json_put_string(b->data + b->len, str, left) - b->data);
+        b->data[b->len] = '\0';
         return;
+    }
     jw_put(w, "\"", 1);
     while (left) {
         size_t run = plain_run(p, left);
@@ -157,37 +263,9 @@ void jw_string(jw *w, const char *str)
             left -= run;
             continue;
         }
-        unsigned char c = *p;
-        size_t n = 1;
-        char esc[8];
-        if (c >= 0x80) {
-            n = utf8_len(p, left);
-            if (n)
-                jw_put(w, (const char *)p, n);
-            else
-                jw_put(w, "\xEF\xBF\xBD", 3);
-            n = n ? n : 1;
-        } else if (c == '"' || c == '\\') {
-            esc[0] = '\\';
-            esc[1] = (char)c;
-            jw_put(w, esc, 2);
-        } else {
-            static const char hex[] = "0123456789ABCDEF";
-            const char *s = c == '\b'   ? "\\b"
-                            : c == '\f' ? "\\f"
-                            : c == '\n' ? "\\n"
-                            : c == '\r' ? "\\r"
-                            : c == '\t' ? "\\t"
-                                        : NULL;
-            if (s) {
-                jw_put(w, s, 2);
-            } else {
-                memcpy(esc, "\\u00", 4);
-                esc[4] = hex[c >> 4];
-                esc[5] = hex[c & 15];
-                jw_put(w, esc, 6);
-            }
-        }
+        char esc[8], *e = esc;
+        size_t n = put_escaped(&e, p, left);
+        jw_put(w, esc, (size_t)(e - esc));
         p += n;
         left -= n;
     }
@@ -234,6 +312,63 @@ void jw_number(jw *w, long long v)
     char num[32]; /* snprintf cost more than the rest of a record's numbers */
     char *p = decimal(v, num + sizeof num);
     jw_put(w, p, (size_t)(num + sizeof num - p));
+}
+
+char *json_put_number(char *d, long long v)
+{
+    char num[32];
+    char *p = decimal(v, num + sizeof num);
+    size_t n = (size_t)(num + sizeof num - p);
+    memcpy(d, p, n);
+    return d + n;
+}
+
+/* The record writer (jc): the room is what the buffer has spare. */
+static void jc_take_room(jc *c)
+{
+    mm_buf *b = c->b;
+    c->d = b->data + b->len;
+    c->end = b->data + b->cap - 1; /* the NUL's byte */
+}
+
+jc jc_begin(mm_buf *b)
+{
+    /* a limit is not honoured by the room's bound: such a buffer gets no line */
+    jc c = {b, NULL, NULL, b->len, b->limit != 0};
+    if (b->data && !c.failed)
+        jc_take_room(&c);
+    return c;
+}
+
+bool jc_grow(jc *c, size_t n)
+{
+    mm_buf *b = c->b;
+    if (c->failed)
+        return false;
+    if (c->d)
+        b->len = (size_t)(c->d - b->data);
+    /* a line rarely needs more than this: one realloc for most first lines */
+    if (mm_buf_reserve(b, n > 4096 ? n : 4096) != MM_OK && mm_buf_reserve(b, n) != MM_OK) {
+        c->failed = true;
+        c->d = c->end = NULL;
+        return false;
+    }
+    jc_take_room(c);
+    return true;
+}
+
+void jc_end(jc *c)
+{
+    mm_buf *b = c->b;
+    jc_raw(c, "}\n", 2);
+    if (c->failed) {
+        b->len = c->start;
+        if (b->data)
+            b->data[b->len] = '\0';
+        return;
+    }
+    b->len = (size_t)(c->d - b->data);
+    b->data[b->len] = '\0';
 }
 
 jw jw_begin(mm_buf *b)
@@ -288,28 +423,114 @@ void jw_elem_str(jw *w, const char *s)
  */
 bool csv_formula(const char *s)
 {
-    return s[0] && strchr("=+-@\t\r", s[0]) && strcmp(s, "-") != 0;
+    switch (s[0]) {
+    case '=':
+    case '+':
+    case '@':
+    case '\t':
+    case '\r':
+        return true;
+    case '-':
+        return s[1] != '\0';
+    default:
+        return false;
+    }
+}
+
+/* Whether p[0..n) is well-formed UTF-8 as utf8_len() judges it; ASCII is
+ * skipped 16 bytes at a time where SSE2 is. */
+static bool utf8_ok(const unsigned char *p, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+#ifdef __SSE2__
+        for (; n - i >= 16; i += 16) {
+            unsigned high = (unsigned)_mm_movemask_epi8(
+                _mm_loadu_si128((const __m128i *)(const void *)(p + i)));
+            if (high) {
+                i += (size_t)__builtin_ctz(high);
+                break;
+            }
+        }
+        if (i >= n)
+            break;
+#endif
+        if (p[i] < 0x80) {
+            i++;
+            continue;
+        }
+        size_t k = utf8_len(p + i, n - i);
+        if (!k)
+            return false;
+        i += k;
+    }
+    return true;
+}
+
+static bool csv_special(char c)
+{
+    return c == ',' || c == '"' || c == '\r' || c == '\n';
+}
+
+#ifdef __SSE2__
+/* A bit for each of the 16 bytes at p that csv_special() names. */
+static unsigned csv_mask(const char *p)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    __m128i m = _mm_or_si128(
+        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(',')), _mm_cmpeq_epi8(v, _mm_set1_epi8('"'))),
+        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\r')),
+                     _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))));
+    return (unsigned)_mm_movemask_epi8(m);
+}
+#endif
+
+/* strpbrk(s, ",\"\r\n") != NULL for the n bytes at s, 16 at a time where SSE2 is. */
+static bool csv_needs_quotes(const char *s, size_t n)
+{
+    size_t i = 0;
+#ifdef __SSE2__
+    for (; n - i >= 16; i += 16)
+        if (csv_mask(s + i))
+            return true;
+    if (i < n && n >= 16)
+        return csv_mask(s + n - 16) != 0; /* the last block, overlapping the one before */
+#endif
+    for (; i < n; i++)
+        if (csv_special(s[i]))
+            return true;
+    return false;
 }
 
 void csv_field(mm_buf *b, const char *raw, bool first)
 {
     mm_buf tmp = MM_BUF_INIT;
-    const char *s = utf8_clean(raw, &tmp);
+    const char *s = raw;
+    size_t n = strlen(raw);
+    if (!utf8_ok((const unsigned char *)raw, n)) {
+        s = utf8_clean(raw, &tmp);
+        n = tmp.len;
+    }
     if (!first)
         mm_buf_putc(b, ',');
     bool formula = csv_formula(s);
-    if (!formula && !strpbrk(s, ",\"\r\n")) {
-        mm_buf_puts(b, s);
-        mm_buf_free(&tmp);
+    if (!formula && !csv_needs_quotes(s, n)) {
+        mm_buf_append(b, s, n);
+        if (tmp.data)
+            mm_buf_free(&tmp);
         return;
     }
     mm_buf_putc(b, '"');
     if (formula)
         mm_buf_putc(b, '\'');
-    for (; *s; s++) {
-        if (*s == '"')
+    /* runs up to and including each '"', which is then doubled */
+    for (const char *p = s, *e = s + n; p < e;) {
+        const char *q = memchr(p, '"', (size_t)(e - p));
+        size_t run = q ? (size_t)(q - p) + 1 : (size_t)(e - p);
+        mm_buf_append(b, p, run);
+        if (q)
             mm_buf_putc(b, '"');
-        mm_buf_putc(b, *s);
+        p += run;
     }
     mm_buf_putc(b, '"');
     mm_buf_free(&tmp);

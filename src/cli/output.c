@@ -10,6 +10,7 @@
  */
 #include "output.h"
 
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,27 +19,70 @@
 #include "fmt.h"
 
 /*
- * _(msgid) of an advice text, remembered per thread.  Each recipient asks
- * for two to four of them and a catalogue look-up costs about as much as
- * writing the recipient's whole JSON line.  The texts are the advice
- * table's constant strings, so their address names them; the language is
- * chosen once, at start-up (i18n.c), before any report is written.
+ * _(msgid) of an advice text, remembered per thread, with what the JSON
+ * writer needs of it.  Each recipient asks for two to four of them and a
+ * catalogue look-up costs about as much as writing the recipient's whole
+ * JSON line.  The texts are the advice table's constant strings, so their
+ * address names them; the language is chosen once, at start-up (i18n.c),
+ * before any report is written.
  */
-static const char *advice_text(const char *msgid)
+typedef struct advice_memo {
+    const char *id, *text;
+    size_t len;
+    bool verbatim; /* JSON: written as it is between quotes (json_verbatim) */
+} advice_memo;
+
+static const advice_memo *advice_entry(const char *msgid)
 {
     enum { BITS = 9, SLOTS = 1 << BITS }; /* more than the advice table's strings */
-    static _Thread_local struct {
-        const char *id, *text;
-    } memo[SLOTS];
-    if (!msgid)
-        return _(msgid);
+    static _Thread_local advice_memo memo[SLOTS];
     /* Fibonacci hashing: neighbouring addresses (one table's strings) spread out */
     size_t slot = (size_t)(((uint64_t)(uintptr_t)msgid * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - BITS));
-    if (memo[slot].id != msgid) {
-        memo[slot].text = _(msgid);
-        memo[slot].id = msgid;
+    advice_memo *m = &memo[slot];
+    if (m->id != msgid || !msgid) {
+        m->text = _(msgid);
+        m->id = msgid;
+        m->len = m->text ? strlen(m->text) : 0;
+        m->verbatim = m->text && json_verbatim(m->text, m->len);
     }
-    return memo[slot].text;
+    return m;
+}
+
+static const char *advice_text(const char *msgid)
+{
+    return advice_entry(msgid)->text;
+}
+
+/* _(msgid) for the program's own constant msgids (labels), through the same
+ * memo: the text format asks for about a dozen per recipient. */
+static const char *tr(const char *msgid)
+{
+    return advice_entry(msgid)->text;
+}
+
+/* Strings appended in order, up to a NULL (printf's "%s%s..." without its
+ * cost: the text format writes a dozen such lines per recipient). */
+static void put_all(mm_buf *b, ...)
+{
+    va_list ap;
+    va_start(ap, b);
+    for (const char *s; (s = va_arg(ap, const char *)) != NULL;)
+        mm_buf_puts(b, s);
+    va_end(ap);
+}
+
+/* key (kl bytes; "" for an array's first element) then the text as a JSON string. */
+static void jc_advice(jc *c, const char *key, size_t kl, const advice_memo *m)
+{
+    if (!m->verbatim) {
+        jc_strn(c, key, kl, m->text, m->len);
+    } else if (jc_room(c, kl + m->len + 2)) {
+        memcpy(c->d, key, kl);
+        c->d[kl] = '"';
+        memcpy(c->d + kl + 1, m->text, m->len);
+        c->d[kl + 1 + m->len] = '"';
+        c->d += kl + m->len + 2;
+    }
 }
 
 static const char *const csv_cols[] = {
@@ -62,60 +106,137 @@ void out_header(const out_opts *o, bool bom, mm_buf *b)
     mm_buf_puts(b, "\r\n");
 }
 
+/*
+ * The members from "reason" to "actions" depend only on the verdict (reason,
+ * hard or soft, the advice), and a run has few distinct verdicts: each is
+ * written once per thread and then copied.  The texts are the advice
+ * table's constant strings (see advice_entry), so the key holds addresses.
+ */
+typedef struct verdict_key {
+    const char *summary, *actions[MM_MAX_ACTIONS];
+    long retry_after;
+    int reason, category, severity, hard_bounce;
+} verdict_key;
+
+enum { VERDICT_BITS = 8, VERDICT_POOL = 64 << 10 };
+
+typedef struct verdict_memo {
+    struct {
+        verdict_key key;
+        size_t off, len; /* in pool; len 0: empty */
+    } slot[1 << VERDICT_BITS];
+    char pool[VERDICT_POOL]; /* filled once; when full, verdicts are written each time */
+    size_t used;
+} verdict_memo;
+
+static verdict_key verdict_of(const mm_recipient *p)
+{
+    verdict_key k;
+    memset(&k, 0, sizeof k); /* padding too: keys are compared with memcmp */
+    k.summary = p->advice.summary;
+    for (size_t i = 0; i < MM_MAX_ACTIONS && p->advice.actions[i]; i++)
+        k.actions[i] = p->advice.actions[i];
+    k.retry_after = p->advice.retry_after;
+    k.reason = (int)p->reason;
+    k.category = (int)p->advice.category;
+    k.severity = (int)p->advice.severity;
+    k.hard_bounce = p->hard_bounce;
+    return k;
+}
+
+static size_t verdict_slot(const verdict_key *k)
+{
+    uint64_t h = (uint64_t)(uintptr_t)k->summary ^ (uint64_t)(uintptr_t)k->actions[0] << 1 ^
+                 (uint64_t)(uintptr_t)k->actions[1] << 2 ^ (uint64_t)k->retry_after ^
+                 (uint64_t)k->reason << 32 ^ (uint64_t)k->hard_bounce << 40;
+    return (size_t)((h * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - VERDICT_BITS));
+}
+
+static void json_verdict_members(jc *c, const mm_recipient *p)
+{
+    jc_str(c, JC_KEY("reason"), mm_reason_tostr(p->reason));
+    if (p->hard_bounce)
+        jc_raw(c, JC_LIT(",\"hard_bounce\":true"));
+    else
+        jc_raw(c, JC_LIT(",\"hard_bounce\":false"));
+    jc_str(c, JC_KEY("category"), mm_category_tostr(p->advice.category));
+    jc_str(c, JC_KEY("severity"), mm_severity_tostr(p->advice.severity));
+    if (p->advice.retry_after == MM_RETRY_NEVER)
+        jc_raw(c, JC_LIT(",\"retry_after\":null"));
+    else
+        jc_int(c, JC_KEY("retry_after"), p->advice.retry_after);
+    jc_advice(c, JC_KEY("summary"), advice_entry(p->advice.summary));
+    jc_raw(c, JC_LIT(",\"actions\":["));
+    for (size_t i = 0; i < MM_MAX_ACTIONS && p->advice.actions[i]; i++)
+        jc_advice(c, ",", i ? 1 : 0, advice_entry(p->advice.actions[i]));
+    jc_raw(c, JC_LIT("]"));
+}
+
+static void json_verdict(jc *c, const mm_recipient *p)
+{
+    static _Thread_local verdict_memo memo;
+    verdict_key k = verdict_of(p);
+    size_t i = verdict_slot(&k);
+    if (memo.slot[i].len && memcmp(&memo.slot[i].key, &k, sizeof k) == 0) {
+        jc_raw(c, memo.pool + memo.slot[i].off, memo.slot[i].len);
+        return;
+    }
+    /* nothing can be written when room already failed; an offset, as jc_grow may move the data */
+    if (c->failed || !c->d)
+        return;
+    size_t from = (size_t)(c->d - c->b->data);
+    json_verdict_members(c, p);
+    if (c->failed)
+        return;
+    size_t len = (size_t)(c->d - c->b->data) - from;
+    if (len > VERDICT_POOL - memo.used)
+        return;
+    memcpy(memo.pool + memo.used, c->b->data + from, len);
+    memo.slot[i].key = k;
+    memo.slot[i].off = memo.used;
+    memo.slot[i].len = len;
+    memo.used += len;
+}
+
 static void json_one(const char *source, size_t index, const mm_report *r, const mm_recipient *p,
                      mm_buf *b)
 {
     const mm_original *og = mm_report_original(r);
-    jw w = jw_begin(b);
-    jw_str(&w, "source", source);
-    jw_int(&w, "index", (long long)index);
-    jw_str(&w, "kind", mm_kind_tostr(mm_report_kind(r)));
-    jw_str(&w, "recipient", p->recipient);
-    jw_str_or_null(&w, "action", p->action);
-    jw_str_or_null(&w, "status", p->status);
+    jc c = jc_begin(b);
+    jc_str(&c, JC_FIRST("source"), source);
+    jc_int(&c, JC_KEY("index"), (long long)index);
+    jc_str(&c, JC_KEY("kind"), mm_kind_tostr(mm_report_kind(r)));
+    jc_str(&c, JC_KEY("recipient"), p->recipient);
+    jc_str_or_null(&c, JC_KEY("action"), p->action);
+    jc_str_or_null(&c, JC_KEY("status"), p->status);
     if (p->reply_code)
-        jw_int(&w, "reply_code", p->reply_code);
+        jc_int(&c, JC_KEY("reply_code"), p->reply_code);
     else
-        jw_raw(&w, "reply_code", "null");
-    jw_str(&w, "reason", mm_reason_tostr(p->reason));
-    jw_raw(&w, "hard_bounce", p->hard_bounce ? "true" : "false");
-    jw_str(&w, "category", mm_category_tostr(p->advice.category));
-    jw_str(&w, "severity", mm_severity_tostr(p->advice.severity));
-    if (p->advice.retry_after == MM_RETRY_NEVER)
-        jw_raw(&w, "retry_after", "null");
-    else
-        jw_int(&w, "retry_after", p->advice.retry_after);
-    jw_str(&w, "summary", advice_text(p->advice.summary));
-    jw_key(&w, "actions");
-    jw_put(&w, "[", 1);
-    for (size_t i = 0; i < MM_MAX_ACTIONS && p->advice.actions[i]; i++) {
-        if (i)
-            jw_put(&w, ",", 1);
-        jw_string(&w, advice_text(p->advice.actions[i]));
-    }
-    jw_put(&w, "]", 1);
-    jw_str(&w, "diagnostic", p->diagnostic);
-    jw_str_or_null(&w, "remote_mta", p->remote_mta);
-    jw_str_or_null(&w, "reporting_mta", p->reporting_mta);
-    jw_str_or_null(&w, "date", p->date);
-    jw_str_or_null(&w, "provider", p->provider);
-    jw_str_or_null(&w, "original_message_id", og->message_id);
-    jw_str_or_null(&w, "original_subject", og->subject);
-    jw_str(&w, "mta", mm_report_mta(r));
-    jw_end(&w);
+        jc_raw(&c, JC_LIT(",\"reply_code\":null"));
+    json_verdict(&c, p);
+    jc_str(&c, JC_KEY("diagnostic"), p->diagnostic);
+    jc_str_or_null(&c, JC_KEY("remote_mta"), p->remote_mta);
+    jc_str_or_null(&c, JC_KEY("reporting_mta"), p->reporting_mta);
+    jc_str_or_null(&c, JC_KEY("date"), p->date);
+    jc_str_or_null(&c, JC_KEY("provider"), p->provider);
+    jc_str_or_null(&c, JC_KEY("original_message_id"), og->message_id);
+    jc_str_or_null(&c, JC_KEY("original_subject"), og->subject);
+    jc_str(&c, JC_KEY("mta"), mm_report_mta(r));
+    jc_end(&c);
 }
 
 static void csv_one(const char *source, size_t index, const mm_report *r, const mm_recipient *p,
                     mm_buf *b)
 {
     const mm_original *og = mm_report_original(r);
-    char idx[32], reply[16], retry[32];
-    snprintf(idx, sizeof idx, "%zu", index);
-    snprintf(reply, sizeof reply, "%d", p->reply_code);
+    /* the numbers as printf writes them, without its cost per record */
+    char idx[32], reply[32], retry[32];
+    *json_put_number(idx, (long long)index) = '\0';
+    *json_put_number(reply, p->reply_code) = '\0';
     if (p->advice.retry_after == MM_RETRY_NEVER)
         retry[0] = '\0';
     else
-        snprintf(retry, sizeof retry, "%ld", p->advice.retry_after);
+        *json_put_number(retry, p->advice.retry_after) = '\0';
     mm_buf acts = MM_BUF_INIT;
     for (size_t i = 0; i < MM_MAX_ACTIONS && p->advice.actions[i]; i++) {
         if (i)
@@ -150,11 +271,11 @@ static const char *sev_label(mm_severity_t s)
 {
     static const char *const names[] = {N_("none"), N_("low"), N_("medium"), N_("high"),
                                         N_("critical")};
-    return _(names[s <= MM_SEVERITY_CRITICAL ? s : 0]);
+    return tr(names[s <= MM_SEVERITY_CRITICAL ? s : 0]);
 }
 
-/* Short translated labels; the machine names stay beside them in the text. */
-const char *out_reason_label(mm_reason_t r)
+/* Short labels (msgids); the machine names stay beside them in the text. */
+static const char *reason_msgid(mm_reason_t r)
 {
     static const char *const names[MM_REASON_COUNT_] = {
         [MM_REASON_UNDEFINED] = N_("unknown reason"),
@@ -195,10 +316,15 @@ const char *out_reason_label(mm_reason_t r)
         [MM_REASON_AUTHSUBMISSION] = N_("your SMTP login failed"),
     };
     const char *n = (unsigned)r < MM_REASON_COUNT_ ? names[r] : NULL;
-    return _(n ? n : names[MM_REASON_UNDEFINED]);
+    return n ? n : names[MM_REASON_UNDEFINED];
 }
 
-const char *out_category_label(mm_category_t c)
+const char *out_reason_label(mm_reason_t r)
+{
+    return _(reason_msgid(r));
+}
+
+static const char *category_msgid(mm_category_t c)
 {
     static const char *const names[MM_CATEGORY_COUNT_] = {
         [MM_CATEGORY_INVALID_ADDRESS] = N_("invalid address"),
@@ -214,7 +340,12 @@ const char *out_category_label(mm_category_t c)
         [MM_CATEGORY_NOT_A_FAILURE] = N_("not a failure"),
         [MM_CATEGORY_OTHER] = N_("other"),
     };
-    return _((unsigned)c < MM_CATEGORY_COUNT_ ? names[c] : names[MM_CATEGORY_OTHER]);
+    return (unsigned)c < MM_CATEGORY_COUNT_ ? names[c] : names[MM_CATEGORY_OTHER];
+}
+
+const char *out_category_label(mm_category_t c)
+{
+    return _(category_msgid(c));
 }
 
 #define LABEL_COLS 13
@@ -223,11 +354,50 @@ const char *out_category_label(mm_category_t c)
 static void put_label(mm_buf *b, const char *label)
 {
     size_t w = text_width(label);
-    mm_buf_printf(b, "    %s", label);
+    put_all(b, "    ", label, NULL);
     for (size_t i = w; i < LABEL_COLS; i++)
         mm_buf_putc(b, ' ');
     if (w >= LABEL_COLS)
         mm_buf_putc(b, ' ');
+}
+
+/* "after N days" (hours, minutes) in the user's language. */
+static void format_wait(long secs, char *out, size_t size)
+{
+    if (secs % 86400 == 0) {
+        long n = secs / 86400;
+        snprintf(out, size, dngettext("mailmedic", "after %ld day", "after %ld days", n), n);
+    } else if (secs >= 3600) {
+        long n = (secs + 3599) / 3600;
+        snprintf(out, size, dngettext("mailmedic", "after %ld hour", "after %ld hours", n), n);
+    } else {
+        long n = (secs + 59) / 60;
+        snprintf(out, size, dngettext("mailmedic", "after %ld minute", "after %ld minutes", n), n);
+    }
+}
+
+/* format_wait() remembered per thread: a run has a handful of waits, and a
+ * plural look-up costs as much as the rest of a recipient's text. */
+static const char *retry_after_text(long secs)
+{
+    enum { SLOTS = 32, TEXT = 128 };
+    static _Thread_local struct {
+        long secs;
+        char text[TEXT];
+    } memo[SLOTS];
+    size_t slot = (size_t)((unsigned long)secs * 2654435761u) % SLOTS;
+    if (memo[slot].text[0] && memo[slot].secs == secs)
+        return memo[slot].text;
+    char text[TEXT * 2];
+    format_wait(secs, text, sizeof text);
+    if (strlen(text) >= TEXT) { /* too long to keep: one more look-up next time */
+        static _Thread_local char once[TEXT * 2];
+        memcpy(once, text, sizeof text);
+        return once;
+    }
+    memo[slot].secs = secs;
+    memcpy(memo[slot].text, text, strlen(text) + 1);
+    return memo[slot].text;
 }
 
 /*
@@ -239,22 +409,15 @@ static void put_label(mm_buf *b, const char *label)
 static void retry_text(long secs, const mm_recipient *p, mm_buf *b)
 {
     if (secs == MM_RETRY_NEVER && p->hard_bounce) {
-        mm_buf_puts(b, _("never — do not send to this address again"));
+        mm_buf_puts(b, tr(N_("never — do not send to this address again")));
     } else if (secs == MM_RETRY_NEVER && p->reason == MM_REASON_FEEDBACK) {
-        mm_buf_puts(b, _("never — the recipient complained; do not mail them again"));
+        mm_buf_puts(b, tr(N_("never — the recipient complained; do not mail them again")));
     } else if (secs == MM_RETRY_NEVER) {
-        mm_buf_puts(b, _("only after the fix — the same message would fail again"));
+        mm_buf_puts(b, tr(N_("only after the fix — the same message would fail again")));
     } else if (secs == 0) {
-        mm_buf_puts(b, _("not needed"));
-    } else if (secs % 86400 == 0) {
-        long n = secs / 86400;
-        mm_buf_printf(b, dngettext("mailmedic", "after %ld day", "after %ld days", n), n);
-    } else if (secs >= 3600) {
-        long n = (secs + 3599) / 3600;
-        mm_buf_printf(b, dngettext("mailmedic", "after %ld hour", "after %ld hours", n), n);
+        mm_buf_puts(b, tr(N_("not needed")));
     } else {
-        long n = (secs + 59) / 60;
-        mm_buf_printf(b, dngettext("mailmedic", "after %ld minute", "after %ld minutes", n), n);
+        mm_buf_puts(b, retry_after_text(secs));
     }
 }
 
@@ -263,7 +426,8 @@ static void put_clipped(mm_buf *b, const char *s, size_t max)
 {
     size_t n = strlen(s);
     if (n <= max) {
-        mm_buf_printf(b, "%s\n", s);
+        mm_buf_append(b, s, n);
+        mm_buf_putc(b, '\n');
         return;
     }
     n = max;
@@ -277,32 +441,33 @@ static void text_one(const out_opts *o, const mm_recipient *p, mm_buf *b)
 {
     const char *on = o->color ? sev_color(p->advice.severity) : "";
     const char *off = o->color ? "\033[0m" : "";
-    mm_buf_printf(b, "  %s%s%s  %s[%s] %s%s\n", o->color ? "\033[1m" : "",
-                  p->recipient[0] ? p->recipient : _("(unknown recipient)"), off, on,
-                  sev_label(p->advice.severity), advice_text(p->advice.summary), off);
-    put_label(b, _("Reason:"));
-    mm_buf_printf(b, "%s (%s); %s (%s)\n", out_reason_label(p->reason), mm_reason_tostr(p->reason),
-                  out_category_label(p->advice.category), mm_category_tostr(p->advice.category));
-    char reply[16] = "-";
+    put_all(b, "  ", o->color ? "\033[1m" : "",
+            p->recipient[0] ? p->recipient : tr(N_("(unknown recipient)")), off, "  ", on, "[",
+            sev_label(p->advice.severity), "] ", advice_text(p->advice.summary), off, "\n", NULL);
+    put_label(b, tr(N_("Reason:")));
+    put_all(b, tr(reason_msgid(p->reason)), " (", mm_reason_tostr(p->reason), "); ",
+            tr(category_msgid(p->advice.category)), " (", mm_category_tostr(p->advice.category),
+            ")\n", NULL);
+    char reply[32] = "-";
     if (p->reply_code)
-        snprintf(reply, sizeof reply, "%d", p->reply_code);
-    put_label(b, _("Code:"));
-    mm_buf_printf(b, "%s / %s  (%s)\n", p->status[0] ? p->status : "-", reply,
-                  p->hard_bounce ? _("hard bounce") : _("soft"));
+        *json_put_number(reply, p->reply_code) = '\0';
+    put_label(b, tr(N_("Code:")));
+    put_all(b, p->status[0] ? p->status : "-", " / ", reply, "  (",
+            p->hard_bounce ? tr(N_("hard bounce")) : tr(N_("soft")), ")\n", NULL);
     if (p->diagnostic[0]) {
-        put_label(b, _("Server said:"));
+        put_label(b, tr(N_("Server said:")));
         put_clipped(b, p->diagnostic, 300);
     }
     if (p->remote_mta[0]) {
-        put_label(b, _("Remote host:"));
-        mm_buf_printf(b, "%s\n", p->remote_mta);
+        put_label(b, tr(N_("Remote host:")));
+        put_all(b, p->remote_mta, "\n", NULL);
     }
-    put_label(b, _("Retry:"));
+    put_label(b, tr(N_("Retry:")));
     retry_text(p->advice.retry_after, p, b);
     mm_buf_putc(b, '\n');
     for (size_t i = 0; i < MM_MAX_ACTIONS && p->advice.actions[i]; i++) {
-        put_label(b, i == 0 ? _("To do:") : "");
-        mm_buf_printf(b, "%s\n", advice_text(p->advice.actions[i]));
+        put_label(b, i == 0 ? tr(N_("To do:")) : "");
+        put_all(b, advice_text(p->advice.actions[i]), "\n", NULL);
     }
 }
 
@@ -310,18 +475,20 @@ static void text_report(const out_opts *o, const char *source, size_t index, con
                         mm_buf *b)
 {
     const mm_original *og = mm_report_original(r);
-    if (index)
-        mm_buf_printf(b, "== %s #%zu", source, index + 1);
-    else
-        mm_buf_printf(b, "== %s", source);
+    put_all(b, "== ", source, NULL);
+    if (index) {
+        char num[32];
+        *json_put_number(num, (long long)index + 1) = '\0';
+        put_all(b, " #", num, NULL);
+    }
     mm_kind_t k = mm_report_kind(r);
     if (k == MM_KIND_NOT_BOUNCE) {
-        mm_buf_printf(b, ": %s\n\n", _("not a bounce (ordinary mail)"));
+        put_all(b, ": ", tr(N_("not a bounce (ordinary mail)")), "\n\n", NULL);
         return;
     }
-    mm_buf_printf(b, "  (%s: %s)\n", _("format"), mm_report_mta(r));
+    put_all(b, "  (", tr(N_("format")), ": ", mm_report_mta(r), ")\n", NULL);
     if (og->subject[0])
-        mm_buf_printf(b, "  %s %s\n", _("Original subject:"), og->subject);
+        put_all(b, "  ", tr(N_("Original subject:")), " ", og->subject, "\n", NULL);
     for (size_t i = 0; i < mm_report_count(r); i++)
         text_one(o, mm_report_recipient(r, i), b);
     mm_buf_putc(b, '\n');

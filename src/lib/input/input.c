@@ -39,6 +39,11 @@ struct mm_input {
     size_t rpos, rlen;
     bool mid_line; /* the next piece continues a line already started */
     bool eof;
+    /* A regular file we opened: its size when opened.  Reading stops there
+     * without the read() that would return 0 (one system call per file of
+     * a directory), and a message read whole stays where it was read. */
+    bool sized;
+    unsigned long long size, got;
     int err; /* errno of a failed read, 0 if none */
     mm_buf msg;
     /* The message's bytes while they are one run still in rbuf (msg empty):
@@ -48,21 +53,27 @@ struct mm_input {
     bool lost; /* copying the run failed (out of memory): the message is cut */
 };
 
-static mm_status_t push(mm_input *in, const char *path)
+/* Push path, which the work list then owns (freed here on failure). */
+static mm_status_t push_owned(mm_input *in, char *path)
 {
     if (in->ntodo == in->captodo) {
         size_t cap = in->captodo ? in->captodo * 2 : 16;
         char **v = realloc(in->todo, cap * sizeof *v);
-        if (!v)
+        if (!v) {
+            free(path);
             return MM_ENOMEM;
+        }
         in->todo = v;
         in->captodo = cap;
     }
-    in->todo[in->ntodo] = strdup(path);
-    if (!in->todo[in->ntodo])
-        return MM_ENOMEM;
-    in->ntodo++;
+    in->todo[in->ntodo++] = path;
     return MM_OK;
+}
+
+static mm_status_t push(mm_input *in, const char *path)
+{
+    char *copy = strdup(path);
+    return copy ? push_owned(in, copy) : MM_ENOMEM;
 }
 
 mm_status_t mm_input_open(const char *const *paths, size_t npaths, size_t max_message_bytes,
@@ -124,6 +135,8 @@ static mm_status_t expand_dir(mm_input *in, const char *path)
     size_t n = 0, cap = 0;
     mm_status_t st = MM_OK;
     struct dirent *e;
+    size_t plen = strlen(path);
+    size_t sep = path[plen - 1] == '/' ? 0 : 1;
     while ((e = readdir(d)) != NULL && st == MM_OK) {
         if (e->d_name[0] == '.' || strcmp(e->d_name, "tmp") == 0)
             continue;
@@ -136,23 +149,26 @@ static mm_status_t expand_dir(mm_input *in, const char *path)
             }
             names = v;
         }
-        size_t len = strlen(path) + strlen(e->d_name) + 2;
-        names[n] = malloc(len);
-        if (!names[n]) {
+        /* path, a '/' unless it ends in one, the name */
+        size_t nlen = strlen(e->d_name);
+        char *full = malloc(plen + sep + nlen + 1);
+        if (!full) {
             st = MM_ENOMEM;
             break;
         }
-        snprintf(names[n], len, "%s%s%s", path, path[strlen(path) - 1] == '/' ? "" : "/",
-                 e->d_name);
-        n++;
+        memcpy(full, path, plen);
+        full[plen] = '/';
+        memcpy(full + plen + sep, e->d_name, nlen + 1);
+        names[n++] = full;
     }
     closedir(d);
     if (st == MM_OK)
         qsort(names, n, sizeof *names, cmp_names);
     for (size_t i = n; i-- > 0;) {
         if (st == MM_OK)
-            st = push(in, names[i]);
-        free(names[i]);
+            st = push_owned(in, names[i]);
+        else
+            free(names[i]);
     }
     free(names);
     return st;
@@ -169,6 +185,10 @@ static void keep_run(mm_input *in)
 /* Move unread bytes to the front and read more; sets eof at end of file or on error. */
 static void fill(mm_input *in)
 {
+    if (in->sized && in->got >= in->size) {
+        in->eof = true; /* all of it is in rbuf already */
+        return;
+    }
     keep_run(in);
     if (in->rpos) {
         memmove(in->rbuf, in->rbuf + in->rpos, in->rlen - in->rpos);
@@ -183,8 +203,10 @@ static void fill(mm_input *in)
             in->err = errno;
         if (got <= 0)
             in->eof = true;
-        else
+        else {
             in->rlen += (size_t)got;
+            in->got += (unsigned long long)got;
+        }
         return;
     }
 }
@@ -283,16 +305,98 @@ static void reset_msg(mm_input *in, bool *trunc)
 }
 
 /*
- * Whole lines from b (a line start, b[0] not 'F' or '>') up to the first
- * line that starts with 'F' or '>', or up to the last line end in b[0..avail):
- * only such lines can start a message or need mboxrd unescaping, so the
- * lines before them are kept in one piece.  0 when no line ends in b.
+ * Where a line starting with 'F' or '>' begins, less one: the first i < n - 1
+ * with s[i] an LF and s[i + 1] 'F' or '>' (mm_lf_then(s, n, 'F', '>', '>')),
+ * or n.  Every byte of an mbox passes here, so where the CPU has AVX2 it
+ * takes 64 positions a step with two compares for the mark, not three; the
+ * rest goes to mm_lf_then().
+ */
+#if defined(__x86_64__) && defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define HAVE_AVX2_SCAN 1
+
+__attribute__((target("avx2"))) static size_t lf_mark_avx2(const char *s, size_t n, size_t *ip)
+{
+    const __m256i lf = _mm256_set1_epi8('\n'), f = _mm256_set1_epi8('F'),
+                  gt = _mm256_set1_epi8('>');
+    size_t i = *ip;
+    for (; n - i > 64; i += 64) { /* the last load ends at s[i + 64], before s[n] */
+        const char *b = s + i;
+        __m256i v0 = _mm256_loadu_si256((const __m256i *)(const void *)b);
+        __m256i w0 = _mm256_loadu_si256((const __m256i *)(const void *)(b + 1));
+        __m256i v1 = _mm256_loadu_si256((const __m256i *)(const void *)(b + 32));
+        __m256i w1 = _mm256_loadu_si256((const __m256i *)(const void *)(b + 33));
+        __m256i m0 =
+            _mm256_and_si256(_mm256_cmpeq_epi8(v0, lf),
+                             _mm256_or_si256(_mm256_cmpeq_epi8(w0, f), _mm256_cmpeq_epi8(w0, gt)));
+        __m256i m1 =
+            _mm256_and_si256(_mm256_cmpeq_epi8(v1, lf),
+                             _mm256_or_si256(_mm256_cmpeq_epi8(w1, f), _mm256_cmpeq_epi8(w1, gt)));
+        __m256i any = _mm256_or_si256(m0, m1);
+        if (!_mm256_testz_si256(any, any)) {
+            unsigned lo = (unsigned)_mm256_movemask_epi8(m0);
+            if (lo)
+                return i + (size_t)__builtin_ctz(lo);
+            return i + 32 + (size_t)__builtin_ctz((unsigned)_mm256_movemask_epi8(m1));
+        }
+    }
+    *ip = i;
+    return n;
+}
+#endif
+
+static size_t next_mark(const char *s, size_t n)
+{
+    size_t i = 0;
+#ifdef HAVE_AVX2_SCAN
+    if (n > 64 && __builtin_cpu_supports("avx2")) {
+        size_t hit = lf_mark_avx2(s, n, &i);
+        if (hit < n)
+            return hit;
+    }
+#endif
+    return i + mm_lf_then(s + i, n - i, 'F', '>', '>');
+}
+
+/*
+ * What a line that starts at l (avail bytes from there on) can be for the
+ * mbox reader: a "From " line (it may start a message), a ">From " line of
+ * any depth (mboxrd: one '>' is removed), or plain.  LOOK when the line's
+ * first bytes are not all there yet.
+ */
+typedef enum { LINE_PLAIN, LINE_FROM, LINE_QUOTED_FROM, LINE_LOOK } line_kind;
+
+static line_kind line_kind_at(const char *l, size_t avail)
+{
+    size_t q = 0;
+    while (q < avail && l[q] == '>')
+        q++;
+    if (avail - q < 5) /* a line that ends before "From " would: plain */
+        return memchr(l + q, '\n', avail - q) ? LINE_PLAIN : LINE_LOOK;
+    if (memcmp(l + q, "From ", 5) != 0)
+        return LINE_PLAIN;
+    return q ? LINE_QUOTED_FROM : LINE_FROM;
+}
+
+/*
+ * Whole lines from b (a line start, plain by line_kind_at) up to the first
+ * line that is not plain, or up to the last line end in b[0..avail): only
+ * "From " and ">From " lines can start a message or need unescaping, so the
+ * lines before them are kept in one piece.  Lines starting with 'F' or '>'
+ * are looked at in place ("From:", "Final-Recipient:", quoted text) and
+ * taken into the run when plain.  0 when no line ends in b.
  */
 static size_t plain_lines(const char *b, size_t avail)
 {
-    size_t i = mm_lf_then(b, avail, 'F', '>', '>');
-    if (i < avail)
-        return i + 1;
+    size_t from = 0;
+    for (;;) {
+        size_t i = from + next_mark(b + from, avail - from);
+        if (i >= avail)
+            break;
+        if (line_kind_at(b + i + 1, avail - i - 1) != LINE_PLAIN)
+            return i + 1;
+        from = i + 1;
+    }
     const char *last = avail ? memrchr(b, '\n', avail) : NULL;
     return last ? (size_t)(last - b) + 1 : 0;
 }
@@ -322,7 +426,7 @@ static bool read_mbox_message(mm_input *in, bool *trunc)
             prev_blank = false;
             continue;
         }
-        if (start && p[0] != 'F' && p[0] != '>' && p[n - 1] == '\n') {
+        if (start && p[n - 1] == '\n' && line_kind_at(p, n) == LINE_PLAIN) {
             /* this line and the plain ones after it in one piece */
             size_t run = plain_lines(p, in->rlen - in->rpos + n);
             if (run > n) {
@@ -374,31 +478,57 @@ static bool read_message(mm_input *in, bool *trunc)
     return in->mbox ? read_mbox_message(in, trunc) : read_file_message(in, trunc);
 }
 
-/* Open path for reading into in->fd; a directory is expanded instead (*dir set). */
+/* A directory to walk instead of a file: expanded in place (*dir set). */
+static mm_status_t open_dir(mm_input *in, const char *path, bool *dir, char *why, size_t whylen)
+{
+    *dir = true;
+    mm_status_t st = expand_dir(in, path);
+    if (st != MM_OK)
+        snprintf(why, whylen, "cannot read directory: %s", strerror(errno));
+    return st;
+}
+
+/*
+ * Open path for reading into in->fd; a directory is expanded instead (*dir
+ * set).  open() comes first and fstat() tells a directory from a file: one
+ * look-up of the path, not two.  When open() fails, stat() says what the
+ * error is, as it would have first: the path's own error, or a directory
+ * that cannot be read.
+ */
 static mm_status_t open_path(mm_input *in, const char *path, bool *dir, char *why, size_t whylen)
 {
     *dir = false;
+    in->sized = false;
     if (strcmp(path, "-") == 0) {
         in->fd = 0;
         return MM_OK;
     }
     struct stat sb;
-    if (stat(path, &sb) != 0) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        int open_err = errno;
+        if (stat(path, &sb) != 0) {
+            snprintf(why, whylen, "%s", strerror(errno));
+            return MM_EIO;
+        }
+        if (S_ISDIR(sb.st_mode))
+            return open_dir(in, path, dir, why, whylen);
+        snprintf(why, whylen, "%s", strerror(open_err));
+        return MM_EIO;
+    }
+    if (fstat(fd, &sb) != 0) {
         snprintf(why, whylen, "%s", strerror(errno));
+        close(fd);
         return MM_EIO;
     }
     if (S_ISDIR(sb.st_mode)) {
-        *dir = true;
-        mm_status_t st = expand_dir(in, path);
-        if (st != MM_OK)
-            snprintf(why, whylen, "cannot read directory: %s", strerror(errno));
-        return st;
+        close(fd);
+        return open_dir(in, path, dir, why, whylen);
     }
-    in->fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (in->fd < 0) {
-        snprintf(why, whylen, "%s", strerror(errno));
-        return MM_EIO;
-    }
+    in->fd = fd;
+    /* st_size 0 is not trusted: /proc files say 0 and have bytes */
+    in->sized = S_ISREG(sb.st_mode) && sb.st_size > 0;
+    in->size = (unsigned long long)sb.st_size;
     return MM_OK;
 }
 
@@ -417,6 +547,7 @@ static mm_status_t open_next(mm_input *in, mm_input_msg *msg, char *why, size_t 
             continue;
         in->index = 0;
         in->eof = false;
+        in->got = 0;
         in->err = 0;
         in->rpos = in->rlen = 0;
         in->mid_line = false;
