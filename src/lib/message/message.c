@@ -102,8 +102,55 @@ void mm_msg_free(mm_msg *m)
     mm_buf_free(&m->orig_text);
     mm_buf_free(&m->head_raw);
     mm_buf_free(&m->orig_raw);
+    g_free(m->copy);
     mm_arena_free(&m->arena);
     memset(m, 0, sizeof *m);
+}
+
+/*
+ * What mm_msg_recycle() keeps of a buffer: what most messages need, so a
+ * large message's memory is not held for good (one mm_msg per thread).
+ */
+#define KEEP_BYTES (256u << 10)
+#define KEEP_FIELDS 1024
+
+static void recycle_buf(mm_buf *b)
+{
+    if (b->cap > KEEP_BYTES)
+        mm_buf_free(b);
+    else
+        mm_buf_reset(b);
+}
+
+static void recycle_fields(mm_fields *f)
+{
+    if (f->cap > KEEP_FIELDS) {
+        free(f->v);
+        f->v = NULL;
+        f->cap = 0;
+    }
+    f->n = 0;
+}
+
+void mm_msg_recycle(mm_msg *m)
+{
+    recycle_fields(&m->head);
+    recycle_fields(&m->orig);
+    recycle_buf(&m->text);
+    recycle_buf(&m->dsn);
+    recycle_buf(&m->feedback);
+    recycle_buf(&m->orig_text);
+    recycle_buf(&m->head_raw);
+    recycle_buf(&m->orig_raw);
+    if (m->copy_cap > KEEP_BYTES) {
+        g_free(m->copy);
+        m->copy = NULL;
+        m->copy_cap = 0;
+    }
+    mm_arena_reset(&m->arena);
+    m->ctype = m->report_type = NULL;
+    m->has_dsn = m->has_feedback = m->has_orig = false;
+    m->parts = 0;
 }
 
 /* A message starts with a header field (optionally after an mbox "From " line).
@@ -536,35 +583,44 @@ static GMimeStream *stream_take(char *buf, size_t len)
     return stream;
 }
 
-mm_status_t mm_msg_parse_path(const mm_limits *lim, const char *bytes, size_t len, mm_msg *m,
+/* The sanitised copy's buffer, room for len + 3 bytes; NULL on out of memory. */
+static char *copy_room(mm_msg *m, size_t len)
+{
+    if (m->copy_cap < len + 3) {
+        g_free(m->copy);
+        m->copy = g_try_malloc(len + 3);
+        m->copy_cap = m->copy ? len + 3 : 0;
+    }
+    return m->copy;
+}
+
+/* The parse, into an m that is empty (zeroed or recycled); on error the
+ * caller frees or recycles it. */
+static mm_status_t parse_into(const mm_limits *lim, const char *bytes, size_t len, mm_msg *m,
                               mm_msg_path path)
 {
-    memset(m, 0, sizeof *m);
-    mm_arena_init(&m->arena);
     bool no_nul = false;
     mm_status_t st = sniff(bytes, len, &no_nul);
     if (st != MM_OK)
         return st;
     if (len > G_MAXUINT) /* GByteArray lengths are guint */
         len = G_MAXUINT;
-    char *buf;
-    size_t buflen;
+    char *buf = copy_room(m, len);
+    if (!buf)
+        return MM_ENOMEM;
     /* kept in m: the header fields' values are made from them when read */
     mm_buf *head_raw = &m->head_raw, *orig_raw = &m->orig_raw;
-    st = mm_msg_sanitize(lim, bytes, len, &buf, &buflen, head_raw, orig_raw);
-    if (st != MM_OK) {
-        mm_msg_free(m);
-        return st;
-    }
+    size_t buflen = mm_msg_sanitize(lim, bytes, len, buf, head_raw, orig_raw);
     if (!no_nul) /* the copy holds a NUL only where the input did */
         buflen = drop_nuls(buf, buflen);
     if (path != MM_MSG_PATH_GMIME) {
         st = mm_msg_fast(m, lim, buf, buflen, head_raw, orig_raw);
-        if (st != MM_ENOTFOUND || path == MM_MSG_PATH_FAST) {
-            g_free(buf);
-            goto done;
-        }
+        if (st != MM_ENOTFOUND || path == MM_MSG_PATH_FAST)
+            return st;
     }
+    /* GMime's stream takes the buffer over */
+    m->copy = NULL;
+    m->copy_cap = 0;
     GMimeStream *stream = stream_take(buf, buflen);
     GMimeParser *parser = g_mime_parser_new_with_stream(stream);
     g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
@@ -577,9 +633,23 @@ mm_status_t mm_msg_parse_path(const mm_limits *lim, const char *bytes, size_t le
     }
     g_object_unref(parser);
     g_object_unref(stream);
-done:
-    if (st != MM_OK)
+    return st;
+}
+
+mm_status_t mm_msg_parse_path(const mm_limits *lim, const char *bytes, size_t len, mm_msg *m,
+                              mm_msg_path path)
+{
+    memset(m, 0, sizeof *m);
+    mm_arena_init(&m->arena);
+    mm_status_t st = parse_into(lim, bytes, len, m, path);
+    if (st != MM_OK) {
         mm_msg_free(m);
+    } else {
+        /* parsed: the copy is not read again, and nothing reuses it */
+        g_free(m->copy);
+        m->copy = NULL;
+        m->copy_cap = 0;
+    }
     return st;
 }
 
@@ -587,4 +657,9 @@ mm_status_t mm_msg_parse(const mm_limits *lim, const char *bytes, size_t len, mm
 {
     return mm_msg_parse_path(lim, bytes, len, m,
                              fast_enabled ? MM_MSG_PATH_AUTO : MM_MSG_PATH_GMIME);
+}
+
+mm_status_t mm_msg_parse_again(const mm_limits *lim, const char *bytes, size_t len, mm_msg *m)
+{
+    return parse_into(lim, bytes, len, m, fast_enabled ? MM_MSG_PATH_AUTO : MM_MSG_PATH_GMIME);
 }

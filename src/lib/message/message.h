@@ -58,6 +58,8 @@ typedef struct mm_msg {
     size_t parts;         /* MIME parts seen */
     mm_buf head_raw;      /* the raw header blocks (sanitize.c) head's and orig's values are */
     mm_buf orig_raw;      /* made from when first read (see mm_field_value) */
+    char *copy;           /* the sanitised copy's buffer (g_malloc'd), kept for the next */
+    size_t copy_cap;      /* parse by mm_msg_recycle(), or NULL */
 } mm_msg;
 
 /*
@@ -77,6 +79,18 @@ typedef enum { MM_MSG_PATH_AUTO, MM_MSG_PATH_GMIME, MM_MSG_PATH_FAST } mm_msg_pa
 mm_status_t mm_msg_parse_path(const mm_limits *lim, const char *bytes, size_t len, mm_msg *m,
                               mm_msg_path path);
 void mm_msg_free(mm_msg *m);
+
+/*
+ * A parse that reuses the memory of the one before: m is zeroed (memset)
+ * before its first use, emptied with mm_msg_recycle() after each parse,
+ * whatever it returned, and freed with mm_msg_free() at the end.  Buffers,
+ * field lists and arena blocks of the usual sizes are kept from one message
+ * to the next, so a caller parsing many messages (one mm_msg per thread)
+ * does not pay malloc and free for them every time.  Otherwise as
+ * mm_msg_parse(), except that on error m is recycled, not freed.
+ */
+mm_status_t mm_msg_parse_again(const mm_limits *lim, const char *bytes, size_t len, mm_msg *m);
+void mm_msg_recycle(mm_msg *m);
 
 /*
  * A cheap key of a field name: its length, first and last bytes (ASCII case
@@ -136,13 +150,13 @@ mm_status_t mm_fields_add(mm_arena *a, mm_fields *f, const char *name, size_t nl
 /*
  * Copy bytes for GMime: LF line ends, header blocks and MIME nesting cut to
  * the limits, only the MIME fields of each header block (see sanitize.c).
- * On MM_OK *out is a NUL-terminated g_malloc() buffer of *outlen bytes that
- * the caller owns (GMime may take it over), and the caller's buffers head
- * and orig hold every field of the top header block and of the first
- * attached message's, one per line, folded lines kept as they were.
+ * out has room for len + 3 bytes (the copy is never longer, with its NUL);
+ * the copy's length is returned, and the caller's buffers head and orig hold
+ * every field of the top header block and of the first attached message's,
+ * one per line, folded lines kept as they were.
  */
-mm_status_t mm_msg_sanitize(const mm_limits *lim, const char *bytes, size_t len, char **out,
-                            size_t *outlen, mm_buf *head, mm_buf *orig);
+size_t mm_msg_sanitize(const mm_limits *lim, const char *bytes, size_t len, char *out,
+                       mm_buf *head, mm_buf *orig);
 
 /* Process-wide GMime set-up; called by mm_ctx_create(), safe to call twice. */
 void mm_msg_global_init(void);

@@ -11,10 +11,17 @@
 typedef struct mm_arena_block mm_arena_block;
 typedef struct mm_arena {
     mm_arena_block *head;
+    mm_arena_block *spare; /* emptied blocks kept by mm_arena_reset() for reuse */
 } mm_arena;
 
 void mm_arena_init(mm_arena *a);
 void mm_arena_free(mm_arena *a);
+/*
+ * Forget everything allocated, as mm_arena_free() does, but keep up to 16
+ * blocks of the usual size for the next allocations: an arena reused for
+ * one parse after another then asks malloc for nothing in the common case.
+ */
+void mm_arena_reset(mm_arena *a);
 /* NULL on out of memory. */
 void *mm_arena_alloc(mm_arena *a, size_t n);
 /* Copy n bytes and add a NUL; NULL on out of memory. */
