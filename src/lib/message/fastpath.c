@@ -38,7 +38,7 @@ typedef struct ctinfo {
     bool given; /* false: none given, text/plain */
     const char *type, *sub, *charset, *boundary, *report_type;
     GMimeContentType *gct; /* GMime's reading, for values simple_ctype() leaves alone */
-    char *copy;            /* simple_ctype()'s reading, in place */
+    char *copy;            /* simple_ctype()'s reading, in place (in the message's arena) */
 } ctinfo;
 
 typedef struct node {
@@ -58,6 +58,7 @@ typedef struct term {
 
 typedef struct fp {
     const char *p, *end;
+    mm_arena *arena; /* the message's: the Content-Type values are copied there */
     node *nodes;
     size_t n, cap, max_nodes;
     const char *bnd[FP_DEPTH];
@@ -236,10 +237,15 @@ static bool simple_ctype(char *v, ctinfo *ci)
     return true;
 }
 
-static void read_ctype(ctinfo *ci, const char *raw, size_t n)
+static void read_ctype(fp *f, ctinfo *ci, const char *raw, size_t n)
 {
+    /* in the arena, not g_strndup()'d: one malloc and free less per part */
+    ci->copy = mm_arena_strndup(f->arena, raw, n);
+    if (!ci->copy) {
+        f->bail = true; /* GMime's path reports the lack of memory */
+        return;
+    }
     ci->given = true;
-    ci->copy = g_strndup(raw, n);
     if (simple_ctype(ci->copy, ci))
         return;
     ci->charset = ci->boundary = ci->report_type = NULL;
@@ -314,7 +320,7 @@ static void read_headers(fp *f, node *nd)
         return;
     }
     if (ct)
-        read_ctype(&nd->ct, ct, ctlen);
+        read_ctype(f, &nd->ct, ct, ctlen);
 }
 
 /* Level of the open multipart whose boundary line l is, or -1. */
@@ -677,6 +683,7 @@ mm_status_t mm_msg_fast(mm_msg *m, const mm_limits *lim, const char *buf, size_t
     fp f;
     f.p = buf;
     f.end = buf + len;
+    f.arena = &m->arena;
     f.nodes = NULL;
     f.n = f.cap = f.nb = 0;
     f.max_nodes = 4 * lim->max_parts + 16;
@@ -695,11 +702,9 @@ mm_status_t mm_msg_fast(mm_msg *m, const mm_limits *lim, const char *buf, size_t
             walk(&f, &w, root, 0);
         st = mm_walk_finish(&w, st);
     }
-    for (size_t i = 0; i < f.n; i++) {
+    for (size_t i = 0; i < f.n; i++)
         if (f.nodes[i].ct.gct)
             g_object_unref(f.nodes[i].ct.gct);
-        g_free(f.nodes[i].ct.copy);
-    }
     if (f.nodes != f.first)
         g_free(f.nodes);
     return st;
