@@ -64,6 +64,9 @@ typedef struct fp {
     const char *bnd[FP_DEPTH];
     size_t blen[FP_DEPTH];
     size_t nb;
+    const char *buf;          /* where the copy begins */
+    const mm_dashes *dashes;  /* its "--" lines, or NULL: searched for */
+    size_t next_dash;         /* the first of them not behind p */
     bool bail;
     node first[8]; /* most messages have fewer parts: no heap block for them */
 } fp;
@@ -348,9 +351,18 @@ static term boundary_line(const fp *f, const char *l, size_t n)
     return t;
 }
 
-/* The first line start from l (a line start) on whose line begins "--", or end. */
-static const char *next_dash_line(const char *l, const char *end)
+/*
+ * The first line start from l (a line start) on whose line begins "--", or
+ * end: the next the sanitiser noted (l only moves forward), else searched.
+ */
+static const char *next_dash_line(fp *f, const char *l, const char *end)
 {
+    const mm_dashes *d = f->dashes;
+    if (d) {
+        while (f->next_dash < d->n && f->buf + d->at[f->next_dash] < l)
+            f->next_dash++;
+        return f->next_dash < d->n ? f->buf + d->at[f->next_dash] : end;
+    }
     if (end - l >= 2 && l[0] == '-' && l[1] == '-')
         return l;
     const char *h = mm_memcasemem(l, (size_t)(end - l), "\n--", 3); /* no letters: exact */
@@ -368,7 +380,7 @@ static term scan_content(fp *f, const char **start, size_t *len)
 {
     *start = f->p;
     while (f->nb && f->p < f->end) {
-        const char *l = next_dash_line(f->p, f->end);
+        const char *l = next_dash_line(f, f->p, f->end);
         if (l >= f->end)
             break;
         const char *nl = memchr(l, '\n', (size_t)(f->end - l));
@@ -675,7 +687,7 @@ static void set_ctype(mm_msg *m, const ctinfo *ct)
 }
 
 mm_status_t mm_msg_fast(mm_msg *m, const mm_limits *lim, const char *buf, size_t len,
-                        mm_buf *head_raw, mm_buf *orig_raw)
+                        mm_buf *head_raw, mm_buf *orig_raw, const mm_dashes *dashes)
 {
     /* Only the scalars are set: the boundary stack is read below nb, the
      * nodes below n, and new_node() clears each node it hands out; clearing
@@ -683,6 +695,9 @@ mm_status_t mm_msg_fast(mm_msg *m, const mm_limits *lim, const char *buf, size_t
     fp f;
     f.p = buf;
     f.end = buf + len;
+    f.buf = buf;
+    f.dashes = dashes && !dashes->lost ? dashes : NULL;
+    f.next_dash = 0;
     f.arena = &m->arena;
     f.nodes = NULL;
     f.n = f.cap = f.nb = 0;

@@ -103,6 +103,7 @@ void mm_msg_free(mm_msg *m)
     mm_buf_free(&m->head_raw);
     mm_buf_free(&m->orig_raw);
     g_free(m->copy);
+    free(m->dashes.at);
     mm_arena_free(&m->arena);
     memset(m, 0, sizeof *m);
 }
@@ -142,6 +143,10 @@ void mm_msg_recycle(mm_msg *m)
     recycle_buf(&m->orig_text);
     recycle_buf(&m->head_raw);
     recycle_buf(&m->orig_raw);
+    if (m->dashes.cap > KEEP_FIELDS) {
+        free(m->dashes.at);
+        memset(&m->dashes, 0, sizeof m->dashes);
+    }
     if (m->copy_cap > KEEP_BYTES) {
         g_free(m->copy);
         m->copy = NULL;
@@ -610,11 +615,16 @@ static mm_status_t parse_into(const mm_limits *lim, const char *bytes, size_t le
         return MM_ENOMEM;
     /* kept in m: the header fields' values are made from them when read */
     mm_buf *head_raw = &m->head_raw, *orig_raw = &m->orig_raw;
-    size_t buflen = mm_msg_sanitize(lim, bytes, len, buf, head_raw, orig_raw);
-    if (!no_nul) /* the copy holds a NUL only where the input did */
+    size_t buflen = mm_msg_sanitize(lim, bytes, len, buf, head_raw, orig_raw, &m->dashes);
+    const mm_dashes *dashes = &m->dashes;
+    if (!no_nul) { /* the copy holds a NUL only where the input did */
+        size_t had = buflen;
         buflen = drop_nuls(buf, buflen);
+        if (buflen != had)
+            dashes = NULL; /* the lines moved */
+    }
     if (path != MM_MSG_PATH_GMIME) {
-        st = mm_msg_fast(m, lim, buf, buflen, head_raw, orig_raw);
+        st = mm_msg_fast(m, lim, buf, buflen, head_raw, orig_raw, dashes);
         if (st != MM_ENOTFOUND || path == MM_MSG_PATH_FAST)
             return st;
     }

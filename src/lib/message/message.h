@@ -42,6 +42,17 @@ typedef struct mm_fields {
     size_t n, cap;
 } mm_fields;
 
+/*
+ * Where the lines that begin "--" start in the sanitised copy (offsets, in
+ * order), noted by the sanitiser, which looks at every such line anyway: the
+ * fast path finds boundary lines from here instead of searching the copy.
+ */
+typedef struct mm_dashes {
+    size_t *at;
+    size_t n, cap;
+    bool lost; /* out of memory: not all were noted */
+} mm_dashes;
+
 typedef struct mm_msg {
     mm_arena arena;       /* owns every string below */
     mm_fields head;       /* top-level header fields, RFC 2047 decoded */
@@ -60,6 +71,7 @@ typedef struct mm_msg {
     mm_buf orig_raw;      /* made from when first read (see mm_field_value) */
     char *copy;           /* the sanitised copy's buffer (g_malloc'd), kept for the next */
     size_t copy_cap;      /* parse by mm_msg_recycle(), or NULL */
+    mm_dashes dashes;     /* its "--" lines (kept like copy) */
 } mm_msg;
 
 /*
@@ -153,10 +165,11 @@ mm_status_t mm_fields_add(mm_arena *a, mm_fields *f, const char *name, size_t nl
  * out has room for len + 3 bytes (the copy is never longer, with its NUL);
  * the copy's length is returned, and the caller's buffers head and orig hold
  * every field of the top header block and of the first attached message's,
- * one per line, folded lines kept as they were.
+ * one per line, folded lines kept as they were; dashes (emptied first) gets
+ * where the copy's lines that begin "--" start.
  */
 size_t mm_msg_sanitize(const mm_limits *lim, const char *bytes, size_t len, char *out,
-                       mm_buf *head, mm_buf *orig);
+                       mm_buf *head, mm_buf *orig, mm_dashes *dashes);
 
 /* Process-wide GMime set-up; called by mm_ctx_create(), safe to call twice. */
 void mm_msg_global_init(void);

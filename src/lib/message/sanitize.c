@@ -26,6 +26,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include "../util/str.h"
 
@@ -59,6 +60,7 @@ typedef struct san {
     size_t run_len;
     bool lf_end;     /* the line being read ends with an LF in the input */
     mm_buf *head, *orig;
+    mm_dashes *dashes;
     bool orig_seen; /* the first attached message's header block was met */
     size_t depth;
     /* Not cleared at the start (17 KiB per message): written before being read. */
@@ -71,6 +73,30 @@ static void emit(san *s, const char *p, size_t n)
     memcpy(s->out + s->len, p, n);
     s->len += n;
     s->out[s->len++] = '\n';
+}
+
+/*
+ * A body line that begins "--" is about to be emitted: note where (see
+ * mm_dashes).  Body lines are the only ones in the copy that can begin so
+ * (the header lines kept begin with a MIME field's name or white space),
+ * and every body line that begins with '-' comes through line().
+ */
+static void note_dash(san *s, const char *p, size_t n)
+{
+    mm_dashes *d = s->dashes;
+    if (n < 2 || p[0] != '-' || p[1] != '-' || d->lost)
+        return;
+    if (d->n == d->cap) {
+        size_t cap = d->cap ? d->cap * 2 : 16;
+        size_t *v = realloc(d->at, cap * sizeof *v);
+        if (!v) {
+            d->lost = true;
+            return;
+        }
+        d->at = v;
+        d->cap = cap;
+    }
+    d->at[d->n++] = s->len;
 }
 
 /* Room a side buffer takes at once: most header blocks fit, so it is not
@@ -324,11 +350,15 @@ static void line(san *s, const char *p, size_t n)
     }
     /* A matching boundary always ends a skipped subtree: nothing deeper was opened. */
     if (n >= 2 && p[0] == '-' && p[1] == '-' && s->depth && body_boundary(s, p, n)) {
+        note_dash(s, p, n);
         emit(s, p, n);
         return;
     }
-    if (!s->skip_depth)
+    if (!s->skip_depth) {
+        if (n >= 2 && p[0] == '-')
+            note_dash(s, p, n);
         emit(s, p, n);
+    }
 }
 
 #ifdef __SSE2__
@@ -404,7 +434,7 @@ static void split_lines(san *s, const char *p, size_t n)
 }
 
 size_t mm_msg_sanitize(const mm_limits *lim, const char *bytes, size_t len, char *buf,
-                       mm_buf *head, mm_buf *orig)
+                       mm_buf *head, mm_buf *orig, mm_dashes *dashes)
 {
     san state; /* 17 KiB on the stack: a heap block per message cost more */
     san *s = &state;
@@ -414,6 +444,9 @@ size_t mm_msg_sanitize(const mm_limits *lim, const char *bytes, size_t len, char
     s->out = buf;
     s->head = head;
     s->orig = orig;
+    s->dashes = dashes;
+    dashes->n = 0;
+    dashes->lost = false;
     start_header_block(s, head);
     split_lines(s, bytes, len);
     side_flush(s);
