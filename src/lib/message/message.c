@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "../util/str.h"
+#include "jis0208.h" /* jis0208_ucs, for iso2022jp_utf8() */
 
 static pthread_once_t gmime_once = PTHREAD_ONCE_INIT;
 
@@ -206,8 +207,6 @@ static bool seven_bit_encoding(const char *cs)
            mm_strcasestr(cs, "16") || mm_strcasestr(cs, "32") || mm_strcasestr(cs, "ucs");
 }
 
-#include "jis0208.h"
-
 /* Code point u (in the BMP) as UTF-8 at o; the bytes written. */
 static size_t put_utf8(char *o, unsigned u)
 {
@@ -229,9 +228,9 @@ static size_t put_utf8(char *o, unsigned u)
 /*
  * ISO-2022-JP (RFC 1468) to UTF-8 without iconv, for the shape most
  * Japanese mail has: ASCII and JIS X 0208, switched by "ESC ( B", "ESC $ @"
- * and "ESC $ B".  glibc's converter spends ~40 instructions a byte on it
- * (most of the time iconv took here).  Read as that converter reads it: in
- * the two-byte sets a control byte or DEL stands for itself, two bytes from
+ * and "ESC $ B" -- most of what iconv converted here, at ~40 instructions a
+ * byte in glibc's converter.  Read as that converter reads it: in the
+ * two-byte sets a control byte or DEL stands for itself, two bytes from
  * 0x21-0x7E are one character (jis0208.h, generated from the converter).
  * Anything else -- another escape sequence, an 8-bit byte, a pair the table
  * lacks, half a pair -- returns NULL, and iconv reads the text as before.
