@@ -110,6 +110,27 @@ static bool name_is(const char *p, size_t n, const char *want)
     return true;
 }
 
+/* Where a letter of "content-" is (mm_eq_ci_word). */
+#define CONTENT_FOLD "\x20\x20\x20\x20\x20\x20\x20\x00"
+#define LETTERS_FOLD "\x20\x20\x20\x20\x20\x20\x20\x20"
+
+/* The name l[0..k) is "Content-Type", in any case (a word compare, not a
+ * byte loop: every field of every MIME header block is asked). */
+static bool is_ctype_name(const char *l, size_t k)
+{
+    return k == 12 && mm_eq_ci_word(l, "content-", CONTENT_FOLD, 8) &&
+           mm_eq_ci_word(l + 8, "type", LETTERS_FOLD, 4);
+}
+
+/* The name l[0..k) is "Content-Transfer-Encoding", in any case. */
+static bool is_cte_name(const char *l, size_t k)
+{
+    return k == 25 && mm_eq_ci_word(l, "content-", CONTENT_FOLD, 8) &&
+           mm_eq_ci_word(l + 8, "transfer", LETTERS_FOLD, 8) &&
+           mm_eq_ci_word(l + 16, "-encodin", "\x00\x20\x20\x20\x20\x20\x20\x20", 8) &&
+           mm_lower(l[24]) == 'g';
+}
+
 /* The transfer encodings this path decodes; anything else goes to GMime. */
 static bool encoding_of(const char *v, size_t n, GMimeContentEncoding *enc)
 {
@@ -302,10 +323,10 @@ static void read_headers(fp *f, node *nd)
         }
         field = l;
         cur = NULL;
-        if (name_is(l, k, "content-type")) {
+        if (is_ctype_name(l, k)) {
             cur = &ct;
             curlen = &ctlen;
-        } else if (name_is(l, k, "content-transfer-encoding")) {
+        } else if (is_cte_name(l, k)) {
             cur = &cte;
             curlen = &ctelen;
         }

@@ -251,38 +251,23 @@ static bool body_boundary(san *s, const char *p, size_t n)
     return false;
 }
 
-/*
- * n <= 8 bytes at p equal lit (lower case) but for the case of its letters:
- * each byte ORed with fold's (0x20 where lit has a letter: that bit is all
- * that tells upper from lower case in ASCII, and it makes no other byte a
- * letter).  One word compared instead of a strncasecmp() per line.
- */
-static inline bool eq_ci_word(const char *p, const char *lit, const char *fold, size_t n)
-{
-    uint64_t x = 0, want = 0, f = 0;
-    memcpy(&x, p, n);
-    memcpy(&want, lit, n);
-    memcpy(&f, fold, n);
-    return (x | f) == want;
-}
-
 /* "Content-" at p, in any case (8 bytes there). */
 static bool is_content_field(const char *p)
 {
-    return eq_ci_word(p, "content-", "\x20\x20\x20\x20\x20\x20\x20\x00", 8);
+    return mm_eq_ci_word(p, "content-", "\x20\x20\x20\x20\x20\x20\x20\x00", 8);
 }
 
 /* "Content-Type:" at p, in any case (13 bytes there). */
 static bool is_ctype_field(const char *p)
 {
-    return is_content_field(p) && eq_ci_word(p + 8, "type:", "\x20\x20\x20\x20\x00", 5);
+    return is_content_field(p) && mm_eq_ci_word(p + 8, "type:", "\x20\x20\x20\x20\x00", 5);
 }
 
 /* "MIME-Version:" at p, in any case (13 bytes there). */
 static bool is_mime_version_field(const char *p)
 {
-    return eq_ci_word(p, "mime-ver", "\x20\x20\x20\x20\x00\x20\x20\x20", 8) &&
-           eq_ci_word(p + 8, "sion:", "\x20\x20\x20\x20\x00", 5);
+    return mm_eq_ci_word(p, "mime-ver", "\x20\x20\x20\x20\x00\x20\x20\x20", 8) &&
+           mm_eq_ci_word(p + 8, "sion:", "\x20\x20\x20\x20\x00", 5);
 }
 
 static void header_line(san *s, const char *p, size_t n)
