@@ -20,7 +20,8 @@ mm_status_t mm_diag_ws_create(mm_diag_ws **out);
 /* Frees ws and what it kept; NULL is a no-op. */
 void mm_diag_ws_destroy(mm_diag_ws *ws);
 
-/* mm_diagnose_message() (same contract, same result) with ws's memory. */
+/* mm_diagnose_message() (same contract, same result) with ws's memory;
+ * ws NULL: a workspace made and freed for this call, as that function does. */
 mm_status_t mm_diagnose_message_ws(const mm_ctx *ctx, mm_diag_ws *ws, const char *bytes,
                                    size_t len, mm_report **out, char *why, size_t whylen);
 
