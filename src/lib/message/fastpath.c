@@ -176,8 +176,16 @@ static bool ws_char(char c)
     return c == ' ' || c == '\t' || c == '\n';
 }
 
-/* Skip white space, then a token; NUL-terminated later by the caller. */
-static char *token(char **p)
+/* A byte of a plain quoted value: printable ASCII but '"' and '\\' (not NUL). */
+static bool qtext_char(char c)
+{
+    unsigned char u = (unsigned char)c;
+    return u - 0x20u < 0x60u && u != '"' && u != '\\';
+}
+
+/* Skip white space, then a token; NUL-terminated later by the caller.
+ * Inline: three or more per Content-Type value. */
+static inline char *token(char **p)
 {
     while (ws_char(**p))
         (*p)++;
@@ -225,8 +233,7 @@ static bool simple_ctype(char *v, ctinfo *ci)
         char *val;
         if (*p == '"') {
             val = ++p;
-            while (*p && *p != '"' && *p != '\\' && (unsigned char)*p >= 0x20 &&
-                   (unsigned char)*p < 0x80)
+            while (qtext_char(*p))
                 p++;
             if (*p != '"')
                 return false;
