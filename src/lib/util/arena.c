@@ -4,12 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct mm_arena_block {
-    mm_arena_block *next;
-    size_t used, cap;
-    _Alignas(16) unsigned char mem[];
-};
-
 #define BLOCK_SIZE 4096
 #define SPARE_MAX 16 /* blocks mm_arena_reset() keeps: 64 KiB */
 
@@ -74,20 +68,16 @@ static mm_arena_block *new_block(mm_arena *a, size_t n)
     return b;
 }
 
-void *mm_arena_alloc(mm_arena *a, size_t n)
+void *mm_arena_alloc_block(mm_arena *a, size_t n)
 {
-    n = (n + 15) & ~(size_t)15;
-    mm_arena_block *b = a->head;
-    if (!b || b->cap - b->used < n) {
-        b = new_block(a, n);
-        if (!b)
-            return NULL;
-        b->next = a->head;
-        a->head = b;
-    }
-    void *p = b->mem + b->used;
-    b->used += n;
-    return p;
+    /* n is rounded already (mm_arena_alloc) */
+    mm_arena_block *b = new_block(a, n);
+    if (!b)
+        return NULL;
+    b->next = a->head;
+    a->head = b;
+    b->used = n;
+    return b->mem;
 }
 
 char *mm_arena_strndup(mm_arena *a, const char *s, size_t n)
