@@ -185,6 +185,33 @@ static size_t find_boundary(const char *v, char *out)
     return n;
 }
 
+/* Where the letters are in "multipart"/"message/" (mm_eq_ci_word). */
+#define FOLD_8_LETTERS "\x20\x20\x20\x20\x20\x20\x20\x20"
+#define FOLD_7_LETTERS_1 "\x20\x20\x20\x20\x20\x20\x20\x00"
+
+/* The Content-Type value v (n bytes) begins "multipart/", in any case: word
+ * compares, as for field names (the first two letters first: most blocks
+ * are text/..., and v[1] is read only after an 'm'). */
+static bool is_multipart(const char *v, size_t n)
+{
+    return mm_lower(v[0]) == 'm' && mm_lower(v[1]) == 'u' && n >= 10 &&
+           mm_eq_ci_word(v, "multipar", FOLD_8_LETTERS, 8) &&
+           mm_eq_ci_word(v + 8, "t/", "\x20\x00", 2);
+}
+
+/* v begins "message/rfc822", "message/global" or "message/news": an
+ * attached message whose body is a header block again. */
+static bool is_attached_message(const char *v, size_t n)
+{
+    if (mm_lower(v[0]) != 'm' || mm_lower(v[1]) != 'e' || n < 12 ||
+        !mm_eq_ci_word(v, "message/", FOLD_7_LETTERS_1, 8))
+        return false;
+    const char *t = v + 8;
+    return (n >= 14 && (mm_eq_ci_word(t, "rfc822", "\x20\x20\x20\x00\x00\x00", 6) ||
+                        mm_eq_ci_word(t, "global", FOLD_8_LETTERS, 6))) ||
+           mm_eq_ci_word(t, "news", FOLD_8_LETTERS, 4);
+}
+
 /*
  * A header block ended: open a container if its Content-Type says so.
  * Returns true when the body that follows is itself a header block
@@ -198,12 +225,9 @@ static bool end_header_block(san *s)
     const char *v = s->ctype;
     while (*v == ' ' || *v == '\t')
         v++;
-    /* the first two letters first: most blocks are text/... (v[1] is read only after a 'm') */
-    bool m = mm_lower(v[0]) == 'm';
-    bool multi = m && mm_lower(v[1]) == 'u' && mm_startswith_ci(v, "multipart/");
-    bool message = m && mm_lower(v[1]) == 'e' &&
-                   (mm_startswith_ci(v, "message/rfc822") || mm_startswith_ci(v, "message/global") ||
-                    mm_startswith_ci(v, "message/news"));
+    size_t n = s->ctype_len - (size_t)(v - s->ctype);
+    bool multi = is_multipart(v, n);
+    bool message = !multi && is_attached_message(v, n);
     if (!multi && !message)
         return false;
     if (s->depth + 1 > s->lim->max_mime_depth || s->depth + 1 >= STACK_MAX) {
