@@ -554,7 +554,7 @@ static void strip_html(const char *s, size_t n, mm_buf *out)
             bool br = (i + 3 < n && (mm_lower(s[i + 1]) == 'b' || mm_lower(s[i + 1]) == 'p' ||
                                      mm_lower(s[i + 1]) == 'd' || mm_lower(s[i + 1]) == 't'));
             const char *skip_to = NULL;
-            if (n - i > 7 &&
+            if (n - i > 7 && mm_lower(s[i + 1]) == 's' && /* most tags are not: one test */
                 (mm_startswith_ci(s + i, "<script") || mm_startswith_ci(s + i, "<style")))
                 skip_to = mm_lower(s[i + 2]) == 'c' ? "</script" : "</style";
             if (skip_to) {
