@@ -105,6 +105,17 @@ def nested(depth):
     return out
 
 
+# ISO-2022-JP parts: the shape message.c reads itself (ASCII and JIS X 0208,
+# a control byte in the two-byte set) and ones it leaves to iconv (JIS X 0201
+# Roman, an unknown escape, half a pair, an 8-bit byte).
+ISO2022JP = (b"From: MAILER-DAEMON@example.jp\nMIME-Version: 1.0\n"
+             b"Content-Type: multipart/report; report-type=delivery-status; boundary=\"J\"\n\n"
+             b"--J\nContent-Type: text/plain; charset=ISO-2022-JP\n\n"
+             b"\x1b$B08@h$,8+$D$+$j$^$;$s\x1b(B <u@example.jp>\n\x1b$@$3\t$s\x1b(B 550 5.1.1\n"
+             b"--J\nContent-Type: text/plain; charset=iso-2022-jp\n\n"
+             b"\x1b(J\\~\x1b(B \x1b$(D!!\x1b(B \x1b$B$3\n--J\n"
+             b"Content-Type: text/plain; charset=iso-2022-jp\n\n\x1b$B$3\xa4\x1b(B\n--J--\n")
+
 MESSAGES = {
     "dsn.eml": DSN,
     "dsn-crlf.eml": DSN.replace(b"\n", b"\r\n"),
@@ -116,6 +127,7 @@ MESSAGES = {
     "nested-40.eml": nested(40),
     "no-boundary.eml": b"From: a@b\nContent-Type: multipart/report\n\n--x\n\n550 5.1.1 x\n",
     "trunc-header.eml": b"From: a@b\nSubject: \xe4\xbd",
+    "iso-2022-jp.eml": ISO2022JP,
     "long-field.eml": b"From: a@b\nSubject: " + b"y" * 3000 + b"\n folded\n\nbody\n",
 }
 

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "../lib/bounce/diagnose_ws.h"
 #include "cli.h"
 #include "output.h"
 
@@ -56,6 +57,7 @@ typedef struct job {
     pthread_cond_t done;  /* a batch was finished */
     batch *cur;           /* the batch workers take items from, or NULL */
     bool quit;
+    mm_diag_ws *main_ws;  /* the main thread's workspace (each worker has its own) */
 } job;
 
 static void save_undecoded(const char *dir, const item *it)
@@ -90,7 +92,8 @@ static bool diagnosed(const mm_report *r)
     return true;
 }
 
-static void do_item(job *j, item *it)
+/* ws: the calling thread's workspace (the parse's memory, kept across messages). */
+static void do_item(job *j, mm_diag_ws *ws, item *it)
 {
     if (it->failed) {
         out_error(j->opts, it->source, it->index, it->err, &it->out);
@@ -98,7 +101,7 @@ static void do_item(job *j, item *it)
     }
     mm_report *r = NULL;
     char why[256];
-    mm_status_t st = mm_diagnose_message(j->ctx, it->bytes, it->len, &r, why, sizeof why);
+    mm_status_t st = mm_diagnose_message_ws(j->ctx, ws, it->bytes, it->len, &r, why, sizeof why);
     if (st != MM_OK) {
         it->bad = true;
         snprintf(it->err, sizeof it->err, "%s", why);
@@ -112,11 +115,11 @@ static void do_item(job *j, item *it)
 }
 
 /* Diagnose the next item of b; called and returns with the lock held. */
-static void take_item(job *j, batch *b)
+static void take_item(job *j, mm_diag_ws *ws, batch *b)
 {
     item *it = &b->items[b->next++];
     pthread_mutex_unlock(&j->lock);
-    do_item(j, it);
+    do_item(j, ws, it);
     pthread_mutex_lock(&j->lock);
     if (--b->left == 0) {
         j->cur = NULL;
@@ -128,15 +131,18 @@ static void take_item(job *j, batch *b)
 static void *worker(void *arg)
 {
     job *j = arg;
+    mm_diag_ws *ws = NULL; /* stays NULL without memory: a workspace per message */
+    (void)mm_diag_ws_create(&ws);
     pthread_mutex_lock(&j->lock);
     for (;;) {
         while (!j->quit && (!j->cur || j->cur->next >= j->cur->n))
             pthread_cond_wait(&j->work, &j->lock);
         if (j->quit)
             break;
-        take_item(j, j->cur);
+        take_item(j, ws, j->cur);
     }
     pthread_mutex_unlock(&j->lock);
+    mm_diag_ws_destroy(ws);
     return NULL;
 }
 
@@ -158,7 +164,7 @@ static void wait_batch(job *j, batch *b)
 {
     pthread_mutex_lock(&j->lock);
     while (j->cur == b && b->next < b->n)
-        take_item(j, b);
+        take_item(j, j->main_ws, b);
     while (b->left)
         pthread_cond_wait(&j->done, &j->lock);
     pthread_mutex_unlock(&j->lock);
@@ -263,7 +269,7 @@ static void read_batch(reader *rd, batch *b, job *now)
             break;
         }
         if (now) {
-            do_item(now, it);
+            do_item(now, now->main_ws, it);
             it->bytes = NULL; /* the reader's: gone at the next read */
         }
         bytes += b->items[b->n++].len;
@@ -455,11 +461,13 @@ int cmd_diagnose(int argc, char **argv)
         rc = run_text(ctx, &o, text);
     } else {
         job j = {ctx, &o, save, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
-                 PTHREAD_COND_INITIALIZER, NULL, false};
+                 PTHREAD_COND_INITIALIZER, NULL, false, NULL};
+        (void)mm_diag_ws_create(&j.main_ws); /* NULL without memory, as in worker() */
         char *dash[] = {"-"};
         bool stdin_only = optind >= argc;
         rc = run_inputs(&j, jobs, stdin_only ? dash : argv + optind,
                         stdin_only ? 1 : (size_t)(argc - optind), isatty(2) && o.format != OUT_TEXT);
+        mm_diag_ws_destroy(j.main_ws);
     }
     mm_ctx_destroy(ctx);
     return rc;

@@ -5,11 +5,13 @@
  * is parsed both ways and the two mm_msg compared field by field.
  *
  * Usage: fastcheck [PATH...]   A table of edge-case Content-Type values is
- * always checked too.  Exit 0 when no message differs, 1 if one does (each
+ * always checked too, and message.c's ISO-2022-JP reader against iconv
+ * (every two-byte pair, and edge cases).  Exit 0 when no message differs, 1 if one does (each
  * difference printed as "got X, want Y", the fast path's value first), 77
  * (skipped) when paths were given and none exists.
  */
 #include <dirent.h>
+#include <iconv.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +20,7 @@
 
 #include "message/message.h"
 
-static size_t n_msgs, n_fast, n_diff, n_files;
+static size_t n_msgs, n_fast, n_diff, n_files, n_jp;
 static const mm_limits *lim;
 
 static void diff(const char *where, const char *what, const char *got, const char *want)
@@ -214,6 +216,74 @@ static void check_ctypes(void)
         }
 }
 
+/*
+ * The text of an ISO-2022-JP part that is body[0..n) then an LF, against
+ * what iconv makes of the same bytes (or the bytes themselves when iconv
+ * refuses them): message.c reads the usual shape itself (iso2022jp_utf8)
+ * and must give what iconv gives, refusals included.
+ */
+static void check_iso2022jp_one(iconv_t cd, const char *where, const char *body, size_t n)
+{
+    static const char head[] = "From: a@example.net\nMIME-Version: 1.0\n"
+                               "Content-Type: text/plain; charset=iso-2022-jp\n\n";
+    char msg[256], want[256];
+    if (n + sizeof head + 1 > sizeof msg)
+        return;
+    memcpy(msg, head, sizeof head - 1);
+    memcpy(msg + sizeof head - 1, body, n);
+    msg[sizeof head - 1 + n] = '\n';
+    char in[128];
+    memcpy(in, body, n);
+    in[n] = '\n';
+    char *ip = in, *op = want;
+    size_t il = n + 1, ol = sizeof want - 1;
+    iconv(cd, NULL, NULL, NULL, NULL);
+    size_t wl;
+    if (iconv(cd, &ip, &il, &op, &ol) == (size_t)-1) {
+        memcpy(want, in, n + 1);
+        wl = n + 1;
+    } else {
+        wl = (size_t)(op - want);
+    }
+    want[wl] = '\0';
+    mm_msg m;
+    if (mm_msg_parse_path(lim, msg, sizeof head + n, &m, MM_MSG_PATH_AUTO) != MM_OK) {
+        diff(where, "parse", "error", "ok");
+        return;
+    }
+    if (m.text.len != wl || memcmp(m.text.data, want, wl) != 0)
+        diff(where, "iso-2022-jp text", mm_buf_str(&m.text), want);
+    n_jp++;
+    mm_msg_free(&m);
+}
+
+static void check_iso2022jp(void)
+{
+    iconv_t cd = iconv_open("UTF-8", "ISO-2022-JP");
+    if (cd == (iconv_t)-1) {
+        diff("iso-2022-jp", "iconv_open", "failed", "ok");
+        return;
+    }
+    char where[64];
+    for (int a = 0x21; a <= 0x7f; a++)
+        for (int b = 0x20; b <= 0x7f; b++) { /* 7-bit: 8-bit text is not read as UTF-8 */
+            char body[] = {0x1b, '$', 'B', (char)a, (char)b, 0x1b, '(', 'B'};
+            snprintf(where, sizeof where, "iso-2022-jp pair %02x %02x", a, b);
+            check_iso2022jp_one(cd, where, body, sizeof body);
+        }
+    static const char *const edges[] = {
+        "\x1b$B\x21\n\x21",   "\x1b(J\x5c~",    "\x1b(I!",     "\x1b$(D!!",
+        "\x1b$B\x7f$3\x1b(B", "\x1b$@$3$s\x1b(B", "\x1b$B$3",     "\x1b",
+        "\x1b$",               "a\x1b(Bb",        "\x1b$B$",      "\x0e\x0f\x1b$B$3\x1b(B",
+        "\x1b$B\t$3 \x1b(B", "x\x1b(B\x1b$B$3", "\x1b$B$3\x1b(",
+    };
+    for (size_t i = 0; i < sizeof edges / sizeof edges[0]; i++) {
+        snprintf(where, sizeof where, "iso-2022-jp edge %zu", i);
+        check_iso2022jp_one(cd, where, edges[i], strlen(edges[i]));
+    }
+    iconv_close(cd);
+}
+
 int main(int argc, char **argv)
 {
     mm_ctx *ctx;
@@ -221,10 +291,11 @@ int main(int argc, char **argv)
         return 2;
     lim = mm_ctx_limits(ctx);
     check_ctypes();
+    check_iso2022jp();
     for (int i = 1; i < argc; i++)
         check_path(argv[i]);
-    printf("%zu files, %zu messages, %zu on the fast path, %zu differences\n", n_files, n_msgs,
-           n_fast, n_diff);
+    printf("%zu files, %zu messages, %zu on the fast path, %zu ISO-2022-JP texts, %zu "
+           "differences\n", n_files, n_msgs, n_fast, n_jp, n_diff);
     mm_ctx_destroy(ctx);
     if (n_diff)
         return 1;

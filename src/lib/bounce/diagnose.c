@@ -3,6 +3,7 @@
  * classify -> advise.  Also the one-line mode (--text).
  */
 #include "decoders.h"
+#include "diagnose_ws.h"
 #include "lhost/mta_util.h"
 
 #include <stdio.h>
@@ -69,39 +70,48 @@ static mm_kind_t kind_from_actions(const mm_report *r)
     return MM_KIND_SUCCESS;
 }
 
-mm_status_t mm_diagnose_message(const mm_ctx *ctx, const char *bytes, size_t len, mm_report **out,
-                                char *why, size_t whylen)
+struct mm_diag_ws {
+    mm_msg msg; /* recycled after each message (mm_msg_parse_again) */
+};
+
+mm_status_t mm_diag_ws_create(mm_diag_ws **out)
 {
-    const mm_limits *lim = mm_ctx_limits(ctx);
-    bool truncated = false;
-    if (len > lim->max_message_bytes) {
-        len = lim->max_message_bytes;
-        truncated = true;
-    }
-    mm_msg m;
-    mm_status_t st = mm_msg_parse(lim, bytes, len, &m);
-    if (st != MM_OK) {
-        set_why(why, whylen, mm_strerror(st));
-        return st;
-    }
+    mm_diag_ws *ws = calloc(1, sizeof *ws);
+    if (!ws)
+        return MM_ENOMEM;
+    mm_arena_init(&ws->msg.arena);
+    *out = ws;
+    return MM_OK;
+}
+
+void mm_diag_ws_destroy(mm_diag_ws *ws)
+{
+    if (!ws)
+        return;
+    mm_msg_free(&ws->msg);
+    free(ws);
+}
+
+/* The decoders, then classification and advice, over a parsed message. */
+static mm_status_t diagnose_parsed(const mm_msg *m, const mm_limits *lim, bool truncated,
+                                   mm_report **out)
+{
     mm_report *r;
-    st = mm_report_new(lim->max_recipients, &r);
-    if (st != MM_OK) {
-        mm_msg_free(&m);
+    mm_status_t st = mm_report_new(lim->max_recipients, &r);
+    if (st != MM_OK)
         return st;
-    }
     r->truncated = truncated;
     r->kind = MM_KIND_NOT_BOUNCE;
-    const char *text = mm_buf_str(&m.text);
-    r->prose_len = mm_mta_prose_len(text, m.text.len);
+    const char *text = mm_buf_str(&m->text);
+    r->prose_len = mm_mta_prose_len(text, m->text.len);
     r->text_ascii = mm_ascii(text, strlen(text));
-    mm_mta_facts(&m, r);
+    mm_mta_facts(m, r);
     for (const mm_decoder *d = mm_decoders; d->name; d++) {
         size_t before = r->n;
         /* a decoder that serves several vendors (vendors.c) names the one
          * it recognised */
         r->mta = NULL;
-        st = d->fn(&m, r);
+        st = d->fn(m, r);
         /* A decoder that reads every NULL from mm_report_add() as out of
          * memory: with the report full and marked truncated, it was the
          * recipient limit (bounce_int.h), and what it added stands. */
@@ -120,19 +130,52 @@ mm_status_t mm_diagnose_message(const mm_ctx *ctx, const char *bytes, size_t len
         st = MM_OK;
     }
     if (st == MM_OK) {
-        set_original(r, &m);
+        set_original(r, m);
         for (size_t i = 0; i < r->n; i++)
             finish_recipient(r, &r->r[i]);
         r->kind = kind_from_actions(r);
     }
-    mm_msg_free(&m);
     if (st != MM_OK) {
-        set_why(why, whylen, mm_strerror(st));
         mm_report_destroy(r);
         return st;
     }
     *out = r;
     return MM_OK;
+}
+
+/* With ws NULL, a message parsed and freed for this call only. */
+static mm_status_t diagnose(const mm_ctx *ctx, mm_diag_ws *ws, const char *bytes, size_t len,
+                            mm_report **out, char *why, size_t whylen)
+{
+    const mm_limits *lim = mm_ctx_limits(ctx);
+    bool truncated = false;
+    if (len > lim->max_message_bytes) {
+        len = lim->max_message_bytes;
+        truncated = true;
+    }
+    mm_msg own, *m = ws ? &ws->msg : &own;
+    mm_status_t st = ws ? mm_msg_parse_again(lim, bytes, len, m) : mm_msg_parse(lim, bytes, len, m);
+    if (st == MM_OK)
+        st = diagnose_parsed(m, lim, truncated, out);
+    if (ws)
+        mm_msg_recycle(m);
+    else /* after a failed parse m is freed and zeroed: freeing it again does nothing */
+        mm_msg_free(m);
+    if (st != MM_OK)
+        set_why(why, whylen, mm_strerror(st));
+    return st;
+}
+
+mm_status_t mm_diagnose_message(const mm_ctx *ctx, const char *bytes, size_t len, mm_report **out,
+                                char *why, size_t whylen)
+{
+    return diagnose(ctx, NULL, bytes, len, out, why, whylen);
+}
+
+mm_status_t mm_diagnose_message_ws(const mm_ctx *ctx, mm_diag_ws *ws, const char *bytes,
+                                   size_t len, mm_report **out, char *why, size_t whylen)
+{
+    return diagnose(ctx, ws, bytes, len, out, why, whylen);
 }
 
 mm_status_t mm_diagnose_text(const mm_ctx *ctx, const char *text, mm_report **out)

@@ -38,7 +38,7 @@ typedef struct ctinfo {
     bool given; /* false: none given, text/plain */
     const char *type, *sub, *charset, *boundary, *report_type;
     GMimeContentType *gct; /* GMime's reading, for values simple_ctype() leaves alone */
-    char *copy;            /* simple_ctype()'s reading, in place */
+    char *copy;            /* simple_ctype()'s reading, in place (in the message's arena) */
 } ctinfo;
 
 typedef struct node {
@@ -58,11 +58,15 @@ typedef struct term {
 
 typedef struct fp {
     const char *p, *end;
+    mm_arena *arena; /* the message's: the Content-Type values are copied there */
     node *nodes;
     size_t n, cap, max_nodes;
     const char *bnd[FP_DEPTH];
     size_t blen[FP_DEPTH];
     size_t nb;
+    const char *buf;          /* where the copy begins */
+    const mm_dashes *dashes;  /* its "--" lines, or NULL: searched for */
+    size_t next_dash;         /* the first of them not behind p */
     bool bail;
     node first[8]; /* most messages have fewer parts: no heap block for them */
 } fp;
@@ -104,6 +108,27 @@ static bool name_is(const char *p, size_t n, const char *want)
         if (mm_lower(p[i]) != want[i]) /* want is lower case */
             return false;
     return true;
+}
+
+/* Where a letter of "content-" is (mm_eq_ci_word). */
+#define CONTENT_FOLD "\x20\x20\x20\x20\x20\x20\x20\x00"
+#define LETTERS_FOLD "\x20\x20\x20\x20\x20\x20\x20\x20"
+
+/* The name l[0..k) is "Content-Type", in any case (a word compare, not a
+ * byte loop: every field of every MIME header block is asked). */
+static bool is_ctype_name(const char *l, size_t k)
+{
+    return k == 12 && mm_eq_ci_word(l, "content-", CONTENT_FOLD, 8) &&
+           mm_eq_ci_word(l + 8, "type", LETTERS_FOLD, 4);
+}
+
+/* The name l[0..k) is "Content-Transfer-Encoding", in any case. */
+static bool is_cte_name(const char *l, size_t k)
+{
+    return k == 25 && mm_eq_ci_word(l, "content-", CONTENT_FOLD, 8) &&
+           mm_eq_ci_word(l + 8, "transfer", LETTERS_FOLD, 8) &&
+           mm_eq_ci_word(l + 16, "-encodin", "\x00\x20\x20\x20\x20\x20\x20\x20", 8) &&
+           mm_lower(l[24]) == 'g';
 }
 
 /* The transfer encodings this path decodes; anything else goes to GMime. */
@@ -151,8 +176,16 @@ static bool ws_char(char c)
     return c == ' ' || c == '\t' || c == '\n';
 }
 
-/* Skip white space, then a token; NUL-terminated later by the caller. */
-static char *token(char **p)
+/* A byte of a plain quoted value: printable ASCII but '"' and '\\' (not NUL). */
+static bool qtext_char(char c)
+{
+    unsigned char u = (unsigned char)c;
+    return u - 0x20u < 0x60u && u != '"' && u != '\\';
+}
+
+/* Skip white space, then a token; NUL-terminated later by the caller.
+ * Inline: three or more per Content-Type value. */
+static inline char *token(char **p)
 {
     while (ws_char(**p))
         (*p)++;
@@ -200,8 +233,7 @@ static bool simple_ctype(char *v, ctinfo *ci)
         char *val;
         if (*p == '"') {
             val = ++p;
-            while (*p && *p != '"' && *p != '\\' && (unsigned char)*p >= 0x20 &&
-                   (unsigned char)*p < 0x80)
+            while (qtext_char(*p))
                 p++;
             if (*p != '"')
                 return false;
@@ -236,10 +268,15 @@ static bool simple_ctype(char *v, ctinfo *ci)
     return true;
 }
 
-static void read_ctype(ctinfo *ci, const char *raw, size_t n)
+static void read_ctype(fp *f, ctinfo *ci, const char *raw, size_t n)
 {
+    /* in the arena, not g_strndup()'d: one malloc and free less per part */
+    ci->copy = mm_arena_strndup(f->arena, raw, n);
+    if (!ci->copy) {
+        f->bail = true; /* GMime's path reports the lack of memory */
+        return;
+    }
     ci->given = true;
-    ci->copy = g_strndup(raw, n);
     if (simple_ctype(ci->copy, ci))
         return;
     ci->charset = ci->boundary = ci->report_type = NULL;
@@ -293,10 +330,10 @@ static void read_headers(fp *f, node *nd)
         }
         field = l;
         cur = NULL;
-        if (name_is(l, k, "content-type")) {
+        if (is_ctype_name(l, k)) {
             cur = &ct;
             curlen = &ctlen;
-        } else if (name_is(l, k, "content-transfer-encoding")) {
+        } else if (is_cte_name(l, k)) {
             cur = &cte;
             curlen = &ctelen;
         }
@@ -314,7 +351,7 @@ static void read_headers(fp *f, node *nd)
         return;
     }
     if (ct)
-        read_ctype(&nd->ct, ct, ctlen);
+        read_ctype(f, &nd->ct, ct, ctlen);
 }
 
 /* Level of the open multipart whose boundary line l is, or -1. */
@@ -342,9 +379,18 @@ static term boundary_line(const fp *f, const char *l, size_t n)
     return t;
 }
 
-/* The first line start from l (a line start) on whose line begins "--", or end. */
-static const char *next_dash_line(const char *l, const char *end)
+/*
+ * The first line start from l (a line start) on whose line begins "--", or
+ * end: the next the sanitiser noted (l only moves forward), else searched.
+ */
+static const char *next_dash_line(fp *f, const char *l, const char *end)
 {
+    const mm_dashes *d = f->dashes;
+    if (d) {
+        while (f->next_dash < d->n && f->buf + d->at[f->next_dash] < l)
+            f->next_dash++;
+        return f->next_dash < d->n ? f->buf + d->at[f->next_dash] : end;
+    }
     if (end - l >= 2 && l[0] == '-' && l[1] == '-')
         return l;
     const char *h = mm_memcasemem(l, (size_t)(end - l), "\n--", 3); /* no letters: exact */
@@ -362,7 +408,7 @@ static term scan_content(fp *f, const char **start, size_t *len)
 {
     *start = f->p;
     while (f->nb && f->p < f->end) {
-        const char *l = next_dash_line(f->p, f->end);
+        const char *l = next_dash_line(f, f->p, f->end);
         if (l >= f->end)
             break;
         const char *nl = memchr(l, '\n', (size_t)(f->end - l));
@@ -669,7 +715,7 @@ static void set_ctype(mm_msg *m, const ctinfo *ct)
 }
 
 mm_status_t mm_msg_fast(mm_msg *m, const mm_limits *lim, const char *buf, size_t len,
-                        mm_buf *head_raw, mm_buf *orig_raw)
+                        mm_buf *head_raw, mm_buf *orig_raw, const mm_dashes *dashes)
 {
     /* Only the scalars are set: the boundary stack is read below nb, the
      * nodes below n, and new_node() clears each node it hands out; clearing
@@ -677,6 +723,10 @@ mm_status_t mm_msg_fast(mm_msg *m, const mm_limits *lim, const char *buf, size_t
     fp f;
     f.p = buf;
     f.end = buf + len;
+    f.buf = buf;
+    f.dashes = dashes && !dashes->lost ? dashes : NULL;
+    f.next_dash = 0;
+    f.arena = &m->arena;
     f.nodes = NULL;
     f.n = f.cap = f.nb = 0;
     f.max_nodes = 4 * lim->max_parts + 16;
@@ -695,11 +745,9 @@ mm_status_t mm_msg_fast(mm_msg *m, const mm_limits *lim, const char *buf, size_t
             walk(&f, &w, root, 0);
         st = mm_walk_finish(&w, st);
     }
-    for (size_t i = 0; i < f.n; i++) {
+    for (size_t i = 0; i < f.n; i++)
         if (f.nodes[i].ct.gct)
             g_object_unref(f.nodes[i].ct.gct);
-        g_free(f.nodes[i].ct.copy);
-    }
     if (f.nodes != f.first)
         g_free(f.nodes);
     return st;

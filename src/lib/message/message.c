@@ -20,9 +20,11 @@
 
 #include <gmime/gmime.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "../util/str.h"
+#include "jis0208.h" /* jis0208_ucs, for iso2022jp_utf8() */
 
 static pthread_once_t gmime_once = PTHREAD_ONCE_INIT;
 
@@ -102,8 +104,60 @@ void mm_msg_free(mm_msg *m)
     mm_buf_free(&m->orig_text);
     mm_buf_free(&m->head_raw);
     mm_buf_free(&m->orig_raw);
+    g_free(m->copy);
+    free(m->dashes.at);
     mm_arena_free(&m->arena);
     memset(m, 0, sizeof *m);
+}
+
+/*
+ * What mm_msg_recycle() keeps of a buffer: what most messages need, so a
+ * large message's memory is not held for good (one mm_msg per thread).
+ */
+#define KEEP_BYTES (256u << 10)
+#define KEEP_FIELDS 1024
+
+static void recycle_buf(mm_buf *b)
+{
+    if (b->cap > KEEP_BYTES)
+        mm_buf_free(b);
+    else
+        mm_buf_reset(b);
+}
+
+static void recycle_fields(mm_fields *f)
+{
+    if (f->cap > KEEP_FIELDS) {
+        free(f->v);
+        f->v = NULL;
+        f->cap = 0;
+    }
+    f->n = 0;
+}
+
+void mm_msg_recycle(mm_msg *m)
+{
+    recycle_fields(&m->head);
+    recycle_fields(&m->orig);
+    recycle_buf(&m->text);
+    recycle_buf(&m->dsn);
+    recycle_buf(&m->feedback);
+    recycle_buf(&m->orig_text);
+    recycle_buf(&m->head_raw);
+    recycle_buf(&m->orig_raw);
+    if (m->dashes.cap > KEEP_FIELDS) {
+        free(m->dashes.at);
+        memset(&m->dashes, 0, sizeof m->dashes);
+    }
+    if (m->copy_cap > KEEP_BYTES) {
+        g_free(m->copy);
+        m->copy = NULL;
+        m->copy_cap = 0;
+    }
+    mm_arena_reset(&m->arena);
+    m->ctype = m->report_type = NULL;
+    m->has_dsn = m->has_feedback = m->has_orig = false;
+    m->parts = 0;
 }
 
 /* A message starts with a header field (optionally after an mbox "From " line).
@@ -153,9 +207,80 @@ static bool seven_bit_encoding(const char *cs)
            mm_strcasestr(cs, "16") || mm_strcasestr(cs, "32") || mm_strcasestr(cs, "ucs");
 }
 
+/* Code point u (in the BMP) as UTF-8 at o; the bytes written. */
+static size_t put_utf8(char *o, unsigned u)
+{
+    if (u < 0x80) {
+        o[0] = (char)u;
+        return 1;
+    }
+    if (u < 0x800) {
+        o[0] = (char)(0xC0 | u >> 6);
+        o[1] = (char)(0x80 | (u & 0x3F));
+        return 2;
+    }
+    o[0] = (char)(0xE0 | u >> 12);
+    o[1] = (char)(0x80 | (u >> 6 & 0x3F));
+    o[2] = (char)(0x80 | (u & 0x3F));
+    return 3;
+}
+
+/*
+ * ISO-2022-JP (RFC 1468) to UTF-8 without iconv, for the shape most
+ * Japanese mail has: ASCII and JIS X 0208, switched by "ESC ( B", "ESC $ @"
+ * and "ESC $ B" -- most of what iconv converted here, at ~40 instructions a
+ * byte in glibc's converter.  Read as that converter reads it: in the
+ * two-byte sets a control byte or DEL stands for itself, two bytes from
+ * 0x21-0x7E are one character (jis0208.h, generated from the converter).
+ * Anything else -- another escape sequence, an 8-bit byte, a pair the table
+ * lacks, half a pair -- returns NULL, and iconv reads the text as before.
+ */
+static char *iso2022jp_utf8(const char *s, size_t n, size_t *outlen)
+{
+    /* a pair (2 bytes) becomes at most 3, any other byte 1 */
+    char *out = g_malloc(n + n / 2 + 1);
+    size_t o = 0;
+    bool two = false; /* in a two-byte set */
+    for (size_t i = 0; i < n;) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == 0x1B) {
+            if (n - i >= 3 && s[i + 1] == '(' && s[i + 2] == 'B')
+                two = false;
+            else if (n - i >= 3 && s[i + 1] == '$' && (s[i + 2] == '@' || s[i + 2] == 'B'))
+                two = true;
+            else
+                goto refuse;
+            i += 3;
+        } else if (c >= 0x80) {
+            goto refuse;
+        } else if (!two || c < 0x21 || c == 0x7F) {
+            out[o++] = (char)c;
+            i++;
+        } else {
+            unsigned char d = i + 1 < n ? (unsigned char)s[i + 1] : 0;
+            unsigned u = d >= 0x21 && d <= 0x7E ? jis0208_ucs[(c - 0x21) * 94 + (d - 0x21)] : 0;
+            if (!u)
+                goto refuse;
+            o += put_utf8(out + o, u);
+            i += 2;
+        }
+    }
+    out[o] = '\0';
+    *outlen = o;
+    return out;
+refuse:
+    g_free(out);
+    return NULL;
+}
+
 /* g_convert() with a cached descriptor; NULL when the bytes are not in charset. */
 static char *convert(const char *s, size_t n, const char *charset, size_t *outlen)
 {
+    if (mm_eq_ci(charset, "iso-2022-jp")) {
+        char *conv = iso2022jp_utf8(s, n, outlen);
+        if (conv)
+            return conv;
+    }
     iconv_t cd = g_mime_iconv_open("UTF-8", charset);
     if (cd == (iconv_t)-1)
         return NULL;
@@ -429,7 +554,7 @@ static void strip_html(const char *s, size_t n, mm_buf *out)
             bool br = (i + 3 < n && (mm_lower(s[i + 1]) == 'b' || mm_lower(s[i + 1]) == 'p' ||
                                      mm_lower(s[i + 1]) == 'd' || mm_lower(s[i + 1]) == 't'));
             const char *skip_to = NULL;
-            if (n - i > 7 &&
+            if (n - i > 7 && mm_lower(s[i + 1]) == 's' && /* most tags are not: one test */
                 (mm_startswith_ci(s + i, "<script") || mm_startswith_ci(s + i, "<style")))
                 skip_to = mm_lower(s[i + 2]) == 'c' ? "</script" : "</style";
             if (skip_to) {
@@ -536,35 +661,49 @@ static GMimeStream *stream_take(char *buf, size_t len)
     return stream;
 }
 
-mm_status_t mm_msg_parse_path(const mm_limits *lim, const char *bytes, size_t len, mm_msg *m,
+/* The sanitised copy's buffer, room for len + 3 bytes; NULL on out of memory. */
+static char *copy_room(mm_msg *m, size_t len)
+{
+    if (m->copy_cap < len + 3) {
+        g_free(m->copy);
+        m->copy = g_try_malloc(len + 3);
+        m->copy_cap = m->copy ? len + 3 : 0;
+    }
+    return m->copy;
+}
+
+/* The parse, into an m that is empty (zeroed or recycled); on error the
+ * caller frees or recycles it. */
+static mm_status_t parse_into(const mm_limits *lim, const char *bytes, size_t len, mm_msg *m,
                               mm_msg_path path)
 {
-    memset(m, 0, sizeof *m);
-    mm_arena_init(&m->arena);
     bool no_nul = false;
     mm_status_t st = sniff(bytes, len, &no_nul);
     if (st != MM_OK)
         return st;
     if (len > G_MAXUINT) /* GByteArray lengths are guint */
         len = G_MAXUINT;
-    char *buf;
-    size_t buflen;
+    char *buf = copy_room(m, len);
+    if (!buf)
+        return MM_ENOMEM;
     /* kept in m: the header fields' values are made from them when read */
     mm_buf *head_raw = &m->head_raw, *orig_raw = &m->orig_raw;
-    st = mm_msg_sanitize(lim, bytes, len, &buf, &buflen, head_raw, orig_raw);
-    if (st != MM_OK) {
-        mm_msg_free(m);
-        return st;
-    }
-    if (!no_nul) /* the copy holds a NUL only where the input did */
+    size_t buflen = mm_msg_sanitize(lim, bytes, len, buf, head_raw, orig_raw, &m->dashes);
+    const mm_dashes *dashes = &m->dashes;
+    if (!no_nul) { /* the copy holds a NUL only where the input did */
+        size_t had = buflen;
         buflen = drop_nuls(buf, buflen);
-    if (path != MM_MSG_PATH_GMIME) {
-        st = mm_msg_fast(m, lim, buf, buflen, head_raw, orig_raw);
-        if (st != MM_ENOTFOUND || path == MM_MSG_PATH_FAST) {
-            g_free(buf);
-            goto done;
-        }
+        if (buflen != had)
+            dashes = NULL; /* the lines moved */
     }
+    if (path != MM_MSG_PATH_GMIME) {
+        st = mm_msg_fast(m, lim, buf, buflen, head_raw, orig_raw, dashes);
+        if (st != MM_ENOTFOUND || path == MM_MSG_PATH_FAST)
+            return st;
+    }
+    /* GMime's stream takes the buffer over */
+    m->copy = NULL;
+    m->copy_cap = 0;
     GMimeStream *stream = stream_take(buf, buflen);
     GMimeParser *parser = g_mime_parser_new_with_stream(stream);
     g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
@@ -577,9 +716,23 @@ mm_status_t mm_msg_parse_path(const mm_limits *lim, const char *bytes, size_t le
     }
     g_object_unref(parser);
     g_object_unref(stream);
-done:
-    if (st != MM_OK)
+    return st;
+}
+
+mm_status_t mm_msg_parse_path(const mm_limits *lim, const char *bytes, size_t len, mm_msg *m,
+                              mm_msg_path path)
+{
+    memset(m, 0, sizeof *m);
+    mm_arena_init(&m->arena);
+    mm_status_t st = parse_into(lim, bytes, len, m, path);
+    if (st != MM_OK) {
         mm_msg_free(m);
+    } else {
+        /* parsed: the copy is not read again, and nothing reuses it */
+        g_free(m->copy);
+        m->copy = NULL;
+        m->copy_cap = 0;
+    }
     return st;
 }
 
@@ -587,4 +740,9 @@ mm_status_t mm_msg_parse(const mm_limits *lim, const char *bytes, size_t len, mm
 {
     return mm_msg_parse_path(lim, bytes, len, m,
                              fast_enabled ? MM_MSG_PATH_AUTO : MM_MSG_PATH_GMIME);
+}
+
+mm_status_t mm_msg_parse_again(const mm_limits *lim, const char *bytes, size_t len, mm_msg *m)
+{
+    return parse_into(lim, bytes, len, m, fast_enabled ? MM_MSG_PATH_AUTO : MM_MSG_PATH_GMIME);
 }

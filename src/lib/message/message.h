@@ -42,6 +42,17 @@ typedef struct mm_fields {
     size_t n, cap;
 } mm_fields;
 
+/*
+ * Where the lines that begin "--" start in the sanitised copy (offsets, in
+ * order), noted by the sanitiser, which looks at every such line anyway: the
+ * fast path finds boundary lines from here instead of searching the copy.
+ */
+typedef struct mm_dashes {
+    size_t *at;
+    size_t n, cap;
+    bool lost; /* out of memory: not all were noted */
+} mm_dashes;
+
 typedef struct mm_msg {
     mm_arena arena;       /* owns every string below */
     mm_fields head;       /* top-level header fields, RFC 2047 decoded */
@@ -58,6 +69,9 @@ typedef struct mm_msg {
     size_t parts;         /* MIME parts seen */
     mm_buf head_raw;      /* the raw header blocks (sanitize.c) head's and orig's values are */
     mm_buf orig_raw;      /* made from when first read (see mm_field_value) */
+    char *copy;           /* the sanitised copy's buffer (g_malloc'd), kept for the next */
+    size_t copy_cap;      /* parse by mm_msg_recycle(), or NULL */
+    mm_dashes dashes;     /* its "--" lines (kept like copy) */
 } mm_msg;
 
 /*
@@ -77,6 +91,18 @@ typedef enum { MM_MSG_PATH_AUTO, MM_MSG_PATH_GMIME, MM_MSG_PATH_FAST } mm_msg_pa
 mm_status_t mm_msg_parse_path(const mm_limits *lim, const char *bytes, size_t len, mm_msg *m,
                               mm_msg_path path);
 void mm_msg_free(mm_msg *m);
+
+/*
+ * A parse that reuses the memory of the one before: m is zeroed (memset)
+ * before its first use, emptied with mm_msg_recycle() after each parse,
+ * whatever it returned, and freed with mm_msg_free() at the end.  Buffers,
+ * field lists and arena blocks of the usual sizes are kept from one message
+ * to the next, so a caller parsing many messages (one mm_msg per thread)
+ * does not pay malloc and free for them every time.  Otherwise as
+ * mm_msg_parse(), except that on error m is recycled, not freed.
+ */
+mm_status_t mm_msg_parse_again(const mm_limits *lim, const char *bytes, size_t len, mm_msg *m);
+void mm_msg_recycle(mm_msg *m);
 
 /*
  * A cheap key of a field name: its length, first and last bytes (ASCII case
@@ -136,13 +162,14 @@ mm_status_t mm_fields_add(mm_arena *a, mm_fields *f, const char *name, size_t nl
 /*
  * Copy bytes for GMime: LF line ends, header blocks and MIME nesting cut to
  * the limits, only the MIME fields of each header block (see sanitize.c).
- * On MM_OK *out is a NUL-terminated g_malloc() buffer of *outlen bytes that
- * the caller owns (GMime may take it over), and the caller's buffers head
- * and orig hold every field of the top header block and of the first
- * attached message's, one per line, folded lines kept as they were.
+ * out has room for len + 3 bytes (the copy is never longer, with its NUL);
+ * the copy's length is returned, and the caller's buffers head and orig hold
+ * every field of the top header block and of the first attached message's,
+ * one per line, folded lines kept as they were; dashes (emptied first) gets
+ * where the copy's lines that begin "--" start.
  */
-mm_status_t mm_msg_sanitize(const mm_limits *lim, const char *bytes, size_t len, char **out,
-                            size_t *outlen, mm_buf *head, mm_buf *orig);
+size_t mm_msg_sanitize(const mm_limits *lim, const char *bytes, size_t len, char *out,
+                       mm_buf *head, mm_buf *orig, mm_dashes *dashes);
 
 /* Process-wide GMime set-up; called by mm_ctx_create(), safe to call twice. */
 void mm_msg_global_init(void);

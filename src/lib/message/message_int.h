@@ -69,9 +69,10 @@ mm_status_t mm_msg_collect_block(mm_msg *m, mm_buf *raw, mm_fields *f);
  * here instead of by GMime's parser.  MM_OK: m is filled exactly as the
  * GMime path would fill it.  MM_ENOTFOUND: the message has a shape this path
  * does not handle, m is untouched apart from its arena and the caller must
- * use GMime.  Other errors as mm_msg_parse().
+ * use GMime.  Other errors as mm_msg_parse().  dashes: the sanitiser's,
+ * for buf as it is (NULL, or lost: boundary lines are searched for).
  */
 mm_status_t mm_msg_fast(mm_msg *m, const mm_limits *lim, const char *buf, size_t len,
-                        mm_buf *head_raw, mm_buf *orig_raw);
+                        mm_buf *head_raw, mm_buf *orig_raw, const mm_dashes *dashes);
 
 #endif

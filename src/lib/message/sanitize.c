@@ -24,9 +24,9 @@
  */
 #include "message.h"
 
-#include <glib.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include "../util/str.h"
 
@@ -60,6 +60,7 @@ typedef struct san {
     size_t run_len;
     bool lf_end;     /* the line being read ends with an LF in the input */
     mm_buf *head, *orig;
+    mm_dashes *dashes;
     bool orig_seen; /* the first attached message's header block was met */
     size_t depth;
     /* Not cleared at the start (17 KiB per message): written before being read. */
@@ -72,6 +73,30 @@ static void emit(san *s, const char *p, size_t n)
     memcpy(s->out + s->len, p, n);
     s->len += n;
     s->out[s->len++] = '\n';
+}
+
+/*
+ * A body line that begins "--" is about to be emitted: note where (see
+ * mm_dashes).  Body lines are the only ones in the copy that can begin so
+ * (the header lines kept begin with a MIME field's name or white space),
+ * and every body line that begins with '-' comes through line().
+ */
+static void note_dash(san *s, const char *p, size_t n)
+{
+    mm_dashes *d = s->dashes;
+    if (n < 2 || p[0] != '-' || p[1] != '-' || d->lost)
+        return;
+    if (d->n == d->cap) {
+        size_t cap = d->cap ? d->cap * 2 : 16;
+        size_t *v = realloc(d->at, cap * sizeof *v);
+        if (!v) {
+            d->lost = true;
+            return;
+        }
+        d->at = v;
+        d->cap = cap;
+    }
+    d->at[d->n++] = s->len;
 }
 
 /* Room a side buffer takes at once: most header blocks fit, so it is not
@@ -160,6 +185,33 @@ static size_t find_boundary(const char *v, char *out)
     return n;
 }
 
+/* Where the letters are in "multipart"/"message/" (mm_eq_ci_word). */
+#define FOLD_8_LETTERS "\x20\x20\x20\x20\x20\x20\x20\x20"
+#define FOLD_7_LETTERS_1 "\x20\x20\x20\x20\x20\x20\x20\x00"
+
+/* The Content-Type value v (n bytes) begins "multipart/", in any case: word
+ * compares, as for field names (the first two letters first: most blocks
+ * are text/..., and v[1] is read only after an 'm'). */
+static bool is_multipart(const char *v, size_t n)
+{
+    return mm_lower(v[0]) == 'm' && mm_lower(v[1]) == 'u' && n >= 10 &&
+           mm_eq_ci_word(v, "multipar", FOLD_8_LETTERS, 8) &&
+           mm_eq_ci_word(v + 8, "t/", "\x20\x00", 2);
+}
+
+/* v begins "message/rfc822", "message/global" or "message/news": an
+ * attached message whose body is a header block again. */
+static bool is_attached_message(const char *v, size_t n)
+{
+    if (mm_lower(v[0]) != 'm' || mm_lower(v[1]) != 'e' || n < 12 ||
+        !mm_eq_ci_word(v, "message/", FOLD_7_LETTERS_1, 8))
+        return false;
+    const char *t = v + 8;
+    return (n >= 14 && (mm_eq_ci_word(t, "rfc822", "\x20\x20\x20\x00\x00\x00", 6) ||
+                        mm_eq_ci_word(t, "global", FOLD_8_LETTERS, 6))) ||
+           mm_eq_ci_word(t, "news", FOLD_8_LETTERS, 4);
+}
+
 /*
  * A header block ended: open a container if its Content-Type says so.
  * Returns true when the body that follows is itself a header block
@@ -173,12 +225,9 @@ static bool end_header_block(san *s)
     const char *v = s->ctype;
     while (*v == ' ' || *v == '\t')
         v++;
-    /* the first two letters first: most blocks are text/... (v[1] is read only after a 'm') */
-    bool m = mm_lower(v[0]) == 'm';
-    bool multi = m && mm_lower(v[1]) == 'u' && mm_startswith_ci(v, "multipart/");
-    bool message = m && mm_lower(v[1]) == 'e' &&
-                   (mm_startswith_ci(v, "message/rfc822") || mm_startswith_ci(v, "message/global") ||
-                    mm_startswith_ci(v, "message/news"));
+    size_t n = s->ctype_len - (size_t)(v - s->ctype);
+    bool multi = is_multipart(v, n);
+    bool message = !multi && is_attached_message(v, n);
     if (!multi && !message)
         return false;
     if (s->depth + 1 > s->lim->max_mime_depth || s->depth + 1 >= STACK_MAX) {
@@ -226,38 +275,23 @@ static bool body_boundary(san *s, const char *p, size_t n)
     return false;
 }
 
-/*
- * n <= 8 bytes at p equal lit (lower case) but for the case of its letters:
- * each byte ORed with fold's (0x20 where lit has a letter: that bit is all
- * that tells upper from lower case in ASCII, and it makes no other byte a
- * letter).  One word compared instead of a strncasecmp() per line.
- */
-static inline bool eq_ci_word(const char *p, const char *lit, const char *fold, size_t n)
-{
-    uint64_t x = 0, want = 0, f = 0;
-    memcpy(&x, p, n);
-    memcpy(&want, lit, n);
-    memcpy(&f, fold, n);
-    return (x | f) == want;
-}
-
 /* "Content-" at p, in any case (8 bytes there). */
 static bool is_content_field(const char *p)
 {
-    return eq_ci_word(p, "content-", "\x20\x20\x20\x20\x20\x20\x20\x00", 8);
+    return mm_eq_ci_word(p, "content-", "\x20\x20\x20\x20\x20\x20\x20\x00", 8);
 }
 
 /* "Content-Type:" at p, in any case (13 bytes there). */
 static bool is_ctype_field(const char *p)
 {
-    return is_content_field(p) && eq_ci_word(p + 8, "type:", "\x20\x20\x20\x20\x00", 5);
+    return is_content_field(p) && mm_eq_ci_word(p + 8, "type:", "\x20\x20\x20\x20\x00", 5);
 }
 
 /* "MIME-Version:" at p, in any case (13 bytes there). */
 static bool is_mime_version_field(const char *p)
 {
-    return eq_ci_word(p, "mime-ver", "\x20\x20\x20\x20\x00\x20\x20\x20", 8) &&
-           eq_ci_word(p + 8, "sion:", "\x20\x20\x20\x20\x00", 5);
+    return mm_eq_ci_word(p, "mime-ver", "\x20\x20\x20\x20\x00\x20\x20\x20", 8) &&
+           mm_eq_ci_word(p + 8, "sion:", "\x20\x20\x20\x20\x00", 5);
 }
 
 static void header_line(san *s, const char *p, size_t n)
@@ -325,11 +359,15 @@ static void line(san *s, const char *p, size_t n)
     }
     /* A matching boundary always ends a skipped subtree: nothing deeper was opened. */
     if (n >= 2 && p[0] == '-' && p[1] == '-' && s->depth && body_boundary(s, p, n)) {
+        note_dash(s, p, n);
         emit(s, p, n);
         return;
     }
-    if (!s->skip_depth)
+    if (!s->skip_depth) {
+        if (n >= 2 && p[0] == '-')
+            note_dash(s, p, n);
         emit(s, p, n);
+    }
 }
 
 #ifdef __SSE2__
@@ -404,25 +442,23 @@ static void split_lines(san *s, const char *p, size_t n)
         emit(s, p, 0);
 }
 
-mm_status_t mm_msg_sanitize(const mm_limits *lim, const char *bytes, size_t len, char **out,
-                            size_t *outlen, mm_buf *head, mm_buf *orig)
+size_t mm_msg_sanitize(const mm_limits *lim, const char *bytes, size_t len, char *buf,
+                       mm_buf *head, mm_buf *orig, mm_dashes *dashes)
 {
     san state; /* 17 KiB on the stack: a heap block per message cost more */
     san *s = &state;
-    char *buf = g_try_malloc(len + 3);
-    if (!buf)
-        return MM_ENOMEM;
     memset(s, 0, offsetof(san, ctype));
     s->ctype[0] = '\0';
     s->lim = lim;
     s->out = buf;
     s->head = head;
     s->orig = orig;
+    s->dashes = dashes;
+    dashes->n = 0;
+    dashes->lost = false;
     start_header_block(s, head);
     split_lines(s, bytes, len);
     side_flush(s);
     buf[s->len] = '\0';
-    *out = buf;
-    *outlen = s->len;
-    return MM_OK;
+    return s->len;
 }

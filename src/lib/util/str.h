@@ -8,6 +8,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 
 static inline char mm_lower(char c)
 {
@@ -19,6 +21,20 @@ const char *mm_memcasemem(const char *hay, size_t n, const char *needle, size_t 
 /* Same for NUL-terminated strings. */
 const char *mm_strcasestr(const char *hay, const char *needle);
 bool mm_startswith_ci(const char *s, const char *prefix);
+/*
+ * n <= 8 bytes at p equal lit (lower case) but for the case of its letters:
+ * each byte ORed with fold's (0x20 where lit has a letter: that bit is all
+ * that tells upper from lower case in ASCII, and it makes no other byte a
+ * letter).  One word compared instead of a strncasecmp() or a byte loop.
+ */
+static inline bool mm_eq_ci_word(const char *p, const char *lit, const char *fold, size_t n)
+{
+    uint64_t x = 0, want = 0, f = 0;
+    memcpy(&x, p, n);
+    memcpy(&want, lit, n);
+    memcpy(&f, fold, n);
+    return (x | f) == want;
+}
 /* a and b equal with ASCII letters folded, as g_ascii_strcasecmp(a, b) == 0
  * (inline: media types and parameter names are compared per MIME part). */
 static inline bool mm_eq_ci(const char *a, const char *b)
