@@ -290,11 +290,12 @@ static int reply_class(const mm_rcpt *rc, const char *lower)
 }
 
 /* The pairs of adjacent bytes a text holds (ASCII letters folded, as the
- * searches fold them), hashed into 4096 slots.  A pattern with a pair (not
- * across a '*') that the text lacks cannot occur in it: most rows are
- * turned away so, without a search.  A byte per slot, not a bit: setting
- * one per byte of the text and testing two per row are then a store and a
- * load (4 KiB cleared per call cost less than the bit arithmetic).
+ * searches fold them), hashed into MM_CN_SLOTS slots.  A pattern with a
+ * pair (not across a '*') that the text lacks cannot occur in it: most rows
+ * are turned away so, without a search.  A byte per slot, not a bit:
+ * setting one per byte of the text and testing two per row are then a
+ * store and a load (1 KiB cleared per call cost less than the bit
+ * arithmetic).
  * classify.c makes the same set in mm_phrase_prepare_copy(). */
 void mm_cn_pairs_of(mm_cn_pairs *pp, const char *text)
 {
