@@ -131,12 +131,20 @@ static const cn_name domains[] = {
     N(".sohu.com", P_SOHU),
 };
 
-/* Text that names the platform without a rule of its own. */
-static const cn_name signs[] = {
-    N("service.mail.qq.com", P_TENCENT), N("exmail.qq.com", P_TENCENT),
-    N("mail.163.com/help", P_NETEASE),   N("help_spam_16", P_NETEASE),
-    N("antispam_bat", P_ALIBABA),        N("mxhichina", P_ALIBABA),
-    N("qiye.aliyun.com", P_ALIBABA),     N("coremail", P_COREMAIL),
+/* Text that names the platform without a rule of its own, and a pair of
+ * its bytes that most replies lack (key): asked first, in one load, before
+ * the others. */
+typedef struct cn_sign {
+    const char *pat;
+    cn_prov prov;
+    char key[3];
+} cn_sign;
+
+static const cn_sign signs[] = {
+    {"service.mail.qq.com", P_TENCENT, "qq"}, {"exmail.qq.com", P_TENCENT, "qq"},
+    {"mail.163.com/help", P_NETEASE, "/h"},   {"help_spam_16", P_NETEASE, "_1"},
+    {"antispam_bat", P_ALIBABA, "_b"},        {"mxhichina", P_ALIBABA, "xh"},
+    {"qiye.aliyun.com", P_ALIBABA, "qi"},     {"coremail", P_COREMAIL, "em"},
 };
 
 static bool is_digit(char c)
@@ -320,16 +328,19 @@ static bool pairs_may_hold(const mm_cn_pairs *pp, const char *pat)
     return true;
 }
 
-/* The signs' pairs are asked first: most replies lack one of them
- * ("qq", "16", "xh"...), which spares their searches. */
+/* The signs' pairs are asked first, their key first of all: most
+ * replies lack it ("qq", "_1", "xh"...), which spares their searches. */
 static cn_prov recognise(const mm_rcpt *rc, const char *lower, const mm_cn_pairs *pp)
 {
     cn_prov p = host_prov(rc, lower);
     if (p == P_NONE)
         p = domain_prov(rc->pub.recipient);
-    for (size_t i = 0; p == P_NONE && i < sizeof signs / sizeof signs[0]; i++)
-        if (pairs_may_hold(pp, signs[i].pat) && strstr(lower, signs[i].pat))
-            p = signs[i].prov;
+    for (size_t i = 0; p == P_NONE && i < sizeof signs / sizeof signs[0]; i++) {
+        const cn_sign *sg = &signs[i];
+        if (pp->has[mm_cn_pair_hash((unsigned char)sg->key[0], (unsigned char)sg->key[1])] &&
+            pairs_may_hold(pp, sg->pat) && strstr(lower, sg->pat))
+            p = sg->prov;
+    }
     return p == P_NONE ? shape_prov(lower, pp) : p;
 }
 
