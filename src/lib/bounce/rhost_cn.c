@@ -206,11 +206,12 @@ static cn_prov name_prov(const char *name, const cn_name *t, size_t n)
     return P_NONE;
 }
 
-static bool host_end(char c)
-{
-    return c == ' ' || c == '[' || c == '(' || c == ':' || c == ',' || c == ';' || c == '>' ||
-           c == '\t';
-}
+/* The bytes that end a host name in a header or a reply (the NUL too): a
+ * table, one load a byte, as every recipient's host and domain are read. */
+static const bool ends_host[256] = {
+    ['\0'] = true, [' '] = true, ['['] = true, ['('] = true, [':'] = true,
+    [','] = true,   [';'] = true, ['>'] = true, ['\t'] = true,
+};
 
 /* Copy the host name at s (up to a space, bracket, parenthesis, colon or
  * comma), lower-cased, into out[outlen]. */
@@ -219,7 +220,7 @@ static void host_copy(const char *s, char *out, size_t outlen)
     size_t i = 0;
     while (*s == ' ' || *s == '<')
         s++;
-    for (; s[i] && !host_end(s[i]) && i + 1 < outlen; i++)
+    for (; !ends_host[(unsigned char)s[i]] && i + 1 < outlen; i++)
         out[i] = mm_lower(s[i]);
     while (i > 0 && out[i - 1] == '.')
         i--;
