@@ -229,11 +229,15 @@ static void host_copy(const char *s, char *out, size_t outlen)
 
 /* The host that answered: Remote-MTA, else "host X said" in the reply
  * (Postfix, Exim, and NetEase's notices write "Host qq.com(ip)"). */
-static cn_prov host_prov(const mm_rcpt *rc, const char *lower)
+static bool pairs_may_hold(const mm_cn_pairs *pp, const char *pat);
+
+static cn_prov host_prov(const mm_rcpt *rc, const char *lower, const mm_cn_pairs *pp)
 {
     char host[256];
     host_copy(rc->pub.remote_mta, host, sizeof host);
     cn_prov p = name_prov(host, hosts, sizeof hosts / sizeof hosts[0]);
+    if (p != P_NONE || !pairs_may_hold(pp, "host "))
+        return p;
     for (const char *h = lower; p == P_NONE && (h = strstr(h, "host ")) != NULL; h += 5) {
         host_copy(h + 5, host, sizeof host);
         if (strchr(host, '.'))
@@ -254,13 +258,15 @@ static cn_prov domain_prov(const char *rcpt)
 
 /* NetEase-platform code "XX:YYY" (C.2) and the Coremail transaction id
  * "...--.NNNNS2" (C.0 item 3). */
-static bool pairs_may_hold(const mm_cn_pairs *pp, const char *pat);
-
 static cn_prov shape_prov(const char *lower, const mm_cn_pairs *pp)
 {
     static const char prefixes[][2] = {{'m', 'i'}, {'d', 't'}, {'r', 'p'}, {'h', 'l'}, {'w', 'm'}};
-    /* every ':' once, instead of a search per prefix */
-    for (const char *c = strchr(lower, ':'); c; c = strchr(c + 1, ':')) {
+    /* every ':' once, instead of a search per prefix; none when the reply
+     * holds no prefix's second letter before a ':' */
+    bool colon = false;
+    for (size_t i = 0; i < 5; i++)
+        colon |= pp->has[mm_cn_pair_hash((unsigned char)prefixes[i][1], ':')] != 0;
+    for (const char *c = colon ? strchr(lower, ':') : NULL; c; c = strchr(c + 1, ':')) {
         if (c - lower < 2)
             continue;
         const char *p = c - 2;
@@ -333,7 +339,7 @@ static bool pairs_may_hold(const mm_cn_pairs *pp, const char *pat)
  * replies lack it ("qq", "_1", "xh"...), which spares their searches. */
 static cn_prov recognise(const mm_rcpt *rc, const char *lower, const mm_cn_pairs *pp)
 {
-    cn_prov p = host_prov(rc, lower);
+    cn_prov p = host_prov(rc, lower, pp);
     if (p == P_NONE)
         p = domain_prov(rc->pub.recipient);
     for (size_t i = 0; p == P_NONE && i < sizeof signs / sizeof signs[0]; i++) {
