@@ -246,11 +246,34 @@ static cn_prov host_prov(const mm_rcpt *rc, const char *lower, const mm_cn_pairs
     return p;
 }
 
+/* Can the name host_copy() would make of s (outlen bytes of room) match
+ * one of t's patterns?  False only when every pattern is a name ending
+ * ('.') and none ends in the name's last byte: most recipients' domains
+ * end in ".jp" or ".org", which no name of domains[] does, and are told
+ * so without the copy. */
+static bool last_byte_fits(const char *s, size_t outlen, const cn_name *t, size_t n)
+{
+    size_t i = 0;
+    while (*s == ' ' || *s == '<')
+        s++;
+    while (!ends_host[(unsigned char)s[i]] && i + 1 < outlen)
+        i++;
+    while (i > 0 && s[i - 1] == '.')
+        i--;
+    if (i == 0)
+        return false;
+    char last = mm_lower(s[i - 1]);
+    for (size_t k = 0; k < n; k++)
+        if (t[k].pat[0] != '.' || t[k].pat[t[k].len - 1] == last)
+            return true;
+    return false;
+}
+
 static cn_prov domain_prov(const char *rcpt)
 {
     const char *at = strrchr(rcpt, '@');
     char dom[256];
-    if (!at)
+    if (!at || !last_byte_fits(at + 1, sizeof dom, domains, sizeof domains / sizeof domains[0]))
         return P_NONE;
     host_copy(at + 1, dom, sizeof dom);
     return name_prov(dom, domains, sizeof domains / sizeof domains[0]);
