@@ -485,8 +485,30 @@ static const provider_row prov_rows[] = {
 };
 /* clang-format on */
 
+/* rows[]'s row of each reason, so that a look-up is one load, not a walk
+ * over the rows (a recipient asks once).  When you add or move a row, fix
+ * its number here; find_row() checks it and walks rows[] when it is wrong,
+ * so a stale number costs time, never a wrong answer. */
+static const unsigned char row_of[MM_REASON_COUNT_] = {
+    [MM_REASON_USERUNKNOWN] = 0, [MM_REASON_HOSTUNKNOWN] = 1, [MM_REASON_HASMOVED] = 2,
+    [MM_REASON_NOTACCEPT] = 3, [MM_REASON_SUSPEND] = 4, [MM_REASON_MAILBOXFULL] = 5,
+    [MM_REASON_SYSTEMFULL] = 6, [MM_REASON_MESGTOOBIG] = 7, [MM_REASON_EXCEEDLIMIT] = 8,
+    [MM_REASON_BLOCKED] = 9, [MM_REASON_BADREPUTATION] = 10, [MM_REASON_REJECTED] = 11,
+    [MM_REASON_REQUIREPTR] = 12, [MM_REASON_NORELAYING] = 13, [MM_REASON_POLICYVIOLATION] = 14,
+    [MM_REASON_SPAMDETECTED] = 15, [MM_REASON_FILTERED] = 16, [MM_REASON_VIRUSDETECTED] = 17,
+    [MM_REASON_CONTENTERROR] = 18, [MM_REASON_NOTCOMPLIANTRFC] = 19, [MM_REASON_FEEDBACK] = 20,
+    [MM_REASON_AUTHFAILURE] = 21, [MM_REASON_SECURITYERROR] = 22, [MM_REASON_FAILEDSTARTTLS] = 23,
+    [MM_REASON_AUTHSUBMISSION] = 24, [MM_REASON_TOOMANYCONN] = 25, [MM_REASON_SPEEDING] = 26,
+    [MM_REASON_EXPIRED] = 27, [MM_REASON_NETWORKERROR] = 28, [MM_REASON_SYSTEMERROR] = 29,
+    [MM_REASON_MAILERERROR] = 30, [MM_REASON_SYNTAXERROR] = 31, [MM_REASON_ONHOLD] = 32,
+    [MM_REASON_UNDEFINED] = 33, [MM_REASON_DELIVERED] = 34, [MM_REASON_VACATION] = 35,
+};
+
 static const advice_row *find_row(mm_reason_t reason)
 {
+    if ((unsigned)reason < MM_REASON_COUNT_ && row_of[reason] < NROWS(rows) &&
+        rows[row_of[reason]].reason == reason)
+        return &rows[row_of[reason]];
     const advice_row *fallback = NULL;
     for (size_t i = 0; i < NROWS(rows); i++) {
         if (rows[i].reason == reason)

@@ -35,7 +35,7 @@ def fail(path, n, msg):
 
 def pair_hash(a, b):
     """mm_cn_pair_hash() (bounce_int.h)."""
-    return ((a << 5) ^ b) & 4095
+    return ((a << 5) ^ b) & 1023  # MM_CN_SLOTS - 1
 
 
 # Letters from the most to the least frequent in English text.

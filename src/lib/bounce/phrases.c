@@ -153,7 +153,8 @@ static __m128i letters_16(__m128i v)
 static void set_pairs_8(mm_phrase_text *pt, mm_cn_pairs *cn, __m128i prev, __m128i cur)
 {
     __m128i l = _mm_or_si128(_mm_slli_epi16(letters_16(prev), 5), letters_16(cur));
-    __m128i h = _mm_and_si128(_mm_xor_si128(_mm_slli_epi16(prev, 5), cur), _mm_set1_epi16(4095));
+    __m128i h = _mm_and_si128(_mm_xor_si128(_mm_slli_epi16(prev, 5), cur),
+                              _mm_set1_epi16((short)(MM_CN_SLOTS - 1)));
     pt->pairs[_mm_extract_epi16(l, 0)] = cn->has[_mm_extract_epi16(h, 0)] = 1;
     pt->pairs[_mm_extract_epi16(l, 1)] = cn->has[_mm_extract_epi16(h, 1)] = 1;
     pt->pairs[_mm_extract_epi16(l, 2)] = cn->has[_mm_extract_epi16(h, 2)] = 1;

@@ -267,16 +267,57 @@ static const struct provider {
     {"messagelabs", {H(".messagelabs.com")}, mm_rhost_messagelabs, 52},
 };
 
+/* Every host name of providers[], joined: a recipient's domain that is
+ * part of none of them (as good as every one) is turned away by one search
+ * instead of one per name.  When you add a host name above, add it here
+ * too (a name missing here would never be found by the recipient's
+ * domain). */
+static const char all_hosts[] =
+    ".mail.icloud.com .apple.com .me.com cox.net .laposte.net .orange.fr .wanadoo.fr "
+    "smtp.secureserver.net mailstore1.secureserver.net aspmx.l.google.com "
+    "gmail-smtp-in.l.google.com .email.ua .ezweb.ne.jp msmx.au.com .prod.outlook.com "
+    ".protection.outlook.com .mimecast.com mfsmax.docomo.ne.jp charter.net .yahoodns.net "
+    ".mail.aol.com .mx.aol.com .messagelabs.com";
+
+/* The pairs of adjacent bytes of the lowered remote host, hashed as the
+ * reply's (mm_cn_pair_hash), a bit each: a provider's host name with a
+ * pair the remote host lacks is not part of it, and is not searched for
+ * (most names fail at their first or second pair).  Bits, not bytes: the
+ * set is cleared for every recipient that has a remote host. */
+typedef struct host_pairs {
+    uint64_t bits[MM_CN_SLOTS / 64];
+} host_pairs;
+
+static void host_pairs_of(host_pairs *hp, const char *s)
+{
+    memset(hp, 0, sizeof *hp);
+    for (; s[0] && s[1]; s++) {
+        unsigned h = mm_cn_pair_hash((unsigned char)s[0], (unsigned char)s[1]);
+        hp->bits[h / 64] |= (uint64_t)1 << (h % 64);
+    }
+}
+
+static bool host_may_hold(const host_pairs *hp, const char *s)
+{
+    for (; s[0] && s[1]; s++) {
+        unsigned h = mm_cn_pair_hash((unsigned char)s[0], (unsigned char)s[1]);
+        if (!(hp->bits[h / 64] >> (h % 64) & 1))
+            return false;
+    }
+    return true;
+}
+
 /* By remote host, or when the recipient's domain is part of a listed host
  * (docomo.ne.jp in mfsmax.docomo.ne.jp): the reference decoder's rule.
  * rl and dl are the lengths of rhost and domain: a string is never part
- * of a shorter one, which spares most searches. */
+ * of a shorter one, which spares most searches.  domain is "" when it is
+ * in no host name (all_hosts); hp: host_pairs_of(rhost). */
 static bool provider_is(const struct provider *pv, const char *rhost, size_t rl,
-                        const char *domain, size_t dl)
+                        const host_pairs *hp, const char *domain, size_t dl)
 {
     for (size_t i = 0; i < 4 && pv->hosts[i].s; i++) {
         const host_name *h = &pv->hosts[i];
-        if (rhost[0] && h->len <= rl && strstr(rhost, h->s))
+        if (rhost[0] && h->len <= rl && host_may_hold(hp, h->s) && strstr(rhost, h->s))
             return true;
         if (domain[0] && dl <= h->len && strstr(h->s, domain))
             return true;
@@ -341,6 +382,8 @@ mm_reason_t mm_rhost_match(mm_rcpt *rc, const char *lower, const mm_cn_pairs *pp
     }
     const char *at = strrchr(rc->pub.recipient, '@');
     const char *domain = at && strlen(at + 1) > 3 ? at + 1 : "";
+    if (domain[0] && !strstr(all_hosts, domain))
+        domain = "";
     size_t dl = strlen(domain);
     /* Host names are at most 253 bytes (RFC 1035 section 2.3.4). */
     char rhost[256];
@@ -348,9 +391,12 @@ mm_reason_t mm_rhost_match(mm_rcpt *rc, const char *lower, const mm_cn_pairs *pp
     memcpy(rhost, rc->pub.remote_mta, hl);
     rhost[hl] = '\0';
     mm_strlower(rhost);
-    for (size_t i = 0; i < sizeof providers / sizeof providers[0]; i++) {
+    host_pairs hp;
+    host_pairs_of(&hp, rhost);
+    /* no host and a domain in no host name (most recipients): no provider */
+    for (size_t i = 0; (hl || dl) && i < sizeof providers / sizeof providers[0]; i++) {
         if (providers[i].since > RHOST_SINCE_MAX ||
-            !provider_is(&providers[i], rhost, hl, domain, dl))
+            !provider_is(&providers[i], rhost, hl, &hp, domain, dl))
             continue;
         r = providers[i].fn(rc, lower);
         if (r != MM_REASON_UNDEFINED)

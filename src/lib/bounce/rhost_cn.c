@@ -131,12 +131,20 @@ static const cn_name domains[] = {
     N(".sohu.com", P_SOHU),
 };
 
-/* Text that names the platform without a rule of its own. */
-static const cn_name signs[] = {
-    N("service.mail.qq.com", P_TENCENT), N("exmail.qq.com", P_TENCENT),
-    N("mail.163.com/help", P_NETEASE),   N("help_spam_16", P_NETEASE),
-    N("antispam_bat", P_ALIBABA),        N("mxhichina", P_ALIBABA),
-    N("qiye.aliyun.com", P_ALIBABA),     N("coremail", P_COREMAIL),
+/* Text that names the platform without a rule of its own, and a pair of
+ * its bytes that most replies lack (key): asked first, in one load, before
+ * the others. */
+typedef struct cn_sign {
+    const char *pat;
+    cn_prov prov;
+    char key[3];
+} cn_sign;
+
+static const cn_sign signs[] = {
+    {"service.mail.qq.com", P_TENCENT, "qq"}, {"exmail.qq.com", P_TENCENT, "qq"},
+    {"mail.163.com/help", P_NETEASE, "/h"},   {"help_spam_16", P_NETEASE, "_1"},
+    {"antispam_bat", P_ALIBABA, "_b"},        {"mxhichina", P_ALIBABA, "xh"},
+    {"qiye.aliyun.com", P_ALIBABA, "qi"},     {"coremail", P_COREMAIL, "em"},
 };
 
 static bool is_digit(char c)
@@ -198,11 +206,12 @@ static cn_prov name_prov(const char *name, const cn_name *t, size_t n)
     return P_NONE;
 }
 
-static bool host_end(char c)
-{
-    return c == ' ' || c == '[' || c == '(' || c == ':' || c == ',' || c == ';' || c == '>' ||
-           c == '\t';
-}
+/* The bytes that end a host name in a header or a reply (the NUL too): a
+ * table, one load a byte, as every recipient's host and domain are read. */
+static const bool ends_host[256] = {
+    ['\0'] = true, [' '] = true, ['['] = true, ['('] = true, [':'] = true,
+    [','] = true,   [';'] = true, ['>'] = true, ['\t'] = true,
+};
 
 /* Copy the host name at s (up to a space, bracket, parenthesis, colon or
  * comma), lower-cased, into out[outlen]. */
@@ -211,7 +220,7 @@ static void host_copy(const char *s, char *out, size_t outlen)
     size_t i = 0;
     while (*s == ' ' || *s == '<')
         s++;
-    for (; s[i] && !host_end(s[i]) && i + 1 < outlen; i++)
+    for (; !ends_host[(unsigned char)s[i]] && i + 1 < outlen; i++)
         out[i] = mm_lower(s[i]);
     while (i > 0 && out[i - 1] == '.')
         i--;
@@ -220,11 +229,15 @@ static void host_copy(const char *s, char *out, size_t outlen)
 
 /* The host that answered: Remote-MTA, else "host X said" in the reply
  * (Postfix, Exim, and NetEase's notices write "Host qq.com(ip)"). */
-static cn_prov host_prov(const mm_rcpt *rc, const char *lower)
+static bool pairs_may_hold(const mm_cn_pairs *pp, const char *pat);
+
+static cn_prov host_prov(const mm_rcpt *rc, const char *lower, const mm_cn_pairs *pp)
 {
     char host[256];
     host_copy(rc->pub.remote_mta, host, sizeof host);
     cn_prov p = name_prov(host, hosts, sizeof hosts / sizeof hosts[0]);
+    if (p != P_NONE || !pairs_may_hold(pp, "host "))
+        return p;
     for (const char *h = lower; p == P_NONE && (h = strstr(h, "host ")) != NULL; h += 5) {
         host_copy(h + 5, host, sizeof host);
         if (strchr(host, '.'))
@@ -233,11 +246,34 @@ static cn_prov host_prov(const mm_rcpt *rc, const char *lower)
     return p;
 }
 
+/* Can the name host_copy() would make of s (outlen bytes of room) match
+ * one of t's patterns?  False only when every pattern is a name ending
+ * ('.') and none ends in the name's last byte: most recipients' domains
+ * end in ".jp" or ".org", which no name of domains[] does, and are told
+ * so without the copy. */
+static bool last_byte_fits(const char *s, size_t outlen, const cn_name *t, size_t n)
+{
+    size_t i = 0;
+    while (*s == ' ' || *s == '<')
+        s++;
+    while (!ends_host[(unsigned char)s[i]] && i + 1 < outlen)
+        i++;
+    while (i > 0 && s[i - 1] == '.')
+        i--;
+    if (i == 0)
+        return false;
+    char last = mm_lower(s[i - 1]);
+    for (size_t k = 0; k < n; k++)
+        if (t[k].pat[0] != '.' || t[k].pat[t[k].len - 1] == last)
+            return true;
+    return false;
+}
+
 static cn_prov domain_prov(const char *rcpt)
 {
     const char *at = strrchr(rcpt, '@');
     char dom[256];
-    if (!at)
+    if (!at || !last_byte_fits(at + 1, sizeof dom, domains, sizeof domains / sizeof domains[0]))
         return P_NONE;
     host_copy(at + 1, dom, sizeof dom);
     return name_prov(dom, domains, sizeof domains / sizeof domains[0]);
@@ -245,13 +281,15 @@ static cn_prov domain_prov(const char *rcpt)
 
 /* NetEase-platform code "XX:YYY" (C.2) and the Coremail transaction id
  * "...--.NNNNS2" (C.0 item 3). */
-static bool pairs_may_hold(const mm_cn_pairs *pp, const char *pat);
-
 static cn_prov shape_prov(const char *lower, const mm_cn_pairs *pp)
 {
     static const char prefixes[][2] = {{'m', 'i'}, {'d', 't'}, {'r', 'p'}, {'h', 'l'}, {'w', 'm'}};
-    /* every ':' once, instead of a search per prefix */
-    for (const char *c = strchr(lower, ':'); c; c = strchr(c + 1, ':')) {
+    /* every ':' once, instead of a search per prefix; none when the reply
+     * holds no prefix's second letter before a ':' */
+    bool colon = false;
+    for (size_t i = 0; i < 5; i++)
+        colon |= pp->has[mm_cn_pair_hash((unsigned char)prefixes[i][1], ':')] != 0;
+    for (const char *c = colon ? strchr(lower, ':') : NULL; c; c = strchr(c + 1, ':')) {
         if (c - lower < 2)
             continue;
         const char *p = c - 2;
@@ -290,11 +328,12 @@ static int reply_class(const mm_rcpt *rc, const char *lower)
 }
 
 /* The pairs of adjacent bytes a text holds (ASCII letters folded, as the
- * searches fold them), hashed into 4096 slots.  A pattern with a pair (not
- * across a '*') that the text lacks cannot occur in it: most rows are
- * turned away so, without a search.  A byte per slot, not a bit: setting
- * one per byte of the text and testing two per row are then a store and a
- * load (4 KiB cleared per call cost less than the bit arithmetic).
+ * searches fold them), hashed into MM_CN_SLOTS slots.  A pattern with a
+ * pair (not across a '*') that the text lacks cannot occur in it: most rows
+ * are turned away so, without a search.  A byte per slot, not a bit:
+ * setting one per byte of the text and testing two per row are then a
+ * store and a load (1 KiB cleared per call cost less than the bit
+ * arithmetic).
  * classify.c makes the same set in mm_phrase_prepare_copy(). */
 void mm_cn_pairs_of(mm_cn_pairs *pp, const char *text)
 {
@@ -319,16 +358,19 @@ static bool pairs_may_hold(const mm_cn_pairs *pp, const char *pat)
     return true;
 }
 
-/* The signs' pairs are asked first: most replies lack one of them
- * ("qq", "16", "xh"...), which spares their searches. */
+/* The signs' pairs are asked first, their key first of all: most
+ * replies lack it ("qq", "_1", "xh"...), which spares their searches. */
 static cn_prov recognise(const mm_rcpt *rc, const char *lower, const mm_cn_pairs *pp)
 {
-    cn_prov p = host_prov(rc, lower);
+    cn_prov p = host_prov(rc, lower, pp);
     if (p == P_NONE)
         p = domain_prov(rc->pub.recipient);
-    for (size_t i = 0; p == P_NONE && i < sizeof signs / sizeof signs[0]; i++)
-        if (pairs_may_hold(pp, signs[i].pat) && strstr(lower, signs[i].pat))
-            p = signs[i].prov;
+    for (size_t i = 0; p == P_NONE && i < sizeof signs / sizeof signs[0]; i++) {
+        const cn_sign *sg = &signs[i];
+        if (pp->has[mm_cn_pair_hash((unsigned char)sg->key[0], (unsigned char)sg->key[1])] &&
+            pairs_may_hold(pp, sg->pat) && strstr(lower, sg->pat))
+            p = sg->prov;
+    }
     return p == P_NONE ? shape_prov(lower, pp) : p;
 }
 
