@@ -6,6 +6,7 @@
  * reason for its own words with a host of its provider.  A pattern filed
  * under the wrong letter pair, or a rule under the wrong group, fails here
  * even when no other test holds its words.  Failures print the pattern.
+ * Also: rhost.c's joined host list holds every provider host name.
  *
  * Usage: test_tables DATA_DIR (the source tree's data/bounce).
  */
@@ -148,6 +149,16 @@ static void test_rhost_cn(void **state)
     assert_true(checked > 150);
 }
 
+/* rhost.c's joined list of host names must hold every provider's names:
+ * a name missing there would never be found by the recipient's domain. */
+static void test_rhost_hosts(void **state)
+{
+    (void)state;
+    const char *missing = mm_rhost_host_missing();
+    if (missing)
+        fail_msg("rhost.c: host name %s is not in all_hosts", missing);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -158,6 +169,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_phrases),
         cmocka_unit_test(test_rhost_cn),
+        cmocka_unit_test(test_rhost_hosts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

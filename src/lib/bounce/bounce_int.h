@@ -141,6 +141,9 @@ void mm_cn_pairs_of(mm_cn_pairs *pp, const char *lower_text);
 /* rhost.c: receiving-provider rules; set rc->pub.provider and maybe a
  * reason.  pp: mm_cn_pairs_of(lower_diagnostic). */
 mm_reason_t mm_rhost_match(mm_rcpt *rc, const char *lower_diagnostic, const mm_cn_pairs *pp);
+/* For the tests: a host name of rhost.c's providers missing from its
+ * joined list all_hosts (which must hold them all), or NULL. */
+const char *mm_rhost_host_missing(void);
 /* rhost_cn.c: the Chinese providers' rules, asked first by mm_rhost_match(). */
 mm_reason_t mm_rhost_cn_match(mm_rcpt *rc, const char *lower_diagnostic);
 /* The same with the reply's pairs made already (pp as mm_rhost_match's). */

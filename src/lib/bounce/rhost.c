@@ -271,13 +271,30 @@ static const struct provider {
  * part of none of them (as good as every one) is turned away by one search
  * instead of one per name.  When you add a host name above, add it here
  * too (a name missing here would never be found by the recipient's
- * domain). */
+ * domain; the bounce-tables test checks it through
+ * mm_rhost_host_missing()). */
 static const char all_hosts[] =
     ".mail.icloud.com .apple.com .me.com cox.net .laposte.net .orange.fr .wanadoo.fr "
     "smtp.secureserver.net mailstore1.secureserver.net aspmx.l.google.com "
     "gmail-smtp-in.l.google.com .email.ua .ezweb.ne.jp msmx.au.com .prod.outlook.com "
     ".protection.outlook.com .mimecast.com mfsmax.docomo.ne.jp charter.net .yahoodns.net "
     ".mail.aol.com .mx.aol.com .messagelabs.com";
+
+const char *mm_rhost_host_missing(void)
+{
+    for (size_t i = 0; i < sizeof providers / sizeof providers[0]; i++)
+        for (size_t j = 0; j < 4 && providers[i].hosts[j].s; j++) {
+            const host_name *h = &providers[i].hosts[j];
+            const char *at = strstr(all_hosts, h->s);
+            /* a whole name: a space or the string's end on both sides */
+            while (at && !((at == all_hosts || at[-1] == ' ') &&
+                           (at[h->len] == ' ' || at[h->len] == '\0')))
+                at = strstr(at + 1, h->s);
+            if (!at)
+                return h->s;
+        }
+    return NULL;
+}
 
 /* The pairs of adjacent bytes of the lowered remote host, hashed as the
  * reply's (mm_cn_pair_hash), a bit each: a provider's host name with a
