@@ -196,15 +196,30 @@ static size_t indent(const line *l)
     return i;
 }
 
+/* A letter, a digit or a byte of a UTF-8 sequence: what words_in() counts. */
+static bool word_byte(char c)
+{
+    return (unsigned char)c >= 0x80 || (c >= '0' && c <= '9') ||
+           ((c | 32) >= 'a' && (c | 32) <= 'z');
+}
+
 /* Letters and digits in s[0..n): how much a fragment says. */
 static size_t words_in(const char *s, size_t n)
 {
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
-        if ((unsigned char)s[i] >= 0x80 || (s[i] >= '0' && s[i] <= '9') ||
-            ((s[i] | 32) >= 'a' && (s[i] | 32) <= 'z'))
-            k++;
+        k += word_byte(s[i]);
     return k;
+}
+
+/* words_in(s, n) > 0, stopping at the first such byte (every line of the
+ * notice is asked; most have a word at once). */
+static bool has_word(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (word_byte(s[i]))
+            return true;
+    return false;
 }
 
 /* mm_mta_has_any(l->s, l->n, list_heads), worked out once per line: a
@@ -229,7 +244,7 @@ static bool heading(line *l)
     size_t i = indent(l), e = l->n;
     while (e > i && (l->s[e - 1] == ' ' || l->s[e - 1] == '\t' || l->s[e - 1] == '\r'))
         e--;
-    if (e == i || words_in(l->s + i, e - i) == 0)
+    if (e == i || !has_word(l->s + i, e - i))
         return true;
     /* a rule or a label that quotes a reply ("--- Remote server said:
      * 550 ...") is the text itself */
@@ -596,7 +611,7 @@ static void diag_for(prose *p, const mention *m)
     /* "Recipients with errors: user@example.org. Reason: ..." ends the
      * heading's sentence at the address */
     bool ends_after = an && (*after == '.' || *after == ':' || *after == ';');
-    if (says_after && (words_in(l->s, bn) == 0 || (heading(&before) && ends_after))) {
+    if (says_after && (!has_word(l->s, bn) || (heading(&before) && ends_after))) {
         /* "user@example.org: 550 ..." and the lines under it */
         while (an && (*after == '>' || *after == ':' || *after == ' ' || *after == '.'))
             after++, an--;
