@@ -81,8 +81,26 @@ static const mda mdas[] = {
     {"vdelivermail: ", vpopmail},  {"vdeliver: ", vmailmgr},
 };
 
+/* Can a line starting with c start one of mdas' marks?  Their first
+ * letters, y, m, p and v (when you add a mark, add its first letter):
+ * most lines are turned away by this one test, not by one per mark. */
+static bool mda_first(char c)
+{
+    switch (mm_lower(c)) {
+    case 'y':
+    case 'm':
+    case 'p':
+    case 'v':
+        return true;
+    default:
+        return false;
+    }
+}
+
 static const mda *mda_line(const char *l, size_t len)
 {
+    if (!mda_first(l[0]))
+        return NULL;
     for (size_t i = 0; i < sizeof mdas / sizeof mdas[0]; i++) {
         /* the first byte first, before the mark is measured: most lines
          * start with none of them (an empty line's l[0] is its newline or

@@ -1170,26 +1170,31 @@ mm_status_t mm_mta_colon_lines(mm_report *r, size_t start, const char *t, size_t
     return MM_OK;
 }
 
+/* mm_mta_has_any(t, n, needles), where every needle holds word: a text
+ * without the word is turned away by one search instead of one a needle. */
+static bool has_any_with(const char *t, size_t n, const char *word, const char *const *needles)
+{
+    return mm_memcasemem(t, n, word, strlen(word)) && mm_mta_has_any(t, n, needles);
+}
+
 bool mm_mta_says_delayed(const char *t, size_t n)
 {
-    /* warnings of Sendmail, Exim, OpenSMTPD, Messaging Server, Exchange */
-    static const char *const delayed[] = {"this is a warning message only",
-                                          "delivery has been delayed",
-                                          "is delayed for more than",
-                                          "will keep trying",
-                                          "will continue trying",
-                                          "still undelivered",
-                                          "has not yet been delivered",
-                                          "has not been delivered yet",
-                                          "only a temporary failure report",
-                                          "delivery is delayed",
-                                          "delivery delayed",
-                                          "will retry",
-                                          NULL};
+    /* warnings of Sendmail, Exim, OpenSMTPD, Messaging Server, Exchange,
+     * grouped by a word they share (the order does not matter: any one) */
+    static const char *const delayed[] = {"delivery has been delayed", "is delayed for more than",
+                                          "delivery is delayed", "delivery delayed", NULL};
+    static const char *const delivered[] = {"still undelivered", "has not yet been delivered",
+                                            "has not been delivered yet", NULL};
+    static const char *const will[] = {"will keep trying", "will continue trying", "will retry",
+                                       NULL};
+    static const char *const others[] = {"this is a warning message only",
+                                         "only a temporary failure report", NULL};
     static const char *const given_up[] = {
         "not going to try again", "giving up",          "gave up",
         "permanent error",        "failed permanently", NULL};
-    return mm_mta_has_any(t, n, delayed) && !mm_mta_has_any(t, n, given_up);
+    bool warns = mm_mta_has_any(t, n, others) || has_any_with(t, n, "delayed", delayed) ||
+                 has_any_with(t, n, "deliver", delivered) || has_any_with(t, n, "will ", will);
+    return warns && !mm_mta_has_any(t, n, given_up);
 }
 
 void mm_mta_complete_dsn(const mm_msg *m, mm_report *r, size_t start)

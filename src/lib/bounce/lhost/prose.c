@@ -104,6 +104,9 @@ typedef struct line {
     /* is_error once error_known: worked out when a reader first asks
      * (line_is_error), as most lines are turned away by the classes above */
     bool is_error, error_known;
+    /* has_head once head_known: the line holds a list heading's words
+     * (line_has_head); asked by heading() and again by the readers */
+    bool has_head, head_known;
 } line;
 
 typedef struct mention {
@@ -193,26 +196,55 @@ static size_t indent(const line *l)
     return i;
 }
 
+/* A letter, a digit or a byte of a UTF-8 sequence: what words_in() counts. */
+static bool word_byte(char c)
+{
+    return (unsigned char)c >= 0x80 || (c >= '0' && c <= '9') ||
+           ((c | 32) >= 'a' && (c | 32) <= 'z');
+}
+
 /* Letters and digits in s[0..n): how much a fragment says. */
 static size_t words_in(const char *s, size_t n)
 {
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
-        if ((unsigned char)s[i] >= 0x80 || (s[i] >= '0' && s[i] <= '9') ||
-            ((s[i] | 32) >= 'a' && (s[i] | 32) <= 'z'))
-            k++;
+        k += word_byte(s[i]);
     return k;
+}
+
+/* words_in(s, n) > 0, stopping at the first such byte (every line of the
+ * notice is asked; most have a word at once). */
+static bool has_word(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (word_byte(s[i]))
+            return true;
+    return false;
+}
+
+/* mm_mta_has_any(l->s, l->n, list_heads), worked out once per line: a
+ * line is asked by heading() and again by the readers (under_list_head,
+ * take_heading, diag_for); the lines do not change after split_lines(). */
+static bool line_has_head(line *l)
+{
+    if (!l->head_known) {
+        l->has_head = mm_mta_has_any(l->s, l->n, list_heads);
+        l->head_known = true;
+    }
+    return l->has_head;
 }
 
 /* A heading or a rule: "because:", "Technical details:", "-----
  * Non-delivered information -----", "=====", or a list heading.  It
- * announces text; it is not the text. */
-static bool heading(const line *l)
+ * announces text; it is not the text.  The list heading's words are
+ * asked of the whole line: none of list_heads starts or ends with white
+ * space, so the line and its trimmed part hold the same ones. */
+static bool heading(line *l)
 {
     size_t i = indent(l), e = l->n;
     while (e > i && (l->s[e - 1] == ' ' || l->s[e - 1] == '\t' || l->s[e - 1] == '\r'))
         e--;
-    if (e == i || words_in(l->s + i, e - i) == 0)
+    if (e == i || !has_word(l->s + i, e - i))
         return true;
     /* a rule or a label that quotes a reply ("--- Remote server said:
      * 550 ...") is the text itself */
@@ -220,7 +252,7 @@ static bool heading(const line *l)
                                memcmp(l->s + i, "***", 3) == 0);
     if ((rule || l->s[e - 1] == ':') && !has_code(l->s + i, e - i))
         return true;
-    return mm_mta_has_any(l->s + i, e - i, list_heads);
+    return line_has_head(l);
 }
 
 /* A line quoting a header or an SMTP command names addresses without
@@ -330,6 +362,7 @@ static void classify_lines(prose *p)
 {
     for (size_t i = 0; i < p->nl; i++) {
         line *l = &p->l[i];
+        l->head_known = false;
         l->is_blank = blank(l);
         l->is_heading = !l->is_blank && heading(l);
         l->is_field = field_line(l);
@@ -539,7 +572,7 @@ static void take_heading(prose *p, size_t li)
         size_t e = l->n;
         while (e && (l->s[e - 1] == ' ' || l->s[e - 1] == '\r'))
             e--;
-        if (e && l->s[e - 1] != ':' && mm_mta_has_any(l->s, l->n, list_heads) &&
+        if (e && l->s[e - 1] != ':' && line_has_head(l) &&
             line_is_error(l)) {
             put_line(p, l->s, l->n);
             return;
@@ -559,7 +592,7 @@ static bool only_a_date(const char *s, size_t n)
 /* Build the diagnostic for one mention into p->diag. */
 static void diag_for(prose *p, const mention *m)
 {
-    const line *l = &p->l[m->li];
+    line *l = &p->l[m->li];
     const char *after = m->a + m->al;
     size_t an = (size_t)(l->s + l->n - after), bn = (size_t)(m->a - l->s);
     line before = {.s = l->s, .n = bn};
@@ -570,7 +603,7 @@ static void diag_for(prose *p, const mention *m)
      * a reason, "Recipient:" or a list heading is not */
     bool says_before = words_in(l->s, bn) >= 3 &&
                        (!heading(&before) ||
-                        (has_error_evidence(l->s, bn) && !mm_mta_has_any(l->s, bn, list_heads)));
+                        (has_error_evidence(l->s, bn) && !line_has_head(&before)));
     mm_buf_reset(&p->diag);
     /* after-text alone only when nothing but list marks precede the
      * address; "Unable to deliver message to <a> (and other ...)" is one
@@ -578,7 +611,7 @@ static void diag_for(prose *p, const mention *m)
     /* "Recipients with errors: user@example.org. Reason: ..." ends the
      * heading's sentence at the address */
     bool ends_after = an && (*after == '.' || *after == ':' || *after == ';');
-    if (says_after && (words_in(l->s, bn) == 0 || (heading(&before) && ends_after))) {
+    if (says_after && (!has_word(l->s, bn) || (heading(&before) && ends_after))) {
         /* "user@example.org: 550 ..." and the lines under it */
         while (an && (*after == '>' || *after == ':' || *after == ' ' || *after == '.'))
             after++, an--;
@@ -599,21 +632,21 @@ static void diag_for(prose *p, const mention *m)
         take_heading(p, m->li);
     /* "Did not reach the following recipient: user@example.org" and no
      * reason anywhere: the notice's own sentence is all it says */
-    if (!p->diag.len && mm_mta_has_any(l->s, l->n, list_heads))
+    if (!p->diag.len && line_has_head(l))
         put_line(p, l->s, l->n);
 }
 
 /* A list heading in the few lines above li: the addresses under it are
  * failed recipients even when no reason is given. */
-static bool under_list_head(const prose *p, size_t li)
+static bool under_list_head(prose *p, size_t li)
 {
     size_t seen = 0;
     for (size_t i = li + 1; i > 0 && seen < 4; i--) {
-        const line *l = &p->l[i - 1];
+        line *l = &p->l[i - 1];
         if (l->is_blank)
             continue;
         seen++;
-        if (mm_mta_has_any(l->s, l->n, list_heads))
+        if (line_has_head(l))
             return true;
     }
     return false;

@@ -38,17 +38,24 @@ typedef struct transcript {
     bool closed;
 } transcript;
 
-static bool is_sendmail(const mm_msg *m, const char *t, size_t n)
+/* ts: where "Transcript of session follows" first is in t (or NULL). */
+static bool is_sendmail(const char *t, size_t n, const char *ts)
 {
     static const char *const lists[] = {
         "----- The following addresses had permanent fatal errors -----",
         "----- The following addresses had transient non-fatal errors -----", NULL};
-    (void)m;
+    /* "----- Transcript of session follows -----" holds those words six
+     * bytes in, so it cannot start before ts - 6 (nor anywhere without
+     * them); sendmail's own line is most often their first place */
+    if (ts) {
+        size_t from = (size_t)(ts - t) >= 6 ? (size_t)(ts - t) - 6 : 0;
+        if (mm_memcasemem(t + from, n - from, "----- Transcript of session follows -----", 41))
+            return true;
+    }
     /* the two list headings share their first words: asked only when the
      * text holds those */
-    return mm_memcasemem(t, n, "----- Transcript of session follows -----", 41) ||
-           (mm_memcasemem(t, n, "----- The following addresses had ", 34) &&
-            mm_mta_has_any(t, n, lists));
+    return mm_memcasemem(t, n, "----- The following addresses had ", 34) &&
+           mm_mta_has_any(t, n, lists);
 }
 
 static const char *verb(const char *s, size_t n)
@@ -358,7 +365,8 @@ mm_status_t mm_decode_sendmail(const mm_msg *m, mm_report *r)
 {
     const char *t = mm_buf_str(&m->text);
     size_t n = m->text.len;
-    if (!is_sendmail(m, t, n))
+    const char *ts = mm_memcasemem(t, n, "Transcript of session follows", 29);
+    if (!is_sendmail(t, n, ts))
         return MM_ENOTFOUND;
     /* entries are read only below tr.n, and push() clears each it takes:
      * the 256 of them are not cleared here */
@@ -368,7 +376,6 @@ mm_status_t mm_decode_sendmail(const mm_msg *m, mm_report *r)
     tr.hlen = tr.rclen = tr.rlen = 0;
     tr.closed = false;
     tr.cmd = "";
-    const char *ts = mm_memcasemem(t, n, "Transcript of session follows", 29);
     read_transcript(&tr, t, n, ts);
     size_t start = r->n;
     mm_status_t st = MM_ENOTFOUND;
