@@ -276,7 +276,7 @@ refuse:
 /* g_convert() with a cached descriptor; NULL when the bytes are not in charset. */
 static char *convert(const char *s, size_t n, const char *charset, size_t *outlen)
 {
-    if (mm_eq_ci(charset, "iso-2022-jp")) {
+    if (mm_eq_ci_lit(charset, "iso-2022-jp")) {
         char *conv = iso2022jp_utf8(s, n, outlen);
         if (conv)
             return conv;
@@ -330,8 +330,8 @@ static mm_status_t append_utf8(mm_buf *out, const char *s, size_t n, const char 
         }
         s = conv;
         n = w;
-    } else if (charset && *charset && !mm_eq_ci(charset, "utf-8") &&
-               !mm_eq_ci(charset, "us-ascii") && (!mm_ascii(s, n) || seven_bit_encoding(charset)) &&
+    } else if (charset && *charset && !mm_eq_ci_lit(charset, "utf-8") &&
+               !mm_eq_ci_lit(charset, "us-ascii") && (!mm_ascii(s, n) || seven_bit_encoding(charset)) &&
                !iso2022_plain(charset, s, n)) {
         /* Valid UTF-8 bytes can still be another charset (ISO-2022-JP is 7-bit). */
         conv = convert(s, n, charset, &w);
@@ -419,23 +419,23 @@ mm_status_t mm_msg_collect_block(mm_msg *m, mm_buf *raw, mm_fields *f)
 mm_buf *mm_walk_leaf_dst(mm_walk *w, const char *type, const char *sub, bool *headers_block)
 {
     mm_msg *m = w->m;
-    bool is_text = mm_eq_ci(type, "text");
-    bool is_msg = mm_eq_ci(type, "message");
+    bool is_text = mm_eq_ci_lit(type, "text");
+    bool is_msg = mm_eq_ci_lit(type, "message");
     mm_buf *dst = NULL;
     *headers_block = false;
 
-    if (is_msg && (mm_eq_ci(sub, "delivery-status") || mm_eq_ci(sub, "global-delivery-status"))) {
+    if (is_msg && (mm_eq_ci_lit(sub, "delivery-status") || mm_eq_ci_lit(sub, "global-delivery-status"))) {
         dst = &m->dsn;
         m->has_dsn = true;
-    } else if (is_msg && mm_eq_ci(sub, "feedback-report")) {
+    } else if (is_msg && mm_eq_ci_lit(sub, "feedback-report")) {
         dst = &m->feedback;
         m->has_feedback = true;
     } else if ((is_text || is_msg) &&
-               (mm_eq_ci(sub, "rfc822-headers") || mm_eq_ci(sub, "global-headers"))) {
+               (mm_eq_ci_lit(sub, "rfc822-headers") || mm_eq_ci_lit(sub, "global-headers"))) {
         *headers_block = true;
-    } else if (is_text && mm_eq_ci(sub, "html")) {
+    } else if (is_text && mm_eq_ci_lit(sub, "html")) {
         dst = w->in_attached ? NULL : &w->html;
-    } else if (is_text || (is_msg && !mm_eq_ci(sub, "delivery-status"))) {
+    } else if (is_text || (is_msg && !mm_eq_ci_lit(sub, "delivery-status"))) {
         dst = w->in_attached ? &m->orig_text : &m->text;
         if (w->in_attached && m->orig_text.len > 4096)
             dst = NULL;
