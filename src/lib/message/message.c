@@ -500,34 +500,67 @@ static long q_text(const char *t, size_t n, char *out)
 }
 
 /*
- * One token of a squeezed value that is a whole "=?utf-8?B?...?=" or
- * "=?utf-8?Q?...?=" word, its text decoded into out; its length, or -1 for
- * any other shape.
+ * The charsets of the words decoded here: UTF-8, and those whose ASCII is
+ * ASCII (a run of their words is decoded here only when it holds nothing
+ * else).  A word's key is its charset's index times 2, plus 1 for Q.
  */
-static long utf8_word(const char *p, size_t n, char *out)
+static const char *const simple_charsets[] = {"utf-8", "us-ascii", "iso-8859-1", "iso-8859-15"};
+
+static int simple_charset(const char *p, size_t n)
 {
-    if (n < 12 || memcmp(p, "=?", 2) != 0 || !mm_eq_ci_word(p + 2, "utf-8?", "\x20\x20\x20\x00\x00\x00", 6) ||
-        p[9] != '?' || p[n - 2] != '?' || p[n - 1] != '=')
-        return -1;
-    const char *t = p + 10;
-    size_t tn = n - 12;
-    if (memchr(t, '?', tn))
-        return -1;
-    if (p[8] == 'B' || p[8] == 'b')
-        return b_text(t, tn, out);
-    if (p[8] == 'Q' || p[8] == 'q')
-        return q_text(t, tn, out);
+    for (int i = 0; i < (int)(sizeof simple_charsets / sizeof simple_charsets[0]); i++) {
+        const char *c = simple_charsets[i];
+        size_t k = 0;
+        while (k < n && c[k] && mm_lower(p[k]) == c[k])
+            k++;
+        if (k == n && !c[k])
+            return i;
+    }
     return -1;
 }
 
 /*
+ * One token of a squeezed value that is a whole "=?charset?B?...?=" or
+ * "=?charset?Q?...?=" word of a simple_charsets[] charset, its text decoded
+ * into out; its length, or -1 for any other shape.  *key: see simple_charsets.
+ */
+static long simple_word(const char *p, size_t n, char *out, int *key)
+{
+    if (n < 8 || p[0] != '=' || p[1] != '?' || p[n - 2] != '?' || p[n - 1] != '=')
+        return -1;
+    const char *q = memchr(p + 2, '?', n - 4);
+    if (!q || q + 3 > p + n - 2 || q[2] != '?')
+        return -1;
+    int cs = simple_charset(p + 2, (size_t)(q - (p + 2)));
+    char enc = (char)(q[1] | 0x20);
+    const char *t = q + 3;
+    size_t tn = (size_t)(p + n - 2 - t);
+    if (cs < 0 || (enc != 'b' && enc != 'q') || memchr(t, '?', tn))
+        return -1;
+    *key = cs * 2 + (enc == 'q');
+    return enc == 'b' ? b_text(t, tn, out) : q_text(t, tn, out);
+}
+
+/* A run of words of one charset and encoding, decoded: what GMime gives back
+ * as it is (strict UTF-8; printable ASCII only for the other charsets). */
+static bool run_ok(const char *p, size_t n, int key)
+{
+    if (key < 2)
+        return plain_run(p, n);
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)p[i] < 0x20 || (unsigned char)p[i] >= 0x7f)
+            return false;
+    return true;
+}
+
+/*
  * The common shape of an encoded value without GMime: ASCII words and whole
- * UTF-8 "B"/"Q" encoded words, the space between two encoded words dropped
+ * simple_charsets[] "B"/"Q" encoded words, the space between two encoded words dropped
  * (RFC 2047 6.2), the decoded bytes valid UTF-8 with no control byte.  Any
  * other shape: NULL, and GMime decides.  Compared with GMime's decoder on
  * random values and the real ones of all.mbox.
  */
-static char *decode_utf8_words(mm_arena *a, const char *v)
+static char *decode_simple_words(mm_arena *a, const char *v)
 {
     size_t n = strlen(v);
     char *out = mm_arena_alloc(a, n + 1);
@@ -535,22 +568,22 @@ static char *decode_utf8_words(mm_arena *a, const char *v)
         return NULL;
     size_t o = 0, run = 0; /* run: where the current run of encoded words' bytes starts */
     bool prev_word = false, padded = false;
-    char prev_enc = 0;
+    int prev_enc = -1;
     for (const char *p = v; *p;) {
         const char *sp = strchr(p, ' ');
         size_t tn = sp ? (size_t)(sp - p) : strlen(p);
-        long k = utf8_word(p, tn, out + o + (o && !prev_word));
-        char enc = k >= 0 ? (char)(p[8] | 0x20) : 0;
+        int enc = -1;
+        long k = simple_word(p, tn, out + o + (o && !prev_word), &enc);
         if (k >= 0 && prev_word && enc == prev_enc && padded)
             return NULL; /* GMime decodes a run's texts joined: the padding would end it */
         if (k >= 0 && prev_word && enc != prev_enc) {
-            /* GMime joins words of one encoding only: each such run is converted alone */
-            if (!plain_run(out + run, o - run))
+            /* GMime joins words of one charset and encoding only: each such run is converted alone */
+            if (!run_ok(out + run, o - run, prev_enc))
                 return NULL;
             run = o;
         }
         if (k >= 0) {
-            padded = p[tn - 3] == '=' && enc == 'b';
+            padded = p[tn - 3] == '=' && enc % 2 == 0;
             prev_enc = enc;
             if (!prev_word) {
                 if (o)
@@ -560,7 +593,7 @@ static char *decode_utf8_words(mm_arena *a, const char *v)
             o += (size_t)k;
             prev_word = true;
         } else {
-            if (prev_word && !plain_run(out + run, o - run))
+            if (prev_word && !run_ok(out + run, o - run, prev_enc))
                 return NULL;
             for (size_t i = 0; i < tn; i++)
                 if ((unsigned char)p[i] >= 0x80 || (p[i] == '=' && p[i + 1] == '?'))
@@ -573,7 +606,7 @@ static char *decode_utf8_words(mm_arena *a, const char *v)
         }
         p += tn + (sp != NULL);
     }
-    if (prev_word && !plain_run(out + run, o - run))
+    if (prev_word && !run_ok(out + run, o - run, prev_enc))
         return NULL;
     out[o] = '\0';
     return out;
@@ -587,7 +620,7 @@ char *mm_msg_decode_header(mm_arena *a, char *v)
      * values and 25,110 real lines of all.mbox with 8-bit bytes. */
     if (!strstr(v, "=?") && mm_utf8_valid(v, strlen(v)))
         return v;
-    char *out = decode_utf8_words(a, v);
+    char *out = decode_simple_words(a, v);
     if (!out) {
         char *dec = g_mime_utils_header_decode_text(parser_opts, v);
         out = dec ? mm_arena_strdup(a, dec) : NULL;
