@@ -504,7 +504,9 @@ static long q_text(const char *t, size_t n, char *out)
  * ASCII (a run of their words is decoded here only when it holds nothing
  * else).  A word's key is its charset's index times 2, plus 1 for Q.
  */
-static const char *const simple_charsets[] = {"utf-8", "us-ascii", "iso-8859-1", "iso-8859-15"};
+static const char *const simple_charsets[] = {"utf-8", "us-ascii", "iso-8859-1", "iso-8859-15",
+                                              "iso-2022-jp"};
+#define ISO2022JP_KEY 8 /* simple_charsets[4], B; Q (9) only when ASCII */
 
 static int simple_charset(const char *p, size_t n)
 {
@@ -541,12 +543,29 @@ static long simple_word(const char *p, size_t n, char *out, int *key)
     return enc == 'b' ? b_text(t, tn, out) : q_text(t, tn, out);
 }
 
-/* A run of words of one charset and encoding, decoded: what GMime gives back
- * as it is (strict UTF-8; printable ASCII only for the other charsets). */
-static bool run_ok(const char *p, size_t n, int key)
+/*
+ * A run of words of one charset and encoding, decoded in out[run..*o): what
+ * GMime gives back as it is (strict UTF-8; printable ASCII only for the other
+ * charsets), or ISO-2022-JP text that iso2022jp_utf8() converts as iconv
+ * does, replaced by its UTF-8 (out has room: see decode_simple_words()).
+ */
+static bool run_ok(char *out, size_t run, size_t *o, int key)
 {
+    const char *p = out + run;
+    size_t n = *o - run;
     if (key < 2)
         return plain_run(p, n);
+    if (key == ISO2022JP_KEY) {
+        size_t len;
+        char *conv = iso2022jp_utf8(p, n, &len);
+        bool ok = conv && plain_run(conv, len);
+        if (ok) {
+            memcpy(out + run, conv, len);
+            *o = run + len;
+        }
+        g_free(conv);
+        return ok;
+    }
     for (size_t i = 0; i < n; i++)
         if ((unsigned char)p[i] < 0x20 || (unsigned char)p[i] >= 0x7f)
             return false;
@@ -562,10 +581,15 @@ static bool run_ok(const char *p, size_t n, int key)
  */
 static char *decode_simple_words(mm_arena *a, const char *v)
 {
+    /* Every output byte stands for at least 2/3 of an input byte (a JIS X
+     * 0208 pair, 8/3 base64 letters, becomes 3 bytes of UTF-8): out needs
+     * 1.5 n + 1; a word is decoded into word (n) before it joins its run,
+     * whose conversion may grow. */
     size_t n = strlen(v);
-    char *out = mm_arena_alloc(a, n + 1);
+    char *out = mm_arena_alloc(a, 3 * n + 2);
     if (!out)
         return NULL;
+    char *word = out + 2 * n + 2;
     size_t o = 0, run = 0; /* run: where the current run of encoded words' bytes starts */
     bool prev_word = false, padded = false;
     int prev_enc = -1;
@@ -573,12 +597,12 @@ static char *decode_simple_words(mm_arena *a, const char *v)
         const char *sp = strchr(p, ' ');
         size_t tn = sp ? (size_t)(sp - p) : strlen(p);
         int enc = -1;
-        long k = simple_word(p, tn, out + o + (o && !prev_word), &enc);
+        long k = simple_word(p, tn, word, &enc);
         if (k >= 0 && prev_word && enc == prev_enc && padded)
             return NULL; /* GMime decodes a run's texts joined: the padding would end it */
         if (k >= 0 && prev_word && enc != prev_enc) {
             /* GMime joins words of one charset and encoding only: each such run is converted alone */
-            if (!run_ok(out + run, o - run, prev_enc))
+            if (!run_ok(out, run, &o, prev_enc))
                 return NULL;
             run = o;
         }
@@ -590,10 +614,11 @@ static char *decode_simple_words(mm_arena *a, const char *v)
                     out[o++] = ' ';
                 run = o;
             }
+            memcpy(out + o, word, (size_t)k);
             o += (size_t)k;
             prev_word = true;
         } else {
-            if (prev_word && !run_ok(out + run, o - run, prev_enc))
+            if (prev_word && !run_ok(out, run, &o, prev_enc))
                 return NULL;
             for (size_t i = 0; i < tn; i++)
                 if ((unsigned char)p[i] >= 0x80 || (p[i] == '=' && p[i + 1] == '?'))
@@ -606,7 +631,7 @@ static char *decode_simple_words(mm_arena *a, const char *v)
         }
         p += tn + (sp != NULL);
     }
-    if (prev_word && !run_ok(out + run, o - run, prev_enc))
+    if (prev_word && !run_ok(out, run, &o, prev_enc))
         return NULL;
     out[o] = '\0';
     return out;
