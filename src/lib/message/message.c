@@ -543,6 +543,28 @@ static long simple_word(const char *p, size_t n, char *out, int *key)
     return enc == 'b' ? b_text(t, tn, out) : q_text(t, tn, out);
 }
 
+/* Text GMime copies as it is: ASCII, no "=?" (where an encoded word may start). */
+static bool plain_text(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)p[i] >= 0x80 || (p[i] == '=' && i + 1 < n && p[i + 1] == '?'))
+            return false;
+    return true;
+}
+
+/* Where an encoded word at the start of p[0..n) ends ("?=" after its
+ * charset, encoding and text), or n when it is not one. */
+static size_t word_end(const char *p, size_t n)
+{
+    if (n < 8 || p[0] != '=' || p[1] != '?')
+        return n;
+    const char *q = memchr(p + 2, '?', n - 2);
+    if (!q || p + n - q < 4 || q[2] != '?')
+        return n;
+    const char *e = memchr(q + 3, '?', (size_t)(p + n - (q + 3)));
+    return e && e + 1 < p + n && e[1] == '=' ? (size_t)(e + 2 - p) : n;
+}
+
 /*
  * A run of words of one charset and encoding, decoded in out[run..*o): what
  * GMime gives back as it is (strict UTF-8; printable ASCII only for the other
@@ -598,6 +620,9 @@ static char *decode_simple_words(mm_arena *a, const char *v)
         size_t tn = sp ? (size_t)(sp - p) : strlen(p);
         int enc = -1;
         long k = simple_word(p, tn, word, &enc);
+        size_t wn = tn; /* the word's part of the token; after it, plain text (GMime's loose mode) */
+        if (k < 0 && (wn = word_end(p, tn)) < tn)
+            k = simple_word(p, wn, word, &enc);
         if (k >= 0 && prev_word && enc == prev_enc && padded)
             return NULL; /* GMime decodes a run's texts joined: the padding would end it */
         if (k >= 0 && prev_word && enc != prev_enc) {
@@ -617,12 +642,18 @@ static char *decode_simple_words(mm_arena *a, const char *v)
             memcpy(out + o, word, (size_t)k);
             o += (size_t)k;
             prev_word = true;
+            if (wn < tn) { /* text right after the word ends its run */
+                if (!run_ok(out, run, &o, enc) || !plain_text(p + wn, tn - wn))
+                    return NULL;
+                memcpy(out + o, p + wn, tn - wn);
+                o += tn - wn;
+                prev_word = false;
+            }
         } else {
             if (prev_word && !run_ok(out, run, &o, prev_enc))
                 return NULL;
-            for (size_t i = 0; i < tn; i++)
-                if ((unsigned char)p[i] >= 0x80 || (p[i] == '=' && p[i + 1] == '?'))
-                    return NULL;
+            if (!plain_text(p, tn))
+                return NULL;
             if (o)
                 out[o++] = ' ';
             memcpy(out + o, p, tn);
