@@ -306,6 +306,7 @@ static char *gmime_decode(mm_arena *a, const char *v)
  * leaves to GMime (other charsets, bad base64, surrogates, padding inside a
  * run, a UTF-8 character split over a B and a Q word), and plain text. */
 static const char *const word_pieces[] = {
+    "\xed\xa0\x80", "\xe0\x80\x80", "\xf0\x80\x80\x80", "\xf4\x90\x80\x80", "\xc0\xaf", "\x1b",
     "a", "Z", "0", " ", "  ", "=", "?", "=?", "?=", "\x01", "é", "中", "x_y",
     "=?utf-8?B?5Lit5paH?=", "=?UTF-8?b?w6k=?=", "=?utf-8?B?w6nDqQ==?=", "=?utf-8?B?5Li=?=",
     "=?utf-8?B?rQ==?=", "=?utf-8?B?IGEg?=", "=?utf-8?B?CQ==?=", "=?utf-8?Q?caf=C3=A9?=",
