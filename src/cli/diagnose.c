@@ -29,8 +29,8 @@
 #define OUT_KEEP (64u << 10) /* largest output buffer kept for reuse */
 
 typedef struct item {
-    char *source;      /* owned, or shared with an earlier item of the batch */
-    bool own_source;   /* source is this item's to free (at the end of the flush) */
+    char *source;    /* owned, or shared with an earlier item of the batch */
+    bool own_source; /* source is this item's to free (at the end of the flush) */
     size_t index;
     const char *bytes; /* the item's copy, or the reader's (borrowed) when read_item() says */
     size_t len;

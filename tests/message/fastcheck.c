@@ -305,6 +305,7 @@ static char *gmime_decode(mm_arena *a, const char *v)
 /* Pieces of header values: words message.c decodes itself, near misses it
  * leaves to GMime (other charsets, bad base64, surrogates, padding inside a
  * run, a UTF-8 character split over a B and a Q word), and plain text. */
+/* clang-format off */
 static const char *const word_pieces[] = {
     "\xed\xa0\x80", "\xe0\x80\x80", "\xf0\x80\x80\x80", "\xf4\x90\x80\x80", "\xc0\xaf", "\x1b",
     "a", "Z", "0", " ", "  ", "=", "?", "=?", "?=", "\x01", "é", "中", "x_y",
@@ -334,6 +335,7 @@ static const char *const word_pieces[] = {
     "=?ISO-2022-JP?b?GyRCJUslYyE8JXMbKEI=?=", "=?iso-2022-jp?B?GyRCISEbKEI=?=",
     "=?iso-2022-jp?B?GyRCIi8bKEI=?="
 };
+/* clang-format on */
 
 static void check_words(void)
 {
@@ -380,7 +382,8 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++)
         check_path(argv[i]);
     printf("%zu files, %zu messages, %zu on the fast path, %zu ISO-2022-JP texts, %zu "
-           "encoded values, %zu differences\n", n_files, n_msgs, n_fast, n_jp, n_words, n_diff);
+           "encoded values, %zu differences\n",
+           n_files, n_msgs, n_fast, n_jp, n_words, n_diff);
     mm_ctx_destroy(ctx);
     if (n_diff)
         return 1;

@@ -331,8 +331,8 @@ static mm_status_t append_utf8(mm_buf *out, const char *s, size_t n, const char 
         s = conv;
         n = w;
     } else if (charset && *charset && !mm_eq_ci_lit(charset, "utf-8") &&
-               !mm_eq_ci_lit(charset, "us-ascii") && (!mm_ascii(s, n) || seven_bit_encoding(charset)) &&
-               !iso2022_plain(charset, s, n)) {
+               !mm_eq_ci_lit(charset, "us-ascii") &&
+               (!mm_ascii(s, n) || seven_bit_encoding(charset)) && !iso2022_plain(charset, s, n)) {
         /* Valid UTF-8 bytes can still be another charset (ISO-2022-JP is 7-bit). */
         conv = convert(s, n, charset, &w);
         if (conv) {
@@ -397,7 +397,10 @@ static GByteArray *part_bytes(GMimePart *part, size_t cap)
 static size_t utf8_seq(const unsigned char *p, size_t n)
 {
     unsigned c = p[0];
-    size_t k = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+    size_t k = c >= 0xC2 && c <= 0xDF   ? 2
+               : c >= 0xE0 && c <= 0xEF ? 3
+               : c >= 0xF0 && c <= 0xF4 ? 4
+                                        : 0;
     if (k == 0 || k > n)
         return 0;
     unsigned lo = c == 0xE0 ? 0xA0 : c == 0xF0 ? 0x90 : 0x80;
@@ -473,7 +476,8 @@ static long b_text(const char *t, size_t n, char *out)
                 return -1;
             }
         }
-        unsigned w = (unsigned)v[0] << 18 | (unsigned)v[1] << 12 | (unsigned)v[2] << 6 | (unsigned)v[3];
+        unsigned w =
+            (unsigned)v[0] << 18 | (unsigned)v[1] << 12 | (unsigned)v[2] << 6 | (unsigned)v[3];
         out[o++] = (char)(w >> 16);
         if (pad < 2)
             out[o++] = (char)(w >> 8);
@@ -628,13 +632,14 @@ static char *decode_simple_words(mm_arena *a, const char *v)
         size_t tn = sp ? (size_t)(sp - p) : strlen(p);
         int enc = -1;
         long k = simple_word(p, tn, word, &enc);
-        size_t wn = tn; /* the word's part of the token; after it, plain text (GMime's loose mode) */
+        /* wn: the word's part of the token; after it, plain text (GMime's loose mode) */
+        size_t wn = tn;
         if (k < 0 && (wn = word_end(p, tn)) < tn)
             k = simple_word(p, wn, word, &enc);
         if (k >= 0 && prev_word && enc == prev_enc && padded)
             return NULL; /* GMime decodes a run's texts joined: the padding would end it */
         if (k >= 0 && prev_word && enc != prev_enc) {
-            /* GMime joins words of one charset and encoding only: each such run is converted alone */
+            /* GMime joins words of one charset and encoding only: each run is converted alone */
             if (!run_ok(out, run, &o, prev_enc))
                 return NULL;
             run = o;
@@ -718,7 +723,8 @@ mm_buf *mm_walk_leaf_dst(mm_walk *w, const char *type, const char *sub, bool *he
     mm_buf *dst = NULL;
     *headers_block = false;
 
-    if (is_msg && (mm_eq_ci_lit(sub, "delivery-status") || mm_eq_ci_lit(sub, "global-delivery-status"))) {
+    if (is_msg &&
+        (mm_eq_ci_lit(sub, "delivery-status") || mm_eq_ci_lit(sub, "global-delivery-status"))) {
         dst = &m->dsn;
         m->has_dsn = true;
     } else if (is_msg && mm_eq_ci_lit(sub, "feedback-report")) {
