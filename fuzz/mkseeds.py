@@ -116,6 +116,15 @@ ISO2022JP = (b"From: MAILER-DAEMON@example.jp\nMIME-Version: 1.0\n"
              b"\x1b(J\\~\x1b(B \x1b$(D!!\x1b(B \x1b$B$3\n--J\n"
              b"Content-Type: text/plain; charset=iso-2022-jp\n\n\x1b$B$3\xa4\x1b(B\n--J--\n")
 
+# Encoded words of the shapes message.c decodes without GMime (UTF-8 B/Q,
+# US-ASCII, ISO-8859-15, ISO-2022-JP), and near misses it leaves to GMime.
+ENCODED_WORDS = (b"From: =?utf-8?B?5Lit5paH?= =?UTF-8?q?caf=C3=A9_x?= <a@b>\n"
+                 b"Subject: =?us-ascii?Q?Returned_mail?= =?iso-8859-15?Q?=28Failure=29?=\n"
+                 b" =?utf-8?B?8J2E?= =?utf-8?Q?=9E?= =?utf-8?B?w6k=?= =?utf-8?B?w6k=?=\n"
+                 b"X-Failed-Recipients: =?iso-2022-jp?B?GyRCJUslYyE8JXMbKEI=?= =?iso-2022-jp?B?GyRC?=\n"
+                 b" =?iso-2022-jp?B?JUsbKEI=?= =?utf-8?Q?=ED=A0=80?= =?utf-8?B?YQ?= x=?utf-8?Q?a?=\n"
+                 b"Content-Type: text/plain\n\n550 5.1.1 <u@example.com> unknown\n")
+
 MESSAGES = {
     "dsn.eml": DSN,
     "dsn-crlf.eml": DSN.replace(b"\n", b"\r\n"),
@@ -128,6 +137,7 @@ MESSAGES = {
     "no-boundary.eml": b"From: a@b\nContent-Type: multipart/report\n\n--x\n\n550 5.1.1 x\n",
     "trunc-header.eml": b"From: a@b\nSubject: \xe4\xbd",
     "iso-2022-jp.eml": ISO2022JP,
+    "encoded-words.eml": ENCODED_WORDS,
     "long-field.eml": b"From: a@b\nSubject: " + b"y" * 3000 + b"\n folded\n\nbody\n",
 }
 

@@ -29,7 +29,8 @@
 #define OUT_KEEP (64u << 10) /* largest output buffer kept for reuse */
 
 typedef struct item {
-    char *source;
+    char *source;    /* owned, or shared with an earlier item of the batch */
+    bool own_source; /* source is this item's to free (at the end of the flush) */
     size_t index;
     const char *bytes; /* the item's copy, or the reader's (borrowed) when read_item() says */
     size_t len;
@@ -187,7 +188,6 @@ static int flush_batch(batch *b)
             log_warnx(_("%s: message larger than the limit; only its beginning was read"),
                       it->source);
         }
-        free(it->source);
         if (it->own_bytes)
             free((char *)it->bytes);
         /* Kept for the next batch: freeing here, in another thread than the
@@ -197,6 +197,9 @@ static int flush_batch(batch *b)
             mm_buf_free(&it->out);
         mm_buf_reset(&it->out);
     }
+    for (size_t i = 0; i < b->n; i++) /* after the loop: later items may share one */
+        if (b->items[i].own_source)
+            free(b->items[i].source);
     b->n = 0;
     fflush(stdout);
     return rc;
@@ -219,19 +222,38 @@ typedef struct reader {
  * borrow, it->bytes are the reader's, good until the next read (one job
  * diagnoses each message as soon as it is read); else a copy.
  */
-static bool read_item(reader *rd, item *it, bool borrow)
+/*
+ * The item's source path: the previous item's copy when it names the same
+ * file (the usual case: many messages of one mbox), else a copy of its own.
+ * Not the reader's string itself, which it frees when it opens the next
+ * file, before the batch's warnings are written.
+ */
+static void set_source(item *it, const item *prev, const char *src)
+{
+    if (prev && strcmp(prev->source, src) == 0) {
+        it->source = prev->source;
+        it->own_source = false;
+        return;
+    }
+    it->source = strdup(src);
+    if (!it->source)
+        fatalx("out of memory");
+    it->own_source = true;
+}
+
+static bool read_item(reader *rd, item *it, const item *prev, bool borrow)
 {
     mm_input_msg msg;
     char why[256];
     mm_status_t st = mm_input_next(rd->in, &msg, why, sizeof why);
     if (st == MM_ENOTFOUND)
         return false;
-    mm_buf out = it->out;
-    memset(it, 0, sizeof *it);
-    it->out = out;
-    it->source = strdup(msg.source ? msg.source : "-");
-    if (!it->source)
-        fatalx("out of memory");
+    /* Only the scalars: err (256 bytes) is written only when it is read. */
+    it->index = 0;
+    it->bytes = NULL;
+    it->len = 0;
+    it->own_bytes = it->truncated = it->failed = it->bad = false;
+    set_source(it, prev, msg.source ? msg.source : "-");
     if (st != MM_OK) {
         it->failed = true;
         snprintf(it->err, sizeof it->err, "%s", why[0] ? why : mm_strerror(st));
@@ -264,7 +286,7 @@ static void read_batch(reader *rd, batch *b, job *now)
     b->n = 0;
     while (!rd->end && b->n < BATCH_MAX && bytes < BATCH_BYTES) {
         item *it = &b->items[b->n];
-        if (!read_item(rd, it, now != NULL)) {
+        if (!read_item(rd, it, b->n ? it - 1 : NULL, now != NULL)) {
             rd->end = true;
             break;
         }

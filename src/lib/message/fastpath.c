@@ -254,11 +254,11 @@ static bool simple_ctype(char *v, ctinfo *ci)
             if (mm_eq_ci(names[i], name))
                 return false;
         names[np++] = name;
-        if (mm_eq_ci(name, "charset"))
+        if (mm_eq_ci_lit(name, "charset"))
             ci->charset = val;
-        else if (mm_eq_ci(name, "boundary"))
+        else if (mm_eq_ci_lit(name, "boundary"))
             ci->boundary = val;
-        else if (mm_eq_ci(name, "report-type"))
+        else if (mm_eq_ci_lit(name, "report-type"))
             ci->report_type = val;
     }
     *type_end = '\0';
@@ -435,16 +435,17 @@ static void skip_line(fp *f)
     f->p = nl ? nl + 1 : f->end;
 }
 
+/* type and sub: lower-case literals */
 static bool is_type(const ctinfo *ct, const char *type)
 {
     const char *t = ct->given ? ct->type : "text";
-    return t && mm_eq_ci(t, type);
+    return t && mm_eq_ci_lit(t, type);
 }
 
 static bool is_sub(const ctinfo *ct, const char *sub)
 {
     const char *s = ct->given ? ct->sub : "plain";
-    return s && mm_eq_ci(s, sub);
+    return s && mm_eq_ci_lit(s, sub);
 }
 
 /* The message/ subtypes GMime keeps as plain parts, read as leaves by message.c. */

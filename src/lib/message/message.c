@@ -276,7 +276,7 @@ refuse:
 /* g_convert() with a cached descriptor; NULL when the bytes are not in charset. */
 static char *convert(const char *s, size_t n, const char *charset, size_t *outlen)
 {
-    if (mm_eq_ci(charset, "iso-2022-jp")) {
+    if (mm_eq_ci_lit(charset, "iso-2022-jp")) {
         char *conv = iso2022jp_utf8(s, n, outlen);
         if (conv)
             return conv;
@@ -330,9 +330,9 @@ static mm_status_t append_utf8(mm_buf *out, const char *s, size_t n, const char 
         }
         s = conv;
         n = w;
-    } else if (charset && *charset && !mm_eq_ci(charset, "utf-8") &&
-               !mm_eq_ci(charset, "us-ascii") && (!mm_ascii(s, n) || seven_bit_encoding(charset)) &&
-               !iso2022_plain(charset, s, n)) {
+    } else if (charset && *charset && !mm_eq_ci_lit(charset, "utf-8") &&
+               !mm_eq_ci_lit(charset, "us-ascii") &&
+               (!mm_ascii(s, n) || seven_bit_encoding(charset)) && !iso2022_plain(charset, s, n)) {
         /* Valid UTF-8 bytes can still be another charset (ISO-2022-JP is 7-bit). */
         conv = convert(s, n, charset, &w);
         if (conv) {
@@ -392,11 +392,310 @@ static GByteArray *part_bytes(GMimePart *part, size_t cap)
     return arr;
 }
 
-char *mm_msg_decode_header(mm_arena *a, const char *v)
+/* Length of the strict UTF-8 sequence at p[0..n) (no overlong form, no
+ * surrogate, nothing past U+10FFFF, as iconv reads it), or 0. */
+static size_t utf8_seq(const unsigned char *p, size_t n)
 {
-    char *dec = g_mime_utils_header_decode_text(parser_opts, v);
-    char *out = dec ? mm_arena_strdup(a, dec) : NULL;
-    g_free(dec);
+    unsigned c = p[0];
+    size_t k = c >= 0xC2 && c <= 0xDF   ? 2
+               : c >= 0xE0 && c <= 0xEF ? 3
+               : c >= 0xF0 && c <= 0xF4 ? 4
+                                        : 0;
+    if (k == 0 || k > n)
+        return 0;
+    unsigned lo = c == 0xE0 ? 0xA0 : c == 0xF0 ? 0x90 : 0x80;
+    unsigned hi = c == 0xED ? 0x9F : c == 0xF4 ? 0x8F : 0xBF;
+    if (p[1] < lo || p[1] > hi)
+        return 0;
+    for (size_t i = 2; i < k; i++)
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+    return k;
+}
+
+/* s[0..n) strict UTF-8 (mm_utf8_valid() lets surrogates and some overlong
+ * forms pass, which GMime's decoder reads as another charset); with
+ * no_controls, no control byte or DEL either. */
+static bool strict_utf8(const char *s, size_t n, bool no_controls)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    for (size_t i = 0; i < n;) {
+        if (p[i] >= 0x80) {
+            size_t k = utf8_seq(p + i, n - i);
+            if (!k)
+                return false;
+            i += k;
+        } else if (no_controls && (p[i] < 0x20 || p[i] == 0x7f)) {
+            return false;
+        } else {
+            i++;
+        }
+    }
+    return true;
+}
+
+/* Decoded bytes GMime gives back as they are: strict UTF-8, no control byte. */
+static bool plain_run(const char *s, size_t n)
+{
+    return strict_utf8(s, n, true);
+}
+
+static int b64_val(unsigned char c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+static int hex_val(unsigned char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* Strict RFC 2047 "B" text (whole quanta, '=' only at the end) into out; its length or -1. */
+static long b_text(const char *t, size_t n, char *out)
+{
+    if (n == 0 || n % 4)
+        return -1;
+    long o = 0;
+    for (size_t i = 0; i < n; i += 4) {
+        int v[4];
+        size_t pad = 0;
+        for (size_t k = 0; k < 4; k++) {
+            v[k] = b64_val((unsigned char)t[i + k]);
+            if (v[k] < 0) {
+                if (t[i + k] != '=' || i + 4 != n || k < 2)
+                    return -1;
+                pad++;
+                v[k] = 0;
+            } else if (pad) {
+                return -1;
+            }
+        }
+        unsigned w =
+            (unsigned)v[0] << 18 | (unsigned)v[1] << 12 | (unsigned)v[2] << 6 | (unsigned)v[3];
+        out[o++] = (char)(w >> 16);
+        if (pad < 2)
+            out[o++] = (char)(w >> 8);
+        if (pad < 1)
+            out[o++] = (char)w;
+    }
+    return o;
+}
+
+/* RFC 2047 "Q" text ('_' a space, "=XX" upper-case hex) into out; its length or -1. */
+static long q_text(const char *t, size_t n, char *out)
+{
+    long o = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)t[i];
+        if (c == '=') {
+            int h = i + 2 < n ? hex_val((unsigned char)t[i + 1]) : -1;
+            int l = h >= 0 ? hex_val((unsigned char)t[i + 2]) : -1;
+            if (l < 0)
+                return -1;
+            out[o++] = (char)(h << 4 | l);
+            i += 2;
+        } else if (c == '_') {
+            out[o++] = ' ';
+        } else if (c > 0x20 && c < 0x7f) {
+            out[o++] = (char)c;
+        } else {
+            return -1;
+        }
+    }
+    return o ? o : -1;
+}
+
+/*
+ * The charsets of the words decoded here: UTF-8, and those whose ASCII is
+ * ASCII (a run of their words is decoded here only when it holds nothing
+ * else).  A word's key is its charset's index times 2, plus 1 for Q.
+ */
+static const char *const simple_charsets[] = {"utf-8", "us-ascii", "iso-8859-1", "iso-8859-15",
+                                              "iso-2022-jp"};
+#define ISO2022JP_KEY 8 /* simple_charsets[4], B; Q (9) only when ASCII */
+
+static int simple_charset(const char *p, size_t n)
+{
+    for (int i = 0; i < (int)(sizeof simple_charsets / sizeof simple_charsets[0]); i++) {
+        const char *c = simple_charsets[i];
+        size_t k = 0;
+        while (k < n && c[k] && mm_lower(p[k]) == c[k])
+            k++;
+        if (k == n && !c[k])
+            return i;
+    }
+    return -1;
+}
+
+/*
+ * One token of a squeezed value that is a whole "=?charset?B?...?=" or
+ * "=?charset?Q?...?=" word of a simple_charsets[] charset, its text decoded
+ * into out; its length, or -1 for any other shape.  *key: see simple_charsets.
+ */
+static long simple_word(const char *p, size_t n, char *out, int *key)
+{
+    if (n < 8 || p[0] != '=' || p[1] != '?' || p[n - 2] != '?' || p[n - 1] != '=')
+        return -1;
+    const char *q = memchr(p + 2, '?', n - 4);
+    if (!q || q + 3 > p + n - 2 || q[2] != '?')
+        return -1;
+    int cs = simple_charset(p + 2, (size_t)(q - (p + 2)));
+    char enc = (char)(q[1] | 0x20);
+    const char *t = q + 3;
+    size_t tn = (size_t)(p + n - 2 - t);
+    if (cs < 0 || (enc != 'b' && enc != 'q') || memchr(t, '?', tn))
+        return -1;
+    *key = cs * 2 + (enc == 'q');
+    return enc == 'b' ? b_text(t, tn, out) : q_text(t, tn, out);
+}
+
+/* Text GMime copies as it is: ASCII, no "=?" (where an encoded word may start). */
+static bool plain_text(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)p[i] >= 0x80 || (p[i] == '=' && i + 1 < n && p[i + 1] == '?'))
+            return false;
+    return true;
+}
+
+/* Where an encoded word at the start of p[0..n) ends ("?=" after its
+ * charset, encoding and text), or n when it is not one. */
+static size_t word_end(const char *p, size_t n)
+{
+    if (n < 8 || p[0] != '=' || p[1] != '?')
+        return n;
+    const char *q = memchr(p + 2, '?', n - 2);
+    if (!q || p + n - q < 4 || q[2] != '?')
+        return n;
+    const char *e = memchr(q + 3, '?', (size_t)(p + n - (q + 3)));
+    return e && e + 1 < p + n && e[1] == '=' ? (size_t)(e + 2 - p) : n;
+}
+
+/*
+ * A run of words of one charset and encoding, decoded in out[run..*o): what
+ * GMime gives back as it is (strict UTF-8; printable ASCII only for the other
+ * charsets), or ISO-2022-JP text that iso2022jp_utf8() converts as iconv
+ * does, replaced by its UTF-8 (out has room: see decode_simple_words()).
+ */
+static bool run_ok(char *out, size_t run, size_t *o, int key)
+{
+    const char *p = out + run;
+    size_t n = *o - run;
+    if (key < 2)
+        return plain_run(p, n);
+    if (key == ISO2022JP_KEY) {
+        size_t len;
+        char *conv = iso2022jp_utf8(p, n, &len);
+        bool ok = conv && plain_run(conv, len);
+        if (ok) {
+            memcpy(out + run, conv, len);
+            *o = run + len;
+        }
+        g_free(conv);
+        return ok;
+    }
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)p[i] < 0x20 || (unsigned char)p[i] >= 0x7f)
+            return false;
+    return true;
+}
+
+/*
+ * The common shape of an encoded value without GMime: ASCII words and whole
+ * simple_charsets[] "B"/"Q" encoded words, the space between two encoded words dropped
+ * (RFC 2047 6.2), the decoded bytes valid UTF-8 with no control byte.  Any
+ * other shape: NULL, and GMime decides.  Compared with GMime's decoder on
+ * random values and the real ones of all.mbox.
+ */
+static char *decode_simple_words(mm_arena *a, const char *v)
+{
+    /* Every output byte stands for at least 2/3 of an input byte (a JIS X
+     * 0208 pair, 8/3 base64 letters, becomes 3 bytes of UTF-8): out needs
+     * 1.5 n + 1; a word is decoded into word (n) before it joins its run,
+     * whose conversion may grow. */
+    size_t n = strlen(v);
+    char *out = mm_arena_alloc(a, 3 * n + 2);
+    if (!out)
+        return NULL;
+    char *word = out + 2 * n + 2;
+    size_t o = 0, run = 0; /* run: where the current run of encoded words' bytes starts */
+    bool prev_word = false, padded = false;
+    int prev_enc = -1;
+    for (const char *p = v; *p;) {
+        const char *sp = strchr(p, ' ');
+        size_t tn = sp ? (size_t)(sp - p) : strlen(p);
+        int enc = -1;
+        long k = simple_word(p, tn, word, &enc);
+        /* wn: the word's part of the token; after it, plain text (GMime's loose mode) */
+        size_t wn = tn;
+        if (k < 0 && (wn = word_end(p, tn)) < tn)
+            k = simple_word(p, wn, word, &enc);
+        if (k >= 0 && prev_word && enc == prev_enc && padded)
+            return NULL; /* GMime decodes a run's texts joined: the padding would end it */
+        if (k >= 0 && prev_word && enc != prev_enc) {
+            /* GMime joins words of one charset and encoding only: each run is converted alone */
+            if (!run_ok(out, run, &o, prev_enc))
+                return NULL;
+            run = o;
+        }
+        if (k >= 0) {
+            padded = p[wn - 3] == '=' && enc % 2 == 0;
+            prev_enc = enc;
+            if (!prev_word) {
+                if (o)
+                    out[o++] = ' ';
+                run = o;
+            }
+            memcpy(out + o, word, (size_t)k);
+            o += (size_t)k;
+            prev_word = true;
+            if (wn < tn) { /* text right after the word ends its run */
+                if (!run_ok(out, run, &o, enc) || !plain_text(p + wn, tn - wn))
+                    return NULL;
+                memcpy(out + o, p + wn, tn - wn);
+                o += tn - wn;
+                prev_word = false;
+            }
+        } else {
+            if (prev_word && !run_ok(out, run, &o, prev_enc))
+                return NULL;
+            if (!plain_text(p, tn))
+                return NULL;
+            if (o)
+                out[o++] = ' ';
+            memcpy(out + o, p, tn);
+            o += tn;
+            prev_word = false;
+        }
+        p += tn + (sp != NULL);
+    }
+    if (prev_word && !run_ok(out, run, &o, prev_enc))
+        return NULL;
+    out[o] = '\0';
+    return out;
+}
+
+char *mm_msg_decode_header(mm_arena *a, char *v)
+{
+    /* Valid UTF-8 with no "=?" (an 8-bit value, no encoded word): GMime's
+     * decoder, UTF-8 being the first fallback charset, gives it back as it
+     * is, and v is squeezed already.  Checked against GMime on random
+     * values and 25,110 real lines of all.mbox with 8-bit bytes (and by
+     * fastcheck). */
+    if (!strstr(v, "=?") && strict_utf8(v, strlen(v), false))
+        return v;
+    char *out = decode_simple_words(a, v);
+    if (!out) {
+        char *dec = g_mime_utils_header_decode_text(parser_opts, v);
+        out = dec ? mm_arena_strdup(a, dec) : NULL;
+        g_free(dec);
+    }
     if (!out)
         return NULL;
     mm_squeeze_space(out);
@@ -419,23 +718,24 @@ mm_status_t mm_msg_collect_block(mm_msg *m, mm_buf *raw, mm_fields *f)
 mm_buf *mm_walk_leaf_dst(mm_walk *w, const char *type, const char *sub, bool *headers_block)
 {
     mm_msg *m = w->m;
-    bool is_text = mm_eq_ci(type, "text");
-    bool is_msg = mm_eq_ci(type, "message");
+    bool is_text = mm_eq_ci_lit(type, "text");
+    bool is_msg = mm_eq_ci_lit(type, "message");
     mm_buf *dst = NULL;
     *headers_block = false;
 
-    if (is_msg && (mm_eq_ci(sub, "delivery-status") || mm_eq_ci(sub, "global-delivery-status"))) {
+    if (is_msg &&
+        (mm_eq_ci_lit(sub, "delivery-status") || mm_eq_ci_lit(sub, "global-delivery-status"))) {
         dst = &m->dsn;
         m->has_dsn = true;
-    } else if (is_msg && mm_eq_ci(sub, "feedback-report")) {
+    } else if (is_msg && mm_eq_ci_lit(sub, "feedback-report")) {
         dst = &m->feedback;
         m->has_feedback = true;
     } else if ((is_text || is_msg) &&
-               (mm_eq_ci(sub, "rfc822-headers") || mm_eq_ci(sub, "global-headers"))) {
+               (mm_eq_ci_lit(sub, "rfc822-headers") || mm_eq_ci_lit(sub, "global-headers"))) {
         *headers_block = true;
-    } else if (is_text && mm_eq_ci(sub, "html")) {
+    } else if (is_text && mm_eq_ci_lit(sub, "html")) {
         dst = w->in_attached ? NULL : &w->html;
-    } else if (is_text || (is_msg && !mm_eq_ci(sub, "delivery-status"))) {
+    } else if (is_text || (is_msg && !mm_eq_ci_lit(sub, "delivery-status"))) {
         dst = w->in_attached ? &m->orig_text : &m->text;
         if (w->in_attached && m->orig_text.len > 4096)
             dst = NULL;

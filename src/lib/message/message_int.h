@@ -57,8 +57,9 @@ const char *mm_field_name_end(const char *p, const char *end);
 mm_status_t mm_fields_parse_block_as(mm_arena *a, const char *text, size_t len, mm_fields *f,
                                      bool decode, bool writable);
 /* A squeezed header value with RFC 2047 words or 8-bit bytes decoded as GMime
- * would, in a (squeezed and trimmed again); NULL on out of memory. */
-char *mm_msg_decode_header(mm_arena *a, const char *v);
+ * would, in a (squeezed and trimmed again), or v itself when GMime would give
+ * it back unchanged (valid UTF-8, no "=?"); NULL on out of memory. */
+char *mm_msg_decode_header(mm_arena *a, char *v);
 /* The fields of one header block (see sanitize.c) into f, RFC 2047 decoded;
  * raw (one of m's raw blocks) is changed (names ended in place) and must
  * stay while f is read. */

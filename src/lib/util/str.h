@@ -45,6 +45,15 @@ static inline bool mm_eq_ci(const char *a, const char *b)
     }
     return mm_lower(*a) == mm_lower(*b);
 }
+/* mm_eq_ci(a, lit) for a lit with no upper-case letter (a literal such as
+ * "multipart"): only a is folded, and the loop ends at lit's NUL. */
+static inline bool mm_eq_ci_lit(const char *a, const char *lit)
+{
+    for (; *lit; a++, lit++)
+        if (mm_lower(*a) != *lit)
+            return false;
+    return *a == '\0';
+}
 /* Lower-case s in place (ASCII only); returns s. */
 char *mm_strlower(char *s);
 /* Trim ASCII white space at both ends; returns s (moved start). */
