@@ -96,21 +96,6 @@ const mm_dkim_tag *mm_dkim_tag_find(const mm_dkim_tag *tags, size_t n, const cha
     return NULL;
 }
 
-static int b64val(unsigned char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+')
-        return 62;
-    if (c == '/')
-        return 63;
-    return -1;
-}
-
 bool mm_dkim_b64(const char *s, size_t n, unsigned char *out, size_t max, size_t *outlen)
 {
     unsigned acc = 0;
@@ -125,7 +110,7 @@ bool mm_dkim_b64(const char *s, size_t n, unsigned char *out, size_t max, size_t
             chars++;
             continue;
         }
-        int v = b64val(c);
+        int v = mm_base64_value(c);
         if (v < 0 || pad)
             return false;
         chars++;

@@ -440,17 +440,6 @@ static bool plain_run(const char *s, size_t n)
     return strict_utf8(s, n, true);
 }
 
-static int b64_val(unsigned char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    return c == '+' ? 62 : c == '/' ? 63 : -1;
-}
-
 static int hex_val(unsigned char c)
 {
     return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
@@ -466,7 +455,7 @@ static long b_text(const char *t, size_t n, char *out)
         int v[4];
         size_t pad = 0;
         for (size_t k = 0; k < 4; k++) {
-            v[k] = b64_val((unsigned char)t[i + k]);
+            v[k] = mm_base64_value((unsigned char)t[i + k]);
             if (v[k] < 0) {
                 if (t[i + k] != '=' || i + 4 != n || k < 2)
                     return -1;

@@ -54,6 +54,18 @@ static inline bool mm_eq_ci_lit(const char *a, const char *lit)
             return false;
     return *a == '\0';
 }
+/* The value of a base64 digit (RFC 4648 section 4, the standard alphabet),
+ * or -1 for any other byte ('=' included: callers handle padding). */
+static inline int mm_base64_value(unsigned char c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
 /* Lower-case s in place (ASCII only); returns s. */
 char *mm_strlower(char *s);
 /* Trim ASCII white space at both ends; returns s (moved start). */
