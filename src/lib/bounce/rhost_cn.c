@@ -334,7 +334,8 @@ static int reply_class(const mm_rcpt *rc, const char *lower)
  * setting one per byte of the text and testing two per row are then a
  * store and a load (1 KiB cleared per call cost less than the bit
  * arithmetic).
- * classify.c makes the same set in mm_phrase_prepare_copy(). */
+ * classify.c makes the same set in mm_phrase_prepare_copy() (mm_phrase_text's
+ * pairs). */
 void mm_cn_pairs_of(mm_cn_pairs *pp, const char *text)
 {
     memset(pp, 0, sizeof *pp);
