@@ -140,6 +140,21 @@ static inline unsigned mm_cn_pair_hash(unsigned char a, unsigned char b)
 }
 void mm_cn_pairs_of(mm_cn_pairs *pp, const char *lower_text);
 
+/* A recipient's remote host (Remote-MTA) lowered once for rhost.c and
+ * rhost_cn.c, which both compare it with providers' host names: up to 255
+ * bytes (host names are at most 253, RFC 1035 section 2.3.4), and its
+ * pairs of adjacent bytes hashed as the reply's (mm_cn_pair_hash), a bit
+ * each, so that a name with a pair the host lacks is not searched for.
+ * Bits, not bytes: the set is cleared for every recipient. */
+typedef struct mm_rhost_host {
+    char s[256];
+    size_t len; /* strlen(s); 255 when remote_mta may be longer */
+    uint64_t bits[MM_CN_SLOTS / 64];
+} mm_rhost_host;
+void mm_rhost_host_of(mm_rhost_host *h, const char *remote_mta);
+/* False when s (lower case) cannot occur in h->s: one of its pairs is missing. */
+bool mm_rhost_host_may_hold(const mm_rhost_host *h, const char *s);
+
 /* rhost.c: receiving-provider rules; set rc->pub.provider and maybe a
  * reason.  pp: mm_cn_pairs_of(lower_diagnostic). */
 mm_reason_t mm_rhost_match(mm_rcpt *rc, const char *lower_diagnostic, const mm_cn_pairs *pp);
@@ -148,9 +163,11 @@ mm_reason_t mm_rhost_match(mm_rcpt *rc, const char *lower_diagnostic, const mm_c
 const char *mm_rhost_host_missing(void);
 /* rhost_cn.c: the Chinese providers' rules, asked first by mm_rhost_match(). */
 mm_reason_t mm_rhost_cn_match(mm_rcpt *rc, const char *lower_diagnostic);
-/* The same with the reply's pairs made already (pp as mm_rhost_match's). */
+/* The same with the reply's pairs made already (pp as mm_rhost_match's)
+ * and the remote host lowered (mm_rhost_host_of(rc->pub.remote_mta), or
+ * NULL: then it is lowered here). */
 mm_reason_t mm_rhost_cn_match_pairs(mm_rcpt *rc, const char *lower_diagnostic,
-                                    const mm_cn_pairs *pp);
+                                    const mm_cn_pairs *pp, const mm_rhost_host *host);
 /* rhost_ms.c: Microsoft.  _office365 reads the codes of a report Office 365
  * wrote (Reporting-MTA *.outlook.com); _microsoft the replies of its hosts. */
 mm_reason_t mm_rhost_office365(const mm_rcpt *rc);
