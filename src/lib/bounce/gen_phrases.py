@@ -11,7 +11,8 @@ known list name.  The output (static const arrays for phrases.c only):
   phrase_spans    the rows of each reason's list ([MM_REASON_X] = {lo, hi})
   phrase_need     each row's letter pairs other than its key, rarest first
   phrase_key_*    the rows by key pair: one pair of each pattern, chosen rare;
-                  phrase_key_mask: which slots key a row at all
+                  phrase_key_mask: which slots key a row at all;
+                  phrase_key_need1: each row's first other pair, beside it
 
 A pair is two adjacent bytes of a pattern, neither of them a mark ('*',
 '#', '$'), hashed as mm_cn_pair_hash() (bounce_int.h) does into one of
@@ -168,6 +169,10 @@ def main():
     w.append('};')
     w.append('static const unsigned short phrase_key_rows[PHRASE_COUNT] = {')
     w.extend(wrap([str(i) for b in buckets for i in b]))
+    w.append('};')
+    w.append('/* beside each of phrase_key_rows: the row\'s first other pair (ALWAYS if none) */')
+    w.append('static const unsigned short phrase_key_need1[PHRASE_COUNT] = {')
+    w.extend(wrap([str(need[i][0] if need[i] else ALWAYS) for b in buckets for i in b]))
     w.append('};')
     with open(out, 'w', encoding='utf-8') as f:
         f.write('\n'.join(w) + '\n')

@@ -52,8 +52,8 @@ typedef struct phrase_span {
     unsigned short lo, hi;
 } phrase_span;
 
-/* phrase_rows, phrase_spans, phrase_need, phrase_key_first/_rows: made at
- * build time from data/bounce/phrases.txt by gen_phrases.py */
+/* phrase_rows, phrase_spans, phrase_need, phrase_key_first/_rows/_need1:
+ * made at build time from data/bounce/phrases.txt by gen_phrases.py */
 #include "phrase_table.h"
 
 _Static_assert(PHRASE_COUNT <= 64 * MM_PHRASE_WORDS, "mm_phrase_text keeps a bit per pattern");
@@ -280,10 +280,14 @@ static bool holds_needs(const mm_phrase_text *pt, const phrase_row *r)
 }
 
 /* The rows filed under pair slot (their key) whose other pairs the text
- * holds too: the only ones worth a search. */
+ * holds too: the only ones worth a search.  A row's rarest other pair
+ * stands beside it (phrase_key_need1): most rows fail there, without a
+ * look at the row. */
 static void wake_rows(mm_phrase_text *pt, unsigned slot)
 {
     for (unsigned i = phrase_key_first[slot]; i < phrase_key_first[slot + 1]; i++) {
+        if (!pt->pairs.has[phrase_key_need1[i]])
+            continue;
         unsigned row = phrase_key_rows[i];
         if (holds_needs(pt, &phrase_rows[row]))
             pt->cand[row / 64] |= (uint64_t)1 << (row % 64);
