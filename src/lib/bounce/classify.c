@@ -66,7 +66,9 @@ static bool look_again(mm_reason_t r)
 
 static bool cmd_is(const facts *f, const char *c)
 {
-    return strcmp(f->command, c) == 0;
+    /* the first letters first: most recipients have no command, and the
+     * ones asked differ there */
+    return f->command[0] == c[0] && strcmp(f->command, c) == 0;
 }
 
 /* Commands sent before DATA: content judgements cannot come from them. */
