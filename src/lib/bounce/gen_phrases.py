@@ -11,7 +11,8 @@ known list name.  The output (static const arrays for phrases.c only):
   phrase_spans    the rows of each reason's list ([MM_REASON_X] = {lo, hi})
   phrase_need     each row's letter pairs other than its key, rarest first
   phrase_key_*    the rows by key pair: one pair of each pattern, chosen rare;
-                  phrase_key_mask: which slots key a row at all;
+                  phrase_key_mask: which slots key a row at all, and
+                  phrase_key_blocks: which blocks of 16 slots do;
                   phrase_key_need1: each row's first other pair, beside it
 
 A pair is two adjacent bytes of a pattern, neither of them a mark ('*',
@@ -166,6 +167,11 @@ def main():
     w.append('static const unsigned short phrase_key_mask[%d] = {' % (SLOTS // 16))
     w.extend(wrap(['0x%04x' % sum(1 << j for j in range(16) if buckets[16 * i + j])
                    for i in range(SLOTS // 16)]))
+    w.append('};')
+    blocks = [i for i in range(SLOTS // 16) if any(buckets[16 * i + j] for j in range(16))]
+    w.append('/* the blocks of 16 slots that key a row (phrase_key_mask[i] != 0) */')
+    w.append('static const unsigned char phrase_key_blocks[%d] = {' % len(blocks))
+    w.extend(wrap([str(i) for i in blocks]))
     w.append('};')
     w.append('static const unsigned short phrase_key_rows[PHRASE_COUNT] = {')
     w.extend(wrap([str(i) for b in buckets for i in b]))

@@ -304,8 +304,10 @@ static void find_candidates(mm_phrase_text *pt)
 #ifdef __SSE2__
     /* the set holds bytes 0 and 1: shifted left by 7, a 1 is a byte's top
      * bit, which the mask gathers 16 slots at a time; most pairs a text
-     * holds key no row (a space or a digit in them) and are left out */
-    for (unsigned at = 0; at < MM_CN_SLOTS; at += 16) {
+     * holds key no row (a space or a digit in them) and are left out, and
+     * so are the blocks where no slot keys a row (18 of 64) */
+    for (size_t b = 0; b < sizeof phrase_key_blocks; b++) {
+        unsigned at = phrase_key_blocks[b] * 16u;
         __m128i v = _mm_loadu_si128((const __m128i *)(pt->pairs.has + at));
         unsigned mask = (unsigned)_mm_movemask_epi8(_mm_slli_epi16(v, 7)) &
                         phrase_key_mask[at / 16];
