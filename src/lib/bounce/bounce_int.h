@@ -120,14 +120,16 @@ void mm_classify(mm_rcpt *rc);
 bool mm_reason_is_hard(mm_reason_t reason, const mm_recipient *r);
 
 /* The pairs of adjacent bytes a lower-cased reply holds, hashed into
- * MM_CN_SLOTS slots, a byte each: the Chinese rules' filter (rhost_cn.c).
- * classify.c makes it in the same pass as the phrase lists' set
+ * MM_CN_SLOTS slots, a byte each: the Chinese rules' filter (rhost_cn.c),
+ * and the phrase lists' (phrases.c files every pattern under the slots of
+ * its pairs: gen_phrases.py); classify.c makes it as it lowers the reply
  * (mm_phrase_prepare_copy).  1,024 slots keep every pair of two letters
  * apart (a letter's low five bits tell it, the hash keeps five of the
  * first byte and all of the second) and are cleared per reply in a
  * quarter of the time 4,096 took; other pairs may share a slot, which
  * only makes a "maybe" of a "no".  When you change the hash or the size,
- * also change gen_rhost_cn.py's pair_hash() and phrases.c's set_pairs_8(). */
+ * also change gen_rhost_cn.py's pair_hash(), gen_phrases.py's pair_hash()
+ * and phrases.c's set_pairs_8(). */
 #define MM_CN_SLOTS 1024u
 typedef struct mm_cn_pairs {
     unsigned char has[MM_CN_SLOTS];
@@ -138,6 +140,21 @@ static inline unsigned mm_cn_pair_hash(unsigned char a, unsigned char b)
 }
 void mm_cn_pairs_of(mm_cn_pairs *pp, const char *lower_text);
 
+/* A recipient's remote host (Remote-MTA) lowered once for rhost.c and
+ * rhost_cn.c, which both compare it with providers' host names: up to 255
+ * bytes (host names are at most 253, RFC 1035 section 2.3.4), and its
+ * pairs of adjacent bytes hashed as the reply's (mm_cn_pair_hash), a bit
+ * each, so that a name with a pair the host lacks is not searched for.
+ * Bits, not bytes: the set is cleared for every recipient. */
+typedef struct mm_rhost_host {
+    char s[256];
+    size_t len; /* strlen(s); 255 when remote_mta may be longer */
+    uint64_t bits[MM_CN_SLOTS / 64];
+} mm_rhost_host;
+void mm_rhost_host_of(mm_rhost_host *h, const char *remote_mta);
+/* False when s (lower case) cannot occur in h->s: one of its pairs is missing. */
+bool mm_rhost_host_may_hold(const mm_rhost_host *h, const char *s);
+
 /* rhost.c: receiving-provider rules; set rc->pub.provider and maybe a
  * reason.  pp: mm_cn_pairs_of(lower_diagnostic). */
 mm_reason_t mm_rhost_match(mm_rcpt *rc, const char *lower_diagnostic, const mm_cn_pairs *pp);
@@ -146,9 +163,11 @@ mm_reason_t mm_rhost_match(mm_rcpt *rc, const char *lower_diagnostic, const mm_c
 const char *mm_rhost_host_missing(void);
 /* rhost_cn.c: the Chinese providers' rules, asked first by mm_rhost_match(). */
 mm_reason_t mm_rhost_cn_match(mm_rcpt *rc, const char *lower_diagnostic);
-/* The same with the reply's pairs made already (pp as mm_rhost_match's). */
+/* The same with the reply's pairs made already (pp as mm_rhost_match's)
+ * and the remote host lowered (mm_rhost_host_of(rc->pub.remote_mta), or
+ * NULL: then it is lowered here). */
 mm_reason_t mm_rhost_cn_match_pairs(mm_rcpt *rc, const char *lower_diagnostic,
-                                    const mm_cn_pairs *pp);
+                                    const mm_cn_pairs *pp, const mm_rhost_host *host);
 /* rhost_ms.c: Microsoft.  _office365 reads the codes of a report Office 365
  * wrote (Reporting-MTA *.outlook.com); _microsoft the replies of its hosts. */
 mm_reason_t mm_rhost_office365(const mm_rcpt *rc);
@@ -170,14 +189,17 @@ typedef enum mm_phrase_pass {
     MM_PASS_SECOND,  /* when the status code alone is not telling */
     MM_PASS_ANY      /* free-text mode (--text), widest list */
 } mm_phrase_pass;
-/* A lower-cased text prepared once for many look-ups: the letter pairs it
- * holds (a-z as 1..26, anything else 0), so that most patterns are turned
- * away before any search, and the answers given so far, so that no table
- * is read twice.  lower is borrowed and must outlive pt. */
+/* A lower-cased text prepared once for many look-ups: the byte pairs it
+ * holds (mm_cn_pairs, the set the Chinese rules and the command searches
+ * read too), so that most patterns are turned away before any search, and
+ * the answers given so far, so that no table is read twice.  Slot
+ * MM_PHRASE_ALWAYS is set in every prepared text: the patterns without a
+ * plain pair are filed under it.  lower is borrowed and must outlive pt. */
 #define MM_PHRASE_WORDS 12
+#define MM_PHRASE_ALWAYS 0u
 typedef struct mm_phrase_text {
     const char *lower;
-    unsigned char pairs[27 * 32]; /* [a << 5 | b]: a byte, not a bit, so a test is one load */
+    mm_cn_pairs pairs;
     uint64_t asked, found; /* bit r: table r read / matched */
     /* bit i: pattern i of phrases.c's table may occur (all its pairs are in
      * pairs), found for every list at the first question (indexed) */
@@ -185,13 +207,12 @@ typedef struct mm_phrase_text {
     uint64_t cand[MM_PHRASE_WORDS];
 } mm_phrase_text;
 void mm_phrase_prepare(mm_phrase_text *pt, const char *lower_text);
-/* mm_phrase_prepare() and mm_cn_pairs_of() of text lowered (mm_strlower)
- * into lower, which has room for it and its NUL, in one pass; pt borrows
- * lower. */
-void mm_phrase_prepare_copy(mm_phrase_text *pt, mm_cn_pairs *cn, char *lower, const char *text);
-/* (lower may be text itself: the sets of a text lowered already, in place) */
+/* mm_phrase_prepare() of text lowered (mm_strlower) into lower, which has
+ * room for it and its NUL, in one pass; pt borrows lower.  lower may be
+ * text itself: the set of a text lowered already, in place. */
+void mm_phrase_prepare_copy(mm_phrase_text *pt, char *lower, const char *text);
 /* False when literal (plain text, lower case) cannot occur in the prepared
- * text: one of its letter pairs is missing.  True says only "maybe". */
+ * text: one of its byte pairs is missing.  True says only "maybe". */
 bool mm_phrase_may_hold(const mm_phrase_text *pt, const char *literal);
 /* True if the text matches the table of one reason. */
 bool mm_phrase_in(mm_phrase_text *pt, mm_reason_t reason);

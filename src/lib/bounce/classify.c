@@ -38,7 +38,7 @@ typedef struct facts {
     const mm_rcpt *rc;
     const char *lower;
     mm_phrase_text *pt;    /* lower, prepared once for the phrase tables */
-    const mm_cn_pairs *cn; /* and for the Chinese providers' rules */
+    const mm_cn_pairs *cn; /* its byte pairs (&pt->pairs), for the providers' rules */
     const char *status;    /* after prefer_status() */
     mm_reason_t by_status; /* mm_status_reason(status) */
     const char *command;   /* upper-case SMTP command or "" */
@@ -66,7 +66,9 @@ static bool look_again(mm_reason_t r)
 
 static bool cmd_is(const facts *f, const char *c)
 {
-    return strcmp(f->command, c) == 0;
+    /* the first letters first: most recipients have no command, and the
+     * ones asked differ there */
+    return f->command[0] == c[0] && strcmp(f->command, c) == 0;
 }
 
 /* Commands sent before DATA: content judgements cannot come from them. */
@@ -458,12 +460,12 @@ static void settle_status(mm_recipient *p)
 }
 
 /* The SMTP command a reply answered, from the usual MTA wordings.  The
- * letter pairs of pt (prepared from lower) turn most wordings away before
+ * byte pairs of pt (prepared from lower) turn most wordings away before
  * their search. */
 static const char *guess_command(const mm_phrase_text *pt, const char *lower)
 {
     /* the command's words, which each wording of a group holds: absent
-     * (a letter pair missing), the group is passed over at once */
+     * (a byte pair missing), the group is passed over at once */
     static const char rcpt[] = "rcpt to", mail[] = "mail from", data[] = "data";
     static const struct {
         const char *words, *cmd, *shared;
@@ -610,13 +612,12 @@ static void classify_text(mm_rcpt *rc, char *lower)
 {
     mm_recipient *p = &rc->pub;
     mm_phrase_text pt;
-    mm_cn_pairs cn;
-    mm_phrase_prepare_copy(&pt, &cn, lower, p->diagnostic);
+    mm_phrase_prepare_copy(&pt, lower, p->diagnostic);
     if (strip_continuations(lower, p->reply_code))
-        mm_phrase_prepare_copy(&pt, &cn, lower, lower); /* the sets again, in place */
-    facts f = {.rc = rc, .lower = lower, .pt = &pt, .cn = &cn, .status = p->status};
+        mm_phrase_prepare_copy(&pt, lower, lower); /* the set again, in place */
+    facts f = {.rc = rc, .lower = lower, .pt = &pt, .cn = &pt.pairs, .status = p->status};
     f.by_status = mm_status_reason(p->status);
-    f.command = command_of(p, &pt, &cn, lower);
+    f.command = command_of(p, &pt, &pt.pairs, lower);
     f.smtp_type = rc->diag_type[0] == '\0' || strcasecmp(rc->diag_type, "SMTP") == 0;
     if (!p->smtp_command[0] && f.command[0])
         p->smtp_command = f.command;

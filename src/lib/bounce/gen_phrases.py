@@ -11,43 +11,50 @@ known list name.  The output (static const arrays for phrases.c only):
   phrase_spans    the rows of each reason's list ([MM_REASON_X] = {lo, hi})
   phrase_need     each row's letter pairs other than its key, rarest first
   phrase_key_*    the rows by key pair: one pair of each pattern, chosen rare;
-                  phrase_key_mask: which slots key a row at all
+                  phrase_key_mask: which slots key a row at all, and
+                  phrase_key_blocks: which blocks of 16 slots do;
+                  phrase_key_need1: each row's first other pair, beside it
 
-A letter pair is phrases.c's: a byte is 1..26 for a-z, 0 for any other byte,
-STOP (31) for the marks '*', '#', '$'; the pair of bytes a, b is the slot
-a << 5 | b of a 27 x 32 set.  Every plain pair of a pattern (neither byte a
-mark) occurs as it stands in any text the pattern matches, so a text that
-lacks one of them cannot match: phrases.c lists the pairs a text holds, takes
-the rows filed under each (one bucket per pair), and searches only the rows
-whose other pairs the text holds as well.  The key is the pattern's rarest
-pair (see rank()), so that a text's pairs wake few rows: about 40 of the 700
-for a reply of 60 pairs, of which 3 hold all their pairs.
+A pair is two adjacent bytes of a pattern, neither of them a mark ('*',
+'#', '$'), hashed as mm_cn_pair_hash() (bounce_int.h) does into one of
+SLOTS slots: the set classify.c makes of a lowered reply, which the Chinese
+rules read too.  Every plain pair of a pattern occurs as it stands in any
+text the pattern matches, so a text that lacks one of them cannot match:
+phrases.c lists the pairs a text holds, takes the rows filed under each (one
+bucket per slot), and searches only the rows whose other pairs the text
+holds as well.  The key is the pattern's rarest pair (see rank()), so that a
+text's pairs wake few rows: about 40 of the 700 for a reply.  A pattern
+without a plain pair is filed under ALWAYS, a slot every text holds.
 """
 import ast
 import sys
 
-STOP = 31
-PAIR_ALWAYS = 26 << 5 | STOP
-SLOTS = 27 * 32
+SLOTS = 1024  # MM_CN_SLOTS
+ALWAYS = 0  # MM_PHRASE_ALWAYS
+MARKS = b'*#$'
 
 # The special lists (not a reason of their own).
 EXTRA = ('rejected_not',)
 
-def code(b):
-    if ord('a') <= b <= ord('z'):
-        return b - ord('a') + 1
-    if b in (ord('*'), ord('#'), ord('$'), 0):
-        return STOP
-    return 0
+def pair_hash(a, b):
+    """mm_cn_pair_hash() (bounce_int.h)."""
+    return ((a << 5) ^ b) & (SLOTS - 1)
+
+
+def is_letter(b):
+    return ord('a') <= b <= ord('z')
 
 
 def pairs_of(pat):
-    """The plain pairs of pat (bytes), in order, each once."""
+    """The slots of the plain pairs of pat (bytes), in order, each once;
+    with each, whether both its bytes are letters (for rank())."""
     out = []
     for a, b in zip(pat, pat[1:]):
-        ca, cb = code(a), code(b)
-        if ca != STOP and cb != STOP and (ca << 5 | cb) not in out:
-            out.append(ca << 5 | cb)
+        if a in MARKS or b in MARKS:
+            continue
+        s = pair_hash(a, b)
+        if all(s != x for x, _ in out):
+            out.append((s, is_letter(a) and is_letter(b)))
     return out
 
 
@@ -88,12 +95,13 @@ def read_lists(path):
 
 
 def rank(pair, df):
-    """How often a text is likely to hold pair: lower is rarer.  A pair with
-    a byte other than a letter (a space, digit, mark of punctuation) is in
-    nearly every text; among letter pairs, those many patterns hold are the
-    replies' own words ("rejected", "quota", "unknown") and frequent too."""
-    a, b = pair >> 5, pair & 31
-    return (100000 if a == 0 or b == 0 else 0) + df[pair]
+    """How often a text is likely to hold pair (slot, letters): lower is
+    rarer.  A pair with a byte other than a letter (a space, digit, mark of
+    punctuation) is in nearly every text; among letter pairs, those many
+    patterns hold are the replies' own words ("rejected", "quota",
+    "unknown") and frequent too."""
+    slot, letters = pair
+    return (0 if letters else 100000) + df[slot]
 
 
 def main():
@@ -106,14 +114,14 @@ def main():
         lo = len(rows)
         for pat, lit in pats:
             ps = pairs_of(pat)
-            for p in ps:
+            for p, _ in ps:
                 df[p] += 1
             rows.append((lit, ps, any(c in pat for c in b'*#$')))
         spans.append((name, lo, len(rows)))
     keys, need = [], []
     for lit, ps, marks in rows:
-        ps = sorted(ps, key=lambda p: (rank(p, df), p))
-        keys.append(ps[0] if ps else PAIR_ALWAYS)
+        ps = [p for p, _ in sorted(ps, key=lambda p: (rank(p, df), p[0]))]
+        keys.append(ps[0] if ps else ALWAYS)
         need.append(ps[1:])
     buckets = [[] for _ in range(SLOTS)]
     for i, k in enumerate(keys):
@@ -160,8 +168,17 @@ def main():
     w.extend(wrap(['0x%04x' % sum(1 << j for j in range(16) if buckets[16 * i + j])
                    for i in range(SLOTS // 16)]))
     w.append('};')
+    blocks = [i for i in range(SLOTS // 16) if any(buckets[16 * i + j] for j in range(16))]
+    w.append('/* the blocks of 16 slots that key a row (phrase_key_mask[i] != 0) */')
+    w.append('static const unsigned char phrase_key_blocks[%d] = {' % len(blocks))
+    w.extend(wrap([str(i) for i in blocks]))
+    w.append('};')
     w.append('static const unsigned short phrase_key_rows[PHRASE_COUNT] = {')
     w.extend(wrap([str(i) for b in buckets for i in b]))
+    w.append('};')
+    w.append('/* beside each of phrase_key_rows: the row\'s first other pair (ALWAYS if none) */')
+    w.append('static const unsigned short phrase_key_need1[PHRASE_COUNT] = {')
+    w.extend(wrap([str(need[i][0] if need[i] else ALWAYS) for b in buckets for i in b]))
     w.append('};')
     with open(out, 'w', encoding='utf-8') as f:
         f.write('\n'.join(w) + '\n')

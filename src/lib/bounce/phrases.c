@@ -13,8 +13,9 @@
  * an "is not" list too.
  *
  * Speed: a recipient asks a few hundred patterns.  The text is prepared
- * once per recipient (mm_phrase_prepare): the letter pairs present are
- * kept in a 27x32 set (a byte per pair) built in one pass.  A pattern can
+ * once per recipient (mm_phrase_prepare): the byte pairs present are kept
+ * in a 1,024-slot set (mm_cn_pairs, a byte per slot) built in one pass, the
+ * one the Chinese rules and the command searches read too.  A pattern can
  * occur only if the text holds each of its plain pairs; the generator files
  * every pattern under its rarest pair, so at the first question the pairs
  * the text holds (about 60) wake the few patterns filed under them, and
@@ -38,7 +39,7 @@ _Static_assert(MM_REASON_COUNT_ <= 64, "mm_phrase_text keeps one bit per reason"
 _Static_assert(MM_REASON_COUNT_ <= 255, "status_table keeps a reason in a byte");
 
 /* One pattern of data/bounce/phrases.txt, as gen_phrases.py writes it:
- * its text, its letter pairs other than its key (phrase_need[need, need_end),
+ * its text, the slots of its byte pairs other than its key (phrase_need[need, need_end),
  * rarest first) and whether it holds a mark ('*', '#', '$'). */
 typedef struct phrase_row {
     const char *text;
@@ -51,20 +52,15 @@ typedef struct phrase_span {
     unsigned short lo, hi;
 } phrase_span;
 
-#define STOP 31
-#define PAIR_ALWAYS (26 << 5 | STOP)
-
-/* phrase_rows, phrase_spans, phrase_need, phrase_key_first/_rows: made at
- * build time from data/bounce/phrases.txt by gen_phrases.py */
+/* phrase_rows, phrase_spans, phrase_need, phrase_key_first/_rows/_need1:
+ * made at build time from data/bounce/phrases.txt by gen_phrases.py */
 #include "phrase_table.h"
 
 _Static_assert(PHRASE_COUNT <= 64 * MM_PHRASE_WORDS, "mm_phrase_text keeps a bit per pattern");
-_Static_assert(sizeof phrase_key_mask / sizeof phrase_key_mask[0] * 16 ==
-                   sizeof ((mm_phrase_text *)0)->pairs,
+_Static_assert(sizeof phrase_key_mask / sizeof phrase_key_mask[0] * 16 == MM_CN_SLOTS,
                "a mask bit per pair slot");
-_Static_assert(sizeof phrase_key_first / sizeof phrase_key_first[0] ==
-                   sizeof ((mm_phrase_text *)0)->pairs + 1,
-               "the generator's pair slots are mm_phrase_text's");
+_Static_assert(sizeof phrase_key_first / sizeof phrase_key_first[0] == MM_CN_SLOTS + 1,
+               "the generator's pair slots are mm_cn_pairs'");
 
 /* The passes, in the order the reference decoder asks (Reason.pm). */
 static const mm_reason_t order_first[] = {
@@ -88,46 +84,14 @@ static const mm_reason_t order_any[] = {
     MM_REASON_EXPIRED,      MM_REASON_CONTENTERROR,  MM_REASON_HASMOVED,    MM_REASON_SYSTEMFULL,
     MM_REASON_NOTACCEPT,    MM_REASON_MAILERERROR,   MM_REASON_NORELAYING,  MM_REASON_COUNT_};
 
-/* a-z as 1..26, other bytes 0; the pattern marks '*', '#', '$' and NUL as
- * STOP, where a pattern's plain head ends (gen_phrases.py's code(), which
- * must agree with this table). */
-#define L(c) [c] = c - 'a' + 1
-static const unsigned char code_of[256] = {
-    L('a'), L('b'), L('c'),       L('d'),       L('e'),       L('f'),     L('g'), L('h'),
-    L('i'), L('j'), L('k'),       L('l'),       L('m'),       L('n'),     L('o'), L('p'),
-    L('q'), L('r'), L('s'),       L('t'),       L('u'),       L('v'),     L('w'), L('x'),
-    L('y'), L('z'), ['*'] = STOP, ['#'] = STOP, ['$'] = STOP, [0] = STOP,
-};
-#undef L
-
-static unsigned letter(unsigned char c)
-{
-    return code_of[c] == STOP ? 0 : code_of[c];
-}
-
 void mm_phrase_prepare(mm_phrase_text *pt, const char *lower)
 {
     memset(pt, 0, sizeof *pt);
-    pt->pairs[PAIR_ALWAYS] = 1;
+    pt->pairs.has[MM_PHRASE_ALWAYS] = 1;
     pt->lower = lower;
-    if (!lower[0])
-        return;
-    unsigned prev = letter((unsigned char)lower[0]);
-    for (size_t i = 1; lower[i]; i++) {
-        unsigned cur = letter((unsigned char)lower[i]);
-        pt->pairs[prev << 5 | cur] = 1;
-        prev = cur;
-    }
+    for (size_t i = 1; lower[0] && lower[i]; i++)
+        pt->pairs.has[mm_cn_pair_hash((unsigned char)lower[i - 1], (unsigned char)lower[i])] = 1;
 }
-
-/* letter() of a byte folded to lower case: A-Z and a-z as 1..26 */
-#define L(c) [c] = c - 'a' + 1, [c - 'a' + 'A'] = c - 'a' + 1
-static const unsigned char folded_letter[256] = {
-    L('a'), L('b'), L('c'), L('d'), L('e'), L('f'), L('g'), L('h'), L('i'),
-    L('j'), L('k'), L('l'), L('m'), L('n'), L('o'), L('p'), L('q'), L('r'),
-    L('s'), L('t'), L('u'), L('v'), L('w'), L('x'), L('y'), L('z'),
-};
-#undef L
 
 #ifdef __SSE2__
 /* mm_lower() of 16 bytes: A-Z get the 0x20 bit (signed compares: a byte
@@ -139,57 +103,45 @@ static __m128i lower_16(__m128i v)
     return _mm_or_si128(v, _mm_and_si128(up, _mm_set1_epi8(0x20)));
 }
 
-/* letter() of 16 lowered bytes: a-z as 1..26, other bytes 0 */
-static __m128i letters_16(__m128i v)
+/* The slots (mm_cn_pair_hash()) of eight pairs (prev byte, cur byte) of
+ * lowered bytes, each in a 16-bit lane of prev and cur: worked out in the
+ * vectors, set one lane at a time. */
+static void set_pairs_8(mm_cn_pairs *pp, __m128i prev, __m128i cur)
 {
-    __m128i az = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('a' - 1)),
-                               _mm_cmplt_epi8(v, _mm_set1_epi8('z' + 1)));
-    return _mm_and_si128(_mm_sub_epi8(v, _mm_set1_epi8('a' - 1)), az);
-}
-
-/* Both sets' slots of eight pairs (prev byte, cur byte) of lowered bytes,
- * each in a 16-bit lane of prev and cur: worked out in the vectors, set
- * one lane at a time (the two sets side by side, a call less per block). */
-static void set_pairs_8(mm_phrase_text *pt, mm_cn_pairs *cn, __m128i prev, __m128i cur)
-{
-    __m128i l = _mm_or_si128(_mm_slli_epi16(letters_16(prev), 5), letters_16(cur));
     __m128i h = _mm_and_si128(_mm_xor_si128(_mm_slli_epi16(prev, 5), cur),
                               _mm_set1_epi16((short)(MM_CN_SLOTS - 1)));
-    pt->pairs[_mm_extract_epi16(l, 0)] = cn->has[_mm_extract_epi16(h, 0)] = 1;
-    pt->pairs[_mm_extract_epi16(l, 1)] = cn->has[_mm_extract_epi16(h, 1)] = 1;
-    pt->pairs[_mm_extract_epi16(l, 2)] = cn->has[_mm_extract_epi16(h, 2)] = 1;
-    pt->pairs[_mm_extract_epi16(l, 3)] = cn->has[_mm_extract_epi16(h, 3)] = 1;
-    pt->pairs[_mm_extract_epi16(l, 4)] = cn->has[_mm_extract_epi16(h, 4)] = 1;
-    pt->pairs[_mm_extract_epi16(l, 5)] = cn->has[_mm_extract_epi16(h, 5)] = 1;
-    pt->pairs[_mm_extract_epi16(l, 6)] = cn->has[_mm_extract_epi16(h, 6)] = 1;
-    pt->pairs[_mm_extract_epi16(l, 7)] = cn->has[_mm_extract_epi16(h, 7)] = 1;
+    pp->has[_mm_extract_epi16(h, 0)] = 1;
+    pp->has[_mm_extract_epi16(h, 1)] = 1;
+    pp->has[_mm_extract_epi16(h, 2)] = 1;
+    pp->has[_mm_extract_epi16(h, 3)] = 1;
+    pp->has[_mm_extract_epi16(h, 4)] = 1;
+    pp->has[_mm_extract_epi16(h, 5)] = 1;
+    pp->has[_mm_extract_epi16(h, 6)] = 1;
+    pp->has[_mm_extract_epi16(h, 7)] = 1;
 }
 
 /* Bytes i .. i + 15 of t (i >= 1, none of them the NUL): lowered into
- * lower, and the pairs each makes with the byte before it into both sets.
+ * lower, and the pairs each makes with the byte before it into the set.
  * The slots are worked out 16 at a time; only their stores are one by one. */
-static void prepare_16(mm_phrase_text *pt, mm_cn_pairs *cn, char *lower,
-                       const unsigned char *t, size_t i)
+static void prepare_16(mm_cn_pairs *pp, char *lower, const unsigned char *t, size_t i)
 {
     __m128i zero = _mm_setzero_si128();
     __m128i cur = lower_16(_mm_loadu_si128((const __m128i *)(t + i)));
     __m128i prev = lower_16(_mm_loadu_si128((const __m128i *)(t + i - 1)));
     _mm_storeu_si128((__m128i *)(lower + i), cur);
     /* bytes widened to 16-bit lanes, where a slot (up to 13 bits) fits */
-    set_pairs_8(pt, cn, _mm_unpacklo_epi8(prev, zero), _mm_unpacklo_epi8(cur, zero));
-    set_pairs_8(pt, cn, _mm_unpackhi_epi8(prev, zero), _mm_unpackhi_epi8(cur, zero));
+    set_pairs_8(pp, _mm_unpacklo_epi8(prev, zero), _mm_unpacklo_epi8(cur, zero));
+    set_pairs_8(pp, _mm_unpackhi_epi8(prev, zero), _mm_unpackhi_epi8(cur, zero));
 }
 #endif
 
-void mm_phrase_prepare_copy(mm_phrase_text *pt, mm_cn_pairs *cn, char *lower, const char *text)
+void mm_phrase_prepare_copy(mm_phrase_text *pt, char *lower, const char *text)
 {
     memset(pt, 0, sizeof *pt);
-    memset(cn, 0, sizeof *cn);
-    pt->pairs[PAIR_ALWAYS] = 1;
+    pt->pairs.has[MM_PHRASE_ALWAYS] = 1;
     pt->lower = lower;
-    /* the same sets as mm_phrase_prepare() and mm_cn_pairs_of() of the
-     * lowered copy, made as the copy is written: the text is read once,
-     * not four times.  A byte is lowered as mm_lower() does, without a
+    /* the same set as mm_phrase_prepare() of the lowered copy, made as the
+     * copy is written: the text is read once, not three times.  A byte is lowered as mm_lower() does, without a
      * branch: A-Z differ from a-z by the 0x20 bit only.  lower may be text:
      * each byte is read before it is written, or (the byte before a block)
      * read lowered already, which lowering leaves as it is. */
@@ -202,42 +154,25 @@ void mm_phrase_prepare_copy(mm_phrase_text *pt, mm_cn_pairs *cn, char *lower, co
     lower[0] = (char)(t[0] | ((unsigned)(t[0] - 'A') < 26u) << 5);
 #ifdef __SSE2__
     for (; i + 16 <= n; i += 16)
-        prepare_16(pt, cn, lower, t, i);
+        prepare_16(&pt->pairs, lower, t, i);
 #endif
-    unsigned char prev_byte = (unsigned char)lower[i - 1];
-    unsigned prev = folded_letter[prev_byte];
+    unsigned char prev = (unsigned char)lower[i - 1];
     for (; i < n; i++) {
         unsigned char c = t[i];
         c |= ((unsigned)(c - 'A') < 26u) << 5;
         lower[i] = (char)c;
-        unsigned cur = folded_letter[c];
-        pt->pairs[prev << 5 | cur] = 1;
-        cn->has[mm_cn_pair_hash(prev_byte, c)] = 1;
-        prev = cur;
-        prev_byte = c;
+        pt->pairs.has[mm_cn_pair_hash(prev, c)] = 1;
+        prev = c;
     }
     lower[n] = '\0';
 }
 
-/* Can pattern p occur at all?  Each pair of its plain head (the bytes
- * before the first '*', '#' or '$') must be among the text's pairs. */
-static bool pairs_allow(const mm_phrase_text *pt, const char *p)
-{
-    unsigned prev = code_of[(unsigned char)p[0]];
-    for (int i = 1; prev != STOP; i++) {
-        unsigned cur = code_of[(unsigned char)p[i]];
-        if (cur == STOP)
-            break;
-        if (!pt->pairs[prev << 5 | cur])
-            return false;
-        prev = cur;
-    }
-    return true;
-}
-
 bool mm_phrase_may_hold(const mm_phrase_text *pt, const char *literal)
 {
-    return pairs_allow(pt, literal);
+    for (const unsigned char *p = (const unsigned char *)literal; p[0] && p[1]; p++)
+        if (!pt->pairs.has[mm_cn_pair_hash(p[0], p[1])])
+            return false;
+    return true;
 }
 
 /* Does the piece p (up to '*' or its end) match at t exactly?  Sets *plen. */
@@ -339,16 +274,20 @@ static bool pattern_in(const char *text, const char *pat)
 static bool holds_needs(const mm_phrase_text *pt, const phrase_row *r)
 {
     for (unsigned i = r->need; i < r->need_end; i++)
-        if (!pt->pairs[phrase_need[i]])
+        if (!pt->pairs.has[phrase_need[i]])
             return false;
     return true;
 }
 
 /* The rows filed under pair slot (their key) whose other pairs the text
- * holds too: the only ones worth a search. */
+ * holds too: the only ones worth a search.  A row's rarest other pair
+ * stands beside it (phrase_key_need1): most rows fail there, without a
+ * look at the row. */
 static void wake_rows(mm_phrase_text *pt, unsigned slot)
 {
     for (unsigned i = phrase_key_first[slot]; i < phrase_key_first[slot + 1]; i++) {
+        if (!pt->pairs.has[phrase_key_need1[i]])
+            continue;
         unsigned row = phrase_key_rows[i];
         if (holds_needs(pt, &phrase_rows[row]))
             pt->cand[row / 64] |= (uint64_t)1 << (row % 64);
@@ -365,17 +304,19 @@ static void find_candidates(mm_phrase_text *pt)
 #ifdef __SSE2__
     /* the set holds bytes 0 and 1: shifted left by 7, a 1 is a byte's top
      * bit, which the mask gathers 16 slots at a time; most pairs a text
-     * holds key no row (a space or a digit in them) and are left out */
-    for (unsigned at = 0; at < sizeof pt->pairs; at += 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(pt->pairs + at));
+     * holds key no row (a space or a digit in them) and are left out, and
+     * so are the blocks where no slot keys a row (18 of 64) */
+    for (size_t b = 0; b < sizeof phrase_key_blocks; b++) {
+        unsigned at = phrase_key_blocks[b] * 16u;
+        __m128i v = _mm_loadu_si128((const __m128i *)(pt->pairs.has + at));
         unsigned mask = (unsigned)_mm_movemask_epi8(_mm_slli_epi16(v, 7)) &
                         phrase_key_mask[at / 16];
         for (; mask; mask &= mask - 1)
             wake_rows(pt, at + (unsigned)__builtin_ctz(mask));
     }
 #else
-    for (unsigned slot = 0; slot < sizeof pt->pairs; slot++)
-        if (pt->pairs[slot])
+    for (unsigned slot = 0; slot < MM_CN_SLOTS; slot++)
+        if (pt->pairs.has[slot])
             wake_rows(pt, slot);
 #endif
 }

@@ -296,29 +296,33 @@ const char *mm_rhost_host_missing(void)
     return NULL;
 }
 
-/* The pairs of adjacent bytes of the lowered remote host, hashed as the
- * reply's (mm_cn_pair_hash), a bit each: a provider's host name with a
- * pair the remote host lacks is not part of it, and is not searched for
- * (most names fail at their first or second pair).  Bits, not bytes: the
- * set is cleared for every recipient that has a remote host. */
-typedef struct host_pairs {
-    uint64_t bits[MM_CN_SLOTS / 64];
-} host_pairs;
-
-static void host_pairs_of(host_pairs *hp, const char *s)
+/* The remote host lowered, with its pairs (see bounce_int.h): most
+ * provider names fail at their first or second pair, without a search. */
+void mm_rhost_host_of(mm_rhost_host *h, const char *remote_mta)
 {
-    memset(hp, 0, sizeof *hp);
-    for (; s[0] && s[1]; s++) {
-        unsigned h = mm_cn_pair_hash((unsigned char)s[0], (unsigned char)s[1]);
-        hp->bits[h / 64] |= (uint64_t)1 << (h % 64);
+    memset(h->bits, 0, sizeof h->bits);
+    /* copied, lowered (as mm_lower(), without a branch: A-Z differ from
+     * a-z by the 0x20 bit only) and paired in one pass */
+    const unsigned char *t = (const unsigned char *)remote_mta;
+    size_t i = 0;
+    for (unsigned char prev = 0; i < sizeof h->s - 1 && t[i]; i++) {
+        unsigned char c = (unsigned char)(t[i] | ((unsigned)(t[i] - 'A') < 26u) << 5);
+        h->s[i] = (char)c;
+        if (i) {
+            unsigned k = mm_cn_pair_hash(prev, c);
+            h->bits[k / 64] |= (uint64_t)1 << (k % 64);
+        }
+        prev = c;
     }
+    h->s[i] = '\0';
+    h->len = i;
 }
 
-static bool host_may_hold(const host_pairs *hp, const char *s)
+bool mm_rhost_host_may_hold(const mm_rhost_host *h, const char *s)
 {
     for (; s[0] && s[1]; s++) {
-        unsigned h = mm_cn_pair_hash((unsigned char)s[0], (unsigned char)s[1]);
-        if (!(hp->bits[h / 64] >> (h % 64) & 1))
+        unsigned k = mm_cn_pair_hash((unsigned char)s[0], (unsigned char)s[1]);
+        if (!(h->bits[k / 64] >> (k % 64) & 1))
             return false;
     }
     return true;
@@ -328,13 +332,14 @@ static bool host_may_hold(const host_pairs *hp, const char *s)
  * (docomo.ne.jp in mfsmax.docomo.ne.jp): the reference decoder's rule.
  * rl and dl are the lengths of rhost and domain: a string is never part
  * of a shorter one, which spares most searches.  domain is "" when it is
- * in no host name (all_hosts); hp: host_pairs_of(rhost). */
-static bool provider_is(const struct provider *pv, const char *rhost, size_t rl,
-                        const host_pairs *hp, const char *domain, size_t dl)
+ * in no host name (all_hosts); host: the remote host lowered. */
+static bool provider_is(const struct provider *pv, const mm_rhost_host *host, const char *domain,
+                        size_t dl)
 {
     for (size_t i = 0; i < 4 && pv->hosts[i].s; i++) {
         const host_name *h = &pv->hosts[i];
-        if (rhost[0] && h->len <= rl && host_may_hold(hp, h->s) && strstr(rhost, h->s))
+        if (host->len && h->len <= host->len && mm_rhost_host_may_hold(host, h->s) &&
+            strstr(host->s, h->s))
             return true;
         if (domain[0] && dl <= h->len && strstr(h->s, domain))
             return true;
@@ -387,7 +392,10 @@ static bool provider_signs(const struct provider *pv, const char *lower, const m
  * does, so a provider's rule may overrule such a hint. */
 mm_reason_t mm_rhost_match(mm_rcpt *rc, const char *lower, const mm_cn_pairs *pp)
 {
-    mm_reason_t r = mm_rhost_cn_match_pairs(rc, lower, pp);
+    /* lowered once, for the Chinese providers' names and then the others' */
+    mm_rhost_host host;
+    mm_rhost_host_of(&host, rc->pub.remote_mta);
+    mm_reason_t r = mm_rhost_cn_match_pairs(rc, lower, pp, &host);
     if (r != MM_REASON_UNDEFINED)
         return r;
     if (!rc->pub.diagnostic[0])
@@ -402,25 +410,16 @@ mm_reason_t mm_rhost_match(mm_rcpt *rc, const char *lower, const mm_cn_pairs *pp
     if (domain[0] && !strstr(all_hosts, domain))
         domain = "";
     size_t dl = strlen(domain);
-    /* Host names are at most 253 bytes (RFC 1035 section 2.3.4). */
-    char rhost[256];
-    size_t hl = strnlen(rc->pub.remote_mta, sizeof rhost - 1);
-    memcpy(rhost, rc->pub.remote_mta, hl);
-    rhost[hl] = '\0';
-    mm_strlower(rhost);
-    host_pairs hp;
-    host_pairs_of(&hp, rhost);
     /* no host and a domain in no host name (most recipients): no provider */
-    for (size_t i = 0; (hl || dl) && i < sizeof providers / sizeof providers[0]; i++) {
-        if (providers[i].since > RHOST_SINCE_MAX ||
-            !provider_is(&providers[i], rhost, hl, &hp, domain, dl))
+    for (size_t i = 0; (host.len || dl) && i < sizeof providers / sizeof providers[0]; i++) {
+        if (providers[i].since > RHOST_SINCE_MAX || !provider_is(&providers[i], &host, domain, dl))
             continue;
         r = providers[i].fn(rc, lower);
         if (r != MM_REASON_UNDEFINED)
             rc->pub.provider = providers[i].name;
         return r;
     }
-    if (!no_host_name(rhost))
+    if (!no_host_name(host.s))
         return MM_REASON_UNDEFINED;
     for (size_t i = 0; i < sizeof providers / sizeof providers[0]; i++) {
         if (providers[i].since > RHOST_SINCE_MAX || !provider_signs(&providers[i], lower, pp))

@@ -197,12 +197,17 @@ static bool name_is(const char *name, size_t nl, const char *pat, size_t pl)
     return nl > pl && memcmp(name + nl - pl, pat, pl) == 0;
 }
 
-static cn_prov name_prov(const char *name, const cn_name *t, size_t n)
+/* host: NULL, or the lowered remote host name is part of, whose pairs
+ * turn away a pattern to search for (not a '.' ending) before its search */
+static cn_prov name_prov(const char *name, const cn_name *t, size_t n, const mm_rhost_host *host)
 {
     size_t nl = strlen(name);
-    for (size_t i = 0; nl && i < n; i++)
+    for (size_t i = 0; nl && i < n; i++) {
+        if (host && t[i].pat[0] != '.' && !mm_rhost_host_may_hold(host, t[i].pat))
+            continue;
         if (name_is(name, nl, t[i].pat, t[i].len))
             return t[i].prov;
+    }
     return P_NONE;
 }
 
@@ -227,21 +232,41 @@ static void host_copy(const char *s, char *out, size_t outlen)
     out[i] = '\0';
 }
 
+/* host_copy() of a whole string lowered already (shorter than 255 bytes,
+ * so the copy's limit is never reached): a memcpy() of the name, not a
+ * byte-by-byte lowering. */
+static void host_cut(const char *s, char out[256])
+{
+    size_t i = 0;
+    while (*s == ' ' || *s == '<')
+        s++;
+    while (!ends_host[(unsigned char)s[i]])
+        i++;
+    while (i > 0 && s[i - 1] == '.')
+        i--;
+    memcpy(out, s, i);
+    out[i] = '\0';
+}
+
 /* The host that answered: Remote-MTA, else "host X said" in the reply
  * (Postfix, Exim, and NetEase's notices write "Host qq.com(ip)"). */
 static bool pairs_may_hold(const mm_cn_pairs *pp, const char *pat);
 
-static cn_prov host_prov(const mm_rcpt *rc, const char *lower, const mm_cn_pairs *pp)
+static cn_prov host_prov(const mm_rcpt *rc, const char *lower, const mm_cn_pairs *pp,
+                         const mm_rhost_host *rh)
 {
     char host[256];
-    host_copy(rc->pub.remote_mta, host, sizeof host);
-    cn_prov p = name_prov(host, hosts, sizeof hosts / sizeof hosts[0]);
+    if (rh && rh->len < sizeof rh->s - 1)
+        host_cut(rh->s, host);
+    else
+        host_copy(rc->pub.remote_mta, host, sizeof host);
+    cn_prov p = name_prov(host, hosts, sizeof hosts / sizeof hosts[0], rh);
     if (p != P_NONE || !pairs_may_hold(pp, "host "))
         return p;
     for (const char *h = lower; p == P_NONE && (h = strstr(h, "host ")) != NULL; h += 5) {
         host_copy(h + 5, host, sizeof host);
         if (strchr(host, '.'))
-            p = name_prov(host, hosts, sizeof hosts / sizeof hosts[0]);
+            p = name_prov(host, hosts, sizeof hosts / sizeof hosts[0], NULL);
     }
     return p;
 }
@@ -276,7 +301,7 @@ static cn_prov domain_prov(const char *rcpt)
     if (!at || !last_byte_fits(at + 1, sizeof dom, domains, sizeof domains / sizeof domains[0]))
         return P_NONE;
     host_copy(at + 1, dom, sizeof dom);
-    return name_prov(dom, domains, sizeof domains / sizeof domains[0]);
+    return name_prov(dom, domains, sizeof domains / sizeof domains[0], NULL);
 }
 
 /* NetEase-platform code "XX:YYY" (C.2) and the Coremail transaction id
@@ -334,7 +359,8 @@ static int reply_class(const mm_rcpt *rc, const char *lower)
  * setting one per byte of the text and testing two per row are then a
  * store and a load (1 KiB cleared per call cost less than the bit
  * arithmetic).
- * classify.c makes the same set in mm_phrase_prepare_copy(). */
+ * classify.c makes the same set in mm_phrase_prepare_copy() (mm_phrase_text's
+ * pairs). */
 void mm_cn_pairs_of(mm_cn_pairs *pp, const char *text)
 {
     memset(pp, 0, sizeof *pp);
@@ -360,9 +386,10 @@ static bool pairs_may_hold(const mm_cn_pairs *pp, const char *pat)
 
 /* The signs' pairs are asked first, their key first of all: most
  * replies lack it ("qq", "_1", "xh"...), which spares their searches. */
-static cn_prov recognise(const mm_rcpt *rc, const char *lower, const mm_cn_pairs *pp)
+static cn_prov recognise(const mm_rcpt *rc, const char *lower, const mm_cn_pairs *pp,
+                         const mm_rhost_host *host)
 {
-    cn_prov p = host_prov(rc, lower, pp);
+    cn_prov p = host_prov(rc, lower, pp, host);
     if (p == P_NONE)
         p = domain_prov(rc->pub.recipient);
     for (size_t i = 0; p == P_NONE && i < sizeof signs / sizeof signs[0]; i++) {
@@ -391,7 +418,7 @@ mm_reason_t mm_rhost_cn_match(mm_rcpt *rc, const char *lower)
 {
     mm_cn_pairs pairs;
     mm_cn_pairs_of(&pairs, lower);
-    return mm_rhost_cn_match_pairs(rc, lower, &pairs);
+    return mm_rhost_cn_match_pairs(rc, lower, &pairs, NULL);
 }
 
 /* The rows whose key pair the reply holds (one test per group of rows
@@ -421,9 +448,10 @@ static unsigned lowest_bit(uint64_t w)
 #endif
 }
 
-mm_reason_t mm_rhost_cn_match_pairs(mm_rcpt *rc, const char *lower, const mm_cn_pairs *pp)
+mm_reason_t mm_rhost_cn_match_pairs(mm_rcpt *rc, const char *lower, const mm_cn_pairs *pp,
+                                    const mm_rhost_host *host)
 {
-    cn_prov known = recognise(rc, lower, pp);
+    cn_prov known = recognise(rc, lower, pp, host);
     int cls = reply_class(rc, lower);
     uint64_t rows[3];
     rows_present(pp, rows);
