@@ -119,6 +119,20 @@ bool mm_parse_logline(const char *text, size_t n, mm_logline *out);
 void mm_classify(mm_rcpt *rc);
 bool mm_reason_is_hard(mm_reason_t reason, const mm_recipient *r);
 
+/* The index of the lowest set bit of a word that is not 0 (the phrase
+ * index's and the Chinese rules' row masks are walked with it). */
+static inline unsigned mm_lowest_bit(uint64_t w)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    return (unsigned)__builtin_ctzll(w);
+#else
+    unsigned i = 0;
+    for (; !(w & 1); w >>= 1)
+        i++;
+    return i;
+#endif
+}
+
 /* The pairs of adjacent bytes a lower-cased reply holds, hashed into
  * MM_CN_SLOTS slots, a byte each: the Chinese rules' filter (rhost_cn.c),
  * and the phrase lists' (phrases.c files every pattern under the slots of

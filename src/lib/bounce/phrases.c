@@ -321,19 +321,6 @@ static void find_candidates(mm_phrase_text *pt)
 #endif
 }
 
-/* The index of the lowest set bit of a word that is not 0. */
-static unsigned lowest_bit(uint64_t w)
-{
-#if defined(__GNUC__) || defined(__clang__)
-    return (unsigned)__builtin_ctzll(w);
-#else
-    unsigned i = 0;
-    for (; !(w & 1); w >>= 1)
-        i++;
-    return i;
-#endif
-}
-
 static bool row_in(const mm_phrase_text *pt, const phrase_row *r)
 {
     return r->marks ? pattern_in(pt->lower, r->text) : strstr(pt->lower, r->text) != NULL;
@@ -350,7 +337,7 @@ static bool list_match(mm_phrase_text *pt, phrase_span sp)
             row = (row / 64 + 1) * 64;
             continue;
         }
-        row += lowest_bit(bits);
+        row += mm_lowest_bit(bits);
         if (row < sp.hi && row_in(pt, &phrase_rows[row]))
             return true;
         row++;

@@ -435,19 +435,6 @@ static void rows_present(const mm_cn_pairs *pp, uint64_t rows[3])
     }
 }
 
-/* The index of the lowest set bit of a word that is not 0. */
-static unsigned lowest_bit(uint64_t w)
-{
-#if defined(__GNUC__) || defined(__clang__)
-    return (unsigned)__builtin_ctzll(w);
-#else
-    unsigned i = 0;
-    for (; !(w & 1); w >>= 1)
-        i++;
-    return i;
-#endif
-}
-
 mm_reason_t mm_rhost_cn_match_pairs(mm_rcpt *rc, const char *lower, const mm_cn_pairs *pp,
                                     const mm_rhost_host *host)
 {
@@ -457,7 +444,7 @@ mm_reason_t mm_rhost_cn_match_pairs(mm_rcpt *rc, const char *lower, const mm_cn_
     rows_present(pp, rows);
     for (unsigned w = 0; w < CN_RULE_WORDS; w++) {
         for (uint64_t bits = rows[w]; bits; bits &= bits - 1) {
-            const cn_rule *r = &rules[w * 64 + lowest_bit(bits)];
+            const cn_rule *r = &rules[w * 64 + mm_lowest_bit(bits)];
             if (!pp->has[r->pair2] || !rule_applies(r, known, cls, lower, pp))
                 continue;
             if (known == P_NONE && r->prov != P_ANY && r->prov != P_GEN)
