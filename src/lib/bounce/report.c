@@ -103,13 +103,9 @@ static bool squeezed(const char *p, size_t n)
     return true;
 }
 
-const char *mm_report_str(mm_report *r, const char *p, size_t n)
+/* p[0..n), which holds no NUL, squeezed into the arena. */
+static const char *copy_str(mm_report *r, const char *p, size_t n)
 {
-    if (!p)
-        return "";
-    const char *nul = memchr(p, '\0', n);
-    if (nul)
-        n = (size_t)(nul - p);
     char *s = mm_arena_alloc(&r->arena, n + 1);
     if (!s)
         return "";
@@ -122,9 +118,18 @@ const char *mm_report_str(mm_report *r, const char *p, size_t n)
     return s;
 }
 
+const char *mm_report_str(mm_report *r, const char *p, size_t n)
+{
+    if (!p)
+        return "";
+    const char *nul = memchr(p, '\0', n);
+    return copy_str(r, p, nul ? (size_t)(nul - p) : n);
+}
+
 const char *mm_report_strz(mm_report *r, const char *s)
 {
-    return s ? mm_report_str(r, s, strlen(s)) : "";
+    /* strlen() stops at the NUL mm_report_str() would look for */
+    return s ? copy_str(r, s, strlen(s)) : "";
 }
 
 mm_kind_t mm_report_kind(const mm_report *r)
