@@ -185,7 +185,9 @@ static const char *skip_value(const char *s, const char *e, int depth)
 }
 
 /* The top-level members read by this decoder, by their raw key (a key
- * with an escape is kept: it may decode to one of these). */
+ * with an escape is kept: it may decode to one of these).  When a decoder
+ * function here reads a new top-level member, add it: the others reach
+ * jansson as 0. */
 static bool key_read(const char *k, size_t n)
 {
     static const char *const keys[] = {"Message", "notificationType", "eventType",
