@@ -56,15 +56,33 @@ void mm_report_truncate(mm_report *r, size_t n)
         r->n = n;
 }
 
-/* Strings shorter than this that need no squeezing are copied as they
- * are: mm_squeeze_copy() goes byte by byte below 16 bytes. */
-enum { SHORT_STR = 16 };
-
 static bool is_ws(char c)
 {
     /* the white space mm_squeeze_copy() squeezes */
     return c == ' ' || (c >= '\t' && c <= '\r');
 }
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+
+/* squeezed()'s inner test 16 bytes at a time: no white space but single
+ * spaces, none right after a space (the byte before the block included). */
+static bool squeezed_16(const char *p, size_t n, size_t *i)
+{
+    const __m128i tab = _mm_set1_epi8('\t'), cr_tab = _mm_set1_epi8('\r' - '\t');
+    for (; *i + 16 <= n; *i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + *i));
+        /* '\t'..'\r': bytes minus '\t' that are at most 4, unsigned */
+        __m128i ctl = _mm_cmpeq_epi8(_mm_subs_epu8(_mm_sub_epi8(v, tab), cr_tab),
+                                     _mm_setzero_si128());
+        unsigned sp = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')));
+        sp = sp << 1 | (p[*i - 1] == ' ');
+        if (_mm_movemask_epi8(ctl) || (sp & (sp >> 1)))
+            return false;
+    }
+    return true;
+}
+#endif
 
 /* Would mm_squeeze_copy() give p[0..n) back unchanged?  No white space at
  * either end, and inside only single spaces. */
@@ -74,23 +92,24 @@ static bool squeezed(const char *p, size_t n)
         return true;
     if (is_ws(p[0]) || is_ws(p[n - 1]))
         return false;
-    for (size_t i = 1; i < n; i++)
+    size_t i = 1;
+#ifdef __SSE2__
+    if (!squeezed_16(p, n, &i))
+        return false;
+#endif
+    for (; i < n; i++)
         if (is_ws(p[i]) && (p[i] != ' ' || p[i - 1] == ' '))
             return false;
     return true;
 }
 
-const char *mm_report_str(mm_report *r, const char *p, size_t n)
+/* p[0..n), which holds no NUL, squeezed into the arena. */
+static const char *copy_str(mm_report *r, const char *p, size_t n)
 {
-    if (!p)
-        return "";
-    const char *nul = memchr(p, '\0', n);
-    if (nul)
-        n = (size_t)(nul - p);
     char *s = mm_arena_alloc(&r->arena, n + 1);
     if (!s)
         return "";
-    if (n < SHORT_STR && squeezed(p, n)) {
+    if (squeezed(p, n)) {
         memcpy(s, p, n);
         s[n] = '\0';
         return s;
@@ -99,9 +118,18 @@ const char *mm_report_str(mm_report *r, const char *p, size_t n)
     return s;
 }
 
+const char *mm_report_str(mm_report *r, const char *p, size_t n)
+{
+    if (!p)
+        return "";
+    const char *nul = memchr(p, '\0', n);
+    return copy_str(r, p, nul ? (size_t)(nul - p) : n);
+}
+
 const char *mm_report_strz(mm_report *r, const char *s)
 {
-    return s ? mm_report_str(r, s, strlen(s)) : "";
+    /* strlen() stops at the NUL mm_report_str() would look for */
+    return s ? copy_str(r, s, strlen(s)) : "";
 }
 
 mm_kind_t mm_report_kind(const mm_report *r)

@@ -20,6 +20,7 @@
 #include "../decoders.h"
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,197 @@ static char *strip_repairs(const char *t, size_t n, size_t *len)
     return o;
 }
 
+/*
+ * jansson spends ~130 instructions a byte, and most of an event is the
+ * "mail" member (the message's headers), which is never read.  So before
+ * the parse, the value of every top-level member not read here becomes 0,
+ * but only when a strict check proves jansson would accept it: ASCII only,
+ * no "\u0000" or surrogate escapes, integers of at most 15 digits, no
+ * fractions or exponents, nesting under 32.  Anything else stays as it is
+ * and jansson judges it.  A valid value replaced by another leaves the
+ * parse's outcome and every member read unchanged (RFC 8259's grammar is
+ * context-free; jansson keeps the last of duplicate keys, which a key read
+ * here still is).
+ */
+enum { SKIP_DEPTH = 32, SKIP_DIGITS = 15 };
+
+static const char *skip_ws(const char *s, const char *e)
+{
+    while (s < e && (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r'))
+        s++;
+    return s;
+}
+
+static bool is_hex(char c)
+{
+    return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
+}
+
+/* The string opening at s: its end after the closing quote, or NULL. */
+static const char *skip_string(const char *s, const char *e)
+{
+    for (s++; s < e; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"')
+            return s + 1;
+        if (c < 0x20 || c >= 0x80)
+            return NULL;
+        if (c != '\\')
+            continue;
+        if (++s == e)
+            return NULL;
+        if (*s && strchr("\"\\/bfnrt", *s))
+            continue;
+        if (*s != 'u' || e - s < 5)
+            return NULL;
+        unsigned v = 0;
+        for (int k = 1; k <= 4; k++) {
+            if (!is_hex(s[k]))
+                return NULL;
+            v = v * 16 + (unsigned)(s[k] <= '9' ? s[k] - '0' : (s[k] | 0x20) - 'a' + 10);
+        }
+        if (v == 0 || (v >= 0xD800 && v <= 0xDFFF))
+            return NULL;
+        s += 4;
+    }
+    return NULL;
+}
+
+static bool is_digit(const char *s, const char *e)
+{
+    return s < e && *s >= '0' && *s <= '9';
+}
+
+/* An integer: "-"? then "0" or up to 15 digits not starting with 0. */
+static const char *skip_number(const char *s, const char *e)
+{
+    s += (*s == '-');
+    if (!is_digit(s, e))
+        return NULL;
+    const char *d = s;
+    if (*s == '0')
+        s++;
+    else
+        while (is_digit(s, e))
+            s++;
+    if (s - d > SKIP_DIGITS || is_digit(s, e))
+        return NULL;
+    if (s < e && (*s == '.' || *s == 'e' || *s == 'E'))
+        return NULL;
+    return s;
+}
+
+static const char *skip_word(const char *s, const char *e, const char *w, size_t n)
+{
+    return (size_t)(e - s) >= n && memcmp(s, w, n) == 0 ? s + n : NULL;
+}
+
+static const char *skip_value(const char *s, const char *e, int depth);
+
+/* An object or array opening at s; its members' values through skip_value. */
+static const char *skip_container(const char *s, const char *e, int depth)
+{
+    char close = *s == '{' ? '}' : ']';
+    s = skip_ws(s + 1, e);
+    if (s < e && *s == close)
+        return s + 1;
+    for (;;) {
+        if (close == '}') {
+            if (s == e || *s != '"' || !(s = skip_string(s, e)))
+                return NULL;
+            s = skip_ws(s, e);
+            if (s == e || *s != ':')
+                return NULL;
+            s = skip_ws(s + 1, e);
+        }
+        if (!(s = skip_value(s, e, depth)))
+            return NULL;
+        s = skip_ws(s, e);
+        if (s == e || (*s != ',' && *s != close))
+            return NULL;
+        if (*s == close)
+            return s + 1;
+        s = skip_ws(s + 1, e);
+    }
+}
+
+/* The end of the value at s when jansson surely accepts it, else NULL.  A
+ * literal or number must be followed by a byte the caller checks (white
+ * space, ',', '}' or ']'), so "truex" or "12a" fail there. */
+static const char *skip_value(const char *s, const char *e, int depth)
+{
+    if (s == e)
+        return NULL;
+    switch (*s) {
+    case '"':
+        return skip_string(s, e);
+    case '{':
+    case '[':
+        return depth < SKIP_DEPTH ? skip_container(s, e, depth + 1) : NULL;
+    case 't':
+        return skip_word(s, e, "true", 4);
+    case 'f':
+        return skip_word(s, e, "false", 5);
+    case 'n':
+        return skip_word(s, e, "null", 4);
+    default:
+        return skip_number(s, e);
+    }
+}
+
+/* The top-level members read by this decoder, by their raw key (a key
+ * with an escape is kept: it may decode to one of these).  When a decoder
+ * function here reads a new top-level member, add it: the others reach
+ * jansson as 0. */
+static bool key_read(const char *k, size_t n)
+{
+    static const char *const keys[] = {"Message", "notificationType", "eventType",
+                                       "bounce", "complaint", "delivery"};
+    if (memchr(k, '\\', n))
+        return true;
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (strlen(keys[i]) == n && memcmp(keys[i], k, n) == 0)
+            return true;
+    return false;
+}
+
+/* j[0..len) with the unread members' proven values replaced by 0, in place
+ * (the text only shrinks); returns the new length.  Stops replacing at the
+ * first doubt and keeps the rest as it is. */
+static size_t drop_unread(char *j, size_t len)
+{
+    const char *e = j + len, *s = skip_ws(j, e);
+    if (s == e || *s != '{')
+        return len;
+    size_t w = (size_t)(s + 1 - j); /* j[0..w) is final: up to the brace */
+    s = skip_ws(s + 1, e);
+    while (s < e && *s == '"') {
+        const char *k = skip_string(s, e), *v, *ve;
+        if (!k || (v = skip_ws(k, e)) == e || *v != ':')
+            break;
+        v = skip_ws(v + 1, e);
+        if (!(ve = skip_value(v, e, 1)) || (ve = skip_ws(ve, e)) == e || (*ve != ',' && *ve != '}'))
+            break;
+        bool read = key_read(s + 1, (size_t)(k - s - 2));
+        size_t keep = (size_t)(v - s); /* key, colon, white space */
+        memmove(j + w, s, keep);
+        w += keep;
+        if (read) {
+            memmove(j + w, v, (size_t)(ve - v));
+            w += (size_t)(ve - v);
+        } else
+            j[w++] = '0';
+        if (*ve == '}') {
+            s = ve;
+            break;
+        }
+        j[w++] = ',';
+        s = skip_ws(ve + 1, e);
+    }
+    memmove(j + w, s, (size_t)(e - s));
+    return w + (size_t)(e - s);
+}
+
 /* The SES event: the SNS envelope's "Message" (itself JSON in a string), or
  * the bare event.  Text after the closing brace (a mailer's footer) is
  * ignored.  NULL when it is not a JSON object. */
@@ -55,11 +247,19 @@ static json_t *load_event(const char *s, size_t n)
     if (!j)
         return NULL;
     json_error_t err;
-    json_t *root = json_loadb(j, len, JSON_DISABLE_EOF_CHECK, &err);
+    json_t *root = json_loadb(j, drop_unread(j, len), JSON_DISABLE_EOF_CHECK, &err);
     free(j);
     json_t *msg = json_object_get(root, "Message");
     if (json_is_string(msg)) {
-        json_t *inner = json_loads(json_string_value(msg), JSON_DISABLE_EOF_CHECK, &err);
+        /* a copy: drop_unread writes into it */
+        size_t ml = json_string_length(msg);
+        char *in = malloc(ml + 1);
+        json_t *inner = NULL;
+        if (in) {
+            memcpy(in, json_string_value(msg), ml + 1);
+            inner = json_loadb(in, drop_unread(in, strlen(in)), JSON_DISABLE_EOF_CHECK, &err);
+            free(in);
+        }
         json_decref(root);
         root = inner;
     }
