@@ -47,7 +47,13 @@ typedef struct batch {
     size_t n;
     size_t next;  /* next item to take (under the pool lock) */
     size_t left;  /* items not finished yet (under the pool lock) */
+    char *copies; /* the items' copies, side by side (several jobs), or NULL */
+    size_t copies_used;
 } batch;
+
+/* A batch's copies buffer: it stops taking items once BATCH_BYTES are read,
+ * so all but the last message fit; one that does not gets its own malloc. */
+#define COPIES_CAP (BATCH_BYTES + (256u << 10))
 
 typedef struct job {
     const mm_ctx *ctx;
@@ -241,7 +247,26 @@ static void set_source(item *it, const item *prev, const char *src)
     it->own_source = true;
 }
 
-static bool read_item(reader *rd, item *it, const item *prev, bool borrow)
+/* A copy of the message for the workers: in the batch's buffer when it fits
+ * (no malloc and free per message), else a block of its own. */
+static void copy_bytes(batch *b, item *it, const char *bytes, size_t len)
+{
+    if (b->copies && len <= COPIES_CAP - b->copies_used) {
+        char *at = b->copies + b->copies_used;
+        memcpy(at, bytes, len);
+        b->copies_used += len;
+        it->bytes = at;
+        return;
+    }
+    char *copy = malloc(len ? len : 1);
+    if (!copy)
+        fatalx("out of memory");
+    memcpy(copy, bytes, len);
+    it->bytes = copy;
+    it->own_bytes = true;
+}
+
+static bool read_item(reader *rd, batch *b, item *it, const item *prev, bool borrow)
 {
     mm_input_msg msg;
     char why[256];
@@ -260,16 +285,10 @@ static bool read_item(reader *rd, item *it, const item *prev, bool borrow)
         return true;
     }
     it->index = msg.index;
-    if (borrow) {
+    if (borrow)
         it->bytes = msg.bytes;
-    } else {
-        char *copy = malloc(msg.len ? msg.len : 1);
-        if (!copy)
-            fatalx("out of memory");
-        memcpy(copy, msg.bytes, msg.len);
-        it->bytes = copy;
-        it->own_bytes = true;
-    }
+    else
+        copy_bytes(b, it, msg.bytes, msg.len);
     it->len = msg.len;
     it->truncated = msg.truncated;
     return true;
@@ -284,9 +303,10 @@ static void read_batch(reader *rd, batch *b, job *now)
 {
     size_t bytes = 0;
     b->n = 0;
+    b->copies_used = 0;
     while (!rd->end && b->n < BATCH_MAX && bytes < BATCH_BYTES) {
         item *it = &b->items[b->n];
-        if (!read_item(rd, it, b->n ? it - 1 : NULL, now != NULL)) {
+        if (!read_item(rd, b, it, b->n ? it - 1 : NULL, now != NULL)) {
             rd->end = true;
             break;
         }
@@ -348,10 +368,14 @@ static int run_inputs(job *j, int jobs, char **paths, size_t npaths, bool show_p
     const mm_limits *lim = mm_ctx_limits(j->ctx);
     if (mm_input_open((const char *const *)paths, npaths, lim->max_message_bytes, &rd.in) != MM_OK)
         fatalx("out of memory");
-    batch b[2] = {{calloc(BATCH_MAX, sizeof(item)), 0, 0, 0},
-                  {calloc(BATCH_MAX, sizeof(item)), 0, 0, 0}};
+    batch b[2] = {{calloc(BATCH_MAX, sizeof(item)), 0, 0, 0, NULL, 0},
+                  {calloc(BATCH_MAX, sizeof(item)), 0, 0, 0, NULL, 0}};
     if (!b[0].items || !b[1].items)
         fatalx("out of memory");
+    /* Several jobs copy each message (the reader's buffer moves on); one job
+     * diagnoses it in place.  Without memory for the buffers, malloc each. */
+    for (size_t k = 0; jobs > 1 && k < 2; k++)
+        b[k].copies = malloc(COPIES_CAP);
     int rc = jobs <= 1 ? run_serial(j, &rd, &b[0]) : run_parallel(j, jobs, &rd, &b[0], &b[1]);
     if (show_progress)
         fputc('\n', stderr);
@@ -359,6 +383,7 @@ static int run_inputs(job *j, int jobs, char **paths, size_t npaths, bool show_p
         for (size_t i = 0; i < BATCH_MAX; i++)
             mm_buf_free(&b[k].items[i].out);
         free(b[k].items);
+        free(b[k].copies);
     }
     mm_input_destroy(rd.in);
     return rc;
