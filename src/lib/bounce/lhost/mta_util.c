@@ -222,79 +222,58 @@ static size_t mark_line(const char *t, size_t n, const char *p)
     return (size_t)(p - t);
 }
 
-/* A mark found from the occurrences of one word it holds: its text (lower
- * case), where the word sits in it, and its length. */
-typedef struct word_mark {
-    const char *text;
-    size_t off, len;
-} word_mark;
-
-#define WM(word, pre, post) {pre word post, sizeof(pre) - 1, sizeof(pre word post) - 1}
-
-/* The marks that hold "message". */
-static const word_mark message_marks[] = {
-    WM("message", "copy of the ", ""),
-    WM("message", "original ", " follows"),
-    WM("message", "original ", " ---"),
-    WM("message", "", " headers follow"),
-    WM("message", "headers of your ", ""),
-    WM("message", "your ", " reads"),
-    WM("message", "----- original ", ""),
-    WM("message", "unsent ", " below"),
-    WM("message", "content-type: ", "/rfc822"),
-    WM("message", "original ", " headers"),
-    WM("message", "returned ", " follows"),
-    /* OpenSMTPD, Lotus Notes, 1&1, fml, m-FILTER, Verizon */
-    WM("message", "below is a copy of the original ", ""),
-    WM("message", "------- returned ", ""),
-    WM("message", "header of the original ", ""),
-    WM("message", "-------original ", ""),
-    WM("message", "\noriginal ", ":"),
-    WM("message", "", " text follows:"),
-    WM("message", "----- ", " header follows"),
-};
-
-/* The marks that hold "this" (Postfix's "--- below this line" and others):
- * one walk of that word's occurrences instead of two key searches and a
- * search per mark. */
-static const word_mark this_marks[] = {
-    WM("this", "below ", " line is a copy"),
-    WM("this", "------ ", " is a copy"),
-    WM("this", "--- below ", " line"),
-};
-
-#undef WM
-
-enum { MAX_MARKS = 32, MAX_OFF = 40 }; /* one bit per mark; the word's greatest offset */
-_Static_assert(sizeof message_marks / sizeof message_marks[0] <= MAX_MARKS, "one bit per mark");
-_Static_assert(sizeof this_marks / sizeof this_marks[0] <= MAX_MARKS, "one bit per mark");
-
 /*
- * The marks holding one word (wl bytes, lower case), all found from the
- * occurrences of that word, in a single walk of the text instead of a
- * search per mark: at each occurrence, every mark not yet seen is compared
- * at its own offset.  The first occurrence of each mark is what counts (see
- * mm_mta_prose_len), and marks are met in the order of their starts, so the
- * first met is the first.  Returns the earliest line start, below end, of a
- * counting mark.
+ * The marks that hold "message", all found from the occurrences of that
+ * one word, in a single walk of the text instead of a search per mark: at
+ * each occurrence, every mark not yet seen is compared at its own offset.
+ * The first occurrence of each mark is what counts (see mm_mta_prose_len),
+ * and marks are met in the order of their starts, so the first met is the
+ * first.  Returns the earliest line start, below end, of a counting mark.
  */
-static size_t word_marks_end(const char *t, size_t n, size_t end, const char *word, size_t wl,
-                             const word_mark *marks, size_t nmarks)
+static size_t message_marks_end(const char *t, size_t n, size_t end)
 {
-    /* Most occurrences of the word start none of the marks: the byte two
+#define M(pre, post) {pre "message" post, sizeof(pre) - 1, sizeof(pre "message" post) - 1}
+    static const struct {
+        const char *text;
+        size_t off, len; /* where "message" sits in text; text's length */
+    } marks[] = {
+        M("copy of the ", ""),
+        M("original ", " follows"),
+        M("original ", " ---"),
+        M("", " headers follow"),
+        M("headers of your ", ""),
+        M("your ", " reads"),
+        M("----- original ", ""),
+        M("unsent ", " below"),
+        M("content-type: ", "/rfc822"),
+        M("original ", " headers"),
+        M("returned ", " follows"),
+        /* OpenSMTPD, Lotus Notes, 1&1, fml, m-FILTER, Verizon */
+        M("below is a copy of the original ", ""),
+        M("------- returned ", ""),
+        M("header of the original ", ""),
+        M("-------original ", ""),
+        M("\noriginal ", ":"),
+        M("", " text follows:"),
+        M("----- ", " header follows"),
+    };
+#undef M
+    enum { NMARKS = sizeof marks / sizeof marks[0], MAX_OFF = 40 };
+    _Static_assert(NMARKS <= 32, "one bit per mark");
+    /* Most occurrences of "message" start none of the marks: the byte two
      * before it ("the message", "original message") already tells which
      * marks may start there.  by_byte2[c]: the marks whose text has c (lower
-     * case) two bytes before the word; any2: the marks that have no such
+     * case) two bytes before "message"; any2: the marks that have no such
      * byte.  Made when the first occurrence is met. */
-    uint32_t by_byte2[256], any2 = 0, left = (uint32_t)((UINT64_C(1) << nmarks) - 1);
+    uint32_t by_byte2[256], any2 = 0, left = ((uint32_t)1 << NMARKS) - 1;
     bool tables = false;
     for (const char *q = t; left && (size_t)(q - t) < end + MAX_OFF;) {
-        q = mm_memcasemem(q, n - (size_t)(q - t), word, wl);
+        q = mm_memcasemem(q, n - (size_t)(q - t), "message", 7);
         if (!q)
             break;
         if (!tables) {
             memset(by_byte2, 0, sizeof by_byte2);
-            for (size_t i = 0; i < nmarks; i++) {
+            for (size_t i = 0; i < NMARKS; i++) {
                 if (marks[i].off >= 2)
                     by_byte2[(unsigned char)marks[i].text[marks[i].off - 2]] |= (uint32_t)1 << i;
                 else
@@ -312,9 +291,9 @@ static size_t word_marks_end(const char *t, size_t n, size_t end, const char *wo
             if (at < marks[i].off || at - marks[i].off + marks[i].len > n)
                 continue;
             const char *s = q - marks[i].off;
-            /* the word is there; what follows it first: marks that share
+            /* "message" is there; what follows it first: marks that share
              * their start ("original message ...") differ after it */
-            size_t post = marks[i].off + wl;
+            size_t post = marks[i].off + 7;
             if (!mark_at(s + post, marks[i].text + post, marks[i].len - post) ||
                 !mark_at(s, marks[i].text, marks[i].off))
                 continue;
@@ -338,18 +317,60 @@ static size_t word_marks_end(const char *t, size_t n, size_t end, const char *wo
  */
 size_t mm_mta_prose_len(const char *t, size_t n)
 {
-    size_t end = word_marks_end(t, n, n, "message", 7, message_marks,
-                                sizeof message_marks / sizeof message_marks[0]);
-    end = word_marks_end(t, n, end, "this", 4, this_marks,
-                         sizeof this_marks / sizeof this_marks[0]);
-    /* the one mark with neither word; only starts before end are sought */
-    static const char other[] = "original mail as follows";
-    size_t ml = sizeof other - 1;
-    if (end == 0)
-        return end;
-    size_t lim = end - 1 + ml < n ? end - 1 + ml : n;
-    const char *p = mm_memcasemem(t, lim, other, ml);
-    return p ? mark_line(t, end, p) : end;
+    /* Words that the marks below hold: a text without them holds none of
+     * those marks, which are then not searched for. */
+    static const char *const keys[] = {NULL, "below this line", "copy"};
+    /* The marks without "message", with the key each holds (0: none);
+     * the key is less than KEY_AT bytes into the mark. */
+    enum { KEY_AT = 32 };
+    static const struct {
+        const char *text;
+        unsigned key;
+    } marks[] = {
+        {"below this line is a copy", 1},
+        {"original mail as follows", 0},
+        {"------ this is a copy", 2},
+        {"--- below this line", 1},
+    };
+    /* where each key first occurs: unknown, absent (n), or its position */
+    const size_t unknown = (size_t)-1;
+    size_t at[sizeof keys / sizeof keys[0]];
+    for (size_t k = 0; k < sizeof at / sizeof at[0]; k++)
+        at[k] = unknown;
+    size_t end = message_marks_end(t, n, n);
+    for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++) {
+        const char *mk = marks[i].text;
+        size_t ml = strlen(mk), from = 0;
+        unsigned k = marks[i].key;
+        if (k) {
+            if (at[k] == unknown) {
+                /* Only a key starting before end + KEY_AT can be in a mark
+                 * that starts before end (every key sits less than KEY_AT
+                 * bytes into its marks), and end only falls: a key not
+                 * found below that is as good as absent, for this mark
+                 * and the later ones. */
+                size_t kl = strlen(keys[k]), klim = end + KEY_AT - 1 + kl;
+                const char *kp = mm_memcasemem(t, klim < n ? klim : n, keys[k], kl);
+                at[k] = kp ? (size_t)(kp - t) : n;
+            }
+            if (at[k] == n)
+                continue;
+            /* the mark holds its key: it cannot start before the key's first
+             * occurrence minus the key's place in the mark */
+            const char *kin = strstr(mk, keys[k]);
+            size_t off = kin ? (size_t)(kin - mk) : 0;
+            from = at[k] > off ? at[k] - off : 0;
+        }
+        /* a mark starting at end or later cannot end the prose sooner (its
+         * line starts at end or later): only starts before end are sought */
+        if (from >= end)
+            continue;
+        size_t lim = end - 1 + ml < n ? end - 1 + ml : n;
+        const char *p = mm_memcasemem(t + from, lim - from, mk, ml);
+        if (p)
+            end = mark_line(t, end, p);
+    }
+    return end;
 }
 
 /* A phrase naming the command, with its length and the command it names. */
