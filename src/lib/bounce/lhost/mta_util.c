@@ -788,7 +788,8 @@ static size_t address_prefix(const char *b, size_t n)
  * leading "<address>:". */
 static const char *reply_part(const char *b, size_t n, size_t *out)
 {
-    static const char *const leads[] = {" said:", "]: ", "Remote host said:", NULL};
+    /* (Sendmail's "Remote host said:" holds " said:": found by the first) */
+    static const char *const leads[] = {" said:", "]: ", NULL};
     for (size_t i = 0; leads[i]; i++) {
         const char *p = mm_memcasemem(b, n, leads[i], strlen(leads[i]));
         /* "[ADDR]: " leads a reply only when a reply code follows */
