@@ -686,19 +686,44 @@ static const char *host_before_bracket(mm_report *r, const char *s, size_t n)
     return "";
 }
 
+/* Words that two leads of mm_mta_rhost() share, with where they sit in
+ * each: a block without them holds neither lead, which is then not
+ * searched for, and neither lead starts before their first place less
+ * that offset. */
+enum { RHOST_NOKEY, RHOST_HOST, RHOST_DNS, RHOST_KEYS };
+static const char *const rhost_keys[RHOST_KEYS] = {"", "host", ": dns;"};
+
 const char *mm_mta_rhost(mm_report *r, const char *s, size_t n)
 {
-    static const char *const leads[] = {"while talking to ", "remote-mta: dns;", "host ",
-                                        "giving up on ", "connected to ", "remote system: dns;",
-                                        "host: ", "smtp server <",
-                                        /* Exchange: "Remote Server at NAME (IP) returned" */
-                                        "remote server at ", NULL};
+    static const struct {
+        const char *text;
+        unsigned key;
+        size_t key_off;
+    } leads[] = {{"while talking to ", RHOST_NOKEY, 0},
+                 {"remote-mta: dns;", RHOST_DNS, 10},
+                 {"host ", RHOST_HOST, 0},
+                 {"giving up on ", RHOST_NOKEY, 0},
+                 {"connected to ", RHOST_NOKEY, 0},
+                 {"remote system: dns;", RHOST_DNS, 13},
+                 {"host: ", RHOST_HOST, 0},
+                 {"smtp server <", RHOST_NOKEY, 0},
+                 /* Exchange: "Remote Server at NAME (IP) returned" */
+                 {"remote server at ", RHOST_NOKEY, 0}};
     const char *end = s + n;
-    for (size_t i = 0; leads[i]; i++) {
-        size_t ll = strlen(leads[i]);
-        const char *p = s;
+    const char *key_at[RHOST_KEYS] = {s, NULL, NULL};
+    bool asked[RHOST_KEYS] = {true, false, false};
+    for (size_t i = 0; i < sizeof leads / sizeof leads[0]; i++) {
+        unsigned k = leads[i].key;
+        if (!asked[k]) {
+            key_at[k] = mm_memcasemem(s, n, rhost_keys[k], strlen(rhost_keys[k]));
+            asked[k] = true;
+        }
+        if (!key_at[k])
+            continue;
+        size_t ll = strlen(leads[i].text), kp = (size_t)(key_at[k] - s);
+        const char *p = kp > leads[i].key_off ? key_at[k] - leads[i].key_off : s;
         for (int guard = 0; guard < 64 && p < end; guard++) {
-            const char *q = mm_memcasemem(p, (size_t)(end - p), leads[i], ll);
+            const char *q = mm_memcasemem(p, (size_t)(end - p), leads[i].text, ll);
             if (!q)
                 break;
             const char *h = host_at(r, q + ll, end);
@@ -788,7 +813,8 @@ static size_t address_prefix(const char *b, size_t n)
  * leading "<address>:". */
 static const char *reply_part(const char *b, size_t n, size_t *out)
 {
-    static const char *const leads[] = {" said:", "]: ", "Remote host said:", NULL};
+    /* (Sendmail's "Remote host said:" holds " said:": found by the first) */
+    static const char *const leads[] = {" said:", "]: ", NULL};
     for (size_t i = 0; leads[i]; i++) {
         const char *p = mm_memcasemem(b, n, leads[i], strlen(leads[i]));
         /* "[ADDR]: " leads a reply only when a reply code follows */

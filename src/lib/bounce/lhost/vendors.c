@@ -34,10 +34,22 @@ typedef struct mark {
     const char *text; /* "Name:needle" or the sentence */
     size_t len, nl;   /* text's length; "Name:"'s (0 for a sentence) */
     const char *name; /* "Name", or NULL */
+    unsigned key;     /* a sentence's words shared with another's (keys[]), or 0 */
+    size_t key_off;   /* where those words sit in the sentence */
 } mark;
 
-#define FIELD(name, needle) {name ":" needle, sizeof(name ":" needle) - 1, sizeof(name), name}
-#define SENTENCE(text) {text, sizeof(text) - 1, 0, NULL}
+/* Words that two sentences of one vendor share: one search of them tells
+ * whether either can be there, and from where (text_has). */
+enum { KEY_NONE, KEY_YOUR_MAIL, KEY_COURIER, N_KEYS };
+static const struct {
+    const char *text;
+    size_t len;
+} keys[N_KEYS] = {{"", 0}, {"Your mail ", 10}, {"Courier mail server", 19}};
+
+#define FIELD(name, needle) {name ":" needle, sizeof(name ":" needle) - 1, sizeof(name), name, 0, 0}
+#define SENTENCE(text) {text, sizeof(text) - 1, 0, NULL, 0, 0}
+/* a sentence holding keys[key] off bytes in */
+#define SENTENCE_K(text, key, off) {text, sizeof(text) - 1, 0, NULL, key, off}
 
 enum { MAX_MARKS = 6 };
 
@@ -142,8 +154,8 @@ static const mm_words exchange2003[] = {
 static const vendor vendors[] = {
     {.name = "kddi",
      .marks = {FIELD("From", ".dion.ne.jp"), FIELD("Message-ID", ".auone-net.jp"),
-               FIELD("Reply-To", "no-reply@app.auone-net.jp"), SENTENCE("Your mail sent on:"),
-               SENTENCE("Your mail attempted to be delivered on:")},
+               FIELD("Reply-To", "no-reply@app.auone-net.jp"), SENTENCE_K("Your mail sent on:", KEY_YOUR_MAIL, 0),
+               SENTENCE_K("Your mail attempted to be delivered on:", KEY_YOUR_MAIL, 0)},
      .phrases = kddi},
     {.name = "biglobe",
      .marks = {FIELD("From", "@biglobe.ne.jp"), SENTENCE("----- Non-delivered information -----")},
@@ -162,8 +174,8 @@ static const vendor vendors[] = {
      .phrases = interscan},
     {.name = "imailserver", .marks = {FIELD("X-Mailer", "<SMTP32 v")}, .phrases = imail},
     {.name = "courier",
-     .marks = {FIELD("Message-ID", "<courier."), SENTENCE("Courier mail server at"),
-               SENTENCE("running the Courier mail server")},
+     .marks = {FIELD("Message-ID", "<courier."), SENTENCE_K("Courier mail server at", KEY_COURIER, 0),
+               SENTENCE_K("running the Courier mail server", KEY_COURIER, 12)},
      .phrases = courier},
     {.name = "messagingserver",
      .marks = {SENTENCE(
@@ -184,6 +196,7 @@ static const vendor vendors[] = {
 
 #undef FIELD
 #undef SENTENCE
+#undef SENTENCE_K
 
 /*
  * Where the text holds a header name with its colon ("From:"): a mark
@@ -221,7 +234,12 @@ typedef struct text_marks {
      * counted yet): with one at most, the report's lower-cased copy of the
      * first (r->from_lc...) is all a mark may be found in */
     int count[3];
+    /* where keys[k] first is in the text: KEY_UNKNOWN (not searched yet),
+     * n (absent) or its offset */
+    size_t key_at[N_KEYS];
 } text_marks;
+
+#define KEY_UNKNOWN ((size_t)-1)
 
 static const char *const fact_names[3] = {"From", "Subject", "Message-ID"};
 
@@ -309,10 +327,29 @@ static const name_at *places_of(text_marks *tm, const char *mk, size_t nl)
     return NULL;
 }
 
+/* mm_memcasemem(text, mk->text) != NULL for a sentence holding a key: an
+ * occurrence of the sentence holds the key key_off bytes in, so none
+ * starts before the key's first occurrence minus that (nor at all without
+ * the key). */
+static bool sentence_with_key(text_marks *tm, const mark *mk)
+{
+    size_t *at = &tm->key_at[mk->key];
+    if (*at == KEY_UNKNOWN) {
+        const char *k = mm_memcasemem(tm->t, tm->n, keys[mk->key].text, keys[mk->key].len);
+        *at = k ? (size_t)(k - tm->t) : tm->n;
+    }
+    if (*at == tm->n)
+        return false;
+    size_t from = *at > mk->key_off ? *at - mk->key_off : 0;
+    return mm_memcasemem(tm->t + from, tm->n - from, mk->text, mk->len) != NULL;
+}
+
 /* mm_memcasemem(text, mk->text) != NULL, a "Name:value" mark asked at the
  * places of its name. */
 static bool text_has(text_marks *tm, const mark *mk)
 {
+    if (mk->key)
+        return sentence_with_key(tm, mk);
     const name_at *na = mk->nl ? places_of(tm, mk->text, mk->nl) : NULL;
     if (!na || na->n > MAX_AT)
         return mm_memcasemem(tm->t, tm->n, mk->text, mk->len) != NULL;
@@ -338,7 +375,8 @@ static bool has_mark(const mm_msg *m, const mm_report *r, text_marks *tm, const 
 static const vendor *which_vendor(const mm_msg *m, const mm_report *r)
 {
     text_marks tm = {.t = mm_buf_str(&m->text), .n = m->text.len, .walked = false,
-                     .count = {-1, -1, -1}};
+                     .count = {-1, -1, -1}, .key_at = {KEY_UNKNOWN, KEY_UNKNOWN, KEY_UNKNOWN}};
+    _Static_assert(N_KEYS == 3, "key_at's initialiser lists every key");
     int bounce = -1; /* mm_looks_like_bounce(), asked once */
     for (size_t v = 0; v < sizeof vendors / sizeof vendors[0]; v++) {
         if (vendors[v].bounce_only) {
