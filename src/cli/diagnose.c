@@ -118,7 +118,7 @@ static void do_item(job *j, mm_diag_ws *ws, item *it)
     if (j->save_dir && !diagnosed(r))
         save_undecoded(j->save_dir, it);
     out_report(j->opts, it->source, it->index, r, &it->out);
-    mm_report_destroy(r);
+    mm_diag_ws_release(ws, r);
 }
 
 /* Diagnose the next item of b; called and returns with the lock held. */

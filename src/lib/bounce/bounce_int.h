@@ -75,6 +75,9 @@ extern const mm_decoder mm_decoders[];
 
 /* report.c */
 mm_status_t mm_report_new(size_t max_recipients, mm_report **out);
+/* r emptied for another message, as mm_report_new() makes one, keeping its
+ * arena's blocks (and a small recipient array): a workspace's spare report. */
+void mm_report_recycle(mm_report *r, size_t max_recipients);
 /* Append an empty recipient (all strings ""), or NULL.  NULL with
  * r->truncated set means the report holds max_recipients already: the
  * limit is reached, so stop adding and return MM_OK, it is not an error.

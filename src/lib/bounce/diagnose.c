@@ -71,7 +71,8 @@ static mm_kind_t kind_from_actions(const mm_report *r)
 }
 
 struct mm_diag_ws {
-    mm_msg msg; /* recycled after each message (mm_msg_parse_again) */
+    mm_msg msg;         /* recycled after each message (mm_msg_parse_again) */
+    mm_report *spare;   /* a report given back (mm_diag_ws_release), or NULL */
 };
 
 mm_status_t mm_diag_ws_create(mm_diag_ws **out)
@@ -89,15 +90,37 @@ void mm_diag_ws_destroy(mm_diag_ws *ws)
     if (!ws)
         return;
     mm_msg_free(&ws->msg);
+    mm_report_destroy(ws->spare);
     free(ws);
 }
 
+void mm_diag_ws_release(mm_diag_ws *ws, mm_report *r)
+{
+    if (!ws || ws->spare || !r) {
+        mm_report_destroy(r);
+        return;
+    }
+    ws->spare = r; /* emptied when taken: the caller may still read it until then */
+}
+
+/* A report for the next message: ws's spare, emptied, else a new one. */
+static mm_status_t take_report(mm_diag_ws *ws, const mm_limits *lim, mm_report **out)
+{
+    if (ws && ws->spare) {
+        *out = ws->spare;
+        ws->spare = NULL;
+        mm_report_recycle(*out, lim->max_recipients);
+        return MM_OK;
+    }
+    return mm_report_new(lim->max_recipients, out);
+}
+
 /* The decoders, then classification and advice, over a parsed message. */
-static mm_status_t diagnose_parsed(const mm_msg *m, const mm_limits *lim, bool truncated,
-                                   mm_report **out)
+static mm_status_t diagnose_parsed(mm_diag_ws *ws, const mm_msg *m, const mm_limits *lim,
+                                   bool truncated, mm_report **out)
 {
     mm_report *r;
-    mm_status_t st = mm_report_new(lim->max_recipients, &r);
+    mm_status_t st = take_report(ws, lim, &r);
     if (st != MM_OK)
         return st;
     r->truncated = truncated;
@@ -136,7 +159,7 @@ static mm_status_t diagnose_parsed(const mm_msg *m, const mm_limits *lim, bool t
         r->kind = kind_from_actions(r);
     }
     if (st != MM_OK) {
-        mm_report_destroy(r);
+        mm_diag_ws_release(ws, r);
         return st;
     }
     *out = r;
@@ -156,7 +179,7 @@ static mm_status_t diagnose(const mm_ctx *ctx, mm_diag_ws *ws, const char *bytes
     mm_msg own, *m = ws ? &ws->msg : &own;
     mm_status_t st = ws ? mm_msg_parse_again(lim, bytes, len, m) : mm_msg_parse(lim, bytes, len, m);
     if (st == MM_OK)
-        st = diagnose_parsed(m, lim, truncated, out);
+        st = diagnose_parsed(ws, m, lim, truncated, out);
     if (ws)
         mm_msg_recycle(m);
     else /* after a failed parse m is freed and zeroed: freeing it again does nothing */

@@ -24,5 +24,10 @@ void mm_diag_ws_destroy(mm_diag_ws *ws);
  * ws NULL: a workspace made and freed for this call, as that function does. */
 mm_status_t mm_diagnose_message_ws(const mm_ctx *ctx, mm_diag_ws *ws, const char *bytes,
                                    size_t len, mm_report **out, char *why, size_t whylen);
+/* r (from mm_diagnose_message_ws() with ws) is done with: ws keeps it, to
+ * fill again for its next message, sparing the report's allocations;
+ * mm_report_destroy() when ws is NULL or keeps one already.  r must not be
+ * read after the next call with ws. */
+void mm_diag_ws_release(mm_diag_ws *ws, mm_report *r);
 
 #endif

@@ -5,17 +5,46 @@
 #include <string.h>
 #include "../util/str.h"
 
+/* Every member but the arena and the recipient array as mm_report_new()
+ * sets it. */
+static void report_start(mm_report *r, size_t max_recipients)
+{
+    mm_arena arena = r->arena;
+    mm_rcpt *v = r->r;
+    size_t cap = r->cap;
+    memset(r, 0, sizeof *r);
+    r->arena = arena;
+    r->r = v;
+    r->cap = cap;
+    r->max = max_recipients ? max_recipients : 1000;
+    r->mta = "";
+    r->orig.message_id = r->orig.subject = r->orig.from = r->orig.to = r->orig.date = "";
+}
+
 mm_status_t mm_report_new(size_t max_recipients, mm_report **out)
 {
     mm_report *r = calloc(1, sizeof *r);
     if (!r)
         return MM_ENOMEM;
     mm_arena_init(&r->arena);
-    r->max = max_recipients ? max_recipients : 1000;
-    r->mta = "";
-    r->orig.message_id = r->orig.subject = r->orig.from = r->orig.to = r->orig.date = "";
+    report_start(r, max_recipients);
     *out = r;
     return MM_OK;
+}
+
+/* A report kept for the next message: no array of many recipients kept
+ * (memory stays bounded whatever one message held). */
+#define RECYCLE_RCPTS 64
+
+void mm_report_recycle(mm_report *r, size_t max_recipients)
+{
+    mm_arena_reset(&r->arena);
+    if (r->cap > RECYCLE_RCPTS) {
+        free(r->r);
+        r->r = NULL;
+        r->cap = 0;
+    }
+    report_start(r, max_recipients);
 }
 
 void mm_report_destroy(mm_report *r)
