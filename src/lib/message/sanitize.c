@@ -59,6 +59,7 @@ typedef struct san {
     const char *run; /* input bytes (whole lines with their LF) still to be copied to side */
     size_t run_len;
     bool lf_end;     /* the line being read ends with an LF in the input */
+    const char *slow_to; /* header lines before this go line by line (plain_header_lines) */
     mm_buf *head, *orig;
     mm_dashes *dashes;
     bool orig_seen; /* the first attached message's header block was met */
@@ -407,13 +408,65 @@ static size_t plain_body_lines(const char *b, size_t n)
     return last ? (size_t)(last - b) + 1 : 0;
 }
 
+/*
+ * Whole header lines from p (a field's first line, p[0] none of the stops
+ * below) that header_line() would only count and add to the side buffer:
+ * up to the first line that starts with 'C', 'c', 'M' or 'm' (maybe a MIME
+ * field, or Content-Type for the backstop) or ends the block (LF; '*' is
+ * found with it), when no limit is near.  Their fields are counted with one
+ * vector scan instead of a memchr() and ~135 instructions of tests a line.
+ * 0 when they go line by line; s->slow_to then keeps the lines this scan
+ * has seen from being scanned again (hostile blocks of many short fields).
+ * For text without CR.
+ */
+static size_t plain_header_lines(san *s, const char *p, const char *end)
+{
+    size_t starts;
+    size_t run = mm_line_run_ci(p, (size_t)(end - p), 'c', 'm', '*', &starts);
+    if (!run) {
+        s->slow_to = end;
+        return 0;
+    }
+    /* The run's fields hold fewer than run bytes (its LFs are not counted). */
+    if (s->fields + 1 + starts > s->lim->max_header_fields || run > s->lim->max_field_bytes) {
+        s->slow_to = p + run;
+        return 0;
+    }
+    s->fields += 1 + starts;
+    s->mime_field = s->in_ctype = s->drop_field = false;
+    s->field_len = 0; /* not read: the next line starts a field or ends the block */
+    if (!s->skip_depth && s->side) {
+        if (s->run_len && s->run + s->run_len == p) {
+            s->run_len += run;
+        } else {
+            side_flush(s);
+            s->run = p;
+            s->run_len = run;
+        }
+    }
+    return run;
+}
+
+/* p[0] may start a run for plain_header_lines(). */
+static bool plain_field_start(const san *s, const char *p)
+{
+    char f = (char)(p[0] | 0x20);
+    return p >= s->slow_to && p[0] != ' ' && p[0] != '\t' && f != 'c' && f != 'm' && f != '*';
+}
+
 /* Split on LF, CRLF and bare CR; a last line without an end is kept. */
 static void split_lines(san *s, const char *p, size_t n)
 {
     bool any_cr = memchr(p, '\r', n) != NULL;
     const char *end = p + n;
     while (p < end && !s->cut) {
-        if (!any_cr && !s->in_header && p[0] != 'C' && p[0] != 'c' && p[0] != '-') {
+        if (!any_cr && s->in_header && plain_field_start(s, p)) {
+            size_t run = plain_header_lines(s, p, end);
+            if (run) {
+                p += run;
+                continue;
+            }
+        } else if (!any_cr && !s->in_header && p[0] != 'C' && p[0] != 'c' && p[0] != '-') {
             size_t run = plain_body_lines(p, (size_t)(end - p));
             if (run) { /* copied (or dropped) as line() would, line by line */
                 if (!s->skip_depth) {
@@ -454,6 +507,7 @@ size_t mm_msg_sanitize(const mm_limits *lim, const char *bytes, size_t len, char
     s->head = head;
     s->orig = orig;
     s->dashes = dashes;
+    s->slow_to = bytes;
     dashes->n = 0;
     dashes->lost = false;
     start_header_block(s, head);
