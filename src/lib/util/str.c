@@ -229,11 +229,14 @@ __attribute__((target("avx2"))) static size_t lf_then_avx2(const char *s, size_t
     size_t i = *ip;
     for (; n - i > 32; i += 32) { /* the second load ends at s[i + 32], before s[n] */
         __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(s + i));
+        __m256i nl = _mm256_cmpeq_epi8(v, lf);
+        if (_mm256_testz_si256(nl, nl)) /* text lines are longer than 32 bytes: often no LF */
+            continue;
         __m256i w = _mm256_loadu_si256((const __m256i *)(const void *)(s + i + 1));
         __m256i mark = _mm256_or_si256(_mm256_cmpeq_epi8(w, va),
                                        _mm256_or_si256(_mm256_cmpeq_epi8(w, vb),
                                                        _mm256_cmpeq_epi8(w, vc)));
-        unsigned m = (unsigned)_mm256_movemask_epi8(_mm256_and_si256(_mm256_cmpeq_epi8(v, lf), mark));
+        unsigned m = (unsigned)_mm256_movemask_epi8(_mm256_and_si256(nl, mark));
         if (m)
             return i + (size_t)__builtin_ctz(m);
     }
