@@ -409,30 +409,56 @@ static size_t plain_body_lines(const char *b, size_t n)
 }
 
 /*
+ * A line at q (q < end) that stopped mm_line_run_ci() but is a plain field
+ * all the same: it begins with 'C', 'c', 'M' or 'm' (Message-ID, CC...) but
+ * not "Content-" or "MIME-Ver", so header_line() would neither give it to
+ * GMime nor count it as a Content-Type line.  14 bytes must be there for the
+ * compares; nearer the end, the line goes the slow way.
+ */
+static bool plain_c_or_m(const char *q, const char *end)
+{
+    char f = (char)(q[0] | 0x20);
+    if ((f != 'c' && f != 'm') || end - q < 14)
+        return false;
+    return f == 'c' ? !is_content_field(q)
+                    : !mm_eq_ci_word(q, "mime-ver", "\x20\x20\x20\x20\x00\x20\x20\x20", 8);
+}
+
+/*
  * Whole header lines from p (a field's first line, p[0] none of the stops
  * below) that header_line() would only count and add to the side buffer:
- * up to the first line that starts with 'C', 'c', 'M' or 'm' (maybe a MIME
- * field, or Content-Type for the backstop) or ends the block (LF; '*' is
- * found with it), when no limit is near.  Their fields are counted with one
- * vector scan instead of a memchr() and ~135 instructions of tests a line.
- * 0 when they go line by line; s->slow_to then keeps the lines this scan
- * has seen from being scanned again (hostile blocks of many short fields).
- * For text without CR.
+ * up to the first line that may be a MIME field or a Content-Type line (it
+ * starts with 'C', 'c', 'M' or 'm' and plain_c_or_m() cannot tell it is
+ * not) or ends the block (LF; '*' is found with it), when no limit is near.
+ * Their fields are counted by vector scans instead of a memchr() and ~135
+ * instructions of tests a line.  0 when they go line by line; s->slow_to
+ * then keeps the lines a scan has seen from being scanned again (hostile
+ * blocks of many short fields).  For text without CR.
  */
 static size_t plain_header_lines(san *s, const char *p, const char *end)
 {
-    size_t starts;
-    size_t run = mm_line_run_ci(p, (size_t)(end - p), 'c', 'm', '*', &starts);
-    if (!run) {
-        s->slow_to = end;
-        return 0;
+    size_t run = 0, fields = 0;
+    for (;;) {
+        size_t starts;
+        size_t more = mm_line_run_ci(p + run, (size_t)(end - p) - run, 'c', 'm', '*', &starts);
+        if (!more) {
+            if (!run)
+                s->slow_to = end;
+            break;
+        }
+        run += more;
+        fields += 1 + starts;
+        if (!plain_c_or_m(p + run, end))
+            break;
     }
+    if (!run)
+        return 0;
     /* The run's fields hold fewer than run bytes (its LFs are not counted). */
-    if (s->fields + 1 + starts > s->lim->max_header_fields || run > s->lim->max_field_bytes) {
+    if (s->fields + fields > s->lim->max_header_fields || run > s->lim->max_field_bytes) {
         s->slow_to = p + run;
         return 0;
     }
-    s->fields += 1 + starts;
+    s->fields += fields;
     s->mime_field = s->in_ctype = s->drop_field = false;
     s->field_len = 0; /* not read: the next line starts a field or ends the block */
     if (!s->skip_depth && s->side) {
