@@ -177,9 +177,8 @@ static size_t find_boundary(const char *v, char *out)
     bool quoted = *p == '"';
     if (quoted)
         p++;
-    size_t n = 0;
-    while (p[n] && (quoted ? p[n] != '"' : (p[n] != ';' && p[n] != ' ' && p[n] != '\t')))
-        n++;
+    /* libc's vector searches: boundaries are 30-70 bytes long */
+    size_t n = quoted ? (size_t)(strchrnul(p, '"') - p) : strcspn(p, "; \t");
     if (n == 0 || n >= BOUNDARY_MAX)
         return 0;
     memcpy(out, p, n);
