@@ -58,7 +58,7 @@ typedef struct san {
     mm_buf *side;    /* where this header block's fields are copied, or NULL */
     const char *run; /* input bytes (whole lines with their LF) still to be copied to side */
     size_t run_len;
-    bool lf_end;     /* the line being read ends with an LF in the input */
+    bool lf_end;         /* the line being read ends with an LF in the input */
     const char *slow_to; /* header lines before this go line by line (plain_header_lines) */
     mm_buf *head, *orig;
     mm_dashes *dashes;
@@ -426,16 +426,19 @@ static size_t plain_body_lines(const char *b, size_t n)
 }
 
 /*
- * A line at q (q < end) that stopped mm_line_run_ci() but is a plain field
- * all the same: it begins with 'C', 'c', 'M' or 'm' (Message-ID, CC...) but
- * not "Content-" or "MIME-Ver", so header_line() would neither give it to
- * GMime nor count it as a Content-Type line.  14 bytes must be there for the
- * compares; nearer the end, the line goes the slow way.
+ * The line at q, where mm_line_run_ci() stopped, is a plain field all the
+ * same: it begins with 'C', 'c', 'M' or 'm' (Message-ID, CC...) but not
+ * "Content-" or "MIME-Ver", so header_line() would neither give it to GMime
+ * nor count it as a Content-Type line.  14 bytes must be there for the
+ * compares (q may be end: the run ended with the input); nearer the end,
+ * the line goes the slow way.
  */
 static bool plain_c_or_m(const char *q, const char *end)
 {
+    if (end - q < 14)
+        return false;
     char f = (char)(q[0] | 0x20);
-    if ((f != 'c' && f != 'm') || end - q < 14)
+    if (f != 'c' && f != 'm')
         return false;
     return f == 'c' ? !is_content_field(q)
                     : !mm_eq_ci_word(q, "mime-ver", "\x20\x20\x20\x20\x00\x20\x20\x20", 8);

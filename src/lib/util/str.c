@@ -284,9 +284,8 @@ static bool run_stop(char x, char a, char b, char c)
 #ifdef HAVE_AVX2_SEARCH
 /* mm_line_run_ci() from *ip on, 32 positions at a time; 0 and *ip: where it
  * stopped, when no run end was found. */
-__attribute__((target("avx2,popcnt"))) static size_t line_run_avx2(const char *s, size_t n,
-                                                                   size_t *ip, char a, char b,
-                                                                   char c, size_t *starts)
+__attribute__((target("avx2,popcnt"))) static size_t
+line_run_avx2(const char *s, size_t n, size_t *ip, char a, char b, char c, size_t *starts)
 {
     const __m256i lf = _mm256_set1_epi8('\n'), sp = _mm256_set1_epi8(' '),
                   tab = _mm256_set1_epi8('\t'), low = _mm256_set1_epi8(0x20),
@@ -299,11 +298,12 @@ __attribute__((target("avx2,popcnt"))) static size_t line_run_avx2(const char *s
             continue;
         __m256i w = _mm256_loadu_si256((const __m256i *)(const void *)(s + i + 1));
         __m256i f = _mm256_or_si256(w, low);
-        unsigned stop = m & (unsigned)_mm256_movemask_epi8(_mm256_or_si256(
-                                _mm256_cmpeq_epi8(f, va),
-                                _mm256_or_si256(_mm256_cmpeq_epi8(f, vb), _mm256_cmpeq_epi8(f, vc))));
-        unsigned fresh = m & ~(unsigned)_mm256_movemask_epi8(
-                                 _mm256_or_si256(_mm256_cmpeq_epi8(w, sp), _mm256_cmpeq_epi8(w, tab)));
+        unsigned stop =
+            m & (unsigned)_mm256_movemask_epi8(_mm256_or_si256(
+                    _mm256_cmpeq_epi8(f, va),
+                    _mm256_or_si256(_mm256_cmpeq_epi8(f, vb), _mm256_cmpeq_epi8(f, vc))));
+        unsigned fresh = m & ~(unsigned)_mm256_movemask_epi8(_mm256_or_si256(
+                                 _mm256_cmpeq_epi8(w, sp), _mm256_cmpeq_epi8(w, tab)));
         if (stop) {
             unsigned at = (unsigned)__builtin_ctz(stop);
             *starts += k + (size_t)__builtin_popcount(fresh & ((1u << at) - 1));
