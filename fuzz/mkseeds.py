@@ -147,6 +147,8 @@ MESSAGES = {
     + b"".join(b"X-F%d: v\n  more\n" % i for i in range(1100))
     + b"X-Long: " + b"z" * 70000 + b"\nSubject: s\n\n--B\nX-P: 1\nCc: 2\n"
     b"Content-Type: text/plain\n\n550 5.1.1 unknown\n--B--\n",
+    # A plain header run that ends with the input (no blank line after it).
+    "header-run-at-end.eml": b"From: a@b\nX-A: 1\n",
 }
 
 TEXTS = {
