@@ -139,6 +139,16 @@ MESSAGES = {
     "iso-2022-jp.eml": ISO2022JP,
     "encoded-words.eml": ENCODED_WORDS,
     "long-field.eml": b"From: a@b\nSubject: " + b"y" * 3000 + b"\n folded\n\nbody\n",
+    # Plain header runs (the sanitiser's vector scan): fields that begin with
+    # C/M but are not MIME fields, folded lines, a block past 1,000 fields and
+    # a field past 64 KiB inside a run, a part header block of plain fields.
+    "header-runs.eml": b"Received: from a\n\tby b\nMessage-ID: <m@x>\nCC: c@d\ncomments: x\n"
+    b"MIME-Version: 1.0\nmime-versio: no\nContent-Type: multipart/report; boundary=B\n"
+    + b"".join(b"X-F%d: v\n  more\n" % i for i in range(1100))
+    + b"X-Long: " + b"z" * 70000 + b"\nSubject: s\n\n--B\nX-P: 1\nCc: 2\n"
+    b"Content-Type: text/plain\n\n550 5.1.1 unknown\n--B--\n",
+    # A plain header run that ends with the input (no blank line after it).
+    "header-run-at-end.eml": b"From: a@b\nX-A: 1\n",
 }
 
 TEXTS = {

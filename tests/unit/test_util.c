@@ -168,6 +168,41 @@ static void test_lf_then_random(void **state)
     }
 }
 
+/* mm_line_run_ci (vector paths, then bytes) against its definition: the run
+ * ends after an LF followed by the end or by a byte that ORed with 0x20 is
+ * 'c', 'm' or '*'; starts counts the LFs before it not followed by SP/TAB. */
+static void test_line_run_random(void **state)
+{
+    (void)state;
+    static const char alpha[] = "x\n\n\n \tcCmM*-";
+    uint32_t seed = 777;
+    char in[300];
+    for (int iter = 0; iter < 100000; iter++) {
+        seed = seed * 1103515245u + 12345u;
+        size_t n = (seed >> 8) % sizeof in;
+        seed = seed * 1103515245u + 12345u;
+        unsigned rare = 3 + (seed >> 16) % 40;
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            in[i] = (seed >> 16) % rare ? 'x' : alpha[1 + (seed >> 24) % (sizeof alpha - 2)];
+        }
+        size_t want = 0, want_starts = 0, starts = 0;
+        for (size_t i = 0; i < n && !want; i++) {
+            if (in[i] != '\n')
+                continue;
+            char f = (char)(i + 1 < n ? in[i + 1] | 0x20 : 0);
+            if (i + 1 == n || f == 'c' || f == 'm' || f == '*')
+                want = i + 1;
+            else if (in[i + 1] != ' ' && in[i + 1] != '\t')
+                want_starts++;
+        }
+        size_t got = mm_line_run_ci(in, n, 'c', 'm', '*', &starts);
+        assert_int_equal(got, want);
+        if (want)
+            assert_int_equal(starts, want_starts);
+    }
+}
+
 /* Field values: folded lines joined, white space runs squeezed, NUL ends a value. */
 static void test_fields_block(void **state)
 {
@@ -320,6 +355,7 @@ int main(void)
         cmocka_unit_test(test_memcasemem_random),
         cmocka_unit_test(test_squeeze_copy_random),
         cmocka_unit_test(test_lf_then_random),
+        cmocka_unit_test(test_line_run_random),
         cmocka_unit_test(test_find_status),
         cmocka_unit_test(test_find_reply),
         cmocka_unit_test(test_find_addr),

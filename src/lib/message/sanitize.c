@@ -58,7 +58,8 @@ typedef struct san {
     mm_buf *side;    /* where this header block's fields are copied, or NULL */
     const char *run; /* input bytes (whole lines with their LF) still to be copied to side */
     size_t run_len;
-    bool lf_end;     /* the line being read ends with an LF in the input */
+    bool lf_end;         /* the line being read ends with an LF in the input */
+    const char *slow_to; /* header lines before this go line by line (plain_header_lines) */
     mm_buf *head, *orig;
     mm_dashes *dashes;
     bool orig_seen; /* the first attached message's header block was met */
@@ -176,9 +177,8 @@ static size_t find_boundary(const char *v, char *out)
     bool quoted = *p == '"';
     if (quoted)
         p++;
-    size_t n = 0;
-    while (p[n] && (quoted ? p[n] != '"' : (p[n] != ';' && p[n] != ' ' && p[n] != '\t')))
-        n++;
+    /* libc's vector searches: boundaries are 30-70 bytes long */
+    size_t n = quoted ? (size_t)(strchrnul(p, '"') - p) : strcspn(p, "; \t");
     if (n == 0 || n >= BOUNDARY_MAX)
         return 0;
     memcpy(out, p, n);
@@ -391,6 +391,24 @@ static const char *cr_or_lf(const char *p, const char *end)
     return p;
 }
 
+/* The first LF in [p, end), or end: lines that go one by one are short
+ * (a MIME field, a boundary, a block's end), and this costs less than a
+ * call to memchr() for them. */
+static const char *lf_in(const char *p, const char *end)
+{
+#ifdef __SSE2__
+    for (; end - p >= 16; p += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('\n')));
+        if (m)
+            return p + __builtin_ctz(m);
+    }
+#endif
+    while (p < end && *p != '\n')
+        p++;
+    return p;
+}
+
 /*
  * Whole body lines from b (b[0] not 'C', 'c' or '-') up to the first line
  * that starts with one of those (a Content-Type line counts towards the
@@ -407,13 +425,94 @@ static size_t plain_body_lines(const char *b, size_t n)
     return last ? (size_t)(last - b) + 1 : 0;
 }
 
+/*
+ * The line at q, where mm_line_run_ci() stopped, is a plain field all the
+ * same: it begins with 'C', 'c', 'M' or 'm' (Message-ID, CC...) but not
+ * "Content-" or "MIME-Ver", so header_line() would neither give it to GMime
+ * nor count it as a Content-Type line.  14 bytes must be there for the
+ * compares (q may be end: the run ended with the input); nearer the end,
+ * the line goes the slow way.
+ */
+static bool plain_c_or_m(const char *q, const char *end)
+{
+    if (end - q < 14)
+        return false;
+    char f = (char)(q[0] | 0x20);
+    if (f != 'c' && f != 'm')
+        return false;
+    return f == 'c' ? !is_content_field(q)
+                    : !mm_eq_ci_word(q, "mime-ver", "\x20\x20\x20\x20\x00\x20\x20\x20", 8);
+}
+
+/*
+ * Whole header lines from p (a field's first line, p[0] none of the stops
+ * below) that header_line() would only count and add to the side buffer:
+ * up to the first line that may be a MIME field or a Content-Type line (it
+ * starts with 'C', 'c', 'M' or 'm' and plain_c_or_m() cannot tell it is
+ * not) or ends the block (LF; '*' is found with it), when no limit is near.
+ * Their fields are counted by vector scans instead of a memchr() and ~135
+ * instructions of tests a line.  0 when they go line by line; s->slow_to
+ * then keeps the lines a scan has seen from being scanned again (hostile
+ * blocks of many short fields).  For text without CR.
+ */
+static size_t plain_header_lines(san *s, const char *p, const char *end)
+{
+    size_t run = 0, fields = 0;
+    for (;;) {
+        size_t starts;
+        size_t more = mm_line_run_ci(p + run, (size_t)(end - p) - run, 'c', 'm', '*', &starts);
+        if (!more) {
+            if (!run)
+                s->slow_to = end;
+            break;
+        }
+        run += more;
+        fields += 1 + starts;
+        if (!plain_c_or_m(p + run, end))
+            break;
+    }
+    if (!run)
+        return 0;
+    /* The run's fields hold fewer than run bytes (its LFs are not counted). */
+    if (s->fields + fields > s->lim->max_header_fields || run > s->lim->max_field_bytes) {
+        s->slow_to = p + run;
+        return 0;
+    }
+    s->fields += fields;
+    s->mime_field = s->in_ctype = s->drop_field = false;
+    s->field_len = 0; /* not read: the next line starts a field or ends the block */
+    if (!s->skip_depth && s->side) {
+        if (s->run_len && s->run + s->run_len == p) {
+            s->run_len += run;
+        } else {
+            side_flush(s);
+            s->run = p;
+            s->run_len = run;
+        }
+    }
+    return run;
+}
+
+/* p[0] may start a run for plain_header_lines(). */
+static bool plain_field_start(const san *s, const char *p)
+{
+    char f = (char)(p[0] | 0x20);
+    return p >= s->slow_to && p[0] != ' ' && p[0] != '\t' && f != 'c' && f != 'm' && f != '*';
+}
+
 /* Split on LF, CRLF and bare CR; a last line without an end is kept. */
 static void split_lines(san *s, const char *p, size_t n)
 {
     bool any_cr = memchr(p, '\r', n) != NULL;
     const char *end = p + n;
     while (p < end && !s->cut) {
-        if (!any_cr && !s->in_header && p[0] != 'C' && p[0] != 'c' && p[0] != '-') {
+        if (!any_cr && s->in_header && plain_field_start(s, p)) {
+            size_t run = plain_header_lines(s, p, end);
+            if (run) {
+                p += run;
+                continue;
+            }
+        } else if (!any_cr && !s->in_header && p[0] != 'C' && p[0] != 'c' && p[0] != '-') {
             size_t run = plain_body_lines(p, (size_t)(end - p));
             if (run) { /* copied (or dropped) as line() would, line by line */
                 if (!s->skip_depth) {
@@ -424,9 +523,7 @@ static void split_lines(san *s, const char *p, size_t n)
                 continue;
             }
         }
-        const char *eol = any_cr ? cr_or_lf(p, end) : memchr(p, '\n', (size_t)(end - p));
-        if (!eol)
-            eol = end;
+        const char *eol = any_cr ? cr_or_lf(p, end) : lf_in(p, end);
         s->lf_end = eol < end && *eol == '\n';
         line(s, p, (size_t)(eol - p));
         if (eol < end && *eol == '\r' && eol + 1 < end && eol[1] == '\n')
@@ -454,6 +551,7 @@ size_t mm_msg_sanitize(const mm_limits *lim, const char *bytes, size_t len, char
     s->head = head;
     s->orig = orig;
     s->dashes = dashes;
+    s->slow_to = bytes;
     dashes->n = 0;
     dashes->lost = false;
     start_header_block(s, head);

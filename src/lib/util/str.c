@@ -229,11 +229,14 @@ __attribute__((target("avx2"))) static size_t lf_then_avx2(const char *s, size_t
     size_t i = *ip;
     for (; n - i > 32; i += 32) { /* the second load ends at s[i + 32], before s[n] */
         __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(s + i));
+        __m256i nl = _mm256_cmpeq_epi8(v, lf);
+        if (_mm256_testz_si256(nl, nl)) /* text lines are longer than 32 bytes: often no LF */
+            continue;
         __m256i w = _mm256_loadu_si256((const __m256i *)(const void *)(s + i + 1));
         __m256i mark = _mm256_or_si256(_mm256_cmpeq_epi8(w, va),
                                        _mm256_or_si256(_mm256_cmpeq_epi8(w, vb),
                                                        _mm256_cmpeq_epi8(w, vc)));
-        unsigned m = (unsigned)_mm256_movemask_epi8(_mm256_and_si256(_mm256_cmpeq_epi8(v, lf), mark));
+        unsigned m = (unsigned)_mm256_movemask_epi8(_mm256_and_si256(nl, mark));
         if (m)
             return i + (size_t)__builtin_ctz(m);
     }
@@ -269,6 +272,95 @@ size_t mm_lf_then(const char *s, size_t n, char a, char b, char c)
         if (s[i] == '\n' && (s[i + 1] == a || s[i + 1] == b || s[i + 1] == c))
             return i;
     return n;
+}
+
+/* The byte after an LF stops a run (see mm_line_run_ci). */
+static bool run_stop(char x, char a, char b, char c)
+{
+    x = (char)(x | 0x20);
+    return x == a || x == b || x == c;
+}
+
+#ifdef HAVE_AVX2_SEARCH
+/* mm_line_run_ci() from *ip on, 32 positions at a time; 0 and *ip: where it
+ * stopped, when no run end was found. */
+__attribute__((target("avx2,popcnt"))) static size_t
+line_run_avx2(const char *s, size_t n, size_t *ip, char a, char b, char c, size_t *starts)
+{
+    const __m256i lf = _mm256_set1_epi8('\n'), sp = _mm256_set1_epi8(' '),
+                  tab = _mm256_set1_epi8('\t'), low = _mm256_set1_epi8(0x20),
+                  va = _mm256_set1_epi8(a), vb = _mm256_set1_epi8(b), vc = _mm256_set1_epi8(c);
+    size_t i = *ip, k = 0;
+    for (; n - i > 32; i += 32) { /* the second load ends at s[i + 32], before s[n] */
+        __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(s + i));
+        unsigned m = (unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, lf));
+        if (!m) /* most 32-byte pieces of a header hold no line end */
+            continue;
+        __m256i w = _mm256_loadu_si256((const __m256i *)(const void *)(s + i + 1));
+        __m256i f = _mm256_or_si256(w, low);
+        unsigned stop =
+            m & (unsigned)_mm256_movemask_epi8(_mm256_or_si256(
+                    _mm256_cmpeq_epi8(f, va),
+                    _mm256_or_si256(_mm256_cmpeq_epi8(f, vb), _mm256_cmpeq_epi8(f, vc))));
+        unsigned fresh = m & ~(unsigned)_mm256_movemask_epi8(_mm256_or_si256(
+                                 _mm256_cmpeq_epi8(w, sp), _mm256_cmpeq_epi8(w, tab)));
+        if (stop) {
+            unsigned at = (unsigned)__builtin_ctz(stop);
+            *starts += k + (size_t)__builtin_popcount(fresh & ((1u << at) - 1));
+            return i + at + 1;
+        }
+        k += (size_t)__builtin_popcount(fresh);
+    }
+    *starts += k;
+    *ip = i;
+    return 0;
+}
+#endif
+
+size_t mm_line_run_ci(const char *s, size_t n, char a, char b, char c, size_t *starts)
+{
+    size_t i = 0;
+    *starts = 0;
+#ifdef HAVE_AVX2_SEARCH
+    if (n > 32 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt")) {
+        size_t run = line_run_avx2(s, n, &i, a, b, c, starts);
+        if (run)
+            return run;
+    }
+#endif
+#ifdef __SSE2__
+    const __m128i lf = _mm_set1_epi8('\n'), sp = _mm_set1_epi8(' '), tab = _mm_set1_epi8('\t'),
+                  low = _mm_set1_epi8(0x20), va = _mm_set1_epi8(a), vb = _mm_set1_epi8(b),
+                  vc = _mm_set1_epi8(c);
+    for (; n - i > 16; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, lf));
+        if (!m)
+            continue;
+        __m128i w = _mm_loadu_si128((const __m128i *)(const void *)(s + i + 1));
+        __m128i f = _mm_or_si128(w, low);
+        unsigned stop = m & (unsigned)_mm_movemask_epi8(_mm_or_si128(
+                                _mm_cmpeq_epi8(f, va),
+                                _mm_or_si128(_mm_cmpeq_epi8(f, vb), _mm_cmpeq_epi8(f, vc))));
+        unsigned fresh = m & ~(unsigned)_mm_movemask_epi8(
+                                 _mm_or_si128(_mm_cmpeq_epi8(w, sp), _mm_cmpeq_epi8(w, tab)));
+        if (stop)
+            fresh &= (1u << __builtin_ctz(stop)) - 1;
+        for (; fresh; fresh &= fresh - 1) /* one or two line ends a piece: no popcount needed */
+            ++*starts;
+        if (stop)
+            return i + (size_t)__builtin_ctz(stop) + 1;
+    }
+#endif
+    for (; i < n; i++) {
+        if (s[i] != '\n')
+            continue;
+        if (i + 1 == n || run_stop(s[i + 1], a, b, c))
+            return i + 1;
+        if (s[i + 1] != ' ' && s[i + 1] != '\t')
+            ++*starts;
+    }
+    return 0;
 }
 
 const char *mm_memchr3(const char *s, size_t n, char a, char b, char c)

@@ -91,4 +91,16 @@ const char *mm_memchr3(const char *s, size_t n, char a, char b, char c);
  * less one.  32 positions at a time with AVX2, else 16 with SSE2. */
 size_t mm_lf_then(const char *s, size_t n, char a, char b, char c);
 
+/*
+ * Whole lines at the start of s[0..n) up to the first line whose first byte,
+ * ORed with 0x20, is a, b or c (so pass lower case: 'c' stops at "C" and "c",
+ * '*' at "*" and at an empty line, LF being 0x0A), or up to an LF at s[n - 1]:
+ * the length of those lines (ending with the LF before the stop), or 0 when
+ * no LF is followed by a stop or by the end.  *starts: how many of the lines
+ * after the first begin with a byte other than a space or a tab (for header
+ * text, the fields that begin there).  32 positions at a time with AVX2, else
+ * 16 with SSE2.
+ */
+size_t mm_line_run_ci(const char *s, size_t n, char a, char b, char c, size_t *starts);
+
 #endif
