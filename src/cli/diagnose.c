@@ -3,12 +3,15 @@
  * recipient.
  *
  * With --jobs N the input is read in batches (bounded in count and bytes).
- * N worker threads diagnose and render one batch's messages into per-message
- * buffers while the main thread reads the next batch; the main thread then
- * writes the finished batch in input order.  Two batches are in memory at
- * most, so memory is bounded by the batch size, whatever the number of
- * messages, and the workers never wait for reading or writing except at the
- * end of a batch.  With one job there are no threads: read, diagnose, write.
+ * N - 1 worker threads diagnose and render one batch's messages into
+ * per-message buffers while the main thread reads the next batch and then
+ * helps with this one; the main thread then writes the finished batch in
+ * input order.  N threads in all, not N workers beside a reader: on N cores
+ * a reader that shares its core with a worker gets a fraction of it, and
+ * reading a directory of small files then holds everyone up.  Two batches
+ * are in memory at most, so memory is bounded by the batch size, whatever
+ * the number of messages.  With one job there are no threads: read,
+ * diagnose, write.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -332,12 +335,13 @@ static int run_serial(job *j, reader *rd, batch *b)
     return rc;
 }
 
-/* Workers diagnose batch cur while the main thread reads batch nxt. */
-static int run_parallel(job *j, int jobs, reader *rd, batch *cur, batch *nxt)
+/* Workers diagnose batch cur while the main thread reads batch nxt;
+ * workers: threads besides the main one. */
+static int run_parallel(job *j, int workers, reader *rd, batch *cur, batch *nxt)
 {
     pthread_t th[MAX_JOBS];
     int started = 0, rc = EXIT_OK;
-    for (int t = 0; t < jobs && t < MAX_JOBS; t++)
+    for (int t = 0; t < workers && t < MAX_JOBS; t++)
         if (pthread_create(&th[t], NULL, worker, j) == 0)
             started++;
     if (!started)
@@ -376,7 +380,7 @@ static int run_inputs(job *j, int jobs, char **paths, size_t npaths, bool show_p
      * diagnoses it in place.  Without memory for the buffers, malloc each. */
     for (size_t k = 0; jobs > 1 && k < 2; k++)
         b[k].copies = malloc(COPIES_CAP);
-    int rc = jobs <= 1 ? run_serial(j, &rd, &b[0]) : run_parallel(j, jobs, &rd, &b[0], &b[1]);
+    int rc = jobs <= 1 ? run_serial(j, &rd, &b[0]) : run_parallel(j, jobs - 1, &rd, &b[0], &b[1]);
     if (show_progress)
         fputc('\n', stderr);
     for (size_t k = 0; k < 2; k++) {
