@@ -86,6 +86,9 @@ mm_rcpt *mm_report_add(mm_report *r);
 /* Copy (p, n) into the report's arena with white space squeezed; "" on NULL. */
 const char *mm_report_str(mm_report *r, const char *p, size_t n);
 const char *mm_report_strz(mm_report *r, const char *s);
+/* mm_report_strz(r, mm_field_value(f)), the value made in the report's
+ * arena when it was not read before (f is left unread then). */
+const char *mm_report_field(mm_report *r, const mm_field *f);
 /* Drop recipients from index n on (a decoder that gives up part-way). */
 void mm_report_truncate(mm_report *r, size_t n);
 

@@ -161,6 +161,25 @@ const char *mm_report_strz(mm_report *r, const char *s)
     return s ? copy_str(r, s, strlen(s)) : "";
 }
 
+const char *mm_report_field(mm_report *r, const mm_field *f)
+{
+    if (f->val)
+        return mm_report_strz(r, f->val);
+    /* Made from the raw text straight into the report's arena: the value
+     * is squeezed as it is made, so unless RFC 2047 decoding may have
+     * changed it afterwards, it is what copy_str() would give back, and
+     * making it in the message's arena to copy it again is work for
+     * nothing.  The field itself stays unread (its val NULL). */
+    mm_field own = *f;
+    own.val = NULL;
+    own.arena = &r->arena;
+    const char *v = mm_field_make_value(&own);
+    if (!f->decode)
+        return v;
+    size_t n = strlen(v);
+    return squeezed(v, n) ? v : copy_str(r, v, n);
+}
+
 mm_kind_t mm_report_kind(const mm_report *r)
 {
     return r->kind;

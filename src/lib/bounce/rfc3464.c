@@ -53,21 +53,28 @@ static bool is_rcpt_field(const mm_field *f)
            mm_field_is(f, "X-Actual-Recipient");
 }
 
+/* A field whose value goes into the report as it stands (squeezed) is
+ * made straight in the report's arena (mm_report_field): the DSN's fields
+ * are parsed without RFC 2047 decoding, so the value made there is the
+ * copy mm_report_strz() of the value would give, and any suffix of it
+ * that starts past a space (after "type; ") is squeezed too. */
 static void set_field(mm_report *r, mm_rcpt *rc, const mm_field *f)
 {
     mm_recipient *p = &rc->pub;
     const char *type;
     size_t tl;
-    const char *v = after_type(mm_field_value(f), &type, &tl);
     if (mm_field_is(f, "Final-Recipient")) {
+        const char *v = after_type(mm_field_value(f), &type, &tl);
         p->recipient = mm_report_addr(r, v, strlen(v));
     } else if (mm_field_is(f, "Original-Recipient")) {
+        const char *v = after_type(mm_field_value(f), &type, &tl);
         p->original_recipient = mm_report_addr(r, v, strlen(v));
     } else if (mm_field_is(f, "X-Actual-Recipient")) {
+        const char *v = after_type(mm_field_value(f), &type, &tl);
         if (!p->recipient[0] && strchr(v, '@'))
             p->recipient = mm_report_addr(r, v, strlen(v));
     } else if (mm_field_is(f, "Action")) {
-        char *a = (char *)mm_report_strz(r, mm_field_value(f));
+        char *a = (char *)mm_report_field(r, f);
         mm_strlower(a);
         char *sp = strpbrk(a, " (");
         if (sp)
@@ -75,14 +82,18 @@ static void set_field(mm_report *r, mm_rcpt *rc, const mm_field *f)
         p->action = a;
     } else if (mm_field_is(f, "Status")) {
         char code[16];
-        if (mm_find_status(mm_field_value(f), strlen(mm_field_value(f)), code))
+        const char *v = mm_field_value(f);
+        if (mm_find_status(v, strlen(v), code))
             p->status = mm_report_strz(r, code);
     } else if (mm_field_is(f, "Remote-MTA")) {
         /* "dns; mx.example.org (192.0.2.1, the server for the domain.)":
          * the comment is not part of the name (RFC 5322 CFWS). */
+        const char *v = after_type(mm_field_value(f), &type, &tl);
         const char *c = strchr(v, '(');
         p->remote_mta = mm_report_str(r, v, c && c > v ? (size_t)(c - v) : strlen(v));
     } else if (mm_field_is(f, "Diagnostic-Code")) {
+        const char *v = f->decode ? mm_report_strz(r, after_type(mm_field_value(f), &type, &tl))
+                                  : after_type(mm_report_field(r, f), &type, &tl);
         if (tl) {
             rc->diag_type = mm_report_str(r, type, tl);
             mm_strlower((char *)rc->diag_type);
@@ -93,9 +104,9 @@ static void set_field(mm_report *r, mm_rcpt *rc, const mm_field *f)
             else if (strcmp(rc->diag_type, "x-postfix") == 0)
                 rc->diag_type = "X-POSTFIX";
         }
-        p->diagnostic = mm_report_strz(r, v);
+        p->diagnostic = v;
     } else if (mm_field_is(f, "Last-Attempt-Date")) {
-        p->date = mm_report_strz(r, mm_field_value(f));
+        p->date = mm_report_field(r, f);
     }
 }
 
@@ -199,7 +210,7 @@ static bool group_has_rcpt(const mm_fields *fs, size_t i)
  * group, so the fields of the group read before it are replayed. */
 static mm_status_t decode_fields(const mm_fields *fs, mm_report *r)
 {
-    const char *reporting = "", *arrival = "";
+    const char *reporting = "", *arrival = "", *reporting_copy = NULL, *arrival_copy = NULL;
     size_t start = r->n, group = 0;
     mm_rcpt *cur = NULL;
     for (size_t i = 0; i < fs->n; i++) {
@@ -246,10 +257,17 @@ static mm_status_t decode_fields(const mm_fields *fs, mm_report *r)
         if (!p->recipient[0] || (internal_address(p->recipient) && p->original_recipient[0] &&
                                  !internal_address(p->original_recipient)))
             p->recipient = p->original_recipient;
-        if (!p->reporting_mta[0])
-            p->reporting_mta = mm_report_strz(r, reporting);
-        if (!p->date[0])
-            p->date = mm_report_strz(r, arrival);
+        /* the per-message values copied once, shared by the recipients */
+        if (!p->reporting_mta[0]) {
+            if (!reporting_copy)
+                reporting_copy = mm_report_strz(r, reporting);
+            p->reporting_mta = reporting_copy;
+        }
+        if (!p->date[0]) {
+            if (!arrival_copy)
+                arrival_copy = mm_report_strz(r, arrival);
+            p->date = arrival_copy;
+        }
     }
     return r->n > start ? MM_OK : MM_ENOTFOUND;
 }
