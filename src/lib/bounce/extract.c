@@ -240,18 +240,6 @@ const char *mm_report_addr(mm_report *r, const char *p, size_t n)
     return s;
 }
 
-const char *mm_next_line(const char *text, size_t n, size_t *pos, size_t *len)
-{
-    if (*pos >= n)
-        return NULL;
-    const char *s = text + *pos;
-    const char *nl = memchr(s, '\n', n - *pos);
-    size_t l = nl ? (size_t)(nl - s) : n - *pos;
-    *pos += l + (nl ? 1 : 0);
-    *len = l;
-    return s;
-}
-
 /* The value of "key" (e.g. "dsn=") standing as a word in t[0..n): up to the
  * next ',' or white space; NULL if absent. */
 static const char *log_value(const char *t, size_t n, const char *key, size_t *vlen)
