@@ -156,7 +156,7 @@ static void test_rhost_hosts(void **state)
     (void)state;
     const char *missing = mm_rhost_host_missing();
     if (missing)
-        fail_msg("rhost.c: host name %s is not in all_hosts", missing);
+        fail_msg("rhost.c: host name %s is not in all_hosts or lacks its key pair", missing);
 }
 
 int main(int argc, char **argv)

@@ -191,7 +191,8 @@ bool mm_rhost_host_may_hold(const mm_rhost_host *h, const char *s);
  * reason.  pp: mm_cn_pairs_of(lower_diagnostic). */
 mm_reason_t mm_rhost_match(mm_rcpt *rc, const char *lower_diagnostic, const mm_cn_pairs *pp);
 /* For the tests: a host name of rhost.c's providers missing from its
- * joined list all_hosts (which must hold them all), or NULL. */
+ * joined list all_hosts (which must hold them all) or not holding its key
+ * pair, or a note that all_hosts_pairs is stale; NULL when all is well. */
 const char *mm_rhost_host_missing(void);
 /* rhost_cn.c: the Chinese providers' rules, asked first by mm_rhost_match(). */
 mm_reason_t mm_rhost_cn_match(mm_rcpt *rc, const char *lower_diagnostic);

@@ -153,7 +153,8 @@ static mm_status_t diagnose_parsed(mm_diag_ws *ws, const mm_msg *m, const mm_lim
                 r->mta = d->name;
             break;
         }
-        mm_report_truncate(r, before);
+        if (r->n > before) /* most decoders add none: no call for them */
+            mm_report_truncate(r, before);
         r->kind = MM_KIND_NOT_BOUNCE;
         r->truncated = truncated; /* a limit this decoder reached is not the report's */
         if (st != MM_OK && st != MM_ENOTFOUND)

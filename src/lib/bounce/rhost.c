@@ -238,9 +238,17 @@ typedef mm_reason_t (*provider_fn)(const mm_rcpt *rc, const char *lower);
  * the Sisimai version that brought the provider's rules. */
 typedef struct host_name {
     const char *s;
-    size_t len; /* strlen(s), worked out by the compiler (H()) */
+    size_t len;         /* strlen(s), worked out by the compiler (H()) */
+    unsigned short key; /* the slot of a pair of s that few host names hold */
 } host_name;
-#define H(s) {s, sizeof s - 1}
+
+/* mm_cn_pair_hash() of the bytes a, b as a constant expression */
+#define PAIR_SLOT(a, b) \
+    ((((unsigned)(unsigned char)(a) << 5) ^ (unsigned char)(b)) & (MM_CN_SLOTS - 1))
+/* A host name and a pair of its bytes (a, b) that most remote hosts lack:
+ * asked first, in one load (the bounce-tables test checks that s holds
+ * it; any pair of s gives the same answers, a rare one sooner). */
+#define H(s, a, b) {s, sizeof s - 1, PAIR_SLOT(a, b)}
 
 static const struct provider {
     const char *name;
@@ -248,23 +256,35 @@ static const struct provider {
     provider_fn fn;
     int since;
 } providers[] = {
-    {"apple", {H(".mail.icloud.com"), H(".apple.com"), H(".me.com")}, mm_rhost_apple, 51},
-    {"cox", {H("cox.net")}, mm_rhost_cox, 48},
-    {"orange", {H(".laposte.net"), H(".orange.fr"), H(".wanadoo.fr")}, franceptt, 48},
+    {"apple",
+     {H(".mail.icloud.com", 'c', 'l'), H(".apple.com", 'p', 'p'), H(".me.com", 'm', 'e')},
+     mm_rhost_apple,
+     51},
+    {"cox", {H("cox.net", 'o', 'x')}, mm_rhost_cox, 48},
+    {"orange",
+     {H(".laposte.net", 'a', 'p'), H(".orange.fr", 'f', 'r'), H(".wanadoo.fr", 'w', 'a')},
+     franceptt,
+     48},
     {"godaddy",
-     {H("smtp.secureserver.net"), H("mailstore1.secureserver.net")},
+     {H("smtp.secureserver.net", 'c', 'u'), H("mailstore1.secureserver.net", 'c', 'u')},
      mm_rhost_godaddy,
      48},
-    {"google", {H("aspmx.l.google.com"), H("gmail-smtp-in.l.google.com")}, google, 48},
-    {"iua", {H(".email.ua")}, mm_rhost_iua, 48},
-    {"kddi", {H(".ezweb.ne.jp"), H("msmx.au.com")}, mm_rhost_kddi, 48},
-    {"microsoft", {H(".prod.outlook.com"), H(".protection.outlook.com")}, mm_rhost_microsoft, 48},
-    {"mimecast", {H(".mimecast.com")}, mm_rhost_mimecast, 48},
-    {"nttdocomo", {H("mfsmax.docomo.ne.jp")}, docomo, 48},
-    {"spectrum", {H("charter.net")}, mm_rhost_spectrum, 48},
-    {"yahoo", {H(".yahoodns.net")}, yahoo, 48},
-    {"aol", {H(".mail.aol.com"), H(".mx.aol.com")}, mm_rhost_aol, 52},
-    {"messagelabs", {H(".messagelabs.com")}, mm_rhost_messagelabs, 52},
+    {"google",
+     {H("aspmx.l.google.com", 'g', 'l'), H("gmail-smtp-in.l.google.com", 'g', 'l')},
+     google,
+     48},
+    {"iua", {H(".email.ua", 'u', 'a')}, mm_rhost_iua, 48},
+    {"kddi", {H(".ezweb.ne.jp", 'e', 'z'), H("msmx.au.com", 'a', 'u')}, mm_rhost_kddi, 48},
+    {"microsoft",
+     {H(".prod.outlook.com", 't', 'l'), H(".protection.outlook.com", 't', 'l')},
+     mm_rhost_microsoft,
+     48},
+    {"mimecast", {H(".mimecast.com", 'i', 'm')}, mm_rhost_mimecast, 48},
+    {"nttdocomo", {H("mfsmax.docomo.ne.jp", 'f', 's')}, docomo, 48},
+    {"spectrum", {H("charter.net", 'r', 't')}, mm_rhost_spectrum, 48},
+    {"yahoo", {H(".yahoodns.net", 'a', 'h')}, yahoo, 48},
+    {"aol", {H(".mail.aol.com", 'a', 'o'), H(".mx.aol.com", 'a', 'o')}, mm_rhost_aol, 52},
+    {"messagelabs", {H(".messagelabs.com", 'b', 's')}, mm_rhost_messagelabs, 52},
 };
 
 /* Every host name of providers[], joined: a recipient's domain that is
@@ -280,11 +300,45 @@ static const char all_hosts[] =
     ".protection.outlook.com .mimecast.com mfsmax.docomo.ne.jp charter.net .yahoodns.net "
     ".mail.aol.com .mx.aol.com .messagelabs.com";
 
+/* The pairs of all_hosts' bytes (bit mm_cn_pair_hash(a, b) for each pair
+ * a, b in it): a domain that holds a pair not there is in no host name,
+ * as nearly every recipient's, and is told so without the search.  Made
+ * from all_hosts by hand (the bounce-tables test makes it again through
+ * mm_rhost_host_missing() and compares). */
+static const uint64_t all_hosts_pairs[MM_CN_SLOTS / 64] = {
+    0x0008400000309103ull, 0x0008608a012dc394ull, 0x000c40000002f020ull, 0x0000c000041c300cull,
+    0x0001000000000000ull, 0x000080020000f008ull, 0x02a9f6fa013cf899ull, 0x0008c0220118c262ull,
+    0x0050e02300196022ull, 0x0005f00100004000ull, 0x0000402100004022ull, 0x0001922000140012ull,
+    0x0080400000000000ull, 0x0000000000000002ull, 0x0000000000000000ull, 0x0000000000000000ull,
+};
+
+static bool all_hosts_may_hold(const char *s)
+{
+    for (; s[0] && s[1]; s++) {
+        unsigned k = mm_cn_pair_hash((unsigned char)s[0], (unsigned char)s[1]);
+        if (!(all_hosts_pairs[k / 64] >> (k % 64) & 1))
+            return false;
+    }
+    return true;
+}
+
 const char *mm_rhost_host_missing(void)
 {
+    uint64_t pairs[MM_CN_SLOTS / 64] = {0};
+    for (const char *s = all_hosts; s[0] && s[1]; s++) {
+        unsigned k = mm_cn_pair_hash((unsigned char)s[0], (unsigned char)s[1]);
+        pairs[k / 64] |= (uint64_t)1 << (k % 64);
+    }
+    if (memcmp(pairs, all_hosts_pairs, sizeof pairs) != 0)
+        return "(all_hosts_pairs is not all_hosts' pair set)";
     for (size_t i = 0; i < sizeof providers / sizeof providers[0]; i++)
         for (size_t j = 0; j < 4 && providers[i].hosts[j].s; j++) {
             const host_name *h = &providers[i].hosts[j];
+            bool key_in = false;
+            for (const char *s = h->s; s[0] && s[1]; s++)
+                key_in |= mm_cn_pair_hash((unsigned char)s[0], (unsigned char)s[1]) == h->key;
+            if (!key_in)
+                return h->s; /* its key is no pair of its bytes */
             const char *at = strstr(all_hosts, h->s);
             /* a whole name: a space or the string's end on both sides */
             while (at && !((at == all_hosts || at[-1] == ' ') &&
@@ -338,8 +392,8 @@ static bool provider_is(const struct provider *pv, const mm_rhost_host *host, co
 {
     for (size_t i = 0; i < 4 && pv->hosts[i].s; i++) {
         const host_name *h = &pv->hosts[i];
-        if (host->len && h->len <= host->len && mm_rhost_host_may_hold(host, h->s) &&
-            strstr(host->s, h->s))
+        if (host->len && h->len <= host->len && (host->bits[h->key / 64] >> (h->key % 64) & 1) &&
+            mm_rhost_host_may_hold(host, h->s) && strstr(host->s, h->s))
             return true;
         if (domain[0] && dl <= h->len && strstr(h->s, domain))
             return true;
@@ -407,7 +461,7 @@ mm_reason_t mm_rhost_match(mm_rcpt *rc, const char *lower, const mm_cn_pairs *pp
     }
     const char *at = strrchr(rc->pub.recipient, '@');
     const char *domain = at && strlen(at + 1) > 3 ? at + 1 : "";
-    if (domain[0] && !strstr(all_hosts, domain))
+    if (domain[0] && !(all_hosts_may_hold(domain) && strstr(all_hosts, domain)))
         domain = "";
     size_t dl = strlen(domain);
     /* no host and a domain in no host name (most recipients): no provider */
