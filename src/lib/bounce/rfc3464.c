@@ -53,6 +53,14 @@ static bool is_rcpt_field(const mm_field *f)
            mm_field_is(f, "X-Actual-Recipient");
 }
 
+/* mm_report_strz() of what follows "type;" in f's value (see set_field). */
+static const char *report_typed(mm_report *r, const mm_field *f, const char **type, size_t *tl)
+{
+    if (f->decode)
+        return mm_report_strz(r, after_type(mm_field_value(f), type, tl));
+    return after_type(mm_report_field(r, f), type, tl);
+}
+
 /* A field whose value goes into the report as it stands (squeezed) is
  * made straight in the report's arena (mm_report_field): the DSN's fields
  * are parsed without RFC 2047 decoding, so the value made there is the
@@ -92,8 +100,7 @@ static void set_field(mm_report *r, mm_rcpt *rc, const mm_field *f)
         const char *c = strchr(v, '(');
         p->remote_mta = mm_report_str(r, v, c && c > v ? (size_t)(c - v) : strlen(v));
     } else if (mm_field_is(f, "Diagnostic-Code")) {
-        const char *v = f->decode ? mm_report_strz(r, after_type(mm_field_value(f), &type, &tl))
-                                  : after_type(mm_report_field(r, f), &type, &tl);
+        const char *v = report_typed(r, f, &type, &tl);
         if (tl) {
             rc->diag_type = mm_report_str(r, type, tl);
             mm_strlower((char *)rc->diag_type);
@@ -210,7 +217,9 @@ static bool group_has_rcpt(const mm_fields *fs, size_t i)
  * group, so the fields of the group read before it are replayed. */
 static mm_status_t decode_fields(const mm_fields *fs, mm_report *r)
 {
-    const char *reporting = "", *arrival = "", *reporting_copy = NULL, *arrival_copy = NULL;
+    /* the per-message fields, copied once when a recipient needs them */
+    const mm_field *reporting = NULL, *arrival = NULL;
+    const char *reporting_copy = NULL, *arrival_copy = NULL;
     size_t start = r->n, group = 0;
     mm_rcpt *cur = NULL;
     for (size_t i = 0; i < fs->n; i++) {
@@ -227,13 +236,11 @@ static mm_status_t decode_fields(const mm_fields *fs, mm_report *r)
              * part per report). */
             if (r->n > start && !group_has_rcpt(fs, i))
                 break;
-            const char *t;
-            size_t tl;
-            reporting = after_type(mm_field_value(f), &t, &tl);
+            reporting = f;
             continue;
         }
         if (mm_field_is(f, "Arrival-Date")) {
-            arrival = mm_field_value(f);
+            arrival = f;
             continue;
         }
         if (!cur && is_rcpt_field(f)) {
@@ -257,15 +264,17 @@ static mm_status_t decode_fields(const mm_fields *fs, mm_report *r)
         if (!p->recipient[0] || (internal_address(p->recipient) && p->original_recipient[0] &&
                                  !internal_address(p->original_recipient)))
             p->recipient = p->original_recipient;
-        /* the per-message values copied once, shared by the recipients */
+        /* the per-message values, shared by the recipients */
         if (!p->reporting_mta[0]) {
+            const char *t;
+            size_t tl;
             if (!reporting_copy)
-                reporting_copy = mm_report_strz(r, reporting);
+                reporting_copy = reporting ? report_typed(r, reporting, &t, &tl) : "";
             p->reporting_mta = reporting_copy;
         }
         if (!p->date[0]) {
             if (!arrival_copy)
-                arrival_copy = mm_report_strz(r, arrival);
+                arrival_copy = arrival ? mm_report_field(r, arrival) : "";
             p->date = arrival_copy;
         }
     }
