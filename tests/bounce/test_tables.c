@@ -159,6 +159,14 @@ static void test_rhost_hosts(void **state)
         fail_msg("rhost.c: host name %s is not in all_hosts or lacks its key pair", missing);
 }
 
+static void test_rhost_cn_keys(void **state)
+{
+    (void)state;
+    const char *wrong = mm_rhost_cn_keys_wrong();
+    if (wrong)
+        fail_msg("rhost_cn.c: the key pair of host name %s is not one of its pairs", wrong);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -170,6 +178,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_phrases),
         cmocka_unit_test(test_rhost_cn),
         cmocka_unit_test(test_rhost_hosts),
+        cmocka_unit_test(test_rhost_cn_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

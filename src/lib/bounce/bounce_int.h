@@ -194,6 +194,9 @@ mm_reason_t mm_rhost_match(mm_rcpt *rc, const char *lower_diagnostic, const mm_c
  * joined list all_hosts (which must hold them all) or not holding its key
  * pair, or a note that all_hosts_pairs is stale; NULL when all is well. */
 const char *mm_rhost_host_missing(void);
+/* For the tests: a host name of rhost_cn.c whose key pair is not one of
+ * its pairs, or NULL. */
+const char *mm_rhost_cn_keys_wrong(void);
 /* rhost_cn.c: the Chinese providers' rules, asked first by mm_rhost_match(). */
 mm_reason_t mm_rhost_cn_match(mm_rcpt *rc, const char *lower_diagnostic);
 /* The same with the reply's pairs made already (pp as mm_rhost_match's)
