@@ -590,7 +590,12 @@ static bool strip_continuations(char *s, int reply)
                    '-', '\0'};
     if (!strstr(s, pre))
         return false;
+    /* What is kept is squeezed as it is written (mm_squeeze_space() of the
+     * result, in the same pass): a run of white space becomes one space
+     * before the next byte kept, none at either end.  w stays at or before
+     * r: a space is written only for a byte read and not written. */
     char *w = s;
+    bool space = false;
     for (char *r = s; *r;) {
         /* the first digit before the calls: most bytes are not one */
         if (r[0] == pre[0] &&
@@ -600,10 +605,17 @@ static bool strip_continuations(char *s, int reply)
                 r++;
             continue;
         }
-        *w++ = *r++;
+        char c = *r++;
+        if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v') {
+            space = true;
+            continue;
+        }
+        if (space && w != s)
+            *w++ = ' ';
+        space = false;
+        *w++ = c;
     }
     *w = '\0';
-    mm_squeeze_space(s);
     return true;
 }
 

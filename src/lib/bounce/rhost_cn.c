@@ -470,13 +470,17 @@ mm_reason_t mm_rhost_cn_match_pairs(mm_rcpt *rc, const char *lower, const mm_cn_
                                     const mm_rhost_host *host)
 {
     cn_prov known = recognise(rc, lower, pp, host);
-    int cls = reply_class(rc, lower);
+    int cls = -1; /* the reply's class, looked for when a row first asks (most never do) */
     uint64_t rows[3];
     rows_present(pp, rows);
     for (unsigned w = 0; w < CN_RULE_WORDS; w++) {
         for (uint64_t bits = rows[w]; bits; bits &= bits - 1) {
             const cn_rule *r = &rules[w * 64 + mm_lowest_bit(bits)];
-            if (!pp->has[r->pair2] || !rule_applies(r, known, cls, lower, pp))
+            if (!pp->has[r->pair2])
+                continue;
+            if (cls < 0 && (r->flags & (C4 | C5)))
+                cls = reply_class(rc, lower);
+            if (!rule_applies(r, known, cls, lower, pp))
                 continue;
             if (known == P_NONE && r->prov != P_ANY && r->prov != P_GEN)
                 known = r->prov;
