@@ -9,11 +9,15 @@ known list name.  The output (static const arrays for phrases.c only):
 
   phrase_rows     every pattern, the lists one after the other
   phrase_spans    the rows of each reason's list ([MM_REASON_X] = {lo, hi})
-  phrase_need     each row's letter pairs other than its key, rarest first
+  phrase_need     each row's pairs other than its key and its two rarest
+                  others, rarest first, ended by NEED_END
   phrase_key_*    the rows by key pair: one pair of each pattern, chosen rare;
                   phrase_key_mask: which slots key a row at all, and
                   phrase_key_blocks: which blocks of 16 slots do;
-                  phrase_key_need1: each row's first other pair, beside it
+                  phrase_keyed: per row in key order (a bucket's rows side by
+                  side), its two rarest other pairs (ALWAYS if fewer), its
+                  row and where the rest of its pairs start in phrase_need:
+                  what the scan of a bucket reads, in order, in 8 bytes a row
 
 A pair is two adjacent bytes of a pattern, neither of them a mark ('*',
 '#', '$'), hashed as mm_cn_pair_hash() (bounce_int.h) does into one of
@@ -31,6 +35,7 @@ import sys
 
 SLOTS = 1024  # MM_CN_SLOTS
 ALWAYS = 0  # MM_PHRASE_ALWAYS
+NEED_END = 0xffff  # PHRASE_NEED_END: ends a row's pairs in phrase_need
 MARKS = b'*#$'
 
 # The special lists (not a reason of their own).
@@ -136,14 +141,15 @@ def main():
     flat, at = [], []
     for ps in need:
         at.append(len(flat))
-        flat.extend(ps)
-    at.append(len(flat))
-    w.extend(wrap([str(p) for p in flat] or ['0']))
+        flat.extend(ps[2:] + [NEED_END])
+    if len(flat) > 0xffff:
+        fail(src, 0, 'phrase_need is too long for its 16-bit offsets')
+    w.extend(wrap([str(p) for p in flat]))
     w.append('};')
     w.append('')
     w.append('static const phrase_row phrase_rows[PHRASE_COUNT] = {')
     for i, (lit, ps, marks) in enumerate(rows):
-        w.append('    {%s, %d, %d, %s},' % (lit, at[i], at[i + 1], 'true' if marks else 'false'))
+        w.append('    {%s, %s},' % (lit, 'true' if marks else 'false'))
     w.append('};')
     w.append('')
     w.append('static const phrase_span phrase_spans[MM_REASON_COUNT_] = {')
@@ -173,12 +179,11 @@ def main():
     w.append('static const unsigned char phrase_key_blocks[%d] = {' % len(blocks))
     w.extend(wrap([str(i) for i in blocks]))
     w.append('};')
-    w.append('static const unsigned short phrase_key_rows[PHRASE_COUNT] = {')
-    w.extend(wrap([str(i) for b in buckets for i in b]))
-    w.append('};')
-    w.append('/* beside each of phrase_key_rows: the row\'s first other pair (ALWAYS if none) */')
-    w.append('static const unsigned short phrase_key_need1[PHRASE_COUNT] = {')
-    w.extend(wrap([str(need[i][0] if need[i] else ALWAYS) for b in buckets for i in b]))
+    w.append('static const phrase_keyed_row phrase_keyed[PHRASE_COUNT] = {')
+    def other(i, k):
+        return need[i][k] if len(need[i]) > k else ALWAYS
+    w.extend(wrap(['{%d, %d, %d, %d}' % (other(i, 0), other(i, 1), i, at[i])
+                   for b in buckets for i in b]))
     w.append('};')
     with open(out, 'w', encoding='utf-8') as f:
         f.write('\n'.join(w) + '\n')

@@ -39,20 +39,30 @@ _Static_assert(MM_REASON_COUNT_ <= 64, "mm_phrase_text keeps one bit per reason"
 _Static_assert(MM_REASON_COUNT_ <= 255, "status_table keeps a reason in a byte");
 
 /* One pattern of data/bounce/phrases.txt, as gen_phrases.py writes it:
- * its text, the slots of its byte pairs other than its key (phrase_need[need, need_end),
- * rarest first) and whether it holds a mark ('*', '#', '$'). */
+ * its text and whether it holds a mark ('*', '#', '$'). */
 typedef struct phrase_row {
     const char *text;
-    unsigned short need, need_end;
     bool marks;
 } phrase_row;
+
+/* A row as the scan of its key's bucket reads it (phrase_keyed, the rows
+ * of a bucket side by side, in key order): the slots of its two rarest
+ * pairs other than the key (MM_PHRASE_ALWAYS when it has fewer), its row,
+ * and where the slots of the rest start in phrase_need (rarest first,
+ * ended by PHRASE_NEED_END).  The scan reads these 8 bytes a row in order
+ * and looks at phrase_rows only for the rows it marks. */
+typedef struct phrase_keyed_row {
+    unsigned short need1, need2, row, rest;
+} phrase_keyed_row;
+
+#define PHRASE_NEED_END 0xffffu
 
 /* The rows of one list, [lo, hi). */
 typedef struct phrase_span {
     unsigned short lo, hi;
 } phrase_span;
 
-/* phrase_rows, phrase_spans, phrase_need, phrase_key_first/_rows/_need1:
+/* phrase_rows, phrase_spans, phrase_need, phrase_key_first/_mask/_blocks, phrase_keyed:
  * made at build time from data/bounce/phrases.txt by gen_phrases.py */
 #include "phrase_table.h"
 
@@ -270,27 +280,27 @@ static bool pattern_in(const char *text, const char *pat)
     }
 }
 
-/* Does the text hold every pair of row r but its key? */
-static bool holds_needs(const mm_phrase_text *pt, const phrase_row *r)
+/* Does the text hold the pairs of phrase_need from rest on (to the end
+ * mark)? */
+static bool holds_rest(const mm_phrase_text *pt, unsigned rest)
 {
-    for (unsigned i = r->need; i < r->need_end; i++)
+    for (unsigned i = rest; phrase_need[i] != PHRASE_NEED_END; i++)
         if (!pt->pairs.has[phrase_need[i]])
             return false;
     return true;
 }
 
 /* The rows filed under pair slot (their key) whose other pairs the text
- * holds too: the only ones worth a search.  A row's rarest other pair
- * stands beside it (phrase_key_need1): most rows fail there, without a
- * look at the row. */
+ * holds too: the only ones worth a search.  A row's two rarest other
+ * pairs stand beside it (phrase_keyed): most rows fail there, on one
+ * test of both (the set's bytes are 0 or 1), without a look elsewhere. */
 static void wake_rows(mm_phrase_text *pt, unsigned slot)
 {
     for (unsigned i = phrase_key_first[slot]; i < phrase_key_first[slot + 1]; i++) {
-        if (!pt->pairs.has[phrase_key_need1[i]])
+        const phrase_keyed_row *k = &phrase_keyed[i];
+        if (!(pt->pairs.has[k->need1] & pt->pairs.has[k->need2]) || !holds_rest(pt, k->rest))
             continue;
-        unsigned row = phrase_key_rows[i];
-        if (holds_needs(pt, &phrase_rows[row]))
-            pt->cand[row / 64] |= (uint64_t)1 << (row % 64);
+        pt->cand[k->row / 64] |= (uint64_t)1 << (k->row % 64);
     }
 }
 
