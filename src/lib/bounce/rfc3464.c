@@ -489,6 +489,11 @@ static void receiver_status(mm_report *r, mm_rcpt *rc)
     d += 4;
     while (*d == ' ' || *d == '#' || *d == '\'')
         d++;
+    /* The code must open d and be of the status's class: a code is "C."
+     * then digits, so d not opening with the class and a dot ends it here,
+     * before the search for one (most diagnostics quote no code there). */
+    if (d[0] != p->status[0] || d[1] != '.')
+        return;
     if (!mm_prov_status(d, strlen(d), code) || strncmp(d, code, strlen(code)) != 0)
         return;
     if (code[0] != p->status[0] || strcmp(code + 1, ".0.0") == 0)
