@@ -47,6 +47,18 @@ struct mm_report {
      * of the returned message begins (mm_mta_prose_len()), worked out once by
      * mm_diagnose_message() before the decoders run: most of them need it. */
     size_t prose_len;
+    /* mm_decode_rfc3464()'s last good result for this message, as it gave
+     * it back: the recipients it appended from dsn_from on (dsn_n of them,
+     * copies in the arena) and whether it marked the report truncated.
+     * Several decoders read the standard part for the same message, and one
+     * that then turns the message away (its recipients truncated away)
+     * leaves the same reading to the next: a call with the same message
+     * and start gets the copies back (rfc3464.c).  Emptied with the rest
+     * of the report for each message. */
+    const mm_msg *dsn_msg;
+    const mm_rcpt *dsn_rcpts;
+    size_t dsn_from, dsn_n;
+    bool dsn_truncated;
     /* The text (up to its first NUL byte, as the searches read it) holds no
      * 8-bit byte, so no Chinese word: worked out once there too, for the
      * four Chinese providers' decoders (lhost/cn_*.c), which each asked it. */

@@ -576,8 +576,50 @@ static const char *find_text_dsn(const mm_msg *m)
     return (rep && rep < p) ? rep + 1 : p + 1;
 }
 
+/* The recipients of an earlier good call for the same message and start,
+ * appended again as that call left them (see mm_report's dsn_rcpts); false
+ * (r as it was) when there is none or memory runs out. */
+static bool replay(const mm_msg *m, mm_report *r)
+{
+    size_t from = r->n;
+    bool truncated = r->truncated;
+    if (!r->dsn_rcpts || r->dsn_msg != m || r->dsn_from != from)
+        return false;
+    for (size_t i = 0; i < r->dsn_n; i++) {
+        mm_rcpt *rc = mm_report_add(r);
+        if (!rc) {
+            r->n = from;
+            r->truncated = truncated;
+            return false;
+        }
+        *rc = r->dsn_rcpts[i];
+    }
+    if (r->dsn_truncated)
+        r->truncated = true;
+    r->kind = MM_KIND_BOUNCE;
+    return true;
+}
+
+/* Keep what a good call appended, for replay(). */
+static void keep(const mm_msg *m, mm_report *r, size_t from, bool truncated)
+{
+    size_t n = r->n - from;
+    mm_rcpt *v = mm_arena_alloc(&r->arena, n * sizeof *v);
+    if (!v)
+        return;
+    memcpy(v, r->r + from, n * sizeof *v);
+    r->dsn_msg = m;
+    r->dsn_rcpts = v;
+    r->dsn_from = from;
+    r->dsn_n = n;
+    r->dsn_truncated = truncated;
+}
+
 mm_status_t mm_decode_rfc3464(const mm_msg *m, mm_report *r)
 {
+    if (replay(m, r))
+        return MM_OK;
+    bool was_truncated = r->truncated;
     mm_fields fs = {0};
     mm_arena a;
     mm_arena_init(&a);
@@ -604,6 +646,7 @@ mm_status_t mm_decode_rfc3464(const mm_msg *m, mm_report *r)
     if (st == MM_OK) {
         complete(r, m, from);
         r->kind = MM_KIND_BOUNCE;
+        keep(m, r, from, r->truncated && !was_truncated);
     }
     return st;
 }
