@@ -45,24 +45,34 @@ static void finish_recipient(mm_report *r, mm_rcpt *rc)
 /* The attached message's Message-ID, Subject, From, To and Date (the
  * first of each), in one walk over its fields, each value made straight in
  * the report's arena (mm_report_field) rather than made in the message's
- * and copied. */
+ * and copied.  A field is told by its key's length (and for the two of
+ * four letters, its first letter) before its keys and names are compared. */
 static void set_original(mm_report *r, const mm_msg *m)
 {
     static const char *const names[] = {"Message-ID", "Subject", "From", "To", "Date"};
     const char **slots[] = {&r->orig.message_id, &r->orig.subject, &r->orig.from, &r->orig.to,
                             &r->orig.date};
-    unsigned keys[5], left = 0x1f;
-    for (size_t k = 0; k < 5; k++)
-        keys[k] = mm_field_key(names[k], strlen(names[k]));
+    /* mm_field_key() of literals: worked out by the compiler */
+    const unsigned keys[] = {mm_field_key("Message-ID", 10), mm_field_key("Subject", 7),
+                             mm_field_key("From", 4), mm_field_key("To", 2),
+                             mm_field_key("Date", 4)};
+    unsigned left = 0x1f;
     const mm_fields *f = &m->orig;
-    for (size_t i = 0; left && i < f->n; i++)
-        for (size_t k = 0; k < 5; k++)
-            if ((left >> k & 1) && f->v[i].key == keys[k] &&
-                strcasecmp(f->v[i].name, names[k]) == 0) {
-                *slots[k] = mm_report_field(r, &f->v[i]);
-                left &= ~(1u << k);
-                break;
-            }
+    for (size_t i = 0; left && i < f->n; i++) {
+        unsigned key = f->v[i].key;
+        size_t k;
+        switch (key >> 16) { /* the name's length */
+        case 10: k = 0; break;
+        case 7: k = 1; break;
+        case 4: k = (key >> 8 & 0xff) == 'f' ? 2 : 4; break;
+        case 2: k = 3; break;
+        default: continue;
+        }
+        if ((left >> k & 1) && key == keys[k] && strcasecmp(f->v[i].name, names[k]) == 0) {
+            *slots[k] = mm_report_field(r, &f->v[i]);
+            left &= ~(1u << k);
+        }
+    }
 }
 
 static mm_kind_t kind_from_actions(const mm_report *r)
