@@ -198,6 +198,16 @@ typedef struct mm_rhost_host {
 void mm_rhost_host_of(mm_rhost_host *h, const char *remote_mta);
 /* False when s (lower case) cannot occur in h->s: one of its pairs is missing. */
 bool mm_rhost_host_may_hold(const mm_rhost_host *h, const char *s);
+/* Does h hold one of the pairs of keys (a bit per slot)?  16 loads: a
+ * host that holds no name's key pair is no listed host's. */
+static inline bool mm_rhost_host_holds_any(const mm_rhost_host *h,
+                                           const uint64_t keys[MM_CN_SLOTS / 64])
+{
+    uint64_t any = 0;
+    for (unsigned w = 0; w < MM_CN_SLOTS / 64; w++)
+        any |= h->bits[w] & keys[w];
+    return any != 0;
+}
 
 /* rhost.c: receiving-provider rules; set rc->pub.provider and maybe a
  * reason.  pp: mm_cn_pairs_of(lower_diagnostic). */
