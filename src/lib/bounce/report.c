@@ -94,20 +94,33 @@ static bool is_ws(char c)
 #ifdef __SSE2__
 #include <emmintrin.h>
 
-/* squeezed()'s inner test 16 bytes at a time: no white space but single
- * spaces, none right after a space (the byte before the block included). */
-static bool squeezed_16(const char *p, size_t n, size_t *i)
+/* squeezed()'s inner test of the 16 bytes at p + i (i >= 1): no white
+ * space but single spaces, none right after a space (the byte before the
+ * block included). */
+static bool block_squeezed(const char *p, size_t i)
 {
     const __m128i tab = _mm_set1_epi8('\t'), cr_tab = _mm_set1_epi8('\r' - '\t');
-    for (; *i + 16 <= n; *i += 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + *i));
-        /* '\t'..'\r': bytes minus '\t' that are at most 4, unsigned */
-        __m128i ctl = _mm_cmpeq_epi8(_mm_subs_epu8(_mm_sub_epi8(v, tab), cr_tab),
-                                     _mm_setzero_si128());
-        unsigned sp = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')));
-        sp = sp << 1 | (p[*i - 1] == ' ');
-        if (_mm_movemask_epi8(ctl) || (sp & (sp >> 1)))
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+    /* '\t'..'\r': bytes minus '\t' that are at most 4, unsigned */
+    __m128i ctl = _mm_cmpeq_epi8(_mm_subs_epu8(_mm_sub_epi8(v, tab), cr_tab), _mm_setzero_si128());
+    unsigned sp = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')));
+    sp = sp << 1 | (p[i - 1] == ' ');
+    return !_mm_movemask_epi8(ctl) && !(sp & (sp >> 1));
+}
+
+/* The same 16 bytes at a time over p[1..n); the last block, when fewer
+ * than 16 bytes are left, is the one that ends at p + n (it tests again
+ * bytes tested already, which changes nothing): no byte loop for a string
+ * of 17 bytes or more.  *i: where the caller's byte loop goes on. */
+static bool squeezed_16(const char *p, size_t n, size_t *i)
+{
+    for (; *i + 16 <= n; *i += 16)
+        if (!block_squeezed(p, *i))
             return false;
+    if (*i < n && n >= 17) {
+        if (!block_squeezed(p, n - 16))
+            return false;
+        *i = n;
     }
     return true;
 }
