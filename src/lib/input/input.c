@@ -27,8 +27,29 @@
 /* A message buffer grown past this by one big message is given back afterwards. */
 #define KEEP_MSG_CAP (4u << 20)
 
+/*
+ * A directory being walked.  Its entries are opened relative to it
+ * (openat): the kernel then looks up one name in a directory it already
+ * holds rather than walking the whole path again, which is a good part of
+ * the cost of a directory of many small files.  Closed when its last entry
+ * has been opened.
+ */
+typedef struct walk_dir {
+    int fd;
+    size_t left; /* entries still in the work list */
+} walk_dir;
+
+/* A path still to visit: its full name (what messages say they came from)
+ * and, for a directory's entry, that directory and where the entry's own
+ * name starts in path. */
+typedef struct todo_path {
+    char *path;
+    walk_dir *dir; /* NULL: a path given by the caller */
+    size_t name;
+} todo_path;
+
 struct mm_input {
-    char **todo; /* stack of paths still to visit (last = next) */
+    todo_path *todo; /* stack of paths still to visit (last = next) */
     size_t ntodo, captodo;
     size_t limit;
     int fd;    /* current file, -1 if none */
@@ -53,27 +74,40 @@ struct mm_input {
     bool lost; /* copying the run failed (out of memory): the message is cut */
 };
 
-/* Push path, which the work list then owns (freed here on failure). */
-static mm_status_t push_owned(mm_input *in, char *path)
+/* The work list's hold on dir ends (the entry was opened, or dropped). */
+static void dir_release(walk_dir *dir)
 {
-    if (in->ntodo == in->captodo) {
-        size_t cap = in->captodo ? in->captodo * 2 : 16;
-        char **v = realloc(in->todo, cap * sizeof *v);
-        if (!v) {
-            free(path);
-            return MM_ENOMEM;
-        }
-        in->todo = v;
-        in->captodo = cap;
+    if (dir && --dir->left == 0) {
+        close(dir->fd);
+        free(dir);
     }
-    in->todo[in->ntodo++] = path;
+}
+
+/* Make room for n more paths on the work list. */
+static mm_status_t todo_room(mm_input *in, size_t n)
+{
+    if (in->captodo - in->ntodo >= n)
+        return MM_OK;
+    size_t cap = in->captodo ? in->captodo : 16;
+    while (cap - in->ntodo < n)
+        cap *= 2;
+    todo_path *v = realloc(in->todo, cap * sizeof *v);
+    if (!v)
+        return MM_ENOMEM;
+    in->todo = v;
+    in->captodo = cap;
     return MM_OK;
 }
 
 static mm_status_t push(mm_input *in, const char *path)
 {
     char *copy = strdup(path);
-    return copy ? push_owned(in, copy) : MM_ENOMEM;
+    if (!copy || todo_room(in, 1) != MM_OK) {
+        free(copy);
+        return MM_ENOMEM;
+    }
+    in->todo[in->ntodo++] = (todo_path){copy, NULL, 0};
+    return MM_OK;
 }
 
 mm_status_t mm_input_open(const char *const *paths, size_t npaths, size_t max_message_bytes,
@@ -111,8 +145,10 @@ void mm_input_destroy(mm_input *in)
     if (!in)
         return;
     close_current(in);
-    for (size_t i = 0; i < in->ntodo; i++)
-        free(in->todo[i]);
+    for (size_t i = 0; i < in->ntodo; i++) {
+        free(in->todo[i].path);
+        dir_release(in->todo[i].dir);
+    }
     free(in->todo);
     free(in->cur);
     free(in->rbuf);
@@ -120,18 +156,45 @@ void mm_input_destroy(mm_input *in)
     free(in);
 }
 
+/* Entries of one directory share the path before their names: comparing
+ * the names gives the order of the full paths. */
 static int cmp_names(const void *a, const void *b)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    const todo_path *x = a, *y = b;
+    return strcmp(x->path + x->name, y->path + y->name);
 }
 
-/* Replace a directory by its entries (pushed in reverse so they pop in order). */
-static mm_status_t expand_dir(mm_input *in, const char *path)
+/* One entry of the directory at path (plen bytes, sep: whether a '/' goes
+ * between) into v[*n]: its full path, which it owns, and its name's offset. */
+static mm_status_t add_entry(todo_path *v, size_t *n, const char *path, size_t plen, size_t sep,
+                             const char *name)
 {
-    DIR *d = opendir(path);
-    if (!d)
+    size_t nlen = strlen(name);
+    char *full = malloc(plen + sep + nlen + 1);
+    if (!full)
+        return MM_ENOMEM;
+    memcpy(full, path, plen);
+    full[plen] = '/';
+    memcpy(full + plen + sep, name, nlen + 1);
+    v[(*n)++] = (todo_path){full, NULL, plen + sep};
+    return MM_OK;
+}
+
+/*
+ * Replace a directory by its entries (pushed in reverse so they pop in
+ * order).  fd is the directory, open; it is used up here.  Its entries are
+ * then opened relative to a copy of it (see walk_dir).
+ */
+static mm_status_t expand_dir(mm_input *in, const char *path, int fd)
+{
+    DIR *d = fdopendir(fd);
+    if (!d) {
+        int err = errno;
+        close(fd);
+        errno = err; /* for the caller's message */
         return MM_EIO;
-    char **names = NULL;
+    }
+    todo_path *names = NULL;
     size_t n = 0, cap = 0;
     mm_status_t st = MM_OK;
     struct dirent *e;
@@ -142,33 +205,41 @@ static mm_status_t expand_dir(mm_input *in, const char *path)
             continue;
         if (n == cap) {
             cap = cap ? cap * 2 : 64;
-            char **v = realloc(names, cap * sizeof *v);
+            todo_path *v = realloc(names, cap * sizeof *v);
             if (!v) {
                 st = MM_ENOMEM;
                 break;
             }
             names = v;
         }
-        /* path, a '/' unless it ends in one, the name */
-        size_t nlen = strlen(e->d_name);
-        char *full = malloc(plen + sep + nlen + 1);
-        if (!full) {
-            st = MM_ENOMEM;
-            break;
+        st = add_entry(names, &n, path, plen, sep, e->d_name);
+    }
+    walk_dir *dir = NULL;
+    if (st == MM_OK && n) {
+        dir = malloc(sizeof *dir);
+        if (dir && (dir->fd = fcntl(dirfd(d), F_DUPFD_CLOEXEC, 0)) < 0) {
+            free(dir);
+            dir = NULL; /* entries are then opened by their full paths */
         }
-        memcpy(full, path, plen);
-        full[plen] = '/';
-        memcpy(full + plen + sep, e->d_name, nlen + 1);
-        names[n++] = full;
+        if (dir)
+            dir->left = n;
     }
     closedir(d);
-    if (st == MM_OK)
+    if (st == MM_OK) {
         qsort(names, n, sizeof *names, cmp_names);
+        st = todo_room(in, n);
+    }
     for (size_t i = n; i-- > 0;) {
-        if (st == MM_OK)
-            st = push_owned(in, names[i]);
-        else
-            free(names[i]);
+        if (st == MM_OK) {
+            names[i].dir = dir;
+            in->todo[in->ntodo++] = names[i];
+        } else {
+            free(names[i].path);
+        }
+    }
+    if (st != MM_OK && dir) {
+        close(dir->fd);
+        free(dir);
     }
     free(names);
     return st;
@@ -478,41 +549,50 @@ static bool read_message(mm_input *in, bool *trunc)
     return in->mbox ? read_mbox_message(in, trunc) : read_file_message(in, trunc);
 }
 
-/* A directory to walk instead of a file: expanded in place (*dir set). */
-static mm_status_t open_dir(mm_input *in, const char *path, bool *dir, char *why, size_t whylen)
+/* A directory to walk instead of a file: expanded in place (*dir set).  fd:
+ * the directory, open (used up), or -1 to open it by path. */
+static mm_status_t open_dir(mm_input *in, const char *path, int fd, bool *dir, char *why,
+                            size_t whylen)
 {
     *dir = true;
-    mm_status_t st = expand_dir(in, path);
+    if (fd < 0)
+        fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    mm_status_t st = fd < 0 ? MM_EIO : expand_dir(in, path, fd);
     if (st != MM_OK)
         snprintf(why, whylen, "cannot read directory: %s", strerror(errno));
     return st;
 }
 
 /*
- * Open path for reading into in->fd; a directory is expanded instead (*dir
+ * Open t for reading into in->fd; a directory is expanded instead (*dir
  * set).  open() comes first and fstat() tells a directory from a file: one
- * look-up of the path, not two.  When open() fails, stat() says what the
- * error is, as it would have first: the path's own error, or a directory
- * that cannot be read.
+ * look-up of the path, not two; a directory's entry is looked up in that
+ * directory (openat).  When open() fails, stat() says what the error is, as
+ * it would have first: the path's own error, or a directory that cannot be
+ * read.
  */
-static mm_status_t open_path(mm_input *in, const char *path, bool *dir, char *why, size_t whylen)
+static mm_status_t open_path(mm_input *in, const todo_path *t, bool *dir, char *why,
+                             size_t whylen)
 {
+    const char *path = t->path;
     *dir = false;
     in->sized = false;
-    if (strcmp(path, "-") == 0) {
+    if (!t->dir && strcmp(path, "-") == 0) {
         in->fd = 0;
         return MM_OK;
     }
+    int at = t->dir ? t->dir->fd : AT_FDCWD;
+    const char *rel = t->dir ? path + t->name : path;
     struct stat sb;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = openat(at, rel, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         int open_err = errno;
-        if (stat(path, &sb) != 0) {
+        if (fstatat(at, rel, &sb, 0) != 0) {
             snprintf(why, whylen, "%s", strerror(errno));
             return MM_EIO;
         }
         if (S_ISDIR(sb.st_mode))
-            return open_dir(in, path, dir, why, whylen);
+            return open_dir(in, path, -1, dir, why, whylen);
         snprintf(why, whylen, "%s", strerror(open_err));
         return MM_EIO;
     }
@@ -521,10 +601,8 @@ static mm_status_t open_path(mm_input *in, const char *path, bool *dir, char *wh
         close(fd);
         return MM_EIO;
     }
-    if (S_ISDIR(sb.st_mode)) {
-        close(fd);
-        return open_dir(in, path, dir, why, whylen);
-    }
+    if (S_ISDIR(sb.st_mode))
+        return open_dir(in, path, fd, dir, why, whylen);
     in->fd = fd;
     /* st_size 0 is not trusted: /proc files say 0 and have bytes */
     in->sized = S_ISREG(sb.st_mode) && sb.st_size > 0;
@@ -535,12 +613,13 @@ static mm_status_t open_path(mm_input *in, const char *path, bool *dir, char *wh
 static mm_status_t open_next(mm_input *in, mm_input_msg *msg, char *why, size_t whylen)
 {
     while (in->ntodo) {
-        char *path = in->todo[--in->ntodo];
+        todo_path t = in->todo[--in->ntodo];
         free(in->cur);
-        in->cur = path;
-        msg->source = path;
+        in->cur = t.path;
+        msg->source = t.path;
         bool dir;
-        mm_status_t st = open_path(in, path, &dir, why, whylen);
+        mm_status_t st = open_path(in, &t, &dir, why, whylen);
+        dir_release(t.dir); /* after the open: it may be the directory's last entry */
         if (st != MM_OK)
             return st;
         if (dir)
