@@ -156,28 +156,9 @@ void mm_input_destroy(mm_input *in)
     free(in);
 }
 
-/* Entries of one directory share the path before their names: comparing
- * the names gives the order of the full paths. */
 static int cmp_names(const void *a, const void *b)
 {
-    const todo_path *x = a, *y = b;
-    return strcmp(x->path + x->name, y->path + y->name);
-}
-
-/* One entry of the directory at path (plen bytes, sep: whether a '/' goes
- * between) into v[*n]: its full path, which it owns, and its name's offset. */
-static mm_status_t add_entry(todo_path *v, size_t *n, const char *path, size_t plen, size_t sep,
-                             const char *name)
-{
-    size_t nlen = strlen(name);
-    char *full = malloc(plen + sep + nlen + 1);
-    if (!full)
-        return MM_ENOMEM;
-    memcpy(full, path, plen);
-    full[plen] = '/';
-    memcpy(full + plen + sep, name, nlen + 1);
-    v[(*n)++] = (todo_path){full, NULL, plen + sep};
-    return MM_OK;
+    return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 /*
@@ -194,7 +175,7 @@ static mm_status_t expand_dir(mm_input *in, const char *path, int fd)
         errno = err; /* for the caller's message */
         return MM_EIO;
     }
-    todo_path *names = NULL;
+    char **names = NULL;
     size_t n = 0, cap = 0;
     mm_status_t st = MM_OK;
     struct dirent *e;
@@ -205,14 +186,24 @@ static mm_status_t expand_dir(mm_input *in, const char *path, int fd)
             continue;
         if (n == cap) {
             cap = cap ? cap * 2 : 64;
-            todo_path *v = realloc(names, cap * sizeof *v);
+            char **v = realloc(names, cap * sizeof *v);
             if (!v) {
                 st = MM_ENOMEM;
                 break;
             }
             names = v;
         }
-        st = add_entry(names, &n, path, plen, sep, e->d_name);
+        /* path, a '/' unless it ends in one, the name */
+        size_t nlen = strlen(e->d_name);
+        char *full = malloc(plen + sep + nlen + 1);
+        if (!full) {
+            st = MM_ENOMEM;
+            break;
+        }
+        memcpy(full, path, plen);
+        full[plen] = '/';
+        memcpy(full + plen + sep, e->d_name, nlen + 1);
+        names[n++] = full;
     }
     walk_dir *dir = NULL;
     if (st == MM_OK && n) {
@@ -230,12 +221,10 @@ static mm_status_t expand_dir(mm_input *in, const char *path, int fd)
         st = todo_room(in, n);
     }
     for (size_t i = n; i-- > 0;) {
-        if (st == MM_OK) {
-            names[i].dir = dir;
-            in->todo[in->ntodo++] = names[i];
-        } else {
-            free(names[i].path);
-        }
+        if (st == MM_OK)
+            in->todo[in->ntodo++] = (todo_path){names[i], dir, plen + sep};
+        else
+            free(names[i]);
     }
     if (st != MM_OK && dir) {
         close(dir->fd);
