@@ -10,8 +10,9 @@
  * a reader that shares its core with a worker gets a fraction of it, and
  * reading a directory of small files then holds everyone up.  Two batches
  * are in memory at most, so memory is bounded by the batch size, whatever
- * the number of messages.  With one job there are no threads: read,
- * diagnose, write.
+ * the number of messages.  The reader keeps the messages where it read them
+ * until their batch is written (mm_input_keep), so they are not copied for
+ * the workers.  With one job there are no threads: read, diagnose, write.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -51,13 +52,8 @@ typedef struct batch {
     size_t n;
     size_t next;  /* next item to take (under the pool lock) */
     size_t left;  /* items not finished yet (under the pool lock) */
-    char *copies; /* the items' copies, side by side (several jobs), or NULL */
-    size_t copies_used;
+    unsigned long long mark; /* the reader's mark after the batch (mm_input_release) */
 } batch;
-
-/* A batch's copies buffer: it stops taking items once BATCH_BYTES are read,
- * so all but the last message fit; one that does not gets its own malloc. */
-#define COPIES_CAP (BATCH_BYTES + (256u << 10))
 
 typedef struct job {
     const mm_ctx *ctx;
@@ -266,17 +262,10 @@ static void set_source(item *it, const item *prev, const char *src)
     it->own_source = true;
 }
 
-/* A copy of the message for the workers: in the batch's buffer when it fits
- * (no malloc and free per message), else a block of its own. */
-static void copy_bytes(batch *b, item *it, const char *bytes, size_t len)
+/* A copy of the message for the workers, when the reader does not keep it
+ * (see mm_input_keep: a message it had to put together). */
+static void copy_bytes(item *it, const char *bytes, size_t len)
 {
-    if (b->copies && len <= COPIES_CAP - b->copies_used) {
-        char *at = b->copies + b->copies_used;
-        memcpy(at, bytes, len);
-        b->copies_used += len;
-        it->bytes = at;
-        return;
-    }
     char *copy = malloc(len ? len : 1);
     if (!copy)
         fatalx("out of memory");
@@ -285,7 +274,7 @@ static void copy_bytes(batch *b, item *it, const char *bytes, size_t len)
     it->own_bytes = true;
 }
 
-static bool read_item(reader *rd, batch *b, item *it, const item *prev, bool borrow)
+static bool read_item(reader *rd, item *it, const item *prev, bool borrow)
 {
     mm_input_msg msg;
     char why[256];
@@ -304,10 +293,10 @@ static bool read_item(reader *rd, batch *b, item *it, const item *prev, bool bor
         return true;
     }
     it->index = msg.index;
-    if (borrow)
+    if (borrow || msg.kept)
         it->bytes = msg.bytes;
     else
-        copy_bytes(b, it, msg.bytes, msg.len);
+        copy_bytes(it, msg.bytes, msg.len);
     it->len = msg.len;
     it->truncated = msg.truncated;
     return true;
@@ -322,10 +311,9 @@ static void read_batch(reader *rd, batch *b, job *now)
 {
     size_t bytes = 0;
     b->n = 0;
-    b->copies_used = 0;
     while (!rd->end && b->n < BATCH_MAX && bytes < BATCH_BYTES) {
         item *it = &b->items[b->n];
-        if (!read_item(rd, b, it, b->n ? it - 1 : NULL, now != NULL)) {
+        if (!read_item(rd, it, b->n ? it - 1 : NULL, now != NULL)) {
             rd->end = true;
             break;
         }
@@ -336,6 +324,7 @@ static void read_batch(reader *rd, batch *b, job *now)
         bytes += b->items[b->n++].len;
         rd->total++;
     }
+    b->mark = mm_input_mark(rd->in);
     if (rd->show_progress)
         progress(rd->total);
 }
@@ -370,6 +359,7 @@ static int run_parallel(job *j, int workers, reader *rd, batch *cur, batch *nxt)
         wait_batch(j, cur);
         submit(j, nxt);
         rc |= flush_batch(cur);
+        mm_input_release(rd->in, cur->mark); /* its messages are done with */
         batch *t = cur;
         cur = nxt;
         nxt = t;
@@ -389,14 +379,15 @@ static int run_inputs(job *j, int jobs, char **paths, size_t npaths, bool show_p
     const mm_limits *lim = mm_ctx_limits(j->ctx);
     if (mm_input_open((const char *const *)paths, npaths, lim->max_message_bytes, &rd.in) != MM_OK)
         fatalx("out of memory");
-    batch b[2] = {{calloc(BATCH_MAX, sizeof(item)), 0, 0, 0, NULL, 0},
-                  {calloc(BATCH_MAX, sizeof(item)), 0, 0, 0, NULL, 0}};
+    batch b[2] = {{calloc(BATCH_MAX, sizeof(item)), 0, 0, 0, 0},
+                  {calloc(BATCH_MAX, sizeof(item)), 0, 0, 0, 0}};
     if (!b[0].items || !b[1].items)
         fatalx("out of memory");
-    /* Several jobs copy each message (the reader's buffer moves on); one job
-     * diagnoses it in place.  Without memory for the buffers, malloc each. */
-    for (size_t k = 0; jobs > 1 && k < 2; k++)
-        b[k].copies = malloc(COPIES_CAP);
+    /* One job diagnoses each message where the reader has it, before the
+     * next read.  Several jobs need it to stay there until its batch is
+     * written: the reader keeps it (no copy), or it is copied. */
+    if (jobs > 1 && mm_input_keep(rd.in) != MM_OK)
+        fatalx("out of memory");
     int rc = jobs <= 1 ? run_serial(j, &rd, &b[0]) : run_parallel(j, jobs - 1, &rd, &b[0], &b[1]);
     if (show_progress)
         fputc('\n', stderr);
@@ -404,7 +395,6 @@ static int run_inputs(job *j, int jobs, char **paths, size_t npaths, bool show_p
         for (size_t i = 0; i < BATCH_MAX; i++)
             mm_buf_free(&b[k].items[i].out);
         free(b[k].items);
-        free(b[k].copies);
     }
     mm_input_destroy(rd.in);
     return rc;

@@ -201,6 +201,139 @@ static void test_mbox_and_limit(void **state)
                              "R/big#0:0123456789\n");
 }
 
+/* Every message of paths, read in normal mode and copied: the reference. */
+typedef struct ref_msg {
+    char *bytes;
+    size_t len;
+    bool truncated;
+} ref_msg;
+
+static size_t read_all(const char *const *paths, size_t n, size_t limit, ref_msg *out, size_t cap)
+{
+    mm_input *in;
+    assert_int_equal(mm_input_open(paths, n, limit, &in), MM_OK);
+    size_t k = 0;
+    mm_input_msg m;
+    char why[256];
+    mm_status_t st;
+    while ((st = mm_input_next(in, &m, why, sizeof why)) != MM_ENOTFOUND) {
+        assert_int_equal(st, MM_OK);
+        assert_true(k < cap);
+        assert_false(m.kept); /* not in keep mode */
+        out[k].bytes = malloc(m.len + 1);
+        memcpy(out[k].bytes, m.bytes, m.len);
+        out[k].len = m.len;
+        out[k++].truncated = m.truncated;
+    }
+    mm_input_destroy(in);
+    return k;
+}
+
+/*
+ * Keep mode as diagnose --jobs uses it: messages taken in batches, a batch
+ * released only after the next one was read; every kept message must still
+ * hold its bytes when it is released, and the messages must be those of the
+ * normal mode.  batch: messages per batch.
+ */
+static void check_keep(const char *const *paths, size_t n, size_t limit, size_t batch,
+                       size_t *kept_count)
+{
+    enum { CAP = 4000 };
+    static ref_msg ref[CAP];
+    static mm_input_msg got[CAP];
+    size_t total = read_all(paths, n, limit, ref, CAP);
+    mm_input *in;
+    assert_int_equal(mm_input_open(paths, n, limit, &in), MM_OK);
+    assert_int_equal(mm_input_keep(in), MM_OK);
+    size_t k = 0, checked = 0;
+    unsigned long long marks[2] = {0, 0};
+    char why[256];
+    *kept_count = 0;
+    for (;;) {
+        size_t start = k;
+        while (k - start < batch && mm_input_next(in, &got[k], why, sizeof why) == MM_OK) {
+            assert_true(k < total);
+            assert_int_equal(got[k].len, ref[k].len);
+            assert_memory_equal(got[k].bytes, ref[k].bytes, ref[k].len);
+            assert_int_equal(got[k].truncated, ref[k].truncated);
+            *kept_count += got[k].kept;
+            k++;
+        }
+        /* the batch before this one is done with: check it and release it */
+        for (; checked < start; checked++)
+            if (got[checked].kept)
+                assert_memory_equal(got[checked].bytes, ref[checked].bytes, ref[checked].len);
+        mm_input_release(in, marks[0]);
+        marks[0] = marks[1];
+        marks[1] = mm_input_mark(in);
+        if (k == start)
+            break;
+    }
+    assert_int_equal(k, total);
+    mm_input_destroy(in);
+    for (size_t i = 0; i < total; i++)
+        free(ref[i].bytes);
+}
+
+/* An mbox of messages of many sizes (up to 700 KB: some longer than half a
+ * read block), with ">From " lines (unescaped: not kept) and CRLF. */
+static void test_keep_mbox(void **state)
+{
+    (void)state;
+    char path[300];
+    snprintf(path, sizeof path, "%s/keep.mbox", root);
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    unsigned seed = 7;
+    for (int i = 0; i < 3000; i++) {
+        seed = seed * 1103515245u + 12345u;
+        size_t body = (seed >> 8) % 6000;
+        if (i % 500 == 7)
+            body = 300000 + (size_t)i * 100; /* several blocks' worth */
+        fprintf(fp, "From sender@example.com Thu Jul  2 12:05:05 2020\n");
+        fprintf(fp, "Subject: message %d\n%s\n", i, i % 3 == 0 ? "\r" : "");
+        for (size_t b = 0; b < body; b += 64)
+            fprintf(fp, "%s%06zu-%d abcdefghijklmnopqrstuvwxyz0123456789 line\n",
+                    (b / 64) % 97 == 5 && i % 4 == 1 ? ">From " : "", b, i);
+        fputc('\n', fp);
+    }
+    fclose(fp);
+    const char *paths[] = {path};
+    size_t kept;
+    check_keep(paths, 1, 0, 256, &kept);
+    assert_true(kept > 2000); /* most are handed out in place */
+    check_keep(paths, 1, 0, 1, &kept);
+    check_keep(paths, 1, 5000, 7, &kept); /* cut at the limit */
+}
+
+/* A directory of many files (some large) in keep mode, and the same files
+ * as two paths. */
+static void test_keep_dir(void **state)
+{
+    (void)state;
+    mkdir_rel("kd");
+    for (int i = 0; i < 600; i++) {
+        char rel[64], text[4096];
+        snprintf(rel, sizeof rel, "kd/%04d", i);
+        size_t n = (size_t)snprintf(text, sizeof text, "Subject: %d\n\n", i);
+        for (; n < (size_t)(i * 7 % 4000); n++)
+            text[n] = (char)('a' + n % 26);
+        text[n] = '\0';
+        put(rel, text);
+    }
+    char big[700001];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    put("kd/0300big", big);
+    char dir[300];
+    snprintf(dir, sizeof dir, "%s/kd", root);
+    const char *paths[] = {dir, dir};
+    size_t kept;
+    check_keep(paths, 2, 0, 100, &kept);
+    assert_true(kept >= 1200);
+    check_keep(paths, 1, 0, 3, &kept);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -208,6 +341,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_dir_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_deep_dirs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mbox_and_limit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_keep_mbox, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_keep_dir, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

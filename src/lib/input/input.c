@@ -24,6 +24,12 @@
 #include "../util/str.h"
 
 #define READ_BUF (256u << 10)
+/* Keep mode (mm_input_keep): the size of a read block, the room below which
+ * reading moves on to a new block rather than read a little, and how many
+ * released blocks are kept for reuse (a new one costs a page fault per 4 KiB). */
+#define KEEP_BLOCK (1u << 20)
+#define KEEP_MIN_READ (64u << 10)
+#define KEEP_SPARES 16
 /* A message buffer grown past this by one big message is given back afterwards. */
 #define KEEP_MSG_CAP (4u << 20)
 
@@ -57,7 +63,7 @@ struct mm_input {
     bool mbox;
     size_t index;
     char *rbuf; /* read buffer: bytes [rpos, rlen) not yet handed out */
-    size_t rpos, rlen;
+    size_t rpos, rlen, rcap;
     bool mid_line; /* the next piece continues a line already started */
     bool eof;
     /* A regular file we opened: its size when opened.  Reading stops there
@@ -72,6 +78,20 @@ struct mm_input {
     const char *run;
     size_t run_len;
     bool lost; /* copying the run failed (out of memory): the message is cut */
+    /* Keep mode: messages handed out from rbuf stay there until released.
+     * rbuf is then the newest read block; held are older blocks that still
+     * hold messages not released, each with its "last" (see rbuf_last). */
+    bool keep;
+    unsigned long long handed;   /* messages handed out so far */
+    unsigned long long released; /* messages numbered below this are released */
+    unsigned long long rbuf_last; /* 1 + number of the last message handed out from rbuf, 0: none */
+    struct held_block {
+        char *data;
+        unsigned long long last;
+    } *held;
+    size_t nheld, capheld;
+    char *spares[KEEP_SPARES]; /* released blocks, for reuse */
+    size_t nspares;
 };
 
 /* The work list's hold on dir ends (the entry was opened, or dropped). */
@@ -119,7 +139,8 @@ mm_status_t mm_input_open(const char *const *paths, size_t npaths, size_t max_me
     in->limit = max_message_bytes ? max_message_bytes : (8u << 20);
     in->fd = -1;
     mm_buf_init(&in->msg, 0);
-    in->rbuf = malloc(READ_BUF);
+    in->rcap = READ_BUF;
+    in->rbuf = malloc(in->rcap);
     if (!in->rbuf) {
         free(in);
         return MM_ENOMEM;
@@ -152,6 +173,11 @@ void mm_input_destroy(mm_input *in)
     free(in->todo);
     free(in->cur);
     free(in->rbuf);
+    for (size_t i = 0; i < in->nheld; i++)
+        free(in->held[i].data);
+    free(in->held);
+    for (size_t i = 0; i < in->nspares; i++)
+        free(in->spares[i]);
     mm_buf_free(&in->msg);
     free(in);
 }
@@ -242,6 +268,61 @@ static void keep_run(mm_input *in)
     in->run_len = 0;
 }
 
+/* A block for keep mode: a released one, else a new one; NULL without memory. */
+static char *take_block(mm_input *in)
+{
+    return in->nspares ? in->spares[--in->nspares] : malloc(KEEP_BLOCK);
+}
+
+static void give_block(mm_input *in, char *b)
+{
+    if (in->nspares < KEEP_SPARES)
+        in->spares[in->nspares++] = b;
+    else
+        free(b);
+}
+
+/*
+ * Keep mode: make room to read, without moving bytes already handed out.
+ * The bytes still needed (the current message's run and what is not read
+ * yet) go to the front of rbuf when rbuf holds nothing handed out and not
+ * released, else to a new block, rbuf being set aside until released.
+ * A run too long to move is copied to msg as in the normal mode.  False
+ * without memory (rbuf is then left as it is and reused as normal).
+ */
+static bool keep_room(mm_input *in)
+{
+    if (in->rcap - in->rlen >= KEEP_MIN_READ)
+        return true; /* read on after what is there */
+    if (in->run_len && in->run + in->run_len != in->rbuf + in->rpos)
+        keep_run(in); /* not one run up to rpos: cannot happen, but stay safe */
+    if (in->run_len && in->rlen - (size_t)(in->run - in->rbuf) > in->rcap / 2)
+        keep_run(in);
+    size_t from = in->run_len ? (size_t)(in->run - in->rbuf) : in->rpos;
+    char *dst = in->rbuf;
+    if (in->rbuf_last > in->released) {
+        if (in->nheld == in->capheld) {
+            size_t cap = in->capheld ? in->capheld * 2 : 8;
+            struct held_block *v = realloc(in->held, cap * sizeof *v);
+            if (!v)
+                return false;
+            in->held = v;
+            in->capheld = cap;
+        }
+        if (!(dst = take_block(in)))
+            return false;
+        in->held[in->nheld++] = (struct held_block){in->rbuf, in->rbuf_last};
+        in->rbuf_last = 0;
+    }
+    memmove(dst, in->rbuf + from, in->rlen - from);
+    if (in->run_len)
+        in->run = dst;
+    in->rbuf = dst;
+    in->rlen -= from;
+    in->rpos -= from;
+    return true;
+}
+
 /* Move unread bytes to the front and read more; sets eof at end of file or on error. */
 static void fill(mm_input *in)
 {
@@ -249,14 +330,16 @@ static void fill(mm_input *in)
         in->eof = true; /* all of it is in rbuf already */
         return;
     }
-    keep_run(in);
-    if (in->rpos) {
-        memmove(in->rbuf, in->rbuf + in->rpos, in->rlen - in->rpos);
-        in->rlen -= in->rpos;
-        in->rpos = 0;
+    if (!in->keep || !keep_room(in)) {
+        keep_run(in);
+        if (in->rpos) {
+            memmove(in->rbuf, in->rbuf + in->rpos, in->rlen - in->rpos);
+            in->rlen -= in->rpos;
+            in->rpos = 0;
+        }
     }
     for (;;) {
-        ssize_t got = read(in->fd, in->rbuf + in->rlen, READ_BUF - in->rlen);
+        ssize_t got = read(in->fd, in->rbuf + in->rlen, in->rcap - in->rlen);
         if (got < 0 && errno == EINTR)
             continue;
         if (got < 0)
@@ -282,7 +365,7 @@ static size_t peek_piece(mm_input *in, const char **p, bool *start)
         size_t avail = in->rlen - in->rpos;
         const char *nl = avail ? memchr(b, '\n', avail) : NULL;
         /* A whole line, a full buffer (a longer line), or the end of input. */
-        if (nl || avail == READ_BUF || (in->eof && avail)) {
+        if (nl || avail == in->rcap || (in->eof && avail)) {
             *p = b;
             *start = !in->mid_line;
             return nl ? (size_t)(nl - b) + 1 : avail;
@@ -617,7 +700,11 @@ static mm_status_t open_next(mm_input *in, mm_input_msg *msg, char *why, size_t 
         in->eof = false;
         in->got = 0;
         in->err = 0;
-        in->rpos = in->rlen = 0;
+        /* kept messages of the last file stay: read after them */
+        if (in->keep && in->rbuf_last > in->released)
+            in->rpos = in->rlen;
+        else
+            in->rpos = in->rlen = 0;
         in->mid_line = false;
         const char *p;
         bool start;
@@ -649,10 +736,16 @@ mm_status_t mm_input_next(mm_input *in, mm_input_msg *msg, char *why, size_t why
         bool done = in->eof && in->rpos == in->rlen;
         if (got || in->index == 0) {
             msg->index = in->index++;
+            msg->kept = false;
+            in->handed++;
             if (in->run_len && in->msg.len == 0) { /* still where it was read */
                 msg->bytes = in->run;
                 msg->len = in->run_len;
                 in->run_len = 0; /* handed out: rbuf may change at the next call */
+                if (in->keep) {
+                    msg->kept = true;
+                    in->rbuf_last = in->handed;
+                }
             } else {
                 keep_run(in);
                 msg->bytes = mm_buf_str(&in->msg);
@@ -665,4 +758,42 @@ mm_status_t mm_input_next(mm_input *in, mm_input_msg *msg, char *why, size_t why
         }
         close_current(in);
     }
+}
+
+mm_status_t mm_input_keep(mm_input *in)
+{
+    if (in->keep)
+        return MM_OK;
+    char *b = malloc(KEEP_BLOCK);
+    if (!b)
+        return MM_ENOMEM;
+    if (in->rlen > in->rpos) /* bytes read already (none before the first call) */
+        memcpy(b, in->rbuf + in->rpos, in->rlen - in->rpos);
+    in->rlen -= in->rpos;
+    in->rpos = 0;
+    in->run_len = 0;
+    free(in->rbuf);
+    in->rbuf = b;
+    in->rcap = KEEP_BLOCK;
+    in->keep = true;
+    return MM_OK;
+}
+
+unsigned long long mm_input_mark(const mm_input *in)
+{
+    return in->handed;
+}
+
+void mm_input_release(mm_input *in, unsigned long long mark)
+{
+    if (mark > in->released)
+        in->released = mark;
+    size_t k = 0;
+    for (size_t i = 0; i < in->nheld; i++) {
+        if (in->held[i].last <= in->released)
+            give_block(in, in->held[i].data);
+        else
+            in->held[k++] = in->held[i];
+    }
+    in->nheld = k;
 }
