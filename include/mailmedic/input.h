@@ -67,6 +67,12 @@ MM_EXTERN void mm_input_destroy(mm_input *in);
  */
 MM_EXTERN mm_status_t mm_input_keep(mm_input *in);
 
+/* Keep mode: the bytes of the read blocks that hold messages not released.
+ * A block is held by any kept message in it, however short, so this can
+ * grow faster than the messages' own sizes (short messages between long
+ * ones cut at the limit): a caller bounds its memory by this figure. */
+MM_EXTERN size_t mm_input_held(const mm_input *in);
+
 /* The messages handed out so far, as a mark for mm_input_release(). */
 MM_EXTERN unsigned long long mm_input_mark(const mm_input *in);
 

@@ -29,6 +29,10 @@
 
 #define BATCH_MAX 256
 #define BATCH_BYTES (4u << 20) /* plus one message of up to max_message_bytes */
+/* Most bytes of read blocks the reader may hold for the batches in flight
+ * (mm_input_held): normal batches need about 10 MiB; short messages among
+ * long ones cut by --max-size could otherwise hold a block each. */
+#define HELD_MAX (12u << 20)
 #define MAX_JOBS 64
 #define OUT_KEEP (64u << 10) /* largest output buffer kept for reuse */
 #define TAKE_MAX 32          /* most items a thread takes at once (take_items) */
@@ -199,6 +203,10 @@ static int flush_batch(batch *b)
         item *it = &b->items[i];
         if (it->out.len)
             fwrite(it->out.data, 1, it->out.len, stdout);
+        /* a warning follows what was written before it, also when both
+         * streams go to one place (2>&1): stdout is block-buffered */
+        if (it->failed || it->bad || it->truncated)
+            fflush(stdout);
         if (it->failed || it->bad) {
             if (it->index)
                 log_warnx("%s (message %zu): %s", it->source, it->index + 1, it->err);
@@ -311,7 +319,9 @@ static void read_batch(reader *rd, batch *b, job *now)
 {
     size_t bytes = 0;
     b->n = 0;
-    while (!rd->end && b->n < BATCH_MAX && bytes < BATCH_BYTES) {
+    /* at least one item: a batch without any means the end of input */
+    while (!rd->end && b->n < BATCH_MAX && bytes < BATCH_BYTES &&
+           (now || b->n == 0 || mm_input_held(rd->in) < HELD_MAX)) {
         item *it = &b->items[b->n];
         if (!read_item(rd, it, b->n ? it - 1 : NULL, now != NULL)) {
             rd->end = true;

@@ -270,6 +270,8 @@ static void check_keep(const char *const *paths, size_t n, size_t limit, size_t 
             break;
     }
     assert_int_equal(k, total);
+    mm_input_release(in, mm_input_mark(in)); /* all done with: no block held */
+    assert_int_equal(mm_input_held(in), 0);
     mm_input_destroy(in);
     for (size_t i = 0; i < total; i++)
         free(ref[i].bytes);
@@ -334,6 +336,39 @@ static void test_keep_dir(void **state)
     check_keep(paths, 1, 0, 3, &kept);
 }
 
+/* Short kept messages between long ones cut at the limit: each short one
+ * holds a read block until released, and mm_input_held() says so. */
+static void test_keep_held(void **state)
+{
+    (void)state;
+    char path[300];
+    snprintf(path, sizeof path, "%s/held.mbox", root);
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    for (int i = 0; i < 20; i++) {
+        fprintf(fp, "From a@b Thu Jul  2 12:05:05 2020\nSubject: short %d\n\nx\n\n", i);
+        fprintf(fp, "From a@b Thu Jul  2 12:05:05 2020\nSubject: long\n\n");
+        for (int l = 0; l < 16000; l++)
+            fputs("0123456789012345678901234567890123456789012345678901234567890123456789\n", fp);
+        fputc('\n', fp);
+    }
+    fclose(fp);
+    const char *paths[] = {path};
+    mm_input *in;
+    assert_int_equal(mm_input_open(paths, 1, 1000, &in), MM_OK);
+    assert_int_equal(mm_input_keep(in), MM_OK);
+    mm_input_msg m;
+    char why[64];
+    size_t kept = 0;
+    while (mm_input_next(in, &m, why, sizeof why) == MM_OK)
+        kept += m.kept;
+    assert_int_equal(kept, 20); /* the short ones; the long ones were cut */
+    assert_true(mm_input_held(in) >= (size_t)19 << 20);
+    mm_input_release(in, mm_input_mark(in));
+    assert_int_equal(mm_input_held(in), 0);
+    mm_input_destroy(in);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -343,6 +378,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_mbox_and_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_keep_mbox, setup, teardown),
         cmocka_unit_test_setup_teardown(test_keep_dir, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_keep_held, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -29,7 +29,7 @@
  * released blocks are kept for reuse (a new one costs a page fault per 4 KiB). */
 #define KEEP_BLOCK (1u << 20)
 #define KEEP_MIN_READ (64u << 10)
-#define KEEP_SPARES 16
+#define KEEP_SPARES 4
 /* A message buffer grown past this by one big message is given back afterwards. */
 #define KEEP_MSG_CAP (4u << 20)
 
@@ -777,6 +777,11 @@ mm_status_t mm_input_keep(mm_input *in)
     in->rcap = KEEP_BLOCK;
     in->keep = true;
     return MM_OK;
+}
+
+size_t mm_input_held(const mm_input *in)
+{
+    return (in->nheld + (in->rbuf_last > in->released)) * (size_t)KEEP_BLOCK;
 }
 
 unsigned long long mm_input_mark(const mm_input *in)
