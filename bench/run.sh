@@ -15,7 +15,10 @@
 # only shows its worth when the load is low); bench/report.py prints medians,
 # messages/s, MB/s, RSS and the ratios as a Markdown table.
 # Environment: MAILMEDIC (default build/src/cli/mailmedic), MM_BENCH_BASELINE
-# (another mailmedic, e.g. an older build, also timed with --jobs 1), MM_BENCH_N,
+# (another mailmedic, e.g. an older build, also timed with --jobs 1),
+# MM_BENCH_PEER_FULL=K (in the first K runs Sisimai also reads the FULL mbox
+# and directory, about 70 s each: the ratio on the very same 100000 messages,
+# which the subset figures only stand in for; default 0), MM_BENCH_N,
 # MM_BENCH_SUBSET, MM_BENCH_DIR, MM_BENCH_SEEDS (directories of seed mail).
 set -eu
 runs=${1:-3}
@@ -69,6 +72,9 @@ while [ "$i" -le "$runs" ]; do
         fi
         timed "subset-mailmedic-j1-$kind" "$sub" "$subset" "$mm" diagnose -f json "$sub"
         timed "sisimai-$kind" "$sub" "$subset" perl "$here/sisimai.pl" "$sub"
+        if [ "$i" -le "${MM_BENCH_PEER_FULL:-0}" ]; then
+            timed "sisimai-full-$kind" "$full" "$n" perl "$here/sisimai.pl" "$full"
+        fi
     done
     i=$((i + 1))
 done

@@ -35,6 +35,7 @@ typedef struct mm_input_msg {
     const char *bytes;  /* not NUL-terminated */
     size_t len;
     bool truncated;     /* the message was longer than the limit */
+    bool kept;          /* keep mode: bytes stay valid until released (see mm_input_keep) */
 } mm_input_msg;
 
 /*
@@ -53,6 +54,31 @@ MM_EXTERN mm_status_t mm_input_open(const char *const *paths, size_t npaths,
 MM_EXTERN mm_status_t mm_input_next(mm_input *in, mm_input_msg *msg, char *why, size_t whylen);
 
 MM_EXTERN void mm_input_destroy(mm_input *in);
+
+/*
+ * Keep mode, for a caller that hands messages to other threads: a message
+ * with msg->kept set stays where it is after the next call, until
+ * mm_input_release() lets it go, so it need not be copied.  Messages that
+ * had to be put together (cut at the limit, ">From " lines unescaped, or
+ * longer than half of a 1 MiB read block) are handed out as usual, valid
+ * until the next call, with kept false.  Memory grows with the messages not
+ * released: release them as soon as they are done with.  Call it before the
+ * first mm_input_next().
+ */
+MM_EXTERN mm_status_t mm_input_keep(mm_input *in);
+
+/* Keep mode: the bytes of the read blocks that hold messages not released.
+ * A block is held by any kept message in it, however short, so this can
+ * grow faster than the messages' own sizes (short messages between long
+ * ones cut at the limit): a caller bounds its memory by this figure. */
+MM_EXTERN size_t mm_input_held(const mm_input *in);
+
+/* The messages handed out so far, as a mark for mm_input_release(). */
+MM_EXTERN unsigned long long mm_input_mark(const mm_input *in);
+
+/* Keep mode: every message handed out before mark (a value mm_input_mark()
+ * returned) is no longer used; the blocks holding only those are reused. */
+MM_EXTERN void mm_input_release(mm_input *in, unsigned long long mark);
 
 #ifdef __cplusplus
 }

@@ -10,8 +10,9 @@
  * a reader that shares its core with a worker gets a fraction of it, and
  * reading a directory of small files then holds everyone up.  Two batches
  * are in memory at most, so memory is bounded by the batch size, whatever
- * the number of messages.  With one job there are no threads: read,
- * diagnose, write.
+ * the number of messages.  The reader keeps the messages where it read them
+ * until their batch is written (mm_input_keep), so they are not copied for
+ * the workers.  With one job there are no threads: read, diagnose, write.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -28,8 +29,13 @@
 
 #define BATCH_MAX 256
 #define BATCH_BYTES (4u << 20) /* plus one message of up to max_message_bytes */
+/* Most bytes of read blocks the reader may hold for the batches in flight
+ * (mm_input_held): normal batches need about 10 MiB; short messages among
+ * long ones cut by --max-size could otherwise hold a block each. */
+#define HELD_MAX (12u << 20)
 #define MAX_JOBS 64
 #define OUT_KEEP (64u << 10) /* largest output buffer kept for reuse */
+#define TAKE_MAX 32          /* most items a thread takes at once (take_items) */
 
 typedef struct item {
     char *source;    /* owned, or shared with an earlier item of the batch */
@@ -50,13 +56,8 @@ typedef struct batch {
     size_t n;
     size_t next;  /* next item to take (under the pool lock) */
     size_t left;  /* items not finished yet (under the pool lock) */
-    char *copies; /* the items' copies, side by side (several jobs), or NULL */
-    size_t copies_used;
+    unsigned long long mark; /* the reader's mark after the batch (mm_input_release) */
 } batch;
-
-/* A batch's copies buffer: it stops taking items once BATCH_BYTES are read,
- * so all but the last message fit; one that does not gets its own malloc. */
-#define COPIES_CAP (BATCH_BYTES + (256u << 10))
 
 typedef struct job {
     const mm_ctx *ctx;
@@ -68,6 +69,7 @@ typedef struct job {
     batch *cur;           /* the batch workers take items from, or NULL */
     bool quit;
     mm_diag_ws *main_ws;  /* the main thread's workspace (each worker has its own) */
+    int threads;          /* diagnosing threads: the workers and the main thread */
 } job;
 
 static void save_undecoded(const char *dir, const item *it)
@@ -124,14 +126,28 @@ static void do_item(job *j, mm_diag_ws *ws, item *it)
     mm_diag_ws_release(ws, r);
 }
 
-/* Diagnose the next item of b; called and returns with the lock held. */
-static void take_item(job *j, mm_diag_ws *ws, batch *b)
+/*
+ * Diagnose the next items of b; called and returns with the lock held.  A
+ * thread takes a share of what is left (guided scheduling), not one item:
+ * the lock, whose cache line travels between cores at every take, is taken
+ * a few dozen times per batch instead of once per message, and the shares
+ * shrink to one item at the end so that no thread is left waiting for a
+ * long last share.
+ */
+static void take_items(job *j, mm_diag_ws *ws, batch *b)
 {
-    item *it = &b->items[b->next++];
+    size_t from = b->next, share = (b->n - from) / (2 * (size_t)j->threads);
+    if (share < 1)
+        share = 1;
+    if (share > TAKE_MAX)
+        share = TAKE_MAX;
+    b->next = from + share;
     pthread_mutex_unlock(&j->lock);
-    do_item(j, ws, it);
+    for (size_t i = from; i < from + share; i++)
+        do_item(j, ws, &b->items[i]);
     pthread_mutex_lock(&j->lock);
-    if (--b->left == 0) {
+    b->left -= share;
+    if (b->left == 0) {
         j->cur = NULL;
         pthread_cond_broadcast(&j->done);
     }
@@ -149,7 +165,7 @@ static void *worker(void *arg)
             pthread_cond_wait(&j->work, &j->lock);
         if (j->quit)
             break;
-        take_item(j, ws, j->cur);
+        take_items(j, ws, j->cur);
     }
     pthread_mutex_unlock(&j->lock);
     mm_diag_ws_destroy(ws);
@@ -174,7 +190,7 @@ static void wait_batch(job *j, batch *b)
 {
     pthread_mutex_lock(&j->lock);
     while (j->cur == b && b->next < b->n)
-        take_item(j, j->main_ws, b);
+        take_items(j, j->main_ws, b);
     while (b->left)
         pthread_cond_wait(&j->done, &j->lock);
     pthread_mutex_unlock(&j->lock);
@@ -187,6 +203,10 @@ static int flush_batch(batch *b)
         item *it = &b->items[i];
         if (it->out.len)
             fwrite(it->out.data, 1, it->out.len, stdout);
+        /* a warning follows what was written before it, also when both
+         * streams go to one place (2>&1): stdout is block-buffered */
+        if (it->failed || it->bad || it->truncated)
+            fflush(stdout);
         if (it->failed || it->bad) {
             if (it->index)
                 log_warnx("%s (message %zu): %s", it->source, it->index + 1, it->err);
@@ -250,17 +270,10 @@ static void set_source(item *it, const item *prev, const char *src)
     it->own_source = true;
 }
 
-/* A copy of the message for the workers: in the batch's buffer when it fits
- * (no malloc and free per message), else a block of its own. */
-static void copy_bytes(batch *b, item *it, const char *bytes, size_t len)
+/* A copy of the message for the workers, when the reader does not keep it
+ * (see mm_input_keep: a message it had to put together). */
+static void copy_bytes(item *it, const char *bytes, size_t len)
 {
-    if (b->copies && len <= COPIES_CAP - b->copies_used) {
-        char *at = b->copies + b->copies_used;
-        memcpy(at, bytes, len);
-        b->copies_used += len;
-        it->bytes = at;
-        return;
-    }
     char *copy = malloc(len ? len : 1);
     if (!copy)
         fatalx("out of memory");
@@ -269,7 +282,7 @@ static void copy_bytes(batch *b, item *it, const char *bytes, size_t len)
     it->own_bytes = true;
 }
 
-static bool read_item(reader *rd, batch *b, item *it, const item *prev, bool borrow)
+static bool read_item(reader *rd, item *it, const item *prev, bool borrow)
 {
     mm_input_msg msg;
     char why[256];
@@ -288,10 +301,10 @@ static bool read_item(reader *rd, batch *b, item *it, const item *prev, bool bor
         return true;
     }
     it->index = msg.index;
-    if (borrow)
+    if (borrow || msg.kept)
         it->bytes = msg.bytes;
     else
-        copy_bytes(b, it, msg.bytes, msg.len);
+        copy_bytes(it, msg.bytes, msg.len);
     it->len = msg.len;
     it->truncated = msg.truncated;
     return true;
@@ -306,10 +319,11 @@ static void read_batch(reader *rd, batch *b, job *now)
 {
     size_t bytes = 0;
     b->n = 0;
-    b->copies_used = 0;
-    while (!rd->end && b->n < BATCH_MAX && bytes < BATCH_BYTES) {
+    /* at least one item: a batch without any means the end of input */
+    while (!rd->end && b->n < BATCH_MAX && bytes < BATCH_BYTES &&
+           (now || b->n == 0 || mm_input_held(rd->in) < HELD_MAX)) {
         item *it = &b->items[b->n];
-        if (!read_item(rd, b, it, b->n ? it - 1 : NULL, now != NULL)) {
+        if (!read_item(rd, it, b->n ? it - 1 : NULL, now != NULL)) {
             rd->end = true;
             break;
         }
@@ -320,6 +334,7 @@ static void read_batch(reader *rd, batch *b, job *now)
         bytes += b->items[b->n++].len;
         rd->total++;
     }
+    b->mark = mm_input_mark(rd->in);
     if (rd->show_progress)
         progress(rd->total);
 }
@@ -346,6 +361,7 @@ static int run_parallel(job *j, int workers, reader *rd, batch *cur, batch *nxt)
             started++;
     if (!started)
         return run_serial(j, rd, cur);
+    j->threads = started + 1;
     read_batch(rd, cur, NULL);
     submit(j, cur);
     while (cur->n) {
@@ -353,6 +369,7 @@ static int run_parallel(job *j, int workers, reader *rd, batch *cur, batch *nxt)
         wait_batch(j, cur);
         submit(j, nxt);
         rc |= flush_batch(cur);
+        mm_input_release(rd->in, cur->mark); /* its messages are done with */
         batch *t = cur;
         cur = nxt;
         nxt = t;
@@ -372,14 +389,15 @@ static int run_inputs(job *j, int jobs, char **paths, size_t npaths, bool show_p
     const mm_limits *lim = mm_ctx_limits(j->ctx);
     if (mm_input_open((const char *const *)paths, npaths, lim->max_message_bytes, &rd.in) != MM_OK)
         fatalx("out of memory");
-    batch b[2] = {{calloc(BATCH_MAX, sizeof(item)), 0, 0, 0, NULL, 0},
-                  {calloc(BATCH_MAX, sizeof(item)), 0, 0, 0, NULL, 0}};
+    batch b[2] = {{calloc(BATCH_MAX, sizeof(item)), 0, 0, 0, 0},
+                  {calloc(BATCH_MAX, sizeof(item)), 0, 0, 0, 0}};
     if (!b[0].items || !b[1].items)
         fatalx("out of memory");
-    /* Several jobs copy each message (the reader's buffer moves on); one job
-     * diagnoses it in place.  Without memory for the buffers, malloc each. */
-    for (size_t k = 0; jobs > 1 && k < 2; k++)
-        b[k].copies = malloc(COPIES_CAP);
+    /* One job diagnoses each message where the reader has it, before the
+     * next read.  Several jobs need it to stay there until its batch is
+     * written: the reader keeps it (no copy), or it is copied. */
+    if (jobs > 1 && mm_input_keep(rd.in) != MM_OK)
+        fatalx("out of memory");
     int rc = jobs <= 1 ? run_serial(j, &rd, &b[0]) : run_parallel(j, jobs - 1, &rd, &b[0], &b[1]);
     if (show_progress)
         fputc('\n', stderr);
@@ -387,7 +405,6 @@ static int run_inputs(job *j, int jobs, char **paths, size_t npaths, bool show_p
         for (size_t i = 0; i < BATCH_MAX; i++)
             mm_buf_free(&b[k].items[i].out);
         free(b[k].items);
-        free(b[k].copies);
     }
     mm_input_destroy(rd.in);
     return rc;
@@ -500,6 +517,16 @@ int cmd_diagnose(int argc, char **argv)
      * well inside the memory budget.
      */
     mallopt(M_TRIM_THRESHOLD, 8 << 20);
+    /*
+     * Output that is not a terminal is written in 256 KiB blocks, not in
+     * the 4 KiB of stdio's default: about 1 KiB per recipient makes 26,000
+     * write() calls per 100,000 bounces at 4 KiB, each a system call.  Each
+     * batch still ends with fflush(), so a reader of a pipe sees every
+     * batch as it is done.  The buffer is stdio's until the program exits.
+     */
+    static char out_block[256u << 10];
+    if (!isatty(1))
+        setvbuf(stdout, out_block, _IOFBF, sizeof out_block);
     mm_ctx *ctx;
     if (mm_ctx_create(&lim, &ctx) != MM_OK)
         fatalx("out of memory");
@@ -512,7 +539,7 @@ int cmd_diagnose(int argc, char **argv)
         rc = run_text(ctx, &o, text);
     } else {
         job j = {ctx, &o, save, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
-                 PTHREAD_COND_INITIALIZER, NULL, false, NULL};
+                 PTHREAD_COND_INITIALIZER, NULL, false, NULL, 1};
         (void)mm_diag_ws_create(&j.main_ws); /* NULL without memory, as in worker() */
         char *dash[] = {"-"};
         bool stdin_only = optind >= argc;

@@ -118,6 +118,21 @@ def main():
         check(os.path.basename(path), exe, [path], [path])
     with open(os.path.join(work, "big-100mb.eml"), "rb") as f:
         check("100 MB on stdin", exe, ["-"], [], stdin=f)
+    # Short messages between long ones cut by --max-size: with several jobs
+    # the reader keeps messages in its read blocks, and each short one holds
+    # a block; memory must stay bounded all the same (beside work: not one
+    # of the inputs above).
+    held = work.rstrip("/") + "-held.mbox"
+    envelope = b"From MAILER-DAEMON Thu Jan  1 00:00:00 1970\n"
+    with open(held, "wb") as f:
+        for i in range(150):
+            f.write(envelope + b"From: MAILER-DAEMON@example.org\nSubject: failure notice\n\n"
+                    b"<user%d@example.com>: 550 5.1.1 user unknown\n\n" % i)
+            f.write(envelope + b"Subject: long\n\n" + (b"x" * 70 + b"\n") * 16000 + b"\n")
+    for jobs in ("1", "2"):
+        check("short and long messages, --max-size 1000, %s job(s)" % jobs, exe,
+              ["--jobs", jobs, "--max-size", "1000", held], [held])
+    os.unlink(held)
     print("%d failure(s)" % len(failures))
     return 1 if failures else 0
 

@@ -24,11 +24,38 @@
 #include "../util/str.h"
 
 #define READ_BUF (256u << 10)
+/* Keep mode (mm_input_keep): the size of a read block, the room below which
+ * reading moves on to a new block rather than read a little, and how many
+ * released blocks are kept for reuse (a new one costs a page fault per 4 KiB). */
+#define KEEP_BLOCK (1u << 20)
+#define KEEP_MIN_READ (64u << 10)
+#define KEEP_SPARES 4
 /* A message buffer grown past this by one big message is given back afterwards. */
 #define KEEP_MSG_CAP (4u << 20)
 
+/*
+ * A directory being walked.  Its entries are opened relative to it
+ * (openat): the kernel then looks up one name in a directory it already
+ * holds rather than walking the whole path again, which is a good part of
+ * the cost of a directory of many small files.  Closed when its last entry
+ * has been opened.
+ */
+typedef struct walk_dir {
+    int fd;
+    size_t left; /* entries still in the work list */
+} walk_dir;
+
+/* A path still to visit: its full name (what messages say they came from)
+ * and, for a directory's entry, that directory and where the entry's own
+ * name starts in path. */
+typedef struct todo_path {
+    char *path;
+    walk_dir *dir; /* NULL: a path given by the caller */
+    size_t name;
+} todo_path;
+
 struct mm_input {
-    char **todo; /* stack of paths still to visit (last = next) */
+    todo_path *todo; /* stack of paths still to visit (last = next) */
     size_t ntodo, captodo;
     size_t limit;
     int fd;    /* current file, -1 if none */
@@ -36,7 +63,7 @@ struct mm_input {
     bool mbox;
     size_t index;
     char *rbuf; /* read buffer: bytes [rpos, rlen) not yet handed out */
-    size_t rpos, rlen;
+    size_t rpos, rlen, rcap;
     bool mid_line; /* the next piece continues a line already started */
     bool eof;
     /* A regular file we opened: its size when opened.  Reading stops there
@@ -51,29 +78,56 @@ struct mm_input {
     const char *run;
     size_t run_len;
     bool lost; /* copying the run failed (out of memory): the message is cut */
+    /* Keep mode: messages handed out from rbuf stay there until released.
+     * rbuf is then the newest read block; held are older blocks that still
+     * hold messages not released, each with its "last" (see rbuf_last). */
+    bool keep;
+    unsigned long long handed;   /* messages handed out so far */
+    unsigned long long released; /* messages numbered below this are released */
+    unsigned long long rbuf_last; /* 1 + number of the last message handed out from rbuf, 0: none */
+    struct held_block {
+        char *data;
+        unsigned long long last;
+    } *held;
+    size_t nheld, capheld;
+    char *spares[KEEP_SPARES]; /* released blocks, for reuse */
+    size_t nspares;
 };
 
-/* Push path, which the work list then owns (freed here on failure). */
-static mm_status_t push_owned(mm_input *in, char *path)
+/* The work list's hold on dir ends (the entry was opened, or dropped). */
+static void dir_release(walk_dir *dir)
 {
-    if (in->ntodo == in->captodo) {
-        size_t cap = in->captodo ? in->captodo * 2 : 16;
-        char **v = realloc(in->todo, cap * sizeof *v);
-        if (!v) {
-            free(path);
-            return MM_ENOMEM;
-        }
-        in->todo = v;
-        in->captodo = cap;
+    if (dir && --dir->left == 0) {
+        close(dir->fd);
+        free(dir);
     }
-    in->todo[in->ntodo++] = path;
+}
+
+/* Make room for n more paths on the work list. */
+static mm_status_t todo_room(mm_input *in, size_t n)
+{
+    if (in->captodo - in->ntodo >= n)
+        return MM_OK;
+    size_t cap = in->captodo ? in->captodo : 16;
+    while (cap - in->ntodo < n)
+        cap *= 2;
+    todo_path *v = realloc(in->todo, cap * sizeof *v);
+    if (!v)
+        return MM_ENOMEM;
+    in->todo = v;
+    in->captodo = cap;
     return MM_OK;
 }
 
 static mm_status_t push(mm_input *in, const char *path)
 {
     char *copy = strdup(path);
-    return copy ? push_owned(in, copy) : MM_ENOMEM;
+    if (!copy || todo_room(in, 1) != MM_OK) {
+        free(copy);
+        return MM_ENOMEM;
+    }
+    in->todo[in->ntodo++] = (todo_path){copy, NULL, 0};
+    return MM_OK;
 }
 
 mm_status_t mm_input_open(const char *const *paths, size_t npaths, size_t max_message_bytes,
@@ -85,7 +139,8 @@ mm_status_t mm_input_open(const char *const *paths, size_t npaths, size_t max_me
     in->limit = max_message_bytes ? max_message_bytes : (8u << 20);
     in->fd = -1;
     mm_buf_init(&in->msg, 0);
-    in->rbuf = malloc(READ_BUF);
+    in->rcap = READ_BUF;
+    in->rbuf = malloc(in->rcap);
     if (!in->rbuf) {
         free(in);
         return MM_ENOMEM;
@@ -111,11 +166,18 @@ void mm_input_destroy(mm_input *in)
     if (!in)
         return;
     close_current(in);
-    for (size_t i = 0; i < in->ntodo; i++)
-        free(in->todo[i]);
+    for (size_t i = 0; i < in->ntodo; i++) {
+        free(in->todo[i].path);
+        dir_release(in->todo[i].dir);
+    }
     free(in->todo);
     free(in->cur);
     free(in->rbuf);
+    for (size_t i = 0; i < in->nheld; i++)
+        free(in->held[i].data);
+    free(in->held);
+    for (size_t i = 0; i < in->nspares; i++)
+        free(in->spares[i]);
     mm_buf_free(&in->msg);
     free(in);
 }
@@ -125,12 +187,20 @@ static int cmp_names(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Replace a directory by its entries (pushed in reverse so they pop in order). */
-static mm_status_t expand_dir(mm_input *in, const char *path)
+/*
+ * Replace a directory by its entries (pushed in reverse so they pop in
+ * order).  fd is the directory, open; it is used up here.  Its entries are
+ * then opened relative to a copy of it (see walk_dir).
+ */
+static mm_status_t expand_dir(mm_input *in, const char *path, int fd)
 {
-    DIR *d = opendir(path);
-    if (!d)
+    DIR *d = fdopendir(fd);
+    if (!d) {
+        int err = errno;
+        close(fd);
+        errno = err; /* for the caller's message */
         return MM_EIO;
+    }
     char **names = NULL;
     size_t n = 0, cap = 0;
     mm_status_t st = MM_OK;
@@ -161,14 +231,30 @@ static mm_status_t expand_dir(mm_input *in, const char *path)
         memcpy(full + plen + sep, e->d_name, nlen + 1);
         names[n++] = full;
     }
+    walk_dir *dir = NULL;
+    if (st == MM_OK && n) {
+        dir = malloc(sizeof *dir);
+        if (dir && (dir->fd = fcntl(dirfd(d), F_DUPFD_CLOEXEC, 0)) < 0) {
+            free(dir);
+            dir = NULL; /* entries are then opened by their full paths */
+        }
+        if (dir)
+            dir->left = n;
+    }
     closedir(d);
-    if (st == MM_OK)
+    if (st == MM_OK) {
         qsort(names, n, sizeof *names, cmp_names);
+        st = todo_room(in, n);
+    }
     for (size_t i = n; i-- > 0;) {
         if (st == MM_OK)
-            st = push_owned(in, names[i]);
+            in->todo[in->ntodo++] = (todo_path){names[i], dir, plen + sep};
         else
             free(names[i]);
+    }
+    if (st != MM_OK && dir) {
+        close(dir->fd);
+        free(dir);
     }
     free(names);
     return st;
@@ -182,6 +268,61 @@ static void keep_run(mm_input *in)
     in->run_len = 0;
 }
 
+/* A block for keep mode: a released one, else a new one; NULL without memory. */
+static char *take_block(mm_input *in)
+{
+    return in->nspares ? in->spares[--in->nspares] : malloc(KEEP_BLOCK);
+}
+
+static void give_block(mm_input *in, char *b)
+{
+    if (in->nspares < KEEP_SPARES)
+        in->spares[in->nspares++] = b;
+    else
+        free(b);
+}
+
+/*
+ * Keep mode: make room to read, without moving bytes already handed out.
+ * The bytes still needed (the current message's run and what is not read
+ * yet) go to the front of rbuf when rbuf holds nothing handed out and not
+ * released, else to a new block, rbuf being set aside until released.
+ * A run too long to move is copied to msg as in the normal mode.  False
+ * without memory (rbuf is then left as it is and reused as normal).
+ */
+static bool keep_room(mm_input *in)
+{
+    if (in->rcap - in->rlen >= KEEP_MIN_READ)
+        return true; /* read on after what is there */
+    if (in->run_len && in->run + in->run_len != in->rbuf + in->rpos)
+        keep_run(in); /* not one run up to rpos: cannot happen, but stay safe */
+    if (in->run_len && in->rlen - (size_t)(in->run - in->rbuf) > in->rcap / 2)
+        keep_run(in);
+    size_t from = in->run_len ? (size_t)(in->run - in->rbuf) : in->rpos;
+    char *dst = in->rbuf;
+    if (in->rbuf_last > in->released) {
+        if (in->nheld == in->capheld) {
+            size_t cap = in->capheld ? in->capheld * 2 : 8;
+            struct held_block *v = realloc(in->held, cap * sizeof *v);
+            if (!v)
+                return false;
+            in->held = v;
+            in->capheld = cap;
+        }
+        if (!(dst = take_block(in)))
+            return false;
+        in->held[in->nheld++] = (struct held_block){in->rbuf, in->rbuf_last};
+        in->rbuf_last = 0;
+    }
+    memmove(dst, in->rbuf + from, in->rlen - from);
+    if (in->run_len)
+        in->run = dst;
+    in->rbuf = dst;
+    in->rlen -= from;
+    in->rpos -= from;
+    return true;
+}
+
 /* Move unread bytes to the front and read more; sets eof at end of file or on error. */
 static void fill(mm_input *in)
 {
@@ -189,14 +330,16 @@ static void fill(mm_input *in)
         in->eof = true; /* all of it is in rbuf already */
         return;
     }
-    keep_run(in);
-    if (in->rpos) {
-        memmove(in->rbuf, in->rbuf + in->rpos, in->rlen - in->rpos);
-        in->rlen -= in->rpos;
-        in->rpos = 0;
+    if (!in->keep || !keep_room(in)) {
+        keep_run(in);
+        if (in->rpos) {
+            memmove(in->rbuf, in->rbuf + in->rpos, in->rlen - in->rpos);
+            in->rlen -= in->rpos;
+            in->rpos = 0;
+        }
     }
     for (;;) {
-        ssize_t got = read(in->fd, in->rbuf + in->rlen, READ_BUF - in->rlen);
+        ssize_t got = read(in->fd, in->rbuf + in->rlen, in->rcap - in->rlen);
         if (got < 0 && errno == EINTR)
             continue;
         if (got < 0)
@@ -222,7 +365,7 @@ static size_t peek_piece(mm_input *in, const char **p, bool *start)
         size_t avail = in->rlen - in->rpos;
         const char *nl = avail ? memchr(b, '\n', avail) : NULL;
         /* A whole line, a full buffer (a longer line), or the end of input. */
-        if (nl || avail == READ_BUF || (in->eof && avail)) {
+        if (nl || avail == in->rcap || (in->eof && avail)) {
             *p = b;
             *start = !in->mid_line;
             return nl ? (size_t)(nl - b) + 1 : avail;
@@ -478,41 +621,50 @@ static bool read_message(mm_input *in, bool *trunc)
     return in->mbox ? read_mbox_message(in, trunc) : read_file_message(in, trunc);
 }
 
-/* A directory to walk instead of a file: expanded in place (*dir set). */
-static mm_status_t open_dir(mm_input *in, const char *path, bool *dir, char *why, size_t whylen)
+/* A directory to walk instead of a file: expanded in place (*dir set).  fd:
+ * the directory, open (used up), or -1 to open it by path. */
+static mm_status_t open_dir(mm_input *in, const char *path, int fd, bool *dir, char *why,
+                            size_t whylen)
 {
     *dir = true;
-    mm_status_t st = expand_dir(in, path);
+    if (fd < 0)
+        fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    mm_status_t st = fd < 0 ? MM_EIO : expand_dir(in, path, fd);
     if (st != MM_OK)
         snprintf(why, whylen, "cannot read directory: %s", strerror(errno));
     return st;
 }
 
 /*
- * Open path for reading into in->fd; a directory is expanded instead (*dir
+ * Open t for reading into in->fd; a directory is expanded instead (*dir
  * set).  open() comes first and fstat() tells a directory from a file: one
- * look-up of the path, not two.  When open() fails, stat() says what the
- * error is, as it would have first: the path's own error, or a directory
- * that cannot be read.
+ * look-up of the path, not two; a directory's entry is looked up in that
+ * directory (openat).  When open() fails, stat() says what the error is, as
+ * it would have first: the path's own error, or a directory that cannot be
+ * read.
  */
-static mm_status_t open_path(mm_input *in, const char *path, bool *dir, char *why, size_t whylen)
+static mm_status_t open_path(mm_input *in, const todo_path *t, bool *dir, char *why,
+                             size_t whylen)
 {
+    const char *path = t->path;
     *dir = false;
     in->sized = false;
-    if (strcmp(path, "-") == 0) {
+    if (!t->dir && strcmp(path, "-") == 0) {
         in->fd = 0;
         return MM_OK;
     }
+    int at = t->dir ? t->dir->fd : AT_FDCWD;
+    const char *rel = t->dir ? path + t->name : path;
     struct stat sb;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = openat(at, rel, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         int open_err = errno;
-        if (stat(path, &sb) != 0) {
+        if (fstatat(at, rel, &sb, 0) != 0) {
             snprintf(why, whylen, "%s", strerror(errno));
             return MM_EIO;
         }
         if (S_ISDIR(sb.st_mode))
-            return open_dir(in, path, dir, why, whylen);
+            return open_dir(in, path, -1, dir, why, whylen);
         snprintf(why, whylen, "%s", strerror(open_err));
         return MM_EIO;
     }
@@ -521,10 +673,8 @@ static mm_status_t open_path(mm_input *in, const char *path, bool *dir, char *wh
         close(fd);
         return MM_EIO;
     }
-    if (S_ISDIR(sb.st_mode)) {
-        close(fd);
-        return open_dir(in, path, dir, why, whylen);
-    }
+    if (S_ISDIR(sb.st_mode))
+        return open_dir(in, path, fd, dir, why, whylen);
     in->fd = fd;
     /* st_size 0 is not trusted: /proc files say 0 and have bytes */
     in->sized = S_ISREG(sb.st_mode) && sb.st_size > 0;
@@ -535,12 +685,13 @@ static mm_status_t open_path(mm_input *in, const char *path, bool *dir, char *wh
 static mm_status_t open_next(mm_input *in, mm_input_msg *msg, char *why, size_t whylen)
 {
     while (in->ntodo) {
-        char *path = in->todo[--in->ntodo];
+        todo_path t = in->todo[--in->ntodo];
         free(in->cur);
-        in->cur = path;
-        msg->source = path;
+        in->cur = t.path;
+        msg->source = t.path;
         bool dir;
-        mm_status_t st = open_path(in, path, &dir, why, whylen);
+        mm_status_t st = open_path(in, &t, &dir, why, whylen);
+        dir_release(t.dir); /* after the open: it may be the directory's last entry */
         if (st != MM_OK)
             return st;
         if (dir)
@@ -549,7 +700,11 @@ static mm_status_t open_next(mm_input *in, mm_input_msg *msg, char *why, size_t 
         in->eof = false;
         in->got = 0;
         in->err = 0;
-        in->rpos = in->rlen = 0;
+        /* kept messages of the last file stay: read after them */
+        if (in->keep && in->rbuf_last > in->released)
+            in->rpos = in->rlen;
+        else
+            in->rpos = in->rlen = 0;
         in->mid_line = false;
         const char *p;
         bool start;
@@ -581,10 +736,16 @@ mm_status_t mm_input_next(mm_input *in, mm_input_msg *msg, char *why, size_t why
         bool done = in->eof && in->rpos == in->rlen;
         if (got || in->index == 0) {
             msg->index = in->index++;
+            msg->kept = false;
+            in->handed++;
             if (in->run_len && in->msg.len == 0) { /* still where it was read */
                 msg->bytes = in->run;
                 msg->len = in->run_len;
                 in->run_len = 0; /* handed out: rbuf may change at the next call */
+                if (in->keep) {
+                    msg->kept = true;
+                    in->rbuf_last = in->handed;
+                }
             } else {
                 keep_run(in);
                 msg->bytes = mm_buf_str(&in->msg);
@@ -597,4 +758,47 @@ mm_status_t mm_input_next(mm_input *in, mm_input_msg *msg, char *why, size_t why
         }
         close_current(in);
     }
+}
+
+mm_status_t mm_input_keep(mm_input *in)
+{
+    if (in->keep)
+        return MM_OK;
+    char *b = malloc(KEEP_BLOCK);
+    if (!b)
+        return MM_ENOMEM;
+    if (in->rlen > in->rpos) /* bytes read already (none before the first call) */
+        memcpy(b, in->rbuf + in->rpos, in->rlen - in->rpos);
+    in->rlen -= in->rpos;
+    in->rpos = 0;
+    in->run_len = 0;
+    free(in->rbuf);
+    in->rbuf = b;
+    in->rcap = KEEP_BLOCK;
+    in->keep = true;
+    return MM_OK;
+}
+
+size_t mm_input_held(const mm_input *in)
+{
+    return (in->nheld + (in->rbuf_last > in->released)) * (size_t)KEEP_BLOCK;
+}
+
+unsigned long long mm_input_mark(const mm_input *in)
+{
+    return in->handed;
+}
+
+void mm_input_release(mm_input *in, unsigned long long mark)
+{
+    if (mark > in->released)
+        in->released = mark;
+    size_t k = 0;
+    for (size_t i = 0; i < in->nheld; i++) {
+        if (in->held[i].last <= in->released)
+            give_block(in, in->held[i].data);
+        else
+            in->held[k++] = in->held[i];
+    }
+    in->nheld = k;
 }

@@ -1,0 +1,384 @@
+/*
+ * test_input.c - message sources (input.h) on a tree built in a temporary
+ * directory: the order of a directory walk, what it skips, nested
+ * directories, errors that name their input and let the walk go on, the
+ * mbox split, and the size limit.  Failures print "got X, want Y".
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <mailmedic/input.h>
+
+static char root[256];
+
+static void put(const char *rel, const char *text)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", root, rel);
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs(text, fp);
+    fclose(fp);
+}
+
+static void mkdir_rel(const char *rel)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", root, rel);
+    assert_int_equal(mkdir(path, 0700), 0);
+}
+
+/* Every message and error of paths as "source#index:bytes" or
+ * "source!error" lines, with root replaced by "R". */
+static void walk(const char *const *paths, size_t n, size_t limit, char *out, size_t cap)
+{
+    mm_input *in;
+    assert_int_equal(mm_input_open(paths, n, limit, &in), MM_OK);
+    size_t used = 0, rl = strlen(root);
+    out[0] = '\0';
+    for (;;) {
+        mm_input_msg m;
+        char why[256];
+        mm_status_t st = mm_input_next(in, &m, why, sizeof why);
+        if (st == MM_ENOTFOUND)
+            break;
+        const char *src = m.source;
+        if (strncmp(src, root, rl) == 0) {
+            used += (size_t)snprintf(out + used, cap - used, "R");
+            src += rl;
+        }
+        if (st != MM_OK)
+            used += (size_t)snprintf(out + used, cap - used, "%s!%s\n", src, why);
+        else
+            used += (size_t)snprintf(out + used, cap - used, "%s#%zu:%.*s%s\n", src, m.index,
+                                     (int)m.len, m.bytes, m.truncated ? " [cut]" : "");
+        assert_true(used < cap);
+    }
+    mm_input_destroy(in);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(root, sizeof root, "/tmp/mm-test-input-XXXXXX");
+    assert_non_null(mkdtemp(root));
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "chmod -R u+rwx %s && rm -rf %s", root, root);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+/* Names in byte order, hidden entries and Maildir tmp/ skipped, a nested
+ * directory walked where it sorts, a file named "-" read as that file. */
+static void test_dir_order(void **state)
+{
+    (void)state;
+    mkdir_rel("d");
+    put("d/b", "B");
+    put("d/a", "A");
+    put("d/-", "DASH");
+    put("d/.hidden", "H");
+    mkdir_rel("d/tmp");
+    put("d/tmp/t", "T");
+    mkdir_rel("d/c");
+    put("d/c/z", "Z");
+    put("d/c/y", "Y");
+    mkdir_rel("d/c/e");
+    put("d/A", "UPPER");
+    put("d/d", "D");
+    char dir[300], out[4096];
+    snprintf(dir, sizeof dir, "%s/d", root);
+    const char *paths[] = {dir};
+    walk(paths, 1, 0, out, sizeof out);
+    assert_string_equal(out, "R/d/-#0:DASH\n"
+                             "R/d/A#0:UPPER\n"
+                             "R/d/a#0:A\n"
+                             "R/d/b#0:B\n"
+                             "R/d/c/y#0:Y\n"
+                             "R/d/c/z#0:Z\n"
+                             "R/d/d#0:D\n");
+    /* the same with a trailing slash: no double slash in the names */
+    snprintf(dir, sizeof dir, "%s/d/c/", root);
+    walk(paths, 1, 0, out, sizeof out);
+    assert_string_equal(out, "R/d/c/y#0:Y\nR/d/c/z#0:Z\n");
+}
+
+/* Inputs that cannot be read are errors naming them; the walk goes on with
+ * the next entry and the next path.  A dangling link fails for anyone;
+ * permissions make errors only for a user other than root. */
+static void test_dir_errors(void **state)
+{
+    (void)state;
+    bool root_user = geteuid() == 0;
+    mkdir_rel("e");
+    put("e/1", "ONE");
+    put("e/2", "TWO");
+    char p2[300];
+    snprintf(p2, sizeof p2, "%s/e/2", root);
+    assert_int_equal(chmod(p2, 0), 0);
+    mkdir_rel("e/3");
+    put("e/3/x", "X");
+    snprintf(p2, sizeof p2, "%s/e/3", root);
+    assert_int_equal(chmod(p2, 0), 0);
+    snprintf(p2, sizeof p2, "%s/e/4", root);
+    assert_int_equal(symlink("nowhere", p2), 0);
+    put("e/5", "FIVE");
+    char dir[300], missing[300], out[4096];
+    snprintf(dir, sizeof dir, "%s/e", root);
+    snprintf(missing, sizeof missing, "%s/none", root);
+    const char *paths[] = {dir, missing};
+    walk(paths, 2, 0, out, sizeof out);
+    if (root_user)
+        assert_string_equal(out, "R/e/1#0:ONE\n"
+                                 "R/e/2#0:TWO\n"
+                                 "R/e/3/x#0:X\n"
+                                 "R/e/4!No such file or directory\n"
+                                 "R/e/5#0:FIVE\n"
+                                 "R/none!No such file or directory\n");
+    else
+        assert_string_equal(out, "R/e/1#0:ONE\n"
+                                 "R/e/2!Permission denied\n"
+                                 "R/e/3!cannot read directory: Permission denied\n"
+                                 "R/e/4!No such file or directory\n"
+                                 "R/e/5#0:FIVE\n"
+                                 "R/none!No such file or directory\n");
+}
+
+/* Directories nested deeper than a process may hold descriptors for each
+ * level at once would be a problem only if each level kept one after its
+ * last entry: a chain of 300 directories with one file at the bottom. */
+static void test_deep_dirs(void **state)
+{
+    (void)state;
+    char rel[4096] = "deep";
+    mkdir_rel(rel);
+    for (int i = 0; i < 300; i++) {
+        strcat(rel, "/x");
+        mkdir_rel(rel);
+    }
+    strcat(rel, "/m");
+    put(rel, "BOTTOM");
+    char dir[300], out[8192];
+    snprintf(dir, sizeof dir, "%s/deep", root);
+    const char *paths[] = {dir};
+    walk(paths, 1, 0, out, sizeof out);
+    assert_non_null(strstr(out, "/x/m#0:BOTTOM\n"));
+    assert_null(strchr(out, '!'));
+}
+
+/* An mbox splits on "From " lines; a plain file is one message cut at the
+ * limit. */
+static void test_mbox_and_limit(void **state)
+{
+    (void)state;
+    put("box", "From a@b Thu Jul  2 12:05:05 2020\nSubject: 1\n\nbody\n>From x\n\n"
+               "From c@d Thu Jul  2 12:05:06 2020\nSubject: 2\n\nmore\n");
+    put("big", "0123456789");
+    char box[300], big[300], out[4096];
+    snprintf(box, sizeof box, "%s/box", root);
+    snprintf(big, sizeof big, "%s/big", root);
+    const char *paths[] = {box, big};
+    walk(paths, 2, 4, out, sizeof out);
+    /* the limit cuts the mbox's messages too */
+    assert_string_equal(out, "R/box#0:Subj [cut]\nR/box#1:Subj [cut]\nR/big#0:0123 [cut]\n");
+    walk(paths, 2, 0, out, sizeof out);
+    assert_string_equal(out, "R/box#0:Subject: 1\n\nbody\nFrom x\n\n\n"
+                             "R/box#1:Subject: 2\n\nmore\n\n"
+                             "R/big#0:0123456789\n");
+}
+
+/* Every message of paths, read in normal mode and copied: the reference. */
+typedef struct ref_msg {
+    char *bytes;
+    size_t len;
+    bool truncated;
+} ref_msg;
+
+static size_t read_all(const char *const *paths, size_t n, size_t limit, ref_msg *out, size_t cap)
+{
+    mm_input *in;
+    assert_int_equal(mm_input_open(paths, n, limit, &in), MM_OK);
+    size_t k = 0;
+    mm_input_msg m;
+    char why[256];
+    mm_status_t st;
+    while ((st = mm_input_next(in, &m, why, sizeof why)) != MM_ENOTFOUND) {
+        assert_int_equal(st, MM_OK);
+        assert_true(k < cap);
+        assert_false(m.kept); /* not in keep mode */
+        out[k].bytes = malloc(m.len + 1);
+        memcpy(out[k].bytes, m.bytes, m.len);
+        out[k].len = m.len;
+        out[k++].truncated = m.truncated;
+    }
+    mm_input_destroy(in);
+    return k;
+}
+
+/*
+ * Keep mode as diagnose --jobs uses it: messages taken in batches, a batch
+ * released only after the next one was read; every kept message must still
+ * hold its bytes when it is released, and the messages must be those of the
+ * normal mode.  batch: messages per batch.
+ */
+static void check_keep(const char *const *paths, size_t n, size_t limit, size_t batch,
+                       size_t *kept_count)
+{
+    enum { CAP = 4000 };
+    static ref_msg ref[CAP];
+    static mm_input_msg got[CAP];
+    size_t total = read_all(paths, n, limit, ref, CAP);
+    mm_input *in;
+    assert_int_equal(mm_input_open(paths, n, limit, &in), MM_OK);
+    assert_int_equal(mm_input_keep(in), MM_OK);
+    size_t k = 0, checked = 0;
+    unsigned long long marks[2] = {0, 0};
+    char why[256];
+    *kept_count = 0;
+    for (;;) {
+        size_t start = k;
+        while (k - start < batch && mm_input_next(in, &got[k], why, sizeof why) == MM_OK) {
+            assert_true(k < total);
+            assert_int_equal(got[k].len, ref[k].len);
+            assert_memory_equal(got[k].bytes, ref[k].bytes, ref[k].len);
+            assert_int_equal(got[k].truncated, ref[k].truncated);
+            *kept_count += got[k].kept;
+            k++;
+        }
+        /* the batch before this one is done with: check it and release it */
+        for (; checked < start; checked++)
+            if (got[checked].kept)
+                assert_memory_equal(got[checked].bytes, ref[checked].bytes, ref[checked].len);
+        mm_input_release(in, marks[0]);
+        marks[0] = marks[1];
+        marks[1] = mm_input_mark(in);
+        if (k == start)
+            break;
+    }
+    assert_int_equal(k, total);
+    mm_input_release(in, mm_input_mark(in)); /* all done with: no block held */
+    assert_int_equal(mm_input_held(in), 0);
+    mm_input_destroy(in);
+    for (size_t i = 0; i < total; i++)
+        free(ref[i].bytes);
+}
+
+/* An mbox of messages of many sizes (up to 700 KB: some longer than half a
+ * read block), with ">From " lines (unescaped: not kept) and CRLF. */
+static void test_keep_mbox(void **state)
+{
+    (void)state;
+    char path[300];
+    snprintf(path, sizeof path, "%s/keep.mbox", root);
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    unsigned seed = 7;
+    for (int i = 0; i < 3000; i++) {
+        seed = seed * 1103515245u + 12345u;
+        size_t body = (seed >> 8) % 6000;
+        if (i % 500 == 7)
+            body = 300000 + (size_t)i * 100; /* several blocks' worth */
+        fprintf(fp, "From sender@example.com Thu Jul  2 12:05:05 2020\n");
+        fprintf(fp, "Subject: message %d\n%s\n", i, i % 3 == 0 ? "\r" : "");
+        for (size_t b = 0; b < body; b += 64)
+            fprintf(fp, "%s%06zu-%d abcdefghijklmnopqrstuvwxyz0123456789 line\n",
+                    (b / 64) % 97 == 5 && i % 4 == 1 ? ">From " : "", b, i);
+        fputc('\n', fp);
+    }
+    fclose(fp);
+    const char *paths[] = {path};
+    size_t kept;
+    check_keep(paths, 1, 0, 256, &kept);
+    assert_true(kept > 2000); /* most are handed out in place */
+    check_keep(paths, 1, 0, 1, &kept);
+    check_keep(paths, 1, 5000, 7, &kept); /* cut at the limit */
+}
+
+/* A directory of many files (some large) in keep mode, and the same files
+ * as two paths. */
+static void test_keep_dir(void **state)
+{
+    (void)state;
+    mkdir_rel("kd");
+    for (int i = 0; i < 600; i++) {
+        char rel[64], text[4096];
+        snprintf(rel, sizeof rel, "kd/%04d", i);
+        size_t n = (size_t)snprintf(text, sizeof text, "Subject: %d\n\n", i);
+        for (; n < (size_t)(i * 7 % 4000); n++)
+            text[n] = (char)('a' + n % 26);
+        text[n] = '\0';
+        put(rel, text);
+    }
+    char big[700001];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    put("kd/0300big", big);
+    char dir[300];
+    snprintf(dir, sizeof dir, "%s/kd", root);
+    const char *paths[] = {dir, dir};
+    size_t kept;
+    check_keep(paths, 2, 0, 100, &kept);
+    assert_true(kept >= 1200);
+    check_keep(paths, 1, 0, 3, &kept);
+}
+
+/* Short kept messages between long ones cut at the limit: each short one
+ * holds a read block until released, and mm_input_held() says so. */
+static void test_keep_held(void **state)
+{
+    (void)state;
+    char path[300];
+    snprintf(path, sizeof path, "%s/held.mbox", root);
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    for (int i = 0; i < 20; i++) {
+        fprintf(fp, "From a@b Thu Jul  2 12:05:05 2020\nSubject: short %d\n\nx\n\n", i);
+        fprintf(fp, "From a@b Thu Jul  2 12:05:05 2020\nSubject: long\n\n");
+        for (int l = 0; l < 16000; l++)
+            fputs("0123456789012345678901234567890123456789012345678901234567890123456789\n", fp);
+        fputc('\n', fp);
+    }
+    fclose(fp);
+    const char *paths[] = {path};
+    mm_input *in;
+    assert_int_equal(mm_input_open(paths, 1, 1000, &in), MM_OK);
+    assert_int_equal(mm_input_keep(in), MM_OK);
+    mm_input_msg m;
+    char why[64];
+    size_t kept = 0;
+    while (mm_input_next(in, &m, why, sizeof why) == MM_OK)
+        kept += m.kept;
+    assert_int_equal(kept, 20); /* the short ones; the long ones were cut */
+    assert_true(mm_input_held(in) >= (size_t)19 << 20);
+    mm_input_release(in, mm_input_mark(in));
+    assert_int_equal(mm_input_held(in), 0);
+    mm_input_destroy(in);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_dir_order, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dir_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_deep_dirs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mbox_and_limit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_keep_mbox, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_keep_dir, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_keep_held, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
