@@ -37,91 +37,138 @@ static const char *search_memchr(const char *hay, const char *end, const char *n
     return NULL;
 }
 
+/* The first candidate of mask (bit i: position p + i) whose middle bytes
+ * match too (the first and last bytes were tested by the caller's filter). */
+static const char *first_match(const char *p, unsigned mask, const char *needle, size_t nlen)
+{
+    for (; mask; mask &= mask - 1) {
+        unsigned bit = (unsigned)__builtin_ctz(mask);
+        if (match_at(p + bit + 1, needle + 1, nlen - 2))
+            return p + bit;
+    }
+    return NULL;
+}
+
+/*
+ * The needle's first and last bytes as the vector filters compare them: a
+ * letter is matched in both cases by ORing 0x20 into the haystack's bytes
+ * first (that bit is all that tells 'A' from 'a', and it makes no other
+ * byte that letter), any other byte as it is.  One OR and one compare per
+ * byte instead of two compares and an OR.
+ */
+static char fold_bit(char c)
+{
+    c = mm_lower(c);
+    return (c >= 'a' && c <= 'z') ? 0x20 : 0;
+}
+
 #ifdef __SSE2__
 #include <emmintrin.h>
 
-static char upper_of(char c)
-{
-    return (c >= 'a' && c <= 'z') ? (char)(c - 32) : c;
-}
-
 /* Positions p .. p + 15 where the first and last needle bytes both match, as bits. */
-static unsigned sse2_mask(const char *p, size_t nlen, __m128i f1, __m128i f2, __m128i l1,
-                          __m128i l2)
+static unsigned sse2_mask(const char *p, size_t nlen, __m128i f, __m128i ff, __m128i l, __m128i lf)
 {
     __m128i a = _mm_loadu_si128((const __m128i *)(const void *)p);
     __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(p + nlen - 1));
-    __m128i ma = _mm_or_si128(_mm_cmpeq_epi8(a, f1), _mm_cmpeq_epi8(a, f2));
-    __m128i mb = _mm_or_si128(_mm_cmpeq_epi8(b, l1), _mm_cmpeq_epi8(b, l2));
-    return (unsigned)_mm_movemask_epi8(_mm_and_si128(ma, mb));
+    return (unsigned)_mm_movemask_epi8(_mm_and_si128(_mm_cmpeq_epi8(_mm_or_si128(a, ff), f),
+                                                     _mm_cmpeq_epi8(_mm_or_si128(b, lf), l)));
 }
 
 /*
  * 16 start positions at a time, tested on the needle's first and last
  * bytes in both cases (the "generic SIMD" substring search, W. Mula); only
  * positions where both agree are compared in full, lowest first, so the
- * first match is the one returned.  Both loads stay inside the haystack:
- * p + 15 < end, and end + nlen - 1 is the haystack's end.  Stops with *pp
- * at the first of fewer than 16 positions left.
+ * first match is the one returned.  Needs end - hay >= 16.  The last block
+ * ends at end and overlaps positions already tested (their bits cleared),
+ * so no tail is left.  Both loads stay inside the haystack: p + 15 < end,
+ * and end + nlen - 1 is the haystack's end.
  */
-static const char *search_sse2(const char **pp, const char *end, const char *needle, size_t nlen)
+static const char *search_sse2(const char *hay, const char *end, const char *needle, size_t nlen)
 {
-    const char *p = *pp;
-    char f = mm_lower(needle[0]), l = mm_lower(needle[nlen - 1]);
-    const __m128i f1 = _mm_set1_epi8(f), f2 = _mm_set1_epi8(upper_of(f));
-    const __m128i l1 = _mm_set1_epi8(l), l2 = _mm_set1_epi8(upper_of(l));
+    const char *p = hay;
+    const __m128i f = _mm_set1_epi8(mm_lower(needle[0])), ff = _mm_set1_epi8(fold_bit(needle[0])),
+                  l = _mm_set1_epi8(mm_lower(needle[nlen - 1])),
+                  lf = _mm_set1_epi8(fold_bit(needle[nlen - 1]));
     for (; end - p >= 16; p += 16) {
-        unsigned mask = sse2_mask(p, nlen, f1, f2, l1, l2);
-        while (mask) {
-            unsigned bit = (unsigned)__builtin_ctz(mask);
-            if (match_at(p + bit + 1, needle + 1, nlen - 2))
-                return p + bit;
-            mask &= mask - 1;
-        }
+        const char *hit = first_match(p, sse2_mask(p, nlen, f, ff, l, lf), needle, nlen);
+        if (hit)
+            return hit;
     }
-    *pp = p;
-    return NULL;
+    if (p == end)
+        return NULL;
+    const char *q = end - 16; /* q < p: positions q .. p - 1 were tested */
+    unsigned m = sse2_mask(q, nlen, f, ff, l, lf);
+    return first_match(q, m & ~((1u << (p - q)) - 1), needle, nlen);
 }
 #endif
 
-/* The AVX2 versions share helpers with the SSE2 ones (upper_of, the SSE2
- * tails), so they exist only where SSE2 does. */
+/* The AVX2 versions share the SSE2 headers, so they exist only where SSE2 does. */
 #if defined(__x86_64__) && defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
 #define HAVE_AVX2_SEARCH 1
 
-/* search_sse2() with 32 positions at a time, for CPUs that have AVX2. */
-__attribute__((target("avx2"))) static const char *search_avx2(const char **pp, const char *end,
+/* Start positions p .. p + 31 where the needle's first and last bytes both
+ * match (folded as above), as a vector of 0xFF bytes. */
+__attribute__((target("avx2"))) static inline __m256i avx2_cands(const char *p, size_t nlen,
+                                                                 __m256i f, __m256i ff,
+                                                                 __m256i l, __m256i lf)
+{
+    __m256i a = _mm256_loadu_si256((const __m256i *)(const void *)p);
+    __m256i b = _mm256_loadu_si256((const __m256i *)(const void *)(p + nlen - 1));
+    return _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_or_si256(a, ff), f),
+                            _mm256_cmpeq_epi8(_mm256_or_si256(b, lf), l));
+}
+
+/*
+ * search_sse2() for CPUs that have AVX2, over all of hay .. end (end - hay
+ * >= 32): 64 positions a step with one test for both halves (nearly every
+ * step finds nothing), then 32, then one last block of 32 that ends at end
+ * and overlaps the positions already done (their bits cleared), so no
+ * shorter tail is left to SSE2 or memchr.  Every load stays inside the
+ * haystack, as in search_sse2().
+ */
+__attribute__((target("avx2"))) static const char *search_avx2(const char *hay, const char *end,
                                                                const char *needle, size_t nlen)
 {
-    const char *p = *pp;
-    char f = mm_lower(needle[0]), l = mm_lower(needle[nlen - 1]);
-    const __m256i f1 = _mm256_set1_epi8(f), f2 = _mm256_set1_epi8(upper_of(f));
-    const __m256i l1 = _mm256_set1_epi8(l), l2 = _mm256_set1_epi8(upper_of(l));
-    for (; end - p >= 32; p += 32) {
-        __m256i a = _mm256_loadu_si256((const __m256i *)(const void *)p);
-        __m256i b = _mm256_loadu_si256((const __m256i *)(const void *)(p + nlen - 1));
-        __m256i ma = _mm256_or_si256(_mm256_cmpeq_epi8(a, f1), _mm256_cmpeq_epi8(a, f2));
-        __m256i mb = _mm256_or_si256(_mm256_cmpeq_epi8(b, l1), _mm256_cmpeq_epi8(b, l2));
-        unsigned mask = (unsigned)_mm256_movemask_epi8(_mm256_and_si256(ma, mb));
-        while (mask) {
-            unsigned bit = (unsigned)__builtin_ctz(mask);
-            if (match_at(p + bit + 1, needle + 1, nlen - 2))
-                return p + bit;
-            mask &= mask - 1;
-        }
+    const char *p = hay;
+    const __m256i f = _mm256_set1_epi8(mm_lower(needle[0])),
+                  ff = _mm256_set1_epi8(fold_bit(needle[0])),
+                  l = _mm256_set1_epi8(mm_lower(needle[nlen - 1])),
+                  lf = _mm256_set1_epi8(fold_bit(needle[nlen - 1]));
+    for (; end - p >= 64; p += 64) {
+        __m256i c0 = avx2_cands(p, nlen, f, ff, l, lf);
+        __m256i c1 = avx2_cands(p + 32, nlen, f, ff, l, lf);
+        __m256i any = _mm256_or_si256(c0, c1);
+        if (_mm256_testz_si256(any, any))
+            continue;
+        const char *hit = first_match(p, (unsigned)_mm256_movemask_epi8(c0), needle, nlen);
+        if (!hit)
+            hit = first_match(p + 32, (unsigned)_mm256_movemask_epi8(c1), needle, nlen);
+        if (hit)
+            return hit;
     }
-    *pp = p;
-    return NULL;
+    if (end - p >= 32) {
+        unsigned m = (unsigned)_mm256_movemask_epi8(avx2_cands(p, nlen, f, ff, l, lf));
+        const char *hit = first_match(p, m, needle, nlen);
+        if (hit)
+            return hit;
+        p += 32;
+    }
+    if (p == end)
+        return NULL;
+    const char *q = end - 32; /* q < p: positions q .. p - 1 were tested */
+    unsigned m = (unsigned)_mm256_movemask_epi8(avx2_cands(q, nlen, f, ff, l, lf));
+    return first_match(q, m & ~((1u << (p - q)) - 1), needle, nlen);
 }
 #endif
 
 /*
  * Decoders ask this for every marker in every message (about 400 searches
  * of 100 KB in all per bounce, nearly all without a match), so it is on the
- * hot path.  The vector filter above, 32 positions at a time where the CPU
- * has AVX2, then 16 with SSE2 (every x86-64); the tail, one-byte needles
- * and other machines use memchr.
+ * hot path.  The vector filter above, 64 and 32 positions at a time where
+ * the CPU has AVX2, else 16 with SSE2 (every x86-64), each ending with an
+ * overlapping block; fewer than 16 positions, one-byte needles and other
+ * machines use memchr.
  */
 const char *mm_memcasemem(const char *hay, size_t n, const char *needle, size_t nlen)
 {
@@ -132,18 +179,12 @@ const char *mm_memcasemem(const char *hay, size_t n, const char *needle, size_t 
     const char *end = hay + n - nlen + 1; /* a match starts before end */
     const char *p = hay;
 #ifdef HAVE_AVX2_SEARCH
-    if (nlen >= 2 && end - p >= 32 && __builtin_cpu_supports("avx2")) {
-        const char *hit = search_avx2(&p, end, needle, nlen);
-        if (hit || p == end)
-            return hit;
-    }
+    if (nlen >= 2 && end - p >= 32 && __builtin_cpu_supports("avx2"))
+        return search_avx2(p, end, needle, nlen);
 #endif
 #ifdef __SSE2__
-    if (nlen >= 2 && end - p >= 16) {
-        const char *hit = search_sse2(&p, end, needle, nlen);
-        if (hit || p == end)
-            return hit;
-    }
+    if (nlen >= 2 && end - p >= 16)
+        return search_sse2(p, end, needle, nlen);
 #endif
     return search_memchr(p, end, needle, nlen);
 }
