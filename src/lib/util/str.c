@@ -39,7 +39,7 @@ static const char *search_memchr(const char *hay, const char *end, const char *n
 
 /* The first candidate of mask (bit i: position p + i) whose middle bytes
  * match too (the first and last bytes were tested by the caller's filter). */
-static const char *first_match(const char *p, unsigned mask, const char *needle, size_t nlen)
+static inline const char *first_match(const char *p, unsigned mask, const char *needle, size_t nlen)
 {
     for (; mask; mask &= mask - 1) {
         unsigned bit = (unsigned)__builtin_ctz(mask);
