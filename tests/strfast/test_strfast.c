@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -83,10 +84,36 @@ static void test_memcasemem_long(void **state)
     }
 }
 
+/* mm_plain_text_span() against its definition: every byte value at every
+ * place of every length across the 16-byte steps. */
+static void test_plain_text_span(void **state)
+{
+    (void)state;
+    char buf[70];
+    for (size_t n = 0; n <= sizeof buf; n++) {
+        for (size_t at = 0; at <= n; at++) {
+            for (int c = 0; c < 256; c += (at == n ? 256 : 1)) {
+                for (size_t i = 0; i < n; i++)
+                    buf[i] = "ab \t\n\r~ Z"[i % 9];
+                if (at < n)
+                    buf[at] = (char)c;
+                bool plain = c == '\t' || c == '\n' || c == '\r' || (c >= 0x20 && c <= 0x7E);
+                size_t want = at < n && !plain ? at : n;
+                char *h = exact(buf, n);
+                size_t got = mm_plain_text_span(h, n);
+                free(h);
+                if (got != want)
+                    fail_msg("n=%zu at=%zu c=%d: got %zu, want %zu", n, at, c, got, want);
+            }
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_memcasemem_long),
+        cmocka_unit_test(test_plain_text_span),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

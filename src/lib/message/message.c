@@ -253,7 +253,16 @@ static char *iso2022jp_utf8(const char *s, size_t n, size_t *outlen)
             i += 3;
         } else if (c >= 0x80) {
             goto refuse;
-        } else if (!two || c < 0x21 || c == 0x7F) {
+        } else if (!two) {
+            /* most of the text: runs of plain ASCII up to the next escape
+             * (another control byte, or DEL, is a run of one: itself) */
+            size_t run = mm_plain_text_span(s + i, n - i);
+            if (run == 0)
+                run = 1;
+            memcpy(out + o, s + i, run);
+            o += run;
+            i += run;
+        } else if (c < 0x21 || c == 0x7F) {
             out[o++] = (char)c;
             i++;
         } else {
@@ -301,14 +310,7 @@ static char *convert(const char *s, size_t n, const char *charset, size_t *outle
  */
 static bool iso2022_plain(const char *charset, const char *s, size_t n)
 {
-    if (!mm_strcasestr(charset, "2022"))
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c > 0x7E)
-            return false;
-    }
-    return true;
+    return mm_strcasestr(charset, "2022") && mm_plain_text_span(s, n) == n;
 }
 
 static mm_status_t append_utf8(mm_buf *out, const char *s, size_t n, const char *charset)

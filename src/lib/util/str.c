@@ -404,6 +404,31 @@ size_t mm_line_run_ci(const char *s, size_t n, char a, char b, char c, size_t *s
     return 0;
 }
 
+size_t mm_plain_text_span(const char *s, size_t n)
+{
+    size_t i = 0;
+#ifdef __SSE2__
+    /* signed compares: the 8-bit bytes are below 0x20 too */
+    const __m128i low = _mm_set1_epi8(0x20), del = _mm_set1_epi8(0x7F), tab = _mm_set1_epi8('\t'),
+                  lf = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r');
+    for (; i + 16 <= n; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        __m128i bad = _mm_or_si128(_mm_cmplt_epi8(v, low), _mm_cmpeq_epi8(v, del));
+        __m128i ok = _mm_or_si128(_mm_cmpeq_epi8(v, tab),
+                                  _mm_or_si128(_mm_cmpeq_epi8(v, lf), _mm_cmpeq_epi8(v, cr)));
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_andnot_si128(ok, bad));
+        if (m)
+            return i + (size_t)__builtin_ctz(m);
+    }
+#endif
+    for (; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c > 0x7E)
+            break;
+    }
+    return i;
+}
+
 const char *mm_memchr3(const char *s, size_t n, char a, char b, char c)
 {
     size_t i = 0;
