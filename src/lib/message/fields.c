@@ -227,9 +227,12 @@ static inline mm_status_t flush_field(mm_arena *a, mm_fields *f, pending *pf, bo
     return st;
 }
 
-/* Nothing but spaces and tabs in [p, le): a group edge. */
+/* Nothing but spaces and tabs in [p, le): a group edge.  The last byte
+ * first: a folded line's indent (often 8 bytes or more) is then not read. */
 static bool blank_line(const char *p, const char *le)
 {
+    if (le > p && le[-1] != ' ' && le[-1] != '\t')
+        return false;
     for (; p < le; p++)
         if (*p != ' ' && *p != '\t')
             return false;
