@@ -5,10 +5,64 @@
 #include <stdint.h>
 #include <string.h>
 
-/* Whether needle[0..nlen) matches at p, ASCII case folded. */
-static bool match_at(const char *p, const char *needle, size_t nlen)
+#ifdef __SSE2__
+#include <emmintrin.h>
+
+/* The 16 bytes at p with their upper-case ASCII letters made lower case
+ * (signed compares: the 8-bit bytes are below 'A'). */
+static inline __m128i lower16(const char *p)
 {
-    for (size_t i = 0; i < nlen; i++)
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    __m128i up = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('A' - 1)),
+                               _mm_cmplt_epi8(v, _mm_set1_epi8('Z' + 1)));
+    return _mm_or_si128(v, _mm_and_si128(up, _mm_set1_epi8(0x20)));
+}
+
+static inline bool eq16_ci(const char *a, const char *b)
+{
+    return _mm_movemask_epi8(_mm_cmpeq_epi8(lower16(a), lower16(b))) == 0xFFFF;
+}
+#endif
+
+/* The 8 bytes at p with their upper-case ASCII letters made lower case, in
+ * one word: per byte, the high bit of h + 0x3F says h >= 'A' and that of
+ * h + 0x25 says h > 'Z' (h: the low 7 bits, so no carry crosses a byte);
+ * an upper-case letter's bit 7 shifted down is its 0x20. */
+static inline uint64_t lower8(const char *p)
+{
+    const uint64_t ones = UINT64_C(0x0101010101010101), high = ones * 0x80;
+    uint64_t x;
+    memcpy(&x, p, 8);
+    uint64_t h = x & ~high;
+    uint64_t up = (h + ones * (0x80 - 'A')) & ~(h + ones * (0x80 - 'Z' - 1)) & ~x & high;
+    return x | up >> 2;
+}
+
+/*
+ * Whether needle[0..nlen) matches at p, ASCII case folded: a candidate the
+ * vector filters found.  Long needles ("This message was created
+ * automatically by mail delivery software") are compared 16 or 8 bytes at
+ * a time, the last block overlapping the one before; only these nlen bytes
+ * of p and needle are read.
+ */
+static inline bool match_at(const char *p, const char *needle, size_t nlen)
+{
+    size_t i = 0;
+#ifdef __SSE2__
+    if (nlen >= 16) {
+        for (; nlen - i >= 16; i += 16)
+            if (!eq16_ci(p + i, needle + i))
+                return false;
+        return i == nlen || eq16_ci(p + nlen - 16, needle + nlen - 16);
+    }
+#endif
+    if (nlen >= 8) {
+        for (; nlen - i >= 8; i += 8)
+            if (lower8(p + i) != lower8(needle + i))
+                return false;
+        return i == nlen || lower8(p + nlen - 8) == lower8(needle + nlen - 8);
+    }
+    for (; i < nlen; i++)
         if (mm_lower(p[i]) != mm_lower(needle[i]))
             return false;
     return true;
@@ -58,13 +112,10 @@ static inline const char *first_match(const char *p, unsigned mask, const char *
  */
 static char fold_bit(char c)
 {
-    c = mm_lower(c);
-    return (c >= 'a' && c <= 'z') ? 0x20 : 0;
+    return (unsigned char)((c | 0x20) - 'a') < 26 ? 0x20 : 0;
 }
 
 #ifdef __SSE2__
-#include <emmintrin.h>
-
 /* Positions p .. p + 15 where the first and last needle bytes both match, as bits. */
 static unsigned sse2_mask(const char *p, size_t nlen, __m128i f, __m128i ff, __m128i l, __m128i lf)
 {
@@ -170,6 +221,19 @@ __attribute__((target("avx2"))) static const char *search_avx2(const char *hay, 
  * overlapping block; fewer than 16 positions, one-byte needles and other
  * machines use memchr.
  */
+/* mm_memcasemem() for fewer than 32 positions, or a CPU without AVX2; out
+ * of line, so that the AVX2 case is a jump from mm_memcasemem() with no
+ * registers to save there. */
+__attribute__((noinline)) static const char *search_short(const char *hay, const char *end,
+                                                          const char *needle, size_t nlen)
+{
+#ifdef __SSE2__
+    if (nlen >= 2 && end - hay >= 16)
+        return search_sse2(hay, end, needle, nlen);
+#endif
+    return search_memchr(hay, end, needle, nlen);
+}
+
 const char *mm_memcasemem(const char *hay, size_t n, const char *needle, size_t nlen)
 {
     if (nlen == 0)
@@ -177,16 +241,11 @@ const char *mm_memcasemem(const char *hay, size_t n, const char *needle, size_t 
     if (nlen > n)
         return NULL;
     const char *end = hay + n - nlen + 1; /* a match starts before end */
-    const char *p = hay;
 #ifdef HAVE_AVX2_SEARCH
-    if (nlen >= 2 && end - p >= 32 && __builtin_cpu_supports("avx2"))
-        return search_avx2(p, end, needle, nlen);
+    if (nlen >= 2 && end - hay >= 32 && __builtin_cpu_supports("avx2"))
+        return search_avx2(hay, end, needle, nlen);
 #endif
-#ifdef __SSE2__
-    if (nlen >= 2 && end - p >= 16)
-        return search_sse2(p, end, needle, nlen);
-#endif
-    return search_memchr(p, end, needle, nlen);
+    return search_short(hay, end, needle, nlen);
 }
 
 const char *mm_strcasestr(const char *hay, const char *needle)
