@@ -28,6 +28,9 @@
 #include <string.h>
 #include "../util/str.h"
 #include "message_int.h"
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #define FP_DEPTH 64 /* open multiparts; the sanitiser already cut deeper ones */
 
@@ -238,6 +241,9 @@ static bool simple_ctype(char *v, ctinfo *ci)
             if (*p != '"')
                 return false;
             *p++ = '\0';
+            /* an encoded word: GMime's reading (a token holds no '=' or '?') */
+            if (strstr(val, "=?"))
+                return false;
         } else {
             val = p;
             while (token_char(*p))
@@ -248,8 +254,6 @@ static bool simple_ctype(char *v, ctinfo *ci)
             if (*p)
                 *p++ = '\0';
         }
-        if (strstr(val, "=?"))
-            return false;
         for (size_t i = 0; i < np; i++)
             if (mm_eq_ci(names[i], name))
                 return false;
@@ -289,6 +293,27 @@ static void read_ctype(fp *f, ctinfo *ci, const char *raw, size_t n)
 }
 
 /*
+ * The first LF or NUL in [p, end), or end: a part's header lines are short
+ * (Content-Type, Content-Transfer-Encoding), and one inline search costs
+ * less than a memchr() call for the line's end and another for a NUL in it.
+ */
+static const char *lf_or_nul(const char *p, const char *end)
+{
+#ifdef __SSE2__
+    for (; end - p >= 16; p += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+            _mm_cmpeq_epi8(v, _mm_set1_epi8('\n')), _mm_cmpeq_epi8(v, _mm_setzero_si128())));
+        if (m)
+            return p + __builtin_ctz(m);
+    }
+#endif
+    while (p < end && *p != '\n' && *p != '\0')
+        p++;
+    return p;
+}
+
+/*
  * One header block, up to and including its empty line.  The sanitiser left
  * only MIME fields in it.  Sets nd->ct (what the Content-Type says)
  * and nd->enc.
@@ -305,15 +330,15 @@ static void read_headers(fp *f, node *nd)
             f->bail = true;
             return;
         }
-        const char *l = f->p, *nl = memchr(l, '\n', (size_t)(f->end - l));
-        size_t n = nl ? (size_t)(nl - l) : (size_t)(f->end - l);
-        f->p = nl ? nl + 1 : f->end;
-        if (n == 0)
-            break;
-        if (memchr(l, '\0', n)) { /* GMime's header strings end there; ours would not */
+        const char *l = f->p, *nl = lf_or_nul(l, f->end);
+        if (nl < f->end && *nl == '\0') { /* GMime's header strings end there; ours would not */
             f->bail = true;
             return;
         }
+        size_t n = (size_t)(nl - l);
+        f->p = nl < f->end ? nl + 1 : f->end;
+        if (n == 0)
+            break;
         if (l[0] == ' ' || l[0] == '\t') {
             if (!field) {
                 f->bail = true;
@@ -589,10 +614,6 @@ static bool qp_plain_escape(const char *p, size_t left, char *out)
     *out = (char)(hi << 4 | lo);
     return true;
 }
-
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 /*
  * The bytes of in[0..n) before its first '=' (or all n) copied to out; their
