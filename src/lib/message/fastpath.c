@@ -712,7 +712,8 @@ static void leaf(mm_walk *w, const node *nd)
         return;
     size_t len;
     char *dec = leaf_bytes(nd, room, &len);
-    mm_walk_leaf_put(w, dst, headers_block, dec ? dec : nd->body, len, cs);
+    /* undecoded, the content is the sanitised copy's bytes: no CR there */
+    mm_walk_leaf_put(w, dst, headers_block, dec ? dec : nd->body, len, cs, dec == NULL);
     g_free(dec);
 }
 

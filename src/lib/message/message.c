@@ -313,7 +313,10 @@ static bool iso2022_plain(const char *charset, const char *s, size_t n)
     return mm_strcasestr(charset, "2022") && mm_plain_text_span(s, n) == n;
 }
 
-static mm_status_t append_utf8(mm_buf *out, const char *s, size_t n, const char *charset)
+/* no_cr: s holds no CR (bytes of the sanitised copy, which has none), so
+ * unless a charset conversion made new text, no search for CRs is needed. */
+static mm_status_t append_utf8(mm_buf *out, const char *s, size_t n, const char *charset,
+                               bool no_cr)
 {
     char *conv = NULL;
     size_t w = 0;
@@ -343,7 +346,10 @@ static mm_status_t append_utf8(mm_buf *out, const char *s, size_t n, const char 
         }
     }
     mm_status_t st = mm_buf_reserve(out, n + 1);
-    if (st == MM_OK) {
+    if (st == MM_OK && no_cr && !conv) {
+        memcpy(out->data + out->len, s, n);
+        out->len += n;
+    } else if (st == MM_OK) {
         for (size_t i = 0; i < n;) { /* copy the runs between CRs */
             const char *cr = memchr(s + i, '\r', n - i);
             size_t run = cr ? (size_t)(cr - (s + i)) : n - i;
@@ -351,6 +357,8 @@ static mm_status_t append_utf8(mm_buf *out, const char *s, size_t n, const char 
             out->len += run;
             i += run + (cr != NULL);
         }
+    }
+    if (st == MM_OK) {
         if (out->len && out->data[out->len - 1] != '\n')
             out->data[out->len++] = '\n';
         out->data[out->len] = '\0';
@@ -740,11 +748,11 @@ void mm_walk_empty_multipart(mm_walk *w, const char *s, size_t n)
     if (nul)
         n = (size_t)(nul - s);
     if (n && !w->in_attached && w->st == MM_OK)
-        w->st = append_utf8(&w->m->text, s, n, NULL);
+        w->st = append_utf8(&w->m->text, s, n, NULL, false);
 }
 
 void mm_walk_leaf_put(mm_walk *w, mm_buf *dst, bool headers_block, const char *data, size_t len,
-                      const char *cs)
+                      const char *cs, bool no_cr)
 {
     mm_msg *m = w->m;
     if (headers_block) {
@@ -758,7 +766,7 @@ void mm_walk_leaf_put(mm_walk *w, mm_buf *dst, bool headers_block, const char *d
     } else if (dst == &w->html) {
         w->st = mm_buf_append(dst, data, len);
     } else {
-        w->st = append_utf8(dst, data, len, cs);
+        w->st = append_utf8(dst, data, len, cs, no_cr);
     }
 }
 
@@ -786,7 +794,7 @@ static void leaf(mm_walk *w, GMimeObject *obj)
     GByteArray *arr = part_bytes(GMIME_PART(obj), room);
     if (!arr)
         return;
-    mm_walk_leaf_put(w, dst, headers_block, (const char *)arr->data, arr->len, cs);
+    mm_walk_leaf_put(w, dst, headers_block, (const char *)arr->data, arr->len, cs, false);
     g_byte_array_free(arr, TRUE);
 }
 
@@ -924,7 +932,7 @@ mm_status_t mm_walk_finish(mm_walk *w, mm_status_t st)
     if (st == MM_OK && w->st == MM_OK && m->text.len == 0 && w->html.len) {
         mm_buf plain = MM_BUF_INIT;
         strip_html(w->html.data, w->html.len, &plain);
-        w->st = append_utf8(&m->text, mm_buf_str(&plain), plain.len, NULL);
+        w->st = append_utf8(&m->text, mm_buf_str(&plain), plain.len, NULL, false);
         mm_buf_free(&plain);
     }
     mm_buf_free(&w->html);
