@@ -283,6 +283,10 @@ static void read_ctype(fp *f, ctinfo *ci, const char *raw, size_t n)
     ci->given = true;
     if (simple_ctype(ci->copy, ci))
         return;
+    /* simple_ctype() may have cut the copy (NULs after names and values)
+     * before it gave up: GMime must read the value as written, not the cut
+     * one, or it loses the parameters from the first cut on */
+    memcpy(ci->copy, raw, n);
     ci->charset = ci->boundary = ci->report_type = NULL;
     ci->gct = g_mime_content_type_parse(mm_msg_parser_options(), ci->copy);
     ci->type = g_mime_content_type_get_media_type(ci->gct);
