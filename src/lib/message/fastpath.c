@@ -201,9 +201,10 @@ static inline char *token(char **p)
 /*
  * The common Content-Type values without GMime's object: "type/subtype"
  * then "; name=value" with token or plain quoted values (RFC 2045 section
- * 5.1), read in place in v.  Anything else -- comments, RFC 2231 or 2047
- * encoded values, backslashes, 8-bit bytes, a parameter given twice, an
- * empty one -- returns false and GMime reads the value.
+ * 5.1), read in place in v, a ';' at the end allowed.  Anything else --
+ * comments, RFC 2231 or 2047 encoded values, backslashes, 8-bit bytes, a
+ * parameter given twice, an empty one -- returns false and GMime reads the
+ * value.
  */
 static bool simple_ctype(char *v, ctinfo *ci)
 {
@@ -229,6 +230,10 @@ static bool simple_ctype(char *v, ctinfo *ci)
             p++;
         }
         semi = false;
+        while (ws_char(*p))
+            p++;
+        if (!*p) /* a ';' that ends the value ("text/plain;"): GMime reads no parameter */
+            break;
         char *name = token(&p);
         if (!name || *p != '=' || np == sizeof names / sizeof names[0])
             return false;
