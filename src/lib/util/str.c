@@ -172,11 +172,11 @@ __attribute__((target("avx2"))) static inline __m256i avx2_cands(const char *p, 
 
 /*
  * search_sse2() for CPUs that have AVX2, over all of hay .. end (end - hay
- * >= 32): 64 positions a step with one test for both halves (nearly every
- * step finds nothing), then 32, then one last block of 32 that ends at end
- * and overlaps the positions already done (their bits cleared), so no
- * shorter tail is left to SSE2 or memchr.  Every load stays inside the
- * haystack, as in search_sse2().
+ * >= 32): 128 positions a step with one test for its four blocks (nearly
+ * every step finds nothing), then at most one step of 64 and one of 32,
+ * then one last block of 32 that ends at end and overlaps the positions
+ * already done (their bits cleared), so no shorter tail is left to SSE2 or
+ * memchr.  Every load stays inside the haystack, as in search_sse2().
  */
 __attribute__((target("avx2"))) static const char *search_avx2(const char *hay, const char *end,
                                                                const char *needle, size_t nlen)
@@ -186,17 +186,33 @@ __attribute__((target("avx2"))) static const char *search_avx2(const char *hay, 
                   ff = _mm256_set1_epi8(fold_bit(needle[0])),
                   l = _mm256_set1_epi8(mm_lower(needle[nlen - 1])),
                   lf = _mm256_set1_epi8(fold_bit(needle[nlen - 1]));
-    for (; end - p >= 64; p += 64) {
+    for (; end - p >= 128; p += 128) {
         __m256i c0 = avx2_cands(p, nlen, f, ff, l, lf);
         __m256i c1 = avx2_cands(p + 32, nlen, f, ff, l, lf);
-        __m256i any = _mm256_or_si256(c0, c1);
+        __m256i c2 = avx2_cands(p + 64, nlen, f, ff, l, lf);
+        __m256i c3 = avx2_cands(p + 96, nlen, f, ff, l, lf);
+        __m256i any = _mm256_or_si256(_mm256_or_si256(c0, c1), _mm256_or_si256(c2, c3));
         if (_mm256_testz_si256(any, any))
             continue;
         const char *hit = first_match(p, (unsigned)_mm256_movemask_epi8(c0), needle, nlen);
         if (!hit)
             hit = first_match(p + 32, (unsigned)_mm256_movemask_epi8(c1), needle, nlen);
+        if (!hit)
+            hit = first_match(p + 64, (unsigned)_mm256_movemask_epi8(c2), needle, nlen);
+        if (!hit)
+            hit = first_match(p + 96, (unsigned)_mm256_movemask_epi8(c3), needle, nlen);
         if (hit)
             return hit;
+    }
+    if (end - p >= 64) {
+        __m256i c0 = avx2_cands(p, nlen, f, ff, l, lf);
+        __m256i c1 = avx2_cands(p + 32, nlen, f, ff, l, lf);
+        const char *hit = first_match(p, (unsigned)_mm256_movemask_epi8(c0), needle, nlen);
+        if (!hit)
+            hit = first_match(p + 32, (unsigned)_mm256_movemask_epi8(c1), needle, nlen);
+        if (hit)
+            return hit;
+        p += 64;
     }
     if (end - p >= 32) {
         unsigned m = (unsigned)_mm256_movemask_epi8(avx2_cands(p, nlen, f, ff, l, lf));
