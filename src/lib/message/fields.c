@@ -24,9 +24,9 @@ const char *mm_fields_get_key(const mm_fields *f, const char *name, unsigned key
 {
     if (!name[0])
         return NULL; /* "" names only the group edges */
-    for (size_t i = 0; i < f->n; i++)
-        if (f->v[i].key == key && strcasecmp(f->v[i].name, name) == 0)
-            return mm_field_value(&f->v[i]);
+    for (const mm_field *v = f->v, *e = f->v + f->n; v < e; v++)
+        if (v->key == key && strcasecmp(v->name, name) == 0)
+            return mm_field_value(v);
     return NULL;
 }
 
