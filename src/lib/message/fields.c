@@ -117,7 +117,7 @@ mm_status_t mm_fields_add(mm_arena *a, mm_fields *f, const char *name, size_t nl
  * after it is the ':' or white space before it), not copied.
  */
 static inline mm_status_t add_lazy(mm_arena *a, mm_fields *f, const char *name, size_t nlen,
-                            const char *value, size_t vlen, bool decode, bool writable)
+                                   const char *value, size_t vlen, bool decode, bool writable)
 {
     mm_field *fd = grow(f);
     if (!fd)
@@ -215,14 +215,14 @@ typedef struct pending {
     const char *e; /* end of its last line (a folded line extends it) */
 } pending;
 
-static inline mm_status_t flush_field(mm_arena *a, mm_fields *f, pending *pf, bool decode, bool writable)
+static inline mm_status_t flush_field(mm_arena *a, mm_fields *f, pending *pf, bool decode,
+                                      bool writable)
 {
     mm_status_t st = MM_OK;
     /* A folded value's line breaks and leading white space are white space
      * the squeezer turns into the one space that joins the lines. */
     if (pf->name)
-        st = add_lazy(a, f, pf->name, pf->nlen, pf->v, (size_t)(pf->e - pf->v), decode,
-                      writable);
+        st = add_lazy(a, f, pf->name, pf->nlen, pf->v, (size_t)(pf->e - pf->v), decode, writable);
     pf->name = NULL;
     return st;
 }

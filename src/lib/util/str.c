@@ -160,9 +160,8 @@ static const char *search_sse2(const char *hay, const char *end, const char *nee
 
 /* Start positions p .. p + 31 where the needle's first and last bytes both
  * match (folded as above), as a vector of 0xFF bytes. */
-__attribute__((target("avx2"))) static inline __m256i avx2_cands(const char *p, size_t nlen,
-                                                                 __m256i f, __m256i ff,
-                                                                 __m256i l, __m256i lf)
+__attribute__((target("avx2"))) static inline __m256i
+avx2_cands(const char *p, size_t nlen, __m256i f, __m256i ff, __m256i l, __m256i lf)
 {
     __m256i a = _mm256_loadu_si256((const __m256i *)(const void *)p);
     __m256i b = _mm256_loadu_si256((const __m256i *)(const void *)(p + nlen - 1));
