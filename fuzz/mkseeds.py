@@ -149,6 +149,16 @@ MESSAGES = {
     b"Content-Type: text/plain\n\n550 5.1.1 unknown\n--B--\n",
     # A plain header run that ends with the input (no blank line after it).
     "header-run-at-end.eml": b"From: a@b\nX-A: 1\n",
+    # Content-Type values ending in ';' (read by the fast path itself), one
+    # it gives up on after cutting its copy (an encoded name: GMime reads the
+    # value as written), and quoted-printable runs longer than 16 bytes.
+    "ctype-semicolons.eml": b"From: a@b\nMIME-Version: 1.0\n"
+    b"Content-Type: multipart/report; report-type=delivery-status;\n boundary=\"S\";\n\n--S\n"
+    b"Content-Type: text/plain; charset=\"utf-8\";\nContent-Transfer-Encoding: quoted-printable\n\n"
+    b"The following address could not be reached: =E9=\nuser@example.com=3D 550 5.1.1 unknown=\n\n"
+    b"--S\nContent-Type: text/plain; charset=iso-2022-jp; name=\"=?utf-8?B?YQ==?=\"\n\n"
+    b"\x1b$B$3\x1b(B 550\n--S\nContent-Type: message/delivery-status;\n\n"
+    b"Final-Recipient: rfc822; u@example.com\nAction: failed\nStatus: 5.1.1\n--S--\n",
 }
 
 TEXTS = {

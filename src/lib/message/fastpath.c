@@ -28,6 +28,9 @@
 #include <string.h>
 #include "../util/str.h"
 #include "message_int.h"
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #define FP_DEPTH 64 /* open multiparts; the sanitiser already cut deeper ones */
 
@@ -198,9 +201,10 @@ static inline char *token(char **p)
 /*
  * The common Content-Type values without GMime's object: "type/subtype"
  * then "; name=value" with token or plain quoted values (RFC 2045 section
- * 5.1), read in place in v.  Anything else -- comments, RFC 2231 or 2047
- * encoded values, backslashes, 8-bit bytes, a parameter given twice, an
- * empty one -- returns false and GMime reads the value.
+ * 5.1), read in place in v, a ';' at the end allowed.  Anything else --
+ * comments, RFC 2231 or 2047 encoded values, backslashes, 8-bit bytes, a
+ * parameter given twice, an empty one -- returns false and GMime reads the
+ * value.
  */
 static bool simple_ctype(char *v, ctinfo *ci)
 {
@@ -226,6 +230,10 @@ static bool simple_ctype(char *v, ctinfo *ci)
             p++;
         }
         semi = false;
+        while (ws_char(*p))
+            p++;
+        if (!*p) /* a ';' that ends the value ("text/plain;"): GMime reads no parameter */
+            break;
         char *name = token(&p);
         if (!name || *p != '=' || np == sizeof names / sizeof names[0])
             return false;
@@ -238,6 +246,9 @@ static bool simple_ctype(char *v, ctinfo *ci)
             if (*p != '"')
                 return false;
             *p++ = '\0';
+            /* an encoded word: GMime's reading (a token holds no '=' or '?') */
+            if (strstr(val, "=?"))
+                return false;
         } else {
             val = p;
             while (token_char(*p))
@@ -248,8 +259,6 @@ static bool simple_ctype(char *v, ctinfo *ci)
             if (*p)
                 *p++ = '\0';
         }
-        if (strstr(val, "=?"))
-            return false;
         for (size_t i = 0; i < np; i++)
             if (mm_eq_ci(names[i], name))
                 return false;
@@ -279,6 +288,10 @@ static void read_ctype(fp *f, ctinfo *ci, const char *raw, size_t n)
     ci->given = true;
     if (simple_ctype(ci->copy, ci))
         return;
+    /* simple_ctype() may have cut the copy (NULs after names and values)
+     * before it gave up: GMime must read the value as written, not the cut
+     * one, or it loses the parameters from the first cut on */
+    memcpy(ci->copy, raw, n);
     ci->charset = ci->boundary = ci->report_type = NULL;
     ci->gct = g_mime_content_type_parse(mm_msg_parser_options(), ci->copy);
     ci->type = g_mime_content_type_get_media_type(ci->gct);
@@ -286,6 +299,27 @@ static void read_ctype(fp *f, ctinfo *ci, const char *raw, size_t n)
     ci->charset = g_mime_content_type_get_parameter(ci->gct, "charset");
     ci->boundary = g_mime_content_type_get_parameter(ci->gct, "boundary");
     ci->report_type = g_mime_content_type_get_parameter(ci->gct, "report-type");
+}
+
+/*
+ * The first LF or NUL in [p, end), or end: a part's header lines are short
+ * (Content-Type, Content-Transfer-Encoding), and one inline search costs
+ * less than a memchr() call for the line's end and another for a NUL in it.
+ */
+static const char *lf_or_nul(const char *p, const char *end)
+{
+#ifdef __SSE2__
+    for (; end - p >= 16; p += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+            _mm_cmpeq_epi8(v, _mm_set1_epi8('\n')), _mm_cmpeq_epi8(v, _mm_setzero_si128())));
+        if (m)
+            return p + __builtin_ctz(m);
+    }
+#endif
+    while (p < end && *p != '\n' && *p != '\0')
+        p++;
+    return p;
 }
 
 /*
@@ -305,15 +339,15 @@ static void read_headers(fp *f, node *nd)
             f->bail = true;
             return;
         }
-        const char *l = f->p, *nl = memchr(l, '\n', (size_t)(f->end - l));
-        size_t n = nl ? (size_t)(nl - l) : (size_t)(f->end - l);
-        f->p = nl ? nl + 1 : f->end;
-        if (n == 0)
-            break;
-        if (memchr(l, '\0', n)) { /* GMime's header strings end there; ours would not */
+        const char *l = f->p, *nl = lf_or_nul(l, f->end);
+        if (nl < f->end && *nl == '\0') { /* GMime's header strings end there; ours would not */
             f->bail = true;
             return;
         }
+        size_t n = (size_t)(nl - l);
+        f->p = nl < f->end ? nl + 1 : f->end;
+        if (n == 0)
+            break;
         if (l[0] == ' ' || l[0] == '\t') {
             if (!field) {
                 f->bail = true;
@@ -590,6 +624,31 @@ static bool qp_plain_escape(const char *p, size_t left, char *out)
     return true;
 }
 
+/*
+ * The bytes of in[0..n) before its first '=' (or all n) copied to out; their
+ * count.  out must have room for n + 15 bytes: 16 are stored at a time,
+ * whatever the '=' leaves of them is written over next.  QP text has an
+ * escape or a soft break every few dozen bytes: for runs that short this
+ * beats a memchr() and a memcpy() call each.
+ */
+static size_t qp_copy_run(char *out, const char *in, size_t n)
+{
+    size_t i = 0;
+#ifdef __SSE2__
+    for (; n - i >= 16; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(in + i));
+        _mm_storeu_si128((__m128i *)(void *)(out + i), v);
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('=')));
+        if (m)
+            return i + (size_t)__builtin_ctz(m);
+    }
+#endif
+    const char *eq = memchr(in + i, '=', n - i);
+    size_t run = eq ? (size_t)(eq - (in + i)) : n - i;
+    memcpy(out + i, in + i, run);
+    return i + run;
+}
+
 static char *qp_bytes(const node *nd, size_t cap, size_t *len)
 {
     GMimeEncoding state;
@@ -600,11 +659,8 @@ static char *qp_bytes(const node *nd, size_t cap, size_t *len)
     char *out = g_malloc((n < cap ? n : cap) + 16);
     while (i < n && o < cap) {
         if (state.state == 0) {
-            const char *eq = memchr(in + i, '=', n - i);
-            size_t run = eq ? (size_t)(eq - (in + i)) : n - i;
-            if (run > cap - o)
-                run = cap - o;
-            memcpy(out + o, in + i, run);
+            /* room: o <= i, so o + (n - i) + 15 < n + 16; o + (cap - o) + 15 < cap + 16 */
+            size_t run = qp_copy_run(out + o, in + i, n - i < cap - o ? n - i : cap - o);
             o += run;
             i += run;
             if (i == n || o >= cap)
@@ -665,7 +721,8 @@ static void leaf(mm_walk *w, const node *nd)
         return;
     size_t len;
     char *dec = leaf_bytes(nd, room, &len);
-    mm_walk_leaf_put(w, dst, headers_block, dec ? dec : nd->body, len, cs);
+    /* undecoded, the content is the sanitised copy's bytes: no CR there */
+    mm_walk_leaf_put(w, dst, headers_block, dec ? dec : nd->body, len, cs, dec == NULL);
     g_free(dec);
 }
 

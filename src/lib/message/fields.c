@@ -24,9 +24,9 @@ const char *mm_fields_get_key(const mm_fields *f, const char *name, unsigned key
 {
     if (!name[0])
         return NULL; /* "" names only the group edges */
-    for (size_t i = 0; i < f->n; i++)
-        if (f->v[i].key == key && strcasecmp(f->v[i].name, name) == 0)
-            return mm_field_value(&f->v[i]);
+    for (const mm_field *v = f->v, *e = f->v + f->n; v < e; v++)
+        if (v->key == key && strcasecmp(v->name, name) == 0)
+            return mm_field_value(v);
     return NULL;
 }
 
@@ -116,8 +116,8 @@ mm_status_t mm_fields_add(mm_arena *a, mm_fields *f, const char *name, size_t nl
  * so it needs no trimming; in writable text it is ended in place (the byte
  * after it is the ':' or white space before it), not copied.
  */
-static mm_status_t add_lazy(mm_arena *a, mm_fields *f, const char *name, size_t nlen,
-                            const char *value, size_t vlen, bool decode, bool writable)
+static inline mm_status_t add_lazy(mm_arena *a, mm_fields *f, const char *name, size_t nlen,
+                                   const char *value, size_t vlen, bool decode, bool writable)
 {
     mm_field *fd = grow(f);
     if (!fd)
@@ -166,7 +166,9 @@ static bool is_field_name_char(char c)
 #include <emmintrin.h>
 #endif
 
-const char *mm_field_name_end(const char *p, const char *end)
+/* Inline in field_name_len(): every line of every block asks (a call cost
+ * about a fifth of the answer). */
+static inline const char *name_end(const char *p, const char *end)
 {
 #ifdef __SSE2__
     for (; end - p >= 16; p += 16) {
@@ -185,10 +187,15 @@ const char *mm_field_name_end(const char *p, const char *end)
     return p;
 }
 
+const char *mm_field_name_end(const char *p, const char *end)
+{
+    return name_end(p, end);
+}
+
 /* Length of the field name if line starts with "Name:", else 0; then *colon is the ':'. */
 static size_t field_name_len(const char *p, const char *end, const char **colon)
 {
-    const char *q = mm_field_name_end(p, end);
+    const char *q = name_end(p, end);
     if (q == p || q >= end)
         return 0;
     const char *ne = q;
@@ -208,21 +215,24 @@ typedef struct pending {
     const char *e; /* end of its last line (a folded line extends it) */
 } pending;
 
-static mm_status_t flush_field(mm_arena *a, mm_fields *f, pending *pf, bool decode, bool writable)
+static inline mm_status_t flush_field(mm_arena *a, mm_fields *f, pending *pf, bool decode,
+                                      bool writable)
 {
     mm_status_t st = MM_OK;
     /* A folded value's line breaks and leading white space are white space
      * the squeezer turns into the one space that joins the lines. */
     if (pf->name)
-        st = add_lazy(a, f, pf->name, pf->nlen, pf->v, (size_t)(pf->e - pf->v), decode,
-                      writable);
+        st = add_lazy(a, f, pf->name, pf->nlen, pf->v, (size_t)(pf->e - pf->v), decode, writable);
     pf->name = NULL;
     return st;
 }
 
-/* Nothing but spaces and tabs in [p, le): a group edge. */
+/* Nothing but spaces and tabs in [p, le): a group edge.  The last byte
+ * first: a folded line's indent (often 8 bytes or more) is then not read. */
 static bool blank_line(const char *p, const char *le)
 {
+    if (le > p && le[-1] != ' ' && le[-1] != '\t')
+        return false;
     for (; p < le; p++)
         if (*p != ' ' && *p != '\t')
             return false;

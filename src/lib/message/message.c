@@ -253,7 +253,16 @@ static char *iso2022jp_utf8(const char *s, size_t n, size_t *outlen)
             i += 3;
         } else if (c >= 0x80) {
             goto refuse;
-        } else if (!two || c < 0x21 || c == 0x7F) {
+        } else if (!two) {
+            /* most of the text: runs of plain ASCII up to the next escape
+             * (another control byte, or DEL, is a run of one: itself) */
+            size_t run = mm_plain_text_span(s + i, n - i);
+            if (run == 0)
+                run = 1;
+            memcpy(out + o, s + i, run);
+            o += run;
+            i += run;
+        } else if (c < 0x21 || c == 0x7F) {
             out[o++] = (char)c;
             i++;
         } else {
@@ -301,17 +310,13 @@ static char *convert(const char *s, size_t n, const char *charset, size_t *outle
  */
 static bool iso2022_plain(const char *charset, const char *s, size_t n)
 {
-    if (!mm_strcasestr(charset, "2022"))
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c > 0x7E)
-            return false;
-    }
-    return true;
+    return mm_strcasestr(charset, "2022") && mm_plain_text_span(s, n) == n;
 }
 
-static mm_status_t append_utf8(mm_buf *out, const char *s, size_t n, const char *charset)
+/* no_cr: s holds no CR (bytes of the sanitised copy, which has none), so
+ * unless a charset conversion made new text, no search for CRs is needed. */
+static mm_status_t append_utf8(mm_buf *out, const char *s, size_t n, const char *charset,
+                               bool no_cr)
 {
     char *conv = NULL;
     size_t w = 0;
@@ -341,7 +346,10 @@ static mm_status_t append_utf8(mm_buf *out, const char *s, size_t n, const char 
         }
     }
     mm_status_t st = mm_buf_reserve(out, n + 1);
-    if (st == MM_OK) {
+    if (st == MM_OK && no_cr && !conv) {
+        memcpy(out->data + out->len, s, n);
+        out->len += n;
+    } else if (st == MM_OK) {
         for (size_t i = 0; i < n;) { /* copy the runs between CRs */
             const char *cr = memchr(s + i, '\r', n - i);
             size_t run = cr ? (size_t)(cr - (s + i)) : n - i;
@@ -349,6 +357,8 @@ static mm_status_t append_utf8(mm_buf *out, const char *s, size_t n, const char 
             out->len += run;
             i += run + (cr != NULL);
         }
+    }
+    if (st == MM_OK) {
         if (out->len && out->data[out->len - 1] != '\n')
             out->data[out->len++] = '\n';
         out->data[out->len] = '\0';
@@ -738,11 +748,11 @@ void mm_walk_empty_multipart(mm_walk *w, const char *s, size_t n)
     if (nul)
         n = (size_t)(nul - s);
     if (n && !w->in_attached && w->st == MM_OK)
-        w->st = append_utf8(&w->m->text, s, n, NULL);
+        w->st = append_utf8(&w->m->text, s, n, NULL, false);
 }
 
 void mm_walk_leaf_put(mm_walk *w, mm_buf *dst, bool headers_block, const char *data, size_t len,
-                      const char *cs)
+                      const char *cs, bool no_cr)
 {
     mm_msg *m = w->m;
     if (headers_block) {
@@ -756,7 +766,7 @@ void mm_walk_leaf_put(mm_walk *w, mm_buf *dst, bool headers_block, const char *d
     } else if (dst == &w->html) {
         w->st = mm_buf_append(dst, data, len);
     } else {
-        w->st = append_utf8(dst, data, len, cs);
+        w->st = append_utf8(dst, data, len, cs, no_cr);
     }
 }
 
@@ -784,7 +794,7 @@ static void leaf(mm_walk *w, GMimeObject *obj)
     GByteArray *arr = part_bytes(GMIME_PART(obj), room);
     if (!arr)
         return;
-    mm_walk_leaf_put(w, dst, headers_block, (const char *)arr->data, arr->len, cs);
+    mm_walk_leaf_put(w, dst, headers_block, (const char *)arr->data, arr->len, cs, false);
     g_byte_array_free(arr, TRUE);
 }
 
@@ -922,7 +932,7 @@ mm_status_t mm_walk_finish(mm_walk *w, mm_status_t st)
     if (st == MM_OK && w->st == MM_OK && m->text.len == 0 && w->html.len) {
         mm_buf plain = MM_BUF_INIT;
         strip_html(w->html.data, w->html.len, &plain);
-        w->st = append_utf8(&m->text, mm_buf_str(&plain), plain.len, NULL);
+        w->st = append_utf8(&m->text, mm_buf_str(&plain), plain.len, NULL, false);
         mm_buf_free(&plain);
     }
     mm_buf_free(&w->html);

@@ -35,9 +35,10 @@ mm_buf *mm_walk_leaf_dst(mm_walk *w, const char *type, const char *sub, bool *he
  * take; 0 when the leaf is not read at all. */
 size_t mm_walk_leaf_room(mm_walk *w, const char *type, const char *sub, mm_buf **dst,
                          bool *headers_block);
-/* A leaf's decoded content (at most MM_TEXT_MAX minus what dst holds) into dst. */
+/* A leaf's decoded content (at most MM_TEXT_MAX minus what dst holds) into
+ * dst; no_cr: data holds no CR byte (the sanitised copy's own bytes). */
 void mm_walk_leaf_put(mm_walk *w, mm_buf *dst, bool headers_block, const char *data, size_t len,
-                      const char *cs);
+                      const char *cs, bool no_cr);
 /* A multipart without any part: its prologue (the whole content, as GMime
  * reads it) is read as text outside attached messages; s is cut at a NUL. */
 void mm_walk_empty_multipart(mm_walk *w, const char *s, size_t n);

@@ -5,10 +5,64 @@
 #include <stdint.h>
 #include <string.h>
 
-/* Whether needle[0..nlen) matches at p, ASCII case folded. */
-static bool match_at(const char *p, const char *needle, size_t nlen)
+#ifdef __SSE2__
+#include <emmintrin.h>
+
+/* The 16 bytes at p with their upper-case ASCII letters made lower case
+ * (signed compares: the 8-bit bytes are below 'A'). */
+static inline __m128i lower16(const char *p)
 {
-    for (size_t i = 0; i < nlen; i++)
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    __m128i up = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('A' - 1)),
+                               _mm_cmplt_epi8(v, _mm_set1_epi8('Z' + 1)));
+    return _mm_or_si128(v, _mm_and_si128(up, _mm_set1_epi8(0x20)));
+}
+
+static inline bool eq16_ci(const char *a, const char *b)
+{
+    return _mm_movemask_epi8(_mm_cmpeq_epi8(lower16(a), lower16(b))) == 0xFFFF;
+}
+#endif
+
+/* The 8 bytes at p with their upper-case ASCII letters made lower case, in
+ * one word: per byte, the high bit of h + 0x3F says h >= 'A' and that of
+ * h + 0x25 says h > 'Z' (h: the low 7 bits, so no carry crosses a byte);
+ * an upper-case letter's bit 7 shifted down is its 0x20. */
+static inline uint64_t lower8(const char *p)
+{
+    const uint64_t ones = UINT64_C(0x0101010101010101), high = ones * 0x80;
+    uint64_t x;
+    memcpy(&x, p, 8);
+    uint64_t h = x & ~high;
+    uint64_t up = (h + ones * (0x80 - 'A')) & ~(h + ones * (0x80 - 'Z' - 1)) & ~x & high;
+    return x | up >> 2;
+}
+
+/*
+ * Whether needle[0..nlen) matches at p, ASCII case folded: a candidate the
+ * vector filters found.  Long needles ("This message was created
+ * automatically by mail delivery software") are compared 16 or 8 bytes at
+ * a time, the last block overlapping the one before; only these nlen bytes
+ * of p and needle are read.
+ */
+static inline bool match_at(const char *p, const char *needle, size_t nlen)
+{
+    size_t i = 0;
+#ifdef __SSE2__
+    if (nlen >= 16) {
+        for (; nlen - i >= 16; i += 16)
+            if (!eq16_ci(p + i, needle + i))
+                return false;
+        return i == nlen || eq16_ci(p + nlen - 16, needle + nlen - 16);
+    }
+#endif
+    if (nlen >= 8) {
+        for (; nlen - i >= 8; i += 8)
+            if (lower8(p + i) != lower8(needle + i))
+                return false;
+        return i == nlen || lower8(p + nlen - 8) == lower8(needle + nlen - 8);
+    }
+    for (; i < nlen; i++)
         if (mm_lower(p[i]) != mm_lower(needle[i]))
             return false;
     return true;
@@ -37,92 +91,164 @@ static const char *search_memchr(const char *hay, const char *end, const char *n
     return NULL;
 }
 
-#ifdef __SSE2__
-#include <emmintrin.h>
-
-static char upper_of(char c)
+/* The first candidate of mask (bit i: position p + i) whose middle bytes
+ * match too (the first and last bytes were tested by the caller's filter). */
+static inline const char *first_match(const char *p, unsigned mask, const char *needle, size_t nlen)
 {
-    return (c >= 'a' && c <= 'z') ? (char)(c - 32) : c;
+    for (; mask; mask &= mask - 1) {
+        unsigned bit = (unsigned)__builtin_ctz(mask);
+        if (match_at(p + bit + 1, needle + 1, nlen - 2))
+            return p + bit;
+    }
+    return NULL;
 }
 
+/*
+ * The needle's first and last bytes as the vector filters compare them: a
+ * letter is matched in both cases by ORing 0x20 into the haystack's bytes
+ * first (that bit is all that tells 'A' from 'a', and it makes no other
+ * byte that letter), any other byte as it is.  One OR and one compare per
+ * byte instead of two compares and an OR.
+ */
+static char fold_bit(char c)
+{
+    return (unsigned char)((c | 0x20) - 'a') < 26 ? 0x20 : 0;
+}
+
+#ifdef __SSE2__
 /* Positions p .. p + 15 where the first and last needle bytes both match, as bits. */
-static unsigned sse2_mask(const char *p, size_t nlen, __m128i f1, __m128i f2, __m128i l1,
-                          __m128i l2)
+static unsigned sse2_mask(const char *p, size_t nlen, __m128i f, __m128i ff, __m128i l, __m128i lf)
 {
     __m128i a = _mm_loadu_si128((const __m128i *)(const void *)p);
     __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(p + nlen - 1));
-    __m128i ma = _mm_or_si128(_mm_cmpeq_epi8(a, f1), _mm_cmpeq_epi8(a, f2));
-    __m128i mb = _mm_or_si128(_mm_cmpeq_epi8(b, l1), _mm_cmpeq_epi8(b, l2));
-    return (unsigned)_mm_movemask_epi8(_mm_and_si128(ma, mb));
+    return (unsigned)_mm_movemask_epi8(_mm_and_si128(_mm_cmpeq_epi8(_mm_or_si128(a, ff), f),
+                                                     _mm_cmpeq_epi8(_mm_or_si128(b, lf), l)));
 }
 
 /*
  * 16 start positions at a time, tested on the needle's first and last
  * bytes in both cases (the "generic SIMD" substring search, W. Mula); only
  * positions where both agree are compared in full, lowest first, so the
- * first match is the one returned.  Both loads stay inside the haystack:
- * p + 15 < end, and end + nlen - 1 is the haystack's end.  Stops with *pp
- * at the first of fewer than 16 positions left.
+ * first match is the one returned.  Needs end - hay >= 16.  The last block
+ * ends at end and overlaps positions already tested (their bits cleared),
+ * so no tail is left.  Both loads stay inside the haystack: p + 15 < end,
+ * and end + nlen - 1 is the haystack's end.
  */
-static const char *search_sse2(const char **pp, const char *end, const char *needle, size_t nlen)
+static const char *search_sse2(const char *hay, const char *end, const char *needle, size_t nlen)
 {
-    const char *p = *pp;
-    char f = mm_lower(needle[0]), l = mm_lower(needle[nlen - 1]);
-    const __m128i f1 = _mm_set1_epi8(f), f2 = _mm_set1_epi8(upper_of(f));
-    const __m128i l1 = _mm_set1_epi8(l), l2 = _mm_set1_epi8(upper_of(l));
+    const char *p = hay;
+    const __m128i f = _mm_set1_epi8(mm_lower(needle[0])), ff = _mm_set1_epi8(fold_bit(needle[0])),
+                  l = _mm_set1_epi8(mm_lower(needle[nlen - 1])),
+                  lf = _mm_set1_epi8(fold_bit(needle[nlen - 1]));
     for (; end - p >= 16; p += 16) {
-        unsigned mask = sse2_mask(p, nlen, f1, f2, l1, l2);
-        while (mask) {
-            unsigned bit = (unsigned)__builtin_ctz(mask);
-            if (match_at(p + bit + 1, needle + 1, nlen - 2))
-                return p + bit;
-            mask &= mask - 1;
-        }
+        const char *hit = first_match(p, sse2_mask(p, nlen, f, ff, l, lf), needle, nlen);
+        if (hit)
+            return hit;
     }
-    *pp = p;
-    return NULL;
+    if (p == end)
+        return NULL;
+    const char *q = end - 16; /* q < p: positions q .. p - 1 were tested */
+    unsigned m = sse2_mask(q, nlen, f, ff, l, lf);
+    return first_match(q, m & ~((1u << (p - q)) - 1), needle, nlen);
 }
 #endif
 
-/* The AVX2 versions share helpers with the SSE2 ones (upper_of, the SSE2
- * tails), so they exist only where SSE2 does. */
+/* The AVX2 versions share the SSE2 headers, so they exist only where SSE2 does. */
 #if defined(__x86_64__) && defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
 #define HAVE_AVX2_SEARCH 1
 
-/* search_sse2() with 32 positions at a time, for CPUs that have AVX2. */
-__attribute__((target("avx2"))) static const char *search_avx2(const char **pp, const char *end,
+/* Start positions p .. p + 31 where the needle's first and last bytes both
+ * match (folded as above), as a vector of 0xFF bytes. */
+__attribute__((target("avx2"))) static inline __m256i
+avx2_cands(const char *p, size_t nlen, __m256i f, __m256i ff, __m256i l, __m256i lf)
+{
+    __m256i a = _mm256_loadu_si256((const __m256i *)(const void *)p);
+    __m256i b = _mm256_loadu_si256((const __m256i *)(const void *)(p + nlen - 1));
+    return _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_or_si256(a, ff), f),
+                            _mm256_cmpeq_epi8(_mm256_or_si256(b, lf), l));
+}
+
+/*
+ * search_sse2() for CPUs that have AVX2, over all of hay .. end (end - hay
+ * >= 32): 128 positions a step with one test for its four blocks (nearly
+ * every step finds nothing), then at most one step of 64 and one of 32,
+ * then one last block of 32 that ends at end and overlaps the positions
+ * already done (their bits cleared), so no shorter tail is left to SSE2 or
+ * memchr.  Every load stays inside the haystack, as in search_sse2().
+ */
+__attribute__((target("avx2"))) static const char *search_avx2(const char *hay, const char *end,
                                                                const char *needle, size_t nlen)
 {
-    const char *p = *pp;
-    char f = mm_lower(needle[0]), l = mm_lower(needle[nlen - 1]);
-    const __m256i f1 = _mm256_set1_epi8(f), f2 = _mm256_set1_epi8(upper_of(f));
-    const __m256i l1 = _mm256_set1_epi8(l), l2 = _mm256_set1_epi8(upper_of(l));
-    for (; end - p >= 32; p += 32) {
-        __m256i a = _mm256_loadu_si256((const __m256i *)(const void *)p);
-        __m256i b = _mm256_loadu_si256((const __m256i *)(const void *)(p + nlen - 1));
-        __m256i ma = _mm256_or_si256(_mm256_cmpeq_epi8(a, f1), _mm256_cmpeq_epi8(a, f2));
-        __m256i mb = _mm256_or_si256(_mm256_cmpeq_epi8(b, l1), _mm256_cmpeq_epi8(b, l2));
-        unsigned mask = (unsigned)_mm256_movemask_epi8(_mm256_and_si256(ma, mb));
-        while (mask) {
-            unsigned bit = (unsigned)__builtin_ctz(mask);
-            if (match_at(p + bit + 1, needle + 1, nlen - 2))
-                return p + bit;
-            mask &= mask - 1;
-        }
+    const char *p = hay;
+    const __m256i f = _mm256_set1_epi8(mm_lower(needle[0])),
+                  ff = _mm256_set1_epi8(fold_bit(needle[0])),
+                  l = _mm256_set1_epi8(mm_lower(needle[nlen - 1])),
+                  lf = _mm256_set1_epi8(fold_bit(needle[nlen - 1]));
+    for (; end - p >= 128; p += 128) {
+        __m256i c0 = avx2_cands(p, nlen, f, ff, l, lf);
+        __m256i c1 = avx2_cands(p + 32, nlen, f, ff, l, lf);
+        __m256i c2 = avx2_cands(p + 64, nlen, f, ff, l, lf);
+        __m256i c3 = avx2_cands(p + 96, nlen, f, ff, l, lf);
+        __m256i any = _mm256_or_si256(_mm256_or_si256(c0, c1), _mm256_or_si256(c2, c3));
+        if (_mm256_testz_si256(any, any))
+            continue;
+        const char *hit = first_match(p, (unsigned)_mm256_movemask_epi8(c0), needle, nlen);
+        if (!hit)
+            hit = first_match(p + 32, (unsigned)_mm256_movemask_epi8(c1), needle, nlen);
+        if (!hit)
+            hit = first_match(p + 64, (unsigned)_mm256_movemask_epi8(c2), needle, nlen);
+        if (!hit)
+            hit = first_match(p + 96, (unsigned)_mm256_movemask_epi8(c3), needle, nlen);
+        if (hit)
+            return hit;
     }
-    *pp = p;
-    return NULL;
+    if (end - p >= 64) {
+        __m256i c0 = avx2_cands(p, nlen, f, ff, l, lf);
+        __m256i c1 = avx2_cands(p + 32, nlen, f, ff, l, lf);
+        const char *hit = first_match(p, (unsigned)_mm256_movemask_epi8(c0), needle, nlen);
+        if (!hit)
+            hit = first_match(p + 32, (unsigned)_mm256_movemask_epi8(c1), needle, nlen);
+        if (hit)
+            return hit;
+        p += 64;
+    }
+    if (end - p >= 32) {
+        unsigned m = (unsigned)_mm256_movemask_epi8(avx2_cands(p, nlen, f, ff, l, lf));
+        const char *hit = first_match(p, m, needle, nlen);
+        if (hit)
+            return hit;
+        p += 32;
+    }
+    if (p == end)
+        return NULL;
+    const char *q = end - 32; /* q < p: positions q .. p - 1 were tested */
+    unsigned m = (unsigned)_mm256_movemask_epi8(avx2_cands(q, nlen, f, ff, l, lf));
+    return first_match(q, m & ~((1u << (p - q)) - 1), needle, nlen);
 }
 #endif
 
 /*
  * Decoders ask this for every marker in every message (about 400 searches
  * of 100 KB in all per bounce, nearly all without a match), so it is on the
- * hot path.  The vector filter above, 32 positions at a time where the CPU
- * has AVX2, then 16 with SSE2 (every x86-64); the tail, one-byte needles
- * and other machines use memchr.
+ * hot path.  The vector filter above, 64 and 32 positions at a time where
+ * the CPU has AVX2, else 16 with SSE2 (every x86-64), each ending with an
+ * overlapping block; fewer than 16 positions, one-byte needles and other
+ * machines use memchr.
  */
+/* mm_memcasemem() for fewer than 32 positions, or a CPU without AVX2; out
+ * of line, so that the AVX2 case is a jump from mm_memcasemem() with no
+ * registers to save there. */
+__attribute__((noinline)) static const char *search_short(const char *hay, const char *end,
+                                                          const char *needle, size_t nlen)
+{
+#ifdef __SSE2__
+    if (nlen >= 2 && end - hay >= 16)
+        return search_sse2(hay, end, needle, nlen);
+#endif
+    return search_memchr(hay, end, needle, nlen);
+}
+
 const char *mm_memcasemem(const char *hay, size_t n, const char *needle, size_t nlen)
 {
     if (nlen == 0)
@@ -130,22 +256,11 @@ const char *mm_memcasemem(const char *hay, size_t n, const char *needle, size_t 
     if (nlen > n)
         return NULL;
     const char *end = hay + n - nlen + 1; /* a match starts before end */
-    const char *p = hay;
 #ifdef HAVE_AVX2_SEARCH
-    if (nlen >= 2 && end - p >= 32 && __builtin_cpu_supports("avx2")) {
-        const char *hit = search_avx2(&p, end, needle, nlen);
-        if (hit || p == end)
-            return hit;
-    }
+    if (nlen >= 2 && end - hay >= 32 && __builtin_cpu_supports("avx2"))
+        return search_avx2(hay, end, needle, nlen);
 #endif
-#ifdef __SSE2__
-    if (nlen >= 2 && end - p >= 16) {
-        const char *hit = search_sse2(&p, end, needle, nlen);
-        if (hit || p == end)
-            return hit;
-    }
-#endif
-    return search_memchr(p, end, needle, nlen);
+    return search_short(hay, end, needle, nlen);
 }
 
 const char *mm_strcasestr(const char *hay, const char *needle)
@@ -361,6 +476,31 @@ size_t mm_line_run_ci(const char *s, size_t n, char a, char b, char c, size_t *s
             ++*starts;
     }
     return 0;
+}
+
+size_t mm_plain_text_span(const char *s, size_t n)
+{
+    size_t i = 0;
+#ifdef __SSE2__
+    /* signed compares: the 8-bit bytes are below 0x20 too */
+    const __m128i low = _mm_set1_epi8(0x20), del = _mm_set1_epi8(0x7F), tab = _mm_set1_epi8('\t'),
+                  lf = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r');
+    for (; i + 16 <= n; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        __m128i bad = _mm_or_si128(_mm_cmplt_epi8(v, low), _mm_cmpeq_epi8(v, del));
+        __m128i ok = _mm_or_si128(_mm_cmpeq_epi8(v, tab),
+                                  _mm_or_si128(_mm_cmpeq_epi8(v, lf), _mm_cmpeq_epi8(v, cr)));
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_andnot_si128(ok, bad));
+        if (m)
+            return i + (size_t)__builtin_ctz(m);
+    }
+#endif
+    for (; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c > 0x7E)
+            break;
+    }
+    return i;
 }
 
 const char *mm_memchr3(const char *s, size_t n, char a, char b, char c)
