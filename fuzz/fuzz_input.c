@@ -4,8 +4,9 @@
  * as `mailmedic diagnose FILE` does.  The file is a temporary one rewritten
  * for each input; the message limit is small so truncation paths are hit.
  * Then the same file in keep mode (mm_input_keep, as `diagnose --jobs`
- * reads), releasing messages two batches late: every message must be the
- * one the normal mode gave, and a kept one must not change until released.
+ * reads), a batch released right after the next was read: every message
+ * must be the one the normal mode gave, and a kept one must not change
+ * until released.
  */
 #include <mailmedic/mailmedic.h>
 #include <stdio.h>
@@ -44,8 +45,8 @@ static uint64_t sum_of(const char *p, size_t n)
     return h;
 }
 
-/* Keep mode over file, in batches of 3, a batch released after the next
- * one was read; the first n messages checked against the normal mode. */
+/* Keep mode over file, in batches of 3, a batch released right after the
+ * next one was read; the first n messages checked against the normal mode. */
 static void check_keep_mode(const char *file, size_t n, const void *seen_v)
 {
     const struct {
@@ -57,7 +58,6 @@ static void check_keep_mode(const char *file, size_t n, const void *seen_v)
         abort();
     mm_input_msg held[6];
     size_t k = 0, nheld = 0;
-    unsigned long long mark = 0;
     char why[128];
     mm_status_t st;
     while ((st = mm_input_next(in, &held[nheld], why, sizeof why)) != MM_ENOTFOUND) {
@@ -72,8 +72,7 @@ static void check_keep_mode(const char *file, size_t n, const void *seen_v)
                 if (held[i].kept && k - 6 + i < n &&
                     sum_of(held[i].bytes, held[i].len) != seen[k - 6 + i].sum)
                     abort();
-            mm_input_release(in, mark);
-            mark = mm_input_mark(in) - 3;
+            mm_input_release(in, mm_input_mark(in) - 3); /* as diagnose --jobs does */
             memmove(held, held + 3, 3 * sizeof *held);
             nheld = 3;
         }

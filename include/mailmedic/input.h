@@ -58,12 +58,16 @@ MM_EXTERN void mm_input_destroy(mm_input *in);
 /*
  * Keep mode, for a caller that hands messages to other threads: a message
  * with msg->kept set stays where it is after the next call, until
- * mm_input_release() lets it go, so it need not be copied.  Messages that
- * had to be put together (cut at the limit, ">From " lines unescaped, or
- * longer than half of a 1 MiB read block) are handed out as usual, valid
- * until the next call, with kept false.  Memory grows with the messages not
- * released: release them as soon as they are done with.  Call it before the
- * first mm_input_next().
+ * mm_input_release() lets it go or mm_input_destroy() frees everything, so
+ * it need not be copied.  Messages the reader had to put together (cut at
+ * the limit, ">From " lines unescaped, or, when the reader must move on to a
+ * new 1 MiB read block, already longer than half of one) are handed out as
+ * usual, valid until the next call, with kept false.  Memory grows with the
+ * messages not released: release them as soon as they are done with, and
+ * watch mm_input_held().  Call it right after mm_input_open(), before the
+ * first mm_input_next(): later it returns MM_EINVAL.  Without memory for a
+ * read block later on, the source being read ends with an MM_EIO error
+ * ("Cannot allocate memory"); kept messages are never moved.
  */
 MM_EXTERN mm_status_t mm_input_keep(mm_input *in);
 
@@ -73,7 +77,8 @@ MM_EXTERN mm_status_t mm_input_keep(mm_input *in);
  * ones cut at the limit): a caller bounds its memory by this figure. */
 MM_EXTERN size_t mm_input_held(const mm_input *in);
 
-/* The messages handed out so far, as a mark for mm_input_release(). */
+/* The messages handed out so far, as a mark for mm_input_release() (which
+ * matters in keep mode only). */
 MM_EXTERN unsigned long long mm_input_mark(const mm_input *in);
 
 /* Keep mode: every message handed out before mark (a value mm_input_mark()

@@ -247,11 +247,6 @@ typedef struct reader {
 } reader;
 
 /*
- * The next message (or read error) into it; false at the end of input.  With
- * borrow, it->bytes are the reader's, good until the next read (one job
- * diagnoses each message as soon as it is read); else a copy.
- */
-/*
  * The item's source path: the previous item's copy when it names the same
  * file (the usual case: many messages of one mbox), else a copy of its own.
  * Not the reader's string itself, which it frees when it opens the next
@@ -282,6 +277,13 @@ static void copy_bytes(item *it, const char *bytes, size_t len)
     it->own_bytes = true;
 }
 
+/*
+ * The next message (or read error) into it; false at the end of input.  With
+ * borrow, it->bytes are the reader's, good until the next read (one job
+ * diagnoses each message as soon as it is read).  Else they are the
+ * reader's kept bytes, good until the batch is released (several jobs: see
+ * mm_input_keep), or, for a message the reader did not keep, a copy.
+ */
 static bool read_item(reader *rd, item *it, const item *prev, bool borrow)
 {
     mm_input_msg msg;
@@ -350,6 +352,17 @@ static int run_serial(job *j, reader *rd, batch *b)
     return rc;
 }
 
+/* Tell the workers to quit and wait for them. */
+static void stop_workers(job *j, pthread_t *th, int started)
+{
+    pthread_mutex_lock(&j->lock);
+    j->quit = true;
+    pthread_cond_broadcast(&j->work);
+    pthread_mutex_unlock(&j->lock);
+    for (int t = 0; t < started; t++)
+        pthread_join(th[t], NULL);
+}
+
 /* Workers diagnose batch cur while the main thread reads batch nxt;
  * workers: threads besides the main one. */
 static int run_parallel(job *j, int workers, reader *rd, batch *cur, batch *nxt)
@@ -359,8 +372,12 @@ static int run_parallel(job *j, int workers, reader *rd, batch *cur, batch *nxt)
     for (int t = 0; t < workers && t < MAX_JOBS; t++)
         if (pthread_create(&th[t], NULL, worker, j) == 0)
             started++;
-    if (!started)
+    /* Without a worker, or without keep mode, one job: run_serial() reads
+     * and diagnoses in turn (and never releases kept messages). */
+    if (!started || mm_input_keep(rd->in) != MM_OK) {
+        stop_workers(j, th, started);
         return run_serial(j, rd, cur);
+    }
     j->threads = started + 1;
     read_batch(rd, cur, NULL);
     submit(j, cur);
@@ -374,12 +391,7 @@ static int run_parallel(job *j, int workers, reader *rd, batch *cur, batch *nxt)
         cur = nxt;
         nxt = t;
     }
-    pthread_mutex_lock(&j->lock);
-    j->quit = true;
-    pthread_cond_broadcast(&j->work);
-    pthread_mutex_unlock(&j->lock);
-    for (int t = 0; t < started; t++)
-        pthread_join(th[t], NULL);
+    stop_workers(j, th, started);
     return rc;
 }
 
@@ -395,9 +407,8 @@ static int run_inputs(job *j, int jobs, char **paths, size_t npaths, bool show_p
         fatalx("out of memory");
     /* One job diagnoses each message where the reader has it, before the
      * next read.  Several jobs need it to stay there until its batch is
-     * written: the reader keeps it (no copy), or it is copied. */
-    if (jobs > 1 && mm_input_keep(rd.in) != MM_OK)
-        fatalx("out of memory");
+     * written: the reader keeps it (no copy, see run_parallel), or it is
+     * copied. */
     int rc = jobs <= 1 ? run_serial(j, &rd, &b[0]) : run_parallel(j, jobs - 1, &rd, &b[0], &b[1]);
     if (show_progress)
         fputc('\n', stderr);

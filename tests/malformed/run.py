@@ -124,15 +124,19 @@ def main():
     # of the inputs above).
     held = work.rstrip("/") + "-held.mbox"
     envelope = b"From MAILER-DAEMON Thu Jan  1 00:00:00 1970\n"
-    with open(held, "wb") as f:
-        for i in range(150):
-            f.write(envelope + b"From: MAILER-DAEMON@example.org\nSubject: failure notice\n\n"
-                    b"<user%d@example.com>: 550 5.1.1 user unknown\n\n" % i)
-            f.write(envelope + b"Subject: long\n\n" + (b"x" * 70 + b"\n") * 16000 + b"\n")
-    for jobs in ("1", "2"):
-        check("short and long messages, --max-size 1000, %s job(s)" % jobs, exe,
-              ["--jobs", jobs, "--max-size", "1000", held], [held])
-    os.unlink(held)
+    try:
+        with open(held, "wb") as f:
+            for i in range(80):  # 80 blocks held would be 80 MB without the bound
+                f.write(envelope + b"From: MAILER-DAEMON@example.org\n"
+                        b"Subject: failure notice\n\n"
+                        b"<user%d@example.com>: 550 5.1.1 user unknown\n\n" % i)
+                f.write(envelope + b"Subject: long\n\n" + (b"x" * 70 + b"\n") * 16000 + b"\n")
+        for jobs in ("1", "2"):
+            check("short and long messages, --max-size 1000, %s job(s)" % jobs, exe,
+                  ["--jobs", jobs, "--max-size", "1000", held], [held])
+    finally:
+        if os.path.exists(held):
+            os.unlink(held)
     print("%d failure(s)" % len(failures))
     return 1 if failures else 0
 

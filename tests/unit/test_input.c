@@ -231,9 +231,9 @@ static size_t read_all(const char *const *paths, size_t n, size_t limit, ref_msg
 
 /*
  * Keep mode as diagnose --jobs uses it: messages taken in batches, a batch
- * released only after the next one was read; every kept message must still
- * hold its bytes when it is released, and the messages must be those of the
- * normal mode.  batch: messages per batch.
+ * released right after the next one was read; every kept message must still
+ * hold its bytes just before it is released, and the messages must be those
+ * of the normal mode.  batch: messages per batch.
  */
 static void check_keep(const char *const *paths, size_t n, size_t limit, size_t batch,
                        size_t *kept_count)
@@ -246,7 +246,7 @@ static void check_keep(const char *const *paths, size_t n, size_t limit, size_t 
     assert_int_equal(mm_input_open(paths, n, limit, &in), MM_OK);
     assert_int_equal(mm_input_keep(in), MM_OK);
     size_t k = 0, checked = 0;
-    unsigned long long marks[2] = {0, 0};
+    unsigned long long mark = 0; /* after the batch before this one */
     char why[256];
     *kept_count = 0;
     for (;;) {
@@ -259,13 +259,14 @@ static void check_keep(const char *const *paths, size_t n, size_t limit, size_t 
             *kept_count += got[k].kept;
             k++;
         }
-        /* the batch before this one is done with: check it and release it */
+        /* the batch before this one is done with, as diagnose --jobs does
+         * after reading the next: check it, then release it (reading this
+         * batch may have reused the blocks of the one released before) */
         for (; checked < start; checked++)
             if (got[checked].kept)
                 assert_memory_equal(got[checked].bytes, ref[checked].bytes, ref[checked].len);
-        mm_input_release(in, marks[0]);
-        marks[0] = marks[1];
-        marks[1] = mm_input_mark(in);
+        mm_input_release(in, mark);
+        mark = mm_input_mark(in);
         if (k == start)
             break;
     }

@@ -54,7 +54,10 @@ struct mm_report {
      * that then turns the message away (its recipients truncated away)
      * leaves the same reading to the next: a call with the same message
      * and start gets the copies back (rfc3464.c).  Emptied with the rest
-     * of the report for each message. */
+     * of the report for each message.  The copies share their strings with
+     * what the first call appended: a decoder must not change the strings
+     * of recipients mm_decode_rfc3464() gave it in place, or the next
+     * decoder would get them changed. */
     const mm_msg *dsn_msg;
     const mm_rcpt *dsn_rcpts;
     size_t dsn_from, dsn_n;
@@ -178,9 +181,13 @@ static inline unsigned mm_lowest_bit(uint64_t w)
 typedef struct mm_cn_pairs {
     unsigned char has[MM_CN_SLOTS];
 } mm_cn_pairs;
+/* The slot of the pair (a, b), as a constant expression for tables that
+ * name a pair's slot (rhost.c, rhost_cn.c). */
+#define MM_CN_PAIR_SLOT(a, b)                                                                      \
+    ((((unsigned)(unsigned char)(a) << 5) ^ (unsigned char)(b)) & (MM_CN_SLOTS - 1))
 static inline unsigned mm_cn_pair_hash(unsigned char a, unsigned char b)
 {
-    return (((unsigned)a << 5) ^ b) & (MM_CN_SLOTS - 1);
+    return MM_CN_PAIR_SLOT(a, b);
 }
 void mm_cn_pairs_of(mm_cn_pairs *pp, const char *lower_text);
 

@@ -243,12 +243,10 @@ typedef struct host_name {
 } host_name;
 
 /* mm_cn_pair_hash() of the bytes a, b as a constant expression */
-#define PAIR_SLOT(a, b) \
-    ((((unsigned)(unsigned char)(a) << 5) ^ (unsigned char)(b)) & (MM_CN_SLOTS - 1))
 /* A host name and a pair of its bytes (a, b) that most remote hosts lack:
  * asked first, in one load (the bounce-tables test checks that s holds
  * it; any pair of s gives the same answers, a rare one sooner). */
-#define H(s, a, b) {s, sizeof s - 1, PAIR_SLOT(a, b)}
+#define H(s, a, b) {s, sizeof s - 1, MM_CN_PAIR_SLOT(a, b)}
 
 static const struct provider {
     const char *name;

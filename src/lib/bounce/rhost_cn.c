@@ -106,10 +106,7 @@ typedef struct cn_name {
  * host's pair bits (mm_rhost_host), before the name is compared.  Any
  * pair of the pattern gives the same answers, a rare one sooner;
  * mm_rhost_cn_keys_wrong() (the bounce-tables test) checks each is one. */
-#define NK(pat, prov, a, b)                                                                        \
-    {pat, prov, sizeof pat - 1,                                                                    \
-     (unsigned short)((((unsigned)(unsigned char)(a) << 5) ^ (unsigned char)(b)) &                 \
-                      (MM_CN_SLOTS - 1))}
+#define NK(pat, prov, a, b) {pat, prov, sizeof pat - 1, (unsigned short)MM_CN_PAIR_SLOT(a, b)}
 
 static const cn_name hosts[] = {
     NK(".qq.com", P_TENCENT, 'q', 'q'),

@@ -287,15 +287,16 @@ static void give_block(mm_input *in, char *b)
  * The bytes still needed (the current message's run and what is not read
  * yet) go to the front of rbuf when rbuf holds nothing handed out and not
  * released, else to a new block, rbuf being set aside until released.
- * A run too long to move is copied to msg as in the normal mode.  False
- * without memory (rbuf is then left as it is and reused as normal).
+ * A run that would fill more than half of the new block is copied to msg
+ * (handed out with kept false), as in the normal mode.  False without
+ * memory: nothing was moved, and nothing may be (kept bytes live in rbuf).
  */
 static bool keep_room(mm_input *in)
 {
     if (in->rcap - in->rlen >= KEEP_MIN_READ)
         return true; /* read on after what is there */
     if (in->run_len && in->run + in->run_len != in->rbuf + in->rpos)
-        keep_run(in); /* not one run up to rpos: cannot happen, but stay safe */
+        keep_run(in); /* a run always ends at rpos (keep()); stay safe if not */
     if (in->run_len && in->rlen - (size_t)(in->run - in->rbuf) > in->rcap / 2)
         keep_run(in);
     size_t from = in->run_len ? (size_t)(in->run - in->rbuf) : in->rpos;
@@ -330,7 +331,13 @@ static void fill(mm_input *in)
         in->eof = true; /* all of it is in rbuf already */
         return;
     }
-    if (!in->keep || !keep_room(in)) {
+    if (in->keep) {
+        if (!keep_room(in)) { /* no memory for a block: stop this source */
+            in->err = ENOMEM;
+            in->eof = true;
+            return;
+        }
+    } else {
         keep_run(in);
         if (in->rpos) {
             memmove(in->rbuf, in->rbuf + in->rpos, in->rlen - in->rpos);
@@ -622,13 +629,13 @@ static bool read_message(mm_input *in, bool *trunc)
 }
 
 /* A directory to walk instead of a file: expanded in place (*dir set).  fd:
- * the directory, open (used up), or -1 to open it by path. */
-static mm_status_t open_dir(mm_input *in, const char *path, int fd, bool *dir, char *why,
-                            size_t whylen)
+ * the directory, open (used up), or -1 to open it as rel in at. */
+static mm_status_t open_dir(mm_input *in, const char *path, int at, const char *rel, int fd,
+                            bool *dir, char *why, size_t whylen)
 {
     *dir = true;
     if (fd < 0)
-        fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        fd = openat(at, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     mm_status_t st = fd < 0 ? MM_EIO : expand_dir(in, path, fd);
     if (st != MM_OK)
         snprintf(why, whylen, "cannot read directory: %s", strerror(errno));
@@ -664,7 +671,7 @@ static mm_status_t open_path(mm_input *in, const todo_path *t, bool *dir, char *
             return MM_EIO;
         }
         if (S_ISDIR(sb.st_mode))
-            return open_dir(in, path, -1, dir, why, whylen);
+            return open_dir(in, path, at, rel, -1, dir, why, whylen);
         snprintf(why, whylen, "%s", strerror(open_err));
         return MM_EIO;
     }
@@ -674,7 +681,7 @@ static mm_status_t open_path(mm_input *in, const todo_path *t, bool *dir, char *
         return MM_EIO;
     }
     if (S_ISDIR(sb.st_mode))
-        return open_dir(in, path, fd, dir, why, whylen);
+        return open_dir(in, path, at, rel, fd, dir, why, whylen);
     in->fd = fd;
     /* st_size 0 is not trusted: /proc files say 0 and have bytes */
     in->sized = S_ISREG(sb.st_mode) && sb.st_size > 0;
@@ -731,6 +738,7 @@ mm_status_t mm_input_next(mm_input *in, mm_input_msg *msg, char *why, size_t why
         if (in->err) {
             snprintf(why, whylen, "read error: %s", strerror(in->err));
             close_current(in);
+            in->run_len = 0; /* the message is lost with its source */
             return MM_EIO;
         }
         bool done = in->eof && in->rpos == in->rlen;
@@ -764,6 +772,8 @@ mm_status_t mm_input_keep(mm_input *in)
 {
     if (in->keep)
         return MM_OK;
+    if (in->handed || in->fd >= 0)
+        return MM_EINVAL; /* messages handed out already live in the old buffer */
     char *b = malloc(KEEP_BLOCK);
     if (!b)
         return MM_ENOMEM;
