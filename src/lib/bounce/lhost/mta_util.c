@@ -180,6 +180,217 @@ bool mm_mta_has_any(const char *s, size_t n, const char *const *needles)
     return false;
 }
 
+/* Does nd occur at s (ASCII case folded)? */
+static bool needle_at(const char *s, const mm_needle *nd)
+{
+    for (size_t i = 0; i < nd->len; i++)
+        if (mm_lower(s[i]) != mm_lower(nd->text[i]))
+            return false;
+    return true;
+}
+
+/* mm_mta_find_any() by a search per needle: a later needle only before the
+ * place found so far (at that place the lower index keeps it). */
+static const char *find_any_search(const char *t, size_t n, size_t from, const mm_needle *nd,
+                                   size_t k, unsigned active, size_t *which)
+{
+    const char *best = NULL;
+    for (size_t i = 0; i < k; i++) {
+        if (!(active & (1u << i)))
+            continue;
+        size_t lim = n;
+        if (best) {
+            size_t b = (size_t)(best - t);
+            if (b == from)
+                break;
+            if (b - 1 + nd[i].len < lim)
+                lim = b - 1 + nd[i].len;
+        }
+        if (lim <= from)
+            continue;
+        const char *p = mm_memcasemem(t + from, lim - from, nd[i].text, nd[i].len);
+        if (p) {
+            best = p;
+            *which = i;
+        }
+    }
+    return best;
+}
+
+#if defined(__x86_64__) && defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define HAVE_AVX2_FIND_ANY 1
+
+/*
+ * The vector pass of mm_mta_find_any(): 32 places at a time, each needle's
+ * first and last bytes compared with the text's, both sides with bit 5 set
+ * (a letter and its other case are one; so are a few other pairs, which
+ * only lets a place through to needle_at() that it then turns away).  One
+ * load and fold of the text serves every needle's first byte.  Always
+ * MM_NEEDLES_MAX slots, written out, so that they stay in registers; an
+ * unused slot's first byte is 0, which no folded byte equals.
+ */
+_Static_assert(MM_NEEDLES_MAX == 4, "any_block() is written for four slots");
+
+typedef struct any_slots {
+    __m256i f0, f1, f2, f3, l0, l1, l2, l3; /* first and last bytes */
+    size_t n0, n1, n2, n3;                  /* lengths */
+    size_t idx[MM_NEEDLES_MAX];             /* needle of each slot */
+} any_slots;
+
+/* One slot's places in the 32 at b (a: b's bytes folded): a vector mask. */
+__attribute__((target("avx2"))) static inline __m256i any_slot(const char *b, __m256i a, __m256i f,
+                                                              __m256i l, size_t len)
+{
+    const __m256i fold = _mm256_set1_epi8(0x20);
+    __m256i e = _mm256_loadu_si256((const __m256i *)(const void *)(b + len - 1));
+    return _mm256_and_si256(_mm256_cmpeq_epi8(a, f),
+                            _mm256_cmpeq_epi8(_mm256_or_si256(e, fold), l));
+}
+
+/* The places of b[0..32) where some slot's first and last bytes are
+ * (slot j's alone in masks[j] when masks is not NULL).  Reads b[0 .. 31 +
+ * the longest length). */
+__attribute__((target("avx2"))) static inline unsigned any_block(const char *b, const any_slots *s,
+                                                                unsigned *masks)
+{
+    const __m256i fold = _mm256_set1_epi8(0x20);
+    __m256i a = _mm256_or_si256(_mm256_loadu_si256((const __m256i *)(const void *)b), fold);
+    __m256i m0 = any_slot(b, a, s->f0, s->l0, s->n0), m1 = any_slot(b, a, s->f1, s->l1, s->n1);
+    __m256i m2 = any_slot(b, a, s->f2, s->l2, s->n2), m3 = any_slot(b, a, s->f3, s->l3, s->n3);
+    if (masks) {
+        masks[0] = (unsigned)_mm256_movemask_epi8(m0);
+        masks[1] = (unsigned)_mm256_movemask_epi8(m1);
+        masks[2] = (unsigned)_mm256_movemask_epi8(m2);
+        masks[3] = (unsigned)_mm256_movemask_epi8(m3);
+    }
+    return (unsigned)_mm256_movemask_epi8(
+        _mm256_or_si256(_mm256_or_si256(m0, m1), _mm256_or_si256(m2, m3)));
+}
+
+/* The first place of t[p .. p + 32) (within t[0..n)) where a slot's
+ * needle is, among those any_block() let through; lower slots (lower
+ * indexes) first at a place. */
+__attribute__((target("avx2"))) static const char *
+any_verify(const char *t, size_t n, size_t p, const char *b, const any_slots *s,
+           const mm_needle *nd, size_t *which)
+{
+    unsigned masks[MM_NEEDLES_MAX];
+    const size_t len[MM_NEEDLES_MAX] = {s->n0, s->n1, s->n2, s->n3};
+    for (unsigned any = any_block(b, s, masks); any; any &= any - 1) {
+        unsigned bit = (unsigned)__builtin_ctz(any);
+        for (size_t j = 0; j < MM_NEEDLES_MAX; j++)
+            if ((masks[j] >> bit & 1u) && p + bit + len[j] <= n &&
+                needle_at(t + p + bit, &nd[s->idx[j]])) {
+                *which = s->idx[j];
+                return t + p + bit;
+            }
+    }
+    return NULL;
+}
+
+/* Longest needle: the text's last places are copied into a buffer with
+ * room for the longest needle's last-byte load. */
+enum { NEEDLE_LEN_MAX = 64 };
+
+__attribute__((target("avx2"))) static void any_slots_of(any_slots *s, const mm_needle *nd,
+                                                         size_t k, unsigned active, size_t *maxlen)
+{
+    __m256i f[MM_NEEDLES_MAX], l[MM_NEEDLES_MAX];
+    size_t len[MM_NEEDLES_MAX], m = 0;
+    *maxlen = 1;
+    for (size_t i = 0; i < k; i++) {
+        if (!(active & (1u << i)))
+            continue;
+        s->idx[m] = i;
+        len[m] = nd[i].len;
+        f[m] = _mm256_set1_epi8((char)(nd[i].text[0] | 0x20));
+        l[m] = _mm256_set1_epi8((char)(nd[i].text[nd[i].len - 1] | 0x20));
+        if (nd[i].len > *maxlen)
+            *maxlen = nd[i].len;
+        m++;
+    }
+    for (; m < MM_NEEDLES_MAX; m++) {
+        s->idx[m] = 0;
+        len[m] = 1;
+        f[m] = l[m] = _mm256_setzero_si256();
+    }
+    s->f0 = f[0], s->f1 = f[1], s->f2 = f[2], s->f3 = f[3];
+    s->l0 = l[0], s->l1 = l[1], s->l2 = l[2], s->l3 = l[3];
+    s->n0 = len[0], s->n1 = len[1], s->n2 = len[2], s->n3 = len[3];
+}
+
+__attribute__((target("avx2"))) static const char *find_any_avx2(const char *t, size_t n,
+                                                                size_t from, const any_slots *s,
+                                                                size_t maxlen, const mm_needle *nd,
+                                                                size_t *which)
+{
+    const char *hit;
+    size_t p = from;
+    for (; n >= maxlen + 31 && p <= n - maxlen - 31; p += 32)
+        if (any_block(t + p, s, NULL) && (hit = any_verify(t, n, p, t + p, s, nd, which)))
+            return hit;
+    if (p >= n)
+        return NULL;
+    /* the last places (fewer than maxlen + 31): the same pass over a copy
+     * padded with zeros, places checked to hold the whole needle */
+    char buf[NEEDLE_LEN_MAX + 31 + NEEDLE_LEN_MAX + 32];
+    size_t r = n - p;
+    memcpy(buf, t + p, r);
+    memset(buf + r, 0, sizeof buf - r);
+    for (size_t q = 0; q < r; q += 32)
+        if (any_block(buf + q, s, NULL) && (hit = any_verify(t, n, p + q, buf + q, s, nd, which)))
+            return hit;
+    return NULL;
+}
+#endif
+
+/* mm_mta_find_any() prepared once for several calls over one text (the
+ * needles' bytes set out in vectors), as a walk over every place of a word
+ * needs. */
+typedef struct any_finder {
+    const mm_needle *nd;
+    size_t k;
+    unsigned active;
+#ifdef HAVE_AVX2_FIND_ANY
+    bool avx2;
+    size_t maxlen;
+    any_slots s;
+#endif
+} any_finder;
+
+static void any_finder_init(any_finder *f, const mm_needle *nd, size_t k, unsigned active)
+{
+    f->nd = nd;
+    f->k = k;
+    f->active = active & ((1u << k) - 1);
+#ifdef HAVE_AVX2_FIND_ANY
+    f->avx2 = __builtin_cpu_supports("avx2");
+    if (f->avx2 && f->active)
+        any_slots_of(&f->s, nd, k, f->active, &f->maxlen);
+#endif
+}
+
+static const char *any_finder_next(const any_finder *f, const char *t, size_t n, size_t from,
+                                   size_t *which)
+{
+    if (!f->active || from >= n)
+        return NULL;
+#ifdef HAVE_AVX2_FIND_ANY
+    if (f->avx2)
+        return find_any_avx2(t, n, from, &f->s, f->maxlen, f->nd, which);
+#endif
+    return find_any_search(t, n, from, f->nd, f->k, f->active, which);
+}
+
+const char *mm_mta_find_any(const char *t, size_t n, size_t from, const mm_needle *nd, size_t k,
+                            unsigned active, size_t *which)
+{
+    any_finder f;
+    any_finder_init(&f, nd, k, active);
+    return any_finder_next(&f, t, n, from, which);
+}
+
 /* Tables this long have the text's pairs made first (pair_set below), so
  * that most rows are turned away without a search. */
 enum { WORDS_PAIRS_MIN = 16 };
@@ -222,89 +433,131 @@ static size_t mark_line(const char *t, size_t n, const char *p)
     return (size_t)(p - t);
 }
 
-/*
- * The marks that hold "message", all found from the occurrences of that
- * one word, in a single walk of the text instead of a search per mark: at
- * each occurrence, every mark not yet seen is compared at its own offset.
- * The first occurrence of each mark is what counts (see mm_mta_prose_len),
- * and marks are met in the order of their starts, so the first met is the
- * first.  Returns the earliest line start, below end, of a counting mark.
- */
-static size_t message_marks_end(const char *t, size_t n, size_t end)
-{
+/* The marks that hold "message" (see message_at()); "message" sits off
+ * bytes into text, len is text's length. */
 #define M(pre, post) {pre "message" post, sizeof(pre) - 1, sizeof(pre "message" post) - 1}
-    static const struct {
-        const char *text;
-        size_t off, len; /* where "message" sits in text; text's length */
-    } marks[] = {
-        M("copy of the ", ""),
-        M("original ", " follows"),
-        M("original ", " ---"),
-        M("", " headers follow"),
-        M("headers of your ", ""),
-        M("your ", " reads"),
-        M("----- original ", ""),
-        M("unsent ", " below"),
-        M("content-type: ", "/rfc822"),
-        M("original ", " headers"),
-        M("returned ", " follows"),
-        /* OpenSMTPD, Lotus Notes, 1&1, fml, m-FILTER, Verizon */
-        M("below is a copy of the original ", ""),
-        M("------- returned ", ""),
-        M("header of the original ", ""),
-        M("-------original ", ""),
-        M("\noriginal ", ":"),
-        M("", " text follows:"),
-        M("----- ", " header follows"),
-    };
+static const struct {
+    const char *text;
+    size_t off, len;
+} message_marks[] = {
+    M("copy of the ", ""),
+    M("original ", " follows"),
+    M("original ", " ---"),
+    M("", " headers follow"),
+    M("headers of your ", ""),
+    M("your ", " reads"),
+    M("----- original ", ""),
+    M("unsent ", " below"),
+    M("content-type: ", "/rfc822"),
+    M("original ", " headers"),
+    M("returned ", " follows"),
+    /* OpenSMTPD, Lotus Notes, 1&1, fml, m-FILTER, Verizon */
+    M("below is a copy of the original ", ""),
+    M("------- returned ", ""),
+    M("header of the original ", ""),
+    M("-------original ", ""),
+    M("\noriginal ", ":"),
+    M("", " text follows:"),
+    M("----- ", " header follows"),
+};
 #undef M
-    enum { NMARKS = sizeof marks / sizeof marks[0], MAX_OFF = 40 };
-    _Static_assert(NMARKS <= 32, "one bit per mark");
-    /* Most occurrences of "message" start none of the marks: the byte two
-     * before it ("the message", "original message") already tells which
-     * marks may start there.  by_byte2[c]: the marks whose text has c (lower
-     * case) two bytes before "message"; any2: the marks that have no such
-     * byte.  Made when the first occurrence is met. */
-    uint32_t by_byte2[256], any2 = 0, left = ((uint32_t)1 << NMARKS) - 1;
-    bool tables = false;
-    for (const char *q = t; left && (size_t)(q - t) < end + MAX_OFF;) {
-        q = mm_memcasemem(q, n - (size_t)(q - t), "message", 7);
-        if (!q)
-            break;
-        if (!tables) {
-            memset(by_byte2, 0, sizeof by_byte2);
-            for (size_t i = 0; i < NMARKS; i++) {
-                if (marks[i].off >= 2)
-                    by_byte2[(unsigned char)marks[i].text[marks[i].off - 2]] |= (uint32_t)1 << i;
-                else
-                    any2 |= (uint32_t)1 << i;
-            }
-            tables = true;
+enum { NMARKS = sizeof message_marks / sizeof message_marks[0], MAX_OFF = 40 };
+_Static_assert(NMARKS <= 32, "one bit per mark");
+
+/* What the walk over the occurrences of "message" knows: the marks not met
+ * yet, and (made at the first occurrence) by_byte2[c & 31], the marks whose
+ * text has a byte c two bytes before "message", any2 those without such a
+ * byte.  Most occurrences ("the message") start none of the marks: the
+ * byte two before already tells which may start there.  Its low five bits
+ * are enough (a letter's two cases share them; a few other bytes that do
+ * only let a mark through to the comparison), and the table is small. */
+typedef struct message_walk {
+    uint32_t left, any2, by_byte2[32];
+    bool tables;
+} message_walk;
+
+/*
+ * The occurrence of "message" at q: each mark not met yet that may start
+ * there is compared at its own offset; one that is there is met (its first
+ * occurrence: occurrences are met in order, and so are the marks' starts),
+ * and its line start, when below *end, becomes *end.
+ */
+static void message_at(message_walk *w, const char *t, size_t n, const char *q, size_t *end)
+{
+    if (!w->tables) {
+        memset(w->by_byte2, 0, sizeof w->by_byte2);
+        for (size_t i = 0; i < NMARKS; i++) {
+            if (message_marks[i].off >= 2)
+                w->by_byte2[message_marks[i].text[message_marks[i].off - 2] & 31] |= (uint32_t)1
+                                                                                    << i;
+            else
+                w->any2 |= (uint32_t)1 << i;
         }
-        size_t at = (size_t)(q - t);
-        uint32_t maybe = any2;
-        if (at >= 2)
-            maybe |= by_byte2[(unsigned char)mm_lower(q[-2])];
-        maybe &= left;
-        for (; maybe; maybe &= maybe - 1) {
-            size_t i = (size_t)__builtin_ctz(maybe);
-            if (at < marks[i].off || at - marks[i].off + marks[i].len > n)
-                continue;
-            const char *s = q - marks[i].off;
-            /* "message" is there; what follows it first: marks that share
-             * their start ("original message ...") differ after it */
-            size_t post = marks[i].off + 7;
-            if (!mark_at(s + post, marks[i].text + post, marks[i].len - post) ||
-                !mark_at(s, marks[i].text, marks[i].off))
-                continue;
-            left &= ~((uint32_t)1 << i);
-            size_t line = mark_line(t, n, s);
-            if (line < end)
-                end = line;
-        }
-        q++;
+        w->tables = true;
     }
-    return end;
+    size_t at = (size_t)(q - t);
+    uint32_t maybe = w->any2;
+    if (at >= 2)
+        maybe |= w->by_byte2[q[-2] & 31];
+    maybe &= w->left;
+    for (; maybe; maybe &= maybe - 1) {
+        size_t i = (size_t)__builtin_ctz(maybe);
+        size_t off = message_marks[i].off, len = message_marks[i].len;
+        if (at < off || at - off + len > n)
+            continue;
+        const char *s = q - off, *mk = message_marks[i].text;
+        /* "message" is there; what follows it first: marks that share
+         * their start ("original message ...") differ after it */
+        size_t post = off + 7;
+        if (!mark_at(s + post, mk + post, len - post) || !mark_at(s, mk, off))
+            continue;
+        w->left &= ~((uint32_t)1 << i);
+        size_t line = mark_line(t, n, s);
+        if (line < *end)
+            *end = line;
+    }
+}
+
+/* The words one pass over the text looks for (mm_mta_prose_len): "message"
+ * (every occurrence, for the marks holding it), the two keys of the marks
+ * below (their first places), and a mark of its own. */
+enum { W_MESSAGE, W_BELOW, W_COPY, W_ORIGINAL_MAIL, N_PROSE_WORDS };
+static const mm_needle prose_words[N_PROSE_WORDS] = {
+    MM_NEEDLE("message"), MM_NEEDLE("below this line"), MM_NEEDLE("copy"),
+    MM_NEEDLE("original mail as follows")};
+_Static_assert((int)N_PROSE_WORDS <= (int)MM_NEEDLES_MAX, "one pass");
+
+/* The marks holding a key (W_BELOW, W_COPY), KEY_AT bytes into them at
+ * most. */
+enum { KEY_AT = 32 };
+static const struct {
+    const char *text;
+    size_t len;
+    unsigned key;
+    size_t key_off;
+} keyed_marks[] = {
+#define KEYED(text, key, off) {text, sizeof(text) - 1, key, off}
+    KEYED("below this line is a copy", W_BELOW, 0),
+    KEYED("------ this is a copy", W_COPY, 17),
+    KEYED("--- below this line", W_BELOW, 4),
+#undef KEYED
+};
+
+/* Below which place an occurrence of word w can still end the prose
+ * sooner than end: a mark holding it starts before end (a line start, or
+ * n, and end only falls), and it sits less than MAX_OFF ("message") or
+ * KEY_AT (the keys) bytes into the mark. */
+static size_t word_bound(unsigned w, size_t end)
+{
+    switch (w) {
+    case W_MESSAGE:
+        return end + MAX_OFF;
+    case W_BELOW:
+    case W_COPY:
+        return end + KEY_AT;
+    default:
+        return end;
+    }
 }
 
 /*
@@ -314,59 +567,63 @@ static size_t message_marks_end(const char *t, size_t n, size_t end)
  * count.  n when there is none.  The result does not depend on the order
  * in which marks are looked at: the end found so far is always a line
  * start, so a mark starting at or after it cannot end the prose sooner.
+ *
+ * One pass over the text finds the four words of prose_words[] in order
+ * (mm_mta_find_any); a word is dropped once it is met (but "message") or
+ * past word_bound(), where it could not matter.  Then each keyed mark is
+ * searched for only from its key's first place less the key's offset in it
+ * (no occurrence starts sooner), and only when that is before end.
  */
 size_t mm_mta_prose_len(const char *t, size_t n)
 {
-    /* Words that the marks below hold: a text without them holds none of
-     * those marks, which are then not searched for. */
-    static const char *const keys[] = {NULL, "below this line", "copy"};
-    /* The marks without "message", with the key each holds (0: none);
-     * the key is less than KEY_AT bytes into the mark. */
-    enum { KEY_AT = 32 };
-    static const struct {
-        const char *text;
-        unsigned key;
-    } marks[] = {
-        {"below this line is a copy", 1},
-        {"original mail as follows", 0},
-        {"------ this is a copy", 2},
-        {"--- below this line", 1},
-    };
-    /* where each key first occurs: unknown, absent (n), or its position */
-    const size_t unknown = (size_t)-1;
-    size_t at[sizeof keys / sizeof keys[0]];
-    for (size_t k = 0; k < sizeof at / sizeof at[0]; k++)
-        at[k] = unknown;
-    size_t end = message_marks_end(t, n, n);
-    for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++) {
-        const char *mk = marks[i].text;
-        size_t ml = strlen(mk), from = 0;
-        unsigned k = marks[i].key;
-        if (k) {
-            if (at[k] == unknown) {
-                /* Only a key starting before end + KEY_AT can be in a mark
-                 * that starts before end (every key sits less than KEY_AT
-                 * bytes into its marks), and end only falls: a key not
-                 * found below that is as good as absent, for this mark
-                 * and the later ones. */
-                size_t kl = strlen(keys[k]), klim = end + KEY_AT - 1 + kl;
-                const char *kp = mm_memcasemem(t, klim < n ? klim : n, keys[k], kl);
-                at[k] = kp ? (size_t)(kp - t) : n;
-            }
-            if (at[k] == n)
-                continue;
-            /* the mark holds its key: it cannot start before the key's first
-             * occurrence minus the key's place in the mark */
-            const char *kin = strstr(mk, keys[k]);
-            size_t off = kin ? (size_t)(kin - mk) : 0;
-            from = at[k] > off ? at[k] - off : 0;
+    message_walk w; /* by_byte2 made at the first occurrence */
+    w.left = ((uint32_t)1 << NMARKS) - 1;
+    w.any2 = 0;
+    w.tables = false;
+    size_t end = n, key_at[N_PROSE_WORDS] = {n, n, n, n}, from = 0;
+    unsigned active = (1u << N_PROSE_WORDS) - 1;
+    any_finder f; /* set out again when a word is dropped (three times at most) */
+    any_finder_init(&f, prose_words, N_PROSE_WORDS, active);
+    while (active) {
+        if (f.active != active)
+            any_finder_init(&f, prose_words, N_PROSE_WORDS, active);
+        size_t lim = 0; /* bytes the words still worth finding may end by */
+        for (unsigned k = 0; k < N_PROSE_WORDS; k++)
+            if (active & (1u << k) && word_bound(k, end) - 1 + prose_words[k].len > lim)
+                lim = word_bound(k, end) - 1 + prose_words[k].len;
+        size_t wi;
+        const char *p = any_finder_next(&f, t, lim < n ? lim : n, from, &wi);
+        if (!p)
+            break;
+        size_t at = (size_t)(p - t);
+        if (at >= word_bound((unsigned)wi, end)) {
+            active &= ~(1u << wi);
+            from = at;
+            continue;
         }
-        /* a mark starting at end or later cannot end the prose sooner (its
-         * line starts at end or later): only starts before end are sought */
-        if (from >= end)
+        if (wi == W_MESSAGE) {
+            message_at(&w, t, n, p, &end);
+            if (!w.left)
+                active &= ~(1u << W_MESSAGE);
+            from = at + 1; /* the other words start with other bytes */
+            continue;
+        }
+        active &= ~(1u << wi);
+        from = at;
+        if (wi == W_ORIGINAL_MAIL)
+            end = mark_line(t, end, p);
+        else
+            key_at[wi] = at;
+    }
+    for (size_t i = 0; i < sizeof keyed_marks / sizeof keyed_marks[0]; i++) {
+        size_t k = key_at[keyed_marks[i].key], ml = keyed_marks[i].len;
+        if (k == n)
+            continue;
+        size_t start = k > keyed_marks[i].key_off ? k - keyed_marks[i].key_off : 0;
+        if (start >= end)
             continue;
         size_t lim = end - 1 + ml < n ? end - 1 + ml : n;
-        const char *p = mm_memcasemem(t + from, lim - from, mk, ml);
+        const char *p = mm_memcasemem(t + start, lim - start, keyed_marks[i].text, ml);
         if (p)
             end = mark_line(t, end, p);
     }
