@@ -226,9 +226,9 @@ static const char *find_any_search(const char *t, size_t n, size_t from, const m
  * first and last bytes compared with the text's, both sides with bit 5 set
  * (a letter and its other case are one; so are a few other pairs, which
  * only lets a place through to needle_at() that it then turns away).  One
- * load and fold of the text serves every needle's first byte.  Always
- * MM_NEEDLES_MAX slots, written out, so that they stay in registers; an
- * unused slot's first byte is 0, which no folded byte equals.
+ * load and fold of the text serves every needle's first byte.  The slots
+ * are written out and the pass made for each count of them (find_any_m),
+ * so that they stay in registers and no unused one is compared.
  */
 _Static_assert(MM_NEEDLES_MAX == 4, "any_block() is written for four slots");
 
@@ -236,6 +236,7 @@ typedef struct any_slots {
     __m256i f0, f1, f2, f3, l0, l1, l2, l3; /* first and last bytes */
     size_t n0, n1, n2, n3;                  /* lengths */
     size_t idx[MM_NEEDLES_MAX];             /* needle of each slot */
+    size_t m, maxlen;                       /* slots used; longest length */
 } any_slots;
 
 /* One slot's places in the 32 at b (a: b's bytes folded): a vector mask. */
@@ -248,43 +249,41 @@ __attribute__((target("avx2"))) static inline __m256i any_slot(const char *b, __
                             _mm256_cmpeq_epi8(_mm256_or_si256(e, fold), l));
 }
 
-/* The places of b[0..32) where some slot's first and last bytes are
- * (slot j's alone in masks[j] when masks is not NULL).  Reads b[0 .. 31 +
- * the longest length). */
-__attribute__((target("avx2"))) static inline unsigned any_block(const char *b, const any_slots *s,
-                                                                unsigned *masks)
+/* The places of b[0..32) where slot j's first and last bytes are, in
+ * masks[j], for the first m slots (m a constant where it is inlined);
+ * their union returned.  Reads b[0 .. 31 + the longest length). */
+__attribute__((target("avx2"), always_inline)) static inline unsigned
+any_block(const char *b, const any_slots *s, unsigned masks[MM_NEEDLES_MAX], size_t m)
 {
     const __m256i fold = _mm256_set1_epi8(0x20);
     __m256i a = _mm256_or_si256(_mm256_loadu_si256((const __m256i *)(const void *)b), fold);
-    __m256i m0 = any_slot(b, a, s->f0, s->l0, s->n0), m1 = any_slot(b, a, s->f1, s->l1, s->n1);
-    __m256i m2 = any_slot(b, a, s->f2, s->l2, s->n2), m3 = any_slot(b, a, s->f3, s->l3, s->n3);
-    if (masks) {
-        masks[0] = (unsigned)_mm256_movemask_epi8(m0);
-        masks[1] = (unsigned)_mm256_movemask_epi8(m1);
-        masks[2] = (unsigned)_mm256_movemask_epi8(m2);
-        masks[3] = (unsigned)_mm256_movemask_epi8(m3);
-    }
-    return (unsigned)_mm256_movemask_epi8(
-        _mm256_or_si256(_mm256_or_si256(m0, m1), _mm256_or_si256(m2, m3)));
+    masks[0] = (unsigned)_mm256_movemask_epi8(any_slot(b, a, s->f0, s->l0, s->n0));
+    masks[1] = m > 1 ? (unsigned)_mm256_movemask_epi8(any_slot(b, a, s->f1, s->l1, s->n1)) : 0;
+    masks[2] = m > 2 ? (unsigned)_mm256_movemask_epi8(any_slot(b, a, s->f2, s->l2, s->n2)) : 0;
+    masks[3] = m > 3 ? (unsigned)_mm256_movemask_epi8(any_slot(b, a, s->f3, s->l3, s->n3)) : 0;
+    return masks[0] | masks[1] | masks[2] | masks[3];
 }
 
 /* The first place of t[p .. p + 32) (within t[0..n)) where a slot's
- * needle is, among those any_block() let through; lower slots (lower
- * indexes) first at a place. */
-__attribute__((target("avx2"))) static const char *
-any_verify(const char *t, size_t n, size_t p, const char *b, const any_slots *s,
-           const mm_needle *nd, size_t *which)
+ * needle is, among those any_block() let through (any, masks); lower
+ * slots (lower indexes) first at a place. */
+static inline const char *any_verify(const char *t, size_t n, size_t p, unsigned any,
+                                     const unsigned masks[MM_NEEDLES_MAX], const any_slots *s,
+                                     const mm_needle *nd, size_t *which, size_t m)
 {
-    unsigned masks[MM_NEEDLES_MAX];
     const size_t len[MM_NEEDLES_MAX] = {s->n0, s->n1, s->n2, s->n3};
-    for (unsigned any = any_block(b, s, masks); any; any &= any - 1) {
+    for (; any; any &= any - 1) {
         unsigned bit = (unsigned)__builtin_ctz(any);
-        for (size_t j = 0; j < MM_NEEDLES_MAX; j++)
-            if ((masks[j] >> bit & 1u) && p + bit + len[j] <= n &&
-                needle_at(t + p + bit, &nd[s->idx[j]])) {
+        for (size_t j = 0; j < m; j++) {
+            if (!(masks[j] >> bit & 1u) || p + bit + len[j] > n)
+                continue;
+            const mm_needle *e = &nd[s->idx[j]];
+            /* the second byte turns most places away before the call */
+            if (mm_lower(t[p + bit + 1]) == mm_lower(e->text[1]) && needle_at(t + p + bit, e)) {
                 *which = s->idx[j];
                 return t + p + bit;
             }
+        }
     }
     return NULL;
 }
@@ -294,10 +293,10 @@ any_verify(const char *t, size_t n, size_t p, const char *b, const any_slots *s,
 enum { NEEDLE_LEN_MAX = 64 };
 
 __attribute__((target("avx2"))) static void any_slots_of(any_slots *s, const mm_needle *nd,
-                                                         size_t k, unsigned active, size_t *maxlen)
+                                                         size_t k, unsigned active)
 {
     __m256i f[MM_NEEDLES_MAX], l[MM_NEEDLES_MAX];
-    size_t len[MM_NEEDLES_MAX], m = 0;
+    size_t len[MM_NEEDLES_MAX], m = 0, *maxlen = &s->maxlen;
     *maxlen = 1;
     for (size_t i = 0; i < k; i++) {
         if (!(active & (1u << i)))
@@ -310,6 +309,7 @@ __attribute__((target("avx2"))) static void any_slots_of(any_slots *s, const mm_
             *maxlen = nd[i].len;
         m++;
     }
+    s->m = m;
     for (; m < MM_NEEDLES_MAX; m++) {
         s->idx[m] = 0;
         len[m] = 1;
@@ -320,15 +320,17 @@ __attribute__((target("avx2"))) static void any_slots_of(any_slots *s, const mm_
     s->n0 = len[0], s->n1 = len[1], s->n2 = len[2], s->n3 = len[3];
 }
 
-__attribute__((target("avx2"))) static const char *find_any_avx2(const char *t, size_t n,
-                                                                size_t from, const any_slots *s,
-                                                                size_t maxlen, const mm_needle *nd,
-                                                                size_t *which)
+/* find_any_avx2() for m slots (a constant where it is inlined). */
+__attribute__((target("avx2"), always_inline)) static inline const char *
+find_any_m(const char *t, size_t n, size_t from, const any_slots *s, const mm_needle *nd,
+           size_t *which, size_t m)
 {
     const char *hit;
-    size_t p = from;
+    size_t p = from, maxlen = s->maxlen;
+    unsigned masks[MM_NEEDLES_MAX], any;
     for (; n >= maxlen + 31 && p <= n - maxlen - 31; p += 32)
-        if (any_block(t + p, s, NULL) && (hit = any_verify(t, n, p, t + p, s, nd, which)))
+        if ((any = any_block(t + p, s, masks, m)) &&
+            (hit = any_verify(t, n, p, any, masks, s, nd, which, m)))
             return hit;
     if (p >= n)
         return NULL;
@@ -339,9 +341,26 @@ __attribute__((target("avx2"))) static const char *find_any_avx2(const char *t, 
     memcpy(buf, t + p, r);
     memset(buf + r, 0, sizeof buf - r);
     for (size_t q = 0; q < r; q += 32)
-        if (any_block(buf + q, s, NULL) && (hit = any_verify(t, n, p + q, buf + q, s, nd, which)))
+        if ((any = any_block(buf + q, s, masks, m)) &&
+            (hit = any_verify(t, n, p + q, any, masks, s, nd, which, m)))
             return hit;
     return NULL;
+}
+
+__attribute__((target("avx2"))) static const char *find_any_avx2(const char *t, size_t n,
+                                                                size_t from, const any_slots *s,
+                                                                const mm_needle *nd, size_t *which)
+{
+    switch (s->m) {
+    case 1:
+        return find_any_m(t, n, from, s, nd, which, 1);
+    case 2:
+        return find_any_m(t, n, from, s, nd, which, 2);
+    case 3:
+        return find_any_m(t, n, from, s, nd, which, 3);
+    default:
+        return find_any_m(t, n, from, s, nd, which, 4);
+    }
 }
 #endif
 
@@ -354,7 +373,6 @@ typedef struct any_finder {
     unsigned active;
 #ifdef HAVE_AVX2_FIND_ANY
     bool avx2;
-    size_t maxlen;
     any_slots s;
 #endif
 } any_finder;
@@ -367,7 +385,7 @@ static void any_finder_init(any_finder *f, const mm_needle *nd, size_t k, unsign
 #ifdef HAVE_AVX2_FIND_ANY
     f->avx2 = __builtin_cpu_supports("avx2");
     if (f->avx2 && f->active)
-        any_slots_of(&f->s, nd, k, f->active, &f->maxlen);
+        any_slots_of(&f->s, nd, k, f->active);
 #endif
 }
 
@@ -378,7 +396,7 @@ static const char *any_finder_next(const any_finder *f, const char *t, size_t n,
         return NULL;
 #ifdef HAVE_AVX2_FIND_ANY
     if (f->avx2)
-        return find_any_avx2(t, n, from, &f->s, f->maxlen, f->nd, which);
+        return find_any_avx2(t, n, from, &f->s, f->nd, which);
 #endif
     return find_any_search(t, n, from, f->nd, f->k, f->active, which);
 }
