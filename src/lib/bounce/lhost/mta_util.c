@@ -28,13 +28,15 @@ enum { FLAT_MAX = 4096 };
 #include <emmintrin.h>
 
 /*
- * flatten() of the 16 bytes at s when they need no squeezing (no white
- * space, or single white space bytes between words, each of which the byte
- * loop would write as one space): stored lower-cased, with a space for
- * each white space byte, at once, true.  False leaves them to the byte
- * loop (runs, as in "\n  " or "\r\n").  out has room for 18 more bytes.
+ * flatten() of the 16 bytes at s, up to the first white space byte it
+ * would drop (one after another, or one with nothing, or a space, written
+ * before it): those bytes stored lower-cased, with a space for each white
+ * space byte, at once.  Returns how many bytes it took (16 when it drops
+ * none; 0 when it would drop the first, which the byte loop then takes).
+ * A white space byte it ends on is left pending in *space, as the byte
+ * loop would.  out has room for 18 more bytes.
  */
-static bool flatten_16(const char *s, char *out, size_t *o, bool *space)
+static size_t flatten_16(const char *s, char *out, size_t *o, bool *space)
 {
     __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
     __m128i sp_v = _mm_cmpeq_epi8(v, _mm_set1_epi8(' '));
@@ -42,8 +44,12 @@ static bool flatten_16(const char *s, char *out, size_t *o, bool *space)
                                 _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\n')),
                                              _mm_cmpeq_epi8(v, _mm_set1_epi8('\r'))));
     unsigned ws = (unsigned)_mm_movemask_epi8(ws_v);
-    if ((ws & (ws >> 1)) || ((ws & 1) && (*o == 0 || *space)))
-        return false;
+    /* the white space bytes dropped: after another, or first when nothing
+     * or a space is written before */
+    unsigned drop = ws & ((ws << 1) | (unsigned)(*o == 0 || *space));
+    size_t take = drop ? (size_t)__builtin_ctz(drop) : 16;
+    if (take == 0)
+        return 0;
     /* 'A'..'Z' plus 32: bytes minus 'A' that are below 26, unsigned */
     __m128i up = _mm_cmpeq_epi8(
         _mm_subs_epu8(_mm_sub_epi8(v, _mm_set1_epi8('A')), _mm_set1_epi8(25)), _mm_setzero_si128());
@@ -53,16 +59,22 @@ static bool flatten_16(const char *s, char *out, size_t *o, bool *space)
     if (*space)
         out[(*o)++] = ' ';
     _mm_storeu_si128((__m128i *)(void *)(out + *o), v);
-    *space = (ws >> 15) & 1;
-    *o += *space ? 15 : 16;
-    return true;
+    /* the last byte taken, when white space, stays pending */
+    *space = (ws >> (take - 1)) & 1;
+    *o += *space ? take - 1 : take;
+    return take;
 }
 #endif
+
+static bool flat_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
 
 /* One byte of flatten(). */
 static void flatten_byte(char c, char *out, size_t *o, bool *space, size_t cap)
 {
-    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+    if (flat_space(c)) {
         *space = *o > 0;
         return;
     }
@@ -78,12 +90,17 @@ static size_t flatten(const char *s, size_t n, char *out, size_t cap)
     bool space = false;
     while (i < n && o + 1 < cap) {
 #ifdef __SSE2__
-        /* 16 bytes at a time while they fit with room to spare */
+        /* 16 bytes at a time while they fit with room to spare; a run of
+         * white space between (flatten_16 stops at its second byte) is
+         * passed over here, as the byte loop would */
         if (i + 16 <= n && o + 18 < cap) {
-            if (!flatten_16(s + i, out, &o, &space))
-                for (size_t k = i; k < i + 16; k++)
-                    flatten_byte(s[k], out, &o, &space, cap);
-            i += 16;
+            size_t took = flatten_16(s + i, out, &o, &space);
+            if (took) {
+                i += took;
+                continue;
+            }
+            for (; i < n && flat_space(s[i]); i++)
+                space = o > 0;
             continue;
         }
 #endif
