@@ -802,17 +802,25 @@ static const command_phrase en_phrases[] = {
  * pairs without a group get through.  A new phrase goes into the group of
  * its first two bytes, or a new group here.  The pairs English prose holds
  * most often come first (command_at() walks the groups in order). */
+#define COMMAND_GROUPS(X, arg)                                                                      \
+    X('i', 'n', 3, in_phrases, arg) X('r', 'e', 5, re_phrases, arg)                                \
+        X('e', 'n', 3, en_phrases, arg) X('s', 'e', 5, se_phrases, arg)                            \
+            X('m', 'a', 6, ma_phrases, arg) X('d', 'a', 2, da_phrases, arg)                        \
+                X('f', 'o', 2, fo_phrases, arg) X('a', 'f', 1, af_phrases, arg)                    \
+                    X('d', 'o', 2, do_phrases, arg) X('u', 'n', 3, un_phrases, arg)                \
+                        X('r', 'c', 5, rc_phrases, arg) X('>', '>', 0, quoted_phrases, arg)        \
+                            X('b', 'u', 4, bu_phrases, arg) X('f', 'a', 2, fa_phrases, arg)        \
+                                X('y', 'o', 7, yo_phrases, arg) X('a', 'd', 1, ad_phrases, arg)    \
+                                    X('s', 'm', 5, sm_phrases, arg)
+
 static const struct command_group {
     char first, second;
     unsigned char bucket;
     const command_phrase *phrases;
 } command_groups[] = {
-    {'i', 'n', 3, in_phrases}, {'r', 'e', 5, re_phrases}, {'e', 'n', 3, en_phrases},
-    {'s', 'e', 5, se_phrases}, {'m', 'a', 6, ma_phrases}, {'d', 'a', 2, da_phrases},
-    {'f', 'o', 2, fo_phrases}, {'a', 'f', 1, af_phrases}, {'d', 'o', 2, do_phrases},
-    {'u', 'n', 3, un_phrases}, {'r', 'c', 5, rc_phrases}, {'>', '>', 0, quoted_phrases},
-    {'b', 'u', 4, bu_phrases}, {'f', 'a', 2, fa_phrases}, {'y', 'o', 7, yo_phrases},
-    {'a', 'd', 1, ad_phrases}, {'s', 'm', 5, sm_phrases},
+#define GROUP_ROW(a, b, bucket, phrases, arg) {a, b, bucket, phrases},
+    COMMAND_GROUPS(GROUP_ROW, 0)
+#undef GROUP_ROW
 };
 
 enum { N_COMMAND_GROUPS = sizeof command_groups / sizeof command_groups[0] };
@@ -847,25 +855,34 @@ static const char *command_at(const char *flat, size_t fn, size_t i)
 
 /* Nibble tables of the vector filter: a byte c may start a phrase of
  * bucket b when bit b is set in first_lo[c & 15] and in first_hi[c >> 4];
- * likewise second_* for the byte after it.  Made from command_groups (a
- * superset of their pairs passes: command_at() says which are phrases). */
+ * likewise second_* for the byte after it.  Worked out by the compiler
+ * from COMMAND_GROUPS (a superset of their pairs passes: command_at() says
+ * which are phrases): NIBBLE(n, i, c) is the bits of the groups whose byte
+ * c has nibble n equal to i. */
 typedef struct command_nibbles {
     unsigned char first_lo[16], first_hi[16], second_lo[16], second_hi[16];
 } command_nibbles;
 
-static void command_nibbles_of(command_nibbles *t)
-{
-    memset(t, 0, sizeof *t);
-    for (size_t g = 0; g < N_COMMAND_GROUPS; g++) {
-        unsigned char a = (unsigned char)command_groups[g].first;
-        unsigned char b = (unsigned char)command_groups[g].second;
-        unsigned char bit = (unsigned char)(1u << command_groups[g].bucket);
-        t->first_lo[a & 15] |= bit;
-        t->first_hi[a >> 4] |= bit;
-        t->second_lo[b & 15] |= bit;
-        t->second_hi[b >> 4] |= bit;
-    }
-}
+#define LO_BIT(c, bucket, i) ((((unsigned)(unsigned char)(c)) & 15u) == (i) ? 1u << (bucket) : 0u)
+#define HI_BIT(c, bucket, i) ((((unsigned)(unsigned char)(c)) >> 4) == (i) ? 1u << (bucket) : 0u)
+#define FIRST_LO(a, b, bucket, phrases, i) | LO_BIT(a, bucket, i)
+#define FIRST_HI(a, b, bucket, phrases, i) | HI_BIT(a, bucket, i)
+#define SECOND_LO(a, b, bucket, phrases, i) | LO_BIT(b, bucket, i)
+#define SECOND_HI(a, b, bucket, phrases, i) | HI_BIT(b, bucket, i)
+#define NIB(F, i) (unsigned char)(0u COMMAND_GROUPS(F, i))
+#define NIB16(F)                                                                                   \
+    {NIB(F, 0),  NIB(F, 1),  NIB(F, 2),  NIB(F, 3),  NIB(F, 4),  NIB(F, 5),  NIB(F, 6),  NIB(F, 7),  \
+     NIB(F, 8),  NIB(F, 9),  NIB(F, 10), NIB(F, 11), NIB(F, 12), NIB(F, 13), NIB(F, 14), NIB(F, 15)}
+static const command_nibbles command_nibble_tables = {
+    NIB16(FIRST_LO), NIB16(FIRST_HI), NIB16(SECOND_LO), NIB16(SECOND_HI)};
+#undef NIB16
+#undef NIB
+#undef SECOND_HI
+#undef SECOND_LO
+#undef FIRST_HI
+#undef FIRST_LO
+#undef HI_BIT
+#undef LO_BIT
 
 /* The buckets of the 32 bytes in v, by their nibbles (vpshufb looks up
  * each half of a register in its own copy of the 16-byte table). */
@@ -888,10 +905,9 @@ __attribute__((target("avx2"))) static __m256i command_table(const unsigned char
  * fn (no bucket holds '\0'). */
 __attribute__((target("avx2"))) static const char *command_scan_avx2(const char *flat, size_t fn)
 {
-    command_nibbles nb;
-    command_nibbles_of(&nb);
-    const __m256i f_lo = command_table(nb.first_lo), f_hi = command_table(nb.first_hi);
-    const __m256i s_lo = command_table(nb.second_lo), s_hi = command_table(nb.second_hi);
+    const command_nibbles *nb = &command_nibble_tables;
+    const __m256i f_lo = command_table(nb->first_lo), f_hi = command_table(nb->first_hi);
+    const __m256i s_lo = command_table(nb->second_lo), s_hi = command_table(nb->second_hi);
     for (size_t i = 0; i < fn; i += 32) {
         __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(flat + i));
         __m256i w = _mm256_loadu_si256((const __m256i *)(const void *)(flat + i + 1));
