@@ -271,26 +271,63 @@ static int count_named(const mm_msg *m, const char *name)
     return c;
 }
 
+/* Which of fact_names[] name is (-1: none), its first letter first: most
+ * marks' names are not facts. */
+static int fact_of(const char *name)
+{
+    int f;
+    switch (name[0]) {
+    case 'F':
+        f = 0;
+        break;
+    case 'S':
+        f = 1;
+        break;
+    case 'M':
+        f = 2;
+        break;
+    default:
+        return -1;
+    }
+    return strcmp(name, fact_names[f]) == 0 ? f : -1;
+}
+
+/* Does needle[0..nl) occur in lc[0..n), a lower-cased copy?  As
+ * mm_memcasemem() answers, with the copy's bytes compared as they are. */
+static bool lc_holds(const char *lc, size_t n, const char *needle, size_t nl)
+{
+    if (nl > n)
+        return false;
+    const char *end = lc + n - nl + 1;
+    char first = mm_lower(needle[0]);
+    for (const char *p = lc; (p = memchr(p, first, (size_t)(end - p))) != NULL; p++) {
+        size_t i = 1;
+        while (i < nl && p[i] == mm_lower(needle[i]))
+            i++;
+        if (i == nl)
+            return true;
+    }
+    return false;
+}
+
 /* A "Name:needle" mark on one of the fact fields, answered from the
  * report's copy: 1 or 0, or -1 when the field is repeated (or its copy
  * could not be made), for mm_mta_any_header_has() to answer. */
 static int fact_mark(const mm_msg *m, const mm_report *r, text_marks *tm, const char *name,
-                     const char *needle)
+                     const char *needle, size_t nl)
 {
     const char *lc[3] = {r->from_lc, r->subject_lc, r->message_id_lc};
     size_t len[3] = {r->from_len, r->subject_len, r->message_id_len};
-    for (size_t f = 0; f < 3; f++) {
-        if (strcmp(name, fact_names[f]) != 0)
-            continue;
-        if (tm->count[f] < 0)
-            tm->count[f] = count_named(m, name);
-        if (tm->count[f] == 0)
-            return 0;
-        if (tm->count[f] > 1 || !lc[f])
-            return -1;
-        return mm_memcasemem(lc[f], len[f], needle, strlen(needle)) != NULL;
-    }
-    return -1;
+    int f = fact_of(name);
+    if (f < 0)
+        return -1;
+    if (tm->count[f] < 0)
+        tm->count[f] = count_named(m, name);
+    if (tm->count[f] == 0)
+        return 0;
+    if (tm->count[f] > 1 || !lc[f])
+        return -1;
+    return lc_holds(lc[f], len[f], needle, nl);
 }
 
 static bool header_mark(const mm_msg *m, const mm_report *r, text_marks *tm, const mark *mk)
@@ -298,7 +335,7 @@ static bool header_mark(const mm_msg *m, const mm_report *r, text_marks *tm, con
     const char *needle = mk->text + mk->nl;
     if (!needle[0]) /* "Name:": the header's presence */
         return mm_fields_get(&m->head, mk->name) != NULL;
-    int known = fact_mark(m, r, tm, mk->name, needle);
+    int known = fact_mark(m, r, tm, mk->name, needle, mk->len - mk->nl);
     return known >= 0 ? known : mm_mta_any_header_has(m, mk->name, needle);
 }
 
