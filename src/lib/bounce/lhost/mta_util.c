@@ -240,10 +240,11 @@ static const char *find_any_search(const char *t, size_t n, size_t from, const m
 
 /*
  * The vector pass of mm_mta_find_any(): 32 places at a time, each needle's
- * first and last bytes compared with the text's, both sides with bit 5 set
- * (a letter and its other case are one; so are a few other pairs, which
- * only lets a place through to needle_at() that it then turns away).  One
- * load and fold of the text serves every needle's first byte.  The slots
+ * first, second and last bytes compared with the text's, both sides with
+ * bit 5 set (a letter and its other case are one; so are a few other
+ * pairs, which only lets a place through to needle_at() that it then turns
+ * away).  Two loads and folds of the text serve every needle's first and
+ * second bytes.  The slots
  * are written out and the pass made for each count of them (find_any_m),
  * so that they stay in registers and no unused one is compared.
  */
@@ -251,19 +252,24 @@ _Static_assert(MM_NEEDLES_MAX == 4, "any_block() is written for four slots");
 
 typedef struct any_slots {
     __m256i f0, f1, f2, f3, l0, l1, l2, l3; /* first and last bytes */
+    __m256i s0, s1, s2, s3;                 /* second bytes */
     size_t n0, n1, n2, n3;                  /* lengths */
     size_t idx[MM_NEEDLES_MAX];             /* needle of each slot */
     size_t m, maxlen;                       /* slots used; longest length */
 } any_slots;
 
-/* One slot's places in the 32 at b (a: b's bytes folded): a vector mask. */
-__attribute__((target("avx2"))) static inline __m256i any_slot(const char *b, __m256i a, __m256i f,
-                                                              __m256i l, size_t len)
+/* One slot's places in the 32 at b (a, a1: the bytes at b and b + 1
+ * folded): a vector mask of those whose first, second and last bytes are
+ * the needle's. */
+__attribute__((target("avx2"))) static inline __m256i any_slot(const char *b, __m256i a, __m256i a1,
+                                                              __m256i f, __m256i sc, __m256i l,
+                                                              size_t len)
 {
     const __m256i fold = _mm256_set1_epi8(0x20);
     __m256i e = _mm256_loadu_si256((const __m256i *)(const void *)(b + len - 1));
-    return _mm256_and_si256(_mm256_cmpeq_epi8(a, f),
-                            _mm256_cmpeq_epi8(_mm256_or_si256(e, fold), l));
+    return _mm256_and_si256(
+        _mm256_and_si256(_mm256_cmpeq_epi8(a, f), _mm256_cmpeq_epi8(a1, sc)),
+        _mm256_cmpeq_epi8(_mm256_or_si256(e, fold), l));
 }
 
 /* The places of b[0..32) where slot j's first and last bytes are, in
@@ -274,10 +280,14 @@ any_block(const char *b, const any_slots *s, unsigned masks[MM_NEEDLES_MAX], siz
 {
     const __m256i fold = _mm256_set1_epi8(0x20);
     __m256i a = _mm256_or_si256(_mm256_loadu_si256((const __m256i *)(const void *)b), fold);
-    masks[0] = (unsigned)_mm256_movemask_epi8(any_slot(b, a, s->f0, s->l0, s->n0));
-    masks[1] = m > 1 ? (unsigned)_mm256_movemask_epi8(any_slot(b, a, s->f1, s->l1, s->n1)) : 0;
-    masks[2] = m > 2 ? (unsigned)_mm256_movemask_epi8(any_slot(b, a, s->f2, s->l2, s->n2)) : 0;
-    masks[3] = m > 3 ? (unsigned)_mm256_movemask_epi8(any_slot(b, a, s->f3, s->l3, s->n3)) : 0;
+    __m256i a1 = _mm256_or_si256(_mm256_loadu_si256((const __m256i *)(const void *)(b + 1)), fold);
+    masks[0] = (unsigned)_mm256_movemask_epi8(any_slot(b, a, a1, s->f0, s->s0, s->l0, s->n0));
+    masks[1] =
+        m > 1 ? (unsigned)_mm256_movemask_epi8(any_slot(b, a, a1, s->f1, s->s1, s->l1, s->n1)) : 0;
+    masks[2] =
+        m > 2 ? (unsigned)_mm256_movemask_epi8(any_slot(b, a, a1, s->f2, s->s2, s->l2, s->n2)) : 0;
+    masks[3] =
+        m > 3 ? (unsigned)_mm256_movemask_epi8(any_slot(b, a, a1, s->f3, s->s3, s->l3, s->n3)) : 0;
     return masks[0] | masks[1] | masks[2] | masks[3];
 }
 
@@ -294,9 +304,7 @@ static inline const char *any_verify(const char *t, size_t n, size_t p, unsigned
         for (size_t j = 0; j < m; j++) {
             if (!(masks[j] >> bit & 1u) || p + bit + len[j] > n)
                 continue;
-            const mm_needle *e = &nd[s->idx[j]];
-            /* the second byte turns most places away before the call */
-            if (mm_lower(t[p + bit + 1]) == mm_lower(e->text[1]) && needle_at(t + p + bit, e)) {
+            if (needle_at(t + p + bit, &nd[s->idx[j]])) {
                 *which = s->idx[j];
                 return t + p + bit;
             }
@@ -312,7 +320,7 @@ enum { NEEDLE_LEN_MAX = 64 };
 __attribute__((target("avx2"))) static void any_slots_of(any_slots *s, const mm_needle *nd,
                                                          size_t k, unsigned active)
 {
-    __m256i f[MM_NEEDLES_MAX], l[MM_NEEDLES_MAX];
+    __m256i f[MM_NEEDLES_MAX], l[MM_NEEDLES_MAX], sc[MM_NEEDLES_MAX];
     size_t len[MM_NEEDLES_MAX], m = 0, *maxlen = &s->maxlen;
     *maxlen = 1;
     for (size_t i = 0; i < k; i++) {
@@ -321,6 +329,7 @@ __attribute__((target("avx2"))) static void any_slots_of(any_slots *s, const mm_
         s->idx[m] = i;
         len[m] = nd[i].len;
         f[m] = _mm256_set1_epi8((char)(nd[i].text[0] | 0x20));
+        sc[m] = _mm256_set1_epi8((char)(nd[i].text[1] | 0x20));
         l[m] = _mm256_set1_epi8((char)(nd[i].text[nd[i].len - 1] | 0x20));
         if (nd[i].len > *maxlen)
             *maxlen = nd[i].len;
@@ -330,10 +339,11 @@ __attribute__((target("avx2"))) static void any_slots_of(any_slots *s, const mm_
     for (; m < MM_NEEDLES_MAX; m++) {
         s->idx[m] = 0;
         len[m] = 1;
-        f[m] = l[m] = _mm256_setzero_si256();
+        f[m] = l[m] = sc[m] = _mm256_setzero_si256();
     }
     s->f0 = f[0], s->f1 = f[1], s->f2 = f[2], s->f3 = f[3];
     s->l0 = l[0], s->l1 = l[1], s->l2 = l[2], s->l3 = l[3];
+    s->s0 = sc[0], s->s1 = sc[1], s->s2 = sc[2], s->s3 = sc[3];
     s->n0 = len[0], s->n1 = len[1], s->n2 = len[2], s->n3 = len[3];
 }
 
