@@ -58,7 +58,8 @@ static void random_needles(void **state)
             if (rnd() % 2 && n > l) { /* taken from the text, some cases changed */
                 memcpy(store[i], text + rnd() % (n - l + 1), l);
                 for (size_t j = 0; j < l; j++)
-                    if (rnd() % 3 == 0 && (store[i][j] | 0x20) >= 'a' && (store[i][j] | 0x20) <= 'z')
+                    if (rnd() % 3 == 0 && (store[i][j] | 0x20) >= 'a' &&
+                        (store[i][j] | 0x20) <= 'z')
                         store[i][j] ^= 0x20;
             } else {
                 for (size_t j = 0; j < l; j++)

@@ -87,8 +87,8 @@ static const struct {
     size_t start;
     unsigned word;
     size_t off;
-} worded[] = {{1, W_YOU_SENT, 0}, {2, W_YOU_SENT, 0}, {3, W_YOU_SENT, 0},
-              {4, W_FROZEN, 8},   {5, W_FROZEN, 3}};
+} worded[] = {
+    {1, W_YOU_SENT, 0}, {2, W_YOU_SENT, 0}, {3, W_YOU_SENT, 0}, {4, W_FROZEN, 8}, {5, W_FROZEN, 3}};
 
 /* Does a sentence of worded[] holding word w occur, w first at p? */
 static bool worded_from(const char *t, size_t n, unsigned w, size_t p)

@@ -261,15 +261,13 @@ typedef struct any_slots {
 /* One slot's places in the 32 at b (a, a1: the bytes at b and b + 1
  * folded): a vector mask of those whose first, second and last bytes are
  * the needle's. */
-__attribute__((target("avx2"))) static inline __m256i any_slot(const char *b, __m256i a, __m256i a1,
-                                                              __m256i f, __m256i sc, __m256i l,
-                                                              size_t len)
+__attribute__((target("avx2"))) static inline __m256i
+any_slot(const char *b, __m256i a, __m256i a1, __m256i f, __m256i sc, __m256i l, size_t len)
 {
     const __m256i fold = _mm256_set1_epi8(0x20);
     __m256i e = _mm256_loadu_si256((const __m256i *)(const void *)(b + len - 1));
-    return _mm256_and_si256(
-        _mm256_and_si256(_mm256_cmpeq_epi8(a, f), _mm256_cmpeq_epi8(a1, sc)),
-        _mm256_cmpeq_epi8(_mm256_or_si256(e, fold), l));
+    return _mm256_and_si256(_mm256_and_si256(_mm256_cmpeq_epi8(a, f), _mm256_cmpeq_epi8(a1, sc)),
+                            _mm256_cmpeq_epi8(_mm256_or_si256(e, fold), l));
 }
 
 /* The places of b[0..32) where slot j's first and last bytes are, in
@@ -374,9 +372,9 @@ find_any_m(const char *t, size_t n, size_t from, const any_slots *s, const mm_ne
     return NULL;
 }
 
-__attribute__((target("avx2"))) static const char *find_any_avx2(const char *t, size_t n,
-                                                                size_t from, const any_slots *s,
-                                                                const mm_needle *nd, size_t *which)
+__attribute__((target("avx2"))) static const char *
+find_any_avx2(const char *t, size_t n, size_t from, const any_slots *s, const mm_needle *nd,
+              size_t *which)
 {
     switch (s->m) {
     case 1:
@@ -533,8 +531,7 @@ static void message_at(message_walk *w, const char *t, size_t n, const char *q, 
         memset(w->by_byte2, 0, sizeof w->by_byte2);
         for (size_t i = 0; i < NMARKS; i++) {
             if (message_marks[i].off >= 2)
-                w->by_byte2[message_marks[i].text[message_marks[i].off - 2] & 31] |= (uint32_t)1
-                                                                                    << i;
+                w->by_byte2[message_marks[i].text[message_marks[i].off - 2] & 31] |= 1u << i;
             else
                 w->any2 |= (uint32_t)1 << i;
         }
@@ -811,17 +808,29 @@ static const command_phrase en_phrases[] = {
  * below: a bucket's first bytes share their second bytes, so that few
  * pairs without a group get through.  A new phrase goes into the group of
  * its first two bytes, or a new group here.  The pairs English prose holds
- * most often come first (command_at() walks the groups in order). */
-#define COMMAND_GROUPS(X, arg)                                                                      \
-    X('i', 'n', 3, in_phrases, arg) X('r', 'e', 5, re_phrases, arg)                                \
-        X('e', 'n', 3, en_phrases, arg) X('s', 'e', 5, se_phrases, arg)                            \
-            X('m', 'a', 6, ma_phrases, arg) X('d', 'a', 2, da_phrases, arg)                        \
-                X('f', 'o', 2, fo_phrases, arg) X('a', 'f', 1, af_phrases, arg)                    \
-                    X('d', 'o', 2, do_phrases, arg) X('u', 'n', 3, un_phrases, arg)                \
-                        X('r', 'c', 5, rc_phrases, arg) X('>', '>', 0, quoted_phrases, arg)        \
-                            X('b', 'u', 4, bu_phrases, arg) X('f', 'a', 2, fa_phrases, arg)        \
-                                X('y', 'o', 7, yo_phrases, arg) X('a', 'd', 1, ad_phrases, arg)    \
-                                    X('s', 'm', 5, sm_phrases, arg)
+ * most often come first (command_at() walks the groups in order).  One
+ * list, X(first, second, bucket, phrases, arg) each, makes both the rows
+ * below and the vector filter's tables (command_nibble_tables). */
+/* clang-format off */
+#define COMMAND_GROUPS(X, arg) \
+    X('i', 'n', 3, in_phrases, arg) \
+    X('r', 'e', 5, re_phrases, arg) \
+    X('e', 'n', 3, en_phrases, arg) \
+    X('s', 'e', 5, se_phrases, arg) \
+    X('m', 'a', 6, ma_phrases, arg) \
+    X('d', 'a', 2, da_phrases, arg) \
+    X('f', 'o', 2, fo_phrases, arg) \
+    X('a', 'f', 1, af_phrases, arg) \
+    X('d', 'o', 2, do_phrases, arg) \
+    X('u', 'n', 3, un_phrases, arg) \
+    X('r', 'c', 5, rc_phrases, arg) \
+    X('>', '>', 0, quoted_phrases, arg) \
+    X('b', 'u', 4, bu_phrases, arg) \
+    X('f', 'a', 2, fa_phrases, arg) \
+    X('y', 'o', 7, yo_phrases, arg) \
+    X('a', 'd', 1, ad_phrases, arg) \
+    X('s', 'm', 5, sm_phrases, arg)
+/* clang-format on */
 
 static const struct command_group {
     char first, second;

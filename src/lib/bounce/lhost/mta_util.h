@@ -39,7 +39,10 @@ typedef struct mm_needle {
     const char *text;
     size_t len;
 } mm_needle;
-#define MM_NEEDLE(s) {s, sizeof(s) - 1}
+#define MM_NEEDLE(s)                                                                               \
+    {                                                                                              \
+        s, sizeof(s) - 1                                                                           \
+    }
 
 /* At most this many needles in one mm_mta_find_any() call. */
 enum { MM_NEEDLES_MAX = 4 };

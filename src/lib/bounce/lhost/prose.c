@@ -129,18 +129,18 @@ typedef struct prose {
  * is a heading, not a reason.  Grouped by a word each holds (head_words
  * below; the order inside a group does not matter, a line holds one or
  * not), the non-ASCII ones apart. */
-static const char *const heads_follow[] = {"following address",         "following recipient",
+static const char *const heads_follow[] = {"following address",
+                                           "following recipient",
                                            "following list of recipients",
-                                           "delevery to the following", "did not reach the following",
-                                           "following destination",     NULL};
-static const char *const heads_deliver[] = {"not delivered to",
-                                            "could not be delivered to",
-                                            "delivery to the following",
-                                            "unable to deliver message to",
-                                            "undeliverable to",
-                                            "could not deliver to",
-                                            "was undeliverable to",
-                                            NULL};
+                                           "delevery to the following",
+                                           "did not reach the following",
+                                           "following destination",
+                                           NULL};
+static const char *const heads_deliver[] = {
+    "not delivered to",          "could not be delivered to",
+    "delivery to the following", "unable to deliver message to",
+    "undeliverable to",          "could not deliver to",
+    "was undeliverable to",      NULL};
 static const char *const heads_recipient[] = {"failed recipient", "recipients were affected", NULL};
 static const char *const heads_addresses[] = {"addresses had", NULL};
 static const char *const heads_failure[] = {"failure reasons", NULL};
@@ -226,7 +226,8 @@ static const mm_needle head_words[] = {MM_NEEDLE("follow"), MM_NEEDLE("deliver")
                                        MM_NEEDLE("recipient"), MM_NEEDLE("addresses had")};
 static const char *const *const head_groups[] = {heads_follow, heads_deliver, heads_recipient,
                                                  heads_addresses};
-_Static_assert(sizeof head_words / sizeof head_words[0] == sizeof head_groups / sizeof head_groups[0],
+_Static_assert(sizeof head_words / sizeof head_words[0] ==
+                   sizeof head_groups / sizeof head_groups[0],
                "a group per word");
 
 /* Does s[0..n) hold one of the NULL-terminated phrases?  (A search each:
