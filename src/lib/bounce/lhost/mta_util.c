@@ -1525,28 +1525,38 @@ mm_status_t mm_mta_colon_lines(mm_report *r, size_t start, const char *t, size_t
 
 /* mm_mta_has_any(t, n, needles), where every needle holds word: a text
  * without the word is turned away by one search instead of one a needle. */
-static bool has_any_with(const char *t, size_t n, const char *word, const char *const *needles)
-{
-    return mm_memcasemem(t, n, word, strlen(word)) && mm_mta_has_any(t, n, needles);
-}
-
 bool mm_mta_says_delayed(const char *t, size_t n)
 {
     /* warnings of Sendmail, Exim, OpenSMTPD, Messaging Server, Exchange,
      * grouped by a word they share (the order does not matter: any one) */
+    static const char *const others[] = {"this is a warning message only",
+                                         "only a temporary failure report", NULL};
     static const char *const delayed[] = {"delivery has been delayed", "is delayed for more than",
                                           "delivery is delayed", "delivery delayed", NULL};
     static const char *const delivered[] = {"still undelivered", "has not yet been delivered",
                                             "has not been delivered yet", NULL};
     static const char *const will[] = {"will keep trying", "will continue trying", "will retry",
                                        NULL};
-    static const char *const others[] = {"this is a warning message only",
-                                         "only a temporary failure report", NULL};
     static const char *const given_up[] = {
         "not going to try again", "giving up",          "gave up",
         "permanent error",        "failed permanently", NULL};
-    bool warns = mm_mta_has_any(t, n, others) || has_any_with(t, n, "delayed", delayed) ||
-                 has_any_with(t, n, "deliver", delivered) || has_any_with(t, n, "will ", will);
+    /* The groups' words found in one pass; a group is asked only from its
+     * word's first place less 40 (each sentence is shorter, so none starts
+     * sooner), and a word is dropped once its group is not there. */
+    static const mm_needle words[] = {MM_NEEDLE("only"), MM_NEEDLE("delayed"),
+                                      MM_NEEDLE("deliver"), MM_NEEDLE("will ")};
+    static const char *const *const groups[] = {others, delayed, delivered, will};
+    enum { N_WORDS = sizeof words / sizeof words[0], SENTENCE_MAX = 40 };
+    unsigned left = (1u << N_WORDS) - 1;
+    size_t from = 0, w;
+    const char *p;
+    bool warns = false;
+    while (!warns && left && (p = mm_mta_find_any(t, n, from, words, N_WORDS, left, &w))) {
+        from = (size_t)(p - t);
+        size_t start = from > SENTENCE_MAX ? from - SENTENCE_MAX : 0;
+        warns = mm_mta_has_any(t + start, n - start, groups[w]);
+        left &= ~(1u << w);
+    }
     return warns && !mm_mta_has_any(t, n, given_up);
 }
 
