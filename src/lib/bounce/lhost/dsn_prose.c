@@ -124,6 +124,30 @@ static const mda *mda_line(const char *l, size_t len)
     return NULL;
 }
 
+/* The lines after the first that may start a mark: a line feed and one
+ * of mda_first()'s letters, found in one pass (mm_mta_find_any) instead of
+ * a look at every line. */
+static const mm_needle agent_starts[] = {MM_NEEDLE("\ny"), MM_NEEDLE("\nm"), MM_NEEDLE("\np"),
+                                         MM_NEEDLE("\nv")};
+
+/* The first line after the first of t[0..n) that starts an agent's mark,
+ * as mm_next_line() gives it (*pos, *len after it), with the agent in
+ * *agent; NULL if none. */
+static const char *next_agent_line(const char *t, size_t n, size_t *pos, size_t *len,
+                                   const mda **agent)
+{
+    size_t from = 0, w;
+    const char *p;
+    while ((p = mm_mta_find_any(t, n, from, agent_starts, 4, ~0u, &w)) != NULL) {
+        *pos = (size_t)(p - t) + 1;
+        const char *l = mm_next_line(t, n, pos, len);
+        if ((*agent = mda_line(l, *len)) != NULL)
+            return l;
+        from = (size_t)(p - t) + 1;
+    }
+    return NULL;
+}
+
 /* Only notices from the mail system itself carry an agent's paragraph. */
 static bool from_mailer(const mm_msg *m)
 {
@@ -145,10 +169,10 @@ void mm_mta_mda(const mm_msg *m, mm_report *r, size_t start)
         return;
     const char *t = mm_buf_str(&m->text);
     size_t n = r->prose_len, pos = 0, len;
-    const char *l;
     const mda *agent = NULL;
-    while ((l = mm_next_line(t, n, &pos, &len)) != NULL && !(agent = mda_line(l, len)))
-        ;
+    const char *l = mm_next_line(t, n, &pos, &len);
+    if (l && !(agent = mda_line(l, len)))
+        l = next_agent_line(t, n, &pos, &len, &agent);
     if (!agent)
         return;
     /* the agent's paragraph: its first line up to a blank line */

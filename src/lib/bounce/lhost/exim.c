@@ -71,29 +71,54 @@ static const char *const starts[] = {
     "router encountered the following error(s)",
     NULL};
 
-/* Words each of starts[] shares with others (NULL: none): a text without
- * them holds none of those sentences, which are then not searched for.
- * One array per group, so that a group is told by its address. */
-static const char you_sent[] = "A message that you sent ", frozen[] = " frozen";
-static const char *const start_words[] = {NULL,   you_sent, you_sent, you_sent,
-                                          frozen, frozen,   NULL,     NULL};
-_Static_assert(sizeof start_words == sizeof starts, "a word (or none) per sentence");
+/* What exim_start() looks for in one pass: the two sentences of starts[]
+ * that share no words with the others (their text again), and the words
+ * that the others share (a text without them holds none of those). */
+enum { S_CREATED, S_ROUTER, W_YOU_SENT, W_FROZEN, N_START_WORDS };
+static const mm_needle start_words[N_START_WORDS] = {
+    MM_NEEDLE("This message was created automatically by mail delivery software"),
+    MM_NEEDLE("router encountered the following error(s)"), MM_NEEDLE("A message that you sent "),
+    MM_NEEDLE(" frozen")};
+_Static_assert((int)N_START_WORDS <= (int)MM_NEEDLES_MAX, "one pass");
 
-/* mm_mta_has_any(t, n, starts), asking each group's words first. */
+/* The sentences of starts[] (by index) holding shared words, and the
+ * words' offset in each (an occurrence holds them there). */
+static const struct {
+    size_t start;
+    unsigned word;
+    size_t off;
+} worded[] = {
+    {1, W_YOU_SENT, 0}, {2, W_YOU_SENT, 0}, {3, W_YOU_SENT, 0}, {4, W_FROZEN, 8}, {5, W_FROZEN, 3}};
+
+/* Does a sentence of worded[] holding word w occur, w first at p? */
+static bool worded_from(const char *t, size_t n, unsigned w, size_t p)
+{
+    for (size_t i = 0; i < sizeof worded / sizeof worded[0]; i++) {
+        if (worded[i].word != w)
+            continue;
+        const char *st = starts[worded[i].start];
+        size_t from = p > worded[i].off ? p - worded[i].off : 0;
+        if (mm_memcasemem(t + from, n - from, st, strlen(st)))
+            return true;
+    }
+    return false;
+}
+
+/* mm_mta_has_any(t, n, starts): one pass for the words of start_words[]
+ * in order; a shared word met asks its sentences (from its first place
+ * less its offset in them), and is dropped when none is there. */
 static bool exim_start(const char *t, size_t n)
 {
-    const char *asked = NULL; /* the words last looked for */
-    bool words_in = false;
-    for (size_t i = 0; starts[i]; i++) {
-        const char *w = start_words[i];
-        if (w && w != asked) {
-            asked = w;
-            words_in = mm_memcasemem(t, n, w, strlen(w)) != NULL;
-        }
-        if (w && !words_in)
-            continue;
-        if (mm_memcasemem(t, n, starts[i], strlen(starts[i])))
+    unsigned active = (1u << N_START_WORDS) - 1;
+    size_t from = 0, w;
+    const char *p;
+    while ((p = mm_mta_find_any(t, n, from, start_words, N_START_WORDS, active, &w)) != NULL) {
+        if (w == S_CREATED || w == S_ROUTER)
             return true;
+        from = (size_t)(p - t);
+        if (worded_from(t, n, (unsigned)w, from))
+            return true;
+        active &= ~(1u << w);
     }
     return false;
 }

@@ -28,13 +28,15 @@ enum { FLAT_MAX = 4096 };
 #include <emmintrin.h>
 
 /*
- * flatten() of the 16 bytes at s when they need no squeezing (no white
- * space, or single white space bytes between words, each of which the byte
- * loop would write as one space): stored lower-cased, with a space for
- * each white space byte, at once, true.  False leaves them to the byte
- * loop (runs, as in "\n  " or "\r\n").  out has room for 18 more bytes.
+ * flatten() of the 16 bytes at s, up to the first white space byte it
+ * would drop (one after another, or one with nothing, or a space, written
+ * before it): those bytes stored lower-cased, with a space for each white
+ * space byte, at once.  Returns how many bytes it took (16 when it drops
+ * none; 0 when it would drop the first, which the byte loop then takes).
+ * A white space byte it ends on is left pending in *space, as the byte
+ * loop would.  out has room for 18 more bytes.
  */
-static bool flatten_16(const char *s, char *out, size_t *o, bool *space)
+static size_t flatten_16(const char *s, char *out, size_t *o, bool *space)
 {
     __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
     __m128i sp_v = _mm_cmpeq_epi8(v, _mm_set1_epi8(' '));
@@ -42,8 +44,12 @@ static bool flatten_16(const char *s, char *out, size_t *o, bool *space)
                                 _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\n')),
                                              _mm_cmpeq_epi8(v, _mm_set1_epi8('\r'))));
     unsigned ws = (unsigned)_mm_movemask_epi8(ws_v);
-    if ((ws & (ws >> 1)) || ((ws & 1) && (*o == 0 || *space)))
-        return false;
+    /* the white space bytes dropped: after another, or first when nothing
+     * or a space is written before */
+    unsigned drop = ws & ((ws << 1) | (unsigned)(*o == 0 || *space));
+    size_t take = drop ? (size_t)__builtin_ctz(drop) : 16;
+    if (take == 0)
+        return 0;
     /* 'A'..'Z' plus 32: bytes minus 'A' that are below 26, unsigned */
     __m128i up = _mm_cmpeq_epi8(
         _mm_subs_epu8(_mm_sub_epi8(v, _mm_set1_epi8('A')), _mm_set1_epi8(25)), _mm_setzero_si128());
@@ -53,16 +59,22 @@ static bool flatten_16(const char *s, char *out, size_t *o, bool *space)
     if (*space)
         out[(*o)++] = ' ';
     _mm_storeu_si128((__m128i *)(void *)(out + *o), v);
-    *space = (ws >> 15) & 1;
-    *o += *space ? 15 : 16;
-    return true;
+    /* the last byte taken, when white space, stays pending */
+    *space = (ws >> (take - 1)) & 1;
+    *o += *space ? take - 1 : take;
+    return take;
 }
 #endif
+
+static bool flat_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
 
 /* One byte of flatten(). */
 static void flatten_byte(char c, char *out, size_t *o, bool *space, size_t cap)
 {
-    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+    if (flat_space(c)) {
         *space = *o > 0;
         return;
     }
@@ -78,12 +90,17 @@ static size_t flatten(const char *s, size_t n, char *out, size_t cap)
     bool space = false;
     while (i < n && o + 1 < cap) {
 #ifdef __SSE2__
-        /* 16 bytes at a time while they fit with room to spare */
+        /* 16 bytes at a time while they fit with room to spare; a run of
+         * white space between (flatten_16 stops at its second byte) is
+         * passed over here, as the byte loop would */
         if (i + 16 <= n && o + 18 < cap) {
-            if (!flatten_16(s + i, out, &o, &space))
-                for (size_t k = i; k < i + 16; k++)
-                    flatten_byte(s[k], out, &o, &space, cap);
-            i += 16;
+            size_t took = flatten_16(s + i, out, &o, &space);
+            if (took) {
+                i += took;
+                continue;
+            }
+            for (; i < n && flat_space(s[i]); i++)
+                space = o > 0;
             continue;
         }
 #endif
@@ -180,6 +197,243 @@ bool mm_mta_has_any(const char *s, size_t n, const char *const *needles)
     return false;
 }
 
+/* Does nd occur at s (ASCII case folded)? */
+static bool needle_at(const char *s, const mm_needle *nd)
+{
+    for (size_t i = 0; i < nd->len; i++)
+        if (mm_lower(s[i]) != mm_lower(nd->text[i]))
+            return false;
+    return true;
+}
+
+/* mm_mta_find_any() by a search per needle: a later needle only before the
+ * place found so far (at that place the lower index keeps it). */
+static const char *find_any_search(const char *t, size_t n, size_t from, const mm_needle *nd,
+                                   size_t k, unsigned active, size_t *which)
+{
+    const char *best = NULL;
+    for (size_t i = 0; i < k; i++) {
+        if (!(active & (1u << i)))
+            continue;
+        size_t lim = n;
+        if (best) {
+            size_t b = (size_t)(best - t);
+            if (b == from)
+                break;
+            if (b - 1 + nd[i].len < lim)
+                lim = b - 1 + nd[i].len;
+        }
+        if (lim <= from)
+            continue;
+        const char *p = mm_memcasemem(t + from, lim - from, nd[i].text, nd[i].len);
+        if (p) {
+            best = p;
+            *which = i;
+        }
+    }
+    return best;
+}
+
+#if defined(__x86_64__) && defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define HAVE_AVX2_FIND_ANY 1
+
+/*
+ * The vector pass of mm_mta_find_any(): 32 places at a time, each needle's
+ * first, second and last bytes compared with the text's, both sides with
+ * bit 5 set (a letter and its other case are one; so are a few other
+ * pairs, which only lets a place through to needle_at() that it then turns
+ * away).  Two loads and folds of the text serve every needle's first and
+ * second bytes.  The slots
+ * are written out and the pass made for each count of them (find_any_m),
+ * so that they stay in registers and no unused one is compared.
+ */
+_Static_assert(MM_NEEDLES_MAX == 4, "any_block() is written for four slots");
+
+typedef struct any_slots {
+    __m256i f0, f1, f2, f3, l0, l1, l2, l3; /* first and last bytes */
+    __m256i s0, s1, s2, s3;                 /* second bytes */
+    size_t n0, n1, n2, n3;                  /* lengths */
+    size_t idx[MM_NEEDLES_MAX];             /* needle of each slot */
+    size_t m, maxlen;                       /* slots used; longest length */
+} any_slots;
+
+/* One slot's places in the 32 at b (a, a1: the bytes at b and b + 1
+ * folded): a vector mask of those whose first, second and last bytes are
+ * the needle's. */
+__attribute__((target("avx2"))) static inline __m256i
+any_slot(const char *b, __m256i a, __m256i a1, __m256i f, __m256i sc, __m256i l, size_t len)
+{
+    const __m256i fold = _mm256_set1_epi8(0x20);
+    __m256i e = _mm256_loadu_si256((const __m256i *)(const void *)(b + len - 1));
+    return _mm256_and_si256(_mm256_and_si256(_mm256_cmpeq_epi8(a, f), _mm256_cmpeq_epi8(a1, sc)),
+                            _mm256_cmpeq_epi8(_mm256_or_si256(e, fold), l));
+}
+
+/* The places of b[0..32) where slot j's first and last bytes are, in
+ * masks[j], for the first m slots (m a constant where it is inlined);
+ * their union returned.  Reads b[0 .. 31 + the longest length). */
+__attribute__((target("avx2"), always_inline)) static inline unsigned
+any_block(const char *b, const any_slots *s, unsigned masks[MM_NEEDLES_MAX], size_t m)
+{
+    const __m256i fold = _mm256_set1_epi8(0x20);
+    __m256i a = _mm256_or_si256(_mm256_loadu_si256((const __m256i *)(const void *)b), fold);
+    __m256i a1 = _mm256_or_si256(_mm256_loadu_si256((const __m256i *)(const void *)(b + 1)), fold);
+    masks[0] = (unsigned)_mm256_movemask_epi8(any_slot(b, a, a1, s->f0, s->s0, s->l0, s->n0));
+    masks[1] =
+        m > 1 ? (unsigned)_mm256_movemask_epi8(any_slot(b, a, a1, s->f1, s->s1, s->l1, s->n1)) : 0;
+    masks[2] =
+        m > 2 ? (unsigned)_mm256_movemask_epi8(any_slot(b, a, a1, s->f2, s->s2, s->l2, s->n2)) : 0;
+    masks[3] =
+        m > 3 ? (unsigned)_mm256_movemask_epi8(any_slot(b, a, a1, s->f3, s->s3, s->l3, s->n3)) : 0;
+    return masks[0] | masks[1] | masks[2] | masks[3];
+}
+
+/* The first place of t[p .. p + 32) (within t[0..n)) where a slot's
+ * needle is, among those any_block() let through (any, masks); lower
+ * slots (lower indexes) first at a place. */
+static inline const char *any_verify(const char *t, size_t n, size_t p, unsigned any,
+                                     const unsigned masks[MM_NEEDLES_MAX], const any_slots *s,
+                                     const mm_needle *nd, size_t *which, size_t m)
+{
+    const size_t len[MM_NEEDLES_MAX] = {s->n0, s->n1, s->n2, s->n3};
+    for (; any; any &= any - 1) {
+        unsigned bit = (unsigned)__builtin_ctz(any);
+        for (size_t j = 0; j < m; j++) {
+            if (!(masks[j] >> bit & 1u) || p + bit + len[j] > n)
+                continue;
+            if (needle_at(t + p + bit, &nd[s->idx[j]])) {
+                *which = s->idx[j];
+                return t + p + bit;
+            }
+        }
+    }
+    return NULL;
+}
+
+/* Longest needle: the text's last places are copied into a buffer with
+ * room for the longest needle's last-byte load. */
+enum { NEEDLE_LEN_MAX = 64 };
+
+__attribute__((target("avx2"))) static void any_slots_of(any_slots *s, const mm_needle *nd,
+                                                         size_t k, unsigned active)
+{
+    __m256i f[MM_NEEDLES_MAX], l[MM_NEEDLES_MAX], sc[MM_NEEDLES_MAX];
+    size_t len[MM_NEEDLES_MAX], m = 0, *maxlen = &s->maxlen;
+    *maxlen = 1;
+    for (size_t i = 0; i < k; i++) {
+        if (!(active & (1u << i)))
+            continue;
+        s->idx[m] = i;
+        len[m] = nd[i].len;
+        f[m] = _mm256_set1_epi8((char)(nd[i].text[0] | 0x20));
+        sc[m] = _mm256_set1_epi8((char)(nd[i].text[1] | 0x20));
+        l[m] = _mm256_set1_epi8((char)(nd[i].text[nd[i].len - 1] | 0x20));
+        if (nd[i].len > *maxlen)
+            *maxlen = nd[i].len;
+        m++;
+    }
+    s->m = m;
+    for (; m < MM_NEEDLES_MAX; m++) {
+        s->idx[m] = 0;
+        len[m] = 1;
+        f[m] = l[m] = sc[m] = _mm256_setzero_si256();
+    }
+    s->f0 = f[0], s->f1 = f[1], s->f2 = f[2], s->f3 = f[3];
+    s->l0 = l[0], s->l1 = l[1], s->l2 = l[2], s->l3 = l[3];
+    s->s0 = sc[0], s->s1 = sc[1], s->s2 = sc[2], s->s3 = sc[3];
+    s->n0 = len[0], s->n1 = len[1], s->n2 = len[2], s->n3 = len[3];
+}
+
+/* find_any_avx2() for m slots (a constant where it is inlined). */
+__attribute__((target("avx2"), always_inline)) static inline const char *
+find_any_m(const char *t, size_t n, size_t from, const any_slots *s, const mm_needle *nd,
+           size_t *which, size_t m)
+{
+    const char *hit;
+    size_t p = from, maxlen = s->maxlen;
+    unsigned masks[MM_NEEDLES_MAX], any;
+    for (; n >= maxlen + 31 && p <= n - maxlen - 31; p += 32)
+        if ((any = any_block(t + p, s, masks, m)) &&
+            (hit = any_verify(t, n, p, any, masks, s, nd, which, m)))
+            return hit;
+    if (p >= n)
+        return NULL;
+    /* the last places (fewer than maxlen + 31): the same pass over a copy
+     * padded with zeros, places checked to hold the whole needle */
+    char buf[NEEDLE_LEN_MAX + 31 + NEEDLE_LEN_MAX + 32];
+    size_t r = n - p;
+    memcpy(buf, t + p, r);
+    memset(buf + r, 0, sizeof buf - r);
+    for (size_t q = 0; q < r; q += 32)
+        if ((any = any_block(buf + q, s, masks, m)) &&
+            (hit = any_verify(t, n, p + q, any, masks, s, nd, which, m)))
+            return hit;
+    return NULL;
+}
+
+__attribute__((target("avx2"))) static const char *
+find_any_avx2(const char *t, size_t n, size_t from, const any_slots *s, const mm_needle *nd,
+              size_t *which)
+{
+    switch (s->m) {
+    case 1:
+        return find_any_m(t, n, from, s, nd, which, 1);
+    case 2:
+        return find_any_m(t, n, from, s, nd, which, 2);
+    case 3:
+        return find_any_m(t, n, from, s, nd, which, 3);
+    default:
+        return find_any_m(t, n, from, s, nd, which, 4);
+    }
+}
+#endif
+
+/* mm_mta_find_any() prepared once for several calls over one text (the
+ * needles' bytes set out in vectors), as a walk over every place of a word
+ * needs. */
+typedef struct any_finder {
+    const mm_needle *nd;
+    size_t k;
+    unsigned active;
+#ifdef HAVE_AVX2_FIND_ANY
+    bool avx2;
+    any_slots s;
+#endif
+} any_finder;
+
+static void any_finder_init(any_finder *f, const mm_needle *nd, size_t k, unsigned active)
+{
+    f->nd = nd;
+    f->k = k;
+    f->active = active & ((1u << k) - 1);
+#ifdef HAVE_AVX2_FIND_ANY
+    f->avx2 = __builtin_cpu_supports("avx2");
+    if (f->avx2 && f->active)
+        any_slots_of(&f->s, nd, k, f->active);
+#endif
+}
+
+static const char *any_finder_next(const any_finder *f, const char *t, size_t n, size_t from,
+                                   size_t *which)
+{
+    if (!f->active || from >= n)
+        return NULL;
+#ifdef HAVE_AVX2_FIND_ANY
+    if (f->avx2)
+        return find_any_avx2(t, n, from, &f->s, f->nd, which);
+#endif
+    return find_any_search(t, n, from, f->nd, f->k, f->active, which);
+}
+
+const char *mm_mta_find_any(const char *t, size_t n, size_t from, const mm_needle *nd, size_t k,
+                            unsigned active, size_t *which)
+{
+    any_finder f;
+    any_finder_init(&f, nd, k, active);
+    return any_finder_next(&f, t, n, from, which);
+}
+
 /* Tables this long have the text's pairs made first (pair_set below), so
  * that most rows are turned away without a search. */
 enum { WORDS_PAIRS_MIN = 16 };
@@ -222,89 +476,130 @@ static size_t mark_line(const char *t, size_t n, const char *p)
     return (size_t)(p - t);
 }
 
-/*
- * The marks that hold "message", all found from the occurrences of that
- * one word, in a single walk of the text instead of a search per mark: at
- * each occurrence, every mark not yet seen is compared at its own offset.
- * The first occurrence of each mark is what counts (see mm_mta_prose_len),
- * and marks are met in the order of their starts, so the first met is the
- * first.  Returns the earliest line start, below end, of a counting mark.
- */
-static size_t message_marks_end(const char *t, size_t n, size_t end)
-{
+/* The marks that hold "message" (see message_at()); "message" sits off
+ * bytes into text, len is text's length. */
 #define M(pre, post) {pre "message" post, sizeof(pre) - 1, sizeof(pre "message" post) - 1}
-    static const struct {
-        const char *text;
-        size_t off, len; /* where "message" sits in text; text's length */
-    } marks[] = {
-        M("copy of the ", ""),
-        M("original ", " follows"),
-        M("original ", " ---"),
-        M("", " headers follow"),
-        M("headers of your ", ""),
-        M("your ", " reads"),
-        M("----- original ", ""),
-        M("unsent ", " below"),
-        M("content-type: ", "/rfc822"),
-        M("original ", " headers"),
-        M("returned ", " follows"),
-        /* OpenSMTPD, Lotus Notes, 1&1, fml, m-FILTER, Verizon */
-        M("below is a copy of the original ", ""),
-        M("------- returned ", ""),
-        M("header of the original ", ""),
-        M("-------original ", ""),
-        M("\noriginal ", ":"),
-        M("", " text follows:"),
-        M("----- ", " header follows"),
-    };
+static const struct {
+    const char *text;
+    size_t off, len;
+} message_marks[] = {
+    M("copy of the ", ""),
+    M("original ", " follows"),
+    M("original ", " ---"),
+    M("", " headers follow"),
+    M("headers of your ", ""),
+    M("your ", " reads"),
+    M("----- original ", ""),
+    M("unsent ", " below"),
+    M("content-type: ", "/rfc822"),
+    M("original ", " headers"),
+    M("returned ", " follows"),
+    /* OpenSMTPD, Lotus Notes, 1&1, fml, m-FILTER, Verizon */
+    M("below is a copy of the original ", ""),
+    M("------- returned ", ""),
+    M("header of the original ", ""),
+    M("-------original ", ""),
+    M("\noriginal ", ":"),
+    M("", " text follows:"),
+    M("----- ", " header follows"),
+};
 #undef M
-    enum { NMARKS = sizeof marks / sizeof marks[0], MAX_OFF = 40 };
-    _Static_assert(NMARKS <= 32, "one bit per mark");
-    /* Most occurrences of "message" start none of the marks: the byte two
-     * before it ("the message", "original message") already tells which
-     * marks may start there.  by_byte2[c]: the marks whose text has c (lower
-     * case) two bytes before "message"; any2: the marks that have no such
-     * byte.  Made when the first occurrence is met. */
-    uint32_t by_byte2[256], any2 = 0, left = ((uint32_t)1 << NMARKS) - 1;
-    bool tables = false;
-    for (const char *q = t; left && (size_t)(q - t) < end + MAX_OFF;) {
-        q = mm_memcasemem(q, n - (size_t)(q - t), "message", 7);
-        if (!q)
-            break;
-        if (!tables) {
-            memset(by_byte2, 0, sizeof by_byte2);
-            for (size_t i = 0; i < NMARKS; i++) {
-                if (marks[i].off >= 2)
-                    by_byte2[(unsigned char)marks[i].text[marks[i].off - 2]] |= (uint32_t)1 << i;
-                else
-                    any2 |= (uint32_t)1 << i;
-            }
-            tables = true;
+enum { NMARKS = sizeof message_marks / sizeof message_marks[0], MAX_OFF = 40 };
+_Static_assert(NMARKS <= 32, "one bit per mark");
+
+/* What the walk over the occurrences of "message" knows: the marks not met
+ * yet, and (made at the first occurrence) by_byte2[c & 31], the marks whose
+ * text has a byte c two bytes before "message", any2 those without such a
+ * byte.  Most occurrences ("the message") start none of the marks: the
+ * byte two before already tells which may start there.  Its low five bits
+ * are enough (a letter's two cases share them; a few other bytes that do
+ * only let a mark through to the comparison), and the table is small. */
+typedef struct message_walk {
+    uint32_t left, any2, by_byte2[32];
+    bool tables;
+} message_walk;
+
+/*
+ * The occurrence of "message" at q: each mark not met yet that may start
+ * there is compared at its own offset; one that is there is met (its first
+ * occurrence: occurrences are met in order, and so are the marks' starts),
+ * and its line start, when below *end, becomes *end.
+ */
+static void message_at(message_walk *w, const char *t, size_t n, const char *q, size_t *end)
+{
+    if (!w->tables) {
+        memset(w->by_byte2, 0, sizeof w->by_byte2);
+        for (size_t i = 0; i < NMARKS; i++) {
+            if (message_marks[i].off >= 2)
+                w->by_byte2[message_marks[i].text[message_marks[i].off - 2] & 31] |= 1u << i;
+            else
+                w->any2 |= (uint32_t)1 << i;
         }
-        size_t at = (size_t)(q - t);
-        uint32_t maybe = any2;
-        if (at >= 2)
-            maybe |= by_byte2[(unsigned char)mm_lower(q[-2])];
-        maybe &= left;
-        for (; maybe; maybe &= maybe - 1) {
-            size_t i = (size_t)__builtin_ctz(maybe);
-            if (at < marks[i].off || at - marks[i].off + marks[i].len > n)
-                continue;
-            const char *s = q - marks[i].off;
-            /* "message" is there; what follows it first: marks that share
-             * their start ("original message ...") differ after it */
-            size_t post = marks[i].off + 7;
-            if (!mark_at(s + post, marks[i].text + post, marks[i].len - post) ||
-                !mark_at(s, marks[i].text, marks[i].off))
-                continue;
-            left &= ~((uint32_t)1 << i);
-            size_t line = mark_line(t, n, s);
-            if (line < end)
-                end = line;
-        }
-        q++;
+        w->tables = true;
     }
-    return end;
+    size_t at = (size_t)(q - t);
+    uint32_t maybe = w->any2;
+    if (at >= 2)
+        maybe |= w->by_byte2[q[-2] & 31];
+    maybe &= w->left;
+    for (; maybe; maybe &= maybe - 1) {
+        size_t i = (size_t)__builtin_ctz(maybe);
+        size_t off = message_marks[i].off, len = message_marks[i].len;
+        if (at < off || at - off + len > n)
+            continue;
+        const char *s = q - off, *mk = message_marks[i].text;
+        /* "message" is there; what follows it first: marks that share
+         * their start ("original message ...") differ after it */
+        size_t post = off + 7;
+        if (!mark_at(s + post, mk + post, len - post) || !mark_at(s, mk, off))
+            continue;
+        w->left &= ~((uint32_t)1 << i);
+        size_t line = mark_line(t, n, s);
+        if (line < *end)
+            *end = line;
+    }
+}
+
+/* The words one pass over the text looks for (mm_mta_prose_len): "message"
+ * (every occurrence, for the marks holding it), the two keys of the marks
+ * below (their first places), and a mark of its own. */
+enum { W_MESSAGE, W_BELOW, W_COPY, W_ORIGINAL_MAIL, N_PROSE_WORDS };
+static const mm_needle prose_words[N_PROSE_WORDS] = {
+    MM_NEEDLE("message"), MM_NEEDLE("below this line"), MM_NEEDLE("copy"),
+    MM_NEEDLE("original mail as follows")};
+_Static_assert((int)N_PROSE_WORDS <= (int)MM_NEEDLES_MAX, "one pass");
+
+/* The marks holding a key (W_BELOW, W_COPY), KEY_AT bytes into them at
+ * most. */
+enum { KEY_AT = 32 };
+static const struct {
+    const char *text;
+    size_t len;
+    unsigned key;
+    size_t key_off;
+} keyed_marks[] = {
+#define KEYED(text, key, off) {text, sizeof(text) - 1, key, off}
+    KEYED("below this line is a copy", W_BELOW, 0),
+    KEYED("------ this is a copy", W_COPY, 17),
+    KEYED("--- below this line", W_BELOW, 4),
+#undef KEYED
+};
+
+/* Below which place an occurrence of word w can still end the prose
+ * sooner than end: a mark holding it starts before end (a line start, or
+ * n, and end only falls), and it sits less than MAX_OFF ("message") or
+ * KEY_AT (the keys) bytes into the mark. */
+static size_t word_bound(unsigned w, size_t end)
+{
+    switch (w) {
+    case W_MESSAGE:
+        return end + MAX_OFF;
+    case W_BELOW:
+    case W_COPY:
+        return end + KEY_AT;
+    default:
+        return end;
+    }
 }
 
 /*
@@ -314,59 +609,63 @@ static size_t message_marks_end(const char *t, size_t n, size_t end)
  * count.  n when there is none.  The result does not depend on the order
  * in which marks are looked at: the end found so far is always a line
  * start, so a mark starting at or after it cannot end the prose sooner.
+ *
+ * One pass over the text finds the four words of prose_words[] in order
+ * (mm_mta_find_any); a word is dropped once it is met (but "message") or
+ * past word_bound(), where it could not matter.  Then each keyed mark is
+ * searched for only from its key's first place less the key's offset in it
+ * (no occurrence starts sooner), and only when that is before end.
  */
 size_t mm_mta_prose_len(const char *t, size_t n)
 {
-    /* Words that the marks below hold: a text without them holds none of
-     * those marks, which are then not searched for. */
-    static const char *const keys[] = {NULL, "below this line", "copy"};
-    /* The marks without "message", with the key each holds (0: none);
-     * the key is less than KEY_AT bytes into the mark. */
-    enum { KEY_AT = 32 };
-    static const struct {
-        const char *text;
-        unsigned key;
-    } marks[] = {
-        {"below this line is a copy", 1},
-        {"original mail as follows", 0},
-        {"------ this is a copy", 2},
-        {"--- below this line", 1},
-    };
-    /* where each key first occurs: unknown, absent (n), or its position */
-    const size_t unknown = (size_t)-1;
-    size_t at[sizeof keys / sizeof keys[0]];
-    for (size_t k = 0; k < sizeof at / sizeof at[0]; k++)
-        at[k] = unknown;
-    size_t end = message_marks_end(t, n, n);
-    for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++) {
-        const char *mk = marks[i].text;
-        size_t ml = strlen(mk), from = 0;
-        unsigned k = marks[i].key;
-        if (k) {
-            if (at[k] == unknown) {
-                /* Only a key starting before end + KEY_AT can be in a mark
-                 * that starts before end (every key sits less than KEY_AT
-                 * bytes into its marks), and end only falls: a key not
-                 * found below that is as good as absent, for this mark
-                 * and the later ones. */
-                size_t kl = strlen(keys[k]), klim = end + KEY_AT - 1 + kl;
-                const char *kp = mm_memcasemem(t, klim < n ? klim : n, keys[k], kl);
-                at[k] = kp ? (size_t)(kp - t) : n;
-            }
-            if (at[k] == n)
-                continue;
-            /* the mark holds its key: it cannot start before the key's first
-             * occurrence minus the key's place in the mark */
-            const char *kin = strstr(mk, keys[k]);
-            size_t off = kin ? (size_t)(kin - mk) : 0;
-            from = at[k] > off ? at[k] - off : 0;
+    message_walk w; /* by_byte2 made at the first occurrence */
+    w.left = ((uint32_t)1 << NMARKS) - 1;
+    w.any2 = 0;
+    w.tables = false;
+    size_t end = n, key_at[N_PROSE_WORDS] = {n, n, n, n}, from = 0;
+    unsigned active = (1u << N_PROSE_WORDS) - 1;
+    any_finder f; /* set out again when a word is dropped (three times at most) */
+    any_finder_init(&f, prose_words, N_PROSE_WORDS, active);
+    while (active) {
+        if (f.active != active)
+            any_finder_init(&f, prose_words, N_PROSE_WORDS, active);
+        size_t lim = 0; /* bytes the words still worth finding may end by */
+        for (unsigned k = 0; k < N_PROSE_WORDS; k++)
+            if (active & (1u << k) && word_bound(k, end) - 1 + prose_words[k].len > lim)
+                lim = word_bound(k, end) - 1 + prose_words[k].len;
+        size_t wi;
+        const char *p = any_finder_next(&f, t, lim < n ? lim : n, from, &wi);
+        if (!p)
+            break;
+        size_t at = (size_t)(p - t);
+        if (at >= word_bound((unsigned)wi, end)) {
+            active &= ~(1u << wi);
+            from = at;
+            continue;
         }
-        /* a mark starting at end or later cannot end the prose sooner (its
-         * line starts at end or later): only starts before end are sought */
-        if (from >= end)
+        if (wi == W_MESSAGE) {
+            message_at(&w, t, n, p, &end);
+            if (!w.left)
+                active &= ~(1u << W_MESSAGE);
+            from = at + 1; /* the other words start with other bytes */
+            continue;
+        }
+        active &= ~(1u << wi);
+        from = at;
+        if (wi == W_ORIGINAL_MAIL)
+            end = mark_line(t, end, p);
+        else
+            key_at[wi] = at;
+    }
+    for (size_t i = 0; i < sizeof keyed_marks / sizeof keyed_marks[0]; i++) {
+        size_t k = key_at[keyed_marks[i].key], ml = keyed_marks[i].len;
+        if (k == n)
+            continue;
+        size_t start = k > keyed_marks[i].key_off ? k - keyed_marks[i].key_off : 0;
+        if (start >= end)
             continue;
         size_t lim = end - 1 + ml < n ? end - 1 + ml : n;
-        const char *p = mm_memcasemem(t + from, lim - from, mk, ml);
+        const char *p = mm_memcasemem(t + start, lim - start, keyed_marks[i].text, ml);
         if (p)
             end = mark_line(t, end, p);
     }
@@ -509,18 +808,38 @@ static const command_phrase en_phrases[] = {
  * below: a bucket's first bytes share their second bytes, so that few
  * pairs without a group get through.  A new phrase goes into the group of
  * its first two bytes, or a new group here.  The pairs English prose holds
- * most often come first (command_at() walks the groups in order). */
+ * most often come first (command_at() walks the groups in order).  One
+ * list, X(first, second, bucket, phrases, arg) each, makes both the rows
+ * below and the vector filter's tables (command_nibble_tables). */
+/* clang-format off */
+#define COMMAND_GROUPS(X, arg) \
+    X('i', 'n', 3, in_phrases, arg) \
+    X('r', 'e', 5, re_phrases, arg) \
+    X('e', 'n', 3, en_phrases, arg) \
+    X('s', 'e', 5, se_phrases, arg) \
+    X('m', 'a', 6, ma_phrases, arg) \
+    X('d', 'a', 2, da_phrases, arg) \
+    X('f', 'o', 2, fo_phrases, arg) \
+    X('a', 'f', 1, af_phrases, arg) \
+    X('d', 'o', 2, do_phrases, arg) \
+    X('u', 'n', 3, un_phrases, arg) \
+    X('r', 'c', 5, rc_phrases, arg) \
+    X('>', '>', 0, quoted_phrases, arg) \
+    X('b', 'u', 4, bu_phrases, arg) \
+    X('f', 'a', 2, fa_phrases, arg) \
+    X('y', 'o', 7, yo_phrases, arg) \
+    X('a', 'd', 1, ad_phrases, arg) \
+    X('s', 'm', 5, sm_phrases, arg)
+/* clang-format on */
+
 static const struct command_group {
     char first, second;
     unsigned char bucket;
     const command_phrase *phrases;
 } command_groups[] = {
-    {'i', 'n', 3, in_phrases}, {'r', 'e', 5, re_phrases}, {'e', 'n', 3, en_phrases},
-    {'s', 'e', 5, se_phrases}, {'m', 'a', 6, ma_phrases}, {'d', 'a', 2, da_phrases},
-    {'f', 'o', 2, fo_phrases}, {'a', 'f', 1, af_phrases}, {'d', 'o', 2, do_phrases},
-    {'u', 'n', 3, un_phrases}, {'r', 'c', 5, rc_phrases}, {'>', '>', 0, quoted_phrases},
-    {'b', 'u', 4, bu_phrases}, {'f', 'a', 2, fa_phrases}, {'y', 'o', 7, yo_phrases},
-    {'a', 'd', 1, ad_phrases}, {'s', 'm', 5, sm_phrases},
+#define GROUP_ROW(a, b, bucket, phrases, arg) {a, b, bucket, phrases},
+    COMMAND_GROUPS(GROUP_ROW, 0)
+#undef GROUP_ROW
 };
 
 enum { N_COMMAND_GROUPS = sizeof command_groups / sizeof command_groups[0] };
@@ -555,25 +874,34 @@ static const char *command_at(const char *flat, size_t fn, size_t i)
 
 /* Nibble tables of the vector filter: a byte c may start a phrase of
  * bucket b when bit b is set in first_lo[c & 15] and in first_hi[c >> 4];
- * likewise second_* for the byte after it.  Made from command_groups (a
- * superset of their pairs passes: command_at() says which are phrases). */
+ * likewise second_* for the byte after it.  Worked out by the compiler
+ * from COMMAND_GROUPS (a superset of their pairs passes: command_at() says
+ * which are phrases): NIBBLE(n, i, c) is the bits of the groups whose byte
+ * c has nibble n equal to i. */
 typedef struct command_nibbles {
     unsigned char first_lo[16], first_hi[16], second_lo[16], second_hi[16];
 } command_nibbles;
 
-static void command_nibbles_of(command_nibbles *t)
-{
-    memset(t, 0, sizeof *t);
-    for (size_t g = 0; g < N_COMMAND_GROUPS; g++) {
-        unsigned char a = (unsigned char)command_groups[g].first;
-        unsigned char b = (unsigned char)command_groups[g].second;
-        unsigned char bit = (unsigned char)(1u << command_groups[g].bucket);
-        t->first_lo[a & 15] |= bit;
-        t->first_hi[a >> 4] |= bit;
-        t->second_lo[b & 15] |= bit;
-        t->second_hi[b >> 4] |= bit;
-    }
-}
+#define LO_BIT(c, bucket, i) ((((unsigned)(unsigned char)(c)) & 15u) == (i) ? 1u << (bucket) : 0u)
+#define HI_BIT(c, bucket, i) ((((unsigned)(unsigned char)(c)) >> 4) == (i) ? 1u << (bucket) : 0u)
+#define FIRST_LO(a, b, bucket, phrases, i) | LO_BIT(a, bucket, i)
+#define FIRST_HI(a, b, bucket, phrases, i) | HI_BIT(a, bucket, i)
+#define SECOND_LO(a, b, bucket, phrases, i) | LO_BIT(b, bucket, i)
+#define SECOND_HI(a, b, bucket, phrases, i) | HI_BIT(b, bucket, i)
+#define NIB(F, i) (unsigned char)(0u COMMAND_GROUPS(F, i))
+#define NIB16(F)                                                                                   \
+    {NIB(F, 0),  NIB(F, 1),  NIB(F, 2),  NIB(F, 3),  NIB(F, 4),  NIB(F, 5),  NIB(F, 6),  NIB(F, 7),  \
+     NIB(F, 8),  NIB(F, 9),  NIB(F, 10), NIB(F, 11), NIB(F, 12), NIB(F, 13), NIB(F, 14), NIB(F, 15)}
+static const command_nibbles command_nibble_tables = {
+    NIB16(FIRST_LO), NIB16(FIRST_HI), NIB16(SECOND_LO), NIB16(SECOND_HI)};
+#undef NIB16
+#undef NIB
+#undef SECOND_HI
+#undef SECOND_LO
+#undef FIRST_HI
+#undef FIRST_LO
+#undef HI_BIT
+#undef LO_BIT
 
 /* The buckets of the 32 bytes in v, by their nibbles (vpshufb looks up
  * each half of a register in its own copy of the 16-byte table). */
@@ -596,10 +924,9 @@ __attribute__((target("avx2"))) static __m256i command_table(const unsigned char
  * fn (no bucket holds '\0'). */
 __attribute__((target("avx2"))) static const char *command_scan_avx2(const char *flat, size_t fn)
 {
-    command_nibbles nb;
-    command_nibbles_of(&nb);
-    const __m256i f_lo = command_table(nb.first_lo), f_hi = command_table(nb.first_hi);
-    const __m256i s_lo = command_table(nb.second_lo), s_hi = command_table(nb.second_hi);
+    const command_nibbles *nb = &command_nibble_tables;
+    const __m256i f_lo = command_table(nb->first_lo), f_hi = command_table(nb->first_hi);
+    const __m256i s_lo = command_table(nb->second_lo), s_hi = command_table(nb->second_hi);
     for (size_t i = 0; i < fn; i += 32) {
         __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(flat + i));
         __m256i w = _mm256_loadu_si256((const __m256i *)(const void *)(flat + i + 1));
@@ -1198,28 +1525,38 @@ mm_status_t mm_mta_colon_lines(mm_report *r, size_t start, const char *t, size_t
 
 /* mm_mta_has_any(t, n, needles), where every needle holds word: a text
  * without the word is turned away by one search instead of one a needle. */
-static bool has_any_with(const char *t, size_t n, const char *word, const char *const *needles)
-{
-    return mm_memcasemem(t, n, word, strlen(word)) && mm_mta_has_any(t, n, needles);
-}
-
 bool mm_mta_says_delayed(const char *t, size_t n)
 {
     /* warnings of Sendmail, Exim, OpenSMTPD, Messaging Server, Exchange,
      * grouped by a word they share (the order does not matter: any one) */
+    static const char *const others[] = {"this is a warning message only",
+                                         "only a temporary failure report", NULL};
     static const char *const delayed[] = {"delivery has been delayed", "is delayed for more than",
                                           "delivery is delayed", "delivery delayed", NULL};
     static const char *const delivered[] = {"still undelivered", "has not yet been delivered",
                                             "has not been delivered yet", NULL};
     static const char *const will[] = {"will keep trying", "will continue trying", "will retry",
                                        NULL};
-    static const char *const others[] = {"this is a warning message only",
-                                         "only a temporary failure report", NULL};
     static const char *const given_up[] = {
         "not going to try again", "giving up",          "gave up",
         "permanent error",        "failed permanently", NULL};
-    bool warns = mm_mta_has_any(t, n, others) || has_any_with(t, n, "delayed", delayed) ||
-                 has_any_with(t, n, "deliver", delivered) || has_any_with(t, n, "will ", will);
+    /* The groups' words found in one pass; a group is asked only from its
+     * word's first place less 40 (each sentence is shorter, so none starts
+     * sooner), and a word is dropped once its group is not there. */
+    static const mm_needle words[] = {MM_NEEDLE("only"), MM_NEEDLE("delayed"),
+                                      MM_NEEDLE("deliver"), MM_NEEDLE("will ")};
+    static const char *const *const groups[] = {others, delayed, delivered, will};
+    enum { N_WORDS = sizeof words / sizeof words[0], SENTENCE_MAX = 40 };
+    unsigned left = (1u << N_WORDS) - 1;
+    size_t from = 0, w;
+    const char *p;
+    bool warns = false;
+    while (!warns && left && (p = mm_mta_find_any(t, n, from, words, N_WORDS, left, &w))) {
+        from = (size_t)(p - t);
+        size_t start = from > SENTENCE_MAX ? from - SENTENCE_MAX : 0;
+        warns = mm_mta_has_any(t + start, n - start, groups[w]);
+        left &= ~(1u << w);
+    }
     return warns && !mm_mta_has_any(t, n, given_up);
 }
 

@@ -34,6 +34,29 @@ mm_reason_t mm_words_status(const mm_words *tab, const char *s);
 /* True if any of the NULL-terminated needles occurs in s[0..n). */
 bool mm_mta_has_any(const char *s, size_t n, const char *const *needles);
 
+/* A needle of mm_mta_find_any(): its text and length (2 to 64 bytes). */
+typedef struct mm_needle {
+    const char *text;
+    size_t len;
+} mm_needle;
+#define MM_NEEDLE(s)                                                                               \
+    {                                                                                              \
+        s, sizeof(s) - 1                                                                           \
+    }
+
+/* At most this many needles in one mm_mta_find_any() call. */
+enum { MM_NEEDLES_MAX = 4 };
+
+/*
+ * The earliest place in t[from..n) where one of the needles whose bit is
+ * set in active starts (ASCII case folded, as mm_memcasemem() compares);
+ * on a tie the lowest index.  Sets *which to the needle's index; NULL when
+ * none occurs.  One pass over the text for all of them: what a search per
+ * needle would find, at about the cost of one or two such searches.
+ */
+const char *mm_mta_find_any(const char *t, size_t n, size_t from, const mm_needle *nd, size_t k,
+                            unsigned active, size_t *which);
+
 /* Length of the readable text before the copy of the original message.
  * For the message's own text it is already in r->prose_len (worked out
  * once per message); call this for other texts. */

@@ -126,29 +126,26 @@ typedef struct prose {
 } prose;
 
 /* Phrases that introduce a list of failed addresses; a line holding one
- * is a heading, not a reason. */
-static const char *const list_heads[] = {"following address",
-                                         "following recipient",
-                                         "following list of recipients",
-                                         "not delivered to",
-                                         "could not be delivered to",
-                                         "delivery to the following",
-                                         "delevery to the following",
-                                         "failed recipient",
-                                         "addresses had",
-                                         "failure reasons",
-                                         "unable to deliver message to",
-                                         "undeliverable to",
-                                         "recipients were affected",
-                                         "did not reach the following",
-                                         "could not deliver to",
-                                         "was undeliverable to",
-                                         "following destination",
-                                         "以下のメールアドレス",
-                                         "以下の宛先",
-                                         "下列收件人",
-                                         "以下收件人",
-                                         NULL};
+ * is a heading, not a reason.  Grouped by a word each holds (head_words
+ * below; the order inside a group does not matter, a line holds one or
+ * not), the non-ASCII ones apart. */
+static const char *const heads_follow[] = {"following address",
+                                           "following recipient",
+                                           "following list of recipients",
+                                           "delevery to the following",
+                                           "did not reach the following",
+                                           "following destination",
+                                           NULL};
+static const char *const heads_deliver[] = {
+    "not delivered to",          "could not be delivered to",
+    "delivery to the following", "unable to deliver message to",
+    "undeliverable to",          "could not deliver to",
+    "was undeliverable to",      NULL};
+static const char *const heads_recipient[] = {"failed recipient", "recipients were affected", NULL};
+static const char *const heads_addresses[] = {"addresses had", NULL};
+static const char *const heads_failure[] = {"failure reasons", NULL};
+static const char *const heads_cjk[] = {"以下のメールアドレス", "以下の宛先", "下列收件人",
+                                        "以下收件人", NULL};
 
 /* Words of an error, beyond codes; lower case, matched case-insensitively. */
 static const char *const error_words[] = {"unknown",       "not found",    "does not exist",
@@ -222,13 +219,53 @@ static bool has_word(const char *s, size_t n)
     return false;
 }
 
-/* mm_mta_has_any(l->s, l->n, list_heads), worked out once per line: a
- * line is asked by heading() and again by the readers (under_list_head,
- * take_heading, diag_for); the lines do not change after split_lines(). */
+/* The word each group of ASCII headings holds: the words a line holds are
+ * found in one pass (mm_mta_find_any), and only the groups of those are
+ * asked, instead of the line's pair set and a test per heading. */
+static const mm_needle head_words[] = {MM_NEEDLE("follow"), MM_NEEDLE("deliver"),
+                                       MM_NEEDLE("recipient"), MM_NEEDLE("addresses had")};
+static const char *const *const head_groups[] = {heads_follow, heads_deliver, heads_recipient,
+                                                 heads_addresses};
+_Static_assert(sizeof head_words / sizeof head_words[0] ==
+                   sizeof head_groups / sizeof head_groups[0],
+               "a group per word");
+
+/* Does s[0..n) hold one of the NULL-terminated phrases?  (A search each:
+ * a group is a few phrases, where mm_mta_has_any() would make the line's
+ * pair set first.) */
+static bool holds_any(const char *s, size_t n, const char *const *phrases)
+{
+    for (size_t i = 0; phrases[i]; i++)
+        if (mm_memcasemem(s, n, phrases[i], strlen(phrases[i])))
+            return true;
+    return false;
+}
+
+/* Does the line hold a list heading? */
+static bool has_list_head(const char *s, size_t n)
+{
+    enum { N_WORDS = sizeof head_words / sizeof head_words[0] };
+    unsigned left = (1u << N_WORDS) - 1;
+    size_t from = 0, w;
+    const char *p;
+    while (left && (p = mm_mta_find_any(s, n, from, head_words, N_WORDS, left, &w)) != NULL) {
+        if (holds_any(s, n, head_groups[w]))
+            return true;
+        left &= ~(1u << w);
+        from = (size_t)(p - s);
+    }
+    if (mm_memcasemem(s, n, heads_failure[0], 15))
+        return true;
+    return !mm_ascii(s, n) && mm_mta_has_any(s, n, heads_cjk);
+}
+
+/* has_list_head(l), worked out once per line: a line is asked by
+ * heading() and again by the readers (under_list_head, take_heading,
+ * diag_for); the lines do not change after split_lines(). */
 static bool line_has_head(line *l)
 {
     if (!l->head_known) {
-        l->has_head = mm_mta_has_any(l->s, l->n, list_heads);
+        l->has_head = has_list_head(l->s, l->n);
         l->head_known = true;
     }
     return l->has_head;
@@ -237,7 +274,7 @@ static bool line_has_head(line *l)
 /* A heading or a rule: "because:", "Technical details:", "-----
  * Non-delivered information -----", "=====", or a list heading.  It
  * announces text; it is not the text.  The list heading's words are
- * asked of the whole line: none of list_heads starts or ends with white
+ * asked of the whole line: none of the headings starts or ends with white
  * space, so the line and its trimmed part hold the same ones. */
 static bool heading(line *l)
 {

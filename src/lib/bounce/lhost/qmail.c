@@ -70,11 +70,12 @@ static bool is_qmail_clone(const mm_msg *m, const mm_report *r, const char *t, s
     static const char *const subjects[] = {"failure notice",   "Permanent Delivery Failure",
                                            "Delivery failure", "failed delivery",
                                            "failure delivery", NULL};
-    static const char *const copies[] = {"--- Below this line is a copy of the message.",
-                                         "--- Original message follows.", NULL};
+    static const mm_needle copies[] = {MM_NEEDLE("--- Below this line is a copy of the message."),
+                                       MM_NEEDLE("--- Original message follows.")};
     /* the text's two tests first: the subject's may walk every Received
-     * field (each value made on first read) */
-    if (!mm_mta_has_any(t, m->text.len, copies) || !mm_memcasemem(t, n, "\n<", 2))
+     * field (each value made on first read); both copy lines in one pass */
+    size_t w;
+    if (!mm_mta_find_any(t, m->text.len, 0, copies, 2, 3u, &w) || !mm_memcasemem(t, n, "\n<", 2))
         return false;
     const char *subj = r->subject;
     bool subject = false;

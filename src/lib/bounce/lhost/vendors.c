@@ -17,7 +17,7 @@
  * part when there is one (completed from the prose), else from the generic
  * prose reader; a vendor sentence found in a recipient's diagnostic is set
  * as its hint.  The report names the vendor (r->mta).  To add a vendor,
- * add a row; no code changes.
+ * add a row (a sentence also needs its key in keys[]); no code changes.
  */
 #include "../decoders.h"
 #include "mta_util.h"
@@ -29,26 +29,44 @@
 /* A mark: "Name:needle" (a header field Name whose value contains needle,
  * or the text holding "Name:needle"; needle "": the field's presence) or
  * a sentence of the notice (name NULL), spelt out once by FIELD() and
- * SENTENCE() with its lengths, so that nothing is measured per message. */
+ * SENTENCE_K() with its lengths, so that nothing is measured per message. */
 typedef struct mark {
     const char *text; /* "Name:needle" or the sentence */
     size_t len, nl;   /* text's length; "Name:"'s (0 for a sentence) */
     const char *name; /* "Name", or NULL */
-    unsigned key;     /* a sentence's words shared with another's (keys[]), or 0 */
+    unsigned key;     /* a sentence's key (keys[]), or 0 for a field */
     size_t key_off;   /* where those words sit in the sentence */
 } mark;
 
-/* Words that two sentences of one vendor share: one search of them tells
- * whether either can be there, and from where (text_has). */
-enum { KEY_NONE, KEY_YOUR_MAIL, KEY_COURIER, N_KEYS };
-static const struct {
-    const char *text;
-    size_t len;
-} keys[N_KEYS] = {{"", 0}, {"Your mail ", 10}, {"Courier mail server", 19}};
+/* The words each sentence is found by: those two sentences of one vendor
+ * share, or the sentence itself (or its start, when it is longer than
+ * mm_mta_find_any() takes).  The first places of all of them are found in
+ * two passes over the text, when a sentence is first asked (find_keys()),
+ * instead of a search per sentence; a sentence is then searched for only
+ * from its key's first place less the key's offset in it, and not at all
+ * when the key is the sentence. */
+enum {
+    KEY_NONE,
+    KEY_YOUR_MAIL,
+    KEY_COURIER,
+    KEY_NON_DELIVERED,
+    KEY_1AND1,
+    KEY_INTERSCAN,
+    KEY_REPORT,
+    N_KEYS
+};
+static const mm_needle keys[N_KEYS] = {
+    {"", 0},
+    MM_NEEDLE("Your mail "),
+    MM_NEEDLE("Courier mail server"),
+    MM_NEEDLE("----- Non-delivered information -----"),
+    MM_NEEDLE("postmaster.1and1.com"),
+    MM_NEEDLE("Message from InterScan Messaging Security Suite"),
+    MM_NEEDLE("This report relates to a message you sent"),
+};
 
 #define FIELD(name, needle) {name ":" needle, sizeof(name ":" needle) - 1, sizeof(name), name, 0, 0}
-#define SENTENCE(text) {text, sizeof(text) - 1, 0, NULL, 0, 0}
-/* a sentence holding keys[key] off bytes in */
+/* a sentence holding keys[key] off bytes in (every sentence has a key) */
 #define SENTENCE_K(text, key, off) {text, sizeof(text) - 1, 0, NULL, key, off}
 
 enum { MAX_MARKS = 6 };
@@ -158,17 +176,18 @@ static const vendor vendors[] = {
                SENTENCE_K("Your mail attempted to be delivered on:", KEY_YOUR_MAIL, 0)},
      .phrases = kddi},
     {.name = "biglobe",
-     .marks = {FIELD("From", "@biglobe.ne.jp"), SENTENCE("----- Non-delivered information -----")},
+     .marks = {FIELD("From", "@biglobe.ne.jp"),
+               SENTENCE_K("----- Non-delivered information -----", KEY_NON_DELIVERED, 0)},
      .phrases = biglobe},
     {.name = "einsundeins",
-     .marks = {FIELD("From", "kundenserver."), SENTENCE("postmaster.1and1.com")},
+     .marks = {FIELD("From", "kundenserver."), SENTENCE_K("postmaster.1and1.com", KEY_1AND1, 0)},
      .phrases = einsundeins},
     {.name = "verizon",
      .marks = {FIELD("From", "vzwpix.com"), FIELD("From", "@vtext."), FIELD("Received", ".vtext.")},
      .phrases = verizon},
     {.name = "interscanmss",
      .marks = {FIELD("From", "InterScan"),
-               SENTENCE("Message from InterScan Messaging Security Suite"),
+               SENTENCE_K("Message from InterScan Messaging Security Suite", KEY_INTERSCAN, 0),
                FIELD("Subject", "メッセージを配信できません。"),
                FIELD("Subject", "メール配信に失敗しました")},
      .phrases = interscan},
@@ -178,8 +197,9 @@ static const vendor vendors[] = {
                SENTENCE_K("running the Courier mail server", KEY_COURIER, 12)},
      .phrases = courier},
     {.name = "messagingserver",
-     .marks = {SENTENCE(
-         "This report relates to a message you sent with the following header fields")},
+     .marks = {SENTENCE_K(
+         "This report relates to a message you sent with the following header fields",
+         KEY_REPORT, 0)},
      .phrases = messaging},
     {.name = "mcafee",
      .marks = {FIELD("X-NAI-Header", "Modified by McAfee")},
@@ -195,7 +215,6 @@ static const vendor vendors[] = {
 };
 
 #undef FIELD
-#undef SENTENCE
 #undef SENTENCE_K
 
 /*
@@ -234,12 +253,11 @@ typedef struct text_marks {
      * counted yet): with one at most, the report's lower-cased copy of the
      * first (r->from_lc...) is all a mark may be found in */
     int count[3];
-    /* where keys[k] first is in the text: KEY_UNKNOWN (not searched yet),
-     * n (absent) or its offset */
+    /* where keys[k] first is in the text, once keys_found: n (absent) or
+     * its offset */
+    bool keys_found;
     size_t key_at[N_KEYS];
 } text_marks;
-
-#define KEY_UNKNOWN ((size_t)-1)
 
 static const char *const fact_names[3] = {"From", "Subject", "Message-ID"};
 
@@ -253,26 +271,63 @@ static int count_named(const mm_msg *m, const char *name)
     return c;
 }
 
+/* Which of fact_names[] name is (-1: none), its first letter first: most
+ * marks' names are not facts. */
+static int fact_of(const char *name)
+{
+    int f;
+    switch (name[0]) {
+    case 'F':
+        f = 0;
+        break;
+    case 'S':
+        f = 1;
+        break;
+    case 'M':
+        f = 2;
+        break;
+    default:
+        return -1;
+    }
+    return strcmp(name, fact_names[f]) == 0 ? f : -1;
+}
+
+/* Does needle[0..nl) occur in lc[0..n), a lower-cased copy?  As
+ * mm_memcasemem() answers, with the copy's bytes compared as they are. */
+static bool lc_holds(const char *lc, size_t n, const char *needle, size_t nl)
+{
+    if (nl > n)
+        return false;
+    const char *end = lc + n - nl + 1;
+    char first = mm_lower(needle[0]);
+    for (const char *p = lc; (p = memchr(p, first, (size_t)(end - p))) != NULL; p++) {
+        size_t i = 1;
+        while (i < nl && p[i] == mm_lower(needle[i]))
+            i++;
+        if (i == nl)
+            return true;
+    }
+    return false;
+}
+
 /* A "Name:needle" mark on one of the fact fields, answered from the
  * report's copy: 1 or 0, or -1 when the field is repeated (or its copy
  * could not be made), for mm_mta_any_header_has() to answer. */
 static int fact_mark(const mm_msg *m, const mm_report *r, text_marks *tm, const char *name,
-                     const char *needle)
+                     const char *needle, size_t nl)
 {
     const char *lc[3] = {r->from_lc, r->subject_lc, r->message_id_lc};
     size_t len[3] = {r->from_len, r->subject_len, r->message_id_len};
-    for (size_t f = 0; f < 3; f++) {
-        if (strcmp(name, fact_names[f]) != 0)
-            continue;
-        if (tm->count[f] < 0)
-            tm->count[f] = count_named(m, name);
-        if (tm->count[f] == 0)
-            return 0;
-        if (tm->count[f] > 1 || !lc[f])
-            return -1;
-        return mm_memcasemem(lc[f], len[f], needle, strlen(needle)) != NULL;
-    }
-    return -1;
+    int f = fact_of(name);
+    if (f < 0)
+        return -1;
+    if (tm->count[f] < 0)
+        tm->count[f] = count_named(m, name);
+    if (tm->count[f] == 0)
+        return 0;
+    if (tm->count[f] > 1 || !lc[f])
+        return -1;
+    return lc_holds(lc[f], len[f], needle, nl);
 }
 
 static bool header_mark(const mm_msg *m, const mm_report *r, text_marks *tm, const mark *mk)
@@ -280,7 +335,7 @@ static bool header_mark(const mm_msg *m, const mm_report *r, text_marks *tm, con
     const char *needle = mk->text + mk->nl;
     if (!needle[0]) /* "Name:": the header's presence */
         return mm_fields_get(&m->head, mk->name) != NULL;
-    int known = fact_mark(m, r, tm, mk->name, needle);
+    int known = fact_mark(m, r, tm, mk->name, needle, mk->len - mk->nl);
     return known >= 0 ? known : mm_mta_any_header_has(m, mk->name, needle);
 }
 
@@ -327,20 +382,39 @@ static const name_at *places_of(text_marks *tm, const char *mk, size_t nl)
     return NULL;
 }
 
-/* mm_memcasemem(text, mk->text) != NULL for a sentence holding a key: an
- * occurrence of the sentence holds the key key_off bytes in, so none
- * starts before the key's first occurrence minus that (nor at all without
- * the key). */
+/* The first places of keys[1..], MM_NEEDLES_MAX at a time: each pass
+ * takes the earliest of those not met yet, from the last place met on. */
+static void find_keys(text_marks *tm)
+{
+    for (size_t g = 1; g < N_KEYS; g += MM_NEEDLES_MAX) {
+        size_t k = N_KEYS - g < MM_NEEDLES_MAX ? N_KEYS - g : MM_NEEDLES_MAX, from = 0, w;
+        unsigned active = (1u << k) - 1;
+        const char *p;
+        for (size_t i = 0; i < k; i++)
+            tm->key_at[g + i] = tm->n;
+        while (active && (p = mm_mta_find_any(tm->t, tm->n, from, &keys[g], k, active, &w))) {
+            from = (size_t)(p - tm->t);
+            tm->key_at[g + w] = from;
+            active &= ~(1u << w);
+        }
+    }
+    tm->keys_found = true;
+}
+
+/* mm_memcasemem(text, mk->text) != NULL for a sentence: an occurrence of
+ * it holds its key key_off bytes in, so none starts before the key's first
+ * occurrence minus that (nor at all without the key); a key that is the
+ * whole sentence is the answer. */
 static bool sentence_with_key(text_marks *tm, const mark *mk)
 {
-    size_t *at = &tm->key_at[mk->key];
-    if (*at == KEY_UNKNOWN) {
-        const char *k = mm_memcasemem(tm->t, tm->n, keys[mk->key].text, keys[mk->key].len);
-        *at = k ? (size_t)(k - tm->t) : tm->n;
-    }
-    if (*at == tm->n)
+    if (!tm->keys_found)
+        find_keys(tm);
+    size_t at = tm->key_at[mk->key];
+    if (at == tm->n)
         return false;
-    size_t from = *at > mk->key_off ? *at - mk->key_off : 0;
+    if (mk->len == keys[mk->key].len)
+        return true;
+    size_t from = at > mk->key_off ? at - mk->key_off : 0;
     return mm_memcasemem(tm->t + from, tm->n - from, mk->text, mk->len) != NULL;
 }
 
@@ -375,8 +449,7 @@ static bool has_mark(const mm_msg *m, const mm_report *r, text_marks *tm, const 
 static const vendor *which_vendor(const mm_msg *m, const mm_report *r)
 {
     text_marks tm = {.t = mm_buf_str(&m->text), .n = m->text.len, .walked = false,
-                     .count = {-1, -1, -1}, .key_at = {KEY_UNKNOWN, KEY_UNKNOWN, KEY_UNKNOWN}};
-    _Static_assert(N_KEYS == 3, "key_at's initialiser lists every key");
+                     .count = {-1, -1, -1}, .keys_found = false};
     int bounce = -1; /* mm_looks_like_bounce(), asked once */
     for (size_t v = 0; v < sizeof vendors / sizeof vendors[0]; v++) {
         if (vendors[v].bounce_only) {

@@ -1,0 +1,107 @@
+/*
+ * test_find_any.c - mm_mta_find_any() must give what a search of every
+ * needle at every place gives (the earliest place, the lowest index on a
+ * tie), on the vector pass, its padded tail and texts shorter than a
+ * block; mm_mta_prose_len() must end the prose where its marks' first
+ * occurrences say, whatever order they come in.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "bounce/lhost/mta_util.h"
+#include "util/str.h"
+
+/* xorshift: the same cases on every run */
+static uint64_t rnd_state = 88172645463325252ULL;
+static unsigned rnd(void)
+{
+    rnd_state ^= rnd_state << 13;
+    rnd_state ^= rnd_state >> 7;
+    rnd_state ^= rnd_state << 17;
+    return (unsigned)rnd_state;
+}
+
+/* The answer by brute force. */
+static const char *slow_find(const char *t, size_t n, size_t from, const mm_needle *nd, size_t k,
+                             unsigned active, size_t *which)
+{
+    for (size_t p = from; p < n; p++)
+        for (size_t i = 0; i < k; i++)
+            if ((active >> i & 1u) && p + nd[i].len <= n &&
+                mm_memcasemem(t + p, nd[i].len, nd[i].text, nd[i].len)) {
+                *which = i;
+                return t + p;
+            }
+    return NULL;
+}
+
+static void random_needles(void **state)
+{
+    (void)state;
+    /* bytes that fold together under bit 5 ('@' and '`', '\n' and '*'),
+     * 8-bit bytes, spaces and NUL */
+    static const char alpha[] = "abAB -\n@`*\x2a\xc3\xe3mMeEsSgG\0";
+    char text[600], store[MM_NEEDLES_MAX][80];
+    mm_needle nd[MM_NEEDLES_MAX];
+    for (int it = 0; it < 200000; it++) {
+        size_t n = rnd() % 400;
+        for (size_t i = 0; i < n; i++)
+            text[i] = alpha[rnd() % (sizeof alpha - 1)];
+        size_t k = 1 + rnd() % MM_NEEDLES_MAX;
+        for (size_t i = 0; i < k; i++) {
+            size_t l = 2 + rnd() % ((rnd() % 4) ? 4 : 63);
+            if (rnd() % 2 && n > l) { /* taken from the text, some cases changed */
+                memcpy(store[i], text + rnd() % (n - l + 1), l);
+                for (size_t j = 0; j < l; j++)
+                    if (rnd() % 3 == 0 && (store[i][j] | 0x20) >= 'a' &&
+                        (store[i][j] | 0x20) <= 'z')
+                        store[i][j] ^= 0x20;
+            } else {
+                for (size_t j = 0; j < l; j++)
+                    store[i][j] = alpha[rnd() % (sizeof alpha - 1)];
+            }
+            nd[i].text = store[i];
+            nd[i].len = l;
+        }
+        unsigned active = rnd() % 2 ? ~0u : rnd() & 15u;
+        size_t from = n ? rnd() % (n + 1) : 0, w1 = 99, w2 = 99;
+        const char *want = slow_find(text, n, from, nd, k, active, &w1);
+        const char *got = mm_mta_find_any(text, n, from, nd, k, active, &w2);
+        assert_ptr_equal(got, want);
+        if (want)
+            assert_int_equal(w2, w1);
+    }
+}
+
+static void prose_len_marks(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        size_t end; /* where the prose ends (as the search per mark found it) */
+    } cases[] = {
+        {"Title with original message\nno mark below\n", 42},
+        {"hello\nsee the text\n--- Below this line is a copy of the message.\nX", 19},
+        {"hello\n------ This is a copy of the message, including all the headers.\n", 6},
+        {"a\nb\nOriginal mail as follows:\nc\n", 4},
+        {"a copy\nline two\n\nOriginal message:\nFrom: x\n", 16},
+        {"a\n--- below this line\nb\n----- Original message -----\n", 2},
+        {"line\nthe message was sent\nContent-Type: message/rfc822\n\nFrom: a\n", 26},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        assert_int_equal(mm_mta_prose_len(cases[i].text, strlen(cases[i].text)), cases[i].end);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(random_needles),
+        cmocka_unit_test(prose_len_marks),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
