@@ -377,12 +377,34 @@ static const char *unwrap_reply(mm_report *r, const char *d)
     return d;
 }
 
+/*
+ * unwrap_reply() needs "' (delivery attempts" in a recipient's diagnostic,
+ * which the RFC 3464 reader takes from the delivery-status fields or from
+ * the readable text (its inline fields or a paragraph), squeezed (white
+ * space only), cut, RFC 2047-decoded, or unfolded (a repeated code dropped
+ * after a space, so every word left was a word of the source).  A message
+ * with "attempts" in neither and no encoded word ("=?") in either has no
+ * wrapped reply, and the reader need not run here: it runs later anyway.
+ */
+static bool may_be_wrapped(const mm_msg *m)
+{
+    const mm_buf *bufs[] = {&m->dsn, &m->text};
+    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) {
+        const char *s = bufs[i]->data;
+        size_t n = bufs[i]->len;
+        /* the vector search (any case: a looser test, still a necessary one) */
+        if (s && (mm_memcasemem(s, n, "attempts", 8) || mm_memcasemem(s, n, "=?", 2)))
+            return true;
+    }
+    return false;
+}
+
 /* A mail-form bounce from SES in the wrapped form: the RFC 3464 reader,
  * then the unwrapping.  Unwrapped reports (and other providers' notices
  * relayed through SES) are left to the decoders after this one. */
 static mm_status_t mail_form(const mm_msg *m, mm_report *r)
 {
-    if (!mm_mta_lc_has(r->from_lc, r->from_len, "amazonses.com"))
+    if (!mm_mta_lc_has(r->from_lc, r->from_len, "amazonses.com") || !may_be_wrapped(m))
         return MM_ENOTFOUND;
     size_t from, wrapped = 0;
     mm_status_t st = mm_prov_dsn(m, r, &from);
