@@ -33,14 +33,21 @@ static char *strip_repairs(const char *t, size_t n, size_t *len)
     char *o = malloc(n + 1);
     if (!o)
         return NULL;
-    size_t w = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (t[i] == '!' && i + 2 < n && t[i + 1] == '\n' && t[i + 2] == ' ') {
-            i += 2;
+    /* the runs between '!'s copied whole (a '!' is rare in JSON) */
+    size_t w = 0, i = 0;
+    for (const char *x; i < n && (x = memchr(t + i, '!', n - i)) != NULL;) {
+        size_t k = (size_t)(x - t);
+        memcpy(o + w, t + i, k - i);
+        w += k - i;
+        if (k + 2 < n && t[k + 1] == '\n' && t[k + 2] == ' ') {
+            i = k + 3;
             continue;
         }
-        o[w++] = t[i];
+        o[w++] = '!';
+        i = k + 1;
     }
+    memcpy(o + w, t + i, n - i);
+    w += n - i;
     o[w] = '\0';
     *len = w;
     return o;
@@ -237,6 +244,93 @@ static size_t drop_unread(char *j, size_t len)
     return w + (size_t)(e - s);
 }
 
+/* Four hex digits at s (checked by skip_string() already). */
+static unsigned hex4(const char *s)
+{
+    unsigned v = 0;
+    for (int k = 0; k < 4; k++)
+        v = v * 16 + (unsigned)(s[k] <= '9' ? s[k] - '0' : (s[k] | 0x20) - 'a' + 10);
+    return v;
+}
+
+/* The value of the string s..e (quotes included) that skip_string()
+ * proved, as jansson decodes it: escapes resolved, "\uXXXX" (never 0 nor
+ * a surrogate there) in UTF-8.  Malloc'd, NUL-terminated; NULL when out of
+ * memory. */
+static char *decode_string(const char *s, const char *e)
+{
+    char *o = malloc((size_t)(e - s)), *w = o; /* never longer than its source */
+    if (!o)
+        return NULL;
+    for (s++, e--; s < e; s++) {
+        if (*s != '\\') {
+            *w++ = *s;
+            continue;
+        }
+        switch (*++s) {
+        case 'b': *w++ = '\b'; break;
+        case 'f': *w++ = '\f'; break;
+        case 'n': *w++ = '\n'; break;
+        case 'r': *w++ = '\r'; break;
+        case 't': *w++ = '\t'; break;
+        case 'u': {
+            unsigned v = hex4(s + 1);
+            s += 4;
+            if (v < 0x80) {
+                *w++ = (char)v;
+            } else if (v < 0x800) {
+                *w++ = (char)(0xC0 | v >> 6);
+                *w++ = (char)(0x80 | (v & 0x3F));
+            } else {
+                *w++ = (char)(0xE0 | v >> 12);
+                *w++ = (char)(0x80 | (v >> 6 & 0x3F));
+                *w++ = (char)(0x80 | (v & 0x3F));
+            }
+            break;
+        }
+        default: *w++ = *s; /* '"', '\\', '/' */
+        }
+    }
+    *w = '\0';
+    return o;
+}
+
+/*
+ * The SNS envelope's "Message", decoded here instead of by jansson (which
+ * spends most of an event's parse on that one string) when the checks of
+ * skip_value() prove the whole envelope an object jansson accepts, its
+ * keys hold no escape, and "Message" is one of them exactly once, with a
+ * string value: then jansson's object would hold that very string.  NULL
+ * otherwise (or out of memory), and the caller lets jansson judge.
+ */
+static char *envelope_message(const char *j, size_t len)
+{
+    const char *e = j + len, *s = skip_ws(j, e), *mv = NULL, *mve = NULL;
+    int seen = 0;
+    if (s == e || *s != '{')
+        return NULL;
+    s = skip_ws(s + 1, e);
+    while (s < e && *s == '"') {
+        const char *k = skip_string(s, e), *v, *ve;
+        if (!k || memchr(s, '\\', (size_t)(k - s)) || (v = skip_ws(k, e)) == e || *v != ':')
+            return NULL;
+        v = skip_ws(v + 1, e);
+        if (!(ve = skip_value(v, e, 1)))
+            return NULL;
+        if (k - s == 9 && memcmp(s + 1, "Message", 7) == 0) {
+            seen++;
+            mv = v;
+            mve = ve;
+        }
+        if ((ve = skip_ws(ve, e)) == e || (*ve != ',' && *ve != '}'))
+            return NULL;
+        if (*ve == '}')
+            return seen == 1 && *mv == '"' ? decode_string(mv, mve) : NULL;
+        s = skip_ws(ve + 1, e);
+    }
+    return NULL;
+}
+
 /* The SES event: the SNS envelope's "Message" (itself JSON in a string), or
  * the bare event.  Text after the closing brace (a mailer's footer) is
  * ignored.  NULL when it is not a JSON object. */
@@ -247,6 +341,17 @@ static json_t *load_event(const char *s, size_t n)
     if (!j)
         return NULL;
     json_error_t err;
+    char *in = envelope_message(j, len);
+    if (in) {
+        free(j);
+        json_t *root = json_loadb(in, drop_unread(in, strlen(in)), JSON_DISABLE_EOF_CHECK, &err);
+        free(in);
+        if (!json_is_object(root)) {
+            json_decref(root);
+            return NULL;
+        }
+        return root;
+    }
     json_t *root = json_loadb(j, drop_unread(j, len), JSON_DISABLE_EOF_CHECK, &err);
     free(j);
     json_t *msg = json_object_get(root, "Message");
