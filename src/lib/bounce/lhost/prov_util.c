@@ -102,19 +102,30 @@ const char *mm_prov_after_line(const char *t, size_t n, const char *marker)
     return nl ? nl + 1 : t + n;
 }
 
+/* A byte that may stand around an address on an address line: white
+ * space, brackets, a colon, quotes (and NUL, as strchr() found it). */
+static bool addr_filler(char c)
+{
+    return c == ' ' || c == '\t' || c == '<' || c == '>' || c == ':' || c == '"' || c == '\'' ||
+           c == '\0';
+}
+
+/* How many bytes of s..e are not addr_filler(), counted up to stop. */
+static size_t count_other(const char *s, const char *e, size_t other, size_t stop)
+{
+    for (; s < e && other < stop; s++)
+        other += !addr_filler(*s);
+    return other;
+}
+
 bool mm_prov_addr_line(const char *l, size_t len, const char **a, size_t *alen)
 {
     const char *p = mm_find_addr(l, len, alen);
     if (!p)
         return false;
-    size_t other = 0;
-    for (size_t i = 0; i < len; i++) {
-        const char *c = l + i;
-        if (c >= p && c < p + *alen)
-            continue;
-        if (!strchr(" \t<>:\"'", *c))
-            other++;
-    }
+    /* 12 other bytes or more answer "no" whatever follows: stop there */
+    size_t other = count_other(l, p, 0, 12);
+    other = count_other(p + *alen, l + len, other, 12);
     *a = p;
     return other == 0 || (other < 12 && mm_memcasemem(l, len, "mailto:", 7));
 }
