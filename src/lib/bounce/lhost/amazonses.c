@@ -217,20 +217,119 @@ static const char *skip_value(const char *s, const char *e, int depth)
     }
 }
 
-/* The top-level members read by this decoder, by their raw key (a key
- * with an escape is kept: it may decode to one of these).  When a decoder
- * function here reads a new top-level member, add it: the others reach
- * jansson as 0. */
-static bool key_read(const char *k, size_t n)
+/*
+ * The members read by this decoder, by their raw key (a key with an
+ * escape is kept as it is: it may decode to one of these), level by
+ * level: a member with a child list is an object whose own members are
+ * thinned the same way (or, with each, an array of such objects).  When a
+ * decoder function here reads a new member, add it: the others reach
+ * jansson as 0.
+ */
+typedef struct member {
+    const char *name;
+    const struct member *child; /* NULL: the value is kept whole */
+    bool each;                  /* child applies to each object of an array */
+} member;
+
+static const member rcpt_members[] = {
+    {"emailAddress", NULL, false}, {"diagnosticCode", NULL, false},
+    {"action", NULL, false},       {"status", NULL, false},
+    {NULL, NULL, false}};
+static const member bounce_members[] = {{"reportingMTA", NULL, false},
+                                        {"bouncedRecipients", rcpt_members, true},
+                                        {NULL, NULL, false}};
+static const member complaint_members[] = {{"complaintFeedbackType", NULL, false},
+                                           {"complainedRecipients", rcpt_members, true},
+                                           {NULL, NULL, false}};
+static const member delivery_members[] = {{"smtpResponse", NULL, false},
+                                          {"reportingMTA", NULL, false},
+                                          {"recipients", NULL, false},
+                                          {NULL, NULL, false}};
+static const member event_members[] = {
+    {"Message", NULL, false},     {"notificationType", NULL, false},
+    {"eventType", NULL, false},   {"bounce", bounce_members, false},
+    {"complaint", complaint_members, false}, {"delivery", delivery_members, false},
+    {NULL, NULL, false}};
+
+/* The entry of list for the raw key k[0..n); NULL when the member is not
+ * read.  *escaped: the key holds an escape (then NULL, and kept whole). */
+static const member *member_of(const member *list, const char *k, size_t n, bool *escaped)
 {
-    static const char *const keys[] = {"Message", "notificationType", "eventType",
-                                       "bounce", "complaint", "delivery"};
-    if (memchr(k, '\\', n))
-        return true;
-    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-        if (strlen(keys[i]) == n && memcmp(keys[i], k, n) == 0)
-            return true;
-    return false;
+    *escaped = memchr(k, '\\', n) != NULL;
+    if (*escaped)
+        return NULL;
+    for (; list->name; list++)
+        if (strlen(list->name) == n && memcmp(list->name, k, n) == 0)
+            return list;
+    return NULL;
+}
+
+/* src[0..n) appended at j + *w (never past src: the text only shrinks). */
+static void put(char *j, size_t *w, const char *src, size_t n)
+{
+    memmove(j + *w, src, n);
+    *w += n;
+}
+
+static void thin_value(char *j, size_t *w, const char *v, const char *ve, const member *m);
+
+/* The object s..e, which skip_value() proved already, appended at j + *w
+ * with the values of the members list does not read made 0. */
+static void thin_object(char *j, size_t *w, const char *s, const char *e, const member *list)
+{
+    const char *p = skip_ws(s + 1, e), *from;
+    put(j, w, s, (size_t)(p - s)); /* the brace and white space */
+    for (from = p; *p == '"'; from = p) {
+        const char *k = skip_string(p, e), *v = skip_ws(skip_ws(k, e) + 1, e);
+        const char *ve = skip_value(v, e, 1);
+        bool escaped;
+        const member *m = member_of(list, p + 1, (size_t)(k - p - 2), &escaped);
+        put(j, w, p, (size_t)(v - p)); /* key, colon, white space */
+        if (m || escaped)
+            thin_value(j, w, v, ve, m);
+        else
+            j[(*w)++] = '0';
+        from = ve;
+        const char *q = skip_ws(ve, e);
+        if (*q == '}')
+            break;
+        p = skip_ws(q + 1, e);
+        put(j, w, ve, (size_t)(p - ve)); /* white space, comma, white space */
+    }
+    /* white space and the closing brace */
+    const char *close = memchr(from, '}', (size_t)(e - from));
+    put(j, w, from, (size_t)(close + 1 - from));
+}
+
+/* The array s..e (proved) of objects thinned by list, appended. */
+static void thin_array(char *j, size_t *w, const char *s, const char *e, const member *list)
+{
+    const char *p = skip_ws(s + 1, e);
+    put(j, w, s, (size_t)(p - s));
+    while (*p != ']') {
+        const char *ve = skip_value(p, e, 1), *q;
+        thin_value(j, w, p, ve, &(member){"", list, false});
+        q = skip_ws(ve, e);
+        if (*q == ']') {
+            put(j, w, ve, (size_t)(q - ve));
+            p = q;
+            break;
+        }
+        p = skip_ws(q + 1, e);
+        put(j, w, ve, (size_t)(p - ve));
+    }
+    put(j, w, p, 1);
+}
+
+/* The proved value v..ve read as m says (m NULL: kept whole), appended. */
+static void thin_value(char *j, size_t *w, const char *v, const char *ve, const member *m)
+{
+    if (m && m->child && *v == '[' && m->each)
+        thin_array(j, w, v, ve, m->child);
+    else if (m && m->child && *v == '{' && !m->each)
+        thin_object(j, w, v, ve, m->child);
+    else
+        put(j, w, v, (size_t)(ve - v));
 }
 
 /* j[0..len) with the unread members' proven values replaced by 0, in place
@@ -244,19 +343,19 @@ static size_t drop_unread(char *j, size_t len)
     size_t w = (size_t)(s + 1 - j); /* j[0..w) is final: up to the brace */
     s = skip_ws(s + 1, e);
     while (s < e && *s == '"') {
-        const char *k = skip_string(s, e), *v, *ve;
+        const char *k = skip_string(s, e), *v, *ve, *end;
         if (!k || (v = skip_ws(k, e)) == e || *v != ':')
             break;
         v = skip_ws(v + 1, e);
-        if (!(ve = skip_value(v, e, 1)) || (ve = skip_ws(ve, e)) == e || (*ve != ',' && *ve != '}'))
+        if (!(end = skip_value(v, e, 1)) || (ve = skip_ws(end, e)) == e ||
+            (*ve != ',' && *ve != '}'))
             break;
-        bool read = key_read(s + 1, (size_t)(k - s - 2));
-        size_t keep = (size_t)(v - s); /* key, colon, white space */
-        memmove(j + w, s, keep);
-        w += keep;
-        if (read) {
-            memmove(j + w, v, (size_t)(ve - v));
-            w += (size_t)(ve - v);
+        bool escaped;
+        const member *m = member_of(event_members, s + 1, (size_t)(k - s - 2), &escaped);
+        put(j, &w, s, (size_t)(v - s)); /* key, colon, white space */
+        if (m || escaped) {
+            thin_value(j, &w, v, end, m);
+            put(j, &w, end, (size_t)(ve - end));
         } else
             j[w++] = '0';
         if (*ve == '}') {
