@@ -18,21 +18,21 @@
 #include <stdio.h>
 #include <string.h>
 
-#define HEAD                                                                                   \
-    "From: SES <no-reply@sns.amazonaws.com>\n"                                                  \
-    "To: sender@example.org\n"                                                                 \
-    "Subject: AWS Notification Message\n"                                                      \
-    "Content-Type: text/plain; charset=UTF-8\n"                                                \
+#define HEAD                                                                                       \
+    "From: SES <no-reply@sns.amazonaws.com>\n"                                                     \
+    "To: sender@example.org\n"                                                                     \
+    "Subject: AWS Notification Message\n"                                                          \
+    "Content-Type: text/plain; charset=UTF-8\n"                                                    \
     "\n"
 
 /* A bounce event for addr with diagnostic code diag (JSON-escaped twice:
  * it sits in a string inside a string). */
-#define EVENT(addr, diag)                                                                      \
-    "{\\\"notificationType\\\":\\\"Bounce\\\",\\\"bounce\\\":{\\\"bounceType\\\":"              \
-    "\\\"Permanent\\\",\\\"bouncedRecipients\\\":[{\\\"emailAddress\\\":\\\"" addr "\\\","     \
-    "\\\"action\\\":\\\"failed\\\",\\\"status\\\":\\\"5.1.1\\\",\\\"diagnosticCode\\\":"        \
-    "\\\"smtp; " diag "\\\"}],\\\"reportingMTA\\\":\\\"dsn; a1.example.com\\\"},"              \
-    "\\\"mail\\\":{\\\"source\\\":\\\"s@example.org\\\",\\\"headers\\\":[{\\\"name\\\":"       \
+#define EVENT(addr, diag)                                                                          \
+    "{\\\"notificationType\\\":\\\"Bounce\\\",\\\"bounce\\\":{\\\"bounceType\\\":"                 \
+    "\\\"Permanent\\\",\\\"bouncedRecipients\\\":[{\\\"emailAddress\\\":\\\"" addr "\\\","         \
+    "\\\"action\\\":\\\"failed\\\",\\\"status\\\":\\\"5.1.1\\\",\\\"diagnosticCode\\\":"           \
+    "\\\"smtp; " diag "\\\"}],\\\"reportingMTA\\\":\\\"dsn; a1.example.com\\\"},"                  \
+    "\\\"mail\\\":{\\\"source\\\":\\\"s@example.org\\\",\\\"headers\\\":[{\\\"name\\\":"           \
     "\\\"Subject\\\",\\\"value\\\":\\\"x\\\"}]}}"
 
 static mm_report *diagnose(const char *msg)
@@ -62,10 +62,10 @@ static void expect_one(const char *msg, const char *mta, const char *rcpt, const
 static void test_envelope_escapes(void **state)
 {
     (void)state;
-    static const char msg[] =
-        HEAD "{\n  \"Type\" : \"Notification\",\n  \"Message\" : \"" EVENT(
-            "a@example.com", "550 5.1.1 caf\\\\u00e9 \\\\u4e2d \\\\u0041 a\\\\/b \\\\\\\"q\\\\\\\" t\\\\tx o\\u00e9 \\/") "\",\n"
-        "  \"Signature\" : \"abc/def==\"\n}\n";
+    static const char msg[] = HEAD "{\n  \"Type\" : \"Notification\",\n  \"Message\" : \"" EVENT(
+        "a@example.com", "550 5.1.1 caf\\\\u00e9 \\\\u4e2d \\\\u0041 a\\\\/b \\\\\\\"q\\\\\\\" "
+                         "t\\\\tx o\\u00e9 \\/") "\",\n"
+                                                 "  \"Signature\" : \"abc/def==\"\n}\n";
     expect_one(msg, "amazonses", "a@example.com", "550 5.1.1 café 中 A a/b \"q\" t x oé /");
     static const char repaired[] =
         HEAD "{\n  \"Type\" : \"Notification\",\n  \"Message\" : \"" EVENT(
@@ -77,8 +77,9 @@ static void test_envelope_escapes(void **state)
 static void test_envelope_repeated_key(void **state)
 {
     (void)state;
-    static const char msg[] = HEAD "{\"Message\" : \"" EVENT("first@example.com", "550 5.1.1 x")
-        "\", \"Message\" : \"" EVENT("last@example.com", "550 5.1.1 y") "\"}\n";
+    static const char msg[] = HEAD
+        "{\"Message\" : \"" EVENT("first@example.com", "550 5.1.1 x") "\", \"Message\" : \"" EVENT(
+            "last@example.com", "550 5.1.1 y") "\"}\n";
     expect_one(msg, "amazonses", "last@example.com", NULL);
 }
 
@@ -86,8 +87,10 @@ static void test_envelope_repeated_key(void **state)
 static void test_envelope_escaped_key(void **state)
 {
     (void)state;
-    static const char msg[] = HEAD "{\"Message\" : \"" EVENT("first@example.com", "550 5.1.1 x")
-        "\", \"Mess\\u0061ge\" : \"" EVENT("last@example.com", "550 5.1.1 y") "\"}\n";
+    static const char msg[] = HEAD "{\"Message\" : \"" EVENT(
+        "first@example.com",
+        "550 5.1.1 x") "\", \"Mess\\u0061ge\" : \"" EVENT("last@example.com",
+                                                          "550 5.1.1 y") "\"}\n";
     expect_one(msg, "amazonses", "last@example.com", NULL);
 }
 
@@ -133,8 +136,10 @@ static void test_autoreply(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_envelope_escapes),  cmocka_unit_test(test_envelope_repeated_key),
-        cmocka_unit_test(test_envelope_escaped_key), cmocka_unit_test(test_bare_event),
+        cmocka_unit_test(test_envelope_escapes),
+        cmocka_unit_test(test_envelope_repeated_key),
+        cmocka_unit_test(test_envelope_escaped_key),
+        cmocka_unit_test(test_bare_event),
         cmocka_unit_test(test_autoreply),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

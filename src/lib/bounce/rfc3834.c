@@ -44,10 +44,10 @@ static bool subject_is_autoreply(const mm_report *r)
         "automatisch antwoord", "risposta automatica", "respuesta automática",
         "resposta automática", "autosvar", "automaattinen vastaus", "odpowiedź automatyczna",
         "automatická odpověď", NULL};
-    static const char *const plain[] = {"out of office", "out of the office", "away until",
-                                        "vacation",      "away from",         "absence",
-                                        "abwesenheit",   NULL};
-    static const char *const wide[] = {"自动回复",  "自動回覆", "自動返信", "otomatik yanıt",
+    static const char *const plain[] = {
+        "out of office", "out of the office", "away until",  "vacation",
+        "away from",     "absence",           "abwesenheit", NULL};
+    static const char *const wide[] = {"自动回复",  "自動回覆", "自動返信",  "otomatik yanıt",
                                        "автоответ", "自动答复", "자동 회신", NULL};
     if (!r->subject_lc)
         return false;

@@ -231,13 +231,13 @@ typedef struct member {
     bool each;                  /* child applies to each object of an array */
 } member;
 
-static const member rcpt_members[] = {
-    {"emailAddress", NULL, false}, {"diagnosticCode", NULL, false},
-    {"action", NULL, false},       {"status", NULL, false},
-    {NULL, NULL, false}};
-static const member bounce_members[] = {{"reportingMTA", NULL, false},
-                                        {"bouncedRecipients", rcpt_members, true},
-                                        {NULL, NULL, false}};
+static const member rcpt_members[] = {{"emailAddress", NULL, false},
+                                      {"diagnosticCode", NULL, false},
+                                      {"action", NULL, false},
+                                      {"status", NULL, false},
+                                      {NULL, NULL, false}};
+static const member bounce_members[] = {
+    {"reportingMTA", NULL, false}, {"bouncedRecipients", rcpt_members, true}, {NULL, NULL, false}};
 static const member complaint_members[] = {{"complaintFeedbackType", NULL, false},
                                            {"complainedRecipients", rcpt_members, true},
                                            {NULL, NULL, false}};
@@ -245,11 +245,13 @@ static const member delivery_members[] = {{"smtpResponse", NULL, false},
                                           {"reportingMTA", NULL, false},
                                           {"recipients", NULL, false},
                                           {NULL, NULL, false}};
-static const member event_members[] = {
-    {"Message", NULL, false},     {"notificationType", NULL, false},
-    {"eventType", NULL, false},   {"bounce", bounce_members, false},
-    {"complaint", complaint_members, false}, {"delivery", delivery_members, false},
-    {NULL, NULL, false}};
+static const member event_members[] = {{"Message", NULL, false},
+                                       {"notificationType", NULL, false},
+                                       {"eventType", NULL, false},
+                                       {"bounce", bounce_members, false},
+                                       {"complaint", complaint_members, false},
+                                       {"delivery", delivery_members, false},
+                                       {NULL, NULL, false}};
 
 /* The entry of list for the raw key k[0..n); NULL when the member is not
  * read.  *escaped: the key holds an escape (then NULL, and kept whole). */
@@ -393,11 +395,21 @@ static char *decode_string(const char *s, const char *e)
             continue;
         }
         switch (*++s) {
-        case 'b': *w++ = '\b'; break;
-        case 'f': *w++ = '\f'; break;
-        case 'n': *w++ = '\n'; break;
-        case 'r': *w++ = '\r'; break;
-        case 't': *w++ = '\t'; break;
+        case 'b':
+            *w++ = '\b';
+            break;
+        case 'f':
+            *w++ = '\f';
+            break;
+        case 'n':
+            *w++ = '\n';
+            break;
+        case 'r':
+            *w++ = '\r';
+            break;
+        case 't':
+            *w++ = '\t';
+            break;
         case 'u': {
             unsigned v = hex4(s + 1);
             s += 4;
@@ -413,7 +425,8 @@ static char *decode_string(const char *s, const char *e)
             }
             break;
         }
-        default: *w++ = *s; /* '"', '\\', '/' */
+        default:
+            *w++ = *s; /* '"', '\\', '/' */
         }
     }
     *w = '\0';
