@@ -105,6 +105,21 @@ static void test_bare_event(void **state)
     expect_one(msg, "amazonses", "bare@example.com", "550 5.1.1 no");
 }
 
+/* Values of every kind, a repeated member (the last counts) and a key
+ * with an escape, read by the decoder's own builder as jansson read them. */
+static void test_event_values(void **state)
+{
+    (void)state;
+    static const char msg[] =
+        HEAD "{\"notificationType\":\"Bounce\",\"n\":-0,\"t\":[true,false,null,12,{}],"
+             "\"bounce\":{\"bouncedRecipients\":[{\"emailAddress\":\"old@example.com\"}]},"
+             "\"bounce\":{\"bouncedRecipients\":[{\"emailAddress\":null},"
+             "{\"emailAddress\":7,\"action\":true},"
+             "{\"emailAddr\\u0065ss\":\"new@example.com\",\"action\":\"failed\","
+             "\"diagnosticCode\":\"smtp; 550 5.1.1 \\u00e9\"}]}}\n";
+    expect_one(msg, "amazonses", "new@example.com", "550 5.1.1 é");
+}
+
 static void test_autoreply(void **state)
 {
     (void)state;
@@ -136,11 +151,9 @@ static void test_autoreply(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_envelope_escapes),
-        cmocka_unit_test(test_envelope_repeated_key),
-        cmocka_unit_test(test_envelope_escaped_key),
-        cmocka_unit_test(test_bare_event),
-        cmocka_unit_test(test_autoreply),
+        cmocka_unit_test(test_envelope_escapes),     cmocka_unit_test(test_envelope_repeated_key),
+        cmocka_unit_test(test_envelope_escaped_key), cmocka_unit_test(test_bare_event),
+        cmocka_unit_test(test_event_values),         cmocka_unit_test(test_autoreply),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
