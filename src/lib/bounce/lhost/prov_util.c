@@ -76,10 +76,10 @@ bool mm_prov_status(const char *t, size_t n, char out[16])
         const char *c = mm_memchr3(t + i, n - i, '2', '4', '5');
         if (!c || (i = (size_t)(c - t)) + 4 >= n)
             break;
-        if (!have_alone)
-            have_alone = code_at(t, n, i, alone) > 0;
         if (i + 6 < n && after_reply(t, n, i, out))
             return true;
+        if (!have_alone)
+            have_alone = code_at(t, n, i, alone) > 0;
     }
     if (have_alone)
         memcpy(out, alone, strlen(alone) + 1);
