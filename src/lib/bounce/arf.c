@@ -70,8 +70,10 @@ static const char *original_rcpt(const mm_msg *m)
 
 mm_status_t mm_decode_arf(const mm_msg *m, mm_report *r)
 {
-    const char *apple = mm_fields_get(&m->head, "X-Apple-Unsubscribe");
-    if (apple && mm_strcasestr(apple, "true") && !m->has_dsn)
+    /* a delivery-status part rules the Apple form out before its field is
+     * looked for (a walk over the whole header) */
+    const char *apple = m->has_dsn ? NULL : mm_fields_get(&m->head, "X-Apple-Unsubscribe");
+    if (apple && mm_strcasestr(apple, "true"))
         return decode_apple_unsubscribe(r);
     if (!m->has_feedback && strcmp(m->report_type, "feedback-report") != 0 &&
         !is_legacy_complaint(r))

@@ -13,41 +13,67 @@
  */
 #include "decoders.h"
 #include "lhost/mta_util.h"
+#include "lhost/prov_util.h"
 
 #include <string.h>
 #include "../util/str.h"
 
-/* The subject (r->subject) reads as an auto-reply's: asked of its
- * lower-cased copy, so the marks are written in lower case. */
-static bool subject_is_autoreply(const mm_report *r)
+/* Does the lower-cased subject hold one of marks (NULL-terminated)? */
+static bool subject_has_any(const mm_report *r, const char *const *marks)
 {
-    static const char *const marks[] = {
-        "auto:", "auto reply", "auto-reply", "autoreply", "automatic reply", "automatische antwort",
-        "out of office", "out of the office", "away until", "vacation", "away from", "自动回复",
-        "自動回覆", "自動返信", "absence", "abwesenheit", "réponse automatique",
-        /* Outlook's and other clients' localised "Automatic reply:" */
-        "automatisch antwoord", "risposta automatica", "respuesta automática",
-        "resposta automática", "autosvar", "automaattinen vastaus", "odpowiedź automatyczna",
-        "automatická odpověď", "otomatik yanıt", "автоответ", "自动答复", "자동 회신", NULL};
     for (size_t i = 0; marks[i]; i++)
         if (mm_mta_lc_has(r->subject_lc, r->subject_len, marks[i]))
             return true;
     return false;
 }
 
-/* System senders and notices that are never a person's auto-reply. */
+/*
+ * The subject (r->subject) reads as an auto-reply's: asked of its
+ * lower-cased copy, so the marks are written in lower case.  They are
+ * filed in three lists so that most subjects are passed over with a few
+ * searches: the marks holding "auto" are asked only of a subject that
+ * holds "auto", and those holding an 8-bit byte only of a subject that
+ * holds one.  Every mark is in exactly one list.
+ */
+static bool subject_is_autoreply(const mm_report *r)
+{
+    static const char *const with_auto[] = {
+        "auto:", "auto reply", "auto-reply", "autoreply", "automatic reply", "automatische antwort",
+        "réponse automatique",
+        /* Outlook's and other clients' localised "Automatic reply:" */
+        "automatisch antwoord", "risposta automatica", "respuesta automática",
+        "resposta automática", "autosvar", "automaattinen vastaus", "odpowiedź automatyczna",
+        "automatická odpověď", NULL};
+    static const char *const plain[] = {
+        "out of office", "out of the office", "away until",  "vacation",
+        "away from",     "absence",           "abwesenheit", NULL};
+    static const char *const wide[] = {"自动回复",  "自動回覆", "自動返信",  "otomatik yanıt",
+                                       "автоответ", "自动答复", "자동 회신", NULL};
+    if (!r->subject_lc)
+        return false;
+    if (mm_mta_lc_has(r->subject_lc, r->subject_len, "auto") && subject_has_any(r, with_auto))
+        return true;
+    if (subject_has_any(r, plain))
+        return true;
+    return !mm_ascii(r->subject_lc, r->subject_len) && subject_has_any(r, wide);
+}
+
+/* System senders and notices that are never a person's auto-reply, by
+ * the header alone; mm_looks_like_bounce() (a search of the text) is
+ * asked after the auto-reply marks.  All are pure tests, so the order
+ * changes only the cost. */
 static bool is_excluded(const mm_msg *m, const mm_report *r)
 {
     static const char *const senders[] = {"root@", "postmaster@", "mailer-daemon@", NULL};
     if (m->has_dsn || m->has_feedback || mm_fields_get(&m->head, "X-Failed-Recipients"))
         return true;
     for (size_t i = 0; senders[i]; i++)
-        if (mm_mta_lc_has(r->from_lc, r->from_len, senders[i]))
+        if (mm_prov_lc_has_by(r->from_lc, r->from_len, senders[i], '@'))
             return true;
     if (mm_mta_lc_has(r->subject_lc, r->subject_len, "security information for") ||
         mm_mta_lc_has(r->subject_lc, r->subject_len, "mail failure"))
         return true;
-    return mm_looks_like_bounce(m, r);
+    return false;
 }
 
 static bool has_autoreply_header(const mm_msg *m)
@@ -88,6 +114,8 @@ mm_status_t mm_decode_rfc3834(const mm_msg *m, mm_report *r)
     if (is_excluded(m, r))
         return MM_ENOTFOUND;
     if (!has_autoreply_header(m) && !subject_is_autoreply(r))
+        return MM_ENOTFOUND;
+    if (mm_looks_like_bounce(m, r))
         return MM_ENOTFOUND;
     const char *from = r->from;
     if (!from)

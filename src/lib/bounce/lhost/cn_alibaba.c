@@ -27,7 +27,7 @@ static const mm_cn_labels labels = {rcpt, reason, end, extra};
 mm_status_t mm_decode_cn_alibaba(const mm_msg *m, mm_report *r)
 {
     /* the text's two markers are fewer searches than the header values */
-    if (r->text_ascii || !mm_cn_has(mm_buf_str(&m->text), markers) || !mm_cn_head_has(m, hosts))
+    if (r->text_ascii || !mm_cn_text_has(m, r, markers) || !mm_cn_head_has(m, hosts))
         return MM_ENOTFOUND;
     return mm_cn_notice_decode(m, r, &labels);
 }

@@ -29,7 +29,7 @@ mm_status_t mm_decode_cn_coremail(const mm_msg *m, mm_report *r)
         return MM_ENOTFOUND;
     bool coremail = mm_fields_get(&m->head, "X-CM-TRANSID") ||
                     mm_cn_has(mm_fields_get(&m->head, "X-Mailer"), traces) || mm_cn_has(t, footer);
-    if (!coremail || !mm_cn_has(t, markers))
+    if (!coremail || !mm_cn_text_has(m, r, markers))
         return MM_ENOTFOUND;
     return mm_cn_notice_decode(m, r, &labels);
 }

@@ -28,8 +28,7 @@ static const mm_cn_labels labels = {rcpt, reason, end, NULL};
 mm_status_t mm_decode_cn_netease(const mm_msg *m, mm_report *r)
 {
     static const char *const markers[] = {"退信原因", NULL};
-    if (r->text_ascii || !mm_cn_from_domain(m, domains) ||
-        !mm_cn_has(mm_buf_str(&m->text), markers))
+    if (r->text_ascii || !mm_cn_from_domain(m, domains) || !mm_cn_text_has(m, r, markers))
         return MM_ENOTFOUND;
     return mm_cn_notice_decode(m, r, &labels);
 }

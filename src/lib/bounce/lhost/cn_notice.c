@@ -54,6 +54,18 @@ bool mm_cn_has(const char *s, const char *const *needles)
     return false;
 }
 
+bool mm_cn_text_has(const mm_msg *m, const mm_report *r, const char *const *needles)
+{
+    if (r->text_ascii && all_8bit(needles))
+        return false;
+    const char *t = mm_buf_str(&m->text);
+    size_t n = strlen(t);
+    for (; *needles; needles++)
+        if (mm_memcasemem(t, n, *needles, strlen(*needles)))
+            return true;
+    return false;
+}
+
 bool mm_cn_head_has(const mm_msg *m, const char *const *needles)
 {
     for (size_t i = 0; i < m->head.n; i++)

@@ -23,6 +23,9 @@ typedef struct mm_cn_labels {
 
 /* True when one of the NULL-terminated needles occurs in s (ASCII case-insensitive). */
 bool mm_cn_has(const char *s, const char *const *needles);
+/* mm_cn_has() on m's readable text, without its pass for 8-bit bytes:
+ * r->text_ascii (diagnose.c) answers that already. */
+bool mm_cn_text_has(const mm_msg *m, const mm_report *r, const char *const *needles);
 /* True when the value of some top-level header contains one of the needles. */
 bool mm_cn_head_has(const mm_msg *m, const char *const *needles);
 /* True when the From header's address ends in "@" + one of the domains. */

@@ -14,9 +14,13 @@
  * one "无法发送到" table per failed recipient.
  */
 #include "cn_notice.h"
+#include "mta_util.h"
 
 static const char *const markers[] = {"很抱歉您发送的邮件被退回", "无法发送到",
                                       "很抱歉您的邮件没有发送成功", NULL};
+/* Two searches that every text holding a marker passes: the first and
+ * the last marker open with "很抱歉您". */
+static const char *const marker_parts[] = {"无法发送到", "很抱歉您", NULL};
 static const char *const senders[] = {"postmaster", "mailer-daemon", NULL};
 static const char *const rcpt[] = {"无法发送到", NULL};
 static const char *const reason[] = {"退信原因", NULL};
@@ -26,13 +30,18 @@ static const mm_cn_labels labels = {rcpt, reason, end, NULL};
 
 mm_status_t mm_decode_cn_tencent(const mm_msg *m, mm_report *r)
 {
-    /* the text's Chinese markers first: a plain ASCII text has none */
-    if (r->text_ascii || !mm_cn_has(mm_buf_str(&m->text), markers))
+    /* A plain ASCII text has no Chinese marker.  Then the sender or the
+     * subject (the report's lower-cased From and Subject, short) before
+     * the text's three searches: both must hold, so the order changes
+     * only the cost. */
+    if (r->text_ascii)
         return MM_ENOTFOUND;
-    const char *from = mm_fields_get(&m->head, "From");
-    const char *subj = mm_fields_get(&m->head, "Subject");
-    static const char *const subjects[] = {"的退信", NULL};
-    if (!(mm_cn_has(from, senders) || mm_cn_has(subj, subjects)))
+    bool from = false;
+    for (size_t i = 0; senders[i] && !from; i++)
+        from = mm_mta_lc_has(r->from_lc, r->from_len, senders[i]);
+    if (!from && !mm_mta_lc_has(r->subject_lc, r->subject_len, "的退信"))
+        return MM_ENOTFOUND;
+    if (!mm_cn_text_has(m, r, marker_parts) || !mm_cn_text_has(m, r, markers))
         return MM_ENOTFOUND;
     return mm_cn_notice_decode(m, r, &labels);
 }

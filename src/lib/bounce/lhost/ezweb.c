@@ -38,14 +38,15 @@ static const char *const sentences[] = {"The user(s) ", "Your message ", "Each o
 
 static bool is_ezweb(const mm_msg *m, const mm_report *r)
 {
+    /* each search led by its rarest byte: '@', '-', '>' */
     int score = 0;
-    if (mm_mta_lc_has(r->from_lc, r->from_len, "postmaster@ezweb.ne.jp") ||
-        mm_mta_lc_has(r->from_lc, r->from_len, "postmaster@au.com"))
+    if (mm_prov_lc_has_by(r->from_lc, r->from_len, "postmaster@ezweb.ne.jp", '@') ||
+        mm_prov_lc_has_by(r->from_lc, r->from_len, "postmaster@au.com", '@'))
         score++;
-    if (mm_mta_lc_has(r->subject_lc, r->subject_len, "mail system error - returned mail"))
+    if (mm_prov_lc_has_by(r->subject_lc, r->subject_len, "mail system error - returned mail", '-'))
         score++;
-    if (mm_mta_lc_has(r->message_id_lc, r->message_id_len, ".ezweb.ne.jp>") ||
-        mm_mta_lc_has(r->message_id_lc, r->message_id_len, ".au.com>"))
+    if (mm_prov_lc_has_by(r->message_id_lc, r->message_id_len, ".ezweb.ne.jp>", '>') ||
+        mm_prov_lc_has_by(r->message_id_lc, r->message_id_len, ".au.com>", '>'))
         score++;
     /* The Received fields (a walk over every one, twice) are asked last,
      * and only when their point decides. */

@@ -52,7 +52,7 @@ static bool response_code(const char *d, char out[8])
 
 mm_status_t mm_decode_facebook(const mm_msg *m, mm_report *r)
 {
-    if (!mm_mta_lc_has(r->from_lc, r->from_len, "mailer-daemon@mx.facebook.com"))
+    if (!mm_prov_lc_has_by(r->from_lc, r->from_len, "mailer-daemon@mx.facebook.com", '@'))
         return MM_ENOTFOUND;
     size_t from;
     mm_status_t st = mm_prov_dsn(m, r, &from);

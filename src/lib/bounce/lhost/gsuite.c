@@ -137,7 +137,7 @@ static mm_status_t from_text(const mm_msg *m, mm_report *r, const char *t, size_
 
 mm_status_t mm_decode_gsuite(const mm_msg *m, mm_report *r)
 {
-    if (!mm_mta_lc_has(r->from_lc, r->from_len, "mailer-daemon@googlemail.com") ||
+    if (!mm_prov_lc_has_by(r->from_lc, r->from_len, "mailer-daemon@googlemail.com", '@') ||
         !mm_fields_get(&m->head, "X-Gm-Message-State"))
         return MM_ENOTFOUND;
     const char *t = mm_buf_str(&m->text);

@@ -101,17 +101,19 @@ static bool ndr_subject(const char *subj)
     return false;
 }
 
+/* Every test here is a pure look-up, so their order changes no answer,
+ * only the cost: the report's lower-cased facts first, then the field
+ * walks (each a pass over the whole header). */
 static bool generator_mark(const mm_msg *m, const mm_report *r)
 {
-    /* one is enough: the cheapest (a field's presence) first */
-    if (mm_fields_get(&m->head, "X-MS-Exchange-Message-Is-Ndr"))
+    if (mm_prov_lc_has_by(r->message_id_lc, r->message_id_len, ".prod.outlook.com", 'k') ||
+        ndr_subject(r->subject))
         return true;
-    if (ndr_subject(r->subject))
-        return true;
-    return mm_mta_lc_has(r->message_id_lc, r->message_id_len, ".prod.outlook.com");
+    return mm_fields_get(&m->head, "X-MS-Exchange-Message-Is-Ndr") != NULL;
 }
 
-static bool is_office365(const mm_msg *m, const mm_report *r)
+/* One mark of Microsoft's cloud is enough: the first found answers. */
+static bool cloud_mark(const mm_msg *m, const mm_report *r)
 {
     static const char *const fields[] = {"X-Microsoft-Antispam-PRVS",
                                          "X-Exchange-Antispam-Report-Test",
@@ -120,19 +122,20 @@ static bool is_office365(const mm_msg *m, const mm_report *r)
                                          "X-MS-Office365-Filtering-Correlation-Id",
                                          "X-MS-TrafficTypeDiagnostic",
                                          NULL};
-    /* Written by Exchange, and by the one in Microsoft's cloud.  The
-     * generator's marks are the cheaper test: asked first. */
-    if (!generator_mark(m, r))
-        return false;
-    int cloud = 0;
+    if (mm_prov_lc_has_by(r->message_id_lc, r->message_id_len, ".prod.outlook.com", 'k'))
+        return true;
     for (size_t i = 0; fields[i]; i++)
         if (mm_fields_get(&m->head, fields[i]))
-            cloud++;
-    if (mm_mta_any_header_has(m, "Received", ".outbound.protection.outlook.com") ||
-        mm_mta_any_header_has(m, "Received", ".prod.outlook.com") ||
-        mm_mta_lc_has(r->message_id_lc, r->message_id_len, ".prod.outlook.com"))
-        cloud++;
-    return cloud > 0;
+            return true;
+    return mm_mta_any_header_has(m, "Received", ".outbound.protection.outlook.com") ||
+           mm_mta_any_header_has(m, "Received", ".prod.outlook.com");
+}
+
+/* Written by Exchange, and by the one in Microsoft's cloud.  The
+ * generator's marks are the cheaper test: asked first. */
+static bool is_office365(const mm_msg *m, const mm_report *r)
+{
+    return generator_mark(m, r) && cloud_mark(m, r);
 }
 
 static const char *first_mark(const char *t, size_t n, const char *const *marks)
@@ -405,7 +408,7 @@ static void exchange_finish(mm_report *r, mm_rcpt *rc, const admin_rcpt *ad)
 
 mm_status_t mm_decode_exchange(const mm_msg *m, mm_report *r)
 {
-    if (!m->has_dsn || !generator_mark(m, r) || is_office365(m, r))
+    if (!m->has_dsn || !generator_mark(m, r) || cloud_mark(m, r))
         return MM_ENOTFOUND;
     const char *t = mm_buf_str(&m->text), *gen = NULL;
     size_t n = m->text.len, k = 0, glen = 0, from = r->n;

@@ -43,38 +43,47 @@ static size_t code_at(const char *t, size_t n, size_t i, char out[16])
     return len;
 }
 
+/* A reply code at t[i] ("550 ", "550-", then quotes, '#' or spaces) with
+ * a code of its class right after it, copied to out. */
+static bool after_reply(const char *t, size_t n, size_t i, char out[16])
+{
+    if (!digit(t[i + 1]) || !digit(t[i + 2]))
+        return false;
+    if (i > 0 && (isalnum((unsigned char)t[i - 1]) || t[i - 1] == '.'))
+        return false;
+    size_t j = i + 3;
+    if (t[j] != ' ' && t[j] != '-')
+        return false;
+    j++;
+    while (j < n && j < i + 6 && (t[j] == '\'' || t[j] == '#' || t[j] == ' ' || t[j] == '"'))
+        j++;
+    return j < n && t[j] == t[i] && code_at(t, n, j, out);
+}
+
 bool mm_prov_status(const char *t, size_t n, char out[16])
 {
     /* "(#5.1.1)" as qmail and others write it */
     for (const char *p = t; (p = memchr(p, '(', n - (size_t)(p - t))) != NULL; p++)
         if ((size_t)(p - t) + 3 < n && p[1] == '#' && code_at(t, n, (size_t)(p - t) + 2, out))
             return true;
-    /* a code right after a reply code (both loops go from one '2', '4' or '5' to the next) */
-    for (size_t i = 0; i + 6 < n; i++) {
-        const char *c = mm_memchr3(t + i, n - i, '2', '4', '5');
-        if (!c || (i = (size_t)(c - t)) + 6 >= n)
-            break;
-        if (!(t[i] == '4' || t[i] == '5' || t[i] == '2') || !digit(t[i + 1]) || !digit(t[i + 2]))
-            continue;
-        if (i > 0 && (isalnum((unsigned char)t[i - 1]) || t[i - 1] == '.'))
-            continue;
-        size_t j = i + 3;
-        if (t[j] != ' ' && t[j] != '-')
-            continue;
-        j++;
-        while (j < n && j < i + 6 && (t[j] == '\'' || t[j] == '#' || t[j] == ' ' || t[j] == '"'))
-            j++;
-        if (j < n && t[j] == t[i] && code_at(t, n, j, out))
-            return true;
-    }
+    /* A code right after a reply code, else the first code standing alone.
+     * Both start at a '2', '4' or '5': one walk from one to the next asks
+     * both, keeping the first code alone until the walk has found no code
+     * after a reply code. */
+    char alone[16];
+    bool have_alone = false;
     for (size_t i = 0; i + 4 < n; i++) {
         const char *c = mm_memchr3(t + i, n - i, '2', '4', '5');
         if (!c || (i = (size_t)(c - t)) + 4 >= n)
             break;
-        if (code_at(t, n, i, out))
+        if (i + 6 < n && after_reply(t, n, i, out))
             return true;
+        if (!have_alone)
+            have_alone = code_at(t, n, i, alone) > 0;
     }
-    return false;
+    if (have_alone)
+        memcpy(out, alone, strlen(alone) + 1);
+    return have_alone;
 }
 
 void mm_prov_refine_status(mm_report *r, mm_rcpt *rc)
@@ -102,19 +111,30 @@ const char *mm_prov_after_line(const char *t, size_t n, const char *marker)
     return nl ? nl + 1 : t + n;
 }
 
+/* A byte that may stand around an address on an address line: white
+ * space, brackets, a colon, quotes (and NUL, as strchr() found it). */
+static bool addr_filler(char c)
+{
+    return c == ' ' || c == '\t' || c == '<' || c == '>' || c == ':' || c == '"' || c == '\'' ||
+           c == '\0';
+}
+
+/* How many bytes of s..e are not addr_filler(), counted up to stop. */
+static size_t count_other(const char *s, const char *e, size_t other, size_t stop)
+{
+    for (; s < e && other < stop; s++)
+        other += !addr_filler(*s);
+    return other;
+}
+
 bool mm_prov_addr_line(const char *l, size_t len, const char **a, size_t *alen)
 {
     const char *p = mm_find_addr(l, len, alen);
     if (!p)
         return false;
-    size_t other = 0;
-    for (size_t i = 0; i < len; i++) {
-        const char *c = l + i;
-        if (c >= p && c < p + *alen)
-            continue;
-        if (!strchr(" \t<>:\"'", *c))
-            other++;
-    }
+    /* 12 other bytes or more answer "no" whatever follows: stop there */
+    size_t other = count_other(l, p, 0, 12);
+    other = count_other(p + *alen, l + len, other, 12);
     *a = p;
     return other == 0 || (other < 12 && mm_memcasemem(l, len, "mailto:", 7));
 }
