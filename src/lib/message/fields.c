@@ -284,3 +284,8 @@ mm_status_t mm_fields_parse_block(mm_arena *a, const char *text, size_t len, mm_
 {
     return mm_fields_parse_block_as(a, text, len, f, false, false);
 }
+
+mm_status_t mm_fields_parse_own_block(mm_arena *a, char *text, size_t len, mm_fields *f)
+{
+    return mm_fields_parse_block_as(a, text, len, f, false, true);
+}

@@ -156,6 +156,9 @@ static inline const char *mm_fields_get(const mm_fields *f, const char *name)
  * when first read: text must outlive f (and a, which they are made in).
  */
 mm_status_t mm_fields_parse_block(mm_arena *a, const char *text, size_t len, mm_fields *f);
+/* The same for text that is the caller's to change: the names are ended in
+ * place (the byte after a name is its ':' or white space), not copied. */
+mm_status_t mm_fields_parse_own_block(mm_arena *a, char *text, size_t len, mm_fields *f);
 mm_status_t mm_fields_add(mm_arena *a, mm_fields *f, const char *name, size_t nlen,
                           const char *value, size_t vlen);
 
