@@ -139,6 +139,30 @@ static void test_squeeze_copy_random(void **state)
     }
 }
 
+/* mm_squeeze_copy with 0-40 bytes of leading white space (all six kinds)
+ * before words, so the 16-byte leading test sees none, some and all white. */
+static void test_squeeze_copy_leading(void **state)
+{
+    (void)state;
+    static const char ws[] = " \t\n\r\v\f";
+    char in[80], want[81], got[81];
+    for (size_t lead = 0; lead <= 40; lead++) {
+        for (size_t tail = 0; tail <= 30; tail++) {
+            size_t n = 0;
+            for (size_t i = 0; i < lead; i++)
+                in[n++] = ws[(i * 7 + tail) % 6];
+            for (size_t i = 0; i < tail; i++)
+                in[n++] = i % 5 == 4 ? ' ' : (char)('a' + i % 26);
+            memcpy(want, in, n);
+            want[n] = '\0';
+            mm_squeeze_space(want);
+            size_t len = mm_squeeze_copy(got, in, n, NULL);
+            assert_string_equal(got, want);
+            assert_int_equal(len, strlen(want));
+        }
+    }
+}
+
 /* mm_lf_then (vector paths of 32 and 16 positions, then bytes) against its definition. */
 static void test_lf_then_random(void **state)
 {
@@ -354,6 +378,7 @@ int main(void)
         cmocka_unit_test(test_fields_block),
         cmocka_unit_test(test_memcasemem_random),
         cmocka_unit_test(test_squeeze_copy_random),
+        cmocka_unit_test(test_squeeze_copy_leading),
         cmocka_unit_test(test_lf_then_random),
         cmocka_unit_test(test_line_run_random),
         cmocka_unit_test(test_find_status),

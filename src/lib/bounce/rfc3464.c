@@ -628,7 +628,9 @@ mm_status_t mm_decode_rfc3464(const mm_msg *m, mm_report *r)
     if (m->has_dsn) {
         size_t dlen;
         char *dsn = fold_stray_lines(m->dsn.data, m->dsn.len, &dlen);
-        st = dsn ? mm_fields_parse_block(&a, dsn, dlen, &fs) : MM_ENOMEM;
+        /* dsn is our own copy, freed after the fields are read: the names
+         * are ended in place there, not copied to the arena. */
+        st = dsn ? mm_fields_parse_own_block(&a, dsn, dlen, &fs) : MM_ENOMEM;
         if (st == MM_OK)
             st = decode_fields(&fs, r);
         free(dsn);

@@ -192,10 +192,17 @@ const char *mm_field_name_end(const char *p, const char *end)
     return name_end(p, end);
 }
 
-/* Length of the field name if line starts with "Name:", else 0; then *colon is the ':'. */
-static size_t field_name_len(const char *p, const char *end, const char **colon)
+/*
+ * Length of the field name if the line p[0..end) starts with "Name:", else
+ * 0; then *colon is the ':'.  The name's end is searched up to text_end,
+ * the block's end: the line's end (an LF, or a CR before it) stops the
+ * search as well, and short lines ("Action: failed") then go 16 bytes at a
+ * time, not byte by byte.
+ */
+static size_t field_name_len(const char *p, const char *end, const char *text_end,
+                             const char **colon)
 {
-    const char *q = name_end(p, end);
+    const char *q = name_end(p, text_end);
     if (q == p || q >= end)
         return 0;
     const char *ne = q;
@@ -263,7 +270,7 @@ mm_status_t mm_fields_parse_block_as(mm_arena *a, const char *text, size_t len, 
             pf.e = le;
         } else {
             const char *colon = NULL;
-            size_t k = field_name_len(p, le, &colon);
+            size_t k = field_name_len(p, le, end, &colon);
             st = flush_field(a, f, &pf, decode, writable);
             if (k && st == MM_OK) {
                 pf.name = p;
@@ -283,4 +290,9 @@ mm_status_t mm_fields_parse_block_as(mm_arena *a, const char *text, size_t len, 
 mm_status_t mm_fields_parse_block(mm_arena *a, const char *text, size_t len, mm_fields *f)
 {
     return mm_fields_parse_block_as(a, text, len, f, false, false);
+}
+
+mm_status_t mm_fields_parse_own_block(mm_arena *a, char *text, size_t len, mm_fields *f)
+{
+    return mm_fields_parse_block_as(a, text, len, f, false, true);
 }

@@ -162,9 +162,11 @@ static void ctype_append(san *s, const char *p, size_t n)
 /* The boundary parameter of a Content-Type value (RFC 2045 section 5.1), quoted or not. */
 static size_t find_boundary(const char *v, char *out)
 {
-    const char *p = mm_strcasestr(v, "boundary");
+    /* Measured once (the value may hold a NUL of the input: it ends there). */
+    const char *end = v + strlen(v);
+    const char *p = mm_memcasemem(v, (size_t)(end - v), "boundary", 8);
     while (p && p > v && p[-1] != ';' && p[-1] != ' ' && p[-1] != '\t')
-        p = mm_strcasestr(p + 1, "boundary");
+        p = mm_memcasemem(p + 1, (size_t)(end - p - 1), "boundary", 8);
     if (!p)
         return 0;
     p += 8;
