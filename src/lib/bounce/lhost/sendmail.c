@@ -170,6 +170,7 @@ static void read_transcript(transcript *tr, const char *t, size_t n, const char 
     bool in_reply = false;
     while ((l = mm_next_line(t, n, &pos, &len)) != NULL) {
         bool was = in_reply;
+        const char *h; /* where "while talking to " is in the line */
         in_reply = false;
         while (len && (*l == ' ' || *l == '>') && !(len > 3 && memcmp(l, ">>>", 3) == 0))
             l++, len--; /* "> " of a quoted (forwarded) bounce */
@@ -178,8 +179,8 @@ static void read_transcript(transcript *tr, const char *t, size_t n, const char 
         } else if (len > 4 && memcmp(l, "<<< ", 4) == 0) {
             on_reply(tr, l, len, was);
             in_reply = true;
-        } else if (mm_memcasemem(l, len, "while talking to ", 17)) {
-            const char *h = mm_memcasemem(l, len, "while talking to ", 17) + 17;
+        } else if ((h = mm_memcasemem(l, len, "while talking to ", 17)) != NULL) {
+            h += 17;
             tr->host = h;
             tr->hlen = len - (size_t)(h - l);
             tr->cmd = "";
