@@ -523,6 +523,62 @@ const char *mm_memchr3(const char *s, size_t n, char a, char b, char c)
 }
 
 #ifdef HAVE_AVX2_SEARCH
+/* 0xFF where v is NUL or CR: min(v ^ CR, v) is 0 exactly there, and a
+ * min() of four such vectors is 0 where any of them is (one test a step). */
+__attribute__((target("avx2"))) static inline __m256i nul_cr_min(const char *p)
+{
+    __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)p);
+    return _mm256_min_epu8(_mm256_xor_si256(v, _mm256_set1_epi8('\r')), v);
+}
+
+/* mm_memchr_nul_cr() over s[0..n), n >= 32: 128 bytes a step, then 32,
+ * the last block overlapping. */
+__attribute__((target("avx2"))) static const char *nul_cr_avx2(const char *s, size_t n)
+{
+    const __m256i zero = _mm256_setzero_si256();
+    size_t i = 0;
+    for (; n - i >= 128; i += 128) {
+        __m256i m = _mm256_min_epu8(_mm256_min_epu8(nul_cr_min(s + i), nul_cr_min(s + i + 32)),
+                                    _mm256_min_epu8(nul_cr_min(s + i + 64), nul_cr_min(s + i + 96)));
+        if (_mm256_movemask_epi8(_mm256_cmpeq_epi8(m, zero)))
+            break; /* the 32-byte steps below find it */
+    }
+    for (;; i += 32) {
+        if (n - i < 32)
+            i = n - 32; /* positions before i were tested: none is a hit */
+        unsigned m = (unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(nul_cr_min(s + i), zero));
+        if (m)
+            return s + i + __builtin_ctz(m);
+        if (i + 32 >= n)
+            return NULL;
+    }
+}
+#endif
+
+const char *mm_memchr_nul_cr(const char *s, size_t n)
+{
+    size_t i = 0;
+#ifdef HAVE_AVX2_SEARCH
+    if (n >= 32 && __builtin_cpu_supports("avx2"))
+        return nul_cr_avx2(s, n);
+#endif
+#ifdef __SSE2__
+    const __m128i cr = _mm_set1_epi8('\r'), zero = _mm_setzero_si128();
+    for (; i + 16 <= n; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        unsigned m = (unsigned)_mm_movemask_epi8(
+            _mm_cmpeq_epi8(_mm_min_epu8(_mm_xor_si128(v, cr), v), zero));
+        if (m)
+            return s + i + __builtin_ctz(m);
+    }
+#endif
+    for (; i < n; i++)
+        if (s[i] == '\0' || s[i] == '\r')
+            return s + i;
+    return NULL;
+}
+
+#ifdef HAVE_AVX2_SEARCH
 /* The first block of 32 from p on that holds an 8-bit byte (or where fewer than 32 are left). */
 __attribute__((target("avx2"))) static const unsigned char *ascii_run_avx2(const unsigned char *p,
                                                                           const unsigned char *e)
