@@ -531,25 +531,32 @@ __attribute__((target("avx2"))) static inline __m256i nul_cr_min(const char *p)
     return _mm256_min_epu8(_mm256_xor_si256(v, _mm256_set1_epi8('\r')), v);
 }
 
-/* mm_memchr_nul_cr() over s[0..n), n >= 32: 128 bytes a step, then 32,
+/* nul_cr_min() of the 128 bytes at p, folded into one vector by min(). */
+__attribute__((target("avx2"))) static inline __m256i nul_cr_min_128(const char *p)
+{
+    return _mm256_min_epu8(_mm256_min_epu8(nul_cr_min(p), nul_cr_min(p + 32)),
+                           _mm256_min_epu8(nul_cr_min(p + 64), nul_cr_min(p + 96)));
+}
+
+/* mm_memchr_nul_cr() over s[0..n), n >= 32: 256 bytes a step (nearly every
+ * message has no NUL and no CR: one test a step, a counted loop), then 32,
  * the last block overlapping. */
 __attribute__((target("avx2"))) static const char *nul_cr_avx2(const char *s, size_t n)
 {
     const __m256i zero = _mm256_setzero_si256();
-    size_t i = 0;
-    for (; n - i >= 128; i += 128) {
-        __m256i m = _mm256_min_epu8(_mm256_min_epu8(nul_cr_min(s + i), nul_cr_min(s + i + 32)),
-                                    _mm256_min_epu8(nul_cr_min(s + i + 64), nul_cr_min(s + i + 96)));
+    const char *p = s, *end = s + n;
+    for (size_t k = n / 256; k > 0; k--, p += 256) {
+        __m256i m = _mm256_min_epu8(nul_cr_min_128(p), nul_cr_min_128(p + 128));
         if (_mm256_movemask_epi8(_mm256_cmpeq_epi8(m, zero)))
             break; /* the 32-byte steps below find it */
     }
-    for (;; i += 32) {
-        if (n - i < 32)
-            i = n - 32; /* positions before i were tested: none is a hit */
-        unsigned m = (unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(nul_cr_min(s + i), zero));
+    for (;; p += 32) {
+        if (end - p < 32)
+            p = end - 32; /* the bytes before p were tested: none is a hit */
+        unsigned m = (unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(nul_cr_min(p), zero));
         if (m)
-            return s + i + __builtin_ctz(m);
-        if (i + 32 >= n)
+            return p + __builtin_ctz(m);
+        if (end - p <= 32)
             return NULL;
     }
 }
