@@ -146,12 +146,82 @@ static void test_memchr_nul_cr(void **state)
     }
 }
 
+/* mm_utf8_valid() as it reads, a byte at a time (no ASCII skip). */
+static bool naive_utf8(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s, *e = p + n;
+    while (p < e) {
+        unsigned c = *p;
+        if (c < 0x80) {
+            p++;
+            continue;
+        }
+        size_t k;
+        if ((c & 0xE0) == 0xC0 && c >= 0xC2)
+            k = 1;
+        else if ((c & 0xF0) == 0xE0)
+            k = 2;
+        else if ((c & 0xF8) == 0xF0 && c <= 0xF4)
+            k = 3;
+        else
+            return false;
+        if ((size_t)(e - p) <= k)
+            return false;
+        for (size_t i = 1; i <= k; i++)
+            if ((p[i] & 0xC0) != 0x80)
+                return false;
+        p += k + 1;
+    }
+    return true;
+}
+
+/*
+ * mm_utf8_valid() (q2msg: the ASCII runs of mixed text ended by one 16-byte
+ * test) against its byte-at-a-time reading on 300,000 random texts of up to
+ * ~600 bytes: ASCII runs of 0-99 bytes between characters of 2-4 bytes, and
+ * now and then a broken one (a lone continuation byte, C0/C1/F5/FF, a
+ * sequence cut short), so runs end at every place of the 16-, 32- and
+ * 64-byte tests.
+ */
+static void test_utf8_valid_mixed(void **state)
+{
+    (void)state;
+    static const char *const chars[] = {"\xc3\xa9", "\xe6\x97\xa5", "\xf0\x9f\x98\x80",
+                                        "\xed\xa0\x80", "\xe9\x80\x80"};
+    static const char *const bad[] = {"\x80", "\xc0\x80", "\xc1\xbf", "\xf5\x80\x80\x80",
+                                      "\xff", "\xe6\x97", "\xe6" "A", "\xf0\x9f\x98"};
+    uint32_t seed = 11;
+    char buf[1200]; /* 11 pieces of at most 99 + 4 bytes */
+    for (int t = 0; t < 300000; t++) {
+        size_t n = 0, pieces = next(&seed) % 12;
+        bool broken = next(&seed) % 4 == 0;
+        for (size_t k = 0; k < pieces; k++) {
+            size_t run = next(&seed) % (next(&seed) % 3 ? 20 : 100);
+            for (size_t i = 0; i < run; i++)
+                buf[n++] = (char)(0x20 + next(&seed) % 0x5F);
+            const char *c = broken && next(&seed) % 6 == 0
+                                ? bad[next(&seed) % (sizeof bad / sizeof bad[0])]
+                                : chars[next(&seed) % (sizeof chars / sizeof chars[0])];
+            memcpy(buf + n, c, strlen(c));
+            n += strlen(c);
+        }
+        if (next(&seed) % 2 && n) /* sometimes end inside a character */
+            n -= next(&seed) % 3 % (n + 1);
+        char *h = exact(buf, n);
+        bool got = mm_utf8_valid(h, n), want = naive_utf8(h, n);
+        free(h);
+        if (got != want)
+            fail_msg("t=%d n=%zu: got %d, want %d", t, n, got, want);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_memcasemem_long),
         cmocka_unit_test(test_plain_text_span),
         cmocka_unit_test(test_memchr_nul_cr),
+        cmocka_unit_test(test_utf8_valid_mixed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -597,27 +597,46 @@ __attribute__((target("avx2"))) static const unsigned char *ascii_run_avx2(const
 }
 #endif
 
+/*
+ * p (< e) is an ASCII byte: where the ASCII from p on ends (at least p + 1).
+ * Mail text is mostly ASCII: a long run goes 32 bytes at a time with AVX2,
+ * then 16 at a time.  Mixed text (CJK with spaces, digits, punctuation) has
+ * short runs: one 16-byte test with SSE2 finds a run's end, not a test of
+ * 32, one of 16 and a byte step for each ASCII byte.
+ */
+static const unsigned char *ascii_skip(const unsigned char *p, const unsigned char *e)
+{
+#ifdef __SSE2__
+    if (e - p >= 16) {
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_loadu_si128((const __m128i *)(const void *)p));
+        if (m)
+            return p + __builtin_ctz(m);
+        p += 16;
+    }
+#endif
+#ifdef HAVE_AVX2_SEARCH
+    if (e - p >= 64 && __builtin_cpu_supports("avx2"))
+        p = ascii_run_avx2(p, e);
+#endif
+    uint64_t w[2];
+    while (e - p >= 16) {
+        memcpy(w, p, sizeof w);
+        if ((w[0] | w[1]) & UINT64_C(0x8080808080808080))
+            break;
+        p += 16;
+    }
+    if (p < e && *p < 0x80)
+        p++;
+    return p;
+}
+
 bool mm_utf8_valid(const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s, *e = p + n;
     while (p < e) {
         unsigned c = *p;
         if (c < 0x80) {
-            /* Mail text is mostly ASCII: skip it 32 bytes at a time with
-             * AVX2, then 16 at a time. */
-#ifdef HAVE_AVX2_SEARCH
-            if (e - p >= 64 && __builtin_cpu_supports("avx2"))
-                p = ascii_run_avx2(p, e);
-#endif
-            uint64_t w[2];
-            while (e - p >= 16) {
-                memcpy(w, p, sizeof w);
-                if ((w[0] | w[1]) & UINT64_C(0x8080808080808080))
-                    break;
-                p += 16;
-            }
-            if (p < e && *p < 0x80)
-                p++;
+            p = ascii_skip(p, e);
             continue;
         }
         size_t k;
