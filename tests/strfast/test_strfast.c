@@ -215,6 +215,32 @@ static void test_utf8_valid_mixed(void **state)
     }
 }
 
+/* mm_ascii() (q2msg: AVX2 128 bytes a step, 32, an overlapping last
+ * block) with one byte 0x7F, 0x80, 0xC3 or 0xFF at every place of every
+ * length up to 300, and with none. */
+static void test_ascii(void **state)
+{
+    (void)state;
+    static const unsigned char odd[] = {0x7F, 0x80, 0xC3, 0xFF};
+    char buf[300];
+    for (size_t n = 0; n <= sizeof buf; n++) {
+        for (size_t at = 0; at <= n; at++) {
+            for (size_t k = 0; k < (at < n ? sizeof odd : 1); k++) {
+                for (size_t i = 0; i < n; i++)
+                    buf[i] = (char)(0x20 + i % 0x5F);
+                if (at < n)
+                    buf[at] = (char)odd[k];
+                bool want = at == n || odd[k] < 0x80;
+                char *h = exact(buf, n);
+                bool got = mm_ascii(h, n);
+                free(h);
+                if (got != want)
+                    fail_msg("n=%zu at=%zu byte=%02x: got %d", n, at, at < n ? odd[k] : 0, got);
+            }
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -222,6 +248,7 @@ int main(void)
         cmocka_unit_test(test_plain_text_span),
         cmocka_unit_test(test_memchr_nul_cr),
         cmocka_unit_test(test_utf8_valid_mixed),
+        cmocka_unit_test(test_ascii),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -318,9 +318,38 @@ void mm_squeeze_space(char *s)
     *w = '\0';
 }
 
+#ifdef HAVE_AVX2_SEARCH
+/* The OR of the 128 bytes at p, as one vector: its top bits tell whether
+ * any of them is 8-bit. */
+__attribute__((target("avx2"))) static inline __m256i or_128(const char *p)
+{
+    const __m256i *v = (const __m256i *)(const void *)p;
+    return _mm256_or_si256(_mm256_or_si256(_mm256_loadu_si256(v), _mm256_loadu_si256(v + 1)),
+                           _mm256_or_si256(_mm256_loadu_si256(v + 2), _mm256_loadu_si256(v + 3)));
+}
+
+/* mm_ascii() for n >= 32: 128 bytes a step, then 32, the last block
+ * overlapping (ORing a byte twice changes nothing). */
+__attribute__((target("avx2"))) static bool ascii_avx2(const char *s, size_t n)
+{
+    const char *p = s;
+    __m256i acc = _mm256_setzero_si256();
+    for (size_t k = n / 128; k > 0; k--, p += 128)
+        acc = _mm256_or_si256(acc, or_128(p));
+    for (; s + n - p > 32; p += 32)
+        acc = _mm256_or_si256(acc, _mm256_loadu_si256((const __m256i *)(const void *)p));
+    acc = _mm256_or_si256(acc, _mm256_loadu_si256((const __m256i *)(const void *)(s + n - 32)));
+    return _mm256_movemask_epi8(acc) == 0;
+}
+#endif
+
 bool mm_ascii(const char *s, size_t n)
 {
     size_t i = 0;
+#ifdef HAVE_AVX2_SEARCH
+    if (n >= 32 && __builtin_cpu_supports("avx2"))
+        return ascii_avx2(s, n);
+#endif
 #ifdef __SSE2__
     __m128i acc = _mm_setzero_si128();
     for (; i + 16 <= n; i += 16)
@@ -590,6 +619,10 @@ const char *mm_memchr_nul_cr(const char *s, size_t n)
 __attribute__((target("avx2"))) static const unsigned char *ascii_run_avx2(const unsigned char *p,
                                                                           const unsigned char *e)
 {
+    /* long runs (most text parts are all ASCII) one test per 128 bytes */
+    for (; e - p >= 128; p += 128)
+        if (_mm256_movemask_epi8(or_128((const char *)p)))
+            break;
     for (; e - p >= 32; p += 32)
         if (_mm256_movemask_epi8(_mm256_loadu_si256((const __m256i *)(const void *)p)))
             break;
