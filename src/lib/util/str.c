@@ -532,9 +532,35 @@ size_t mm_plain_text_span(const char *s, size_t n)
     return i;
 }
 
+#ifdef HAVE_AVX2_SEARCH
+/* mm_memchr3() for n >= 32: 32 bytes a step, the last block overlapping
+ * (its bytes already tested hold none of the three). */
+__attribute__((target("avx2"))) static const char *memchr3_avx2(const char *s, size_t n, char a,
+                                                                char b, char c)
+{
+    const __m256i va = _mm256_set1_epi8(a), vb = _mm256_set1_epi8(b), vc = _mm256_set1_epi8(c);
+    for (size_t i = 0;; i += 32) {
+        if (n - i < 32)
+            i = n - 32;
+        __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(s + i));
+        unsigned m = (unsigned)_mm256_movemask_epi8(_mm256_or_si256(
+            _mm256_or_si256(_mm256_cmpeq_epi8(v, va), _mm256_cmpeq_epi8(v, vb)),
+            _mm256_cmpeq_epi8(v, vc)));
+        if (m)
+            return s + i + __builtin_ctz(m);
+        if (n - i <= 32)
+            return NULL;
+    }
+}
+#endif
+
 const char *mm_memchr3(const char *s, size_t n, char a, char b, char c)
 {
     size_t i = 0;
+#ifdef HAVE_AVX2_SEARCH
+    if (n >= 32 && __builtin_cpu_supports("avx2"))
+        return memchr3_avx2(s, n, a, b, c);
+#endif
 #ifdef __SSE2__
     const __m128i va = _mm_set1_epi8(a), vb = _mm_set1_epi8(b), vc = _mm_set1_epi8(c);
     for (; i + 16 <= n; i += 16) {
