@@ -266,6 +266,34 @@ static void test_memchr3(void **state)
     }
 }
 
+/* mm_token_span() and mm_qtext_span() (q2msg) against their definitions:
+ * every byte value at every place of every length up to 40. */
+static void test_token_qtext_span(void **state)
+{
+    (void)state;
+    char buf[40];
+    for (size_t n = 0; n <= sizeof buf; n++) {
+        for (size_t at = 0; at <= n; at++) {
+            for (int c = 0; c < 256; c += (at == n ? 256 : 1)) {
+                for (size_t i = 0; i < n; i++)
+                    buf[i] = "aZ09-.+_"[i % 8];
+                if (at < n)
+                    buf[at] = (char)c;
+                bool tok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                           (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '+' || c == '_';
+                bool qt = c >= 0x20 && c <= 0x7F && c != '"' && c != '\\';
+                char *h = exact(buf, n);
+                size_t gt = mm_token_span(h, n), gq = mm_qtext_span(h, n);
+                free(h);
+                if (gt != (at < n && !tok ? at : n))
+                    fail_msg("token n=%zu at=%zu c=%d: got %zu", n, at, c, gt);
+                if (gq != (at < n && !qt ? at : n))
+                    fail_msg("qtext n=%zu at=%zu c=%d: got %zu", n, at, c, gq);
+            }
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -275,6 +303,7 @@ int main(void)
         cmocka_unit_test(test_utf8_valid_mixed),
         cmocka_unit_test(test_ascii),
         cmocka_unit_test(test_memchr3),
+        cmocka_unit_test(test_token_qtext_span),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -532,6 +532,65 @@ size_t mm_plain_text_span(const char *s, size_t n)
     return i;
 }
 
+/* Letters, digits and "-.+_": a MIME token as the message layer's fast
+ * Content-Type reader takes it. */
+static bool is_token_byte(unsigned char c)
+{
+    unsigned l = c | 0x20u;
+    return l - 'a' < 26u || (unsigned)c - '0' < 10u || c == '-' || c == '.' || c == '+' ||
+           c == '_';
+}
+
+size_t mm_token_span(const char *s, size_t n)
+{
+    size_t i = 0;
+#ifdef __SSE2__
+    /* x <= k unsigned: min(x, k) == x */
+    const __m128i fold = _mm_set1_epi8(0x20), a = _mm_set1_epi8('a'), d0 = _mm_set1_epi8('0'),
+                  k25 = _mm_set1_epi8(25), k9 = _mm_set1_epi8(9);
+    for (; i + 16 <= n; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        __m128i l = _mm_sub_epi8(_mm_or_si128(v, fold), a), d = _mm_sub_epi8(v, d0);
+        __m128i ok = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(l, k25), l),
+                                  _mm_cmpeq_epi8(_mm_min_epu8(d, k9), d));
+        ok = _mm_or_si128(ok, _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('-')),
+                                           _mm_cmpeq_epi8(v, _mm_set1_epi8('.'))));
+        ok = _mm_or_si128(ok, _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('+')),
+                                           _mm_cmpeq_epi8(v, _mm_set1_epi8('_'))));
+        unsigned m = ~(unsigned)_mm_movemask_epi8(ok) & 0xFFFFu;
+        if (m)
+            return i + (size_t)__builtin_ctz(m);
+    }
+#endif
+    while (i < n && is_token_byte((unsigned char)s[i]))
+        i++;
+    return i;
+}
+
+size_t mm_qtext_span(const char *s, size_t n)
+{
+    size_t i = 0;
+#ifdef __SSE2__
+    const __m128i low = _mm_set1_epi8(0x20), k5f = _mm_set1_epi8(0x5F);
+    for (; i + 16 <= n; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        __m128i x = _mm_sub_epi8(v, low); /* 0x20-0x7F: 0-0x5F */
+        __m128i in = _mm_cmpeq_epi8(_mm_min_epu8(x, k5f), x);
+        __m128i out = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                                   _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
+        unsigned m = ~(unsigned)_mm_movemask_epi8(_mm_andnot_si128(out, in)) & 0xFFFFu;
+        if (m)
+            return i + (size_t)__builtin_ctz(m);
+    }
+#endif
+    for (; i < n; i++) {
+        unsigned char u = (unsigned char)s[i];
+        if (u - 0x20u >= 0x60u || u == '"' || u == '\\')
+            break;
+    }
+    return i;
+}
+
 #ifdef HAVE_AVX2_SEARCH
 /* mm_memchr3() for n >= 32: 32 bytes a step, the last block overlapping
  * (its bytes already tested hold none of the three). */

@@ -87,6 +87,12 @@ bool mm_ascii(const char *s, size_t n);
 /* How many bytes at the start of s[0..n) are printable ASCII (0x20-0x7E),
  * tab, LF or CR: plain 7-bit text.  16 at a time with SSE2. */
 size_t mm_plain_text_span(const char *s, size_t n);
+/* How many bytes at the start of s[0..n) are letters, digits or "-.+_" (a
+ * MIME token as the fast Content-Type reader takes it).  16 at a time with SSE2. */
+size_t mm_token_span(const char *s, size_t n);
+/* How many bytes at the start of s[0..n) are 0x20-0x7F but '"' and '\\'
+ * (a plain quoted parameter value).  16 at a time with SSE2. */
+size_t mm_qtext_span(const char *s, size_t n);
 /* The first NUL or CR of s[0..n), or NULL: the two whole-message tests of
  * the message parser (binary input, line ends to rewrite) in one pass.
  * 128 bytes a step with AVX2, else 16 with SSE2. */
