@@ -109,11 +109,201 @@ static void test_plain_text_span(void **state)
     }
 }
 
+/* The plain definition of mm_memchr_nul_cr(). */
+static const char *naive_nul_cr(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] == '\0' || s[i] == '\r')
+            return s + i;
+    return NULL;
+}
+
+/*
+ * mm_memchr_nul_cr() (q2msg) against its definition on 200,000 random texts
+ * of 0-599 bytes (the 128- and 32-byte steps, the overlapping last block),
+ * over bytes its min(v ^ CR, v) test could confuse (0x0D with the high bit,
+ * 0x80, 0xFF, 0x10, 0x1D, LF) and with 0-2 NULs or CRs put anywhere.
+ */
+static void test_memchr_nul_cr(void **state)
+{
+    (void)state;
+    static const char alpha[] = {'a', '\n', (char)0x8D, (char)0x80, (char)0xFF, 0x10, 0x1D, 0x0C,
+                                 0x0E, 'Z', ' ', 0x01};
+    uint32_t seed = 7;
+    char buf[600];
+    for (int t = 0; t < 200000; t++) {
+        size_t n = next(&seed) % sizeof buf;
+        for (size_t i = 0; i < n; i++)
+            buf[i] = alpha[next(&seed) % sizeof alpha];
+        for (uint32_t k = next(&seed) % 3; n && k > 0; k--)
+            buf[next(&seed) % n] = (next(&seed) & 1) ? '\r' : '\0';
+        char *h = exact(buf, n);
+        const char *got = mm_memchr_nul_cr(h, n), *want = naive_nul_cr(h, n);
+        ptrdiff_t g = got ? got - h : -1, w = want ? want - h : -1;
+        free(h);
+        if (g != w)
+            fail_msg("t=%d n=%zu: got %td, want %td", t, n, g, w);
+    }
+}
+
+/* mm_utf8_valid() as it reads, a byte at a time (no ASCII skip). */
+static bool naive_utf8(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s, *e = p + n;
+    while (p < e) {
+        unsigned c = *p;
+        if (c < 0x80) {
+            p++;
+            continue;
+        }
+        size_t k;
+        if ((c & 0xE0) == 0xC0 && c >= 0xC2)
+            k = 1;
+        else if ((c & 0xF0) == 0xE0)
+            k = 2;
+        else if ((c & 0xF8) == 0xF0 && c <= 0xF4)
+            k = 3;
+        else
+            return false;
+        if ((size_t)(e - p) <= k)
+            return false;
+        for (size_t i = 1; i <= k; i++)
+            if ((p[i] & 0xC0) != 0x80)
+                return false;
+        p += k + 1;
+    }
+    return true;
+}
+
+/*
+ * mm_utf8_valid() (q2msg: the ASCII runs of mixed text ended by one 16-byte
+ * test) against its byte-at-a-time reading on 300,000 random texts of up to
+ * ~600 bytes: ASCII runs of 0-99 bytes between characters of 2-4 bytes, and
+ * now and then a broken one (a lone continuation byte, C0/C1/F5/FF, a
+ * sequence cut short), so runs end at every place of the 16-, 32- and
+ * 64-byte tests.
+ */
+static void test_utf8_valid_mixed(void **state)
+{
+    (void)state;
+    static const char *const chars[] = {"\xc3\xa9", "\xe6\x97\xa5", "\xf0\x9f\x98\x80",
+                                        "\xed\xa0\x80", "\xe9\x80\x80"};
+    static const char *const bad[] = {"\x80", "\xc0\x80", "\xc1\xbf", "\xf5\x80\x80\x80",
+                                      "\xff", "\xe6\x97", "\xe6" "A", "\xf0\x9f\x98"};
+    uint32_t seed = 11;
+    char buf[1200]; /* 11 pieces of at most 99 + 4 bytes */
+    for (int t = 0; t < 300000; t++) {
+        size_t n = 0, pieces = next(&seed) % 12;
+        bool broken = next(&seed) % 4 == 0;
+        for (size_t k = 0; k < pieces; k++) {
+            size_t run = next(&seed) % (next(&seed) % 3 ? 20 : 100);
+            for (size_t i = 0; i < run; i++)
+                buf[n++] = (char)(0x20 + next(&seed) % 0x5F);
+            const char *c = broken && next(&seed) % 6 == 0
+                                ? bad[next(&seed) % (sizeof bad / sizeof bad[0])]
+                                : chars[next(&seed) % (sizeof chars / sizeof chars[0])];
+            memcpy(buf + n, c, strlen(c));
+            n += strlen(c);
+        }
+        if (next(&seed) % 2 && n) /* sometimes end inside a character */
+            n -= next(&seed) % 3 % (n + 1);
+        char *h = exact(buf, n);
+        bool got = mm_utf8_valid(h, n), want = naive_utf8(h, n);
+        free(h);
+        if (got != want)
+            fail_msg("t=%d n=%zu: got %d, want %d", t, n, got, want);
+    }
+}
+
+/* mm_ascii() (q2msg: AVX2 128 bytes a step, 32, an overlapping last
+ * block) with one byte 0x7F, 0x80, 0xC3 or 0xFF at every place of every
+ * length up to 300, and with none. */
+static void test_ascii(void **state)
+{
+    (void)state;
+    static const unsigned char odd[] = {0x7F, 0x80, 0xC3, 0xFF};
+    char buf[300];
+    for (size_t n = 0; n <= sizeof buf; n++) {
+        for (size_t at = 0; at <= n; at++) {
+            for (size_t k = 0; k < (at < n ? sizeof odd : 1); k++) {
+                for (size_t i = 0; i < n; i++)
+                    buf[i] = (char)(0x20 + i % 0x5F);
+                if (at < n)
+                    buf[at] = (char)odd[k];
+                bool want = at == n || odd[k] < 0x80;
+                char *h = exact(buf, n);
+                bool got = mm_ascii(h, n);
+                free(h);
+                if (got != want)
+                    fail_msg("n=%zu at=%zu byte=%02x: got %d", n, at, at < n ? odd[k] : 0, got);
+            }
+        }
+    }
+}
+
+/* mm_memchr3() (q2msg: AVX2 32 bytes a step, an overlapping last block)
+ * against its definition on 200,000 random texts of 0-299 bytes. */
+static void test_memchr3(void **state)
+{
+    (void)state;
+    uint32_t seed = 5;
+    char buf[300];
+    for (int t = 0; t < 200000; t++) {
+        size_t n = next(&seed) % sizeof buf;
+        for (size_t i = 0; i < n; i++)
+            buf[i] = "abcd\n>;\t"[next(&seed) % 8]; /* none of the three */
+        for (uint32_t k = next(&seed) % 3; n && k > 0; k--)
+            buf[next(&seed) % n] = "<&\r"[next(&seed) % 3];
+        char *h = exact(buf, n);
+        const char *got = mm_memchr3(h, n, '<', '&', '\r'), *want = NULL;
+        for (size_t i = 0; i < n && !want; i++)
+            if (h[i] == '<' || h[i] == '&' || h[i] == '\r')
+                want = h + i;
+        ptrdiff_t g = got ? got - h : -1, w = want ? want - h : -1;
+        free(h);
+        if (g != w)
+            fail_msg("t=%d n=%zu: got %td, want %td", t, n, g, w);
+    }
+}
+
+/* mm_token_span() and mm_qtext_span() (q2msg) against their definitions:
+ * every byte value at every place of every length up to 40. */
+static void test_token_qtext_span(void **state)
+{
+    (void)state;
+    char buf[40];
+    for (size_t n = 0; n <= sizeof buf; n++) {
+        for (size_t at = 0; at <= n; at++) {
+            for (int c = 0; c < 256; c += (at == n ? 256 : 1)) {
+                for (size_t i = 0; i < n; i++)
+                    buf[i] = "aZ09-.+_"[i % 8];
+                if (at < n)
+                    buf[at] = (char)c;
+                bool tok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                           (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '+' || c == '_';
+                bool qt = c >= 0x20 && c <= 0x7F && c != '"' && c != '\\';
+                char *h = exact(buf, n);
+                size_t gt = mm_token_span(h, n), gq = mm_qtext_span(h, n);
+                free(h);
+                if (gt != (at < n && !tok ? at : n))
+                    fail_msg("token n=%zu at=%zu c=%d: got %zu", n, at, c, gt);
+                if (gq != (at < n && !qt ? at : n))
+                    fail_msg("qtext n=%zu at=%zu c=%d: got %zu", n, at, c, gq);
+            }
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_memcasemem_long),
         cmocka_unit_test(test_plain_text_span),
+        cmocka_unit_test(test_memchr_nul_cr),
+        cmocka_unit_test(test_utf8_valid_mixed),
+        cmocka_unit_test(test_ascii),
+        cmocka_unit_test(test_memchr3),
+        cmocka_unit_test(test_token_qtext_span),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

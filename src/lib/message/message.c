@@ -161,8 +161,8 @@ void mm_msg_recycle(mm_msg *m)
 }
 
 /* A message starts with a header field (optionally after an mbox "From " line).
- * *no_nul: the whole of s was probed and holds no NUL byte. */
-static mm_status_t sniff(const char *s, size_t n, bool *no_nul)
+ * first_nul: the first NUL of s[0..n), or NULL (found by the caller's scan). */
+static mm_status_t sniff(const char *s, size_t n, const char *first_nul)
 {
     if (n == 0)
         return MM_EEMPTY;
@@ -170,7 +170,7 @@ static mm_status_t sniff(const char *s, size_t n, bool *no_nul)
      * of the first 64 KiB.  A stray NUL in a body (some gateways append one)
      * does not make a bounce unreadable; mm_msg_parse() drops such bytes. */
     size_t probe = n < 65536 ? n : 65536, nuls = 0;
-    const char *nul = memchr(s, '\0', probe);
+    const char *nul = first_nul && first_nul < s + probe ? first_nul : NULL;
     if (nul) { /* rare: only then is the header's end needed */
         /* mm_memcasemem, not memmem: glibc's looks at every byte for a 2-byte needle */
         const char *head_end = mm_memcasemem(s, probe, "\n\n", 2);
@@ -182,7 +182,6 @@ static mm_status_t sniff(const char *s, size_t n, bool *no_nul)
         if (nuls > probe / 100)
             return MM_EBINARY;
     }
-    *no_nul = nuls == 0 && probe == n;
     size_t i = 0;
     while (i < n && (s[i] == '\n' || s[i] == '\r' || s[i] == ' ' || s[i] == '\t'))
         i++;
@@ -978,8 +977,17 @@ static char *copy_room(mm_msg *m, size_t len)
 static mm_status_t parse_into(const mm_limits *lim, const char *bytes, size_t len, mm_msg *m,
                               mm_msg_path path)
 {
-    bool no_nul = false;
-    mm_status_t st = sniff(bytes, len, &no_nul);
+    /* One scan for both whole-message tests; a second only from the first hit. */
+    const char *hit = len ? mm_memchr_nul_cr(bytes, len) : NULL;
+    const char *nul = hit, *end = bytes + len;
+    bool any_cr = false;
+    if (hit && *hit == '\r') {
+        any_cr = true;
+        nul = memchr(hit, '\0', (size_t)(end - hit));
+    } else if (hit) {
+        any_cr = memchr(hit, '\r', (size_t)(end - hit)) != NULL;
+    }
+    mm_status_t st = sniff(bytes, len, nul);
     if (st != MM_OK)
         return st;
     if (len > G_MAXUINT) /* GByteArray lengths are guint */
@@ -989,9 +997,9 @@ static mm_status_t parse_into(const mm_limits *lim, const char *bytes, size_t le
         return MM_ENOMEM;
     /* kept in m: the header fields' values are made from them when read */
     mm_buf *head_raw = &m->head_raw, *orig_raw = &m->orig_raw;
-    size_t buflen = mm_msg_sanitize(lim, bytes, len, buf, head_raw, orig_raw, &m->dashes);
+    size_t buflen = mm_msg_sanitize(lim, bytes, len, any_cr, buf, head_raw, orig_raw, &m->dashes);
     const mm_dashes *dashes = &m->dashes;
-    if (!no_nul) { /* the copy holds a NUL only where the input did */
+    if (nul) { /* the copy holds a NUL only where the input did */
         size_t had = buflen;
         buflen = drop_nuls(buf, buflen);
         if (buflen != had)

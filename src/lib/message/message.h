@@ -171,10 +171,11 @@ mm_status_t mm_fields_add(mm_arena *a, mm_fields *f, const char *name, size_t nl
  * the copy's length is returned, and the caller's buffers head and orig hold
  * every field of the top header block and of the first attached message's,
  * one per line, folded lines kept as they were; dashes (emptied first) gets
- * where the copy's lines that begin "--" start.
+ * where the copy's lines that begin "--" start.  any_cr: bytes holds a CR
+ * (false lets the line loop take its runs; the caller has scanned for it).
  */
-size_t mm_msg_sanitize(const mm_limits *lim, const char *bytes, size_t len, char *out,
-                       mm_buf *head, mm_buf *orig, mm_dashes *dashes);
+size_t mm_msg_sanitize(const mm_limits *lim, const char *bytes, size_t len, bool any_cr,
+                       char *out, mm_buf *head, mm_buf *orig, mm_dashes *dashes);
 
 /* Process-wide GMime set-up; called by mm_ctx_create(), safe to call twice. */
 void mm_msg_global_init(void);

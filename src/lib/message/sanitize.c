@@ -503,9 +503,8 @@ static bool plain_field_start(const san *s, const char *p)
 }
 
 /* Split on LF, CRLF and bare CR; a last line without an end is kept. */
-static void split_lines(san *s, const char *p, size_t n)
+static void split_lines(san *s, const char *p, size_t n, bool any_cr)
 {
-    bool any_cr = memchr(p, '\r', n) != NULL;
     const char *end = p + n;
     while (p < end && !s->cut) {
         if (!any_cr && s->in_header && plain_field_start(s, p)) {
@@ -541,8 +540,8 @@ static void split_lines(san *s, const char *p, size_t n)
         emit(s, p, 0);
 }
 
-size_t mm_msg_sanitize(const mm_limits *lim, const char *bytes, size_t len, char *buf,
-                       mm_buf *head, mm_buf *orig, mm_dashes *dashes)
+size_t mm_msg_sanitize(const mm_limits *lim, const char *bytes, size_t len, bool any_cr,
+                       char *buf, mm_buf *head, mm_buf *orig, mm_dashes *dashes)
 {
     san state; /* 17 KiB on the stack: a heap block per message cost more */
     san *s = &state;
@@ -557,7 +556,7 @@ size_t mm_msg_sanitize(const mm_limits *lim, const char *bytes, size_t len, char
     dashes->n = 0;
     dashes->lost = false;
     start_header_block(s, head);
-    split_lines(s, bytes, len);
+    split_lines(s, bytes, len, any_cr);
     side_flush(s);
     buf[s->len] = '\0';
     return s->len;

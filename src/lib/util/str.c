@@ -318,9 +318,38 @@ void mm_squeeze_space(char *s)
     *w = '\0';
 }
 
+#ifdef HAVE_AVX2_SEARCH
+/* The OR of the 128 bytes at p, as one vector: its top bits tell whether
+ * any of them is 8-bit. */
+__attribute__((target("avx2"))) static inline __m256i or_128(const char *p)
+{
+    const __m256i *v = (const __m256i *)(const void *)p;
+    return _mm256_or_si256(_mm256_or_si256(_mm256_loadu_si256(v), _mm256_loadu_si256(v + 1)),
+                           _mm256_or_si256(_mm256_loadu_si256(v + 2), _mm256_loadu_si256(v + 3)));
+}
+
+/* mm_ascii() for n >= 32: 128 bytes a step, then 32, the last block
+ * overlapping (ORing a byte twice changes nothing). */
+__attribute__((target("avx2"))) static bool ascii_avx2(const char *s, size_t n)
+{
+    const char *p = s;
+    __m256i acc = _mm256_setzero_si256();
+    for (size_t k = n / 128; k > 0; k--, p += 128)
+        acc = _mm256_or_si256(acc, or_128(p));
+    for (; s + n - p > 32; p += 32)
+        acc = _mm256_or_si256(acc, _mm256_loadu_si256((const __m256i *)(const void *)p));
+    acc = _mm256_or_si256(acc, _mm256_loadu_si256((const __m256i *)(const void *)(s + n - 32)));
+    return _mm256_movemask_epi8(acc) == 0;
+}
+#endif
+
 bool mm_ascii(const char *s, size_t n)
 {
     size_t i = 0;
+#ifdef HAVE_AVX2_SEARCH
+    if (n >= 32 && __builtin_cpu_supports("avx2"))
+        return ascii_avx2(s, n);
+#endif
 #ifdef __SSE2__
     __m128i acc = _mm_setzero_si128();
     for (; i + 16 <= n; i += 16)
@@ -503,9 +532,94 @@ size_t mm_plain_text_span(const char *s, size_t n)
     return i;
 }
 
+/* Letters, digits and "-.+_": a MIME token as the message layer's fast
+ * Content-Type reader takes it. */
+static bool is_token_byte(unsigned char c)
+{
+    unsigned l = c | 0x20u;
+    return l - 'a' < 26u || (unsigned)c - '0' < 10u || c == '-' || c == '.' || c == '+' ||
+           c == '_';
+}
+
+size_t mm_token_span(const char *s, size_t n)
+{
+    size_t i = 0;
+#ifdef __SSE2__
+    /* x <= k unsigned: min(x, k) == x */
+    const __m128i fold = _mm_set1_epi8(0x20), a = _mm_set1_epi8('a'), d0 = _mm_set1_epi8('0'),
+                  k25 = _mm_set1_epi8(25), k9 = _mm_set1_epi8(9);
+    for (; i + 16 <= n; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        __m128i l = _mm_sub_epi8(_mm_or_si128(v, fold), a), d = _mm_sub_epi8(v, d0);
+        __m128i ok = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(l, k25), l),
+                                  _mm_cmpeq_epi8(_mm_min_epu8(d, k9), d));
+        ok = _mm_or_si128(ok, _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('-')),
+                                           _mm_cmpeq_epi8(v, _mm_set1_epi8('.'))));
+        ok = _mm_or_si128(ok, _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('+')),
+                                           _mm_cmpeq_epi8(v, _mm_set1_epi8('_'))));
+        unsigned m = ~(unsigned)_mm_movemask_epi8(ok) & 0xFFFFu;
+        if (m)
+            return i + (size_t)__builtin_ctz(m);
+    }
+#endif
+    while (i < n && is_token_byte((unsigned char)s[i]))
+        i++;
+    return i;
+}
+
+size_t mm_qtext_span(const char *s, size_t n)
+{
+    size_t i = 0;
+#ifdef __SSE2__
+    const __m128i low = _mm_set1_epi8(0x20), k5f = _mm_set1_epi8(0x5F);
+    for (; i + 16 <= n; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        __m128i x = _mm_sub_epi8(v, low); /* 0x20-0x7F: 0-0x5F */
+        __m128i in = _mm_cmpeq_epi8(_mm_min_epu8(x, k5f), x);
+        __m128i out = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                                   _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
+        unsigned m = ~(unsigned)_mm_movemask_epi8(_mm_andnot_si128(out, in)) & 0xFFFFu;
+        if (m)
+            return i + (size_t)__builtin_ctz(m);
+    }
+#endif
+    for (; i < n; i++) {
+        unsigned char u = (unsigned char)s[i];
+        if (u - 0x20u >= 0x60u || u == '"' || u == '\\')
+            break;
+    }
+    return i;
+}
+
+#ifdef HAVE_AVX2_SEARCH
+/* mm_memchr3() for n >= 32: 32 bytes a step, the last block overlapping
+ * (its bytes already tested hold none of the three). */
+__attribute__((target("avx2"))) static const char *memchr3_avx2(const char *s, size_t n, char a,
+                                                                char b, char c)
+{
+    const __m256i va = _mm256_set1_epi8(a), vb = _mm256_set1_epi8(b), vc = _mm256_set1_epi8(c);
+    for (size_t i = 0;; i += 32) {
+        if (n - i < 32)
+            i = n - 32;
+        __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(s + i));
+        unsigned m = (unsigned)_mm256_movemask_epi8(_mm256_or_si256(
+            _mm256_or_si256(_mm256_cmpeq_epi8(v, va), _mm256_cmpeq_epi8(v, vb)),
+            _mm256_cmpeq_epi8(v, vc)));
+        if (m)
+            return s + i + __builtin_ctz(m);
+        if (n - i <= 32)
+            return NULL;
+    }
+}
+#endif
+
 const char *mm_memchr3(const char *s, size_t n, char a, char b, char c)
 {
     size_t i = 0;
+#ifdef HAVE_AVX2_SEARCH
+    if (n >= 32 && __builtin_cpu_supports("avx2"))
+        return memchr3_avx2(s, n, a, b, c);
+#endif
 #ifdef __SSE2__
     const __m128i va = _mm_set1_epi8(a), vb = _mm_set1_epi8(b), vc = _mm_set1_epi8(c);
     for (; i + 16 <= n; i += 16) {
@@ -523,10 +637,77 @@ const char *mm_memchr3(const char *s, size_t n, char a, char b, char c)
 }
 
 #ifdef HAVE_AVX2_SEARCH
+/* 0xFF where v is NUL or CR: min(v ^ CR, v) is 0 exactly there, and a
+ * min() of four such vectors is 0 where any of them is (one test a step). */
+__attribute__((target("avx2"))) static inline __m256i nul_cr_min(const char *p)
+{
+    __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)p);
+    return _mm256_min_epu8(_mm256_xor_si256(v, _mm256_set1_epi8('\r')), v);
+}
+
+/* nul_cr_min() of the 128 bytes at p, folded into one vector by min(). */
+__attribute__((target("avx2"))) static inline __m256i nul_cr_min_128(const char *p)
+{
+    return _mm256_min_epu8(_mm256_min_epu8(nul_cr_min(p), nul_cr_min(p + 32)),
+                           _mm256_min_epu8(nul_cr_min(p + 64), nul_cr_min(p + 96)));
+}
+
+/* mm_memchr_nul_cr() over s[0..n), n >= 32: 256 bytes a step (nearly every
+ * message has no NUL and no CR: one test a step, a counted loop), then 32,
+ * the last block overlapping. */
+__attribute__((target("avx2"))) static const char *nul_cr_avx2(const char *s, size_t n)
+{
+    const __m256i zero = _mm256_setzero_si256();
+    const char *p = s, *end = s + n;
+    for (size_t k = n / 256; k > 0; k--, p += 256) {
+        __m256i m = _mm256_min_epu8(nul_cr_min_128(p), nul_cr_min_128(p + 128));
+        if (_mm256_movemask_epi8(_mm256_cmpeq_epi8(m, zero)))
+            break; /* the 32-byte steps below find it */
+    }
+    for (;; p += 32) {
+        if (end - p < 32)
+            p = end - 32; /* the bytes before p were tested: none is a hit */
+        unsigned m = (unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(nul_cr_min(p), zero));
+        if (m)
+            return p + __builtin_ctz(m);
+        if (end - p <= 32)
+            return NULL;
+    }
+}
+#endif
+
+const char *mm_memchr_nul_cr(const char *s, size_t n)
+{
+    size_t i = 0;
+#ifdef HAVE_AVX2_SEARCH
+    if (n >= 32 && __builtin_cpu_supports("avx2"))
+        return nul_cr_avx2(s, n);
+#endif
+#ifdef __SSE2__
+    const __m128i cr = _mm_set1_epi8('\r'), zero = _mm_setzero_si128();
+    for (; i + 16 <= n; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        unsigned m = (unsigned)_mm_movemask_epi8(
+            _mm_cmpeq_epi8(_mm_min_epu8(_mm_xor_si128(v, cr), v), zero));
+        if (m)
+            return s + i + __builtin_ctz(m);
+    }
+#endif
+    for (; i < n; i++)
+        if (s[i] == '\0' || s[i] == '\r')
+            return s + i;
+    return NULL;
+}
+
+#ifdef HAVE_AVX2_SEARCH
 /* The first block of 32 from p on that holds an 8-bit byte (or where fewer than 32 are left). */
 __attribute__((target("avx2"))) static const unsigned char *ascii_run_avx2(const unsigned char *p,
                                                                           const unsigned char *e)
 {
+    /* long runs (most text parts are all ASCII) one test per 128 bytes */
+    for (; e - p >= 128; p += 128)
+        if (_mm256_movemask_epi8(or_128((const char *)p)))
+            break;
     for (; e - p >= 32; p += 32)
         if (_mm256_movemask_epi8(_mm256_loadu_si256((const __m256i *)(const void *)p)))
             break;
@@ -534,27 +715,46 @@ __attribute__((target("avx2"))) static const unsigned char *ascii_run_avx2(const
 }
 #endif
 
+/*
+ * p (< e) is an ASCII byte: where the ASCII from p on ends (at least p + 1).
+ * Mail text is mostly ASCII: a long run goes 32 bytes at a time with AVX2,
+ * then 16 at a time.  Mixed text (CJK with spaces, digits, punctuation) has
+ * short runs: one 16-byte test with SSE2 finds a run's end, not a test of
+ * 32, one of 16 and a byte step for each ASCII byte.
+ */
+static const unsigned char *ascii_skip(const unsigned char *p, const unsigned char *e)
+{
+#ifdef __SSE2__
+    if (e - p >= 16) {
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_loadu_si128((const __m128i *)(const void *)p));
+        if (m)
+            return p + __builtin_ctz(m);
+        p += 16;
+    }
+#endif
+#ifdef HAVE_AVX2_SEARCH
+    if (e - p >= 64 && __builtin_cpu_supports("avx2"))
+        p = ascii_run_avx2(p, e);
+#endif
+    uint64_t w[2];
+    while (e - p >= 16) {
+        memcpy(w, p, sizeof w);
+        if ((w[0] | w[1]) & UINT64_C(0x8080808080808080))
+            break;
+        p += 16;
+    }
+    if (p < e && *p < 0x80)
+        p++;
+    return p;
+}
+
 bool mm_utf8_valid(const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s, *e = p + n;
     while (p < e) {
         unsigned c = *p;
         if (c < 0x80) {
-            /* Mail text is mostly ASCII: skip it 32 bytes at a time with
-             * AVX2, then 16 at a time. */
-#ifdef HAVE_AVX2_SEARCH
-            if (e - p >= 64 && __builtin_cpu_supports("avx2"))
-                p = ascii_run_avx2(p, e);
-#endif
-            uint64_t w[2];
-            while (e - p >= 16) {
-                memcpy(w, p, sizeof w);
-                if ((w[0] | w[1]) & UINT64_C(0x8080808080808080))
-                    break;
-                p += 16;
-            }
-            if (p < e && *p < 0x80)
-                p++;
+            p = ascii_skip(p, e);
             continue;
         }
         size_t k;
