@@ -144,6 +144,13 @@ static const cn_name domains[] = {
     N(".sohu.com", P_SOHU),
 };
 
+/* The last bytes of domains[]' patterns, all of them name endings (a
+ * leading '.'): a recipient's domain that ends in another byte cannot
+ * match one, told without reading the patterns (ten string literals, as
+ * many cache misses for most recipients).  mm_rhost_cn_keys_wrong() checks
+ * it against domains[]. */
+static const char domain_ends[] = "mnt";
+
 /* Text that names the platform without a rule of its own, and a pair of
  * its bytes that most replies lack (key): asked first, in one load, before
  * the others. */
@@ -234,6 +241,18 @@ const char *mm_rhost_cn_keys_wrong(void)
         keys[hosts[i].key / 64] |= (uint64_t)1 << (hosts[i].key % 64);
     if (memcmp(keys, host_keys, sizeof keys) != 0)
         return "(host_keys is not hosts[]' keys)";
+    for (size_t i = 0; i < sizeof domains / sizeof domains[0]; i++)
+        if (domains[i].pat[0] != '.' ||
+            !memchr(domain_ends, domains[i].pat[domains[i].len - 1], sizeof domain_ends - 1))
+            return "(domain_ends lacks the last byte of a pattern of domains[], or that "
+                   "pattern is no name ending)";
+    for (const char *c = domain_ends; *c; c++) {
+        bool used = false;
+        for (size_t i = 0; i < sizeof domains / sizeof domains[0]; i++)
+            used |= domains[i].pat[domains[i].len - 1] == *c;
+        if (!used)
+            return "(domain_ends holds a byte no pattern of domains[] ends in)";
+    }
     for (size_t i = 0; i < sizeof hosts / sizeof hosts[0]; i++) {
         bool in = false;
         /* past a leading '.': a name equal to the domain lacks that pair */
@@ -313,11 +332,10 @@ static cn_prov host_prov(const mm_rcpt *rc, const char *lower, const mm_cn_pairs
 }
 
 /* Can the name host_copy() would make of s (outlen bytes of room) match
- * one of t's patterns?  False only when every pattern is a name ending
- * ('.') and none ends in the name's last byte: most recipients' domains
- * end in ".jp" or ".org", which no name of domains[] does, and are told
- * so without the copy. */
-static bool last_byte_fits(const char *s, size_t outlen, const cn_name *t, size_t n)
+ * one of domains[]' patterns?  False when none ends in the name's last
+ * byte (domain_ends): most recipients' domains end in ".jp" or ".org",
+ * which no name of domains[] does, and are told so without the copy. */
+static bool last_byte_fits(const char *s, size_t outlen)
 {
     size_t i = 0;
     while (*s == ' ' || *s == '<')
@@ -328,18 +346,14 @@ static bool last_byte_fits(const char *s, size_t outlen, const cn_name *t, size_
         i--;
     if (i == 0)
         return false;
-    char last = mm_lower(s[i - 1]);
-    for (size_t k = 0; k < n; k++)
-        if (t[k].pat[0] != '.' || t[k].pat[t[k].len - 1] == last)
-            return true;
-    return false;
+    return memchr(domain_ends, mm_lower(s[i - 1]), sizeof domain_ends - 1) != NULL;
 }
 
 static cn_prov domain_prov(const char *rcpt)
 {
     const char *at = strrchr(rcpt, '@');
     char dom[256];
-    if (!at || !last_byte_fits(at + 1, sizeof dom, domains, sizeof domains / sizeof domains[0]))
+    if (!at || !last_byte_fits(at + 1, sizeof dom))
         return P_NONE;
     host_copy(at + 1, dom, sizeof dom);
     return name_prov(dom, domains, sizeof domains / sizeof domains[0], NULL);
