@@ -164,7 +164,9 @@ static void test_rhost_cn_keys(void **state)
     (void)state;
     const char *wrong = mm_rhost_cn_keys_wrong();
     if (wrong)
-        fail_msg("rhost_cn.c: the key pair of host name %s is not one of its pairs", wrong);
+        fail_msg("rhost_cn.c: the key pair of host name %s is not one of its pairs (or the "
+                 "constant named is stale)",
+                 wrong);
 }
 
 int main(int argc, char **argv)

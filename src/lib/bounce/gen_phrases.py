@@ -12,8 +12,8 @@ known list name.  The output (static const arrays for phrases.c only):
   phrase_need     each row's pairs other than its key and its two rarest
                   others, rarest first, ended by NEED_END
   phrase_key_*    the rows by key pair: one pair of each pattern, chosen rare;
-                  phrase_key_mask: which slots key a row at all, and
-                  phrase_key_blocks: which blocks of 16 slots do;
+                  phrase_key_mask: which slots key a row at all (bit
+                  s % 64 of word s / 64, as the scan gathers the set);
                   phrase_keyed: per row in key order (a bucket's rows side by
                   side), its two rarest other pairs (ALWAYS if fewer), its
                   row and where the rest of its pairs start in phrase_need:
@@ -169,15 +169,10 @@ def main():
     w.append('static const unsigned short phrase_key_first[%d] = {' % (SLOTS + 1))
     w.extend(wrap([str(x) for x in first]))
     w.append('};')
-    w.append('/* bit j of [i]: slot 16 * i + j keys a row (the scan skips the others) */')
-    w.append('static const unsigned short phrase_key_mask[%d] = {' % (SLOTS // 16))
-    w.extend(wrap(['0x%04x' % sum(1 << j for j in range(16) if buckets[16 * i + j])
-                   for i in range(SLOTS // 16)]))
-    w.append('};')
-    blocks = [i for i in range(SLOTS // 16) if any(buckets[16 * i + j] for j in range(16))]
-    w.append('/* the blocks of 16 slots that key a row (phrase_key_mask[i] != 0) */')
-    w.append('static const unsigned char phrase_key_blocks[%d] = {' % len(blocks))
-    w.extend(wrap([str(i) for i in blocks]))
+    w.append('/* bit j of [i]: slot 64 * i + j keys a row (the scan skips the others) */')
+    w.append('static const uint64_t phrase_key_mask[%d] = {' % (SLOTS // 64))
+    w.extend(wrap(['0x%016xu' % sum(1 << j for j in range(64) if buckets[64 * i + j])
+                   for i in range(SLOTS // 64)]))
     w.append('};')
     w.append('static const phrase_keyed_row phrase_keyed[PHRASE_COUNT] = {')
     def other(i, k):

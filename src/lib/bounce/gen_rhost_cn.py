@@ -8,10 +8,13 @@ The rows are checked here, so a bad edit fails the build instead of shipping
 a waiting time of the documented shape).  The output (static const arrays for
 rhost_cn.c only):
 
-  rules      every row in the file's order, with the mm_cn_pair_hash() of
-             its pattern's second rarest byte pair (pair2, see rank())
-  groups     the rows by key, their pattern's rarest pair: each key with the
-             set of rows (a bit each) filed under it
+  rules      every row in the file's order
+  rule_pair2 the mm_cn_pair_hash() of each row's pattern's second rarest
+             byte pair (see rank()), apart from rules: the scan reads 2 bytes
+             a row in one small array, not a field of a 48-byte row
+  group_keys the keys of the groups of rows, each its rows' rarest pair
+  group_rows each group's set of rows (a bit each), read only for the groups
+             whose key the reply holds
 
 A row can apply only if the reply holds every pair of adjacent bytes of its
 pattern (but across a '*'), so rhost_cn.c tests each group's key once (about
@@ -21,6 +24,7 @@ pattern (but across a '*'), so rhost_cn.c tests each group's key once (about
 import ast
 import re
 import sys
+import textwrap
 
 PROVIDERS = ('tencent', 'netease', 'alibaba', 'coremail', 'sina', 'sohu', 'any', 'gen')
 FLAGS = ('SIG', 'C4', 'C5')
@@ -123,19 +127,29 @@ def main():
          '#define CN_RULE_WORDS %d' % words,
          '',
          'static const cn_rule rules[CN_RULE_COUNT] = {']
-    groups = {}
+    groups, pair2s = {}, []
     for i, (prov, fl, lit, pat, reason, wait, src_) in enumerate(rows):
         key, pair2 = keys_of(pat, groups)
+        pair2s.append(pair2)
         groups.setdefault(key, [0] * words)[i // WORDS] |= 1 << (i % WORDS)
         retry = '0' if wait == '0' else '%s * %s' % (wait[:-1], UNITS[wait[-1]])
-        w.append('    {P_%s, %s, %s, MM_REASON_%s, %s, %s, %d},' %
-                 (prov.upper(), ' | '.join(fl) or '0', lit, reason, retry, c_string(src_),
-                  pair2))
+        w.append('    {P_%s, %s, %s, MM_REASON_%s, %s, %s},' %
+                 (prov.upper(), ' | '.join(fl) or '0', lit, reason, retry, c_string(src_)))
     w.append('};')
     w.append('')
-    w.append('static const cn_group groups[] = {')
-    for pair, mask in groups.items():
-        w.append('    {%d, {%s}},' % (pair, ', '.join('0x%xu' % m for m in mask)))
+    w.append('static const unsigned short rule_pair2[CN_RULE_COUNT] = {')
+    w.extend(textwrap.wrap(', '.join(str(p) for p in pair2s) + ',', 92,
+                           initial_indent='    ', subsequent_indent='    '))
+    w.append('};')
+    w.append('')
+    w.append('#define CN_GROUP_COUNT %d' % len(groups))
+    w.append('static const unsigned short group_keys[CN_GROUP_COUNT] = {')
+    w.extend(textwrap.wrap(', '.join(str(p) for p in groups) + ',', 92,
+                           initial_indent='    ', subsequent_indent='    '))
+    w.append('};')
+    w.append('static const uint64_t group_rows[CN_GROUP_COUNT][CN_RULE_WORDS] = {')
+    for mask in groups.values():
+        w.append('    {%s},' % ', '.join('0x%xu' % m for m in mask))
     w.append('};')
     with open(out, 'w', encoding='utf-8') as f:
         f.write('\n'.join(w) + '\n')

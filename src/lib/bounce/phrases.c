@@ -62,12 +62,12 @@ typedef struct phrase_span {
     unsigned short lo, hi;
 } phrase_span;
 
-/* phrase_rows, phrase_spans, phrase_need, phrase_key_first/_mask/_blocks, phrase_keyed:
+/* phrase_rows, phrase_spans, phrase_need, phrase_key_first/_mask, phrase_keyed:
  * made at build time from data/bounce/phrases.txt by gen_phrases.py */
 #include "phrase_table.h"
 
 _Static_assert(PHRASE_COUNT <= 64 * MM_PHRASE_WORDS, "mm_phrase_text keeps a bit per pattern");
-_Static_assert(sizeof phrase_key_mask / sizeof phrase_key_mask[0] * 16 == MM_CN_SLOTS,
+_Static_assert(sizeof phrase_key_mask / sizeof phrase_key_mask[0] * 64 == MM_CN_SLOTS,
                "a mask bit per pair slot");
 _Static_assert(sizeof phrase_key_first / sizeof phrase_key_first[0] == MM_CN_SLOTS + 1,
                "the generator's pair slots are mm_cn_pairs'");
@@ -304,6 +304,21 @@ static void wake_rows(mm_phrase_text *pt, unsigned slot)
     }
 }
 
+#ifdef __SSE2__
+/* The slots 64 * w .. 64 * w + 63 the set holds, a bit each: its bytes
+ * are 0 and 1, so shifted left by 7 a 1 is a byte's top bit, which
+ * movemask gathers 16 slots at a time. */
+static uint64_t slots_64(const mm_cn_pairs *pp, unsigned w)
+{
+    uint64_t m = 0;
+    for (unsigned q = 0; q < 4; q++) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(pp->has + w * 64 + q * 16));
+        m |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_slli_epi16(v, 7)) << (q * 16);
+    }
+    return m;
+}
+#endif
+
 /* Mark the candidate rows (pt->cand) of every list at once, from the pairs
  * the text holds: about 60 for a reply, each waking the few rows keyed on
  * it, instead of a walk over the few hundred rows of the lists asked. */
@@ -312,17 +327,17 @@ static void find_candidates(mm_phrase_text *pt)
     memset(pt->cand, 0, sizeof pt->cand);
     pt->indexed = true;
 #ifdef __SSE2__
-    /* the set holds bytes 0 and 1: shifted left by 7, a 1 is a byte's top
-     * bit, which the mask gathers 16 slots at a time; most pairs a text
-     * holds key no row (a space or a digit in them) and are left out, and
-     * so are the blocks where no slot keys a row (18 of 64) */
-    for (size_t b = 0; b < sizeof phrase_key_blocks; b++) {
-        unsigned at = phrase_key_blocks[b] * 16u;
-        __m128i v = _mm_loadu_si128((const __m128i *)(pt->pairs.has + at));
-        unsigned mask = (unsigned)_mm_movemask_epi8(_mm_slli_epi16(v, 7)) &
-                        phrase_key_mask[at / 16];
-        for (; mask; mask &= mask - 1)
-            wake_rows(pt, at + (unsigned)__builtin_ctz(mask));
+    /* 64 slots at a time, a bit each (slots_64()); most pairs a text holds
+     * key no row (a space or a digit in them) and are left out.  Words, not
+     * the 16-slot blocks of the byte set: the loop over the slots woken
+     * ends 16 times a text instead of 46, each end a likely mispredicted
+     * branch (cachegrind's branch simulation had this loop's at 29 k of
+     * list_match's 119 k for 2,000 messages). */
+    for (unsigned w = 0; w < MM_CN_SLOTS / 64; w++) {
+        if (!phrase_key_mask[w]) /* the same words every text: predicted */
+            continue;
+        for (uint64_t m = slots_64(&pt->pairs, w) & phrase_key_mask[w]; m; m &= m - 1)
+            wake_rows(pt, w * 64 + mm_lowest_bit(m));
     }
 #else
     for (unsigned slot = 0; slot < MM_CN_SLOTS; slot++)
