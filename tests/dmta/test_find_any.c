@@ -78,6 +78,44 @@ static void random_needles(void **state)
     }
 }
 
+/* Needles outside the one-pass range (1 byte, or longer than
+ * MM_NEEDLE_LEN_MAX) go to a search per needle and must still be found;
+ * texts in blocks of their exact size, so that ASan sees any read past
+ * their end. */
+static void odd_lengths(void **state)
+{
+    (void)state;
+    static const char alpha[] = "abAB -\n@`";
+    char store[MM_NEEDLES_MAX][160];
+    mm_needle nd[MM_NEEDLES_MAX];
+    for (int it = 0; it < 20000; it++) {
+        size_t n = rnd() % 300;
+        char *text = malloc(n ? n : 1);
+        assert_non_null(text);
+        for (size_t i = 0; i < n; i++)
+            text[i] = alpha[rnd() % (sizeof alpha - 1)];
+        size_t k = 1 + rnd() % MM_NEEDLES_MAX;
+        for (size_t i = 0; i < k; i++) {
+            size_t l = rnd() % 3 == 0 ? 1 : rnd() % 3 == 0 ? 2 + rnd() % 10
+                                                          : MM_NEEDLE_LEN_MAX + 1 + rnd() % 90;
+            if (rnd() % 2 && n >= l)
+                memcpy(store[i], text + rnd() % (n - l + 1), l);
+            else
+                for (size_t j = 0; j < l; j++)
+                    store[i][j] = alpha[rnd() % (sizeof alpha - 1)];
+            nd[i].text = store[i];
+            nd[i].len = l;
+        }
+        size_t from = n ? rnd() % (n + 1) : 0, w1 = 99, w2 = 99;
+        const char *want = slow_find(text, n, from, nd, k, ~0u, &w1);
+        const char *got = mm_mta_find_any(text, n, from, nd, k, ~0u, &w2);
+        assert_ptr_equal(got, want);
+        if (want)
+            assert_int_equal(w2, w1);
+        free(text);
+    }
+}
+
 static void prose_len_marks(void **state)
 {
     (void)state;
@@ -101,6 +139,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(random_needles),
+        cmocka_unit_test(odd_lengths),
         cmocka_unit_test(prose_len_marks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

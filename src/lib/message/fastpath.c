@@ -618,8 +618,8 @@ static bool qp_plain_escape(const char *p, size_t left, char *out)
 
 /*
  * The bytes of in[0..n) before its first '=' (or all n) copied to out; their
- * count.  out must have room for n + 15 bytes: 16 are stored at a time,
- * whatever the '=' leaves of them is written over next.  QP text has an
+ * count.  out must have room for n bytes: 16 are stored at a time while
+ * 16 remain, and what follows the '=' in them is written over next.  QP text has an
  * escape or a soft break every few dozen bytes: for runs that short this
  * beats a memchr() and a memcpy() call each.
  */

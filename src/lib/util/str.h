@@ -95,7 +95,7 @@ size_t mm_token_span(const char *s, size_t n);
 size_t mm_qtext_span(const char *s, size_t n);
 /* The first NUL or CR of s[0..n), or NULL: the two whole-message tests of
  * the message parser (binary input, line ends to rewrite) in one pass.
- * 128 bytes a step with AVX2, else 16 with SSE2. */
+ * 256 bytes a step with AVX2, else 16 with SSE2. */
 const char *mm_memchr_nul_cr(const char *s, size_t n);
 /* memchr() for any of three bytes: the first of s[0..n) that is a, b or c, or NULL. */
 const char *mm_memchr3(const char *s, size_t n, char a, char b, char c);

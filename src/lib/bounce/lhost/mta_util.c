@@ -313,7 +313,7 @@ static inline const char *any_verify(const char *t, size_t n, size_t p, unsigned
 
 /* Longest needle: the text's last places are copied into a buffer with
  * room for the longest needle's last-byte load. */
-enum { NEEDLE_LEN_MAX = 64 };
+enum { NEEDLE_LEN_MAX = MM_NEEDLE_LEN_MAX };
 
 __attribute__((target("avx2"))) static void any_slots_of(any_slots *s, const mm_needle *nd,
                                                          size_t k, unsigned active)
@@ -402,13 +402,24 @@ typedef struct any_finder {
 #endif
 } any_finder;
 
+#ifdef HAVE_AVX2_FIND_ANY
+/* Every active needle fits the one-pass search (see mm_needle). */
+static bool needles_fit(const mm_needle *nd, size_t k, unsigned active)
+{
+    for (size_t i = 0; i < k; i++)
+        if ((active >> i & 1) && (nd[i].len < 2 || nd[i].len > NEEDLE_LEN_MAX))
+            return false;
+    return true;
+}
+#endif
+
 static void any_finder_init(any_finder *f, const mm_needle *nd, size_t k, unsigned active)
 {
     f->nd = nd;
     f->k = k;
     f->active = active & ((1u << k) - 1);
 #ifdef HAVE_AVX2_FIND_ANY
-    f->avx2 = __builtin_cpu_supports("avx2");
+    f->avx2 = __builtin_cpu_supports("avx2") && needles_fit(nd, k, f->active);
     if (f->avx2 && f->active)
         any_slots_of(&f->s, nd, k, f->active);
 #endif

@@ -34,14 +34,21 @@ mm_reason_t mm_words_status(const mm_words *tab, const char *s);
 /* True if any of the NULL-terminated needles occurs in s[0..n). */
 bool mm_mta_has_any(const char *s, size_t n, const char *const *needles);
 
-/* A needle of mm_mta_find_any(): its text and length (2 to 64 bytes). */
+/* A needle of mm_mta_find_any(): its text and length, 2 to
+ * MM_NEEDLE_LEN_MAX bytes for the one-pass search (the vector filter
+ * compares a needle's second byte and copies at most that many bytes of a
+ * text's end); a needle outside that range sends the call to a search per
+ * needle.  MM_NEEDLE() refuses a literal outside it at compile time. */
 typedef struct mm_needle {
     const char *text;
     size_t len;
 } mm_needle;
+enum { MM_NEEDLE_LEN_MAX = 64 };
 #define MM_NEEDLE(s)                                                                               \
     {                                                                                              \
-        s, sizeof(s) - 1                                                                           \
+        s, sizeof(s) - 1 + 0 * sizeof(char[sizeof(s) >= 3 && sizeof(s) <= MM_NEEDLE_LEN_MAX + 1   \
+                                                ? 1                                                \
+                                                : -1])                                             \
     }
 
 /* At most this many needles in one mm_mta_find_any() call. */
