@@ -242,7 +242,7 @@ static mm_status_t expand_dir(mm_input *in, const char *path, int fd)
             dir->left = n;
     }
     closedir(d);
-    if (st == MM_OK) {
+    if (st == MM_OK && n) { /* an empty directory has no array to sort */
         qsort(names, n, sizeof *names, cmp_names);
         st = todo_room(in, n);
     }
