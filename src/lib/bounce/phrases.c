@@ -71,6 +71,9 @@ _Static_assert(sizeof phrase_key_mask / sizeof phrase_key_mask[0] * 64 == MM_CN_
                "a mask bit per pair slot");
 _Static_assert(sizeof phrase_key_first / sizeof phrase_key_first[0] == MM_CN_SLOTS + 1,
                "the generator's pair slots are mm_cn_pairs'");
+_Static_assert(sizeof phrase_keyed / sizeof phrase_keyed[0] == PHRASE_COUNT,
+               "every row filed once: find_candidates() gathers up to PHRASE_COUNT");
+_Static_assert(PHRASE_COUNT + 8 <= 0x7fff, "add_bucket() makes indices in 16-bit signed lanes");
 
 /* The passes, in the order the reference decoder asks (Reason.pm). */
 static const mm_reason_t order_first[] = {
@@ -290,18 +293,22 @@ static bool holds_rest(const mm_phrase_text *pt, unsigned rest)
     return true;
 }
 
-/* The rows filed under pair slot (their key) whose other pairs the text
- * holds too: the only ones worth a search.  A row's two rarest other
- * pairs stand beside it (phrase_keyed): most rows fail there, on one
- * test of both (the set's bytes are 0 or 1), without a look elsewhere. */
-static void wake_rows(mm_phrase_text *pt, unsigned slot)
+/* Append to woken[n..] the phrase_keyed entries of the rows filed under
+ * pair slot (their key); returns the new count.  With SSE2 one 8-lane store
+ * covers a bucket of up to 8 rows (all but 7 of the 1,024), whatever its
+ * size, so no loop ends on the bucket's length (a mispredicted branch per
+ * bucket, cachegrind said); woken has 8 entries to spare for the store. */
+static size_t add_bucket(unsigned short *woken, size_t n, unsigned slot)
 {
-    for (unsigned i = phrase_key_first[slot]; i < phrase_key_first[slot + 1]; i++) {
-        const phrase_keyed_row *k = &phrase_keyed[i];
-        if (!(pt->pairs.has[k->need1] & pt->pairs.has[k->need2]) || !holds_rest(pt, k->rest))
-            continue;
-        pt->cand[k->row / 64] |= (uint64_t)1 << (k->row % 64);
-    }
+    unsigned lo = phrase_key_first[slot], len = phrase_key_first[slot + 1] - lo, j = 0;
+#ifdef __SSE2__
+    _mm_storeu_si128((__m128i *)(void *)(woken + n),
+                     _mm_add_epi16(_mm_set1_epi16((short)lo), _mm_setr_epi16(0, 1, 2, 3, 4, 5, 6, 7)));
+    j = 8;
+#endif
+    for (; j < len; j++)
+        woken[n + j] = (unsigned short)(lo + j);
+    return n + len;
 }
 
 #ifdef __SSE2__
@@ -321,9 +328,15 @@ static uint64_t slots_64(const mm_cn_pairs *pp, unsigned w)
 
 /* Mark the candidate rows (pt->cand) of every list at once, from the pairs
  * the text holds: about 60 for a reply, each waking the few rows keyed on
- * it, instead of a walk over the few hundred rows of the lists asked. */
+ * it, instead of a walk over the few hundred rows of the lists asked.
+ * The rows woken are gathered first, then a row's two rarest other pairs
+ * (beside it in phrase_keyed) are tested for all of them in one loop that
+ * keeps the rows holding both without a branch; only those few have the
+ * rest of their pairs asked. */
 static void find_candidates(mm_phrase_text *pt)
 {
+    unsigned short woken[PHRASE_COUNT + 8]; /* phrase_keyed indices; 8 spare for add_bucket */
+    size_t n = 0;
     memset(pt->cand, 0, sizeof pt->cand);
     pt->indexed = true;
 #ifdef __SSE2__
@@ -331,19 +344,30 @@ static void find_candidates(mm_phrase_text *pt)
      * key no row (a space or a digit in them) and are left out.  Words, not
      * the 16-slot blocks of the byte set: the loop over the slots woken
      * ends 16 times a text instead of 46, each end a likely mispredicted
-     * branch (cachegrind's branch simulation had this loop's at 29 k of
-     * list_match's 119 k for 2,000 messages). */
+     * branch. */
     for (unsigned w = 0; w < MM_CN_SLOTS / 64; w++) {
         if (!phrase_key_mask[w]) /* the same words every text: predicted */
             continue;
         for (uint64_t m = slots_64(&pt->pairs, w) & phrase_key_mask[w]; m; m &= m - 1)
-            wake_rows(pt, w * 64 + mm_lowest_bit(m));
+            n = add_bucket(woken, n, w * 64 + mm_lowest_bit(m));
     }
 #else
     for (unsigned slot = 0; slot < MM_CN_SLOTS; slot++)
         if (pt->pairs.has[slot])
-            wake_rows(pt, slot);
+            n = add_bucket(woken, n, slot);
 #endif
+    /* kept in place (live <= i); the set's bytes are 0 or 1 */
+    size_t live = 0;
+    for (size_t i = 0; i < n; i++) {
+        const phrase_keyed_row *k = &phrase_keyed[woken[i]];
+        woken[live] = woken[i];
+        live += (size_t)(pt->pairs.has[k->need1] & pt->pairs.has[k->need2]);
+    }
+    for (size_t i = 0; i < live; i++) {
+        const phrase_keyed_row *k = &phrase_keyed[woken[i]];
+        if (holds_rest(pt, k->rest))
+            pt->cand[k->row / 64] |= (uint64_t)1 << (k->row % 64);
+    }
 }
 
 static bool row_in(const mm_phrase_text *pt, const phrase_row *r)
