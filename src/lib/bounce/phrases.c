@@ -318,6 +318,7 @@ static size_t add_bucket(unsigned short *woken, size_t n, unsigned slot)
 static uint64_t slots_64(const mm_cn_pairs *pp, unsigned w)
 {
     uint64_t m = 0;
+#pragma GCC unroll 4
     for (unsigned q = 0; q < 4; q++) {
         __m128i v = _mm_loadu_si128((const __m128i *)(pp->has + w * 64 + q * 16));
         m |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_slli_epi16(v, 7)) << (q * 16);
