@@ -156,6 +156,14 @@ static mm_status_t diagnose_parsed(mm_diag_ws *ws, const mm_msg *m, const mm_lim
          * it recognised */
         r->mta = NULL;
         st = d->fn(m, r);
+        if (r->n == before) { /* most decoders: not theirs, nothing added */
+            r->kind = MM_KIND_NOT_BOUNCE;
+            r->truncated = truncated;
+            if (st != MM_OK && st != MM_ENOTFOUND)
+                break;
+            st = MM_OK;
+            continue;
+        }
         /* A decoder that reads every NULL from mm_report_add() as out of
          * memory: with the report full and marked truncated, it was the
          * recipient limit (bounce_int.h), and what it added stands. */
@@ -166,8 +174,7 @@ static mm_status_t diagnose_parsed(mm_diag_ws *ws, const mm_msg *m, const mm_lim
                 r->mta = d->name;
             break;
         }
-        if (r->n > before) /* most decoders add none: no call for them */
-            mm_report_truncate(r, before);
+        mm_report_truncate(r, before);
         r->kind = MM_KIND_NOT_BOUNCE;
         r->truncated = truncated; /* a limit this decoder reached is not the report's */
         if (st != MM_OK && st != MM_ENOTFOUND)
