@@ -274,8 +274,9 @@ typedef struct mm_phrase_text {
 void mm_phrase_prepare(mm_phrase_text *pt, const char *lower_text);
 /* mm_phrase_prepare() of text lowered (mm_strlower) into lower, which has
  * room for it and its NUL, in one pass; pt borrows lower.  lower may be
- * text itself: the set of a text lowered already, in place. */
-void mm_phrase_prepare_copy(mm_phrase_text *pt, char *lower, const char *text);
+ * text itself: the set of a text lowered already, in place.  n must be
+ * strlen(text) (the caller has it). */
+void mm_phrase_prepare_copy(mm_phrase_text *pt, char *lower, const char *text, size_t n);
 /* False when literal (plain text, lower case) cannot occur in the prepared
  * text: one of its byte pairs is missing.  True says only "maybe". */
 bool mm_phrase_may_hold(const mm_phrase_text *pt, const char *literal);

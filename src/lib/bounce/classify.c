@@ -434,12 +434,13 @@ static int reply_of_class(const char *t, int cls)
 
 /* Settle status and reply code before judging: take the more telling code,
  * hand out only registered codes, and drop a reply code whose class
- * contradicts the status (a 250 quoted beside a 5.1.1). */
-static void settle_status(mm_recipient *p)
+ * contradicts the status (a 250 quoted beside a 5.1.1).  n: strlen() of
+ * the diagnostic. */
+static void settle_status(mm_recipient *p, size_t n)
 {
     char code[16];
     const char *d = p->diagnostic;
-    const char *text = mm_find_status(d, strlen(d), code) ? code : "";
+    const char *text = mm_find_status(d, n, code) ? code : "";
     const char *best = prefer_status(p->status, text, p->reply_code);
     const char *real = real_code(best, strlen(best));
     if (best == text)
@@ -449,7 +450,6 @@ static void settle_status(mm_recipient *p)
     /* A failed or delayed recipient whose code says success: the code came
      * from a quoted transcript ("250 2.1.5 Ok ... 451 4.3.0 Error"); the
      * failure's own code is the one that counts. */
-    size_t n = strlen(d);
     if (p->status[0] == '2' &&
         (strcmp(p->action, "failed") == 0 || strcmp(p->action, "delayed") == 0) &&
         (mm_find_status_class(d, n, '5', code) || mm_find_status_class(d, n, '4', code))) {
@@ -584,8 +584,9 @@ static const char *command_of(const mm_recipient *p, const mm_phrase_text *pt,
 
 /* Remove the "550-5.7.1 " continuation prefixes of a multi-line reply, so
  * phrases that a server wrapped over several lines read as one sentence.
- * False when s has none (and is left as it was). */
-static bool strip_continuations(char *s, int reply)
+ * False when s has none (and is left as it was); else *len is its new
+ * length. */
+static bool strip_continuations(char *s, int reply, size_t *len)
 {
     if (reply < 200 || reply > 599)
         return false;
@@ -620,17 +621,18 @@ static bool strip_continuations(char *s, int reply)
         *w++ = c;
     }
     *w = '\0';
+    *len = (size_t)(w - s);
     return true;
 }
 
-/* lower: room for the diagnostic lower-cased */
-static void classify_text(mm_rcpt *rc, char *lower)
+/* lower: room for the diagnostic lower-cased; n: the diagnostic's strlen() */
+static void classify_text(mm_rcpt *rc, char *lower, size_t n)
 {
     mm_recipient *p = &rc->pub;
     mm_phrase_text pt;
-    mm_phrase_prepare_copy(&pt, lower, p->diagnostic);
-    if (strip_continuations(lower, p->reply_code))
-        mm_phrase_prepare_copy(&pt, lower, lower); /* the set again, in place */
+    mm_phrase_prepare_copy(&pt, lower, p->diagnostic, n);
+    if (strip_continuations(lower, p->reply_code, &n))
+        mm_phrase_prepare_copy(&pt, lower, lower, n); /* the set again, in place */
     facts f = {.rc = rc, .lower = lower, .pt = &pt, .cn = &pt.pairs, .status = p->status};
     f.by_status = mm_status_reason(p->status);
     f.command = command_of(p, &pt, &pt.pairs, lower);
@@ -644,15 +646,16 @@ static void classify_text(mm_rcpt *rc, char *lower)
 void mm_classify(mm_rcpt *rc)
 {
     mm_recipient *p = &rc->pub;
-    settle_status(p);
+    /* the diagnostic's length, once: settle_status() and the copy need it */
     size_t n = strlen(p->diagnostic);
+    settle_status(p, n);
     char small[512];
     char *lower = n < sizeof small ? small : malloc(n + 1);
     if (!lower) {
         p->reason = MM_REASON_UNDEFINED;
         return;
     }
-    classify_text(rc, lower);
+    classify_text(rc, lower, n);
     if (lower != small)
         free(lower);
     if (p->reason == MM_REASON_FEEDBACK || p->reason == MM_REASON_VACATION)

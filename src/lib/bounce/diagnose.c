@@ -23,12 +23,13 @@ static void finish_recipient(mm_report *r, mm_rcpt *rc)
 {
     mm_recipient *p = &rc->pub;
     const char *d = p->diagnostic;
+    size_t n = p->status[0] && p->reply_code ? 0 : strlen(d); /* read only when needed */
     char code[16];
-    if (!p->status[0] && mm_find_status(d, strlen(d), code))
+    if (!p->status[0] && mm_find_status(d, n, code))
         p->status = mm_report_strz(r, code);
     /* a number in a reply's place that RFC 5321 does not define (Exchange's
      * "441" for a failed connection) is not what a server replied */
-    int reply = p->reply_code ? 0 : mm_find_reply(d, strlen(d));
+    int reply = p->reply_code ? 0 : mm_find_reply(d, n);
     if (mm_mta_reply_defined(reply))
         p->reply_code = reply;
     if (!p->date[0])

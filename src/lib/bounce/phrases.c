@@ -148,7 +148,7 @@ static void prepare_16(mm_cn_pairs *pp, char *lower, const unsigned char *t, siz
 }
 #endif
 
-void mm_phrase_prepare_copy(mm_phrase_text *pt, char *lower, const char *text)
+void mm_phrase_prepare_copy(mm_phrase_text *pt, char *lower, const char *text, size_t n)
 {
     memset(pt, 0, sizeof *pt);
     pt->pairs.has[MM_PHRASE_ALWAYS] = 1;
@@ -159,7 +159,7 @@ void mm_phrase_prepare_copy(mm_phrase_text *pt, char *lower, const char *text)
      * each byte is read before it is written, or (the byte before a block)
      * read lowered already, which lowering leaves as it is. */
     const unsigned char *t = (const unsigned char *)text;
-    size_t n = strlen(text), i = 1;
+    size_t i = 1;
     if (n == 0) {
         lower[0] = '\0';
         return;
