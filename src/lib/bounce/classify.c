@@ -585,15 +585,15 @@ static const char *command_of(const mm_recipient *p, const mm_phrase_text *pt,
 /* Remove the "550-5.7.1 " continuation prefixes of a multi-line reply, so
  * phrases that a server wrapped over several lines read as one sentence.
  * False when s has none (and is left as it was); else *len is its new
- * length. */
-static bool strip_continuations(char *s, int reply, size_t *len)
+ * length.  pt: s's pairs, which turn away most replies before the search. */
+static bool strip_continuations(char *s, int reply, size_t *len, const mm_phrase_text *pt)
 {
     if (reply < 200 || reply > 599)
         return false;
     /* "550-": three digits and the dash, without snprintf */
     char pre[5] = {(char)('0' + reply / 100), (char)('0' + reply / 10 % 10), (char)('0' + reply % 10),
                    '-', '\0'};
-    if (!strstr(s, pre))
+    if (!mm_phrase_may_hold(pt, pre) || !strstr(s, pre))
         return false;
     /* What is kept is squeezed as it is written (mm_squeeze_space() of the
      * result, in the same pass): a run of white space becomes one space
@@ -625,18 +625,27 @@ static bool strip_continuations(char *s, int reply, size_t *len)
     return true;
 }
 
+/* strcasecmp(t, "SMTP") == 0 without the call (nearly every type is
+ * rfc3464.c's "SMTP"): a byte ORed with 0x20 is 's' only for 's' and 'S',
+ * and so on. */
+static bool is_smtp(const char *t)
+{
+    return (t[0] | 0x20) == 's' && (t[1] | 0x20) == 'm' && (t[2] | 0x20) == 't' &&
+           (t[3] | 0x20) == 'p' && t[4] == '\0';
+}
+
 /* lower: room for the diagnostic lower-cased; n: the diagnostic's strlen() */
 static void classify_text(mm_rcpt *rc, char *lower, size_t n)
 {
     mm_recipient *p = &rc->pub;
     mm_phrase_text pt;
     mm_phrase_prepare_copy(&pt, lower, p->diagnostic, n);
-    if (strip_continuations(lower, p->reply_code, &n))
+    if (strip_continuations(lower, p->reply_code, &n, &pt))
         mm_phrase_prepare_copy(&pt, lower, lower, n); /* the set again, in place */
     facts f = {.rc = rc, .lower = lower, .pt = &pt, .cn = &pt.pairs, .status = p->status};
     f.by_status = mm_status_reason(p->status);
     f.command = command_of(p, &pt, &pt.pairs, lower);
-    f.smtp_type = rc->diag_type[0] == '\0' || strcasecmp(rc->diag_type, "SMTP") == 0;
+    f.smtp_type = rc->diag_type[0] == '\0' || is_smtp(rc->diag_type);
     if (!p->smtp_command[0] && f.command[0])
         p->smtp_command = f.command;
     p->reason = decide(&f);
