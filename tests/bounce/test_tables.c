@@ -104,6 +104,180 @@ static void test_phrases(void **state)
     assert_true(checked > 600);
 }
 
+/* The phrase index against a walk over every pattern of a list (what the
+ * lists were before the index): random texts made of the patterns' own
+ * words, pieces of them, near misses, digits, marks and 8-bit bytes, at
+ * the SSE2 blocks' edges too, asked through mm_phrase_is() (the scalar
+ * set) and through mm_phrase_prepare_copy() + mm_phrase_in() (the SSE2
+ * copy), every reason each time. */
+#define IDX_MAX_PATS 1024
+static struct {
+    char pat[160], words[160];
+    int list; /* a reason, or -1 for rejected's "is not" list */
+} idx_pats[IDX_MAX_PATS];
+static size_t idx_n;
+
+static uint64_t idx_rng = 0x9e3779b97f4a7c15ull;
+static unsigned idx_rand(unsigned n)
+{
+    idx_rng ^= idx_rng << 13;
+    idx_rng ^= idx_rng >> 7;
+    idx_rng ^= idx_rng << 17;
+    return (unsigned)(idx_rng % n);
+}
+
+/* phrases.c's piece_at(): p up to '*' or its end at t. */
+static bool naive_piece_at(const char *t, const char *p, size_t *plen)
+{
+    size_t i = 0;
+    for (; p[i] && p[i] != '*'; i++) {
+        if (p[i] == '$' && (p[i + 1] == '\0' || p[i + 1] == '*')) {
+            *plen = i;
+            return t[i] == '\0';
+        }
+        if (p[i] == '#' ? !(t[i] >= '0' && t[i] <= '9') : t[i] != p[i])
+            return false;
+    }
+    *plen = i;
+    return true;
+}
+
+/* Every '*'-separated piece in order, each at its first place after the
+ * last (a place before the text's end), byte by byte. */
+static bool naive_pattern(const char *text, const char *pat)
+{
+    const char *t = text;
+    for (const char *p = pat;;) {
+        const char *found = NULL;
+        for (const char *s = t; *s && !found; s++) {
+            size_t n;
+            if (naive_piece_at(s, p, &n))
+                found = s + n;
+        }
+        if (!found)
+            return false;
+        t = found;
+        p = strchr(p, '*');
+        if (!p)
+            return true;
+        p++;
+    }
+}
+
+static bool naive_list(int list, const char *text)
+{
+    for (size_t i = 0; i < idx_n; i++)
+        if (idx_pats[i].list == list && naive_pattern(text, idx_pats[i].pat))
+            return true;
+    return false;
+}
+
+static bool naive_in(mm_reason_t r, const char *text)
+{
+    if (!text[0])
+        return false;
+    if (r == MM_REASON_REJECTED && naive_list(-1, text))
+        return false;
+    return naive_list((int)r, text);
+}
+
+static void idx_append(char *t, size_t *n, size_t cap, const char *s, size_t len)
+{
+    for (size_t i = 0; i < len && *n + 1 < cap; i++)
+        t[(*n)++] = s[i];
+    t[*n] = '\0';
+}
+
+static void idx_text(char *t, size_t cap)
+{
+    static const char filler[] = "abcdefghijklmnopqrstuvwxyz0123456789 .-:/@<>#*$_\x80\xe4\xb8";
+    size_t n = 0;
+    t[0] = '\0';
+    for (unsigned parts = 1 + idx_rand(4); parts > 0; parts--) {
+        const char *w = idx_pats[idx_rand((unsigned)idx_n)].words;
+        size_t wl = strlen(w);
+        switch (idx_rand(4)) {
+        case 0: /* the words whole */
+            idx_append(t, &n, cap, w, wl);
+            break;
+        case 1: { /* a piece */
+            size_t a = wl ? idx_rand((unsigned)wl) : 0;
+            idx_append(t, &n, cap, w + a, wl ? idx_rand((unsigned)(wl - a)) + 1 : 0);
+            break;
+        }
+        case 2: { /* a near miss: one byte changed */
+            size_t at = n;
+            idx_append(t, &n, cap, w, wl);
+            if (n > at)
+                t[at + idx_rand((unsigned)(n - at))] = filler[idx_rand(sizeof filler - 1)];
+            break;
+        }
+        default:
+            for (unsigned k = idx_rand(12); k > 0; k--) {
+                char c = filler[idx_rand(sizeof filler - 1)];
+                idx_append(t, &n, cap, &c, 1);
+            }
+        }
+        if (idx_rand(2))
+            idx_append(t, &n, cap, " ", 1);
+    }
+    /* now and then a length at a block's edge */
+    static const size_t edges[] = {0, 1, 2, 15, 16, 17, 31, 32, 33, 63, 64, 65};
+    if (idx_rand(4) == 0) {
+        size_t e = edges[idx_rand(sizeof edges / sizeof edges[0])];
+        while (n < e)
+            idx_append(t, &n, cap, "x", 1);
+        if (e < n)
+            t[n = e] = '\0';
+    }
+}
+
+static void test_phrase_index(void **state)
+{
+    (void)state;
+    FILE *f = open_data("phrases.txt");
+    char line[1024], list[64] = "";
+    idx_n = 0;
+    while (fgets(line, sizeof line, f)) {
+        if (line[0] == '[') {
+            sscanf(line, "[%63[a-z_]]", list);
+            continue;
+        }
+        if (line[0] != '"')
+            continue;
+        assert_true(idx_n < IDX_MAX_PATS);
+        unescape(line + 1, idx_pats[idx_n].pat, sizeof idx_pats[idx_n].pat);
+        words_of(idx_pats[idx_n].pat, idx_pats[idx_n].words);
+        mm_reason_t r = MM_REASON_UNDEFINED;
+        if (strcmp(list, "rejected_not") == 0)
+            idx_pats[idx_n].list = -1;
+        else {
+            assert_int_equal(mm_reason_parse(list, &r), MM_OK);
+            idx_pats[idx_n].list = (int)r;
+        }
+        idx_n++;
+    }
+    fclose(f);
+    assert_true(idx_n > 600);
+    static char text[512], lower[512];
+    size_t hits = 0;
+    for (unsigned k = 0; k < 6000; k++) {
+        idx_text(text, sizeof text);
+        mm_phrase_text pt;
+        memcpy(lower, text, strlen(text) + 1); /* in place, as classify.c's second pass */
+        mm_phrase_prepare_copy(&pt, lower, lower, strlen(lower));
+        for (int r = 0; r < MM_REASON_COUNT_; r++) {
+            bool want = naive_in((mm_reason_t)r, text);
+            hits += want;
+            if (mm_phrase_is((mm_reason_t)r, text) != want ||
+                mm_phrase_in(&pt, (mm_reason_t)r) != want)
+                fail_msg("reason %d, text \"%s\": the index says %d, the walk %d", r, text,
+                         !want, want);
+        }
+    }
+    assert_true(hits > 1000); /* the texts do hold patterns */
+}
+
 /* A host of each provider of the rules' first column. */
 static const char *host_of(const char *prov)
 {
@@ -178,6 +352,7 @@ int main(int argc, char **argv)
     data_dir = argv[1];
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_phrases),
+        cmocka_unit_test(test_phrase_index),
         cmocka_unit_test(test_rhost_cn),
         cmocka_unit_test(test_rhost_hosts),
         cmocka_unit_test(test_rhost_cn_keys),
