@@ -424,6 +424,66 @@ static void recipient_limit_decoded(void **state)
     mm_ctx_destroy(ctx);
 }
 
+/* The attached message's five fields (diagnose.c's set_original(), which
+ * picks a field's slot by its name's length mod 16): names of other
+ * lengths that land on a slot (18 -> "To", 26 -> "Message-ID"), names
+ * with the key of one of the five but other letters ("Farm", "Dote"),
+ * upper case, and a second From (the first counts). */
+static void original_fields(void **state)
+{
+    (void)state;
+    static const char msg[] =
+        "From: MAILER-DAEMON@mx.example.jp\n"
+        "To: kijitora@example.org\n"
+        "Subject: Undelivered Mail Returned to Sender\n"
+        "MIME-Version: 1.0\n"
+        "Content-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\n"
+        "\n"
+        "--B\n"
+        "Content-Type: text/plain\n"
+        "\n"
+        "The mail system could not deliver your message.\n"
+        "\n"
+        "--B\n"
+        "Content-Type: message/delivery-status\n"
+        "\n"
+        "Reporting-MTA: dns; mx.example.jp\n"
+        "\n"
+        "Final-Recipient: rfc822; neko@example.net\n"
+        "Action: failed\n"
+        "Status: 5.1.1\n"
+        "Diagnostic-Code: smtp; 550 5.1.1 <neko@example.net>: User unknown\n"
+        "\n"
+        "--B\n"
+        "Content-Type: message/rfc822\n"
+        "\n"
+        "X-Eighteen-Letters: not the recipient\n"
+        "X-Twenty-Six-Letters-Name-: not the id\n"
+        "Farm: not the sender\n"
+        "Dote: not the date\n"
+        "FROM: Kijitora <kijitora@example.org>\n"
+        "TO: neko@example.net\n"
+        "from: second@example.org\n"
+        "SUBJECT: hello\n"
+        "message-id: <id1@example.org>\n"
+        "DATE: Mon, 30 Nov 2026 12:00:00 +0000\n"
+        "\n"
+        "body\n"
+        "--B--\n";
+    mm_ctx *ctx;
+    mm_report *r = NULL;
+    assert_int_equal(mm_ctx_create(NULL, &ctx), MM_OK);
+    assert_int_equal(mm_diagnose_message(ctx, msg, sizeof msg - 1, &r, NULL, 0), MM_OK);
+    const mm_original *o = mm_report_original(r);
+    assert_string_equal(o->from, "Kijitora <kijitora@example.org>");
+    assert_string_equal(o->to, "neko@example.net");
+    assert_string_equal(o->subject, "hello");
+    assert_string_equal(o->message_id, "<id1@example.org>");
+    assert_string_equal(o->date, "Mon, 30 Nov 2026 12:00:00 +0000");
+    mm_report_destroy(r);
+    mm_ctx_destroy(ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -434,6 +494,7 @@ int main(void)
         cmocka_unit_test(report_addresses),
         cmocka_unit_test(recipient_limit),
         cmocka_unit_test(recipient_limit_decoded),
+        cmocka_unit_test(original_fields),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
