@@ -270,6 +270,9 @@ typedef struct mm_phrase_text {
      * pairs), found for every list at the first question (indexed) */
     bool indexed;
     uint64_t cand[MM_PHRASE_WORDS];
+    /* bit r: a pattern of reason r's list is in cand (bit 63: rejected's
+     * "is not" list), so a list with none is answered without its walk */
+    uint64_t lists;
 } mm_phrase_text;
 void mm_phrase_prepare(mm_phrase_text *pt, const char *lower_text);
 /* mm_phrase_prepare() of text lowered (mm_strlower) into lower, which has

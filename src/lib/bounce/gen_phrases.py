@@ -9,6 +9,8 @@ known list name.  The output (static const arrays for phrases.c only):
 
   phrase_rows     every pattern, the lists one after the other
   phrase_spans    the rows of each reason's list ([MM_REASON_X] = {lo, hi})
+  phrase_row_list each row's list: MM_REASON_X, or PHRASE_LIST_REJECTED_NOT
+                  (phrases.c defines it) for rejected's "is not" list
   phrase_need     each row's pairs other than its key and its two rarest
                   others, rarest first, ended by NEED_END
   phrase_key_*    the rows by key pair: one pair of each pattern, chosen rare;
@@ -160,6 +162,13 @@ def main():
     for name, lo, hi in spans:
         if name in EXTRA:
             w.append('static const phrase_span phrase_%s = {%d, %d};' % (name, lo, hi))
+    w.append('static const unsigned char phrase_row_list[PHRASE_COUNT] = {')
+    ids = []
+    for name, lo, hi in spans:
+        ident = 'PHRASE_LIST_' + name.upper() if name in EXTRA else 'MM_REASON_' + name.upper()
+        ids.extend([ident] * (hi - lo))
+    w.extend(wrap(ids))
+    w.append('};')
     w.append('')
     first, n = [], 0
     for b in buckets:

@@ -62,8 +62,13 @@ typedef struct phrase_span {
     unsigned short lo, hi;
 } phrase_span;
 
-/* phrase_rows, phrase_spans, phrase_need, phrase_key_first/_mask, phrase_keyed:
- * made at build time from data/bounce/phrases.txt by gen_phrases.py */
+/* The bit of rejected's "is not" list in mm_phrase_text's lists (the
+ * reasons' lists have their reason's bit). */
+#define PHRASE_LIST_REJECTED_NOT 63
+_Static_assert(MM_REASON_COUNT_ <= PHRASE_LIST_REJECTED_NOT, "lists keeps a bit per list");
+
+/* phrase_rows, phrase_spans, phrase_row_list, phrase_need, phrase_key_first/_mask,
+ * phrase_keyed: made at build time from data/bounce/phrases.txt by gen_phrases.py */
 #include "phrase_table.h"
 
 _Static_assert(PHRASE_COUNT <= 64 * MM_PHRASE_WORDS, "mm_phrase_text keeps a bit per pattern");
@@ -339,6 +344,7 @@ static void find_candidates(mm_phrase_text *pt)
     unsigned short woken[PHRASE_COUNT + 8]; /* phrase_keyed indices; 8 spare for add_bucket */
     size_t n = 0;
     memset(pt->cand, 0, sizeof pt->cand);
+    pt->lists = 0;
     pt->indexed = true;
 #ifdef __SSE2__
     /* 64 slots at a time, a bit each (slots_64()); most pairs a text holds
@@ -366,8 +372,10 @@ static void find_candidates(mm_phrase_text *pt)
     }
     for (size_t i = 0; i < live; i++) {
         const phrase_keyed_row *k = &phrase_keyed[woken[i]];
-        if (holds_rest(pt, k->rest))
+        if (holds_rest(pt, k->rest)) {
             pt->cand[k->row / 64] |= (uint64_t)1 << (k->row % 64);
+            pt->lists |= (uint64_t)1 << phrase_row_list[k->row];
+        }
     }
 }
 
@@ -376,11 +384,14 @@ static bool row_in(const mm_phrase_text *pt, const phrase_row *r)
     return r->marks ? pattern_in(pt->lower, r->text) : strstr(pt->lower, r->text) != NULL;
 }
 
-/* Does a candidate row of the list sp occur in the text? */
-static bool list_match(mm_phrase_text *pt, phrase_span sp)
+/* Does a candidate row of the list sp (bit list of pt->lists) occur in the
+ * text?  Most lists asked have no candidate: no walk over their words. */
+static bool list_match(mm_phrase_text *pt, phrase_span sp, unsigned list)
 {
     if (!pt->indexed)
         find_candidates(pt);
+    if (!(pt->lists >> list & 1))
+        return false;
     for (unsigned row = sp.lo; row < sp.hi;) {
         uint64_t bits = pt->cand[row / 64] >> (row % 64);
         if (!bits) {
@@ -402,8 +413,9 @@ bool mm_phrase_in(mm_phrase_text *pt, mm_reason_t reason)
     uint64_t bit = (uint64_t)1 << reason;
     if (pt->asked & bit)
         return (pt->found & bit) != 0;
-    bool hit = !(reason == MM_REASON_REJECTED && list_match(pt, phrase_rejected_not)) &&
-               list_match(pt, phrase_spans[reason]);
+    bool hit = !(reason == MM_REASON_REJECTED &&
+                 list_match(pt, phrase_rejected_not, PHRASE_LIST_REJECTED_NOT)) &&
+               list_match(pt, phrase_spans[reason], (unsigned)reason);
     pt->asked |= bit;
     if (hit)
         pt->found |= bit;
