@@ -855,29 +855,119 @@ static const struct command_group {
 
 enum { N_COMMAND_GROUPS = sizeof command_groups / sizeof command_groups[0] };
 
-/* The command of the phrase at flat[i] (flat[0..fn) is lower case), or
- * NULL. */
-static const char *command_at(const char *flat, size_t fn, size_t i)
+/* The shortest phrase (">>> data"): a place closer to the end holds none. */
+enum { COMMAND_MIN_LEN = 8 };
+
+/* The group of a place, by the low five bits of its two bytes (one load
+ * where a walk over the groups in order cost a mispredicted branch at
+ * almost every place the filter passes).  The groups' pairs differ in
+ * those bits (a repeated slot would be a second initializer of one
+ * element: -Woverride-init, in -Wextra), but other bytes share them
+ * ('.' and 'n', digits and 'p'..'y'): command_at() checks the bytes. */
+#define GROUP_INDEX(a, b, bucket, phrases, arg) GROUP_OF_##phrases,
+enum { COMMAND_GROUPS(GROUP_INDEX, 0) };
+#undef GROUP_INDEX
+#define PAIR_SLOT(a, b) ((((unsigned)(unsigned char)(a) & 31u) << 5) | ((unsigned)(unsigned char)(b) & 31u))
+#define GROUP_SLOT(a, b, bucket, phrases, arg) [PAIR_SLOT(a, b)] = GROUP_OF_##phrases + 1,
+static const unsigned char command_group_of[32 * 32] = {COMMAND_GROUPS(GROUP_SLOT, 0)};
+#undef GROUP_SLOT
+
+/* The first four bytes of each group's phrases (two heads each, the same
+ * one twice when all share it).  Most places the filter passes ("in the",
+ * "received", "sent") are turned away by them before the walk over the
+ * group's phrases, and that walk passes over the phrases of the other
+ * head with one compare each.  A new phrase whose head is not listed here
+ * would never be found: the test lhost-command compares mm_mta_command()
+ * with a search of every phrase. */
+static const char command_heads[N_COMMAND_GROUPS][2][4] = {
+    [GROUP_OF_in_phrases] = {"in r", "in m"},     [GROUP_OF_re_phrases] = {"resp", "repl"},
+    [GROUP_OF_en_phrases] = {"end ", "end "},     [GROUP_OF_se_phrases] = {"serv", "sent"},
+    [GROUP_OF_ma_phrases] = {"mail", "mail"},     [GROUP_OF_da_phrases] = {"data", "data"},
+    [GROUP_OF_fo_phrases] = {"foll", "foll"},     [GROUP_OF_af_phrases] = {"afte", "afte"},
+    [GROUP_OF_do_phrases] = {"does", "does"},     [GROUP_OF_un_phrases] = {"unex", "unex"},
+    [GROUP_OF_rc_phrases] = {"rcpt", "rcpt"},     [GROUP_OF_quoted_phrases] = {">>> ", ">>> "},
+    [GROUP_OF_bu_phrases] = {"but ", "but "},     [GROUP_OF_fa_phrases] = {"fail", "fail"},
+    [GROUP_OF_yo_phrases] = {"your", "your"},     [GROUP_OF_ad_phrases] = {"addi", "addi"},
+    [GROUP_OF_sm_phrases] = {"smtp", "smtp"},
+};
+
+static uint32_t head_word(const char h[4])
 {
-    const char *at = flat + i;
-    for (size_t g = 0; g < N_COMMAND_GROUPS; g++) {
-        if (command_groups[g].first != at[0] || command_groups[g].second != at[1])
-            continue;
-        for (const command_phrase *p = command_groups[g].phrases; p->text; p++) {
-            /* a group's phrases share their start ("in reply to "): the
-             * last byte turns most away first */
-            if (p->len > fn - i || at[p->len - 1] != p->text[p->len - 1])
-                continue;
-            size_t k = 2;
-            while (k < p->len && p->text[k] == at[k])
-                k++;
-            if (k == p->len)
-                return p->cmd;
+    uint32_t w;
+    memcpy(&w, h, 4);
+    return w;
+}
+
+/* Bytes k.. of phrase p (lower case, single spaces) at s[j..n), read as
+ * flatten() would have them: a space of p is a run of white space (a
+ * phrase holds no two spaces in a row and does not end with one), any
+ * other byte itself in either case. */
+static bool phrase_rest(const char *s, size_t n, size_t j, const command_phrase *p, size_t k)
+{
+    for (; k < p->len; k++) {
+        if (j >= n)
+            return false;
+        if (p->text[k] == ' ') {
+            if (!flat_space(s[j]))
+                return false;
+            while (j < n && flat_space(s[j]))
+                j++;
+        } else if (mm_lower(s[j++]) != p->text[k]) {
+            return false;
         }
-        return NULL;
     }
+    return true;
+}
+
+/* The first four bytes at s[i] as flatten() leaves them (lower case, a
+ * run of white space one space), with *after the place past them; 0 when
+ * the text ends first.  s[i] and s[i + 1] are not white space (they
+ * passed command_group_of), and neither is a byte after a run. */
+static uint32_t head_at(const char *s, size_t n, size_t i, size_t *after)
+{
+    char h[4] = {mm_lower(s[i]), mm_lower(s[i + 1])};
+    size_t j = i + 2;
+    for (size_t k = 2; k < 4; k++) {
+        if (j >= n)
+            return 0;
+        char c = s[j++];
+        h[k] = mm_lower(c);
+        if (flat_space(c)) {
+            h[k] = ' ';
+            while (j < n && flat_space(s[j]))
+                j++;
+        }
+    }
+    *after = j;
+    return head_word(h);
+}
+
+/* The command of the phrase at s[i] (s[0..n) as it is, or flattened), or
+ * NULL.  What flatten() makes of s holds a phrase at the place of s[i]
+ * exactly when this says so: flatten() only lowers letters and makes a
+ * run of white space one space (none first or last), and no phrase starts
+ * or ends with a space. */
+static const char *command_at(const char *s, size_t n, size_t i)
+{
+    if (n - i < COMMAND_MIN_LEN)
+        return NULL;
+    unsigned slot = command_group_of[PAIR_SLOT(s[i], s[i + 1])];
+    if (!slot)
+        return NULL;
+    const struct command_group *g = &command_groups[slot - 1];
+    if (g->first != mm_lower(s[i]) || g->second != mm_lower(s[i + 1]))
+        return NULL;
+    size_t after;
+    uint32_t head = head_at(s, n, i, &after);
+    if (head != head_word(command_heads[slot - 1][0]) &&
+        head != head_word(command_heads[slot - 1][1]))
+        return NULL;
+    for (const command_phrase *p = g->phrases; p->text; p++)
+        if (head_word(p->text) == head && phrase_rest(s, n, after, p, 4))
+            return p->cmd;
     return NULL;
 }
+#undef PAIR_SLOT
 
 #if defined(__x86_64__) && defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
@@ -930,57 +1020,97 @@ __attribute__((target("avx2"))) static __m256i command_table(const unsigned char
     return _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)t));
 }
 
+/* The places of p[0..32) whose two bytes pass the filter (reads p[0..32]);
+ * bytes are folded by setting bit 5, so that both cases of a letter pass
+ * (other bytes may pass too: command_at() decides). */
+__attribute__((target("avx2"))) static unsigned command_mask(const char *p, const __m256i tab[4])
+{
+    const __m256i fold = _mm256_set1_epi8(0x20);
+    __m256i v = _mm256_or_si256(_mm256_loadu_si256((const __m256i *)(const void *)p), fold);
+    __m256i w = _mm256_or_si256(_mm256_loadu_si256((const __m256i *)(const void *)(p + 1)), fold);
+    __m256i both = _mm256_and_si256(command_classes(v, tab[0], tab[1]),
+                                    command_classes(w, tab[2], tab[3]));
+    return ~(unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(both, _mm256_setzero_si256()));
+}
+
+/* The command of the first phrase among the places in mask (bit k is
+ * place base + k), or NULL. */
+static const char *command_in_mask(const char *s, size_t n, size_t base, unsigned mask)
+{
+    for (; mask; mask &= mask - 1) {
+        const char *cmd = command_at(s, n, base + (unsigned)__builtin_ctz(mask));
+        if (cmd)
+            return cmd;
+    }
+    return NULL;
+}
+
 /* mm_mta_command()'s pass, 32 places at a time: only the places whose two
- * bytes pass the filter are tried, in order.  flat has 32 '\0' bytes after
- * fn (no bucket holds '\0'). */
-__attribute__((target("avx2"))) static const char *command_scan_avx2(const char *flat, size_t fn)
+ * bytes pass the filter are tried, in order.  Reads nothing past s[n): the
+ * last places are those of the last 33 bytes' block (the ones passed
+ * already shifted out), or of a zero-padded copy of a text shorter than
+ * that. */
+__attribute__((target("avx2"))) static const char *command_scan_avx2(const char *s, size_t n)
 {
     const command_nibbles *nb = &command_nibble_tables;
-    const __m256i f_lo = command_table(nb->first_lo), f_hi = command_table(nb->first_hi);
-    const __m256i s_lo = command_table(nb->second_lo), s_hi = command_table(nb->second_hi);
-    for (size_t i = 0; i < fn; i += 32) {
-        __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(flat + i));
-        __m256i w = _mm256_loadu_si256((const __m256i *)(const void *)(flat + i + 1));
-        __m256i both =
-            _mm256_and_si256(command_classes(v, f_lo, f_hi), command_classes(w, s_lo, s_hi));
-        unsigned mask = ~(unsigned)_mm256_movemask_epi8(
-            _mm256_cmpeq_epi8(both, _mm256_setzero_si256()));
-        for (; mask; mask &= mask - 1) {
-            const char *cmd = command_at(flat, fn, i + (unsigned)__builtin_ctz(mask));
-            if (cmd)
-                return cmd;
-        }
+    const __m256i tab[4] = {command_table(nb->first_lo), command_table(nb->first_hi),
+                            command_table(nb->second_lo), command_table(nb->second_hi)};
+    const char *cmd;
+    size_t i = 0;
+    for (; n - i > 32; i += 32) /* reads s[i..i + 32], before s[n] */
+        if ((cmd = command_in_mask(s, n, i, command_mask(s + i, tab))) != NULL)
+            return cmd;
+    /* places n - COMMAND_MIN_LEN + 1 on hold no phrase */
+    if (n - i < COMMAND_MIN_LEN)
+        return "";
+    if (n >= 33) {
+        /* the block of places n - 33 .. n - 2, less those before i
+         * (1 <= i - (n - 33) <= 33 - COMMAND_MIN_LEN) */
+        size_t base = n - 33;
+        unsigned mask = command_mask(s + base, tab) >> (i - base) << (i - base);
+        cmd = command_in_mask(s, n, base, mask);
+    } else {
+        char pad[33 + 32] = {0};
+        memcpy(pad, s, n);
+        unsigned mask = command_mask(pad, tab) & (unsigned)((1ull << n) - 1); /* n <= 32 */
+        cmd = command_in_mask(s, n, 0, mask);
     }
-    return "";
+    return cmd ? cmd : "";
 }
 #endif
 
 /* The same pass a byte at a time, for machines without AVX2. */
-static const char *command_scan(const char *flat, size_t fn)
+static const char *command_scan(const char *s, size_t n)
 {
-    for (size_t i = 0; i < fn; i++) {
-        const char *cmd = command_at(flat, fn, i);
+    for (size_t i = 0; i < n; i++) {
+        const char *cmd = command_at(s, n, i);
         if (cmd)
             return cmd;
     }
     return "";
 }
 
-const char *mm_mta_command(const char *s, size_t n)
+/* The earliest phrase wins: later ones quote the session further on. */
+static const char *command_pass(const char *s, size_t n)
 {
-    /* 32 bytes more than flatten() fills: the vector pass reads 33 bytes
-     * from each place it tries */
-    char flat[FLAT_MAX + 32];
-    size_t fn = flatten(s, n, flat, FLAT_MAX);
-    memset(flat + fn, 0, 33);
-    /* The earliest phrase wins: later ones quote the session further on.
-     * flat is lower case and so are the phrases: one pass over it, trying
-     * at each place only the phrases that start with its two bytes. */
 #ifdef HAVE_AVX2_COMMANDS
     if (__builtin_cpu_supports("avx2"))
-        return command_scan_avx2(flat, fn);
+        return command_scan_avx2(s, n);
 #endif
-    return command_scan(flat, fn);
+    return command_scan(s, n);
+}
+
+const char *mm_mta_command(const char *s, size_t n)
+{
+    /* The phrases are looked for as flatten() would leave the text (lower
+     * case, a run of white space one space), but in the text itself
+     * (command_at() reads it so): only a text longer than flatten()'s cut
+     * needs the copy, to end where the cut ends. */
+    if (n < FLAT_MAX)
+        return command_pass(s, n);
+    char flat[FLAT_MAX];
+    size_t fn = flatten(s, n, flat, FLAT_MAX);
+    return command_pass(flat, fn);
 }
 
 static bool host_char(char c)
