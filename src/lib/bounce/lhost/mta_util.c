@@ -251,12 +251,18 @@ static const char *find_any_search(const char *t, size_t n, size_t from, const m
 _Static_assert(MM_NEEDLES_MAX == 4, "any_block() is written for four slots");
 
 typedef struct any_slots {
-    __m256i f0, f1, f2, f3, l0, l1, l2, l3; /* first and last bytes */
-    __m256i s0, s1, s2, s3;                 /* second bytes */
-    size_t n0, n1, n2, n3;                  /* lengths */
-    size_t idx[MM_NEEDLES_MAX];             /* needle of each slot */
-    size_t m, maxlen;                       /* slots used; longest length */
+    unsigned char first[MM_NEEDLES_MAX], second[MM_NEEDLES_MAX], last[MM_NEEDLES_MAX];
+    size_t len[MM_NEEDLES_MAX];  /* lengths (1 in an unused slot) */
+    size_t idx[MM_NEEDLES_MAX];  /* needle of each slot */
+    size_t m, maxlen;            /* slots used; longest length */
 } any_slots;
+
+/* The slots' bytes set out in vectors, folded (made at each pass: a
+ * broadcast from memory is one instruction, and the slots stay bytes
+ * where the set-up is most of a short text's cost). */
+typedef struct any_vecs {
+    __m256i f0, f1, f2, f3, s0, s1, s2, s3, l0, l1, l2, l3;
+} any_vecs;
 
 /* One slot's places in the 32 at b (a, a1: the bytes at b and b + 1
  * folded): a vector mask of those whose first, second and last bytes are
@@ -274,18 +280,22 @@ any_slot(const char *b, __m256i a, __m256i a1, __m256i f, __m256i sc, __m256i l,
  * masks[j], for the first m slots (m a constant where it is inlined);
  * their union returned.  Reads b[0 .. 31 + the longest length). */
 __attribute__((target("avx2"), always_inline)) static inline unsigned
-any_block(const char *b, const any_slots *s, unsigned masks[MM_NEEDLES_MAX], size_t m)
+any_block(const char *b, const any_slots *s, const any_vecs *v, unsigned masks[MM_NEEDLES_MAX],
+          size_t m)
 {
     const __m256i fold = _mm256_set1_epi8(0x20);
     __m256i a = _mm256_or_si256(_mm256_loadu_si256((const __m256i *)(const void *)b), fold);
     __m256i a1 = _mm256_or_si256(_mm256_loadu_si256((const __m256i *)(const void *)(b + 1)), fold);
-    masks[0] = (unsigned)_mm256_movemask_epi8(any_slot(b, a, a1, s->f0, s->s0, s->l0, s->n0));
-    masks[1] =
-        m > 1 ? (unsigned)_mm256_movemask_epi8(any_slot(b, a, a1, s->f1, s->s1, s->l1, s->n1)) : 0;
-    masks[2] =
-        m > 2 ? (unsigned)_mm256_movemask_epi8(any_slot(b, a, a1, s->f2, s->s2, s->l2, s->n2)) : 0;
-    masks[3] =
-        m > 3 ? (unsigned)_mm256_movemask_epi8(any_slot(b, a, a1, s->f3, s->s3, s->l3, s->n3)) : 0;
+    masks[0] = (unsigned)_mm256_movemask_epi8(any_slot(b, a, a1, v->f0, v->s0, v->l0, s->len[0]));
+    masks[1] = m > 1 ? (unsigned)_mm256_movemask_epi8(
+                           any_slot(b, a, a1, v->f1, v->s1, v->l1, s->len[1]))
+                     : 0;
+    masks[2] = m > 2 ? (unsigned)_mm256_movemask_epi8(
+                           any_slot(b, a, a1, v->f2, v->s2, v->l2, s->len[2]))
+                     : 0;
+    masks[3] = m > 3 ? (unsigned)_mm256_movemask_epi8(
+                           any_slot(b, a, a1, v->f3, v->s3, v->l3, s->len[3]))
+                     : 0;
     return masks[0] | masks[1] | masks[2] | masks[3];
 }
 
@@ -296,11 +306,10 @@ static inline const char *any_verify(const char *t, size_t n, size_t p, unsigned
                                      const unsigned masks[MM_NEEDLES_MAX], const any_slots *s,
                                      const mm_needle *nd, size_t *which, size_t m)
 {
-    const size_t len[MM_NEEDLES_MAX] = {s->n0, s->n1, s->n2, s->n3};
     for (; any; any &= any - 1) {
         unsigned bit = (unsigned)__builtin_ctz(any);
         for (size_t j = 0; j < m; j++) {
-            if (!(masks[j] >> bit & 1u) || p + bit + len[j] > n)
+            if (!(masks[j] >> bit & 1u) || p + bit + s->len[j] > n)
                 continue;
             if (needle_at(t + p + bit, &nd[s->idx[j]])) {
                 *which = s->idx[j];
@@ -315,34 +324,54 @@ static inline const char *any_verify(const char *t, size_t n, size_t p, unsigned
  * room for the longest needle's last-byte load. */
 enum { NEEDLE_LEN_MAX = MM_NEEDLE_LEN_MAX };
 
-__attribute__((target("avx2"))) static void any_slots_of(any_slots *s, const mm_needle *nd,
-                                                         size_t k, unsigned active)
+/* The active needles in slots; false when one does not fit the pass (see
+ * mm_needle).  Unused slots hold zero bytes and length 1. */
+static bool any_slots_of(any_slots *s, const mm_needle *nd, size_t k, unsigned active)
 {
-    __m256i f[MM_NEEDLES_MAX], l[MM_NEEDLES_MAX], sc[MM_NEEDLES_MAX];
-    size_t len[MM_NEEDLES_MAX], m = 0, *maxlen = &s->maxlen;
-    *maxlen = 1;
+    size_t m = 0, maxlen = 1;
+    memset(s->first, 0, sizeof s->first);
+    memset(s->second, 0, sizeof s->second);
+    memset(s->last, 0, sizeof s->last);
+    for (size_t j = 0; j < MM_NEEDLES_MAX; j++)
+        s->len[j] = 1, s->idx[j] = 0;
     for (size_t i = 0; i < k; i++) {
-        if (!(active & (1u << i)))
+        if (!(active >> i & 1u))
             continue;
+        size_t len = nd[i].len;
+        if (len < 2 || len > NEEDLE_LEN_MAX)
+            return false;
         s->idx[m] = i;
-        len[m] = nd[i].len;
-        f[m] = _mm256_set1_epi8((char)(nd[i].text[0] | 0x20));
-        sc[m] = _mm256_set1_epi8((char)(nd[i].text[1] | 0x20));
-        l[m] = _mm256_set1_epi8((char)(nd[i].text[nd[i].len - 1] | 0x20));
-        if (nd[i].len > *maxlen)
-            *maxlen = nd[i].len;
+        s->len[m] = len;
+        s->first[m] = (unsigned char)(nd[i].text[0] | 0x20);
+        s->second[m] = (unsigned char)(nd[i].text[1] | 0x20);
+        s->last[m] = (unsigned char)(nd[i].text[len - 1] | 0x20);
+        maxlen = len > maxlen ? len : maxlen;
         m++;
     }
     s->m = m;
-    for (; m < MM_NEEDLES_MAX; m++) {
-        s->idx[m] = 0;
-        len[m] = 1;
-        f[m] = l[m] = sc[m] = _mm256_setzero_si256();
+    s->maxlen = maxlen;
+    return true;
+}
+
+/* t[p..n) (r = n - p bytes, fewer than 31 + NEEDLE_LEN_MAX) into buf,
+ * whose bytes past it stay zero: 32 bytes at a time, the last 32 those
+ * that end at t[n) (when the text holds 32), stored to end at buf[r) --
+ * which may start up to 31 bytes before buf: the caller leaves 32 bytes
+ * of room there.  No call for a few bytes. */
+__attribute__((target("avx2"))) static void any_tail_copy(char *buf, const char *t, size_t n,
+                                                          size_t p)
+{
+    size_t r = n - p;
+    if (n < 32) {
+        memcpy(buf, t + p, r);
+        return;
     }
-    s->f0 = f[0], s->f1 = f[1], s->f2 = f[2], s->f3 = f[3];
-    s->l0 = l[0], s->l1 = l[1], s->l2 = l[2], s->l3 = l[3];
-    s->s0 = sc[0], s->s1 = sc[1], s->s2 = sc[2], s->s3 = sc[3];
-    s->n0 = len[0], s->n1 = len[1], s->n2 = len[2], s->n3 = len[3];
+    for (size_t q = 0; q + 32 <= r; q += 32)
+        _mm256_storeu_si256((__m256i *)(void *)(buf + q),
+                            _mm256_loadu_si256((const __m256i *)(const void *)(t + p + q)));
+    if (r % 32)
+        _mm256_storeu_si256((__m256i *)(void *)(buf + r - 32),
+                            _mm256_loadu_si256((const __m256i *)(const void *)(t + n - 32)));
 }
 
 /* find_any_avx2() for m slots (a constant where it is inlined). */
@@ -353,20 +382,32 @@ find_any_m(const char *t, size_t n, size_t from, const any_slots *s, const mm_ne
     const char *hit;
     size_t p = from, maxlen = s->maxlen;
     unsigned masks[MM_NEEDLES_MAX], any;
+    any_vecs v;
+    v.f0 = _mm256_set1_epi8((char)s->first[0]);
+    v.s0 = _mm256_set1_epi8((char)s->second[0]);
+    v.l0 = _mm256_set1_epi8((char)s->last[0]);
+    v.f1 = m > 1 ? _mm256_set1_epi8((char)s->first[1]) : _mm256_setzero_si256();
+    v.s1 = m > 1 ? _mm256_set1_epi8((char)s->second[1]) : _mm256_setzero_si256();
+    v.l1 = m > 1 ? _mm256_set1_epi8((char)s->last[1]) : _mm256_setzero_si256();
+    v.f2 = m > 2 ? _mm256_set1_epi8((char)s->first[2]) : _mm256_setzero_si256();
+    v.s2 = m > 2 ? _mm256_set1_epi8((char)s->second[2]) : _mm256_setzero_si256();
+    v.l2 = m > 2 ? _mm256_set1_epi8((char)s->last[2]) : _mm256_setzero_si256();
+    v.f3 = m > 3 ? _mm256_set1_epi8((char)s->first[3]) : _mm256_setzero_si256();
+    v.s3 = m > 3 ? _mm256_set1_epi8((char)s->second[3]) : _mm256_setzero_si256();
+    v.l3 = m > 3 ? _mm256_set1_epi8((char)s->last[3]) : _mm256_setzero_si256();
     for (; n >= maxlen + 31 && p <= n - maxlen - 31; p += 32)
-        if ((any = any_block(t + p, s, masks, m)) &&
+        if ((any = any_block(t + p, s, &v, masks, m)) &&
             (hit = any_verify(t, n, p, any, masks, s, nd, which, m)))
             return hit;
     if (p >= n)
         return NULL;
     /* the last places (fewer than maxlen + 31): the same pass over a copy
      * padded with zeros, places checked to hold the whole needle */
-    char buf[NEEDLE_LEN_MAX + 31 + NEEDLE_LEN_MAX + 32];
+    char area[32 + NEEDLE_LEN_MAX + 31 + NEEDLE_LEN_MAX + 32] = {0}, *buf = area + 32;
     size_t r = n - p;
-    memcpy(buf, t + p, r);
-    memset(buf + r, 0, sizeof buf - r);
+    any_tail_copy(buf, t, n, p);
     for (size_t q = 0; q < r; q += 32)
-        if ((any = any_block(buf + q, s, masks, m)) &&
+        if ((any = any_block(buf + q, s, &v, masks, m)) &&
             (hit = any_verify(t, n, p + q, any, masks, s, nd, which, m)))
             return hit;
     return NULL;
@@ -402,26 +443,13 @@ typedef struct any_finder {
 #endif
 } any_finder;
 
-#ifdef HAVE_AVX2_FIND_ANY
-/* Every active needle fits the one-pass search (see mm_needle). */
-static bool needles_fit(const mm_needle *nd, size_t k, unsigned active)
-{
-    for (size_t i = 0; i < k; i++)
-        if ((active >> i & 1) && (nd[i].len < 2 || nd[i].len > NEEDLE_LEN_MAX))
-            return false;
-    return true;
-}
-#endif
-
 static void any_finder_init(any_finder *f, const mm_needle *nd, size_t k, unsigned active)
 {
     f->nd = nd;
     f->k = k;
     f->active = active & ((1u << k) - 1);
 #ifdef HAVE_AVX2_FIND_ANY
-    f->avx2 = __builtin_cpu_supports("avx2") && needles_fit(nd, k, f->active);
-    if (f->avx2 && f->active)
-        any_slots_of(&f->s, nd, k, f->active);
+    f->avx2 = f->active && __builtin_cpu_supports("avx2") && any_slots_of(&f->s, nd, k, f->active);
 #endif
 }
 
@@ -957,7 +985,7 @@ static const char *command_at(const char *s, size_t n, size_t i)
     const struct command_group *g = &command_groups[slot - 1];
     if (g->first != mm_lower(s[i]) || g->second != mm_lower(s[i + 1]))
         return NULL;
-    size_t after;
+    size_t after = 0;
     uint32_t head = head_at(s, n, i, &after);
     if (head != head_word(command_heads[slot - 1][0]) &&
         head != head_word(command_heads[slot - 1][1]))
