@@ -162,7 +162,9 @@ static size_t piece(char *b, size_t o)
         }
         return o;
     }
-    static const char odd[] = " \t\r\n\n  \0\x80\xff\v\f.,:<>()-0123456789AZaz\x1e\x0e";
+    /* bytes next to the capitals and their 8-bit twins ('I' + 0x80) */
+    static const char odd[] =
+        " \t\r\n\n  \0\x80\xff\v\f.,:<>()-0123456789AZaz\x1e\x0e@[`{\xc9\xce\xc1\xda";
     size_t k = 1 + rnd() % 4;
     for (size_t j = 0; j < k; j++)
         b[o++] = odd[rnd() % (sizeof odd - 1)];
@@ -243,6 +245,10 @@ static void fixed_texts(void **state)
         {"in reply to rcp", ""},
         {"", ""},
         {"sent <<< MAIL FROM", "MAIL"},
+        {"IN REPLY TO RCPT TO COMMAND", "RCPT"},
+        {"\xc9N REPLY TO RCPT TO COMMAND", ""},
+        {"i\xce reply to rcpt to command", ""},
+        {"END  OF\tDATA", "DATA"},
         {"rcpt to:< mail from:<", "RCPT"},
         {"rcpt to: mail from:<", "MAIL"},
     };

@@ -947,12 +947,32 @@ static bool phrase_rest(const char *s, size_t n, size_t j, const command_phrase 
     return true;
 }
 
+/* ASCII letters of the four bytes in w lowered, as mm_lower() each: a
+ * byte below 0x80 is a capital when adding 0x3f sets its top bit and
+ * adding 0x25 does not (the top bits cleared first, so that no sum
+ * carries into the next byte). */
+static uint32_t lower4(uint32_t w)
+{
+    uint32_t low7 = w & 0x7f7f7f7fu;
+    uint32_t upper = (low7 + 0x3f3f3f3fu) & ~(low7 + 0x25252525u) & ~w & 0x80808080u;
+    return w | upper >> 2;
+}
+
 /* The first four bytes at s[i] as flatten() leaves them (lower case, a
  * run of white space one space), with *after the place past them; 0 when
  * the text ends first.  s[i] and s[i + 1] are not white space (they
- * passed command_group_of), and neither is a byte after a run. */
+ * passed command_group_of), and neither is a byte after a run.  n - i is
+ * at least COMMAND_MIN_LEN. */
 static uint32_t head_at(const char *s, size_t n, size_t i, size_t *after)
 {
+    /* most places: the four bytes as they are, lowered (a single space
+     * third stays; white space fourth may start a run, and goes below) */
+    if (!flat_space(s[i + 3]) && (s[i + 2] == ' ' || !flat_space(s[i + 2]))) {
+        uint32_t w;
+        memcpy(&w, s + i, 4);
+        *after = i + 4;
+        return lower4(w);
+    }
     char h[4] = {mm_lower(s[i]), mm_lower(s[i + 1])};
     size_t j = i + 2;
     for (size_t k = 2; k < 4; k++) {
