@@ -1586,9 +1586,10 @@ static const char *lower_copy(mm_report *r, const char *v, size_t *len)
     if (!v)
         return NULL;
     size_t n = strlen(v), i = 0;
-    char *c = mm_arena_alloc(&r->arena, n + 1);
+    char *c = mm_arena_alloc(&r->arena, n + MM_LC_PAD);
     if (!c)
         return NULL;
+    memset(c + n, 0, MM_LC_PAD); /* the NUL and mm_mta_lc_find()'s room */
 #ifdef __SSE2__
     /* 16 bytes at a time, as flatten_16() folds them */
     for (; i + 16 <= n; i += 16) {
@@ -1602,7 +1603,6 @@ static const char *lower_copy(mm_report *r, const char *v, size_t *len)
 #endif
     for (; i < n; i++)
         c[i] = mm_lower(v[i]);
-    c[n] = '\0';
     *len = n;
     return c;
 }
