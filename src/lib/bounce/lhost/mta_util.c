@@ -1395,9 +1395,32 @@ static void refine_status(mm_report *r, mm_recipient *p)
 /* The reply code written just before a status code ("421 4.2.1",
  * "550-5.1.1"): the server's own, where a bare first number may be a
  * greeting's 220 or a mailer's exit status. */
+/* The first place at or after d[i] (d[0..n) a string) holding '2'..'5',
+ * or n: 16 bytes at a time while they are within the string. */
+static size_t next_reply_digit(const char *d, size_t n, size_t i)
+{
+#ifdef __SSE2__
+    /* c - '2' below 4, unsigned: '2'..'5' */
+    const __m128i lo = _mm_set1_epi8('2'), span = _mm_set1_epi8(3);
+    for (; i + 16 <= n; i += 16) {
+        __m128i v = _mm_sub_epi8(_mm_loadu_si128((const __m128i *)(const void *)(d + i)), lo);
+        unsigned m = (unsigned)_mm_movemask_epi8(
+            _mm_cmpeq_epi8(_mm_subs_epu8(v, span), _mm_setzero_si128()));
+        if (m)
+            return i + (unsigned)__builtin_ctz(m);
+    }
+#endif
+    for (; i < n; i++)
+        if (d[i] >= '2' && d[i] <= '5')
+            return i;
+    return n;
+}
+
 static int paired_reply(const char *d)
 {
-    for (const char *p = d; *p; p++) {
+    size_t n = strlen(d);
+    for (size_t i = next_reply_digit(d, n, 0); i < n; i = next_reply_digit(d, n, i + 1)) {
+        const char *p = d + i;
         if (!(p[0] >= '2' && p[0] <= '5' && isdigit((unsigned char)p[1]) &&
               isdigit((unsigned char)p[2]) && (p[3] == ' ' || p[3] == '-')))
             continue;
@@ -1599,6 +1622,17 @@ static const char *lower_copy(mm_report *r, const char *v, size_t *len)
                                     _mm_setzero_si128());
         x = _mm_add_epi8(x, _mm_and_si128(up, _mm_set1_epi8(32)));
         _mm_storeu_si128((__m128i *)(void *)(c + i), x);
+    }
+    /* the last bytes: the 16 that end at v[n), folded again where they
+     * overlap (lowering is idempotent) */
+    if (i < n && n >= 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(v + n - 16));
+        __m128i up = _mm_cmpeq_epi8(_mm_subs_epu8(_mm_sub_epi8(x, _mm_set1_epi8('A')),
+                                                  _mm_set1_epi8(25)),
+                                    _mm_setzero_si128());
+        x = _mm_add_epi8(x, _mm_and_si128(up, _mm_set1_epi8(32)));
+        _mm_storeu_si128((__m128i *)(void *)(c + n - 16), x);
+        i = n;
     }
 #endif
     for (; i < n; i++)
