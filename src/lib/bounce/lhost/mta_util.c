@@ -1236,36 +1236,41 @@ static const char *host_before_bracket(mm_report *r, const char *s, size_t n)
  * searched for, and neither lead starts before their first place less
  * that offset. */
 enum { RHOST_NOKEY, RHOST_HOST, RHOST_DNS, RHOST_KEYS };
-static const char *const rhost_keys[RHOST_KEYS] = {"", "host", ": dns;"};
+static const mm_needle rhost_keys[RHOST_KEYS] = {{"", 0}, MM_NEEDLE("host"), MM_NEEDLE(": dns;")};
 
 const char *mm_mta_rhost(mm_report *r, const char *s, size_t n)
 {
+    /* (the lengths written out: a strlen() call per lead and message
+     * was most of what a block without the leads cost) */
+#define LEAD(text, key, off) {text, sizeof text - 1, key, off}
     static const struct {
         const char *text;
+        size_t len;
         unsigned key;
         size_t key_off;
-    } leads[] = {{"while talking to ", RHOST_NOKEY, 0},
-                 {"remote-mta: dns;", RHOST_DNS, 10},
-                 {"host ", RHOST_HOST, 0},
-                 {"giving up on ", RHOST_NOKEY, 0},
-                 {"connected to ", RHOST_NOKEY, 0},
-                 {"remote system: dns;", RHOST_DNS, 13},
-                 {"host: ", RHOST_HOST, 0},
-                 {"smtp server <", RHOST_NOKEY, 0},
+    } leads[] = {LEAD("while talking to ", RHOST_NOKEY, 0),
+                 LEAD("remote-mta: dns;", RHOST_DNS, 10),
+                 LEAD("host ", RHOST_HOST, 0),
+                 LEAD("giving up on ", RHOST_NOKEY, 0),
+                 LEAD("connected to ", RHOST_NOKEY, 0),
+                 LEAD("remote system: dns;", RHOST_DNS, 13),
+                 LEAD("host: ", RHOST_HOST, 0),
+                 LEAD("smtp server <", RHOST_NOKEY, 0),
                  /* Exchange: "Remote Server at NAME (IP) returned" */
-                 {"remote server at ", RHOST_NOKEY, 0}};
+                 LEAD("remote server at ", RHOST_NOKEY, 0)};
+#undef LEAD
     const char *end = s + n;
     const char *key_at[RHOST_KEYS] = {s, NULL, NULL};
     bool asked[RHOST_KEYS] = {true, false, false};
     for (size_t i = 0; i < sizeof leads / sizeof leads[0]; i++) {
         unsigned k = leads[i].key;
         if (!asked[k]) {
-            key_at[k] = mm_memcasemem(s, n, rhost_keys[k], strlen(rhost_keys[k]));
+            key_at[k] = mm_memcasemem(s, n, rhost_keys[k].text, rhost_keys[k].len);
             asked[k] = true;
         }
         if (!key_at[k])
             continue;
-        size_t ll = strlen(leads[i].text), kp = (size_t)(key_at[k] - s);
+        size_t ll = leads[i].len, kp = (size_t)(key_at[k] - s);
         const char *p = kp > leads[i].key_off ? key_at[k] - leads[i].key_off : s;
         for (int guard = 0; guard < 64 && p < end; guard++) {
             const char *q = mm_memcasemem(p, (size_t)(end - p), leads[i].text, ll);
@@ -1359,14 +1364,14 @@ static size_t address_prefix(const char *b, size_t n)
 static const char *reply_part(const char *b, size_t n, size_t *out)
 {
     /* (Sendmail's "Remote host said:" holds " said:": found by the first) */
-    static const char *const leads[] = {" said:", "]: ", NULL};
-    for (size_t i = 0; leads[i]; i++) {
-        const char *p = mm_memcasemem(b, n, leads[i], strlen(leads[i]));
+    static const mm_needle leads[] = {MM_NEEDLE(" said:"), MM_NEEDLE("]: ")};
+    for (size_t i = 0; i < sizeof leads / sizeof leads[0]; i++) {
+        const char *p = mm_memcasemem(b, n, leads[i].text, leads[i].len);
         /* "[ADDR]: " leads a reply only when a reply code follows */
         if (p && i == 1 && !(p + 3 < b + n && p[3] >= '2' && p[3] <= '5'))
             p = NULL;
         if (p) {
-            p += strlen(leads[i]);
+            p += leads[i].len;
             *out = n - (size_t)(p - b);
             return p;
         }
