@@ -544,47 +544,74 @@ static size_t mark_line(const char *t, size_t n, const char *p)
     return (size_t)(p - t);
 }
 
-/* The marks that hold "message" (see message_at()); "message" sits off
- * bytes into text, len is text's length. */
-#define M(pre, post) {pre "message" post, sizeof(pre) - 1, sizeof(pre "message" post) - 1}
+/* The marks that hold "message" (see message_at()), each X(name, pre,
+ * post, arg): "message" sits sizeof(pre) - 1 bytes into its text, pre
+ * "message" post.  One list makes both the marks' rows and the look-up
+ * table below (message_by_byte2). */
+/* clang-format off */
+#define MESSAGE_MARKS(X, arg) \
+    X(COPY_OF_THE, "copy of the ", "", arg) \
+    X(ORIG_FOLLOWS, "original ", " follows", arg) \
+    X(ORIG_DASHES, "original ", " ---", arg) \
+    X(HEADERS_FOLLOW, "", " headers follow", arg) \
+    X(HEADERS_OF_YOUR, "headers of your ", "", arg) \
+    X(YOUR_READS, "your ", " reads", arg) \
+    X(DASHES_ORIGINAL, "----- original ", "", arg) \
+    X(UNSENT_BELOW, "unsent ", " below", arg) \
+    X(CONTENT_TYPE, "content-type: ", "/rfc822", arg) \
+    X(ORIG_HEADERS, "original ", " headers", arg) \
+    X(RETURNED_FOLLOWS, "returned ", " follows", arg) \
+    /* OpenSMTPD, Lotus Notes, 1&1, fml, m-FILTER, Verizon */ \
+    X(BELOW_IS_A_COPY, "below is a copy of the original ", "", arg) \
+    X(DASHES_RETURNED, "------- returned ", "", arg) \
+    X(HEADER_OF_THE, "header of the original ", "", arg) \
+    X(DASHES_ORIGINAL2, "-------original ", "", arg) \
+    X(LF_ORIGINAL, "\noriginal ", ":", arg) \
+    X(TEXT_FOLLOWS, "", " text follows:", arg) \
+    X(HEADER_FOLLOWS, "----- ", " header follows", arg)
+/* clang-format on */
+
+#define MARK_INDEX(name, pre, post, arg) MARK_##name,
+enum { MESSAGE_MARKS(MARK_INDEX, 0) NMARKS };
+#undef MARK_INDEX
+
+#define M(name, pre, post, arg) {pre "message" post, sizeof(pre) - 1, sizeof(pre "message" post) - 1},
 static const struct {
     const char *text;
     size_t off, len;
-} message_marks[] = {
-    M("copy of the ", ""),
-    M("original ", " follows"),
-    M("original ", " ---"),
-    M("", " headers follow"),
-    M("headers of your ", ""),
-    M("your ", " reads"),
-    M("----- original ", ""),
-    M("unsent ", " below"),
-    M("content-type: ", "/rfc822"),
-    M("original ", " headers"),
-    M("returned ", " follows"),
-    /* OpenSMTPD, Lotus Notes, 1&1, fml, m-FILTER, Verizon */
-    M("below is a copy of the original ", ""),
-    M("------- returned ", ""),
-    M("header of the original ", ""),
-    M("-------original ", ""),
-    M("\noriginal ", ":"),
-    M("", " text follows:"),
-    M("----- ", " header follows"),
-};
+} message_marks[] = {MESSAGE_MARKS(M, 0)};
 #undef M
-enum { NMARKS = sizeof message_marks / sizeof message_marks[0], MAX_OFF = 40 };
+enum { MAX_OFF = 40 };
 _Static_assert(NMARKS <= 32, "one bit per mark");
 
+/*
+ * message_by_byte2[c & 31]: the marks whose text has a byte c two bytes
+ * before "message"; message_any2: those without such a byte.  Most
+ * occurrences ("the message") start none of the marks: the byte two
+ * before already tells which may start there.  Its low five bits are
+ * enough (a letter's two cases share them; a few other bytes that do only
+ * let a mark through to the comparison).  Worked out by the compiler from
+ * MESSAGE_MARKS (pre's byte two before its end), not at each message.
+ */
+#define BYTE2_OF(pre) ((unsigned)(unsigned char)(pre)[sizeof(pre) - 3] & 31u)
+#define BY2_BIT(name, pre, post, k) | (sizeof(pre) >= 3 && BYTE2_OF(pre) == (k) ? 1u << MARK_##name : 0u)
+#define ANY2_BIT(name, pre, post, arg) | (sizeof(pre) < 3 ? 1u << MARK_##name : 0u)
+#define BY2(k) (uint32_t)(0u MESSAGE_MARKS(BY2_BIT, k))
+static const uint32_t message_by_byte2[32] = {
+    BY2(0),  BY2(1),  BY2(2),  BY2(3),  BY2(4),  BY2(5),  BY2(6),  BY2(7),
+    BY2(8),  BY2(9),  BY2(10), BY2(11), BY2(12), BY2(13), BY2(14), BY2(15),
+    BY2(16), BY2(17), BY2(18), BY2(19), BY2(20), BY2(21), BY2(22), BY2(23),
+    BY2(24), BY2(25), BY2(26), BY2(27), BY2(28), BY2(29), BY2(30), BY2(31)};
+static const uint32_t message_any2 = (uint32_t)(0u MESSAGE_MARKS(ANY2_BIT, 0));
+#undef BY2
+#undef ANY2_BIT
+#undef BY2_BIT
+#undef BYTE2_OF
+
 /* What the walk over the occurrences of "message" knows: the marks not met
- * yet, and (made at the first occurrence) by_byte2[c & 31], the marks whose
- * text has a byte c two bytes before "message", any2 those without such a
- * byte.  Most occurrences ("the message") start none of the marks: the
- * byte two before already tells which may start there.  Its low five bits
- * are enough (a letter's two cases share them; a few other bytes that do
- * only let a mark through to the comparison), and the table is small. */
+ * yet. */
 typedef struct message_walk {
-    uint32_t left, any2, by_byte2[32];
-    bool tables;
+    uint32_t left;
 } message_walk;
 
 /*
@@ -595,20 +622,10 @@ typedef struct message_walk {
  */
 static void message_at(message_walk *w, const char *t, size_t n, const char *q, size_t *end)
 {
-    if (!w->tables) {
-        memset(w->by_byte2, 0, sizeof w->by_byte2);
-        for (size_t i = 0; i < NMARKS; i++) {
-            if (message_marks[i].off >= 2)
-                w->by_byte2[message_marks[i].text[message_marks[i].off - 2] & 31] |= 1u << i;
-            else
-                w->any2 |= (uint32_t)1 << i;
-        }
-        w->tables = true;
-    }
     size_t at = (size_t)(q - t);
-    uint32_t maybe = w->any2;
+    uint32_t maybe = message_any2;
     if (at >= 2)
-        maybe |= w->by_byte2[q[-2] & 31];
+        maybe |= message_by_byte2[q[-2] & 31];
     maybe &= w->left;
     for (; maybe; maybe &= maybe - 1) {
         size_t i = (size_t)__builtin_ctz(maybe);
@@ -686,10 +703,8 @@ static size_t word_bound(unsigned w, size_t end)
  */
 size_t mm_mta_prose_len(const char *t, size_t n)
 {
-    message_walk w; /* by_byte2 made at the first occurrence */
+    message_walk w;
     w.left = ((uint32_t)1 << NMARKS) - 1;
-    w.any2 = 0;
-    w.tables = false;
     size_t end = n, key_at[N_PROSE_WORDS] = {n, n, n, n}, from = 0;
     unsigned active = (1u << N_PROSE_WORDS) - 1;
     any_finder f; /* set out again when a word is dropped (three times at most) */
