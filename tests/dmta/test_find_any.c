@@ -116,6 +116,44 @@ static void odd_lengths(void **state)
     }
 }
 
+/* The last places go through a zero-padded copy made 32 bytes at a time
+ * (the last 32 those ending at the text's end): every length up to 200
+ * and every start near the end, in blocks of the exact size (ASan sees a
+ * read past either end), needles often placed to end at the text's end. */
+static void exact_tails(void **state)
+{
+    (void)state;
+    static const char alpha[] = "abAB -\n@`\0\xe3";
+    char store[MM_NEEDLES_MAX][80];
+    mm_needle nd[MM_NEEDLES_MAX];
+    for (int it = 0; it < 200000; it++) {
+        size_t n = (size_t)it % 201;
+        char *text = malloc(n ? n : 1);
+        assert_non_null(text);
+        for (size_t i = 0; i < n; i++)
+            text[i] = alpha[rnd() % (sizeof alpha - 1)];
+        size_t k = 1 + rnd() % MM_NEEDLES_MAX;
+        for (size_t i = 0; i < k; i++) {
+            size_t l = 2 + rnd() % (rnd() % 2 ? 6 : MM_NEEDLE_LEN_MAX - 1);
+            if (rnd() % 2 && n >= l)
+                memcpy(store[i], text + (rnd() % 2 ? n - l : rnd() % (n - l + 1)), l);
+            else
+                for (size_t j = 0; j < l; j++)
+                    store[i][j] = alpha[rnd() % (sizeof alpha - 1)];
+            nd[i].text = store[i];
+            nd[i].len = l;
+        }
+        size_t back = rnd() % 100, from = n > back ? n - back : 0, w1 = 99, w2 = 99;
+        unsigned active = rnd() % 2 ? ~0u : rnd() & 15u;
+        const char *want = slow_find(text, n, from, nd, k, active, &w1);
+        const char *got = mm_mta_find_any(text, n, from, nd, k, active, &w2);
+        assert_ptr_equal(got, want);
+        if (want)
+            assert_int_equal(w2, w1);
+        free(text);
+    }
+}
+
 static void prose_len_marks(void **state)
 {
     (void)state;
@@ -140,6 +178,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(random_needles),
         cmocka_unit_test(odd_lengths),
+        cmocka_unit_test(exact_tails),
         cmocka_unit_test(prose_len_marks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -180,9 +180,13 @@ static bool address_line(const char *l, size_t len, const char **a, size_t *al)
  * "pipe to ..." words. */
 static bool pipe_line(const char *l, size_t len, size_t *wl)
 {
+    /* both heads are ten bytes and start with two spaces, which most
+     * lines of a notice do not: those are turned away without a call */
     static const char *const heads[] = {"  pipe to ", "  save to ", NULL};
+    if (len <= 10 + 1 || l[0] != ' ' || l[1] != ' ')
+        return false;
     for (size_t i = 0; heads[i]; i++)
-        if (len > strlen(heads[i]) + 1 && mm_startswith_ci(l, heads[i])) {
+        if (mm_startswith_ci(l, heads[i])) {
             *wl = len - 2;
             return true;
         }

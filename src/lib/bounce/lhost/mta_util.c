@@ -197,13 +197,41 @@ bool mm_mta_has_any(const char *s, size_t n, const char *const *needles)
     return false;
 }
 
+/* ASCII letters of the eight bytes at p lowered, as mm_lower() each: a
+ * byte below 0x80 is a capital when adding 0x3f sets its top bit and
+ * adding 0x25 does not (the top bits cleared first, so that no sum
+ * carries into the next byte). */
+static inline uint64_t lower8_at(const char *p)
+{
+    uint64_t w;
+    memcpy(&w, p, 8);
+    uint64_t low7 = w & 0x7f7f7f7f7f7f7f7full;
+    uint64_t upper = (low7 + 0x3f3f3f3f3f3f3f3full) & ~(low7 + 0x2525252525252525ull) & ~w &
+                     0x8080808080808080ull;
+    return w | upper >> 2;
+}
+
+/* a[0..len) and b[0..len) equal with ASCII letters lowered: eight bytes a
+ * step (the last eight overlapping), a branch per eight bytes instead of
+ * one per byte. */
+static inline bool fold_eq(const char *a, const char *b, size_t len)
+{
+    if (len >= 8) {
+        for (size_t i = 0; i + 8 < len; i += 8)
+            if (lower8_at(a + i) != lower8_at(b + i))
+                return false;
+        return lower8_at(a + len - 8) == lower8_at(b + len - 8);
+    }
+    for (size_t i = 0; i < len; i++)
+        if (mm_lower(a[i]) != mm_lower(b[i]))
+            return false;
+    return true;
+}
+
 /* Does nd occur at s (ASCII case folded)? */
 static bool needle_at(const char *s, const mm_needle *nd)
 {
-    for (size_t i = 0; i < nd->len; i++)
-        if (mm_lower(s[i]) != mm_lower(nd->text[i]))
-            return false;
-    return true;
+    return fold_eq(s, nd->text, nd->len);
 }
 
 /* mm_mta_find_any() by a search per needle: a later needle only before the
@@ -251,12 +279,18 @@ static const char *find_any_search(const char *t, size_t n, size_t from, const m
 _Static_assert(MM_NEEDLES_MAX == 4, "any_block() is written for four slots");
 
 typedef struct any_slots {
-    __m256i f0, f1, f2, f3, l0, l1, l2, l3; /* first and last bytes */
-    __m256i s0, s1, s2, s3;                 /* second bytes */
-    size_t n0, n1, n2, n3;                  /* lengths */
-    size_t idx[MM_NEEDLES_MAX];             /* needle of each slot */
-    size_t m, maxlen;                       /* slots used; longest length */
+    unsigned char first[MM_NEEDLES_MAX], second[MM_NEEDLES_MAX], last[MM_NEEDLES_MAX];
+    size_t len[MM_NEEDLES_MAX];  /* lengths (1 in an unused slot) */
+    size_t idx[MM_NEEDLES_MAX];  /* needle of each slot */
+    size_t m, maxlen;            /* slots used; longest length */
 } any_slots;
+
+/* The slots' bytes set out in vectors, folded (made at each pass: a
+ * broadcast from memory is one instruction, and the slots stay bytes
+ * where the set-up is most of a short text's cost). */
+typedef struct any_vecs {
+    __m256i f0, f1, f2, f3, s0, s1, s2, s3, l0, l1, l2, l3;
+} any_vecs;
 
 /* One slot's places in the 32 at b (a, a1: the bytes at b and b + 1
  * folded): a vector mask of those whose first, second and last bytes are
@@ -274,18 +308,22 @@ any_slot(const char *b, __m256i a, __m256i a1, __m256i f, __m256i sc, __m256i l,
  * masks[j], for the first m slots (m a constant where it is inlined);
  * their union returned.  Reads b[0 .. 31 + the longest length). */
 __attribute__((target("avx2"), always_inline)) static inline unsigned
-any_block(const char *b, const any_slots *s, unsigned masks[MM_NEEDLES_MAX], size_t m)
+any_block(const char *b, const any_slots *s, const any_vecs *v, unsigned masks[MM_NEEDLES_MAX],
+          size_t m)
 {
     const __m256i fold = _mm256_set1_epi8(0x20);
     __m256i a = _mm256_or_si256(_mm256_loadu_si256((const __m256i *)(const void *)b), fold);
     __m256i a1 = _mm256_or_si256(_mm256_loadu_si256((const __m256i *)(const void *)(b + 1)), fold);
-    masks[0] = (unsigned)_mm256_movemask_epi8(any_slot(b, a, a1, s->f0, s->s0, s->l0, s->n0));
-    masks[1] =
-        m > 1 ? (unsigned)_mm256_movemask_epi8(any_slot(b, a, a1, s->f1, s->s1, s->l1, s->n1)) : 0;
-    masks[2] =
-        m > 2 ? (unsigned)_mm256_movemask_epi8(any_slot(b, a, a1, s->f2, s->s2, s->l2, s->n2)) : 0;
-    masks[3] =
-        m > 3 ? (unsigned)_mm256_movemask_epi8(any_slot(b, a, a1, s->f3, s->s3, s->l3, s->n3)) : 0;
+    masks[0] = (unsigned)_mm256_movemask_epi8(any_slot(b, a, a1, v->f0, v->s0, v->l0, s->len[0]));
+    masks[1] = m > 1 ? (unsigned)_mm256_movemask_epi8(
+                           any_slot(b, a, a1, v->f1, v->s1, v->l1, s->len[1]))
+                     : 0;
+    masks[2] = m > 2 ? (unsigned)_mm256_movemask_epi8(
+                           any_slot(b, a, a1, v->f2, v->s2, v->l2, s->len[2]))
+                     : 0;
+    masks[3] = m > 3 ? (unsigned)_mm256_movemask_epi8(
+                           any_slot(b, a, a1, v->f3, v->s3, v->l3, s->len[3]))
+                     : 0;
     return masks[0] | masks[1] | masks[2] | masks[3];
 }
 
@@ -296,11 +334,10 @@ static inline const char *any_verify(const char *t, size_t n, size_t p, unsigned
                                      const unsigned masks[MM_NEEDLES_MAX], const any_slots *s,
                                      const mm_needle *nd, size_t *which, size_t m)
 {
-    const size_t len[MM_NEEDLES_MAX] = {s->n0, s->n1, s->n2, s->n3};
     for (; any; any &= any - 1) {
         unsigned bit = (unsigned)__builtin_ctz(any);
         for (size_t j = 0; j < m; j++) {
-            if (!(masks[j] >> bit & 1u) || p + bit + len[j] > n)
+            if (!(masks[j] >> bit & 1u) || p + bit + s->len[j] > n)
                 continue;
             if (needle_at(t + p + bit, &nd[s->idx[j]])) {
                 *which = s->idx[j];
@@ -315,34 +352,54 @@ static inline const char *any_verify(const char *t, size_t n, size_t p, unsigned
  * room for the longest needle's last-byte load. */
 enum { NEEDLE_LEN_MAX = MM_NEEDLE_LEN_MAX };
 
-__attribute__((target("avx2"))) static void any_slots_of(any_slots *s, const mm_needle *nd,
-                                                         size_t k, unsigned active)
+/* The active needles in slots; false when one does not fit the pass (see
+ * mm_needle).  Unused slots hold zero bytes and length 1. */
+static bool any_slots_of(any_slots *s, const mm_needle *nd, size_t k, unsigned active)
 {
-    __m256i f[MM_NEEDLES_MAX], l[MM_NEEDLES_MAX], sc[MM_NEEDLES_MAX];
-    size_t len[MM_NEEDLES_MAX], m = 0, *maxlen = &s->maxlen;
-    *maxlen = 1;
+    size_t m = 0, maxlen = 1;
+    memset(s->first, 0, sizeof s->first);
+    memset(s->second, 0, sizeof s->second);
+    memset(s->last, 0, sizeof s->last);
+    for (size_t j = 0; j < MM_NEEDLES_MAX; j++)
+        s->len[j] = 1, s->idx[j] = 0;
     for (size_t i = 0; i < k; i++) {
-        if (!(active & (1u << i)))
+        if (!(active >> i & 1u))
             continue;
+        size_t len = nd[i].len;
+        if (len < 2 || len > NEEDLE_LEN_MAX)
+            return false;
         s->idx[m] = i;
-        len[m] = nd[i].len;
-        f[m] = _mm256_set1_epi8((char)(nd[i].text[0] | 0x20));
-        sc[m] = _mm256_set1_epi8((char)(nd[i].text[1] | 0x20));
-        l[m] = _mm256_set1_epi8((char)(nd[i].text[nd[i].len - 1] | 0x20));
-        if (nd[i].len > *maxlen)
-            *maxlen = nd[i].len;
+        s->len[m] = len;
+        s->first[m] = (unsigned char)(nd[i].text[0] | 0x20);
+        s->second[m] = (unsigned char)(nd[i].text[1] | 0x20);
+        s->last[m] = (unsigned char)(nd[i].text[len - 1] | 0x20);
+        maxlen = len > maxlen ? len : maxlen;
         m++;
     }
     s->m = m;
-    for (; m < MM_NEEDLES_MAX; m++) {
-        s->idx[m] = 0;
-        len[m] = 1;
-        f[m] = l[m] = sc[m] = _mm256_setzero_si256();
+    s->maxlen = maxlen;
+    return true;
+}
+
+/* t[p..n) (r = n - p bytes, fewer than 31 + NEEDLE_LEN_MAX) into buf,
+ * whose bytes past it stay zero: 32 bytes at a time, the last 32 those
+ * that end at t[n) (when the text holds 32), stored to end at buf[r) --
+ * which may start up to 31 bytes before buf: the caller leaves 32 bytes
+ * of room there.  No call for a few bytes. */
+__attribute__((target("avx2"))) static void any_tail_copy(char *buf, const char *t, size_t n,
+                                                          size_t p)
+{
+    size_t r = n - p;
+    if (n < 32) {
+        memcpy(buf, t + p, r);
+        return;
     }
-    s->f0 = f[0], s->f1 = f[1], s->f2 = f[2], s->f3 = f[3];
-    s->l0 = l[0], s->l1 = l[1], s->l2 = l[2], s->l3 = l[3];
-    s->s0 = sc[0], s->s1 = sc[1], s->s2 = sc[2], s->s3 = sc[3];
-    s->n0 = len[0], s->n1 = len[1], s->n2 = len[2], s->n3 = len[3];
+    for (size_t q = 0; q + 32 <= r; q += 32)
+        _mm256_storeu_si256((__m256i *)(void *)(buf + q),
+                            _mm256_loadu_si256((const __m256i *)(const void *)(t + p + q)));
+    if (r % 32)
+        _mm256_storeu_si256((__m256i *)(void *)(buf + r - 32),
+                            _mm256_loadu_si256((const __m256i *)(const void *)(t + n - 32)));
 }
 
 /* find_any_avx2() for m slots (a constant where it is inlined). */
@@ -353,20 +410,32 @@ find_any_m(const char *t, size_t n, size_t from, const any_slots *s, const mm_ne
     const char *hit;
     size_t p = from, maxlen = s->maxlen;
     unsigned masks[MM_NEEDLES_MAX], any;
+    any_vecs v;
+    v.f0 = _mm256_set1_epi8((char)s->first[0]);
+    v.s0 = _mm256_set1_epi8((char)s->second[0]);
+    v.l0 = _mm256_set1_epi8((char)s->last[0]);
+    v.f1 = m > 1 ? _mm256_set1_epi8((char)s->first[1]) : _mm256_setzero_si256();
+    v.s1 = m > 1 ? _mm256_set1_epi8((char)s->second[1]) : _mm256_setzero_si256();
+    v.l1 = m > 1 ? _mm256_set1_epi8((char)s->last[1]) : _mm256_setzero_si256();
+    v.f2 = m > 2 ? _mm256_set1_epi8((char)s->first[2]) : _mm256_setzero_si256();
+    v.s2 = m > 2 ? _mm256_set1_epi8((char)s->second[2]) : _mm256_setzero_si256();
+    v.l2 = m > 2 ? _mm256_set1_epi8((char)s->last[2]) : _mm256_setzero_si256();
+    v.f3 = m > 3 ? _mm256_set1_epi8((char)s->first[3]) : _mm256_setzero_si256();
+    v.s3 = m > 3 ? _mm256_set1_epi8((char)s->second[3]) : _mm256_setzero_si256();
+    v.l3 = m > 3 ? _mm256_set1_epi8((char)s->last[3]) : _mm256_setzero_si256();
     for (; n >= maxlen + 31 && p <= n - maxlen - 31; p += 32)
-        if ((any = any_block(t + p, s, masks, m)) &&
+        if ((any = any_block(t + p, s, &v, masks, m)) &&
             (hit = any_verify(t, n, p, any, masks, s, nd, which, m)))
             return hit;
     if (p >= n)
         return NULL;
     /* the last places (fewer than maxlen + 31): the same pass over a copy
      * padded with zeros, places checked to hold the whole needle */
-    char buf[NEEDLE_LEN_MAX + 31 + NEEDLE_LEN_MAX + 32];
+    char area[32 + NEEDLE_LEN_MAX + 31 + NEEDLE_LEN_MAX + 32] = {0}, *buf = area + 32;
     size_t r = n - p;
-    memcpy(buf, t + p, r);
-    memset(buf + r, 0, sizeof buf - r);
+    any_tail_copy(buf, t, n, p);
     for (size_t q = 0; q < r; q += 32)
-        if ((any = any_block(buf + q, s, masks, m)) &&
+        if ((any = any_block(buf + q, s, &v, masks, m)) &&
             (hit = any_verify(t, n, p + q, any, masks, s, nd, which, m)))
             return hit;
     return NULL;
@@ -402,26 +471,13 @@ typedef struct any_finder {
 #endif
 } any_finder;
 
-#ifdef HAVE_AVX2_FIND_ANY
-/* Every active needle fits the one-pass search (see mm_needle). */
-static bool needles_fit(const mm_needle *nd, size_t k, unsigned active)
-{
-    for (size_t i = 0; i < k; i++)
-        if ((active >> i & 1) && (nd[i].len < 2 || nd[i].len > NEEDLE_LEN_MAX))
-            return false;
-    return true;
-}
-#endif
-
 static void any_finder_init(any_finder *f, const mm_needle *nd, size_t k, unsigned active)
 {
     f->nd = nd;
     f->k = k;
     f->active = active & ((1u << k) - 1);
 #ifdef HAVE_AVX2_FIND_ANY
-    f->avx2 = __builtin_cpu_supports("avx2") && needles_fit(nd, k, f->active);
-    if (f->avx2 && f->active)
-        any_slots_of(&f->s, nd, k, f->active);
+    f->avx2 = f->active && __builtin_cpu_supports("avx2") && any_slots_of(&f->s, nd, k, f->active);
 #endif
 }
 
@@ -467,7 +523,8 @@ mm_reason_t mm_words_find(const mm_words *tab, const char *s, size_t n)
     return MM_REASON_UNDEFINED;
 }
 
-/* Does mk (ml bytes, lower case) occur at s, ASCII case folded? */
+/* Does mk (ml bytes, lower case) occur at s, ASCII case folded?  (A byte
+ * at a time: most places differ at the first byte after "message".) */
 static bool mark_at(const char *s, const char *mk, size_t ml)
 {
     for (size_t i = 0; i < ml; i++)
@@ -487,47 +544,74 @@ static size_t mark_line(const char *t, size_t n, const char *p)
     return (size_t)(p - t);
 }
 
-/* The marks that hold "message" (see message_at()); "message" sits off
- * bytes into text, len is text's length. */
-#define M(pre, post) {pre "message" post, sizeof(pre) - 1, sizeof(pre "message" post) - 1}
+/* The marks that hold "message" (see message_at()), each X(name, pre,
+ * post, arg): "message" sits sizeof(pre) - 1 bytes into its text, pre
+ * "message" post.  One list makes both the marks' rows and the look-up
+ * table below (message_by_byte2). */
+/* clang-format off */
+#define MESSAGE_MARKS(X, arg) \
+    X(COPY_OF_THE, "copy of the ", "", arg) \
+    X(ORIG_FOLLOWS, "original ", " follows", arg) \
+    X(ORIG_DASHES, "original ", " ---", arg) \
+    X(HEADERS_FOLLOW, "", " headers follow", arg) \
+    X(HEADERS_OF_YOUR, "headers of your ", "", arg) \
+    X(YOUR_READS, "your ", " reads", arg) \
+    X(DASHES_ORIGINAL, "----- original ", "", arg) \
+    X(UNSENT_BELOW, "unsent ", " below", arg) \
+    X(CONTENT_TYPE, "content-type: ", "/rfc822", arg) \
+    X(ORIG_HEADERS, "original ", " headers", arg) \
+    X(RETURNED_FOLLOWS, "returned ", " follows", arg) \
+    /* OpenSMTPD, Lotus Notes, 1&1, fml, m-FILTER, Verizon */ \
+    X(BELOW_IS_A_COPY, "below is a copy of the original ", "", arg) \
+    X(DASHES_RETURNED, "------- returned ", "", arg) \
+    X(HEADER_OF_THE, "header of the original ", "", arg) \
+    X(DASHES_ORIGINAL2, "-------original ", "", arg) \
+    X(LF_ORIGINAL, "\noriginal ", ":", arg) \
+    X(TEXT_FOLLOWS, "", " text follows:", arg) \
+    X(HEADER_FOLLOWS, "----- ", " header follows", arg)
+/* clang-format on */
+
+#define MARK_INDEX(name, pre, post, arg) MARK_##name,
+enum { MESSAGE_MARKS(MARK_INDEX, 0) NMARKS };
+#undef MARK_INDEX
+
+#define M(name, pre, post, arg) {pre "message" post, sizeof(pre) - 1, sizeof(pre "message" post) - 1},
 static const struct {
     const char *text;
     size_t off, len;
-} message_marks[] = {
-    M("copy of the ", ""),
-    M("original ", " follows"),
-    M("original ", " ---"),
-    M("", " headers follow"),
-    M("headers of your ", ""),
-    M("your ", " reads"),
-    M("----- original ", ""),
-    M("unsent ", " below"),
-    M("content-type: ", "/rfc822"),
-    M("original ", " headers"),
-    M("returned ", " follows"),
-    /* OpenSMTPD, Lotus Notes, 1&1, fml, m-FILTER, Verizon */
-    M("below is a copy of the original ", ""),
-    M("------- returned ", ""),
-    M("header of the original ", ""),
-    M("-------original ", ""),
-    M("\noriginal ", ":"),
-    M("", " text follows:"),
-    M("----- ", " header follows"),
-};
+} message_marks[] = {MESSAGE_MARKS(M, 0)};
 #undef M
-enum { NMARKS = sizeof message_marks / sizeof message_marks[0], MAX_OFF = 40 };
+enum { MAX_OFF = 40 };
 _Static_assert(NMARKS <= 32, "one bit per mark");
 
+/*
+ * message_by_byte2[c & 31]: the marks whose text has a byte c two bytes
+ * before "message"; message_any2: those without such a byte.  Most
+ * occurrences ("the message") start none of the marks: the byte two
+ * before already tells which may start there.  Its low five bits are
+ * enough (a letter's two cases share them; a few other bytes that do only
+ * let a mark through to the comparison).  Worked out by the compiler from
+ * MESSAGE_MARKS (pre's byte two before its end), not at each message.
+ */
+#define BYTE2_OF(pre) ((unsigned)(unsigned char)(pre)[sizeof(pre) - 3] & 31u)
+#define BY2_BIT(name, pre, post, k) | (sizeof(pre) >= 3 && BYTE2_OF(pre) == (k) ? 1u << MARK_##name : 0u)
+#define ANY2_BIT(name, pre, post, arg) | (sizeof(pre) < 3 ? 1u << MARK_##name : 0u)
+#define BY2(k) (uint32_t)(0u MESSAGE_MARKS(BY2_BIT, k))
+static const uint32_t message_by_byte2[32] = {
+    BY2(0),  BY2(1),  BY2(2),  BY2(3),  BY2(4),  BY2(5),  BY2(6),  BY2(7),
+    BY2(8),  BY2(9),  BY2(10), BY2(11), BY2(12), BY2(13), BY2(14), BY2(15),
+    BY2(16), BY2(17), BY2(18), BY2(19), BY2(20), BY2(21), BY2(22), BY2(23),
+    BY2(24), BY2(25), BY2(26), BY2(27), BY2(28), BY2(29), BY2(30), BY2(31)};
+static const uint32_t message_any2 = (uint32_t)(0u MESSAGE_MARKS(ANY2_BIT, 0));
+#undef BY2
+#undef ANY2_BIT
+#undef BY2_BIT
+#undef BYTE2_OF
+
 /* What the walk over the occurrences of "message" knows: the marks not met
- * yet, and (made at the first occurrence) by_byte2[c & 31], the marks whose
- * text has a byte c two bytes before "message", any2 those without such a
- * byte.  Most occurrences ("the message") start none of the marks: the
- * byte two before already tells which may start there.  Its low five bits
- * are enough (a letter's two cases share them; a few other bytes that do
- * only let a mark through to the comparison), and the table is small. */
+ * yet. */
 typedef struct message_walk {
-    uint32_t left, any2, by_byte2[32];
-    bool tables;
+    uint32_t left;
 } message_walk;
 
 /*
@@ -538,20 +622,10 @@ typedef struct message_walk {
  */
 static void message_at(message_walk *w, const char *t, size_t n, const char *q, size_t *end)
 {
-    if (!w->tables) {
-        memset(w->by_byte2, 0, sizeof w->by_byte2);
-        for (size_t i = 0; i < NMARKS; i++) {
-            if (message_marks[i].off >= 2)
-                w->by_byte2[message_marks[i].text[message_marks[i].off - 2] & 31] |= 1u << i;
-            else
-                w->any2 |= (uint32_t)1 << i;
-        }
-        w->tables = true;
-    }
     size_t at = (size_t)(q - t);
-    uint32_t maybe = w->any2;
+    uint32_t maybe = message_any2;
     if (at >= 2)
-        maybe |= w->by_byte2[q[-2] & 31];
+        maybe |= message_by_byte2[q[-2] & 31];
     maybe &= w->left;
     for (; maybe; maybe &= maybe - 1) {
         size_t i = (size_t)__builtin_ctz(maybe);
@@ -629,10 +703,8 @@ static size_t word_bound(unsigned w, size_t end)
  */
 size_t mm_mta_prose_len(const char *t, size_t n)
 {
-    message_walk w; /* by_byte2 made at the first occurrence */
+    message_walk w;
     w.left = ((uint32_t)1 << NMARKS) - 1;
-    w.any2 = 0;
-    w.tables = false;
     size_t end = n, key_at[N_PROSE_WORDS] = {n, n, n, n}, from = 0;
     unsigned active = (1u << N_PROSE_WORDS) - 1;
     any_finder f; /* set out again when a word is dropped (three times at most) */
@@ -855,29 +927,139 @@ static const struct command_group {
 
 enum { N_COMMAND_GROUPS = sizeof command_groups / sizeof command_groups[0] };
 
-/* The command of the phrase at flat[i] (flat[0..fn) is lower case), or
- * NULL. */
-static const char *command_at(const char *flat, size_t fn, size_t i)
+/* The shortest phrase (">>> data"): a place closer to the end holds none. */
+enum { COMMAND_MIN_LEN = 8 };
+
+/* The group of a place, by the low five bits of its two bytes (one load
+ * where a walk over the groups in order cost a mispredicted branch at
+ * almost every place the filter passes).  The groups' pairs differ in
+ * those bits (a repeated slot would be a second initializer of one
+ * element: -Woverride-init, in -Wextra), but other bytes share them
+ * ('.' and 'n', digits and 'p'..'y'): command_at() checks the bytes. */
+#define GROUP_INDEX(a, b, bucket, phrases, arg) GROUP_OF_##phrases,
+enum { COMMAND_GROUPS(GROUP_INDEX, 0) };
+#undef GROUP_INDEX
+#define PAIR_SLOT(a, b) ((((unsigned)(unsigned char)(a) & 31u) << 5) | ((unsigned)(unsigned char)(b) & 31u))
+#define GROUP_SLOT(a, b, bucket, phrases, arg) [PAIR_SLOT(a, b)] = GROUP_OF_##phrases + 1,
+static const unsigned char command_group_of[32 * 32] = {COMMAND_GROUPS(GROUP_SLOT, 0)};
+#undef GROUP_SLOT
+
+/* The first four bytes of each group's phrases (two heads each, the same
+ * one twice when all share it).  Most places the filter passes ("in the",
+ * "received", "sent") are turned away by them before the walk over the
+ * group's phrases, and that walk passes over the phrases of the other
+ * head with one compare each.  A new phrase whose head is not listed here
+ * would never be found: the test lhost-command compares mm_mta_command()
+ * with a search of every phrase. */
+static const char command_heads[N_COMMAND_GROUPS][2][4] = {
+    [GROUP_OF_in_phrases] = {"in r", "in m"},     [GROUP_OF_re_phrases] = {"resp", "repl"},
+    [GROUP_OF_en_phrases] = {"end ", "end "},     [GROUP_OF_se_phrases] = {"serv", "sent"},
+    [GROUP_OF_ma_phrases] = {"mail", "mail"},     [GROUP_OF_da_phrases] = {"data", "data"},
+    [GROUP_OF_fo_phrases] = {"foll", "foll"},     [GROUP_OF_af_phrases] = {"afte", "afte"},
+    [GROUP_OF_do_phrases] = {"does", "does"},     [GROUP_OF_un_phrases] = {"unex", "unex"},
+    [GROUP_OF_rc_phrases] = {"rcpt", "rcpt"},     [GROUP_OF_quoted_phrases] = {">>> ", ">>> "},
+    [GROUP_OF_bu_phrases] = {"but ", "but "},     [GROUP_OF_fa_phrases] = {"fail", "fail"},
+    [GROUP_OF_yo_phrases] = {"your", "your"},     [GROUP_OF_ad_phrases] = {"addi", "addi"},
+    [GROUP_OF_sm_phrases] = {"smtp", "smtp"},
+};
+
+static uint32_t head_word(const char h[4])
 {
-    const char *at = flat + i;
-    for (size_t g = 0; g < N_COMMAND_GROUPS; g++) {
-        if (command_groups[g].first != at[0] || command_groups[g].second != at[1])
-            continue;
-        for (const command_phrase *p = command_groups[g].phrases; p->text; p++) {
-            /* a group's phrases share their start ("in reply to "): the
-             * last byte turns most away first */
-            if (p->len > fn - i || at[p->len - 1] != p->text[p->len - 1])
-                continue;
-            size_t k = 2;
-            while (k < p->len && p->text[k] == at[k])
-                k++;
-            if (k == p->len)
-                return p->cmd;
+    uint32_t w;
+    memcpy(&w, h, 4);
+    return w;
+}
+
+/* Bytes k.. of phrase p (lower case, single spaces) at s[j..n), read as
+ * flatten() would have them: a space of p is a run of white space (a
+ * phrase holds no two spaces in a row and does not end with one), any
+ * other byte itself in either case. */
+static bool phrase_rest(const char *s, size_t n, size_t j, const command_phrase *p, size_t k)
+{
+    for (; k < p->len; k++) {
+        if (j >= n)
+            return false;
+        if (p->text[k] == ' ') {
+            if (!flat_space(s[j]))
+                return false;
+            while (j < n && flat_space(s[j]))
+                j++;
+        } else if (mm_lower(s[j++]) != p->text[k]) {
+            return false;
         }
-        return NULL;
     }
+    return true;
+}
+
+/* ASCII letters of the four bytes in w lowered, as mm_lower() each: a
+ * byte below 0x80 is a capital when adding 0x3f sets its top bit and
+ * adding 0x25 does not (the top bits cleared first, so that no sum
+ * carries into the next byte). */
+static uint32_t lower4(uint32_t w)
+{
+    uint32_t low7 = w & 0x7f7f7f7fu;
+    uint32_t upper = (low7 + 0x3f3f3f3fu) & ~(low7 + 0x25252525u) & ~w & 0x80808080u;
+    return w | upper >> 2;
+}
+
+/* The first four bytes at s[i] as flatten() leaves them (lower case, a
+ * run of white space one space), with *after the place past them; 0 when
+ * the text ends first.  s[i] and s[i + 1] are not white space (they
+ * passed command_group_of), and neither is a byte after a run.  n - i is
+ * at least COMMAND_MIN_LEN. */
+static uint32_t head_at(const char *s, size_t n, size_t i, size_t *after)
+{
+    /* most places: the four bytes as they are, lowered (a single space
+     * third stays; white space fourth may start a run, and goes below) */
+    if (!flat_space(s[i + 3]) && (s[i + 2] == ' ' || !flat_space(s[i + 2]))) {
+        uint32_t w;
+        memcpy(&w, s + i, 4);
+        *after = i + 4;
+        return lower4(w);
+    }
+    char h[4] = {mm_lower(s[i]), mm_lower(s[i + 1])};
+    size_t j = i + 2;
+    for (size_t k = 2; k < 4; k++) {
+        if (j >= n)
+            return 0;
+        char c = s[j++];
+        h[k] = mm_lower(c);
+        if (flat_space(c)) {
+            h[k] = ' ';
+            while (j < n && flat_space(s[j]))
+                j++;
+        }
+    }
+    *after = j;
+    return head_word(h);
+}
+
+/* The command of the phrase at s[i] (s[0..n) as it is, or flattened), or
+ * NULL.  What flatten() makes of s holds a phrase at the place of s[i]
+ * exactly when this says so: flatten() only lowers letters and makes a
+ * run of white space one space (none first or last), and no phrase starts
+ * or ends with a space. */
+static const char *command_at(const char *s, size_t n, size_t i)
+{
+    if (n - i < COMMAND_MIN_LEN)
+        return NULL;
+    unsigned slot = command_group_of[PAIR_SLOT(s[i], s[i + 1])];
+    if (!slot)
+        return NULL;
+    const struct command_group *g = &command_groups[slot - 1];
+    if (g->first != mm_lower(s[i]) || g->second != mm_lower(s[i + 1]))
+        return NULL;
+    size_t after = 0;
+    uint32_t head = head_at(s, n, i, &after);
+    if (head != head_word(command_heads[slot - 1][0]) &&
+        head != head_word(command_heads[slot - 1][1]))
+        return NULL;
+    for (const command_phrase *p = g->phrases; p->text; p++)
+        if (head_word(p->text) == head && phrase_rest(s, n, after, p, 4))
+            return p->cmd;
     return NULL;
 }
+#undef PAIR_SLOT
 
 #if defined(__x86_64__) && defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
@@ -930,57 +1112,97 @@ __attribute__((target("avx2"))) static __m256i command_table(const unsigned char
     return _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)t));
 }
 
+/* The places of p[0..32) whose two bytes pass the filter (reads p[0..32]);
+ * bytes are folded by setting bit 5, so that both cases of a letter pass
+ * (other bytes may pass too: command_at() decides). */
+__attribute__((target("avx2"))) static unsigned command_mask(const char *p, const __m256i tab[4])
+{
+    const __m256i fold = _mm256_set1_epi8(0x20);
+    __m256i v = _mm256_or_si256(_mm256_loadu_si256((const __m256i *)(const void *)p), fold);
+    __m256i w = _mm256_or_si256(_mm256_loadu_si256((const __m256i *)(const void *)(p + 1)), fold);
+    __m256i both = _mm256_and_si256(command_classes(v, tab[0], tab[1]),
+                                    command_classes(w, tab[2], tab[3]));
+    return ~(unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(both, _mm256_setzero_si256()));
+}
+
+/* The command of the first phrase among the places in mask (bit k is
+ * place base + k), or NULL. */
+static const char *command_in_mask(const char *s, size_t n, size_t base, unsigned mask)
+{
+    for (; mask; mask &= mask - 1) {
+        const char *cmd = command_at(s, n, base + (unsigned)__builtin_ctz(mask));
+        if (cmd)
+            return cmd;
+    }
+    return NULL;
+}
+
 /* mm_mta_command()'s pass, 32 places at a time: only the places whose two
- * bytes pass the filter are tried, in order.  flat has 32 '\0' bytes after
- * fn (no bucket holds '\0'). */
-__attribute__((target("avx2"))) static const char *command_scan_avx2(const char *flat, size_t fn)
+ * bytes pass the filter are tried, in order.  Reads nothing past s[n): the
+ * last places are those of the last 33 bytes' block (the ones passed
+ * already shifted out), or of a zero-padded copy of a text shorter than
+ * that. */
+__attribute__((target("avx2"))) static const char *command_scan_avx2(const char *s, size_t n)
 {
     const command_nibbles *nb = &command_nibble_tables;
-    const __m256i f_lo = command_table(nb->first_lo), f_hi = command_table(nb->first_hi);
-    const __m256i s_lo = command_table(nb->second_lo), s_hi = command_table(nb->second_hi);
-    for (size_t i = 0; i < fn; i += 32) {
-        __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(flat + i));
-        __m256i w = _mm256_loadu_si256((const __m256i *)(const void *)(flat + i + 1));
-        __m256i both =
-            _mm256_and_si256(command_classes(v, f_lo, f_hi), command_classes(w, s_lo, s_hi));
-        unsigned mask = ~(unsigned)_mm256_movemask_epi8(
-            _mm256_cmpeq_epi8(both, _mm256_setzero_si256()));
-        for (; mask; mask &= mask - 1) {
-            const char *cmd = command_at(flat, fn, i + (unsigned)__builtin_ctz(mask));
-            if (cmd)
-                return cmd;
-        }
+    const __m256i tab[4] = {command_table(nb->first_lo), command_table(nb->first_hi),
+                            command_table(nb->second_lo), command_table(nb->second_hi)};
+    const char *cmd;
+    size_t i = 0;
+    for (; n - i > 32; i += 32) /* reads s[i..i + 32], before s[n] */
+        if ((cmd = command_in_mask(s, n, i, command_mask(s + i, tab))) != NULL)
+            return cmd;
+    /* places n - COMMAND_MIN_LEN + 1 on hold no phrase */
+    if (n - i < COMMAND_MIN_LEN)
+        return "";
+    if (n >= 33) {
+        /* the block of places n - 33 .. n - 2, less those before i
+         * (1 <= i - (n - 33) <= 33 - COMMAND_MIN_LEN) */
+        size_t base = n - 33;
+        unsigned mask = command_mask(s + base, tab) >> (i - base) << (i - base);
+        cmd = command_in_mask(s, n, base, mask);
+    } else {
+        char pad[33 + 32] = {0};
+        memcpy(pad, s, n);
+        unsigned mask = command_mask(pad, tab) & (unsigned)((1ull << n) - 1); /* n <= 32 */
+        cmd = command_in_mask(s, n, 0, mask);
     }
-    return "";
+    return cmd ? cmd : "";
 }
 #endif
 
 /* The same pass a byte at a time, for machines without AVX2. */
-static const char *command_scan(const char *flat, size_t fn)
+static const char *command_scan(const char *s, size_t n)
 {
-    for (size_t i = 0; i < fn; i++) {
-        const char *cmd = command_at(flat, fn, i);
+    for (size_t i = 0; i < n; i++) {
+        const char *cmd = command_at(s, n, i);
         if (cmd)
             return cmd;
     }
     return "";
 }
 
-const char *mm_mta_command(const char *s, size_t n)
+/* The earliest phrase wins: later ones quote the session further on. */
+static const char *command_pass(const char *s, size_t n)
 {
-    /* 32 bytes more than flatten() fills: the vector pass reads 33 bytes
-     * from each place it tries */
-    char flat[FLAT_MAX + 32];
-    size_t fn = flatten(s, n, flat, FLAT_MAX);
-    memset(flat + fn, 0, 33);
-    /* The earliest phrase wins: later ones quote the session further on.
-     * flat is lower case and so are the phrases: one pass over it, trying
-     * at each place only the phrases that start with its two bytes. */
 #ifdef HAVE_AVX2_COMMANDS
     if (__builtin_cpu_supports("avx2"))
-        return command_scan_avx2(flat, fn);
+        return command_scan_avx2(s, n);
 #endif
-    return command_scan(flat, fn);
+    return command_scan(s, n);
+}
+
+const char *mm_mta_command(const char *s, size_t n)
+{
+    /* The phrases are looked for as flatten() would leave the text (lower
+     * case, a run of white space one space), but in the text itself
+     * (command_at() reads it so): only a text longer than flatten()'s cut
+     * needs the copy, to end where the cut ends. */
+    if (n < FLAT_MAX)
+        return command_pass(s, n);
+    char flat[FLAT_MAX];
+    size_t fn = flatten(s, n, flat, FLAT_MAX);
+    return command_pass(flat, fn);
 }
 
 static bool host_char(char c)
@@ -1029,36 +1251,41 @@ static const char *host_before_bracket(mm_report *r, const char *s, size_t n)
  * searched for, and neither lead starts before their first place less
  * that offset. */
 enum { RHOST_NOKEY, RHOST_HOST, RHOST_DNS, RHOST_KEYS };
-static const char *const rhost_keys[RHOST_KEYS] = {"", "host", ": dns;"};
+static const mm_needle rhost_keys[RHOST_KEYS] = {{"", 0}, MM_NEEDLE("host"), MM_NEEDLE(": dns;")};
 
 const char *mm_mta_rhost(mm_report *r, const char *s, size_t n)
 {
+    /* (the lengths written out: a strlen() call per lead and message
+     * was most of what a block without the leads cost) */
+#define LEAD(text, key, off) {text, sizeof text - 1, key, off}
     static const struct {
         const char *text;
+        size_t len;
         unsigned key;
         size_t key_off;
-    } leads[] = {{"while talking to ", RHOST_NOKEY, 0},
-                 {"remote-mta: dns;", RHOST_DNS, 10},
-                 {"host ", RHOST_HOST, 0},
-                 {"giving up on ", RHOST_NOKEY, 0},
-                 {"connected to ", RHOST_NOKEY, 0},
-                 {"remote system: dns;", RHOST_DNS, 13},
-                 {"host: ", RHOST_HOST, 0},
-                 {"smtp server <", RHOST_NOKEY, 0},
+    } leads[] = {LEAD("while talking to ", RHOST_NOKEY, 0),
+                 LEAD("remote-mta: dns;", RHOST_DNS, 10),
+                 LEAD("host ", RHOST_HOST, 0),
+                 LEAD("giving up on ", RHOST_NOKEY, 0),
+                 LEAD("connected to ", RHOST_NOKEY, 0),
+                 LEAD("remote system: dns;", RHOST_DNS, 13),
+                 LEAD("host: ", RHOST_HOST, 0),
+                 LEAD("smtp server <", RHOST_NOKEY, 0),
                  /* Exchange: "Remote Server at NAME (IP) returned" */
-                 {"remote server at ", RHOST_NOKEY, 0}};
+                 LEAD("remote server at ", RHOST_NOKEY, 0)};
+#undef LEAD
     const char *end = s + n;
     const char *key_at[RHOST_KEYS] = {s, NULL, NULL};
     bool asked[RHOST_KEYS] = {true, false, false};
     for (size_t i = 0; i < sizeof leads / sizeof leads[0]; i++) {
         unsigned k = leads[i].key;
         if (!asked[k]) {
-            key_at[k] = mm_memcasemem(s, n, rhost_keys[k], strlen(rhost_keys[k]));
+            key_at[k] = mm_memcasemem(s, n, rhost_keys[k].text, rhost_keys[k].len);
             asked[k] = true;
         }
         if (!key_at[k])
             continue;
-        size_t ll = strlen(leads[i].text), kp = (size_t)(key_at[k] - s);
+        size_t ll = leads[i].len, kp = (size_t)(key_at[k] - s);
         const char *p = kp > leads[i].key_off ? key_at[k] - leads[i].key_off : s;
         for (int guard = 0; guard < 64 && p < end; guard++) {
             const char *q = mm_memcasemem(p, (size_t)(end - p), leads[i].text, ll);
@@ -1152,14 +1379,14 @@ static size_t address_prefix(const char *b, size_t n)
 static const char *reply_part(const char *b, size_t n, size_t *out)
 {
     /* (Sendmail's "Remote host said:" holds " said:": found by the first) */
-    static const char *const leads[] = {" said:", "]: ", NULL};
-    for (size_t i = 0; leads[i]; i++) {
-        const char *p = mm_memcasemem(b, n, leads[i], strlen(leads[i]));
+    static const mm_needle leads[] = {MM_NEEDLE(" said:"), MM_NEEDLE("]: ")};
+    for (size_t i = 0; i < sizeof leads / sizeof leads[0]; i++) {
+        const char *p = mm_memcasemem(b, n, leads[i].text, leads[i].len);
         /* "[ADDR]: " leads a reply only when a reply code follows */
         if (p && i == 1 && !(p + 3 < b + n && p[3] >= '2' && p[3] <= '5'))
             p = NULL;
         if (p) {
-            p += strlen(leads[i]);
+            p += leads[i].len;
             *out = n - (size_t)(p - b);
             return p;
         }
@@ -1217,9 +1444,32 @@ static void refine_status(mm_report *r, mm_recipient *p)
 /* The reply code written just before a status code ("421 4.2.1",
  * "550-5.1.1"): the server's own, where a bare first number may be a
  * greeting's 220 or a mailer's exit status. */
+/* The first place at or after d[i] (d[0..n) a string) holding '2'..'5',
+ * or n: 16 bytes at a time while they are within the string. */
+static size_t next_reply_digit(const char *d, size_t n, size_t i)
+{
+#ifdef __SSE2__
+    /* c - '2' below 4, unsigned: '2'..'5' */
+    const __m128i lo = _mm_set1_epi8('2'), span = _mm_set1_epi8(3);
+    for (; i + 16 <= n; i += 16) {
+        __m128i v = _mm_sub_epi8(_mm_loadu_si128((const __m128i *)(const void *)(d + i)), lo);
+        unsigned m = (unsigned)_mm_movemask_epi8(
+            _mm_cmpeq_epi8(_mm_subs_epu8(v, span), _mm_setzero_si128()));
+        if (m)
+            return i + (unsigned)__builtin_ctz(m);
+    }
+#endif
+    for (; i < n; i++)
+        if (d[i] >= '2' && d[i] <= '5')
+            return i;
+    return n;
+}
+
 static int paired_reply(const char *d)
 {
-    for (const char *p = d; *p; p++) {
+    size_t n = strlen(d);
+    for (size_t i = next_reply_digit(d, n, 0); i < n; i = next_reply_digit(d, n, i + 1)) {
+        const char *p = d + i;
         if (!(p[0] >= '2' && p[0] <= '5' && isdigit((unsigned char)p[1]) &&
               isdigit((unsigned char)p[2]) && (p[3] == ' ' || p[3] == '-')))
             continue;
@@ -1408,9 +1658,10 @@ static const char *lower_copy(mm_report *r, const char *v, size_t *len)
     if (!v)
         return NULL;
     size_t n = strlen(v), i = 0;
-    char *c = mm_arena_alloc(&r->arena, n + 1);
+    char *c = mm_arena_alloc(&r->arena, n + MM_LC_PAD);
     if (!c)
         return NULL;
+    memset(c + n, 0, MM_LC_PAD); /* the NUL and mm_mta_lc_find()'s room */
 #ifdef __SSE2__
     /* 16 bytes at a time, as flatten_16() folds them */
     for (; i + 16 <= n; i += 16) {
@@ -1421,10 +1672,20 @@ static const char *lower_copy(mm_report *r, const char *v, size_t *len)
         x = _mm_add_epi8(x, _mm_and_si128(up, _mm_set1_epi8(32)));
         _mm_storeu_si128((__m128i *)(void *)(c + i), x);
     }
+    /* the last bytes: the 16 that end at v[n), folded again where they
+     * overlap (lowering is idempotent) */
+    if (i < n && n >= 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(v + n - 16));
+        __m128i up = _mm_cmpeq_epi8(_mm_subs_epu8(_mm_sub_epi8(x, _mm_set1_epi8('A')),
+                                                  _mm_set1_epi8(25)),
+                                    _mm_setzero_si128());
+        x = _mm_add_epi8(x, _mm_and_si128(up, _mm_set1_epi8(32)));
+        _mm_storeu_si128((__m128i *)(void *)(c + n - 16), x);
+        i = n;
+    }
 #endif
     for (; i < n; i++)
         c[i] = mm_lower(v[i]);
-    c[n] = '\0';
     *len = n;
     return c;
 }

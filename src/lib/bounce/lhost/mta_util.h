@@ -12,6 +12,9 @@
 #define MM_LHOST_MTA_UTIL_H
 
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include "../bounce_int.h"
 
 /* One row of a decoder's phrase table: words (or a status code) that the
@@ -159,6 +162,46 @@ bool mm_mta_header_has(const mm_msg *m, const char *name, const char *needle);
  * once before the decoders. */
 void mm_mta_facts(const mm_msg *m, mm_report *r);
 
+/* The report's lower-cased facts (r->from_lc, r->subject_lc,
+ * r->message_id_lc, made by mm_mta_facts()) are followed by MM_LC_PAD zero
+ * bytes, their NUL the first, so that mm_mta_lc_find() may read 16 bytes
+ * at any of their places. */
+enum { MM_LC_PAD = 16 };
+
+/* Does lc[0..nl) (1 byte or more, lower case) occur in hay[0..n), one of
+ * the report's padded lower-cased facts?  16 places at a time, each
+ * passed over unless its byte k of lc (the rarer the better) and its last
+ * are there: no call for a value of a few dozen bytes. */
+static inline bool mm_mta_lc_find(const char *hay, size_t n, const char *lc, size_t nl, size_t k)
+{
+    if (nl > n)
+        return false;
+    size_t places = n - nl + 1;
+#ifdef __SSE2__
+    /* the loads read hay[q + k .. q + nl + 14] at most, q < places: up to
+     * hay[n + 14], within the padding */
+    const __m128i vk = _mm_set1_epi8(lc[k]), vl = _mm_set1_epi8(lc[nl - 1]);
+    for (size_t q = 0; q < places; q += 16) {
+        __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(hay + q + k));
+        __m128i l = _mm_loadu_si128((const __m128i *)(const void *)(hay + q + nl - 1));
+        unsigned m = (unsigned)_mm_movemask_epi8(
+            _mm_and_si128(_mm_cmpeq_epi8(a, vk), _mm_cmpeq_epi8(l, vl)));
+        if (places - q < 16)
+            m &= (1u << (places - q)) - 1;
+        for (; m; m &= m - 1)
+            if (memcmp(hay + q + (unsigned)__builtin_ctz(m), lc, nl) == 0)
+                return true;
+    }
+    return false;
+#else
+    const char *end = hay + places + k;
+    for (const char *p = hay + k; p < end && (p = memchr(p, lc[k], (size_t)(end - p))); p++)
+        if (memcmp(p - k, lc, nl) == 0)
+            return true;
+    return false;
+#endif
+}
+
 /* Does lc (lower case, as a literal) occur in hay[0..n), one of the
  * report's lower-cased facts (NULL: the field is absent)?  The same answer
  * as mm_mta_header_has() on the field, without its look-up and folding:
@@ -168,15 +211,7 @@ static inline bool mm_mta_lc_has(const char *hay, size_t n, const char *lc)
     if (!hay)
         return false;
     size_t nl = strlen(lc);
-    if (nl == 0)
-        return true;
-    if (nl > n)
-        return false;
-    const char *end = hay + n - nl + 1;
-    for (const char *p = hay; (p = memchr(p, lc[0], (size_t)(end - p))) != NULL; p++)
-        if (memcmp(p + 1, lc + 1, nl - 1) == 0)
-            return true;
-    return false;
+    return nl == 0 || mm_mta_lc_find(hay, n, lc, nl, 0);
 }
 
 /* Read "<addr>: text" blocks (Postfix bounce(5), qmail-send): a line that

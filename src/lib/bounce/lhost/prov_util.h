@@ -87,21 +87,14 @@ const char *mm_prov_verb(const char *line);
 int mm_prov_lead_reply(const char *t);
 
 /* mm_mta_lc_has() with the search led by a rarer byte of lc than its
- * first: the places of anchor (which must occur in lc; its first place
- * there is used) are compared, so a value where anchor is rare is passed
- * over with one memchr.  The same answer as mm_mta_lc_has(hay, n, lc):
- * "@" for an address, "-" or ":" for a subject, ">" for a Message-ID. */
+ * first: anchor (which must occur in lc; its first place there is used)
+ * is the byte compared at every place with lc's last.  The same answer
+ * as mm_mta_lc_has(hay, n, lc): "@" for an address, "-" or ":" for a
+ * subject, ">" for a Message-ID. */
 static inline bool mm_prov_lc_has_by(const char *hay, size_t n, const char *lc, char anchor)
 {
     size_t nl = strlen(lc), k = (size_t)(strchr(lc, anchor) - lc);
-    if (!hay || nl > n)
-        return false;
-    /* lc at q fits when q + nl <= hay + n: its anchor at p = q + k */
-    const char *end = hay + n - nl + k + 1;
-    for (const char *p = hay + k; p < end && (p = memchr(p, anchor, (size_t)(end - p))); p++)
-        if (memcmp(p - k, lc, nl) == 0)
-            return true;
-    return false;
+    return hay && mm_mta_lc_find(hay, n, lc, nl, k);
 }
 
 #endif

@@ -292,22 +292,32 @@ static int fact_of(const char *name)
     return strcmp(name, fact_names[f]) == 0 ? f : -1;
 }
 
-/* Does needle[0..nl) occur in lc[0..n), a lower-cased copy?  As
- * mm_memcasemem() answers, with the copy's bytes compared as they are. */
+static bool eq_ci(const char *a, const char *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (mm_lower(a[i]) != mm_lower(b[i]))
+            return false;
+    return true;
+}
+
+/* Does needle[0..nl) occur in lc[0..n), one of the report's lower-cased
+ * facts?  As mm_memcasemem() answers, with the copy's bytes compared as
+ * they are: the needle lowered, then mm_mta_lc_find(). */
 static bool lc_holds(const char *lc, size_t n, const char *needle, size_t nl)
 {
-    if (nl > n)
+    char low[128];
+    if (nl == 0 || nl > n)
+        return nl == 0;
+    if (nl > sizeof low) {
+        const char *end = lc + n - nl + 1;
+        for (const char *p = lc; p < end; p++)
+            if (eq_ci(p, needle, nl))
+                return true;
         return false;
-    const char *end = lc + n - nl + 1;
-    char first = mm_lower(needle[0]);
-    for (const char *p = lc; (p = memchr(p, first, (size_t)(end - p))) != NULL; p++) {
-        size_t i = 1;
-        while (i < nl && p[i] == mm_lower(needle[i]))
-            i++;
-        if (i == nl)
-            return true;
     }
-    return false;
+    for (size_t i = 0; i < nl; i++)
+        low[i] = mm_lower(needle[i]);
+    return mm_mta_lc_find(lc, n, low, nl, 0);
 }
 
 /* A "Name:needle" mark on one of the fact fields, answered from the
@@ -337,14 +347,6 @@ static bool header_mark(const mm_msg *m, const mm_report *r, text_marks *tm, con
         return mm_fields_get(&m->head, mk->name) != NULL;
     int known = fact_mark(m, r, tm, mk->name, needle, mk->len - mk->nl);
     return known >= 0 ? known : mm_mta_any_header_has(m, mk->name, needle);
-}
-
-static bool eq_ci(const char *a, const char *b, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (mm_lower(a[i]) != mm_lower(b[i]))
-            return false;
-    return true;
 }
 
 /* The places of every name of place_names[] in the text, in order. */

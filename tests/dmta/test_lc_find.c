@@ -1,0 +1,69 @@
+/*
+ * test_lc_find.c - mm_mta_lc_find() (lhost/mta_util.h), the search of the
+ * report's lower-cased facts 16 places at a time, must answer as a
+ * comparison at every place does: values of every length up to 100 in
+ * blocks of exactly their length plus MM_LC_PAD zero bytes (ASan sees a
+ * read past them), needles at the value's start and end, every anchor.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include "bounce/lhost/mta_util.h"
+
+static uint64_t rnd_state = 0x2545F4914F6CDD1DULL;
+static unsigned rnd(void)
+{
+    rnd_state ^= rnd_state << 13;
+    rnd_state ^= rnd_state >> 7;
+    rnd_state ^= rnd_state << 17;
+    return (unsigned)rnd_state;
+}
+
+static bool slow_find(const char *hay, size_t n, const char *lc, size_t nl)
+{
+    for (size_t p = 0; p + nl <= n; p++)
+        if (memcmp(hay + p, lc, nl) == 0)
+            return true;
+    return false;
+}
+
+static void random_values(void **state)
+{
+    (void)state;
+    static const char alpha[] = "ab@.->\0\xe3z";
+    char lc[40];
+    for (int it = 0; it < 400000; it++) {
+        size_t n = (size_t)it % 101;
+        char *hay = malloc(n + MM_LC_PAD);
+        assert_non_null(hay);
+        for (size_t i = 0; i < n; i++)
+            hay[i] = alpha[rnd() % (sizeof alpha - 1)];
+        memset(hay + n, 0, MM_LC_PAD);
+        size_t nl = 1 + rnd() % (rnd() % 2 ? 4 : 30);
+        if (rnd() % 2 && n >= nl) {
+            size_t at = rnd() % 3 == 0 ? 0 : rnd() % 3 == 0 ? n - nl : rnd() % (n - nl + 1);
+            memcpy(lc, hay + at, nl);
+            if (rnd() % 4 == 0)
+                lc[rnd() % nl] ^= 1; /* a near miss */
+        } else {
+            for (size_t i = 0; i < nl; i++)
+                lc[i] = alpha[rnd() % (sizeof alpha - 1)];
+        }
+        size_t k = rnd() % nl;
+        assert_int_equal(mm_mta_lc_find(hay, n, lc, nl, k), slow_find(hay, n, lc, nl));
+        free(hay);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(random_values),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
