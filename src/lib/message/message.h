@@ -35,6 +35,7 @@ typedef struct mm_field {
     mm_arena *arena;   /* where the value is made on first read */
     unsigned key;      /* mm_field_key(name): mm_fields_get compares names only when keys agree */
     bool decode;       /* RFC 2047 words and 8-bit bytes are decoded when the value is made */
+    bool nul_free;     /* raw[0..rawlen) certainly holds no NUL (no search for one needed) */
 } mm_field;
 
 typedef struct mm_fields {

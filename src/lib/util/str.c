@@ -950,3 +950,25 @@ size_t mm_squeeze_copy(char *out, const char *s, size_t n, bool *coded)
         *coded = q->coded;
     return q->w;
 }
+
+/* A text of fewer than 64 bytes (once per text): copied into a window
+ * padded with spaces, which are neither LF nor NUL, so nothing past the
+ * text is read. */
+void mm_lf_iter_short(mm_lf_iter *it)
+{
+    char w[64];
+    size_t n = (size_t)(it->end - it->base);
+    memset(w, ' ', sizeof w);
+    memcpy(w, it->base, n);
+    it->lf = mm_lf_mask64(w, &it->nul);
+}
+
+/* The last window of a text of 64 bytes or more, fewer than 64 bytes at
+ * it->base: the 64 bytes that end at it->end, their bits for the bytes
+ * before it->base (already handed out) shifted away.  Those bytes are in
+ * the text, so their NUL test is right too. */
+void mm_lf_iter_last(mm_lf_iter *it)
+{
+    const char *from = it->end - 64;
+    it->lf = mm_lf_mask64(from, &it->nul) >> (it->base - from);
+}

@@ -10,6 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 static inline char mm_lower(char c)
 {
@@ -115,5 +118,89 @@ size_t mm_lf_then(const char *s, size_t n, char a, char b, char c);
  * 16 with SSE2.
  */
 size_t mm_line_run_ci(const char *s, size_t n, char a, char b, char c, size_t *starts);
+
+/*
+ * The LFs of s[0..n) one after another, found 64 bytes at a time (a bit
+ * mask kept from one line to the next) instead of a memchr() call per
+ * line: header lines are short, and a call's setup and tail branches cost
+ * more than its search.  The same reads tell whether a NUL was met, so a
+ * caller can skip its own NUL search in the text read so far.
+ *     mm_lf_iter it;
+ *     mm_lf_iter_init(&it, s, n);
+ *     for (const char *lf; (lf = mm_lf_iter_next(&it));) ...
+ */
+typedef struct mm_lf_iter {
+    const char *base; /* the window: bit i of lf is base[i] */
+    const char *end;
+    uint64_t lf;  /* the window's LFs not handed out yet */
+    unsigned nul; /* non-zero once a NUL was met (see mm_lf_iter_nul) */
+} mm_lf_iter;
+
+/* The window at it->base when fewer than 64 bytes are left (str.c: the
+ * first of a short text is copied, a last one read as the 64 bytes that end
+ * at it->end, whose LFs before it->base are dropped). */
+void mm_lf_iter_short(mm_lf_iter *it);
+void mm_lf_iter_last(mm_lf_iter *it);
+
+/* The LF bits of the 64 bytes at p; *nul ORed with non-zero if one is a NUL. */
+static inline uint64_t mm_lf_mask64(const char *p, unsigned *nul)
+{
+#ifdef __SSE2__
+    const __m128i nl = _mm_set1_epi8('\n');
+    __m128i a = _mm_loadu_si128((const __m128i *)(const void *)p),
+            b = _mm_loadu_si128((const __m128i *)(const void *)(p + 16)),
+            c = _mm_loadu_si128((const __m128i *)(const void *)(p + 32)),
+            d = _mm_loadu_si128((const __m128i *)(const void *)(p + 48));
+    /* the unsigned minimum of the 64 bytes is 0 only if one is a NUL */
+    __m128i lo = _mm_min_epu8(_mm_min_epu8(a, b), _mm_min_epu8(c, d));
+    *nul |= (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(lo, _mm_setzero_si128()));
+    return (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(a, nl)) |
+           (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(b, nl)) << 16 |
+           (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(c, nl)) << 32 |
+           (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(d, nl)) << 48;
+#else
+    uint64_t m = 0;
+    for (unsigned i = 0; i < 64; i++) {
+        m |= (uint64_t)(p[i] == '\n') << i;
+        *nul |= p[i] == '\0';
+    }
+    return m;
+#endif
+}
+
+static inline void mm_lf_iter_init(mm_lf_iter *it, const char *s, size_t n)
+{
+    it->base = s;
+    it->end = s + n;
+    it->nul = 0;
+    if (n >= 64)
+        it->lf = mm_lf_mask64(s, &it->nul);
+    else
+        mm_lf_iter_short(it);
+}
+
+/* The next LF of the text, or NULL when none is left. */
+static inline const char *mm_lf_iter_next(mm_lf_iter *it)
+{
+    while (!it->lf) {
+        if (it->end - it->base <= 64)
+            return NULL; /* the window held the rest */
+        it->base += 64;
+        if (it->end - it->base >= 64)
+            it->lf = mm_lf_mask64(it->base, &it->nul);
+        else
+            mm_lf_iter_last(it);
+    }
+    const char *p = it->base + __builtin_ctzll(it->lf);
+    it->lf &= it->lf - 1;
+    return p;
+}
+
+/* Whether a NUL may be in the text up to the last LF handed out (after
+ * NULL: in the whole text).  false: certainly none there. */
+static inline bool mm_lf_iter_nul(const mm_lf_iter *it)
+{
+    return it->nul != 0;
+}
 
 #endif
