@@ -153,6 +153,18 @@ static const char *search_sse2(const char *hay, const char *end, const char *nee
 }
 #endif
 
+/* Fewer than 16 positions (a short field or phrase): each tested on the
+ * needle's first byte as the vector filters do (fold_bit()), not two
+ * memchr() calls, one for each case of a letter, and one more per candidate. */
+static const char *search_bytes(const char *hay, const char *end, const char *needle, size_t nlen)
+{
+    char f = mm_lower(needle[0]), ff = fold_bit(needle[0]);
+    for (const char *p = hay; p < end; p++)
+        if ((char)(*p | ff) == f && match_at(p + 1, needle + 1, nlen - 1))
+            return p;
+    return NULL;
+}
+
 /* The AVX2 versions share the SSE2 headers, so they exist only where SSE2 does. */
 #if defined(__x86_64__) && defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
@@ -246,6 +258,8 @@ __attribute__((noinline)) static const char *search_short(const char *hay, const
     if (nlen >= 2 && end - hay >= 16)
         return search_sse2(hay, end, needle, nlen);
 #endif
+    if (end - hay < 16)
+        return search_bytes(hay, end, needle, nlen);
     return search_memchr(hay, end, needle, nlen);
 }
 
