@@ -277,10 +277,6 @@ const char *mm_memcasemem(const char *hay, size_t n, const char *needle, size_t 
     return search_short(hay, end, needle, nlen);
 }
 
-const char *mm_strcasestr(const char *hay, const char *needle)
-{
-    return mm_memcasemem(hay, strlen(hay), needle, strlen(needle));
-}
 
 bool mm_startswith_ci(const char *s, const char *prefix)
 {

@@ -21,8 +21,12 @@ static inline char mm_lower(char c)
 
 /* Case-insensitive (ASCII) search for needle in hay[0..n); NULL if absent. */
 const char *mm_memcasemem(const char *hay, size_t n, const char *needle, size_t nlen);
-/* Same for NUL-terminated strings. */
-const char *mm_strcasestr(const char *hay, const char *needle);
+/* Same for NUL-terminated strings.  Inline: most needles are literals,
+ * whose length the compiler knows (one strlen() call less each). */
+static inline const char *mm_strcasestr(const char *hay, const char *needle)
+{
+    return mm_memcasemem(hay, strlen(hay), needle, strlen(needle));
+}
 bool mm_startswith_ci(const char *s, const char *prefix);
 /*
  * n <= 8 bytes at p equal lit (lower case) but for the case of its letters:
