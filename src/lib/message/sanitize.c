@@ -409,6 +409,15 @@ static const char *cr_or_lf(const char *p, const char *end)
 static const char *lf_in(const char *p, const char *end)
 {
 #ifdef __SSE2__
+    /* Most such lines are shorter than 64 bytes: one test for the first
+     * 64 (mm_lf_mask64()) is predicted, a 16-byte loop's end was not. */
+    if (end - p >= 64) {
+        unsigned nul = 0;
+        uint64_t m = mm_lf_mask64(p, &nul);
+        if (m)
+            return p + __builtin_ctzll(m);
+        p += 64;
+    }
     for (; end - p >= 16; p += 16) {
         __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
         unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('\n')));
