@@ -34,13 +34,42 @@ bool mm_startswith_ci(const char *s, const char *prefix);
  * that tells upper from lower case in ASCII, and it makes no other byte a
  * letter).  One word compared instead of a strncasecmp() or a byte loop.
  */
+/*
+ * The n <= 8 bytes at p as one word, the bytes past n zero, by at most two
+ * overlapping loads combined in registers (inline, n a constant: one or two
+ * loads and a shift).  A memcpy() of fewer than 8 bytes into a zeroed word
+ * was done through the stack -- byte and 4-byte stores, then an 8-byte load
+ * that cannot be forwarded from them, a stall each time.  The overlapping
+ * bytes land on themselves only in little-endian order.
+ */
+static inline uint64_t mm_word_le(const char *p, size_t n)
+{
+    uint64_t x = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (n == 8) {
+        memcpy(&x, p, 8);
+    } else if (n >= 4) {
+        uint32_t lo, hi;
+        memcpy(&lo, p, 4);
+        memcpy(&hi, p + n - 4, 4);
+        x = lo | (uint64_t)hi << (8 * (n - 4));
+    } else if (n >= 2) {
+        uint16_t lo, hi;
+        memcpy(&lo, p, 2);
+        memcpy(&hi, p + n - 2, 2);
+        x = lo | (uint64_t)hi << (8 * (n - 2));
+    } else if (n == 1) {
+        x = (unsigned char)p[0];
+    }
+#else
+    memcpy(&x, p, n);
+#endif
+    return x;
+}
+
 static inline bool mm_eq_ci_word(const char *p, const char *lit, const char *fold, size_t n)
 {
-    uint64_t x = 0, want = 0, f = 0;
-    memcpy(&x, p, n);
-    memcpy(&want, lit, n);
-    memcpy(&f, fold, n);
-    return (x | f) == want;
+    return (mm_word_le(p, n) | mm_word_le(fold, n)) == mm_word_le(lit, n);
 }
 /* a and b equal with ASCII letters folded, as g_ascii_strcasecmp(a, b) == 0
  * (inline: media types and parameter names are compared per MIME part). */
