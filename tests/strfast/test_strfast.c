@@ -333,6 +333,38 @@ static void test_lf_iter(void **state)
     }
 }
 
+/*
+ * mm_eq_ci_word() (its overlapping loads, mm_word_le) against a byte loop
+ * for every n of 1-8, on exact-size heap blocks, with the folds the callers
+ * use (0x20 where the literal has a letter) and random ones.
+ */
+static void test_eq_ci_word(void **state)
+{
+    (void)state;
+    static const char alpha[] = "aAtT:-\x20\x00\xe1\xc1@`";
+    uint32_t seed = 99;
+    for (int iter = 0; iter < 200000; iter++) {
+        size_t n = 1 + next(&seed) % 8;
+        char lit[8], fold[8], p[8];
+        for (size_t i = 0; i < n; i++) {
+            lit[i] = alpha[next(&seed) % (sizeof alpha - 1)];
+            fold[i] = (next(&seed) & 1) ? 0x20 : 0;
+            /* near the literal most of the time, so both answers occur */
+            unsigned r = next(&seed) % 4;
+            p[i] = r == 0 ? alpha[next(&seed) % (sizeof alpha - 1)]
+                 : r == 1 ? (char)(lit[i] ^ 0x20) : lit[i];
+        }
+        bool want = true;
+        for (size_t i = 0; i < n; i++)
+            want &= (char)(p[i] | fold[i]) == lit[i];
+        char *hp = exact(p, n), *hl = exact(lit, n), *hf = exact(fold, n);
+        assert_int_equal(mm_eq_ci_word(hp, hl, hf, n), want);
+        free(hp);
+        free(hl);
+        free(hf);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -344,6 +376,7 @@ int main(void)
         cmocka_unit_test(test_memchr3),
         cmocka_unit_test(test_token_qtext_span),
         cmocka_unit_test(test_lf_iter),
+        cmocka_unit_test(test_eq_ci_word),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
