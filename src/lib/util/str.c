@@ -962,24 +962,97 @@ size_t mm_squeeze_copy(char *out, const char *s, size_t n, bool *coded)
     return q->w;
 }
 
-/* A text of fewer than 64 bytes (once per text): copied into a window
- * padded with spaces, which are neither LF nor NUL, so nothing past the
- * text is read. */
-void mm_lf_iter_short(mm_lf_iter *it)
+/*
+ * Queues at q[k] the LFs of a window whose bit i stands for the byte at
+ * offset off + i; returns the new count.  Most windows hold one or two
+ * LFs: two entries are written whatever m holds, and counted by whether
+ * they were there (the lowest bit of 0 is taken as 63, for an entry past
+ * the count, never read: no branch on m); more go one by one.
+ */
+static inline unsigned queue_lfs(size_t *q, unsigned k, size_t off, uint64_t m)
 {
-    char w[64];
-    size_t n = (size_t)(it->end - it->base);
-    memset(w, ' ', sizeof w);
-    memcpy(w, it->base, n);
-    it->lf = mm_lf_mask64(w, &it->nul);
+    const uint64_t top = (uint64_t)1 << 63;
+    q[k] = off + (size_t)__builtin_ctzll(m | top);
+    unsigned c = m != 0;
+    m &= m - 1;
+    q[k + 1] = off + (size_t)__builtin_ctzll(m | top);
+    c += m != 0;
+    m &= m - 1;
+    k += c;
+    for (; m; m &= m - 1)
+        q[k++] = off + (size_t)__builtin_ctzll(m);
+    return k;
 }
 
-/* The last window of a text of 64 bytes or more, fewer than 64 bytes at
- * it->base: the 64 bytes that end at it->end, their bits for the bytes
- * before it->base (already handed out) shifted away.  Those bytes are in
- * the text, so their NUL test is right too. */
-void mm_lf_iter_last(mm_lf_iter *it)
+#ifdef HAVE_AVX2_SEARCH
+/* mm_lf_mask64() in two 32-byte steps. */
+__attribute__((target("avx2"))) static inline uint64_t lf_mask64_avx2(const char *p, unsigned *nul)
 {
-    const char *from = it->end - 64;
-    it->lf = mm_lf_mask64(from, &it->nul) >> (it->base - from);
+    const __m256i nl = _mm256_set1_epi8('\n');
+    __m256i a = _mm256_loadu_si256((const __m256i *)(const void *)p),
+            b = _mm256_loadu_si256((const __m256i *)(const void *)(p + 32));
+    *nul |= (unsigned)_mm256_movemask_epi8(
+        _mm256_cmpeq_epi8(_mm256_min_epu8(a, b), _mm256_setzero_si256()));
+    return (uint64_t)(unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(a, nl)) |
+           (uint64_t)(unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(b, nl)) << 32;
+}
+
+/* The whole windows of mm_lf_iter_fill() with AVX2. */
+__attribute__((target("avx2"))) static unsigned fill_avx2(mm_lf_iter *it, unsigned k)
+{
+    const char *b = it->base;
+    unsigned nul = it->nul;
+    for (; k < MM_LF_QUEUE && it->end - b >= 64; b += 64)
+        k = queue_lfs(it->q, k, (size_t)(b - it->start), lf_mask64_avx2(b, &nul));
+    it->base = b;
+    it->nul = nul;
+    return k;
+}
+#endif
+
+/* The whole windows of mm_lf_iter_fill(). */
+static unsigned fill_64(mm_lf_iter *it, unsigned k)
+{
+#ifdef HAVE_AVX2_SEARCH
+    if (__builtin_cpu_supports("avx2"))
+        return fill_avx2(it, k);
+#endif
+    const char *b = it->base;
+    unsigned nul = it->nul;
+    for (; k < MM_LF_QUEUE && it->end - b >= 64; b += 64)
+        k = queue_lfs(it->q, k, (size_t)(b - it->start), mm_lf_mask64(b, &nul));
+    it->base = b;
+    it->nul = nul;
+    return k;
+}
+
+/*
+ * The windows are 64 bytes while that many are left.  The last one, of
+ * fewer: for a text shorter than 64 bytes, a copy padded with spaces
+ * (neither LF nor NUL, and nothing past the text is read); else the 64
+ * bytes that end at it->end, their bits for the bytes before it->base
+ * (already queued) shifted away -- those bytes are in the text, so their
+ * NUL test is right too.
+ */
+void mm_lf_iter_fill(mm_lf_iter *it)
+{
+    unsigned k = fill_64(it, 0);
+    const char *b = it->base;
+    if (k < MM_LF_QUEUE && b < it->end) {
+        size_t left = (size_t)(it->end - b);
+        uint64_t m;
+        if (b == it->start) {
+            char w[64];
+            memset(w, ' ', sizeof w);
+            memcpy(w, b, left);
+            m = mm_lf_mask64(w, &it->nul);
+        } else {
+            const char *from = it->end - 64;
+            m = mm_lf_mask64(from, &it->nul) >> (b - from);
+        }
+        k = queue_lfs(it->q, k, (size_t)(b - it->start), m);
+        it->base = it->end;
+    }
+    it->i = 0;
+    it->k = k;
 }

@@ -153,27 +153,27 @@ size_t mm_lf_then(const char *s, size_t n, char a, char b, char c);
 size_t mm_line_run_ci(const char *s, size_t n, char a, char b, char c, size_t *starts);
 
 /*
- * The LFs of s[0..n) one after another, found 64 bytes at a time (a bit
- * mask kept from one line to the next) instead of a memchr() call per
- * line: header lines are short, and a call's setup and tail branches cost
- * more than its search.  The same reads tell whether a NUL was met, so a
- * caller can skip its own NUL search in the text read so far.
+ * The LFs of s[0..n) one after another, found 64 bytes at a time instead of
+ * by a memchr() call per line: header lines are short, and a call's setup
+ * and tail branches cost more than its search.  The LFs of several windows
+ * are queued at once (mm_lf_iter_fill), so the test "search again?" is taken
+ * once per 16 lines or so, not after every line or two, where it was
+ * mispredicted.  The same reads tell whether a NUL was met, so a caller can
+ * skip its own NUL search in the text read so far.
  *     mm_lf_iter it;
  *     mm_lf_iter_init(&it, s, n);
  *     for (const char *lf; (lf = mm_lf_iter_next(&it));) ...
  */
+#define MM_LF_QUEUE 16 /* a fill stops once this many LFs are queued */
 typedef struct mm_lf_iter {
-    const char *base; /* the window: bit i of lf is base[i] */
-    const char *end;
-    uint64_t lf;  /* the window's LFs not handed out yet */
-    unsigned nul; /* non-zero once a NUL was met (see mm_lf_iter_nul) */
+    const char *start, *end;
+    const char *base; /* the next window to read */
+    unsigned i, k;    /* q[i..k): LFs found and not handed out yet */
+    unsigned nul;     /* non-zero once a NUL was met (see mm_lf_iter_nul) */
+    /* offsets from start; a window's LFs are added to at most
+     * MM_LF_QUEUE - 1 others */
+    size_t q[MM_LF_QUEUE - 1 + 64];
 } mm_lf_iter;
-
-/* The window at it->base when fewer than 64 bytes are left (str.c: the
- * first of a short text is copied, a last one read as the 64 bytes that end
- * at it->end, whose LFs before it->base are dropped). */
-void mm_lf_iter_short(mm_lf_iter *it);
-void mm_lf_iter_last(mm_lf_iter *it);
 
 /* The LF bits of the 64 bytes at p; *nul ORed with non-zero if one is a NUL. */
 static inline uint64_t mm_lf_mask64(const char *p, unsigned *nul)
@@ -201,32 +201,29 @@ static inline uint64_t mm_lf_mask64(const char *p, unsigned *nul)
 #endif
 }
 
+/* Queues the LFs of the windows from it->base on, until MM_LF_QUEUE are
+ * queued or the text ends (str.c); it->i and it->k start again at 0. */
+void mm_lf_iter_fill(mm_lf_iter *it);
+
 static inline void mm_lf_iter_init(mm_lf_iter *it, const char *s, size_t n)
 {
-    it->base = s;
+    it->start = it->base = s;
     it->end = s + n;
     it->nul = 0;
-    if (n >= 64)
-        it->lf = mm_lf_mask64(s, &it->nul);
-    else
-        mm_lf_iter_short(it);
+    it->i = it->k = 0;
 }
 
 /* The next LF of the text, or NULL when none is left. */
 static inline const char *mm_lf_iter_next(mm_lf_iter *it)
 {
-    while (!it->lf) {
-        if (it->end - it->base <= 64)
-            return NULL; /* the window held the rest */
-        it->base += 64;
-        if (it->end - it->base >= 64)
-            it->lf = mm_lf_mask64(it->base, &it->nul);
-        else
-            mm_lf_iter_last(it);
+    if (it->i == it->k) {
+        if (it->base >= it->end)
+            return NULL;
+        mm_lf_iter_fill(it);
+        if (!it->k)
+            return NULL; /* the rest of the text held none */
     }
-    const char *p = it->base + __builtin_ctzll(it->lf);
-    it->lf &= it->lf - 1;
-    return p;
+    return it->start + it->q[it->i++];
 }
 
 /* Whether a NUL may be in the text up to the last LF handed out (after
