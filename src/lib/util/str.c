@@ -867,12 +867,13 @@ static void squeeze_16(squeeze *q, const char *s)
     unsigned ws = sp | (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(ctl, _mm_setzero_si128()));
     unsigned eqm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('=')));
     unsigned qm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('?')));
-    q->coded |= _mm_movemask_epi8(v) != 0 || (eqm & (qm >> 1)) || (q->eq && (qm & 1));
+    /* bitwise, not ||: each test is taken one way or the other by chance */
+    q->coded |= ((unsigned)_mm_movemask_epi8(v) | (eqm & (qm >> 1)) | (q->eq & qm & 1)) != 0;
     q->eq = (eqm >> 15) & 1;
     /* Bytes that need squeezing: white space other than a single space
      * before a word; a space at the start is fine after a word (w > 0, none
      * pending), not after a space. */
-    unsigned bad = (ws & ~sp) | (ws & (ws >> 1)) | ((ws & 1) && (q->w == 0 || q->space));
+    unsigned bad = (ws & ~sp) | (ws & (ws >> 1)) | (ws & 1 & ((q->w == 0) | q->space));
     if (bad) {
         /* the bytes before the first such are stored at once (they end
          * with a word: a space before white space is one of them) */
@@ -920,11 +921,11 @@ static bool squeeze_tail(squeeze *q, const char *s, size_t n, size_t t)
     unsigned sp = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')));
     unsigned ws = (sp | (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(ctl, _mm_setzero_si128()))) >> k;
     sp >>= k;
-    if (ws != sp || (ws & (ws >> 1)) || ((ws & 1) && (q->w == 0 || q->space)))
+    if ((ws ^ sp) | (ws & (ws >> 1)) | (ws & 1 & ((q->w == 0) | q->space)))
         return false;
     unsigned eqm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('='))) >> k;
     unsigned qm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('?'))) >> k;
-    q->coded |= ((unsigned)_mm_movemask_epi8(v) >> k) != 0 || (eqm & (qm >> 1)) || (q->eq && (qm & 1));
+    q->coded |= (((unsigned)_mm_movemask_epi8(v) >> k) | (eqm & (qm >> 1)) | (q->eq & qm & 1)) != 0;
     if (q->space)
         q->out[q->w++] = ' ';
     memcpy(q->out + q->w, s + n - t, t);
