@@ -294,6 +294,77 @@ static void test_token_qtext_span(void **state)
     }
 }
 
+/*
+ * mm_lf_iter against memchr() line by line: every length 0-299 (the 64-byte
+ * windows, the short copy below 64 and the overlapping last window), texts
+ * of LF, NUL, CR and bytes an unsigned minimum or compare could confuse,
+ * each in an exact-size heap block.  The NUL flag must never say "none"
+ * while one lies before the last LF handed out, and must be exact at the end.
+ */
+static void test_lf_iter(void **state)
+{
+    (void)state;
+    static const char alpha[] = "\n\0\r\x01\x0b\x09\x8a\xff a";
+    uint32_t seed = 777;
+    char buf[300];
+    for (int iter = 0; iter < 200000; iter++) {
+        size_t n = iter < 300 ? (size_t)iter : next(&seed) % sizeof buf;
+        size_t ab = 1 + next(&seed) % (sizeof alpha - 1);
+        unsigned rare = next(&seed) % 4; /* how sparse LFs and NULs are */
+        for (size_t i = 0; i < n; i++) {
+            unsigned r = next(&seed);
+            buf[i] = (rare && r % (16u << rare) != 0) ? 'x' : alpha[(r >> 8) % ab];
+        }
+        char *t = exact(buf, n);
+        mm_lf_iter it;
+        mm_lf_iter_init(&it, t, n);
+        const char *p = t, *lf;
+        while ((lf = mm_lf_iter_next(&it))) {
+            const char *want = memchr(p, '\n', (size_t)(t + n - p));
+            assert_ptr_equal(lf, want);
+            if (!mm_lf_iter_nul(&it))
+                assert_null(memchr(t, '\0', (size_t)(lf - t) + 1));
+            p = lf + 1;
+        }
+        assert_null(memchr(p, '\n', (size_t)(t + n - p)));
+        assert_int_equal(mm_lf_iter_nul(&it), memchr(t, '\0', n) != NULL);
+        assert_null(mm_lf_iter_next(&it)); /* stays at the end */
+        free(t);
+    }
+}
+
+/*
+ * mm_eq_ci_word() (its overlapping loads, mm_word_le) against a byte loop
+ * for every n of 1-8, on exact-size heap blocks, with the folds the callers
+ * use (0x20 where the literal has a letter) and random ones.
+ */
+static void test_eq_ci_word(void **state)
+{
+    (void)state;
+    static const char alpha[] = "aAtT:-\x20\x00\xe1\xc1@`";
+    uint32_t seed = 99;
+    for (int iter = 0; iter < 200000; iter++) {
+        size_t n = 1 + next(&seed) % 8;
+        char lit[8], fold[8], p[8];
+        for (size_t i = 0; i < n; i++) {
+            lit[i] = alpha[next(&seed) % (sizeof alpha - 1)];
+            fold[i] = (next(&seed) & 1) ? 0x20 : 0;
+            /* near the literal most of the time, so both answers occur */
+            unsigned r = next(&seed) % 4;
+            p[i] = r == 0 ? alpha[next(&seed) % (sizeof alpha - 1)]
+                 : r == 1 ? (char)(lit[i] ^ 0x20) : lit[i];
+        }
+        bool want = true;
+        for (size_t i = 0; i < n; i++)
+            want &= (char)(p[i] | fold[i]) == lit[i];
+        char *hp = exact(p, n), *hl = exact(lit, n), *hf = exact(fold, n);
+        assert_int_equal(mm_eq_ci_word(hp, hl, hf, n), want);
+        free(hp);
+        free(hl);
+        free(hf);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -304,6 +375,8 @@ int main(void)
         cmocka_unit_test(test_ascii),
         cmocka_unit_test(test_memchr3),
         cmocka_unit_test(test_token_qtext_span),
+        cmocka_unit_test(test_lf_iter),
+        cmocka_unit_test(test_eq_ci_word),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -594,11 +594,13 @@ static term entity(fp *f, int *out, bool in_multipart, bool in_message)
  * until its state is 0 again.  The decoder being a state
  * machine fed in pieces, the bytes are GMime's (fastcheck compares them).
  */
-/* An upper-case hex digit's value, or -1. */
-static int hex_upper(char c)
-{
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
+/* An upper-case hex digit's value plus one, 0 for any other byte: a load,
+ * not a digit-or-letter branch per digit that escapes of random bytes
+ * mispredict. */
+static const unsigned char hex_upper_1[256] = {
+    ['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7, ['7'] = 8,
+    ['8'] = 9, ['9'] = 10, ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+};
 
 /*
  * "=XX" at p with XX two upper-case hex digits (what encoders write): its
@@ -609,10 +611,10 @@ static bool qp_plain_escape(const char *p, size_t left, char *out)
 {
     if (left < 3)
         return false;
-    int hi = hex_upper(p[1]), lo = hex_upper(p[2]);
-    if (hi < 0 || lo < 0)
+    unsigned hi = hex_upper_1[(unsigned char)p[1]], lo = hex_upper_1[(unsigned char)p[2]];
+    if (!hi || !lo)
         return false;
-    *out = (char)(hi << 4 | lo);
+    *out = (char)((hi - 1) << 4 | (lo - 1));
     return true;
 }
 

@@ -117,7 +117,8 @@ mm_status_t mm_fields_add(mm_arena *a, mm_fields *f, const char *name, size_t nl
  * after it is the ':' or white space before it), not copied.
  */
 static inline mm_status_t add_lazy(mm_arena *a, mm_fields *f, const char *name, size_t nlen,
-                                   const char *value, size_t vlen, bool decode, bool writable)
+                                   const char *value, size_t vlen, bool decode, bool writable,
+                                   bool nul_free)
 {
     mm_field *fd = grow(f);
     if (!fd)
@@ -133,7 +134,7 @@ static inline mm_status_t add_lazy(mm_arena *a, mm_fields *f, const char *name, 
     }
     n[nlen] = '\0';
     *fd = (mm_field){.name = n, .raw = value, .rawlen = vlen, .arena = a,
-                     .key = mm_field_key(n, nlen), .decode = decode};
+                     .key = mm_field_key(n, nlen), .decode = decode, .nul_free = nul_free};
     f->n++;
     return MM_OK;
 }
@@ -146,7 +147,11 @@ const char *mm_field_make_value(const mm_field *cf)
     if (!val)
         return "";
     bool coded = false;
-    make_value(val, f->raw, f->rawlen, &coded);
+    /* The block's line scan knew whether it held a NUL: most values need no search. */
+    if (f->nul_free)
+        mm_squeeze_copy(val, f->raw, f->rawlen, &coded);
+    else
+        make_value(val, f->raw, f->rawlen, &coded);
     if (coded && f->decode) { /* an encoded word or an 8-bit byte */
         char *dec = mm_msg_decode_header(f->arena, val);
         if (!dec)
@@ -223,13 +228,16 @@ typedef struct pending {
 } pending;
 
 static inline mm_status_t flush_field(mm_arena *a, mm_fields *f, pending *pf, bool decode,
-                                      bool writable)
+                                      bool writable, const mm_lf_iter *it)
 {
     mm_status_t st = MM_OK;
     /* A folded value's line breaks and leading white space are white space
-     * the squeezer turns into the one space that joins the lines. */
+     * the squeezer turns into the one space that joins the lines.  The
+     * value ends at or before the last LF the scan handed out (or at the
+     * block's end, after the scan ended): its NUL test covers it. */
     if (pf->name)
-        st = add_lazy(a, f, pf->name, pf->nlen, pf->v, (size_t)(pf->e - pf->v), decode, writable);
+        st = add_lazy(a, f, pf->name, pf->nlen, pf->v, (size_t)(pf->e - pf->v), decode, writable,
+                      !mm_lf_iter_nul(it));
     pf->name = NULL;
     return st;
 }
@@ -253,16 +261,19 @@ mm_status_t mm_fields_parse_block_as(mm_arena *a, const char *text, size_t len, 
     pending pf = {NULL, 0, NULL, NULL};
     mm_status_t st = MM_OK;
     bool last_blank = true;
+    /* Every line's LF in order: p is always just past the last one. */
+    mm_lf_iter it;
+    mm_lf_iter_init(&it, text, len);
 
     while (p < end && st == MM_OK) {
-        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        const char *eol = mm_lf_iter_next(&it);
         const char *le = eol ? eol : end;
         const char *next = eol ? eol + 1 : end;
         if (le > p && le[-1] == '\r')
             le--;
         bool blank = blank_line(p, le);
         if (blank) {
-            st = flush_field(a, f, &pf, decode, writable);
+            st = flush_field(a, f, &pf, decode, writable, &it);
             if (!last_blank && st == MM_OK)
                 st = mm_fields_add(a, f, "", 0, "", 0);
             last_blank = true;
@@ -271,7 +282,7 @@ mm_status_t mm_fields_parse_block_as(mm_arena *a, const char *text, size_t len, 
         } else {
             const char *colon = NULL;
             size_t k = field_name_len(p, le, end, &colon);
-            st = flush_field(a, f, &pf, decode, writable);
+            st = flush_field(a, f, &pf, decode, writable, &it);
             if (k && st == MM_OK) {
                 pf.name = p;
                 pf.nlen = k;
@@ -283,7 +294,7 @@ mm_status_t mm_fields_parse_block_as(mm_arena *a, const char *text, size_t len, 
         p = next;
     }
     if (st == MM_OK)
-        st = flush_field(a, f, &pf, decode, writable);
+        st = flush_field(a, f, &pf, decode, writable, &it);
     return st;
 }
 

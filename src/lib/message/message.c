@@ -961,13 +961,15 @@ static GMimeStream *stream_take(char *buf, size_t len)
     return stream;
 }
 
-/* The sanitised copy's buffer, room for len + 3 bytes; NULL on out of memory. */
+/* The sanitised copy's buffer, room for len + 3 bytes and the sanitiser's
+ * slack; NULL on out of memory. */
 static char *copy_room(mm_msg *m, size_t len)
 {
-    if (m->copy_cap < len + 3) {
+    size_t room = len + 3 + MM_SANITIZE_SLACK;
+    if (m->copy_cap < room) {
         g_free(m->copy);
-        m->copy = g_try_malloc(len + 3);
-        m->copy_cap = m->copy ? len + 3 : 0;
+        m->copy = g_try_malloc(room);
+        m->copy_cap = m->copy ? room : 0;
     }
     return m->copy;
 }

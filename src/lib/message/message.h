@@ -35,6 +35,7 @@ typedef struct mm_field {
     mm_arena *arena;   /* where the value is made on first read */
     unsigned key;      /* mm_field_key(name): mm_fields_get compares names only when keys agree */
     bool decode;       /* RFC 2047 words and 8-bit bytes are decoded when the value is made */
+    bool nul_free;     /* raw[0..rawlen) certainly holds no NUL (no search for one needed) */
 } mm_field;
 
 typedef struct mm_fields {
@@ -167,13 +168,16 @@ mm_status_t mm_fields_add(mm_arena *a, mm_fields *f, const char *name, size_t nl
 /*
  * Copy bytes for GMime: LF line ends, header blocks and MIME nesting cut to
  * the limits, only the MIME fields of each header block (see sanitize.c).
- * out has room for len + 3 bytes (the copy is never longer, with its NUL);
+ * out has room for len + 3 + MM_SANITIZE_SLACK bytes (the copy is never
+ * longer than len + 3, with its NUL; the slack lets short lines be copied
+ * as pieces of fixed size);
  * the copy's length is returned, and the caller's buffers head and orig hold
  * every field of the top header block and of the first attached message's,
  * one per line, folded lines kept as they were; dashes (emptied first) gets
  * where the copy's lines that begin "--" start.  any_cr: bytes holds a CR
  * (false lets the line loop take its runs; the caller has scanned for it).
  */
+#define MM_SANITIZE_SLACK 128
 size_t mm_msg_sanitize(const mm_limits *lim, const char *bytes, size_t len, bool any_cr,
                        char *out, mm_buf *head, mm_buf *orig, mm_dashes *dashes);
 

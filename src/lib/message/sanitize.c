@@ -33,6 +33,7 @@
 #define BOUNDARY_MAX 256 /* RFC 2046 allows 70; longer ones are kept unmatched */
 #define CTYPE_MAX 1024   /* enough of a Content-Type value to find its boundary */
 #define STACK_MAX 64     /* deeper than any max_mime_depth worth setting */
+#define EMIT_PIECE 128   /* emit()'s fixed copy: at most MM_SANITIZE_SLACK */
 
 /* One open container: a multipart (with its boundary) or an attached message. */
 typedef struct frame {
@@ -42,6 +43,7 @@ typedef struct frame {
 
 typedef struct san {
     const mm_limits *lim;
+    const char *end; /* the input's end */
     char *out;
     size_t len;
     bool in_header;   /* inside a header block */
@@ -69,9 +71,17 @@ typedef struct san {
     frame stack[STACK_MAX];
 } san;
 
-static void emit(san *s, const char *p, size_t n)
+/* Lines up to 128 bytes (MIME fields, boundaries, nearly all that come
+ * here, so the test is predicted) are copied as one piece of fixed size,
+ * inline, not by a memcpy() call that branches on the size: the input has
+ * the bytes (checked), and out has MM_SANITIZE_SLACK bytes of room past the
+ * copy's end, which is never ahead of the input's offset. */
+static inline void emit(san *s, const char *p, size_t n)
 {
-    memcpy(s->out + s->len, p, n);
+    if (n <= EMIT_PIECE && s->end - p >= EMIT_PIECE)
+        memcpy(s->out + s->len, p, EMIT_PIECE);
+    else
+        memcpy(s->out + s->len, p, n);
     s->len += n;
     s->out[s->len++] = '\n';
 }
@@ -377,13 +387,30 @@ static void line(san *s, const char *p, size_t n)
 #endif
 
 /* The first CR or LF in [p, end), or end. */
+#ifdef __SSE2__
+/* The CR and LF bits of the 16 bytes at p. */
+static inline unsigned cr_lf_16(const char *p)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    return (unsigned)_mm_movemask_epi8(
+        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\n')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\r'))));
+}
+#endif
+
+/* Every line of a message with a CR comes here: as in lf_in(), the first
+ * 64 bytes are tested at once (one predicted test for most lines). */
 static const char *cr_or_lf(const char *p, const char *end)
 {
 #ifdef __SSE2__
+    if (end - p >= 64) {
+        uint64_t m = (uint64_t)cr_lf_16(p) | (uint64_t)cr_lf_16(p + 16) << 16 |
+                     (uint64_t)cr_lf_16(p + 32) << 32 | (uint64_t)cr_lf_16(p + 48) << 48;
+        if (m)
+            return p + __builtin_ctzll(m);
+        p += 64;
+    }
     for (; end - p >= 16; p += 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-        unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(
-            _mm_cmpeq_epi8(v, _mm_set1_epi8('\n')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\r'))));
+        unsigned m = cr_lf_16(p);
         if (m)
             return p + __builtin_ctz(m);
     }
@@ -399,6 +426,15 @@ static const char *cr_or_lf(const char *p, const char *end)
 static const char *lf_in(const char *p, const char *end)
 {
 #ifdef __SSE2__
+    /* Most such lines are shorter than 64 bytes: one test for the first
+     * 64 (mm_lf_mask64()) is predicted, a 16-byte loop's end was not. */
+    if (end - p >= 64) {
+        unsigned nul = 0;
+        uint64_t m = mm_lf_mask64(p, &nul);
+        if (m)
+            return p + __builtin_ctzll(m);
+        p += 64;
+    }
     for (; end - p >= 16; p += 16) {
         __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
         unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('\n')));
@@ -548,6 +584,7 @@ size_t mm_msg_sanitize(const mm_limits *lim, const char *bytes, size_t len, bool
     memset(s, 0, offsetof(san, ctype));
     s->ctype[0] = '\0';
     s->lim = lim;
+    s->end = bytes + len;
     s->out = buf;
     s->head = head;
     s->orig = orig;

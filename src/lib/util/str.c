@@ -153,6 +153,18 @@ static const char *search_sse2(const char *hay, const char *end, const char *nee
 }
 #endif
 
+/* Fewer than 16 positions (a short field or phrase): each tested on the
+ * needle's first byte as the vector filters do (fold_bit()), not two
+ * memchr() calls, one for each case of a letter, and one more per candidate. */
+static const char *search_bytes(const char *hay, const char *end, const char *needle, size_t nlen)
+{
+    char f = mm_lower(needle[0]), ff = fold_bit(needle[0]);
+    for (const char *p = hay; p < end; p++)
+        if ((char)(*p | ff) == f && match_at(p + 1, needle + 1, nlen - 1))
+            return p;
+    return NULL;
+}
+
 /* The AVX2 versions share the SSE2 headers, so they exist only where SSE2 does. */
 #if defined(__x86_64__) && defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
@@ -246,6 +258,8 @@ __attribute__((noinline)) static const char *search_short(const char *hay, const
     if (nlen >= 2 && end - hay >= 16)
         return search_sse2(hay, end, needle, nlen);
 #endif
+    if (end - hay < 16)
+        return search_bytes(hay, end, needle, nlen);
     return search_memchr(hay, end, needle, nlen);
 }
 
@@ -263,10 +277,6 @@ const char *mm_memcasemem(const char *hay, size_t n, const char *needle, size_t 
     return search_short(hay, end, needle, nlen);
 }
 
-const char *mm_strcasestr(const char *hay, const char *needle)
-{
-    return mm_memcasemem(hay, strlen(hay), needle, strlen(needle));
-}
 
 bool mm_startswith_ci(const char *s, const char *prefix)
 {
@@ -371,11 +381,12 @@ __attribute__((target("avx2"))) static size_t lf_then_avx2(const char *s, size_t
     const __m256i lf = _mm256_set1_epi8('\n'), va = _mm256_set1_epi8(a),
                   vb = _mm256_set1_epi8(b), vc = _mm256_set1_epi8(c);
     size_t i = *ip;
+    /* No skip of the pieces without an LF: with text lines of 40-80 bytes
+     * half the pieces hold one, and that test was mispredicted about as
+     * often as taken; the compares cost less than the mispredicts. */
     for (; n - i > 32; i += 32) { /* the second load ends at s[i + 32], before s[n] */
         __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(s + i));
         __m256i nl = _mm256_cmpeq_epi8(v, lf);
-        if (_mm256_testz_si256(nl, nl)) /* text lines are longer than 32 bytes: often no LF */
-            continue;
         __m256i w = _mm256_loadu_si256((const __m256i *)(const void *)(s + i + 1));
         __m256i mark = _mm256_or_si256(_mm256_cmpeq_epi8(w, va),
                                        _mm256_or_si256(_mm256_cmpeq_epi8(w, vb),
@@ -435,11 +446,11 @@ line_run_avx2(const char *s, size_t n, size_t *ip, char a, char b, char c, size_
                   tab = _mm256_set1_epi8('\t'), low = _mm256_set1_epi8(0x20),
                   va = _mm256_set1_epi8(a), vb = _mm256_set1_epi8(b), vc = _mm256_set1_epi8(c);
     size_t i = *ip, k = 0;
+    /* No skip of the pieces without an LF (as in lf_then_avx2()): about
+     * half of them hold one, and the test was mispredicted that often. */
     for (; n - i > 32; i += 32) { /* the second load ends at s[i + 32], before s[n] */
         __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(s + i));
         unsigned m = (unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, lf));
-        if (!m) /* most 32-byte pieces of a header hold no line end */
-            continue;
         __m256i w = _mm256_loadu_si256((const __m256i *)(const void *)(s + i + 1));
         __m256i f = _mm256_or_si256(w, low);
         unsigned stop =
@@ -856,12 +867,13 @@ static void squeeze_16(squeeze *q, const char *s)
     unsigned ws = sp | (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(ctl, _mm_setzero_si128()));
     unsigned eqm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('=')));
     unsigned qm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('?')));
-    q->coded |= _mm_movemask_epi8(v) != 0 || (eqm & (qm >> 1)) || (q->eq && (qm & 1));
+    /* bitwise, not ||: each test is taken one way or the other by chance */
+    q->coded |= ((unsigned)_mm_movemask_epi8(v) | (eqm & (qm >> 1)) | (q->eq & qm & 1)) != 0;
     q->eq = (eqm >> 15) & 1;
     /* Bytes that need squeezing: white space other than a single space
      * before a word; a space at the start is fine after a word (w > 0, none
      * pending), not after a space. */
-    unsigned bad = (ws & ~sp) | (ws & (ws >> 1)) | ((ws & 1) && (q->w == 0 || q->space));
+    unsigned bad = (ws & ~sp) | (ws & (ws >> 1)) | (ws & 1 & ((q->w == 0) | q->space));
     if (bad) {
         /* the bytes before the first such are stored at once (they end
          * with a word: a space before white space is one of them) */
@@ -909,11 +921,11 @@ static bool squeeze_tail(squeeze *q, const char *s, size_t n, size_t t)
     unsigned sp = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')));
     unsigned ws = (sp | (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(ctl, _mm_setzero_si128()))) >> k;
     sp >>= k;
-    if (ws != sp || (ws & (ws >> 1)) || ((ws & 1) && (q->w == 0 || q->space)))
+    if ((ws ^ sp) | (ws & (ws >> 1)) | (ws & 1 & ((q->w == 0) | q->space)))
         return false;
     unsigned eqm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('='))) >> k;
     unsigned qm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('?'))) >> k;
-    q->coded |= ((unsigned)_mm_movemask_epi8(v) >> k) != 0 || (eqm & (qm >> 1)) || (q->eq && (qm & 1));
+    q->coded |= (((unsigned)_mm_movemask_epi8(v) >> k) | (eqm & (qm >> 1)) | (q->eq & qm & 1)) != 0;
     if (q->space)
         q->out[q->w++] = ' ';
     memcpy(q->out + q->w, s + n - t, t);
@@ -949,4 +961,99 @@ size_t mm_squeeze_copy(char *out, const char *s, size_t n, bool *coded)
     if (coded)
         *coded = q->coded;
     return q->w;
+}
+
+/*
+ * Queues at q[k] the LFs of a window whose bit i stands for the byte at
+ * offset off + i; returns the new count.  Most windows hold one or two
+ * LFs: two entries are written whatever m holds, and counted by whether
+ * they were there (the lowest bit of 0 is taken as 63, for an entry past
+ * the count, never read: no branch on m); more go one by one.
+ */
+static inline unsigned queue_lfs(size_t *q, unsigned k, size_t off, uint64_t m)
+{
+    const uint64_t top = (uint64_t)1 << 63;
+    q[k] = off + (size_t)__builtin_ctzll(m | top);
+    unsigned c = m != 0;
+    m &= m - 1;
+    q[k + 1] = off + (size_t)__builtin_ctzll(m | top);
+    c += m != 0;
+    m &= m - 1;
+    k += c;
+    for (; m; m &= m - 1)
+        q[k++] = off + (size_t)__builtin_ctzll(m);
+    return k;
+}
+
+#ifdef HAVE_AVX2_SEARCH
+/* mm_lf_mask64() in two 32-byte steps. */
+__attribute__((target("avx2"))) static inline uint64_t lf_mask64_avx2(const char *p, unsigned *nul)
+{
+    const __m256i nl = _mm256_set1_epi8('\n');
+    __m256i a = _mm256_loadu_si256((const __m256i *)(const void *)p),
+            b = _mm256_loadu_si256((const __m256i *)(const void *)(p + 32));
+    *nul |= (unsigned)_mm256_movemask_epi8(
+        _mm256_cmpeq_epi8(_mm256_min_epu8(a, b), _mm256_setzero_si256()));
+    return (uint64_t)(unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(a, nl)) |
+           (uint64_t)(unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(b, nl)) << 32;
+}
+
+/* The whole windows of mm_lf_iter_fill() with AVX2. */
+__attribute__((target("avx2"))) static unsigned fill_avx2(mm_lf_iter *it, unsigned k)
+{
+    const char *b = it->base;
+    unsigned nul = it->nul;
+    for (; k < MM_LF_QUEUE && it->end - b >= 64; b += 64)
+        k = queue_lfs(it->q, k, (size_t)(b - it->start), lf_mask64_avx2(b, &nul));
+    it->base = b;
+    it->nul = nul;
+    return k;
+}
+#endif
+
+/* The whole windows of mm_lf_iter_fill(). */
+static unsigned fill_64(mm_lf_iter *it, unsigned k)
+{
+#ifdef HAVE_AVX2_SEARCH
+    if (__builtin_cpu_supports("avx2"))
+        return fill_avx2(it, k);
+#endif
+    const char *b = it->base;
+    unsigned nul = it->nul;
+    for (; k < MM_LF_QUEUE && it->end - b >= 64; b += 64)
+        k = queue_lfs(it->q, k, (size_t)(b - it->start), mm_lf_mask64(b, &nul));
+    it->base = b;
+    it->nul = nul;
+    return k;
+}
+
+/*
+ * The windows are 64 bytes while that many are left.  The last one, of
+ * fewer: for a text shorter than 64 bytes, a copy padded with spaces
+ * (neither LF nor NUL, and nothing past the text is read); else the 64
+ * bytes that end at it->end, their bits for the bytes before it->base
+ * (already queued) shifted away -- those bytes are in the text, so their
+ * NUL test is right too.
+ */
+void mm_lf_iter_fill(mm_lf_iter *it)
+{
+    unsigned k = fill_64(it, 0);
+    const char *b = it->base;
+    if (k < MM_LF_QUEUE && b < it->end) {
+        size_t left = (size_t)(it->end - b);
+        uint64_t m;
+        if (b == it->start) {
+            char w[64];
+            memset(w, ' ', sizeof w);
+            memcpy(w, b, left);
+            m = mm_lf_mask64(w, &it->nul);
+        } else {
+            const char *from = it->end - 64;
+            m = mm_lf_mask64(from, &it->nul) >> (b - from);
+        }
+        k = queue_lfs(it->q, k, (size_t)(b - it->start), m);
+        it->base = it->end;
+    }
+    it->i = 0;
+    it->k = k;
 }

@@ -10,6 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 static inline char mm_lower(char c)
 {
@@ -18,8 +21,12 @@ static inline char mm_lower(char c)
 
 /* Case-insensitive (ASCII) search for needle in hay[0..n); NULL if absent. */
 const char *mm_memcasemem(const char *hay, size_t n, const char *needle, size_t nlen);
-/* Same for NUL-terminated strings. */
-const char *mm_strcasestr(const char *hay, const char *needle);
+/* Same for NUL-terminated strings.  Inline: most needles are literals,
+ * whose length the compiler knows (one strlen() call less each). */
+static inline const char *mm_strcasestr(const char *hay, const char *needle)
+{
+    return mm_memcasemem(hay, strlen(hay), needle, strlen(needle));
+}
 bool mm_startswith_ci(const char *s, const char *prefix);
 /*
  * n <= 8 bytes at p equal lit (lower case) but for the case of its letters:
@@ -27,13 +34,42 @@ bool mm_startswith_ci(const char *s, const char *prefix);
  * that tells upper from lower case in ASCII, and it makes no other byte a
  * letter).  One word compared instead of a strncasecmp() or a byte loop.
  */
+/*
+ * The n <= 8 bytes at p as one word, the bytes past n zero, by at most two
+ * overlapping loads combined in registers (inline, n a constant: one or two
+ * loads and a shift).  A memcpy() of fewer than 8 bytes into a zeroed word
+ * was done through the stack -- byte and 4-byte stores, then an 8-byte load
+ * that cannot be forwarded from them, a stall each time.  The overlapping
+ * bytes land on themselves only in little-endian order.
+ */
+static inline uint64_t mm_word_le(const char *p, size_t n)
+{
+    uint64_t x = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (n == 8) {
+        memcpy(&x, p, 8);
+    } else if (n >= 4) {
+        uint32_t lo, hi;
+        memcpy(&lo, p, 4);
+        memcpy(&hi, p + n - 4, 4);
+        x = lo | (uint64_t)hi << (8 * (n - 4));
+    } else if (n >= 2) {
+        uint16_t lo, hi;
+        memcpy(&lo, p, 2);
+        memcpy(&hi, p + n - 2, 2);
+        x = lo | (uint64_t)hi << (8 * (n - 2));
+    } else if (n == 1) {
+        x = (unsigned char)p[0];
+    }
+#else
+    memcpy(&x, p, n);
+#endif
+    return x;
+}
+
 static inline bool mm_eq_ci_word(const char *p, const char *lit, const char *fold, size_t n)
 {
-    uint64_t x = 0, want = 0, f = 0;
-    memcpy(&x, p, n);
-    memcpy(&want, lit, n);
-    memcpy(&f, fold, n);
-    return (x | f) == want;
+    return (mm_word_le(p, n) | mm_word_le(fold, n)) == mm_word_le(lit, n);
 }
 /* a and b equal with ASCII letters folded, as g_ascii_strcasecmp(a, b) == 0
  * (inline: media types and parameter names are compared per MIME part). */
@@ -115,5 +151,86 @@ size_t mm_lf_then(const char *s, size_t n, char a, char b, char c);
  * 16 with SSE2.
  */
 size_t mm_line_run_ci(const char *s, size_t n, char a, char b, char c, size_t *starts);
+
+/*
+ * The LFs of s[0..n) one after another, found 64 bytes at a time instead of
+ * by a memchr() call per line: header lines are short, and a call's setup
+ * and tail branches cost more than its search.  The LFs of several windows
+ * are queued at once (mm_lf_iter_fill), so the test "search again?" is taken
+ * once per 16 lines or so, not after every line or two, where it was
+ * mispredicted.  The same reads tell whether a NUL was met, so a caller can
+ * skip its own NUL search in the text read so far.
+ *     mm_lf_iter it;
+ *     mm_lf_iter_init(&it, s, n);
+ *     for (const char *lf; (lf = mm_lf_iter_next(&it));) ...
+ */
+#define MM_LF_QUEUE 16 /* a fill stops once this many LFs are queued */
+typedef struct mm_lf_iter {
+    const char *start, *end;
+    const char *base; /* the next window to read */
+    unsigned i, k;    /* q[i..k): LFs found and not handed out yet */
+    unsigned nul;     /* non-zero once a NUL was met (see mm_lf_iter_nul) */
+    /* offsets from start; a window's LFs are added to at most
+     * MM_LF_QUEUE - 1 others */
+    size_t q[MM_LF_QUEUE - 1 + 64];
+} mm_lf_iter;
+
+/* The LF bits of the 64 bytes at p; *nul ORed with non-zero if one is a NUL. */
+static inline uint64_t mm_lf_mask64(const char *p, unsigned *nul)
+{
+#ifdef __SSE2__
+    const __m128i nl = _mm_set1_epi8('\n');
+    __m128i a = _mm_loadu_si128((const __m128i *)(const void *)p),
+            b = _mm_loadu_si128((const __m128i *)(const void *)(p + 16)),
+            c = _mm_loadu_si128((const __m128i *)(const void *)(p + 32)),
+            d = _mm_loadu_si128((const __m128i *)(const void *)(p + 48));
+    /* the unsigned minimum of the 64 bytes is 0 only if one is a NUL */
+    __m128i lo = _mm_min_epu8(_mm_min_epu8(a, b), _mm_min_epu8(c, d));
+    *nul |= (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(lo, _mm_setzero_si128()));
+    return (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(a, nl)) |
+           (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(b, nl)) << 16 |
+           (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(c, nl)) << 32 |
+           (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(d, nl)) << 48;
+#else
+    uint64_t m = 0;
+    for (unsigned i = 0; i < 64; i++) {
+        m |= (uint64_t)(p[i] == '\n') << i;
+        *nul |= p[i] == '\0';
+    }
+    return m;
+#endif
+}
+
+/* Queues the LFs of the windows from it->base on, until MM_LF_QUEUE are
+ * queued or the text ends (str.c); it->i and it->k start again at 0. */
+void mm_lf_iter_fill(mm_lf_iter *it);
+
+static inline void mm_lf_iter_init(mm_lf_iter *it, const char *s, size_t n)
+{
+    it->start = it->base = s;
+    it->end = s + n;
+    it->nul = 0;
+    it->i = it->k = 0;
+}
+
+/* The next LF of the text, or NULL when none is left. */
+static inline const char *mm_lf_iter_next(mm_lf_iter *it)
+{
+    if (it->i == it->k) {
+        if (it->base >= it->end)
+            return NULL;
+        mm_lf_iter_fill(it);
+        if (!it->k)
+            return NULL; /* the rest of the text held none */
+    }
+    return it->start + it->q[it->i++];
+}
+
+/* Whether a NUL may be in the text up to the last LF handed out (after
+ * NULL: in the whole text).  false: certainly none there. */
+static inline bool mm_lf_iter_nul(const mm_lf_iter *it)
+{
+    return it->nul != 0;
+}
 
 #endif
