@@ -37,6 +37,7 @@
 #define HELD_MAX (12u << 20)
 #define MAX_JOBS 64
 #define OUT_KEEP (64u << 10) /* largest output buffer kept for reuse */
+#define OUT_KEEP_SHARED (4u << 20) /* the same for a batch's output (one job) */
 #define TAKE_MAX 32          /* most items a thread takes at once (take_items) */
 
 typedef struct item {
@@ -49,13 +50,19 @@ typedef struct item {
     bool truncated;
     bool failed; /* the input could not be read: error already in err */
     char err[256];
-    mm_buf out;
+    mm_buf out;    /* with several jobs: what the item's worker rendered */
+    size_t out_end; /* with one job: where its output ends in the batch's */
     bool bad;    /* diagnosing failed */
 } item;
 
 typedef struct batch {
     item *items;
     size_t n;
+    /* One job: every item's output in one buffer, one after the other (the
+     * items' own buffers are then empty), so that a batch's output is one
+     * run of memory, not 256 buffers of 4 KiB or more each. */
+    mm_buf out;
+    bool shared;
     size_t next;  /* next item to take (under the pool lock) */
     size_t left;  /* items not finished yet (under the pool lock) */
     unsigned long long mark; /* the reader's mark after the batch (mm_input_release) */
@@ -106,11 +113,12 @@ static bool diagnosed(const mm_report *r)
     return true;
 }
 
-/* ws: the calling thread's workspace (the parse's memory, kept across messages). */
-static void do_item(job *j, mm_diag_ws *ws, item *it)
+/* ws: the calling thread's workspace (the parse's memory, kept across
+ * messages); out: where the item's output goes. */
+static void do_item(job *j, mm_diag_ws *ws, item *it, mm_buf *out)
 {
     if (it->failed) {
-        out_error(j->opts, it->source, it->index, it->err, &it->out);
+        out_error(j->opts, it->source, it->index, it->err, out);
         return;
     }
     mm_report *r = NULL;
@@ -119,12 +127,12 @@ static void do_item(job *j, mm_diag_ws *ws, item *it)
     if (st != MM_OK) {
         it->bad = true;
         snprintf(it->err, sizeof it->err, "%s", why);
-        out_error(j->opts, it->source, it->index, it->err, &it->out);
+        out_error(j->opts, it->source, it->index, it->err, out);
         return;
     }
     if (j->save_dir && !diagnosed(r))
         save_undecoded(j->save_dir, it);
-    out_report(j->opts, it->source, it->index, r, &it->out);
+    out_report(j->opts, it->source, it->index, r, out);
     mm_diag_ws_release(ws, r);
 }
 
@@ -146,7 +154,7 @@ static void take_items(job *j, mm_diag_ws *ws, batch *b)
     b->next = from + share;
     pthread_mutex_unlock(&j->lock);
     for (size_t i = from; i < from + share; i++)
-        do_item(j, ws, &b->items[i]);
+        do_item(j, ws, &b->items[i], &b->items[i].out);
     pthread_mutex_lock(&j->lock);
     b->left -= share;
     if (b->left == 0) {
@@ -253,9 +261,15 @@ static int flush_batch(batch *b)
     int rc = EXIT_OK;
     out_queue q;
     q.n = 0;
+    size_t from = 0; /* in b->out */
     for (size_t i = 0; i < b->n; i++) {
         item *it = &b->items[i];
-        queue_add(&q, it->out.data, it->out.len);
+        if (b->shared) {
+            queue_add(&q, b->out.data + from, it->out_end - from);
+            from = it->out_end;
+        } else {
+            queue_add(&q, it->out.data, it->out.len);
+        }
         /* a warning follows what was written before it, also when both
          * streams go to one place (2>&1) */
         if (it->failed || it->bad || it->truncated)
@@ -285,6 +299,9 @@ static int flush_batch(batch *b)
         if (it->own_source) /* after the first loop: later items may share one */
             free(it->source);
     }
+    if (b->out.cap > OUT_KEEP_SHARED)
+        mm_buf_free(&b->out);
+    mm_buf_reset(&b->out);
     b->n = 0;
     return rc;
 }
@@ -376,6 +393,7 @@ static void read_batch(reader *rd, batch *b, job *now)
 {
     size_t bytes = 0;
     b->n = 0;
+    b->shared = now != NULL;
     /* at least one item: a batch without any means the end of input */
     while (!rd->end && b->n < BATCH_MAX && bytes < BATCH_BYTES &&
            (now || b->n == 0 || mm_input_held(rd->in) < HELD_MAX)) {
@@ -385,7 +403,8 @@ static void read_batch(reader *rd, batch *b, job *now)
             break;
         }
         if (now) {
-            do_item(now, now->main_ws, it);
+            do_item(now, now->main_ws, it, &b->out);
+            it->out_end = b->out.len;
             it->bytes = NULL; /* the reader's: gone at the next read */
         }
         bytes += b->items[b->n++].len;
@@ -456,8 +475,8 @@ static int run_inputs(job *j, int jobs, char **paths, size_t npaths, bool show_p
     const mm_limits *lim = mm_ctx_limits(j->ctx);
     if (mm_input_open((const char *const *)paths, npaths, lim->max_message_bytes, &rd.in) != MM_OK)
         fatalx("out of memory");
-    batch b[2] = {{calloc(BATCH_MAX, sizeof(item)), 0, 0, 0, 0},
-                  {calloc(BATCH_MAX, sizeof(item)), 0, 0, 0, 0}};
+    batch b[2] = {{.items = calloc(BATCH_MAX, sizeof(item)), .out = MM_BUF_INIT},
+                  {.items = calloc(BATCH_MAX, sizeof(item)), .out = MM_BUF_INIT}};
     if (!b[0].items || !b[1].items)
         fatalx("out of memory");
     /* One job diagnoses each message where the reader has it, before the
@@ -471,6 +490,7 @@ static int run_inputs(job *j, int jobs, char **paths, size_t npaths, bool show_p
         for (size_t i = 0; i < BATCH_MAX; i++)
             mm_buf_free(&b[k].items[i].out);
         free(b[k].items);
+        mm_buf_free(&b[k].out);
     }
     mm_input_destroy(rd.in);
     return rc;
