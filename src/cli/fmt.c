@@ -314,12 +314,30 @@ void jw_number(jw *w, long long v)
     jw_put(w, p, (size_t)(num + sizeof num - p));
 }
 
+/*
+ * Written in place, its digits counted first: through a block on the stack
+ * the copy was a memcpy() call of a variable size, which cost as much as the
+ * digits (an index and a reply code per JSON line).
+ */
 char *json_put_number(char *d, long long v)
 {
-    char num[32];
-    char *p = decimal(v, num + sizeof num);
-    size_t n = (size_t)(num + sizeof num - p);
-    memcpy(d, p, n);
+    static const unsigned long long pow10[] = {
+        10ULL,          100ULL,          1000ULL,          10000ULL,          100000ULL,
+        1000000ULL,     10000000ULL,     100000000ULL,     1000000000ULL,     10000000000ULL,
+        100000000000ULL, 1000000000000ULL, 10000000000000ULL, 100000000000000ULL,
+        1000000000000000ULL, 10000000000000000ULL, 100000000000000000ULL,
+        1000000000000000000ULL, 10000000000000000000ULL};
+    /* through unsigned, so that LLONG_MIN negates */
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    if (v < 0)
+        *d++ = '-';
+    size_t n = 1;
+    while (n <= sizeof pow10 / sizeof pow10[0] && u >= pow10[n - 1])
+        n++;
+    char *p = d + n;
+    do
+        *--p = (char)('0' + u % 10);
+    while (u /= 10);
     return d + n;
 }
 

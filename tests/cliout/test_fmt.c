@@ -213,11 +213,42 @@ static void test_csv_random(void **state)
 static void test_numbers(void **state)
 {
     (void)state;
-    const long long v[] = {0, 7, -1, 550, 86400, 1234567890123LL, INT64_MIN, INT64_MAX};
+    const long long v[] = {0, 7, -1, 550, 86400, 1234567890123LL, INT64_MIN, INT64_MAX,
+                           INT64_MIN + 1, INT64_MAX - 1};
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
         char want[32], got[32];
         snprintf(want, sizeof want, "%lld", v[i]);
         *json_put_number(got, v[i]) = '\0';
+        assert_string_equal(got, want);
+    }
+    /* every power of ten and its neighbours, both signs (the digit count) */
+    unsigned long long p = 1;
+    for (int k = 0; k <= 19; k++, p *= 10) {
+        for (long long d = -1; d <= 1; d++) {
+            unsigned long long u = p + (unsigned long long)d;
+            if (u > (unsigned long long)INT64_MAX)
+                continue;
+            for (int sign = 0; sign < 2; sign++) {
+                long long x = sign ? -(long long)u : (long long)u;
+                char want[32], got[32];
+                snprintf(want, sizeof want, "%lld", x);
+                *json_put_number(got, x) = '\0';
+                assert_string_equal(got, want);
+            }
+        }
+    }
+    /* random values of every length */
+    unsigned long long r = 88172645463325252ULL;
+    for (int i = 0; i < 200000; i++) {
+        r ^= r << 13;
+        r ^= r >> 7;
+        r ^= r << 17;
+        long long x = (long long)(r >> (r % 64));
+        if ((i & 1) && x != INT64_MIN)
+            x = -x;
+        char want[32], got[32];
+        snprintf(want, sizeof want, "%lld", x);
+        *json_put_number(got, x) = '\0';
         assert_string_equal(got, want);
     }
 }
