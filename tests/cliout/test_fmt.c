@@ -145,6 +145,30 @@ static void test_json_string_random(void **state)
     }
 }
 
+/* Every length up to past four blocks, each string in a heap block of its
+ * exact size (no NUL after it): a read past its end shows under ASan.  The
+ * short strings (4 to 15 bytes) take the two-halves path. */
+static void test_json_string_exact(void **state)
+{
+    (void)state;
+    char s[80], out[80 * 6 + 2 + 16];
+    for (size_t n = 0; n <= 70; n++) {
+        for (int it = 0; it < 3000; it++) {
+            size_t got = random_string(s, n);
+            assert_int_equal(got, n);
+            char *heap = malloc(n ? n : 1);
+            assert_non_null(heap);
+            memcpy(heap, s, n);
+            mm_buf want = MM_BUF_INIT;
+            ref_json(&want, s);
+            char *end = json_put_string(out, heap, n);
+            assert_same(&want, out, (size_t)(end - out), s);
+            mm_buf_free(&want);
+            free(heap);
+        }
+    }
+}
+
 /* A record through jc, growing from an empty buffer, against jw. */
 static void test_jc_record(void **state)
 {
@@ -256,7 +280,8 @@ static void test_numbers(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_json_string_random), cmocka_unit_test(test_jc_record),
+        cmocka_unit_test(test_json_string_random), cmocka_unit_test(test_json_string_exact),
+        cmocka_unit_test(test_jc_record),
         cmocka_unit_test(test_jc_limit),           cmocka_unit_test(test_csv_random),
         cmocka_unit_test(test_numbers),
     };
