@@ -551,38 +551,40 @@ static bool csv_needs_quotes(const char *s, size_t n)
     return false;
 }
 
-void csv_field(mm_buf *b, const char *raw, bool first)
+bool csv_field(mm_buf *b, const char *raw, bool first)
 {
     mm_buf tmp = MM_BUF_INIT;
     const char *s = raw;
     size_t n = strlen(raw);
+    bool ok = true;
     if (!utf8_ok((const unsigned char *)raw, n)) {
         s = utf8_clean(raw, &tmp);
         n = tmp.len;
     }
     if (!first)
-        mm_buf_putc(b, ',');
+        ok &= mm_buf_putc(b, ',') == MM_OK;
     bool formula = csv_formula(s);
     if (!formula && !csv_needs_quotes(s, n)) {
-        mm_buf_append(b, s, n);
+        ok &= mm_buf_append(b, s, n) == MM_OK;
         if (tmp.data)
             mm_buf_free(&tmp);
-        return;
+        return ok;
     }
-    mm_buf_putc(b, '"');
+    ok &= mm_buf_putc(b, '"') == MM_OK;
     if (formula)
-        mm_buf_putc(b, '\'');
+        ok &= mm_buf_putc(b, '\'') == MM_OK;
     /* runs up to and including each '"', which is then doubled */
     for (const char *p = s, *e = s + n; p < e;) {
         const char *q = memchr(p, '"', (size_t)(e - p));
         size_t run = q ? (size_t)(q - p) + 1 : (size_t)(e - p);
-        mm_buf_append(b, p, run);
+        ok &= mm_buf_append(b, p, run) == MM_OK;
         if (q)
-            mm_buf_putc(b, '"');
+            ok &= mm_buf_putc(b, '"') == MM_OK;
         p += run;
     }
-    mm_buf_putc(b, '"');
+    ok &= mm_buf_putc(b, '"') == MM_OK;
     mm_buf_free(&tmp);
+    return ok;
 }
 
 /*

@@ -107,10 +107,11 @@ void out_header(const out_opts *o, bool bom, mm_buf *b)
 }
 
 /*
- * The members from "reason" to "actions" depend only on the verdict (reason,
- * hard or soft, the advice), and a run has few distinct verdicts: each is
- * written once per thread and then copied.  The texts are the advice
- * table's constant strings (see advice_entry), so the key holds addresses.
+ * The members from "reason" to "actions" (JSON), and the cells from reason
+ * to actions (CSV), depend only on the verdict (reason, hard or soft, the
+ * advice), and a run has few distinct verdicts: each is written once per
+ * thread and format and then copied.  The texts are the advice table's
+ * constant strings (see advice_entry), so the key holds addresses.
  */
 typedef struct verdict_key {
     const char *summary, *actions[MM_MAX_ACTIONS];
@@ -152,6 +153,29 @@ static size_t verdict_slot(const verdict_key *k)
     return (size_t)((h * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - VERDICT_BITS));
 }
 
+/* The bytes kept for k (in slot i), NULL when none are. */
+static const char *verdict_find(const verdict_memo *m, size_t i, const verdict_key *k,
+                                size_t *len)
+{
+    if (!m->slot[i].len || memcmp(&m->slot[i].key, k, sizeof *k) != 0)
+        return NULL;
+    *len = m->slot[i].len;
+    return m->pool + m->slot[i].off;
+}
+
+/* Keep the bytes written for k in slot i, while the pool has room. */
+static void verdict_keep(verdict_memo *m, size_t i, const verdict_key *k, const char *bytes,
+                         size_t len)
+{
+    if (!len || len > VERDICT_POOL - m->used)
+        return;
+    memcpy(m->pool + m->used, bytes, len);
+    m->slot[i].key = *k;
+    m->slot[i].off = m->used;
+    m->slot[i].len = len;
+    m->used += len;
+}
+
 static void json_verdict_members(jc *c, const mm_recipient *p)
 {
     jc_str(c, JC_KEY("reason"), mm_reason_tostr(p->reason));
@@ -176,9 +200,10 @@ static void json_verdict(jc *c, const mm_recipient *p)
 {
     static _Thread_local verdict_memo memo;
     verdict_key k = verdict_of(p);
-    size_t i = verdict_slot(&k);
-    if (memo.slot[i].len && memcmp(&memo.slot[i].key, &k, sizeof k) == 0) {
-        jc_raw(c, memo.pool + memo.slot[i].off, memo.slot[i].len);
+    size_t i = verdict_slot(&k), len;
+    const char *kept = verdict_find(&memo, i, &k, &len);
+    if (kept) {
+        jc_raw(c, kept, len);
         return;
     }
     /* nothing can be written when room already failed; an offset, as jc_grow may move the data */
@@ -188,14 +213,7 @@ static void json_verdict(jc *c, const mm_recipient *p)
     json_verdict_members(c, p);
     if (c->failed)
         return;
-    size_t len = (size_t)(c->d - c->b->data) - from;
-    if (len > VERDICT_POOL - memo.used)
-        return;
-    memcpy(memo.pool + memo.used, c->b->data + from, len);
-    memo.slot[i].key = k;
-    memo.slot[i].off = memo.used;
-    memo.slot[i].len = len;
-    memo.used += len;
+    verdict_keep(&memo, i, &k, c->b->data + from, (size_t)(c->d - c->b->data) - from);
 }
 
 static void json_one(const char *source, size_t index, const mm_report *r, const mm_recipient *p,
@@ -225,35 +243,69 @@ static void json_one(const char *source, size_t index, const mm_report *r, const
     jc_end(&c);
 }
 
-static void csv_one(const char *source, size_t index, const mm_report *r, const mm_recipient *p,
-                    mm_buf *b)
+/* The cells from reason to actions, each after a comma; false when a byte
+ * could not be appended. */
+static bool csv_verdict_cells(const mm_recipient *p, mm_buf *b)
 {
-    const mm_original *og = mm_report_original(r);
-    /* the numbers as printf writes them, without its cost per record */
-    char idx[32], reply[32], retry[32];
-    *json_put_number(idx, (long long)index) = '\0';
-    *json_put_number(reply, p->reply_code) = '\0';
+    char retry[32];
     if (p->advice.retry_after == MM_RETRY_NEVER)
         retry[0] = '\0';
     else
         *json_put_number(retry, p->advice.retry_after) = '\0';
     mm_buf acts = MM_BUF_INIT;
+    bool ok = true;
     for (size_t i = 0; i < MM_MAX_ACTIONS && p->advice.actions[i]; i++) {
         if (i)
-            mm_buf_puts(&acts, " | ");
-        mm_buf_puts(&acts, advice_text(p->advice.actions[i]));
+            ok &= mm_buf_puts(&acts, " | ") == MM_OK;
+        ok &= mm_buf_puts(&acts, advice_text(p->advice.actions[i])) == MM_OK;
     }
-    const char *v[] = {source, idx, mm_kind_tostr(mm_report_kind(r)), p->recipient, p->action,
-                       p->status, p->reply_code ? reply : "", mm_reason_tostr(p->reason),
+    const char *v[] = {mm_reason_tostr(p->reason),
                        p->hard_bounce ? "true" : "false",
                        mm_category_tostr(p->advice.category),
-                       mm_severity_tostr(p->advice.severity), retry, advice_text(p->advice.summary),
-                       mm_buf_str(&acts), p->diagnostic, p->remote_mta, p->reporting_mta,
-                       p->date, p->provider, og->message_id, og->subject, mm_report_mta(r)};
+                       mm_severity_tostr(p->advice.severity),
+                       retry,
+                       advice_text(p->advice.summary),
+                       mm_buf_str(&acts)};
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
-        csv_field(b, v[i], i == 0);
-    mm_buf_puts(b, "\r\n");
+        ok &= csv_field(b, v[i], false);
     mm_buf_free(&acts);
+    return ok;
+}
+
+/* csv_verdict_cells() through the per-thread memo (see json_verdict). */
+static void csv_verdict(const mm_recipient *p, mm_buf *b)
+{
+    static _Thread_local verdict_memo memo;
+    verdict_key k = verdict_of(p);
+    size_t i = verdict_slot(&k), len;
+    const char *kept = verdict_find(&memo, i, &k, &len);
+    if (kept) {
+        mm_buf_append(b, kept, len);
+        return;
+    }
+    size_t from = b->len;
+    if (csv_verdict_cells(p, b) && b->len > from)
+        verdict_keep(&memo, i, &k, b->data + from, b->len - from);
+}
+
+static void csv_one(const char *source, size_t index, const mm_report *r, const mm_recipient *p,
+                    mm_buf *b)
+{
+    const mm_original *og = mm_report_original(r);
+    /* the numbers as printf writes them, without its cost per record */
+    char idx[32], reply[32];
+    *json_put_number(idx, (long long)index) = '\0';
+    *json_put_number(reply, p->reply_code) = '\0';
+    const char *head[] = {source,   idx,       mm_kind_tostr(mm_report_kind(r)), p->recipient,
+                          p->action, p->status, p->reply_code ? reply : ""};
+    for (size_t i = 0; i < sizeof head / sizeof head[0]; i++)
+        csv_field(b, head[i], i == 0);
+    csv_verdict(p, b);
+    const char *tail[] = {p->diagnostic, p->remote_mta, p->reporting_mta, p->date,
+                          p->provider,   og->message_id, og->subject,     mm_report_mta(r)};
+    for (size_t i = 0; i < sizeof tail / sizeof tail[0]; i++)
+        csv_field(b, tail[i], false);
+    mm_buf_puts(b, "\r\n");
 }
 
 static const char *sev_color(mm_severity_t s)
