@@ -32,19 +32,34 @@ typedef struct advice_memo {
     bool verbatim; /* JSON: written as it is between quotes (json_verbatim) */
 } advice_memo;
 
+/*
+ * An open-addressing table (linear probing, never evicting): the msgids are
+ * a fixed set of constant strings, fewer than half the slots.  A slot that
+ * is replaced on collision made two hot texts evict each other (-f text
+ * then looked up one text per recipient in the catalogue again).  Should the
+ * table ever fill, the text is looked up without being kept.
+ */
 static const advice_memo *advice_entry(const char *msgid)
 {
-    enum { BITS = 9, SLOTS = 1 << BITS }; /* more than the advice table's strings */
+    enum { BITS = 9, SLOTS = 1 << BITS, PROBES = 16 }; /* more than the advice table's strings */
     static _Thread_local advice_memo memo[SLOTS];
+    static _Thread_local advice_memo spare;
     /* Fibonacci hashing: neighbouring addresses (one table's strings) spread out */
     size_t slot = (size_t)(((uint64_t)(uintptr_t)msgid * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - BITS));
-    advice_memo *m = &memo[slot];
-    if (m->id != msgid || !msgid) {
-        m->text = _(msgid);
-        m->id = msgid;
-        m->len = m->text ? strlen(m->text) : 0;
-        m->verbatim = m->text && json_verbatim(m->text, m->len);
+    advice_memo *m = &spare;
+    for (size_t i = 0; msgid && i < PROBES; i++) {
+        advice_memo *e = &memo[(slot + i) & (SLOTS - 1)];
+        if (e->id == msgid)
+            return e;
+        if (!e->id) {
+            m = e;
+            break;
+        }
     }
+    m->text = _(msgid);
+    m->id = msgid;
+    m->len = m->text ? strlen(m->text) : 0;
+    m->verbatim = m->text && json_verbatim(m->text, m->len);
     return m;
 }
 
