@@ -132,9 +132,15 @@ typedef struct verdict_key {
     const char *summary, *actions[MM_MAX_ACTIONS];
     long retry_after;
     int reason, category, severity, hard_bounce;
+    int part; /* which piece of the format's output (the text format keeps two) */
 } verdict_key;
 
-enum { VERDICT_BITS = 8, VERDICT_POOL = 64 << 10 };
+/* An open-addressing table (linear probing, at most VERDICT_PROBES slots
+ * looked at, never evicting): with one slot per hash, two verdicts that
+ * shared it wrote each other out again and again, and every rewrite took
+ * pool room until the pool was full (on 2,000 messages: 40 verdicts, ~190
+ * written). */
+enum { VERDICT_BITS = 8, VERDICT_PROBES = 16, VERDICT_POOL = 64 << 10 };
 
 typedef struct verdict_memo {
     struct {
@@ -145,10 +151,11 @@ typedef struct verdict_memo {
     size_t used;
 } verdict_memo;
 
-static verdict_key verdict_of(const mm_recipient *p)
+static verdict_key verdict_of(const mm_recipient *p, int part)
 {
     verdict_key k;
     memset(&k, 0, sizeof k); /* padding too: keys are compared with memcmp */
+    k.part = part;
     k.summary = p->advice.summary;
     for (size_t i = 0; i < MM_MAX_ACTIONS && p->advice.actions[i]; i++)
         k.actions[i] = p->advice.actions[i];
@@ -164,25 +171,38 @@ static size_t verdict_slot(const verdict_key *k)
 {
     uint64_t h = (uint64_t)(uintptr_t)k->summary ^ (uint64_t)(uintptr_t)k->actions[0] << 1 ^
                  (uint64_t)(uintptr_t)k->actions[1] << 2 ^ (uint64_t)k->retry_after ^
-                 (uint64_t)k->reason << 32 ^ (uint64_t)k->hard_bounce << 40;
+                 (uint64_t)k->reason << 32 ^ (uint64_t)k->hard_bounce << 40 ^
+                 (uint64_t)k->part << 48;
     return (size_t)((h * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - VERDICT_BITS));
 }
 
-/* The bytes kept for k (in slot i), NULL when none are. */
-static const char *verdict_find(const verdict_memo *m, size_t i, const verdict_key *k,
-                                size_t *len)
+/* The bytes kept for k (*len of them), or NULL; then *at is the free slot
+ * where k would go, or SIZE_MAX when the probes found none. */
+static const char *verdict_find(const verdict_memo *m, const verdict_key *k, size_t *len,
+                                size_t *at)
 {
-    if (!m->slot[i].len || memcmp(&m->slot[i].key, k, sizeof *k) != 0)
-        return NULL;
-    *len = m->slot[i].len;
-    return m->pool + m->slot[i].off;
+    size_t h = verdict_slot(k);
+    *at = SIZE_MAX;
+    for (size_t n = 0; n < VERDICT_PROBES; n++) {
+        size_t i = (h + n) & ((1u << VERDICT_BITS) - 1);
+        if (!m->slot[i].len) {
+            *at = i;
+            return NULL;
+        }
+        if (memcmp(&m->slot[i].key, k, sizeof *k) == 0) {
+            *len = m->slot[i].len;
+            return m->pool + m->slot[i].off;
+        }
+    }
+    return NULL;
 }
 
-/* Keep the bytes written for k in slot i, while the pool has room. */
+/* Keep the bytes written for k in free slot i (from verdict_find), while
+ * the pool has room. */
 static void verdict_keep(verdict_memo *m, size_t i, const verdict_key *k, const char *bytes,
                          size_t len)
 {
-    if (!len || len > VERDICT_POOL - m->used)
+    if (i == SIZE_MAX || !len || len > VERDICT_POOL - m->used)
         return;
     memcpy(m->pool + m->used, bytes, len);
     m->slot[i].key = *k;
@@ -214,9 +234,9 @@ static void json_verdict_members(jc *c, const mm_recipient *p)
 static void json_verdict(jc *c, const mm_recipient *p)
 {
     static _Thread_local verdict_memo memo;
-    verdict_key k = verdict_of(p);
-    size_t i = verdict_slot(&k), len;
-    const char *kept = verdict_find(&memo, i, &k, &len);
+    verdict_key k = verdict_of(p, 0);
+    size_t i, len;
+    const char *kept = verdict_find(&memo, &k, &len, &i);
     if (kept) {
         jc_raw(c, kept, len);
         return;
@@ -287,20 +307,29 @@ static bool csv_verdict_cells(const mm_recipient *p, mm_buf *b)
     return ok;
 }
 
-/* csv_verdict_cells() through the per-thread memo (see json_verdict). */
-static void csv_verdict(const mm_recipient *p, mm_buf *b)
+/*
+ * What write() appends for p's verdict, through memo m (see json_verdict):
+ * copied when kept, else written and kept if every byte was appended.
+ */
+static void verdict_put(verdict_memo *m, int part, const mm_recipient *p, mm_buf *b,
+                        bool (*write)(const mm_recipient *, mm_buf *))
 {
-    static _Thread_local verdict_memo memo;
-    verdict_key k = verdict_of(p);
-    size_t i = verdict_slot(&k), len;
-    const char *kept = verdict_find(&memo, i, &k, &len);
+    verdict_key k = verdict_of(p, part);
+    size_t i, len;
+    const char *kept = verdict_find(m, &k, &len, &i);
     if (kept) {
         mm_buf_append(b, kept, len);
         return;
     }
     size_t from = b->len;
-    if (csv_verdict_cells(p, b) && b->len > from)
-        verdict_keep(&memo, i, &k, b->data + from, b->len - from);
+    if (write(p, b) && b->len > from)
+        verdict_keep(m, i, &k, b->data + from, b->len - from);
+}
+
+static void csv_verdict(const mm_recipient *p, mm_buf *b)
+{
+    static _Thread_local verdict_memo memo;
+    verdict_put(&memo, 0, p, b, csv_verdict_cells);
 }
 
 static void csv_one(const char *source, size_t index, const mm_report *r, const mm_recipient *p,
