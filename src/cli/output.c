@@ -76,14 +76,17 @@ static const char *tr(const char *msgid)
 }
 
 /* Strings appended in order, up to a NULL (printf's "%s%s..." without its
- * cost: the text format writes a dozen such lines per recipient). */
-static void put_all(mm_buf *b, ...)
+ * cost: the text format writes a dozen such lines per recipient); false
+ * when a byte could not be appended. */
+static bool put_all(mm_buf *b, ...)
 {
     va_list ap;
+    bool ok = true;
     va_start(ap, b);
     for (const char *s; (s = va_arg(ap, const char *)) != NULL;)
-        mm_buf_puts(b, s);
+        ok &= mm_buf_puts(b, s) == MM_OK;
     va_end(ap);
+    return ok;
 }
 
 /* key (kl bytes; "" for an array's first element) then the text as a JSON string. */
@@ -447,14 +450,15 @@ const char *out_category_label(mm_category_t c)
 #define LABEL_COLS 13
 
 /* "    Label:      " with the value column lined up whatever the language. */
-static void put_label(mm_buf *b, const char *label)
+static bool put_label(mm_buf *b, const char *label)
 {
     size_t w = text_width(label);
-    put_all(b, "    ", label, NULL);
+    bool ok = put_all(b, "    ", label, NULL);
     for (size_t i = w; i < LABEL_COLS; i++)
-        mm_buf_putc(b, ' ');
+        ok &= mm_buf_putc(b, ' ') == MM_OK;
     if (w >= LABEL_COLS)
-        mm_buf_putc(b, ' ');
+        ok &= mm_buf_putc(b, ' ') == MM_OK;
+    return ok;
 }
 
 /* "after N days" (hours, minutes) in the user's language. */
@@ -502,19 +506,20 @@ static const char *retry_after_text(long secs)
  * resending cannot cure (too large, login refused), which is not about the
  * address at all.
  */
-static void retry_text(long secs, const mm_recipient *p, mm_buf *b)
+static bool retry_text(long secs, const mm_recipient *p, mm_buf *b)
 {
-    if (secs == MM_RETRY_NEVER && p->hard_bounce) {
-        mm_buf_puts(b, tr(N_("never — do not send to this address again")));
-    } else if (secs == MM_RETRY_NEVER && p->reason == MM_REASON_FEEDBACK) {
-        mm_buf_puts(b, tr(N_("never — the recipient complained; do not mail them again")));
-    } else if (secs == MM_RETRY_NEVER) {
-        mm_buf_puts(b, tr(N_("only after the fix — the same message would fail again")));
-    } else if (secs == 0) {
-        mm_buf_puts(b, tr(N_("not needed")));
-    } else {
-        mm_buf_puts(b, retry_after_text(secs));
-    }
+    const char *t;
+    if (secs == MM_RETRY_NEVER && p->hard_bounce)
+        t = tr(N_("never — do not send to this address again"));
+    else if (secs == MM_RETRY_NEVER && p->reason == MM_REASON_FEEDBACK)
+        t = tr(N_("never — the recipient complained; do not mail them again"));
+    else if (secs == MM_RETRY_NEVER)
+        t = tr(N_("only after the fix — the same message would fail again"));
+    else if (secs == 0)
+        t = tr(N_("not needed"));
+    else
+        t = retry_after_text(secs);
+    return mm_buf_puts(b, t) == MM_OK;
 }
 
 /* At most max bytes of s and a newline, never cutting a UTF-8 sequence. */
@@ -533,17 +538,40 @@ static void put_clipped(mm_buf *b, const char *s, size_t max)
     mm_buf_puts(b, "…\n");
 }
 
+/* The "Reason:" line: a function of the verdict (see verdict_put). */
+static bool text_reason_line(const mm_recipient *p, mm_buf *b)
+{
+    bool ok = put_label(b, tr(N_("Reason:")));
+    return put_all(b, tr(reason_msgid(p->reason)), " (", mm_reason_tostr(p->reason), "); ",
+                   tr(category_msgid(p->advice.category)), " (",
+                   mm_category_tostr(p->advice.category), ")\n", NULL) &&
+           ok;
+}
+
+/* The "Retry:" and "To do:" lines: a function of the verdict. */
+static bool text_advice_lines(const mm_recipient *p, mm_buf *b)
+{
+    bool ok = put_label(b, tr(N_("Retry:")));
+    ok &= retry_text(p->advice.retry_after, p, b);
+    ok &= mm_buf_putc(b, '\n') == MM_OK;
+    for (size_t i = 0; i < MM_MAX_ACTIONS && p->advice.actions[i]; i++) {
+        ok &= put_label(b, i == 0 ? tr(N_("To do:")) : "");
+        ok &= put_all(b, advice_text(p->advice.actions[i]), "\n", NULL);
+    }
+    return ok;
+}
+
+enum { TEXT_REASON = 1, TEXT_ADVICE = 2 }; /* verdict_key.part */
+
 static void text_one(const out_opts *o, const mm_recipient *p, mm_buf *b)
 {
+    static _Thread_local verdict_memo memo;
     const char *on = o->color ? sev_color(p->advice.severity) : "";
     const char *off = o->color ? "\033[0m" : "";
     put_all(b, "  ", o->color ? "\033[1m" : "",
             p->recipient[0] ? p->recipient : tr(N_("(unknown recipient)")), off, "  ", on, "[",
             sev_label(p->advice.severity), "] ", advice_text(p->advice.summary), off, "\n", NULL);
-    put_label(b, tr(N_("Reason:")));
-    put_all(b, tr(reason_msgid(p->reason)), " (", mm_reason_tostr(p->reason), "); ",
-            tr(category_msgid(p->advice.category)), " (", mm_category_tostr(p->advice.category),
-            ")\n", NULL);
+    verdict_put(&memo, TEXT_REASON, p, b, text_reason_line);
     char reply[32] = "-";
     if (p->reply_code)
         *json_put_number(reply, p->reply_code) = '\0';
@@ -558,13 +586,7 @@ static void text_one(const out_opts *o, const mm_recipient *p, mm_buf *b)
         put_label(b, tr(N_("Remote host:")));
         put_all(b, p->remote_mta, "\n", NULL);
     }
-    put_label(b, tr(N_("Retry:")));
-    retry_text(p->advice.retry_after, p, b);
-    mm_buf_putc(b, '\n');
-    for (size_t i = 0; i < MM_MAX_ACTIONS && p->advice.actions[i]; i++) {
-        put_label(b, i == 0 ? tr(N_("To do:")) : "");
-        put_all(b, advice_text(p->advice.actions[i]), "\n", NULL);
-    }
+    verdict_put(&memo, TEXT_ADVICE, p, b, text_advice_lines);
 }
 
 static void text_report(const out_opts *o, const char *source, size_t index, const mm_report *r,
