@@ -251,6 +251,10 @@ static void queue_add(out_queue *q, const char *p, size_t len)
 {
     if (!len)
         return;
+    if (q->n && (const char *)q->v[q->n - 1].iov_base + q->v[q->n - 1].iov_len == p) {
+        q->v[q->n - 1].iov_len += len; /* one job: the items follow each other in one buffer */
+        return;
+    }
     if (q->n == BATCH_MAX)
         queue_write(q);
     q->v[q->n++] = (struct iovec){(void *)p, len};

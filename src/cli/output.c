@@ -254,6 +254,30 @@ static void json_verdict(jc *c, const mm_recipient *p)
     verdict_keep(&memo, i, &k, c->b->data + from, (size_t)(c->d - c->b->data) - from);
 }
 
+/* ,"kind":"..." as written the first time for that kind, per thread (a
+ * strlen and an escape per line less). */
+static void json_kind(jc *c, mm_kind_t k)
+{
+    enum { KINDS = 8, KIND_MAX = 64 };
+    static _Thread_local struct {
+        size_t len; /* 0: not written yet */
+        char s[KIND_MAX];
+    } memo[KINDS];
+    if ((unsigned)k < KINDS && memo[k].len) {
+        jc_raw(c, memo[k].s, memo[k].len);
+        return;
+    }
+    if (c->failed || !c->d)
+        return;
+    size_t from = (size_t)(c->d - c->b->data);
+    jc_str(c, JC_KEY("kind"), mm_kind_tostr(k));
+    size_t len = c->failed ? 0 : (size_t)(c->d - c->b->data) - from;
+    if ((unsigned)k < KINDS && len && len <= KIND_MAX) {
+        memcpy(memo[k].s, c->b->data + from, len);
+        memo[k].len = len;
+    }
+}
+
 static void json_one(const char *source, size_t index, const mm_report *r, const mm_recipient *p,
                      mm_buf *b)
 {
@@ -261,7 +285,7 @@ static void json_one(const char *source, size_t index, const mm_report *r, const
     jc c = jc_begin(b);
     jc_str(&c, JC_FIRST("source"), source);
     jc_int(&c, JC_KEY("index"), (long long)index);
-    jc_str(&c, JC_KEY("kind"), mm_kind_tostr(mm_report_kind(r)));
+    json_kind(&c, mm_report_kind(r));
     jc_str(&c, JC_KEY("recipient"), p->recipient);
     jc_str_or_null(&c, JC_KEY("action"), p->action);
     jc_str_or_null(&c, JC_KEY("status"), p->status);
