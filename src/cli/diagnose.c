@@ -43,6 +43,7 @@
 typedef struct item {
     char *source;    /* owned, or shared with an earlier item of the batch */
     bool own_source; /* source is this item's to free (at the end of the flush) */
+    out_source src;  /* source with its JSON string, in source's block */
     size_t index;
     const char *bytes; /* the item's copy, or the reader's (borrowed) when read_item() says */
     size_t len;
@@ -132,7 +133,7 @@ static void do_item(job *j, mm_diag_ws *ws, item *it, mm_buf *out)
     }
     if (j->save_dir && !diagnosed(r))
         save_undecoded(j->save_dir, it);
-    out_report(j->opts, it->source, it->index, r, out);
+    out_report(j->opts, &it->src, it->index, r, out);
     mm_diag_ws_release(ws, r);
 }
 
@@ -332,10 +333,11 @@ static void set_source(item *it, const item *prev, const char *src)
 {
     if (prev && strcmp(prev->source, src) == 0) {
         it->source = prev->source;
+        it->src = prev->src;
         it->own_source = false;
         return;
     }
-    it->source = strdup(src);
+    it->source = out_source_dup(src, &it->src);
     if (!it->source)
         fatalx("out of memory");
     it->own_source = true;
@@ -506,7 +508,8 @@ static int run_text(const mm_ctx *ctx, const out_opts *o, const char *text)
     if (mm_diagnose_text(ctx, text, &r) != MM_OK)
         fatalx("out of memory");
     mm_buf b = MM_BUF_INIT;
-    out_report(o, "text", 0, r, &b);
+    out_source src = {"text", NULL, 0};
+    out_report(o, &src, 0, r, &b);
     fwrite(mm_buf_str(&b), 1, b.len, stdout);
     mm_buf_free(&b);
     mm_report_destroy(r);

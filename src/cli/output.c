@@ -278,12 +278,39 @@ static void json_kind(jc *c, mm_kind_t k)
     }
 }
 
-static void json_one(const char *source, size_t index, const mm_report *r, const mm_recipient *p,
-                     mm_buf *b)
+char *out_source_dup(const char *name, out_source *src)
+{
+    size_t n = strlen(name);
+    char *blk = malloc(n + 1 + json_room(n));
+    if (!blk)
+        return NULL;
+    memcpy(blk, name, n + 1);
+    char *json = blk + n + 1;
+    src->name = blk;
+    src->json = json;
+    src->json_len = (size_t)(json_put_string(json, name, n) - json);
+    return blk;
+}
+
+/* {"source":... opening a JSON line */
+static void json_source(jc *c, const out_source *src)
+{
+    enum { KL = sizeof("{\"source\":") - 1 };
+    if (!src->json) {
+        jc_str(c, JC_FIRST("source"), src->name);
+    } else if (jc_room(c, KL + src->json_len)) {
+        memcpy(c->d, "{\"source\":", KL);
+        memcpy(c->d + KL, src->json, src->json_len);
+        c->d += KL + src->json_len;
+    }
+}
+
+static void json_one(const out_source *src, size_t index, const mm_report *r,
+                     const mm_recipient *p, mm_buf *b)
 {
     const mm_original *og = mm_report_original(r);
     jc c = jc_begin(b);
-    jc_str(&c, JC_FIRST("source"), source);
+    json_source(&c, src);
     jc_int(&c, JC_KEY("index"), (long long)index);
     json_kind(&c, mm_report_kind(r));
     jc_str(&c, JC_KEY("recipient"), p->recipient);
@@ -636,9 +663,10 @@ static void text_report(const out_opts *o, const char *source, size_t index, con
     mm_buf_putc(b, '\n');
 }
 
-void out_report(const out_opts *o, const char *source, size_t index, const mm_report *r,
+void out_report(const out_opts *o, const out_source *src, size_t index, const mm_report *r,
                 mm_buf *b)
 {
+    const char *source = src->name;
     if (o->format == OUT_TEXT) {
         text_report(o, source, index, r, b);
         return;
@@ -655,7 +683,7 @@ void out_report(const out_opts *o, const char *source, size_t index, const mm_re
     }
     for (size_t i = 0; i < mm_report_count(r); i++) {
         if (o->format == OUT_JSON)
-            json_one(source, index, r, mm_report_recipient(r, i), b);
+            json_one(src, index, r, mm_report_recipient(r, i), b);
         else
             csv_one(source, index, r, mm_report_recipient(r, i), b);
     }
