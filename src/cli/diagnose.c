@@ -38,6 +38,9 @@
 #define MAX_JOBS 64
 #define OUT_KEEP (64u << 10) /* largest output buffer kept for reuse */
 #define OUT_KEEP_SHARED (4u << 20) /* the same for a batch's output (one job) */
+/* One job ends a batch when its output reaches this: the buffer is written
+ * and reused while it is still in the core's cache. */
+#define OUT_SERIAL_BATCH (64u << 10)
 #define TAKE_MAX 32          /* most items a thread takes at once (take_items) */
 
 typedef struct item {
@@ -319,6 +322,7 @@ static void progress(size_t done)
 typedef struct reader {
     mm_input *in;
     size_t total;
+    size_t shown; /* total when progress was last shown */
     bool show_progress;
     bool end;
 } reader;
@@ -402,7 +406,7 @@ static void read_batch(reader *rd, batch *b, job *now)
     b->shared = now != NULL;
     /* at least one item: a batch without any means the end of input */
     while (!rd->end && b->n < BATCH_MAX && bytes < BATCH_BYTES &&
-           (now || b->n == 0 || mm_input_held(rd->in) < HELD_MAX)) {
+           (now ? b->out.len < OUT_SERIAL_BATCH : b->n == 0 || mm_input_held(rd->in) < HELD_MAX)) {
         item *it = &b->items[b->n];
         if (!read_item(rd, it, b->n ? it - 1 : NULL, now != NULL)) {
             rd->end = true;
@@ -417,8 +421,11 @@ static void read_batch(reader *rd, batch *b, job *now)
         rd->total++;
     }
     b->mark = mm_input_mark(rd->in);
-    if (rd->show_progress)
+    /* at most once per BATCH_MAX messages (one job's batches can be shorter), and at the end */
+    if (rd->show_progress && (rd->total - rd->shown >= BATCH_MAX || rd->end)) {
         progress(rd->total);
+        rd->shown = rd->total;
+    }
 }
 
 /* One job: no threads, each batch is diagnosed by the main thread. */
@@ -477,7 +484,7 @@ static int run_parallel(job *j, int workers, reader *rd, batch *cur, batch *nxt)
 
 static int run_inputs(job *j, int jobs, char **paths, size_t npaths, bool show_progress)
 {
-    reader rd = {NULL, 0, show_progress, false};
+    reader rd = {NULL, 0, 0, show_progress, false};
     const mm_limits *lim = mm_ctx_limits(j->ctx);
     if (mm_input_open((const char *const *)paths, npaths, lim->max_message_bytes, &rd.in) != MM_OK)
         fatalx("out of memory");
