@@ -273,7 +273,8 @@ static int flush_batch(batch *b)
     for (size_t i = 0; i < b->n; i++) {
         item *it = &b->items[i];
         if (b->shared) {
-            queue_add(&q, b->out.data + from, it->out_end - from);
+            if (it->out_end > from) /* (no pointer arithmetic on a buffer never grown) */
+                queue_add(&q, b->out.data + from, it->out_end - from);
             from = it->out_end;
         } else {
             queue_add(&q, it->out.data, it->out.len);
