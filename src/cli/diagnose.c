@@ -18,10 +18,12 @@
 #include <getopt.h>
 #include <malloc.h>
 #include <mailmedic/mailmedic.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 #include "../lib/bounce/diagnose_ws.h"
 #include "cli.h"
@@ -35,11 +37,16 @@
 #define HELD_MAX (12u << 20)
 #define MAX_JOBS 64
 #define OUT_KEEP (64u << 10) /* largest output buffer kept for reuse */
+#define OUT_KEEP_SHARED (4u << 20) /* the same for a batch's output (one job) */
+/* One job ends a batch when its output reaches this: the buffer is written
+ * and reused while it is still in the core's cache. */
+#define OUT_SERIAL_BATCH (64u << 10)
 #define TAKE_MAX 32          /* most items a thread takes at once (take_items) */
 
 typedef struct item {
     char *source;    /* owned, or shared with an earlier item of the batch */
     bool own_source; /* source is this item's to free (at the end of the flush) */
+    out_source src;  /* source with its JSON string, in source's block */
     size_t index;
     const char *bytes; /* the item's copy, or the reader's (borrowed) when read_item() says */
     size_t len;
@@ -47,13 +54,19 @@ typedef struct item {
     bool truncated;
     bool failed; /* the input could not be read: error already in err */
     char err[256];
-    mm_buf out;
+    mm_buf out;    /* with several jobs: what the item's worker rendered */
+    size_t out_end; /* with one job: where its output ends in the batch's */
     bool bad;    /* diagnosing failed */
 } item;
 
 typedef struct batch {
     item *items;
     size_t n;
+    /* One job: every item's output in one buffer, one after the other (the
+     * items' own buffers are then empty), so that a batch's output is one
+     * run of memory, not 256 buffers of 4 KiB or more each. */
+    mm_buf out;
+    bool shared;
     size_t next;  /* next item to take (under the pool lock) */
     size_t left;  /* items not finished yet (under the pool lock) */
     unsigned long long mark; /* the reader's mark after the batch (mm_input_release) */
@@ -104,11 +117,12 @@ static bool diagnosed(const mm_report *r)
     return true;
 }
 
-/* ws: the calling thread's workspace (the parse's memory, kept across messages). */
-static void do_item(job *j, mm_diag_ws *ws, item *it)
+/* ws: the calling thread's workspace (the parse's memory, kept across
+ * messages); out: where the item's output goes. */
+static void do_item(job *j, mm_diag_ws *ws, item *it, mm_buf *out)
 {
     if (it->failed) {
-        out_error(j->opts, it->source, it->index, it->err, &it->out);
+        out_error(j->opts, it->source, it->index, it->err, out);
         return;
     }
     mm_report *r = NULL;
@@ -117,12 +131,12 @@ static void do_item(job *j, mm_diag_ws *ws, item *it)
     if (st != MM_OK) {
         it->bad = true;
         snprintf(it->err, sizeof it->err, "%s", why);
-        out_error(j->opts, it->source, it->index, it->err, &it->out);
+        out_error(j->opts, it->source, it->index, it->err, out);
         return;
     }
     if (j->save_dir && !diagnosed(r))
         save_undecoded(j->save_dir, it);
-    out_report(j->opts, it->source, it->index, r, &it->out);
+    out_report(j->opts, &it->src, it->index, r, out);
     mm_diag_ws_release(ws, r);
 }
 
@@ -144,7 +158,7 @@ static void take_items(job *j, mm_diag_ws *ws, batch *b)
     b->next = from + share;
     pthread_mutex_unlock(&j->lock);
     for (size_t i = from; i < from + share; i++)
-        do_item(j, ws, &b->items[i]);
+        do_item(j, ws, &b->items[i], &b->items[i].out);
     pthread_mutex_lock(&j->lock);
     b->left -= share;
     if (b->left == 0) {
@@ -196,17 +210,79 @@ static void wait_batch(job *j, batch *b)
     pthread_mutex_unlock(&j->lock);
 }
 
+/*
+ * A batch's output, written with writev() straight from the items' buffers:
+ * through stdio (fwrite) every byte was copied once more into its buffer,
+ * ~1 KiB per recipient.  Whatever stdio still holds (the CSV header) goes
+ * first.  Write errors are ignored, as they were with stdio.
+ */
+typedef struct out_queue {
+    struct iovec v[BATCH_MAX];
+    int n;
+} out_queue;
+
+static void queue_write(out_queue *q)
+{
+    struct iovec *v = q->v;
+    int n = q->n;
+    q->n = 0;
+    fflush(stdout);
+    while (n > 0) {
+        ssize_t w = writev(STDOUT_FILENO, v, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            struct pollfd pfd = {STDOUT_FILENO, POLLOUT, 0}; /* a non-blocking stdout */
+            (void)poll(&pfd, 1, -1);
+            continue;
+        }
+        if (w <= 0)
+            return; /* the rest is lost, as stdio loses it */
+        size_t done = (size_t)w;
+        while (n > 0 && done >= v->iov_len) {
+            done -= v->iov_len;
+            v++;
+            n--;
+        }
+        if (n > 0) {
+            v->iov_base = (char *)v->iov_base + done;
+            v->iov_len -= done;
+        }
+    }
+}
+
+static void queue_add(out_queue *q, const char *p, size_t len)
+{
+    if (!len)
+        return;
+    if (q->n && (const char *)q->v[q->n - 1].iov_base + q->v[q->n - 1].iov_len == p) {
+        q->v[q->n - 1].iov_len += len; /* one job: the items follow each other in one buffer */
+        return;
+    }
+    if (q->n == BATCH_MAX)
+        queue_write(q);
+    q->v[q->n++] = (struct iovec){(void *)p, len};
+}
+
 static int flush_batch(batch *b)
 {
     int rc = EXIT_OK;
+    out_queue q;
+    q.n = 0;
+    size_t from = 0; /* in b->out */
     for (size_t i = 0; i < b->n; i++) {
         item *it = &b->items[i];
-        if (it->out.len)
-            fwrite(it->out.data, 1, it->out.len, stdout);
+        if (b->shared) {
+            if (it->out_end > from) /* (no pointer arithmetic on a buffer never grown) */
+                queue_add(&q, b->out.data + from, it->out_end - from);
+            from = it->out_end;
+        } else {
+            queue_add(&q, it->out.data, it->out.len);
+        }
         /* a warning follows what was written before it, also when both
-         * streams go to one place (2>&1): stdout is block-buffered */
+         * streams go to one place (2>&1) */
         if (it->failed || it->bad || it->truncated)
-            fflush(stdout);
+            queue_write(&q);
         if (it->failed || it->bad) {
             if (it->index)
                 log_warnx("%s (message %zu): %s", it->source, it->index + 1, it->err);
@@ -219,18 +295,23 @@ static int flush_batch(batch *b)
         }
         if (it->own_bytes)
             free((char *)it->bytes);
+    }
+    queue_write(&q);
+    for (size_t i = 0; i < b->n; i++) {
+        item *it = &b->items[i];
         /* Kept for the next batch: freeing here, in another thread than the
          * worker that grew it, would contend on that worker's malloc arena.
          * A large one (many recipients) is freed, to keep memory bounded. */
         if (it->out.cap > OUT_KEEP)
             mm_buf_free(&it->out);
         mm_buf_reset(&it->out);
+        if (it->own_source) /* after the first loop: later items may share one */
+            free(it->source);
     }
-    for (size_t i = 0; i < b->n; i++) /* after the loop: later items may share one */
-        if (b->items[i].own_source)
-            free(b->items[i].source);
+    if (b->out.cap > OUT_KEEP_SHARED)
+        mm_buf_free(&b->out);
+    mm_buf_reset(&b->out);
     b->n = 0;
-    fflush(stdout);
     return rc;
 }
 
@@ -242,6 +323,7 @@ static void progress(size_t done)
 typedef struct reader {
     mm_input *in;
     size_t total;
+    size_t shown; /* total when progress was last shown */
     bool show_progress;
     bool end;
 } reader;
@@ -256,10 +338,11 @@ static void set_source(item *it, const item *prev, const char *src)
 {
     if (prev && strcmp(prev->source, src) == 0) {
         it->source = prev->source;
+        it->src = prev->src;
         it->own_source = false;
         return;
     }
-    it->source = strdup(src);
+    it->source = out_source_dup(src, &it->src);
     if (!it->source)
         fatalx("out of memory");
     it->own_source = true;
@@ -321,24 +404,29 @@ static void read_batch(reader *rd, batch *b, job *now)
 {
     size_t bytes = 0;
     b->n = 0;
+    b->shared = now != NULL;
     /* at least one item: a batch without any means the end of input */
     while (!rd->end && b->n < BATCH_MAX && bytes < BATCH_BYTES &&
-           (now || b->n == 0 || mm_input_held(rd->in) < HELD_MAX)) {
+           (now ? b->out.len < OUT_SERIAL_BATCH : b->n == 0 || mm_input_held(rd->in) < HELD_MAX)) {
         item *it = &b->items[b->n];
         if (!read_item(rd, it, b->n ? it - 1 : NULL, now != NULL)) {
             rd->end = true;
             break;
         }
         if (now) {
-            do_item(now, now->main_ws, it);
+            do_item(now, now->main_ws, it, &b->out);
+            it->out_end = b->out.len;
             it->bytes = NULL; /* the reader's: gone at the next read */
         }
         bytes += b->items[b->n++].len;
         rd->total++;
     }
     b->mark = mm_input_mark(rd->in);
-    if (rd->show_progress)
+    /* at most once per BATCH_MAX messages (one job's batches can be shorter), and at the end */
+    if (rd->show_progress && (rd->total - rd->shown >= BATCH_MAX || rd->end)) {
         progress(rd->total);
+        rd->shown = rd->total;
+    }
 }
 
 /* One job: no threads, each batch is diagnosed by the main thread. */
@@ -397,12 +485,12 @@ static int run_parallel(job *j, int workers, reader *rd, batch *cur, batch *nxt)
 
 static int run_inputs(job *j, int jobs, char **paths, size_t npaths, bool show_progress)
 {
-    reader rd = {NULL, 0, show_progress, false};
+    reader rd = {NULL, 0, 0, show_progress, false};
     const mm_limits *lim = mm_ctx_limits(j->ctx);
     if (mm_input_open((const char *const *)paths, npaths, lim->max_message_bytes, &rd.in) != MM_OK)
         fatalx("out of memory");
-    batch b[2] = {{calloc(BATCH_MAX, sizeof(item)), 0, 0, 0, 0},
-                  {calloc(BATCH_MAX, sizeof(item)), 0, 0, 0, 0}};
+    batch b[2] = {{.items = calloc(BATCH_MAX, sizeof(item)), .out = MM_BUF_INIT},
+                  {.items = calloc(BATCH_MAX, sizeof(item)), .out = MM_BUF_INIT}};
     if (!b[0].items || !b[1].items)
         fatalx("out of memory");
     /* One job diagnoses each message where the reader has it, before the
@@ -416,6 +504,7 @@ static int run_inputs(job *j, int jobs, char **paths, size_t npaths, bool show_p
         for (size_t i = 0; i < BATCH_MAX; i++)
             mm_buf_free(&b[k].items[i].out);
         free(b[k].items);
+        mm_buf_free(&b[k].out);
     }
     mm_input_destroy(rd.in);
     return rc;
@@ -427,7 +516,8 @@ static int run_text(const mm_ctx *ctx, const out_opts *o, const char *text)
     if (mm_diagnose_text(ctx, text, &r) != MM_OK)
         fatalx("out of memory");
     mm_buf b = MM_BUF_INIT;
-    out_report(o, "text", 0, r, &b);
+    out_source src = {"text", NULL, 0};
+    out_report(o, &src, 0, r, &b);
     fwrite(mm_buf_str(&b), 1, b.len, stdout);
     mm_buf_free(&b);
     mm_report_destroy(r);

@@ -5,6 +5,7 @@
  */
 #include "fmt.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -88,15 +89,53 @@ static bool json_plain(unsigned char c)
 #ifdef __SSE2__
 #include <emmintrin.h>
 
-/* A bit for each of the 16 bytes at p that is not json_plain(). */
-static unsigned stop_mask(const unsigned char *p)
+/* A bit for each of the 16 bytes of v that is not json_plain(). */
+static unsigned stop_mask_v(__m128i v)
 {
-    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
     /* signed: below 0x20 are the controls and the 8-bit bytes */
     __m128i stop = _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
                                 _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
                                              _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
     return (unsigned)_mm_movemask_epi8(stop);
+}
+
+static unsigned stop_mask(const unsigned char *p)
+{
+    return stop_mask_v(_mm_loadu_si128((const __m128i *)(const void *)p));
+}
+
+/*
+ * copy_plain() for 4 to 15 bytes (half of all strings a JSON line holds):
+ * the bytes as two overlapping halves of 8 (or 4) bytes, from the start and
+ * up to the end, each loaded and stored at a fixed size (no memcpy call)
+ * and tested as the two halves of one vector.  A stop in the first half
+ * comes first; otherwise the first in the second half, whose byte i is byte
+ * tail + i of the string.
+ */
+static size_t copy_plain_short(char *d, const unsigned char *p, size_t left)
+{
+    uint64_t a, b;
+    size_t half = left >= 8 ? 8 : 4, tail = left - half;
+    if (half == 8) {
+        memcpy(&a, p, 8);
+        memcpy(&b, p + tail, 8);
+        memcpy(d, &a, 8);
+        memcpy(d + tail, &b, 8);
+    } else {
+        uint32_t x, y;
+        memcpy(&x, p, 4);
+        memcpy(&y, p + tail, 4);
+        memcpy(d, &x, 4);
+        memcpy(d + tail, &y, 4);
+        a = x;
+        b = y;
+    }
+    unsigned mask = stop_mask_v(_mm_set_epi64x((long long)b, (long long)a));
+    unsigned bits = (1u << half) - 1; /* a half of 4: the zero bytes above it are not the string's */
+    if (mask & bits)
+        return (size_t)__builtin_ctz(mask & bits);
+    mask = (mask >> 8) & bits;
+    return mask ? tail + (size_t)__builtin_ctz(mask) : left;
 }
 #endif
 
@@ -147,16 +186,8 @@ static size_t copy_plain(char *d, const unsigned char *p, size_t left)
         unsigned mask = stop_mask(p + left - 16) >> (16 - (left - run));
         return mask ? run + (size_t)__builtin_ctz(mask) : left;
     }
-    if (left < 16) {
-        /* A short string (or the end of one after an escape): 16 bytes
-         * cannot be read from p, so through a block on the stack.  The NULs
-         * after the string are stops and are masked out. */
-        unsigned char blk[16] = {0};
-        memcpy(blk, p, left);
-        _mm_storeu_si128((__m128i *)(void *)d, _mm_loadu_si128((const __m128i *)(const void *)blk));
-        unsigned mask = stop_mask(blk) & ((1u << left) - 1);
-        return mask ? (size_t)__builtin_ctz(mask) : left;
-    }
+    if (left >= 4) /* and below 16: 16 bytes cannot be read from p */
+        return copy_plain_short(d, p, left);
 #endif
     while (run < left && json_plain(p[run])) {
         d[run] = (char)p[run];
@@ -314,12 +345,30 @@ void jw_number(jw *w, long long v)
     jw_put(w, p, (size_t)(num + sizeof num - p));
 }
 
+/*
+ * Written in place, its digits counted first: through a block on the stack
+ * the copy was a memcpy() call of a variable size, which cost as much as the
+ * digits (an index and a reply code per JSON line).
+ */
 char *json_put_number(char *d, long long v)
 {
-    char num[32];
-    char *p = decimal(v, num + sizeof num);
-    size_t n = (size_t)(num + sizeof num - p);
-    memcpy(d, p, n);
+    static const unsigned long long pow10[] = {
+        10ULL,          100ULL,          1000ULL,          10000ULL,          100000ULL,
+        1000000ULL,     10000000ULL,     100000000ULL,     1000000000ULL,     10000000000ULL,
+        100000000000ULL, 1000000000000ULL, 10000000000000ULL, 100000000000000ULL,
+        1000000000000000ULL, 10000000000000000ULL, 100000000000000000ULL,
+        1000000000000000000ULL, 10000000000000000000ULL};
+    /* through unsigned, so that LLONG_MIN negates */
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    if (v < 0)
+        *d++ = '-';
+    size_t n = 1;
+    while (n <= sizeof pow10 / sizeof pow10[0] && u >= pow10[n - 1])
+        n++;
+    char *p = d + n;
+    do
+        *--p = (char)('0' + u % 10);
+    while (u /= 10);
     return d + n;
 }
 
@@ -502,38 +551,40 @@ static bool csv_needs_quotes(const char *s, size_t n)
     return false;
 }
 
-void csv_field(mm_buf *b, const char *raw, bool first)
+bool csv_field(mm_buf *b, const char *raw, bool first)
 {
     mm_buf tmp = MM_BUF_INIT;
     const char *s = raw;
     size_t n = strlen(raw);
+    bool ok = true;
     if (!utf8_ok((const unsigned char *)raw, n)) {
         s = utf8_clean(raw, &tmp);
         n = tmp.len;
     }
     if (!first)
-        mm_buf_putc(b, ',');
+        ok &= mm_buf_putc(b, ',') == MM_OK;
     bool formula = csv_formula(s);
     if (!formula && !csv_needs_quotes(s, n)) {
-        mm_buf_append(b, s, n);
+        ok &= mm_buf_append(b, s, n) == MM_OK;
         if (tmp.data)
             mm_buf_free(&tmp);
-        return;
+        return ok;
     }
-    mm_buf_putc(b, '"');
+    ok &= mm_buf_putc(b, '"') == MM_OK;
     if (formula)
-        mm_buf_putc(b, '\'');
+        ok &= mm_buf_putc(b, '\'') == MM_OK;
     /* runs up to and including each '"', which is then doubled */
     for (const char *p = s, *e = s + n; p < e;) {
         const char *q = memchr(p, '"', (size_t)(e - p));
         size_t run = q ? (size_t)(q - p) + 1 : (size_t)(e - p);
-        mm_buf_append(b, p, run);
+        ok &= mm_buf_append(b, p, run) == MM_OK;
         if (q)
-            mm_buf_putc(b, '"');
+            ok &= mm_buf_putc(b, '"') == MM_OK;
         p += run;
     }
-    mm_buf_putc(b, '"');
+    ok &= mm_buf_putc(b, '"') == MM_OK;
     mm_buf_free(&tmp);
+    return ok;
 }
 
 /*

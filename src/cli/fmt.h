@@ -177,7 +177,9 @@ static inline void jc_int(jc *c, const char *key, size_t kl, long long v)
 }
 
 bool csv_formula(const char *s);
-void csv_field(mm_buf *b, const char *raw, bool first);
+/* raw as a CSV cell (a comma before it unless first); false when a byte of
+ * it could not be appended (no memory). */
+bool csv_field(mm_buf *b, const char *raw, bool first);
 
 /* Columns a UTF-8 string takes on a terminal (CJK and full-width forms take
  * two), without the locale. */

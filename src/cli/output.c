@@ -32,19 +32,34 @@ typedef struct advice_memo {
     bool verbatim; /* JSON: written as it is between quotes (json_verbatim) */
 } advice_memo;
 
+/*
+ * An open-addressing table (linear probing, never evicting): the msgids are
+ * a fixed set of constant strings, fewer than half the slots.  A slot that
+ * is replaced on collision made two hot texts evict each other (-f text
+ * then looked up one text per recipient in the catalogue again).  Should the
+ * table ever fill, the text is looked up without being kept.
+ */
 static const advice_memo *advice_entry(const char *msgid)
 {
-    enum { BITS = 9, SLOTS = 1 << BITS }; /* more than the advice table's strings */
+    enum { BITS = 9, SLOTS = 1 << BITS, PROBES = 16 }; /* more than the advice table's strings */
     static _Thread_local advice_memo memo[SLOTS];
+    static _Thread_local advice_memo spare;
     /* Fibonacci hashing: neighbouring addresses (one table's strings) spread out */
     size_t slot = (size_t)(((uint64_t)(uintptr_t)msgid * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - BITS));
-    advice_memo *m = &memo[slot];
-    if (m->id != msgid || !msgid) {
-        m->text = _(msgid);
-        m->id = msgid;
-        m->len = m->text ? strlen(m->text) : 0;
-        m->verbatim = m->text && json_verbatim(m->text, m->len);
+    advice_memo *m = &spare;
+    for (size_t i = 0; msgid && i < PROBES; i++) {
+        advice_memo *e = &memo[(slot + i) & (SLOTS - 1)];
+        if (e->id == msgid)
+            return e;
+        if (!e->id) {
+            m = e;
+            break;
+        }
     }
+    m->text = _(msgid);
+    m->id = msgid;
+    m->len = m->text ? strlen(m->text) : 0;
+    m->verbatim = m->text && json_verbatim(m->text, m->len);
     return m;
 }
 
@@ -61,14 +76,17 @@ static const char *tr(const char *msgid)
 }
 
 /* Strings appended in order, up to a NULL (printf's "%s%s..." without its
- * cost: the text format writes a dozen such lines per recipient). */
-static void put_all(mm_buf *b, ...)
+ * cost: the text format writes a dozen such lines per recipient); false
+ * when a byte could not be appended. */
+static bool put_all(mm_buf *b, ...)
 {
     va_list ap;
+    bool ok = true;
     va_start(ap, b);
     for (const char *s; (s = va_arg(ap, const char *)) != NULL;)
-        mm_buf_puts(b, s);
+        ok &= mm_buf_puts(b, s) == MM_OK;
     va_end(ap);
+    return ok;
 }
 
 /* key (kl bytes; "" for an array's first element) then the text as a JSON string. */
@@ -107,18 +125,25 @@ void out_header(const out_opts *o, bool bom, mm_buf *b)
 }
 
 /*
- * The members from "reason" to "actions" depend only on the verdict (reason,
- * hard or soft, the advice), and a run has few distinct verdicts: each is
- * written once per thread and then copied.  The texts are the advice
- * table's constant strings (see advice_entry), so the key holds addresses.
+ * The members from "reason" to "actions" (JSON), and the cells from reason
+ * to actions (CSV), depend only on the verdict (reason, hard or soft, the
+ * advice), and a run has few distinct verdicts: each is written once per
+ * thread and format and then copied.  The texts are the advice table's
+ * constant strings (see advice_entry), so the key holds addresses.
  */
 typedef struct verdict_key {
     const char *summary, *actions[MM_MAX_ACTIONS];
     long retry_after;
     int reason, category, severity, hard_bounce;
+    int part; /* which piece of the format's output (the text format keeps two) */
 } verdict_key;
 
-enum { VERDICT_BITS = 8, VERDICT_POOL = 64 << 10 };
+/* An open-addressing table (linear probing, at most VERDICT_PROBES slots
+ * looked at, never evicting): with one slot per hash, two verdicts that
+ * shared it wrote each other out again and again, and every rewrite took
+ * pool room until the pool was full (on 2,000 messages: 40 verdicts, ~190
+ * written). */
+enum { VERDICT_BITS = 8, VERDICT_PROBES = 16, VERDICT_POOL = 64 << 10 };
 
 typedef struct verdict_memo {
     struct {
@@ -129,10 +154,11 @@ typedef struct verdict_memo {
     size_t used;
 } verdict_memo;
 
-static verdict_key verdict_of(const mm_recipient *p)
+static verdict_key verdict_of(const mm_recipient *p, int part)
 {
     verdict_key k;
     memset(&k, 0, sizeof k); /* padding too: keys are compared with memcmp */
+    k.part = part;
     k.summary = p->advice.summary;
     for (size_t i = 0; i < MM_MAX_ACTIONS && p->advice.actions[i]; i++)
         k.actions[i] = p->advice.actions[i];
@@ -148,8 +174,44 @@ static size_t verdict_slot(const verdict_key *k)
 {
     uint64_t h = (uint64_t)(uintptr_t)k->summary ^ (uint64_t)(uintptr_t)k->actions[0] << 1 ^
                  (uint64_t)(uintptr_t)k->actions[1] << 2 ^ (uint64_t)k->retry_after ^
-                 (uint64_t)k->reason << 32 ^ (uint64_t)k->hard_bounce << 40;
+                 (uint64_t)k->reason << 32 ^ (uint64_t)k->hard_bounce << 40 ^
+                 (uint64_t)k->part << 48;
     return (size_t)((h * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - VERDICT_BITS));
+}
+
+/* The bytes kept for k (*len of them), or NULL; then *at is the free slot
+ * where k would go, or SIZE_MAX when the probes found none. */
+static const char *verdict_find(const verdict_memo *m, const verdict_key *k, size_t *len,
+                                size_t *at)
+{
+    size_t h = verdict_slot(k);
+    *at = SIZE_MAX;
+    for (size_t n = 0; n < VERDICT_PROBES; n++) {
+        size_t i = (h + n) & ((1u << VERDICT_BITS) - 1);
+        if (!m->slot[i].len) {
+            *at = i;
+            return NULL;
+        }
+        if (memcmp(&m->slot[i].key, k, sizeof *k) == 0) {
+            *len = m->slot[i].len;
+            return m->pool + m->slot[i].off;
+        }
+    }
+    return NULL;
+}
+
+/* Keep the bytes written for k in free slot i (from verdict_find), while
+ * the pool has room. */
+static void verdict_keep(verdict_memo *m, size_t i, const verdict_key *k, const char *bytes,
+                         size_t len)
+{
+    if (i == SIZE_MAX || !len || len > VERDICT_POOL - m->used)
+        return;
+    memcpy(m->pool + m->used, bytes, len);
+    m->slot[i].key = *k;
+    m->slot[i].off = m->used;
+    m->slot[i].len = len;
+    m->used += len;
 }
 
 static void json_verdict_members(jc *c, const mm_recipient *p)
@@ -175,10 +237,11 @@ static void json_verdict_members(jc *c, const mm_recipient *p)
 static void json_verdict(jc *c, const mm_recipient *p)
 {
     static _Thread_local verdict_memo memo;
-    verdict_key k = verdict_of(p);
-    size_t i = verdict_slot(&k);
-    if (memo.slot[i].len && memcmp(&memo.slot[i].key, &k, sizeof k) == 0) {
-        jc_raw(c, memo.pool + memo.slot[i].off, memo.slot[i].len);
+    verdict_key k = verdict_of(p, 0);
+    size_t i, len;
+    const char *kept = verdict_find(&memo, &k, &len, &i);
+    if (kept) {
+        jc_raw(c, kept, len);
         return;
     }
     /* nothing can be written when room already failed; an offset, as jc_grow may move the data */
@@ -188,24 +251,68 @@ static void json_verdict(jc *c, const mm_recipient *p)
     json_verdict_members(c, p);
     if (c->failed)
         return;
-    size_t len = (size_t)(c->d - c->b->data) - from;
-    if (len > VERDICT_POOL - memo.used)
-        return;
-    memcpy(memo.pool + memo.used, c->b->data + from, len);
-    memo.slot[i].key = k;
-    memo.slot[i].off = memo.used;
-    memo.slot[i].len = len;
-    memo.used += len;
+    verdict_keep(&memo, i, &k, c->b->data + from, (size_t)(c->d - c->b->data) - from);
 }
 
-static void json_one(const char *source, size_t index, const mm_report *r, const mm_recipient *p,
-                     mm_buf *b)
+/* ,"kind":"..." as written the first time for that kind, per thread (a
+ * strlen and an escape per line less). */
+static void json_kind(jc *c, mm_kind_t k)
+{
+    enum { KINDS = 8, KIND_MAX = 64 };
+    static _Thread_local struct {
+        size_t len; /* 0: not written yet */
+        char s[KIND_MAX];
+    } memo[KINDS];
+    if ((unsigned)k < KINDS && memo[k].len) {
+        jc_raw(c, memo[k].s, memo[k].len);
+        return;
+    }
+    if (c->failed || !c->d)
+        return;
+    size_t from = (size_t)(c->d - c->b->data);
+    jc_str(c, JC_KEY("kind"), mm_kind_tostr(k));
+    size_t len = c->failed ? 0 : (size_t)(c->d - c->b->data) - from;
+    if ((unsigned)k < KINDS && len && len <= KIND_MAX) {
+        memcpy(memo[k].s, c->b->data + from, len);
+        memo[k].len = len;
+    }
+}
+
+char *out_source_dup(const char *name, out_source *src)
+{
+    size_t n = strlen(name);
+    char *blk = malloc(n + 1 + json_room(n));
+    if (!blk)
+        return NULL;
+    memcpy(blk, name, n + 1);
+    char *json = blk + n + 1;
+    src->name = blk;
+    src->json = json;
+    src->json_len = (size_t)(json_put_string(json, name, n) - json);
+    return blk;
+}
+
+/* {"source":... opening a JSON line */
+static void json_source(jc *c, const out_source *src)
+{
+    enum { KL = sizeof("{\"source\":") - 1 };
+    if (!src->json) {
+        jc_str(c, JC_FIRST("source"), src->name);
+    } else if (jc_room(c, KL + src->json_len)) {
+        memcpy(c->d, "{\"source\":", KL);
+        memcpy(c->d + KL, src->json, src->json_len);
+        c->d += KL + src->json_len;
+    }
+}
+
+static void json_one(const out_source *src, size_t index, const mm_report *r,
+                     const mm_recipient *p, mm_buf *b)
 {
     const mm_original *og = mm_report_original(r);
     jc c = jc_begin(b);
-    jc_str(&c, JC_FIRST("source"), source);
+    json_source(&c, src);
     jc_int(&c, JC_KEY("index"), (long long)index);
-    jc_str(&c, JC_KEY("kind"), mm_kind_tostr(mm_report_kind(r)));
+    json_kind(&c, mm_report_kind(r));
     jc_str(&c, JC_KEY("recipient"), p->recipient);
     jc_str_or_null(&c, JC_KEY("action"), p->action);
     jc_str_or_null(&c, JC_KEY("status"), p->status);
@@ -225,35 +332,78 @@ static void json_one(const char *source, size_t index, const mm_report *r, const
     jc_end(&c);
 }
 
-static void csv_one(const char *source, size_t index, const mm_report *r, const mm_recipient *p,
-                    mm_buf *b)
+/* The cells from reason to actions, each after a comma; false when a byte
+ * could not be appended. */
+static bool csv_verdict_cells(const mm_recipient *p, mm_buf *b)
 {
-    const mm_original *og = mm_report_original(r);
-    /* the numbers as printf writes them, without its cost per record */
-    char idx[32], reply[32], retry[32];
-    *json_put_number(idx, (long long)index) = '\0';
-    *json_put_number(reply, p->reply_code) = '\0';
+    char retry[32];
     if (p->advice.retry_after == MM_RETRY_NEVER)
         retry[0] = '\0';
     else
         *json_put_number(retry, p->advice.retry_after) = '\0';
     mm_buf acts = MM_BUF_INIT;
+    bool ok = true;
     for (size_t i = 0; i < MM_MAX_ACTIONS && p->advice.actions[i]; i++) {
         if (i)
-            mm_buf_puts(&acts, " | ");
-        mm_buf_puts(&acts, advice_text(p->advice.actions[i]));
+            ok &= mm_buf_puts(&acts, " | ") == MM_OK;
+        ok &= mm_buf_puts(&acts, advice_text(p->advice.actions[i])) == MM_OK;
     }
-    const char *v[] = {source, idx, mm_kind_tostr(mm_report_kind(r)), p->recipient, p->action,
-                       p->status, p->reply_code ? reply : "", mm_reason_tostr(p->reason),
+    const char *v[] = {mm_reason_tostr(p->reason),
                        p->hard_bounce ? "true" : "false",
                        mm_category_tostr(p->advice.category),
-                       mm_severity_tostr(p->advice.severity), retry, advice_text(p->advice.summary),
-                       mm_buf_str(&acts), p->diagnostic, p->remote_mta, p->reporting_mta,
-                       p->date, p->provider, og->message_id, og->subject, mm_report_mta(r)};
+                       mm_severity_tostr(p->advice.severity),
+                       retry,
+                       advice_text(p->advice.summary),
+                       mm_buf_str(&acts)};
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
-        csv_field(b, v[i], i == 0);
-    mm_buf_puts(b, "\r\n");
+        ok &= csv_field(b, v[i], false);
     mm_buf_free(&acts);
+    return ok;
+}
+
+/*
+ * What write() appends for p's verdict, through memo m (see json_verdict):
+ * copied when kept, else written and kept if every byte was appended.
+ */
+static void verdict_put(verdict_memo *m, int part, const mm_recipient *p, mm_buf *b,
+                        bool (*write)(const mm_recipient *, mm_buf *))
+{
+    verdict_key k = verdict_of(p, part);
+    size_t i, len;
+    const char *kept = verdict_find(m, &k, &len, &i);
+    if (kept) {
+        mm_buf_append(b, kept, len);
+        return;
+    }
+    size_t from = b->len;
+    if (write(p, b) && b->len > from)
+        verdict_keep(m, i, &k, b->data + from, b->len - from);
+}
+
+static void csv_verdict(const mm_recipient *p, mm_buf *b)
+{
+    static _Thread_local verdict_memo memo;
+    verdict_put(&memo, 0, p, b, csv_verdict_cells);
+}
+
+static void csv_one(const char *source, size_t index, const mm_report *r, const mm_recipient *p,
+                    mm_buf *b)
+{
+    const mm_original *og = mm_report_original(r);
+    /* the numbers as printf writes them, without its cost per record */
+    char idx[32], reply[32];
+    *json_put_number(idx, (long long)index) = '\0';
+    *json_put_number(reply, p->reply_code) = '\0';
+    const char *head[] = {source,   idx,       mm_kind_tostr(mm_report_kind(r)), p->recipient,
+                          p->action, p->status, p->reply_code ? reply : ""};
+    for (size_t i = 0; i < sizeof head / sizeof head[0]; i++)
+        csv_field(b, head[i], i == 0);
+    csv_verdict(p, b);
+    const char *tail[] = {p->diagnostic, p->remote_mta, p->reporting_mta, p->date,
+                          p->provider,   og->message_id, og->subject,     mm_report_mta(r)};
+    for (size_t i = 0; i < sizeof tail / sizeof tail[0]; i++)
+        csv_field(b, tail[i], false);
+    mm_buf_puts(b, "\r\n");
 }
 
 static const char *sev_color(mm_severity_t s)
@@ -351,14 +501,15 @@ const char *out_category_label(mm_category_t c)
 #define LABEL_COLS 13
 
 /* "    Label:      " with the value column lined up whatever the language. */
-static void put_label(mm_buf *b, const char *label)
+static bool put_label(mm_buf *b, const char *label)
 {
     size_t w = text_width(label);
-    put_all(b, "    ", label, NULL);
+    bool ok = put_all(b, "    ", label, NULL);
     for (size_t i = w; i < LABEL_COLS; i++)
-        mm_buf_putc(b, ' ');
+        ok &= mm_buf_putc(b, ' ') == MM_OK;
     if (w >= LABEL_COLS)
-        mm_buf_putc(b, ' ');
+        ok &= mm_buf_putc(b, ' ') == MM_OK;
+    return ok;
 }
 
 /* "after N days" (hours, minutes) in the user's language. */
@@ -406,19 +557,20 @@ static const char *retry_after_text(long secs)
  * resending cannot cure (too large, login refused), which is not about the
  * address at all.
  */
-static void retry_text(long secs, const mm_recipient *p, mm_buf *b)
+static bool retry_text(long secs, const mm_recipient *p, mm_buf *b)
 {
-    if (secs == MM_RETRY_NEVER && p->hard_bounce) {
-        mm_buf_puts(b, tr(N_("never — do not send to this address again")));
-    } else if (secs == MM_RETRY_NEVER && p->reason == MM_REASON_FEEDBACK) {
-        mm_buf_puts(b, tr(N_("never — the recipient complained; do not mail them again")));
-    } else if (secs == MM_RETRY_NEVER) {
-        mm_buf_puts(b, tr(N_("only after the fix — the same message would fail again")));
-    } else if (secs == 0) {
-        mm_buf_puts(b, tr(N_("not needed")));
-    } else {
-        mm_buf_puts(b, retry_after_text(secs));
-    }
+    const char *t;
+    if (secs == MM_RETRY_NEVER && p->hard_bounce)
+        t = tr(N_("never — do not send to this address again"));
+    else if (secs == MM_RETRY_NEVER && p->reason == MM_REASON_FEEDBACK)
+        t = tr(N_("never — the recipient complained; do not mail them again"));
+    else if (secs == MM_RETRY_NEVER)
+        t = tr(N_("only after the fix — the same message would fail again"));
+    else if (secs == 0)
+        t = tr(N_("not needed"));
+    else
+        t = retry_after_text(secs);
+    return mm_buf_puts(b, t) == MM_OK;
 }
 
 /* At most max bytes of s and a newline, never cutting a UTF-8 sequence. */
@@ -437,17 +589,40 @@ static void put_clipped(mm_buf *b, const char *s, size_t max)
     mm_buf_puts(b, "…\n");
 }
 
+/* The "Reason:" line: a function of the verdict (see verdict_put). */
+static bool text_reason_line(const mm_recipient *p, mm_buf *b)
+{
+    bool ok = put_label(b, tr(N_("Reason:")));
+    return put_all(b, tr(reason_msgid(p->reason)), " (", mm_reason_tostr(p->reason), "); ",
+                   tr(category_msgid(p->advice.category)), " (",
+                   mm_category_tostr(p->advice.category), ")\n", NULL) &&
+           ok;
+}
+
+/* The "Retry:" and "To do:" lines: a function of the verdict. */
+static bool text_advice_lines(const mm_recipient *p, mm_buf *b)
+{
+    bool ok = put_label(b, tr(N_("Retry:")));
+    ok &= retry_text(p->advice.retry_after, p, b);
+    ok &= mm_buf_putc(b, '\n') == MM_OK;
+    for (size_t i = 0; i < MM_MAX_ACTIONS && p->advice.actions[i]; i++) {
+        ok &= put_label(b, i == 0 ? tr(N_("To do:")) : "");
+        ok &= put_all(b, advice_text(p->advice.actions[i]), "\n", NULL);
+    }
+    return ok;
+}
+
+enum { TEXT_REASON = 1, TEXT_ADVICE = 2 }; /* verdict_key.part */
+
 static void text_one(const out_opts *o, const mm_recipient *p, mm_buf *b)
 {
+    static _Thread_local verdict_memo memo;
     const char *on = o->color ? sev_color(p->advice.severity) : "";
     const char *off = o->color ? "\033[0m" : "";
     put_all(b, "  ", o->color ? "\033[1m" : "",
             p->recipient[0] ? p->recipient : tr(N_("(unknown recipient)")), off, "  ", on, "[",
             sev_label(p->advice.severity), "] ", advice_text(p->advice.summary), off, "\n", NULL);
-    put_label(b, tr(N_("Reason:")));
-    put_all(b, tr(reason_msgid(p->reason)), " (", mm_reason_tostr(p->reason), "); ",
-            tr(category_msgid(p->advice.category)), " (", mm_category_tostr(p->advice.category),
-            ")\n", NULL);
+    verdict_put(&memo, TEXT_REASON, p, b, text_reason_line);
     char reply[32] = "-";
     if (p->reply_code)
         *json_put_number(reply, p->reply_code) = '\0';
@@ -462,13 +637,7 @@ static void text_one(const out_opts *o, const mm_recipient *p, mm_buf *b)
         put_label(b, tr(N_("Remote host:")));
         put_all(b, p->remote_mta, "\n", NULL);
     }
-    put_label(b, tr(N_("Retry:")));
-    retry_text(p->advice.retry_after, p, b);
-    mm_buf_putc(b, '\n');
-    for (size_t i = 0; i < MM_MAX_ACTIONS && p->advice.actions[i]; i++) {
-        put_label(b, i == 0 ? tr(N_("To do:")) : "");
-        put_all(b, advice_text(p->advice.actions[i]), "\n", NULL);
-    }
+    verdict_put(&memo, TEXT_ADVICE, p, b, text_advice_lines);
 }
 
 static void text_report(const out_opts *o, const char *source, size_t index, const mm_report *r,
@@ -494,9 +663,10 @@ static void text_report(const out_opts *o, const char *source, size_t index, con
     mm_buf_putc(b, '\n');
 }
 
-void out_report(const out_opts *o, const char *source, size_t index, const mm_report *r,
+void out_report(const out_opts *o, const out_source *src, size_t index, const mm_report *r,
                 mm_buf *b)
 {
+    const char *source = src->name;
     if (o->format == OUT_TEXT) {
         text_report(o, source, index, r, b);
         return;
@@ -513,7 +683,7 @@ void out_report(const out_opts *o, const char *source, size_t index, const mm_re
     }
     for (size_t i = 0; i < mm_report_count(r); i++) {
         if (o->format == OUT_JSON)
-            json_one(source, index, r, mm_report_recipient(r, i), b);
+            json_one(src, index, r, mm_report_recipient(r, i), b);
         else
             csv_one(source, index, r, mm_report_recipient(r, i), b);
     }

@@ -19,8 +19,20 @@ typedef struct out_opts {
     bool all;       /* JSON only: also a line for non-bounces and unreadable inputs */
 } out_opts;
 
+/* An input's name, and its JSON string (quotes and escapes) when made once
+ * for all its lines by out_source_dup(): every line of an mbox repeats it. */
+typedef struct out_source {
+    const char *name;
+    const char *json; /* NULL: escaped for each line */
+    size_t json_len;
+} out_source;
+
+/* A copy of name with its JSON string after it, in one block to free();
+ * NULL without memory.  src is set to point into the block. */
+char *out_source_dup(const char *name, out_source *src);
+
 void out_header(const out_opts *o, bool bom, mm_buf *b);
-void out_report(const out_opts *o, const char *source, size_t index, const mm_report *r,
+void out_report(const out_opts *o, const out_source *src, size_t index, const mm_report *r,
                 mm_buf *b);
 /* A line for an input that could not be read or parsed: JSON with --all only;
  * the other formats print nothing (the caller warns on stderr). */

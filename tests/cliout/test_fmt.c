@@ -145,6 +145,30 @@ static void test_json_string_random(void **state)
     }
 }
 
+/* Every length up to past four blocks, each string in a heap block of its
+ * exact size (no NUL after it): a read past its end shows under ASan.  The
+ * short strings (4 to 15 bytes) take the two-halves path. */
+static void test_json_string_exact(void **state)
+{
+    (void)state;
+    char s[80], out[80 * 6 + 2 + 16];
+    for (size_t n = 0; n <= 70; n++) {
+        for (int it = 0; it < 3000; it++) {
+            size_t got = random_string(s, n);
+            assert_int_equal(got, n);
+            char *heap = malloc(n ? n : 1);
+            assert_non_null(heap);
+            memcpy(heap, s, n);
+            mm_buf want = MM_BUF_INIT;
+            ref_json(&want, s);
+            char *end = json_put_string(out, heap, n);
+            assert_same(&want, out, (size_t)(end - out), s);
+            mm_buf_free(&want);
+            free(heap);
+        }
+    }
+}
+
 /* A record through jc, growing from an empty buffer, against jw. */
 static void test_jc_record(void **state)
 {
@@ -213,11 +237,42 @@ static void test_csv_random(void **state)
 static void test_numbers(void **state)
 {
     (void)state;
-    const long long v[] = {0, 7, -1, 550, 86400, 1234567890123LL, INT64_MIN, INT64_MAX};
+    const long long v[] = {0, 7, -1, 550, 86400, 1234567890123LL, INT64_MIN, INT64_MAX,
+                           INT64_MIN + 1, INT64_MAX - 1};
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
         char want[32], got[32];
         snprintf(want, sizeof want, "%lld", v[i]);
         *json_put_number(got, v[i]) = '\0';
+        assert_string_equal(got, want);
+    }
+    /* every power of ten and its neighbours, both signs (the digit count) */
+    unsigned long long p = 1;
+    for (int k = 0; k <= 19; k++, p *= 10) {
+        for (long long d = -1; d <= 1; d++) {
+            unsigned long long u = p + (unsigned long long)d;
+            if (u > (unsigned long long)INT64_MAX)
+                continue;
+            for (int sign = 0; sign < 2; sign++) {
+                long long x = sign ? -(long long)u : (long long)u;
+                char want[32], got[32];
+                snprintf(want, sizeof want, "%lld", x);
+                *json_put_number(got, x) = '\0';
+                assert_string_equal(got, want);
+            }
+        }
+    }
+    /* random values of every length */
+    unsigned long long r = 88172645463325252ULL;
+    for (int i = 0; i < 200000; i++) {
+        r ^= r << 13;
+        r ^= r >> 7;
+        r ^= r << 17;
+        long long x = (long long)(r >> (r % 64));
+        if ((i & 1) && x != INT64_MIN)
+            x = -x;
+        char want[32], got[32];
+        snprintf(want, sizeof want, "%lld", x);
+        *json_put_number(got, x) = '\0';
         assert_string_equal(got, want);
     }
 }
@@ -225,7 +280,8 @@ static void test_numbers(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_json_string_random), cmocka_unit_test(test_jc_record),
+        cmocka_unit_test(test_json_string_random), cmocka_unit_test(test_json_string_exact),
+        cmocka_unit_test(test_jc_record),
         cmocka_unit_test(test_jc_limit),           cmocka_unit_test(test_csv_random),
         cmocka_unit_test(test_numbers),
     };

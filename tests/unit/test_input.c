@@ -201,6 +201,84 @@ static void test_mbox_and_limit(void **state)
                              "R/big#0:0123456789\n");
 }
 
+/*
+ * An mbox written from known messages, read back: each message's bytes are
+ * what was written between its envelope lines (">From " unescaped once).
+ * The first message's size puts the second envelope line at every offset
+ * around the end of the first 256 KiB read (split across the refill, its
+ * LF at either side), and the envelope lines are also asked for again after
+ * a message has ended on them (peek_piece's remembered answer).
+ */
+static void check_mbox_split(const char *path, size_t first, size_t envelope_pad)
+{
+    enum { MSGS = 6 };
+    static char body[MSGS][300000];
+    size_t blen[MSGS];
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    for (int i = 0; i < MSGS; i++) {
+        size_t want = i == 0 ? first : 40 + (size_t)i * 977;
+        int n = snprintf(body[i], sizeof body[i], "Subject: %d\n\n", i);
+        size_t len = (size_t)n;
+        while (len < want) { /* lines of 1 to 70 bytes, some that look like "From " */
+            size_t line = 1 + (len * 7 + (size_t)i) % 70;
+            if (len + line > want)
+                line = want - len;
+            memset(body[i] + len, 'x', line);
+            if (line >= 8 && len % 5 == 0)
+                memcpy(body[i] + len, "From: y", 7);
+            body[i][len + line - 1] = '\n';
+            len += line;
+        }
+        blen[i] = len;
+        fprintf(fp, "From sender@example.com%*s Thu Jul  2 12:05:05 2020\n",
+                (int)(i == 2 ? envelope_pad : 0), "");
+        fwrite(body[i], 1, len, fp);
+        if (i == 3)
+            fputs(">From the quoted line\n", fp);
+        fputc('\n', fp);
+    }
+    fclose(fp);
+    mm_input *in;
+    const char *paths[] = {path};
+    assert_int_equal(mm_input_open(paths, 1, 0, &in), MM_OK);
+    for (int i = 0; i < MSGS; i++) {
+        mm_input_msg m;
+        char why[256];
+        assert_int_equal(mm_input_next(in, &m, why, sizeof why), MM_OK);
+        assert_int_equal(m.index, (size_t)i);
+        size_t extra = i == 3 ? strlen("From the quoted line\n") : 0;
+        if (m.len != blen[i] + extra + 1)
+            fail_msg("first %zu pad %zu message %d: got %zu bytes, want %zu", first,
+                     envelope_pad, i, m.len, blen[i] + extra + 1);
+        assert_memory_equal(m.bytes, body[i], blen[i]);
+        if (extra)
+            assert_memory_equal(m.bytes + blen[i], "From the quoted line\n", extra);
+        assert_int_equal(m.bytes[m.len - 1], '\n');
+        assert_false(m.truncated);
+    }
+    mm_input_msg m;
+    char why[256];
+    assert_int_equal(mm_input_next(in, &m, why, sizeof why), MM_ENOTFOUND);
+    mm_input_destroy(in);
+}
+
+static void test_mbox_boundaries(void **state)
+{
+    (void)state;
+    char path[300];
+    snprintf(path, sizeof path, "%s/edge.mbox", root);
+    const size_t block = 256u << 10, env = strlen("From sender@example.com Thu Jul  2 12:05:05 2020\n");
+    /* the second envelope line starts env + first bytes in: around the block's end */
+    for (size_t back = 0; back <= 70; back++)
+        check_mbox_split(path, block - env - 1 - back, 0);
+    for (size_t past = 1; past <= 3; past++)
+        check_mbox_split(path, block - env - 1 + past, 0);
+    /* an envelope line longer than the read buffer comes in pieces */
+    check_mbox_split(path, 1000, block + 100);
+    check_mbox_split(path, 1000, 0);
+}
+
 /* Every message of paths, read in normal mode and copied: the reference. */
 typedef struct ref_msg {
     char *bytes;
@@ -377,6 +455,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_dir_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_deep_dirs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mbox_and_limit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mbox_boundaries, setup, teardown),
         cmocka_unit_test_setup_teardown(test_keep_mbox, setup, teardown),
         cmocka_unit_test_setup_teardown(test_keep_dir, setup, teardown),
         cmocka_unit_test_setup_teardown(test_keep_held, setup, teardown),

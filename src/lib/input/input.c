@@ -66,6 +66,12 @@ struct mm_input {
     size_t rpos, rlen, rcap;
     bool mid_line; /* the next piece continues a line already started */
     bool eof;
+    /* peek_piece()'s last answer (peek_n 0: none), good until the bytes or
+     * the place change (consume, fill, a new file): the "From " line that
+     * ends one message of an mbox is asked for again to start the next. */
+    const char *peek_p;
+    size_t peek_n;
+    bool peek_start;
     /* A regular file we opened: its size when opened.  Reading stops there
      * without the read() that would return 0 (one system call per file of
      * a directory), and a message read whole stays where it was read. */
@@ -327,6 +333,7 @@ static bool keep_room(mm_input *in)
 /* Move unread bytes to the front and read more; sets eof at end of file or on error. */
 static void fill(mm_input *in)
 {
+    in->peek_n = 0;
     if (in->sized && in->got >= in->size) {
         in->eof = true; /* all of it is in rbuf already */
         return;
@@ -367,15 +374,21 @@ static void fill(mm_input *in)
  */
 static size_t peek_piece(mm_input *in, const char **p, bool *start)
 {
+    if (in->peek_n && in->peek_p == in->rbuf + in->rpos) {
+        *p = in->peek_p;
+        *start = in->peek_start;
+        return in->peek_n;
+    }
     for (;;) {
         const char *b = in->rbuf + in->rpos;
         size_t avail = in->rlen - in->rpos;
         const char *nl = avail ? memchr(b, '\n', avail) : NULL;
         /* A whole line, a full buffer (a longer line), or the end of input. */
         if (nl || avail == in->rcap || (in->eof && avail)) {
-            *p = b;
-            *start = !in->mid_line;
-            return nl ? (size_t)(nl - b) + 1 : avail;
+            *p = in->peek_p = b;
+            *start = in->peek_start = !in->mid_line;
+            in->peek_n = nl ? (size_t)(nl - b) + 1 : avail;
+            return in->peek_n;
         }
         if (in->eof)
             return 0;
@@ -385,6 +398,7 @@ static size_t peek_piece(mm_input *in, const char **p, bool *start)
 
 static void consume(mm_input *in, const char *p, size_t n)
 {
+    in->peek_n = 0;
     in->rpos += n;
     in->mid_line = p[n - 1] != '\n';
 }
@@ -713,6 +727,7 @@ static mm_status_t open_next(mm_input *in, mm_input_msg *msg, char *why, size_t 
         else
             in->rpos = in->rlen = 0;
         in->mid_line = false;
+        in->peek_n = 0;
         const char *p;
         bool start;
         size_t n = peek_piece(in, &p, &start);
@@ -782,6 +797,7 @@ mm_status_t mm_input_keep(mm_input *in)
     in->rlen -= in->rpos;
     in->rpos = 0;
     in->run_len = 0;
+    in->peek_n = 0;
     free(in->rbuf);
     in->rbuf = b;
     in->rcap = KEEP_BLOCK;
