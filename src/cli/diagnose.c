@@ -213,8 +213,9 @@ static void wait_batch(job *j, batch *b)
 /*
  * A batch's output, written with writev() straight from the items' buffers:
  * through stdio (fwrite) every byte was copied once more into its buffer,
- * ~1 KiB per recipient.  Whatever stdio still holds (the CSV header) goes
- * first.  Write errors are ignored, as they were with stdio.
+ * ~1 KiB per recipient.  Whatever stdio may still hold goes first (nothing
+ * of diagnose's own: the header goes through write_out()).  Write errors
+ * are ignored, as they were with stdio.
  */
 typedef struct out_queue {
     struct iovec v[BATCH_MAX];
@@ -249,6 +250,18 @@ static void queue_write(out_queue *q)
             v->iov_len -= done;
         }
     }
+}
+
+/* Bytes written the same way (a full non-blocking pipe waited for), not
+ * through stdio, which drops its buffer when write() says EAGAIN: the CSV
+ * header, --text's report. */
+static void write_out(const char *p, size_t len)
+{
+    out_queue q;
+    q.n = 0;
+    if (len)
+        q.v[q.n++] = (struct iovec){(void *)p, len};
+    queue_write(&q);
 }
 
 static void queue_add(out_queue *q, const char *p, size_t len)
@@ -518,7 +531,7 @@ static int run_text(const mm_ctx *ctx, const out_opts *o, const char *text)
     mm_buf b = MM_BUF_INIT;
     out_source src = {"text", NULL, 0};
     out_report(o, &src, 0, r, &b);
-    fwrite(mm_buf_str(&b), 1, b.len, stdout);
+    write_out(mm_buf_str(&b), b.len);
     mm_buf_free(&b);
     mm_report_destroy(r);
     return EXIT_OK;
@@ -618,22 +631,12 @@ int cmd_diagnose(int argc, char **argv)
      * well inside the memory budget.
      */
     mallopt(M_TRIM_THRESHOLD, 8 << 20);
-    /*
-     * Output that is not a terminal is written in 256 KiB blocks, not in
-     * the 4 KiB of stdio's default: about 1 KiB per recipient makes 26,000
-     * write() calls per 100,000 bounces at 4 KiB, each a system call.  Each
-     * batch still ends with fflush(), so a reader of a pipe sees every
-     * batch as it is done.  The buffer is stdio's until the program exits.
-     */
-    static char out_block[256u << 10];
-    if (!isatty(1))
-        setvbuf(stdout, out_block, _IOFBF, sizeof out_block);
     mm_ctx *ctx;
     if (mm_ctx_create(&lim, &ctx) != MM_OK)
         fatalx("out of memory");
     mm_buf head = MM_BUF_INIT;
     out_header(&o, bom, &head);
-    fwrite(mm_buf_str(&head), 1, head.len, stdout);
+    write_out(mm_buf_str(&head), head.len);
     mm_buf_free(&head);
     int rc;
     if (text) {
