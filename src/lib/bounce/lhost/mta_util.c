@@ -1636,10 +1636,14 @@ bool mm_mta_dsn_has_diag(const mm_msg *m)
 bool mm_mta_any_header_has(const mm_msg *m, const char *name, const char *needle)
 {
     unsigned key = mm_field_key(name, strlen(name));
-    for (size_t i = 0; i < m->head.n; i++)
-        if (m->head.v[i].key == key && strcasecmp(m->head.v[i].name, name) == 0 &&
-            mm_strcasestr(mm_field_value(&m->head.v[i]), needle))
+    size_t nl = strlen(needle); /* once, not for each field of the name */
+    for (size_t i = 0; i < m->head.n; i++) {
+        if (m->head.v[i].key != key || strcasecmp(m->head.v[i].name, name) != 0)
+            continue;
+        const char *v = mm_field_value(&m->head.v[i]);
+        if (mm_memcasemem(v, strlen(v), needle, nl))
             return true;
+    }
     return false;
 }
 
