@@ -197,23 +197,12 @@ bool mm_mta_has_any(const char *s, size_t n, const char *const *needles)
     return false;
 }
 
-/* ASCII letters of the eight bytes at p lowered, as mm_lower() each: a
- * byte below 0x80 is a capital when adding 0x3f sets its top bit and
- * adding 0x25 does not (the top bits cleared first, so that no sum
- * carries into the next byte). */
-static inline uint64_t lower8(uint64_t w)
-{
-    uint64_t low7 = w & 0x7f7f7f7f7f7f7f7full;
-    uint64_t upper = (low7 + 0x3f3f3f3f3f3f3f3full) & ~(low7 + 0x2525252525252525ull) & ~w &
-                     0x8080808080808080ull;
-    return w | upper >> 2;
-}
-
+/* The eight bytes at p with ASCII letters lowered (mm_mta_lower8). */
 static inline uint64_t lower8_at(const char *p)
 {
     uint64_t w;
     memcpy(&w, p, 8);
-    return lower8(w);
+    return mm_mta_lower8(w);
 }
 
 /* a[0..len) and b[0..len) equal with ASCII letters lowered: eight bytes a
@@ -230,7 +219,7 @@ static inline bool fold_eq(const char *a, const char *b, size_t len)
                 return false;
         return lower8_at(a + len - 8) == lower8_at(b + len - 8);
     }
-    return lower8(mm_word_le(a, len)) == lower8(mm_word_le(b, len));
+    return mm_mta_lower8(mm_word_le(a, len)) == mm_mta_lower8(mm_word_le(b, len));
 }
 
 /* Does nd occur at s (ASCII case folded)? */

@@ -299,18 +299,34 @@ static bool eq_ci(const char *a, const char *b, size_t n)
  * they are: the needle lowered, then mm_mta_lc_find(). */
 static bool lc_holds(const char *lc, size_t n, const char *needle, size_t nl)
 {
-    char low[128];
+    enum { LOW_MAX = 128 };
+    char low[LOW_MAX + 8]; /* room for the last word's bytes past nl */
     if (nl == 0 || nl > n)
         return nl == 0;
-    if (nl > sizeof low) {
+    if (nl > LOW_MAX) {
         const char *end = lc + n - nl + 1;
         for (const char *p = lc; p < end; p++)
             if (eq_ci(p, needle, nl))
                 return true;
         return false;
     }
-    for (size_t i = 0; i < nl; i++)
-        low[i] = mm_lower(needle[i]);
+    /* lowered eight bytes at a time, the last eight those ending at the
+     * needle's end (read within its bytes; a byte loop's exit at the
+     * needle's length was a mispredict a mark) */
+    uint64_t w;
+    if (nl >= 8) {
+        for (size_t i = 0; i + 8 < nl; i += 8) {
+            memcpy(&w, needle + i, 8);
+            w = mm_mta_lower8(w);
+            memcpy(low + i, &w, 8);
+        }
+        memcpy(&w, needle + nl - 8, 8);
+        w = mm_mta_lower8(w);
+        memcpy(low + nl - 8, &w, 8);
+    } else {
+        w = mm_mta_lower8(mm_word_le(needle, nl));
+        memcpy(low, &w, 8);
+    }
     return mm_mta_lc_find(lc, n, low, nl, 0);
 }
 
