@@ -173,12 +173,64 @@ static void prose_len_marks(void **state)
         assert_int_equal(mm_mta_prose_len(cases[i].text, strlen(cases[i].text)), cases[i].end);
 }
 
+/* Needles of 2 to 9 bytes (those under 8 compared as one word each,
+ * read by mm_word_le() within their length): every byte value, each
+ * needle and text in a block of its exact size (ASan sees a read past
+ * either), needles taken from the text with letters' case changed or
+ * one byte changed by bit 5 or by one (the neighbours of 'A' and 'Z'). */
+static void short_needles_all_bytes(void **state)
+{
+    (void)state;
+    static const char near[] = "@AZ[`az{mMeEsS \n\0\x80\xc1\xda\xe1\xfa";
+    for (int it = 0; it < 200000; it++) {
+        size_t n = rnd() % 80;
+        char *text = malloc(n ? n : 1);
+        assert_non_null(text);
+        for (size_t i = 0; i < n; i++)
+            text[i] = rnd() % 2 ? (char)(rnd() & 255) : near[rnd() % (sizeof near - 1)];
+        size_t k = 1 + rnd() % MM_NEEDLES_MAX;
+        char *store[MM_NEEDLES_MAX];
+        mm_needle nd[MM_NEEDLES_MAX];
+        for (size_t i = 0; i < k; i++) {
+            size_t l = 2 + rnd() % 8;
+            store[i] = malloc(l);
+            assert_non_null(store[i]);
+            if (n >= l && rnd() % 4) {
+                memcpy(store[i], text + (rnd() % 2 ? n - l : rnd() % (n - l + 1)), l);
+                for (size_t j = 0; j < l; j++)
+                    if (rnd() % 3 == 0 && (store[i][j] | 0x20) >= 'a' &&
+                        (store[i][j] | 0x20) <= 'z')
+                        store[i][j] ^= 0x20;
+                if (rnd() % 3 == 0) {
+                    size_t j = rnd() % l;
+                    store[i][j] = (char)(store[i][j] ^ (rnd() % 2 ? 0x20 : 0x01));
+                }
+            } else {
+                for (size_t j = 0; j < l; j++)
+                    store[i][j] = near[rnd() % (sizeof near - 1)];
+            }
+            nd[i].text = store[i];
+            nd[i].len = l;
+        }
+        size_t from = n ? rnd() % (n + 1) : 0, w1 = 99, w2 = 99;
+        const char *want = slow_find(text, n, from, nd, k, ~0u, &w1);
+        const char *got = mm_mta_find_any(text, n, from, nd, k, ~0u, &w2);
+        assert_ptr_equal(got, want);
+        if (want)
+            assert_int_equal(w2, w1);
+        for (size_t i = 0; i < k; i++)
+            free(store[i]);
+        free(text);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(random_needles),
         cmocka_unit_test(odd_lengths),
         cmocka_unit_test(exact_tails),
+        cmocka_unit_test(short_needles_all_bytes),
         cmocka_unit_test(prose_len_marks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -75,7 +75,10 @@ mm_status_t mm_decode_arf(const mm_msg *m, mm_report *r)
     const char *apple = m->has_dsn ? NULL : mm_fields_get(&m->head, "X-Apple-Unsubscribe");
     if (apple && mm_strcasestr(apple, "true"))
         return decode_apple_unsubscribe(r);
-    if (!m->has_feedback && strcmp(m->report_type, "feedback-report") != 0 &&
+    /* the first byte before the strcmp() call: most messages' report type
+     * is "" or "delivery-status" */
+    if (!m->has_feedback &&
+        (m->report_type[0] != 'f' || strcmp(m->report_type, "feedback-report") != 0) &&
         !is_legacy_complaint(r))
         return MM_ENOTFOUND;
     mm_arena a;

@@ -33,7 +33,7 @@ static bool is_postfix(const mm_report *r, const char *t, size_t n)
     if (mm_memcasemem(t, n, "This is the mail system at host", 31) ||
         (mm_memcasemem(t, n, "Postfix program", 15) && mm_mta_has_any(t, n, marks)))
         return true;
-    return subj && strcmp(subj, "Undelivered Mail Returned to Sender") == 0 &&
+    return subj && subj[0] == 'U' && strcmp(subj, "Undelivered Mail Returned to Sender") == 0 &&
            mm_memcasemem(t, n, "The mail system", 15) != NULL;
 }
 

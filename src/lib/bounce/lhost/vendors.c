@@ -259,11 +259,9 @@ typedef struct text_marks {
     size_t key_at[N_KEYS];
 } text_marks;
 
-static const char *const fact_names[3] = {"From", "Subject", "Message-ID"};
-
-static int count_named(const mm_msg *m, const char *name)
+static int count_named(const mm_msg *m, const char *name, size_t len)
 {
-    unsigned key = mm_field_key(name, strlen(name));
+    unsigned key = mm_field_key(name, len);
     int c = 0;
     for (size_t i = 0; i < m->head.n; i++)
         if (m->head.v[i].key == key && strcasecmp(m->head.v[i].name, name) == 0)
@@ -271,25 +269,21 @@ static int count_named(const mm_msg *m, const char *name)
     return c;
 }
 
-/* Which of fact_names[] name is (-1: none), its first letter first: most
- * marks' names are not facts. */
-static int fact_of(const char *name)
+/* Which of the facts From, Subject, Message-ID name[0..len) is (-1: none), its first letter
+ * and length first: most marks' names are not facts, and a compare of a
+ * known length is made inline (a strcmp() call per mark was most of it). */
+static int fact_of(const char *name, size_t len)
 {
-    int f;
     switch (name[0]) {
     case 'F':
-        f = 0;
-        break;
+        return len == 4 && memcmp(name, "From", 4) == 0 ? 0 : -1;
     case 'S':
-        f = 1;
-        break;
+        return len == 7 && memcmp(name, "Subject", 7) == 0 ? 1 : -1;
     case 'M':
-        f = 2;
-        break;
+        return len == 10 && memcmp(name, "Message-ID", 10) == 0 ? 2 : -1;
     default:
         return -1;
     }
-    return strcmp(name, fact_names[f]) == 0 ? f : -1;
 }
 
 static bool eq_ci(const char *a, const char *b, size_t n)
@@ -305,18 +299,34 @@ static bool eq_ci(const char *a, const char *b, size_t n)
  * they are: the needle lowered, then mm_mta_lc_find(). */
 static bool lc_holds(const char *lc, size_t n, const char *needle, size_t nl)
 {
-    char low[128];
+    enum { LOW_MAX = 128 };
+    char low[LOW_MAX + 8]; /* room for the last word's bytes past nl */
     if (nl == 0 || nl > n)
         return nl == 0;
-    if (nl > sizeof low) {
+    if (nl > LOW_MAX) {
         const char *end = lc + n - nl + 1;
         for (const char *p = lc; p < end; p++)
             if (eq_ci(p, needle, nl))
                 return true;
         return false;
     }
-    for (size_t i = 0; i < nl; i++)
-        low[i] = mm_lower(needle[i]);
+    /* lowered eight bytes at a time, the last eight those ending at the
+     * needle's end (read within its bytes; a byte loop's exit at the
+     * needle's length was a mispredict a mark) */
+    uint64_t w;
+    if (nl >= 8) {
+        for (size_t i = 0; i + 8 < nl; i += 8) {
+            memcpy(&w, needle + i, 8);
+            w = mm_mta_lower8(w);
+            memcpy(low + i, &w, 8);
+        }
+        memcpy(&w, needle + nl - 8, 8);
+        w = mm_mta_lower8(w);
+        memcpy(low + nl - 8, &w, 8);
+    } else {
+        w = mm_mta_lower8(mm_word_le(needle, nl));
+        memcpy(low, &w, 8);
+    }
     return mm_mta_lc_find(lc, n, low, nl, 0);
 }
 
@@ -324,15 +334,15 @@ static bool lc_holds(const char *lc, size_t n, const char *needle, size_t nl)
  * report's copy: 1 or 0, or -1 when the field is repeated (or its copy
  * could not be made), for mm_mta_any_header_has() to answer. */
 static int fact_mark(const mm_msg *m, const mm_report *r, text_marks *tm, const char *name,
-                     const char *needle, size_t nl)
+                     size_t name_len, const char *needle, size_t nl)
 {
     const char *lc[3] = {r->from_lc, r->subject_lc, r->message_id_lc};
     size_t len[3] = {r->from_len, r->subject_len, r->message_id_len};
-    int f = fact_of(name);
+    int f = fact_of(name, name_len);
     if (f < 0)
         return -1;
     if (tm->count[f] < 0)
-        tm->count[f] = count_named(m, name);
+        tm->count[f] = count_named(m, name, name_len);
     if (tm->count[f] == 0)
         return 0;
     if (tm->count[f] > 1 || !lc[f])
@@ -345,7 +355,7 @@ static bool header_mark(const mm_msg *m, const mm_report *r, text_marks *tm, con
     const char *needle = mk->text + mk->nl;
     if (!needle[0]) /* "Name:": the header's presence */
         return mm_fields_get(&m->head, mk->name) != NULL;
-    int known = fact_mark(m, r, tm, mk->name, needle, mk->len - mk->nl);
+    int known = fact_mark(m, r, tm, mk->name, mk->nl - 1, needle, mk->len - mk->nl);
     return known >= 0 ? known : mm_mta_any_header_has(m, mk->name, needle);
 }
 
@@ -381,7 +391,9 @@ static void walk_names(text_marks *tm)
 static const name_at *places_of(text_marks *tm, const char *mk, size_t nl)
 {
     for (size_t k = 0; k < N_NAMES; k++) {
-        if (place_names[k].nl != nl || memcmp(place_names[k].name, mk, nl) != 0)
+        /* the first bytes before the memcmp() call: most names differ there */
+        if (place_names[k].nl != nl || place_names[k].name[0] != mk[0] ||
+            memcmp(place_names[k].name, mk, nl) != 0)
             continue;
         if (!tm->walked)
             walk_names(tm);
