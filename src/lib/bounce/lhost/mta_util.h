@@ -78,6 +78,12 @@ size_t mm_mta_prose_len(const char *t, size_t n);
  * but sender was rejected"); a static upper-case name or "". */
 const char *mm_mta_command(const char *s, size_t n);
 
+/* For the tests: the first of mm_mta_command()'s phrases that it could not
+ * find (its first four bytes not among its group's heads, its first two
+ * not the group's pair, shorter than the shortest phrase, or not found
+ * alone), or NULL when every phrase is found. */
+const char *mm_mta_command_check(void);
+
 /* The remote host named in prose ("host mx.example.org[192.0.2.1] said:",
  * "host mx.example.org [192.0.2.1]:", "while talking to mx.example.org.:",
  * "Remote-MTA: dns; ..."), copied into r; "" if none. */
