@@ -152,7 +152,10 @@ static mm_status_t diagnose_parsed(mm_diag_ws *ws, const mm_msg *m, const mm_lim
     r->kind = MM_KIND_NOT_BOUNCE;
     const char *text = mm_buf_str(&m->text);
     r->prose_len = mm_mta_prose_len(text, m->text.len);
-    r->text_ascii = mm_ascii(text, strlen(text));
+    /* ASCII up to the first NUL, as the decoders read the text: a NUL is
+     * ASCII, so all of it being ASCII answers (nearly every message)
+     * without a strlen() over the whole text */
+    r->text_ascii = mm_ascii(text, m->text.len) || mm_ascii(text, strlen(text));
     mm_mta_facts(m, r);
     for (const mm_decoder *d = mm_decoders; d->name; d++) {
         size_t before = r->n;
