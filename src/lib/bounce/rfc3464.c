@@ -447,8 +447,9 @@ static const char *text_command(mm_report *r, const char *t, size_t n, const cha
     /* Read as squeezed, so a command split over two lines still reads as
      * one.  mm_mta_command() folds white space as the squeezer does, but
      * for NUL (the squeezed copy ends there), '\v' and '\f': only a
-     * paragraph holding one of those is copied first. */
-    if (memchr(para, '\0', len) || memchr(para, '\v', len) || memchr(para, '\f', len)) {
+     * paragraph holding one of those is copied first (one search for
+     * the three, not a memchr() for each). */
+    if (mm_memchr3(para, len, '\0', '\v', '\f')) {
         para = mm_report_str(r, para, len);
         len = strlen(para);
     }
