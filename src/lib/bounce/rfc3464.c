@@ -428,7 +428,8 @@ static void permanent_reply(mm_report *r, mm_rcpt *rc)
     mm_recipient *p = &rc->pub;
     const char *d = p->diagnostic;
     char code[16];
-    if (strcmp(p->action, "failed") != 0 || p->status[0] != '4')
+    /* the status first: most are 5.x.x, and then no strcmp() is needed */
+    if (p->status[0] != '4' || strcmp(p->action, "failed") != 0)
         return;
     if (mm_prov_lead_reply(d) / 100 == 5 && mm_prov_status(d, strlen(d), code) && code[0] == '5')
         p->status = mm_report_strz(r, code);
@@ -463,7 +464,8 @@ static const char *text_command(mm_report *r, const char *t, size_t n, const cha
 static bool exit_status_only(const mm_rcpt *rc)
 {
     const char *d = rc->pub.diagnostic;
-    if (strcmp(rc->diag_type, "X-UNIX") != 0 || !d[0])
+    /* the first letter first: most types are "SMTP" */
+    if (!d[0] || rc->diag_type[0] != 'X' || strcmp(rc->diag_type, "X-UNIX") != 0)
         return false;
     for (; *d; d++)
         if (!(isdigit((unsigned char)*d) || *d == ' '))
