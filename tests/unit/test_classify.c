@@ -513,6 +513,64 @@ static void field_named(void **state)
     free(name);
 }
 
+/* mm_report_str() against a naive squeeze (runs of ' ' and '\t'..'\r'
+ * made one space, ends trimmed, cut at a NUL) on strings of 0 to 40 bytes,
+ * the lengths of report.c's short test (4-16) and its edges among them,
+ * each in a buffer of its exact size (a read past it is caught under
+ * ASan).  A string that squeezed() wrongly finds squeezed would come
+ * back unsqueezed. */
+static size_t naive_squeeze(char *out, const char *s, size_t n)
+{
+    size_t w = 0;
+    bool gap = false;
+    for (size_t i = 0; i < n && s[i]; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == ' ' || (c >= '\t' && c <= '\r')) {
+            gap = w > 0;
+            continue;
+        }
+        if (gap)
+            out[w++] = ' ';
+        gap = false;
+        out[w++] = (char)c;
+    }
+    out[w] = '\0';
+    return w;
+}
+
+static void report_str_squeeze(void **state)
+{
+    (void)state;
+    static const char alphabet[] = {' ', ' ', ' ', 'a', 'b', '\t', '\n', '\r', '\v', '\f',
+                                    '\x08', '\x0e', '\x1f', '!', '\x80', '\xff', '\x89', '\xa0', '\0'};
+    mm_report *r;
+    assert_int_equal(mm_report_new(4, &r), MM_OK);
+    char want[64];
+    unsigned seed = 7;
+    for (int k = 0; k < 60000; k++) {
+        seed = seed * 1103515245u + 12345u;
+        size_t n = (seed >> 16) % 41;
+        char *buf = malloc(n ? n : 1);
+        assert_non_null(buf);
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            /* mostly letters and single spaces, so that many are squeezed */
+            unsigned pick = seed >> 16;
+            buf[i] = pick % 4 ? (char)('a' + pick % 26) : alphabet[(pick >> 8) % (k % 3 ? 3 : sizeof alphabet)];
+        }
+        naive_squeeze(want, buf, n);
+        const char *got = mm_report_str(r, buf, n);
+        if (strcmp(got, want) != 0) {
+            fprintf(stderr, "len %zu: got \"%s\", want \"%s\"\n", n, got, want);
+            fail();
+        }
+        free(buf);
+        if (k % 1000 == 999)
+            mm_report_recycle(r, 4);
+    }
+    mm_report_destroy(r);
+}
+
 static void original_fields(void **state)
 {
     (void)state;
@@ -580,6 +638,7 @@ int main(void)
         cmocka_unit_test(recipient_limit_decoded),
         cmocka_unit_test(original_fields),
         cmocka_unit_test(field_named),
+        cmocka_unit_test(report_str_squeeze),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
