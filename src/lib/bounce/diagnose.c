@@ -43,19 +43,9 @@ static void finish_recipient(mm_report *r, mm_rcpt *rc)
         p->advice.severity = MM_SEVERITY_MEDIUM;
 }
 
-/* The attached message's Message-ID, Subject, From, To and Date (the
- * first of each), in one walk over its fields, each value made straight in
- * the report's arena (mm_report_field) rather than made in the message's
- * and copied.  A field's slot is picked by its name's length (and for the
- * two of four letters, its first letter) by a table, without a branch: a
- * length none of the five has picks slot 5, whose key (0xffffffff) a field
- * hardly ever has and whose bit in left is never set, so one test, nearly
- * always false, turns away the other fields; their lengths are a coin toss
- * to the branch predictor (a switch on them mispredicted about once a
- * message). */
 /* Is name that of slot k (see set_original), whose key it has (so it is at
  * least as long)?  mm_name_is_lit() of each literal, not strcasecmp():
- * asked only for the ~3 fields a message whose keys matched. */
+ * asked only for the ~3 fields of a message whose keys matched. */
 static bool original_name_is(unsigned k, const char *name)
 {
     switch (k) {
@@ -72,6 +62,16 @@ static bool original_name_is(unsigned k, const char *name)
     }
 }
 
+/* The attached message's Message-ID, Subject, From, To and Date (the
+ * first of each), in one walk over its fields, each value made straight in
+ * the report's arena (mm_report_field) rather than made in the message's
+ * and copied.  A field's slot is picked by its name's length (and for the
+ * two of four letters, its first letter) by a table, without a branch: a
+ * length none of the five has picks slot 5, whose key (0xffffffff) a field
+ * hardly ever has and whose bit in left is never set, so one test, nearly
+ * always false, turns away the other fields; their lengths are a coin toss
+ * to the branch predictor (a switch on them mispredicted about once a
+ * message). */
 static void set_original(mm_report *r, const mm_msg *m)
 {
     const char **slots[] = {&r->orig.message_id, &r->orig.subject, &r->orig.from, &r->orig.to,
