@@ -299,14 +299,17 @@ mm_reason_t mm_status_reason(const char *status);
  * strcasecmp() call, which cost ~45 instructions and a call after the
  * keys matched: the name is compared with lit in two or three loads.
  *
- * mm_lit_chunk_eq(): are name[off, off + k) and lit[off, off + k) (k = 2,
- * 4 or 8) equal, a letter of lit matching either case of itself and any
- * other byte only itself?  m is 0x20 at the letters of lit: the SWAR
- * range test 0x61 <= (byte | 0x20) <= 0x7a, for bytes below 0x80 (lit is
- * ASCII; the bytes past k are 0 in both words).  For a literal lit, l and
- * m are worked out by the compiler.
+ * mm_lit_chunk_diff(): 0 when name[off, off + k) and lit[off, off + k)
+ * (k = 2, 4 or 8) are equal, a letter of lit matching either case of
+ * itself and any other byte only itself; else the bits that differ.  m
+ * is 0x20 at the letters of lit: the SWAR range test 0x61 <= (byte |
+ * 0x20) <= 0x7a, for bytes below 0x80 (lit is ASCII; the bytes past k
+ * are 0 in both words).  For a literal lit, l and m are worked out by the
+ * compiler.
  */
-__attribute__((always_inline)) static inline bool mm_lit_chunk_eq(const char *name, const char *lit, size_t off, size_t k)
+__attribute__((always_inline)) static inline uint64_t mm_lit_chunk_diff(const char *name,
+                                                                        const char *lit,
+                                                                        size_t off, size_t k)
 {
     uint64_t w = 0, l = 0;
     memcpy(&w, name + off, k);
@@ -314,24 +317,26 @@ __attribute__((always_inline)) static inline bool mm_lit_chunk_eq(const char *na
     const uint64_t ones = 0x0101010101010101u;
     uint64_t y = l | 0x20 * ones;
     uint64_t m = ((y + 0x1f * ones) & ~(y + 0x05 * ones) & 0x80 * ones) >> 2;
-    return (w | m) == (l | m);
+    return (w | m) ^ (l | m);
 }
 
 /* Is name (NUL-terminated, at least n bytes before its NUL) lit (n =
  * strlen(lit), 1 <= n <= 22), letters of either case?  Its n + 1 bytes
  * (the NUL included, so a longer name differs there) are read in
- * overlapping loads inside [0, n]: never past name's NUL. */
-__attribute__((always_inline)) static inline bool mm_name_is_lit(const char *name, const char *lit, size_t n)
+ * overlapping loads inside [0, n]: never past name's NUL.  The loads'
+ * differences are ORed: one branch, in the caller. */
+__attribute__((always_inline)) static inline bool mm_name_is_lit(const char *name, const char *lit,
+                                                                 size_t n)
 {
     size_t t = n + 1;
     if (t < 4)
-        return mm_lit_chunk_eq(name, lit, 0, 2) & mm_lit_chunk_eq(name, lit, t - 2, 2);
+        return (mm_lit_chunk_diff(name, lit, 0, 2) | mm_lit_chunk_diff(name, lit, t - 2, 2)) == 0;
     if (t < 8)
-        return mm_lit_chunk_eq(name, lit, 0, 4) & mm_lit_chunk_eq(name, lit, t - 4, 4);
+        return (mm_lit_chunk_diff(name, lit, 0, 4) | mm_lit_chunk_diff(name, lit, t - 4, 4)) == 0;
     if (t <= 16)
-        return mm_lit_chunk_eq(name, lit, 0, 8) & mm_lit_chunk_eq(name, lit, t - 8, 8);
-    return mm_lit_chunk_eq(name, lit, 0, 8) & mm_lit_chunk_eq(name, lit, 8, 8) &
-           mm_lit_chunk_eq(name, lit, t - 8, 8);
+        return (mm_lit_chunk_diff(name, lit, 0, 8) | mm_lit_chunk_diff(name, lit, t - 8, 8)) == 0;
+    return (mm_lit_chunk_diff(name, lit, 0, 8) | mm_lit_chunk_diff(name, lit, 8, 8) |
+            mm_lit_chunk_diff(name, lit, t - 8, 8)) == 0;
 }
 
 /* mm_field_is(f, lit) for a literal lit: the key first (length, first
