@@ -9,7 +9,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <cmocka.h>
 
 #include <mailmedic/mailmedic.h>
@@ -429,6 +431,146 @@ static void recipient_limit_decoded(void **state)
  * lengths that land on a slot (18 -> "To", 26 -> "Message-ID"), names
  * with the key of one of the five but other letters ("Farm", "Dote"),
  * upper case, and a second From (the first counts). */
+/* mm_field_named() against its naive meaning (same key, strcasecmp() ==
+ * 0 in the C locale) for literals of 1 to 22 bytes and names made from
+ * them: case flips, one byte changed (to its case twin, a control byte,
+ * an 8-bit byte, the byte 0x20 apart of a non-letter), cut short, made
+ * longer.  Each name sits in a buffer of its exact size, so a read past
+ * its NUL is caught under ASan. */
+static bool naive_named(const char *name, const char *lit)
+{
+    size_t n = strlen(name), l = strlen(lit);
+    return mm_field_key(name, n) == mm_field_key(lit, l) && strcasecmp(name, lit) == 0;
+}
+
+static void check_named(const char *text, size_t len, const char *lit)
+{
+    char *name = malloc(len + 1);
+    assert_non_null(name);
+    memcpy(name, text, len);
+    name[len] = '\0';
+    mm_field f = {.name = name, .key = mm_field_key(name, strlen(name))};
+    if (mm_field_named(&f, lit) != naive_named(name, lit)) {
+        fprintf(stderr, "lit \"%s\", name \"%s\" (len %zu)\n", lit, name, len);
+        fail();
+    }
+    free(name);
+}
+
+static void field_named(void **state)
+{
+    (void)state;
+    static const char *const lits[] = {
+        "A", "To", "A-b", "Date", "From", "x-1@", "Action", "Subject", "Message-", "Message-ID",
+        "Remote-MTA", "Arrival-Date", "Reporting-MTA", "Final-Recipient", "Diagnostic-Code",
+        "Last-Attempt-Date", "Original-Recipient", "X-Actual-Recipient", "abcdefghijklmnopqrst",
+        "X-Abcdefghijklmnopqrs", "Z[Abcdefghijklmnopqrs`"};
+    static const unsigned char odd[] = {0x00, 0x0d, 0x01, 0x40, 0x60, 0x5b, 0x7b, 0x7f, 0x80,
+                                        0xc1, 0xe1, 0xff, 0x2d, 0x0d, 0x30, 0x10, 0x20};
+    char buf[64];
+    unsigned seed = 12345;
+    for (size_t i = 0; i < sizeof lits / sizeof lits[0]; i++) {
+        const char *lit = lits[i];
+        size_t n = strlen(lit);
+        check_named(lit, n, lit);
+        for (size_t j = 0; j < n; j++) { /* one byte changed */
+            memcpy(buf, lit, n);
+            buf[j] = (char)(lit[j] ^ 0x20);
+            check_named(buf, n, lit);
+            for (size_t o = 0; o < sizeof odd; o++) {
+                memcpy(buf, lit, n);
+                buf[j] = (char)odd[o];
+                check_named(buf, n, lit); /* a NUL cuts the name short */
+            }
+        }
+        for (int k = 0; k < 200; k++) { /* random case flips */
+            for (size_t j = 0; j < n; j++) {
+                seed = seed * 1103515245u + 12345u;
+                buf[j] = (seed >> 16 & 1) ? (char)(lit[j] ^ 0x20) : lit[j];
+                if ((seed >> 17 & 63) == 0)
+                    buf[j] = (char)(seed >> 24);
+            }
+            check_named(buf, n, lit);
+        }
+        for (size_t len = 0; len < n; len++) /* cut short */
+            check_named(lit, len, lit);
+        memcpy(buf, lit, n);
+        for (size_t len = n + 1; len < n + 20; len++) { /* longer */
+            buf[len - 1] = lit[n - 1];
+            check_named(buf, len, lit);
+        }
+    }
+    /* a name 65,536 bytes longer has the same key */
+    size_t big = 65536 + 2;
+    char *name = malloc(big + 1);
+    assert_non_null(name);
+    memset(name, 'o', big);
+    name[0] = 'T';
+    name[big] = '\0';
+    mm_field f = {.name = name, .key = mm_field_key(name, big)};
+    assert_int_equal(f.key, mm_field_key("To", 2));
+    assert_false(mm_field_named(&f, "To"));
+    free(name);
+}
+
+/* mm_report_str() against a naive squeeze (runs of ' ' and '\t'..'\r'
+ * made one space, ends trimmed, cut at a NUL) on strings of 0 to 40 bytes,
+ * the lengths of report.c's short test (4-16) and its edges among them,
+ * each in a buffer of its exact size (a read past it is caught under
+ * ASan).  A string that squeezed() wrongly finds squeezed would come
+ * back unsqueezed. */
+static size_t naive_squeeze(char *out, const char *s, size_t n)
+{
+    size_t w = 0;
+    bool gap = false;
+    for (size_t i = 0; i < n && s[i]; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == ' ' || (c >= '\t' && c <= '\r')) {
+            gap = w > 0;
+            continue;
+        }
+        if (gap)
+            out[w++] = ' ';
+        gap = false;
+        out[w++] = (char)c;
+    }
+    out[w] = '\0';
+    return w;
+}
+
+static void report_str_squeeze(void **state)
+{
+    (void)state;
+    static const char alphabet[] = {' ', ' ', ' ', 'a', 'b', '\t', '\n', '\r', '\v', '\f',
+                                    '\x08', '\x0e', '\x1f', '!', '\x80', '\xff', '\x89', '\xa0', '\0'};
+    mm_report *r;
+    assert_int_equal(mm_report_new(4, &r), MM_OK);
+    char want[64];
+    unsigned seed = 7;
+    for (int k = 0; k < 60000; k++) {
+        seed = seed * 1103515245u + 12345u;
+        size_t n = (seed >> 16) % 41;
+        char *buf = malloc(n ? n : 1);
+        assert_non_null(buf);
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            /* mostly letters and single spaces, so that many are squeezed */
+            unsigned pick = seed >> 16;
+            buf[i] = pick % 4 ? (char)('a' + pick % 26) : alphabet[(pick >> 8) % (k % 3 ? 3 : sizeof alphabet)];
+        }
+        naive_squeeze(want, buf, n);
+        const char *got = mm_report_str(r, buf, n);
+        if (strcmp(got, want) != 0) {
+            fprintf(stderr, "len %zu: got \"%s\", want \"%s\"\n", n, got, want);
+            fail();
+        }
+        free(buf);
+        if (k % 1000 == 999)
+            mm_report_recycle(r, 4);
+    }
+    mm_report_destroy(r);
+}
+
 static void original_fields(void **state)
 {
     (void)state;
@@ -495,6 +637,8 @@ int main(void)
         cmocka_unit_test(recipient_limit),
         cmocka_unit_test(recipient_limit_decoded),
         cmocka_unit_test(original_fields),
+        cmocka_unit_test(field_named),
+        cmocka_unit_test(report_str_squeeze),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

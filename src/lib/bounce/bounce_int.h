@@ -12,6 +12,7 @@
 
 #include <mailmedic/bounce.h>
 #include <stdint.h>
+#include <string.h>
 #include "../message/message.h"
 #include "../util/arena.h"
 #include "../util/buf.h"
@@ -292,5 +293,63 @@ mm_reason_t mm_phrase_match(mm_phrase_pass pass, const char *lower_text);
 bool mm_phrase_is(mm_reason_t reason, const char *lower_text);
 /* Reason for an RFC 3463 status code, MM_REASON_UNDEFINED if not telling. */
 mm_reason_t mm_status_reason(const char *status);
+
+/*
+ * mm_field_is(f, lit) for a literal lit (ASCII, 1-22 bytes) without the
+ * strcasecmp() call, which cost ~45 instructions and a call after the
+ * keys matched: the name is compared with lit in two or three loads.
+ *
+ * mm_lit_chunk_diff(): 0 when name[off, off + k) and lit[off, off + k)
+ * (k = 2, 4 or 8) are equal, a letter of lit matching either case of
+ * itself and any other byte only itself; else the bits that differ.  m
+ * is 0x20 at the letters of lit: the SWAR range test 0x61 <= (byte |
+ * 0x20) <= 0x7a, for bytes below 0x80 (lit is ASCII; the bytes past k
+ * are 0 in both words).  For a literal lit, l and m are worked out by the
+ * compiler.
+ */
+__attribute__((always_inline)) static inline uint64_t mm_lit_chunk_diff(const char *name,
+                                                                        const char *lit,
+                                                                        size_t off, size_t k)
+{
+    uint64_t w = 0, l = 0;
+    memcpy(&w, name + off, k);
+    memcpy(&l, lit + off, k);
+    const uint64_t ones = 0x0101010101010101u;
+    uint64_t y = l | 0x20 * ones;
+    uint64_t m = ((y + 0x1f * ones) & ~(y + 0x05 * ones) & 0x80 * ones) >> 2;
+    return (w | m) ^ (l | m);
+}
+
+/* Is name (NUL-terminated, at least n bytes before its NUL) lit (n =
+ * strlen(lit), 1 <= n <= 22), letters of either case?  Its n + 1 bytes
+ * (the NUL included, so a longer name differs there) are read in
+ * overlapping loads inside [0, n]: never past name's NUL.  The loads'
+ * differences are ORed: one branch, in the caller. */
+__attribute__((always_inline)) static inline bool mm_name_is_lit(const char *name, const char *lit,
+                                                                 size_t n)
+{
+    size_t t = n + 1;
+    if (t < 4)
+        return (mm_lit_chunk_diff(name, lit, 0, 2) | mm_lit_chunk_diff(name, lit, t - 2, 2)) == 0;
+    if (t < 8)
+        return (mm_lit_chunk_diff(name, lit, 0, 4) | mm_lit_chunk_diff(name, lit, t - 4, 4)) == 0;
+    if (t <= 16)
+        return (mm_lit_chunk_diff(name, lit, 0, 8) | mm_lit_chunk_diff(name, lit, t - 8, 8)) == 0;
+    return (mm_lit_chunk_diff(name, lit, 0, 8) | mm_lit_chunk_diff(name, lit, 8, 8) |
+            mm_lit_chunk_diff(name, lit, t - 8, 8)) == 0;
+}
+
+/* mm_field_is(f, lit) for a literal lit: the key first (length, first
+ * and last letter: most fields are turned away by it), and only then,
+ * with the name's length known to be at least lit's (the key holds it
+ * mod 65536), mm_name_is_lit().  Inline, so that the compiler works out
+ * lit's length, key and words (always_inline: with a dozen literals in
+ * one function, GCC would otherwise make it a function of its own, whose
+ * strlen() and key are then worked out at run time). */
+__attribute__((always_inline)) static inline bool mm_field_named(const mm_field *f, const char *lit)
+{
+    size_t n = strlen(lit);
+    return f->key == mm_field_key(lit, n) && mm_name_is_lit(f->name, lit, n);
+}
 
 #endif

@@ -43,6 +43,25 @@ static void finish_recipient(mm_report *r, mm_rcpt *rc)
         p->advice.severity = MM_SEVERITY_MEDIUM;
 }
 
+/* Is name that of slot k (see set_original), whose key it has (so it is at
+ * least as long)?  mm_name_is_lit() of each literal, not strcasecmp():
+ * asked only for the ~3 fields of a message whose keys matched. */
+static bool original_name_is(unsigned k, const char *name)
+{
+    switch (k) {
+    case 0:
+        return mm_name_is_lit(name, "Message-ID", 10);
+    case 1:
+        return mm_name_is_lit(name, "Subject", 7);
+    case 2:
+        return mm_name_is_lit(name, "From", 4);
+    case 3:
+        return mm_name_is_lit(name, "To", 2);
+    default:
+        return mm_name_is_lit(name, "Date", 4);
+    }
+}
+
 /* The attached message's Message-ID, Subject, From, To and Date (the
  * first of each), in one walk over its fields, each value made straight in
  * the report's arena (mm_report_field) rather than made in the message's
@@ -55,7 +74,6 @@ static void finish_recipient(mm_report *r, mm_rcpt *rc)
  * message). */
 static void set_original(mm_report *r, const mm_msg *m)
 {
-    static const char *const names[] = {"Message-ID", "Subject", "From", "To", "Date"};
     const char **slots[] = {&r->orig.message_id, &r->orig.subject, &r->orig.from, &r->orig.to,
                             &r->orig.date};
     /* mm_field_key() of literals: worked out by the compiler */
@@ -72,7 +90,7 @@ static void set_original(mm_report *r, const mm_msg *m)
     for (size_t i = 0; left && i < f->n; i++) {
         unsigned key = f->v[i].key;
         unsigned k = slot_of[key >> 16 & 15][(key >> 8 & 0xff) == 'f'];
-        if (key == keys[k] && (left >> k & 1) && strcasecmp(f->v[i].name, names[k]) == 0) {
+        if (key == keys[k] && (left >> k & 1) && original_name_is(k, f->v[i].name)) {
             *slots[k] = mm_report_field(r, &f->v[i]);
             left &= ~(1u << k);
         }
@@ -152,7 +170,10 @@ static mm_status_t diagnose_parsed(mm_diag_ws *ws, const mm_msg *m, const mm_lim
     r->kind = MM_KIND_NOT_BOUNCE;
     const char *text = mm_buf_str(&m->text);
     r->prose_len = mm_mta_prose_len(text, m->text.len);
-    r->text_ascii = mm_ascii(text, strlen(text));
+    /* ASCII up to the first NUL, as the decoders read the text: a NUL is
+     * ASCII, so all of it being ASCII answers (nearly every message)
+     * without a strlen() over the whole text */
+    r->text_ascii = mm_ascii(text, m->text.len) || mm_ascii(text, strlen(text));
     mm_mta_facts(m, r);
     for (const mm_decoder *d = mm_decoders; d->name; d++) {
         size_t before = r->n;

@@ -108,6 +108,37 @@ static bool block_squeezed(const char *p, size_t i)
     return !_mm_movemask_epi8(ctl) && !(sp & (sp >> 1));
 }
 
+/* squeezed()'s inner test for 4 <= n <= 16 (p[0] and p[n - 1] tested
+ * already), without a byte loop, whose end the branch predictor misses on
+ * the many short values (statuses, actions, types): the first and the
+ * last 4 (n < 8) or 8 bytes, in the low and high halves of one vector,
+ * which between them hold every byte and every pair of neighbours, except
+ * (7, 8) when n is 16, tested alone.  No byte outside p[0..n) is read. */
+static bool short_squeezed(const char *p, size_t n)
+{
+    __m128i v;
+    unsigned half;
+    if (n >= 8) {
+        v = _mm_unpacklo_epi64(_mm_loadl_epi64((const __m128i *)(const void *)p),
+                               _mm_loadl_epi64((const __m128i *)(const void *)(p + n - 8)));
+        half = 8;
+    } else {
+        int lo, hi;
+        memcpy(&lo, p, 4);
+        memcpy(&hi, p + n - 4, 4);
+        v = _mm_unpacklo_epi32(_mm_cvtsi32_si128(lo), _mm_cvtsi32_si128(hi));
+        half = 4; /* lanes 8..15 are 0: neither white space nor a space */
+    }
+    const __m128i tab = _mm_set1_epi8('\t'), cr_tab = _mm_set1_epi8('\r' - '\t');
+    __m128i ctl = _mm_cmpeq_epi8(_mm_subs_epu8(_mm_sub_epi8(v, tab), cr_tab), _mm_setzero_si128());
+    unsigned sp = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')));
+    unsigned mask = (1u << half) - 1, a = sp & mask, b = sp >> half & mask;
+    /* a space right after a space: in the first part, in the last, or
+     * (n = 16 only) at bytes 7 and 8, the last of a and the first of b */
+    unsigned twice = (a & a >> 1) | (b & b >> 1) | ((n == 16) & (a >> 7) & b);
+    return !_mm_movemask_epi8(ctl) && !twice;
+}
+
 /* The same 16 bytes at a time over p[1..n); the last block, when fewer
  * than 16 bytes are left, is the one that ends at p + n (it tests again
  * bytes tested already, which changes nothing): no byte loop for a string
@@ -136,6 +167,8 @@ static bool squeezed(const char *p, size_t n)
         return false;
     size_t i = 1;
 #ifdef __SSE2__
+    if (n >= 4 && n <= 16)
+        return short_squeezed(p, n);
     if (!squeezed_16(p, n, &i))
         return false;
 #endif

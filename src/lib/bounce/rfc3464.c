@@ -44,13 +44,13 @@ static const char *after_type(const char *v, const char **type, size_t *tlen)
     return semi;
 }
 
-/* mm_field_is() compares the fields' keys (length, first and last
+/* mm_field_named() compares the fields' keys (length, first and last
  * letter) before their names: most fields are turned away without a
  * strcasecmp */
 static bool is_rcpt_field(const mm_field *f)
 {
-    return mm_field_is(f, "Final-Recipient") || mm_field_is(f, "Original-Recipient") ||
-           mm_field_is(f, "X-Actual-Recipient");
+    return mm_field_named(f, "Final-Recipient") || mm_field_named(f, "Original-Recipient") ||
+           mm_field_named(f, "X-Actual-Recipient");
 }
 
 /* mm_report_strz() of what follows "type;" in f's value (see set_field). */
@@ -71,35 +71,35 @@ static void set_field(mm_report *r, mm_rcpt *rc, const mm_field *f)
     mm_recipient *p = &rc->pub;
     const char *type;
     size_t tl;
-    if (mm_field_is(f, "Final-Recipient")) {
+    if (mm_field_named(f, "Final-Recipient")) {
         const char *v = after_type(mm_field_value(f), &type, &tl);
         p->recipient = mm_report_addr(r, v, strlen(v));
-    } else if (mm_field_is(f, "Original-Recipient")) {
+    } else if (mm_field_named(f, "Original-Recipient")) {
         const char *v = after_type(mm_field_value(f), &type, &tl);
         p->original_recipient = mm_report_addr(r, v, strlen(v));
-    } else if (mm_field_is(f, "X-Actual-Recipient")) {
+    } else if (mm_field_named(f, "X-Actual-Recipient")) {
         const char *v = after_type(mm_field_value(f), &type, &tl);
         if (!p->recipient[0] && strchr(v, '@'))
             p->recipient = mm_report_addr(r, v, strlen(v));
-    } else if (mm_field_is(f, "Action")) {
+    } else if (mm_field_named(f, "Action")) {
         char *a = (char *)mm_report_field(r, f);
         mm_strlower(a);
         char *sp = strpbrk(a, " (");
         if (sp)
             *sp = '\0';
         p->action = a;
-    } else if (mm_field_is(f, "Status")) {
+    } else if (mm_field_named(f, "Status")) {
         char code[16];
         const char *v = mm_field_value(f);
         if (mm_find_status(v, strlen(v), code))
             p->status = mm_report_strz(r, code);
-    } else if (mm_field_is(f, "Remote-MTA")) {
+    } else if (mm_field_named(f, "Remote-MTA")) {
         /* "dns; mx.example.org (192.0.2.1, the server for the domain.)":
          * the comment is not part of the name (RFC 5322 CFWS). */
         const char *v = after_type(mm_field_value(f), &type, &tl);
         const char *c = strchr(v, '(');
         p->remote_mta = mm_report_str(r, v, c && c > v ? (size_t)(c - v) : strlen(v));
-    } else if (mm_field_is(f, "Diagnostic-Code")) {
+    } else if (mm_field_named(f, "Diagnostic-Code")) {
         const char *v = report_typed(r, f, &type, &tl);
         if (tl) {
             rc->diag_type = mm_report_str(r, type, tl);
@@ -112,7 +112,7 @@ static void set_field(mm_report *r, mm_rcpt *rc, const mm_field *f)
                 rc->diag_type = "X-POSTFIX";
         }
         p->diagnostic = v;
-    } else if (mm_field_is(f, "Last-Attempt-Date")) {
+    } else if (mm_field_named(f, "Last-Attempt-Date")) {
         p->date = mm_report_field(r, f);
     }
 }
@@ -229,7 +229,7 @@ static mm_status_t decode_fields(const mm_fields *fs, mm_report *r)
             group = i + 1;
             continue;
         }
-        if (mm_field_is(f, "Reporting-MTA")) {
+        if (mm_field_named(f, "Reporting-MTA")) {
             /* A second per-message block (no recipient in its group) after
              * recipients belongs to another report: a bounce quoted inside
              * the returned message (RFC 3464 section 2: one delivery-status
@@ -239,7 +239,7 @@ static mm_status_t decode_fields(const mm_fields *fs, mm_report *r)
             reporting = f;
             continue;
         }
-        if (mm_field_is(f, "Arrival-Date")) {
+        if (mm_field_named(f, "Arrival-Date")) {
             arrival = f;
             continue;
         }
@@ -251,7 +251,7 @@ static mm_status_t decode_fields(const mm_fields *fs, mm_report *r)
             }
             for (size_t k = group; k < i; k++)
                 set_field(r, cur, &fs->v[k]);
-        } else if (cur && mm_field_is(f, "Final-Recipient") && cur->pub.recipient[0]) {
+        } else if (cur && mm_field_named(f, "Final-Recipient") && cur->pub.recipient[0]) {
             cur = mm_report_add(r); /* blank line missing between two blocks */
             if (!cur)
                 break;
@@ -428,7 +428,8 @@ static void permanent_reply(mm_report *r, mm_rcpt *rc)
     mm_recipient *p = &rc->pub;
     const char *d = p->diagnostic;
     char code[16];
-    if (strcmp(p->action, "failed") != 0 || p->status[0] != '4')
+    /* the status first: most are 5.x.x, and then no strcmp() is needed */
+    if (p->status[0] != '4' || strcmp(p->action, "failed") != 0)
         return;
     if (mm_prov_lead_reply(d) / 100 == 5 && mm_prov_status(d, strlen(d), code) && code[0] == '5')
         p->status = mm_report_strz(r, code);
@@ -447,8 +448,9 @@ static const char *text_command(mm_report *r, const char *t, size_t n, const cha
     /* Read as squeezed, so a command split over two lines still reads as
      * one.  mm_mta_command() folds white space as the squeezer does, but
      * for NUL (the squeezed copy ends there), '\v' and '\f': only a
-     * paragraph holding one of those is copied first. */
-    if (memchr(para, '\0', len) || memchr(para, '\v', len) || memchr(para, '\f', len)) {
+     * paragraph holding one of those is copied first (one search for
+     * the three, not a memchr() for each). */
+    if (mm_memchr3(para, len, '\0', '\v', '\f')) {
         para = mm_report_str(r, para, len);
         len = strlen(para);
     }
@@ -462,7 +464,8 @@ static const char *text_command(mm_report *r, const char *t, size_t n, const cha
 static bool exit_status_only(const mm_rcpt *rc)
 {
     const char *d = rc->pub.diagnostic;
-    if (strcmp(rc->diag_type, "X-UNIX") != 0 || !d[0])
+    /* the first letter first: most types are "SMTP" */
+    if (!d[0] || rc->diag_type[0] != 'X' || strcmp(rc->diag_type, "X-UNIX") != 0)
         return false;
     for (; *d; d++)
         if (!(isdigit((unsigned char)*d) || *d == ' '))
