@@ -112,7 +112,15 @@ static inline const char *first_match(const char *p, unsigned mask, const char *
  */
 static char fold_bit(char c)
 {
-    return (unsigned char)((c | 0x20) - 'a') < 26 ? 0x20 : 0;
+    /* the test's 0 or 1 shifted, not "? 0x20 : 0": GCC made that a branch on
+     * the needle's first byte, mispredicted ~10 k times in 33 k searches */
+    return (char)(((unsigned char)((c | 0x20) - 'a') < 26) << 5);
+}
+
+/* c lower case, as mm_lower(c), without a branch (see fold_bit()). */
+static char fold_lower(char c)
+{
+    return (char)(c | fold_bit(c));
 }
 
 #ifdef __SSE2__
@@ -137,8 +145,8 @@ static unsigned sse2_mask(const char *p, size_t nlen, __m128i f, __m128i ff, __m
 static const char *search_sse2(const char *hay, const char *end, const char *needle, size_t nlen)
 {
     const char *p = hay;
-    const __m128i f = _mm_set1_epi8(mm_lower(needle[0])), ff = _mm_set1_epi8(fold_bit(needle[0])),
-                  l = _mm_set1_epi8(mm_lower(needle[nlen - 1])),
+    const __m128i f = _mm_set1_epi8(fold_lower(needle[0])), ff = _mm_set1_epi8(fold_bit(needle[0])),
+                  l = _mm_set1_epi8(fold_lower(needle[nlen - 1])),
                   lf = _mm_set1_epi8(fold_bit(needle[nlen - 1]));
     for (; end - p >= 16; p += 16) {
         const char *hit = first_match(p, sse2_mask(p, nlen, f, ff, l, lf), needle, nlen);
@@ -158,7 +166,7 @@ static const char *search_sse2(const char *hay, const char *end, const char *nee
  * memchr() calls, one for each case of a letter, and one more per candidate. */
 static const char *search_bytes(const char *hay, const char *end, const char *needle, size_t nlen)
 {
-    char f = mm_lower(needle[0]), ff = fold_bit(needle[0]);
+    char f = fold_lower(needle[0]), ff = fold_bit(needle[0]);
     for (const char *p = hay; p < end; p++)
         if ((char)(*p | ff) == f && match_at(p + 1, needle + 1, nlen - 1))
             return p;
@@ -193,9 +201,9 @@ __attribute__((target("avx2"))) static const char *search_avx2(const char *hay, 
                                                                const char *needle, size_t nlen)
 {
     const char *p = hay;
-    const __m256i f = _mm256_set1_epi8(mm_lower(needle[0])),
+    const __m256i f = _mm256_set1_epi8(fold_lower(needle[0])),
                   ff = _mm256_set1_epi8(fold_bit(needle[0])),
-                  l = _mm256_set1_epi8(mm_lower(needle[nlen - 1])),
+                  l = _mm256_set1_epi8(fold_lower(needle[nlen - 1])),
                   lf = _mm256_set1_epi8(fold_bit(needle[nlen - 1]));
     for (; end - p >= 128; p += 128) {
         __m256i c0 = avx2_cands(p, nlen, f, ff, l, lf);
