@@ -133,6 +133,7 @@ static void recycle_fields(mm_fields *f)
         f->cap = 0;
     }
     f->n = 0;
+    f->keys = 0;
 }
 
 void mm_msg_recycle(mm_msg *m)
