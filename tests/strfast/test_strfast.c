@@ -405,6 +405,30 @@ static void test_eq_ci_word(void **state)
     }
 }
 
+/* mm_copy16() against memcpy() for every n from 0 to 16 at every source
+ * offset in a 40-byte buffer: exactly dst[0..n) changes (the bytes around it
+ * are checked), src read within n (exact heap copies, for ASan). */
+static void test_copy16(void **state)
+{
+    (void)state;
+    char pool[40];
+    for (size_t i = 0; i < sizeof pool; i++)
+        pool[i] = (char)(i * 37 + 1); /* NUL, CR and 8-bit bytes among them */
+    pool[5] = '\0';
+    pool[9] = '\r';
+    for (size_t n = 0; n <= 16; n++)
+        for (size_t off = 0; off + n <= sizeof pool; off++) {
+            char *src = exact(pool + off, n);
+            char got[20], want[20];
+            memset(got, 'Z', sizeof got);
+            memset(want, 'Z', sizeof want);
+            mm_copy16(got + 2, src, n);
+            memcpy(want + 2, src, n);
+            assert_memory_equal(got, want, sizeof got);
+            free(src);
+        }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -418,6 +442,7 @@ int main(void)
         cmocka_unit_test(test_token_qtext_span),
         cmocka_unit_test(test_lf_iter),
         cmocka_unit_test(test_eq_ci_word),
+        cmocka_unit_test(test_copy16),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

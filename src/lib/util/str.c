@@ -954,7 +954,7 @@ static size_t lead_ws_16(const char *s)
 /*
  * The last t < 16 bytes of s[0..n) (n >= 16) at once when, as in
  * squeeze_16(), they need no squeezing: read as the top t bytes of the
- * block that ends at s + n, copied with one memcpy.  false: the caller goes
+ * block that ends at s + n, copied at once (mm_copy16()).  false: the caller goes
  * byte by byte.  Most values end with such a tail.
  */
 static bool squeeze_tail(squeeze *q, const char *s, size_t n, size_t t)
@@ -972,7 +972,7 @@ static bool squeeze_tail(squeeze *q, const char *s, size_t n, size_t t)
     q->coded |= (((unsigned)_mm_movemask_epi8(v) >> k) | (eqm & (qm >> 1)) | (q->eq & qm & 1)) != 0;
     if (q->space)
         q->out[q->w++] = ' ';
-    memcpy(q->out + q->w, s + n - t, t);
+    mm_copy16(q->out + q->w, s + n - t, t);
     q->space = (ws >> (t - 1)) & 1;
     q->w += q->space ? t - 1 : t;
     return true;
