@@ -84,6 +84,46 @@ static void test_memcasemem_long(void **state)
     }
 }
 
+/* Every haystack length 0-300 (the 32/64/128 block edges of the AVX2 search
+ * and its last 32 to 128 positions at once) and every place of a needle in
+ * it, the needle in the other case, with a near miss (first and last bytes
+ * right, a middle one wrong) one to three places before it; exact heap
+ * copies, so that ASan sees any read past either. */
+static void test_memcasemem_edges(void **state)
+{
+    (void)state;
+    static const size_t lens[] = {1, 2, 3, 8, 17, 33};
+    char hay[301], nd[40];
+    for (size_t li = 0; li < sizeof lens / sizeof lens[0]; li++) {
+        size_t nl = lens[li];
+        for (size_t k = 0; k < nl; k++)
+            nd[k] = (char)('a' + k % 26);
+        for (size_t n = 0; n <= 300; n++) {
+            for (size_t at = 0; at + nl <= n + 1; at++) {
+                memset(hay, 'x', n);
+                bool place = at + nl <= n;
+                if (place) {
+                    for (size_t k = 0; k < nl; k++)
+                        hay[at + k] = (char)(nd[k] - 32);
+                    size_t miss = at >= nl + 3 ? at - nl - 1 - at % 3 : n; /* before it */
+                    if (miss < n && nl >= 3) {
+                        memcpy(hay + miss, nd, nl);
+                        hay[miss + nl / 2] = '#';
+                    }
+                }
+                char *h = exact(hay, n), *d = exact(nd, nl);
+                const char *got = mm_memcasemem(h, n, d, nl);
+                const char *want = naive_casemem(h, n, d, nl);
+                if (got != want)
+                    fail_msg("n=%zu nl=%zu at=%zu: got %td, want %td", n, nl, at,
+                             got ? got - h : -1, want ? want - h : -1);
+                free(h);
+                free(d);
+            }
+        }
+    }
+}
+
 /* mm_plain_text_span() against its definition: every byte value at every
  * place of every length across the 16-byte steps. */
 static void test_plain_text_span(void **state)
@@ -365,10 +405,35 @@ static void test_eq_ci_word(void **state)
     }
 }
 
+/* mm_copy16() against memcpy() for every n from 0 to 16 at every source
+ * offset in a 40-byte buffer: exactly dst[0..n) changes (the bytes around it
+ * are checked), src read within n (exact heap copies, for ASan). */
+static void test_copy16(void **state)
+{
+    (void)state;
+    char pool[40];
+    for (size_t i = 0; i < sizeof pool; i++)
+        pool[i] = (char)(i * 37 + 1); /* NUL, CR and 8-bit bytes among them */
+    pool[5] = '\0';
+    pool[9] = '\r';
+    for (size_t n = 0; n <= 16; n++)
+        for (size_t off = 0; off + n <= sizeof pool; off++) {
+            char *src = exact(pool + off, n);
+            char got[20], want[20];
+            memset(got, 'Z', sizeof got);
+            memset(want, 'Z', sizeof want);
+            mm_copy16(got + 2, src, n);
+            memcpy(want + 2, src, n);
+            assert_memory_equal(got, want, sizeof got);
+            free(src);
+        }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_memcasemem_long),
+        cmocka_unit_test(test_memcasemem_edges),
         cmocka_unit_test(test_plain_text_span),
         cmocka_unit_test(test_memchr_nul_cr),
         cmocka_unit_test(test_utf8_valid_mixed),
@@ -377,6 +442,7 @@ int main(void)
         cmocka_unit_test(test_token_qtext_span),
         cmocka_unit_test(test_lf_iter),
         cmocka_unit_test(test_eq_ci_word),
+        cmocka_unit_test(test_copy16),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

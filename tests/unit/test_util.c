@@ -241,7 +241,7 @@ static void test_fields_block(void **state)
                 {"", ""},
                 {"Status", "5.0.0"}};
     mm_arena a;
-    mm_fields f = {NULL, 0, 0};
+    mm_fields f = {0};
     mm_arena_init(&a);
     assert_int_equal(mm_fields_parse_block(&a, block, sizeof block - 1, &f), MM_OK);
     assert_int_equal(f.n, sizeof want / sizeof want[0]);
@@ -251,6 +251,62 @@ static void test_fields_block(void **state)
     }
     assert_int_equal(mm_fields_add(&a, &f, "X", 1, "  a\0b", 5), MM_OK);
     assert_string_equal(mm_field_value(&f.v[f.n - 1]), "a");
+    free(f.v);
+    mm_arena_free(&a);
+}
+
+/* mm_fields_get() with the keys filter against a plain strcasecmp() scan:
+ * names of many lengths and first letters, asked for in other cases and
+ * with near misses (same length, first and last letters), present and
+ * absent; again after the list is emptied by n = 0 alone (keys left over,
+ * as rfc3464.c does) and refilled. */
+static uint32_t next_rand(uint32_t *seed)
+{
+    *seed = *seed * 1103515245u + 12345u;
+    return *seed >> 8;
+}
+
+static const char *naive_get(const mm_fields *f, const char *name)
+{
+    if (!name[0])
+        return NULL;
+    for (size_t i = 0; i < f->n; i++)
+        if (strcasecmp(f->v[i].name, name) == 0)
+            return mm_field_value(&f->v[i]);
+    return NULL;
+}
+
+static void test_fields_keys(void **state)
+{
+    (void)state;
+    static const char *names[] = {"To", "Cc", "From", "Date", "Subject", "Status", "X-Mailer",
+                                  "Received", "Reporting-MTA", "Final-Recipient", "Action",
+                                  "Diagnostic-Code", "X-Failed-Recipients", "Message-ID", "a",
+                                  "Z", "Content-Type", "Arrival-Date", "Remote-MTA", "X-Y"};
+    static const char *asks[] = {"to", "TO", "cc", "Tx", "from", "FROM", "Fxom", "date",
+                                 "subject", "SUBJECT", "status", "Stat-s", "x-mailer",
+                                 "received", "reporting-mta", "final-recipient", "action",
+                                 "diagnostic-code", "Diagnostic-Kode", "x-failed-recipients",
+                                 "message-id", "A", "z", "content-type", "arrival-date",
+                                 "remote-mta", "x-y", "x-z", "Return-Path", "Original-Recipient",
+                                 "B", "", "Auto-Submitted", "List-Id", "X-Failed-Recipient"};
+    mm_arena a;
+    mm_arena_init(&a);
+    mm_fields f = {0};
+    uint32_t seed = 5;
+    for (int round = 0; round < 400; round++) {
+        if (round % 3 == 0)
+            f.n = 0; /* keys left as they are: a superset */
+        size_t add = 1 + next_rand(&seed) % 6;
+        for (size_t k = 0; k < add; k++) {
+            const char *nm = names[next_rand(&seed) % (sizeof names / sizeof names[0])];
+            assert_int_equal(mm_fields_add(&a, &f, nm, strlen(nm), "v", 1), MM_OK);
+        }
+        for (size_t k = 0; k < sizeof asks / sizeof asks[0]; k++)
+            assert_ptr_equal(mm_fields_get(&f, asks[k]), naive_get(&f, asks[k]));
+        for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
+            assert_ptr_equal(mm_fields_get(&f, names[k]), naive_get(&f, names[k]));
+    }
     free(f.v);
     mm_arena_free(&a);
 }
@@ -376,6 +432,7 @@ int main(void)
         cmocka_unit_test(test_arena),
         cmocka_unit_test(test_str),
         cmocka_unit_test(test_fields_block),
+        cmocka_unit_test(test_fields_keys),
         cmocka_unit_test(test_memcasemem_random),
         cmocka_unit_test(test_squeeze_copy_random),
         cmocka_unit_test(test_squeeze_copy_leading),

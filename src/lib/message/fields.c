@@ -22,7 +22,7 @@
  */
 const char *mm_fields_get_key(const mm_fields *f, const char *name, unsigned key)
 {
-    if (!name[0])
+    if (!name[0] || !(f->keys & mm_field_key_bit(key)))
         return NULL; /* "" names only the group edges */
     for (const mm_field *v = f->v, *e = f->v + f->n; v < e; v++)
         if (v->key == key && strcasecmp(v->name, name) == 0)
@@ -106,6 +106,7 @@ mm_status_t mm_fields_add(mm_arena *a, mm_fields *f, const char *name, size_t nl
      * caller's pointer, which may be a temporary. */
     *fd = (mm_field){.name = n, .val = val, .raw = NULL, .rawlen = 0, .arena = a,
                      .key = mm_field_key(n, nlen)};
+    f->keys |= mm_field_key_bit(fd->key);
     f->n++;
     return MM_OK;
 }
@@ -135,6 +136,7 @@ static inline mm_status_t add_lazy(mm_arena *a, mm_fields *f, const char *name, 
     n[nlen] = '\0';
     *fd = (mm_field){.name = n, .raw = value, .rawlen = vlen, .arena = a,
                      .key = mm_field_key(n, nlen), .decode = decode, .nul_free = nul_free};
+    f->keys |= mm_field_key_bit(fd->key);
     f->n++;
     return MM_OK;
 }

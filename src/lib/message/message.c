@@ -133,6 +133,7 @@ static void recycle_fields(mm_fields *f)
         f->cap = 0;
     }
     f->n = 0;
+    f->keys = 0;
 }
 
 void mm_msg_recycle(mm_msg *m)
@@ -734,7 +735,11 @@ mm_buf *mm_walk_leaf_dst(mm_walk *w, const char *type, const char *sub, bool *he
                (mm_eq_ci_lit(sub, "rfc822-headers") || mm_eq_ci_lit(sub, "global-headers"))) {
         *headers_block = true;
     } else if (is_text && mm_eq_ci_lit(sub, "html")) {
-        dst = w->in_attached ? NULL : &w->html;
+        /* HTML is read only when no plain text comes at all (mm_walk_finish),
+         * and m->text never shrinks: once it has text, an HTML part (mostly
+         * the second half of a multipart/alternative, often 10 KB and more)
+         * is neither decoded nor copied. */
+        dst = w->in_attached || m->text.len ? NULL : &w->html;
     } else if (is_text || (is_msg && !mm_eq_ci_lit(sub, "delivery-status"))) {
         dst = w->in_attached ? &m->orig_text : &m->text;
         if (w->in_attached && m->orig_text.len > 4096)

@@ -41,6 +41,11 @@ typedef struct mm_field {
 typedef struct mm_fields {
     mm_field *v;
     size_t n, cap;
+    /* One bit (mm_field_key_bit()) for each key among v[0..n): a look-up of
+     * a name not there ends without a scan.  May hold more bits than the
+     * names there (a list emptied by n = 0 alone), never fewer; {0} is an
+     * empty list. */
+    uint64_t keys;
 } mm_fields;
 
 /*
@@ -118,6 +123,14 @@ static inline unsigned mm_field_key(const char *name, size_t n)
      * key ('@' and '`'), which only costs a strcasecmp() more */
     return (unsigned)n << 16 | (unsigned)((unsigned char)name[0] | 0x20) << 8 |
            ((unsigned char)name[n - 1] | 0x20);
+}
+
+/* The bit of a key in mm_fields.keys: the key's bits mixed by a
+ * multiplication, its top 6 chosen (names of one length and first letter
+ * differ in the last). */
+static inline uint64_t mm_field_key_bit(unsigned key)
+{
+    return (uint64_t)1 << ((key * 0x9E3779B1u) >> 26);
 }
 
 /* The value of a field not read before (see mm_field_value). */

@@ -67,6 +67,34 @@ static inline uint64_t mm_word_le(const char *p, size_t n)
     return x;
 }
 
+/*
+ * memcpy(dst, src, n) for n <= 16, inline: two overlapping loads and stores
+ * of 8, 4 or 1 bytes (the middle byte too for 3), only dst[0..n) written and
+ * src[0..n) read.  For a variable n this small a memcpy() call spends more
+ * on the call and on its size tests than on the copy.
+ */
+static inline void mm_copy16(char *dst, const char *src, size_t n)
+{
+    if (n >= 8) {
+        uint64_t a, b;
+        memcpy(&a, src, 8);
+        memcpy(&b, src + n - 8, 8);
+        memcpy(dst, &a, 8);
+        memcpy(dst + n - 8, &b, 8);
+    } else if (n >= 4) {
+        uint32_t a, b;
+        memcpy(&a, src, 4);
+        memcpy(&b, src + n - 4, 4);
+        memcpy(dst, &a, 4);
+        memcpy(dst + n - 4, &b, 4);
+    } else if (n) {
+        char a = src[0], b = src[n / 2], c = src[n - 1];
+        dst[0] = a;
+        dst[n / 2] = b;
+        dst[n - 1] = c;
+    }
+}
+
 static inline bool mm_eq_ci_word(const char *p, const char *lit, const char *fold, size_t n)
 {
     return (mm_word_le(p, n) | mm_word_le(fold, n)) == mm_word_le(lit, n);
