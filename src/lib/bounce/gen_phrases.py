@@ -175,6 +175,10 @@ def main():
         first.append(n)
         n += len(b)
     first.append(n)
+    # find_candidates() gathers into a stack array of PHRASE_COUNT (+ 8)
+    # entries: every row must be filed in exactly one bucket.
+    assert n == len(rows) and sorted(i for b in buckets for i in b) == list(range(len(rows))), \
+        'every phrase row keyed once'
     w.append('static const unsigned short phrase_key_first[%d] = {' % (SLOTS + 1))
     w.extend(wrap([str(x) for x in first]))
     w.append('};')
