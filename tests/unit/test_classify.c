@@ -426,11 +426,6 @@ static void recipient_limit_decoded(void **state)
     mm_ctx_destroy(ctx);
 }
 
-/* The attached message's five fields (diagnose.c's set_original(), which
- * picks a field's slot by its name's length mod 16): names of other
- * lengths that land on a slot (18 -> "To", 26 -> "Message-ID"), names
- * with the key of one of the five but other letters ("Farm", "Dote"),
- * upper case, and a second From (the first counts). */
 /* mm_field_named() against its naive meaning (same key, strcasecmp() ==
  * 0 in the C locale) for literals of 1 to 22 bytes and names made from
  * them: case flips, one byte changed (to its case twin, a control byte,
@@ -571,6 +566,11 @@ static void report_str_squeeze(void **state)
     mm_report_destroy(r);
 }
 
+/* The attached message's five fields (diagnose.c's set_original(), which
+ * picks a field's slot by its name's length mod 16): names of other
+ * lengths that land on a slot (18 -> "To", 26 -> "Message-ID"), names
+ * with the key of one of the five but other letters ("Farm", "Dote"),
+ * upper case, and a second From (the first counts). */
 static void original_fields(void **state)
 {
     (void)state;
