@@ -46,7 +46,7 @@ static inline uint64_t load_bytes(const char *s, size_t n)
  * folded by setting the 0x20 bit of every byte, which also makes a few
  * other bytes alike ("-" and CR, "@" and "`"): harmless for a hash, as
  * probe() compares the keys exactly, and one OR per word instead of the
- * exact lower-casing of mm_dom_lower8(). */
+ * exact lower-casing of mm_lower8(). */
 uint32_t mm_dom_hash(const char *s, size_t len)
 {
     const uint64_t caseless = 0x2020202020202020ull;
@@ -78,7 +78,7 @@ static inline bool word_equal_folded(uint64_t k, uint64_t w)
 {
     if (k == w)
         return true;
-    return ((k ^ w) & ~0x2020202020202020ull) == 0 && k == mm_dom_lower8(w);
+    return ((k ^ w) & ~0x2020202020202020ull) == 0 && k == mm_lower8(w);
 }
 
 /* key (stored lower case) against s in any case, len > 0. */

@@ -26,6 +26,7 @@
 #include <emmintrin.h>
 #endif
 #include <mailmedic/domains.h>
+#include "../util/str.h"
 
 #define DOM_MAX 255     /* a domain name, RFC 1035 */
 #define DOM_NAME_MAX 31 /* longest target name part the filter buckets */
@@ -111,35 +112,6 @@ static inline uint64_t mm_dom_charbit(char c)
                    : u == '.'      ? 37
                                    : 38;
     return 1ull << bit;
-}
-
-/* Lower-case the ASCII letters of 8 bytes at once (SWAR): a byte gets 0x20
- * only if it is in 'A'..'Z', so digits, '-', '.' and control bytes stay as
- * they are and cannot pass for one another. */
-static inline uint64_t mm_dom_lower8(uint64_t v)
-{
-    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
-    uint64_t low7 = v & ~high;
-    uint64_t ge_a = low7 + ones * (0x80 - 'A');     /* high bit: byte >= 'A' */
-    uint64_t gt_z = low7 + ones * (0x80 - 'Z' - 1); /* high bit: byte > 'Z' */
-    uint64_t upper = ge_a & ~gt_z & ~v & high;
-    return v | (upper >> 2);
-}
-
-/* dst = s with ASCII letters lower-cased, n bytes (n >= 8), in whole words:
- * the last overlaps the one before.  The hash then reads the same words, so
- * its loads are served from these stores (no byte-store forwarding stall). */
-static inline void mm_dom_lower_copy8(char *dst, const unsigned char *s, size_t n)
-{
-    uint64_t v;
-    for (size_t i = 0; i + 8 < n; i += 8) {
-        memcpy(&v, s + i, 8);
-        v = mm_dom_lower8(v);
-        memcpy(dst + i, &v, 8);
-    }
-    memcpy(&v, s + n - 8, 8);
-    v = mm_dom_lower8(v);
-    memcpy(dst + n - 8, &v, 8);
 }
 
 #ifdef __SSE2__

@@ -346,7 +346,7 @@ static bool fold(const mm_domains *d, const char *in, size_t len, char *buf, siz
         return fold_slow(in, len, buf, n, flags);
     /* Only LDH and dots: d->fold[] is plain ASCII lower-casing. */
     if (len >= 8) {
-        mm_dom_lower_copy8(buf, s, len);
+        mm_lower_copy8(buf, s, len);
     } else {
         for (size_t i = 0; i < len; i++)
             buf[i] = (char)d->fold[s[i]];

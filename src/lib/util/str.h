@@ -99,6 +99,37 @@ static inline bool mm_eq_ci_word(const char *p, const char *lit, const char *fol
 {
     return (mm_word_le(p, n) | mm_word_le(fold, n)) == mm_word_le(lit, n);
 }
+
+/* The eight bytes of w with their ASCII capitals lowered, as mm_lower()
+ * each (SWAR): a byte below 0x80 is a capital when adding 0x3f sets its
+ * top bit and adding 0x25 does not (the top bits cleared first, so that no
+ * sum carries into the next byte).  Digits, '-', '.', control bytes and
+ * bytes from 0x80 up stay as they are and cannot pass for one another. */
+static inline uint64_t mm_lower8(uint64_t w)
+{
+    const uint64_t high = 0x8080808080808080ull;
+    uint64_t low7 = w & ~high;
+    uint64_t upper = (low7 + 0x3f3f3f3f3f3f3f3full) & ~(low7 + 0x2525252525252525ull) & ~w & high;
+    return w | upper >> 2;
+}
+
+/* dst = s[0..n) with ASCII capitals lowered, n >= 8, in whole words: the
+ * last overlaps the one before, and nothing outside s[0..n) is read or
+ * outside dst[0..n) written.  A later 8-byte load of dst is then served
+ * from these stores (no byte-store forwarding stall). */
+static inline void mm_lower_copy8(char *dst, const void *s, size_t n)
+{
+    const char *src = s;
+    uint64_t v;
+    for (size_t i = 0; i + 8 < n; i += 8) {
+        memcpy(&v, src + i, 8);
+        v = mm_lower8(v);
+        memcpy(dst + i, &v, 8);
+    }
+    memcpy(&v, src + n - 8, 8);
+    v = mm_lower8(v);
+    memcpy(dst + n - 8, &v, 8);
+}
 /* a and b equal with ASCII letters folded, as g_ascii_strcasecmp(a, b) == 0
  * (inline: media types and parameter names are compared per MIME part). */
 static inline bool mm_eq_ci(const char *a, const char *b)

@@ -197,12 +197,12 @@ bool mm_mta_has_any(const char *s, size_t n, const char *const *needles)
     return false;
 }
 
-/* The eight bytes at p with ASCII letters lowered (mm_mta_lower8). */
+/* The eight bytes at p with ASCII letters lowered (mm_lower8). */
 static inline uint64_t lower8_at(const char *p)
 {
     uint64_t w;
     memcpy(&w, p, 8);
-    return mm_mta_lower8(w);
+    return mm_lower8(w);
 }
 
 /* a[0..len) and b[0..len) equal with ASCII letters lowered: eight bytes a
@@ -219,7 +219,7 @@ static inline bool fold_eq(const char *a, const char *b, size_t len)
                 return false;
         return lower8_at(a + len - 8) == lower8_at(b + len - 8);
     }
-    return mm_mta_lower8(mm_word_le(a, len)) == mm_mta_lower8(mm_word_le(b, len));
+    return mm_lower8(mm_word_le(a, len)) == mm_lower8(mm_word_le(b, len));
 }
 
 /* Does nd occur at s (ASCII case folded)? */

@@ -17,6 +17,7 @@
 #include <emmintrin.h>
 #endif
 #include "../bounce_int.h"
+#include "../../util/str.h"
 
 /* One row of a decoder's phrase table: words (or a status code) that the
  * MTA or provider itself writes for a reason (its source code or its
@@ -174,18 +175,6 @@ void mm_mta_facts(const mm_msg *m, mm_report *r);
  * bytes, their NUL the first, so that mm_mta_lc_find() may read 16 bytes
  * at any of their places. */
 enum { MM_LC_PAD = 16 };
-
-/* The eight bytes of w with ASCII letters lowered, as mm_lower() each: a
- * byte below 0x80 is a capital when adding 0x3f sets its top bit and
- * adding 0x25 does not (the top bits cleared first, so that no sum
- * carries into the next byte).  Bytes from 0x80 up are left alone. */
-static inline uint64_t mm_mta_lower8(uint64_t w)
-{
-    uint64_t low7 = w & 0x7f7f7f7f7f7f7f7full;
-    uint64_t upper = (low7 + 0x3f3f3f3f3f3f3f3full) & ~(low7 + 0x2525252525252525ull) & ~w &
-                     0x8080808080808080ull;
-    return w | upper >> 2;
-}
 
 /* Does lc[0..nl) (1 byte or more, lower case) occur in hay[0..n), one of
  * the report's padded lower-cased facts?  16 places at a time, each

@@ -313,18 +313,10 @@ static bool lc_holds(const char *lc, size_t n, const char *needle, size_t nl)
     /* lowered eight bytes at a time, the last eight those ending at the
      * needle's end (read within its bytes; a byte loop's exit at the
      * needle's length was a mispredict a mark) */
-    uint64_t w;
     if (nl >= 8) {
-        for (size_t i = 0; i + 8 < nl; i += 8) {
-            memcpy(&w, needle + i, 8);
-            w = mm_mta_lower8(w);
-            memcpy(low + i, &w, 8);
-        }
-        memcpy(&w, needle + nl - 8, 8);
-        w = mm_mta_lower8(w);
-        memcpy(low + nl - 8, &w, 8);
+        mm_lower_copy8(low, needle, nl);
     } else {
-        w = mm_mta_lower8(mm_word_le(needle, nl));
+        uint64_t w = mm_lower8(mm_word_le(needle, nl));
         memcpy(low, &w, 8);
     }
     return mm_mta_lc_find(lc, n, low, nl, 0);
