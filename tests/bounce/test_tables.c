@@ -70,13 +70,11 @@ static FILE *open_data(const char *name)
     return f;
 }
 
-static void test_phrases(void **state)
+/* The next pattern of phrases.txt into pat (unescaped), with the list it
+ * is under ("[name]" lines) in list[64]; false at the end. */
+static bool next_pattern(FILE *f, char *list, char *pat, size_t cap)
 {
-    (void)state;
-    FILE *f = open_data("phrases.txt");
-    char line[1024], pat[512], text[512], list[64] = "";
-    static char not_rejected[16][128];
-    size_t n_not = 0, checked = 0;
+    char line[1024];
     while (fgets(line, sizeof line, f)) {
         if (line[0] == '[') {
             sscanf(line, "[%63[a-z_]]", list);
@@ -84,7 +82,20 @@ static void test_phrases(void **state)
         }
         if (line[0] != '"')
             continue;
-        unescape(line + 1, pat, sizeof pat);
+        unescape(line + 1, pat, cap);
+        return true;
+    }
+    return false;
+}
+
+static void test_phrases(void **state)
+{
+    (void)state;
+    FILE *f = open_data("phrases.txt");
+    char pat[512], text[512], list[64] = "";
+    static char not_rejected[16][128];
+    size_t n_not = 0, checked = 0;
+    while (next_pattern(f, list, pat, sizeof pat)) {
         words_of(pat, text);
         if (strcmp(list, "rejected_not") == 0) {
             assert_true(n_not < 16);
@@ -236,17 +247,11 @@ static void test_phrase_index(void **state)
 {
     (void)state;
     FILE *f = open_data("phrases.txt");
-    char line[1024], list[64] = "";
+    char list[64] = "", pat[sizeof idx_pats[0].pat];
     idx_n = 0;
-    while (fgets(line, sizeof line, f)) {
-        if (line[0] == '[') {
-            sscanf(line, "[%63[a-z_]]", list);
-            continue;
-        }
-        if (line[0] != '"')
-            continue;
+    while (next_pattern(f, list, pat, sizeof pat)) {
         assert_true(idx_n < IDX_MAX_PATS);
-        unescape(line + 1, idx_pats[idx_n].pat, sizeof idx_pats[idx_n].pat);
+        memcpy(idx_pats[idx_n].pat, pat, sizeof pat);
         words_of(idx_pats[idx_n].pat, idx_pats[idx_n].words);
         mm_reason_t r = MM_REASON_UNDEFINED;
         if (strcmp(list, "rejected_not") == 0)
