@@ -222,11 +222,10 @@ typedef struct out_queue {
     int n;
 } out_queue;
 
-static void queue_write(out_queue *q)
+/* v[0..n) written whole (v is used up): EINTR retried, a full non-blocking
+ * pipe waited for. */
+static void write_iov(struct iovec *v, int n)
 {
-    struct iovec *v = q->v;
-    int n = q->n;
-    q->n = 0;
     fflush(stdout);
     while (n > 0) {
         ssize_t w = writev(STDOUT_FILENO, v, n);
@@ -252,16 +251,19 @@ static void queue_write(out_queue *q)
     }
 }
 
-/* Bytes written the same way (a full non-blocking pipe waited for), not
- * through stdio, which drops its buffer when write() says EAGAIN: the CSV
- * header, --text's report. */
+static void queue_write(out_queue *q)
+{
+    int n = q->n;
+    q->n = 0;
+    write_iov(q->v, n);
+}
+
+/* Bytes written the same way, not through stdio, which drops its buffer
+ * when write() says EAGAIN: the CSV header, --text's report. */
 static void write_out(const char *p, size_t len)
 {
-    out_queue q;
-    q.n = 0;
-    if (len)
-        q.v[q.n++] = (struct iovec){(void *)p, len};
-    queue_write(&q);
+    struct iovec v = {(void *)p, len};
+    write_iov(&v, len ? 1 : 0);
 }
 
 static void queue_add(out_queue *q, const char *p, size_t len)
