@@ -344,14 +344,17 @@ typedef struct reader {
 } reader;
 
 /*
- * The item's source path: the previous item's copy when it names the same
- * file (the usual case: many messages of one mbox), else a copy of its own.
- * Not the reader's string itself, which it frees when it opens the next
- * file, before the batch's warnings are written.
+ * The item's source path: the previous item's copy when it is a later
+ * message of the same file (the usual case: many messages of one mbox),
+ * else a copy of its own.  Not the reader's string itself, which changes
+ * when it opens the next file, before the batch's warnings are written.
+ * Only a message after the first one of its file (index > 0) can share:
+ * comparing the paths would cost a strcmp() per file of a directory, and
+ * sharing is only a saving, never needed.
  */
-static void set_source(item *it, const item *prev, const char *src)
+static void set_source(item *it, const item *prev, const char *src, bool later)
 {
-    if (prev && strcmp(prev->source, src) == 0) {
+    if (prev && later) {
         it->source = prev->source;
         it->src = prev->src;
         it->own_source = false;
@@ -394,7 +397,7 @@ static bool read_item(reader *rd, item *it, const item *prev, bool borrow)
     it->bytes = NULL;
     it->len = 0;
     it->own_bytes = it->truncated = it->failed = it->bad = false;
-    set_source(it, prev, msg.source ? msg.source : "-");
+    set_source(it, prev, msg.source ? msg.source : "-", st == MM_OK && msg.index > 0);
     if (st != MM_OK) {
         it->failed = true;
         snprintf(it->err, sizeof it->err, "%s", why[0] ? why : mm_strerror(st));

@@ -37,21 +37,25 @@
  * A directory being walked.  Its entries are opened relative to it
  * (openat): the kernel then looks up one name in a directory it already
  * holds rather than walking the whole path again, which is a good part of
- * the cost of a directory of many small files.  Closed when its last entry
+ * the cost of a directory of many small files.  Its entries' names live in
+ * one block (names), not one allocation each: a directory of 100,000 files
+ * would otherwise cost 100,000 malloc() and free() calls, interleaved with
+ * the messages' own, which fragments the heap.  Freed when its last entry
  * has been opened.
  */
 typedef struct walk_dir {
-    int fd;
+    int fd;     /* -1: entries are opened by their full paths */
+    char *path; /* the directory's path and a '/' (unless it ended in one) */
+    size_t plen;
+    char *names; /* the entries' names, each NUL-terminated */
     size_t left; /* entries still in the work list */
 } walk_dir;
 
-/* A path still to visit: its full name (what messages say they came from)
- * and, for a directory's entry, that directory and where the entry's own
- * name starts in path. */
+/* A path still to visit: a path given by the caller (dir NULL: path is
+ * ours to free), or a directory's entry (path is its name, in dir->names). */
 typedef struct todo_path {
     char *path;
-    walk_dir *dir; /* NULL: a path given by the caller */
-    size_t name;
+    walk_dir *dir;
 } todo_path;
 
 struct mm_input {
@@ -59,7 +63,7 @@ struct mm_input {
     size_t ntodo, captodo;
     size_t limit;
     int fd;    /* current file, -1 if none */
-    char *cur; /* its path */
+    mm_buf cur; /* its path (kept from one file to the next: no allocation per file) */
     bool mbox;
     size_t index;
     char *rbuf; /* read buffer: bytes [rpos, rlen) not yet handed out */
@@ -100,13 +104,20 @@ struct mm_input {
     size_t nspares;
 };
 
+static void dir_free(walk_dir *dir)
+{
+    if (dir->fd >= 0)
+        close(dir->fd);
+    free(dir->names);
+    free(dir->path);
+    free(dir);
+}
+
 /* The work list's hold on dir ends (the entry was opened, or dropped). */
 static void dir_release(walk_dir *dir)
 {
-    if (dir && --dir->left == 0) {
-        close(dir->fd);
-        free(dir);
-    }
+    if (dir && --dir->left == 0)
+        dir_free(dir);
 }
 
 /* Make room for n more paths on the work list. */
@@ -132,7 +143,7 @@ static mm_status_t push(mm_input *in, const char *path)
         free(copy);
         return MM_ENOMEM;
     }
-    in->todo[in->ntodo++] = (todo_path){copy, NULL, 0};
+    in->todo[in->ntodo++] = (todo_path){copy, NULL};
     return MM_OK;
 }
 
@@ -145,6 +156,7 @@ mm_status_t mm_input_open(const char *const *paths, size_t npaths, size_t max_me
     in->limit = max_message_bytes ? max_message_bytes : (8u << 20);
     in->fd = -1;
     mm_buf_init(&in->msg, 0);
+    mm_buf_init(&in->cur, 0);
     in->rcap = READ_BUF;
     in->rbuf = malloc(in->rcap);
     if (!in->rbuf) {
@@ -173,11 +185,12 @@ void mm_input_destroy(mm_input *in)
         return;
     close_current(in);
     for (size_t i = 0; i < in->ntodo; i++) {
-        free(in->todo[i].path);
+        if (!in->todo[i].dir)
+            free(in->todo[i].path);
         dir_release(in->todo[i].dir);
     }
     free(in->todo);
-    free(in->cur);
+    mm_buf_free(&in->cur);
     free(in->rbuf);
     for (size_t i = 0; i < in->nheld; i++)
         free(in->held[i].data);
@@ -193,10 +206,45 @@ static int cmp_names(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* The names of d's entries into names, each NUL-terminated; their count.
+ * Dot files and Maildir's tmp/ (messages still being written) are skipped. */
+static mm_status_t list_names(DIR *d, mm_buf *names, size_t *n)
+{
+    struct dirent *e;
+    *n = 0;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.' || strcmp(e->d_name, "tmp") == 0)
+            continue;
+        if (mm_buf_append(names, e->d_name, strlen(e->d_name) + 1) != MM_OK)
+            return MM_ENOMEM;
+        ++*n;
+    }
+    return MM_OK;
+}
+
+/* A walk_dir for path, open as fd, holding names (taken over); NULL without memory. */
+static walk_dir *dir_new(const char *path, int fd, mm_buf *names)
+{
+    walk_dir *dir = calloc(1, sizeof *dir);
+    size_t plen = strlen(path);
+    size_t sep = path[plen - 1] == '/' ? 0 : 1;
+    if (!dir || !(dir->path = malloc(plen + sep + 1))) {
+        free(dir);
+        return NULL;
+    }
+    memcpy(dir->path, path, plen);
+    memcpy(dir->path + plen, "/", sep + 1);
+    dir->plen = plen + sep;
+    dir->names = mm_buf_detach(names);
+    /* its own descriptor: the DIR's closes with it */
+    dir->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0); /* -1: entries are opened by full path */
+    return dir;
+}
+
 /*
  * Replace a directory by its entries (pushed in reverse so they pop in
- * order).  fd is the directory, open; it is used up here.  Its entries are
- * then opened relative to a copy of it (see walk_dir).
+ * name order).  fd is the directory, open; it is used up here.  Its
+ * entries are then opened relative to a copy of it (see walk_dir).
  */
 static mm_status_t expand_dir(mm_input *in, const char *path, int fd)
 {
@@ -207,62 +255,32 @@ static mm_status_t expand_dir(mm_input *in, const char *path, int fd)
         errno = err; /* for the caller's message */
         return MM_EIO;
     }
-    char **names = NULL;
-    size_t n = 0, cap = 0;
-    mm_status_t st = MM_OK;
-    struct dirent *e;
-    size_t plen = strlen(path);
-    size_t sep = path[plen - 1] == '/' ? 0 : 1;
-    while ((e = readdir(d)) != NULL && st == MM_OK) {
-        if (e->d_name[0] == '.' || strcmp(e->d_name, "tmp") == 0)
-            continue;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 64;
-            char **v = realloc(names, cap * sizeof *v);
-            if (!v) {
-                st = MM_ENOMEM;
-                break;
-            }
-            names = v;
-        }
-        /* path, a '/' unless it ends in one, the name */
-        size_t nlen = strlen(e->d_name);
-        char *full = malloc(plen + sep + nlen + 1);
-        if (!full) {
-            st = MM_ENOMEM;
-            break;
-        }
-        memcpy(full, path, plen);
-        full[plen] = '/';
-        memcpy(full + plen + sep, e->d_name, nlen + 1);
-        names[n++] = full;
-    }
+    mm_buf names;
+    mm_buf_init(&names, 0);
+    size_t n;
+    mm_status_t st = list_names(d, &names, &n);
     walk_dir *dir = NULL;
+    char **v = NULL;
     if (st == MM_OK && n) {
-        dir = malloc(sizeof *dir);
-        if (dir && (dir->fd = fcntl(dirfd(d), F_DUPFD_CLOEXEC, 0)) < 0) {
-            free(dir);
-            dir = NULL; /* entries are then opened by their full paths */
-        }
-        if (dir)
-            dir->left = n;
+        dir = dir_new(path, dirfd(d), &names);
+        v = malloc(n * sizeof *v);
+        if (!dir || !dir->names || !v || todo_room(in, n) != MM_OK)
+            st = MM_ENOMEM;
     }
     closedir(d);
-    if (st == MM_OK && n) { /* an empty directory has no array to sort */
-        qsort(names, n, sizeof *names, cmp_names);
-        st = todo_room(in, n);
+    if (st == MM_OK && n) {
+        char *p = dir->names;
+        for (size_t i = 0; i < n; p += strlen(p) + 1)
+            v[i++] = p;
+        qsort(v, n, sizeof *v, cmp_names);
+        dir->left = n;
+        for (size_t i = n; i-- > 0;)
+            in->todo[in->ntodo++] = (todo_path){v[i], dir};
+    } else if (dir) {
+        dir_free(dir);
     }
-    for (size_t i = n; i-- > 0;) {
-        if (st == MM_OK)
-            in->todo[in->ntodo++] = (todo_path){names[i], dir, plen + sep};
-        else
-            free(names[i]);
-    }
-    if (st != MM_OK && dir) {
-        close(dir->fd);
-        free(dir);
-    }
-    free(names);
+    free(v);
+    mm_buf_free(&names);
     return st;
 }
 
@@ -667,15 +685,16 @@ static mm_status_t open_dir(mm_input *in, const char *path, int at, const char *
 static mm_status_t open_path(mm_input *in, const todo_path *t, bool *dir, char *why,
                              size_t whylen)
 {
-    const char *path = t->path;
+    const char *path = mm_buf_str(&in->cur);
     *dir = false;
     in->sized = false;
     if (!t->dir && strcmp(path, "-") == 0) {
         in->fd = 0;
         return MM_OK;
     }
-    int at = t->dir ? t->dir->fd : AT_FDCWD;
-    const char *rel = t->dir ? path + t->name : path;
+    bool at_dir = t->dir && t->dir->fd >= 0;
+    int at = at_dir ? t->dir->fd : AT_FDCWD;
+    const char *rel = at_dir ? t->path : path;
     struct stat sb;
     int fd = openat(at, rel, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
@@ -703,15 +722,26 @@ static mm_status_t open_path(mm_input *in, const todo_path *t, bool *dir, char *
     return MM_OK;
 }
 
+/* in->cur: t's full path (a directory's path and the entry's name). */
+static mm_status_t set_cur(mm_input *in, const todo_path *t)
+{
+    mm_buf_reset(&in->cur);
+    if (t->dir && mm_buf_append(&in->cur, t->dir->path, t->dir->plen) != MM_OK)
+        return MM_ENOMEM;
+    return mm_buf_append(&in->cur, t->path, strlen(t->path) + 1) == MM_OK ? MM_OK : MM_ENOMEM;
+}
+
 static mm_status_t open_next(mm_input *in, mm_input_msg *msg, char *why, size_t whylen)
 {
     while (in->ntodo) {
         todo_path t = in->todo[--in->ntodo];
-        free(in->cur);
-        in->cur = t.path;
-        msg->source = t.path;
-        bool dir;
-        mm_status_t st = open_path(in, &t, &dir, why, whylen);
+        mm_status_t st = set_cur(in, &t);
+        if (!t.dir)
+            free(t.path);
+        msg->source = mm_buf_str(&in->cur);
+        bool dir = false;
+        if (st == MM_OK)
+            st = open_path(in, &t, &dir, why, whylen);
         dir_release(t.dir); /* after the open: it may be the directory's last entry */
         if (st != MM_OK)
             return st;
@@ -749,7 +779,7 @@ mm_status_t mm_input_next(mm_input *in, mm_input_msg *msg, char *why, size_t why
         }
         bool trunc;
         bool got = read_message(in, &trunc);
-        msg->source = in->cur;
+        msg->source = mm_buf_str(&in->cur);
         if (in->err) {
             snprintf(why, whylen, "read error: %s", strerror(in->err));
             close_current(in);
