@@ -242,6 +242,29 @@ static walk_dir *dir_new(const char *path, int fd, mm_buf *names)
 }
 
 /*
+ * dir's names laid out again in the sorted order of v (n names, size bytes
+ * in all), v pointing to the new places.  The names are visited in that
+ * order, one per file, long after the listing left the cache: in readdir's
+ * order (a hash order) each visit was a cache miss, about 0.2 us.  Left as
+ * they are without memory for the copy.
+ */
+static void in_order(walk_dir *dir, char **v, size_t n, size_t size)
+{
+    char *block = malloc(size);
+    if (!block)
+        return;
+    char *p = block;
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(v[i]) + 1;
+        memcpy(p, v[i], len);
+        v[i] = p;
+        p += len;
+    }
+    free(dir->names);
+    dir->names = block;
+}
+
+/*
  * Replace a directory by its entries (pushed in reverse so they pop in
  * name order).  fd is the directory, open; it is used up here.  Its
  * entries are then opened relative to a copy of it (see walk_dir).
@@ -273,6 +296,7 @@ static mm_status_t expand_dir(mm_input *in, const char *path, int fd)
         for (size_t i = 0; i < n; p += strlen(p) + 1)
             v[i++] = p;
         qsort(v, n, sizeof *v, cmp_names);
+        in_order(dir, v, n, (size_t)(p - dir->names));
         dir->left = n;
         for (size_t i = n; i-- > 0;)
             in->todo[in->ntodo++] = (todo_path){v[i], dir};
