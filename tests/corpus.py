@@ -16,7 +16,8 @@ import subprocess
 import sys
 import tempfile
 
-FLOORS = {"reason": 0.99, "hard": 0.99, "status_real": 0.99}
+# Measured 0.9978, 0.9978 and 0.9971 (2026-11-30); the floors sit just below.
+FLOORS = {"reason": 0.995, "hard": 0.995, "status_real": 0.995}
 
 
 def main():
