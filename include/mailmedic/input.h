@@ -71,6 +71,17 @@ MM_EXTERN void mm_input_destroy(mm_input *in);
  */
 MM_EXTERN mm_status_t mm_input_keep(mm_input *in);
 
+/*
+ * Batched reads (on by default): the regular files of a directory are
+ * opened, read and closed up to 32 at a time through io_uring, one system
+ * call per batch, and read from the disk together when they are not
+ * cached.  Where io_uring cannot be used (built without liburing, an old
+ * kernel, a container that forbids it), files are read one by one; the
+ * messages are the same either way.  Call it before the first
+ * mm_input_next(): later it returns MM_EINVAL.
+ */
+MM_EXTERN mm_status_t mm_input_batch_reads(mm_input *in, bool on);
+
 /* Keep mode: the bytes of the read blocks that hold messages not released.
  * A block is held by any kept message in it, however short, so this can
  * grow faster than the messages' own sizes (short messages between long

@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include "../util/buf.h"
 #include "../util/str.h"
+#include "ring.h"
 
 #define READ_BUF (256u << 10)
 /* Keep mode (mm_input_keep): the size of a read block, the room below which
@@ -32,6 +33,9 @@
 #define KEEP_SPARES 4
 /* A message buffer grown past this by one big message is given back afterwards. */
 #define KEEP_MSG_CAP (4u << 20)
+/* in->fd: no file open, or the current file was read ahead (in->pre). */
+#define NO_FD (-1)
+#define MEM_FD (-2)
 
 /*
  * A directory being walked.  Its entries are opened relative to it
@@ -47,12 +51,13 @@ typedef struct walk_dir {
     int fd;     /* -1: entries are opened by their full paths */
     char *path; /* the directory's path and a '/' (unless it ended in one) */
     size_t plen;
-    char *names; /* the entries' names, each NUL-terminated */
+    char *names; /* the entries: each a d_type byte, then the name, NUL-terminated */
     size_t left; /* entries still in the work list */
 } walk_dir;
 
 /* A path still to visit: a path given by the caller (dir NULL: path is
- * ours to free), or a directory's entry (path is its name, in dir->names). */
+ * ours to free), or a directory's entry (path is its name, in dir->names,
+ * after its d_type byte). */
 typedef struct todo_path {
     char *path;
     walk_dir *dir;
@@ -62,7 +67,7 @@ struct mm_input {
     todo_path *todo; /* stack of paths still to visit (last = next) */
     size_t ntodo, captodo;
     size_t limit;
-    int fd;    /* current file, -1 if none */
+    int fd;    /* current file, NO_FD if none, MEM_FD if read ahead */
     mm_buf cur; /* its path (kept from one file to the next: no allocation per file) */
     bool mbox;
     size_t index;
@@ -102,6 +107,17 @@ struct mm_input {
     size_t nheld, capheld;
     char *spares[KEEP_SPARES]; /* released blocks, for reuse */
     size_t nspares;
+    /* Batched reads of a directory's files (ring.h): created at the first
+     * directory entry unless ring_off; pf_name[pf_next..pf_n) are the
+     * entries of the last batch not taken yet (matched by pointer). */
+    mm_ring *ring;
+    bool ring_off;
+    const char *pf_name[MM_RING_FILES];
+    size_t pf_n, pf_next;
+    /* MEM_FD: the current file's bytes, read ahead, and how many were
+     * handed to rbuf */
+    const char *pre;
+    size_t pre_len, pre_pos;
 };
 
 static void dir_free(walk_dir *dir)
@@ -154,7 +170,7 @@ mm_status_t mm_input_open(const char *const *paths, size_t npaths, size_t max_me
     if (!in)
         return MM_ENOMEM;
     in->limit = max_message_bytes ? max_message_bytes : (8u << 20);
-    in->fd = -1;
+    in->fd = NO_FD;
     mm_buf_init(&in->msg, 0);
     mm_buf_init(&in->cur, 0);
     in->rcap = READ_BUF;
@@ -176,7 +192,8 @@ static void close_current(mm_input *in)
 {
     if (in->fd > 0)
         close(in->fd);
-    in->fd = -1;
+    in->fd = NO_FD;
+    in->pre = NULL;
 }
 
 void mm_input_destroy(mm_input *in)
@@ -191,6 +208,7 @@ void mm_input_destroy(mm_input *in)
     }
     free(in->todo);
     mm_buf_free(&in->cur);
+    mm_ring_free(in->ring);
     free(in->rbuf);
     for (size_t i = 0; i < in->nheld; i++)
         free(in->held[i].data);
@@ -206,7 +224,8 @@ static int cmp_names(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The names of d's entries into names, each NUL-terminated; their count.
+/* d's entries into names, each its d_type byte and its NUL-terminated
+ * name; their count.
  * Dot files and Maildir's tmp/ (messages still being written) are skipped. */
 static mm_status_t list_names(DIR *d, mm_buf *names, size_t *n)
 {
@@ -215,7 +234,9 @@ static mm_status_t list_names(DIR *d, mm_buf *names, size_t *n)
     while ((e = readdir(d)) != NULL) {
         if (e->d_name[0] == '.' || strcmp(e->d_name, "tmp") == 0)
             continue;
-        if (mm_buf_append(names, e->d_name, strlen(e->d_name) + 1) != MM_OK)
+        char type = (char)e->d_type;
+        if (mm_buf_append(names, &type, 1) != MM_OK ||
+            mm_buf_append(names, e->d_name, strlen(e->d_name) + 1) != MM_OK)
             return MM_ENOMEM;
         ++*n;
     }
@@ -255,9 +276,9 @@ static void in_order(walk_dir *dir, char **v, size_t n, size_t size)
         return;
     char *p = block;
     for (size_t i = 0; i < n; i++) {
-        size_t len = strlen(v[i]) + 1;
-        memcpy(p, v[i], len);
-        v[i] = p;
+        size_t len = 1 + strlen(v[i]) + 1; /* with the d_type byte before it */
+        memcpy(p, v[i] - 1, len);
+        v[i] = p + 1;
         p += len;
     }
     free(dir->names);
@@ -293,8 +314,8 @@ static mm_status_t expand_dir(mm_input *in, const char *path, int fd)
     closedir(d);
     if (st == MM_OK && n) {
         char *p = dir->names;
-        for (size_t i = 0; i < n; p += strlen(p) + 1)
-            v[i++] = p;
+        for (size_t i = 0; i < n; p += 1 + strlen(p + 1) + 1)
+            v[i++] = p + 1;
         qsort(v, n, sizeof *v, cmp_names);
         in_order(dir, v, n, (size_t)(p - dir->names));
         dir->left = n;
@@ -372,6 +393,17 @@ static bool keep_room(mm_input *in)
     return true;
 }
 
+/* "read()" from the bytes read ahead into rbuf. */
+static ssize_t take_pre(mm_input *in)
+{
+    size_t n = in->pre_len - in->pre_pos;
+    if (n > in->rcap - in->rlen)
+        n = in->rcap - in->rlen;
+    memcpy(in->rbuf + in->rlen, in->pre + in->pre_pos, n);
+    in->pre_pos += n;
+    return (ssize_t)n;
+}
+
 /* Move unread bytes to the front and read more; sets eof at end of file or on error. */
 static void fill(mm_input *in)
 {
@@ -395,7 +427,8 @@ static void fill(mm_input *in)
         }
     }
     for (;;) {
-        ssize_t got = read(in->fd, in->rbuf + in->rlen, in->rcap - in->rlen);
+        ssize_t got = in->fd == MEM_FD ? take_pre(in)
+                                       : read(in->fd, in->rbuf + in->rlen, in->rcap - in->rlen);
         if (got < 0 && errno == EINTR)
             continue;
         if (got < 0)
@@ -755,6 +788,70 @@ static mm_status_t set_cur(mm_input *in, const todo_path *t)
     return mm_buf_append(&in->cur, t->path, strlen(t->path) + 1) == MM_OK ? MM_OK : MM_ENOMEM;
 }
 
+/* A directory's regular file, which can be read in a batch with the next ones. */
+static bool batchable(const todo_path *t)
+{
+    return t->dir && t->dir->fd >= 0 && (unsigned char)t->path[-1] == DT_REG;
+}
+
+/*
+ * Read t and the regular files after it in its directory (the next ones
+ * on the work list) in one batch.  The ring is made at the first batch;
+ * where io_uring cannot be used, or stops taking batches, files are read
+ * one by one from then on.
+ */
+static void read_ahead(mm_input *in, const todo_path *t)
+{
+    in->pf_n = in->pf_next = 0;
+    if (!in->ring && !(in->ring = mm_ring_create())) {
+        in->ring_off = true;
+        return;
+    }
+    size_t n = 0;
+    in->pf_name[n++] = t->path;
+    for (size_t i = in->ntodo; i-- > 0 && n < MM_RING_FILES;) {
+        const todo_path *u = &in->todo[i];
+        if (u->dir != t->dir || !batchable(u))
+            break;
+        in->pf_name[n++] = u->path;
+    }
+    if (mm_ring_read(in->ring, t->dir->fd, in->pf_name, n) != 0) {
+        mm_ring_free(in->ring);
+        in->ring = NULL;
+        in->ring_off = true;
+        return;
+    }
+    in->pf_n = n;
+}
+
+/*
+ * t as the current file (MEM_FD) from its batch, read ahead; false: open
+ * it the usual way, which also says what went wrong (a file gone, a
+ * directory, no permission).  A file that filled its slot may be longer,
+ * and is read again the usual way.  Fewer bytes than the slot holds is the
+ * whole file, as a short read() of a regular file means its end.
+ */
+static bool open_read_ahead(mm_input *in, const todo_path *t)
+{
+    if (in->ring_off || !batchable(t))
+        return false;
+    if (in->pf_next >= in->pf_n || in->pf_name[in->pf_next] != t->path)
+        read_ahead(in, t); /* the first of a batch, or entries pushed in between */
+    if (in->pf_next >= in->pf_n || in->pf_name[in->pf_next] != t->path)
+        return false;
+    const char *data;
+    long got = mm_ring_result(in->ring, in->pf_next++, &data);
+    if (got < 0 || (unsigned long)got >= MM_RING_SLOT)
+        return false;
+    in->fd = MEM_FD;
+    in->pre = data;
+    in->pre_len = (size_t)got;
+    in->pre_pos = 0;
+    in->sized = got > 0;
+    in->size = (unsigned long long)got;
+    return true;
+}
+
 static mm_status_t open_next(mm_input *in, mm_input_msg *msg, char *why, size_t whylen)
 {
     while (in->ntodo) {
@@ -764,7 +861,7 @@ static mm_status_t open_next(mm_input *in, mm_input_msg *msg, char *why, size_t 
             free(t.path);
         msg->source = mm_buf_str(&in->cur);
         bool dir = false;
-        if (st == MM_OK)
+        if (st == MM_OK && !open_read_ahead(in, &t))
             st = open_path(in, &t, &dir, why, whylen);
         dir_release(t.dir); /* after the open: it may be the directory's last entry */
         if (st != MM_OK)
@@ -796,7 +893,7 @@ mm_status_t mm_input_next(mm_input *in, mm_input_msg *msg, char *why, size_t why
     if (why && whylen)
         why[0] = '\0';
     for (;;) {
-        if (in->fd < 0) {
+        if (in->fd == NO_FD) {
             mm_status_t st = open_next(in, msg, why, whylen);
             if (st != MM_OK)
                 return st;
@@ -841,7 +938,7 @@ mm_status_t mm_input_keep(mm_input *in)
 {
     if (in->keep)
         return MM_OK;
-    if (in->handed || in->fd >= 0)
+    if (in->handed || in->fd != NO_FD)
         return MM_EINVAL; /* messages handed out already live in the old buffer */
     char *b = malloc(KEEP_BLOCK);
     if (!b)
@@ -856,6 +953,18 @@ mm_status_t mm_input_keep(mm_input *in)
     in->rbuf = b;
     in->rcap = KEEP_BLOCK;
     in->keep = true;
+    return MM_OK;
+}
+
+mm_status_t mm_input_batch_reads(mm_input *in, bool on)
+{
+    if (in->handed || in->fd != NO_FD)
+        return MM_EINVAL; /* a message handed out may live in the ring's slots */
+    if (!on) {
+        mm_ring_free(in->ring);
+        in->ring = NULL;
+    }
+    in->ring_off = !on;
     return MM_OK;
 }
 
