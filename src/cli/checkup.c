@@ -63,8 +63,8 @@ static void usage(FILE *fp)
             "                        is then not checked; always so with --zone)\n"
             "  -h, --help            show this help\n\n"
             "Exit status: 0 every section is ok (or could not be checked), 1 the message\n"
-            "could not be read, 2 bad command line, 3 internal error, 4 warnings only,\n"
-            "5 at least one section fails.\n"),
+            "could not be read, 2 bad command line, 3 internal error or standard output\n"
+            "could not be written, 4 warnings only, 5 at least one section fails.\n"),
           fp);
 }
 
@@ -662,8 +662,7 @@ int cmd_checkup(int argc, char **argv)
         render_json(c, single, o.ip, o.helo, ms, &b);
     else
         render_text(c, single, format == CK_MARKDOWN, &b);
-    fwrite(b.data, 1, b.len, stdout);
-    fflush(stdout);
+    (void)cli_stdout_write(b.data, b.len); /* an error: reported by main (cliout.c) */
     int rc = EXIT_OK;
     for (int i = 0; i < MM_CHECKUP_SECTION_MAX_; i++) {
         const mm_checkup_section *s = mm_checkup_section_get(c, (mm_checkup_section_id)i);
