@@ -63,9 +63,10 @@ static void usage(FILE *fp)
             "                        is then not checked; always so with --zone)\n"
             "  -h, --help            show this help\n\n"
             "Exit status: 0 every section is ok (or could not be checked), 1 the message\n"
-            "could not be read, 2 bad command line, 3 internal error or standard output\n"
-            "could not be written, 4 warnings only, 5 at least one section fails.\n"),
+            "could not be read, 2 bad command line, 3 internal error, 4 warnings only,\n"
+            "5 at least one section fails.\n"),
           fp);
+    cli_stdout_usage(fp);
 }
 
 static const char *status_label(mm_checkup_status s)

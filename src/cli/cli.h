@@ -54,6 +54,8 @@ bool cli_stdout_failed(void);
  * one line on stderr ("standard output: write error: ...") and
  * EXIT_INTERNAL; EPIPE ends by SIGPIPE; else rc. */
 int cli_stdout_close(int rc);
+/* The line every command's --help ends with: what exit status 3 also means. */
+void cli_stdout_usage(FILE *fp);
 
 int cmd_diagnose(int argc, char **argv);
 int cmd_verify(int argc, char **argv);

@@ -7,14 +7,19 @@
  *    away (verify --smtp through OpenSSL, checkup, log's PostgreSQL) gives
  *    EPIPE, an error the code handles, instead of killing the process.
  *  - When standard output's reader is gone (EPIPE on standard output, and
- *    only there), the program ends at once and quietly by SIGPIPE, as a
- *    program with the default action would: `diagnose BIG | head -1` stops
- *    reading after head has left, and the shell sees "killed by SIGPIPE".
+ *    only there), the program ends quietly by SIGPIPE, as a program with
+ *    the default action would: `diagnose BIG | head -1` stops reading
+ *    after head has left, and the shell sees "killed by SIGPIPE".
+ *    diagnose, verify and checkup end at the failed write (cli_stdout_error());
+ *    the log commands first finish their database work (cli_stdout_note())
+ *    and end at cli_stdout_close().
  *  - Any other write error (ENOSPC, EIO, EBADF...) is remembered: the
  *    streaming commands (diagnose, verify) stop reading input, every
  *    command finishes what it has begun (a database transaction), and
- *    cli_stdout_close() reports it in one line and turns the exit status
- *    into EXIT_INTERNAL (3 in every command's table).
+ *    cli_stdout_close(), called by main() after every command, reports it
+ *    in one line and turns the exit status into EXIT_INTERNAL (3 in every
+ *    command's table).  Output written through stdio (help texts, the log
+ *    commands) is checked there too: fflush(), ferror(), fclose().
  *
  * The state is one static: the first error of a write to standard output
  * (0 while there is none).  Standard output is one per process, and so is
@@ -33,8 +38,11 @@ static int stdout_errno; /* the first write error on standard output, or 0 */
 
 void cli_stdout_setup(void)
 {
-    /* Set here, not left to a library: GMime's gpgme happens to ignore
-     * SIGPIPE too, but a side effect is nothing to rely on. */
+    /* A peer that closed its socket (verify --smtp's writes through
+     * OpenSSL, checkup's HTTPS, log's PostgreSQL) must be an EPIPE error
+     * the code reports, not the end of the process.  Set here, not left to
+     * a library: GMime's gpgme happens to ignore SIGPIPE too, but a side
+     * effect is nothing to rely on. */
     signal(SIGPIPE, SIG_IGN);
 }
 
@@ -103,6 +111,13 @@ bool cli_stdout_write(const void *p, size_t len)
 {
     struct iovec v = {(void *)p, len};
     return cli_stdout_writev(&v, len ? 1 : 0);
+}
+
+void cli_stdout_usage(FILE *fp)
+{
+    /* A line of its own, not in each command's exit-status text: those
+     * texts keep their translations. */
+    fputs(_("Exit status 3 also when standard output could not be written.\n"), fp);
 }
 
 /* stdio's error flag is set but its errno is gone (bytes written past

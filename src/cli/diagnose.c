@@ -539,8 +539,9 @@ static void usage(FILE *fp)
                   "      --color=WHEN     auto (default), always or never\n"
                   "  -h, --help           show this help and exit\n\n"
                   "Exit status: 0 all inputs read, 1 some inputs could not be read,\n"
-                  "2 usage error, 3 internal error or standard output could not be written.\n"),
+                  "2 usage error, 3 internal error.\n"),
             progname, progname);
+    cli_stdout_usage(fp);
 }
 
 int cmd_diagnose(int argc, char **argv)

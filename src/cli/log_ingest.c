@@ -335,10 +335,11 @@ static void usage(FILE *fp)
               "  -l, --lang=LANG        zh or en (default: from the locale)\n"
               "  -h, --help             show this help and exit\n\n"
               "Exit status: 0 all inputs read, 1 some inputs could not be read (the rest\n"
-              "were stored), 2 usage error, 3 database error (run again to pick up where\n"
-              "it stopped) or standard output could not be written.  An IMAP server that\n"
-              "cannot be reached or drops the connection gives 1: what was read is stored.\n"),
+              "were stored), 2 usage error, 3 database error (run again to\n"
+              "pick up where it stopped).  An IMAP server that cannot be reached or drops\n"
+              "the connection gives 1: what was read is stored.\n"),
             progname);
+    cli_stdout_usage(fp);
 }
 
 /* The command line of `log ingest`. */

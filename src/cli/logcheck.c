@@ -258,9 +258,9 @@ static void check_usage(FILE *fp)
             "      --at=TIME       judge as of TIME instead of now\n"
             "  -h, --help          show this help\n\n"
             "Exit status: 0 every address may be sent to now; 1 at least one may not (or is\n"
-            "not an address); 2 bad command line or unreadable list; 3 database error or\n"
-            "standard output could not be written.\n"),
+            "not an address); 2 bad command line or unreadable list; 3 database error.\n"),
           fp);
+    cli_stdout_usage(fp);
 }
 
 int log_check(logctx *c, int argc, char **argv)

@@ -67,9 +67,9 @@ static void usage(FILE *fp)
           "  -h, --help          show this help\n\n"
           "Run '%s log COMMAND --help' for a command's options.\n"
           "Exit status: 0 done; 1 check: some address must not be sent to now (import:\n"
-          "some rows skipped); 2 bad command line, config or input file; 3 database error\n"
-          "or standard output could not be written.\n"),
+          "some rows skipped); 2 bad command line, config or input file; 3 database error.\n"),
         progname);
+    cli_stdout_usage(fp);
 }
 
 /* Take --db and --config out of argv (anywhere before "--"). */

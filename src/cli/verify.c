@@ -82,9 +82,9 @@ static void usage(FILE *fp)
             "      --no-progress     no progress bar on standard error\n"
             "  -h, --help            show this help\n\n"
             "Exit status: 0 no address is undeliverable, 1 some input could not be read,\n"
-            "2 bad command line, 3 internal error or standard output could not be written,\n"
-            "4 at least one address is undeliverable.\n"),
+            "2 bad command line, 3 internal error, 4 at least one address is undeliverable.\n"),
           fp);
+    cli_stdout_usage(fp);
 }
 
 /* The line where the address with this id was first seen. */

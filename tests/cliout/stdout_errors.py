@@ -13,6 +13,7 @@ usage: stdout_errors.py MAILMEDIC TESTS_DIR
 """
 import glob
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -46,6 +47,25 @@ def full_and_normal(name, cmd, want_rc, tmp):
         rc, err = run(cmd, out)
     check(rc == want_rc and MSG not in err,
           f"{name} > file: exit {rc} (want {want_rc})")
+
+
+def limited_file(name, cmd, tmp):
+    """Standard output a file limited to 256 KiB: the write error comes in
+    the middle of the run (EFBIG, SIGXFSZ ignored); 3, one line, what was
+    written before it is kept."""
+    def limit():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (256 << 10, 256 << 10))
+    path = os.path.join(tmp, "limited")
+    with open(path, "wb") as out:
+        p = subprocess.run(cmd, stdout=out, stderr=subprocess.PIPE, preexec_fn=limit,
+                           timeout=300)
+    err = p.stderr.decode("utf-8", "replace")
+    size = os.path.getsize(path)
+    check(p.returncode == 3 and err.count(MSG) == 1 and "File too large" in err
+          and size == 256 << 10,
+          f"{name} > file limited to 256 KiB: exit {p.returncode} (want 3), {size} bytes, "
+          f"{err.strip()[-120:]!r}")
 
 
 def make_mbox(path, eml, copies):
@@ -92,6 +112,9 @@ def test_diagnose(mm, tests, tmp):
         for jobs in ("1", "3"):
             reader_leaves(f"diagnose -f {fmt} --jobs {jobs} (20,000 messages)",
                           mm + ["diagnose", "-f", fmt, "--jobs", jobs, mbox])
+    for jobs in ("1", "3"):
+        limited_file(f"diagnose -f json --jobs {jobs} (20,000 messages)",
+                     mm + ["diagnose", "-f", "json", "--jobs", jobs, mbox], tmp)
     with open(os.devnull, "wb") as null:
         rc, err = run(mm + ["diagnose", "-f", "json", mbox], null)
     check(rc == 0, f"diagnose of the 20,000 messages > /dev/null: exit {rc} (want 0)")
@@ -108,6 +131,8 @@ def test_verify(mm, tmp):
     with open(lst, "rb") as inp, open("/dev/full", "wb") as full:
         rc, err = run(mm + ["verify", "--offline", "-i", "-"], full, stdin=inp)
     check(rc == 3 and err.count(MSG) == 1, f"verify --offline -i - > /dev/full: exit {rc}")
+    limited_file("verify --offline (20,000 addresses)",
+                 mm + ["verify", "--offline", "--no-progress", "-i", lst], tmp)
     reader_leaves("verify --offline (20,000 addresses)",
                   mm + ["verify", "--offline", "--no-progress", "-i", lst])
 
