@@ -66,6 +66,7 @@ static void usage(FILE *fp)
             "could not be read, 2 bad command line, 3 internal error, 4 warnings only,\n"
             "5 at least one section fails.\n"),
           fp);
+    cli_stdout_usage(fp);
 }
 
 static const char *status_label(mm_checkup_status s)
@@ -662,8 +663,7 @@ int cmd_checkup(int argc, char **argv)
         render_json(c, single, o.ip, o.helo, ms, &b);
     else
         render_text(c, single, format == CK_MARKDOWN, &b);
-    fwrite(b.data, 1, b.len, stdout);
-    fflush(stdout);
+    (void)cli_stdout_write(b.data, b.len); /* an error: reported by main (cliout.c) */
     int rc = EXIT_OK;
     for (int i = 0; i < MM_CHECKUP_SECTION_MAX_; i++) {
         const mm_checkup_section *s = mm_checkup_section_get(c, (mm_checkup_section_id)i);

@@ -18,7 +18,6 @@
 #include <getopt.h>
 #include <malloc.h>
 #include <mailmedic/mailmedic.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -214,56 +213,27 @@ static void wait_batch(job *j, batch *b)
  * A batch's output, written with writev() straight from the items' buffers:
  * through stdio (fwrite) every byte was copied once more into its buffer,
  * ~1 KiB per recipient.  Whatever stdio may still hold goes first (nothing
- * of diagnose's own: the header goes through write_out()).  Write errors
- * are ignored, as they were with stdio.
+ * of diagnose's own: the header goes through write_out()).  A write error
+ * is recorded by cliout.c (EPIPE ends the program there); the loops then
+ * stop reading (stop_reading()) and the writes that follow are skipped.
  */
 typedef struct out_queue {
     struct iovec v[BATCH_MAX];
     int n;
 } out_queue;
 
-/* v[0..n) written whole (v is used up): EINTR retried, a full non-blocking
- * pipe waited for. */
-static void write_iov(struct iovec *v, int n)
-{
-    fflush(stdout);
-    while (n > 0) {
-        ssize_t w = writev(STDOUT_FILENO, v, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            struct pollfd pfd = {STDOUT_FILENO, POLLOUT, 0}; /* a non-blocking stdout */
-            (void)poll(&pfd, 1, -1);
-            continue;
-        }
-        if (w <= 0)
-            return; /* the rest is lost, as stdio loses it */
-        size_t done = (size_t)w;
-        while (n > 0 && done >= v->iov_len) {
-            done -= v->iov_len;
-            v++;
-            n--;
-        }
-        if (n > 0) {
-            v->iov_base = (char *)v->iov_base + done;
-            v->iov_len -= done;
-        }
-    }
-}
-
 static void queue_write(out_queue *q)
 {
     int n = q->n;
     q->n = 0;
-    write_iov(q->v, n);
+    (void)cli_stdout_writev(q->v, n);
 }
 
 /* Bytes written the same way, not through stdio, which drops its buffer
  * when write() says EAGAIN: the CSV header, --text's report. */
 static void write_out(const char *p, size_t len)
 {
-    struct iovec v = {(void *)p, len};
-    write_iov(&v, len ? 1 : 0);
+    (void)cli_stdout_write(p, len);
 }
 
 static void queue_add(out_queue *q, const char *p, size_t len)
@@ -447,14 +417,23 @@ static void read_batch(reader *rd, batch *b, job *now)
     }
 }
 
+/* Standard output could not be written: read no more input.  Diagnosing
+ * 100,000 messages into a full disk helps nobody (cliout.c). */
+static bool stop_reading(reader *rd)
+{
+    if (cli_stdout_failed())
+        rd->end = true;
+    return rd->end;
+}
+
 /* One job: no threads, each batch is diagnosed by the main thread. */
 static int run_serial(job *j, reader *rd, batch *b)
 {
     int rc = EXIT_OK;
-    do {
+    while (!stop_reading(rd)) {
         read_batch(rd, b, j);
         rc |= flush_batch(b);
-    } while (!rd->end);
+    }
     return rc;
 }
 
@@ -485,9 +464,13 @@ static int run_parallel(job *j, int workers, reader *rd, batch *cur, batch *nxt)
         return run_serial(j, rd, cur);
     }
     j->threads = started + 1;
+    (void)stop_reading(rd); /* the header could not be written */
     read_batch(rd, cur, NULL);
     submit(j, cur);
     while (cur->n) {
+        /* After a write error, nxt stays empty: the batch in flight is
+         * finished (the workers hold its items) and the loop ends. */
+        (void)stop_reading(rd);
         read_batch(rd, nxt, NULL);
         wait_batch(j, cur);
         submit(j, nxt);
@@ -561,6 +544,7 @@ static void usage(FILE *fp)
                   "Exit status: 0 all inputs read, 1 some inputs could not be read,\n"
                   "2 usage error, 3 internal error.\n"),
             progname, progname);
+    cli_stdout_usage(fp);
 }
 
 int cmd_diagnose(int argc, char **argv)

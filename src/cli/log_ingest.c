@@ -339,6 +339,7 @@ static void usage(FILE *fp)
               "pick up where it stopped).  An IMAP server that cannot be reached or drops\n"
               "the connection gives 1: what was read is stored.\n"),
             progname);
+    cli_stdout_usage(fp);
 }
 
 /* The command line of `log ingest`. */

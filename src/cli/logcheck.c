@@ -260,6 +260,7 @@ static void check_usage(FILE *fp)
             "Exit status: 0 every address may be sent to now; 1 at least one may not (or is\n"
             "not an address); 2 bad command line or unreadable list; 3 database error.\n"),
           fp);
+    cli_stdout_usage(fp);
 }
 
 int log_check(logctx *c, int argc, char **argv)
@@ -633,8 +634,8 @@ int log_export_suppressions(logctx *c, int argc, char **argv)
         e.ok = false;
     if (st != MM_OK)
         return log_dberr(c, st, "export-suppressions");
-    if (!e.ok) {
-        log_warnx(_("%s: write error: %s"), output ? output : "-", strerror(errno));
+    if (!e.ok && output) { /* standard output's: reported by main (cliout.c) */
+        log_warnx(_("%s: write error: %s"), output, strerror(errno));
         return LOG_DBERR;
     }
     return LOG_OK;

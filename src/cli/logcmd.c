@@ -69,6 +69,7 @@ static void usage(FILE *fp)
           "Exit status: 0 done; 1 check: some address must not be sent to now (import:\n"
           "some rows skipped); 2 bad command line, config or input file; 3 database error.\n"),
         progname);
+    cli_stdout_usage(fp);
 }
 
 /* Take --db and --config out of argv (anywhere before "--"). */
@@ -281,6 +282,11 @@ FILE *log_open_input(const char *path)
 bool log_flush(mm_buf *b, FILE *fp)
 {
     bool ok = b->len == 0 || fwrite(b->data, 1, b->len, fp) == b->len;
+    /* Standard output: noted with its errno (stdio may not keep it) and
+     * reported once at the end by main (cliout.c), after the store's work
+     * is finished: an output error never cuts a transaction short. */
+    if (!ok && fp == stdout)
+        cli_stdout_note(errno);
     mm_buf_reset(b);
     return ok;
 }

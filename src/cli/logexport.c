@@ -473,8 +473,9 @@ int log_export(logctx *c, int argc, char **argv)
         rc = export_csv(&x, bom);
         if (output && fclose(x.fp) != 0)
             x.write_ok = false;
-        if (rc == LOG_OK && !x.write_ok) {
-            log_warnx(_("%s: write error: %s"), output ? output : "-", strerror(errno));
+        /* standard output's write errors are reported by main (cliout.c) */
+        if (rc == LOG_OK && !x.write_ok && output) {
+            log_warnx(_("%s: write error: %s"), output, strerror(errno));
             rc = LOG_DBERR;
         }
     }

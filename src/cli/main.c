@@ -35,7 +35,8 @@ static void usage(FILE *fp)
             progname);
 }
 
-int main(int argc, char **argv)
+/* Global options, then the command. */
+static int run(int argc, char **argv)
 {
     const char *lang = NULL;
     int i = 1;
@@ -70,4 +71,13 @@ int main(int argc, char **argv)
     log_warnx(_("unknown command '%s'"), argv[i]);
     usage(stderr);
     return EXIT_USAGE;
+}
+
+/* Every command's output is checked once it has returned: a full disk or
+ * an I/O error on standard output is an error (cliout.c), never a silent
+ * loss with exit status 0. */
+int main(int argc, char **argv)
+{
+    cli_stdout_setup();
+    return cli_stdout_close(run(argc, argv));
 }

@@ -84,6 +84,7 @@ static void usage(FILE *fp)
             "Exit status: 0 no address is undeliverable, 1 some input could not be read,\n"
             "2 bad command line, 3 internal error, 4 at least one address is undeliverable.\n"),
           fp);
+    cli_stdout_usage(fp);
 }
 
 /* The line where the address with this id was first seen. */
@@ -424,10 +425,13 @@ static void render_text(vrun *run, const slot *sl, const mm_verify_result *r)
 
 /* ---- the run ---- */
 
+/* Past stdio, as diagnose does: stdio drops its buffer when a non-blocking
+ * stdout says EAGAIN.  A write error is recorded by cliout.c (EPIPE ends
+ * the program there); the readers then stop (cli_stdout_failed()). */
 static void write_out(vrun *run)
 {
     if (run->out.len) {
-        fwrite(run->out.data, 1, run->out.len, stdout);
+        (void)cli_stdout_write(run->out.data, run->out.len);
         mm_buf_reset(&run->out);
     }
 }
@@ -557,7 +561,8 @@ static int read_list(mm_verifier *v, vrun *run, const char *path)
     int rc = 0;
     lr_rec rec;
     unsigned long long base = run->bytes_done;
-    for (int st; (st = lr_next(r, &rec)) != 0;) {
+    /* after a write error to standard output, read no more */
+    for (int st; !cli_stdout_failed() && (st = lr_next(r, &rec)) != 0;) {
         if (st < 0) {
             log_warnx(_("%s: read error: %s"), path, strerror(errno));
             rc = -1;
@@ -726,7 +731,7 @@ int cmd_verify(int argc, char **argv)
     if (run.format == OUT_CSV && !run.column)
         csv_header(&run);
     int rc = EXIT_OK;
-    for (int i = optind; i < argc && st == MM_OK; i++) {
+    for (int i = optind; i < argc && st == MM_OK && !cli_stdout_failed(); i++) {
         if (strcmp(argv[i], "-") == 0) {
             lists[nlists < 64 ? nlists++ : 63] = "-";
             continue;
@@ -734,19 +739,20 @@ int cmd_verify(int argc, char **argv)
         st = submit(v, &run, "argv", (size_t)(i - optind + 1), argv[i], strlen(argv[i]), NULL,
                     NULL);
     }
-    for (size_t i = 0; i < nlists && st == MM_OK; i++) {
+    for (size_t i = 0; i < nlists && st == MM_OK && !cli_stdout_failed(); i++) {
         int r = read_list(v, &run, lists[i]);
         if (r == -2)
             st = MM_ENOMEM;
         else if (r < 0)
             rc = EXIT_SOMEFAIL;
     }
-    if (st == MM_OK)
+    /* The addresses still in flight are dropped with the verifier when
+     * their results could not be written anyway. */
+    if (st == MM_OK && !cli_stdout_failed())
         st = mm_verify_drain(v);
     mm_verifier_free(v);
     write_out(&run);
     show_progress(&run, true);
-    fflush(stdout);
     if (st != MM_OK) {
         log_warnx(_("verify failed: %s"), mm_strerror(st));
         return EXIT_INTERNAL;
