@@ -256,7 +256,7 @@ static void test_utf8_valid_mixed(void **state)
     static const char *const chars[] = {"\xc3\xa9", "\xe6\x97\xa5", "\xf0\x9f\x98\x80",
                                         "\xed\xa0\x80", "\xe9\x80\x80"};
     static const char *const bad[] = {"\x80", "\xc0\x80", "\xc1\xbf", "\xf5\x80\x80\x80",
-                                      "\xff", "\xe6\x97", "\xe6" "A", "\xf0\x9f\x98"};
+                                      "\xff", "\xe6\x97", "\xe6\x41", "\xf0\x9f\x98"};
     uint32_t seed = 11;
     char buf[1200]; /* 11 pieces of at most 99 + 4 bytes */
     for (int t = 0; t < 300000; t++) {

@@ -14,7 +14,11 @@
  * too.  Forced inline, so each caller's constant folds away: mm_NAME() is
  * the code it was, with no flag to read.
  */
+#if defined(__GNUC__) || defined(__clang__)
 #define ISA_INLINE __attribute__((always_inline)) inline
+#else
+#define ISA_INLINE inline
+#endif
 
 #ifdef __SSE2__
 #include <emmintrin.h>

@@ -24,7 +24,11 @@
  * bodies, forced inline: mm_NAME() passes true (AVX2 where the CPU has it),
  * mm_NAME_portable() (mta_portable.h, for the tests) false, so the portable
  * passes are tested on AVX2 machines too and mm_NAME() reads no flag. */
+#if defined(__GNUC__) || defined(__clang__)
 #define ISA_INLINE __attribute__((always_inline)) inline
+#else
+#define ISA_INLINE inline
+#endif
 
 /* Prose is folded and indented; a copy with runs of white space made one
  * space and ASCII lower-cased is what the phrase searches run on.  Long
