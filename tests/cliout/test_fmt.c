@@ -38,7 +38,7 @@ static size_t random_string(char *s, size_t want)
     size_t n = 0, np = sizeof pieces / sizeof pieces[0];
     bool mostly_plain = rnd() % 2;
     while (n < want) {
-        const char *p = mostly_plain && rnd() % 8 ? "abcdefghijklmnop" + rnd() % 16
+        const char *p = mostly_plain && rnd() % 8 ? &"abcdefghijklmnop"[rnd() % 16]
                                                   : pieces[rnd() % np];
         size_t k = strlen(p);
         if (n + k > want)

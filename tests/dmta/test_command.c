@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "bounce/lhost/mta_util.h"
+#include "bounce/lhost/mta_portable.h"
 
 /* A copy of mta_util.c's phrases, in the order its groups try them. */
 static const struct {
@@ -171,9 +172,15 @@ static size_t piece(char *b, size_t o)
     return o;
 }
 
-static void check(const char *s, size_t n)
+/* mm_mta_command() as the library calls it (the AVX2 pass on a CPU that has
+ * it), or its portable pass (mta_portable.h), which an AVX2 machine would
+ * otherwise never run: each test below runs with both (its state). */
+typedef const char *command_fn(const char *s, size_t n);
+static command_fn *const dispatched = mm_mta_command, *const portable = mm_mta_command_portable;
+
+static void check(command_fn *fn, const char *s, size_t n)
 {
-    const char *want = slow_command(s, n), *got = mm_mta_command(s, n);
+    const char *want = slow_command(s, n), *got = fn(s, n);
     if (strcmp(want, got) != 0) {
         fprintf(stderr, "n=%zu want '%s' got '%s'\n", n, want, got);
         fail();
@@ -184,7 +191,7 @@ static void check(const char *s, size_t n)
  * checked whole and cut at every length around the blocks' edges. */
 static void random_texts(void **state)
 {
-    (void)state;
+    command_fn *fn = *(command_fn *const *)*state;
     static char b[10000];
     for (int round = 0; round < 300000; round++) {
         size_t want = round < 20000 ? (size_t)(round % 200) : rnd() % 700, o = 0;
@@ -194,11 +201,11 @@ static void random_texts(void **state)
         char *c = malloc(o ? o : 1);
         assert_non_null(c);
         memcpy(c, b, o);
-        check(c, o);
+        check(fn, c, o);
         static const size_t cuts[] = {7, 8, 9, 31, 32, 33, 34, 40, 63, 64, 65, 66};
         for (size_t k = 0; k < sizeof cuts / sizeof cuts[0] && round % 8 == 0; k++)
             if (cuts[k] < o)
-                check(c, cuts[k]);
+                check(fn, c, cuts[k]);
         free(c);
     }
 }
@@ -207,7 +214,7 @@ static void random_texts(void **state)
  * white space runs (the cut counts flattened bytes) around it. */
 static void texts_at_the_cut(void **state)
 {
-    (void)state;
+    command_fn *fn = *(command_fn *const *)*state;
     static char b[12000];
     for (int round = 0; round < 3000; round++) {
         size_t pad = 4060 + rnd() % 60, o = 0;
@@ -223,14 +230,14 @@ static void texts_at_the_cut(void **state)
         char *c = malloc(o);
         assert_non_null(c);
         memcpy(c, b, o);
-        check(c, o);
+        check(fn, c, o);
         free(c);
     }
 }
 
 static void fixed_texts(void **state)
 {
-    (void)state;
+    command_fn *fn = *(command_fn *const *)*state;
     static const struct {
         const char *text, *cmd;
     } cases[] = {
@@ -253,8 +260,8 @@ static void fixed_texts(void **state)
         {"rcpt to: mail from:<", "MAIL"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        assert_string_equal(mm_mta_command(cases[i].text, strlen(cases[i].text)), cases[i].cmd);
-        check(cases[i].text, strlen(cases[i].text));
+        assert_string_equal(fn(cases[i].text, strlen(cases[i].text)), cases[i].cmd);
+        check(fn, cases[i].text, strlen(cases[i].text));
     }
 }
 
@@ -268,13 +275,20 @@ static void library_phrases(void **state)
         fail_msg("mm_mta_command() cannot find its phrase \"%s\"", lost);
 }
 
+/* Both variants of a test, named after it. */
+#define BOTH(f)                                                                  \
+    {#f "/dispatched", f, NULL, NULL, (void *)&dispatched},                      \
+    {                                                                            \
+        #f "/portable", f, NULL, NULL, (void *)&portable                         \
+    }
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(library_phrases),
-        cmocka_unit_test(fixed_texts),
-        cmocka_unit_test(random_texts),
-        cmocka_unit_test(texts_at_the_cut),
+        BOTH(fixed_texts),
+        BOTH(random_texts),
+        BOTH(texts_at_the_cut),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

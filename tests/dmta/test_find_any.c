@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "bounce/lhost/mta_util.h"
+#include "bounce/lhost/mta_portable.h"
 #include "util/str.h"
 
 /* xorshift: the same cases on every run */
@@ -25,6 +26,18 @@ static unsigned rnd(void)
     rnd_state ^= rnd_state << 17;
     return (unsigned)rnd_state;
 }
+
+/* mm_mta_find_any() and mm_mta_prose_len() as the library calls them (the
+ * AVX2 pass on a CPU that has it), or with the portable search
+ * (mta_portable.h), which an AVX2 machine would otherwise never run: each
+ * test below runs with both (its state). */
+typedef struct variant {
+    const char *(*find_any)(const char *t, size_t n, size_t from, const mm_needle *nd, size_t k,
+                            unsigned active, size_t *which);
+    size_t (*prose_len)(const char *t, size_t n);
+} variant;
+static const variant dispatched = {mm_mta_find_any, mm_mta_prose_len};
+static const variant portable = {mm_mta_find_any_portable, mm_mta_prose_len_portable};
 
 /* The answer by brute force. */
 static const char *slow_find(const char *t, size_t n, size_t from, const mm_needle *nd, size_t k,
@@ -42,7 +55,7 @@ static const char *slow_find(const char *t, size_t n, size_t from, const mm_need
 
 static void random_needles(void **state)
 {
-    (void)state;
+    const variant *v = *state;
     /* bytes that fold together under bit 5 ('@' and '`', '\n' and '*'),
      * 8-bit bytes, spaces and NUL */
     static const char alpha[] = "abAB -\n@`*\x2a\xc3\xe3mMeEsSgG\0";
@@ -71,7 +84,7 @@ static void random_needles(void **state)
         unsigned active = rnd() % 2 ? ~0u : rnd() & 15u;
         size_t from = n ? rnd() % (n + 1) : 0, w1 = 99, w2 = 99;
         const char *want = slow_find(text, n, from, nd, k, active, &w1);
-        const char *got = mm_mta_find_any(text, n, from, nd, k, active, &w2);
+        const char *got = v->find_any(text, n, from, nd, k, active, &w2);
         assert_ptr_equal(got, want);
         if (want)
             assert_int_equal(w2, w1);
@@ -84,7 +97,7 @@ static void random_needles(void **state)
  * their end. */
 static void odd_lengths(void **state)
 {
-    (void)state;
+    const variant *v = *state;
     static const char alpha[] = "abAB -\n@`";
     char store[MM_NEEDLES_MAX][160];
     mm_needle nd[MM_NEEDLES_MAX];
@@ -108,7 +121,7 @@ static void odd_lengths(void **state)
         }
         size_t from = n ? rnd() % (n + 1) : 0, w1 = 99, w2 = 99;
         const char *want = slow_find(text, n, from, nd, k, ~0u, &w1);
-        const char *got = mm_mta_find_any(text, n, from, nd, k, ~0u, &w2);
+        const char *got = v->find_any(text, n, from, nd, k, ~0u, &w2);
         assert_ptr_equal(got, want);
         if (want)
             assert_int_equal(w2, w1);
@@ -122,7 +135,7 @@ static void odd_lengths(void **state)
  * read past either end), needles often placed to end at the text's end. */
 static void exact_tails(void **state)
 {
-    (void)state;
+    const variant *v = *state;
     static const char alpha[] = "abAB -\n@`\0\xe3";
     char store[MM_NEEDLES_MAX][80];
     mm_needle nd[MM_NEEDLES_MAX];
@@ -146,7 +159,7 @@ static void exact_tails(void **state)
         size_t back = rnd() % 100, from = n > back ? n - back : 0, w1 = 99, w2 = 99;
         unsigned active = rnd() % 2 ? ~0u : rnd() & 15u;
         const char *want = slow_find(text, n, from, nd, k, active, &w1);
-        const char *got = mm_mta_find_any(text, n, from, nd, k, active, &w2);
+        const char *got = v->find_any(text, n, from, nd, k, active, &w2);
         assert_ptr_equal(got, want);
         if (want)
             assert_int_equal(w2, w1);
@@ -156,7 +169,7 @@ static void exact_tails(void **state)
 
 static void prose_len_marks(void **state)
 {
-    (void)state;
+    const variant *v = *state;
     static const struct {
         const char *text;
         size_t end; /* where the prose ends (as the search per mark found it) */
@@ -170,7 +183,7 @@ static void prose_len_marks(void **state)
         {"line\nthe message was sent\nContent-Type: message/rfc822\n\nFrom: a\n", 26},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-        assert_int_equal(mm_mta_prose_len(cases[i].text, strlen(cases[i].text)), cases[i].end);
+        assert_int_equal(v->prose_len(cases[i].text, strlen(cases[i].text)), cases[i].end);
 }
 
 /* Needles of 2 to 9 bytes (those under 8 compared as one word each,
@@ -180,7 +193,7 @@ static void prose_len_marks(void **state)
  * one byte changed by bit 5 or by one (the neighbours of 'A' and 'Z'). */
 static void short_needles_all_bytes(void **state)
 {
-    (void)state;
+    const variant *v = *state;
     static const char near[] = "@AZ[`az{mMeEsS \n\0\x80\xc1\xda\xe1\xfa";
     for (int it = 0; it < 200000; it++) {
         size_t n = rnd() % 80;
@@ -214,7 +227,7 @@ static void short_needles_all_bytes(void **state)
         }
         size_t from = n ? rnd() % (n + 1) : 0, w1 = 99, w2 = 99;
         const char *want = slow_find(text, n, from, nd, k, ~0u, &w1);
-        const char *got = mm_mta_find_any(text, n, from, nd, k, ~0u, &w2);
+        const char *got = v->find_any(text, n, from, nd, k, ~0u, &w2);
         assert_ptr_equal(got, want);
         if (want)
             assert_int_equal(w2, w1);
@@ -224,14 +237,21 @@ static void short_needles_all_bytes(void **state)
     }
 }
 
+/* Both variants of a test, named after it. */
+#define BOTH(f)                                                                  \
+    {#f "/dispatched", f, NULL, NULL, (void *)&dispatched},                      \
+    {                                                                            \
+        #f "/portable", f, NULL, NULL, (void *)&portable                         \
+    }
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(random_needles),
-        cmocka_unit_test(odd_lengths),
-        cmocka_unit_test(exact_tails),
-        cmocka_unit_test(short_needles_all_bytes),
-        cmocka_unit_test(prose_len_marks),
+        BOTH(random_needles),
+        BOTH(odd_lengths),
+        BOTH(exact_tails),
+        BOTH(short_needles_all_bytes),
+        BOTH(prose_len_marks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,6 +3,12 @@
  * definitions, on random inputs in heap buffers of exactly the input's size,
  * so an ASan build reports any read past the end.  Lengths run across the
  * 16-, 32- and 64-byte steps and the overlapping last blocks.
+ *
+ * The helpers with an AVX2 path chosen at run time are tested twice: as the
+ * library calls them (AVX2 on a CPU that has it) and as
+ * mm_NAME_portable() (str_portable.h: the SSE2 and byte paths, which an
+ * AVX2 machine would otherwise never run).  A test reads its functions from
+ * the variant in its state.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +20,27 @@
 #include <string.h>
 
 #include "util/str.h"
+#include "util/str_portable.h"
+
+/* One set of the dispatched helpers: as the library calls them, or portable. */
+typedef struct variant {
+    const char *(*memcasemem)(const char *hay, size_t n, const char *needle, size_t nlen);
+    bool (*ascii)(const char *s, size_t n);
+    size_t (*lf_then)(const char *s, size_t n, char a, char b, char c);
+    size_t (*line_run_ci)(const char *s, size_t n, char a, char b, char c, size_t *starts);
+    const char *(*memchr3)(const char *s, size_t n, char a, char b, char c);
+    const char *(*nul_cr)(const char *s, size_t n);
+    bool (*utf8_valid)(const char *s, size_t n);
+    void (*lf_iter_fill)(mm_lf_iter *it);
+} variant;
+
+static const variant dispatched = {mm_memcasemem, mm_ascii,      mm_lf_then,
+                                   mm_line_run_ci, mm_memchr3,   mm_memchr_nul_cr,
+                                   mm_utf8_valid,  mm_lf_iter_fill};
+static const variant portable = {mm_memcasemem_portable,   mm_ascii_portable,
+                                 mm_lf_then_portable,      mm_line_run_ci_portable,
+                                 mm_memchr3_portable,      mm_memchr_nul_cr_portable,
+                                 mm_utf8_valid_portable,   mm_lf_iter_fill_portable};
 
 static uint32_t next(uint32_t *seed)
 {
@@ -50,8 +77,8 @@ static const char *naive_casemem(const char *h, size_t n, const char *nd, size_t
  */
 static void test_memcasemem_long(void **state)
 {
-    (void)state;
-    static const char alpha[] = "aAbB@`[{zZ\x80\xc1\xe1\xc0\n* ";
+    const variant *v = *state;
+    static const char alpha[] = "aAbB@`[{zZ\x80\xc1\xe1\xc0\n* \0";
     uint32_t seed = 4242;
     char hay[400], nd[48];
     for (int iter = 0; iter < 300000; iter++) {
@@ -74,7 +101,7 @@ static void test_memcasemem_long(void **state)
                 nd[k] = alpha[next(&seed) % ab];
         }
         char *h = exact(hay, n), *d = exact(nd, nl);
-        const char *got = mm_memcasemem(h, n, d, nl);
+        const char *got = v->memcasemem(h, n, d, nl);
         const char *want = naive_casemem(h, n, d, nl);
         if (got != want)
             fail_msg("n=%zu nl=%zu: got %td, want %td", n, nl, got ? got - h : -1,
@@ -91,7 +118,7 @@ static void test_memcasemem_long(void **state)
  * copies, so that ASan sees any read past either. */
 static void test_memcasemem_edges(void **state)
 {
-    (void)state;
+    const variant *v = *state;
     static const size_t lens[] = {1, 2, 3, 8, 17, 33};
     char hay[301], nd[40];
     for (size_t li = 0; li < sizeof lens / sizeof lens[0]; li++) {
@@ -112,7 +139,7 @@ static void test_memcasemem_edges(void **state)
                     }
                 }
                 char *h = exact(hay, n), *d = exact(nd, nl);
-                const char *got = mm_memcasemem(h, n, d, nl);
+                const char *got = v->memcasemem(h, n, d, nl);
                 const char *want = naive_casemem(h, n, d, nl);
                 if (got != want)
                     fail_msg("n=%zu nl=%zu at=%zu: got %td, want %td", n, nl, at,
@@ -166,7 +193,7 @@ static const char *naive_nul_cr(const char *s, size_t n)
  */
 static void test_memchr_nul_cr(void **state)
 {
-    (void)state;
+    const variant *v = *state;
     static const char alpha[] = {'a', '\n', (char)0x8D, (char)0x80, (char)0xFF, 0x10, 0x1D, 0x0C,
                                  0x0E, 'Z', ' ', 0x01};
     uint32_t seed = 7;
@@ -178,7 +205,7 @@ static void test_memchr_nul_cr(void **state)
         for (uint32_t k = next(&seed) % 3; n && k > 0; k--)
             buf[next(&seed) % n] = (next(&seed) & 1) ? '\r' : '\0';
         char *h = exact(buf, n);
-        const char *got = mm_memchr_nul_cr(h, n), *want = naive_nul_cr(h, n);
+        const char *got = v->nul_cr(h, n), *want = naive_nul_cr(h, n);
         ptrdiff_t g = got ? got - h : -1, w = want ? want - h : -1;
         free(h);
         if (g != w)
@@ -225,11 +252,11 @@ static bool naive_utf8(const char *s, size_t n)
  */
 static void test_utf8_valid_mixed(void **state)
 {
-    (void)state;
+    const variant *v = *state;
     static const char *const chars[] = {"\xc3\xa9", "\xe6\x97\xa5", "\xf0\x9f\x98\x80",
                                         "\xed\xa0\x80", "\xe9\x80\x80"};
     static const char *const bad[] = {"\x80", "\xc0\x80", "\xc1\xbf", "\xf5\x80\x80\x80",
-                                      "\xff", "\xe6\x97", "\xe6" "A", "\xf0\x9f\x98"};
+                                      "\xff", "\xe6\x97", "\xe6\x41", "\xf0\x9f\x98"};
     uint32_t seed = 11;
     char buf[1200]; /* 11 pieces of at most 99 + 4 bytes */
     for (int t = 0; t < 300000; t++) {
@@ -248,7 +275,7 @@ static void test_utf8_valid_mixed(void **state)
         if (next(&seed) % 2 && n) /* sometimes end inside a character */
             n -= next(&seed) % 3 % (n + 1);
         char *h = exact(buf, n);
-        bool got = mm_utf8_valid(h, n), want = naive_utf8(h, n);
+        bool got = v->utf8_valid(h, n), want = naive_utf8(h, n);
         free(h);
         if (got != want)
             fail_msg("t=%d n=%zu: got %d, want %d", t, n, got, want);
@@ -260,7 +287,7 @@ static void test_utf8_valid_mixed(void **state)
  * length up to 300, and with none. */
 static void test_ascii(void **state)
 {
-    (void)state;
+    const variant *v = *state;
     static const unsigned char odd[] = {0x7F, 0x80, 0xC3, 0xFF};
     char buf[300];
     for (size_t n = 0; n <= sizeof buf; n++) {
@@ -272,7 +299,7 @@ static void test_ascii(void **state)
                     buf[at] = (char)odd[k];
                 bool want = at == n || odd[k] < 0x80;
                 char *h = exact(buf, n);
-                bool got = mm_ascii(h, n);
+                bool got = v->ascii(h, n);
                 free(h);
                 if (got != want)
                     fail_msg("n=%zu at=%zu byte=%02x: got %d", n, at, at < n ? odd[k] : 0, got);
@@ -285,7 +312,7 @@ static void test_ascii(void **state)
  * against its definition on 200,000 random texts of 0-299 bytes. */
 static void test_memchr3(void **state)
 {
-    (void)state;
+    const variant *v = *state;
     uint32_t seed = 5;
     char buf[300];
     for (int t = 0; t < 200000; t++) {
@@ -295,7 +322,7 @@ static void test_memchr3(void **state)
         for (uint32_t k = next(&seed) % 3; n && k > 0; k--)
             buf[next(&seed) % n] = "<&\r"[next(&seed) % 3];
         char *h = exact(buf, n);
-        const char *got = mm_memchr3(h, n, '<', '&', '\r'), *want = NULL;
+        const char *got = v->memchr3(h, n, '<', '&', '\r'), *want = NULL;
         for (size_t i = 0; i < n && !want; i++)
             if (h[i] == '<' || h[i] == '&' || h[i] == '\r')
                 want = h + i;
@@ -334,6 +361,21 @@ static void test_token_qtext_span(void **state)
     }
 }
 
+/* mm_lf_iter_next() with v's fill. */
+static const char *lf_iter_next(mm_lf_iter *it, const variant *v)
+{
+    if (v->lf_iter_fill == mm_lf_iter_fill)
+        return mm_lf_iter_next(it); /* the library's own */
+    if (it->i == it->k) {
+        if (it->base >= it->end)
+            return NULL;
+        v->lf_iter_fill(it);
+        if (!it->k)
+            return NULL;
+    }
+    return it->start + it->q[it->i++];
+}
+
 /*
  * mm_lf_iter against memchr() line by line: every length 0-299 (the 64-byte
  * windows, the short copy below 64 and the overlapping last window), texts
@@ -343,7 +385,7 @@ static void test_token_qtext_span(void **state)
  */
 static void test_lf_iter(void **state)
 {
-    (void)state;
+    const variant *v = *state;
     static const char alpha[] = "\n\0\r\x01\x0b\x09\x8a\xff a";
     uint32_t seed = 777;
     char buf[300];
@@ -359,7 +401,7 @@ static void test_lf_iter(void **state)
         mm_lf_iter it;
         mm_lf_iter_init(&it, t, n);
         const char *p = t, *lf;
-        while ((lf = mm_lf_iter_next(&it))) {
+        while ((lf = lf_iter_next(&it, v))) {
             const char *want = memchr(p, '\n', (size_t)(t + n - p));
             assert_ptr_equal(lf, want);
             if (!mm_lf_iter_nul(&it))
@@ -368,7 +410,7 @@ static void test_lf_iter(void **state)
         }
         assert_null(memchr(p, '\n', (size_t)(t + n - p)));
         assert_int_equal(mm_lf_iter_nul(&it), memchr(t, '\0', n) != NULL);
-        assert_null(mm_lf_iter_next(&it)); /* stays at the end */
+        assert_null(lf_iter_next(&it, v)); /* stays at the end */
         free(t);
     }
 }
@@ -429,20 +471,217 @@ static void test_copy16(void **state)
         }
 }
 
+/* The plain definition of mm_lf_then(). */
+static size_t naive_lf_then(const char *s, size_t n, char a, char b, char c)
+{
+    for (size_t i = 0; i + 1 < n; i++)
+        if (s[i] == '\n' && (s[i + 1] == a || s[i + 1] == b || s[i + 1] == c))
+            return i;
+    return n;
+}
+
+/* The plain definition of mm_line_run_ci() (see str.h); *starts is only
+ * compared where a run end was found. */
+static size_t naive_line_run(const char *s, size_t n, char a, char b, char c, size_t *starts)
+{
+    *starts = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] != '\n')
+            continue;
+        char f = (char)(i + 1 < n ? s[i + 1] | 0x20 : 0);
+        if (i + 1 == n || f == a || f == b || f == c)
+            return i + 1;
+        if (s[i + 1] != ' ' && s[i + 1] != '\t')
+            ++*starts;
+    }
+    return 0;
+}
+
+/* mm_lf_then() and mm_line_run_ci() on s[0..n), in an exact heap copy,
+ * against their definitions, with the callers' stop bytes. */
+static void check_line_scans(const variant *v, const char *s, size_t n, const char *what)
+{
+    char *h = exact(s, n);
+    size_t got = v->lf_then(h, n, 'F', '>', '>'), want = naive_lf_then(h, n, 'F', '>', '>');
+    if (got != want)
+        fail_msg("%s lf_then n=%zu: got %zu, want %zu", what, n, got, want);
+    got = v->lf_then(h, n, 'C', 'c', '-');
+    want = naive_lf_then(h, n, 'C', 'c', '-');
+    if (got != want)
+        fail_msg("%s lf_then(Cc-) n=%zu: got %zu, want %zu", what, n, got, want);
+    size_t gs = 0, ws = 0;
+    got = v->line_run_ci(h, n, 'c', 'm', '*', &gs);
+    want = naive_line_run(h, n, 'c', 'm', '*', &ws);
+    if (got != want || (want && gs != ws))
+        fail_msg("%s line_run n=%zu: got %zu (%zu starts), want %zu (%zu)", what, n, got, gs,
+                 want, ws);
+    free(h);
+}
+
+/*
+ * mm_lf_then() and mm_line_run_ci() (the AVX2 pass of 32 places and its
+ * hand-over to the SSE2 pass of 16, then bytes) on 100,000 random texts of
+ * 0-299 bytes: LFs, the stop bytes in both cases, SP/TAB after an LF, NULs
+ * and 8-bit bytes (0xC3 | 0x20 is 0xE3, 0x0A | 0x20 is '*').
+ */
+static void test_line_scans_random(void **state)
+{
+    const variant *v = *state;
+    static const char alpha[] = "x\n\n\n \tcCmM*-F>\0\xc3\xe3\x8a\r";
+    uint32_t seed = 99;
+    char in[300];
+    for (int iter = 0; iter < 100000; iter++) {
+        size_t n = next(&seed) % sizeof in;
+        unsigned rare = 2 + next(&seed) % 40; /* 1 in rare bytes is not 'x' */
+        for (size_t i = 0; i < n; i++) {
+            unsigned r = next(&seed);
+            in[i] = r % rare ? 'x' : alpha[1 + (r >> 8) % (sizeof alpha - 2)];
+        }
+        check_line_scans(v, in, n, "random");
+    }
+}
+
+/*
+ * Every length 0-300 and every place of one hit in it (none too): an LF
+ * followed by a stop byte for mm_lf_then() and mm_line_run_ci(), NUL or CR
+ * for mm_memchr_nul_cr(), each of the three bytes for mm_memchr3(), an
+ * 8-bit byte for mm_ascii() and mm_utf8_valid(), over a text of bytes that
+ * are none of these (8-bit ones too, for the searches), with a decoy before
+ * the hit (an LF followed by a byte that is no stop).  A hit at the very end
+ * and one split by the end (an LF as the last byte) are among them.
+ */
+static void test_one_hit_every_place(void **state)
+{
+    const variant *v = *state;
+    char buf[301];
+    for (size_t n = 0; n < sizeof buf; n++) {
+        for (size_t at = 0; at <= n; at++) {
+            for (int kind = 0; kind < 4; kind++) {
+                /* the searches: a filler with NUL-free 8-bit bytes and decoys */
+                for (size_t i = 0; i < n; i++)
+                    buf[i] = "ab\xe9 Z\x80-\t"[i % 8];
+                if (at >= 2)
+                    buf[at - 2] = '\n'; /* a decoy: LF then a no-stop byte */
+                if (at < n) {
+                    buf[at] = "\r\0<&"[kind];
+                    if (at + 1 < n)
+                        buf[at + 1] = kind == 1 ? 'F' : (kind == 2 ? 'c' : '\n');
+                }
+                char *h = exact(buf, n);
+                const char *got = v->nul_cr(h, n), *want = naive_nul_cr(h, n);
+                if (got != want)
+                    fail_msg("nul_cr n=%zu at=%zu kind=%d: got %td, want %td", n, at, kind,
+                             got ? got - h : -1, want ? want - h : -1);
+                want = NULL;
+                for (size_t i = 0; i < n && !want; i++)
+                    if (h[i] == '<' || h[i] == '&' || h[i] == '\0')
+                        want = h + i;
+                got = v->memchr3(h, n, '<', '&', '\0');
+                if (got != want)
+                    fail_msg("memchr3 n=%zu at=%zu kind=%d: got %td, want %td", n, at, kind,
+                             got ? got - h : -1, want ? want - h : -1);
+                free(h);
+                check_line_scans(v, buf, n, "one hit");
+                /* mm_lf_then() with the hit as an LF at `at` */
+                if (at < n) {
+                    buf[at] = '\n';
+                    check_line_scans(v, buf, n, "one LF");
+                }
+            }
+            /* the ASCII tests: ASCII text with one 8-bit byte (a lone
+             * continuation byte, a whole character, or one cut by the end) */
+            for (int kind = 0; kind < 3; kind++) {
+                for (size_t i = 0; i < n; i++)
+                    buf[i] = (char)(0x20 + (i * 7) % 0x5F);
+                if (at < n) {
+                    buf[at] = kind == 0 ? '\x80' : '\xc3';
+                    if (kind == 1 && at + 1 < n)
+                        buf[at + 1] = '\xa9';
+                }
+                if (kind == 2 && n)
+                    buf[n - 1] = '\0'; /* a NUL is ASCII */
+                char *h = exact(buf, n);
+                bool want = true;
+                for (size_t i = 0; i < n; i++)
+                    want = want && (unsigned char)h[i] < 0x80;
+                if (v->ascii(h, n) != want)
+                    fail_msg("ascii n=%zu at=%zu kind=%d", n, at, kind);
+                if (v->utf8_valid(h, n) != naive_utf8(h, n))
+                    fail_msg("utf8_valid n=%zu at=%zu kind=%d", n, at, kind);
+                free(h);
+            }
+        }
+    }
+}
+
+/*
+ * mm_memcasemem() with needles of 2-40 bytes holding 8-bit bytes and NULs,
+ * at every place of haystacks of 0-300 bytes (so across every 16-, 32-,
+ * 64- and 128-byte edge), the last place included, and with no match:
+ * the needle's last byte changed (the filters' first and last byte tests
+ * pass everywhere else).
+ */
+static void test_memcasemem_8bit_nul(void **state)
+{
+    const variant *v = *state;
+    static const size_t lens[] = {2, 5, 16, 31, 40};
+    char hay[301], nd[40];
+    for (size_t li = 0; li < sizeof lens / sizeof lens[0]; li++) {
+        size_t nl = lens[li];
+        for (size_t k = 0; k < nl; k++)
+            nd[k] = "\xc3\0Ab\xe9\x80z"[k % 7];
+        for (size_t n = 0; n < sizeof hay; n++) {
+            for (size_t at = 0; at + nl <= n + 1; at++) {
+                for (int miss = 0; miss < 2; miss++) {
+                    for (size_t i = 0; i < n; i++)
+                        hay[i] = "\xc3\0aB\xe9\x80"[i % 6]; /* near misses everywhere */
+                    if (at + nl <= n) {
+                        memcpy(hay + at, nd, nl);
+                        if (miss)
+                            hay[at + nl - 1] = '#';
+                    }
+                    char *h = exact(hay, n), *d = exact(nd, nl);
+                    const char *got = v->memcasemem(h, n, d, nl);
+                    const char *want = naive_casemem(h, n, d, nl);
+                    if (got != want)
+                        fail_msg("n=%zu nl=%zu at=%zu miss=%d: got %td, want %td", n, nl, at,
+                                 miss, got ? got - h : -1, want ? want - h : -1);
+                    free(h);
+                    free(d);
+                }
+            }
+        }
+    }
+}
+
+/* Both variants of a test, named after it. */
+#define BOTH(f)                                                                  \
+    {#f "/dispatched", f, NULL, NULL, (void *)&dispatched},                      \
+    {                                                                            \
+        #f "/portable", f, NULL, NULL, (void *)&portable                         \
+    }
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_memcasemem_long),
-        cmocka_unit_test(test_memcasemem_edges),
+        BOTH(test_memcasemem_long),
+        BOTH(test_memcasemem_edges),
+        BOTH(test_memcasemem_8bit_nul),
         cmocka_unit_test(test_plain_text_span),
-        cmocka_unit_test(test_memchr_nul_cr),
-        cmocka_unit_test(test_utf8_valid_mixed),
-        cmocka_unit_test(test_ascii),
-        cmocka_unit_test(test_memchr3),
+        BOTH(test_memchr_nul_cr),
+        BOTH(test_utf8_valid_mixed),
+        BOTH(test_ascii),
+        BOTH(test_memchr3),
+        BOTH(test_line_scans_random),
+        BOTH(test_one_hit_every_place),
         cmocka_unit_test(test_token_qtext_span),
-        cmocka_unit_test(test_lf_iter),
+        BOTH(test_lf_iter),
         cmocka_unit_test(test_eq_ci_word),
         cmocka_unit_test(test_copy16),
     };
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    if (!__builtin_cpu_supports("avx2"))
+        print_message("note: no AVX2 here: the dispatched variant runs the portable paths too\n");
+#endif
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,9 +1,24 @@
 /* str.c - string helpers (see str.h). */
 #include "str.h"
+#include "str_portable.h"
 
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
+
+/*
+ * The helpers with an AVX2 path chosen at run time are each written once as
+ * a NAME_isa(avx2, ...) body that mm_NAME() calls with true (the AVX2 path
+ * where the CPU has it) and mm_NAME_portable() (str_portable.h, for the
+ * tests) with false, so the SSE2 and byte paths are tested on AVX2 machines
+ * too.  Forced inline, so each caller's constant folds away: mm_NAME() is
+ * the code it was, with no flag to read.
+ */
+#if defined(__GNUC__) || defined(__clang__)
+#define ISA_INLINE __attribute__((always_inline)) inline
+#else
+#define ISA_INLINE inline
+#endif
 
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -307,7 +322,10 @@ __attribute__((noinline)) static const char *search_short(const char *hay, const
     return search_memchr(hay, end, needle, nlen);
 }
 
-const char *mm_memcasemem(const char *hay, size_t n, const char *needle, size_t nlen)
+/* mm_memcasemem(); avx2: the AVX2 pass may be taken (false only in
+ * mm_memcasemem_portable(), for the tests). */
+ISA_INLINE static const char *memcasemem_isa(bool avx2, const char *hay, size_t n,
+                                             const char *needle, size_t nlen)
 {
     if (nlen == 0)
         return hay;
@@ -315,10 +333,22 @@ const char *mm_memcasemem(const char *hay, size_t n, const char *needle, size_t 
         return NULL;
     const char *end = hay + n - nlen + 1; /* a match starts before end */
 #ifdef HAVE_AVX2_SEARCH
-    if (nlen >= 2 && end - hay >= 32 && __builtin_cpu_supports("avx2"))
+    if (avx2 && nlen >= 2 && end - hay >= 32 && __builtin_cpu_supports("avx2"))
         return search_avx2(hay, end, needle, nlen);
+#else
+    (void)avx2;
 #endif
     return search_short(hay, end, needle, nlen);
+}
+
+const char *mm_memcasemem(const char *hay, size_t n, const char *needle, size_t nlen)
+{
+    return memcasemem_isa(true, hay, n, needle, nlen);
+}
+
+const char *mm_memcasemem_portable(const char *hay, size_t n, const char *needle, size_t nlen)
+{
+    return memcasemem_isa(false, hay, n, needle, nlen);
 }
 
 
@@ -397,12 +427,14 @@ __attribute__((target("avx2"))) static bool ascii_avx2(const char *s, size_t n)
 }
 #endif
 
-bool mm_ascii(const char *s, size_t n)
+ISA_INLINE static bool ascii_isa(bool avx2, const char *s, size_t n)
 {
     size_t i = 0;
 #ifdef HAVE_AVX2_SEARCH
-    if (n >= 32 && __builtin_cpu_supports("avx2"))
+    if (avx2 && n >= 32 && __builtin_cpu_supports("avx2"))
         return ascii_avx2(s, n);
+#else
+    (void)avx2;
 #endif
 #ifdef __SSE2__
     __m128i acc = _mm_setzero_si128();
@@ -415,6 +447,16 @@ bool mm_ascii(const char *s, size_t n)
         if ((unsigned char)s[i] >= 0x80)
             return false;
     return true;
+}
+
+bool mm_ascii(const char *s, size_t n)
+{
+    return ascii_isa(true, s, n);
+}
+
+bool mm_ascii_portable(const char *s, size_t n)
+{
+    return ascii_isa(false, s, n);
 }
 
 #ifdef HAVE_AVX2_SEARCH
@@ -444,15 +486,17 @@ __attribute__((target("avx2"))) static size_t lf_then_avx2(const char *s, size_t
 }
 #endif
 
-size_t mm_lf_then(const char *s, size_t n, char a, char b, char c)
+ISA_INLINE static size_t lf_then_isa(bool avx2, const char *s, size_t n, char a, char b, char c)
 {
     size_t i = 0;
 #ifdef HAVE_AVX2_SEARCH
-    if (n > 32 && __builtin_cpu_supports("avx2")) {
+    if (avx2 && n > 32 && __builtin_cpu_supports("avx2")) {
         size_t hit = lf_then_avx2(s, n, &i, a, b, c);
         if (hit < n)
             return hit;
     }
+#else
+    (void)avx2;
 #endif
 #ifdef __SSE2__
     const __m128i lf = _mm_set1_epi8('\n'), va = _mm_set1_epi8(a), vb = _mm_set1_epi8(b),
@@ -471,6 +515,16 @@ size_t mm_lf_then(const char *s, size_t n, char a, char b, char c)
         if (s[i] == '\n' && (s[i + 1] == a || s[i + 1] == b || s[i + 1] == c))
             return i;
     return n;
+}
+
+size_t mm_lf_then(const char *s, size_t n, char a, char b, char c)
+{
+    return lf_then_isa(true, s, n, a, b, c);
+}
+
+size_t mm_lf_then_portable(const char *s, size_t n, char a, char b, char c)
+{
+    return lf_then_isa(false, s, n, a, b, c);
 }
 
 /* The byte after an LF stops a run (see mm_line_run_ci). */
@@ -516,16 +570,19 @@ line_run_avx2(const char *s, size_t n, size_t *ip, char a, char b, char c, size_
 }
 #endif
 
-size_t mm_line_run_ci(const char *s, size_t n, char a, char b, char c, size_t *starts)
+ISA_INLINE static size_t line_run_isa(bool avx2, const char *s, size_t n, char a, char b, char c,
+                                      size_t *starts)
 {
     size_t i = 0;
     *starts = 0;
 #ifdef HAVE_AVX2_SEARCH
-    if (n > 32 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt")) {
+    if (avx2 && n > 32 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt")) {
         size_t run = line_run_avx2(s, n, &i, a, b, c, starts);
         if (run)
             return run;
     }
+#else
+    (void)avx2;
 #endif
 #ifdef __SSE2__
     const __m128i lf = _mm_set1_epi8('\n'), sp = _mm_set1_epi8(' '), tab = _mm_set1_epi8('\t'),
@@ -560,6 +617,16 @@ size_t mm_line_run_ci(const char *s, size_t n, char a, char b, char c, size_t *s
             ++*starts;
     }
     return 0;
+}
+
+size_t mm_line_run_ci(const char *s, size_t n, char a, char b, char c, size_t *starts)
+{
+    return line_run_isa(true, s, n, a, b, c, starts);
+}
+
+size_t mm_line_run_ci_portable(const char *s, size_t n, char a, char b, char c, size_t *starts)
+{
+    return line_run_isa(false, s, n, a, b, c, starts);
 }
 
 size_t mm_plain_text_span(const char *s, size_t n)
@@ -668,12 +735,15 @@ __attribute__((target("avx2"))) static const char *memchr3_avx2(const char *s, s
 }
 #endif
 
-const char *mm_memchr3(const char *s, size_t n, char a, char b, char c)
+ISA_INLINE static const char *memchr3_isa(bool avx2, const char *s, size_t n, char a, char b,
+                                          char c)
 {
     size_t i = 0;
 #ifdef HAVE_AVX2_SEARCH
-    if (n >= 32 && __builtin_cpu_supports("avx2"))
+    if (avx2 && n >= 32 && __builtin_cpu_supports("avx2"))
         return memchr3_avx2(s, n, a, b, c);
+#else
+    (void)avx2;
 #endif
 #ifdef __SSE2__
     const __m128i va = _mm_set1_epi8(a), vb = _mm_set1_epi8(b), vc = _mm_set1_epi8(c);
@@ -689,6 +759,16 @@ const char *mm_memchr3(const char *s, size_t n, char a, char b, char c)
         if (s[i] == a || s[i] == b || s[i] == c)
             return s + i;
     return NULL;
+}
+
+const char *mm_memchr3(const char *s, size_t n, char a, char b, char c)
+{
+    return memchr3_isa(true, s, n, a, b, c);
+}
+
+const char *mm_memchr3_portable(const char *s, size_t n, char a, char b, char c)
+{
+    return memchr3_isa(false, s, n, a, b, c);
 }
 
 #ifdef HAVE_AVX2_SEARCH
@@ -731,12 +811,14 @@ __attribute__((target("avx2"))) static const char *nul_cr_avx2(const char *s, si
 }
 #endif
 
-const char *mm_memchr_nul_cr(const char *s, size_t n)
+ISA_INLINE static const char *nul_cr_isa(bool avx2, const char *s, size_t n)
 {
     size_t i = 0;
 #ifdef HAVE_AVX2_SEARCH
-    if (n >= 32 && __builtin_cpu_supports("avx2"))
+    if (avx2 && n >= 32 && __builtin_cpu_supports("avx2"))
         return nul_cr_avx2(s, n);
+#else
+    (void)avx2;
 #endif
 #ifdef __SSE2__
     const __m128i cr = _mm_set1_epi8('\r'), zero = _mm_setzero_si128();
@@ -752,6 +834,16 @@ const char *mm_memchr_nul_cr(const char *s, size_t n)
         if (s[i] == '\0' || s[i] == '\r')
             return s + i;
     return NULL;
+}
+
+const char *mm_memchr_nul_cr(const char *s, size_t n)
+{
+    return nul_cr_isa(true, s, n);
+}
+
+const char *mm_memchr_nul_cr_portable(const char *s, size_t n)
+{
+    return nul_cr_isa(false, s, n);
 }
 
 #ifdef HAVE_AVX2_SEARCH
@@ -777,7 +869,8 @@ __attribute__((target("avx2"))) static const unsigned char *ascii_run_avx2(const
  * short runs: one 16-byte test with SSE2 finds a run's end, not a test of
  * 32, one of 16 and a byte step for each ASCII byte.
  */
-static const unsigned char *ascii_skip(const unsigned char *p, const unsigned char *e)
+ISA_INLINE static const unsigned char *ascii_skip(bool avx2, const unsigned char *p,
+                                                  const unsigned char *e)
 {
 #ifdef __SSE2__
     if (e - p >= 16) {
@@ -788,8 +881,10 @@ static const unsigned char *ascii_skip(const unsigned char *p, const unsigned ch
     }
 #endif
 #ifdef HAVE_AVX2_SEARCH
-    if (e - p >= 64 && __builtin_cpu_supports("avx2"))
+    if (avx2 && e - p >= 64 && __builtin_cpu_supports("avx2"))
         p = ascii_run_avx2(p, e);
+#else
+    (void)avx2;
 #endif
     uint64_t w[2];
     while (e - p >= 16) {
@@ -803,13 +898,13 @@ static const unsigned char *ascii_skip(const unsigned char *p, const unsigned ch
     return p;
 }
 
-bool mm_utf8_valid(const char *s, size_t n)
+ISA_INLINE static bool utf8_valid_isa(bool avx2, const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s, *e = p + n;
     while (p < e) {
         unsigned c = *p;
         if (c < 0x80) {
-            p = ascii_skip(p, e);
+            p = ascii_skip(avx2, p, e);
             continue;
         }
         size_t k;
@@ -829,6 +924,16 @@ bool mm_utf8_valid(const char *s, size_t n)
         p += k + 1;
     }
     return true;
+}
+
+bool mm_utf8_valid(const char *s, size_t n)
+{
+    return utf8_valid_isa(true, s, n);
+}
+
+bool mm_utf8_valid_portable(const char *s, size_t n)
+{
+    return utf8_valid_isa(false, s, n);
 }
 
 static bool is_ws_byte(unsigned char c)
@@ -1056,11 +1161,13 @@ __attribute__((target("avx2"))) static unsigned fill_avx2(mm_lf_iter *it, unsign
 #endif
 
 /* The whole windows of mm_lf_iter_fill(). */
-static unsigned fill_64(mm_lf_iter *it, unsigned k)
+ISA_INLINE static unsigned fill_64(bool avx2, mm_lf_iter *it, unsigned k)
 {
 #ifdef HAVE_AVX2_SEARCH
-    if (__builtin_cpu_supports("avx2"))
+    if (avx2 && __builtin_cpu_supports("avx2"))
         return fill_avx2(it, k);
+#else
+    (void)avx2;
 #endif
     const char *b = it->base;
     unsigned nul = it->nul;
@@ -1079,9 +1186,9 @@ static unsigned fill_64(mm_lf_iter *it, unsigned k)
  * (already queued) shifted away -- those bytes are in the text, so their
  * NUL test is right too.
  */
-void mm_lf_iter_fill(mm_lf_iter *it)
+ISA_INLINE static void lf_iter_fill_isa(bool avx2, mm_lf_iter *it)
 {
-    unsigned k = fill_64(it, 0);
+    unsigned k = fill_64(avx2, it, 0);
     const char *b = it->base;
     if (k < MM_LF_QUEUE && b < it->end) {
         size_t left = (size_t)(it->end - b);
@@ -1100,4 +1207,14 @@ void mm_lf_iter_fill(mm_lf_iter *it)
     }
     it->i = 0;
     it->k = k;
+}
+
+void mm_lf_iter_fill(mm_lf_iter *it)
+{
+    lf_iter_fill_isa(true, it);
+}
+
+void mm_lf_iter_fill_portable(mm_lf_iter *it)
+{
+    lf_iter_fill_isa(false, it);
 }

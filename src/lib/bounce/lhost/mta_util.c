@@ -18,6 +18,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include "../../util/str.h"
+#include "mta_portable.h"
+
+/* The AVX2 passes chosen at run time are written as NAME_isa(avx2, ...)
+ * bodies, forced inline: mm_NAME() passes true (AVX2 where the CPU has it),
+ * mm_NAME_portable() (mta_portable.h, for the tests) false, so the portable
+ * passes are tested on AVX2 machines too and mm_NAME() reads no flag. */
+#if defined(__GNUC__) || defined(__clang__)
+#define ISA_INLINE __attribute__((always_inline)) inline
+#else
+#define ISA_INLINE inline
+#endif
 
 /* Prose is folded and indented; a copy with runs of white space made one
  * space and ASCII lower-cased is what the phrase searches run on.  Long
@@ -465,13 +476,18 @@ typedef struct any_finder {
 #endif
 } any_finder;
 
-static void any_finder_init(any_finder *f, const mm_needle *nd, size_t k, unsigned active)
+/* avx2: the AVX2 pass may be taken (false only for the tests' portable calls). */
+static void any_finder_init(any_finder *f, const mm_needle *nd, size_t k, unsigned active,
+                            bool avx2)
 {
     f->nd = nd;
     f->k = k;
     f->active = active & ((1u << k) - 1);
 #ifdef HAVE_AVX2_FIND_ANY
-    f->avx2 = f->active && __builtin_cpu_supports("avx2") && any_slots_of(&f->s, nd, k, f->active);
+    f->avx2 = avx2 && f->active && __builtin_cpu_supports("avx2") &&
+              any_slots_of(&f->s, nd, k, f->active);
+#else
+    (void)avx2;
 #endif
 }
 
@@ -491,7 +507,15 @@ const char *mm_mta_find_any(const char *t, size_t n, size_t from, const mm_needl
                             unsigned active, size_t *which)
 {
     any_finder f;
-    any_finder_init(&f, nd, k, active);
+    any_finder_init(&f, nd, k, active, true);
+    return any_finder_next(&f, t, n, from, which);
+}
+
+const char *mm_mta_find_any_portable(const char *t, size_t n, size_t from, const mm_needle *nd,
+                                     size_t k, unsigned active, size_t *which)
+{
+    any_finder f;
+    any_finder_init(&f, nd, k, active, false);
     return any_finder_next(&f, t, n, from, which);
 }
 
@@ -695,17 +719,17 @@ static size_t word_bound(unsigned w, size_t end)
  * searched for only from its key's first place less the key's offset in it
  * (no occurrence starts sooner), and only when that is before end.
  */
-size_t mm_mta_prose_len(const char *t, size_t n)
+static size_t prose_len_isa(bool avx2, const char *t, size_t n)
 {
     message_walk w;
     w.left = ((uint32_t)1 << NMARKS) - 1;
     size_t end = n, key_at[N_PROSE_WORDS] = {n, n, n, n}, from = 0;
     unsigned active = (1u << N_PROSE_WORDS) - 1;
     any_finder f; /* set out again when a word is dropped (three times at most) */
-    any_finder_init(&f, prose_words, N_PROSE_WORDS, active);
+    any_finder_init(&f, prose_words, N_PROSE_WORDS, active, avx2);
     while (active) {
         if (f.active != active)
-            any_finder_init(&f, prose_words, N_PROSE_WORDS, active);
+            any_finder_init(&f, prose_words, N_PROSE_WORDS, active, avx2);
         size_t lim = 0; /* bytes the words still worth finding may end by */
         for (unsigned k = 0; k < N_PROSE_WORDS; k++)
             if (active & (1u << k) && word_bound(k, end) - 1 + prose_words[k].len > lim)
@@ -747,6 +771,16 @@ size_t mm_mta_prose_len(const char *t, size_t n)
             end = mark_line(t, end, p);
     }
     return end;
+}
+
+size_t mm_mta_prose_len(const char *t, size_t n)
+{
+    return prose_len_isa(true, t, n);
+}
+
+size_t mm_mta_prose_len_portable(const char *t, size_t n)
+{
+    return prose_len_isa(false, t, n);
 }
 
 /* A phrase naming the command, with its length and the command it names. */
@@ -1177,26 +1211,38 @@ static const char *command_scan(const char *s, size_t n)
 }
 
 /* The earliest phrase wins: later ones quote the session further on. */
-static const char *command_pass(const char *s, size_t n)
+ISA_INLINE static const char *command_pass(bool avx2, const char *s, size_t n)
 {
 #ifdef HAVE_AVX2_COMMANDS
-    if (__builtin_cpu_supports("avx2"))
+    if (avx2 && __builtin_cpu_supports("avx2"))
         return command_scan_avx2(s, n);
+#else
+    (void)avx2;
 #endif
     return command_scan(s, n);
 }
 
-const char *mm_mta_command(const char *s, size_t n)
+ISA_INLINE static const char *command_isa(bool avx2, const char *s, size_t n)
 {
     /* The phrases are looked for as flatten() would leave the text (lower
      * case, a run of white space one space), but in the text itself
      * (command_at() reads it so): only a text longer than flatten()'s cut
      * needs the copy, to end where the cut ends. */
     if (n < FLAT_MAX)
-        return command_pass(s, n);
+        return command_pass(avx2, s, n);
     char flat[FLAT_MAX];
     size_t fn = flatten(s, n, flat, FLAT_MAX);
-    return command_pass(flat, fn);
+    return command_pass(avx2, flat, fn);
+}
+
+const char *mm_mta_command(const char *s, size_t n)
+{
+    return command_isa(true, s, n);
+}
+
+const char *mm_mta_command_portable(const char *s, size_t n)
+{
+    return command_isa(false, s, n);
 }
 
 const char *mm_mta_command_check(void)
