@@ -11,14 +11,19 @@
 # (with the folder where the log and the crash inputs are kept); exits 0
 # only on OK.
 # Needs clang-14 and libclang-rt-14-dev (libclang_rt.fuzzer-x86_64.a).
+# MM_WERROR=true builds with -Werror (.ci/run sets it).
 set -eu
 target=${1:?usage: run-smoke.sh TARGET SECONDS}
 seconds=${2:?usage: run-smoke.sh TARGET SECONDS}
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=${MM_FUZZ_BUILD:-$src/build-fuzz}
+# MM_WERROR=true (CI): clang's warnings are errors too, as gcc's are in scripts/test.
+werror=${MM_WERROR:-false}
 if [ ! -f "$build/build.ninja" ]; then
     CC=clang meson setup "$build" "$src" -Dfuzz=true -Db_sanitize=address,undefined \
-        -Db_lundef=false >/dev/null
+        -Db_lundef=false -Dwerror="$werror" >/dev/null
+else
+    meson configure "$build" -Dwerror="$werror" >/dev/null
 fi
 ninja -C "$build" "fuzz/$target" >/dev/null
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/mailmedic-fuzz-$target.XXXXXX")
