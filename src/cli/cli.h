@@ -41,6 +41,9 @@ void cli_stdout_setup(void);
  * later call. */
 bool cli_stdout_writev(struct iovec *v, int n);
 bool cli_stdout_write(const void *p, size_t len);
+/* The same for the log commands: an error (EPIPE too) is only noted, and
+ * reported by cli_stdout_close() once the database work is done. */
+bool cli_stdout_write_note(const void *p, size_t len);
 /* A write to standard output (never a socket or another file) failed with
  * errno err: remembered for cli_stdout_failed() and cli_stdout_close(),
  * which reports it, or for EPIPE (the reader is gone) ends the program by

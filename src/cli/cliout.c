@@ -28,6 +28,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
@@ -36,8 +37,26 @@
 
 static int stdout_errno; /* the first write error on standard output, or 0 */
 
+/* A standard stream closed at the start (>&-) is held by /dev/null opened
+ * the wrong way round: no file, socket or io_uring the program opens later
+ * can become that descriptor (and receive the results), and a write to
+ * standard output still fails with EBADF, as on a closed one. */
+static void hold_closed_fd(int fd, int flags)
+{
+    if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+        return;
+    int n = open("/dev/null", flags | O_CLOEXEC);
+    if (n >= 0 && n != fd) { /* (the lowest free descriptor: n == fd) */
+        (void)dup2(n, fd);
+        close(n);
+    }
+}
+
 void cli_stdout_setup(void)
 {
+    hold_closed_fd(STDIN_FILENO, O_WRONLY);
+    hold_closed_fd(STDOUT_FILENO, O_RDONLY);
+    hold_closed_fd(STDERR_FILENO, O_RDONLY);
     /* A peer that closed its socket (verify --smtp's writes through
      * OpenSSL, checkup's HTTPS, log's PostgreSQL) must be an EPIPE error
      * the code reports, not the end of the process.  Set here, not left to
@@ -72,12 +91,20 @@ bool cli_stdout_failed(void)
     return stdout_errno != 0;
 }
 
-bool cli_stdout_writev(struct iovec *v, int n)
+static void fail(int err, bool now)
+{
+    if (now)
+        cli_stdout_error(err);
+    else
+        cli_stdout_note(err);
+}
+
+static bool write_all(struct iovec *v, int n, bool now)
 {
     if (stdout_errno)
         return false; /* the rest would be lost too: do not try again */
     if (fflush(stdout) != 0) {
-        cli_stdout_error(errno);
+        fail(errno, now);
         return false;
     }
     while (n > 0) {
@@ -90,7 +117,7 @@ bool cli_stdout_writev(struct iovec *v, int n)
             continue;
         }
         if (w <= 0) {
-            cli_stdout_error(w < 0 ? errno : EIO); /* 0 for a non-empty write: no progress */
+            fail(w < 0 ? errno : EIO, now); /* 0 for a non-empty write: no progress */
             return false;
         }
         size_t done = (size_t)w;
@@ -107,10 +134,21 @@ bool cli_stdout_writev(struct iovec *v, int n)
     return true;
 }
 
+bool cli_stdout_writev(struct iovec *v, int n)
+{
+    return write_all(v, n, true);
+}
+
 bool cli_stdout_write(const void *p, size_t len)
 {
     struct iovec v = {(void *)p, len};
-    return cli_stdout_writev(&v, len ? 1 : 0);
+    return write_all(&v, len ? 1 : 0, true);
+}
+
+bool cli_stdout_write_note(const void *p, size_t len)
+{
+    struct iovec v = {(void *)p, len};
+    return write_all(&v, len ? 1 : 0, false);
 }
 
 void cli_stdout_usage(FILE *fp)

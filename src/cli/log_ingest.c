@@ -11,6 +11,7 @@
  * everything (exit 3): the batch in flight is rolled back, and the next run
  * repeats it harmlessly (idempotency keys).
  */
+#include <errno.h>
 #include <getopt.h>
 #include <mailmedic/mailmedic.h>
 #include <pthread.h>
@@ -302,7 +303,8 @@ static void summary(const ingest_run *r, bool json)
            r->dberr                                    ? "database_error"
            : r->unreadable || r->bad_lines || c.errors ? "partial"
                                                        : "ok");
-    fflush(stdout);
+    if (fflush(stdout) != 0)
+        cli_stdout_note(errno); /* stdio keeps no errno for main's report */
 }
 
 static void usage(FILE *fp)

@@ -281,12 +281,12 @@ FILE *log_open_input(const char *path)
 
 bool log_flush(mm_buf *b, FILE *fp)
 {
-    bool ok = b->len == 0 || fwrite(b->data, 1, b->len, fp) == b->len;
-    /* Standard output: noted with its errno (stdio may not keep it) and
-     * reported once at the end by main (cliout.c), after the store's work
-     * is finished: an output error never cuts a transaction short. */
-    if (!ok && fp == stdout)
-        cli_stdout_note(errno);
+    /* Standard output past stdio, as diagnose and verify write it (stdio
+     * drops its buffer when a non-blocking stdout says EAGAIN); an error is
+     * noted and reported once at the end by main (cliout.c), after the
+     * store's work is finished: it never cuts a transaction short. */
+    bool ok = fp == stdout ? cli_stdout_write_note(b->data, b->len)
+                           : b->len == 0 || fwrite(b->data, 1, b->len, fp) == b->len;
     mm_buf_reset(b);
     return ok;
 }

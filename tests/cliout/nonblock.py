@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""diagnose writing into a full, non-blocking pipe loses nothing.
+"""diagnose and log writing into a full, non-blocking pipe lose nothing.
 
 A shell or a supervisor may hand mailmedic a non-blocking standard output.
 When the pipe is full, write() says EAGAIN; stdio then drops what it holds
@@ -61,7 +61,29 @@ def main():
     ok = got == want.stdout and rc == want.returncode
     print(f"{'ok' if ok else 'FAIL'} --text -f csv: {len(got)} of {len(want.stdout)} bytes")
     failed += not ok
+    failed += log_list(mm)
     sys.exit(1 if failed else 0)
+
+
+def log_list(mm):
+    """The log commands write through the same waiting writer: a suppression
+    list long enough to fill the pipe several times comes out whole."""
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        db = os.path.join(tmp, "log.sqlite")
+        lst = os.path.join(tmp, "list.txt")
+        with open(lst, "w") as f:
+            for i in range(3000):
+                f.write(f"user{i}@example.com\n")
+        subprocess.run([mm, "log", "--db", db, "import-suppressions", lst],
+                       check=True, capture_output=True)
+        cmd = [mm, "--lang", "en", "log", "--db", db, "list"]
+        want = subprocess.run(cmd, capture_output=True)
+        rc, got, err = run_nonblocking(cmd)
+        ok = rc == want.returncode == 0 and got == want.stdout and len(got) > 65536
+        print(f"{'ok' if ok else 'FAIL'} log list: {len(got)} of {len(want.stdout)} bytes, "
+              f"rc {rc} (want {want.returncode}) {err.decode(errors='replace').strip()[:120]}")
+        return not ok
 
 
 if __name__ == "__main__":

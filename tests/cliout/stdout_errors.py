@@ -105,6 +105,12 @@ def test_diagnose(mm, tests, tmp):
     rc, err = run(mm + ["diagnose", "-f", "json"] + emls, None, close_stdout=True)
     check(rc == 3 and f"{MSG}: Bad file descriptor" in err,
           f"diagnose >&-: exit {rc} (want 3), {err.strip()[-120:]!r}")
+    # A directory: the descriptor the program opens first (its io_uring, a
+    # file) must not become standard output and take the results.
+    rc, err = run(mm + ["diagnose", "-f", "json", os.path.join(tests, "fixtures", "bounces")],
+                  None, close_stdout=True)
+    check(rc == 3 and f"{MSG}: Bad file descriptor" in err,
+          f"diagnose DIR >&-: exit {rc} (want 3), {err.strip()[-120:]!r}")
 
     mbox = os.path.join(tmp, "big.mbox")
     make_mbox(mbox, os.path.join(tests, "fixtures", "bounces", "amazonses-01.eml"), 20000)

@@ -7,7 +7,11 @@
  * machine the tests would never run the other pass; each
  * mm_mta_NAME_portable() is mm_mta_NAME() with the AVX2 pass left out (the
  * same code, see NAME_isa() in mta_util.c), so a test can run both on the
- * same inputs.  No switch is read at run time: mm_mta_NAME() is unchanged.
+ * same inputs.  No switch is read from anywhere: mm_mta_NAME() passes the
+ * constant true.  It folds away in mm_mta_command() and the search loops;
+ * any_finder_init() and prose_len_isa() are ordinary functions that take
+ * it as an argument (forcing them inline cost more than it saved: GCC then
+ * stopped inlining message_at()), a test of a register per call.
  */
 #ifndef MM_MTA_PORTABLE_H
 #define MM_MTA_PORTABLE_H

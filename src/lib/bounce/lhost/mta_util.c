@@ -23,7 +23,9 @@
 /* The AVX2 passes chosen at run time are written as NAME_isa(avx2, ...)
  * bodies, forced inline: mm_NAME() passes true (AVX2 where the CPU has it),
  * mm_NAME_portable() (mta_portable.h, for the tests) false, so the portable
- * passes are tested on AVX2 machines too and mm_NAME() reads no flag. */
+ * passes are tested on AVX2 machines too.  mm_NAME() reads no switch; the
+ * constant folds away except in any_finder_init() and prose_len_isa(),
+ * which are not forced inline (see mta_portable.h). */
 #if defined(__GNUC__) || defined(__clang__)
 #define ISA_INLINE __attribute__((always_inline)) inline
 #else
