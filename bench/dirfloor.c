@@ -26,7 +26,7 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
-#ifdef HAVE_LIBURING
+#ifdef MM_HAVE_LIBURING
 #include <liburing.h>
 #endif
 
@@ -129,7 +129,7 @@ static size_t sync_nostat(const listing *l, char *buf)
     return bytes;
 }
 
-#ifdef HAVE_LIBURING
+#ifdef MM_HAVE_LIBURING
 /* Files larger than a slot are cut at SLOT bytes: this measures the calls,
  * not a reader. */
 static size_t uring(const listing *l, char *buf)
@@ -220,7 +220,7 @@ int main(int argc, char **argv)
     run("open+close", open_close, &l, buf, rounds, n);
     run("sync", sync_stat, &l, buf, rounds, n);
     run("sync-nostat", sync_nostat, &l, buf, rounds, n);
-#ifdef HAVE_LIBURING
+#ifdef MM_HAVE_LIBURING
     run("io_uring", uring, &l, buf, rounds, n);
 #else
     printf("io_uring     (not built: liburing-dev was missing)\n");

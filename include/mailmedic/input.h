@@ -75,9 +75,11 @@ MM_EXTERN mm_status_t mm_input_keep(mm_input *in);
  * Batched reads (on by default): the regular files of a directory are
  * opened, read and closed up to 32 at a time through io_uring, one system
  * call per batch, and read from the disk together when they are not
- * cached.  Where io_uring cannot be used (built without liburing, an old
- * kernel, a container that forbids it), files are read one by one; the
- * messages are the same either way.  Call it before the first
+ * cached.  Where io_uring cannot be used (built without liburing, a kernel
+ * before 5.18, a container that forbids it) and on file systems whose
+ * reads may stop short of a file's end (sysfs, FUSE, network file systems:
+ * batches are used on ext2/3/4, xfs, btrfs, f2fs and tmpfs), files are read
+ * one by one; the messages are the same either way.  Call it before the first
  * mm_input_next(): later it returns MM_EINVAL.
  */
 MM_EXTERN mm_status_t mm_input_batch_reads(mm_input *in, bool on);

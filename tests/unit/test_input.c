@@ -569,6 +569,37 @@ static void test_ring(void **state)
     mm_ring_free(r);
 }
 
+/*
+ * A file system whose reads may stop short of the end (sysfs hands out a
+ * page per read whatever the size) is read file by file even with batches
+ * on: its files come whole.  /sys/kernel/btf/vmlinux is such a file where
+ * the kernel has BTF; elsewhere the test skips.
+ */
+static void test_batch_short_reads(void **state)
+{
+    (void)state;
+    struct stat sb;
+    if (stat("/sys/kernel/btf/vmlinux", &sb) != 0 || sb.st_size <= (off_t)MM_RING_SLOT) {
+        print_message("no /sys/kernel/btf/vmlinux here: not tested\n");
+        skip();
+    }
+    const char *paths[] = {"/sys/kernel/btf"};
+    mm_input *in;
+    assert_int_equal(mm_input_open(paths, 1, 64u << 20, &in), MM_OK);
+    mm_input_msg m;
+    char why[256];
+    bool seen = false;
+    mm_status_t st;
+    while ((st = mm_input_next(in, &m, why, sizeof why)) != MM_ENOTFOUND) {
+        if (st == MM_OK && strcmp(m.source, "/sys/kernel/btf/vmlinux") == 0) {
+            assert_int_equal(m.len, (size_t)sb.st_size);
+            seen = true;
+        }
+    }
+    assert_true(seen);
+    mm_input_destroy(in);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -582,6 +613,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_keep_held, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batch_kinds, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ring, setup, teardown),
+        cmocka_unit_test(test_batch_short_reads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

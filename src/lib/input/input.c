@@ -19,7 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
+#include <linux/magic.h>
 #include "../util/buf.h"
 #include "../util/str.h"
 #include "ring.h"
@@ -53,6 +55,7 @@ typedef struct walk_dir {
     size_t plen;
     char *names; /* the entries: each a d_type byte, then the name, NUL-terminated */
     size_t left; /* entries still in the work list */
+    bool batch;  /* on a file system where a short read is the end of a file (ring.h) */
 } walk_dir;
 
 /* A path still to visit: a path given by the caller (dir NULL: path is
@@ -97,6 +100,7 @@ struct mm_input {
      * rbuf is then the newest read block; held are older blocks that still
      * hold messages not released, each with its "last" (see rbuf_last). */
     bool keep;
+    bool started; /* mm_input_next() was called: the modes are set */
     unsigned long long handed;   /* messages handed out so far */
     unsigned long long released; /* messages numbered below this are released */
     unsigned long long rbuf_last; /* 1 + number of the last message handed out from rbuf, 0: none */
@@ -243,6 +247,29 @@ static mm_status_t list_names(DIR *d, mm_buf *names, size_t *n)
     return MM_OK;
 }
 
+/*
+ * A batched read is taken as the whole file when it is shorter than its
+ * slot, with no fstat(): true of the disk and memory file systems below,
+ * not of sysfs (4 KiB per read whatever the size), FUSE, 9p or network
+ * file systems, which may return less and have more.
+ */
+static bool short_read_is_eof(int fd)
+{
+    struct statfs sf;
+    if (fstatfs(fd, &sf) != 0)
+        return false;
+    switch ((unsigned long)sf.f_type) {
+    case EXT4_SUPER_MAGIC:
+    case XFS_SUPER_MAGIC:
+    case BTRFS_SUPER_MAGIC:
+    case F2FS_SUPER_MAGIC:
+    case TMPFS_MAGIC:
+        return true;
+    default:
+        return false;
+    }
+}
+
 /* A walk_dir for path, open as fd, holding names (taken over); NULL without memory. */
 static walk_dir *dir_new(const char *path, int fd, mm_buf *names)
 {
@@ -259,6 +286,7 @@ static walk_dir *dir_new(const char *path, int fd, mm_buf *names)
     dir->names = mm_buf_detach(names);
     /* its own descriptor: the DIR's closes with it */
     dir->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0); /* -1: entries are opened by full path */
+    dir->batch = dir->fd >= 0 && short_read_is_eof(dir->fd);
     return dir;
 }
 
@@ -788,10 +816,11 @@ static mm_status_t set_cur(mm_input *in, const todo_path *t)
     return mm_buf_append(&in->cur, t->path, strlen(t->path) + 1) == MM_OK ? MM_OK : MM_ENOMEM;
 }
 
-/* A directory's regular file, which can be read in a batch with the next ones. */
+/* A directory's regular file (the d_type byte before its name, see
+ * walk_dir) on a file system fit for batches: read with the next ones. */
 static bool batchable(const todo_path *t)
 {
-    return t->dir && t->dir->fd >= 0 && (unsigned char)t->path[-1] == DT_REG;
+    return t->dir && t->dir->batch && (unsigned char)t->path[-1] == DT_REG;
 }
 
 /*
@@ -863,6 +892,8 @@ static mm_status_t open_next(mm_input *in, mm_input_msg *msg, char *why, size_t 
         bool dir = false;
         if (st == MM_OK && !open_read_ahead(in, &t))
             st = open_path(in, &t, &dir, why, whylen);
+        if (t.dir && t.dir->left == 1)
+            in->pf_n = in->pf_next = 0; /* its names are freed now: no batch may point there */
         dir_release(t.dir); /* after the open: it may be the directory's last entry */
         if (st != MM_OK)
             return st;
@@ -892,6 +923,7 @@ mm_status_t mm_input_next(mm_input *in, mm_input_msg *msg, char *why, size_t why
 {
     if (why && whylen)
         why[0] = '\0';
+    in->started = true;
     for (;;) {
         if (in->fd == NO_FD) {
             mm_status_t st = open_next(in, msg, why, whylen);
@@ -938,7 +970,7 @@ mm_status_t mm_input_keep(mm_input *in)
 {
     if (in->keep)
         return MM_OK;
-    if (in->handed || in->fd != NO_FD)
+    if (in->started)
         return MM_EINVAL; /* messages handed out already live in the old buffer */
     char *b = malloc(KEEP_BLOCK);
     if (!b)
@@ -958,8 +990,8 @@ mm_status_t mm_input_keep(mm_input *in)
 
 mm_status_t mm_input_batch_reads(mm_input *in, bool on)
 {
-    if (in->handed || in->fd != NO_FD)
-        return MM_EINVAL; /* a message handed out may live in the ring's slots */
+    if (in->started)
+        return MM_EINVAL; /* a batch may be half taken */
     if (!on) {
         mm_ring_free(in->ring);
         in->ring = NULL;

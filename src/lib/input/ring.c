@@ -106,8 +106,15 @@ mm_ring *mm_ring_create(void)
     mm_ring *r = calloc(1, sizeof *r);
     if (!r)
         return NULL;
-    if (io_uring_queue_init(4 * MM_RING_FILES, &r->ring, 0) != 0) {
+    struct io_uring_params p = {0};
+    if (io_uring_queue_init_params(4 * MM_RING_FILES, &r->ring, &p) != 0) {
         free(r);
+        return NULL;
+    }
+    /* Before Linux 5.18 a linked read took its fixed file when submitted,
+     * before the open before it had filled the slot: every read failed. */
+    if (!(p.features & IORING_FEAT_LINKED_FILE)) {
+        mm_ring_free(r);
         return NULL;
     }
     if (!ops_supported(&r->ring) ||

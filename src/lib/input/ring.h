@@ -10,8 +10,9 @@
  * slot of MM_RING_SLOT bytes, and closed, linked in the kernel), and when
  * the files are not cached their reads go to the disk together.
  *
- * Without liburing at build time, or where the kernel refuses io_uring (old
- * kernels, containers whose seccomp profile forbids it, the
+ * Without liburing at build time, or where the kernel refuses io_uring (before
+ * 5.18, whose linked reads could not use a file opened by the link before them;
+ * containers whose seccomp profile forbids it; the
  * kernel.io_uring_disabled sysctl), mm_ring_create() returns NULL and the
  * caller reads files one by one as before.
  */
