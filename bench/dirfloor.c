@@ -2,7 +2,7 @@
  * dirfloor.c - what reading a directory of small files costs before any
  * parsing: the floor under `diagnose DIR`.
  *
- *   dirfloor DIR [ROUNDS]
+ *   dirfloor DIR [ROUNDS [WAY]]
  *
  * Lists DIR (readdir, sorted as mm_input sorts it), then times, each the
  * median of ROUNDS (default 5):
@@ -14,7 +14,10 @@
  *              time, linked, with direct descriptors: one system call per 32
  *              files instead of 3-4 per file
  * and prints microseconds per file (per call for "calls").  Warm the page
- * cache first (one round of anything does).  Not a test: no answers are
+ * cache first (one round of anything does).  WAY times that one way only:
+ * with the page cache dropped just before (as root: sync; echo 3 >
+ * /proc/sys/vm/drop_caches), `dirfloor DIR 1 sync` against `dirfloor DIR 1
+ * io_uring` compares them on cold files.  Not a test: no answers are
  * checked beyond the byte counts printed.
  */
 #include <dirent.h>
@@ -181,9 +184,12 @@ static int cmp_d(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static void run(const char *name, size_t (*fn)(const listing *, char *), const listing *l,
-                char *buf, int rounds, double per)
+/* Times fn unless the command line named another way (only). */
+static void run(const char *only, const char *name, size_t (*fn)(const listing *, char *),
+                const listing *l, char *buf, int rounds, double per)
 {
+    if (only && strcmp(only, name) != 0)
+        return;
     double t[64];
     size_t bytes = 0;
     for (int i = 0; i < rounds; i++) {
@@ -199,10 +205,11 @@ static void run(const char *name, size_t (*fn)(const listing *, char *), const l
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: dirfloor DIR [ROUNDS]\n");
+        fprintf(stderr, "usage: dirfloor DIR [ROUNDS [WAY]]\n");
         return 2;
     }
     int rounds = argc > 2 ? atoi(argv[2]) : 5;
+    const char *only = argc > 3 ? argv[3] : NULL;
     if (rounds < 1 || rounds > 64)
         rounds = 5;
     listing l;
@@ -216,14 +223,15 @@ int main(int argc, char **argv)
     if (!buf)
         return 1;
     double n = (double)l.n;
-    run("calls", calls, &l, buf, rounds, 400000.0);
-    run("open+close", open_close, &l, buf, rounds, n);
-    run("sync", sync_stat, &l, buf, rounds, n);
-    run("sync-nostat", sync_nostat, &l, buf, rounds, n);
+    run(only, "calls", calls, &l, buf, rounds, 400000.0);
+    run(only, "open+close", open_close, &l, buf, rounds, n);
+    run(only, "sync", sync_stat, &l, buf, rounds, n);
+    run(only, "sync-nostat", sync_nostat, &l, buf, rounds, n);
 #ifdef MM_HAVE_LIBURING
-    run("io_uring", uring, &l, buf, rounds, n);
+    run(only, "io_uring", uring, &l, buf, rounds, n);
 #else
-    printf("io_uring     (not built: liburing-dev was missing)\n");
+    if (!only || strcmp(only, "io_uring") == 0)
+        printf("io_uring     (not built: liburing-dev was missing)\n");
 #endif
     return 0;
 }

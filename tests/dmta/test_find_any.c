@@ -53,6 +53,18 @@ static const char *slow_find(const char *t, size_t n, size_t from, const mm_need
     return NULL;
 }
 
+/* v's answer on one case against slow_find()'s: the place and the needle. */
+static void check_find(const variant *v, const char *text, size_t n, size_t from,
+                       const mm_needle *nd, size_t k, unsigned active)
+{
+    size_t w1 = 99, w2 = 99;
+    const char *want = slow_find(text, n, from, nd, k, active, &w1);
+    const char *got = v->find_any(text, n, from, nd, k, active, &w2);
+    assert_ptr_equal(got, want);
+    if (want)
+        assert_int_equal(w2, w1);
+}
+
 static void random_needles(void **state)
 {
     const variant *v = *state;
@@ -82,12 +94,8 @@ static void random_needles(void **state)
             nd[i].len = l;
         }
         unsigned active = rnd() % 2 ? ~0u : rnd() & 15u;
-        size_t from = n ? rnd() % (n + 1) : 0, w1 = 99, w2 = 99;
-        const char *want = slow_find(text, n, from, nd, k, active, &w1);
-        const char *got = v->find_any(text, n, from, nd, k, active, &w2);
-        assert_ptr_equal(got, want);
-        if (want)
-            assert_int_equal(w2, w1);
+        size_t from = n ? rnd() % (n + 1) : 0;
+        check_find(v, text, n, from, nd, k, active);
     }
 }
 
@@ -119,12 +127,8 @@ static void odd_lengths(void **state)
             nd[i].text = store[i];
             nd[i].len = l;
         }
-        size_t from = n ? rnd() % (n + 1) : 0, w1 = 99, w2 = 99;
-        const char *want = slow_find(text, n, from, nd, k, ~0u, &w1);
-        const char *got = v->find_any(text, n, from, nd, k, ~0u, &w2);
-        assert_ptr_equal(got, want);
-        if (want)
-            assert_int_equal(w2, w1);
+        size_t from = n ? rnd() % (n + 1) : 0;
+        check_find(v, text, n, from, nd, k, ~0u);
         free(text);
     }
 }
@@ -156,13 +160,9 @@ static void exact_tails(void **state)
             nd[i].text = store[i];
             nd[i].len = l;
         }
-        size_t back = rnd() % 100, from = n > back ? n - back : 0, w1 = 99, w2 = 99;
+        size_t back = rnd() % 100, from = n > back ? n - back : 0;
         unsigned active = rnd() % 2 ? ~0u : rnd() & 15u;
-        const char *want = slow_find(text, n, from, nd, k, active, &w1);
-        const char *got = v->find_any(text, n, from, nd, k, active, &w2);
-        assert_ptr_equal(got, want);
-        if (want)
-            assert_int_equal(w2, w1);
+        check_find(v, text, n, from, nd, k, active);
         free(text);
     }
 }
@@ -225,12 +225,8 @@ static void short_needles_all_bytes(void **state)
             nd[i].text = store[i];
             nd[i].len = l;
         }
-        size_t from = n ? rnd() % (n + 1) : 0, w1 = 99, w2 = 99;
-        const char *want = slow_find(text, n, from, nd, k, ~0u, &w1);
-        const char *got = v->find_any(text, n, from, nd, k, ~0u, &w2);
-        assert_ptr_equal(got, want);
-        if (want)
-            assert_int_equal(w2, w1);
+        size_t from = n ? rnd() % (n + 1) : 0;
+        check_find(v, text, n, from, nd, k, ~0u);
         for (size_t i = 0; i < k; i++)
             free(store[i]);
         free(text);

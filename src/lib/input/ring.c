@@ -113,11 +113,7 @@ mm_ring *mm_ring_create(void)
     }
     /* Before Linux 5.18 a linked read took its fixed file when submitted,
      * before the open before it had filled the slot: every read failed. */
-    if (!(p.features & IORING_FEAT_LINKED_FILE)) {
-        mm_ring_free(r);
-        return NULL;
-    }
-    if (!ops_supported(&r->ring) ||
+    if (!(p.features & IORING_FEAT_LINKED_FILE) || !ops_supported(&r->ring) ||
         io_uring_register_files_sparse(&r->ring, MM_RING_FILES) != 0 ||
         !(r->slots = malloc((size_t)MM_RING_FILES * MM_RING_SLOT)) || !direct_open_works(r)) {
         mm_ring_free(r);

@@ -11,15 +11,9 @@
  * a NAME_isa(avx2, ...) body that mm_NAME() calls with true (the AVX2 path
  * where the CPU has it) and mm_NAME_portable() (str_portable.h, for the
  * tests) with false, so the SSE2 and byte paths are tested on AVX2 machines
- * too.  Forced inline, so each caller's constant folds away: mm_NAME() is
- * the code it was, with no flag to read.
+ * too.  Forced inline (MM_ISA_INLINE, str.h), so each caller's constant
+ * folds away: mm_NAME() is the code it was, with no flag to read.
  */
-#if defined(__GNUC__) || defined(__clang__)
-#define ISA_INLINE __attribute__((always_inline)) inline
-#else
-#define ISA_INLINE inline
-#endif
-
 #ifdef __SSE2__
 #include <emmintrin.h>
 
@@ -324,7 +318,7 @@ __attribute__((noinline)) static const char *search_short(const char *hay, const
 
 /* mm_memcasemem(); avx2: the AVX2 pass may be taken (false only in
  * mm_memcasemem_portable(), for the tests). */
-ISA_INLINE static const char *memcasemem_isa(bool avx2, const char *hay, size_t n,
+MM_ISA_INLINE static const char *memcasemem_isa(bool avx2, const char *hay, size_t n,
                                              const char *needle, size_t nlen)
 {
     if (nlen == 0)
@@ -427,7 +421,7 @@ __attribute__((target("avx2"))) static bool ascii_avx2(const char *s, size_t n)
 }
 #endif
 
-ISA_INLINE static bool ascii_isa(bool avx2, const char *s, size_t n)
+MM_ISA_INLINE static bool ascii_isa(bool avx2, const char *s, size_t n)
 {
     size_t i = 0;
 #ifdef HAVE_AVX2_SEARCH
@@ -486,7 +480,7 @@ __attribute__((target("avx2"))) static size_t lf_then_avx2(const char *s, size_t
 }
 #endif
 
-ISA_INLINE static size_t lf_then_isa(bool avx2, const char *s, size_t n, char a, char b, char c)
+MM_ISA_INLINE static size_t lf_then_isa(bool avx2, const char *s, size_t n, char a, char b, char c)
 {
     size_t i = 0;
 #ifdef HAVE_AVX2_SEARCH
@@ -570,7 +564,7 @@ line_run_avx2(const char *s, size_t n, size_t *ip, char a, char b, char c, size_
 }
 #endif
 
-ISA_INLINE static size_t line_run_isa(bool avx2, const char *s, size_t n, char a, char b, char c,
+MM_ISA_INLINE static size_t line_run_isa(bool avx2, const char *s, size_t n, char a, char b, char c,
                                       size_t *starts)
 {
     size_t i = 0;
@@ -735,7 +729,7 @@ __attribute__((target("avx2"))) static const char *memchr3_avx2(const char *s, s
 }
 #endif
 
-ISA_INLINE static const char *memchr3_isa(bool avx2, const char *s, size_t n, char a, char b,
+MM_ISA_INLINE static const char *memchr3_isa(bool avx2, const char *s, size_t n, char a, char b,
                                           char c)
 {
     size_t i = 0;
@@ -811,7 +805,7 @@ __attribute__((target("avx2"))) static const char *nul_cr_avx2(const char *s, si
 }
 #endif
 
-ISA_INLINE static const char *nul_cr_isa(bool avx2, const char *s, size_t n)
+MM_ISA_INLINE static const char *nul_cr_isa(bool avx2, const char *s, size_t n)
 {
     size_t i = 0;
 #ifdef HAVE_AVX2_SEARCH
@@ -869,7 +863,7 @@ __attribute__((target("avx2"))) static const unsigned char *ascii_run_avx2(const
  * short runs: one 16-byte test with SSE2 finds a run's end, not a test of
  * 32, one of 16 and a byte step for each ASCII byte.
  */
-ISA_INLINE static const unsigned char *ascii_skip(bool avx2, const unsigned char *p,
+MM_ISA_INLINE static const unsigned char *ascii_skip(bool avx2, const unsigned char *p,
                                                   const unsigned char *e)
 {
 #ifdef __SSE2__
@@ -898,7 +892,7 @@ ISA_INLINE static const unsigned char *ascii_skip(bool avx2, const unsigned char
     return p;
 }
 
-ISA_INLINE static bool utf8_valid_isa(bool avx2, const char *s, size_t n)
+MM_ISA_INLINE static bool utf8_valid_isa(bool avx2, const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s, *e = p + n;
     while (p < e) {
@@ -1161,7 +1155,7 @@ __attribute__((target("avx2"))) static unsigned fill_avx2(mm_lf_iter *it, unsign
 #endif
 
 /* The whole windows of mm_lf_iter_fill(). */
-ISA_INLINE static unsigned fill_64(bool avx2, mm_lf_iter *it, unsigned k)
+MM_ISA_INLINE static unsigned fill_64(bool avx2, mm_lf_iter *it, unsigned k)
 {
 #ifdef HAVE_AVX2_SEARCH
     if (avx2 && __builtin_cpu_supports("avx2"))
@@ -1186,7 +1180,7 @@ ISA_INLINE static unsigned fill_64(bool avx2, mm_lf_iter *it, unsigned k)
  * (already queued) shifted away -- those bytes are in the text, so their
  * NUL test is right too.
  */
-ISA_INLINE static void lf_iter_fill_isa(bool avx2, mm_lf_iter *it)
+MM_ISA_INLINE static void lf_iter_fill_isa(bool avx2, mm_lf_iter *it)
 {
     unsigned k = fill_64(avx2, it, 0);
     const char *b = it->base;

@@ -14,6 +14,15 @@
 #include <emmintrin.h>
 #endif
 
+/* A NAME_isa(avx2, ...) body with an AVX2 path chosen at run time, forced
+ * inline into mm_NAME() (avx2 true) and mm_NAME_portable() (false, for the
+ * tests), so that each caller's constant folds away (str.c, mta_util.c). */
+#if defined(__GNUC__) || defined(__clang__)
+#define MM_ISA_INLINE __attribute__((always_inline)) inline
+#else
+#define MM_ISA_INLINE inline
+#endif
+
 static inline char mm_lower(char c)
 {
     return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;

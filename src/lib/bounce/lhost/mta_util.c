@@ -21,17 +21,11 @@
 #include "mta_portable.h"
 
 /* The AVX2 passes chosen at run time are written as NAME_isa(avx2, ...)
- * bodies, forced inline: mm_NAME() passes true (AVX2 where the CPU has it),
+ * bodies, forced inline (MM_ISA_INLINE, str.h): mm_NAME() passes true (AVX2 where the CPU has it),
  * mm_NAME_portable() (mta_portable.h, for the tests) false, so the portable
  * passes are tested on AVX2 machines too.  mm_NAME() reads no switch; the
  * constant folds away except in any_finder_init() and prose_len_isa(),
  * which are not forced inline (see mta_portable.h). */
-#if defined(__GNUC__) || defined(__clang__)
-#define ISA_INLINE __attribute__((always_inline)) inline
-#else
-#define ISA_INLINE inline
-#endif
-
 /* Prose is folded and indented; a copy with runs of white space made one
  * space and ASCII lower-cased is what the phrase searches run on.  Long
  * blocks are cut: the facts sought sit near the start. */
@@ -1213,7 +1207,7 @@ static const char *command_scan(const char *s, size_t n)
 }
 
 /* The earliest phrase wins: later ones quote the session further on. */
-ISA_INLINE static const char *command_pass(bool avx2, const char *s, size_t n)
+MM_ISA_INLINE static const char *command_pass(bool avx2, const char *s, size_t n)
 {
 #ifdef HAVE_AVX2_COMMANDS
     if (avx2 && __builtin_cpu_supports("avx2"))
@@ -1224,7 +1218,7 @@ ISA_INLINE static const char *command_pass(bool avx2, const char *s, size_t n)
     return command_scan(s, n);
 }
 
-ISA_INLINE static const char *command_isa(bool avx2, const char *s, size_t n)
+MM_ISA_INLINE static const char *command_isa(bool avx2, const char *s, size_t n)
 {
     /* The phrases are looked for as flatten() would leave the text (lower
      * case, a run of white space one space), but in the text itself
