@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -122,6 +123,9 @@ struct mm_input {
      * handed to rbuf */
     const char *pre;
     size_t pre_len, pre_pos;
+    /* The current file is one message, handed out where it was read ahead
+     * (see hand_direct) */
+    bool direct;
 };
 
 static void dir_free(walk_dir *dir)
@@ -198,6 +202,7 @@ static void close_current(mm_input *in)
         close(in->fd);
     in->fd = NO_FD;
     in->pre = NULL;
+    in->direct = false;
 }
 
 void mm_input_destroy(mm_input *in)
@@ -223,9 +228,49 @@ void mm_input_destroy(mm_input *in)
     free(in);
 }
 
+/* A name to sort, with its first 16 bytes as two big-endian numbers (NULs
+ * after its end): most pairs are told apart by comparing numbers, not by a
+ * strcmp() on names spread over the block.  That cost 1.5 % of the run on
+ * a directory of 100,000 files. */
+typedef struct sort_name {
+    uint64_t k0, k1;
+    char *name;
+} sort_name;
+
+static uint64_t name_key(const char *s, size_t from, size_t len)
+{
+    uint64_t k = 0;
+    for (size_t i = from; i < from + 8; i++)
+        k = k << 8 | (i < len ? (unsigned char)s[i] : 0u);
+    return k;
+}
+
 static int cmp_names(const void *a, const void *b)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    const sort_name *x = a, *y = b;
+    if (x->k0 != y->k0)
+        return x->k0 < y->k0 ? -1 : 1;
+    if (x->k1 != y->k1)
+        return x->k1 < y->k1 ? -1 : 1;
+    /* equal keys: one name if it ended within them, else compare the rest */
+    return (x->k1 & 0xff) ? strcmp(x->name + 16, y->name + 16) : 0;
+}
+
+/* v's n names sorted as strcmp() orders them (bytes as unsigned char) */
+static bool sort_names(char **v, size_t n)
+{
+    sort_name *t = malloc(n * sizeof *t);
+    if (!t)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strnlen(v[i], 16);
+        t[i] = (sort_name){name_key(v[i], 0, len), name_key(v[i], 8, len), v[i]};
+    }
+    qsort(t, n, sizeof *t, cmp_names);
+    for (size_t i = 0; i < n; i++)
+        v[i] = t[i].name;
+    free(t);
+    return true;
 }
 
 /* d's entries into names, each its d_type byte and its NUL-terminated
@@ -331,6 +376,7 @@ static mm_status_t expand_dir(mm_input *in, const char *path, int fd)
     mm_buf_init(&names, 0);
     size_t n;
     mm_status_t st = list_names(d, &names, &n);
+    size_t names_size = names.len;
     walk_dir *dir = NULL;
     char **v = NULL;
     if (st == MM_OK && n) {
@@ -338,14 +384,17 @@ static mm_status_t expand_dir(mm_input *in, const char *path, int fd)
         v = malloc(n * sizeof *v);
         if (!dir || !dir->names || !v || todo_room(in, n) != MM_OK)
             st = MM_ENOMEM;
+        else {
+            char *p = dir->names;
+            for (size_t i = 0; i < n; p += 1 + strlen(p + 1) + 1)
+                v[i++] = p + 1;
+            if (!sort_names(v, n))
+                st = MM_ENOMEM;
+        }
     }
     closedir(d);
     if (st == MM_OK && n) {
-        char *p = dir->names;
-        for (size_t i = 0; i < n; p += 1 + strlen(p + 1) + 1)
-            v[i++] = p + 1;
-        qsort(v, n, sizeof *v, cmp_names);
-        in_order(dir, v, n, (size_t)(p - dir->names));
+        in_order(dir, v, n, names_size);
         dir->left = n;
         for (size_t i = n; i-- > 0;)
             in->todo[in->ntodo++] = (todo_path){v[i], dir};
@@ -881,6 +930,19 @@ static bool open_read_ahead(mm_input *in, const todo_path *t)
     return true;
 }
 
+/*
+ * The current file, read ahead whole, can be handed out from its slot
+ * as it is: one message (not an mbox), within the size limit, and not
+ * in keep mode (the slot is reused by the next batch, long before a
+ * kept message is released).  Copying it to rbuf and looking for its
+ * first line was 2 % of a directory's run.
+ */
+static bool can_hand_direct(const mm_input *in)
+{
+    return in->fd == MEM_FD && !in->keep && in->pre_len > 0 && in->pre_len <= in->limit &&
+           !is_from_line(in->pre, in->pre_len);
+}
+
 static mm_status_t open_next(mm_input *in, mm_input_msg *msg, char *why, size_t whylen)
 {
     while (in->ntodo) {
@@ -910,6 +972,11 @@ static mm_status_t open_next(mm_input *in, mm_input_msg *msg, char *why, size_t 
             in->rpos = in->rlen = 0;
         in->mid_line = false;
         in->peek_n = 0;
+        if (can_hand_direct(in)) {
+            in->direct = true;
+            in->mbox = false;
+            return MM_OK;
+        }
         const char *p;
         bool start;
         size_t n = peek_piece(in, &p, &start);
@@ -929,6 +996,16 @@ mm_status_t mm_input_next(mm_input *in, mm_input_msg *msg, char *why, size_t why
             mm_status_t st = open_next(in, msg, why, whylen);
             if (st != MM_OK)
                 return st;
+        }
+        if (in->direct) { /* good until the next call, as a message from rbuf */
+            msg->source = mm_buf_str(&in->cur);
+            msg->index = in->index++;
+            msg->kept = msg->truncated = false;
+            msg->bytes = in->pre;
+            msg->len = in->pre_len;
+            in->handed++;
+            close_current(in);
+            return MM_OK;
         }
         bool trunc;
         bool got = read_message(in, &trunc);
