@@ -133,6 +133,33 @@ static void test_dir_order(void **state)
     snprintf(dir, sizeof dir, "%s/d/c/", root);
     walk(paths, 1, 0, out, sizeof out);
     assert_string_equal(out, "R/d/c/y#0:Y\nR/d/c/z#0:Z\n");
+
+    /* byte order where names share their first 8 or 16 bytes (the sort's
+     * keys), end inside or right after them, or have bytes above 0x7f */
+    static const char *const names[] = {
+        "0123456789abcdef-b", "0123456789abcdef", "z", "0123456789abcdeg", "012345678",
+        "0123456789abcdef\xc3\xa9", "0123456789abcdef-a", "\xc3\xa9t\xc3\xa9", "0123456",
+        "01234567", "0123456789abcde", "Z"};
+    mkdir_rel("k");
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        char rel[64];
+        snprintf(rel, sizeof rel, "k/%s", names[i]);
+        put(rel, "m");
+    }
+    snprintf(dir, sizeof dir, "%s/k", root);
+    walk(paths, 1, 0, out, sizeof out);
+    assert_string_equal(out, "R/k/0123456#0:m\n"
+                             "R/k/01234567#0:m\n"
+                             "R/k/012345678#0:m\n"
+                             "R/k/0123456789abcde#0:m\n"
+                             "R/k/0123456789abcdef#0:m\n"
+                             "R/k/0123456789abcdef-a#0:m\n"
+                             "R/k/0123456789abcdef-b#0:m\n"
+                             "R/k/0123456789abcdef\xc3\xa9#0:m\n"
+                             "R/k/0123456789abcdeg#0:m\n"
+                             "R/k/Z#0:m\n"
+                             "R/k/z#0:m\n"
+                             "R/k/\xc3\xa9t\xc3\xa9#0:m\n");
 }
 
 /* Inputs that cannot be read are errors naming them; the walk goes on with
@@ -528,6 +555,13 @@ static void test_batch_kinds(void **state)
     assert_non_null(strstr(out, "R/bk/a08#0:Subject: 196615\n"));
     walk(paths, 1, 100, out, CAP); /* cut at the limit */
     assert_non_null(strstr(out, " [cut]\n"));
+    /* a file of exactly the limit is whole, one byte more is cut */
+    put_size("bk/n100", 100);
+    put_size("bk/n101", 101);
+    walk(paths, 1, 100, out, CAP);
+    assert_non_null(strstr(out, "R/bk/n100#0:Subject: 100\n\n"));
+    assert_null(strstr(strstr(out, "R/bk/n100#0:"), "[cut]\nR/bk/n101"));
+    assert_non_null(strstr(strstr(out, "R/bk/n101#0:"), " [cut]\n"));
     free(out);
 }
 
