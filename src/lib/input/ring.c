@@ -20,8 +20,6 @@
 
 enum { OP_OPEN, OP_READ, OP_CLOSE };
 
-#define SLOT_STRIDE (MM_RING_SLOT + 8192 + 64)
-
 struct mm_ring {
     struct io_uring ring;
     char *slots; /* MM_RING_FILES * MM_RING_SLOT bytes */
@@ -81,7 +79,7 @@ static void queue_file(mm_ring *r, int dirfd, const char *name, unsigned k)
     s->flags |= IOSQE_IO_LINK;
     io_uring_sqe_set_data64(s, (unsigned long long)k << 2 | OP_OPEN);
     s = io_uring_get_sqe(&r->ring);
-    io_uring_prep_read(s, (int)k, r->slots + (size_t)k * SLOT_STRIDE, MM_RING_SLOT, 0);
+    io_uring_prep_read(s, (int)k, r->slots + (size_t)k * MM_RING_SLOT, MM_RING_SLOT, 0);
     s->flags |= IOSQE_FIXED_FILE | IOSQE_IO_HARDLINK;
     io_uring_sqe_set_data64(s, (unsigned long long)k << 2 | OP_READ);
     s = io_uring_get_sqe(&r->ring);
@@ -117,7 +115,7 @@ mm_ring *mm_ring_create(void)
      * before the open before it had filled the slot: every read failed. */
     if (!(p.features & IORING_FEAT_LINKED_FILE) || !ops_supported(&r->ring) ||
         io_uring_register_files_sparse(&r->ring, MM_RING_FILES) != 0 ||
-        !(r->slots = malloc((size_t)MM_RING_FILES * SLOT_STRIDE)) || !direct_open_works(r)) {
+        !(r->slots = malloc((size_t)MM_RING_FILES * MM_RING_SLOT)) || !direct_open_works(r)) {
         mm_ring_free(r);
         return NULL;
     }
@@ -146,7 +144,7 @@ int mm_ring_read(mm_ring *r, int dirfd, const char *const *names, size_t n)
 
 long mm_ring_result(const mm_ring *r, size_t k, const char **data)
 {
-    *data = r->slots + k * SLOT_STRIDE;
+    *data = r->slots + k * MM_RING_SLOT;
     if (r->open_res[k] < 0)
         return r->open_res[k];
     return r->read_res[k];
