@@ -162,6 +162,51 @@ static void test_dir_order(void **state)
                              "R/k/\xc3\xa9t\xc3\xa9#0:m\n");
 }
 
+/*
+ * Many random names, some sharing a prefix of 8 bytes or more (the sort's
+ * radix key, then its tie-break), with bytes above 0x7f: the walk visits
+ * them in strcmp() order, each once.
+ */
+static void test_dir_order_random(void **state)
+{
+    (void)state;
+    static const char *const prefixes[] = {"", "1732900", "17329001", "0123456789abcdef", "x"};
+    enum { N = 1500 };
+    unsigned seed = 12345;
+    mkdir_rel("r");
+    for (int i = 0; i < N; i++) {
+        char rel[64];
+        int at = snprintf(rel, sizeof rel, "r/%s", prefixes[i % 5]);
+        seed = seed * 1103515245u + 12345u;
+        int len = 1 + (int)(seed >> 16) % 12;
+        for (int k = 0; k < len; k++) {
+            seed = seed * 1103515245u + 12345u;
+            unsigned c = 0x21 + (seed >> 16) % 0xde; /* 0x21..0xfe */
+            rel[at++] = (char)(c == '/' || c == '.' ? 'a' : c);
+        }
+        snprintf(rel + at, sizeof rel - (size_t)at, "%d", i); /* unique */
+        put(rel, "m");
+    }
+    char dir[300];
+    snprintf(dir, sizeof dir, "%s/r", root);
+    const char *paths[] = {dir};
+    enum { CAP = 1 << 17 };
+    char *out = malloc(CAP), *prev = NULL;
+    assert_non_null(out);
+    walk(paths, 1, 0, out, CAP);
+    size_t count = 0;
+    for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n"), count++) {
+        char *end = strstr(line, "#0:m");
+        assert_non_null(end);
+        *end = '\0';
+        if (prev)
+            assert_true(strcmp(prev, line) < 0);
+        prev = line;
+    }
+    assert_int_equal(count, N);
+    free(out);
+}
+
 /* Inputs that cannot be read are errors naming them; the walk goes on with
  * the next entry and the next path.  A dangling link fails for anyone;
  * permissions make errors only for a user other than root. */
@@ -638,6 +683,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_dir_order, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dir_order_random, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dir_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_deep_dirs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mbox_and_limit, setup, teardown),
