@@ -262,9 +262,8 @@ static int cmp_names(const void *a, const void *b)
  */
 static sort_name *radix_k0(sort_name *t, sort_name *tmp, size_t n)
 {
-    static const size_t zero[8][256];
     size_t count[8][256];
-    memcpy(count, zero, sizeof count);
+    memset(count, 0, sizeof count);
     for (size_t i = 0; i < n; i++)
         for (unsigned b = 0; b < 8; b++)
             count[b][t[i].k0 >> 8 * b & 0xff]++;
