@@ -744,8 +744,9 @@ static void leaf(mm_walk *w, const node *nd)
     size_t len;
     char *dec = leaf_bytes(nd, room, &len);
     /* undecoded, the content is the sanitised copy's bytes: no CR there */
-    mm_walk_leaf_put(w, dst, headers_block, dec ? dec : nd->body, len, cs, dec == NULL);
-    g_free(dec);
+    mm_walk_leaf_put(w, dst, headers_block, dec ? dec : nd->body, len, cs, dec == NULL,
+                     dec ? &dec : NULL);
+    g_free(dec); /* NULL if the walk took it */
 }
 
 /* message.c's walk_obj() over our nodes: the same limits, in the same order. */
@@ -815,7 +816,7 @@ mm_status_t mm_msg_fast(mm_msg *m, const mm_limits *lim, const char *buf, size_t
     entity(&f, &root, false, false);
     mm_status_t st = MM_ENOTFOUND;
     if (!f.bail && root >= 0) {
-        mm_walk w = {m, lim, orig_raw, MM_BUF_INIT, 0, MM_OK};
+        mm_walk w = {m, lim, orig_raw, MM_BUF_INIT, 0, MM_OK, NULL, 0, NULL};
         /* From here on the fast path must not give up (MM_ENOTFOUND): the
          * collect ends names in place in head_raw, so GMime's parse of the
          * same block would find no fields. */

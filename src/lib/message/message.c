@@ -814,8 +814,49 @@ void mm_walk_empty_multipart(mm_walk *w, const char *s, size_t n)
         w->st = append_utf8(&w->m->text, s, n, NULL, false);
 }
 
+/* The HTML held so far: w->html, or the part it points to (mm_walk.html_ref). */
+static size_t html_len(const mm_walk *w)
+{
+    return w->html_ref ? w->html_ref_len : w->html.len;
+}
+
+/* Let go of the HTML part pointed to (mm_walk.html_ref). */
+static void html_release(mm_walk *w)
+{
+    g_free(w->html_owned);
+    w->html_owned = NULL;
+    w->html_ref = NULL;
+    w->html_ref_len = 0;
+}
+
+/*
+ * An HTML part, mostly read for nothing (there is plain text after all) and
+ * often tens of KB: the first one, when it is the sanitised copy's bytes
+ * (from_copy) or a block the caller hands over (own), is only pointed to.
+ */
+static mm_status_t html_put(mm_walk *w, const char *data, size_t len, bool from_copy,
+                            char **own)
+{
+    if ((from_copy || own) && !w->html_ref && w->html.len == 0) {
+        w->html_ref = data;
+        w->html_ref_len = len;
+        if (own) {
+            w->html_owned = *own;
+            *own = NULL;
+        }
+        return MM_OK;
+    }
+    if (w->html_ref) { /* a second part: both in the buffer, in order */
+        mm_status_t st = mm_buf_append(&w->html, w->html_ref, w->html_ref_len);
+        html_release(w);
+        if (st != MM_OK)
+            return st;
+    }
+    return mm_buf_append(&w->html, data, len);
+}
+
 void mm_walk_leaf_put(mm_walk *w, mm_buf *dst, bool headers_block, const char *data, size_t len,
-                      const char *cs, bool no_cr)
+                      const char *cs, bool no_cr, char **own)
 {
     mm_msg *m = w->m;
     if (headers_block) {
@@ -827,7 +868,7 @@ void mm_walk_leaf_put(mm_walk *w, mm_buf *dst, bool headers_block, const char *d
                          : MM_ENOMEM;
         }
     } else if (dst == &w->html) {
-        w->st = mm_buf_append(dst, data, len);
+        w->st = html_put(w, data, len, no_cr, own);
     } else {
         w->st = append_utf8(dst, data, len, cs, no_cr);
     }
@@ -839,7 +880,7 @@ size_t mm_walk_leaf_room(mm_walk *w, const char *type, const char *sub, mm_buf *
     *dst = mm_walk_leaf_dst(w, type ? type : "text", sub ? sub : "plain", headers_block);
     if (!*dst && !*headers_block)
         return 0;
-    size_t used = *dst ? (*dst)->len : 0;
+    size_t used = *dst == &w->html ? html_len(w) : *dst ? (*dst)->len : 0;
     return used >= MM_TEXT_MAX ? 0 : MM_TEXT_MAX - used;
 }
 
@@ -857,7 +898,7 @@ static void leaf(mm_walk *w, GMimeObject *obj)
     GByteArray *arr = part_bytes(GMIME_PART(obj), room);
     if (!arr)
         return;
-    mm_walk_leaf_put(w, dst, headers_block, (const char *)arr->data, arr->len, cs, false);
+    mm_walk_leaf_put(w, dst, headers_block, (const char *)arr->data, arr->len, cs, false, NULL);
     g_byte_array_free(arr, TRUE);
 }
 
@@ -992,12 +1033,13 @@ static size_t drop_nuls(char *buf, size_t n)
 mm_status_t mm_walk_finish(mm_walk *w, mm_status_t st)
 {
     mm_msg *m = w->m;
-    if (st == MM_OK && w->st == MM_OK && m->text.len == 0 && w->html.len) {
+    if (st == MM_OK && w->st == MM_OK && m->text.len == 0 && html_len(w)) {
         mm_buf plain = MM_BUF_INIT;
-        strip_html(w->html.data, w->html.len, &plain);
+        strip_html(w->html_ref ? w->html_ref : w->html.data, html_len(w), &plain);
         w->st = append_utf8(&m->text, mm_buf_str(&plain), plain.len, NULL, false);
         mm_buf_free(&plain);
     }
+    html_release(w);
     mm_buf_free(&w->html);
     return st != MM_OK ? st : w->st;
 }
@@ -1005,7 +1047,7 @@ mm_status_t mm_walk_finish(mm_walk *w, mm_status_t st)
 static mm_status_t flatten(mm_msg *m, const mm_limits *lim, GMimeMessage *msg,
                            mm_buf *head_raw, mm_buf *orig_raw)
 {
-    mm_walk w = {m, lim, orig_raw, MM_BUF_INIT, 0, MM_OK};
+    mm_walk w = {m, lim, orig_raw, MM_BUF_INIT, 0, MM_OK, NULL, 0, NULL};
     mm_status_t st = mm_msg_collect_block(m, head_raw, &m->head);
     GMimeObject *root = g_mime_message_get_mime_part(msg);
     mm_msg_set_ctype(m, root ? g_mime_object_get_content_type(root) : NULL);

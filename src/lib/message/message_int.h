@@ -23,6 +23,13 @@ typedef struct mm_walk {
     mm_buf html;            /* text/html, used only when no text/plain was found */
     int in_attached;        /* > 0 while inside an attached message */
     mm_status_t st;
+    /* The first HTML part when its bytes stay until mm_walk_finish() (the
+     * sanitised copy's, or a decoded block handed over, then html_owned):
+     * pointed to, not copied into html, which it is moved to only if
+     * another HTML part follows.  NULL otherwise. */
+    const char *html_ref;
+    size_t html_ref_len;
+    char *html_owned; /* g_malloc'd: html_ref's block, freed with it */
 } mm_walk;
 
 /* The parser options every GMime call here uses (fallback charsets, loose RFC 2047). */
@@ -36,9 +43,12 @@ mm_buf *mm_walk_leaf_dst(mm_walk *w, const char *type, const char *sub, bool *he
 size_t mm_walk_leaf_room(mm_walk *w, const char *type, const char *sub, mm_buf **dst,
                          bool *headers_block);
 /* A leaf's decoded content (at most MM_TEXT_MAX minus what dst holds) into
- * dst; no_cr: data holds no CR byte (the sanitised copy's own bytes). */
+ * dst; no_cr: data is the sanitised copy's own bytes, so it holds no CR and
+ * stays until mm_walk_finish().  own: NULL, or where the caller keeps data
+ * as a g_malloc'd block it would free next; the walk may take the block
+ * over (then *own is set to NULL). */
 void mm_walk_leaf_put(mm_walk *w, mm_buf *dst, bool headers_block, const char *data, size_t len,
-                      const char *cs, bool no_cr);
+                      const char *cs, bool no_cr, char **own);
 /* A multipart without any part: its prologue (the whole content, as GMime
  * reads it) is read as text outside attached messages; s is cut at a NUL. */
 void mm_walk_empty_multipart(mm_walk *w, const char *s, size_t n);
