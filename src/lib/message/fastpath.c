@@ -262,11 +262,11 @@ static bool simple_ctype(char *v, const char *end, ctinfo *ci)
             if (mm_eq_ci(names[i], name))
                 return false;
         names[np++] = name;
-        if (mm_eq_ci_lit(name, "charset"))
+        if (MM_MSG_EQ_LIT(name, "charset"))
             ci->charset = val;
-        else if (mm_eq_ci_lit(name, "boundary"))
+        else if (MM_MSG_EQ_LIT(name, "boundary"))
             ci->boundary = val;
-        else if (mm_eq_ci_lit(name, "report-type"))
+        else if (MM_MSG_EQ_LIT(name, "report-type"))
             ci->report_type = val;
     }
     *type_end = '\0';
@@ -468,29 +468,30 @@ static void skip_line(fp *f)
     f->p = nl ? nl + 1 : f->end;
 }
 
-/* type and sub: lower-case literals */
-static bool is_type(const ctinfo *ct, const char *type)
+/* The part's media type is the lower-case literal type (n bytes). */
+static inline bool type_is(const ctinfo *ct, const char *type, size_t n)
 {
     const char *t = ct->given ? ct->type : "text";
-    return t && mm_eq_ci_lit(t, type);
+    return t && mm_msg_eq_lit(t, type, n);
 }
 
-static bool is_sub(const ctinfo *ct, const char *sub)
+static inline bool sub_is(const ctinfo *ct, const char *sub, size_t n)
 {
     const char *s = ct->given ? ct->sub : "plain";
-    return s && mm_eq_ci_lit(s, sub);
+    return s && mm_msg_eq_lit(s, sub, n);
 }
+
+/* With the literal's length worked out where it is written. */
+#define IS_TYPE(ct, lit) type_is((ct), "" lit, sizeof(lit) - 1)
+#define IS_SUB(ct, lit) sub_is((ct), "" lit, sizeof(lit) - 1)
 
 /* The message/ subtypes GMime keeps as plain parts, read as leaves by message.c. */
 static bool leaf_message(const ctinfo *ct)
 {
-    static const char *const subs[] = {
-        "delivery-status", "global-delivery-status",   "feedback-report", "rfc822-headers",
-        "global-headers",  "disposition-notification", "partial"};
-    for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
-        if (is_sub(ct, subs[i]))
-            return true;
-    return false;
+    return IS_SUB(ct, "delivery-status") || IS_SUB(ct, "global-delivery-status") ||
+           IS_SUB(ct, "feedback-report") || IS_SUB(ct, "rfc822-headers") ||
+           IS_SUB(ct, "global-headers") || IS_SUB(ct, "disposition-notification") ||
+           IS_SUB(ct, "partial");
 }
 
 static term entity(fp *f, int *out, bool in_multipart, bool in_message);
@@ -567,18 +568,18 @@ static term entity(fp *f, int *out, bool in_multipart, bool in_message)
     if (f->bail)
         return t;
     const ctinfo *ct = &f->nodes[idx].ct;
-    if (is_type(ct, "multipart")) {
-        if (is_sub(ct, "digest")) {
+    if (IS_TYPE(ct, "multipart")) {
+        if (IS_SUB(ct, "digest")) {
             f->bail = true;
             return t;
         }
         f->nodes[idx].kind = N_MULTI;
         return multipart(f, idx);
     }
-    if (is_type(ct, "message") && !leaf_message(ct)) {
+    if (IS_TYPE(ct, "message") && !leaf_message(ct)) {
         const char *nl = f->p < f->end ? memchr(f->p, '\n', (size_t)(f->end - f->p)) : NULL;
         size_t first = nl ? (size_t)(nl - f->p) : (size_t)(f->end - f->p);
-        if (!in_multipart || in_message || !is_sub(ct, "rfc822") || f->p >= f->end ||
+        if (!in_multipart || in_message || !IS_SUB(ct, "rfc822") || f->p >= f->end ||
             boundary_line(f, f->p, first).level >= 0) {
             f->bail = true;
             return t;

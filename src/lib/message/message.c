@@ -755,17 +755,17 @@ static sub_kind sub_kind_of(const char *sub)
 {
     switch (mm_lower(sub[0])) {
     case 'd':
-        return mm_eq_ci_lit(sub + 1, "elivery-status") ? SUB_DSN : SUB_OTHER;
+        return MM_MSG_EQ_LIT(sub + 1, "elivery-status") ? SUB_DSN : SUB_OTHER;
     case 'f':
-        return mm_eq_ci_lit(sub + 1, "eedback-report") ? SUB_FEEDBACK : SUB_OTHER;
+        return MM_MSG_EQ_LIT(sub + 1, "eedback-report") ? SUB_FEEDBACK : SUB_OTHER;
     case 'g':
-        return mm_eq_ci_lit(sub + 1, "lobal-delivery-status") ? SUB_DSN
-               : mm_eq_ci_lit(sub + 1, "lobal-headers")       ? SUB_HEADERS
+        return MM_MSG_EQ_LIT(sub + 1, "lobal-delivery-status") ? SUB_DSN
+               : MM_MSG_EQ_LIT(sub + 1, "lobal-headers")       ? SUB_HEADERS
                                                               : SUB_OTHER;
     case 'h':
-        return mm_eq_ci_lit(sub + 1, "tml") ? SUB_HTML : SUB_OTHER;
+        return MM_MSG_EQ_LIT(sub + 1, "tml") ? SUB_HTML : SUB_OTHER;
     case 'r':
-        return mm_eq_ci_lit(sub + 1, "fc822-headers") ? SUB_HEADERS : SUB_OTHER;
+        return MM_MSG_EQ_LIT(sub + 1, "fc822-headers") ? SUB_HEADERS : SUB_OTHER;
     default:
         return SUB_OTHER;
     }
@@ -774,8 +774,8 @@ static sub_kind sub_kind_of(const char *sub)
 mm_buf *mm_walk_leaf_dst(mm_walk *w, const char *type, const char *sub, bool *headers_block)
 {
     mm_msg *m = w->m;
-    bool is_text = mm_eq_ci_lit(type, "text");
-    bool is_msg = !is_text && mm_eq_ci_lit(type, "message");
+    bool is_text = MM_MSG_EQ_LIT(type, "text");
+    bool is_msg = !is_text && MM_MSG_EQ_LIT(type, "message");
     *headers_block = false;
     if (!is_text && !is_msg)
         return NULL;

@@ -32,6 +32,27 @@ typedef struct mm_walk {
     char *html_owned; /* g_malloc'd: html_ref's block, freed with it */
 } mm_walk;
 
+/*
+ * a is the literal lit, in any ASCII case: mm_eq_ci_lit() for a lit with no
+ * capital, n = strlen(lit), known where it is called (MM_MSG_EQ_LIT), so
+ * the loop is unrolled and each byte costs a load, an OR of the case bit
+ * (only where lit has a letter) and a compare; mm_eq_ci_lit() folded each
+ * byte of a with a range test (~11 instructions a byte).  a is read no
+ * further than it matches, so never past its NUL.
+ */
+static inline bool mm_msg_eq_lit(const char *a, const char *lit, size_t n)
+{
+#pragma GCC unroll 24
+    for (size_t i = 0; i < n; i++) {
+        unsigned char l = (unsigned char)lit[i];
+        unsigned char fold = l >= 'a' && l <= 'z' ? 0x20 : 0;
+        if (((unsigned char)a[i] | fold) != l)
+            return false;
+    }
+    return a[n] == '\0';
+}
+#define MM_MSG_EQ_LIT(a, lit) mm_msg_eq_lit((a), "" lit, sizeof(lit) - 1)
+
 /* The parser options every GMime call here uses (fallback charsets, loose RFC 2047). */
 GMimeParserOptions *mm_msg_parser_options(void);
 
