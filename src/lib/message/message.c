@@ -312,9 +312,9 @@ static char *latin1_utf8(const char *s, size_t n, size_t *outlen)
 /* g_convert() with a cached descriptor; NULL when the bytes are not in charset. */
 static char *convert(const char *s, size_t n, const char *charset, size_t *outlen)
 {
-    if (mm_eq_ci_lit(charset, "iso-8859-1"))
+    if (MM_MSG_EQ_LIT(charset, "iso-8859-1"))
         return latin1_utf8(s, n, outlen);
-    if (mm_eq_ci_lit(charset, "iso-2022-jp")) {
+    if (MM_MSG_EQ_LIT(charset, "iso-2022-jp")) {
         char *conv = iso2022jp_utf8(s, n, outlen);
         if (conv)
             return conv;
@@ -364,8 +364,8 @@ static mm_status_t append_utf8(mm_buf *out, const char *s, size_t n, const char 
         }
         s = conv;
         n = w;
-    } else if (charset && *charset && !mm_eq_ci_lit(charset, "utf-8") &&
-               !mm_eq_ci_lit(charset, "us-ascii") &&
+    } else if (charset && *charset && !MM_MSG_EQ_LIT(charset, "utf-8") &&
+               !MM_MSG_EQ_LIT(charset, "us-ascii") &&
                (!mm_ascii(s, n) || seven_bit_encoding(charset)) && !iso2022_plain(charset, s, n)) {
         /* Valid UTF-8 bytes can still be another charset (ISO-2022-JP is 7-bit). */
         conv = convert(s, n, charset, &w);
