@@ -212,6 +212,10 @@ static size_t field_name_len(const char *p, const char *end, const char *text_en
     const char *q = name_end(p, text_end);
     if (q == p || q >= end)
         return 0;
+    if (*q == ':') { /* nearly every field: no white space before the ':' */
+        *colon = q;
+        return (size_t)(q - p);
+    }
     const char *ne = q;
     while (q < end && (*q == ' ' || *q == '\t'))
         q++;
@@ -273,13 +277,15 @@ mm_status_t mm_fields_parse_block_as(mm_arena *a, const char *text, size_t len, 
         const char *next = eol ? eol + 1 : end;
         if (le > p && le[-1] == '\r')
             le--;
-        bool blank = blank_line(p, le);
-        if (blank) {
+        /* A line that starts with neither space nor tab is neither blank
+         * nor folded: most lines go to the field test after this one. */
+        bool named = p < le && *p != ' ' && *p != '\t';
+        if (!named && blank_line(p, le)) {
             st = flush_field(a, f, &pf, decode, writable, &it);
             if (!last_blank && st == MM_OK)
                 st = mm_fields_add(a, f, "", 0, "", 0);
             last_blank = true;
-        } else if ((*p == ' ' || *p == '\t') && pf.name) {
+        } else if (!named && pf.name) { /* a folded line */
             pf.e = le;
         } else {
             const char *colon = NULL;
