@@ -192,9 +192,7 @@ static mm_status_t sniff(const char *s, size_t n, const char *first_nul)
             return MM_ENOTMAIL;
         i = (size_t)(nl - s) + 1;
     }
-    size_t j = i;
-    while (j < n && s[j] > 32 && s[j] < 127 && s[j] != ':')
-        j++;
+    size_t j = (size_t)(mm_field_name_end(s + i, s + n) - s);
     if (j == i || j >= n || s[j] != ':')
         return MM_ENOTMAIL;
     return MM_OK;

@@ -80,9 +80,33 @@ mm_status_t mm_walk_finish(mm_walk *w, mm_status_t st);
 
 /* m->ctype and m->report_type from the top-level part's type (NULL: text/plain). */
 void mm_msg_set_ctype(mm_msg *m, GMimeContentType *ct);
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 /* The first byte from p on that cannot be in a field name (a control, space,
- * 8-bit byte, DEL or ':'), or end; 16 bytes at a time. */
-const char *mm_field_name_end(const char *p, const char *end);
+ * 8-bit byte, DEL or ':'), or end; 16 bytes at a time.  Inline: every line
+ * of every header block asks (the field splitter, the fast path's MIME
+ * headers, the first line of a message), and a call cost about a fifth of
+ * the answer. */
+static inline const char *mm_field_name_end(const char *p, const char *end)
+{
+#ifdef __SSE2__
+    for (; end - p >= 16; p += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+        /* signed: below 33 are the controls, space and the 8-bit bytes */
+        __m128i stop = _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(33)),
+                                    _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(127)),
+                                                 _mm_cmpeq_epi8(v, _mm_set1_epi8(':'))));
+        unsigned m = (unsigned)_mm_movemask_epi8(stop);
+        if (m)
+            return p + __builtin_ctz(m);
+    }
+#endif
+    while (p < end && *p > 32 && *p < 127 && *p != ':')
+        p++;
+    return p;
+}
 
 /* mm_fields_parse_block(), the values RFC 2047 decoded when decode is set;
  * writable: text is the caller's to change (names are ended in place). */
