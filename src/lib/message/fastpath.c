@@ -262,11 +262,11 @@ static bool simple_ctype(char *v, const char *end, ctinfo *ci)
             if (mm_eq_ci(names[i], name))
                 return false;
         names[np++] = name;
-        if (mm_eq_ci_lit(name, "charset"))
+        if (MM_MSG_EQ_LIT(name, "charset"))
             ci->charset = val;
-        else if (mm_eq_ci_lit(name, "boundary"))
+        else if (MM_MSG_EQ_LIT(name, "boundary"))
             ci->boundary = val;
-        else if (mm_eq_ci_lit(name, "report-type"))
+        else if (MM_MSG_EQ_LIT(name, "report-type"))
             ci->report_type = val;
     }
     *type_end = '\0';
@@ -468,29 +468,30 @@ static void skip_line(fp *f)
     f->p = nl ? nl + 1 : f->end;
 }
 
-/* type and sub: lower-case literals */
-static bool is_type(const ctinfo *ct, const char *type)
+/* The part's media type is the lower-case literal type (n bytes). */
+static inline bool type_is(const ctinfo *ct, const char *type, size_t n)
 {
     const char *t = ct->given ? ct->type : "text";
-    return t && mm_eq_ci_lit(t, type);
+    return t && mm_msg_eq_lit(t, type, n);
 }
 
-static bool is_sub(const ctinfo *ct, const char *sub)
+static inline bool sub_is(const ctinfo *ct, const char *sub, size_t n)
 {
     const char *s = ct->given ? ct->sub : "plain";
-    return s && mm_eq_ci_lit(s, sub);
+    return s && mm_msg_eq_lit(s, sub, n);
 }
+
+/* With the literal's length worked out where it is written. */
+#define IS_TYPE(ct, lit) type_is((ct), "" lit, sizeof(lit) - 1)
+#define IS_SUB(ct, lit) sub_is((ct), "" lit, sizeof(lit) - 1)
 
 /* The message/ subtypes GMime keeps as plain parts, read as leaves by message.c. */
 static bool leaf_message(const ctinfo *ct)
 {
-    static const char *const subs[] = {
-        "delivery-status", "global-delivery-status",   "feedback-report", "rfc822-headers",
-        "global-headers",  "disposition-notification", "partial"};
-    for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
-        if (is_sub(ct, subs[i]))
-            return true;
-    return false;
+    return IS_SUB(ct, "delivery-status") || IS_SUB(ct, "global-delivery-status") ||
+           IS_SUB(ct, "feedback-report") || IS_SUB(ct, "rfc822-headers") ||
+           IS_SUB(ct, "global-headers") || IS_SUB(ct, "disposition-notification") ||
+           IS_SUB(ct, "partial");
 }
 
 static term entity(fp *f, int *out, bool in_multipart, bool in_message);
@@ -567,18 +568,18 @@ static term entity(fp *f, int *out, bool in_multipart, bool in_message)
     if (f->bail)
         return t;
     const ctinfo *ct = &f->nodes[idx].ct;
-    if (is_type(ct, "multipart")) {
-        if (is_sub(ct, "digest")) {
+    if (IS_TYPE(ct, "multipart")) {
+        if (IS_SUB(ct, "digest")) {
             f->bail = true;
             return t;
         }
         f->nodes[idx].kind = N_MULTI;
         return multipart(f, idx);
     }
-    if (is_type(ct, "message") && !leaf_message(ct)) {
+    if (IS_TYPE(ct, "message") && !leaf_message(ct)) {
         const char *nl = f->p < f->end ? memchr(f->p, '\n', (size_t)(f->end - f->p)) : NULL;
         size_t first = nl ? (size_t)(nl - f->p) : (size_t)(f->end - f->p);
-        if (!in_multipart || in_message || !is_sub(ct, "rfc822") || f->p >= f->end ||
+        if (!in_multipart || in_message || !IS_SUB(ct, "rfc822") || f->p >= f->end ||
             boundary_line(f, f->p, first).level >= 0) {
             f->bail = true;
             return t;
@@ -744,8 +745,9 @@ static void leaf(mm_walk *w, const node *nd)
     size_t len;
     char *dec = leaf_bytes(nd, room, &len);
     /* undecoded, the content is the sanitised copy's bytes: no CR there */
-    mm_walk_leaf_put(w, dst, headers_block, dec ? dec : nd->body, len, cs, dec == NULL);
-    g_free(dec);
+    mm_walk_leaf_put(w, dst, headers_block, dec ? dec : nd->body, len, cs, dec == NULL,
+                     dec ? &dec : NULL);
+    g_free(dec); /* NULL if the walk took it */
 }
 
 /* message.c's walk_obj() over our nodes: the same limits, in the same order. */
@@ -815,7 +817,7 @@ mm_status_t mm_msg_fast(mm_msg *m, const mm_limits *lim, const char *buf, size_t
     entity(&f, &root, false, false);
     mm_status_t st = MM_ENOTFOUND;
     if (!f.bail && root >= 0) {
-        mm_walk w = {m, lim, orig_raw, MM_BUF_INIT, 0, MM_OK};
+        mm_walk w = {m, lim, orig_raw, MM_BUF_INIT, 0, MM_OK, NULL, 0, NULL};
         /* From here on the fast path must not give up (MM_ENOTFOUND): the
          * collect ends names in place in head_raw, so GMime's parse of the
          * same block would find no fields. */

@@ -164,41 +164,6 @@ const char *mm_field_make_value(const mm_field *cf)
     return val;
 }
 
-static bool is_field_name_char(char c)
-{
-    return c > 32 && c < 127 && c != ':';
-}
-
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
-
-/* Inline in field_name_len(): every line of every block asks (a call cost
- * about a fifth of the answer). */
-static inline const char *name_end(const char *p, const char *end)
-{
-#ifdef __SSE2__
-    for (; end - p >= 16; p += 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-        /* signed: below 33 are the controls, space and the 8-bit bytes */
-        __m128i stop = _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(33)),
-                                    _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(127)),
-                                                 _mm_cmpeq_epi8(v, _mm_set1_epi8(':'))));
-        unsigned m = (unsigned)_mm_movemask_epi8(stop);
-        if (m)
-            return p + __builtin_ctz(m);
-    }
-#endif
-    while (p < end && is_field_name_char(*p))
-        p++;
-    return p;
-}
-
-const char *mm_field_name_end(const char *p, const char *end)
-{
-    return name_end(p, end);
-}
-
 /*
  * Length of the field name if the line p[0..end) starts with "Name:", else
  * 0; then *colon is the ':'.  The name's end is searched up to text_end,
@@ -209,9 +174,13 @@ const char *mm_field_name_end(const char *p, const char *end)
 static size_t field_name_len(const char *p, const char *end, const char *text_end,
                              const char **colon)
 {
-    const char *q = name_end(p, text_end);
+    const char *q = mm_field_name_end(p, text_end);
     if (q == p || q >= end)
         return 0;
+    if (*q == ':') { /* nearly every field: no white space before the ':' */
+        *colon = q;
+        return (size_t)(q - p);
+    }
     const char *ne = q;
     while (q < end && (*q == ' ' || *q == '\t'))
         q++;
@@ -273,13 +242,15 @@ mm_status_t mm_fields_parse_block_as(mm_arena *a, const char *text, size_t len, 
         const char *next = eol ? eol + 1 : end;
         if (le > p && le[-1] == '\r')
             le--;
-        bool blank = blank_line(p, le);
-        if (blank) {
+        /* A line that starts with neither space nor tab is neither blank
+         * nor folded: most lines go to the field test after this one. */
+        bool named = p < le && *p != ' ' && *p != '\t';
+        if (!named && blank_line(p, le)) {
             st = flush_field(a, f, &pf, decode, writable, &it);
             if (!last_blank && st == MM_OK)
                 st = mm_fields_add(a, f, "", 0, "", 0);
             last_blank = true;
-        } else if ((*p == ' ' || *p == '\t') && pf.name) {
+        } else if (!named && pf.name) { /* a folded line */
             pf.e = le;
         } else {
             const char *colon = NULL;

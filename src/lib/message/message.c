@@ -192,9 +192,7 @@ static mm_status_t sniff(const char *s, size_t n, const char *first_nul)
             return MM_ENOTMAIL;
         i = (size_t)(nl - s) + 1;
     }
-    size_t j = i;
-    while (j < n && s[j] > 32 && s[j] < 127 && s[j] != ':')
-        j++;
+    size_t j = (size_t)(mm_field_name_end(s + i, s + n) - s);
     if (j == i || j >= n || s[j] != ':')
         return MM_ENOTMAIL;
     return MM_OK;
@@ -284,10 +282,37 @@ refuse:
     return NULL;
 }
 
+/*
+ * ISO-8859-1 to UTF-8 without iconv: every byte is the code point of its
+ * value (glibc's converter maps all 256 so and never fails), so a byte
+ * below 0x80 stays and any other becomes two.  iconv took ~20 instructions
+ * a byte here (two steps through its internal UCS-4).
+ */
+static char *latin1_utf8(const char *s, size_t n, size_t *outlen)
+{
+    char *out = g_malloc(2 * n + 1);
+    size_t o = 0;
+    for (size_t i = 0; i < n;) {
+        size_t run = mm_plain_text_span(s + i, n - i); /* printable ASCII, tab, LF, CR */
+        memcpy(out + o, s + i, run);
+        o += run;
+        i += run;
+        if (i < n) {
+            o += put_utf8(out + o, (unsigned char)s[i]);
+            i++;
+        }
+    }
+    out[o] = '\0';
+    *outlen = o;
+    return out;
+}
+
 /* g_convert() with a cached descriptor; NULL when the bytes are not in charset. */
 static char *convert(const char *s, size_t n, const char *charset, size_t *outlen)
 {
-    if (mm_eq_ci_lit(charset, "iso-2022-jp")) {
+    if (MM_MSG_EQ_LIT(charset, "iso-8859-1"))
+        return latin1_utf8(s, n, outlen);
+    if (MM_MSG_EQ_LIT(charset, "iso-2022-jp")) {
         char *conv = iso2022jp_utf8(s, n, outlen);
         if (conv)
             return conv;
@@ -337,8 +362,8 @@ static mm_status_t append_utf8(mm_buf *out, const char *s, size_t n, const char 
         }
         s = conv;
         n = w;
-    } else if (charset && *charset && !mm_eq_ci_lit(charset, "utf-8") &&
-               !mm_eq_ci_lit(charset, "us-ascii") &&
+    } else if (charset && *charset && !MM_MSG_EQ_LIT(charset, "utf-8") &&
+               !MM_MSG_EQ_LIT(charset, "us-ascii") &&
                (!mm_ascii(s, n) || seven_bit_encoding(charset)) && !iso2022_plain(charset, s, n)) {
         /* Valid UTF-8 bytes can still be another charset (ISO-2022-JP is 7-bit). */
         conv = convert(s, n, charset, &w);
@@ -716,36 +741,66 @@ mm_status_t mm_msg_collect_block(mm_msg *m, mm_buf *raw, mm_fields *f)
     return mm_fields_parse_block_as(&m->arena, raw->data, raw->len, f, true, true);
 }
 
+/* The subtypes mm_walk_leaf_dst() tells apart. */
+typedef enum { SUB_OTHER, SUB_DSN, SUB_FEEDBACK, SUB_HEADERS, SUB_HTML } sub_kind;
+
+/*
+ * Which of them sub is, in any case.  Every leaf of every message asks, and
+ * most are text/plain: the first letter picks the one or two names to
+ * compare (a chain of compares was ~175 instructions a leaf).
+ */
+static sub_kind sub_kind_of(const char *sub)
+{
+    switch (mm_lower(sub[0])) {
+    case 'd':
+        return MM_MSG_EQ_LIT(sub + 1, "elivery-status") ? SUB_DSN : SUB_OTHER;
+    case 'f':
+        return MM_MSG_EQ_LIT(sub + 1, "eedback-report") ? SUB_FEEDBACK : SUB_OTHER;
+    case 'g':
+        return MM_MSG_EQ_LIT(sub + 1, "lobal-delivery-status") ? SUB_DSN
+               : MM_MSG_EQ_LIT(sub + 1, "lobal-headers")       ? SUB_HEADERS
+                                                              : SUB_OTHER;
+    case 'h':
+        return MM_MSG_EQ_LIT(sub + 1, "tml") ? SUB_HTML : SUB_OTHER;
+    case 'r':
+        return MM_MSG_EQ_LIT(sub + 1, "fc822-headers") ? SUB_HEADERS : SUB_OTHER;
+    default:
+        return SUB_OTHER;
+    }
+}
+
 mm_buf *mm_walk_leaf_dst(mm_walk *w, const char *type, const char *sub, bool *headers_block)
 {
     mm_msg *m = w->m;
-    bool is_text = mm_eq_ci_lit(type, "text");
-    bool is_msg = mm_eq_ci_lit(type, "message");
-    mm_buf *dst = NULL;
+    bool is_text = MM_MSG_EQ_LIT(type, "text");
+    bool is_msg = !is_text && MM_MSG_EQ_LIT(type, "message");
     *headers_block = false;
-
-    if (is_msg &&
-        (mm_eq_ci_lit(sub, "delivery-status") || mm_eq_ci_lit(sub, "global-delivery-status"))) {
-        dst = &m->dsn;
+    if (!is_text && !is_msg)
+        return NULL;
+    sub_kind k = sub_kind_of(sub);
+    if (is_msg && k == SUB_DSN) {
         m->has_dsn = true;
-    } else if (is_msg && mm_eq_ci_lit(sub, "feedback-report")) {
-        dst = &m->feedback;
+        return &m->dsn;
+    }
+    if (is_msg && k == SUB_FEEDBACK) {
         m->has_feedback = true;
-    } else if ((is_text || is_msg) &&
-               (mm_eq_ci_lit(sub, "rfc822-headers") || mm_eq_ci_lit(sub, "global-headers"))) {
+        return &m->feedback;
+    }
+    if (k == SUB_HEADERS) {
         *headers_block = true;
-    } else if (is_text && mm_eq_ci_lit(sub, "html")) {
+        return NULL;
+    }
+    if (is_text && k == SUB_HTML) {
         /* HTML is read only when no plain text comes at all (mm_walk_finish),
          * and m->text never shrinks: once it has text, an HTML part (mostly
          * the second half of a multipart/alternative, often 10 KB and more)
          * is neither decoded nor copied. */
-        dst = w->in_attached || m->text.len ? NULL : &w->html;
-    } else if (is_text || (is_msg && !mm_eq_ci_lit(sub, "delivery-status"))) {
-        dst = w->in_attached ? &m->orig_text : &m->text;
-        if (w->in_attached && m->orig_text.len > 4096)
-            dst = NULL;
+        return w->in_attached || m->text.len ? NULL : &w->html;
     }
-    return dst;
+    /* any other text/ or message/ leaf (text/delivery-status too) */
+    if (w->in_attached)
+        return m->orig_text.len > 4096 ? NULL : &m->orig_text;
+    return &m->text;
 }
 
 void mm_walk_empty_multipart(mm_walk *w, const char *s, size_t n)
@@ -757,8 +812,49 @@ void mm_walk_empty_multipart(mm_walk *w, const char *s, size_t n)
         w->st = append_utf8(&w->m->text, s, n, NULL, false);
 }
 
+/* The HTML held so far: w->html, or the part it points to (mm_walk.html_ref). */
+static size_t html_len(const mm_walk *w)
+{
+    return w->html_ref ? w->html_ref_len : w->html.len;
+}
+
+/* Let go of the HTML part pointed to (mm_walk.html_ref). */
+static void html_release(mm_walk *w)
+{
+    g_free(w->html_owned);
+    w->html_owned = NULL;
+    w->html_ref = NULL;
+    w->html_ref_len = 0;
+}
+
+/*
+ * An HTML part, mostly read for nothing (there is plain text after all) and
+ * often tens of KB: the first one, when it is the sanitised copy's bytes
+ * (from_copy) or a block the caller hands over (own), is only pointed to.
+ */
+static mm_status_t html_put(mm_walk *w, const char *data, size_t len, bool from_copy,
+                            char **own)
+{
+    if ((from_copy || own) && !w->html_ref && w->html.len == 0) {
+        w->html_ref = data;
+        w->html_ref_len = len;
+        if (own) {
+            w->html_owned = *own;
+            *own = NULL;
+        }
+        return MM_OK;
+    }
+    if (w->html_ref) { /* a second part: both in the buffer, in order */
+        mm_status_t st = mm_buf_append(&w->html, w->html_ref, w->html_ref_len);
+        html_release(w);
+        if (st != MM_OK)
+            return st;
+    }
+    return mm_buf_append(&w->html, data, len);
+}
+
 void mm_walk_leaf_put(mm_walk *w, mm_buf *dst, bool headers_block, const char *data, size_t len,
-                      const char *cs, bool no_cr)
+                      const char *cs, bool no_cr, char **own)
 {
     mm_msg *m = w->m;
     if (headers_block) {
@@ -770,7 +866,7 @@ void mm_walk_leaf_put(mm_walk *w, mm_buf *dst, bool headers_block, const char *d
                          : MM_ENOMEM;
         }
     } else if (dst == &w->html) {
-        w->st = mm_buf_append(dst, data, len);
+        w->st = html_put(w, data, len, no_cr, own);
     } else {
         w->st = append_utf8(dst, data, len, cs, no_cr);
     }
@@ -782,7 +878,7 @@ size_t mm_walk_leaf_room(mm_walk *w, const char *type, const char *sub, mm_buf *
     *dst = mm_walk_leaf_dst(w, type ? type : "text", sub ? sub : "plain", headers_block);
     if (!*dst && !*headers_block)
         return 0;
-    size_t used = *dst ? (*dst)->len : 0;
+    size_t used = *dst == &w->html ? html_len(w) : *dst ? (*dst)->len : 0;
     return used >= MM_TEXT_MAX ? 0 : MM_TEXT_MAX - used;
 }
 
@@ -800,7 +896,7 @@ static void leaf(mm_walk *w, GMimeObject *obj)
     GByteArray *arr = part_bytes(GMIME_PART(obj), room);
     if (!arr)
         return;
-    mm_walk_leaf_put(w, dst, headers_block, (const char *)arr->data, arr->len, cs, false);
+    mm_walk_leaf_put(w, dst, headers_block, (const char *)arr->data, arr->len, cs, false, NULL);
     g_byte_array_free(arr, TRUE);
 }
 
@@ -935,12 +1031,13 @@ static size_t drop_nuls(char *buf, size_t n)
 mm_status_t mm_walk_finish(mm_walk *w, mm_status_t st)
 {
     mm_msg *m = w->m;
-    if (st == MM_OK && w->st == MM_OK && m->text.len == 0 && w->html.len) {
+    if (st == MM_OK && w->st == MM_OK && m->text.len == 0 && html_len(w)) {
         mm_buf plain = MM_BUF_INIT;
-        strip_html(w->html.data, w->html.len, &plain);
+        strip_html(w->html_ref ? w->html_ref : w->html.data, html_len(w), &plain);
         w->st = append_utf8(&m->text, mm_buf_str(&plain), plain.len, NULL, false);
         mm_buf_free(&plain);
     }
+    html_release(w);
     mm_buf_free(&w->html);
     return st != MM_OK ? st : w->st;
 }
@@ -948,7 +1045,7 @@ mm_status_t mm_walk_finish(mm_walk *w, mm_status_t st)
 static mm_status_t flatten(mm_msg *m, const mm_limits *lim, GMimeMessage *msg,
                            mm_buf *head_raw, mm_buf *orig_raw)
 {
-    mm_walk w = {m, lim, orig_raw, MM_BUF_INIT, 0, MM_OK};
+    mm_walk w = {m, lim, orig_raw, MM_BUF_INIT, 0, MM_OK, NULL, 0, NULL};
     mm_status_t st = mm_msg_collect_block(m, head_raw, &m->head);
     GMimeObject *root = g_mime_message_get_mime_part(msg);
     mm_msg_set_ctype(m, root ? g_mime_object_get_content_type(root) : NULL);
