@@ -1,0 +1,152 @@
+/*
+ * test_s9dec.c - the session-9 decoder steps:
+ *
+ * - mm_mta_any_header_has() (lhost/mta_util.c) turns an absent name away by
+ *   the header's key bits: on random headers (names of a small pool, in
+ *   other cases, look-alikes one byte apart, repeated) it must answer as a
+ *   walk over every field with strcasecmp() and a search of its value does.
+ * - mm_decode_rfc3464() makes its copy of the delivery-status part and the
+ *   fields' values in the report's arena: delivery-status parts of every
+ *   size around the arena's 4 KiB blocks (the copy in a block of its own
+ *   beyond), with stray Diagnostic-Code continuation lines, decoded again
+ *   and again, must give the same recipients each time.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <cmocka.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <mailmedic/mailmedic.h>
+#include "bounce/lhost/mta_util.h"
+#include "message/message.h"
+#include "util/str.h"
+
+static uint64_t rnd_state = 0x9E3779B97F4A7C15ULL;
+static unsigned rnd(void)
+{
+    rnd_state ^= rnd_state << 13;
+    rnd_state ^= rnd_state >> 7;
+    rnd_state ^= rnd_state << 17;
+    return (unsigned)rnd_state;
+}
+
+static bool naive_any_header_has(const mm_msg *m, const char *name, const char *needle)
+{
+    for (size_t i = 0; i < m->head.n; i++) {
+        if (strcasecmp(m->head.v[i].name, name) != 0)
+            continue;
+        if (mm_strcasestr(mm_field_value(&m->head.v[i]), needle))
+            return true;
+    }
+    return false;
+}
+
+static const char *const names[] = {"Received", "received", "RECEIVED", "Receivec", "Received-X",
+                                    "X-Mailer", "x-mailer", "X-Mailed", "X-MimeOLE", "X-MimeOLF",
+                                    "From", "Subject", "To", "Reply-To", "X-NAI-Header"};
+static const char *const words[] = {".vtext.", "with Internet Mail Service (", ".hotmail.com",
+                                    "<SMTP32 v", "Produced By Microsoft Exchange", "mx.example",
+                                    "Modified by McAfee", "outlook.com"};
+
+static void header_has_random(void **state)
+{
+    (void)state;
+    mm_ctx *ctx;
+    assert_int_equal(mm_ctx_create(NULL, &ctx), MM_OK);
+    const mm_limits *lim = mm_ctx_limits(ctx);
+    char buf[4096];
+    for (int it = 0; it < 3000; it++) {
+        /* a header opening with a From field (else the input is no mail) */
+        size_t w = (size_t)snprintf(buf, sizeof buf, "From: a@example.org\n"), nf = rnd() % 12;
+        for (size_t f = 0; f < nf; f++) {
+            const char *nm = names[rnd() % (sizeof names / sizeof names[0])];
+            w += (size_t)snprintf(buf + w, sizeof buf - w, "%s: from a (b) by c", nm);
+            if (rnd() % 2)
+                w += (size_t)snprintf(buf + w, sizeof buf - w, "%s%s%s", rnd() % 2 ? " " : "\r\n\t",
+                                      words[rnd() % (sizeof words / sizeof words[0])],
+                                      rnd() % 3 ? "" : " =?utf-8?Q?x?=");
+            w += (size_t)snprintf(buf + w, sizeof buf - w, "\n");
+        }
+        w += (size_t)snprintf(buf + w, sizeof buf - w, "\nbody\n");
+        mm_msg m;
+        assert_int_equal(mm_msg_parse(lim, buf, w, &m), MM_OK);
+        for (size_t k = 0; k < 8; k++) {
+            const char *nm = names[rnd() % (sizeof names / sizeof names[0])];
+            const char *nd = words[rnd() % (sizeof words / sizeof words[0])];
+            if (mm_mta_any_header_has(&m, nm, nd) != naive_any_header_has(&m, nm, nd)) {
+                fprintf(stderr, "name %s needle %s in:\n%.*s", nm, nd, (int)w, buf);
+                fail();
+            }
+        }
+        mm_msg_free(&m);
+    }
+    mm_ctx_destroy(ctx);
+}
+
+/* A DSN whose delivery-status part holds nrcpt groups, each with a
+ * Diagnostic-Code continued on lines without folding white space. */
+static size_t make_dsn(char *b, size_t cap, size_t nrcpt, size_t pad)
+{
+    size_t w = (size_t)snprintf(
+        b, cap,
+        "From: MAILER-DAEMON@mx.example.org\nTo: a@example.org\nSubject: Undelivered\n"
+        "MIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; "
+        "boundary=\"B\"\n\n--B\nContent-Type: text/plain\n\nDelivery failed.\n\n"
+        "--B\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.org\n"
+        "X-Pad: %0*d\n",
+        (int)pad, 0);
+    for (size_t i = 0; i < nrcpt; i++)
+        w += (size_t)snprintf(b + w, cap - w,
+                              "\nFinal-Recipient: rfc822; user%zu@example.net\nAction: failed\n"
+                              "Status: 5.1.1\nDiagnostic-Code: smtp; 550-5.1.1 user%zu unknown\n"
+                              "550 5.1.1 stray line %zu\n",
+                              i, i, i);
+    w += (size_t)snprintf(b + w, cap - w, "\n--B--\n");
+    return w;
+}
+
+static void dsn_in_report_arena(void **state)
+{
+    (void)state;
+    mm_ctx *ctx;
+    assert_int_equal(mm_ctx_create(NULL, &ctx), MM_OK);
+    size_t cap = 1 << 20;
+    char *b = malloc(cap);
+    assert_non_null(b);
+    for (size_t nrcpt = 1; nrcpt <= 60; nrcpt += 7) {
+        for (size_t pad = 3000; pad <= 9000; pad += 1500) {
+            size_t len = make_dsn(b, cap, nrcpt, pad);
+            for (int rep = 0; rep < 2; rep++) {
+                mm_report *r = NULL;
+                assert_int_equal(mm_diagnose_message(ctx, b, len, &r, NULL, 0), MM_OK);
+                assert_int_equal(mm_report_count(r), nrcpt);
+                for (size_t i = 0; i < nrcpt; i++) {
+                    const mm_recipient *p = mm_report_recipient(r, i);
+                    char want[64];
+                    snprintf(want, sizeof want, "user%zu@example.net", i);
+                    assert_string_equal(p->recipient, want);
+                    assert_string_equal(p->status, "5.1.1");
+                    snprintf(want, sizeof want, "stray line %zu", i);
+                    assert_non_null(strstr(p->diagnostic, want));
+                }
+                mm_report_destroy(r);
+            }
+        }
+    }
+    free(b);
+    mm_ctx_destroy(ctx);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(header_has_random),
+        cmocka_unit_test(dsn_in_report_arena),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
