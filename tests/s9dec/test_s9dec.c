@@ -6,10 +6,12 @@
  *   other cases, look-alikes one byte apart, repeated) it must answer as a
  *   walk over every field with strcasecmp() and a search of its value does.
  * - mm_decode_rfc3464() makes its copy of the delivery-status part and the
- *   fields' values in the report's arena: delivery-status parts of every
- *   size around the arena's 4 KiB blocks (the copy in a block of its own
- *   beyond), with stray Diagnostic-Code continuation lines, decoded again
- *   and again, must give the same recipients each time.
+ *   fields' values in the report's arena, and keeps its field list's room
+ *   in the report: delivery-status parts of sizes around the arena's 4 KiB
+ *   blocks (the copy in a block of its own beyond) and of 1 to 90
+ *   recipients, with stray Diagnostic-Code continuation lines, decoded
+ *   again and again, alone and through one workspace, must give the same
+ *   recipients each time.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,6 +24,7 @@
 #include <string.h>
 #include <strings.h>
 #include <mailmedic/mailmedic.h>
+#include "bounce/diagnose_ws.h"
 #include "bounce/lhost/mta_util.h"
 #include "message/message.h"
 #include "util/str.h"
@@ -110,35 +113,52 @@ static size_t make_dsn(char *b, size_t cap, size_t nrcpt, size_t pad)
     return w;
 }
 
+static void check_dsn_report(const mm_report *r, size_t nrcpt)
+{
+    assert_int_equal(mm_report_count(r), nrcpt);
+    for (size_t i = 0; i < nrcpt; i++) {
+        const mm_recipient *p = mm_report_recipient(r, i);
+        char want[64];
+        snprintf(want, sizeof want, "user%zu@example.net", i);
+        assert_string_equal(p->recipient, want);
+        assert_string_equal(p->status, "5.1.1");
+        snprintf(want, sizeof want, "stray line %zu", i);
+        assert_non_null(strstr(p->diagnostic, want));
+    }
+}
+
+/* Alone (a report each) and through one workspace (its report, arena and
+ * the kept field list used again, grown past its first room and, after a
+ * notice of over 256 fields, dropped), in an order that shrinks and grows
+ * the notices. */
 static void dsn_in_report_arena(void **state)
 {
     (void)state;
     mm_ctx *ctx;
+    mm_diag_ws *ws;
     assert_int_equal(mm_ctx_create(NULL, &ctx), MM_OK);
+    assert_int_equal(mm_diag_ws_create(&ws), MM_OK);
     size_t cap = 1 << 20;
     char *b = malloc(cap);
     assert_non_null(b);
-    for (size_t nrcpt = 1; nrcpt <= 60; nrcpt += 7) {
+    static const size_t counts[] = {1, 8, 90, 2, 15, 60, 1, 29, 3};
+    for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++) {
+        size_t nrcpt = counts[c];
         for (size_t pad = 3000; pad <= 9000; pad += 1500) {
             size_t len = make_dsn(b, cap, nrcpt, pad);
             for (int rep = 0; rep < 2; rep++) {
                 mm_report *r = NULL;
                 assert_int_equal(mm_diagnose_message(ctx, b, len, &r, NULL, 0), MM_OK);
-                assert_int_equal(mm_report_count(r), nrcpt);
-                for (size_t i = 0; i < nrcpt; i++) {
-                    const mm_recipient *p = mm_report_recipient(r, i);
-                    char want[64];
-                    snprintf(want, sizeof want, "user%zu@example.net", i);
-                    assert_string_equal(p->recipient, want);
-                    assert_string_equal(p->status, "5.1.1");
-                    snprintf(want, sizeof want, "stray line %zu", i);
-                    assert_non_null(strstr(p->diagnostic, want));
-                }
+                check_dsn_report(r, nrcpt);
                 mm_report_destroy(r);
+                assert_int_equal(mm_diagnose_message_ws(ctx, ws, b, len, &r, NULL, 0), MM_OK);
+                check_dsn_report(r, nrcpt);
+                mm_diag_ws_release(ws, r);
             }
         }
     }
     free(b);
+    mm_diag_ws_destroy(ws);
     mm_ctx_destroy(ctx);
 }
 

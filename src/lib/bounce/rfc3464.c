@@ -624,7 +624,8 @@ mm_status_t mm_decode_rfc3464(const mm_msg *m, mm_report *r)
     if (replay(m, r))
         return MM_OK;
     bool was_truncated = r->truncated;
-    mm_fields fs = {0};
+    /* the list's room from the report's last call (see dsn_fv) */
+    mm_fields fs = {.v = r->dsn_fv, .n = 0, .cap = r->dsn_fcap, .keys = 0};
     /* The copy and the fields' values are made in the report's arena, which
      * is emptied with the report for the next message and keeps its blocks:
      * an arena of its own cost a malloc() and free() of a block per notice. */
@@ -648,7 +649,8 @@ mm_status_t mm_decode_rfc3464(const mm_msg *m, mm_report *r)
         if (p && st == MM_OK)
             st = decode_fields(&fs, r);
     }
-    free(fs.v);
+    r->dsn_fv = fs.v; /* grown, perhaps: kept for the next call */
+    r->dsn_fcap = fs.cap;
     if (st == MM_OK) {
         complete(r, m, from);
         r->kind = MM_KIND_BOUNCE;
