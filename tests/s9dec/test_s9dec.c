@@ -5,6 +5,11 @@
  *   the header's key bits: on random headers (names of a small pool, in
  *   other cases, look-alikes one byte apart, repeated) it must answer as a
  *   walk over every field with strcasecmp() and a search of its value does.
+ * - mm_squeeze_copy() (util/str.c) works out "coded" (an 8-bit byte or
+ *   "=?") only for the 16-byte blocks holding an 8-bit byte or a '?': "=?"
+ *   and 8-bit bytes at every place of values of 1 to 80 bytes (across the
+ *   blocks' seams, in the tail), with white space runs, each value in a
+ *   buffer of its exact size, against a plain squeeze and scan.
  * - mm_decode_rfc3464() makes its copy of the delivery-status part and the
  *   fields' values in the report's arena, and keeps its field list's room
  *   in the report: delivery-status parts of sizes around the arena's 4 KiB
@@ -162,10 +167,94 @@ static void dsn_in_report_arena(void **state)
     mm_ctx_destroy(ctx);
 }
 
+/* What mm_squeeze_copy() must give: runs of white space one space, the
+ * ends trimmed; coded: an 8-bit byte or "=?" anywhere in the input. */
+static size_t naive_squeeze(char *out, const char *s, size_t n, bool *coded)
+{
+    size_t w = 0;
+    bool space = false;
+    *coded = false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        *coded |= c >= 0x80 || (i + 1 < n && c == '=' && s[i + 1] == '?');
+        if (c == ' ' || (c >= '\t' && c <= '\r')) {
+            space = w > 0;
+            continue;
+        }
+        if (space)
+            out[w++] = ' ';
+        space = false;
+        out[w++] = (char)c;
+    }
+    out[w] = '\0';
+    return w;
+}
+
+static void check_squeeze(const char *in, size_t n)
+{
+    char *s = malloc(n ? n : 1), *got = malloc(n + 1), *want = malloc(n + 1);
+    assert_non_null(s);
+    assert_non_null(got);
+    assert_non_null(want);
+    memcpy(s, in, n);
+    bool gc = false, wc = false;
+    size_t gl = mm_squeeze_copy(got, s, n, &gc), wl = naive_squeeze(want, s, n, &wc);
+    if (gl != wl || strcmp(got, want) != 0 || gc != wc) {
+        fprintf(stderr, "n %zu: got \"%s\" (%d), want \"%s\" (%d)\n", n, got, gc, want, wc);
+        fail();
+    }
+    free(s);
+    free(got);
+    free(want);
+}
+
+static void squeeze_coded(void **state)
+{
+    (void)state;
+    char in[96];
+    for (size_t n = 1; n <= 80; n++) {
+        /* "=?" at every place, and '=' then '?' apart, and 8-bit bytes */
+        for (size_t at = 0; at < n; at++) {
+            for (int kind = 0; kind < 6; kind++) {
+                for (size_t i = 0; i < n; i++)
+                    in[i] = (char)('a' + i % 23);
+                if (kind >= 3)
+                    for (size_t i = 5; i < n; i += 9)
+                        in[i] = kind == 3 ? ' ' : kind == 4 ? '\n' : '=';
+                switch (kind % 3) {
+                case 0:
+                    in[at] = '=';
+                    if (at + 1 < n)
+                        in[at + 1] = '?';
+                    break;
+                case 1:
+                    in[at] = '?';
+                    if (at > 1)
+                        in[at - 2] = '=';
+                    break;
+                default:
+                    in[at] = (char)0xE9;
+                    break;
+                }
+                check_squeeze(in, n);
+            }
+        }
+    }
+    /* random mixes of the bytes that matter */
+    static const char alpha[] = "ab=?  \t\n\r\x80\xffZ";
+    for (int it = 0; it < 200000; it++) {
+        size_t n = rnd() % 90;
+        for (size_t i = 0; i < n; i++)
+            in[i] = alpha[rnd() % (sizeof alpha - 1)];
+        check_squeeze(in, n);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(header_has_random),
+        cmocka_unit_test(squeeze_coded),
         cmocka_unit_test(dsn_in_report_arena),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
