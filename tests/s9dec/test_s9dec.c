@@ -10,6 +10,9 @@
  *   and 8-bit bytes at every place of values of 1 to 80 bytes (across the
  *   blocks' seams, in the tail), with white space runs, each value in a
  *   buffer of its exact size, against a plain squeeze and scan.
+ * - mm_strlower() lowers eight bytes a step after a strlen(): every byte
+ *   value at every place of strings of 0 to 40 bytes, each in a buffer of
+ *   its exact size, against mm_lower() per byte.
  * - mm_decode_rfc3464() makes its copy of the delivery-status part and the
  *   fields' values in the report's arena, and keeps its field list's room
  *   in the report: delivery-status parts of sizes around the arena's 4 KiB
@@ -250,11 +253,36 @@ static void squeeze_coded(void **state)
     }
 }
 
+static void strlower_words(void **state)
+{
+    (void)state;
+    for (size_t n = 0; n <= 40; n++) {
+        for (unsigned b = 1; b < 256; b++) {
+            for (size_t at = 0; at < (n ? n : 1); at++) {
+                char *s = malloc(n + 1), *want = malloc(n + 1);
+                assert_non_null(s);
+                assert_non_null(want);
+                for (size_t i = 0; i < n; i++)
+                    s[i] = i == at ? (char)b : "AbZ@.-[`{q"[(i * 7 + b) % 10];
+                s[n] = '\0';
+                for (size_t i = 0; i < n; i++)
+                    want[i] = mm_lower(s[i]);
+                want[n] = '\0';
+                assert_ptr_equal(mm_strlower(s), s);
+                assert_memory_equal(s, want, n + 1);
+                free(s);
+                free(want);
+            }
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(header_has_random),
         cmocka_unit_test(squeeze_coded),
+        cmocka_unit_test(strlower_words),
         cmocka_unit_test(dsn_in_report_arena),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -359,8 +359,15 @@ bool mm_startswith_ci(const char *s, const char *prefix)
 
 char *mm_strlower(char *s)
 {
-    for (char *p = s; *p; p++)
-        *p = mm_lower(*p);
+    /* the length first, then eight bytes a step (mm_lower8(), which
+     * lowers as mm_lower() does), not a test for the NUL per byte */
+    size_t n = strlen(s);
+    if (n >= 8) {
+        mm_lower_copy8(s, s, n);
+        return s;
+    }
+    for (size_t i = 0; i < n; i++)
+        s[i] = mm_lower(s[i]);
     return s;
 }
 
