@@ -63,6 +63,12 @@ struct mm_report {
     const mm_rcpt *dsn_rcpts;
     size_t dsn_from, dsn_n;
     bool dsn_truncated;
+    /* The room of mm_decode_rfc3464()'s list of the delivery-status
+     * fields (malloc'd, dsn_fcap fields), kept from call to call and from
+     * message to message like r (freed with the report): a list allocated
+     * and freed per notice cost a malloc() and free() each. */
+    mm_field *dsn_fv;
+    size_t dsn_fcap;
     /* The text (up to its first NUL byte, as the searches read it) holds no
      * 8-bit byte, so no Chinese word: worked out once there too, for the
      * four Chinese providers' decoders (lhost/cn_*.c), which each asked it. */

@@ -12,10 +12,14 @@ static void report_start(mm_report *r, size_t max_recipients)
     mm_arena arena = r->arena;
     mm_rcpt *v = r->r;
     size_t cap = r->cap;
+    mm_field *fv = r->dsn_fv;
+    size_t fcap = r->dsn_fcap;
     memset(r, 0, sizeof *r);
     r->arena = arena;
     r->r = v;
     r->cap = cap;
+    r->dsn_fv = fv;
+    r->dsn_fcap = fcap;
     r->max = max_recipients ? max_recipients : 1000;
     r->mta = "";
     r->orig.message_id = r->orig.subject = r->orig.from = r->orig.to = r->orig.date = "";
@@ -35,6 +39,7 @@ mm_status_t mm_report_new(size_t max_recipients, mm_report **out)
 /* A report kept for the next message: no array of many recipients kept
  * (memory stays bounded whatever one message held). */
 #define RECYCLE_RCPTS 64
+#define RECYCLE_DSN_FIELDS 256
 
 void mm_report_recycle(mm_report *r, size_t max_recipients)
 {
@@ -43,6 +48,11 @@ void mm_report_recycle(mm_report *r, size_t max_recipients)
         free(r->r);
         r->r = NULL;
         r->cap = 0;
+    }
+    if (r->dsn_fcap > RECYCLE_DSN_FIELDS) { /* a huge notice's list is not kept */
+        free(r->dsn_fv);
+        r->dsn_fv = NULL;
+        r->dsn_fcap = 0;
     }
     report_start(r, max_recipients);
 }
@@ -53,6 +63,7 @@ void mm_report_destroy(mm_report *r)
         return;
     mm_arena_free(&r->arena);
     free(r->r);
+    free(r->dsn_fv);
     free(r);
 }
 

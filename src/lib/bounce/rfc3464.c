@@ -158,12 +158,13 @@ static size_t fold_field(const char *t, size_t n, size_t *pos, char *o, size_t w
  * A copy of the delivery-status text in which lines that continue a
  * Diagnostic-Code without the folding white space RFC 5322 requires (some
  * MessageLabs and Exchange writers break a multi-line SMTP reply that way)
- * are indented, so the field reader keeps them.  Caller frees; NULL when
- * out of memory.
+ * are indented, so the field reader keeps them.  Made in the arena a (the
+ * report's: its blocks are kept from message to message, where a malloc()
+ * and free() per notice cost more); NULL when out of memory.
  */
-static char *fold_stray_lines(const char *t, size_t n, size_t *outlen)
+static char *fold_stray_lines(mm_arena *a, const char *t, size_t n, size_t *outlen)
 {
-    char *o = malloc(2 * n + 3); /* a space and a newline per line at most */
+    char *o = mm_arena_alloc(a, 2 * n + 3); /* a space and a newline per line at most */
     if (!o)
         return NULL;
     size_t pos = 0, w = 0, from = 0;
@@ -623,31 +624,33 @@ mm_status_t mm_decode_rfc3464(const mm_msg *m, mm_report *r)
     if (replay(m, r))
         return MM_OK;
     bool was_truncated = r->truncated;
-    mm_fields fs = {0};
-    mm_arena a;
-    mm_arena_init(&a);
+    /* the list's room from the report's last call (see dsn_fv) */
+    mm_fields fs = {.v = r->dsn_fv, .n = 0, .cap = r->dsn_fcap, .keys = 0};
+    /* The copy and the fields' values are made in the report's arena, which
+     * is emptied with the report for the next message and keeps its blocks:
+     * an arena of its own cost a malloc() and free() of a block per notice. */
+    mm_arena *a = &r->arena;
     mm_status_t st = MM_ENOTFOUND;
     size_t from = r->n;
     if (m->has_dsn) {
         size_t dlen;
-        char *dsn = fold_stray_lines(m->dsn.data, m->dsn.len, &dlen);
-        /* dsn is our own copy, freed after the fields are read: the names
-         * are ended in place there, not copied to the arena. */
-        st = dsn ? mm_fields_parse_own_block(&a, dsn, dlen, &fs) : MM_ENOMEM;
+        char *dsn = fold_stray_lines(a, m->dsn.data, m->dsn.len, &dlen);
+        /* dsn is our own copy: the names are ended in place there, not
+         * copied. */
+        st = dsn ? mm_fields_parse_own_block(a, dsn, dlen, &fs) : MM_ENOMEM;
         if (st == MM_OK)
             st = decode_fields(&fs, r);
-        free(dsn);
     }
     if (st == MM_ENOTFOUND) {
         const char *p = find_text_dsn(m);
         fs.n = 0;
         if (p)
-            st = mm_fields_parse_block(&a, p, strlen(p), &fs);
+            st = mm_fields_parse_block(a, p, strlen(p), &fs);
         if (p && st == MM_OK)
             st = decode_fields(&fs, r);
     }
-    free(fs.v);
-    mm_arena_free(&a);
+    r->dsn_fv = fs.v; /* grown, perhaps: kept for the next call */
+    r->dsn_fcap = fs.cap;
     if (st == MM_OK) {
         complete(r, m, from);
         r->kind = MM_KIND_BOUNCE;

@@ -359,8 +359,15 @@ bool mm_startswith_ci(const char *s, const char *prefix)
 
 char *mm_strlower(char *s)
 {
-    for (char *p = s; *p; p++)
-        *p = mm_lower(*p);
+    /* the length first, then eight bytes a step (mm_lower8(), which
+     * lowers as mm_lower() does), not a test for the NUL per byte */
+    size_t n = strlen(s);
+    if (n >= 8) {
+        mm_lower_copy8(s, s, n);
+        return s;
+    }
+    for (size_t i = 0; i < n; i++)
+        s[i] = mm_lower(s[i]);
     return s;
 }
 
@@ -1008,11 +1015,16 @@ static void squeeze_16(squeeze *q, const char *s)
     __m128i ctl = _mm_subs_epu8(_mm_sub_epi8(v, _mm_set1_epi8('\t')), _mm_set1_epi8(4));
     unsigned sp = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')));
     unsigned ws = sp | (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(ctl, _mm_setzero_si128()));
-    unsigned eqm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('=')));
     unsigned qm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('?')));
-    /* bitwise, not ||: each test is taken one way or the other by chance */
-    q->coded |= ((unsigned)_mm_movemask_epi8(v) | (eqm & (qm >> 1)) | (q->eq & qm & 1)) != 0;
-    q->eq = (eqm >> 15) & 1;
+    unsigned hi = (unsigned)_mm_movemask_epi8(v);
+    /* "coded" can only change with an 8-bit byte or a '?' (the end of
+     * "=?"): most blocks have neither, and then the '=' test is needed
+     * for the last byte only (a "=?" across the next block's start) */
+    if (hi | qm) {
+        unsigned eqm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('=')));
+        q->coded |= (hi | (eqm & (qm >> 1)) | (q->eq & qm & 1)) != 0;
+    }
+    q->eq = s[15] == '=';
     /* Bytes that need squeezing: white space other than a single space
      * before a word; a space at the start is fine after a word (w > 0, none
      * pending), not after a space. */
@@ -1066,9 +1078,12 @@ static bool squeeze_tail(squeeze *q, const char *s, size_t n, size_t t)
     sp >>= k;
     if ((ws ^ sp) | (ws & (ws >> 1)) | (ws & 1 & ((q->w == 0) | q->space)))
         return false;
-    unsigned eqm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('='))) >> k;
     unsigned qm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('?'))) >> k;
-    q->coded |= (((unsigned)_mm_movemask_epi8(v) >> k) | (eqm & (qm >> 1)) | (q->eq & qm & 1)) != 0;
+    unsigned hi = (unsigned)_mm_movemask_epi8(v) >> k;
+    if (hi | qm) { /* as in squeeze_16() */
+        unsigned eqm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('='))) >> k;
+        q->coded |= (hi | (eqm & (qm >> 1)) | (q->eq & qm & 1)) != 0;
+    }
     if (q->space)
         q->out[q->w++] = ' ';
     mm_copy16(q->out + q->w, s + n - t, t);

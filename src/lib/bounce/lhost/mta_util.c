@@ -1687,6 +1687,10 @@ bool mm_mta_dsn_has_diag(const mm_msg *m)
 bool mm_mta_any_header_has(const mm_msg *m, const char *name, const char *needle)
 {
     unsigned key = mm_field_key(name, strlen(name));
+    /* most names asked (X-Mailer, X-MimeOLE...) are absent: the list's key
+     * bits say so without a walk over its fields */
+    if (!(m->head.keys & mm_field_key_bit(key)))
+        return false;
     size_t nl = strlen(needle); /* once, not for each field of the name */
     for (size_t i = 0; i < m->head.n; i++) {
         if (m->head.v[i].key != key || strcasecmp(m->head.v[i].name, name) != 0)

@@ -767,7 +767,7 @@ static mm_status_t add_address(prose *p, mm_report *r, size_t start, size_t k, b
     if (reported(r, start, m))
         return MM_OK;
     int best = -1;
-    size_t bi = k;
+    size_t bi = k, last = p->nm; /* last: the mention p->diag was made for */
     bool listed = false;
     /* the first few mentions are enough; a hostile notice may repeat
      * an address on every line */
@@ -777,6 +777,7 @@ static mm_status_t add_address(prose *p, mm_report *r, size_t start, size_t k, b
         tried++;
         listed = listed || under_list_head(p, p->m[i].li);
         diag_for(p, &p->m[i]);
+        last = i;
         int s = p->diag.len ? score(mm_buf_str(&p->diag), p->diag.len) : -1;
         if (s > best) {
             best = s;
@@ -785,7 +786,11 @@ static mm_status_t add_address(prose *p, mm_report *r, size_t start, size_t k, b
     }
     if ((best <= 0 || need_list) && !listed)
         return MM_OK;
-    diag_for(p, &p->m[bi]);
+    /* diag_for() depends on the lines and the mention only: when the best
+     * was the last one made (most addresses are mentioned once), p->diag
+     * holds it already */
+    if (bi != last)
+        diag_for(p, &p->m[bi]);
     mm_rcpt *rc = mm_mta_add(r, m->a, m->al, "", 0);
     if (!rc)
         return mm_mta_add_failed(r);
