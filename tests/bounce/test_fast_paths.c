@@ -1,5 +1,6 @@
 /*
- * test_s9dec.c - the session-9 decoder steps:
+ * test_fast_paths.c - the fast paths of the decoders and util/str.c
+ * (session 9), each against a plain reference:
  *
  * - mm_mta_any_header_has() (lhost/mta_util.c) turns an absent name away by
  *   the header's key bits: on random headers (names of a small pool, in
