@@ -12,6 +12,8 @@
  *     round 2) against g_convert() for every byte value alone, between
  *     ASCII, and in random strings: the same bytes, or NULL from both (glibc
  *     has no character for WINDOWS-1252's 0x81, 0x8D, 0x8F, 0x90, 0x9D);
+ *     ISO-2022-JP with an 8-bit byte after every escape, mid-pair and in
+ *     random mixes of escapes, pairs and 8-bit bytes: NULL, as from iconv;
  *   - HTML parts, which the fast path now points to or takes over instead of
  *     copying, against GMime's path (which still copies): one part, 7bit,
  *     quoted-printable and base64, two parts in each order, HTML then plain
@@ -255,6 +257,54 @@ static void convert_every_byte(void **state)
     }
 }
 
+/* ISO-2022-JP with an 8-bit byte anywhere: NULL without iconv, as from it;
+ * and 7-bit text, converted here or by iconv, as iconv does. */
+static void convert_iso2022jp(void **state)
+{
+    (void)state;
+    static const char *const pre[] = {"",          "ab",        "\x1b$B",   "\x1b$B0",
+                                      "\x1b$B0!", "\x1b(J",   "\x1b(Jx",  "\x1b(I",
+                                      "\x1b$@",   "\x1b$(D",  "\x1b$A",   "\x1b(B",
+                                      "\x1b$B\n", "\x1b",     "\x1b$",    "\x1b("};
+    for (size_t p = 0; p < sizeof pre / sizeof pre[0]; p++) {
+        for (int b = 0; b < 256; b++) {
+            for (int suf = 0; suf < 3; suf++) {
+                char buf[32];
+                size_t n = strlen(pre[p]);
+                memcpy(buf, pre[p], n);
+                buf[n++] = (char)b;
+                if (suf == 1)
+                    buf[n++] = 'A';
+                else if (suf == 2)
+                    memcpy(buf + n, "\x1b(B", 3), n += 3;
+                check_convert("iso-2022-jp", "ISO-2022-JP", buf, n);
+                check_convert("ISO-2022-JP", "ISO-2022-JP", buf, n);
+            }
+        }
+    }
+    static const char *const toks[] = {"\x1b$B", "\x1b(B", "\x1b(J", "\x1b$@", "0!", "a",
+                                       "\n",     "\x0e",   "\x0f",   " ",      "\x1b$(D"};
+    unsigned seed = 777u;
+    for (int r = 0; r < 50000; r++) {
+        char buf[80];
+        size_t n = 0;
+        seed = seed * 1103515245u + 12345u;
+        int k = (int)((seed >> 16) % 8);
+        for (int i = 0; i < k; i++) {
+            seed = seed * 1103515245u + 12345u;
+            unsigned v = seed >> 16;
+            if (v % 4 == 0) {
+                buf[n++] = (char)(0x80 + (v >> 2) % 128);
+            } else {
+                const char *t = toks[(v >> 2) % (sizeof toks / sizeof toks[0])];
+                memcpy(buf + n, t, strlen(t));
+                n += strlen(t);
+            }
+        }
+        check_convert("iso-2022-jp", "ISO-2022-JP", buf, n);
+    }
+}
+
 /* The fast path and GMime's give the same text for msg. */
 static void check_same_text(const char *msg)
 {
@@ -320,6 +370,7 @@ int main(void)
         cmocka_unit_test(eq_lit_random),
         cmocka_unit_test(latin1_every_byte),
         cmocka_unit_test(convert_every_byte),
+        cmocka_unit_test(convert_iso2022jp),
         cmocka_unit_test(html_parts),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
