@@ -774,6 +774,17 @@ static void walk(const fp *f, mm_walk *w, int idx, size_t depth)
 }
 
 /* m->ctype and m->report_type as message.c sets them from GMime's object. */
+/* s with its ASCII capitals lowered, and its NUL, into d; where the NUL went.
+ * (A lowering copy: measuring, copying and then lowering read it thrice.) */
+static char *lower_copy(char *d, const char *s)
+{
+    while ((*d = mm_lower(*s)) != '\0') {
+        d++;
+        s++;
+    }
+    return d;
+}
+
 static void set_ctype(mm_msg *m, const ctinfo *ct)
 {
     if (!ct->given || ct->gct) {
@@ -785,14 +796,17 @@ static void set_ctype(mm_msg *m, const ctinfo *ct)
     m->ctype = "text/plain";
     m->report_type = "";
     if (mt) {
-        memcpy(mt, ct->type, tl);
-        mt[tl] = '/';
-        memcpy(mt + tl + 1, ct->sub, sl + 1);
-        m->ctype = mm_strlower(mt);
+        char *slash = lower_copy(mt, ct->type);
+        *slash = '/';
+        lower_copy(slash + 1, ct->sub);
+        m->ctype = mt;
     }
     if (ct->report_type) {
-        char *rt = mm_arena_strdup(&m->arena, ct->report_type);
-        m->report_type = rt ? mm_strlower(rt) : "";
+        char *rt = mm_arena_alloc(&m->arena, strlen(ct->report_type) + 1);
+        if (rt) {
+            lower_copy(rt, ct->report_type);
+            m->report_type = rt;
+        }
     }
 }
 
