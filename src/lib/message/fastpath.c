@@ -774,15 +774,17 @@ static void walk(const fp *f, mm_walk *w, int idx, size_t depth)
 }
 
 /* m->ctype and m->report_type as message.c sets them from GMime's object. */
-/* s with its ASCII capitals lowered, and its NUL, into d; where the NUL went.
- * (A lowering copy: measuring, copying and then lowering read it thrice.) */
-static char *lower_copy(char *d, const char *s)
+/* s[0..n) with its ASCII capitals lowered into d: a lowering copy (measuring,
+ * copying and then lowering read it thrice), eight bytes at a time from 8
+ * on ("multipart", "delivery-status"). */
+static void lower_copy(char *d, const char *s, size_t n)
 {
-    while ((*d = mm_lower(*s)) != '\0') {
-        d++;
-        s++;
+    if (n >= 8) {
+        mm_lower_copy8(d, s, n);
+        return;
     }
-    return d;
+    for (size_t i = 0; i < n; i++)
+        d[i] = mm_lower(s[i]);
 }
 
 static void set_ctype(mm_msg *m, const ctinfo *ct)
@@ -796,15 +798,18 @@ static void set_ctype(mm_msg *m, const ctinfo *ct)
     m->ctype = "text/plain";
     m->report_type = "";
     if (mt) {
-        char *slash = lower_copy(mt, ct->type);
-        *slash = '/';
-        lower_copy(slash + 1, ct->sub);
+        lower_copy(mt, ct->type, tl);
+        mt[tl] = '/';
+        lower_copy(mt + tl + 1, ct->sub, sl);
+        mt[tl + 1 + sl] = '\0';
         m->ctype = mt;
     }
     if (ct->report_type) {
-        char *rt = mm_arena_alloc(&m->arena, strlen(ct->report_type) + 1);
+        size_t rl = strlen(ct->report_type);
+        char *rt = mm_arena_alloc(&m->arena, rl + 1);
         if (rt) {
-            lower_copy(rt, ct->report_type);
+            lower_copy(rt, ct->report_type, rl);
+            rt[rl] = '\0';
             m->report_type = rt;
         }
     }
