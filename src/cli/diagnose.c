@@ -41,9 +41,11 @@
  * and reused while it is still in the core's cache. */
 #define OUT_SERIAL_BATCH (64u << 10)
 #define TAKE_MAX 32          /* most items a thread takes at once (take_items) */
+#define NAMES_MIN (32u << 10) /* a batch's first block of source names */
+#define NAMES_MAX (1u << 20)  /* the largest it grows to */
 
 typedef struct item {
-    char *source;    /* owned, or shared with an earlier item of the batch */
+    char *source;    /* in the batch's names, owned, or shared with an earlier item */
     bool own_source; /* source is this item's to free (at the end of the flush) */
     out_source src;  /* source with its JSON string, in source's block */
     size_t index;
@@ -69,6 +71,12 @@ typedef struct batch {
     size_t next;  /* next item to take (under the pool lock) */
     size_t left;  /* items not finished yet (under the pool lock) */
     unsigned long long mark; /* the reader's mark after the batch (mm_input_release) */
+    /* The items' source names (set_source), one after another; emptied at
+     * the flush and kept for the next batch.  A name that does not fit gets
+     * a block of its own, and the next batch a larger one (up to NAMES_MAX). */
+    char *names;
+    size_t names_cap, names_used;
+    bool names_short; /* a name did not fit */
 } batch;
 
 typedef struct job {
@@ -249,6 +257,19 @@ static void queue_add(out_queue *q, const char *p, size_t len)
     q->v[q->n++] = (struct iovec){(void *)p, len};
 }
 
+/* Empty the batch's names (its items are written); a larger block next
+ * time when a name did not fit (allocated by set_source). */
+static void names_reset(batch *b)
+{
+    b->names_used = 0;
+    if (b->names_short && b->names_cap < NAMES_MAX) {
+        free(b->names);
+        b->names = NULL;
+        b->names_cap *= 2;
+    }
+    b->names_short = false;
+}
+
 static int flush_batch(batch *b)
 {
     int rc = EXIT_OK;
@@ -293,6 +314,7 @@ static int flush_batch(batch *b)
         if (it->own_source) /* after the first loop: later items may share one */
             free(it->source);
     }
+    names_reset(b);
     if (b->out.cap > OUT_KEEP_SHARED)
         mm_buf_free(&b->out);
     mm_buf_reset(&b->out);
@@ -316,13 +338,15 @@ typedef struct reader {
 /*
  * The item's source path: the previous item's copy when it is a later
  * message of the same file (the usual case: many messages of one mbox),
- * else a copy of its own.  Not the reader's string itself, which changes
- * when it opens the next file, before the batch's warnings are written.
- * Only a message after the first one of its file (index > 0) can share:
- * comparing the paths would cost a strcmp() per file of a directory, and
- * sharing is only a saving, never needed.
+ * else a copy of its own, in the batch's names (a directory's files: one
+ * malloc() and free() per file cost ~300 instructions) or, when it does
+ * not fit there, in a block it owns.  Not the reader's string itself, which
+ * changes when it opens the next file, before the batch's warnings are
+ * written.  Only a message after the first one of its file (index > 0) can
+ * share: comparing the paths would cost a strcmp() per file of a
+ * directory, and sharing is only a saving, never needed.
  */
-static void set_source(item *it, const item *prev, const char *src, bool later)
+static void set_source(batch *b, item *it, const item *prev, const char *src, bool later)
 {
     if (prev && later) {
         it->source = prev->source;
@@ -330,6 +354,21 @@ static void set_source(item *it, const item *prev, const char *src, bool later)
         it->own_source = false;
         return;
     }
+    if (!b->names) {
+        if (!b->names_cap)
+            b->names_cap = NAMES_MIN;
+        b->names = malloc(b->names_cap);
+        if (!b->names)
+            fatalx("out of memory");
+    }
+    size_t n = strlen(src);
+    if (b->names_cap - b->names_used >= out_source_room(n)) {
+        it->source = b->names + b->names_used;
+        b->names_used += out_source_put(it->source, src, n, &it->src);
+        it->own_source = false;
+        return;
+    }
+    b->names_short = true;
     it->source = out_source_dup(src, &it->src);
     if (!it->source)
         fatalx("out of memory");
@@ -355,7 +394,7 @@ static void copy_bytes(item *it, const char *bytes, size_t len)
  * reader's kept bytes, good until the batch is released (several jobs: see
  * mm_input_keep), or, for a message the reader did not keep, a copy.
  */
-static bool read_item(reader *rd, item *it, const item *prev, bool borrow)
+static bool read_item(reader *rd, batch *b, item *it, const item *prev, bool borrow)
 {
     mm_input_msg msg;
     char why[256];
@@ -367,7 +406,7 @@ static bool read_item(reader *rd, item *it, const item *prev, bool borrow)
     it->bytes = NULL;
     it->len = 0;
     it->own_bytes = it->truncated = it->failed = it->bad = false;
-    set_source(it, prev, msg.source ? msg.source : "-", st == MM_OK && msg.index > 0);
+    set_source(b, it, prev, msg.source ? msg.source : "-", st == MM_OK && msg.index > 0);
     if (st != MM_OK) {
         it->failed = true;
         snprintf(it->err, sizeof it->err, "%s", why[0] ? why : mm_strerror(st));
@@ -397,7 +436,7 @@ static void read_batch(reader *rd, batch *b, job *now)
     while (!rd->end && b->n < BATCH_MAX && bytes < BATCH_BYTES &&
            (now ? b->out.len < OUT_SERIAL_BATCH : b->n == 0 || mm_input_held(rd->in) < HELD_MAX)) {
         item *it = &b->items[b->n];
-        if (!read_item(rd, it, b->n ? it - 1 : NULL, now != NULL)) {
+        if (!read_item(rd, b, it, b->n ? it - 1 : NULL, now != NULL)) {
             rd->end = true;
             break;
         }
@@ -506,6 +545,7 @@ static int run_inputs(job *j, int jobs, char **paths, size_t npaths, bool show_p
             mm_buf_free(&b[k].items[i].out);
         free(b[k].items);
         mm_buf_free(&b[k].out);
+        free(b[k].names);
     }
     mm_input_destroy(rd.in);
     return rc;

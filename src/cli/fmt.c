@@ -238,6 +238,28 @@ static size_t put_escaped(char **d, const unsigned char *p, size_t left)
     return used;
 }
 
+/*
+ * The well-formed UTF-8 sequences from p on (before the first byte that is
+ * not in one) copied to d, as they are; returns how many bytes (0: p is not
+ * at one).  Text in Chinese is runs of them: going back to copy_plain()
+ * after each one cost a block test, and put_escaped() a memcpy() call, per
+ * character.
+ */
+static size_t copy_utf8_run(char *d, const unsigned char *p, size_t left)
+{
+    size_t used = 0;
+    for (size_t u; used < left && p[used] >= 0x80 && (u = utf8_len(p + used, left - used));
+         used += u) {
+        d[used] = (char)p[used]; /* u is 2, 3 or 4 */
+        d[used + 1] = (char)p[used + 1];
+        if (u > 2)
+            d[used + 2] = (char)p[used + 2];
+        if (u > 3)
+            d[used + 3] = (char)p[used + 3];
+    }
+    return used;
+}
+
 char *json_put_string(char *d, const char *str, size_t n)
 {
     const unsigned char *p = (const unsigned char *)str;
@@ -249,7 +271,11 @@ char *json_put_string(char *d, const char *str, size_t n)
         n -= run;
         if (!n)
             break;
-        size_t used = put_escaped(&d, p, n);
+        size_t used = copy_utf8_run(d, p, n);
+        if (used)
+            d += used;
+        else
+            used = put_escaped(&d, p, n);
         p += used;
         n -= used;
     }

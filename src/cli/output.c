@@ -278,17 +278,29 @@ static void json_kind(jc *c, mm_kind_t k)
     }
 }
 
-char *out_source_dup(const char *name, out_source *src)
+size_t out_source_room(size_t n)
 {
-    size_t n = strlen(name);
-    char *blk = malloc(n + 1 + json_room(n));
-    if (!blk)
-        return NULL;
-    memcpy(blk, name, n + 1);
+    return n + 1 + json_room(n);
+}
+
+size_t out_source_put(char *blk, const char *name, size_t n, out_source *src)
+{
+    memcpy(blk, name, n);
+    blk[n] = '\0';
     char *json = blk + n + 1;
     src->name = blk;
     src->json = json;
     src->json_len = (size_t)(json_put_string(json, name, n) - json);
+    return n + 1 + src->json_len;
+}
+
+char *out_source_dup(const char *name, out_source *src)
+{
+    size_t n = strlen(name);
+    char *blk = malloc(out_source_room(n));
+    if (!blk)
+        return NULL;
+    out_source_put(blk, name, n, src);
     return blk;
 }
 

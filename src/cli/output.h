@@ -30,6 +30,12 @@ typedef struct out_source {
 /* A copy of name with its JSON string after it, in one block to free();
  * NULL without memory.  src is set to point into the block. */
 char *out_source_dup(const char *name, out_source *src);
+/* The most bytes out_source_put() writes for a name of n bytes. */
+size_t out_source_room(size_t n);
+/* name[0..n) (no NUL in it), a NUL and its JSON string into blk, which has
+ * out_source_room(n) bytes; src points into blk.  Returns the bytes that
+ * stay used (the rest of the room may have been written). */
+size_t out_source_put(char *blk, const char *name, size_t n, out_source *src);
 
 void out_header(const out_opts *o, bool bom, mm_buf *b);
 void out_report(const out_opts *o, const out_source *src, size_t index, const mm_report *r,

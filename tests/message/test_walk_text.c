@@ -8,6 +8,12 @@
  *   - ISO-8859-1 text, converted without iconv now, against g_convert()
  *     (glibc's converter) for every byte value, in both charset paths of
  *     append_utf8() (valid UTF-8 bytes and not);
+ *   - mm_msg_convert() (ISO-8859-1 and WINDOWS-1252 without iconv, session 9
+ *     round 2) against g_convert() for every byte value alone, between
+ *     ASCII, and in random strings: the same bytes, or NULL from both (glibc
+ *     has no character for WINDOWS-1252's 0x81, 0x8D, 0x8F, 0x90, 0x9D);
+ *     ISO-2022-JP with an 8-bit byte after every escape, mid-pair and in
+ *     random mixes of escapes, pairs and 8-bit bytes: NULL, as from iconv;
  *   - HTML parts, which the fast path now points to or takes over instead of
  *     copying, against GMime's path (which still copies): one part, 7bit,
  *     quoted-printable and base64, two parts in each order, HTML then plain
@@ -193,6 +199,112 @@ static void latin1_every_byte(void **state)
     check_latin1("iso-8859-1", "\xA0", 1);
 }
 
+/* mm_msg_convert(s, n, cs) gives what glibc's iconv gives, or NULL as it does. */
+static void check_convert(const char *cs, const char *iconv_cs, const char *s, size_t n)
+{
+    char *in = exact_str(s, n);
+    gsize w = 0;
+    char *want = g_convert(in, (gssize)n, "UTF-8", iconv_cs, NULL, &w, NULL);
+    size_t got_n = 0;
+    char *got = mm_msg_convert(in, n, cs, &got_n);
+    if (!want != !got)
+        fail_msg("%s, %zu bytes from 0x%02X: iconv %s, mm_msg_convert %s", cs, n,
+                 n ? (unsigned char)in[0] : 0, want ? "converts" : "fails",
+                 got ? "converts" : "fails");
+    if (got && (got_n != w || memcmp(got, want, w + 1) != 0))
+        fail_msg("%s, %zu bytes from 0x%02X: %zu bytes, iconv's %zu differ", cs, n,
+                 n ? (unsigned char)in[0] : 0, got_n, (size_t)w);
+    g_free(want);
+    g_free(got);
+    free(in);
+}
+
+static void convert_every_byte(void **state)
+{
+    (void)state;
+    static const char *const names[][2] = {
+        {"windows-1252", "WINDOWS-1252"}, {"Windows-1252", "CP1252"},
+        {"WINDOWS-1252", "WINDOWS-1252"}, {"iso-8859-1", "ISO-8859-1"},
+        {"ISO-8859-1", "LATIN1"}};
+    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
+        const char *cs = names[k][0], *ics = names[k][1];
+        check_convert(cs, ics, "", 0);
+        char all[256];
+        for (int c = 0; c < 256; c++) {
+            char one = (char)c, mid[3] = {'a', (char)c, '\n'};
+            check_convert(cs, ics, &one, 1);
+            check_convert(cs, ics, mid, 3);
+            all[c] = (char)c;
+        }
+        check_convert(cs, ics, all, sizeof all); /* WINDOWS-1252: NULL (0x81) */
+        check_convert(cs, ics, all + 0x82, 0x8D - 0x82); /* 0x82-0x8C */
+        check_convert(cs, ics, all + 0x91, 0x9D - 0x91);
+        check_convert(cs, ics, all + 0x9E, 256 - 0x9E);
+        check_convert(cs, ics, all, 0x80);
+        /* random strings, mostly 8-bit, some with ASCII runs */
+        unsigned seed = 12345u + (unsigned)k;
+        for (int r = 0; r < 20000; r++) {
+            char buf[80];
+            seed = seed * 1103515245u + 12345u;
+            size_t n = (seed >> 16) % sizeof buf;
+            for (size_t i = 0; i < n; i++) {
+                seed = seed * 1103515245u + 12345u;
+                unsigned v = seed >> 16;
+                buf[i] = (char)(v % 3 ? 0x80 + (v >> 2) % 128 : 0x20 + (v >> 2) % 95);
+            }
+            check_convert(cs, ics, buf, n);
+        }
+    }
+}
+
+/* ISO-2022-JP with an 8-bit byte anywhere: NULL without iconv, as from it;
+ * and 7-bit text, converted here or by iconv, as iconv does. */
+static void convert_iso2022jp(void **state)
+{
+    (void)state;
+    static const char *const pre[] = {"",          "ab",        "\x1b$B",   "\x1b$B0",
+                                      "\x1b$B0!", "\x1b(J",   "\x1b(Jx",  "\x1b(I",
+                                      "\x1b$@",   "\x1b$(D",  "\x1b$A",   "\x1b(B",
+                                      "\x1b$B\n", "\x1b",     "\x1b$",    "\x1b("};
+    for (size_t p = 0; p < sizeof pre / sizeof pre[0]; p++) {
+        for (int b = 0; b < 256; b++) {
+            for (int suf = 0; suf < 3; suf++) {
+                char buf[32];
+                size_t n = strlen(pre[p]);
+                memcpy(buf, pre[p], n);
+                buf[n++] = (char)b;
+                if (suf == 1)
+                    buf[n++] = 'A';
+                else if (suf == 2)
+                    memcpy(buf + n, "\x1b(B", 3), n += 3;
+                check_convert("iso-2022-jp", "ISO-2022-JP", buf, n);
+                check_convert("ISO-2022-JP", "ISO-2022-JP", buf, n);
+            }
+        }
+    }
+    static const char *const toks[] = {"\x1b$B", "\x1b(B", "\x1b(J", "\x1b$@", "0!", "a",
+                                       "\n",     "\x0e",   "\x0f",   " ",      "\x1b$(D"};
+    unsigned seed = 777u;
+    for (int r = 0; r < 50000; r++) {
+        char buf[80];
+        size_t n = 0;
+        seed = seed * 1103515245u + 12345u;
+        int k = (int)((seed >> 16) % 8);
+        for (int i = 0; i < k; i++) {
+            seed = seed * 1103515245u + 12345u;
+            unsigned v = seed >> 16;
+            if (v % 4 == 0) {
+                buf[n++] = (char)(0x80 + (v >> 2) % 128);
+            } else {
+                const char *t = toks[(v >> 2) % (sizeof toks / sizeof toks[0])];
+                memcpy(buf + n, t, strlen(t));
+                n += strlen(t);
+            }
+        }
+        check_convert("iso-2022-jp", "ISO-2022-JP", buf, n);
+    }
+}
+
 /* The fast path and GMime's give the same text for msg. */
 static void check_same_text(const char *msg)
 {
@@ -257,6 +369,8 @@ int main(void)
         cmocka_unit_test(eq_lit_edges),
         cmocka_unit_test(eq_lit_random),
         cmocka_unit_test(latin1_every_byte),
+        cmocka_unit_test(convert_every_byte),
+        cmocka_unit_test(convert_iso2022jp),
         cmocka_unit_test(html_parts),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

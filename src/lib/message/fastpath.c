@@ -774,6 +774,19 @@ static void walk(const fp *f, mm_walk *w, int idx, size_t depth)
 }
 
 /* m->ctype and m->report_type as message.c sets them from GMime's object. */
+/* s[0..n) with its ASCII capitals lowered into d: a lowering copy (measuring,
+ * copying and then lowering read it thrice), eight bytes at a time from 8
+ * on ("multipart", "delivery-status"). */
+static void lower_copy(char *d, const char *s, size_t n)
+{
+    if (n >= 8) {
+        mm_lower_copy8(d, s, n);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        d[i] = mm_lower(s[i]);
+}
+
 static void set_ctype(mm_msg *m, const ctinfo *ct)
 {
     if (!ct->given || ct->gct) {
@@ -785,14 +798,20 @@ static void set_ctype(mm_msg *m, const ctinfo *ct)
     m->ctype = "text/plain";
     m->report_type = "";
     if (mt) {
-        memcpy(mt, ct->type, tl);
+        lower_copy(mt, ct->type, tl);
         mt[tl] = '/';
-        memcpy(mt + tl + 1, ct->sub, sl + 1);
-        m->ctype = mm_strlower(mt);
+        lower_copy(mt + tl + 1, ct->sub, sl);
+        mt[tl + 1 + sl] = '\0';
+        m->ctype = mt;
     }
     if (ct->report_type) {
-        char *rt = mm_arena_strdup(&m->arena, ct->report_type);
-        m->report_type = rt ? mm_strlower(rt) : "";
+        size_t rl = strlen(ct->report_type);
+        char *rt = mm_arena_alloc(&m->arena, rl + 1);
+        if (rt) {
+            lower_copy(rt, ct->report_type, rl);
+            rt[rl] = '\0';
+            m->report_type = rt;
+        }
     }
 }
 

@@ -283,14 +283,26 @@ refuse:
 }
 
 /*
- * ISO-8859-1 to UTF-8 without iconv: every byte is the code point of its
- * value (glibc's converter maps all 256 so and never fails), so a byte
- * below 0x80 stays and any other becomes two.  iconv took ~20 instructions
- * a byte here (two steps through its internal UCS-4).
+ * WINDOWS-1252's bytes 0x80-0x9F (the rest is ISO-8859-1), as glibc's CP1252
+ * converter maps them; 0 for the five it has no character for (0x81, 0x8D,
+ * 0x8F, 0x90, 0x9D), where it fails the whole conversion.
  */
-static char *latin1_utf8(const char *s, size_t n, size_t *outlen)
+static const uint16_t cp1252_c1[32] = {
+    0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
+    0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0,      0x017D, 0,
+    0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+    0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178};
+
+/*
+ * ISO-8859-1 (c1 NULL) or WINDOWS-1252 (c1 = cp1252_c1) to UTF-8 without
+ * iconv: a byte below 0x80 stays, and any other is one code point (its value,
+ * or c1's for 0x80-0x9F), so at most three bytes; NULL, as from iconv, for a
+ * byte c1 has no character for.  iconv took ~20 instructions a byte here (two
+ * steps through its internal UCS-4) and ~3.4 k to look up its descriptor.
+ */
+static char *single_byte_utf8(const char *s, size_t n, const uint16_t *c1, size_t *outlen)
 {
-    char *out = g_malloc(2 * n + 1);
+    char *out = g_malloc((c1 ? 3 : 2) * n + 1);
     size_t o = 0;
     for (size_t i = 0; i < n;) {
         size_t run = mm_plain_text_span(s + i, n - i); /* printable ASCII, tab, LF, CR */
@@ -298,8 +310,12 @@ static char *latin1_utf8(const char *s, size_t n, size_t *outlen)
         o += run;
         i += run;
         if (i < n) {
-            o += put_utf8(out + o, (unsigned char)s[i]);
-            i++;
+            unsigned u = (unsigned char)s[i++];
+            if (c1 && u >= 0x80 && u < 0xA0 && !(u = c1[u - 0x80])) {
+                g_free(out);
+                return NULL;
+            }
+            o += put_utf8(out + o, u);
         }
     }
     out[o] = '\0';
@@ -308,11 +324,20 @@ static char *latin1_utf8(const char *s, size_t n, size_t *outlen)
 }
 
 /* g_convert() with a cached descriptor; NULL when the bytes are not in charset. */
-static char *convert(const char *s, size_t n, const char *charset, size_t *outlen)
+char *mm_msg_convert(const char *s, size_t n, const char *charset, size_t *outlen)
 {
     if (MM_MSG_EQ_LIT(charset, "iso-8859-1"))
-        return latin1_utf8(s, n, outlen);
+        return single_byte_utf8(s, n, NULL, outlen);
+    if (MM_MSG_EQ_LIT(charset, "windows-1252"))
+        return single_byte_utf8(s, n, cp1252_c1, outlen);
     if (MM_MSG_EQ_LIT(charset, "iso-2022-jp")) {
+        /* glibc's ISO-2022-JP converter fails on any 8-bit byte, in every
+         * set and mid-pair (tested for every byte after every escape): such
+         * text is mostly Shift_JIS or EUC-JP under the wrong name, which the
+         * caller's fallbacks read.  Not opening a descriptor for it saves
+         * ~3.4 k and the conversion up to the byte. */
+        if (!mm_ascii(s, n))
+            return NULL;
         char *conv = iso2022jp_utf8(s, n, outlen);
         if (conv)
             return conv;
@@ -354,7 +379,7 @@ static mm_status_t append_utf8(mm_buf *out, const char *s, size_t n, const char 
         for (size_t i = 0; i < 3 && !conv; i++) {
             const char *cs = i == 0 ? charset : tries[i];
             if (cs && *cs)
-                conv = convert(s, n, cs, &w);
+                conv = mm_msg_convert(s, n, cs, &w);
         }
         if (!conv) {
             conv = g_utf8_make_valid(s, (gssize)n);
@@ -366,7 +391,7 @@ static mm_status_t append_utf8(mm_buf *out, const char *s, size_t n, const char 
                !MM_MSG_EQ_LIT(charset, "us-ascii") &&
                (!mm_ascii(s, n) || seven_bit_encoding(charset)) && !iso2022_plain(charset, s, n)) {
         /* Valid UTF-8 bytes can still be another charset (ISO-2022-JP is 7-bit). */
-        conv = convert(s, n, charset, &w);
+        conv = mm_msg_convert(s, n, charset, &w);
         if (conv) {
             s = conv;
             n = w;

@@ -116,6 +116,11 @@ mm_status_t mm_fields_parse_block_as(mm_arena *a, const char *text, size_t len, 
  * would, in a (squeezed and trimmed again), or v itself when GMime would give
  * it back unchanged (valid UTF-8, no "=?"); NULL on out of memory. */
 char *mm_msg_decode_header(mm_arena *a, char *v);
+/* s[0..n) in charset (a name as in Content-Type) as UTF-8, *outlen bytes plus
+ * a NUL, to g_free(); NULL when iconv would fail (no such charset, or a byte
+ * it has no character for).  ISO-8859-1, WINDOWS-1252 and most ISO-2022-JP
+ * are converted here without iconv, byte for byte as glibc's iconv does. */
+char *mm_msg_convert(const char *s, size_t n, const char *charset, size_t *outlen);
 /* The fields of one header block (see sanitize.c) into f, RFC 2047 decoded;
  * raw (one of m's raw blocks) is changed (names ended in place) and must
  * stay while f is read. */
