@@ -134,10 +134,13 @@ mm_reason_t mm_words_status(const mm_words *tab, const char *s)
 }
 
 /* Pairs of adjacent bytes (ASCII letters folded, as mm_memcasemem() folds
- * them) of a short text, hashed into 2048 bits: a needle with a pair the
- * text lacks cannot occur in it, and is turned away without a search. */
+ * them) of a short text, hashed into 2048 slots: a needle with a pair the
+ * text lacks cannot occur in it, and is turned away without a search.  A
+ * byte per slot (0 or 1), not a bit: setting one is then a store, and
+ * testing one a load (the 2 KiB cleared per set cost less than the bit
+ * arithmetic per byte of texts of a hundred bytes and more). */
 typedef struct pair_set {
-    uint64_t bits[2048 / 64];
+    unsigned char has[2048];
 } pair_set;
 
 /* A byte folded for the pair hash: with bit 5 set, a letter and its other
@@ -153,6 +156,25 @@ static unsigned pair_hash(char a, char b)
     return ((pair_fold(a) << 4) ^ pair_fold(b)) & 2047u;
 }
 
+#ifdef __SSE2__
+/* The pair_hash() of the 16 pairs ending at s[0..16) (s[-1] the first
+ * one's first byte), worked out at once in 16-bit lanes: only their
+ * stores are left byte by byte. */
+static void pair_hashes_16(const char *s, uint16_t h[16])
+{
+    const __m128i bit5 = _mm_set1_epi8(0x20), zero = _mm_setzero_si128(),
+                  low11 = _mm_set1_epi16(2047);
+    __m128i a = _mm_or_si128(_mm_loadu_si128((const __m128i *)(const void *)(s - 1)), bit5);
+    __m128i b = _mm_or_si128(_mm_loadu_si128((const __m128i *)(const void *)s), bit5);
+    __m128i lo = _mm_xor_si128(_mm_slli_epi16(_mm_unpacklo_epi8(a, zero), 4),
+                               _mm_unpacklo_epi8(b, zero));
+    __m128i hi = _mm_xor_si128(_mm_slli_epi16(_mm_unpackhi_epi8(a, zero), 4),
+                               _mm_unpackhi_epi8(b, zero));
+    _mm_storeu_si128((__m128i *)(void *)h, _mm_and_si128(lo, low11));
+    _mm_storeu_si128((__m128i *)(void *)(h + 8), _mm_and_si128(hi, low11));
+}
+#endif
+
 /* pair_hash() of every pair, each byte folded once (it is the second byte
  * of one pair and the first of the next). */
 static void pair_set_of(pair_set *ps, const char *s, size_t n)
@@ -160,11 +182,21 @@ static void pair_set_of(pair_set *ps, const char *s, size_t n)
     memset(ps, 0, sizeof *ps);
     if (n == 0)
         return;
-    unsigned a = pair_fold(s[0]);
-    for (size_t i = 1; i < n; i++) {
+    size_t i = 1;
+#ifdef __SSE2__
+    /* the pairs ending at s[i..i + 16): the loads read s[i - 1 .. i + 15],
+     * inside s while i + 16 <= n */
+    for (; i + 16 <= n; i += 16) {
+        uint16_t h[16];
+        pair_hashes_16(s + i, h);
+        for (unsigned k = 0; k < 16; k++)
+            ps->has[h[k]] = 1;
+    }
+#endif
+    unsigned a = pair_fold(s[i - 1]);
+    for (; i < n; i++) {
         unsigned b = pair_fold(s[i]);
-        unsigned h = ((a << 4) ^ b) & 2047u;
-        ps->bits[h >> 6] |= (uint64_t)1 << (h & 63);
+        ps->has[((a << 4) ^ b) & 2047u] = 1;
         a = b;
     }
 }
@@ -174,7 +206,7 @@ static bool pair_set_may_hold(const pair_set *ps, const char *needle)
 {
     for (size_t i = 0; needle[i] && needle[i + 1]; i++) {
         unsigned h = pair_hash(needle[i], needle[i + 1]);
-        if (!(ps->bits[h >> 6] & ((uint64_t)1 << (h & 63))))
+        if (!ps->has[h])
             return false;
     }
     return true;

@@ -9,7 +9,7 @@
  * ezweb.c: its verdict stands apart from the recipients it concerns.)
  *
  * Each row of the table says how to recognise the vendor (a From, Subject,
- * Reply-To, Message-ID, Received or any other header, FIELD("Name", ""),
+ * Reply-To, Message-ID, Received or any other header, FIELD("Name", "", place),
  * "Name:" alone, when the header's presence is enough, or a sentence of
  * the notice)
  * and lists its fixed sentences with the reason each states, as Sisimai's
@@ -36,7 +36,23 @@ typedef struct mark {
     const char *name; /* "Name", or NULL */
     unsigned key;     /* a sentence's key (keys[]), or 0 for a field */
     size_t key_off;   /* where those words sit in the sentence */
+    unsigned place;   /* a field's name in place_names[] (PLACE_*), or PLACE_NONE */
 } mark;
+
+/* The names whose places in the text one walk finds (place_names[], in
+ * this order), given with each mark so that no mark looks its name up per
+ * message. */
+enum {
+    PLACE_NONE,
+    PLACE_FROM,
+    PLACE_MESSAGE_ID,
+    PLACE_REPLY_TO,
+    PLACE_RECEIVED,
+    PLACE_SUBJECT,
+    PLACE_X_MAILER,
+    PLACE_X_NAI_HEADER,
+    PLACE_X_MIMEOLE,
+};
 
 /* The words each sentence is found by: those two sentences of one vendor
  * share, or the sentence itself (or its start, when it is longer than
@@ -65,9 +81,11 @@ static const mm_needle keys[N_KEYS] = {
     MM_NEEDLE("This report relates to a message you sent"),
 };
 
-#define FIELD(name, needle) {name ":" needle, sizeof(name ":" needle) - 1, sizeof(name), name, 0, 0}
+/* a field mark; place: PLACE_NONE, or the name's entry in place_names[] */
+#define FIELD(name, needle, place)                                                                 \
+    {name ":" needle, sizeof(name ":" needle) - 1, sizeof(name), name, 0, 0, place}
 /* a sentence holding keys[key] off bytes in (every sentence has a key) */
-#define SENTENCE_K(text, key, off) {text, sizeof(text) - 1, 0, NULL, key, off}
+#define SENTENCE_K(text, key, off) {text, sizeof(text) - 1, 0, NULL, key, off, PLACE_NONE}
 
 enum { MAX_MARKS = 6 };
 
@@ -171,29 +189,36 @@ static const mm_words exchange2003[] = {
 
 static const vendor vendors[] = {
     {.name = "kddi",
-     .marks = {FIELD("From", ".dion.ne.jp"), FIELD("Message-ID", ".auone-net.jp"),
-               FIELD("Reply-To", "no-reply@app.auone-net.jp"), SENTENCE_K("Your mail sent on:", KEY_YOUR_MAIL, 0),
+     .marks = {FIELD("From", ".dion.ne.jp", PLACE_FROM),
+               FIELD("Message-ID", ".auone-net.jp", PLACE_MESSAGE_ID),
+               FIELD("Reply-To", "no-reply@app.auone-net.jp", PLACE_REPLY_TO),
+               SENTENCE_K("Your mail sent on:", KEY_YOUR_MAIL, 0),
                SENTENCE_K("Your mail attempted to be delivered on:", KEY_YOUR_MAIL, 0)},
      .phrases = kddi},
     {.name = "biglobe",
-     .marks = {FIELD("From", "@biglobe.ne.jp"),
+     .marks = {FIELD("From", "@biglobe.ne.jp", PLACE_FROM),
                SENTENCE_K("----- Non-delivered information -----", KEY_NON_DELIVERED, 0)},
      .phrases = biglobe},
     {.name = "einsundeins",
-     .marks = {FIELD("From", "kundenserver."), SENTENCE_K("postmaster.1and1.com", KEY_1AND1, 0)},
+     .marks = {FIELD("From", "kundenserver.", PLACE_FROM),
+               SENTENCE_K("postmaster.1and1.com", KEY_1AND1, 0)},
      .phrases = einsundeins},
     {.name = "verizon",
-     .marks = {FIELD("From", "vzwpix.com"), FIELD("From", "@vtext."), FIELD("Received", ".vtext.")},
+     .marks = {FIELD("From", "vzwpix.com", PLACE_FROM), FIELD("From", "@vtext.", PLACE_FROM),
+               FIELD("Received", ".vtext.", PLACE_RECEIVED)},
      .phrases = verizon},
     {.name = "interscanmss",
-     .marks = {FIELD("From", "InterScan"),
+     .marks = {FIELD("From", "InterScan", PLACE_FROM),
                SENTENCE_K("Message from InterScan Messaging Security Suite", KEY_INTERSCAN, 0),
-               FIELD("Subject", "メッセージを配信できません。"),
-               FIELD("Subject", "メール配信に失敗しました")},
+               FIELD("Subject", "メッセージを配信できません。", PLACE_SUBJECT),
+               FIELD("Subject", "メール配信に失敗しました", PLACE_SUBJECT)},
      .phrases = interscan},
-    {.name = "imailserver", .marks = {FIELD("X-Mailer", "<SMTP32 v")}, .phrases = imail},
+    {.name = "imailserver",
+     .marks = {FIELD("X-Mailer", "<SMTP32 v", PLACE_X_MAILER)},
+     .phrases = imail},
     {.name = "courier",
-     .marks = {FIELD("Message-ID", "<courier."), SENTENCE_K("Courier mail server at", KEY_COURIER, 0),
+     .marks = {FIELD("Message-ID", "<courier.", PLACE_MESSAGE_ID),
+               SENTENCE_K("Courier mail server at", KEY_COURIER, 0),
                SENTENCE_K("running the Courier mail server", KEY_COURIER, 12)},
      .phrases = courier},
     {.name = "messagingserver",
@@ -202,14 +227,16 @@ static const vendor vendors[] = {
          KEY_REPORT, 0)},
      .phrases = messaging},
     {.name = "mcafee",
-     .marks = {FIELD("X-NAI-Header", "Modified by McAfee")},
+     .marks = {FIELD("X-NAI-Header", "Modified by McAfee", PLACE_X_NAI_HEADER)},
      .phrases = mcafee,
      .bounce_only = true},
     {.name = "exchange2003",
-     .marks = {FIELD("X-MS-Embedded-Report", ""), FIELD("X-Mailer", "Internet Mail Service ("),
-               FIELD("X-Mailer", "Microsoft Exchange Server Internet Mail Connector"),
-               FIELD("X-MimeOLE", "Produced By Microsoft Exchange"),
-               FIELD("Received", "with Internet Mail Service (")},
+     .marks = {FIELD("X-MS-Embedded-Report", "", PLACE_NONE),
+               FIELD("X-Mailer", "Internet Mail Service (", PLACE_X_MAILER),
+               FIELD("X-Mailer", "Microsoft Exchange Server Internet Mail Connector",
+                     PLACE_X_MAILER),
+               FIELD("X-MimeOLE", "Produced By Microsoft Exchange", PLACE_X_MIMEOLE),
+               FIELD("Received", "with Internet Mail Service (", PLACE_RECEIVED)},
      .phrases = exchange2003,
      .bounce_only = true},
 };
@@ -232,12 +259,14 @@ static const struct {
     const char *name; /* as the marks spell it, with the colon */
     size_t nl;
 } place_names[] = {
+    /* in the order of the PLACE_* names (entry PLACE_x - 1) */
     NAME("From:"),     NAME("Message-ID:"), NAME("Reply-To:"),     NAME("Received:"),
     NAME("Subject:"),  NAME("X-Mailer:"),   NAME("X-NAI-Header:"), NAME("X-MimeOLE:"),
 };
 #undef NAME
 
 enum { N_NAMES = sizeof place_names / sizeof place_names[0] };
+_Static_assert((int)N_NAMES == (int)PLACE_X_MIMEOLE, "place_names[] and the PLACE_* names go together");
 
 typedef struct name_at {
     size_t n; /* places in at[], MAX_AT + 1 when more */
@@ -378,20 +407,15 @@ static void walk_names(text_marks *tm)
     tm->walked = true;
 }
 
-/* The places of the name mk[0..nl) (with its colon), or NULL when it is
- * not one of place_names[]. */
-static const name_at *places_of(text_marks *tm, const char *mk, size_t nl)
+/* The places of mark mk's name, or NULL when it is not one of
+ * place_names[]. */
+static const name_at *places_of(text_marks *tm, const mark *mk)
 {
-    for (size_t k = 0; k < N_NAMES; k++) {
-        /* the first bytes before the memcmp() call: most names differ there */
-        if (place_names[k].nl != nl || place_names[k].name[0] != mk[0] ||
-            memcmp(place_names[k].name, mk, nl) != 0)
-            continue;
-        if (!tm->walked)
-            walk_names(tm);
-        return &tm->names[k];
-    }
-    return NULL;
+    if (mk->place == PLACE_NONE)
+        return NULL;
+    if (!tm->walked)
+        walk_names(tm);
+    return &tm->names[mk->place - 1];
 }
 
 /* The first places of keys[1..], MM_NEEDLES_MAX at a time: each pass
@@ -436,7 +460,7 @@ static bool text_has(text_marks *tm, const mark *mk)
 {
     if (mk->key)
         return sentence_with_key(tm, mk);
-    const name_at *na = mk->nl ? places_of(tm, mk->text, mk->nl) : NULL;
+    const name_at *na = places_of(tm, mk);
     if (!na || na->n > MAX_AT)
         return mm_memcasemem(tm->t, tm->n, mk->text, mk->len) != NULL;
     for (size_t i = 0; i < na->n; i++)
