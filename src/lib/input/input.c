@@ -124,7 +124,7 @@ struct mm_input {
     const char *pre;
     size_t pre_len, pre_pos;
     /* The current file is one message, handed out where it was read ahead
-     * (see hand_direct) */
+     * (see can_hand_direct) */
     bool direct;
 };
 

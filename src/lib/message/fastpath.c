@@ -773,7 +773,6 @@ static void walk(const fp *f, mm_walk *w, int idx, size_t depth)
     }
 }
 
-/* m->ctype and m->report_type as message.c sets them from GMime's object. */
 /* s[0..n) with its ASCII capitals lowered into d: a lowering copy (measuring,
  * copying and then lowering read it thrice), eight bytes at a time from 8
  * on ("multipart", "delivery-status"). */
@@ -787,6 +786,7 @@ static void lower_copy(char *d, const char *s, size_t n)
         d[i] = mm_lower(s[i]);
 }
 
+/* m->ctype and m->report_type as message.c sets them from GMime's object. */
 static void set_ctype(mm_msg *m, const ctinfo *ct)
 {
     if (!ct->given || ct->gct) {
